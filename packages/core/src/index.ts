@@ -1,1 +1,26 @@
-export const VERSION = "0.1.0";
+/**
+ * @omnifs/core: one async filesystem interface over many storage services.
+ *
+ * ```ts
+ * import { filesystem, urlToFs } from '@omnifs/core';
+ * const fs = filesystem('memory');
+ * await fs.writeText('/notes/a.txt', 'hello');
+ * const { fs: s3, path } = urlToFs('s3://bucket/data.csv');
+ * ```
+ */
+export * from './errors';
+export * from './types';
+export * from './paths';
+export * from './glob';
+export * from './data';
+export * from './batch';
+export * from './writer';
+export * from './file';
+export * from './secrets';
+export { FileSystem, pump, type FileSystemOptions, type WriterOptions, type LsOptions, type SignOptions } from './filesystem';
+export type { WalkEntry } from './listing';
+export {
+  filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache, getFileSystemClass,
+  optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, type FileSystemClass,
+} from './registry';
+export { urlToFs, open, isWrapperProtocol, registerWrapperProtocol, type FsAndPath, type UrlOptions } from './url';

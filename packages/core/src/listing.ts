@@ -1,0 +1,117 @@
+/** Listing derived from `_ls` (and `_find` where a backend lists flat): find, walk, glob. */
+import { errors, FsError } from './errors';
+import { mapLimit } from './batch';
+import { globBase, globDepth, globToRegExp, hasMagic } from './glob';
+import { baseName, depthBelow } from './paths';
+import type { FileInfo, FindOptions } from './types';
+
+/** One directory of a walk: its path and the names of its subdirectories and files. */
+export interface WalkEntry {
+  root: string;
+  dirs: string[];
+  files: string[];
+}
+
+/** What listing needs from a filesystem (public, already-normalised entry points). */
+interface Listable {
+  info(path: string): Promise<FileInfo>;
+  lsInfo(path: string): Promise<FileInfo[]>;
+}
+
+const LIST_CONCURRENCY = 8;
+
+function checkDepth(maxDepth: number | undefined): void {
+  if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) {
+    throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
+  }
+}
+
+async function infoOrUndefined(fs: Listable, path: string): Promise<FileInfo | undefined> {
+  try {
+    return await fs.info(path);
+  } catch (err) {
+    if (err instanceof FsError && err.kind === 'NotFound') return undefined;
+    throw err;
+  }
+}
+
+const byName = (a: FileInfo, b: FileInfo): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/**
+ * Every entry below `path`, sorted by name.
+ *
+ * Behaviour: a missing path gives `[]`; a file gives itself; `withDirs` includes the
+ * directories, `path` itself among them; `maxDepth: 1` stops at direct children.
+ */
+export async function findEntries(
+  fs: Listable,
+  path: string,
+  options: FindOptions,
+  flatFind?: (path: string, withDirs: boolean) => Promise<FileInfo[]>,
+): Promise<FileInfo[]> {
+  checkDepth(options.maxDepth);
+  const withDirs = options.withDirs === true;
+  if (flatFind !== undefined && options.maxDepth === undefined) {
+    const entries = await flatFind(path, withDirs);
+    if (entries.length > 0) return entries.sort(byName);
+  }
+  const top = await infoOrUndefined(fs, path);
+  if (top === undefined) return [];
+  if (top.type === 'file') return [top];
+  const out: FileInfo[] = withDirs && path !== '' && path !== '/' ? [top] : [];
+  let level = [path];
+  for (let depth = 1; level.length > 0; depth++) {
+    const listings = await mapLimit(level, LIST_CONCURRENCY, (dir) => fs.lsInfo(dir).catch((err: unknown) => {
+      if (err instanceof FsError && err.kind === 'NotFound') return [] as FileInfo[];
+      throw err;
+    }));
+    const next: string[] = [];
+    for (const entries of listings) {
+      for (const e of entries) {
+        if (e.type === 'directory') {
+          if (withDirs) out.push(e);
+          if (options.maxDepth === undefined || depth < options.maxDepth) next.push(e.name);
+        } else {
+          out.push(e);
+        }
+      }
+    }
+    level = next;
+  }
+  return out.sort(byName);
+}
+
+/** Walks top-down, one directory at a time. */
+export async function* walkEntries(fs: Listable, path: string, maxDepth?: number): AsyncGenerator<WalkEntry> {
+  checkDepth(maxDepth);
+  const top = await infoOrUndefined(fs, path);
+  if (top === undefined || top.type !== 'directory') return;
+  const queue: Array<[string, number]> = [[path, 1]];
+  while (queue.length > 0) {
+    const [dir, depth] = queue.shift()!;
+    let entries: FileInfo[];
+    try {
+      entries = await fs.lsInfo(dir);
+    } catch (err) {
+      if (err instanceof FsError && err.kind === 'NotFound') continue;
+      throw err;
+    }
+    const dirs = entries.filter((e) => e.type === 'directory');
+    yield { root: dir, dirs: dirs.map((d) => baseName(d.name)), files: entries.filter((e) => e.type === 'file').map((e) => baseName(e.name)) };
+    if (maxDepth === undefined || depth < maxDepth) for (const d of dirs) queue.push([d.name, depth + 1]);
+  }
+}
+
+/** Entries matching a normalised glob pattern, sorted by name. */
+export async function globEntries(fs: Listable, pattern: string, maxDepth?: number): Promise<FileInfo[]> {
+  checkDepth(maxDepth);
+  if (!hasMagic(pattern)) {
+    const info = await infoOrUndefined(fs, pattern);
+    return info === undefined ? [] : [info];
+  }
+  const base = globBase(pattern);
+  const depth = Math.min(globDepth(pattern), maxDepth ?? Infinity);
+  const entries = await findEntries(fs, base, { withDirs: true, ...(depth === Infinity ? {} : { maxDepth: depth }) });
+  const re = globToRegExp(pattern);
+  return entries.filter((e) => e.name !== base && re.test(e.name) && depthBelow(e.name, base) <= depth);
+}

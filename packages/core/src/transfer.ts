@@ -1,0 +1,201 @@
+/**
+ * cp / put / get / mv / rm over many paths, following fsspec's copy rules
+ * (docs/source/copying.rst): trailing slashes, existing vs new targets, globs, lists,
+ * `recursive` and `maxDepth`.
+ */
+import { errors, FsError } from './errors';
+import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
+import { globBase, hasMagic } from './glob';
+import { baseName, depthBelow, hasTrailingSlash, joinPath, relativeTo } from './paths';
+import type { FileSystem } from './filesystem';
+import type { CopyOptions, FileInfo, RmOptions } from './types';
+
+/** Copy options plus `move`, which removes the sources once everything is copied. */
+export interface TransferPlanOptions extends CopyOptions {
+  move?: boolean;
+}
+
+/** One planned copy: a file to a file, or a directory to create. */
+interface Step {
+  src: FileInfo;
+  dst: string;
+}
+
+async function infoOrUndefined(fs: FileSystem, path: string): Promise<FileInfo | undefined> {
+  try {
+    return await fs.info(path);
+  } catch (err) {
+    if (err instanceof FsError && err.kind === 'NotFound') return undefined;
+    throw err;
+  }
+}
+
+function checkOptions(options: CopyOptions): void {
+  const { maxDepth, batchSize } = options;
+  if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw errors.invalid(`batchSize must be an integer >= 1, got ${String(batchSize)}`);
+}
+
+/** Entries below a directory (with the directories), each mapped under `dstRoot`. */
+async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth: number | undefined): Promise<Step[]> {
+  const entries = await fs.find(dir, { withDirs: true, detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
+  return entries.map((e) => ({ src: e, dst: joinPath(dstRoot, relativeTo(e.name, dir)) }));
+}
+
+/** Plans a single source (a path or a glob) into a destination. */
+async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string, options: CopyOptions, dstIsDir: boolean | undefined): Promise<Step[]> {
+  const src = srcFs.normalize(rawSrc);
+  const dst = dstFs.normalize(rawDst);
+  const recursive = options.recursive === true;
+  const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await infoOrUndefined(dstFs, dst))?.type === 'directory');
+  if (hasMagic(src)) {
+    const base = globBase(src);
+    const matches = await srcFs.glob(src, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
+    const steps: Step[] = [];
+    for (const m of matches) {
+      if (m.type === 'file') {
+        steps.push({ src: m, dst: joinPath(dst, relativeTo(m.name, base)) });
+      } else if (recursive) {
+        const left = options.maxDepth === undefined ? undefined : options.maxDepth - depthBelow(m.name, base);
+        if (left !== undefined && left < 1) continue;
+        steps.push(...(await treeSteps(srcFs, m.name, joinPath(dst, relativeTo(m.name, base)), left)));
+      }
+    }
+    return steps;
+  }
+  const info = await srcFs.info(src);
+  if (info.type === 'file') return [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }];
+  if (!recursive) return [];
+  const intoExisting = !hasTrailingSlash(rawSrc) && dstIsDir !== false && (await infoOrUndefined(dstFs, dst))?.type === 'directory';
+  return treeSteps(srcFs, src, intoExisting ? joinPath(dst, baseName(src)) : dst, options.maxDepth);
+}
+
+async function plan(srcFs: FileSystem, src: string | string[], dstFs: FileSystem, dst: string | string[], options: CopyOptions): Promise<Step[]> {
+  if (typeof src === 'string') {
+    if (typeof dst !== 'string') throw errors.invalid('a single source needs a single destination');
+    return planOne(srcFs, src, dstFs, dst, options, undefined);
+  }
+  if (!Array.isArray(src)) throw errors.invalid(`source must be a path or a list of paths, got ${typeof src}`);
+  if (Array.isArray(dst)) {
+    if (dst.length !== src.length) throw errors.invalid(`${src.length} sources but ${dst.length} destinations`);
+    const pairs = await Promise.all(src.map((s, i) => planOne(srcFs, s, dstFs, dst[i]!, options, false)));
+    return pairs.flat();
+  }
+  if (typeof dst !== 'string') throw errors.invalid('destination must be a path or a list of paths');
+  const all = await Promise.all(src.map((s) => planOne(srcFs, s, dstFs, dst, options, true)));
+  return all.flat();
+}
+
+/** Copies one planned file, server-side when both ends are the same filesystem. */
+async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options: CopyOptions, progress: ProgressTracker): Promise<void> {
+  throwIfAborted(options.signal);
+  if (srcFs === dstFs) {
+    let last = 0;
+    await dstFs.copyFile(step.src.name, step.dst, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      onProgress: (p) => {
+        progress.addBytes(p.bytes - last);
+        last = p.bytes;
+      },
+    });
+    progress.addBytes(step.src.size - last);
+    return;
+  }
+  const writer = await dstFs.openWriter(step.dst, options.signal ? { signal: options.signal } : {});
+  try {
+    for await (const chunk of srcFs.readChunks(step.src.name, options.signal ? { signal: options.signal } : {})) {
+      throwIfAborted(options.signal);
+      await writer.write(chunk);
+      progress.addBytes(chunk.byteLength);
+    }
+    throwIfAborted(options.signal);
+    await writer.close();
+  } catch (err) {
+    await writer.abort(err).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Copies `src` on `srcFs` to `dst` on `dstFs` (the two may be the same filesystem).
+ *
+ * Behaviour: directories are copied only with `recursive`; a trailing slash on the source
+ * copies its contents, none copies the directory itself into an existing target; globs
+ * and lists land in the target directory; up to `batchSize` files move at once; progress
+ * counts bytes and files; `signal` aborts, leaving no partial file under a final name.
+ */
+export async function copyFiles(srcFs: FileSystem, src: string | string[], dstFs: FileSystem, dst: string | string[], options: TransferPlanOptions): Promise<void> {
+  checkOptions(options);
+  throwIfAborted(options.signal);
+  const steps = await plan(srcFs, src, dstFs, dst, options);
+  const files = steps.filter((s) => s.src.type === 'file');
+  const progress = new ProgressTracker(options.onProgress, {
+    totalFiles: files.length,
+    totalBytes: files.reduce((n, s) => n + s.src.size, 0),
+  });
+  if (dstFs.capabilities.realDirectories) {
+    const dirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.dst).sort();
+    for (const d of dirs) await dstFs.makedirs(d, { existOk: true });
+  }
+  await mapLimit(files, options.batchSize ?? DEFAULT_BATCH_SIZE, async (step) => {
+    await copyOne(srcFs, step, dstFs, options, progress);
+    progress.fileDone();
+  }, options.signal);
+  if (options.move) {
+    await srcFs.rmFiles(files.map((f) => f.src.name), options);
+    const movedDirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.src.name);
+    await removeDirs(srcFs, movedDirs, options.signal, true);
+  }
+}
+
+/** Removes directories deepest first; a missing one (an emptied prefix) is fine. */
+async function removeDirs(fs: FileSystem, dirs: Iterable<string>, signal: AbortSignal | undefined, keepNonEmpty: boolean): Promise<void> {
+  const ordered = [...new Set(dirs)].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
+  for (const d of ordered) {
+    throwIfAborted(signal);
+    try {
+      await fs.rmdir(d);
+    } catch (err) {
+      if (err instanceof FsError && (err.kind === 'NotFound' || (keepNonEmpty && err.kind === 'NotEmpty'))) continue;
+      throw err;
+    }
+  }
+}
+
+/**
+ * Removes files, and directories with `recursive`.
+ *
+ * Behaviour: a missing path (or a glob matching nothing) is `NotFound`; a directory
+ * without `recursive` is `IsADirectory`; files are deleted in batches (bulk deletes where
+ * the backend has them), then the emptied directories, deepest first.
+ */
+export async function removePaths(fs: FileSystem, path: string | string[], options: RmOptions): Promise<void> {
+  checkOptions(options);
+  const inputs = typeof path === 'string' ? [path] : Array.isArray(path) ? path : undefined;
+  if (inputs === undefined) throw errors.invalid(`path must be a string or a list of strings, got ${typeof path}`);
+  const targets: FileInfo[] = [];
+  for (const raw of inputs) {
+    const p = fs.normalize(raw);
+    if (hasMagic(p)) {
+      const matches = await fs.glob(p, { detail: true });
+      if (matches.length === 0) throw errors.notFound(p);
+      targets.push(...matches);
+    } else {
+      targets.push(await fs.info(p));
+    }
+  }
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  for (const t of targets) {
+    if (t.type === 'file') {
+      files.add(t.name);
+      continue;
+    }
+    if (!options.recursive) throw errors.isADirectory(t.name);
+    const below = await fs.find(t.name, { withDirs: true, detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
+    for (const e of below) (e.type === 'file' ? files : dirs).add(e.name);
+    dirs.add(t.name);
+  }
+  await fs.rmFiles([...files], options);
+  await removeDirs(fs, dirs, options.signal, false);
+}

@@ -1,0 +1,127 @@
+/** Shared types of the FileSystem interface. */
+
+/** What `info`, `ls({detail: true})` and `find({detail: true})` return for one entry. */
+export interface FileInfo {
+  /** The path as the filesystem names it (`bucket/key` or `/abs/path`), no protocol. */
+  name: string;
+  /** Size in bytes; 0 for directories. */
+  size: number;
+  type: 'file' | 'directory';
+  /** Last modification time, where the backend knows it. */
+  mtime?: Date;
+  /** The service's entity tag or version stamp, where it has one. */
+  etag?: string;
+  /** Backend-specific fields (content type, storage class, ...). */
+  [extra: string]: unknown;
+}
+
+/** Progress of a long operation; totals are known once the work has been planned. */
+export interface Progress {
+  bytes: number;
+  totalBytes?: number;
+  files: number;
+  totalFiles?: number;
+}
+
+/** Options every long-running operation takes. */
+export interface OperationOptions {
+  /** Cancels the operation; it then rejects with an `Aborted` FsError. */
+  signal?: AbortSignal;
+  /** Called as bytes and files complete. */
+  onProgress?: (progress: Progress) => void;
+}
+
+/** Options of operations that work on many paths at once. */
+export interface BatchOptions extends OperationOptions {
+  /** How many files are transferred or deleted at once (default 8). */
+  batchSize?: number;
+}
+
+/** `cp`, `put`, `get`. */
+export interface CopyOptions extends BatchOptions {
+  recursive?: boolean;
+  /** Depth of recursion; 1 copies only the files directly in a directory. */
+  maxDepth?: number;
+}
+
+/** `rm`. */
+export interface RmOptions extends BatchOptions {
+  recursive?: boolean;
+  maxDepth?: number;
+}
+
+/** `find`. */
+export interface FindOptions {
+  maxDepth?: number;
+  /** Include directories in the result, not only files. */
+  withDirs?: boolean;
+  detail?: boolean;
+}
+
+/** How a whole-object write treats an existing target. */
+export type WriteMode = 'overwrite' | 'create';
+
+/** `pipe`, `pipeFile`, `writeText`. */
+export interface WriteOptions extends OperationOptions {
+  /** `create` fails with `AlreadyExists` when the target exists (default `overwrite`). */
+  mode?: WriteMode;
+}
+
+/** `cat`, `catFile`, `createReadStream`: a byte range, `end` exclusive; negative counts from the end. */
+export interface RangeOptions extends OperationOptions {
+  start?: number;
+  end?: number;
+}
+
+/** Modes of {@link FileSystem.open}. */
+export type OpenMode = 'rb' | 'wb' | 'ab' | 'xb' | 'r' | 'w' | 'a' | 'x';
+
+/** `open`. */
+export interface OpenOptions {
+  /** Block size for reads and part size for writes, bytes. */
+  blockSize?: number;
+  /** How many blocks the read cache keeps (default 4). */
+  cacheBlocks?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * What a backend can do natively. Core consults these to choose an implementation
+ * (native append or emulation, server-side copy or stream) and the conformance suite
+ * to choose its tests.
+ */
+export interface Capabilities {
+  /** Directories exist on their own (local, memory, HDFS); false for object-store prefixes. */
+  realDirectories: boolean;
+  /** Appends to an existing file without rewriting it. */
+  append: boolean;
+  /** Exclusive create enforced by the service (If-None-Match or O_EXCL). */
+  exclusiveCreate: boolean;
+  /** Server-side copy. */
+  copy: boolean;
+  /** Ranged reads. */
+  rangedRead: boolean;
+  /** `sign` gives URLs. */
+  sign: boolean;
+  /** Modification times are kept. */
+  mtime: boolean;
+  /** Recursive flat listing in one call (object stores). */
+  flatListing: boolean;
+  /** Bytes per part of streamed uploads, where parts exist. */
+  partSize?: number;
+}
+
+/** The defaults; a backend declares only what differs. */
+export const DEFAULT_CAPABILITIES: Capabilities = {
+  realDirectories: true,
+  append: false,
+  exclusiveCreate: false,
+  copy: false,
+  rangedRead: true,
+  sign: false,
+  mtime: true,
+  flatListing: false,
+};
+
+/** Data accepted by writes. */
+export type Data = Uint8Array | string;

@@ -1,0 +1,217 @@
+/**
+ * Writers: how bytes reach a backend when they arrive in pieces. A backend implements
+ * {@link Writer} natively (a file descriptor) or through {@link MultipartWriter}
+ * (initiate / upload part / complete / abort), which bounds memory to
+ * `partSize x (concurrency + 1)` whatever the file's size.
+ */
+import { errors } from './errors';
+
+/** A sink for one file's bytes. Nothing is visible under the final name before `close`. */
+export interface Writer {
+  /** Accepts the next bytes; resolves when the writer can take more. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Commits the file. */
+  close(): Promise<void>;
+  /** Discards everything written; leaves no partial file or orphaned parts. */
+  abort(reason?: unknown): Promise<void>;
+}
+
+/** The service side of a multipart upload; the MultipartWriter calls it. */
+export interface MultipartTarget<Part = unknown> {
+  /** Writes a file smaller than one part in one request. */
+  putSingle(data: Uint8Array): Promise<void>;
+  /** Starts the upload (called before the first part). */
+  initiate(): Promise<void>;
+  /** Uploads one part; parts are numbered from 1. Returns what `complete` needs. */
+  uploadPart(partNumber: number, data: Uint8Array): Promise<Part>;
+  /** Assembles the parts, in order, into the file. */
+  complete(parts: Part[]): Promise<void>;
+  /** Cancels the upload and deletes its parts. */
+  abort(): Promise<void>;
+}
+
+/** Part size and parallelism of multipart writes. */
+export interface MultipartOptions {
+  /** Bytes per part (default 8 MiB). */
+  partSize?: number;
+  /** Parts uploaded at once (default 4). */
+  concurrency?: number;
+}
+
+export const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
+export const DEFAULT_PART_CONCURRENCY = 4;
+
+/** Collects chunks and hands out exact-size pieces without copying more than needed. */
+export class ChunkQueue {
+  private chunks: Uint8Array[] = [];
+  length = 0;
+
+  push(chunk: Uint8Array): void {
+    if (chunk.byteLength === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.byteLength;
+  }
+
+  /** Removes and returns the first `n` bytes (or all, when fewer are queued). */
+  take(n: number = this.length): Uint8Array {
+    n = Math.min(n, this.length);
+    const first = this.chunks[0];
+    if (first !== undefined && first.byteLength === n) {
+      this.chunks.shift();
+      this.length -= n;
+      return first;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const c = this.chunks[0]!;
+      const want = n - filled;
+      if (c.byteLength <= want) {
+        out.set(c, filled);
+        filled += c.byteLength;
+        this.chunks.shift();
+      } else {
+        out.set(c.subarray(0, want), filled);
+        this.chunks[0] = c.subarray(want);
+        filled += want;
+      }
+    }
+    this.length -= n;
+    return out;
+  }
+}
+
+/**
+ * A {@link Writer} over a {@link MultipartTarget}.
+ *
+ * Behaviour:
+ * - a file smaller than one part is written with one `putSingle`;
+ * - otherwise parts of exactly `partSize` bytes (the last may be shorter) are uploaded,
+ *   at most `concurrency` at once; `write` waits while that many are in flight;
+ * - any failure or `abort` aborts the upload so no parts are left behind.
+ */
+export class MultipartWriter<Part = unknown> implements Writer {
+  private readonly queue = new ChunkQueue();
+  private readonly partSize: number;
+  private readonly concurrency: number;
+  private readonly parts: Part[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private started: Promise<void> | undefined;
+  private nextPart = 1;
+  private failure: { error: unknown } | undefined;
+  private done = false;
+
+  constructor(private readonly target: MultipartTarget<Part>, options: MultipartOptions = {}) {
+    this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
+    this.concurrency = options.concurrency ?? DEFAULT_PART_CONCURRENCY;
+    if (!(this.partSize > 0) || !(this.concurrency > 0)) {
+      throw errors.invalid('partSize and concurrency must be positive numbers');
+    }
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.check();
+    this.queue.push(chunk);
+    while (this.queue.length >= this.partSize) {
+      await this.startPart(this.queue.take(this.partSize));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.check();
+    this.done = true;
+    try {
+      if (this.started === undefined) {
+        await this.target.putSingle(this.queue.take());
+        return;
+      }
+      if (this.queue.length > 0) await this.startPart(this.queue.take());
+      await this.drain();
+      this.rethrow();
+      await this.target.complete(this.parts);
+    } catch (error) {
+      await this.cleanup();
+      throw error;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done && this.started === undefined) return;
+    this.done = true;
+    await this.cleanup();
+  }
+
+  private async startPart(data: Uint8Array): Promise<void> {
+    this.started ??= this.target.initiate();
+    try {
+      await this.started;
+    } catch (error) {
+      this.failure ??= { error };
+      this.rethrow();
+    }
+    const number = this.nextPart++;
+    const p: Promise<void> = this.target
+      .uploadPart(number, data)
+      .then((part) => {
+        this.parts[number - 1] = part;
+      })
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    this.rethrow();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.race(this.inFlight);
+  }
+
+  private async cleanup(): Promise<void> {
+    await this.drain();
+    if (this.started === undefined) return;
+    try {
+      await this.started;
+    } catch {
+      return; // never initiated: nothing to abort
+    }
+    await this.target.abort();
+  }
+
+  private check(): void {
+    if (this.done) throw errors.invalid('write after close or abort');
+    this.rethrow();
+  }
+
+  private rethrow(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+}
+
+/**
+ * A {@link Writer} that keeps the whole file in memory and writes it on `close`: the
+ * fallback for backends with neither streaming nor multipart writes. Memory grows with
+ * the file; backends that can do better override `_openWriter`.
+ */
+export class BufferedWriter implements Writer {
+  private readonly queue = new ChunkQueue();
+  private closed = false;
+  constructor(private readonly commit: (data: Uint8Array) => Promise<void>) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.closed) throw errors.invalid('write after close or abort');
+    this.queue.push(chunk);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) throw errors.invalid('write after close or abort');
+    this.closed = true;
+    await this.commit(this.queue.take());
+  }
+
+  async abort(): Promise<void> {
+    this.closed = true;
+    this.queue.take();
+  }
+}

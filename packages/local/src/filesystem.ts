@@ -1,0 +1,151 @@
+/** The local backend: a FileSystem over node:fs, with atomic writes. */
+import { createReadStream, promises as fsp, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  checkPath, errors, FileSystem, normalizePath, throwIfAborted,
+  type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode,
+} from '@omnifs/core';
+import { mapLocalError } from './errors';
+import type { LocalOptions } from './options';
+import { commitTemp, ensureParent, openLocalWriter, tempPathFor, writeAtomic } from './writer';
+
+/**
+ * Files on local disk.
+ *
+ * Behaviour:
+ * - paths are absolute; relative ones resolve against `cwd` (default `process.cwd()`),
+ *   `file://` URLs are accepted;
+ * - whole-file and streamed writes go to a temporary file beside the target and are
+ *   renamed into place, so a reader never sees a half-written file;
+ * - `ab` appends natively; writes create missing parent directories.
+ */
+export class LocalFileSystem extends FileSystem {
+  static override protocols: readonly string[] = ['file', 'local'];
+
+  override readonly capabilities: Capabilities = {
+    realDirectories: true, append: true, exclusiveCreate: true, copy: true,
+    rangedRead: true, sign: false, mtime: true, flatListing: false,
+  };
+
+  private readonly cwd: string | undefined;
+
+  constructor(options: LocalOptions = {}) {
+    super(options);
+    if (options.cwd !== undefined && typeof options.cwd !== 'string') throw errors.invalid('cwd must be a string');
+    this.cwd = options.cwd;
+  }
+
+  /** Absolute, normalised path; `file://` URLs and relative paths accepted. */
+  override normalize(path: unknown): string {
+    let p = checkPath(path);
+    if (/^file:\/\//i.test(p)) {
+      try {
+        p = fileURLToPath(p.startsWith('file:///') ? p : `file:///${p.slice(7)}`);
+      } catch (err) {
+        throw errors.invalid(`malformed file URL: ${(err as Error).message}`, p);
+      }
+    } else if (/^local:\/\//i.test(p)) {
+      p = p.slice('local://'.length) || '/';
+      if (!p.startsWith('/')) p = `/${p}`;
+    }
+    if (!p.startsWith('/')) p = resolve(this.cwd ?? process.cwd(), p);
+    return normalizePath(p, '/');
+  }
+
+  protected override mapError(err: unknown): FsError {
+    return mapLocalError(err);
+  }
+
+  private toInfo(path: string, st: Stats): FileInfo {
+    const dir = st.isDirectory();
+    return { name: path, size: dir ? 0 : st.size, type: dir ? 'directory' : 'file', mtime: st.mtime, mode: st.mode };
+  }
+
+  protected async _info(path: string): Promise<FileInfo> {
+    return this.toInfo(path, await fsp.stat(path));
+  }
+
+  protected async _ls(path: string): Promise<FileInfo[]> {
+    const names = await fsp.readdir(path);
+    const base = path === '/' ? '/' : `${path}/`;
+    const infos = await Promise.all(names.map(async (n) => {
+      try {
+        return this.toInfo(base + n, await fsp.stat(base + n));
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT') return undefined; // dangling link or removed meanwhile
+        throw err;
+      }
+    }));
+    return infos.filter((i): i is FileInfo => i !== undefined);
+  }
+
+  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    const handle = await fsp.open(path, 'r');
+    try {
+      const size = (await handle.stat()).size;
+      const stop = Math.min(end ?? size, size);
+      if (stop <= start) return new Uint8Array(0);
+      const buf = Buffer.allocUnsafe(stop - start);
+      let filled = 0;
+      while (filled < buf.byteLength) {
+        const { bytesRead } = await handle.read(buf, filled, buf.byteLength - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return filled === buf.byteLength ? buf : buf.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    if (end !== undefined && end <= start) return;
+    const stream = createReadStream(path, { start, ...(end === undefined ? {} : { end: end - 1 }), highWaterMark: 1024 * 1024 });
+    try {
+      for await (const chunk of stream) {
+        throwIfAborted(signal);
+        yield chunk as Buffer;
+      }
+    } finally {
+      stream.destroy();
+    }
+  }
+
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+    await writeAtomic(path, data, mode);
+  }
+
+  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    return openLocalWriter(path, options.mode, options.append);
+  }
+
+  protected async _rm(path: string): Promise<void> {
+    await fsp.unlink(path);
+  }
+
+  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    await fsp.mkdir(path, { recursive: parents });
+  }
+
+  protected override async _rmdir(path: string): Promise<void> {
+    await fsp.rmdir(path);
+  }
+
+  protected override async _copy(src: string, dst: string): Promise<void> {
+    await ensureParent(dst);
+    const temp = tempPathFor(dst);
+    await fsp.copyFile(src, temp);
+    await commitTemp(temp, dst, 'overwrite');
+  }
+
+  protected override async _rename(src: string, dst: string): Promise<void> {
+    await ensureParent(dst);
+    await fsp.rename(src, dst);
+  }
+
+  protected override async _touch(path: string): Promise<void> {
+    const now = new Date();
+    await fsp.utimes(path, now, now);
+  }
+}

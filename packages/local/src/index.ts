@@ -1,0 +1,17 @@
+/**
+ * @omnifs/local: files on local disk through node:fs, with atomic writes. Installing it
+ * makes `filesystem('file')`, `file://` URLs and bare paths work, and backs `put`/`get`.
+ */
+import { registerImplementation, type FileSystemClass } from '@omnifs/core';
+import { LocalFileSystem } from './filesystem';
+
+export { LocalFileSystem } from './filesystem';
+export { mapLocalError } from './errors';
+export type { LocalOptions } from './options';
+
+/** Registers `file` and `local` (done on import). */
+export function register(): void {
+  for (const p of LocalFileSystem.protocols) registerImplementation(p, LocalFileSystem as unknown as FileSystemClass, { clobber: true });
+}
+
+register();

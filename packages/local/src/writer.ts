@@ -1,0 +1,104 @@
+/** Streamed writes to local disk: a temporary file renamed into place, or a native append. */
+import { promises as fsp, type Stats } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, basename, join } from 'node:path';
+import { ChunkQueue, errors, type Writer, type WriteMode } from '@omnifs/core';
+
+/** Bytes gathered before one `write` system call. */
+const COALESCE = 256 * 1024;
+
+/** A temporary name beside `path`, on the same filesystem so a rename is atomic. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.omnifs-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Creates `path`'s parent directories when missing. */
+export async function ensureParent(path: string): Promise<void> {
+  await fsp.mkdir(dirname(path), { recursive: true });
+}
+
+/**
+ * Moves a finished temporary file to its final name: `rename` to overwrite, `link` then
+ * `unlink` for an exclusive create (fails with EEXIST if the target appeared meanwhile).
+ */
+export async function commitTemp(temp: string, target: string, mode: WriteMode): Promise<void> {
+  try {
+    if (mode === 'create') {
+      await fsp.link(temp, target);
+      await fsp.unlink(temp);
+    } else {
+      await fsp.rename(temp, target);
+    }
+  } catch (err) {
+    await fsp.unlink(temp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Writes the whole of `data` to `target` atomically. */
+export async function writeAtomic(target: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+  await refuseDirectory(target);
+  if (mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
+  const temp = tempPathFor(target);
+  try {
+    await fsp.writeFile(temp, data, { flag: 'wx' });
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ENOENT') throw err;
+    await ensureParent(target);
+    await fsp.writeFile(temp, data, { flag: 'wx' });
+  }
+  await commitTemp(temp, target, mode);
+}
+
+async function statOrUndefined(path: string): Promise<Stats | undefined> {
+  return fsp.stat(path).catch(() => undefined);
+}
+
+/** Writing over a directory is `IsADirectory`, as `open(2)` says. */
+export async function refuseDirectory(target: string): Promise<void> {
+  if ((await statOrUndefined(target))?.isDirectory()) throw errors.isADirectory(target);
+}
+
+/** Opens a streaming writer: native append, or a temp file committed on close. */
+export async function openLocalWriter(target: string, mode: WriteMode, append: boolean): Promise<Writer> {
+  await refuseDirectory(target);
+  if (!append && mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
+  await ensureParent(target);
+  const path = append ? target : tempPathFor(target);
+  const handle = await fsp.open(path, append ? 'a' : 'wx');
+  const queue = new ChunkQueue();
+  let open = true;
+  const flush = async (): Promise<void> => {
+    if (queue.length > 0) await handle.write(queue.take());
+  };
+  const finish = async (): Promise<void> => {
+    if (!open) throw errors.invalid('write after close or abort');
+    open = false;
+  };
+  return {
+    async write(chunk) {
+      if (!open) throw errors.invalid('write after close or abort');
+      queue.push(chunk);
+      if (queue.length >= COALESCE) await flush();
+    },
+    async close() {
+      await finish();
+      try {
+        await flush();
+        await handle.close();
+      } catch (err) {
+        await handle.close().catch(() => undefined);
+        if (!append) await fsp.unlink(path).catch(() => undefined);
+        throw err;
+      }
+      if (!append) await commitTemp(path, target, mode);
+    },
+    async abort() {
+      if (!open) return;
+      open = false;
+      queue.take();
+      await handle.close().catch(() => undefined);
+      if (!append) await fsp.unlink(path).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,7 @@
+/** memfs throws Node-style errors with `code`; core's mapping covers them. */
+import { toFsError, type FsError } from '@omnifs/core';
+
+/** Maps a memfs error to an FsError by its Node code (ENOENT → NotFound, ...). */
+export function mapMemoryError(err: unknown): FsError {
+  return toFsError(err);
+}

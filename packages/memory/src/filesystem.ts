@@ -1,0 +1,182 @@
+/** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
+import { Volume } from 'memfs';
+import { errors, FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode } from '@omnifs/core';
+import { mapMemoryError } from './errors';
+import type { MemoryOptions } from './options';
+
+type Vol = InstanceType<typeof Volume>;
+interface Stats { isDirectory(): boolean; size: number | bigint; mtime: Date }
+
+const sharedVolume: Vol = new Volume();
+
+/** Empties the shared store (for test `beforeEach` hooks). */
+export function resetMemoryStore(): void {
+  sharedVolume.reset();
+}
+
+let tempCounter = 0;
+
+/**
+ * Files held in memory, in a memfs Volume.
+ *
+ * Behaviour:
+ * - instances share one store unless `store: 'private'` (or a `volume`) is given;
+ * - real directories; writes create missing parents; `ab` appends natively;
+ * - streamed writes land under a temporary name and are renamed on `close`, so a
+ *   half-written file is never visible.
+ */
+export class MemoryFileSystem extends FileSystem {
+  static override protocols: readonly string[] = ['memory'];
+
+  override readonly capabilities: Capabilities = {
+    realDirectories: true, append: true, exclusiveCreate: true, copy: true,
+    rangedRead: true, sign: false, mtime: true, flatListing: false,
+  };
+
+  /** The memfs Volume behind this instance. */
+  readonly volume: Vol;
+
+  constructor(options: MemoryOptions = {}) {
+    super(options);
+    this.volume = options.volume ?? (options.store === 'private' ? new Volume() : sharedVolume);
+  }
+
+  /** Empties this instance's store. */
+  reset(): void {
+    this.volume.reset();
+  }
+
+  /** Path in the memfs store for a filesystem path (identity here; mock stores prefix it). */
+  protected toStore(path: string): string {
+    return path;
+  }
+
+  /** Filesystem path for a memfs store path. */
+  protected fromStore(path: string): string {
+    return path;
+  }
+
+  protected override mapError(err: unknown): FsError {
+    return mapMemoryError(err);
+  }
+
+  private toInfo(path: string, st: Stats): FileInfo {
+    const dir = st.isDirectory();
+    return { name: path, size: dir ? 0 : Number(st.size), type: dir ? 'directory' : 'file', mtime: st.mtime as Date };
+  }
+
+  protected async _info(path: string): Promise<FileInfo> {
+    return this.toInfo(path, this.volume.statSync(this.toStore(path)) as Stats);
+  }
+
+  protected async _ls(path: string): Promise<FileInfo[]> {
+    const dir = this.toStore(path);
+    const names = this.volume.readdirSync(dir) as string[];
+    const base = dir.endsWith('/') ? dir : `${dir}/`;
+    return names.map((n) => this.toInfo(this.fromStore(base + n), this.volume.statSync(base + n) as Stats));
+  }
+
+  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    const p = this.toStore(path);
+    const fd = this.volume.openSync(p, 'r');
+    try {
+      const size = Number(this.volume.fstatSync(fd).size);
+      const stop = Math.min(end ?? size, size);
+      if (stop <= start) return new Uint8Array(0);
+      const buf = Buffer.allocUnsafe(stop - start);
+      const n = this.volume.readSync(fd, buf, 0, buf.byteLength, start);
+      return n === buf.byteLength ? buf : buf.subarray(0, n);
+    } finally {
+      this.volume.closeSync(fd);
+    }
+  }
+
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+    this.withParents(path, () => this.volume.writeFileSync(this.toStore(path), data, { flag: mode === 'create' ? 'wx' : 'w' }));
+  }
+
+  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    const target = this.toStore(path);
+    if (options.append) {
+      const fd = this.withParents(path, () => this.volume.openSync(target, 'a'));
+      return this.fdWriter(fd, () => undefined, () => undefined);
+    }
+    if (options.mode === 'create' && this.volume.existsSync(target)) throw errors.alreadyExists(path);
+    const temp = `${target}.omnifs-tmp-${process.pid}-${++tempCounter}`;
+    const fd = this.withParents(path, () => this.volume.openSync(temp, 'w'));
+    return this.fdWriter(
+      fd,
+      () => {
+        if (options.mode === 'create' && this.volume.existsSync(target)) {
+          this.volume.unlinkSync(temp);
+          throw errors.alreadyExists(path);
+        }
+        this.volume.renameSync(temp, target);
+      },
+      () => this.volume.unlinkSync(temp),
+    );
+  }
+
+  private fdWriter(fd: number, commit: () => void, discard: () => void): Writer {
+    let open = true;
+    const finish = (): void => {
+      if (!open) throw errors.invalid('write after close or abort');
+      open = false;
+      this.volume.closeSync(fd);
+    };
+    return {
+      write: async (chunk) => {
+        if (!open) throw errors.invalid('write after close or abort');
+        this.volume.writeSync(fd, chunk);
+      },
+      close: async () => {
+        finish();
+        commit();
+      },
+      abort: async () => {
+        if (!open) return;
+        finish();
+        discard();
+      },
+    };
+  }
+
+  protected async _rm(path: string): Promise<void> {
+    const p = this.toStore(path);
+    if (this.volume.statSync(p).isDirectory()) throw errors.isADirectory(path);
+    this.volume.unlinkSync(p);
+  }
+
+  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    this.volume.mkdirSync(this.toStore(path), { recursive: parents });
+  }
+
+  protected override async _rmdir(path: string): Promise<void> {
+    this.volume.rmdirSync(this.toStore(path));
+  }
+
+  protected override async _copy(src: string, dst: string): Promise<void> {
+    this.withParents(dst, () => this.volume.copyFileSync(this.toStore(src), this.toStore(dst)));
+  }
+
+  protected override async _rename(src: string, dst: string): Promise<void> {
+    this.withParents(dst, () => this.volume.renameSync(this.toStore(src), this.toStore(dst)));
+  }
+
+  protected override async _touch(path: string): Promise<void> {
+    const now = new Date();
+    this.volume.utimesSync(this.toStore(path), now, now);
+  }
+
+  /** Runs `fn`; when the parent directory is missing, creates it and runs `fn` again. */
+  private withParents<T>(path: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      const store = this.toStore(path);
+      this.volume.mkdirSync(store.slice(0, store.lastIndexOf('/')) || '/', { recursive: true });
+      return fn();
+    }
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * @omnifs/memory: files in memory, on memfs. Installing it makes `filesystem('memory')`
+ * and `memory://` URLs work; `useMemoryFor(['s3'])` serves other protocols from memory
+ * in tests.
+ */
+import { registerImplementation, type FileSystemClass } from '@omnifs/core';
+import { MemoryFileSystem } from './filesystem';
+
+export { MemoryFileSystem, resetMemoryStore } from './filesystem';
+export { memoryBackedClass, useMemoryFor } from './mock';
+export { mapMemoryError } from './errors';
+export type { MemoryOptions } from './options';
+
+/** Registers the `memory` protocol (done on import; call again after a clobber). */
+export function register(): void {
+  registerImplementation('memory', MemoryFileSystem as unknown as FileSystemClass, { clobber: true });
+}
+
+register();
