@@ -71,6 +71,8 @@ export interface FsErrorInit {
   cause?: unknown;
   /** Overrides the Node code derived from the kind. */
   code?: string;
+  /** Requests the SDK already made for this call, its own retries included. */
+  attempts?: number;
 }
 
 /**
@@ -89,6 +91,8 @@ export class FsError extends Error {
   protocol: string | undefined;
   operation: string | undefined;
   path: string | undefined;
+  /** Requests already made for this call (the SDK's retries included), where known. */
+  attempts: number | undefined;
 
   constructor(init: FsErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -99,6 +103,7 @@ export class FsError extends Error {
     this.protocol = init.protocol;
     this.operation = init.operation;
     this.path = init.path;
+    this.attempts = init.attempts;
   }
 
   /** The message with its context: `NotFound: s3 info "bucket/key": no such file`. */

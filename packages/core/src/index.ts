@@ -24,3 +24,4 @@ export {
   optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, type FileSystemClass,
 } from './registry';
 export { urlToFs, open, isWrapperProtocol, registerWrapperProtocol, type FsAndPath, type UrlOptions } from './url';
+export * from './layers/index';

@@ -38,6 +38,15 @@ export const KNOWN_IMPLEMENTATIONS: Readonly<Record<string, KnownImplementation>
   webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
 };
 
+/** Layers shipped in core, loaded on first use. */
+const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
+  dir: () => (require('./layers/dir') as { DirFileSystem: FileSystemClass }).DirFileSystem,
+  retry: () => (require('./layers/retry') as { RetryFileSystem: FileSystemClass }).RetryFileSystem,
+  simplecache: () => (require('./layers/simplecache') as { SimpleCacheFileSystem: FileSystemClass }).SimpleCacheFileSystem,
+  listcache: () => (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
+  limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
+};
+
 const registry = new Map<string, FileSystemClass>();
 const instances = new Map<string, FileSystem>();
 
@@ -66,7 +75,7 @@ export function unregisterImplementation(protocol: string): void {
 
 /** Every protocol that can be asked for: registered ones and the known packages. */
 export function availableProtocols(): string[] {
-  return [...new Set([...Object.keys(KNOWN_IMPLEMENTATIONS), ...registry.keys()])].sort();
+  return [...new Set([...Object.keys(KNOWN_IMPLEMENTATIONS), ...Object.keys(BUILTIN_LAYERS), ...registry.keys()])].sort();
 }
 
 /** Empties the instance cache. */
@@ -105,6 +114,12 @@ export function getFileSystemClass(protocol: string): FileSystemClass {
   const name = checkProtocol(protocol);
   const registered = registry.get(name);
   if (registered !== undefined) return registered;
+  const layer = BUILTIN_LAYERS[name];
+  if (layer !== undefined) {
+    const cls = layer();
+    registry.set(name, cls);
+    return cls;
+  }
   const where = KNOWN_IMPLEMENTATIONS[name];
   if (where === undefined) {
     throw new FsError({ kind: 'Unsupported', message: `unknown protocol "${name}"; known protocols: ${availableProtocols().join(', ')}` });

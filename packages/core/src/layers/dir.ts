@@ -1,0 +1,52 @@
+/**
+ * The `dir` layer: a filesystem rooted at a directory or prefix of another. Paths are
+ * relative to the root, and none can escape it.
+ */
+import { errors } from '../errors';
+import { checkPath, isUnder, joinPath, normalizePath, relativeTo, stripProtocol } from '../paths';
+import { WrapperFileSystem, type WrapperOptions } from './wrapper';
+
+/** Options of {@link DirFileSystem}. */
+export interface DirOptions extends WrapperOptions {
+  /** The root on the wrapped filesystem (`/data/run-1`, `bucket/prefix`). */
+  path: string;
+}
+
+/**
+ * A view of `fs` below `path`.
+ *
+ * Behaviour:
+ * - `''` (or `/`) is the root; `a/b` is `<path>/a/b` on the wrapped filesystem;
+ * - `..` that would climb above the root is an `InvalidArgument` FsError, as is an
+ *   absolute URL of another protocol; names in results are relative to the root.
+ */
+export class DirFileSystem extends WrapperFileSystem {
+  static override protocols: readonly string[] = ['dir'];
+  override readonly rootMarker = '' as const;
+  /** The root on the wrapped filesystem, normalised. */
+  readonly root: string;
+
+  constructor(options: DirOptions) {
+    super(options);
+    if (typeof options.path !== 'string') throw errors.invalid('dir needs { path: string }, the root on the wrapped filesystem');
+    this.root = this.fs.normalize(options.path);
+  }
+
+  override normalize(path: unknown): string {
+    const raw = checkPath(path);
+    if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(raw) && stripProtocol(raw, ['dir']) === raw) {
+      throw errors.invalid('a dir filesystem takes paths relative to its root, not URLs', raw);
+    }
+    return normalizePath(stripProtocol(raw, ['dir']), '');
+  }
+
+  protected override toInner(path: string): string {
+    const inner = joinPath(this.root, path) || this.root;
+    if (!isUnder(inner, this.root)) throw errors.invalid('path escapes the dir root', path);
+    return inner;
+  }
+
+  protected override fromInner(path: string): string {
+    return relativeTo(path, this.root);
+  }
+}

@@ -1,0 +1,7 @@
+/** Layers: wrappers that add one behaviour to any FileSystem. */
+export { WrapperFileSystem, type WrapperOptions, type HookName } from './wrapper';
+export { RetryFileSystem, type RetryOptions } from './retry';
+export { DirFileSystem, type DirOptions } from './dir';
+export { SimpleCacheFileSystem, type SimpleCacheOptions } from './simplecache';
+export { ListingCacheFileSystem, type ListingCacheOptions } from './listcache';
+export { LimitFileSystem, type LimitOptions } from './limit';

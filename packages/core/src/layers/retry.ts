@@ -1,0 +1,94 @@
+/**
+ * The retry layer: retries calls that failed with a `temporary` FsError, with exponential
+ * backoff and full jitter. Requests the SDK already retried count toward the budget, so
+ * retries are not multiplied.
+ */
+import { FsError, toFsError } from '../errors';
+import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions } from './wrapper';
+
+/** Options of {@link RetryFileSystem}. */
+export interface RetryOptions extends WrapperOptions {
+  /** Attempts in all, the first included (default 5). */
+  maxAttempts?: number;
+  /** First backoff, ms (default 100). */
+  minDelayMs?: number;
+  /** Longest backoff, ms (default 5000). */
+  maxDelayMs?: number;
+  /** Called before each retry (for logging or metrics). */
+  onRetry?: (info: { hook: HookName; attempt: number; delayMs: number; error: FsError }) => void;
+}
+
+/** Hooks whose repetition cannot change the outcome; a write carries its whole body. */
+const RETRYABLE: ReadonlySet<HookName> = new Set(['info', 'ls', 'read', 'write', 'rm', 'mkdir', 'copy', 'find', 'rmMany', 'sign', 'touch', 'openRead']);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Retries temporary failures of the wrapped filesystem.
+ *
+ * Behaviour:
+ * - only errors with `temporary: true` are retried (throttling, resets, 5xx);
+ * - streamed writers are not retried here (their parts are the backend's business);
+ *   reads that fail mid-stream resume from the last byte received;
+ * - a delete whose retry finds the file gone counts as done.
+ */
+export class RetryFileSystem extends WrapperFileSystem {
+  static override protocols: readonly string[] = ['retry'];
+  private readonly maxAttempts: number;
+  private readonly minDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly onRetry: RetryOptions['onRetry'];
+
+  constructor(options: RetryOptions) {
+    super(options);
+    this.maxAttempts = Math.floor(positiveOption('maxAttempts', options.maxAttempts, 5));
+    this.minDelayMs = positiveOption('minDelayMs', options.minDelayMs, 100, true);
+    this.maxDelayMs = positiveOption('maxDelayMs', options.maxDelayMs, 5000, true);
+    this.onRetry = options.onRetry;
+  }
+
+  /** The delay before retry number `attempt` (1-based): full jitter over an exponential cap. */
+  backoff(attempt: number): number {
+    const cap = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** (attempt - 1));
+    return Math.round(Math.random() * cap);
+  }
+
+  protected override async call<T>(hook: HookName, fn: () => Promise<T>): Promise<T> {
+    if (!RETRYABLE.has(hook)) return fn();
+    let used = 0;
+    for (let retry = 1; ; retry++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const e = toFsError(err);
+        used += Math.max(1, e.attempts ?? 1);
+        if (retry > 1 && (hook === 'rm' || hook === 'rmMany') && e.kind === 'NotFound') return undefined as T;
+        if (!e.temporary || used >= this.maxAttempts) throw e;
+        const delayMs = this.backoff(retry);
+        this.onRetry?.({ hook, attempt: retry, delayMs, error: e });
+        await sleep(delayMs);
+      }
+    }
+  }
+
+  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    let pos = start;
+    let used = 0;
+    for (let retry = 1; ; retry++) {
+      try {
+        for await (const chunk of super._readStream(path, pos, end, signal)) {
+          pos += chunk.byteLength;
+          yield chunk;
+        }
+        return;
+      } catch (err) {
+        const e = toFsError(err);
+        used += Math.max(1, e.attempts ?? 1);
+        if (!e.temporary || used >= this.maxAttempts) throw e;
+        const delayMs = this.backoff(retry);
+        this.onRetry?.({ hook: 'openRead', attempt: retry, delayMs, error: e });
+        await sleep(delayMs);
+      }
+    }
+  }
+}

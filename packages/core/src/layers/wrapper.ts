@@ -1,0 +1,143 @@
+/**
+ * WrapperFileSystem: the base of layers. It forwards every backend hook to the wrapped
+ * filesystem's public methods through one `call` point that layers override (retry,
+ * concurrency limit), and maps paths in and names out (the `dir` layer).
+ */
+import { errors, FsError } from '../errors';
+import { FileSystem, type SignOptions, type WriterOptions } from '../filesystem';
+import type { Capabilities, FileInfo, WriteMode } from '../types';
+import type { Writer } from '../writer';
+
+/** Options of every layer: the filesystem it wraps. */
+export interface WrapperOptions {
+  /** The filesystem to wrap. */
+  fs: FileSystem;
+  skipInstanceCache?: boolean;
+}
+
+/** Which hook a call is for; layers use it to decide (retry only what is safe). */
+export type HookName =
+  | 'info' | 'ls' | 'read' | 'write' | 'rm' | 'openWriter' | 'mkdir' | 'rmdir'
+  | 'openRead' | 'copy' | 'find' | 'rmMany' | 'sign' | 'touch';
+
+/** A layer around another FileSystem; by itself it changes nothing. */
+export class WrapperFileSystem extends FileSystem {
+  /** The wrapped filesystem. */
+  readonly fs: FileSystem;
+  override readonly rootMarker: '' | '/';
+  override readonly capabilities: Capabilities;
+
+  constructor(options: WrapperOptions) {
+    super(options);
+    if (!(options?.fs instanceof FileSystem)) {
+      throw new FsError({ kind: 'InvalidArgument', message: `${new.target.name} needs { fs: FileSystem } to wrap` });
+    }
+    this.fs = options.fs;
+    this.rootMarker = this.fs.rootMarker;
+    this.capabilities = this.fs.capabilities;
+  }
+
+  /** Inner paths and outer paths are the same here; the dir layer maps them. */
+  protected toInner(path: string): string {
+    return path;
+  }
+
+  /** Maps an inner name back to this layer's path space. */
+  protected fromInner(path: string): string {
+    return path;
+  }
+
+  override normalize(path: unknown): string {
+    return this.fs.normalize(path);
+  }
+
+  /** The single point every forwarded call goes through. */
+  protected call<T>(_hook: HookName, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  private out(info: FileInfo): FileInfo {
+    const name = this.fromInner(info.name);
+    return name === info.name ? info : { ...info, name };
+  }
+
+  protected async _info(path: string): Promise<FileInfo> {
+    return this.out(await this.call('info', () => this.fs.info(this.toInner(path))));
+  }
+
+  protected async _ls(path: string): Promise<FileInfo[]> {
+    const entries = await this.call('ls', () => this.fs.lsInfo(this.toInner(path)));
+    return entries.map((e) => this.out(e));
+  }
+
+  protected _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    return this.call('read', () => this.fs.catFile(this.toInner(path), end === undefined ? { start } : { start, end }));
+  }
+
+  protected _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+    return this.call('write', () => this.fs.pipeFile(this.toInner(path), data, { mode }));
+  }
+
+  protected _rm(path: string): Promise<void> {
+    return this.call('rm', () => this.fs.rmFile(this.toInner(path)));
+  }
+
+  protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    return this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
+      mode: options.mode, append: options.append, ...(options.signal ? { signal: options.signal } : {}),
+    }));
+  }
+
+  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    await this.call('mkdir', () => parents
+      ? this.fs.makedirs(this.toInner(path), { existOk: true })
+      : this.fs.mkdir(this.toInner(path), { createParents: false }));
+  }
+
+  protected override _rmdir(path: string): Promise<void> {
+    return this.call('rmdir', () => this.fs.rmdir(this.toInner(path)));
+  }
+
+  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    yield* this.fs.readChunks(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...(signal ? { signal } : {}) });
+  }
+
+  protected override _copy(src: string, dst: string): Promise<void> {
+    return this.call('copy', () => this.fs.copyFile(this.toInner(src), this.toInner(dst)));
+  }
+
+  protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
+    const entries = await this.call('find', () => this.fs.find(this.toInner(path), { withDirs, detail: true }));
+    return entries.map((e) => this.out(e));
+  }
+
+  protected override _rmMany(paths: string[]): Promise<void> {
+    return this.call('rmMany', () => this.fs.rmFiles(paths.map((p) => this.toInner(p))));
+  }
+
+  protected override _sign(path: string, options: Required<SignOptions>): Promise<string> {
+    return this.call('sign', () => this.fs.sign(this.toInner(path), options));
+  }
+
+  protected override _touch(path: string): Promise<void> {
+    return this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false }));
+  }
+
+  override toString(): string {
+    return `${this.constructor.name}(${this.fs.toString()})`;
+  }
+
+  override toJSON(): { protocol: string; options: unknown } {
+    const own = super.toJSON();
+    return { protocol: own.protocol, options: { ...(own.options as Record<string, unknown>), fs: this.fs.toJSON() } };
+  }
+}
+
+/** Checks a numeric layer option. */
+export function positiveOption(name: string, value: unknown, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw errors.invalid(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
