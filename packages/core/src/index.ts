@@ -21,7 +21,7 @@ export { FileSystem, pump, type FileSystemOptions, type WriterOptions, type LsOp
 export type { WalkEntry } from './listing';
 export {
   filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache, getFileSystemClass,
-  optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, type FileSystemClass,
+  optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, registerKnownImplementation, type FileSystemClass, type KnownImplementation,
 } from './registry';
 export { urlToFs, open, isWrapperProtocol, registerWrapperProtocol, type FsAndPath, type UrlOptions } from './url';
 export * from './layers/index';

@@ -13,8 +13,8 @@ export interface FileSystemClass {
   readonly protocols: readonly string[];
 }
 
-/** Where a known protocol's implementation lives. */
-interface KnownImplementation {
+/** Where a known protocol's implementation lives: a package and its export. */
+export interface KnownImplementation {
   pkg: string;
   exportName: string;
 }
@@ -22,7 +22,7 @@ interface KnownImplementation {
 const known = (pkg: string, exportName: string): KnownImplementation => ({ pkg, exportName });
 
 /** Protocols omnifs knows, with the package that implements each. */
-export const KNOWN_IMPLEMENTATIONS: Readonly<Record<string, KnownImplementation>> = {
+export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = {
   file: known('@omnifs/local', 'LocalFileSystem'),
   local: known('@omnifs/local', 'LocalFileSystem'),
   memory: known('@omnifs/memory', 'MemoryFileSystem'),
@@ -66,6 +66,18 @@ export function registerImplementation(protocol: string, implementation: FileSys
     throw new FsError({ kind: 'AlreadyExists', message: `protocol "${name}" is already registered (pass { clobber: true } to replace it)` });
   }
   registry.set(name, implementation);
+}
+
+/**
+ * Declares that `protocol` is implemented by `exportName` of package `pkg`, loaded on first
+ * use (how third-party backends make themselves known without being imported first).
+ */
+export function registerKnownImplementation(protocol: string, where: KnownImplementation): void {
+  const name = checkProtocol(protocol);
+  if (typeof where?.pkg !== 'string' || typeof where.exportName !== 'string') {
+    throw new FsError({ kind: 'InvalidArgument', message: 'a known implementation needs { pkg, exportName } strings' });
+  }
+  KNOWN_IMPLEMENTATIONS[name] = { pkg: where.pkg, exportName: where.exportName };
 }
 
 /** Removes a registered implementation; a known protocol then loads its package again. */

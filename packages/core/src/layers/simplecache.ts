@@ -49,35 +49,36 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
   }
 
   /** The local copy of `path`, downloading it first when needed. */
-  async cached(path: string): Promise<string> {
+  cached(path: string): Promise<string> {
     const local = this.localName(path);
-    const running = this.downloads.get(local);
-    if (running) return running;
+    let running = this.downloads.get(local);
+    if (running === undefined) {
+      running = this.download(path, local);
+      this.downloads.set(local, running);
+      const forget = (): void => void this.downloads.delete(local);
+      running.then(forget, forget);
+    }
+    return running;
+  }
+
+  private async download(path: string, local: string): Promise<string> {
     try {
       await fsp.access(local);
       return local;
     } catch {
       // not cached yet
     }
-    const p = (async () => {
-      const temp = `${local}.${randomBytes(4).toString('hex')}.tmp`;
-      const handle = await fsp.open(temp, 'w');
-      try {
-        for await (const chunk of this.fs.readChunks(path)) await handle.write(chunk);
-        await handle.close();
-        await fsp.rename(temp, local);
-        return local;
-      } catch (err) {
-        await handle.close().catch(() => undefined);
-        await fsp.unlink(temp).catch(() => undefined);
-        throw err;
-      }
-    })();
-    this.downloads.set(local, p);
+    const temp = `${local}.${randomBytes(4).toString('hex')}.tmp`;
+    const handle = await fsp.open(temp, 'w');
     try {
-      return await p;
-    } finally {
-      this.downloads.delete(local);
+      for await (const chunk of this.fs.readChunks(path)) await handle.write(chunk);
+      await handle.close();
+      await fsp.rename(temp, local);
+      return local;
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      await fsp.unlink(temp).catch(() => undefined);
+      throw err;
     }
   }
 

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { RemoteFile, FsError, type BlockSource } from '@omnifs/core';
+
+/** A block source over a buffer that counts its reads. */
+function source(data: Buffer): BlockSource & { reads: Array<[number, number]> } {
+  const reads: Array<[number, number]> = [];
+  return {
+    size: data.byteLength,
+    reads,
+    async read(start: number, end: number) {
+      reads.push([start, end]);
+      return data.subarray(start, end);
+    },
+  };
+}
+
+describe('core: RemoteFile', () => {
+  const data = randomBytes(10_000);
+
+  it('serves small sequential reads from cached blocks', async () => {
+    const src = source(data);
+    const f = new RemoteFile('/f', 'rb', src, undefined, { blockSize: 4096 });
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < 100; i++) parts.push(await f.read(100));
+    expect(Buffer.concat(parts).equals(data.subarray(0, 10_000))).to.equal(true);
+    expect(src.reads).to.deep.equal([[0, 4096], [4096, 8192], [8192, 10_000]]);
+  });
+
+  it('seeks from the start, the current position and the end', async () => {
+    const f = new RemoteFile('/f', 'rb', source(data), undefined, { blockSize: 1024 });
+    expect(f.seek(100)).to.equal(100);
+    expect(f.seek(50, 1)).to.equal(150);
+    expect(Buffer.from(await f.read(10)).equals(data.subarray(150, 160))).to.equal(true);
+    expect(f.seek(-10, 2)).to.equal(9990);
+    expect(Buffer.from(await f.read()).equals(data.subarray(9990))).to.equal(true);
+    expect((await f.read(5)).byteLength).to.equal(0);
+    expect(f.tell()).to.equal(10_000);
+  });
+
+  it('keeps no more blocks than cacheBlocks', async () => {
+    const src = source(data);
+    const f = new RemoteFile('/f', 'rb', src, undefined, { blockSize: 1000, cacheBlocks: 2 });
+    await f.read(3000); // blocks 0,1,2 - only 1 and 2 kept
+    f.seek(0);
+    await f.read(10);
+    expect(src.reads.filter(([s]) => s === 0)).to.have.length(2);
+  });
+
+  it('iterates the rest of the file in blocks', async () => {
+    const f = new RemoteFile('/f', 'rb', source(data), undefined, { blockSize: 4000 });
+    f.seek(1000);
+    const chunks: Uint8Array[] = [];
+    for await (const c of f) chunks.push(c);
+    expect(chunks.map((c) => c.byteLength)).to.deep.equal([4000, 4000, 1000]);
+    expect(Buffer.concat(chunks).equals(data.subarray(1000))).to.equal(true);
+  });
+
+  it('refuses bad seeks and I/O after close', async () => {
+    const f = new RemoteFile('/f', 'rb', source(data), undefined);
+    expect(() => f.seek(-1)).to.throw(FsError, /negative/);
+    expect(() => f.seek(1.5)).to.throw(FsError, /integer/);
+    expect(() => f.seek(0, 7 as 0)).to.throw(FsError, /whence/);
+    await f.close();
+    let kind: string | undefined;
+    await f.read(1).catch((e: FsError) => { kind = e.kind; });
+    expect(kind).to.equal('InvalidArgument');
+  });
+
+  it('cannot be written in read mode', async () => {
+    const f = new RemoteFile('/f', 'rb', source(data), undefined);
+    let kind: string | undefined;
+    await f.write('x').catch((e: FsError) => { kind = e.kind; });
+    expect(kind).to.equal('Unsupported');
+  });
+});

@@ -1,0 +1,60 @@
+/** Test helpers for core: a filesystem that fails on demand and counts calls. */
+import { FsError, WrapperFileSystem, type FileSystem, type HookName } from '@omnifs/core';
+import { MemoryFileSystem } from '@omnifs/memory';
+
+/** A private memory filesystem. */
+export function privateMemory(): FileSystem {
+  return new MemoryFileSystem({ store: 'private' });
+}
+
+/**
+ * Wraps a filesystem, counting calls per hook and failing the next `failures` calls of
+ * chosen hooks with a temporary (or permanent) FsError.
+ */
+export class FlakyFileSystem extends WrapperFileSystem {
+  static override protocols = ['flaky'];
+  readonly calls = new Map<HookName, number>();
+  failures = 0;
+  failOn: ReadonlySet<HookName> = new Set();
+  temporary = true;
+  /** Fails reads after this many bytes of a stream, once per failure. */
+  breakStreamAfter: number | undefined;
+  inFlight = 0;
+  maxInFlight = 0;
+  delayMs = 0;
+
+  count(hook: HookName): number {
+    return this.calls.get(hook) ?? 0;
+  }
+
+  protected override async call<T>(hook: HookName, fn: () => Promise<T>): Promise<T> {
+    this.calls.set(hook, this.count(hook) + 1);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+      if (this.failOn.has(hook) && this.failures > 0) {
+        this.failures--;
+        throw new FsError({ kind: this.temporary ? 'RateLimited' : 'PermissionDenied', message: `injected failure of ${hook}`, temporary: this.temporary });
+      }
+      return await fn();
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    this.calls.set('openRead', this.count('openRead') + 1);
+    let sent = 0;
+    for await (const chunk of super._readStream(path, start, end, signal)) {
+      if (this.breakStreamAfter !== undefined && this.failures > 0 && sent + chunk.byteLength > this.breakStreamAfter) {
+        this.failures--;
+        const keep = this.breakStreamAfter - sent;
+        if (keep > 0) yield chunk.subarray(0, keep);
+        throw new FsError({ kind: 'Unexpected', message: 'injected connection reset', temporary: true });
+      }
+      sent += chunk.byteLength;
+      yield chunk;
+    }
+  }
+}

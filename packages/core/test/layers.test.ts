@@ -1,0 +1,184 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import {
+  RetryFileSystem, DirFileSystem, SimpleCacheFileSystem, ListingCacheFileSystem, LimitFileSystem, FsError, type FileSystem,
+} from '@omnifs/core';
+import { FlakyFileSystem, privateMemory } from './helpers';
+
+async function rejection(p: Promise<unknown>): Promise<FsError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).to.be.instanceOf(FsError);
+    return e as FsError;
+  }
+  return expect.fail('expected a rejection');
+}
+
+describe('core: layers', () => {
+  let mem: FileSystem;
+  let flaky: FlakyFileSystem;
+  beforeEach(async () => {
+    mem = privateMemory();
+    await mem.writeText('/d/a.txt', 'alpha');
+    flaky = new FlakyFileSystem({ fs: mem });
+  });
+
+  describe('retry', () => {
+    it('retries temporary failures until the call succeeds', async () => {
+      flaky.failOn = new Set(['read']);
+      flaky.failures = 2;
+      const retries: number[] = [];
+      const fs = new RetryFileSystem({ fs: flaky, minDelayMs: 1, onRetry: (r) => retries.push(r.attempt) });
+      expect(await fs.readText('/d/a.txt')).to.equal('alpha');
+      expect(flaky.count('read')).to.equal(3);
+      expect(retries).to.deep.equal([1, 2]);
+    });
+
+    it('gives up after maxAttempts with the last error', async () => {
+      flaky.failOn = new Set(['info']);
+      flaky.failures = 10;
+      const fs = new RetryFileSystem({ fs: flaky, minDelayMs: 1, maxAttempts: 3 });
+      const e = await rejection(fs.info('/d/a.txt'));
+      expect(e.kind).to.equal('RateLimited');
+      expect(flaky.count('info')).to.equal(3);
+    });
+
+    it('does not retry permanent failures', async () => {
+      flaky.failOn = new Set(['info']);
+      flaky.failures = 1;
+      flaky.temporary = false;
+      const fs = new RetryFileSystem({ fs: flaky, minDelayMs: 1 });
+      expect((await rejection(fs.info('/d/a.txt'))).kind).to.equal('PermissionDenied');
+      expect(flaky.count('info')).to.equal(1);
+    });
+
+    it('counts the SDK\'s own attempts toward the budget', async () => {
+      let calls = 0;
+      const fs = new RetryFileSystem({ fs: mem, minDelayMs: 1, maxAttempts: 4 });
+      const result = await rejection((fs as unknown as { call: (h: string, f: () => Promise<unknown>) => Promise<unknown> }).call('info', async () => {
+        calls++;
+        throw new FsError({ kind: 'RateLimited', message: 'throttled', attempts: 3 });
+      }));
+      expect(result.kind).to.equal('RateLimited');
+      expect(calls).to.equal(2); // 3 SDK attempts + 3 more > 4
+    });
+
+    it('resumes a stream that breaks midway from the last byte received', async () => {
+      const data = randomBytes(3 * 1024 * 1024);
+      await mem.pipeFile('/big.bin', data);
+      flaky.breakStreamAfter = 1024 * 1024 + 7;
+      flaky.failures = 1;
+      const fs = new RetryFileSystem({ fs: flaky, minDelayMs: 1 });
+      const chunks: Uint8Array[] = [];
+      for await (const c of fs.readChunks('/big.bin')) chunks.push(c);
+      expect(Buffer.concat(chunks).equals(data)).to.equal(true);
+      expect(flaky.count('openRead')).to.equal(2);
+    });
+
+    it('backs off exponentially with jitter under the cap', () => {
+      const fs = new RetryFileSystem({ fs: mem, minDelayMs: 100, maxDelayMs: 1000 });
+      for (let i = 0; i < 50; i++) {
+        expect(fs.backoff(1)).to.be.within(0, 100);
+        expect(fs.backoff(3)).to.be.within(0, 400);
+        expect(fs.backoff(10)).to.be.within(0, 1000);
+      }
+    });
+  });
+
+  describe('dir', () => {
+    it('maps paths under its root and names back', async () => {
+      const fs = new DirFileSystem({ fs: mem, path: '/d' });
+      expect(await fs.ls('')).to.deep.equal(['a.txt']);
+      await fs.writeText('sub/b.txt', 'beta');
+      expect(await mem.readText('/d/sub/b.txt')).to.equal('beta');
+      expect((await fs.info('sub/b.txt')).name).to.equal('sub/b.txt');
+    });
+
+    it('lets no path escape the root', async () => {
+      const fs = new DirFileSystem({ fs: mem, path: '/d' });
+      for (const bad of ['../x', 'sub/../../x', '/../x']) {
+        const e = await rejection(fs.readText(bad));
+        expect(e.kind, bad).to.equal('InvalidArgument');
+      }
+      expect((await rejection(fs.readText('memory:///etc/passwd'))).kind).to.equal('InvalidArgument');
+    });
+
+    it('needs a root path', () => {
+      expect(() => new DirFileSystem({ fs: mem } as never)).to.throw(FsError, /path/);
+    });
+  });
+
+  describe('simplecache', () => {
+    it('downloads a file once and serves later reads locally', async () => {
+      const fs = new SimpleCacheFileSystem({ fs: flaky });
+      expect(await fs.readText('/d/a.txt')).to.equal('alpha');
+      expect(Buffer.from(await fs.catFile('/d/a.txt', { start: 1, end: 3 })).toString()).to.equal('lp');
+      expect(await fs.readText('/d/a.txt')).to.equal('alpha');
+      expect(flaky.count('openRead')).to.equal(1);
+      expect(readdirSync(fs.cacheDir)).to.have.length(1);
+    });
+
+    it('drops the cached copy on a write through the layer', async () => {
+      const fs = new SimpleCacheFileSystem({ fs: flaky });
+      await fs.readText('/d/a.txt');
+      await fs.writeText('/d/a.txt', 'changed');
+      expect(await fs.readText('/d/a.txt')).to.equal('changed');
+      await fs.rm('/d/a.txt');
+      expect((await rejection(fs.readText('/d/a.txt'))).kind).to.equal('NotFound');
+    });
+
+    it('shares one download between concurrent first reads', async () => {
+      flaky.delayMs = 5;
+      const fs = new SimpleCacheFileSystem({ fs: flaky });
+      const texts = await Promise.all([fs.readText('/d/a.txt'), fs.readText('/d/a.txt'), fs.readText('/d/a.txt')]);
+      expect(texts).to.deep.equal(['alpha', 'alpha', 'alpha']);
+      expect(flaky.count('openRead')).to.equal(1);
+    });
+  });
+
+  describe('listcache', () => {
+    it('reuses listings and metadata within the ttl', async () => {
+      const fs = new ListingCacheFileSystem({ fs: flaky, ttlMs: 60_000 });
+      await fs.ls('/d');
+      await fs.ls('/d');
+      await fs.info('/d/a.txt');
+      await fs.info('/d/a.txt');
+      expect(flaky.count('ls')).to.equal(1);
+      expect(flaky.count('info')).to.equal(1);
+    });
+
+    it('sees its own writes at once', async () => {
+      const fs = new ListingCacheFileSystem({ fs: flaky, ttlMs: 60_000 });
+      expect(await fs.ls('/d')).to.deep.equal(['/d/a.txt']);
+      await fs.writeText('/d/b.txt', 'b');
+      expect(await fs.ls('/d')).to.deep.equal(['/d/a.txt', '/d/b.txt']);
+      await fs.rm('/d/a.txt');
+      expect(await fs.exists('/d/a.txt')).to.equal(false);
+    });
+
+    it('sees other clients\' changes after the ttl', async () => {
+      const fs = new ListingCacheFileSystem({ fs: flaky, ttlMs: 20 });
+      await fs.ls('/d');
+      await mem.writeText('/d/c.txt', 'c');
+      expect(await fs.ls('/d')).to.deep.equal(['/d/a.txt']);
+      await new Promise((r) => setTimeout(r, 30));
+      expect(await fs.ls('/d')).to.deep.equal(['/d/a.txt', '/d/c.txt']);
+    });
+  });
+
+  describe('limit', () => {
+    it('keeps calls in flight under the cap', async () => {
+      flaky.delayMs = 5;
+      const fs = new LimitFileSystem({ fs: flaky, maxConcurrency: 2 });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => fs.writeText(`/d/n${i}.txt`, String(i))));
+      expect(flaky.maxInFlight).to.equal(2);
+      expect(await mem.readText('/d/n9.txt')).to.equal('9');
+    });
+
+    it('rejects a bad cap', () => {
+      expect(() => new LimitFileSystem({ fs: mem, maxConcurrency: 0 })).to.throw(FsError, /maxConcurrency/);
+    });
+  });
+});

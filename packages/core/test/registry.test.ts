@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { inspect } from 'node:util';
+import {
+  filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache,
+  optionsFromEnv, FsError, FileSystem, registerKnownImplementation, type FileInfo, type FileSystemClass,
+} from '@omnifs/core';
+import '@omnifs/memory';
+
+/** A tiny backend that only records its options. */
+class OptionsFileSystem extends FileSystem {
+  static override protocols = ['optfs'];
+  protected async _info(path: string): Promise<FileInfo> { return { name: path, size: 0, type: 'directory' }; }
+  protected async _ls(): Promise<FileInfo[]> { return []; }
+  protected async _read(): Promise<Uint8Array> { return new Uint8Array(0); }
+  protected async _write(): Promise<void> {}
+  protected async _rm(): Promise<void> {}
+}
+const OptFs = OptionsFileSystem as unknown as FileSystemClass;
+
+function fsError(fn: () => unknown): FsError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).to.be.instanceOf(FsError);
+    return e as FsError;
+  }
+  return expect.fail('expected an FsError');
+}
+
+describe('core: registry', () => {
+  before(() => registerImplementation('optfs', OptFs, { clobber: true }));
+  after(() => unregisterImplementation('optfs'));
+  afterEach(() => {
+    clearInstanceCache();
+    delete process.env.OMNIFS_OPTFS_ENDPOINT;
+    delete process.env.OMNIFS_OPTFS_PART_SIZE;
+  });
+
+  it('returns the same instance for equal protocol and options', () => {
+    expect(filesystem('optfs', { a: 1, b: { c: 2 } })).to.equal(filesystem('optfs', { b: { c: 2 }, a: 1 }));
+  });
+
+  it('builds a new instance with skipInstanceCache or different options', () => {
+    const a = filesystem('optfs', { a: 1 });
+    expect(filesystem('optfs', { a: 1, skipInstanceCache: true })).to.not.equal(a);
+    expect(filesystem('optfs', { a: 2 })).to.not.equal(a);
+  });
+
+  it('forgets instances on clearInstanceCache()', () => {
+    const a = filesystem('optfs');
+    clearInstanceCache();
+    expect(filesystem('optfs')).to.not.equal(a);
+  });
+
+  it('reads OMNIFS_<PROTOCOL>_<OPTION> variables, explicit options winning', () => {
+    process.env.OMNIFS_OPTFS_ENDPOINT = 'http://127.0.0.1:9';
+    process.env.OMNIFS_OPTFS_PART_SIZE = '1024';
+    expect(filesystem('optfs').storageOptions).to.deep.equal({ endpoint: 'http://127.0.0.1:9', partSize: 1024 });
+    expect(filesystem('optfs', { endpoint: 'http://other' }).storageOptions.endpoint).to.equal('http://other');
+    expect(optionsFromEnv('s3', { OMNIFS_S3_FORCE_PATH_STYLE: 'true' })).to.deep.equal({ forcePathStyle: true });
+  });
+
+  it('is case-insensitive in protocol names', () => {
+    expect(filesystem('MEMORY')).to.equal(filesystem('memory'));
+  });
+
+  it('fails for an unknown protocol with Unsupported, listing the known ones', () => {
+    const e = fsError(() => filesystem('nosuchproto'));
+    expect(e.kind).to.equal('Unsupported');
+    expect(e.code).to.equal('ENOTSUP');
+    expect(e.message).to.include('memory').and.include('s3');
+  });
+
+  it('names the package to install for a known protocol whose package is missing', () => {
+    registerKnownImplementation('absentfs', { pkg: '@omnifs/absent-backend', exportName: 'AbsentFileSystem' });
+    const e = fsError(() => filesystem('absentfs'));
+    expect(e.kind).to.equal('Unsupported');
+    expect(e.message).to.equal('protocol "absentfs" needs the package @omnifs/absent-backend: npm install @omnifs/absent-backend');
+  });
+
+  it('rejects bad protocol names and options with InvalidArgument', () => {
+    expect(fsError(() => filesystem('')).kind).to.equal('InvalidArgument');
+    expect(fsError(() => filesystem(42 as unknown as string)).kind).to.equal('InvalidArgument');
+    expect(fsError(() => filesystem('bad proto')).kind).to.equal('InvalidArgument');
+    expect(fsError(() => filesystem('memory', 'x' as unknown as Record<string, unknown>)).kind).to.equal('InvalidArgument');
+  });
+
+  it('refuses to replace a registration without clobber', () => {
+    class Other extends OptionsFileSystem {}
+    const e = fsError(() => registerImplementation('optfs', Other as unknown as FileSystemClass));
+    expect(e.kind).to.equal('AlreadyExists');
+    registerImplementation('optfs', Other as unknown as FileSystemClass, { clobber: true });
+    expect(filesystem('optfs')).to.be.instanceOf(Other);
+    registerImplementation('optfs', OptFs, { clobber: true });
+  });
+
+  it('lists known, layer and registered protocols', () => {
+    expect(availableProtocols()).to.include.members(['file', 'memory', 's3', 'gs', 'az', 'hdfs', 'dir', 'simplecache', 'retry', 'optfs']);
+  });
+
+  it('never shows secret options in JSON, toString or inspect', () => {
+    const fs = filesystem('optfs', { secretAccessKey: 'SUPERSECRET1', credentials: { accessKeyId: 'AKIDX', password: 'pw-SECRET2' }, region: 'eu' });
+    for (const text of [JSON.stringify(fs), String(fs), inspect(fs, { depth: 5 })]) {
+      expect(text).to.not.include('SUPERSECRET1');
+      expect(text).to.not.include('pw-SECRET2');
+    }
+    expect(JSON.stringify(fs)).to.include('"region":"eu"');
+  });
+});

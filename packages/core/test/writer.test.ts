@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { MultipartWriter, FsError, type MultipartTarget } from '@omnifs/core';
+
+/** A multipart target that records what it was asked to do. */
+class RecordingTarget implements MultipartTarget<number> {
+  single: Uint8Array | undefined;
+  parts = new Map<number, Uint8Array>();
+  completed: number[] | undefined;
+  aborted = false;
+  initiated = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  failPart: number | undefined;
+
+  async putSingle(data: Uint8Array): Promise<void> { this.single = data; }
+  async initiate(): Promise<void> { this.initiated++; }
+  async uploadPart(n: number, data: Uint8Array): Promise<number> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((r) => setTimeout(r, 2));
+    this.inFlight--;
+    if (n === this.failPart) throw new FsError({ kind: 'Unexpected', message: 'part failed' });
+    this.parts.set(n, Uint8Array.from(data));
+    return n;
+  }
+  async complete(parts: number[]): Promise<void> { this.completed = parts; }
+  async abort(): Promise<void> { this.aborted = true; }
+  joined(): Buffer {
+    return Buffer.concat([...this.parts.keys()].sort((a, b) => a - b).map((k) => this.parts.get(k)!));
+  }
+}
+
+async function writeAll(w: MultipartWriter<number>, data: Uint8Array, chunk: number): Promise<void> {
+  for (let i = 0; i < data.byteLength; i += chunk) await w.write(data.subarray(i, i + chunk));
+}
+
+describe('core: MultipartWriter', () => {
+  it('writes a file smaller than one part with a single put', async () => {
+    const t = new RecordingTarget();
+    const w = new MultipartWriter(t, { partSize: 1024 });
+    await w.write(Buffer.from('small'));
+    await w.close();
+    expect(Buffer.from(t.single!).toString()).to.equal('small');
+    expect(t.initiated).to.equal(0);
+  });
+
+  it('uploads exact-size parts in order and completes with all of them', async () => {
+    const t = new RecordingTarget();
+    const data = randomBytes(10_000);
+    const w = new MultipartWriter(t, { partSize: 1000, concurrency: 3 });
+    await writeAll(w, data, 333);
+    await w.close();
+    expect(t.completed).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const part of t.parts.values()) expect(part.byteLength).to.equal(1000);
+    expect(t.joined().equals(data)).to.equal(true);
+  });
+
+  it('keeps at most `concurrency` parts in flight', async () => {
+    const t = new RecordingTarget();
+    const w = new MultipartWriter(t, { partSize: 100, concurrency: 2 });
+    await writeAll(w, randomBytes(2000), 1000);
+    await w.close();
+    expect(t.maxInFlight).to.be.at.most(2);
+    expect(t.maxInFlight).to.equal(2);
+  });
+
+  it('aborts the upload when a part fails, and reports the failure', async () => {
+    const t = new RecordingTarget();
+    t.failPart = 2;
+    const w = new MultipartWriter(t, { partSize: 100, concurrency: 1 });
+    let error: unknown;
+    try {
+      await writeAll(w, randomBytes(1000), 100);
+      await w.close();
+    } catch (e) {
+      error = e;
+    }
+    expect((error as FsError).message).to.equal('part failed');
+    await w.abort();
+    expect(t.aborted).to.equal(true);
+    expect(t.completed).to.equal(undefined);
+  });
+
+  it('abort() after some parts cancels the upload', async () => {
+    const t = new RecordingTarget();
+    const w = new MultipartWriter(t, { partSize: 100 });
+    await writeAll(w, randomBytes(450), 150);
+    await w.abort();
+    expect(t.aborted).to.equal(true);
+    expect(t.completed).to.equal(undefined);
+  });
+
+  it('refuses writes after close', async () => {
+    const w = new MultipartWriter(new RecordingTarget(), { partSize: 100 });
+    await w.close();
+    let kind: string | undefined;
+    await w.write(Buffer.from('x')).catch((e: FsError) => { kind = e.kind; });
+    expect(kind).to.equal('InvalidArgument');
+  });
+
+  it('rejects a non-positive part size', () => {
+    expect(() => new MultipartWriter(new RecordingTarget(), { partSize: 0 })).to.throw(FsError, /positive/);
+  });
+});
