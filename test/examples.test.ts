@@ -1,0 +1,44 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+
+const run = promisify(execFile);
+const root = join(__dirname, '..');
+
+/** Code blocks marked `<!-- example: path -->` in a markdown file, with their paths. */
+function markedExamples(doc: string): Array<{ file: string; code: string }> {
+  const text = readFileSync(join(root, doc), 'utf8');
+  const re = /<!-- example: (\S+) -->\n```[a-z]*\n([\s\S]*?)```/g;
+  return [...text.matchAll(re)].map((m) => ({ file: m[1]!, code: m[2]! }));
+}
+
+describe('examples', () => {
+  it('the README shows examples/quickstart.mjs exactly as it is', () => {
+    const shown = markedExamples('README.md');
+    expect(shown.map((s) => s.file)).to.include('examples/quickstart.mjs');
+    for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
+  });
+
+  it('docs/getting-started.md shows examples/getting-started.mjs exactly as it is', () => {
+    const shown = markedExamples('docs/getting-started.md');
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/getting-started.mjs']);
+    expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/getting-started.mjs'), 'utf8'));
+  });
+
+  it('examples/getting-started.mjs prints what its comments say', async () => {
+    const { stdout } = await run(process.execPath, [join(root, 'examples/getting-started.mjs')], { cwd: root });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).to.equal('3,9');
+    expect(stdout).to.include("'part-4.csv'");
+    expect(lines).to.include.members(['NotFound ENOENT', 'copied 5 files', 'Aborted']);
+  });
+
+  it('examples/quickstart.mjs prints what the README says', async () => {
+    const { stdout } = await run(process.execPath, [join(root, 'examples/quickstart.mjs')], { cwd: root });
+    expect(stdout).to.include("[ '/exp/run-1/notes.txt', '/exp/run-1/weights.bin' ]");
+    expect(stdout).to.include("[ '/exp/run-1/notes.txt' ]");
+    expect(stdout.trim().split('\n').pop()).to.equal('loss=0.31');
+  });
+});
