@@ -6,7 +6,8 @@ import { inspect } from 'node:util';
 import { Readable, Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { errors, FsError, toFsError, withContext } from './errors';
-import { checkPath, normalizePath, parentPath, stripProtocol } from './paths';
+import { baseName, checkPath, hasTrailingSlash, isUnder, joinPath, normalizePath, parentPath, stripProtocol } from './paths';
+import { hasMagic } from './glob';
 import { redact } from './secrets';
 import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from './batch';
@@ -308,7 +309,7 @@ export abstract class FileSystem {
   cat(path: string, options?: RangeOptions): Promise<Uint8Array>;
   cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Uint8Array>>;
   async cat(path: string | string[], options: RangeOptions & { batchSize?: number } = {}): Promise<Uint8Array | Record<string, Uint8Array>> {
-    if (typeof path === 'string' && !/[*?[]/.test(path)) return this.catFile(path, options);
+    if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, options);
     const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
     const bodies = await mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, options), options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
@@ -499,19 +500,32 @@ export abstract class FileSystem {
   async mv(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run('mv', undefined, async () => {
-      if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !/[*?[]/.test(src) && opts.maxDepth === undefined) {
-        const s = this.normalize(src);
-        let d = this.normalize(dst);
-        const info = await this._info(s);
-        if (info.type === 'directory' && !opts.recursive) return;
-        const target = await this.infoOrUndefined(d);
-        if (target?.type === 'directory' || (target === undefined && /\/$/.test(dst) && info.type === 'file')) d = `${d}/${s.slice(s.lastIndexOf('/') + 1)}`;
-        if (target === undefined && /\/$/.test(dst) && info.type === 'file') await this._mkdir(this.parent(d), true);
-        await this._rename(s, d);
-        return;
+      if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && opts.maxDepth === undefined) {
+        const renamed = await this.renameInPlace(src, dst, opts.recursive === true);
+        if (renamed) return;
       }
       await copyFiles(this, src, this, dst, opts);
     });
+  }
+
+  /**
+   * `mv` of one path as a native rename, following the copy rules for where it lands.
+   * Returns false when a rename cannot express the move (contents of a directory into an
+   * existing one, or a target that already exists), which is then copied instead.
+   */
+  private async renameInPlace(src: string, dst: string, recursive: boolean): Promise<boolean> {
+    const s = this.normalize(src);
+    const info = await this._info(s);
+    if (info.type === 'directory' && (!recursive || hasTrailingSlash(src))) return false;
+    let d = this.normalize(dst);
+    const target = await this.infoOrUndefined(d);
+    if (target?.type === 'directory' || (target === undefined && hasTrailingSlash(dst) && info.type === 'file')) d = joinPath(d, baseName(s));
+    else if (target !== undefined && info.type === 'directory') return false;
+    if (d === s) return true;
+    if (isUnder(d, s)) throw errors.invalid('cannot move a directory into itself', s);
+    if (info.type === 'directory' && (await this.infoOrUndefined(d)) !== undefined) return false;
+    await this._rename!(s, d);
+    return true;
   }
 
   /** Removes files; directories with `recursive`. Globs and lists expand first. */
