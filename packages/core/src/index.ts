@@ -19,6 +19,7 @@ export * from './file';
 export * from './secrets';
 export { FileSystem, pump, type FileSystemOptions, type WriterOptions, type LsOptions, type SignOptions } from './filesystem';
 export type { WalkEntry } from './listing';
+export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 export {
   filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache, getFileSystemClass,
   optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, registerKnownImplementation, type FileSystemClass, type KnownImplementation,
