@@ -122,6 +122,7 @@ export function prewarmWanted(): void {
 
 /** Stops every server this process started. */
 export async function stopAllServers(): Promise<void> {
+  say(`stopping ${running.size} server(s)`);
   const all = [...running.values()];
   running.clear();
   await Promise.all(all.map(async (p) => {
