@@ -19,11 +19,14 @@ export const IS_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 /** A toolchain this machine lacks; outside CI the server's suites are skipped with `howTo`. */
 export class ToolchainMissing extends Error {
+  /** What is missing, without the remedy. */
+  readonly reason: string;
   /** One line telling a developer how to get the toolchain. */
   readonly howTo: string;
-  constructor(message: string, howTo: string) {
-    super(`${message} (${howTo})`);
+  constructor(reason: string, howTo: string) {
+    super(`${reason} (${howTo})`);
     this.name = 'ToolchainMissing';
+    this.reason = reason;
     this.howTo = howTo;
   }
 }
