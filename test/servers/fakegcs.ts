@@ -20,7 +20,7 @@ export async function installFakeGcs(): Promise<number> {
   const marker = join(bin, 'fake-gcs-server.version');
   if (readMarker(marker) === FAKE_GCS_VERSION && existsSync(join(bin, 'fake-gcs-server'))) return 0;
   if (!hasCommand('go')) {
-    throw new ToolchainMissing('GCS tests need Go to build fake-gcs-server', 'install Go 1.26+ (fake-gcs-server  needs it; Go 1.21+ with GOTOOLCHAIN=auto fetches it)');
+    throw new ToolchainMissing('GCS tests need Go to build fake-gcs-server', `install Go 1.26+ (fake-gcs-server ${FAKE_GCS_VERSION} needs it; Go 1.21+ with GOTOOLCHAIN=auto fetches it)`);
   }
   const go = cacheDir('go');
   const ms = await runInstall('fake-gcs-server', 'go', ['install', `${MODULE}@${FAKE_GCS_VERSION}`], {
