@@ -1,8 +1,9 @@
 /**
  * GCS on loopback: fake-gcs-server, built with `go install` at a pinned tag into
- * `.cache/servers/bin` (module and build caches under `.cache/servers/go`).
+ * `.cache/servers/bin` (module and build caches under `.cache/servers/go` while building,
+ * removed afterwards).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GcsInfo, StartedServer } from './types';
 import {
@@ -34,6 +35,8 @@ export async function installFakeGcs(): Promise<number> {
     },
   });
   writeMarker(marker, FAKE_GCS_VERSION);
+  // The binary is what is cached; the module and build caches (over 1 GB) are not needed again.
+  rmSync(go, { recursive: true, force: true });
   return ms;
 }
 
