@@ -5,7 +5,7 @@ import { filesystem, FsError, urlToFs, type FileSystem } from '@omnifs/core';
 import { useMemoryFor } from '@omnifs/memory';
 import { createLogSync, type LogSync, type LogSyncOptions } from '../src/index';
 import { signalHandlersInstalled } from '../src/signals';
-import { lineNumbers, lines, randomName, range, tempDir } from './helpers/util';
+import { lineNumbers, lines, randomName, range, tempDir, waitFor } from './helpers/util';
 
 /** The files of a run on its target, as text. */
 async function readRun(url: string): Promise<Record<string, string>> {
@@ -250,8 +250,8 @@ describe('logsync', () => {
       timed.info('line 0');
       const fs: FileSystem = filesystem('memory');
       const path = `${url.slice('memory://'.length)}/t/training.log`;
-      const end = Date.now() + 5000;
-      while (!(await fs.exists(path)) && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      const synced = async (): Promise<boolean> => (await fs.exists(path)) && lineNumbers(await fs.readText(path)).length === 1;
+      await waitFor(synced, 5000, 'the interval sync');
       expect(lineNumbers(await fs.readText(path))).to.deep.equal([0]);
       expect(timed.stats.syncs).to.be.greaterThan(0);
       await timed.close();
