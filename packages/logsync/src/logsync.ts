@@ -30,7 +30,8 @@ export interface EpochEndOptions {
  * - `close()` (also run on SIGINT/SIGTERM and when the event loop empties) makes the final
  *   sync and removes the spool; if it cannot, the spool stays and the next
  *   `createLogSync` with the same spool uploads what is left;
- * - after `close()` has been called, writing is an `InvalidArgument` FsError.
+ * - lines written while `close()` runs are still synced (it syncs until nothing is left);
+ *   once it has resolved or rejected, writing is an `InvalidArgument` FsError.
  */
 export class LogSync implements Closable {
   /** The run's URL (or absolute local path), credentials removed. */
@@ -42,6 +43,7 @@ export class LogSync implements Closable {
 
   private readonly minLevel: number;
   private closing: Promise<void> | undefined;
+  private closed = false;
 
   /** @internal use {@link createLogSync} */
   constructor(
@@ -72,7 +74,7 @@ export class LogSync implements Closable {
   }
 
   private checkOpen(): void {
-    if (this.closing !== undefined) throw errors.invalid(`log of ${this.target} is closed`);
+    if (this.closed) throw errors.invalid(`log of ${this.target} is closed`);
   }
 
   /** Writes one line at `level` (dropped when below the configured level). */
@@ -176,10 +178,18 @@ export class LogSync implements Closable {
 
   private async finish(timeoutMs: number): Promise<void> {
     this.syncer.stopTimer();
-    this.syncer.hurry(Date.now() + timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    this.syncer.hurry(deadline);
     try {
-      await this.syncer.request();
+      // Lines logged during a sync are caught by the next one; stop when nothing is left.
+      do {
+        await this.syncer.request();
+        if (this.syncer.hasPending() && Date.now() > deadline) {
+          throw new FsError({ kind: 'Unexpected', message: 'lines kept arriving until the close timeout', temporary: true });
+        }
+      } while (this.syncer.hasPending());
     } catch (err) {
+      this.closed = true;
       this.spool.close();
       unwatchProcess(this);
       throw new FsError({
@@ -188,6 +198,7 @@ export class LogSync implements Closable {
         cause: err,
       });
     }
+    this.closed = true;
     if (this.local) this.spool.close();
     else this.spool.remove();
     unwatchProcess(this);

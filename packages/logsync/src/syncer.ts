@@ -72,6 +72,17 @@ export class Syncer {
     this.dirty.set(name, ++this.generation);
   }
 
+  /** True when the spool holds something the target does not have yet. */
+  hasPending(): boolean {
+    if (this.target === undefined) return false;
+    if (this.dirty.size > 0) return true;
+    return this.spool.logNames().some((name) => {
+      const state = this.spool.logState(name)!;
+      const size = this.spool.size(name);
+      return state.base === null ? size > 0 : state.uploaded !== size;
+    });
+  }
+
   /**
    * Asks for a sync. Resolves when a sync that started after this call has completed,
    * so everything written before the call is on the target; rejects when that sync failed.
