@@ -23,8 +23,9 @@ export interface EpochEndOptions {
  *
  * Behaviour:
  * - `info`/`warn`/`error`/`debug`, `append` and `destination().write` are synchronous and
- *   write the line to the local file with one `write(2)` before returning: they never wait
- *   on the network, and a line they returned from survives the process being killed;
+ *   never wait on the network; the line reaches the local file when the calling code
+ *   yields to the event loop (or at once with `flushEveryLine`), and from then on survives
+ *   the process being killed;
  * - syncs run one at a time in the background: on `epochEnd`, every `syncIntervalMs`, on
  *   `sync()` and on `close()`;
  * - `close()` (also run on SIGINT/SIGTERM and when the event loop empties) makes the final
@@ -75,6 +76,11 @@ export class LogSync implements Closable {
 
   private checkOpen(): void {
     if (this.closed) throw errors.invalid(`log of ${this.target} is closed`);
+  }
+
+  /** Writes buffered lines to the local file now (they are also written whenever the code yields). */
+  flush(): void {
+    this.spool.flush();
   }
 
   /** Writes one line at `level` (dropped when below the configured level). */
@@ -242,6 +248,7 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   const local = fs.protocol === 'file';
   const target: Target | undefined = local ? undefined : { fs, path };
   const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, shown)), shown, !local);
+  spool.flushEveryLine = resolved.flushEveryLine;
   const leftovers = spool.open();
   const syncer = new Syncer(spool, target, resolved);
   if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);

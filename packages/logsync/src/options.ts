@@ -57,6 +57,14 @@ export interface LogSyncOptions {
   format?: 'text' | 'json';
   /** Also print each line on stderr (default false). */
   console?: boolean;
+  /**
+   * Write every line to the spool file with its own `write(2)` before `info()` returns
+   * (default false: lines are gathered and written when the calling code yields to the
+   * event loop, or every 64 KiB, which is several times faster). Either way lines are
+   * written on `sync`, `close`, signals and process exit; only a SIGKILL (or a crash of
+   * Node itself) can take the lines logged since the code last yielded.
+   */
+  flushEveryLine?: boolean;
   /** Flush and sync on SIGINT/SIGTERM, then let the signal end the process (default true). */
   handleSignals?: boolean;
   /** Backoff of retried uploads. */
@@ -83,6 +91,7 @@ export interface ResolvedOptions {
   level: LogLevel;
   format: 'text' | 'json';
   console: boolean;
+  flushEveryLine: boolean;
   handleSignals: boolean;
   retry: Required<RetryOptions>;
   closeTimeoutMs: number;
@@ -142,6 +151,7 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
     level,
     format,
     console: options.console ?? false,
+    flushEveryLine: options.flushEveryLine ?? false,
     handleSignals: options.handleSignals ?? true,
     retry: {
       minDelayMs,

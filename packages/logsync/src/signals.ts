@@ -1,6 +1,7 @@
 /**
  * Process hooks shared by every open LogSync: SIGINT/SIGTERM flush and sync before the
- * signal ends the process, and a natural exit (`beforeExit`) closes what was left open.
+ * signal ends the process, a natural exit (`beforeExit`) closes what was left open, and
+ * `process.exit()` (`exit`) at least writes buffered lines to the spool.
  */
 import { isMainThread } from 'node:worker_threads';
 
@@ -8,6 +9,8 @@ import { isMainThread } from 'node:worker_threads';
 export interface Closable {
   /** Final flush and sync within `timeoutMs`; never rejects. */
   closeForExit(timeoutMs: number | undefined): Promise<void>;
+  /** Writes buffered lines to the spool now (synchronous; used on process exit). */
+  flush(): void;
   /** Time allowed for the final sync on a signal. */
   readonly signalTimeoutMs: number;
 }
@@ -45,6 +48,16 @@ function onBeforeExit(): void {
   for (const c of [...open]) void c.closeForExit(undefined);
 }
 
+function onExit(): void {
+  for (const c of open) {
+    try {
+      c.flush();
+    } catch {
+      // exiting: nothing more can be done here
+    }
+  }
+}
+
 let signalsOn = false;
 let beforeExitOn = false;
 
@@ -63,8 +76,13 @@ function refresh(): void {
   const wantBeforeExit = open.size > 0;
   if (wantBeforeExit !== beforeExitOn) {
     beforeExitOn = wantBeforeExit;
-    if (wantBeforeExit) process.on('beforeExit', onBeforeExit);
-    else process.removeListener('beforeExit', onBeforeExit);
+    if (wantBeforeExit) {
+      process.on('beforeExit', onBeforeExit);
+      process.on('exit', onExit);
+    } else {
+      process.removeListener('beforeExit', onBeforeExit);
+      process.removeListener('exit', onExit);
+    }
   }
 }
 

@@ -30,6 +30,9 @@ interface StateFile {
 
 const META = '.logsync';
 
+/** Buffered text is written once it reaches this many characters, without waiting for the tick to end. */
+const MAX_BUFFERED = 64 * 1024;
+
 /** A deterministic default spool directory for a target: a restart of the run finds it. */
 export function defaultSpoolDir(experiment: string, target: string): string {
   const hash = createHash('sha256').update(target).digest('hex').slice(0, 12);
@@ -50,8 +53,10 @@ function isAlive(pid: number): boolean {
  * Local files of one run.
  *
  * Behaviour:
- * - `append` writes the whole text with one synchronous `write(2)` on a file opened with
- *   `O_APPEND`: once it returns, the bytes survive the death of the process;
+ * - `append` adds text to a buffer that is written with one synchronous `write(2)` (file
+ *   opened with `O_APPEND`) when the running code yields (a microtask), when 64 KiB are
+ *   buffered, before any read of the spool, and on {@link flush}; with `flushEveryLine`
+ *   every call is its own `write(2)`. Once written, the bytes survive the death of the process;
  * - `writeWhole` replaces a file atomically (temporary file, then rename);
  * - with `persistent`, upload offsets live in `.logsync/state.json`, replaced atomically,
  *   and `.logsync/lock` keeps a second live process off the same spool.
@@ -59,7 +64,12 @@ function isAlive(pid: number): boolean {
 export class Spool {
   private readonly fds = new Map<string, number>();
   private readonly logs = new Map<string, AppendState>();
+  private readonly buffered = new Map<string, string>();
+  private bufferedChars = 0;
+  private flushQueued = false;
   private locked = false;
+  /** Write every `append` at once instead of once per tick. */
+  flushEveryLine = false;
 
   /**
    * @param dir the local directory
@@ -171,9 +181,30 @@ export class Spool {
     return fd;
   }
 
-  /** Appends text to an append-only file, synchronously, in one write. */
+  /** Appends text to an append-only file (see the class's Behaviour for when it is written). */
   append(name: string, text: string): void {
-    fs.writeSync(this.fdFor(name), text);
+    if (this.flushEveryLine) {
+      fs.writeSync(this.fdFor(name), text);
+      return;
+    }
+    const before = this.buffered.get(name);
+    if (before === undefined) this.fdFor(name);
+    this.buffered.set(name, before === undefined ? text : before + text);
+    this.bufferedChars += text.length;
+    if (this.bufferedChars >= MAX_BUFFERED) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Writes buffered text to the spool files now. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.bufferedChars === 0) return;
+    for (const [name, text] of this.buffered) fs.writeSync(this.fds.get(name)!, text);
+    this.buffered.clear();
+    this.bufferedChars = 0;
   }
 
   /** Makes sure an append-only file exists and is known to the bookkeeping. */
@@ -181,8 +212,9 @@ export class Spool {
     this.fdFor(name);
   }
 
-  /** Current size of a spool file (0 when missing). */
+  /** Current size of a spool file (0 when missing), buffered text written first. */
   size(name: string): number {
+    this.flush();
     const fd = this.fds.get(name);
     try {
       return fd === undefined ? fs.statSync(this.pathOf(name)).size : fs.fstatSync(fd).size;
@@ -210,6 +242,7 @@ export class Spool {
 
   /** Bytes `[start, end)` of a spool file as a stream of chunks. */
   readRange(name: string, start: number, end: number): AsyncIterable<Uint8Array> {
+    this.flush();
     if (end <= start) return (async function* () {})();
     return fs.createReadStream(this.pathOf(name), { start, end: end - 1, highWaterMark: 1024 * 1024 });
   }
@@ -229,13 +262,17 @@ export class Spool {
     return out.sort();
   }
 
-  /** Flushes the append-only files to stable storage (`fdatasync`). */
-  datasync(): void {
-    for (const fd of this.fds.values()) fs.fdatasyncSync(fd);
+  /** Writes buffered text, then flushes the append-only files to stable storage (`fdatasync`, off the main thread). */
+  async datasync(): Promise<void> {
+    this.flush();
+    await Promise.all([...this.fds.values()].map((fd) => new Promise<void>((resolve, reject) => {
+      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    })));
   }
 
   /** Closes the open files and releases the lock; the files stay. */
   close(): void {
+    this.flush();
     for (const fd of this.fds.values()) fs.closeSync(fd);
     this.fds.clear();
     this.unlock();

@@ -150,7 +150,7 @@ export class Syncer {
     const report: SyncReport = { files: [], bytes: 0, durationMs: 0 };
     const failures: unknown[] = [];
     if (this.target === undefined) {
-      this.spool.datasync();
+      await this.spool.datasync();
     } else {
       const policy = this.policy();
       const target = this.target;

@@ -135,10 +135,31 @@ describe('logsync', () => {
       const url = `memory:///${randomName('runs')}`;
       const log = await createLogSync({ logDir: url, experiment: 'e', syncIntervalMs: 0, spoolDir, handleSignals: false });
       log.info('line 0');
+      await null; // lines reach the spool file when the logging code yields
       expect(lineNumbers(readFileSync(join(spoolDir, 'training.log'), 'utf8'))).to.deep.equal([0]);
       expect(await filesystem('memory').exists(`${url.slice('memory://'.length)}/e/training.log`)).to.equal(false);
       await log.close();
       expect(existsSync(spoolDir)).to.equal(false);
+    });
+
+    it('gathers the lines of one synchronous stretch into one write, or writes each at once with flushEveryLine', async () => {
+      const url = `memory:///${randomName('runs')}`;
+      const batched = await createLogSync({ logDir: url, experiment: 'b', syncIntervalMs: 0, spoolDir: join(tmp.dir, 'b'), handleSignals: false });
+      const each = await createLogSync({ logDir: url, experiment: 'l', syncIntervalMs: 0, spoolDir: join(tmp.dir, 'l'), handleSignals: false, flushEveryLine: true });
+      const onDisk = (dir: string): number[] => lineNumbers(readFileSync(join(tmp.dir, dir, 'training.log'), 'utf8'));
+      batched.info('line 0');
+      each.info('line 0');
+      expect(onDisk('b')).to.deep.equal([]);
+      expect(onDisk('l')).to.deep.equal([0]);
+      batched.flush();
+      expect(onDisk('b')).to.deep.equal([0]);
+      batched.info('line 1');
+      await null;
+      expect(onDisk('b')).to.deep.equal([0, 1]);
+      for (let i = 2; i < 5000; i++) batched.info(`line ${i} ${'x'.repeat(40)}`);
+      expect(onDisk('b').length, 'written every 64 KiB without yielding').to.be.greaterThan(1000);
+      await batched.close();
+      await each.close();
     });
 
     it('defaults to a directory derived from the target, so a restart finds it', async () => {

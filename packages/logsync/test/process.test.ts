@@ -77,30 +77,44 @@ describe('logsync in a process that is stopped', function () {
     }
   }
 
-  it('on SIGKILL loses at most the last interval, and the next start with the spool uploads the rest', async () => {
+  for (const flush of ['tick', 'line']) {
+    it(`on SIGKILL loses at most the last interval, and the next start with the spool uploads the rest (written per ${flush})`, async () => {
+      const spool = join(tmp.dir, 'spool');
+      const url = `diskremote://${tmp.dir}/remote`;
+      const job = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '150', LS_FLUSH: flush });
+      await waitFor(() => job.loggedAtSync.length >= 3, 30_000, 'three syncs');
+      job.child.kill('SIGKILL');
+      const { signal } = await job.exited;
+      expect(signal).to.equal('SIGKILL');
+      const logged = job.logged + 1;
+
+      const remotePath = join(tmp.dir, 'remote', 'exp', 'training.log');
+      const before = lineNumbers(readFileSync(remotePath, 'utf8'));
+      // Everything logged before the previous completed sync was included in the last one.
+      const previousSync = job.loggedAtSync.at(-2)!;
+      expectContiguous(before, previousSync + 1);
+      expect(existsSync(join(spool, 'training.log')), 'spool left for recovery').to.equal(true);
+      const spooled = lineNumbers(readFileSync(join(spool, 'training.log'), 'utf8'));
+      expectContiguous(spooled, logged);
+
+      const again = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '0', LS_MODE: 'recover' });
+      const exit = await again.exited;
+      expect(exit.code, again.stderr()).to.equal(0);
+      const after = lineNumbers(readFileSync(remotePath, 'utf8'));
+      expect(after).to.deep.equal(spooled);
+      expect(existsSync(spool)).to.equal(false);
+    });
+  }
+
+  it('on process.exit() writes buffered lines to the spool, and the next start uploads them', async () => {
     const spool = join(tmp.dir, 'spool');
     const url = `diskremote://${tmp.dir}/remote`;
-    const job = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '150' });
-    await waitFor(() => job.loggedAtSync.length >= 3, 30_000, 'three syncs');
-    job.child.kill('SIGKILL');
-    const { signal } = await job.exited;
-    expect(signal).to.equal('SIGKILL');
-    const logged = job.logged + 1;
-
-    const remotePath = join(tmp.dir, 'remote', 'exp', 'training.log');
-    const before = lineNumbers(readFileSync(remotePath, 'utf8'));
-    // Everything logged before the previous completed sync was included in the last one.
-    const previousSync = job.loggedAtSync.at(-2)!;
-    expectContiguous(before, previousSync + 1);
-    expect(existsSync(join(spool, 'training.log')), 'spool left for recovery').to.equal(true);
-    const spooled = lineNumbers(readFileSync(join(spool, 'training.log'), 'utf8'));
-    expectContiguous(spooled, logged);
-
-    const again = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '0', LS_MODE: 'recover' });
-    const exit = await again.exited;
-    expect(exit.code, again.stderr()).to.equal(0);
-    const after = lineNumbers(readFileSync(remotePath, 'utf8'));
-    expect(after).to.deep.equal(spooled);
-    expect(existsSync(spool)).to.equal(false);
+    const job = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '0', LS_MODE: 'exit' });
+    const { code } = await job.exited;
+    expect(code, job.stderr()).to.equal(0);
+    expectContiguous(lineNumbers(readFileSync(join(spool, 'training.log'), 'utf8')), 500);
+    const again = startJob({ LS_URL: url, LS_SPOOL: spool, LS_MODE: 'recover' });
+    expect((await again.exited).code, again.stderr()).to.equal(0);
+    expectContiguous(lineNumbers(readFileSync(join(tmp.dir, 'remote', 'exp', 'training.log'), 'utf8')), 500);
   });
 });
