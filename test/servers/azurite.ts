@@ -1,0 +1,87 @@
+/**
+ * Azure Blob on loopback: Azurite 3.35.0 (a root devDependency; 3.36+ needs Node 21+),
+ * its `azurite-blob` binary, in-memory.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AzureInfo, StartedServer } from './types';
+import { REPO_ROOT, ToolchainMissing, freePort, startProcess, waitForHttp } from './util';
+
+/** Azurite's well-known development account. */
+export const AZURITE_ACCOUNT = 'devstoreaccount1';
+/** Azurite's well-known development account key (public, documented by Microsoft). */
+export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+function azuriteBin(): string {
+  return join(REPO_ROOT, 'node_modules', '.bin', 'azurite-blob');
+}
+
+/** Azurite comes with `npm install`; this only checks that it is there. */
+export function installAzurite(): number {
+  if (!existsSync(azuriteBin())) {
+    throw new ToolchainMissing('Azure tests need Azurite', 'run `npm install` at the repository root (azurite@3.35.0 is a devDependency)');
+  }
+  return 0;
+}
+
+/** Splits an Azure Storage connection string into its fields. */
+export function parseConnectionString(cs: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of cs.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i)] = part.slice(i + 1);
+  }
+  return out;
+}
+
+/** The account named by OMNIFS_TEST_AZURE_CONNECTION_STRING, if any. */
+export function externalAzure(): AzureInfo | undefined {
+  const connectionString = process.env.OMNIFS_TEST_AZURE_CONNECTION_STRING;
+  if (!connectionString) return undefined;
+  const f = parseConnectionString(connectionString);
+  const accountName = f.AccountName ?? '';
+  return {
+    connectionString,
+    accountName,
+    accountKey: f.AccountKey ?? '',
+    blobEndpoint: f.BlobEndpoint ?? `${f.DefaultEndpointsProtocol ?? 'https'}://${accountName}.blob.${f.EndpointSuffix ?? 'core.windows.net'}`,
+    container: process.env.OMNIFS_TEST_AZURE_CONTAINER || undefined,
+  };
+}
+
+/** Starts Azurite's blob service in memory on a free loopback port. */
+export async function startAzurite(): Promise<StartedServer<AzureInfo>> {
+  const installMs = installAzurite();
+  const port = await freePort();
+  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  // Azurite may write workspace files into its working directory; keep them out of the repo
+  // (--location cannot be combined with --inMemoryPersistence).
+  const location = mkdtempSync(join(tmpdir(), 'omnifs-azurite-'));
+  const t0 = Date.now();
+  const proc = startProcess(`azurite-${port}`, azuriteBin(), [
+    '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck',
+    '--loose', '--disableTelemetry', '--silent',
+  ], { cwd: location });
+  const stop = async (): Promise<void> => {
+    await proc.stop();
+    rmSync(location, { recursive: true, force: true });
+  };
+  try {
+    // Unauthenticated listing answers 403: that is Azurite speaking.
+    await waitForHttp(`${blobEndpoint}?comp=list`, 30_000, { proc, accept: (s) => s === 200 || s === 403 });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const startMs = Date.now() - t0;
+  const connectionString =
+    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
+  return {
+    info: { connectionString, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, blobEndpoint, container: undefined },
+    installMs,
+    startMs,
+    proc,
+    stop,
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * The suite-facing API of the server harness.
+ *
+ * ```ts
+ * describe('s3 smoke', function () {
+ *   const s3 = useServer('s3');            // starts moto once per mocha run, or skips
+ *   it('puts', async () => {
+ *     const client = new S3Client(s3.info);
+ *     const bucket = freshName();          // a new random bucket name for this test
+ *   });
+ * });
+ * ```
+ *
+ * Servers start lazily and once per run, shared by all suites; the root hook in
+ * `hooks.ts` stops them at the end. Outside CI a server whose toolchain is missing skips
+ * its suites with one line saying how to get it; with `CI=true` it fails them.
+ */
+import { randomBytes } from 'node:crypto';
+import { externalAzure, startAzurite } from './azurite';
+import { externalGcs, startFakeGcs } from './fakegcs';
+import { externalHdfs, startHdfs } from './hdfs';
+import { externalS3, startMoto } from './moto';
+import type { InfoByKind, ServerKind, StartedServer } from './types';
+import { IS_CI, ToolchainMissing, say } from './util';
+
+export type { AzureInfo, GcsInfo, HdfsInfo, InfoByKind, S3Info, ServerKind, StartedServer } from './types';
+
+interface Entry<K extends ServerKind> {
+  start: () => Promise<StartedServer<InfoByKind[K]>>;
+  external: () => InfoByKind[K] | undefined;
+  label: string;
+}
+
+const ENTRIES: { [K in ServerKind]: Entry<K> } = {
+  s3: { start: startMoto, external: externalS3, label: 'S3 (moto)' },
+  gcs: { start: startFakeGcs, external: externalGcs, label: 'GCS (fake-gcs-server)' },
+  azure: { start: startAzurite, external: externalAzure, label: 'Azure Blob (Azurite)' },
+  hdfs: { start: startHdfs, external: externalHdfs, label: 'HDFS (MiniDFSCluster)' },
+};
+
+const running = new Map<ServerKind, Promise<StartedServer<unknown>>>();
+const announcedSkip = new Set<ServerKind>();
+const wanted = new Set<ServerKind>();
+
+/** Generous: a cold install (pip, go build, Maven download) can take minutes. */
+const START_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * Starts the server of `kind` (or returns the already started / external one). One start
+ * per process; concurrent callers share it.
+ */
+export function ensureServer<K extends ServerKind>(kind: K): Promise<StartedServer<InfoByKind[K]>> {
+  let p = running.get(kind);
+  if (!p) {
+    const entry = ENTRIES[kind] as Entry<K>;
+    const ext = entry.external();
+    p = ext
+      ? Promise.resolve<StartedServer<InfoByKind[K]>>({ info: ext, installMs: 0, startMs: 0, proc: undefined, stop: async () => {} })
+      : entry.start().then((s) => {
+        say(`${entry.label} ready at ${describeInfo(s.info)} (install ${s.installMs} ms, start ${s.startMs} ms)`);
+        return s;
+      });
+    p.catch(() => {}); // Reported by whoever awaits it.
+    running.set(kind, p);
+  }
+  return p as Promise<StartedServer<InfoByKind[K]>>;
+}
+
+function describeInfo(info: unknown): string {
+  const i = info as Record<string, unknown>;
+  return String(i.endpoint ?? i.apiEndpoint ?? i.blobEndpoint ?? i.namenodeUrl ?? '?');
+}
+
+/** Handle returned by {@link useServer}; `info` is available from the suite's tests and later hooks on. */
+export interface ServerRef<K extends ServerKind> {
+  /** Connection info; throws if read before the suite's `before` hook ran. */
+  readonly info: InfoByKind[K];
+  /** The started server (timings, process), same lifetime rule as `info`. */
+  readonly server: StartedServer<InfoByKind[K]>;
+}
+
+/**
+ * Declares that the current mocha `describe` needs the server of `kind`. Registers a
+ * `before` hook that starts it (once per run) or skips the suite outside CI when the
+ * toolchain is missing. Call it directly inside `describe`.
+ */
+export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
+  wanted.add(kind);
+  let started: StartedServer<InfoByKind[K]> | undefined;
+  before(async function () {
+    this.timeout(START_TIMEOUT_MS);
+    try {
+      started = await ensureServer(kind);
+    } catch (e) {
+      if (e instanceof ToolchainMissing && !IS_CI) {
+        if (!announcedSkip.has(kind)) {
+          announcedSkip.add(kind);
+          process.stderr.write(`\n!!! SKIPPING ${ENTRIES[kind].label} suites: ${e.message}. To run them: ${e.howTo}\n\n`);
+        }
+        this.skip();
+      }
+      throw e;
+    }
+  });
+  const get = (): StartedServer<InfoByKind[K]> => {
+    if (!started) throw new Error(`useServer('${kind}'): server not started yet (read .info inside tests or hooks)`);
+    return started;
+  };
+  return {
+    get info() { return get().info; },
+    get server() { return get(); },
+  };
+}
+
+/**
+ * Starts, in the background, every server some loaded suite asked for with
+ * {@link useServer}, so their installs and start-ups overlap. Called by the root hook.
+ */
+export function prewarmWanted(): void {
+  for (const kind of wanted) void ensureServer(kind).catch(() => {});
+}
+
+/** Stops every server this process started. */
+export async function stopAllServers(): Promise<void> {
+  const all = [...running.values()];
+  running.clear();
+  await Promise.all(all.map(async (p) => {
+    try {
+      await (await p).stop();
+    } catch {
+      // A server that failed to start has nothing to stop.
+    }
+  }));
+}
+
+/**
+ * A fresh random name valid as an S3 bucket, GCS bucket, Azure container or HDFS
+ * directory: lowercase letters and digits, starting with a letter, 3-63 characters.
+ */
+export function freshName(prefix = 'omnifs'): string {
+  const clean = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '').replace(/^[^a-z]+/, '').slice(0, 40) || 't';
+  return `${clean}-${randomBytes(8).toString('hex')}`.slice(0, 63);
+}
+
+/** Where one test may write: a bucket (or container / directory) and a key prefix inside it. */
+export interface TestRoot {
+  /** Bucket, container, or top directory. */
+  readonly bucket: string;
+  /** Key prefix inside it, '' or ending with '/'. */
+  readonly prefix: string;
+  /** True when the bucket is new and the test must create it; false when it is a given one. */
+  readonly create: boolean;
+}
+
+/**
+ * A fresh root for one test: a new random bucket to create, or, when the server is an
+ * external one with a fixed bucket/container (real cloud accounts), that bucket and a
+ * fresh random prefix.
+ */
+export function freshRoot(fixedBucket: string | undefined): TestRoot {
+  return fixedBucket
+    ? { bucket: fixedBucket, prefix: `${freshName()}/`, create: false }
+    : { bucket: freshName(), prefix: '', create: true };
+}

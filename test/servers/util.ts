@@ -1,0 +1,302 @@
+/**
+ * Plumbing shared by the server modules: cache paths, free ports, installs that are
+ * timed and logged, child processes run in their own process group that are killed on
+ * exit / SIGINT / SIGTERM, and HTTP readiness probes.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+
+/** Repository root (two levels above this file). */
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+/** Where installed servers, their caches and logs live (gitignored). */
+export const CACHE_DIR = process.env.OMNIFS_TEST_CACHE_DIR ?? join(REPO_ROOT, '.cache', 'servers');
+
+/** True when running under CI (`CI=true`): a server that cannot start is then a failure, never a skip. */
+export const IS_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
+
+/** A toolchain this machine lacks; outside CI the server's suites are skipped with `howTo`. */
+export class ToolchainMissing extends Error {
+  /** One line telling a developer how to get the toolchain. */
+  readonly howTo: string;
+  constructor(message: string, howTo: string) {
+    super(`${message} (${howTo})`);
+    this.name = 'ToolchainMissing';
+    this.howTo = howTo;
+  }
+}
+
+/** Creates (if needed) and returns a directory under the cache. */
+export function cacheDir(...parts: string[]): string {
+  const dir = join(CACHE_DIR, ...parts);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Whether `cmd` is on PATH. */
+export function hasCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Short hex digest of strings / file contents, used to key install markers. */
+export function digest(...parts: string[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Reads an install marker; returns its content or undefined. */
+export function readMarker(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+}
+
+/** Writes an install marker. */
+export function writeMarker(path: string, value: string): void {
+  writeFileSync(path, `${value}\n`);
+}
+
+/** A free TCP port on 127.0.0.1 (bound once, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => ok(port));
+    });
+  });
+}
+
+/** One line to stderr, prefixed so it stands out from mocha's output. */
+export function say(line: string): void {
+  process.stderr.write(`[servers] ${line}\n`);
+}
+
+/** Log file for a server or an install step, under the cache. */
+export function logFile(name: string): string {
+  return join(cacheDir('logs'), `${name}.log`);
+}
+
+/** The last `n` lines of a file, for error messages. */
+export function tail(path: string, n = 20): string {
+  if (!existsSync(path)) return '';
+  return readFileSync(path, 'utf8').split('\n').slice(-n).join('\n');
+}
+
+/**
+ * Runs an install command to completion, its output going to a log file; rejects with
+ * the log's tail on failure. Returns the elapsed milliseconds.
+ */
+export async function runInstall(
+  label: string,
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<number> {
+  const log = logFile(`install-${label}`);
+  const out = createWriteStream(log);
+  const t0 = Date.now();
+  const shown = `${cmd} ${args.join(' ')}`;
+  say(`installing ${label}: ${shown.length > 200 ? `${shown.slice(0, 200)}...` : shown} (log: ${log})`);
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  track(child);
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  const code = await new Promise<number | null>((ok, fail) => {
+    child.on('error', fail);
+    child.on('close', (c) => ok(c));
+  });
+  await new Promise<void>((ok) => out.end(ok));
+  const ms = Date.now() - t0;
+  if (code !== 0) throw new Error(`install of ${label} failed (exit ${code}); last lines of ${log}:\n${tail(log)}`);
+  say(`installed ${label} in ${(ms / 1000).toFixed(1)} s`);
+  return ms;
+}
+
+const live = new Set<ChildProcess>();
+let hooked = false;
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Kills every tracked process group at once (synchronous; used on exit and signals). */
+export function killAllNow(signal: NodeJS.Signals = 'SIGTERM'): void {
+  for (const c of live) killGroup(c, signal);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  say(`${signal}: stopping ${live.size} server process(es)`);
+  killAllNow('SIGTERM');
+  setTimeout(() => {
+    killAllNow('SIGKILL');
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  }, 1500).unref();
+  const wait = setInterval(() => {
+    if (live.size === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
+  }, 50);
+  wait.unref();
+}
+
+/** Remembers a child (started with `detached: true`) so it is killed when this process ends. */
+export function track(child: ChildProcess): void {
+  live.add(child);
+  child.on('exit', () => live.delete(child));
+  if (!hooked) {
+    hooked = true;
+    process.on('exit', () => killAllNow('SIGKILL'));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+}
+
+/** A long-running server process started by {@link startProcess}. */
+export interface ServerProcess {
+  /** The child (a guard shell whose process group holds the server). */
+  readonly child: ChildProcess;
+  /** Path of the file collecting the server's stdout and stderr. */
+  readonly log: string;
+  /** Resolves with the first stdout line that matches, or rejects if the process exits first. */
+  waitForLine(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Resident memory of the whole process group, in KiB (Linux /proc). */
+  rssKiB(): number;
+  /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once it has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+// The guard: runs the server and exits with it; a watcher kills the server when the
+// guard's stdin (a pipe from this Node process) reaches EOF, so the server dies even if
+// Node is SIGKILLed. Background jobs of a non-interactive shell get /dev/null as stdin
+// unless redirected, hence fd 3.
+const GUARD = [
+  'exec 3<&0',
+  '"$@" <&3 & c=$!',
+  '{ while read -r _; do :; done; kill -TERM "$c" 2>/dev/null; } <&3 3<&- & w=$!',
+  'wait "$c"; s=$?',
+  'kill "$w" 2>/dev/null',
+  'exit "$s"',
+].join('\n');
+
+/** Starts `cmd args` under the stdin guard in its own process group, logging to a file. */
+export function startProcess(
+  name: string,
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ServerProcess {
+  const log = logFile(name);
+  const out = createWriteStream(log);
+  const child = spawn('bash', ['-c', GUARD, 'guard', cmd, ...args], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  track(child);
+  child.stdout?.pipe(out, { end: false });
+  child.stderr?.pipe(out, { end: false });
+  const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
+  child.on('close', () => out.end());
+  // The pipes must not keep mocha alive; the exit hook kills the group anyway.
+  child.unref();
+  for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+
+  return {
+    child,
+    log,
+    waitForLine(re, timeoutMs) {
+      return new Promise((ok, fail) => {
+        let buf = '';
+        const onData = (d: Buffer): void => {
+          buf += d.toString('utf8');
+          const m = buf.match(re);
+          if (m) done(() => ok(m));
+        };
+        const onExit = (): void => done(() => fail(new Error(`${name} exited before ready; log tail:\n${tail(log)}`)));
+        const timer = setTimeout(() => done(() => fail(new Error(`${name}: no ${re} within ${timeoutMs} ms; log tail:\n${tail(log)}`))), timeoutMs);
+        const done = (f: () => void): void => {
+          clearTimeout(timer);
+          child.stdout?.off('data', onData);
+          child.off('exit', onExit);
+          f();
+        };
+        child.stdout?.on('data', onData);
+        child.on('exit', onExit);
+      });
+    },
+    rssKiB() {
+      return child.pid === undefined ? 0 : groupRssKiB(child.pid);
+    },
+    async stop(graceMs = 5000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+      // The guard may exit before the server it waits on; make sure the group is gone.
+      killGroup(child, 'SIGKILL');
+    },
+  };
+}
+
+/** Sum of VmRSS over the processes whose process group is `pgid`. */
+export function groupRssKiB(pgid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid) continue;
+      const m = readFileSync(`/proc/${entry}/status`, 'utf8').match(/VmRSS:\s+(\d+)/);
+      if (m) total += Number(m[1]);
+    } catch {
+      // Process vanished while reading.
+    }
+  }
+  return total;
+}
+
+/**
+ * Polls `url` until `accept(status)` holds (default: any HTTP answer below 500), the
+ * process exits, or `timeoutMs` passes.
+ */
+export async function waitForHttp(
+  url: string,
+  timeoutMs: number,
+  opts: { accept?: (status: number) => boolean; proc?: ServerProcess; method?: string } = {},
+): Promise<void> {
+  const accept = opts.accept ?? ((s: number) => s < 500);
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    const c = opts.proc?.child;
+    if (c && (c.exitCode !== null || c.signalCode !== null)) {
+      throw new Error(`server exited before answering ${url}; log tail:\n${tail(opts.proc?.log ?? '')}`);
+    }
+    try {
+      const res = await fetch(url, { method: opts.method ?? 'GET', signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (accept(res.status)) return;
+      last = `HTTP ${res.status}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms (${last})${opts.proc ? `; log tail:\n${tail(opts.proc.log)}` : ''}`);
+}
