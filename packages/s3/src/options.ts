@@ -34,7 +34,7 @@ export type S3ReadParams = Partial<Pick<GetObjectCommandInput,
  * `OMNIFS_S3_FORCE_PATH_STYLE=true`); explicit options win.
  */
 export interface S3Options {
-  /** AWS region (default: `AWS_REGION`, the profile's region, else `us-east-1`; wrong regions are followed). */
+  /** AWS region (default: `AWS_REGION`, the profile's region, `AWS_DEFAULT_REGION`, else `us-east-1`; wrong regions are followed). */
   region?: string;
   /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: AWS, or `AWS_ENDPOINT_URL_S3`). */
   endpoint?: string;
@@ -149,7 +149,7 @@ function credentialsOf(options: S3Options): S3ClientConfig['credentials'] {
  *
  * Behaviour:
  * - without `region`, the SDK's chain decides (`AWS_REGION`, profile); when it finds
- *   nothing, `us-east-1` (`AWS_DEFAULT_REGION` is honoured too);
+ *   nothing, `AWS_DEFAULT_REGION`, else `us-east-1`;
  * - requests to a bucket in another region follow the service's redirect;
  * - `anon` sends every request unsigned.
  */
@@ -158,7 +158,7 @@ export function createClient(options: S3Options): S3Client {
     if (!(options.client instanceof S3Client)) throw errors.invalid('client must be an S3Client');
     return options.client;
   }
-  const region = options.region ?? process.env.AWS_DEFAULT_REGION;
+  const region = options.region;
   const config: S3ClientConfig = {
     followRegionRedirects: true,
     ...(region !== undefined ? { region } : {}),
@@ -177,7 +177,7 @@ export function createClient(options: S3Options): S3Client {
       try {
         return await resolve();
       } catch {
-        return 'us-east-1';
+        return process.env.AWS_DEFAULT_REGION || 'us-east-1';
       }
     };
   }
