@@ -20,8 +20,7 @@ export interface ReadContext {
 /** `bytes a-b/total` → total. */
 function totalOf(res: GetObjectCommandOutput): number | undefined {
   const m = /\/(\d+)\s*$/.exec(res.ContentRange ?? '');
-  if (m) return Number(m[1]);
-  return res.ContentRange === undefined ? res.ContentLength : undefined;
+  return m ? Number(m[1]) : undefined;
 }
 
 function linkedController(signal: AbortSignal | undefined): AbortController {
@@ -64,6 +63,11 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
     if (s3ErrorCode(err) === 'InvalidRange') return; // start at or past the end
     throw err;
   }
+  if (first.ContentRange === undefined && (first.$metadata.httpStatusCode ?? 200) === 200) {
+    // The store ignored the Range header and sent the whole object: cut it locally.
+    yield* sliceWhole(first.Body as Body, start, end, signal);
+    return;
+  }
   const total = totalOf(first);
   const stop = Math.min(end ?? total ?? firstEnd, total ?? Infinity);
   const pending: Array<Promise<Uint8Array>> = [];
@@ -93,5 +97,22 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
   } finally {
     if (pending.length > 0 || next < stop) controller.abort();
     (first.Body as Body | undefined)?.destroy?.();
+  }
+}
+
+/** Bytes `[start, end)` of a whole-object body. */
+async function* sliceWhole(body: Body, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  let pos = 0;
+  try {
+    for await (const chunk of body) {
+      throwIfAborted(signal);
+      const from = Math.max(start - pos, 0);
+      const to = end === undefined ? chunk.byteLength : Math.min(chunk.byteLength, end - pos);
+      pos += chunk.byteLength;
+      if (to > from) yield chunk.subarray(from, to);
+      if (end !== undefined && pos >= end) return;
+    }
+  } finally {
+    body.destroy?.();
   }
 }
