@@ -31,8 +31,9 @@ export interface EpochEndOptions {
  * - `close()` (also run on SIGINT/SIGTERM and when the event loop empties) makes the final
  *   sync and removes the spool; if it cannot, the spool stays and the next
  *   `createLogSync` with the same spool uploads what is left;
- * - lines written while `close()` runs are still synced (it syncs until nothing is left);
- *   once it has resolved or rejected, writing is an `InvalidArgument` FsError.
+ * - lines written while `close()` runs are accepted: a second sync takes what came in
+ *   during the first, and anything after that stays in the spool for the next start;
+ *   once `close()` has settled, writing is an `InvalidArgument` FsError.
  */
 export class LogSync implements Closable {
   /** The run's URL (or absolute local path), credentials removed. */
@@ -166,6 +167,7 @@ export class LogSync implements Closable {
 
   /**
    * Final sync, then the spool is removed (remote targets) and the process hooks go.
+   * Everything written before the call is on the target when it resolves.
    * Temporary errors are retried for `closeTimeoutMs`; on failure it rejects and keeps the
    * spool for the next start. Calling it again returns the same promise.
    */
@@ -187,13 +189,10 @@ export class LogSync implements Closable {
     const deadline = Date.now() + timeoutMs;
     this.syncer.hurry(deadline);
     try {
-      // Lines logged during a sync are caught by the next one; stop when nothing is left.
-      do {
-        await this.syncer.request();
-        if (this.syncer.hasPending() && Date.now() > deadline) {
-          throw new FsError({ kind: 'Unexpected', message: 'lines kept arriving until the close timeout', temporary: true });
-        }
-      } while (this.syncer.hasPending());
+      // The first sync has everything logged before close(); a second one what came in
+      // during the first. A job that keeps logging is not chased further (see below).
+      await this.syncer.request();
+      if (this.syncer.hasPending()) await this.syncer.request();
     } catch (err) {
       this.closed = true;
       this.spool.close();
@@ -206,7 +205,15 @@ export class LogSync implements Closable {
     }
     this.closed = true;
     if (this.local) this.spool.close();
-    else this.spool.remove();
+    else if (this.syncer.hasPending()) {
+      // Lines that kept arriving while closing stay in the spool, whose bookkeeping is
+      // intact: the next start with this spool uploads them, as after a crash.
+      this.spool.close();
+      this.options.onError(new FsError({
+        kind: 'Unexpected',
+        message: `lines logged while close() ran stay in ${this.spoolDir}; the next run with this spool uploads them`,
+      }));
+    } else this.spool.remove();
     unwatchProcess(this);
   }
 }

@@ -1,56 +1,8 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineNumbers, range, tempDir, waitFor } from './helpers/util';
-
-const CHILD = join(__dirname, 'fixtures', 'child.ts');
-
-/** A running child job and what it has said on stdout. */
-interface Job {
-  child: ChildProcess;
-  /** Highest `logged N` seen, -1 before the first. */
-  logged: number;
-  /** `logged` as it was each time the child reported a completed sync. */
-  loggedAtSync: number[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-function startJob(env: Record<string, string>): Job {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  let buffered = '';
-  const job: Job = {
-    child,
-    logged: -1,
-    loggedAtSync: [],
-    exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
-    stderr: () => err,
-  };
-  child.stderr!.on('data', (d: Buffer) => {
-    err += d.toString();
-  });
-  child.stdout!.on('data', (d: Buffer) => {
-    buffered += d.toString();
-    const parts = buffered.split('\n');
-    buffered = parts.pop()!;
-    for (const line of parts) {
-      if (line.startsWith('logged ')) job.logged = Number(line.slice(7));
-      else if (line === 'synced') job.loggedAtSync.push(job.logged);
-    }
-  });
-  return job;
-}
-
-/** Asserts that the numbers are 0..n-1 with no gap and no repeat, n >= atLeast. */
-function expectContiguous(numbers: number[], atLeast: number): void {
-  expect(numbers.length, 'lines on the target').to.be.at.least(atLeast);
-  expect(numbers).to.deep.equal(range(numbers.length));
-}
+import { expectContiguous, startJob } from './helpers/child';
+import { lineNumbers, tempDir, waitFor } from './helpers/util';
 
 describe('logsync in a process that is stopped', function () {
   this.timeout(60_000);
@@ -62,16 +14,25 @@ describe('logsync in a process that is stopped', function () {
 
   for (const protocol of ['diskremote', 'diskrewrite']) {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      it(`loses no line on ${signal} (${protocol}): flushes, syncs, removes the spool, dies by the signal`, async () => {
+      it(`loses no line on ${signal} (${protocol}): flushes, syncs, dies by the signal`, async () => {
         const spool = join(tmp.dir, 'spool');
-        const job = startJob({ LS_URL: `${protocol}://${tmp.dir}/remote`, LS_SPOOL: spool, LS_INTERVAL: '100' });
+        const url = `${protocol}://${tmp.dir}/remote`;
+        const job = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '100' });
         await waitFor(() => job.loggedAtSync.length >= 2 && job.logged > 200, 30_000, 'the child to log and sync');
+        const loggedAtSignal = job.logged;
         job.child.kill(signal);
         const { code, signal: died } = await job.exited;
         expect(died, job.stderr()).to.equal(signal);
         expect(code).to.equal(null);
-        const remote = readFileSync(join(tmp.dir, 'remote', 'exp', 'training.log'), 'utf8');
-        expectContiguous(lineNumbers(remote), job.logged + 1);
+        const remotePath = join(tmp.dir, 'remote', 'exp', 'training.log');
+        // Everything logged before the signal is on the target when the process is gone.
+        expectContiguous(lineNumbers(readFileSync(remotePath, 'utf8')), loggedAtSignal + 1);
+        // Lines the job kept logging while it synced are there too, or in the spool for the next start.
+        if (existsSync(spool)) {
+          const again = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '0', LS_MODE: 'recover' });
+          expect((await again.exited).code, again.stderr()).to.equal(0);
+        }
+        expectContiguous(lineNumbers(readFileSync(remotePath, 'utf8')), job.logged + 1);
         expect(existsSync(spool), 'spool removed').to.equal(false);
       });
     }
