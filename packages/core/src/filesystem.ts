@@ -595,7 +595,13 @@ export abstract class FileSystem {
         if (options.existOk) return;
         throw errors.alreadyExists(p);
       }
-      await this._mkdir(p, true);
+      try {
+        await this._mkdir(p, true);
+      } catch (err) {
+        // Object stores: an existing bucket is AlreadyExists from the service.
+        if (options.existOk && this.mapError(err).kind === 'AlreadyExists') return;
+        throw err;
+      }
     });
   }
 

@@ -1,0 +1,22 @@
+/**
+ * @omnifs/logsync: a job's logs on any storage. Lines and files go to local disk first and
+ * are synced in the background to any omnifs URL, incrementally where the target can
+ * append, with nothing lost on close, on SIGINT/SIGTERM or through an outage.
+ *
+ * ```ts
+ * import { createLogSync } from '@omnifs/logsync';
+ * const log = await createLogSync({ logDir: 's3://bucket/experiments/', experiment: 'run-42' });
+ * log.info('epoch 1 loss=0.31');
+ * await log.epochEnd(1, { loss: 0.31 });
+ * await log.close();
+ * ```
+ */
+export { createLogSync, LogSync, type EpochEndOptions, type LineDestination } from './logsync';
+export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type SyncReport } from './options';
+export type { SyncStats } from './syncer';
+export { defaultSpoolDir } from './spool';
+export {
+  appendStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
+  type SyncStrategy, type UploadJob, type UploadResult,
+} from './strategies';
+export { formatLine } from './format';

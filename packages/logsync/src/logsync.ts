@@ -1,0 +1,268 @@
+/** The logger a job holds: lines and files to the spool at once, to the target in the background. */
+import { resolve as resolvePath } from 'node:path';
+import { errors, FsError, redactUrl, splitProtocol, urlToFs } from '@omnifs/core';
+import { formatLine, formatMetrics } from './format';
+import { checkFileName, LEVELS, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
+import { unwatchProcess, watchProcess, type Closable } from './signals';
+import { defaultSpoolDir, Spool } from './spool';
+import { Syncer, type SyncStats, type Target } from './syncer';
+
+/** Something pino (or any line logger) can write to: `pino(options, log.destination())`. */
+export interface LineDestination {
+  write(text: string): void;
+}
+
+/** Options of {@link LogSync.epochEnd}. */
+export interface EpochEndOptions {
+  /** Wait until the sync this epoch triggers has completed (default false: never wait on the network). */
+  wait?: boolean;
+}
+
+/**
+ * A run's logger. Made by {@link createLogSync}.
+ *
+ * Behaviour:
+ * - `info`/`warn`/`error`/`debug`, `append` and `destination().write` are synchronous and
+ *   never wait on the network; the line reaches the local file when the calling code
+ *   yields to the event loop (or at once with `flushEveryLine`), and from then on survives
+ *   the process being killed;
+ * - syncs run one at a time in the background: on `epochEnd`, every `syncIntervalMs`, on
+ *   `sync()` and on `close()`;
+ * - `close()` (also run on SIGINT/SIGTERM and when the event loop empties) makes the final
+ *   sync and removes the spool; if it cannot, the spool stays and the next
+ *   `createLogSync` with the same spool uploads what is left;
+ * - lines written while `close()` runs are accepted: a second sync takes what came in
+ *   during the first, and anything after that stays in the spool for the next start;
+ *   once `close()` has settled, writing is an `InvalidArgument` FsError.
+ */
+export class LogSync implements Closable {
+  /** The run's URL (or absolute local path), credentials removed. */
+  readonly target: string;
+  /** The local directory lines and files are written to first (the target itself when local). */
+  readonly spoolDir: string;
+  /** True when the target is on local disk (no upload happens). */
+  readonly local: boolean;
+
+  private readonly minLevel: number;
+  private closing: Promise<void> | undefined;
+  private closed = false;
+
+  /** @internal use {@link createLogSync} */
+  constructor(
+    private readonly options: ResolvedOptions,
+    private readonly spool: Spool,
+    private readonly syncer: Syncer,
+    target: string,
+  ) {
+    this.target = target;
+    this.spoolDir = spool.dir;
+    this.local = !spool.persistent;
+    this.minLevel = LEVELS[options.level];
+  }
+
+  /** Time the final sync may take on SIGINT/SIGTERM. */
+  get signalTimeoutMs(): number {
+    return this.options.signalTimeoutMs;
+  }
+
+  /** Upload counters. */
+  get stats(): Readonly<SyncStats> {
+    return this.syncer.stats;
+  }
+
+  /** How append-only files reach the target: `append`, `rewrite`, a registered one, or `local`. */
+  get strategy(): string {
+    return this.syncer.strategyName;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw errors.invalid(`log of ${this.target} is closed`);
+  }
+
+  /** Writes buffered lines to the local file now (they are also written whenever the code yields). */
+  flush(): void {
+    this.spool.flush();
+  }
+
+  /** Writes one line at `level` (dropped when below the configured level). */
+  log(level: LogLevel, message: string, fields?: Record<string, unknown>): void {
+    this.checkOpen();
+    if (LEVELS[level] < this.minLevel) return;
+    const line = formatLine(this.options.format, level, message, fields);
+    this.spool.append(this.options.logFile, line);
+    if (this.options.console) process.stderr.write(line);
+  }
+
+  debug(message: string, fields?: Record<string, unknown>): void {
+    this.log('debug', message, fields);
+  }
+
+  info(message: string, fields?: Record<string, unknown>): void {
+    this.log('info', message, fields);
+  }
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.log('warn', message, fields);
+  }
+
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.log('error', message, fields);
+  }
+
+  /**
+   * Appends raw text to an append-only file of the run (the line log by default), as is:
+   * end it with a newline. Synced incrementally like the line log.
+   */
+  append(text: string, file: string = this.options.logFile): void {
+    this.checkOpen();
+    const name = checkFileName(file);
+    if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`);
+    this.spool.append(name, text);
+  }
+
+  /** A destination for line loggers (pino's `DestinationStream`): each `write` is an {@link append}. */
+  destination(file: string = this.options.logFile): LineDestination {
+    const name = checkFileName(file);
+    this.checkOpen();
+    this.spool.touchLog(name);
+    return { write: (text: string) => this.append(text, name) };
+  }
+
+  /** Replaces a whole file of the run (atomically in the spool); uploaded at the next sync. */
+  async writeText(file: string, text: string | Uint8Array): Promise<void> {
+    this.checkOpen();
+    const name = checkFileName(file);
+    if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw errors.invalid('text must be a string or bytes');
+    if (this.spool.logState(name) !== undefined) {
+      throw errors.invalid(`${name} is an append-only log of this run; write it with append() instead`);
+    }
+    this.spool.writeWhole(name, text);
+    this.syncer.markDirty(name);
+  }
+
+  /** `writeText(file, JSON.stringify(value, null, 2))`. */
+  async writeJson(file: string, value: unknown): Promise<void> {
+    const text = JSON.stringify(value, null, 2);
+    if (text === undefined) throw errors.invalid('value cannot be written as JSON');
+    await this.writeText(file, `${text}\n`);
+  }
+
+  /**
+   * Marks the end of an epoch: logs `epoch N k=v ...`, appends `{"epoch":N,"time":...,...metrics}`
+   * to the metrics file, and starts a sync in the background.
+   */
+  async epochEnd(epoch: number, metrics: Record<string, unknown> = {}, options: EpochEndOptions = {}): Promise<void> {
+    this.checkOpen();
+    if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
+    this.spool.append(this.options.metricsFile, `${JSON.stringify({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
+    this.info(`epoch ${epoch}${formatMetrics(metrics)}`);
+    if (options.wait) await this.syncer.request();
+    else this.syncer.background();
+  }
+
+  /** Uploads everything written so far; resolves when it is on the target. */
+  sync(): Promise<SyncReport> {
+    return this.syncer.request();
+  }
+
+  /**
+   * Final sync, then the spool is removed (remote targets) and the process hooks go.
+   * Everything written before the call is on the target when it resolves.
+   * Temporary errors are retried for `closeTimeoutMs`; on failure it rejects and keeps the
+   * spool for the next start. Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.finish(this.options.closeTimeoutMs);
+    return this.closing;
+  }
+
+  /** @internal close on a signal or at exit; never rejects. */
+  closeForExit(timeoutMs: number | undefined): Promise<void> {
+    this.closing ??= this.finish(timeoutMs ?? this.options.closeTimeoutMs);
+    return this.closing.catch((err: unknown) => {
+      this.options.onError(err as Error);
+    });
+  }
+
+  private async finish(timeoutMs: number): Promise<void> {
+    this.syncer.stopTimer();
+    const deadline = Date.now() + timeoutMs;
+    this.syncer.hurry(deadline);
+    try {
+      // The first sync has everything logged before close(); a second one what came in
+      // during the first. A job that keeps logging is not chased further (see below).
+      await this.syncer.request();
+      if (this.syncer.hasPending()) await this.syncer.request();
+    } catch (err) {
+      this.closed = true;
+      this.spool.close();
+      unwatchProcess(this);
+      throw new FsError({
+        kind: toKind(err),
+        message: `final sync to ${this.target} failed; the data stays in ${this.spoolDir} and is uploaded by the next run with this spool: ${(err as Error).message}`,
+        cause: err,
+      });
+    }
+    this.closed = true;
+    if (this.local) this.spool.close();
+    else if (this.syncer.hasPending()) {
+      // Lines that kept arriving while closing stay in the spool, whose bookkeeping is
+      // intact: the next start with this spool uploads them, as after a crash.
+      this.spool.close();
+      this.options.onError(new FsError({
+        kind: 'Unexpected',
+        message: `lines logged while close() ran stay in ${this.spoolDir}; the next run with this spool uploads them`,
+      }));
+    } else this.spool.remove();
+    unwatchProcess(this);
+  }
+}
+
+function toKind(err: unknown): FsError['kind'] {
+  return err instanceof FsError ? err.kind : 'Unexpected';
+}
+
+/** `<logDir>/<experiment>` as a URL, or an absolute path for bare local paths. */
+function targetUrl(logDir: string, experiment: string): string {
+  if (splitProtocol(logDir) !== undefined || logDir.includes('::')) return `${logDir.replace(/\/+$/, '')}/${experiment}`;
+  return resolvePath(logDir, experiment);
+}
+
+/**
+ * Opens a run's log.
+ *
+ * ```ts
+ * const log = await createLogSync({ logDir: 's3://bucket/experiments/', experiment: 'run-42' });
+ * log.info('epoch 1 loss=0.31');
+ * await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
+ * await log.epochEnd(1, { loss: 0.31 });
+ * await log.close();
+ * ```
+ *
+ * Behaviour:
+ * - a local `logDir` (a path or `file://`) is written in place; any other URL is written to
+ *   a spool directory and synced from there;
+ * - no network request is made here: an unreachable target does not stop the job;
+ * - a spool left by a killed process for the same target is taken over and its leftovers
+ *   are uploaded in the background right away; a spool held by a live process is an
+ *   `AlreadyExists` FsError.
+ */
+export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
+  const resolved = resolveOptions(options);
+  const url = targetUrl(resolved.logDir, resolved.experiment);
+  const { fs, path } = urlToFs(url, resolved.storageOptions);
+  const shown = redactUrl(url);
+  const local = fs.protocol === 'file';
+  const target: Target | undefined = local ? undefined : { fs, path };
+  const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, shown)), shown, !local);
+  spool.flushEveryLine = resolved.flushEveryLine;
+  const leftovers = spool.open();
+  const syncer = new Syncer(spool, target, resolved);
+  if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);
+  spool.touchLog(resolved.logFile);
+  const log = new LogSync(resolved, spool, syncer, local ? path : shown);
+  watchProcess(log, resolved.handleSignals);
+  syncer.startTimer(resolved.syncIntervalMs);
+  if (leftovers) syncer.background();
+  return log;
+}

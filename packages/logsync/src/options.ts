@@ -1,0 +1,166 @@
+/** Options of {@link createLogSync}, their defaults and their validation. */
+import { errors } from '@omnifs/core';
+
+/** Severity of a log line, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Numeric order of the levels. */
+export const LEVELS: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** Backoff of retried uploads after temporary errors. */
+export interface RetryOptions {
+  /** First delay before a retry, ms (default 200). */
+  minDelayMs?: number;
+  /** Longest delay between two retries, ms (default 10 000). */
+  maxDelayMs?: number;
+  /**
+   * How long a background sync keeps retrying before it gives up until the next one,
+   * ms (default 60 000). The data stays in the spool; nothing is dropped.
+   */
+  maxElapsedMs?: number;
+}
+
+/** What one sync uploaded. */
+export interface SyncReport {
+  /** One entry per file that had something to upload. */
+  files: { name: string; bytes: number; strategy: string }[];
+  /** Bytes sent to the target in this sync, all files together. */
+  bytes: number;
+  /** Wall time of the sync, ms. */
+  durationMs: number;
+}
+
+/** Options of {@link createLogSync}. */
+export interface LogSyncOptions {
+  /** Where runs go: a local directory or any omnifs URL (`s3://bucket/runs/`, `memory://runs`). */
+  logDir: string;
+  /** The run's name: files land in `<logDir>/<experiment>/`. */
+  experiment: string;
+  /** Background sync period, ms (default 30 000); `0` syncs only on `epochEnd`, `sync` and `close`. */
+  syncIntervalMs?: number;
+  /** Options of the target filesystem, as `urlToFs(url, options)` takes them. */
+  storageOptions?: Record<string, unknown>;
+  /**
+   * Local directory that holds the files of a remote target until they are uploaded.
+   * Default: `<os.tmpdir()>/omnifs-logsync/<experiment>-<hash of the target URL>`, so a
+   * restart of the same run finds what a killed process left. Unused for local targets.
+   * It must be dedicated to one target.
+   */
+  spoolDir?: string;
+  /** Name of the line log (default `training.log`). */
+  logFile?: string;
+  /** Name of the per-epoch metrics log written by `epochEnd` (default `metrics.jsonl`). */
+  metricsFile?: string;
+  /** Lowest level written (default `info`). */
+  level?: LogLevel;
+  /** `text` (`<ISO time> INFO message`, default) or `json` (one object per line). */
+  format?: 'text' | 'json';
+  /** Also print each line on stderr (default false). */
+  console?: boolean;
+  /**
+   * Write every line to the spool file with its own `write(2)` before `info()` returns
+   * (default false: lines are gathered and written when the calling code yields to the
+   * event loop, or every 64 KiB, which is several times faster). Either way lines are
+   * written on `sync`, `close`, signals and process exit; only a SIGKILL (or a crash of
+   * Node itself) can take the lines logged since the code last yielded.
+   */
+  flushEveryLine?: boolean;
+  /** Flush and sync on SIGINT/SIGTERM, then let the signal end the process (default true). */
+  handleSignals?: boolean;
+  /** Backoff of retried uploads. */
+  retry?: RetryOptions;
+  /** How long `close()` keeps retrying the final sync through temporary errors, ms (default 120 000). */
+  closeTimeoutMs?: number;
+  /** How long the final sync may take on SIGINT/SIGTERM, ms (default 10 000). */
+  signalTimeoutMs?: number;
+  /** Called for background sync failures (default: one line on stderr). */
+  onError?: (error: Error) => void;
+  /** Called after every sync that completed. */
+  onSync?: (report: SyncReport) => void;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  logDir: string;
+  experiment: string;
+  syncIntervalMs: number;
+  storageOptions: Record<string, unknown>;
+  spoolDir: string | undefined;
+  logFile: string;
+  metricsFile: string;
+  level: LogLevel;
+  format: 'text' | 'json';
+  console: boolean;
+  flushEveryLine: boolean;
+  handleSignals: boolean;
+  retry: Required<RetryOptions>;
+  closeTimeoutMs: number;
+  signalTimeoutMs: number;
+  onError: (error: Error) => void;
+  onSync: ((report: SyncReport) => void) | undefined;
+}
+
+function nonNegative(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw errors.invalid(`${name} must be a non-negative number, got ${String(value)}`);
+  }
+  return value;
+}
+
+function defaultOnError(error: Error): void {
+  process.stderr.write(`[logsync] ${error.message}\n`);
+}
+
+/**
+ * Checks a file name given to logsync: relative, `/`-separated, no `..`, not inside the
+ * spool's own `.logsync` folder.
+ */
+export function checkFileName(name: unknown, what = 'file name'): string {
+  if (typeof name !== 'string' || name === '') throw errors.invalid(`${what} must be a non-empty string`);
+  const parts = name.split('/');
+  if (name.startsWith('/') || name.includes('\0') || parts.some((p) => p === '' || p === '.' || p === '..')) {
+    throw errors.invalid(`${what} must be a relative path without "." or ".." segments, got ${JSON.stringify(name)}`);
+  }
+  if (parts[0] === '.logsync') throw errors.invalid(`${what} must not be inside .logsync/`);
+  return name;
+}
+
+/** Validates options and fills in the defaults. */
+export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') throw errors.invalid('createLogSync needs an options object');
+  if (typeof options.logDir !== 'string' || options.logDir === '') throw errors.invalid('logDir must be a non-empty string');
+  const experiment = checkFileName(options.experiment, 'experiment');
+  const level = options.level ?? 'info';
+  if (!(level in LEVELS)) throw errors.invalid(`level must be one of ${Object.keys(LEVELS).join(', ')}, got ${String(level)}`);
+  const format = options.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw errors.invalid(`format must be 'text' or 'json', got ${String(format)}`);
+  const logFile = checkFileName(options.logFile ?? 'training.log', 'logFile');
+  const metricsFile = checkFileName(options.metricsFile ?? 'metrics.jsonl', 'metricsFile');
+  if (logFile === metricsFile) throw errors.invalid('logFile and metricsFile must differ');
+  const retry = options.retry ?? {};
+  const minDelayMs = nonNegative('retry.minDelayMs', retry.minDelayMs, 200);
+  return {
+    logDir: options.logDir,
+    experiment,
+    syncIntervalMs: nonNegative('syncIntervalMs', options.syncIntervalMs, 30_000),
+    storageOptions: options.storageOptions ?? {},
+    spoolDir: options.spoolDir,
+    logFile,
+    metricsFile,
+    level,
+    format,
+    console: options.console ?? false,
+    flushEveryLine: options.flushEveryLine ?? false,
+    handleSignals: options.handleSignals ?? true,
+    retry: {
+      minDelayMs,
+      maxDelayMs: Math.max(minDelayMs, nonNegative('retry.maxDelayMs', retry.maxDelayMs, 10_000)),
+      maxElapsedMs: nonNegative('retry.maxElapsedMs', retry.maxElapsedMs, 60_000),
+    },
+    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 120_000),
+    signalTimeoutMs: nonNegative('signalTimeoutMs', options.signalTimeoutMs, 10_000),
+    onError: options.onError ?? defaultOnError,
+    onSync: options.onSync,
+  };
+}

@@ -1,0 +1,61 @@
+/** Retrying uploads through temporary errors, with exponential backoff and full jitter. */
+import { toFsError } from '@omnifs/core';
+
+/** True when an error is worth retrying (an FsError marked `temporary`, or a network reset). */
+export function isTemporary(err: unknown): boolean {
+  return toFsError(err).temporary;
+}
+
+/** A backoff wait that can be cut short (when `close()` wants the final sync now). */
+export class Sleeper {
+  private wakers = new Set<() => void>();
+
+  /** Resolves after `ms`, or earlier on {@link wake}. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+
+  /** Ends every wait now. */
+  wake(): void {
+    for (const w of [...this.wakers]) w();
+  }
+}
+
+/** How one call to {@link withRetry} retries. */
+export interface RetryPolicy {
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Time (epoch ms) after which no new attempt starts; read before each retry, so it can move. */
+  deadline: () => number;
+  sleeper: Sleeper;
+  /** Called before each wait with the error and the attempt number (1 = first retry). */
+  onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/**
+ * Runs `fn` until it succeeds, a permanent error is thrown, or the deadline has passed;
+ * the last error is rethrown. Delays grow from `minDelayMs` by doubling up to `maxDelayMs`,
+ * each drawn at random below its cap.
+ */
+export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isTemporary(err)) throw err;
+      const cap = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.min(attempt - 1, 30));
+      const delay = Math.max(policy.minDelayMs / 2, Math.random() * cap);
+      if (Date.now() + delay > policy.deadline()) throw err;
+      policy.onRetry?.(err, attempt);
+      await policy.sleeper.sleep(delay);
+    }
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * The spool: the local directory that every line and file reaches first. For a remote
+ * target it is a private folder with the same layout as the target plus `.logsync/`
+ * (the upload bookkeeping and a lock); for a local target it is the target itself.
+ */
+import * as fs from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { FsError } from '@omnifs/core';
+
+/** Upload bookkeeping of one append-only file (a log). */
+export interface AppendState {
+  /**
+   * Size the remote file had before this spool's first byte was appended to it, or null
+   * until the first sync has looked. Remote bytes of this file = `base + uploaded`.
+   */
+  base: number | null;
+  /** Bytes of the spool file known to be on the target. */
+  uploaded: number;
+}
+
+/** What `.logsync/state.json` holds. */
+interface StateFile {
+  version: 1;
+  /** The target URL (credentials removed), so a spool is never synced elsewhere. */
+  target: string;
+  logs: Record<string, AppendState>;
+}
+
+const META = '.logsync';
+
+/** Buffered text is written once it reaches this many characters, without waiting for the tick to end. */
+const MAX_BUFFERED = 64 * 1024;
+
+/** A deterministic default spool directory for a target: a restart of the run finds it. */
+export function defaultSpoolDir(experiment: string, target: string): string {
+  const hash = createHash('sha256').update(target).digest('hex').slice(0, 12);
+  const safe = experiment.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
+  return join(tmpdir(), 'omnifs-logsync', `${safe}-${hash}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Local files of one run.
+ *
+ * Behaviour:
+ * - `append` adds text to a buffer that is written with one synchronous `write(2)` (file
+ *   opened with `O_APPEND`) when the running code yields (a microtask), when 64 KiB are
+ *   buffered, before any read of the spool, and on {@link flush}; with `flushEveryLine`
+ *   every call is its own `write(2)`. Once written, the bytes survive the death of the process;
+ * - `writeWhole` replaces a file atomically (temporary file, then rename);
+ * - with `persistent`, upload offsets live in `.logsync/state.json`, replaced atomically,
+ *   and `.logsync/lock` keeps a second live process off the same spool.
+ */
+export class Spool {
+  private readonly fds = new Map<string, number>();
+  private readonly logs = new Map<string, AppendState>();
+  private readonly buffered = new Map<string, string>();
+  private bufferedChars = 0;
+  private flushQueued = false;
+  private locked = false;
+  /** Write every `append` at once instead of once per tick. */
+  flushEveryLine = false;
+
+  /**
+   * @param dir the local directory
+   * @param target the target URL the spool belongs to (credentials removed)
+   * @param persistent keep bookkeeping and a lock (remote targets)
+   */
+  constructor(readonly dir: string, private readonly target: string, readonly persistent: boolean) {}
+
+  private get metaDir(): string {
+    return join(this.dir, META);
+  }
+
+  /** Path of a spool file. */
+  pathOf(name: string): string {
+    return join(this.dir, ...name.split('/'));
+  }
+
+  /**
+   * Creates the directory, takes the lock and loads what an earlier process left.
+   * Returns true when that left bookkeeping behind (there may be data to recover).
+   */
+  open(): boolean {
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (!this.persistent) return false;
+    fs.mkdirSync(join(this.metaDir, 'tmp'), { recursive: true });
+    this.lock();
+    const statePath = join(this.metaDir, 'state.json');
+    let state: StateFile;
+    try {
+      state = JSON.parse(fs.readFileSync(statePath, 'utf8')) as StateFile;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return false;
+      throw new FsError({ kind: 'Unexpected', message: `spool state ${statePath} is unreadable`, cause: err });
+    }
+    if (state.target !== this.target) {
+      this.unlock();
+      throw new FsError({
+        kind: 'InvalidArgument',
+        message: `spool ${this.dir} belongs to ${state.target}, not ${this.target}; give this run its own spoolDir`,
+      });
+    }
+    for (const [name, s] of Object.entries(state.logs)) this.logs.set(name, { base: s.base, uploaded: s.uploaded });
+    return true;
+  }
+
+  private lock(): void {
+    const path = join(this.metaDir, 'lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        fs.writeFileSync(path, String(process.pid), { flag: 'wx' });
+        this.locked = true;
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EEXIST') throw err;
+      }
+      const holder = Number.parseInt(fs.readFileSync(path, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
+        throw new FsError({ kind: 'AlreadyExists', message: `spool ${this.dir} is in use by process ${holder}` });
+      }
+      fs.rmSync(path, { force: true }); // left by a process that is gone
+    }
+    throw new FsError({ kind: 'AlreadyExists', message: `could not lock spool ${this.dir}` });
+  }
+
+  private unlock(): void {
+    if (!this.locked) return;
+    fs.rmSync(join(this.metaDir, 'lock'), { force: true });
+    this.locked = false;
+  }
+
+  /** Names of the append-only files known to the bookkeeping. */
+  logNames(): string[] {
+    return [...this.logs.keys()];
+  }
+
+  /** Bookkeeping of an append-only file. */
+  logState(name: string): AppendState | undefined {
+    return this.logs.get(name);
+  }
+
+  /** Records new bookkeeping for an append-only file and persists it. */
+  setLogState(name: string, state: AppendState): void {
+    this.logs.set(name, state);
+    this.saveState();
+  }
+
+  /** Writes `.logsync/state.json` atomically. */
+  private saveState(): void {
+    if (!this.persistent) return;
+    const state: StateFile = { version: 1, target: this.target, logs: Object.fromEntries(this.logs) };
+    const temp = join(this.metaDir, 'tmp', `state-${randomBytes(4).toString('hex')}.json`);
+    fs.writeFileSync(temp, JSON.stringify(state));
+    fs.renameSync(temp, join(this.metaDir, 'state.json'));
+  }
+
+  private fdFor(name: string): number {
+    let fd = this.fds.get(name);
+    if (fd !== undefined) return fd;
+    if (!this.logs.has(name)) this.setLogState(name, { base: null, uploaded: 0 });
+    const path = this.pathOf(name);
+    try {
+      fd = fs.openSync(path, 'a');
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      fs.mkdirSync(dirname(path), { recursive: true });
+      fd = fs.openSync(path, 'a');
+    }
+    this.fds.set(name, fd);
+    return fd;
+  }
+
+  /** Appends text to an append-only file (see the class's Behaviour for when it is written). */
+  append(name: string, text: string): void {
+    if (this.flushEveryLine) {
+      fs.writeSync(this.fdFor(name), text);
+      return;
+    }
+    const before = this.buffered.get(name);
+    if (before === undefined) this.fdFor(name);
+    this.buffered.set(name, before === undefined ? text : before + text);
+    this.bufferedChars += text.length;
+    if (this.bufferedChars >= MAX_BUFFERED) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Writes buffered text to the spool files now. */
+  flush(): void {
+    this.flushQueued = false;
+    if (this.bufferedChars === 0) return;
+    for (const [name, text] of this.buffered) fs.writeSync(this.fds.get(name)!, text);
+    this.buffered.clear();
+    this.bufferedChars = 0;
+  }
+
+  /** Makes sure an append-only file exists and is known to the bookkeeping. */
+  touchLog(name: string): void {
+    this.fdFor(name);
+  }
+
+  /** Current size of a spool file (0 when missing), buffered text written first. */
+  size(name: string): number {
+    this.flush();
+    const fd = this.fds.get(name);
+    try {
+      return fd === undefined ? fs.statSync(this.pathOf(name)).size : fs.fstatSync(fd).size;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return 0;
+      throw err;
+    }
+  }
+
+  /** Replaces a whole file atomically. */
+  writeWhole(name: string, data: string | Uint8Array): void {
+    const path = this.pathOf(name);
+    const temp = this.persistent
+      ? join(this.metaDir, 'tmp', `w-${randomBytes(6).toString('hex')}`)
+      : join(dirname(path), `.${name.split('/').pop()!}.logsync-${randomBytes(6).toString('hex')}.tmp`);
+    fs.mkdirSync(dirname(path), { recursive: true });
+    fs.writeFileSync(temp, data);
+    try {
+      fs.renameSync(temp, path);
+    } catch (err) {
+      fs.rmSync(temp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Bytes `[start, end)` of a spool file as a stream of chunks. */
+  readRange(name: string, start: number, end: number): AsyncIterable<Uint8Array> {
+    this.flush();
+    if (end <= start) return (async function* () {})();
+    return fs.createReadStream(this.pathOf(name), { start, end: end - 1, highWaterMark: 1024 * 1024 });
+  }
+
+  /** Every whole file in the spool (not an append-only file, not bookkeeping). */
+  wholeFileNames(): string[] {
+    const out: string[] = [];
+    const walk = (dir: string, prefix: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+        if (rel === META) continue;
+        if (entry.isDirectory()) walk(join(dir, entry.name), rel);
+        else if (entry.isFile() && !this.logs.has(rel)) out.push(rel);
+      }
+    };
+    walk(this.dir, '');
+    return out.sort();
+  }
+
+  /** Writes buffered text, then flushes the append-only files to stable storage (`fdatasync`, off the main thread). */
+  async datasync(): Promise<void> {
+    this.flush();
+    await Promise.all([...this.fds.values()].map((fd) => new Promise<void>((resolve, reject) => {
+      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+    })));
+  }
+
+  /** Closes the open files and releases the lock; the files stay. */
+  close(): void {
+    this.flush();
+    for (const fd of this.fds.values()) fs.closeSync(fd);
+    this.fds.clear();
+    this.unlock();
+  }
+
+  /** Closes, then deletes every file this spool holds and the directory when it is left empty. */
+  remove(): void {
+    this.close();
+    const names = [...this.wholeFileNames(), ...this.logNames()];
+    for (const name of names) fs.rmSync(this.pathOf(name), { force: true });
+    fs.rmSync(this.metaDir, { recursive: true, force: true });
+    removeEmptyDirs(this.dir);
+  }
+}
+
+/** Removes `dir` and its subdirectories when they hold no file. */
+function removeEmptyDirs(dir: string): void {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) if (e.isDirectory()) removeEmptyDirs(join(dir, e.name));
+  try {
+    fs.rmdirSync(dir);
+  } catch {
+    // not empty: something else lives here
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * How the new bytes of an append-only spool file reach the target. One strategy per
+ * kind of service, chosen from the target's capabilities (or registered per protocol):
+ *
+ * | strategy  | used for                                            | bytes sent per sync             |
+ * | --------- | --------------------------------------------------- | ------------------------------- |
+ * | `append`  | `capabilities.append`: local, memory, HDFS, Azure append blobs | the new bytes only   |
+ * | `rewrite` | everything else (S3, GCS, Azure block blobs)        | the whole file, streamed        |
+ *
+ * A protocol with a cheaper way (GCS compose, S3 multipart part-copy) registers its own
+ * strategy with {@link registerSyncStrategy}; nothing else changes.
+ */
+import { FsError, type FileSystem } from '@omnifs/core';
+
+/** What a strategy is given to bring one file up to date. */
+export interface UploadJob {
+  /** The target filesystem. */
+  fs: FileSystem;
+  /** The file's path on the target. */
+  remotePath: string;
+  /** Remote size before this spool's first byte (see `AppendState.base`). */
+  base: number;
+  /** Bytes of the spool file recorded as uploaded. */
+  uploaded: number;
+  /** Size of the spool file now; everything before it must be on the target afterwards. */
+  localSize: number;
+  /** Reads bytes `[start, end)` of the spool file. */
+  readLocal(start: number, end: number): AsyncIterable<Uint8Array>;
+  /**
+   * Records a new `base`, durably, before anything is sent: used when the remote file was
+   * changed by someone else (deleted or truncated) and the spool copy is sent again after
+   * what is left there.
+   */
+  rebase(base: number): void;
+}
+
+/** What a strategy did. */
+export interface UploadResult {
+  /** Bytes sent to the target. */
+  bytes: number;
+}
+
+/**
+ * Brings a remote append-only file up to date with its spool copy.
+ *
+ * Behaviour every strategy keeps: after it resolves, the remote file is
+ * `remote prefix [0, base) + spool [0, localSize)`, each byte exactly once, whatever an
+ * earlier attempt left (nothing, a partial upload, or a complete one that was never
+ * recorded). When it rejects, a later call with the same job must still reach that.
+ */
+export interface SyncStrategy {
+  readonly name: string;
+  upload(job: UploadJob): Promise<UploadResult>;
+}
+
+async function remoteSize(fs: FileSystem, path: string): Promise<number> {
+  try {
+    return (await fs.info(path)).size;
+  } catch (err) {
+    if (err instanceof FsError && err.kind === 'NotFound') return 0;
+    throw err;
+  }
+}
+
+async function send(chunks: AsyncIterable<Uint8Array>, write: (chunk: Uint8Array) => Promise<void>): Promise<number> {
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    await write(chunk);
+    bytes += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Native append. The remote size is read before every append, so an append that landed
+ * but was not recorded (a crash, a lost response) is never sent twice, and one that
+ * landed partly is completed from where it stopped.
+ */
+export const appendStrategy: SyncStrategy = {
+  name: 'append',
+  async upload(job) {
+    const size = await remoteSize(job.fs, job.remotePath);
+    let from = size - job.base;
+    if (from < 0) {
+      // The remote file shrank or vanished under us: send the whole spool copy after what is left.
+      job.rebase(size);
+      from = 0;
+    } else if (from > job.localSize) {
+      throw new FsError({
+        kind: 'ConditionNotMatch',
+        message: `${job.remotePath} has ${size} bytes, more than this run wrote (${job.base} + ${job.localSize}); another process writes to it`,
+      });
+    }
+    if (from === job.localSize) return { bytes: 0 };
+    const writer = await job.fs.openWriter(job.remotePath, { append: true });
+    let bytes: number;
+    try {
+      bytes = await send(job.readLocal(from, job.localSize), (c) => writer.write(c));
+      await writer.close();
+    } catch (err) {
+      await writer.abort(err).catch(() => undefined);
+      throw err;
+    }
+    return { bytes };
+  },
+};
+
+/**
+ * Whole-object rewrite, streamed: the remote prefix that was there before the run (if
+ * any) and then the spool file from its start. Idempotent, so a lost response or a
+ * retry can never duplicate a line; costs the whole file per sync.
+ */
+export const rewriteStrategy: SyncStrategy = {
+  name: 'rewrite',
+  async upload(job) {
+    const writer = await job.fs.openWriter(job.remotePath, { mode: 'overwrite' });
+    let bytes = 0;
+    try {
+      if (job.base > 0) bytes += await send(job.fs.readChunks(job.remotePath, { start: 0, end: job.base }), (c) => writer.write(c));
+      bytes += await send(job.readLocal(0, job.localSize), (c) => writer.write(c));
+      await writer.close();
+    } catch (err) {
+      await writer.abort(err).catch(() => undefined);
+      throw err;
+    }
+    return { bytes };
+  },
+};
+
+const byProtocol = new Map<string, SyncStrategy>();
+
+/**
+ * Uses `strategy` for every target of `protocol` (e.g. a compose-based one for `gs`).
+ * Pass `undefined` to go back to the choice by capabilities.
+ */
+export function registerSyncStrategy(protocol: string, strategy: SyncStrategy | undefined): void {
+  if (strategy === undefined) byProtocol.delete(protocol.toLowerCase());
+  else byProtocol.set(protocol.toLowerCase(), strategy);
+}
+
+/** The strategy for a target: registered for its protocol, else `append` or `rewrite` by capabilities. */
+export function chooseStrategy(fs: FileSystem): SyncStrategy {
+  return byProtocol.get(fs.protocol) ?? (fs.capabilities.append ? appendStrategy : rewriteStrategy);
+}

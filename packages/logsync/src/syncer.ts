@@ -1,0 +1,248 @@
+/**
+ * The syncer: uploads what changed in the spool, one sync at a time. Requests that come
+ * while a sync runs are folded into one sync that starts when it ends, so syncs never
+ * overlap and a burst of `epochEnd` calls costs at most two.
+ */
+import { createReadStream } from 'node:fs';
+import { FsError, joinPath, toFsError, type FileSystem } from '@omnifs/core';
+import type { ResolvedOptions, SyncReport } from './options';
+import { Sleeper, withRetry, type RetryPolicy } from './retry';
+import type { Spool } from './spool';
+import { chooseStrategy, type SyncStrategy } from './strategies';
+
+/** Counters of a LogSync's uploads. */
+export interface SyncStats {
+  /** Syncs completed. */
+  syncs: number;
+  /** Syncs that ended with an error (the data stayed in the spool). */
+  failures: number;
+  /** Bytes sent to the target so far. */
+  bytesSent: number;
+  /** Retries after temporary errors. */
+  retries: number;
+  /** When the last sync completed. */
+  lastSyncAt: Date | undefined;
+  /** The last error of a failed sync, cleared by the next successful one. */
+  lastError: Error | undefined;
+}
+
+/** Where files go: a filesystem and the run's directory on it (undefined for local targets). */
+export interface Target {
+  fs: FileSystem;
+  path: string;
+}
+
+/**
+ * Uploads a {@link Spool} to a {@link Target}.
+ *
+ * Behaviour:
+ * - append-only files go through the target's {@link SyncStrategy}, their offsets recorded
+ *   in the spool after each upload; whole files are re-sent when written since their last upload;
+ * - temporary errors are retried with backoff until `retry.maxElapsedMs` (background) or
+ *   the deadline set by {@link hurry} (closing); what could not be sent stays for the next sync;
+ * - a local target (no `target`) only has its files flushed to disk.
+ */
+export class Syncer {
+  readonly stats: SyncStats = { syncs: 0, failures: 0, bytesSent: 0, retries: 0, lastSyncAt: undefined, lastError: undefined };
+  private readonly sleeper = new Sleeper();
+  private readonly strategy: SyncStrategy | undefined;
+  private readonly dirty = new Map<string, number>();
+  private generation = 0;
+  private current: Promise<SyncReport> | undefined;
+  private queued: Promise<SyncReport> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closingDeadline: number | undefined;
+  private targetReady = false;
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly target: Target | undefined,
+    private readonly options: Pick<ResolvedOptions, 'retry' | 'onError' | 'onSync'>,
+  ) {
+    this.strategy = target === undefined ? undefined : chooseStrategy(target.fs);
+  }
+
+  /** The name of the strategy used for append-only files (`local` for local targets). */
+  get strategyName(): string {
+    return this.strategy?.name ?? 'local';
+  }
+
+  /** Marks a whole file as changed: the next sync uploads it. */
+  markDirty(name: string): void {
+    this.dirty.set(name, ++this.generation);
+  }
+
+  /** True when the spool holds something the target does not have yet. */
+  hasPending(): boolean {
+    if (this.target === undefined) return false;
+    if (this.dirty.size > 0) return true;
+    return this.spool.logNames().some((name) => {
+      const state = this.spool.logState(name)!;
+      const size = this.spool.size(name);
+      return state.base === null ? size > 0 : state.uploaded !== size;
+    });
+  }
+
+  /**
+   * Asks for a sync. Resolves when a sync that started after this call has completed,
+   * so everything written before the call is on the target; rejects when that sync failed.
+   */
+  request(): Promise<SyncReport> {
+    if (this.queued !== undefined) return this.queued;
+    if (this.current === undefined) return this.start();
+    const after = this.current.catch(() => undefined).then(() => {
+      this.queued = undefined;
+      return this.start();
+    });
+    this.queued = after;
+    return after;
+  }
+
+  /** {@link request} without waiting; a failure goes to `onError`. */
+  background(): void {
+    this.request().catch((err: unknown) => this.options.onError(err as Error));
+  }
+
+  /** Syncs every `ms` in the background (the timer does not keep the process alive). */
+  startTimer(ms: number): void {
+    if (ms <= 0) return;
+    this.timer = setInterval(() => this.background(), ms);
+    this.timer.unref();
+  }
+
+  stopTimer(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * From now on retries run until `deadline` (epoch ms) and backoff waits end at once:
+   * the final sync of `close()` starts without waiting out a background backoff.
+   */
+  hurry(deadline: number): void {
+    this.closingDeadline = deadline;
+    this.sleeper.wake();
+  }
+
+  private start(): Promise<SyncReport> {
+    const run: Promise<SyncReport> = this.runOnce().finally(() => {
+      if (this.current === run) this.current = undefined;
+    });
+    this.current = run;
+    return run;
+  }
+
+  private policy(): RetryPolicy {
+    const backgroundDeadline = Date.now() + this.options.retry.maxElapsedMs;
+    return {
+      minDelayMs: this.options.retry.minDelayMs,
+      maxDelayMs: this.options.retry.maxDelayMs,
+      deadline: () => this.closingDeadline ?? backgroundDeadline,
+      sleeper: this.sleeper,
+      onRetry: () => {
+        this.stats.retries++;
+      },
+    };
+  }
+
+  private async runOnce(): Promise<SyncReport> {
+    const started = Date.now();
+    const report: SyncReport = { files: [], bytes: 0, durationMs: 0 };
+    const failures: unknown[] = [];
+    if (this.target === undefined) {
+      await this.spool.datasync();
+    } else {
+      const policy = this.policy();
+      const target = this.target;
+      try {
+        if (!this.targetReady) {
+          await withRetry(() => target.fs.makedirs(target.path, { existOk: true }), policy);
+          this.targetReady = true;
+        }
+        for (const name of this.spool.logNames()) {
+          try {
+            const bytes = await withRetry(() => this.syncLog(target, name), policy);
+            if (bytes > 0) report.files.push({ name, bytes, strategy: this.strategy!.name });
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+        for (const [name, generation] of [...this.dirty]) {
+          try {
+            const bytes = await withRetry(() => this.syncWhole(target, name), policy);
+            if (this.dirty.get(name) === generation) this.dirty.delete(name);
+            report.files.push({ name, bytes, strategy: 'whole' });
+          } catch (err) {
+            failures.push(err);
+          }
+        }
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    report.bytes = report.files.reduce((sum, f) => sum + f.bytes, 0);
+    report.durationMs = Date.now() - started;
+    this.stats.bytesSent += report.bytes;
+    if (failures.length > 0) {
+      this.stats.failures++;
+      const first = toFsError(failures[0]);
+      const error = failures.length === 1 ? first : new FsError({
+        kind: first.kind, message: `${failures.length} files could not be synced; first: ${first.message}`, cause: failures,
+      });
+      this.stats.lastError = error;
+      throw error;
+    }
+    this.stats.syncs++;
+    this.stats.lastSyncAt = new Date();
+    this.stats.lastError = undefined;
+    this.options.onSync?.(report);
+    return report;
+  }
+
+  /** Brings one append-only file up to date; returns the bytes sent. */
+  private async syncLog(target: Target, name: string): Promise<number> {
+    let state = this.spool.logState(name)!;
+    const localSize = this.spool.size(name);
+    if (state.base !== null && state.uploaded === localSize) return 0;
+    const remotePath = joinPath(target.path, name);
+    if (state.base === null) {
+      // First look at this file: whatever is already there stays, the run's lines follow it.
+      let base = 0;
+      try {
+        base = (await target.fs.info(remotePath)).size;
+      } catch (err) {
+        if (!(err instanceof FsError && err.kind === 'NotFound')) throw err;
+      }
+      state = { base, uploaded: 0 };
+      this.spool.setLogState(name, state);
+    }
+    let base = state.base!;
+    const result = await this.strategy!.upload({
+      fs: target.fs,
+      remotePath,
+      base,
+      uploaded: state.uploaded,
+      localSize,
+      readLocal: (start, end) => this.spool.readRange(name, start, end),
+      rebase: (newBase) => {
+        base = newBase;
+        this.spool.setLogState(name, { base, uploaded: 0 });
+      },
+    });
+    this.spool.setLogState(name, { base, uploaded: localSize });
+    return result.bytes;
+  }
+
+  /** Uploads one whole file, streamed from the spool; returns its size. */
+  private async syncWhole(target: Target, name: string): Promise<number> {
+    let bytes = 0;
+    const counted = async function* (path: string): AsyncGenerator<Uint8Array> {
+      for await (const chunk of createReadStream(path)) {
+        bytes += (chunk as Buffer).byteLength;
+        yield chunk as Buffer;
+      }
+    };
+    await target.fs.pipeFile(joinPath(target.path, name), counted(this.spool.pathOf(name)));
+    return bytes;
+  }
+}

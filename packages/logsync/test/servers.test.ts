@@ -1,0 +1,160 @@
+/**
+ * logsync against the harness's real servers: S3 (moto), directly and behind the fault
+ * proxy. S3 has no append, so these exercise the rewrite strategy end to end.
+ */
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { clearInstanceCache, filesystem, type FileSystem } from '@omnifs/core';
+import { S3FileSystem } from '@omnifs/s3';
+import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
+import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import { createLogSync, type LogSyncOptions } from '../src/index';
+import { expectContiguous, startJob } from './helpers/child';
+import { lineNumbers, lines, range, tempDir, waitFor } from './helpers/util';
+
+function connection(info: S3Info, endpoint = info.endpoint): Record<string, unknown> {
+  return { endpoint, region: info.region, credentials: { ...info.credentials }, forcePathStyle: info.forcePathStyle };
+}
+
+describe('logsync on S3 (moto)', function () {
+  this.timeout(120_000);
+  const s3 = useServer('s3');
+  let tmp: ReturnType<typeof tempDir>;
+  let bucket: string;
+  let fs: FileSystem;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    clearInstanceCache(); // an earlier suite may have served s3 from memory
+    fs = new S3FileSystem({ ...connection(s3.info), skipInstanceCache: true });
+    const root = freshRoot(s3.info.bucket);
+    if (root.create) await fs.makedirs(root.bucket);
+    bucket = `${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.replace(/\/$/, '')}`}`;
+  });
+  afterEach(() => tmp.cleanup());
+
+  const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
+    logDir: `s3://${bucket}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
+    spoolDir: join(tmp.dir, 'spool'), storageOptions: connection(s3.info), ...extra,
+  });
+
+  it('writes the run layout: training.log, metrics.jsonl and whole files, then removes the spool', async () => {
+    expect(filesystem('s3', connection(s3.info)).constructor.name).to.equal('S3FileSystem');
+    const log = await createLogSync(options());
+    expect(log.strategy).to.equal('rewrite');
+    log.info('line 0');
+    await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
+    await log.writeText('model_info.txt', 'dense(1)\n');
+    await log.epochEnd(1, { loss: 0.31 });
+    await log.sync();
+    log.info('line 1');
+    await log.close();
+    const run = `${bucket}/experiments/run-42`;
+    expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'training.log']);
+    const text = await fs.readText(`${run}/training.log`);
+    expect(lineNumbers(text)).to.deep.equal([0, 1]);
+    expect(text).to.contain('epoch 1 loss=0.31');
+    expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
+    expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+    expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
+  });
+
+  it('keeps every line across many syncs, each exactly once', async () => {
+    const log = await createLogSync(options());
+    for (let i = 0; i < 300; i++) {
+      log.info(`line ${i}`);
+      if (i % 60 === 59) await log.sync();
+    }
+    await log.close();
+    expect(lineNumbers(await fs.readText(`${bucket}/experiments/run-42/training.log`))).to.deep.equal(range(300));
+  });
+
+  describe('behind the fault proxy', () => {
+    let proxy: FaultProxy;
+    beforeEach(async () => {
+      proxy = await startFaultProxy({ target: s3.info.endpoint, seed: 7 });
+    });
+    afterEach(async () => {
+      await proxy.close();
+    });
+
+    it('loses and duplicates nothing through an outage (every request 503) and catches up', async () => {
+      const log = await createLogSync(options({
+        storageOptions: { ...connection(s3.info, proxy.url), maxAttempts: 1 },
+        syncIntervalMs: 50, retry: { minDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 300 }, onError: () => undefined,
+      }));
+      let n = 0;
+      const write = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) {
+          log.info(`line ${n++}`);
+          if (i % 10 === 9) await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      await write(50);
+      await log.sync();
+      proxy.addRule({ fault: { kind: 'status', status: 503 } });
+      await write(200);
+      await log.sync().catch(() => undefined);
+      expect(log.stats.failures).to.be.greaterThan(0);
+      expect(proxy.counters.statuses).to.be.greaterThan(0);
+      proxy.clearRules();
+      await write(50);
+      await log.close();
+      expect(lineNumbers(await fs.readText(`${bucket}/experiments/run-42/training.log`))).to.deep.equal(range(300));
+    });
+
+    it('loses and duplicates nothing with connection resets at random (30% of requests)', async () => {
+      proxy.addRule({ fault: { kind: 'reset' }, rate: 0.3 });
+      const log = await createLogSync(options({
+        storageOptions: { ...connection(s3.info, proxy.url), maxAttempts: 1 },
+        retry: { minDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 20_000 },
+      }));
+      for (let i = 0; i < 200; i++) {
+        log.info(`line ${i}`);
+        if (i % 20 === 19) await log.sync();
+      }
+      await log.close();
+      proxy.clearRules();
+      expect(proxy.counters.resets).to.be.greaterThan(0);
+      expect(lineNumbers(await fs.readText(`${bucket}/experiments/run-42/training.log`))).to.deep.equal(range(200));
+    });
+  });
+
+  describe('in a child process', () => {
+    it('loses no line on SIGTERM', async () => {
+      const spool = join(tmp.dir, 'spool');
+      const env = { LS_URL: `s3://${bucket}/runs`, LS_SPOOL: spool, LS_STORAGE: JSON.stringify(connection(s3.info)) };
+      const job = startJob({ ...env, LS_INTERVAL: '200' });
+      await waitFor(() => job.loggedAtSync.length >= 2 && job.logged > 100, 60_000, 'the child to log and sync');
+      const loggedAtSignal = job.logged;
+      job.child.kill('SIGTERM');
+      const { signal } = await job.exited;
+      expect(signal, job.stderr()).to.equal('SIGTERM');
+      expectContiguous(lineNumbers(await fs.readText(`${bucket}/runs/exp/training.log`)), loggedAtSignal + 1);
+      if (existsSync(spool)) {
+        // The job kept logging while it synced: those lines wait in the spool for the next start.
+        const again = startJob({ ...env, LS_INTERVAL: '0', LS_MODE: 'recover' });
+        expect((await again.exited).code, again.stderr()).to.equal(0);
+      }
+      expectContiguous(lineNumbers(await fs.readText(`${bucket}/runs/exp/training.log`)), job.logged + 1);
+      expect(existsSync(spool)).to.equal(false);
+    });
+
+    it('after SIGKILL, the next start with the spool uploads what was left', async () => {
+      const spool = join(tmp.dir, 'spool');
+      const env = { LS_URL: `s3://${bucket}/runs`, LS_SPOOL: spool, LS_STORAGE: JSON.stringify(connection(s3.info)) };
+      const job = startJob({ ...env, LS_INTERVAL: '200' });
+      await waitFor(() => job.loggedAtSync.length >= 2, 60_000, 'two syncs');
+      job.child.kill('SIGKILL');
+      await job.exited;
+      const before = lineNumbers(await fs.readText(`${bucket}/runs/exp/training.log`));
+      expectContiguous(before, job.loggedAtSync.at(-2)! + 1);
+      const again = startJob({ ...env, LS_INTERVAL: '0', LS_MODE: 'recover' });
+      expect((await again.exited).code, again.stderr()).to.equal(0);
+      const after = lineNumbers(await fs.readText(`${bucket}/runs/exp/training.log`));
+      expectContiguous(after, job.logged + 1);
+      expect(existsSync(spool)).to.equal(false);
+    });
+  });
+});

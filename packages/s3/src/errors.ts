@@ -1,0 +1,126 @@
+/**
+ * S3 errors to FsError kinds, in one place. The SDK raises service errors with a `name`
+ * (the S3 error code) and `$metadata.httpStatusCode`; network failures come as Node
+ * errors, which core's mapping covers.
+ */
+import { FsError, toFsError, type ErrorKind } from '@omnifs/core';
+
+/** S3 error codes and the kind each maps to. */
+const KIND_BY_S3_CODE: Readonly<Record<string, ErrorKind>> = {
+  NoSuchKey: 'NotFound',
+  NoSuchBucket: 'NotFound',
+  NotFound: 'NotFound',
+  NoSuchUpload: 'NotFound',
+  NoSuchVersion: 'NotFound',
+  AccessDenied: 'PermissionDenied',
+  AllAccessDisabled: 'PermissionDenied',
+  AccountProblem: 'PermissionDenied',
+  InvalidAccessKeyId: 'PermissionDenied',
+  SignatureDoesNotMatch: 'PermissionDenied',
+  ExpiredToken: 'PermissionDenied',
+  InvalidToken: 'PermissionDenied',
+  TokenRefreshRequired: 'PermissionDenied',
+  InvalidObjectState: 'PermissionDenied',
+  Forbidden: 'PermissionDenied',
+  BucketNotEmpty: 'NotEmpty',
+  BucketAlreadyOwnedByYou: 'AlreadyExists',
+  BucketAlreadyExists: 'AlreadyExists',
+  PreconditionFailed: 'ConditionNotMatch',
+  ConditionalRequestConflict: 'ConditionNotMatch',
+  SlowDown: 'RateLimited',
+  Throttling: 'RateLimited',
+  ThrottlingException: 'RateLimited',
+  RequestLimitExceeded: 'RateLimited',
+  RequestThrottled: 'RateLimited',
+  TooManyRequests: 'RateLimited',
+  TooManyRequestsException: 'RateLimited',
+  ServiceUnavailable: 'RateLimited',
+  InvalidBucketName: 'InvalidArgument',
+  InvalidArgument: 'InvalidArgument',
+  InvalidRange: 'InvalidArgument',
+  InvalidPart: 'InvalidArgument',
+  InvalidPartOrder: 'InvalidArgument',
+  InvalidRequest: 'InvalidArgument',
+  KeyTooLongError: 'InvalidArgument',
+  EntityTooLarge: 'InvalidArgument',
+  EntityTooSmall: 'InvalidArgument',
+  MalformedXML: 'InvalidArgument',
+  InvalidStorageClass: 'InvalidArgument',
+  MethodNotAllowed: 'Unsupported',
+  NotImplemented: 'Unsupported',
+};
+
+/** Codes worth retrying whatever their kind. */
+const TEMPORARY_S3_CODES = new Set(['InternalError', 'RequestTimeout', 'ConditionalRequestConflict', 'OperationAborted', 'TimeoutError']);
+
+function kindOfStatus(status: number): ErrorKind | undefined {
+  if (status === 404) return 'NotFound';
+  if (status === 401 || status === 403) return 'PermissionDenied';
+  if (status === 409) return undefined;
+  if (status === 412) return 'ConditionNotMatch';
+  if (status === 416) return 'InvalidArgument';
+  if (status === 429 || status === 503) return 'RateLimited';
+  if (status === 501) return 'Unsupported';
+  return undefined;
+}
+
+interface SdkErrorShape {
+  name?: unknown;
+  Code?: unknown;
+  code?: unknown;
+  message?: unknown;
+  $fault?: unknown;
+  $retryable?: unknown;
+  $metadata?: { httpStatusCode?: number; requestId?: string };
+}
+
+/** The S3 error code of an SDK error (`NoSuchKey`, `SlowDown`, ...), if it has one. */
+export function s3ErrorCode(err: unknown): string | undefined {
+  const e = err as SdkErrorShape | undefined;
+  if (e === null || typeof e !== 'object' || e.$metadata === undefined) return undefined;
+  const code = typeof e.Code === 'string' ? e.Code : e.name;
+  return typeof code === 'string' && code !== 'Unknown' && code !== 'UnknownError' ? code : undefined;
+}
+
+/** The HTTP status of an SDK error, if it got a response. */
+export function s3Status(err: unknown): number | undefined {
+  const e = err as SdkErrorShape | undefined;
+  return e !== null && typeof e === 'object' ? e.$metadata?.httpStatusCode : undefined;
+}
+
+/**
+ * Maps an error of the AWS SDK to an FsError.
+ *
+ * Behaviour:
+ * - the S3 error code decides first (NoSuchKey, NoSuchBucket → NotFound; AccessDenied →
+ *   PermissionDenied; PreconditionFailed → ConditionNotMatch; SlowDown, throttling →
+ *   RateLimited; BucketNotEmpty → NotEmpty; BucketAlreadyOwnedByYou → AlreadyExists),
+ *   then the HTTP status (404, 403, 412, 429/503, 5xx);
+ * - throttling, 5xx, timeouts and the SDK's `$retryable` errors are `temporary`;
+ * - the message is the service's code and message with its request id, never credentials;
+ * - network errors, aborts and FsErrors go through core's mapping.
+ */
+export function mapS3Error(err: unknown): FsError {
+  if (err instanceof FsError) return err;
+  const e = err as SdkErrorShape | undefined;
+  if (e === null || typeof e !== 'object' || e.$metadata === undefined) return toFsError(err);
+  const code = s3ErrorCode(err);
+  const status = s3Status(err);
+  if (code === 'AbortError' || code === 'TimeoutError' && status === undefined) {
+    const base = toFsError(err);
+    if (code === 'TimeoutError') base.temporary = true;
+    return base;
+  }
+  const kind = (code !== undefined ? KIND_BY_S3_CODE[code] : undefined) ?? (status !== undefined ? kindOfStatus(status) : undefined) ?? 'Unexpected';
+  const temporary = kind === 'RateLimited'
+    || (status !== undefined && status >= 500 && status !== 501)
+    || (code !== undefined && TEMPORARY_S3_CODES.has(code))
+    || (e.$retryable !== undefined && e.$retryable !== null);
+  const raw = typeof e.message === 'string' && e.message !== '' && e.message !== code && e.message !== 'UnknownError' ? e.message : undefined;
+  const parts = [code ?? `HTTP ${status ?? '?'}`];
+  if (raw !== undefined) parts.push(raw);
+  else if (status !== undefined && code !== `${status}`) parts.push(`HTTP ${status}`);
+  const requestId = e.$metadata.requestId;
+  const message = `${parts.join(': ')}${requestId ? ` (request id ${requestId})` : ''}`;
+  return new FsError({ kind, message, temporary, cause: err });
+}

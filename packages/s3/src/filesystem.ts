@@ -1,0 +1,361 @@
+/** The S3 backend: buckets as top-level directories, key prefixes as directories. */
+import {
+  CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
+  HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput, type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import {
+  concatBytes, errors, FileSystem, FsError, mapLimit, MultipartWriter,
+  type Capabilities, type FileInfo, type Writer, type WriterOptions, type WriteMode,
+} from '@omnifs/core';
+import { mapS3Error } from './errors';
+import { dirInfo, listBuckets, listLevel, listPages, listTree, type ListContext } from './lister';
+import { createClient, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings, type S3Options } from './options';
+import { readObject, type ReadContext } from './reader';
+import { copySource, multipartCopy, S3MultipartTarget, type UploadContext } from './writer';
+
+/** A key that could not be deleted by DeleteObjects. */
+export interface FailedDelete {
+  path: string;
+  code: string;
+  message: string;
+}
+
+/** `rm` of many keys where some failed: which ones, and why. */
+export class S3DeleteError extends FsError {
+  constructor(readonly failed: FailedDelete[], total: number, cause: unknown) {
+    const first = failed[0]!;
+    const shown = failed.slice(0, 5).map((f) => `${f.path} (${f.code})`).join(', ');
+    super({
+      kind: mapS3Error(Object.assign(new Error(first.message), { name: first.code, $metadata: {} })).kind,
+      message: `could not delete ${failed.length} of ${total} keys: ${shown}${failed.length > 5 ? ', …' : ''}`,
+      path: first.path,
+      cause,
+    });
+  }
+}
+
+/** `bucket/key/parts` → `{ bucket, key }`. */
+function splitPath(path: string): { bucket: string; key: string } {
+  const i = path.indexOf('/');
+  return i < 0 ? { bucket: path, key: '' } : { bucket: path.slice(0, i), key: path.slice(i + 1) };
+}
+
+/** Fields named like SSE-C keys, which the generic redaction does not catch. */
+function redactCustomerKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /customerkey$/i.test(k) && v ? '***' : redactCustomerKeys(v)]));
+}
+
+const isNotFound = (err: unknown): boolean => mapS3Error(err).kind === 'NotFound';
+
+/**
+ * Amazon S3 and S3-compatible stores (MinIO, Ceph, R2, versitygw, moto, ...).
+ *
+ * Behaviour:
+ * - paths are `bucket/key`; `''` lists the buckets; a bucket is created by
+ *   `mkdir`/`makedirs('bucket')` and removed, when empty, by `rmdir`;
+ * - a prefix with objects below it is a directory; `makedirs` of a prefix is a no-op;
+ * - small writes are one PutObject; streamed and large ones are multipart uploads of
+ *   `partSize` bytes, `concurrency` parts at once, aborted on any failure;
+ * - `mode: 'create'` / `xb` send `If-None-Match: *`; `ab` rewrites the object (core's emulation);
+ * - reads are ranged GETs, large ones in concurrent parts pinned to one ETag;
+ * - `cp` is CopyObject (UploadPartCopy above 5 GiB); `rm` deletes in batches of 1,000.
+ */
+export class S3FileSystem extends FileSystem {
+  static override protocols: readonly string[] = ['s3', 's3a'];
+
+  override readonly rootMarker = '' as const;
+
+  override readonly capabilities: Capabilities;
+
+  /** The SDK client every request goes through. */
+  readonly client: S3Client;
+
+  private readonly settings: ResolvedS3Settings;
+
+  constructor(options: S3Options = {}) {
+    super(options);
+    this.settings = resolveSettings(options);
+    this.client = createClient(options);
+    this.capabilities = {
+      realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
+      sign: !this.settings.anon, mtime: true, flatListing: true, partSize: this.settings.partSize,
+    };
+  }
+
+  /** Closes the client's connections (only needed to let a process exit early). */
+  destroy(): void {
+    this.client.destroy();
+  }
+
+  /** Protocol and options, secrets (keys, tokens, SSE-C keys) redacted. */
+  override toJSON(): { protocol: string; options: unknown } {
+    const json = super.toJSON();
+    return { ...json, options: redactCustomerKeys(json.options) };
+  }
+
+  protected override mapError(err: unknown): FsError {
+    return mapS3Error(err);
+  }
+
+  // ---------------------------------------------------------------- request contexts
+
+  private get listContext(): ListContext {
+    return { client: this.client, requesterPays: this.settings.requesterPays };
+  }
+
+  private get readContext(): ReadContext {
+    const { partSize, concurrency, requesterPays, readParams } = this.settings;
+    return { client: this.client, partSize, concurrency, requesterPays, readParams };
+  }
+
+  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal): UploadContext {
+    const { bucket, key } = this.objectPath(path);
+    const { requesterPays, writeParams } = this.settings;
+    return { client: this.client, bucket, key, mode, requesterPays, writeParams, ...(signal ? { signal } : {}) };
+  }
+
+  private get payer(): { RequestPayer?: 'requester' } {
+    return this.settings.requesterPays ? { RequestPayer: 'requester' } : {};
+  }
+
+  /** Bucket and key of a path that must name an object. */
+  private objectPath(path: string): { bucket: string; key: string } {
+    const parts = splitPath(path);
+    if (parts.bucket === '') throw errors.invalid('the root is not a file; paths are bucket/key', path);
+    if (parts.key === '') throw errors.isADirectory(path);
+    return parts;
+  }
+
+  private async headObject(bucket: string, key: string): Promise<HeadObjectCommandOutput> {
+    return this.client.send(new HeadObjectCommand({ ...this.settings.readParams, Bucket: bucket, Key: key, ...this.payer }));
+  }
+
+  /** True when some key starts with `prefix/`. */
+  private async prefixExists(bucket: string, key: string): Promise<boolean> {
+    for await (const page of listPages(this.listContext, bucket, `${key}/`, false, 1)) {
+      return page.objects.length > 0 || page.prefixes.length > 0;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- metadata and listing
+
+  protected async _info(path: string): Promise<FileInfo> {
+    if (path === '') return dirInfo('');
+    const { bucket, key } = splitPath(path);
+    if (key === '') {
+      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+      return dirInfo(bucket);
+    }
+    try {
+      const head = await this.headObject(bucket, key);
+      const info: FileInfo = { name: path, size: head.ContentLength ?? 0, type: 'file' };
+      if (head.LastModified !== undefined) info.mtime = head.LastModified;
+      if (head.ETag !== undefined) info.etag = head.ETag;
+      if (head.ContentType !== undefined) info.contentType = head.ContentType;
+      if (head.VersionId !== undefined) info.versionId = head.VersionId;
+      if (head.StorageClass !== undefined) info.storageClass = head.StorageClass;
+      return info;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    if (await this.prefixExists(bucket, key)) return dirInfo(path);
+    throw errors.notFound(path);
+  }
+
+  protected async _ls(path: string): Promise<FileInfo[]> {
+    if (path === '') return listBuckets(this.listContext);
+    const { bucket, key } = splitPath(path);
+    const { entries, sawMarker } = await listLevel(this.listContext, bucket, key === '' ? '' : `${key}/`);
+    if (entries.length > 0 || sawMarker || key === '') return entries;
+    try {
+      await this.headObject(bucket, key);
+    } catch (err) {
+      if (isNotFound(err)) throw errors.notFound(path);
+      throw err;
+    }
+    throw errors.notADirectory(path);
+  }
+
+  protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
+    if (path === '') {
+      const buckets = await listBuckets(this.listContext);
+      const trees = await mapLimit(buckets, 8, (b) => listTree(this.listContext, b.name, '', withDirs));
+      return [...(withDirs ? buckets : []), ...trees.flat()];
+    }
+    const { bucket, key } = splitPath(path);
+    const entries = await listTree(this.listContext, bucket, key === '' ? '' : `${key}/`, withDirs);
+    if (withDirs && entries.length > 0) entries.push(dirInfo(path));
+    return entries;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    const { bucket, key } = this.objectPath(path);
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for await (const chunk of readObject(this.readContext, bucket, key, start, end)) {
+      chunks.push(chunk);
+      total += chunk.byteLength;
+    }
+    return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
+  }
+
+  protected override _readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    const { bucket, key } = this.objectPath(path);
+    return readObject(this.readContext, bucket, key, start, end, signal);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  private multipartWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal): MultipartWriter {
+    const target = new S3MultipartTarget(this.uploadContext(path, mode, signal));
+    return new MultipartWriter(target, { partSize: Math.max(MIN_PART_SIZE, partSize), concurrency: this.settings.concurrency });
+  }
+
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+    if (data.byteLength <= this.settings.partSize) {
+      await new S3MultipartTarget(this.uploadContext(path, mode)).putSingle(data);
+      return;
+    }
+    const writer = this.multipartWriter(path, mode, this.settings.partSize);
+    try {
+      for (let i = 0; i < data.byteLength; i += this.settings.partSize) await writer.write(data.subarray(i, i + this.settings.partSize));
+      await writer.close();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    const { bucket, key } = this.objectPath(path);
+    if (options.mode === 'create') {
+      // Fail fast; the If-None-Match on the final request still decides.
+      const exists = await this.headObject(bucket, key).then(() => true, (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      });
+      if (exists) throw errors.alreadyExists(path);
+    }
+    return this.multipartWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal);
+  }
+
+  protected async _rm(path: string): Promise<void> {
+    const { bucket, key } = this.objectPath(path);
+    try {
+      await this.headObject(bucket, key);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      if (await this.prefixExists(bucket, key)) throw errors.isADirectory(path);
+      throw errors.notFound(path);
+    }
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.payer }));
+  }
+
+  /**
+   * Deletes keys with DeleteObjects, 1,000 per request, buckets in turn. Keys the service
+   * could not delete are reported together in one {@link S3DeleteError}.
+   */
+  protected override async _rmMany(paths: string[]): Promise<void> {
+    const byBucket = new Map<string, string[]>();
+    for (const p of paths) {
+      const { bucket, key } = this.objectPath(p);
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
+    }
+    const failed: FailedDelete[] = [];
+    for (const [bucket, keys] of byBucket) {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        const res = await this.client.send(new DeleteObjectsCommand({
+          Bucket: bucket, ...this.payer, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }));
+        for (const e of res.Errors ?? []) {
+          failed.push({ path: `${bucket}/${e.Key ?? ''}`, code: e.Code ?? 'Unknown', message: e.Message ?? '' });
+        }
+      }
+    }
+    if (failed.length > 0) throw new S3DeleteError(failed, paths.length, undefined);
+  }
+
+  // ---------------------------------------------------------------- directories
+
+  /** Creates a bucket (`bucket`), or for `bucket/prefix` the bucket if missing; prefixes need nothing. */
+  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    const { bucket, key } = splitPath(path);
+    if (bucket === '') throw errors.alreadyExists(path);
+    const exists = await this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, (err: unknown) => {
+      if (isNotFound(err)) return false;
+      throw err;
+    });
+    if (exists) {
+      if (key === '') throw errors.alreadyExists(path);
+      return;
+    }
+    if (key !== '' && !parents) throw errors.notFound(bucket);
+    const region = await this.client.config.region();
+    await this.client.send(new CreateBucketCommand({
+      Bucket: bucket,
+      ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
+    }));
+  }
+
+  /** Deletes an empty bucket, or the marker object of an empty prefix. */
+  protected override async _rmdir(path: string): Promise<void> {
+    const { bucket, key } = splitPath(path);
+    if (bucket === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
+    if (key === '') {
+      await this.client.send(new DeleteBucketCommand({ Bucket: bucket }));
+      return;
+    }
+    for await (const page of listPages(this.listContext, bucket, `${key}/`, false, 2)) {
+      if (page.objects.some((o) => o.Key !== `${key}/`)) throw errors.notEmpty(path);
+    }
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}/`, ...this.payer }));
+  }
+
+  // ---------------------------------------------------------------- copy and sign
+
+  protected override async _copy(src: string, dst: string): Promise<void> {
+    const from = this.objectPath(src);
+    const to = this.uploadContext(dst, 'overwrite');
+    const head = await this.headObject(from.bucket, from.key);
+    const size = head.ContentLength ?? 0;
+    if (size > this.settings.multipartCopyThreshold) {
+      const partSize = Math.min(MAX_COPY_OBJECT_SIZE, Math.max(this.settings.partSize, Math.ceil(size / 100)));
+      await multipartCopy(to, { ...from, size, etag: head.ETag }, partSize, this.settings.concurrency);
+      return;
+    }
+    const w = this.settings.writeParams;
+    const r = this.settings.readParams;
+    await this.client.send(new CopyObjectCommand({
+      Bucket: to.bucket,
+      Key: to.key,
+      CopySource: copySource(from.bucket, from.key),
+      ...this.payer,
+      ...(head.ETag !== undefined ? { CopySourceIfMatch: head.ETag } : {}),
+      ...pick(w, ['ACL', 'StorageClass', 'ServerSideEncryption', 'SSEKMSKeyId', 'SSEKMSEncryptionContext', 'BucketKeyEnabled', 'SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5', 'ExpectedBucketOwner']),
+      ...(r.SSECustomerKey !== undefined ? {
+        CopySourceSSECustomerAlgorithm: r.SSECustomerAlgorithm, CopySourceSSECustomerKey: r.SSECustomerKey, CopySourceSSECustomerKeyMD5: r.SSECustomerKeyMD5,
+      } : {}),
+    }));
+  }
+
+  protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
+    if (this.settings.anon) throw errors.unsupported('anonymous filesystems cannot sign URLs');
+    const { bucket, key } = this.objectPath(path);
+    const command = options.method === 'PUT'
+      ? new PutObjectCommand({ Bucket: bucket, Key: key, ...this.payer })
+      : new GetObjectCommand({ Bucket: bucket, Key: key, ...this.payer });
+    return getSignedUrl(this.client, command, { expiresIn: options.expiresIn });
+  }
+}
+
+function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
+  return out;
+}

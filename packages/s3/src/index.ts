@@ -1,0 +1,26 @@
+/**
+ * @omnifs/s3: Amazon S3 and S3-compatible stores on @aws-sdk/client-s3 v3. Installing it
+ * makes `filesystem('s3')` and `s3://` / `s3a://` URLs work.
+ *
+ * ```ts
+ * import { filesystem } from '@omnifs/core';
+ * const fs = filesystem('s3', { region: 'eu-west-1' });
+ * await fs.put('./model.bin', 'bucket/exp/model.bin');
+ * ```
+ */
+import { registerImplementation, type FileSystemClass } from '@omnifs/core';
+import { S3FileSystem } from './filesystem';
+
+export { S3FileSystem, S3DeleteError, type FailedDelete } from './filesystem';
+export { mapS3Error, s3ErrorCode, s3Status } from './errors';
+export {
+  createClient, DEFAULT_S3_CONCURRENCY, DEFAULT_S3_PART_SIZE, MIN_PART_SIZE,
+  type S3CredentialProvider, type S3Options, type S3ReadParams, type S3StaticCredentials, type S3WriteParams,
+} from './options';
+
+/** Registers `s3` and `s3a` (done on import). */
+export function register(): void {
+  for (const p of S3FileSystem.protocols) registerImplementation(p, S3FileSystem as unknown as FileSystemClass, { clobber: true });
+}
+
+register();

@@ -1,0 +1,199 @@
+/** Options of the S3 filesystem, and how they become an S3Client. */
+import { S3Client, type GetObjectCommandInput, type PutObjectCommandInput, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { errors } from '@omnifs/core';
+
+/** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */
+export interface S3StaticCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** A function the SDK calls for (possibly refreshed) credentials. */
+export type S3CredentialProvider = () => Promise<S3StaticCredentials & { expiration?: Date }>;
+
+/**
+ * Request parameters added to every upload (PutObject, CreateMultipartUpload) and, where
+ * the service accepts them, to server-side copies: encryption, storage class, ACL, metadata.
+ */
+export type S3WriteParams = Partial<Pick<PutObjectCommandInput,
+  | 'ACL' | 'StorageClass' | 'ServerSideEncryption' | 'SSEKMSKeyId' | 'SSEKMSEncryptionContext'
+  | 'BucketKeyEnabled' | 'SSECustomerAlgorithm' | 'SSECustomerKey' | 'SSECustomerKeyMD5'
+  | 'ContentType' | 'ContentEncoding' | 'ContentDisposition' | 'ContentLanguage' | 'CacheControl'
+  | 'Metadata' | 'Tagging' | 'ExpectedBucketOwner' | 'ChecksumAlgorithm'
+  | 'ObjectLockMode' | 'ObjectLockRetainUntilDate' | 'ObjectLockLegalHoldStatus'>>;
+
+/** Request parameters added to every read (GetObject, HeadObject): SSE-C keys, bucket owner. */
+export type S3ReadParams = Partial<Pick<GetObjectCommandInput,
+  'SSECustomerAlgorithm' | 'SSECustomerKey' | 'SSECustomerKeyMD5' | 'ExpectedBucketOwner'>>;
+
+/**
+ * Options of {@link S3FileSystem}. Every field is optional: with none, the SDK's defaults
+ * apply (region and credentials from `AWS_*` variables, `~/.aws/config`, instance roles).
+ * Each can also be given as `OMNIFS_S3_<NAME>` (e.g. `OMNIFS_S3_ENDPOINT`,
+ * `OMNIFS_S3_FORCE_PATH_STYLE=true`); explicit options win.
+ */
+export interface S3Options {
+  /** AWS region (default: `AWS_REGION`, the profile's region, `AWS_DEFAULT_REGION`, else `us-east-1`; wrong regions are followed). */
+  region?: string;
+  /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: AWS, or `AWS_ENDPOINT_URL_S3`). */
+  endpoint?: string;
+  /** Address buckets as `endpoint/bucket` instead of `bucket.endpoint` (most S3-compatible stores need it). */
+  forcePathStyle?: boolean;
+  /** Static keys or a provider function; default: the SDK's provider chain. */
+  credentials?: S3StaticCredentials | S3CredentialProvider;
+  /** Access key id, when keys are given flat (as `OMNIFS_S3_ACCESS_KEY_ID` does). */
+  accessKeyId?: string;
+  /** Secret access key, with `accessKeyId`. */
+  secretAccessKey?: string;
+  /** Session token of temporary credentials, with `accessKeyId`. */
+  sessionToken?: string;
+  /** A profile of `~/.aws/credentials` / `~/.aws/config` (default: `AWS_PROFILE`, else `default`). */
+  profile?: string;
+  /** Send unsigned requests, for public buckets; no credentials are looked up. */
+  anon?: boolean;
+  /** Accept the charges of a requester-pays bucket (`x-amz-request-payer: requester`). */
+  requesterPays?: boolean;
+  /** Server-side encryption of uploads: `AES256`, `aws:kms` or `aws:kms:dsse`. */
+  serverSideEncryption?: 'AES256' | 'aws:kms' | 'aws:kms:dsse';
+  /** KMS key for `serverSideEncryption: 'aws:kms'`. */
+  sseKmsKeyId?: string;
+  /** Extra parameters of every upload (see {@link S3WriteParams}). */
+  writeParams?: S3WriteParams;
+  /** Extra parameters of every read (see {@link S3ReadParams}). */
+  readParams?: S3ReadParams;
+  /** Bytes per part of multipart uploads and of concurrent ranged downloads (default 8 MiB, at least 5 MiB). */
+  partSize?: number;
+  /** Parts uploaded or downloaded at once per file (default 4). */
+  concurrency?: number;
+  /** Objects larger than this are copied with UploadPartCopy instead of CopyObject (default and maximum 5 GiB). */
+  multipartCopyThreshold?: number;
+  /** Attempts per request, the SDK's own retries included (default 3). */
+  maxAttempts?: number;
+  /** Further S3Client settings (e.g. `requestChecksumCalculation`, `requestHandler`), applied last. */
+  clientConfig?: S3ClientConfig;
+  /** Use this S3Client instead of building one (the other connection options are then ignored). */
+  client?: S3Client;
+  /** Build a new instance even when an equal one is cached. */
+  skipInstanceCache?: boolean;
+}
+
+/** Smallest part S3 accepts, except for the last one. */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
+/** Default part size. */
+export const DEFAULT_S3_PART_SIZE = 8 * 1024 * 1024;
+/** Default number of parts in flight per file. */
+export const DEFAULT_S3_CONCURRENCY = 4;
+/** Largest object a single CopyObject can copy. */
+export const MAX_COPY_OBJECT_SIZE = 5 * 1024 * 1024 * 1024;
+
+/** The settings the filesystem uses, resolved from the options. */
+export interface ResolvedS3Settings {
+  partSize: number;
+  concurrency: number;
+  requesterPays: boolean;
+  anon: boolean;
+  multipartCopyThreshold: number;
+  writeParams: S3WriteParams;
+  readParams: S3ReadParams;
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw errors.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Validates the options that do not concern the client. */
+export function resolveSettings(options: S3Options): ResolvedS3Settings {
+  const partSize = Math.max(MIN_PART_SIZE, positiveInt('partSize', options.partSize, DEFAULT_S3_PART_SIZE));
+  const writeParams: S3WriteParams = { ...options.writeParams };
+  if (options.serverSideEncryption !== undefined) writeParams.ServerSideEncryption = options.serverSideEncryption;
+  if (options.sseKmsKeyId !== undefined) writeParams.SSEKMSKeyId = options.sseKmsKeyId;
+  return {
+    partSize,
+    concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_S3_CONCURRENCY),
+    requesterPays: options.requesterPays === true,
+    anon: options.anon === true,
+    multipartCopyThreshold: Math.min(MAX_COPY_OBJECT_SIZE, positiveInt('multipartCopyThreshold', options.multipartCopyThreshold, MAX_COPY_OBJECT_SIZE)),
+    writeParams,
+    readParams: { ...options.readParams },
+  };
+}
+
+function credentialsOf(options: S3Options): S3ClientConfig['credentials'] {
+  if (options.credentials !== undefined) {
+    const c = options.credentials;
+    if (typeof c !== 'function' && (typeof c !== 'object' || c === null || typeof c.accessKeyId !== 'string' || typeof c.secretAccessKey !== 'string')) {
+      throw errors.invalid('credentials must be { accessKeyId, secretAccessKey, sessionToken? } or a provider function');
+    }
+    return c;
+  }
+  if (options.accessKeyId !== undefined || options.secretAccessKey !== undefined) {
+    if (typeof options.accessKeyId !== 'string' || typeof options.secretAccessKey !== 'string') {
+      throw errors.invalid('accessKeyId and secretAccessKey must be given together');
+    }
+    return {
+      accessKeyId: options.accessKeyId,
+      secretAccessKey: options.secretAccessKey,
+      ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Builds the S3Client for the options.
+ *
+ * Behaviour:
+ * - without `region`, the SDK's chain decides (`AWS_REGION`, profile); when it finds
+ *   nothing, `AWS_DEFAULT_REGION`, else `us-east-1`;
+ * - requests to a bucket in another region follow the service's redirect;
+ * - `anon` sends every request unsigned.
+ */
+export function createClient(options: S3Options): S3Client {
+  if (options.client !== undefined) {
+    if (!(options.client instanceof S3Client)) throw errors.invalid('client must be an S3Client');
+    return options.client;
+  }
+  const region = options.region;
+  const config: S3ClientConfig = {
+    followRegionRedirects: true,
+    ...(region !== undefined ? { region } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
+    ...(options.profile !== undefined ? { profile: options.profile } : {}),
+    ...(options.maxAttempts !== undefined ? { maxAttempts: positiveInt('maxAttempts', options.maxAttempts, 3) } : {}),
+  };
+  const credentials = credentialsOf(options);
+  if (credentials !== undefined) config.credentials = credentials;
+  if (options.anon === true) config.credentials = { accessKeyId: 'anonymous', secretAccessKey: 'anonymous' };
+  const client = new S3Client({ ...config, ...options.clientConfig });
+  if (region === undefined && options.clientConfig?.region === undefined) {
+    const resolve = client.config.region;
+    client.config.region = async () => {
+      try {
+        return await resolve();
+      } catch {
+        return process.env.AWS_DEFAULT_REGION || 'us-east-1';
+      }
+    };
+  }
+  if (options.anon === true) {
+    // Signed by the SDK, then stripped: the service sees an anonymous request.
+    type Middleware = Parameters<S3Client['middlewareStack']['addRelativeTo']>[0];
+    const stripSignature = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+      const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+      for (const h of Object.keys(headers)) {
+        if (/^(authorization|x-amz-security-token|x-amz-date|x-amz-content-sha256)$/i.test(h)) delete headers[h];
+      }
+      return next(args);
+    };
+    client.middlewareStack.addRelativeTo(stripSignature as unknown as Middleware, {
+      relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'omnifsAnonymous', override: true,
+    });
+  }
+  return client;
+}

@@ -1,0 +1,172 @@
+/**
+ * Uploads: the S3 side of core's MultipartWriter (one PutObject for small files,
+ * CreateMultipartUpload / UploadPart / CompleteMultipartUpload otherwise, and
+ * AbortMultipartUpload on any failure), and multipart copies for objects over 5 GiB.
+ */
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
+  UploadPartCommand, UploadPartCopyCommand, type CompletedPart, type S3Client,
+} from '@aws-sdk/client-s3';
+import { errors, mapLimit, type MultipartTarget, type WriteMode } from '@omnifs/core';
+import { s3ErrorCode } from './errors';
+import type { S3WriteParams } from './options';
+
+/** Where an upload goes and how. */
+export interface UploadContext {
+  client: S3Client;
+  bucket: string;
+  key: string;
+  /** `create` sends `If-None-Match: *` on the PutObject or the CompleteMultipartUpload. */
+  mode: WriteMode;
+  requesterPays: boolean;
+  writeParams: S3WriteParams;
+  signal?: AbortSignal;
+}
+
+const SSE_C_FIELDS = ['SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5'] as const;
+
+/** The SSE-C fields of the write parameters, which every UploadPart must repeat. */
+function sseCustomer(params: S3WriteParams): Pick<S3WriteParams, (typeof SSE_C_FIELDS)[number]> {
+  const out: Pick<S3WriteParams, (typeof SSE_C_FIELDS)[number]> = {};
+  for (const f of SSE_C_FIELDS) if (params[f] !== undefined) out[f] = params[f];
+  return out;
+}
+
+/** A failed conditional create means the object appeared in the meantime. */
+function createConflict(err: unknown, ctx: UploadContext): unknown {
+  if (ctx.mode === 'create' && s3ErrorCode(err) === 'PreconditionFailed') return errors.alreadyExists(`${ctx.bucket}/${ctx.key}`, err);
+  return err;
+}
+
+/**
+ * The {@link MultipartTarget} of one S3 object.
+ *
+ * Behaviour:
+ * - `putSingle` is one PutObject; `initiate`/`uploadPart`/`complete` a multipart upload;
+ * - with `mode: 'create'` the final request carries `If-None-Match: *`, so an existing
+ *   object makes it fail with `AlreadyExists` (and the upload is then aborted);
+ * - `abort` deletes the upload's parts; it is not cancelled by the caller's signal.
+ */
+export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
+  private id: string | undefined;
+
+  constructor(private readonly ctx: UploadContext) {}
+
+  /** The id of the multipart upload once initiated. */
+  get uploadId(): string | undefined {
+    return this.id;
+  }
+
+  private get common(): { Bucket: string; Key: string; RequestPayer?: 'requester' } {
+    return { Bucket: this.ctx.bucket, Key: this.ctx.key, ...(this.ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}) };
+  }
+
+  private get sendOptions(): { abortSignal?: AbortSignal } {
+    return this.ctx.signal ? { abortSignal: this.ctx.signal } : {};
+  }
+
+  async putSingle(data: Uint8Array): Promise<void> {
+    try {
+      await this.ctx.client.send(new PutObjectCommand({
+        ...this.ctx.writeParams,
+        ...this.common,
+        Body: data,
+        ContentLength: data.byteLength,
+        ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
+      }), this.sendOptions);
+    } catch (err) {
+      throw createConflict(err, this.ctx);
+    }
+  }
+
+  async initiate(): Promise<void> {
+    const res = await this.ctx.client.send(new CreateMultipartUploadCommand({ ...this.ctx.writeParams, ...this.common }), this.sendOptions);
+    if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');
+    this.id = res.UploadId;
+  }
+
+  async uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {
+    if (partNumber > 10_000) throw errors.invalid('S3 allows at most 10,000 parts: raise partSize for files this large');
+    const res = await this.ctx.client.send(new UploadPartCommand({
+      ...sseCustomer(this.ctx.writeParams),
+      ...this.common,
+      UploadId: this.uploadId,
+      PartNumber: partNumber,
+      Body: data,
+      ContentLength: data.byteLength,
+    }), this.sendOptions);
+    const part: CompletedPart = { PartNumber: partNumber, ETag: res.ETag };
+    for (const f of ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const) {
+      if (res[f] !== undefined) part[f] = res[f];
+    }
+    return part;
+  }
+
+  async complete(parts: CompletedPart[]): Promise<void> {
+    try {
+      await this.ctx.client.send(new CompleteMultipartUploadCommand({
+        ...sseCustomer(this.ctx.writeParams),
+        ...this.common,
+        UploadId: this.uploadId,
+        MultipartUpload: { Parts: parts },
+        ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
+      }), this.sendOptions);
+    } catch (err) {
+      throw createConflict(err, this.ctx);
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.id === undefined) return;
+    await this.ctx.client.send(new AbortMultipartUploadCommand({ ...this.common, UploadId: this.id }));
+    this.id = undefined;
+  }
+}
+
+/** A source object for a multipart copy. */
+export interface CopySourceObject {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string | undefined;
+}
+
+/** `bucket/key` with the key URL-encoded, as CopySource wants it. */
+export function copySource(bucket: string, key: string): string {
+  return `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`;
+}
+
+/**
+ * Copies an object of any size with UploadPartCopy (CopyObject stops at 5 GiB): parts of
+ * `partSize` bytes, `concurrency` at once, each conditional on the source's ETag so a
+ * concurrent overwrite of the source fails the copy instead of mixing versions.
+ * The upload is aborted on failure.
+ */
+export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, partSize: number, concurrency: number): Promise<void> {
+  const target = new S3MultipartTarget(ctx);
+  await target.initiate();
+  try {
+    const count = Math.max(1, Math.ceil(src.size / partSize));
+    const numbers = Array.from({ length: count }, (_, i) => i + 1);
+    const parts = await mapLimit(numbers, concurrency, async (n) => {
+      const start = (n - 1) * partSize;
+      const end = Math.min(src.size, start + partSize) - 1;
+      const res = await ctx.client.send(new UploadPartCopyCommand({
+        Bucket: ctx.bucket,
+        Key: ctx.key,
+        ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+        ...sseCustomer(ctx.writeParams),
+        UploadId: target.uploadId,
+        PartNumber: n,
+        CopySource: copySource(src.bucket, src.key),
+        ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
+        ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
+      }), ctx.signal ? { abortSignal: ctx.signal } : {});
+      return { PartNumber: n, ETag: res.CopyPartResult?.ETag } satisfies CompletedPart;
+    }, ctx.signal);
+    await target.complete(parts);
+  } catch (err) {
+    await target.abort().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,58 @@
+/** Shared set-up of the S3 suites: the harness's S3 server, a fresh bucket per test, request counting. */
+import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
+import { S3FileSystem, type S3Options } from '../src/index';
+
+/** The S3 server of this suite, started (once per run) by the harness. */
+export function useS3(): { readonly info: S3Info } {
+  return useServer('s3');
+}
+
+/** Connection options of the harness's server. */
+export function connection(info: S3Info): S3Options {
+  const { endpoint, region, credentials, forcePathStyle } = info;
+  return { endpoint, region, credentials: { ...credentials }, forcePathStyle };
+}
+
+/** A new filesystem on the server (never cached), with extra options. */
+export function makeFs(info: S3Info, extra: S3Options = {}): S3FileSystem {
+  return new S3FileSystem({ ...connection(info), skipInstanceCache: true, ...extra });
+}
+
+/** A fresh bucket (created) or, on an external server, the given bucket and a fresh prefix: `bucket[/prefix]`. */
+export async function freshBucket(info: S3Info, fs: S3FileSystem): Promise<string> {
+  const root = freshRoot(info.bucket);
+  if (root.create) await fs.client.send(new CreateBucketCommand({ Bucket: root.bucket }));
+  return `${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.replace(/\/$/, '')}`}`;
+}
+
+/** Counts the commands an S3Client sends, by name (`PutObjectCommand`, ...). */
+export function countCommands(client: S3Client): Map<string, number> {
+  const counts = new Map<string, number>();
+  const stack = client.middlewareStack as unknown as { add(mw: unknown, options: { step: string; name: string }): void };
+  stack.add((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+    const name = context.commandName ?? '?';
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return next(args);
+  }, { step: 'initialize', name: `omnifsCounter${Math.random()}` });
+  return counts;
+}
+
+/** Multipart uploads in progress in a bucket (under a prefix). */
+export async function openUploads(client: S3Client, path: string): Promise<string[]> {
+  const [bucket, ...rest] = path.split('/');
+  const prefix = rest.length > 0 ? `${rest.join('/')}/` : undefined;
+  const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket!, ...(prefix ? { Prefix: prefix } : {}) }));
+  return (res.Uploads ?? []).map((u) => u.Key ?? '');
+}
+
+/** Random bytes, in an async iterable of irregular chunks, of a length the consumer cannot know. */
+export async function* irregularChunks(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  let i = 0;
+  let n = 1;
+  while (i < data.byteLength) {
+    n = (n * 7919 + 104729) % (3 * 1024 * 1024) + 1;
+    yield data.subarray(i, i + n);
+    i += n;
+  }
+}

@@ -1,0 +1,177 @@
+/** S3 at scale: 1,000+ keys, multipart uploads of unknown length, aborts, concurrent ranged reads, big copies. */
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { FsError, mapLimit } from '@omnifs/core';
+import type { S3FileSystem } from '../src/index';
+import { countCommands, freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
+
+const MiB = 1024 * 1024;
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+describe('s3: at scale', function () {
+  this.timeout(180_000);
+  const s3 = useS3();
+  let fs: S3FileSystem;
+  let counts: Map<string, number>;
+  let root: string;
+
+  before(function () {
+    fs = makeFs(s3.info, { partSize: 5 * MiB, concurrency: 4 });
+    counts = countCommands(fs.client);
+  });
+  beforeEach(async function () {
+    root = await freshBucket(s3.info, fs);
+    counts.clear();
+  });
+
+  describe('1,000+ keys', function () {
+    const N = 1234;
+    let keys: string[];
+
+    beforeEach(async function () {
+      const [bucket, ...rest] = root.split('/');
+      const prefix = rest.length > 0 ? `${rest.join('/')}/` : '';
+      keys = Array.from({ length: N }, (_, i) => `many/${i % 2 === 0 ? 'even' : 'odd'}/k${String(i).padStart(5, '0')}`);
+      await mapLimit(keys, 32, (k) => fs.client.send(new PutObjectCommand({ Bucket: bucket!, Key: `${prefix}${k}`, Body: k })));
+      counts.clear();
+    });
+
+    it('lists a directory of more than 1,000 entries across pages', async function () {
+      const even = await fs.ls(`${root}/many/even`);
+      expect(even).to.have.length(N / 2);
+      expect(new Set(even).size).to.equal(N / 2);
+      const flat = await fs.ls(`${root}/many/odd`, { detail: true });
+      expect(flat.every((e) => e.type === 'file' && e.size === 'many/odd/k00001'.length)).to.equal(true);
+    });
+
+    it('finds every key in one paged flat listing', async function () {
+      const found = await fs.find(`${root}/many`);
+      expect(found).to.have.length(N);
+      expect(found).to.deep.equal(keys.map((k) => `${root}/${k}`).sort());
+      expect(counts.get('ListObjectsV2Command')).to.equal(2);
+    });
+
+    it('deletes them recursively in DeleteObjects batches of 1,000', async function () {
+      await fs.rm(`${root}/many`, { recursive: true });
+      expect(counts.get('DeleteObjectsCommand')).to.equal(2);
+      expect(counts.get('DeleteObjectCommand') ?? 0).to.be.at.most(3); // directory markers of the emptied prefixes
+      expect(await fs.find(root)).to.deep.equal([]);
+    });
+  });
+
+  describe('uploads', function () {
+    it('uploads a stream of unknown length (40 MiB) as multipart and reads it back byte-exact', async function () {
+      const data = randomBytes(40 * MiB);
+      await fs.pipeFile(`${root}/stream.bin`, Readable.from(irregularChunks(data)));
+      expect(counts.get('CreateMultipartUploadCommand')).to.equal(1);
+      expect(counts.get('UploadPartCommand')).to.equal(8);
+      expect(counts.get('PutObjectCommand') ?? 0).to.equal(0);
+      const info = await fs.info(`${root}/stream.bin`);
+      expect(info.size).to.equal(data.byteLength);
+      expect(String(info.etag)).to.match(/-8"?$/);
+      expect(sha(await fs.catFile(`${root}/stream.bin`))).to.equal(sha(data));
+    });
+
+    it('writes a wb file through createWriteStream and reads it back through createReadStream', async function () {
+      const data = randomBytes(12 * MiB + 17);
+      await new Promise<void>((resolve, reject) => {
+        const w = fs.createWriteStream(`${root}/ws.bin`);
+        w.on('error', reject).on('finish', resolve);
+        Readable.from(irregularChunks(data)).pipe(w);
+      });
+      const chunks: Buffer[] = [];
+      for await (const c of fs.createReadStream(`${root}/ws.bin`)) chunks.push(c as Buffer);
+      expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
+    });
+
+    it('sends a small body as one PutObject', async function () {
+      await fs.pipeFile(`${root}/small.bin`, Readable.from(irregularChunks(randomBytes(MiB))));
+      expect(counts.get('PutObjectCommand')).to.equal(1);
+      expect(counts.get('CreateMultipartUploadCommand') ?? 0).to.equal(0);
+    });
+
+    it('leaves no multipart upload behind when a file is aborted', async function () {
+      const f = await fs.open(`${root}/aborted.bin`, 'wb');
+      await f.write(randomBytes(11 * MiB));
+      expect(counts.get('UploadPartCommand')).to.be.at.least(1);
+      await f.abort();
+      expect(await openUploads(fs.client, root)).to.deep.equal([]);
+      expect(await fs.exists(`${root}/aborted.bin`)).to.equal(false);
+    });
+
+    it('leaves no multipart upload behind when the source stream fails', async function () {
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield randomBytes(6 * MiB);
+        yield randomBytes(6 * MiB);
+        throw new Error('source broke');
+      }
+      let caught: unknown;
+      await fs.pipeFile(`${root}/broken.bin`, failing()).catch((e: unknown) => { caught = e; });
+      expect(caught).to.be.instanceOf(Error);
+      expect(String((caught as Error).message)).to.contain('source broke');
+      expect(counts.get('AbortMultipartUploadCommand')).to.equal(1);
+      expect(await openUploads(fs.client, root)).to.deep.equal([]);
+      expect(await fs.exists(`${root}/broken.bin`)).to.equal(false);
+    });
+
+    it('leaves no multipart upload behind when the signal aborts', async function () {
+      const controller = new AbortController();
+      async function* slow(): AsyncGenerator<Uint8Array> {
+        for (let i = 0; i < 10; i++) {
+          if (i === 3) controller.abort();
+          yield randomBytes(3 * MiB);
+        }
+      }
+      const err = await fs.pipeFile(`${root}/signal.bin`, slow(), { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+      expect(err).to.be.instanceOf(FsError);
+      expect((err as FsError).kind).to.equal('Aborted');
+      expect(await openUploads(fs.client, root)).to.deep.equal([]);
+      expect(await fs.exists(`${root}/signal.bin`)).to.equal(false);
+    });
+
+    it('aborts the upload when an exclusive multipart write finds the object already there', async function () {
+      const f = await fs.open(`${root}/excl.bin`, 'xb');
+      await f.write(randomBytes(11 * MiB));
+      await fs.writeText(`${root}/excl.bin`, 'winner');
+      const err = await f.close().then(() => undefined, (e: unknown) => e);
+      expect((err as FsError).kind).to.equal('AlreadyExists');
+      expect(await openUploads(fs.client, root)).to.deep.equal([]);
+      expect(await fs.readText(`${root}/excl.bin`)).to.equal('winner');
+    });
+  });
+
+  describe('downloads and copies', function () {
+    it('downloads a large object with concurrent ranged GETs, byte-exact', async function () {
+      const data = randomBytes(23 * MiB);
+      await fs.pipeFile(`${root}/big.bin`, data);
+      counts.clear();
+      const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
+      try {
+        await fs.get(`${root}/big.bin`, join(dir, 'big.bin'));
+        expect(sha(await readFile(join(dir, 'big.bin')))).to.equal(sha(data));
+        expect(counts.get('GetObjectCommand')).to.equal(5); // ceil(23 / 5)
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+      const mid = await fs.catFile(`${root}/big.bin`, { start: 4 * MiB, end: 16 * MiB + 3 });
+      expect(sha(mid)).to.equal(sha(data.subarray(4 * MiB, 16 * MiB + 3)));
+    });
+
+    it('copies objects above the threshold with UploadPartCopy', async function () {
+      const big = makeFs(s3.info, { partSize: 5 * MiB, multipartCopyThreshold: 5 * MiB });
+      const bigCounts = countCommands(big.client);
+      const data = randomBytes(12 * MiB);
+      await big.pipeFile(`${root}/orig.bin`, data);
+      await big.cp(`${root}/orig.bin`, `${root}/copied.bin`);
+      expect(bigCounts.get('UploadPartCopyCommand')).to.equal(3);
+      expect(bigCounts.get('CopyObjectCommand') ?? 0).to.equal(0);
+      expect(sha(await big.catFile(`${root}/copied.bin`))).to.equal(sha(data));
+      expect(await openUploads(big.client, root)).to.deep.equal([]);
+    });
+  });
+});
