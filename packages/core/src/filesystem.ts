@@ -169,10 +169,15 @@ export abstract class FileSystem {
     return parentPath(this.normalize(path), this.rootMarker);
   }
 
-  /** Normalises `path`, runs `fn` with it, and gives any error its kind and context. */
-  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>): Promise<T> {
+  /**
+   * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
+   * With `target`, the path is one to write or remove, and the empty path is refused
+   * (it would name the root, or the working directory on local disk).
+   */
+  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>, target = false): Promise<T> {
     let p: string | undefined;
     try {
+      if (target) checkTargetPath(path);
       p = this.normalize(path);
       return await fn(p);
     } catch (err) {
@@ -335,7 +340,7 @@ export abstract class FileSystem {
       const bytes = toBytes(data);
       await this._write(p, bytes, mode);
       options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
-    });
+    }, true);
   }
 
   /** `pipeFile` for one path; a record of path to content writes several. */
@@ -378,7 +383,7 @@ export abstract class FileSystem {
         if (info?.type === 'file') return this._touch(p);
       }
       await this._write(p, new Uint8Array(0), 'overwrite');
-    });
+    }, true);
   }
 
   // ---------------------------------------------------------------- streaming
@@ -397,12 +402,12 @@ export abstract class FileSystem {
       }
       const writer = await this.openWriterFor(p, m === 'xb' ? 'create' : 'overwrite', m === 'ab', options.signal, options.blockSize);
       return new RemoteFile(p, m, undefined, writer, fileOptions);
-    });
+    }, m !== 'rb');
   }
 
   /** A streaming writer for `path`: bytes in parts, committed on `close`. */
   async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal } = {}): Promise<Writer> {
-    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal));
+    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true);
   }
 
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
@@ -501,7 +506,7 @@ export abstract class FileSystem {
     await this.run('mv', undefined, async () => {
       if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !/[*?[]/.test(src) && opts.maxDepth === undefined) {
         const s = this.normalize(src);
-        let d = this.normalize(dst);
+        let d = this.normalize(checkTargetPath(dst));
         const info = await this._info(s);
         if (info.type === 'directory' && !opts.recursive) return;
         const target = await this.infoOrUndefined(d);
@@ -521,7 +526,7 @@ export abstract class FileSystem {
 
   /** Removes one file. */
   async rmFile(path: string): Promise<void> {
-    await this.withPath('rm', path, (p) => this._rm(p));
+    await this.withPath('rm', path, (p) => this._rm(p), true);
   }
 
   /** Copies one file within this filesystem: server-side when the backend can. */
@@ -591,7 +596,7 @@ export abstract class FileSystem {
       const info = await this._info(p);
       if (info.type !== 'directory') throw errors.notADirectory(p);
       await this._rmdir(p);
-    });
+    }, true);
   }
 
   // ---------------------------------------------------------------- extras
@@ -640,6 +645,12 @@ export async function pump(chunks: AsyncIterable<Uint8Array>, writer: Writer, op
   }
   progress.fileDone();
   return bytes;
+}
+
+/** Refuses the empty path as the target of a write or removal; returns the path. */
+export function checkTargetPath<T>(path: T): T {
+  if (path === '') throw errors.invalid('path must not be empty for a write or removal');
+  return path;
 }
 
 function checkMode(mode: unknown): WriteMode {

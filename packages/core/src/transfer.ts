@@ -7,7 +7,7 @@ import { errors, FsError } from './errors';
 import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
 import { globBase, hasMagic } from './glob';
 import { baseName, depthBelow, hasTrailingSlash, joinPath, relativeTo } from './paths';
-import type { FileSystem } from './filesystem';
+import { checkTargetPath, type FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
 /** Copy options plus `move`, which removes the sources once everything is copied. */
@@ -45,7 +45,7 @@ async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth:
 /** Plans a single source (a path or a glob) into a destination. */
 async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string, options: CopyOptions, dstIsDir: boolean | undefined): Promise<Step[]> {
   const src = srcFs.normalize(rawSrc);
-  const dst = dstFs.normalize(rawDst);
+  const dst = dstFs.normalize(checkTargetPath(rawDst));
   const recursive = options.recursive === true;
   const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await infoOrUndefined(dstFs, dst))?.type === 'directory');
   if (hasMagic(src)) {
@@ -175,7 +175,7 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
   if (inputs === undefined) throw errors.invalid(`path must be a string or a list of strings, got ${typeof path}`);
   const targets: FileInfo[] = [];
   for (const raw of inputs) {
-    const p = fs.normalize(raw);
+    const p = fs.normalize(checkTargetPath(raw));
     if (hasMagic(p)) {
       const matches = await fs.glob(p, { detail: true });
       if (matches.length === 0) throw errors.notFound(p);
