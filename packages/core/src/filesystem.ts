@@ -196,9 +196,17 @@ export abstract class FileSystem {
 
   // ---------------------------------------------------------------- metadata
 
-  /** Metadata of a file or directory. */
+  /** Metadata of a file or directory; `NotFound` when missing, also for a path below a file. */
   info(path: string): Promise<FileInfo> {
-    return this.withPath('info', path, (p) => this._info(p));
+    return this.withPath('info', path, async (p) => {
+      try {
+        return await this._info(p);
+      } catch (err) {
+        // A path below a file does not exist (ENOTDIR from stat on local disks).
+        const e = this.mapError(err);
+        throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
+      }
+    });
   }
 
   /** True when the path exists; errors other than NotFound are thrown. */
