@@ -454,8 +454,21 @@ export abstract class FileSystem {
     });
   }
 
-  /** Opens the backend's writer, choosing native append or the rewrite emulation. */
+  /**
+   * Opens the backend's writer (see {@link openBackendWriter}); its errors, also those of
+   * a later `write`, `close` or `abort`, become FsErrors with context.
+   */
   protected async openWriterFor(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number): Promise<Writer> {
+    const writer = await this.openBackendWriter(path, mode, append, signal, partSize);
+    return {
+      write: (chunk) => this.run('write', path, () => writer.write(chunk)),
+      close: () => this.run('write', path, () => writer.close()),
+      abort: (reason) => this.run('write', path, () => writer.abort(reason)),
+    };
+  }
+
+  /** Opens the backend's writer, choosing native append or the rewrite emulation. */
+  protected async openBackendWriter(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number): Promise<Writer> {
     const base: WriterOptions = { mode, append: false, ...(signal ? { signal } : {}), ...(partSize ? { partSize } : {}) };
     if (!append) {
       if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path))) throw errors.alreadyExists(path);
