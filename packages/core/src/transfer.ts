@@ -5,8 +5,8 @@
  */
 import { errors, FsError } from './errors';
 import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
-import { globBase, hasMagic } from './glob';
-import { baseName, depthBelow, hasTrailingSlash, joinPath, relativeTo } from './paths';
+import { hasMagic } from './glob';
+import { baseName, hasTrailingSlash, joinPath, parentPath, relativeTo } from './paths';
 import { checkTargetPath, type FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
@@ -42,27 +42,49 @@ async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth:
   return entries.map((e) => ({ src: e, dst: joinPath(dstRoot, relativeTo(e.name, dir)) }));
 }
 
+/** The longest run of whole leading segments that `paths` share (`/` or `''` at least). */
+function commonPrefix(paths: readonly string[]): string {
+  const parts = paths.map((p) => p.split('/'));
+  const first = parts[0]!;
+  const shortest = Math.min(...parts.map((p) => p.length));
+  let i = 0;
+  while (i < shortest && parts.every((p) => p[i] === first[i])) i++;
+  const prefix = first.slice(0, i).join('/');
+  return prefix === '' && paths[0]!.startsWith('/') ? '/' : prefix;
+}
+
+/**
+ * Plans a glob source as fsspec does: the matches (and, with `recursive`, everything below
+ * the matched directories, one level less deep than `maxDepth`) keep their paths relative
+ * to the common prefix of all of them, so `src/subdir[1-2]` copies the contents of the one
+ * matching directory; a single match lands directly in the target.
+ */
+async function planGlob(srcFs: FileSystem, src: string, dst: string, options: CopyOptions): Promise<Step[]> {
+  const recursive = options.recursive === true;
+  const matches = await srcFs.glob(src, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
+  const expanded = new Map<string, FileInfo>();
+  for (const m of matches) {
+    expanded.set(m.name, m);
+    if (m.type !== 'directory' || !recursive) continue;
+    const left = options.maxDepth === undefined ? undefined : options.maxDepth - 1;
+    if (left !== undefined && left < 1) continue;
+    for (const e of await srcFs.find(m.name, { withDirs: true, detail: true, ...(left === undefined ? {} : { maxDepth: left }) })) expanded.set(e.name, e);
+  }
+  if (expanded.size === 0) return [];
+  const names = [...expanded.keys()];
+  const prefix = expanded.size === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
+  return [...expanded.values()]
+    .filter((e) => e.type === 'file' || recursive)
+    .map((e) => ({ src: e, dst: joinPath(dst, relativeTo(e.name, prefix)) }));
+}
+
 /** Plans a single source (a path or a glob) into a destination. */
 async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string, options: CopyOptions, dstIsDir: boolean | undefined): Promise<Step[]> {
   const src = srcFs.normalize(rawSrc);
   const dst = dstFs.normalize(checkTargetPath(rawDst));
+  if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
   const recursive = options.recursive === true;
   const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await infoOrUndefined(dstFs, dst))?.type === 'directory');
-  if (hasMagic(src)) {
-    const base = globBase(src);
-    const matches = await srcFs.glob(src, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
-    const steps: Step[] = [];
-    for (const m of matches) {
-      if (m.type === 'file') {
-        steps.push({ src: m, dst: joinPath(dst, relativeTo(m.name, base)) });
-      } else if (recursive) {
-        const left = options.maxDepth === undefined ? undefined : options.maxDepth - depthBelow(m.name, base);
-        if (left !== undefined && left < 1) continue;
-        steps.push(...(await treeSteps(srcFs, m.name, joinPath(dst, relativeTo(m.name, base)), left)));
-      }
-    }
-    return steps;
-  }
   const info = await srcFs.info(src);
   if (info.type === 'file') return [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }];
   if (!recursive) return [];
