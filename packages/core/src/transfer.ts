@@ -30,6 +30,17 @@ async function infoOrUndefined(fs: FileSystem, path: string): Promise<FileInfo |
   }
 }
 
+/** `NotFound` for a missing source, left without an operation so the caller's (`cp`, `rm`) is named. */
+function missing(fs: FileSystem, path: string): FsError {
+  const err = errors.notFound(path);
+  err.protocol = fs.protocol;
+  return err;
+}
+
+function throwMissing(fs: FileSystem, path: string): never {
+  throw missing(fs, path);
+}
+
 function checkOptions(options: CopyOptions): void {
   const { maxDepth, batchSize } = options;
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
@@ -85,7 +96,8 @@ async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, raw
   if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
   const recursive = options.recursive === true;
   const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await infoOrUndefined(dstFs, dst))?.type === 'directory');
-  const info = await srcFs.info(src);
+  const info = await infoOrUndefined(srcFs, src);
+  if (info === undefined) throw missing(srcFs, src);
   if (info.type === 'file') return [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }];
   if (!recursive) return [];
   const intoExisting = !hasTrailingSlash(rawSrc) && dstIsDir !== false && (await infoOrUndefined(dstFs, dst))?.type === 'directory';
@@ -203,7 +215,7 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
       if (matches.length === 0) throw errors.notFound(p);
       targets.push(...matches);
     } else {
-      targets.push(await fs.info(p));
+      targets.push((await infoOrUndefined(fs, p)) ?? throwMissing(fs, p));
     }
   }
   const files = new Set<string>();
