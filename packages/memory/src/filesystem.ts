@@ -80,6 +80,7 @@ export class MemoryFileSystem extends FileSystem {
     const p = this.toStore(path);
     const fd = this.volume.openSync(p, 'r');
     try {
+      if (this.volume.fstatSync(fd).isDirectory()) throw errors.isADirectory(path);
       const size = Number(this.volume.fstatSync(fd).size);
       const stop = Math.min(end ?? size, size);
       if (stop <= start) return new Uint8Array(0);
@@ -97,6 +98,7 @@ export class MemoryFileSystem extends FileSystem {
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const target = this.toStore(path);
+    this.refuseDirectory(path);
     if (options.append) {
       const fd = this.withParents(path, () => this.volume.openSync(target, 'a'));
       return this.fdWriter(fd, () => undefined, () => undefined);
@@ -110,6 +112,12 @@ export class MemoryFileSystem extends FileSystem {
         if (options.mode === 'create' && this.volume.existsSync(target)) {
           this.volume.unlinkSync(temp);
           throw errors.alreadyExists(path);
+        }
+        try {
+          this.refuseDirectory(path);
+        } catch (err) {
+          this.volume.unlinkSync(temp);
+          throw err;
         }
         this.volume.renameSync(temp, target);
       },
@@ -166,6 +174,12 @@ export class MemoryFileSystem extends FileSystem {
   protected override async _touch(path: string): Promise<void> {
     const now = new Date();
     this.volume.utimesSync(this.toStore(path), now, now);
+  }
+
+  /** Writing over a directory is `IsADirectory` (memfs would rename a file over it). */
+  private refuseDirectory(path: string): void {
+    const store = this.toStore(path);
+    if (this.volume.existsSync(store) && this.volume.statSync(store).isDirectory()) throw errors.isADirectory(path);
   }
 
   /** Runs `fn`; when the parent directory is missing, creates it and runs `fn` again. */
