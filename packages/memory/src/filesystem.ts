@@ -119,7 +119,7 @@ export class MemoryFileSystem extends FileSystem {
           this.volume.unlinkSync(temp);
           throw err;
         }
-        this.volume.renameSync(temp, target);
+        this.replaceFile(temp, target);
       },
       () => this.volume.unlinkSync(temp),
     );
@@ -168,12 +168,22 @@ export class MemoryFileSystem extends FileSystem {
   }
 
   protected override async _rename(src: string, dst: string): Promise<void> {
-    this.withParents(dst, () => this.volume.renameSync(this.toStore(src), this.toStore(dst)));
+    this.withParents(dst, () => this.replaceFile(this.toStore(src), this.toStore(dst)));
   }
 
   protected override async _touch(path: string): Promise<void> {
     const now = new Date();
     this.volume.utimesSync(this.toStore(path), now, now);
+  }
+
+  /**
+   * Renames `from` to `to`, replacing a file there. memfs miscounts a directory's entries
+   * when a rename replaces a file (the emptied directory then cannot be removed), so the
+   * old file is unlinked first; both steps are synchronous, so no reader sees the gap.
+   */
+  private replaceFile(from: string, to: string): void {
+    if (from !== to && this.volume.existsSync(to) && !this.volume.statSync(to).isDirectory()) this.volume.unlinkSync(to);
+    this.volume.renameSync(from, to);
   }
 
   /** Writing over a directory is `IsADirectory` (memfs would rename a file over it). */
