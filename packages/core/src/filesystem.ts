@@ -322,6 +322,7 @@ export abstract class FileSystem {
   cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Uint8Array>>;
   async cat(path: string | string[], options: RangeOptions & { batchSize?: number } = {}): Promise<Uint8Array | Record<string, Uint8Array>> {
     if (typeof path === 'string' && !/[*?[]/.test(path)) return this.catFile(path, options);
+    if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, options); // rejects it with context
     const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
     const bodies = await mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, options), options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));

@@ -208,8 +208,9 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
   const inputs = typeof path === 'string' ? [path] : Array.isArray(path) ? path : undefined;
   if (inputs === undefined) throw errors.invalid(`path must be a string or a list of strings, got ${typeof path}`);
   const targets: FileInfo[] = [];
-  for (const raw of inputs) {
-    const p = fs.normalize(checkTargetPath(raw));
+  // Every path is checked before anything is removed.
+  const paths = inputs.map((raw) => fs.normalize(checkTargetPath(raw)));
+  for (const p of paths) {
     if (hasMagic(p)) {
       const matches = await fs.glob(p, { detail: true });
       if (matches.length === 0) throw errors.notFound(p);
