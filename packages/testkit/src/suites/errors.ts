@@ -6,7 +6,7 @@ import type { SuiteContext } from '../context';
 import { expectFsError } from '../assertions';
 import { randomName } from '../helpers';
 
-type Call = [name: string, run: (fs: FileSystem, p: never) => unknown];
+type Call = [name: string, run: (fs: FileSystem, p: never) => unknown, takesList?: boolean];
 
 /** Every method that takes a path, called with `p`. */
 const PATH_CALLS: readonly Call[] = [
@@ -14,11 +14,11 @@ const PATH_CALLS: readonly Call[] = [
   ['isDir', (fs, p) => fs.isDir(p)], ['size', (fs, p) => fs.size(p)], ['checksum', (fs, p) => fs.checksum(p)],
   ['ls', (fs, p) => fs.ls(p)], ['find', (fs, p) => fs.find(p)], ['glob', (fs, p) => fs.glob(p)], ['du', (fs, p) => fs.du(p)],
   ['walk', async (fs, p) => { for await (const _ of fs.walk(p)) void _; }],
-  ['catFile', (fs, p) => fs.catFile(p)], ['cat', (fs, p) => fs.cat(p)], ['head', (fs, p) => fs.head(p)], ['tail', (fs, p) => fs.tail(p)],
+  ['catFile', (fs, p) => fs.catFile(p)], ['cat', (fs, p) => fs.cat(p), true], ['head', (fs, p) => fs.head(p)], ['tail', (fs, p) => fs.tail(p)],
   ['readText', (fs, p) => fs.readText(p)], ['pipeFile', (fs, p) => fs.pipeFile(p, 'x')], ['writeText', (fs, p) => fs.writeText(p, 'x')],
   ['touch', (fs, p) => fs.touch(p)], ['open rb', (fs, p) => fs.open(p, 'rb')], ['open wb', (fs, p) => fs.open(p, 'wb')],
   ['createReadStream', async (fs, p) => { for await (const _ of fs.createReadStream(p)) void _; }],
-  ['cp source', (fs, p) => fs.cp(p, '/x')], ['rm', (fs, p) => fs.rm(p)], ['rmFile', (fs, p) => fs.rmFile(p)],
+  ['cp source', (fs, p) => fs.cp(p, '/x'), true], ['rm', (fs, p) => fs.rm(p), true], ['rmFile', (fs, p) => fs.rmFile(p)],
   ['mkdir', (fs, p) => fs.mkdir(p)], ['makedirs', (fs, p) => fs.makedirs(p)], ['rmdir', (fs, p) => fs.rmdir(p)],
 ];
 
@@ -27,7 +27,8 @@ export function errorTests(ctx: SuiteContext): void {
   describe('bad input', () => {
     for (const [label, bad] of [['undefined', undefined], ['null', null], ['a number', 42], ['an object', {}], ['an array', ['a']]] as const) {
       it(`rejects ${label} as a path with InvalidArgument (EINVAL) in every method`, async () => {
-        for (const [name, call] of PATH_CALLS) {
+        for (const [name, call, takesList] of PATH_CALLS) {
+          if (takesList && Array.isArray(bad)) continue; // a list of paths is valid input there
           const err = await expectFsError(() => call(ctx.fs, bad as never), 'InvalidArgument', 'EINVAL').catch((e: Error) => {
             throw new Error(`${name}: ${e.message}`);
           });
@@ -76,6 +77,12 @@ export function errorTests(ctx: SuiteContext): void {
       await expectFsError(ctx.fs.rm(p, { batchSize: 0 }), 'InvalidArgument', 'EINVAL');
       await expectFsError(ctx.fs.cp(p, ctx.path('g'), { maxDepth: 'deep' as never }), 'InvalidArgument', 'EINVAL');
       expect(await ctx.fs.readText(p)).to.equal('0123456789');
+    });
+
+    it('rejects a list holding a non-string path with InvalidArgument', async () => {
+      await expectFsError(ctx.fs.cat([ctx.path('a'), 42] as never), 'InvalidArgument', 'EINVAL');
+      await expectFsError(ctx.fs.rm([ctx.path('a'), null] as never), 'InvalidArgument', 'EINVAL');
+      await expectFsError(ctx.fs.cp([ctx.path('a'), undefined] as never, ctx.path('t/')), 'InvalidArgument', 'EINVAL');
     });
 
     it('rejects a list of sources with a destination that is not a path with InvalidArgument', async () => {

@@ -4,7 +4,7 @@ import type { SuiteContext } from '../context';
 import { expectBytes } from '../assertions';
 import { fixtureContent } from '../helpers';
 
-const NAMES = ['with space.txt', 'ünïcödé.txt', '日本語のファイル.txt', 'emoji 🙂.bin', 'quote\'s & (paren) [b] #hash %25 +plus.txt', 'trailing dot.'];
+const NAMES = ['with space.txt', 'ünïcödé.txt', '日本語のファイル.txt', 'emoji 🙂.bin', 'quote\'s & (paren) #hash %25 +plus=.txt', 'trailing dot.'];
 
 /** Defines the name tests. */
 export function nameTests(ctx: SuiteContext): void {
