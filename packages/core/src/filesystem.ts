@@ -384,12 +384,20 @@ export abstract class FileSystem {
     return this.catFile(path, { start: -size });
   }
 
-  /** Creates an empty file, or with `truncate: false` updates an existing one's mtime. */
+  /**
+   * Creates an empty file, or with `truncate: false` updates an existing one's mtime and
+   * keeps its content (rewriting it where the backend has no native touch).
+   */
   async touch(path: string, options: { truncate?: boolean } = {}): Promise<void> {
     await this.withPath('touch', path, async (p) => {
-      if (options.truncate === false && this._touch !== undefined) {
+      if (options.truncate === false) {
         const info = await this._info(p).catch(() => undefined);
-        if (info?.type === 'file') return this._touch(p);
+        if (info?.type === 'file') {
+          if (this._touch !== undefined) return this._touch(p);
+          // No native touch (object stores): rewrite the same bytes, streamed, for a new mtime.
+          await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false), {});
+          return;
+        }
       }
       await this._write(p, new Uint8Array(0), 'overwrite');
     }, true);
