@@ -79,6 +79,29 @@ export function errorTests(ctx: SuiteContext): void {
       expect(await ctx.fs.readText(p)).to.equal('0123456789');
     });
 
+    it('treats null options as none', async () => {
+      await ctx.fs.pipeFile(ctx.path('d/f'), 'x', null as never);
+      expect(await ctx.fs.ls(ctx.path('d'), null as never)).to.deep.equal([ctx.fs.normalize(ctx.path('d/f'))]);
+      expect(await ctx.fs.find(ctx.path('d'), null as never)).to.have.length(1);
+      expect(Buffer.from(await ctx.fs.catFile(ctx.path('d/f'), null as never)).toString()).to.equal('x');
+      await ctx.fs.cp(ctx.path('d/f'), ctx.path('d/g'), null as never);
+      await ctx.fs.rm(ctx.path('d/g'), null as never);
+      expect(await ctx.fs.find(ctx.path('d'))).to.have.length(1);
+    });
+
+    it('rejects options that are not an object with InvalidArgument', async () => {
+      const p = ctx.path('f');
+      await ctx.fs.pipeFile(p, 'x');
+      const calls: Array<() => unknown> = [
+        () => ctx.fs.ls(ctx.root, 'detail' as never), () => ctx.fs.find(ctx.root, 3 as never), () => ctx.fs.catFile(p, 'all' as never),
+        () => ctx.fs.pipeFile(p, 'y', 'create' as never), () => ctx.fs.open(p, 'rb', 4096 as never), () => ctx.fs.cp(p, ctx.path('g'), true as never),
+        () => ctx.fs.rm(p, 'recursive' as never), () => ctx.fs.makedirs(ctx.path('d'), true as never), () => ctx.fs.touch(p, [] as never),
+      ];
+      for (const call of calls) await expectFsError(call, 'InvalidArgument', 'EINVAL');
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal([ctx.fs.normalize(p)]);
+      expect(await ctx.fs.readText(p)).to.equal('x');
+    });
+
     it('rejects a list holding a non-string path with InvalidArgument', async () => {
       await expectFsError(ctx.fs.cat([ctx.path('a'), 42] as never), 'InvalidArgument', 'EINVAL');
       await expectFsError(ctx.fs.rm([ctx.path('a'), null] as never), 'InvalidArgument', 'EINVAL');
