@@ -230,7 +230,7 @@ export function openTests(ctx: SuiteContext): void {
       expect(await ctx.fs.readText(ctx.path('x'))).to.equal('old');
     });
 
-    it('fails with AlreadyExists at close when the file appeared meanwhile', async () => {
+    itWhere(ctx, 'exclusiveCreate', 'fails with AlreadyExists at close when the file appeared meanwhile', async () => {
       const f = await ctx.fs.open(ctx.path('x'), 'xb');
       await f.write('mine');
       await ctx.fs.pipeFile(ctx.path('x'), 'theirs');
