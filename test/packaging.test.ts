@@ -14,7 +14,25 @@ const packages = readdirSync(join(root, 'packages')).filter((d) => {
   }
 });
 
+/** Every test file under packages/. */
+function packageTests(): string[] {
+  return packages.flatMap((p) => {
+    const dir = join(root, 'packages', p, 'test');
+    try {
+      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+    } catch {
+      return [];
+    }
+  });
+}
+
 describe('packaging', () => {
+  it('tests import packages by name, so one copy of each registers and keeps its state', () => {
+    for (const file of packageTests()) {
+      expect(readFileSync(file, 'utf8'), file).to.not.match(/from '\.\.\/src|import '\.\.\/src/);
+    }
+  });
+
   it('every package shares the lockstep version of lerna.json', () => {
     const { version } = JSON.parse(readFileSync(join(root, 'lerna.json'), 'utf8')) as { version: string };
     for (const p of packages) {

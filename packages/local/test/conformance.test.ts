@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesystem } from '@omnifs/core';
 import { conformanceSuite } from '@omnifs/testkit';
-import '../src';
+import '@omnifs/local';
 
 conformanceSuite({
   name: 'local',

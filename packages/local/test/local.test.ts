@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { filesystem, urlToFs } from '@omnifs/core';
 import { chunked, expect, expectFsError, randomBytes } from '@omnifs/testkit';
-import { LocalFileSystem, mapLocalError } from '../src';
+import { LocalFileSystem, mapLocalError } from '@omnifs/local';
 
 describe('local backend', () => {
   let dir: string;

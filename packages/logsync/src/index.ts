@@ -20,3 +20,4 @@ export {
   type SyncStrategy, type UploadJob, type UploadResult,
 } from './strategies';
 export { formatLine } from './format';
+export { signalHandlersInstalled } from './signals';

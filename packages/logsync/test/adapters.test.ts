@@ -7,9 +7,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { filesystem } from '@omnifs/core';
 import '@omnifs/memory';
-import { createLogSync } from '../src/index';
-import pinoTransport, { pinoDestination } from '../src/adapters/pino';
-import { LogSyncCallback } from '../src/adapters/tfjs';
+import { createLogSync } from '@omnifs/logsync';
+import pinoTransport, { pinoDestination } from '@omnifs/logsync/pino';
+import { LogSyncCallback } from '@omnifs/logsync/tfjs';
 import { lines, randomName, tempDir } from './helpers/util';
 
 const memory = filesystem('memory');

@@ -3,8 +3,8 @@ import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from 
 import { join } from 'node:path';
 import { filesystem, FsError, urlToFs, type FileSystem } from '@omnifs/core';
 import { useMemoryFor } from '@omnifs/memory';
-import { createLogSync, type LogSync, type LogSyncOptions } from '../src/index';
-import { signalHandlersInstalled } from '../src/signals';
+import { createLogSync, type LogSync, type LogSyncOptions } from '@omnifs/logsync';
+import { signalHandlersInstalled } from '@omnifs/logsync';
 import { lineNumbers, lines, randomName, range, tempDir, waitFor } from './helpers/util';
 
 /** The files of a run on its target, as text. */

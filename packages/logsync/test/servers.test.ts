@@ -9,7 +9,7 @@ import { clearInstanceCache, filesystem, type FileSystem } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
-import { createLogSync, type LogSyncOptions } from '../src/index';
+import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
 import { expectContiguous, startJob } from './helpers/child';
 import { lineNumbers, lines, range, tempDir, waitFor } from './helpers/util';
 

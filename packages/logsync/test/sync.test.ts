@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { filesystem, FsError } from '@omnifs/core';
 import '@omnifs/memory';
-import { createLogSync, type LogSync, type LogSyncOptions, type SyncReport } from '../src/index';
+import { createLogSync, type LogSync, type LogSyncOptions, type SyncReport } from '@omnifs/logsync';
 import { FaultControl, registerFaulty } from './helpers/faulty';
 import { lineNumbers, randomName, range, tempDir } from './helpers/util';
 

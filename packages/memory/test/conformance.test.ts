@@ -1,6 +1,6 @@
 import { filesystem } from '@omnifs/core';
 import { conformanceSuite, randomName } from '@omnifs/testkit';
-import { useMemoryFor } from '../src';
+import { useMemoryFor } from '@omnifs/memory';
 
 conformanceSuite({
   name: 'memory',

@@ -1,6 +1,6 @@
 import { clearInstanceCache, filesystem, FileSystem, getFileSystemClass, registerImplementation, unregisterImplementation, urlToFs, type FileSystemClass } from '@omnifs/core';
 import { expect, expectFsError, randomName } from '@omnifs/testkit';
-import { MemoryFileSystem, memoryBackedClass, resetMemoryStore, useMemoryFor } from '../src';
+import { MemoryFileSystem, memoryBackedClass, resetMemoryStore, useMemoryFor } from '@omnifs/memory';
 
 describe('memory backend', () => {
   describe('stores', () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { FsError } from '@omnifs/core';
-import { mapS3Error, S3FileSystem } from '../src/index';
+import { mapS3Error, S3FileSystem } from '@omnifs/s3';
 import { freshBucket, makeFs, useS3 } from './helpers';
 
 async function rejection(p: Promise<unknown>): Promise<FsError> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { clearInstanceCache, filesystem, FsError, urlToFs } from '@omnifs/core';
-import { S3FileSystem } from '../src/index';
+import { S3FileSystem } from '@omnifs/s3';
 import { freshName } from '../../../test/servers/index';
 import { connection, freshBucket, makeFs, useS3 } from './helpers';
 

@@ -1,7 +1,7 @@
 /** Shared set-up of the S3 suites: the harness's S3 server, a fresh bucket per test, request counting. */
 import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
-import { S3FileSystem, type S3Options } from '../src/index';
+import { S3FileSystem, type S3Options } from '@omnifs/s3';
 
 /** The S3 server of this suite, started (once per run) by the harness. */
 export function useS3(): { readonly info: S3Info } {

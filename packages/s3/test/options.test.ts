@@ -1,7 +1,7 @@
 /** How S3 options become settings and an S3Client (no server needed). */
 import { expect } from 'chai';
 import { FsError } from '@omnifs/core';
-import { S3FileSystem } from '../src/index';
+import { S3FileSystem } from '@omnifs/s3';
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));

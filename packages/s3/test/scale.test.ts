@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { FsError, mapLimit } from '@omnifs/core';
-import type { S3FileSystem } from '../src/index';
+import type { S3FileSystem } from '@omnifs/s3';
 import { countCommands, freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
 
 const MiB = 1024 * 1024;

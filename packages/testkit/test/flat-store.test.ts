@@ -1,4 +1,4 @@
-import { conformanceSuite, randomName } from '../src';
+import { conformanceSuite, randomName } from '@omnifs/testkit';
 import { FlatStoreFileSystem } from './flat-store';
 
 // The suite's object-store branches (prefix directories, no empty directories) run
