@@ -78,6 +78,15 @@ export class MemoryFileSystem extends FileSystem {
 
   protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
     const p = this.toStore(path);
+    if (start === 0 && end === undefined) {
+      // A whole file in one memfs call (it returns a copy), not open + fstat + read + close.
+      // A directory makes it throw EISDIR; the ranged read below answers that as it always has.
+      try {
+        return this.volume.readFileSync(p) as Buffer;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EISDIR') throw err;
+      }
+    }
     const fd = this.volume.openSync(p, 'r');
     try {
       const size = Number(this.volume.fstatSync(fd).size);
