@@ -74,7 +74,7 @@ const definition = {
     'Read: the whole file through a stream, 1 MiB at a time (node:fs with `highWaterMark: 1 MiB`, which is what @omnifs/local uses). ' +
     `Peak RSS is the process's maximum resident set, its start RSS included; the file lives on tmpfs, which does not count towards it.`,
   metric: 'mb',
-  rounds: { warmup: 1, reps: 4 },
+  rounds: { warmup: 1, reps: 8 },
   baseline: 'fs-write',
   targets: [
     { subject: 'omnifs-write', against: 'fs-write', min: 1 / 1.2, label: "@omnifs/local open('wb') write vs node:fs createWriteStream" },

@@ -60,6 +60,7 @@ const definition = {
     '@omnifs/local never leaves a half-written file under the final name: each write goes to a temporary file ' +
     'beside the target and is renamed into place, which costs a rename per file that plain `writeFile` does not pay; ' +
     'the *temp + rename* row does the same with node:fs/promises, for the comparison of like with like.',
+  rounds: { warmup: 1, reps: 4 },
   baseline: 'fsp',
   targets: [
     { subject: 'omnifs', against: 'fsp', min: 1 / 1.2, label: '@omnifs/local within 1.2x of node:fs/promises writeFile/readFile' },

@@ -71,6 +71,8 @@ const definition = {
     `Each round writes ${COUNT.toLocaleString('en')} files of ${SIZE / 1024} KiB (100 directories, created before the round), ` +
     'then reads each one back; every call is awaited before the next. One op is one file written or read; ' +
     'MB/s counts the bytes written plus the bytes read.',
+  rounds: { warmup: 1, reps: 9 },
+  passes: 3,
   baseline: 'memfs',
   targets: [
     { subject: 'omnifs', against: 'memfs', min: 1 / 1.2, label: '@omnifs/memory within 1.2x of memfs sync API' },

@@ -25,6 +25,9 @@ export function ratio(a, b) {
   return b.medianSeconds / a.medianSeconds;
 }
 
+/** A spread above which a comparison is flagged as noisy. */
+const NOISY_SPREAD = 0.15;
+
 function esc(s) {
   return String(s).replace(/\|/g, '\\|');
 }
@@ -71,7 +74,7 @@ export function benchMarkdown(bench, results) {
     }
   }
   if (bench.targets?.length) {
-    lines.push('', 'Comparisons (throughput ratio from median times; in brackets, from the best rounds):', '');
+    lines.push('', 'Comparisons: throughput of the first over the second from median wall times, then from the best rounds and from median CPU times (less disturbed by other load on the machine):', '');
     for (const t of bench.targets) {
       const a = byId.get(t.subject);
       const b = byId.get(t.against);
@@ -81,8 +84,11 @@ export function benchMarkdown(bench, results) {
         continue;
       }
       const best = a.bestOpsPerSec / b.bestOpsPerSec;
+      const cpu = b.cpuSecondsMedian / a.cpuSecondsMedian;
       const verdict = t.min === undefined ? '' : x >= t.min ? ` — target ≥ ${t.min.toFixed(2)}x: **met**` : ` — target ≥ ${t.min.toFixed(2)}x: **missed**`;
-      lines.push(`- ${t.label}: **${x.toFixed(2)}x** (${best.toFixed(2)}x)${verdict}`);
+      const spread = Math.max(a.spread, b.spread);
+      const noisy = spread > NOISY_SPREAD ? ` (noisy: rounds spread ±${(spread * 100).toFixed(0)} %; see the CPU-time ratio, or rerun on a quieter machine)` : '';
+      lines.push(`- ${t.label}: **${x.toFixed(2)}x** (best rounds ${best.toFixed(2)}x, CPU time ${cpu.toFixed(2)}x)${verdict}${noisy}`);
     }
   }
   if (bench.checks) {
