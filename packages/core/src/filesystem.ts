@@ -318,6 +318,8 @@ export abstract class FileSystem {
   async catFile(path: string, options: RangeOptions = {}): Promise<Uint8Array> {
     options = optionsOf(options);
     return this.withPath('cat', path, async (p) => {
+      // The whole file, the common case: no range to check or resolve.
+      if ((options.start === undefined || options.start === 0) && options.end === undefined) return this._read(p, 0, undefined);
       const range = await this.resolveRange(p, options.start, options.end);
       if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
       return this._read(p, range.start, range.end);

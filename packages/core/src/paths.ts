@@ -43,12 +43,18 @@ export function stripProtocol(path: string, protocols: readonly string[]): strin
   return path;
 }
 
+/** A path that normalisation leaves unchanged: no empty, `.` or `..` segment, no trailing slash. */
+const NORMAL_ABSOLUTE = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+const NORMAL_RELATIVE = /^(?!\.\.?(?:\/|$))[^/]+(?:\/(?!\.\.?(?:\/|$))[^/]+)*$/;
+
 /**
  * Normalises a path for a filesystem with the given root marker: resolves `.` and `..`,
  * collapses repeated slashes, drops the trailing slash. `..` above the root is an error.
  */
 export function normalizePath(path: string, rootMarker: '' | '/'): string {
   if (path === '' || path === '/') return rootMarker;
+  // Most paths arrive already normal: return them without splitting and joining.
+  if ((rootMarker === '/' ? NORMAL_ABSOLUTE : NORMAL_RELATIVE).test(path)) return path;
   const segments = path.split('/');
   const out: string[] = [];
   for (const seg of segments) {

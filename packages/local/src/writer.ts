@@ -2,7 +2,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { ChunkQueue, errors, type Writer, type WriteMode } from '@omnifs/core';
+import { ChunkQueue, errors, type FsError, type Writer, type WriteMode } from '@omnifs/core';
 
 /** Bytes gathered before one `write` system call. */
 const COALESCE = 256 * 1024;
@@ -35,11 +35,38 @@ export async function commitTemp(temp: string, target: string, mode: WriteMode):
   }
 }
 
-/** Writes the whole of `data` to `target` atomically. */
+/**
+ * Writes the whole of `data` to `target` atomically.
+ *
+ * The look at the target (a directory is `IsADirectory`; with `create`, an existing file is
+ * `AlreadyExists`) runs alongside the write of the temporary file rather than before it, so
+ * a small write waits for one round trip to the thread pool less; when the look finds a
+ * reason to refuse, the temporary file is removed and nothing has changed.
+ */
 export async function writeAtomic(target: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-  await refuseDirectory(target);
-  if (mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
+  const looking = statOrUndefined(target);
   const temp = tempPathFor(target);
+  const refusal = async (): Promise<FsError | undefined> => {
+    const st = await looking;
+    if (st?.isDirectory()) return errors.isADirectory(target);
+    if (mode === 'create' && st) return errors.alreadyExists(target);
+    return undefined;
+  };
+  try {
+    await writeTemp(temp, target, data);
+  } catch (err) {
+    throw (await refusal()) ?? err;
+  }
+  const refused = await refusal();
+  if (refused) {
+    await fsp.unlink(temp).catch(() => undefined);
+    throw refused;
+  }
+  await commitTemp(temp, target, mode);
+}
+
+/** Writes a new temporary file, creating the target's parent directories when missing. */
+async function writeTemp(temp: string, target: string, data: Uint8Array): Promise<void> {
   try {
     await fsp.writeFile(temp, data, { flag: 'wx' });
   } catch (err) {
@@ -47,7 +74,6 @@ export async function writeAtomic(target: string, data: Uint8Array, mode: WriteM
     await ensureParent(target);
     await fsp.writeFile(temp, data, { flag: 'wx' });
   }
-  await commitTemp(temp, target, mode);
 }
 
 async function statOrUndefined(path: string): Promise<Stats | undefined> {

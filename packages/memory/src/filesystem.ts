@@ -78,10 +78,20 @@ export class MemoryFileSystem extends FileSystem {
 
   protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
     const p = this.toStore(path);
+    if (start === 0 && end === undefined) {
+      // A whole file in one memfs call (it returns a copy), not open + fstat + read + close.
+      // A directory makes it throw EISDIR; the path below turns that into IsADirectory.
+      try {
+        return this.volume.readFileSync(p) as Buffer;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'EISDIR') throw err;
+      }
+    }
     const fd = this.volume.openSync(p, 'r');
     try {
-      if (this.volume.fstatSync(fd).isDirectory()) throw errors.isADirectory(path);
-      const size = Number(this.volume.fstatSync(fd).size);
+      const st = this.volume.fstatSync(fd);
+      if (st.isDirectory()) throw errors.isADirectory(path);
+      const size = Number(st.size);
       const stop = Math.min(end ?? size, size);
       if (stop <= start) return new Uint8Array(0);
       const buf = Buffer.allocUnsafe(stop - start);
