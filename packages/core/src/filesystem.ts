@@ -1,317 +1,30 @@
 /**
  * The FileSystem base class. A backend implements the small required surface (the
- * `_`-prefixed hooks); everything else in the interface is derived here, once.
+ * `_`-prefixed hooks of FileSystemBase); everything else in the interface is derived here, once.
  */
-import { inspect } from 'node:util';
 import { Readable, Writable } from 'node:stream';
-import { createHash } from 'node:crypto';
-import { errors, FsError, toFsError, withContext } from './errors';
-import { baseName, checkPath, hasTrailingSlash, isUnder, joinPath, normalizePath, parentPath, stripProtocol } from './paths';
+import { errors } from './errors';
+import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
-import { redact } from './secrets';
 import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from './batch';
-import { BufferedWriter, type Writer } from './writer';
+import type { Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
-import { findEntries, globEntries, walkEntries, type WalkEntry } from './listing';
 import { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
-import {
-  DEFAULT_CAPABILITIES,
-  type Capabilities, type CopyOptions, type FileInfo, type FindOptions, type OpenMode,
-  type OpenOptions, type OperationOptions, type RangeOptions, type RmOptions, type WriteMode,
-  type WriteOptions,
+import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf } from './args';
+import type {
+  CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
 } from './types';
+import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
 
-/** Options every filesystem accepts, beside its own. */
-export interface FileSystemOptions {
-  /** Build a new instance even when an equal one is cached. */
-  skipInstanceCache?: boolean;
-}
-
-/** What `_openWriter` is asked for. */
-export interface WriterOptions {
-  mode: WriteMode;
-  /** Keep the existing content and add to it (only called when `capabilities.append`). */
-  append: boolean;
-  /** Suggested part size in bytes. */
-  partSize?: number;
-  signal?: AbortSignal;
-}
-
-/** `ls` with `detail: true` returns FileInfo objects, otherwise names. */
-export interface LsOptions {
-  detail?: boolean;
-}
-
-/** `sign`. */
-export interface SignOptions {
-  /** Seconds the URL stays valid (default 3600). */
-  expiresIn?: number;
-  /** `GET` (default) to read, `PUT` to upload. */
-  method?: 'GET' | 'PUT';
-}
-
-const READ_CHUNK = 4 * 1024 * 1024;
+export type { FileSystemOptions, WriterOptions, LsOptions, SignOptions } from './base';
 
 /**
- * Base class of every omnifs filesystem.
- *
- * Backends implement `_info`, `_ls`, `_read`, `_write` and `_rm`, and override the
- * optional hooks (`_openWriter`, `_mkdir`, `_rmdir`, `_copy`, `_find`, `_rmMany`,
- * `_readStream`, `_sign`, `_touch`) where the service does better than the default.
- * They map their SDK's errors in `mapError`; core adds operation and path context.
+ * Base class of every omnifs filesystem: whole files, streaming, transfer and directories,
+ * derived from the hooks of {@link FileSystemBase}.
  */
-export abstract class FileSystem {
-  /** Protocol names this class serves; the first is the canonical one. */
-  static protocols: readonly string[] = [];
-
-  /** `'/'` for filesystems with absolute paths, `''` for object stores (`bucket/key`). */
-  readonly rootMarker: '' | '/' = '/';
-
-  /** What the backend does natively. */
-  readonly capabilities: Capabilities = DEFAULT_CAPABILITIES;
-
-  readonly #options: Readonly<Record<string, unknown>>;
-
-  constructor(options: object = {}) {
-    this.#options = Object.freeze({ ...(options as Record<string, unknown>) });
-  }
-
-  /** The canonical protocol name. */
-  get protocol(): string {
-    return (this.constructor as typeof FileSystem).protocols[0] ?? 'unknown';
-  }
-
-  /** The options the instance was made with (secrets included; never log this). */
-  get storageOptions(): Readonly<Record<string, unknown>> {
-    return this.#options;
-  }
-
-  // ---------------------------------------------------------------- backend hooks
-
-  /** Metadata of one file or directory; `NotFound` when missing. */
-  protected abstract _info(path: string): Promise<FileInfo>;
-  /** Entries directly in a directory; `NotFound` when missing, `NotADirectory` for a file. */
-  protected abstract _ls(path: string): Promise<FileInfo[]>;
-  /** Bytes `[start, end)` of a file; `end` is clamped to the size. */
-  protected abstract _read(path: string, start: number, end: number | undefined): Promise<Uint8Array>;
-  /** Writes a whole file; `create` fails with `AlreadyExists` when it exists. */
-  protected abstract _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void>;
-  /** Deletes one file; `NotFound` when missing. */
-  protected abstract _rm(path: string): Promise<void>;
-
-  /** Opens a streaming writer. Default: buffered in memory, written by `_write` on close. */
-  protected async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return new BufferedWriter((data) => this._write(path, data, options.mode));
-  }
-
-  /** Creates a directory (and its parents when `parents`). Object stores: a no-op. */
-  protected async _mkdir(_path: string, _parents: boolean): Promise<void> {}
-
-  /** Removes an empty directory. Default: `NotEmpty` when it has entries, else nothing to do. */
-  protected async _rmdir(path: string): Promise<void> {
-    if ((await this._ls(path)).length > 0) throw errors.notEmpty(path);
-  }
-
-  /** Streams bytes `[start, end)`. Default: consecutive `_read` calls of 4 MiB. */
-  protected async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    const stop = end ?? (await this._info(path)).size;
-    for (let pos = start; pos < stop; ) {
-      throwIfAborted(signal);
-      const chunk = await this._read(path, pos, Math.min(pos + READ_CHUNK, stop));
-      if (chunk.byteLength === 0) return;
-      pos += chunk.byteLength;
-      yield chunk;
-    }
-  }
-
-  /** Server-side copy of one file; undefined when the service has none. */
-  protected _copy?(src: string, dst: string): Promise<void>;
-  /** Every entry below `path` in one flat listing (object stores); undefined to walk. */
-  protected _find?(path: string, withDirs: boolean): Promise<FileInfo[]>;
-  /** Deletes many files at once; undefined to delete one at a time. */
-  protected _rmMany?(paths: string[]): Promise<void>;
-  /** A URL that grants access to `path` without credentials. */
-  protected _sign?(path: string, options: Required<SignOptions>): Promise<string>;
-  /** Renames a file or directory in one step (local, memory, HDFS). */
-  protected _rename?(src: string, dst: string): Promise<void>;
-  /** Updates the modification time of an existing file. */
-  protected _touch?(path: string): Promise<void>;
-
-  /** Maps a backend's native error to an FsError (backends override with their errors.ts). */
-  protected mapError(err: unknown): FsError {
-    return toFsError(err);
-  }
-
-  // ---------------------------------------------------------------- paths and context
-
-  /** The protocols whose `proto://` prefix is stripped from paths. */
-  protected get protocols(): readonly string[] {
-    return (this.constructor as typeof FileSystem).protocols;
-  }
-
-  /**
-   * Validates and normalises a path: strips this filesystem's own `proto://` prefix,
-   * resolves `.` and `..`, drops trailing slashes. Bad input is `InvalidArgument`.
-   */
-  normalize(path: unknown): string {
-    const raw = checkPath(path);
-    return normalizePath(stripProtocol(raw, this.protocols), this.rootMarker);
-  }
-
-  /** The full URL of a path on this filesystem (`s3://bucket/key`). */
-  unstripProtocol(path: string): string {
-    return `${this.protocol}://${this.normalize(path)}`;
-  }
-
-  /** The parent directory of a path. */
-  parent(path: string): string {
-    return parentPath(this.normalize(path), this.rootMarker);
-  }
-
-  /**
-   * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
-   * With `target`, the path is one to write or remove, and the empty path is refused
-   * (it would name the root, or the working directory on local disk).
-   */
-  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>, target = false): Promise<T> {
-    let p: string | undefined;
-    try {
-      if (target) checkTargetPath(path);
-      p = this.normalize(path);
-      return await fn(p);
-    } catch (err) {
-      throw withContext(this.mapError(err), this.protocol, operation, p ?? (typeof path === 'string' ? path : undefined));
-    }
-  }
-
-  /** Runs `fn` and gives any error its FsError kind and context. */
-  protected async run<T>(operation: string, path: string | undefined, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      throw withContext(this.mapError(err), this.protocol, operation, path);
-    }
-  }
-
-  // ---------------------------------------------------------------- metadata
-
-  /** Metadata of a file or directory; `NotFound` when missing, also for a path below a file. */
-  info(path: string): Promise<FileInfo> {
-    return this.withPath('info', path, async (p) => {
-      try {
-        return await this._info(p);
-      } catch (err) {
-        // A path below a file does not exist (ENOTDIR from stat on local disks).
-        const e = this.mapError(err);
-        throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
-      }
-    });
-  }
-
-  /** True when the path exists; errors other than NotFound are thrown. */
-  async exists(path: string): Promise<boolean> {
-    return (await this.infoOrUndefined(path)) !== undefined;
-  }
-
-  /** True when the path is a file. */
-  async isFile(path: string): Promise<boolean> {
-    return (await this.infoOrUndefined(path))?.type === 'file';
-  }
-
-  /** True when the path is a directory (or, on object stores, a prefix or bucket). */
-  async isDir(path: string): Promise<boolean> {
-    return (await this.infoOrUndefined(path))?.type === 'directory';
-  }
-
-  /** Size of a file in bytes. */
-  async size(path: string): Promise<number> {
-    return (await this.info(path)).size;
-  }
-
-  /** Last modification time; `Unsupported` where the backend keeps none. */
-  async modified(path: string): Promise<Date> {
-    const info = await this.info(path);
-    if (!(info.mtime instanceof Date)) {
-      throw withContext(errors.unsupported('no modification time is kept'), this.protocol, 'modified', info.name);
-    }
-    return info.mtime;
-  }
-
-  /** A token that changes when the file changes: the service's ETag, else a hash of size and mtime. */
-  async checksum(path: string): Promise<string> {
-    const info = await this.info(path);
-    if (typeof info.etag === 'string' && info.etag !== '') return info.etag.replace(/^"|"$/g, '');
-    return createHash('sha256').update(`${info.name}\0${info.size}\0${info.mtime?.getTime() ?? ''}`).digest('hex').slice(0, 32);
-  }
-
-  /** `info`, or undefined for a missing path. */
-  protected async infoOrUndefined(path: string): Promise<FileInfo | undefined> {
-    try {
-      return await this.info(path);
-    } catch (err) {
-      if (err instanceof FsError && err.kind === 'NotFound') return undefined;
-      throw err;
-    }
-  }
-
-  // ---------------------------------------------------------------- listing
-
-  /** Entries directly in a directory, sorted by name; a file lists as itself. */
-  ls(path: string, options: { detail: true }): Promise<FileInfo[]>;
-  ls(path: string, options?: LsOptions): Promise<string[]>;
-  async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
-    options = optionsOf(options);
-    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p));
-    return options.detail ? entries : entries.map((e) => e.name);
-  }
-
-  /** `_ls`, sorted; a file lists as itself. Internal callers use normalised paths. */
-  async lsInfo(path: string): Promise<FileInfo[]> {
-    try {
-      const entries = await this._ls(path);
-      return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch (err) {
-      if (this.mapError(err).kind === 'NotADirectory') return [await this._info(path)];
-      throw err;
-    }
-  }
-
-  /** Every file below `path` (and directories with `withDirs`), sorted by name. */
-  find(path: string, options: FindOptions & { detail: true }): Promise<FileInfo[]>;
-  find(path: string, options?: FindOptions): Promise<string[]>;
-  async find(path: string, options: FindOptions = {}): Promise<FileInfo[] | string[]> {
-    options = optionsOf(options);
-    const entries = await this.withPath('find', path, (p) => findEntries(this, p, options, this._find?.bind(this)));
-    return options.detail ? entries : entries.map((e) => e.name);
-  }
-
-  /** Walks a tree top-down: one `{ root, dirs, files }` per directory, like `os.walk`. */
-  walk(path: string, options: { maxDepth?: number } = {}): AsyncIterable<WalkEntry> {
-    options = optionsOf(options);
-    return walkEntries(this, this.normalize(path), options.maxDepth);
-  }
-
-  /** Paths matching a glob pattern (`*`, `**`, `?`, `[..]`), sorted. */
-  glob(pattern: string, options: { maxDepth?: number; detail: true }): Promise<FileInfo[]>;
-  glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
-  async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
-    options = optionsOf(options);
-    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth));
-    return options.detail ? entries : entries.map((e) => e.name);
-  }
-
-  /** Total bytes below `path`, or per file with `total: false`. */
-  du(path: string, options?: { total?: true; maxDepth?: number }): Promise<number>;
-  du(path: string, options: { total: false; maxDepth?: number }): Promise<Record<string, number>>;
-  async du(path: string, options: { total?: boolean; maxDepth?: number } = {}): Promise<number | Record<string, number>> {
-    options = optionsOf(options);
-    const files = await this.find(path, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
-    if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
-    return files.reduce((sum, f) => sum + f.size, 0);
-  }
-
+export abstract class FileSystem extends FileSystemBase {
   // ---------------------------------------------------------------- whole files
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
@@ -690,19 +403,6 @@ export abstract class FileSystem {
     });
   }
 
-  /** `S3FileSystem(s3)`; options are never shown. */
-  toString(): string {
-    return `${this.constructor.name}(${this.protocol})`;
-  }
-
-  /** Protocol and options with secrets redacted. */
-  toJSON(): { protocol: string; options: unknown } {
-    return { protocol: this.protocol, options: redact(this.#options) };
-  }
-
-  [inspect.custom](): string {
-    return `${this.constructor.name} ${inspect(this.toJSON().options)}`;
-  }
 }
 
 /** Streams chunks into a writer, reporting progress; aborts the writer on failure. */
@@ -724,39 +424,5 @@ export async function pump(chunks: AsyncIterable<Uint8Array>, writer: Writer, op
   }
   progress.fileDone();
   return bytes;
-}
-
-/**
- * The options argument of a public method: `undefined` and `null` mean none; anything
- * else that is not an object is `InvalidArgument` (not a TypeError from deep inside).
- */
-export function optionsOf<T>(options: T): T {
-  if (options === undefined || options === null) return {} as T;
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw errors.invalid(`options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
-  }
-  return options;
-}
-
-/** Refuses the empty path as the target of a write or removal; returns the path. */
-export function checkTargetPath<T>(path: T): T {
-  if (path === '') throw errors.invalid('path must not be empty for a write or removal');
-  return path;
-}
-
-function checkMode(mode: unknown): WriteMode {
-  if (mode === undefined || mode === 'overwrite') return 'overwrite';
-  if (mode === 'create') return 'create';
-  throw errors.invalid(`mode must be 'overwrite' or 'create', got ${JSON.stringify(mode)}`);
-}
-
-function normalizeOpenMode(mode: unknown): 'rb' | 'wb' | 'ab' | 'xb' {
-  switch (mode) {
-    case 'rb': case 'r': return 'rb';
-    case 'wb': case 'w': return 'wb';
-    case 'ab': case 'a': return 'ab';
-    case 'xb': case 'x': return 'xb';
-    default: throw errors.invalid(`mode must be one of rb, wb, ab, xb, got ${JSON.stringify(mode)}`);
-  }
 }
 

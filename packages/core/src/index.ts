@@ -18,6 +18,8 @@ export * from './writer';
 export * from './file';
 export * from './secrets';
 export { FileSystem, pump, type FileSystemOptions, type WriterOptions, type LsOptions, type SignOptions } from './filesystem';
+export { FileSystemBase } from './base';
+export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';
 export type { WalkEntry } from './listing';
 export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 export {

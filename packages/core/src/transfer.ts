@@ -7,7 +7,8 @@ import { errors, FsError } from './errors';
 import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, joinPath, parentPath, relativeTo } from './paths';
-import { checkTargetPath, type FileSystem } from './filesystem';
+import { checkTargetPath } from './args';
+import type { FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
 /** Copy options plus `move`, which removes the sources once everything is copied. */
