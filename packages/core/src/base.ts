@@ -9,7 +9,7 @@ import { checkPath, normalizePath, parentPath, stripProtocol } from './paths';
 import { redact } from './secrets';
 import { throwIfAborted } from './batch';
 import { BufferedWriter, type Writer } from './writer';
-import { findEntries, globEntries, walkEntries, type WalkEntry } from './listing';
+import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkTargetPath, optionsOf } from './args';
 import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
 
@@ -240,13 +240,8 @@ export abstract class FileSystemBase {
   }
 
   /** `info`, or undefined for a missing path. */
-  protected async infoOrUndefined(path: string): Promise<FileInfo | undefined> {
-    try {
-      return await this.info(path);
-    } catch (err) {
-      if (err instanceof FsError && err.kind === 'NotFound') return undefined;
-      throw err;
-    }
+  protected infoOrUndefined(path: string): Promise<FileInfo | undefined> {
+    return infoOrUndefined(this, path);
   }
 
   // ---------------------------------------------------------------- listing

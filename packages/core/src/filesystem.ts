@@ -8,7 +8,7 @@ import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from './batch';
-import type { Writer } from './writer';
+import { pump, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
@@ -68,7 +68,9 @@ export abstract class FileSystem extends FileSystemBase {
       throwIfAborted(options.signal);
       if (isStreamSource(data)) {
         const writer = await this.openWriterFor(p, mode, false, options.signal);
-        await pump(iterateSource(data), writer, options);
+        const progress = new ProgressTracker(options.onProgress);
+        await pump(iterateSource(data), writer, { signal: options.signal, progress });
+        progress.fileDone();
         return;
       }
       const bytes = toBytes(data);
@@ -123,7 +125,7 @@ export abstract class FileSystem extends FileSystemBase {
         if (info?.type === 'file') {
           if (this._touch !== undefined) return this._touch(p);
           // No native touch (object stores): rewrite the same bytes, streamed, for a new mtime.
-          await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false), {});
+          await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false));
           return;
         }
       }
@@ -325,7 +327,9 @@ export abstract class FileSystem extends FileSystemBase {
         return;
       }
       const writer = await this.openWriterFor(d, checkMode(options.mode), false, options.signal);
-      await pump(this._readStream(s, 0, undefined, options.signal), writer, options, info.size);
+      const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
+      await pump(this._readStream(s, 0, undefined, options.signal), writer, { signal: options.signal, progress });
+      progress.fileDone();
     });
   }
 
@@ -404,25 +408,3 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
 }
-
-/** Streams chunks into a writer, reporting progress; aborts the writer on failure. */
-export async function pump(chunks: AsyncIterable<Uint8Array>, writer: Writer, options: OperationOptions, totalBytes?: number): Promise<number> {
-  const progress = new ProgressTracker(options.onProgress, totalBytes === undefined ? {} : { totalBytes, totalFiles: 1 });
-  let bytes = 0;
-  try {
-    for await (const chunk of chunks) {
-      throwIfAborted(options.signal);
-      await writer.write(chunk);
-      bytes += chunk.byteLength;
-      progress.addBytes(chunk.byteLength);
-    }
-    throwIfAborted(options.signal);
-    await writer.close();
-  } catch (err) {
-    await writer.abort(err).catch(() => undefined);
-    throw err;
-  }
-  progress.fileDone();
-  return bytes;
-}
-

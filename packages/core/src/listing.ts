@@ -26,7 +26,8 @@ function checkDepth(maxDepth: number | undefined): void {
   }
 }
 
-async function infoOrUndefined(fs: Listable, path: string): Promise<FileInfo | undefined> {
+/** `fs.info(path)`, or undefined when the path does not exist. */
+export async function infoOrUndefined(fs: Pick<Listable, 'info'>, path: string): Promise<FileInfo | undefined> {
   try {
     return await fs.info(path);
   } catch (err) {

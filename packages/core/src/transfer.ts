@@ -8,6 +8,8 @@ import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from '.
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, joinPath, parentPath, relativeTo } from './paths';
 import { checkTargetPath } from './args';
+import { pump } from './writer';
+import { infoOrUndefined } from './listing';
 import type { FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
@@ -20,15 +22,6 @@ export interface TransferPlanOptions extends CopyOptions {
 interface Step {
   src: FileInfo;
   dst: string;
-}
-
-async function infoOrUndefined(fs: FileSystem, path: string): Promise<FileInfo | undefined> {
-  try {
-    return await fs.info(path);
-  } catch (err) {
-    if (err instanceof FsError && err.kind === 'NotFound') return undefined;
-    throw err;
-  }
 }
 
 /** `NotFound` for a missing source, left without an operation so the caller's (`cp`, `rm`) is named. */
@@ -136,19 +129,8 @@ async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options
     progress.addBytes(step.src.size - last);
     return;
   }
-  const writer = await dstFs.openWriter(step.dst, options.signal ? { signal: options.signal } : {});
-  try {
-    for await (const chunk of srcFs.readChunks(step.src.name, options.signal ? { signal: options.signal } : {})) {
-      throwIfAborted(options.signal);
-      await writer.write(chunk);
-      progress.addBytes(chunk.byteLength);
-    }
-    throwIfAborted(options.signal);
-    await writer.close();
-  } catch (err) {
-    await writer.abort(err).catch(() => undefined);
-    throw err;
-  }
+  const signal = options.signal ? { signal: options.signal } : {};
+  await pump(srcFs.readChunks(step.src.name, signal), await dstFs.openWriter(step.dst, signal), { ...signal, progress });
 }
 
 /**

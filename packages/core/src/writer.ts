@@ -5,6 +5,7 @@
  * `partSize x (concurrency + 1)` whatever the file's size.
  */
 import { errors } from './errors';
+import { throwIfAborted, type ProgressTracker } from './batch';
 
 /** A sink for one file's bytes. Nothing is visible under the final name before `close`. */
 export interface Writer {
@@ -214,4 +215,32 @@ export class BufferedWriter implements Writer {
     this.closed = true;
     this.queue.take();
   }
+}
+
+/**
+ * Streams chunks into a writer and commits it; returns the bytes written.
+ *
+ * Behaviour: bytes are added to `progress` as they are written; an aborted `signal` or
+ * any failure aborts the writer, so nothing is left under the final name.
+ */
+export async function pump(
+  chunks: AsyncIterable<Uint8Array>,
+  writer: Writer,
+  options: { signal?: AbortSignal | undefined; progress?: ProgressTracker } = {},
+): Promise<number> {
+  let bytes = 0;
+  try {
+    for await (const chunk of chunks) {
+      throwIfAborted(options.signal);
+      await writer.write(chunk);
+      bytes += chunk.byteLength;
+      options.progress?.addBytes(chunk.byteLength);
+    }
+    throwIfAborted(options.signal);
+    await writer.close();
+  } catch (err) {
+    await writer.abort(err).catch(() => undefined);
+    throw err;
+  }
+  return bytes;
 }

@@ -1,4 +1,5 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
+import { expect } from 'chai';
 import { FsError, WrapperFileSystem, type FileSystem, type HookName } from '@omnifs/core';
 import { MemoryFileSystem } from '@omnifs/memory';
 
@@ -57,4 +58,15 @@ export class FlakyFileSystem extends WrapperFileSystem {
       yield chunk;
     }
   }
+}
+
+/** The FsError that `fn` throws synchronously; fails the test when it throws none. */
+export function fsError(fn: () => unknown): FsError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).to.be.instanceOf(FsError);
+    return e as FsError;
+  }
+  return expect.fail('expected an FsError');
 }

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
+import { fsError } from './helpers';
 import { inspect } from 'node:util';
 import {
   filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache,
-  optionsFromEnv, FsError, FileSystem, registerKnownImplementation, type FileInfo, type FileSystemClass,
+  optionsFromEnv, FileSystem, registerKnownImplementation, type FileInfo, type FileSystemClass,
 } from '@omnifs/core';
 import '@omnifs/memory';
 
@@ -16,16 +17,6 @@ class OptionsFileSystem extends FileSystem {
   protected async _rm(): Promise<void> {}
 }
 const OptFs = OptionsFileSystem as unknown as FileSystemClass;
-
-function fsError(fn: () => unknown): FsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(FsError);
-    return e as FsError;
-  }
-  return expect.fail('expected an FsError');
-}
 
 describe('core: registry', () => {
   before(() => registerImplementation('optfs', OptFs, { clobber: true }));

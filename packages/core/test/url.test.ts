@@ -1,20 +1,11 @@
 import { expect } from 'chai';
+import { fsError } from './helpers';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { urlToFs, open, filesystem, FsError, DirFileSystem, SimpleCacheFileSystem, RetryFileSystem, clearInstanceCache } from '@omnifs/core';
+import { urlToFs, open, filesystem, DirFileSystem, SimpleCacheFileSystem, RetryFileSystem, clearInstanceCache } from '@omnifs/core';
 import { LocalFileSystem } from '@omnifs/local';
 import { MemoryFileSystem } from '@omnifs/memory';
-
-function fsError(fn: () => unknown): FsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).to.be.instanceOf(FsError);
-    return e as FsError;
-  }
-  return expect.fail('expected an FsError');
-}
 
 describe('core: urlToFs and open', () => {
   afterEach(() => clearInstanceCache());
