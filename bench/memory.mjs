@@ -3,11 +3,11 @@
  * a time (each awaited), through @omnifs/memory's pipeFile/catFile, through memfs's own
  * synchronous API on the same files, and through the OpenDAL Node binding's memory service.
  */
-import { createRequire } from 'node:module';
 import { Volume } from 'memfs';
 import { MemoryFileSystem } from '@omnifs/memory';
 import { runIfMain, unavailable } from './lib/harness.mjs';
 import { checkSame, filesFor, sampleIndexes, smallFiles } from './lib/workload.mjs';
+import { requireOpendal } from './lib/opendal.mjs';
 import { now, since } from './lib/timer.mjs';
 
 const COUNT = Number(process.env.BENCH_FILES ?? 20_000);
@@ -58,7 +58,7 @@ function verifyWith(w, read) {
 
 function loadOpendal() {
   try {
-    return createRequire(import.meta.url)('opendal');
+    return requireOpendal();
   } catch (err) {
     throw unavailable(`opendal@0.47.11 did not load: ${String(err.message).split('\n')[0]}`);
   }

@@ -20,6 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_ROUNDS, summarize } from './lib/harness.mjs';
 import { benchMarkdown, chartSvg, suiteMarkdown } from './lib/report.mjs';
+import { ensureOpendal, opendalVersion } from './lib/opendal.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsDir = join(here, 'results');
@@ -56,10 +57,7 @@ function environment(scratch) {
   const cpus = os.cpus();
   const commit = git('rev-parse', '--short', 'HEAD');
   const dirty = git('status', '--porcelain', '--', '../packages') !== '' ? ' (with uncommitted changes to packages/)' : '';
-  let opendal = 'not installed';
-  try {
-    opendal = JSON.parse(readFileSync(join(here, '..', 'node_modules', 'opendal', 'package.json'), 'utf8')).version;
-  } catch {}
+  const opendal = opendalVersion();
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     describe: 'Absolute figures depend on the machine and on what else runs on it; ratios between contenders measured in the same run are what to compare.',
@@ -132,6 +130,10 @@ async function main() {
   }
   if (args.quick) Object.assign(process.env, QUICK_ENV); // the definitions' titles read these too
   const files = args.only.length ? SUITE.files.filter((f) => args.only.includes(f.replace(/\.mjs$/, ''))) : SUITE.files;
+  if (files.includes('memory.mjs')) {
+    const problem = ensureOpendal();
+    if (problem) process.stderr.write(`OpenDAL is left out of the memory benchmark: ${problem}\n`);
+  }
   const defs = new Map();
   for (const f of SUITE.files) defs.set(f, (await import(pathToFileURL(join(here, f)).href)).default);
 
