@@ -5,7 +5,7 @@
  */
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
-  UploadPartCommand, UploadPartCopyCommand, type CompletedPart, type S3Client,
+  UploadPartCommand, UploadPartCopyCommand, type ChecksumAlgorithm, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
 import { errors, mapLimit, type MultipartTarget, type WriteMode } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
@@ -22,6 +22,8 @@ export interface UploadContext {
   writeParams: S3WriteParams;
   signal?: AbortSignal;
 }
+
+const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
 
 const SSE_C_FIELDS = ['SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5'] as const;
 
@@ -49,8 +51,15 @@ function createConflict(err: unknown, ctx: UploadContext): unknown {
  */
 export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
   private id: string | undefined;
+  private checksumAlgorithm: ChecksumAlgorithm | undefined;
 
-  constructor(private readonly ctx: UploadContext) {}
+  /**
+   * @param ctx where the upload goes
+   * @param partChecksums declare the checksum the SDK computes for each part (CRC32 unless
+   *   `writeParams.ChecksumAlgorithm` says otherwise), as lib-storage does; stores such
+   *   as versitygw reject parts whose checksums the upload did not declare
+   */
+  constructor(private readonly ctx: UploadContext, private readonly partChecksums = true) {}
 
   /** The id of the multipart upload once initiated. */
   get uploadId(): string | undefined {
@@ -80,7 +89,15 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
   }
 
   async initiate(): Promise<void> {
-    const res = await this.ctx.client.send(new CreateMultipartUploadCommand({ ...this.ctx.writeParams, ...this.common }), this.sendOptions);
+    this.checksumAlgorithm = this.ctx.writeParams.ChecksumAlgorithm;
+    if (this.checksumAlgorithm === undefined && this.partChecksums && (await this.ctx.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED') {
+      this.checksumAlgorithm = 'CRC32';
+    }
+    const res = await this.ctx.client.send(new CreateMultipartUploadCommand({
+      ...this.ctx.writeParams,
+      ...this.common,
+      ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
+    }), this.sendOptions);
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');
     this.id = res.UploadId;
   }
@@ -94,11 +111,10 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
       PartNumber: partNumber,
       Body: data,
       ContentLength: data.byteLength,
+      ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
     }), this.sendOptions);
     const part: CompletedPart = { PartNumber: partNumber, ETag: res.ETag };
-    for (const f of ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const) {
-      if (res[f] !== undefined) part[f] = res[f];
-    }
+    for (const f of CHECKSUM_FIELDS) if (res[f] !== undefined) part[f] = res[f];
     return part;
   }
 
@@ -143,7 +159,7 @@ export function copySource(bucket: string, key: string): string {
  * The upload is aborted on failure.
  */
 export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, partSize: number, concurrency: number): Promise<void> {
-  const target = new S3MultipartTarget(ctx);
+  const target = new S3MultipartTarget(ctx, false);
   await target.initiate();
   try {
     const count = Math.max(1, Math.ceil(src.size / partSize));
@@ -162,7 +178,9 @@ export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, p
         ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
         ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
       }), ctx.signal ? { abortSignal: ctx.signal } : {});
-      return { PartNumber: n, ETag: res.CopyPartResult?.ETag } satisfies CompletedPart;
+      const part: CompletedPart = { PartNumber: n, ETag: res.CopyPartResult?.ETag };
+      for (const f of CHECKSUM_FIELDS) if (res.CopyPartResult?.[f] !== undefined) part[f] = res.CopyPartResult[f];
+      return part;
     }, ctx.signal);
     await target.complete(parts);
   } catch (err) {
