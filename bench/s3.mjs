@@ -119,7 +119,9 @@ async function child(id, cfg) {
       throw new Error(`unknown contender ${id}`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const maxRssMiB = process.resourceUsage().maxRSS / 1024;
+  // VmHWM: this process's own peak (ru_maxrss can carry the parent's peak over fork + exec).
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  const maxRssMiB = hwm ? Number(hwm[1]) / 1024 : process.resourceUsage().maxRSS / 1024;
   client.destroy();
   fs.destroy();
   process.stdout.write(`${JSON.stringify({ id, seconds, ops, bytes, maxRssMiB })}\n`);
