@@ -169,10 +169,15 @@ export abstract class FileSystem {
     return parentPath(this.normalize(path), this.rootMarker);
   }
 
-  /** Normalises `path`, runs `fn` with it, and gives any error its kind and context. */
-  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>): Promise<T> {
+  /**
+   * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
+   * With `target`, the path is one to write or remove, and the empty path is refused
+   * (it would name the root, or the working directory on local disk).
+   */
+  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>, target = false): Promise<T> {
     let p: string | undefined;
     try {
+      if (target) checkTargetPath(path);
       p = this.normalize(path);
       return await fn(p);
     } catch (err) {
@@ -191,9 +196,17 @@ export abstract class FileSystem {
 
   // ---------------------------------------------------------------- metadata
 
-  /** Metadata of a file or directory. */
+  /** Metadata of a file or directory; `NotFound` when missing, also for a path below a file. */
   info(path: string): Promise<FileInfo> {
-    return this.withPath('info', path, (p) => this._info(p));
+    return this.withPath('info', path, async (p) => {
+      try {
+        return await this._info(p);
+      } catch (err) {
+        // A path below a file does not exist (ENOTDIR from stat on local disks).
+        const e = this.mapError(err);
+        throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
+      }
+    });
   }
 
   /** True when the path exists; errors other than NotFound are thrown. */
@@ -248,6 +261,7 @@ export abstract class FileSystem {
   ls(path: string, options: { detail: true }): Promise<FileInfo[]>;
   ls(path: string, options?: LsOptions): Promise<string[]>;
   async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
+    options = optionsOf(options);
     const entries = await this.withPath('ls', path, (p) => this.lsInfo(p));
     return options.detail ? entries : entries.map((e) => e.name);
   }
@@ -267,12 +281,14 @@ export abstract class FileSystem {
   find(path: string, options: FindOptions & { detail: true }): Promise<FileInfo[]>;
   find(path: string, options?: FindOptions): Promise<string[]>;
   async find(path: string, options: FindOptions = {}): Promise<FileInfo[] | string[]> {
+    options = optionsOf(options);
     const entries = await this.withPath('find', path, (p) => findEntries(this, p, options, this._find?.bind(this)));
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
   /** Walks a tree top-down: one `{ root, dirs, files }` per directory, like `os.walk`. */
   walk(path: string, options: { maxDepth?: number } = {}): AsyncIterable<WalkEntry> {
+    options = optionsOf(options);
     return walkEntries(this, this.normalize(path), options.maxDepth);
   }
 
@@ -280,6 +296,7 @@ export abstract class FileSystem {
   glob(pattern: string, options: { maxDepth?: number; detail: true }): Promise<FileInfo[]>;
   glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
   async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
+    options = optionsOf(options);
     const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth));
     return options.detail ? entries : entries.map((e) => e.name);
   }
@@ -288,6 +305,7 @@ export abstract class FileSystem {
   du(path: string, options?: { total?: true; maxDepth?: number }): Promise<number>;
   du(path: string, options: { total: false; maxDepth?: number }): Promise<Record<string, number>>;
   async du(path: string, options: { total?: boolean; maxDepth?: number } = {}): Promise<number | Record<string, number>> {
+    options = optionsOf(options);
     const files = await this.find(path, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
     if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
     return files.reduce((sum, f) => sum + f.size, 0);
@@ -297,6 +315,7 @@ export abstract class FileSystem {
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
   async catFile(path: string, options: RangeOptions = {}): Promise<Uint8Array> {
+    options = optionsOf(options);
     return this.withPath('cat', path, async (p) => {
       const range = await this.resolveRange(p, options.start, options.end);
       if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
@@ -308,7 +327,9 @@ export abstract class FileSystem {
   cat(path: string, options?: RangeOptions): Promise<Uint8Array>;
   cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Uint8Array>>;
   async cat(path: string | string[], options: RangeOptions & { batchSize?: number } = {}): Promise<Uint8Array | Record<string, Uint8Array>> {
+    options = optionsOf(options);
     if (typeof path === 'string' && !/[*?[]/.test(path)) return this.catFile(path, options);
+    if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, options); // rejects it with context
     const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
     const bodies = await mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, options), options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
@@ -316,6 +337,7 @@ export abstract class FileSystem {
 
   /** Several ranges, of one or several files, read concurrently. */
   async catRanges(paths: string[], starts: number[], ends: number[], options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<Uint8Array[]> {
+    options = optionsOf(options);
     if (!Array.isArray(paths) || !Array.isArray(starts) || !Array.isArray(ends) || starts.length !== paths.length || ends.length !== paths.length) {
       throw errors.invalid('catRanges needs arrays of paths, starts and ends of the same length');
     }
@@ -324,6 +346,7 @@ export abstract class FileSystem {
 
   /** Writes a whole file from bytes, a string, or a stream / async iterable. */
   async pipeFile(path: string, data: Source, options: WriteOptions = {}): Promise<void> {
+    options = optionsOf(options);
     const mode = checkMode(options.mode);
     await this.withPath('pipe', path, async (p) => {
       throwIfAborted(options.signal);
@@ -335,11 +358,12 @@ export abstract class FileSystem {
       const bytes = toBytes(data);
       await this._write(p, bytes, mode);
       options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
-    });
+    }, true);
   }
 
   /** `pipeFile` for one path; a record of path to content writes several. */
   async pipe(path: string | Record<string, Source>, data?: Source, options: WriteOptions & { batchSize?: number } = {}): Promise<void> {
+    options = optionsOf(options);
     if (typeof path === 'string') {
       if (data === undefined) throw errors.invalid('pipe needs data to write', path);
       return this.pipeFile(path, data, options);
@@ -356,6 +380,7 @@ export abstract class FileSystem {
 
   /** Writes text as a file (UTF-8). */
   async writeText(path: string, text: string, options: WriteOptions = {}): Promise<void> {
+    options = optionsOf(options);
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`, String(path));
     return this.pipeFile(path, text, options);
   }
@@ -370,21 +395,31 @@ export abstract class FileSystem {
     return this.catFile(path, { start: -size });
   }
 
-  /** Creates an empty file, or with `truncate: false` updates an existing one's mtime. */
+  /**
+   * Creates an empty file, or with `truncate: false` updates an existing one's mtime and
+   * keeps its content (rewriting it where the backend has no native touch).
+   */
   async touch(path: string, options: { truncate?: boolean } = {}): Promise<void> {
+    options = optionsOf(options);
     await this.withPath('touch', path, async (p) => {
-      if (options.truncate === false && this._touch !== undefined) {
+      if (options.truncate === false) {
         const info = await this._info(p).catch(() => undefined);
-        if (info?.type === 'file') return this._touch(p);
+        if (info?.type === 'file') {
+          if (this._touch !== undefined) return this._touch(p);
+          // No native touch (object stores): rewrite the same bytes, streamed, for a new mtime.
+          await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false), {});
+          return;
+        }
       }
       await this._write(p, new Uint8Array(0), 'overwrite');
-    });
+    }, true);
   }
 
   // ---------------------------------------------------------------- streaming
 
   /** Opens a file: `rb` reads, `wb` writes, `ab` appends, `xb` creates exclusively. */
   async open(path: string, mode: OpenMode = 'rb', options: OpenOptions = {}): Promise<RemoteFile> {
+    options = optionsOf(options);
     const m = normalizeOpenMode(mode);
     const fileOptions: RemoteFileOptions = { blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE };
     if (options.cacheBlocks !== undefined) fileOptions.cacheBlocks = options.cacheBlocks;
@@ -397,16 +432,18 @@ export abstract class FileSystem {
       }
       const writer = await this.openWriterFor(p, m === 'xb' ? 'create' : 'overwrite', m === 'ab', options.signal, options.blockSize);
       return new RemoteFile(p, m, undefined, writer, fileOptions);
-    });
+    }, m !== 'rb');
   }
 
   /** A streaming writer for `path`: bytes in parts, committed on `close`. */
   async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal } = {}): Promise<Writer> {
-    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal));
+    options = optionsOf(options);
+    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true);
   }
 
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
   async *readChunks(path: string, options: RangeOptions = {}): AsyncGenerator<Uint8Array> {
+    options = optionsOf(options);
     const p = await this.withPath('read', path, async (q) => q);
     const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end));
     if (range.end !== undefined && range.end <= range.start) return;
@@ -420,11 +457,13 @@ export abstract class FileSystem {
 
   /** A Node Readable of a file's bytes (`start`/`end` as in `catFile`). */
   createReadStream(path: string, options: RangeOptions = {}): Readable {
+    options = optionsOf(options);
     return Readable.from(this.readChunks(path, options), { objectMode: false });
   }
 
   /** A Node Writable that writes a file; it is committed when the stream finishes. */
   createWriteStream(path: string, options: { mode?: WriteMode } = {}): Writable {
+    options = optionsOf(options);
     const opening = this.openWriter(path, options);
     opening.catch(() => undefined);
     return new Writable({
@@ -441,8 +480,21 @@ export abstract class FileSystem {
     });
   }
 
-  /** Opens the backend's writer, choosing native append or the rewrite emulation. */
+  /**
+   * Opens the backend's writer (see {@link openBackendWriter}); its errors, also those of
+   * a later `write`, `close` or `abort`, become FsErrors with context.
+   */
   protected async openWriterFor(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number): Promise<Writer> {
+    const writer = await this.openBackendWriter(path, mode, append, signal, partSize);
+    return {
+      write: (chunk) => this.run('write', path, () => writer.write(chunk)),
+      close: () => this.run('write', path, () => writer.close()),
+      abort: (reason) => this.run('write', path, () => writer.abort(reason)),
+    };
+  }
+
+  /** Opens the backend's writer, choosing native append or the rewrite emulation. */
+  protected async openBackendWriter(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number): Promise<Writer> {
     const base: WriterOptions = { mode, append: false, ...(signal ? { signal } : {}), ...(partSize ? { partSize } : {}) };
     if (!append) {
       if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path))) throw errors.alreadyExists(path);
@@ -478,16 +530,19 @@ export abstract class FileSystem {
 
   /** Copies within this filesystem, with fsspec's rules for recursion, globs and lists. */
   async cp(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
+    options = optionsOf(options);
     await this.run('cp', undefined, () => copyFiles(this, src, this, dst, options as TransferPlanOptions));
   }
 
   /** Uploads local paths (files, directories with `recursive`, globs, lists) to this filesystem. */
   async put(local: string | string[], remote: string | string[], options: CopyOptions = {}): Promise<void> {
+    options = optionsOf(options);
     await this.run('put', undefined, () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions));
   }
 
   /** Downloads paths from this filesystem to local disk. */
   async get(remote: string | string[], local: string | string[], options: CopyOptions = {}): Promise<void> {
+    options = optionsOf(options);
     await this.run('get', undefined, () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions));
   }
 
@@ -497,11 +552,12 @@ export abstract class FileSystem {
    * the sources removed once every copy has succeeded.
    */
   async mv(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
+    options = optionsOf(options);
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run('mv', undefined, async () => {
       if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !/[*?[]/.test(src) && opts.maxDepth === undefined) {
         const s = this.normalize(src);
-        let d = this.normalize(dst);
+        let d = this.normalize(checkTargetPath(dst));
         const info = await this._info(s);
         if (info.type === 'directory' && !opts.recursive) return;
         const target = await this.infoOrUndefined(d);
@@ -516,16 +572,18 @@ export abstract class FileSystem {
 
   /** Removes files; directories with `recursive`. Globs and lists expand first. */
   async rm(path: string | string[], options: RmOptions = {}): Promise<void> {
+    options = optionsOf(options);
     await this.run('rm', undefined, () => removePaths(this, path, options));
   }
 
   /** Removes one file. */
   async rmFile(path: string): Promise<void> {
-    await this.withPath('rm', path, (p) => this._rm(p));
+    await this.withPath('rm', path, (p) => this._rm(p), true);
   }
 
   /** Copies one file within this filesystem: server-side when the backend can. */
   async copyFile(src: string, dst: string, options: OperationOptions & { mode?: WriteMode } = {}): Promise<void> {
+    options = optionsOf(options);
     const s = this.normalize(src);
     const d = this.normalize(dst);
     await this.run('cp', s, async () => {
@@ -544,6 +602,7 @@ export abstract class FileSystem {
 
   /** Deletes many files: `_rmMany` in batches where the backend has it. */
   async rmFiles(paths: string[], options: RmOptions = {}): Promise<void> {
+    options = optionsOf(options);
     const normalized = paths.map((p) => this.normalize(p));
     const progress = new ProgressTracker(options.onProgress, { totalFiles: normalized.length });
     if (this._rmMany !== undefined) {
@@ -566,6 +625,7 @@ export abstract class FileSystem {
 
   /** Creates a directory; parents too unless `createParents: false`. Object stores: buckets only. */
   async mkdir(path: string, options: { createParents?: boolean } = {}): Promise<void> {
+    options = optionsOf(options);
     await this.withPath('mkdir', path, async (p) => {
       if (this.capabilities.realDirectories && (await this.infoOrUndefined(p))) throw errors.alreadyExists(p);
       await this._mkdir(p, options.createParents !== false);
@@ -574,6 +634,7 @@ export abstract class FileSystem {
 
   /** Creates a directory and its parents; an existing one is an error unless `existOk`. */
   async makedirs(path: string, options: { existOk?: boolean } = {}): Promise<void> {
+    options = optionsOf(options);
     await this.withPath('makedirs', path, async (p) => {
       const info = await this.infoOrUndefined(p);
       if (info?.type === 'file') throw errors.alreadyExists(p);
@@ -597,13 +658,14 @@ export abstract class FileSystem {
       const info = await this._info(p);
       if (info.type !== 'directory') throw errors.notADirectory(p);
       await this._rmdir(p);
-    });
+    }, true);
   }
 
   // ---------------------------------------------------------------- extras
 
   /** A URL that grants time-limited access without credentials, where the service has one. */
   async sign(path: string, options: SignOptions = {}): Promise<string> {
+    options = optionsOf(options);
     return this.withPath('sign', path, async (p) => {
       if (this._sign === undefined) throw errors.unsupported(`${this.protocol} has no signed URLs`);
       const expiresIn = options.expiresIn ?? 3600;
@@ -646,6 +708,24 @@ export async function pump(chunks: AsyncIterable<Uint8Array>, writer: Writer, op
   }
   progress.fileDone();
   return bytes;
+}
+
+/**
+ * The options argument of a public method: `undefined` and `null` mean none; anything
+ * else that is not an object is `InvalidArgument` (not a TypeError from deep inside).
+ */
+export function optionsOf<T>(options: T): T {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw errors.invalid(`options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  return options;
+}
+
+/** Refuses the empty path as the target of a write or removal; returns the path. */
+export function checkTargetPath<T>(path: T): T {
+  if (path === '') throw errors.invalid('path must not be empty for a write or removal');
+  return path;
 }
 
 function checkMode(mode: unknown): WriteMode {

@@ -5,9 +5,9 @@
  */
 import { errors, FsError } from './errors';
 import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
-import { globBase, hasMagic } from './glob';
-import { baseName, depthBelow, hasTrailingSlash, joinPath, relativeTo } from './paths';
-import type { FileSystem } from './filesystem';
+import { hasMagic } from './glob';
+import { baseName, hasTrailingSlash, joinPath, parentPath, relativeTo } from './paths';
+import { checkTargetPath, type FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
 /** Copy options plus `move`, which removes the sources once everything is copied. */
@@ -30,6 +30,17 @@ async function infoOrUndefined(fs: FileSystem, path: string): Promise<FileInfo |
   }
 }
 
+/** `NotFound` for a missing source, left without an operation so the caller's (`cp`, `rm`) is named. */
+function missing(fs: FileSystem, path: string): FsError {
+  const err = errors.notFound(path);
+  err.protocol = fs.protocol;
+  return err;
+}
+
+function throwMissing(fs: FileSystem, path: string): never {
+  throw missing(fs, path);
+}
+
 function checkOptions(options: CopyOptions): void {
   const { maxDepth, batchSize } = options;
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
@@ -42,28 +53,51 @@ async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth:
   return entries.map((e) => ({ src: e, dst: joinPath(dstRoot, relativeTo(e.name, dir)) }));
 }
 
+/** The longest run of whole leading segments that `paths` share (`/` or `''` at least). */
+function commonPrefix(paths: readonly string[]): string {
+  const parts = paths.map((p) => p.split('/'));
+  const first = parts[0]!;
+  const shortest = Math.min(...parts.map((p) => p.length));
+  let i = 0;
+  while (i < shortest && parts.every((p) => p[i] === first[i])) i++;
+  const prefix = first.slice(0, i).join('/');
+  return prefix === '' && paths[0]!.startsWith('/') ? '/' : prefix;
+}
+
+/**
+ * Plans a glob source as fsspec does: the matches (and, with `recursive`, everything below
+ * the matched directories, one level less deep than `maxDepth`) keep their paths relative
+ * to the common prefix of all of them, so `src/subdir[1-2]` copies the contents of the one
+ * matching directory; a single match lands directly in the target.
+ */
+async function planGlob(srcFs: FileSystem, src: string, dst: string, options: CopyOptions): Promise<Step[]> {
+  const recursive = options.recursive === true;
+  const matches = await srcFs.glob(src, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
+  const expanded = new Map<string, FileInfo>();
+  for (const m of matches) {
+    expanded.set(m.name, m);
+    if (m.type !== 'directory' || !recursive) continue;
+    const left = options.maxDepth === undefined ? undefined : options.maxDepth - 1;
+    if (left !== undefined && left < 1) continue;
+    for (const e of await srcFs.find(m.name, { withDirs: true, detail: true, ...(left === undefined ? {} : { maxDepth: left }) })) expanded.set(e.name, e);
+  }
+  if (expanded.size === 0) return [];
+  const names = [...expanded.keys()];
+  const prefix = expanded.size === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
+  return [...expanded.values()]
+    .filter((e) => e.type === 'file' || recursive)
+    .map((e) => ({ src: e, dst: joinPath(dst, relativeTo(e.name, prefix)) }));
+}
+
 /** Plans a single source (a path or a glob) into a destination. */
 async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string, options: CopyOptions, dstIsDir: boolean | undefined): Promise<Step[]> {
   const src = srcFs.normalize(rawSrc);
-  const dst = dstFs.normalize(rawDst);
+  const dst = dstFs.normalize(checkTargetPath(rawDst));
+  if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
   const recursive = options.recursive === true;
   const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await infoOrUndefined(dstFs, dst))?.type === 'directory');
-  if (hasMagic(src)) {
-    const base = globBase(src);
-    const matches = await srcFs.glob(src, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
-    const steps: Step[] = [];
-    for (const m of matches) {
-      if (m.type === 'file') {
-        steps.push({ src: m, dst: joinPath(dst, relativeTo(m.name, base)) });
-      } else if (recursive) {
-        const left = options.maxDepth === undefined ? undefined : options.maxDepth - depthBelow(m.name, base);
-        if (left !== undefined && left < 1) continue;
-        steps.push(...(await treeSteps(srcFs, m.name, joinPath(dst, relativeTo(m.name, base)), left)));
-      }
-    }
-    return steps;
-  }
-  const info = await srcFs.info(src);
+  const info = await infoOrUndefined(srcFs, src);
+  if (info === undefined) throw missing(srcFs, src);
   if (info.type === 'file') return [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }];
   if (!recursive) return [];
   const intoExisting = !hasTrailingSlash(rawSrc) && dstIsDir !== false && (await infoOrUndefined(dstFs, dst))?.type === 'directory';
@@ -174,14 +208,15 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
   const inputs = typeof path === 'string' ? [path] : Array.isArray(path) ? path : undefined;
   if (inputs === undefined) throw errors.invalid(`path must be a string or a list of strings, got ${typeof path}`);
   const targets: FileInfo[] = [];
-  for (const raw of inputs) {
-    const p = fs.normalize(raw);
+  // Every path is checked before anything is removed.
+  const paths = inputs.map((raw) => fs.normalize(checkTargetPath(raw)));
+  for (const p of paths) {
     if (hasMagic(p)) {
       const matches = await fs.glob(p, { detail: true });
       if (matches.length === 0) throw errors.notFound(p);
       targets.push(...matches);
     } else {
-      targets.push(await fs.info(p));
+      targets.push((await infoOrUndefined(fs, p)) ?? throwMissing(fs, p));
     }
   }
   const files = new Set<string>();

@@ -80,6 +80,7 @@ export class MemoryFileSystem extends FileSystem {
     const p = this.toStore(path);
     const fd = this.volume.openSync(p, 'r');
     try {
+      if (this.volume.fstatSync(fd).isDirectory()) throw errors.isADirectory(path);
       const size = Number(this.volume.fstatSync(fd).size);
       const stop = Math.min(end ?? size, size);
       if (stop <= start) return new Uint8Array(0);
@@ -97,6 +98,7 @@ export class MemoryFileSystem extends FileSystem {
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const target = this.toStore(path);
+    this.refuseDirectory(path);
     if (options.append) {
       const fd = this.withParents(path, () => this.volume.openSync(target, 'a'));
       return this.fdWriter(fd, () => undefined, () => undefined);
@@ -111,7 +113,13 @@ export class MemoryFileSystem extends FileSystem {
           this.volume.unlinkSync(temp);
           throw errors.alreadyExists(path);
         }
-        this.volume.renameSync(temp, target);
+        try {
+          this.refuseDirectory(path);
+        } catch (err) {
+          this.volume.unlinkSync(temp);
+          throw err;
+        }
+        this.replaceFile(temp, target);
       },
       () => this.volume.unlinkSync(temp),
     );
@@ -160,12 +168,28 @@ export class MemoryFileSystem extends FileSystem {
   }
 
   protected override async _rename(src: string, dst: string): Promise<void> {
-    this.withParents(dst, () => this.volume.renameSync(this.toStore(src), this.toStore(dst)));
+    this.withParents(dst, () => this.replaceFile(this.toStore(src), this.toStore(dst)));
   }
 
   protected override async _touch(path: string): Promise<void> {
     const now = new Date();
     this.volume.utimesSync(this.toStore(path), now, now);
+  }
+
+  /**
+   * Renames `from` to `to`, replacing a file there. memfs miscounts a directory's entries
+   * when a rename replaces a file (the emptied directory then cannot be removed), so the
+   * old file is unlinked first; both steps are synchronous, so no reader sees the gap.
+   */
+  private replaceFile(from: string, to: string): void {
+    if (from !== to && this.volume.existsSync(to) && !this.volume.statSync(to).isDirectory()) this.volume.unlinkSync(to);
+    this.volume.renameSync(from, to);
+  }
+
+  /** Writing over a directory is `IsADirectory` (memfs would rename a file over it). */
+  private refuseDirectory(path: string): void {
+    const store = this.toStore(path);
+    if (this.volume.existsSync(store) && this.volume.statSync(store).isDirectory()) throw errors.isADirectory(path);
   }
 
   /** Runs `fn`; when the parent directory is missing, creates it and runs `fn` again. */

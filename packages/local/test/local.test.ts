@@ -1,0 +1,131 @@
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { filesystem, urlToFs } from '@omnifs/core';
+import { chunked, expect, expectFsError, randomBytes } from '@omnifs/testkit';
+import { LocalFileSystem, mapLocalError } from '../src';
+
+describe('local backend', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'omnifs-local-spec-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  describe('paths', () => {
+    it('accepts file:// URLs, with percent-encoded characters', async () => {
+      const p = join(dir, 'with space é.txt');
+      await writeFile(p, 'url');
+      const fs = new LocalFileSystem();
+      expect(await fs.readText(pathToFileURL(p).href)).to.equal('url');
+      expect((await fs.info(pathToFileURL(p).href)).name).to.equal(p);
+    });
+
+    it('urlToFs turns a file:// URL into the local filesystem and an absolute path', () => {
+      const { fs, path } = urlToFs(pathToFileURL(join(dir, 'a.txt')).href);
+      expect(fs).to.be.instanceOf(LocalFileSystem);
+      expect(path).to.equal(join(dir, 'a.txt'));
+    });
+
+    it('resolves relative paths against the cwd option', async () => {
+      await mkdir(join(dir, 'sub'));
+      await writeFile(join(dir, 'sub', 'rel.txt'), 'relative');
+      const fs = new LocalFileSystem({ cwd: dir });
+      expect(await fs.readText('sub/rel.txt')).to.equal('relative');
+      expect(await fs.readText('./sub/../sub/rel.txt')).to.equal('relative');
+      expect(fs.normalize('sub/rel.txt')).to.equal(join(dir, 'sub', 'rel.txt'));
+    });
+
+    it('resolves relative paths against process.cwd() without the option', () => {
+      expect(new LocalFileSystem().normalize('x/y')).to.equal(join(process.cwd(), 'x', 'y'));
+    });
+
+    it('rejects a cwd that is not a string with InvalidArgument', async () => {
+      await expectFsError(() => new LocalFileSystem({ cwd: 42 as never }), 'InvalidArgument', 'EINVAL');
+    });
+
+    it('is what filesystem("file") and filesystem("local") give', () => {
+      expect(filesystem('file')).to.be.instanceOf(LocalFileSystem);
+      expect(filesystem('local')).to.be.instanceOf(LocalFileSystem);
+    });
+  });
+
+  describe('atomic writes', () => {
+    const tempFiles = async (): Promise<string[]> => (await readdir(dir)).filter((n) => n.includes('omnifs'));
+
+    it('leaves the previous content and no temp file when a streamed write fails', async () => {
+      const p = join(dir, 'f.bin');
+      await writeFile(p, 'previous');
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield* chunked(randomBytes(600_000), 100_000);
+        throw new Error('source broke');
+      }
+      let failure: unknown;
+      await new LocalFileSystem().pipeFile(p, failing()).catch((e: unknown) => {
+        failure = e;
+      });
+      expect(String(failure)).to.include('source broke');
+      expect(await readFile(p, 'utf8')).to.equal('previous');
+      expect(await tempFiles()).to.deep.equal([]);
+    });
+
+    it('leaves the previous content and no temp file when an open file is aborted', async () => {
+      const p = join(dir, 'f.bin');
+      await writeFile(p, 'previous');
+      const f = await new LocalFileSystem().open(p, 'wb');
+      await f.write(randomBytes(1 << 20));
+      await f.abort();
+      expect(await readFile(p, 'utf8')).to.equal('previous');
+      expect(await tempFiles()).to.deep.equal([]);
+    });
+
+    it('leaves the previous content and no temp file when a streamed write is aborted', async () => {
+      const p = join(dir, 'f.bin');
+      await writeFile(p, 'previous');
+      const controller = new AbortController();
+      await expectFsError(new LocalFileSystem().pipeFile(p, chunked(randomBytes(8 << 20), 256 << 10), {
+        signal: controller.signal,
+        onProgress: () => controller.abort(),
+      }), 'Aborted', 'ABORT_ERR');
+      expect(await readFile(p, 'utf8')).to.equal('previous');
+      expect(await tempFiles()).to.deep.equal([]);
+    });
+
+    it('writes with exclusive create never replace a file that appeared meanwhile', async () => {
+      const p = join(dir, 'x');
+      const f = await new LocalFileSystem().open(p, 'xb');
+      await f.write('mine');
+      await writeFile(p, 'theirs');
+      await expectFsError(f.close(), 'AlreadyExists', 'EEXIST');
+      expect(await readFile(p, 'utf8')).to.equal('theirs');
+      expect(await tempFiles()).to.deep.equal([]);
+    });
+  });
+
+  describe('errors', () => {
+    it('maps EACCES and EPERM to PermissionDenied', () => {
+      for (const code of ['EACCES', 'EPERM', 'EROFS']) {
+        const err = mapLocalError(Object.assign(new Error(`${code}: denied`), { code }));
+        expect(err.kind, code).to.equal('PermissionDenied');
+      }
+    });
+
+    it('reports a write the kernel refuses as PermissionDenied', async function () {
+      // Tests may run as root, where file modes do not refuse; /sys refuses even root.
+      if (process.getuid?.() !== 0) {
+        await chmod(dir, 0o500);
+        await expectFsError(new LocalFileSystem().pipeFile(join(dir, 'f'), 'x'), 'PermissionDenied', 'EACCES');
+        await chmod(dir, 0o700);
+        return;
+      }
+      const target = '/sys/kernel/omnifs-denied';
+      if (!(await readdir('/sys/kernel').then(() => true, () => false))) this.skip();
+      await expectFsError(new LocalFileSystem().pipeFile(target, 'x'), 'PermissionDenied', 'EACCES');
+    });
+
+    it('reports reading a directory as IsADirectory', async () => {
+      await expectFsError(new LocalFileSystem().catFile(dir), 'IsADirectory', 'EISDIR');
+    });
+  });
+});

@@ -1,0 +1,72 @@
+/** The conformance suite: every topic, run against one target. */
+import { SuiteContext } from './context';
+import type { ConformanceTarget } from './target';
+import { metadataTests } from './suites/metadata';
+import { listingTests } from './suites/listing';
+import { globTests } from './suites/glob';
+import { rangeTests } from './suites/ranges';
+import { wholeFileTests } from './suites/whole-files';
+import { openTests } from './suites/open';
+import { streamTests } from './suites/streams';
+import { copyScenarioTests } from './suites/copy';
+import { copyGlobEdgeCaseTests } from './suites/copy-globs';
+import { transferControlTests } from './suites/transfer-control';
+import { moveRemoveTests } from './suites/move-remove';
+import { dirTests } from './suites/dirs';
+import { nameTests } from './suites/names';
+import { errorTests } from './suites/errors';
+
+/** The topics of the suite, in the order they run; pass a subset to `conformanceSuite` to run fewer. */
+export const TOPICS = {
+  metadata: metadataTests,
+  listing: listingTests,
+  glob: globTests,
+  ranges: rangeTests,
+  wholeFiles: wholeFileTests,
+  open: openTests,
+  streams: streamTests,
+  copy: (ctx: SuiteContext) => {
+    for (const op of ['cp', 'put', 'get'] as const) copyScenarioTests(ctx, op);
+  },
+  copyGlobs: (ctx: SuiteContext) => {
+    for (const op of ['cp', 'put', 'get'] as const) copyGlobEdgeCaseTests(ctx, op);
+  },
+  transferControl: (ctx: SuiteContext) => {
+    for (const op of ['cp', 'put', 'get'] as const) transferControlTests(ctx, op);
+  },
+  moveRemove: moveRemoveTests,
+  dirs: dirTests,
+  names: nameTests,
+  errors: errorTests,
+} as const;
+
+/** A topic name of {@link TOPICS}. */
+export type Topic = keyof typeof TOPICS;
+
+/**
+ * Defines the omnifs conformance suite for one backend as mocha `describe`/`it` blocks,
+ * titled `conformance: <name>`.
+ *
+ * Behaviour:
+ * - the filesystem is built once (`factory`), each test gets a fresh root (`root`) that
+ *   is removed afterwards (`cleanup`, default `rm -r`);
+ * - tests are chosen by the filesystem's `capabilities` merged with the target's
+ *   overrides; a test whose capability is missing is reported as pending, never passed;
+ * - `put`/`get` use a fresh local temporary directory (node:fs) as the other side.
+ *
+ * ```ts
+ * import { conformanceSuite, randomName } from '@omnifs/testkit';
+ * conformanceSuite({ name: 'memory', factory: () => filesystem('memory'), root: () => `/${randomName()}` });
+ * ```
+ */
+export function conformanceSuite(target: ConformanceTarget, topics: readonly Topic[] = Object.keys(TOPICS) as Topic[]): void {
+  describe(`conformance: ${target.name}`, function () {
+    if (target.timeout !== undefined) this.timeout(target.timeout);
+    const ctx = new SuiteContext(target);
+    before(() => ctx.setUp());
+    beforeEach(() => ctx.enter());
+    afterEach(() => ctx.leave());
+    after(() => ctx.tearDown());
+    for (const topic of topics) TOPICS[topic](ctx);
+  });
+}

@@ -1,0 +1,134 @@
+/** mv and rm. */
+import { expect } from '../chai';
+import type { SuiteContext } from '../context';
+import { expectFsError } from '../assertions';
+import { writeTree } from '../helpers';
+
+/** Defines the mv and rm tests. */
+export function moveRemoveTests(ctx: SuiteContext): void {
+  const abs = (...rels: string[]): string[] => rels.map((r) => ctx.fs.normalize(ctx.path(r)));
+  const build = (): Promise<string> => writeTree(ctx.fs, ctx.root, { 'a.txt': 'A', 'b.txt': 'B', 'c.bin': 'C', 'd/e.txt': 'E', 'd/f/g.txt': 'G' });
+
+  describe('mv', () => {
+    it('renames a file', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('a.txt'), ctx.path('renamed.txt'));
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+      expect(await ctx.fs.readText(ctx.path('renamed.txt'))).to.equal('A');
+    });
+
+    it('replaces an existing file', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('a.txt'), ctx.path('b.txt'));
+      expect(await ctx.fs.readText(ctx.path('b.txt'))).to.equal('A');
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+    });
+
+    it('moves a file into an existing directory', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('a.txt'), ctx.path('d'));
+      expect(await ctx.fs.readText(ctx.path('d/a.txt'))).to.equal('A');
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+    });
+
+    it('moves a file into a new directory named with a trailing slash', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('a.txt'), `${ctx.path('new')}/`);
+      expect(await ctx.fs.readText(ctx.path('new/a.txt'))).to.equal('A');
+    });
+
+    it('moves a directory with everything below to a new name', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('d'), ctx.path('moved'));
+      expect(await ctx.fs.find(ctx.path('moved'))).to.deep.equal(abs('moved/e.txt', 'moved/f/g.txt'));
+      expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
+    });
+
+    it('moves a directory into an existing directory as a subdirectory', async () => {
+      await build();
+      await ctx.fs.pipeFile(ctx.path('target/keep'), 'k');
+      await ctx.fs.mv(ctx.path('d'), ctx.path('target'));
+      expect(await ctx.fs.find(ctx.path('target'))).to.deep.equal(abs('target/d/e.txt', 'target/d/f/g.txt', 'target/keep'));
+      expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
+    });
+
+    it('moves the files matching a glob into a directory', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('*.txt'), `${ctx.path('texts')}/`);
+      expect(await ctx.fs.find(ctx.path('texts'))).to.deep.equal(abs('texts/a.txt', 'texts/b.txt'));
+      expect(await ctx.fs.find(ctx.root, { maxDepth: 1 })).to.deep.equal(abs('c.bin'));
+    });
+
+    it('moves a list of files into a directory', async () => {
+      await build();
+      await ctx.fs.mv([ctx.path('a.txt'), ctx.path('c.bin')], `${ctx.path('list')}/`);
+      expect(await ctx.fs.find(ctx.path('list'))).to.deep.equal(abs('list/a.txt', 'list/c.bin'));
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+      expect(await ctx.fs.exists(ctx.path('c.bin'))).to.equal(false);
+    });
+
+    it('fails with NotFound (ENOENT) for a missing source and changes nothing', async () => {
+      await build();
+      await expectFsError(ctx.fs.mv(ctx.path('missing'), ctx.path('x')), 'NotFound', 'ENOENT');
+      expect(await ctx.fs.exists(ctx.path('x'))).to.equal(false);
+    });
+  });
+
+  describe('rm', () => {
+    it('removes a file', async () => {
+      await build();
+      await ctx.fs.rm(ctx.path('a.txt'));
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+      expect(await ctx.fs.exists(ctx.path('b.txt'))).to.equal(true);
+    });
+
+    it('removes a directory and everything below with recursive', async () => {
+      await build();
+      await ctx.fs.rm(ctx.path('d'), { recursive: true });
+      expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
+    });
+
+    it('fails with IsADirectory (EISDIR) for a directory without recursive and removes nothing', async () => {
+      await build();
+      await expectFsError(ctx.fs.rm(ctx.path('d')), 'IsADirectory', 'EISDIR');
+      expect(await ctx.fs.find(ctx.path('d'))).to.deep.equal(abs('d/e.txt', 'd/f/g.txt'));
+    });
+
+    it('removes the files matching a glob, nothing else', async () => {
+      await build();
+      await ctx.fs.rm(ctx.path('*.txt'));
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('c.bin', 'd/e.txt', 'd/f/g.txt'));
+    });
+
+    it('removes a list of paths', async () => {
+      await build();
+      await ctx.fs.rm([ctx.path('a.txt'), ctx.path('d')], { recursive: true });
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('b.txt', 'c.bin'));
+    });
+
+    it('removes many files in batches', async () => {
+      const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`many/f${String(i).padStart(2, '0')}`, String(i)]));
+      await writeTree(ctx.fs, ctx.root, files);
+      await ctx.fs.rm(ctx.path('many'), { recursive: true, batchSize: 5 });
+      expect(await ctx.fs.exists(ctx.path('many'))).to.equal(false);
+    });
+
+    it('fails with NotFound (ENOENT) for a missing path', async () => {
+      const err = await expectFsError(ctx.fs.rm(ctx.path('missing')), 'NotFound', 'ENOENT');
+      expect(err.operation).to.equal('rm');
+    });
+
+    it('fails with NotFound for a glob that matches nothing', async () => {
+      await build();
+      await expectFsError(ctx.fs.rm(ctx.path('*.none')), 'NotFound', 'ENOENT');
+    });
+
+    it('rmFile removes one file and fails with NotFound for a missing one', async () => {
+      await build();
+      await ctx.fs.rmFile(ctx.path('a.txt'));
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+      await expectFsError(ctx.fs.rmFile(ctx.path('a.txt')), 'NotFound', 'ENOENT');
+    });
+  });
+}

@@ -1,0 +1,95 @@
+/** createReadStream and createWriteStream (Node streams). */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { expect } from '../chai';
+import type { SuiteContext } from '../context';
+import { expectBytes, expectFsError } from '../assertions';
+import { chunked, collect, randomBytes } from '../helpers';
+
+/** Defines the Node stream tests. */
+export function streamTests(ctx: SuiteContext): void {
+  describe('createReadStream', () => {
+    it('streams a whole file', async () => {
+      const data = randomBytes(3 << 20);
+      await ctx.fs.pipeFile(ctx.path('s.bin'), data);
+      expectBytes(await collect(ctx.fs.createReadStream(ctx.path('s.bin'))), data);
+    });
+
+    it('streams a range, end exclusive', async () => {
+      await ctx.fs.pipeFile(ctx.path('d'), '0123456789');
+      expect(Buffer.from(await collect(ctx.fs.createReadStream(ctx.path('d'), { start: 2, end: 6 }))).toString()).to.equal('2345');
+    });
+
+    it('streams the last bytes with a negative start', async () => {
+      await ctx.fs.pipeFile(ctx.path('d'), '0123456789');
+      expect(Buffer.from(await collect(ctx.fs.createReadStream(ctx.path('d'), { start: -4 }))).toString()).to.equal('6789');
+    });
+
+    it('streams nothing for an empty range or an empty file', async () => {
+      await ctx.fs.pipeFile(ctx.path('d'), '0123456789');
+      await ctx.fs.pipeFile(ctx.path('e'), new Uint8Array(0));
+      expect((await collect(ctx.fs.createReadStream(ctx.path('d'), { start: 5, end: 5 }))).byteLength).to.equal(0);
+      expect((await collect(ctx.fs.createReadStream(ctx.path('d'), { start: 20 }))).byteLength).to.equal(0);
+      expect((await collect(ctx.fs.createReadStream(ctx.path('e')))).byteLength).to.equal(0);
+    });
+
+    it('streams a range of a multi-MiB file byte-exact', async () => {
+      const data = randomBytes(9 << 20);
+      await ctx.fs.pipeFile(ctx.path('big'), data);
+      const start = 3_000_001;
+      const end = 8_500_000;
+      expectBytes(await collect(ctx.fs.createReadStream(ctx.path('big'), { start, end })), data.subarray(start, end));
+    });
+
+    it('emits NotFound (ENOENT) for a missing file', async () => {
+      await expectFsError(collect(ctx.fs.createReadStream(ctx.path('missing'))), 'NotFound', 'ENOENT');
+    });
+
+    it('pipes into another file with pipeline', async () => {
+      const data = randomBytes(500_000);
+      await ctx.fs.pipeFile(ctx.path('from'), data);
+      await pipeline(ctx.fs.createReadStream(ctx.path('from')), ctx.fs.createWriteStream(ctx.path('to')));
+      expectBytes(await ctx.fs.catFile(ctx.path('to')), data);
+    });
+  });
+
+  describe('createWriteStream', () => {
+    it('writes a file from a Readable with pipeline', async () => {
+      const data = randomBytes(2 << 20);
+      await pipeline(Readable.from(chunked(data, 100_000)), ctx.fs.createWriteStream(ctx.path('w.bin')));
+      expectBytes(await ctx.fs.catFile(ctx.path('w.bin')), data);
+    });
+
+    it('makes nothing visible before the stream finishes', async () => {
+      const stream = ctx.fs.createWriteStream(ctx.path('w.bin'));
+      await new Promise<void>((resolve, reject) => stream.write(Buffer.from('partial'), (e) => (e ? reject(e) : resolve())));
+      expect(await ctx.fs.exists(ctx.path('w.bin'))).to.equal(false);
+      await new Promise<void>((resolve, reject) => {
+        stream.on('error', reject);
+        stream.end(() => resolve());
+      });
+      await new Promise((r) => setImmediate(r));
+      expect(await ctx.fs.readText(ctx.path('w.bin'))).to.equal('partial');
+    });
+
+    it('leaves nothing behind when the source fails', async () => {
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield randomBytes(10_000);
+        throw new Error('source failed');
+      }
+      let failure: unknown;
+      await pipeline(Readable.from(failing()), ctx.fs.createWriteStream(ctx.path('w.bin'))).catch((e: unknown) => {
+        failure = e;
+      });
+      expect(String(failure)).to.include('source failed');
+      await new Promise((r) => setTimeout(r, 20));
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal([]);
+    });
+
+    it('with mode "create" fails with AlreadyExists on an existing file', async () => {
+      await ctx.fs.pipeFile(ctx.path('w'), 'old');
+      await expectFsError(pipeline(Readable.from([Buffer.from('new')]), ctx.fs.createWriteStream(ctx.path('w'), { mode: 'create' })), 'AlreadyExists', 'EEXIST');
+      expect(await ctx.fs.readText(ctx.path('w'))).to.equal('old');
+    });
+  });
+}
