@@ -4,7 +4,7 @@
  * first response's ETag, and yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { throwIfAborted } from '@omnifs/core';
+import { errors, throwIfAborted } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
 import type { S3ReadParams } from './options';
 
@@ -50,6 +50,16 @@ async function collect(body: Body): Promise<Uint8Array[]> {
  * - stopping early (or `signal`) cancels the requests still in flight.
  */
 export async function* readObject(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  try {
+    yield* readRanges(ctx, bucket, key, start, end, signal);
+  } catch (err) {
+    // Aborting tears sockets down: whatever error that surfaces as, it is the abort.
+    if (signal?.aborted) throw errors.aborted(signal.reason);
+    throw err;
+  }
+}
+
+async function* readRanges(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
   const controller = linkedController(signal);
   const base = {

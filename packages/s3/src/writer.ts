@@ -70,19 +70,25 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     return { Bucket: this.ctx.bucket, Key: this.ctx.key, ...(this.ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}) };
   }
 
-  private get sendOptions(): { abortSignal?: AbortSignal } {
-    return this.ctx.signal ? { abortSignal: this.ctx.signal } : {};
+  /** Runs a request with the caller's signal; once it is aborted, any failure is reported as `Aborted`. */
+  private async guard<T>(request: (options: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
+    try {
+      return await request(this.ctx.signal ? { abortSignal: this.ctx.signal } : {});
+    } catch (err) {
+      if (this.ctx.signal?.aborted) throw errors.aborted(this.ctx.signal.reason);
+      throw err;
+    }
   }
 
   async putSingle(data: Uint8Array): Promise<void> {
     try {
-      await this.ctx.client.send(new PutObjectCommand({
+      await this.guard((o) => this.ctx.client.send(new PutObjectCommand({
         ...this.ctx.writeParams,
         ...this.common,
         Body: data,
         ContentLength: data.byteLength,
         ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
-      }), this.sendOptions);
+      }), o));
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -93,18 +99,18 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     if (this.checksumAlgorithm === undefined && this.partChecksums && (await this.ctx.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED') {
       this.checksumAlgorithm = 'CRC32';
     }
-    const res = await this.ctx.client.send(new CreateMultipartUploadCommand({
+    const res = await this.guard((o) => this.ctx.client.send(new CreateMultipartUploadCommand({
       ...this.ctx.writeParams,
       ...this.common,
       ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
-    }), this.sendOptions);
+    }), o));
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');
     this.id = res.UploadId;
   }
 
   async uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {
     if (partNumber > 10_000) throw errors.invalid('S3 allows at most 10,000 parts: raise partSize for files this large');
-    const res = await this.ctx.client.send(new UploadPartCommand({
+    const res = await this.guard((o) => this.ctx.client.send(new UploadPartCommand({
       ...sseCustomer(this.ctx.writeParams),
       ...this.common,
       UploadId: this.uploadId,
@@ -112,7 +118,7 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
       Body: data,
       ContentLength: data.byteLength,
       ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
-    }), this.sendOptions);
+    }), o));
     const part: CompletedPart = { PartNumber: partNumber, ETag: res.ETag };
     for (const f of CHECKSUM_FIELDS) if (res[f] !== undefined) part[f] = res[f];
     return part;
@@ -120,13 +126,13 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async complete(parts: CompletedPart[]): Promise<void> {
     try {
-      await this.ctx.client.send(new CompleteMultipartUploadCommand({
+      await this.guard((o) => this.ctx.client.send(new CompleteMultipartUploadCommand({
         ...sseCustomer(this.ctx.writeParams),
         ...this.common,
         UploadId: this.uploadId,
         MultipartUpload: { Parts: parts },
         ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
-      }), this.sendOptions);
+      }), o));
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
