@@ -1,8 +1,9 @@
 /**
  * GCS on loopback: fake-gcs-server, built with `go install` at a pinned tag into
- * `.cache/servers/bin` (module and build caches under `.cache/servers/go`).
+ * `.cache/servers/bin` (module and build caches under `.cache/servers/go` while building,
+ * removed afterwards).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GcsInfo, StartedServer } from './types';
 import {
@@ -20,7 +21,7 @@ export async function installFakeGcs(): Promise<number> {
   const marker = join(bin, 'fake-gcs-server.version');
   if (readMarker(marker) === FAKE_GCS_VERSION && existsSync(join(bin, 'fake-gcs-server'))) return 0;
   if (!hasCommand('go')) {
-    throw new ToolchainMissing('GCS tests need Go to build fake-gcs-server', 'install Go 1.24+ from your package manager or go.dev/dl');
+    throw new ToolchainMissing('GCS tests need Go to build fake-gcs-server', `install Go 1.26+ (fake-gcs-server ${FAKE_GCS_VERSION} needs it; Go 1.21+ with GOTOOLCHAIN=auto fetches it)`);
   }
   const go = cacheDir('go');
   const ms = await runInstall('fake-gcs-server', 'go', ['install', `${MODULE}@${FAKE_GCS_VERSION}`], {
@@ -34,6 +35,8 @@ export async function installFakeGcs(): Promise<number> {
     },
   });
   writeMarker(marker, FAKE_GCS_VERSION);
+  // The binary is what is cached; the module and build caches (over 1 GB) are not needed again.
+  rmSync(go, { recursive: true, force: true });
   return ms;
 }
 

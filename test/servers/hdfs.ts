@@ -67,7 +67,9 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
   const base = mkdtempSync(join(tmpdir(), 'omnifs-minidfs-'));
   const t0 = Date.now();
   const proc = startProcess(`minidfs-${nnHttp}`, 'java', [
-    '-Xmx512m', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true', '-cp', cp, MAIN_CLASS,
+    '-Xmx512m', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true', '-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS',
+    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${process.env.OMNIFS_TEST_HDFS_LOG_LEVEL ?? 'warn'}`, '-cp', cp, MAIN_CLASS,
     base, String(rpc), String(nnHttp), String(dnHttp),
   ]);
   const stop = async (): Promise<void> => {

@@ -95,7 +95,7 @@ export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
       if (e instanceof ToolchainMissing && !IS_CI) {
         if (!announcedSkip.has(kind)) {
           announcedSkip.add(kind);
-          process.stderr.write(`\n!!! SKIPPING ${ENTRIES[kind].label} suites: ${e.message}. To run them: ${e.howTo}\n\n`);
+          process.stderr.write(`\n!!! SKIPPING ${ENTRIES[kind].label} suites: ${e.reason}. To run them: ${e.howTo}\n\n`);
         }
         this.skip();
       }
@@ -115,13 +115,18 @@ export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
 /**
  * Starts, in the background, every server some loaded suite asked for with
  * {@link useServer}, so their installs and start-ups overlap. Called by the root hook.
+ * Not done when mocha filters tests (`--grep`/`--fgrep`) or `OMNIFS_TEST_PREWARM=0`:
+ * then each server starts only when a suite that runs needs it.
  */
 export function prewarmWanted(): void {
+  const filtered = process.argv.some((a) => /^(-g|-f|--grep|--fgrep)(=|$)/.test(a));
+  if (filtered || process.env.OMNIFS_TEST_PREWARM === '0') return;
   for (const kind of wanted) void ensureServer(kind).catch(() => {});
 }
 
 /** Stops every server this process started. */
 export async function stopAllServers(): Promise<void> {
+  say(`stopping ${running.size} server(s)`);
   const all = [...running.values()];
   running.clear();
   await Promise.all(all.map(async (p) => {

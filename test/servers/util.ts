@@ -19,11 +19,14 @@ export const IS_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 /** A toolchain this machine lacks; outside CI the server's suites are skipped with `howTo`. */
 export class ToolchainMissing extends Error {
+  /** What is missing, without the remedy. */
+  readonly reason: string;
   /** One line telling a developer how to get the toolchain. */
   readonly howTo: string;
-  constructor(message: string, howTo: string) {
-    super(`${message} (${howTo})`);
+  constructor(reason: string, howTo: string) {
+    super(`${reason} (${howTo})`);
     this.name = 'ToolchainMissing';
+    this.reason = reason;
     this.howTo = howTo;
   }
 }
@@ -116,52 +119,72 @@ export async function runInstall(
     child.on('close', (c) => ok(c));
   });
   await new Promise<void>((ok) => out.end(ok));
+  if (child.pid !== undefined) await stopGroup(child.pid, 1000);
   const ms = Date.now() - t0;
   if (code !== 0) throw new Error(`install of ${label} failed (exit ${code}); last lines of ${log}:\n${tail(log)}`);
   say(`installed ${label} in ${(ms / 1000).toFixed(1)} s`);
   return ms;
 }
 
-const live = new Set<ChildProcess>();
+/** Process groups (leader pids) started here and not yet confirmed gone. */
+const live = new Set<number>();
 let hooked = false;
 
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(-child.pid, signal);
+    process.kill(-pgid, signal);
+    return true;
   } catch {
-    // Already gone.
+    return false; // No process left in the group.
   }
 }
 
+/** Whether any process of the group is still alive. */
+export function groupAlive(pgid: number): boolean {
+  return signalGroup(pgid, 0);
+}
+
 /** Kills every tracked process group at once (synchronous; used on exit and signals). */
-export function killAllNow(signal: NodeJS.Signals = 'SIGTERM'): void {
-  for (const c of live) killGroup(c, signal);
+export function killAllNow(signal: NodeJS.Signals | 0 = 'SIGTERM'): void {
+  for (const g of live) if (!signalGroup(g, signal)) live.delete(g);
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  say(`${signal}: stopping ${live.size} server process(es)`);
+  say(`${signal}: stopping ${live.size} server process group(s)`);
+  const code = signal === 'SIGINT' ? 130 : 143;
   killAllNow('SIGTERM');
-  setTimeout(() => {
-    killAllNow('SIGKILL');
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  }, 1500).unref();
+  const deadline = Date.now() + 3000;
   const wait = setInterval(() => {
-    if (live.size === 0) process.exit(signal === 'SIGINT' ? 130 : 143);
+    killAllNow(0); // Drops the groups that are gone.
+    if (live.size === 0) process.exit(code);
+    if (Date.now() > deadline) {
+      killAllNow('SIGKILL');
+      process.exit(code);
+    }
   }, 50);
   wait.unref();
 }
 
-/** Remembers a child (started with `detached: true`) so it is killed when this process ends. */
+/** Remembers a child started with `detached: true` so its group is killed when this process ends. */
 export function track(child: ChildProcess): void {
-  live.add(child);
-  child.on('exit', () => live.delete(child));
+  if (child.pid === undefined) return;
+  live.add(child.pid);
   if (!hooked) {
     hooked = true;
     process.on('exit', () => killAllNow('SIGKILL'));
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
+}
+
+/** SIGTERM to the group, SIGKILL after `graceMs`; resolves once no process of it is left. */
+export async function stopGroup(pgid: number, graceMs = 5000): Promise<void> {
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  signalGroup(pgid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (groupAlive(pgid) && Date.now() < deadline) await sleep(50);
+  for (let i = 0; i < 100 && signalGroup(pgid, 'SIGKILL'); i++) await sleep(20);
+  live.delete(pgid);
 }
 
 /** A long-running server process started by {@link startProcess}. */
@@ -242,13 +265,8 @@ export function startProcess(
       return child.pid === undefined ? 0 : groupRssKiB(child.pid);
     },
     async stop(graceMs = 5000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+      if (child.pid !== undefined) await stopGroup(child.pid, graceMs);
       await exited;
-      clearTimeout(timer);
-      // The guard may exit before the server it waits on; make sure the group is gone.
-      killGroup(child, 'SIGKILL');
     },
   };
 }

@@ -51,6 +51,7 @@ public final class MiniDfs {
 
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf)
         .numDataNodes(1)
+        .storagesPerDatanode(1)
         .nameNodePort(nnRpc)
         .nameNodeHttpPort(nnHttp)
         .checkDataNodeAddrConfig(true)
