@@ -8,8 +8,8 @@
  *   node bench/s3.mjs --quick          64 MiB, 200 small files, 2,000 keys; writes nothing
  *
  * Workloads (each contender runs in a process of its own, so its peak RSS is its own):
- * - large put / get: omnifs `put` / `get` vs lib-storage `Upload` / one `GetObject` stream,
- *   same part size and concurrency;
+ * - large put / get: omnifs `put` / `get` vs lib-storage `Upload`, one `GetObject` stream,
+ *   and a raw loop of ranged GetObjects, with the same part size and concurrency;
  * - small files through a proxy adding 20 ms of round-trip latency: omnifs `put` of a
  *   directory with `batchSize` vs omnifs `put` one file at a time, and the raw SDK's
  *   sequential and concurrent PutObject for reference;
@@ -66,6 +66,25 @@ async function child(id, cfg) {
     case 'get-raw': {
       const res = await client.send(new GetObjectCommand({ Bucket: B, Key: 'large/source' }));
       await pipeline(res.Body, createWriteStream(cfg.out));
+      bytes = cfg.largeSize;
+      break;
+    }
+    case 'get-raw-ranged': {
+      const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
+      const { open } = await import('node:fs/promises');
+      const size = (await client.send(new HeadObjectCommand({ Bucket: B, Key: 'large/source' }))).ContentLength;
+      const parts = Math.ceil(size / PART);
+      const fh = await open(cfg.out, 'w');
+      let next = 0;
+      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+        while (next < parts) {
+          const i = next++;
+          const res = await client.send(new GetObjectCommand({ Bucket: B, Key: 'large/source', Range: `bytes=${i * PART}-${Math.min(size, (i + 1) * PART) - 1}` }));
+          const buf = await res.Body.transformToByteArray();
+          await fh.write(buf, 0, buf.byteLength, i * PART);
+        }
+      }));
+      await fh.close();
       bytes = cfg.largeSize;
       break;
     }
@@ -264,7 +283,7 @@ async function main() {
     const record = (r) => { (results[r.id] ??= []).push(r); };
     for (let rep = 0; rep < reps; rep++) {
       for (const id of rep % 2 ? ['put-omnifs', 'put-raw'] : ['put-raw', 'put-omnifs']) record(await runChild(id, { ...base, tag: `${id}-${rep}` }));
-      for (const id of rep % 2 ? ['get-omnifs', 'get-raw'] : ['get-raw', 'get-omnifs']) {
+      for (const id of rep % 2 ? ['get-omnifs', 'get-raw-ranged', 'get-raw'] : ['get-raw', 'get-raw-ranged', 'get-omnifs']) {
         const out = join(scratch, `${id}.bin`);
         record(await runChild(id, { ...base, out }));
         if (rep === 0 && sha(out) !== sha(largeFile)) throw new Error(`${id} downloaded different bytes`);
@@ -286,7 +305,8 @@ async function main() {
     const ratio = (a, b) => summary[b].seconds / summary[a].seconds;
     const checks = [
       { what: `put ${largeMiB} MiB: omnifs vs lib-storage Upload`, value: ratio('put-omnifs', 'put-raw'), target: 0.95 },
-      { what: `get ${largeMiB} MiB: omnifs vs GetObject stream`, value: ratio('get-omnifs', 'get-raw'), target: 0.95 },
+      { what: `get ${largeMiB} MiB: omnifs vs one GetObject stream`, value: ratio('get-omnifs', 'get-raw'), target: 0.95 },
+      { what: `get ${largeMiB} MiB: omnifs vs raw ranged GetObjects (same part size and concurrency)`, value: ratio('get-omnifs', 'get-raw-ranged'), target: 0.95 },
       { what: `peak RSS of omnifs put / get (MiB)`, value: Math.max(summary['put-omnifs'].maxRssMiB, summary['get-omnifs'].maxRssMiB), target: 200, lower: true },
       { what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched (batchSize ${BATCH}) vs omnifs put one at a time`, value: ratio('small-batch-omnifs', 'small-seq-omnifs'), target: 10 },
       { what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched vs raw sequential PutObject`, value: ratio('small-batch-omnifs', 'small-seq-raw'), target: 10 },

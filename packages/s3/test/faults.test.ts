@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
-import type { S3FileSystem } from '../src/index';
+import { S3DeleteError, type S3FileSystem } from '../src/index';
 import { freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -69,6 +69,23 @@ describe('s3: faults', function () {
     expect(err).to.be.instanceOf(FsError);
     expect(err).to.include({ kind: 'RateLimited', temporary: true, code: 'EAGAIN' });
     expect(proxy.counters.slowdowns).to.equal(2);
+  });
+
+  it('reports the keys a DeleteObjects request could not delete', async function () {
+    const [bucket, ...rest] = root.split('/');
+    const prefix = rest.length > 0 ? `${rest.join('/')}/` : '';
+    await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/d/c`]: 'c' });
+    const fs = viaProxy(1);
+    const body = `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`
+      + `<Deleted><Key>${prefix}d/a</Key></Deleted>`
+      + `<Error><Key>${prefix}d/b</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`
+      + `<Error><Key>${prefix}d/c</Key><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error></DeleteResult>`;
+    proxy.addRule({ fault: { kind: 'status', status: 200, body, headers: { 'content-type': 'application/xml' } }, failNext: 1, match: (r) => r.method === 'POST' && /[?&]delete/.test(r.url) });
+    const err = await fs.rm(`${root}/d`, { recursive: true }).then(() => undefined, (e: unknown) => e) as S3DeleteError | undefined;
+    expect(err).to.be.instanceOf(S3DeleteError);
+    expect(err!.kind).to.equal('PermissionDenied');
+    expect(err!.failed.map((f) => [f.path, f.code])).to.deep.equal([[`${bucket}/${prefix}d/b`, 'AccessDenied'], [`${bucket}/${prefix}d/c`, 'InternalError']]);
+    expect(err!.message).to.contain('could not delete 2 of 3 keys').and.contain(`${prefix}d/b (AccessDenied)`);
   });
 
   it('aborts the multipart upload when completing it fails for good', async function () {
