@@ -4,7 +4,7 @@
  * first response's ETag, and yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { throwIfAborted } from '@omnifs/core';
+import { errors, throwIfAborted } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
 import type { S3ReadParams } from './options';
 
@@ -30,7 +30,14 @@ function linkedController(signal: AbortSignal | undefined): AbortController {
   return controller;
 }
 
-type Body = AsyncIterable<Uint8Array> & { destroy?: () => void; transformToByteArray(): Promise<Uint8Array> };
+type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
+
+/** The chunks of a body as they arrived (no concatenation: one copy less per part). */
+async function collect(body: Body): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return chunks;
+}
 
 /**
  * Yields bytes `[start, end)` of an object (`end` undefined: to the end).
@@ -43,6 +50,16 @@ type Body = AsyncIterable<Uint8Array> & { destroy?: () => void; transformToByteA
  * - stopping early (or `signal`) cancels the requests still in flight.
  */
 export async function* readObject(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  try {
+    yield* readRanges(ctx, bucket, key, start, end, signal);
+  } catch (err) {
+    // Aborting tears sockets down: whatever error that surfaces as, it is the abort.
+    if (signal?.aborted) throw errors.aborted(signal.reason);
+    throw err;
+  }
+}
+
+async function* readRanges(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
   const controller = linkedController(signal);
   const base = {
@@ -70,14 +87,14 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
   }
   const total = totalOf(first);
   const stop = Math.min(end ?? total ?? firstEnd, total ?? Infinity);
-  const pending: Array<Promise<Uint8Array>> = [];
+  const pending: Array<Promise<Uint8Array[]>> = [];
   let next = firstEnd;
   const fill = (): void => {
     while (pending.length < ctx.concurrency && next < stop) {
       const from = next;
       const to = Math.min(next + ctx.partSize, stop);
       next = to;
-      const p = get(from, to, first.ETag).then((res) => (res.Body as Body).transformToByteArray());
+      const p = get(from, to, first.ETag).then((res) => collect(res.Body as Body));
       p.catch(() => undefined); // observed when its turn comes
       pending.push(p);
     }
@@ -89,10 +106,12 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
       yield chunk;
     }
     while (pending.length > 0) {
-      const chunk = await pending.shift()!;
+      const chunks = await pending.shift()!;
       fill();
-      throwIfAborted(signal);
-      yield chunk;
+      for (const chunk of chunks) {
+        throwIfAborted(signal);
+        yield chunk;
+      }
     }
   } finally {
     if (pending.length > 0 || next < stop) controller.abort();

@@ -5,7 +5,7 @@
  */
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
-  UploadPartCommand, UploadPartCopyCommand, type CompletedPart, type S3Client,
+  UploadPartCommand, UploadPartCopyCommand, type ChecksumAlgorithm, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
 import { errors, mapLimit, type MultipartTarget, type WriteMode } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
@@ -22,6 +22,8 @@ export interface UploadContext {
   writeParams: S3WriteParams;
   signal?: AbortSignal;
 }
+
+const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
 
 const SSE_C_FIELDS = ['SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5'] as const;
 
@@ -49,8 +51,15 @@ function createConflict(err: unknown, ctx: UploadContext): unknown {
  */
 export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
   private id: string | undefined;
+  private checksumAlgorithm: ChecksumAlgorithm | undefined;
 
-  constructor(private readonly ctx: UploadContext) {}
+  /**
+   * @param ctx where the upload goes
+   * @param partChecksums declare the checksum the SDK computes for each part (CRC32 unless
+   *   `writeParams.ChecksumAlgorithm` says otherwise), as lib-storage does; stores such
+   *   as versitygw reject parts whose checksums the upload did not declare
+   */
+  constructor(private readonly ctx: UploadContext, private readonly partChecksums = true) {}
 
   /** The id of the multipart upload once initiated. */
   get uploadId(): string | undefined {
@@ -61,56 +70,69 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     return { Bucket: this.ctx.bucket, Key: this.ctx.key, ...(this.ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}) };
   }
 
-  private get sendOptions(): { abortSignal?: AbortSignal } {
-    return this.ctx.signal ? { abortSignal: this.ctx.signal } : {};
+  /** Runs a request with the caller's signal; once it is aborted, any failure is reported as `Aborted`. */
+  private async guard<T>(request: (options: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
+    try {
+      return await request(this.ctx.signal ? { abortSignal: this.ctx.signal } : {});
+    } catch (err) {
+      if (this.ctx.signal?.aborted) throw errors.aborted(this.ctx.signal.reason);
+      throw err;
+    }
   }
 
   async putSingle(data: Uint8Array): Promise<void> {
     try {
-      await this.ctx.client.send(new PutObjectCommand({
+      await this.guard((o) => this.ctx.client.send(new PutObjectCommand({
         ...this.ctx.writeParams,
         ...this.common,
         Body: data,
         ContentLength: data.byteLength,
         ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
-      }), this.sendOptions);
+      }), o));
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
   }
 
   async initiate(): Promise<void> {
-    const res = await this.ctx.client.send(new CreateMultipartUploadCommand({ ...this.ctx.writeParams, ...this.common }), this.sendOptions);
+    this.checksumAlgorithm = this.ctx.writeParams.ChecksumAlgorithm;
+    if (this.checksumAlgorithm === undefined && this.partChecksums && (await this.ctx.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED') {
+      this.checksumAlgorithm = 'CRC32';
+    }
+    const res = await this.guard((o) => this.ctx.client.send(new CreateMultipartUploadCommand({
+      ...this.ctx.writeParams,
+      ...this.common,
+      ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
+    }), o));
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');
     this.id = res.UploadId;
   }
 
   async uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {
     if (partNumber > 10_000) throw errors.invalid('S3 allows at most 10,000 parts: raise partSize for files this large');
-    const res = await this.ctx.client.send(new UploadPartCommand({
+    const res = await this.guard((o) => this.ctx.client.send(new UploadPartCommand({
       ...sseCustomer(this.ctx.writeParams),
       ...this.common,
       UploadId: this.uploadId,
       PartNumber: partNumber,
       Body: data,
       ContentLength: data.byteLength,
-    }), this.sendOptions);
+      ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
+    }), o));
     const part: CompletedPart = { PartNumber: partNumber, ETag: res.ETag };
-    for (const f of ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const) {
-      if (res[f] !== undefined) part[f] = res[f];
-    }
+    for (const f of CHECKSUM_FIELDS) if (res[f] !== undefined) part[f] = res[f];
     return part;
   }
 
   async complete(parts: CompletedPart[]): Promise<void> {
     try {
-      await this.ctx.client.send(new CompleteMultipartUploadCommand({
+      await this.guard((o) => this.ctx.client.send(new CompleteMultipartUploadCommand({
         ...sseCustomer(this.ctx.writeParams),
         ...this.common,
         UploadId: this.uploadId,
         MultipartUpload: { Parts: parts },
         ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
-      }), this.sendOptions);
+      }), o));
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -143,7 +165,7 @@ export function copySource(bucket: string, key: string): string {
  * The upload is aborted on failure.
  */
 export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, partSize: number, concurrency: number): Promise<void> {
-  const target = new S3MultipartTarget(ctx);
+  const target = new S3MultipartTarget(ctx, false);
   await target.initiate();
   try {
     const count = Math.max(1, Math.ceil(src.size / partSize));
@@ -162,7 +184,9 @@ export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, p
         ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
         ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
       }), ctx.signal ? { abortSignal: ctx.signal } : {});
-      return { PartNumber: n, ETag: res.CopyPartResult?.ETag } satisfies CompletedPart;
+      const part: CompletedPart = { PartNumber: n, ETag: res.CopyPartResult?.ETag };
+      for (const f of CHECKSUM_FIELDS) if (res.CopyPartResult?.[f] !== undefined) part[f] = res.CopyPartResult[f];
+      return part;
     }, ctx.signal);
     await target.complete(parts);
   } catch (err) {
