@@ -2,7 +2,7 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { conformanceSuite, randomName } from '@omnifs/testkit';
 import { freshName } from '../../../test/servers/index';
-import type { S3FileSystem } from '../src/index';
+import type { S3FileSystem } from '@omnifs/s3';
 import { makeFs, useS3 } from './helpers';
 
 describe('s3: conformance', function () {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
-import { S3DeleteError, type S3FileSystem } from '../src/index';
+import { S3DeleteError, type S3FileSystem } from '@omnifs/s3';
 import { freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
 
 const MiB = 1024 * 1024;
