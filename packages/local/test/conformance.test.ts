@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesystem } from '@omnifs/core';
 import { conformanceSuite } from '@omnifs/testkit';
-import '@omnifs/local';
+import { LocalFileSystem } from '@omnifs/local';
 
 conformanceSuite({
   name: 'local',
   factory: () => filesystem('file'),
+  declared: new LocalFileSystem().capabilities,
   root: () => mkdtemp(join(tmpdir(), 'omnifs-local-')),
   cleanup: (_fs, root) => rm(root, { recursive: true, force: true }),
 });

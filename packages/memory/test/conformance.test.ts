@@ -1,10 +1,11 @@
 import { filesystem } from '@omnifs/core';
 import { conformanceSuite, randomName } from '@omnifs/testkit';
-import { useMemoryFor } from '@omnifs/memory';
+import { memoryBackedClass, MemoryFileSystem, useMemoryFor } from '@omnifs/memory';
 
 conformanceSuite({
   name: 'memory',
   factory: () => filesystem('memory'),
+  declared: new MemoryFileSystem({ store: 'private' }).capabilities,
   root: () => `/${randomName()}`,
 });
 
@@ -18,6 +19,7 @@ describe('memory-backed s3 mock', () => {
   conformanceSuite({
     name: 'memory as s3 (useMemoryFor)',
     factory: () => filesystem('s3'),
+    declared: new (memoryBackedClass('s3'))({ store: 'private' }).capabilities,
     root: () => `${randomName('bucket')}/${randomName('prefix')}`,
   });
 });

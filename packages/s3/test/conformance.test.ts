@@ -2,7 +2,7 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { conformanceSuite, randomName } from '@omnifs/testkit';
 import { freshName } from '../../../test/servers/index';
-import type { S3FileSystem } from '@omnifs/s3';
+import { S3FileSystem } from '@omnifs/s3';
 import { makeFs, useS3 } from './helpers';
 
 describe('s3: conformance', function () {
@@ -18,6 +18,7 @@ describe('s3: conformance', function () {
       return fs;
     },
     root: () => `${bucket}/${randomName()}`,
+    declared: new S3FileSystem({ region: 'us-east-1' }).capabilities,
     secretFactory: (secret) => makeFs(s3.info, { credentials: { accessKeyId: 'conformance', secretAccessKey: secret, sessionToken: secret } }),
     teardown: (fs) => (fs as S3FileSystem).destroy(),
     timeout: 60_000,

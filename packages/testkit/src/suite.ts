@@ -1,5 +1,7 @@
 /** The conformance suite: every topic, run against one target. */
 import { SuiteContext } from './context';
+import { expect } from './chai';
+import { declaredCapabilities } from './gating';
 import type { ConformanceTarget } from './target';
 import { metadataTests } from './suites/metadata';
 import { listingTests } from './suites/listing';
@@ -51,7 +53,8 @@ export type Topic = keyof typeof TOPICS;
  * - the filesystem is built once (`factory`), each test gets a fresh root (`root`) that
  *   is removed afterwards (`cleanup`, default `rm -r`);
  * - tests are chosen by the filesystem's `capabilities` merged with the target's
- *   overrides; a test whose capability is missing is reported as pending, never passed;
+ *   overrides; with `declared`, tests that do not apply are not defined (and one test
+ *   checks the declaration), without it they are reported as pending, never passed;
  * - `put`/`get` use a fresh local temporary directory (node:fs) as the other side.
  *
  * ```ts
@@ -67,6 +70,12 @@ export function conformanceSuite(target: ConformanceTarget, topics: readonly Top
     beforeEach(() => ctx.enter());
     afterEach(() => ctx.leave());
     after(() => ctx.tearDown());
+    const declared = declaredCapabilities(ctx);
+    if (declared !== undefined) {
+      it('declares the capabilities its tests were chosen by', () => {
+        expect(ctx.caps).to.deep.equal(declared);
+      });
+    }
     for (const topic of topics) TOPICS[topic](ctx);
   });
 }

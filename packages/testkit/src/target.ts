@@ -28,6 +28,13 @@ export interface ConformanceTarget {
    */
   capabilities?: Partial<Capabilities>;
   /**
+   * What the filesystem declares, known before it is built (`new MyFs(opts).capabilities`).
+   * With it, tests that do not apply to the backend are not defined at all, and one test
+   * checks that the built filesystem declares exactly this; without it they are chosen
+   * when the filesystem is built and those that do not apply show as pending.
+   */
+  declared?: Capabilities;
+  /**
    * Removes what a test left under `root`. Default: `fs.rm(root, { recursive: true })`,
    * ignoring a missing root.
    */

@@ -6,5 +6,6 @@ import { FlatStoreFileSystem } from './flat-store';
 conformanceSuite({
   name: 'flat object store (testkit reference)',
   factory: () => new FlatStoreFileSystem(),
+  declared: new FlatStoreFileSystem().capabilities,
   root: async () => `${randomName('bucket')}/${randomName('prefix')}`,
 });
