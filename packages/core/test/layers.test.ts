@@ -1,20 +1,11 @@
 import { expect } from 'chai';
+import { expectFsError, rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import {
   RetryFileSystem, DirFileSystem, SimpleCacheFileSystem, ListingCacheFileSystem, LimitFileSystem, FsError, type FileSystem,
 } from '@omnifs/core';
 import { FlakyFileSystem, privateMemory } from './helpers';
-
-async function rejection(p: Promise<unknown>): Promise<FsError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).to.be.instanceOf(FsError);
-    return e as FsError;
-  }
-  return expect.fail('expected a rejection');
-}
 
 describe('core: layers', () => {
   let mem: FileSystem;
@@ -40,7 +31,7 @@ describe('core: layers', () => {
       flaky.failOn = new Set(['info']);
       flaky.failures = 10;
       const fs = new RetryFileSystem({ fs: flaky, minDelayMs: 1, maxAttempts: 3 });
-      const e = await rejection(fs.info('/d/a.txt'));
+      const e = await rejected(fs.info('/d/a.txt'));
       expect(e.kind).to.equal('RateLimited');
       expect(flaky.count('info')).to.equal(3);
     });
@@ -50,14 +41,14 @@ describe('core: layers', () => {
       flaky.failures = 1;
       flaky.temporary = false;
       const fs = new RetryFileSystem({ fs: flaky, minDelayMs: 1 });
-      expect((await rejection(fs.info('/d/a.txt'))).kind).to.equal('PermissionDenied');
+      await expectFsError(fs.info('/d/a.txt'), 'PermissionDenied');
       expect(flaky.count('info')).to.equal(1);
     });
 
     it('counts the SDK\'s own attempts toward the budget', async () => {
       let calls = 0;
       const fs = new RetryFileSystem({ fs: mem, minDelayMs: 1, maxAttempts: 4 });
-      const result = await rejection((fs as unknown as { call: (h: string, f: () => Promise<unknown>) => Promise<unknown> }).call('info', async () => {
+      const result = await rejected((fs as unknown as { call: (h: string, f: () => Promise<unknown>) => Promise<unknown> }).call('info', async () => {
         calls++;
         throw new FsError({ kind: 'RateLimited', message: 'throttled', attempts: 3 });
       }));
@@ -99,10 +90,10 @@ describe('core: layers', () => {
     it('lets no path escape the root', async () => {
       const fs = new DirFileSystem({ fs: mem, path: '/d' });
       for (const bad of ['../x', 'sub/../../x', '/../x']) {
-        const e = await rejection(fs.readText(bad));
+        const e = await rejected(fs.readText(bad));
         expect(e.kind, bad).to.equal('InvalidArgument');
       }
-      expect((await rejection(fs.readText('memory:///etc/passwd'))).kind).to.equal('InvalidArgument');
+      await expectFsError(fs.readText('memory:///etc/passwd'), 'InvalidArgument');
     });
 
     it('needs a root path', () => {
@@ -126,7 +117,7 @@ describe('core: layers', () => {
       await fs.writeText('/d/a.txt', 'changed');
       expect(await fs.readText('/d/a.txt')).to.equal('changed');
       await fs.rm('/d/a.txt');
-      expect((await rejection(fs.readText('/d/a.txt'))).kind).to.equal('NotFound');
+      await expectFsError(fs.readText('/d/a.txt'), 'NotFound');
     });
 
     it('shares one download between concurrent first reads', async () => {

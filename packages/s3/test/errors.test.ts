@@ -1,20 +1,10 @@
 /** Error kinds of S3 failures, anonymous access, and credentials kept out of errors and serialised instances. */
 import { expect } from 'chai';
+import { expectFsError, rejected } from '@omnifs/testkit';
 import { inspect } from 'node:util';
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { FsError } from '@omnifs/core';
 import { mapS3Error, S3FileSystem } from '@omnifs/s3';
 import { freshBucket, makeFs, useS3 } from './helpers';
-
-async function rejection(p: Promise<unknown>): Promise<FsError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(FsError);
-    return err as FsError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** An error as the SDK builds it from a service response. */
 function serviceError(name: string, status: number): S3ServiceException {
@@ -76,32 +66,32 @@ describe('s3: errors', function () {
     });
 
     it('reports a missing key as NotFound / ENOENT with context', async function () {
-      const err = await rejection(fs.catFile(`${root}/missing.txt`));
+      const err = await rejected(fs.catFile(`${root}/missing.txt`));
       expect(err).to.include({ kind: 'NotFound', code: 'ENOENT', protocol: 's3', operation: 'cat', path: `${root}/missing.txt` });
-      expect((await rejection(fs.info(`${root}/missing.txt`))).kind).to.equal('NotFound');
-      expect((await rejection(fs.rmFile(`${root}/missing.txt`))).kind).to.equal('NotFound');
+      await expectFsError(fs.info(`${root}/missing.txt`), 'NotFound');
+      await expectFsError(fs.rmFile(`${root}/missing.txt`), 'NotFound');
     });
 
     it('reports a missing bucket as NotFound', async function () {
-      expect((await rejection(fs.catFile('omnifs-no-such-bucket-x1/k'))).kind).to.equal('NotFound');
-      expect((await rejection(fs.ls('omnifs-no-such-bucket-x1'))).kind).to.equal('NotFound');
+      await expectFsError(fs.catFile('omnifs-no-such-bucket-x1/k'), 'NotFound');
+      await expectFsError(fs.ls('omnifs-no-such-bucket-x1'), 'NotFound');
       expect(await fs.exists('omnifs-no-such-bucket-x1')).to.equal(false);
     });
 
     it('reports reading a prefix as IsADirectory and bad paths as InvalidArgument', async function () {
       await fs.writeText(`${root}/d/f`, 'x');
-      expect((await rejection(fs.open(`${root}/d`, 'rb'))).kind).to.equal('IsADirectory');
-      expect((await rejection(fs.rmFile(`${root}/d`))).kind).to.equal('IsADirectory');
-      expect((await rejection(fs.writeText('', 'x'))).kind).to.equal('InvalidArgument');
-      expect((await rejection(fs.info(`${root}/a\0b`))).kind).to.equal('InvalidArgument');
+      await expectFsError(fs.open(`${root}/d`, 'rb'), 'IsADirectory');
+      await expectFsError(fs.rmFile(`${root}/d`), 'IsADirectory');
+      await expectFsError(fs.writeText('', 'x'), 'InvalidArgument');
+      await expectFsError(fs.info(`${root}/a\0b`), 'InvalidArgument');
     });
 
     it('refuses anonymous access to a private object with PermissionDenied', async function () {
       await fs.writeText(`${root}/private.txt`, 'secret data');
       const anon = makeFs(s3.info, { anon: true, credentials: undefined });
-      const err = await rejection(anon.catFile(`${root}/private.txt`));
+      const err = await rejected(anon.catFile(`${root}/private.txt`));
       expect(err).to.include({ kind: 'PermissionDenied', code: 'EACCES' });
-      expect((await rejection(anon.sign(`${root}/private.txt`))).kind).to.equal('Unsupported');
+      await expectFsError(anon.sign(`${root}/private.txt`), 'Unsupported');
     });
 
     it('lets anonymous requests read a public-read object', async function () {
@@ -123,7 +113,7 @@ describe('s3: errors', function () {
         readParams: { SSECustomerKey: ssec },
         clientConfig: { credentials: { accessKeyId: 'x', secretAccessKey: secret } },
       });
-      const err = await rejection(leaky.info(`${root}/missing`));
+      const err = await rejected(leaky.info(`${root}/missing`));
       const flat = new S3FileSystem({ endpoint: s3.info.endpoint, accessKeyId: 'AKIA', secretAccessKey: secret, sessionToken: token, skipInstanceCache: true });
       const shown = [
         err.message, String(err), JSON.stringify(err), inspect(err, { depth: 6 }),

@@ -1,23 +1,14 @@
 /** S3FileSystem against the harness's S3 server: buckets, prefixes, reads, writes, copies, signed URLs. */
 import { expect } from 'chai';
+import { expectFsError, rejected } from '@omnifs/testkit';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { clearInstanceCache, filesystem, FsError, urlToFs } from '@omnifs/core';
+import { clearInstanceCache, filesystem, urlToFs } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import { freshName } from '../../../test/servers/index';
 import { connection, freshBucket, makeFs, useS3 } from './helpers';
-
-async function rejection(p: Promise<unknown>): Promise<FsError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).to.be.instanceOf(FsError);
-    return err as FsError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('s3: S3FileSystem', function () {
   const s3 = useS3();
@@ -42,9 +33,9 @@ describe('s3: S3FileSystem', function () {
 
     it('refuses makedirs of an existing bucket unless existOk', async function () {
       if (s3.info.bucket) this.skip();
-      expect((await rejection(fs.makedirs(root))).kind).to.equal('AlreadyExists');
+      await expectFsError(fs.makedirs(root), 'AlreadyExists');
       await fs.makedirs(root, { existOk: true });
-      expect((await rejection(fs.mkdir(root))).kind).to.equal('AlreadyExists');
+      await expectFsError(fs.mkdir(root), 'AlreadyExists');
     });
 
     it('creates the bucket of a prefix given to makedirs', async function () {
@@ -57,7 +48,7 @@ describe('s3: S3FileSystem', function () {
     it('removes an empty bucket with rmdir and refuses a non-empty one', async function () {
       if (s3.info.bucket) this.skip();
       await fs.writeText(`${root}/a.txt`, 'a');
-      const err = await rejection(fs.rmdir(root));
+      const err = await rejected(fs.rmdir(root));
       expect(err.kind).to.equal('NotEmpty');
       expect(err.code).to.equal('ENOTEMPTY');
       await fs.rm(`${root}/a.txt`);
@@ -95,7 +86,7 @@ describe('s3: S3FileSystem', function () {
 
     it('lists a file as itself and a missing prefix as NotFound', async function () {
       expect(await fs.ls(`${root}/top.txt`)).to.deep.equal([`${root}/top.txt`]);
-      expect((await rejection(fs.ls(`${root}/nothing`))).kind).to.equal('NotFound');
+      await expectFsError(fs.ls(`${root}/nothing`), 'NotFound');
     });
 
     it('finds every key below a prefix in one flat listing, with directories on request', async function () {
@@ -123,7 +114,7 @@ describe('s3: S3FileSystem', function () {
     });
 
     it('refuses rmdir of a non-empty prefix', async function () {
-      expect((await rejection(fs.rmdir(`${root}/dir`))).kind).to.equal('NotEmpty');
+      await expectFsError(fs.rmdir(`${root}/dir`), 'NotEmpty');
     });
   });
 
@@ -164,8 +155,8 @@ describe('s3: S3FileSystem', function () {
 
     it('creates exclusively with mode create and xb (If-None-Match)', async function () {
       await fs.pipeFile(`${root}/x.txt`, 'first', { mode: 'create' });
-      expect((await rejection(fs.pipeFile(`${root}/x.txt`, 'second', { mode: 'create' }))).kind).to.equal('AlreadyExists');
-      expect((await rejection(fs.open(`${root}/x.txt`, 'xb'))).kind).to.equal('AlreadyExists');
+      await expectFsError(fs.pipeFile(`${root}/x.txt`, 'second', { mode: 'create' }), 'AlreadyExists');
+      await expectFsError(fs.open(`${root}/x.txt`, 'xb'), 'AlreadyExists');
       const f = await fs.open(`${root}/y.txt`, 'xb');
       await f.write('created');
       await f.close();
@@ -177,7 +168,7 @@ describe('s3: S3FileSystem', function () {
       const f = await fs.open(`${root}/race.txt`, 'xb');
       await f.write('mine');
       await fs.writeText(`${root}/race.txt`, 'theirs');
-      const err = await rejection(f.close());
+      const err = await rejected(f.close());
       expect(err.kind).to.equal('AlreadyExists');
       expect(await fs.readText(`${root}/race.txt`)).to.equal('theirs');
     });

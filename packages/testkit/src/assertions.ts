@@ -37,3 +37,14 @@ export function expectBytes(actual: Uint8Array, expected: Uint8Array | string, w
     expect.fail(`${what}: first difference at byte ${i} of ${want.byteLength}`);
   }
 }
+
+/** The FsError a promise rejects with, whatever its kind; fails when it resolves or throws something else. */
+export async function rejected(action: Promise<unknown>): Promise<FsError> {
+  try {
+    await action;
+  } catch (err) {
+    if (err instanceof FsError) return err;
+    throw new Error(`expected an FsError, got ${String((err as Error)?.name)}: ${String((err as Error)?.message)}`, { cause: err });
+  }
+  throw new Error('expected an FsError, but nothing was thrown');
+}

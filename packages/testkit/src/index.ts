@@ -18,7 +18,7 @@ export type { ConformanceTarget } from './target';
 export { SuiteContext } from './context';
 export { itWhere } from './gating';
 export { expect } from './chai';
-export { expectFsError, expectBytes } from './assertions';
+export { expectFsError, expectBytes, rejected } from './assertions';
 export {
   randomName, randomBytes, randomSize, joinPath, utf8, text, collect, chunked,
   COPY_FIXTURE, GLOB_EDGE_FIXTURE, fixtureContent, writeTree, buildCopyFixture,
