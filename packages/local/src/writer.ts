@@ -94,8 +94,11 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
   const handle = await fsp.open(path, append ? 'a' : 'wx');
   const queue = new ChunkQueue();
   let open = true;
+  // One write in flight while the next bytes gather, so disk and source overlap.
+  let inFlight: Promise<unknown> = Promise.resolve();
   const flush = async (): Promise<void> => {
-    if (queue.length > 0) await handle.write(queue.take());
+    await inFlight;
+    if (queue.length > 0) inFlight = handle.write(queue.take());
   };
   const finish = async (): Promise<void> => {
     if (!open) throw errors.invalid('write after close or abort');
@@ -111,6 +114,7 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
       await finish();
       try {
         await flush();
+        await inFlight;
         await handle.close();
       } catch (err) {
         await handle.close().catch(() => undefined);
@@ -123,6 +127,7 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
       if (!open) return;
       open = false;
       queue.take();
+      await inFlight.catch(() => undefined);
       await handle.close().catch(() => undefined);
       if (!append) await fsp.unlink(path).catch(() => undefined);
     },
