@@ -1,0 +1,134 @@
+/**
+ * The HDFS writer: a file's bytes streamed in one datanode request (two-step CREATE or
+ * APPEND), with bounded memory; new content lands under a temporary name and is renamed
+ * into place on close.
+ */
+import { randomBytes } from 'node:crypto';
+import { baseName, errors, isFsError, parentPath, type WriteMode, type Writer } from '@omnifs/core';
+import type { DatanodeUpload, Params, WebHdfsClient } from './client';
+import { mapHdfsError } from './errors';
+
+/** What {@link HdfsWriter.open} needs. */
+export interface HdfsWriterOptions {
+  mode: WriteMode;
+  /** Add to the existing file with APPEND (a missing file is created). */
+  append: boolean;
+  /** CREATE parameters: replication, blocksize, buffersize, permission. */
+  createParams: Params;
+  /** APPEND parameters: buffersize. */
+  appendParams: Params;
+}
+
+/** The temporary sibling a new file is written under until close: `.name.<random>.omnifs-tmp`. */
+export function temporaryName(path: string): string {
+  return `${parentPath(path, '/').replace(/\/$/, '')}/.${baseName(path)}.${randomBytes(6).toString('hex')}.omnifs-tmp`;
+}
+
+/**
+ * A {@link Writer} for one HDFS file.
+ *
+ * Behaviour:
+ * - overwrite and create: the bytes go to a temporary sibling, renamed onto the target on
+ *   `close` (RENAME with `renameoptions=OVERWRITE` for overwrite; a plain RENAME, which
+ *   fails when the target exists, for create), so readers never see a half-written file;
+ *   `abort` deletes the temporary file;
+ * - create fails with `AlreadyExists` when the target exists at open or at close;
+ * - append: APPEND streams the bytes onto the end of the existing file (a missing file is
+ *   created); bytes the datanode already took stay there after `abort` (HDFS cannot take
+ *   them back), the existing content is never touched;
+ * - a directory as the target is `IsADirectory`.
+ */
+export class HdfsWriter implements Writer {
+  private done = false;
+
+  private constructor(
+    private readonly client: WebHdfsClient,
+    private readonly target: string,
+    /** Where the bytes are written: a temporary sibling, or the target itself when appending. */
+    private readonly written: string,
+    private readonly mode: WriteMode | 'append',
+    private readonly upload: DatanodeUpload,
+  ) {}
+
+  /** Opens the datanode stream for `path` (the namenode step included). */
+  static async open(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<HdfsWriter> {
+    if (options.append) {
+      try {
+        const location = await client.dataLocation('POST', path, 'APPEND', options.appendParams);
+        return new HdfsWriter(client, path, path, 'append', client.upload(location, 'POST', 'APPEND'));
+      } catch (err) {
+        // A missing file is created; an appended-to directory is reported as one.
+        if (!isFsError(mapHdfsError(err), 'NotFound')) throw err;
+        const existing = await client.status(path).catch(() => undefined);
+        if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
+      }
+    }
+    const existing = await client.status(path).catch((err: unknown) => {
+      if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
+      throw err;
+    });
+    if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
+    if (existing !== undefined && options.mode === 'create') throw errors.alreadyExists(path);
+    const temp = temporaryName(path);
+    const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
+    return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'PUT', 'CREATE'));
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    try {
+      await this.upload.write(chunk);
+    } catch (err) {
+      this.done = true;
+      this.upload.destroy();
+      await this.removeTemporary();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    this.done = true;
+    try {
+      await this.upload.finish();
+      if (this.mode !== 'append') await this.commit();
+    } catch (err) {
+      await this.removeTemporary();
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.discard();
+  }
+
+  /** Renames the temporary file onto the target. */
+  private async commit(): Promise<void> {
+    if (this.mode === 'overwrite') {
+      await this.client.call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' }).then((r) => r.arrayBuffer());
+      return;
+    }
+    if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
+    const now = await this.client.status(this.target).catch(() => undefined);
+    throw now !== undefined ? errors.alreadyExists(this.target) : new Error(`RENAME of the written file onto ${this.target} failed`);
+  }
+
+  /**
+   * Drops what was written. A new file's upload is ended properly first: the datanode
+   * creates the file only once it has read the request's headers, so a dropped
+   * connection could let it appear after the DELETE. An append is cut off instead.
+   */
+  private async discard(): Promise<void> {
+    this.done = true;
+    if (this.written === this.target || this.upload.failed) this.upload.destroy();
+    else await this.upload.finish().catch(() => this.upload.destroy());
+    await this.removeTemporary();
+  }
+
+  private async removeTemporary(): Promise<void> {
+    if (this.written === this.target) return;
+    await this.client.bool('DELETE', this.written, 'DELETE', { recursive: false }).catch(() => false);
+  }
+}
