@@ -6,7 +6,7 @@ import {
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
 import { createParams, type HDFSOptions } from './options';
-import { HdfsWriter } from './writer';
+import { HdfsWriter, type HdfsWriterOptions } from './writer';
 
 /**
  * HDFS through its WebHDFS REST API (`hdfs://` and `webhdfs://` URLs): no Hadoop client,
@@ -150,14 +150,8 @@ export class HDFSFileSystem extends FileSystem {
   // ---------------------------------------------------------------- writes
 
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    const writer = await this.openHdfsWriter(path, mode, false);
-    try {
-      await writer.write(data);
-    } catch (err) {
-      await writer.abort();
-      throw err;
-    }
-    await writer.close();
+    if (path === '/') throw errors.isADirectory(path);
+    await HdfsWriter.writeWhole(this.client, path, data, this.writerOptions(mode, false));
   }
 
   protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
@@ -166,7 +160,11 @@ export class HDFSFileSystem extends FileSystem {
 
   private openHdfsWriter(path: string, mode: WriteMode, append: boolean): Promise<HdfsWriter> {
     if (path === '/') throw errors.isADirectory(path);
-    return HdfsWriter.open(this.client, path, { mode, append, createParams: this.createParams, appendParams: this.appendParams });
+    return HdfsWriter.open(this.client, path, this.writerOptions(mode, append));
+  }
+
+  private writerOptions(mode: WriteMode, append: boolean): HdfsWriterOptions {
+    return { mode, append, createParams: this.createParams, appendParams: this.appendParams };
   }
 
   protected async _rm(path: string): Promise<void> {

@@ -28,7 +28,8 @@ export function temporaryName(path: string): string {
  * A {@link Writer} for one HDFS file.
  *
  * Behaviour:
- * - overwrite and create: the bytes go to a temporary sibling, renamed onto the target on
+ * - overwrite and create: the bytes go to a temporary sibling (created empty, then
+ *   appended to), renamed onto the target on
  *   `close` (RENAME with `renameoptions=OVERWRITE` for overwrite; a plain RENAME, which
  *   fails when the target exists, for create), so readers never see a half-written file;
  *   `abort` deletes the temporary file;
@@ -47,10 +48,16 @@ export class HdfsWriter implements Writer {
     /** Where the bytes are written: a temporary sibling, or the target itself when appending. */
     private readonly written: string,
     private readonly mode: WriteMode | 'append',
-    private readonly upload: DatanodeUpload,
+    /** The open datanode request; undefined when the bytes are already written. */
+    private readonly upload: DatanodeUpload | undefined,
   ) {}
 
-  /** Opens the datanode stream for `path` (the namenode step included). */
+  /**
+   * Opens the datanode stream for `path` (the namenode steps included). A new file's
+   * temporary sibling is created empty first and the bytes are APPENDed to it: the
+   * datanode creates a file only after it has read the data request's headers, so a file
+   * created by the streaming request itself could appear after an abort's DELETE.
+   */
   static async open(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<HdfsWriter> {
     if (options.append) {
       try {
@@ -63,6 +70,25 @@ export class HdfsWriter implements Writer {
         if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
       }
     }
+    const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
+    try {
+      const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
+      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'));
+    } catch (err) {
+      await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
+      throw err;
+    }
+  }
+
+  /** Writes a whole file from memory: one CREATE of a temporary sibling, renamed into place. */
+  static async writeWhole(client: WebHdfsClient, path: string, data: Uint8Array, options: HdfsWriterOptions): Promise<void> {
+    const temp = await HdfsWriter.createTemporary(client, path, options, data);
+    const writer = new HdfsWriter(client, path, temp, options.mode, undefined);
+    await writer.close();
+  }
+
+  /** Checks the target, then creates its temporary sibling holding `data`; returns its path. */
+  private static async createTemporary(client: WebHdfsClient, path: string, options: HdfsWriterOptions, data: Uint8Array): Promise<string> {
     const existing = await client.status(path).catch((err: unknown) => {
       if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
       throw err;
@@ -71,17 +97,24 @@ export class HdfsWriter implements Writer {
     if (existing !== undefined && options.mode === 'create') throw errors.alreadyExists(path);
     const temp = temporaryName(path);
     const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
-    return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'PUT', 'CREATE'));
+    const upload = client.upload(location, 'PUT', 'CREATE');
+    try {
+      await upload.write(data);
+      await upload.finish();
+    } catch (err) {
+      upload.destroy();
+      await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
+      throw err;
+    }
+    return temp;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     try {
-      await this.upload.write(chunk);
+      await this.upload!.write(chunk);
     } catch (err) {
-      this.done = true;
-      this.upload.destroy();
-      await this.removeTemporary();
+      await this.discard();
       throw err;
     }
   }
@@ -90,7 +123,7 @@ export class HdfsWriter implements Writer {
     if (this.done) throw errors.invalid('write after close or abort');
     this.done = true;
     try {
-      await this.upload.finish();
+      await this.upload?.finish();
       if (this.mode !== 'append') await this.commit();
     } catch (err) {
       await this.removeTemporary();
@@ -115,15 +148,10 @@ export class HdfsWriter implements Writer {
     throw now !== undefined ? errors.alreadyExists(this.target) : new Error(`RENAME of the written file onto ${this.target} failed`);
   }
 
-  /**
-   * Drops what was written. A new file's upload is ended properly first: the datanode
-   * creates the file only once it has read the request's headers, so a dropped
-   * connection could let it appear after the DELETE. An append is cut off instead.
-   */
+  /** Drops what was written: the connection is cut and the temporary file deleted. */
   private async discard(): Promise<void> {
     this.done = true;
-    if (this.written === this.target || this.upload.failed) this.upload.destroy();
-    else await this.upload.finish().catch(() => this.upload.destroy());
+    this.upload?.destroy();
     await this.removeTemporary();
   }
 
