@@ -85,7 +85,7 @@ export class WebHdfsClient {
       clearTimeout(timeoutId);
     }
     if (res.ok || (res.status === 307 && init.redirect === 'manual')) return res;
-    throw await errorFromResponse(res, op, url);
+    throw await errorFromResponse(res, op, url, this.secrets);
   }
 
   /** A call whose answer is JSON. */
@@ -107,7 +107,8 @@ export class WebHdfsClient {
   /** One page of LISTSTATUS_BATCH after `startAfter`; `remaining` is 0 on the last page. */
   async listPage(path: string, startAfter: string | undefined): Promise<{ entries: HdfsFileStatus[]; remaining: number }> {
     type Page = { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: HdfsFileStatus[] } }; remainingEntries: number } };
-    const body = await this.json<Page>('GET', path, 'LISTSTATUS_BATCH', startAfter === undefined ? {} : { startAfter });
+    // The namenode reads `startafter` in lower case only (`startAfter` is ignored).
+    const body = await this.json<Page>('GET', path, 'LISTSTATUS_BATCH', startAfter === undefined ? {} : { startafter: startAfter });
     const listing = body.DirectoryListing;
     return { entries: listing.partialListing.FileStatuses.FileStatus, remaining: listing.remainingEntries };
   }
@@ -136,7 +137,12 @@ export class WebHdfsClient {
 
   /** Starts the second step: a streamed upload of the data to the datanode. */
   upload(location: string, method: 'PUT' | 'POST', op: string): DatanodeUpload {
-    return new DatanodeUpload(location, method, op, this.timeout);
+    return new DatanodeUpload(location, method, op, this.timeout, this.secrets);
+  }
+
+  /** Values never to show in an error: the delegation token. */
+  private get secrets(): string[] {
+    return this.options.delegationToken ? [this.options.delegationToken] : [];
   }
 
   private async headers(url: string): Promise<Record<string, string>> {
@@ -157,8 +163,14 @@ function locationOf(body: string): string | undefined {
   }
 }
 
-/** Network errors can quote the URL; take any `delegation=` token out of their message. */
+/**
+ * fetch reports network failures as `TypeError: fetch failed` with the Node error (its
+ * `code`, e.g. ECONNREFUSED) as `cause`: that one is thrown, so core sees the code. Network
+ * errors can quote the URL; any `delegation=` token is taken out of their message.
+ */
 function withRedactedMessage(err: unknown): unknown {
+  const cause = err instanceof TypeError ? (err as { cause?: unknown }).cause : undefined;
+  if (cause instanceof Error && typeof (cause as { code?: unknown }).code === 'string') err = cause;
   if (err instanceof Error && typeof err.message === 'string') {
     const clean = redactUrl(err.message);
     if (clean !== err.message) err.message = clean;
@@ -180,7 +192,7 @@ export class DatanodeUpload {
   private failure: unknown;
   private settled = false;
 
-  constructor(location: string, method: 'PUT' | 'POST', private readonly op: string, timeout: number) {
+  constructor(location: string, method: 'PUT' | 'POST', private readonly op: string, timeout: number, secrets: readonly string[] = []) {
     const send = location.startsWith('https:') ? httpsRequest : httpRequest;
     this.req = send(location, { method, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } });
     if (timeout > 0) this.req.setTimeout(timeout, () => this.req.destroy(Object.assign(new Error(`no progress on the datanode upload within ${timeout} ms`), { code: 'ETIMEDOUT' })));
@@ -193,7 +205,7 @@ export class DatanodeUpload {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return ok();
           const text = Buffer.concat(parts).toString('utf8');
-          fail(new WebHdfsError(status, op, parseRemoteException(text), redactUrl(location)));
+          fail(new WebHdfsError(status, op, parseRemoteException(text, secrets), redactUrl(location)));
         });
       });
       this.req.on('error', (err) => fail(withRedactedMessage(err)));

@@ -99,6 +99,8 @@ function kindOf(err: WebHdfsError): ErrorKind {
   if (/is not a file/i.test(message)) return 'IsADirectory';
   if (/is a directory|as a directory/i.test(message) && err.exception !== 'FileNotFoundException') return 'IsADirectory';
   if (/is not a directory|parent path is not a directory/i.test(message)) return 'NotADirectory';
+  // An operation the cluster does not know (LISTSTATUS_BATCH before Hadoop 3.0).
+  if (/invalid value for webhdfs parameter "op"/i.test(message)) return 'Unsupported';
   const byName = err.exception === undefined ? undefined : KIND_BY_EXCEPTION[err.exception];
   if (byName !== undefined) return byName;
   // Hadoop wraps some of these in a plain IOException / RemoteException; the message says which.
@@ -106,7 +108,6 @@ function kindOf(err: WebHdfsError): ErrorKind {
   if (/already exists/i.test(message)) return 'AlreadyExists';
   if (/permission denied/i.test(message)) return 'PermissionDenied';
   if (/non-empty|is non empty|not empty/i.test(message)) return 'NotEmpty';
-  if (/invalid value for webhdfs parameter "op"|no enum constant.*op/i.test(message)) return 'Unsupported';
   return kindOfStatus(err.status);
 }
 
@@ -133,14 +134,19 @@ export function mapHdfsError(err: unknown): FsError {
   return new FsError({ kind, message: err.message, temporary, cause: err });
 }
 
-/** Reads a failed response's body into a WebHdfsError (the body is consumed). */
-export async function errorFromResponse(res: Response, op: string, url: string): Promise<WebHdfsError> {
+/**
+ * Reads a failed response's body into a WebHdfsError (the body is consumed). Each of
+ * `secrets` (the delegation token) is replaced by `***` wherever the server quoted it.
+ */
+export async function errorFromResponse(res: Response, op: string, url: string, secrets: readonly string[] = []): Promise<WebHdfsError> {
   const text = await res.text().catch(() => '');
-  return new WebHdfsError(res.status, op, parseRemoteException(text), redactUrl(url));
+  return new WebHdfsError(res.status, op, parseRemoteException(text, secrets), redactUrl(url));
 }
 
-/** The `RemoteException` of a WebHDFS error body, or a stand-in holding a short non-JSON body. */
-export function parseRemoteException(text: string): RemoteException | undefined {
+/** The `RemoteException` of a WebHDFS error body, or a stand-in holding a short non-JSON body; `secrets` are hidden. */
+export function parseRemoteException(body: string, secrets: readonly string[] = []): RemoteException | undefined {
+  let text = body;
+  for (const secret of secrets) if (secret !== '') text = text.split(secret).join('***');
   if (text === '') return undefined;
   try {
     const body = JSON.parse(text) as { RemoteException?: RemoteException };

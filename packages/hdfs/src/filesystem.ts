@@ -95,7 +95,9 @@ export class HDFSFileSystem extends FileSystem {
           const page = await this.client.listPage(path, startAfter);
           all.push(...page.entries);
           if (page.remaining <= 0 || page.entries.length === 0) return all;
-          startAfter = page.entries[page.entries.length - 1]!.pathSuffix;
+          const last = page.entries[page.entries.length - 1]!.pathSuffix;
+          if (startAfter !== undefined && last <= startAfter) throw new Error(`LISTSTATUS_BATCH of ${path} did not advance past ${startAfter}`);
+          startAfter = last;
         }
       } catch (err) {
         // Clusters before Hadoop 3.0 have no LISTSTATUS_BATCH.

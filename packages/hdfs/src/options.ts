@@ -63,12 +63,11 @@ export function webhdfsBase(options: HDFSOptions): string {
   if (typeof options.url === 'string' && options.url !== '') {
     let u: URL;
     try {
-      u = new URL(options.url);
+      // webhdfs:// and swebhdfs:// name the HTTP(S) endpoint as fsspec does.
+      u = new URL(options.url.replace(/^webhdfs:/i, 'http:').replace(/^swebhdfs:/i, 'https:'));
     } catch {
       throw errors.invalid('hdfs option url is not a valid URL (expected http://namenode:9870)');
     }
-    if (u.protocol === 'webhdfs:' || u.protocol === 'hdfs:') u.protocol = 'http:';
-    if (u.protocol === 'swebhdfs:') u.protocol = 'https:';
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
     base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
   } else if (typeof options.host === 'string' && options.host !== '') {
