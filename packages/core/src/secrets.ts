@@ -28,9 +28,9 @@ export function redact(options: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Removes `user:password@` and secret-looking query parameters from a URL for messages. */
+/** Removes `user:password@` and secret-looking query parameters (SAS, presigned, WebHDFS `delegation`) from a URL for messages. */
 export function redactUrl(url: string): string {
   return url
     .replace(/\/\/[^/@\s]*@/, '//***@')
-    .replace(/([?&])([^=&]+)=([^&]*)/g, (m, sep: string, k: string) => (isSecretKey(k) || /^(sig|se|sp|sv|st|x-amz-[a-z-]+)$/i.test(k) ? `${sep}${k}=***` : m));
+    .replace(/([?&])([^=&]+)=([^&]*)/g, (m, sep: string, k: string) => (isSecretKey(k) || /^(sig|se|sp|sv|st|delegation|x-amz-[a-z-]+)$/i.test(k) ? `${sep}${k}=***` : m));
 }

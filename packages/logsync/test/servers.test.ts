@@ -1,14 +1,17 @@
 /**
  * logsync against the harness's real servers: S3 (moto), directly and behind the fault
- * proxy. S3 has no append, so these exercise the rewrite strategy end to end.
+ * proxy (S3 has no append, so these exercise the rewrite strategy end to end), and HDFS,
+ * an append-capable target, behind a byte-counting proxy.
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearInstanceCache, filesystem, type FileSystem } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
-import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
+import { HDFSFileSystem } from '@omnifs/hdfs';
+import { freshName, freshRoot, useServer, type S3Info } from '../../../test/servers/index';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
 import { expectContiguous, startJob } from './helpers/child';
 import { lineNumbers, lines, range, tempDir, waitFor } from './helpers/util';
@@ -156,5 +159,83 @@ describe('logsync on S3 (moto)', function () {
       expectContiguous(after, job.logged + 1);
       expect(existsSync(spool)).to.equal(false);
     });
+  });
+});
+
+describe('logsync on HDFS (MiniDFSCluster)', function () {
+  this.timeout(120_000);
+  const hdfs = useServer('hdfs');
+  let tmp: ReturnType<typeof tempDir>;
+  let proxy: CountingProxy;
+  let fs: FileSystem;
+  let root: string;
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
+    fs = new HDFSFileSystem({ url: hdfs.info.namenodeUrl, user: hdfs.info.user, skipInstanceCache: true });
+    root = `/${freshName('logsync')}`;
+  });
+  afterEach(async () => {
+    await proxy.close();
+    await fs.rm(root, { recursive: true }).catch(() => undefined);
+    tmp.cleanup();
+  });
+
+  const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
+    logDir: `hdfs://namenode:8020${root}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
+    spoolDir: join(tmp.dir, 'spool'), storageOptions: { url: proxy.url, user: hdfs.info.user }, ...extra,
+  });
+
+  /** Body bytes sent for training.log since the last call (APPEND and CREATE data steps). */
+  const logBytes = (): number => {
+    const n = proxy.bytesSent((r) => r.url.includes('training.log') || r.url.includes('.training.log.'));
+    proxy.reset();
+    return n;
+  };
+
+  it('appends natively: the bytes sent per sync are the new lines, not the file', async () => {
+    const log = await createLogSync(options());
+    expect(log.strategy).to.equal('append');
+    const line = (i: number): string => `line ${i} ${'x'.repeat(80)}`;
+    log.info(line(0));
+    await log.sync();
+    proxy.reset();
+    const sent: number[] = [];
+    const sizes: number[] = [await fs.size(`${root}/experiments/run-42/training.log`)];
+    let n = 1;
+    for (const count of [10, 10, 40, 10]) {
+      for (let i = 0; i < count; i++) log.info(line(n++));
+      await log.sync();
+      sent.push(logBytes());
+      sizes.push(await fs.size(`${root}/experiments/run-42/training.log`));
+    }
+    await log.close();
+    // Each sync sends exactly what it added to the file, however large the file grew.
+    const added = sizes.slice(1).map((s, i) => s - sizes[i]!);
+    expect(sent).to.deep.equal(added);
+    expect(sent[3]).to.be.lessThan(sizes[4]! / 4);
+    expect(sent[2]).to.be.greaterThan(sent[1]! * 3);
+    const text = await fs.readText(`${root}/experiments/run-42/training.log`);
+    expect(lineNumbers(text)).to.deep.equal(range(n));
+  });
+
+  it('writes the run layout: training.log, metrics and whole files, then removes the spool', async () => {
+    const log = await createLogSync(options());
+    log.info('line 0');
+    await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
+    await log.writeText('model_info.txt', 'dense(1)\n');
+    await log.epochEnd(1, { loss: 0.31 });
+    await log.sync();
+    log.info('line 1');
+    await log.close();
+    const run = `${root}/experiments/run-42`;
+    expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'training.log']);
+    const text = await fs.readText(`${run}/training.log`);
+    expect(lineNumbers(text)).to.deep.equal([0, 1]);
+    expect(text).to.contain('epoch 1 loss=0.31');
+    expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
+    expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+    expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
   });
 });

@@ -48,6 +48,12 @@ public final class MiniDfs {
     conf.setLong("dfs.blocksize", 1024L * 1024L);
     conf.setInt("dfs.replication", 1);
     conf.setInt("dfs.namenode.safemode.extension", 0);
+    // Closing a file waits until the namenode has its last block; by default the client
+    // polls for that from 400 ms on, which makes every small write take ~0.5 s. Let a file
+    // close with its last block committed (the datanode reports it right after), and poll
+    // sooner when it must.
+    conf.setInt("dfs.namenode.file.close.num-committed-allowed", 1);
+    conf.setInt("dfs.client.block.write.locateFollowingBlock.initial.delay.ms", 20);
 
     MiniDFSCluster cluster = new MiniDFSCluster.Builder(conf)
         .numDataNodes(1)

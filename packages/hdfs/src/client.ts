@@ -1,0 +1,254 @@
+/**
+ * The WebHDFS REST client: namenode calls over `fetch`, data uploads to the datanode over
+ * `node:http`.
+ *
+ * Two traps shape it. A data-carrying call (CREATE, APPEND) is answered with a 307 to a
+ * datanode, and `fetch` cannot re-send a streamed body after a redirect: the first request
+ * goes without a body and with `redirect: 'manual'`, the data then goes to the
+ * `Location`. And the datanode answers that data request with an unrequested
+ * `100 Continue`, which `fetch` (undici) rejects: the data step uses `node:http`, which
+ * skips informational responses and streams the body with back-pressure.
+ */
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { redactUrl } from '@omnifs/core';
+import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
+import { DEFAULT_HDFS_TIMEOUT, webhdfsBase, type HDFSOptions } from './options';
+
+/** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
+export interface HdfsFileStatus {
+  pathSuffix: string;
+  type: 'FILE' | 'DIRECTORY' | 'SYMLINK';
+  length: number;
+  modificationTime: number;
+  accessTime?: number;
+  blockSize?: number;
+  replication?: number;
+  permission?: string;
+  owner?: string;
+  group?: string;
+  fileId?: number;
+  childrenNum?: number;
+}
+
+/** Query parameters of one call. */
+export type Params = Record<string, string | number | boolean | undefined>;
+
+/** HTTP methods WebHDFS uses. */
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+
+/**
+ * A client for one namenode's WebHDFS endpoint.
+ *
+ * Behaviour: every call carries `user.name` (or `delegation`) and `doas`, the `headers`
+ * and `authHeaders()` of the options, and a timeout until the answer's headers arrive;
+ * a failed call throws a {@link WebHdfsError} whose URL is redacted.
+ */
+export class WebHdfsClient {
+  /** `http://namenode:9870/webhdfs/v1`. */
+  readonly base: string;
+  readonly timeout: number;
+
+  constructor(private readonly options: HDFSOptions) {
+    this.base = webhdfsBase(options);
+    this.timeout = options.timeout ?? DEFAULT_HDFS_TIMEOUT;
+  }
+
+  /** The URL of an operation on an absolute path. */
+  url(path: string, op: string, params: Params = {}): string {
+    const q = new URLSearchParams({ op });
+    if (this.options.delegationToken) q.set('delegation', this.options.delegationToken);
+    else if (this.options.user) q.set('user.name', this.options.user);
+    if (this.options.doAs) q.set('doas', this.options.doAs);
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+    const encoded = path.split('/').map(encodeURIComponent).join('/');
+    return `${this.base}${encoded.startsWith('/') ? encoded : `/${encoded}`}?${q}`;
+  }
+
+  /**
+   * Sends one namenode request and returns the response once its headers arrived.
+   * Statuses other than 2xx (and 307 with `redirect: 'manual'`) throw a WebHdfsError.
+   */
+  async call(method: Method, path: string, op: string, params: Params = {}, init: { redirect?: 'manual' | 'follow'; signal?: AbortSignal | undefined } = {}): Promise<Response> {
+    const url = this.url(path, op, params);
+    const timer = new AbortController();
+    const timeoutId = this.timeout > 0
+      ? setTimeout(() => timer.abort(Object.assign(new Error(`no answer from WebHDFS within ${this.timeout} ms`), { code: 'ETIMEDOUT' })), this.timeout)
+      : undefined;
+    const signal = init.signal ? AbortSignal.any([timer.signal, init.signal]) : timer.signal;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers: await this.headers(url), redirect: init.redirect ?? 'follow', signal });
+    } catch (err) {
+      throw withRedactedMessage(err);
+    } finally {
+      clearTimeout(timeoutId);
+    }
+    if (res.ok || (res.status === 307 && init.redirect === 'manual')) return res;
+    throw await errorFromResponse(res, op, url, this.secrets);
+  }
+
+  /** A call whose answer is JSON. */
+  async json<T>(method: Method, path: string, op: string, params: Params = {}): Promise<T> {
+    const res = await this.call(method, path, op, params);
+    return (await res.json()) as T;
+  }
+
+  /** A call answered `{ "boolean": true|false }`. */
+  async bool(method: Method, path: string, op: string, params: Params = {}): Promise<boolean> {
+    return (await this.json<{ boolean: boolean }>(method, path, op, params)).boolean;
+  }
+
+  /** GETFILESTATUS. */
+  async status(path: string): Promise<HdfsFileStatus> {
+    return (await this.json<{ FileStatus: HdfsFileStatus }>('GET', path, 'GETFILESTATUS')).FileStatus;
+  }
+
+  /** One page of LISTSTATUS_BATCH after `startAfter`; `remaining` is 0 on the last page. */
+  async listPage(path: string, startAfter: string | undefined): Promise<{ entries: HdfsFileStatus[]; remaining: number }> {
+    type Page = { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: HdfsFileStatus[] } }; remainingEntries: number } };
+    // The namenode reads `startafter` in lower case only (`startAfter` is ignored).
+    const body = await this.json<Page>('GET', path, 'LISTSTATUS_BATCH', startAfter === undefined ? {} : { startafter: startAfter });
+    const listing = body.DirectoryListing;
+    return { entries: listing.partialListing.FileStatuses.FileStatus, remaining: listing.remainingEntries };
+  }
+
+  /** LISTSTATUS: the whole directory in one answer. */
+  async list(path: string): Promise<HdfsFileStatus[]> {
+    return (await this.json<{ FileStatuses: { FileStatus: HdfsFileStatus[] } }>('GET', path, 'LISTSTATUS')).FileStatuses.FileStatus;
+  }
+
+  /** OPEN at `offset` for `length` bytes (to the end when undefined); the redirect to the datanode is followed. */
+  open(path: string, offset: number, length: number | undefined, signal?: AbortSignal): Promise<Response> {
+    return this.call('GET', path, 'OPEN', { offset: offset > 0 ? offset : undefined, length }, { signal });
+  }
+
+  /**
+   * First step of CREATE / APPEND: the namenode request without a body; returns the
+   * datanode `Location` it redirects to.
+   */
+  async dataLocation(method: 'PUT' | 'POST', path: string, op: 'CREATE' | 'APPEND', params: Params): Promise<string> {
+    const res = await this.call(method, path, op, params, { redirect: 'manual' });
+    const body = await res.text();
+    const location = res.headers.get('location') ?? locationOf(body);
+    if (!location) throw new WebHdfsError(res.status, op, { message: 'the namenode sent no datanode Location' }, redactUrl(this.url(path, op, params)));
+    return location;
+  }
+
+  /** Starts the second step: a streamed upload of the data to the datanode. */
+  upload(location: string, method: 'PUT' | 'POST', op: string): DatanodeUpload {
+    return new DatanodeUpload(location, method, op, this.timeout, this.secrets);
+  }
+
+  /** Values never to show in an error: the delegation token. */
+  private get secrets(): string[] {
+    return this.options.delegationToken ? [this.options.delegationToken] : [];
+  }
+
+  private async headers(url: string): Promise<Record<string, string>> {
+    const { headers, authHeaders } = this.options;
+    const base = typeof headers === 'function' ? headers(url) : headers ?? {};
+    const auth = authHeaders ? await authHeaders(url) : {};
+    return { ...base, ...auth };
+  }
+}
+
+/** The `Location` of a `noredirect=true` answer (`{"Location": "..."}`). */
+function locationOf(body: string): string | undefined {
+  try {
+    const v = (JSON.parse(body) as { Location?: unknown }).Location;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * fetch reports network failures as `TypeError: fetch failed` with the Node error (its
+ * `code`, e.g. ECONNREFUSED) as `cause`: that one is thrown, so core sees the code. Network
+ * errors can quote the URL; any `delegation=` token is taken out of their message.
+ */
+function withRedactedMessage(err: unknown): unknown {
+  const cause = err instanceof TypeError ? (err as { cause?: unknown }).cause : undefined;
+  if (cause instanceof Error && typeof (cause as { code?: unknown }).code === 'string') err = cause;
+  if (err instanceof Error && typeof err.message === 'string') {
+    const clean = redactUrl(err.message);
+    if (clean !== err.message) err.message = clean;
+  }
+  return err;
+}
+
+/**
+ * The data step of CREATE / APPEND: one chunked HTTP request to the datanode, written
+ * chunk by chunk with back-pressure, so memory stays bounded whatever the file's size.
+ *
+ * Behaviour: `write` resolves when the socket can take more; an early answer from the
+ * datanode (an error) fails the pending and later writes; `finish` ends the body and
+ * resolves when the datanode confirmed; `destroy` drops the connection.
+ */
+export class DatanodeUpload {
+  private readonly req: ClientRequest;
+  private readonly answer: Promise<void>;
+  private failure: unknown;
+  private settled = false;
+
+  constructor(location: string, method: 'PUT' | 'POST', private readonly op: string, timeout: number, secrets: readonly string[] = []) {
+    const send = location.startsWith('https:') ? httpsRequest : httpRequest;
+    this.req = send(location, { method, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } });
+    if (timeout > 0) this.req.setTimeout(timeout, () => this.req.destroy(Object.assign(new Error(`no progress on the datanode upload within ${timeout} ms`), { code: 'ETIMEDOUT' })));
+    this.answer = new Promise<void>((ok, fail) => {
+      this.req.on('response', (res: IncomingMessage) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('error', fail);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) return ok();
+          const text = Buffer.concat(parts).toString('utf8');
+          fail(new WebHdfsError(status, op, parseRemoteException(text, secrets), redactUrl(location)));
+        });
+      });
+      this.req.on('error', (err) => fail(withRedactedMessage(err)));
+    });
+    this.answer.then(() => { this.settled = true; }, (err: unknown) => {
+      this.settled = true;
+      this.failure ??= err;
+    });
+  }
+
+  /** Sends the next bytes; resolves when the request can take more. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.check();
+    if (chunk.byteLength === 0) return;
+    if (this.req.write(chunk)) return;
+    await new Promise<void>((ok, fail) => {
+      const onDrain = (): void => { this.req.off('close', onClose); ok(); };
+      const onClose = (): void => { this.req.off('drain', onDrain); fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`)); };
+      this.req.once('drain', onDrain);
+      this.req.once('close', onClose);
+    });
+    this.check();
+  }
+
+  /** Ends the body and waits for the datanode's confirmation. */
+  async finish(): Promise<void> {
+    this.check();
+    this.req.end();
+    await this.answer;
+  }
+
+  /** Drops the connection; what was sent is not confirmed. */
+  destroy(): void {
+    if (!this.settled) this.req.destroy();
+    this.answer.catch(() => undefined);
+  }
+
+  /** True once the upload failed (an error answer or a dropped connection). */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}

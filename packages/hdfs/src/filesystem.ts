@@ -1,0 +1,230 @@
+/** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
+import {
+  errors, FileSystem, isFsError, joinPath, parentPath, splitProtocol, throwIfAborted,
+  type Capabilities, type FileInfo, type FsError, type WriteMode, type Writer, type WriterOptions,
+} from '@omnifs/core';
+import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
+import { mapHdfsError } from './errors';
+import { createParams, type HDFSOptions } from './options';
+import { HdfsWriter, type HdfsWriterOptions } from './writer';
+
+/**
+ * HDFS through its WebHDFS REST API (`hdfs://` and `webhdfs://` URLs): no Hadoop client,
+ * no JVM.
+ *
+ * ```ts
+ * const fs = new HDFSFileSystem({ url: 'http://namenode:9870', user: 'etl' });
+ * await fs.writeText('/data/run-1/notes.txt', 'hello');
+ * const f = await fs.open('/data/run-1/train.log', 'ab'); // native APPEND
+ * ```
+ *
+ * Behaviour:
+ * - paths are absolute (`/a/b`); the authority of `hdfs://host:port/a/b` is dropped, the
+ *   namenode is the one in the options;
+ * - `info` is GETFILESTATUS, `ls` pages with LISTSTATUS_BATCH (LISTSTATUS where the
+ *   cluster has no batch listing), reads are OPEN with offset and length;
+ * - writes stream to the datanode and are renamed into place on close (see
+ *   {@link HdfsWriter}); `ab` is native APPEND; `xb` and `mode: 'create'` are exclusive;
+ * - `mv` of one path is RENAME, `touch` of an existing file is SETTIMES, `rm` is DELETE.
+ */
+export class HDFSFileSystem extends FileSystem {
+  static override protocols: readonly string[] = ['hdfs', 'webhdfs'];
+
+  override readonly rootMarker = '/' as const;
+
+  override readonly capabilities: Capabilities = {
+    realDirectories: true,
+    append: true,
+    exclusiveCreate: true,
+    copy: false,
+    rangedRead: true,
+    sign: false,
+    mtime: true,
+    flatListing: false,
+  };
+
+  /** The WebHDFS client (namenode URL, authentication, timeouts). */
+  readonly client: WebHdfsClient;
+  private readonly createParams: Params;
+  private readonly appendParams: Params;
+  private batchListing: boolean;
+
+  constructor(options: HDFSOptions = {}) {
+    super(options);
+    this.client = new WebHdfsClient(options);
+    this.createParams = createParams(options);
+    this.appendParams = options.bufferSize === undefined ? {} : { buffersize: options.bufferSize };
+    this.batchListing = options.batchListing !== false;
+  }
+
+  /** Also drops the authority of `hdfs://host:port/path` and `webhdfs://host:port/path`. */
+  override normalize(path: unknown): string {
+    if (typeof path === 'string') {
+      const split = splitProtocol(path);
+      if (split !== undefined && this.protocols.includes(split.protocol)) {
+        const slash = split.rest.indexOf('/');
+        return super.normalize(slash < 0 ? '/' : split.rest.slice(slash));
+      }
+    }
+    return super.normalize(path);
+  }
+
+  protected override mapError(err: unknown): FsError {
+    return mapHdfsError(err);
+  }
+
+  // ---------------------------------------------------------------- metadata and listing
+
+  protected async _info(path: string): Promise<FileInfo> {
+    return toInfo(path, await this.client.status(path));
+  }
+
+  protected async _ls(path: string): Promise<FileInfo[]> {
+    const statuses = await this.listAll(path);
+    // Listing a file answers with the file itself, its pathSuffix empty.
+    if (statuses.length === 1 && statuses[0]!.pathSuffix === '' && statuses[0]!.type !== 'DIRECTORY') throw errors.notADirectory(path);
+    return statuses.map((s) => toInfo(joinPath(path, s.pathSuffix), s));
+  }
+
+  private async listAll(path: string): Promise<HdfsFileStatus[]> {
+    if (this.batchListing) {
+      try {
+        const all: HdfsFileStatus[] = [];
+        let startAfter: string | undefined;
+        for (;;) {
+          const page = await this.client.listPage(path, startAfter);
+          all.push(...page.entries);
+          if (page.remaining <= 0 || page.entries.length === 0) return all;
+          const last = page.entries[page.entries.length - 1]!.pathSuffix;
+          if (startAfter !== undefined && last <= startAfter) throw new Error(`LISTSTATUS_BATCH of ${path} did not advance past ${startAfter}`);
+          startAfter = last;
+        }
+      } catch (err) {
+        // Clusters before Hadoop 3.0 have no LISTSTATUS_BATCH.
+        if (!isFsError(mapHdfsError(err), 'Unsupported')) throw err;
+        this.batchListing = false;
+      }
+    }
+    return this.client.list(path);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    const length = end === undefined ? undefined : end - start;
+    if (length !== undefined && length <= 0) return new Uint8Array(0);
+    const res = await this.openAt(path, start, length);
+    if (res === undefined) return new Uint8Array(0);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+    throwIfAborted(signal);
+    const length = end === undefined ? undefined : end - start;
+    if (length !== undefined && length <= 0) return;
+    const res = await this.openAt(path, start, length, signal);
+    if (res?.body == null) return;
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        if (value.byteLength > 0) yield value;
+      }
+    } finally {
+      await reader.cancel().catch(() => undefined);
+    }
+  }
+
+  /** OPEN at `start`; undefined when `start` is at or past the end (HDFS refuses such offsets). */
+  private async openAt(path: string, start: number, length: number | undefined, signal?: AbortSignal): Promise<Response | undefined> {
+    try {
+      return await this.client.open(path, start, length, signal);
+    } catch (err) {
+      if (start > 0 && isFsError(mapHdfsError(err), 'InvalidArgument')) {
+        const status = await this.client.status(path);
+        if (status.type === 'FILE' && start >= status.length) return undefined;
+      }
+      throw err;
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+    if (path === '/') throw errors.isADirectory(path);
+    await HdfsWriter.writeWhole(this.client, path, data, this.writerOptions(mode, false));
+  }
+
+  protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    return this.openHdfsWriter(path, options.mode, options.append);
+  }
+
+  private openHdfsWriter(path: string, mode: WriteMode, append: boolean): Promise<HdfsWriter> {
+    if (path === '/') throw errors.isADirectory(path);
+    return HdfsWriter.open(this.client, path, this.writerOptions(mode, append));
+  }
+
+  private writerOptions(mode: WriteMode, append: boolean): HdfsWriterOptions {
+    return { mode, append, createParams: this.createParams, appendParams: this.appendParams };
+  }
+
+  protected async _rm(path: string): Promise<void> {
+    const status = await this.client.status(path);
+    if (status.type === 'DIRECTORY') throw errors.isADirectory(path);
+    if (!(await this.client.bool('DELETE', path, 'DELETE', { recursive: false }))) throw errors.notFound(path);
+  }
+
+  // ---------------------------------------------------------------- directories and names
+
+  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    if (!parents && path !== '/') {
+      const parent = parentPath(path, '/');
+      const status = await this.client.status(parent);
+      if (status.type !== 'DIRECTORY') throw errors.notADirectory(parent);
+    }
+    if (!(await this.client.bool('PUT', path, 'MKDIRS'))) throw new Error(`MKDIRS ${path} returned false`);
+  }
+
+  protected override async _rmdir(path: string): Promise<void> {
+    if (path === '/') throw errors.invalid('the root directory cannot be removed', path);
+    if (!(await this.client.bool('DELETE', path, 'DELETE', { recursive: false }))) throw errors.notFound(path);
+  }
+
+  protected override async _rename(src: string, dst: string): Promise<void> {
+    const parent = parentPath(dst, '/');
+    if (parent !== '/') await this.client.bool('PUT', parent, 'MKDIRS');
+    const dstInfo = await this.client.status(dst).catch(() => undefined);
+    if (dstInfo === undefined) {
+      if (!(await this.client.bool('PUT', src, 'RENAME', { destination: dst }))) {
+        await this.client.status(src); // NotFound when the source is missing
+        throw new Error(`RENAME ${src} to ${dst} returned false`);
+      }
+      return;
+    }
+    const res = await this.client.call('PUT', src, 'RENAME', { destination: dst, renameoptions: 'OVERWRITE' });
+    await res.arrayBuffer();
+  }
+
+  protected override async _touch(path: string): Promise<void> {
+    const res = await this.client.call('PUT', path, 'SETTIMES', { modificationtime: Date.now(), accesstime: -1 });
+    await res.arrayBuffer();
+  }
+}
+
+/** A WebHDFS FileStatus as an omnifs FileInfo (HDFS's own fields kept beside). */
+function toInfo(name: string, s: HdfsFileStatus): FileInfo {
+  const info: FileInfo = {
+    name,
+    size: s.type === 'DIRECTORY' ? 0 : s.length,
+    type: s.type === 'DIRECTORY' ? 'directory' : 'file',
+    mtime: new Date(s.modificationTime),
+  };
+  if (s.permission !== undefined) info.permission = s.permission;
+  if (s.owner !== undefined) info.owner = s.owner;
+  if (s.group !== undefined) info.group = s.group;
+  if (s.replication !== undefined && s.type !== 'DIRECTORY') info.replication = s.replication;
+  if (s.blockSize !== undefined && s.type !== 'DIRECTORY') info.blockSize = s.blockSize;
+  if (s.type === 'SYMLINK') info.symlink = true;
+  return info;
+}

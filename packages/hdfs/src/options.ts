@@ -1,0 +1,99 @@
+/** Options of the HDFS filesystem, and how they become the WebHDFS base URL. */
+import { errors } from '@omnifs/core';
+
+/** Headers added to every namenode request: a record, or a function of the request URL. */
+export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
+
+/**
+ * Options of {@link HDFSFileSystem}. Each can also be given as `OMNIFS_HDFS_<NAME>`
+ * (e.g. `OMNIFS_HDFS_URL=http://nn:9870`, `OMNIFS_HDFS_USER=etl`); explicit options win.
+ *
+ * The namenode is named by `url`, or by `host` and `port`. The authority of an
+ * `hdfs://host:port/path` URL is not used to reach the cluster (it names the RPC port,
+ * which WebHDFS does not speak): it is dropped from the path, and the namenode is the
+ * one in these options.
+ */
+export interface HDFSOptions {
+  /** Namenode HTTP(S) base URL, e.g. `http://namenode:9870` (a trailing `/webhdfs/v1` is accepted). */
+  url?: string;
+  /** Namenode host, when `url` is not given. */
+  host?: string;
+  /** Namenode HTTP port with `host` (default 9870, Hadoop 3's `dfs.namenode.http-address`). */
+  port?: number;
+  /** Use `https` with `host` (default false). */
+  https?: boolean;
+  /** Simple authentication: sent as `user.name` (ignored when `delegationToken` is given). */
+  user?: string;
+  /** Act for another user (`doas`), where the cluster lets `user` impersonate. */
+  doAs?: string;
+  /** A delegation token (`delegation=`), for clusters with Kerberos; never shown in errors or `toJSON`. */
+  delegationToken?: string;
+  /** Extra headers on every namenode request (a record, or a function of the URL). */
+  headers?: HdfsHeaders;
+  /**
+   * Called before every namenode request for authentication headers, e.g. a Kerberos
+   * SPNEGO `Authorization: Negotiate ...` header from a GSSAPI library.
+   */
+  authHeaders?: (url: string) => Promise<Record<string, string>> | Record<string, string>;
+  /** Replication of new files (default: the cluster's `dfs.replication`). */
+  replication?: number;
+  /** Block size of new files in bytes (default: the cluster's `dfs.blocksize`). */
+  blockSize?: number;
+  /** Octal permission of new files, e.g. `'640'` (default: the cluster's umask); directories keep the cluster's default. */
+  permission?: string;
+  /** Buffer size the datanode uses for reads and writes, bytes (default: the cluster's). */
+  bufferSize?: number;
+  /** Milliseconds before a request without an answer is aborted (default 60000; 0 for none). */
+  timeout?: number;
+  /** Entries per `LISTSTATUS_BATCH` page are the cluster's (`dfs.ls.limit`); set false to always use `LISTSTATUS`. */
+  batchListing?: boolean;
+  /** Build a new instance even when an equal one is cached. */
+  skipInstanceCache?: boolean;
+}
+
+/** The default request timeout, ms. */
+export const DEFAULT_HDFS_TIMEOUT = 60_000;
+
+/** The default namenode HTTP port of Hadoop 3. */
+export const DEFAULT_NAMENODE_HTTP_PORT = 9870;
+
+/** The namenode's WebHDFS base (`http://host:port/webhdfs/v1`) from the options. */
+export function webhdfsBase(options: HDFSOptions): string {
+  let base: string;
+  if (typeof options.url === 'string' && options.url !== '') {
+    let u: URL;
+    try {
+      // webhdfs:// and swebhdfs:// name the HTTP(S) endpoint as fsspec does.
+      u = new URL(options.url.replace(/^webhdfs:/i, 'http:').replace(/^swebhdfs:/i, 'https:'));
+    } catch {
+      throw errors.invalid('hdfs option url is not a valid URL (expected http://namenode:9870)');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
+    base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } else if (typeof options.host === 'string' && options.host !== '') {
+    const port = options.port ?? DEFAULT_NAMENODE_HTTP_PORT;
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw errors.invalid(`hdfs option port must be a port number, got ${String(port)}`);
+    const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
+    base = `${options.https ? 'https' : 'http'}://${host}:${port}`;
+  } else {
+    throw errors.invalid('hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL');
+  }
+  return base.endsWith('/webhdfs/v1') ? base : `${base}/webhdfs/v1`;
+}
+
+/** Checks the numeric and permission options; returns them as query parameters of CREATE. */
+export function createParams(options: HDFSOptions): Record<string, string> {
+  const create: Record<string, string> = {};
+  for (const [name, param] of [['replication', 'replication'], ['blockSize', 'blocksize'], ['bufferSize', 'buffersize']] as const) {
+    const v = options[name];
+    if (v === undefined) continue;
+    if (!Number.isInteger(v) || v <= 0) throw errors.invalid(`hdfs option ${name} must be a positive integer, got ${String(v)}`);
+    create[param] = String(v);
+  }
+  if (options.permission !== undefined) {
+    const p = String(options.permission);
+    if (!/^[01]?[0-7]{3}$/.test(p)) throw errors.invalid(`hdfs option permission must be octal like '644', got ${JSON.stringify(p)}`);
+    create.permission = p;
+  }
+  return create;
+}

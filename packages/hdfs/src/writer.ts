@@ -1,0 +1,162 @@
+/**
+ * The HDFS writer: a file's bytes streamed in one datanode request (two-step CREATE or
+ * APPEND), with bounded memory; new content lands under a temporary name and is renamed
+ * into place on close.
+ */
+import { randomBytes } from 'node:crypto';
+import { baseName, errors, isFsError, parentPath, type WriteMode, type Writer } from '@omnifs/core';
+import type { DatanodeUpload, Params, WebHdfsClient } from './client';
+import { mapHdfsError } from './errors';
+
+/** What {@link HdfsWriter.open} needs. */
+export interface HdfsWriterOptions {
+  mode: WriteMode;
+  /** Add to the existing file with APPEND (a missing file is created). */
+  append: boolean;
+  /** CREATE parameters: replication, blocksize, buffersize, permission. */
+  createParams: Params;
+  /** APPEND parameters: buffersize. */
+  appendParams: Params;
+}
+
+/** The temporary sibling a new file is written under until close: `.name.<random>.omnifs-tmp`. */
+export function temporaryName(path: string): string {
+  return `${parentPath(path, '/').replace(/\/$/, '')}/.${baseName(path)}.${randomBytes(6).toString('hex')}.omnifs-tmp`;
+}
+
+/**
+ * A {@link Writer} for one HDFS file.
+ *
+ * Behaviour:
+ * - overwrite and create: the bytes go to a temporary sibling (created empty, then
+ *   appended to), renamed onto the target on
+ *   `close` (RENAME with `renameoptions=OVERWRITE` for overwrite; a plain RENAME, which
+ *   fails when the target exists, for create), so readers never see a half-written file;
+ *   `abort` deletes the temporary file;
+ * - create fails with `AlreadyExists` when the target exists at open or at close;
+ * - append: APPEND streams the bytes onto the end of the existing file (a missing file is
+ *   created); bytes the datanode already took stay there after `abort` (HDFS cannot take
+ *   them back), the existing content is never touched;
+ * - a directory as the target is `IsADirectory`.
+ */
+export class HdfsWriter implements Writer {
+  private done = false;
+
+  private constructor(
+    private readonly client: WebHdfsClient,
+    private readonly target: string,
+    /** Where the bytes are written: a temporary sibling, or the target itself when appending. */
+    private readonly written: string,
+    private readonly mode: WriteMode | 'append',
+    /** The open datanode request; undefined when the bytes are already written. */
+    private readonly upload: DatanodeUpload | undefined,
+  ) {}
+
+  /**
+   * Opens the datanode stream for `path` (the namenode steps included). A new file's
+   * temporary sibling is created empty first and the bytes are APPENDed to it: the
+   * datanode creates a file only after it has read the data request's headers, so a file
+   * created by the streaming request itself could appear after an abort's DELETE.
+   */
+  static async open(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<HdfsWriter> {
+    if (options.append) {
+      try {
+        const location = await client.dataLocation('POST', path, 'APPEND', options.appendParams);
+        return new HdfsWriter(client, path, path, 'append', client.upload(location, 'POST', 'APPEND'));
+      } catch (err) {
+        // A missing file is created; an appended-to directory is reported as one.
+        if (!isFsError(mapHdfsError(err), 'NotFound')) throw err;
+        const existing = await client.status(path).catch(() => undefined);
+        if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
+      }
+    }
+    const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
+    try {
+      const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
+      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'));
+    } catch (err) {
+      await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
+      throw err;
+    }
+  }
+
+  /** Writes a whole file from memory: one CREATE of a temporary sibling, renamed into place. */
+  static async writeWhole(client: WebHdfsClient, path: string, data: Uint8Array, options: HdfsWriterOptions): Promise<void> {
+    const temp = await HdfsWriter.createTemporary(client, path, options, data);
+    const writer = new HdfsWriter(client, path, temp, options.mode, undefined);
+    await writer.close();
+  }
+
+  /** Checks the target, then creates its temporary sibling holding `data`; returns its path. */
+  private static async createTemporary(client: WebHdfsClient, path: string, options: HdfsWriterOptions, data: Uint8Array): Promise<string> {
+    const existing = await client.status(path).catch((err: unknown) => {
+      if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
+      throw err;
+    });
+    if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
+    if (existing !== undefined && options.mode === 'create') throw errors.alreadyExists(path);
+    const temp = temporaryName(path);
+    const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
+    const upload = client.upload(location, 'PUT', 'CREATE');
+    try {
+      await upload.write(data);
+      await upload.finish();
+    } catch (err) {
+      upload.destroy();
+      await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
+      throw err;
+    }
+    return temp;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    try {
+      await this.upload!.write(chunk);
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    this.done = true;
+    try {
+      await this.upload?.finish();
+      if (this.mode !== 'append') await this.commit();
+    } catch (err) {
+      await this.removeTemporary();
+      throw err;
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.discard();
+  }
+
+  /** Renames the temporary file onto the target. */
+  private async commit(): Promise<void> {
+    if (this.mode === 'overwrite') {
+      await this.client.call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' }).then((r) => r.arrayBuffer());
+      return;
+    }
+    if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
+    const now = await this.client.status(this.target).catch(() => undefined);
+    throw now !== undefined ? errors.alreadyExists(this.target) : new Error(`RENAME of the written file onto ${this.target} failed`);
+  }
+
+  /** Drops what was written: the connection is cut and the temporary file deleted. */
+  private async discard(): Promise<void> {
+    this.done = true;
+    this.upload?.destroy();
+    await this.removeTemporary();
+  }
+
+  private async removeTemporary(): Promise<void> {
+    if (this.written === this.target) return;
+    await this.client.bool('DELETE', this.written, 'DELETE', { recursive: false }).catch(() => false);
+  }
+}

@@ -1,0 +1,255 @@
+/** What is special to HDFS: the WebHDFS protocol steps, native append, listing pages, errors and secrets. */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { filesystem, isFsError, urlToFs, type FsError } from '@omnifs/core';
+import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase } from '@omnifs/hdfs';
+import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
+import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import { freshDir, makeFs, useHdfs } from './helpers';
+
+async function failure(p: Promise<unknown>): Promise<FsError> {
+  try {
+    await p;
+  } catch (err) {
+    if (isFsError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+const opOf = (url: string): string | undefined => new URL(url, 'http://x').searchParams.get('op') ?? undefined;
+
+describe('hdfs: WebHDFS specifics', function () {
+  this.timeout(60_000);
+  const hdfs = useHdfs();
+  let fs: HDFSFileSystem;
+  let dir: string;
+
+  beforeEach(async () => {
+    fs = makeFs(hdfs.info);
+    dir = freshDir('hdfs');
+    await fs.makedirs(dir);
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true }).catch(() => undefined);
+  });
+
+  describe('native append', () => {
+    let proxy: CountingProxy;
+    beforeEach(async () => { proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl }); });
+    afterEach(async () => { await proxy.close(); });
+
+    it('sends only the appended bytes, with APPEND, never rewriting the file', async () => {
+      const head = randomBytes(2_500_000); // three blocks of the cluster's 1 MiB
+      await fs.pipeFile(`${dir}/log.bin`, head);
+      const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      const tail = randomBytes(1000);
+      const f = await viaProxy.open(`${dir}/log.bin`, 'ab');
+      await f.write(tail.subarray(0, 400));
+      await f.write(tail.subarray(400));
+      await f.close();
+      expect(proxy.bytesSent()).to.equal(1000);
+      const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
+      expect(ops).to.deep.equal(['POST APPEND', 'POST APPEND']); // namenode step, datanode data
+      expect(proxy.requests[1]!.upstream).to.not.equal(new URL(hdfs.info.namenodeUrl).host);
+      expect(Buffer.from(await fs.catFile(`${dir}/log.bin`)).equals(Buffer.concat([head, tail]))).to.equal(true);
+    });
+
+    it('streams a new file through one datanode request, renamed into place on close', async () => {
+      const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      const w = await viaProxy.openWriter(`${dir}/new.bin`);
+      const data = randomBytes(3_000_000);
+      for (let i = 0; i < data.length; i += 256 * 1024) await w.write(data.subarray(i, i + 256 * 1024));
+      expect(await fs.exists(`${dir}/new.bin`)).to.equal(false);
+      await w.close();
+      const posts = proxy.requests.filter((r) => r.method === 'POST' && r.bytes > 0);
+      expect(posts.map((r) => r.bytes)).to.deep.equal([data.length]);
+      expect(proxy.requests.map((r) => opOf(r.url))).to.include('RENAME');
+      expect(Buffer.from(await fs.catFile(`${dir}/new.bin`)).equals(data)).to.equal(true);
+      expect(await fs.ls(dir)).to.deep.equal([`${dir}/new.bin`]);
+    });
+  });
+
+  describe('overwrite', () => {
+    it('keeps the old content readable until the new file is closed', async () => {
+      await fs.writeText(`${dir}/f.txt`, 'old');
+      const f = await fs.open(`${dir}/f.txt`, 'wb');
+      await f.write('new content');
+      expect(await fs.readText(`${dir}/f.txt`)).to.equal('old');
+      await f.close();
+      expect(await fs.readText(`${dir}/f.txt`)).to.equal('new content');
+    });
+
+    it('sets the replication and block size of new files from the options', async () => {
+      const custom = makeFs(hdfs.info, { replication: 1, blockSize: 2 * 1024 * 1024, permission: '640' });
+      await custom.writeText(`${dir}/opt.txt`, 'x');
+      const info = await fs.info(`${dir}/opt.txt`);
+      expect(info).to.include({ replication: 1, blockSize: 2 * 1024 * 1024, permission: '640' });
+    });
+  });
+
+  describe('reads', () => {
+    it('reads ranges across block boundaries and streams a multi-block file', async () => {
+      const data = randomBytes(2_200_000);
+      await fs.pipeFile(`${dir}/big.bin`, data);
+      const mid = await fs.catFile(`${dir}/big.bin`, { start: 1_048_000, end: 1_049_000 });
+      expect(Buffer.from(mid).equals(data.subarray(1_048_000, 1_049_000))).to.equal(true);
+      const chunks: Buffer[] = [];
+      for await (const c of fs.createReadStream(`${dir}/big.bin`, { start: 100 })) chunks.push(c as Buffer);
+      expect(Buffer.concat(chunks).equals(data.subarray(100))).to.equal(true);
+    });
+  });
+
+  describe('listing', () => {
+    it('pages with LISTSTATUS_BATCH past the cluster limit of 1000 entries', async () => {
+      const names = Array.from({ length: 1010 }, (_, i) => `d${String(i).padStart(4, '0')}`);
+      for (let i = 0; i < names.length; i += 50) {
+        await Promise.all(names.slice(i, i + 50).map((n) => fs.client.bool('PUT', `${dir}/many/${n}`, 'MKDIRS')));
+      }
+      const proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
+      try {
+        const listed = await makeFs(hdfs.info, { url: proxy.url }).ls(`${dir}/many`);
+        expect(listed).to.deep.equal(names.map((n) => `${dir}/many/${n}`));
+        expect(proxy.requests.filter((r) => opOf(r.url) === 'LISTSTATUS_BATCH').length).to.equal(2);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('falls back to LISTSTATUS where the cluster has no LISTSTATUS_BATCH', async () => {
+      await fs.writeText(`${dir}/a.txt`, 'a');
+      await fs.makedirs(`${dir}/sub`);
+      const remote = { RemoteException: { exception: 'IllegalArgumentException', javaClassName: 'java.lang.IllegalArgumentException', message: 'Invalid value for webhdfs parameter "op": No enum constant ...LISTSTATUS_BATCH' } };
+      const proxy: FaultProxy = await startFaultProxy({ target: hdfs.info.namenodeUrl });
+      proxy.addRule({ fault: { kind: 'status', status: 400, body: JSON.stringify(remote), headers: { 'content-type': 'application/json' } }, match: (r) => opOf(r.url) === 'LISTSTATUS_BATCH' });
+      try {
+        const old = makeFs(hdfs.info, { url: proxy.url });
+        expect((await old.ls(dir, { detail: true })).map((e) => [e.name, e.type])).to.deep.equal([[`${dir}/a.txt`, 'file'], [`${dir}/sub`, 'directory']]);
+        expect(proxy.counters.statuses).to.equal(1); // asked once, then LISTSTATUS only
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+
+  describe('names', () => {
+    it('renames a directory in one RENAME and touches a file with SETTIMES', async () => {
+      await fs.writeText(`${dir}/a/x.txt`, 'x');
+      await fs.mv(`${dir}/a`, `${dir}/b`);
+      expect(await fs.find(dir)).to.deep.equal([`${dir}/b/x.txt`]);
+      const before = await fs.modified(`${dir}/b/x.txt`);
+      await new Promise((r) => setTimeout(r, 20));
+      await fs.touch(`${dir}/b/x.txt`, { truncate: false });
+      expect((await fs.modified(`${dir}/b/x.txt`)).getTime()).to.be.greaterThan(before.getTime());
+      expect(await fs.readText(`${dir}/b/x.txt`)).to.equal('x');
+    });
+
+    it('drops the authority of hdfs:// and webhdfs:// paths', async () => {
+      await fs.writeText(`hdfs://namenode:8020${dir}/u.txt`, 'u');
+      expect(await fs.readText(`webhdfs://other:9870${dir}/u.txt`)).to.equal('u');
+      expect(fs.normalize('hdfs://nn')).to.equal('/');
+      const { fs: viaUrl, path } = urlToFs(`hdfs://namenode:8020${dir}/u.txt`, { url: hdfs.info.namenodeUrl, user: hdfs.info.user });
+      expect(viaUrl).to.be.instanceOf(HDFSFileSystem);
+      expect(path).to.equal(`${dir}/u.txt`);
+      expect(await viaUrl.readText(path)).to.equal('u');
+    });
+  });
+
+  describe('error kinds', () => {
+    it('maps the namenode\'s RemoteExceptions', async () => {
+      await fs.writeText(`${dir}/file`, 'f');
+      await fs.writeText(`${dir}/full/x`, 'x');
+      expect((await failure(fs.info(`${dir}/missing`))).kind).to.equal('NotFound');
+      expect((await failure(fs.writeText(`${dir}/file/below`, 'y'))).kind).to.equal('NotADirectory');
+      expect((await failure(fs.rmdir(`${dir}/full`))).kind).to.equal('NotEmpty');
+      expect((await failure(fs.writeText(`${dir}/file`, 'z', { mode: 'create' }))).kind).to.equal('AlreadyExists');
+      expect((await failure(fs.catFile(dir))).kind).to.equal('IsADirectory');
+      const e = await failure(fs.catFile(`${dir}/missing`));
+      expect(e.code).to.equal('ENOENT');
+      expect(e.message).to.match(/^hdfs cat ".*missing": OPEN failed with HTTP 404 FileNotFoundException/);
+    });
+
+    it('maps failover, safe mode and 503 to temporary errors', () => {
+      const err = (status: number, exception?: string, message = ''): FsError =>
+        mapHdfsError(new WebHdfsError(status, 'GETFILESTATUS', exception === undefined ? undefined : { exception, message }, 'http://nn/webhdfs/v1/x'));
+      expect(err(403, 'StandbyException', 'Operation category READ is not supported in state standby')).to.include({ kind: 'RateLimited', temporary: true });
+      expect(err(403, 'RetriableException')).to.include({ kind: 'RateLimited', temporary: true });
+      expect(err(403, 'SafeModeException')).to.include({ temporary: true });
+      expect(err(503)).to.include({ kind: 'RateLimited', temporary: true });
+      expect(err(500, 'IOException', 'boom')).to.include({ kind: 'Unexpected', temporary: true });
+      expect(err(403, 'AccessControlException', 'Permission denied: user=x')).to.include({ kind: 'PermissionDenied', temporary: false });
+      expect(err(404, 'FileNotFoundException', 'File does not exist: /x')).to.include({ kind: 'NotFound', temporary: false });
+      expect(err(403, 'FileAlreadyExistsException')).to.include({ kind: 'AlreadyExists' });
+      expect(err(403, 'PathIsNotEmptyDirectoryException')).to.include({ kind: 'NotEmpty' });
+      expect(err(403, 'ParentNotDirectoryException')).to.include({ kind: 'NotADirectory' });
+      expect(err(401)).to.include({ kind: 'PermissionDenied' });
+    });
+
+    it('reports a namenode that does not answer as a temporary error', async () => {
+      const server = createServer();
+      await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      const port = (server.address() as AddressInfo).port;
+      await new Promise((ok) => server.close(ok)); // nothing listens there any more
+      const down = makeFs(hdfs.info, { url: `http://127.0.0.1:${port}` });
+      const e = await failure(down.info('/x'));
+      expect(e).to.include({ code: 'ECONNREFUSED', temporary: true });
+      expect(e.message).to.match(/^hdfs info "\/x"/);
+    });
+  });
+
+  describe('options and registry', () => {
+    it('builds the WebHDFS base from url, or host and port', () => {
+      expect(webhdfsBase({ url: 'http://nn:9870' })).to.equal('http://nn:9870/webhdfs/v1');
+      expect(webhdfsBase({ url: 'http://nn:9870/webhdfs/v1/' })).to.equal('http://nn:9870/webhdfs/v1');
+      expect(webhdfsBase({ url: 'webhdfs://nn:9870' })).to.equal('http://nn:9870/webhdfs/v1');
+      expect(webhdfsBase({ host: 'nn', https: true })).to.equal('https://nn:9870/webhdfs/v1');
+      expect(webhdfsBase({ host: 'nn', port: 50070 })).to.equal('http://nn:50070/webhdfs/v1');
+    });
+
+    it('refuses a missing namenode and bad numeric options with InvalidArgument', () => {
+      for (const opts of [{}, { url: 'not a url' }, { url: 'ftp://nn' }, { host: 'nn', port: 0 }, { url: 'http://nn', replication: 0 }, { url: 'http://nn', permission: 'rw' }]) {
+        expect(() => new HDFSFileSystem(opts)).to.throw().with.property('kind', 'InvalidArgument');
+      }
+    });
+
+    it('is what filesystem("hdfs") and filesystem("webhdfs") give', () => {
+      const opts = { url: hdfs.info.namenodeUrl, user: hdfs.info.user };
+      expect(filesystem('hdfs', opts)).to.be.instanceOf(HDFSFileSystem);
+      expect(filesystem('webhdfs', opts)).to.be.instanceOf(HDFSFileSystem);
+    });
+  });
+
+  describe('secrets', () => {
+    const secret = `SECRET${randomBytes(6).toString('hex')}`;
+
+    it('keeps the delegation token and auth hook out of toJSON, inspect and toString', () => {
+      const s = makeFs(hdfs.info, { delegationToken: secret, authHeaders: () => ({ authorization: `Negotiate ${secret}` }), headers: { 'x-trace': 'ok' } });
+      const shown = [JSON.stringify(s), inspect(s), String(s)].join('\n');
+      expect(shown).to.not.include(secret);
+      expect(JSON.stringify(s)).to.include('"delegationToken":"***"').and.include('"authHeaders":"***"');
+    });
+
+    it('sends the auth hook\'s headers and keeps the token out of error messages and causes', async () => {
+      const seen: (string | undefined)[] = [];
+      const proxy = await startFaultProxy({ target: hdfs.info.namenodeUrl });
+      proxy.addRule({ fault: { kind: 'delay', ms: 0 }, match: (r) => { seen.push(r.headers.authorization); return false; } });
+      const body = { RemoteException: { exception: 'InvalidToken', javaClassName: 'org.apache.hadoop.security.token.SecretManager$InvalidToken', message: `token (${secret}) can't be found in cache; url=http://nn/webhdfs/v1/x?op=OPEN&delegation=${secret}` } };
+      proxy.addRule({ fault: { kind: 'status', status: 403, body: JSON.stringify(body) }, match: (r) => r.url.includes('missing') });
+      try {
+        const s = makeFs(hdfs.info, { url: proxy.url, delegationToken: secret, authHeaders: async () => ({ authorization: 'Negotiate abc' }) });
+        const e = await failure(s.info(`${dir}/missing`));
+        expect(e.kind).to.equal('PermissionDenied');
+        const cause = e.cause as WebHdfsError;
+        const text = [e.message, String(e), e.stack, cause.message, cause.url, inspect(e, { depth: 5 })].join('\n');
+        expect(text).to.not.include(secret);
+        expect(cause.url).to.include('delegation=***');
+        expect(seen).to.include('Negotiate abc');
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+});
