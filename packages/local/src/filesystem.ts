@@ -81,6 +81,7 @@ export class LocalFileSystem extends FileSystem {
   }
 
   protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    if (start === 0 && end === undefined) return fsp.readFile(path);
     const handle = await fsp.open(path, 'r');
     try {
       const size = (await handle.stat()).size;

@@ -44,12 +44,18 @@ export async function commitTemp(temp: string, target: string, mode: WriteMode):
  * reason to refuse, the temporary file is removed and nothing has changed.
  */
 export async function writeAtomic(target: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-  const looking = statOrUndefined(target);
   const temp = tempPathFor(target);
+  if (mode === 'overwrite') {
+    // rename(2) itself refuses a directory target (EISDIR), so no stat is needed first.
+    await writeTemp(temp, target, data);
+    await commitTemp(temp, target, mode);
+    return;
+  }
+  const looking = statOrUndefined(target);
   const refusal = async (): Promise<FsError | undefined> => {
     const st = await looking;
     if (st?.isDirectory()) return errors.isADirectory(target);
-    if (mode === 'create' && st) return errors.alreadyExists(target);
+    if (st) return errors.alreadyExists(target);
     return undefined;
   };
   try {
