@@ -1,24 +1,15 @@
 /** What is special to HDFS: the WebHDFS protocol steps, native append, listing pages, errors and secrets. */
 import { expect } from 'chai';
+import { rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { filesystem, isFsError, urlToFs, type FsError } from '@omnifs/core';
+import { filesystem, urlToFs, type FsError } from '@omnifs/core';
 import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase } from '@omnifs/hdfs';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshDir, makeFs, useHdfs } from './helpers';
-
-async function failure(p: Promise<unknown>): Promise<FsError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isFsError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
-}
 
 const opOf = (url: string): string | undefined => new URL(url, 'http://x').searchParams.get('op') ?? undefined;
 
@@ -162,12 +153,12 @@ describe('hdfs: WebHDFS specifics', function () {
     it('maps the namenode\'s RemoteExceptions', async () => {
       await fs.writeText(`${dir}/file`, 'f');
       await fs.writeText(`${dir}/full/x`, 'x');
-      expect((await failure(fs.info(`${dir}/missing`))).kind).to.equal('NotFound');
-      expect((await failure(fs.writeText(`${dir}/file/below`, 'y'))).kind).to.equal('NotADirectory');
-      expect((await failure(fs.rmdir(`${dir}/full`))).kind).to.equal('NotEmpty');
-      expect((await failure(fs.writeText(`${dir}/file`, 'z', { mode: 'create' }))).kind).to.equal('AlreadyExists');
-      expect((await failure(fs.catFile(dir))).kind).to.equal('IsADirectory');
-      const e = await failure(fs.catFile(`${dir}/missing`));
+      expect((await rejected(fs.info(`${dir}/missing`))).kind).to.equal('NotFound');
+      expect((await rejected(fs.writeText(`${dir}/file/below`, 'y'))).kind).to.equal('NotADirectory');
+      expect((await rejected(fs.rmdir(`${dir}/full`))).kind).to.equal('NotEmpty');
+      expect((await rejected(fs.writeText(`${dir}/file`, 'z', { mode: 'create' }))).kind).to.equal('AlreadyExists');
+      expect((await rejected(fs.catFile(dir))).kind).to.equal('IsADirectory');
+      const e = await rejected(fs.catFile(`${dir}/missing`));
       expect(e.code).to.equal('ENOENT');
       expect(e.message).to.match(/^hdfs cat ".*missing": OPEN failed with HTTP 404 FileNotFoundException/);
     });
@@ -194,7 +185,7 @@ describe('hdfs: WebHDFS specifics', function () {
       const port = (server.address() as AddressInfo).port;
       await new Promise((ok) => server.close(ok)); // nothing listens there any more
       const down = makeFs(hdfs.info, { url: `http://127.0.0.1:${port}` });
-      const e = await failure(down.info('/x'));
+      const e = await rejected(down.info('/x'));
       expect(e).to.include({ code: 'ECONNREFUSED', temporary: true });
       expect(e.message).to.match(/^hdfs info "\/x"/);
     });
@@ -240,7 +231,7 @@ describe('hdfs: WebHDFS specifics', function () {
       proxy.addRule({ fault: { kind: 'status', status: 403, body: JSON.stringify(body) }, match: (r) => r.url.includes('missing') });
       try {
         const s = makeFs(hdfs.info, { url: proxy.url, delegationToken: secret, authHeaders: async () => ({ authorization: 'Negotiate abc' }) });
-        const e = await failure(s.info(`${dir}/missing`));
+        const e = await rejected(s.info(`${dir}/missing`));
         expect(e.kind).to.equal('PermissionDenied');
         const cause = e.cause as WebHdfsError;
         const text = [e.message, String(e), e.stack, cause.message, cause.url, inspect(e, { depth: 5 })].join('\n');

@@ -16,6 +16,27 @@ import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
 import { expectContiguous, startJob } from './helpers/child';
 import { lineNumbers, lines, range, tempDir, waitFor } from './helpers/util';
 
+/** Logs the standard run: two lines, metrics.json, model_info.txt, one epoch, a sync; then closes. */
+async function logRun(log: Awaited<ReturnType<typeof createLogSync>>): Promise<void> {
+    log.info('line 0');
+    await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
+    await log.writeText('model_info.txt', 'dense(1)\n');
+    await log.epochEnd(1, { loss: 0.31 });
+    await log.sync();
+    log.info('line 1');
+    await log.close();
+}
+
+/** What `logRun` leaves at `run` on the target. */
+async function expectRunLayout(fs: FileSystem, run: string): Promise<void> {
+    expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'training.log']);
+    const text = await fs.readText(`${run}/training.log`);
+    expect(lineNumbers(text)).to.deep.equal([0, 1]);
+    expect(text).to.contain('epoch 1 loss=0.31');
+    expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
+    expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+}
+
 function connection(info: S3Info, endpoint = info.endpoint): Record<string, unknown> {
   return { endpoint, region: info.region, credentials: { ...info.credentials }, forcePathStyle: info.forcePathStyle };
 }
@@ -46,20 +67,9 @@ describe('logsync on S3 (moto)', function () {
     expect(filesystem('s3', connection(s3.info)).constructor.name).to.equal('S3FileSystem');
     const log = await createLogSync(options());
     expect(log.strategy).to.equal('rewrite');
-    log.info('line 0');
-    await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
-    await log.writeText('model_info.txt', 'dense(1)\n');
-    await log.epochEnd(1, { loss: 0.31 });
-    await log.sync();
-    log.info('line 1');
-    await log.close();
+    await logRun(log);
     const run = `${bucket}/experiments/run-42`;
-    expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'training.log']);
-    const text = await fs.readText(`${run}/training.log`);
-    expect(lineNumbers(text)).to.deep.equal([0, 1]);
-    expect(text).to.contain('epoch 1 loss=0.31');
-    expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
-    expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+    await expectRunLayout(fs, run);
     expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
   });
 
@@ -222,20 +232,9 @@ describe('logsync on HDFS (MiniDFSCluster)', function () {
 
   it('writes the run layout: training.log, metrics and whole files, then removes the spool', async () => {
     const log = await createLogSync(options());
-    log.info('line 0');
-    await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
-    await log.writeText('model_info.txt', 'dense(1)\n');
-    await log.epochEnd(1, { loss: 0.31 });
-    await log.sync();
-    log.info('line 1');
-    await log.close();
+    await logRun(log);
     const run = `${root}/experiments/run-42`;
-    expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'training.log']);
-    const text = await fs.readText(`${run}/training.log`);
-    expect(lineNumbers(text)).to.deep.equal([0, 1]);
-    expect(text).to.contain('epoch 1 loss=0.31');
-    expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
-    expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+    await expectRunLayout(fs, run);
     expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
   });
 });
