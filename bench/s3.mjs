@@ -6,6 +6,8 @@
  *
  *   node bench/s3.mjs                  1 GiB large file, 1,000 small files, 10,000 keys
  *   node bench/s3.mjs --quick          64 MiB, 200 small files, 2,000 keys; writes nothing
+ *   node bench/s3.mjs --only=get       only some workloads (put, get, find, small; comma-separated);
+ *                                      writes nothing
  *
  * Workloads (each contender runs in a process of its own, so its peak RSS is its own):
  * - large put / get: omnifs `put` / `get` vs lib-storage `Upload`, one `GetObject` stream,
@@ -235,6 +237,9 @@ const sha = (file) => createHash('sha256').update(readFileSync(file)).digest('he
 
 async function main() {
   const quick = process.argv.includes('--quick');
+  const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg === undefined ? undefined : new Set(onlyArg.slice('--only='.length).split(','));
+  const wanted = (workload) => only === undefined || only.has(workload);
   const largeMiB = quick ? 64 : Number(process.env.BENCH_S3_LARGE_MIB ?? 1024);
   const smallCount = quick ? 200 : 1000;
   const keyCount = quick ? 2000 : 10_000;
@@ -282,16 +287,16 @@ async function main() {
     const results = {};
     const record = (r) => { (results[r.id] ??= []).push(r); };
     for (let rep = 0; rep < reps; rep++) {
-      for (const id of rep % 2 ? ['put-omnifs', 'put-raw'] : ['put-raw', 'put-omnifs']) record(await runChild(id, { ...base, tag: `${id}-${rep}` }));
-      for (const id of rep % 2 ? ['get-omnifs', 'get-raw-ranged', 'get-raw'] : ['get-raw', 'get-raw-ranged', 'get-omnifs']) {
+      if (wanted('put')) for (const id of rep % 2 ? ['put-omnifs', 'put-raw'] : ['put-raw', 'put-omnifs']) record(await runChild(id, { ...base, tag: `${id}-${rep}` }));
+      if (wanted('get')) for (const id of rep % 2 ? ['get-omnifs', 'get-raw-ranged', 'get-raw'] : ['get-raw', 'get-raw-ranged', 'get-omnifs']) {
         const out = join(scratch, `${id}.bin`);
         record(await runChild(id, { ...base, out }));
         if (rep === 0 && sha(out) !== sha(largeFile)) throw new Error(`${id} downloaded different bytes`);
         rmSync(out);
       }
-      for (const id of ['find-raw', 'find-omnifs', 'find-raw', 'find-omnifs']) record(await runChild(id, base));
+      if (wanted('find')) for (const id of ['find-raw', 'find-omnifs', 'find-raw', 'find-omnifs']) record(await runChild(id, base));
     }
-    const smallReps = quick ? 1 : 2;
+    const smallReps = !wanted('small') ? 0 : quick ? 1 : 2;
     for (let rep = 0; rep < smallReps; rep++) {
       for (const id of ['small-batch-omnifs', 'small-batch-raw', 'small-seq-omnifs', 'small-seq-raw']) {
         record(await runChild(id, { ...base, latency: true, tag: `${id}-${rep}` }));
@@ -302,12 +307,12 @@ async function main() {
       const s = median(rs.map((r) => r.seconds));
       return [id, { seconds: s, runs: rs.length, mbps: rs[0].bytes ? rs[0].bytes / MiB / s : undefined, opsPerSec: rs[0].ops / s, maxRssMiB: Math.max(...rs.map((r) => r.maxRssMiB)) }];
     }));
-    const ratio = (a, b) => summary[b].seconds / summary[a].seconds;
+    const ratio = (a, b) => (summary[a] && summary[b] ? summary[b].seconds / summary[a].seconds : NaN);
     const checks = [
       { what: `put ${largeMiB} MiB: omnifs vs lib-storage Upload`, value: ratio('put-omnifs', 'put-raw'), target: 0.95 },
       { what: `get ${largeMiB} MiB: omnifs vs one GetObject stream`, value: ratio('get-omnifs', 'get-raw'), target: 0.95 },
       { what: `get ${largeMiB} MiB: omnifs vs raw ranged GetObjects (same part size and concurrency)`, value: ratio('get-omnifs', 'get-raw-ranged'), target: 0.95 },
-      { what: `peak RSS of omnifs put / get (MiB)`, value: Math.max(summary['put-omnifs'].maxRssMiB, summary['get-omnifs'].maxRssMiB), target: 200, lower: true },
+      { what: `peak RSS of omnifs put / get (MiB)`, value: Math.max(...['put-omnifs', 'get-omnifs'].filter((id) => summary[id]).map((id) => summary[id].maxRssMiB)), target: 200, lower: true },
       { what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched (batchSize ${BATCH}) vs omnifs put one at a time`, value: ratio('small-batch-omnifs', 'small-seq-omnifs'), target: 10 },
       { what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched vs raw sequential PutObject`, value: ratio('small-batch-omnifs', 'small-seq-raw'), target: 10 },
       { what: `find over ${keyCount} keys: omnifs time / raw ListObjectsV2 loop time`, value: 1 / ratio('find-omnifs', 'find-raw'), target: 1.1, lower: true },
@@ -318,10 +323,10 @@ async function main() {
       '# S3 benchmark: omnifs vs the raw AWS SDK on versitygw', '', env, '',
       '| contender | median s | MiB/s | ops/s | peak RSS MiB | runs |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...rows, '',
       '| check | value | target | met |', '| --- | ---: | ---: | --- |',
-      ...checks.map((c) => `| ${c.what} | ${c.value.toFixed(2)} | ${c.lower ? '<' : '>='} ${c.target} | ${(c.lower ? c.value < c.target : c.value >= c.target) ? 'yes' : 'no'} |`), '',
+      ...checks.filter((c) => Number.isFinite(c.value)).map((c) => `| ${c.what} | ${c.value.toFixed(2)} | ${c.lower ? '<' : '>='} ${c.target} | ${(c.lower ? c.value < c.target : c.value >= c.target) ? 'yes' : 'no'} |`), '',
     ].join('\n');
     process.stdout.write(`${md}\n`);
-    if (!quick) {
+    if (!quick && only === undefined) {
       mkdirSync(join(here, 'results'), { recursive: true });
       writeFileSync(join(here, 'results', 's3.md'), md);
       writeFileSync(join(here, 'results', 's3.json'), `${JSON.stringify({ environment: env, summary, checks, date: new Date().toISOString() }, null, 2)}\n`);

@@ -1,6 +1,7 @@
 /** Checks of the arguments of public methods. */
 import { errors } from './errors';
-import type { WriteMode } from './types';
+import type { RangeOptions, WriteMode } from './types';
+import type { ReadOptions } from './base';
 
 /**
  * The options argument of a public method: `undefined` and `null` mean none; anything
@@ -38,3 +39,11 @@ export function normalizeOpenMode(mode: unknown): 'rb' | 'wb' | 'ab' | 'xb' {
   }
 }
 
+
+/** The `etag` and `signal` of range options, as `_read` and `_readStream` take them; a bad etag is `InvalidArgument`. */
+export function readOptionsOf(options: RangeOptions): ReadOptions | undefined {
+  const { etag, signal } = options;
+  if (etag !== undefined && (typeof etag !== 'string' || etag === '')) throw errors.invalid(`etag must be a non-empty string, got ${JSON.stringify(etag)}`);
+  if (etag === undefined && signal === undefined) return undefined;
+  return { ...(etag === undefined ? {} : { etag }), ...(signal ? { signal } : {}) };
+}

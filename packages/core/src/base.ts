@@ -8,7 +8,7 @@ import { errors, FsError, toFsError, withContext } from './errors';
 import { checkPath, normalizePath, parentPath, stripProtocol } from './paths';
 import { redact } from './secrets';
 import { throwIfAborted } from './batch';
-import { BufferedWriter, type Writer } from './writer';
+import { BufferedWriter, type RandomWriter, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkTargetPath, optionsOf } from './args';
 import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
@@ -26,6 +26,13 @@ export interface WriterOptions {
   append: boolean;
   /** Suggested part size in bytes. */
   partSize?: number;
+  signal?: AbortSignal;
+}
+
+/** What `_read` is asked for beside the range. */
+export interface ReadOptions {
+  /** Fail with `ConditionNotMatch` unless the file still has this ETag (backends that keep ETags). */
+  etag?: string;
   signal?: AbortSignal;
 }
 
@@ -52,7 +59,7 @@ const READ_CHUNK = 4 * 1024 * 1024;
  *
  * Backends implement `_info`, `_ls`, `_read`, `_write` and `_rm`, and override the
  * optional hooks (`_openWriter`, `_mkdir`, `_rmdir`, `_copy`, `_find`, `_rmMany`,
- * `_readStream`, `_sign`, `_touch`) where the service does better than the default.
+ * `_readStream`, `_openRandomWriter`, `_sign`, `_touch`) where the service does better than the default.
  * They map their SDK's errors in `mapError`; core adds operation and path context.
  */
 export abstract class FileSystemBase {
@@ -88,7 +95,7 @@ export abstract class FileSystemBase {
   /** Entries directly in a directory; `NotFound` when missing, `NotADirectory` for a file. */
   protected abstract _ls(path: string): Promise<FileInfo[]>;
   /** Bytes `[start, end)` of a file; `end` is clamped to the size. */
-  protected abstract _read(path: string, start: number, end: number | undefined): Promise<Uint8Array>;
+  protected abstract _read(path: string, start: number, end: number | undefined, options?: ReadOptions): Promise<Uint8Array>;
   /** Writes a whole file; `create` fails with `AlreadyExists` when it exists. */
   protected abstract _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void>;
   /** Deletes one file; `NotFound` when missing. */
@@ -107,18 +114,23 @@ export abstract class FileSystemBase {
     if ((await this._ls(path)).length > 0) throw errors.notEmpty(path);
   }
 
-  /** Streams bytes `[start, end)`. Default: consecutive `_read` calls of 4 MiB. */
-  protected async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  /** Streams bytes `[start, end)` (pinned to `options.etag` where given). Default: consecutive `_read` calls of 4 MiB. */
+  protected async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     const stop = end ?? (await this._info(path)).size;
     for (let pos = start; pos < stop; ) {
-      throwIfAborted(signal);
-      const chunk = await this._read(path, pos, Math.min(pos + READ_CHUNK, stop));
+      throwIfAborted(options.signal);
+      const chunk = await this._read(path, pos, Math.min(pos + READ_CHUNK, stop), options);
       if (chunk.byteLength === 0) return;
       pos += chunk.byteLength;
       yield chunk;
     }
   }
 
+  /**
+   * Opens a file for writes at any offset, committed under its name on `close`; defined
+   * where `capabilities.randomWrite` (local disk). `options.append` is always false.
+   */
+  protected _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
   /** Server-side copy of one file; undefined when the service has none. */
   protected _copy?(src: string, dst: string): Promise<void>;
   /** Every entry below `path` in one flat listing (object stores); undefined to walk. */

@@ -8,17 +8,17 @@ import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from './batch';
-import { pump, type Writer } from './writer';
+import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
-import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf } from './args';
+import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
 import type {
   CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
 } from './types';
 import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
 
-export type { FileSystemOptions, WriterOptions, LsOptions, SignOptions } from './base';
+export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOptions } from './base';
 
 /**
  * Base class of every omnifs filesystem: whole files, streaming, transfer and directories,
@@ -31,11 +31,13 @@ export abstract class FileSystem extends FileSystemBase {
   async catFile(path: string, options: RangeOptions = {}): Promise<Uint8Array> {
     options = optionsOf(options);
     return this.withPath('cat', path, async (p) => {
+      const read = readOptionsOf(options);
+      throwIfAborted(options.signal);
       // The whole file, the common case: no range to check or resolve.
-      if ((options.start === undefined || options.start === 0) && options.end === undefined) return this._read(p, 0, undefined);
+      if ((options.start === undefined || options.start === 0) && options.end === undefined) return this._read(p, 0, undefined, read);
       const range = await this.resolveRange(p, options.start, options.end);
       if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
-      return this._read(p, range.start, range.end);
+      return this._read(p, range.start, range.end, read);
     });
   }
 
@@ -159,13 +161,33 @@ export abstract class FileSystem extends FileSystemBase {
     return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true);
   }
 
+  /**
+   * A writer that takes bytes at any offset (parts arriving out of order), committed under
+   * `path` on `close`; `Unsupported` unless `capabilities.randomWrite` (local disk).
+   */
+  async openRandomWriter(path: string, options: { mode?: WriteMode; signal?: AbortSignal } = {}): Promise<RandomWriter> {
+    options = optionsOf(options);
+    const mode = checkMode(options.mode);
+    return this.withPath('open', path, async (p) => {
+      if (!this.capabilities.randomWrite || this._openRandomWriter === undefined) throw errors.unsupported(`${this.protocol} files cannot be written at random offsets`);
+      if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(p))) throw errors.alreadyExists(p);
+      const writer = await this._openRandomWriter(p, { mode, append: false, ...(options.signal ? { signal: options.signal } : {}) });
+      return {
+        writeAt: (data, position) => this.run('write', p, () => writer.writeAt(data, position)),
+        close: () => this.run('write', p, () => writer.close()),
+        abort: (reason) => this.run('write', p, () => writer.abort(reason)),
+      };
+    }, true);
+  }
+
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
   async *readChunks(path: string, options: RangeOptions = {}): AsyncGenerator<Uint8Array> {
     options = optionsOf(options);
     const p = await this.withPath('read', path, async (q) => q);
+    const read = await this.run('read', p, async () => readOptionsOf(options));
     const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end));
     if (range.end !== undefined && range.end <= range.start) return;
-    const it = this._readStream(p, range.start, range.end, options.signal);
+    const it = this._readStream(p, range.start, range.end, read);
     for (;;) {
       const next = await this.run('read', p, () => it.next());
       if (next.done) return;
@@ -223,7 +245,7 @@ export abstract class FileSystem extends FileSystemBase {
     const writer = await this._openWriter(path, base);
     try {
       if ((await this.infoOrUndefined(path))?.type === 'file') {
-        for await (const chunk of this._readStream(path, 0, undefined, signal)) await writer.write(chunk);
+        for await (const chunk of this._readStream(path, 0, undefined, signal ? { signal } : {})) await writer.write(chunk);
       }
     } catch (err) {
       await writer.abort(err);
@@ -328,7 +350,7 @@ export abstract class FileSystem extends FileSystemBase {
       }
       const writer = await this.openWriterFor(d, checkMode(options.mode), false, options.signal);
       const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
-      await pump(this._readStream(s, 0, undefined, options.signal), writer, { signal: options.signal, progress });
+      await pump(this._readStream(s, 0, undefined, options.signal ? { signal: options.signal } : {}), writer, { signal: options.signal, progress });
       progress.fileDone();
     });
   }

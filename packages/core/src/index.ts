@@ -17,7 +17,7 @@ export * from './batch';
 export * from './writer';
 export * from './file';
 export * from './secrets';
-export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type SignOptions } from './filesystem';
+export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions } from './filesystem';
 export { FileSystemBase } from './base';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';
 export type { WalkEntry } from './listing';

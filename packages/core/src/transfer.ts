@@ -10,6 +10,7 @@ import { baseName, hasTrailingSlash, joinPath, parentPath, relativeTo } from './
 import { checkTargetPath } from './args';
 import { pump } from './writer';
 import { infoOrUndefined } from './listing';
+import { copiesInParts, copyInParts } from './parts';
 import type { FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
@@ -127,6 +128,10 @@ async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options
       },
     });
     progress.addBytes(step.src.size - last);
+    return;
+  }
+  if (copiesInParts(srcFs, step.src, dstFs)) {
+    await copyInParts(srcFs, step.src, dstFs, step.dst, options.signal, progress);
     return;
   }
   const signal = options.signal ? { signal: options.signal } : {};

@@ -71,6 +71,11 @@ export interface WriteOptions extends OperationOptions {
 export interface RangeOptions extends OperationOptions {
   start?: number;
   end?: number;
+  /**
+   * Read only if the file still has this ETag (from `info`), else fail with
+   * `ConditionNotMatch`; on backends that keep no ETags (`info` shows none) it is not checked.
+   */
+  etag?: string;
 }
 
 /** Modes of {@link FileSystem.open}. */
@@ -107,8 +112,15 @@ export interface Capabilities {
   mtime: boolean;
   /** Recursive flat listing in one call (object stores). */
   flatListing: boolean;
-  /** Bytes per part of streamed uploads, where parts exist. */
+  /** Bytes per part of streamed uploads and of concurrent ranged downloads, where parts exist. */
   partSize?: number;
+  /**
+   * Parts of one large file moved at once: when above 1 and the target takes writes at
+   * any offset (`randomWrite`), `get` fetches a large file as that many ranged reads at a time.
+   */
+  concurrency?: number;
+  /** Files can be written at any offset before they are committed (`openRandomWriter`). */
+  randomWrite?: boolean;
 }
 
 /** The defaults; a backend declares only what differs. */

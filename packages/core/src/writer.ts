@@ -17,6 +17,19 @@ export interface Writer {
   abort(reason?: unknown): Promise<void>;
 }
 
+/**
+ * A sink that takes bytes at any offset, for parts that arrive out of order (a concurrent
+ * download). Nothing is visible under the final name before `close`.
+ */
+export interface RandomWriter {
+  /** Writes `data` at byte `position`; calls may overlap. */
+  writeAt(data: Uint8Array, position: number): Promise<void>;
+  /** Commits the file (after every `writeAt` has resolved). */
+  close(): Promise<void>;
+  /** Discards everything written; leaves no partial file. */
+  abort(reason?: unknown): Promise<void>;
+}
+
 /** The service side of a multipart upload; the MultipartWriter calls it. */
 export interface MultipartTarget<Part = unknown> {
   /** Writes a file smaller than one part in one request. */

@@ -1,6 +1,6 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
 import { expect } from 'chai';
-import { FsError, WrapperFileSystem, type FileSystem, type HookName } from '@omnifs/core';
+import { FsError, WrapperFileSystem, type Capabilities, type FileSystem, type HookName, type ReadOptions, type WrapperOptions } from '@omnifs/core';
 import { MemoryFileSystem } from '@omnifs/memory';
 
 /** A private memory filesystem. */
@@ -44,10 +44,10 @@ export class FlakyFileSystem extends WrapperFileSystem {
     }
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     this.calls.set('openRead', this.count('openRead') + 1);
     let sent = 0;
-    for await (const chunk of super._readStream(path, start, end, signal)) {
+    for await (const chunk of super._readStream(path, start, end, options)) {
       if (this.breakStreamAfter !== undefined && this.failures > 0 && sent + chunk.byteLength > this.breakStreamAfter) {
         this.failures--;
         const keep = this.breakStreamAfter - sent;
@@ -69,4 +69,34 @@ export function fsError(fn: () => unknown): FsError {
     return e as FsError;
   }
   return expect.fail('expected an FsError');
+}
+
+/**
+ * A {@link FlakyFileSystem} that declares ranged reads in small parts, several at once,
+ * so `get` fetches its files in concurrent parts; it counts the streams open at once.
+ */
+export class PartedFileSystem extends FlakyFileSystem {
+  override readonly capabilities: Capabilities;
+  streamsOpen = 0;
+  maxStreamsOpen = 0;
+  /** Ranges asked for, `[start, end)`. */
+  readonly ranges: Array<[number, number | undefined]> = [];
+
+  constructor(options: WrapperOptions & { partSize: number; concurrency: number }) {
+    super(options);
+    this.capabilities = { ...this.fs.capabilities, partSize: options.partSize, concurrency: options.concurrency };
+  }
+
+  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    this.ranges.push([start, end]);
+    this.streamsOpen++;
+    this.maxStreamsOpen = Math.max(this.maxStreamsOpen, this.streamsOpen);
+    try {
+      // Each part takes a moment, so parts overlap as they would over a network.
+      await new Promise((r) => setTimeout(r, 2));
+      yield* super._readStream(path, start, end, options);
+    } finally {
+      this.streamsOpen--;
+    }
+  }
 }

@@ -1,7 +1,7 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
 import {
   errors, FileSystem, isFsError, joinPath, parentPath, splitProtocol, throwIfAborted,
-  type Capabilities, type FileInfo, type FsError, type WriteMode, type Writer, type WriterOptions,
+  type Capabilities, type FileInfo, type FsError, type ReadOptions, type WriteMode, type Writer, type WriterOptions,
 } from '@omnifs/core';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
@@ -118,7 +118,7 @@ export class HDFSFileSystem extends FileSystem {
     return new Uint8Array(await res.arrayBuffer());
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(path: string, start: number, end: number | undefined, { signal }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     throwIfAborted(signal);
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return;

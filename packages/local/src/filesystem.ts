@@ -4,11 +4,11 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   checkPath, errors, FileSystem, normalizePath, throwIfAborted,
-  type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode,
+  type Capabilities, type FileInfo, type FsError, type RandomWriter, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapLocalError } from './errors';
 import type { LocalOptions } from './options';
-import { commitTemp, ensureParent, openLocalWriter, tempPathFor, writeAtomic } from './writer';
+import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempPathFor, writeAtomic } from './writer';
 
 /**
  * Files on local disk.
@@ -18,14 +18,15 @@ import { commitTemp, ensureParent, openLocalWriter, tempPathFor, writeAtomic } f
  *   `file://` URLs are accepted;
  * - whole-file and streamed writes go to a temporary file beside the target and are
  *   renamed into place, so a reader never sees a half-written file;
- * - `ab` appends natively; writes create missing parent directories.
+ * - `ab` appends natively; writes create missing parent directories;
+ * - `openRandomWriter` takes parts at any offset (concurrent downloads write in place).
  */
 export class LocalFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['file', 'local'];
 
   override readonly capabilities: Capabilities = {
     realDirectories: true, append: true, exclusiveCreate: true, copy: true,
-    rangedRead: true, sign: false, mtime: true, flatListing: false,
+    rangedRead: true, sign: false, mtime: true, flatListing: false, randomWrite: true,
   };
 
   private readonly cwd: string | undefined;
@@ -100,7 +101,7 @@ export class LocalFileSystem extends FileSystem {
     }
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(path: string, start: number, end: number | undefined, { signal }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     if (end !== undefined && end <= start) return;
     const stream = createReadStream(path, { start, ...(end === undefined ? {} : { end: end - 1 }), highWaterMark: 1024 * 1024 });
     try {
@@ -119,6 +120,10 @@ export class LocalFileSystem extends FileSystem {
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     return openLocalWriter(path, options.mode, options.append);
+  }
+
+  protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
+    return openLocalRandomWriter(path, options.mode);
   }
 
   protected async _rm(path: string): Promise<void> {

@@ -1,8 +1,8 @@
-/** Streamed writes to local disk: a temporary file renamed into place, or a native append. */
+/** Streamed writes to local disk: a temporary file renamed into place (written in order or at offsets), or a native append. */
 import { promises as fsp, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { ChunkQueue, errors, type FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { ChunkQueue, errors, type FsError, type RandomWriter, type Writer, type WriteMode } from '@omnifs/core';
 
 /** Bytes gathered before one `write` system call. */
 const COALESCE = 256 * 1024;
@@ -136,6 +136,63 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
       await inFlight.catch(() => undefined);
       await handle.close().catch(() => undefined);
       if (!append) await fsp.unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Opens a temporary file beside `target` for writes at any offset; `close` waits for the
+ * writes still running and renames it into place, `abort` removes it.
+ */
+export async function openLocalRandomWriter(target: string, mode: WriteMode): Promise<RandomWriter> {
+  await refuseDirectory(target);
+  if (mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
+  await ensureParent(target);
+  const temp = tempPathFor(target);
+  const handle = await fsp.open(temp, 'wx');
+  const running = new Set<Promise<unknown>>();
+  let open = true;
+  const settle = async (): Promise<void> => {
+    while (running.size > 0) await Promise.allSettled([...running]);
+  };
+  const discard = async (): Promise<void> => {
+    await settle();
+    await handle.close().catch(() => undefined);
+    await fsp.unlink(temp).catch(() => undefined);
+  };
+  return {
+    async writeAt(data, position) {
+      if (!open) throw errors.invalid('write after close or abort');
+      if (!Number.isSafeInteger(position) || position < 0) throw errors.invalid(`position must be a non-negative integer, got ${String(position)}`);
+      const writing = (async () => {
+        for (let done = 0; done < data.byteLength;) {
+          const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);
+          done += bytesWritten;
+        }
+      })();
+      running.add(writing);
+      try {
+        await writing;
+      } finally {
+        running.delete(writing);
+      }
+    },
+    async close() {
+      if (!open) throw errors.invalid('write after close or abort');
+      open = false;
+      try {
+        await settle();
+        await handle.close();
+      } catch (err) {
+        await discard();
+        throw err;
+      }
+      await commitTemp(temp, target, mode);
+    },
+    async abort() {
+      if (!open) return;
+      open = false;
+      await discard();
     },
   };
 }

@@ -6,7 +6,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   concatBytes, errors, FileSystem, FsError, mapLimit, MultipartWriter,
-  type Capabilities, type FileInfo, type Writer, type WriterOptions, type WriteMode,
+  type Capabilities, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
 import { dirInfo, listBuckets, listLevel, listPages, listTree, type ListContext } from './lister';
@@ -81,6 +81,7 @@ export class S3FileSystem extends FileSystem {
     this.capabilities = {
       realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
       sign: !this.settings.anon, mtime: true, flatListing: true, partSize: this.settings.partSize,
+      concurrency: this.settings.concurrency,
     };
   }
 
@@ -193,20 +194,20 @@ export class S3FileSystem extends FileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+  protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
     const { bucket, key } = this.objectPath(path);
     const chunks: Uint8Array[] = [];
     let total = 0;
-    for await (const chunk of readObject(this.readContext, bucket, key, start, end)) {
+    for await (const chunk of readObject(this.readContext, bucket, key, start, end, options.signal, quotedEtag(options.etag))) {
       chunks.push(chunk);
       total += chunk.byteLength;
     }
     return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
   }
 
-  protected override _readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  protected override _readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     const { bucket, key } = this.objectPath(path);
-    return readObject(this.readContext, bucket, key, start, end, signal);
+    return readObject(this.readContext, bucket, key, start, end, options.signal, quotedEtag(options.etag));
   }
 
   // ---------------------------------------------------------------- writing
@@ -358,4 +359,9 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): 
   const out = {} as Pick<T, K>;
   for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
   return out;
+}
+
+/** The quoted form S3 compares in If-Match (`checksum()` gives ETags unquoted). */
+function quotedEtag(etag: string | undefined): string | undefined {
+  return etag === undefined || etag.startsWith('"') ? etag : `"${etag}"`;
 }

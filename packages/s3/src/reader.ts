@@ -45,13 +45,13 @@ async function collect(body: Body): Promise<Uint8Array[]> {
  * Behaviour:
  * - a start at or past the end of the object yields nothing;
  * - a missing object fails with the SDK's NoSuchKey (mapped by the caller);
- * - if the object changes between ranges, the read fails (PreconditionFailed) rather
- *   than mixing two versions;
+ * - if the object changes between ranges, or no longer has `etag` when one is given, the
+ *   read fails (PreconditionFailed) rather than mixing two versions;
  * - stopping early (or `signal`) cancels the requests still in flight.
  */
-export async function* readObject(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+export async function* readObject(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
   try {
-    yield* readRanges(ctx, bucket, key, start, end, signal);
+    yield* readRanges(ctx, bucket, key, start, end, signal, etag);
   } catch (err) {
     // Aborting tears sockets down: whatever error that surfaces as, it is the abort.
     if (signal?.aborted) throw errors.aborted(signal.reason);
@@ -59,7 +59,7 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
   }
 }
 
-async function* readRanges(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* readRanges(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
   const controller = linkedController(signal);
   const base = {
@@ -75,7 +75,7 @@ async function* readRanges(ctx: ReadContext, bucket: string, key: string, start:
   const firstEnd = Math.min(start + ctx.partSize, end ?? Infinity);
   let first: GetObjectCommandOutput;
   try {
-    first = await get(start, firstEnd);
+    first = await get(start, firstEnd, etag);
   } catch (err) {
     if (s3ErrorCode(err) === 'InvalidRange') return; // start at or past the end
     throw err;

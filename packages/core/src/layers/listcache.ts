@@ -3,7 +3,7 @@
  * write made through the layer.
  */
 import type { FileInfo, WriteMode } from '../types';
-import type { Writer } from '../writer';
+import type { RandomWriter, Writer } from '../writer';
 import type { WriterOptions } from '../filesystem';
 import { isUnder } from '../paths';
 import { positiveOption, WrapperFileSystem, type WrapperOptions } from './wrapper';
@@ -93,6 +93,11 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const inner = await this.mutate([path], () => super._openWriter(path, options));
     return { write: (c) => inner.write(c), abort: (r) => this.mutate([path], () => inner.abort(r)), close: () => this.mutate([path], () => inner.close()) };
+  }
+
+  protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
+    const inner = await this.mutate([path], () => super._openRandomWriter(path, options));
+    return { writeAt: (d, at) => inner.writeAt(d, at), abort: (r) => this.mutate([path], () => inner.abort(r)), close: () => this.mutate([path], () => inner.close()) };
   }
 
   protected override _rm(path: string): Promise<void> {

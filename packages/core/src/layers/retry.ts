@@ -5,6 +5,7 @@
  */
 import { FsError, toFsError } from '../errors';
 import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions } from './wrapper';
+import type { ReadOptions } from '../base';
 
 /** Options of {@link RetryFileSystem}. */
 export interface RetryOptions extends WrapperOptions {
@@ -71,12 +72,12 @@ export class RetryFileSystem extends WrapperFileSystem {
     }
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     let pos = start;
     let used = 0;
     for (let retry = 1; ; retry++) {
       try {
-        for await (const chunk of super._readStream(path, pos, end, signal)) {
+        for await (const chunk of super._readStream(path, pos, end, options)) {
           pos += chunk.byteLength;
           yield chunk;
         }

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WriteMode } from '../types';
-import type { Writer } from '../writer';
+import type { RandomWriter, Writer } from '../writer';
 import type { WriterOptions } from '../filesystem';
 import { WrapperFileSystem, type WrapperOptions } from './wrapper';
 
@@ -125,6 +125,15 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     await this.drop(path);
     const inner = await super._openWriter(path, options);
     return { write: (c) => inner.write(c), abort: (r) => inner.abort(r), close: async () => {
+      await inner.close();
+      await this.drop(path);
+    } };
+  }
+
+  protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
+    await this.drop(path);
+    const inner = await super._openRandomWriter(path, options);
+    return { writeAt: (d, at) => inner.writeAt(d, at), abort: (r) => inner.abort(r), close: async () => {
       await inner.close();
       await this.drop(path);
     } };

@@ -4,9 +4,9 @@
  * concurrency limit), and maps paths in and names out (the `dir` layer).
  */
 import { errors, FsError } from '../errors';
-import { FileSystem, type SignOptions, type WriterOptions } from '../filesystem';
+import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
-import type { Writer } from '../writer';
+import type { RandomWriter, Writer } from '../writer';
 
 /** Options of every layer: the filesystem it wraps. */
 export interface WrapperOptions {
@@ -18,7 +18,7 @@ export interface WrapperOptions {
 /** Which hook a call is for; layers use it to decide (retry only what is safe). */
 export type HookName =
   | 'info' | 'ls' | 'read' | 'write' | 'rm' | 'openWriter' | 'mkdir' | 'rmdir'
-  | 'openRead' | 'copy' | 'find' | 'rmMany' | 'sign' | 'touch';
+  | 'openRead' | 'openRandomWriter' | 'copy' | 'find' | 'rmMany' | 'sign' | 'touch';
 
 /** A layer around another FileSystem; by itself it changes nothing. */
 export class WrapperFileSystem extends FileSystem {
@@ -70,8 +70,8 @@ export class WrapperFileSystem extends FileSystem {
     return entries.map((e) => this.out(e));
   }
 
-  protected _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
-    return this.call('read', () => this.fs.catFile(this.toInner(path), end === undefined ? { start } : { start, end }));
+  protected _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
+    return this.call('read', () => this.fs.catFile(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options }));
   }
 
   protected _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
@@ -88,6 +88,12 @@ export class WrapperFileSystem extends FileSystem {
     }));
   }
 
+  protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
+    return this.call('openRandomWriter', () => this.fs.openRandomWriter(this.toInner(path), {
+      mode: options.mode, ...(options.signal ? { signal: options.signal } : {}),
+    }));
+  }
+
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
     await this.call('mkdir', () => parents
       ? this.fs.makedirs(this.toInner(path), { existOk: true })
@@ -98,8 +104,8 @@ export class WrapperFileSystem extends FileSystem {
     return this.call('rmdir', () => this.fs.rmdir(this.toInner(path)));
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
-    yield* this.fs.readChunks(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...(signal ? { signal } : {}) });
+  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    yield* this.fs.readChunks(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options });
   }
 
   protected override _copy(src: string, dst: string): Promise<void> {

@@ -52,6 +52,18 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
       }
     });
 
+    it('moves a file of several parts byte-exact, leaving only that file in the target', async () => {
+      // Above two of the backend's parts, so a backend that moves large files in parts does.
+      const size = Math.max(ctx.target.largeFileSize ?? 0, 2 * (ctx.caps.partSize ?? 4 << 20) + 12_345);
+      const files = { big: randomBytes(size) };
+      const { src, dst, read, list } = await prepare(files);
+      const seen: Progress[] = [];
+      await run(src, dst, { recursive: true, onProgress: (p) => seen.push(p) });
+      expectBytes((await read('big'))!, files.big);
+      expect(await list()).to.deep.equal(['big']);
+      expect(seen.at(-1)).to.deep.include({ bytes: size, totalBytes: size, files: 1 });
+    });
+
     it('fails with Aborted and copies nothing when the signal is already aborted', async () => {
       const { src, dst, list } = await prepare({ a: randomBytes(10) });
       const controller = new AbortController();

@@ -1,0 +1,134 @@
+/** Large files copied in concurrent ranged parts, written in place on local disk. */
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expectFsError } from '@omnifs/testkit';
+import { localFileSystem, RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
+import { PartedFileSystem, privateMemory } from './helpers';
+
+const PART = 64 * 1024;
+
+describe('core: copies in parts', () => {
+  let mem: FileSystem;
+  let src: PartedFileSystem;
+  let dir: string;
+  let data: Buffer;
+  beforeEach(async () => {
+    mem = privateMemory();
+    src = new PartedFileSystem({ fs: mem, partSize: PART, concurrency: 3 });
+    data = randomBytes(5 * PART - 12_345);
+    await mem.pipeFile('/big.bin', data);
+    dir = mkdtempSync(join(tmpdir(), 'omnifs-parts-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gets a large file as one ranged read per part, several at once, byte-exact', async () => {
+    await src.get('/big.bin', join(dir, 'big.bin'));
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).to.equal(true);
+    expect(src.ranges.map(([s, e]) => [s, e]).sort((a, b) => a[0]! - b[0]!)).to.deep.equal(
+      [0, 1, 2, 3, 4].map((i) => [i * PART, Math.min((i + 1) * PART, data.byteLength)]),
+    );
+    expect(src.maxStreamsOpen).to.equal(3);
+    expect(readdirSync(dir)).to.deep.equal(['big.bin']);
+  });
+
+  it('reports progress that grows to the file size', async () => {
+    const seen: Progress[] = [];
+    await src.get('/big.bin', join(dir, 'big.bin'), { onProgress: (p) => seen.push(p) });
+    expect(seen.at(-1)).to.deep.include({ bytes: data.byteLength, totalBytes: data.byteLength, files: 1, totalFiles: 1 });
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).to.be.at.least(seen[i - 1]!.bytes);
+  });
+
+  it('copies a file of one part or less as one stream', async () => {
+    await mem.pipeFile('/small.bin', data.subarray(0, PART));
+    await src.get('/small.bin', join(dir, 'small.bin'));
+    expect(readFileSync(join(dir, 'small.bin')).equals(data.subarray(0, PART))).to.equal(true);
+    expect(src.ranges).to.deep.equal([[0, undefined]]);
+  });
+
+  it('replaces an existing target only once every part has arrived', async () => {
+    writeFileSync(join(dir, 'big.bin'), 'old');
+    src.breakStreamAfter = 1000;
+    src.failures = 1;
+    src.temporary = false;
+    await expectFsError(src.get('/big.bin', join(dir, 'big.bin')), 'Unexpected', 'EIO');
+    expect(readFileSync(join(dir, 'big.bin'), 'utf8')).to.equal('old');
+    expect(readdirSync(dir)).to.deep.equal(['big.bin']);
+  });
+
+  it('fails with ConditionNotMatch and leaves nothing when the file shrinks during the copy', async () => {
+    let shrunk = false;
+    await expectFsError(src.get('/big.bin', join(dir, 'big.bin'), {
+      onProgress: () => {
+        if (shrunk) return;
+        shrunk = true;
+        void mem.pipeFile('/big.bin', data.subarray(0, PART + 10));
+      },
+    }), 'ConditionNotMatch', 'ESTALE');
+    expect(readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('stops on abort with Aborted and leaves no file, temporary or final', async () => {
+    const controller = new AbortController();
+    await expectFsError(src.get('/big.bin', join(dir, 'big.bin'), {
+      signal: controller.signal,
+      onProgress: (p) => { if (p.bytes > 0) controller.abort(); },
+    }), 'Aborted', 'ABORT_ERR');
+    expect(readdirSync(dir)).to.deep.equal([]);
+    expect(src.ranges.length).to.be.below(5);
+  });
+
+  it('resumes a part that breaks off through the retry layer', async () => {
+    src.breakStreamAfter = 10_000;
+    src.failures = 3;
+    const retrying = new RetryFileSystem({ fs: src, minDelayMs: 1 });
+    expect(retrying.capabilities.concurrency).to.equal(3);
+    await retrying.get('/big.bin', join(dir, 'big.bin'));
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).to.equal(true);
+    expect(src.failures).to.equal(0);
+  });
+
+  describe('openRandomWriter', () => {
+    const local = (): FileSystem => localFileSystem();
+
+    it('takes parts out of order and commits them on close', async () => {
+      const target = join(dir, 'sub', 'out.bin');
+      const w = await local().openRandomWriter(target);
+      await Promise.all([w.writeAt(data.subarray(PART), PART), w.writeAt(data.subarray(0, PART), 0)]);
+      expect(readdirSync(join(dir, 'sub')).some((n) => n === 'out.bin')).to.equal(false);
+      await w.close();
+      expect(readFileSync(target).equals(data)).to.equal(true);
+      expect(readdirSync(join(dir, 'sub'))).to.deep.equal(['out.bin']);
+    });
+
+    it('leaves nothing behind on abort', async () => {
+      const w = await local().openRandomWriter(join(dir, 'out.bin'));
+      await w.writeAt(data.subarray(0, 100), 0);
+      await w.abort();
+      expect(readdirSync(dir)).to.deep.equal([]);
+    });
+
+    it('refuses bad positions, writes after close, an existing file in create mode and a directory', async () => {
+      const w = await local().openRandomWriter(join(dir, 'out.bin'));
+      await expectFsError(w.writeAt(data.subarray(0, 1), -1), 'InvalidArgument', 'EINVAL');
+      await expectFsError(w.writeAt(data.subarray(0, 1), 0.5), 'InvalidArgument', 'EINVAL');
+      await w.close();
+      await expectFsError(w.writeAt(data.subarray(0, 1), 0), 'InvalidArgument', 'EINVAL');
+      await expectFsError(local().openRandomWriter(join(dir, 'out.bin'), { mode: 'create' }), 'AlreadyExists', 'EEXIST');
+      await expectFsError(local().openRandomWriter(dir), 'IsADirectory', 'EISDIR');
+      await expectFsError(local().openRandomWriter(''), 'InvalidArgument', 'EINVAL');
+    });
+
+    it('is Unsupported where the backend writes files in order only', async () => {
+      const e = await expectFsError(mem.openRandomWriter('/x.bin'), 'Unsupported', 'ENOTSUP');
+      expect(e.message).to.match(/random offsets/);
+    });
+  });
+
+  it('refuses an etag that is not a non-empty string with InvalidArgument', async () => {
+    await expectFsError(mem.catFile('/big.bin', { etag: 42 as unknown as string }), 'InvalidArgument', 'EINVAL');
+    await expectFsError(mem.readChunks('/big.bin', { etag: '' }).next(), 'InvalidArgument', 'EINVAL');
+  });
+});
