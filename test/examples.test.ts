@@ -21,10 +21,15 @@ describe('examples', () => {
     for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
   });
 
-  it('docs/getting-started.md shows examples/getting-started.mjs exactly as it is', () => {
+  it('docs/getting-started.md shows its examples exactly as they are', () => {
     const shown = markedExamples('docs/getting-started.md');
-    expect(shown.map((s) => s.file)).to.deep.equal(['examples/getting-started.mjs']);
-    expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/getting-started.mjs'), 'utf8'));
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/getting-started.mjs', 'examples/rsync.mjs']);
+    for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
+  });
+
+  it('examples/rsync.mjs prints what its comments say', async () => {
+    const { stdout } = await run(process.execPath, [join(root, 'examples/rsync.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal(['2', "[ '/runs/run-1/notes.txt' ] 1", "[ '/run-1/notes.txt' ]"]);
   });
 
   it('examples/getting-started.mjs prints what its comments say', async () => {

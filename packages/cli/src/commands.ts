@@ -1,5 +1,5 @@
 /** The commands of the `omnifs` CLI, each over URLs of any installed protocol. */
-import { copyFiles, errors, urlToFs, type FileSystem, type Progress } from '@omnifs/core';
+import { copyFiles, errors, rsync, urlToFs, type FileSystem, type Progress } from '@omnifs/core';
 
 /** Parsed flags shared by the commands. */
 export interface Flags {
@@ -9,6 +9,10 @@ export interface Flags {
   bytes: number | undefined;
   expiresIn: number | undefined;
   progress: boolean;
+  /** rsync: remove what the source lacks. */
+  deleteMissing: boolean;
+  /** rsync: print the plan, change nothing. */
+  dryRun: boolean;
 }
 
 /** Where a command writes its output. */
@@ -112,6 +116,17 @@ export const COMMANDS: Record<string, Command> = {
       const { fs, path } = resolve(url);
       await fs.touch(path, { truncate: false });
     }
+  },
+  async rsync(args, flags, io) {
+    one(args, 'rsync', 2);
+    const result = await rsync(resolve(args[0]!), resolve(args[1]!), {
+      deleteMissing: flags.deleteMissing, dryRun: flags.dryRun, ...progressOf(flags, io),
+    });
+    const verb = flags.dryRun ? 'would ' : '';
+    for (const c of result.copied) io.out(`${verb}copy ${c.src} -> ${c.dst}`);
+    for (const d of result.deleted) io.out(`${verb}delete ${d}`);
+    const [copied, deleted] = flags.dryRun ? ['to copy', 'to delete'] : ['copied', 'deleted'];
+    io.err(`${result.copied.length} ${copied}, ${result.deleted.length} ${deleted}, ${result.unchanged} unchanged`);
   },
   async sign(args, flags, io) {
     one(args, 'sign');

@@ -24,8 +24,11 @@ commands:
   mkdir URL...      create directories (buckets on object stores)
   touch URL...      create empty files or update times
   sign URL          a presigned URL (--expires-in SECONDS)
+  rsync SRC DST     copy the files of SRC that DST lacks or has older (--delete removes
+                    what SRC lacks, --dry-run only prints what would change)
 
-options: -r/--recursive  -l/--long  --max-depth N  -n/--bytes N  --expires-in S  --progress  -h/--help
+options: -r/--recursive  -l/--long  --max-depth N  -n/--bytes N  --expires-in S  --progress
+         --delete  --dry-run  -h/--help
 URLs: /local/path, file://, memory://, s3://bucket/key, gs://, az://, hdfs://, layer::proto://...`;
 
 function positiveInt(name: string, value: string | undefined): number | undefined {
@@ -49,6 +52,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
         bytes: { type: 'string', short: 'n' },
         'expires-in': { type: 'string' },
         progress: { type: 'boolean', default: false },
+        delete: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -74,6 +79,8 @@ export async function main(argv: string[], io: Output): Promise<number> {
       bytes: positiveInt('--bytes', parsed.values.bytes),
       expiresIn: positiveInt('--expires-in', parsed.values['expires-in']),
       progress: parsed.values.progress === true,
+      deleteMissing: parsed.values.delete === true,
+      dryRun: parsed.values['dry-run'] === true,
     };
     await command(args, flags, io);
     return 0;

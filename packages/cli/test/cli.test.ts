@@ -57,6 +57,19 @@ describe('cli', () => {
     expect(existsSync(`${dir}/sub`)).to.equal(false);
   });
 
+  it('syncs a directory with rsync: a dry run first, then only what changed, --delete removing extras', async () => {
+    const dst = join(dir, 'mirror');
+    const plan = await cli('rsync', '--dry-run', `${dir}/sub`, dst);
+    expect(plan).to.deep.equal({ code: 0, out: `would copy ${dir}/sub/b.txt -> ${dst}/b.txt\n`, err: '1 to copy, 0 to delete, 0 unchanged\n' });
+    expect(existsSync(dst)).to.equal(false);
+    expect((await cli('rsync', `${dir}/sub`, dst)).out).to.equal(`copy ${dir}/sub/b.txt -> ${dst}/b.txt\n`);
+    writeFileSync(join(dst, 'extra.txt'), 'x');
+    expect(await cli('rsync', `${dir}/sub`, dst)).to.deep.equal({ code: 0, out: '', err: '0 copied, 0 deleted, 1 unchanged\n' });
+    expect((await cli('rsync', '--delete', `${dir}/sub`, dst)).out).to.equal(`delete ${dst}/extra.txt\n`);
+    expect(existsSync(join(dst, 'extra.txt'))).to.equal(false);
+    expect(readFileSync(join(dst, 'b.txt'), 'utf8')).to.equal('beta');
+  });
+
   it('reports a missing file with its code and exit status 1', async () => {
     const r = await cli('info', `${dir}/nope`);
     expect(r.code).to.equal(1);

@@ -131,6 +131,11 @@ export abstract class FileSystemBase {
    * where `capabilities.randomWrite` (local disk). `options.append` is always false.
    */
   protected _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
+  /**
+   * Whether `path` is a directory, in fewer requests than `_info` (object stores: one
+   * listing instead of a HEAD then a listing); undefined to ask `_info`.
+   */
+  protected _isDir?(path: string): Promise<boolean>;
   /** Server-side copy of one file; undefined when the service has none. */
   protected _copy?(src: string, dst: string): Promise<void>;
   /** Every entry below `path` in one flat listing (object stores); undefined to walk. */
@@ -227,7 +232,16 @@ export abstract class FileSystemBase {
 
   /** True when the path is a directory (or, on object stores, a prefix or bucket). */
   async isDir(path: string): Promise<boolean> {
-    return (await this.infoOrUndefined(path))?.type === 'directory';
+    const isDir = this._isDir;
+    if (isDir === undefined) return (await this.infoOrUndefined(path))?.type === 'directory';
+    return this.withPath('isDir', path, async (p) => {
+      try {
+        return await isDir.call(this, p);
+      } catch (err) {
+        if (this.mapError(err).kind === 'NotFound') return false;
+        throw err;
+      }
+    });
   }
 
   /** Size of a file in bytes. */

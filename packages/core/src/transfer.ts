@@ -20,7 +20,7 @@ export interface TransferPlanOptions extends CopyOptions {
 }
 
 /** One planned copy: a file to a file, or a directory to create. */
-interface Step {
+export interface Step {
   src: FileInfo;
   dst: string;
 }
@@ -36,7 +36,8 @@ function throwMissing(fs: FileSystem, path: string): never {
   throw missing(fs, path);
 }
 
-function checkOptions(options: CopyOptions): void {
+/** Checks `maxDepth` and `batchSize`. */
+export function checkOptions(options: CopyOptions): void {
   const { maxDepth, batchSize } = options;
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw errors.invalid(`batchSize must be an integer >= 1, got ${String(batchSize)}`);
@@ -90,12 +91,12 @@ async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, raw
   const dst = dstFs.normalize(checkTargetPath(rawDst));
   if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
   const recursive = options.recursive === true;
-  const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await infoOrUndefined(dstFs, dst))?.type === 'directory');
+  const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || await dstFs.isDir(dst));
   const info = await infoOrUndefined(srcFs, src);
   if (info === undefined) throw missing(srcFs, src);
   if (info.type === 'file') return [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }];
   if (!recursive) return [];
-  const intoExisting = !hasTrailingSlash(rawSrc) && dstIsDir !== false && (await infoOrUndefined(dstFs, dst))?.type === 'directory';
+  const intoExisting = !hasTrailingSlash(rawSrc) && dstIsDir !== false && await dstFs.isDir(dst);
   return treeSteps(srcFs, src, intoExisting ? joinPath(dst, baseName(src)) : dst, options.maxDepth);
 }
 
@@ -149,7 +150,14 @@ async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options
 export async function copyFiles(srcFs: FileSystem, src: string | string[], dstFs: FileSystem, dst: string | string[], options: TransferPlanOptions): Promise<void> {
   checkOptions(options);
   throwIfAborted(options.signal);
-  const steps = await plan(srcFs, src, dstFs, dst, options);
+  await copySteps(srcFs, await plan(srcFs, src, dstFs, dst, options), dstFs, options);
+}
+
+/**
+ * Carries out planned steps: directories first (where the target has real ones), then up
+ * to `batchSize` files at once, with progress; with `move`, removes the sources after.
+ */
+export async function copySteps(srcFs: FileSystem, steps: readonly Step[], dstFs: FileSystem, options: TransferPlanOptions): Promise<void> {
   const files = steps.filter((s) => s.src.type === 'file');
   const progress = new ProgressTracker(options.onProgress, {
     totalFiles: files.length,
@@ -171,7 +179,7 @@ export async function copyFiles(srcFs: FileSystem, src: string | string[], dstFs
 }
 
 /** Removes directories deepest first; a missing one (an emptied prefix) is fine. */
-async function removeDirs(fs: FileSystem, dirs: Iterable<string>, signal: AbortSignal | undefined, keepNonEmpty: boolean): Promise<void> {
+export async function removeDirs(fs: FileSystem, dirs: Iterable<string>, signal: AbortSignal | undefined, keepNonEmpty: boolean): Promise<void> {
   const ordered = [...new Set(dirs)].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
   for (const d of ordered) {
     throwIfAborted(signal);

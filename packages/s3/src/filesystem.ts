@@ -166,6 +166,15 @@ export class S3FileSystem extends FileSystem {
     throw errors.notFound(path);
   }
 
+  /** A bucket, or a prefix with something below it: one request, where `_info` may take two. */
+  protected override async _isDir(path: string): Promise<boolean> {
+    if (path === '') return true;
+    const { bucket, key } = splitPath(path);
+    if (key !== '') return this.prefixExists(bucket, key);
+    await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  }
+
   protected async _ls(path: string): Promise<FileInfo[]> {
     if (path === '') return listBuckets(this.listContext);
     const { bucket, key } = splitPath(path);

@@ -1,14 +1,14 @@
 /** S3FileSystem against the harness's S3 server: buckets, prefixes, reads, writes, copies, signed URLs. */
 import { expect } from 'chai';
 import { expectFsError, rejected } from '@omnifs/testkit';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { clearInstanceCache, filesystem, urlToFs } from '@omnifs/core';
+import { clearInstanceCache, filesystem, rsync, urlToFs } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import { freshName } from '../../../test/servers/index';
-import { connection, freshBucket, makeFs, useS3 } from './helpers';
+import { connection, countCommands, freshBucket, makeFs, useS3 } from './helpers';
 
 describe('s3: S3FileSystem', function () {
   const s3 = useS3();
@@ -189,6 +189,34 @@ describe('s3: S3FileSystem', function () {
         await fs.put(join(dir, 'up.bin'), `${root}/up.bin`);
         await fs.get(`${root}/up.bin`, join(dir, 'down.bin'));
         expect((await readFile(join(dir, 'down.bin'))).equals(data)).to.equal(true);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('rsync', function () {
+    it('uploads a local tree, then only what changed, and removes what is gone with deleteMissing', async function () {
+      const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
+      const counts = countCommands(fs.client);
+      try {
+        await mkdir(join(dir, 'ckpt', 'sub'), { recursive: true });
+        await writeFile(join(dir, 'ckpt', 'a.bin'), randomBytes(1000));
+        await writeFile(join(dir, 'ckpt', 'sub', 'b.bin'), randomBytes(2000));
+        const first = await rsync(join(dir, 'ckpt'), { fs, path: `${root}/ckpt` });
+        expect(first.copied).to.have.length(2);
+        expect((await fs.find(`${root}/ckpt`)).sort()).to.deep.equal([`${root}/ckpt/a.bin`, `${root}/ckpt/sub/b.bin`]);
+        counts.clear();
+        expect(await rsync(join(dir, 'ckpt'), { fs, path: `${root}/ckpt` })).to.deep.equal({ copied: [], deleted: [], unchanged: 2 });
+        expect(counts.get('PutObjectCommand') ?? 0).to.equal(0);
+        await writeFile(join(dir, 'ckpt', 'a.bin'), randomBytes(1500));
+        await rm(join(dir, 'ckpt', 'sub'), { recursive: true });
+        counts.clear();
+        const last = await rsync(join(dir, 'ckpt'), `s3://${root}/ckpt`, { deleteMissing: true, storageOptions: { ...connection(s3.info), skipInstanceCache: true } });
+        expect(last.copied.map((c) => c.dst)).to.deep.equal([`${root}/ckpt/a.bin`]);
+        expect(last.deleted).to.deep.equal([`${root}/ckpt/sub/b.bin`, `${root}/ckpt/sub`]);
+        expect(await fs.find(`${root}/ckpt`)).to.deep.equal([`${root}/ckpt/a.bin`]);
+        expect(await fs.size(`${root}/ckpt/a.bin`)).to.equal(1500);
       } finally {
         await rm(dir, { recursive: true, force: true });
       }

@@ -1,7 +1,7 @@
 /** S3 at scale: 1,000+ keys, multipart uploads of unknown length, aborts, concurrent ranged reads, big copies. */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -94,6 +94,24 @@ describe('s3: at scale', function () {
       await fs.pipeFile(`${root}/small.bin`, Readable.from(irregularChunks(randomBytes(MiB))));
       expect(counts.get('PutObjectCommand')).to.equal(1);
       expect(counts.get('CreateMultipartUploadCommand') ?? 0).to.equal(0);
+    });
+
+    it('puts one local file with one listing (is the target a directory?) and one PutObject', async function () {
+      const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
+      try {
+        await writeFile(join(dir, 'one.bin'), randomBytes(4096));
+        await fs.put(join(dir, 'one.bin'), `${root}/up/one.bin`);
+        expect(Object.fromEntries(counts)).to.deep.equal({ ListObjectsV2Command: 1, PutObjectCommand: 1 });
+        counts.clear();
+        await fs.makedirs(`${root}/up/into`);
+        await fs.pipeFile(`${root}/up/into/marker`, 'x');
+        counts.clear();
+        await fs.put(join(dir, 'one.bin'), `${root}/up/into`);
+        expect(await fs.exists(`${root}/up/into/one.bin`)).to.equal(true);
+        expect(counts.get('HeadObjectCommand') ?? 0).to.equal(1); // the exists() above
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
 
     it('leaves no multipart upload behind when a file is aborted', async function () {

@@ -73,6 +73,11 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
     return this.cachedCall(this.infos, path, () => super._info(path));
   }
 
+  /** From the cached `info`, so a listing cache answers it too. */
+  protected override async _isDir(path: string): Promise<boolean> {
+    return (await this.infoOrUndefined(path))?.type === 'directory';
+  }
+
   protected override _ls(path: string): Promise<FileInfo[]> {
     return this.cachedCall(this.listings, path, () => super._ls(path));
   }

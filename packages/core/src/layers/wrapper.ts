@@ -108,6 +108,10 @@ export class WrapperFileSystem extends FileSystem {
     yield* this.fs.readChunks(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options });
   }
 
+  protected override _isDir(path: string): Promise<boolean> {
+    return this.call('info', () => this.fs.isDir(this.toInner(path)));
+  }
+
   protected override _copy(src: string, dst: string): Promise<void> {
     return this.call('copy', () => this.fs.copyFile(this.toInner(src), this.toInner(dst)));
   }
