@@ -27,6 +27,16 @@ describe('examples', () => {
     for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
   });
 
+  it('docs/migration-from-fsspec.md shows examples/from-fsspec.mjs exactly as it is, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/migration-from-fsspec.md');
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/from-fsspec.mjs']);
+    expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/from-fsspec.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/from-fsspec.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal([
+      'x,y', "[ '/proj/data/a.csv', '/proj/data/b.csv' ]", '16', "[ '/backup/data/a.csv', '/backup/data/b.csv' ]", '1,2', '2', 'true NotFound ENOENT',
+    ]);
+  });
+
   it('examples/rsync.mjs prints what its comments say', async () => {
     const { stdout } = await run(process.execPath, [join(root, 'examples/rsync.mjs')], { cwd: root });
     expect(stdout.trim().split('\n')).to.deep.equal(['2', "[ '/runs/run-1/notes.txt' ] 1", "[ '/run-1/notes.txt' ]"]);

@@ -39,7 +39,6 @@ export function normalizeOpenMode(mode: unknown): 'rb' | 'wb' | 'ab' | 'xb' {
   }
 }
 
-
 /** The `etag` and `signal` of range options, as `_read` and `_readStream` take them; a bad etag is `InvalidArgument`. */
 export function readOptionsOf(options: RangeOptions): ReadOptions | undefined {
   const { etag, signal } = options;
