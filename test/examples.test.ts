@@ -23,7 +23,7 @@ describe('examples', () => {
 
   it('docs/getting-started.md shows its examples exactly as they are', () => {
     const shown = markedExamples('docs/getting-started.md');
-    expect(shown.map((s) => s.file)).to.deep.equal(['examples/getting-started.mjs', 'examples/rsync.mjs']);
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/getting-started.mjs', 'examples/rsync.mjs', 'examples/testing/report.mjs', 'examples/testing/report.test.mjs']);
     for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
   });
 
@@ -35,6 +35,14 @@ describe('examples', () => {
     expect(stdout.trim().split('\n')).to.deep.equal([
       'x,y', "[ '/proj/data/a.csv', '/proj/data/b.csv' ]", '16', "[ '/backup/data/a.csv', '/backup/data/b.csv' ]", '1,2', '2', 'true NotFound ENOENT',
     ]);
+  });
+
+  it('examples/testing/report.test.mjs passes under mocha with s3:// served from memory', async () => {
+    const mocha = require.resolve('mocha/bin/mocha.js');
+    const { stdout } = await run(process.execPath, [mocha, '--no-config', 'examples/testing/report.test.mjs'], { cwd: root });
+    expect(stdout).to.include('writes the rows as CSV');
+    expect(stdout).to.match(/1 passing/);
+    expect(stdout).not.to.match(/failing|pending/);
   });
 
   it('examples/rsync.mjs prints what its comments say', async () => {
