@@ -132,6 +132,12 @@ export abstract class FileSystemBase {
    */
   protected _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
   /**
+   * Opens an appending writer that assembles the new file on the service from the old one
+   * plus the new bytes (declare `appendByCopy`); resolves undefined where that does not
+   * apply (a missing or small file), and core then rewrites the file.
+   */
+  protected _openAppendByCopy?(path: string, options: WriterOptions): Promise<Writer | undefined>;
+  /**
    * Whether `path` is a directory, in fewer requests than `_info` (object stores: one
    * listing instead of a HEAD then a listing); undefined to ask `_info`.
    */

@@ -241,6 +241,8 @@ export abstract class FileSystem extends FileSystemBase {
       return this._openWriter(path, base);
     }
     if (this.capabilities.append) return this._openWriter(path, { ...base, append: true });
+    const byCopy = this.capabilities.appendByCopy ? await this._openAppendByCopy?.(path, base) : undefined;
+    if (byCopy !== undefined) return byCopy;
     // Emulated append: the new file starts with the old content, streamed, then the new bytes.
     const writer = await this._openWriter(path, base);
     try {

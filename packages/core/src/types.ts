@@ -121,6 +121,12 @@ export interface Capabilities {
   concurrency?: number;
   /** Files can be written at any offset before they are committed (`openRandomWriter`). */
   randomWrite?: boolean;
+  /**
+   * Without native `append`, `ab` assembles the new file on the service from the old one
+   * and the new bytes (S3 multipart part-copy, GCS compose), so the old bytes do not pass
+   * through the client (above the service's minimum size, if it has one).
+   */
+  appendByCopy?: boolean;
 }
 
 /** The defaults; a backend declares only what differs. */

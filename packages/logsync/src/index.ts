@@ -16,7 +16,7 @@ export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type Syn
 export type { SyncStats } from './syncer';
 export { defaultSpoolDir } from './spool';
 export {
-  appendStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
+  appendStrategy, appendByCopyStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
   type SyncStrategy, type UploadJob, type UploadResult,
 } from './strategies';
 export { formatLine } from './format';

@@ -2,13 +2,14 @@
  * How the new bytes of an append-only spool file reach the target. One strategy per
  * kind of service, chosen from the target's capabilities (or registered per protocol):
  *
- * | strategy  | used for                                            | bytes sent per sync             |
- * | --------- | --------------------------------------------------- | ------------------------------- |
- * | `append`  | `capabilities.append`: local, memory, HDFS, Azure append blobs | the new bytes only   |
- * | `rewrite` | everything else (S3, GCS, Azure block blobs)        | the whole file, streamed        |
+ * | strategy         | used for                                             | bytes sent per sync        |
+ * | ---------------- | ---------------------------------------------------- | -------------------------- |
+ * | `append`         | `capabilities.append`: local, memory, HDFS, Azure append blobs | the new bytes only |
+ * | `append-by-copy` | `capabilities.appendByCopy`: S3 (multipart part-copy) | the new bytes once the object has the service's minimum part size (5 MiB on S3); below it the service package rewrites the object |
+ * | `rewrite`        | everything else                                      | the whole file, streamed   |
  *
- * A protocol with a cheaper way (GCS compose, S3 multipart part-copy) registers its own
- * strategy with {@link registerSyncStrategy}; nothing else changes.
+ * Another way for a protocol registers its own strategy with {@link registerSyncStrategy};
+ * nothing else changes.
  */
 import { FsError, type FileSystem } from '@omnifs/core';
 
@@ -72,38 +73,49 @@ async function send(chunks: AsyncIterable<Uint8Array>, write: (chunk: Uint8Array
 }
 
 /**
- * Native append. The remote size is read before every append, so an append that landed
- * but was not recorded (a crash, a lost response) is never sent twice, and one that
- * landed partly is completed from where it stopped.
+ * Appends through `openWriter({ append: true })`. The remote size is read before every
+ * append, so an append that landed but was not recorded (a crash, a lost response) is
+ * never sent twice, and one that landed partly is completed from where it stopped.
  */
-export const appendStrategy: SyncStrategy = {
-  name: 'append',
-  async upload(job) {
-    const size = await remoteSize(job.fs, job.remotePath);
-    let from = size - job.base;
-    if (from < 0) {
-      // The remote file shrank or vanished under us: send the whole spool copy after what is left.
-      job.rebase(size);
-      from = 0;
-    } else if (from > job.localSize) {
-      throw new FsError({
-        kind: 'ConditionNotMatch',
-        message: `${job.remotePath} has ${size} bytes, more than this run wrote (${job.base} + ${job.localSize}); another process writes to it`,
-      });
-    }
-    if (from === job.localSize) return { bytes: 0 };
-    const writer = await job.fs.openWriter(job.remotePath, { append: true });
-    let bytes: number;
-    try {
-      bytes = await send(job.readLocal(from, job.localSize), (c) => writer.write(c));
-      await writer.close();
-    } catch (err) {
-      await writer.abort(err).catch(() => undefined);
-      throw err;
-    }
-    return { bytes };
-  },
-};
+function appending(name: string): SyncStrategy {
+  return { name, upload: uploadByAppend };
+}
+
+async function uploadByAppend(job: UploadJob): Promise<UploadResult> {
+  const size = await remoteSize(job.fs, job.remotePath);
+  let from = size - job.base;
+  if (from < 0) {
+    // The remote file shrank or vanished under us: send the whole spool copy after what is left.
+    job.rebase(size);
+    from = 0;
+  } else if (from > job.localSize) {
+    throw new FsError({
+      kind: 'ConditionNotMatch',
+      message: `${job.remotePath} has ${size} bytes, more than this run wrote (${job.base} + ${job.localSize}); another process writes to it`,
+    });
+  }
+  if (from === job.localSize) return { bytes: 0 };
+  const writer = await job.fs.openWriter(job.remotePath, { append: true });
+  let bytes: number;
+  try {
+    bytes = await send(job.readLocal(from, job.localSize), (c) => writer.write(c));
+    await writer.close();
+  } catch (err) {
+    await writer.abort(err).catch(() => undefined);
+    throw err;
+  }
+  return { bytes };
+}
+
+/** Native append (`capabilities.append`). */
+export const appendStrategy: SyncStrategy = appending('append');
+
+/**
+ * Append assembled by the service from the old object and the new bytes
+ * (`capabilities.appendByCopy`: S3 part-copy). An append is one multipart upload that is
+ * completed or not, so the remote size check of {@link appendStrategy} keeps it exactly-once.
+ */
+export const appendByCopyStrategy: SyncStrategy = appending('append-by-copy');
 
 /**
  * Whole-object rewrite, streamed: the remote prefix that was there before the run (if
@@ -138,7 +150,10 @@ export function registerSyncStrategy(protocol: string, strategy: SyncStrategy | 
   else byProtocol.set(protocol.toLowerCase(), strategy);
 }
 
-/** The strategy for a target: registered for its protocol, else `append` or `rewrite` by capabilities. */
+/** The strategy for a target: registered for its protocol, else `append`, `append-by-copy` or `rewrite` by capabilities. */
 export function chooseStrategy(fs: FileSystem): SyncStrategy {
-  return byProtocol.get(fs.protocol) ?? (fs.capabilities.append ? appendStrategy : rewriteStrategy);
+  const registered = byProtocol.get(fs.protocol);
+  if (registered !== undefined) return registered;
+  if (fs.capabilities.append) return appendStrategy;
+  return fs.capabilities.appendByCopy ? appendByCopyStrategy : rewriteStrategy;
 }

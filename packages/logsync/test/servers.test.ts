@@ -1,7 +1,7 @@
 /**
- * logsync against the harness's real servers: S3 (moto), directly and behind the fault
- * proxy (S3 has no append, so these exercise the rewrite strategy end to end), and HDFS,
- * an append-capable target, behind a byte-counting proxy.
+ * logsync against the harness's real servers: S3 (moto), directly, behind the fault proxy
+ * and behind a byte-counting proxy (S3 appends by multipart part-copy), and HDFS, an
+ * append-capable target, behind a byte-counting proxy.
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -66,7 +66,7 @@ describe('logsync on S3 (moto)', function () {
   it('writes the run layout: training.log, metrics.jsonl and whole files, then removes the spool', async () => {
     expect(filesystem('s3', connection(s3.info)).constructor.name).to.equal('S3FileSystem');
     const log = await createLogSync(options());
-    expect(log.strategy).to.equal('rewrite');
+    expect(log.strategy).to.equal('append-by-copy');
     await logRun(log);
     const run = `${bucket}/experiments/run-42`;
     await expectRunLayout(fs, run);
@@ -132,6 +132,33 @@ describe('logsync on S3 (moto)', function () {
       expect(proxy.counters.resets).to.be.greaterThan(0);
       expect(lineNumbers(await fs.readText(`${bucket}/experiments/run-42/training.log`))).to.deep.equal(range(200));
     });
+  });
+
+  it('once the log has 5 MiB, sends only the new lines per sync (part-copy)', async () => {
+    const counting = await startCountingProxy({ target: s3.info.endpoint });
+    try {
+      const log = await createLogSync(options({ storageOptions: connection(s3.info, counting.url) }));
+      const line = (i: number): string => `line ${i} ${'x'.repeat(90)}`;
+      let n = 0;
+      while (n < 60_000) log.info(line(n++)); // ~6 MiB
+      await log.sync();
+      const logBytes = (): number => counting.bytesSent((r) => r.url.includes('training.log'));
+      expect(logBytes()).to.be.greaterThan(5 * 1024 * 1024);
+      const size = await fs.size(`${bucket}/experiments/run-42/training.log`);
+      for (let round = 0; round < 2; round++) {
+        counting.reset();
+        for (let i = 0; i < 100; i++) log.info(line(n++));
+        await log.sync();
+        const grown = await fs.size(`${bucket}/experiments/run-42/training.log`);
+        expect(logBytes()).to.be.within(100 * 90, 64 * 1024);
+        expect(counting.requests.some((r) => r.method === 'GET' && r.url.includes('training.log'))).to.equal(false);
+        expect(grown).to.be.greaterThan(size);
+      }
+      await log.close();
+      expect(lineNumbers(await fs.readText(`${bucket}/experiments/run-42/training.log`))).to.deep.equal(range(n));
+    } finally {
+      await counting.close();
+    }
   });
 
   describe('in a child process', () => {

@@ -12,7 +12,7 @@ import { mapS3Error } from './errors';
 import { dirInfo, listBuckets, listLevel, listPages, listTree, type ListContext } from './lister';
 import { createClient, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings, type S3Options } from './options';
 import { readObject, type ReadContext } from './reader';
-import { copySource, multipartCopy, S3MultipartTarget, type UploadContext } from './writer';
+import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
 
 /** A key that could not be deleted by DeleteObjects. */
 export interface FailedDelete {
@@ -58,7 +58,8 @@ const isNotFound = (err: unknown): boolean => mapS3Error(err).kind === 'NotFound
  * - a prefix with objects below it is a directory; `makedirs` of a prefix is a no-op;
  * - small writes are one PutObject; streamed and large ones are multipart uploads of
  *   `partSize` bytes, `concurrency` parts at once, aborted on any failure;
- * - `mode: 'create'` / `xb` send `If-None-Match: *`; `ab` rewrites the object (core's emulation);
+ * - `mode: 'create'` / `xb` send `If-None-Match: *`; `ab` copies an object of 5 MiB or more
+ *   server-side as the first part of a multipart upload, and rewrites smaller ones;
  * - reads are ranged GETs, large ones in concurrent parts pinned to one ETag;
  * - `cp` is CopyObject (UploadPartCopy above 5 GiB); `rm` deletes in batches of 1,000.
  */
@@ -81,7 +82,7 @@ export class S3FileSystem extends FileSystem {
     this.capabilities = {
       realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
       sign: !this.settings.anon, mtime: true, flatListing: true, partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
+      concurrency: this.settings.concurrency, appendByCopy: true,
     };
   }
 
@@ -252,6 +253,26 @@ export class S3FileSystem extends FileSystem {
       if (exists) throw errors.alreadyExists(path);
     }
     return this.multipartWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal);
+  }
+
+  /**
+   * `ab` on an object of at least 5 MiB: a multipart upload whose first parts are copies
+   * of the object, so only the new bytes are sent. Smaller or missing objects are left to
+   * core, which rewrites them.
+   */
+  protected override async _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer | undefined> {
+    const { bucket, key } = this.objectPath(path);
+    let head: HeadObjectCommandOutput;
+    try {
+      head = await this.headObject(bucket, key);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+    const size = head.ContentLength ?? 0;
+    if (size < MIN_PART_SIZE) return undefined;
+    const target = new S3AppendTarget(this.uploadContext(path, 'overwrite', options.signal), { bucket, key, size, etag: head.ETag }, this.settings.concurrency);
+    return new MultipartWriter(target, { partSize: Math.max(MIN_PART_SIZE, options.partSize ?? this.settings.partSize), concurrency: this.settings.concurrency });
   }
 
   protected async _rm(path: string): Promise<void> {

@@ -168,29 +168,86 @@ export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, p
   const target = new S3MultipartTarget(ctx, false);
   await target.initiate();
   try {
-    const count = Math.max(1, Math.ceil(src.size / partSize));
-    const numbers = Array.from({ length: count }, (_, i) => i + 1);
-    const parts = await mapLimit(numbers, concurrency, async (n) => {
-      const start = (n - 1) * partSize;
-      const end = Math.min(src.size, start + partSize) - 1;
-      const res = await ctx.client.send(new UploadPartCopyCommand({
-        Bucket: ctx.bucket,
-        Key: ctx.key,
-        ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
-        ...sseCustomer(ctx.writeParams),
-        UploadId: target.uploadId,
-        PartNumber: n,
-        CopySource: copySource(src.bucket, src.key),
-        ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
-        ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
-      }), ctx.signal ? { abortSignal: ctx.signal } : {});
-      const part: CompletedPart = { PartNumber: n, ETag: res.CopyPartResult?.ETag };
-      for (const f of CHECKSUM_FIELDS) if (res.CopyPartResult?.[f] !== undefined) part[f] = res.CopyPartResult[f];
-      return part;
-    }, ctx.signal);
+    const parts = await copyParts(ctx, target.uploadId!, src, 1, partSize, concurrency);
     await target.complete(parts);
   } catch (err) {
     await target.abort().catch(() => undefined);
     throw err;
   }
 }
+
+/**
+ * Copies `src` into an upload as parts of `partSize` bytes (the last shorter), numbered
+ * from `first`, each with UploadPartCopy conditional on the source's ETag.
+ */
+async function copyParts(ctx: UploadContext, uploadId: string, src: CopySourceObject, first: number, partSize: number, concurrency: number): Promise<CompletedPart[]> {
+  const numbers = Array.from({ length: Math.max(1, Math.ceil(src.size / partSize)) }, (_, i) => i);
+  return mapLimit(numbers, concurrency, async (i) => {
+    const start = i * partSize;
+    const end = Math.min(src.size, start + partSize) - 1;
+    const res = await ctx.client.send(new UploadPartCopyCommand({
+      Bucket: ctx.bucket,
+      Key: ctx.key,
+      ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+      ...sseCustomer(ctx.writeParams),
+      UploadId: uploadId,
+      PartNumber: first + i,
+      CopySource: copySource(src.bucket, src.key),
+      ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
+      ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
+    }), ctx.signal ? { abortSignal: ctx.signal } : {});
+    const part: CompletedPart = { PartNumber: first + i, ETag: res.CopyPartResult?.ETag };
+    for (const f of CHECKSUM_FIELDS) if (res.CopyPartResult?.[f] !== undefined) part[f] = res.CopyPartResult[f];
+    return part;
+  }, ctx.signal);
+}
+
+/**
+ * The {@link MultipartTarget} of an append by part-copy: the upload's first parts are
+ * server-side copies of the existing object (at most 5 GiB each, pinned to its ETag), the
+ * new bytes follow as uploaded parts, and completing it replaces the object with old +
+ * new in one step. Only the new bytes leave the client. S3 wants every part but the last
+ * to be at least 5 MiB, so the existing object must be that large.
+ */
+export class S3AppendTarget implements MultipartTarget<CompletedPart> {
+  private readonly inner: S3MultipartTarget;
+  private copied: CompletedPart[] = [];
+
+  constructor(private readonly ctx: UploadContext, private readonly existing: CopySourceObject, private readonly concurrency: number) {
+    this.inner = new S3MultipartTarget(ctx, false);
+  }
+
+  async initiate(): Promise<void> {
+    await this.inner.initiate();
+    // Parts as equal as can be, each at most 5 GiB (and at least 5 MiB, as the object is).
+    const count = Math.ceil(this.existing.size / MAX_COPY_PART);
+    this.copied = await copyParts(this.ctx, this.inner.uploadId!, this.existing, 1, Math.ceil(this.existing.size / count), this.concurrency);
+  }
+
+  uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {
+    return this.inner.uploadPart(partNumber + this.copied.length, data);
+  }
+
+  /** Fewer new bytes than one part: the copies and one uploaded part (nothing at all for none). */
+  async putSingle(data: Uint8Array): Promise<void> {
+    if (data.byteLength === 0) return;
+    await this.initiate();
+    try {
+      await this.complete([await this.uploadPart(1, data)]);
+    } catch (err) {
+      await this.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  complete(parts: CompletedPart[]): Promise<void> {
+    return this.inner.complete([...this.copied, ...parts]);
+  }
+
+  abort(): Promise<void> {
+    return this.inner.abort();
+  }
+}
+
+/** The largest part UploadPartCopy takes. */
+const MAX_COPY_PART = 5 * 1024 * 1024 * 1024;

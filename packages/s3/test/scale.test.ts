@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { FsError, mapLimit, type FileInfo } from '@omnifs/core';
+import { FsError, mapLimit, RetryFileSystem, type FileInfo } from '@omnifs/core';
 import { expectFsError } from '@omnifs/testkit';
 import { S3FileSystem } from '@omnifs/s3';
 import { connection, countCommands, freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
@@ -112,6 +112,54 @@ describe('s3: at scale', function () {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    });
+
+    it('appends to an object of 5 MiB or more by part-copy, sending only the new bytes', async function () {
+      const old = randomBytes(6 * MiB);
+      await fs.pipeFile(`${root}/log.bin`, old);
+      const more = randomBytes(1000);
+      const rest = randomBytes(7 * MiB);
+      counts.clear();
+      const f = await fs.open(`${root}/log.bin`, 'ab');
+      await f.write(more);
+      await f.close();
+      expect(counts.get('UploadPartCopyCommand')).to.equal(1);
+      expect(counts.get('UploadPartCommand')).to.equal(1);
+      expect(counts.get('GetObjectCommand') ?? 0).to.equal(0);
+      counts.clear();
+      const g = await fs.open(`${root}/log.bin`, 'ab');
+      await g.write(rest);
+      await g.close();
+      expect(counts.get('UploadPartCopyCommand')).to.equal(1);
+      expect(counts.get('UploadPartCommand')).to.equal(2); // 5 MiB parts
+      expect(counts.get('GetObjectCommand') ?? 0).to.equal(0);
+      counts.clear();
+      const wrapped = new RetryFileSystem({ fs }); // a layer passes the append through
+      const h = await wrapped.open(`${root}/log.bin`, 'ab');
+      await h.write(more);
+      await h.close();
+      expect(counts.get('UploadPartCopyCommand')).to.equal(1);
+      expect(counts.get('GetObjectCommand') ?? 0).to.equal(0);
+      expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, more, rest, more])));
+      expect(await openUploads(fs.client, root)).to.deep.equal([]);
+    });
+
+    it('appends to a smaller object by rewriting it, and leaves the object as it was on abort', async function () {
+      await fs.pipeFile(`${root}/small-log.bin`, 'first\n');
+      counts.clear();
+      const f = await fs.open(`${root}/small-log.bin`, 'ab');
+      await f.write('second\n');
+      await f.close();
+      expect(counts.get('GetObjectCommand')).to.equal(1);
+      expect(counts.get('UploadPartCopyCommand') ?? 0).to.equal(0);
+      expect(await fs.readText(`${root}/small-log.bin`)).to.equal('first\nsecond\n');
+      await fs.pipeFile(`${root}/big-log.bin`, randomBytes(5 * MiB));
+      const before = await fs.checksum(`${root}/big-log.bin`);
+      const g = await fs.open(`${root}/big-log.bin`, 'ab');
+      await g.write(randomBytes(6 * MiB));
+      await g.abort();
+      expect(await fs.checksum(`${root}/big-log.bin`)).to.equal(before);
+      expect(await openUploads(fs.client, root)).to.deep.equal([]);
     });
 
     it('leaves no multipart upload behind when a file is aborted', async function () {

@@ -95,9 +95,17 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
     return this.mutate([path], () => super._write(path, data, mode));
   }
 
-  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    const inner = await this.mutate([path], () => super._openWriter(path, options));
+  private async invalidating(path: string, open: () => Promise<Writer>): Promise<Writer> {
+    const inner = await this.mutate([path], open);
     return { write: (c) => inner.write(c), abort: (r) => this.mutate([path], () => inner.abort(r)), close: () => this.mutate([path], () => inner.close()) };
+  }
+
+  protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    return this.invalidating(path, () => super._openWriter(path, options));
+  }
+
+  protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
+    return this.invalidating(path, () => super._openAppendByCopy(path, options));
   }
 
   protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {

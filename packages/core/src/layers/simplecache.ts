@@ -121,13 +121,21 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     await super._write(path, data, mode);
   }
 
-  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+  private async dropping(path: string, open: () => Promise<Writer>): Promise<Writer> {
     await this.drop(path);
-    const inner = await super._openWriter(path, options);
+    const inner = await open();
     return { write: (c) => inner.write(c), abort: (r) => inner.abort(r), close: async () => {
       await inner.close();
       await this.drop(path);
     } };
+  }
+
+  protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    return this.dropping(path, () => super._openWriter(path, options));
+  }
+
+  protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
+    return this.dropping(path, () => super._openAppendByCopy(path, options));
   }
 
   protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {

@@ -88,6 +88,13 @@ export class WrapperFileSystem extends FileSystem {
     }));
   }
 
+  /** The wrapped filesystem appends its own way (by copy, or its rewrite). */
+  protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
+    return this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
+      mode: options.mode, append: true, ...(options.signal ? { signal: options.signal } : {}),
+    }));
+  }
+
   protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
     return this.call('openRandomWriter', () => this.fs.openRandomWriter(this.toInner(path), {
       mode: options.mode, ...(options.signal ? { signal: options.signal } : {}),
