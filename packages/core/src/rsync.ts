@@ -6,7 +6,7 @@
 import { errors, withContext } from './errors';
 import { throwIfAborted } from './batch';
 import { infoOrUndefined } from './listing';
-import { joinPath, relativeTo } from './paths';
+import { isUnder, joinPath, relativeTo } from './paths';
 import { checkOptions, copySteps, removeDirs, type Step } from './transfer';
 import { urlToFs, type FsAndPath, type UrlOptions } from './url';
 import type { FileSystem } from './filesystem';
@@ -82,7 +82,8 @@ async function tree(fs: FileSystem, root: string): Promise<Map<string, FileInfo>
  * `{ fs, path }`; they may be on different filesystems.
  *
  * Behaviour:
- * - the source must be a directory (`NotFound` when missing, `NotADirectory` for a file);
+ * - the source must be a directory (`NotFound` when missing, `NotADirectory` for a file),
+ *   and the two trees must not contain each other (`InvalidArgument`);
  *   the destination is created where directories are real, and must not be a file;
  * - empty source directories are recreated where directories are real;
  * - a file on one side where the other has a directory is refused with `IsADirectory` /
@@ -105,6 +106,9 @@ export async function rsync(source: string | FsAndPath, destination: string | Fs
   }
   const src = resolveSide(source, options.storageOptions, 'source');
   const dst = resolveSide(destination, options.storageOptions, 'destination');
+  if (src.fs === dst.fs && (src.path === dst.path || isUnder(dst.path, src.path) || isUnder(src.path, dst.path))) {
+    throw withContext(errors.invalid('source and destination must not contain each other'), dst.fs.protocol, 'rsync', dst.path);
+  }
   throwIfAborted(options.signal);
 
   const srcRoot = await infoOrUndefined(src.fs, src.path);

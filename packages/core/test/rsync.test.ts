@@ -173,6 +173,10 @@ describe('core: rsync', () => {
     await expectFsError(rsync(src, dst, { batchSize: 0 }), 'InvalidArgument', 'EINVAL');
     await expectFsError(rsync(src, 42 as unknown as string), 'InvalidArgument', 'EINVAL');
     await expectFsError(rsync(src, dst, 'fast' as unknown as object), 'InvalidArgument', 'EINVAL');
+    await expectFsError(rsync(src, { fs: mem, path: '/src/sub/copy' }), 'InvalidArgument', 'EINVAL');
+    await expectFsError(rsync({ fs: mem, path: '/src/sub' }, src), 'InvalidArgument', 'EINVAL');
+    await expectFsError(rsync(src, { fs: mem, path: '/src/' }), 'InvalidArgument', 'EINVAL');
+    expect(await mem.exists('/src/sub/copy')).to.equal(false);
     expect(existsSync(dst)).to.equal(false);
   });
 });
