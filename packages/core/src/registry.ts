@@ -43,6 +43,7 @@ const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   dir: () => (require('./layers/dir') as { DirFileSystem: FileSystemClass }).DirFileSystem,
   retry: () => (require('./layers/retry') as { RetryFileSystem: FileSystemClass }).RetryFileSystem,
   simplecache: () => (require('./layers/simplecache') as { SimpleCacheFileSystem: FileSystemClass }).SimpleCacheFileSystem,
+  blockcache: () => (require('./layers/blockcache') as { BlockCacheFileSystem: FileSystemClass }).BlockCacheFileSystem,
   listcache: () => (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
   limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
 };

@@ -3,7 +3,8 @@ import { expectFsError, rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import {
-  RetryFileSystem, DirFileSystem, SimpleCacheFileSystem, ListingCacheFileSystem, LimitFileSystem, FsError, type FileSystem,
+  RetryFileSystem, DirFileSystem, SimpleCacheFileSystem, BlockCacheFileSystem, ListingCacheFileSystem, LimitFileSystem, FsError,
+  filesystem, urlToFs, type FileSystem,
 } from '@omnifs/core';
 import { FlakyFileSystem, privateMemory } from './helpers';
 
@@ -126,6 +127,79 @@ describe('core: layers', () => {
       const texts = await Promise.all([fs.readText('/d/a.txt'), fs.readText('/d/a.txt'), fs.readText('/d/a.txt')]);
       expect(texts).to.deep.equal(['alpha', 'alpha', 'alpha']);
       expect(flaky.count('openRead')).to.equal(1);
+    });
+  });
+
+  describe('blockcache', () => {
+    const data = randomBytes(10 * 1024);
+    beforeEach(() => mem.pipeFile('/d/big.bin', data));
+    const slice = (a: number, b: number): string => data.subarray(a, b).toString('hex');
+    const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+    it('fetches each block once and serves repeated ranges from memory', async () => {
+      const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, ttlMs: 60_000 });
+      expect(hex(await fs.catFile('/d/big.bin', { start: 100, end: 2100 }))).to.equal(slice(100, 2100));
+      expect(flaky.count('read')).to.equal(3);
+      expect(hex(await fs.catFile('/d/big.bin', { start: 500, end: 1500 }))).to.equal(slice(500, 1500));
+      expect(flaky.count('read')).to.equal(3);
+      expect(hex(await fs.catFile('/d/big.bin'))).to.equal(slice(0, data.byteLength));
+      expect(flaky.count('read')).to.equal(10);
+      expect(flaky.count('info')).to.equal(1);
+      const chunks: Buffer[] = [];
+      for await (const c of fs.readChunks('/d/big.bin', { start: 1000 })) chunks.push(Buffer.from(c));
+      expect(Buffer.concat(chunks).toString('hex')).to.equal(slice(1000, data.byteLength));
+      const f = await fs.open('/d/big.bin', 'rb');
+      await f.seek(5000);
+      expect(hex(await f.read(10))).to.equal(slice(5000, 5010));
+      await f.close();
+      expect(flaky.count('read')).to.equal(10);
+    });
+
+    it('keeps at most maxBlocks blocks, dropping the least recently used', async () => {
+      const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, maxBlocks: 4, ttlMs: 60_000 });
+      expect(hex(await fs.catFile('/d/big.bin'))).to.equal(slice(0, data.byteLength));
+      expect(fs.cachedBlocks).to.equal(4);
+      await fs.catFile('/d/big.bin', { start: 9000, end: 9100 }); // block 8: still held
+      expect(flaky.count('read')).to.equal(10);
+      await fs.catFile('/d/big.bin', { start: 0, end: 10 }); // block 0: dropped long ago
+      expect(flaky.count('read')).to.equal(11);
+    });
+
+    it('shares one request between concurrent reads of a block', async () => {
+      flaky.delayMs = 5;
+      const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024 });
+      const reads = await Promise.all([0, 10, 20].map((s) => fs.catFile('/d/big.bin', { start: s, end: s + 100 })));
+      expect(reads.map(hex)).to.deep.equal([slice(0, 100), slice(10, 110), slice(20, 120)]);
+      expect(flaky.count('read')).to.equal(1);
+    });
+
+    it('drops a file\'s blocks on a write through the layer, and sees other writers after ttlMs', async () => {
+      const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, ttlMs: 60_000 });
+      await fs.catFile('/d/big.bin');
+      await fs.writeText('/d/big.bin', 'through the layer');
+      expect(await fs.readText('/d/big.bin')).to.equal('through the layer');
+      const short = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, ttlMs: 0 });
+      expect(await short.readText('/d/big.bin')).to.equal('through the layer');
+      await mem.writeText('/d/big.bin', 'written by another client');
+      expect(await short.readText('/d/big.bin')).to.equal('written by another client');
+    });
+
+    it('reports directories and missing files as the wrapped filesystem does, and is a chained-URL protocol', async () => {
+      const fs = new BlockCacheFileSystem({ fs: mem });
+      await expectFsError(fs.catFile('/d'), 'IsADirectory', 'EISDIR');
+      await expectFsError(fs.catFile('/d/missing'), 'NotFound', 'ENOENT');
+      const shared = filesystem('memory');
+      await shared.writeText('/blockcache-url/a.txt', 'via a URL');
+      try {
+        const { fs: chained, path } = urlToFs('blockcache::memory:///blockcache-url/a.txt', { blockcache: { blockSize: 4 } });
+        expect(chained).to.be.instanceOf(BlockCacheFileSystem);
+        expect((chained as BlockCacheFileSystem).blockSize).to.equal(4);
+        expect(await chained.readText(path)).to.equal('via a URL');
+      } finally {
+        await shared.rm('/blockcache-url', { recursive: true });
+      }
+      expect(() => new BlockCacheFileSystem({ fs: mem, blockSize: 0 })).to.throw(FsError, /blockSize/);
+      expect(() => new BlockCacheFileSystem({ fs: mem, maxBlocks: -1 })).to.throw(FsError, /maxBlocks/);
     });
   });
 

@@ -2,9 +2,7 @@
  * The listing-cache layer: `info` and `ls` answers kept for a while, dropped on every
  * write made through the layer.
  */
-import type { FileInfo, WriteMode } from '../types';
-import type { RandomWriter, Writer } from '../writer';
-import type { WriterOptions } from '../filesystem';
+import type { FileInfo } from '../types';
 import { isUnder } from '../paths';
 import { positiveOption, WrapperFileSystem, type WrapperOptions } from './wrapper';
 
@@ -82,58 +80,8 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
     return this.cachedCall(this.listings, path, () => super._ls(path));
   }
 
-  private async mutate<T>(paths: string[], fn: () => Promise<T>): Promise<T> {
-    for (const p of paths) this.invalidate(p);
-    try {
-      return await fn();
-    } finally {
-      for (const p of paths) this.invalidate(p);
-    }
-  }
-
-  protected override _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    return this.mutate([path], () => super._write(path, data, mode));
-  }
-
-  private async invalidating(path: string, open: () => Promise<Writer>): Promise<Writer> {
-    const inner = await this.mutate([path], open);
-    return { write: (c) => inner.write(c), abort: (r) => this.mutate([path], () => inner.abort(r)), close: () => this.mutate([path], () => inner.close()) };
-  }
-
-  protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return this.invalidating(path, () => super._openWriter(path, options));
-  }
-
-  protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
-    return this.invalidating(path, () => super._openAppendByCopy(path, options));
-  }
-
-  protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
-    const inner = await this.mutate([path], () => super._openRandomWriter(path, options));
-    return { writeAt: (d, at) => inner.writeAt(d, at), abort: (r) => this.mutate([path], () => inner.abort(r)), close: () => this.mutate([path], () => inner.close()) };
-  }
-
-  protected override _rm(path: string): Promise<void> {
-    return this.mutate([path], () => super._rm(path));
-  }
-
-  protected override _rmMany(paths: string[]): Promise<void> {
-    return this.mutate(paths, () => super._rmMany(paths));
-  }
-
-  protected override _copy(src: string, dst: string): Promise<void> {
-    return this.mutate([dst], () => super._copy(src, dst));
-  }
-
-  protected override _mkdir(path: string, parents: boolean): Promise<void> {
-    return this.mutate([path], () => super._mkdir(path, parents));
-  }
-
-  protected override _rmdir(path: string): Promise<void> {
-    return this.mutate([path], () => super._rmdir(path));
-  }
-
-  protected override _touch(path: string): Promise<void> {
-    return this.mutate([path], () => super._touch(path));
+  /** A change through the layer drops the answers about its path. */
+  protected override async forget(path: string): Promise<void> {
+    this.invalidate(path);
   }
 }

@@ -7,9 +7,6 @@ import { createReadStream, mkdirSync, mkdtempSync, promises as fsp } from 'node:
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WriteMode } from '../types';
-import type { RandomWriter, Writer } from '../writer';
-import type { WriterOptions } from '../filesystem';
 import { WrapperFileSystem, type WrapperOptions } from './wrapper';
 
 /** Options of {@link SimpleCacheFileSystem}. */
@@ -116,49 +113,8 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     for await (const chunk of stream) yield chunk as Buffer;
   }
 
-  protected override async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    await this.drop(path);
-    await super._write(path, data, mode);
-  }
-
-  private async dropping(path: string, open: () => Promise<Writer>): Promise<Writer> {
-    await this.drop(path);
-    const inner = await open();
-    return { write: (c) => inner.write(c), abort: (r) => inner.abort(r), close: async () => {
-      await inner.close();
-      await this.drop(path);
-    } };
-  }
-
-  protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return this.dropping(path, () => super._openWriter(path, options));
-  }
-
-  protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
-    return this.dropping(path, () => super._openAppendByCopy(path, options));
-  }
-
-  protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
-    await this.drop(path);
-    const inner = await super._openRandomWriter(path, options);
-    return { writeAt: (d, at) => inner.writeAt(d, at), abort: (r) => inner.abort(r), close: async () => {
-      await inner.close();
-      await this.drop(path);
-    } };
-  }
-
-  protected override async _rm(path: string): Promise<void> {
-    await this.drop(path);
-    await super._rm(path);
-  }
-
-  protected override async _copy(src: string, dst: string): Promise<void> {
-    await this.drop(dst);
-    await super._copy(src, dst);
-  }
-
-  protected override async _rmMany(paths: string[]): Promise<void> {
-    await Promise.all(paths.map((p) => this.drop(p)));
-    await super._rmMany(paths);
+  /** A change through the layer drops the cached copy. */
+  protected override forget(path: string): Promise<void> {
+    return this.drop(path);
   }
 }

@@ -74,41 +74,66 @@ export class WrapperFileSystem extends FileSystem {
     return this.call('read', () => this.fs.catFile(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options }));
   }
 
+  /** Drops what a cache layer holds about `path`; called before and after every change to it. */
+  protected async forget(_path: string): Promise<void> {}
+
+  /**
+   * Runs a change made through the layer (a write, delete, copy, mkdir, touch) to `paths`,
+   * forgetting them before and after; a writer is a change from open to close or abort.
+   */
+  protected async changing<T>(paths: string[], fn: () => Promise<T>): Promise<T> {
+    await Promise.all(paths.map((p) => this.forget(p)));
+    try {
+      return await fn();
+    } finally {
+      await Promise.all(paths.map((p) => this.forget(p)));
+    }
+  }
+
+  /** Opens a writer as a change to `path`, its close and abort changes too. */
+  private async changingWriter<W extends Writer | RandomWriter>(path: string, open: () => Promise<W>): Promise<W> {
+    const inner = await this.changing([path], open);
+    const close = (): Promise<void> => this.changing([path], () => inner.close());
+    const abort = (reason?: unknown): Promise<void> => this.changing([path], () => inner.abort(reason));
+    if ('writeAt' in inner) return { writeAt: (d: Uint8Array, at: number) => inner.writeAt(d, at), close, abort } as RandomWriter as W;
+    return { write: (c: Uint8Array) => (inner as Writer).write(c), close, abort } as Writer as W;
+  }
+
   protected _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    return this.call('write', () => this.fs.pipeFile(this.toInner(path), data, { mode }));
+    return this.changing([path], () => this.call('write', () => this.fs.pipeFile(this.toInner(path), data, { mode })));
   }
 
   protected _rm(path: string): Promise<void> {
-    return this.call('rm', () => this.fs.rmFile(this.toInner(path)));
+    return this.changing([path], () => this.call('rm', () => this.fs.rmFile(this.toInner(path))));
   }
 
   protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
+    return this.changingWriter(path, () => this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
       mode: options.mode, append: options.append, ...(options.signal ? { signal: options.signal } : {}),
-    }));
+    })));
   }
 
   /** The wrapped filesystem appends its own way (by copy, or its rewrite). */
   protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
-    return this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
+    return this.changingWriter(path, () => this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
       mode: options.mode, append: true, ...(options.signal ? { signal: options.signal } : {}),
-    }));
+    })));
   }
 
   protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
-    return this.call('openRandomWriter', () => this.fs.openRandomWriter(this.toInner(path), {
+    return this.changingWriter(path, () => this.call('openRandomWriter', () => this.fs.openRandomWriter(this.toInner(path), {
       mode: options.mode, ...(options.signal ? { signal: options.signal } : {}),
-    }));
+    })));
   }
 
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    await this.call('mkdir', () => parents
+    await this.changing([path], () => this.call('mkdir', () => parents
       ? this.fs.makedirs(this.toInner(path), { existOk: true })
-      : this.fs.mkdir(this.toInner(path), { createParents: false }));
+      : this.fs.mkdir(this.toInner(path), { createParents: false })));
   }
 
   protected override _rmdir(path: string): Promise<void> {
-    return this.call('rmdir', () => this.fs.rmdir(this.toInner(path)));
+    return this.changing([path], () => this.call('rmdir', () => this.fs.rmdir(this.toInner(path))));
   }
 
   protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
@@ -120,7 +145,7 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected override _copy(src: string, dst: string): Promise<void> {
-    return this.call('copy', () => this.fs.copyFile(this.toInner(src), this.toInner(dst)));
+    return this.changing([dst], () => this.call('copy', () => this.fs.copyFile(this.toInner(src), this.toInner(dst))));
   }
 
   protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
@@ -129,7 +154,7 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected override _rmMany(paths: string[]): Promise<void> {
-    return this.call('rmMany', () => this.fs.rmFiles(paths.map((p) => this.toInner(p))));
+    return this.changing(paths, () => this.call('rmMany', () => this.fs.rmFiles(paths.map((p) => this.toInner(p)))));
   }
 
   protected override _sign(path: string, options: Required<SignOptions>): Promise<string> {
@@ -137,7 +162,7 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected override _touch(path: string): Promise<void> {
-    return this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false }));
+    return this.changing([path], () => this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false })));
   }
 
   override toString(): string {

@@ -1,6 +1,6 @@
 /** createReadStream and createWriteStream (Node streams). */
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { expect } from '../chai';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
@@ -78,11 +78,14 @@ export function streamTests(ctx: SuiteContext): void {
         throw new Error('source failed');
       }
       let failure: unknown;
-      await pipeline(Readable.from(failing()), ctx.fs.createWriteStream(ctx.path('w.bin'))).catch((e: unknown) => {
+      const out = ctx.fs.createWriteStream(ctx.path('w.bin'));
+      await pipeline(Readable.from(failing()), out).catch((e: unknown) => {
         failure = e;
       });
       expect(String(failure)).to.include('source failed');
-      await new Promise((r) => setTimeout(r, 20));
+      // pipeline rejects at the first error, before the stream's own cleanup has run;
+      // `finished` waits for the stream to close, which marks the end of that cleanup.
+      await finished(out).catch(() => undefined);
       expect(await ctx.fs.find(ctx.root)).to.deep.equal([]);
     });
 
