@@ -1,7 +1,7 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
 import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import {
-  concatBytes, errors, FileSystem, FsError, mapLimit, MultipartWriter, redactUrl,
+  concatBytes, errors, FileSystem, FsError, mapLimit, MultipartWriter, pump, redactUrl,
   type Capabilities, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
@@ -223,20 +223,9 @@ export class AzureBlobFileSystem extends FileSystem {
     return new MultipartWriter(new AzureBlockTarget(this.uploadContext(path, mode, signal)), { partSize, concurrency: this.settings.concurrency });
   }
 
+  /** One Put Blob up to `partSize` bytes, staged blocks above (the writer decides on close). */
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    const { partSize } = this.settings;
-    if (data.byteLength <= partSize) {
-      await new AzureBlockTarget(this.uploadContext(path, mode)).putSingle(data);
-      return;
-    }
-    const writer = this.blockWriter(path, mode, partSize);
-    try {
-      for (let i = 0; i < data.byteLength; i += partSize) await writer.write(data.subarray(i, i + partSize));
-      await writer.close();
-    } catch (err) {
-      await writer.abort().catch(() => undefined);
-      throw err;
-    }
+    await pump((async function* () { yield data; })(), this.blockWriter(path, mode, this.settings.partSize));
   }
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {

@@ -4,7 +4,7 @@
  * the `partSize` and `concurrency` this backend declares.
  */
 import type { BlobClient } from '@azure/storage-blob';
-import { errors, throwIfAborted } from '@omnifs/core';
+import { errors, FsError, throwIfAborted } from '@omnifs/core';
 import { azureErrorCode } from './errors';
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
@@ -20,7 +20,7 @@ export function quotedEtag(etag: string | undefined): string | undefined {
  * Behaviour:
  * - a start at or past the end of the blob yields nothing;
  * - with `etag`, a blob replaced since fails with ConditionNotMet (mapped by the caller);
- * - a body cut short fails (the SDK checks the length it was promised), never ends early;
+ * - a body cut short fails with a temporary `Unexpected` error (code `ECONNRESET`), never ends early;
  * - stopping early (or `signal`) cancels the request.
  */
 export async function* readBlob(blob: BlobClient, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
@@ -45,6 +45,10 @@ export async function* readBlob(blob: BlobClient, start: number, end: number | u
   } catch (err) {
     // Aborting tears the socket down: whatever error that surfaces as, it is the abort.
     if (signal?.aborted) throw errors.aborted(signal.reason);
+    // A body whose connection dropped surfaces as an "aborted" stream: the download broke off.
+    if ((err as { name?: unknown } | null)?.name === 'AbortError') {
+      throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'the download broke off before its end', cause: err });
+    }
     throw err;
   } finally {
     body?.destroy?.();

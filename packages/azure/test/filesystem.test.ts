@@ -99,7 +99,7 @@ describe('azure: AzureBlobFileSystem', function () {
     it('pages through more than 1,000 blobs, by hierarchy and flat', async function () {
       const paged = viaProxy({ listPageSize: 250 });
       const names = Array.from({ length: 1100 }, (_, i) => `${root}/many/f${String(i).padStart(4, '0')}`);
-      await fs.pipe(Object.fromEntries(names.map((n) => [n, 'x'])), { batchSize: 32 });
+      await fs.pipe(Object.fromEntries(names.map((n) => [n, 'x'])), undefined, { batchSize: 32 });
       await fs.writeText(`${root}/many/sub/deep.txt`, 'd');
       proxy.reset();
       const level = await paged.ls(`${root}/many`);
@@ -195,6 +195,21 @@ describe('azure: AzureBlobFileSystem', function () {
       expect(await blobType(`${root}/l.txt`)).to.equal('BlockBlob');
     });
 
+    it('counts an append whose bytes are already at its position as done, and refuses a different one', async function () {
+      await fs.writeText(`${root}/race.log`, '');
+      await fs.open(`${root}/race.log`, 'ab').then(async (f) => { await f.write('start\n'); await f.close(); });
+      // Two writers opened at the same size: as if one request were sent twice.
+      const [a, b, c] = await Promise.all([1, 2, 3].map(() => fs.openWriter(`${root}/race.log`, { append: true })));
+      await a!.write(Buffer.from('same\n'));
+      await a!.close();
+      await b!.write(Buffer.from('same\n'));
+      await b!.close();
+      expect(await fs.readText(`${root}/race.log`)).to.equal('start\nsame\n');
+      await c!.write(Buffer.from('other\n'));
+      await expectFsError(c!.close(), 'ConditionNotMatch', 'ESTALE');
+      expect(await fs.readText(`${root}/race.log`)).to.equal('start\nsame\n');
+    });
+
     it('declares native append', function () {
       expect(fs.capabilities.append).to.equal(true);
     });
@@ -270,7 +285,7 @@ describe('azure: AzureBlobFileSystem', function () {
 
     it('deletes many blobs with batch requests', async function () {
       const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`${root}/d/f${i}`, `${i}`]));
-      await fs.pipe(files, { batchSize: 32 });
+      await fs.pipe(files, undefined, { batchSize: 32 });
       proxy.reset();
       await viaProxy().rm(`${root}/d`, { recursive: true });
       expect(proxy.requests.filter((r) => r.url.includes('comp=batch'))).to.have.length(2); // 256 + 44
@@ -314,15 +329,16 @@ describe('azure: AzureBlobFileSystem', function () {
   });
 
   describe('registry and URLs', function () {
+    const options = (): Record<string, unknown> => connection(az.info) as Record<string, unknown>;
     afterEach(() => clearInstanceCache());
 
     it('serves az, abfs, abfss and azure from the registry', function () {
       for (const p of ['az', 'abfs', 'abfss', 'azure']) {
-        const f = filesystem(p, { ...connection(az.info) });
+        const f = filesystem(p, options());
         expect(f).to.be.instanceOf(AzureBlobFileSystem);
         expect(f.protocol).to.equal('az');
       }
-      expect(filesystem('az', connection(az.info))).to.equal(filesystem('azure', connection(az.info)));
+      expect(filesystem('az', options())).to.equal(filesystem('azure', options()));
     });
 
     it('turns every URL form into container/path', async function () {
@@ -333,7 +349,7 @@ describe('azure: AzureBlobFileSystem', function () {
         `abfss://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
       ];
       for (const url of forms) {
-        const { fs: f, path } = urlToFs(url, connection(az.info));
+        const { fs: f, path } = urlToFs(url, options());
         expect(path, url).to.equal(`${root}/u/f.txt`);
         expect(await f.readText(path), url).to.equal('via url');
         expect(await fs.readText(url), url).to.equal('via url');
