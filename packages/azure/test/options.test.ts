@@ -58,6 +58,7 @@ describe('azure: options', function () {
       const fs = make({ connectionString: cs, accountName: 'ignored' });
       expect(fs.service.url).to.equal('http://127.0.0.1:10000/devstoreaccount1');
       expect(fs.service.credential).to.be.instanceOf(StorageSharedKeyCredential);
+      expect(make({ connectionString: 'UseDevelopmentStorage=true' }).service.url).to.equal('http://127.0.0.1:10000/devstoreaccount1');
     });
   });
 
