@@ -242,6 +242,16 @@ export class AzureBlobFileSystem extends FileSystem {
     return this.blockWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal);
   }
 
+  /**
+   * A new modification time without rewriting the content: Set Blob Metadata with the
+   * blob's own metadata (conditional on its ETag). The blob type is kept.
+   */
+  protected override async _touch(path: string): Promise<void> {
+    const client = this.blobClient(path);
+    const props = await client.getProperties();
+    await client.setMetadata(props.metadata ?? {}, props.etag !== undefined ? { conditions: { ifMatch: props.etag } } : {});
+  }
+
   protected async _rm(path: string): Promise<void> {
     const { container, blob } = this.objectPath(path);
     try {

@@ -210,6 +210,17 @@ describe('azure: AzureBlobFileSystem', function () {
       expect(await fs.readText(`${root}/race.log`)).to.equal('start\nsame\n');
     });
 
+    it('touches an append blob without rewriting it or changing its type', async function () {
+      await fs.open(`${root}/t.log`, 'ab').then(async (f) => { await f.write('kept\n'); await f.close(); });
+      const before = await fs.info(`${root}/t.log`);
+      await new Promise((r) => setTimeout(r, 1100)); // Last-Modified has a resolution of one second
+      await fs.touch(`${root}/t.log`, { truncate: false });
+      const after = await fs.info(`${root}/t.log`);
+      expect(after.mtime!.getTime()).to.be.greaterThan(before.mtime!.getTime());
+      expect(after).to.include({ blobType: 'AppendBlob', size: 5 });
+      expect(await fs.readText(`${root}/t.log`)).to.equal('kept\n');
+    });
+
     it('declares native append', function () {
       expect(fs.capabilities.append).to.equal(true);
     });
