@@ -99,7 +99,7 @@ async function convertToAppendBlob(blob: AppendBlobClient, props: BlobGetPropert
   });
   const appender = new AppendBlobWriter(blob, 0, signal);
   try {
-    for await (const chunk of readBlob(old, 0, undefined, signal, props.etag)) await appender.write(chunk);
+    for await (const chunk of readBlob(old, 0, undefined, signal)) await appender.write(chunk); // a snapshot never changes
     await appender.flush();
   } catch (err) {
     throw new FsError({
