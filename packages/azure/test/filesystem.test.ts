@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunked, expectFsError, rejected } from '@omnifs/testkit';
 import { clearInstanceCache, filesystem, FsError, urlToFs, type FileInfo } from '@omnifs/core';
-import { AzureBlobFileSystem, type AzureBlobOptions } from '@omnifs/azure';
+import { AzureBlobFileSystem, AzureDeleteError, type AzureBlobOptions } from '@omnifs/azure';
 import { freshName } from '../../../test/servers/index';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { connection, freshContainer, makeFs, useAzure } from './helpers';
@@ -302,6 +302,23 @@ describe('azure: AzureBlobFileSystem', function () {
       expect(proxy.requests.filter((r) => r.url.includes('comp=batch'))).to.have.length(2); // 256 + 44
       expect(proxy.requests.filter((r) => r.method === 'DELETE')).to.have.length(0);
       expect(await fs.find(root)).to.deep.equal([]);
+    });
+
+    it('reports the blobs a batch could not delete, and deletes the others', async function () {
+      await fs.pipe({ [`${root}/l/a`]: 'a', [`${root}/l/leased`]: 'b', [`${root}/l/c`]: 'c' });
+      const leased = fs.service.getContainerClient(root).getBlobClient('l/leased');
+      const lease = leased.getBlobLeaseClient();
+      await lease.acquireLease(-1); // a leased blob cannot be deleted without its lease id
+      try {
+        const err = await fs.rm(`${root}/l`, { recursive: true }).then(() => undefined, (e: unknown) => e) as AzureDeleteError | undefined;
+        expect(err).to.be.instanceOf(AzureDeleteError);
+        expect(err!.failed).to.deep.equal([{ path: `${root}/l/leased`, code: 'LeaseIdMissing', status: 412 }]);
+        expect(err!.kind).to.equal('ConditionNotMatch');
+        expect(err!.message).to.contain('could not delete 1 of 3 blobs').and.contain(`${root}/l/leased (LeaseIdMissing)`);
+        expect(await fs.find(root)).to.deep.equal([`${root}/l/leased`]);
+      } finally {
+        await lease.releaseLease();
+      }
     });
 
     it('gives the ETag as checksum, and a different one after a change', async function () {
