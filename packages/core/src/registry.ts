@@ -11,6 +11,12 @@ import { checkPath } from './paths';
 export interface FileSystemClass {
   new (options?: Record<string, unknown>): FileSystem;
   readonly protocols: readonly string[];
+  /**
+   * Options a URL of this protocol implies (e.g. the account in
+   * `abfs://container@account.dfs.core.windows.net/path`); `urlToFs` uses them where the
+   * caller's options say nothing else.
+   */
+  optionsFromUrl?(url: string): Record<string, unknown>;
 }
 
 /** Where a known protocol's implementation lives: a package and its export. */

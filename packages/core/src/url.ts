@@ -42,6 +42,8 @@ function layerOptions(options: UrlOptions, protocol: string, chained: boolean): 
  * - `s3://bucket/key` → the `s3` filesystem and `bucket/key`; a bare path is local;
  * - `a::b::s3://bucket/key` chains layers left (outermost) to right; options for each
  *   layer are keyed by its protocol (`{ s3: {...}, simplecache: {...} }`);
+ * - options the URL itself implies (the class's `optionsFromUrl`, e.g. an Azure account
+ *   in `abfs://container@account.dfs.core.windows.net/p`) fill in what `options` does not give;
  * - `dir::s3://bucket/prefix` roots the filesystem at the prefix and returns path `''`;
  * - malformed URLs and unknown protocols are `InvalidArgument` / `Unsupported`.
  */
@@ -57,7 +59,8 @@ export function urlToFs(url: string, options: UrlOptions = {}): FsAndPath {
     throw new FsError({ kind: 'InvalidArgument', message: `malformed URL ${JSON.stringify(redactUrl(innermost))}: expected protocol://path` });
   }
   const protocol = split?.protocol ?? 'file';
-  let fs = filesystem(protocol, layerOptions(options, protocol, chained));
+  const implied = split === undefined ? {} : getFileSystemClass(protocol).optionsFromUrl?.(innermost) ?? {};
+  let fs = filesystem(protocol, { ...implied, ...layerOptions(options, protocol, chained) });
   let path = fs.normalize(split === undefined ? innermost : innermost);
   for (let i = parts.length - 2; i >= 0; i--) {
     const layer = parts[i]!.replace(/:\/\/$/, '').toLowerCase();

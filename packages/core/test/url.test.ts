@@ -3,7 +3,9 @@ import { fsError } from './helpers';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { urlToFs, open, filesystem, DirFileSystem, SimpleCacheFileSystem, RetryFileSystem, clearInstanceCache } from '@omnifs/core';
+import {
+  urlToFs, open, filesystem, DirFileSystem, SimpleCacheFileSystem, RetryFileSystem, clearInstanceCache, registerImplementation, unregisterImplementation,
+} from '@omnifs/core';
 import { LocalFileSystem } from '@omnifs/local';
 import { MemoryFileSystem } from '@omnifs/memory';
 
@@ -28,6 +30,22 @@ describe('core: urlToFs and open', () => {
     expect((fs as RetryFileSystem).fs).to.be.instanceOf(SimpleCacheFileSystem);
     expect(fs.storageOptions.maxAttempts).to.equal(2);
     expect(path).to.equal('/a/b');
+  });
+
+  it('lets a class take options from its URL, explicit options winning', () => {
+    class HostFs extends MemoryFileSystem {
+      static override protocols = ['hostfs'];
+      static optionsFromUrl(url: string): Record<string, unknown> {
+        return { host: /^hostfs:\/\/([^/]*)/.exec(url)?.[1] };
+      }
+    }
+    registerImplementation('hostfs', HostFs, { clobber: true });
+    try {
+      expect(urlToFs('hostfs://h1/a').fs.storageOptions.host).to.equal('h1');
+      expect(urlToFs('hostfs://h1/a', { host: 'h2' }).fs.storageOptions.host).to.equal('h2');
+    } finally {
+      unregisterImplementation('hostfs');
+    }
   });
 
   it('roots dir:: at the URL path and returns the root', async () => {

@@ -1,7 +1,8 @@
 /**
  * logsync against the harness's real servers: S3 (moto), directly, behind the fault proxy
- * and behind a byte-counting proxy (S3 appends by multipart part-copy), and HDFS, an
- * append-capable target, behind a byte-counting proxy.
+ * and behind a byte-counting proxy (S3 appends by multipart part-copy), and HDFS and Azure
+ * Blob (append blobs on Azurite), append-capable targets, behind a byte-counting proxy
+ * (Azure also behind the fault proxy).
  */
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,8 @@ import { join } from 'node:path';
 import { clearInstanceCache, filesystem, type FileSystem } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import { HDFSFileSystem } from '@omnifs/hdfs';
-import { freshName, freshRoot, useServer, type S3Info } from '../../../test/servers/index';
+import { AzureBlobFileSystem } from '@omnifs/azure';
+import { freshName, freshRoot, useServer, type AzureInfo, type S3Info } from '../../../test/servers/index';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
@@ -35,6 +37,23 @@ async function expectRunLayout(fs: FileSystem, run: string): Promise<void> {
     expect(text).to.contain('epoch 1 loss=0.31');
     expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
     expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+}
+
+/**
+ * Logs 200 lines through a fault proxy that resets 30% of the connections, syncing every
+ * 20, and checks the target got each line exactly once.
+ */
+async function logThroughResets(proxy: FaultProxy, options: LogSyncOptions, fs: FileSystem, path: string): Promise<void> {
+  proxy.addRule({ fault: { kind: 'reset' }, rate: 0.3 });
+  const log = await createLogSync({ ...options, retry: { minDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 20_000 } });
+  for (let i = 0; i < 200; i++) {
+    log.info(`line ${i}`);
+    if (i % 20 === 19) await log.sync();
+  }
+  await log.close();
+  proxy.clearRules();
+  expect(proxy.counters.resets).to.be.greaterThan(0);
+  expect(lineNumbers(await fs.readText(path))).to.deep.equal(range(200));
 }
 
 function connection(info: S3Info, endpoint = info.endpoint): Record<string, unknown> {
@@ -118,19 +137,8 @@ describe('logsync on S3 (moto)', function () {
     });
 
     it('loses and duplicates nothing with connection resets at random (30% of requests)', async () => {
-      proxy.addRule({ fault: { kind: 'reset' }, rate: 0.3 });
-      const log = await createLogSync(options({
-        storageOptions: { ...connection(s3.info, proxy.url), maxAttempts: 1 },
-        retry: { minDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 20_000 },
-      }));
-      for (let i = 0; i < 200; i++) {
-        log.info(`line ${i}`);
-        if (i % 20 === 19) await log.sync();
-      }
-      await log.close();
-      proxy.clearRules();
-      expect(proxy.counters.resets).to.be.greaterThan(0);
-      expect(lineNumbers(await fs.readText(`${bucket}/experiments/run-42/training.log`))).to.deep.equal(range(200));
+      const storageOptions = { ...connection(s3.info, proxy.url), maxAttempts: 1 };
+      await logThroughResets(proxy, options({ storageOptions }), fs, `${bucket}/experiments/run-42/training.log`);
     });
   });
 
@@ -263,5 +271,81 @@ describe('logsync on HDFS (MiniDFSCluster)', function () {
     const run = `${root}/experiments/run-42`;
     await expectRunLayout(fs, run);
     expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
+  });
+});
+
+describe('logsync on Azure Blob (Azurite)', function () {
+  this.timeout(120_000);
+  const az = useServer('azure');
+  let tmp: ReturnType<typeof tempDir>;
+  let counting: CountingProxy;
+  let fs: FileSystem;
+  let root: string;
+
+  /** Connection options, through a proxy in front of Azurite when given. */
+  const azure = (info: AzureInfo, via?: string): Record<string, unknown> => ({
+    accountName: info.accountName, accountKey: info.accountKey,
+    accountUrl: via === undefined ? info.blobEndpoint : `${via}${new URL(info.blobEndpoint).pathname}`,
+    pipelineOptions: { retryOptions: { maxTries: 1 } },
+  });
+
+  beforeEach(async () => {
+    tmp = tempDir();
+    clearInstanceCache();
+    counting = await startCountingProxy({ target: new URL(az.info.blobEndpoint).origin });
+    fs = new AzureBlobFileSystem({ ...azure(az.info), skipInstanceCache: true });
+    const r = freshRoot(az.info.container);
+    if (r.create) await fs.makedirs(r.bucket);
+    root = `${r.bucket}${r.prefix === '' ? '' : `/${r.prefix.replace(/\/$/, '')}`}`;
+  });
+  afterEach(async () => {
+    await counting.close();
+    tmp.cleanup();
+  });
+
+  const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
+    logDir: `az://${root}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
+    spoolDir: join(tmp.dir, 'spool'), storageOptions: azure(az.info, counting.url), ...extra,
+  });
+
+  it('appends natively to an append blob: the bytes sent per sync are the new lines, not the file', async () => {
+    const log = await createLogSync(options());
+    expect(log.strategy).to.equal('append');
+    const line = (i: number): string => `line ${i} ${'x'.repeat(80)}`;
+    log.info(line(0));
+    await log.sync();
+    const path = `${root}/experiments/run-42/training.log`;
+    const sizes: number[] = [await fs.size(path)];
+    const sent: number[] = [];
+    let n = 1;
+    for (const count of [10, 10, 40, 10]) {
+      counting.reset();
+      for (let i = 0; i < count; i++) log.info(line(n++));
+      await log.sync();
+      sent.push(counting.bytesSent((r) => r.url.includes('training.log')));
+      sizes.push(await fs.size(path));
+    }
+    await log.close();
+    const added = sizes.slice(1).map((s, i) => s - sizes[i]!);
+    expect(sent).to.deep.equal(added);
+    expect(sent[3]).to.be.lessThan(sizes[4]! / 4);
+    expect((await fs.info(path)).blobType).to.equal('AppendBlob');
+    expect(lineNumbers(await fs.readText(path))).to.deep.equal(range(n));
+  });
+
+  it('writes the run layout: training.log, metrics and whole files, then removes the spool', async () => {
+    const log = await createLogSync(options());
+    await logRun(log);
+    await expectRunLayout(fs, `${root}/experiments/run-42`);
+    expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
+  });
+
+  it('loses and duplicates nothing with connection resets at random (30% of requests)', async () => {
+    const proxy = await startFaultProxy({ target: new URL(az.info.blobEndpoint).origin, seed: 11 });
+    try {
+      await logThroughResets(proxy, options({ storageOptions: azure(az.info, proxy.url) }), fs, `${root}/experiments/run-42/training.log`);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,4 +1,7 @@
-import { clearInstanceCache, filesystem, FileSystem, getFileSystemClass, registerImplementation, unregisterImplementation, urlToFs, type FileSystemClass } from '@omnifs/core';
+import {
+  clearInstanceCache, filesystem, FileSystem, getFileSystemClass, registerImplementation, registerKnownImplementation, unregisterImplementation, urlToFs,
+  type FileSystemClass,
+} from '@omnifs/core';
 import { expect, expectFsError, randomName } from '@omnifs/testkit';
 import { MemoryFileSystem, memoryBackedClass, resetMemoryStore, useMemoryFor } from '@omnifs/memory';
 
@@ -91,11 +94,13 @@ describe('memory backend', () => {
     });
 
     it('leaves a protocol whose package is not installed unavailable again when undone', async () => {
-      const restore = useMemoryFor(['az']);
-      expect(filesystem('az')).to.be.instanceOf(FileSystem);
+      // A known protocol whose package is not installed (every omnifs package is, here).
+      registerKnownImplementation('notinstalled', { pkg: '@omnifs/not-installed', exportName: 'NotInstalledFileSystem' });
+      const restore = useMemoryFor(['notinstalled']);
+      expect(filesystem('notinstalled')).to.be.instanceOf(FileSystem);
       restore();
-      const err = await expectFsError(() => filesystem('az'), 'Unsupported', 'ENOTSUP');
-      expect(err.message).to.include('npm install @omnifs/azure');
+      const err = await expectFsError(() => filesystem('notinstalled'), 'Unsupported', 'ENOTSUP');
+      expect(err.message).to.include('npm install @omnifs/not-installed');
     });
 
     it('memoryBackedClass names its protocol', () => {

@@ -1,0 +1,198 @@
+/** Options of the Azure Blob filesystem, and how they become a BlobServiceClient. */
+import {
+  AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type newPipeline, type StoragePipelineOptions,
+} from '@azure/storage-blob';
+import { errors } from '@omnifs/core';
+
+/**
+ * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
+ * `@azure/identity`, which this package does not depend on: pass the object you made.
+ */
+export type AzureTokenCredential = Exclude<Parameters<typeof newPipeline>[0], StorageSharedKeyCredential | AnonymousCredential | undefined>;
+
+/**
+ * Options of {@link AzureBlobFileSystem}. Each can also be given as `OMNIFS_AZ_<NAME>`
+ * (e.g. `OMNIFS_AZ_ACCOUNT_NAME`); explicit options win. When no credential option is
+ * given (`connectionString`, `accountKey`, `sasToken`, `credential`, `anon`), the
+ * variables `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_ACCOUNT_KEY` and
+ * `AZURE_STORAGE_SAS_TOKEN` are read, as adlfs does; `AZURE_STORAGE_ACCOUNT_NAME` fills
+ * in a missing `accountName`.
+ */
+export interface AzureBlobOptions {
+  /** Storage account name; the endpoint is then `https://<accountName>.blob.<endpointSuffix>`. */
+  accountName?: string;
+  /** Shared key of the account (base64); also lets `sign` make SAS URLs. */
+  accountKey?: string;
+  /** A connection string (`AccountName=...;AccountKey=...;BlobEndpoint=...`); it decides account, endpoint and credential. */
+  connectionString?: string;
+  /** A SAS token (`sv=...&sig=...`, with or without the leading `?`) for the account or a container. */
+  sasToken?: string;
+  /** A Microsoft Entra ID token credential (from `@azure/identity` or your own object with `getToken`). */
+  credential?: AzureTokenCredential;
+  /** Unauthenticated requests, for containers with public access; `sign` is unsupported. */
+  anon?: boolean;
+  /** Blob service URL, e.g. `http://127.0.0.1:10000/devstoreaccount1` (Azurite) or a private endpoint. */
+  accountUrl?: string;
+  /** Alias of `accountUrl`. */
+  endpoint?: string;
+  /** DNS suffix of the cloud (default `core.windows.net`; `core.chinacloudapi.cn`, `core.usgovcloudapi.net`, ...). */
+  endpointSuffix?: string;
+  /** Bytes per staged block of large uploads, and per range of parallel downloads (default 8 MiB, at most 4000 MiB). */
+  partSize?: number;
+  /** Blocks staged, or ranges downloaded, at once per file (default 4). */
+  concurrency?: number;
+  /** Entries per listing request (default 5000, the service's maximum). */
+  listPageSize?: number;
+  /** Options of the SDK's request pipeline: `retryOptions`, `proxyOptions`, `keepAliveOptions`, `userAgentOptions`, `httpClient`, `audience`. */
+  pipelineOptions?: StoragePipelineOptions;
+  /** Build a new instance even when an equal one is cached. */
+  skipInstanceCache?: boolean;
+}
+
+/** Default block size of uploads and range size of parallel downloads. */
+export const DEFAULT_AZURE_PART_SIZE = 8 * 1024 * 1024;
+/** Default number of blocks or ranges in flight per file. */
+export const DEFAULT_AZURE_CONCURRENCY = 4;
+/** Largest block the service accepts. */
+export const MAX_BLOCK_SIZE = 4000 * 1024 * 1024;
+/** Largest block of an append blob. */
+export const MAX_APPEND_BLOCK_SIZE = 4 * 1024 * 1024;
+/** Most entries one listing request returns. */
+export const MAX_LIST_PAGE_SIZE = 5000;
+
+/** The settings the filesystem uses, resolved from the options and the environment. */
+export interface ResolvedAzureSettings {
+  partSize: number;
+  concurrency: number;
+  listPageSize: number;
+  /** How requests are authorised. */
+  auth: 'connectionString' | 'accountKey' | 'sasToken' | 'credential' | 'anonymous';
+  /** The account name, where known. */
+  accountName: string | undefined;
+}
+
+function positiveInt(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw errors.invalid(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function optionalString(options: AzureBlobOptions, name: keyof AzureBlobOptions): string | undefined {
+  const v = options[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') throw errors.invalid(`${name} must be a string, got ${typeof v}`);
+  return v;
+}
+
+/** Splits a connection string into its fields (`AccountName`, `AccountKey`, `BlobEndpoint`, ...). */
+export function parseConnectionString(cs: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of cs.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** The account named by a blob service URL: the first DNS label, or the first path segment on an IP or localhost (Azurite). */
+export function accountFromUrl(url: string): string | undefined {
+  const u = new URL(url);
+  if (/^(\d+\.){3}\d+$|^\[.*\]$|^localhost$/i.test(u.hostname) || u.port !== '' && !u.hostname.includes('.')) {
+    return u.pathname.split('/').find((s) => s !== '');
+  }
+  return u.hostname.split('.')[0] || undefined;
+}
+
+/** The options with the `AZURE_STORAGE_*` variables filled in where no credential option is given. */
+export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEnv = process.env): AzureBlobOptions {
+  const explicit = ['connectionString', 'accountKey', 'sasToken', 'credential', 'anon'] as const;
+  const out: AzureBlobOptions = { ...options };
+  if (out.accountName === undefined && env.AZURE_STORAGE_ACCOUNT_NAME) out.accountName = env.AZURE_STORAGE_ACCOUNT_NAME;
+  if (explicit.some((k) => options[k] !== undefined && options[k] !== false)) return out;
+  // A connection string names its own account: use it only when no other account was asked for.
+  const otherAccount = options.accountName !== undefined || options.accountUrl !== undefined || options.endpoint !== undefined;
+  if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
+  else if (env.AZURE_STORAGE_ACCOUNT_KEY) out.accountKey = env.AZURE_STORAGE_ACCOUNT_KEY;
+  else if (env.AZURE_STORAGE_SAS_TOKEN) out.sasToken = env.AZURE_STORAGE_SAS_TOKEN;
+  return out;
+}
+
+/** Validates the options that do not concern the client. */
+export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSettings {
+  const auth: ResolvedAzureSettings['auth'] = optionalString(options, 'connectionString') !== undefined ? 'connectionString'
+    : optionalString(options, 'accountKey') !== undefined ? 'accountKey'
+      : optionalString(options, 'sasToken') !== undefined ? 'sasToken'
+        : options.credential !== undefined ? 'credential' : 'anonymous';
+  if (options.anon !== undefined && typeof options.anon !== 'boolean') throw errors.invalid('anon must be a boolean');
+  if (options.anon === true && auth !== 'anonymous') throw errors.invalid(`anon cannot be combined with ${auth}`);
+  if (options.credential !== undefined && typeof (options.credential as { getToken?: unknown } | null)?.getToken !== 'function') {
+    throw errors.invalid('credential must be a TokenCredential (an object with getToken), e.g. from @azure/identity');
+  }
+  if (options.pipelineOptions !== undefined && (options.pipelineOptions === null || typeof options.pipelineOptions !== 'object')) {
+    throw errors.invalid('pipelineOptions must be an object');
+  }
+  const cs = optionalString(options, 'connectionString');
+  const accountName = cs !== undefined ? parseConnectionString(cs).AccountName : optionalString(options, 'accountName');
+  return {
+    partSize: positiveInt('partSize', options.partSize, DEFAULT_AZURE_PART_SIZE, MAX_BLOCK_SIZE),
+    concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_AZURE_CONCURRENCY, 64),
+    listPageSize: positiveInt('listPageSize', options.listPageSize, MAX_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE),
+    auth,
+    accountName: accountName ?? accountUrlOf(options, false)?.name,
+  };
+}
+
+/** The blob service URL and the account it names, from `accountUrl`/`endpoint` or the account name. */
+function accountUrlOf(options: AzureBlobOptions, required: boolean): { url: string; name: string | undefined } | undefined {
+  const given = optionalString(options, 'accountUrl') ?? optionalString(options, 'endpoint');
+  if (given !== undefined) {
+    let parsed: URL;
+    try {
+      parsed = new URL(given);
+    } catch {
+      throw errors.invalid('accountUrl must be an http(s) URL');
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw errors.invalid('accountUrl must be an http(s) URL');
+    return { url: given.replace(/\/+$/, ''), name: optionalString(options, 'accountName') ?? accountFromUrl(given) };
+  }
+  const name = optionalString(options, 'accountName');
+  if (name === undefined) {
+    if (!required) return undefined;
+    throw errors.invalid('no storage account: give accountName, accountUrl or connectionString (or set AZURE_STORAGE_ACCOUNT_NAME / AZURE_STORAGE_CONNECTION_STRING)');
+  }
+  if (!/^[a-z0-9]{3,24}$/.test(name)) throw errors.invalid('accountName must be 3-24 lowercase letters and digits');
+  const suffix = optionalString(options, 'endpointSuffix') ?? 'core.windows.net';
+  return { url: `https://${name}.blob.${suffix}`, name };
+}
+
+/**
+ * Builds the BlobServiceClient for the options.
+ *
+ * Behaviour: a connection string decides everything; otherwise the service URL is
+ * `accountUrl`/`endpoint` or `https://<accountName>.blob.<endpointSuffix>`, authorised by
+ * the account key, a SAS token (added to the URL), a token credential, or nothing
+ * (anonymous, also when no credential is given at all).
+ */
+export function createServiceClient(options: AzureBlobOptions): BlobServiceClient {
+  const pipeline = options.pipelineOptions ?? {};
+  const cs = optionalString(options, 'connectionString');
+  if (cs !== undefined) {
+    try {
+      return BlobServiceClient.fromConnectionString(cs, pipeline);
+    } catch (err) {
+      throw errors.invalid(`connectionString is not a valid Azure Storage connection string (${(err as Error).message.split(/[.:]/)[0]})`);
+    }
+  }
+  const { url, name } = accountUrlOf(options, true)!;
+  const key = optionalString(options, 'accountKey');
+  if (key !== undefined) {
+    if (name === undefined) throw errors.invalid('accountKey needs accountName (or an accountUrl that names the account)');
+    return new BlobServiceClient(url, new StorageSharedKeyCredential(name, key), pipeline);
+  }
+  const sas = optionalString(options, 'sasToken');
+  if (sas !== undefined) return new BlobServiceClient(`${url}?${sas.replace(/^\?/, '')}`, new AnonymousCredential(), pipeline);
+  if (options.credential !== undefined) return new BlobServiceClient(url, options.credential, pipeline);
+  return new BlobServiceClient(url, new AnonymousCredential(), pipeline);
+}

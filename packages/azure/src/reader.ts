@@ -1,0 +1,56 @@
+/**
+ * Downloads: one ranged Get Blob per call, streamed as it arrives, optionally pinned to an
+ * ETag with `If-Match`. Large files are fetched in parallel ranges by core (`get`), from
+ * the `partSize` and `concurrency` this backend declares.
+ */
+import type { BlobClient } from '@azure/storage-blob';
+import { errors, FsError, throwIfAborted } from '@omnifs/core';
+import { azureErrorCode } from './errors';
+
+type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
+
+/** The quoted form the service compares in If-Match (`checksum()` gives ETags unquoted). */
+export function quotedEtag(etag: string | undefined): string | undefined {
+  return etag === undefined || etag.startsWith('"') ? etag : `"${etag}"`;
+}
+
+/**
+ * Yields bytes `[start, end)` of a blob (`end` undefined: to the end).
+ *
+ * Behaviour:
+ * - a start at or past the end of the blob yields nothing;
+ * - with `etag`, a blob replaced since fails with ConditionNotMet (mapped by the caller);
+ * - a body cut short fails with a temporary `Unexpected` error (code `ECONNRESET`), never ends early;
+ * - stopping early (or `signal`) cancels the request.
+ */
+export async function* readBlob(blob: BlobClient, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
+  if (end !== undefined && end <= start) return;
+  let body: Body | undefined;
+  try {
+    try {
+      const res = await blob.download(start, end === undefined ? undefined : end - start, {
+        ...(signal ? { abortSignal: signal } : {}),
+        ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
+      });
+      body = res.readableStreamBody as Body | undefined;
+    } catch (err) {
+      if (azureErrorCode(err) === 'InvalidRange') return; // start at or past the end
+      throw err;
+    }
+    if (body === undefined) return;
+    for await (const chunk of body) {
+      throwIfAborted(signal);
+      yield chunk;
+    }
+  } catch (err) {
+    // Aborting tears the socket down: whatever error that surfaces as, it is the abort.
+    if (signal?.aborted) throw errors.aborted(signal.reason);
+    // A body whose connection dropped surfaces as an "aborted" stream: the download broke off.
+    if ((err as { name?: unknown } | null)?.name === 'AbortError') {
+      throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'the download broke off before its end', cause: err });
+    }
+    throw err;
+  } finally {
+    body?.destroy?.();
+  }
+}

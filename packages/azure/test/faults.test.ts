@@ -1,0 +1,146 @@
+/** Azure Blob through the fault proxy: every transfer ends byte-exact or with a clear error, never short. */
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FsError, RetryFileSystem } from '@omnifs/core';
+import { chunked, expectFsError } from '@omnifs/testkit';
+import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import type { AzureBlobFileSystem } from '@omnifs/azure';
+import { freshContainer, makeFs, useAzure } from './helpers';
+
+const MiB = 1024 * 1024;
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** Azure's answer when an account is throttled. */
+const SERVER_BUSY = {
+  kind: 'status', status: 503,
+  body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>',
+  headers: { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy' },
+} as const;
+
+describe('azure: faults', function () {
+  this.timeout(120_000);
+  const az = useAzure();
+  let proxy: FaultProxy;
+  let direct: AzureBlobFileSystem;
+  let root: string;
+
+  before(async function () {
+    proxy = await startFaultProxy({ target: new URL(az.info.blobEndpoint).origin, seed: 7 });
+    direct = makeFs(az.info);
+  });
+  after(async function () {
+    await proxy?.close();
+  });
+  beforeEach(async function () {
+    proxy.clearRules();
+    proxy.resetCounters();
+    root = await freshContainer(az.info, direct);
+  });
+
+  const viaProxy = (maxTries: number): AzureBlobFileSystem => makeFs(az.info, {
+    accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`, partSize: 4 * MiB,
+    pipelineOptions: { retryOptions: { maxTries, retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
+  });
+
+  it('retries past ServerBusy, 500 and resets during a staged-block upload and ends byte-exact', async function () {
+    const fs = viaProxy(8);
+    proxy.addRule({ fault: SERVER_BUSY, rate: 0.15 });
+    proxy.addRule({ fault: { kind: 'status', status: 500 }, rate: 0.1 });
+    proxy.addRule({ fault: { kind: 'reset' }, rate: 0.05 });
+    const data = randomBytes(17 * MiB + 9);
+    await fs.pipeFile(`${root}/flaky.bin`, chunked(data, 999_999));
+    proxy.clearRules();
+    expect(proxy.counters.statuses + proxy.counters.resets).to.be.greaterThan(0);
+    expect(sha(await direct.catFile(`${root}/flaky.bin`))).to.equal(sha(data));
+  });
+
+  it('never returns a truncated download as if it were whole', async function () {
+    const data = randomBytes(6 * MiB);
+    await direct.pipeFile(`${root}/cut.bin`, data);
+    const fs = viaProxy(3);
+    proxy.addRule({ fault: { kind: 'truncate', afterBytes: 1 * MiB }, failNext: 1, match: (r) => r.method === 'GET' && r.url.includes('cut.bin') });
+    let result: Uint8Array | undefined;
+    let error: unknown;
+    try {
+      result = await fs.catFile(`${root}/cut.bin`);
+    } catch (err) {
+      error = err;
+    }
+    expect(proxy.counters.truncations).to.equal(1);
+    if (result !== undefined) expect(sha(result)).to.equal(sha(data));
+    else expect(error).to.be.instanceOf(FsError);
+  });
+
+  describe('a part of a get cut off midway', function () {
+    let dir: string;
+    let data: Uint8Array;
+    beforeEach(async function () {
+      data = randomBytes(10 * MiB);
+      await direct.pipeFile(`${root}/cut.bin`, data);
+      proxy.addRule({ fault: { kind: 'truncate', afterBytes: 1 * MiB }, failNext: 1, match: (r) => r.method === 'GET' && r.url.includes('cut.bin') });
+      dir = await mkdtemp(join(tmpdir(), 'omnifs-az-'));
+    });
+    afterEach(() => rm(dir, { recursive: true, force: true }));
+
+    it('fails with a temporary error and leaves no local file', async function () {
+      const err = await expectFsError(viaProxy(3).get(`${root}/cut.bin`, join(dir, 'cut.bin')), 'Unexpected', 'ECONNRESET');
+      expect(err.temporary).to.equal(true);
+      expect(proxy.counters.truncations).to.equal(1);
+      expect(await readdir(dir)).to.deep.equal([]);
+    });
+
+    it('is resumed by the retry layer and lands byte-exact', async function () {
+      const fs = new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 });
+      await fs.get(`${root}/cut.bin`, join(dir, 'cut.bin'));
+      expect(proxy.counters.truncations).to.equal(1);
+      expect(sha(await readFile(join(dir, 'cut.bin')))).to.equal(sha(data));
+    });
+  });
+
+  it('gives up on persistent ServerBusy with a temporary RateLimited error', async function () {
+    await direct.writeText(`${root}/busy.txt`, 'x');
+    const fs = viaProxy(2);
+    proxy.addRule({ fault: SERVER_BUSY });
+    const err = await expectFsError(fs.readText(`${root}/busy.txt`), 'RateLimited', 'EAGAIN');
+    expect(err.temporary).to.equal(true);
+    expect(err.message).to.contain('ServerBusy');
+    expect(proxy.counters.statuses).to.equal(2);
+  });
+
+  it('appends each block at most once through resets and 500s: the blob holds exactly the appends that succeeded', async function () {
+    const fs = viaProxy(6);
+    proxy.addRule({ fault: { kind: 'reset' }, rate: 0.2 });
+    proxy.addRule({ fault: { kind: 'status', status: 500 }, rate: 0.1 });
+    const landed: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const line = `line ${i}\n`;
+      try {
+        const w = await fs.openWriter(`${root}/app.log`, { append: true });
+        await w.write(Buffer.from(line));
+        await w.close();
+        landed.push(line);
+      } catch (err) {
+        expect(err).to.be.instanceOf(FsError);
+        expect((err as FsError).temporary).to.equal(true);
+      }
+    }
+    proxy.clearRules();
+    expect(proxy.counters.statuses + proxy.counters.resets).to.be.greaterThan(0);
+    expect(landed.length).to.be.greaterThan(20);
+    expect(await direct.readText(`${root}/app.log`)).to.equal(landed.join(''));
+  });
+
+  it('reports the blobs a batch delete could not delete', async function () {
+    await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b' });
+    const fs = viaProxy(1);
+    proxy.addRule({ fault: { kind: 'status', status: 500 }, match: (r) => r.url.includes('comp=batch') });
+    const err = await fs.rm(`${root}/d`, { recursive: true }).then(() => undefined, (e: unknown) => e);
+    expect(err).to.be.instanceOf(FsError);
+    expect((err as FsError).temporary).to.equal(true);
+    proxy.clearRules();
+    expect(await direct.find(`${root}/d`)).to.deep.equal([`${root}/d/a`, `${root}/d/b`]);
+  });
+});
