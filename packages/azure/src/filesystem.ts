@@ -1,11 +1,11 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
 import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import {
-  concatBytes, errors, FileSystem, FsError, mapLimit, MultipartWriter, pump, redactUrl,
-  type Capabilities, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  dirInfo, errors, FsError, mapLimit, MultipartWriter, ObjectStoreFileSystem, pump, redactUrl, splitObjectPath,
+  type Capabilities, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
-import { dirInfo, listContainers, listLevel, listPages, listTree, type ListContext } from './lister';
+import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions, type ResolvedAzureSettings } from './options';
 import { readBlob } from './reader';
 import { AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
@@ -36,8 +36,8 @@ const MAX_BATCH = 256;
 
 /** `container/blob/name` → `{ container, blob }`. */
 function splitPath(path: string): { container: string; blob: string } {
-  const i = path.indexOf('/');
-  return i < 0 ? { container: path, blob: '' } : { container: path.slice(0, i), blob: path.slice(i + 1) };
+  const { bucket, key } = splitObjectPath(path);
+  return { container: bucket, blob: key };
 }
 
 const isNotFound = (err: unknown): boolean => azureStatus(err) === 404 || mapAzureError(err).kind === 'NotFound';
@@ -59,7 +59,7 @@ const isNotFound = (err: unknown): boolean => azureStatus(err) === 404 || mapAzu
  * - `cp` is a server-side Copy Blob; `rm` of many blobs uses batch requests of 256;
  * - `sign` makes SAS URLs when the account key is known.
  */
-export class AzureBlobFileSystem extends FileSystem {
+export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['az', 'abfs', 'abfss', 'azure'];
 
   /**
@@ -72,8 +72,6 @@ export class AzureBlobFileSystem extends FileSystem {
     const suffix = m[2]!.toLowerCase();
     return { accountName: m[1]!.toLowerCase(), ...(suffix !== 'core.windows.net' ? { endpointSuffix: suffix } : {}) };
   }
-
-  override readonly rootMarker = '' as const;
 
   override readonly capabilities: Capabilities;
 
@@ -141,77 +139,36 @@ export class AzureBlobFileSystem extends FileSystem {
     return { blob: this.blobClient(path).getBlockBlobClient(), path, mode, ...(signal ? { signal } : {}) };
   }
 
-  /** True when some blob name starts with `prefix/`. */
-  private async prefixExists(container: string, blob: string): Promise<boolean> {
-    for await (const page of listPages(this.listContext, container, `${blob}/`, true, 1)) {
-      return page.blobs.length > 0 || page.prefixes.length > 0;
+  // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
+
+  protected async *listPages(container: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
+    for await (const page of listPages(this.listContext, container, prefix, delimiter, limit)) {
+      yield { objects: page.blobs.map((b) => ({ key: b.name, info: blobInfo(container, b) })), prefixes: page.prefixes };
     }
-    return false;
   }
 
-  // ---------------------------------------------------------------- metadata and listing
-
-  protected async _info(path: string): Promise<FileInfo> {
-    if (path === '') return dirInfo('');
-    const { container, blob } = splitPath(path);
-    if (blob === '') {
-      const props = await this.service.getContainerClient(container).getProperties();
-      return dirInfo(container, props.lastModified);
-    }
-    try {
-      const props = await this.blobClient(path).getProperties();
-      const info: FileInfo = { name: path, size: props.contentLength ?? 0, type: 'file' };
-      if (props.lastModified !== undefined) info.mtime = props.lastModified;
-      if (props.etag !== undefined) info.etag = props.etag;
-      if (props.blobType !== undefined) info.blobType = props.blobType;
-      if (props.contentType !== undefined) info.contentType = props.contentType;
-      if (props.contentMD5 !== undefined) info.contentMD5 = Buffer.from(props.contentMD5).toString('base64');
-      if (props.accessTier !== undefined) info.accessTier = props.accessTier;
-      return info;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    if (await this.prefixExists(container, blob)) return dirInfo(path);
-    throw errors.notFound(path);
+  protected listBuckets(): Promise<FileInfo[]> {
+    return listContainers(this.listContext);
   }
 
-  protected async _ls(path: string): Promise<FileInfo[]> {
-    if (path === '') return listContainers(this.listContext);
-    const { container, blob } = splitPath(path);
-    const { entries, sawMarker } = await listLevel(this.listContext, container, blob === '' ? '' : `${blob}/`);
-    if (entries.length > 0 || sawMarker || blob === '') return entries;
-    try {
-      await this.blobClient(path).getProperties();
-    } catch (err) {
-      if (isNotFound(err)) throw errors.notFound(path);
-      throw err;
-    }
-    throw errors.notADirectory(path);
+  protected async bucketInfo(container: string): Promise<FileInfo> {
+    const props = await this.service.getContainerClient(container).getProperties();
+    return dirInfo(container, props.lastModified);
   }
 
-  protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
-    if (path === '') {
-      const containers = await listContainers(this.listContext);
-      const trees = await mapLimit(containers, 8, (c) => listTree(this.listContext, c.name, '', withDirs));
-      return [...(withDirs ? containers : []), ...trees.flat()];
-    }
-    const { container, blob } = splitPath(path);
-    const entries = await listTree(this.listContext, container, blob === '' ? '' : `${blob}/`, withDirs);
-    if (withDirs && entries.length > 0) entries.push(dirInfo(path));
-    return entries;
+  protected async objectInfo(container: string, blob: string, path: string): Promise<FileInfo> {
+    const props = await this.service.getContainerClient(container).getBlobClient(blob).getProperties();
+    const info: FileInfo = { name: path, size: props.contentLength ?? 0, type: 'file' };
+    if (props.lastModified !== undefined) info.mtime = props.lastModified;
+    if (props.etag !== undefined) info.etag = props.etag;
+    if (props.blobType !== undefined) info.blobType = props.blobType;
+    if (props.contentType !== undefined) info.contentType = props.contentType;
+    if (props.contentMD5 !== undefined) info.contentMD5 = Buffer.from(props.contentMD5).toString('base64');
+    if (props.accessTier !== undefined) info.accessTier = props.accessTier;
+    return info;
   }
 
   // ---------------------------------------------------------------- reading
-
-  protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of readBlob(this.blobClient(path), start, end, options.signal, options.etag)) {
-      chunks.push(chunk);
-      total += chunk.byteLength;
-    }
-    return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
-  }
 
   protected override _readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     return readBlob(this.blobClient(path), start, end, options.signal, options.etag);
@@ -317,14 +274,14 @@ export class AzureBlobFileSystem extends FileSystem {
     if (container === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
     if (blob === '') {
       // The service deletes non-empty containers: look first.
-      for await (const page of listPages(this.listContext, container, '', false, 1)) {
-        if (page.blobs.length > 0) throw errors.notEmpty(path);
+      for await (const page of this.listPages(container, '', false, 1)) {
+        if (page.objects.length > 0) throw errors.notEmpty(path);
       }
       await this.service.getContainerClient(container).delete();
       return;
     }
-    for await (const page of listPages(this.listContext, container, `${blob}/`, false, 2)) {
-      if (page.blobs.some((b) => b.name !== `${blob}/`)) throw errors.notEmpty(path);
+    for await (const page of this.listPages(container, `${blob}/`, false, 2)) {
+      if (page.objects.some((o) => o.key !== `${blob}/`)) throw errors.notEmpty(path);
     }
     await this.service.getContainerClient(container).getBlobClient(`${blob}/`).deleteIfExists();
   }

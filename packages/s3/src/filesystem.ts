@@ -5,11 +5,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
-  concatBytes, errors, FileSystem, FsError, mapLimit, MultipartWriter,
-  type Capabilities, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  dirInfo, errors, FsError, MultipartWriter, ObjectStoreFileSystem, splitObjectPath,
+  type Capabilities, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
-import { dirInfo, listBuckets, listLevel, listPages, listTree, type ListContext } from './lister';
+import { listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import { createClient, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings, type S3Options } from './options';
 import { readObject, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
@@ -35,12 +35,6 @@ export class S3DeleteError extends FsError {
   }
 }
 
-/** `bucket/key/parts` → `{ bucket, key }`. */
-function splitPath(path: string): { bucket: string; key: string } {
-  const i = path.indexOf('/');
-  return i < 0 ? { bucket: path, key: '' } : { bucket: path.slice(0, i), key: path.slice(i + 1) };
-}
-
 /** Fields named like SSE-C keys, which the generic redaction does not catch. */
 function redactCustomerKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
@@ -63,10 +57,8 @@ const isNotFound = (err: unknown): boolean => mapS3Error(err).kind === 'NotFound
  * - reads are ranged GETs, large ones in concurrent parts pinned to one ETag;
  * - `cp` is CopyObject (UploadPartCopy above 5 GiB); `rm` deletes in batches of 1,000.
  */
-export class S3FileSystem extends FileSystem {
+export class S3FileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['s3', 's3a'];
-
-  override readonly rootMarker = '' as const;
 
   override readonly capabilities: Capabilities;
 
@@ -124,7 +116,7 @@ export class S3FileSystem extends FileSystem {
 
   /** Bucket and key of a path that must name an object. */
   private objectPath(path: string): { bucket: string; key: string } {
-    const parts = splitPath(path);
+    const parts = splitObjectPath(path);
     if (parts.bucket === '') throw errors.invalid('the root is not a file; paths are bucket/key', path);
     if (parts.key === '') throw errors.isADirectory(path);
     return parts;
@@ -134,86 +126,38 @@ export class S3FileSystem extends FileSystem {
     return this.client.send(new HeadObjectCommand({ ...this.settings.readParams, Bucket: bucket, Key: key, ...this.payer }));
   }
 
-  /** True when some key starts with `prefix/`. */
-  private async prefixExists(bucket: string, key: string): Promise<boolean> {
-    for await (const page of listPages(this.listContext, bucket, `${key}/`, false, 1)) {
-      return page.objects.length > 0 || page.prefixes.length > 0;
+  // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
+
+  protected async *listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
+    for await (const page of listPages(this.listContext, bucket, prefix, delimiter, limit)) {
+      yield {
+        objects: page.objects.filter((o) => o.Key !== undefined).map((o) => ({ key: o.Key!, info: objectInfo(bucket, o) })),
+        prefixes: page.prefixes,
+      };
     }
-    return false;
   }
 
-  // ---------------------------------------------------------------- metadata and listing
-
-  protected async _info(path: string): Promise<FileInfo> {
-    if (path === '') return dirInfo('');
-    const { bucket, key } = splitPath(path);
-    if (key === '') {
-      await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
-      return dirInfo(bucket);
-    }
-    try {
-      const head = await this.headObject(bucket, key);
-      const info: FileInfo = { name: path, size: head.ContentLength ?? 0, type: 'file' };
-      if (head.LastModified !== undefined) info.mtime = head.LastModified;
-      if (head.ETag !== undefined) info.etag = head.ETag;
-      if (head.ContentType !== undefined) info.contentType = head.ContentType;
-      if (head.VersionId !== undefined) info.versionId = head.VersionId;
-      if (head.StorageClass !== undefined) info.storageClass = head.StorageClass;
-      return info;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    if (await this.prefixExists(bucket, key)) return dirInfo(path);
-    throw errors.notFound(path);
+  protected listBuckets(): Promise<FileInfo[]> {
+    return listBuckets(this.listContext);
   }
 
-  /** A bucket, or a prefix with something below it: one request, where `_info` may take two. */
-  protected override async _isDir(path: string): Promise<boolean> {
-    if (path === '') return true;
-    const { bucket, key } = splitPath(path);
-    if (key !== '') return this.prefixExists(bucket, key);
+  protected async bucketInfo(bucket: string): Promise<FileInfo> {
     await this.client.send(new HeadBucketCommand({ Bucket: bucket }));
-    return true;
+    return dirInfo(bucket);
   }
 
-  protected async _ls(path: string): Promise<FileInfo[]> {
-    if (path === '') return listBuckets(this.listContext);
-    const { bucket, key } = splitPath(path);
-    const { entries, sawMarker } = await listLevel(this.listContext, bucket, key === '' ? '' : `${key}/`);
-    if (entries.length > 0 || sawMarker || key === '') return entries;
-    try {
-      await this.headObject(bucket, key);
-    } catch (err) {
-      if (isNotFound(err)) throw errors.notFound(path);
-      throw err;
-    }
-    throw errors.notADirectory(path);
-  }
-
-  protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
-    if (path === '') {
-      const buckets = await listBuckets(this.listContext);
-      const trees = await mapLimit(buckets, 8, (b) => listTree(this.listContext, b.name, '', withDirs));
-      return [...(withDirs ? buckets : []), ...trees.flat()];
-    }
-    const { bucket, key } = splitPath(path);
-    const entries = await listTree(this.listContext, bucket, key === '' ? '' : `${key}/`, withDirs);
-    if (withDirs && entries.length > 0) entries.push(dirInfo(path));
-    return entries;
+  protected async objectInfo(bucket: string, key: string, path: string): Promise<FileInfo> {
+    const head = await this.headObject(bucket, key);
+    const info: FileInfo = { name: path, size: head.ContentLength ?? 0, type: 'file' };
+    if (head.LastModified !== undefined) info.mtime = head.LastModified;
+    if (head.ETag !== undefined) info.etag = head.ETag;
+    if (head.ContentType !== undefined) info.contentType = head.ContentType;
+    if (head.VersionId !== undefined) info.versionId = head.VersionId;
+    if (head.StorageClass !== undefined) info.storageClass = head.StorageClass;
+    return info;
   }
 
   // ---------------------------------------------------------------- reading
-
-  protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
-    const { bucket, key } = this.objectPath(path);
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of readObject(this.readContext, bucket, key, start, end, options.signal, quotedEtag(options.etag))) {
-      chunks.push(chunk);
-      total += chunk.byteLength;
-    }
-    return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
-  }
 
   protected override _readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     const { bucket, key } = this.objectPath(path);
@@ -316,7 +260,7 @@ export class S3FileSystem extends FileSystem {
 
   /** Creates a bucket (`bucket`), or for `bucket/prefix` the bucket if missing; prefixes need nothing. */
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    const { bucket, key } = splitPath(path);
+    const { bucket, key } = splitObjectPath(path);
     if (bucket === '') throw errors.alreadyExists(path);
     const exists = await this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, (err: unknown) => {
       if (isNotFound(err)) return false;
@@ -336,14 +280,14 @@ export class S3FileSystem extends FileSystem {
 
   /** Deletes an empty bucket, or the marker object of an empty prefix. */
   protected override async _rmdir(path: string): Promise<void> {
-    const { bucket, key } = splitPath(path);
+    const { bucket, key } = splitObjectPath(path);
     if (bucket === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
     if (key === '') {
       await this.client.send(new DeleteBucketCommand({ Bucket: bucket }));
       return;
     }
-    for await (const page of listPages(this.listContext, bucket, `${key}/`, false, 2)) {
-      if (page.objects.some((o) => o.Key !== `${key}/`)) throw errors.notEmpty(path);
+    for await (const page of this.listPages(bucket, `${key}/`, false, 2)) {
+      if (page.objects.some((o) => o.key !== `${key}/`)) throw errors.notEmpty(path);
     }
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}/`, ...this.payer }));
   }
