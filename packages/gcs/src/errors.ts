@@ -1,0 +1,73 @@
+/**
+ * GCS errors to FsError kinds, in one place. The SDK raises `ApiError`s whose `code` is
+ * the HTTP status and whose `errors[0].reason` is GCS's reason (`notFound`,
+ * `conditionNotMet`, `conflict`, ...); gaxios errors carry `response.status`; network
+ * failures come as Node errors, which core's mapping covers.
+ */
+import { FsError, toFsError, type ErrorKind } from '@omnifs/core';
+
+interface GcsErrorShape {
+  code?: unknown;
+  message?: unknown;
+  errors?: Array<{ reason?: unknown; message?: unknown }>;
+  response?: { status?: unknown };
+}
+
+/** The HTTP status of an SDK error, if it got a response. */
+export function gcsStatus(err: unknown): number | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const e = err as GcsErrorShape;
+  if (typeof e.code === 'number' && e.code >= 100 && e.code < 600) return e.code;
+  return typeof e.response?.status === 'number' ? e.response.status : undefined;
+}
+
+/** GCS's reason (`notFound`, `conditionNotMet`, `conflict`, `rateLimitExceeded`, ...), if given. */
+export function gcsReason(err: unknown): string | undefined {
+  const reason = (err as GcsErrorShape | null)?.errors?.[0]?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+const NOT_EMPTY = /not empty|must be empty/i;
+
+function kindOf(status: number, reason: string | undefined, message: string): ErrorKind {
+  if (NOT_EMPTY.test(message) && (status === 409 || status === 412)) return 'NotEmpty';
+  if (status === 404 || status === 410) return 'NotFound';
+  if (status === 401 || status === 403) return 'PermissionDenied';
+  if (status === 409) return 'AlreadyExists';
+  if (status === 412 || status === 304) return 'ConditionNotMatch';
+  if (status === 429 || status === 503 || reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded') return 'RateLimited';
+  if (status === 400 || status === 411 || status === 413 || status === 416) return 'InvalidArgument';
+  if (status === 405 || status === 501) return 'Unsupported';
+  return 'Unexpected';
+}
+
+/** The first line of a message, without an XML or HTML body, cut to a readable length. */
+function cleanMessage(raw: string): string {
+  const xml = /<Message>([^<]*)<\/Message>/.exec(raw);
+  const text = (xml ? xml[1]! : raw).trim().split('\n')[0]!.trim();
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/**
+ * Maps an error of @google-cloud/storage to an FsError.
+ *
+ * Behaviour:
+ * - 404 → NotFound; 401/403 → PermissionDenied; 412 → ConditionNotMatch; 409 → AlreadyExists
+ *   (a bucket that exists); a bucket that is not empty (409, or 412 on emulators) → NotEmpty;
+ *   429/503 → RateLimited; 400/416 → InvalidArgument;
+ * - 429, 408 and 5xx are `temporary`, as are network resets (core's mapping);
+ * - the message is the status, GCS's reason and message, never credentials;
+ * - FsErrors and errors without an HTTP status go through core's mapping.
+ */
+export function mapGcsError(err: unknown): FsError {
+  if (err instanceof FsError) return err;
+  const status = gcsStatus(err);
+  if (status === undefined) return toFsError(err);
+  const e = err as GcsErrorShape;
+  const reason = gcsReason(err);
+  const raw = typeof e.message === 'string' ? cleanMessage(e.message) : '';
+  const kind = kindOf(status, reason, raw);
+  const temporary = kind === 'RateLimited' || status === 408 || (status >= 500 && status !== 501);
+  const head = `HTTP ${status}${reason !== undefined ? ` ${reason}` : ''}`;
+  return new FsError({ kind, message: raw !== '' ? `${head}: ${raw}` : head, temporary, cause: err });
+}

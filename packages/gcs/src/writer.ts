@@ -1,0 +1,184 @@
+/**
+ * Uploads: a body that fits in one chunk is one simple upload; a larger or unknown-length
+ * one is a resumable upload session fed chunk by chunk, so memory stays near one chunk
+ * whatever the size, and a session that is aborted or fails is cancelled, leaving no
+ * object behind (GCS never shows an unfinished resumable upload).
+ */
+import type { File, FileMetadata, Storage } from '@google-cloud/storage';
+import { ChunkQueue, errors, type Writer, type WriteMode } from '@omnifs/core';
+import { mapGcsError } from './errors';
+import { isUnauthenticated } from './options';
+
+/** Where an upload goes and how. */
+export interface UploadContext {
+  storage: Storage;
+  file: File;
+  /** `create` sends `ifGenerationMatch: 0`, so an existing object fails the upload with `AlreadyExists`. */
+  mode: WriteMode;
+  /** Bytes per resumable chunk (a multiple of 256 KiB); bodies up to this size are one simple upload. */
+  partSize: number;
+  userProject: string | undefined;
+  metadata?: FileMetadata;
+  signal?: AbortSignal | undefined;
+}
+
+function uploadOptions(ctx: UploadContext): Record<string, unknown> {
+  return {
+    ...(ctx.mode === 'create' ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
+    ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
+    ...(ctx.metadata !== undefined ? { metadata: ctx.metadata } : {}),
+  };
+}
+
+/** A failed exclusive create means the object is there. */
+function createConflict(err: unknown, ctx: UploadContext): unknown {
+  if (ctx.mode === 'create' && mapGcsError(err).kind === 'ConditionNotMatch') {
+    return errors.alreadyExists(`${ctx.file.bucket.name}/${ctx.file.name}`, err);
+  }
+  return err;
+}
+
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Uploads a whole body in one simple (non-resumable) request. */
+export async function putSingle(ctx: UploadContext, data: Uint8Array): Promise<void> {
+  try {
+    await ctx.file.save(asBuffer(data), { resumable: false, ...uploadOptions(ctx) });
+  } catch (err) {
+    throw createConflict(err, ctx);
+  }
+}
+
+/** Cancels a resumable session (DELETE on its URI, answered with 499); failures are ignored. */
+export async function cancelSession(storage: Storage, uri: string): Promise<void> {
+  try {
+    if (isUnauthenticated(storage)) await fetch(uri, { method: 'DELETE' });
+    else await storage.authClient.request({ url: uri, method: 'DELETE' });
+  } catch {
+    // 499 is how GCS confirms a cancelled session; an expired one needs nothing either.
+  }
+}
+
+type UploadStream = ReturnType<File['createWriteStream']>;
+
+/**
+ * A {@link Writer} for one GCS object.
+ *
+ * Behaviour:
+ * - bytes are queued until more than `partSize` have come; a body that ends before is one
+ *   simple upload at `close`;
+ * - otherwise a resumable session is opened and fed through the SDK in chunks of
+ *   `partSize` (the SDK keeps the unconfirmed chunk to resume after a failed request);
+ *   `write` waits while the SDK is busy, so memory stays near one chunk;
+ * - `abort`, a failure or `signal` destroys the stream and cancels the session: nothing
+ *   appears under the name;
+ * - with `mode: 'create'` the upload carries `ifGenerationMatch: 0` and fails with
+ *   `AlreadyExists` when the object exists.
+ */
+export class GcsUploadWriter implements Writer {
+  private readonly queue = new ChunkQueue();
+  private stream: UploadStream | undefined;
+  private uri: string | undefined;
+  private failure: { error: unknown } | undefined;
+  private done = false;
+
+  constructor(private readonly ctx: UploadContext) {}
+
+  /** The resumable session's URI once one is open. */
+  get sessionUri(): string | undefined {
+    return this.uri;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    this.check();
+    if (this.stream === undefined) {
+      this.queue.push(chunk);
+      if (this.queue.length <= this.ctx.partSize) return;
+      this.open();
+      chunk = this.queue.take();
+    }
+    await this.send(chunk);
+  }
+
+  async close(): Promise<void> {
+    this.check();
+    this.done = true;
+    try {
+      if (this.stream === undefined) {
+        await putSingle(this.ctx, this.queue.take());
+        return;
+      }
+      const stream = this.stream;
+      await new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.once('finish', resolve);
+        stream.end();
+      });
+    } catch (err) {
+      await this.cleanup();
+      throw this.guard(err);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.done = true;
+    await this.cleanup();
+  }
+
+  /** Starts the resumable upload; the SDK opens the session and tells its URI. */
+  private open(): void {
+    const stream = this.ctx.file.createWriteStream({ ...uploadOptions(this.ctx), resumable: true, chunkSize: this.ctx.partSize });
+    stream.on('uri', (uri: string) => {
+      this.uri = uri;
+    });
+    stream.on('error', (error: unknown) => {
+      this.failure ??= { error };
+    });
+    this.stream = stream;
+  }
+
+  private async send(chunk: Uint8Array): Promise<void> {
+    const stream = this.stream!;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: unknown): void => reject(err);
+        stream.once('error', onError);
+        stream.write(asBuffer(chunk), (err) => {
+          stream.off('error', onError);
+          if (err) reject(err);
+          else resolve();
+        });
+      });
+    } catch (err) {
+      this.failure ??= { error: err };
+      await this.cleanup();
+      throw this.guard(err);
+    }
+  }
+
+  private async cleanup(): Promise<void> {
+    this.queue.take();
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream !== undefined && !stream.destroyed) {
+      stream.on('error', () => undefined);
+      stream.destroy();
+    }
+    const uri = this.uri;
+    this.uri = undefined;
+    if (uri !== undefined) await cancelSession(this.ctx.storage, uri);
+  }
+
+  /** The caller's abort wins over whatever the torn-down request reported; a failed create is AlreadyExists. */
+  private guard(err: unknown): unknown {
+    if (this.ctx.signal?.aborted) return errors.aborted(this.ctx.signal.reason);
+    return createConflict(err, this.ctx);
+  }
+
+  private check(): void {
+    if (this.done) throw errors.invalid('write after close or abort');
+    if (this.failure !== undefined) throw this.guard(this.failure.error);
+  }
+}
