@@ -1,5 +1,6 @@
 /** Shared set-up of the GCS suites: the harness's fake-gcs-server, a fresh bucket per test, request counting. */
 import { generateKeyPairSync } from 'node:crypto';
+import { startFaultProxy, type FaultProxy, type RequestInfo } from '../../../test/faults/proxy';
 import { freshRoot, useServer, type GcsInfo } from '../../../test/servers/index';
 import { GCSFileSystem, type GCSOptions, type GCSServiceAccountKey } from '@omnifs/gcs';
 
@@ -35,17 +36,34 @@ export function generatedKey(): GCSServiceAccountKey {
   };
 }
 
-/** Counts the HTTP requests a filesystem's client sends, by `METHOD kind` (`GET media`, `POST upload`, ...). */
-export function countRequests(fs: GCSFileSystem): Map<string, number> {
-  const counts = new Map<string, number>();
-  fs.storage.interceptors.push({
-    request: (opts) => {
-      const o = opts as { method?: string; uri?: string; qs?: Record<string, unknown> };
-      const kind = o.qs?.alt === 'media' ? 'media' : (o.uri ?? '').includes('/upload/') ? 'upload' : 'json';
-      const key = `${o.method ?? 'GET'} ${kind}`;
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-      return opts;
+/** A request as the recording proxy saw it. */
+export interface SeenRequest extends RequestInfo {
+  /** `media` (download), `upload`, or `json` (metadata and listing). */
+  readonly kind: 'media' | 'upload' | 'json';
+}
+
+/** Sorts what a request does by its URL. */
+function kindOf(req: RequestInfo): SeenRequest['kind'] {
+  if (req.url.startsWith('/upload/')) return 'upload';
+  return /[?&]alt=media/.test(req.url) || req.url.startsWith('/download/') ? 'media' : 'json';
+}
+
+/** A fault proxy in front of the server that records every request it sees; `clearFaults` keeps the recording. */
+export async function recordingProxy(info: GcsInfo, seed = 7): Promise<{ proxy: FaultProxy; seen: SeenRequest[]; clearFaults: () => void }> {
+  const seen: SeenRequest[] = [];
+  const proxy = await startFaultProxy({ target: info.apiEndpoint, seed });
+  const record = (): void => proxy.addRule({
+    fault: { kind: 'delay', ms: 0 },
+    match: (r) => {
+      seen.push({ ...r, kind: kindOf(r) });
+      return false;
     },
   });
-  return counts;
+  record();
+  return { proxy, seen, clearFaults: () => { proxy.clearRules(); record(); } };
+}
+
+/** How many recorded requests have this method and kind. */
+export function count(seen: readonly SeenRequest[], method: string, kind: SeenRequest['kind']): number {
+  return seen.filter((r) => r.method === method && r.kind === kind).length;
 }
