@@ -151,6 +151,13 @@ export class GcsUploadWriter implements Writer {
           else resolve();
         });
       });
+      // The SDK opens the session on the first write: wait for its URI, so that an abort from now on can cancel it.
+      if (this.uri === undefined) {
+        await new Promise<void>((resolve, reject) => {
+          stream.once('uri', () => resolve());
+          stream.once('error', reject);
+        });
+      }
     } catch (err) {
       this.failure ??= { error: err };
       await this.cleanup();

@@ -1,6 +1,6 @@
 /** GCSFileSystem against fake-gcs-server: buckets, prefixes, placeholders, paging, copies, signed URLs, registry. */
 import { expect } from 'chai';
-import { expectFsError, rejected } from '@omnifs/testkit';
+import { expectFsError } from '@omnifs/testkit';
 import { clearInstanceCache, filesystem, mapLimit, urlToFs } from '@omnifs/core';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { freshName } from '../../../test/servers/index';
@@ -178,23 +178,6 @@ describe('gcs: GCSFileSystem', function () {
       await f.close();
       expect(await fs.readText(`${root}/y.txt`)).to.equal('created');
       expect(await fs.readText(`${root}/x.txt`)).to.equal('first');
-    });
-
-    it('fails an exclusive streamed write when the object appears before close', async function () {
-      const f = await fs.open(`${root}/race.txt`, 'xb');
-      await f.write('mine');
-      await fs.writeText(`${root}/race.txt`, 'theirs');
-      const err = await rejected(f.close());
-      expect(err.kind).to.equal('AlreadyExists');
-      expect(await fs.readText(`${root}/race.txt`)).to.equal('theirs');
-    });
-
-    it('appends with ab by rewriting the object', async function () {
-      await fs.writeText(`${root}/log.txt`, 'one\n');
-      const f = await fs.open(`${root}/log.txt`, 'ab');
-      await f.write('two\n');
-      await f.close();
-      expect(await fs.readText(`${root}/log.txt`)).to.equal('one\ntwo\n');
     });
 
     it('bills requests to userProject when given', async function () {
