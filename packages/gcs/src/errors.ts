@@ -41,11 +41,33 @@ function kindOf(status: number, reason: string | undefined, message: string): Er
   return 'Unexpected';
 }
 
-/** The first line of a message, without an XML or HTML body, cut to a readable length. */
+/**
+ * The first line of a message, without an XML body or URL queries (a resumable session's
+ * `upload_id` grants access to it), cut to a readable length.
+ */
 function cleanMessage(raw: string): string {
   const xml = /<Message>([^<]*)<\/Message>/.exec(raw);
-  const text = (xml ? xml[1]! : raw).trim().split('\n')[0]!.trim();
+  const text = (xml ? xml[1]! : raw).trim().split('\n')[0]!.trim().replace(/(https?:\/\/[^\s?]+)\?[^\s]*/g, '$1?…');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** What the resumable upload reports once it gives up: `Retry limit exceeded - … status: 503 … code: ECONNRESET`. */
+const RETRY_EXHAUSTED = /^Retry (?:total time )?limit exceeded/;
+
+/** Status or network code of an error that carries them only in its message or cause. */
+function indirect(err: unknown): { status?: number; code?: string; message: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  if (RETRY_EXHAUSTED.test(err.message)) {
+    const status = /status: (\d{3})/.exec(err.message)?.[1];
+    const code = /code: (E[A-Z_]+)/.exec(err.message)?.[1];
+    return { ...(status ? { status: Number(status) } : {}), ...(code ? { code } : {}), message: err.message };
+  }
+  // fetch: `TypeError: fetch failed` / `terminated`, the socket's error as the cause.
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (err instanceof TypeError && typeof cause?.code === 'string') {
+    return { code: cause.code, message: `${err.message}: ${String(cause.message ?? cause.code)}` };
+  }
+  return undefined;
 }
 
 /**
@@ -55,14 +77,21 @@ function cleanMessage(raw: string): string {
  * - 404 → NotFound; 401/403 → PermissionDenied; 412 → ConditionNotMatch; 409 → AlreadyExists
  *   (a bucket that exists); a bucket that is not empty (409, or 412 on emulators) → NotEmpty;
  *   429/503 → RateLimited; 400/416 → InvalidArgument;
- * - 429, 408 and 5xx are `temporary`, as are network resets (core's mapping);
+ * - 429, 408 and 5xx are `temporary`, as are network resets (core's mapping), also when
+ *   they come wrapped: fetch's `TypeError` with the socket error as its cause, or the
+ *   resumable upload's "Retry limit exceeded" with the status or code in its message;
  * - the message is the status, GCS's reason and message, never credentials;
  * - FsErrors and errors without an HTTP status go through core's mapping.
  */
 export function mapGcsError(err: unknown): FsError {
   if (err instanceof FsError) return err;
-  const status = gcsStatus(err);
-  if (status === undefined) return toFsError(err);
+  const via = gcsStatus(err) === undefined ? indirect(err) : undefined;
+  const status = gcsStatus(err) ?? via?.status;
+  if (status === undefined) {
+    if (via === undefined) return toFsError(err);
+    const base = toFsError(Object.assign(new Error(cleanMessage(via.message)), via.code ? { code: via.code } : {}));
+    return new FsError({ kind: base.kind, message: base.message, temporary: true, code: base.code, cause: err });
+  }
   const e = err as GcsErrorShape;
   const reason = gcsReason(err);
   const raw = typeof e.message === 'string' ? cleanMessage(e.message) : '';

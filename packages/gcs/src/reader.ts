@@ -1,11 +1,13 @@
 /**
- * Downloads: one streamed media GET per range, optionally pinned to a generation, with
- * the byte count checked against the response's length so a body cut short is an error,
- * never a short file.
+ * Downloads: one ranged media GET per read, authorized by the SDK's auth client and sent
+ * with `fetch`, optionally pinned with `ifGenerationMatch`. The SDK's own read stream is
+ * not used: when a connection drops mid-body it never ends (its node-fetch 2 body waits
+ * forever), where `fetch` fails at once. The byte count is checked against the
+ * response's length, so a body cut short is an error, never a short file.
  */
-import type { File, Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import { errors, FsError } from '@omnifs/core';
-import { gcsStatus } from './errors';
+import { isUnauthenticated } from './options';
 
 /** What a download needs. */
 export interface ReadContext {
@@ -20,14 +22,52 @@ export interface ReadTarget {
   start: number;
   /** Exclusive; undefined reads to the end. */
   end: number | undefined;
-  /** Read only this generation: a replaced or deleted object fails instead of mixing versions. */
+  /** Read only while the object has this generation (`ifGenerationMatch`). */
   generation?: string | undefined;
   signal?: AbortSignal | undefined;
 }
 
-function fileOf(ctx: ReadContext, bucket: string, key: string, generation?: string): File {
-  const b = ctx.storage.bucket(bucket, ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
-  return generation !== undefined ? b.file(key, { generation: Number(generation) }) : b.file(key);
+/** The media URL of an object. */
+function mediaUrl(ctx: ReadContext, target: ReadTarget): string {
+  const q = new URLSearchParams({ alt: 'media' });
+  if (target.generation !== undefined) {
+    // Both: GCS compares ifGenerationMatch with the live object (412 once replaced); emulators
+    // that ignore it (fake-gcs-server) answer 404 for a generation that is gone.
+    q.set('generation', target.generation);
+    q.set('ifGenerationMatch', target.generation);
+  }
+  if (ctx.userProject !== undefined) q.set('userProject', ctx.userProject);
+  return `${ctx.storage.apiEndpoint}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(target.key)}?${q}`;
+}
+
+async function authHeaders(storage: Storage, url: string): Promise<Record<string, string>> {
+  if (isUnauthenticated(storage)) return {};
+  return (await storage.authClient.getRequestHeaders(url)) as Record<string, string>;
+}
+
+/** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed response. */
+async function responseError(res: Response): Promise<Error> {
+  const text = await res.text().catch(() => '');
+  let message = text.trim() || res.statusText;
+  let reasons: Array<{ reason?: string }> = [];
+  try {
+    const body = JSON.parse(text) as { error?: { message?: string; errors?: Array<{ reason?: string }> } };
+    message = body.error?.message ?? message;
+    reasons = body.error?.errors ?? [];
+  } catch {
+    // XML or plain text: the message is the body
+  }
+  return Object.assign(new Error(message), { code: res.status, errors: reasons });
+}
+
+/** True when the object exists now, whatever its generation. */
+async function liveObjectExists(ctx: ReadContext, target: ReadTarget): Promise<boolean> {
+  const [exists] = await ctx.storage.bucket(target.bucket).file(target.key).exists(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
+  return exists;
+}
+
+function replaced(generation: string): FsError {
+  return new FsError({ kind: 'ConditionNotMatch', message: `the object no longer has generation ${generation}` });
 }
 
 /** An error for a response body that ended before its announced length. */
@@ -40,50 +80,59 @@ function shortBody(got: number, expected: number): FsError {
  *
  * Behaviour:
  * - a start at or past the end of the object yields nothing (416);
- * - a missing object fails with the SDK's 404 (mapped by the caller);
- * - with `generation`, an object replaced or deleted meanwhile fails with
- *   `ConditionNotMatch` (replaced) or the 404 (deleted);
- * - whole-object reads are checked by the SDK's CRC32C; every read is checked against
- *   the response's Content-Length;
- * - stopping early or `signal` destroys the request.
+ * - a missing object fails with a 404 (NotFound, mapped by the caller); with
+ *   `generation`, an object replaced meanwhile fails with `ConditionNotMatch` (GCS's
+ *   412, or a 404 for the generation while the object exists);
+ * - a server that ignores the range (a transcoded object) is answered by slicing locally;
+ * - a body shorter than its Content-Length fails with a temporary error;
+ * - stopping early or `signal` cancels the request.
  */
 export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGenerator<Uint8Array> {
-  const { bucket, key, start, end, generation, signal } = target;
+  const { start, end, signal } = target;
   if (end !== undefined && end <= start) return;
-  const whole = start === 0 && end === undefined;
-  const stream = fileOf(ctx, bucket, key, generation).createReadStream({
-    decompress: false,
-    ...(whole ? {} : { start, validation: false as const, ...(end !== undefined ? { end: end - 1 } : {}) }),
-    ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
-  });
-  let expected: number | undefined;
-  stream.on('response', (res: { headers?: Record<string, unknown> }) => {
-    const length = Number(res.headers?.['content-length']);
-    const encoding = res.headers?.['content-encoding'];
-    if (Number.isFinite(length) && (encoding === undefined || encoding === 'identity')) expected = length;
-  });
-  const onAbort = (): void => {
-    stream.destroy(errors.aborted(signal?.reason));
-  };
+  const url = mediaUrl(ctx, target);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted) throw errors.aborted(signal.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  let got = 0;
+  const ranged = start > 0 || end !== undefined;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      got += chunk.byteLength;
-      yield chunk;
+    const res = await fetch(url, {
+      headers: {
+        ...(await authHeaders(ctx.storage, url)),
+        'accept-encoding': 'identity',
+        ...(ranged ? { range: `bytes=${start}-${end !== undefined ? end - 1 : ''}` } : {}),
+      },
+      signal: controller.signal,
+    });
+    if (res.status === 416) {
+      await res.body?.cancel();
+      return;
     }
-    if (expected !== undefined && got !== expected) throw shortBody(got, expected);
+    if (res.status === 404 && target.generation !== undefined) {
+      await res.body?.cancel();
+      if (await liveObjectExists(ctx, target)) throw replaced(target.generation);
+    }
+    if (!res.ok) throw await responseError(res);
+    const length = Number(res.headers.get('content-length') ?? NaN);
+    const skip = ranged && res.status === 200 ? start : 0; // the whole object came: cut it here
+    const stop = ranged && res.status === 200 && end !== undefined ? end : Infinity;
+    let pos = 0;
+    let got = 0;
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      got += chunk.byteLength;
+      const from = Math.max(skip - pos, 0);
+      const to = Math.min(chunk.byteLength, stop - pos);
+      pos += chunk.byteLength;
+      if (to > from) yield from === 0 && to === chunk.byteLength ? chunk : chunk.subarray(from, to);
+      if (pos >= stop) return;
+    }
+    if (Number.isFinite(length) && got !== length) throw shortBody(got, length);
   } catch (err) {
     if (signal?.aborted) throw errors.aborted(signal.reason);
-    const status = gcsStatus(err);
-    if (status === 416) return;
-    if (status === 404 && generation !== undefined && (await fileOf(ctx, bucket, key).exists())[0]) {
-      throw new FsError({ kind: 'ConditionNotMatch', message: `the object no longer has generation ${generation}`, cause: err });
-    }
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    stream.destroy();
+    controller.abort();
   }
 }

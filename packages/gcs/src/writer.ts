@@ -5,7 +5,7 @@
  * object behind (GCS never shows an unfinished resumable upload).
  */
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
-import { ChunkQueue, errors, type Writer, type WriteMode } from '@omnifs/core';
+import { ChunkQueue, errors, FsError, type Writer, type WriteMode } from '@omnifs/core';
 import { mapGcsError } from './errors';
 import { isUnauthenticated } from './options';
 
@@ -83,6 +83,7 @@ export class GcsUploadWriter implements Writer {
   private uri: string | undefined;
   private failure: { error: unknown } | undefined;
   private done = false;
+  private written = 0;
 
   constructor(private readonly ctx: UploadContext) {}
 
@@ -93,6 +94,7 @@ export class GcsUploadWriter implements Writer {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.check();
+    this.written += chunk.byteLength;
     if (this.stream === undefined) {
       this.queue.push(chunk);
       if (this.queue.length <= this.ctx.partSize) return;
@@ -116,6 +118,8 @@ export class GcsUploadWriter implements Writer {
         stream.once('finish', resolve);
         stream.end();
       });
+      this.uri = undefined;
+      await this.checkStoredSize();
     } catch (err) {
       await this.cleanup();
       throw this.guard(err);
@@ -176,6 +180,22 @@ export class GcsUploadWriter implements Writer {
     const uri = this.uri;
     this.uri = undefined;
     if (uri !== undefined) await cancelSession(this.ctx.storage, uri);
+  }
+
+  /**
+   * Fails when the object stored holds fewer bytes than were written: a server that
+   * finalised a session early (fake-gcs-server does on a status query) must not leave a
+   * short object passing for the whole one. The short object is deleted.
+   */
+  private async checkStoredSize(): Promise<void> {
+    const stored = Number(this.ctx.file.metadata?.size);
+    if (!Number.isFinite(stored) || stored === this.written) return;
+    const generation = this.ctx.file.metadata.generation;
+    await this.ctx.file.delete(generation !== undefined ? { ifGenerationMatch: generation } : {}).catch(() => undefined);
+    throw new FsError({
+      kind: 'Unexpected', code: 'ECONNRESET', temporary: true,
+      message: `the upload was stored with ${stored} of ${this.written} bytes; the object was removed`,
+    });
   }
 
   /** The caller's abort wins over whatever the torn-down request reported; a failed create is AlreadyExists. */
