@@ -8,7 +8,8 @@ import { freshBucket, generatedKey, makeFs, recordingProxy, useGcs } from './hel
 
 /** An error as the SDK builds it from a JSON API response. */
 function apiError(code: number, reason: string | undefined, message: string): ApiError {
-  return new ApiError({ code, message, errors: reason === undefined ? [] : [{ reason, message }] });
+  type Body = ConstructorParameters<typeof ApiError>[0] & object;
+  return new ApiError({ code, message, errors: reason === undefined ? [] : [{ reason, message }], response: {} } as unknown as Body);
 }
 
 describe('gcs: errors', function () {
