@@ -6,7 +6,7 @@ import {
 } from '@omnifs/core';
 import { mapGcsError } from './errors';
 import { bucketInfo, dirInfo, listBuckets, listLevel, listPages, listTree, objectInfo, type ListContext } from './lister';
-import { createStorage, resolveSettings, type GCSOptions, type ResolvedGCSSettings } from './options';
+import { createStorage, GCS_CHUNK_UNIT, resolveSettings, type GCSOptions, type ResolvedGCSSettings } from './options';
 import { readObject, type ReadContext } from './reader';
 import { GcsUploadWriter, putSingle, type UploadContext } from './writer';
 
@@ -39,6 +39,11 @@ function splitPath(path: string): { bucket: string; key: string } {
 }
 
 const kindOf = (err: unknown): string => mapGcsError(err).kind;
+
+/** A suggested part size (an `open` block size) rounded up to the 256 KiB unit of resumable chunks. */
+function chunkSizeFor(partSize: number | undefined): number | undefined {
+  return partSize === undefined ? undefined : Math.max(1, Math.ceil(partSize / GCS_CHUNK_UNIT)) * GCS_CHUNK_UNIT;
+}
 
 /**
  * Google Cloud Storage (and emulators such as fake-gcs-server).
@@ -230,7 +235,7 @@ export class GCSFileSystem extends FileSystem {
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const file = this.file(path);
     if (options.mode === 'create' && (await file.exists())[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
-    return new GcsUploadWriter(this.uploadContext(path, options.mode, this.settings.partSize, options.signal));
+    return new GcsUploadWriter(this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal));
   }
 
   protected async _rm(path: string): Promise<void> {

@@ -58,6 +58,15 @@ describe('gcs: at size', function () {
       expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
     });
 
+    it('rounds an open blockSize up to the 256 KiB unit of resumable chunks', async function () {
+      const data = randomBytes(600_000);
+      const f = await fs.open(`${root}/blocks.bin`, 'wb', { blockSize: 100_000 });
+      await f.write(data);
+      await f.close();
+      expect(count(seen, 'PUT', 'upload')).to.equal(3); // ceil(600,000 / 262,144)
+      expect(sha(await fs.catFile(`${root}/blocks.bin`))).to.equal(sha(data));
+    });
+
     it('sends a body of at most partSize as one simple upload', async function () {
       await fs.pipeFile(`${root}/small.bin`, Readable.from(chunked(randomBytes(4 * MiB), 100_000)));
       expect(count(seen, 'POST', 'upload')).to.equal(1);
