@@ -8,7 +8,7 @@ import { mapGcsError } from './errors';
 import { bucketInfo, dirInfo, listBuckets, listLevel, listPages, listTree, objectInfo, type ListContext } from './lister';
 import { createStorage, GCS_CHUNK_UNIT, resolveSettings, type GCSOptions, type ResolvedGCSSettings } from './options';
 import { readObject, type ReadContext } from './reader';
-import { GcsUploadWriter, putSingle, type UploadContext } from './writer';
+import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
 
 /** An object that could not be deleted. */
 export interface FailedDelete {
@@ -57,7 +57,8 @@ function chunkSizeFor(partSize: number | undefined): number | undefined {
  *   generation, so a replaced object fails with `ConditionNotMatch`;
  * - writes up to `partSize` are one simple upload, larger and streamed ones a resumable
  *   session in `partSize` chunks, cancelled on any failure;
- * - `mode: 'create'` / `xb` send `ifGenerationMatch: 0`; `ab` rewrites the object (core's emulation);
+ * - `mode: 'create'` / `xb` send `ifGenerationMatch: 0`; `ab` uploads the new bytes and
+ *   composes them onto the object (pinned to its generation);
  * - `cp` is a server-side rewrite; `rm` of many objects deletes `concurrency` x 4 at once;
  * - `sign` gives V4 signed URLs when a service-account key is configured.
  */
@@ -78,7 +79,7 @@ export class GCSFileSystem extends FileSystem {
     this.settings = resolveSettings(options);
     this.storage = createStorage(options);
     this.capabilities = {
-      realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
+      realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true,
       sign: this.settings.canSign, mtime: true, flatListing: true, partSize: this.settings.partSize,
       concurrency: this.settings.concurrency,
     };
@@ -235,7 +236,29 @@ export class GCSFileSystem extends FileSystem {
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const file = this.file(path);
     if (options.mode === 'create' && (await file.exists())[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
-    return new GcsUploadWriter(this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal));
+    const ctx = this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal);
+    return options.append ? this.appendWriter(path, ctx) : new GcsUploadWriter(ctx);
+  }
+
+  /**
+   * `ab`: compose onto the existing object; a missing one is created; one with
+   * {@link MAX_APPEND_COMPONENTS} components already is rewritten, old bytes streamed first.
+   */
+  private async appendWriter(path: string, ctx: UploadContext): Promise<Writer> {
+    const existing = await ctx.file.getMetadata().then(([meta]) => meta, (err: unknown) => {
+      if (kindOf(err) === 'NotFound') return undefined;
+      throw err;
+    });
+    if (existing === undefined) return new GcsUploadWriter(ctx);
+    if (Number(existing.componentCount ?? 1) < MAX_APPEND_COMPONENTS) return new ComposeAppendWriter(ctx, existing);
+    const writer = new GcsUploadWriter(ctx);
+    try {
+      for await (const chunk of this._readStream(path, 0, undefined, { etag: String(existing.generation), ...(ctx.signal ? { signal: ctx.signal } : {}) })) await writer.write(chunk);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    return writer;
   }
 
   protected async _rm(path: string): Promise<void> {

@@ -2,8 +2,10 @@
  * Uploads: a body that fits in one chunk is one simple upload; a larger or unknown-length
  * one is a resumable upload session fed chunk by chunk, so memory stays near one chunk
  * whatever the size, and a session that is aborted or fails is cancelled, leaving no
- * object behind (GCS never shows an unfinished resumable upload).
+ * object behind (GCS never shows an unfinished resumable upload). Appends upload the new
+ * bytes as a temporary object and compose it onto the target.
  */
+import { randomBytes } from 'node:crypto';
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
 import { ChunkQueue, errors, FsError, type Writer, type WriteMode } from '@omnifs/core';
 import { mapGcsError } from './errors';
@@ -207,5 +209,73 @@ export class GcsUploadWriter implements Writer {
   private check(): void {
     if (this.done) throw errors.invalid('write after close or abort');
     if (this.failure !== undefined) throw this.guard(this.failure.error);
+  }
+}
+
+/** Composite objects hold at most 1,024 components; from this many on, an append rewrites the object instead. */
+export const MAX_APPEND_COMPONENTS = 1000;
+
+/** The temporary object an append uploads its bytes to: hidden (a dot name) next to the target. */
+export function appendPartFile(file: File): File {
+  const slash = file.name.lastIndexOf('/');
+  const name = `${file.name.slice(0, slash + 1)}.${file.name.slice(slash + 1)}.${randomBytes(6).toString('hex')}.omnifs-append`;
+  return file.bucket.file(name);
+}
+
+/**
+ * A {@link Writer} that appends to an existing object with compose, never downloading or
+ * re-uploading what is there.
+ *
+ * Behaviour:
+ * - the new bytes are uploaded as a temporary object next to the target
+ *   (`.<name>.<random>.omnifs-append`, simple or resumable as any write);
+ * - `close` composes `[target at the generation seen at open, temporary]` into the target
+ *   with `ifGenerationMatch` on that generation, then deletes the temporary object, also
+ *   when compose fails: an object replaced meanwhile fails with `ConditionNotMatch` and
+ *   keeps the other writer's content;
+ * - nothing written, or `abort`: the target is untouched and no temporary object remains;
+ * - the result is a composite object: it has a CRC32C but no MD5.
+ */
+export class ComposeAppendWriter implements Writer {
+  private readonly part: File;
+  private readonly upload: GcsUploadWriter;
+  private bytes = 0;
+
+  /**
+   * @param ctx the target object and how to upload
+   * @param existing the target's metadata at open (its generation and content type)
+   */
+  constructor(private readonly ctx: UploadContext, private readonly existing: FileMetadata) {
+    this.part = appendPartFile(ctx.file);
+    this.upload = new GcsUploadWriter({ ...ctx, file: this.part, mode: 'overwrite' });
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    await this.upload.write(chunk);
+    this.bytes += chunk.byteLength;
+  }
+
+  async close(): Promise<void> {
+    if (this.bytes === 0) {
+      await this.upload.abort();
+      return;
+    }
+    await this.upload.close();
+    const { file, userProject } = this.ctx;
+    const generation = String(this.existing.generation);
+    try {
+      const target = file.bucket.file(file.name);
+      if (this.existing.contentType !== undefined) target.metadata.contentType = this.existing.contentType;
+      await file.bucket.combine([file.bucket.file(file.name, { generation: Number(generation) }), this.part], target, {
+        ifGenerationMatch: generation, ...(userProject !== undefined ? { userProject } : {}),
+      });
+    } finally {
+      await this.part.delete({ ignoreNotFound: true }).catch(() => undefined);
+    }
+  }
+
+  async abort(): Promise<void> {
+    await this.upload.abort();
+    await this.part.delete({ ignoreNotFound: true }).catch(() => undefined);
   }
 }

@@ -11,9 +11,9 @@ describe('gcs: options', function () {
     clearInstanceCache();
   });
 
-  it('declares an object store with exclusive create, server-side copy, flat listing and parts', function () {
+  it('declares an object store with append (compose), exclusive create, server-side copy, flat listing and parts', function () {
     expect(new GCSFileSystem({}).capabilities).to.deep.equal({
-      realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
+      realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true,
       sign: false, mtime: true, flatListing: true, partSize: 8 * 1024 * 1024, concurrency: 4,
     });
   });

@@ -121,6 +121,59 @@ describe('gcs: at size', function () {
     });
   });
 
+  describe('appends', function () {
+    it('appends with ab by composing the new bytes onto the object, never reading it back', async function () {
+      const old = randomBytes(6 * MiB);
+      const added = randomBytes(5 * MiB + 1);
+      await fs.pipeFile(`${root}/log.bin`, old);
+      seen.length = 0;
+      const f = await fs.open(`${root}/log.bin`, 'ab');
+      for await (const chunk of chunked(added, 1_000_000)) await f.write(chunk);
+      await f.close();
+      expect(count(seen, 'GET', 'media')).to.equal(0);
+      expect(seen.filter((r) => r.method === 'POST' && r.url.includes('/compose'))).to.have.length(1);
+      expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, added])));
+      expect(await objects()).to.deep.equal([`${root}/log.bin`]); // the temporary part is gone
+      const info = await fs.info(`${root}/log.bin`);
+      const md5 = createHash('md5').update(Buffer.concat([old, added])).digest('hex');
+      // GCS keeps no MD5 for composite objects (the checksum is then the CRC32C); fake-gcs-server computes one.
+      expect(await fs.checksum(`${root}/log.bin`)).to.equal(info.md5Hash === undefined ? `crc32c:${Buffer.from(String(info.crc32c), 'base64').toString('hex')}` : md5);
+    });
+
+    it('leaves the object as it was and no part behind when an append is aborted', async function () {
+      await fs.writeText(`${root}/log.txt`, 'one\n');
+      const f = await fs.open(`${root}/log.txt`, 'ab');
+      await f.write(randomBytes(5 * MiB));
+      await f.abort();
+      expect(await fs.readText(`${root}/log.txt`)).to.equal('one\n');
+      expect(await objects()).to.deep.equal([`${root}/log.txt`]);
+    });
+
+    it('composes on condition that the object still has the generation it had at open', async function () {
+      await fs.writeText(`${root}/log.txt`, 'one\n');
+      const { generation } = await fs.info(`${root}/log.txt`);
+      const f = await fs.open(`${root}/log.txt`, 'ab');
+      await f.write('two\n');
+      await f.close();
+      const compose = seen.filter((r) => r.method === 'POST' && r.url.includes('/compose'));
+      expect(compose).to.have.length(1);
+      // GCS refuses the compose with 412 (ConditionNotMatch) once the object was replaced; fake-gcs-server ignores the condition.
+      expect(compose[0]!.url).to.contain(`ifGenerationMatch=${String(generation)}`);
+      expect(await fs.readText(`${root}/log.txt`)).to.equal('one\ntwo\n');
+    });
+
+    it('maps a refused compose to ConditionNotMatch and deletes the temporary part', async function () {
+      await fs.writeText(`${root}/log.txt`, 'one\n');
+      const f = await fs.open(`${root}/log.txt`, 'ab');
+      await f.write('two\n');
+      const refused = '{"error":{"code":412,"message":"At least one of the pre-conditions you specified did not hold.","errors":[{"reason":"conditionNotMet"}]}}';
+      proxy.addRule({ fault: { kind: 'status', status: 412, body: refused, headers: { 'content-type': 'application/json' } }, failNext: 1, match: (r) => r.url.includes('/compose') });
+      await expectFsError(f.close(), 'ConditionNotMatch', 'ESTALE');
+      expect(await fs.readText(`${root}/log.txt`)).to.equal('one\n');
+      expect(await objects()).to.deep.equal([`${root}/log.txt`]);
+    });
+  });
+
   describe('downloads', function () {
     let dir: string;
     beforeEach(async function () {
