@@ -1,0 +1,102 @@
+/**
+ * GCS errors to FsError kinds, in one place. The SDK raises `ApiError`s whose `code` is
+ * the HTTP status and whose `errors[0].reason` is GCS's reason (`notFound`,
+ * `conditionNotMet`, `conflict`, ...); gaxios errors carry `response.status`; network
+ * failures come as Node errors, which core's mapping covers.
+ */
+import { FsError, toFsError, type ErrorKind } from '@omnifs/core';
+
+interface GcsErrorShape {
+  code?: unknown;
+  message?: unknown;
+  errors?: Array<{ reason?: unknown; message?: unknown }>;
+  response?: { status?: unknown };
+}
+
+/** The HTTP status of an SDK error, if it got a response. */
+export function gcsStatus(err: unknown): number | undefined {
+  if (err === null || typeof err !== 'object') return undefined;
+  const e = err as GcsErrorShape;
+  if (typeof e.code === 'number' && e.code >= 100 && e.code < 600) return e.code;
+  return typeof e.response?.status === 'number' ? e.response.status : undefined;
+}
+
+/** GCS's reason (`notFound`, `conditionNotMet`, `conflict`, `rateLimitExceeded`, ...), if given. */
+export function gcsReason(err: unknown): string | undefined {
+  const reason = (err as GcsErrorShape | null)?.errors?.[0]?.reason;
+  return typeof reason === 'string' ? reason : undefined;
+}
+
+const NOT_EMPTY = /not empty|must be empty/i;
+
+function kindOf(status: number, reason: string | undefined, message: string): ErrorKind {
+  if (NOT_EMPTY.test(message) && (status === 409 || status === 412)) return 'NotEmpty';
+  if (status === 404 || status === 410) return 'NotFound';
+  if (status === 401 || status === 403) return 'PermissionDenied';
+  if (status === 409) return 'AlreadyExists';
+  if (status === 412 || status === 304) return 'ConditionNotMatch';
+  if (status === 429 || status === 503 || reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded') return 'RateLimited';
+  if (status === 400 || status === 411 || status === 413 || status === 416) return 'InvalidArgument';
+  if (status === 405 || status === 501) return 'Unsupported';
+  return 'Unexpected';
+}
+
+/**
+ * The first line of a message, without an XML body or URL queries (a resumable session's
+ * `upload_id` grants access to it), cut to a readable length.
+ */
+function cleanMessage(raw: string): string {
+  const xml = /<Message>([^<]*)<\/Message>/.exec(raw);
+  const text = (xml ? xml[1]! : raw).trim().split('\n')[0]!.trim().replace(/(https?:\/\/[^\s?]+)\?[^\s]*/g, '$1?…');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
+
+/** What the resumable upload reports once it gives up: `Retry limit exceeded - … status: 503 … code: ECONNRESET`. */
+const RETRY_EXHAUSTED = /^Retry (?:total time )?limit exceeded/;
+
+/** Status or network code of an error that carries them only in its message or cause. */
+function indirect(err: unknown): { status?: number; code?: string; message: string } | undefined {
+  if (!(err instanceof Error)) return undefined;
+  if (RETRY_EXHAUSTED.test(err.message)) {
+    const status = /status: (\d{3})/.exec(err.message)?.[1];
+    const code = /code: (E[A-Z_]+)/.exec(err.message)?.[1];
+    return { ...(status ? { status: Number(status) } : {}), ...(code ? { code } : {}), message: err.message };
+  }
+  // fetch: `TypeError: fetch failed` / `terminated`, the socket's error as the cause.
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (err instanceof TypeError && typeof cause?.code === 'string') {
+    return { code: cause.code, message: `${err.message}: ${String(cause.message ?? cause.code)}` };
+  }
+  return undefined;
+}
+
+/**
+ * Maps an error of @google-cloud/storage to an FsError.
+ *
+ * Behaviour:
+ * - 404 → NotFound; 401/403 → PermissionDenied; 412 → ConditionNotMatch; 409 → AlreadyExists
+ *   (a bucket that exists); a bucket that is not empty (409, or 412 on emulators) → NotEmpty;
+ *   429/503 → RateLimited; 400/416 → InvalidArgument;
+ * - 429, 408 and 5xx are `temporary`, as are network resets (core's mapping), also when
+ *   they come wrapped: fetch's `TypeError` with the socket error as its cause, or the
+ *   resumable upload's "Retry limit exceeded" with the status or code in its message;
+ * - the message is the status, GCS's reason and message, never credentials;
+ * - FsErrors and errors without an HTTP status go through core's mapping.
+ */
+export function mapGcsError(err: unknown): FsError {
+  if (err instanceof FsError) return err;
+  const via = gcsStatus(err) === undefined ? indirect(err) : undefined;
+  const status = gcsStatus(err) ?? via?.status;
+  if (status === undefined) {
+    if (via === undefined) return toFsError(err);
+    const base = toFsError(Object.assign(new Error(cleanMessage(via.message)), via.code ? { code: via.code } : {}));
+    return new FsError({ kind: base.kind, message: base.message, temporary: true, code: base.code, cause: err });
+  }
+  const e = err as GcsErrorShape;
+  const reason = gcsReason(err);
+  const raw = typeof e.message === 'string' ? cleanMessage(e.message) : '';
+  const kind = kindOf(status, reason, raw);
+  const temporary = kind === 'RateLimited' || status === 408 || (status >= 500 && status !== 501);
+  const head = `HTTP ${status}${reason !== undefined ? ` ${reason}` : ''}`;
+  return new FsError({ kind, message: raw !== '' ? `${head}: ${raw}` : head, temporary, cause: err });
+}

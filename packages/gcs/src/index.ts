@@ -1,0 +1,26 @@
+/**
+ * @omnifs/gcs: Google Cloud Storage on @google-cloud/storage 7. Installing it makes
+ * `filesystem('gs')` / `filesystem('gcs')` and `gs://` / `gcs://` URLs work.
+ *
+ * ```ts
+ * import { filesystem } from '@omnifs/core';
+ * const fs = filesystem('gs', { projectId: 'my-project' });
+ * await fs.put('./model.bin', 'bucket/exp/model.bin');
+ * ```
+ */
+import { registerImplementation, type FileSystemClass } from '@omnifs/core';
+import { GCSFileSystem } from './filesystem';
+
+export { GCSFileSystem, GCSDeleteError, type FailedDelete } from './filesystem';
+export { mapGcsError, gcsReason, gcsStatus } from './errors';
+export {
+  createStorage, DEFAULT_GCS_CONCURRENCY, DEFAULT_GCS_PART_SIZE, GCS_CHUNK_UNIT, MAX_LIST_PAGE_SIZE,
+  type GCSOptions, type GCSServiceAccountKey,
+} from './options';
+
+/** Registers `gs` and `gcs` (done on import). */
+export function register(): void {
+  for (const p of GCSFileSystem.protocols) registerImplementation(p, GCSFileSystem as unknown as FileSystemClass, { clobber: true });
+}
+
+register();

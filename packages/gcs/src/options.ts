@@ -1,0 +1,175 @@
+/** Options of the GCS filesystem, and how they become a Storage client. */
+import { Storage, type StorageOptions } from '@google-cloud/storage';
+import { OAuth2Client, PassThroughClient } from 'google-auth-library';
+import { errors } from '@omnifs/core';
+
+/** A service-account key, as in the JSON key file Google Cloud gives out. */
+export interface GCSServiceAccountKey {
+  client_email: string;
+  private_key: string;
+  /** Further fields of the key file (`project_id`, `private_key_id`, ...). */
+  [field: string]: unknown;
+}
+
+/**
+ * Options of {@link GCSFileSystem}. Every field is optional: with no credentials, the
+ * Application Default Credentials chain applies (`GOOGLE_APPLICATION_CREDENTIALS`,
+ * `gcloud auth application-default login`, the metadata server on Google Cloud). Each can
+ * also be given as `OMNIFS_GS_<NAME>` (e.g. `OMNIFS_GS_PROJECT_ID`, `OMNIFS_GS_API_ENDPOINT`);
+ * explicit options win.
+ */
+export interface GCSOptions {
+  /** Project that owns new buckets and whose buckets `ls('')` lists (default: from the credentials or `GOOGLE_CLOUD_PROJECT`). */
+  projectId?: string;
+  /**
+   * Endpoint of an emulator or a private endpoint, e.g. `http://127.0.0.1:4443` (default
+   * `https://storage.googleapis.com`). Requests to hosts outside `googleapis.com` are sent
+   * without credentials unless `useAuthWithCustomEndpoint` says otherwise.
+   */
+  apiEndpoint?: string;
+  /** Send credentials to a custom `apiEndpoint` too (default: only to `*.googleapis.com` hosts). */
+  useAuthWithCustomEndpoint?: boolean;
+  /** Path of a service-account JSON key file. */
+  keyFilename?: string;
+  /** A service-account key given inline (`client_email` and `private_key`). */
+  credentials?: GCSServiceAccountKey;
+  /** An OAuth 2.0 access token, sent as is (it is not refreshed: renew the filesystem when it expires). */
+  token?: string;
+  /** Send unauthenticated requests, for public objects; no credentials are looked up. */
+  anon?: boolean;
+  /** Project billed for requests to requester-pays buckets (`userProject`). */
+  userProject?: string;
+  /**
+   * Bytes per chunk of resumable uploads and per range of concurrent downloads (default
+   * 8 MiB). GCS takes chunks in multiples of 256 KiB: other values are refused.
+   */
+  partSize?: number;
+  /** Ranges of one file downloaded at once by `get`, and deletions at once by `rm` (default 4). */
+  concurrency?: number;
+  /** Entries per listing request (default and maximum 1,000). */
+  listPageSize?: number;
+  /** Further Storage settings (`retryOptions`, `timeout`, `userAgent`, ...), applied last. */
+  storageOptions?: StorageOptions;
+  /** Use this Storage client instead of building one (the connection options are then ignored). */
+  storage?: Storage;
+  /** Build a new instance even when an equal one is cached. */
+  skipInstanceCache?: boolean;
+}
+
+/** The unit of resumable upload chunks. */
+export const GCS_CHUNK_UNIT = 256 * 1024;
+/** Default chunk and range size. */
+export const DEFAULT_GCS_PART_SIZE = 8 * 1024 * 1024;
+/** Default ranges (and deletions) in flight. */
+export const DEFAULT_GCS_CONCURRENCY = 4;
+/** Most entries one listing request returns. */
+export const MAX_LIST_PAGE_SIZE = 1000;
+
+/** The settings the filesystem uses, resolved from the options. */
+export interface ResolvedGCSSettings {
+  partSize: number;
+  concurrency: number;
+  listPageSize: number;
+  userProject: string | undefined;
+  anon: boolean;
+  /** A private key is available to sign URLs with. */
+  canSign: boolean;
+}
+
+function positiveInt(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw errors.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value === '') throw errors.invalid(`${name} must be a non-empty string`);
+  return value;
+}
+
+/** Validates the options that do not concern the client. */
+export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
+  const partSize = positiveInt('partSize', options.partSize, DEFAULT_GCS_PART_SIZE);
+  if (partSize % GCS_CHUNK_UNIT !== 0) {
+    throw errors.invalid(`partSize must be a multiple of 256 KiB (262144 bytes), as GCS requires for resumable upload chunks; got ${partSize}`);
+  }
+  const listPageSize = positiveInt('listPageSize', options.listPageSize, MAX_LIST_PAGE_SIZE);
+  if (listPageSize > MAX_LIST_PAGE_SIZE) throw errors.invalid(`listPageSize must be at most ${MAX_LIST_PAGE_SIZE}`);
+  const key = checkCredentials(options.credentials);
+  return {
+    partSize,
+    concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_GCS_CONCURRENCY),
+    listPageSize,
+    userProject: optionalString('userProject', options.userProject),
+    anon: options.anon === true,
+    canSign: options.anon !== true && (key !== undefined || options.keyFilename !== undefined),
+  };
+}
+
+function checkCredentials(c: unknown): GCSServiceAccountKey | undefined {
+  if (c === undefined) return undefined;
+  const k = c as Partial<GCSServiceAccountKey> | null;
+  if (typeof k !== 'object' || k === null || typeof k.client_email !== 'string' || typeof k.private_key !== 'string') {
+    throw errors.invalid('credentials must be a service-account key { client_email, private_key }');
+  }
+  return k as GCSServiceAccountKey;
+}
+
+/** True for Google's own hosts, which always get credentials. */
+function isGoogleHost(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'googleapis.com' || host.endsWith('.googleapis.com');
+  } catch {
+    throw errors.invalid(`apiEndpoint must be a URL such as http://127.0.0.1:4443, got ${JSON.stringify(endpoint)}`);
+  }
+}
+
+/**
+ * Builds the Storage client for the options.
+ *
+ * Behaviour:
+ * - `anon` sends no credentials at all; `token` sends that access token; `credentials` /
+ *   `keyFilename` use the service account; otherwise the ADC chain decides;
+ * - only one of `anon`, `token`, `credentials`/`keyFilename` may be given;
+ * - `STORAGE_EMULATOR_HOST` is the SDK's business: prefer `apiEndpoint`, which it overrides.
+ */
+export function createStorage(options: GCSOptions): Storage {
+  if (options.storage !== undefined) {
+    if (!(options.storage instanceof Storage)) throw errors.invalid('storage must be a Storage client of @google-cloud/storage');
+    return options.storage;
+  }
+  const token = optionalString('token', options.token);
+  const keyFilename = optionalString('keyFilename', options.keyFilename);
+  const apiEndpoint = optionalString('apiEndpoint', options.apiEndpoint);
+  const projectId = optionalString('projectId', options.projectId);
+  const given = [options.anon === true, token !== undefined, options.credentials !== undefined || keyFilename !== undefined].filter(Boolean).length;
+  if (given > 1) throw errors.invalid('give only one of anon, token, or credentials/keyFilename');
+  if (options.storageOptions !== undefined && (typeof options.storageOptions !== 'object' || options.storageOptions === null)) {
+    throw errors.invalid('storageOptions must be an object');
+  }
+  const config: StorageOptions = {
+    ...(projectId !== undefined ? { projectId } : {}),
+    ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
+    ...(keyFilename !== undefined ? { keyFilename } : {}),
+    ...(options.credentials !== undefined ? { credentials: checkCredentials(options.credentials)! } : {}),
+  };
+  if (apiEndpoint !== undefined) config.useAuthWithCustomEndpoint = options.useAuthWithCustomEndpoint ?? isGoogleHost(apiEndpoint);
+  if (options.anon === true) {
+    config.authClient = new PassThroughClient();
+    config.useAuthWithCustomEndpoint = false;
+  } else if (token !== undefined) {
+    const client = new OAuth2Client();
+    client.setCredentials({ access_token: token });
+    config.authClient = client;
+  }
+  return new Storage({ ...config, ...options.storageOptions });
+}
+
+/** True when requests of this client carry no credentials (anonymous, or an emulator endpoint). */
+export function isUnauthenticated(storage: Storage): boolean {
+  return storage.customEndpoint && storage.useAuthWithCustomEndpoint !== true;
+}
