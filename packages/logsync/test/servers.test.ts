@@ -11,7 +11,8 @@ import { clearInstanceCache, filesystem, type FileSystem } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import { HDFSFileSystem } from '@omnifs/hdfs';
 import { AzureBlobFileSystem } from '@omnifs/azure';
-import { freshName, freshRoot, useServer, type AzureInfo, type S3Info } from '../../../test/servers/index';
+import { GCSFileSystem } from '@omnifs/gcs';
+import { freshName, freshRoot, useServer, type S3Info } from '../../../test/servers/index';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
@@ -274,78 +275,128 @@ describe('logsync on HDFS (MiniDFSCluster)', function () {
   });
 });
 
+/** The state of an object-store target's tests: a temp dir, a byte-counting proxy in front of the server, a fresh root. */
+interface StoreTarget {
+  tmp: ReturnType<typeof tempDir>;
+  counting: CountingProxy;
+  fs: FileSystem;
+  root: string;
+  /** logsync options for the run `run-42` below `<scheme>://<root>/experiments/`, through the counting proxy. */
+  options(extra?: Partial<LogSyncOptions>): LogSyncOptions;
+}
+
+/**
+ * Registers the set-up of an object-store target (inside a describe) and the run-layout
+ * test every target passes; returns the state the target's own tests use.
+ */
+function storeTarget(spec: {
+  scheme: string;
+  /** The server's origin, for the counting proxy. */
+  origin: () => string;
+  /** The bucket or container the harness gives, if any. */
+  bucket: () => string | undefined;
+  /** Connection options, through `via` (a proxy's URL) when given. */
+  connect: (via?: string) => Record<string, unknown>;
+  make: (options: Record<string, unknown>) => FileSystem;
+}): StoreTarget {
+  const t = {} as StoreTarget;
+  beforeEach(async () => {
+    t.tmp = tempDir();
+    clearInstanceCache();
+    t.counting = await startCountingProxy({ target: spec.origin() });
+    t.fs = spec.make({ ...spec.connect(), skipInstanceCache: true });
+    const r = freshRoot(spec.bucket());
+    if (r.create) await t.fs.makedirs(r.bucket);
+    t.root = `${r.bucket}${r.prefix === '' ? '' : `/${r.prefix.replace(/\/$/, '')}`}`;
+  });
+  afterEach(async () => {
+    await t.counting.close();
+    t.tmp.cleanup();
+  });
+  t.options = (extra = {}) => ({
+    logDir: `${spec.scheme}://${t.root}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
+    spoolDir: join(t.tmp.dir, 'spool'), storageOptions: spec.connect(t.counting.url), ...extra,
+  });
+  it('writes the run layout: training.log, metrics and whole files, then removes the spool', async () => {
+    const log = await createLogSync(t.options());
+    await logRun(log);
+    await expectRunLayout(t.fs, `${t.root}/experiments/run-42`);
+    expect(existsSync(join(t.tmp.dir, 'spool'))).to.equal(false);
+  });
+  return t;
+}
+
+/** Syncs after each batch of lines; returns the bytes sent for training.log per sync and the bytes each sync added. */
+async function syncBatches(t: StoreTarget, log: Awaited<ReturnType<typeof createLogSync>>, batches: number[], first: number): Promise<{ sent: number[]; added: number[]; sizes: number[]; lines: number }> {
+  const line = (i: number): string => `line ${i} ${'x'.repeat(80)}`;
+  let n = 0;
+  while (n < first) log.info(line(n++));
+  await log.sync();
+  const path = `${t.root}/experiments/run-42/training.log`;
+  const sizes: number[] = [await t.fs.size(path)];
+  const sent: number[] = [];
+  for (const count of batches) {
+    t.counting.reset();
+    for (let i = 0; i < count; i++) log.info(line(n++));
+    await log.sync();
+    sent.push(t.counting.bytesSent((r) => r.url.includes('training.log')));
+    sizes.push(await t.fs.size(path));
+  }
+  return { sent, added: sizes.slice(1).map((s, i) => s - sizes[i]!), sizes, lines: n };
+}
+
 describe('logsync on Azure Blob (Azurite)', function () {
   this.timeout(120_000);
   const az = useServer('azure');
-  let tmp: ReturnType<typeof tempDir>;
-  let counting: CountingProxy;
-  let fs: FileSystem;
-  let root: string;
-
-  /** Connection options, through a proxy in front of Azurite when given. */
-  const azure = (info: AzureInfo, via?: string): Record<string, unknown> => ({
-    accountName: info.accountName, accountKey: info.accountKey,
-    accountUrl: via === undefined ? info.blobEndpoint : `${via}${new URL(info.blobEndpoint).pathname}`,
+  const azure = (via?: string): Record<string, unknown> => ({
+    accountName: az.info.accountName, accountKey: az.info.accountKey,
+    accountUrl: via === undefined ? az.info.blobEndpoint : `${via}${new URL(az.info.blobEndpoint).pathname}`,
     pipelineOptions: { retryOptions: { maxTries: 1 } },
   });
-
-  beforeEach(async () => {
-    tmp = tempDir();
-    clearInstanceCache();
-    counting = await startCountingProxy({ target: new URL(az.info.blobEndpoint).origin });
-    fs = new AzureBlobFileSystem({ ...azure(az.info), skipInstanceCache: true });
-    const r = freshRoot(az.info.container);
-    if (r.create) await fs.makedirs(r.bucket);
-    root = `${r.bucket}${r.prefix === '' ? '' : `/${r.prefix.replace(/\/$/, '')}`}`;
-  });
-  afterEach(async () => {
-    await counting.close();
-    tmp.cleanup();
-  });
-
-  const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
-    logDir: `az://${root}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
-    spoolDir: join(tmp.dir, 'spool'), storageOptions: azure(az.info, counting.url), ...extra,
+  const t = storeTarget({
+    scheme: 'az', origin: () => new URL(az.info.blobEndpoint).origin, bucket: () => az.info.container,
+    connect: azure, make: (o) => new AzureBlobFileSystem(o),
   });
 
   it('appends natively to an append blob: the bytes sent per sync are the new lines, not the file', async () => {
-    const log = await createLogSync(options());
+    const log = await createLogSync(t.options());
     expect(log.strategy).to.equal('append');
-    const line = (i: number): string => `line ${i} ${'x'.repeat(80)}`;
-    log.info(line(0));
-    await log.sync();
-    const path = `${root}/experiments/run-42/training.log`;
-    const sizes: number[] = [await fs.size(path)];
-    const sent: number[] = [];
-    let n = 1;
-    for (const count of [10, 10, 40, 10]) {
-      counting.reset();
-      for (let i = 0; i < count; i++) log.info(line(n++));
-      await log.sync();
-      sent.push(counting.bytesSent((r) => r.url.includes('training.log')));
-      sizes.push(await fs.size(path));
-    }
+    const { sent, added, sizes, lines } = await syncBatches(t, log, [10, 10, 40, 10], 1);
     await log.close();
-    const added = sizes.slice(1).map((s, i) => s - sizes[i]!);
     expect(sent).to.deep.equal(added);
     expect(sent[3]).to.be.lessThan(sizes[4]! / 4);
-    expect((await fs.info(path)).blobType).to.equal('AppendBlob');
-    expect(lineNumbers(await fs.readText(path))).to.deep.equal(range(n));
-  });
-
-  it('writes the run layout: training.log, metrics and whole files, then removes the spool', async () => {
-    const log = await createLogSync(options());
-    await logRun(log);
-    await expectRunLayout(fs, `${root}/experiments/run-42`);
-    expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
+    const path = `${t.root}/experiments/run-42/training.log`;
+    expect((await t.fs.info(path)).blobType).to.equal('AppendBlob');
+    expect(lineNumbers(await t.fs.readText(path))).to.deep.equal(range(lines));
   });
 
   it('loses and duplicates nothing with connection resets at random (30% of requests)', async () => {
     const proxy = await startFaultProxy({ target: new URL(az.info.blobEndpoint).origin, seed: 11 });
     try {
-      await logThroughResets(proxy, options({ storageOptions: azure(az.info, proxy.url) }), fs, `${root}/experiments/run-42/training.log`);
+      await logThroughResets(proxy, t.options({ storageOptions: azure(proxy.url) }), t.fs, `${t.root}/experiments/run-42/training.log`);
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('logsync on GCS (fake-gcs-server)', function () {
+  this.timeout(120_000);
+  const gcs = useServer('gcs');
+  const t = storeTarget({
+    scheme: 'gs', origin: () => gcs.info.apiEndpoint, bucket: () => gcs.info.bucket,
+    connect: (via) => ({ apiEndpoint: via ?? gcs.info.apiEndpoint, projectId: gcs.info.projectId }),
+    make: (o) => new GCSFileSystem(o),
+  });
+
+  it('appends by compose: the bytes sent per sync are the new lines (plus request framing), not the file', async () => {
+    const log = await createLogSync(t.options());
+    expect(log.strategy).to.equal('append');
+    const { sent, added, sizes, lines } = await syncBatches(t, log, [10, 10, 40, 200], 2000);
+    await log.close();
+    sent.forEach((bytes, i) => expect(bytes, `sync ${i}`).to.be.within(added[i]!, added[i]! + 4096));
+    expect(sent[0]).to.be.lessThan(sizes[1]! / 20);
+    expect(lineNumbers(await t.fs.readText(`${t.root}/experiments/run-42/training.log`))).to.deep.equal(range(lines));
+    expect((await t.fs.find(`${t.root}/experiments/run-42`)).some((p) => p.endsWith('.omnifs-append'))).to.equal(false);
   });
 });
