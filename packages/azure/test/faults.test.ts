@@ -1,12 +1,10 @@
 /** Azure Blob through the fault proxy: every transfer ends byte-exact or with a clear error, never short. */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FsError, RetryFileSystem } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
 import { chunked, expectFsError } from '@omnifs/testkit';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import { cutDownloadTests } from '../../../test/faults/downloads';
 import type { AzureBlobFileSystem } from '@omnifs/azure';
 import { freshContainer, makeFs, useAzure } from './helpers';
 
@@ -74,30 +72,9 @@ describe('azure: faults', function () {
     else expect(error).to.be.instanceOf(FsError);
   });
 
-  describe('a part of a get cut off midway', function () {
-    let dir: string;
-    let data: Uint8Array;
-    beforeEach(async function () {
-      data = randomBytes(10 * MiB);
-      await direct.pipeFile(`${root}/cut.bin`, data);
-      proxy.addRule({ fault: { kind: 'truncate', afterBytes: 1 * MiB }, failNext: 1, match: (r) => r.method === 'GET' && r.url.includes('cut.bin') });
-      dir = await mkdtemp(join(tmpdir(), 'omnifs-az-'));
-    });
-    afterEach(() => rm(dir, { recursive: true, force: true }));
-
-    it('fails with a temporary error and leaves no local file', async function () {
-      const err = await expectFsError(viaProxy(3).get(`${root}/cut.bin`, join(dir, 'cut.bin')), 'Unexpected', 'ECONNRESET');
-      expect(err.temporary).to.equal(true);
-      expect(proxy.counters.truncations).to.equal(1);
-      expect(await readdir(dir)).to.deep.equal([]);
-    });
-
-    it('is resumed by the retry layer and lands byte-exact', async function () {
-      const fs = new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 });
-      await fs.get(`${root}/cut.bin`, join(dir, 'cut.bin'));
-      expect(proxy.counters.truncations).to.equal(1);
-      expect(sha(await readFile(join(dir, 'cut.bin')))).to.equal(sha(data));
-    });
+  cutDownloadTests({
+    proxy: () => proxy, direct: () => direct, viaProxy: () => viaProxy(3), root: () => root,
+    size: 10 * MiB, cutAfter: MiB, isDownload: (r) => r.method === 'GET', code: 'ECONNRESET',
   });
 
   it('gives up on persistent ServerBusy with a temporary RateLimited error', async function () {

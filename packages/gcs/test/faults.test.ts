@@ -1,13 +1,11 @@
 /** GCS through the fault proxy: every transfer ends byte-exact or with a clear error, never short, and leaves nothing half-written. */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FsError, RetryFileSystem } from '@omnifs/core';
 import { chunked, expectFsError } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
 import type { FaultProxy } from '../../../test/faults/proxy';
+import { cutDownloadTests } from '../../../test/faults/downloads';
 import { freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -71,30 +69,9 @@ describe('gcs: faults', function () {
     expect(proxy.counters.truncations).to.equal(2);
   });
 
-  describe('a part of a get cut off midway', function () {
-    let dir: string;
-    let data: Uint8Array;
-    beforeEach(async function () {
-      data = randomBytes(5 * MiB + 11);
-      await direct.pipeFile(`${root}/cut.bin`, data);
-      proxy.addRule({ fault: { kind: 'truncate', afterBytes: MiB / 2 }, failNext: 1, match: (r) => r.method === 'GET' && r.url.includes('cut.bin') && r.url.includes('alt=media') });
-      dir = await mkdtemp(join(tmpdir(), 'omnifs-gcs-'));
-    });
-    afterEach(() => rm(dir, { recursive: true, force: true }));
-
-    it('fails with a temporary error and leaves no local file', async function () {
-      const err = await expectFsError(viaProxy(0).get(`${root}/cut.bin`, join(dir, 'cut.bin')), 'Unexpected', 'UND_ERR_SOCKET');
-      expect(err.temporary).to.equal(true);
-      expect(proxy.counters.truncations).to.equal(1);
-      expect(await readdir(dir)).to.deep.equal([]);
-    });
-
-    it('is resumed by the retry layer and lands byte-exact', async function () {
-      const fs = new RetryFileSystem({ fs: viaProxy(0), minDelayMs: 1 });
-      await fs.get(`${root}/cut.bin`, join(dir, 'cut.bin'));
-      expect(proxy.counters.truncations).to.equal(1);
-      expect(sha(await readFile(join(dir, 'cut.bin')))).to.equal(sha(data));
-    });
+  cutDownloadTests({
+    proxy: () => proxy, direct: () => direct, viaProxy: () => viaProxy(0), root: () => root,
+    size: 5 * MiB + 11, cutAfter: MiB / 2, isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'), code: 'UND_ERR_SOCKET',
   });
 
   it('gives up on persistent 503s with a temporary RateLimited error', async function () {

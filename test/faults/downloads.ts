@@ -1,0 +1,63 @@
+/**
+ * The `get` fault tests every HTTP object store passes, through the fault proxy: a part
+ * cut off midway fails the download with a temporary error and leaves no local file, and
+ * under the retry layer the part resumes and the file lands byte-exact.
+ */
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RetryFileSystem, type FileSystem } from '@omnifs/core';
+import { expectFsError } from '@omnifs/testkit';
+import type { FaultProxy, RequestInfo } from './proxy';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/** What the shared tests need from a store's fault suite; functions, read when each test runs. */
+export interface CutDownloadTarget {
+  proxy: () => FaultProxy;
+  /** The store straight, to write the object. */
+  direct: () => FileSystem;
+  /** The store through the proxy, with its SDK's own retries off or few, and parts smaller than `size`. */
+  viaProxy: () => FileSystem;
+  root: () => string;
+  /** Object size: more than one part of `viaProxy`. */
+  size: number;
+  /** Bytes after which the first download response is cut. */
+  cutAfter: number;
+  /** Which requests are downloads of the object's bytes. */
+  isDownload: (r: RequestInfo) => boolean;
+  /** The Node code the cut surfaces as. */
+  code: string;
+}
+
+/** Defines the tests, inside the caller's describe. */
+export function cutDownloadTests(t: CutDownloadTarget): void {
+  describe('a part of a get cut off midway', function () {
+    let dir: string;
+    let data: Uint8Array;
+    beforeEach(async function () {
+      data = randomBytes(t.size);
+      await t.direct().pipeFile(`${t.root()}/cut.bin`, data);
+      t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: t.cutAfter }, failNext: 1, match: (r) => t.isDownload(r) && r.url.includes('cut.bin') });
+      dir = await mkdtemp(join(tmpdir(), 'omnifs-cut-'));
+    });
+    afterEach(() => rm(dir, { recursive: true, force: true }));
+
+    it('fails with a temporary error and leaves no local file', async function () {
+      const err = await expectFsError(t.viaProxy().get(`${t.root()}/cut.bin`, join(dir, 'cut.bin')), 'Unexpected', t.code);
+      expect(err.temporary).to.equal(true);
+      expect(t.proxy().counters.truncations).to.equal(1);
+      expect(await readdir(dir)).to.deep.equal([]);
+    });
+
+    it('is resumed by the retry layer and lands byte-exact', async function () {
+      const fs = new RetryFileSystem({ fs: t.viaProxy(), minDelayMs: 1 });
+      await fs.get(`${t.root()}/cut.bin`, join(dir, 'cut.bin'));
+      expect(t.proxy().counters.truncations).to.equal(1);
+      expect(sha(await readFile(join(dir, 'cut.bin')))).to.equal(sha(data));
+      expect(await readdir(dir)).to.deep.equal(['cut.bin']);
+    });
+  });
+}
