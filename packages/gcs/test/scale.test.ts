@@ -5,11 +5,11 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FsError, type FileInfo } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
 import { chunked, expectFsError } from '@omnifs/testkit';
 import { GCSFileSystem } from '@omnifs/gcs';
 import type { FaultProxy } from '../../../test/faults/proxy';
-import { connection, count, freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
+import { count, freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
 
 const MiB = 1024 * 1024;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -192,26 +192,6 @@ describe('gcs: at size', function () {
       expect(media.every((r) => /generation=\d+/.test(r.url) && typeof r.headers.range === 'string')).to.equal(true);
       const mid = await fs.catFile(`${root}/big.bin`, { start: 3 * MiB, end: 11 * MiB + 3 });
       expect(sha(mid)).to.equal(sha(data.subarray(3 * MiB, 11 * MiB + 3)));
-    });
-
-    it('pins every part of a get to the generation it planned with', async function () {
-      await fs.pipeFile(`${root}/moving.bin`, randomBytes(12 * MiB));
-      // The object is replaced right after get has looked at it, before any part is read.
-      class ReplacedAfterPlanning extends GCSFileSystem {
-        replace: (() => Promise<void>) | undefined;
-        protected override async _info(path: string): Promise<FileInfo> {
-          const info = await super._info(path);
-          const replace = this.replace;
-          this.replace = undefined;
-          await replace?.();
-          return info;
-        }
-      }
-      const moving = new ReplacedAfterPlanning({ ...connection(gcs.info), partSize: 4 * MiB, concurrency: 2, skipInstanceCache: true });
-      moving.replace = () => moving.pipeFile(`${root}/moving.bin`, randomBytes(12 * MiB));
-      const err = await expectFsError(moving.get(`${root}/moving.bin`, join(dir, 'moving.bin')), 'ConditionNotMatch', 'ESTALE');
-      expect(err.protocol).to.equal('gs');
-      expect(await readdir(dir)).to.deep.equal([]);
     });
 
     it('reads only while the object keeps the etag info gave (its generation), or its GCS ETag or MD5', async function () {

@@ -12,17 +12,19 @@ export function declaredCapabilities(ctx: SuiteContext): Capabilities | undefine
 
 /**
  * Defines a test that runs only where the filesystem has capability `cap` (or lacks it
- * with `expected: false`). Where the target declares its capabilities up front, a test
- * that does not apply is not defined; otherwise it is reported as pending, never passed.
+ * with `expected: false`), or where `cap`, a predicate of the capabilities, holds. Where
+ * the target declares its capabilities up front, a test that does not apply is not
+ * defined; otherwise it is reported as pending, never passed.
  */
-export function itWhere(ctx: SuiteContext, cap: BooleanCapability, title: string, fn: () => Promise<void>, expected = true): void {
+export function itWhere(ctx: SuiteContext, cap: BooleanCapability | ((caps: Capabilities) => boolean), title: string, fn: () => Promise<void>, expected = true): void {
+  const applies = (caps: Capabilities): boolean => (typeof cap === 'function' ? cap(caps) : caps[cap]) === expected;
   const declared = declaredCapabilities(ctx);
   if (declared !== undefined) {
-    if (declared[cap] === expected) it(title, fn);
+    if (applies(declared)) it(title, fn);
     return;
   }
   it(title, async function () {
-    if (ctx.caps[cap] !== expected) this.skip();
+    if (!applies(ctx.caps)) this.skip();
     await fn();
   });
 }

@@ -2,9 +2,10 @@
 import { writeFile, readFile, readdir, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from '../chai';
-import type { CopyOptions, Progress } from '@omnifs/core';
+import { WrapperFileSystem, type CopyOptions, type FileInfo, type Progress } from '@omnifs/core';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
+import { itWhere } from '../gating';
 import { randomBytes } from '../helpers';
 
 type Op = 'cp' | 'put' | 'get';
@@ -63,6 +64,30 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
       expect(await list()).to.deep.equal(['big']);
       expect(seen.at(-1)).to.deep.include({ bytes: size, totalBytes: size, files: 1 });
     });
+
+    if (op === 'get') {
+      itWhere(ctx, (caps) => (caps.concurrency ?? 1) > 1 && caps.rangedRead, 'fails with ConditionNotMatch and leaves nothing when a file fetched in parts is replaced after it was planned', async () => {
+        const size = 2 * (ctx.caps.partSize ?? 8 << 20) + 12_345;
+        const { src, dst, list } = await prepare({ moving: randomBytes(size) });
+        const inner = ctx.fs;
+        /** The filesystem as `get` sees it: the file is replaced right after `get` has looked at it. */
+        class ReplacedAfterPlanning extends WrapperFileSystem {
+          replaced = false;
+          protected override async _info(path: string): Promise<FileInfo> {
+            const info = await super._info(path);
+            if (!this.replaced && info.type === 'file') {
+              this.replaced = true;
+              await inner.pipeFile(path, randomBytes(size));
+            }
+            return info;
+          }
+        }
+        const moving = new ReplacedAfterPlanning({ fs: inner, skipInstanceCache: true });
+        await expectFsError(moving.get(`${src}/moving`, `${dst}/moving`), 'ConditionNotMatch', 'ESTALE');
+        expect(moving.replaced).to.equal(true);
+        expect(await list()).to.deep.equal([]);
+      });
+    }
 
     it('fails with Aborted and copies nothing when the signal is already aborted', async () => {
       const { src, dst, list } = await prepare({ a: randomBytes(10) });
