@@ -1,14 +1,15 @@
 /**
- * The `get` fault tests every HTTP object store passes, through the fault proxy: a part
- * cut off midway fails the download with a temporary error and leaves no local file, and
- * under the retry layer the part resumes and the file lands byte-exact.
+ * The download fault tests every HTTP object store passes, through the fault proxy: a
+ * read whose response is cut off is never returned short; a `get` whose part is cut off
+ * fails with a temporary error and leaves no local file, and under the retry layer the
+ * part resumes and the file lands byte-exact.
  */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RetryFileSystem, type FileSystem } from '@omnifs/core';
+import { FsError, RetryFileSystem, type FileSystem } from '@omnifs/core';
 import { expectFsError } from '@omnifs/testkit';
 import type { FaultProxy, RequestInfo } from './proxy';
 
@@ -34,7 +35,7 @@ export interface CutDownloadTarget {
 
 /** Defines the tests, inside the caller's describe. */
 export function cutDownloadTests(t: CutDownloadTarget): void {
-  describe('a part of a get cut off midway', function () {
+  describe('a download cut off midway', function () {
     let dir: string;
     let data: Uint8Array;
     beforeEach(async function () {
@@ -44,6 +45,17 @@ export function cutDownloadTests(t: CutDownloadTarget): void {
       dir = await mkdtemp(join(tmpdir(), 'omnifs-cut-'));
     });
     afterEach(() => rm(dir, { recursive: true, force: true }));
+
+    it('is never returned short by a read, whole or ranged: byte-exact or a temporary error', async function () {
+      const fs = t.viaProxy();
+      for (const [start, end] of [[0, t.size], [10, t.size - 1000]] as const) {
+        if (start > 0) t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: t.cutAfter }, failNext: 1, match: (r) => t.isDownload(r) && r.url.includes('cut.bin') });
+        const result = await fs.catFile(`${t.root()}/cut.bin`, { start, end }).then((b) => b, (e: unknown) => e);
+        if (result instanceof Uint8Array) expect(sha(result)).to.equal(sha(data.subarray(start, end)));
+        else expect(result).to.be.instanceOf(FsError).with.property('temporary', true);
+      }
+      expect(t.proxy().counters.truncations).to.equal(2);
+    });
 
     it('fails with a temporary error and leaves no local file', async function () {
       const err = await expectFsError(t.viaProxy().get(`${t.root()}/cut.bin`, join(dir, 'cut.bin')), 'Unexpected', t.code);
