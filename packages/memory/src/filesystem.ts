@@ -2,6 +2,7 @@
 import { Volume } from 'memfs';
 import { errors, FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode } from '@omnifs/core';
 import { mapMemoryError } from './errors';
+import { resetStandIns } from './standin';
 import type { MemoryOptions } from './options';
 
 type Vol = InstanceType<typeof Volume>;
@@ -9,9 +10,10 @@ interface Stats { isDirectory(): boolean; size: number | bigint; mtime: Date }
 
 const sharedVolume: Vol = new Volume();
 
-/** Empties the shared store (for test `beforeEach` hooks). */
+/** Empties the shared store and the stores of running stand-ins (for test `afterEach` hooks). */
 export function resetMemoryStore(): void {
   sharedVolume.reset();
+  resetStandIns();
 }
 
 let tempCounter = 0;
