@@ -43,8 +43,8 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   /** Buckets by name. */
   readonly buckets = new Map<string, StoredBucket>();
 
-  constructor(readonly rules: StoreRules) {
-    super({});
+  constructor(readonly rules: StoreRules, options: object = {}) {
+    super(options);
     this.capabilities = { ...rules.capabilities };
   }
 

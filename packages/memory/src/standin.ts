@@ -106,8 +106,12 @@ function build(names: string[]): Served {
   const canonical = names[0]!;
   const rules = STORE_RULES[canonical];
   if (rules !== undefined) {
-    const cls = named(class extends MemoryObjectStore {}, names);
-    return { names, canonical, rules, fs: new cls(rules) };
+    const cls = named(class extends MemoryObjectStore {
+      constructor(options: object = {}) {
+        super(rules!, options);
+      }
+    }, names);
+    return { names, canonical, rules, fs: new cls() };
   }
   const cls = named(class extends MemoryFileSystem {}, names);
   return { names, canonical, rules: undefined, fs: new cls({ store: 'private' }) };
