@@ -95,7 +95,13 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   }
 
   private infoOf(name: string, obj: StoredObject): FileInfo {
-    return { name, size: obj.data.byteLength, type: 'file', mtime: obj.mtime, etag: obj.etag, ...this.rules.extraInfo(obj.etag, obj.generation) };
+    return { name, size: obj.data.byteLength, type: 'file', mtime: obj.mtime, etag: obj.etag, ...this.rules.extraInfo(obj.data, obj.generation) };
+  }
+
+  /** The store's checksum rule (GCS: the MD5 it keeps), else core's (the ETag). */
+  override async checksum(path: string): Promise<string> {
+    const info = await this.info(path);
+    return (info.type === 'file' ? this.rules.checksum?.(info) : undefined) ?? super.checksum(path);
   }
 
   // ---------------------------------------------------------------- ObjectStoreFileSystem

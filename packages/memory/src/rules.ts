@@ -29,8 +29,10 @@ export interface StoreRules {
   bucketName: RegExp;
   /** The ETag of a new version of an object. */
   etag(data: Uint8Array, generation: number): string;
-  /** Extra `info` fields the real backend gives (GCS: `generation`). */
-  extraInfo(etag: string, generation: number): Record<string, unknown>;
+  /** Extra `info` fields the real backend gives (GCS: `generation`, `md5Hash`). */
+  extraInfo(data: Uint8Array, generation: number): Record<string, unknown>;
+  /** What `checksum()` gives for a file, where the backend has its own rule (GCS: the MD5 it keeps). */
+  checksum?(info: Record<string, unknown>): string | undefined;
   /** The service error behind each kind the stand-in raises. */
   errors: Record<'noSuchBucket' | 'noSuchKey' | 'bucketExists' | 'bucketNotEmpty' | 'badBucketName' | 'conditionFailed', ServiceError>
     & Partial<Record<ErrorKind, ServiceError>>;
@@ -83,7 +85,10 @@ export const GCS_RULES: StoreRules = {
   capabilities: objectStore({ append: true }),
   bucketName: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
   etag: (_data, generation) => String(generation),
-  extraInfo: (_etag, generation) => ({ generation: String(generation) }),
+  extraInfo: (data, generation) => ({
+    generation: String(generation), md5Hash: createHash('md5').update(data).digest('base64'),
+  }),
+  checksum: (info) => (typeof info.md5Hash === 'string' ? Buffer.from(info.md5Hash, 'base64').toString('hex') : undefined),
   errors: {
     ...GENERIC,
     noSuchBucket: e('notFound', 404, 'The specified bucket does not exist.'),
