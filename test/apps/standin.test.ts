@@ -1,55 +1,16 @@
 /**
- * The memory stand-in as a user meets it: an app whose module creates
- * `filesystem('s3', { region })` at import time, tested with mocha and with node:test,
- * with no credentials, and an S3 endpoint that counts every connection it gets.
+ * The memory stand-in as a user meets it: the app of examples/testing/, whose module creates
+ * `filesystem('s3', { region })` at import time, tested with mocha, node:test, jest and
+ * vitest, with no credentials, and an S3 endpoint that counts every connection it gets.
  */
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { type App, makeApp } from './app';
 
-const STORAGE = `// The application's storage module: its S3 filesystem is made once, at import time.
-import { filesystem } from '@omnifs/core';
-
-export const s3 = filesystem('s3', { region: 'eu-west-1' });
-
-export async function saveReport(name, rows) {
-  await s3.writeText(\`reports/\${name}.csv\`, rows.map((row) => row.join(',')).join('\\n'));
-}
-`;
-
-/** The same test for both runners; `imports` brings node:test's describe, it and hooks (mocha has them as globals). */
-const testBody = (imports: string): string => `${imports}
-import assert from 'node:assert/strict';
-import { memoryStandIn } from '@omnifs/memory';
-import { s3, saveReport } from '../src/storage.mjs';
-
-describe('saveReport', () => {
-  let standIn;
-  before(() => { standIn = memoryStandIn(['s3']); });
-  beforeEach(async () => {
-    standIn.reset();
-    await s3.makedirs('reports');
-  });
-  after(() => standIn.restore());
-
-  it('writes the rows as CSV to the bucket', async () => {
-    await saveReport('q4', [['a', 1], ['b', 2]]);
-    assert.deepEqual(standIn.files(), { 's3://reports/q4.csv': 'a,1\\nb,2' });
-    assert.equal(standIn.calls.put, 1);
-    assert.equal(String(s3), 'MemoryStandIn(s3)');
-  });
-
-  it('fails as S3 does when the bucket is missing', async () => {
-    await s3.rmdir('reports');
-    await assert.rejects(saveReport('q4', []), { kind: 'NotFound', code: 'ENOENT' });
-  });
-
-  it('surfaces a throttled write as a temporary error', async () => {
-    standIn.failNext('put', 'RateLimited');
-    await assert.rejects(saveReport('q4', []), { kind: 'RateLimited', temporary: true });
-  });
-});
-`;
+const EXAMPLES = join(__dirname, '..', '..', 'examples', 'testing');
+const example = (file: string): string => readFileSync(join(EXAMPLES, file), 'utf8');
 
 describe('an app tested with the memory stand-in', function () {
   this.timeout(240_000);
@@ -68,12 +29,11 @@ describe('an app tested with the memory stand-in', function () {
     await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
     app = await makeApp({
       packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/memory'],
-      dependencies: { mocha: '^11.8.0' },
+      dependencies: { mocha: '^11.8.0', jest: '^30.0.0', vitest: '^3.2.0' },
       files: {
-        'src/storage.mjs': STORAGE,
-        'test/report.mocha.mjs': testBody('// mocha: describe, it and the hooks are globals.'),
-        'test/report.node-test.mjs': testBody("import { after, before, beforeEach, describe, it } from 'node:test';"),
-        'real.mjs': "import { saveReport } from './src/storage.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
+        ...Object.fromEntries(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']
+          .map((f) => [f, example(f)])),
+        'real.mjs': "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
       },
     });
   });
@@ -88,18 +48,35 @@ describe('an app tested with the memory stand-in', function () {
 
   it('passes under mocha, and nothing reaches S3', async () => {
     const before = connections;
-    const r = await app.runBin('mocha', { args: ['test/report.mocha.mjs'], env: env() });
+    const r = await app.runBin('mocha', { args: ['report.test.mjs'], env: env() });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/3 passing/);
-    expect(r.stdout).to.not.match(/failing|pending/);
+    expect(r.stdout).to.match(/2 passing/).and.not.match(/failing|pending/);
     expect(connections - before).to.equal(0);
   });
 
   it('passes under node:test, and nothing reaches S3', async () => {
     const before = connections;
-    const r = await app.run('--test', { args: ['test/report.node-test.mjs'], env: env() });
+    const r = await app.run('--test', { args: ['report.node-test.mjs'], env: env() });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/# pass 3/).and.match(/# fail 0/);
+    expect(r.stdout).to.match(/# pass 2/).and.match(/# fail 0/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('passes under jest (native ESM), and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.run('node_modules/jest/bin/jest.js', {
+      args: ['--ci', 'report.jest'], env: { ...env(), NODE_OPTIONS: '--experimental-vm-modules' },
+    });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/Tests:\s+2 passed, 2 total/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('passes under vitest, and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.runBin('vitest', { args: ['run', 'report.vitest'], env: env() });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/Tests\s+2 passed \(2\)/);
     expect(connections - before).to.equal(0);
   });
 
@@ -110,5 +87,14 @@ describe('an app tested with the memory stand-in', function () {
     });
     expect(r.code, r.stderr).to.equal(0);
     expect(connections - before).to.be.greaterThan(0);
+  });
+});
+
+describe('docs/testing-with-memory.md', () => {
+  it('shows the examples of examples/testing exactly as they are, one per test runner', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'testing-with-memory.md'), 'utf8');
+    const shown = [...doc.matchAll(/<!-- example: examples\/testing\/(\S+) -->\n```[a-z]*\n([\s\S]*?)```/g)];
+    expect(shown.map((m) => m[1])).to.deep.equal(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']);
+    for (const [, file, code] of shown) expect(code, file).to.equal(example(file!));
   });
 });

@@ -2,7 +2,7 @@
 import {
   filesystem, FsError, getFileSystemClass, registerKnownImplementation, urlToFs, type FileSystem,
 } from '@omnifs/core';
-import { expect, expectFsError, randomName } from '@omnifs/testkit';
+import { expect, expectFsError } from '@omnifs/testkit';
 import { S3FileSystem } from '@omnifs/s3';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { AzureBlobFileSystem } from '@omnifs/azure';
