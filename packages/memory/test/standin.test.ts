@@ -243,6 +243,23 @@ describe('memory stand-in', () => {
       }).to.throw(FsError, 'latencyMs');
     });
 
+    it('counts and fails the requests of a protocol with real directories (hdfs)', async () => {
+      const hdfs = memoryStandIn(['webhdfs']);
+      try {
+        const fs = filesystem('hdfs', { url: 'http://namenode:9870' });
+        await fs.makedirs('/data/run');
+        expect(await fs.isDir('/data/run')).to.equal(true);
+        await fs.writeText('/data/run/a.txt', 'a');
+        hdfs.failNext('get', 'PermissionDenied');
+        await expectFsError(fs.readText('/data/run/a.txt'), 'PermissionDenied', 'EACCES');
+        expect(await fs.readText('/data/run/a.txt')).to.equal('a');
+        expect(hdfs.calls).to.deep.include({ get: 2, put: 1, mkdir: 1 });
+        expect(hdfs.files()).to.deep.equal({ 'hdfs:///data/run/a.txt': 'a' });
+      } finally {
+        hdfs.restore();
+      }
+    });
+
     it('refuses a call without protocols', () => {
       expect(() => memoryStandIn([])).to.throw(FsError, 'non-empty list');
       expect(filesystem('memory')).to.be.instanceOf(MemoryFileSystem);
