@@ -260,6 +260,12 @@ describe('memory stand-in', () => {
       }
     });
 
+    it('cannot sign URLs (the deliberate difference from S3)', async () => {
+      await s3.writeText('bkt/a', 'a');
+      await expectFsError(s3.sign('bkt/a'), 'Unsupported', 'ENOTSUP');
+      expect(s3.capabilities.sign).to.equal(false);
+    });
+
     it('refuses a call without protocols', () => {
       expect(() => memoryStandIn([])).to.throw(FsError, 'non-empty list');
       expect(filesystem('memory')).to.be.instanceOf(MemoryFileSystem);
