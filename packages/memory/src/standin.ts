@@ -173,11 +173,11 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
     instrument(s.fs, recorder, (kind) => injected(s, kind));
     return installStandIn(s.names, s.fs);
   });
-  const servedBy = (url: string): { s: Served; path: string } => {
+  const servedBy = (url: string): Served => {
     const protocol = splitProtocol(url)?.protocol.toLowerCase();
     const s = served.find((x) => protocol !== undefined && x.names.includes(protocol));
     if (s === undefined) throw new FsError({ kind: 'InvalidArgument', message: `${JSON.stringify(url)} is not a URL of ${served.flatMap((x) => x.names).join(', ')}` });
-    return { s, path: s.fs.normalize(url) };
+    return s;
   };
   const handle: StandIn = {
     protocols: served.flatMap((s) => s.names),
@@ -189,7 +189,7 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
       if (!Number.isFinite(ms) || ms < 0) throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(ms)}` });
       recorder.latencyMs = ms;
     },
-    fs: (protocol) => (protocol === undefined ? served[0]! : servedBy(`${protocol}://`).s).fs,
+    fs: (protocol) => (protocol === undefined ? served[0]! : servedBy(`${protocol}://`)).fs,
     failNext(operation, kind = 'Unexpected', o = {}) {
       if (!OPERATIONS.includes(operation)) throw new FsError({ kind: 'InvalidArgument', message: `unknown operation ${JSON.stringify(operation)}; one of ${OPERATIONS.join(', ')}` });
       const queue = recorder.failures.get(operation) ?? [];
@@ -201,7 +201,7 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
     seed(files) {
       for (const [url, content] of Object.entries(files)) {
         const data = typeof content === 'string' ? new Uint8Array(Buffer.from(content)) : content;
-        const { s } = servedBy(url);
+        const s = servedBy(url);
         const raw = url.replace(/^[^:]+:\/\//, '');
         if (s.fs instanceof MemoryObjectStore) {
           const slash = raw.indexOf('/');

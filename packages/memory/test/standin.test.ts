@@ -36,6 +36,8 @@ describe('memory stand-in', () => {
       const standIn = memoryStandIn(['s3', 'gs', 'abfs']);
       try {
         expect(standIn.protocols).to.have.members(['s3', 's3a', 'gs', 'gcs', 'az', 'abfs', 'abfss', 'azure']);
+        expect(standIn.fs('gcs')).to.equal(standIn.fs('gs')).and.be.instanceOf(MemoryObjectStore);
+        expect(standIn.fs()).to.equal(standIn.fs('s3a'));
         await filesystem('s3').makedirs('b-s3');
         await urlToFs('s3a://b-s3/k').fs.writeText('s3a://b-s3/k', 'via s3a');
         await filesystem('gcs').makedirs('b-gs');
