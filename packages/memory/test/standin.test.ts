@@ -100,11 +100,13 @@ describe('memory stand-in', () => {
       const restore = useMemoryFor(['notinstalled']);
       const fs = filesystem('notinstalled');
       await fs.writeText('/a/b.txt', 'x');
-      expect(await fs.readText('/a/b.txt')).to.equal('x');
+      const viaUrl = urlToFs('notinstalled:///a/b.txt');
+      expect(await viaUrl.fs.readText(viaUrl.path)).to.equal('x');
       restore();
       const err = await expectFsError(() => filesystem('notinstalled'), 'Unsupported', 'ENOTSUP');
       expect(err.message).to.include('npm install @omnifs/not-installed');
       expect(() => fs.ls('/')).to.throw(FsError, 'npm install @omnifs/not-installed');
+      expect(() => urlToFs('notinstalled:///a/b.txt')).to.throw(FsError, 'npm install @omnifs/not-installed');
     });
 
     it('keeps its stores private: nothing shows in the memory protocol', async () => {
