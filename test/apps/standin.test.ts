@@ -33,6 +33,17 @@ describe('an app tested with the memory stand-in', function () {
       files: {
         ...Object.fromEntries(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']
           .map((f) => [f, example(f)])),
+        'gcs.mjs': [
+          "import { urlToFs } from '@omnifs/core';",
+          "import { memoryStandIn } from '@omnifs/memory';",
+          "const standIn = memoryStandIn(['s3', 'gs']);",
+          "const { fs, path } = urlToFs('gcs://bucket/k.txt');",
+          "await fs.makedirs('bucket');",
+          "await fs.writeText(path, 'x');",
+          'console.log(JSON.stringify(standIn.files()));',
+          'standIn.restore();',
+          "try { urlToFs('gcs://bucket/k.txt'); } catch (e) { console.log(e.code, e.message.includes('npm install @omnifs/gcs')); }",
+        ].join('\n'),
         'real.mjs': "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
       },
     });
@@ -78,6 +89,12 @@ describe('an app tested with the memory stand-in', function () {
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/Tests\s+2 passed \(2\)/);
     expect(connections - before).to.equal(0);
+  });
+
+  it('serves gcs:// from memory though @omnifs/gcs is not installed, until restored', async () => {
+    const r = await app.run('gcs.mjs');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal(['{"gs://bucket/k.txt":"x"}', 'ENOTSUP true']);
   });
 
   it('reaches the endpoint without the stand-in (so a silent endpoint above means no request)', async () => {
