@@ -1,7 +1,8 @@
-// An application module: it writes a report to whatever URL it is given.
-import { urlToFs } from '@omnifs/core';
+// An application module: its S3 filesystem is made once, when the module is imported.
+import { filesystem } from '@omnifs/core';
 
-export async function saveReport(url, rows) {
-  const { fs, path } = urlToFs(url);
-  await fs.writeText(path, rows.map((row) => row.join(',')).join('\n'));
+export const s3 = filesystem('s3', { region: 'eu-west-1' });
+
+export async function saveReport(name, rows) {
+  await s3.writeText(`reports/${name}.csv`, rows.map((row) => row.join(',')).join('\n'));
 }

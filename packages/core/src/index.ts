@@ -29,6 +29,7 @@ export {
   filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache, getFileSystemClass,
   optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, registerKnownImplementation, type FileSystemClass, type KnownImplementation,
 } from './registry';
+export { installStandIn, standInFor } from './standin';
 export { rsync, type RsyncOptions, type RsyncResult, type RsyncUpdate } from './rsync';
 export { urlToFs, open, isWrapperProtocol, registerWrapperProtocol, type FsAndPath, type UrlOptions } from './url';
 export * from './layers/index';

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { FsError } from './errors';
 import type { FileSystem } from './filesystem';
 import { checkPath } from './paths';
+import { standInFor, standInHandle } from './standin';
 
 /** A FileSystem class as the registry builds it. */
 export interface FileSystemClass {
@@ -205,22 +206,32 @@ function idOf(value: object): number {
  * - an unknown protocol, or one whose package is not installed, is an `Unsupported`
  *   FsError naming the known protocols or the `npm install` to run;
  * - options from `OMNIFS_<PROTOCOL>_<OPTION>` variables fill in what is not given;
- * - equal protocol and options give the same instance, unless `skipInstanceCache`.
+ * - equal protocol and options give the same instance, unless `skipInstanceCache`;
+ * - the result is a handle that a stand-in (`useMemoryFor` of `@omnifs/memory`) redirects
+ *   while it is installed, whenever the handle was made.
  */
 export function filesystem(protocol: string, options: Record<string, unknown> = {}): FileSystem {
   const name = checkProtocol(protocol);
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new FsError({ kind: 'InvalidArgument', message: `options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'array' : typeof options}` });
   }
-  const cls = getFileSystemClass(name);
+  let cls: FileSystemClass;
+  try {
+    cls = getFileSystemClass(name);
+  } catch (err) {
+    // A stand-in serves a protocol whose package is not installed (until it is removed).
+    if (standInFor(name) === undefined) throw err;
+    return standInHandle([name], undefined, err);
+  }
   const canonical = cls.protocols[0] ?? name;
   const { skipInstanceCache, ...rest } = options;
   const merged = { ...optionsFromEnv(canonical), ...(canonical !== name ? optionsFromEnv(name) : {}), ...rest };
-  if (skipInstanceCache) return new cls(merged);
+  // A handle, not the bare instance, so a stand-in installed later (useMemoryFor) redirects it.
+  if (skipInstanceCache) return standInHandle([name, ...cls.protocols], new cls(merged));
   const key = `${canonical}:${cls.name}:${cacheKey(merged)}`;
   let fs = instances.get(key);
   if (fs === undefined) {
-    fs = new cls(merged);
+    fs = standInHandle([name, ...cls.protocols], new cls(merged));
     instances.set(key, fs);
   }
   return fs;

@@ -5,6 +5,7 @@ import type { RemoteFile } from './file';
 import { filesystem, getFileSystemClass } from './registry';
 import { checkPath, splitProtocol } from './paths';
 import { redactUrl } from './secrets';
+import { standInFor } from './standin';
 import type { OpenMode, OpenOptions } from './types';
 
 /** A filesystem and a path on it, as `urlToFs` returns them. */
@@ -59,7 +60,12 @@ export function urlToFs(url: string, options: UrlOptions = {}): FsAndPath {
     throw new FsError({ kind: 'InvalidArgument', message: `malformed URL ${JSON.stringify(redactUrl(innermost))}: expected protocol://path` });
   }
   const protocol = split?.protocol ?? 'file';
-  const implied = split === undefined ? {} : getFileSystemClass(protocol).optionsFromUrl?.(innermost) ?? {};
+  let implied: Record<string, unknown> = {};
+  try {
+    if (split !== undefined) implied = getFileSystemClass(protocol).optionsFromUrl?.(innermost) ?? {};
+  } catch (err) {
+    if (standInFor(protocol) === undefined) throw err; // a stand-in serves it without its package
+  }
   let fs = filesystem(protocol, { ...implied, ...layerOptions(options, protocol, chained) });
   let path = fs.normalize(split === undefined ? innermost : innermost);
   for (let i = parts.length - 2; i >= 0; i--) {

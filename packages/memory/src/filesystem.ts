@@ -1,7 +1,10 @@
 /** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
 import { Volume } from 'memfs';
-import { errors, FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode } from '@omnifs/core';
+import {
+  errors, FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode,
+} from '@omnifs/core';
 import { mapMemoryError } from './errors';
+import { resetStandIns } from './standin';
 import type { MemoryOptions } from './options';
 
 type Vol = InstanceType<typeof Volume>;
@@ -9,9 +12,10 @@ interface Stats { isDirectory(): boolean; size: number | bigint; mtime: Date }
 
 const sharedVolume: Vol = new Volume();
 
-/** Empties the shared store (for test `beforeEach` hooks). */
+/** Empties the shared store and the stores of running stand-ins (for test `afterEach` hooks). */
 export function resetMemoryStore(): void {
   sharedVolume.reset();
+  resetStandIns();
 }
 
 let tempCounter = 0;
@@ -46,16 +50,6 @@ export class MemoryFileSystem extends FileSystem {
     this.volume.reset();
   }
 
-  /** Path in the memfs store for a filesystem path (identity here; mock stores prefix it). */
-  protected toStore(path: string): string {
-    return path;
-  }
-
-  /** Filesystem path for a memfs store path. */
-  protected fromStore(path: string): string {
-    return path;
-  }
-
   protected override mapError(err: unknown): FsError {
     return mapMemoryError(err);
   }
@@ -66,28 +60,26 @@ export class MemoryFileSystem extends FileSystem {
   }
 
   protected async _info(path: string): Promise<FileInfo> {
-    return this.toInfo(path, this.volume.statSync(this.toStore(path)) as Stats);
+    return this.toInfo(path, this.volume.statSync(path) as Stats);
   }
 
   protected async _ls(path: string): Promise<FileInfo[]> {
-    const dir = this.toStore(path);
-    const names = this.volume.readdirSync(dir) as string[];
-    const base = dir.endsWith('/') ? dir : `${dir}/`;
-    return names.map((n) => this.toInfo(this.fromStore(base + n), this.volume.statSync(base + n) as Stats));
+    const names = this.volume.readdirSync(path) as string[];
+    const base = path.endsWith('/') ? path : `${path}/`;
+    return names.map((n) => this.toInfo(base + n, this.volume.statSync(base + n) as Stats));
   }
 
   protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
-    const p = this.toStore(path);
     if (start === 0 && end === undefined) {
       // A whole file in one memfs call (it returns a copy), not open + fstat + read + close.
       // A directory makes it throw EISDIR; the path below turns that into IsADirectory.
       try {
-        return this.volume.readFileSync(p) as Buffer;
+        return this.volume.readFileSync(path) as Buffer;
       } catch (err) {
         if ((err as { code?: string }).code !== 'EISDIR') throw err;
       }
     }
-    const fd = this.volume.openSync(p, 'r');
+    const fd = this.volume.openSync(path, 'r');
     try {
       const st = this.volume.fstatSync(fd);
       if (st.isDirectory()) throw errors.isADirectory(path);
@@ -103,23 +95,22 @@ export class MemoryFileSystem extends FileSystem {
   }
 
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    this.withParents(path, () => this.volume.writeFileSync(this.toStore(path), data, { flag: mode === 'create' ? 'wx' : 'w' }));
+    this.withParents(path, () => this.volume.writeFileSync(path, data, { flag: mode === 'create' ? 'wx' : 'w' }));
   }
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    const target = this.toStore(path);
     this.refuseDirectory(path);
     if (options.append) {
-      const fd = this.withParents(path, () => this.volume.openSync(target, 'a'));
+      const fd = this.withParents(path, () => this.volume.openSync(path, 'a'));
       return this.fdWriter(fd, () => undefined, () => undefined);
     }
-    if (options.mode === 'create' && this.volume.existsSync(target)) throw errors.alreadyExists(path);
-    const temp = `${target}.omnifs-tmp-${process.pid}-${++tempCounter}`;
+    if (options.mode === 'create' && this.volume.existsSync(path)) throw errors.alreadyExists(path);
+    const temp = `${path}.omnifs-tmp-${process.pid}-${++tempCounter}`;
     const fd = this.withParents(path, () => this.volume.openSync(temp, 'w'));
     return this.fdWriter(
       fd,
       () => {
-        if (options.mode === 'create' && this.volume.existsSync(target)) {
+        if (options.mode === 'create' && this.volume.existsSync(path)) {
           this.volume.unlinkSync(temp);
           throw errors.alreadyExists(path);
         }
@@ -129,7 +120,7 @@ export class MemoryFileSystem extends FileSystem {
           this.volume.unlinkSync(temp);
           throw err;
         }
-        this.replaceFile(temp, target);
+        this.replaceFile(temp, path);
       },
       () => this.volume.unlinkSync(temp),
     );
@@ -160,30 +151,29 @@ export class MemoryFileSystem extends FileSystem {
   }
 
   protected async _rm(path: string): Promise<void> {
-    const p = this.toStore(path);
-    if (this.volume.statSync(p).isDirectory()) throw errors.isADirectory(path);
-    this.volume.unlinkSync(p);
+    if (this.volume.statSync(path).isDirectory()) throw errors.isADirectory(path);
+    this.volume.unlinkSync(path);
   }
 
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    this.volume.mkdirSync(this.toStore(path), { recursive: parents });
+    this.volume.mkdirSync(path, { recursive: parents });
   }
 
   protected override async _rmdir(path: string): Promise<void> {
-    this.volume.rmdirSync(this.toStore(path));
+    this.volume.rmdirSync(path);
   }
 
   protected override async _copy(src: string, dst: string): Promise<void> {
-    this.withParents(dst, () => this.volume.copyFileSync(this.toStore(src), this.toStore(dst)));
+    this.withParents(dst, () => this.volume.copyFileSync(src, dst));
   }
 
   protected override async _rename(src: string, dst: string): Promise<void> {
-    this.withParents(dst, () => this.replaceFile(this.toStore(src), this.toStore(dst)));
+    this.withParents(dst, () => this.replaceFile(src, dst));
   }
 
   protected override async _touch(path: string): Promise<void> {
     const now = new Date();
-    this.volume.utimesSync(this.toStore(path), now, now);
+    this.volume.utimesSync(path, now, now);
   }
 
   /**
@@ -192,14 +182,14 @@ export class MemoryFileSystem extends FileSystem {
    * old file is unlinked first; both steps are synchronous, so no reader sees the gap.
    */
   private replaceFile(from: string, to: string): void {
-    if (from !== to && this.volume.existsSync(to) && !this.volume.statSync(to).isDirectory()) this.volume.unlinkSync(to);
+    const replaced = from !== to && this.volume.existsSync(to) && !this.volume.statSync(to).isDirectory();
+    if (replaced) this.volume.unlinkSync(to);
     this.volume.renameSync(from, to);
   }
 
   /** Writing over a directory is `IsADirectory` (memfs would rename a file over it). */
   private refuseDirectory(path: string): void {
-    const store = this.toStore(path);
-    if (this.volume.existsSync(store) && this.volume.statSync(store).isDirectory()) throw errors.isADirectory(path);
+    if (this.volume.existsSync(path) && this.volume.statSync(path).isDirectory()) throw errors.isADirectory(path);
   }
 
   /** Runs `fn`; when the parent directory is missing, creates it and runs `fn` again. */
@@ -208,8 +198,7 @@ export class MemoryFileSystem extends FileSystem {
       return fn();
     } catch (err) {
       if ((err as { code?: string }).code !== 'ENOENT') throw err;
-      const store = this.toStore(path);
-      this.volume.mkdirSync(store.slice(0, store.lastIndexOf('/')) || '/', { recursive: true });
+      this.volume.mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
       return fn();
     }
   }

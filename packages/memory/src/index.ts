@@ -1,13 +1,18 @@
 /**
  * @omnifs/memory: files in memory, on memfs. Installing it makes `filesystem('memory')`
- * and `memory://` URLs work; `useMemoryFor(['s3'])` serves other protocols from memory
- * in tests.
+ * and `memory://` URLs work; `memoryStandIn(['s3'])` / `useMemoryFor(['s3'])` serve other
+ * protocols from memory in tests, with the rules of the store they replace.
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { MemoryFileSystem } from './filesystem';
 
 export { MemoryFileSystem, resetMemoryStore } from './filesystem';
-export { memoryBackedClass, useMemoryFor } from './mock';
+export { MemoryObjectStore, type StoredBucket, type StoredObject } from './objectstore';
+export {
+  memoryStandIn, useMemoryFor, protocolFamily, OPERATIONS,
+  type StandIn, type StandInOptions, type FailOptions, type Operation,
+} from './standin';
+export { STORE_RULES, S3_RULES, GCS_RULES, AZURE_RULES, type StoreRules, type ServiceError } from './rules';
 export { mapMemoryError } from './errors';
 export type { MemoryOptions } from './options';
 

@@ -1,6 +1,6 @@
 import { filesystem } from '@omnifs/core';
 import { conformanceSuite, randomName } from '@omnifs/testkit';
-import { memoryBackedClass, MemoryFileSystem, useMemoryFor } from '@omnifs/memory';
+import { memoryStandIn, MemoryFileSystem, STORE_RULES, type StandIn } from '@omnifs/memory';
 
 conformanceSuite({
   name: 'memory',
@@ -9,17 +9,21 @@ conformanceSuite({
   root: () => `/${randomName()}`,
 });
 
-describe('memory-backed s3 mock', () => {
-  let restore: (() => void) | undefined;
-  before(() => {
-    restore = useMemoryFor(['s3']);
-  });
-  after(() => restore?.());
+// The stand-in of each object store runs the whole suite as that store, through the
+// registry as an application reaches it; its declared capabilities are the store's.
+for (const protocol of ['s3', 'gs', 'az']) {
+  describe(`memory stand-in as ${protocol}`, () => {
+    let standIn: StandIn | undefined;
+    before(() => {
+      standIn = memoryStandIn([protocol]);
+    });
+    after(() => standIn?.restore());
 
-  conformanceSuite({
-    name: 'memory as s3 (useMemoryFor)',
-    factory: () => filesystem('s3'),
-    declared: new (memoryBackedClass('s3'))({ store: 'private' }).capabilities,
-    root: () => `${randomName('bucket')}/${randomName('prefix')}`,
+    conformanceSuite({
+      name: `memory stand-in as ${protocol}`,
+      factory: () => filesystem(protocol, protocol === 'az' ? { accountName: 'standin' } : {}),
+      declared: STORE_RULES[protocol]!.capabilities,
+      root: () => `${randomName('bucket')}/${randomName('prefix')}`,
+    });
   });
-});
+}

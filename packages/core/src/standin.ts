@@ -1,0 +1,93 @@
+/**
+ * Stand-ins: for a while, a test serves some protocols from another filesystem (the memory
+ * stand-in of `@omnifs/memory`). The registry hands out handles, not bare instances: a
+ * handle resolves its target on every property access, so an instance made before the
+ * stand-in was installed (a module-level `filesystem('s3', ...)`) follows it too, and
+ * goes back to the real backend when the stand-in is removed.
+ */
+import { inspect } from 'node:util';
+import type { FileSystem } from './filesystem';
+
+/** Protocol name → the filesystem that serves it instead of its backend. */
+const standIns = new Map<string, FileSystem>();
+
+/**
+ * Serves every protocol in `protocols` (give each alias: `s3` and `s3a`) from `fs` until
+ * the returned function is called. Handles the registry gave out before and after follow.
+ *
+ * Behaviour: installing over another stand-in replaces it, and undoing restores it, so
+ * stand-ins nest; undoing twice is harmless.
+ */
+export function installStandIn(protocols: readonly string[], fs: FileSystem): () => void {
+  const names = protocols.map((p) => p.toLowerCase());
+  const previous = names.map((n) => standIns.get(n));
+  for (const n of names) standIns.set(n, fs);
+  let undone = false;
+  return () => {
+    if (undone) return;
+    undone = true;
+    names.forEach((n, i) => {
+      if (standIns.get(n) !== fs) return; // replaced meanwhile by a later stand-in: leave it
+      const before = previous[i];
+      if (before === undefined) standIns.delete(n);
+      else standIns.set(n, before);
+    });
+  };
+}
+
+/** The stand-in serving `protocol` now, if any. */
+export function standInFor(protocol: string): FileSystem | undefined {
+  return standIns.get(protocol.toLowerCase());
+}
+
+/**
+ * A handle on `real` (the backend's instance) that resolves to the stand-in of any of
+ * `names` while one is installed. With `real` undefined (the backend's package is not
+ * installed), `missing` is thrown when no stand-in serves the handle.
+ */
+export function standInHandle(names: readonly string[], real: FileSystem | undefined, missing?: unknown): FileSystem {
+  const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+  const current = (): FileSystem => {
+    if (standIns.size > 0) {
+      for (const k of keys) {
+        const s = standIns.get(k);
+        if (s !== undefined) return s;
+      }
+    }
+    if (real === undefined) throw missing;
+    return real;
+  };
+  // Methods are bound to the instance they came from (its private fields need the real `this`).
+  const bound = new WeakMap<object, Map<PropertyKey, unknown>>();
+  const method = (target: FileSystem, prop: PropertyKey, fn: (...args: unknown[]) => unknown): unknown => {
+    let methods = bound.get(target);
+    if (methods === undefined) bound.set(target, (methods = new Map()));
+    let b = methods.get(prop);
+    if (b === undefined || (b as { original?: unknown }).original !== fn) {
+      b = Object.assign(fn.bind(target), { original: fn });
+      methods.set(prop, b);
+    }
+    return b;
+  };
+  // The proxy's own target is an empty shell, so no invariant ties it to one instance;
+  // util.inspect looks at the shell, which shows the current instance.
+  const shell = { [inspect.custom]: (_depth: number, options: object) => inspect(current(), options) };
+  return new Proxy(shell, {
+    get(_shell, prop) {
+      const target = current();
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function' || prop === 'constructor') return value;
+      return method(target, prop, value as (...args: unknown[]) => unknown);
+    },
+    set: (_shell, prop, value) => Reflect.set(current(), prop, value),
+    has: (_shell, prop) => Reflect.has(current(), prop),
+    getPrototypeOf: () => Reflect.getPrototypeOf(current()),
+    ownKeys: () => Reflect.ownKeys(current()),
+    getOwnPropertyDescriptor: (_shell, prop) => {
+      const d = Reflect.getOwnPropertyDescriptor(current(), prop);
+      return d === undefined ? undefined : { ...d, configurable: true };
+    },
+    defineProperty: (_shell, prop, descriptor) => Reflect.defineProperty(current(), prop, descriptor),
+    deleteProperty: (_shell, prop) => Reflect.deleteProperty(current(), prop),
+  }) as unknown as FileSystem;
+}

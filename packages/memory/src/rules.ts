@@ -1,0 +1,147 @@
+/**
+ * What the memory stand-in of each object store follows: the real backend's capabilities
+ * (without signed URLs), its bucket naming rule, its ETag style and the service error
+ * codes behind each error kind.
+ */
+import { createHash } from 'node:crypto';
+import { FsError, type Capabilities, type ErrorKind } from '@omnifs/core';
+
+/** One service error: its code, HTTP status and message, as the real service sends it. */
+export interface ServiceError {
+  code: string;
+  status: number;
+  message: string;
+}
+
+/** The rules of one object store. */
+export interface StoreRules {
+  /** The canonical protocol (`s3`, `gs`, `az`). */
+  protocol: string;
+  /** The service's name, in messages. */
+  service: string;
+  /** What the service calls a bucket. */
+  bucketWord: 'bucket' | 'container';
+  /** The real backend's default capabilities, `sign` false (the stand-in cannot sign). */
+  capabilities: Capabilities;
+  /** URLs may name the account: `abfs://container@account.dfs.core.windows.net/path` (Azure). */
+  accountInUrl?: boolean;
+  /** Valid bucket (container) names. */
+  bucketName: RegExp;
+  /** The ETag of a new version of an object. */
+  etag(data: Uint8Array, generation: number): string;
+  /** Extra `info` fields the real backend gives (GCS: `generation`, `md5Hash`). */
+  extraInfo(data: Uint8Array, generation: number): Record<string, unknown>;
+  /** What `checksum()` gives for a file, where the backend has its own rule (GCS: the MD5 it keeps). */
+  checksum?(info: Record<string, unknown>): string | undefined;
+  /** The service error behind each kind the stand-in raises. */
+  errors: Record<'noSuchBucket' | 'noSuchKey' | 'bucketExists' | 'bucketNotEmpty' | 'badBucketName' | 'conditionFailed', ServiceError>
+    & Partial<Record<ErrorKind, ServiceError>>;
+}
+
+const MIB = 1024 * 1024;
+const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
+
+const objectStore = (extra: Partial<Capabilities>): Capabilities => ({
+  realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
+  sign: false, mtime: true, flatListing: true, partSize: 8 * MIB, concurrency: 4, ...extra,
+});
+
+const e = (code: string, status: number, message: string): ServiceError => ({ code, status, message });
+
+/** Errors a test can inject with `failNext`, by kind, where the service has no better code. */
+const GENERIC: Partial<Record<ErrorKind, ServiceError>> = {
+  Unexpected: e('InternalError', 500, 'We encountered an internal error. Please try again.'),
+  PermissionDenied: e('AccessDenied', 403, 'Access Denied'),
+  InvalidArgument: e('InvalidArgument', 400, 'Invalid Argument'),
+  Unsupported: e('NotImplemented', 501, 'A header you provided implies functionality that is not implemented'),
+};
+
+/** Amazon S3. */
+export const S3_RULES: StoreRules = {
+  protocol: 's3',
+  service: 'S3',
+  bucketWord: 'bucket',
+  capabilities: objectStore({ appendByCopy: true }),
+  bucketName: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  etag: (data) => `"${md5(data)}"`,
+  extraInfo: () => ({}),
+  errors: {
+    ...GENERIC,
+    noSuchBucket: e('NoSuchBucket', 404, 'The specified bucket does not exist'),
+    noSuchKey: e('NoSuchKey', 404, 'The specified key does not exist.'),
+    bucketExists: e('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.'),
+    bucketNotEmpty: e('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty'),
+    badBucketName: e('InvalidBucketName', 400, 'The specified bucket is not valid.'),
+    conditionFailed: e('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
+    RateLimited: e('SlowDown', 503, 'Please reduce your request rate.'),
+  },
+};
+
+/** Google Cloud Storage. */
+export const GCS_RULES: StoreRules = {
+  protocol: 'gs',
+  service: 'GCS',
+  bucketWord: 'bucket',
+  capabilities: objectStore({ append: true }),
+  bucketName: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+  etag: (_data, generation) => String(generation),
+  extraInfo: (data, generation) => ({
+    generation: String(generation), md5Hash: createHash('md5').update(data).digest('base64'),
+  }),
+  checksum: (info) => (typeof info.md5Hash === 'string' ? Buffer.from(info.md5Hash, 'base64').toString('hex') : undefined),
+  errors: {
+    ...GENERIC,
+    noSuchBucket: e('notFound', 404, 'The specified bucket does not exist.'),
+    noSuchKey: e('notFound', 404, 'No such object'),
+    bucketExists: e('conflict', 409, 'Your previous request to create the named bucket succeeded and you already own it.'),
+    bucketNotEmpty: e('conflict', 409, 'The bucket you tried to delete is not empty.'),
+    badBucketName: e('invalid', 400, 'Invalid bucket name'),
+    conditionFailed: e('conditionNotMet', 412, 'At least one of the pre-conditions you specified did not hold.'),
+    RateLimited: e('rateLimitExceeded', 429, 'The rate of change requests to the object exceeds the rate limit.'),
+  },
+};
+
+/** Azure Blob Storage. */
+export const AZURE_RULES: StoreRules = {
+  protocol: 'az',
+  service: 'Azure Blob',
+  bucketWord: 'container',
+  accountInUrl: true,
+  capabilities: objectStore({ append: true }),
+  bucketName: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+  etag: (_data, generation) => `"0x8DC${generation.toString(16).toUpperCase().padStart(11, '0')}"`,
+  extraInfo: () => ({}),
+  errors: {
+    ...GENERIC,
+    noSuchBucket: e('ContainerNotFound', 404, 'The specified container does not exist.'),
+    noSuchKey: e('BlobNotFound', 404, 'The specified blob does not exist.'),
+    bucketExists: e('ContainerAlreadyExists', 409, 'The specified container already exists.'),
+    bucketNotEmpty: e('ContainerNotEmpty', 409, 'The container is not empty.'),
+    badBucketName: e('InvalidResourceName', 400, 'The specifed resource name contains invalid characters.'),
+    conditionFailed: e('ConditionNotMet', 412, 'The condition specified using HTTP conditional header(s) is not met.'),
+    RateLimited: e('ServerBusy', 503, 'The server is busy.'),
+  },
+};
+
+/** The rules of each object-store protocol family, by canonical protocol. */
+export const STORE_RULES: Readonly<Record<string, StoreRules>> = { s3: S3_RULES, gs: GCS_RULES, az: AZURE_RULES };
+
+/** Kinds a service error stands for in the stand-in (what the real backend maps it to). */
+const KIND_OF: Readonly<Record<string, ErrorKind>> = {
+  noSuchBucket: 'NotFound', noSuchKey: 'NotFound', bucketExists: 'AlreadyExists', bucketNotEmpty: 'NotEmpty',
+  badBucketName: 'InvalidArgument', conditionFailed: 'ConditionNotMatch',
+};
+
+/**
+ * The FsError the real backend raises for a service error: same kind, Node code and
+ * `temporary`, the service's code in the message, and a cause carrying `code` and `status`.
+ */
+export function serviceError(rules: StoreRules, which: keyof StoreRules['errors'] & string, kind?: ErrorKind): FsError {
+  const err = rules.errors[which as keyof StoreRules['errors']] ?? rules.errors.Unexpected!;
+  const k = kind ?? KIND_OF[which] ?? (which as ErrorKind);
+  const cause = Object.assign(new Error(err.message), { name: err.code, code: err.code, status: err.status });
+  return new FsError({
+    kind: k, message: `${err.code}: ${err.message} (${rules.service} stand-in)`, cause,
+    temporary: k === 'RateLimited' || err.status >= 500 && err.status !== 501,
+  });
+}

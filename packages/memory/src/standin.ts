@@ -1,0 +1,246 @@
+/**
+ * The memory stand-in: for the length of a test suite, protocols such as `s3` are served
+ * from memory, with the rules of the store they replace, and the test sees what happened
+ * (files, request counts) and can inject failures and latency.
+ */
+import {
+  FsError, getFileSystemClass, installStandIn, KNOWN_IMPLEMENTATIONS, splitProtocol,
+  type ErrorKind, type FileSystem,
+} from '@omnifs/core';
+import { MemoryFileSystem } from './filesystem';
+import { MemoryObjectStore } from './objectstore';
+import { serviceError, STORE_RULES, type StoreRules } from './rules';
+import { instrument, OPERATIONS, type Operation, type Recorder } from './recorder';
+
+export { OPERATIONS, type Operation } from './recorder';
+
+/** Options of {@link memoryStandIn}. */
+export interface StandInOptions {
+  /** Milliseconds every request waits before it runs (default 0); also settable on the handle. */
+  latencyMs?: number;
+}
+
+/** Options of {@link StandIn.failNext}. */
+export interface FailOptions {
+  /** How many of the next requests fail (default 1). */
+  times?: number;
+}
+
+/**
+ * A running stand-in (see {@link memoryStandIn}).
+ *
+ * ```ts
+ * const standIn = memoryStandIn(['s3']);
+ * standIn.failNext('put', 'RateLimited');
+ * // ... code under test ...
+ * expect(standIn.files()).to.deep.equal({ 's3://reports/q4.csv': 'a,1' });
+ * expect(standIn.calls.put).to.equal(2);
+ * standIn.restore();
+ * ```
+ */
+export interface StandIn {
+  /** Every protocol name served, aliases included (`['s3', 's3a']`). */
+  readonly protocols: readonly string[];
+  /** Requests made so far, by operation (see {@link Operation}), over all its protocols. */
+  readonly calls: Readonly<Record<Operation, number>>;
+  /** Milliseconds every request waits before it runs. */
+  latencyMs: number;
+  /** The stand-in filesystem of a protocol (default: the first one given). */
+  fs(protocol?: string): FileSystem;
+  /**
+   * Makes the next request of `operation` (or the next `times`) fail with the error the
+   * real backend raises for `kind` (default `Unexpected`, a 500): same kind, code and
+   * `temporary` (`RateLimited` is S3's SlowDown, GCS's 429, Azure's ServerBusy).
+   */
+  failNext(operation: Operation, kind?: ErrorKind, options?: FailOptions): void;
+  /** Every file as `protocol://path` → its content as UTF-8 text. */
+  files(): Record<string, string>;
+  /** Every file as `protocol://path` → a copy of its bytes. */
+  snapshot(): Record<string, Uint8Array>;
+  /**
+   * Writes files given as `protocol://path` → content, creating buckets as needed; a key
+   * ending in `/` is a directory marker, as written by other S3 tools.
+   */
+  seed(files: Record<string, string | Uint8Array>): void;
+  /** Empties the stores, zeroes `calls` and drops pending failures. */
+  reset(): void;
+  /** Gives the protocols back to their real backends (safe to call twice). */
+  restore(): void;
+}
+
+interface Served {
+  names: string[];
+  canonical: string;
+  fs: MemoryObjectStore | MemoryFileSystem;
+  rules: StoreRules | undefined;
+}
+
+const active = new Set<StandIn>();
+
+/** Resets every running stand-in (`resetMemoryStore` calls it). */
+export function resetStandIns(): void {
+  for (const s of active) s.reset();
+}
+
+/** The protocol names served by one implementation: `s3` → `['s3', 's3a']`, `gcs` → `['gs', 'gcs']`. */
+export function protocolFamily(protocol: string): string[] {
+  const name = protocol.toLowerCase();
+  const where = KNOWN_IMPLEMENTATIONS[name];
+  if (where !== undefined) {
+    return Object.entries(KNOWN_IMPLEMENTATIONS).filter(([, w]) => w.pkg === where.pkg && w.exportName === where.exportName).map(([p]) => p);
+  }
+  try {
+    return [...new Set([name, ...getFileSystemClass(name).protocols])];
+  } catch {
+    return [name]; // not installed: the stand-in serves the name alone
+  }
+}
+
+function named<T extends abstract new (...args: never[]) => unknown>(cls: T, names: string[]): T {
+  Object.defineProperty(cls, 'protocols', { value: names });
+  Object.defineProperty(cls, 'name', { value: 'MemoryStandIn' });
+  return cls;
+}
+
+function build(names: string[]): Served {
+  const canonical = names[0]!;
+  const rules = STORE_RULES[canonical];
+  if (rules !== undefined) {
+    const cls = named(class extends MemoryObjectStore {
+      constructor(options: object = {}) {
+        super(rules!, options);
+      }
+    }, names);
+    return { names, canonical, rules, fs: new cls() };
+  }
+  const cls = named(class extends MemoryFileSystem {}, names);
+  return { names, canonical, rules: undefined, fs: new cls({ store: 'private' }) };
+}
+
+function injected(served: Served, kind: ErrorKind): FsError {
+  if (served.rules === undefined) {
+    return new FsError({ kind, message: `injected ${kind} (${served.canonical} stand-in)`, temporary: kind === 'RateLimited' || kind === 'Unexpected' });
+  }
+  const which = ({ NotFound: 'noSuchKey', ConditionNotMatch: 'conditionFailed', NotEmpty: 'bucketNotEmpty', AlreadyExists: 'bucketExists' } as const)[kind as string];
+  return serviceError(served.rules, which ?? kind, kind);
+}
+
+function entries(served: Served): Array<[string, Uint8Array]> {
+  const out: Array<[string, Uint8Array]> = [];
+  if (served.fs instanceof MemoryObjectStore) {
+    for (const [bucket, b] of served.fs.buckets) {
+      for (const [key, obj] of b.objects) out.push([`${served.canonical}://${bucket}/${key}`, obj.data.slice()]);
+    }
+  } else {
+    for (const [path, content] of Object.entries(served.fs.volume.toJSON())) {
+      if (content !== null) out.push([`${served.canonical}://${path}`, new Uint8Array(Buffer.from(content))]);
+    }
+  }
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Serves `protocols` (and their aliases: `s3` brings `s3a`, `gs` brings `gcs`, `az` brings
+ * `abfs`, `abfss` and `azure`) from memory until `restore()`.
+ *
+ * Behaviour:
+ * - every filesystem the registry hands out for them follows, also one made before the
+ *   call (a module-level `filesystem('s3', { region })`); `restore()` brings the real
+ *   backend back to the same handles;
+ * - S3, GCS and Azure stand-ins follow their store's rules (buckets must exist, no empty
+ *   directories, exclusive create, ETags, the same error kinds); other protocols get a
+ *   private memory filesystem with real directories;
+ * - the stores are private to the stand-in: nothing shows in `filesystem('memory')`;
+ * - a protocol whose package is not installed is served too, until `restore()`.
+ */
+export function memoryStandIn(protocols: readonly string[], options: StandInOptions = {}): StandIn {
+  if (!Array.isArray(protocols) || protocols.length === 0 || protocols.some((p) => typeof p !== 'string' || p === '')) {
+    throw new FsError({ kind: 'InvalidArgument', message: 'memoryStandIn needs a non-empty list of protocol names' });
+  }
+  const latency = options.latencyMs ?? 0;
+  if (!Number.isFinite(latency) || latency < 0) throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(latency)}` });
+  const served: Served[] = [];
+  for (const p of protocols) {
+    const names = protocolFamily(p);
+    if (!served.some((s) => s.names.includes(names[0]!))) served.push(build(names));
+  }
+  const recorder: Recorder = {
+    calls: Object.fromEntries(OPERATIONS.map((o) => [o, 0])) as Record<Operation, number>,
+    failures: new Map(),
+    latencyMs: latency,
+  };
+  const undo = served.map((s) => {
+    instrument(s.fs, recorder, (kind) => injected(s, kind));
+    return installStandIn(s.names, s.fs);
+  });
+  const servedBy = (url: string): Served => {
+    const protocol = splitProtocol(url)?.protocol.toLowerCase();
+    const s = served.find((x) => protocol !== undefined && x.names.includes(protocol));
+    if (s === undefined) throw new FsError({ kind: 'InvalidArgument', message: `${JSON.stringify(url)} is not a URL of ${served.flatMap((x) => x.names).join(', ')}` });
+    return s;
+  };
+  const handle: StandIn = {
+    protocols: served.flatMap((s) => s.names),
+    calls: recorder.calls,
+    get latencyMs() {
+      return recorder.latencyMs;
+    },
+    set latencyMs(ms: number) {
+      if (!Number.isFinite(ms) || ms < 0) throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(ms)}` });
+      recorder.latencyMs = ms;
+    },
+    fs: (protocol) => (protocol === undefined ? served[0]! : servedBy(`${protocol}://`)).fs,
+    failNext(operation, kind = 'Unexpected', o = {}) {
+      if (!OPERATIONS.includes(operation)) throw new FsError({ kind: 'InvalidArgument', message: `unknown operation ${JSON.stringify(operation)}; one of ${OPERATIONS.join(', ')}` });
+      const queue = recorder.failures.get(operation) ?? [];
+      for (let i = 0; i < (o.times ?? 1); i++) queue.push(kind);
+      recorder.failures.set(operation, queue);
+    },
+    files: () => Object.fromEntries(served.flatMap(entries).map(([k, v]) => [k, Buffer.from(v).toString('utf8')])),
+    snapshot: () => Object.fromEntries(served.flatMap(entries)),
+    seed(files) {
+      for (const [url, content] of Object.entries(files)) {
+        const data = typeof content === 'string' ? new Uint8Array(Buffer.from(content)) : content;
+        const s = servedBy(url);
+        const raw = url.replace(/^[^:]+:\/\//, '');
+        if (s.fs instanceof MemoryObjectStore) {
+          const slash = raw.indexOf('/');
+          if (slash <= 0 || slash === raw.length - 1) {
+            throw new FsError({ kind: 'InvalidArgument', message: `seed needs ${s.canonical}://bucket/key, got ${JSON.stringify(url)}` });
+          }
+          s.fs.seed(raw.slice(0, slash), raw.slice(slash + 1), data);
+        } else {
+          const path = s.fs.normalize(url);
+          s.fs.volume.mkdirSync(path.slice(0, path.lastIndexOf('/')) || '/', { recursive: true });
+          s.fs.volume.writeFileSync(path, data);
+        }
+      }
+    },
+    reset() {
+      for (const s of served) s.fs.reset();
+      for (const o of OPERATIONS) recorder.calls[o] = 0;
+      recorder.failures.clear();
+    },
+    restore() {
+      for (const u of undo) u();
+      active.delete(handle);
+    },
+  };
+  active.add(handle);
+  return handle;
+}
+
+/**
+ * Serves `protocols` from memory until the returned function is called (the short form
+ * of {@link memoryStandIn} for a `before`/`after` pair).
+ *
+ * ```ts
+ * let restore: () => void;
+ * before(() => { restore = useMemoryFor(['s3', 'gs']); });
+ * after(() => restore());
+ * ```
+ */
+export function useMemoryFor(protocols: readonly string[]): () => void {
+  const standIn = memoryStandIn(protocols);
+  return () => standIn.restore();
+}

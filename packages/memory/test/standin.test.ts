@@ -1,0 +1,278 @@
+/** The memory stand-in: which instances it redirects, and what its handle gives a test. */
+import {
+  filesystem, FsError, getFileSystemClass, registerKnownImplementation, urlToFs, type FileSystem,
+} from '@omnifs/core';
+import { expect, expectFsError } from '@omnifs/testkit';
+import { S3FileSystem } from '@omnifs/s3';
+import { GCSFileSystem } from '@omnifs/gcs';
+import { AzureBlobFileSystem } from '@omnifs/azure';
+import {
+  MemoryFileSystem, MemoryObjectStore, memoryStandIn, protocolFamily, resetMemoryStore, STORE_RULES, useMemoryFor,
+} from '@omnifs/memory';
+
+// Made at import time, before any stand-in exists, as an application module would.
+const moduleS3 = filesystem('s3', { region: 'eu-west-1' });
+
+describe('memory stand-in', () => {
+  describe('redirection', () => {
+    it('redirects an instance made before it, and gives it back to S3 on restore', async () => {
+      expect(moduleS3).to.be.instanceOf(S3FileSystem);
+      const standIn = memoryStandIn(['s3']);
+      try {
+        expect(moduleS3).to.be.instanceOf(MemoryObjectStore);
+        expect(String(moduleS3)).to.equal('MemoryStandIn(s3)');
+        await moduleS3.makedirs('reports');
+        await moduleS3.writeText('reports/q4.csv', 'a,1');
+        expect(standIn.files()).to.deep.equal({ 's3://reports/q4.csv': 'a,1' });
+      } finally {
+        standIn.restore();
+      }
+      expect(moduleS3).to.be.instanceOf(S3FileSystem);
+      expect(String(moduleS3)).to.equal('S3FileSystem(s3)');
+      expect(moduleS3.capabilities.sign).to.equal(true);
+    });
+
+    it('serves every alias of a protocol from the same store', async () => {
+      const standIn = memoryStandIn(['s3', 'gs', 'abfs']);
+      try {
+        expect(standIn.protocols).to.have.members(['s3', 's3a', 'gs', 'gcs', 'az', 'abfs', 'abfss', 'azure']);
+        expect(standIn.fs('gcs')).to.equal(standIn.fs('gs')).and.be.instanceOf(MemoryObjectStore);
+        expect(standIn.fs()).to.equal(standIn.fs('s3a'));
+        await filesystem('s3').makedirs('b-s3');
+        await urlToFs('s3a://b-s3/k').fs.writeText('s3a://b-s3/k', 'via s3a');
+        await filesystem('gcs').makedirs('b-gs');
+        await urlToFs('gs://b-gs/k').fs.writeText('b-gs/k', 'via gs');
+        await filesystem('azure', { accountName: 'acct' }).makedirs('b-az');
+        const { fs, path } = urlToFs('abfs://b-az@acct.dfs.core.windows.net/dir/k');
+        expect(path).to.equal('b-az/dir/k');
+        await fs.writeText(path, 'via abfs');
+        expect(standIn.files()).to.deep.equal({
+          'az://b-az/dir/k': 'via abfs', 'gs://b-gs/k': 'via gs', 's3://b-s3/k': 'via s3a',
+        });
+      } finally {
+        standIn.restore();
+      }
+      expect(filesystem('gcs')).to.be.instanceOf(GCSFileSystem);
+      expect(filesystem('abfs', { accountName: 'acct' })).to.be.instanceOf(AzureBlobFileSystem);
+    });
+
+    it('redirects instances outside the cache, and layers over them in chained URLs', async () => {
+      const own = filesystem('s3', { region: 'eu-west-1', skipInstanceCache: true });
+      const standIn = memoryStandIn(['s3']);
+      try {
+        await own.makedirs('bkt');
+        const { fs, path } = urlToFs('dir::s3://bkt/prefix');
+        await fs.writeText(`${path}/a.txt`, 'a');
+        expect(await own.readText('bkt/prefix/a.txt')).to.equal('a');
+      } finally {
+        standIn.restore();
+      }
+      expect(own).to.be.instanceOf(S3FileSystem);
+    });
+
+    it('does not redirect an instance built with new, outside the registry', () => {
+      const direct = new S3FileSystem({ region: 'eu-west-1' });
+      const standIn = memoryStandIn(['s3']);
+      try {
+        expect(direct).to.be.instanceOf(S3FileSystem);
+        expect(filesystem('s3')).to.be.instanceOf(MemoryObjectStore);
+      } finally {
+        standIn.restore();
+      }
+    });
+
+    it('nests: restoring the inner stand-in brings the outer one back', async () => {
+      const outer = memoryStandIn(['s3']);
+      try {
+        await filesystem('s3').makedirs('outer');
+        const inner = memoryStandIn(['s3']);
+        expect(await filesystem('s3').ls('')).to.deep.equal([]);
+        inner.restore();
+        inner.restore();
+        expect(await filesystem('s3').ls('')).to.deep.equal(['outer']);
+      } finally {
+        outer.restore();
+      }
+    });
+
+    it('serves a protocol whose package is not installed, until restored', async () => {
+      registerKnownImplementation('notinstalled', { pkg: '@omnifs/not-installed', exportName: 'NotInstalledFileSystem' });
+      const restore = useMemoryFor(['notinstalled']);
+      const fs = filesystem('notinstalled');
+      await fs.writeText('/a/b.txt', 'x');
+      const viaUrl = urlToFs('notinstalled:///a/b.txt');
+      expect(await viaUrl.fs.readText(viaUrl.path)).to.equal('x');
+      restore();
+      const err = await expectFsError(() => filesystem('notinstalled'), 'Unsupported', 'ENOTSUP');
+      expect(err.message).to.include('npm install @omnifs/not-installed');
+      expect(() => fs.ls('/')).to.throw(FsError, 'npm install @omnifs/not-installed');
+      expect(() => urlToFs('notinstalled:///a/b.txt')).to.throw(FsError, 'npm install @omnifs/not-installed');
+    });
+
+    it('keeps its stores private: nothing shows in the memory protocol', async () => {
+      const standIn = memoryStandIn(['s3', 'hdfs']);
+      try {
+        await filesystem('s3').makedirs('private-bucket');
+        await filesystem('s3').writeText('private-bucket/k', 's3');
+        await filesystem('hdfs', { url: 'http://namenode:9870' }).writeText('/user/k', 'hdfs');
+        expect(await filesystem('memory').exists('/private-bucket')).to.equal(false);
+        expect(await filesystem('memory').exists('/.omnifs-mock')).to.equal(false);
+        expect(await filesystem('memory').exists('/user/k')).to.equal(false);
+        expect(standIn.files()).to.deep.equal({ 'hdfs:///user/k': 'hdfs', 's3://private-bucket/k': 's3' });
+      } finally {
+        standIn.restore();
+      }
+    });
+
+    it('names the aliases of each protocol', () => {
+      expect(protocolFamily('s3a')).to.deep.equal(['s3', 's3a']);
+      expect(protocolFamily('gcs')).to.deep.equal(['gs', 'gcs']);
+      expect(protocolFamily('abfss')).to.deep.equal(['az', 'abfs', 'abfss', 'azure']);
+      expect(protocolFamily('webhdfs')).to.deep.equal(['hdfs', 'webhdfs']);
+    });
+  });
+
+  describe('rules taken from the real backend', () => {
+    const real: Record<string, () => FileSystem> = {
+      s3: () => new S3FileSystem({ region: 'us-east-1' }),
+      gs: () => new GCSFileSystem({ projectId: 'p' }),
+      az: () => new AzureBlobFileSystem({ accountName: 'acct' }),
+    };
+    for (const [protocol, make] of Object.entries(real)) {
+      it(`declares the capabilities of ${protocol}'s backend, without signed URLs`, () => {
+        expect(STORE_RULES[protocol]!.capabilities).to.deep.equal({ ...make().capabilities, sign: false });
+        expect(getFileSystemClass(protocol).protocols).to.deep.equal(protocolFamily(protocol));
+      });
+    }
+  });
+
+  describe('the handle', () => {
+    let standIn: ReturnType<typeof memoryStandIn>;
+    let s3: FileSystem;
+    beforeEach(async () => {
+      standIn = memoryStandIn(['s3']);
+      s3 = filesystem('s3');
+      await s3.makedirs('bkt');
+    });
+    afterEach(() => standIn.restore());
+
+    it('lists no buckets after reset, and counts from zero again', async () => {
+      await s3.writeText('bkt/a', 'a');
+      standIn.reset();
+      expect(Object.values(standIn.calls).every((n) => n === 0)).to.equal(true);
+      expect(await s3.ls('')).to.deep.equal([]);
+      expect(standIn.files()).to.deep.equal({});
+      await expectFsError(s3.writeText('bkt/a', 'a'), 'NotFound', 'ENOENT');
+    });
+
+    it('is reset by resetMemoryStore too', async () => {
+      await s3.writeText('bkt/a', 'a');
+      resetMemoryStore();
+      expect(await s3.ls('')).to.deep.equal([]);
+    });
+
+    it('gives files as text and a snapshot as bytes', async () => {
+      await s3.pipe({ 'bkt/x/1.bin': new Uint8Array([1, 2]), 'bkt/t.txt': 'text' });
+      expect(standIn.files()).to.deep.equal({ 's3://bkt/t.txt': 'text', 's3://bkt/x/1.bin': '\u0001\u0002' });
+      const snap = standIn.snapshot();
+      expect([...snap['s3://bkt/x/1.bin']!]).to.deep.equal([1, 2]);
+      snap['s3://bkt/x/1.bin']![0] = 9;
+      expect([...(await s3.cat('bkt/x/1.bin'))]).to.deep.equal([1, 2]);
+    });
+
+    it('seeds files and directory markers, creating buckets', async () => {
+      standIn.seed({ 's3://seeded/data/a.csv': '1,2', 's3://seeded/empty/': '' });
+      expect(await s3.ls('seeded')).to.deep.equal(['seeded/data', 'seeded/empty']);
+      expect(await s3.ls('seeded/empty')).to.deep.equal([]);
+      expect(await s3.isDir('seeded/empty')).to.equal(true);
+      await s3.rmdir('seeded/empty');
+      expect(await s3.exists('seeded/empty')).to.equal(false);
+      expect(() => standIn.seed({ 'gs://b/k': 'x' })).to.throw(FsError, 'not a URL of s3, s3a');
+      expect(() => standIn.seed({ 's3://bucket-only/': 'x' })).to.throw(FsError, 's3://bucket/key');
+    });
+
+    it('counts the requests each operation made', async () => {
+      standIn.reset();
+      await s3.makedirs('counted');
+      await s3.writeText('counted/a.txt', 'a');
+      const w = await s3.open('counted/b.txt', 'wb');
+      await w.write('b');
+      await w.close();
+      await s3.readText('counted/a.txt');
+      await s3.ls('counted');
+      await s3.rm('counted/a.txt');
+      expect(standIn.calls).to.deep.include({ mkdir: 1, put: 2, get: 1, list: 1 });
+      expect(standIn.calls.delete).to.be.greaterThan(0);
+    });
+
+    it('fails the next request of an operation with the error S3 gives, then succeeds', async () => {
+      standIn.failNext('put', 'RateLimited');
+      const err = await expectFsError(s3.writeText('bkt/a', 'a'), 'RateLimited', 'EAGAIN');
+      expect(err.temporary).to.equal(true);
+      expect(err.message).to.include('SlowDown');
+      expect(await s3.exists('bkt/a')).to.equal(false);
+      await s3.writeText('bkt/a', 'a');
+      standIn.failNext('get', 'PermissionDenied', { times: 2 });
+      await expectFsError(s3.readText('bkt/a'), 'PermissionDenied', 'EACCES');
+      await expectFsError(s3.readText('bkt/a'), 'PermissionDenied', 'EACCES');
+      expect(await s3.readText('bkt/a')).to.equal('a');
+      standIn.failNext('put');
+      const f = await s3.open('bkt/streamed', 'wb');
+      await f.write('x');
+      const failed = await expectFsError(f.close(), 'Unexpected', 'EIO');
+      expect(failed.temporary).to.equal(true);
+      expect(await s3.exists('bkt/streamed')).to.equal(false);
+      expect(() => standIn.failNext('upload' as 'put')).to.throw(FsError, 'unknown operation');
+    });
+
+    it('gives the error codes of each store', async () => {
+      const gs = memoryStandIn(['gs', 'az']);
+      try {
+        gs.failNext('list', 'RateLimited', { times: 2 });
+        const a = await expectFsError(filesystem('gs').ls(''), 'RateLimited');
+        const b = await expectFsError(filesystem('az', { accountName: 'acct' }).ls(''), 'RateLimited');
+        expect([a.message, b.message]).to.satisfy(([x, y]: string[]) => x!.includes('rateLimitExceeded') && y!.includes('ServerBusy'));
+      } finally {
+        gs.restore();
+      }
+    });
+
+    it('adds latency to every request', async () => {
+      standIn.latencyMs = 30;
+      const started = Date.now();
+      await s3.writeText('bkt/slow', 'x');
+      expect(Date.now() - started).to.be.at.least(25);
+      expect(() => {
+        standIn.latencyMs = -1;
+      }).to.throw(FsError, 'latencyMs');
+    });
+
+    it('counts and fails the requests of a protocol with real directories (hdfs)', async () => {
+      const hdfs = memoryStandIn(['webhdfs']);
+      try {
+        const fs = filesystem('hdfs', { url: 'http://namenode:9870' });
+        await fs.makedirs('/data/run');
+        expect(await fs.isDir('/data/run')).to.equal(true);
+        await fs.writeText('/data/run/a.txt', 'a');
+        hdfs.failNext('get', 'PermissionDenied');
+        await expectFsError(fs.readText('/data/run/a.txt'), 'PermissionDenied', 'EACCES');
+        expect(await fs.readText('/data/run/a.txt')).to.equal('a');
+        expect(hdfs.calls).to.deep.include({ get: 2, put: 1, mkdir: 1 });
+        expect(hdfs.files()).to.deep.equal({ 'hdfs:///data/run/a.txt': 'a' });
+      } finally {
+        hdfs.restore();
+      }
+    });
+
+    it('cannot sign URLs (the deliberate difference from S3)', async () => {
+      await s3.writeText('bkt/a', 'a');
+      await expectFsError(s3.sign('bkt/a'), 'Unsupported', 'ENOTSUP');
+      expect(s3.capabilities.sign).to.equal(false);
+    });
+
+    it('refuses a call without protocols', () => {
+      expect(() => memoryStandIn([])).to.throw(FsError, 'non-empty list');
+      expect(filesystem('memory')).to.be.instanceOf(MemoryFileSystem);
+    });
+  });
+});

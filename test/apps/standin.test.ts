@@ -1,0 +1,117 @@
+/**
+ * The memory stand-in as a user meets it: the app of examples/testing/, whose module creates
+ * `filesystem('s3', { region })` at import time, tested with mocha, node:test, jest and
+ * vitest, with no credentials, and an S3 endpoint that counts every connection it gets.
+ */
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { type App, makeApp } from './app';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples', 'testing');
+const example = (file: string): string => readFileSync(join(EXAMPLES, file), 'utf8');
+
+describe('an app tested with the memory stand-in', function () {
+  this.timeout(240_000);
+  let app: App;
+  let endpoint: Server;
+  let connections = 0;
+  const sockets = new Set<Socket>();
+
+  before(async () => {
+    endpoint = createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    app = await makeApp({
+      packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/memory'],
+      dependencies: { mocha: '^11.8.0', jest: '^30.0.0', vitest: '^3.2.0' },
+      files: {
+        ...Object.fromEntries(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']
+          .map((f) => [f, example(f)])),
+        'gcs.mjs': [
+          "import { urlToFs } from '@omnifs/core';",
+          "import { memoryStandIn } from '@omnifs/memory';",
+          "const standIn = memoryStandIn(['s3', 'gs']);",
+          "const { fs, path } = urlToFs('gcs://bucket/k.txt');",
+          "await fs.makedirs('bucket');",
+          "await fs.writeText(path, 'x');",
+          'console.log(JSON.stringify(standIn.files()));',
+          'standIn.restore();',
+          "try { urlToFs('gcs://bucket/k.txt'); } catch (e) { console.log(e.code, e.message.includes('npm install @omnifs/gcs')); }",
+        ].join('\n'),
+        'real.mjs': "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
+      },
+    });
+  });
+  after(async () => {
+    app?.remove();
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => endpoint?.close(resolve));
+  });
+
+  /** No credentials anywhere; every S3 request would go to the counting endpoint. */
+  const env = (): Record<string, string> => ({ OMNIFS_S3_ENDPOINT: `http://127.0.0.1:${(endpoint.address() as { port: number }).port}` });
+
+  it('passes under mocha, and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.runBin('mocha', { args: ['report.test.mjs'], env: env() });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/2 passing/).and.not.match(/failing|pending/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('passes under node:test, and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.run('--test', { args: ['report.node-test.mjs'], env: env() });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/# pass 2/).and.match(/# fail 0/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('passes under jest (native ESM), and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.run('node_modules/jest/bin/jest.js', {
+      args: ['--ci', 'report.jest'], env: { ...env(), NODE_OPTIONS: '--experimental-vm-modules' },
+    });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/Tests:\s+2 passed, 2 total/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('passes under vitest, and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.runBin('vitest', { args: ['run', 'report.vitest'], env: env() });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/Tests\s+2 passed \(2\)/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('serves gcs:// from memory though @omnifs/gcs is not installed, until restored', async () => {
+    const r = await app.run('gcs.mjs');
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal(['{"gs://bucket/k.txt":"x"}', 'ENOTSUP true']);
+  });
+
+  it('reaches the endpoint without the stand-in (so a silent endpoint above means no request)', async () => {
+    const before = connections;
+    const r = await app.run('real.mjs', {
+      env: { ...env(), AWS_ACCESS_KEY_ID: 'AKIAFAKE', AWS_SECRET_ACCESS_KEY: 'fake', OMNIFS_S3_MAX_ATTEMPTS: '1' },
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(connections - before).to.be.greaterThan(0);
+  });
+});
+
+describe('docs/testing-with-memory.md', () => {
+  it('shows the examples of examples/testing exactly as they are, one per test runner', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'testing-with-memory.md'), 'utf8');
+    const shown = [...doc.matchAll(/<!-- example: examples\/testing\/(\S+) -->\n```[a-z]*\n([\s\S]*?)```/g)];
+    expect(shown.map((m) => m[1])).to.deep.equal(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']);
+    for (const [, file, code] of shown) expect(code, file).to.equal(example(file!));
+  });
+});
