@@ -10,6 +10,16 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { AzureBlobFileSystem } from './filesystem';
+import type { AzureBlobOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    az: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+    abfs: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+    abfss: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+    azure: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+  }
+}
 
 export { AzureBlobFileSystem, AzureDeleteError, type FailedDelete } from './filesystem';
 export { mapAzureError, azureErrorCode, azureStatus } from './errors';

@@ -86,7 +86,7 @@ describe('azure: options', function () {
       process.env.OMNIFS_AZ_ACCOUNT_NAME = 'omnienv';
       process.env.OMNIFS_AZ_PART_SIZE = String(16 * 1024 * 1024);
       try {
-        const fs = filesystem('az', { skipInstanceCache: true }) as AzureBlobFileSystem;
+        const fs = filesystem('az', { skipInstanceCache: true });
         expect(fs.service.url).to.equal('https://omnienv.blob.core.windows.net/');
         expect(fs.capabilities.partSize).to.equal(16 * 1024 * 1024);
       } finally {

@@ -10,6 +10,14 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { GCSFileSystem } from './filesystem';
+import type { GCSOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    gs: { options: GCSOptions; fs: GCSFileSystem };
+    gcs: { options: GCSOptions; fs: GCSFileSystem };
+  }
+}
 
 export { GCSFileSystem, GCSDeleteError, type FailedDelete } from './filesystem';
 export { mapGcsError, gcsReason, gcsStatus } from './errors';

@@ -74,10 +74,10 @@ describe('gcs: options', function () {
     process.env.OMNIFS_GS_PROJECT_ID = 'from-env';
     process.env.OMNIFS_GS_PART_SIZE = String(512 * 1024);
     process.env.OMNIFS_GS_API_ENDPOINT = 'http://127.0.0.1:1';
-    const fs = filesystem('gs', { skipInstanceCache: true }) as GCSFileSystem;
+    const fs = filesystem('gs', { skipInstanceCache: true });
     expect(fs).to.be.instanceOf(GCSFileSystem);
     expect(fs.storageOptions).to.deep.include({ projectId: 'from-env', partSize: 512 * 1024, apiEndpoint: 'http://127.0.0.1:1' });
     expect(fs.capabilities.partSize).to.equal(512 * 1024);
-    expect((filesystem('gcs', { skipInstanceCache: true }) as GCSFileSystem).storage.projectId).to.equal('from-env');
+    expect(filesystem('gcs', { skipInstanceCache: true }).storage.projectId).to.equal('from-env');
   });
 });

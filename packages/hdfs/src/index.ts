@@ -10,6 +10,14 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { HDFSFileSystem } from './filesystem';
+import type { HDFSOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    hdfs: { options: HDFSOptions; fs: HDFSFileSystem };
+    webhdfs: { options: HDFSOptions; fs: HDFSFileSystem };
+  }
+}
 
 export { HDFSFileSystem } from './filesystem';
 export { HdfsWriter, temporaryName, type HdfsWriterOptions } from './writer';

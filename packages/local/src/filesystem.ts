@@ -7,7 +7,7 @@ import {
   type Capabilities, type FileInfo, type FsError, type RandomWriter, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapLocalError } from './errors';
-import type { LocalOptions } from './options';
+import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
 import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempPathFor, writeAtomic } from './writer';
 
 /**
@@ -23,6 +23,8 @@ import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempP
  */
 export class LocalFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['file', 'local'];
+  /** The options it takes (see {@link LocalOptions}). */
+  static override optionSchema = LOCAL_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities = {
     realDirectories: true, append: true, exclusiveCreate: true, copy: true,

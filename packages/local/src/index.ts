@@ -4,6 +4,14 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { LocalFileSystem } from './filesystem';
+import type { LocalOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    file: { options: LocalOptions; fs: LocalFileSystem };
+    local: { options: LocalOptions; fs: LocalFileSystem };
+  }
+}
 
 export { LocalFileSystem } from './filesystem';
 export { mapLocalError } from './errors';

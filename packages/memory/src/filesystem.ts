@@ -2,7 +2,7 @@
 import { Volume } from 'memfs';
 import { errors, FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode } from '@omnifs/core';
 import { mapMemoryError } from './errors';
-import type { MemoryOptions } from './options';
+import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
 type Vol = InstanceType<typeof Volume>;
 interface Stats { isDirectory(): boolean; size: number | bigint; mtime: Date }
@@ -27,6 +27,8 @@ let tempCounter = 0;
  */
 export class MemoryFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['memory'];
+  /** The options it takes (see {@link MemoryOptions}). */
+  static override optionSchema = MEMORY_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities = {
     realDirectories: true, append: true, exclusiveCreate: true, copy: true,

@@ -5,6 +5,13 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { MemoryFileSystem } from './filesystem';
+import type { MemoryOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    memory: { options: MemoryOptions; fs: MemoryFileSystem };
+  }
+}
 
 export { MemoryFileSystem, resetMemoryStore } from './filesystem';
 export { memoryBackedClass, useMemoryFor } from './mock';

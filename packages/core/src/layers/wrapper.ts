@@ -5,6 +5,7 @@
  */
 import { errors, FsError } from '../errors';
 import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
+import { defineOptions, type OptionSpec, type OptionType } from '../options';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
 import type { RandomWriter, Writer } from '../writer';
 
@@ -14,6 +15,12 @@ export interface WrapperOptions {
   fs: FileSystem;
   skipInstanceCache?: boolean;
 }
+
+/** The options of every layer, spread into each layer's schema. */
+export const WRAPPER_OPTIONS = {
+  fs: { type: 'object', check: (v: unknown) => (v instanceof FileSystem ? undefined : 'must be a FileSystem to wrap') },
+  skipInstanceCache: 'boolean',
+} as const satisfies Record<keyof Required<WrapperOptions>, OptionSpec | OptionType>;
 
 /** Which hook a call is for; layers use it to decide (retry only what is safe). */
 export type HookName =
@@ -26,6 +33,8 @@ export class WrapperFileSystem extends FileSystem {
   readonly fs: FileSystem;
   override readonly rootMarker: '' | '/';
   override readonly capabilities: Capabilities;
+  /** The options every layer takes. */
+  static override optionSchema = defineOptions<WrapperOptions>(WRAPPER_OPTIONS);
 
   constructor(options: WrapperOptions) {
     super(options);
