@@ -86,13 +86,13 @@ export function layerOptionsOf(protocols: readonly string[], options: UrlOptions
 export function checkSharedOptions(urls: readonly string[], options: UrlOptions): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw errors.invalid('storage options must be an object');
   const chains = urls.map(urlProtocols);
-  layerOptionsOf(chains.flat(), Object.fromEntries(Object.entries(options).filter(([k, v]) => isLayerKey(k, v))), 'refuse');
+  layerOptionsOf([...new Set(chains.flat())], Object.fromEntries(Object.entries(options).filter(([k, v]) => isLayerKey(k, v))), 'refuse');
   const outers = chains.map((c) => ownOptionSchema(getFileSystemClass(c[0]!)));
   if (outers.some((s) => s === undefined)) return;
   for (const key of Object.keys(options)) {
     if (isLayerKey(key, options[key]) || key === 'skipInstanceCache' || outers.some((s) => Object.hasOwn(s!, key))) continue;
     const names = new Set(outers.flatMap((s) => Object.keys(s!)));
-    throw errors.invalid(unknownOptionMessage(key, chains.map((c) => c[0]).join(' or '), names));
+    throw errors.invalid(unknownOptionMessage(key, [...new Set(chains.map((c) => c[0]))].join(' or '), names));
   }
 }
 

@@ -18,7 +18,7 @@ export interface WrapperOptions {
 
 /** The options of every layer, spread into each layer's schema. */
 export const WRAPPER_OPTIONS = {
-  fs: { type: 'object', check: (v: unknown) => (v instanceof FileSystem ? undefined : 'must be a FileSystem to wrap') },
+  fs: { type: 'any', check: (v: unknown) => (v instanceof FileSystem ? undefined : 'must be a FileSystem to wrap') },
   skipInstanceCache: 'boolean',
 } as const satisfies Record<keyof Required<WrapperOptions>, OptionSpec | OptionType>;
 
