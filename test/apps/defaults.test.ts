@@ -223,14 +223,9 @@ describe('an app meets the defaults', function () {
       () => ({ code: 0, out: '' }),
       (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }),
     );
+    // tsc reports an unused `@ts-expect-error` as an error: a clean run proves each marked line fails.
     expect(result.out).to.equal('');
     expect(result.code).to.equal(0);
-    // The same file without its @ts-expect-error lines fails exactly on those lines.
-    app.write('types.ts', TYPES.replace(/\/\/ @ts-expect-error .*\n/g, ''));
-    const bare = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app.dir }).then(() => '', (err: { stdout: string }) => err.stdout);
-    const lines = [...bare.matchAll(/types\.ts\((\d+),/g)].map((m) => Number(m[1]));
-    expect(new Set(lines).size).to.equal(5);
-    app.write('types.ts', TYPES);
   });
 
   it('accepts an S3Client from the app\'s own, other version of the SDK', async () => {

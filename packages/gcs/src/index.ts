@@ -22,7 +22,7 @@ declare module '@omnifs/core' {
 export { GCSFileSystem, GCSDeleteError, type FailedDelete } from './filesystem';
 export { mapGcsError, gcsReason, gcsStatus } from './errors';
 export {
-  createStorage, DEFAULT_GCS_CONCURRENCY, DEFAULT_GCS_PART_SIZE, GCS_CHUNK_UNIT, MAX_LIST_PAGE_SIZE,
+  createStorage, GCS_OPTION_SCHEMA, DEFAULT_GCS_CONCURRENCY, DEFAULT_GCS_PART_SIZE, GCS_CHUNK_UNIT, MAX_LIST_PAGE_SIZE,
   type GCSOptions, type GCSServiceAccountKey,
 } from './options';
 

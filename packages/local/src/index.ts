@@ -15,7 +15,7 @@ declare module '@omnifs/core' {
 
 export { LocalFileSystem } from './filesystem';
 export { mapLocalError } from './errors';
-export type { LocalOptions } from './options';
+export { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
 
 /** Registers `file` and `local` (done on import). */
 export function register(): void {

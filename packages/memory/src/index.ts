@@ -16,7 +16,7 @@ declare module '@omnifs/core' {
 export { MemoryFileSystem, resetMemoryStore } from './filesystem';
 export { memoryBackedClass, useMemoryFor } from './mock';
 export { mapMemoryError } from './errors';
-export type { MemoryOptions } from './options';
+export { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
 /** Registers the `memory` protocol (done on import; call again after a clobber). */
 export function register(): void {
