@@ -7,6 +7,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freshName, useServer } from '../servers/index';
@@ -90,6 +91,61 @@ const versions = [require('@aws-sdk/client-s3/package.json').version,
   createRequire(require.resolve('@omnifs/s3'))('@aws-sdk/client-s3/package.json').version];
 console.log(JSON.stringify({ text: await fs.readText(bucket + '/own.txt'), same: fs.client === client, versions }));
 `;
+
+/** Writes and reads a file on a protocol made from options given as JSON (the rest from the environment). */
+const ROUNDTRIP = `import { filesystem } from '@omnifs/core';
+const [protocol, json, dir] = process.argv.slice(2);
+try {
+  const fs = filesystem(protocol, JSON.parse(json));
+  if (fs.rootMarker === '') await fs.makedirs(dir, { existOk: true });
+  await fs.writeText(dir + '/a.txt', 'hello');
+  const info = await fs.info(dir + '/a.txt');
+  console.log(JSON.stringify({ text: await fs.readText(dir + '/a.txt'), owner: info.owner ?? null }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message, code: err.code }));
+}
+`;
+
+describe('an app meets the defaults of gcs, azure and hdfs', function () {
+  this.timeout(300_000);
+  const gcs = useServer('gcs');
+  const azure = useServer('azure');
+  const hdfs = useServer('hdfs');
+  let app: App;
+
+  before(async () => {
+    app = await makeApp({ packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'], files: { 'roundtrip.mjs': ROUNDTRIP } });
+  });
+  after(() => app?.remove());
+
+  const roundtrip = async (protocol: string, options: object, dir: string, env: Record<string, string>): Promise<unknown> => {
+    const r = await app.run('roundtrip.mjs', { env, args: [protocol, JSON.stringify(options), dir] });
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as unknown;
+  };
+
+  it('gcs: takes the project from GOOGLE_CLOUD_PROJECT', async () => {
+    const out = await roundtrip('gs', { apiEndpoint: gcs.info.apiEndpoint }, freshName('gcsdef'), { GOOGLE_CLOUD_PROJECT: gcs.info.projectId });
+    expect(out).to.deep.include({ text: 'hello' });
+  });
+
+  it('azure: takes the account, endpoint and key from AZURE_STORAGE_CONNECTION_STRING alone', async () => {
+    const out = await roundtrip('az', {}, freshName('azdef'), { AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString });
+    expect(out).to.deep.include({ text: 'hello' });
+  });
+
+  it('azure: takes the key from AZURE_STORAGE_ACCOUNT_KEY with the account from the URL', async () => {
+    const env = { AZURE_STORAGE_ACCOUNT_KEY: azure.info.accountKey };
+    expect(await roundtrip('az', { accountUrl: azure.info.blobEndpoint }, freshName('azkey'), env)).to.deep.include({ text: 'hello' });
+  });
+
+  it('hdfs: acts as HADOOP_USER_NAME, else as the OS user', async () => {
+    const dir = `/${freshName('hdfsdef')}`;
+    const env = { HADOOP_USER_NAME: 'alice', OMNIFS_HDFS_URL: hdfs.info.namenodeUrl };
+    expect(await roundtrip('hdfs', {}, `${dir}/a`, env)).to.deep.equal({ text: 'hello', owner: 'alice' });
+    expect(await roundtrip('hdfs', {}, `${dir}/b`, { OMNIFS_HDFS_URL: hdfs.info.namenodeUrl })).to.deep.equal({ text: 'hello', owner: userInfo().username });
+  });
+});
 
 describe('an app meets the defaults', function () {
   this.timeout(300_000);
