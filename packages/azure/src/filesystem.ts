@@ -6,7 +6,10 @@ import {
 } from '@omnifs/core';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
-import { AZURE_OPTION_SCHEMA, createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions, type ResolvedAzureSettings } from './options';
+import {
+  AZURE_OPTION_SCHEMA, createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions,
+  type ResolvedAzureSettings,
+} from './options';
 import { readBlob } from './reader';
 import { AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 

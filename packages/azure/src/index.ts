@@ -24,7 +24,8 @@ declare module '@omnifs/core' {
 export { AzureBlobFileSystem, AzureDeleteError, type FailedDelete } from './filesystem';
 export { mapAzureError, azureErrorCode, azureStatus } from './errors';
 export {
-  createServiceClient, AZURE_OPTION_SCHEMA, parseConnectionString, DEFAULT_AZURE_CONCURRENCY, DEFAULT_AZURE_PART_SIZE, MAX_APPEND_BLOCK_SIZE,
+  createServiceClient, AZURE_OPTION_SCHEMA, parseConnectionString, DEFAULT_AZURE_CONCURRENCY, DEFAULT_AZURE_PART_SIZE,
+  MAX_APPEND_BLOCK_SIZE,
   MAX_BLOCK_SIZE, MAX_LIST_PAGE_SIZE, type AzureBlobOptions, type AzureTokenCredential,
 } from './options';
 

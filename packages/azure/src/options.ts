@@ -57,7 +57,11 @@ export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
   accountKey: secret,
   connectionString: secret,
   sasToken: secret,
-  credential: { type: 'object', check: (v) => (typeof (v as { getToken?: unknown }).getToken === 'function' ? undefined : 'must be a TokenCredential (an object with getToken), e.g. from @azure/identity') },
+  credential: {
+    type: 'object',
+    check: (v) => (typeof (v as { getToken?: unknown }).getToken === 'function'
+      ? undefined : 'must be a TokenCredential (an object with getToken), e.g. from @azure/identity'),
+  },
   anon: 'boolean',
   accountUrl: 'string',
   endpoint: 'string',

@@ -106,6 +106,13 @@ describe('azure: options', function () {
     });
   });
 
+  it('names the nearest option for a typo, never showing a secret of the wrong type', function () {
+    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKye: KEY } as never))
+      .to.throw(FsError, "unknown option 'accountKye' for az; did you mean 'accountKey'?");
+    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKey: 12345 } as never))
+      .to.throw(FsError, "option 'accountKey' of az must be a string, got number");
+  });
+
   it('rejects malformed options with InvalidArgument', function () {
     withEnv({}, () => {
       const bad: Array<Record<string, unknown>> = [

@@ -85,7 +85,8 @@ export abstract class FileSystemBase {
   constructor(options: object = {}) {
     const schema = ownOptionSchema(new.target);
     if (schema !== undefined && options !== null && typeof options === 'object') {
-      validateOptions(options as Record<string, unknown>, schema, (new.target as typeof FileSystemBase).protocols[0] ?? new.target.name);
+      const where = (new.target as typeof FileSystemBase).protocols[0] ?? new.target.name;
+      validateOptions(options as Record<string, unknown>, schema, where);
     }
     this.#options = Object.freeze({ ...(options as Record<string, unknown>) });
   }
@@ -210,7 +211,8 @@ export abstract class FileSystemBase {
       p = this.normalize(path);
       return await fn(p);
     } catch (err) {
-      throw withContext(this.mapError(err), this.protocol, operation, p ?? (typeof path === 'string' ? redactUrl(path) : undefined));
+      const shown = p ?? (typeof path === 'string' ? redactUrl(path) : undefined);
+      throw withContext(this.mapError(err), this.protocol, operation, shown);
     }
   }
 

@@ -50,7 +50,8 @@ export abstract class FileSystem extends FileSystemBase {
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, range);
     if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, range); // rejects it with context
     const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
-    const bodies = await mapLimit(paths, batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, range), options.signal);
+    const read = (p: string): Promise<Uint8Array> => this.catFile(p, range);
+    const bodies = await mapLimit(paths, batchSize ?? DEFAULT_BATCH_SIZE, read, options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
   }
 
@@ -101,13 +102,15 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** Writes text as a file, encoded as `encoding` (default UTF-8, as `readText` reads it). */
-  async writeText(path: string, text: string, options: WriteOptions & { encoding?: BufferEncoding } = {}): Promise<void> {
+  async writeText(path: string, text: string, options: WriteOptions & { encoding?: BufferEncoding } = {},
+  ): Promise<void> {
     options = optionsOf(options, 'writeText');
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`, String(path));
     const { encoding, ...write } = options;
     if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return this.pipeFile(path, text, write);
     if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) {
-      throw errors.invalid(`encoding must be a Node.js text encoding (utf8, utf16le, latin1, ...), got ${JSON.stringify(encoding)}`, String(path));
+      const got = JSON.stringify(encoding);
+      throw errors.invalid(`encoding must be a Node.js text encoding (utf8, utf16le, latin1, ...), got ${got}`, `${path}`);
     }
     return this.pipeFile(path, Buffer.from(text, encoding), write);
   }

@@ -124,8 +124,13 @@ function describeValue(value: unknown, spec: OptionSpec): string {
 /** What is wrong with `value` for `spec`, or undefined when it fits. */
 function problemWith(value: unknown, spec: OptionSpec): string | undefined {
   const types = typeof spec.type === 'string' ? [spec.type] : spec.type;
-  if (!types.some((t) => hasType(value, t))) return `must be ${types.map((t) => (t === 'integer' || t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`)).join(' or ')}`;
-  if (spec.oneOf !== undefined && !spec.oneOf.includes(value as string)) return `must be one of ${spec.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (!types.some((t) => hasType(value, t))) {
+    const article = (t: OptionType): string => (t === 'integer' || t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`);
+    return `must be ${types.map(article).join(' or ')}`;
+  }
+  if (spec.oneOf !== undefined && !spec.oneOf.includes(value as string)) {
+    return `must be one of ${spec.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
   if (typeof value === 'number') {
     if (spec.min !== undefined && value < spec.min) return `must be at least ${spec.min}`;
     if (spec.max !== undefined && value > spec.max) return `must be at most ${spec.max}`;
@@ -145,16 +150,22 @@ export type OptionSources = Readonly<Record<string, string>>;
  *   naming the option, the expected type and (unless the option is secret) the value;
  * - `undefined` means "not given" and is always accepted.
  */
-export function validateOptions(options: Record<string, unknown>, schema: OptionSchema, where: string, sources: OptionSources = {}): void {
+export function validateOptions(
+  options: Record<string, unknown>, schema: OptionSchema, where: string, sources: OptionSources = {},
+): void {
   const from = (name: string): string => (sources[name] !== undefined ? ` (from ${sources[name]})` : '');
   for (const [name, value] of Object.entries(options)) {
-    const spec = Object.hasOwn(schema, name) ? schema[name] : Object.hasOwn(COMMON_OPTIONS, name) ? COMMON_OPTIONS[name] : undefined;
+    const spec = Object.hasOwn(schema, name) ? schema[name]
+      : Object.hasOwn(COMMON_OPTIONS, name) ? COMMON_OPTIONS[name] : undefined;
     if (spec === undefined) {
-      throw errors.invalid(unknownOptionMessage(name, where, new Set([...Object.keys(schema), ...Object.keys(COMMON_OPTIONS)])) + from(name));
+      const known = new Set([...Object.keys(schema), ...Object.keys(COMMON_OPTIONS)]);
+      throw errors.invalid(unknownOptionMessage(name, where, known) + from(name));
     }
     if (value === undefined) continue;
     const problem = problemWith(value, spec);
-    if (problem !== undefined) throw errors.invalid(`option '${name}' of ${where} ${problem}, got ${describeValue(value, spec)}${from(name)}`);
+    if (problem !== undefined) {
+      throw errors.invalid(`option '${name}' of ${where} ${problem}, got ${describeValue(value, spec)}${from(name)}`);
+    }
   }
 }
 
@@ -164,7 +175,8 @@ export function validateOptions(options: Record<string, unknown>, schema: Option
  */
 export function parseEnvValue(raw: string, spec: OptionSpec | undefined): unknown {
   const types = spec === undefined ? ['any'] : typeof spec.type === 'string' ? [spec.type] : spec.type;
-  if ((types.includes('boolean') || types.includes('any')) && (raw === 'true' || raw === 'false')) return raw === 'true';
+  const boolean = types.includes('boolean') || types.includes('any');
+  if (boolean && (raw === 'true' || raw === 'false')) return raw === 'true';
   const numeric = types.includes('number') || types.includes('integer') || types.includes('any');
   if (numeric && /^-?\d+(\.\d+)?$/.test(raw) && !types.includes('string')) return Number(raw);
   if ((types.includes('object') || types.includes('array')) && /^[[{]/.test(raw)) {
@@ -185,7 +197,7 @@ export function checkMethodOptions(options: object, method: string, allowed: rea
   for (const name of Object.keys(options)) {
     if (name === 'signal' || allowed.includes(name)) continue;
     const near = nearestName(name, allowed);
-    const hint = near !== undefined ? `; did you mean '${near}'?` : allowed.length > 0 ? `; it takes ${[...allowed, 'signal'].join(', ')}` : '';
+    const hint = near !== undefined ? `; did you mean '${near}'?` : `; it takes ${[...allowed, 'signal'].join(', ')}`;
     throw errors.invalid(`${method} does not take option '${name}'${hint}`);
   }
 }

@@ -24,7 +24,8 @@ export function checkPath(path: unknown, what = 'path'): string {
     throw new FsError({ kind: 'InvalidArgument', message: `${what} contains a NUL byte`, path: path.replace(/\0/g, '\\0') });
   }
   if (/[\uD800-\uDFFF]/u.test(path)) {
-    throw new FsError({ kind: 'InvalidArgument', message: `${what} contains a lone UTF-16 surrogate (not valid Unicode text)` });
+    const message = `${what} contains a lone UTF-16 surrogate (not valid Unicode text)`;
+    throw new FsError({ kind: 'InvalidArgument', message });
   }
   if (path.length > MAX_PATH_LENGTH) {
     throw new FsError({ kind: 'InvalidArgument', message: `${what} is longer than ${MAX_PATH_LENGTH} characters` });

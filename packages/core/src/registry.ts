@@ -6,8 +6,8 @@ import { createRequire } from 'node:module';
 import { FsError } from './errors';
 import type { FileSystem } from './filesystem';
 import type {
-  BlockCacheFileSystem, BlockCacheOptions, DirFileSystem, DirOptions, LimitFileSystem, LimitOptions, ListingCacheFileSystem,
-  ListingCacheOptions, RetryFileSystem, RetryOptions, SimpleCacheFileSystem, SimpleCacheOptions,
+  BlockCacheFileSystem, BlockCacheOptions, DirFileSystem, DirOptions, LimitFileSystem, LimitOptions,
+  ListingCacheFileSystem, ListingCacheOptions, RetryFileSystem, RetryOptions, SimpleCacheFileSystem, SimpleCacheOptions,
 } from './layers/index';
 import { checkPath } from './paths';
 import { ownOptionSchema, parseEnvValue, validateOptions, type OptionSchema } from './options';
@@ -68,7 +68,8 @@ export interface KnownImplementation {
 const known = (pkg: string, exportName: string): KnownImplementation => ({ pkg, exportName });
 
 /** Protocols omnifs knows, with the package that implements each. */
-export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = Object.assign(Object.create(null) as Record<string, KnownImplementation>, {
+export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = Object.assign(
+  Object.create(null) as Record<string, KnownImplementation>, {
   file: known('@omnifs/local', 'LocalFileSystem'),
   local: known('@omnifs/local', 'LocalFileSystem'),
   memory: known('@omnifs/memory', 'MemoryFileSystem'),
@@ -227,7 +228,9 @@ export function envOptions(protocol: string, schema?: OptionSchema, env: NodeJS.
 }
 
 /** `OMNIFS_S3_ENDPOINT=...` → `{ endpoint: '...' }` (see {@link envOptions}). */
-export function optionsFromEnv(protocol: string, env: NodeJS.ProcessEnv = process.env, schema?: OptionSchema): Record<string, unknown> {
+export function optionsFromEnv(
+  protocol: string, env: NodeJS.ProcessEnv = process.env, schema?: OptionSchema,
+): Record<string, unknown> {
   return envOptions(protocol, schema, env).options;
 }
 

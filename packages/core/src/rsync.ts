@@ -81,7 +81,9 @@ function resolveSide(side: string | FsAndPath, storageOptions: UrlOptions | unde
 function checkStorageOptions(sides: Array<string | FsAndPath>, storageOptions: UrlOptions | undefined): void {
   if (storageOptions === undefined) return;
   const urls = sides.filter((s): s is string => typeof s === 'string');
-  if (urls.length === 0 && Object.keys(storageOptions).length > 0) throw errors.invalid('storageOptions apply to URL sides, and neither side is a URL');
+  if (urls.length === 0 && Object.keys(storageOptions).length > 0) {
+    throw errors.invalid('storageOptions apply to URL sides, and neither side is a URL');
+  }
   checkSharedOptions(urls, storageOptions);
 }
 

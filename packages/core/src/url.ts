@@ -60,7 +60,9 @@ export type OtherOptions = 'refuse' | 'shared';
  * keyed by a layer's protocol (or an alias of it) go to that layer, the rest to the
  * outermost one (see {@link OtherOptions} for the rest).
  */
-export function layerOptionsOf(protocols: readonly string[], options: UrlOptions, others: OtherOptions = 'refuse'): Array<Record<string, unknown>> {
+export function layerOptionsOf(
+  protocols: readonly string[], options: UrlOptions, others: OtherOptions = 'refuse',
+): Array<Record<string, unknown>> {
   const outer = others === 'shared' ? ownOptionSchema(getFileSystemClass(protocols[0]!)) : undefined;
   const names = protocols.map(namesOf);
   const out = protocols.map(() => ({}) as Record<string, unknown>);
@@ -69,9 +71,13 @@ export function layerOptionsOf(protocols: readonly string[], options: UrlOptions
     if (layer >= 0 && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       Object.assign(out[layer]!, value);
     } else if (layer >= 0) {
-      throw errors.invalid(`options keyed by protocol '${key}' must be an object, got ${value === null ? 'null' : typeof value}`);
+      const got = value === null ? 'null' : typeof value;
+      throw errors.invalid(`options keyed by protocol '${key}' must be an object, got ${got}`);
     } else if (isLayerKey(key, value)) {
-      if (others === 'refuse') throw errors.invalid(`options for '${key}' were given, but the URL has no ${key} layer (its layers: ${protocols.join(', ')})`);
+      if (others === 'refuse') {
+        const layers = protocols.join(', ');
+        throw errors.invalid(`options for '${key}' were given, but the URL has no ${key} layer (its layers: ${layers})`);
+      }
     } else if (outer === undefined || Object.hasOwn(outer, key) || key === 'skipInstanceCache') {
       out[0]![key] = value;
     }
@@ -84,13 +90,17 @@ export function layerOptionsOf(protocols: readonly string[], options: UrlOptions
  * them and each flat one must be taken by the outermost layer of one of them.
  */
 export function checkSharedOptions(urls: readonly string[], options: UrlOptions): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw errors.invalid('storage options must be an object');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw errors.invalid('storage options must be an object');
+  }
   const chains = urls.map(urlProtocols);
-  layerOptionsOf([...new Set(chains.flat())], Object.fromEntries(Object.entries(options).filter(([k, v]) => isLayerKey(k, v))), 'refuse');
+  const keyed = Object.fromEntries(Object.entries(options).filter(([k, v]) => isLayerKey(k, v)));
+  layerOptionsOf([...new Set(chains.flat())], keyed, 'refuse');
   const outers = chains.map((c) => ownOptionSchema(getFileSystemClass(c[0]!)));
   if (outers.some((s) => s === undefined)) return;
   for (const key of Object.keys(options)) {
-    if (isLayerKey(key, options[key]) || key === 'skipInstanceCache' || outers.some((s) => Object.hasOwn(s!, key))) continue;
+    if (isLayerKey(key, options[key]) || key === 'skipInstanceCache') continue;
+    if (outers.some((s) => Object.hasOwn(s!, key))) continue;
     const names = new Set(outers.flatMap((s) => Object.keys(s!)));
     throw errors.invalid(unknownOptionMessage(key, [...new Set(chains.map((c) => c[0]))].join(' or '), names));
   }
@@ -108,7 +118,8 @@ function checkFlatOptions(protocols: readonly string[], options: UrlOptions): vo
       return schema !== undefined && Object.hasOwn(schema, key);
     });
     if (inner !== undefined) {
-      throw errors.invalid(`option '${key}' is for the ${inner} layer of the chained URL: give it as { ${inner}: { ${key}: ... } }`);
+      const where = `give it as { ${inner}: { ${key}: ... } }`;
+      throw errors.invalid(`option '${key}' is for the ${inner} layer of the chained URL: ${where}`);
     }
   }
 }
@@ -137,7 +148,9 @@ export function urlToFs(url: string, options: UrlOptions = {}): FsAndPath {
 export function resolveUrl(url: string, options: UrlOptions, others: OtherOptions): FsAndPath {
   checkPath(url, 'url');
   if (url === '') throw errors.invalid('url must not be empty');
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw errors.invalid('url options must be an object');
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw errors.invalid('url options must be an object');
+  }
   const parts = url.split('::');
   if (parts.some((p) => p === '')) throw new FsError({ kind: 'InvalidArgument', message: `malformed chained URL ${JSON.stringify(redactUrl(url))}` });
   const innermost = parts[parts.length - 1]!;
@@ -181,10 +194,13 @@ export function checkObjectStoreUrl(path: string, protocols: readonly string[]):
   if (split === undefined || !protocols.includes(split.protocol)) return;
   const authority = split.rest.split('/', 1)[0]!;
   if (authority.includes('@')) {
-    throw errors.invalid(`URL ${redactUrl(path)} has user-info before '@': give credentials as options, not in the URL`);
+    const url = redactUrl(path);
+    throw errors.invalid(`URL ${url} has user-info before '@': give credentials as options, not in the URL`);
   }
   if (authority === '' && split.rest.length > 0 && /[^/]/.test(split.rest)) {
-    throw errors.invalid(`URL ${redactUrl(path)} has an empty bucket name before the key (expected ${split.protocol}://bucket/key)`);
+    const url = redactUrl(path);
+    const expected = `${split.protocol}://bucket/key`;
+    throw errors.invalid(`URL ${url} has an empty bucket name before the key (expected ${expected})`);
   }
 }
 

@@ -67,6 +67,7 @@ function isStorageLike(value: unknown): boolean {
 }
 
 const integer = { type: 'integer', min: 1 } as const;
+const STORAGE_EXPECTED = 'must be a Storage client of @google-cloud/storage';
 
 /** The names and types of {@link GCSOptions}, checked when a filesystem is made. */
 export const GCS_OPTION_SCHEMA = defineOptions<GCSOptions>({
@@ -82,7 +83,7 @@ export const GCS_OPTION_SCHEMA = defineOptions<GCSOptions>({
   concurrency: integer,
   listPageSize: { type: 'integer', min: 1, max: 1000 },
   storageOptions: 'object',
-  storage: { type: 'object', check: (v) => (isStorageLike(v) ? undefined : 'must be a Storage client of @google-cloud/storage') },
+  storage: { type: 'object', check: (v) => (isStorageLike(v) ? undefined : STORAGE_EXPECTED) },
   skipInstanceCache: 'boolean',
 });
 
@@ -169,7 +170,7 @@ function isGoogleHost(endpoint: string): boolean {
  */
 export function createStorage(options: GCSOptions): Storage {
   if (options.storage !== undefined) {
-    if (!isStorageLike(options.storage)) throw errors.invalid('storage must be a Storage client of @google-cloud/storage');
+    if (!isStorageLike(options.storage)) throw errors.invalid(`storage ${STORAGE_EXPECTED}`);
     return options.storage;
   }
   const token = optionalString('token', options.token);

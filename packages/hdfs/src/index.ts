@@ -24,7 +24,8 @@ export { HdfsWriter, temporaryName, type HdfsWriterOptions } from './writer';
 export { WebHdfsClient, DatanodeUpload, type HdfsFileStatus, type Method, type Params } from './client';
 export { mapHdfsError, WebHdfsError, errorFromResponse, parseRemoteException, type RemoteException } from './errors';
 export {
-  createParams, resolveUser, HDFS_OPTION_SCHEMA, webhdfsBase, DEFAULT_HDFS_TIMEOUT, DEFAULT_NAMENODE_HTTP_PORT, type HDFSOptions, type HdfsHeaders,
+  createParams, resolveUser, HDFS_OPTION_SCHEMA, webhdfsBase,
+  DEFAULT_HDFS_TIMEOUT, DEFAULT_NAMENODE_HTTP_PORT, type HDFSOptions, type HdfsHeaders,
 } from './options';
 
 /** Registers `hdfs` and `webhdfs` (done on import). */

@@ -10,7 +10,10 @@ import {
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, objectInfo, type ListContext } from './lister';
-import { createClient, S3_OPTION_SCHEMA, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings, type S3Options } from './options';
+import {
+  createClient, S3_OPTION_SCHEMA, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings,
+  type S3Options,
+} from './options';
 import { readObject, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
 

@@ -85,10 +85,12 @@ export interface S3Options {
 /** True for an object that works as an S3Client: `send`, `config`, `middlewareStack` (from any copy of the SDK v3). */
 function isS3ClientLike(value: unknown): boolean {
   const c = value as { send?: unknown; config?: unknown; middlewareStack?: unknown } | null;
-  return typeof c?.send === 'function' && typeof c.config === 'object' && c.config !== null && typeof c.middlewareStack === 'object';
+  return typeof c?.send === 'function' && typeof c.config === 'object' && c.config !== null
+    && typeof c.middlewareStack === 'object';
 }
 
 const integer = { type: 'integer', min: 1 } as const;
+const CLIENT_EXPECTED = 'must be an S3Client (an object with send, config and middlewareStack)';
 const secret = { type: 'string', secret: true } as const;
 
 /** The names and types of {@link S3Options}, checked when a filesystem is made. */
@@ -112,7 +114,7 @@ export const S3_OPTION_SCHEMA = defineOptions<S3Options>({
   multipartCopyThreshold: integer,
   maxAttempts: integer,
   clientConfig: 'object',
-  client: { type: 'object', check: (v) => (isS3ClientLike(v) ? undefined : 'must be an S3Client (an object with send, config and middlewareStack)') },
+  client: { type: 'object', check: (v) => (isS3ClientLike(v) ? undefined : CLIENT_EXPECTED) },
   skipInstanceCache: 'boolean',
 });
 
@@ -209,7 +211,7 @@ function regionWithFallback(profile: string | undefined): () => Promise<string> 
  */
 export function createClient(options: S3Options): S3Client {
   if (options.client !== undefined) {
-    if (!isS3ClientLike(options.client)) throw errors.invalid('client must be an S3Client (an object with send, config and middlewareStack)');
+    if (!isS3ClientLike(options.client)) throw errors.invalid(`client ${CLIENT_EXPECTED}`);
     return options.client;
   }
   const region = options.region ?? options.clientConfig?.region ?? regionWithFallback(options.profile);

@@ -150,7 +150,8 @@ export function errorTests(ctx: SuiteContext): void {
     const withSecrets = async (): Promise<FileSystem> => {
       if (ctx.target.secretFactory) return ctx.target.secretFactory(secret);
       // A subclass declares no option schema of its own, so it takes these made-up secret options.
-      const Unchecked = class extends (ctx.fs.constructor as new (options: Record<string, unknown>) => object) {} as new (options: Record<string, unknown>) => FileSystem;
+      type Make<T> = new (options: Record<string, unknown>) => T;
+      const Unchecked = class extends (ctx.fs.constructor as Make<object>) {} as Make<FileSystem>;
       return new Unchecked({ ...ctx.fs.storageOptions, password: secret, accessToken: secret, credentials: { secretAccessKey: secret }, skipInstanceCache: true });
     };
 
