@@ -6,7 +6,10 @@ import {
 } from '@omnifs/core';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
-import { createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions, type ResolvedAzureSettings } from './options';
+import {
+  AZURE_OPTION_SCHEMA, createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions,
+  type ResolvedAzureSettings,
+} from './options';
 import { readBlob } from './reader';
 import { AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
@@ -61,6 +64,8 @@ const isNotFound = (err: unknown): boolean => azureStatus(err) === 404 || mapAzu
  */
 export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['az', 'abfs', 'abfss', 'azure'];
+  /** The options it takes (see {@link AzureBlobOptions}). */
+  static override optionSchema = AZURE_OPTION_SCHEMA;
 
   /**
    * Options a URL implies: the account of `abfs[s]://container@account.dfs.core.windows.net/path`

@@ -10,11 +10,22 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { AzureBlobFileSystem } from './filesystem';
+import type { AzureBlobOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    az: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+    abfs: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+    abfss: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+    azure: { options: AzureBlobOptions; fs: AzureBlobFileSystem };
+  }
+}
 
 export { AzureBlobFileSystem, AzureDeleteError, type FailedDelete } from './filesystem';
 export { mapAzureError, azureErrorCode, azureStatus } from './errors';
 export {
-  createServiceClient, parseConnectionString, DEFAULT_AZURE_CONCURRENCY, DEFAULT_AZURE_PART_SIZE, MAX_APPEND_BLOCK_SIZE,
+  createServiceClient, AZURE_OPTION_SCHEMA, parseConnectionString, DEFAULT_AZURE_CONCURRENCY, DEFAULT_AZURE_PART_SIZE,
+  MAX_APPEND_BLOCK_SIZE,
   MAX_BLOCK_SIZE, MAX_LIST_PAGE_SIZE, type AzureBlobOptions, type AzureTokenCredential,
 } from './options';
 

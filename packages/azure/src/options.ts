@@ -2,7 +2,7 @@
 import {
   AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type newPipeline, type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { errors } from '@omnifs/core';
+import { defineOptions, errors } from '@omnifs/core';
 
 /**
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
@@ -48,6 +48,30 @@ export interface AzureBlobOptions {
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
 }
+
+const secret = { type: 'string', secret: true } as const;
+
+/** The names and types of {@link AzureBlobOptions}, checked when a filesystem is made. */
+export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
+  accountName: 'string',
+  accountKey: secret,
+  connectionString: secret,
+  sasToken: secret,
+  credential: {
+    type: 'object',
+    check: (v) => (typeof (v as { getToken?: unknown }).getToken === 'function'
+      ? undefined : 'must be a TokenCredential (an object with getToken), e.g. from @azure/identity'),
+  },
+  anon: 'boolean',
+  accountUrl: 'string',
+  endpoint: 'string',
+  endpointSuffix: 'string',
+  partSize: { type: 'integer', min: 1, max: 4000 * 1024 * 1024 },
+  concurrency: { type: 'integer', min: 1, max: 64 },
+  listPageSize: { type: 'integer', min: 1, max: 5000 },
+  pipelineOptions: 'object',
+  skipInstanceCache: 'boolean',
+});
 
 /** Default block size of uploads and range size of parallel downloads. */
 export const DEFAULT_AZURE_PART_SIZE = 8 * 1024 * 1024;

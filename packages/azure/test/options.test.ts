@@ -86,7 +86,7 @@ describe('azure: options', function () {
       process.env.OMNIFS_AZ_ACCOUNT_NAME = 'omnienv';
       process.env.OMNIFS_AZ_PART_SIZE = String(16 * 1024 * 1024);
       try {
-        const fs = filesystem('az', { skipInstanceCache: true }) as AzureBlobFileSystem;
+        const fs = filesystem('az', { skipInstanceCache: true });
         expect(fs.service.url).to.equal('https://omnienv.blob.core.windows.net/');
         expect(fs.capabilities.partSize).to.equal(16 * 1024 * 1024);
       } finally {
@@ -104,6 +104,13 @@ describe('azure: options', function () {
         partSize: 1024 * 1024, concurrency: 8, sign: false,
       });
     });
+  });
+
+  it('names the nearest option for a typo, never showing a secret of the wrong type', function () {
+    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKye: KEY } as never))
+      .to.throw(FsError, "unknown option 'accountKye' for az; did you mean 'accountKey'?");
+    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKey: 12345 } as never))
+      .to.throw(FsError, "option 'accountKey' of az must be a string, got number");
   });
 
   it('rejects malformed options with InvalidArgument', function () {

@@ -1,17 +1,61 @@
 /** Checks of the arguments of public methods. */
 import { errors } from './errors';
+import { checkMethodOptions } from './options';
 import type { RangeOptions, WriteMode } from './types';
 import type { ReadOptions } from './base';
+
+const RANGE = ['start', 'end', 'etag', 'onProgress'] as const;
+const COPY = ['recursive', 'maxDepth', 'batchSize', 'onProgress'] as const;
+
+/**
+ * The options each public method takes (`signal` is taken by all). A name not listed is
+ * refused, never ignored: add it here when a method learns a new option.
+ */
+export const METHOD_OPTIONS = {
+  catFile: RANGE,
+  cat: [...RANGE, 'batchSize'],
+  catRanges: ['batchSize'],
+  pipeFile: ['mode', 'onProgress'],
+  pipe: ['mode', 'onProgress', 'batchSize'],
+  writeText: ['mode', 'onProgress', 'encoding'],
+  touch: ['truncate'],
+  open: ['blockSize', 'cacheBlocks'],
+  openWriter: ['mode', 'append'],
+  openRandomWriter: ['mode'],
+  readChunks: RANGE,
+  createReadStream: RANGE,
+  createWriteStream: ['mode'],
+  cp: COPY,
+  put: COPY,
+  get: COPY,
+  mv: COPY,
+  rm: COPY,
+  rmFiles: ['batchSize', 'onProgress', 'recursive', 'maxDepth'],
+  copyFile: ['mode', 'onProgress'],
+  mkdir: ['createParents'],
+  makedirs: ['existOk'],
+  sign: ['expiresIn', 'method'],
+  ls: ['detail'],
+  find: ['maxDepth', 'withDirs', 'detail'],
+  walk: ['maxDepth'],
+  glob: ['maxDepth', 'detail'],
+  du: ['total', 'maxDepth'],
+} as const satisfies Record<string, readonly string[]>;
+
+/** A public method whose options are checked. */
+export type CheckedMethod = keyof typeof METHOD_OPTIONS;
 
 /**
  * The options argument of a public method: `undefined` and `null` mean none; anything
  * else that is not an object is `InvalidArgument` (not a TypeError from deep inside).
+ * With `method`, an option that method does not take is `InvalidArgument` too.
  */
-export function optionsOf<T>(options: T): T {
+export function optionsOf<T>(options: T, method?: CheckedMethod): T {
   if (options === undefined || options === null) return {} as T;
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw errors.invalid(`options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
   }
+  if (method !== undefined) checkMethodOptions(options, method, METHOD_OPTIONS[method]);
   return options;
 }
 

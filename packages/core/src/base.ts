@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { createHash } from 'node:crypto';
 import { errors, FsError, toFsError, withContext } from './errors';
 import { checkPath, normalizePath, parentPath, stripProtocol } from './paths';
-import { redact } from './secrets';
+import { redact, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
 import { BufferedWriter, type RandomWriter, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
@@ -14,6 +14,7 @@ import { checkTargetPath, optionsOf } from './args';
 import {
   cleanupOptionsOf, isTemporaryName, removeDebris, temporaryFiles, type CleanupOptions, type CleanupResult, type Debris,
 } from './debris';
+import { ownOptionSchema, validateOptions, type OptionSchema } from './options';
 import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
 
 /** Options every filesystem accepts, beside its own. */
@@ -75,9 +76,21 @@ export abstract class FileSystemBase {
   /** What the backend does natively. */
   readonly capabilities: Capabilities = DEFAULT_CAPABILITIES;
 
+  /**
+   * The options the class takes (see `defineOptions`): checked at construction, so an
+   * unknown name or a wrong type is an `InvalidArgument`. Only a class's own declaration
+   * counts: a subclass that declares none is not checked.
+   */
+  static optionSchema: OptionSchema | undefined = undefined;
+
   readonly #options: Readonly<Record<string, unknown>>;
 
   constructor(options: object = {}) {
+    const schema = ownOptionSchema(new.target);
+    if (schema !== undefined && options !== null && typeof options === 'object') {
+      const where = (new.target as typeof FileSystemBase).protocols[0] ?? new.target.name;
+      validateOptions(options as Record<string, unknown>, schema, where);
+    }
     this.#options = Object.freeze({ ...(options as Record<string, unknown>) });
   }
 
@@ -205,7 +218,8 @@ export abstract class FileSystemBase {
       p = this.normalize(path);
       return await fn(p);
     } catch (err) {
-      throw withContext(this.mapError(err), this.protocol, operation, p ?? (typeof path === 'string' ? path : undefined));
+      const shown = p ?? (typeof path === 'string' ? redactUrl(path) : undefined);
+      throw withContext(this.mapError(err), this.protocol, operation, shown);
     }
   }
 
@@ -289,7 +303,7 @@ export abstract class FileSystemBase {
   ls(path: string, options: { detail: true }): Promise<FileInfo[]>;
   ls(path: string, options?: LsOptions): Promise<string[]>;
   async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'ls');
     const entries = await this.withPath('ls', path, (p) => this.lsInfo(p));
     return options.detail ? entries : entries.map((e) => e.name);
   }
@@ -309,14 +323,14 @@ export abstract class FileSystemBase {
   find(path: string, options: FindOptions & { detail: true }): Promise<FileInfo[]>;
   find(path: string, options?: FindOptions): Promise<string[]>;
   async find(path: string, options: FindOptions = {}): Promise<FileInfo[] | string[]> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'find');
     const entries = await this.withPath('find', path, (p) => findEntries(this, p, options, this._find?.bind(this)));
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
   /** Walks a tree top-down: one `{ root, dirs, files }` per directory, like `os.walk`. */
   walk(path: string, options: { maxDepth?: number } = {}): AsyncIterable<WalkEntry> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'walk');
     return walkEntries(this, this.normalize(path), options.maxDepth);
   }
 
@@ -324,7 +338,7 @@ export abstract class FileSystemBase {
   glob(pattern: string, options: { maxDepth?: number; detail: true }): Promise<FileInfo[]>;
   glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
   async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'glob');
     const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth));
     return options.detail ? entries : entries.map((e) => e.name);
   }
@@ -333,7 +347,7 @@ export abstract class FileSystemBase {
   du(path: string, options?: { total?: true; maxDepth?: number }): Promise<number>;
   du(path: string, options: { total: false; maxDepth?: number }): Promise<Record<string, number>>;
   async du(path: string, options: { total?: boolean; maxDepth?: number } = {}): Promise<number | Record<string, number>> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'du');
     const files = await this.find(path, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
     if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
     return files.reduce((sum, f) => sum + f.size, 0);

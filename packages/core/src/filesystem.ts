@@ -29,7 +29,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
   async catFile(path: string, options: RangeOptions = {}): Promise<Uint8Array> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'catFile');
     return this.withPath('cat', path, async (p) => {
       const read = readOptionsOf(options);
       throwIfAborted(options.signal);
@@ -45,17 +45,19 @@ export abstract class FileSystem extends FileSystemBase {
   cat(path: string, options?: RangeOptions): Promise<Uint8Array>;
   cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Uint8Array>>;
   async cat(path: string | string[], options: RangeOptions & { batchSize?: number } = {}): Promise<Uint8Array | Record<string, Uint8Array>> {
-    options = optionsOf(options);
-    if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, options);
-    if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, options); // rejects it with context
+    options = optionsOf(options, 'cat');
+    const { batchSize, ...range } = options;
+    if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, range);
+    if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, range); // rejects it with context
     const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
-    const bodies = await mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, options), options.signal);
+    const read = (p: string): Promise<Uint8Array> => this.catFile(p, range);
+    const bodies = await mapLimit(paths, batchSize ?? DEFAULT_BATCH_SIZE, read, options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
   }
 
   /** Several ranges, of one or several files, read concurrently. */
   async catRanges(paths: string[], starts: number[], ends: number[], options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<Uint8Array[]> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'catRanges');
     if (!Array.isArray(paths) || !Array.isArray(starts) || !Array.isArray(ends) || starts.length !== paths.length || ends.length !== paths.length) {
       throw errors.invalid('catRanges needs arrays of paths, starts and ends of the same length');
     }
@@ -64,7 +66,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Writes a whole file from bytes, a string, or a stream / async iterable. */
   async pipeFile(path: string, data: Source, options: WriteOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'pipeFile');
     const mode = checkMode(options.mode);
     await this.withPath('pipe', path, async (p) => {
       throwIfAborted(options.signal);
@@ -83,14 +85,15 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** `pipeFile` for one path; a record of path to content writes several. */
   async pipe(path: string | Record<string, Source>, data?: Source, options: WriteOptions & { batchSize?: number } = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'pipe');
+    const { batchSize, ...write } = options;
     if (typeof path === 'string') {
       if (data === undefined) throw errors.invalid('pipe needs data to write', path);
-      return this.pipeFile(path, data, options);
+      return this.pipeFile(path, data, write);
     }
     if (path === null || typeof path !== 'object') throw errors.invalid('pipe needs a path or a record of path to data');
     const entries = Object.entries(path);
-    await mapLimit(entries, options.batchSize ?? DEFAULT_BATCH_SIZE, ([p, d]) => this.pipeFile(p, d, options), options.signal);
+    await mapLimit(entries, batchSize ?? DEFAULT_BATCH_SIZE, ([p, d]) => this.pipeFile(p, d, write), options.signal);
   }
 
   /** A file's content decoded as text (UTF-8 by default). */
@@ -98,11 +101,18 @@ export abstract class FileSystem extends FileSystemBase {
     return Buffer.from(await this.catFile(path)).toString(encoding);
   }
 
-  /** Writes text as a file (UTF-8). */
-  async writeText(path: string, text: string, options: WriteOptions = {}): Promise<void> {
-    options = optionsOf(options);
+  /** Writes text as a file, encoded as `encoding` (default UTF-8, as `readText` reads it). */
+  async writeText(path: string, text: string, options: WriteOptions & { encoding?: BufferEncoding } = {},
+  ): Promise<void> {
+    options = optionsOf(options, 'writeText');
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`, String(path));
-    return this.pipeFile(path, text, options);
+    const { encoding, ...write } = options;
+    if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return this.pipeFile(path, text, write);
+    if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) {
+      const got = JSON.stringify(encoding);
+      throw errors.invalid(`encoding must be a Node.js text encoding (utf8, utf16le, latin1, ...), got ${got}`, `${path}`);
+    }
+    return this.pipeFile(path, Buffer.from(text, encoding), write);
   }
 
   /** The first `size` bytes of a file (default 1024). */
@@ -120,7 +130,7 @@ export abstract class FileSystem extends FileSystemBase {
    * keeps its content (rewriting it where the backend has no native touch).
    */
   async touch(path: string, options: { truncate?: boolean } = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'touch');
     await this.withPath('touch', path, async (p) => {
       if (options.truncate === false) {
         const info = await this._info(p).catch(() => undefined);
@@ -139,7 +149,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Opens a file: `rb` reads, `wb` writes, `ab` appends, `xb` creates exclusively. */
   async open(path: string, mode: OpenMode = 'rb', options: OpenOptions = {}): Promise<RemoteFile> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'open');
     const m = normalizeOpenMode(mode);
     const fileOptions: RemoteFileOptions = { blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE };
     if (options.cacheBlocks !== undefined) fileOptions.cacheBlocks = options.cacheBlocks;
@@ -157,7 +167,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** A streaming writer for `path`: bytes in parts, committed on `close`. */
   async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal } = {}): Promise<Writer> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'openWriter');
     return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true);
   }
 
@@ -166,7 +176,7 @@ export abstract class FileSystem extends FileSystemBase {
    * `path` on `close`; `Unsupported` unless `capabilities.randomWrite` (local disk).
    */
   async openRandomWriter(path: string, options: { mode?: WriteMode; signal?: AbortSignal } = {}): Promise<RandomWriter> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'openRandomWriter');
     const mode = checkMode(options.mode);
     return this.withPath('open', path, async (p) => {
       if (!this.capabilities.randomWrite || this._openRandomWriter === undefined) throw errors.unsupported(`${this.protocol} files cannot be written at random offsets`);
@@ -182,7 +192,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
   async *readChunks(path: string, options: RangeOptions = {}): AsyncGenerator<Uint8Array> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'readChunks');
     const p = await this.withPath('read', path, async (q) => q);
     const read = await this.run('read', p, async () => readOptionsOf(options));
     const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end));
@@ -197,13 +207,13 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** A Node Readable of a file's bytes (`start`/`end` as in `catFile`). */
   createReadStream(path: string, options: RangeOptions = {}): Readable {
-    options = optionsOf(options);
+    options = optionsOf(options, 'createReadStream');
     return Readable.from(this.readChunks(path, options), { objectMode: false });
   }
 
   /** A Node Writable that writes a file; it is committed when the stream finishes. */
   createWriteStream(path: string, options: { mode?: WriteMode } = {}): Writable {
-    options = optionsOf(options);
+    options = optionsOf(options, 'createWriteStream');
     const opening = this.openWriter(path, options);
     opening.catch(() => undefined);
     return new Writable({
@@ -272,19 +282,19 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Copies within this filesystem, with fsspec's rules for recursion, globs and lists. */
   async cp(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'cp');
     await this.run('cp', undefined, () => copyFiles(this, src, this, dst, options as TransferPlanOptions));
   }
 
   /** Uploads local paths (files, directories with `recursive`, globs, lists) to this filesystem. */
   async put(local: string | string[], remote: string | string[], options: CopyOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'put');
     await this.run('put', undefined, () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions));
   }
 
   /** Downloads paths from this filesystem to local disk. */
   async get(remote: string | string[], local: string | string[], options: CopyOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'get');
     await this.run('get', undefined, () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions));
   }
 
@@ -294,7 +304,7 @@ export abstract class FileSystem extends FileSystemBase {
    * the sources removed once every copy has succeeded.
    */
   async mv(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'mv');
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run('mv', undefined, async () => {
       if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && opts.maxDepth === undefined) {
@@ -327,7 +337,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Removes files; directories with `recursive`. Globs and lists expand first. */
   async rm(path: string | string[], options: RmOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'rm');
     await this.run('rm', undefined, () => removePaths(this, path, options));
   }
 
@@ -338,7 +348,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Copies one file within this filesystem: server-side when the backend can. */
   async copyFile(src: string, dst: string, options: OperationOptions & { mode?: WriteMode } = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'copyFile');
     const s = this.normalize(src);
     const d = this.normalize(dst);
     await this.run('cp', s, async () => {
@@ -359,7 +369,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Deletes many files: `_rmMany` in batches where the backend has it. */
   async rmFiles(paths: string[], options: RmOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'rmFiles');
     const normalized = paths.map((p) => this.normalize(p));
     const progress = new ProgressTracker(options.onProgress, { totalFiles: normalized.length });
     if (this._rmMany !== undefined) {
@@ -382,7 +392,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Creates a directory; parents too unless `createParents: false`. Object stores: buckets only. */
   async mkdir(path: string, options: { createParents?: boolean } = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'mkdir');
     await this.withPath('mkdir', path, async (p) => {
       if (this.capabilities.realDirectories && (await this.infoOrUndefined(p))) throw errors.alreadyExists(p);
       await this._mkdir(p, options.createParents !== false);
@@ -391,7 +401,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Creates a directory and its parents; an existing one is an error unless `existOk`. */
   async makedirs(path: string, options: { existOk?: boolean } = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'makedirs');
     await this.withPath('makedirs', path, async (p) => {
       const info = await this.infoOrUndefined(p);
       if (info?.type === 'file') throw errors.alreadyExists(p);
@@ -422,7 +432,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** A URL that grants time-limited access without credentials, where the service has one. */
   async sign(path: string, options: SignOptions = {}): Promise<string> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'sign');
     return this.withPath('sign', path, async (p) => {
       if (this._sign === undefined) throw errors.unsupported(`${this.protocol} has no signed URLs`);
       const expiresIn = options.expiresIn ?? 3600;

@@ -26,11 +26,24 @@ export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args
 export type { WalkEntry } from './listing';
 export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 export {
+  defineOptions, validateOptions, ownOptionSchema, nearestName, unknownOptionMessage, checkMethodOptions,
+  COMMON_OPTIONS,
+  type OptionSchema, type OptionSpec, type OptionType, type OptionSources,
+} from './options';
+export { METHOD_OPTIONS, type CheckedMethod } from './args';
+export {
   filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache, getFileSystemClass,
-  optionsFromEnv, localFileSystem, KNOWN_IMPLEMENTATIONS, registerKnownImplementation, type FileSystemClass, type KnownImplementation,
+  optionsFromEnv, envOptions, localFileSystem, KNOWN_IMPLEMENTATIONS, registerKnownImplementation,
+  type FileSystemClass, type KnownImplementation,
+  type ProtocolRegistry, type OptionsOf, type FileSystemOf, type EnvOptions,
 } from './registry';
 export { installStandIn, standInFor } from './standin';
 export { rsync, type RsyncOptions, type RsyncResult, type RsyncUpdate } from './rsync';
-export { urlToFs, open, isWrapperProtocol, registerWrapperProtocol, type FsAndPath, type UrlOptions } from './url';
+export {
+  urlToFs, open, isWrapperProtocol, registerWrapperProtocol, urlProtocols, layerOptionsOf, resolveUrl,
+  checkSharedOptions, checkObjectStoreUrl,
+  type OtherOptions,
+  type FsAndPath, type UrlOptions,
+} from './url';
 export * from './layers/index';
 export { ObjectStoreFileSystem, dirInfo, splitObjectPath, type ObjectPage } from './objectstore';

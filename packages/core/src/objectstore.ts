@@ -10,6 +10,7 @@ import { concatBytes } from './data';
 import { FileSystem } from './filesystem';
 import type { ReadOptions } from './base';
 import type { FileInfo } from './types';
+import { checkObjectStoreUrl } from './url';
 
 /** One page of a listing: the objects under a prefix, and (with a delimiter) the common prefixes, each ending in `/`. */
 export interface ObjectPage {
@@ -43,6 +44,12 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  */
 export abstract class ObjectStoreFileSystem extends FileSystem {
   override readonly rootMarker = '' as const;
+
+  /** Also refuses user-info (`s3://user:secret@bucket`) and an empty bucket before a key (`s3:///key`). */
+  override normalize(path: unknown): string {
+    if (typeof path === 'string') checkObjectStoreUrl(path, this.protocols);
+    return super.normalize(path);
+  }
 
   /** Pages of keys under `prefix`; `delimiter` groups by `/`; `limit` asks for one page of at most that many keys. */
   protected abstract listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncIterable<ObjectPage>;

@@ -11,7 +11,7 @@ export const MAX_PATH_LENGTH = 4096;
 /**
  * Checks that `path` is a usable path string and returns it.
  *
- * Behaviour: non-strings, NUL bytes and paths over {@link MAX_PATH_LENGTH} characters
+ * Behaviour: non-strings, NUL bytes, lone surrogates and paths over {@link MAX_PATH_LENGTH} characters
  * throw an `InvalidArgument` FsError naming the problem; the empty string is allowed
  * (it names the root).
  */
@@ -22,6 +22,10 @@ export function checkPath(path: unknown, what = 'path'): string {
   }
   if (path.includes('\0')) {
     throw new FsError({ kind: 'InvalidArgument', message: `${what} contains a NUL byte`, path: path.replace(/\0/g, '\\0') });
+  }
+  if (/[\uD800-\uDFFF]/u.test(path)) {
+    const message = `${what} contains a lone UTF-16 surrogate (not valid Unicode text)`;
+    throw new FsError({ kind: 'InvalidArgument', message });
   }
   if (path.length > MAX_PATH_LENGTH) {
     throw new FsError({ kind: 'InvalidArgument', message: `${what} is longer than ${MAX_PATH_LENGTH} characters` });

@@ -5,8 +5,13 @@
 import { createRequire } from 'node:module';
 import { FsError } from './errors';
 import type { FileSystem } from './filesystem';
+import type {
+  BlockCacheFileSystem, BlockCacheOptions, DirFileSystem, DirOptions, LimitFileSystem, LimitOptions,
+  ListingCacheFileSystem, ListingCacheOptions, RetryFileSystem, RetryOptions, SimpleCacheFileSystem, SimpleCacheOptions,
+} from './layers/index';
 import { checkPath } from './paths';
 import { standInFor, standInHandle } from './standin';
+import { ownOptionSchema, parseEnvValue, validateOptions, type OptionSchema } from './options';
 
 /** A FileSystem class as the registry builds it. */
 export interface FileSystemClass {
@@ -18,7 +23,42 @@ export interface FileSystemClass {
    * caller's options say nothing else.
    */
   optionsFromUrl?(url: string): Record<string, unknown>;
+  /** The options the class takes; `filesystem()` checks them (see `defineOptions`). */
+  readonly optionSchema?: OptionSchema | undefined;
 }
+
+/**
+ * Protocol name → its options and filesystem class, for typing `filesystem()`. Each
+ * protocol package adds its own names by declaration merging:
+ *
+ * ```ts
+ * declare module '@omnifs/core' {
+ *   interface ProtocolRegistry {
+ *     s3: { options: S3Options; fs: S3FileSystem };
+ *   }
+ * }
+ * ```
+ *
+ * A protocol not named here (a third-party one) is still accepted, with generic types.
+ */
+export interface ProtocolRegistry {
+  dir: { options: DirOptions; fs: DirFileSystem };
+  retry: { options: RetryOptions; fs: RetryFileSystem };
+  simplecache: { options: SimpleCacheOptions; fs: SimpleCacheFileSystem };
+  blockcache: { options: BlockCacheOptions; fs: BlockCacheFileSystem };
+  listcache: { options: ListingCacheOptions; fs: ListingCacheFileSystem };
+  limit: { options: LimitOptions; fs: LimitFileSystem };
+}
+
+/** The options type of `filesystem(protocol)`: the registered one, else any record. */
+export type OptionsOf<P extends string> = P extends keyof ProtocolRegistry
+  ? ProtocolRegistry[P] extends { options: infer O extends object } ? O : Record<string, unknown>
+  : Record<string, unknown>;
+
+/** The filesystem type `filesystem(protocol)` returns: the registered class, else `FileSystem`. */
+export type FileSystemOf<P extends string> = P extends keyof ProtocolRegistry
+  ? ProtocolRegistry[P] extends { fs: infer F extends FileSystem } ? F : FileSystem
+  : FileSystem;
 
 /** Where a known protocol's implementation lives: a package and its export. */
 export interface KnownImplementation {
@@ -29,7 +69,8 @@ export interface KnownImplementation {
 const known = (pkg: string, exportName: string): KnownImplementation => ({ pkg, exportName });
 
 /** Protocols omnifs knows, with the package that implements each. */
-export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = {
+export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = Object.assign(
+  Object.create(null) as Record<string, KnownImplementation>, {
   file: known('@omnifs/local', 'LocalFileSystem'),
   local: known('@omnifs/local', 'LocalFileSystem'),
   memory: known('@omnifs/memory', 'MemoryFileSystem'),
@@ -43,7 +84,7 @@ export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = {
   azure: known('@omnifs/azure', 'AzureBlobFileSystem'),
   hdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
   webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
-};
+});
 
 /** Layers shipped in core, loaded on first use. */
 const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
@@ -134,13 +175,13 @@ export function getFileSystemClass(protocol: string): FileSystemClass {
   const name = checkProtocol(protocol);
   const registered = registry.get(name);
   if (registered !== undefined) return registered;
-  const layer = BUILTIN_LAYERS[name];
+  const layer = Object.hasOwn(BUILTIN_LAYERS, name) ? BUILTIN_LAYERS[name] : undefined;
   if (layer !== undefined) {
     const cls = layer();
     registry.set(name, cls);
     return cls;
   }
-  const where = KNOWN_IMPLEMENTATIONS[name];
+  const where = Object.hasOwn(KNOWN_IMPLEMENTATIONS, name) ? KNOWN_IMPLEMENTATIONS[name] : undefined;
   if (where === undefined) {
     throw new FsError({ kind: 'Unsupported', message: `unknown protocol "${name}"; known protocols: ${availableProtocols().join(', ')}` });
   }
@@ -162,16 +203,36 @@ export function getFileSystemClass(protocol: string): FileSystemClass {
   return cls;
 }
 
-/** `OMNIFS_S3_ENDPOINT=...` → `{ endpoint: '...' }`; `true`, `false` and numbers are parsed. */
-export function optionsFromEnv(protocol: string, env: NodeJS.ProcessEnv = process.env): Record<string, unknown> {
+/** Options from `OMNIFS_<PROTOCOL>_<OPTION>` variables, and the variable that gave each. */
+export interface EnvOptions {
+  options: Record<string, unknown>;
+  /** Option name → variable name, for messages. */
+  sources: Record<string, string>;
+}
+
+/**
+ * `OMNIFS_S3_ENDPOINT=...` → `{ endpoint: '...' }`, with each value parsed as the schema's
+ * type (`true`/`false`, numbers, JSON objects); without a schema `true`, `false` and
+ * numbers are parsed.
+ */
+export function envOptions(protocol: string, schema?: OptionSchema, env: NodeJS.ProcessEnv = process.env): EnvOptions {
   const prefix = `OMNIFS_${protocol.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
-  const out: Record<string, unknown> = {};
+  const options: Record<string, unknown> = {};
+  const sources: Record<string, string> = {};
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith(prefix) || raw === undefined || key.length === prefix.length) continue;
     const name = key.slice(prefix.length).toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    out[name] = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    options[name] = parseEnvValue(raw, schema !== undefined && Object.hasOwn(schema, name) ? schema[name] : undefined);
+    sources[name] = key;
   }
-  return out;
+  return { options, sources };
+}
+
+/** `OMNIFS_S3_ENDPOINT=...` → `{ endpoint: '...' }` (see {@link envOptions}). */
+export function optionsFromEnv(
+  protocol: string, env: NodeJS.ProcessEnv = process.env, schema?: OptionSchema,
+): Record<string, unknown> {
+  return envOptions(protocol, schema, env).options;
 }
 
 const objectIds = new WeakMap<object, number>();
@@ -206,12 +267,18 @@ function idOf(value: object): number {
  * - an unknown protocol, or one whose package is not installed, is an `Unsupported`
  *   FsError naming the known protocols or the `npm install` to run;
  * - options from `OMNIFS_<PROTOCOL>_<OPTION>` variables fill in what is not given;
+ * - an option the protocol does not take, or of the wrong type, is `InvalidArgument`
+ *   naming the nearest valid option (and the variable, for one from the environment);
  * - equal protocol and options give the same instance, unless `skipInstanceCache`;
+ * - typed: `filesystem('s3', options)` takes `S3Options` and returns `S3FileSystem` once
+ *   `@omnifs/s3` is installed (see {@link ProtocolRegistry}).
  * - the result is a handle that a stand-in (`useMemoryFor` of `@omnifs/memory`) redirects
  *   while it is installed, whenever the handle was made.
  */
-export function filesystem(protocol: string, options: Record<string, unknown> = {}): FileSystem {
+export function filesystem<P extends string>(protocol: P, options?: OptionsOf<P>): FileSystemOf<P>;
+export function filesystem(protocol: string, given: object = {}): FileSystemOf<string> {
   const name = checkProtocol(protocol);
+  const options = given as Record<string, unknown>;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new FsError({ kind: 'InvalidArgument', message: `options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'array' : typeof options}` });
   }
@@ -225,7 +292,15 @@ export function filesystem(protocol: string, options: Record<string, unknown> = 
   }
   const canonical = cls.protocols[0] ?? name;
   const { skipInstanceCache, ...rest } = options;
-  const merged = { ...optionsFromEnv(canonical), ...(canonical !== name ? optionsFromEnv(name) : {}), ...rest };
+  const schema = ownOptionSchema(cls);
+  const fromEnv = envOptions(canonical, schema);
+  const aliasEnv = canonical !== name ? envOptions(name, schema) : { options: {}, sources: {} };
+  const merged = { ...fromEnv.options, ...aliasEnv.options, ...rest };
+  if (schema !== undefined) {
+    const sources: Record<string, string> = { ...fromEnv.sources, ...aliasEnv.sources };
+    for (const k of Object.keys(rest)) delete sources[k];
+    validateOptions({ ...merged, skipInstanceCache }, schema, name, sources);
+  }
   // A handle, not the bare instance, so a stand-in installed later (useMemoryFor) redirects it.
   if (skipInstanceCache) return standInHandle([name, ...cls.protocols], new cls(merged));
   const key = `${canonical}:${cls.name}:${cacheKey(merged)}`;

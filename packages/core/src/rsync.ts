@@ -8,7 +8,7 @@ import { throwIfAborted } from './batch';
 import { infoOrUndefined } from './listing';
 import { isUnder, joinPath, relativeTo } from './paths';
 import { checkOptions, copySteps, removeDirs, type Step } from './transfer';
-import { urlToFs, type FsAndPath, type UrlOptions } from './url';
+import { checkSharedOptions, resolveUrl, type FsAndPath, type UrlOptions } from './url';
 import type { FileSystem } from './filesystem';
 import type { BatchOptions, FileInfo } from './types';
 
@@ -32,7 +32,11 @@ export interface RsyncOptions extends BatchOptions {
   deleteMissing?: boolean;
   /** Plans only: the result says what would be copied and deleted; nothing changes. */
   dryRun?: boolean;
-  /** Options for the filesystems made from URL strings, as `urlToFs` takes them. */
+  /**
+   * Options for the filesystems made from URL strings, as `urlToFs` takes them, shared by
+   * both sides: keyed ones (`{ s3: {...} }`) go to the side with that protocol, flat ones
+   * to each side that takes them; an option no side takes is `InvalidArgument`.
+   */
   storageOptions?: UrlOptions;
 }
 
@@ -62,11 +66,25 @@ function needsCopy(update: RsyncUpdate, src: FileInfo, dst: FileInfo): boolean {
 }
 
 function resolveSide(side: string | FsAndPath, storageOptions: UrlOptions | undefined, which: string): FsAndPath {
-  if (typeof side === 'string') return urlToFs(side, storageOptions);
+  if (typeof side === 'string') return resolveUrl(side, storageOptions ?? {}, 'shared');
   if (side !== null && typeof side === 'object' && typeof side.path === 'string' && typeof side.fs?.find === 'function') {
     return { fs: side.fs, path: side.fs.normalize(side.path) };
   }
   throw errors.invalid(`rsync ${which} must be a URL or { fs, path }`);
+}
+
+/**
+ * `storageOptions` are shared by both URLs: an option keyed by a protocol goes to the side
+ * that has it, a flat one to each side whose outermost layer takes it; one that no side
+ * takes is `InvalidArgument`.
+ */
+function checkStorageOptions(sides: Array<string | FsAndPath>, storageOptions: UrlOptions | undefined): void {
+  if (storageOptions === undefined) return;
+  const urls = sides.filter((s): s is string => typeof s === 'string');
+  if (urls.length === 0 && Object.keys(storageOptions).length > 0) {
+    throw errors.invalid('storageOptions apply to URL sides, and neither side is a URL');
+  }
+  checkSharedOptions(urls, storageOptions);
 }
 
 /** Entries below `root` keyed by their path relative to it. */
@@ -104,6 +122,7 @@ export async function rsync(source: string | FsAndPath, destination: string | Fs
   if (typeof update !== 'function' && !UPDATES.has(update)) {
     throw errors.invalid(`update must be 'changed', 'size', 'always', 'never' or a function, got ${JSON.stringify(update)}`);
   }
+  checkStorageOptions([source, destination], options.storageOptions);
   const src = resolveSide(source, options.storageOptions, 'source');
   const dst = resolveSide(destination, options.storageOptions, 'destination');
   if (src.fs === dst.fs && (src.path === dst.path || isUnder(dst.path, src.path) || isUnder(src.path, dst.path))) {

@@ -172,7 +172,8 @@ export async function copySteps(srcFs: FileSystem, steps: readonly Step[], dstFs
     progress.fileDone();
   }, options.signal);
   if (options.move) {
-    await srcFs.rmFiles(files.map((f) => f.src.name), options);
+    const { move: _move, ...removal } = options;
+    await srcFs.rmFiles(files.map((f) => f.src.name), removal);
     const movedDirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.src.name);
     await removeDirs(srcFs, movedDirs, options.signal, true);
   }

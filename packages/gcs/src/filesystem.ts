@@ -6,7 +6,9 @@ import {
 } from '@omnifs/core';
 import { mapGcsError } from './errors';
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
-import { createStorage, GCS_CHUNK_UNIT, resolveSettings, type GCSOptions, type ResolvedGCSSettings } from './options';
+import {
+  createStorage, GCS_CHUNK_UNIT, GCS_OPTION_SCHEMA, resolveSettings, type GCSOptions, type ResolvedGCSSettings,
+} from './options';
 import { readObject, type ReadContext } from './reader';
 import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
 
@@ -58,6 +60,8 @@ function chunkSizeFor(partSize: number | undefined): number | undefined {
  */
 export class GCSFileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['gs', 'gcs'];
+  /** The options it takes (see {@link GCSOptions}). */
+  static override optionSchema = GCS_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities;
 

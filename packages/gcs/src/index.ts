@@ -10,11 +10,19 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { GCSFileSystem } from './filesystem';
+import type { GCSOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    gs: { options: GCSOptions; fs: GCSFileSystem };
+    gcs: { options: GCSOptions; fs: GCSFileSystem };
+  }
+}
 
 export { GCSFileSystem, GCSDeleteError, type FailedDelete } from './filesystem';
 export { mapGcsError, gcsReason, gcsStatus } from './errors';
 export {
-  createStorage, DEFAULT_GCS_CONCURRENCY, DEFAULT_GCS_PART_SIZE, GCS_CHUNK_UNIT, MAX_LIST_PAGE_SIZE,
+  createStorage, GCS_OPTION_SCHEMA, DEFAULT_GCS_CONCURRENCY, DEFAULT_GCS_PART_SIZE, GCS_CHUNK_UNIT, MAX_LIST_PAGE_SIZE,
   type GCSOptions, type GCSServiceAccountKey,
 } from './options';
 

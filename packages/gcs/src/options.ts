@@ -1,7 +1,7 @@
 /** Options of the GCS filesystem, and how they become a Storage client. */
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
-import { errors } from '@omnifs/core';
+import { defineOptions, errors } from '@omnifs/core';
 
 /** A service-account key, as in the JSON key file Google Cloud gives out. */
 export interface GCSServiceAccountKey {
@@ -50,11 +50,42 @@ export interface GCSOptions {
   listPageSize?: number;
   /** Further Storage settings (`retryOptions`, `timeout`, `userAgent`, ...), applied last. */
   storageOptions?: StorageOptions;
-  /** Use this Storage client instead of building one (the connection options are then ignored). */
+  /**
+   * Use this Storage client instead of building one (the connection options are then
+   * ignored). Any object with the client's `bucket` and `createBucket`, so a client from
+   * the app's own copy of `@google-cloud/storage` is accepted.
+   */
   storage?: Storage;
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
 }
+
+/** True for an object that works as a Storage client (from any copy of `@google-cloud/storage`). */
+function isStorageLike(value: unknown): boolean {
+  const s = value as { bucket?: unknown; createBucket?: unknown; getBuckets?: unknown } | null;
+  return typeof s?.bucket === 'function' && typeof s.createBucket === 'function' && typeof s.getBuckets === 'function';
+}
+
+const integer = { type: 'integer', min: 1 } as const;
+const STORAGE_EXPECTED = 'must be a Storage client of @google-cloud/storage';
+
+/** The names and types of {@link GCSOptions}, checked when a filesystem is made. */
+export const GCS_OPTION_SCHEMA = defineOptions<GCSOptions>({
+  projectId: 'string',
+  apiEndpoint: 'string',
+  useAuthWithCustomEndpoint: 'boolean',
+  keyFilename: 'string',
+  credentials: { type: 'object', secret: true },
+  token: { type: 'string', secret: true },
+  anon: 'boolean',
+  userProject: 'string',
+  partSize: integer,
+  concurrency: integer,
+  listPageSize: { type: 'integer', min: 1, max: 1000 },
+  storageOptions: 'object',
+  storage: { type: 'object', check: (v) => (isStorageLike(v) ? undefined : STORAGE_EXPECTED) },
+  skipInstanceCache: 'boolean',
+});
 
 /** The unit of resumable upload chunks. */
 export const GCS_CHUNK_UNIT = 256 * 1024;
@@ -139,7 +170,7 @@ function isGoogleHost(endpoint: string): boolean {
  */
 export function createStorage(options: GCSOptions): Storage {
   if (options.storage !== undefined) {
-    if (!(options.storage instanceof Storage)) throw errors.invalid('storage must be a Storage client of @google-cloud/storage');
+    if (!isStorageLike(options.storage)) throw errors.invalid(`storage ${STORAGE_EXPECTED}`);
     return options.storage;
   }
   const token = optionalString('token', options.token);

@@ -70,14 +70,27 @@ describe('gcs: options', function () {
     expect(fs.storage.projectId).to.equal('p');
   });
 
+  it('takes a Storage client by its shape, as one from another copy of @google-cloud/storage is', function () {
+    const real = new Storage({ projectId: 'given' });
+    const otherCopy = Object.assign(Object.create(null) as object, {
+      bucket: real.bucket.bind(real), createBucket: real.createBucket.bind(real), getBuckets: real.getBuckets.bind(real),
+    }) as Storage;
+    expect(new GCSFileSystem({ storage: otherCopy }).storage).to.equal(otherCopy);
+    expect(() => new GCSFileSystem({ storage: { bucket: () => undefined } as never })).to.throw(FsError, 'must be a Storage client');
+  });
+
+  it('names the nearest option for a typo', function () {
+    expect(() => new GCSFileSystem({ projectID: 'p' } as never)).to.throw(FsError, "unknown option 'projectID' for gs; did you mean 'projectId'?");
+  });
+
   it('takes options from OMNIFS_GS_* through the registry, for gs and gcs alike', function () {
     process.env.OMNIFS_GS_PROJECT_ID = 'from-env';
     process.env.OMNIFS_GS_PART_SIZE = String(512 * 1024);
     process.env.OMNIFS_GS_API_ENDPOINT = 'http://127.0.0.1:1';
-    const fs = filesystem('gs', { skipInstanceCache: true }) as GCSFileSystem;
+    const fs = filesystem('gs', { skipInstanceCache: true });
     expect(fs).to.be.instanceOf(GCSFileSystem);
     expect(fs.storageOptions).to.deep.include({ projectId: 'from-env', partSize: 512 * 1024, apiEndpoint: 'http://127.0.0.1:1' });
     expect(fs.capabilities.partSize).to.equal(512 * 1024);
-    expect((filesystem('gcs', { skipInstanceCache: true }) as GCSFileSystem).storage.projectId).to.equal('from-env');
+    expect(filesystem('gcs', { skipInstanceCache: true }).storage.projectId).to.equal('from-env');
   });
 });

@@ -13,7 +13,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { request as httpsRequest } from 'node:https';
 import { redactUrl } from '@omnifs/core';
 import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
-import { DEFAULT_HDFS_TIMEOUT, webhdfsBase, type HDFSOptions } from './options';
+import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 
 /** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
 export interface HdfsFileStatus {
@@ -48,9 +48,12 @@ export class WebHdfsClient {
   /** `http://namenode:9870/webhdfs/v1`. */
   readonly base: string;
   readonly timeout: number;
+  /** Sent as `user.name` (see {@link resolveUser}). */
+  readonly user: string | undefined;
 
   constructor(private readonly options: HDFSOptions) {
     this.base = webhdfsBase(options);
+    this.user = resolveUser(options);
     this.timeout = options.timeout ?? DEFAULT_HDFS_TIMEOUT;
   }
 
@@ -58,7 +61,7 @@ export class WebHdfsClient {
   url(path: string, op: string, params: Params = {}): string {
     const q = new URLSearchParams({ op });
     if (this.options.delegationToken) q.set('delegation', this.options.delegationToken);
-    else if (this.options.user) q.set('user.name', this.options.user);
+    else if (this.user !== undefined) q.set('user.name', this.user);
     if (this.options.doAs) q.set('doas', this.options.doAs);
     for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
     const encoded = path.split('/').map(encodeURIComponent).join('/');

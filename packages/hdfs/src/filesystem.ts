@@ -5,7 +5,7 @@ import {
 } from '@omnifs/core';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
-import { createParams, type HDFSOptions } from './options';
+import { createParams, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';
 import { HdfsWriter, type HdfsWriterOptions } from './writer';
 
 /**
@@ -29,6 +29,8 @@ import { HdfsWriter, type HdfsWriterOptions } from './writer';
  */
 export class HDFSFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['hdfs', 'webhdfs'];
+  /** The options it takes (see {@link HDFSOptions}). */
+  static override optionSchema = HDFS_OPTION_SCHEMA;
 
   override readonly rootMarker = '/' as const;
 

@@ -10,13 +10,22 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { HDFSFileSystem } from './filesystem';
+import type { HDFSOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    hdfs: { options: HDFSOptions; fs: HDFSFileSystem };
+    webhdfs: { options: HDFSOptions; fs: HDFSFileSystem };
+  }
+}
 
 export { HDFSFileSystem } from './filesystem';
 export { HdfsWriter, type HdfsWriterOptions } from './writer';
 export { WebHdfsClient, DatanodeUpload, type HdfsFileStatus, type Method, type Params } from './client';
 export { mapHdfsError, WebHdfsError, errorFromResponse, parseRemoteException, type RemoteException } from './errors';
 export {
-  createParams, webhdfsBase, DEFAULT_HDFS_TIMEOUT, DEFAULT_NAMENODE_HTTP_PORT, type HDFSOptions, type HdfsHeaders,
+  createParams, resolveUser, HDFS_OPTION_SCHEMA, webhdfsBase,
+  DEFAULT_HDFS_TIMEOUT, DEFAULT_NAMENODE_HTTP_PORT, type HDFSOptions, type HdfsHeaders,
 } from './options';
 
 /** Registers `hdfs` and `webhdfs` (done on import). */

@@ -1,5 +1,6 @@
 /** Options of the HDFS filesystem, and how they become the WebHDFS base URL. */
-import { errors } from '@omnifs/core';
+import { userInfo } from 'node:os';
+import { defineOptions, errors } from '@omnifs/core';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
@@ -22,7 +23,10 @@ export interface HDFSOptions {
   port?: number;
   /** Use `https` with `host` (default false). */
   https?: boolean;
-  /** Simple authentication: sent as `user.name` (ignored when `delegationToken` is given). */
+  /**
+   * Simple authentication: sent as `user.name` (ignored when `delegationToken` is given).
+   * Default: `HADOOP_USER_NAME`, else the OS user, as Hadoop's own clients do.
+   */
   user?: string;
   /** Act for another user (`doas`), where the cluster lets `user` impersonate. */
   doAs?: string;
@@ -49,6 +53,40 @@ export interface HDFSOptions {
   batchListing?: boolean;
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
+}
+
+/** The names and types of {@link HDFSOptions}, checked when a filesystem is made. */
+export const HDFS_OPTION_SCHEMA = defineOptions<HDFSOptions>({
+  url: 'string',
+  host: 'string',
+  port: { type: 'integer', min: 1, max: 65535 },
+  https: 'boolean',
+  user: 'string',
+  doAs: 'string',
+  delegationToken: { type: 'string', secret: true },
+  headers: { type: ['object', 'function'], secret: true },
+  authHeaders: 'function',
+  replication: { type: 'integer', min: 1 },
+  blockSize: { type: 'integer', min: 1 },
+  permission: { type: ['string', 'integer'] },
+  bufferSize: { type: 'integer', min: 1 },
+  timeout: { type: 'number', min: 0 },
+  batchListing: 'boolean',
+  skipInstanceCache: 'boolean',
+});
+
+/**
+ * The user of simple authentication: the `user` option, else `HADOOP_USER_NAME`, else the
+ * OS user (undefined where the OS names none).
+ */
+export function resolveUser(options: HDFSOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (options.user !== undefined && options.user !== '') return options.user;
+  if (env.HADOOP_USER_NAME) return env.HADOOP_USER_NAME;
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The default request timeout, ms. */

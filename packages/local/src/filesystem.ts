@@ -8,7 +8,7 @@ import {
 } from '@omnifs/core';
 import { Confinement } from './confine';
 import { mapLocalError } from './errors';
-import type { LocalOptions } from './options';
+import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
 import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempPathFor, writeAtomic, writeTargetOf } from './writer';
 
 /**
@@ -24,6 +24,8 @@ import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempP
  */
 export class LocalFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['file', 'local'];
+  /** The options it takes (see {@link LocalOptions}). */
+  static override optionSchema = LOCAL_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities = {
     realDirectories: true, append: true, exclusiveCreate: true, copy: true,

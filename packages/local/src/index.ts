@@ -4,10 +4,18 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { LocalFileSystem } from './filesystem';
+import type { LocalOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    file: { options: LocalOptions; fs: LocalFileSystem };
+    local: { options: LocalOptions; fs: LocalFileSystem };
+  }
+}
 
 export { LocalFileSystem } from './filesystem';
 export { mapLocalError } from './errors';
-export type { LocalOptions } from './options';
+export { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
 
 /** Registers `file` and `local` (done on import). */
 export function register(): void {

@@ -1,4 +1,5 @@
 /** Options of the local filesystem. */
+import { defineOptions } from '@omnifs/core';
 
 /** Options of {@link LocalFileSystem}. */
 export interface LocalOptions {
@@ -7,3 +8,6 @@ export interface LocalOptions {
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
 }
+
+/** The names and types of {@link LocalOptions}, checked when a filesystem is made. */
+export const LOCAL_OPTION_SCHEMA = defineOptions<LocalOptions>({ cwd: 'string', skipInstanceCache: 'boolean' });

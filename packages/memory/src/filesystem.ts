@@ -5,7 +5,7 @@ import {
 } from '@omnifs/core';
 import { mapMemoryError } from './errors';
 import { resetStandIns } from './standin';
-import type { MemoryOptions } from './options';
+import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
 type Vol = InstanceType<typeof Volume>;
 interface Stats { isDirectory(): boolean; size: number | bigint; mtime: Date }
@@ -31,6 +31,8 @@ let tempCounter = 0;
  */
 export class MemoryFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['memory'];
+  /** The options it takes (see {@link MemoryOptions}). */
+  static override optionSchema = MEMORY_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities = {
     realDirectories: true, append: true, exclusiveCreate: true, copy: true,

@@ -5,6 +5,13 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { MemoryFileSystem } from './filesystem';
+import type { MemoryOptions } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    memory: { options: MemoryOptions; fs: MemoryFileSystem };
+  }
+}
 
 export { MemoryFileSystem, resetMemoryStore } from './filesystem';
 export { MemoryObjectStore, type StoredBucket, type StoredObject } from './objectstore';
@@ -14,7 +21,7 @@ export {
 } from './standin';
 export { STORE_RULES, S3_RULES, GCS_RULES, AZURE_RULES, type StoreRules, type ServiceError } from './rules';
 export { mapMemoryError } from './errors';
-export type { MemoryOptions } from './options';
+export { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
 /** Registers the `memory` protocol (done on import; call again after a clobber). */
 export function register(): void {

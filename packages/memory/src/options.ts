@@ -1,5 +1,6 @@
 /** Options of the memory filesystem. */
 import type { Volume } from 'memfs';
+import { defineOptions } from '@omnifs/core';
 
 /** Options of {@link MemoryFileSystem}. */
 export interface MemoryOptions {
@@ -14,3 +15,10 @@ export interface MemoryOptions {
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
 }
+
+/** The names and types of {@link MemoryOptions}, checked when a filesystem is made. */
+export const MEMORY_OPTION_SCHEMA = defineOptions<MemoryOptions>({
+  store: { type: 'string', oneOf: ['shared', 'private'] },
+  volume: 'object',
+  skipInstanceCache: 'boolean',
+});

@@ -10,7 +10,10 @@ import {
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
-import { createClient, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings, type S3Options } from './options';
+import {
+  createClient, S3_OPTION_SCHEMA, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings,
+  type S3Options,
+} from './options';
 import { readObject, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
 
@@ -59,6 +62,8 @@ const isNotFound = (err: unknown): boolean => mapS3Error(err).kind === 'NotFound
  */
 export class S3FileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['s3', 's3a'];
+  /** The options it takes (see {@link S3Options}). */
+  static override optionSchema = S3_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities;
 

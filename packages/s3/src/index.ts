@@ -10,11 +10,19 @@
  */
 import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { S3FileSystem } from './filesystem';
+import type { S3Options } from './options';
+
+declare module '@omnifs/core' {
+  interface ProtocolRegistry {
+    s3: { options: S3Options; fs: S3FileSystem };
+    s3a: { options: S3Options; fs: S3FileSystem };
+  }
+}
 
 export { S3FileSystem, S3DeleteError, type FailedDelete } from './filesystem';
 export { mapS3Error, s3ErrorCode, s3Status } from './errors';
 export {
-  createClient, DEFAULT_S3_CONCURRENCY, DEFAULT_S3_PART_SIZE, MIN_PART_SIZE,
+  createClient, S3_OPTION_SCHEMA, DEFAULT_S3_CONCURRENCY, DEFAULT_S3_PART_SIZE, MIN_PART_SIZE,
   type S3CredentialProvider, type S3Options, type S3ReadParams, type S3StaticCredentials, type S3WriteParams,
 } from './options';
 

@@ -1,6 +1,6 @@
 /** Options of the S3 filesystem, and how they become an S3Client. */
 import { S3Client, type GetObjectCommandInput, type PutObjectCommandInput, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { errors } from '@omnifs/core';
+import { defineOptions, errors } from '@omnifs/core';
 
 /** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */
 export interface S3StaticCredentials {
@@ -72,11 +72,51 @@ export interface S3Options {
   maxAttempts?: number;
   /** Further S3Client settings (e.g. `requestChecksumCalculation`, `requestHandler`), applied last. */
   clientConfig?: S3ClientConfig;
-  /** Use this S3Client instead of building one (the other connection options are then ignored). */
+  /**
+   * Use this S3Client instead of building one (the other connection options are then
+   * ignored). Any object with the client's `send` and `config`, so a client from the
+   * app's own copy of `@aws-sdk/client-s3` is accepted.
+   */
   client?: S3Client;
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
 }
+
+/** True for an object that works as an S3Client: `send`, `config`, `middlewareStack` (from any copy of the SDK v3). */
+function isS3ClientLike(value: unknown): boolean {
+  const c = value as { send?: unknown; config?: unknown; middlewareStack?: unknown } | null;
+  return typeof c?.send === 'function' && typeof c.config === 'object' && c.config !== null
+    && typeof c.middlewareStack === 'object';
+}
+
+const integer = { type: 'integer', min: 1 } as const;
+const CLIENT_EXPECTED = 'must be an S3Client (an object with send, config and middlewareStack)';
+const secret = { type: 'string', secret: true } as const;
+
+/** The names and types of {@link S3Options}, checked when a filesystem is made. */
+export const S3_OPTION_SCHEMA = defineOptions<S3Options>({
+  region: 'string',
+  endpoint: 'string',
+  forcePathStyle: 'boolean',
+  credentials: { type: ['object', 'function'], secret: true },
+  accessKeyId: 'string',
+  secretAccessKey: secret,
+  sessionToken: secret,
+  profile: 'string',
+  anon: 'boolean',
+  requesterPays: 'boolean',
+  serverSideEncryption: { type: 'string', oneOf: ['AES256', 'aws:kms', 'aws:kms:dsse'] },
+  sseKmsKeyId: secret,
+  writeParams: { type: 'object', secret: true },
+  readParams: { type: 'object', secret: true },
+  partSize: integer,
+  concurrency: integer,
+  multipartCopyThreshold: integer,
+  maxAttempts: integer,
+  clientConfig: 'object',
+  client: { type: 'object', check: (v) => (isS3ClientLike(v) ? undefined : CLIENT_EXPECTED) },
+  skipInstanceCache: 'boolean',
+});
 
 /** Smallest part S3 accepts, except for the last one. */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -145,6 +185,22 @@ function credentialsOf(options: S3Options): S3ClientConfig['credentials'] {
 }
 
 /**
+ * The region when none is given: the SDK's own chain (`AWS_REGION`, then the profile's
+ * `region` in `~/.aws/config`, `AWS_PROFILE` or `profile` choosing the profile), then
+ * `AWS_DEFAULT_REGION`, then `us-east-1`. A provider, resolved once on first use, that the
+ * client is built with (so endpoint resolution and signing both see it).
+ */
+function regionWithFallback(profile: string | undefined): () => Promise<string> {
+  // The SDK's default region provider, taken from a client that is never used to send.
+  const sdkChain = new S3Client(profile !== undefined ? { profile } : {}).config.region;
+  let resolved: Promise<string> | undefined;
+  return () => {
+    resolved ??= sdkChain().catch(() => process.env.AWS_DEFAULT_REGION || 'us-east-1');
+    return resolved;
+  };
+}
+
+/**
  * Builds the S3Client for the options.
  *
  * Behaviour:
@@ -155,13 +211,13 @@ function credentialsOf(options: S3Options): S3ClientConfig['credentials'] {
  */
 export function createClient(options: S3Options): S3Client {
   if (options.client !== undefined) {
-    if (!(options.client instanceof S3Client)) throw errors.invalid('client must be an S3Client');
+    if (!isS3ClientLike(options.client)) throw errors.invalid(`client ${CLIENT_EXPECTED}`);
     return options.client;
   }
-  const region = options.region;
+  const region = options.region ?? options.clientConfig?.region ?? regionWithFallback(options.profile);
   const config: S3ClientConfig = {
     followRegionRedirects: true,
-    ...(region !== undefined ? { region } : {}),
+    region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
@@ -170,17 +226,7 @@ export function createClient(options: S3Options): S3Client {
   const credentials = credentialsOf(options);
   if (credentials !== undefined) config.credentials = credentials;
   if (options.anon === true) config.credentials = { accessKeyId: 'anonymous', secretAccessKey: 'anonymous' };
-  const client = new S3Client({ ...config, ...options.clientConfig });
-  if (region === undefined && options.clientConfig?.region === undefined) {
-    const resolve = client.config.region;
-    client.config.region = async () => {
-      try {
-        return await resolve();
-      } catch {
-        return process.env.AWS_DEFAULT_REGION || 'us-east-1';
-      }
-    };
-  }
+  const client = new S3Client({ ...config, ...options.clientConfig, region });
   if (options.anon === true) {
     // Signed by the SDK, then stripped: the service sees an anonymous request.
     type Middleware = Parameters<S3Client['middlewareStack']['addRelativeTo']>[0];

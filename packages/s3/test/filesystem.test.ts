@@ -287,7 +287,7 @@ describe('s3: S3FileSystem', function () {
       process.env.AWS_ACCESS_KEY_ID = s3.info.credentials.accessKeyId;
       process.env.AWS_SECRET_ACCESS_KEY = s3.info.credentials.secretAccessKey;
       try {
-        const envFs = filesystem('s3', { skipInstanceCache: true }) as S3FileSystem;
+        const envFs = filesystem('s3', { skipInstanceCache: true });
         expect(envFs.storageOptions).to.deep.include({ endpoint: s3.info.endpoint, forcePathStyle: true });
         await envFs.writeText(`${root}/env.txt`, 'from env');
         expect(await fs.readText(`${root}/env.txt`)).to.equal('from env');

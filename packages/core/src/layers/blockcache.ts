@@ -3,10 +3,11 @@
  * files, kept in memory and fetched on first use, for workloads that read the same parts
  * of large remote files again and again (column chunks of Parquet files, index pages).
  */
+import { defineOptions } from '../options';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
 import { throwIfAborted } from '../batch';
-import { positiveOption, WrapperFileSystem, type WrapperOptions } from './wrapper';
+import { positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link BlockCacheFileSystem}. */
 export interface BlockCacheOptions extends WrapperOptions {
@@ -35,6 +36,13 @@ export interface BlockCacheOptions extends WrapperOptions {
  */
 export class BlockCacheFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['blockcache'];
+  /** The options the layer takes. */
+  static override optionSchema = defineOptions<BlockCacheOptions>({
+    ...WRAPPER_OPTIONS,
+    blockSize: 'number',
+    maxBlocks: 'number',
+    ttlMs: 'number',
+  });
   /** Bytes per block. */
   readonly blockSize: number;
   private readonly maxBlocks: number;

@@ -2,10 +2,11 @@
  * The `dir` layer: a filesystem rooted at a directory or prefix of another. Paths are
  * relative to the root, and none can escape it.
  */
+import { defineOptions } from '../options';
 import { errors } from '../errors';
 import { FileSystem } from '../filesystem';
 import { checkPath, isUnder, joinPath, normalizePath, relativeTo, stripProtocol } from '../paths';
-import { WrapperFileSystem, type WrapperOptions } from './wrapper';
+import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link DirFileSystem}. */
 export interface DirOptions extends WrapperOptions {
@@ -25,6 +26,11 @@ export interface DirOptions extends WrapperOptions {
  */
 export class DirFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['dir'];
+  /** The options the layer takes. */
+  static override optionSchema = defineOptions<DirOptions>({
+    ...WRAPPER_OPTIONS,
+    path: 'string',
+  });
   override readonly rootMarker = '' as const;
   /** The root on the wrapped filesystem, normalised. */
   readonly root: string;

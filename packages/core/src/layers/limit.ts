@@ -1,5 +1,6 @@
 /** The concurrency-limit layer: at most N calls to the wrapped filesystem at once. */
-import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions } from './wrapper';
+import { defineOptions } from '../options';
+import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link LimitFileSystem}. */
 export interface LimitOptions extends WrapperOptions {
@@ -13,6 +14,11 @@ export interface LimitOptions extends WrapperOptions {
  */
 export class LimitFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['limit'];
+  /** The options the layer takes. */
+  static override optionSchema = defineOptions<LimitOptions>({
+    ...WRAPPER_OPTIONS,
+    maxConcurrency: 'number',
+  });
   /** The cap. */
   readonly maxConcurrency: number;
   private active = 0;

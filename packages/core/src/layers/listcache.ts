@@ -2,9 +2,10 @@
  * The listing-cache layer: `info` and `ls` answers kept for a while, dropped on every
  * write made through the layer.
  */
+import { defineOptions } from '../options';
 import type { FileInfo } from '../types';
 import { isUnder } from '../paths';
-import { positiveOption, WrapperFileSystem, type WrapperOptions } from './wrapper';
+import { positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link ListingCacheFileSystem}. */
 export interface ListingCacheOptions extends WrapperOptions {
@@ -30,6 +31,12 @@ interface Entry<T> {
  */
 export class ListingCacheFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['listcache'];
+  /** The options the layer takes. */
+  static override optionSchema = defineOptions<ListingCacheOptions>({
+    ...WRAPPER_OPTIONS,
+    ttlMs: 'number',
+    maxEntries: 'number',
+  });
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly infos = new Map<string, Entry<FileInfo>>();

@@ -3,8 +3,9 @@
  * backoff and full jitter. Requests the SDK already retried count toward the budget, so
  * retries are not multiplied.
  */
+import { defineOptions } from '../options';
 import { FsError, toFsError } from '../errors';
-import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions } from './wrapper';
+import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 import type { ReadOptions } from '../base';
 
 /** Options of {@link RetryFileSystem}. */
@@ -35,6 +36,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export class RetryFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['retry'];
+  /** The options the layer takes. */
+  static override optionSchema = defineOptions<RetryOptions>({
+    ...WRAPPER_OPTIONS,
+    maxAttempts: { type: 'integer', min: 1 },
+    minDelayMs: { type: 'number', min: 0 },
+    maxDelayMs: { type: 'number', min: 0 },
+    onRetry: 'function',
+  });
   private readonly maxAttempts: number;
   private readonly minDelayMs: number;
   private readonly maxDelayMs: number;

@@ -3,11 +3,12 @@
  * then served from there. Writes through the layer go to the wrapped filesystem and drop
  * the cached copy.
  */
+import { defineOptions } from '../options';
 import { createReadStream, mkdirSync, mkdtempSync, promises as fsp } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WrapperFileSystem, type WrapperOptions } from './wrapper';
+import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link SimpleCacheFileSystem}. */
 export interface SimpleCacheOptions extends WrapperOptions {
@@ -27,6 +28,11 @@ export interface SimpleCacheOptions extends WrapperOptions {
  */
 export class SimpleCacheFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['simplecache'];
+  /** The options the layer takes. */
+  static override optionSchema = defineOptions<SimpleCacheOptions>({
+    ...WRAPPER_OPTIONS,
+    cacheDir: 'string',
+  });
   /** The cache directory. */
   readonly cacheDir: string;
   private readonly downloads = new Map<string, Promise<string>>();

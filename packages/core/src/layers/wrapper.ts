@@ -5,6 +5,7 @@
  */
 import { errors, FsError } from '../errors';
 import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
+import { defineOptions, type OptionSpec, type OptionType } from '../options';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
 import type { CleanupOptions, CleanupResult, Debris } from '../debris';
 import type { RandomWriter, Writer } from '../writer';
@@ -15,6 +16,12 @@ export interface WrapperOptions {
   fs: FileSystem;
   skipInstanceCache?: boolean;
 }
+
+/** The options of every layer, spread into each layer's schema. */
+export const WRAPPER_OPTIONS = {
+  fs: { type: 'any', check: (v: unknown) => (v instanceof FileSystem ? undefined : 'must be a FileSystem to wrap') },
+  skipInstanceCache: 'boolean',
+} as const satisfies Record<keyof Required<WrapperOptions>, OptionSpec | OptionType>;
 
 /** Which hook a call is for; layers use it to decide (retry only what is safe). */
 export type HookName =
@@ -27,6 +34,8 @@ export class WrapperFileSystem extends FileSystem {
   readonly fs: FileSystem;
   override readonly rootMarker: '' | '/';
   override readonly capabilities: Capabilities;
+  /** The options every layer takes. */
+  static override optionSchema = defineOptions<WrapperOptions>(WRAPPER_OPTIONS);
 
   constructor(options: WrapperOptions) {
     super(options);

@@ -1,0 +1,29 @@
+/** The user of simple authentication and the option checks (no server needed). */
+import { expect } from 'chai';
+import { userInfo } from 'node:os';
+import { FsError } from '@omnifs/core';
+import { HDFSFileSystem, resolveUser, WebHdfsClient } from '@omnifs/hdfs';
+
+describe('hdfs: options', () => {
+  const url = 'http://127.0.0.1:1';
+
+  it('sends the user option as user.name', () => {
+    expect(new WebHdfsClient({ url, user: 'etl' }).url('/a', 'GETFILESTATUS')).to.include('user.name=etl');
+  });
+
+  it('defaults the user to HADOOP_USER_NAME, then the OS user, as Hadoop clients do', () => {
+    expect(resolveUser({}, { HADOOP_USER_NAME: 'alice' })).to.equal('alice');
+    expect(resolveUser({ user: 'etl' }, { HADOOP_USER_NAME: 'alice' })).to.equal('etl');
+    expect(resolveUser({}, {})).to.equal(userInfo().username);
+  });
+
+  it('sends a delegation token instead of a user', () => {
+    const u = new WebHdfsClient({ url, delegationToken: 'tok' }).url('/a', 'OPEN');
+    expect(u).to.include('delegation=tok').and.not.include('user.name');
+  });
+
+  it('refuses an unknown option naming the nearest one, and a port of the wrong type', () => {
+    expect(() => new HDFSFileSystem({ url, usr: 'etl' } as never)).to.throw(FsError, "unknown option 'usr' for hdfs; did you mean 'user'?");
+    expect(() => new HDFSFileSystem({ host: 'nn', port: '9870' } as never)).to.throw(FsError, "option 'port' of hdfs must be an integer, got \"9870\"");
+  });
+});

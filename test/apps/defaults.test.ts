@@ -1,0 +1,295 @@
+/**
+ * First contact, the way an app meets it: the packed packages installed outside the
+ * workspace, run in a child process whose environment holds only what each case sets,
+ * against the harness's servers. Region and credential defaults, option mistakes, the
+ * typed registry, and a client built by the app's own copy of the SDK.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freshName, useServer } from '../servers/index';
+import { type App, makeApp } from './app';
+
+const run = promisify(execFile);
+const REPO_ROOT = join(__dirname, '..', '..');
+/** A version of the S3 SDK other than the one @omnifs/s3 depends on, as an app may have. */
+const OTHER_S3_SDK = '3.1169.0';
+
+/** Writes a file, reads it back and prints the region the client used, as JSON. */
+const S3_ROUNDTRIP = `import { filesystem } from '@omnifs/core';
+const [endpoint, bucket, keys] = process.argv.slice(2);
+const options = { endpoint, forcePathStyle: true };
+if (keys === 'keys') options.credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+try {
+  const fs = filesystem('s3', options);
+  await fs.makedirs(bucket, { existOk: true });
+  await fs.writeText(bucket + '/a.txt', 'hello');
+  console.log(JSON.stringify({ region: await fs.client.config.region(), text: await fs.readText(bucket + '/a.txt') }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message, code: err.code }));
+}
+`;
+
+/** Prints the kind, code and message of the error a call gives (or "no error"). */
+const MISTAKES = `import { filesystem, urlToFs } from '@omnifs/core';
+const cases = {
+  typo: () => filesystem('s3', { endpont: 'http://127.0.0.1:1' }),
+  type: () => filesystem('s3', { partSize: '8MiB' }),
+  env: () => filesystem('s3', {}),
+  method: () => filesystem('memory').open('/x', 'wb', { compression: 'gzip' }),
+  keyed: () => urlToFs('s3://b/k', { gs: { projectId: 'p' } }),
+  userinfo: () => urlToFs('s3://user:hunter2@b/k'),
+};
+const name = process.argv[2];
+try {
+  await cases[name]();
+  console.log('no error');
+} catch (err) {
+  console.log(JSON.stringify({ kind: err.kind, code: err.code, message: err.message }));
+}
+`;
+
+/** Compiled, not run: each `@ts-expect-error` line must be an error, the rest must compile. */
+const TYPES = `import { filesystem, type FileSystem } from '@omnifs/core';
+import { S3FileSystem } from '@omnifs/s3';
+import type { GCSFileSystem } from '@omnifs/gcs';
+import type { DirFileSystem } from '@omnifs/core';
+
+const s3: S3FileSystem = filesystem('s3');
+const withOptions: S3FileSystem = filesystem('s3', { region: 'eu-west-1', partSize: 8 * 1024 * 1024 });
+const gs: GCSFileSystem = filesystem('gs', { projectId: 'p' });
+const dir: DirFileSystem = filesystem('dir', { fs: s3, path: 'bucket/prefix' });
+const thirdParty: FileSystem = filesystem('myproto', { anything: 1 });
+const dynamic: FileSystem = filesystem(String(process.argv[2]), { whatever: true });
+// @ts-expect-error a typo in an option name
+filesystem('s3', { endpont: 'http://127.0.0.1:9000' });
+// @ts-expect-error a wrong type
+filesystem('s3', { partSize: '8MiB' });
+// @ts-expect-error an option of another protocol
+filesystem('gs', { forcePathStyle: true });
+// @ts-expect-error s3 does not give a GCSFileSystem
+const wrong: GCSFileSystem = filesystem('s3');
+// @ts-expect-error writeText's encoding is a Node.js encoding name
+void s3.writeText('b/k', 'x', { encoding: 'klingon' });
+void withOptions; void gs; void dir; void thirdParty; void dynamic; void wrong;
+`;
+
+/** An S3Client from the app's own copy of the SDK, passed in. */
+const OWN_CLIENT = `import { S3Client } from '@aws-sdk/client-s3';
+import { filesystem } from '@omnifs/core';
+import { createRequire } from 'node:module';
+const [endpoint, bucket] = process.argv.slice(2);
+const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+const fs = filesystem('s3', { client });
+await fs.makedirs(bucket, { existOk: true });
+await fs.writeText(bucket + '/own.txt', 'own client');
+const require = createRequire(import.meta.url);
+const versions = [require('@aws-sdk/client-s3/package.json').version,
+  createRequire(require.resolve('@omnifs/s3'))('@aws-sdk/client-s3/package.json').version];
+console.log(JSON.stringify({ text: await fs.readText(bucket + '/own.txt'), same: fs.client === client, versions }));
+`;
+
+/** Writes and reads a file on a protocol made from options given as JSON (the rest from the environment). */
+const ROUNDTRIP = `import { filesystem } from '@omnifs/core';
+const [protocol, json, dir] = process.argv.slice(2);
+try {
+  const fs = filesystem(protocol, JSON.parse(json));
+  if (fs.rootMarker === '') await fs.makedirs(dir, { existOk: true });
+  await fs.writeText(dir + '/a.txt', 'hello');
+  const info = await fs.info(dir + '/a.txt');
+  console.log(JSON.stringify({ text: await fs.readText(dir + '/a.txt'), owner: info.owner ?? null }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message, code: err.code }));
+}
+`;
+
+describe('an app meets the defaults of gcs, azure and hdfs', function () {
+  this.timeout(300_000);
+  const gcs = useServer('gcs');
+  const azure = useServer('azure');
+  const hdfs = useServer('hdfs');
+  let app: App;
+
+  before(async () => {
+    app = await makeApp({ packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'], files: { 'roundtrip.mjs': ROUNDTRIP } });
+  });
+  after(() => app?.remove());
+
+  const roundtrip = async (protocol: string, options: object, dir: string, env: Record<string, string>): Promise<unknown> => {
+    const r = await app.run('roundtrip.mjs', { env, args: [protocol, JSON.stringify(options), dir] });
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as unknown;
+  };
+
+  it('gcs: takes the project from GOOGLE_CLOUD_PROJECT', async () => {
+    const out = await roundtrip('gs', { apiEndpoint: gcs.info.apiEndpoint }, freshName('gcsdef'), { GOOGLE_CLOUD_PROJECT: gcs.info.projectId });
+    expect(out).to.deep.include({ text: 'hello' });
+  });
+
+  it('azure: takes the account, endpoint and key from AZURE_STORAGE_CONNECTION_STRING alone', async () => {
+    const out = await roundtrip('az', {}, freshName('azdef'), { AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString });
+    expect(out).to.deep.include({ text: 'hello' });
+  });
+
+  it('azure: takes the key from AZURE_STORAGE_ACCOUNT_KEY with the account from the URL', async () => {
+    const env = { AZURE_STORAGE_ACCOUNT_KEY: azure.info.accountKey };
+    expect(await roundtrip('az', { accountUrl: azure.info.blobEndpoint }, freshName('azkey'), env)).to.deep.include({ text: 'hello' });
+  });
+
+  it('hdfs: acts as HADOOP_USER_NAME, else as the OS user', async () => {
+    const dir = `/${freshName('hdfsdef')}`;
+    const env = { HADOOP_USER_NAME: 'alice', OMNIFS_HDFS_URL: hdfs.info.namenodeUrl };
+    expect(await roundtrip('hdfs', {}, `${dir}/a`, env)).to.deep.equal({ text: 'hello', owner: 'alice' });
+    expect(await roundtrip('hdfs', {}, `${dir}/b`, { OMNIFS_HDFS_URL: hdfs.info.namenodeUrl })).to.deep.equal({ text: 'hello', owner: userInfo().username });
+  });
+});
+
+describe('an app meets the defaults', function () {
+  this.timeout(300_000);
+  const s3 = useServer('s3');
+  let app: App;
+
+  before(async () => {
+    app = await makeApp({
+      packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/gcs', '@omnifs/memory', '@omnifs/local', '@omnifs/cli'],
+      dependencies: { '@aws-sdk/client-s3': OTHER_S3_SDK },
+      files: {
+        'roundtrip.mjs': S3_ROUNDTRIP,
+        'mistakes.mjs': MISTAKES,
+        'own-client.mjs': OWN_CLIENT,
+        's3-example.mjs': readFileSync(join(REPO_ROOT, 'examples', 's3.mjs'), 'utf8'),
+        'types.ts': TYPES,
+      },
+    });
+  });
+  after(() => app?.remove());
+
+  const roundtrip = async (env: Record<string, string>, keys = true): Promise<Record<string, string>> => {
+    const r = await app.run('roundtrip.mjs', { env, args: [s3.info.endpoint, freshName('defaults'), keys ? 'keys' : 'none'] });
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as Record<string, string>;
+  };
+
+  describe('s3 region', () => {
+    it('falls back to AWS_DEFAULT_REGION when AWS_REGION is not set', async () => {
+      expect(await roundtrip({ AWS_DEFAULT_REGION: 'eu-west-1' })).to.deep.equal({ region: 'eu-west-1', text: 'hello' });
+    });
+
+    it('is us-east-1 when the environment names none', async () => {
+      expect(await roundtrip({})).to.deep.equal({ region: 'us-east-1', text: 'hello' });
+    });
+
+    it('prefers AWS_REGION to AWS_DEFAULT_REGION', async () => {
+      expect(await roundtrip({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-1' })).to.deep.equal({ region: 'ap-south-1', text: 'hello' });
+    });
+
+    it('takes region and keys from the profile files in HOME (AWS_PROFILE chooses the profile)', async () => {
+      app.write('home/.aws/config', '[default]\nregion = eu-central-1\n\n[profile team]\nregion = sa-east-1\n');
+      app.write('home/.aws/credentials', '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n' +
+        '[team]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+      try {
+        expect(await roundtrip({}, false)).to.deep.equal({ region: 'eu-central-1', text: 'hello' });
+        expect(await roundtrip({ AWS_PROFILE: 'team', AWS_DEFAULT_REGION: 'eu-west-1' }, false)).to.deep.equal({ region: 'sa-east-1', text: 'hello' });
+      } finally {
+        app.write('home/.aws/config', '');
+        app.write('home/.aws/credentials', '');
+      }
+    });
+
+    it('runs the README S3 example with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {
+      const bucket = freshName('readme');
+      const r = await app.run('s3-example.mjs', {
+        args: [bucket],
+        env: {
+          AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
+          OMNIFS_S3_ENDPOINT: s3.info.endpoint, OMNIFS_S3_FORCE_PATH_STYLE: 'true',
+        },
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal(`[ '${bucket}/exp/run-1/notes.txt' ]\nloss=0.31\n\n`);
+    });
+
+    it('lets `omnifs ls s3://...` work with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {
+      const bucket = freshName('cli');
+      const env = {
+        AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
+        OMNIFS_S3_ENDPOINT: s3.info.endpoint, OMNIFS_S3_FORCE_PATH_STYLE: 'true',
+      };
+      expect((await app.run('s3-example.mjs', { args: [bucket], env })).code).to.equal(0);
+      const r = await app.runBin('omnifs', { args: ['ls', `s3://${bucket}/exp/run-1`], env });
+      expect(r.stderr).to.not.include('Region is missing');
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.include('notes.txt');
+    });
+  });
+
+  describe('option mistakes', () => {
+    const mistake = async (name: string, env: Record<string, string> = {}): Promise<{ kind: string; code: string; message: string }> => {
+      const r = await app.run('mistakes.mjs', { args: [name], env });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.not.equal('no error\n');
+      return JSON.parse(r.stdout) as { kind: string; code: string; message: string };
+    };
+
+    it('names the nearest valid option for a typo', async () => {
+      expect(await mistake('typo')).to.deep.equal({
+        kind: 'InvalidArgument', code: 'EINVAL', message: "unknown option 'endpont' for s3; did you mean 'endpoint'?",
+      });
+    });
+
+    it('names the expected type for a wrong one', async () => {
+      expect((await mistake('type')).message).to.equal('option \'partSize\' of s3 must be an integer, got "8MiB"');
+    });
+
+    it('names the variable an unknown option came from', async () => {
+      const e = await mistake('env', { OMNIFS_S3_ENDPIONT: 'http://127.0.0.1:1' });
+      expect(e.message).to.equal("unknown option 'endpiont' for s3; did you mean 'endpoint'? (from OMNIFS_S3_ENDPIONT)");
+    });
+
+    it('refuses an option a method does not take', async () => {
+      const e = await mistake('method');
+      expect(e.kind).to.equal('InvalidArgument');
+      expect(e.message).to.include("open does not take option 'compression'");
+    });
+
+    it('refuses options keyed by a protocol the URL does not have', async () => {
+      expect((await mistake('keyed')).message).to.include("options for 'gs' were given, but the URL has no gs layer");
+    });
+
+    it('refuses user-info in an s3 URL without showing the secret', async () => {
+      const e = await mistake('userinfo');
+      expect(e.kind).to.equal('InvalidArgument');
+      expect(e.message).to.include('s3://***@b/k').and.not.include('hunter2');
+    });
+  });
+
+  it('types filesystem() by protocol: typos and wrong types do not compile, s3 gives S3FileSystem', async () => {
+    app.write('tsconfig.json', JSON.stringify({
+      compilerOptions: {
+        strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true,
+        types: ['node'], typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
+      },
+      files: ['types.ts'],
+    }));
+    const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app.dir }).then(
+      () => ({ code: 0, out: '' }),
+      (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }),
+    );
+    // tsc reports an unused `@ts-expect-error` as an error: a clean run proves each marked line fails.
+    expect(result.out).to.equal('');
+    expect(result.code).to.equal(0);
+  });
+
+  it('accepts an S3Client from the app\'s own, other version of the SDK', async () => {
+    const r = await app.run('own-client.mjs', { args: [s3.info.endpoint, freshName('own')] });
+    expect(r.code, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as { text: string; same: boolean; versions: string[] };
+    expect(out.versions[0]).to.equal(OTHER_S3_SDK);
+    expect(out.versions[1]).to.not.equal(OTHER_S3_SDK);
+    expect(out).to.deep.include({ text: 'own client', same: true });
+  });
+});
