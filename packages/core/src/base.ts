@@ -5,7 +5,7 @@
 import { inspect } from 'node:util';
 import { createHash } from 'node:crypto';
 import { errors, FsError, toFsError, withContext } from './errors';
-import { checkPath, normalizePath, parentPath, stripProtocol } from './paths';
+import { checkPath, hasTrailingSlash, normalizePath, parentPath, stripProtocol } from './paths';
 import { redact } from './secrets';
 import { throwIfAborted } from './batch';
 import { BufferedWriter, type RandomWriter, type Writer } from './writer';
@@ -318,7 +318,7 @@ export abstract class FileSystemBase {
   glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
   async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options);
-    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth));
+    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, hasTrailingSlash(pattern)));
     return options.detail ? entries : entries.map((e) => e.name);
   }
 

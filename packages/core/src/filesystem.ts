@@ -12,6 +12,7 @@ import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
+import { expandPaths } from './listing';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
 import type {
   CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
@@ -48,7 +49,7 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options);
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, options);
     if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, options); // rejects it with context
-    const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
+    const paths = await this.run('cat', undefined, () => expandPaths(this, (typeof path === 'string' ? [path] : path).map((p) => this.normalize(p))));
     const bodies = await mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, options), options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
   }
@@ -112,7 +113,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** The last `size` bytes of a file (default 1024). */
   tail(path: string, size = 1024): Promise<Uint8Array> {
-    return this.catFile(path, { start: -size });
+    return this.catFile(path, size === 0 ? { start: 0, end: 0 } : { start: -size });
   }
 
   /**
@@ -261,10 +262,13 @@ export abstract class FileSystem extends FileSystemBase {
     for (const [name, v] of [['start', start], ['end', end]] as const) {
       if (v !== undefined && !Number.isInteger(v)) throw errors.invalid(`${name} must be an integer, got ${String(v)}`, path);
     }
-    if (start >= 0 && (end === undefined || end >= 0)) return { start, end };
-    const size = (await this._info(path)).size;
-    const s = start < 0 ? Math.max(0, size + start) : start;
-    const e = end === undefined ? undefined : end < 0 ? Math.max(0, size + end) : end;
+    let info = start < 0 || (end !== undefined && end < 0) ? await this._info(path) : undefined;
+    const s = start < 0 ? Math.max(0, info!.size + start) : start;
+    const e = end === undefined ? undefined : end < 0 ? Math.max(0, info!.size + end) : end;
+    // An empty range reads nothing, but only from a file that is there.
+    if (e !== undefined && e <= s && (info ??= await this._info(path)).type === 'directory') {
+      throw this.capabilities.realDirectories ? errors.isADirectory(path) : errors.notFound(path);
+    }
     return { start: s, end: e };
   }
 
@@ -297,6 +301,11 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options);
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run('mv', undefined, async () => {
+      // A path moved onto itself stays where it is (it must exist).
+      if (typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && this.normalize(src) === this.normalize(dst)) {
+        await this._info(this.normalize(src));
+        return;
+      }
       if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && opts.maxDepth === undefined) {
         const renamed = await this.renameInPlace(src, dst, opts.recursive === true);
         if (renamed) return;
