@@ -88,6 +88,12 @@ export function fsspecReadTests(ctx: SuiteContext): void {
       await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 3, end: 1 }), 'IsADirectory', 'EISDIR');
     });
 
+    itWhere(ctx, 'realDirectories', 'catFile of a prefix with an empty range fails with NotFound, as reading it whole does (case 10)', async () => {
+      await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
+      await expectFsError(ctx.fs.catFile(ctx.path('d')), 'NotFound', 'ENOENT');
+      await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 0, end: 0 }), 'NotFound', 'ENOENT');
+    }, false);
+
     it('catFile of a missing file with an empty range fails with NotFound (case 10)', async () => {
       await expectFsError(ctx.fs.catFile(ctx.path('missing'), { start: 0, end: 0 }), 'NotFound', 'ENOENT');
     });
@@ -104,6 +110,18 @@ export function fsspecReadTests(ctx: SuiteContext): void {
       await expectFsError(ctx.fs.mv(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
       expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('f', 'g'));
     });
+
+    itWhere(ctx, 'realDirectories', 'without directories, pipeFile, cp, put and mv write a key below a file beside it (case 14)', async () => {
+      await writeTree(ctx.fs, ctx.root, { f: 'f', g: 'g', h: 'h' });
+      const local = await ctx.localDir();
+      await writeFile(`${local}/l`, 'l');
+      await ctx.fs.pipeFile(ctx.path('f/x'), 'x');
+      await ctx.fs.cp(ctx.path('g'), ctx.path('f/y'));
+      await ctx.fs.put(`${local}/l`, ctx.path('f/z'));
+      await ctx.fs.mv(ctx.path('h'), ctx.path('f/w'));
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('f', 'f/w', 'f/x', 'f/y', 'f/z', 'g'));
+      expect(await ctx.fs.readText(ctx.path('f'))).to.equal('f');
+    }, false);
 
     itWhere(ctx, 'realDirectories', 'pipeFile over a directory in create mode fails with AlreadyExists (EEXIST) (case 14)', async () => {
       await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
