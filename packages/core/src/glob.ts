@@ -133,49 +133,59 @@ function inSet(token: Extract<Token, { t: 'set' }>, c: string): boolean {
 export function compileGlob(pattern: string): GlobMatcher {
   const tokens = tokenize(pattern);
   const accept = tokens.length;
-  /** Adds state `i` and every state reachable from it without reading a character. */
-  const close = (states: Uint8Array, list: number[], i: number): void => {
+  // Every state with the states reachable from it without reading a character.
+  const closures = tokens.map((_, i) => {
+    const out: number[] = [];
     const stack = [i];
     while (stack.length > 0) {
       const s = stack.pop()!;
-      if (states[s] === 1) continue;
-      states[s] = 1;
-      list.push(s);
+      if (out.includes(s)) continue;
+      out.push(s);
       const tok = tokens[s];
-      if (tok === undefined) continue;
-      if (tok.t === 'star' || tok.t === 'any') stack.push(s + 1);
-      else if (tok.t === 'skip') stack.push(s + 1, s + 2);
+      if (tok?.t === 'star' || tok?.t === 'any') stack.push(s + 1);
+      else if (tok?.t === 'skip') stack.push(s + 1, s + 2);
     }
-  };
+    return out;
+  });
+  closures.push([accept]);
   return {
     test(path: string): boolean {
-      let states = new Uint8Array(accept + 1);
+      // Two state lists, each with a stamp per state saying which step added it.
+      const seen = new Int32Array(accept + 1).fill(-1);
       let list: number[] = [];
-      close(states, list, 0);
+      let next: number[] = [];
+      let step = 0;
+      const add = (i: number): void => {
+        for (const s of closures[i]!) {
+          if (seen[s] === step) continue;
+          seen[s] = step;
+          next.push(s);
+        }
+      };
+      add(0);
       for (const c of path) {
-        const nextStates = new Uint8Array(accept + 1);
-        const next: number[] = [];
+        [list, next] = [next, list];
+        next.length = 0;
+        step++;
         for (const s of list) {
           const tok = tokens[s];
           if (tok === undefined) continue;
           switch (tok.t) {
-            case 'char': if (tok.c === c) close(nextStates, next, s + 1); break;
-            case 'one': if (c !== '/') close(nextStates, next, s + 1); break;
-            case 'set': if (inSet(tok, c)) close(nextStates, next, s + 1); break;
-            case 'star': if (c !== '/') close(nextStates, next, s); break;
-            case 'any': close(nextStates, next, s); break;
+            case 'char': if (tok.c === c) add(s + 1); break;
+            case 'one': if (c !== '/') add(s + 1); break;
+            case 'set': if (inSet(tok, c)) add(s + 1); break;
+            case 'star': if (c !== '/') add(s); break;
+            case 'any': add(s); break;
             case 'segments':
-              close(nextStates, next, s);
-              if (c === '/') close(nextStates, next, s + 1);
+              add(s);
+              if (c === '/') add(s + 1);
               break;
             case 'skip': break;
           }
         }
         if (next.length === 0) return false;
-        states = nextStates;
-        list = next;
       }
-      return states[accept] === 1;
+      return seen[accept] === step;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { compileGlob, globBase, globDepth, hasMagic, FsError } from '@omnifs/core';
+import { compileGlob, filesystem, globBase, globDepth, hasMagic, FsError } from '@omnifs/core';
 
 const matches = (pattern: string, path: string): boolean => compileGlob(pattern).test(path);
 
@@ -79,5 +79,13 @@ describe('core: glob', () => {
     expect(globDepth('/a/*/sub/x', 2)).to.equal(3);
     expect(globDepth('/a/**', 2)).to.equal(2);
     expect(globDepth('/a/*/**/x', 1)).to.equal(2);
+  });
+
+  it('globs 50 long names with a pattern of many stars, and 12 "**/" segments, without blocking', async () => {
+    const fs = filesystem('memory', { skipInstanceCache: true });
+    await fs.pipe(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`/g/d${i % 5}/${'a'.repeat(300 + i)}`, 'x'])));
+    expect(await fs.glob('/g/**/*a*a*a*a*a*a*a*a*ab')).to.deep.equal([]);
+    expect(await fs.glob('/g/**/*a*a*a*a*a*a*a*a*a')).to.have.length(50);
+    expect(await fs.glob(`/g/${'**/'.repeat(12)}a*`)).to.have.length(50);
   });
 });
