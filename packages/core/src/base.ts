@@ -318,7 +318,8 @@ export abstract class FileSystemBase {
   glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
   async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options);
-    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, hasTrailingSlash(pattern)));
+    const dirsOnly = (): boolean => hasTrailingSlash(pattern);
+    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()));
     return options.detail ? entries : entries.map((e) => e.name);
   }
 

@@ -49,7 +49,8 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options);
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, options);
     if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, options); // rejects it with context
-    const paths = await this.run('cat', undefined, () => expandPaths(this, (typeof path === 'string' ? [path] : path).map((p) => this.normalize(p))));
+    const items = typeof path === 'string' ? [path] : path;
+    const paths = await this.run('cat', undefined, () => expandPaths(this, items.map((p) => this.normalize(p))));
     const bodies = await mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, options), options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
   }
@@ -302,7 +303,8 @@ export abstract class FileSystem extends FileSystemBase {
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run('mv', undefined, async () => {
       // A path moved onto itself stays where it is (it must exist).
-      if (typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && this.normalize(src) === this.normalize(dst)) {
+      const single = typeof src === 'string' && typeof dst === 'string' && !hasMagic(src);
+      if (single && this.normalize(src) === this.normalize(dst)) {
         await this._info(this.normalize(src));
         return;
       }

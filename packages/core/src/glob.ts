@@ -73,7 +73,9 @@ function readSet(pattern: string, open: number): { token: Token; end: number } |
     if (chars[k + 1] === '-' && k + 2 < chars.length) {
       const lo = chars[k]!;
       const hi = chars[k + 2]!;
-      if (lo.codePointAt(0)! > hi.codePointAt(0)!) throw errors.invalid(`glob pattern has a reversed range [${lo}-${hi}]`, pattern);
+      if (lo.codePointAt(0)! > hi.codePointAt(0)!) {
+        throw errors.invalid(`glob pattern has a reversed range [${lo}-${hi}]`, pattern);
+      }
       ranges.push([lo, hi]);
       k += 2;
     } else {
@@ -122,7 +124,8 @@ function tokenize(pattern: string): Token[] {
 function inSet(token: Extract<Token, { t: 'set' }>, c: string): boolean {
   if (c === '/') return false;
   const cp = c.codePointAt(0)!;
-  const hit = token.singles.includes(c) || token.ranges.some(([lo, hi]) => cp >= lo.codePointAt(0)! && cp <= hi.codePointAt(0)!);
+  const inRange = ([lo, hi]: [string, string]): boolean => cp >= lo.codePointAt(0)! && cp <= hi.codePointAt(0)!;
+  const hit = token.singles.includes(c) || token.ranges.some(inRange);
   return hit !== token.negate;
 }
 

@@ -109,7 +109,9 @@ export async function* walkEntries(fs: Listable, path: string, maxDepth?: number
  * a pattern ending in `/**` (or with `dirsOnly`) also matches the directory it starts
  * from (`a/**` gives `a` and everything below); `maxDepth` limits `**` only.
  */
-export async function globEntries(fs: Listable, pattern: string, maxDepth?: number, dirsOnly = false): Promise<FileInfo[]> {
+export async function globEntries(
+  fs: Listable, pattern: string, maxDepth?: number, dirsOnly = false,
+): Promise<FileInfo[]> {
   checkDepth(maxDepth);
   if (!hasMagic(pattern)) {
     const info = await infoOrUndefined(fs, pattern);

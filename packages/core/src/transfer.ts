@@ -49,7 +49,8 @@ export function checkOptions(options: CopyOptions): void {
  * directory of its own, as in fsspec, so none is left empty at the depth boundary.
  */
 async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth: number | undefined): Promise<Step[]> {
-  const entries = await fs.find(dir, { withDirs: maxDepth === undefined, detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
+  const depth = maxDepth === undefined ? {} : { maxDepth };
+  const entries = await fs.find(dir, { withDirs: maxDepth === undefined, detail: true, ...depth });
   return entries.map((e) => ({ src: e, dst: joinPath(dstRoot, relativeTo(e.name, dir)) }));
 }
 
@@ -102,7 +103,10 @@ async function planGlob(srcFs: FileSystem, src: string, dst: string, options: Co
  * (a directory named without a trailing slash under its own name), whether the target
  * exists or not; false for a list of destinations, each the exact target.
  */
-async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string, options: CopyOptions, dstIsDir: boolean | undefined): Promise<SourcePlan> {
+async function planOne(
+  srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string,
+  options: CopyOptions, dstIsDir: boolean | undefined,
+): Promise<SourcePlan> {
   const src = srcFs.normalize(rawSrc);
   const dst = dstFs.normalize(checkTargetPath(rawDst));
   if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
@@ -110,10 +114,13 @@ async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, raw
   const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || await dstFs.isDir(dst));
   const info = await infoOrUndefined(srcFs, src);
   if (info === undefined) throw missing(srcFs, src);
-  if (info.type === 'file') return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
+  if (info.type === 'file') {
+    return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
+  }
   if (!recursive) return { steps: [], matched: true };
   const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? await dstFs.isDir(dst));
-  return { steps: await treeSteps(srcFs, src, intoExisting ? joinPath(dst, baseName(src)) : dst, options.maxDepth), matched: true };
+  const root = intoExisting ? joinPath(dst, baseName(src)) : dst;
+  return { steps: await treeSteps(srcFs, src, root, options.maxDepth), matched: true };
 }
 
 /** Refuses a plan that writes two sources to one file, or a file where another goes below it. */
@@ -130,7 +137,8 @@ function checkCollisions(steps: readonly Step[]): void {
     for (let i = d.lastIndexOf('/'); i > 0; i = d.lastIndexOf('/')) {
       d = d.slice(0, i);
       const file = files.get(d);
-      if (file !== undefined) throw errors.invalid(`${s.src.name} would be copied below ${d}, where ${file} is copied`, s.dst);
+      if (file === undefined) continue;
+      throw errors.invalid(`${s.src.name} would be copied below ${d}, where ${file} is copied`, s.dst);
     }
   }
 }
@@ -151,7 +159,8 @@ async function plan(srcFs: FileSystem, src: string | string[], dstFs: FileSystem
   if (!Array.isArray(src)) throw errors.invalid(`source must be a path or a list of paths, got ${typeof src}`);
   if (Array.isArray(dst)) {
     if (dst.length !== src.length) throw errors.invalid(`${src.length} sources but ${dst.length} destinations`);
-    return joinPlans(srcFs, src, await Promise.all(src.map((s, i) => planOne(srcFs, s, dstFs, dst[i]!, options, false))));
+    const pairs = await Promise.all(src.map((s, i) => planOne(srcFs, s, dstFs, dst[i]!, options, false)));
+    return joinPlans(srcFs, src, pairs);
   }
   if (typeof dst !== 'string') throw errors.invalid('destination must be a path or a list of paths');
   return joinPlans(srcFs, src, await Promise.all(src.map((s) => planOne(srcFs, s, dstFs, dst, options, true))));
@@ -269,7 +278,8 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
     if (!options.recursive) throw errors.isADirectory(t.name);
     dirs.add(t.name);
     if (depth !== undefined && depth < 1) continue;
-    const below = await fs.find(t.name, { withDirs: true, detail: true, ...(depth === undefined ? {} : { maxDepth: depth }) });
+    const limit = depth === undefined ? {} : { maxDepth: depth };
+    const below = await fs.find(t.name, { withDirs: true, detail: true, ...limit });
     for (const e of below) (e.type === 'file' ? files : dirs).add(e.name);
   }
   await fs.rmFiles([...files], options);
