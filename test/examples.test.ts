@@ -29,11 +29,21 @@ describe('examples', () => {
 
   it('docs/migration-from-fsspec.md shows examples/from-fsspec.mjs exactly as it is, and it prints what its comments say', async () => {
     const shown = markedExamples('docs/migration-from-fsspec.md');
-    expect(shown.map((s) => s.file)).to.deep.equal(['examples/from-fsspec.mjs']);
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/from-fsspec.mjs', 'examples/fsspec-rules.mjs']);
     expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/from-fsspec.mjs'), 'utf8'));
     const { stdout } = await run(process.execPath, [join(root, 'examples/from-fsspec.mjs')], { cwd: root });
     expect(stdout.trim().split('\n')).to.deep.equal([
       'x,y', "[ '/proj/data/a.csv', '/proj/data/b.csv' ]", '16', "[ '/backup/data/a.csv', '/backup/data/b.csv' ]", '1,2', '2', 'true NotFound ENOENT',
+    ]);
+  });
+
+  it('docs/migration-from-fsspec.md shows examples/fsspec-rules.mjs exactly as it is, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/migration-from-fsspec.md').find((s) => s.file === 'examples/fsspec-rules.mjs');
+    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/fsspec-rules.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/fsspec-rules.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal([
+      "[ '/w/src/a', '/w/src/b' ]", "[ '/w/src/b', '/w/src/b/g', '/w/src/b/g/x' ]", "[ '/w/src/b', '/w/src/c' ]",
+      "[ '/w/flat/f' ]", "[ '/w/list/a/f', '/w/list/b/g/x' ]", 'NotFound', "[ '/w/src/c', '/w/src/a/f' ]", '0',
     ]);
   });
 

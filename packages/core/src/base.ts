@@ -5,7 +5,7 @@
 import { inspect } from 'node:util';
 import { createHash } from 'node:crypto';
 import { errors, FsError, toFsError, withContext } from './errors';
-import { checkPath, normalizePath, parentPath, stripProtocol } from './paths';
+import { checkPath, hasTrailingSlash, normalizePath, parentPath, stripProtocol } from './paths';
 import { redact, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
 import { BufferedWriter, type RandomWriter, type Writer } from './writer';
@@ -345,7 +345,8 @@ export abstract class FileSystemBase {
   glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
   async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'glob');
-    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth));
+    const dirsOnly = (): boolean => hasTrailingSlash(pattern);
+    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()));
     return options.detail ? entries : entries.map((e) => e.name);
   }
 

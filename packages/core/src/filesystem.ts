@@ -12,6 +12,7 @@ import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
+import { expandPaths } from './listing';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
 import type {
   CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
@@ -49,9 +50,9 @@ export abstract class FileSystem extends FileSystemBase {
     const { batchSize, ...range } = options;
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, range);
     if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, range); // rejects it with context
-    const paths = typeof path === 'string' ? await this.glob(path) : path.map((p) => this.normalize(p));
-    const read = (p: string): Promise<Uint8Array> => this.catFile(p, range);
-    const bodies = await mapLimit(paths, batchSize ?? DEFAULT_BATCH_SIZE, read, options.signal);
+    const items = typeof path === 'string' ? [path] : path;
+    const paths = await this.run('cat', undefined, () => expandPaths(this, items.map((p) => this.normalize(p))));
+    const bodies = await mapLimit(paths, batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, range), options.signal);
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
   }
 
@@ -122,7 +123,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** The last `size` bytes of a file (default 1024). */
   tail(path: string, size = 1024): Promise<Uint8Array> {
-    return this.catFile(path, { start: -size });
+    return this.catFile(path, size === 0 ? { start: 0, end: 0 } : { start: -size });
   }
 
   /**
@@ -271,10 +272,13 @@ export abstract class FileSystem extends FileSystemBase {
     for (const [name, v] of [['start', start], ['end', end]] as const) {
       if (v !== undefined && !Number.isInteger(v)) throw errors.invalid(`${name} must be an integer, got ${String(v)}`, path);
     }
-    if (start >= 0 && (end === undefined || end >= 0)) return { start, end };
-    const size = (await this._info(path)).size;
-    const s = start < 0 ? Math.max(0, size + start) : start;
-    const e = end === undefined ? undefined : end < 0 ? Math.max(0, size + end) : end;
+    let info = start < 0 || (end !== undefined && end < 0) ? await this._info(path) : undefined;
+    const s = start < 0 ? Math.max(0, info!.size + start) : start;
+    const e = end === undefined ? undefined : end < 0 ? Math.max(0, info!.size + end) : end;
+    // An empty range reads nothing, but only from a file that is there.
+    if (e !== undefined && e <= s && (info ??= await this._info(path)).type === 'directory') {
+      throw this.capabilities.realDirectories ? errors.isADirectory(path) : errors.notFound(path);
+    }
     return { start: s, end: e };
   }
 
@@ -307,6 +311,12 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options, 'mv');
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run('mv', undefined, async () => {
+      // A path moved onto itself stays where it is (it must exist).
+      const single = typeof src === 'string' && typeof dst === 'string' && !hasMagic(src);
+      if (single && this.normalize(src) === this.normalize(dst)) {
+        await this._info(this.normalize(src));
+        return;
+      }
       if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && opts.maxDepth === undefined) {
         const renamed = await this.renameInPlace(src, dst, opts.recursive === true);
         if (renamed) return;
@@ -347,7 +357,7 @@ export abstract class FileSystem extends FileSystemBase {
    * then the emptied directories, deepest first.
    */
   async rmTree(path: string, options: RmOptions = {}): Promise<void> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'rm');
     const p = this.normalize(checkTargetPath(path));
     if (this._rmTree === undefined) {
       const below = await this.find(p, { withDirs: true, detail: true });

@@ -1,7 +1,7 @@
 /** Listing derived from `_ls` (and `_find` where a backend lists flat): find, walk, glob. */
 import { errors, FsError } from './errors';
 import { mapLimit } from './batch';
-import { globBase, globDepth, globToRegExp, hasMagic } from './glob';
+import { compileGlob, globBase, globDepth, hasMagic } from './glob';
 import { baseName, depthBelow } from './paths';
 import type { FileInfo, FindOptions } from './types';
 
@@ -103,16 +103,43 @@ export async function* walkEntries(fs: Listable, path: string, maxDepth?: number
   }
 }
 
-/** Entries matching a normalised glob pattern, sorted by name. */
-export async function globEntries(fs: Listable, pattern: string, maxDepth?: number): Promise<FileInfo[]> {
+/**
+ * Entries matching a normalised glob pattern, sorted by name, as fsspec's `glob`:
+ * `dirsOnly` (the pattern was written with a trailing slash) keeps directories only;
+ * a pattern ending in `/**` (or with `dirsOnly`) also matches the directory it starts
+ * from (`a/**` gives `a` and everything below); `maxDepth` limits `**` only.
+ */
+export async function globEntries(
+  fs: Listable, pattern: string, maxDepth?: number, dirsOnly = false,
+): Promise<FileInfo[]> {
   checkDepth(maxDepth);
   if (!hasMagic(pattern)) {
     const info = await infoOrUndefined(fs, pattern);
-    return info === undefined ? [] : [info];
+    return info === undefined || (dirsOnly && info.type !== 'directory') ? [] : [info];
   }
+  const matcher = compileGlob(dirsOnly ? `${pattern}/` : pattern);
   const base = globBase(pattern);
-  const depth = Math.min(globDepth(pattern), maxDepth ?? Infinity);
+  const depth = globDepth(pattern, maxDepth);
   const entries = await findEntries(fs, base, { withDirs: true, ...(depth === Infinity ? {} : { maxDepth: depth }) });
-  const re = globToRegExp(pattern);
-  return entries.filter((e) => e.name !== base && re.test(e.name) && depthBelow(e.name, base) <= depth);
+  const slashDirs = dirsOnly || pattern.endsWith('/**');
+  return entries.filter((e) => {
+    if (dirsOnly && e.type !== 'directory') return false;
+    if (depth !== Infinity && depthBelow(e.name, base) > depth) return false;
+    return matcher.test(slashDirs && e.type === 'directory' ? `${e.name}/` : e.name);
+  });
+}
+
+/**
+ * The paths of a list with its globs expanded, as fsspec's `expand_path` without
+ * `recursive`: names without glob characters stay as given; `NotFound` when the globs
+ * match nothing and nothing else is named.
+ */
+export async function expandPaths(fs: Listable, paths: readonly string[]): Promise<string[]> {
+  const out = new Set<string>();
+  for (const p of paths) {
+    if (!hasMagic(p)) out.add(p);
+    else for (const e of await globEntries(fs, p)) out.add(e.name);
+  }
+  if (out.size === 0 && paths.length > 0) throw errors.notFound(paths[0]);
+  return [...out];
 }

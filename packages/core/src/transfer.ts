@@ -43,9 +43,14 @@ export function checkOptions(options: CopyOptions): void {
   if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw errors.invalid(`batchSize must be an integer >= 1, got ${String(batchSize)}`);
 }
 
-/** Entries below a directory (with the directories), each mapped under `dstRoot`. */
+/**
+ * Entries below a directory, each mapped under `dstRoot`. Directories (the top one
+ * included) are planned only without `maxDepth`: a depth-limited copy creates no
+ * directory of its own, as in fsspec, so none is left empty at the depth boundary.
+ */
 async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth: number | undefined): Promise<Step[]> {
-  const entries = await fs.find(dir, { withDirs: true, detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
+  const depth = maxDepth === undefined ? {} : { maxDepth };
+  const entries = await fs.find(dir, { withDirs: maxDepth === undefined, detail: true, ...depth });
   return entries.map((e) => ({ src: e, dst: joinPath(dstRoot, relativeTo(e.name, dir)) }));
 }
 
@@ -60,33 +65,48 @@ function commonPrefix(paths: readonly string[]): string {
   return prefix === '' && paths[0]!.startsWith('/') ? '/' : prefix;
 }
 
-/**
- * Plans a glob source as fsspec does: the matches (and, with `recursive`, everything below
- * the matched directories, one level less deep than `maxDepth`) keep their paths relative
- * to the common prefix of all of them, so `src/subdir[1-2]` copies the contents of the one
- * matching directory; a single match lands directly in the target.
- */
-async function planGlob(srcFs: FileSystem, src: string, dst: string, options: CopyOptions): Promise<Step[]> {
-  const recursive = options.recursive === true;
-  const matches = await srcFs.glob(src, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
-  const expanded = new Map<string, FileInfo>();
-  for (const m of matches) {
-    expanded.set(m.name, m);
-    if (m.type !== 'directory' || !recursive) continue;
-    const left = options.maxDepth === undefined ? undefined : options.maxDepth - 1;
-    if (left !== undefined && left < 1) continue;
-    for (const e of await srcFs.find(m.name, { withDirs: true, detail: true, ...(left === undefined ? {} : { maxDepth: left }) })) expanded.set(e.name, e);
-  }
-  if (expanded.size === 0) return [];
-  const names = [...expanded.keys()];
-  const prefix = expanded.size === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
-  return [...expanded.values()]
-    .filter((e) => e.type === 'file' || recursive)
-    .map((e) => ({ src: e, dst: joinPath(dst, relativeTo(e.name, prefix)) }));
+/** The steps of one source, and whether it named anything (a glob may match nothing). */
+interface SourcePlan {
+  steps: Step[];
+  matched: boolean;
 }
 
-/** Plans a single source (a path or a glob) into a destination. */
-async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string, options: CopyOptions, dstIsDir: boolean | undefined): Promise<Step[]> {
+/**
+ * Plans a glob source as fsspec does: the matches count as the first level of `maxDepth`;
+ * with `recursive`, everything below the matched directories joins them, one level less
+ * deep. Without `recursive`, or with `maxDepth`, directories are dropped; what is left
+ * keeps its path relative to the common prefix of all of it, so `src/subdir[1-2]` copies
+ * the contents of the one matching directory and a single file lands directly in the
+ * target.
+ */
+async function planGlob(srcFs: FileSystem, src: string, dst: string, options: CopyOptions): Promise<SourcePlan> {
+  const { maxDepth } = options;
+  const recursive = options.recursive === true;
+  const matches = await srcFs.glob(src, { detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
+  const expanded = new Map<string, FileInfo>();
+  const left = maxDepth === undefined ? undefined : maxDepth - 1;
+  for (const m of matches) {
+    expanded.set(m.name, m);
+    if (m.type !== 'directory' || !recursive || (left !== undefined && left < 1)) continue;
+    for (const e of await srcFs.find(m.name, { withDirs: true, detail: true, ...(left === undefined ? {} : { maxDepth: left }) })) expanded.set(e.name, e);
+  }
+  const kept = [...expanded.values()].filter((e) => e.type === 'file' || (recursive && maxDepth === undefined));
+  if (kept.length === 0) return { steps: [], matched: matches.length > 0 };
+  const names = kept.map((e) => e.name);
+  const prefix = kept.length === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
+  return { steps: kept.map((e) => ({ src: e, dst: joinPath(dst, relativeTo(e.name, prefix)) })), matched: true };
+}
+
+/**
+ * Plans a single source (a path or a glob) into a destination. `dstIsDir` is true for the
+ * items of a list copied into one target: each lands in it as in an existing directory
+ * (a directory named without a trailing slash under its own name), whether the target
+ * exists or not; false for a list of destinations, each the exact target.
+ */
+async function planOne(
+  srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string,
+  options: CopyOptions, dstIsDir: boolean | undefined,
+): Promise<SourcePlan> {
   const src = srcFs.normalize(rawSrc);
   const dst = dstFs.normalize(checkTargetPath(rawDst));
   if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
@@ -94,26 +114,56 @@ async function planOne(srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, raw
   const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || await dstFs.isDir(dst));
   const info = await infoOrUndefined(srcFs, src);
   if (info === undefined) throw missing(srcFs, src);
-  if (info.type === 'file') return [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }];
-  if (!recursive) return [];
-  const intoExisting = !hasTrailingSlash(rawSrc) && dstIsDir !== false && await dstFs.isDir(dst);
-  return treeSteps(srcFs, src, intoExisting ? joinPath(dst, baseName(src)) : dst, options.maxDepth);
+  if (info.type === 'file') {
+    return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
+  }
+  if (!recursive) return { steps: [], matched: true };
+  const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? await dstFs.isDir(dst));
+  const root = intoExisting ? joinPath(dst, baseName(src)) : dst;
+  return { steps: await treeSteps(srcFs, src, root, options.maxDepth), matched: true };
+}
+
+/** Refuses a plan that writes two sources to one file, or a file where another goes below it. */
+function checkCollisions(steps: readonly Step[]): void {
+  const files = new Map<string, string>();
+  for (const s of steps) {
+    if (s.src.type !== 'file') continue;
+    const other = files.get(s.dst);
+    if (other !== undefined) throw errors.invalid(`${other} and ${s.src.name} would both be copied to ${s.dst}`, s.dst);
+    files.set(s.dst, s.src.name);
+  }
+  for (const s of steps) {
+    let d = s.dst;
+    for (let i = d.lastIndexOf('/'); i > 0; i = d.lastIndexOf('/')) {
+      d = d.slice(0, i);
+      const file = files.get(d);
+      if (file === undefined) continue;
+      throw errors.invalid(`${s.src.name} would be copied below ${d}, where ${file} is copied`, s.dst);
+    }
+  }
+}
+
+/** The steps of every source; `NotFound` when the sources, globs all, match nothing. */
+function joinPlans(srcFs: FileSystem, sources: readonly string[], plans: readonly SourcePlan[]): Step[] {
+  if (plans.length > 0 && plans.every((p) => !p.matched)) throw missing(srcFs, srcFs.normalize(sources[0]!));
+  const steps = plans.flatMap((p) => p.steps);
+  checkCollisions(steps);
+  return steps;
 }
 
 async function plan(srcFs: FileSystem, src: string | string[], dstFs: FileSystem, dst: string | string[], options: CopyOptions): Promise<Step[]> {
   if (typeof src === 'string') {
     if (typeof dst !== 'string') throw errors.invalid('a single source needs a single destination');
-    return planOne(srcFs, src, dstFs, dst, options, undefined);
+    return joinPlans(srcFs, [src], [await planOne(srcFs, src, dstFs, dst, options, undefined)]);
   }
   if (!Array.isArray(src)) throw errors.invalid(`source must be a path or a list of paths, got ${typeof src}`);
   if (Array.isArray(dst)) {
     if (dst.length !== src.length) throw errors.invalid(`${src.length} sources but ${dst.length} destinations`);
     const pairs = await Promise.all(src.map((s, i) => planOne(srcFs, s, dstFs, dst[i]!, options, false)));
-    return pairs.flat();
+    return joinPlans(srcFs, src, pairs);
   }
   if (typeof dst !== 'string') throw errors.invalid('destination must be a path or a list of paths');
-  const all = await Promise.all(src.map((s) => planOne(srcFs, s, dstFs, dst, options, true)));
-  return all.flat();
+  return joinPlans(srcFs, src, await Promise.all(src.map((s) => planOne(srcFs, s, dstFs, dst, options, true))));
 }
 
 /** Copies one planned file, server-side when both ends are the same filesystem. */
@@ -198,43 +248,48 @@ export async function removeDirs(fs: FileSystem, dirs: Iterable<string>, signal:
  *
  * Behaviour: a missing path (or a glob matching nothing) is `NotFound`; a directory
  * without `recursive` is `IsADirectory`; files are deleted in batches (bulk deletes where
- * the backend has them), then the emptied directories, deepest first.
+ * the backend has them), then the emptied directories, deepest first; a whole directory
+ * tree (no `maxDepth`) goes through `rmTree`, in one step where the backend can. With `maxDepth`,
+ * the matches of a glob count as the first level (as in `cp`), and a directory that
+ * still holds entries below the depth limit is kept.
  */
 export async function removePaths(fs: FileSystem, path: string | string[], options: RmOptions): Promise<void> {
   checkOptions(options);
   const inputs = typeof path === 'string' ? [path] : Array.isArray(path) ? path : undefined;
   if (inputs === undefined) throw errors.invalid(`path must be a string or a list of strings, got ${typeof path}`);
-  const targets: FileInfo[] = [];
+  const { maxDepth } = options;
+  const targets: Array<{ info: FileInfo; depth: number | undefined }> = [];
   // Every path is checked before anything is removed.
   const paths = inputs.map((raw) => fs.normalize(checkTargetPath(raw)));
   for (const p of paths) {
     if (hasMagic(p)) {
-      const matches = await fs.glob(p, { detail: true });
+      const matches = await fs.glob(p, { detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
       if (matches.length === 0) throw errors.notFound(p);
-      targets.push(...matches);
+      for (const info of matches) targets.push({ info, depth: maxDepth === undefined ? undefined : maxDepth - 1 });
     } else {
-      targets.push((await infoOrUndefined(fs, p)) ?? throwMissing(fs, p));
+      targets.push({ info: (await infoOrUndefined(fs, p)) ?? throwMissing(fs, p), depth: maxDepth });
     }
   }
   const files = new Set<string>();
   const dirs = new Set<string>();
   const trees: string[] = [];
-  for (const t of targets) {
+  for (const { info: t, depth } of targets) {
     if (t.type === 'file') {
       files.add(t.name);
       continue;
     }
     if (!options.recursive) throw errors.isADirectory(t.name);
-    if (options.maxDepth === undefined) {
+    if (depth === undefined) {
       trees.push(t.name);
       continue;
     }
-    const below = await fs.find(t.name, { withDirs: true, detail: true, maxDepth: options.maxDepth });
-    for (const e of below) (e.type === 'file' ? files : dirs).add(e.name);
     dirs.add(t.name);
+    if (depth < 1) continue;
+    const below = await fs.find(t.name, { withDirs: true, detail: true, maxDepth: depth });
+    for (const e of below) (e.type === 'file' ? files : dirs).add(e.name);
   }
   await fs.rmFiles([...files], options);
-  await removeDirs(fs, dirs, options.signal, false);
+  await removeDirs(fs, dirs, options.signal, maxDepth !== undefined);
   // Whole trees last, outermost first; a tree inside one already removed is gone with it.
   const removed: string[] = [];
   for (const tree of trees.sort((a, b) => a.length - b.length)) {

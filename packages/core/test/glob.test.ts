@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { globToRegExp, globBase, globDepth, hasMagic } from '@omnifs/core';
+import { compileGlob, filesystem, globBase, globDepth, hasMagic, FsError } from '@omnifs/core';
 
-const matches = (pattern: string, path: string): boolean => globToRegExp(pattern).test(path);
+const matches = (pattern: string, path: string): boolean => compileGlob(pattern).test(path);
 
 describe('core: glob', () => {
   it('* matches within one segment only', () => {
@@ -39,5 +39,53 @@ describe('core: glob', () => {
     expect(globDepth('/a/*/*.txt')).to.equal(2);
     expect(globDepth('/a/**/x')).to.equal(Infinity);
     expect(hasMagic('/a/b')).to.equal(false);
+  });
+
+  it('reads bracket classes as fsspec: [!a] negates, [^a] is a set, [!] and [] without a close are literal', () => {
+    expect(matches('/[!a]', '/b')).to.equal(true);
+    expect(matches('/[!a]', '/a')).to.equal(false);
+    expect(matches('/[^a]', '/^')).to.equal(true);
+    expect(matches('/[^a]', '/b')).to.equal(false);
+    expect(matches('/[!]h', '/[!]h')).to.equal(true);
+    expect(matches('/[!]h', '/.h')).to.equal(false);
+    expect(matches('/[]a]', '/]')).to.equal(true);
+    expect(matches('/[]', '/[]')).to.equal(true);
+    expect(matches('/[a-]', '/-')).to.equal(true);
+    expect(matches('/[a/b]', '/[a/b]')).to.equal(true);
+  });
+
+  it('refuses a reversed range with InvalidArgument (EINVAL)', () => {
+    let caught: unknown;
+    try {
+      compileGlob('/g/[z-a]');
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(FsError);
+    expect((caught as FsError).kind).to.equal('InvalidArgument');
+    expect((caught as FsError).code).to.equal('EINVAL');
+  });
+
+  it('matches patterns that make a backtracking regex explode, in one pass', () => {
+    const long = `/g/${'a'.repeat(4000)}`;
+    expect(matches('/g/**/*a*a*a*a*a*a*a*a*ab', long)).to.equal(false);
+    expect(matches('/g/**/*a*a*a*a*a*a*a*a*ab', `${long}b`)).to.equal(true);
+    const deep = `/${Array.from({ length: 40 }, () => 'd').join('/')}/x`;
+    expect(matches(`/${'**/'.repeat(12)}y`, deep)).to.equal(false);
+    expect(matches(`/${'**/'.repeat(12)}x`, deep)).to.equal(true);
+  });
+
+  it('limits ** alone by maxDepth, counted from the segments before it', () => {
+    expect(globDepth('/a/*/sub/x', 2)).to.equal(3);
+    expect(globDepth('/a/**', 2)).to.equal(2);
+    expect(globDepth('/a/*/**/x', 1)).to.equal(2);
+  });
+
+  it('globs 50 long names with a pattern of many stars, and 12 "**/" segments, without blocking', async () => {
+    const fs = filesystem('memory', { skipInstanceCache: true });
+    await fs.pipe(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`/g/d${i % 5}/${'a'.repeat(300 + i)}`, 'x'])));
+    expect(await fs.glob('/g/**/*a*a*a*a*a*a*a*a*ab')).to.deep.equal([]);
+    expect(await fs.glob('/g/**/*a*a*a*a*a*a*a*a*a')).to.have.length(50);
+    expect(await fs.glob(`/g/${'**/'.repeat(12)}a*`)).to.have.length(50);
   });
 });

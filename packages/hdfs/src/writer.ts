@@ -88,8 +88,8 @@ export class HdfsWriter implements Writer {
       if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
       throw err;
     });
-    if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
     if (existing !== undefined && options.mode === 'create') throw errors.alreadyExists(path);
+    if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
     const temp = temporarySibling(path);
     const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
     const upload = client.upload(location, 'PUT', 'CREATE');

@@ -66,7 +66,10 @@ async function keepAttributes(temp: string, replaced: Stats | undefined): Promis
 
 /** Creates `path`'s parent directories when missing. */
 export async function ensureParent(path: string): Promise<void> {
-  await fsp.mkdir(dirname(path), { recursive: true });
+  await fsp.mkdir(dirname(path), { recursive: true }).catch((err: { code?: string }) => {
+    // mkdir -p answers EEXIST when the parent is a file: a path through a file is ENOTDIR.
+    throw err.code === 'EEXIST' ? errors.notADirectory(dirname(path)) : err;
+  });
 }
 
 /**
@@ -123,7 +126,7 @@ export async function writeAtomic(target: string, data: Uint8Array, mode: WriteM
   const looking = statOrUndefined(target);
   const refusal = async (): Promise<FsError | undefined> => {
     const st = await looking;
-    if (st?.isDirectory()) return errors.isADirectory(target);
+    // An exclusive create of an existing directory is EEXIST, as open(2) with O_CREAT|O_EXCL says.
     if (st) return errors.alreadyExists(target);
     return undefined;
   };
@@ -162,8 +165,8 @@ export async function refuseDirectory(target: string): Promise<void> {
 
 /** Opens a streaming writer: native append, or a temp file committed on close. */
 export async function openLocalWriter(target: string, mode: WriteMode, append: boolean): Promise<Writer> {
-  await refuseDirectory(target);
   if (!append && mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
+  await refuseDirectory(target);
   const landing = append ? { path: target } : await writeTargetOf(target);
   await ensureParent(landing.path);
   const path = append ? target : tempPathFor(landing.path);
@@ -215,8 +218,8 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
  * writes still running and renames it into place, `abort` removes it.
  */
 export async function openLocalRandomWriter(target: string, mode: WriteMode): Promise<RandomWriter> {
-  await refuseDirectory(target);
   if (mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
+  await refuseDirectory(target);
   const landing = await writeTargetOf(target);
   await ensureParent(landing.path);
   const temp = tempPathFor(landing.path);

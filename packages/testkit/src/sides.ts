@@ -20,6 +20,8 @@ export interface Side {
   makeDir(dir: string): Promise<void>;
   /** Files below `dir`, relative, sorted; the `dummy` of `makeDir` left out. [] when missing. */
   files(dir: string): Promise<string[]>;
+  /** Files and directories below `dir`, relative, sorted, directories ending in `/`; the `dummy` of `makeDir` left out. */
+  entries(dir: string): Promise<string[]>;
   isFile(path: string): Promise<boolean>;
   isDir(path: string): Promise<boolean>;
   exists(path: string): Promise<boolean>;
@@ -51,6 +53,12 @@ export function fsSide(ctx: SuiteContext, base: string): Side {
       const found = await fs.find(dir);
       return found.map((f) => f.slice(top.length + 1)).filter((f) => f !== DUMMY).sort();
     },
+    async entries(dir) {
+      const top = fs.normalize(dir);
+      const found = await fs.find(dir, { withDirs: true, detail: true });
+      return found.filter((e) => e.name !== top).map((e) => e.name.slice(top.length + 1) + (e.type === 'directory' ? '/' : ''))
+        .filter((f) => f !== DUMMY).sort();
+    },
     isFile: (p) => fs.isFile(p),
     isDir: (p) => fs.isDir(p),
     exists: (p) => fs.exists(p),
@@ -70,11 +78,15 @@ async function statOrUndefined(path: string): Promise<import('node:fs').Stats | 
 
 /** A Side on a local directory, read and written with node:fs directly. */
 export function localSide(base: string): Side {
-  const walk = async (dir: string, rel: string, out: string[]): Promise<void> => {
+  const walk = async (dir: string, rel: string, out: string[], withDirs = false): Promise<void> => {
     for (const e of await readdir(join(dir, rel), { withFileTypes: true })) {
       const r = rel === '' ? e.name : `${rel}/${e.name}`;
-      if (e.isDirectory()) await walk(dir, r, out);
-      else out.push(r);
+      if (e.isDirectory()) {
+        if (withDirs) out.push(`${r}/`);
+        await walk(dir, r, out, withDirs);
+      } else {
+        out.push(r);
+      }
     }
   };
   return {
@@ -94,6 +106,12 @@ export function localSide(base: string): Side {
       if (!(await statOrUndefined(dir))?.isDirectory()) return (await statOrUndefined(dir)) ? [''] : [];
       const out: string[] = [];
       await walk(dir, '', out);
+      return out.sort();
+    },
+    async entries(dir) {
+      if (!(await statOrUndefined(dir))?.isDirectory()) return [];
+      const out: string[] = [];
+      await walk(dir, '', out, true);
       return out.sort();
     },
     isFile: async (p) => (await statOrUndefined(p))?.isFile() === true,

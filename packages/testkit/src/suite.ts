@@ -17,6 +17,8 @@ import { moveRemoveTests } from './suites/move-remove';
 import { dirTests } from './suites/dirs';
 import { nameTests } from './suites/names';
 import { errorTests } from './suites/errors';
+import { fsspecCopyTests, fsspecMoveRemoveTests } from './suites/fsspec-copy';
+import { fsspecReadTests } from './suites/fsspec-read';
 
 /** The topics of the suite, in the order they run; pass a subset to `conformanceSuite` to run fewer. */
 export const TOPICS = {
@@ -40,6 +42,11 @@ export const TOPICS = {
   dirs: dirTests,
   names: nameTests,
   errors: errorTests,
+  fsspecRules: (ctx: SuiteContext) => {
+    fsspecReadTests(ctx);
+    for (const op of ['cp', 'put', 'get'] as const) fsspecCopyTests(ctx, op);
+    fsspecMoveRemoveTests(ctx);
+  },
 } as const;
 
 /** A topic name of {@link TOPICS}. */

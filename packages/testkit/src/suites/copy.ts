@@ -266,9 +266,9 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
       expect(await s.files()).to.deep.equal(['empty']);
     });
 
-    it('a glob that matches nothing copies nothing', async () => {
+    it('a glob that matches nothing fails with NotFound (ENOENT) and copies nothing', async () => {
       const s = await setup();
-      await s.t.run(j(s, 'source', '*.none'), s.T, { recursive: true });
+      await expectFsError(s.t.run(j(s, 'source', '*.none'), s.T, { recursive: true }), 'NotFound', 'ENOENT');
       expect(await s.files()).to.deep.equal([]);
     });
 

@@ -27,9 +27,9 @@ export function globTests(ctx: SuiteContext): void {
       expect(await glob('**/*.txt')).to.deep.equal(abs('a.txt', 'c.txt', 'sub/d.txt', 'sub/deep/f.txt'));
     });
 
-    it('"**" matches everything below, directories included', async () => {
+    it('"**" matches everything below, directories included, and the directory it starts from', async () => {
       await build();
-      expect(await glob('**')).to.deep.equal(abs('a.txt', 'b.bin', 'c.txt', 'sub', 'sub/d.txt', 'sub/deep', 'sub/deep/f.txt', 'sub/e.csv'));
+      expect(await glob('**')).to.deep.equal(abs('', 'a.txt', 'b.bin', 'c.txt', 'sub', 'sub/d.txt', 'sub/deep', 'sub/deep/f.txt', 'sub/e.csv'));
     });
 
     it('"?" matches exactly one character', async () => {
@@ -59,9 +59,9 @@ export function globTests(ctx: SuiteContext): void {
       expect(await glob('s*/d*')).to.deep.equal(abs('sub/d.txt', 'sub/deep'));
     });
 
-    it('with maxDepth 1 limits "**" to the direct children', async () => {
+    it('with maxDepth 1 limits "**" to the directory and its direct children', async () => {
       await build();
-      expect(await glob('**', 1)).to.deep.equal(abs('a.txt', 'b.bin', 'c.txt', 'sub'));
+      expect(await glob('**', 1)).to.deep.equal(abs('', 'a.txt', 'b.bin', 'c.txt', 'sub'));
     });
 
     it('with maxDepth 2 limits "**" to two levels', async () => {
