@@ -1,0 +1,136 @@
+/**
+ * The transfer commands against S3, GCS, Azure and HDFS on the harness's servers: the built
+ * executable in child processes for S3 (whose SDK's Node.js notice must not reach the
+ * output), `main` in this process for the others.
+ */
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freshName, freshRoot, useServer } from '../../../test/servers/index';
+import { cli, spawnCli, type CliRun } from './helpers';
+
+/** How the executable reaches one server: flags, variables, and where a test may write. */
+interface Setup {
+  flags: string[];
+  env: NodeJS.ProcessEnv;
+  /** `s3://bucket[/prefix]` */
+  root: string;
+  /** Creates the bucket or container, when the test owns it. */
+  create: string | undefined;
+  /** Run the built executable in a child process (else `main` in this process, which is faster). */
+  spawn: boolean;
+}
+
+function scenario(label: string, setup: () => Setup): void {
+  let local: string;
+  let s: Setup;
+  const run = async (...argv: string[]): Promise<CliRun> => {
+    const r = await (s.spawn ? spawnCli : cli)([...argv, ...s.flags], { env: s.env, stdin: '' });
+    expect(r.err, `${argv.join(' ')}: ${r.err}`).not.to.match(/NodeVersionSupportWarning|AWS SDK|DeprecationWarning/);
+    return r;
+  };
+  before(async function () {
+    this.timeout(60_000);
+    s = setup();
+    local = mkdtempSync(join(tmpdir(), 'omnifs-cli-servers-'));
+    mkdirSync(join(local, 'data', 'sub'), { recursive: true });
+    writeFileSync(join(local, 'data', 'a.txt'), 'alpha\n');
+    writeFileSync(join(local, 'data', 'sub', 'b.txt'), 'one\ntwo\n');
+    if (s.create !== undefined) expect((await run('mkdir', s.create)).code).to.equal(0);
+  });
+  after(() => rmSync(local, { recursive: true, force: true }));
+
+  it(`${label}: put -r, ls -R, cat, head, stat and du on the service`, async () => {
+    const up = await run('put', '-r', join(local, 'data'), `${s.root}/data`);
+    expect(up.code, up.err).to.equal(0);
+    expect(up.err).to.match(/^uploaded 2 files, 14 B in /);
+    expect((await run('ls', '-R', `${s.root}/data`)).out.split('\n')).to.include.members([`${s.root}/data/a.txt`, `${s.root}/data/sub/b.txt`]);
+    expect((await run('cat', `${s.root}/data/*.txt`)).out).to.equal('alpha\n');
+    expect((await run('head', '-n', '1', `${s.root}/data/sub/b.txt`)).out).to.equal('one\n');
+    expect((await run('stat', `${s.root}/data/a.txt`)).out).to.include('size:     6\n');
+    expect((await run('du', '-s', `${s.root}/data`)).out).to.equal(`14\t${s.root}/data/\n`);
+  });
+
+  it(`${label}: cp -r and mv on the service, rsync from local disk, get -r back, rm -r`, async () => {
+    expect((await run('cp', '-r', `${s.root}/data`, `${s.root}/copy`)).code).to.equal(0);
+    expect((await run('mv', `${s.root}/copy/a.txt`, `${s.root}/moved.txt`)).code).to.equal(0);
+    const sync = await run('rsync', '--delete', join(local, 'data'), `${s.root}/copy`);
+    expect(sync.out).to.equal(`copy ${join(local, 'data', 'a.txt')} -> ${s.root}/copy/a.txt\n`);
+    expect((await run('cp', '-', `${s.root}/copy/extra.txt`)).code).to.equal(0);
+    expect((await run('rsync', '--dry-run', '--delete', join(local, 'data'), `${s.root}/copy`)).out).to.equal(`would delete ${s.root}/copy/extra.txt\n`);
+    expect((await run('get', '-r', `${s.root}/copy`, join(local, 'back'))).code).to.equal(0);
+    expect(readFileSync(join(local, 'back', 'sub', 'b.txt'), 'utf8')).to.equal('one\ntwo\n');
+    expect((await run('rm', '-r', `${s.root}/copy`)).code).to.equal(0);
+    expect((await run('find', `${s.root}/copy`)).code).to.equal(1);
+    expect((await run('cat', `${s.root}/moved.txt`)).out).to.equal('alpha\n');
+  });
+}
+
+describe('omnifs against the servers', function () {
+  this.timeout(120_000);
+
+  describe('s3 (moto)', () => {
+    const s3 = useServer('s3');
+    scenario('s3', () => {
+      const root = freshRoot(s3.info.bucket);
+      return {
+        flags: ['--endpoint-url', s3.info.endpoint, '--region', s3.info.region],
+        env: { AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey },
+        root: `s3://${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.slice(0, -1)}`}`,
+        create: root.create ? `s3://${root.bucket}` : undefined,
+        spawn: true,
+      };
+    });
+    it('s3: sign gives a presigned URL that works without credentials', async () => {
+      const bucket = freshName('sign');
+      const flags = ['--endpoint-url', s3.info.endpoint, '--region', s3.info.region];
+      const env = { AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey };
+      if (s3.info.bucket) this.skip();
+      await spawnCli(['mkdir', `s3://${bucket}`, ...flags], { env });
+      await spawnCli(['cp', '-', `s3://${bucket}/k.txt`, ...flags], { env, stdin: 'signed' });
+      const r = await spawnCli(['sign', '--expires-in', '5m', `s3://${bucket}/k.txt`, ...flags], { env });
+      expect(r.code, r.err).to.equal(0);
+      expect(await (await fetch(r.out.trim())).text()).to.equal('signed');
+    });
+  });
+
+  describe('gcs (fake-gcs-server)', () => {
+    const gcs = useServer('gcs');
+    scenario('gcs', () => {
+      const root = freshRoot(gcs.info.bucket);
+      return {
+        flags: ['--endpoint-url', gcs.info.apiEndpoint, '-o', `projectId=${gcs.info.projectId}`],
+        env: {},
+        root: `gs://${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.slice(0, -1)}`}`,
+        create: root.create ? `gs://${root.bucket}` : undefined,
+        spawn: false,
+      };
+    });
+  });
+
+  describe('azure (Azurite)', () => {
+    const az = useServer('azure');
+    scenario('azure', () => {
+      const root = freshRoot(az.info.container);
+      return {
+        flags: [],
+        env: { OMNIFS_AZ_CONNECTION_STRING: az.info.connectionString },
+        root: `az://${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.slice(0, -1)}`}`,
+        create: root.create ? `az://${root.bucket}` : undefined,
+        spawn: false,
+      };
+    });
+  });
+
+  describe('hdfs (MiniDFSCluster)', () => {
+    const hdfs = useServer('hdfs');
+    scenario('hdfs', () => ({
+      flags: ['--endpoint-url', hdfs.info.namenodeUrl, '-o', `user=${hdfs.info.user}`],
+      env: {},
+      root: `hdfs:///${freshName('cli')}`,
+      create: undefined,
+      spawn: false,
+    }));
+  });
+});
