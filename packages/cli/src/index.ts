@@ -46,8 +46,8 @@ const META_COMMANDS: CommandSpec[] = [
     urls: false, storage: false, options: {}, choices: ['bash', 'zsh'], example: 'source <(omnifs completion bash)',
     async run(ctx) {
       const shell = ctx.args[0];
-      if (shell === 'bash') return ctx.io.out(bashCompletion(COMMANDS));
-      if (shell === 'zsh') return ctx.io.out(zshCompletion(COMMANDS));
+      if (shell === 'bash') return ctx.io.out(bashCompletion(COMMANDS).trimEnd());
+      if (shell === 'zsh') return ctx.io.out(zshCompletion(COMMANDS).trimEnd());
       throw new UsageError(`completion is for bash or zsh, not ${JSON.stringify(shell)}`);
     },
   },
