@@ -1,4 +1,4 @@
-/** The omnifs command as a user installs it: the packed @omnifs/cli with @omnifs/s3, in an app outside the workspace. */
+/** The omnifs command as a user installs it: packed @omnifs/cli and @omnifs/s3 in an app outside the workspace. */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -20,16 +20,22 @@ describe('the omnifs command installed in an app', function () {
   it('npx omnifs --version works right after npm install', async () => {
     const { version } = require('../../packages/cli/package.json') as { version: string };
     const { stdout, stderr } = await execFileP('npx', ['--no-install', 'omnifs', '--version'], {
-      cwd: app.dir, env: { PATH: process.env.PATH, HOME: app.home, TMPDIR: `${app.dir}/tmp`, npm_config_update_notifier: 'false' },
+      cwd: app.dir,
+      env: { PATH: process.env.PATH, HOME: app.home, TMPDIR: `${app.dir}/tmp`, npm_config_update_notifier: 'false' },
     });
     expect(stdout).to.equal(`omnifs ${version}\n`);
     expect(stderr).to.equal('');
   });
 
   it('reads the endpoint from ~/.config/omnifs/config.json, and prints no SDK notice', async () => {
-    app.write('home/.config/omnifs/config.json', JSON.stringify({ s3: { endpoint: s3.info.endpoint, forcePathStyle: true } }));
+    app.write(
+      'home/.config/omnifs/config.json',
+      JSON.stringify({ s3: { endpoint: s3.info.endpoint, forcePathStyle: true } }),
+    );
     const env = {
-      AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey, AWS_REGION: s3.info.region,
+      AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey,
+      AWS_REGION: s3.info.region,
     };
     const bucket = `cli-app-${Date.now()}`;
     expect((await app.runBin('omnifs', { args: ['mkdir', `s3://${bucket}`], env })).code).to.equal(0);
@@ -38,7 +44,9 @@ describe('the omnifs command installed in an app', function () {
     const ls = await app.runBin('omnifs', { args: ['ls', `s3://${bucket}`], env });
     expect(ls).to.include({ code: 0, stdout: `s3://${bucket}/hello.txt\n`, stderr: '' });
     const config = await app.runBin('omnifs', { args: ['config', 's3'], env });
-    expect(config.stdout).to.include(`s3.endpoint = ${s3.info.endpoint}    (config: ${app.home}/.config/omnifs/config.json)`);
+    expect(config.stdout).to.include(
+      `s3.endpoint = ${s3.info.endpoint}    (config: ${app.home}/.config/omnifs/config.json)`,
+    );
   });
 
   it('names the package to install for a protocol that is missing', async () => {

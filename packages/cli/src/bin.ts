@@ -23,21 +23,28 @@ function write(stream: NodeJS.WriteStream, bytes: Uint8Array | string): void | P
   return new Promise((resolve) => stream.once('drain', resolve));
 }
 
-main(process.argv.slice(2), {
-  out: (text) => void write(process.stdout, `${text}\n`),
-  raw: (bytes) => write(process.stdout, bytes),
-  err: (text) => void write(process.stderr, `${text}\n`),
-  get stdin() {
-    return process.stdin;
+main(
+  process.argv.slice(2),
+  {
+    out: (text) => void write(process.stdout, `${text}\n`),
+    raw: (bytes) => write(process.stdout, bytes),
+    err: (text) => void write(process.stderr, `${text}\n`),
+    get stdin() {
+      return process.stdin;
+    },
+    progress: {
+      write: (text) => void process.stderr.write(text),
+      tty: process.stderr.isTTY === true,
+      ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
+    },
   },
-  progress: {
-    write: (text) => void process.stderr.write(text),
-    tty: process.stderr.isTTY === true,
-    ...(process.stderr.columns ? { columns: process.stderr.columns } : {}),
+  { signal: controller.signal },
+).then(
+  (code) => {
+    process.exitCode = interrupted ? 130 : code;
   },
-}, { signal: controller.signal }).then((code) => {
-  process.exitCode = interrupted ? 130 : code;
-}, (err: unknown) => {
-  process.stderr.write(`omnifs: ${String(err)}\n`);
-  process.exitCode = 1;
-});
+  (err: unknown) => {
+    process.stderr.write(`omnifs: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -28,13 +28,23 @@ export function elapsed(seconds: number): string {
   return seconds < 60 ? `${seconds < 10 ? seconds.toFixed(2) : seconds.toFixed(1)}s` : clock(seconds);
 }
 
-const SIZE_SUFFIX: Record<string, number> = { '': 1, b: 1, k: 1024, ki: 1024, m: 1024 ** 2, mi: 1024 ** 2, g: 1024 ** 3, gi: 1024 ** 3 };
+const SIZE_SUFFIX: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  ki: 1024,
+  m: 1024 ** 2,
+  mi: 1024 ** 2,
+  g: 1024 ** 3,
+  gi: 1024 ** 3,
+};
 
 /** `20M`, `1.5MiB`, `512k`, `4096` → bytes (binary multiples, as rsync and rclone read them). */
 export function parseSize(text: string, flag: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]i?)?b?$/i.exec(text.trim());
   const n = m ? Number(m[1]) * SIZE_SUFFIX[(m[2] ?? '').toLowerCase()]! : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} takes a size such as 512K, 20M or 1G, got ${JSON.stringify(text)}`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`${flag} takes a size such as 512K, 20M or 1G, got ${JSON.stringify(text)}`);
   return Math.floor(n);
 }
 
@@ -43,7 +53,8 @@ const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400,
 /** `90`, `90s`, `15m`, `12h`, `7d`, `2w` → seconds. */
 export function parseDuration(text: string, flag: string): number {
   const m = /^(\d+)([smhdw]?)$/.exec(text.trim());
-  if (!m || Number(m[1]) <= 0) throw new UsageError(`${flag} takes a duration such as 90, 15m, 12h or 7d, got ${JSON.stringify(text)}`);
+  if (!m || Number(m[1]) <= 0)
+    throw new UsageError(`${flag} takes a duration such as 90, 15m, 12h or 7d, got ${JSON.stringify(text)}`);
   return Number(m[1]) * DURATION_UNITS[m[2] || 's']!;
 }
 

@@ -3,11 +3,21 @@ import type { CommandSpec, OptionSpec } from './spec';
 
 /** Options every storage-touching command takes. */
 export const STORAGE_OPTIONS: Record<string, OptionSpec> = {
-  'endpoint-url': { type: 'string', value: 'URL', help: 'service endpoint (S3-compatible store, GCS/Azure emulator, WebHDFS)' },
+  'endpoint-url': {
+    type: 'string',
+    value: 'URL',
+    help: 'service endpoint (S3-compatible store, GCS/Azure emulator, WebHDFS)',
+  },
   region: { type: 'string', value: 'NAME', help: 'S3 region' },
   profile: { type: 'string', value: 'NAME', help: 'AWS profile of ~/.aws/config' },
   anon: { type: 'boolean', help: 'unsigned requests, for public buckets (S3, GCS, Azure)' },
-  option: { type: 'string', short: 'o', multiple: true, value: 'KEY=VALUE', help: 'any backend option; PROTOCOL.KEY=VALUE for one protocol' },
+  option: {
+    type: 'string',
+    short: 'o',
+    multiple: true,
+    value: 'KEY=VALUE',
+    help: 'any backend option; PROTOCOL.KEY=VALUE for one protocol',
+  },
 };
 
 /** `--help` on every command. */
@@ -83,8 +93,13 @@ complete -o filenames -o bashdefault -F _omnifs omnifs
 
 /** A zsh completion script (`#compdef omnifs`). */
 export function zshCompletion(commands: CommandSpec[]): string {
-  const described = commands.flatMap((c) => [c.name, ...(c.aliases ?? [])].map((n) => `    '${n}:${c.summary.replace(/'/g, '')}'`));
-  const cases = commands.map((c) => `    (${[c.name, ...(c.aliases ?? [])].join('|')}) opts=(${[...flagsOf(c), ...(c.choices ?? [])].join(' ')}) ;;`);
+  const described = commands.flatMap((c) =>
+    [c.name, ...(c.aliases ?? [])].map((n) => `    '${n}:${c.summary.replace(/'/g, '')}'`),
+  );
+  const cases = commands.map(
+    (c) =>
+      `    (${[c.name, ...(c.aliases ?? [])].join('|')}) opts=(${[...flagsOf(c), ...(c.choices ?? [])].join(' ')}) ;;`,
+  );
   return `#compdef omnifs
 # zsh completion for omnifs; load with: source <(omnifs completion zsh)
 _omnifs() {

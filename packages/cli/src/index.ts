@@ -21,12 +21,21 @@ export { ThrottledFileSystem, type ThrottleOptions } from './throttle';
 export { humanSize } from './format';
 
 /** The version of this package. */
-export const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
 const META_COMMANDS: CommandSpec[] = [
   {
-    name: 'help', args: '[COMMAND]', summary: 'this overview, or the options of one command', min: 0, max: 1,
-    urls: false, storage: false, options: {}, example: 'omnifs help cp',
+    name: 'help',
+    args: '[COMMAND]',
+    summary: 'this overview, or the options of one command',
+    min: 0,
+    max: 1,
+    urls: false,
+    storage: false,
+    options: {},
+    example: 'omnifs help cp',
     async run(ctx) {
       const name = ctx.args[0];
       if (name === undefined) return ctx.io.out(overview(COMMANDS));
@@ -34,16 +43,31 @@ const META_COMMANDS: CommandSpec[] = [
     },
   },
   {
-    name: 'version', args: '', summary: 'the version of omnifs and of Node.js', min: 0, max: 0,
-    urls: false, storage: false, options: {}, example: 'omnifs version',
+    name: 'version',
+    args: '',
+    summary: 'the version of omnifs and of Node.js',
+    min: 0,
+    max: 0,
+    urls: false,
+    storage: false,
+    options: {},
+    example: 'omnifs version',
     async run(ctx) {
       ctx.io.out(`omnifs ${VERSION}`);
       ctx.io.out(`node ${process.version}`);
     },
   },
   {
-    name: 'completion', args: 'bash|zsh', summary: 'a shell completion script', min: 1, max: 1,
-    urls: false, storage: false, options: {}, choices: ['bash', 'zsh'], example: 'source <(omnifs completion bash)',
+    name: 'completion',
+    args: 'bash|zsh',
+    summary: 'a shell completion script',
+    min: 1,
+    max: 1,
+    urls: false,
+    storage: false,
+    options: {},
+    choices: ['bash', 'zsh'],
+    example: 'source <(omnifs completion bash)',
     async run(ctx) {
       const shell = ctx.args[0];
       if (shell === 'bash') return ctx.io.out(bashCompletion(COMMANDS).trimEnd());
@@ -54,7 +78,13 @@ const META_COMMANDS: CommandSpec[] = [
 ];
 
 /** Every command, in the order help lists them. */
-export const COMMANDS: CommandSpec[] = [...LIST_COMMANDS, ...READ_COMMANDS, ...TRANSFER_COMMANDS, ...ADMIN_COMMANDS, ...META_COMMANDS];
+export const COMMANDS: CommandSpec[] = [
+  ...LIST_COMMANDS,
+  ...READ_COMMANDS,
+  ...TRANSFER_COMMANDS,
+  ...ADMIN_COMMANDS,
+  ...META_COMMANDS,
+];
 META_COMMANDS[0]!.choices = COMMANDS.map((c) => c.name);
 
 /** The overview printed by `omnifs help`. */
@@ -64,7 +94,8 @@ function lookup(name: string): CommandSpec {
   const found = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
   if (found !== undefined) return found;
   const near = COMMANDS.filter((c) => c.name.startsWith(name.slice(0, 2))).map((c) => c.name);
-  throw new UsageError(`unknown command "${name}"${near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : ''}; 'omnifs help' lists them`);
+  const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
+  throw new UsageError(`unknown command "${name}"${hint}; 'omnifs help' lists them`);
 }
 
 /** Storage options that take a value, so that `--region X ls` finds `ls` as the command. */
@@ -122,14 +153,18 @@ export async function main(argv: string[], io: Io, options: MainOptions = {}): P
       return 0;
     }
     if (args.length < spec.min) throw new UsageError(`${spec.name} needs ${spec.args}`);
-    if (spec.max !== undefined && args.length > spec.max) throw new UsageError(`${spec.name} takes ${spec.max === 0 ? 'no arguments' : spec.args}`);
-    const storage = new Storage({
-      ...(typeof flags['endpoint-url'] === 'string' ? { endpointUrl: flags['endpoint-url'] } : {}),
-      ...(typeof flags.region === 'string' ? { region: flags.region } : {}),
-      ...(typeof flags.profile === 'string' ? { profile: flags.profile } : {}),
-      anon: flags.anon === true,
-      options: Array.isArray(flags.option) ? flags.option : [],
-    }, io.env ?? process.env);
+    if (spec.max !== undefined && args.length > spec.max)
+      throw new UsageError(`${spec.name} takes ${spec.max === 0 ? 'no arguments' : spec.args}`);
+    const storage = new Storage(
+      {
+        ...(typeof flags['endpoint-url'] === 'string' ? { endpointUrl: flags['endpoint-url'] } : {}),
+        ...(typeof flags.region === 'string' ? { region: flags.region } : {}),
+        ...(typeof flags.profile === 'string' ? { profile: flags.profile } : {}),
+        anon: flags.anon === true,
+        options: Array.isArray(flags.option) ? flags.option : [],
+      },
+      io.env ?? process.env,
+    );
     if (spec.urls !== false) {
       // Every URL is resolved before anything runs: a malformed one, or a storage flag
       // that none of them takes, is a usage error and changes nothing.
@@ -148,8 +183,12 @@ function report(err: unknown, spec: CommandSpec | undefined, io: Io): number {
   const who = spec === undefined ? 'omnifs' : `omnifs ${spec.name}`;
   if (err instanceof UsageError) {
     io.err(`${who}: ${err.message}`);
-    io.err(spec === undefined ? "run 'omnifs help' for the commands" : `usage: omnifs ${spec.name} [options] ${spec.args}`.trimEnd()
-      + `\nrun 'omnifs help ${spec.name}' for its options`);
+    io.err(
+      spec === undefined
+        ? "run 'omnifs help' for the commands"
+        : `usage: omnifs ${spec.name} [options] ${spec.args}`.trimEnd() +
+            `\nrun 'omnifs help ${spec.name}' for its options`,
+    );
     return 2;
   }
   const e = toFsError(err);

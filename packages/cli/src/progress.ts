@@ -25,7 +25,10 @@ export class ProgressLine {
    * @param io where to draw (`io.progress`) and print the summary (`io.err`)
    * @param enabled draw the live line (a terminal, or `--progress`)
    */
-  constructor(private readonly io: Io, private readonly enabled: boolean) {}
+  constructor(
+    private readonly io: Io,
+    private readonly enabled: boolean,
+  ) {}
 
   /** The `onProgress` callback for core operations. */
   readonly update = (p: Progress): void => {
@@ -55,7 +58,9 @@ export class ProgressLine {
   line(): string {
     const p = this.last;
     const rate = this.rate();
-    const parts = [p.totalBytes === undefined ? humanSize(p.bytes) : `${humanSize(p.bytes)} / ${humanSize(p.totalBytes)}`];
+    const parts = [
+      p.totalBytes === undefined ? humanSize(p.bytes) : `${humanSize(p.bytes)} / ${humanSize(p.totalBytes)}`,
+    ];
     if (p.totalBytes !== undefined && p.totalBytes > 0) parts.push(`${Math.floor((100 * p.bytes) / p.totalBytes)}%`);
     parts.push(`${humanSize(Math.round(rate))}/s`);
     if (p.totalBytes !== undefined) {

@@ -70,7 +70,10 @@ export interface CommandSpec {
 
 /** A usage error: exit status 2, printed with the command's usage. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

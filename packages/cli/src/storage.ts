@@ -7,9 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  getFileSystemClass, optionsFromEnv, splitProtocol, urlToFs, type FileSystem,
-} from '@omnifs/core';
+import { getFileSystemClass, optionsFromEnv, splitProtocol, urlToFs, type FileSystem } from '@omnifs/core';
 import { UsageError } from './spec';
 
 /** Where an option's value came from. */
@@ -39,8 +37,14 @@ export interface Target {
 }
 
 /** One storage flag: which option it sets, per canonical protocol. */
-const FLAG_OPTIONS: Record<keyof Omit<StorageFlags, 'options'>, { flag: string; byProtocol: Record<string, string> }> = {
-  endpointUrl: { flag: '--endpoint-url', byProtocol: { s3: 'endpoint', gs: 'apiEndpoint', az: 'accountUrl', hdfs: 'url' } },
+const FLAG_OPTIONS: Record<
+  keyof Omit<StorageFlags, 'options'>,
+  { flag: string; byProtocol: Record<string, string> }
+> = {
+  endpointUrl: {
+    flag: '--endpoint-url',
+    byProtocol: { s3: 'endpoint', gs: 'apiEndpoint', az: 'accountUrl', hdfs: 'url' },
+  },
   region: { flag: '--region', byProtocol: { s3: 'region' } },
   profile: { flag: '--profile', byProtocol: { s3: 'profile' } },
   anon: { flag: '--anon', byProtocol: { s3: 'anon', gs: 'anon', az: 'anon' } },
@@ -77,7 +81,11 @@ export function configPath(env: NodeJS.ProcessEnv): { path: string; explicit: bo
   return { path: join(base, 'omnifs', 'config.json'), explicit: false };
 }
 
-function readConfig(env: NodeJS.ProcessEnv): { path: string; found: boolean; data: Record<string, Record<string, unknown>> } {
+function readConfig(env: NodeJS.ProcessEnv): {
+  path: string;
+  found: boolean;
+  data: Record<string, Record<string, unknown>>;
+} {
   const { path, explicit } = configPath(env);
   if (!existsSync(path)) {
     if (explicit) throw new UsageError(`OMNIFS_CONFIG names ${path}, which does not exist`);
@@ -89,9 +97,15 @@ function readConfig(env: NodeJS.ProcessEnv): { path: string; found: boolean; dat
   } catch (err) {
     throw new UsageError(`config file ${path} is not valid JSON: ${(err as Error).message}`);
   }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)
-    || Object.values(data).some((v) => v === null || typeof v !== 'object' || Array.isArray(v))) {
-    throw new UsageError(`config file ${path} must map protocols to option objects, e.g. {"s3": {"region": "eu-west-1"}}`);
+  if (
+    data === null ||
+    typeof data !== 'object' ||
+    Array.isArray(data) ||
+    Object.values(data).some((v) => v === null || typeof v !== 'object' || Array.isArray(v))
+  ) {
+    throw new UsageError(
+      `config file ${path} must map protocols to option objects, e.g. {"s3": {"region": "eu-west-1"}}`,
+    );
   }
   return { path, found: true, data: data as Record<string, Record<string, unknown>> };
 }
@@ -136,13 +150,15 @@ export class Storage {
       resolved.sources[key] = { source, detail };
     };
     for (const [name, opts] of Object.entries(this.config.data)) {
-      if (this.sameProtocol(name, canonical)) for (const [k, v] of Object.entries(opts)) set(k, v, 'config', this.config.path);
+      if (this.sameProtocol(name, canonical))
+        for (const [k, v] of Object.entries(opts)) set(k, v, 'config', this.config.path);
     }
     const aliases = new Set([canonical, protocol.toLowerCase()]);
     for (const alias of aliases) {
       const prefix = `OMNIFS_${alias.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
       const fromEnv = optionsFromEnv(alias, this.env);
-      for (const [k, v] of Object.entries(fromEnv)) set(k, v, 'env', `${prefix}${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
+      for (const [k, v] of Object.entries(fromEnv))
+        set(k, v, 'env', `${prefix}${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
     }
     if (LOCAL_PROTOCOLS.has(canonical)) return resolved;
     for (const [field, { flag, byProtocol }] of Object.entries(FLAG_OPTIONS)) {
@@ -182,7 +198,10 @@ export class Storage {
     const protocol = split?.protocol ?? 'file';
     const own = this.optionsFor(protocol).options;
     const { fs, path } = urlToFs(raw, parts.length > 1 ? { [protocol]: own } : own);
-    const chain = parts.slice(0, -1).map((p) => `${p}::`).join('');
+    const chain = parts
+      .slice(0, -1)
+      .map((p) => `${p}::`)
+      .join('');
     const local = split === undefined || canonicalProtocol(protocol) === 'file';
     return { fs, path, raw, local, url: displayUrl(chain, innermost, split?.protocol, path) };
   }
@@ -192,7 +211,11 @@ export class Storage {
     for (const [field, { flag, byProtocol }] of Object.entries(FLAG_OPTIONS)) {
       const value = this.flags[field as keyof typeof FLAG_OPTIONS];
       if (value !== undefined && value !== false && !this.used.has(flag)) {
-        throw new UsageError(`${flag} applies to ${Object.keys(byProtocol).map((p) => `${p}://`).join(', ')} URLs, and this command has none`);
+        throw new UsageError(
+          `${flag} applies to ${Object.keys(byProtocol)
+            .map((p) => `${p}://`)
+            .join(', ')} URLs, and this command has none`,
+        );
       }
     }
     for (const o of this.scoped) {
@@ -203,7 +226,12 @@ export class Storage {
 }
 
 /** Builds the function that prints paths of `fs` as URLs in the form the user wrote. */
-function displayUrl(chain: string, innermost: string, protocol: string | undefined, path: string): (p: string) => string {
+function displayUrl(
+  chain: string,
+  innermost: string,
+  protocol: string | undefined,
+  path: string,
+): (p: string) => string {
   if (protocol === undefined) return (p) => `${chain}${p}`;
   // Keep what precedes the path in the user's URL (an HDFS authority, say), when it can be told apart.
   const written = innermost.replace(/\/+$/, '');

@@ -33,13 +33,23 @@ export class ThrottledFileSystem extends WrapperFileSystem {
     if (due > now) await sleep(due - now, undefined, signal ? { signal } : {});
   }
 
-  protected override async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
+  protected override async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): Promise<Uint8Array> {
     const bytes = await super._read(path, start, end, options);
     await this.pace(bytes.byteLength, options.signal);
     return bytes;
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     // Large chunks are paced in slices of a tenth of a second, so progress moves smoothly.
     const slice = Math.min(1024 * 1024, Math.max(16 * 1024, Math.floor(this.bytesPerSecond / 10)));
     for await (const chunk of super._readStream(path, start, end, options)) {

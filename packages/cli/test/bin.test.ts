@@ -29,7 +29,10 @@ describe('the omnifs executable on local disk', function () {
     expect((await spawnCli(['--version'])).out).to.match(/^omnifs \d+\.\d+\.\d+\n$/);
     expect((await spawnCli(['help', 'rsync'])).out).to.include('--checksum');
     const script = (await spawnCli(['completion', 'bash'])).out;
-    const words = execFileSync('bash', ['-c', `${script}\nCOMP_WORDS=(omnifs rs); COMP_CWORD=1; _omnifs; echo "\${COMPREPLY[@]}"`]).toString();
+    const words = execFileSync('bash', [
+      '-c',
+      `${script}\nCOMP_WORDS=(omnifs rs); COMP_CWORD=1; _omnifs; echo "\${COMPREPLY[@]}"`,
+    ]).toString();
     expect(words.trim()).to.equal('rsync');
   });
 
@@ -41,7 +44,9 @@ describe('the omnifs executable on local disk', function () {
     expect((await spawnCli(['glob', `${d}/**/*.txt`])).out).to.equal(`${d}/a.txt\n${d}/sub/b.txt\n`);
     expect((await spawnCli(['stat', `${d}/a.txt`])).out).to.include('size:     6\n');
     expect((await spawnCli(['du', '-s', d])).out).to.equal(`20\t${d}/\n`);
-    expect((await spawnCli(['tree', d])).out).to.equal(`${d}/\n├── a.txt\n└── sub/\n    └── b.txt\n\n1 directory, 2 files\n`);
+    expect((await spawnCli(['tree', d])).out).to.equal(
+      `${d}/\n├── a.txt\n└── sub/\n    └── b.txt\n\n1 directory, 2 files\n`,
+    );
   });
 
   it('cat, head and tail print files; - is standard input', async () => {
@@ -72,11 +77,19 @@ describe('the omnifs executable on local disk', function () {
 
   it('exits 1 for failures and 2 for usage errors, with one line on standard error', async () => {
     const missing = await spawnCli(['cat', join(dir, 'nope')]);
-    expect(missing).to.include({ code: 1, out: '', err: `omnifs cat: ${join(dir, 'nope')}: no such file or directory [ENOENT]\n` });
+    expect(missing).to.include({
+      code: 1,
+      out: '',
+      err: `omnifs cat: ${join(dir, 'nope')}: no such file or directory [ENOENT]\n`,
+    });
     const dirNoR = await spawnCli(['cp', d, join(dir, 'x')]);
     expect(dirNoR.code).to.equal(1);
     expect(existsSync(join(dir, 'x'))).to.equal(false);
-    for (const argv of [['du', join(dir, 'nope')], ['find', join(dir, 'nope')]]) expect((await spawnCli(argv)).code).to.equal(1);
+    for (const argv of [
+      ['du', join(dir, 'nope')],
+      ['find', join(dir, 'nope')],
+    ])
+      expect((await spawnCli(argv)).code).to.equal(1);
     const usage = await spawnCli(['cp', '--nope', `${d}/a.txt`, join(dir, 'y')]);
     expect(usage.code).to.equal(2);
     expect(existsSync(join(dir, 'y'))).to.equal(false);
@@ -85,7 +98,10 @@ describe('the omnifs executable on local disk', function () {
 
   it('stops quietly when the reader of its output goes away', () => {
     writeFileSync(join(dir, 'lines.txt'), 'line\n'.repeat(200_000));
-    const out = execFileSync('bash', ['-c', `set -o pipefail; node ${BIN} cat ${join(dir, 'lines.txt')} | head -n 1`]).toString();
+    const out = execFileSync('bash', [
+      '-c',
+      `set -o pipefail; node ${BIN} cat ${join(dir, 'lines.txt')} | head -n 1`,
+    ]).toString();
     expect(out).to.equal('line\n');
   });
 });

@@ -27,14 +27,31 @@ describe('omnifs on memory://', () => {
     });
     it('-l shows type, size, time and URL; -h makes sizes human; -R goes below', async () => {
       const long = (await cli(['ls', '-l', `${u}/sub/deep`])).out;
-      expect(long).to.match(/^- +2048 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}memory:\/\/\/cli-\w+\/sub\/deep\/d\.bin\n$/);
+      expect(long).to.match(
+        /^- +2048 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}memory:\/\/\/cli-\w+\/sub\/deep\/d\.bin\n$/,
+      );
       expect((await cli(['ls', '-lh', `${u}/sub/deep`])).out).to.match(/^- +2\.0 KiB {2}/);
       const rec = (await cli(['ls', '-R', u])).out.trim().split('\n');
-      expect(rec).to.deep.equal([`${u}/a.txt`, `${u}/b.csv`, `${u}/sub/`, `${u}/sub/c.txt`, `${u}/sub/deep/`, `${u}/sub/deep/d.bin`]);
+      expect(rec).to.deep.equal([
+        `${u}/a.txt`,
+        `${u}/b.csv`,
+        `${u}/sub/`,
+        `${u}/sub/c.txt`,
+        `${u}/sub/deep/`,
+        `${u}/sub/deep/d.bin`,
+      ]);
     });
     it('--json prints an array of entries with their URLs', async () => {
-      const rows = JSON.parse((await cli(['ls', '--json', u])).out) as Array<{ url: string; type: string; size: number }>;
-      expect(rows.map((r) => [r.url, r.type])).to.deep.equal([[`${u}/a.txt`, 'file'], [`${u}/b.csv`, 'file'], [`${u}/sub`, 'directory']]);
+      const rows = JSON.parse((await cli(['ls', '--json', u])).out) as Array<{
+        url: string;
+        type: string;
+        size: number;
+      }>;
+      expect(rows.map((r) => [r.url, r.type])).to.deep.equal([
+        [`${u}/a.txt`, 'file'],
+        [`${u}/b.csv`, 'file'],
+        [`${u}/sub`, 'directory'],
+      ]);
       expect(rows[0]!.size).to.equal(6);
     });
     it('expands globs, and a file lists as itself', async () => {
@@ -49,7 +66,12 @@ describe('omnifs on memory://', () => {
 
   describe('find, glob, stat, du, tree', () => {
     it('find prints every file below, --max-depth limits, --type d gives directories, --json and -l', async () => {
-      expect((await cli(['find', u])).out.trim().split('\n')).to.deep.equal([`${u}/a.txt`, `${u}/b.csv`, `${u}/sub/c.txt`, `${u}/sub/deep/d.bin`]);
+      expect((await cli(['find', u])).out.trim().split('\n')).to.deep.equal([
+        `${u}/a.txt`,
+        `${u}/b.csv`,
+        `${u}/sub/c.txt`,
+        `${u}/sub/deep/d.bin`,
+      ]);
       expect((await cli(['find', '--max-depth', '1', u])).out).to.equal(`${u}/a.txt\n${u}/b.csv\n`);
       expect((await cli(['find', '--type', 'd', u])).out).to.equal(`${u}/sub/\n${u}/sub/deep/\n`);
       expect(JSON.parse((await cli(['find', '--json', `${u}/sub/deep`])).out)).to.have.length(1);
@@ -75,7 +97,10 @@ describe('omnifs on memory://', () => {
       const r = await cli(['stat', `${u}/sub/deep/d.bin`]);
       expect(r.out).to.include(`url:      ${u}/sub/deep/d.bin\ntype:     file\nsize:     2048 (2.0 KiB)\n`);
       expect((await cli(['info', `${u}/sub`])).out).to.include(`url:      ${u}/sub/\ntype:     directory\n`);
-      const rows = JSON.parse((await cli(['stat', '--json', `${u}/*.txt`])).out) as Array<{ url: string; size: number }>;
+      const rows = JSON.parse((await cli(['stat', '--json', `${u}/*.txt`])).out) as Array<{
+        url: string;
+        size: number;
+      }>;
       expect(rows).to.deep.include({ ...rows[0], url: `${u}/a.txt`, size: 6 });
     });
     it('du prints bytes per directory deepest first, -s the total, -h human sizes, --max-depth', async () => {
@@ -87,14 +112,20 @@ describe('omnifs on memory://', () => {
     });
     it('tree draws the directory, -L limits the depth', async () => {
       expect((await cli(['tree', u])).out).to.equal(
-        `${u}/\n├── a.txt\n├── b.csv\n└── sub/\n    ├── c.txt\n    └── deep/\n        └── d.bin\n\n2 directories, 4 files\n`);
-      expect((await cli(['tree', '-L', '1', u])).out).to.equal(`${u}/\n├── a.txt\n├── b.csv\n└── sub/\n\n1 directory, 2 files\n`);
+        `${u}/\n├── a.txt\n├── b.csv\n└── sub/\n    ├── c.txt\n    └── deep/\n        └── d.bin\n` +
+          '\n2 directories, 4 files\n',
+      );
+      expect((await cli(['tree', '-L', '1', u])).out).to.equal(
+        `${u}/\n├── a.txt\n├── b.csv\n└── sub/\n\n1 directory, 2 files\n`,
+      );
     });
   });
 
   describe('cat, head, tail', () => {
     it('cat prints files in order, expands globs, reads - from standard input', async () => {
-      expect((await cli(['cat', `${u}/a.txt`, '-', `${u}/*.csv`], { stdin: 'piped\n' })).out).to.equal('alpha\npiped\nx,y\n1,2\n3,4\n');
+      expect((await cli(['cat', `${u}/a.txt`, '-', `${u}/*.csv`], { stdin: 'piped\n' })).out).to.equal(
+        'alpha\npiped\nx,y\n1,2\n3,4\n',
+      );
     });
     it('cat of a directory or a missing file fails with 1 and prints nothing', async () => {
       for (const bad of [`${u}/sub`, `${u}/nope`]) {
@@ -112,7 +143,9 @@ describe('omnifs on memory://', () => {
       expect((await cli(['tail', '-c', '4', `${u}/b.csv`])).out).to.equal('3,4\n');
     });
     it('head of several files titles each; -n with -c is a usage error', async () => {
-      expect((await cli(['head', '-n', '1', `${u}/*.txt`, `${u}/b.csv`])).out).to.equal(`==> ${u}/a.txt <==\nalpha\n\n==> ${u}/b.csv <==\nx,y\n`);
+      expect((await cli(['head', '-n', '1', `${u}/*.txt`, `${u}/b.csv`])).out).to.equal(
+        `==> ${u}/a.txt <==\nalpha\n\n==> ${u}/b.csv <==\nx,y\n`,
+      );
       expect((await cli(['tail', '-n', '1', '-c', '1', `${u}/b.csv`])).code).to.equal(2);
     });
   });

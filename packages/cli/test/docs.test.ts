@@ -51,7 +51,9 @@ describe('docs/cli.md', function () {
   let cwd: string;
 
   before(async () => {
-    await filesystem('memory').rm('/demo', { recursive: true }).catch(() => undefined);
+    await filesystem('memory')
+      .rm('/demo', { recursive: true })
+      .catch(() => undefined);
     dir = mkdtempSync(join(tmpdir(), 'omnifs-docs-'));
     mkdirSync(join(dir, 'checkpoints'));
     writeFileSync(join(dir, 'checkpoints', 'step-1.bin'), 'abcd');
@@ -66,15 +68,28 @@ describe('docs/cli.md', function () {
 
   it('shows every command with an example', () => {
     const { COMMANDS } = require('@omnifs/cli') as typeof import('@omnifs/cli');
-    const shown = new Set(examples().flatMap((e) => stages(e.command).filter((s) => s[0] === 'omnifs').map((s) => s[1])));
-    for (const c of COMMANDS) expect([c.name, ...(c.aliases ?? [])].some((n) => shown.has(n)), c.name).to.equal(true);
+    const shown = new Set(
+      examples().flatMap((e) =>
+        stages(e.command)
+          .filter((s) => s[0] === 'omnifs')
+          .map((s) => s[1]),
+      ),
+    );
+    for (const c of COMMANDS)
+      expect(
+        [c.name, ...(c.aliases ?? [])].some((n) => shown.has(n)),
+        c.name,
+      ).to.equal(true);
   });
 
   it('prints what the page says for each example, in order', async () => {
     const env = {
       HOME: dir,
-      OMNIFS_S3_ENDPOINT: s3.info.endpoint, OMNIFS_S3_FORCE_PATH_STYLE: 'true', OMNIFS_S3_REGION: s3.info.region,
-      OMNIFS_S3_ACCESS_KEY_ID: s3.info.credentials.accessKeyId, OMNIFS_S3_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey,
+      OMNIFS_S3_ENDPOINT: s3.info.endpoint,
+      OMNIFS_S3_FORCE_PATH_STYLE: 'true',
+      OMNIFS_S3_REGION: s3.info.region,
+      OMNIFS_S3_ACCESS_KEY_ID: s3.info.credentials.accessKeyId,
+      OMNIFS_S3_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey,
     };
     const all = examples();
     expect(all.length).to.be.greaterThan(30);
@@ -89,7 +104,10 @@ describe('docs/cli.md', function () {
         }
         expect(words[0], command).to.equal('omnifs');
         // The store behind s3:// is named by variables, as the page says; other examples run without them.
-        const r = await cli(words.slice(1), { env: command.includes('s3://') ? env : { HOME: dir }, ...(input === undefined ? {} : { stdin: input }) });
+        const r = await cli(words.slice(1), {
+          env: command.includes('s3://') ? env : { HOME: dir },
+          ...(input === undefined ? {} : { stdin: input }),
+        });
         // Standard output goes down the pipe; what the terminal shows is the errors and the last output.
         input = r.out;
         printed += i === pipeline.length - 1 ? r.all : r.err;

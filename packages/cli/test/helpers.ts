@@ -28,11 +28,29 @@ export interface CliRunOptions {
 export async function cli(argv: string[], o: CliRunOptions = {}): Promise<CliRun & { progress: string }> {
   const r = { out: '', err: '', all: '', progress: '' };
   const io: Io = {
-    out: (t) => { r.out += `${t}\n`; r.all += `${t}\n`; },
-    raw: (b) => { const t = Buffer.from(b).toString(); r.out += t; r.all += t; },
-    err: (t) => { r.err += `${t}\n`; r.all += `${t}\n`; },
-    stdin: (async function* () { if (o.stdin !== undefined) yield Buffer.from(o.stdin); })(),
-    progress: { write: (t) => { r.progress += t; }, tty: o.tty !== undefined, ...(o.tty ? { columns: o.tty } : {}) },
+    out: (t) => {
+      r.out += `${t}\n`;
+      r.all += `${t}\n`;
+    },
+    raw: (b) => {
+      const t = Buffer.from(b).toString();
+      r.out += t;
+      r.all += t;
+    },
+    err: (t) => {
+      r.err += `${t}\n`;
+      r.all += `${t}\n`;
+    },
+    stdin: (async function* () {
+      if (o.stdin !== undefined) yield Buffer.from(o.stdin);
+    })(),
+    progress: {
+      write: (t) => {
+        r.progress += t;
+      },
+      tty: o.tty !== undefined,
+      ...(o.tty ? { columns: o.tty } : {}),
+    },
     env: o.env ?? {},
   };
   const code = await main(argv, io, o.signal ? { signal: o.signal } : {});
@@ -43,11 +61,19 @@ export async function cli(argv: string[], o: CliRunOptions = {}): Promise<CliRun
 export function spawnCli(argv: string[], o: CliRunOptions & { cwd?: string } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...argv], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env }, cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env },
+      cwd: o.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     const r = { out: '', err: '', all: '' };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { r.out += d; r.all += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { r.err += d; r.all += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      r.out += d;
+      r.all += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      r.err += d;
+      r.all += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, ...r }));
     child.stdin.on('error', () => undefined);

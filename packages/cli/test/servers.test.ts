@@ -45,7 +45,10 @@ function scenario(label: string, setup: () => Setup): void {
     const up = await run('put', '-r', join(local, 'data'), `${s.root}/data`);
     expect(up.code, up.err).to.equal(0);
     expect(up.err).to.match(/^uploaded 2 files, 14 B in /);
-    expect((await run('ls', '-R', `${s.root}/data`)).out.split('\n')).to.include.members([`${s.root}/data/a.txt`, `${s.root}/data/sub/b.txt`]);
+    expect((await run('ls', '-R', `${s.root}/data`)).out.split('\n')).to.include.members([
+      `${s.root}/data/a.txt`,
+      `${s.root}/data/sub/b.txt`,
+    ]);
     expect((await run('cat', `${s.root}/data/*.txt`)).out).to.equal('alpha\n');
     expect((await run('head', '-n', '1', `${s.root}/data/sub/b.txt`)).out).to.equal('one\n');
     expect((await run('stat', `${s.root}/data/a.txt`)).out).to.include('size:     6\n');
@@ -58,7 +61,9 @@ function scenario(label: string, setup: () => Setup): void {
     const sync = await run('rsync', '--delete', join(local, 'data'), `${s.root}/copy`);
     expect(sync.out).to.equal(`copy ${join(local, 'data', 'a.txt')} -> ${s.root}/copy/a.txt\n`);
     expect((await run('cp', '-', `${s.root}/copy/extra.txt`)).code).to.equal(0);
-    expect((await run('rsync', '--dry-run', '--delete', join(local, 'data'), `${s.root}/copy`)).out).to.equal(`would delete ${s.root}/copy/extra.txt\n`);
+    expect((await run('rsync', '--dry-run', '--delete', join(local, 'data'), `${s.root}/copy`)).out).to.equal(
+      `would delete ${s.root}/copy/extra.txt\n`,
+    );
     expect((await run('get', '-r', `${s.root}/copy`, join(local, 'back'))).code).to.equal(0);
     expect(readFileSync(join(local, 'back', 'sub', 'b.txt'), 'utf8')).to.equal('one\ntwo\n');
     expect((await run('rm', '-r', `${s.root}/copy`)).code).to.equal(0);
@@ -76,16 +81,22 @@ describe('omnifs against the servers', function () {
       const root = freshRoot(s3.info.bucket);
       return {
         flags: ['--endpoint-url', s3.info.endpoint, '--region', s3.info.region],
-        env: { AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey },
+        env: {
+          AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey,
+        },
         root: `s3://${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.slice(0, -1)}`}`,
         create: root.create ? `s3://${root.bucket}` : undefined,
         spawn: true,
       };
     });
-    it('s3: sign gives a presigned URL that works without credentials', async () => {
+    it('s3: sign gives a presigned URL that works without credentials', async function () {
       const bucket = freshName('sign');
       const flags = ['--endpoint-url', s3.info.endpoint, '--region', s3.info.region];
-      const env = { AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey };
+      const env = {
+        AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey,
+      };
       if (s3.info.bucket) this.skip();
       await spawnCli(['mkdir', `s3://${bucket}`, ...flags], { env });
       await spawnCli(['cp', '-', `s3://${bucket}/k.txt`, ...flags], { env, stdin: 'signed' });

@@ -30,7 +30,11 @@ function start(session: string, args: string[]): void {
   tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '20', command);
 }
 
-const pane = (session: string): string[] => tmux('capture-pane', '-p', '-t', session).split('\n').map((l) => l.trimEnd()).filter((l) => l !== '');
+const pane = (session: string): string[] =>
+  tmux('capture-pane', '-p', '-t', session)
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l !== '');
 
 async function until(session: string, test: (lines: string[]) => boolean, ms = 20_000): Promise<string[]> {
   const deadline = Date.now() + ms;
@@ -50,7 +54,9 @@ describe('omnifs progress in a terminal (tmux)', function () {
   before(function () {
     if (!hasTmux()) {
       if (process.env.CI === 'true') throw new Error('tmux is not installed; .ci/run installs it');
-      process.stderr.write('\n!!! SKIPPING the terminal tests: tmux is not installed. To run them: apt-get install -y tmux\n\n');
+      process.stderr.write(
+        '\n!!! SKIPPING the terminal tests: tmux is not installed. To run them: apt-get install -y tmux\n\n',
+      );
       this.skip();
     }
     dir = mkdtempSync(join(tmpdir(), 'omnifs-tty-'));

@@ -36,7 +36,9 @@ describe('omnifs transfers on memory:// and local disk', () => {
       for (const cmd of ['cp', 'mv']) {
         const r = await cli([cmd, `${u}/src`, `${u}/dst`]);
         expect(r.code, cmd).to.equal(1);
-        expect(r.err).to.equal(`omnifs ${cmd}: ${u}/src is a directory: use ${cmd} -r to ${cmd === 'cp' ? 'copy' : 'move'} it [EISDIR]\n`);
+        expect(r.err).to.equal(
+          `omnifs ${cmd}: ${u}/src is a directory: use ${cmd} -r to ${cmd === 'cp' ? 'copy' : 'move'} it [EISDIR]\n`,
+        );
         expect(await mem.exists(`${root}/dst`)).to.equal(false);
         expect(await mem.exists(`${root}/src/a.txt`)).to.equal(true);
       }
@@ -50,8 +52,14 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect(await mem.find(`${root}/flat`)).to.deep.equal([`${root}/flat/a.txt`]);
     });
     it('copies globs and several sources into a directory, across protocols too', async () => {
-      expect((await cli(['cp', `${u}/src/*.txt`, `${u}/c.csv`, join(dir, 'local.txt'), `${u}/many/`])).code).to.equal(0);
-      expect(await mem.find(`${root}/many`)).to.deep.equal([`${root}/many/a.txt`, `${root}/many/c.csv`, `${root}/many/local.txt`]);
+      expect((await cli(['cp', `${u}/src/*.txt`, `${u}/c.csv`, join(dir, 'local.txt'), `${u}/many/`])).code).to.equal(
+        0,
+      );
+      expect(await mem.find(`${root}/many`)).to.deep.equal([
+        `${root}/many/a.txt`,
+        `${root}/many/c.csv`,
+        `${root}/many/local.txt`,
+      ]);
     });
     it('- reads standard input and writes standard output', async () => {
       expect((await cli(['cp', '-', `${u}/in.txt`], { stdin: 'from stdin' })).code).to.equal(0);
@@ -89,20 +97,28 @@ describe('omnifs transfers on memory:// and local disk', () => {
   describe('rsync', () => {
     it('--dry-run prints the plan, then a run copies, --delete removes extras', async () => {
       const plan = await cli(['rsync', '--dry-run', `${u}/src`, `${u}/mirror`]);
-      expect(plan.out).to.equal(`would copy ${u}/src/a.txt -> ${u}/mirror/a.txt\nwould copy ${u}/src/sub/b.txt -> ${u}/mirror/sub/b.txt\n`);
+      expect(plan.out).to.equal(
+        `would copy ${u}/src/a.txt -> ${u}/mirror/a.txt\nwould copy ${u}/src/sub/b.txt -> ${u}/mirror/sub/b.txt\n`,
+      );
       expect(plan.err).to.equal('2 to copy, 0 to delete, 0 unchanged\n');
       expect(await mem.exists(`${root}/mirror`)).to.equal(false);
-      expect((await cli(['rsync', `${u}/src`, `${u}/mirror`])).err).to.match(/^2 copied, 0 deleted, 0 unchanged; 9 B in /);
+      expect((await cli(['rsync', `${u}/src`, `${u}/mirror`])).err).to.match(
+        /^2 copied, 0 deleted, 0 unchanged; 9 B in /,
+      );
       await mem.writeText(`${root}/mirror/extra.txt`, 'x');
       expect((await cli(['rsync', `${u}/src`, `${u}/mirror`])).out).to.equal('');
-      expect((await cli(['rsync', '--delete', `${u}/src`, `${u}/mirror`])).out).to.equal(`delete ${u}/mirror/extra.txt\n`);
+      expect((await cli(['rsync', '--delete', `${u}/src`, `${u}/mirror`])).out).to.equal(
+        `delete ${u}/mirror/extra.txt\n`,
+      );
       expect(await mem.exists(`${root}/mirror/extra.txt`)).to.equal(false);
     });
     it('--checksum copies a same-size file whose content differs; --size-only does not', async () => {
       await cli(['rsync', `${u}/src`, `${u}/mirror`]);
       await mem.writeText(`${root}/mirror/a.txt`, 'ALPHA');
       expect((await cli(['rsync', '--size-only', `${u}/src`, `${u}/mirror`])).out).to.equal('');
-      expect((await cli(['rsync', '--checksum', `${u}/src`, `${u}/mirror`])).out).to.equal(`copy ${u}/src/a.txt -> ${u}/mirror/a.txt\n`);
+      expect((await cli(['rsync', '--checksum', `${u}/src`, `${u}/mirror`])).out).to.equal(
+        `copy ${u}/src/a.txt -> ${u}/mirror/a.txt\n`,
+      );
       expect(await mem.readText(`${root}/mirror/a.txt`)).to.equal('alpha');
       expect((await cli(['rsync', '--checksum', '--size-only', `${u}/src`, `${u}/mirror`])).code).to.equal(2);
     });
@@ -162,7 +178,9 @@ describe('omnifs transfers on memory:// and local disk', () => {
       await mem.pipeFile(`${root}/big.bin`, Buffer.alloc(2 * 1024 * 1024));
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 300);
-      const r = await cli(['cp', '--bwlimit', '1M', `${u}/big.bin`, join(dir, 'half.bin')], { signal: controller.signal });
+      const r = await cli(['cp', '--bwlimit', '1M', `${u}/big.bin`, join(dir, 'half.bin')], {
+        signal: controller.signal,
+      });
       expect(r.code).to.equal(130);
       expect(r.err).to.equal('omnifs cp: interrupted\n');
       expect(readdirSync(dir)).to.deep.equal(['local.txt']);

@@ -14,11 +14,16 @@ describe('omnifs usage, help and options', () => {
       expect(all.code).to.equal(0);
       for (const c of COMMANDS) expect(all.out).to.include(`  ${c.name} `);
       const cp = await cli(['help', 'cp']);
-      expect(cp.out).to.include('usage: omnifs cp [options] SRC... DST').and.include('-r, --recursive').and.include('--endpoint-url URL')
+      expect(cp.out)
+        .to.include('usage: omnifs cp [options] SRC... DST')
+        .and.include('-r, --recursive')
+        .and.include('--endpoint-url URL')
         .and.include('example:\n  omnifs cp -r');
       expect((await cli(['cp', '--help'])).out).to.equal(cp.out);
       expect((await cli(['--help'])).out).to.equal(all.out);
-      expect((await cli(['info', '--help'])).out).to.include('usage: omnifs stat').and.include('alias: info');
+      expect((await cli(['info', '--help'])).out)
+        .to.include('usage: omnifs stat')
+        .and.include('alias: info');
     });
     it('--version and version print the package version', async () => {
       const { version } = require('@omnifs/cli/package.json') as { version: string };
@@ -31,7 +36,9 @@ describe('omnifs usage, help and options', () => {
       for (const c of COMMANDS) expect(bash).to.include(` ${c.name}`);
       expect(bash).to.match(/ {4}rsync\) opts="[^"]*--delete[^"]*--size-only/);
       const zsh = (await cli(['completion', 'zsh'])).out;
-      expect(zsh).to.match(/^#compdef omnifs\n/).and.include("'cp:copy files");
+      expect(zsh)
+        .to.match(/^#compdef omnifs\n/)
+        .and.include("'cp:copy files");
       expect((await cli(['completion', 'fish'])).code).to.equal(2);
     });
   });
@@ -44,7 +51,10 @@ describe('omnifs usage, help and options', () => {
       expect(unknown.err).to.include('omnifs: unknown command "cpy" (did you mean cp?)');
       const opt = await cli(['ls', '--colour', 'memory:///']);
       expect(opt.code).to.equal(2);
-      expect(opt.err).to.equal("omnifs ls: Unknown option '--colour'\nusage: omnifs ls [options] [URL...]\nrun 'omnifs help ls' for its options\n");
+      expect(opt.err).to.equal(
+        "omnifs ls: Unknown option '--colour'\n" +
+          "usage: omnifs ls [options] [URL...]\nrun 'omnifs help ls' for its options\n",
+      );
       expect((await cli(['cp', 'memory:///only-one'])).err).to.include('omnifs cp: cp needs SRC... DST');
       expect((await cli(['tree', 'memory:///a', 'memory:///b'])).code).to.equal(2);
       expect((await cli(['find', '--max-depth', '0', 'memory:///'])).code).to.equal(2);
@@ -84,19 +94,33 @@ describe('omnifs usage, help and options', () => {
       expect(r.out).to.include(`s3.maxAttempts = 7    (config: ${file})`);
       expect(r.out).to.include('s3.partSize = 16777216    (flag: -o s3.partSize)');
       expect(r.out).to.include('s3.secretAccessKey = ***').and.not.include('sEcReT');
-      const json = JSON.parse((await cli(['config', '--json', 'gcs', '--endpoint-url', 'http://127.0.0.1:4443'], { env })).out);
-      expect(json).to.deep.equal([{ protocol: 'gs', option: 'apiEndpoint', value: 'http://127.0.0.1:4443', source: 'flag', from: '--endpoint-url' }]);
+      const json = JSON.parse(
+        (await cli(['config', '--json', 'gcs', '--endpoint-url', 'http://127.0.0.1:4443'], { env })).out,
+      );
+      expect(json).to.deep.equal([
+        {
+          protocol: 'gs',
+          option: 'apiEndpoint',
+          value: 'http://127.0.0.1:4443',
+          source: 'flag',
+          from: '--endpoint-url',
+        },
+      ]);
     });
     it('--endpoint-url on s3 also addresses buckets path-style, unless set otherwise', async () => {
       const r = await cli(['config', 's3', '--endpoint-url', 'http://127.0.0.1:9000'], { env: { HOME: home } });
       expect(r.out).to.include('s3.endpoint = http://127.0.0.1:9000').and.include('s3.forcePathStyle = true');
-      const off = await cli(['config', 's3', '--endpoint-url', 'http://x', '-o', 'forcePathStyle=false'], { env: { HOME: home } });
+      const off = await cli(['config', 's3', '--endpoint-url', 'http://x', '-o', 'forcePathStyle=false'], {
+        env: { HOME: home },
+      });
       expect(off.out).to.include('s3.forcePathStyle = false    (flag: -o forcePathStyle)');
     });
     it('OMNIFS_CONFIG names the file; a missing or malformed one is a usage error', async () => {
       const file = join(home, 'omnifs.json');
       writeFileSync(file, '{"az": {"accountName": "acct"}}');
-      expect((await cli(['config', 'az'], { env: { OMNIFS_CONFIG: file } })).out).to.include(`az.accountName = acct    (config: ${file})`);
+      expect((await cli(['config', 'az'], { env: { OMNIFS_CONFIG: file } })).out).to.include(
+        `az.accountName = acct    (config: ${file})`,
+      );
       expect((await cli(['config'], { env: { OMNIFS_CONFIG: join(home, 'nope.json') } })).code).to.equal(2);
       writeFileSync(file, '{"az": 3}');
       const bad = await cli(['ls', 'memory:///'], { env: { OMNIFS_CONFIG: file } });

@@ -12,16 +12,21 @@ async function rm(ctx: Context): Promise<void> {
   const targets: Target[] = [];
   for (const raw of ctx.args) {
     const t = ctx.storage.resolve(raw);
-    const found = hasMagic(t.path) ? await t.fs.glob(t.path, { detail: true }) : [await t.fs.info(t.path).catch((err: unknown) => {
-      if (err instanceof FsError && err.kind === 'NotFound') return undefined;
-      throw err;
-    })].filter((i) => i !== undefined);
+    const found = hasMagic(t.path)
+      ? await t.fs.glob(t.path, { detail: true })
+      : [
+          await t.fs.info(t.path).catch((err: unknown) => {
+            if (err instanceof FsError && err.kind === 'NotFound') return undefined;
+            throw err;
+          }),
+        ].filter((i) => i !== undefined);
     if (found.length === 0) {
       if (force) continue;
       throw hasMagic(t.path) ? fail('NotFound', `${raw}: no match`) : notFound(raw);
     }
     const dir = found.find((f) => f.type === 'directory');
-    if (dir !== undefined && !recursive) throw fail('IsADirectory', `${t.url(dir.name)} is a directory: use rm -r to remove it`);
+    if (dir !== undefined && !recursive)
+      throw fail('IsADirectory', `${t.url(dir.name)} is a directory: use rm -r to remove it`);
     targets.push(t);
   }
   for (const t of targets) await t.fs.rm(t.path, { recursive, signal: ctx.signal });
@@ -78,7 +83,13 @@ async function config(ctx: Context): Promise<void> {
     if (rows.some((r) => r.protocol === canonical)) continue;
     const { options, sources } = storage.optionsFor(canonical);
     for (const [option, value] of Object.entries(options)) {
-      rows.push({ protocol: canonical, option, value: show(option, value), source: sources[option]!.source, from: sources[option]!.detail });
+      rows.push({
+        protocol: canonical,
+        option,
+        value: show(option, value),
+        source: sources[option]!.source,
+        from: sources[option]!.detail,
+      });
     }
   }
   storage.checkFlagsUsed();
@@ -91,31 +102,55 @@ async function config(ctx: Context): Promise<void> {
 /** The commands that change or describe. */
 export const ADMIN_COMMANDS: CommandSpec[] = [
   {
-    name: 'rm', args: 'URL...', summary: 'remove files (-r directories); globs expand', min: 1,
+    name: 'rm',
+    args: 'URL...',
+    summary: 'remove files (-r directories); globs expand',
+    min: 1,
     options: {
       recursive: { type: 'boolean', short: 'r', help: 'remove directories and everything below them' },
       force: { type: 'boolean', short: 'f', help: 'a missing URL is not an error' },
       verbose: { type: 'boolean', short: 'v', help: 'print each URL removed' },
     },
-    example: 'omnifs rm -r s3://bucket/tmp/', run: rm,
+    example: 'omnifs rm -r s3://bucket/tmp/',
+    run: rm,
   },
   {
-    name: 'mkdir', args: 'URL...', summary: 'create directories (buckets on object stores)', min: 1,
+    name: 'mkdir',
+    args: 'URL...',
+    summary: 'create directories (buckets on object stores)',
+    min: 1,
     options: { parents: { type: 'boolean', short: 'p', help: 'create parents too; an existing directory is fine' } },
-    example: 'omnifs mkdir -p memory:///project/data', run: mkdir,
+    example: 'omnifs mkdir -p memory:///project/data',
+    run: mkdir,
   },
   {
-    name: 'touch', args: 'URL...', summary: 'create empty files, or update the time of existing ones', min: 1, options: {},
-    example: 'omnifs touch s3://bucket/runs/42/_SUCCESS', run: touch,
+    name: 'touch',
+    args: 'URL...',
+    summary: 'create empty files, or update the time of existing ones',
+    min: 1,
+    options: {},
+    example: 'omnifs touch s3://bucket/runs/42/_SUCCESS',
+    run: touch,
   },
   {
-    name: 'sign', args: 'URL...', summary: 'a URL that grants time-limited access without credentials', min: 1,
-    options: { 'expires-in': { type: 'string', value: 'TIME', help: 'validity: seconds or 15m, 12h, 7d (default 1h)' } },
-    example: 'omnifs sign --expires-in 15m s3://bucket/report.pdf', run: sign,
+    name: 'sign',
+    args: 'URL...',
+    summary: 'a URL that grants time-limited access without credentials',
+    min: 1,
+    options: {
+      'expires-in': { type: 'string', value: 'TIME', help: 'validity: seconds or 15m, 12h, 7d (default 1h)' },
+    },
+    example: 'omnifs sign --expires-in 15m s3://bucket/report.pdf',
+    run: sign,
   },
   {
-    name: 'config', args: '[PROTOCOL...]', summary: 'the storage options in force and where each comes from', min: 0, urls: false,
+    name: 'config',
+    args: '[PROTOCOL...]',
+    summary: 'the storage options in force and where each comes from',
+    min: 0,
+    urls: false,
     options: { json: { type: 'boolean', help: 'print JSON' } },
-    example: 'omnifs config s3 --endpoint-url http://127.0.0.1:9000', run: config,
+    example: 'omnifs config s3 --endpoint-url http://127.0.0.1:9000',
+    run: config,
   },
 ];

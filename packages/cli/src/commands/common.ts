@@ -71,7 +71,9 @@ export function printJson(ctx: Context, rows: unknown[]): void {
     ctx.io.out('[]');
     return;
   }
-  rows.forEach((row, i) => ctx.io.out(`${i === 0 ? '[' : ' '}${JSON.stringify(row)}${i === rows.length - 1 ? ']' : ','}`));
+  rows.forEach((row, i) =>
+    ctx.io.out(`${i === 0 ? '[' : ' '}${JSON.stringify(row)}${i === rows.length - 1 ? ']' : ','}`),
+  );
 }
 
 /** An entry as JSON: its URL first, dates as ISO strings. */

@@ -15,7 +15,8 @@ function shown(info: FileInfo, url: string): string {
 
 function longLine(info: FileInfo, url: string, humanSizes: boolean): string {
   const size = humanSizes ? humanSize(info.size) : String(info.size);
-  return `${info.type === 'directory' ? 'd' : '-'} ${size.padStart(humanSizes ? 10 : 12)}  ${listTime(info.mtime)}  ${shown(info, url)}`;
+  const type = info.type === 'directory' ? 'd' : '-';
+  return `${type} ${size.padStart(humanSizes ? 10 : 12)}  ${listTime(info.mtime)}  ${shown(info, url)}`;
 }
 
 /** The entries a listing shows for one match: a file itself, a directory's children (all of them with -R). */
@@ -34,24 +35,41 @@ async function ls(ctx: Context): Promise<void> {
       rows.push({ info, url: m.target.url(info.name) });
     }
   }
-  if (on(flags, 'json')) return printJson(ctx, rows.map((r) => entryJson(r.info, r.url)));
-  for (const { info, url } of rows) ctx.io.out(on(flags, 'long') ? longLine(info, url, on(flags, 'human-readable')) : shown(info, url));
+  if (on(flags, 'json'))
+    return printJson(
+      ctx,
+      rows.map((r) => entryJson(r.info, r.url)),
+    );
+  for (const { info, url } of rows)
+    ctx.io.out(on(flags, 'long') ? longLine(info, url, on(flags, 'human-readable')) : shown(info, url));
 }
 
 async function find(ctx: Context): Promise<void> {
   const depth = intFlag(ctx.flags, 'max-depth');
   const type = stringFlag(ctx.flags, 'type');
-  if (type !== undefined && type !== 'f' && type !== 'd') throw new UsageError(`--type takes f or d, got ${JSON.stringify(type)}`);
+  if (type !== undefined && type !== 'f' && type !== 'd')
+    throw new UsageError(`--type takes f or d, got ${JSON.stringify(type)}`);
   const rows: Array<{ info: FileInfo; url: string }> = [];
   for (const m of await expandAll(ctx, ctx.args)) {
-    const entries = m.info.type === 'file' ? [m.info]
-      : await m.target.fs.find(m.info.name, { detail: true, withDirs: type === 'd', ...(depth ? { maxDepth: depth } : {}) });
+    const entries =
+      m.info.type === 'file'
+        ? [m.info]
+        : await m.target.fs.find(m.info.name, {
+            detail: true,
+            withDirs: type === 'd',
+            ...(depth ? { maxDepth: depth } : {}),
+          });
     for (const info of entries) {
       if (info.type === 'directory' && info.name === m.info.name) continue;
-      if (type === undefined || (type === 'd') === (info.type === 'directory')) rows.push({ info, url: m.target.url(info.name) });
+      if (type === undefined || (type === 'd') === (info.type === 'directory'))
+        rows.push({ info, url: m.target.url(info.name) });
     }
   }
-  if (on(ctx.flags, 'json')) return printJson(ctx, rows.map((r) => entryJson(r.info, r.url)));
+  if (on(ctx.flags, 'json'))
+    return printJson(
+      ctx,
+      rows.map((r) => entryJson(r.info, r.url)),
+    );
   for (const { info, url } of rows) ctx.io.out(on(ctx.flags, 'long') ? longLine(info, url, false) : shown(info, url));
 }
 
@@ -63,14 +81,22 @@ async function glob(ctx: Context): Promise<void> {
     const matches = await target.fs.glob(target.path, { detail: true, ...(depth ? { maxDepth: depth } : {}) });
     for (const info of matches) rows.push({ info, url: target.url(info.name) });
   }
-  if (on(ctx.flags, 'json')) return printJson(ctx, rows.map((r) => entryJson(r.info, r.url)));
+  if (on(ctx.flags, 'json'))
+    return printJson(
+      ctx,
+      rows.map((r) => entryJson(r.info, r.url)),
+    );
   for (const { info, url } of rows) ctx.io.out(shown(info, url));
   if (rows.length === 0) throw fail('NotFound', `nothing matches ${ctx.args.join(' ')}`);
 }
 
 async function stat(ctx: Context): Promise<void> {
   const matches = await expandAll(ctx, ctx.args);
-  if (on(ctx.flags, 'json')) return printJson(ctx, matches.map((m) => entryJson(m.info, m.url)));
+  if (on(ctx.flags, 'json'))
+    return printJson(
+      ctx,
+      matches.map((m) => entryJson(m.info, m.url)),
+    );
   matches.forEach((m, i) => {
     if (i > 0) ctx.io.out('');
     const { name: _name, size, type, mtime, ...rest } = m.info;
@@ -79,7 +105,7 @@ async function stat(ctx: Context): Promise<void> {
     ctx.io.out(`size:     ${size}${size >= 1024 ? ` (${humanSize(size)})` : ''}`);
     if (mtime instanceof Date) ctx.io.out(`modified: ${mtime.toISOString()}`);
     for (const [k, v] of Object.entries(rest)) {
-      if (v === undefined || v === null || typeof v === 'object' && !(v instanceof Date)) continue;
+      if (v === undefined || v === null || (typeof v === 'object' && !(v instanceof Date))) continue;
       ctx.io.out(`${`${k}:`.padEnd(10)}${v instanceof Date ? v.toISOString() : String(v)}`);
     }
   });
@@ -118,7 +144,9 @@ async function du(ctx: Context): Promise<void> {
       ctx.io.out(`${size(totals.get(root)!)}\t${dirUrl(m.url)}`);
       continue;
     }
-    const dirs = [...totals.keys()].filter((d) => d === root || depth === undefined || relativeTo(d, root).split('/').length <= depth);
+    const dirs = [...totals.keys()].filter(
+      (d) => d === root || depth === undefined || relativeTo(d, root).split('/').length <= depth,
+    );
     for (const d of dirs.sort(postOrder)) ctx.io.out(`${size(totals.get(d)!)}\t${dirUrl(m.target.url(d))}`);
   }
 }
@@ -133,7 +161,11 @@ async function tree(ctx: Context): Promise<void> {
       files++;
       continue;
     }
-    const entries = await m.target.fs.find(m.info.name, { withDirs: true, detail: true, ...(depth ? { maxDepth: depth } : {}) });
+    const entries = await m.target.fs.find(m.info.name, {
+      withDirs: true,
+      detail: true,
+      ...(depth ? { maxDepth: depth } : {}),
+    });
     const children = new Map<string, FileInfo[]>();
     for (const e of entries) {
       if (e.name === m.info.name) continue;
@@ -161,43 +193,73 @@ async function tree(ctx: Context): Promise<void> {
 /** The listing commands. */
 export const LIST_COMMANDS: CommandSpec[] = [
   {
-    name: 'ls', args: '[URL...]', summary: 'list directories (files list as themselves)', min: 0,
+    name: 'ls',
+    args: '[URL...]',
+    summary: 'list directories (files list as themselves)',
+    min: 0,
     options: {
       long: { type: 'boolean', short: 'l', help: 'type, size, modification time and URL' },
       recursive: { type: 'boolean', short: 'R', help: 'everything below, not only the direct entries' },
-      'human-readable': human, json,
+      'human-readable': human,
+      json,
     },
-    example: 'omnifs ls -l s3://bucket/runs/', run: ls,
+    example: 'omnifs ls -l s3://bucket/runs/',
+    run: ls,
   },
   {
-    name: 'find', args: 'URL...', summary: 'every file below URL, as full URLs', min: 1,
+    name: 'find',
+    args: 'URL...',
+    summary: 'every file below URL, as full URLs',
+    min: 1,
     options: {
       'max-depth': maxDepth,
       type: { type: 'string', value: 'f|d', help: 'only files (f) or only directories (d)' },
-      long: { type: 'boolean', short: 'l', help: 'type, size, modification time and URL' }, json,
+      long: { type: 'boolean', short: 'l', help: 'type, size, modification time and URL' },
+      json,
     },
-    example: 'omnifs find gs://bucket/logs/ --max-depth 2', run: find,
+    example: 'omnifs find gs://bucket/logs/ --max-depth 2',
+    run: find,
   },
   {
-    name: 'glob', args: 'PATTERN...', summary: 'paths matching a pattern (* ** ? [..]); exit 1 when none does', min: 1,
+    name: 'glob',
+    args: 'PATTERN...',
+    summary: 'paths matching a pattern (* ** ? [..]); exit 1 when none does',
+    min: 1,
     options: { 'max-depth': maxDepth, json },
-    example: "omnifs glob 's3://bucket/runs/*/metrics.json'", run: glob,
+    example: "omnifs glob 's3://bucket/runs/*/metrics.json'",
+    run: glob,
   },
   {
-    name: 'stat', aliases: ['info'], args: 'URL...', summary: 'metadata: type, size, modification time, etag', min: 1,
-    options: { json }, example: 'omnifs stat s3://bucket/model.bin', run: stat,
+    name: 'stat',
+    aliases: ['info'],
+    args: 'URL...',
+    summary: 'metadata: type, size, modification time, etag',
+    min: 1,
+    options: { json },
+    example: 'omnifs stat s3://bucket/model.bin',
+    run: stat,
   },
   {
-    name: 'du', args: 'URL...', summary: 'bytes below each directory, deepest first, URL last', min: 1,
+    name: 'du',
+    args: 'URL...',
+    summary: 'bytes below each directory, deepest first, URL last',
+    min: 1,
     options: {
       summarize: { type: 'boolean', short: 's', help: 'only the total of each URL' },
-      'human-readable': human, 'max-depth': maxDepth,
+      'human-readable': human,
+      'max-depth': maxDepth,
     },
-    example: 'omnifs du -sh s3://bucket/datasets/', run: du,
+    example: 'omnifs du -sh s3://bucket/datasets/',
+    run: du,
   },
   {
-    name: 'tree', args: 'URL', summary: 'a directory as a tree', min: 1, max: 1,
+    name: 'tree',
+    args: 'URL',
+    summary: 'a directory as a tree',
+    min: 1,
+    max: 1,
     options: { 'max-depth': { ...maxDepth, short: 'L' } },
-    example: 'omnifs tree -L 2 memory:///project', run: tree,
+    example: 'omnifs tree -L 2 memory:///project',
+    run: tree,
   },
 ];

@@ -63,7 +63,8 @@ async function tailLines(fs: FileSystem, path: string, size: number, lines: numb
 function counts(ctx: Context): { lines?: number; bytes?: number } {
   const lines = intFlag(ctx.flags, 'lines', 0);
   const bytes = intFlag(ctx.flags, 'bytes', 0);
-  if (lines !== undefined && bytes !== undefined) throw new UsageError('give either -n (lines) or -c (bytes), not both');
+  if (lines !== undefined && bytes !== undefined)
+    throw new UsageError('give either -n (lines) or -c (bytes), not both');
   return bytes !== undefined ? { bytes } : { lines: lines ?? 10 };
 }
 
@@ -77,7 +78,10 @@ async function headOrTail(ctx: Context, which: 'head' | 'tail'): Promise<void> {
     if (bytes !== undefined) {
       if (bytes > 0) await ctx.io.raw(which === 'head' ? await fs.head(path, bytes) : await fs.tail(path, bytes));
     } else if (lines! > 0) {
-      const chunks = which === 'head' ? await headLines(fs, path, lines!, ctx.signal) : [await tailLines(fs, path, m.info.size, lines!)];
+      const chunks =
+        which === 'head'
+          ? await headLines(fs, path, lines!, ctx.signal)
+          : [await tailLines(fs, path, m.info.size, lines!)];
       for (const c of chunks) await ctx.io.raw(c);
     }
   }
@@ -91,15 +95,30 @@ const countOptions = {
 /** The reading commands. */
 export const READ_COMMANDS: CommandSpec[] = [
   {
-    name: 'cat', args: 'URL...', summary: 'print files (globs expand; - is standard input)', min: 1, options: {},
-    example: 'omnifs cat s3://bucket/runs/42/metrics.json', run: cat,
+    name: 'cat',
+    args: 'URL...',
+    summary: 'print files (globs expand; - is standard input)',
+    min: 1,
+    options: {},
+    example: 'omnifs cat s3://bucket/runs/42/metrics.json',
+    run: cat,
   },
   {
-    name: 'head', args: 'URL...', summary: 'the first lines (-n) or bytes (-c) of files', min: 1, options: countOptions,
-    example: 'omnifs head -n 5 gs://bucket/data.csv', run: (ctx) => headOrTail(ctx, 'head'),
+    name: 'head',
+    args: 'URL...',
+    summary: 'the first lines (-n) or bytes (-c) of files',
+    min: 1,
+    options: countOptions,
+    example: 'omnifs head -n 5 gs://bucket/data.csv',
+    run: (ctx) => headOrTail(ctx, 'head'),
   },
   {
-    name: 'tail', args: 'URL...', summary: 'the last lines (-n) or bytes (-c) of files', min: 1, options: countOptions,
-    example: 'omnifs tail -n 20 s3://bucket/runs/42/training.log', run: (ctx) => headOrTail(ctx, 'tail'),
+    name: 'tail',
+    args: 'URL...',
+    summary: 'the last lines (-n) or bytes (-c) of files',
+    min: 1,
+    options: countOptions,
+    example: 'omnifs tail -n 20 s3://bucket/runs/42/training.log',
+    run: (ctx) => headOrTail(ctx, 'tail'),
   },
 ];

@@ -1,7 +1,16 @@
 /** Commands that move bytes: cp, mv, put, get, rsync. */
 import { createHash } from 'node:crypto';
 import {
-  copyFiles, FsError, hasMagic, isUnder, relativeTo, rsync, type CopyOptions, type FileInfo, type FileSystem, type Progress,
+  copyFiles,
+  FsError,
+  hasMagic,
+  isUnder,
+  relativeTo,
+  rsync,
+  type CopyOptions,
+  type FileInfo,
+  type FileSystem,
+  type Progress,
 } from '@omnifs/core';
 import { elapsed, humanSize, parseSize } from '../format';
 import { ProgressLine } from '../progress';
@@ -45,7 +54,10 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
     }
     const dir = found.find((f) => f.type === 'directory');
     if (dir !== undefined && !recursive) {
-      throw fail('IsADirectory', `${s.url(dir.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`);
+      throw fail(
+        'IsADirectory',
+        `${s.url(dir.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`,
+      );
     }
   }
 }
@@ -53,14 +65,16 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
 /** `cp - URL`: standard input to a file. */
 async function fromStdin(ctx: Context, dstRaw: string, progress: ProgressLine): Promise<void> {
   const dst = ctx.storage.resolve(dstRaw);
-  if (dstRaw.endsWith('/') || (await dst.fs.isDir(dst.path))) throw fail('IsADirectory', `${dstRaw}: cp - needs a file URL to write standard input to`);
+  if (dstRaw.endsWith('/') || (await dst.fs.isDir(dst.path)))
+    throw fail('IsADirectory', `${dstRaw}: cp - needs a file URL to write standard input to`);
   await dst.fs.pipeFile(dst.path, stdinOf(ctx), { signal: ctx.signal, onProgress: progress.update });
 }
 
 /** `cp URL -`: a file to standard output. */
 async function toStdout(ctx: Context, srcRaw: string): Promise<void> {
   const matches = await expand(ctx, srcRaw);
-  if (matches.length !== 1 || matches[0]!.info.type !== 'file') throw fail('IsADirectory', `${srcRaw}: cp to - needs one file`);
+  if (matches.length !== 1 || matches[0]!.info.type !== 'file')
+    throw fail('IsADirectory', `${srcRaw}: cp to - needs one file`);
   const m = matches[0]!;
   for await (const chunk of m.target.fs.readChunks(m.info.name, { signal: ctx.signal })) await ctx.io.raw(chunk);
 }
@@ -80,8 +94,10 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   const dstRaw = ctx.args[ctx.args.length - 1]!;
   const quiet = on(ctx.flags, 'quiet');
   if (srcRaws.includes('-') || dstRaw === '-') {
-    if (op !== 'cp' || srcRaws.length !== 1) throw new UsageError(`- (standard input or output) works with cp and one source`);
-    if (srcRaws[0] === '-' && dstRaw === '-') throw new UsageError('cp - - would copy standard input to standard output');
+    if (op !== 'cp' || srcRaws.length !== 1)
+      throw new UsageError(`- (standard input or output) works with cp and one source`);
+    if (srcRaws[0] === '-' && dstRaw === '-')
+      throw new UsageError('cp - - would copy standard input to standard output');
     if (dstRaw === '-') return toStdout(ctx, srcRaws[0]!);
     await fromStdin(ctx, dstRaw, progress);
     if (!quiet) progress.finish(VERBS[op], 1, progress.progress.bytes);
@@ -89,8 +105,11 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   }
   const dst = ctx.storage.resolve(dstRaw);
   const sources = srcRaws.map((r) => ctx.storage.resolve(r));
-  if (op === 'put') for (const s of sources) if (!s.local) throw new UsageError(`put uploads local files; ${s.raw} is not local (use cp)`);
-  if (op === 'get' && !dst.local) throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
+  if (op === 'put')
+    for (const s of sources)
+      if (!s.local) throw new UsageError(`put uploads local files; ${s.raw} is not local (use cp)`);
+  if (op === 'get' && !dst.local)
+    throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
   await checkSources(op, sources, recursive);
 
   const limit = bwlimit(ctx);
@@ -103,17 +122,21 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
     const src = sources.length === 1 ? written(group[0]!) : group.map(written);
     let last: Progress = { bytes: 0, files: 0 };
     const options: CopyOptions = {
-      recursive, signal: ctx.signal, ...(depth ? { maxDepth: depth } : {}),
+      recursive,
+      signal: ctx.signal,
+      ...(depth ? { maxDepth: depth } : {}),
       onProgress: (p) => {
         last = p;
         progress.update({
-          bytes: done.bytes + p.bytes, files: done.files + p.files,
+          bytes: done.bytes + p.bytes,
+          files: done.files + p.files,
           ...(p.totalBytes === undefined ? {} : { totalBytes: done.bytes + p.totalBytes }),
           ...(p.totalFiles === undefined ? {} : { totalFiles: done.files + p.totalFiles }),
         });
       },
     };
-    if (fs === dst.fs && limit === undefined) await (op === 'mv' ? fs.mv(src, written(dst), options) : fs.cp(src, written(dst), options));
+    if (fs === dst.fs && limit === undefined)
+      await (op === 'mv' ? fs.mv(src, written(dst), options) : fs.cp(src, written(dst), options));
     else await copyFiles(throttled(fs, limit), src, dst.fs, written(dst), { ...options, move: op === 'mv' });
     done.bytes += last.bytes;
     done.files += last.files;
@@ -147,7 +170,8 @@ async function differingContent(src: Target, dst: Target, signal: AbortSignal): 
 async function rsyncCommand(ctx: Context): Promise<void> {
   const [src, dst] = ctx.args.map((r) => ctx.storage.resolve(r)) as [Target, Target];
   const dryRun = on(ctx.flags, 'dry-run');
-  if (on(ctx.flags, 'checksum') && on(ctx.flags, 'size-only')) throw new UsageError('give --checksum or --size-only, not both');
+  if (on(ctx.flags, 'checksum') && on(ctx.flags, 'size-only'))
+    throw new UsageError('give --checksum or --size-only, not both');
   if (src.fs === dst.fs && (src.path === dst.path || isUnder(dst.path, src.path) || isUnder(src.path, dst.path))) {
     throw new UsageError('rsync source and destination must not contain each other');
   }
@@ -158,9 +182,17 @@ async function rsyncCommand(ctx: Context): Promise<void> {
     const differ = await differingContent(src, dst, ctx.signal);
     update = (s, d) => s.size !== d.size || differ.has(s.name);
   }
-  const result = await rsync({ fs: throttled(src.fs, bwlimit(ctx)), path: src.path }, { fs: dst.fs, path: dst.path }, {
-    deleteMissing: on(ctx.flags, 'delete'), dryRun, update, signal: ctx.signal, onProgress: progress.update,
-  }).finally(() => progress.clear());
+  const result = await rsync(
+    { fs: throttled(src.fs, bwlimit(ctx)), path: src.path },
+    { fs: dst.fs, path: dst.path },
+    {
+      deleteMissing: on(ctx.flags, 'delete'),
+      dryRun,
+      update,
+      signal: ctx.signal,
+      onProgress: progress.update,
+    },
+  ).finally(() => progress.clear());
   const verb = dryRun ? 'would ' : '';
   for (const c of result.copied) ctx.io.out(`${verb}copy ${src.url(c.src)} -> ${dst.url(c.dst)}`);
   for (const d of result.deleted) ctx.io.out(`${verb}delete ${dst.url(d)}`);
@@ -168,8 +200,10 @@ async function rsyncCommand(ctx: Context): Promise<void> {
   const counts = dryRun ? ['to copy', 'to delete'] : ['copied', 'deleted'];
   const bytes = result.copied.reduce((n, c) => n + c.size, 0);
   const secs = progress.seconds();
-  ctx.io.err(`${result.copied.length} ${counts[0]}, ${result.deleted.length} ${counts[1]}, ${result.unchanged} unchanged`
-    + `${dryRun ? '' : `; ${humanSize(bytes)} in ${elapsed(secs)}`}`);
+  ctx.io.err(
+    `${result.copied.length} ${counts[0]}, ${result.deleted.length} ${counts[1]}, ${result.unchanged} unchanged` +
+      `${dryRun ? '' : `; ${humanSize(bytes)} in ${elapsed(secs)}`}`,
+  );
 }
 
 const progressOptions: Record<string, OptionSpec> = {
@@ -187,23 +221,47 @@ const copyOptions: Record<string, OptionSpec> = {
 /** The transfer commands. */
 export const TRANSFER_COMMANDS: CommandSpec[] = [
   {
-    name: 'cp', args: 'SRC... DST', summary: 'copy files (-r directories), across protocols too; - is stdin/stdout', min: 2,
-    options: copyOptions, example: 'omnifs cp -r ./checkpoints/ s3://bucket/runs/42/checkpoints/', run: (ctx) => transfer(ctx, 'cp'),
+    name: 'cp',
+    args: 'SRC... DST',
+    summary: 'copy files (-r directories), across protocols too; - is stdin/stdout',
+    min: 2,
+    options: copyOptions,
+    example: 'omnifs cp -r ./checkpoints/ s3://bucket/runs/42/checkpoints/',
+    run: (ctx) => transfer(ctx, 'cp'),
   },
   {
-    name: 'mv', args: 'SRC... DST', summary: 'move files (-r directories): renamed where the service can, else copied then removed', min: 2,
-    options: copyOptions, example: 'omnifs mv s3://bucket/tmp/model.bin s3://bucket/models/', run: (ctx) => transfer(ctx, 'mv'),
+    name: 'mv',
+    args: 'SRC... DST',
+    summary: 'move files (-r directories): renamed where the service can, else copied then removed',
+    min: 2,
+    options: copyOptions,
+    example: 'omnifs mv s3://bucket/tmp/model.bin s3://bucket/models/',
+    run: (ctx) => transfer(ctx, 'mv'),
   },
   {
-    name: 'put', args: 'LOCAL... URL', summary: 'upload local files (-r directories)', min: 2,
-    options: copyOptions, example: 'omnifs put -r ./data gs://bucket/datasets/', run: (ctx) => transfer(ctx, 'put'),
+    name: 'put',
+    args: 'LOCAL... URL',
+    summary: 'upload local files (-r directories)',
+    min: 2,
+    options: copyOptions,
+    example: 'omnifs put -r ./data gs://bucket/datasets/',
+    run: (ctx) => transfer(ctx, 'put'),
   },
   {
-    name: 'get', args: 'URL... LOCAL', summary: 'download files (-r directories) to local disk', min: 2,
-    options: copyOptions, example: 'omnifs get s3://bucket/runs/42/metrics.json ./', run: (ctx) => transfer(ctx, 'get'),
+    name: 'get',
+    args: 'URL... LOCAL',
+    summary: 'download files (-r directories) to local disk',
+    min: 2,
+    options: copyOptions,
+    example: 'omnifs get s3://bucket/runs/42/metrics.json ./',
+    run: (ctx) => transfer(ctx, 'get'),
   },
   {
-    name: 'rsync', args: 'SRC DST', summary: 'make DST hold the files of SRC, copying only what changed', min: 2, max: 2,
+    name: 'rsync',
+    args: 'SRC DST',
+    summary: 'make DST hold the files of SRC, copying only what changed',
+    min: 2,
+    max: 2,
     options: {
       delete: { type: 'boolean', help: 'remove what DST has and SRC lacks' },
       'dry-run': { type: 'boolean', short: 'n', help: 'print what would change, change nothing' },
@@ -211,6 +269,7 @@ export const TRANSFER_COMMANDS: CommandSpec[] = [
       'size-only': { type: 'boolean', help: 'compare sizes only' },
       ...progressOptions,
     },
-    example: 'omnifs rsync --delete ./runs s3://bucket/runs', run: rsyncCommand,
+    example: 'omnifs rsync --delete ./runs s3://bucket/runs',
+    run: rsyncCommand,
   },
 ];
