@@ -19,5 +19,6 @@ export {
   appendStrategy, appendByCopyStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
   type SyncStrategy, type UploadJob, type UploadResult,
 } from './strategies';
+export { followLog, listRuns, type FollowOptions, type RunInfo } from './follow';
 export { formatLine } from './format';
 export { signalHandlersInstalled } from './signals';
