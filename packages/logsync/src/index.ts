@@ -12,7 +12,7 @@
  * ```
  */
 export { createLogSync, LogSync, type EpochEndOptions, type LineDestination } from './logsync';
-export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type SyncReport } from './options';
+export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type RotateOptions, type SyncReport } from './options';
 export type { SyncStats } from './syncer';
 export { defaultSpoolDir } from './spool';
 export {

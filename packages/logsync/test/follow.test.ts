@@ -5,11 +5,12 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { FsError } from '@omnifs/core';
+import { gunzipSync } from 'node:zlib';
+import { FsError, urlToFs } from '@omnifs/core';
 import { createLogSync, followLog, listRuns, type LogSyncOptions } from '../src/index';
 import { registerDiskRemote } from './fixtures/diskremote';
 import { expectEveryLineOnce, follow, runJob } from './helpers/follow';
-import { randomName, tempDir } from './helpers/util';
+import { lineNumbers, randomName, range, tempDir } from './helpers/util';
 
 registerDiskRemote();
 
@@ -23,6 +24,18 @@ async function logInProcess(options: LogSyncOptions, first: number, count: numbe
   await log.close();
 }
 
+/** Line numbers stored for a run: its rotated segments (at least 4 of them) in order, then the live log. */
+async function storedLines(run: string): Promise<number[]> {
+  const { fs, path } = urlToFs(run);
+  const names = (await fs.ls(path)) as string[];
+  const segments = names.map((p) => /training\.log\.(\d+)\.gz$/.exec(p)).filter((m) => m !== null).map((m) => Number(m[1]));
+  expect(segments.length).to.be.at.least(4);
+  expect(segments.sort((a, b) => a - b)).to.deep.equal(range(segments.length).map((i) => i + 1));
+  let text = '';
+  for (const n of segments) text += gunzipSync(await fs.cat(`${path}/training.log.${n}.gz`)).toString();
+  return lineNumbers(text + (await fs.readText(`${path}/training.log`)));
+}
+
 describe('followLog', function () {
   this.timeout(60_000);
   let tmp: ReturnType<typeof tempDir>;
@@ -34,18 +47,21 @@ describe('followLog', function () {
   it('on memory: sees every line once, in order, while the run logs and after a restart', async () => {
     const logDir = `memory://${randomName('follow')}`;
     const following = follow(`${logDir}/exp`);
-    await logInProcess({ logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'a') }, 0, 300);
-    await logInProcess({ logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'b') }, 300, 200);
+    await logInProcess({ logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'a'), rotate: { maxBytes: 4000 } }, 0, 300);
+    await logInProcess({ logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'b'), rotate: { maxBytes: 4000 } }, 300, 200);
     expectEveryLineOnce(await following.until(499), 500);
+    expect(await storedLines(`${logDir}/exp`)).to.deep.equal(range(500));
   });
 
   for (const kind of ['local', 'diskremote'] as const) {
     it(`on ${kind === 'local' ? 'local disk' : 'a synced disk target'}: sees every line of child jobs once, in order, across a restart`, async () => {
       const url = kind === 'local' ? join(tmp.dir, 'runs') : `diskremote://${tmp.dir}/runs`;
       const following = follow(kind === 'local' ? join(url, 'exp') : `${url}/exp`);
-      await runJob({ LS_URL: url, LS_SPOOL: join(tmp.dir, 'spool'), LS_COUNT: '300' });
-      await runJob({ LS_URL: url, LS_SPOOL: join(tmp.dir, 'spool'), LS_FIRST: '300', LS_COUNT: '200' });
+      const job = { LS_URL: url, LS_SPOOL: join(tmp.dir, 'spool'), LS_ROTATE_BYTES: '4000' };
+      await runJob({ ...job, LS_COUNT: '300' });
+      await runJob({ ...job, LS_FIRST: '300', LS_COUNT: '200' });
       expectEveryLineOnce(await following.until(499), 500);
+      expect(await storedLines(kind === 'local' ? join(url, 'exp') : `${url}/exp`)).to.deep.equal(range(500));
     });
   }
 
@@ -102,7 +118,7 @@ describe('listRuns', () => {
       expect(runs[0]!.url).to.equal(`${logDir}/run-a`);
       expect(JSON.parse(runs[0]!.lastMetrics!)).to.include({ epoch: 2, loss: 0.25 });
       expect(JSON.parse(runs[1]!.lastMetrics!)).to.include({ epoch: 2, loss: 0.125 });
-      const { fs } = await import('@omnifs/core').then((c) => c.urlToFs(`${logDir}/run-a/training.log`));
+      const { fs } = urlToFs(`${logDir}/run-a/training.log`);
       expect(runs[0]!.size).to.equal((await fs.info(`${logDir}/run-a/training.log`)).size);
       expect(runs[0]!.size).to.be.greaterThan(0);
       expect(await listRuns(`memory://${randomName('empty')}`)).to.deep.equal([]);
