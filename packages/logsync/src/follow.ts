@@ -37,6 +37,8 @@ const LOG_FILE = 'training.log';
 const METRICS_FILE = 'metrics.jsonl';
 /** Bytes read per ranged request while catching up. */
 const READ_WINDOW = 8 * 1024 * 1024;
+/** Bytes read again before new ones, to check the live file is still the one being read. */
+const OVERLAP = 64;
 /** Bytes compared to tell a rotated segment from the live file that replaced it. */
 const PREFIX = 256;
 
@@ -168,6 +170,8 @@ class Follower {
   private dir = '';
   private file = LOG_FILE;
   private offset = 0;
+  /** The last bytes read from the live file (up to {@link OVERLAP}), read again to check it is the same file. */
+  private tail: Buffer = Buffer.alloc(0);
   /** Highest rotated segment whose content has been read (or was there before we started). */
   private lastSegment = 0;
   private readonly splitter = new LineSplitter();
@@ -213,15 +217,25 @@ class Follower {
       const live = await this.liveIsSegment(snap);
       for (const seg of live ? fresh.slice(0, -1) : fresh) {
         await this.readSegment(seg.path, this.offset);
-        this.offset = 0;
+        this.restart();
         this.lastSegment = seg.n;
       }
     } else if (snap.size < this.offset) {
       // Shorter without a rotation: the log was started again.
-      this.outbox.push(...this.splitter.end());
-      this.offset = 0;
+      this.restart();
     }
-    await this.readLive(snap.size);
+    if (!(await this.readLive(snap.size)) && fresh.length === 0) {
+      // Replaced by a file at least as long (started again between two polls): read it from its start.
+      this.restart();
+      await this.readLive(snap.size);
+    }
+  }
+
+  /** The live file is a new one: read from its start. */
+  private restart(): void {
+    this.outbox.push(...this.splitter.end());
+    this.offset = 0;
+    this.tail = Buffer.alloc(0);
   }
 
   private async snapshot(): Promise<Snapshot> {
@@ -272,20 +286,30 @@ class Follower {
     this.outbox.push(...this.splitter.push(data.subarray(Math.min(from, data.byteLength))), ...this.splitter.end());
   }
 
-  private async readLive(size: number): Promise<void> {
+  /**
+   * Reads the live file from the offset up to `size`. Each read starts with the last bytes
+   * already read: when they differ, the file was replaced since (a rotation or a restart
+   * after the listing), nothing is taken and false is returned.
+   */
+  private async readLive(size: number): Promise<boolean> {
     while (this.offset < size) {
+      const overlap = this.tail.byteLength;
       const end = Math.min(size, this.offset + READ_WINDOW);
-      let bytes: Uint8Array;
+      let bytes: Buffer;
       try {
-        bytes = await this.fs.catFile(joinPath(this.dir, this.file), { start: this.offset, end });
+        bytes = Buffer.from(await this.fs.catFile(joinPath(this.dir, this.file), { start: this.offset - overlap, end }));
       } catch (err) {
-        if (err instanceof FsError && err.kind === 'NotFound') return; // restarted by a rotation: next poll
+        if (err instanceof FsError && err.kind === 'NotFound') return true; // restarted by a rotation: next poll
         throw err;
       }
-      if (bytes.byteLength === 0) break;
-      this.offset += bytes.byteLength;
-      this.outbox.push(...this.splitter.push(bytes));
+      if (bytes.byteLength < overlap || !bytes.subarray(0, overlap).equals(this.tail)) return false;
+      const fresh = bytes.subarray(overlap);
+      if (fresh.byteLength === 0) break;
+      this.offset += fresh.byteLength;
+      this.tail = Buffer.from(bytes.subarray(Math.max(0, bytes.byteLength - OVERLAP)));
+      this.outbox.push(...this.splitter.push(fresh));
     }
+    return true;
   }
 }
 

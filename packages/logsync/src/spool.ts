@@ -98,6 +98,8 @@ export class Spool {
   private readonly sizes = new Map<string, number>();
   private segmentStarted = Date.now();
   private closed: ClosedSegment[] = [];
+  private holds = 0;
+  private rotationDue = false;
   private nextSegment: Record<string, number> = {};
   /** Write every `append` at once instead of once per tick. */
   flushEveryLine = false;
@@ -235,7 +237,27 @@ export class Spool {
     if (rule?.file !== name) return;
     const size = this.sizes.get(name)! + Buffer.byteLength(text);
     this.sizes.set(name, size);
-    if (size >= rule.maxBytes || (size > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs)) this.rotate(name);
+    if (size >= rule.maxBytes || (size > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs)) {
+      if (this.holds > 0) this.rotationDue = true;
+      else this.rotate(name);
+    }
+  }
+
+  /**
+   * Keeps the line log from being cut until {@link release}: a sync reads the file at
+   * offsets it recorded, so it must stay the same file while the sync runs.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** Ends a {@link hold}; a cut that came due meanwhile happens now. */
+  release(): void {
+    this.holds--;
+    if (this.holds === 0 && this.rotationDue && this.fds.has(this.rotation!.file)) {
+      this.rotationDue = false;
+      this.rotate(this.rotation!.file);
+    }
   }
 
   /**

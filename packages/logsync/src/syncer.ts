@@ -147,6 +147,15 @@ export class Syncer {
   }
 
   private async runOnce(): Promise<SyncReport> {
+    this.spool.hold();
+    try {
+      return await this.syncAll();
+    } finally {
+      this.spool.release();
+    }
+  }
+
+  private async syncAll(): Promise<SyncReport> {
     const started = Date.now();
     const report: SyncReport = { files: [], bytes: 0, durationMs: 0 };
     const failures: unknown[] = [];

@@ -5,12 +5,11 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { FsError, urlToFs } from '@omnifs/core';
 import { createLogSync, followLog, listRuns, type LogSyncOptions } from '../src/index';
 import { registerDiskRemote } from './fixtures/diskremote';
-import { expectEveryLineOnce, follow, runJob } from './helpers/follow';
-import { lineNumbers, randomName, range, tempDir } from './helpers/util';
+import { expectEveryLineOnce, follow, followAcrossRotationAndRestart, storedLines } from './helpers/follow';
+import { randomName, range, tempDir } from './helpers/util';
 
 registerDiskRemote();
 
@@ -22,18 +21,6 @@ async function logInProcess(options: LogSyncOptions, first: number, count: numbe
     if (i % 5 === 4) await new Promise((r) => setTimeout(r, 2));
   }
   await log.close();
-}
-
-/** Line numbers stored for a run: its rotated segments (at least 4 of them) in order, then the live log. */
-async function storedLines(run: string): Promise<number[]> {
-  const { fs, path } = urlToFs(run);
-  const names = (await fs.ls(path)) as string[];
-  const segments = names.map((p) => /training\.log\.(\d+)\.gz$/.exec(p)).filter((m) => m !== null).map((m) => Number(m[1]));
-  expect(segments.length).to.be.at.least(4);
-  expect(segments.sort((a, b) => a - b)).to.deep.equal(range(segments.length).map((i) => i + 1));
-  let text = '';
-  for (const n of segments) text += gunzipSync(await fs.cat(`${path}/training.log.${n}.gz`)).toString();
-  return lineNumbers(text + (await fs.readText(`${path}/training.log`)));
 }
 
 describe('followLog', function () {
@@ -53,17 +40,15 @@ describe('followLog', function () {
     expect(await storedLines(`${logDir}/exp`)).to.deep.equal(range(500));
   });
 
-  for (const kind of ['local', 'diskremote'] as const) {
-    it(`on ${kind === 'local' ? 'local disk' : 'a synced disk target'}: sees every line of child jobs once, in order, across a restart`, async () => {
-      const url = kind === 'local' ? join(tmp.dir, 'runs') : `diskremote://${tmp.dir}/runs`;
-      const following = follow(kind === 'local' ? join(url, 'exp') : `${url}/exp`);
-      const job = { LS_URL: url, LS_SPOOL: join(tmp.dir, 'spool'), LS_ROTATE_BYTES: '4000' };
-      await runJob({ ...job, LS_COUNT: '300' });
-      await runJob({ ...job, LS_FIRST: '300', LS_COUNT: '200' });
-      expectEveryLineOnce(await following.until(499), 500);
-      expect(await storedLines(kind === 'local' ? join(url, 'exp') : `${url}/exp`)).to.deep.equal(range(500));
-    });
-  }
+  it('on local disk: sees every line of child jobs once, in order, across rotations and a restart', async () => {
+    const url = join(tmp.dir, 'runs');
+    await followAcrossRotationAndRestart(url, join(url, 'exp'), join(tmp.dir, 'spool'));
+  });
+
+  it('on a synced disk target: sees every line of child jobs once, in order, across rotations and a restart', async () => {
+    const url = `diskremote://${tmp.dir}/runs`;
+    await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'));
+  });
 
   it('without fromStart yields only the lines logged after it started', async () => {
     const logDir = `memory://${randomName('follow')}`;
