@@ -50,10 +50,10 @@ export function parseSize(text: string, flag: string): number {
 
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
-/** `90`, `90s`, `15m`, `12h`, `7d`, `2w` → seconds. */
-export function parseDuration(text: string, flag: string): number {
+/** `90`, `90s`, `15m`, `12h`, `7d`, `2w` → seconds; 0 only with `allowZero`. */
+export function parseDuration(text: string, flag: string, allowZero = false): number {
   const m = /^(\d+)([smhdw]?)$/.exec(text.trim());
-  if (!m || Number(m[1]) <= 0)
+  if (!m || Number(m[1]) < (allowZero ? 0 : 1))
     throw new UsageError(`${flag} takes a duration such as 90, 15m, 12h or 7d, got ${JSON.stringify(text)}`);
   return Number(m[1]) * DURATION_UNITS[m[2] || 's']!;
 }

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { FsError, toFsError } from '@omnifs/core';
 import { ADMIN_COMMANDS } from './commands/admin';
 import { LIST_COMMANDS } from './commands/list';
+import { LOG_COMMANDS } from './commands/logs';
 import { READ_COMMANDS } from './commands/read';
 import { TRANSFER_COMMANDS } from './commands/transfer';
 import { bashCompletion, commandHelp, HELP_OPTION, overview, STORAGE_OPTIONS, zshCompletion } from './help';
@@ -83,6 +84,7 @@ export const COMMANDS: CommandSpec[] = [
   ...READ_COMMANDS,
   ...TRANSFER_COMMANDS,
   ...ADMIN_COMMANDS,
+  ...LOG_COMMANDS,
   ...META_COMMANDS,
 ];
 META_COMMANDS[0]!.choices = COMMANDS.map((c) => c.name);

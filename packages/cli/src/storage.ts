@@ -190,14 +190,21 @@ export class Storage {
     }
   }
 
+  /** The options for `urlToFs(raw, options)`: the innermost protocol's, keyed by it in a chained URL. */
+  urlOptions(raw: string): Record<string, unknown> {
+    const parts = raw.split('::');
+    const protocol = splitProtocol(parts[parts.length - 1]!)?.protocol ?? 'file';
+    const own = this.optionsFor(protocol).options;
+    return parts.length > 1 ? { [protocol]: own } : own;
+  }
+
   /** Resolves a URL (or local path) as the user wrote it. */
   resolve(raw: string): Target {
     const parts = raw.split('::');
     const innermost = parts[parts.length - 1]!;
     const split = splitProtocol(innermost);
     const protocol = split?.protocol ?? 'file';
-    const own = this.optionsFor(protocol).options;
-    const { fs, path } = urlToFs(raw, parts.length > 1 ? { [protocol]: own } : own);
+    const { fs, path } = urlToFs(raw, this.urlOptions(raw));
     const chain = parts
       .slice(0, -1)
       .map((p) => `${p}::`)
