@@ -1,12 +1,13 @@
 /** `omnifs logs follow|ls` over runs written by @omnifs/logsync, and `omnifs gc` of what killed writes left. */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filesystem } from '@omnifs/core';
 import { createLogSync } from '@omnifs/logsync';
-import { cli, spawnCli } from './helpers';
+import { BIN, cli, spawnCli } from './helpers';
 
 describe('omnifs logs and gc', function () {
   this.timeout(30_000);
@@ -15,7 +16,12 @@ describe('omnifs logs and gc', function () {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'omnifs-logs-'));
     logDir = `memory:///logs-${randomBytes(4).toString('hex')}`;
-    const log = await createLogSync({ logDir, experiment: 'run-1', spoolDir: join(dir, 'spool'), handleSignals: false });
+    const log = await createLogSync({
+      logDir,
+      experiment: 'run-1',
+      spoolDir: join(dir, 'spool'),
+      handleSignals: false,
+    });
     log.info('epoch 1 loss=0.52');
     log.info('epoch 2 loss=0.31');
     await log.epochEnd(2, { loss: 0.31 });
@@ -26,8 +32,13 @@ describe('omnifs logs and gc', function () {
   it('logs ls lists the runs with their last update, size and last metrics; --json for scripts', async () => {
     const r = await cli(['logs', 'ls', logDir]);
     expect(r.code, r.err).to.equal(0);
-    expect(r.out).to.match(new RegExp(`^\\d{4}-\\d\\d-\\d\\d [\\d:]{8} +\\d+  ${logDir}/run-1  \\{.*"loss":0\\.31.*\\}\\n$`));
-    const rows = JSON.parse((await cli(['logs', 'ls', '--json', logDir])).out) as Array<{ url: string; name: string }>;
+    expect(r.out).to.match(
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\d [\\d:]{8} +\\d+  ${logDir}/run-1  \\{.*"loss":0\\.31.*\\}\\n$`),
+    );
+    const rows = JSON.parse((await cli(['logs', 'ls', '--json', logDir])).out) as Array<{
+      url: string;
+      name: string;
+    }>;
     expect(rows.map((x) => [x.name, x.url])).to.deep.equal([['run-1', `${logDir}/run-1`]]);
   });
 
@@ -48,6 +59,24 @@ describe('omnifs logs and gc', function () {
     expect(lines[lines.length - 1]).to.equal('a line written later');
   });
 
+  it('the executable follows a run on local disk until Ctrl-C, then exits 130', async () => {
+    const local = join(dir, 'runs');
+    const log = await createLogSync({ logDir: local, experiment: 'run-2', handleSignals: false });
+    log.info('step 1');
+    await log.close();
+    const child = spawn(process.execPath, [BIN, 'logs', 'follow', '--from-start', join(local, 'run-2')], {
+      stdio: 'pipe',
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const deadline = Date.now() + 10_000;
+    while (!out.includes('step 1') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).to.equal(130);
+    expect(out.trim().split('\n')).to.have.length(1);
+  });
+
   it('logs takes follow or ls', async () => {
     expect((await cli(['logs', 'tail', logDir])).code).to.equal(2);
   });
@@ -64,7 +93,11 @@ describe('omnifs logs and gc', function () {
     expect(dry.out).to.equal(`would remove ${temp} (temporary file, 7 B)\n`);
     expect(existsSync(temp)).to.equal(true);
     const r = await spawnCli(['gc', '--older-than', '1h', `file://${dir}`]);
-    expect(r).to.include({ code: 0, out: `removed file://${temp} (temporary file, 7 B)\n`, err: '1 removed, 0 kept as younger than 1h\n' });
+    expect(r).to.include({
+      code: 0,
+      out: `removed file://${temp} (temporary file, 7 B)\n`,
+      err: '1 removed, 0 kept as younger than 1h\n',
+    });
     expect(existsSync(temp)).to.equal(false);
     expect(existsSync(join(dir, 'model.bin'))).to.equal(true);
   });

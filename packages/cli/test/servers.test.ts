@@ -4,7 +4,10 @@
  * output), `main` in this process for the others.
  */
 import {
-  CreateBucketCommand, CreateMultipartUploadCommand, ListMultipartUploadsCommand, S3Client,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

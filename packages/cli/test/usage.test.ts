@@ -116,10 +116,21 @@ describe('omnifs usage, help and options', () => {
       expect(off.out).to.include('s3.forcePathStyle = false    (flag: -o forcePathStyle)');
     });
     it('--anon and --profile go to the protocols that take them; -o values are parsed as JSON, numbers, booleans', async () => {
-      const argv = ['config', 's3', 'gs', '--anon', '--profile', 'dev', '-o', 's3.writeParams={"StorageClass":"STANDARD_IA"}'];
+      const argv = [
+        'config',
+        's3',
+        'gs',
+        '--anon',
+        '--profile',
+        'dev',
+        '-o',
+        's3.writeParams={"StorageClass":"STANDARD_IA"}',
+      ];
       const r = await cli([...argv, '-o', 'gs.concurrency=8'], { env: { HOME: home } });
       expect(r.code, r.err).to.equal(0);
-      expect(r.out).to.include('s3.anon = true    (flag: --anon)').and.include('s3.profile = dev    (flag: --profile)');
+      expect(r.out)
+        .to.include('s3.anon = true    (flag: --anon)')
+        .and.include('s3.profile = dev    (flag: --profile)');
       expect(r.out).to.include('gs.anon = true    (flag: --anon)').and.not.include('gs.profile');
       expect(r.out).to.include('s3.writeParams = {"StorageClass":"STANDARD_IA"}').and.include('gs.concurrency = 8');
       expect((await cli(['config', 'gs', '--profile', 'dev'], { env: { HOME: home } })).code).to.equal(2);
