@@ -115,7 +115,7 @@ describe('omnifs usage, help and options', () => {
       });
       expect(off.out).to.include('s3.forcePathStyle = false    (flag: -o forcePathStyle)');
     });
-    it('--anon and --profile go to the protocols that take them; -o values are parsed as JSON, numbers, booleans', async () => {
+    it('--anon and --profile go to the protocols that take them; -o parses JSON, numbers, booleans', async () => {
       const argv = [
         'config',
         's3',

@@ -57,9 +57,8 @@ async function gc(ctx: Context): Promise<void> {
     });
     for (const d of result.removed) {
       const what = d.kind === 'upload' ? `unfinished upload${d.uploadId ? ` ${d.uploadId}` : ''}` : 'temporary file';
-      ctx.io.out(
-        `${dryRun ? 'would remove' : 'removed'} ${t.url(d.path)} (${what}${d.size === undefined ? '' : `, ${humanSize(d.size)}`})`,
-      );
+      const size = d.size === undefined ? '' : `, ${humanSize(d.size)}`;
+      ctx.io.out(`${dryRun ? 'would remove' : 'removed'} ${t.url(d.path)} (${what}${size})`);
     }
     removed += result.removed.length;
     kept += result.kept.length;
