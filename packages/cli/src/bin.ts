@@ -40,11 +40,18 @@ main(
   },
   { signal: controller.signal },
 ).then(
-  (code) => {
-    process.exitCode = interrupted ? 130 : code;
-  },
+  (code) => exit(interrupted ? 130 : code),
   (err: unknown) => {
     process.stderr.write(`omnifs: ${String(err)}\n`);
-    process.exitCode = 1;
+    exit(1);
   },
 );
+
+/**
+ * Exits once what was written has been flushed, without waiting for idle connections or
+ * timers of the SDKs to close.
+ */
+function exit(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
