@@ -23,6 +23,8 @@ export interface CountedRequest {
   readonly upstream: string;
   /** Body bytes the client sent. */
   bytes: number;
+  /** Names of the request's headers, lower case (values are not kept: they may hold secrets). */
+  readonly headerNames: readonly string[];
 }
 
 /** A running counting proxy. */
@@ -58,7 +60,7 @@ export async function startCountingProxy(opts: { target: string }): Promise<Coun
       host = via[1]!;
       path = via[2] ?? '/';
     }
-    const record: CountedRequest = { method: req.method ?? 'GET', url: path, upstream: host, bytes: 0 };
+    const record: CountedRequest = { method: req.method ?? 'GET', url: path, upstream: host, bytes: 0, headerNames: Object.keys(req.headers) };
     requests.push(record);
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host };
     for (const h of HOP_BY_HOP) delete headers[h];

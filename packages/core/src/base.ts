@@ -157,6 +157,12 @@ export abstract class FileSystemBase {
   protected _rename?(src: string, dst: string): Promise<void>;
   /** Updates the modification time of an existing file. */
   protected _touch?(path: string): Promise<void>;
+  /**
+   * Removes a directory and everything below it in as few requests as the service allows
+   * (HDFS: one recursive DELETE; object stores: one flat listing feeding batch deletes).
+   * The directory exists (the caller checked); `onRemoved` counts files as they go.
+   */
+  protected _rmTree?(path: string, options: { signal?: AbortSignal; onRemoved?: (files: number) => void }): Promise<void>;
   /** Unfinished multipart uploads below a path (S3), for {@link FileSystemBase.cleanup}. */
   protected _listUploads?(path: string): AsyncIterable<Debris>;
   /** Aborts one upload `_listUploads` gave. */

@@ -65,7 +65,13 @@ export class ProgressTracker {
 
   /** Marks one file done. */
   fileDone(): void {
-    this.state.files += 1;
+    this.filesDone(1);
+  }
+
+  /** Marks `n` files done at once (a batch delete). */
+  filesDone(n: number): void {
+    if (n === 0) return;
+    this.state.files += n;
     this.emit();
   }
 

@@ -10,7 +10,7 @@ import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from './batch';
 import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
-import { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
+import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
 import type {
@@ -329,6 +329,28 @@ export abstract class FileSystem extends FileSystemBase {
   async rm(path: string | string[], options: RmOptions = {}): Promise<void> {
     options = optionsOf(options);
     await this.run('rm', undefined, () => removePaths(this, path, options));
+  }
+
+  /**
+   * Removes a directory and everything below it (`rm -r` of one directory, without
+   * `maxDepth`): the backend's tree delete where it has one, else the files in batches and
+   * then the emptied directories, deepest first.
+   */
+  async rmTree(path: string, options: RmOptions = {}): Promise<void> {
+    options = optionsOf(options);
+    const p = this.normalize(checkTargetPath(path));
+    if (this._rmTree === undefined) {
+      const below = await this.find(p, { withDirs: true, detail: true });
+      await this.rmFiles(below.filter((e) => e.type === 'file').map((e) => e.name), options);
+      await removeDirs(this, [p, ...below.filter((e) => e.type === 'directory').map((e) => e.name)], options.signal, false);
+      return;
+    }
+    const progress = new ProgressTracker(options.onProgress, {});
+    const rmTree = this._rmTree.bind(this);
+    await this.run('rm', p, () => rmTree(p, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
+    }));
   }
 
   /** Removes one file. */

@@ -11,6 +11,9 @@ import { FileSystem } from './filesystem';
 import type { ReadOptions } from './base';
 import type { FileInfo } from './types';
 
+/** Batch deletes of one tree in flight at once. */
+const TREE_DELETES_IN_FLIGHT = 4;
+
 /** One page of a listing: the objects under a prefix, and (with a delimiter) the common prefixes, each ending in `/`. */
 export interface ObjectPage {
   objects: Array<{ key: string; info: FileInfo }>;
@@ -148,6 +151,38 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
       }
     }
     return [...files, ...[...dirs].map((d) => dirInfo(d))];
+  }
+
+  /**
+   * Deletes every key under the prefix (markers included) as the flat listing's pages
+   * arrive, each page's batch in flight while the next page is listed; a bucket is then
+   * removed itself.
+   */
+  protected override async _rmTree(path: string, options: { signal?: AbortSignal; onRemoved?: (files: number) => void }): Promise<void> {
+    const { bucket, key } = splitObjectPath(path);
+    const remove = async (keys: string[]): Promise<void> => {
+      const paths = keys.map((k) => `${bucket}/${k}`);
+      if (this._rmMany) await this._rmMany(paths);
+      else await mapLimit(paths, 16, (p) => this._rm(p));
+      options.onRemoved?.(keys.filter((k) => !k.endsWith('/')).length);
+    };
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    for await (const page of this.listPages(bucket, key === '' ? '' : `${key}/`, false)) {
+      options.signal?.throwIfAborted();
+      if (failure !== undefined) break;
+      for (let i = 0; i < page.objects.length; i += 1000) {
+        const batch = remove(page.objects.slice(i, i + 1000).map((o) => o.key)).catch((err: unknown) => {
+          failure ??= err;
+        });
+        inFlight.add(batch);
+        void batch.finally(() => inFlight.delete(batch));
+        if (inFlight.size >= TREE_DELETES_IN_FLIGHT) await Promise.race(inFlight);
+      }
+    }
+    await Promise.all(inFlight);
+    if (failure !== undefined) throw failure;
+    if (key === '') await this._rmdir(bucket);
   }
 
   protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {

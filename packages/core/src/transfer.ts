@@ -6,7 +6,7 @@
 import { errors, FsError } from './errors';
 import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
 import { hasMagic } from './glob';
-import { baseName, hasTrailingSlash, joinPath, parentPath, relativeTo } from './paths';
+import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
 import { checkTargetPath } from './args';
 import { pump } from './writer';
 import { infoOrUndefined } from './listing';
@@ -217,16 +217,28 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
   }
   const files = new Set<string>();
   const dirs = new Set<string>();
+  const trees: string[] = [];
   for (const t of targets) {
     if (t.type === 'file') {
       files.add(t.name);
       continue;
     }
     if (!options.recursive) throw errors.isADirectory(t.name);
-    const below = await fs.find(t.name, { withDirs: true, detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
+    if (options.maxDepth === undefined) {
+      trees.push(t.name);
+      continue;
+    }
+    const below = await fs.find(t.name, { withDirs: true, detail: true, maxDepth: options.maxDepth });
     for (const e of below) (e.type === 'file' ? files : dirs).add(e.name);
     dirs.add(t.name);
   }
   await fs.rmFiles([...files], options);
   await removeDirs(fs, dirs, options.signal, false);
+  // Whole trees last, outermost first; a tree inside one already removed is gone with it.
+  const removed: string[] = [];
+  for (const tree of trees.sort((a, b) => a.length - b.length)) {
+    if (removed.some((r) => isUnder(tree, r))) continue;
+    await fs.rmTree(tree, options);
+    removed.push(tree);
+  }
 }

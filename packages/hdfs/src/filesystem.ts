@@ -175,6 +175,16 @@ export class HDFSFileSystem extends FileSystem {
     if (!(await this.client.bool('DELETE', path, 'DELETE', { recursive: false }))) throw errors.notFound(path);
   }
 
+  /** One recursive DELETE (with a content summary first when progress is wanted). */
+  protected override async _rmTree(path: string, options: { onRemoved?: (files: number) => void }): Promise<void> {
+    if (path === '/') throw errors.invalid('the root directory cannot be removed', path);
+    const summary = options.onRemoved
+      ? await this.client.json<{ ContentSummary?: { fileCount?: number } }>('GET', path, 'GETCONTENTSUMMARY')
+      : undefined;
+    if (!(await this.client.bool('DELETE', path, 'DELETE', { recursive: true }))) throw errors.notFound(path);
+    options.onRemoved?.(summary?.ContentSummary?.fileCount ?? 0);
+  }
+
   // ---------------------------------------------------------------- directories and names
 
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {

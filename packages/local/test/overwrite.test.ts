@@ -24,7 +24,7 @@ const WRITES: Array<[string, (fs: LocalFileSystem, path: string, text: string) =
     await fs.cp(src, p);
     await rm(src);
   }],
-  ['get', async (fs, p, t) => {
+  ['get', async (_fs, p, t) => {
     const mem = filesystem('memory', { store: 'private' });
     await mem.writeText('/src.txt', t);
     await mem.get('/src.txt', p);
