@@ -2,91 +2,202 @@
  * @omnifs/cli: the `omnifs` command. `omnifs ls s3://bucket/`, `omnifs cp -r ./data s3://b/data/`,
  * `omnifs cat gs://b/k`. Any installed protocol works.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsError, toFsError } from '@omnifs/core';
-import { COMMANDS, type Flags, type Output } from './commands';
+import { ADMIN_COMMANDS } from './commands/admin';
+import { LIST_COMMANDS } from './commands/list';
+import { LOG_COMMANDS } from './commands/logs';
+import { READ_COMMANDS } from './commands/read';
+import { TRANSFER_COMMANDS } from './commands/transfer';
+import { bashCompletion, commandHelp, HELP_OPTION, overview, STORAGE_OPTIONS, zshCompletion } from './help';
+import { UsageError, type CommandSpec, type Context, type Flags, type Io } from './spec';
+import { Storage } from './storage';
 
-export { COMMANDS, type Flags, type Output } from './commands';
+export type { CommandSpec, Context, Flags, Io, OptionSpec } from './spec';
+export { UsageError } from './spec';
+export { Storage, type Target, type StorageFlags } from './storage';
+export { ThrottledFileSystem, type ThrottleOptions } from './throttle';
+export { humanSize } from './format';
 
-/** The help text. */
-export const USAGE = `usage: omnifs <command> [options] URL...
+/** The version of this package. */
+export const VERSION = (
+  JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
+).version;
 
-commands:
-  ls [URL]          list a directory (-l for details)
-  find URL          every file below URL (--max-depth N)
-  info URL          metadata as JSON
-  du URL            total bytes below URL
-  cat URL...        print files
-  head URL, tail URL  first / last bytes (-n BYTES, default 1024)
-  cp SRC DST        copy (-r for directories), also from one protocol to another
-  mv SRC DST        move
-  rm URL...         remove (-r for directories)
-  mkdir URL...      create directories (buckets on object stores)
-  touch URL...      create empty files or update times
-  sign URL          a presigned URL (--expires-in SECONDS)
-  rsync SRC DST     copy the files of SRC that DST lacks or has older (--delete removes
-                    what SRC lacks, --dry-run only prints what would change)
+const META_COMMANDS: CommandSpec[] = [
+  {
+    name: 'help',
+    args: '[COMMAND]',
+    summary: 'this overview, or the options of one command',
+    min: 0,
+    max: 1,
+    urls: false,
+    storage: false,
+    options: {},
+    example: 'omnifs help cp',
+    async run(ctx) {
+      const name = ctx.args[0];
+      if (name === undefined) return ctx.io.out(overview(COMMANDS));
+      ctx.io.out(commandHelp(lookup(name)));
+    },
+  },
+  {
+    name: 'version',
+    args: '',
+    summary: 'the version of omnifs and of Node.js',
+    min: 0,
+    max: 0,
+    urls: false,
+    storage: false,
+    options: {},
+    example: 'omnifs version',
+    async run(ctx) {
+      ctx.io.out(`omnifs ${VERSION}`);
+      ctx.io.out(`node ${process.version}`);
+    },
+  },
+  {
+    name: 'completion',
+    args: 'bash|zsh',
+    summary: 'a shell completion script',
+    min: 1,
+    max: 1,
+    urls: false,
+    storage: false,
+    options: {},
+    choices: ['bash', 'zsh'],
+    example: 'source <(omnifs completion bash)',
+    async run(ctx) {
+      const shell = ctx.args[0];
+      if (shell === 'bash') return ctx.io.out(bashCompletion(COMMANDS).trimEnd());
+      if (shell === 'zsh') return ctx.io.out(zshCompletion(COMMANDS).trimEnd());
+      throw new UsageError(`completion is for bash or zsh, not ${JSON.stringify(shell)}`);
+    },
+  },
+];
 
-options: -r/--recursive  -l/--long  --max-depth N  -n/--bytes N  --expires-in S  --progress
-         --delete  --dry-run  -h/--help
-URLs: /local/path, file://, memory://, s3://bucket/key, gs://, az://, hdfs://, layer::proto://...`;
+/** Every command, in the order help lists them. */
+export const COMMANDS: CommandSpec[] = [
+  ...LIST_COMMANDS,
+  ...READ_COMMANDS,
+  ...TRANSFER_COMMANDS,
+  ...ADMIN_COMMANDS,
+  ...LOG_COMMANDS,
+  ...META_COMMANDS,
+];
+META_COMMANDS[0]!.choices = COMMANDS.map((c) => c.name);
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new FsError({ kind: 'InvalidArgument', message: `${name} must be a positive integer, got ${JSON.stringify(value)}` });
-  return n;
+/** The overview printed by `omnifs help`. */
+export const USAGE = overview(COMMANDS);
+
+function lookup(name: string): CommandSpec {
+  const found = COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+  if (found !== undefined) return found;
+  const near = COMMANDS.filter((c) => c.name.startsWith(name.slice(0, 2))).map((c) => c.name);
+  const hint = near.length > 0 ? ` (did you mean ${near.join(' or ')}?)` : '';
+  throw new UsageError(`unknown command "${name}"${hint}; 'omnifs help' lists them`);
 }
 
-/** Runs the CLI with `argv` (without `node` and the script); returns the exit code. */
-export async function main(argv: string[], io: Output): Promise<number> {
+/** Storage options that take a value, so that `--region X ls` finds `ls` as the command. */
+const VALUE_OPTIONS = new Set(['--endpoint-url', '--region', '--profile', '-o', '--option']);
+
+/** Splits argv into the command name and the rest (options may come before the command). */
+function splitCommand(argv: string[]): { name: string | undefined; rest: string[] } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return { name: argv[i + 1], rest: [...argv.slice(0, i), ...argv.slice(i + 2)] };
+    if (!a.startsWith('-') || a === '-') return { name: a, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (VALUE_OPTIONS.has(a)) i++;
+  }
+  return { name: undefined, rest: argv };
+}
+
+function parse(spec: CommandSpec, rest: string[]): { flags: Flags; args: string[] } {
+  const options = { ...spec.options, ...(spec.storage === false ? {} : STORAGE_OPTIONS), help: HELP_OPTION };
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        recursive: { type: 'boolean', short: 'r', default: false },
-        long: { type: 'boolean', short: 'l', default: false },
-        'max-depth': { type: 'string' },
-        bytes: { type: 'string', short: 'n' },
-        'expires-in': { type: 'string' },
-        progress: { type: 'boolean', default: false },
-        delete: { type: 'boolean', default: false },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
   } catch (err) {
-    io.err(`omnifs: ${(err as Error).message}\n${USAGE}`);
-    return 2;
+    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }
-  const [name, ...args] = parsed.positionals;
-  if (parsed.values.help || name === undefined) {
-    (name === undefined && !parsed.values.help ? io.err : io.out)(USAGE);
-    return name === undefined && !parsed.values.help ? 2 : 0;
+  return { flags: parsed.values as Flags, args: parsed.positionals };
+}
+
+/** Options of {@link main}. */
+export interface MainOptions {
+  /** Aborts the running command (Ctrl-C); it then exits with 130. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script); resolves to the exit status:
+ * 0 success, 1 failure, 2 usage error (nothing was changed), 130 interrupted.
+ */
+export async function main(argv: string[], io: Io, options: MainOptions = {}): Promise<number> {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(`omnifs ${VERSION}`);
+    return 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    io.err(`omnifs: unknown command "${name}"\n${USAGE}`);
-    return 2;
+  if (argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'))) {
+    (argv.length === 0 ? io.err : io.out)(USAGE);
+    return argv.length === 0 ? 2 : 0;
   }
+  const { name, rest } = splitCommand(argv);
+  let spec: CommandSpec | undefined;
   try {
-    const flags: Flags = {
-      recursive: parsed.values.recursive === true,
-      long: parsed.values.long === true,
-      maxDepth: positiveInt('--max-depth', parsed.values['max-depth']),
-      bytes: positiveInt('--bytes', parsed.values.bytes),
-      expiresIn: positiveInt('--expires-in', parsed.values['expires-in']),
-      progress: parsed.values.progress === true,
-      deleteMissing: parsed.values.delete === true,
-      dryRun: parsed.values['dry-run'] === true,
-    };
-    await command(args, flags, io);
+    if (name === undefined) throw new UsageError('no command given');
+    spec = lookup(name);
+    const { flags, args } = parse(spec, rest);
+    if (flags.help === true) {
+      io.out(commandHelp(spec));
+      return 0;
+    }
+    if (args.length < spec.min) throw new UsageError(`${spec.name} needs ${spec.args}`);
+    if (spec.max !== undefined && args.length > spec.max)
+      throw new UsageError(`${spec.name} takes ${spec.max === 0 ? 'no arguments' : spec.args}`);
+    const storage = new Storage(
+      {
+        ...(typeof flags['endpoint-url'] === 'string' ? { endpointUrl: flags['endpoint-url'] } : {}),
+        ...(typeof flags.region === 'string' ? { region: flags.region } : {}),
+        ...(typeof flags.profile === 'string' ? { profile: flags.profile } : {}),
+        anon: flags.anon === true,
+        options: Array.isArray(flags.option) ? flags.option : [],
+      },
+      io.env ?? process.env,
+    );
+    if (spec.urls !== false) {
+      // Every URL is resolved before anything runs: a malformed one, or a storage flag
+      // that none of them takes, is a usage error and changes nothing.
+      for (const a of args) if (a !== '-') storage.resolve(a);
+      storage.checkFlagsUsed();
+    }
+    const ctx: Context = { args, flags, io, storage, signal: options.signal ?? new AbortController().signal };
+    await spec.run(ctx);
     return 0;
   } catch (err) {
-    const e = toFsError(err);
-    io.err(`omnifs: ${e.message} [${e.code}]`);
-    return e.kind === 'InvalidArgument' ? 2 : 1;
+    return report(err, spec, io);
   }
+}
+
+function report(err: unknown, spec: CommandSpec | undefined, io: Io): number {
+  const who = spec === undefined ? 'omnifs' : `omnifs ${spec.name}`;
+  if (err instanceof UsageError) {
+    io.err(`${who}: ${err.message}`);
+    io.err(
+      spec === undefined
+        ? "run 'omnifs help' for the commands"
+        : `usage: omnifs ${spec.name} [options] ${spec.args}`.trimEnd() +
+            `\nrun 'omnifs help ${spec.name}' for its options`,
+    );
+    return 2;
+  }
+  const e = toFsError(err);
+  if (e.kind === 'Aborted') {
+    io.err(`${who}: interrupted`);
+    return 130;
+  }
+  io.err(`${who}: ${e.message} [${e.code}]`);
+  return e instanceof FsError && e.kind === 'InvalidArgument' && e.operation === undefined ? 2 : 1;
 }

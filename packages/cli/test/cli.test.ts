@@ -1,91 +1,152 @@
+/** Every command and flag on memory://, through `main` in this process (memory state is per process). */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { main, type Output } from '@omnifs/cli';
+import { randomBytes } from 'node:crypto';
 import { filesystem } from '@omnifs/core';
+import { cli } from './helpers';
 
-const run = promisify(execFile);
-const bin = require.resolve('@omnifs/cli/package.json').replace(/package\.json$/, 'dist/bin.js');
+const mem = filesystem('memory');
 
-/** Runs the CLI in-process, capturing what it prints. */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: Output = { out: (t) => { out += `${t}\n`; }, raw: (b) => { out += Buffer.from(b).toString(); }, err: (t) => { err += `${t}\n`; } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
+describe('omnifs on memory://', () => {
+  let root: string;
+  let u: string;
+  beforeEach(async () => {
+    root = `/cli-${randomBytes(4).toString('hex')}`;
+    u = `memory://${root}`;
+    await mem.pipe({
+      [`${root}/a.txt`]: 'alpha\n',
+      [`${root}/b.csv`]: 'x,y\n1,2\n3,4\n',
+      [`${root}/sub/c.txt`]: 'l1\nl2\nl3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\nl12\n',
+      [`${root}/sub/deep/d.bin`]: Buffer.alloc(2048, 1),
+    });
+  });
+  afterEach(() => mem.rm(root, { recursive: true }).catch(() => undefined));
 
-describe('cli', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'omnifs-cli-'));
-    writeFileSync(join(dir, 'a.txt'), 'alpha');
-    mkdirSync(join(dir, 'sub'));
-    writeFileSync(join(dir, 'sub', 'b.txt'), 'beta');
+  describe('ls', () => {
+    it('lists a directory as full URLs, directories with a trailing slash', async () => {
+      expect(await cli(['ls', u])).to.include({ code: 0, out: `${u}/a.txt\n${u}/b.csv\n${u}/sub/\n` });
+    });
+    it('-l shows type, size, time and URL; -h makes sizes human; -R goes below', async () => {
+      const long = (await cli(['ls', '-l', `${u}/sub/deep`])).out;
+      expect(long).to.match(
+        /^- +2048 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}memory:\/\/\/cli-\w+\/sub\/deep\/d\.bin\n$/,
+      );
+      expect((await cli(['ls', '-lh', `${u}/sub/deep`])).out).to.match(/^- +2\.0 KiB {2}/);
+      const rec = (await cli(['ls', '-R', u])).out.trim().split('\n');
+      expect(rec).to.deep.equal([
+        `${u}/a.txt`,
+        `${u}/b.csv`,
+        `${u}/sub/`,
+        `${u}/sub/c.txt`,
+        `${u}/sub/deep/`,
+        `${u}/sub/deep/d.bin`,
+      ]);
+    });
+    it('--json prints an array of entries with their URLs', async () => {
+      const rows = JSON.parse((await cli(['ls', '--json', u])).out) as Array<{
+        url: string;
+        type: string;
+        size: number;
+      }>;
+      expect(rows.map((r) => [r.url, r.type])).to.deep.equal([
+        [`${u}/a.txt`, 'file'],
+        [`${u}/b.csv`, 'file'],
+        [`${u}/sub`, 'directory'],
+      ]);
+      expect(rows[0]!.size).to.equal(6);
+    });
+    it('expands globs, and a file lists as itself', async () => {
+      expect((await cli(['ls', `${u}/*.txt`, `${u}/b.csv`])).out).to.equal(`${u}/a.txt\n${u}/b.csv\n`);
+    });
+    it('fails with 1 for a missing URL', async () => {
+      const r = await cli(['ls', `${u}/nope`]);
+      expect(r.code).to.equal(1);
+      expect(r.err).to.equal(`omnifs ls: ${u}/nope: no such file or directory [ENOENT]\n`);
+    });
   });
 
-  it('lists a directory, with details on -l', async () => {
-    expect((await cli('ls', dir)).out).to.equal(`${dir}/a.txt\n${dir}/sub\n`);
-    const long = (await cli('ls', '-l', dir)).out.split('\n');
-    expect(long[0]).to.match(/^- +5 \d{4}-.* .*\/a\.txt$/);
-    expect(long[1]).to.match(/^d +0 /);
+  describe('find, glob, stat, du, tree', () => {
+    it('find prints every file below, --max-depth limits, --type d gives directories, --json and -l', async () => {
+      expect((await cli(['find', u])).out.trim().split('\n')).to.deep.equal([
+        `${u}/a.txt`,
+        `${u}/b.csv`,
+        `${u}/sub/c.txt`,
+        `${u}/sub/deep/d.bin`,
+      ]);
+      expect((await cli(['find', '--max-depth', '1', u])).out).to.equal(`${u}/a.txt\n${u}/b.csv\n`);
+      expect((await cli(['find', '--type', 'd', u])).out).to.equal(`${u}/sub/\n${u}/sub/deep/\n`);
+      expect(JSON.parse((await cli(['find', '--json', `${u}/sub/deep`])).out)).to.have.length(1);
+      expect((await cli(['find', '-l', `${u}/sub/deep`])).out).to.match(/^- +2048 /);
+      expect((await cli(['find', '--type', 'x', u])).code).to.equal(2);
+    });
+    it('find and du of a missing URL fail with 1', async () => {
+      for (const cmd of ['find', 'du']) {
+        const r = await cli([cmd, `${u}/nope`]);
+        expect(r.code, cmd).to.equal(1);
+        expect(r.out).to.equal('');
+        expect(r.err).to.include('no such file or directory [ENOENT]');
+      }
+    });
+    it('glob prints matches (** too) and exits 1 when nothing matches', async () => {
+      expect((await cli(['glob', `${u}/**/*.txt`])).out).to.equal(`${u}/a.txt\n${u}/sub/c.txt\n`);
+      expect(JSON.parse((await cli(['glob', '--json', `${u}/*.csv`])).out)[0].url).to.equal(`${u}/b.csv`);
+      const none = await cli(['glob', `${u}/*.parquet`]);
+      expect(none.code).to.equal(1);
+      expect(none.err).to.include('nothing matches');
+    });
+    it('stat shows metadata; info is the same command; --json for scripts', async () => {
+      const r = await cli(['stat', `${u}/sub/deep/d.bin`]);
+      expect(r.out).to.include(`url:      ${u}/sub/deep/d.bin\ntype:     file\nsize:     2048 (2.0 KiB)\n`);
+      expect((await cli(['info', `${u}/sub`])).out).to.include(`url:      ${u}/sub/\ntype:     directory\n`);
+      const rows = JSON.parse((await cli(['stat', '--json', `${u}/*.txt`])).out) as Array<{
+        url: string;
+        size: number;
+      }>;
+      expect(rows).to.deep.include({ ...rows[0], url: `${u}/a.txt`, size: 6 });
+    });
+    it('du prints bytes per directory deepest first, -s the total, -h human sizes, --max-depth', async () => {
+      expect((await cli(['du', u])).out).to.equal(`2048\t${u}/sub/deep/\n2087\t${u}/sub/\n2105\t${u}/\n`);
+      expect((await cli(['du', '-s', u])).out).to.equal(`2105\t${u}/\n`);
+      expect((await cli(['du', '-sh', u])).out).to.equal(`2.1 KiB\t${u}/\n`);
+      expect((await cli(['du', '--max-depth', '1', u])).out).to.equal(`2087\t${u}/sub/\n2105\t${u}/\n`);
+      expect((await cli(['du', `${u}/a.txt`])).out).to.equal(`6\t${u}/a.txt\n`);
+    });
+    it('tree draws the directory, -L limits the depth', async () => {
+      expect((await cli(['tree', u])).out).to.equal(
+        `${u}/\n├── a.txt\n├── b.csv\n└── sub/\n    ├── c.txt\n    └── deep/\n        └── d.bin\n` +
+          '\n2 directories, 4 files\n',
+      );
+      expect((await cli(['tree', '-L', '1', u])).out).to.equal(
+        `${u}/\n├── a.txt\n├── b.csv\n└── sub/\n\n1 directory, 2 files\n`,
+      );
+    });
   });
 
-  it('prints files with cat, and byte ranges with head and tail', async () => {
-    expect((await cli('cat', `${dir}/a.txt`, `${dir}/sub/b.txt`)).out).to.equal('alphabeta');
-    expect((await cli('head', '-n', '2', `${dir}/a.txt`)).out).to.equal('al');
-    expect((await cli('tail', '-n', '3', `${dir}/a.txt`)).out).to.equal('pha');
-  });
-
-  it('copies a directory from local disk to memory and back', async () => {
-    expect((await cli('cp', '-r', `${dir}/`, 'memory:///cli-copy/')).code).to.equal(0);
-    expect(await filesystem('memory').find('/cli-copy')).to.deep.equal(['/cli-copy/a.txt', '/cli-copy/sub/b.txt']);
-    expect((await cli('cp', '-r', 'memory:///cli-copy/', `${dir}-back/`)).code).to.equal(0);
-    expect(readFileSync(`${dir}-back/sub/b.txt`, 'utf8')).to.equal('beta');
-  });
-
-  it('moves and removes', async () => {
-    await cli('mv', `${dir}/a.txt`, `${dir}/moved.txt`);
-    expect(existsSync(`${dir}/a.txt`)).to.equal(false);
-    expect(readFileSync(`${dir}/moved.txt`, 'utf8')).to.equal('alpha');
-    expect((await cli('rm', `${dir}/sub`)).code).to.equal(1);
-    expect((await cli('rm', '-r', `${dir}/sub`)).code).to.equal(0);
-    expect(existsSync(`${dir}/sub`)).to.equal(false);
-  });
-
-  it('syncs a directory with rsync: a dry run first, then only what changed, --delete removing extras', async () => {
-    const dst = join(dir, 'mirror');
-    const plan = await cli('rsync', '--dry-run', `${dir}/sub`, dst);
-    expect(plan).to.deep.equal({ code: 0, out: `would copy ${dir}/sub/b.txt -> ${dst}/b.txt\n`, err: '1 to copy, 0 to delete, 0 unchanged\n' });
-    expect(existsSync(dst)).to.equal(false);
-    expect((await cli('rsync', `${dir}/sub`, dst)).out).to.equal(`copy ${dir}/sub/b.txt -> ${dst}/b.txt\n`);
-    writeFileSync(join(dst, 'extra.txt'), 'x');
-    expect(await cli('rsync', `${dir}/sub`, dst)).to.deep.equal({ code: 0, out: '', err: '0 copied, 0 deleted, 1 unchanged\n' });
-    expect((await cli('rsync', '--delete', `${dir}/sub`, dst)).out).to.equal(`delete ${dst}/extra.txt\n`);
-    expect(existsSync(join(dst, 'extra.txt'))).to.equal(false);
-    expect(readFileSync(join(dst, 'b.txt'), 'utf8')).to.equal('beta');
-  });
-
-  it('reports a missing file with its code and exit status 1', async () => {
-    const r = await cli('info', `${dir}/nope`);
-    expect(r.code).to.equal(1);
-    expect(r.err).to.include('[ENOENT]').and.include('nope');
-  });
-
-  it('rejects unknown commands and bad options with exit status 2 and the usage', async () => {
-    for (const argv of [['bogus'], ['ls', '--nope'], ['head', '-n', 'x', `${dir}/a.txt`], []]) {
-      const r = await cli(...argv);
-      expect(r.code, argv.join(' ')).to.equal(2);
-      expect(r.err).to.match(/usage: omnifs|must be a positive integer/);
-    }
-  });
-
-  it('runs as the omnifs executable', async () => {
-    const { stdout } = await run(process.execPath, [bin, 'cat', `file://${dir}/a.txt`]);
-    expect(stdout).to.equal('alpha');
+  describe('cat, head, tail', () => {
+    it('cat prints files in order, expands globs, reads - from standard input', async () => {
+      expect((await cli(['cat', `${u}/a.txt`, '-', `${u}/*.csv`], { stdin: 'piped\n' })).out).to.equal(
+        'alpha\npiped\nx,y\n1,2\n3,4\n',
+      );
+    });
+    it('cat of a directory or a missing file fails with 1 and prints nothing', async () => {
+      for (const bad of [`${u}/sub`, `${u}/nope`]) {
+        const r = await cli(['cat', `${u}/a.txt`, bad]);
+        expect(r.code).to.equal(1);
+        expect(r.out).to.equal('');
+      }
+    });
+    it('head and tail count lines with -n (10 by default) and bytes with -c', async () => {
+      expect((await cli(['head', '-n', '2', `${u}/sub/c.txt`])).out).to.equal('l1\nl2\n');
+      expect((await cli(['head', `${u}/sub/c.txt`])).out.split('\n')).to.have.length(11);
+      expect((await cli(['tail', '-n', '2', `${u}/sub/c.txt`])).out).to.equal('l11\nl12\n');
+      expect((await cli(['tail', `${u}/sub/c.txt`])).out).to.equal('l3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\nl12\n');
+      expect((await cli(['head', '-c', '3', `${u}/b.csv`])).out).to.equal('x,y');
+      expect((await cli(['tail', '-c', '4', `${u}/b.csv`])).out).to.equal('3,4\n');
+    });
+    it('head of several files titles each; -n with -c is a usage error', async () => {
+      expect((await cli(['head', '-n', '1', `${u}/*.txt`, `${u}/b.csv`])).out).to.equal(
+        `==> ${u}/a.txt <==\nalpha\n\n==> ${u}/b.csv <==\nx,y\n`,
+      );
+      expect((await cli(['tail', '-n', '1', '-c', '1', `${u}/b.csv`])).code).to.equal(2);
+    });
   });
 });

@@ -256,8 +256,10 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   const target: Target | undefined = local ? undefined : { fs, path };
   const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, shown)), shown, !local);
   spool.flushEveryLine = resolved.flushEveryLine;
+  spool.rotation = resolved.rotate;
   const leftovers = spool.open();
   const syncer = new Syncer(spool, target, resolved);
+  spool.onRotate = () => syncer.background();
   if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);
   spool.touchLog(resolved.logFile);
   const log = new LogSync(resolved, spool, syncer, local ? path : shown);

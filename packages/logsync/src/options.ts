@@ -1,5 +1,6 @@
 /** Options of {@link createLogSync}, their defaults and their validation. */
 import { errors } from '@omnifs/core';
+import type { RotationRule } from './spool';
 
 /** Severity of a log line, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -30,6 +31,18 @@ export interface SyncReport {
   durationMs: number;
 }
 
+/** When and how the line log is cut into segments. */
+export interface RotateOptions {
+  /** Cut the live segment once it has this many bytes (default: no size limit). */
+  maxBytes?: number;
+  /** Cut the live segment at the first write after it is this old, ms (default: no age limit). */
+  maxAgeMs?: number;
+  /** Rotated segments kept on the target; older ones are deleted (default: all). */
+  keep?: number;
+  /** Compress closed segments: `training.log.N.gz` (default true); false uploads `training.log.N`. */
+  gzip?: boolean;
+}
+
 /** Options of {@link createLogSync}. */
 export interface LogSyncOptions {
   /** Where runs go: a local directory or any omnifs URL (`s3://bucket/runs/`, `memory://runs`). */
@@ -49,6 +62,12 @@ export interface LogSyncOptions {
   spoolDir?: string;
   /** Name of the line log (default `training.log`). */
   logFile?: string;
+  /**
+   * Cut the line log into segments: each closed segment is uploaded as
+   * `<logFile>.N.gz` (N = 1, 2, ...) and the live one starts again empty, on the target
+   * as in the spool. Default: no rotation.
+   */
+  rotate?: RotateOptions;
   /** Name of the per-epoch metrics log written by `epochEnd` (default `metrics.jsonl`). */
   metricsFile?: string;
   /** Lowest level written (default `info`). */
@@ -88,6 +107,7 @@ export interface ResolvedOptions {
   spoolDir: string | undefined;
   logFile: string;
   metricsFile: string;
+  rotate: RotationRule | undefined;
   level: LogLevel;
   format: 'text' | 'json';
   console: boolean;
@@ -126,6 +146,26 @@ export function checkFileName(name: unknown, what = 'file name'): string {
   return name;
 }
 
+function resolveRotate(rotate: RotateOptions | undefined, file: string): RotationRule | undefined {
+  if (rotate === undefined) return undefined;
+  if (rotate === null || typeof rotate !== 'object') throw errors.invalid('rotate must be an object');
+  for (const key of Object.keys(rotate)) {
+    if (!['maxBytes', 'maxAgeMs', 'keep', 'gzip'].includes(key)) throw errors.invalid(`rotate has no option ${key}`);
+  }
+  const positive = (name: string, value: unknown): number => {
+    if (value === undefined) return Infinity;
+    if (typeof value !== 'number' || !(value >= 1)) throw errors.invalid(`rotate.${name} must be a number >= 1, got ${String(value)}`);
+    return value;
+  };
+  if (rotate.gzip !== undefined && typeof rotate.gzip !== 'boolean') throw errors.invalid('rotate.gzip must be a boolean');
+  const rule = {
+    file, maxBytes: positive('maxBytes', rotate.maxBytes), maxAgeMs: positive('maxAgeMs', rotate.maxAgeMs),
+    keep: positive('keep', rotate.keep), gzip: rotate.gzip ?? true,
+  };
+  if (rule.maxBytes === Infinity && rule.maxAgeMs === Infinity) throw errors.invalid('rotate needs maxBytes or maxAgeMs');
+  return rule;
+}
+
 /** Validates options and fills in the defaults. */
 export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw errors.invalid('createLogSync needs an options object');
@@ -148,6 +188,7 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
     spoolDir: options.spoolDir,
     logFile,
     metricsFile,
+    rotate: resolveRotate(options.rotate, logFile),
     level,
     format,
     console: options.console ?? false,

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { FsError } from '@omnifs/core';
+import { parseSegment, segmentName } from './rotation';
 
 /** Upload bookkeeping of one append-only file (a log). */
 export interface AppendState {
@@ -20,12 +21,38 @@ export interface AppendState {
   uploaded: number;
 }
 
+/** A closed segment of a rotated log, waiting to be compressed and uploaded. */
+export interface ClosedSegment {
+  /** The log it was cut from (`training.log`). */
+  file: string;
+  /** Its local file: under `.logsync/segments/` (remote targets) or next to the log (local targets). */
+  local: string;
+  /** Its number on the target, assigned before its first upload (null until then). */
+  n: number | null;
+  /** The `base` of the log when it was cut (remote bytes before this spool's first), null if never looked at. */
+  base: number | null;
+}
+
+/** When the line log is cut into segments. */
+export interface RotationRule {
+  file: string;
+  maxBytes: number;
+  maxAgeMs: number;
+  /** Segments kept on the target (older ones are deleted); Infinity keeps all. */
+  keep: number;
+  gzip: boolean;
+}
+
 /** What `.logsync/state.json` holds. */
 interface StateFile {
   version: 1;
   /** The target URL (credentials removed), so a spool is never synced elsewhere. */
   target: string;
   logs: Record<string, AppendState>;
+  /** Closed segments not yet on the target, oldest first. */
+  segments?: ClosedSegment[];
+  /** Next segment number per log, once known. */
+  nextSegment?: Record<string, number>;
 }
 
 const META = '.logsync';
@@ -68,8 +95,18 @@ export class Spool {
   private bufferedChars = 0;
   private flushQueued = false;
   private locked = false;
+  private readonly sizes = new Map<string, number>();
+  private segmentStarted = Date.now();
+  private closed: ClosedSegment[] = [];
+  private holds = 0;
+  private rotationDue = false;
+  private nextSegment: Record<string, number> = {};
   /** Write every `append` at once instead of once per tick. */
   flushEveryLine = false;
+  /** Cuts the line log into segments (set before {@link open}). */
+  rotation: RotationRule | undefined;
+  /** Called after the line log was cut. */
+  onRotate: (() => void) | undefined;
 
   /**
    * @param dir the local directory
@@ -93,8 +130,12 @@ export class Spool {
    */
   open(): boolean {
     fs.mkdirSync(this.dir, { recursive: true });
-    if (!this.persistent) return false;
+    if (!this.persistent) {
+      this.findLocalSegments();
+      return false;
+    }
     fs.mkdirSync(join(this.metaDir, 'tmp'), { recursive: true });
+    fs.mkdirSync(join(this.metaDir, 'segments'), { recursive: true });
     this.lock();
     const statePath = join(this.metaDir, 'state.json');
     let state: StateFile;
@@ -112,6 +153,8 @@ export class Spool {
       });
     }
     for (const [name, s] of Object.entries(state.logs)) this.logs.set(name, { base: s.base, uploaded: s.uploaded });
+    this.closed = state.segments ?? [];
+    this.nextSegment = state.nextSegment ?? {};
     return true;
   }
 
@@ -159,7 +202,9 @@ export class Spool {
   /** Writes `.logsync/state.json` atomically. */
   private saveState(): void {
     if (!this.persistent) return;
-    const state: StateFile = { version: 1, target: this.target, logs: Object.fromEntries(this.logs) };
+    const state: StateFile = {
+      version: 1, target: this.target, logs: Object.fromEntries(this.logs), segments: this.closed, nextSegment: this.nextSegment,
+    };
     const temp = join(this.metaDir, 'tmp', `state-${randomBytes(4).toString('hex')}.json`);
     fs.writeFileSync(temp, JSON.stringify(state));
     fs.renameSync(temp, join(this.metaDir, 'state.json'));
@@ -178,13 +223,129 @@ export class Spool {
       fd = fs.openSync(path, 'a');
     }
     this.fds.set(name, fd);
+    if (this.rotation?.file === name) {
+      this.sizes.set(name, fs.fstatSync(fd).size);
+      this.segmentStarted = Date.now();
+    }
     return fd;
+  }
+
+  /** Writes `text` to an open log, then cuts the line log when its rule says so. */
+  private write(name: string, text: string): void {
+    fs.writeSync(this.fdFor(name), text);
+    const rule = this.rotation;
+    if (rule?.file !== name) return;
+    const size = this.sizes.get(name)! + Buffer.byteLength(text);
+    this.sizes.set(name, size);
+    if (size >= rule.maxBytes || (size > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs)) {
+      if (this.holds > 0) this.rotationDue = true;
+      else this.rotate(name);
+    }
+  }
+
+  /**
+   * Keeps the line log from being cut until {@link release}: a sync reads the file at
+   * offsets it recorded, so it must stay the same file while the sync runs.
+   */
+  hold(): void {
+    this.holds++;
+  }
+
+  /** Ends a {@link hold}; a cut that came due meanwhile happens now. */
+  release(): void {
+    this.holds--;
+    if (this.holds === 0 && this.rotationDue && this.fds.has(this.rotation!.file)) {
+      this.rotationDue = false;
+      this.rotate(this.rotation!.file);
+    }
+  }
+
+  /**
+   * Cuts the line log: the file becomes a closed segment (renamed, so the next line
+   * starts a new file) recorded in the bookkeeping before anything else happens.
+   */
+  private rotate(name: string): void {
+    fs.closeSync(this.fds.get(name)!);
+    this.fds.delete(name);
+    const state = this.logs.get(name)!;
+    let segment: ClosedSegment;
+    if (this.persistent) {
+      const local = `${randomBytes(6).toString('hex')}.log`;
+      segment = { file: name, local: join(META, 'segments', local), n: null, base: state.base };
+      fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+    } else {
+      const n = this.takeSegmentNumber(name);
+      segment = { file: name, local: segmentName(name, n, false), n, base: 0 };
+      fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+    }
+    // A plain segment on a local target is already where it belongs.
+    if (this.persistent || this.rotation!.gzip) this.closed.push(segment);
+    this.logs.set(name, { base: 0, uploaded: 0 });
+    this.saveState();
+    this.fdFor(name);
+    this.onRotate?.();
+  }
+
+  /** The next segment number of a log on a local target (one more than the highest there). */
+  private takeSegmentNumber(name: string): number {
+    let n = this.nextSegment[name];
+    if (n === undefined) {
+      n = 1;
+      const base = name.split('/').pop()!;
+      for (const entry of fs.readdirSync(dirname(this.pathOf(name)))) {
+        const found = parseSegment(base, entry);
+        if (found !== undefined && found >= n) n = found + 1;
+      }
+    }
+    this.nextSegment[name] = n + 1;
+    return n;
+  }
+
+  /** Local targets: plain segments a killed process left uncompressed are picked up again. */
+  private findLocalSegments(): void {
+    const rule = this.rotation;
+    if (rule === undefined || !rule.gzip) return;
+    const base = rule.file.split('/').pop()!;
+    const dir = dirname(this.pathOf(rule.file));
+    const names = fs.readdirSync(dir);
+    for (const entry of names) {
+      const n = parseSegment(base, entry);
+      if (n !== undefined && !entry.endsWith('.gz')) {
+        this.closed.push({ file: rule.file, local: segmentName(rule.file, n, false), n, base: 0 });
+      }
+    }
+    this.closed.sort((a, b) => a.n! - b.n!);
+  }
+
+  /** Closed segments not yet on the target, oldest first. */
+  closedSegments(): readonly ClosedSegment[] {
+    return this.closed;
+  }
+
+  /** Records the number a closed segment gets on the target (and the next one) and its base, durably. */
+  settleSegment(segment: ClosedSegment, n: number, base: number): void {
+    segment.n = n;
+    segment.base = base;
+    this.nextSegment[segment.file] = Math.max(this.nextSegment[segment.file] ?? 1, n + 1);
+    this.saveState();
+  }
+
+  /** The next segment number of a log, when known. */
+  nextSegmentNumber(file: string): number | undefined {
+    return this.nextSegment[file];
+  }
+
+  /** A closed segment is on the target: forgets it and removes its local file (unless it is the target's). */
+  segmentDone(segment: ClosedSegment): void {
+    this.closed = this.closed.filter((s) => s !== segment);
+    this.saveState();
+    fs.rmSync(this.pathOf(segment.local), { force: true });
   }
 
   /** Appends text to an append-only file (see the class's Behaviour for when it is written). */
   append(name: string, text: string): void {
     if (this.flushEveryLine) {
-      fs.writeSync(this.fdFor(name), text);
+      this.write(name, text);
       return;
     }
     const before = this.buffered.get(name);
@@ -202,9 +363,10 @@ export class Spool {
   flush(): void {
     this.flushQueued = false;
     if (this.bufferedChars === 0) return;
-    for (const [name, text] of this.buffered) fs.writeSync(this.fds.get(name)!, text);
+    const buffered = [...this.buffered];
     this.buffered.clear();
     this.bufferedChars = 0;
+    for (const [name, text] of buffered) this.write(name, text);
   }
 
   /** Makes sure an append-only file exists and is known to the bookkeeping. */
@@ -245,6 +407,11 @@ export class Spool {
     this.flush();
     if (end <= start) return (async function* () {})();
     return fs.createReadStream(this.pathOf(name), { start, end: end - 1, highWaterMark: 1024 * 1024 });
+  }
+
+  /** A whole spool file as a stream of chunks. */
+  readFile(name: string): AsyncIterable<Uint8Array> {
+    return fs.createReadStream(this.pathOf(name), { highWaterMark: 1024 * 1024 });
   }
 
   /** Every whole file in the spool (not an append-only file, not bookkeeping). */

@@ -9,6 +9,7 @@ import type { ResolvedOptions, SyncReport } from './options';
 import { Sleeper, withRetry, type RetryPolicy } from './retry';
 import type { Spool } from './spool';
 import { chooseStrategy, type SyncStrategy } from './strategies';
+import { compressSegment, uploadSegment } from './rotation';
 
 /** Counters of a LogSync's uploads. */
 export interface SyncStats {
@@ -57,7 +58,7 @@ export class Syncer {
   constructor(
     private readonly spool: Spool,
     private readonly target: Target | undefined,
-    private readonly options: Pick<ResolvedOptions, 'retry' | 'onError' | 'onSync'>,
+    private readonly options: Pick<ResolvedOptions, 'retry' | 'onError' | 'onSync' | 'rotate'>,
   ) {
     this.strategy = target === undefined ? undefined : chooseStrategy(target.fs);
   }
@@ -75,7 +76,7 @@ export class Syncer {
   /** True when the spool holds something the target does not have yet. */
   hasPending(): boolean {
     if (this.target === undefined) return false;
-    if (this.dirty.size > 0) return true;
+    if (this.dirty.size > 0 || this.spool.closedSegments().length > 0) return true;
     return this.spool.logNames().some((name) => {
       const state = this.spool.logState(name)!;
       const size = this.spool.size(name);
@@ -146,11 +147,23 @@ export class Syncer {
   }
 
   private async runOnce(): Promise<SyncReport> {
+    this.spool.hold();
+    try {
+      return await this.syncAll();
+    } finally {
+      this.spool.release();
+    }
+  }
+
+  private async syncAll(): Promise<SyncReport> {
     const started = Date.now();
     const report: SyncReport = { files: [], bytes: 0, durationMs: 0 };
     const failures: unknown[] = [];
     if (this.target === undefined) {
       await this.spool.datasync();
+      for (const segment of [...this.spool.closedSegments()]) {
+        await compressSegment(this.spool, segment, this.options.rotate!).catch((err: unknown) => failures.push(err));
+      }
     } else {
       const policy = this.policy();
       const target = this.target;
@@ -161,6 +174,10 @@ export class Syncer {
         }
         for (const name of this.spool.logNames()) {
           try {
+            // Closed segments first: the live remote log restarts before new lines reach it.
+            for (const segment of this.spool.closedSegments().filter((s) => s.file === name)) {
+              await withRetry(() => uploadSegment(this.spool, target, segment, this.options.rotate!), policy);
+            }
             const bytes = await withRetry(() => this.syncLog(target, name), policy);
             if (bytes > 0) report.files.push({ name, bytes, strategy: this.strategy!.name });
           } catch (err) {

@@ -1,0 +1,156 @@
+/** Commands that change or describe: rm, mkdir, touch, sign, config. */
+import { FsError, hasMagic, isSecretKey } from '@omnifs/core';
+import { parseDuration } from '../format';
+import { stringFlag, type CommandSpec, type Context } from '../spec';
+import { canonicalProtocol, type Target } from '../storage';
+import { expandAll, fail, notFound, on, printJson } from './common';
+
+async function rm(ctx: Context): Promise<void> {
+  const recursive = on(ctx.flags, 'recursive');
+  const force = on(ctx.flags, 'force');
+  // Every URL is checked before anything is removed.
+  const targets: Target[] = [];
+  for (const raw of ctx.args) {
+    const t = ctx.storage.resolve(raw);
+    const found = hasMagic(t.path)
+      ? await t.fs.glob(t.path, { detail: true })
+      : [
+          await t.fs.info(t.path).catch((err: unknown) => {
+            if (err instanceof FsError && err.kind === 'NotFound') return undefined;
+            throw err;
+          }),
+        ].filter((i) => i !== undefined);
+    if (found.length === 0) {
+      if (force) continue;
+      throw hasMagic(t.path) ? fail('NotFound', `${raw}: no match`) : notFound(raw);
+    }
+    const dir = found.find((f) => f.type === 'directory');
+    if (dir !== undefined && !recursive)
+      throw fail('IsADirectory', `${t.url(dir.name)} is a directory: use rm -r to remove it`);
+    targets.push(t);
+  }
+  for (const t of targets) await t.fs.rm(t.path, { recursive, signal: ctx.signal });
+  if (on(ctx.flags, 'verbose')) for (const t of targets) ctx.io.out(`removed ${t.raw}`);
+}
+
+async function mkdir(ctx: Context): Promise<void> {
+  for (const raw of ctx.args) {
+    const t = ctx.storage.resolve(raw);
+    if (on(ctx.flags, 'parents')) await t.fs.makedirs(t.path, { existOk: true });
+    else await t.fs.mkdir(t.path, { createParents: false });
+  }
+}
+
+async function touch(ctx: Context): Promise<void> {
+  for (const raw of ctx.args) {
+    const t = ctx.storage.resolve(raw);
+    await t.fs.touch(t.path, { truncate: false });
+  }
+}
+
+async function sign(ctx: Context): Promise<void> {
+  const text = stringFlag(ctx.flags, 'expires-in');
+  const expiresIn = text === undefined ? undefined : parseDuration(text, '--expires-in');
+  for (const m of await expandAll(ctx, ctx.args)) {
+    if (m.info.type !== 'file') throw fail('IsADirectory', `${m.url}: only files can be signed`);
+    ctx.io.out(await m.target.fs.sign(m.info.name, expiresIn === undefined ? {} : { expiresIn }));
+  }
+}
+
+/** Shown values: secrets as `***`, objects as JSON. */
+function show(key: string, value: unknown): string {
+  if (isSecretKey(key) && value !== undefined && value !== false) return '***';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+async function config(ctx: Context): Promise<void> {
+  const { storage } = ctx;
+  const fromFile = Object.keys(storage.config.data);
+  const fromEnv = Object.keys(storage.env)
+    .map((k) => /^OMNIFS_([A-Z0-9]+)_/.exec(k)?.[1]?.toLowerCase())
+    .filter((p): p is string => p !== undefined && p !== 'config');
+  const asked = ctx.args.length > 0 ? ctx.args : [...new Set([...fromFile, ...fromEnv, 's3', 'gs', 'az', 'hdfs'])];
+  const rows: Array<{ protocol: string; option: string; value: unknown; source: string; from: string }> = [];
+  for (const protocol of asked) {
+    let canonical: string;
+    try {
+      canonical = canonicalProtocol(protocol);
+    } catch (err) {
+      // A protocol whose package is not installed has no options to show.
+      if (ctx.args.length === 0 && err instanceof FsError && err.kind === 'Unsupported') continue;
+      throw err;
+    }
+    if (rows.some((r) => r.protocol === canonical)) continue;
+    const { options, sources } = storage.optionsFor(canonical);
+    for (const [option, value] of Object.entries(options)) {
+      rows.push({
+        protocol: canonical,
+        option,
+        value: show(option, value),
+        source: sources[option]!.source,
+        from: sources[option]!.detail,
+      });
+    }
+  }
+  storage.checkFlagsUsed();
+  if (on(ctx.flags, 'json')) return printJson(ctx, rows);
+  ctx.io.out(`config file: ${storage.config.path}${storage.config.found ? '' : ' (none)'}`);
+  ctx.io.out('precedence: flags, then OMNIFS_<PROTOCOL>_<OPTION> variables, then the config file');
+  for (const r of rows) ctx.io.out(`${r.protocol}.${r.option} = ${String(r.value)}    (${r.source}: ${r.from})`);
+}
+
+/** The commands that change or describe. */
+export const ADMIN_COMMANDS: CommandSpec[] = [
+  {
+    name: 'rm',
+    args: 'URL...',
+    summary: 'remove files (-r directories); globs expand',
+    min: 1,
+    options: {
+      recursive: { type: 'boolean', short: 'r', help: 'remove directories and everything below them' },
+      force: { type: 'boolean', short: 'f', help: 'a missing URL is not an error' },
+      verbose: { type: 'boolean', short: 'v', help: 'print each URL removed' },
+    },
+    example: 'omnifs rm -r s3://bucket/tmp/',
+    run: rm,
+  },
+  {
+    name: 'mkdir',
+    args: 'URL...',
+    summary: 'create directories (buckets on object stores)',
+    min: 1,
+    options: { parents: { type: 'boolean', short: 'p', help: 'create parents too; an existing directory is fine' } },
+    example: 'omnifs mkdir -p memory:///project/data',
+    run: mkdir,
+  },
+  {
+    name: 'touch',
+    args: 'URL...',
+    summary: 'create empty files, or update the time of existing ones',
+    min: 1,
+    options: {},
+    example: 'omnifs touch s3://bucket/runs/42/_SUCCESS',
+    run: touch,
+  },
+  {
+    name: 'sign',
+    args: 'URL...',
+    summary: 'a URL that grants time-limited access without credentials',
+    min: 1,
+    options: {
+      'expires-in': { type: 'string', value: 'TIME', help: 'validity: seconds or 15m, 12h, 7d (default 1h)' },
+    },
+    example: 'omnifs sign --expires-in 15m s3://bucket/report.pdf',
+    run: sign,
+  },
+  {
+    name: 'config',
+    args: '[PROTOCOL...]',
+    summary: 'the storage options in force and where each comes from',
+    min: 0,
+    urls: false,
+    options: { json: { type: 'boolean', help: 'print JSON' } },
+    example: 'omnifs config s3 --endpoint-url http://127.0.0.1:9000',
+    run: config,
+  },
+];

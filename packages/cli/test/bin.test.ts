@@ -1,0 +1,107 @@
+/** The built `omnifs` executable in child processes, on local disk: every command, streams and exit codes. */
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, spawnCli } from './helpers';
+
+describe('the omnifs executable on local disk', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let d: string;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'omnifs-bin-'));
+    d = join(dir, 'data');
+    mkdirSync(join(d, 'sub'), { recursive: true });
+    writeFileSync(join(d, 'a.txt'), 'alpha\n');
+    writeFileSync(join(d, 'sub', 'b.txt'), 'one\ntwo\nthree\n');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is a committed, executable file that loads the build', () => {
+    expect(statSync(BIN).mode & 0o111).to.not.equal(0);
+    const tracked = execFileSync('git', ['ls-files', '-s', BIN], { cwd: join(__dirname, '..') }).toString();
+    expect(tracked).to.match(/^100755 /);
+  });
+
+  it('prints the version, help and a completion script', async () => {
+    expect((await spawnCli(['--version'])).out).to.match(/^omnifs \d+\.\d+\.\d+\n$/);
+    expect((await spawnCli(['help', 'rsync'])).out).to.include('--checksum');
+    const script = (await spawnCli(['completion', 'bash'])).out;
+    const words = execFileSync('bash', [
+      '-c',
+      `${script}\nCOMP_WORDS=(omnifs rs); COMP_CWORD=1; _omnifs; echo "\${COMPREPLY[@]}"`,
+    ]).toString();
+    expect(words.trim()).to.equal('rsync');
+  });
+
+  it('lists, finds, stats, sizes and draws local paths as absolute paths', async () => {
+    expect((await spawnCli(['ls', d])).out).to.equal(`${d}/a.txt\n${d}/sub/\n`);
+    expect((await spawnCli(['ls', 'data'], { cwd: dir })).out).to.equal(`${d}/a.txt\n${d}/sub/\n`);
+    expect((await spawnCli(['ls', `file://${d}/sub`])).out).to.equal(`file://${d}/sub/b.txt\n`);
+    expect((await spawnCli(['find', d])).out).to.equal(`${d}/a.txt\n${d}/sub/b.txt\n`);
+    expect((await spawnCli(['glob', `${d}/**/*.txt`])).out).to.equal(`${d}/a.txt\n${d}/sub/b.txt\n`);
+    expect((await spawnCli(['stat', `${d}/a.txt`])).out).to.include('size:     6\n');
+    expect((await spawnCli(['du', '-s', d])).out).to.equal(`20\t${d}/\n`);
+    expect((await spawnCli(['tree', d])).out).to.equal(
+      `${d}/\n├── a.txt\n└── sub/\n    └── b.txt\n\n1 directory, 2 files\n`,
+    );
+  });
+
+  it('cat, head and tail print files; - is standard input', async () => {
+    expect((await spawnCli(['cat', `${d}/a.txt`, '-'], { stdin: 'piped\n' })).out).to.equal('alpha\npiped\n');
+    expect((await spawnCli(['head', '-n', '1', `${d}/sub/b.txt`])).out).to.equal('one\n');
+    expect((await spawnCli(['tail', '-n', '2', `${d}/sub/b.txt`])).out).to.equal('two\nthree\n');
+    expect((await spawnCli(['tail', '-c', '3', `${d}/a.txt`])).out).to.equal('ha\n');
+  });
+
+  it('cp from standard input, cp -r, mv, rsync, rm, mkdir, touch, put and get change the disk', async () => {
+    const w = join(dir, 'work');
+    expect((await spawnCli(['mkdir', w])).code).to.equal(0);
+    expect((await spawnCli(['cp', '-', `${w}/in.txt`], { stdin: 'streamed' })).code).to.equal(0);
+    expect(readFileSync(`${w}/in.txt`, 'utf8')).to.equal('streamed');
+    const cp = await spawnCli(['cp', '-r', d, `${w}/copy`]);
+    expect(cp.err).to.match(/^copied 2 files, 20 B in /);
+    expect(readFileSync(`${w}/copy/sub/b.txt`, 'utf8')).to.equal('one\ntwo\nthree\n');
+    expect((await spawnCli(['mv', `${w}/in.txt`, `${w}/moved.txt`])).code).to.equal(0);
+    expect(existsSync(`${w}/in.txt`)).to.equal(false);
+    expect((await spawnCli(['rsync', '--delete', d, `${w}/copy`])).out).to.equal('');
+    expect((await spawnCli(['touch', `${w}/t`])).code).to.equal(0);
+    expect(readFileSync(`${w}/t`, 'utf8')).to.equal('');
+    expect((await spawnCli(['put', `${d}/a.txt`, 'memory:///x'])).code).to.equal(0);
+    expect((await spawnCli(['get', `${d}/a.txt`, `${w}/got.txt`])).code).to.equal(0);
+    expect((await spawnCli(['rm', '-r', `${w}/copy`, `${w}/t`])).code).to.equal(0);
+    expect(existsSync(`${w}/copy`)).to.equal(false);
+  });
+
+  it('exits 1 for failures and 2 for usage errors, with one line on standard error', async () => {
+    const missing = await spawnCli(['cat', join(dir, 'nope')]);
+    expect(missing).to.include({
+      code: 1,
+      out: '',
+      err: `omnifs cat: ${join(dir, 'nope')}: no such file or directory [ENOENT]\n`,
+    });
+    const dirNoR = await spawnCli(['cp', d, join(dir, 'x')]);
+    expect(dirNoR.code).to.equal(1);
+    expect(existsSync(join(dir, 'x'))).to.equal(false);
+    for (const argv of [
+      ['du', join(dir, 'nope')],
+      ['find', join(dir, 'nope')],
+    ])
+      expect((await spawnCli(argv)).code).to.equal(1);
+    const usage = await spawnCli(['cp', '--nope', `${d}/a.txt`, join(dir, 'y')]);
+    expect(usage.code).to.equal(2);
+    expect(existsSync(join(dir, 'y'))).to.equal(false);
+    expect((await spawnCli([])).code).to.equal(2);
+  });
+
+  it('stops quietly when the reader of its output goes away', () => {
+    writeFileSync(join(dir, 'lines.txt'), 'line\n'.repeat(200_000));
+    const out = execFileSync('bash', [
+      '-c',
+      `set -o pipefail; node ${BIN} cat ${join(dir, 'lines.txt')} | head -n 1`,
+    ]).toString();
+    expect(out).to.equal('line\n');
+  });
+});

@@ -1,0 +1,82 @@
+/** Running the CLI in tests: in this process (memory:// state is shared), or as the built executable. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { main, type Io } from '@omnifs/cli';
+
+/** The committed executable npm links as `omnifs`. */
+export const BIN = join(__dirname, '..', 'bin', 'omnifs.js');
+
+/** What a CLI run printed and returned. */
+export interface CliRun {
+  code: number | null;
+  out: string;
+  err: string;
+  /** Standard output and error interleaved as written. */
+  all: string;
+}
+
+/** Options of a run. */
+export interface CliRunOptions {
+  stdin?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  /** In process: pretend standard error is a terminal of this width. */
+  tty?: number;
+  signal?: AbortSignal;
+}
+
+/** Runs `main` in this process, capturing what it prints. */
+export async function cli(argv: string[], o: CliRunOptions = {}): Promise<CliRun & { progress: string }> {
+  const r = { out: '', err: '', all: '', progress: '' };
+  const io: Io = {
+    out: (t) => {
+      r.out += `${t}\n`;
+      r.all += `${t}\n`;
+    },
+    raw: (b) => {
+      const t = Buffer.from(b).toString();
+      r.out += t;
+      r.all += t;
+    },
+    err: (t) => {
+      r.err += `${t}\n`;
+      r.all += `${t}\n`;
+    },
+    stdin: (async function* () {
+      if (o.stdin !== undefined) yield Buffer.from(o.stdin);
+    })(),
+    progress: {
+      write: (t) => {
+        r.progress += t;
+      },
+      tty: o.tty !== undefined,
+      ...(o.tty ? { columns: o.tty } : {}),
+    },
+    env: o.env ?? {},
+  };
+  const code = await main(argv, io, o.signal ? { signal: o.signal } : {});
+  return { code, ...r };
+}
+
+/** Runs the built `omnifs` executable in a child process. */
+export function spawnCli(argv: string[], o: CliRunOptions & { cwd?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env },
+      cwd: o.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const r = { out: '', err: '', all: '' };
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      r.out += d;
+      r.all += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      r.err += d;
+      r.all += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, ...r }));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(o.stdin ?? '');
+  });
+}

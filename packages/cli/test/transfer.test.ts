@@ -1,0 +1,190 @@
+/** cp, mv, put, get, rsync, rm, mkdir, touch and progress on memory:// and local disk, through `main`. */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filesystem } from '@omnifs/core';
+import { cli } from './helpers';
+
+const mem = filesystem('memory');
+
+describe('omnifs transfers on memory:// and local disk', () => {
+  let root: string;
+  let u: string;
+  let dir: string;
+  beforeEach(async () => {
+    root = `/cli-${randomBytes(4).toString('hex')}`;
+    u = `memory://${root}`;
+    await mem.pipe({ [`${root}/src/a.txt`]: 'alpha', [`${root}/src/sub/b.txt`]: 'beta', [`${root}/c.csv`]: '1,2\n' });
+    dir = mkdtempSync(join(tmpdir(), 'omnifs-cli-'));
+    writeFileSync(join(dir, 'local.txt'), 'local');
+  });
+  afterEach(async () => {
+    await mem.rm(root, { recursive: true }).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('cp', () => {
+    it('copies a file and prints a summary of files, bytes, time and rate', async () => {
+      const r = await cli(['cp', `${u}/c.csv`, `${u}/copy.csv`]);
+      expect(r.code).to.equal(0);
+      expect(r.err).to.match(/^copied 1 file, 4 B in \d+\.\d\ds, [\d.]+ [KMG]?i?B\/s\n$/);
+      expect(await mem.readText(`${root}/copy.csv`)).to.equal('1,2\n');
+    });
+    it('refuses a directory without -r, says so, exits 1 and changes nothing', async () => {
+      for (const cmd of ['cp', 'mv']) {
+        const r = await cli([cmd, `${u}/src`, `${u}/dst`]);
+        expect(r.code, cmd).to.equal(1);
+        expect(r.err).to.equal(
+          `omnifs ${cmd}: ${u}/src is a directory: use ${cmd} -r to ${cmd === 'cp' ? 'copy' : 'move'} it [EISDIR]\n`,
+        );
+        expect(await mem.exists(`${root}/dst`)).to.equal(false);
+        expect(await mem.exists(`${root}/src/a.txt`)).to.equal(true);
+      }
+    });
+    it('-r copies a directory into a new one; a trailing slash copies its contents; --max-depth limits', async () => {
+      expect((await cli(['cp', '-r', `${u}/src`, `${u}/dst`])).code).to.equal(0);
+      expect(await mem.find(`${root}/dst`)).to.deep.equal([`${root}/dst/a.txt`, `${root}/dst/sub/b.txt`]);
+      await cli(['cp', '-r', `${u}/src`, `${u}/dst`]);
+      expect(await mem.exists(`${root}/dst/src/a.txt`)).to.equal(true);
+      await cli(['cp', '-r', '--max-depth', '1', `${u}/src/`, `${u}/flat/`]);
+      expect(await mem.find(`${root}/flat`)).to.deep.equal([`${root}/flat/a.txt`]);
+    });
+    it('copies globs and several sources into a directory, across protocols too', async () => {
+      expect((await cli(['cp', `${u}/src/*.txt`, `${u}/c.csv`, join(dir, 'local.txt'), `${u}/many/`])).code).to.equal(
+        0,
+      );
+      expect(await mem.find(`${root}/many`)).to.deep.equal([
+        `${root}/many/a.txt`,
+        `${root}/many/c.csv`,
+        `${root}/many/local.txt`,
+      ]);
+    });
+    it('- reads standard input and writes standard output', async () => {
+      expect((await cli(['cp', '-', `${u}/in.txt`], { stdin: 'from stdin' })).code).to.equal(0);
+      expect(await mem.readText(`${root}/in.txt`)).to.equal('from stdin');
+      expect((await cli(['cp', `${u}/in.txt`, '-'])).out).to.equal('from stdin');
+      expect((await cli(['cp', '-', `${u}/src/`], { stdin: 'x' })).code).to.equal(1);
+      expect((await cli(['mv', '-', `${u}/x`], { stdin: 'x' })).code).to.equal(2);
+    });
+    it('a missing source fails with 1 naming it; -q prints no summary', async () => {
+      const r = await cli(['cp', `${u}/nope`, `${u}/x`]);
+      expect(r).to.include({ code: 1, err: `omnifs cp: ${u}/nope: no such file or directory [ENOENT]\n` });
+      expect((await cli(['cp', '-q', `${u}/c.csv`, `${u}/q.csv`])).err).to.equal('');
+    });
+  });
+
+  describe('mv, put, get', () => {
+    it('mv moves a file, and a directory with -r', async () => {
+      expect((await cli(['mv', `${u}/c.csv`, `${u}/moved.csv`])).code).to.equal(0);
+      expect(await mem.exists(`${root}/c.csv`)).to.equal(false);
+      expect((await cli(['mv', '-r', `${u}/src`, join(dir, 'down')])).code).to.equal(0);
+      expect(readFileSync(join(dir, 'down', 'sub', 'b.txt'), 'utf8')).to.equal('beta');
+      expect(await mem.exists(`${root}/src`)).to.equal(false);
+    });
+    it('put uploads local files, get downloads to local disk, each refusing the wrong side', async () => {
+      expect((await cli(['put', join(dir, 'local.txt'), `${u}/up/`])).code).to.equal(0);
+      expect(await mem.readText(`${root}/up/local.txt`)).to.equal('local');
+      expect((await cli(['get', '-r', `${u}/src`, join(dir, 'got')])).code).to.equal(0);
+      expect(readFileSync(join(dir, 'got', 'a.txt'), 'utf8')).to.equal('alpha');
+      expect((await cli(['put', `${u}/c.csv`, `${u}/x`])).code).to.equal(2);
+      expect((await cli(['get', `${u}/c.csv`, `${u}/x`])).code).to.equal(2);
+      expect(await mem.exists(`${root}/x`)).to.equal(false);
+    });
+  });
+
+  describe('rsync', () => {
+    it('--dry-run prints the plan, then a run copies, --delete removes extras', async () => {
+      const plan = await cli(['rsync', '--dry-run', `${u}/src`, `${u}/mirror`]);
+      expect(plan.out).to.equal(
+        `would copy ${u}/src/a.txt -> ${u}/mirror/a.txt\nwould copy ${u}/src/sub/b.txt -> ${u}/mirror/sub/b.txt\n`,
+      );
+      expect(plan.err).to.equal('2 to copy, 0 to delete, 0 unchanged\n');
+      expect(await mem.exists(`${root}/mirror`)).to.equal(false);
+      expect((await cli(['rsync', `${u}/src`, `${u}/mirror`])).err).to.match(
+        /^2 copied, 0 deleted, 0 unchanged; 9 B in /,
+      );
+      await mem.writeText(`${root}/mirror/extra.txt`, 'x');
+      expect((await cli(['rsync', `${u}/src`, `${u}/mirror`])).out).to.equal('');
+      expect((await cli(['rsync', '--delete', `${u}/src`, `${u}/mirror`])).out).to.equal(
+        `delete ${u}/mirror/extra.txt\n`,
+      );
+      expect(await mem.exists(`${root}/mirror/extra.txt`)).to.equal(false);
+    });
+    it('--checksum copies a same-size file whose content differs; --size-only does not', async () => {
+      await cli(['rsync', `${u}/src`, `${u}/mirror`]);
+      await mem.writeText(`${root}/mirror/a.txt`, 'ALPHA');
+      expect((await cli(['rsync', '--size-only', `${u}/src`, `${u}/mirror`])).out).to.equal('');
+      expect((await cli(['rsync', '--checksum', `${u}/src`, `${u}/mirror`])).out).to.equal(
+        `copy ${u}/src/a.txt -> ${u}/mirror/a.txt\n`,
+      );
+      expect(await mem.readText(`${root}/mirror/a.txt`)).to.equal('alpha');
+      expect((await cli(['rsync', '--checksum', '--size-only', `${u}/src`, `${u}/mirror`])).code).to.equal(2);
+    });
+  });
+
+  describe('rm, mkdir, touch, sign', () => {
+    it('rm removes files and globs, directories only with -r; -f ignores missing ones; -v names them', async () => {
+      expect((await cli(['rm', `${u}/src`])).code).to.equal(1);
+      expect((await cli(['rm', `${u}/nope`])).code).to.equal(1);
+      expect((await cli(['rm', '-f', `${u}/nope`])).code).to.equal(0);
+      expect((await cli(['rm', '-v', `${u}/src/*.txt`])).out).to.equal(`removed ${u}/src/*.txt\n`);
+      expect(await mem.exists(`${root}/src/a.txt`)).to.equal(false);
+      expect((await cli(['rm', '-r', `${u}/src`])).code).to.equal(0);
+      expect(await mem.exists(`${root}/src`)).to.equal(false);
+    });
+    it('rm checks every URL before removing any', async () => {
+      expect((await cli(['rm', `${u}/c.csv`, `${u}/nope`])).code).to.equal(1);
+      expect(await mem.exists(`${root}/c.csv`)).to.equal(true);
+    });
+    it('mkdir creates a directory, -p parents and tolerates an existing one', async () => {
+      expect((await cli(['mkdir', `${u}/new`])).code).to.equal(0);
+      expect((await cli(['mkdir', `${u}/new`])).code).to.equal(1);
+      expect((await cli(['mkdir', '-p', `${u}/new/a/b`, `${u}/new`])).code).to.equal(0);
+      expect(await mem.isDir(`${root}/new/a/b`)).to.equal(true);
+    });
+    it('touch creates an empty file and keeps an existing one', async () => {
+      expect((await cli(['touch', `${u}/empty`, `${u}/c.csv`])).code).to.equal(0);
+      expect(await mem.readText(`${root}/empty`)).to.equal('');
+      expect(await mem.readText(`${root}/c.csv`)).to.equal('1,2\n');
+    });
+    it('sign says when a protocol has no signed URLs, and checks --expires-in', async () => {
+      const r = await cli(['sign', `${u}/c.csv`]);
+      expect(r.code).to.equal(1);
+      expect(r.err).to.include('memory has no signed URLs [ENOTSUP]');
+      expect((await cli(['sign', '--expires-in', 'soon', `${u}/c.csv`])).code).to.equal(2);
+    });
+  });
+
+  describe('progress and interruption', () => {
+    it('draws one line redrawn in place on a terminal, with rate and ETA, then the summary', async () => {
+      await mem.pipeFile(`${root}/big.bin`, Buffer.alloc(3 * 1024 * 1024));
+      const r = await cli(['cp', '--bwlimit', '6M', `${u}/big.bin`, join(dir, 'big.bin')], { tty: 100 });
+      expect(r.code).to.equal(0);
+      const frames = r.progress.split('\r\x1b[K').filter((f) => f !== '');
+      expect(frames.length).to.be.greaterThan(2);
+      expect(r.progress).not.to.include('\n');
+      expect(frames[1]).to.match(/^[\d.]+ [KM]iB \/ 3\.0 MiB {2}\d+% {2}[\d.]+ [KM]iB\/s {2}ETA 0:0\d$/);
+      expect(r.err).to.match(/^copied 1 file, 3\.0 MiB in 0\.\d\ds, [\d.]+ MiB\/s\n$/);
+    });
+    it('is off when standard error is not a terminal, unless --progress (then plain lines)', async () => {
+      await mem.pipeFile(`${root}/big.bin`, Buffer.alloc(1536 * 1024));
+      expect((await cli(['cp', '--bwlimit', '4M', `${u}/big.bin`, `${u}/b1`])).progress).to.equal('');
+      const forced = await cli(['cp', '--progress', '--bwlimit', '4M', `${u}/big.bin`, `${u}/b2`]);
+      expect(forced.progress).to.match(/^[\d.]+ [KM]i?B \/ 1\.5 MiB {2}\d+% .*ETA 0:0\d\n$/);
+    });
+    it('an abort mid-copy exits 130 and leaves no file', async () => {
+      await mem.pipeFile(`${root}/big.bin`, Buffer.alloc(2 * 1024 * 1024));
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 300);
+      const r = await cli(['cp', '--bwlimit', '1M', `${u}/big.bin`, join(dir, 'half.bin')], {
+        signal: controller.signal,
+      });
+      expect(r.code).to.equal(130);
+      expect(r.err).to.equal('omnifs cp: interrupted\n');
+      expect(readdirSync(dir)).to.deep.equal(['local.txt']);
+      expect(existsSync(join(dir, 'half.bin'))).to.equal(false);
+    });
+  });
+});

@@ -1,0 +1,151 @@
+/** Help, version, completion, usage errors and storage options (flags, environment, config file). */
+import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COMMANDS } from '@omnifs/cli';
+import { filesystem } from '@omnifs/core';
+import { cli } from './helpers';
+
+describe('omnifs usage, help and options', () => {
+  describe('help and version', () => {
+    it('help lists every command; help COMMAND and COMMAND --help show its options and example', async () => {
+      const all = await cli(['help']);
+      expect(all.code).to.equal(0);
+      for (const c of COMMANDS) expect(all.out).to.include(`  ${c.name} `);
+      const cp = await cli(['help', 'cp']);
+      expect(cp.out)
+        .to.include('usage: omnifs cp [options] SRC... DST')
+        .and.include('-r, --recursive')
+        .and.include('--endpoint-url URL')
+        .and.include('example:\n  omnifs cp -r');
+      expect((await cli(['cp', '--help'])).out).to.equal(cp.out);
+      expect((await cli(['--help'])).out).to.equal(all.out);
+      expect((await cli(['info', '--help'])).out)
+        .to.include('usage: omnifs stat')
+        .and.include('alias: info');
+    });
+    it('--version and version print the package version', async () => {
+      const { version } = require('@omnifs/cli/package.json') as { version: string };
+      expect(await cli(['--version'])).to.include({ code: 0, out: `omnifs ${version}\n` });
+      expect((await cli(['version'])).out).to.equal(`omnifs ${version}\nnode ${process.version}\n`);
+    });
+    it('completion prints bash and zsh scripts naming every command and its options', async () => {
+      const bash = (await cli(['completion', 'bash'])).out;
+      expect(bash).to.include('complete -o filenames -o bashdefault -F _omnifs omnifs');
+      for (const c of COMMANDS) expect(bash).to.include(` ${c.name}`);
+      expect(bash).to.match(/ {4}rsync\) opts="[^"]*--delete[^"]*--size-only/);
+      const zsh = (await cli(['completion', 'zsh'])).out;
+      expect(zsh)
+        .to.match(/^#compdef omnifs\n/)
+        .and.include("'cp:copy files");
+      expect((await cli(['completion', 'fish'])).code).to.equal(2);
+    });
+  });
+
+  describe('usage errors: exit 2, one line and the usage, nothing changed', () => {
+    it('no command, an unknown command, an unknown option, missing arguments', async () => {
+      expect((await cli([])).code).to.equal(2);
+      const unknown = await cli(['cpy', 'a', 'b']);
+      expect(unknown).to.include({ code: 2 });
+      expect(unknown.err).to.include('omnifs: unknown command "cpy" (did you mean cp?)');
+      const opt = await cli(['ls', '--colour', 'memory:///']);
+      expect(opt.code).to.equal(2);
+      expect(opt.err).to.equal(
+        "omnifs ls: Unknown option '--colour'\n" +
+          "usage: omnifs ls [options] [URL...]\nrun 'omnifs help ls' for its options\n",
+      );
+      expect((await cli(['cp', 'memory:///only-one'])).err).to.include('omnifs cp: cp needs SRC... DST');
+      expect((await cli(['tree', 'memory:///a', 'memory:///b'])).code).to.equal(2);
+      expect((await cli(['find', '--max-depth', '0', 'memory:///'])).code).to.equal(2);
+    });
+    it('a malformed URL, or a storage flag that no URL takes, changes nothing', async () => {
+      await filesystem('memory').writeText('/usage/keep.txt', 'keep');
+      for (const argv of [
+        ['rm', 'memory:///usage/keep.txt', 'bad:url'],
+        ['rm', '--region', 'eu-west-1', 'memory:///usage/keep.txt'],
+        ['rm', '-o', 'partSize=8', 'memory:///usage/keep.txt'],
+        ['rm', '-o', 'novalue', 'memory:///usage/keep.txt'],
+      ]) {
+        const r = await cli(argv);
+        expect(r.code, argv.join(' ')).to.equal(2);
+        expect(r.err.split('\n')[0]).to.match(/^omnifs rm: /);
+      }
+      expect(await filesystem('memory').readText('/usage/keep.txt')).to.equal('keep');
+    });
+  });
+
+  describe('storage options', () => {
+    let home: string;
+    beforeEach(() => {
+      home = mkdtempSync(join(tmpdir(), 'omnifs-home-'));
+    });
+
+    it('config shows each option with its source: flags over environment over the config file', async () => {
+      const file = join(home, '.config', 'omnifs', 'config.json');
+      mkdirSync(join(home, '.config', 'omnifs'), { recursive: true });
+      writeFileSync(file, JSON.stringify({ s3: { region: 'from-file', endpoint: 'http://file:1', maxAttempts: 7 } }));
+      const env = { HOME: home, OMNIFS_S3_ENDPOINT: 'http://env:2', OMNIFS_S3_SECRET_ACCESS_KEY: 'sEcReT' };
+      const r = await cli(['config', 's3', '--region', 'from-flag', '-o', 's3.partSize=16777216'], { env });
+      expect(r.code, r.err).to.equal(0);
+      expect(r.out).to.include(`config file: ${file}\n`);
+      expect(r.out).to.include('s3.region = from-flag    (flag: --region)');
+      expect(r.out).to.include('s3.endpoint = http://env:2    (env: OMNIFS_S3_ENDPOINT)');
+      expect(r.out).to.include(`s3.maxAttempts = 7    (config: ${file})`);
+      expect(r.out).to.include('s3.partSize = 16777216    (flag: -o s3.partSize)');
+      expect(r.out).to.include('s3.secretAccessKey = ***').and.not.include('sEcReT');
+      const json = JSON.parse(
+        (await cli(['config', '--json', 'gcs', '--endpoint-url', 'http://127.0.0.1:4443'], { env })).out,
+      );
+      expect(json).to.deep.equal([
+        {
+          protocol: 'gs',
+          option: 'apiEndpoint',
+          value: 'http://127.0.0.1:4443',
+          source: 'flag',
+          from: '--endpoint-url',
+        },
+      ]);
+    });
+    it('--endpoint-url on s3 also addresses buckets path-style, unless set otherwise', async () => {
+      const r = await cli(['config', 's3', '--endpoint-url', 'http://127.0.0.1:9000'], { env: { HOME: home } });
+      expect(r.out).to.include('s3.endpoint = http://127.0.0.1:9000').and.include('s3.forcePathStyle = true');
+      const off = await cli(['config', 's3', '--endpoint-url', 'http://x', '-o', 'forcePathStyle=false'], {
+        env: { HOME: home },
+      });
+      expect(off.out).to.include('s3.forcePathStyle = false    (flag: -o forcePathStyle)');
+    });
+    it('--anon and --profile go to the protocols that take them; -o parses JSON, numbers, booleans', async () => {
+      const argv = [
+        'config',
+        's3',
+        'gs',
+        '--anon',
+        '--profile',
+        'dev',
+        '-o',
+        's3.writeParams={"StorageClass":"STANDARD_IA"}',
+      ];
+      const r = await cli([...argv, '-o', 'gs.concurrency=8'], { env: { HOME: home } });
+      expect(r.code, r.err).to.equal(0);
+      expect(r.out)
+        .to.include('s3.anon = true    (flag: --anon)')
+        .and.include('s3.profile = dev    (flag: --profile)');
+      expect(r.out).to.include('gs.anon = true    (flag: --anon)').and.not.include('gs.profile');
+      expect(r.out).to.include('s3.writeParams = {"StorageClass":"STANDARD_IA"}').and.include('gs.concurrency = 8');
+      expect((await cli(['config', 'gs', '--profile', 'dev'], { env: { HOME: home } })).code).to.equal(2);
+    });
+    it('OMNIFS_CONFIG names the file; a missing or malformed one is a usage error', async () => {
+      const file = join(home, 'omnifs.json');
+      writeFileSync(file, '{"az": {"accountName": "acct"}}');
+      expect((await cli(['config', 'az'], { env: { OMNIFS_CONFIG: file } })).out).to.include(
+        `az.accountName = acct    (config: ${file})`,
+      );
+      expect((await cli(['config'], { env: { OMNIFS_CONFIG: join(home, 'nope.json') } })).code).to.equal(2);
+      writeFileSync(file, '{"az": 3}');
+      const bad = await cli(['ls', 'memory:///'], { env: { OMNIFS_CONFIG: file } });
+      expect(bad.code).to.equal(2);
+      expect(bad.err).to.include('must map protocols to option objects');
+    });
+  });
+});

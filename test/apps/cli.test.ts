@@ -1,0 +1,57 @@
+/** The omnifs command as a user installs it: packed @omnifs/cli and @omnifs/s3 in an app outside the workspace. */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { useServer } from '../servers/index';
+import { type App, makeApp } from './app';
+
+const execFileP = promisify(execFile);
+
+describe('the omnifs command installed in an app', function () {
+  this.timeout(180_000);
+  const s3 = useServer('s3');
+  let app: App;
+
+  before(async () => {
+    app = await makeApp({ packages: ['@omnifs/cli', '@omnifs/s3'] });
+  });
+  after(() => app?.remove());
+
+  it('npx omnifs --version works right after npm install', async () => {
+    const { version } = require('../../packages/cli/package.json') as { version: string };
+    const { stdout, stderr } = await execFileP('npx', ['--no-install', 'omnifs', '--version'], {
+      cwd: app.dir,
+      env: { PATH: process.env.PATH, HOME: app.home, TMPDIR: `${app.dir}/tmp`, npm_config_update_notifier: 'false' },
+    });
+    expect(stdout).to.equal(`omnifs ${version}\n`);
+    expect(stderr).to.equal('');
+  });
+
+  it('reads the endpoint from ~/.config/omnifs/config.json, and prints no SDK notice', async () => {
+    app.write(
+      'home/.config/omnifs/config.json',
+      JSON.stringify({ s3: { endpoint: s3.info.endpoint, forcePathStyle: true } }),
+    );
+    const env = {
+      AWS_ACCESS_KEY_ID: s3.info.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.info.credentials.secretAccessKey,
+      AWS_REGION: s3.info.region,
+    };
+    const bucket = `cli-app-${Date.now()}`;
+    expect((await app.runBin('omnifs', { args: ['mkdir', `s3://${bucket}`], env })).code).to.equal(0);
+    const put = await app.runBin('omnifs', { args: ['cp', '-', `s3://${bucket}/hello.txt`], env, stdin: 'hello' });
+    expect(put.code, put.stderr).to.equal(0);
+    const ls = await app.runBin('omnifs', { args: ['ls', `s3://${bucket}`], env });
+    expect(ls).to.include({ code: 0, stdout: `s3://${bucket}/hello.txt\n`, stderr: '' });
+    const config = await app.runBin('omnifs', { args: ['config', 's3'], env });
+    expect(config.stdout).to.include(
+      `s3.endpoint = ${s3.info.endpoint}    (config: ${app.home}/.config/omnifs/config.json)`,
+    );
+  });
+
+  it('names the package to install for a protocol that is missing', async () => {
+    const r = await app.runBin('omnifs', { args: ['ls', 'gs://bucket/'] });
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.include('npm install @omnifs/gcs');
+  });
+});
