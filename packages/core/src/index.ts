@@ -29,4 +29,5 @@ export {
 export { rsync, type RsyncOptions, type RsyncResult, type RsyncUpdate } from './rsync';
 export { urlToFs, open, isWrapperProtocol, registerWrapperProtocol, type FsAndPath, type UrlOptions } from './url';
 export * from './layers/index';
+export { LocalFileSystem, mapLocalError, type LocalOptions } from './local/index';
 export { ObjectStoreFileSystem, dirInfo, splitObjectPath, type ObjectPage } from './objectstore';

@@ -2,7 +2,9 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { ChunkQueue, errors, type FsError, type RandomWriter, type Writer, type WriteMode } from '@omnifs/core';
+import { errors, type FsError } from '../errors';
+import type { WriteMode } from '../types';
+import { ChunkQueue, type RandomWriter, type Writer } from '../writer';
 
 /** Bytes gathered before one `write` system call. */
 const COALESCE = 256 * 1024;
