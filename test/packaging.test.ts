@@ -54,4 +54,31 @@ describe('packaging', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root });
     expect(stdout.trim()).to.equal('ok true function function');
   });
+
+  it('keeps one registry and recognises FsError and FileSystem across the ESM and CJS copies of core', async () => {
+    const code = [
+      "import * as esm from '@omnifs/core'; import { createRequire } from 'node:module';",
+      "const cjs = createRequire(import.meta.url)('@omnifs/core');",
+      "const fromCjs = new cjs.FsError({ kind: 'NotFound', message: 'x' });",
+      "const mem = esm.filesystem('memory');",
+      'let caught; try { await cjs.filesystem(\'memory\').info(\'/nope\'); } catch (err) { caught = err; }',
+      'console.log(JSON.stringify([cjs.FsError !== esm.FsError, fromCjs instanceof esm.FsError, esm.isFsError(fromCjs, \'NotFound\'),',
+      '  caught instanceof esm.FsError, mem instanceof cjs.FileSystem, cjs.filesystem(\'memory\') === mem,',
+      "  new esm.FsError({ kind: 'NotFound', message: 'y' }) instanceof Error, fromCjs instanceof esm.FileSystem]));",
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: join(root, 'packages') });
+    expect(JSON.parse(stdout)).to.deep.equal([true, true, true, true, true, true, true, false]);
+  });
+
+  it('no package lists @omnifs/local and core imports no other omnifs package (local disk is in core)', () => {
+    for (const p of packages) {
+      const pkg = JSON.parse(readFileSync(join(root, 'packages', p, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+      const listed = { ...pkg.dependencies, ...pkg.peerDependencies };
+      expect(listed, p).to.not.have.property('@omnifs/local');
+    }
+    const core = readdirSync(join(root, 'packages', 'core', 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    for (const f of core) {
+      expect(readFileSync(join(root, 'packages', 'core', 'src', f), 'utf8'), f).to.not.match(/^(import|export|\}) .*from '@omnifs\//m);
+    }
+  });
 });

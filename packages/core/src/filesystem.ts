@@ -3,6 +3,7 @@
  * `_`-prefixed hooks of FileSystemBase); everything else in the interface is derived here, once.
  */
 import { Readable, Writable } from 'node:stream';
+import { brandClass, isBranded } from './brand';
 import { errors } from './errors';
 import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
@@ -18,6 +19,8 @@ import type {
 } from './types';
 import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
 
+const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
+
 export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOptions } from './base';
 
 /**
@@ -25,6 +28,11 @@ export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOpti
  * derived from the hooks of {@link FileSystemBase}.
  */
 export abstract class FileSystem extends FileSystemBase {
+  /** `fs instanceof FileSystem` holds for a filesystem built on any copy of core (see `brand.ts`). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, FILESYSTEM_BRAND, value);
+  }
+
   // ---------------------------------------------------------------- whole files
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
@@ -432,3 +440,5 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
 }
+
+brandClass(FileSystem, FILESYSTEM_BRAND);

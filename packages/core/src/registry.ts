@@ -27,24 +27,44 @@ export interface KnownImplementation {
 
 const known = (pkg: string, exportName: string): KnownImplementation => ({ pkg, exportName });
 
-/** Protocols omnifs knows, with the package that implements each. */
-export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = {
-  file: known('@omnifs/local', 'LocalFileSystem'),
-  local: known('@omnifs/local', 'LocalFileSystem'),
-  memory: known('@omnifs/memory', 'MemoryFileSystem'),
-  s3: known('@omnifs/s3', 'S3FileSystem'),
-  s3a: known('@omnifs/s3', 'S3FileSystem'),
-  gs: known('@omnifs/gcs', 'GCSFileSystem'),
-  gcs: known('@omnifs/gcs', 'GCSFileSystem'),
-  az: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  abfs: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  abfss: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  azure: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  hdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
-  webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
-};
+/**
+ * The registry's state, one per process: kept on `globalThis` under a `Symbol.for` key, so
+ * every copy of core in an app (its ESM and CommonJS builds, or two installed versions)
+ * registers into and reads from the same tables.
+ */
+interface RegistryState {
+  readonly known: Record<string, KnownImplementation>;
+  readonly registry: Map<string, FileSystemClass>;
+  readonly instances: Map<string, FileSystem>;
+  readonly objectIds: WeakMap<object, number>;
+  nextObjectId: number;
+}
 
-/** Layers shipped in core, loaded on first use. */
+const STATE_KEY = Symbol.for('omnifs.registry');
+const state: RegistryState = ((globalThis as { [STATE_KEY]?: RegistryState })[STATE_KEY] ??= {
+  known: {
+    memory: known('@omnifs/memory', 'MemoryFileSystem'),
+    s3: known('@omnifs/s3', 'S3FileSystem'),
+    s3a: known('@omnifs/s3', 'S3FileSystem'),
+    gs: known('@omnifs/gcs', 'GCSFileSystem'),
+    gcs: known('@omnifs/gcs', 'GCSFileSystem'),
+    az: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    abfs: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    abfss: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    azure: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    hdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
+    webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
+  },
+  registry: new Map(),
+  instances: new Map(),
+  objectIds: new WeakMap(),
+  nextObjectId: 1,
+});
+
+/** Protocols omnifs knows, with the package that implements each. */
+export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = state.known;
+
+/** Layers and the local-disk filesystem, shipped in core and loaded on first use. */
 const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   dir: () => (require('./layers/dir') as { DirFileSystem: FileSystemClass }).DirFileSystem,
   retry: () => (require('./layers/retry') as { RetryFileSystem: FileSystemClass }).RetryFileSystem,
@@ -52,10 +72,11 @@ const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   blockcache: () => (require('./layers/blockcache') as { BlockCacheFileSystem: FileSystemClass }).BlockCacheFileSystem,
   listcache: () => (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
   limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
+  file: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
+  local: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
 };
 
-const registry = new Map<string, FileSystemClass>();
-const instances = new Map<string, FileSystem>();
+const { registry, instances } = state;
 
 /**
  * Adds or replaces the implementation of a protocol.
@@ -173,9 +194,6 @@ export function optionsFromEnv(protocol: string, env: NodeJS.ProcessEnv = proces
   return out;
 }
 
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-
 /** A cache key for options: plain data by value, functions and class instances by identity. */
 function cacheKey(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -190,10 +208,10 @@ function cacheKey(value: unknown): string {
 }
 
 function idOf(value: object): number {
-  let id = objectIds.get(value);
+  let id = state.objectIds.get(value);
   if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(value, id);
+    id = state.nextObjectId++;
+    state.objectIds.set(value, id);
   }
   return id;
 }
@@ -226,7 +244,7 @@ export function filesystem(protocol: string, options: Record<string, unknown> = 
   return fs;
 }
 
-/** The local-disk filesystem that `put` and `get` use; needs `@omnifs/local`. */
+/** The local-disk filesystem that `put` and `get` use (core's own, `file`). */
 export function localFileSystem(): FileSystem {
   return filesystem('file');
 }
