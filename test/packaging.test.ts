@@ -81,4 +81,27 @@ describe('packaging', () => {
       expect(readFileSync(join(root, 'packages', 'core', 'src', f), 'utf8'), f).to.not.match(/^(import|export|\}) .*from '@omnifs\//m);
     }
   });
+
+  it('every package has the metadata a registry page needs, its LICENSE, and import + require entries with types', () => {
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    expect(license).to.include('Apache License').and.include('Version 2.0');
+    for (const p of packages) {
+      const dir = join(root, 'packages', p);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown> & {
+        exports: Record<string, { import?: { types: string; default: string }; require?: { types: string; default: string } } | string>;
+        files: string[];
+      };
+      expect(pkg, p).to.include.keys('repository', 'homepage', 'bugs', 'keywords', 'description');
+      expect(pkg.license, p).to.equal('Apache-2.0');
+      expect(pkg.publishConfig, p).to.deep.equal({ access: 'public' });
+      expect(readFileSync(join(dir, 'LICENSE'), 'utf8'), p).to.equal(license);
+      expect(pkg.files, p).to.include.members(['dist', 'src', 'README.md', 'CHANGELOG.md', 'LICENSE']);
+      expect(readFileSync(join(dir, 'README.md'), 'utf8'), p).to.not.include('](../');
+      for (const [key, entry] of Object.entries(pkg.exports)) {
+        if (key === './package.json') continue;
+        expect(entry, `${p} ${key}`).to.have.nested.property('import.types').that.match(/\.d\.mts$/);
+        expect(entry, `${p} ${key}`).to.have.nested.property('require.types').that.match(/\.d\.ts$/);
+      }
+    }
+  });
 });
