@@ -45,13 +45,14 @@ main().catch((err) => {
 });
 `;
 
-const esmImports = (pkg: string | undefined): string => [
-  "import { filesystem, FsError, isFsError } from '@omnifs/core';",
-  ...(pkg ? [`import '${pkg}';`] : []),
-  "import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';",
-  "import { tmpdir } from 'node:os';",
-  "import { join } from 'node:path';",
-].join('\n');
+const esmImports = (pkg: string | undefined): string =>
+  [
+    "import { filesystem, FsError, isFsError } from '@omnifs/core';",
+    ...(pkg ? [`import '${pkg}';`] : []),
+    "import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';",
+    "import { tmpdir } from 'node:os';",
+    "import { join } from 'node:path';",
+  ].join('\n');
 
 /**
  * The app's files for `protocol` of package `pkg`: `main.mjs` (ESM, imports the package so it
@@ -61,12 +62,13 @@ const esmImports = (pkg: string | undefined): string => [
 export function roundTripFiles(protocol: string, pkg: string): Record<string, string> {
   return {
     'main.mjs': `${esmImports(pkg)}\n${body(protocol)}`,
-    'main.cjs': [
-      "const { filesystem, FsError, isFsError } = require('@omnifs/core');",
-      "const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');",
-      "const { tmpdir } = require('node:os');",
-      "const { join } = require('node:path');",
-    ].join('\n') + `\n${body(protocol)}`,
+    'main.cjs':
+      [
+        "const { filesystem, FsError, isFsError } = require('@omnifs/core');",
+        "const { mkdtempSync, readFileSync, writeFileSync } = require('node:fs');",
+        "const { tmpdir } = require('node:os');",
+        "const { join } = require('node:path');",
+      ].join('\n') + `\n${body(protocol)}`,
     'main.ts': `${esmImports(pkg)}\n${body(protocol)}`,
     'main.cts': `${esmImports(pkg)}\n${body(protocol)}`,
   };
@@ -74,9 +76,23 @@ export function roundTripFiles(protocol: string, pkg: string): Record<string, st
 
 /** tsconfig files for `main.ts` + `main.cts`: `node16` and `bundler` module resolution. */
 export function tsconfigs(typeRoots: string): Record<string, string> {
-  const base = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2023'], skipLibCheck: true, types: ['node'], typeRoots: [typeRoots] };
+  const base = {
+    strict: true,
+    noEmit: true,
+    target: 'ES2022',
+    lib: ['ES2023'],
+    skipLibCheck: true,
+    types: ['node'],
+    typeRoots: [typeRoots],
+  };
   return {
-    'tsconfig.node16.json': JSON.stringify({ compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, files: ['main.ts', 'main.cts'] }),
-    'tsconfig.bundler.json': JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, files: ['main.ts'] }),
+    'tsconfig.node16.json': JSON.stringify({
+      compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' },
+      files: ['main.ts', 'main.cts'],
+    }),
+    'tsconfig.bundler.json': JSON.stringify({
+      compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' },
+      files: ['main.ts'],
+    }),
   };
 }

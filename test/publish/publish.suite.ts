@@ -19,7 +19,15 @@ import { promisify } from 'node:util';
 import { freshName, useServer, type InfoByKind, type ServerKind } from '../servers';
 import { roundTripFiles, ROUND_TRIP_TEXT, tsconfigs, type RoundTrip } from './apps';
 import {
-  duBytes, installFromRegistry, npmEnv, publishAll, REPO_ROOT, runNode, startRegistry, type LocalRegistry, type RegistryApp,
+  duBytes,
+  installFromRegistry,
+  npmEnv,
+  publishAll,
+  REPO_ROOT,
+  runNode,
+  startRegistry,
+  type LocalRegistry,
+  type RegistryApp,
 } from './registry';
 
 const execFileP = promisify(execFile);
@@ -32,7 +40,8 @@ const measured = new Map<string, { bytes: number; packages: number }>();
 function budgets(): Map<string, number> {
   const doc = readFileSync(join(REPO_ROOT, 'docs', 'packages.md'), 'utf8');
   const out = new Map<string, number>();
-  for (const m of doc.matchAll(/^\| `([^`]+)` \|[^\n]*\| (\d+(?:\.\d+)?) MB budget \|$/gm)) out.set(m[1]!, Number(m[2]));
+  for (const m of doc.matchAll(/^\| `([^`]+)`\s*\|[^\n]*\| (\d+(?:\.\d+)?) MB budget\s*\|$/gm))
+    out.set(m[1]!, Number(m[2]));
   return out;
 }
 
@@ -55,24 +64,46 @@ after(async function () {
 describe('npm publish --dry-run of every package', function () {
   this.timeout(300_000);
 
-  it('is clean, and each tarball ships LICENSE, README, CHANGELOG, both builds and the sources its maps name', async () => {
+  it('is clean; each tarball ships LICENSE, README, CHANGELOG, both builds and the sources its maps name', async () => {
     const dirs = readdirSync(join(REPO_ROOT, 'packages')).map((d) => join(REPO_ROOT, 'packages', d));
-    await Promise.all(dirs.map(async (dir) => {
-      const env = npmEnv({ npm_config_userconfig: registry.userconfig });
-      const published = await execFileP('npm', ['publish', '--dry-run', '--registry', registry.url], { cwd: dir, env, maxBuffer: 16 << 20 });
-      expect(published.stderr, dir).to.not.match(/npm (warn|error)/i);
-      const packed = await execFileP('npm', ['pack', '--dry-run', '--json'], { cwd: dir, env, maxBuffer: 16 << 20 });
-      const [info] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
-      const files = new Set(info!.files.map((f) => f.path));
-      for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts']) {
-        expect(files.has(f), `${dir}: ${f}`).to.equal(true);
-      }
-      expect([...files].filter((f) => /(^|\/)test\//.test(f)), dir).to.deep.equal([]);
-      for (const map of [...files].filter((f) => f.endsWith('.map'))) {
-        const { sources } = JSON.parse(readFileSync(join(dir, map), 'utf8')) as { sources: string[] };
-        for (const src of sources) expect(files.has(posix.normalize(posix.join(posix.dirname(map), src))), `${dir}: ${map} -> ${src}`).to.equal(true);
-      }
-    }));
+    await Promise.all(
+      dirs.map(async (dir) => {
+        const env = npmEnv({ npm_config_userconfig: registry.userconfig });
+        const published = await execFileP('npm', ['publish', '--dry-run', '--registry', registry.url], {
+          cwd: dir,
+          env,
+          maxBuffer: 16 << 20,
+        });
+        expect(published.stderr, dir).to.not.match(/npm (warn|error)/i);
+        const packed = await execFileP('npm', ['pack', '--dry-run', '--json'], { cwd: dir, env, maxBuffer: 16 << 20 });
+        const [info] = JSON.parse(packed.stdout) as Array<{ files: Array<{ path: string }> }>;
+        const files = new Set(info!.files.map((f) => f.path));
+        for (const f of [
+          'LICENSE',
+          'README.md',
+          'CHANGELOG.md',
+          'package.json',
+          'dist/index.js',
+          'dist/index.mjs',
+          'dist/index.d.ts',
+          'dist/index.d.mts',
+        ]) {
+          expect(files.has(f), `${dir}: ${f}`).to.equal(true);
+        }
+        expect(
+          [...files].filter((f) => /(^|\/)test\//.test(f)),
+          dir,
+        ).to.deep.equal([]);
+        for (const map of [...files].filter((f) => f.endsWith('.map'))) {
+          const { sources } = JSON.parse(readFileSync(join(dir, map), 'utf8')) as { sources: string[] };
+          for (const src of sources)
+            expect(
+              files.has(posix.normalize(posix.join(posix.dirname(map), src))),
+              `${dir}: ${map} -> ${src}`,
+            ).to.equal(true);
+        }
+      }),
+    );
   });
 });
 
@@ -82,7 +113,10 @@ function serverEnv<K extends ServerKind>(kind: K, info: InfoByKind[K]): Record<s
   const options: Record<ServerKind, () => [Record<string, unknown>, string]> = {
     s3: () => {
       const i = info as InfoByKind['s3'];
-      return [{ endpoint: i.endpoint, region: i.region, credentials: { ...i.credentials }, forcePathStyle: i.forcePathStyle }, name];
+      return [
+        { endpoint: i.endpoint, region: i.region, credentials: { ...i.credentials }, forcePathStyle: i.forcePathStyle },
+        name,
+      ];
     },
     gcs: () => {
       const i = info as InfoByKind['gcs'];
@@ -114,7 +148,9 @@ function expectRoundTrip(r: { code: number; stdout: string; stderr: string }): v
  * requires Node built-ins: esbuild's documented `require` banner. In a CommonJS bundle,
  * `@azure/storage-common`'s ESM build reads `import.meta.url`: define it from `__filename`.
  */
-const ESM_REQUIRE_BANNER = "--banner:js=import { createRequire as __bundleCreateRequire } from 'node:module'; const require = __bundleCreateRequire(import.meta.url);";
+const ESM_REQUIRE_BANNER =
+  "--banner:js=import { createRequire as __bundleCreateRequire } from 'node:module'; " +
+  'const require = __bundleCreateRequire(import.meta.url);';
 const CJS_IMPORT_META_URL = [
   '--define:import.meta.url=__bundleImportMetaUrl',
   "--banner:js=const __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
@@ -122,7 +158,15 @@ const CJS_IMPORT_META_URL = [
 
 async function bundle(app: RegistryApp, format: 'esm' | 'cjs', flags: string[]): Promise<string> {
   const out = join(app.dir, 'bundle', format === 'esm' ? 'app.mjs' : 'app.cjs');
-  const args = ['main.ts', '--bundle', '--platform=node', '--target=node20', `--format=${format}`, `--outfile=${out}`, '--log-level=error'];
+  const args = [
+    'main.ts',
+    '--bundle',
+    '--platform=node',
+    '--target=node20',
+    `--format=${format}`,
+    `--outfile=${out}`,
+    '--log-level=error',
+  ];
   await execFileP(BIN('esbuild'), [...args, ...flags], { cwd: app.dir, maxBuffer: 16 << 20 });
   // Run it where no node_modules can help: the bundle must hold everything.
   const alone = mkdtempSync(join(tmpdir(), 'omnifs-bundle-'));
@@ -142,15 +186,24 @@ interface Combination {
 
 const PROTOCOLS: Combination[] = [
   {
-    kind: 's3', protocol: 's3', pkg: '@omnifs/s3', bundleFlags: { esm: [ESM_REQUIRE_BANNER], cjs: [] },
+    kind: 's3',
+    protocol: 's3',
+    pkg: '@omnifs/s3',
+    bundleFlags: { esm: [ESM_REQUIRE_BANNER], cjs: [] },
     lowest: { '@aws-sdk/client-s3': '3.800.0', '@aws-sdk/s3-request-presigner': '3.800.0' },
   },
   {
-    kind: 'gcs', protocol: 'gs', pkg: '@omnifs/gcs', bundleFlags: { esm: [ESM_REQUIRE_BANNER], cjs: [] },
+    kind: 'gcs',
+    protocol: 'gs',
+    pkg: '@omnifs/gcs',
+    bundleFlags: { esm: [ESM_REQUIRE_BANNER], cjs: [] },
     lowest: { '@google-cloud/storage': '7.16.0', 'google-auth-library': '9.15.1' },
   },
   {
-    kind: 'azure', protocol: 'az', pkg: '@omnifs/azure', bundleFlags: { esm: [ESM_REQUIRE_BANNER], cjs: CJS_IMPORT_META_URL },
+    kind: 'azure',
+    protocol: 'az',
+    pkg: '@omnifs/azure',
+    bundleFlags: { esm: [ESM_REQUIRE_BANNER], cjs: CJS_IMPORT_META_URL },
     lowest: { '@azure/storage-blob': '12.26.0' },
   },
   { kind: 'hdfs', protocol: 'hdfs', pkg: '@omnifs/hdfs', bundleFlags: { esm: [], cjs: [] }, lowest: {} },
@@ -164,7 +217,9 @@ for (const { kind, protocol, pkg, lowest, bundleFlags } of PROTOCOLS) {
     let app: RegistryApp;
 
     before(async () => {
-      app = await installFromRegistry(registry, ['@omnifs/core', pkg], { files: { ...roundTripFiles(protocol, pkg), ...tsconfigs(join(REPO_ROOT, 'node_modules', '@types')) } });
+      app = await installFromRegistry(registry, ['@omnifs/core', pkg], {
+        files: { ...roundTripFiles(protocol, pkg), ...tsconfigs(join(REPO_ROOT, 'node_modules', '@types')) },
+      });
       measured.set(combo, { bytes: app.bytes, packages: app.packages });
     });
     after(() => app?.remove());
@@ -196,7 +251,13 @@ for (const { kind, protocol, pkg, lowest, bundleFlags } of PROTOCOLS) {
       it(`runs as an esbuild ${format.toUpperCase()} bundle, without node_modules`, async () => {
         const alone = await bundle(app, format, bundleFlags[format]);
         try {
-          expectRoundTrip(await runNode(format === 'esm' ? 'app.mjs' : 'app.cjs', alone, { HOME: alone, TMPDIR: alone, ...serverEnv(kind, server.info) }));
+          expectRoundTrip(
+            await runNode(format === 'esm' ? 'app.mjs' : 'app.cjs', alone, {
+              HOME: alone,
+              TMPDIR: alone,
+              ...serverEnv(kind, server.info),
+            }),
+          );
         } finally {
           rmSync(alone, { recursive: true, force: true });
         }
@@ -204,12 +265,27 @@ for (const { kind, protocol, pkg, lowest, bundleFlags } of PROTOCOLS) {
     }
 
     if (Object.keys(lowest).length > 0) {
-      it(`runs with the lowest SDK its ranges allow (${Object.entries(lowest).map(([n, v]) => `${n}@${v}`).join(', ')})`, async () => {
-        const low = await installFromRegistry(registry, ['@omnifs/core', pkg], { files: roundTripFiles(protocol, pkg), pins: lowest });
+      it(`runs with the lowest SDK its ranges allow (${Object.entries(lowest)
+        .map(([n, v]) => `${n}@${v}`)
+        .join(', ')})`, async () => {
+        const low = await installFromRegistry(registry, ['@omnifs/core', pkg], {
+          files: roundTripFiles(protocol, pkg),
+          pins: lowest,
+        });
         try {
           for (const [name, version] of Object.entries(lowest)) {
-            const { stdout } = await execFileP('npm', ['ls', name, '--all', '--parseable'], { cwd: low.dir, env: npmEnv() });
-            const versions = new Set(stdout.split('\n').filter(Boolean).map((dir) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version));
+            const { stdout } = await execFileP('npm', ['ls', name, '--all', '--parseable'], {
+              cwd: low.dir,
+              env: npmEnv(),
+            });
+            const versions = new Set(
+              stdout
+                .split('\n')
+                .filter(Boolean)
+                .map(
+                  (dir) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version,
+                ),
+            );
             expect([...versions], name).to.deep.equal([version]);
           }
           expectRoundTrip(await low.run('main.mjs', serverEnv(kind, server.info)));
@@ -226,7 +302,9 @@ describe('npm install @omnifs/core @omnifs/memory from the registry', function (
   let app: RegistryApp;
 
   before(async () => {
-    app = await installFromRegistry(registry, ['@omnifs/core', '@omnifs/memory'], { files: roundTripFiles('memory', '@omnifs/memory') });
+    app = await installFromRegistry(registry, ['@omnifs/core', '@omnifs/memory'], {
+      files: roundTripFiles('memory', '@omnifs/memory'),
+    });
     measured.set('@omnifs/core @omnifs/memory', { bytes: app.bytes, packages: app.packages });
   });
   after(() => app?.remove());
@@ -254,8 +332,15 @@ main().catch((err) => { console.error(err); process.exitCode = 1; });
   before(async () => {
     app = await installFromRegistry(registry, ['@omnifs/logsync'], {
       files: {
-        'main.mjs': script("import { createLogSync } from '@omnifs/logsync';\nimport { mkdtempSync, readFileSync } from 'node:fs';\nimport { tmpdir } from 'node:os';\nimport { join, posix } from 'node:path';"),
-        'main.cjs': script("const { createLogSync } = require('@omnifs/logsync');\nconst { mkdtempSync, readFileSync } = require('node:fs');\nconst { tmpdir } = require('node:os');\nconst { join } = require('node:path');"),
+        'main.mjs': script(
+          "import { createLogSync } from '@omnifs/logsync';\nimport { mkdtempSync, readFileSync } from 'node:fs';\n" +
+            "import { tmpdir } from 'node:os';\nimport { join } from 'node:path';",
+        ),
+        'main.cjs': script(
+          "const { createLogSync } = require('@omnifs/logsync');\n" +
+            "const { mkdtempSync, readFileSync } = require('node:fs');\n" +
+            "const { tmpdir } = require('node:os');\nconst { join } = require('node:path');",
+        ),
       },
     });
     measured.set('@omnifs/logsync', { bytes: app.bytes, packages: app.packages });
@@ -279,12 +364,24 @@ describe('npm install -g @omnifs/cli from the registry', function () {
 
   before(async () => {
     prefix = mkdtempSync(join(tmpdir(), 'omnifs-global-'));
-    await execFileP('npm', ['install', '-g', '--prefix', prefix, '--no-audit', `--@omnifs:registry=${registry.url}`, '@omnifs/cli'], {
-      cwd: prefix, env: npmEnv(), maxBuffer: 16 << 20,
-    });
+    await execFileP(
+      'npm',
+      ['install', '-g', '--prefix', prefix, '--no-audit', `--@omnifs:registry=${registry.url}`, '@omnifs/cli'],
+      {
+        cwd: prefix,
+        env: npmEnv(),
+        maxBuffer: 16 << 20,
+      },
+    );
     const modules = join(prefix, 'lib', 'node_modules');
-    const { stdout } = await execFileP('npm', ['ls', '-g', '--prefix', prefix, '--all', '--parseable'], { env: npmEnv(), maxBuffer: 16 << 20 });
-    measured.set('@omnifs/cli (-g)', { bytes: await duBytes(modules), packages: new Set(stdout.split('\n').filter((l) => l.startsWith(modules))).size });
+    const { stdout } = await execFileP('npm', ['ls', '-g', '--prefix', prefix, '--all', '--parseable'], {
+      env: npmEnv(),
+      maxBuffer: 16 << 20,
+    });
+    measured.set('@omnifs/cli (-g)', {
+      bytes: await duBytes(modules),
+      packages: new Set(stdout.split('\n').filter((l) => l.startsWith(modules))).size,
+    });
   });
   after(() => rmSync(prefix, { recursive: true, force: true }));
 

@@ -25,7 +25,13 @@ const VERDACCIO_BIN = join(VERDACCIO_DIR, 'node_modules', 'verdaccio', 'bin', 'v
 
 /** npm's own environment for the commands the suite runs: quiet, no update check. */
 export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, npm_config_loglevel: 'error', npm_config_update_notifier: 'false', npm_config_fund: 'false', ...extra };
+  return {
+    ...process.env,
+    npm_config_loglevel: 'error',
+    npm_config_update_notifier: 'false',
+    npm_config_fund: 'false',
+    ...extra,
+  };
 }
 
 /** A started local registry. */
@@ -53,9 +59,18 @@ async function freePort(): Promise<number> {
 async function installVerdaccio(): Promise<void> {
   if (existsSync(VERDACCIO_BIN)) return;
   mkdirSync(VERDACCIO_DIR, { recursive: true });
-  const pkg = { name: 'omnifs-verdaccio', private: true, dependencies: { verdaccio: '6.8.0' }, overrides: { 'node-fetch': '2.7.0' } };
+  const pkg = {
+    name: 'omnifs-verdaccio',
+    private: true,
+    dependencies: { verdaccio: '6.8.0' },
+    overrides: { 'node-fetch': '2.7.0' },
+  };
   writeFileSync(join(VERDACCIO_DIR, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-  await execFileP('npm', ['install', '--no-audit', '--no-fund'], { cwd: VERDACCIO_DIR, env: npmEnv(), maxBuffer: 16 << 20 });
+  await execFileP('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: VERDACCIO_DIR,
+    env: npmEnv(),
+    maxBuffer: 16 << 20,
+  });
 }
 
 async function waitForPing(url: string, proc: ChildProcess, log: () => string): Promise<void> {
@@ -79,25 +94,34 @@ export async function startRegistry(): Promise<LocalRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'omnifs-registry-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  writeFileSync(join(dir, 'config.yaml'), [
-    `storage: ${join(dir, 'storage')}`,
-    'auth:',
-    '  htpasswd:',
-    `    file: ${join(dir, 'htpasswd')}`,
-    '    max_users: 10',
-    'packages:',
-    "  '@omnifs/*':",
-    '    access: $all',
-    '    publish: $authenticated',
-    "  '**':",
-    '    access: $all',
-    'log: { type: stdout, format: pretty, level: error }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    [
+      `storage: ${join(dir, 'storage')}`,
+      'auth:',
+      '  htpasswd:',
+      `    file: ${join(dir, 'htpasswd')}`,
+      '    max_users: 10',
+      'packages:',
+      "  '@omnifs/*':",
+      '    access: $all',
+      '    publish: $authenticated',
+      "  '**':",
+      '    access: $all',
+      'log: { type: stdout, format: pretty, level: error }',
+      '',
+    ].join('\n'),
+  );
   let output = '';
-  const proc = spawn(process.execPath, [VERDACCIO_BIN, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`], {
-    cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [VERDACCIO_BIN, '--config', join(dir, 'config.yaml'), '--listen', `127.0.0.1:${port}`],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
   const stop = async (): Promise<void> => {
@@ -144,7 +168,11 @@ export interface RegistryApp {
   /** Installed packages (distinct directories in `npm ls --all`), the app itself excluded. */
   readonly packages: number;
   /** Runs `node file` in the app with only `env` (plus PATH, HOME and TMPDIR of its own). */
-  run(file: string, env?: Record<string, string>, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }>;
+  run(
+    file: string,
+    env?: Record<string, string>,
+    cwd?: string,
+  ): Promise<{ code: number; stdout: string; stderr: string }>;
   remove(): void;
 }
 
@@ -166,27 +194,47 @@ export async function installFromRegistry(
 ): Promise<RegistryApp> {
   const dir = mkdtempSync(join(tmpdir(), 'omnifs-regapp-'));
   for (const sub of ['home', 'tmp']) mkdirSync(join(dir, sub));
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: 'omnifs-registry-app', private: true, type: options.type ?? 'module' }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'omnifs-registry-app', private: true, type: options.type ?? 'module' }, null, 2)}\n`,
+  );
   writeFileSync(join(dir, '.npmrc'), `@omnifs:registry=${registry.url}\n`);
   for (const [file, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, file), content);
   const pins = Object.entries(options.pins ?? {}).map(([n, v]) => `${n}@${v}`);
-  await execFileP('npm', ['install', '--no-audit', '--prefer-offline', ...names, ...pins], { cwd: dir, env: npmEnv(), maxBuffer: 16 << 20 });
+  await execFileP('npm', ['install', '--no-audit', '--prefer-offline', ...names, ...pins], {
+    cwd: dir,
+    env: npmEnv(),
+    maxBuffer: 16 << 20,
+  });
   const bytes = await duBytes(join(dir, 'node_modules'));
-  const { stdout } = await execFileP('npm', ['ls', '--all', '--parseable'], { cwd: dir, env: npmEnv(), maxBuffer: 16 << 20 });
+  const { stdout } = await execFileP('npm', ['ls', '--all', '--parseable'], {
+    cwd: dir,
+    env: npmEnv(),
+    maxBuffer: 16 << 20,
+  });
   const packages = new Set(stdout.split('\n').filter((l) => l !== '' && l !== dir)).size;
   return {
     dir,
     bytes,
     packages,
-    run: (file, env = {}, cwd = dir) => runNode(file, cwd, { HOME: join(dir, 'home'), TMPDIR: join(dir, 'tmp'), ...env }),
+    run: (file, env = {}, cwd = dir) =>
+      runNode(file, cwd, { HOME: join(dir, 'home'), TMPDIR: join(dir, 'tmp'), ...env }),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
 /** `node file` in `cwd` with only `env` plus PATH. */
-export function runNode(file: string, cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runNode(
+  file: string,
+  cwd: string,
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
