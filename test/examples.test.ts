@@ -64,4 +64,12 @@ describe('examples', () => {
     expect(stdout).to.include("[ '/exp/run-1/notes.txt' ]");
     expect(stdout.trim().split('\n').pop()).to.equal('loss=0.31');
   });
+
+  it('docs/api.md shows examples/cleanup.mjs exactly as it is, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/api.md');
+    expect(shown.map((s) => s.file)).to.include('examples/cleanup.mjs');
+    for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/cleanup.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal(["[ '/model.bin' ]", "[ 'temporary' ]", '1 1']);
+  });
 });

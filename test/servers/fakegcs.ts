@@ -6,9 +6,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GcsInfo, StartedServer } from './types';
-import {
-  ToolchainMissing, cacheDir, freePort, hasCommand, readMarker, runInstall, startProcess, waitForHttp, writeMarker,
-} from './util';
+import { cacheDir, freePort, hasCommand, readMarker, runInstall, startProcess, ToolchainMissing, waitForHttp, withInstallLock, writeMarker } from './util';
 
 /** Newest tag of github.com/fsouza/fake-gcs-server listed by `go list -m -versions` when pinned. */
 export const FAKE_GCS_VERSION = 'v1.56.1';
@@ -16,7 +14,11 @@ export const FAKE_GCS_VERSION = 'v1.56.1';
 const MODULE = 'github.com/fsouza/fake-gcs-server';
 
 /** Builds fake-gcs-server unless the cached binary is this version; returns ms spent (0 if cached). */
-export async function installFakeGcs(): Promise<number> {
+export function installFakeGcs(): Promise<number> {
+  return withInstallLock('fake-gcs-server', installFakeGcsNow);
+}
+
+async function installFakeGcsNow(): Promise<number> {
   const bin = cacheDir('bin');
   const marker = join(bin, 'fake-gcs-server.version');
   if (readMarker(marker) === FAKE_GCS_VERSION && existsSync(join(bin, 'fake-gcs-server'))) return 0;

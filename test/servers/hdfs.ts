@@ -8,10 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HdfsInfo, StartedServer } from './types';
-import {
-  REPO_ROOT, ToolchainMissing, cacheDir, digest, freePort, hasCommand, readMarker, runInstall, startProcess, waitForHttp,
-  writeMarker,
-} from './util';
+import { cacheDir, digest, freePort, hasCommand, readMarker, REPO_ROOT, runInstall, startProcess, ToolchainMissing, waitForHttp, withInstallLock, writeMarker } from './util';
 
 const PROJECT = join(REPO_ROOT, 'test', 'servers', 'hdfs');
 const MAIN_SRC = join(PROJECT, 'src', 'main', 'java', 'omnifs', 'testserver', 'MiniDfs.java');
@@ -20,7 +17,11 @@ const MAIN_CLASS = 'omnifs.testserver.MiniDfs';
 export const HDFS_USER = 'omnifs';
 
 /** Resolves the classpath and compiles the main unless cached for this pom + source; returns ms spent. */
-export async function installHdfs(): Promise<number> {
+export function installHdfs(): Promise<number> {
+  return withInstallLock('hdfs', installHdfsNow);
+}
+
+async function installHdfsNow(): Promise<number> {
   const dir = cacheDir('hdfs');
   const marker = join(dir, 'installed');
   const cpFile = join(dir, 'classpath.txt');

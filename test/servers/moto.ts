@@ -5,9 +5,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Info, StartedServer } from './types';
-import {
-  ToolchainMissing, cacheDir, digest, freePort, hasCommand, readMarker, runInstall, startProcess, waitForHttp, writeMarker,
-} from './util';
+import { cacheDir, digest, freePort, hasCommand, readMarker, runInstall, startProcess, ToolchainMissing, waitForHttp, withInstallLock, writeMarker } from './util';
 
 /** What pip installs; changing it reinstalls. */
 export const MOTO_REQUIREMENTS = ['moto[s3]==5.2.5', 'flask==3.1.3', 'flask-cors==6.0.5'] as const;
@@ -16,7 +14,11 @@ const ACCESS_KEY = 'testing';
 const SECRET_KEY = 'testing';
 
 /** Installs moto into the venv unless the cached install matches; returns ms spent (0 if cached). */
-export async function installMoto(): Promise<number> {
+export function installMoto(): Promise<number> {
+  return withInstallLock('moto', installMotoNow);
+}
+
+async function installMotoNow(): Promise<number> {
   const dir = cacheDir('moto');
   const venv = join(dir, 'venv');
   const marker = join(dir, 'installed');

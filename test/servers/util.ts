@@ -5,14 +5,23 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** Repository root (two levels above this file). */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Where installed servers, their caches and logs live (gitignored). */
-export const CACHE_DIR = process.env.OMNIFS_TEST_CACHE_DIR ?? join(REPO_ROOT, '.cache', 'servers');
+export const CACHE_DIR = process.env.OMNIFS_TEST_CACHE_DIR ?? join(realIfPresent(join(REPO_ROOT, '.cache')), 'servers');
+
+/** `path` with its links resolved when it exists (a linked cache keeps working wherever it is reached from). */
+function realIfPresent(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
 
 /** True when running under CI (`CI=true`): a server that cannot start is then a failure, never a skip. */
 export const IS_CI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
@@ -58,6 +67,50 @@ export function readMarker(path: string): string | undefined {
 /** Writes an install marker. */
 export function writeMarker(path: string, value: string): void {
   writeFileSync(path, `${value}\n`);
+}
+
+/** How long a process waits for another's install of the same server before giving up. */
+const INSTALL_LOCK_WAIT_MS = 20 * 60_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
+/**
+ * Runs `install` while holding a lock on `name` in the cache, so test runs in several
+ * processes (or checkouts sharing one cache) never install the same server at once; a
+ * lock whose holder has died is taken over. `install` checks its own marker first, so a
+ * process that waited finds the other's install done.
+ */
+export async function withInstallLock<T>(name: string, install: () => Promise<T>): Promise<T> {
+  const lock = join(cacheDir('locks'), `${name}.lock`);
+  const deadline = Date.now() + INSTALL_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    }
+    const holder = Number(readMarker(join(lock, 'pid')) ?? NaN);
+    if (Number.isInteger(holder) && !alive(holder)) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another process has been installing ${name} for too long (lock ${lock})`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  try {
+    return await install();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (bound once, then released). */

@@ -11,6 +11,9 @@ import { throwIfAborted } from './batch';
 import { BufferedWriter, type RandomWriter, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkTargetPath, optionsOf } from './args';
+import {
+  cleanupOptionsOf, isTemporaryName, removeDebris, temporaryFiles, type CleanupOptions, type CleanupResult, type Debris,
+} from './debris';
 import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
 
 /** Options every filesystem accepts, beside its own. */
@@ -154,6 +157,10 @@ export abstract class FileSystemBase {
   protected _rename?(src: string, dst: string): Promise<void>;
   /** Updates the modification time of an existing file. */
   protected _touch?(path: string): Promise<void>;
+  /** Unfinished multipart uploads below a path (S3), for {@link FileSystemBase.cleanup}. */
+  protected _listUploads?(path: string): AsyncIterable<Debris>;
+  /** Aborts one upload `_listUploads` gave. */
+  protected _abortUpload?(upload: Debris): Promise<void>;
 
   /** Maps a backend's native error to an FsError (backends override with their errors.ts). */
   protected mapError(err: unknown): FsError {
@@ -290,7 +297,7 @@ export abstract class FileSystemBase {
   /** `_ls`, sorted; a file lists as itself. Internal callers use normalised paths. */
   async lsInfo(path: string): Promise<FileInfo[]> {
     try {
-      const entries = await this._ls(path);
+      const entries = (await this._ls(path)).filter((e) => !isTemporaryName(e.name));
       return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {
       if (this.mapError(err).kind === 'NotADirectory') return [await this._info(path)];
@@ -330,6 +337,39 @@ export abstract class FileSystemBase {
     const files = await this.find(path, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
     if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
     return files.reduce((sum, f) => sum + f.size, 0);
+  }
+
+  // ---------------------------------------------------------------- debris
+
+  /**
+   * Removes what interrupted writes left below `path`: temporary files of writes that never
+   * committed (local disk, HDFS) and multipart uploads never completed (S3).
+   *
+   * Behaviour:
+   * - only debris started at least `olderThan` ms ago (default one day) is removed, so
+   *   writes in progress elsewhere are left alone; `dryRun` removes nothing;
+   * - temporary files never appear in `ls`, `find`, `walk` or `glob`; this is how they go;
+   * - a missing `path` has no debris.
+   */
+  cleanup(path: string, options?: CleanupOptions): Promise<CleanupResult> {
+    return this.withPath('cleanup', path, async (p) => {
+      const o = cleanupOptionsOf(options);
+      const isMissing = (err: unknown): boolean => ['NotFound', 'NotADirectory'].includes(this.mapError(err).kind);
+      const sources: Array<AsyncIterable<Debris>> = [];
+      if (this.capabilities.realDirectories) sources.push(temporaryFiles((dir) => this._ls(dir), p, isMissing, o.signal));
+      if (this._listUploads) sources.push(this._listUploads(p));
+      const remove = (d: Debris): Promise<void> => (d.kind === 'upload' && this._abortUpload ? this._abortUpload(d) : this._rm(d.path));
+      return removeDebris(sources, o, remove, isMissing);
+    });
+  }
+
+  /**
+   * A filesystem of the same backend that refuses every path resolving outside `root`
+   * (the `dir` layer confines itself with it). Backends with symbolic links override it to
+   * resolve links; elsewhere a path cannot leave its prefix and this is the filesystem itself.
+   */
+  within(_root: string): this {
+    return this;
   }
 
   // ---------------------------------------------------------------- description

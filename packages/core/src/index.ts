@@ -17,6 +17,9 @@ export * from './batch';
 export * from './writer';
 export * from './file';
 export * from './secrets';
+export {
+  isTemporaryName, temporarySibling, DEFAULT_CLEANUP_AGE_MS, type CleanupOptions, type CleanupResult, type Debris,
+} from './debris';
 export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions } from './filesystem';
 export { FileSystemBase } from './base';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';

@@ -12,7 +12,7 @@ import { registerImplementation, type FileSystemClass } from '@omnifs/core';
 import { HDFSFileSystem } from './filesystem';
 
 export { HDFSFileSystem } from './filesystem';
-export { HdfsWriter, temporaryName, type HdfsWriterOptions } from './writer';
+export { HdfsWriter, type HdfsWriterOptions } from './writer';
 export { WebHdfsClient, DatanodeUpload, type HdfsFileStatus, type Method, type Params } from './client';
 export { mapHdfsError, WebHdfsError, errorFromResponse, parseRemoteException, type RemoteException } from './errors';
 export {

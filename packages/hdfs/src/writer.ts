@@ -3,8 +3,7 @@
  * APPEND), with bounded memory; new content lands under a temporary name and is renamed
  * into place on close.
  */
-import { randomBytes } from 'node:crypto';
-import { baseName, errors, isFsError, parentPath, type WriteMode, type Writer } from '@omnifs/core';
+import { errors, isFsError, temporarySibling, type WriteMode, type Writer } from '@omnifs/core';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
 import { mapHdfsError } from './errors';
 
@@ -19,10 +18,6 @@ export interface HdfsWriterOptions {
   appendParams: Params;
 }
 
-/** The temporary sibling a new file is written under until close: `.name.<random>.omnifs-tmp`. */
-export function temporaryName(path: string): string {
-  return `${parentPath(path, '/').replace(/\/$/, '')}/.${baseName(path)}.${randomBytes(6).toString('hex')}.omnifs-tmp`;
-}
 
 /**
  * A {@link Writer} for one HDFS file.
@@ -95,7 +90,7 @@ export class HdfsWriter implements Writer {
     });
     if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
     if (existing !== undefined && options.mode === 'create') throw errors.alreadyExists(path);
-    const temp = temporaryName(path);
+    const temp = temporarySibling(path);
     const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
     const upload = client.upload(location, 'PUT', 'CREATE');
     try {

@@ -1,15 +1,15 @@
 /** The S3 backend: buckets as top-level directories, key prefixes as directories. */
 import {
-  CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
+  AbortMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
   HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput, type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   dirInfo, errors, FsError, MultipartWriter, ObjectStoreFileSystem, splitObjectPath,
-  type Capabilities, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  type Capabilities, type Debris, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
-import { listBuckets, listPages, objectInfo, type ListContext } from './lister';
+import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
 import { createClient, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings, type S3Options } from './options';
 import { readObject, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
@@ -254,6 +254,25 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       }
     }
     if (failed.length > 0) throw new S3DeleteError(failed, paths.length, undefined);
+  }
+
+  // ---------------------------------------------------------------- debris
+
+  /** Multipart uploads never completed below `path` (in every bucket for the root). */
+  protected override async *_listUploads(path: string): AsyncGenerator<Debris> {
+    const { bucket, key } = splitObjectPath(path);
+    const buckets = bucket === '' ? (await listBuckets(this.listContext)).map((b) => b.name) : [bucket];
+    for (const b of buckets) {
+      for await (const upload of listUploads(this.listContext, b, key)) {
+        const k = upload.path.slice(b.length + 1);
+        if (key === '' || k === key || k.startsWith(key.endsWith('/') ? key : `${key}/`)) yield upload;
+      }
+    }
+  }
+
+  protected override async _abortUpload(upload: Debris): Promise<void> {
+    const { bucket, key } = this.objectPath(upload.path);
+    await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId, ...this.payer }));
   }
 
   // ---------------------------------------------------------------- directories

@@ -3,9 +3,9 @@
  * continuation tokens) and ListBuckets. Core's ObjectStoreFileSystem makes directories of them.
  */
 import {
-  ListBucketsCommand, ListObjectsV2Command, type _Object, type ListObjectsV2CommandInput, type S3Client,
+  ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type _Object, type ListObjectsV2CommandInput, type S3Client,
 } from '@aws-sdk/client-s3';
-import { dirInfo, type FileInfo } from '@omnifs/core';
+import { dirInfo, type Debris, type FileInfo } from '@omnifs/core';
 
 /** What every listing request needs. */
 export interface ListContext {
@@ -65,4 +65,26 @@ export async function listBuckets(ctx: ListContext): Promise<FileInfo[]> {
     token = res.ContinuationToken;
   } while (token !== undefined && token !== '');
   return out;
+}
+
+/** Multipart uploads begun and never completed or aborted below `prefix`, through every page. */
+export async function* listUploads(ctx: ListContext, bucket: string, prefix: string): AsyncGenerator<Debris> {
+  let keyMarker: string | undefined;
+  let uploadIdMarker: string | undefined;
+  do {
+    const res = await ctx.client.send(new ListMultipartUploadsCommand({
+      Bucket: bucket,
+      Prefix: prefix,
+      ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+      ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
+      ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+    }), ctx.signal ? { abortSignal: ctx.signal } : {});
+    for (const u of res.Uploads ?? []) {
+      if (u.Key === undefined || u.UploadId === undefined) continue;
+      yield { kind: 'upload', path: `${bucket}/${u.Key}`, uploadId: u.UploadId, ...(u.Initiated ? { started: u.Initiated } : {}) };
+    }
+    const more = res.IsTruncated === true && (res.NextKeyMarker !== undefined || res.NextUploadIdMarker !== undefined);
+    keyMarker = more ? res.NextKeyMarker : undefined;
+    uploadIdMarker = more ? res.NextUploadIdMarker : undefined;
+  } while (keyMarker !== undefined || uploadIdMarker !== undefined);
 }

@@ -3,6 +3,7 @@
  * relative to the root, and none can escape it.
  */
 import { errors } from '../errors';
+import { FileSystem } from '../filesystem';
 import { checkPath, isUnder, joinPath, normalizePath, relativeTo, stripProtocol } from '../paths';
 import { WrapperFileSystem, type WrapperOptions } from './wrapper';
 
@@ -18,7 +19,9 @@ export interface DirOptions extends WrapperOptions {
  * Behaviour:
  * - `''` (or `/`) is the root; `a/b` is `<path>/a/b` on the wrapped filesystem;
  * - `..` that would climb above the root is an `InvalidArgument` FsError, as is an
- *   absolute URL of another protocol; names in results are relative to the root.
+ *   absolute URL of another protocol; names in results are relative to the root;
+ * - on a filesystem with symbolic links (local disk) a path whose links resolve outside
+ *   the root is refused too, for reads and writes (`PermissionDenied`, `EACCES`).
  */
 export class DirFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['dir'];
@@ -27,8 +30,9 @@ export class DirFileSystem extends WrapperFileSystem {
   readonly root: string;
 
   constructor(options: DirOptions) {
-    super(options);
-    if (typeof options.path !== 'string') throw errors.invalid('dir needs { path: string }, the root on the wrapped filesystem');
+    if (typeof options?.path !== 'string') throw errors.invalid('dir needs { path: string }, the root on the wrapped filesystem');
+    const fs = options.fs instanceof FileSystem ? options.fs.within(options.fs.normalize(options.path)) : options.fs;
+    super({ ...options, fs });
     this.root = this.fs.normalize(options.path);
   }
 

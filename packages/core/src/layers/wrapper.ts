@@ -6,6 +6,7 @@
 import { errors, FsError } from '../errors';
 import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
+import type { CleanupOptions, CleanupResult, Debris } from '../debris';
 import type { RandomWriter, Writer } from '../writer';
 
 /** Options of every layer: the filesystem it wraps. */
@@ -163,6 +164,14 @@ export class WrapperFileSystem extends FileSystem {
 
   protected override _touch(path: string): Promise<void> {
     return this.changing([path], () => this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false })));
+  }
+
+  /** The wrapped filesystem's cleanup, below the same path. */
+  override async cleanup(path: string, options?: CleanupOptions): Promise<CleanupResult> {
+    const inner = await this.withPath('cleanup', path, async (p) => this.toInner(p));
+    const { removed, kept } = await this.fs.cleanup(inner, options);
+    const out = (d: Debris): Debris => ({ ...d, path: this.fromInner(d.path) });
+    return { removed: removed.map(out), kept: kept.map(out) };
   }
 
   override toString(): string {

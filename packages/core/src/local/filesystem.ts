@@ -8,9 +8,10 @@ import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem'
 import { checkPath, normalizePath } from '../paths';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
 import type { RandomWriter, Writer } from '../writer';
+import { Confinement } from './confine';
 import { mapLocalError } from './errors';
 import type { LocalOptions } from './options';
-import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempPathFor, writeAtomic } from './writer';
+import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempPathFor, writeAtomic, writeTargetOf } from './writer';
 
 /**
  * Files on local disk.
@@ -32,6 +33,8 @@ export class LocalFileSystem extends FileSystem {
   };
 
   private readonly cwd: string | undefined;
+  /** Set on the instance a `dir` layer confines below its root ({@link LocalFileSystem.within}). */
+  #confinement: Confinement | undefined;
 
   constructor(options: LocalOptions = {}) {
     super(options);
@@ -56,6 +59,18 @@ export class LocalFileSystem extends FileSystem {
     return normalizePath(p, '/');
   }
 
+  /** This filesystem, refusing every path whose symbolic links resolve outside `root`. */
+  override within(root: string): this {
+    const fs = new LocalFileSystem({ ...this.storageOptions, skipInstanceCache: true });
+    fs.#confinement = new Confinement(root);
+    return fs as this;
+  }
+
+  /** Refuses a path outside the confinement root, if any (`followLast: false` for unlink and rename). */
+  private async confined(path: string, options?: { followLast: boolean }): Promise<void> {
+    await this.#confinement?.check(path, options);
+  }
+
   protected override mapError(err: unknown): FsError {
     return mapLocalError(err);
   }
@@ -66,10 +81,12 @@ export class LocalFileSystem extends FileSystem {
   }
 
   protected async _info(path: string): Promise<FileInfo> {
+    await this.confined(path);
     return this.toInfo(path, await fsp.stat(path));
   }
 
   protected async _ls(path: string): Promise<FileInfo[]> {
+    await this.confined(path);
     const names = await fsp.readdir(path);
     const base = path === '/' ? '/' : `${path}/`;
     const infos = await Promise.all(names.map(async (n) => {
@@ -84,6 +101,7 @@ export class LocalFileSystem extends FileSystem {
   }
 
   protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+    await this.confined(path);
     if (start === 0 && end === undefined) return fsp.readFile(path);
     const handle = await fsp.open(path, 'r');
     try {
@@ -104,6 +122,7 @@ export class LocalFileSystem extends FileSystem {
   }
 
   protected override async *_readStream(path: string, start: number, end: number | undefined, { signal }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+    await this.confined(path);
     if (end !== undefined && end <= start) return;
     const stream = createReadStream(path, { start, ...(end === undefined ? {} : { end: end - 1 }), highWaterMark: 1024 * 1024 });
     try {
@@ -117,42 +136,54 @@ export class LocalFileSystem extends FileSystem {
   }
 
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+    await this.confined(path);
     await writeAtomic(path, data, mode);
   }
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    await this.confined(path);
     return openLocalWriter(path, options.mode, options.append);
   }
 
-  protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
+  protected override async _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
+    await this.confined(path);
     return openLocalRandomWriter(path, options.mode);
   }
 
   protected async _rm(path: string): Promise<void> {
+    await this.confined(path, { followLast: false });
     await fsp.unlink(path);
   }
 
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    await this.confined(path);
     await fsp.mkdir(path, { recursive: parents });
   }
 
   protected override async _rmdir(path: string): Promise<void> {
+    await this.confined(path);
     await fsp.rmdir(path);
   }
 
   protected override async _copy(src: string, dst: string): Promise<void> {
-    await ensureParent(dst);
-    const temp = tempPathFor(dst);
+    await this.confined(dst);
+    await this.confined(src);
+    const landing = await writeTargetOf(dst);
+    await ensureParent(landing.path);
+    const temp = tempPathFor(landing.path);
     await fsp.copyFile(src, temp);
-    await commitTemp(temp, dst, 'overwrite');
+    await commitTemp(temp, landing.path, 'overwrite', landing.stat);
   }
 
   protected override async _rename(src: string, dst: string): Promise<void> {
+    await this.confined(dst, { followLast: false });
+    await this.confined(src, { followLast: false });
     await ensureParent(dst);
     await fsp.rename(src, dst);
   }
 
   protected override async _touch(path: string): Promise<void> {
+    await this.confined(path);
     const now = new Date();
     await fsp.utimes(path, now, now);
   }

@@ -1,17 +1,70 @@
-/** Streamed writes to local disk: a temporary file renamed into place (written in order or at offsets), or a native append. */
+/**
+ * Writes to local disk: a temporary file renamed into place (written whole, in order or at
+ * offsets), or a native append. A replaced file keeps its mode and owner, and a write
+ * through a symbolic link replaces the file the link points to, not the link.
+ */
 import { promises as fsp, type Stats } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname, basename, join } from 'node:path';
-import { errors, type FsError } from '../errors';
+import { dirname, resolve } from 'node:path';
+import { temporarySibling } from '../debris';
+import { errors, FsError } from '../errors';
 import type { WriteMode } from '../types';
 import { ChunkQueue, type RandomWriter, type Writer } from '../writer';
 
 /** Bytes gathered before one `write` system call. */
 const COALESCE = 256 * 1024;
 
+/** Links followed before a write gives up (as the kernel's ELOOP). */
+const MAX_LINKS = 40;
+
 /** A temporary name beside `path`, on the same filesystem so a rename is atomic. */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.omnifs-${randomBytes(6).toString('hex')}.tmp`);
+  return temporarySibling(path);
+}
+
+/** Where a write to a path lands: the file at the end of its symbolic links, with its stats when it exists. */
+export interface WriteTarget {
+  path: string;
+  stat?: Stats;
+}
+
+/** Follows `path`'s symbolic links (a dangling one too: the write creates its target). */
+export async function writeTargetOf(path: string): Promise<WriteTarget> {
+  let p = path;
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    let st: Stats;
+    try {
+      st = await fsp.lstat(p);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return { path: p };
+      throw err;
+    }
+    if (!st.isSymbolicLink()) return { path: p, stat: st };
+    p = resolve(dirname(p), await fsp.readlink(p));
+  }
+  throw new FsError({ kind: 'InvalidArgument', message: 'too many levels of symbolic links', code: 'ELOOP', path });
+}
+
+let defaultMode: number | undefined;
+
+/** The mode a new file gets here (0o666 less the umask), read once from the first temporary file. */
+async function newFileMode(temp: string): Promise<number> {
+  defaultMode ??= (await fsp.stat(temp)).mode & 0o7777;
+  return defaultMode;
+}
+
+/** Gives a finished temporary file the mode and owner of the file it replaces (owner where allowed). */
+async function keepAttributes(temp: string, replaced: Stats | undefined): Promise<void> {
+  if (replaced === undefined || !replaced.isFile()) return;
+  const mode = replaced.mode & 0o7777;
+  if (mode !== (await newFileMode(temp))) await fsp.chmod(temp, mode);
+  const uid = process.getuid?.();
+  const gid = process.getgid?.();
+  if ((uid !== undefined && replaced.uid !== uid) || (gid !== undefined && replaced.gid !== gid)) {
+    // Giving a file away needs privileges; without them the new file is the writer's, as with any editor.
+    await fsp.chown(temp, replaced.uid, replaced.gid).catch((err: { code?: string }) => {
+      if (err.code !== 'EPERM') throw err;
+    });
+  }
 }
 
 /** Creates `path`'s parent directories when missing. */
@@ -23,8 +76,9 @@ export async function ensureParent(path: string): Promise<void> {
  * Moves a finished temporary file to its final name: `rename` to overwrite, `link` then
  * `unlink` for an exclusive create (fails with EEXIST if the target appeared meanwhile).
  */
-export async function commitTemp(temp: string, target: string, mode: WriteMode): Promise<void> {
+export async function commitTemp(temp: string, target: string, mode: WriteMode, replaced?: Stats): Promise<void> {
   try {
+    await keepAttributes(temp, replaced);
     if (mode === 'create') {
       await fsp.link(temp, target);
       await fsp.unlink(temp);
@@ -46,11 +100,27 @@ export async function commitTemp(temp: string, target: string, mode: WriteMode):
  * reason to refuse, the temporary file is removed and nothing has changed.
  */
 export async function writeAtomic(target: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-  const temp = tempPathFor(target);
+  let temp = tempPathFor(target);
   if (mode === 'overwrite') {
-    // rename(2) itself refuses a directory target (EISDIR), so no stat is needed first.
+    // The look at the target (links, mode, owner) runs while the temporary file is written;
+    // rename(2) itself refuses a directory target (EISDIR).
+    const looking = writeTargetOf(target);
+    looking.catch(() => undefined);
     await writeTemp(temp, target, data);
-    await commitTemp(temp, target, mode);
+    let landing: WriteTarget;
+    try {
+      landing = await looking;
+    } catch (err) {
+      await fsp.unlink(temp).catch(() => undefined);
+      throw err;
+    }
+    if (dirname(landing.path) !== dirname(target)) {
+      // A link into another directory: the temporary file must sit beside the file it replaces.
+      await fsp.unlink(temp).catch(() => undefined);
+      temp = tempPathFor(landing.path);
+      await writeTemp(temp, landing.path, data);
+    }
+    await commitTemp(temp, landing.path, mode, landing.stat);
     return;
   }
   const looking = statOrUndefined(target);
@@ -97,8 +167,9 @@ export async function refuseDirectory(target: string): Promise<void> {
 export async function openLocalWriter(target: string, mode: WriteMode, append: boolean): Promise<Writer> {
   await refuseDirectory(target);
   if (!append && mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
-  await ensureParent(target);
-  const path = append ? target : tempPathFor(target);
+  const landing = append ? { path: target } : await writeTargetOf(target);
+  await ensureParent(landing.path);
+  const path = append ? target : tempPathFor(landing.path);
   const handle = await fsp.open(path, append ? 'a' : 'wx');
   const queue = new ChunkQueue();
   let open = true;
@@ -129,7 +200,7 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
         if (!append) await fsp.unlink(path).catch(() => undefined);
         throw err;
       }
-      if (!append) await commitTemp(path, target, mode);
+      if (!append) await commitTemp(path, landing.path, mode, landing.stat);
     },
     async abort() {
       if (!open) return;
@@ -149,8 +220,9 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
 export async function openLocalRandomWriter(target: string, mode: WriteMode): Promise<RandomWriter> {
   await refuseDirectory(target);
   if (mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
-  await ensureParent(target);
-  const temp = tempPathFor(target);
+  const landing = await writeTargetOf(target);
+  await ensureParent(landing.path);
+  const temp = tempPathFor(landing.path);
   const handle = await fsp.open(temp, 'wx');
   const running = new Set<Promise<unknown>>();
   let open = true;
@@ -189,7 +261,7 @@ export async function openLocalRandomWriter(target: string, mode: WriteMode): Pr
         await discard();
         throw err;
       }
-      await commitTemp(temp, target, mode);
+      await commitTemp(temp, landing.path, mode, landing.stat);
     },
     async abort() {
       if (!open) return;
