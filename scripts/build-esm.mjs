@@ -1,13 +1,20 @@
 // The ES module half of every package's dual build (`npm run build` runs it after `tsc -b`,
-// which writes the CommonJS half and its `.d.ts`). For each `import` entry of a package's
-// `exports` map, esbuild bundles the package's own sources into `dist/<entry>.mjs` (other
-// packages stay imports) and a `dist/<entry>.d.mts` re-exports the entry's types.
+// which writes the CommonJS half and its `.d.ts`). For each entry of a package's `exports`
+// map it writes:
+// - `dist/<entry>.mjs`, what Node's `import` loads: a re-export of the CommonJS build, so an
+//   app that both imports and requires a package gets one copy of it (one registry, one
+//   class per backend);
+// - `dist/esm/<entry>.mjs`, what bundlers load through the `module` condition (esbuild,
+//   webpack): the package's own sources bundled as real ES modules (other packages stay
+//   imports), so a bundle needs no `require` shim for omnifs's code;
+// - `dist/<entry>.d.mts`, the types of both, re-exported from the entry's `.d.ts`.
 //
-// State lives once per process however many copies load: the registry sits on `globalThis`
-// and FsError / FileSystem are recognised by a `Symbol.for` brand (packages/core/src/brand.ts).
+// Should two copies still meet (two installed versions of core, or a bundle beside
+// node_modules), the registry lives on `globalThis` and FsError / FileSystem are recognised
+// by a `Symbol.for` brand (packages/core/src/brand.ts).
 import { build } from 'esbuild';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,8 +27,8 @@ const banner = [
   'const require = __omnifsCreateRequire(import.meta.url ?? `${process.cwd()}/`);',
 ].join('\n');
 
-/** `./dist/adapters/pino.mjs` → `adapters/pino`. */
-const entryOf = (target) => target.replace(/^\.\/dist\//, '').replace(/\.mjs$/, '');
+/** `./dist/esm/adapters/pino.mjs` → `adapters/pino`. */
+const entryOf = (target) => target.replace(/^\.\/dist\/esm\//, '').replace(/\.mjs$/, '');
 
 for (const dir of readdirSync(join(root, 'packages'))) {
   const pkgDir = join(root, 'packages', dir);
@@ -32,14 +39,14 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     continue;
   }
   const entries = Object.values(pkg.exports ?? {})
-    .map((e) => (typeof e === 'object' ? e.import?.default : undefined))
+    .map((e) => (typeof e === 'object' ? e.module?.default : undefined))
     .filter((t) => typeof t === 'string')
     .map(entryOf);
   if (entries.length === 0) continue;
   await build({
     absWorkingDir: pkgDir,
     entryPoints: Object.fromEntries(entries.map((e) => [e, `src/${e}.ts`])),
-    outdir: 'dist',
+    outdir: 'dist/esm',
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
@@ -53,8 +60,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     logLevel: 'warning',
   });
   for (const e of entries) {
-    const dts = join(pkgDir, 'dist', `${e}.d.mts`);
-    const cjsTypes = `./${relative(dirname(dts), join(pkgDir, 'dist', `${e}.js`))}`;
-    writeFileSync(dts, `export * from '${cjsTypes}';\n`);
+    const cjs = `./${basename(e)}.js`;
+    writeFileSync(join(pkgDir, 'dist', `${e}.mjs`), `export * from '${cjs}';\n`);
+    writeFileSync(join(pkgDir, 'dist', `${e}.d.mts`), `export * from '${cjs}';\n`);
   }
 }

@@ -67,7 +67,15 @@ describe('npm publish --dry-run of every package', function () {
 
   it('is clean; each tarball ships LICENSE, README, CHANGELOG, both builds and the sources its maps name', async () => {
     const env = npmEnv({ npm_config_userconfig: registry.userconfig });
-    const wanted = ['LICENSE', 'README.md', 'CHANGELOG.md', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.mts'];
+    const wanted = [
+      'LICENSE',
+      'README.md',
+      'CHANGELOG.md',
+      'dist/index.js',
+      'dist/index.mjs',
+      'dist/esm/index.mjs',
+      'dist/index.d.mts',
+    ];
     for (const name of readdirSync(join(REPO_ROOT, 'packages'))) {
       const dir = join(REPO_ROOT, 'packages', name);
       const args = ['publish', '--dry-run', '--json', '--registry', registry.url];
