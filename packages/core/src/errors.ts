@@ -2,6 +2,7 @@
  * The one error type of omnifs. Every backend maps its SDK's errors to an {@link FsError}
  * in its own `errors.ts`; core adds the operation and path context once.
  */
+import { brandClass, isBranded } from './brand';
 
 /** What went wrong, independent of the protocol. */
 export type ErrorKind =
@@ -75,6 +76,9 @@ export interface FsErrorInit {
   attempts?: number;
 }
 
+/** The brand every FsError carries, shared by every copy of core through the global symbol registry. */
+const FS_ERROR_BRAND = Symbol.for('omnifs.FsError');
+
 /**
  * An error from any omnifs operation.
  *
@@ -85,6 +89,15 @@ export interface FsErrorInit {
  * - The message never contains credentials.
  */
 export class FsError extends Error {
+  /**
+   * `err instanceof FsError` holds for an FsError of any copy of `@omnifs/core` in the
+   * process (its ESM and CommonJS builds, or two installed versions): every FsError carries
+   * the `Symbol.for('omnifs.FsError')` brand. Subclasses (`S3DeleteError`) check as usual.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, FS_ERROR_BRAND, value);
+  }
+
   readonly kind: ErrorKind;
   readonly code: string;
   temporary: boolean;
@@ -112,7 +125,9 @@ export class FsError extends Error {
   }
 }
 
-/** True when `err` is an {@link FsError}, optionally of the given kind. */
+brandClass(FsError, FS_ERROR_BRAND);
+
+/** True when `err` is an {@link FsError} (of any copy of core), optionally of the given kind. */
 export function isFsError(err: unknown, kind?: ErrorKind): err is FsError {
   return err instanceof FsError && (kind === undefined || err.kind === kind);
 }

@@ -3,6 +3,7 @@
  * `_`-prefixed hooks of FileSystemBase); everything else in the interface is derived here, once.
  */
 import { Readable, Writable } from 'node:stream';
+import { brandClass, isBranded } from './brand';
 import { errors } from './errors';
 import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
@@ -19,6 +20,8 @@ import type {
 } from './types';
 import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
 
+const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
+
 export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOptions } from './base';
 
 /**
@@ -26,6 +29,11 @@ export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOpti
  * derived from the hooks of {@link FileSystemBase}.
  */
 export abstract class FileSystem extends FileSystemBase {
+  /** `fs instanceof FileSystem` holds for a filesystem built on any copy of core (see `brand.ts`). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isBranded(this, FILESYSTEM_BRAND, value);
+  }
+
   // ---------------------------------------------------------------- whole files
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
@@ -272,11 +280,11 @@ export abstract class FileSystem extends FileSystemBase {
     for (const [name, v] of [['start', start], ['end', end]] as const) {
       if (v !== undefined && !Number.isInteger(v)) throw errors.invalid(`${name} must be an integer, got ${String(v)}`, path);
     }
-    let info = start < 0 || (end !== undefined && end < 0) ? await this._info(path) : undefined;
+    const info = start < 0 || (end !== undefined && end < 0) ? await this._info(path) : undefined;
     const s = start < 0 ? Math.max(0, info!.size + start) : start;
     const e = end === undefined ? undefined : end < 0 ? Math.max(0, info!.size + end) : end;
     // An empty range reads nothing, but only from a file that is there.
-    if (e !== undefined && e <= s && (info ??= await this._info(path)).type === 'directory') {
+    if (e !== undefined && e <= s && (info ?? (await this._info(path))).type === 'directory') {
       throw this.capabilities.realDirectories ? errors.isADirectory(path) : errors.notFound(path);
     }
     return { start: s, end: e };
@@ -474,3 +482,5 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
 }
+
+brandClass(FileSystem, FILESYSTEM_BRAND);

@@ -46,4 +46,5 @@ export {
   type FsAndPath, type UrlOptions,
 } from './url';
 export * from './layers/index';
+export { LocalFileSystem, mapLocalError, type LocalOptions } from './local/index';
 export { ObjectStoreFileSystem, dirInfo, splitObjectPath, type ObjectPage } from './objectstore';

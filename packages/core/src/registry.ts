@@ -9,6 +9,7 @@ import type {
   BlockCacheFileSystem, BlockCacheOptions, DirFileSystem, DirOptions, LimitFileSystem, LimitOptions,
   ListingCacheFileSystem, ListingCacheOptions, RetryFileSystem, RetryOptions, SimpleCacheFileSystem, SimpleCacheOptions,
 } from './layers/index';
+import type { LocalFileSystem, LocalOptions } from './local/index';
 import { checkPath } from './paths';
 import { standInFor, standInHandle } from './standin';
 import { ownOptionSchema, parseEnvValue, validateOptions, type OptionSchema } from './options';
@@ -42,6 +43,8 @@ export interface FileSystemClass {
  * A protocol not named here (a third-party one) is still accepted, with generic types.
  */
 export interface ProtocolRegistry {
+  file: { options: LocalOptions; fs: LocalFileSystem };
+  local: { options: LocalOptions; fs: LocalFileSystem };
   dir: { options: DirOptions; fs: DirFileSystem };
   retry: { options: RetryOptions; fs: RetryFileSystem };
   simplecache: { options: SimpleCacheOptions; fs: SimpleCacheFileSystem };
@@ -68,25 +71,45 @@ export interface KnownImplementation {
 
 const known = (pkg: string, exportName: string): KnownImplementation => ({ pkg, exportName });
 
-/** Protocols omnifs knows, with the package that implements each. */
-export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = Object.assign(
-  Object.create(null) as Record<string, KnownImplementation>, {
-  file: known('@omnifs/local', 'LocalFileSystem'),
-  local: known('@omnifs/local', 'LocalFileSystem'),
-  memory: known('@omnifs/memory', 'MemoryFileSystem'),
-  s3: known('@omnifs/s3', 'S3FileSystem'),
-  s3a: known('@omnifs/s3', 'S3FileSystem'),
-  gs: known('@omnifs/gcs', 'GCSFileSystem'),
-  gcs: known('@omnifs/gcs', 'GCSFileSystem'),
-  az: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  abfs: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  abfss: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  azure: known('@omnifs/azure', 'AzureBlobFileSystem'),
-  hdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
-  webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
+/**
+ * The registry's state, one per process: kept on `globalThis` under a `Symbol.for` key, so
+ * every copy of core in an app (its ESM and CommonJS builds, or two installed versions)
+ * registers into and reads from the same tables.
+ */
+interface RegistryState {
+  readonly known: Record<string, KnownImplementation>;
+  readonly registry: Map<string, FileSystemClass>;
+  readonly instances: Map<string, FileSystem>;
+  readonly objectIds: WeakMap<object, number>;
+  nextObjectId: number;
+}
+
+const STATE_KEY = Symbol.for('omnifs.registry');
+const state: RegistryState = ((globalThis as { [STATE_KEY]?: RegistryState })[STATE_KEY] ??= {
+  // No prototype: a protocol named `constructor` or `toString` is simply unknown.
+  known: Object.assign(Object.create(null) as Record<string, KnownImplementation>, {
+    memory: known('@omnifs/memory', 'MemoryFileSystem'),
+    s3: known('@omnifs/s3', 'S3FileSystem'),
+    s3a: known('@omnifs/s3', 'S3FileSystem'),
+    gs: known('@omnifs/gcs', 'GCSFileSystem'),
+    gcs: known('@omnifs/gcs', 'GCSFileSystem'),
+    az: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    abfs: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    abfss: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    azure: known('@omnifs/azure', 'AzureBlobFileSystem'),
+    hdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
+    webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
+  }),
+  registry: new Map(),
+  instances: new Map(),
+  objectIds: new WeakMap(),
+  nextObjectId: 1,
 });
 
-/** Layers shipped in core, loaded on first use. */
+/** Protocols omnifs knows, with the package that implements each. */
+export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = state.known;
+
+/** Layers and the local-disk filesystem, shipped in core and loaded on first use. */
 const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   dir: () => (require('./layers/dir') as { DirFileSystem: FileSystemClass }).DirFileSystem,
   retry: () => (require('./layers/retry') as { RetryFileSystem: FileSystemClass }).RetryFileSystem,
@@ -94,10 +117,11 @@ const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   blockcache: () => (require('./layers/blockcache') as { BlockCacheFileSystem: FileSystemClass }).BlockCacheFileSystem,
   listcache: () => (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
   limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
+  file: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
+  local: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
 };
 
-const registry = new Map<string, FileSystemClass>();
-const instances = new Map<string, FileSystem>();
+const { registry, instances } = state;
 
 /**
  * Adds or replaces the implementation of a protocol.
@@ -235,9 +259,6 @@ export function optionsFromEnv(
   return envOptions(protocol, schema, env).options;
 }
 
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-
 /** A cache key for options: plain data by value, functions and class instances by identity. */
 function cacheKey(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -252,10 +273,10 @@ function cacheKey(value: unknown): string {
 }
 
 function idOf(value: object): number {
-  let id = objectIds.get(value);
+  let id = state.objectIds.get(value);
   if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(value, id);
+    id = state.nextObjectId++;
+    state.objectIds.set(value, id);
   }
   return id;
 }
@@ -312,7 +333,7 @@ export function filesystem(protocol: string, given: object = {}): FileSystemOf<s
   return fs;
 }
 
-/** The local-disk filesystem that `put` and `get` use; needs `@omnifs/local`. */
+/** The local-disk filesystem that `put` and `get` use (core's own, `file`). */
 export function localFileSystem(): FileSystem {
   return filesystem('file');
 }

@@ -1,23 +1,13 @@
 /**
- * @omnifs/local: files on local disk through node:fs, with atomic writes. Installing it
- * makes `filesystem('file')`, `file://` URLs and bare paths work, and backs `put`/`get`.
+ * @omnifs/local: files on local disk through node:fs, with atomic writes. The implementation
+ * lives in `@omnifs/core` (which `put`/`get` of every backend need); this package re-exports it
+ * under its own name, so `import { LocalFileSystem } from '@omnifs/local'` keeps working.
  */
-import { registerImplementation, type FileSystemClass } from '@omnifs/core';
-import { LocalFileSystem } from './filesystem';
-import type { LocalOptions } from './options';
+import { LocalFileSystem, registerImplementation, type FileSystemClass } from '@omnifs/core';
 
-declare module '@omnifs/core' {
-  interface ProtocolRegistry {
-    file: { options: LocalOptions; fs: LocalFileSystem };
-    local: { options: LocalOptions; fs: LocalFileSystem };
-  }
-}
+export { LocalFileSystem, mapLocalError, type LocalOptions } from '@omnifs/core';
 
-export { LocalFileSystem } from './filesystem';
-export { mapLocalError } from './errors';
-export { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
-
-/** Registers `file` and `local` (done on import). */
+/** Registers `file` and `local` (done on import; core also loads them on first use). */
 export function register(): void {
   for (const p of LocalFileSystem.protocols) registerImplementation(p, LocalFileSystem as unknown as FileSystemClass, { clobber: true });
 }

@@ -331,7 +331,8 @@ export async function listRuns(url: string, options: { storageOptions?: Record<s
   const worker = async (): Promise<void> => {
     while (next < dirs.length) {
       const i = next++;
-      runs[i] = await describeRun(fs, dirs[i].name, joinUrl(url, baseName(dirs[i].name)));
+      const dir = dirs[i]!;
+      runs[i] = await describeRun(fs, dir.name, joinUrl(url, baseName(dir.name)));
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, dirs.length) }, worker));

@@ -181,7 +181,7 @@ describe('s3: S3FileSystem', function () {
       expect(await fs.readText(`${root}/log.txt`)).to.equal('one\ntwo\n');
     });
 
-    it('puts and gets local files (with @omnifs/local installed by @omnifs/s3)', async function () {
+    it('puts and gets local files (local disk is part of @omnifs/core)', async function () {
       const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
       try {
         const data = randomBytes(50_000);

@@ -4,7 +4,6 @@
  */
 import type * as Chai from 'chai' with { 'resolution-mode': 'import' };
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const chai = require('chai') as typeof Chai;
 
 /** chai's `expect`, re-exported so backend tests need no ESM import of their own. */

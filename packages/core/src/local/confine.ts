@@ -4,7 +4,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { FsError, isUnder } from '@omnifs/core';
+import { FsError } from '../errors';
+import { isUnder } from '../paths';
 
 /** Links followed before giving up (as the kernel's ELOOP). */
 const MAX_LINKS = 40;

@@ -5,7 +5,10 @@
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ChunkQueue, errors, FsError, temporarySibling, type RandomWriter, type Writer, type WriteMode } from '@omnifs/core';
+import { temporarySibling } from '../debris';
+import { errors, FsError } from '../errors';
+import type { WriteMode } from '../types';
+import { ChunkQueue, type RandomWriter, type Writer } from '../writer';
 
 /** Bytes gathered before one `write` system call. */
 const COALESCE = 256 * 1024;

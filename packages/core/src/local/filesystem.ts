@@ -2,10 +2,12 @@
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  checkPath, errors, FileSystem, normalizePath, throwIfAborted,
-  type Capabilities, type FileInfo, type FsError, type RandomWriter, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
-} from '@omnifs/core';
+import { throwIfAborted } from '../batch';
+import { errors, type FsError } from '../errors';
+import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem';
+import { checkPath, normalizePath } from '../paths';
+import type { Capabilities, FileInfo, WriteMode } from '../types';
+import type { RandomWriter, Writer } from '../writer';
 import { Confinement } from './confine';
 import { mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';

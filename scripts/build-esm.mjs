@@ -1,0 +1,67 @@
+// The ES module half of every package's dual build (`npm run build` runs it after `tsc -b`,
+// which writes the CommonJS half and its `.d.ts`). For each entry of a package's `exports`
+// map it writes:
+// - `dist/<entry>.mjs`, what Node's `import` loads: a re-export of the CommonJS build, so an
+//   app that both imports and requires a package gets one copy of it (one registry, one
+//   class per backend);
+// - `dist/esm/<entry>.mjs`, what bundlers load through the `module` condition (esbuild,
+//   webpack): the package's own sources bundled as real ES modules (other packages stay
+//   imports), so a bundle needs no `require` shim for omnifs's code;
+// - `dist/<entry>.d.mts`, the types of both, re-exported from the entry's `.d.ts`.
+//
+// Should two copies still meet (two installed versions of core, or a bundle beside
+// node_modules), the registry lives on `globalThis` and FsError / FileSystem are recognised
+// by a `Symbol.for` brand (packages/core/src/brand.ts).
+import { build } from 'esbuild';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+// CommonJS sources call `require` (the registry's lazy loading of protocol packages, core's
+// built-in layers); in an ES module it is made from the module's own URL, or from the working
+// directory when a bundler leaves `import.meta` empty (an esbuild CommonJS bundle).
+const banner = [
+  "import { createRequire as __omnifsCreateRequire } from 'node:module';",
+  'const require = __omnifsCreateRequire(import.meta.url ?? `${process.cwd()}/`);',
+].join('\n');
+
+/** `./dist/esm/adapters/pino.mjs` → `adapters/pino`. */
+const entryOf = (target) => target.replace(/^\.\/dist\/esm\//, '').replace(/\.mjs$/, '');
+
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const pkgDir = join(root, 'packages', dir);
+  let pkg;
+  try {
+    pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+  } catch {
+    continue;
+  }
+  const entries = Object.values(pkg.exports ?? {})
+    .map((e) => (typeof e === 'object' ? e.module?.default : undefined))
+    .filter((t) => typeof t === 'string')
+    .map(entryOf);
+  if (entries.length === 0) continue;
+  await build({
+    absWorkingDir: pkgDir,
+    entryPoints: Object.fromEntries(entries.map((e) => [e, `src/${e}.ts`])),
+    outdir: 'dist/esm',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: true,
+    banner: { js: banner },
+    logLevel: 'warning',
+  });
+  for (const e of entries) {
+    const cjs = `./${basename(e)}.js`;
+    writeFileSync(join(pkgDir, 'dist', `${e}.mjs`), `export * from '${cjs}';\n`);
+    writeFileSync(join(pkgDir, 'dist', `${e}.d.mts`), `export * from '${cjs}';\n`);
+  }
+}
