@@ -52,6 +52,7 @@ const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   blockcache: () => (require('./layers/blockcache') as { BlockCacheFileSystem: FileSystemClass }).BlockCacheFileSystem,
   listcache: () => (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
   limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
+  timeout: () => (require('./layers/timeout') as { TimeoutFileSystem: FileSystemClass }).TimeoutFileSystem,
 };
 
 const registry = new Map<string, FileSystemClass>();
