@@ -68,7 +68,9 @@ export function asTimeout(err: unknown): FsError | undefined {
   if (err instanceof FsError) return err.code === 'ETIMEDOUT' ? err : undefined;
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined;
   if (e === null || typeof e !== 'object') return undefined;
-  const isTimeout = e.name === 'TimeoutError' || (typeof e.code === 'string' && TIMEOUT_CODES.has(e.code));
+  const type = (e as { type?: unknown }).type; // node-fetch 2 (teeny-request)
+  const isTimeout = e.name === 'TimeoutError' || (typeof e.code === 'string' && TIMEOUT_CODES.has(e.code))
+    || type === 'request-timeout' || type === 'body-timeout';
   if (!isTimeout) return e.cause !== undefined && e.cause !== err ? asTimeout(e.cause) : undefined;
   const t = timeoutError(typeof e.message === 'string' && e.message !== '' ? e.message : 'timed out');
   return Object.assign(t, { cause: err });

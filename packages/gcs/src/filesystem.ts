@@ -88,7 +88,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   private get readContext(): ReadContext {
-    return { storage: this.storage, userProject: this.settings.userProject };
+    return { storage: this.storage, userProject: this.settings.userProject, timeouts: this.settings.timeouts };
   }
 
   private bucket(name: string): Bucket {
