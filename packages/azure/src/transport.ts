@@ -1,0 +1,83 @@
+/**
+ * The Azure client's transport: the SDK's HTTP client with omnifs's timeouts, and the
+ * operation's signal (core's {@link currentSignal}) given to every request it sends.
+ */
+import { PassThrough } from 'node:stream';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { abortError, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+
+/** The parts of the SDK's pipeline request used here. */
+interface PipelineRequest {
+  method: string;
+  url: string;
+  body?: unknown;
+  abortSignal?: AbortSignal;
+  onUploadProgress?: (progress: { loadedBytes: number }) => void;
+  onDownloadProgress?: (progress: { loadedBytes: number }) => void;
+}
+
+/** The parts of the SDK's pipeline response used here. */
+interface PipelineResponse {
+  readableStreamBody?: NodeJS.ReadableStream;
+}
+
+/** The SDK's HTTP client. */
+interface HttpClient {
+  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
+}
+
+/**
+ * Wraps an HTTP client: each request obeys the operation's signal; a request without a
+ * body is answered (a metadata call in full, a download's headers) within
+ * `requestTimeout`; a body that moves no byte, either way, for `idleTimeout` fails the
+ * request. A timeout is a temporary `ETIMEDOUT`.
+ */
+export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClient {
+  return {
+    async sendRequest(request) {
+      const own = new AbortController();
+      const signal = requestSignal(own.signal, request.abortSignal);
+      const where = `${request.method} ${new URL(request.url).host}`;
+      const hasBody = request.body !== undefined && request.body !== null;
+      const deadline = !hasBody && timeouts.requestTimeout > 0
+        ? setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout)
+        : undefined;
+      const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
+      if (hasBody) idle.start();
+      const upload = request.onUploadProgress;
+      const download = request.onDownloadProgress;
+      request.abortSignal = signal;
+      request.onUploadProgress = (p) => { idle.start(); upload?.(p); };
+      request.onDownloadProgress = (p) => { idle.start(); download?.(p); };
+      try {
+        const response = await inner.sendRequest(request);
+        clearTimeout(deadline);
+        const body = response.readableStreamBody;
+        if (body === undefined) {
+          idle.clear();
+          return response;
+        }
+        idle.start();
+        // The SDK destroys an aborted body with a plain AbortError: say what stopped it.
+        const out = new PassThrough({ highWaterMark: 0 });
+        body.on('error', (err) => out.destroy(signal.aborted ? abortError(signal) : err));
+        body.on('end', () => idle.clear());
+        out.on('close', () => idle.clear());
+        body.pipe(out);
+        response.readableStreamBody = out;
+        return response;
+      } catch (err) {
+        clearTimeout(deadline);
+        idle.clear();
+        throw signal.aborted ? abortError(signal) : err;
+      }
+    },
+  };
+}
+
+/** Puts {@link timedHttpClient} under every client built from `service` (they share its pipeline). */
+export function applyTransport(service: BlobServiceClient, timeouts: Timeouts): void {
+  // The pipeline keeps the HTTP client its clients are built with; later clients reuse it.
+  const pipeline = (service as unknown as { pipeline: { _coreHttpClient?: HttpClient } }).pipeline;
+  if (pipeline._coreHttpClient !== undefined) pipeline._coreHttpClient = timedHttpClient(pipeline._coreHttpClient, timeouts);
+}
