@@ -52,7 +52,11 @@ export function startStallingServer(contentType: string, bytes = '{"ki'): Promis
   const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
     if (req.method === 'HEAD') return;
-    res.writeHead(200, { 'content-type': contentType, 'content-length': '1048576' });
+    // The headers of a real object's answer, so that clients go on to read the body.
+    res.writeHead(200, {
+      'content-type': contentType, 'content-length': '1048576', etag: '"0x8D0000000000001"',
+      'last-modified': new Date(0).toUTCString(), 'x-ms-blob-type': 'BlockBlob',
+    });
     res.write(bytes);
   });
   return listen(server, sockets);

@@ -45,6 +45,10 @@ export async function* readBlob(blob: BlobClient, start: number, end: number | u
   } catch (err) {
     // Aborting tears the socket down: whatever error that surfaces as, it is the abort.
     if (signal?.aborted) throw abortError(signal);
+    if (err instanceof FsError) {
+      err.name = 'FsError'; // a timeout or abort of the transport (see transport.ts)
+      throw err;
+    }
     // A body whose connection dropped surfaces as an "aborted" stream: the download broke off.
     if ((err as { name?: unknown } | null)?.name === 'AbortError') {
       throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'the download broke off before its end', cause: err });

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { abortError, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+import { abortable, abortError, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
 
 /** The parts of the SDK's pipeline request used here. */
 interface PipelineRequest {
@@ -50,7 +50,8 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       request.onUploadProgress = (p) => { idle.start(); upload?.(p); };
       request.onDownloadProgress = (p) => { idle.start(); download?.(p); };
       try {
-        const response = await inner.sendRequest(request);
+        // A body read to text inside the SDK does not always fail when its request is destroyed.
+        const response = await abortable(inner.sendRequest(request), signal);
         clearTimeout(deadline);
         const body = response.readableStreamBody;
         if (body === undefined) {
@@ -60,9 +61,17 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         idle.start();
         // The SDK destroys an aborted body with a plain AbortError: say what stopped it.
         const out = new PassThrough({ highWaterMark: 0 });
-        body.on('error', (err) => out.destroy(signal.aborted ? abortError(signal) : err));
+        // Named AbortError on its way through the SDK's download stream, which otherwise
+        // takes any error for an early end; the reader gives it back its own name.
+        const stopped = (): Error => Object.assign(abortError(signal), { name: 'AbortError' });
+        const onAbort = (): void => { out.destroy(stopped()); };
+        signal.addEventListener('abort', onAbort, { once: true });
+        body.on('error', (err) => out.destroy(signal.aborted ? stopped() : err));
         body.on('end', () => idle.clear());
-        out.on('close', () => idle.clear());
+        out.on('close', () => {
+          idle.clear();
+          signal.removeEventListener('abort', onAbort);
+        });
         body.pipe(out);
         response.readableStreamBody = out;
         return response;
