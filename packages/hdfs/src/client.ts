@@ -11,7 +11,7 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { redactUrl } from '@omnifs/core';
+import { redactUrl, resolveTimeouts, timedFetch, type Timeouts } from '@omnifs/core';
 import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, webhdfsBase, type HDFSOptions } from './options';
 
@@ -47,11 +47,11 @@ export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 export class WebHdfsClient {
   /** `http://namenode:9870/webhdfs/v1`. */
   readonly base: string;
-  readonly timeout: number;
+  readonly timeouts: Timeouts;
 
   constructor(private readonly options: HDFSOptions) {
     this.base = webhdfsBase(options);
-    this.timeout = options.timeout ?? DEFAULT_HDFS_TIMEOUT;
+    this.timeouts = resolveTimeouts({ requestTimeout: options.timeout ?? DEFAULT_HDFS_TIMEOUT, ...options });
   }
 
   /** The URL of an operation on an absolute path. */
@@ -71,18 +71,13 @@ export class WebHdfsClient {
    */
   async call(method: Method, path: string, op: string, params: Params = {}, init: { redirect?: 'manual' | 'follow'; signal?: AbortSignal | undefined } = {}): Promise<Response> {
     const url = this.url(path, op, params);
-    const timer = new AbortController();
-    const timeoutId = this.timeout > 0
-      ? setTimeout(() => timer.abort(Object.assign(new Error(`no answer from WebHDFS within ${this.timeout} ms`), { code: 'ETIMEDOUT' })), this.timeout)
-      : undefined;
-    const signal = init.signal ? AbortSignal.any([timer.signal, init.signal]) : timer.signal;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers: await this.headers(url), redirect: init.redirect ?? 'follow', signal });
+      // OPEN streams file data (idle timeout); every other answer is small JSON, read in full.
+      const init2: RequestInit = { method, headers: await this.headers(url), redirect: init.redirect ?? 'follow', ...(init.signal ? { signal: init.signal } : {}) };
+      res = await timedFetch(url, init2, this.timeouts, op === 'OPEN' ? 'data' : 'metadata');
     } catch (err) {
       throw withRedactedMessage(err);
-    } finally {
-      clearTimeout(timeoutId);
     }
     if (res.ok || (res.status === 307 && init.redirect === 'manual')) return res;
     throw await errorFromResponse(res, op, url, this.secrets);
@@ -137,7 +132,7 @@ export class WebHdfsClient {
 
   /** Starts the second step: a streamed upload of the data to the datanode. */
   upload(location: string, method: 'PUT' | 'POST', op: string): DatanodeUpload {
-    return new DatanodeUpload(location, method, op, this.timeout, this.secrets);
+    return new DatanodeUpload(location, method, op, this.timeouts.idleTimeout, this.secrets);
   }
 
   /** Values never to show in an error: the delegation token. */

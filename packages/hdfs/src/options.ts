@@ -1,5 +1,5 @@
 /** Options of the HDFS filesystem, and how they become the WebHDFS base URL. */
-import { errors } from '@omnifs/core';
+import { errors, type TimeoutOptions } from '@omnifs/core';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
@@ -13,7 +13,7 @@ export type HdfsHeaders = Record<string, string> | ((url: string) => Record<stri
  * which WebHDFS does not speak): it is dropped from the path, and the namenode is the
  * one in these options.
  */
-export interface HDFSOptions {
+export interface HDFSOptions extends TimeoutOptions {
   /** Namenode HTTP(S) base URL, e.g. `http://namenode:9870` (a trailing `/webhdfs/v1` is accepted). */
   url?: string;
   /** Namenode host, when `url` is not given. */
@@ -43,7 +43,7 @@ export interface HDFSOptions {
   permission?: string;
   /** Buffer size the datanode uses for reads and writes, bytes (default: the cluster's). */
   bufferSize?: number;
-  /** Milliseconds before a request without an answer is aborted (default 60000; 0 for none). */
+  /** Former name of `requestTimeout` (default 60000; 0 for none). */
   timeout?: number;
   /** Entries per `LISTSTATUS_BATCH` page are the cluster's (`dfs.ls.limit`); set false to always use `LISTSTATUS`. */
   batchListing?: boolean;
