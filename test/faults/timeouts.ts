@@ -71,6 +71,7 @@ export async function startThrottlingProxy(target: string, bytesPerTick: number,
   const sockets = new Set<Socket>();
   const pipeSlowly = (from: Socket, to: Socket): void => {
     const queue: Buffer[] = [];
+    let queued = 0;
     let ended = false;
     const timer = setInterval(() => {
       let budget = bytesPerTick;
@@ -80,16 +81,21 @@ export async function startThrottlingProxy(target: string, bytesPerTick: number,
         if (part.byteLength === head.byteLength) queue.shift();
         else queue[0] = head.subarray(budget);
         budget -= part.byteLength;
+        queued -= part.byteLength;
         to.write(part);
       }
-      if (queue.length > 16) from.pause();
-      else from.resume();
+      if (queued < bytesPerTick) from.resume();
       if (ended && queue.length === 0) {
         clearInterval(timer);
         to.end();
       }
     }, tickMs);
-    from.on('data', (b: Buffer) => queue.push(b));
+    // Hold no more than a tick's worth: the sender feels the slow link, as on a real one.
+    from.on('data', (b: Buffer) => {
+      queue.push(b);
+      queued += b.byteLength;
+      if (queued >= bytesPerTick) from.pause();
+    });
     from.on('end', () => { ended = true; });
     from.on('close', () => { if (!ended) { clearInterval(timer); to.destroy(); } });
     from.on('error', () => undefined);
@@ -224,6 +230,9 @@ export function timeoutTests(t: TimeoutTarget): void {
           const started = Date.now();
           expect(sha(await fs.cat(path))).to.equal(sha(data));
           expect(Date.now() - started).to.be.above(1000);
+          await fs.pipeFile(`${path}.up`, data);
+          expect(sha(await t.make(url, {}).cat(`${path}.up`))).to.equal(sha(data));
+          expect(Date.now() - started).to.be.above(2000);
         } finally {
           await proxy.close();
         }

@@ -4,7 +4,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { abortable, abortError, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+import { abortable, abortError, bodyInPieces, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
 
 /** The parts of the SDK's pipeline request used here. */
 interface PipelineRequest {
@@ -26,6 +26,9 @@ interface HttpClient {
   sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
 }
 
+/** The bytes of a request whose body was turned into a stream, for the SDK's next attempt. */
+const BYTES = new WeakMap<PipelineRequest, Uint8Array>();
+
 /**
  * Wraps an HTTP client: each request obeys the operation's signal; a request without a
  * body is answered (a metadata call in full, a download's headers) within
@@ -39,14 +42,23 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       const signal = requestSignal(own.signal, request.abortSignal);
       const where = `${request.method} ${new URL(request.url).host}`;
       const hasBody = request.body !== undefined && request.body !== null;
-      const deadline = !hasBody && timeouts.requestTimeout > 0
-        ? setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout)
-        : undefined;
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      const awaitAnswer = (): void => {
+        if (timeouts.requestTimeout <= 0) return;
+        deadline = setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout);
+      };
+      if (!hasBody) awaitAnswer();
       const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
       if (hasBody) idle.start();
       const upload = request.onUploadProgress;
       const download = request.onDownloadProgress;
       request.abortSignal = signal;
+      // The SDK's retries send the same request again: each attempt streams the bytes afresh.
+      const bytes = BYTES.get(request) ?? request.body;
+      if (bytes instanceof Uint8Array && bytes.byteLength > 0) {
+        BYTES.set(request, bytes);
+        request.body = () => bodyInPieces(bytes, { idle, sent: awaitAnswer });
+      }
       request.onUploadProgress = (p) => { idle.start(); upload?.(p); };
       request.onDownloadProgress = (p) => { idle.start(); download?.(p); };
       try {

@@ -8,6 +8,7 @@
  * {@link withSignal}, so transports abort what they are sending when the caller aborts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { Readable } from 'node:stream';
 import { errors, FsError } from './errors';
 
 /** The timeout options every remote backend accepts, in milliseconds; 0 turns one off. */
@@ -161,6 +162,46 @@ export function requestSignal(own: AbortSignal, ...more: (AbortSignal | undefine
   const all = [own, currentSignal(), ...more].filter((s): s is AbortSignal => s != null);
   const unique = [...new Set(all)];
   return unique.length === 1 ? own : AbortSignal.any(unique);
+}
+
+/** The piece size of {@link bodyInPieces}. */
+const PIECE = 64 * 1024;
+
+/** What {@link bodyInPieces} reports to. */
+export interface UploadWatch {
+  /** Counts while the transport holds a piece and has not asked for the next. */
+  idle: IdleTimer;
+  /** Called once the transport has taken the last piece: the answer is awaited from then on. */
+  sent: () => void;
+}
+
+/**
+ * A request body of bytes as a stream of 64 KiB pieces, handed out as the transport asks
+ * for them. `watch.idle` counts how long the transport goes without asking (a link that
+ * stopped taking bytes), and `watch.sent` says when the whole body is out, so that the
+ * wait for the answer falls under the request timeout rather than the idle one. (A socket
+ * counts one large write as activity only once the kernel took all of it, so a large body
+ * written at once would look idle over a slow link.)
+ */
+export function bodyInPieces(body: Uint8Array, watch: UploadWatch): Readable {
+  let at = 0;
+  const stream = new Readable({
+    highWaterMark: PIECE,
+    read() {
+      watch.idle.start();
+      if (at >= body.byteLength) {
+        this.push(null);
+        return;
+      }
+      this.push(body.subarray(at, at + PIECE));
+      at += PIECE;
+    },
+  });
+  stream.once('end', () => {
+    watch.idle.pause();
+    watch.sent();
+  });
+  return stream;
 }
 
 /** What a {@link timedFetch} response carries. */
