@@ -121,8 +121,11 @@ export interface TimeoutTarget {
   file: string;
   /** What the stalling server's bodies claim to be (the backend's API format). */
   contentType: string;
-  /** The real server, for the slow-link test: its URL and a directory (or bucket) to write in. */
-  real?: () => { url: string; root: string };
+  /**
+   * The real server, for the slow-link test: its URL, a directory (or bucket) to write in,
+   * and where it needs to send redirects so that they come through the slow link too.
+   */
+  real?: () => { url: string; root: string; redirectVia?: (origin: string) => void };
 }
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -219,21 +222,24 @@ export function timeoutTests(t: TimeoutTarget): void {
 
     if (t.real !== undefined) {
       it('does not cut off a transfer over a slow but steady link', async function () {
-        const { url, root } = t.real!();
-        // A download at 64 KiB every 100 ms: about 1.5 s, many times the 250 ms idle timeout.
+        const { url, root, redirectVia } = t.real!();
+        // 64 KiB every 100 ms: about 1.5 s each way, many times the 250 ms idle timeout.
         const proxy = await startThrottlingProxy(url, 64 * 1024, 100);
         try {
           const data = randomBytes(1024 * 1024);
           const path = `${root}/slow.bin`;
           await t.make(url, {}).pipeFile(path, data);
+          redirectVia?.(proxy.url);
           const fs = t.make(proxy.url, { connectTimeout: 250, requestTimeout: 10_000, idleTimeout: 250 });
           const started = Date.now();
           expect(sha(await fs.cat(path))).to.equal(sha(data));
           expect(Date.now() - started).to.be.above(1000);
           await fs.pipeFile(`${path}.up`, data);
-          expect(sha(await t.make(url, {}).cat(`${path}.up`))).to.equal(sha(data));
           expect(Date.now() - started).to.be.above(2000);
+          redirectVia?.(url);
+          expect(sha(await t.make(url, {}).cat(`${path}.up`))).to.equal(sha(data));
         } finally {
+          redirectVia?.(url);
           await proxy.close();
         }
       });
