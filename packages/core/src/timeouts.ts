@@ -141,18 +141,28 @@ export function withSignal<T>(signal: AbortSignal | undefined, fn: () => Promise
   return ambient.run(combined, () => abortable(fn(), combined));
 }
 
-/** `promise`, or a rejection as soon as `signal` aborts (the work itself is left to stop on its own). */
+/** How long an aborted operation is given to finish its cleanup (remove a temporary file, abort an upload). */
+const ABORT_GRACE_MS = 50;
+
+/**
+ * `promise`, or a rejection soon after `signal` aborts: the work is given
+ * {@link ABORT_GRACE_MS} to stop on its own (its own outcome then stands, so cleanup
+ * that the abort set off is done when the caller hears of it), and is left behind after that.
+ */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
     return Promise.reject(abortError(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
+    const onAbort = (): void => {
+      const grace = setTimeout(() => reject(abortError(signal)), ABORT_GRACE_MS);
+      promise.finally(() => clearTimeout(grace)).catch(() => undefined);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(signal.aborted ? abortError(signal) : e); },
     );
   });
 }
