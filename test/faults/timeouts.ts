@@ -12,6 +12,7 @@ import { createServer as createTcpServer, connect, type AddressInfo, type Socket
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setMaxListeners } from 'node:events';
 import { FsError, type FileSystem, type TimeoutOptions } from '@omnifs/core';
 
 /** A loopback server the tests talk to; `close` drops every connection. */
@@ -200,6 +201,7 @@ export function timeoutTests(t: TimeoutTarget): void {
 
         it('ends every operation with Aborted within 100 ms of an abort', async function () {
           const controller = new AbortController();
+          setMaxListeners(100, controller.signal); // nine operations share it
           const abortAt = Date.now() + 300;
           setTimeout(() => controller.abort(), 300);
           const results = await runAll(operations(t.file, local), t.make(server.url, long), controller.signal);
@@ -213,7 +215,9 @@ export function timeoutTests(t: TimeoutTarget): void {
 
         it('obeys AbortSignal.timeout on every operation', async function () {
           const started = Date.now();
-          const results = await runAll(operations(t.file, local), t.make(server.url, long), AbortSignal.timeout(300));
+          const signal = AbortSignal.timeout(300);
+          setMaxListeners(100, signal);
+          const results = await runAll(operations(t.file, local), t.make(server.url, long), signal);
           for (const r of results) expect((r.error as FsError | undefined)?.kind, r.name).to.equal('Aborted');
           expect(Date.now() - started).to.be.below(400);
         });

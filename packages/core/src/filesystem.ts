@@ -13,6 +13,7 @@ import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 import { localFileSystem } from './registry';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
+import { outsideSignal } from './timeouts';
 import type {
   CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
 } from './types';
@@ -233,7 +234,7 @@ export abstract class FileSystem extends FileSystemBase {
     return {
       write: (chunk) => this.run('write', path, () => writer.write(chunk)),
       close: () => this.run('write', path, () => writer.close()),
-      abort: (reason) => this.run('write', path, () => writer.abort(reason)),
+      abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
     };
   }
 

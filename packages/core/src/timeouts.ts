@@ -141,6 +141,15 @@ export function withSignal<T>(signal: AbortSignal | undefined, fn: () => Promise
   return ambient.run(combined, () => abortable(fn(), combined));
 }
 
+/**
+ * Runs `fn` outside the signal of the operation in progress: for the cleanup that an abort
+ * sets off (aborting a multipart upload, deleting a temporary file), which must not be
+ * aborted by the very signal it answers.
+ */
+export function outsideSignal<T>(fn: () => T): T {
+  return ambient.exit(fn);
+}
+
 /** How long an aborted operation is given to finish its cleanup (remove a temporary file, abort an upload). */
 const ABORT_GRACE_MS = 50;
 
