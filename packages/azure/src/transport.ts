@@ -63,7 +63,7 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       request.onDownloadProgress = (p) => { idle.start(); download?.(p); };
       try {
         // A body read to text inside the SDK does not always fail when its request is destroyed.
-        const response = await abortable(inner.sendRequest(request), signal);
+        const response = await abortable(inner.sendRequest(request), signal, 0);
         clearTimeout(deadline);
         const body = response.readableStreamBody;
         if (body === undefined) {

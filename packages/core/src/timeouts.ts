@@ -113,11 +113,17 @@ export class IdleTimer {
   }
 }
 
-const ambient = new AsyncLocalStorage<AbortSignal>();
+/** The operation in progress: its signal, and the signals that signal already obeys. */
+interface Operation {
+  signal: AbortSignal;
+  sources: ReadonlySet<AbortSignal>;
+}
+
+const ambient = new AsyncLocalStorage<Operation>();
 
 /** The signal of the operation in progress, as {@link withSignal} set it. */
 export function currentSignal(): AbortSignal | undefined {
-  return ambient.getStore();
+  return ambient.getStore()?.signal;
 }
 
 /**
@@ -130,15 +136,19 @@ export function abortError(signal: AbortSignal): FsError {
 
 /**
  * Runs `fn` as an operation that `signal` cancels: transports started inside see the
- * signal ({@link currentSignal}), and the promise rejects as soon as it aborts, whatever
- * `fn` is waiting for. Without a signal it is just `fn()`.
+ * signal ({@link currentSignal}), and the promise rejects soon after it aborts, whatever
+ * `fn` is waiting for. Without a signal, or with one the enclosing operation already
+ * obeys (a copy's reads of its parts), it is just `fn()`: only the outermost operation
+ * stops waiting, after the inner ones had their chance to clean up.
  */
 export function withSignal<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   if (signal === undefined) return fn();
   if (signal.aborted) return Promise.reject(abortError(signal));
   const outer = ambient.getStore();
-  const combined = outer === undefined || outer === signal ? signal : AbortSignal.any([outer, signal]);
-  return ambient.run(combined, () => abortable(fn(), combined));
+  if (outer?.sources.has(signal) === true) return fn();
+  const combined = outer === undefined ? signal : AbortSignal.any([outer.signal, signal]);
+  const sources = new Set(outer?.sources ?? []).add(signal);
+  return ambient.run({ signal: combined, sources }, () => abortable(fn(), combined));
 }
 
 /**
@@ -150,22 +160,28 @@ export function outsideSignal<T>(fn: () => T): T {
   return ambient.exit(fn);
 }
 
-/** How long an aborted operation is given to finish its cleanup (remove a temporary file, abort an upload). */
-const ABORT_GRACE_MS = 50;
+/**
+ * How long aborted work is given to stop on its own. Transports obey the signal, so work
+ * stops within milliseconds and its cleanup (a temporary file removed, an upload aborted)
+ * is done when the caller hears of the abort; this only bounds work that cannot be
+ * cancelled (backends race such calls themselves, with {@link abortable}).
+ */
+const ABORT_GRACE_MS = 1000;
 
 /**
- * `promise`, or a rejection soon after `signal` aborts: the work is given
- * {@link ABORT_GRACE_MS} to stop on its own (its own outcome then stands, so cleanup
- * that the abort set off is done when the caller hears of it), and is left behind after that.
+ * `promise`, or a rejection soon after `signal` aborts: the work is given `graceMs`
+ * (default {@link ABORT_GRACE_MS}) to stop on its own (its own outcome then stands), and
+ * is left behind after that. A backend wraps a call its transport cannot cancel in it,
+ * with the operation's signal and no grace.
  */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal, graceMs = ABORT_GRACE_MS): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
     return Promise.reject(abortError(signal));
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
-      const grace = setTimeout(() => reject(abortError(signal)), ABORT_GRACE_MS);
+      const grace = setTimeout(() => reject(abortError(signal)), graceMs);
       promise.finally(() => clearTimeout(grace)).catch(() => undefined);
     };
     signal.addEventListener('abort', onAbort, { once: true });
