@@ -2,7 +2,7 @@
  * The Azure client's transport: the SDK's HTTP client with omnifs's timeouts, and the
  * operation's signal (core's {@link currentSignal}) given to every request it sends.
  */
-import { PassThrough } from 'node:stream';
+import { Transform } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { abortable, abortError, bodyInPieces, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
 
@@ -13,7 +13,6 @@ interface PipelineRequest {
   body?: unknown;
   abortSignal?: AbortSignal;
   onUploadProgress?: (progress: { loadedBytes: number }) => void;
-  onDownloadProgress?: (progress: { loadedBytes: number }) => void;
 }
 
 /** The parts of the SDK's pipeline response used here. */
@@ -51,7 +50,6 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
       if (hasBody) idle.start();
       const upload = request.onUploadProgress;
-      const download = request.onDownloadProgress;
       request.abortSignal = signal;
       // The SDK's retries send the same request again: each attempt streams the bytes afresh.
       const bytes = BYTES.get(request) ?? request.body;
@@ -60,7 +58,6 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         request.body = () => bodyInPieces(bytes, { idle, sent: awaitAnswer });
       }
       request.onUploadProgress = (p) => { idle.start(); upload?.(p); };
-      request.onDownloadProgress = (p) => { idle.start(); download?.(p); };
       try {
         // A body read to text inside the SDK does not always fail when its request is destroyed.
         const response = await abortable(inner.sendRequest(request), signal, 0);
@@ -72,14 +69,31 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         }
         idle.start();
         // The SDK destroys an aborted body with a plain AbortError: say what stopped it.
-        const out = new PassThrough({ highWaterMark: 0 });
+        // Each chunk re-arms the idle timer. (No onDownloadProgress: the SDK would pipe the
+        // body through a stream that never learns of a dropped connection.)
+        const out = new Transform({
+          highWaterMark: 0,
+          transform(chunk: Buffer, _enc, done) {
+            idle.start();
+            done(null, chunk);
+          },
+        });
         // Named AbortError on its way through the SDK's download stream, which otherwise
         // takes any error for an early end; the reader gives it back its own name.
         const stopped = (): Error => Object.assign(abortError(signal), { name: 'AbortError' });
         const onAbort = (): void => { out.destroy(stopped()); };
         signal.addEventListener('abort', onAbort, { once: true });
         body.on('error', (err) => out.destroy(signal.aborted ? stopped() : err));
-        body.on('end', () => idle.clear());
+        // A connection dropped mid-body: the SDK's download stream knows it by 'aborted'.
+        let ended = false;
+        body.on('aborted', () => out.emit('aborted'));
+        body.on('close', () => {
+          if (!ended && !out.destroyed) out.destroy(Object.assign(new Error('the connection closed before the body ended'), { code: 'ECONNRESET' }));
+        });
+        body.on('end', () => {
+          ended = true;
+          idle.clear();
+        });
         out.on('close', () => {
           idle.clear();
           signal.removeEventListener('abort', onAbort);
