@@ -87,6 +87,8 @@ export interface FaultProxy {
   addRule(rule: FaultRule): void;
   clearRules(): void;
   resetCounters(): void;
+  /** Points rewritten redirects at another origin from now on, e.g. a proxy in front of this one. */
+  redirectVia(origin: string): void;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -260,6 +262,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     addRule,
     clearRules: () => { rules.length = 0; },
     resetCounters: () => { Object.assign(counters, zero()); },
+    redirectVia: (origin) => { selfOrigin = origin.replace(/\/+$/, ''); },
     close: () => new Promise<void>((ok) => {
       for (const s of sockets) s.destroy();
       agent.destroy();

@@ -1,11 +1,12 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
 import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import {
-  dirInfo, errors, FsError, mapLimit, MultipartWriter, ObjectStoreFileSystem, pump, redactUrl, splitObjectPath,
+  dirInfo, errors, FsError, mapLimit, MultipartWriter, ObjectStoreFileSystem, pump, redactUrl, resolveTimeouts, splitObjectPath,
   type Capabilities, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
+import { applyTransport } from './transport';
 import {
   AZURE_OPTION_SCHEMA, createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions,
   type ResolvedAzureSettings,
@@ -90,6 +91,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     const resolved = withEnvironment(options);
     this.settings = resolveSettings(resolved);
     this.service = createServiceClient(resolved);
+    applyTransport(this.service, resolveTimeouts(resolved));
     this.capabilities = {
       realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true,
       sign: this.service.credential instanceof StorageSharedKeyCredential, mtime: true, flatListing: true,

@@ -2,7 +2,7 @@
 import {
   AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type newPipeline, type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { defineOptions, errors } from '@omnifs/core';
+import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
 
 /**
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
@@ -18,7 +18,7 @@ export type AzureTokenCredential = Exclude<Parameters<typeof newPipeline>[0], St
  * `AZURE_STORAGE_SAS_TOKEN` are read, as adlfs does; `AZURE_STORAGE_ACCOUNT_NAME` fills
  * in a missing `accountName`.
  */
-export interface AzureBlobOptions {
+export interface AzureBlobOptions extends TimeoutOptions {
   /** Storage account name; the endpoint is then `https://<accountName>.blob.<endpointSuffix>`. */
   accountName?: string;
   /** Shared key of the account (base64); also lets `sign` make SAS URLs. */
@@ -53,6 +53,7 @@ const secret = { type: 'string', secret: true } as const;
 
 /** The names and types of {@link AzureBlobOptions}, checked when a filesystem is made. */
 export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
+  ...TIMEOUT_OPTION_SCHEMA,
   accountName: 'string',
   accountKey: secret,
   connectionString: secret,

@@ -4,7 +4,7 @@
  * the `partSize` and `concurrency` this backend declares.
  */
 import type { BlobClient } from '@azure/storage-blob';
-import { errors, FsError, throwIfAborted } from '@omnifs/core';
+import { abortError, FsError, throwIfAborted } from '@omnifs/core';
 import { azureErrorCode } from './errors';
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
@@ -44,7 +44,11 @@ export async function* readBlob(blob: BlobClient, start: number, end: number | u
     }
   } catch (err) {
     // Aborting tears the socket down: whatever error that surfaces as, it is the abort.
-    if (signal?.aborted) throw errors.aborted(signal.reason);
+    if (signal?.aborted) throw abortError(signal);
+    if (err instanceof FsError) {
+      err.name = 'FsError'; // a timeout or abort of the transport (see transport.ts)
+      throw err;
+    }
     // A body whose connection dropped surfaces as an "aborted" stream: the download broke off.
     if ((err as { name?: unknown } | null)?.name === 'AbortError') {
       throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'the download broke off before its end', cause: err });

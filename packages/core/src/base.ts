@@ -8,6 +8,7 @@ import { errors, FsError, toFsError, withContext } from './errors';
 import { checkPath, hasTrailingSlash, normalizePath, parentPath, stripProtocol } from './paths';
 import { redact, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
+import { withSignal } from './timeouts';
 import { BufferedWriter, type RandomWriter, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkTargetPath, optionsOf } from './args';
@@ -43,6 +44,13 @@ export interface ReadOptions {
 /** `ls` with `detail: true` returns FileInfo objects, otherwise names. */
 export interface LsOptions {
   detail?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Options of metadata calls (`info`, `exists`, `isFile`, `isDir`, `size`). */
+export interface InfoOptions {
+  /** Cancels the call; it then rejects with an `Aborted` FsError. */
+  signal?: AbortSignal;
 }
 
 /** `sign`. */
@@ -215,24 +223,26 @@ export abstract class FileSystemBase {
   /**
    * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
    * With `target`, the path is one to write or remove, and the empty path is refused
-   * (it would name the root, or the working directory on local disk).
+   * (it would name the root, or the working directory on local disk). `signal` cancels
+   * the call: it rejects at once, and the requests in flight are aborted.
    */
-  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>, target = false): Promise<T> {
+  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>, target = false, signal?: AbortSignal): Promise<T> {
     let p: string | undefined;
     try {
       if (target) checkTargetPath(path);
-      p = this.normalize(path);
-      return await fn(p);
+      const q = this.normalize(path);
+      p = q;
+      return await withSignal(signal, () => fn(q));
     } catch (err) {
       const shown = p ?? (typeof path === 'string' ? redactUrl(path) : undefined);
       throw withContext(this.mapError(err), this.protocol, operation, shown);
     }
   }
 
-  /** Runs `fn` and gives any error its FsError kind and context. */
-  protected async run<T>(operation: string, path: string | undefined, fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` (cancelled by `signal`) and gives any error its FsError kind and context. */
+  protected async run<T>(operation: string, path: string | undefined, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
-      return await fn();
+      return await withSignal(signal, fn);
     } catch (err) {
       throw withContext(this.mapError(err), this.protocol, operation, path);
     }
@@ -241,7 +251,8 @@ export abstract class FileSystemBase {
   // ---------------------------------------------------------------- metadata
 
   /** Metadata of a file or directory; `NotFound` when missing, also for a path below a file. */
-  info(path: string): Promise<FileInfo> {
+  info(path: string, options: InfoOptions = {}): Promise<FileInfo> {
+    options = optionsOf(options);
     return this.withPath('info', path, async (p) => {
       try {
         return await this._info(p);
@@ -250,23 +261,23 @@ export abstract class FileSystemBase {
         const e = this.mapError(err);
         throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
       }
-    });
+    }, false, options.signal);
   }
 
   /** True when the path exists; errors other than NotFound are thrown. */
-  async exists(path: string): Promise<boolean> {
-    return (await this.infoOrUndefined(path)) !== undefined;
+  async exists(path: string, options: InfoOptions = {}): Promise<boolean> {
+    return (await this.infoOrUndefined(path, options)) !== undefined;
   }
 
   /** True when the path is a file. */
-  async isFile(path: string): Promise<boolean> {
-    return (await this.infoOrUndefined(path))?.type === 'file';
+  async isFile(path: string, options: InfoOptions = {}): Promise<boolean> {
+    return (await this.infoOrUndefined(path, options))?.type === 'file';
   }
 
   /** True when the path is a directory (or, on object stores, a prefix or bucket). */
-  async isDir(path: string): Promise<boolean> {
+  async isDir(path: string, options: InfoOptions = {}): Promise<boolean> {
     const isDir = this._isDir;
-    if (isDir === undefined) return (await this.infoOrUndefined(path))?.type === 'directory';
+    if (isDir === undefined) return (await this.infoOrUndefined(path, options))?.type === 'directory';
     return this.withPath('isDir', path, async (p) => {
       try {
         return await isDir.call(this, p);
@@ -274,12 +285,12 @@ export abstract class FileSystemBase {
         if (this.mapError(err).kind === 'NotFound') return false;
         throw err;
       }
-    });
+    }, false, optionsOf(options).signal);
   }
 
   /** Size of a file in bytes. */
-  async size(path: string): Promise<number> {
-    return (await this.info(path)).size;
+  async size(path: string, options: InfoOptions = {}): Promise<number> {
+    return (await this.info(path, options)).size;
   }
 
   /** Last modification time; `Unsupported` where the backend keeps none. */
@@ -299,8 +310,8 @@ export abstract class FileSystemBase {
   }
 
   /** `info`, or undefined for a missing path. */
-  protected infoOrUndefined(path: string): Promise<FileInfo | undefined> {
-    return infoOrUndefined(this, path);
+  protected infoOrUndefined(path: string, options: InfoOptions = {}): Promise<FileInfo | undefined> {
+    return infoOrUndefined({ info: (p) => this.info(p, options) }, path);
   }
 
   // ---------------------------------------------------------------- listing
@@ -310,7 +321,7 @@ export abstract class FileSystemBase {
   ls(path: string, options?: LsOptions): Promise<string[]>;
   async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'ls');
-    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p));
+    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p), false, options.signal);
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
@@ -330,7 +341,7 @@ export abstract class FileSystemBase {
   find(path: string, options?: FindOptions): Promise<string[]>;
   async find(path: string, options: FindOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'find');
-    const entries = await this.withPath('find', path, (p) => findEntries(this, p, options, this._find?.bind(this)));
+    const entries = await this.withPath('find', path, (p) => findEntries(this, p, options, this._find?.bind(this)), false, options.signal);
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
@@ -341,21 +352,23 @@ export abstract class FileSystemBase {
   }
 
   /** Paths matching a glob pattern (`*`, `**`, `?`, `[..]`), sorted. */
-  glob(pattern: string, options: { maxDepth?: number; detail: true }): Promise<FileInfo[]>;
-  glob(pattern: string, options?: { maxDepth?: number; detail?: boolean }): Promise<string[]>;
-  async glob(pattern: string, options: { maxDepth?: number; detail?: boolean } = {}): Promise<FileInfo[] | string[]> {
+  glob(pattern: string, options: { maxDepth?: number; detail: true; signal?: AbortSignal }): Promise<FileInfo[]>;
+  glob(pattern: string, options?: { maxDepth?: number; detail?: boolean; signal?: AbortSignal }): Promise<string[]>;
+  async glob(pattern: string, options: { maxDepth?: number; detail?: boolean; signal?: AbortSignal } = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'glob');
     const dirsOnly = (): boolean => hasTrailingSlash(pattern);
-    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()));
+    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()), false, options.signal);
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
   /** Total bytes below `path`, or per file with `total: false`. */
-  du(path: string, options?: { total?: true; maxDepth?: number }): Promise<number>;
-  du(path: string, options: { total: false; maxDepth?: number }): Promise<Record<string, number>>;
-  async du(path: string, options: { total?: boolean; maxDepth?: number } = {}): Promise<number | Record<string, number>> {
+  du(path: string, options?: { total?: true; maxDepth?: number; signal?: AbortSignal }): Promise<number>;
+  du(path: string, options: { total: false; maxDepth?: number; signal?: AbortSignal }): Promise<Record<string, number>>;
+  async du(path: string, options: { total?: boolean; maxDepth?: number; signal?: AbortSignal } = {}): Promise<number | Record<string, number>> {
     options = optionsOf(options, 'du');
-    const files = await this.find(path, { detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) });
+    const files = await this.find(path, {
+      detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }), ...(options.signal ? { signal: options.signal } : {}),
+    });
     if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
     return files.reduce((sum, f) => sum + f.size, 0);
   }

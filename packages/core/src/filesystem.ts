@@ -15,6 +15,7 @@ import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './
 import { localFileSystem } from './registry';
 import { expandPaths } from './listing';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
+import { outsideSignal } from './timeouts';
 import type {
   CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
 } from './types';
@@ -22,7 +23,7 @@ import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
 
 const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
 
-export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOptions } from './base';
+export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOptions, InfoOptions } from './base';
 
 /**
  * Base class of every omnifs filesystem: whole files, streaming, transfer and directories,
@@ -47,7 +48,7 @@ export abstract class FileSystem extends FileSystemBase {
       const range = await this.resolveRange(p, options.start, options.end);
       if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
       return this._read(p, range.start, range.end, read);
-    });
+    }, false, options.signal);
   }
 
   /** `catFile` for one path; for a list or a glob, a record of path to bytes. */
@@ -70,7 +71,9 @@ export abstract class FileSystem extends FileSystemBase {
     if (!Array.isArray(paths) || !Array.isArray(starts) || !Array.isArray(ends) || starts.length !== paths.length || ends.length !== paths.length) {
       throw errors.invalid('catRanges needs arrays of paths, starts and ends of the same length');
     }
-    return mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p, i) => this.catFile(p, { start: starts[i]!, end: ends[i]! }), options.signal);
+    return mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p, i) => this.catFile(p, {
+      start: starts[i]!, end: ends[i]!, ...(options.signal ? { signal: options.signal } : {}),
+    }), options.signal);
   }
 
   /** Writes a whole file from bytes, a string, or a stream / async iterable. */
@@ -89,7 +92,7 @@ export abstract class FileSystem extends FileSystemBase {
       const bytes = toBytes(data);
       await this._write(p, bytes, mode);
       options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
-    }, true);
+    }, true, options.signal);
   }
 
   /** `pipeFile` for one path; a record of path to content writes several. */
@@ -166,18 +169,20 @@ export abstract class FileSystem extends FileSystemBase {
       if (m === 'rb') {
         const info = await this._info(p);
         if (info.type === 'directory') throw errors.isADirectory(p);
-        const source = { size: info.size, read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e)) };
+        const signal = options.signal;
+        const read = signal ? { signal } : {};
+        const source = { size: info.size, read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, read), signal) };
         return new RemoteFile(p, m, source, undefined, fileOptions);
       }
       const writer = await this.openWriterFor(p, m === 'xb' ? 'create' : 'overwrite', m === 'ab', options.signal, options.blockSize);
       return new RemoteFile(p, m, undefined, writer, fileOptions);
-    }, m !== 'rb');
+    }, m !== 'rb', options.signal);
   }
 
   /** A streaming writer for `path`: bytes in parts, committed on `close`. */
   async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal } = {}): Promise<Writer> {
     options = optionsOf(options, 'openWriter');
-    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true);
+    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true, options.signal);
   }
 
   /**
@@ -204,11 +209,11 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options, 'readChunks');
     const p = await this.withPath('read', path, async (q) => q);
     const read = await this.run('read', p, async () => readOptionsOf(options));
-    const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end));
+    const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end), options.signal);
     if (range.end !== undefined && range.end <= range.start) return;
     const it = this._readStream(p, range.start, range.end, read);
     for (;;) {
-      const next = await this.run('read', p, () => it.next());
+      const next = await this.run('read', p, () => it.next(), options.signal);
       if (next.done) return;
       yield next.value;
     }
@@ -248,7 +253,7 @@ export abstract class FileSystem extends FileSystemBase {
     return {
       write: (chunk) => this.run('write', path, () => writer.write(chunk)),
       close: () => this.run('write', path, () => writer.close()),
-      abort: (reason) => this.run('write', path, () => writer.abort(reason)),
+      abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
     };
   }
 
@@ -295,19 +300,19 @@ export abstract class FileSystem extends FileSystemBase {
   /** Copies within this filesystem, with fsspec's rules for recursion, globs and lists. */
   async cp(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'cp');
-    await this.run('cp', undefined, () => copyFiles(this, src, this, dst, options as TransferPlanOptions));
+    await this.run('cp', undefined, () => copyFiles(this, src, this, dst, options as TransferPlanOptions), options.signal);
   }
 
   /** Uploads local paths (files, directories with `recursive`, globs, lists) to this filesystem. */
   async put(local: string | string[], remote: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'put');
-    await this.run('put', undefined, () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions));
+    await this.run('put', undefined, () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions), options.signal);
   }
 
   /** Downloads paths from this filesystem to local disk. */
   async get(remote: string | string[], local: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'get');
-    await this.run('get', undefined, () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions));
+    await this.run('get', undefined, () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions), options.signal);
   }
 
   /**
@@ -330,7 +335,7 @@ export abstract class FileSystem extends FileSystemBase {
         if (renamed) return;
       }
       await copyFiles(this, src, this, dst, opts);
-    });
+    }, options.signal);
   }
 
   /**
@@ -356,7 +361,7 @@ export abstract class FileSystem extends FileSystemBase {
   /** Removes files; directories with `recursive`. Globs and lists expand first. */
   async rm(path: string | string[], options: RmOptions = {}): Promise<void> {
     options = optionsOf(options, 'rm');
-    await this.run('rm', undefined, () => removePaths(this, path, options));
+    await this.run('rm', undefined, () => removePaths(this, path, options), options.signal);
   }
 
   /**
@@ -404,7 +409,7 @@ export abstract class FileSystem extends FileSystemBase {
       const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
       await pump(this._readStream(s, 0, undefined, options.signal ? { signal: options.signal } : {}), writer, { signal: options.signal, progress });
       progress.fileDone();
-    });
+    }, options.signal);
   }
 
   /** Deletes many files: `_rmMany` in batches where the backend has it. */

@@ -20,7 +20,8 @@ export * from './secrets';
 export {
   isTemporaryName, temporarySibling, DEFAULT_CLEANUP_AGE_MS, type CleanupOptions, type CleanupResult, type Debris,
 } from './debris';
-export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions } from './filesystem';
+export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions, type InfoOptions } from './filesystem';
+export * from './timeouts';
 export { FileSystemBase } from './base';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';
 export type { WalkEntry } from './listing';

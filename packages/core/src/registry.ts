@@ -119,6 +119,7 @@ const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
   file: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
   local: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
+  timeout: () => (require('./layers/timeout') as { TimeoutFileSystem: FileSystemClass }).TimeoutFileSystem,
 };
 
 const { registry, instances } = state;

@@ -56,6 +56,8 @@ export interface FindOptions {
   /** Include directories in the result, not only files. */
   withDirs?: boolean;
   detail?: boolean;
+  /** Cancels the listing; it then rejects with an `Aborted` FsError. */
+  signal?: AbortSignal;
 }
 
 /** How a whole-object write treats an existing target. */

@@ -19,7 +19,7 @@ export interface FsAndPath {
 export type UrlOptions = Record<string, unknown>;
 
 /** Protocols that wrap another filesystem (they take `fs` as an option). */
-const WRAPPERS = new Set(['dir', 'simplecache', 'blockcache', 'retry', 'listcache', 'limit']);
+const WRAPPERS = new Set(['dir', 'simplecache', 'blockcache', 'retry', 'listcache', 'limit', 'timeout']);
 
 /** True for a protocol implemented as a wrapper around another filesystem. */
 export function isWrapperProtocol(protocol: string): boolean {

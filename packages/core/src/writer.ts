@@ -6,6 +6,7 @@
  */
 import { errors } from './errors';
 import { throwIfAborted, type ProgressTracker } from './batch';
+import { outsideSignal } from './timeouts';
 
 /** A sink for one file's bytes. Nothing is visible under the final name before `close`. */
 export interface Writer {
@@ -190,7 +191,7 @@ export class MultipartWriter<Part = unknown> implements Writer {
     } catch {
       return; // never initiated: nothing to abort
     }
-    await this.target.abort();
+    await outsideSignal(() => this.target.abort());
   }
 
   private check(): void {
@@ -252,7 +253,7 @@ export async function pump(
     throwIfAborted(options.signal);
     await writer.close();
   } catch (err) {
-    await writer.abort(err).catch(() => undefined);
+    await outsideSignal(() => writer.abort(err)).catch(() => undefined);
     throw err;
   }
   return bytes;

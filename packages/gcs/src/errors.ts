@@ -4,7 +4,7 @@
  * `conditionNotMet`, `conflict`, ...); gaxios errors carry `response.status`; network
  * failures come as Node errors, which core's mapping covers.
  */
-import { FsError, toFsError, type ErrorKind } from '@omnifs/core';
+import { asTimeout, FsError, toFsError, type ErrorKind } from '@omnifs/core';
 
 interface GcsErrorShape {
   code?: unknown;
@@ -85,6 +85,8 @@ function indirect(err: unknown): { status?: number; code?: string; message: stri
  */
 export function mapGcsError(err: unknown): FsError {
   if (err instanceof FsError) return err;
+  const timeout = asTimeout(err);
+  if (timeout !== undefined) return timeout;
   const via = gcsStatus(err) === undefined ? indirect(err) : undefined;
   const status = gcsStatus(err) ?? via?.status;
   if (status === undefined) {

@@ -1,10 +1,19 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import {
-  errors, FsError, mapLimit, ObjectStoreFileSystem, splitObjectPath,
+  abortable, currentSignal, errors, FsError, mapLimit, ObjectStoreFileSystem, splitObjectPath,
   type Capabilities, type ObjectPage, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapGcsError } from './errors';
+
+/**
+ * A call of the SDK's JSON API, which takes no signal: the operation stops waiting for it
+ * when its signal aborts (the request itself runs on until `requestTimeout`).
+ */
+function uncancellable<T>(call: Promise<T>): Promise<T> {
+  const signal = currentSignal();
+  return signal === undefined ? call : abortable(call, signal, 0);
+}
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import {
   createStorage, GCS_CHUNK_UNIT, GCS_OPTION_SCHEMA, resolveSettings, type GCSOptions, type ResolvedGCSSettings,
@@ -92,7 +101,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   private get readContext(): ReadContext {
-    return { storage: this.storage, userProject: this.settings.userProject };
+    return { storage: this.storage, userProject: this.settings.userProject, timeouts: this.settings.timeouts };
   }
 
   private bucket(name: string): Bucket {
@@ -131,7 +140,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     if (etag === undefined) return undefined;
     const unquoted = etag.replace(/^"|"$/g, '');
     if (/^\d+$/.test(unquoted)) return unquoted;
-    const [meta] = await this.file(path).getMetadata();
+    const [meta] = await uncancellable(this.file(path).getMetadata());
     const md5Hex = meta.md5Hash !== undefined ? Buffer.from(meta.md5Hash, 'base64').toString('hex') : undefined;
     if (unquoted !== meta.etag && unquoted !== meta.md5Hash && unquoted !== md5Hex) {
       throw new FsError({ kind: 'ConditionNotMatch', message: `the object no longer has ETag ${unquoted}` });
@@ -142,7 +151,11 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
   protected async *listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
-    for await (const page of listPages(this.listContext, bucket, prefix, delimiter, limit)) {
+    const pages = listPages(this.listContext, bucket, prefix, delimiter, limit);
+    for (;;) {
+      const next = await uncancellable(pages.next());
+      if (next.done === true) return;
+      const page = next.value;
       yield { objects: page.objects.map((o) => ({ key: o.name, info: objectInfo(bucket, o.metadata) })), prefixes: page.prefixes };
     }
   }
@@ -153,12 +166,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   protected async bucketInfo(bucket: string): Promise<FileInfo> {
     const b = this.bucket(bucket);
-    await b.getMetadata();
+    await uncancellable(b.getMetadata());
     return bucketInfo(b);
   }
 
   protected async objectInfo(bucket: string, key: string): Promise<FileInfo> {
-    const [meta] = await this.bucket(bucket).file(key).getMetadata();
+    const [meta] = await uncancellable(this.bucket(bucket).file(key).getMetadata());
     return objectInfo(bucket, meta);
   }
 
@@ -176,7 +189,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
     const ctx = this.uploadContext(path, mode, this.settings.partSize);
     if (data.byteLength <= this.settings.partSize) {
-      await putSingle(ctx, data);
+      await uncancellable(putSingle(ctx, data));
       return;
     }
     const writer = new GcsUploadWriter(ctx);
@@ -191,7 +204,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const file = this.file(path);
-    if (options.mode === 'create' && (await file.exists())[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
+    if (options.mode === 'create' && (await uncancellable(file.exists()))[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
     const ctx = this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal);
     return options.append ? this.appendWriter(path, ctx) : new GcsUploadWriter(ctx);
   }
@@ -220,7 +233,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   protected async _rm(path: string): Promise<void> {
     const file = this.file(path);
     try {
-      await file.delete();
+      await uncancellable(file.delete());
     } catch (err) {
       if (kindOf(err) !== 'NotFound') throw err;
       const { bucket, key } = splitObjectPath(path);
@@ -238,7 +251,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     const failed: FailedDelete[] = [];
     await mapLimit(paths, this.settings.concurrency * 4, async (p) => {
       try {
-        await this.file(p).delete({ ignoreNotFound: true });
+        await uncancellable(this.file(p).delete({ ignoreNotFound: true }));
       } catch (err) {
         const e = mapGcsError(err);
         failed.push({ path: p, kind: e.kind, message: e.message });
@@ -279,7 +292,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   /** Server-side copy (objects.rewrite, repeated by the SDK until done). */
   protected override async _copy(src: string, dst: string): Promise<void> {
-    await this.file(src).copy(this.file(dst), this.payer);
+    await uncancellable(this.file(src).copy(this.file(dst), this.payer));
   }
 
   /** The object's MD5 (hex) where GCS keeps one, else its CRC32C, else core's token; directories as core. */

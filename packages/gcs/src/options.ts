@@ -1,7 +1,7 @@
 /** Options of the GCS filesystem, and how they become a Storage client. */
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
-import { defineOptions, errors } from '@omnifs/core';
+import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, resolveTimeouts, type TimeoutOptions, type Timeouts } from '@omnifs/core';
 
 /** A service-account key, as in the JSON key file Google Cloud gives out. */
 export interface GCSServiceAccountKey {
@@ -18,7 +18,7 @@ export interface GCSServiceAccountKey {
  * also be given as `OMNIFS_GS_<NAME>` (e.g. `OMNIFS_GS_PROJECT_ID`, `OMNIFS_GS_API_ENDPOINT`);
  * explicit options win.
  */
-export interface GCSOptions {
+export interface GCSOptions extends TimeoutOptions {
   /** Project that owns new buckets and whose buckets `ls('')` lists (default: from the credentials or `GOOGLE_CLOUD_PROJECT`). */
   projectId?: string;
   /**
@@ -71,6 +71,7 @@ const STORAGE_EXPECTED = 'must be a Storage client of @google-cloud/storage';
 
 /** The names and types of {@link GCSOptions}, checked when a filesystem is made. */
 export const GCS_OPTION_SCHEMA = defineOptions<GCSOptions>({
+  ...TIMEOUT_OPTION_SCHEMA,
   projectId: 'string',
   apiEndpoint: 'string',
   useAuthWithCustomEndpoint: 'boolean',
@@ -105,6 +106,7 @@ export interface ResolvedGCSSettings {
   anon: boolean;
   /** A private key is available to sign URLs with. */
   canSign: boolean;
+  timeouts: Timeouts;
 }
 
 function positiveInt(name: string, value: unknown, fallback: number): number {
@@ -137,6 +139,7 @@ export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
     userProject: optionalString('userProject', options.userProject),
     anon: options.anon === true,
     canSign: options.anon !== true && (key !== undefined || options.keyFilename !== undefined),
+    timeouts: resolveTimeouts(options),
   };
 }
 
@@ -183,6 +186,8 @@ export function createStorage(options: GCSOptions): Storage {
     throw errors.invalid('storageOptions must be an object');
   }
   const config: StorageOptions = {
+    // Each JSON call, its body included, within requestTimeout (without it, none at all).
+    timeout: resolveTimeouts(options).requestTimeout || undefined,
     ...(projectId !== undefined ? { projectId } : {}),
     ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
     ...(keyFilename !== undefined ? { keyFilename } : {}),

@@ -6,13 +6,14 @@
  * response's length, so a body cut short is an error, never a short file.
  */
 import type { Storage } from '@google-cloud/storage';
-import { errors, FsError } from '@omnifs/core';
+import { abortError, FsError, timedFetch, type Timeouts } from '@omnifs/core';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
 export interface ReadContext {
   storage: Storage;
   userProject: string | undefined;
+  timeouts: Timeouts;
 }
 
 /** Where a read goes: an object, a byte range, and optionally the generation it must have. */
@@ -93,18 +94,18 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
   const url = mediaUrl(ctx, target);
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal?.reason);
-  if (signal?.aborted) throw errors.aborted(signal.reason);
+  if (signal?.aborted) throw abortError(signal);
   signal?.addEventListener('abort', onAbort, { once: true });
   const ranged = start > 0 || end !== undefined;
   try {
-    const res = await fetch(url, {
+    const res = await timedFetch(url, {
       headers: {
         ...(await authHeaders(ctx.storage, url)),
         'accept-encoding': 'identity',
         ...(ranged ? { range: `bytes=${start}-${end !== undefined ? end - 1 : ''}` } : {}),
       },
       signal: controller.signal,
-    });
+    }, ctx.timeouts, 'data');
     if (res.status === 416) {
       await res.body?.cancel();
       return;
@@ -129,7 +130,7 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
     }
     if (Number.isFinite(length) && got !== length) throw shortBody(got, length);
   } catch (err) {
-    if (signal?.aborted) throw errors.aborted(signal.reason);
+    if (signal?.aborted) throw abortError(signal);
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);

@@ -11,7 +11,7 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { redactUrl } from '@omnifs/core';
+import { redactUrl, resolveTimeouts, timedFetch, timeoutError, type Timeouts } from '@omnifs/core';
 import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 
@@ -31,6 +31,9 @@ export interface HdfsFileStatus {
   childrenNum?: number;
 }
 
+/** Bytes per socket write of a datanode upload. */
+const PIECE = 64 * 1024;
+
 /** Query parameters of one call. */
 export type Params = Record<string, string | number | boolean | undefined>;
 
@@ -47,14 +50,14 @@ export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 export class WebHdfsClient {
   /** `http://namenode:9870/webhdfs/v1`. */
   readonly base: string;
-  readonly timeout: number;
+  readonly timeouts: Timeouts;
   /** Sent as `user.name` (see {@link resolveUser}). */
   readonly user: string | undefined;
 
   constructor(private readonly options: HDFSOptions) {
     this.base = webhdfsBase(options);
     this.user = resolveUser(options);
-    this.timeout = options.timeout ?? DEFAULT_HDFS_TIMEOUT;
+    this.timeouts = resolveTimeouts({ requestTimeout: options.timeout ?? DEFAULT_HDFS_TIMEOUT, ...options });
   }
 
   /** The URL of an operation on an absolute path. */
@@ -74,18 +77,13 @@ export class WebHdfsClient {
    */
   async call(method: Method, path: string, op: string, params: Params = {}, init: { redirect?: 'manual' | 'follow'; signal?: AbortSignal | undefined } = {}): Promise<Response> {
     const url = this.url(path, op, params);
-    const timer = new AbortController();
-    const timeoutId = this.timeout > 0
-      ? setTimeout(() => timer.abort(Object.assign(new Error(`no answer from WebHDFS within ${this.timeout} ms`), { code: 'ETIMEDOUT' })), this.timeout)
-      : undefined;
-    const signal = init.signal ? AbortSignal.any([timer.signal, init.signal]) : timer.signal;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers: await this.headers(url), redirect: init.redirect ?? 'follow', signal });
+      // OPEN streams file data (idle timeout); every other answer is small JSON, read in full.
+      const init2: RequestInit = { method, headers: await this.headers(url), redirect: init.redirect ?? 'follow', ...(init.signal ? { signal: init.signal } : {}) };
+      res = await timedFetch(url, init2, this.timeouts, op === 'OPEN' ? 'data' : 'metadata');
     } catch (err) {
       throw withRedactedMessage(err);
-    } finally {
-      clearTimeout(timeoutId);
     }
     if (res.ok || (res.status === 307 && init.redirect === 'manual')) return res;
     throw await errorFromResponse(res, op, url, this.secrets);
@@ -140,7 +138,7 @@ export class WebHdfsClient {
 
   /** Starts the second step: a streamed upload of the data to the datanode. */
   upload(location: string, method: 'PUT' | 'POST', op: string): DatanodeUpload {
-    return new DatanodeUpload(location, method, op, this.timeout, this.secrets);
+    return new DatanodeUpload(location, method, op, this.timeouts, this.secrets);
   }
 
   /** Values never to show in an error: the delegation token. */
@@ -194,11 +192,15 @@ export class DatanodeUpload {
   private readonly answer: Promise<void>;
   private failure: unknown;
   private settled = false;
+  private sentAll = false;
 
-  constructor(location: string, method: 'PUT' | 'POST', private readonly op: string, timeout: number, secrets: readonly string[] = []) {
+  constructor(location: string, method: 'PUT' | 'POST', private readonly op: string, private readonly timeouts: Timeouts, secrets: readonly string[] = []) {
     const send = location.startsWith('https:') ? httpsRequest : httpRequest;
     this.req = send(location, { method, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } });
-    if (timeout > 0) this.req.setTimeout(timeout, () => this.req.destroy(Object.assign(new Error(`no progress on the datanode upload within ${timeout} ms`), { code: 'ETIMEDOUT' })));
+    // The socket's idle timer while the body flows; once it is sent, the answer's wait (see finish).
+    this.req.setTimeout(timeouts.idleTimeout, () => this.req.destroy(timeoutError(this.sentAll
+      ? `no answer from the datanode within ${timeouts.requestTimeout} ms`
+      : `no progress on the datanode upload within ${timeouts.idleTimeout} ms`)));
     this.answer = new Promise<void>((ok, fail) => {
       this.req.on('response', (res: IncomingMessage) => {
         const parts: Buffer[] = [];
@@ -223,7 +225,10 @@ export class DatanodeUpload {
   async write(chunk: Uint8Array): Promise<void> {
     this.check();
     if (chunk.byteLength === 0) return;
-    if (this.req.write(chunk)) return;
+    // In pieces: the socket's idle timer counts a write only once all of it left.
+    let room = true;
+    for (let at = 0; at < chunk.byteLength; at += PIECE) room = this.req.write(chunk.subarray(at, at + PIECE));
+    if (room) return;
     await new Promise<void>((ok, fail) => {
       const onDrain = (): void => { this.req.off('close', onClose); ok(); };
       const onClose = (): void => { this.req.off('drain', onDrain); fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`)); };
@@ -236,7 +241,8 @@ export class DatanodeUpload {
   /** Ends the body and waits for the datanode's confirmation. */
   async finish(): Promise<void> {
     this.check();
-    this.req.end();
+    this.sentAll = true;
+    this.req.end(() => this.req.setTimeout(this.timeouts.requestTimeout));
     await this.answer;
   }
 

@@ -1,6 +1,6 @@
 /** Options of the HDFS filesystem, and how they become the WebHDFS base URL. */
 import { userInfo } from 'node:os';
-import { defineOptions, errors } from '@omnifs/core';
+import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
@@ -14,7 +14,7 @@ export type HdfsHeaders = Record<string, string> | ((url: string) => Record<stri
  * which WebHDFS does not speak): it is dropped from the path, and the namenode is the
  * one in these options.
  */
-export interface HDFSOptions {
+export interface HDFSOptions extends TimeoutOptions {
   /** Namenode HTTP(S) base URL, e.g. `http://namenode:9870` (a trailing `/webhdfs/v1` is accepted). */
   url?: string;
   /** Namenode host, when `url` is not given. */
@@ -47,7 +47,7 @@ export interface HDFSOptions {
   permission?: string;
   /** Buffer size the datanode uses for reads and writes, bytes (default: the cluster's). */
   bufferSize?: number;
-  /** Milliseconds before a request without an answer is aborted (default 60000; 0 for none). */
+  /** Former name of `requestTimeout` (default 60000; 0 for none). */
   timeout?: number;
   /** Entries per `LISTSTATUS_BATCH` page are the cluster's (`dfs.ls.limit`); set false to always use `LISTSTATUS`. */
   batchListing?: boolean;
@@ -57,6 +57,7 @@ export interface HDFSOptions {
 
 /** The names and types of {@link HDFSOptions}, checked when a filesystem is made. */
 export const HDFS_OPTION_SCHEMA = defineOptions<HDFSOptions>({
+  ...TIMEOUT_OPTION_SCHEMA,
   url: 'string',
   host: 'string',
   port: { type: 'integer', min: 1, max: 65535 },

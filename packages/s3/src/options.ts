@@ -1,6 +1,7 @@
 /** Options of the S3 filesystem, and how they become an S3Client. */
 import { S3Client, type GetObjectCommandInput, type PutObjectCommandInput, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { defineOptions, errors } from '@omnifs/core';
+import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, resolveTimeouts, type TimeoutOptions } from '@omnifs/core';
+import { applyTransport, handlerConfig } from './transport';
 
 /** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */
 export interface S3StaticCredentials {
@@ -33,7 +34,7 @@ export type S3ReadParams = Partial<Pick<GetObjectCommandInput,
  * Each can also be given as `OMNIFS_S3_<NAME>` (e.g. `OMNIFS_S3_ENDPOINT`,
  * `OMNIFS_S3_FORCE_PATH_STYLE=true`); explicit options win.
  */
-export interface S3Options {
+export interface S3Options extends TimeoutOptions {
   /** AWS region (default: `AWS_REGION`, the profile's region, `AWS_DEFAULT_REGION`, else `us-east-1`; wrong regions are followed). */
   region?: string;
   /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: AWS, or `AWS_ENDPOINT_URL_S3`). */
@@ -95,6 +96,7 @@ const secret = { type: 'string', secret: true } as const;
 
 /** The names and types of {@link S3Options}, checked when a filesystem is made. */
 export const S3_OPTION_SCHEMA = defineOptions<S3Options>({
+  ...TIMEOUT_OPTION_SCHEMA,
   region: 'string',
   endpoint: 'string',
   forcePathStyle: 'boolean',
@@ -223,10 +225,13 @@ export function createClient(options: S3Options): S3Client {
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: positiveInt('maxAttempts', options.maxAttempts, 3) } : {}),
   };
+  const timeouts = resolveTimeouts(options);
+  config.requestHandler = handlerConfig(timeouts);
   const credentials = credentialsOf(options);
   if (credentials !== undefined) config.credentials = credentials;
   if (options.anon === true) config.credentials = { accessKeyId: 'anonymous', secretAccessKey: 'anonymous' };
   const client = new S3Client({ ...config, ...options.clientConfig, region });
+  applyTransport(client, timeouts);
   if (options.anon === true) {
     // Signed by the SDK, then stripped: the service sees an anonymous request.
     type Middleware = Parameters<S3Client['middlewareStack']['addRelativeTo']>[0];

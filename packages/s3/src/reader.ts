@@ -4,7 +4,7 @@
  * first response's ETag, and yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { errors, throwIfAborted } from '@omnifs/core';
+import { abortError, throwIfAborted } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
 import type { S3ReadParams } from './options';
 
@@ -54,7 +54,7 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
     yield* readRanges(ctx, bucket, key, start, end, signal, etag);
   } catch (err) {
     // Aborting tears sockets down: whatever error that surfaces as, it is the abort.
-    if (signal?.aborted) throw errors.aborted(signal.reason);
+    if (signal?.aborted) throw abortError(signal);
     throw err;
   }
 }

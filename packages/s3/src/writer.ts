@@ -7,7 +7,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
   UploadPartCommand, UploadPartCopyCommand, type ChecksumAlgorithm, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
-import { errors, mapLimit, type MultipartTarget, type WriteMode } from '@omnifs/core';
+import { errors, mapLimit, outsideSignal, type MultipartTarget, type WriteMode } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
 import type { S3WriteParams } from './options';
 
@@ -171,7 +171,7 @@ export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, p
     const parts = await copyParts(ctx, target.uploadId!, src, 1, partSize, concurrency);
     await target.complete(parts);
   } catch (err) {
-    await target.abort().catch(() => undefined);
+    await outsideSignal(() => target.abort()).catch(() => undefined);
     throw err;
   }
 }
@@ -235,7 +235,7 @@ export class S3AppendTarget implements MultipartTarget<CompletedPart> {
     try {
       await this.complete([await this.uploadPart(1, data)]);
     } catch (err) {
-      await this.abort().catch(() => undefined);
+      await outsideSignal(() => this.abort()).catch(() => undefined);
       throw err;
     }
   }

@@ -6,3 +6,4 @@ export { SimpleCacheFileSystem, type SimpleCacheOptions } from './simplecache';
 export { BlockCacheFileSystem, type BlockCacheOptions } from './blockcache';
 export { ListingCacheFileSystem, type ListingCacheOptions } from './listcache';
 export { LimitFileSystem, type LimitOptions } from './limit';
+export { TimeoutFileSystem, type TimeoutLayerOptions } from './timeout';

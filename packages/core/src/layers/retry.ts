@@ -18,6 +18,8 @@ export interface RetryOptions extends WrapperOptions {
   maxDelayMs?: number;
   /** Called before each retry (for logging or metrics). */
   onRetry?: (info: { hook: HookName; attempt: number; delayMs: number; error: FsError }) => void;
+  /** Gets one warning line per retry as it happens, e.g. `console` (the message has no secrets). */
+  logger?: { warn(message: string): void };
 }
 
 /** Hooks whose repetition cannot change the outcome; a write carries its whole body. */
@@ -43,6 +45,7 @@ export class RetryFileSystem extends WrapperFileSystem {
     minDelayMs: { type: 'number', min: 0 },
     maxDelayMs: { type: 'number', min: 0 },
     onRetry: 'function',
+    logger: 'object',
   });
   private readonly maxAttempts: number;
   private readonly minDelayMs: number;
@@ -54,7 +57,11 @@ export class RetryFileSystem extends WrapperFileSystem {
     this.maxAttempts = Math.floor(positiveOption('maxAttempts', options.maxAttempts, 5));
     this.minDelayMs = positiveOption('minDelayMs', options.minDelayMs, 100, true);
     this.maxDelayMs = positiveOption('maxDelayMs', options.maxDelayMs, 5000, true);
-    this.onRetry = options.onRetry;
+    const { onRetry, logger } = options;
+    this.onRetry = logger === undefined ? onRetry : (info) => {
+      logger.warn(`omnifs: retry ${info.attempt} of ${info.hook} in ${info.delayMs} ms after: ${info.error.message}`);
+      onRetry?.(info);
+    };
   }
 
   /** The delay before retry number `attempt` (1-based): full jitter over an exponential cap. */

@@ -1,0 +1,118 @@
+/**
+ * The Azure client's transport: the SDK's HTTP client with omnifs's timeouts, and the
+ * operation's signal (core's {@link currentSignal}) given to every request it sends.
+ */
+import { Transform } from 'node:stream';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { abortable, abortError, bodyInPieces, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+
+/** The parts of the SDK's pipeline request used here. */
+interface PipelineRequest {
+  method: string;
+  url: string;
+  body?: unknown;
+  abortSignal?: AbortSignal;
+  onUploadProgress?: (progress: { loadedBytes: number }) => void;
+}
+
+/** The parts of the SDK's pipeline response used here. */
+interface PipelineResponse {
+  readableStreamBody?: NodeJS.ReadableStream;
+}
+
+/** The SDK's HTTP client. */
+interface HttpClient {
+  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
+}
+
+/** The bytes of a request whose body was turned into a stream, for the SDK's next attempt. */
+const BYTES = new WeakMap<PipelineRequest, Uint8Array>();
+
+/**
+ * Wraps an HTTP client: each request obeys the operation's signal; a request without a
+ * body is answered (a metadata call in full, a download's headers) within
+ * `requestTimeout`; a body that moves no byte, either way, for `idleTimeout` fails the
+ * request. A timeout is a temporary `ETIMEDOUT`.
+ */
+export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClient {
+  return {
+    async sendRequest(request) {
+      const own = new AbortController();
+      const signal = requestSignal(own.signal, request.abortSignal);
+      const where = `${request.method} ${new URL(request.url).host}`;
+      const hasBody = request.body !== undefined && request.body !== null;
+      let deadline: ReturnType<typeof setTimeout> | undefined;
+      const awaitAnswer = (): void => {
+        if (timeouts.requestTimeout <= 0) return;
+        deadline = setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout);
+      };
+      if (!hasBody) awaitAnswer();
+      const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
+      if (hasBody) idle.start();
+      const upload = request.onUploadProgress;
+      request.abortSignal = signal;
+      // The SDK's retries send the same request again: each attempt streams the bytes afresh.
+      const bytes = BYTES.get(request) ?? request.body;
+      if (bytes instanceof Uint8Array && bytes.byteLength > 0) {
+        BYTES.set(request, bytes);
+        request.body = () => bodyInPieces(bytes, { idle, sent: awaitAnswer });
+      }
+      request.onUploadProgress = (p) => { idle.start(); upload?.(p); };
+      try {
+        // A body read to text inside the SDK does not always fail when its request is destroyed.
+        const response = await abortable(inner.sendRequest(request), signal, 0);
+        clearTimeout(deadline);
+        const body = response.readableStreamBody;
+        if (body === undefined) {
+          idle.clear();
+          return response;
+        }
+        idle.start();
+        // The SDK destroys an aborted body with a plain AbortError: say what stopped it.
+        // Each chunk re-arms the idle timer. (No onDownloadProgress: the SDK would pipe the
+        // body through a stream that never learns of a dropped connection.)
+        const out = new Transform({
+          highWaterMark: 0,
+          transform(chunk: Buffer, _enc, done) {
+            idle.start();
+            done(null, chunk);
+          },
+        });
+        // Named AbortError on its way through the SDK's download stream, which otherwise
+        // takes any error for an early end; the reader gives it back its own name.
+        const stopped = (): Error => Object.assign(abortError(signal), { name: 'AbortError' });
+        const onAbort = (): void => { out.destroy(stopped()); };
+        signal.addEventListener('abort', onAbort, { once: true });
+        body.on('error', (err) => out.destroy(signal.aborted ? stopped() : err));
+        // A connection dropped mid-body: the SDK's download stream knows it by 'aborted'.
+        let ended = false;
+        body.on('aborted', () => out.emit('aborted'));
+        body.on('close', () => {
+          if (!ended && !out.destroyed) out.destroy(Object.assign(new Error('the connection closed before the body ended'), { code: 'ECONNRESET' }));
+        });
+        body.on('end', () => {
+          ended = true;
+          idle.clear();
+        });
+        out.on('close', () => {
+          idle.clear();
+          signal.removeEventListener('abort', onAbort);
+        });
+        body.pipe(out);
+        response.readableStreamBody = out;
+        return response;
+      } catch (err) {
+        clearTimeout(deadline);
+        idle.clear();
+        throw signal.aborted ? abortError(signal) : err;
+      }
+    },
+  };
+}
+
+/** Puts {@link timedHttpClient} under every client built from `service` (they share its pipeline). */
+export function applyTransport(service: BlobServiceClient, timeouts: Timeouts): void {
+  // The pipeline keeps the HTTP client its clients are built with; later clients reuse it.
+  const pipeline = (service as unknown as { pipeline: { _coreHttpClient?: HttpClient } }).pipeline;
+  if (pipeline._coreHttpClient !== undefined) pipeline._coreHttpClient = timedHttpClient(pipeline._coreHttpClient, timeouts);
+}

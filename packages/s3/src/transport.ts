@@ -1,0 +1,97 @@
+/**
+ * The S3 client's transport: the AWS SDK's request handler with omnifs's timeouts, and the
+ * operation's signal (core's {@link currentSignal}) passed to every request it sends.
+ */
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { Socket } from 'node:net';
+import { abortError, asTimeout, bodyInPieces, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+
+/** The SDK's HTTP request, as far as it is used here. */
+interface HttpRequest {
+  method: string;
+  hostname: string;
+  body?: unknown;
+}
+
+/** A response body of the SDK's Node handler: an IncomingMessage. */
+interface ResponseBody {
+  socket?: Socket | null;
+  once(event: 'end' | 'close', fn: () => void): unknown;
+  destroy(err: Error): unknown;
+}
+
+/** The SDK's request handler, as far as it is used here. */
+interface RequestHandler {
+  handle(request: HttpRequest, options?: { abortSignal?: AbortSignal }): Promise<{ response: { body?: unknown } }>;
+}
+
+/** The `requestHandler` settings: the SDK's own connect timeout; the others are kept by {@link applyTransport}. */
+export function handlerConfig(timeouts: Timeouts): NonNullable<S3ClientConfig['requestHandler']> {
+  return { connectionTimeout: timeouts.connectTimeout } as NonNullable<S3ClientConfig['requestHandler']>;
+}
+
+/**
+ * Wraps the client's request handler so that each request obeys the operation's signal
+ * and the timeouts: an upload body must keep moving (`idleTimeout` without the socket
+ * taking a piece fails it), the answer must come within `requestTimeout` of the request
+ * (or of its body's end), and a response body must not pause for `idleTimeout`. A timeout
+ * is a temporary `ETIMEDOUT`, which the SDK's own retries also count.
+ */
+export function applyTransport(client: S3Client, timeouts: Timeouts): void {
+  const inner = client.config.requestHandler as unknown as RequestHandler;
+  const handle: RequestHandler['handle'] = async (request, options = {}) => {
+    const own = new AbortController();
+    const abortSignal = requestSignal(own.signal, options.abortSignal);
+    const where = `${request.method} ${request.hostname}`;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    const awaitAnswer = (): void => {
+      if (timeouts.requestTimeout <= 0) return;
+      deadline = setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout);
+    };
+    const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
+    let sent = request;
+    if (request.body instanceof Uint8Array && request.body.byteLength > 0) {
+      // A copy per attempt: the SDK sends the same request again when it retries.
+      sent = Object.assign(Object.create(Object.getPrototypeOf(request) as object) as HttpRequest, request, {
+        body: bodyInPieces(request.body, { idle, sent: awaitAnswer }),
+      });
+    } else if (request.body === undefined || request.body === null || request.body === '') {
+      awaitAnswer();
+    }
+    try {
+      const out = await inner.handle(sent, { ...options, abortSignal });
+      clearTimeout(deadline);
+      idle.clear();
+      watchBody(out.response.body as ResponseBody | undefined, timeouts.idleTimeout, where);
+      return out;
+    } catch (err) {
+      clearTimeout(deadline);
+      idle.clear();
+      throw own.signal.aborted ? abortError(own.signal) : asTimeout(err) ?? err;
+    }
+  };
+  // Everything else (config updates, destroy) goes to the SDK's handler itself.
+  const wrapped = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'handle') return handle;
+      const v: unknown = Reflect.get(target, prop);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  (client.config as { requestHandler: unknown }).requestHandler = wrapped;
+}
+
+/** Fails a response body whose socket receives nothing for `ms` (the socket's own timer, re-armed by Node on every read). */
+function watchBody(body: ResponseBody | undefined, ms: number, where: string): void {
+  const socket = body?.socket;
+  if (ms <= 0 || body === undefined || socket === undefined || socket === null) return;
+  const onTimeout = (): void => { body.destroy(timeoutError(`no data received from ${where} for ${ms} ms`)); };
+  socket.setTimeout(ms);
+  socket.on('timeout', onTimeout);
+  const done = (): void => {
+    socket.setTimeout(0);
+    socket.off('timeout', onTimeout);
+  };
+  body.once('end', done);
+  body.once('close', done);
+}
