@@ -2,6 +2,7 @@
  * The one error type of omnifs. Every backend maps its SDK's errors to an {@link FsError}
  * in its own `errors.ts`; core adds the operation and path context once.
  */
+import { scrubSecrets } from './secrets';
 
 /** What went wrong, independent of the protocol. */
 export type ErrorKind =
@@ -56,7 +57,7 @@ const KIND_BY_CODE: Readonly<Record<string, ErrorKind>> = {
 const TEMPORARY_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND',
   'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE',
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE', 'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 /** Fields accepted by the {@link FsError} constructor. */
@@ -73,6 +74,8 @@ export interface FsErrorInit {
   code?: string;
   /** Requests the SDK already made for this call, its own retries included. */
   attempts?: number;
+  /** True once retries gave up on a temporary failure (then `temporary` is false). */
+  persistent?: boolean;
 }
 
 /**
@@ -81,13 +84,18 @@ export interface FsErrorInit {
  * Behaviour:
  * - `kind` says what happened, `code` is Node's matching `E*` code (`ENOENT` for `NotFound`).
  * - `temporary` is true when the same call may succeed if retried (throttling, resets).
+ * - `persistent` is true when a retry layer gave up on a temporary failure: retrying
+ *   again is not expected to help, so `temporary` is then false.
  * - `protocol`, `operation` and `path` say where; the SDK's error is kept as `cause`.
- * - The message never contains credentials.
+ * - The message never contains credentials, and neither does the `cause` chain: request
+ *   headers such as `Authorization` and secret URL parameters in it are replaced by `***`.
  */
 export class FsError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   temporary: boolean;
+  /** True once retries gave up on a temporary failure. */
+  persistent: boolean;
   protocol: string | undefined;
   operation: string | undefined;
   path: string | undefined;
@@ -99,11 +107,25 @@ export class FsError extends Error {
     this.name = 'FsError';
     this.kind = init.kind;
     this.code = init.code ?? NODE_CODES[init.kind];
-    this.temporary = init.temporary ?? init.kind === 'RateLimited';
+    this.temporary = init.persistent === true ? false : init.temporary ?? init.kind === 'RateLimited';
+    this.persistent = init.persistent === true;
     this.protocol = init.protocol;
     this.operation = init.operation;
     this.path = init.path;
     this.attempts = init.attempts;
+    if (init.cause !== undefined) scrubSecrets(init.cause);
+  }
+
+  /**
+   * Marks a temporary failure that retries gave up on: `persistent` true, `temporary`
+   * false, the attempts made said in the message. Returns the error.
+   */
+  markPersistent(attempts: number): this {
+    if (this.persistent) return this;
+    this.persistent = true;
+    this.temporary = false;
+    this.message = `${this.message} (gave up after ${attempts} attempts)`;
+    return this;
   }
 
   /** The message with its context: `NotFound: s3 info "bucket/key": no such file`. */
@@ -149,7 +171,12 @@ export function quote(path: string): string {
  */
 export function toFsError(err: unknown): FsError {
   if (err instanceof FsError) return err;
-  const e = err as { code?: unknown; name?: unknown; message?: unknown } | undefined;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined;
+  const socket = socketCause(err);
+  if (socket !== undefined) {
+    const base = toFsError(socket);
+    return new FsError({ kind: base.kind, message: `${String(e?.message)}: ${base.message}`, temporary: base.temporary, code: base.code, cause: err });
+  }
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const name = typeof e?.name === 'string' ? e.name : undefined;
   const message = typeof e?.message === 'string' ? e.message : String(err);
@@ -158,6 +185,16 @@ export function toFsError(err: unknown): FsError {
   if (kind !== undefined) return new FsError({ kind, message, cause: err, code });
   const temporary = code !== undefined && TEMPORARY_CODES.has(code);
   return new FsError({ kind: 'Unexpected', message, cause: err, temporary, ...(code ? { code } : {}) });
+}
+
+/**
+ * The network error behind `fetch`'s `TypeError: fetch failed` or `terminated` (a body cut
+ * off): undici gives the socket's error, with its `code`, as the cause.
+ */
+function socketCause(err: unknown): Error | undefined {
+  if (!(err instanceof TypeError)) return undefined;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error && typeof (cause as { code?: unknown }).code === 'string' ? cause : undefined;
 }
 
 /**

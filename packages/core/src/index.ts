@@ -17,6 +17,7 @@ export * from './batch';
 export * from './writer';
 export * from './file';
 export * from './secrets';
+export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions } from './filesystem';
 export { FileSystemBase } from './base';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';

@@ -17,6 +17,19 @@ export interface HdfsWriterOptions {
   createParams: Params;
   /** APPEND parameters: buffersize. */
   appendParams: Params;
+  /** With `mode: 'create'`: kept as the extended attribute `user.omnifs.write-id`, so a resent create recognises its file. */
+  writeId?: string;
+}
+
+/** The extended attribute that holds a create's write id. */
+export const WRITE_ID_XATTR = 'user.omnifs.write-id';
+
+/** The write id kept with a file by an exclusive create, if any. */
+export async function readWriteId(client: WebHdfsClient, path: string): Promise<string | undefined> {
+  type XAttrs = { XAttrs?: Array<{ name?: string; value?: string | null }> };
+  const body = await client.json<XAttrs>('GET', path, 'GETXATTRS', { encoding: 'hex' });
+  const value = body.XAttrs?.find((x) => x.name === WRITE_ID_XATTR)?.value;
+  return typeof value === 'string' && value.startsWith('0x') ? Buffer.from(value.slice(2), 'hex').toString('utf8') : undefined;
 }
 
 /** The temporary sibling a new file is written under until close: `.name.<random>.omnifs-tmp`. */
@@ -50,6 +63,7 @@ export class HdfsWriter implements Writer {
     private readonly mode: WriteMode | 'append',
     /** The open datanode request; undefined when the bytes are already written. */
     private readonly upload: DatanodeUpload | undefined,
+    private readonly writeId?: string,
   ) {}
 
   /**
@@ -73,7 +87,7 @@ export class HdfsWriter implements Writer {
     const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
     try {
       const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
-      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'));
+      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'), options.writeId);
     } catch (err) {
       await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
       throw err;
@@ -83,7 +97,7 @@ export class HdfsWriter implements Writer {
   /** Writes a whole file from memory: one CREATE of a temporary sibling, renamed into place. */
   static async writeWhole(client: WebHdfsClient, path: string, data: Uint8Array, options: HdfsWriterOptions): Promise<void> {
     const temp = await HdfsWriter.createTemporary(client, path, options, data);
-    const writer = new HdfsWriter(client, path, temp, options.mode, undefined);
+    const writer = new HdfsWriter(client, path, temp, options.mode, undefined, options.writeId);
     await writer.close();
   }
 
@@ -142,6 +156,10 @@ export class HdfsWriter implements Writer {
     if (this.mode === 'overwrite') {
       await this.client.call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' }).then((r) => r.arrayBuffer());
       return;
+    }
+    if (this.writeId !== undefined) {
+      const value = `0x${Buffer.from(this.writeId, 'utf8').toString('hex')}`;
+      await this.client.call('PUT', this.written, 'SETXATTR', { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' }).then((r) => r.arrayBuffer());
     }
     if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
     const now = await this.client.status(this.target).catch(() => undefined);
