@@ -18,8 +18,12 @@ export interface FaultTarget {
   proxy(): FaultProxy;
   /** Straight to the server, for setting up and checking. */
   direct(): FileSystem;
-  /** Through the proxy, the SDK retrying `sdkRetries` times (0: not at all), parts of 1-5 MiB. */
+  /** Through the proxy, the SDK retrying `sdkRetries` times (0: not at all), parts of 4-5 MiB. */
   viaProxy(sdkRetries: number): FileSystem;
+  /** The same, through another proxy (or any URL in front of the server). */
+  via(url: string, sdkRetries: number): FileSystem;
+  /** The server's URL, for another proxy. */
+  upstream(): string;
   /** A directory (bucket, container) of the suite's own. */
   root(): string;
   /** True for a request that carries a file's bytes to the client. */
@@ -43,7 +47,7 @@ const MAKERS: Record<ServerKind, Maker> = {
   gcs: (info, url, sdkRetries) => {
     const { apiEndpoint, projectId } = info as InfoByKind['gcs'];
     return new GCSFileSystem({
-      apiEndpoint: url ?? apiEndpoint, projectId, partSize: MiB, skipInstanceCache: true,
+      apiEndpoint: url ?? apiEndpoint, projectId, partSize: 4 * MiB, skipInstanceCache: true,
       storageOptions: { retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 } },
     });
   },
@@ -81,10 +85,11 @@ export function useFaultTarget(kind: ServerKind, seed: number): FaultTarget {
   let proxy: FaultProxy | undefined;
   let direct: FileSystem | undefined;
   let root = '';
+  let upstream = '';
   const made: FileSystem[] = [];
   before(async function () {
     const info = server.info;
-    const upstream = kind === 's3' ? (info as InfoByKind['s3']).endpoint
+    upstream = kind === 's3' ? (info as InfoByKind['s3']).endpoint
       : kind === 'gcs' ? (info as InfoByKind['gcs']).apiEndpoint
         : kind === 'azure' ? new URL((info as InfoByKind['azure']).blobEndpoint).origin
           : (info as InfoByKind['hdfs']).namenodeUrl;
@@ -97,15 +102,18 @@ export function useFaultTarget(kind: ServerKind, seed: number): FaultTarget {
     for (const fs of [direct, ...made]) (fs as { destroy?: () => void } | undefined)?.destroy?.();
     await proxy?.close();
   });
+  const via = (url: string, sdkRetries: number): FileSystem => {
+    const fs = MAKERS[kind](server.info, url, sdkRetries);
+    made.push(fs);
+    return fs;
+  };
   return {
     kind,
     proxy: () => proxy!,
     direct: () => direct!,
-    viaProxy: (sdkRetries) => {
-      const fs = MAKERS[kind](server.info, proxy!.url, sdkRetries);
-      made.push(fs);
-      return fs;
-    },
+    viaProxy: (sdkRetries) => via(proxy!.url, sdkRetries),
+    via: (url, sdkRetries) => via(url, sdkRetries),
+    upstream: () => upstream,
     root: () => root,
     isDownload: DOWNLOAD[kind],
     isCommit: COMMIT[kind],

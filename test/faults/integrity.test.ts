@@ -141,9 +141,11 @@ for (const kind of FAULT_KINDS) {
         expect((await retrying(t.viaProxy(0)).ls(t.root())).length).to.be.greaterThan(40);
       });
 
-      it('a write whose connection is reset is a temporary error', async function () {
-        t.proxy().addRule({ fault: { kind: 'reset' }, failNext: 1, match: (r) => r.method === 'PUT' || r.method === 'POST' });
-        const err = await t.viaProxy(0).pipeFile(path('reset'), 'x').then(() => undefined, (e: unknown) => e);
+      it('a write whose answer is cut short is a temporary error', async function () {
+        // Azure answers a commit with no body: there the answer is lost whole.
+        const fault = kind === 'azure' ? { kind: 'lose-answer' as const } : { kind: 'truncate' as const, afterBytes: 5 };
+        t.proxy().addRule({ fault, failNext: 1, match: (r) => t.isCommit(r) });
+        const err = await t.viaProxy(0).pipeFile(path('cut'), filled(3, 6 * MiB)).then(() => undefined, (e: unknown) => e);
         expect(err).to.be.instanceOf(FsError);
         expect((err as FsError).temporary, String(err)).to.equal(true);
       });
@@ -166,7 +168,7 @@ describe('faults: no secret in the cause chain of an error', function () {
   const denied = { fault: { kind: 'status', status: 403, body: '{"error":{"code":403,"message":"denied"}}', headers: { 'content-type': 'application/json' } } } as const;
 
   const cases: Array<{ kind: 's3' | 'gcs' | 'azure' | 'hdfs'; make: (proxyUrl: string) => FileSystem }> = [
-    { kind: 'gcs', make: (url) => new GCSFileSystem({ apiEndpoint: url, projectId: 'p', token: SECRET, skipInstanceCache: true, storageOptions: { retryOptions: { autoRetry: false } } }) },
+    { kind: 'gcs', make: (url) => new GCSFileSystem({ apiEndpoint: url, projectId: 'p', token: SECRET, useAuthWithCustomEndpoint: true, skipInstanceCache: true, storageOptions: { retryOptions: { autoRetry: false } } }) },
     { kind: 's3', make: (url) => new S3FileSystem({ endpoint: url, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, skipInstanceCache: true, credentials: { accessKeyId: 'AKIA', secretAccessKey: SECRET, sessionToken: SECRET } }) },
     { kind: 'azure', make: (url) => new AzureBlobFileSystem({ accountUrl: `${url}/devstoreaccount1`, sasToken: `sv=2022-11-02&sig=${SECRET}`, skipInstanceCache: true, pipelineOptions: { retryOptions: { maxTries: 1 } } }) },
     { kind: 'hdfs', make: (url) => new HDFSFileSystem({ url, delegationToken: SECRET, skipInstanceCache: true }) },
@@ -174,16 +176,22 @@ describe('faults: no secret in the cause chain of an error', function () {
   for (const c of cases) {
     describe(c.kind, function () {
       const t = useFaultTarget(c.kind, 5);
-      it('keeps the credential out of util.inspect (depth 12) and JSON of the error and its cause', async function () {
+      it('keeps the credential out of util.inspect (depth 12), JSON and the stack of every error and its cause', async function () {
         t.proxy().clearRules();
         t.proxy().addRule(denied);
         const fs = c.make(t.proxy().url);
-        const err = await fs.readText(t.kind === 'hdfs' ? '/k' : 'bucket/k').then(() => undefined, (e: unknown) => e);
-        expect(err).to.be.instanceOf(FsError);
-        const shown = inspect(err, { depth: 12 });
-        expect(shown).to.not.include(SECRET);
-        expect(JSON.stringify((err as FsError).cause ?? null)).to.not.include(SECRET);
-        expect(String((err as FsError).stack)).to.not.include(SECRET);
+        const file = t.kind === 'hdfs' ? '/d/k' : 'bucket/d/k';
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['info', () => fs.info(file)], ['ls', () => fs.ls(fs.parent(file))], ['cat', () => fs.readText(file)],
+          ['pipe', () => fs.pipeFile(file, 'x')], ['rm', () => fs.rm(file)],
+        ];
+        for (const [name, call] of calls) {
+          const err = await call().then(() => undefined, (e: unknown) => e);
+          expect(err, name).to.be.instanceOf(FsError);
+          expect(inspect(err, { depth: 12 }), name).to.not.include(SECRET);
+          expect(JSON.stringify((err as FsError).cause ?? null), name).to.not.include(SECRET);
+          expect(String((err as FsError).stack), name).to.not.include(SECRET);
+        }
       });
     });
   }

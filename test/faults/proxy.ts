@@ -250,7 +250,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           res.socket?.end(() => res.socket?.destroy());
         }
       });
-      ures.on('end', () => { if (sent < limit) res.end(); }); // Body shorter than the cut: nothing to cut.
+      ures.on('end', () => { if (sent < limit || limit === 0) res.end(); }); // Body not longer than the cut: nothing to cut.
     });
     up.on('error', () => {
       counters.upstreamErrors += 1;
