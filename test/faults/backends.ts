@@ -48,7 +48,8 @@ const MAKERS: Record<ServerKind, Maker> = {
     const { apiEndpoint, projectId } = info as InfoByKind['gcs'];
     return new GCSFileSystem({
       apiEndpoint: url ?? apiEndpoint, projectId, partSize: 4 * MiB, skipInstanceCache: true,
-      storageOptions: { retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 } },
+      // Each JSON call within 5 s: the SDK's fetch waits forever for a body cut short.
+      storageOptions: { timeout: 5000, retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 } },
     });
   },
   azure: (info, url, sdkRetries) => {
