@@ -141,11 +141,9 @@ for (const kind of FAULT_KINDS) {
         expect((await retrying(t.viaProxy(0)).ls(t.root())).length).to.be.greaterThan(40);
       });
 
-      it('a write whose answer is cut short is a temporary error', async function () {
-        // Azure answers a commit with no body: there the answer is lost whole.
-        const fault = kind === 'azure' ? { kind: 'lose-answer' as const } : { kind: 'truncate' as const, afterBytes: 5 };
-        t.proxy().addRule({ fault, failNext: 1, match: (r) => t.isCommit(r) });
-        const err = await t.viaProxy(0).pipeFile(path('cut'), filled(3, 6 * MiB)).then(() => undefined, (e: unknown) => e);
+      it('a write whose answer is lost is a temporary error', async function () {
+        t.proxy().addRule({ fault: { kind: 'lose-answer' }, failNext: 1, match: (r) => t.isCommit(r) });
+        const err = await t.viaProxy(0).pipeFile(path('cut'), 'x').then(() => undefined, (e: unknown) => e);
         expect(err).to.be.instanceOf(FsError);
         expect((err as FsError).temporary, String(err)).to.equal(true);
       });

@@ -2,7 +2,8 @@
  * The one error type of omnifs. Every backend maps its SDK's errors to an {@link FsError}
  * in its own `errors.ts`; core adds the operation and path context once.
  */
-import { scrubSecrets } from './secrets';
+import { inspect, type InspectOptions } from 'node:util';
+import { hideSecrets, scrubSecrets } from './secrets';
 
 /** What went wrong, independent of the protocol. */
 export type ErrorKind =
@@ -101,6 +102,8 @@ export class FsError extends Error {
   path: string | undefined;
   /** Requests already made for this call (the SDK's retries included), where known. */
   attempts: number | undefined;
+  /** Secret values found in the cause chain, hidden wherever the error is shown. */
+  readonly #secrets: string[];
 
   constructor(init: FsErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -113,7 +116,19 @@ export class FsError extends Error {
     this.operation = init.operation;
     this.path = init.path;
     this.attempts = init.attempts;
-    if (init.cause !== undefined) scrubSecrets(init.cause);
+    this.#secrets = init.cause === undefined ? [] : scrubSecrets(init.cause);
+  }
+
+  /**
+   * `util.inspect` of the error: as Node shows errors (stack, fields, cause), with every
+   * secret found in the cause chain replaced by `***`, also copies kept where the
+   * scrubbing cannot reach (inside an SDK's request and socket objects).
+   */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    const fields = Object.assign({}, this) as Record<string, unknown>;
+    if (this.cause !== undefined) fields.cause = this.cause;
+    const shown = `${this.stack ?? this.toString()} ${inspect(fields, { ...options, customInspect: true })}`;
+    return hideSecrets(shown, this.#secrets);
   }
 
   /**

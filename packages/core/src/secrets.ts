@@ -55,15 +55,24 @@ function walkable(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
+/** The secret itself in a credential value (`Bearer abc` → `abc`), if long enough to find elsewhere. */
+function secretPart(value: string): string | undefined {
+  const part = value.replace(/^(Bearer|Basic|SharedKey|SharedKeyLite)\s+/i, '').trim();
+  return part.length >= 8 ? part : undefined;
+}
+
 /**
  * Removes secrets from an error and what it holds (its `cause` chain, an SDK's request
  * `config` and `headers`, the response it kept), in place: the values of fields named
  * like secrets (`Authorization`, `x-amz-security-token`, `*-key`, ...) become `***`, and
  * credentials or secret query parameters quoted inside other strings are cut out. Only
  * errors, plain objects, arrays and header maps are walked, never sockets or clients.
- * Returns `err`.
+ * Returns the secret values it replaced, for {@link hideSecrets} to take out of what it
+ * could not reach (copies inside an SDK's request objects).
  */
-export function scrubSecrets<T>(err: T): T {
+export function scrubSecrets(err: unknown): string[] {
+  const found = new Set<string>();
+  const note = (v: string): void => { const part = secretPart(v); if (part !== undefined) found.add(part); };
   const seen = new Set<object>();
   const walk = (value: object, depth: number): void => {
     if (seen.has(value) || depth > SCRUB_DEPTH || !walkable(value)) return;
@@ -71,6 +80,7 @@ export function scrubSecrets<T>(err: T): T {
     if (value instanceof Map || (typeof Headers !== 'undefined' && value instanceof Headers)) {
       const map = value as Map<string, unknown>;
       for (const [k, v] of [...map.entries()]) {
+        if (typeof v === 'string' && SECRET_FIELD.test(k)) note(v);
         if (typeof v === 'string') map.set(k, SECRET_FIELD.test(k) ? '***' : scrubString(v));
         else if (v !== null && typeof v === 'object') walk(v, depth + 1);
       }
@@ -82,6 +92,7 @@ export function scrubSecrets<T>(err: T): T {
       if (desc === undefined || !('value' in desc)) continue;
       const v: unknown = desc.value;
       if (typeof v === 'string') {
+        if (SECRET_FIELD.test(k) && v !== '***') note(v);
         const clean = SECRET_FIELD.test(k) && v !== '' ? '***' : scrubString(v);
         if (clean !== v && desc.writable) (value as Record<string, unknown>)[k] = clean;
       } else if (v !== null && typeof v === 'object') {
@@ -90,5 +101,12 @@ export function scrubSecrets<T>(err: T): T {
     }
   };
   if (err !== null && typeof err === 'object') walk(err, 0);
-  return err;
+  return [...found];
+}
+
+/** `text` with each of `secrets` replaced by `***`. */
+export function hideSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out;
 }

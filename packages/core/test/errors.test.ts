@@ -100,3 +100,15 @@ describe('core: FsError classification and secrets', () => {
     expect(client.token).to.equal('kept');
   });
 });
+
+describe('core: FsError shown with util.inspect', () => {
+  it('hides a secret found in the cause chain also where the scrubbing could not reach', () => {
+    class Request { constructor(readonly headers: Record<string, string>) {} }
+    const token = 'tok-0123456789';
+    const cause = Object.assign(new Error('denied'), { config: { headers: { Authorization: `Bearer ${token}` } }, request: new Request({ Authorization: `Bearer ${token}` }) });
+    const e = new FsError({ kind: 'PermissionDenied', message: 'denied', cause });
+    const shown = inspect(e, { depth: 12 });
+    expect(shown).to.not.include(token);
+    expect(shown).to.include('PermissionDenied').and.include('denied');
+  });
+});
