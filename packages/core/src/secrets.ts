@@ -104,9 +104,15 @@ export function scrubSecrets(err: unknown): string[] {
   return [...found];
 }
 
-/** `text` with each of `secrets` replaced by `***`. */
+/** A field named like a secret with a quoted value, as `util.inspect` and JSON show it. */
+const SHOWN_SECRET_FIELD = /((?:^|[\s{,'"])['"]?[\w.-]*(?:authorization|cookie|token|secret|password|signature|credential|-key)['"]?\s*:\s*)(['"])(?:(?!\2)[^\\]|\\.)*\2/gi;
+
+/**
+ * `text` (an error as `util.inspect` or JSON shows it) with each of `secrets`, quoted
+ * credentials and the values of fields named like secrets replaced by `***`.
+ */
 export function hideSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('***');
-  return out;
+  return out.replace(INLINE_CREDENTIAL, '$1 ***').replace(SHOWN_SECRET_FIELD, "$1$2***$2");
 }
