@@ -177,7 +177,8 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- writing
 
   private blockWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): MultipartWriter<string> {
-    return new MultipartWriter(new AzureBlockTarget(this.uploadContext(path, mode, signal, writeId)), { partSize, concurrency: this.settings.concurrency });
+    const target = new AzureBlockTarget(this.uploadContext(path, mode, signal, writeId));
+    return new MultipartWriter(target, { partSize, concurrency: this.settings.concurrency });
   }
 
   /** One Put Blob up to `partSize` bytes, staged blocks above (the writer decides on close). */

@@ -98,8 +98,10 @@ export abstract class FileSystemBase {
   protected abstract _ls(path: string): Promise<FileInfo[]>;
   /** Bytes `[start, end)` of a file; `end` is clamped to the size. */
   protected abstract _read(path: string, start: number, end: number | undefined, options?: ReadOptions): Promise<Uint8Array>;
-  /** Writes a whole file; `create` fails with `AlreadyExists` when it exists, and keeps `options.writeId` with the file. */
-  protected abstract _write(path: string, data: Uint8Array, mode: WriteMode, options?: { writeId?: string }): Promise<void>;
+  /** Writes a whole file; `create` fails with `AlreadyExists` when it exists, and keeps `options.writeId`. */
+  protected abstract _write(
+    path: string, data: Uint8Array, mode: WriteMode, options?: { writeId?: string },
+  ): Promise<void>;
   /** Deletes one file; `NotFound` when missing. */
   protected abstract _rm(path: string): Promise<void>;
 

@@ -190,7 +190,8 @@ export function toFsError(err: unknown): FsError {
   const socket = socketCause(err);
   if (socket !== undefined) {
     const base = toFsError(socket);
-    return new FsError({ kind: base.kind, message: `${String(e?.message)}: ${base.message}`, temporary: base.temporary, code: base.code, cause: err });
+    const message = `${String(e?.message)}: ${base.message}`;
+    return new FsError({ kind: base.kind, message, temporary: base.temporary, code: base.code, cause: err });
   }
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const name = typeof e?.name === 'string' ? e.name : undefined;

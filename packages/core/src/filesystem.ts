@@ -151,7 +151,8 @@ export abstract class FileSystem extends FileSystemBase {
         if (info.type === 'directory') throw errors.isADirectory(p);
         // Every block is read from the version opened: a replaced file is ConditionNotMatch.
         const pin = typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
-        const source = { size: info.size, read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, pin)) };
+        const read = (s: number, e: number): Promise<Uint8Array> => this.run('read', p, () => this._read(p, s, e, pin));
+        const source = { size: info.size, read };
         return new RemoteFile(p, m, source, undefined, fileOptions);
       }
       const writer = await this.openWriterFor(p, m === 'xb' ? 'create' : 'overwrite', m === 'ab', options.signal, options.blockSize);
@@ -261,7 +262,7 @@ export abstract class FileSystem extends FileSystemBase {
     return writer;
   }
 
-  /** {@link createOnce} with this backend's `_writeId`: an exclusive create that finds its own committed file succeeds. */
+  /** {@link createOnce} with this backend's `_writeId`: a create that finds its own committed file succeeds. */
   private createOnce(path: string, writeId: string | undefined, create: () => Promise<void>): Promise<void> {
     const readId = this._writeId === undefined ? undefined : () => this._writeId!(path);
     return createOnce(create, writeId, readId, (err) => this.mapError(err));

@@ -138,7 +138,8 @@ async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options
   const signal = options.signal ? { signal: options.signal } : {};
   // Pinned to the version planned, so a resumed read cannot join two versions.
   const pin = typeof step.src.etag === 'string' && step.src.etag !== '' ? { etag: step.src.etag } : {};
-  await pump(srcFs.readChunks(step.src.name, { ...signal, ...pin }), await dstFs.openWriter(step.dst, signal), { ...signal, progress });
+  const chunks = srcFs.readChunks(step.src.name, { ...signal, ...pin });
+  await pump(chunks, await dstFs.openWriter(step.dst, signal), { ...signal, progress });
 }
 
 /**

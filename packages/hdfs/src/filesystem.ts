@@ -150,7 +150,8 @@ export class HDFSFileSystem extends FileSystem {
   private async checkVersion(path: string, etag: string | undefined): Promise<void> {
     if (etag === undefined) return;
     const now = versionOf(await this.client.status(path));
-    if (now !== etag) throw new FsError({ kind: 'ConditionNotMatch', message: `the file changed while it was read (version ${etag}, now ${now})` });
+    if (now === etag) return;
+    throw new FsError({ kind: 'ConditionNotMatch', message: `the file changed while it was read (version ${etag}, now ${now})` });
   }
 
   /** OPEN at `start`; undefined when `start` is at or past the end (HDFS refuses such offsets). */

@@ -17,7 +17,7 @@ export interface HdfsWriterOptions {
   createParams: Params;
   /** APPEND parameters: buffersize. */
   appendParams: Params;
-  /** With `mode: 'create'`: kept as the extended attribute `user.omnifs.write-id`, so a resent create recognises its file. */
+  /** With `mode: 'create'`: kept as the extended attribute `user.omnifs.write-id` (a resent create knows its file). */
   writeId?: string;
 }
 
@@ -159,7 +159,8 @@ export class HdfsWriter implements Writer {
     }
     if (this.writeId !== undefined) {
       const value = `0x${Buffer.from(this.writeId, 'utf8').toString('hex')}`;
-      await this.client.call('PUT', this.written, 'SETXATTR', { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' }).then((r) => r.arrayBuffer());
+      const params = { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' };
+      await this.client.call('PUT', this.written, 'SETXATTR', params).then((r) => r.arrayBuffer());
     }
     if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
     const now = await this.client.status(this.target).catch(() => undefined);

@@ -101,7 +101,8 @@ export class WrapperFileSystem extends FileSystem {
 
   protected _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
     const writeId = options.writeId === undefined ? {} : { writeId: options.writeId };
-    return this.changing([path], () => this.call('write', () => this.fs.pipeFile(this.toInner(path), data, { mode, ...writeId })));
+    const write = (): Promise<void> => this.fs.pipeFile(this.toInner(path), data, { mode, ...writeId });
+    return this.changing([path], () => this.call('write', write));
   }
 
   protected _rm(path: string): Promise<void> {
