@@ -47,6 +47,14 @@ describe('examples', () => {
     ]);
   });
 
+  it('docs/reliability.md shows examples/reliability.mjs exactly as it is, and it prints what its comment says', async () => {
+    const shown = markedExamples('docs/reliability.md');
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/reliability.mjs']);
+    expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/reliability.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/reliability.mjs')], { cwd: root });
+    expect(stdout.trim()).to.equal('AlreadyExists EEXIST false false');
+  });
+
   it('examples/testing/report.test.mjs passes under mocha with s3:// served from memory', async () => {
     const mocha = require.resolve('mocha/bin/mocha.js');
     const { stdout } = await run(process.execPath, [mocha, '--no-config', 'examples/testing/report.test.mjs'], { cwd: root });

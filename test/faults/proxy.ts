@@ -26,7 +26,11 @@ export type Fault =
   /** Wait `ms`, then forward normally. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** Forward, but cut the response body after `afterBytes` (default: half the body) and drop the connection. */
-  | { readonly kind: 'truncate'; readonly afterBytes?: number };
+  | { readonly kind: 'truncate'; readonly afterBytes?: number }
+  /** Forward, but pause the response body for `ms` after `afterBytes` (default: half the body), then go on. */
+  | { readonly kind: 'stall'; readonly ms: number; readonly afterBytes?: number }
+  /** Forward the request and let the upstream answer, then reset the client's connection: the answer is lost. */
+  | { readonly kind: 'lose-answer' };
 
 /** The request as a rule's `match` sees it. */
 export interface RequestInfo {
@@ -58,6 +62,8 @@ export interface ProxyCounters {
   slowdowns: number;
   delays: number;
   truncations: number;
+  stalls: number;
+  lostAnswers: number;
   upstreamErrors: number;
 }
 
@@ -116,6 +122,35 @@ export const SLOWDOWN_XML =
 
 interface LiveRule { readonly rule: FaultRule; seen: number; left: number }
 
+/** Pipes a response body, pausing it for `ms` once `afterBytes` (default: half the body) went through. */
+function stallBody(ures: IncomingMessage, res: ServerResponse, ms: number, afterBytes: number | undefined): void {
+  const length = Number(ures.headers['content-length'] ?? NaN);
+  const limit = afterBytes ?? (Number.isFinite(length) ? Math.floor(length / 2) : 1);
+  let sent = 0;
+  let stalled = false;
+  let holding = false;
+  ures.on('data', (chunk: Buffer) => {
+    if (!stalled && sent + chunk.length > limit) {
+      stalled = true;
+      holding = true;
+      const head = chunk.subarray(0, limit - sent);
+      res.write(head);
+      ures.pause();
+      setTimeout(() => {
+        holding = false;
+        if (!res.destroyed) res.write(chunk.subarray(head.length));
+        ures.resume();
+      }, ms);
+      return;
+    }
+    sent += chunk.length;
+    if (!res.write(chunk)) ures.pause();
+  });
+  res.on('drain', () => { if (!holding) ures.resume(); });
+  ures.on('end', () => { const finish = (): void => { if (holding) setTimeout(finish, 5); else res.end(); }; finish(); });
+  res.on('close', () => ures.destroy());
+}
+
 /** Starts a fault proxy on a free 127.0.0.1 port in front of `opts.target`. */
 export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(opts.target);
@@ -125,7 +160,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const addRule = (rule: FaultRule): void => { rules.push({ rule, seen: 0, left: rule.failNext ?? 0 }); };
   for (const r of opts.rules ?? []) addRule(r);
   const zero = (): ProxyCounters => ({
-    requests: 0, forwarded: 0, resets: 0, statuses: 0, slowdowns: 0, delays: 0, truncations: 0, upstreamErrors: 0,
+    requests: 0, forwarded: 0, resets: 0, statuses: 0, slowdowns: 0, delays: 0, truncations: 0, stalls: 0, lostAnswers: 0, upstreamErrors: 0,
   });
   const counters = zero();
   const agent = new Agent({ keepAlive: true });
@@ -180,12 +215,23 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     for (const h of HOP_BY_HOP) delete headers[h];
     const [hostname, port] = [new URL(`http://${host}`).hostname, new URL(`http://${host}`).port];
     const up = request({ hostname: hostname.replace(/^\[|\]$/g, ''), port, method: req.method, path, headers, agent }, (ures) => {
+      if (truncate?.kind === 'lose-answer') {
+        counters.lostAnswers += 1;
+        ures.resume();
+        ures.on('end', () => req.socket.resetAndDestroy());
+        return;
+      }
       const outHeaders: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(ures.headers)) {
         if (v === undefined || HOP_BY_HOP.includes(k)) continue;
         outHeaders[k] = k === 'location' && typeof v === 'string' ? rewriteLocation(v) : v;
       }
       res.writeHead(ures.statusCode ?? 502, ures.statusMessage, outHeaders);
+      if (truncate?.kind === 'stall') {
+        counters.stalls += 1;
+        stallBody(ures, res, truncate.ms, truncate.afterBytes);
+        return;
+      }
       if (truncate?.kind !== 'truncate') {
         counters.forwarded += 1;
         ures.pipe(res);
@@ -206,7 +252,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           res.socket?.end(() => res.socket?.destroy());
         }
       });
-      ures.on('end', () => { if (sent < limit) res.end(); }); // Body shorter than the cut: nothing to cut.
+      ures.on('end', () => { if (sent < limit || limit === 0) res.end(); }); // Body not longer than the cut: nothing to cut.
     });
     up.on('error', () => {
       counters.upstreamErrors += 1;

@@ -12,7 +12,7 @@ import {
   type ResolvedAzureSettings,
 } from './options';
 import { readBlob } from './reader';
-import { AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
+import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
 /** A blob that could not be deleted by a batch request. */
 export interface FailedDelete {
@@ -142,8 +142,8 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     return this.service.getContainerClient(container).getBlobClient(blob);
   }
 
-  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal): UploadContext {
-    return { blob: this.blobClient(path).getBlockBlobClient(), path, mode, ...(signal ? { signal } : {}) };
+  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
+    return { blob: this.blobClient(path).getBlockBlobClient(), path, mode, ...(signal ? { signal } : {}), ...(writeId ? { writeId } : {}) };
   }
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
@@ -183,13 +183,18 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  private blockWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal): MultipartWriter<string> {
-    return new MultipartWriter(new AzureBlockTarget(this.uploadContext(path, mode, signal)), { partSize, concurrency: this.settings.concurrency });
+  private blockWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): MultipartWriter<string> {
+    const target = new AzureBlockTarget(this.uploadContext(path, mode, signal, writeId));
+    return new MultipartWriter(target, { partSize, concurrency: this.settings.concurrency });
   }
 
   /** One Put Blob up to `partSize` bytes, staged blocks above (the writer decides on close). */
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    await pump((async function* () { yield data; })(), this.blockWriter(path, mode, this.settings.partSize));
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
+    await pump((async function* () { yield data; })(), this.blockWriter(path, mode, this.settings.partSize, undefined, options.writeId));
+  }
+
+  protected override async _writeId(path: string): Promise<string | undefined> {
+    return (await this.blobClient(path).getProperties()).metadata?.[AZURE_WRITE_ID_KEY];
   }
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
@@ -203,7 +208,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       });
       if (exists) throw errors.alreadyExists(path);
     }
-    return this.blockWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal);
+    return this.blockWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal, options.writeId);
   }
 
   /**

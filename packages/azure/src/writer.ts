@@ -21,7 +21,12 @@ export interface UploadContext {
   /** `create` sends `If-None-Match: *` on the Put Blob or the Put Block List. */
   mode: WriteMode;
   signal?: AbortSignal;
+  /** Kept in the blob's metadata (`omnifswriteid`), so a resent create recognises its blob. */
+  writeId?: string;
 }
+
+/** The metadata key of the write id: Azure metadata names are C# identifiers, without `-`. */
+export const AZURE_WRITE_ID_KEY = 'omnifswriteid';
 
 /** A failed conditional create means the blob appeared in the meantime. */
 function createConflict(err: unknown, ctx: UploadContext): unknown {
@@ -49,8 +54,9 @@ export class AzureBlockTarget implements MultipartTarget<string> {
 
   constructor(private readonly ctx: UploadContext) {}
 
-  private get conditions(): { conditions?: { ifNoneMatch: string } } {
-    return this.ctx.mode === 'create' ? { conditions: { ifNoneMatch: '*' } } : {};
+  private get conditions(): { conditions?: { ifNoneMatch: string }; metadata?: Record<string, string> } {
+    const tagged = this.ctx.writeId === undefined ? {} : { metadata: { [AZURE_WRITE_ID_KEY]: this.ctx.writeId } };
+    return this.ctx.mode === 'create' ? { conditions: { ifNoneMatch: '*' }, ...tagged } : {};
   }
 
   async putSingle(data: Uint8Array): Promise<void> {

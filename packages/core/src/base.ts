@@ -32,6 +32,8 @@ export interface WriterOptions {
   /** Suggested part size in bytes. */
   partSize?: number;
   signal?: AbortSignal;
+  /** With `mode: 'create'`: an id to keep with the file, read back by `_writeId`. */
+  writeId?: string;
 }
 
 /** What `_read` is asked for beside the range. */
@@ -120,14 +122,16 @@ export abstract class FileSystemBase {
   protected abstract _ls(path: string): Promise<FileInfo[]>;
   /** Bytes `[start, end)` of a file; `end` is clamped to the size. */
   protected abstract _read(path: string, start: number, end: number | undefined, options?: ReadOptions): Promise<Uint8Array>;
-  /** Writes a whole file; `create` fails with `AlreadyExists` when it exists. */
-  protected abstract _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void>;
+  /** Writes a whole file; `create` fails with `AlreadyExists` when it exists, and keeps `options.writeId`. */
+  protected abstract _write(
+    path: string, data: Uint8Array, mode: WriteMode, options?: { writeId?: string },
+  ): Promise<void>;
   /** Deletes one file; `NotFound` when missing. */
   protected abstract _rm(path: string): Promise<void>;
 
   /** Opens a streaming writer. Default: buffered in memory, written by `_write` on close. */
   protected async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return new BufferedWriter((data) => this._write(path, data, options.mode));
+    return new BufferedWriter((data) => this._write(path, data, options.mode, { writeId: options.writeId }));
   }
 
   /** Creates a directory (and its parents when `parents`). Object stores: a no-op. */
@@ -188,6 +192,8 @@ export abstract class FileSystemBase {
   protected _listUploads?(path: string): AsyncIterable<Debris>;
   /** Aborts one upload `_listUploads` gave. */
   protected _abortUpload?(upload: Debris): Promise<void>;
+  /** The write id an exclusive create kept with the file (see create.ts); undefined when it has none. */
+  protected _writeId?(path: string): Promise<string | undefined>;
 
   /** Maps a backend's native error to an FsError (backends override with their errors.ts). */
   protected mapError(err: unknown): FsError {
@@ -331,8 +337,10 @@ export abstract class FileSystemBase {
       const entries = (await this._ls(path)).filter((e) => !isTemporaryName(e.name));
       return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     } catch (err) {
-      if (this.mapError(err).kind === 'NotADirectory') return [await this._info(path)];
-      throw err;
+      // Mapped here: layers call this directly, and classify what they catch.
+      const e = this.mapError(err);
+      if (e.kind !== 'NotADirectory') throw e;
+      return [await this.run('ls', path, () => this._info(path))];
     }
   }
 

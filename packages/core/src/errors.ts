@@ -3,6 +3,8 @@
  * in its own `errors.ts`; core adds the operation and path context once.
  */
 import { brandClass, isBranded } from './brand';
+import { inspect, type InspectOptions } from 'node:util';
+import { hideSecrets, scrubSecrets } from './secrets';
 
 /** What went wrong, independent of the protocol. */
 export type ErrorKind =
@@ -57,7 +59,7 @@ const KIND_BY_CODE: Readonly<Record<string, ErrorKind>> = {
 const TEMPORARY_CODES = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND',
   'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE',
+  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE', 'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 /** Fields accepted by the {@link FsError} constructor. */
@@ -74,6 +76,8 @@ export interface FsErrorInit {
   code?: string;
   /** Requests the SDK already made for this call, its own retries included. */
   attempts?: number;
+  /** True once retries gave up on a temporary failure (then `temporary` is false). */
+  persistent?: boolean;
 }
 
 /** The brand every FsError carries, shared by every copy of core through the global symbol registry. */
@@ -85,8 +89,11 @@ const FS_ERROR_BRAND = Symbol.for('omnifs.FsError');
  * Behaviour:
  * - `kind` says what happened, `code` is Node's matching `E*` code (`ENOENT` for `NotFound`).
  * - `temporary` is true when the same call may succeed if retried (throttling, resets).
+ * - `persistent` is true when a retry layer gave up on a temporary failure: retrying
+ *   again is not expected to help, so `temporary` is then false.
  * - `protocol`, `operation` and `path` say where; the SDK's error is kept as `cause`.
- * - The message never contains credentials.
+ * - The message never contains credentials, and neither does the `cause` chain: request
+ *   headers such as `Authorization` and secret URL parameters in it are replaced by `***`.
  */
 export class FsError extends Error {
   /**
@@ -101,22 +108,52 @@ export class FsError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   temporary: boolean;
+  /** True once retries gave up on a temporary failure. */
+  persistent: boolean;
   protocol: string | undefined;
   operation: string | undefined;
   path: string | undefined;
   /** Requests already made for this call (the SDK's retries included), where known. */
   attempts: number | undefined;
+  /** Secret values found in the cause chain, hidden wherever the error is shown. */
+  readonly #secrets: string[];
 
   constructor(init: FsErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'FsError';
     this.kind = init.kind;
     this.code = init.code ?? NODE_CODES[init.kind];
-    this.temporary = init.temporary ?? init.kind === 'RateLimited';
+    this.temporary = init.persistent === true ? false : init.temporary ?? init.kind === 'RateLimited';
+    this.persistent = init.persistent === true;
     this.protocol = init.protocol;
     this.operation = init.operation;
     this.path = init.path;
     this.attempts = init.attempts;
+    this.#secrets = init.cause === undefined ? [] : scrubSecrets(init.cause);
+  }
+
+  /**
+   * `util.inspect` of the error: as Node shows errors (stack, fields, cause), with every
+   * secret found in the cause chain replaced by `***`, also copies kept where the
+   * scrubbing cannot reach (inside an SDK's request and socket objects).
+   */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    const fields = Object.assign({}, this) as Record<string, unknown>;
+    if (this.cause !== undefined) fields.cause = this.cause;
+    const shown = `${this.stack ?? this.toString()} ${inspect(fields, { ...options, customInspect: true })}`;
+    return hideSecrets(shown, this.#secrets);
+  }
+
+  /**
+   * Marks a temporary failure that retries gave up on: `persistent` true, `temporary`
+   * false, the attempts made said in the message. Returns the error.
+   */
+  markPersistent(attempts: number): this {
+    if (this.persistent) return this;
+    this.persistent = true;
+    this.temporary = false;
+    this.message = `${this.message} (gave up after ${attempts} attempts)`;
+    return this;
   }
 
   /** The message with its context: `NotFound: s3 info "bucket/key": no such file`. */
@@ -164,7 +201,13 @@ export function quote(path: string): string {
  */
 export function toFsError(err: unknown): FsError {
   if (err instanceof FsError) return err;
-  const e = err as { code?: unknown; name?: unknown; message?: unknown } | undefined;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined;
+  const socket = socketCause(err);
+  if (socket !== undefined) {
+    const base = toFsError(socket);
+    const message = `${String(e?.message)}: ${base.message}`;
+    return new FsError({ kind: base.kind, message, temporary: base.temporary, code: base.code, cause: err });
+  }
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const name = typeof e?.name === 'string' ? e.name : undefined;
   const message = typeof e?.message === 'string' ? e.message : String(err);
@@ -173,6 +216,16 @@ export function toFsError(err: unknown): FsError {
   if (kind !== undefined) return new FsError({ kind, message, cause: err, code });
   const temporary = code !== undefined && TEMPORARY_CODES.has(code);
   return new FsError({ kind: 'Unexpected', message, cause: err, temporary, ...(code ? { code } : {}) });
+}
+
+/**
+ * The network error behind `fetch`'s `TypeError: fetch failed` or `terminated` (a body cut
+ * off): undici gives the socket's error, with its `code`, as the cause.
+ */
+function socketCause(err: unknown): Error | undefined {
+  if (!(err instanceof TypeError)) return undefined;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof Error && typeof (cause as { code?: unknown }).code === 'string' ? cause : undefined;
 }
 
 /**

@@ -12,6 +12,7 @@ import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from '.
 import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
+import { createOnce, newWriteId } from './create';
 import { localFileSystem } from './registry';
 import { expandPaths } from './listing';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
@@ -80,17 +81,18 @@ export abstract class FileSystem extends FileSystemBase {
   async pipeFile(path: string, data: Source, options: WriteOptions = {}): Promise<void> {
     options = optionsOf(options, 'pipeFile');
     const mode = checkMode(options.mode);
+    const writeId = mode === 'create' ? options.writeId ?? newWriteId() : undefined;
     await this.withPath('pipe', path, async (p) => {
       throwIfAborted(options.signal);
       if (isStreamSource(data)) {
-        const writer = await this.openWriterFor(p, mode, false, options.signal);
+        const writer = await this.openWriterFor(p, mode, false, options.signal, undefined, writeId);
         const progress = new ProgressTracker(options.onProgress);
         await pump(iterateSource(data), writer, { signal: options.signal, progress });
         progress.fileDone();
         return;
       }
       const bytes = toBytes(data);
-      await this._write(p, bytes, mode);
+      await this.createOnce(p, writeId, () => this._write(p, bytes, mode, { writeId }));
       options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
     }, true, options.signal);
   }
@@ -170,8 +172,10 @@ export abstract class FileSystem extends FileSystemBase {
         const info = await this._info(p);
         if (info.type === 'directory') throw errors.isADirectory(p);
         const signal = options.signal;
-        const read = signal ? { signal } : {};
-        const source = { size: info.size, read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, read), signal) };
+        // Every block is read from the version opened: a replaced file is ConditionNotMatch.
+        const etag = typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
+        const pin = { ...etag, ...(signal ? { signal } : {}) };
+        const source = { size: info.size, read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, pin), signal) };
         return new RemoteFile(p, m, source, undefined, fileOptions);
       }
       const writer = await this.openWriterFor(p, m === 'xb' ? 'create' : 'overwrite', m === 'ab', options.signal, options.blockSize);
@@ -180,9 +184,10 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** A streaming writer for `path`: bytes in parts, committed on `close`. */
-  async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal } = {}): Promise<Writer> {
+  async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal; writeId?: string } = {}): Promise<Writer> {
     options = optionsOf(options, 'openWriter');
-    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(options.mode), options.append === true, options.signal), true, options.signal);
+    const { mode, append, signal, writeId } = options;
+    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(mode), append === true, signal, undefined, writeId), true, signal);
   }
 
   /**
@@ -248,18 +253,19 @@ export abstract class FileSystem extends FileSystemBase {
    * Opens the backend's writer (see {@link openBackendWriter}); its errors, also those of
    * a later `write`, `close` or `abort`, become FsErrors with context.
    */
-  protected async openWriterFor(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number): Promise<Writer> {
-    const writer = await this.openBackendWriter(path, mode, append, signal, partSize);
+  protected async openWriterFor(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number, writeId?: string): Promise<Writer> {
+    const id = mode === 'create' && !append ? writeId ?? newWriteId() : undefined;
+    const writer = await this.openBackendWriter(path, mode, append, signal, partSize, id);
     return {
       write: (chunk) => this.run('write', path, () => writer.write(chunk)),
-      close: () => this.run('write', path, () => writer.close()),
+      close: () => this.run('write', path, () => this.createOnce(path, id, () => writer.close())),
       abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
     };
   }
 
   /** Opens the backend's writer, choosing native append or the rewrite emulation. */
-  protected async openBackendWriter(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number): Promise<Writer> {
-    const base: WriterOptions = { mode, append: false, ...(signal ? { signal } : {}), ...(partSize ? { partSize } : {}) };
+  protected async openBackendWriter(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number, writeId?: string): Promise<Writer> {
+    const base: WriterOptions = { mode, append: false, ...(signal ? { signal } : {}), ...(partSize ? { partSize } : {}), ...(writeId ? { writeId } : {}) };
     if (!append) {
       if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path))) throw errors.alreadyExists(path);
       return this._openWriter(path, base);
@@ -278,6 +284,12 @@ export abstract class FileSystem extends FileSystemBase {
       throw err;
     }
     return writer;
+  }
+
+  /** {@link createOnce} with this backend's `_writeId`: a create that finds its own committed file succeeds. */
+  private createOnce(path: string, writeId: string | undefined, create: () => Promise<void>): Promise<void> {
+    const readId = this._writeId === undefined ? undefined : () => this._writeId!(path);
+    return createOnce(create, writeId, readId, (err) => this.mapError(err));
   }
 
   /** Resolves negative and open range bounds against the file's size. */

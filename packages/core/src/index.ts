@@ -22,6 +22,7 @@ export {
 } from './debris';
 export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions, type InfoOptions } from './filesystem';
 export * from './timeouts';
+export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { FileSystemBase } from './base';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';
 export type { WalkEntry } from './listing';

@@ -34,3 +34,85 @@ export function redactUrl(url: string): string {
     .replace(/\/\/[^/@\s]*@/, '//***@')
     .replace(/([?&])([^=&]+)=([^&]*)/g, (m, sep: string, k: string) => (isSecretKey(k) || /^(sig|se|sp|sv|st|delegation|x-amz-[a-z-]+)$/i.test(k) ? `${sep}${k}=***` : m));
 }
+
+/** Names of fields and headers whose string values are secrets wherever they appear in an error. */
+const SECRET_FIELD = /authorization|cookie|token|secret|password|passwd|signature|credential|^sas$|connectionstring|accountkey|privatekey|apikey|-key$/i;
+/** A bearer or basic credential quoted inside a longer string. */
+const INLINE_CREDENTIAL = /\b(Bearer|Basic|SharedKey|SharedKeyLite|AWS4-HMAC-SHA256)\s+[^\s"',]+/g;
+const SCRUB_DEPTH = 16;
+
+/** A string with quoted credentials and secret URL parameters replaced by `***`. */
+function scrubString(value: string): string {
+  const inline = value.replace(INLINE_CREDENTIAL, '$1 ***');
+  return /[?&][^=&\s]+=/.test(inline) ? redactUrl(inline) : inline;
+}
+
+/** Objects worth walking: errors, plain objects and arrays, header maps; never sockets, streams or clients. */
+function walkable(value: object): boolean {
+  if (Array.isArray(value) || value instanceof Error || value instanceof Map) return true;
+  if (typeof Headers !== 'undefined' && value instanceof Headers) return true;
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}
+
+/** The secret itself in a credential value (`Bearer abc` → `abc`), if long enough to find elsewhere. */
+function secretPart(value: string): string | undefined {
+  const part = value.replace(/^(Bearer|Basic|SharedKey|SharedKeyLite)\s+/i, '').trim();
+  return part.length >= 8 ? part : undefined;
+}
+
+/**
+ * Removes secrets from an error and what it holds (its `cause` chain, an SDK's request
+ * `config` and `headers`, the response it kept), in place: the values of fields named
+ * like secrets (`Authorization`, `x-amz-security-token`, `*-key`, ...) become `***`, and
+ * credentials or secret query parameters quoted inside other strings are cut out. Only
+ * errors, plain objects, arrays and header maps are walked, never sockets or clients.
+ * Returns the secret values it replaced, for {@link hideSecrets} to take out of what it
+ * could not reach (copies inside an SDK's request objects).
+ */
+export function scrubSecrets(err: unknown): string[] {
+  const found = new Set<string>();
+  const note = (v: string): void => { const part = secretPart(v); if (part !== undefined) found.add(part); };
+  const seen = new Set<object>();
+  const walk = (value: object, depth: number): void => {
+    if (seen.has(value) || depth > SCRUB_DEPTH || !walkable(value)) return;
+    seen.add(value);
+    if (value instanceof Map || (typeof Headers !== 'undefined' && value instanceof Headers)) {
+      const map = value as Map<string, unknown>;
+      for (const [k, v] of [...map.entries()]) {
+        if (typeof v === 'string' && SECRET_FIELD.test(k)) note(v);
+        if (typeof v === 'string') map.set(k, SECRET_FIELD.test(k) ? '***' : scrubString(v));
+        else if (v !== null && typeof v === 'object') walk(v, depth + 1);
+      }
+      return;
+    }
+    const keys = new Set([...Object.keys(value), ...(value instanceof Error ? ['message', 'stack', 'cause'] : [])]);
+    for (const k of keys) {
+      const desc = Object.getOwnPropertyDescriptor(value, k);
+      if (desc === undefined || !('value' in desc)) continue;
+      const v: unknown = desc.value;
+      if (typeof v === 'string') {
+        if (SECRET_FIELD.test(k) && v !== '***') note(v);
+        const clean = SECRET_FIELD.test(k) && v !== '' ? '***' : scrubString(v);
+        if (clean !== v && desc.writable) (value as Record<string, unknown>)[k] = clean;
+      } else if (v !== null && typeof v === 'object') {
+        walk(v, depth + 1);
+      }
+    }
+  };
+  if (err !== null && typeof err === 'object') walk(err, 0);
+  return [...found];
+}
+
+/** A field named like a secret with a quoted value, as `util.inspect` and JSON show it. */
+const SHOWN_SECRET_FIELD = /((?:^|[\s{,'"])['"]?[\w.-]*(?:authorization|cookie|token|secret|password|signature|credential|-key)['"]?\s*:\s*)(['"])(?:(?!\2)[^\\]|\\.)*\2/gi;
+
+/**
+ * `text` (an error as `util.inspect` or JSON shows it) with each of `secrets`, quoted
+ * credentials and the values of fields named like secrets replaced by `***`.
+ */
+export function hideSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) out = out.split(secret).join('***');
+  return out.replace(INLINE_CREDENTIAL, '$1 ***').replace(SHOWN_SECRET_FIELD, "$1$2***$2");
+}

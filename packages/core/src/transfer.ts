@@ -186,7 +186,10 @@ async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options
     return;
   }
   const signal = options.signal ? { signal: options.signal } : {};
-  await pump(srcFs.readChunks(step.src.name, signal), await dstFs.openWriter(step.dst, signal), { ...signal, progress });
+  // Pinned to the version planned, so a resumed read cannot join two versions.
+  const pin = typeof step.src.etag === 'string' && step.src.etag !== '' ? { etag: step.src.etag } : {};
+  const chunks = srcFs.readChunks(step.src.name, { ...signal, ...pin });
+  await pump(chunks, await dstFs.openWriter(step.dst, signal), { ...signal, progress });
 }
 
 /**

@@ -67,6 +67,11 @@ export type WriteMode = 'overwrite' | 'create';
 export interface WriteOptions extends OperationOptions {
   /** `create` fails with `AlreadyExists` when the target exists (default `overwrite`). */
   mode?: WriteMode;
+  /**
+   * With `mode: 'create'`: the id kept with the file (default: a random one), by which a
+   * create that is sent again after its answer was lost recognises the file as its own.
+   */
+  writeId?: string;
 }
 
 /** `cat`, `catFile`, `createReadStream`: a byte range, `end` exclusive; negative counts from the end. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { inspect } from 'node:util';
 import { FsError, NODE_CODES, isFsError, toFsError, withContext, errors } from '@omnifs/core';
 
 describe('core: FsError', () => {
@@ -54,5 +55,60 @@ describe('core: FsError', () => {
     expect(again.operation).to.equal('info');
     expect(again.protocol).to.equal('memory');
     expect(again.message).to.equal('memory info "/a": no such file or directory');
+  });
+});
+
+describe('core: FsError classification and secrets', () => {
+  it('maps fetch\'s TypeError by the socket error behind it: a body cut off is temporary', () => {
+    const socket = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    const e = toFsError(Object.assign(new TypeError('terminated'), { cause: socket }));
+    expect(e).to.include({ kind: 'Unexpected', code: 'UND_ERR_SOCKET', temporary: true });
+    expect(e.message).to.equal('terminated: other side closed');
+  });
+
+  it('treats a stream closed before its end as temporary', () => {
+    expect(toFsError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })).temporary).to.equal(true);
+  });
+
+  it('is persistent, and no longer temporary, once marked so', () => {
+    const e = new FsError({ kind: 'RateLimited', message: 'slow down' }).markPersistent(4);
+    expect(e).to.include({ persistent: true, temporary: false });
+    expect(e.message).to.equal('slow down (gave up after 4 attempts)');
+    expect(new FsError({ kind: 'RateLimited', message: 'x', persistent: true }).temporary).to.equal(false);
+  });
+
+  it('scrubs credentials from its cause chain: headers, quoted bearer tokens, secret URL parameters', () => {
+    const token = 'ya29.very-secret';
+    const config = { url: 'http://x/o?sig=abc123&alt=media', headers: { Authorization: `Bearer ${token}`, 'x-amz-security-token': token, Accept: 'json' } };
+    const inner = Object.assign(new Error(`request failed with Authorization: Bearer ${token}`), { config, response: { config } });
+    const outer = new Error('wrapped', { cause: inner });
+    const e = new FsError({ kind: 'PermissionDenied', message: 'denied', cause: outer });
+    const shown = inspect(e, { depth: 12 });
+    expect(shown).to.not.include(token).and.not.include('abc123');
+    expect(JSON.stringify(inner)).to.not.include(token);
+    expect(config.headers.Accept).to.equal('json');
+    expect(config.url).to.equal('http://x/o?sig=***&alt=media');
+  });
+
+  it('walks no sockets or class instances other than errors, and survives cycles', () => {
+    const holder: Record<string, unknown> = { token: 'secret-1' };
+    holder.self = holder;
+    class Client { readonly token = 'kept'; }
+    const client = new Client();
+    new FsError({ kind: 'Unexpected', message: 'x', cause: Object.assign(new Error('x'), { holder, client }) });
+    expect(holder.token).to.equal('***');
+    expect(client.token).to.equal('kept');
+  });
+});
+
+describe('core: FsError shown with util.inspect', () => {
+  it('hides a secret found in the cause chain also where the scrubbing could not reach', () => {
+    class Request { constructor(readonly headers: Record<string, string>) {} }
+    const token = 'tok-0123456789';
+    const cause = Object.assign(new Error('denied'), { config: { headers: { Authorization: `Bearer ${token}` } }, request: new Request({ Authorization: `Bearer ${token}` }) });
+    const e = new FsError({ kind: 'PermissionDenied', message: 'denied', cause });
+    const shown = inspect(e, { depth: 12 });
+    expect(shown).to.not.include(token);
+    expect(shown).to.include('PermissionDenied').and.include('denied');
   });
 });

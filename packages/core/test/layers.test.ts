@@ -35,6 +35,8 @@ describe('core: layers', () => {
       const e = await rejected(fs.info('/d/a.txt'));
       expect(e.kind).to.equal('RateLimited');
       expect(flaky.count('info')).to.equal(3);
+      expect(e).to.include({ persistent: true, temporary: false });
+      expect(e.message).to.contain('gave up after 3 attempts');
     });
 
     it('does not retry permanent failures', async () => {

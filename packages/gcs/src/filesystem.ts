@@ -1,7 +1,7 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import {
-  abortable, currentSignal, errors, FsError, mapLimit, ObjectStoreFileSystem, splitObjectPath,
+  abortable, currentSignal, WRITE_ID_KEY, errors, FsError, mapLimit, ObjectStoreFileSystem, splitObjectPath,
   type Capabilities, type ObjectPage, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapGcsError } from './errors';
@@ -121,8 +121,9 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     return this.bucket(bucket).file(key);
   }
 
-  private uploadContext(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal): UploadContext {
-    return { storage: this.storage, file: this.file(path), mode, partSize, userProject: this.settings.userProject, signal };
+  private uploadContext(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): UploadContext {
+    const tagged = writeId === undefined ? {} : { metadata: { metadata: { [WRITE_ID_KEY]: writeId } } };
+    return { storage: this.storage, file: this.file(path), mode, partSize, userProject: this.settings.userProject, signal, ...tagged };
   }
 
   private async bucketExists(bucket: string): Promise<boolean> {
@@ -186,8 +187,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    const ctx = this.uploadContext(path, mode, this.settings.partSize);
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
+    const ctx = this.uploadContext(path, mode, this.settings.partSize, undefined, options.writeId);
     if (data.byteLength <= this.settings.partSize) {
       await uncancellable(putSingle(ctx, data));
       return;
@@ -205,8 +206,14 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const file = this.file(path);
     if (options.mode === 'create' && (await uncancellable(file.exists()))[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
-    const ctx = this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal);
+    const ctx = this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal, options.writeId);
     return options.append ? this.appendWriter(path, ctx) : new GcsUploadWriter(ctx);
+  }
+
+  protected override async _writeId(path: string): Promise<string | undefined> {
+    const [meta] = await this.file(path).getMetadata(this.payer);
+    const id = meta.metadata?.[WRITE_ID_KEY];
+    return typeof id === 'string' ? id : undefined;
   }
 
   /**

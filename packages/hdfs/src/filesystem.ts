@@ -1,12 +1,12 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
 import {
-  errors, FileSystem, isFsError, joinPath, parentPath, splitProtocol, throwIfAborted,
-  type Capabilities, type FileInfo, type FsError, type ReadOptions, type WriteMode, type Writer, type WriterOptions,
+  errors, FileSystem, FsError, isFsError, joinPath, parentPath, splitProtocol, throwIfAborted,
+  type Capabilities, type FileInfo, type ReadOptions, type WriteMode, type Writer, type WriterOptions,
 } from '@omnifs/core';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
 import { createParams, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';
-import { HdfsWriter, type HdfsWriterOptions } from './writer';
+import { HdfsWriter, readWriteId, type HdfsWriterOptions } from './writer';
 
 /**
  * HDFS through its WebHDFS REST API (`hdfs://` and `webhdfs://` URLs): no Hadoop client,
@@ -25,6 +25,9 @@ import { HdfsWriter, type HdfsWriterOptions } from './writer';
  *   cluster has no batch listing), reads are OPEN with offset and length;
  * - writes stream to the datanode and are renamed into place on close (see
  *   {@link HdfsWriter}); `ab` is native APPEND; `xb` and `mode: 'create'` are exclusive;
+ * - `info().etag` is the file's version (file id, modification time, length); reads given
+ *   it (`open('rb')` blocks, `get`, retried streams) check it after reading and fail with
+ *   `ConditionNotMatch` when the file changed;
  * - `mv` of one path is RENAME, `touch` of an existing file is SETTIMES, `rm` is DELETE.
  */
 export class HDFSFileSystem extends FileSystem {
@@ -112,30 +115,45 @@ export class HDFSFileSystem extends FileSystem {
 
   // ---------------------------------------------------------------- reads
 
-  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+  protected async _read(path: string, start: number, end: number | undefined, { signal, etag }: ReadOptions = {}): Promise<Uint8Array> {
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return new Uint8Array(0);
-    const res = await this.openAt(path, start, length);
-    if (res === undefined) return new Uint8Array(0);
-    return new Uint8Array(await res.arrayBuffer());
+    const res = await this.openAt(path, start, length, signal);
+    const data = res === undefined ? new Uint8Array(0) : new Uint8Array(await res.arrayBuffer());
+    await this.checkVersion(path, etag);
+    return data;
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, { signal }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(path: string, start: number, end: number | undefined, { signal, etag }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     throwIfAborted(signal);
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return;
     const res = await this.openAt(path, start, length, signal);
-    if (res?.body == null) return;
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        if (value.byteLength > 0) yield value;
+    if (res?.body != null) {
+      const reader = res.body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (value.byteLength > 0) yield value;
+        }
+      } finally {
+        await reader.cancel().catch(() => undefined);
       }
-    } finally {
-      await reader.cancel().catch(() => undefined);
     }
+    await this.checkVersion(path, etag);
+  }
+
+  /**
+   * With `etag` (a version from `info`), fails with `ConditionNotMatch` unless the file
+   * still has it. Checked after the bytes were read: the file had the version both when it
+   * was pinned and after the read, and a file id is never reused, so the bytes came from it.
+   */
+  private async checkVersion(path: string, etag: string | undefined): Promise<void> {
+    if (etag === undefined) return;
+    const now = versionOf(await this.client.status(path));
+    if (now === etag) return;
+    throw new FsError({ kind: 'ConditionNotMatch', message: `the file changed while it was read (version ${etag}, now ${now})` });
   }
 
   /** OPEN at `start`; undefined when `start` is at or past the end (HDFS refuses such offsets). */
@@ -153,22 +171,22 @@ export class HDFSFileSystem extends FileSystem {
 
   // ---------------------------------------------------------------- writes
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
     if (path === '/') throw errors.isADirectory(path);
-    await HdfsWriter.writeWhole(this.client, path, data, this.writerOptions(mode, false));
+    await HdfsWriter.writeWhole(this.client, path, data, this.writerOptions(mode, false, options.writeId));
   }
 
   protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return this.openHdfsWriter(path, options.mode, options.append);
-  }
-
-  private openHdfsWriter(path: string, mode: WriteMode, append: boolean): Promise<HdfsWriter> {
     if (path === '/') throw errors.isADirectory(path);
-    return HdfsWriter.open(this.client, path, this.writerOptions(mode, append));
+    return HdfsWriter.open(this.client, path, this.writerOptions(options.mode, options.append, options.writeId));
   }
 
-  private writerOptions(mode: WriteMode, append: boolean): HdfsWriterOptions {
-    return { mode, append, createParams: this.createParams, appendParams: this.appendParams };
+  protected override _writeId(path: string): Promise<string | undefined> {
+    return readWriteId(this.client, path);
+  }
+
+  private writerOptions(mode: WriteMode, append: boolean, writeId: string | undefined): HdfsWriterOptions {
+    return { mode, append, createParams: this.createParams, appendParams: this.appendParams, ...(writeId ? { writeId } : {}) };
   }
 
   protected async _rm(path: string): Promise<void> {
@@ -238,5 +256,15 @@ function toInfo(name: string, s: HdfsFileStatus): FileInfo {
   if (s.replication !== undefined && s.type !== 'DIRECTORY') info.replication = s.replication;
   if (s.blockSize !== undefined && s.type !== 'DIRECTORY') info.blockSize = s.blockSize;
   if (s.type === 'SYMLINK') info.symlink = true;
+  if (s.type === 'FILE') info.etag = versionOf(s);
   return info;
+}
+
+/**
+ * A file's version, as `info().etag`: its file id, modification time and length. HDFS
+ * keeps no ETag; a rewrite gives a new file id, an append or truncate a new length and
+ * modification time.
+ */
+function versionOf(s: HdfsFileStatus): string {
+  return `${s.fileId ?? 0}-${s.modificationTime}-${s.length}`;
 }

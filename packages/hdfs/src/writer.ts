@@ -16,6 +16,19 @@ export interface HdfsWriterOptions {
   createParams: Params;
   /** APPEND parameters: buffersize. */
   appendParams: Params;
+  /** With `mode: 'create'`: kept as the extended attribute `user.omnifs.write-id` (a resent create knows its file). */
+  writeId?: string;
+}
+
+/** The extended attribute that holds a create's write id. */
+export const WRITE_ID_XATTR = 'user.omnifs.write-id';
+
+/** The write id kept with a file by an exclusive create, if any. */
+export async function readWriteId(client: WebHdfsClient, path: string): Promise<string | undefined> {
+  type XAttrs = { XAttrs?: Array<{ name?: string; value?: string | null }> };
+  const body = await client.json<XAttrs>('GET', path, 'GETXATTRS', { encoding: 'hex' });
+  const value = body.XAttrs?.find((x) => x.name === WRITE_ID_XATTR)?.value;
+  return typeof value === 'string' && value.startsWith('0x') ? Buffer.from(value.slice(2), 'hex').toString('utf8') : undefined;
 }
 
 
@@ -45,6 +58,7 @@ export class HdfsWriter implements Writer {
     private readonly mode: WriteMode | 'append',
     /** The open datanode request; undefined when the bytes are already written. */
     private readonly upload: DatanodeUpload | undefined,
+    private readonly writeId?: string,
   ) {}
 
   /**
@@ -68,7 +82,7 @@ export class HdfsWriter implements Writer {
     const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
     try {
       const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
-      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'));
+      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'), options.writeId);
     } catch (err) {
       await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
       throw err;
@@ -78,7 +92,7 @@ export class HdfsWriter implements Writer {
   /** Writes a whole file from memory: one CREATE of a temporary sibling, renamed into place. */
   static async writeWhole(client: WebHdfsClient, path: string, data: Uint8Array, options: HdfsWriterOptions): Promise<void> {
     const temp = await HdfsWriter.createTemporary(client, path, options, data);
-    const writer = new HdfsWriter(client, path, temp, options.mode, undefined);
+    const writer = new HdfsWriter(client, path, temp, options.mode, undefined, options.writeId);
     await writer.close();
   }
 
@@ -137,6 +151,11 @@ export class HdfsWriter implements Writer {
     if (this.mode === 'overwrite') {
       await this.client.call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' }).then((r) => r.arrayBuffer());
       return;
+    }
+    if (this.writeId !== undefined) {
+      const value = `0x${Buffer.from(this.writeId, 'utf8').toString('hex')}`;
+      const params = { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' };
+      await this.client.call('PUT', this.written, 'SETXATTR', params).then((r) => r.arrayBuffer());
     }
     if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
     const now = await this.client.status(this.target).catch(() => undefined);

@@ -98,7 +98,8 @@ export function s3Status(err: unknown): number | undefined {
  *   then the HTTP status (404, 403, 412, 429/503, 5xx);
  * - throttling, 5xx, timeouts and the SDK's `$retryable` errors are `temporary`;
  * - the message is the service's code and message with its request id, never credentials;
- * - network errors, aborts and FsErrors go through core's mapping.
+ * - network errors (also with the SDK's `$metadata` added), aborts and FsErrors go
+ *   through core's mapping, so a reset or a body cut off is temporary.
  */
 export function mapS3Error(err: unknown): FsError {
   if (err instanceof FsError) return err;
@@ -106,6 +107,8 @@ export function mapS3Error(err: unknown): FsError {
   if (e === null || typeof e !== 'object' || e.$metadata === undefined) return toFsError(err);
   const code = s3ErrorCode(err);
   const status = s3Status(err);
+  // A network failure (a reset, a body cut off) to which the SDK added only its metadata.
+  if (status === undefined && typeof e.code === 'string') return toFsError(err);
   if (code === 'AbortError' || code === 'TimeoutError' && status === undefined) {
     const base = toFsError(err);
     if (code === 'TimeoutError') base.temporary = true;

@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
-  dirInfo, errors, FsError, MultipartWriter, ObjectStoreFileSystem, splitObjectPath,
+  dirInfo, errors, FsError, MultipartWriter, ObjectStoreFileSystem, splitObjectPath, WRITE_ID_KEY,
   type Capabilities, type Debris, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
@@ -109,10 +109,10 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     return { client: this.client, partSize, concurrency, requesterPays, readParams };
   }
 
-  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal): UploadContext {
+  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
     const { bucket, key } = this.objectPath(path);
     const { requesterPays, writeParams } = this.settings;
-    return { client: this.client, bucket, key, mode, requesterPays, writeParams, ...(signal ? { signal } : {}) };
+    return { client: this.client, bucket, key, mode, requesterPays, writeParams, ...(signal ? { signal } : {}), ...(writeId ? { writeId } : {}) };
   }
 
   private get payer(): { RequestPayer?: 'requester' } {
@@ -171,17 +171,17 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  private multipartWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal): MultipartWriter {
-    const target = new S3MultipartTarget(this.uploadContext(path, mode, signal));
+  private multipartWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): MultipartWriter {
+    const target = new S3MultipartTarget(this.uploadContext(path, mode, signal, writeId));
     return new MultipartWriter(target, { partSize: Math.max(MIN_PART_SIZE, partSize), concurrency: this.settings.concurrency });
   }
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
+  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
     if (data.byteLength <= this.settings.partSize) {
-      await new S3MultipartTarget(this.uploadContext(path, mode)).putSingle(data);
+      await new S3MultipartTarget(this.uploadContext(path, mode, undefined, options.writeId)).putSingle(data);
       return;
     }
-    const writer = this.multipartWriter(path, mode, this.settings.partSize);
+    const writer = this.multipartWriter(path, mode, this.settings.partSize, undefined, options.writeId);
     try {
       for (let i = 0; i < data.byteLength; i += this.settings.partSize) await writer.write(data.subarray(i, i + this.settings.partSize));
       await writer.close();
@@ -201,7 +201,12 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       });
       if (exists) throw errors.alreadyExists(path);
     }
-    return this.multipartWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal);
+    return this.multipartWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal, options.writeId);
+  }
+
+  protected override async _writeId(path: string): Promise<string | undefined> {
+    const { bucket, key } = this.objectPath(path);
+    return (await this.headObject(bucket, key)).Metadata?.[WRITE_ID_KEY];
   }
 
   /**

@@ -7,7 +7,7 @@ import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
   UploadPartCommand, UploadPartCopyCommand, type ChecksumAlgorithm, type CompletedPart, type S3Client,
 } from '@aws-sdk/client-s3';
-import { errors, mapLimit, outsideSignal, type MultipartTarget, type WriteMode } from '@omnifs/core';
+import { errors, mapLimit, outsideSignal, WRITE_ID_KEY, type MultipartTarget, type WriteMode } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
 import type { S3WriteParams } from './options';
 
@@ -21,6 +21,8 @@ export interface UploadContext {
   requesterPays: boolean;
   writeParams: S3WriteParams;
   signal?: AbortSignal;
+  /** Kept in the object's metadata (`omnifs-write-id`), so a resent create recognises its object. */
+  writeId?: string;
 }
 
 const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
@@ -32,6 +34,12 @@ function sseCustomer(params: S3WriteParams): Pick<S3WriteParams, (typeof SSE_C_F
   const out: Pick<S3WriteParams, (typeof SSE_C_FIELDS)[number]> = {};
   for (const f of SSE_C_FIELDS) if (params[f] !== undefined) out[f] = params[f];
   return out;
+}
+
+/** The write parameters' metadata with the write id added. */
+function metadataOf(ctx: UploadContext): { Metadata?: Record<string, string> } {
+  if (ctx.writeId === undefined) return {};
+  return { Metadata: { ...ctx.writeParams.Metadata, [WRITE_ID_KEY]: ctx.writeId } };
 }
 
 /** A failed conditional create means the object appeared in the meantime. */
@@ -85,6 +93,7 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
       await this.guard((o) => this.ctx.client.send(new PutObjectCommand({
         ...this.ctx.writeParams,
         ...this.common,
+        ...metadataOf(this.ctx),
         Body: data,
         ContentLength: data.byteLength,
         ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
@@ -102,6 +111,7 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     const res = await this.guard((o) => this.ctx.client.send(new CreateMultipartUploadCommand({
       ...this.ctx.writeParams,
       ...this.common,
+      ...metadataOf(this.ctx),
       ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
     }), o));
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');

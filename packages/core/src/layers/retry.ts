@@ -31,9 +31,10 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Retries temporary failures of the wrapped filesystem.
  *
  * Behaviour:
- * - only errors with `temporary: true` are retried (throttling, resets, 5xx);
+ * - only errors with `temporary: true` are retried (throttling, resets, 5xx); when the
+ *   attempts run out the error is marked `persistent` (and no longer `temporary`);
  * - streamed writers are not retried here (their parts are the backend's business);
- *   reads that fail mid-stream resume from the last byte received;
+ *   reads that fail mid-stream resume from the last byte received, of the same version;
  * - a delete whose retry finds the file gone counts as done.
  */
 export class RetryFileSystem extends WrapperFileSystem {
@@ -80,7 +81,8 @@ export class RetryFileSystem extends WrapperFileSystem {
         const e = toFsError(err);
         used += Math.max(1, e.attempts ?? 1);
         if (retry > 1 && (hook === 'rm' || hook === 'rmMany') && e.kind === 'NotFound') return undefined as T;
-        if (!e.temporary || used >= this.maxAttempts) throw e;
+        if (!e.temporary) throw e;
+        if (used >= this.maxAttempts) throw e.markPersistent(used);
         const delayMs = this.backoff(retry);
         this.onRetry?.({ hook, attempt: retry, delayMs, error: e });
         await sleep(delayMs);
@@ -88,12 +90,23 @@ export class RetryFileSystem extends WrapperFileSystem {
     }
   }
 
+  /**
+   * Streams a file, resuming from the last byte received after a temporary failure. Every
+   * attempt is pinned to one version: the `etag` asked for, else the one `info` gives
+   * before the first byte, so a file replaced between a cut and its resume fails with
+   * `ConditionNotMatch` instead of joining two versions.
+   */
   protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
     let pos = start;
     let used = 0;
+    let pinned = options;
+    if (options.etag === undefined) {
+      const { etag } = await this.call('info', () => this.fs.info(this.toInner(path)));
+      if (typeof etag === 'string' && etag !== '') pinned = { ...options, etag };
+    }
     for (let retry = 1; ; retry++) {
       try {
-        for await (const chunk of super._readStream(path, pos, end, options)) {
+        for await (const chunk of super._readStream(path, pos, end, pinned)) {
           pos += chunk.byteLength;
           yield chunk;
         }
@@ -101,7 +114,8 @@ export class RetryFileSystem extends WrapperFileSystem {
       } catch (err) {
         const e = toFsError(err);
         used += Math.max(1, e.attempts ?? 1);
-        if (!e.temporary || used >= this.maxAttempts) throw e;
+        if (!e.temporary) throw e;
+        if (used >= this.maxAttempts) throw e.markPersistent(used);
         const delayMs = this.backoff(retry);
         this.onRetry?.({ hook: 'openRead', attempt: retry, delayMs, error: e });
         await sleep(delayMs);

@@ -109,8 +109,10 @@ export class WrapperFileSystem extends FileSystem {
     return { write: (c: Uint8Array) => (inner as Writer).write(c), close, abort } as Writer as W;
   }
 
-  protected _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    return this.changing([path], () => this.call('write', () => this.fs.pipeFile(this.toInner(path), data, { mode })));
+  protected _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
+    const writeId = options.writeId === undefined ? {} : { writeId: options.writeId };
+    const write = (): Promise<void> => this.fs.pipeFile(this.toInner(path), data, { mode, ...writeId });
+    return this.changing([path], () => this.call('write', write));
   }
 
   protected _rm(path: string): Promise<void> {
@@ -120,6 +122,7 @@ export class WrapperFileSystem extends FileSystem {
   protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     return this.changingWriter(path, () => this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
       mode: options.mode, append: options.append, ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.writeId === undefined ? {} : { writeId: options.writeId }),
     })));
   }
 

@@ -1,0 +1,196 @@
+/**
+ * Never silently wrong, on every HTTP backend through the fault proxy: reads pinned to
+ * one version across blocks, streams and retry resumes; exclusive creates that recognise
+ * their own committed write; errors classified before they leave a backend, and marked
+ * persistent once retries give up; no secret in an error's `cause` chain.
+ */
+import { expect } from 'chai';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { FsError, RetryFileSystem, type FileSystem } from '@omnifs/core';
+import { S3FileSystem } from '@omnifs/s3';
+import { GCSFileSystem } from '@omnifs/gcs';
+import { AzureBlobFileSystem } from '@omnifs/azure';
+import { HDFSFileSystem } from '@omnifs/hdfs';
+import { expectFsError } from '@omnifs/testkit';
+import { FAULT_KINDS, useFaultTarget } from './backends';
+import type { RequestInfo } from './proxy';
+
+const MiB = 1024 * 1024;
+const filled = (byte: number, size = 3 * MiB): Uint8Array => new Uint8Array(size).fill(byte);
+const retrying = (fs: FileSystem, maxAttempts = 4): RetryFileSystem => new RetryFileSystem({ fs, minDelayMs: 1, maxDelayMs: 5, maxAttempts });
+
+/** Reads a stream to the end, calling `midway` once after the first `after` bytes. */
+async function drain(stream: AsyncIterable<Uint8Array>, after: number, midway: () => Promise<void>): Promise<number> {
+  let got = 0;
+  let called = false;
+  for await (const chunk of stream) {
+    got += chunk.byteLength;
+    if (!called && got >= after) {
+      called = true;
+      await midway();
+    }
+  }
+  return got;
+}
+
+for (const kind of FAULT_KINDS) {
+  describe(`faults: integrity on ${kind}`, function () {
+    this.timeout(60_000);
+    const t = useFaultTarget(kind, 11);
+    let n = 0;
+    const path = (name: string): string => `${t.root()}/${name}-${++n}`;
+
+    beforeEach(function () {
+      t.proxy().clearRules();
+      t.proxy().resetCounters();
+    });
+
+    describe('reads of one version', function () {
+      it("open('rb') fails with ConditionNotMatch when the file is replaced between two block reads", async function () {
+        const fs = t.direct();
+        const p = path('blocks');
+        await fs.pipeFile(p, filled(1));
+        const f = await fs.open(p, 'rb', { blockSize: MiB, cacheBlocks: 1 });
+        expect((await f.read(MiB)).every((b) => b === 1)).to.equal(true);
+        await fs.pipeFile(p, filled(2));
+        await expectFsError(f.read(MiB), 'ConditionNotMatch', 'ESTALE');
+        await f.close();
+      });
+
+      it('a stream cut and resumed by the retry layer after the file was replaced fails with ConditionNotMatch', async function () {
+        const p = path('stream');
+        await t.direct().pipeFile(p, filled(1));
+        t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: MiB }, failNext: 1, match: (r) => t.isDownload(r) });
+        const fs = retrying(t.viaProxy(0));
+        const reading = drain(fs.createReadStream(p), 256 * 1024, () => t.direct().pipeFile(p, filled(2)));
+        await expectFsError(reading, 'ConditionNotMatch', 'ESTALE');
+        expect(t.proxy().counters.truncations).to.equal(1);
+      });
+
+      it('a get cut and resumed after the file was replaced fails with ConditionNotMatch and leaves no local file', async function () {
+        const p = path('get');
+        await t.direct().pipeFile(p, filled(1));
+        let replacing: Promise<void> | undefined;
+        t.proxy().addRule({
+          fault: { kind: 'truncate', afterBytes: MiB }, failNext: 1,
+          match: (r) => {
+            if (t.isDownload(r)) replacing ??= t.direct().pipeFile(p, filled(2));
+            return t.isDownload(r);
+          },
+        });
+        // The resumed download waits until the replacement is done.
+        t.proxy().addRule({ fault: { kind: 'delay', ms: 1500 }, failNext: 1, match: (r) => t.isDownload(r) });
+        const dir = await mkdtemp(join(tmpdir(), 'omnifs-integrity-'));
+        try {
+          await expectFsError(retrying(t.viaProxy(0)).get(p, join(dir, 'out.bin')), 'ConditionNotMatch', 'ESTALE');
+          await replacing;
+          expect(await readdir(dir)).to.deep.equal([]);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+    });
+
+    describe('exclusive create', function () {
+      it('succeeds when its answer was lost and the retry layer sent it again, and still refuses another writer', async function () {
+        const p = path('create');
+        t.proxy().addRule({ fault: { kind: 'lose-answer' }, failNext: 1, match: (r) => t.isCommit(r) });
+        const fs = retrying(t.viaProxy(0));
+        await fs.pipeFile(p, 'mine', { mode: 'create' });
+        expect(t.proxy().counters.lostAnswers).to.equal(1);
+        expect(await t.direct().readText(p)).to.equal('mine');
+        await expectFsError(fs.pipeFile(p, 'theirs', { mode: 'create' }), 'AlreadyExists', 'EEXIST');
+        expect(await t.direct().readText(p)).to.equal('mine');
+      });
+
+      if (kind !== 'hdfs') {
+        it("succeeds when its answer was lost and the SDK sent it again ('xb')", async function () {
+          const p = path('xb');
+          t.proxy().addRule({ fault: { kind: 'lose-answer' }, failNext: 1, match: (r) => t.isCommit(r) });
+          const f = await t.viaProxy(2).open(p, 'xb');
+          await f.write('mine');
+          await f.close();
+          expect(t.proxy().counters.lostAnswers).to.equal(1);
+          expect(await t.direct().readText(p)).to.equal('mine');
+        });
+      }
+    });
+
+    describe('error classification', function () {
+      it('lists through three 503s with the retry layer: the error is mapped before it leaves the backend', async function () {
+        await t.direct().pipeFile(path('listed'), 'x');
+        t.proxy().addRule({ fault: { kind: 'status', status: 503 }, failNext: 3 });
+        const retries: string[] = [];
+        const fs = new RetryFileSystem({ fs: t.viaProxy(0), minDelayMs: 1, maxDelayMs: 5, maxAttempts: 5, onRetry: (i) => retries.push(i.error.kind) });
+        expect((await fs.ls(t.root())).length).to.be.greaterThan(0);
+        expect(t.proxy().counters.statuses).to.equal(3);
+        expect(retries).to.have.length(3);
+      });
+
+      it('a listing cut short is a temporary error, and the retry layer gets past it', async function () {
+        for (let i = 0; i < 40; i++) await t.direct().pipeFile(path('many'), 'x');
+        const listing = (r: RequestInfo): boolean => r.method === 'GET' && !t.isDownload(r);
+        t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: 200 }, failNext: 1, match: listing });
+        const err = await t.viaProxy(0).ls(t.root()).then(() => undefined, (e: unknown) => e);
+        expect(err).to.be.instanceOf(FsError);
+        expect((err as FsError).temporary, String(err)).to.equal(true);
+        t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: 200 }, failNext: 1, match: listing });
+        expect((await retrying(t.viaProxy(0)).ls(t.root())).length).to.be.greaterThan(40);
+      });
+
+      it('a write whose answer is lost is a temporary error', async function () {
+        t.proxy().addRule({ fault: { kind: 'lose-answer' }, failNext: 1, match: (r) => t.isCommit(r) });
+        const err = await t.viaProxy(0).pipeFile(path('cut'), 'x').then(() => undefined, (e: unknown) => e);
+        expect(err).to.be.instanceOf(FsError);
+        expect((err as FsError).temporary, String(err)).to.equal(true);
+      });
+
+      it('once the retry layer gives up the error is persistent and no longer temporary', async function () {
+        const p = path('busy');
+        await t.direct().pipeFile(p, 'x');
+        t.proxy().addRule({ fault: { kind: 'status', status: 503 } });
+        const err = await expectFsError(retrying(t.viaProxy(0), 3).readText(p), 'RateLimited');
+        expect(err).to.include({ persistent: true, temporary: false });
+        expect(err.message).to.match(/gave up after 3 attempts/);
+      });
+    });
+  });
+}
+
+describe('faults: no secret in the cause chain of an error', function () {
+  this.timeout(60_000);
+  const SECRET = 'SeCrEt-4c1d-token-value';
+  const denied = { fault: { kind: 'status', status: 403, body: '{"error":{"code":403,"message":"denied"}}', headers: { 'content-type': 'application/json' } } } as const;
+
+  const cases: Array<{ kind: 's3' | 'gcs' | 'azure' | 'hdfs'; make: (proxyUrl: string) => FileSystem }> = [
+    { kind: 'gcs', make: (url) => new GCSFileSystem({ apiEndpoint: url, projectId: 'p', token: SECRET, useAuthWithCustomEndpoint: true, skipInstanceCache: true, storageOptions: { retryOptions: { autoRetry: false } } }) },
+    { kind: 's3', make: (url) => new S3FileSystem({ endpoint: url, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, skipInstanceCache: true, credentials: { accessKeyId: 'AKIA', secretAccessKey: SECRET, sessionToken: SECRET } }) },
+    { kind: 'azure', make: (url) => new AzureBlobFileSystem({ accountUrl: `${url}/devstoreaccount1`, sasToken: `sv=2022-11-02&sig=${SECRET}`, skipInstanceCache: true, pipelineOptions: { retryOptions: { maxTries: 1 } } }) },
+    { kind: 'hdfs', make: (url) => new HDFSFileSystem({ url, delegationToken: SECRET, skipInstanceCache: true }) },
+  ];
+  for (const c of cases) {
+    describe(c.kind, function () {
+      const t = useFaultTarget(c.kind, 5);
+      it('keeps the credential out of util.inspect (depth 12), JSON and the stack of every error and its cause', async function () {
+        t.proxy().clearRules();
+        t.proxy().addRule(denied);
+        const fs = c.make(t.proxy().url);
+        const file = t.kind === 'hdfs' ? '/d/k' : 'bucket/d/k';
+        const calls: Array<[string, () => Promise<unknown>]> = [
+          ['info', () => fs.info(file)], ['ls', () => fs.ls(fs.parent(file))], ['cat', () => fs.readText(file)],
+          ['pipe', () => fs.pipeFile(file, 'x')], ['rm', () => fs.rm(file)],
+        ];
+        for (const [name, call] of calls) {
+          const err = await call().then(() => undefined, (e: unknown) => e);
+          expect(err, name).to.be.instanceOf(FsError);
+          expect(inspect(err, { depth: 12 }), name).to.not.include(SECRET);
+          expect(JSON.stringify((err as FsError).cause ?? null), name).to.not.include(SECRET);
+          expect(String((err as FsError).stack), name).to.not.include(SECRET);
+        }
+      });
+    });
+  }
+});
