@@ -11,7 +11,7 @@
  * await log.close();
  * ```
  */
-export { createLogSync, LogSync, type EpochEndOptions, type LineDestination } from './logsync';
+export { createLogSync, LogSync, type EpochEndOptions, type LineDestination, type LogSyncStatus } from './logsync';
 export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type RotateOptions, type SyncReport } from './options';
 export type { SyncStats } from './syncer';
 export { defaultSpoolDir } from './spool';

@@ -1,7 +1,9 @@
 /** The logger a job holds: lines and files to the spool at once, to the target in the background. */
+import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
+import { Reporter } from './report';
 import { errors, FsError, redactUrl, splitProtocol, urlToFs } from '@omnifs/core';
-import { formatLine, formatMetrics } from './format';
+import { formatLine, formatMetrics, safeJson } from './format';
 import { checkFileName, LEVELS, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
 import { unwatchProcess, watchProcess, type Closable } from './signals';
 import { defaultSpoolDir, Spool } from './spool';
@@ -10,6 +12,24 @@ import { Syncer, type SyncStats, type Target } from './syncer';
 /** Something pino (or any line logger) can write to: `pino(options, log.destination())`. */
 export interface LineDestination {
   write(text: string): void;
+}
+
+/** What {@link LogSync.status} returns. */
+export interface LogSyncStatus {
+  /** Bytes written locally and not yet on the target (0 for local targets). */
+  lagBytes: number;
+  /** How long the oldest of those bytes has waited, ms (0 when nothing waits). */
+  lagMs: number;
+  /** When the last sync completed. */
+  lastSuccessAt: Date | undefined;
+  /** The error of the last failed sync, until a sync succeeds. */
+  lastError: Error | undefined;
+  /** When that error happened. */
+  lastErrorAt: Date | undefined;
+  /** Where the data waits. */
+  spoolDir: string;
+  /** True once `close()` has settled. */
+  closed: boolean;
 }
 
 /** Options of {@link LogSync.epochEnd}. */
@@ -35,7 +55,7 @@ export interface EpochEndOptions {
  *   during the first, and anything after that stays in the spool for the next start;
  *   once `close()` has settled, writing is an `InvalidArgument` FsError.
  */
-export class LogSync implements Closable {
+export class LogSync extends EventEmitter implements Closable {
   /** The run's URL (or absolute local path), credentials removed. */
   readonly target: string;
   /** The local directory lines and files are written to first (the target itself when local). */
@@ -53,7 +73,9 @@ export class LogSync implements Closable {
     private readonly spool: Spool,
     private readonly syncer: Syncer,
     target: string,
+    private readonly reporter: Reporter,
   ) {
+    super();
     this.target = target;
     this.spoolDir = spool.dir;
     this.local = !spool.persistent;
@@ -90,6 +112,7 @@ export class LogSync implements Closable {
     if (LEVELS[level] < this.minLevel) return;
     const line = formatLine(this.options.format, level, message, fields);
     this.spool.append(this.options.logFile, line);
+    this.syncer.touched();
     if (this.options.console) process.stderr.write(line);
   }
 
@@ -118,6 +141,7 @@ export class LogSync implements Closable {
     const name = checkFileName(file);
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`);
     this.spool.append(name, text);
+    this.syncer.touched();
   }
 
   /** A destination for line loggers (pino's `DestinationStream`): each `write` is an {@link append}. */
@@ -154,7 +178,7 @@ export class LogSync implements Closable {
   async epochEnd(epoch: number, metrics: Record<string, unknown> = {}, options: EpochEndOptions = {}): Promise<void> {
     this.checkOpen();
     if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
-    this.spool.append(this.options.metricsFile, `${JSON.stringify({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
+    this.spool.append(this.options.metricsFile, `${safeJson({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
     this.info(`epoch ${epoch}${formatMetrics(metrics)}`);
     if (options.wait) await this.syncer.request();
     else this.syncer.background();
@@ -168,11 +192,19 @@ export class LogSync implements Closable {
   /**
    * Final sync, then the spool is removed (remote targets) and the process hooks go.
    * Everything written before the call is on the target when it resolves.
-   * Temporary errors are retried for `closeTimeoutMs`; on failure it rejects and keeps the
-   * spool for the next start. Calling it again returns the same promise.
+   * Temporary errors are retried until `timeoutMs` (default: the `closeTimeoutMs` option,
+   * 30 s), and the call settles by then whatever the network does: on failure or timeout it
+   * rejects (`ETIMEDOUT` for the deadline), naming the spool that keeps the data for the
+   * next start. Calling it again returns the same promise.
    */
-  close(): Promise<void> {
-    this.closing ??= this.finish(this.options.closeTimeoutMs);
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') throw errors.invalid('close options must be an object');
+    for (const key of Object.keys(options)) if (key !== 'timeoutMs') throw errors.invalid(`close has no option ${key}`);
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+      throw errors.invalid(`timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
+    }
+    this.closing ??= this.finish(timeoutMs ?? this.options.closeTimeoutMs);
     return this.closing;
   }
 
@@ -180,19 +212,51 @@ export class LogSync implements Closable {
   closeForExit(timeoutMs: number | undefined): Promise<void> {
     this.closing ??= this.finish(timeoutMs ?? this.options.closeTimeoutMs);
     return this.closing.catch((err: unknown) => {
-      this.options.onError(err as Error);
+      this.reporter.failure(err);
     });
+  }
+
+  /**
+   * Where the log stands: bytes and time not yet on the target, the last successful sync
+   * and the last error.
+   */
+  status(): LogSyncStatus {
+    const stats = this.syncer.stats;
+    return {
+      lagBytes: this.syncer.pendingBytes(),
+      lagMs: this.syncer.pendingMs(),
+      lastSuccessAt: stats.lastSyncAt,
+      lastError: stats.lastError,
+      lastErrorAt: stats.lastErrorAt,
+      spoolDir: this.spoolDir,
+      closed: this.closed,
+    };
   }
 
   private async finish(timeoutMs: number): Promise<void> {
     this.syncer.stopTimer();
-    const deadline = Date.now() + timeoutMs;
-    this.syncer.hurry(deadline);
+    this.syncer.hurry(Date.now() + timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     try {
       // The first sync has everything logged before close(); a second one what came in
       // during the first. A job that keeps logging is not chased further (see below).
-      await this.syncer.request();
-      if (this.syncer.hasPending()) await this.syncer.request();
+      const syncs = (async (): Promise<void> => {
+        await this.syncer.request();
+        if (this.syncer.hasPending()) await this.syncer.request();
+      })();
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          this.syncer.abort();
+          reject(new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: `not done within ${timeoutMs} ms` }));
+        }, timeoutMs);
+      });
+      syncs.catch(() => undefined);
+      await Promise.race([syncs, expired]);
+      this.spool.flush();
+      const stalled = this.spool.stalledBytes();
+      if (stalled > 0) {
+        throw new FsError({ kind: 'Unexpected', code: 'ENOSPC', message: `${stalled} bytes could not be written to the spool (disk full?)` });
+      }
     } catch (err) {
       this.closed = true;
       this.spool.close();
@@ -201,7 +265,10 @@ export class LogSync implements Closable {
         kind: toKind(err),
         message: `final sync to ${this.target} failed; the data stays in ${this.spoolDir} and is uploaded by the next run with this spool: ${(err as Error).message}`,
         cause: err,
+        ...(err instanceof FsError && err.code !== undefined ? { code: err.code } : {}),
       });
+    } finally {
+      clearTimeout(timer);
     }
     this.closed = true;
     if (this.local) this.spool.close();
@@ -209,11 +276,12 @@ export class LogSync implements Closable {
       // Lines that kept arriving while closing stay in the spool, whose bookkeeping is
       // intact: the next start with this spool uploads them, as after a crash.
       this.spool.close();
-      this.options.onError(new FsError({
+      this.reporter.failure(new FsError({
         kind: 'Unexpected',
         message: `lines logged while close() ran stay in ${this.spoolDir}; the next run with this spool uploads them`,
       }));
     } else this.spool.remove();
+    clearTimeout(timer);
     unwatchProcess(this);
   }
 }
@@ -258,11 +326,15 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   spool.flushEveryLine = resolved.flushEveryLine;
   spool.rotation = resolved.rotate;
   const leftovers = spool.open();
-  const syncer = new Syncer(spool, target, resolved);
+  const events = new EventEmitter();
+  const reporter = new Reporter(events, resolved.onError);
+  const syncer = new Syncer(spool, target, resolved, reporter);
   spool.onRotate = () => syncer.background();
+  spool.onWriteError = (err) => reporter.attempt(err);
   if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);
   spool.touchLog(resolved.logFile);
-  const log = new LogSync(resolved, spool, syncer, local ? path : shown);
+  const log = new LogSync(resolved, spool, syncer, local ? path : shown, reporter);
+  reporter.events = log;
   watchProcess(log, resolved.handleSignals);
   syncer.startTimer(resolved.syncIntervalMs);
   if (leftovers) syncer.background();

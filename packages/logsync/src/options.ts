@@ -19,6 +19,11 @@ export interface RetryOptions {
    * ms (default 60 000). The data stays in the spool; nothing is dropped.
    */
   maxElapsedMs?: number;
+  /**
+   * Longest one request may take before it is aborted and retried as a temporary
+   * `ETIMEDOUT`, ms (default 20 000; 0: no limit): a connection that never answers cannot hold the sync.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /** What one sync uploaded. */
@@ -88,11 +93,18 @@ export interface LogSyncOptions {
   handleSignals?: boolean;
   /** Backoff of retried uploads. */
   retry?: RetryOptions;
-  /** How long `close()` keeps retrying the final sync through temporary errors, ms (default 120 000). */
+  /**
+   * How long `close()` may take, ms (default 30 000): the final sync is retried through
+   * temporary errors until then, and stopped when it is reached; what is left stays in the spool.
+   */
   closeTimeoutMs?: number;
-  /** How long the final sync may take on SIGINT/SIGTERM, ms (default 10 000). */
+  /** How long the final sync may take on SIGINT/SIGTERM before the signal ends the process, ms (default 10 000). */
   signalTimeoutMs?: number;
-  /** Called for background sync failures (default: one line on stderr). */
+  /**
+   * Called for each background sync that failed and each spool write that failed
+   * (default: one line on stderr, at most one per 30 s). The LogSync also emits
+   * `'warning'` for each failed attempt and `'error'` (when listened for) for each failure.
+   */
   onError?: (error: Error) => void;
   /** Called after every sync that completed. */
   onSync?: (report: SyncReport) => void;
@@ -116,7 +128,7 @@ export interface ResolvedOptions {
   retry: Required<RetryOptions>;
   closeTimeoutMs: number;
   signalTimeoutMs: number;
-  onError: (error: Error) => void;
+  onError: ((error: Error) => void) | undefined;
   onSync: ((report: SyncReport) => void) | undefined;
 }
 
@@ -126,10 +138,6 @@ function nonNegative(name: string, value: unknown, fallback: number): number {
     throw errors.invalid(`${name} must be a non-negative number, got ${String(value)}`);
   }
   return value;
-}
-
-function defaultOnError(error: Error): void {
-  process.stderr.write(`[logsync] ${error.message}\n`);
 }
 
 /**
@@ -198,10 +206,11 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
       minDelayMs,
       maxDelayMs: Math.max(minDelayMs, nonNegative('retry.maxDelayMs', retry.maxDelayMs, 10_000)),
       maxElapsedMs: nonNegative('retry.maxElapsedMs', retry.maxElapsedMs, 60_000),
+      attemptTimeoutMs: nonNegative('retry.attemptTimeoutMs', retry.attemptTimeoutMs, 20_000),
     },
-    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 120_000),
+    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),
     signalTimeoutMs: nonNegative('signalTimeoutMs', options.signalTimeoutMs, 10_000),
-    onError: options.onError ?? defaultOnError,
+    onError: options.onError,
     onSync: options.onSync,
   };
 }

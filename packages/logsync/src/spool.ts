@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { FsError } from '@omnifs/core';
 import { parseSegment, segmentName } from './rotation';
+import { SpoolLock } from './lock';
 
 /** Upload bookkeeping of one append-only file (a log). */
 export interface AppendState {
@@ -67,15 +68,6 @@ export function defaultSpoolDir(experiment: string, target: string): string {
   return join(tmpdir(), 'omnifs-logsync', `${safe}-${hash}`);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
-
 /**
  * Local files of one run.
  *
@@ -94,11 +86,15 @@ export class Spool {
   private readonly buffered = new Map<string, string>();
   private bufferedChars = 0;
   private flushQueued = false;
-  private locked = false;
+  private readonly lock: SpoolLock;
   private readonly sizes = new Map<string, number>();
   private segmentStarted = Date.now();
   private closed: ClosedSegment[] = [];
   private holds = 0;
+  private readonly stalled = new Map<string, Buffer>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Called when a write to the spool fails (the bytes are kept and written later). */
+  onWriteError: ((error: FsError) => void) | undefined;
   private rotationDue = false;
   private nextSegment: Record<string, number> = {};
   /** Write every `append` at once instead of once per tick. */
@@ -113,7 +109,9 @@ export class Spool {
    * @param target the target URL the spool belongs to (credentials removed)
    * @param persistent keep bookkeeping and a lock (remote targets)
    */
-  constructor(readonly dir: string, private readonly target: string, readonly persistent: boolean) {}
+  constructor(readonly dir: string, private readonly target: string, readonly persistent: boolean) {
+    this.lock = new SpoolLock(dir, join(dir, META, 'lock'));
+  }
 
   private get metaDir(): string {
     return join(this.dir, META);
@@ -136,7 +134,7 @@ export class Spool {
     }
     fs.mkdirSync(join(this.metaDir, 'tmp'), { recursive: true });
     fs.mkdirSync(join(this.metaDir, 'segments'), { recursive: true });
-    this.lock();
+    this.lock.take();
     const statePath = join(this.metaDir, 'state.json');
     let state: StateFile;
     try {
@@ -146,7 +144,7 @@ export class Spool {
       throw new FsError({ kind: 'Unexpected', message: `spool state ${statePath} is unreadable`, cause: err });
     }
     if (state.target !== this.target) {
-      this.unlock();
+      this.lock.release();
       throw new FsError({
         kind: 'InvalidArgument',
         message: `spool ${this.dir} belongs to ${state.target}, not ${this.target}; give this run its own spoolDir`,
@@ -156,31 +154,6 @@ export class Spool {
     this.closed = state.segments ?? [];
     this.nextSegment = state.nextSegment ?? {};
     return true;
-  }
-
-  private lock(): void {
-    const path = join(this.metaDir, 'lock');
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        fs.writeFileSync(path, String(process.pid), { flag: 'wx' });
-        this.locked = true;
-        return;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      }
-      const holder = Number.parseInt(fs.readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new FsError({ kind: 'AlreadyExists', message: `spool ${this.dir} is in use by process ${holder}` });
-      }
-      fs.rmSync(path, { force: true }); // left by a process that is gone
-    }
-    throw new FsError({ kind: 'AlreadyExists', message: `could not lock spool ${this.dir}` });
-  }
-
-  private unlock(): void {
-    if (!this.locked) return;
-    fs.rmSync(join(this.metaDir, 'lock'), { force: true });
-    this.locked = false;
   }
 
   /** Names of the append-only files known to the bookkeeping. */
@@ -231,16 +204,61 @@ export class Spool {
   }
 
   /** Writes `text` to an open log, then cuts the line log when its rule says so. */
+  /**
+   * Writes `text` (after what an earlier failure left) to an open log, then cuts the line
+   * log when its rule says so. A failed or short write (a full disk) keeps the unwritten
+   * bytes, reports the error and tries again shortly: nothing is cut or dropped, and the
+   * caller never sees the error.
+   */
   private write(name: string, text: string): void {
-    fs.writeSync(this.fdFor(name), text);
+    const stalled = this.stalled.get(name);
+    const data = stalled === undefined ? Buffer.from(text) : Buffer.concat([stalled, Buffer.from(text)]);
+    let written = 0;
+    try {
+      const fd = this.fdFor(name);
+      while (written < data.byteLength) written += fs.writeSync(fd, data, written, data.byteLength - written);
+      this.stalled.delete(name);
+    } catch (err) {
+      this.stalled.set(name, Buffer.from(data.subarray(written)));
+      this.writeFailed(name, err);
+    }
     const rule = this.rotation;
-    if (rule?.file !== name) return;
-    const size = this.sizes.get(name)! + Buffer.byteLength(text);
+    if (rule?.file !== name || written === 0) return;
+    const size = (this.sizes.get(name) ?? 0) + written;
     this.sizes.set(name, size);
+    if (this.stalled.has(name)) return;
     if (size >= rule.maxBytes || (size > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs)) {
       if (this.holds > 0) this.rotationDue = true;
-      else this.rotate(name);
+      else this.rotateOrReport(name);
     }
+  }
+
+  private rotateOrReport(name: string): void {
+    try {
+      this.rotate(name);
+    } catch (err) {
+      this.rotationDue = true; // tried again after the next write
+      this.writeFailed(name, err);
+    }
+  }
+
+  /** Reports a failed spool write and schedules another attempt. */
+  private writeFailed(name: string, err: unknown): void {
+    const bytes = [...this.stalled.values()].reduce((sum, b) => sum + b.byteLength, 0);
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, 250).unref();
+    const code = (err as { code?: string }).code;
+    this.onWriteError?.(new FsError({
+      kind: 'Unexpected', ...(code === undefined ? {} : { code }), temporary: true, cause: err,
+      message: `writing ${this.pathOf(name)} failed (${(err as Error).message}); ${bytes} bytes are held in memory and written when it works again`,
+    }));
+  }
+
+  /** Bytes that could not be written to the spool yet (a full disk). */
+  stalledBytes(): number {
+    return [...this.stalled.values()].reduce((sum, b) => sum + b.byteLength, 0);
   }
 
   /**
@@ -256,7 +274,7 @@ export class Spool {
     this.holds--;
     if (this.holds === 0 && this.rotationDue && this.fds.has(this.rotation!.file)) {
       this.rotationDue = false;
-      this.rotate(this.rotation!.file);
+      this.rotateOrReport(this.rotation!.file);
     }
   }
 
@@ -349,7 +367,6 @@ export class Spool {
       return;
     }
     const before = this.buffered.get(name);
-    if (before === undefined) this.fdFor(name);
     this.buffered.set(name, before === undefined ? text : before + text);
     this.bufferedChars += text.length;
     if (this.bufferedChars >= MAX_BUFFERED) this.flush();
@@ -362,8 +379,9 @@ export class Spool {
   /** Writes buffered text to the spool files now. */
   flush(): void {
     this.flushQueued = false;
-    if (this.bufferedChars === 0) return;
-    const buffered = [...this.buffered];
+    if (this.bufferedChars === 0 && this.stalled.size === 0) return;
+    const buffered = new Map(this.buffered);
+    for (const name of this.stalled.keys()) if (!buffered.has(name)) buffered.set(name, '');
     this.buffered.clear();
     this.bufferedChars = 0;
     for (const [name, text] of buffered) this.write(name, text);
@@ -383,6 +401,15 @@ export class Spool {
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') return 0;
       throw err;
+    }
+  }
+
+  /** Size of a spool file, 0 when missing. */
+  fileSize(name: string): number {
+    try {
+      return fs.statSync(this.pathOf(name)).size;
+    } catch {
+      return 0;
     }
   }
 
@@ -442,7 +469,7 @@ export class Spool {
     this.flush();
     for (const fd of this.fds.values()) fs.closeSync(fd);
     this.fds.clear();
-    this.unlock();
+    this.lock.release();
   }
 
   /** Closes, then deletes every file this spool holds and the directory when it is left empty. */

@@ -25,6 +25,8 @@ export interface UploadJob {
   uploaded: number;
   /** Size of the spool file now; everything before it must be on the target afterwards. */
   localSize: number;
+  /** Aborted when the attempt has run out of time: pass it to the target's calls. */
+  signal?: AbortSignal;
   /** Reads bytes `[start, end)` of the spool file. */
   readLocal(start: number, end: number): AsyncIterable<Uint8Array>;
   /**
@@ -95,7 +97,7 @@ async function uploadByAppend(job: UploadJob): Promise<UploadResult> {
     });
   }
   if (from === job.localSize) return { bytes: 0 };
-  const writer = await job.fs.openWriter(job.remotePath, { append: true });
+  const writer = await job.fs.openWriter(job.remotePath, { append: true, ...(job.signal ? { signal: job.signal } : {}) });
   let bytes: number;
   try {
     bytes = await send(job.readLocal(from, job.localSize), (c) => writer.write(c));
@@ -125,7 +127,7 @@ export const appendByCopyStrategy: SyncStrategy = appending('append-by-copy');
 export const rewriteStrategy: SyncStrategy = {
   name: 'rewrite',
   async upload(job) {
-    const writer = await job.fs.openWriter(job.remotePath, { mode: 'overwrite' });
+    const writer = await job.fs.openWriter(job.remotePath, { mode: 'overwrite', ...(job.signal ? { signal: job.signal } : {}) });
     let bytes = 0;
     try {
       if (job.base > 0) bytes += await send(job.fs.readChunks(job.remotePath, { start: 0, end: job.base }), (c) => writer.write(c));
