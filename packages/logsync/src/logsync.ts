@@ -4,7 +4,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Reporter } from './report';
 import { errors, FsError, redactUrl, splitProtocol, urlToFs } from '@omnifs/core';
 import { formatLine, formatMetrics, safeJson } from './format';
-import { checkFileName, LEVELS, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
+import { checkFileName, LEVELS, rankFile, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
 import { unwatchProcess, watchProcess, type Closable } from './signals';
 import { defaultSpoolDir, Spool } from './spool';
 import { Syncer, type SyncStats, type Target } from './syncer';
@@ -101,6 +101,16 @@ export class LogSync extends EventEmitter implements Closable {
     if (this.closed) throw errors.invalid(`log of ${this.target} is closed`);
   }
 
+  /** True on the process that writes the run's metrics and whole files (rank 0). */
+  private ownsRunFiles(): boolean {
+    return this.options.rank === 0;
+  }
+
+  /** This process's rank and the job's size (see the `rank` option). */
+  get rank(): { rank: number; worldSize: number } {
+    return { rank: this.options.rank, worldSize: this.options.worldSize };
+  }
+
   /** Writes buffered lines to the local file now (they are also written whenever the code yields). */
   flush(): void {
     this.spool.flush();
@@ -111,9 +121,10 @@ export class LogSync extends EventEmitter implements Closable {
     this.checkOpen();
     if (LEVELS[level] < this.minLevel) return;
     const line = formatLine(this.options.format, level, message, fields);
+    if (this.options.console) process.stderr.write(line);
+    if (!this.options.writes) return;
     this.spool.append(this.options.logFile, line);
     this.syncer.touched();
-    if (this.options.console) process.stderr.write(line);
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
@@ -137,19 +148,28 @@ export class LogSync extends EventEmitter implements Closable {
    * end it with a newline. Synced incrementally like the line log.
    */
   append(text: string, file: string = this.options.logFile): void {
+    this.appendTo(this.fileOfRank(file), text);
+  }
+
+  /** The name `file` has on this rank. */
+  private fileOfRank(file: string): string {
+    return file === this.options.logFile ? file : rankFile(checkFileName(file), this.options.rank);
+  }
+
+  private appendTo(name: string, text: string): void {
     this.checkOpen();
-    const name = checkFileName(file);
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`);
+    if (!this.options.writes) return;
     this.spool.append(name, text);
     this.syncer.touched();
   }
 
   /** A destination for line loggers (pino's `DestinationStream`): each `write` is an {@link append}. */
   destination(file: string = this.options.logFile): LineDestination {
-    const name = checkFileName(file);
+    const name = this.fileOfRank(file);
     this.checkOpen();
-    this.spool.touchLog(name);
-    return { write: (text: string) => this.append(text, name) };
+    if (this.options.writes) this.spool.touchLog(name);
+    return { write: (text: string) => this.appendTo(name, text) };
   }
 
   /** Replaces a whole file of the run (atomically in the spool); uploaded at the next sync. */
@@ -160,6 +180,7 @@ export class LogSync extends EventEmitter implements Closable {
     if (this.spool.logState(name) !== undefined) {
       throw errors.invalid(`${name} is an append-only log of this run; write it with append() instead`);
     }
+    if (!this.ownsRunFiles()) return;
     this.spool.writeWhole(name, text);
     this.syncer.markDirty(name);
   }
@@ -178,7 +199,7 @@ export class LogSync extends EventEmitter implements Closable {
   async epochEnd(epoch: number, metrics: Record<string, unknown> = {}, options: EpochEndOptions = {}): Promise<void> {
     this.checkOpen();
     if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
-    this.spool.append(this.options.metricsFile, `${safeJson({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
+    if (this.ownsRunFiles()) this.spool.append(this.options.metricsFile, `${safeJson({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
     this.info(`epoch ${epoch}${formatMetrics(metrics)}`);
     if (options.wait) await this.syncer.request();
     else this.syncer.background();
@@ -322,7 +343,8 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   const shown = redactUrl(url);
   const local = fs.protocol === 'file';
   const target: Target | undefined = local ? undefined : { fs, path };
-  const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, shown)), shown, !local);
+  const spoolKey = resolved.rank === 0 ? shown : `${shown}#rank-${resolved.rank}`;
+  const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, spoolKey)), shown, !local);
   spool.flushEveryLine = resolved.flushEveryLine;
   spool.rotation = resolved.rotate;
   const leftovers = spool.open();

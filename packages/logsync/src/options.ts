@@ -65,8 +65,20 @@ export interface LogSyncOptions {
    * It must be dedicated to one target.
    */
   spoolDir?: string;
-  /** Name of the line log (default `training.log`). */
+  /** Name of the line log (default `training.log`; `training.rank-N.log` on ranks other than 0, see `rank`). */
   logFile?: string;
+  /**
+   * This process's rank in a distributed job (default: the `RANK` environment variable,
+   * else `LOCAL_RANK`, else 0). With `worldSize` > 1, rank 0 writes the run's line log,
+   * metrics and whole files; each other rank writes its lines to `<logFile stem>.rank-N.log`
+   * (`training.rank-3.log`), its `epochEnd` adds no metrics line and its `writeText` /
+   * `writeJson` do nothing, so no two processes write one remote file. Each rank has its own default spool.
+   */
+  rank?: number;
+  /** Processes in the job (default: `WORLD_SIZE`, else 1). */
+  worldSize?: number;
+  /** `each` (default): every rank logs to its own file; `zero`: only rank 0 logs, other ranks' lines are dropped. */
+  ranks?: 'each' | 'zero';
   /**
    * Cut the line log into segments: each closed segment is uploaded as
    * `<logFile>.N.gz` (N = 1, 2, ...) and the live one starts again empty, on the target
@@ -119,6 +131,10 @@ export interface ResolvedOptions {
   spoolDir: string | undefined;
   logFile: string;
   metricsFile: string;
+  rank: number;
+  worldSize: number;
+  /** False on ranks that write nothing (`ranks: 'zero'`). */
+  writes: boolean;
   rotate: RotationRule | undefined;
   level: LogLevel;
   format: 'text' | 'json';
@@ -154,6 +170,31 @@ export function checkFileName(name: unknown, what = 'file name'): string {
   return name;
 }
 
+function integerFrom(name: string, value: unknown, env: string | undefined, min: number): number | undefined {
+  const raw = value ?? (env === undefined || env === '' ? undefined : Number(env));
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min) {
+    throw errors.invalid(`${name} must be an integer >= ${min}, got ${String(value ?? env)}`);
+  }
+  return raw;
+}
+
+function resolveRank(options: LogSyncOptions): { rank: number; worldSize: number } {
+  const env = process.env;
+  const rank = integerFrom('rank', options.rank, env.RANK ?? env.LOCAL_RANK, 0) ?? 0;
+  const worldSize = integerFrom('worldSize', options.worldSize, env.WORLD_SIZE, 1) ?? Math.max(1, rank + 1);
+  if (rank >= worldSize) throw errors.invalid(`rank ${rank} is not below worldSize ${worldSize}`);
+  return { rank, worldSize };
+}
+
+/** `training.log` → `training.rank-3.log` on rank 3 (rank 0 keeps the name). */
+export function rankFile(file: string, rank: number): string {
+  if (rank === 0) return file;
+  const slash = file.lastIndexOf('/');
+  const dot = file.lastIndexOf('.');
+  return dot > slash + 1 ? `${file.slice(0, dot)}.rank-${rank}${file.slice(dot)}` : `${file}.rank-${rank}`;
+}
+
 function resolveRotate(rotate: RotateOptions | undefined, file: string): RotationRule | undefined {
   if (rotate === undefined) return undefined;
   if (rotate === null || typeof rotate !== 'object') throw errors.invalid('rotate must be an object');
@@ -183,7 +224,10 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
   if (!(level in LEVELS)) throw errors.invalid(`level must be one of ${Object.keys(LEVELS).join(', ')}, got ${String(level)}`);
   const format = options.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw errors.invalid(`format must be 'text' or 'json', got ${String(format)}`);
-  const logFile = checkFileName(options.logFile ?? 'training.log', 'logFile');
+  const { rank, worldSize } = resolveRank(options);
+  const ranks = options.ranks ?? 'each';
+  if (ranks !== 'each' && ranks !== 'zero') throw errors.invalid(`ranks must be 'each' or 'zero', got ${String(ranks)}`);
+  const logFile = rankFile(checkFileName(options.logFile ?? 'training.log', 'logFile'), rank);
   const metricsFile = checkFileName(options.metricsFile ?? 'metrics.jsonl', 'metricsFile');
   if (logFile === metricsFile) throw errors.invalid('logFile and metricsFile must differ');
   const retry = options.retry ?? {};
@@ -196,6 +240,9 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
     spoolDir: options.spoolDir,
     logFile,
     metricsFile,
+    rank,
+    worldSize,
+    writes: rank === 0 || ranks === 'each',
     rotate: resolveRotate(options.rotate, logFile),
     level,
     format,
