@@ -21,4 +21,5 @@ export {
 } from './strategies';
 export { followLog, listRuns, type FollowOptions, type RunInfo } from './follow';
 export { formatLine } from './format';
+export type { CheckpointData, CheckpointProgress, SaveCheckpointOptions } from './checkpoints';
 export { signalHandlersInstalled } from './signals';

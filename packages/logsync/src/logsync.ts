@@ -2,7 +2,8 @@
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { Reporter } from './report';
-import { errors, FsError, redactUrl, splitProtocol, urlToFs } from '@omnifs/core';
+import { errors, FsError, joinPath, redactUrl, splitProtocol, urlToFs, type FileSystem } from '@omnifs/core';
+import { writeCheckpoint, type CheckpointData, type SaveCheckpointOptions } from './checkpoints';
 import { formatLine, formatMetrics, safeJson } from './format';
 import { checkFileName, LEVELS, rankFile, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
 import { unwatchProcess, watchProcess, type Closable } from './signals';
@@ -74,6 +75,7 @@ export class LogSync extends EventEmitter implements Closable {
     private readonly syncer: Syncer,
     target: string,
     private readonly reporter: Reporter,
+    private readonly run: { fs: FileSystem; path: string },
   ) {
     super();
     this.target = target;
@@ -203,6 +205,27 @@ export class LogSync extends EventEmitter implements Closable {
     this.info(`epoch ${epoch}${formatMetrics(metrics)}`);
     if (options.wait) await this.syncer.request();
     else this.syncer.background();
+  }
+
+  /**
+   * Saves a checkpoint next to the logs, at `<run>/checkpoints/<name>`: bytes, a string or
+   * a stream (any async iterable of chunks), written straight to the target (not through
+   * the spool), streamed, with `onProgress`; `keepLast: N` then deletes all but the N
+   * newest checkpoints. Resolves with the checkpoint's URL (credentials removed).
+   *
+   * ```ts
+   * await log.saveCheckpoint('ckpt-5.bin', createReadStream('model.bin'), { keepLast: 3, onProgress: (p) => bar(p.bytes) });
+   * ```
+   */
+  async saveCheckpoint(name: string, data: CheckpointData, options: SaveCheckpointOptions = {}): Promise<string> {
+    this.checkOpen();
+    await writeCheckpoint(this.run.fs, joinPath(this.run.path, 'checkpoints'), name, data, options);
+    return this.checkpointUrl(name);
+  }
+
+  /** The URL of checkpoint `name` of this run (for `omnifsIO` and the like). */
+  checkpointUrl(name: string): string {
+    return `${this.target}/checkpoints/${checkFileName(name, 'checkpoint name')}`;
   }
 
   /** Uploads everything written so far; resolves when it is on the target. */
@@ -355,7 +378,7 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   spool.onWriteError = (err) => reporter.attempt(err);
   if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);
   spool.touchLog(resolved.logFile);
-  const log = new LogSync(resolved, spool, syncer, local ? path : shown, reporter);
+  const log = new LogSync(resolved, spool, syncer, local ? path : shown, reporter, { fs, path });
   reporter.events = log;
   watchProcess(log, resolved.handleSignals);
   syncer.startTimer(resolved.syncIntervalMs);
