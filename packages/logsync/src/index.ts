@@ -21,5 +21,6 @@ export {
 } from './strategies';
 export { followLog, listRuns, type FollowOptions, type RunInfo } from './follow';
 export { formatLine } from './format';
+export { writableDestination } from './writable';
 export type { CheckpointData, CheckpointProgress, SaveCheckpointOptions } from './checkpoints';
 export { signalHandlersInstalled } from './signals';

@@ -69,13 +69,16 @@ async function* inParts(data: Uint8Array, onProgress: OmnifsIOOptions['onProgres
  * const again = await tf.loadLayersModel(omnifsIO('s3://bucket/exp/run-42/checkpoints/ckpt-5'));
  * ```
  *
+ * The artifacts type is inferred from where the handler goes (tfjs's `IOHandler`), so no
+ * tfjs types are needed here.
+ *
  * Behaviour: the weights are streamed first (in 1 MiB parts, with `onProgress`), then
  * `model.json`, so a checkpoint whose `model.json` exists is complete; `load` reads every
  * path of the weights manifest, relative to `url`.
  */
-export function omnifsIO(url: string, options: OmnifsIOOptions = {}): {
-  save(artifacts: TfjsModelArtifacts): Promise<TfjsSaveResult>;
-  load(): Promise<TfjsModelArtifacts>;
+export function omnifsIO<Artifacts extends object = TfjsModelArtifacts>(url: string, options: OmnifsIOOptions = {}): {
+  save(artifacts: Artifacts): Promise<TfjsSaveResult>;
+  load(): Promise<Artifacts>;
 } {
   if (typeof url !== 'string' || url === '') throw errors.invalid('omnifsIO needs a URL');
   for (const key of Object.keys(options)) {
@@ -84,7 +87,8 @@ export function omnifsIO(url: string, options: OmnifsIOOptions = {}): {
   const { fs, path } = urlToFs(url, options.storageOptions ?? {});
   const dir = path.replace(/\/+$/, '');
   return {
-    async save(artifacts) {
+    async save(given) {
+      const artifacts = given as TfjsModelArtifacts;
       if (artifacts.modelTopology instanceof ArrayBuffer) throw errors.unsupported('omnifsIO saves JSON model topologies only');
       const weights = concat(artifacts.weightData);
       await fs.makedirs(dir, { existOk: true });
@@ -117,7 +121,7 @@ export function omnifsIO(url: string, options: OmnifsIOOptions = {}): {
       const data = Buffer.concat(parts);
       const artifacts: TfjsModelArtifacts = { weightSpecs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) };
       for (const key of ARTIFACT_KEYS) if (model[key] !== undefined) (artifacts as Record<string, unknown>)[key] = model[key];
-      return artifacts;
+      return artifacts as Artifacts;
     },
   };
 }
