@@ -153,6 +153,7 @@ export class Spool {
     for (const [name, s] of Object.entries(state.logs)) this.logs.set(name, { base: s.base, uploaded: s.uploaded });
     this.closed = state.segments ?? [];
     this.nextSegment = state.nextSegment ?? {};
+    this.finishCuts();
     return true;
   }
 
@@ -286,22 +287,38 @@ export class Spool {
     fs.closeSync(this.fds.get(name)!);
     this.fds.delete(name);
     const state = this.logs.get(name)!;
-    let segment: ClosedSegment;
     if (this.persistent) {
-      const local = `${randomBytes(6).toString('hex')}.log`;
-      segment = { file: name, local: join(META, 'segments', local), n: null, base: state.base };
-      fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+      // Recorded first, then renamed: a crash in between is finished by the next open().
+      const segment: ClosedSegment = { file: name, local: join(META, 'segments', `${randomBytes(6).toString('hex')}.log`), n: null, base: state.base };
+      this.closed.push(segment);
+      this.logs.set(name, { base: 0, uploaded: 0 });
+      try {
+        this.saveState();
+        fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+      } catch (err) {
+        this.closed.pop();
+        this.logs.set(name, state);
+        this.saveState();
+        throw err;
+      }
     } else {
       const n = this.takeSegmentNumber(name);
-      segment = { file: name, local: segmentName(name, n, false), n, base: 0 };
+      const segment: ClosedSegment = { file: name, local: segmentName(name, n, false), n, base: 0 };
       fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+      // A plain segment on a local target is already where it belongs.
+      if (this.rotation!.gzip) this.closed.push(segment);
     }
-    // A plain segment on a local target is already where it belongs.
-    if (this.persistent || this.rotation!.gzip) this.closed.push(segment);
-    this.logs.set(name, { base: 0, uploaded: 0 });
-    this.saveState();
     this.fdFor(name);
     this.onRotate?.();
+  }
+
+  /** Finishes a cut that a killed process recorded but did not rename. */
+  private finishCuts(): void {
+    for (const segment of this.closed) {
+      if (!fs.existsSync(this.pathOf(segment.local)) && fs.existsSync(this.pathOf(segment.file))) {
+        fs.renameSync(this.pathOf(segment.file), this.pathOf(segment.local));
+      }
+    }
   }
 
   /** The next segment number of a log on a local target (one more than the highest there). */
