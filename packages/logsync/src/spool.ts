@@ -32,6 +32,8 @@ export interface ClosedSegment {
   n: number | null;
   /** The `base` of the log when it was cut (remote bytes before this spool's first), null if never looked at. */
   base: number | null;
+  /** Bytes of it already in the live remote log when it was cut. */
+  uploaded?: number;
 }
 
 /** When the line log is cut into segments. */
@@ -289,7 +291,9 @@ export class Spool {
     const state = this.logs.get(name)!;
     if (this.persistent) {
       // Recorded first, then renamed: a crash in between is finished by the next open().
-      const segment: ClosedSegment = { file: name, local: join(META, 'segments', `${randomBytes(6).toString('hex')}.log`), n: null, base: state.base };
+      const segment: ClosedSegment = {
+        file: name, local: join(META, 'segments', `${randomBytes(6).toString('hex')}.log`), n: null, base: state.base, uploaded: state.uploaded,
+      };
       this.closed.push(segment);
       this.logs.set(name, { base: 0, uploaded: 0 });
       try {

@@ -85,12 +85,12 @@ export class Syncer {
     this.pendingSince ??= Date.now();
   }
 
-  /** Bytes in the spool that the target does not have yet. */
+  /** Bytes in the spool that the target does not have yet (a cut segment counts what its live log lacked). */
   pendingBytes(): number {
     if (this.target === undefined) return 0;
     let bytes = this.spool.stalledBytes();
     for (const name of this.spool.logNames()) bytes += this.spool.size(name) - this.spool.logState(name)!.uploaded;
-    for (const segment of this.spool.closedSegments()) bytes += this.spool.fileSize(segment.local);
+    for (const segment of this.spool.closedSegments()) bytes += this.spool.fileSize(segment.local) - (segment.uploaded ?? 0);
     for (const name of this.dirty.keys()) bytes += this.spool.fileSize(name);
     return bytes;
   }
