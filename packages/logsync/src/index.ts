@@ -14,7 +14,7 @@
 export { createLogSync, LogSync, type EpochEndOptions, type LineDestination, type LogSyncStatus } from './logsync';
 export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type RotateOptions, type SyncReport } from './options';
 export type { SyncStats } from './syncer';
-export { defaultSpoolDir } from './spool';
+export { defaultSpoolDir } from './spooldir';
 export {
   appendStrategy, appendByCopyStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
   type SyncStrategy, type UploadJob, type UploadResult,

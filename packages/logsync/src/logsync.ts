@@ -7,7 +7,8 @@ import { writeCheckpoint, type CheckpointData, type SaveCheckpointOptions } from
 import { formatLine, formatMetrics, safeJson } from './format';
 import { checkFileName, LEVELS, rankFile, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
 import { unwatchProcess, watchProcess, type Closable } from './signals';
-import { defaultSpoolDir, Spool } from './spool';
+import { Spool } from './spool';
+import { defaultSpoolDir } from './spooldir';
 import { Syncer, type SyncStats, type Target } from './syncer';
 
 /** Something pino (or any line logger) can write to: `pino(options, log.destination())`. */

@@ -1,6 +1,6 @@
 /** Options of {@link createLogSync}, their defaults and their validation. */
 import { errors } from '@omnifs/core';
-import type { RotationRule } from './spool';
+import type { RotationRule } from './segments';
 
 /** Severity of a log line, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { baseName, FsError, joinPath, type FileSystem } from '@omnifs/core';
-import type { ClosedSegment, RotationRule, Spool } from './spool';
+import type { Spool } from './spool';
+import type { ClosedSegment, RotationRule } from './segments';
 import type { Target } from './syncer';
 
 /** The name of segment `n` of `file`. */

@@ -5,11 +5,12 @@
  */
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
-import { parseSegment, segmentName } from './rotation';
+import { segmentName } from './rotation';
+import { finishCuts, takeLocalSegmentNumber, uncompressedLocalSegments, type ClosedSegment, type RotationRule } from './segments';
 import { SpoolLock } from './lock';
+import { filesUnder, removeEmptyDirs } from './spooldir';
 
 /** Upload bookkeeping of one append-only file (a log). */
 export interface AppendState {
@@ -20,30 +21,6 @@ export interface AppendState {
   base: number | null;
   /** Bytes of the spool file known to be on the target. */
   uploaded: number;
-}
-
-/** A closed segment of a rotated log, waiting to be compressed and uploaded. */
-export interface ClosedSegment {
-  /** The log it was cut from (`training.log`). */
-  file: string;
-  /** Its local file: under `.logsync/segments/` (remote targets) or next to the log (local targets). */
-  local: string;
-  /** Its number on the target, assigned before its first upload (null until then). */
-  n: number | null;
-  /** The `base` of the log when it was cut (remote bytes before this spool's first), null if never looked at. */
-  base: number | null;
-  /** Bytes of it already in the live remote log when it was cut. */
-  uploaded?: number;
-}
-
-/** When the line log is cut into segments. */
-export interface RotationRule {
-  file: string;
-  maxBytes: number;
-  maxAgeMs: number;
-  /** Segments kept on the target (older ones are deleted); Infinity keeps all. */
-  keep: number;
-  gzip: boolean;
 }
 
 /** What `.logsync/state.json` holds. */
@@ -62,13 +39,6 @@ const META = '.logsync';
 
 /** Buffered text is written once it reaches this many characters, without waiting for the tick to end. */
 const MAX_BUFFERED = 64 * 1024;
-
-/** A deterministic default spool directory for a target: a restart of the run finds it. */
-export function defaultSpoolDir(experiment: string, target: string): string {
-  const hash = createHash('sha256').update(target).digest('hex').slice(0, 12);
-  const safe = experiment.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-  return join(tmpdir(), 'omnifs-logsync', `${safe}-${hash}`);
-}
 
 /**
  * Local files of one run.
@@ -131,7 +101,7 @@ export class Spool {
   open(): boolean {
     fs.mkdirSync(this.dir, { recursive: true });
     if (!this.persistent) {
-      this.findLocalSegments();
+      this.closed = uncompressedLocalSegments(this.rotation, (name) => this.pathOf(name));
       return false;
     }
     fs.mkdirSync(join(this.metaDir, 'tmp'), { recursive: true });
@@ -155,7 +125,7 @@ export class Spool {
     for (const [name, s] of Object.entries(state.logs)) this.logs.set(name, { base: s.base, uploaded: s.uploaded });
     this.closed = state.segments ?? [];
     this.nextSegment = state.nextSegment ?? {};
-    this.finishCuts();
+    finishCuts(this.closed, (name) => this.pathOf(name));
     return true;
   }
 
@@ -306,7 +276,7 @@ export class Spool {
         throw err;
       }
     } else {
-      const n = this.takeSegmentNumber(name);
+      const n = takeLocalSegmentNumber(this.nextSegment, name, (file) => this.pathOf(file));
       const segment: ClosedSegment = { file: name, local: segmentName(name, n, false), n, base: 0 };
       fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
       // A plain segment on a local target is already where it belongs.
@@ -314,46 +284,6 @@ export class Spool {
     }
     this.fdFor(name);
     this.onRotate?.();
-  }
-
-  /** Finishes a cut that a killed process recorded but did not rename. */
-  private finishCuts(): void {
-    for (const segment of this.closed) {
-      if (!fs.existsSync(this.pathOf(segment.local)) && fs.existsSync(this.pathOf(segment.file))) {
-        fs.renameSync(this.pathOf(segment.file), this.pathOf(segment.local));
-      }
-    }
-  }
-
-  /** The next segment number of a log on a local target (one more than the highest there). */
-  private takeSegmentNumber(name: string): number {
-    let n = this.nextSegment[name];
-    if (n === undefined) {
-      n = 1;
-      const base = name.split('/').pop()!;
-      for (const entry of fs.readdirSync(dirname(this.pathOf(name)))) {
-        const found = parseSegment(base, entry);
-        if (found !== undefined && found >= n) n = found + 1;
-      }
-    }
-    this.nextSegment[name] = n + 1;
-    return n;
-  }
-
-  /** Local targets: plain segments a killed process left uncompressed are picked up again. */
-  private findLocalSegments(): void {
-    const rule = this.rotation;
-    if (rule === undefined || !rule.gzip) return;
-    const base = rule.file.split('/').pop()!;
-    const dir = dirname(this.pathOf(rule.file));
-    const names = fs.readdirSync(dir);
-    for (const entry of names) {
-      const n = parseSegment(base, entry);
-      if (n !== undefined && !entry.endsWith('.gz')) {
-        this.closed.push({ file: rule.file, local: segmentName(rule.file, n, false), n, base: 0 });
-      }
-    }
-    this.closed.sort((a, b) => a.n! - b.n!);
   }
 
   /** Closed segments not yet on the target, oldest first. */
@@ -464,17 +394,7 @@ export class Spool {
 
   /** Every whole file in the spool (not an append-only file, not bookkeeping). */
   wholeFileNames(): string[] {
-    const out: string[] = [];
-    const walk = (dir: string, prefix: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-        if (rel === META) continue;
-        if (entry.isDirectory()) walk(join(dir, entry.name), rel);
-        else if (entry.isFile() && !this.logs.has(rel)) out.push(rel);
-      }
-    };
-    walk(this.dir, '');
-    return out.sort();
+    return filesUnder(this.dir, META).filter((name) => !this.logs.has(name));
   }
 
   /** Writes buffered text, then flushes the append-only files to stable storage (`fdatasync`, off the main thread). */
@@ -500,21 +420,5 @@ export class Spool {
     for (const name of names) fs.rmSync(this.pathOf(name), { force: true });
     fs.rmSync(this.metaDir, { recursive: true, force: true });
     removeEmptyDirs(this.dir);
-  }
-}
-
-/** Removes `dir` and its subdirectories when they hold no file. */
-function removeEmptyDirs(dir: string): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeEmptyDirs(join(dir, e.name));
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    // not empty: something else lives here
   }
 }
