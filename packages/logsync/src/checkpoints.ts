@@ -2,7 +2,7 @@
  * Checkpoints next to the logs: bytes or a stream written straight to the run's
  * `checkpoints/` folder on the target, with progress, and pruning to the last N.
  */
-import { baseName, errors, FsError, joinPath, type FileInfo, type FileSystem, type Source } from '@omnifs/core';
+import { baseName, errors, FsError, joinPath, type FileInfo, type FileSystem, type Progress, type Source } from '@omnifs/core';
 import { checkFileName } from './options';
 
 /** Progress of a checkpoint upload. */
@@ -40,28 +40,10 @@ export function checkCheckpointOptions(options: SaveCheckpointOptions): number {
   return keepLast;
 }
 
-/** Counts bytes as they pass, reporting progress. */
-async function* counted(data: CheckpointData, onProgress: SaveCheckpointOptions['onProgress']): AsyncGenerator<Uint8Array> {
-  const totalBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : undefined;
-  const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string> = typeof data === 'string' || data instanceof Uint8Array ? [data] : data;
-  let bytes = 0;
-  const report = (): void => onProgress?.(totalBytes === undefined ? { bytes } : { bytes, totalBytes });
-  report();
-  for await (const chunk of chunks) {
-    const piece = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    // Big buffers go in 1 MiB pieces, so progress moves while they are sent.
-    for (let at = 0; at < piece.byteLength; at += 1024 * 1024) {
-      const part = piece.subarray(at, Math.min(piece.byteLength, at + 1024 * 1024));
-      yield part;
-      bytes += part.byteLength;
-      report();
-    }
-  }
-}
-
 /**
  * Writes a checkpoint file `dir/name` (streamed; `name` may hold `/` for a checkpoint
- * made of several files) and prunes to `keepLast` checkpoints.
+ * made of several files) and prunes to `keepLast` checkpoints. Progress starts at 0 and
+ * follows the filesystem's own reports (per part written for a stream, once for bytes).
  */
 export async function writeCheckpoint(fs: FileSystem, dir: string, name: string, data: CheckpointData, options: SaveCheckpointOptions): Promise<string> {
   const keepLast = checkCheckpointOptions(options);
@@ -70,7 +52,14 @@ export async function writeCheckpoint(fs: FileSystem, dir: string, name: string,
     || (typeof data === 'object' && data !== null && Symbol.asyncIterator in data);
   if (!isData) throw errors.invalid('checkpoint data must be bytes, a string or an async iterable of chunks (a stream)');
   const path = joinPath(dir, name);
-  await fs.pipeFile(path, counted(data, options.onProgress) as Source, options.signal ? { signal: options.signal } : {});
+  const { onProgress } = options;
+  const totalBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : undefined;
+  onProgress?.(totalBytes === undefined ? { bytes: 0 } : { bytes: 0, totalBytes });
+  // Bytes go in one write, streams through the filesystem's part writer: as fast as pipeFile itself.
+  await fs.pipeFile(path, data as Source, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(onProgress ? { onProgress: (p: Progress) => onProgress({ bytes: p.bytes, ...(totalBytes === undefined ? {} : { totalBytes }) }) } : {}),
+  });
   if (Number.isFinite(keepLast)) await pruneCheckpoints(fs, dir, keepLast);
   return path;
 }

@@ -65,7 +65,8 @@ describe('checkpoints', function () {
     expect(url).to.equal(`${log.target}/checkpoints/ckpt-1.bin`);
     expect(seen[0]).to.equal(0);
     expect(seen.at(-1)).to.equal(big.byteLength);
-    expect(seen.length).to.be.greaterThan(3);
+    expect(seen.length).to.be.greaterThan(2);
+    expect(seen).to.deep.equal([...seen].sort((a, b) => a - b));
     for (let epoch = 2; epoch <= 11; epoch++) await log.saveCheckpoint(`ckpt-${epoch}.bin`, `weights of epoch ${epoch}`, { keepLast: 3 });
     const { fs, path } = urlToFs(`${logDir}/run/checkpoints`);
     expect(((await fs.ls(path)) as string[]).map((p) => p.slice(path.length + 1)).sort()).to.deep.equal(['ckpt-10.bin', 'ckpt-11.bin', 'ckpt-9.bin']);
