@@ -15,7 +15,11 @@ export interface Blackhole {
   close(): Promise<void>;
 }
 
-export async function startBlackhole(target?: string): Promise<Blackhole> {
+/**
+ * Starts the proxy in front of `target` (none: a silent server). With `dropAfterMs`, a
+ * connection that got no answer is reset after that long, as a dead route eventually is.
+ */
+export async function startBlackhole(target?: string, options: { dropAfterMs?: number } = {}): Promise<Blackhole> {
   const upstream = target === undefined ? undefined : new URL(target);
   let open = upstream !== undefined;
   const sockets = new Set<Socket>();
@@ -26,7 +30,11 @@ export async function startBlackhole(target?: string): Promise<Blackhole> {
   };
   const server: Server = createServer((client) => {
     track(client);
-    if (!open || upstream === undefined) return; // accepted, never answered
+    if (!open || upstream === undefined) {
+      // accepted, never answered
+      if (options.dropAfterMs !== undefined) setTimeout(() => client.resetAndDestroy(), options.dropAfterMs).unref();
+      return;
+    }
     const remote = connect(Number(upstream.port), upstream.hostname);
     track(remote);
     const pipe = (from: Socket, to: Socket): void => {
