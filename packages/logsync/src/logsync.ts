@@ -378,7 +378,7 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   spool.onRotate = () => syncer.background();
   spool.onWriteError = (err) => reporter.attempt(err);
   if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);
-  spool.touchLog(resolved.logFile);
+  if (resolved.writes) spool.touchLog(resolved.logFile);
   const log = new LogSync(resolved, spool, syncer, local ? path : shown, reporter, { fs, path });
   reporter.events = log;
   watchProcess(log, resolved.handleSignals);

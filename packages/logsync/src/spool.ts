@@ -184,6 +184,11 @@ export class Spool {
    * caller never sees the error.
    */
   private write(name: string, text: string): void {
+    const rule = this.rotation;
+    if (rule?.file === name && (this.sizes.get(name) ?? 0) > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs) {
+      if (this.holds > 0) this.rotationDue = true;
+      else this.rotateOrReport(name); // too old: the new lines start the next segment
+    }
     const stalled = this.stalled.get(name);
     const data = stalled === undefined ? Buffer.from(text) : Buffer.concat([stalled, Buffer.from(text)]);
     let written = 0;
@@ -195,12 +200,11 @@ export class Spool {
       this.stalled.set(name, Buffer.from(data.subarray(written)));
       this.writeFailed(name, err);
     }
-    const rule = this.rotation;
     if (rule?.file !== name || written === 0) return;
     const size = (this.sizes.get(name) ?? 0) + written;
     this.sizes.set(name, size);
     if (this.stalled.has(name)) return;
-    if (size >= rule.maxBytes || (size > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs)) {
+    if (size >= rule.maxBytes) {
       if (this.holds > 0) this.rotationDue = true;
       else this.rotateOrReport(name);
     }

@@ -184,6 +184,9 @@ export class Syncer {
   }
 
   private async runOnce(): Promise<SyncReport> {
+    // An upload reads the line log at offsets it recorded: no cut while it runs. A local
+    // target uploads nothing, so its log can be cut at any time.
+    if (this.target === undefined) return this.syncAll();
     this.spool.hold();
     try {
       return await this.syncAll();
