@@ -176,6 +176,8 @@ class Follower {
   private lastSegment = 0;
   private readonly splitter = new LineSplitter();
   private outbox: string[] = [];
+  /** The last poll found the live file replaced with no new segment listed. */
+  private replacedOnce = false;
   private cache: { path: string; data: Buffer } | undefined;
 
   constructor(private readonly fs: FileSystem) {}
@@ -221,14 +223,23 @@ class Follower {
         this.lastSegment = seg.n;
       }
     } else if (snap.size < this.offset) {
-      // Shorter without a rotation: the log was started again.
-      this.restart();
+      // Shorter without a rotation: the log was started again, or a rotation's segment is
+      // not in this listing yet. Only a second look tells.
+      if (this.replacedOnce) this.restart();
+      this.replacedOnce = !this.replacedOnce;
+      if (this.replacedOnce) return;
     }
     if (!(await this.readLive(snap.size)) && fresh.length === 0) {
-      // Replaced by a file at least as long (started again between two polls): read it from its start.
+      // Replaced by a file at least as long: started again, or rotated with the segment not
+      // listed yet. Read it from its start when the next poll still shows no new segment.
+      if (!this.replacedOnce) {
+        this.replacedOnce = true;
+        return;
+      }
       this.restart();
       await this.readLive(snap.size);
     }
+    this.replacedOnce = false;
   }
 
   /** The live file is a new one: read from its start. */

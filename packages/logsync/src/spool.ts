@@ -412,6 +412,8 @@ export class Spool {
   /** Closes the open files and releases the lock; the files stay. */
   close(): void {
     this.flush();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     for (const fd of this.fds.values()) fs.closeSync(fd);
     this.fds.clear();
     this.lock.release();

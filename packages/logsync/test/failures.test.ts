@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearInstanceCache, FsError, urlToFs } from '@omnifs/core';
 import { freshRoot, useServer } from '../../../test/servers/index';
-import { createLogSync, type LogSyncOptions } from '../src/index';
+import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
 import { startBlackhole, type Blackhole } from './helpers/blackhole';
 import { startJob } from './helpers/child';
 import { lineNumbers, randomName, range, tempDir, waitFor } from './helpers/util';

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FsError } from '@omnifs/core';
-import { createLogSync, type LogSyncOptions } from '../src/index';
+import { createLogSync, type LogSyncOptions } from '@omnifs/logsync';
 import { lineNumbers, range, tempDir } from './helpers/util';
 
 describe('logsync fleet options', () => {

@@ -1,15 +1,14 @@
 /**
  * What must never go silently wrong: a stale spool lock taken by several processes at
- * once, a full spool disk, two writers on one run, and log lines forged or lost to
- * unusual values.
+ * once, and log lines forged or lost to unusual values (a full spool disk and two writers
+ * on one run are in failures.test.ts).
  */
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FsError } from '@omnifs/core';
-import { createLogSync } from '../src/index';
-import { lineNumbers, lines, randomName, range, tempDir } from './helpers/util';
+import { createLogSync } from '@omnifs/logsync';
+import { lines, tempDir } from './helpers/util';
 
 const SPOOL_JS = join(__dirname, '..', 'dist', 'spool.js');
 
@@ -57,7 +56,7 @@ describe('logsync integrity', function () {
     log.info('real\n2026-01-01T00:00:00.000Z ERROR forged\r\nsecond');
     log.info('path C:\\dir');
     await log.close();
-    const text = lines((await import('node:fs')).readFileSync(join(logDir, 'exp', 'training.log'), 'utf8'));
+    const text = lines(readFileSync(join(logDir, 'exp', 'training.log'), 'utf8'));
     expect(text).to.have.length(2);
     expect(text[0]).to.match(/ INFO {2}real\\n2026-01-01T00:00:00.000Z ERROR forged\\r\\nsecond$/);
     expect(text[1]).to.match(/ INFO {2}path C:\\dir$/);
@@ -73,7 +72,6 @@ describe('logsync integrity', function () {
       log.info('fields', { step: 10n ** 20n, loop, twice: [shared, shared] });
       await log.epochEnd(1, { samples: 5n, loop });
       await log.close();
-      const { readFileSync } = await import('node:fs');
       const line = lines(readFileSync(join(logDir, 'exp', 'training.log'), 'utf8'))[0]!;
       const json = JSON.parse(format === 'json' ? line : line.slice(line.indexOf('{')));
       expect(json).to.deep.include({ step: '100000000000000000000', loop: { name: 'loop', self: '[Circular]' }, twice: [{ a: 1 }, { a: 1 }] });
@@ -82,5 +80,3 @@ describe('logsync integrity', function () {
     }
   });
 });
-
-export { FsError, lineNumbers, randomName, range };
