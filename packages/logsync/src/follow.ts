@@ -61,6 +61,8 @@ interface Snapshot {
   size: number;
   /** Rotated segments `<log>.N.gz`, by N, ascending. */
   segments: { n: number; path: string }[];
+  /** The listing found nothing at all. */
+  empty: boolean;
 }
 
 /** Where to follow: the run directory and the log's name in it. */
@@ -212,6 +214,8 @@ class Follower {
 
   async poll(): Promise<void> {
     const snap = await this.snapshot();
+    // A run that was there cannot vanish whole: a listing that races a rename can look empty.
+    if (snap.empty && (this.offset > 0 || this.lastSegment > 0)) return;
     const fresh = snap.segments.filter((s) => s.n > this.lastSegment);
     if (fresh.length > 0) {
       // Segments rotated since the last poll. The newest may still be the live file too
@@ -262,7 +266,7 @@ class Follower {
       if (n !== undefined && (!byNumber.has(n) || !name.endsWith('.gz'))) byNumber.set(n, e.name);
     }
     const segments = [...byNumber].map(([n, p]) => ({ n, path: p })).sort((a, b) => a.n - b.n);
-    return { size, segments };
+    return { size, segments, empty: entries.length === 0 };
   }
 
   /** True when the live file still holds the newest rotated segment (it was not restarted yet). */
