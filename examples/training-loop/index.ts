@@ -7,13 +7,14 @@
  *   OMNIFS_LOG_DIR=/tmp/runs npm start
  *
  * Options: --log-dir URL, --experiment NAME, --epochs N, --steps N (per epoch),
- * --step-ms N (time per step), --sync-ms N (background sync period).
+ * --step-ms N (time per step), --sync-ms N (background sync period), --close-timeout-ms N
+ * (the longest the final sync may take; default 10 000: without a network the job still ends).
  */
 import { parseArgs } from 'node:util';
 import { urlToFs } from '@omnifs/core';
 import { createLogSync } from '@omnifs/logsync';
 
-const USAGE = 'usage: npm start -- [--log-dir URL] [--experiment NAME] [--epochs N] [--steps N] [--step-ms N] [--sync-ms N]';
+const USAGE = 'usage: npm start -- [--log-dir URL] [--experiment NAME] [--epochs N] [--steps N] [--step-ms N] [--sync-ms N] [--close-timeout-ms N]';
 
 function number(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       'step-ms': { type: 'string' },
       'sync-ms': { type: 'string' },
+      'close-timeout-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
     console.log(`epoch ${epoch}/${epochs}  loss=${loss.toFixed(4)}  val_loss=${valLoss.toFixed(4)}`);
   }
   log.info('training finished', { best_val_loss: best });
-  await log.close();
+  await log.close({ timeoutMs: number(values['close-timeout-ms'], 'close-timeout-ms', 10_000) });
   if (!log.local) console.log(`uploaded ${log.stats.bytesSent} bytes in ${log.stats.syncs} syncs`);
 
   // Read the run back through omnifs, wherever it went.

@@ -61,6 +61,8 @@ interface Snapshot {
   size: number;
   /** Rotated segments `<log>.N.gz`, by N, ascending. */
   segments: { n: number; path: string }[];
+  /** The listing found nothing at all. */
+  empty: boolean;
 }
 
 /** Where to follow: the run directory and the log's name in it. */
@@ -176,6 +178,8 @@ class Follower {
   private lastSegment = 0;
   private readonly splitter = new LineSplitter();
   private outbox: string[] = [];
+  /** The last poll found the live file replaced with no new segment listed. */
+  private replacedOnce = false;
   private cache: { path: string; data: Buffer } | undefined;
 
   constructor(private readonly fs: FileSystem) {}
@@ -210,6 +214,8 @@ class Follower {
 
   async poll(): Promise<void> {
     const snap = await this.snapshot();
+    // A run that was there cannot vanish whole: a listing that races a rename can look empty.
+    if (snap.empty && (this.offset > 0 || this.lastSegment > 0)) return;
     const fresh = snap.segments.filter((s) => s.n > this.lastSegment);
     if (fresh.length > 0) {
       // Segments rotated since the last poll. The newest may still be the live file too
@@ -221,14 +227,23 @@ class Follower {
         this.lastSegment = seg.n;
       }
     } else if (snap.size < this.offset) {
-      // Shorter without a rotation: the log was started again.
-      this.restart();
+      // Shorter without a rotation: the log was started again, or a rotation's segment is
+      // not in this listing yet. Only a second look tells.
+      if (this.replacedOnce) this.restart();
+      this.replacedOnce = !this.replacedOnce;
+      if (this.replacedOnce) return;
     }
     if (!(await this.readLive(snap.size)) && fresh.length === 0) {
-      // Replaced by a file at least as long (started again between two polls): read it from its start.
+      // Replaced by a file at least as long: started again, or rotated with the segment not
+      // listed yet. Read it from its start when the next poll still shows no new segment.
+      if (!this.replacedOnce) {
+        this.replacedOnce = true;
+        return;
+      }
       this.restart();
       await this.readLive(snap.size);
     }
+    this.replacedOnce = false;
   }
 
   /** The live file is a new one: read from its start. */
@@ -251,7 +266,7 @@ class Follower {
       if (n !== undefined && (!byNumber.has(n) || !name.endsWith('.gz'))) byNumber.set(n, e.name);
     }
     const segments = [...byNumber].map(([n, p]) => ({ n, path: p })).sort((a, b) => a.n - b.n);
-    return { size, segments };
+    return { size, segments, empty: entries.length === 0 };
   }
 
   /** True when the live file still holds the newest rotated segment (it was not restarted yet). */

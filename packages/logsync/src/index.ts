@@ -11,14 +11,16 @@
  * await log.close();
  * ```
  */
-export { createLogSync, LogSync, type EpochEndOptions, type LineDestination } from './logsync';
+export { createLogSync, LogSync, type EpochEndOptions, type LineDestination, type LogSyncStatus } from './logsync';
 export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type RotateOptions, type SyncReport } from './options';
 export type { SyncStats } from './syncer';
-export { defaultSpoolDir } from './spool';
+export { defaultSpoolDir } from './spooldir';
 export {
   appendStrategy, appendByCopyStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
   type SyncStrategy, type UploadJob, type UploadResult,
 } from './strategies';
 export { followLog, listRuns, type FollowOptions, type RunInfo } from './follow';
 export { formatLine } from './format';
+export { writableDestination } from './writable';
+export type { CheckpointData, CheckpointProgress, SaveCheckpointOptions } from './checkpoints';
 export { signalHandlersInstalled } from './signals';

@@ -1,15 +1,37 @@
 /** The logger a job holds: lines and files to the spool at once, to the target in the background. */
+import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import { errors, FsError, redactUrl, splitProtocol, urlToFs } from '@omnifs/core';
-import { formatLine, formatMetrics } from './format';
-import { checkFileName, LEVELS, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
+import { Reporter } from './report';
+import { errors, FsError, joinPath, redactUrl, splitProtocol, urlToFs, type FileSystem } from '@omnifs/core';
+import { writeCheckpoint, type CheckpointData, type SaveCheckpointOptions } from './checkpoints';
+import { formatLine, formatMetrics, safeJson } from './format';
+import { checkFileName, LEVELS, rankFile, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
 import { unwatchProcess, watchProcess, type Closable } from './signals';
-import { defaultSpoolDir, Spool } from './spool';
+import { Spool } from './spool';
+import { defaultSpoolDir } from './spooldir';
 import { Syncer, type SyncStats, type Target } from './syncer';
 
 /** Something pino (or any line logger) can write to: `pino(options, log.destination())`. */
 export interface LineDestination {
   write(text: string): void;
+}
+
+/** What {@link LogSync.status} returns. */
+export interface LogSyncStatus {
+  /** Bytes written locally and not yet on the target (0 for local targets). */
+  lagBytes: number;
+  /** How long the oldest of those bytes has waited, ms (0 when nothing waits). */
+  lagMs: number;
+  /** When the last sync completed. */
+  lastSuccessAt: Date | undefined;
+  /** The error of the last failed sync, until a sync succeeds. */
+  lastError: Error | undefined;
+  /** When that error happened. */
+  lastErrorAt: Date | undefined;
+  /** Where the data waits. */
+  spoolDir: string;
+  /** True once `close()` has settled. */
+  closed: boolean;
 }
 
 /** Options of {@link LogSync.epochEnd}. */
@@ -35,7 +57,7 @@ export interface EpochEndOptions {
  *   during the first, and anything after that stays in the spool for the next start;
  *   once `close()` has settled, writing is an `InvalidArgument` FsError.
  */
-export class LogSync implements Closable {
+export class LogSync extends EventEmitter implements Closable {
   /** The run's URL (or absolute local path), credentials removed. */
   readonly target: string;
   /** The local directory lines and files are written to first (the target itself when local). */
@@ -53,7 +75,10 @@ export class LogSync implements Closable {
     private readonly spool: Spool,
     private readonly syncer: Syncer,
     target: string,
+    private readonly reporter: Reporter,
+    private readonly run: { fs: FileSystem; path: string },
   ) {
+    super();
     this.target = target;
     this.spoolDir = spool.dir;
     this.local = !spool.persistent;
@@ -79,6 +104,16 @@ export class LogSync implements Closable {
     if (this.closed) throw errors.invalid(`log of ${this.target} is closed`);
   }
 
+  /** True on the process that writes the run's metrics and whole files (rank 0). */
+  private ownsRunFiles(): boolean {
+    return this.options.rank === 0;
+  }
+
+  /** This process's rank and the job's size (see the `rank` option). */
+  get rank(): { rank: number; worldSize: number } {
+    return { rank: this.options.rank, worldSize: this.options.worldSize };
+  }
+
   /** Writes buffered lines to the local file now (they are also written whenever the code yields). */
   flush(): void {
     this.spool.flush();
@@ -89,8 +124,10 @@ export class LogSync implements Closable {
     this.checkOpen();
     if (LEVELS[level] < this.minLevel) return;
     const line = formatLine(this.options.format, level, message, fields);
-    this.spool.append(this.options.logFile, line);
     if (this.options.console) process.stderr.write(line);
+    if (!this.options.writes) return;
+    this.spool.append(this.options.logFile, line);
+    this.syncer.touched();
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
@@ -114,18 +151,28 @@ export class LogSync implements Closable {
    * end it with a newline. Synced incrementally like the line log.
    */
   append(text: string, file: string = this.options.logFile): void {
+    this.appendTo(this.fileOfRank(file), text);
+  }
+
+  /** The name `file` has on this rank. */
+  private fileOfRank(file: string): string {
+    return file === this.options.logFile ? file : rankFile(checkFileName(file), this.options.rank);
+  }
+
+  private appendTo(name: string, text: string): void {
     this.checkOpen();
-    const name = checkFileName(file);
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`);
+    if (!this.options.writes) return;
     this.spool.append(name, text);
+    this.syncer.touched();
   }
 
   /** A destination for line loggers (pino's `DestinationStream`): each `write` is an {@link append}. */
   destination(file: string = this.options.logFile): LineDestination {
-    const name = checkFileName(file);
+    const name = this.fileOfRank(file);
     this.checkOpen();
-    this.spool.touchLog(name);
-    return { write: (text: string) => this.append(text, name) };
+    if (this.options.writes) this.spool.touchLog(name);
+    return { write: (text: string) => this.appendTo(name, text) };
   }
 
   /** Replaces a whole file of the run (atomically in the spool); uploaded at the next sync. */
@@ -136,6 +183,7 @@ export class LogSync implements Closable {
     if (this.spool.logState(name) !== undefined) {
       throw errors.invalid(`${name} is an append-only log of this run; write it with append() instead`);
     }
+    if (!this.ownsRunFiles()) return;
     this.spool.writeWhole(name, text);
     this.syncer.markDirty(name);
   }
@@ -154,10 +202,31 @@ export class LogSync implements Closable {
   async epochEnd(epoch: number, metrics: Record<string, unknown> = {}, options: EpochEndOptions = {}): Promise<void> {
     this.checkOpen();
     if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
-    this.spool.append(this.options.metricsFile, `${JSON.stringify({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
+    if (this.ownsRunFiles()) this.spool.append(this.options.metricsFile, `${safeJson({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
     this.info(`epoch ${epoch}${formatMetrics(metrics)}`);
     if (options.wait) await this.syncer.request();
     else this.syncer.background();
+  }
+
+  /**
+   * Saves a checkpoint next to the logs, at `<run>/checkpoints/<name>`: bytes, a string or
+   * a stream (any async iterable of chunks), written straight to the target (not through
+   * the spool), streamed, with `onProgress`; `keepLast: N` then deletes all but the N
+   * newest checkpoints. Resolves with the checkpoint's URL (credentials removed).
+   *
+   * ```ts
+   * await log.saveCheckpoint('ckpt-5.bin', createReadStream('model.bin'), { keepLast: 3, onProgress: (p) => bar(p.bytes) });
+   * ```
+   */
+  async saveCheckpoint(name: string, data: CheckpointData, options: SaveCheckpointOptions = {}): Promise<string> {
+    this.checkOpen();
+    await writeCheckpoint(this.run.fs, joinPath(this.run.path, 'checkpoints'), name, data, options);
+    return this.checkpointUrl(name);
+  }
+
+  /** The URL of checkpoint `name` of this run (for `omnifsIO` and the like). */
+  checkpointUrl(name: string): string {
+    return `${this.target}/checkpoints/${checkFileName(name, 'checkpoint name')}`;
   }
 
   /** Uploads everything written so far; resolves when it is on the target. */
@@ -168,11 +237,19 @@ export class LogSync implements Closable {
   /**
    * Final sync, then the spool is removed (remote targets) and the process hooks go.
    * Everything written before the call is on the target when it resolves.
-   * Temporary errors are retried for `closeTimeoutMs`; on failure it rejects and keeps the
-   * spool for the next start. Calling it again returns the same promise.
+   * Temporary errors are retried until `timeoutMs` (default: the `closeTimeoutMs` option,
+   * 30 s), and the call settles by then whatever the network does: on failure or timeout it
+   * rejects (`ETIMEDOUT` for the deadline), naming the spool that keeps the data for the
+   * next start. Calling it again returns the same promise.
    */
-  close(): Promise<void> {
-    this.closing ??= this.finish(this.options.closeTimeoutMs);
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (options === null || typeof options !== 'object') throw errors.invalid('close options must be an object');
+    for (const key of Object.keys(options)) if (key !== 'timeoutMs') throw errors.invalid(`close has no option ${key}`);
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
+      throw errors.invalid(`timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
+    }
+    this.closing ??= this.finish(timeoutMs ?? this.options.closeTimeoutMs);
     return this.closing;
   }
 
@@ -180,19 +257,51 @@ export class LogSync implements Closable {
   closeForExit(timeoutMs: number | undefined): Promise<void> {
     this.closing ??= this.finish(timeoutMs ?? this.options.closeTimeoutMs);
     return this.closing.catch((err: unknown) => {
-      this.options.onError(err as Error);
+      this.reporter.failure(err);
     });
+  }
+
+  /**
+   * Where the log stands: bytes and time not yet on the target, the last successful sync
+   * and the last error.
+   */
+  status(): LogSyncStatus {
+    const stats = this.syncer.stats;
+    return {
+      lagBytes: this.syncer.pendingBytes(),
+      lagMs: this.syncer.pendingMs(),
+      lastSuccessAt: stats.lastSyncAt,
+      lastError: stats.lastError,
+      lastErrorAt: stats.lastErrorAt,
+      spoolDir: this.spoolDir,
+      closed: this.closed,
+    };
   }
 
   private async finish(timeoutMs: number): Promise<void> {
     this.syncer.stopTimer();
-    const deadline = Date.now() + timeoutMs;
-    this.syncer.hurry(deadline);
+    this.syncer.hurry(Date.now() + timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     try {
       // The first sync has everything logged before close(); a second one what came in
       // during the first. A job that keeps logging is not chased further (see below).
-      await this.syncer.request();
-      if (this.syncer.hasPending()) await this.syncer.request();
+      const syncs = (async (): Promise<void> => {
+        await this.syncer.request();
+        if (this.syncer.hasPending()) await this.syncer.request();
+      })();
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          this.syncer.abort();
+          reject(new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: `not done within ${timeoutMs} ms` }));
+        }, timeoutMs);
+      });
+      syncs.catch(() => undefined);
+      await Promise.race([syncs, expired]);
+      this.spool.flush();
+      const stalled = this.spool.stalledBytes();
+      if (stalled > 0) {
+        throw new FsError({ kind: 'Unexpected', code: 'ENOSPC', message: `${stalled} bytes could not be written to the spool (disk full?)` });
+      }
     } catch (err) {
       this.closed = true;
       this.spool.close();
@@ -201,7 +310,10 @@ export class LogSync implements Closable {
         kind: toKind(err),
         message: `final sync to ${this.target} failed; the data stays in ${this.spoolDir} and is uploaded by the next run with this spool: ${(err as Error).message}`,
         cause: err,
+        ...(err instanceof FsError && err.code !== undefined ? { code: err.code } : {}),
       });
+    } finally {
+      clearTimeout(timer);
     }
     this.closed = true;
     if (this.local) this.spool.close();
@@ -209,11 +321,12 @@ export class LogSync implements Closable {
       // Lines that kept arriving while closing stay in the spool, whose bookkeeping is
       // intact: the next start with this spool uploads them, as after a crash.
       this.spool.close();
-      this.options.onError(new FsError({
+      this.reporter.failure(new FsError({
         kind: 'Unexpected',
         message: `lines logged while close() ran stay in ${this.spoolDir}; the next run with this spool uploads them`,
       }));
     } else this.spool.remove();
+    clearTimeout(timer);
     unwatchProcess(this);
   }
 }
@@ -254,15 +367,20 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   const shown = redactUrl(url);
   const local = fs.protocol === 'file';
   const target: Target | undefined = local ? undefined : { fs, path };
-  const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, shown)), shown, !local);
+  const spoolKey = resolved.rank === 0 ? shown : `${shown}#rank-${resolved.rank}`;
+  const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, spoolKey)), shown, !local);
   spool.flushEveryLine = resolved.flushEveryLine;
   spool.rotation = resolved.rotate;
   const leftovers = spool.open();
-  const syncer = new Syncer(spool, target, resolved);
+  const events = new EventEmitter();
+  const reporter = new Reporter(events, resolved.onError);
+  const syncer = new Syncer(spool, target, resolved, reporter);
   spool.onRotate = () => syncer.background();
+  spool.onWriteError = (err) => reporter.attempt(err);
   if (leftovers) for (const name of spool.wholeFileNames()) syncer.markDirty(name);
-  spool.touchLog(resolved.logFile);
-  const log = new LogSync(resolved, spool, syncer, local ? path : shown);
+  if (resolved.writes) spool.touchLog(resolved.logFile);
+  const log = new LogSync(resolved, spool, syncer, local ? path : shown, reporter, { fs, path });
+  reporter.events = log;
   watchProcess(log, resolved.handleSignals);
   syncer.startTimer(resolved.syncIntervalMs);
   if (leftovers) syncer.background();

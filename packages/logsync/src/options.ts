@@ -1,6 +1,6 @@
 /** Options of {@link createLogSync}, their defaults and their validation. */
 import { errors } from '@omnifs/core';
-import type { RotationRule } from './spool';
+import type { RotationRule } from './segments';
 
 /** Severity of a log line, lowest first. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -19,6 +19,11 @@ export interface RetryOptions {
    * ms (default 60 000). The data stays in the spool; nothing is dropped.
    */
   maxElapsedMs?: number;
+  /**
+   * Longest one request may take before it is aborted and retried as a temporary
+   * `ETIMEDOUT`, ms (default 20 000; 0: no limit): a connection that never answers cannot hold the sync.
+   */
+  attemptTimeoutMs?: number;
 }
 
 /** What one sync uploaded. */
@@ -60,8 +65,20 @@ export interface LogSyncOptions {
    * It must be dedicated to one target.
    */
   spoolDir?: string;
-  /** Name of the line log (default `training.log`). */
+  /** Name of the line log (default `training.log`; `training.rank-N.log` on ranks other than 0, see `rank`). */
   logFile?: string;
+  /**
+   * This process's rank in a distributed job (default: the `RANK` environment variable,
+   * else `LOCAL_RANK`, else 0). With `worldSize` > 1, rank 0 writes the run's line log,
+   * metrics and whole files; each other rank writes its lines to `<logFile stem>.rank-N.log`
+   * (`training.rank-3.log`), its `epochEnd` adds no metrics line and its `writeText` /
+   * `writeJson` do nothing, so no two processes write one remote file. Each rank has its own default spool.
+   */
+  rank?: number;
+  /** Processes in the job (default: `WORLD_SIZE`, else 1). */
+  worldSize?: number;
+  /** `each` (default): every rank logs to its own file; `zero`: only rank 0 logs, other ranks' lines are dropped. */
+  ranks?: 'each' | 'zero';
   /**
    * Cut the line log into segments: each closed segment is uploaded as
    * `<logFile>.N.gz` (N = 1, 2, ...) and the live one starts again empty, on the target
@@ -88,11 +105,18 @@ export interface LogSyncOptions {
   handleSignals?: boolean;
   /** Backoff of retried uploads. */
   retry?: RetryOptions;
-  /** How long `close()` keeps retrying the final sync through temporary errors, ms (default 120 000). */
+  /**
+   * How long `close()` may take, ms (default 30 000): the final sync is retried through
+   * temporary errors until then, and stopped when it is reached; what is left stays in the spool.
+   */
   closeTimeoutMs?: number;
-  /** How long the final sync may take on SIGINT/SIGTERM, ms (default 10 000). */
+  /** How long the final sync may take on SIGINT/SIGTERM before the signal ends the process, ms (default 10 000). */
   signalTimeoutMs?: number;
-  /** Called for background sync failures (default: one line on stderr). */
+  /**
+   * Called for each background sync that failed and each spool write that failed
+   * (default: one line on stderr, at most one per 30 s). The LogSync also emits
+   * `'warning'` for each failed attempt and `'error'` (when listened for) for each failure.
+   */
   onError?: (error: Error) => void;
   /** Called after every sync that completed. */
   onSync?: (report: SyncReport) => void;
@@ -107,6 +131,10 @@ export interface ResolvedOptions {
   spoolDir: string | undefined;
   logFile: string;
   metricsFile: string;
+  rank: number;
+  worldSize: number;
+  /** False on ranks that write nothing (`ranks: 'zero'`). */
+  writes: boolean;
   rotate: RotationRule | undefined;
   level: LogLevel;
   format: 'text' | 'json';
@@ -116,7 +144,7 @@ export interface ResolvedOptions {
   retry: Required<RetryOptions>;
   closeTimeoutMs: number;
   signalTimeoutMs: number;
-  onError: (error: Error) => void;
+  onError: ((error: Error) => void) | undefined;
   onSync: ((report: SyncReport) => void) | undefined;
 }
 
@@ -126,10 +154,6 @@ function nonNegative(name: string, value: unknown, fallback: number): number {
     throw errors.invalid(`${name} must be a non-negative number, got ${String(value)}`);
   }
   return value;
-}
-
-function defaultOnError(error: Error): void {
-  process.stderr.write(`[logsync] ${error.message}\n`);
 }
 
 /**
@@ -144,6 +168,31 @@ export function checkFileName(name: unknown, what = 'file name'): string {
   }
   if (parts[0] === '.logsync') throw errors.invalid(`${what} must not be inside .logsync/`);
   return name;
+}
+
+function integerFrom(name: string, value: unknown, env: string | undefined, min: number): number | undefined {
+  const raw = value ?? (env === undefined || env === '' ? undefined : Number(env));
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min) {
+    throw errors.invalid(`${name} must be an integer >= ${min}, got ${String(value ?? env)}`);
+  }
+  return raw;
+}
+
+function resolveRank(options: LogSyncOptions): { rank: number; worldSize: number } {
+  const env = process.env;
+  const rank = integerFrom('rank', options.rank, env.RANK ?? env.LOCAL_RANK, 0) ?? 0;
+  const worldSize = integerFrom('worldSize', options.worldSize, env.WORLD_SIZE, 1) ?? Math.max(1, rank + 1);
+  if (rank >= worldSize) throw errors.invalid(`rank ${rank} is not below worldSize ${worldSize}`);
+  return { rank, worldSize };
+}
+
+/** `training.log` → `training.rank-3.log` on rank 3 (rank 0 keeps the name). */
+export function rankFile(file: string, rank: number): string {
+  if (rank === 0) return file;
+  const slash = file.lastIndexOf('/');
+  const dot = file.lastIndexOf('.');
+  return dot > slash + 1 ? `${file.slice(0, dot)}.rank-${rank}${file.slice(dot)}` : `${file}.rank-${rank}`;
 }
 
 function resolveRotate(rotate: RotateOptions | undefined, file: string): RotationRule | undefined {
@@ -175,7 +224,10 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
   if (!(level in LEVELS)) throw errors.invalid(`level must be one of ${Object.keys(LEVELS).join(', ')}, got ${String(level)}`);
   const format = options.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw errors.invalid(`format must be 'text' or 'json', got ${String(format)}`);
-  const logFile = checkFileName(options.logFile ?? 'training.log', 'logFile');
+  const { rank, worldSize } = resolveRank(options);
+  const ranks = options.ranks ?? 'each';
+  if (ranks !== 'each' && ranks !== 'zero') throw errors.invalid(`ranks must be 'each' or 'zero', got ${String(ranks)}`);
+  const logFile = rankFile(checkFileName(options.logFile ?? 'training.log', 'logFile'), rank);
   const metricsFile = checkFileName(options.metricsFile ?? 'metrics.jsonl', 'metricsFile');
   if (logFile === metricsFile) throw errors.invalid('logFile and metricsFile must differ');
   const retry = options.retry ?? {};
@@ -188,6 +240,9 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
     spoolDir: options.spoolDir,
     logFile,
     metricsFile,
+    rank,
+    worldSize,
+    writes: rank === 0 || ranks === 'each',
     rotate: resolveRotate(options.rotate, logFile),
     level,
     format,
@@ -198,10 +253,11 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
       minDelayMs,
       maxDelayMs: Math.max(minDelayMs, nonNegative('retry.maxDelayMs', retry.maxDelayMs, 10_000)),
       maxElapsedMs: nonNegative('retry.maxElapsedMs', retry.maxElapsedMs, 60_000),
+      attemptTimeoutMs: nonNegative('retry.attemptTimeoutMs', retry.attemptTimeoutMs, 20_000),
     },
-    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 120_000),
+    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),
     signalTimeoutMs: nonNegative('signalTimeoutMs', options.signalTimeoutMs, 10_000),
-    onError: options.onError ?? defaultOnError,
+    onError: options.onError,
     onSync: options.onSync,
   };
 }

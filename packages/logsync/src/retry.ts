@@ -1,5 +1,5 @@
 /** Retrying uploads through temporary errors, with exponential backoff and full jitter. */
-import { toFsError } from '@omnifs/core';
+import { FsError, toFsError } from '@omnifs/core';
 
 /** True when an error is worth retrying (an FsError marked `temporary`, or a network reset). */
 export function isTemporary(err: unknown): boolean {
@@ -38,19 +38,49 @@ export interface RetryPolicy {
   sleeper: Sleeper;
   /** Called before each wait with the error and the attempt number (1 = first retry). */
   onRetry?: (err: unknown, attempt: number) => void;
+  /** One attempt that has not settled after this long is aborted and counts as a temporary `ETIMEDOUT` failure. */
+  attemptTimeoutMs: number;
+  /** Aborts the attempt in flight and stops retrying (the caller's deadline has passed). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one attempt with its own AbortSignal, aborted after `timeoutMs` or with `outer`:
+ * an attempt stuck on a connection that never answers (a network blackhole) cannot hold
+ * the syncs that follow it.
+ */
+async function attemptWithin<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onOuter = (): void => controller.abort(outer!.reason);
+  outer?.addEventListener('abort', onOuter);
+  const stopped = new Promise<never>((_, reject) => {
+    const fail = (): void => reject(controller.signal.reason instanceof FsError ? controller.signal.reason : new FsError({
+      kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: `no answer within ${timeoutMs} ms`,
+    }));
+    controller.signal.addEventListener('abort', fail);
+    if (timeoutMs > 0) timer = setTimeout(() => controller.abort(), timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), stopped]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuter);
+    if (!controller.signal.aborted) controller.abort(); // ends anything the attempt left running
+  }
 }
 
 /**
  * Runs `fn` until it succeeds, a permanent error is thrown, or the deadline has passed;
  * the last error is rethrown. Delays grow from `minDelayMs` by doubling up to `maxDelayMs`,
- * each drawn at random below its cap.
+ * each drawn at random below its cap. Each attempt is bounded by `attemptTimeoutMs`.
  */
-export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+export async function withRetry<T>(fn: (signal: AbortSignal) => Promise<T>, policy: RetryPolicy): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fn();
+      return await attemptWithin(fn, policy.attemptTimeoutMs, policy.signal);
     } catch (err) {
-      if (!isTemporary(err)) throw err;
+      if (!isTemporary(err) || policy.signal?.aborted === true) throw err;
       const cap = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.min(attempt - 1, 30));
       const delay = Math.max(policy.minDelayMs / 2, Math.random() * cap);
       if (Date.now() + delay > policy.deadline()) throw err;

@@ -9,7 +9,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { baseName, FsError, joinPath, type FileSystem } from '@omnifs/core';
-import type { ClosedSegment, RotationRule, Spool } from './spool';
+import type { Spool } from './spool';
+import type { ClosedSegment, RotationRule } from './segments';
 import type { Target } from './syncer';
 
 /** The name of segment `n` of `file`. */
@@ -34,7 +35,7 @@ export function parseSegment(file: string, name: string): number | undefined {
  * 3. the live remote log is replaced by an empty file (the new segment is appended to it);
  * 4. segments beyond `keep` are deleted, and the local copy goes.
  */
-export async function uploadSegment(spool: Spool, target: Target, segment: ClosedSegment, rule: RotationRule): Promise<void> {
+export async function uploadSegment(spool: Spool, target: Target, segment: ClosedSegment, rule: RotationRule, signal?: AbortSignal): Promise<void> {
   const live = joinPath(target.path, segment.file);
   if (segment.n === null || segment.base === null) {
     const n = segment.n ?? spool.nextSegmentNumber(segment.file) ?? (await highestSegment(target, segment.file)) + 1;
@@ -48,8 +49,8 @@ export async function uploadSegment(spool: Spool, target: Target, segment: Close
     yield* spool.readFile(segment.local);
   };
   const remote = joinPath(target.path, segmentName(segment.file, n, rule.gzip));
-  await target.fs.pipeFile(remote, rule.gzip ? gzipped(source()) : source());
-  await target.fs.pipeFile(live, new Uint8Array(0));
+  await target.fs.pipeFile(remote, rule.gzip ? gzipped(source()) : source(), { signal });
+  await target.fs.pipeFile(live, new Uint8Array(0), { signal });
   if (Number.isFinite(rule.keep) && n - rule.keep >= 1) {
     await ignoreMissing(target.fs.rmFile(joinPath(target.path, segmentName(segment.file, n - rule.keep, rule.gzip))));
   }

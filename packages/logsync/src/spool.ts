@@ -5,10 +5,12 @@
  */
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
-import { parseSegment, segmentName } from './rotation';
+import { segmentName } from './rotation';
+import { finishCuts, takeLocalSegmentNumber, uncompressedLocalSegments, type ClosedSegment, type RotationRule } from './segments';
+import { SpoolLock } from './lock';
+import { filesUnder, removeEmptyDirs } from './spooldir';
 
 /** Upload bookkeeping of one append-only file (a log). */
 export interface AppendState {
@@ -19,28 +21,6 @@ export interface AppendState {
   base: number | null;
   /** Bytes of the spool file known to be on the target. */
   uploaded: number;
-}
-
-/** A closed segment of a rotated log, waiting to be compressed and uploaded. */
-export interface ClosedSegment {
-  /** The log it was cut from (`training.log`). */
-  file: string;
-  /** Its local file: under `.logsync/segments/` (remote targets) or next to the log (local targets). */
-  local: string;
-  /** Its number on the target, assigned before its first upload (null until then). */
-  n: number | null;
-  /** The `base` of the log when it was cut (remote bytes before this spool's first), null if never looked at. */
-  base: number | null;
-}
-
-/** When the line log is cut into segments. */
-export interface RotationRule {
-  file: string;
-  maxBytes: number;
-  maxAgeMs: number;
-  /** Segments kept on the target (older ones are deleted); Infinity keeps all. */
-  keep: number;
-  gzip: boolean;
 }
 
 /** What `.logsync/state.json` holds. */
@@ -60,22 +40,6 @@ const META = '.logsync';
 /** Buffered text is written once it reaches this many characters, without waiting for the tick to end. */
 const MAX_BUFFERED = 64 * 1024;
 
-/** A deterministic default spool directory for a target: a restart of the run finds it. */
-export function defaultSpoolDir(experiment: string, target: string): string {
-  const hash = createHash('sha256').update(target).digest('hex').slice(0, 12);
-  const safe = experiment.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64);
-  return join(tmpdir(), 'omnifs-logsync', `${safe}-${hash}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
-
 /**
  * Local files of one run.
  *
@@ -94,11 +58,15 @@ export class Spool {
   private readonly buffered = new Map<string, string>();
   private bufferedChars = 0;
   private flushQueued = false;
-  private locked = false;
+  private readonly lock: SpoolLock;
   private readonly sizes = new Map<string, number>();
   private segmentStarted = Date.now();
   private closed: ClosedSegment[] = [];
   private holds = 0;
+  private readonly stalled = new Map<string, Buffer>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Called when a write to the spool fails (the bytes are kept and written later). */
+  onWriteError: ((error: FsError) => void) | undefined;
   private rotationDue = false;
   private nextSegment: Record<string, number> = {};
   /** Write every `append` at once instead of once per tick. */
@@ -113,7 +81,9 @@ export class Spool {
    * @param target the target URL the spool belongs to (credentials removed)
    * @param persistent keep bookkeeping and a lock (remote targets)
    */
-  constructor(readonly dir: string, private readonly target: string, readonly persistent: boolean) {}
+  constructor(readonly dir: string, private readonly target: string, readonly persistent: boolean) {
+    this.lock = new SpoolLock(dir, join(dir, META, 'lock'));
+  }
 
   private get metaDir(): string {
     return join(this.dir, META);
@@ -131,12 +101,12 @@ export class Spool {
   open(): boolean {
     fs.mkdirSync(this.dir, { recursive: true });
     if (!this.persistent) {
-      this.findLocalSegments();
+      this.closed = uncompressedLocalSegments(this.rotation, (name) => this.pathOf(name));
       return false;
     }
     fs.mkdirSync(join(this.metaDir, 'tmp'), { recursive: true });
     fs.mkdirSync(join(this.metaDir, 'segments'), { recursive: true });
-    this.lock();
+    this.lock.take();
     const statePath = join(this.metaDir, 'state.json');
     let state: StateFile;
     try {
@@ -146,7 +116,7 @@ export class Spool {
       throw new FsError({ kind: 'Unexpected', message: `spool state ${statePath} is unreadable`, cause: err });
     }
     if (state.target !== this.target) {
-      this.unlock();
+      this.lock.release();
       throw new FsError({
         kind: 'InvalidArgument',
         message: `spool ${this.dir} belongs to ${state.target}, not ${this.target}; give this run its own spoolDir`,
@@ -155,32 +125,8 @@ export class Spool {
     for (const [name, s] of Object.entries(state.logs)) this.logs.set(name, { base: s.base, uploaded: s.uploaded });
     this.closed = state.segments ?? [];
     this.nextSegment = state.nextSegment ?? {};
+    finishCuts(this.closed, (name) => this.pathOf(name));
     return true;
-  }
-
-  private lock(): void {
-    const path = join(this.metaDir, 'lock');
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        fs.writeFileSync(path, String(process.pid), { flag: 'wx' });
-        this.locked = true;
-        return;
-      } catch (err) {
-        if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      }
-      const holder = Number.parseInt(fs.readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) {
-        throw new FsError({ kind: 'AlreadyExists', message: `spool ${this.dir} is in use by process ${holder}` });
-      }
-      fs.rmSync(path, { force: true }); // left by a process that is gone
-    }
-    throw new FsError({ kind: 'AlreadyExists', message: `could not lock spool ${this.dir}` });
-  }
-
-  private unlock(): void {
-    if (!this.locked) return;
-    fs.rmSync(join(this.metaDir, 'lock'), { force: true });
-    this.locked = false;
   }
 
   /** Names of the append-only files known to the bookkeeping. */
@@ -231,16 +177,65 @@ export class Spool {
   }
 
   /** Writes `text` to an open log, then cuts the line log when its rule says so. */
+  /**
+   * Writes `text` (after what an earlier failure left) to an open log, then cuts the line
+   * log when its rule says so. A failed or short write (a full disk) keeps the unwritten
+   * bytes, reports the error and tries again shortly: nothing is cut or dropped, and the
+   * caller never sees the error.
+   */
   private write(name: string, text: string): void {
-    fs.writeSync(this.fdFor(name), text);
     const rule = this.rotation;
-    if (rule?.file !== name) return;
-    const size = this.sizes.get(name)! + Buffer.byteLength(text);
-    this.sizes.set(name, size);
-    if (size >= rule.maxBytes || (size > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs)) {
+    if (rule?.file === name && (this.sizes.get(name) ?? 0) > 0 && Date.now() - this.segmentStarted >= rule.maxAgeMs) {
       if (this.holds > 0) this.rotationDue = true;
-      else this.rotate(name);
+      else this.rotateOrReport(name); // too old: the new lines start the next segment
     }
+    const stalled = this.stalled.get(name);
+    const data = stalled === undefined ? Buffer.from(text) : Buffer.concat([stalled, Buffer.from(text)]);
+    let written = 0;
+    try {
+      const fd = this.fdFor(name);
+      while (written < data.byteLength) written += fs.writeSync(fd, data, written, data.byteLength - written);
+      this.stalled.delete(name);
+    } catch (err) {
+      this.stalled.set(name, Buffer.from(data.subarray(written)));
+      this.writeFailed(name, err);
+    }
+    if (rule?.file !== name || written === 0) return;
+    const size = (this.sizes.get(name) ?? 0) + written;
+    this.sizes.set(name, size);
+    if (this.stalled.has(name)) return;
+    if (size >= rule.maxBytes) {
+      if (this.holds > 0) this.rotationDue = true;
+      else this.rotateOrReport(name);
+    }
+  }
+
+  private rotateOrReport(name: string): void {
+    try {
+      this.rotate(name);
+    } catch (err) {
+      this.rotationDue = true; // tried again after the next write
+      this.writeFailed(name, err);
+    }
+  }
+
+  /** Reports a failed spool write and schedules another attempt. */
+  private writeFailed(name: string, err: unknown): void {
+    const bytes = [...this.stalled.values()].reduce((sum, b) => sum + b.byteLength, 0);
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flush();
+    }, 250).unref();
+    const code = (err as { code?: string }).code;
+    this.onWriteError?.(new FsError({
+      kind: 'Unexpected', ...(code === undefined ? {} : { code }), temporary: true, cause: err,
+      message: `writing ${this.pathOf(name)} failed (${(err as Error).message}); ${bytes} bytes are held in memory and written when it works again`,
+    }));
+  }
+
+  /** Bytes that could not be written to the spool yet (a full disk). */
+  stalledBytes(): number {
+    return [...this.stalled.values()].reduce((sum, b) => sum + b.byteLength, 0);
   }
 
   /**
@@ -256,7 +251,7 @@ export class Spool {
     this.holds--;
     if (this.holds === 0 && this.rotationDue && this.fds.has(this.rotation!.file)) {
       this.rotationDue = false;
-      this.rotate(this.rotation!.file);
+      this.rotateOrReport(this.rotation!.file);
     }
   }
 
@@ -268,53 +263,31 @@ export class Spool {
     fs.closeSync(this.fds.get(name)!);
     this.fds.delete(name);
     const state = this.logs.get(name)!;
-    let segment: ClosedSegment;
     if (this.persistent) {
-      const local = `${randomBytes(6).toString('hex')}.log`;
-      segment = { file: name, local: join(META, 'segments', local), n: null, base: state.base };
-      fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+      // Recorded first, then renamed: a crash in between is finished by the next open().
+      const segment: ClosedSegment = {
+        file: name, local: join(META, 'segments', `${randomBytes(6).toString('hex')}.log`), n: null, base: state.base, uploaded: state.uploaded,
+      };
+      this.closed.push(segment);
+      this.logs.set(name, { base: 0, uploaded: 0 });
+      try {
+        this.saveState();
+        fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+      } catch (err) {
+        this.closed.pop();
+        this.logs.set(name, state);
+        this.saveState();
+        throw err;
+      }
     } else {
-      const n = this.takeSegmentNumber(name);
-      segment = { file: name, local: segmentName(name, n, false), n, base: 0 };
+      const n = takeLocalSegmentNumber(this.nextSegment, name, (file) => this.pathOf(file));
+      const segment: ClosedSegment = { file: name, local: segmentName(name, n, false), n, base: 0 };
       fs.renameSync(this.pathOf(name), this.pathOf(segment.local));
+      // A plain segment on a local target is already where it belongs.
+      if (this.rotation!.gzip) this.closed.push(segment);
     }
-    // A plain segment on a local target is already where it belongs.
-    if (this.persistent || this.rotation!.gzip) this.closed.push(segment);
-    this.logs.set(name, { base: 0, uploaded: 0 });
-    this.saveState();
     this.fdFor(name);
     this.onRotate?.();
-  }
-
-  /** The next segment number of a log on a local target (one more than the highest there). */
-  private takeSegmentNumber(name: string): number {
-    let n = this.nextSegment[name];
-    if (n === undefined) {
-      n = 1;
-      const base = name.split('/').pop()!;
-      for (const entry of fs.readdirSync(dirname(this.pathOf(name)))) {
-        const found = parseSegment(base, entry);
-        if (found !== undefined && found >= n) n = found + 1;
-      }
-    }
-    this.nextSegment[name] = n + 1;
-    return n;
-  }
-
-  /** Local targets: plain segments a killed process left uncompressed are picked up again. */
-  private findLocalSegments(): void {
-    const rule = this.rotation;
-    if (rule === undefined || !rule.gzip) return;
-    const base = rule.file.split('/').pop()!;
-    const dir = dirname(this.pathOf(rule.file));
-    const names = fs.readdirSync(dir);
-    for (const entry of names) {
-      const n = parseSegment(base, entry);
-      if (n !== undefined && !entry.endsWith('.gz')) {
-        this.closed.push({ file: rule.file, local: segmentName(rule.file, n, false), n, base: 0 });
-      }
-    }
-    this.closed.sort((a, b) => a.n! - b.n!);
   }
 
   /** Closed segments not yet on the target, oldest first. */
@@ -349,7 +322,6 @@ export class Spool {
       return;
     }
     const before = this.buffered.get(name);
-    if (before === undefined) this.fdFor(name);
     this.buffered.set(name, before === undefined ? text : before + text);
     this.bufferedChars += text.length;
     if (this.bufferedChars >= MAX_BUFFERED) this.flush();
@@ -362,8 +334,9 @@ export class Spool {
   /** Writes buffered text to the spool files now. */
   flush(): void {
     this.flushQueued = false;
-    if (this.bufferedChars === 0) return;
-    const buffered = [...this.buffered];
+    if (this.bufferedChars === 0 && this.stalled.size === 0) return;
+    const buffered = new Map(this.buffered);
+    for (const name of this.stalled.keys()) if (!buffered.has(name)) buffered.set(name, '');
     this.buffered.clear();
     this.bufferedChars = 0;
     for (const [name, text] of buffered) this.write(name, text);
@@ -383,6 +356,15 @@ export class Spool {
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') return 0;
       throw err;
+    }
+  }
+
+  /** Size of a spool file, 0 when missing. */
+  fileSize(name: string): number {
+    try {
+      return fs.statSync(this.pathOf(name)).size;
+    } catch {
+      return 0;
     }
   }
 
@@ -416,17 +398,7 @@ export class Spool {
 
   /** Every whole file in the spool (not an append-only file, not bookkeeping). */
   wholeFileNames(): string[] {
-    const out: string[] = [];
-    const walk = (dir: string, prefix: string): void => {
-      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-        const rel = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-        if (rel === META) continue;
-        if (entry.isDirectory()) walk(join(dir, entry.name), rel);
-        else if (entry.isFile() && !this.logs.has(rel)) out.push(rel);
-      }
-    };
-    walk(this.dir, '');
-    return out.sort();
+    return filesUnder(this.dir, META).filter((name) => !this.logs.has(name));
   }
 
   /** Writes buffered text, then flushes the append-only files to stable storage (`fdatasync`, off the main thread). */
@@ -440,9 +412,11 @@ export class Spool {
   /** Closes the open files and releases the lock; the files stay. */
   close(): void {
     this.flush();
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     for (const fd of this.fds.values()) fs.closeSync(fd);
     this.fds.clear();
-    this.unlock();
+    this.lock.release();
   }
 
   /** Closes, then deletes every file this spool holds and the directory when it is left empty. */
@@ -452,21 +426,5 @@ export class Spool {
     for (const name of names) fs.rmSync(this.pathOf(name), { force: true });
     fs.rmSync(this.metaDir, { recursive: true, force: true });
     removeEmptyDirs(this.dir);
-  }
-}
-
-/** Removes `dir` and its subdirectories when they hold no file. */
-function removeEmptyDirs(dir: string): void {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) if (e.isDirectory()) removeEmptyDirs(join(dir, e.name));
-  try {
-    fs.rmdirSync(dir);
-  } catch {
-    // not empty: something else lives here
   }
 }

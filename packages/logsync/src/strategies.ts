@@ -25,6 +25,8 @@ export interface UploadJob {
   uploaded: number;
   /** Size of the spool file now; everything before it must be on the target afterwards. */
   localSize: number;
+  /** Aborted when the attempt has run out of time: pass it to the target's calls. */
+  signal?: AbortSignal;
   /** Reads bytes `[start, end)` of the spool file. */
   readLocal(start: number, end: number): AsyncIterable<Uint8Array>;
   /**
@@ -54,7 +56,8 @@ export interface SyncStrategy {
   upload(job: UploadJob): Promise<UploadResult>;
 }
 
-async function remoteSize(fs: FileSystem, path: string): Promise<number> {
+async function remoteSize(fs: FileSystem, path: string, signal?: AbortSignal): Promise<number> {
+  signal?.throwIfAborted();
   try {
     return (await fs.info(path)).size;
   } catch (err) {
@@ -75,27 +78,24 @@ async function send(chunks: AsyncIterable<Uint8Array>, write: (chunk: Uint8Array
 /**
  * Appends through `openWriter({ append: true })`. The remote size is read before every
  * append, so an append that landed but was not recorded (a crash, a lost response) is
- * never sent twice, and one that landed partly is completed from where it stopped.
+ * never sent twice, and one that landed partly is completed from where it stopped (its
+ * bytes are compared with the spool's). Bytes that are not this run's, before or during
+ * the append (another writer on the same file), are a `ConditionNotMatch`.
  */
 function appending(name: string): SyncStrategy {
   return { name, upload: uploadByAppend };
 }
 
 async function uploadByAppend(job: UploadJob): Promise<UploadResult> {
-  const size = await remoteSize(job.fs, job.remotePath);
+  const size = await remoteSize(job.fs, job.remotePath, job.signal);
   let from = size - job.base;
   if (from < 0) {
     // The remote file shrank or vanished under us: send the whole spool copy after what is left.
     job.rebase(size);
     from = 0;
-  } else if (from > job.localSize) {
-    throw new FsError({
-      kind: 'ConditionNotMatch',
-      message: `${job.remotePath} has ${size} bytes, more than this run wrote (${job.base} + ${job.localSize}); another process writes to it`,
-    });
-  }
+  } else await checkOwnBytes(job, size);
   if (from === job.localSize) return { bytes: 0 };
-  const writer = await job.fs.openWriter(job.remotePath, { append: true });
+  const writer = await job.fs.openWriter(job.remotePath, { append: true, ...(job.signal ? { signal: job.signal } : {}) });
   let bytes: number;
   try {
     bytes = await send(job.readLocal(from, job.localSize), (c) => writer.write(c));
@@ -104,7 +104,33 @@ async function uploadByAppend(job: UploadJob): Promise<UploadResult> {
     await writer.abort(err).catch(() => undefined);
     throw err;
   }
+  // Another writer that appended between the size check and this append shows here.
+  const after = await remoteSize(job.fs, job.remotePath, job.signal);
+  if (after !== size + bytes) throw anotherWriter(job, after);
   return { bytes };
+}
+
+function anotherWriter(job: UploadJob, size: number): FsError {
+  return new FsError({
+    kind: 'ConditionNotMatch',
+    message: `${job.remotePath} has ${size} bytes, not the ${job.base + job.uploaded} this run wrote there `
+      + `(${job.base} before it + ${job.uploaded}): another process writes to the same file; give each writer its own `
+      + 'experiment, logFile or rank',
+  });
+}
+
+/**
+ * Checks that the remote bytes past what this spool recorded are its own (an append that
+ * landed but was never recorded: a crash or a lost response), not another writer's.
+ */
+async function checkOwnBytes(job: UploadJob, size: number): Promise<void> {
+  const expected = job.base + job.uploaded;
+  if (size <= expected) return; // the same, or cut short by someone: what is missing is sent again
+  if (size > job.base + job.localSize) throw anotherWriter(job, size);
+  const remote = Buffer.from(await job.fs.catFile(job.remotePath, { start: expected, end: size }));
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of job.readLocal(job.uploaded, size - job.base)) chunks.push(chunk);
+  if (!remote.equals(Buffer.concat(chunks))) throw anotherWriter(job, size);
 }
 
 /** Native append (`capabilities.append`). */
@@ -120,12 +146,14 @@ export const appendByCopyStrategy: SyncStrategy = appending('append-by-copy');
 /**
  * Whole-object rewrite, streamed: the remote prefix that was there before the run (if
  * any) and then the spool file from its start. Idempotent, so a lost response or a
- * retry can never duplicate a line; costs the whole file per sync.
+ * retry can never duplicate a line; costs the whole file per sync. A remote file that is
+ * not what this run last wrote (another writer) is a `ConditionNotMatch`, not overwritten.
  */
 export const rewriteStrategy: SyncStrategy = {
   name: 'rewrite',
   async upload(job) {
-    const writer = await job.fs.openWriter(job.remotePath, { mode: 'overwrite' });
+    await checkOwnBytes(job, await remoteSize(job.fs, job.remotePath, job.signal));
+    const writer = await job.fs.openWriter(job.remotePath, { mode: 'overwrite', ...(job.signal ? { signal: job.signal } : {}) });
     let bytes = 0;
     try {
       if (job.base > 0) bytes += await send(job.fs.readChunks(job.remotePath, { start: 0, end: job.base }), (c) => writer.write(c));

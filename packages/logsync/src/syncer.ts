@@ -8,6 +8,7 @@ import { FsError, joinPath, toFsError, type FileSystem } from '@omnifs/core';
 import type { ResolvedOptions, SyncReport } from './options';
 import { Sleeper, withRetry, type RetryPolicy } from './retry';
 import type { Spool } from './spool';
+import type { Reporter } from './report';
 import { chooseStrategy, type SyncStrategy } from './strategies';
 import { compressSegment, uploadSegment } from './rotation';
 
@@ -25,6 +26,8 @@ export interface SyncStats {
   lastSyncAt: Date | undefined;
   /** The last error of a failed sync, cleared by the next successful one. */
   lastError: Error | undefined;
+  /** When that error happened. */
+  lastErrorAt: Date | undefined;
 }
 
 /** Where files go: a filesystem and the run's directory on it (undefined for local targets). */
@@ -44,7 +47,7 @@ export interface Target {
  * - a local target (no `target`) only has its files flushed to disk.
  */
 export class Syncer {
-  readonly stats: SyncStats = { syncs: 0, failures: 0, bytesSent: 0, retries: 0, lastSyncAt: undefined, lastError: undefined };
+  readonly stats: SyncStats = { syncs: 0, failures: 0, bytesSent: 0, retries: 0, lastSyncAt: undefined, lastError: undefined, lastErrorAt: undefined };
   private readonly sleeper = new Sleeper();
   private readonly strategy: SyncStrategy | undefined;
   private readonly dirty = new Map<string, number>();
@@ -54,11 +57,14 @@ export class Syncer {
   private timer: NodeJS.Timeout | undefined;
   private closingDeadline: number | undefined;
   private targetReady = false;
+  private readonly stopping = new AbortController();
+  private pendingSince: number | undefined;
 
   constructor(
     private readonly spool: Spool,
     private readonly target: Target | undefined,
-    private readonly options: Pick<ResolvedOptions, 'retry' | 'onError' | 'onSync' | 'rotate'>,
+    private readonly options: Pick<ResolvedOptions, 'retry' | 'onSync' | 'rotate'>,
+    private readonly reporter: Reporter,
   ) {
     this.strategy = target === undefined ? undefined : chooseStrategy(target.fs);
   }
@@ -71,6 +77,28 @@ export class Syncer {
   /** Marks a whole file as changed: the next sync uploads it. */
   markDirty(name: string): void {
     this.dirty.set(name, ++this.generation);
+    this.touched();
+  }
+
+  /** Something was written: the lag clock runs from the first unsynced write. */
+  touched(): void {
+    this.pendingSince ??= Date.now();
+  }
+
+  /** Bytes in the spool that the target does not have yet (a cut segment counts what its live log lacked). */
+  pendingBytes(): number {
+    if (this.target === undefined) return 0;
+    let bytes = this.spool.stalledBytes();
+    for (const name of this.spool.logNames()) bytes += this.spool.size(name) - this.spool.logState(name)!.uploaded;
+    for (const segment of this.spool.closedSegments()) bytes += this.spool.fileSize(segment.local) - (segment.uploaded ?? 0);
+    for (const name of this.dirty.keys()) bytes += this.spool.fileSize(name);
+    return bytes;
+  }
+
+  /** How long the oldest unsynced write has waited, ms. */
+  pendingMs(): number {
+    if (this.target === undefined || this.pendingSince === undefined || !this.hasPending()) return 0;
+    return Date.now() - this.pendingSince;
   }
 
   /** True when the spool holds something the target does not have yet. */
@@ -99,9 +127,15 @@ export class Syncer {
     return after;
   }
 
-  /** {@link request} without waiting; a failure goes to `onError`. */
+  /** {@link request} without waiting; a failure is reported. */
   background(): void {
-    this.request().catch((err: unknown) => this.options.onError(err as Error));
+    this.request().catch((err: unknown) => this.reporter.failure(err));
+  }
+
+  /** Aborts the attempts in flight and every retry: the closing deadline has passed. */
+  abort(): void {
+    this.stopping.abort(new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: 'the closing deadline passed' }));
+    this.sleeper.wake();
   }
 
   /** Syncs every `ms` in the background (the timer does not keep the process alive). */
@@ -140,13 +174,19 @@ export class Syncer {
       maxDelayMs: this.options.retry.maxDelayMs,
       deadline: () => this.closingDeadline ?? backgroundDeadline,
       sleeper: this.sleeper,
-      onRetry: () => {
+      onRetry: (err) => {
         this.stats.retries++;
+        this.reporter.attempt(err);
       },
+      attemptTimeoutMs: this.options.retry.attemptTimeoutMs,
+      signal: this.stopping.signal,
     };
   }
 
   private async runOnce(): Promise<SyncReport> {
+    // An upload reads the line log at offsets it recorded: no cut while it runs. A local
+    // target uploads nothing, so its log can be cut at any time.
+    if (this.target === undefined) return this.syncAll();
     this.spool.hold();
     try {
       return await this.syncAll();
@@ -176,9 +216,9 @@ export class Syncer {
           try {
             // Closed segments first: the live remote log restarts before new lines reach it.
             for (const segment of this.spool.closedSegments().filter((s) => s.file === name)) {
-              await withRetry(() => uploadSegment(this.spool, target, segment, this.options.rotate!), policy);
+              await withRetry((signal) => uploadSegment(this.spool, target, segment, this.options.rotate!, signal), policy);
             }
-            const bytes = await withRetry(() => this.syncLog(target, name), policy);
+            const bytes = await withRetry((signal) => this.syncLog(target, name, signal), policy);
             if (bytes > 0) report.files.push({ name, bytes, strategy: this.strategy!.name });
           } catch (err) {
             failures.push(err);
@@ -186,7 +226,7 @@ export class Syncer {
         }
         for (const [name, generation] of [...this.dirty]) {
           try {
-            const bytes = await withRetry(() => this.syncWhole(target, name), policy);
+            const bytes = await withRetry((signal) => this.syncWhole(target, name, signal), policy);
             if (this.dirty.get(name) === generation) this.dirty.delete(name);
             report.files.push({ name, bytes, strategy: 'whole' });
           } catch (err) {
@@ -207,17 +247,21 @@ export class Syncer {
         kind: first.kind, message: `${failures.length} files could not be synced; first: ${first.message}`, cause: failures,
       });
       this.stats.lastError = error;
+      this.stats.lastErrorAt = new Date();
       throw error;
     }
     this.stats.syncs++;
     this.stats.lastSyncAt = new Date();
     this.stats.lastError = undefined;
+    this.stats.lastErrorAt = undefined;
+    // Everything written before this sync started is on the target now.
+    this.pendingSince = this.hasPending() ? started : undefined;
     this.options.onSync?.(report);
     return report;
   }
 
   /** Brings one append-only file up to date; returns the bytes sent. */
-  private async syncLog(target: Target, name: string): Promise<number> {
+  private async syncLog(target: Target, name: string, signal: AbortSignal): Promise<number> {
     let state = this.spool.logState(name)!;
     const localSize = this.spool.size(name);
     if (state.base !== null && state.uploaded === localSize) return 0;
@@ -240,6 +284,7 @@ export class Syncer {
       base,
       uploaded: state.uploaded,
       localSize,
+      signal,
       readLocal: (start, end) => this.spool.readRange(name, start, end),
       rebase: (newBase) => {
         base = newBase;
@@ -251,7 +296,7 @@ export class Syncer {
   }
 
   /** Uploads one whole file, streamed from the spool; returns its size. */
-  private async syncWhole(target: Target, name: string): Promise<number> {
+  private async syncWhole(target: Target, name: string, signal: AbortSignal): Promise<number> {
     let bytes = 0;
     const counted = async function* (path: string): AsyncGenerator<Uint8Array> {
       for await (const chunk of createReadStream(path)) {
@@ -259,7 +304,7 @@ export class Syncer {
         yield chunk as Buffer;
       }
     };
-    await target.fs.pipeFile(joinPath(target.path, name), counted(this.spool.pathOf(name)));
+    await target.fs.pipeFile(joinPath(target.path, name), counted(this.spool.pathOf(name)), { signal });
     return bytes;
   }
 }

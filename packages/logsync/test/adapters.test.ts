@@ -1,13 +1,17 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pino from 'pino';
+import winston from 'winston';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { filesystem } from '@omnifs/core';
+import { filesystem, urlToFs } from '@omnifs/core';
 import '@omnifs/memory';
-import { createLogSync } from '@omnifs/logsync';
+import { createLogSync, writableDestination } from '@omnifs/logsync';
+import { winstonTransport } from '@omnifs/logsync/winston';
 import pinoTransport, { pinoDestination } from '@omnifs/logsync/pino';
 import { LogSyncCallback } from '@omnifs/logsync/tfjs';
 import { lines, randomName, tempDir } from './helpers/util';
@@ -100,5 +104,44 @@ describe('logsync adapters', function () {
       const metrics = JSON.parse(lines(await memory.readText(`${root}/fit/metrics.jsonl`))[0]!) as { epoch: number };
       expect(metrics.epoch).to.equal(0);
     });
+  });
+});
+
+describe('winston transport and Writable destination', () => {
+  it('winston: records go to the run log as the logger formats them, filtered by the transport level', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const log = await createLogSync({ logDir: `memory://${randomName('winston')}`, experiment: 'exp', handleSignals: false, syncIntervalMs: 0, spoolDir: join(dir, 'spool') });
+      const logger = winston.createLogger({
+        level: 'debug',
+        format: winston.format.json(),
+        transports: [winstonTransport(log, { level: 'info' })],
+      });
+      logger.info('line 0', { step: 1 });
+      logger.debug('dropped by the transport level');
+      logger.warn('line 1');
+      await new Promise((r) => setImmediate(r));
+      const target = log.target;
+      await log.close();
+      const { fs, path } = urlToFs(`${target}/training.log`);
+      const records = lines(await fs.readText(path)).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records).to.deep.equal([{ level: 'info', message: 'line 0', step: 1 }, { level: 'warn', message: 'line 1' }]);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('a Writable destination appends text and UTF-8 bytes split anywhere', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const log = await createLogSync({ logDir: join(dir, 'runs'), experiment: 'exp', handleSignals: false });
+      const stream = writableDestination(log, 'tool.log');
+      const bytes = Buffer.from('naïve line 1\n');
+      await pipeline(Readable.from(['line 0\n', bytes.subarray(0, 3), bytes.subarray(3)]), stream);
+      await log.close();
+      expect(readFileSync(join(dir, 'runs', 'exp', 'tool.log'), 'utf8')).to.equal('line 0\nnaïve line 1\n');
+    } finally {
+      cleanup();
+    }
   });
 });

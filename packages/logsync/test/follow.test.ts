@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { FsError, urlToFs } from '@omnifs/core';
-import { createLogSync, followLog, listRuns, type LogSyncOptions } from '../src/index';
+import { createLogSync, followLog, listRuns, type LogSyncOptions } from '@omnifs/logsync';
 import { registerDiskRemote } from './fixtures/diskremote';
 import { expectEveryLineOnce, follow, followAcrossRotationAndRestart, storedLines } from './helpers/follow';
 import { randomName, range, tempDir } from './helpers/util';

@@ -57,3 +57,5 @@ export class LogSyncCallback {
 export function logSyncCallback(log: LogSync, options: TfjsCallbackOptions = {}): LogSyncCallback {
   return new LogSyncCallback(log, options);
 }
+
+export { omnifsIO, type OmnifsIOOptions, type TfjsModelArtifacts, type TfjsSaveResult } from './tfjs-io';

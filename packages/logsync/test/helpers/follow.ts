@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { followLog, type FollowOptions } from '../../src/index';
+import { followLog, type FollowOptions } from '@omnifs/logsync';
 import { gunzipSync } from 'node:zlib';
 import { urlToFs } from '@omnifs/core';
 import { lineNumbers, range } from './util';
