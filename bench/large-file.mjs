@@ -77,8 +77,18 @@ const definition = {
   rounds: { warmup: 1, reps: 8 },
   baseline: 'fs-write',
   targets: [
-    { subject: 'omnifs-write', against: 'fs-write', min: 1 / 1.2, label: "@omnifs/local open('wb') write vs node:fs createWriteStream" },
-    { subject: 'omnifs-read', against: 'fs-read', min: 1 / 1.2, label: '@omnifs/local createReadStream vs node:fs createReadStream' },
+    {
+      subject: 'omnifs-write',
+      against: 'fs-write',
+      min: 1 / 1.2,
+      label: "@omnifs/local open('wb') write vs node:fs createWriteStream",
+    },
+    {
+      subject: 'omnifs-read',
+      against: 'fs-read',
+      min: 1 / 1.2,
+      label: '@omnifs/local createReadStream vs node:fs createReadStream',
+    },
   ],
   checks(byId) {
     const lines = [];
@@ -153,7 +163,8 @@ const definition = {
       verify: async (s) => {
         const h = createHash('sha256');
         for await (const chunk of s.fs.createReadStream(s.path)) h.update(chunk);
-        if (h.digest('hex') !== expectedHash(s.pool)) throw new Error('content read through omnifs differs from the file');
+        if (h.digest('hex') !== expectedHash(s.pool))
+          throw new Error('content read through omnifs differs from the file');
       },
       teardown,
     },

@@ -63,8 +63,18 @@ const definition = {
   rounds: { warmup: 1, reps: 4 },
   baseline: 'fsp',
   targets: [
-    { subject: 'omnifs', against: 'fsp', min: 1 / 1.2, label: '@omnifs/local within 1.2x of node:fs/promises writeFile/readFile' },
-    { subject: 'omnifs', against: 'fsp-atomic', min: 1 / 1.2, label: '@omnifs/local vs node:fs/promises with the same temp + rename (like with like)' },
+    {
+      subject: 'omnifs',
+      against: 'fsp',
+      min: 1 / 1.2,
+      label: '@omnifs/local within 1.2x of node:fs/promises writeFile/readFile',
+    },
+    {
+      subject: 'omnifs',
+      against: 'fsp-atomic',
+      min: 1 / 1.2,
+      label: '@omnifs/local vs node:fs/promises with the same temp + rename (like with like)',
+    },
     { subject: 'fsp-atomic', against: 'fsp', label: 'what the atomic write itself costs (temp + rename vs writeFile)' },
   ],
   contenders: [
@@ -74,7 +84,13 @@ const definition = {
       kind: 'baseline',
       setup,
       beforeRound: freshDir,
-      round: (s, _i, ctx) => writeThenRead(s, (p, d) => fsp.writeFile(p, d), (p) => fsp.readFile(p), filesFor(s.w, ctx)),
+      round: (s, _i, ctx) =>
+        writeThenRead(
+          s,
+          (p, d) => fsp.writeFile(p, d),
+          (p) => fsp.readFile(p),
+          filesFor(s.w, ctx),
+        ),
       verify,
       teardown,
     },
@@ -106,7 +122,13 @@ const definition = {
       kind: 'omnifs',
       setup: () => ({ ...setup(), fs: new LocalFileSystem({ skipInstanceCache: true }) }),
       beforeRound: freshDir,
-      round: (s, _i, ctx) => writeThenRead(s, (p, d) => s.fs.pipeFile(p, d), (p) => s.fs.catFile(p), filesFor(s.w, ctx)),
+      round: (s, _i, ctx) =>
+        writeThenRead(
+          s,
+          (p, d) => s.fs.pipeFile(p, d),
+          (p) => s.fs.catFile(p),
+          filesFor(s.w, ctx),
+        ),
       verify,
       teardown,
     },

@@ -30,7 +30,14 @@ const { createLogSync, followLog } = require('@omnifs/logsync');
 const { urlToFs } = require('@omnifs/core');
 require('@omnifs/memory');
 
-const { values } = parseArgs({ options: { lines: { type: 'string' }, 'big-mib': { type: 'string' }, 'ckpt-mib': { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string' },
+    'big-mib': { type: 'string' },
+    'ckpt-mib': { type: 'string' },
+    out: { type: 'string' },
+  },
+});
 const CKPT_MIB = Number(values['ckpt-mib'] ?? 64);
 const LINES = Number(values.lines ?? 1_000_000);
 const BIG_MIB = Number(values['big-mib'] ?? 100);
@@ -42,7 +49,12 @@ function percentile(sorted, p) {
 
 async function lineRun(name, options) {
   const scratch = mkdtempSync(join(tmpdir(), 'logsync-bench-'));
-  const log = await createLogSync({ experiment: 'bench', handleSignals: false, spoolDir: join(scratch, 'spool'), ...options(scratch) });
+  const log = await createLogSync({
+    experiment: 'bench',
+    handleSignals: false,
+    spoolDir: join(scratch, 'spool'),
+    ...options(scratch),
+  });
   // Warm up (JIT, file creation).
   for (let i = 0; i < 20_000; i++) log.info(`warmup ${i} loss=0.123456`);
   await log.sync();
@@ -77,8 +89,12 @@ async function bigLogRun() {
   const scratch = mkdtempSync(join(tmpdir(), 'logsync-bench-'));
   const reports = [];
   const log = await createLogSync({
-    logDir: `memory:///bench-${process.pid}`, experiment: 'big', syncIntervalMs: 0, handleSignals: false,
-    spoolDir: join(scratch, 'spool'), onSync: (r) => reports.push(r),
+    logDir: `memory:///bench-${process.pid}`,
+    experiment: 'big',
+    syncIntervalMs: 0,
+    handleSignals: false,
+    spoolDir: join(scratch, 'spool'),
+    onSync: (r) => reports.push(r),
   });
   const line = `${'x'.repeat(100)}`;
   const target = BIG_MIB * 1024 * 1024;
@@ -97,13 +113,26 @@ async function bigLogRun() {
   const secondBytes = reports.at(-1).bytes;
   await log.close();
   rmSync(scratch, { recursive: true, force: true });
-  return { logMiB: Math.round(firstBytes / 1048576), firstSyncMs: firstMs, newLines: 1000, secondSyncBytes: secondBytes, secondSyncMs: secondMs, strategy: log.strategy };
+  return {
+    logMiB: Math.round(firstBytes / 1048576),
+    firstSyncMs: firstMs,
+    newLines: 1000,
+    secondSyncBytes: secondBytes,
+    secondSyncMs: secondMs,
+    strategy: log.strategy,
+  };
 }
 
 async function followRun(pollMs = 100) {
   const scratch = mkdtempSync(join(tmpdir(), 'logsync-bench-'));
   const logDir = `memory:///bench-follow-${process.pid}`;
-  const log = await createLogSync({ logDir, experiment: 'f', syncIntervalMs: 20, handleSignals: false, spoolDir: join(scratch, 'spool') });
+  const log = await createLogSync({
+    logDir,
+    experiment: 'f',
+    syncIntervalMs: 20,
+    handleSignals: false,
+    spoolDir: join(scratch, 'spool'),
+  });
   const sent = new Map();
   const delays = [];
   const controller = new AbortController();
@@ -123,13 +152,25 @@ async function followRun(pollMs = 100) {
   await log.close();
   rmSync(scratch, { recursive: true, force: true });
   delays.sort((a, b) => a - b);
-  return { pollMs, lines: delays.length, p50ms: percentile(delays, 50), p99ms: percentile(delays, 99), maxMs: delays.at(-1) };
+  return {
+    pollMs,
+    lines: delays.length,
+    p50ms: percentile(delays, 50),
+    p99ms: percentile(delays, 99),
+    maxMs: delays.at(-1),
+  };
 }
 
 async function checkpointRun(name, logDir) {
   const scratch = mkdtempSync(join(tmpdir(), 'logsync-bench-'));
   const dir = logDir(scratch);
-  const log = await createLogSync({ logDir: dir, experiment: 'c', syncIntervalMs: 0, handleSignals: false, spoolDir: join(scratch, 'spool') });
+  const log = await createLogSync({
+    logDir: dir,
+    experiment: 'c',
+    syncIntervalMs: 0,
+    handleSignals: false,
+    spoolDir: join(scratch, 'spool'),
+  });
   const data = Buffer.alloc(CKPT_MIB * 1024 * 1024, 1);
   const { fs, path } = urlToFs(`${dir}/c`);
   const best = async (fn) => {
@@ -146,16 +187,33 @@ async function checkpointRun(name, logDir) {
   await log.close();
   rmSync(scratch, { recursive: true, force: true });
   const mbps = (ms) => Math.round((CKPT_MIB / (ms / 1000)) * 10) / 10;
-  return { target: name, mib: CKPT_MIB, putMiBps: mbps(putMs), checkpointMiBps: mbps(ckptMs), ratio: Math.round((putMs / ckptMs) * 100) / 100 };
+  return {
+    target: name,
+    mib: CKPT_MIB,
+    putMiBps: mbps(putMs),
+    checkpointMiBps: mbps(ckptMs),
+    ratio: Math.round((putMs / ckptMs) * 100) / 100,
+  };
 }
 
 const results = {
   node: process.version,
   runs: [
-    await lineRun('memory:// (spool + append sync every 20 ms)', () => ({ logDir: `memory:///bench-${process.pid}`, syncIntervalMs: 20 })),
+    await lineRun('memory:// (spool + append sync every 20 ms)', () => ({
+      logDir: `memory:///bench-${process.pid}`,
+      syncIntervalMs: 20,
+    })),
     await lineRun('local directory (in place)', (scratch) => ({ logDir: join(scratch, 'runs'), syncIntervalMs: 20 })),
-    await lineRun('memory://, flushEveryLine (one write(2) per line)', () => ({ logDir: `memory:///bench-${process.pid}`, syncIntervalMs: 20, flushEveryLine: true })),
-    await lineRun('memory://, rotate every 1 MiB (gzip, keep 5)', () => ({ logDir: `memory:///bench-rot-${process.pid}`, syncIntervalMs: 20, rotate: { maxBytes: 1 << 20, keep: 5 } })),
+    await lineRun('memory://, flushEveryLine (one write(2) per line)', () => ({
+      logDir: `memory:///bench-${process.pid}`,
+      syncIntervalMs: 20,
+      flushEveryLine: true,
+    })),
+    await lineRun('memory://, rotate every 1 MiB (gzip, keep 5)', () => ({
+      logDir: `memory:///bench-rot-${process.pid}`,
+      syncIntervalMs: 20,
+      rotate: { maxBytes: 1 << 20, keep: 5 },
+    })),
   ],
   follow: await followRun(),
   checkpoints: [
@@ -168,19 +226,37 @@ const results = {
 console.log('| target | lines/s | p50 µs | p99 µs | p99.9 µs | max µs | syncs during |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results.runs) {
-  console.log(`| ${r.target} | ${r.linesPerSecond.toLocaleString('en')} | ${r.p50us} | ${r.p99us} | ${r.p999us} | ${r.maxUs} | ${r.syncsDuring} |`);
+  console.log(
+    `| ${r.target} | ${r.linesPerSecond.toLocaleString('en')} | ${r.p50us} | ${r.p99us} | ${r.p999us} | ${r.maxUs} | ${r.syncsDuring} |`,
+  );
 }
 const b = results.bigLog;
-console.log(`\n${b.logMiB} MiB log (${b.strategy}): first sync ${b.firstSyncMs} ms; after ${b.newLines} more lines the sync sent ${b.secondSyncBytes.toLocaleString('en')} bytes in ${b.secondSyncMs} ms`);
+console.log(
+  `\n${b.logMiB} MiB log (${b.strategy}): first sync ${b.firstSyncMs} ms; after ${b.newLines} more lines the sync sent ${b.secondSyncBytes.toLocaleString('en')} bytes in ${b.secondSyncMs} ms`,
+);
 const f = results.follow;
-console.log(`\nfollowLog (pollMs ${f.pollMs}): ${f.lines} lines, delay p50 ${f.p50ms} ms, p99 ${f.p99ms} ms, max ${f.maxMs} ms`);
+console.log(
+  `\nfollowLog (pollMs ${f.pollMs}): ${f.lines} lines, delay p50 ${f.p50ms} ms, p99 ${f.p99ms} ms, max ${f.maxMs} ms`,
+);
 for (const c of results.checkpoints) {
-  console.log(`checkpoint ${c.mib} MiB to ${c.target}: put ${c.putMiBps} MiB/s, saveCheckpoint ${c.checkpointMiBps} MiB/s (${c.ratio}x)`);
+  console.log(
+    `checkpoint ${c.mib} MiB to ${c.target}: put ${c.putMiBps} MiB/s, saveCheckpoint ${c.checkpointMiBps} MiB/s (${c.ratio}x)`,
+  );
 }
 const rot = results.runs[3];
 console.log(rot.p99us < 20 ? 'rotation: p99 < 20 µs' : 'rotation: p99 NOT < 20 µs');
-console.log(f.p99ms <= 2 * f.pollMs ? 'followLog: within 2 polling intervals (p99)' : 'followLog: NOT within 2 polling intervals (p99)');
-console.log(results.checkpoints.every((c) => c.ratio >= 0.9) ? 'checkpoints: >= 0.9x put' : 'checkpoints: NOT >= 0.9x put');
+console.log(
+  f.p99ms <= 2 * f.pollMs
+    ? 'followLog: within 2 polling intervals (p99)'
+    : 'followLog: NOT within 2 polling intervals (p99)',
+);
+console.log(
+  results.checkpoints.every((c) => c.ratio >= 0.9) ? 'checkpoints: >= 0.9x put' : 'checkpoints: NOT >= 0.9x put',
+);
 const ok = results.runs.slice(0, 2).every((r) => r.p99us < 20 && r.linesPerSecond >= 300_000);
-console.log(ok ? 'goals met (default mode): p99 < 20 µs, >= 300k lines/s' : 'goals NOT met (default mode): p99 < 20 µs, >= 300k lines/s');
+console.log(
+  ok
+    ? 'goals met (default mode): p99 < 20 µs, >= 300k lines/s'
+    : 'goals NOT met (default mode): p99 < 20 µs, >= 300k lines/s',
+);
 if (values.out) writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);

@@ -86,7 +86,13 @@ const definition = {
       kind: 'baseline',
       setup: () => ({ w: workload(), vol: new Volume() }),
       beforeRound: (s) => freshVolume(s.vol, s.w),
-      round: (s, _i, ctx) => syncWriteThenRead(s.w, (p, d) => s.vol.writeFileSync(p, d), (p) => s.vol.readFileSync(p), filesFor(s.w, ctx)),
+      round: (s, _i, ctx) =>
+        syncWriteThenRead(
+          s.w,
+          (p, d) => s.vol.writeFileSync(p, d),
+          (p) => s.vol.readFileSync(p),
+          filesFor(s.w, ctx),
+        ),
       verify: (s) => verifyWith(s.w, async (p) => s.vol.readFileSync(p))(),
     },
     {
@@ -95,7 +101,13 @@ const definition = {
       kind: 'omnifs',
       setup: () => ({ w: workload(), fs: new MemoryFileSystem({ store: 'private', skipInstanceCache: true }) }),
       beforeRound: (s) => freshVolume(s.fs.volume, s.w),
-      round: (s, _i, ctx) => writeThenRead(s.w, (p, d) => s.fs.pipeFile(p, d), (p) => s.fs.catFile(p), filesFor(s.w, ctx)),
+      round: (s, _i, ctx) =>
+        writeThenRead(
+          s.w,
+          (p, d) => s.fs.pipeFile(p, d),
+          (p) => s.fs.catFile(p),
+          filesFor(s.w, ctx),
+        ),
       verify: (s) => verifyWith(s.w, (p) => s.fs.catFile(p))(),
     },
     {
@@ -109,7 +121,13 @@ const definition = {
       beforeRound: (s) => {
         s.op = new s.Operator('memory', {});
       },
-      round: (s, _i, ctx) => writeThenRead(s.w, (p, d) => s.op.write(p, d), (p) => s.op.read(p), filesFor(s.w, ctx)),
+      round: (s, _i, ctx) =>
+        writeThenRead(
+          s.w,
+          (p, d) => s.op.write(p, d),
+          (p) => s.op.read(p),
+          filesFor(s.w, ctx),
+        ),
       verify: (s) => verifyWith(s.w, (p) => s.op.read(p))(),
     },
     {
@@ -123,7 +141,13 @@ const definition = {
       beforeRound: (s) => {
         s.op = new s.Operator('memory', {});
       },
-      round: (s, _i, ctx) => syncWriteThenRead(s.w, (p, d) => s.op.writeSync(p, d), (p) => s.op.readSync(p), filesFor(s.w, ctx)),
+      round: (s, _i, ctx) =>
+        syncWriteThenRead(
+          s.w,
+          (p, d) => s.op.writeSync(p, d),
+          (p) => s.op.readSync(p),
+          filesFor(s.w, ctx),
+        ),
       verify: (s) => verifyWith(s.w, async (p) => s.op.readSync(p))(),
     },
   ],

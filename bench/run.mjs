@@ -56,18 +56,26 @@ function git(...a) {
 function environment(scratch) {
   const cpus = os.cpus();
   const commit = git('rev-parse', '--short', 'HEAD');
-  const dirty = git('status', '--porcelain', '--', '../packages') !== '' ? ' (with uncommitted changes to packages/)' : '';
+  const dirty =
+    git('status', '--porcelain', '--', '../packages') !== '' ? ' (with uncommitted changes to packages/)' : '';
   const opendal = opendalVersion();
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    describe: 'Absolute figures depend on the machine and on what else runs on it; ratios between contenders measured in the same run are what to compare.',
+    describe:
+      'Absolute figures depend on the machine and on what else runs on it; ratios between contenders measured in the same run are what to compare.',
     rows: [
       ['commit', `${commit}${dirty}`],
       ['node', process.version],
       ['cpu', `${cpus[0]?.model ?? 'unknown'} × ${cpus.length}`],
       ['memory', `${Math.round(os.totalmem() / 2 ** 30)} GiB`],
       ['scratch dir (local benchmarks)', scratch],
-      ['load average at start (1/5/15 min)', os.loadavg().map((l) => l.toFixed(2)).join(' / ')],
+      [
+        'load average at start (1/5/15 min)',
+        os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' / '),
+      ],
       ['opendal', opendal],
     ],
   };
@@ -76,7 +84,10 @@ function environment(scratch) {
 /** Runs one contender in a child process; resolves to its raw result. */
 function runChild(file, id, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--expose-gc', join(here, file), id], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', join(here, file), id], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -84,7 +95,14 @@ function runChild(file, id, env) {
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
       if (code === 0 && line) return resolve(JSON.parse(line.slice('BENCH_RESULT '.length)));
-      const why = (err.trim().split('\n').find((l) => /Error|error/.test(l)) ?? err.trim().split('\n').pop() ?? `exit ${code}`).slice(0, 200);
+      const why = (
+        err
+          .trim()
+          .split('\n')
+          .find((l) => /Error|error/.test(l)) ??
+        err.trim().split('\n').pop() ??
+        `exit ${code}`
+      ).slice(0, 200);
       resolve({ id, failed: true, unavailable: `failed: ${why}`, stderr: err });
     });
   });
@@ -103,7 +121,9 @@ async function runBench(file, def, { passes, quick }) {
       if (merged.get(c.id)?.unavailable !== undefined) continue;
       const t0 = Date.now();
       const r = await runChild(file, c.id, env);
-      process.stderr.write(`  ${def.name} ${c.id} pass ${pass + 1}/${p}: ${r.unavailable ?? `${r.samples.map((s) => s.seconds.toFixed(3)).join(' ')} s`} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+      process.stderr.write(
+        `  ${def.name} ${c.id} pass ${pass + 1}/${p}: ${r.unavailable ?? `${r.samples.map((s) => s.seconds.toFixed(3)).join(' ')} s`} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`,
+      );
       if (r.failed) process.stderr.write(r.stderr.split('\n').slice(-15).join('\n') + '\n');
       const prev = merged.get(c.id);
       if (prev === undefined || r.unavailable !== undefined) merged.set(c.id, r);
@@ -114,10 +134,13 @@ async function runBench(file, def, { passes, quick }) {
       }
     }
   }
-  return def.contenders.map((c) => merged.get(c.id)).filter(Boolean).map((r) => {
-    const { stderr: _, ...rest } = r;
-    return summarize(rest);
-  });
+  return def.contenders
+    .map((c) => merged.get(c.id))
+    .filter(Boolean)
+    .map((r) => {
+      const { stderr: _, ...rest } = r;
+      return summarize(rest);
+    });
 }
 
 async function main() {
@@ -152,8 +175,17 @@ async function main() {
     results[def.name] = await runBench(f, def, args);
     failed ||= results[def.name].some((r) => r.failed);
   }
-  env.rows.push(['load average at end (1/5/15 min)', os.loadavg().map((l) => l.toFixed(2)).join(' / ')]);
-  env.rows.push(['wall time of this run', `${((Date.now() - started) / 1000).toFixed(0)} s${args.only.length ? ` (${args.only.join(', ')}; the other sections are from an earlier run)` : ''}`]);
+  env.rows.push([
+    'load average at end (1/5/15 min)',
+    os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' / '),
+  ]);
+  env.rows.push([
+    'wall time of this run',
+    `${((Date.now() - started) / 1000).toFixed(0)} s${args.only.length ? ` (${args.only.join(', ')}; the other sections are from an earlier run)` : ''}`,
+  ]);
 
   const benches = SUITE.files.map((f) => defs.get(f)).filter((d) => results[d.name]);
   const sections = benches.map((d) => benchMarkdown(d, results[d.name]));
@@ -165,18 +197,23 @@ async function main() {
     writeFileSync(join(resultsDir, `${SUITE.name}.md`), md);
     writeFileSync(join(resultsDir, `${SUITE.name}.svg`), chartSvg(SUITE.title, benches, results));
     writeFileSync(jsonPath, `${JSON.stringify({ env, results }, null, 1)}\n`);
-    writeFileSync(join(resultsDir, 'README.md'), [
-      '# Benchmark results',
-      '',
-      'Written by `npm run bench` (see [../README.md](../README.md) for what is measured and how to read it).',
-      '',
-      `- [${SUITE.title}](${SUITE.name}.md): memory and local backends against their raw APIs and OpenDAL (${env.date})`,
-      '',
-      `![${SUITE.title}](${SUITE.name}.svg)`,
-      '',
-      ...sections,
-    ].join('\n'));
-    process.stderr.write(`wrote ${join('bench', 'results')}/{${SUITE.name}.md,${SUITE.name}.svg,${SUITE.name}.json,README.md} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    writeFileSync(
+      join(resultsDir, 'README.md'),
+      [
+        '# Benchmark results',
+        '',
+        'Written by `npm run bench` (see [../README.md](../README.md) for what is measured and how to read it).',
+        '',
+        `- [${SUITE.title}](${SUITE.name}.md): memory and local backends against their raw APIs and OpenDAL (${env.date})`,
+        '',
+        `![${SUITE.title}](${SUITE.name}.svg)`,
+        '',
+        ...sections,
+      ].join('\n'),
+    );
+    process.stderr.write(
+      `wrote ${join('bench', 'results')}/{${SUITE.name}.md,${SUITE.name}.svg,${SUITE.name}.json,README.md} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+    );
   }
   if (failed) process.exitCode = 1;
 }

@@ -22,7 +22,16 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -46,7 +55,12 @@ async function child(id, cfg) {
   const { Upload } = await import('@aws-sdk/lib-storage');
   const { filesystem } = await import('@omnifs/core');
   await import('@omnifs/s3');
-  const conn = (endpoint) => ({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ACCESS, secretAccessKey: SECRET } });
+  const conn = (endpoint) => ({
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS, secretAccessKey: SECRET },
+  });
   const endpoint = cfg.latency ? cfg.proxyEndpoint : cfg.endpoint;
   const client = new S3Client({ ...conn(endpoint), maxAttempts: 3 });
   const fs = filesystem('s3', { ...conn(endpoint), partSize: PART, concurrency: CONCURRENCY, skipInstanceCache: true });
@@ -56,7 +70,12 @@ async function child(id, cfg) {
   let bytes = 0;
   switch (id) {
     case 'put-raw': {
-      await new Upload({ client, params: { Bucket: B, Key: `large/${cfg.tag}`, Body: createReadStream(cfg.largeFile) }, partSize: PART, queueSize: CONCURRENCY }).done();
+      await new Upload({
+        client,
+        params: { Bucket: B, Key: `large/${cfg.tag}`, Body: createReadStream(cfg.largeFile) },
+        partSize: PART,
+        queueSize: CONCURRENCY,
+      }).done();
       bytes = cfg.largeSize;
       break;
     }
@@ -78,14 +97,22 @@ async function child(id, cfg) {
       const parts = Math.ceil(size / PART);
       const fh = await open(cfg.out, 'w');
       let next = 0;
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < parts) {
-          const i = next++;
-          const res = await client.send(new GetObjectCommand({ Bucket: B, Key: 'large/source', Range: `bytes=${i * PART}-${Math.min(size, (i + 1) * PART) - 1}` }));
-          const buf = await res.Body.transformToByteArray();
-          await fh.write(buf, 0, buf.byteLength, i * PART);
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < parts) {
+            const i = next++;
+            const res = await client.send(
+              new GetObjectCommand({
+                Bucket: B,
+                Key: 'large/source',
+                Range: `bytes=${i * PART}-${Math.min(size, (i + 1) * PART) - 1}`,
+              }),
+            );
+            const buf = await res.Body.transformToByteArray();
+            await fh.write(buf, 0, buf.byteLength, i * PART);
+          }
+        }),
+      );
       await fh.close();
       bytes = cfg.largeSize;
       break;
@@ -99,12 +126,20 @@ async function child(id, cfg) {
     case 'small-batch-raw': {
       const width = id === 'small-batch-raw' ? BATCH : 1;
       let next = 0;
-      await Promise.all(Array.from({ length: width }, async () => {
-        while (next < cfg.smallNames.length) {
-          const name = cfg.smallNames[next++];
-          await client.send(new PutObjectCommand({ Bucket: B, Key: `small/${cfg.tag}/${name}`, Body: readFileSync(join(cfg.smallDir, name)) }));
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: width }, async () => {
+          while (next < cfg.smallNames.length) {
+            const name = cfg.smallNames[next++];
+            await client.send(
+              new PutObjectCommand({
+                Bucket: B,
+                Key: `small/${cfg.tag}/${name}`,
+                Body: readFileSync(join(cfg.smallDir, name)),
+              }),
+            );
+          }
+        }),
+      );
       ops = cfg.smallNames.length;
       break;
     }
@@ -122,7 +157,9 @@ async function child(id, cfg) {
       let token;
       let n = 0;
       do {
-        const res = await client.send(new ListObjectsV2Command({ Bucket: B, Prefix: 'keys/', ContinuationToken: token }));
+        const res = await client.send(
+          new ListObjectsV2Command({ Bucket: B, Prefix: 'keys/', ContinuationToken: token }),
+        );
         n += res.Contents?.length ?? 0;
         token = res.IsTruncated ? res.NextContinuationToken : undefined;
       } while (token);
@@ -167,9 +204,11 @@ function versitygwBinary() {
   if (existsSync(bin)) return bin;
   process.stderr.write(`installing versitygw ${VERSITYGW_VERSION} with go install (once)...\n`);
   const r = spawnSync('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
-    stdio: 'inherit', env: { ...process.env, GOBIN: dirname(bin) },
+    stdio: 'inherit',
+    env: { ...process.env, GOBIN: dirname(bin) },
   });
-  if (r.status !== 0 || !existsSync(bin)) throw new Error('could not install versitygw: Go is needed (https://go.dev/dl/)');
+  if (r.status !== 0 || !existsSync(bin))
+    throw new Error('could not install versitygw: Go is needed (https://go.dev/dl/)');
   return bin;
 }
 
@@ -180,7 +219,9 @@ async function startVersitygw(dataDir) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  proc.stderr.on('data', (d) => { stderr += d; });
+  proc.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) throw new Error(`versitygw exited: ${stderr}`);
@@ -216,12 +257,18 @@ async function startLatencyProxy(targetPort, rttMs) {
 function runChild(id, cfg) {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', id, JSON.stringify(cfg)], {
-      cwd: repo, env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: repo,
+      env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
-    proc.stdout.on('data', (d) => { out += d; });
-    proc.stderr.on('data', (d) => { err += d; });
+    proc.stdout.on('data', (d) => {
+      out += d;
+    });
+    proc.stderr.on('data', (d) => {
+      err += d;
+    });
     proc.on('close', (code) => {
       if (code !== 0) reject(new Error(`${id} failed:\n${err}`));
       else resolve(JSON.parse(out.trim().split('\n').pop()));
@@ -259,7 +306,12 @@ async function main() {
   try {
     const { S3Client, CreateBucketCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
     const { Upload } = await import('@aws-sdk/lib-storage');
-    const client = new S3Client({ endpoint: gw.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: ACCESS, secretAccessKey: SECRET } });
+    const client = new S3Client({
+      endpoint: gw.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: ACCESS, secretAccessKey: SECRET },
+    });
     const bucket = `bench-${randomBytes(4).toString('hex')}`;
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
 
@@ -269,32 +321,58 @@ async function main() {
     for (let i = 0; i < largeMiB; i++) if (!ws.write(randomBytes(MiB))) await new Promise((r) => ws.once('drain', r));
     await new Promise((r) => ws.end(r));
     const largeSize = largeMiB * MiB;
-    await new Upload({ client, params: { Bucket: bucket, Key: 'large/source', Body: createReadStream(largeFile) }, partSize: PART, queueSize: CONCURRENCY }).done();
+    await new Upload({
+      client,
+      params: { Bucket: bucket, Key: 'large/source', Body: createReadStream(largeFile) },
+      partSize: PART,
+      queueSize: CONCURRENCY,
+    }).done();
     const smallDir = join(scratch, 'small');
     mkdirSync(smallDir);
     const smallNames = Array.from({ length: smallCount }, (_, i) => `f${String(i).padStart(5, '0')}.bin`);
     for (const n of smallNames) writeFileSync(join(smallDir, n), randomBytes(4096));
     let next = 0;
-    await Promise.all(Array.from({ length: 64 }, async () => {
-      while (next < keyCount) {
-        const i = next++;
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: `keys/d${String(i % 100).padStart(3, '0')}/k${i}`, Body: 'x' }));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 64 }, async () => {
+        while (next < keyCount) {
+          const i = next++;
+          await client.send(
+            new PutObjectCommand({ Bucket: bucket, Key: `keys/d${String(i % 100).padStart(3, '0')}/k${i}`, Body: 'x' }),
+          );
+        }
+      }),
+    );
     client.destroy();
 
-    const base = { endpoint: gw.endpoint, proxyEndpoint: proxy.endpoint, bucket, largeFile, largeSize, smallDir, smallNames, keys: keyCount };
+    const base = {
+      endpoint: gw.endpoint,
+      proxyEndpoint: proxy.endpoint,
+      bucket,
+      largeFile,
+      largeSize,
+      smallDir,
+      smallNames,
+      keys: keyCount,
+    };
     const results = {};
-    const record = (r) => { (results[r.id] ??= []).push(r); };
+    const record = (r) => {
+      (results[r.id] ??= []).push(r);
+    };
     for (let rep = 0; rep < reps; rep++) {
-      if (wanted('put')) for (const id of rep % 2 ? ['put-omnifs', 'put-raw'] : ['put-raw', 'put-omnifs']) record(await runChild(id, { ...base, tag: `${id}-${rep}` }));
-      if (wanted('get')) for (const id of rep % 2 ? ['get-omnifs', 'get-raw-ranged', 'get-raw'] : ['get-raw', 'get-raw-ranged', 'get-omnifs']) {
-        const out = join(scratch, `${id}.bin`);
-        record(await runChild(id, { ...base, out }));
-        if (rep === 0 && sha(out) !== sha(largeFile)) throw new Error(`${id} downloaded different bytes`);
-        rmSync(out);
-      }
-      if (wanted('find')) for (const id of ['find-raw', 'find-omnifs', 'find-raw', 'find-omnifs']) record(await runChild(id, base));
+      if (wanted('put'))
+        for (const id of rep % 2 ? ['put-omnifs', 'put-raw'] : ['put-raw', 'put-omnifs'])
+          record(await runChild(id, { ...base, tag: `${id}-${rep}` }));
+      if (wanted('get'))
+        for (const id of rep % 2
+          ? ['get-omnifs', 'get-raw-ranged', 'get-raw']
+          : ['get-raw', 'get-raw-ranged', 'get-omnifs']) {
+          const out = join(scratch, `${id}.bin`);
+          record(await runChild(id, { ...base, out }));
+          if (rep === 0 && sha(out) !== sha(largeFile)) throw new Error(`${id} downloaded different bytes`);
+          rmSync(out);
+        }
+      if (wanted('find'))
+        for (const id of ['find-raw', 'find-omnifs', 'find-raw', 'find-omnifs']) record(await runChild(id, base));
     }
     const smallReps = !wanted('small') ? 0 : quick ? 1 : 2;
     for (let rep = 0; rep < smallReps; rep++) {
@@ -303,33 +381,93 @@ async function main() {
       }
     }
 
-    const summary = Object.fromEntries(Object.entries(results).map(([id, rs]) => {
-      const s = median(rs.map((r) => r.seconds));
-      return [id, { seconds: s, runs: rs.length, mbps: rs[0].bytes ? rs[0].bytes / MiB / s : undefined, opsPerSec: rs[0].ops / s, maxRssMiB: Math.max(...rs.map((r) => r.maxRssMiB)) }];
-    }));
+    const summary = Object.fromEntries(
+      Object.entries(results).map(([id, rs]) => {
+        const s = median(rs.map((r) => r.seconds));
+        return [
+          id,
+          {
+            seconds: s,
+            runs: rs.length,
+            mbps: rs[0].bytes ? rs[0].bytes / MiB / s : undefined,
+            opsPerSec: rs[0].ops / s,
+            maxRssMiB: Math.max(...rs.map((r) => r.maxRssMiB)),
+          },
+        ];
+      }),
+    );
     const ratio = (a, b) => (summary[a] && summary[b] ? summary[b].seconds / summary[a].seconds : NaN);
     const checks = [
-      { what: `put ${largeMiB} MiB: omnifs vs lib-storage Upload`, value: ratio('put-omnifs', 'put-raw'), target: 0.95 },
-      { what: `get ${largeMiB} MiB: omnifs vs one GetObject stream`, value: ratio('get-omnifs', 'get-raw'), target: 0.95 },
-      { what: `get ${largeMiB} MiB: omnifs vs raw ranged GetObjects (same part size and concurrency)`, value: ratio('get-omnifs', 'get-raw-ranged'), target: 0.95 },
-      { what: `peak RSS of omnifs put / get (MiB)`, value: Math.max(...['put-omnifs', 'get-omnifs'].filter((id) => summary[id]).map((id) => summary[id].maxRssMiB)), target: 200, lower: true },
-      { what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched (batchSize ${BATCH}) vs omnifs put one at a time`, value: ratio('small-batch-omnifs', 'small-seq-omnifs'), target: 10 },
-      { what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched vs raw sequential PutObject`, value: ratio('small-batch-omnifs', 'small-seq-raw'), target: 10 },
-      { what: `find over ${keyCount} keys: omnifs time / raw ListObjectsV2 loop time`, value: 1 / ratio('find-omnifs', 'find-raw'), target: 1.1, lower: true },
+      {
+        what: `put ${largeMiB} MiB: omnifs vs lib-storage Upload`,
+        value: ratio('put-omnifs', 'put-raw'),
+        target: 0.95,
+      },
+      {
+        what: `get ${largeMiB} MiB: omnifs vs one GetObject stream`,
+        value: ratio('get-omnifs', 'get-raw'),
+        target: 0.95,
+      },
+      {
+        what: `get ${largeMiB} MiB: omnifs vs raw ranged GetObjects (same part size and concurrency)`,
+        value: ratio('get-omnifs', 'get-raw-ranged'),
+        target: 0.95,
+      },
+      {
+        what: `peak RSS of omnifs put / get (MiB)`,
+        value: Math.max(...['put-omnifs', 'get-omnifs'].filter((id) => summary[id]).map((id) => summary[id].maxRssMiB)),
+        target: 200,
+        lower: true,
+      },
+      {
+        what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched (batchSize ${BATCH}) vs omnifs put one at a time`,
+        value: ratio('small-batch-omnifs', 'small-seq-omnifs'),
+        target: 10,
+      },
+      {
+        what: `${smallCount} small files, ${rtt} ms RTT: omnifs put batched vs raw sequential PutObject`,
+        value: ratio('small-batch-omnifs', 'small-seq-raw'),
+        target: 10,
+      },
+      {
+        what: `find over ${keyCount} keys: omnifs time / raw ListObjectsV2 loop time`,
+        value: 1 / ratio('find-omnifs', 'find-raw'),
+        target: 1.1,
+        lower: true,
+      },
     ];
     const env = `Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, versitygw ${VERSITYGW_VERSION} (posix on tmpfs), part ${PART / MiB} MiB x ${CONCURRENCY}, median of ${reps} (large, find: ${reps * 2}) runs`;
-    const rows = Object.entries(summary).map(([id, s]) => `| ${id} | ${s.seconds.toFixed(3)} | ${s.mbps ? s.mbps.toFixed(1) : '–'} | ${s.opsPerSec.toFixed(1)} | ${s.maxRssMiB.toFixed(0)} | ${s.runs} |`);
+    const rows = Object.entries(summary).map(
+      ([id, s]) =>
+        `| ${id} | ${s.seconds.toFixed(3)} | ${s.mbps ? s.mbps.toFixed(1) : '–'} | ${s.opsPerSec.toFixed(1)} | ${s.maxRssMiB.toFixed(0)} | ${s.runs} |`,
+    );
     const md = [
-      '# S3 benchmark: omnifs vs the raw AWS SDK on versitygw', '', env, '',
-      '| contender | median s | MiB/s | ops/s | peak RSS MiB | runs |', '| --- | ---: | ---: | ---: | ---: | ---: |', ...rows, '',
-      '| check | value | target | met |', '| --- | ---: | ---: | --- |',
-      ...checks.filter((c) => Number.isFinite(c.value)).map((c) => `| ${c.what} | ${c.value.toFixed(2)} | ${c.lower ? '<' : '>='} ${c.target} | ${(c.lower ? c.value < c.target : c.value >= c.target) ? 'yes' : 'no'} |`), '',
+      '# S3 benchmark: omnifs vs the raw AWS SDK on versitygw',
+      '',
+      env,
+      '',
+      '| contender | median s | MiB/s | ops/s | peak RSS MiB | runs |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...rows,
+      '',
+      '| check | value | target | met |',
+      '| --- | ---: | ---: | --- |',
+      ...checks
+        .filter((c) => Number.isFinite(c.value))
+        .map(
+          (c) =>
+            `| ${c.what} | ${c.value.toFixed(2)} | ${c.lower ? '<' : '>='} ${c.target} | ${(c.lower ? c.value < c.target : c.value >= c.target) ? 'yes' : 'no'} |`,
+        ),
+      '',
     ].join('\n');
     process.stdout.write(`${md}\n`);
     if (!quick && only === undefined) {
       mkdirSync(join(here, 'results'), { recursive: true });
       writeFileSync(join(here, 'results', 's3.md'), md);
-      writeFileSync(join(here, 'results', 's3.json'), `${JSON.stringify({ environment: env, summary, checks, date: new Date().toISOString() }, null, 2)}\n`);
+      writeFileSync(
+        join(here, 'results', 's3.json'),
+        `${JSON.stringify({ environment: env, summary, checks, date: new Date().toISOString() }, null, 2)}\n`,
+      );
     }
   } finally {
     proxy.stop();

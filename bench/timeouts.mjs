@@ -58,7 +58,10 @@ const fs = filesystem('memory', { skipInstanceCache: true });
 await fs.writeText('/a.txt', 'x');
 const N = 200_000;
 const signal = new AbortController().signal;
-for (const [name, opts] of [['info', undefined], ['info with signal', { signal }]]) {
+for (const [name, opts] of [
+  ['info', undefined],
+  ['info with signal', { signal }],
+]) {
   for (let i = 0; i < 20_000; i++) await fs.info('/a.txt', opts);
   const t = process.hrtime.bigint();
   for (let i = 0; i < N; i++) await fs.info('/a.txt', opts);

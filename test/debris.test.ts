@@ -23,13 +23,19 @@ const HOUR = 3_600_000;
  */
 function killWhenReady(code: string, env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', code], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', code], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.stdout.on('data', (d: Buffer) => {
       if (d.toString().includes('ready')) child.kill('SIGKILL');
     });
-    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child ended without being killed: ${err}`))));
+    child.on('close', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child ended without being killed: ${err}`)),
+    );
   });
 }
 
@@ -133,7 +139,9 @@ describe('debris of interrupted writes', function () {
       expect((await fs.cleanup(`${bucket}/other`, { olderThan: 0 })).removed).to.deep.equal([]);
       // moto reports every upload as initiated in 2010, so "young" here is younger than a century.
       const century = 100 * 365 * 24 * HOUR;
-      expect((await fs.cleanup(bucket, { olderThan: century })).kept.map((d) => d.path)).to.deep.equal([`${bucket}/runs/big.bin`]);
+      expect((await fs.cleanup(bucket, { olderThan: century })).kept.map((d) => d.path)).to.deep.equal([
+        `${bucket}/runs/big.bin`,
+      ]);
       const r = await fs.cleanup(`s3://${bucket}`, { olderThan: 0 });
       expect(r.removed.map((d) => [d.kind, d.path])).to.deep.equal([['upload', `${bucket}/runs/big.bin`]]);
       expect(r.removed[0]!.uploadId).to.be.a('string');

@@ -23,7 +23,12 @@ describe('examples', () => {
 
   it('docs/getting-started.md shows its examples exactly as they are', () => {
     const shown = markedExamples('docs/getting-started.md');
-    expect(shown.map((s) => s.file)).to.deep.equal(['examples/getting-started.mjs', 'examples/rsync.mjs', 'examples/testing/report.mjs', 'examples/testing/report.test.mjs']);
+    expect(shown.map((s) => s.file)).to.deep.equal([
+      'examples/getting-started.mjs',
+      'examples/rsync.mjs',
+      'examples/testing/report.mjs',
+      'examples/testing/report.test.mjs',
+    ]);
     for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
   });
 
@@ -33,7 +38,13 @@ describe('examples', () => {
     expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/from-fsspec.mjs'), 'utf8'));
     const { stdout } = await run(process.execPath, [join(root, 'examples/from-fsspec.mjs')], { cwd: root });
     expect(stdout.trim().split('\n')).to.deep.equal([
-      'x,y', "[ '/proj/data/a.csv', '/proj/data/b.csv' ]", '16', "[ '/backup/data/a.csv', '/backup/data/b.csv' ]", '1,2', '2', 'true NotFound ENOENT',
+      'x,y',
+      "[ '/proj/data/a.csv', '/proj/data/b.csv' ]",
+      '16',
+      "[ '/backup/data/a.csv', '/backup/data/b.csv' ]",
+      '1,2',
+      '2',
+      'true NotFound ENOENT',
     ]);
   });
 
@@ -42,8 +53,14 @@ describe('examples', () => {
     expect(shown?.code).to.equal(readFileSync(join(root, 'examples/fsspec-rules.mjs'), 'utf8'));
     const { stdout } = await run(process.execPath, [join(root, 'examples/fsspec-rules.mjs')], { cwd: root });
     expect(stdout.trim().split('\n')).to.deep.equal([
-      "[ '/w/src/a', '/w/src/b' ]", "[ '/w/src/b', '/w/src/b/g', '/w/src/b/g/x' ]", "[ '/w/src/b', '/w/src/c' ]",
-      "[ '/w/flat/f' ]", "[ '/w/list/a/f', '/w/list/b/g/x' ]", 'NotFound', "[ '/w/src/c', '/w/src/a/f' ]", '0',
+      "[ '/w/src/a', '/w/src/b' ]",
+      "[ '/w/src/b', '/w/src/b/g', '/w/src/b/g/x' ]",
+      "[ '/w/src/b', '/w/src/c' ]",
+      "[ '/w/flat/f' ]",
+      "[ '/w/list/a/f', '/w/list/b/g/x' ]",
+      'NotFound',
+      "[ '/w/src/c', '/w/src/a/f' ]",
+      '0',
     ]);
   });
 
@@ -57,7 +74,9 @@ describe('examples', () => {
 
   it('examples/testing/report.test.mjs passes under mocha with s3:// served from memory', async () => {
     const mocha = require.resolve('mocha/bin/mocha.js');
-    const { stdout } = await run(process.execPath, [mocha, '--no-config', 'examples/testing/report.test.mjs'], { cwd: root });
+    const { stdout } = await run(process.execPath, [mocha, '--no-config', 'examples/testing/report.test.mjs'], {
+      cwd: root,
+    });
     expect(stdout).to.include('writes the rows as CSV');
     expect(stdout).to.match(/2 passing/);
     expect(stdout).not.to.match(/failing|pending/);

@@ -19,7 +19,10 @@ function packageTests(): string[] {
   return packages.flatMap((p) => {
     const dir = join(root, 'packages', p, 'test');
     try {
-      return readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f));
+      return readdirSync(dir, { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => join(dir, f));
     } catch {
       return [];
     }
@@ -42,14 +45,16 @@ describe('packaging', () => {
   });
 
   it('loads @omnifs/core and the backends with CommonJS require', async () => {
-    const code = "const c = require('@omnifs/core'); require('@omnifs/memory'); require('@omnifs/local');" +
+    const code =
+      "const c = require('@omnifs/core'); require('@omnifs/memory'); require('@omnifs/local');" +
       "const fs = c.filesystem('memory'); fs.writeText('/cjs.txt', 'ok').then(() => fs.readText('/cjs.txt')).then((t) => console.log(t, typeof c.FsError));";
     const { stdout } = await run(process.execPath, ['-e', code], { cwd: root });
     expect(stdout.trim()).to.equal('ok function');
   });
 
   it('loads @omnifs/core and the backends with ESM import, named exports included', async () => {
-    const code = "import { filesystem, FsError } from '@omnifs/core'; import { MemoryFileSystem } from '@omnifs/memory'; import { LocalFileSystem } from '@omnifs/local';" +
+    const code =
+      "import { filesystem, FsError } from '@omnifs/core'; import { MemoryFileSystem } from '@omnifs/memory'; import { LocalFileSystem } from '@omnifs/local';" +
       "const fs = filesystem('memory'); await fs.writeText('/esm.txt', 'ok'); console.log(await fs.readText('/esm.txt'), fs instanceof MemoryFileSystem, typeof FsError, typeof LocalFileSystem);";
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root });
     expect(stdout.trim()).to.equal('ok true function function');
@@ -83,7 +88,9 @@ describe('packaging', () => {
       expect(listed, p).to.not.have.property('@omnifs/local');
     }
     const src = join(root, 'packages', 'core', 'src');
-    const core = readdirSync(src, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    const core = readdirSync(src, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'));
     const imports = /^(import|export|\}) .*from '@omnifs\//m;
     for (const f of core) expect(readFileSync(join(src, f), 'utf8'), f).to.not.match(imports);
   });
@@ -105,8 +112,12 @@ describe('packaging', () => {
       expect(readFileSync(join(dir, 'README.md'), 'utf8'), p).to.not.include('](../');
       for (const [key, entry] of Object.entries(pkg.exports)) {
         if (key === './package.json') continue;
-        expect(entry, `${p} ${key}`).to.have.nested.property('import.types').that.match(/\.d\.mts$/);
-        expect(entry, `${p} ${key}`).to.have.nested.property('require.types').that.match(/\.d\.ts$/);
+        expect(entry, `${p} ${key}`)
+          .to.have.nested.property('import.types')
+          .that.match(/\.d\.mts$/);
+        expect(entry, `${p} ${key}`)
+          .to.have.nested.property('require.types')
+          .that.match(/\.d\.ts$/);
       }
     }
   });

@@ -84,28 +84,36 @@ describe('requests per operation', function () {
 
   const targets: Target[] = [
     {
-      name: 's3', kind: s3Kind, proxyTarget: () => s3.info.endpoint,
+      name: 's3',
+      kind: s3Kind,
+      proxyTarget: () => s3.info.endpoint,
       async setUp(proxy) {
         const fs = makeS3(s3.info, { endpoint: proxy.url });
         return { fs, root: await freshS3Bucket(s3.info, makeS3(s3.info)) };
       },
     },
     {
-      name: 'gcs', kind: gcsKind, proxyTarget: () => gcs.info.apiEndpoint,
+      name: 'gcs',
+      kind: gcsKind,
+      proxyTarget: () => gcs.info.apiEndpoint,
       async setUp(proxy) {
         const fs = makeGcs(gcs.info, { apiEndpoint: proxy.url });
         return { fs, root: await freshGcsBucket(gcs.info, makeGcs(gcs.info)) };
       },
     },
     {
-      name: 'azure', kind: azureKind, proxyTarget: () => new URL(az.info.blobEndpoint).origin,
+      name: 'azure',
+      kind: azureKind,
+      proxyTarget: () => new URL(az.info.blobEndpoint).origin,
       async setUp(proxy) {
         const fs = makeAzure(az.info, { accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}` });
         return { fs, root: await freshContainer(az.info, makeAzure(az.info)) };
       },
     },
     {
-      name: 'hdfs', kind: hdfsKind, proxyTarget: () => hdfs.info.namenodeUrl,
+      name: 'hdfs',
+      kind: hdfsKind,
+      proxyTarget: () => hdfs.info.namenodeUrl,
       async setUp(proxy) {
         return { fs: makeHdfs(hdfs.info, { url: proxy.url }), root: freshDir() };
       },
@@ -152,7 +160,9 @@ describe('requests per operation', function () {
         expect(await sent(() => fs.put(join(local, 'up.txt'), `${root}/up.txt`))).to.deep.equal(EXPECTED[t.name]!.put);
       });
       it('get of one small file', async function () {
-        expect(await sent(() => fs.get(`${root}/data/a.txt`, join(local, 'a.txt')))).to.deep.equal(EXPECTED[t.name]!.get);
+        expect(await sent(() => fs.get(`${root}/data/a.txt`, join(local, 'a.txt')))).to.deep.equal(
+          EXPECTED[t.name]!.get,
+        );
       });
       it('cp of one file inside the store', async function () {
         expect(await sent(() => fs.cp(`${root}/data/a.txt`, `${root}/data/b.txt`))).to.deep.equal(EXPECTED[t.name]!.cp);
@@ -183,7 +193,17 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
     put: ['objects.list', 'upload multipart'],
     get: ['objects.get', 'objects.get media'],
     cp: ['objects.get', 'objects.get', 'objects.list', 'objects.rewrite'],
-    rmTree: ['objects.delete', 'objects.delete', 'objects.delete', 'objects.delete', 'objects.delete', 'objects.delete', 'objects.get', 'objects.list', 'objects.list'],
+    rmTree: [
+      'objects.delete',
+      'objects.delete',
+      'objects.delete',
+      'objects.delete',
+      'objects.delete',
+      'objects.delete',
+      'objects.get',
+      'objects.list',
+      'objects.list',
+    ],
   },
   azure: {
     info: ['Get Blob Properties'],
@@ -200,7 +220,19 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
     find: ['GETFILESTATUS', 'LISTSTATUS_BATCH', 'LISTSTATUS_BATCH', 'LISTSTATUS_BATCH', 'LISTSTATUS_BATCH'],
     put: ['APPEND', 'APPEND (datanode)', 'CREATE', 'CREATE (datanode)', 'GETFILESTATUS', 'GETFILESTATUS', 'RENAME'],
     get: ['GETFILESTATUS', 'OPEN', 'OPEN (datanode)'],
-    cp: ['APPEND', 'APPEND (datanode)', 'CREATE', 'CREATE (datanode)', 'GETFILESTATUS', 'GETFILESTATUS', 'GETFILESTATUS', 'GETFILESTATUS', 'OPEN', 'OPEN (datanode)', 'RENAME'],
+    cp: [
+      'APPEND',
+      'APPEND (datanode)',
+      'CREATE',
+      'CREATE (datanode)',
+      'GETFILESTATUS',
+      'GETFILESTATUS',
+      'GETFILESTATUS',
+      'GETFILESTATUS',
+      'OPEN',
+      'OPEN (datanode)',
+      'RENAME',
+    ],
     rmTree: ['DELETE', 'GETFILESTATUS'],
   },
 };

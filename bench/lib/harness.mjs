@@ -44,7 +44,13 @@ const MiB = 1024 * 1024;
 export async function runContender(def, contender, overrides = {}) {
   const rounds = { ...DEFAULT_ROUNDS, ...def.rounds, ...overrides };
   const startRss = process.memoryUsage().rss;
-  const base = { bench: def.name, id: contender.id, label: contender.label, kind: contender.kind ?? 'other', note: contender.note };
+  const base = {
+    bench: def.name,
+    id: contender.id,
+    label: contender.label,
+    kind: contender.kind ?? 'other',
+    note: contender.note,
+  };
   let state;
   try {
     state = await contender.setup({ rounds });
@@ -113,7 +119,8 @@ export function summarize(result) {
   const spread = (Math.max(...times) - Math.min(...times)) / 2 / med;
   const { ops, bytes } = result.samples[0];
   const phases = {};
-  for (const name of Object.keys(result.samples[0].phases ?? {})) phases[name] = median(result.samples.map((s) => s.phases[name]));
+  for (const name of Object.keys(result.samples[0].phases ?? {}))
+    phases[name] = median(result.samples.map((s) => s.phases[name]));
   return {
     phases,
     ...result,

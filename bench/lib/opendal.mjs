@@ -15,7 +15,20 @@ export const OPENDAL_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '
 export function ensureOpendal() {
   if (existsSync(join(OPENDAL_DIR, 'node_modules', 'opendal', 'package.json'))) return undefined;
   try {
-    execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', OPENDAL_DIR, `opendal@${OPENDAL_VERSION}`], { stdio: 'ignore' });
+    execFileSync(
+      'npm',
+      [
+        'install',
+        '--no-save',
+        '--no-package-lock',
+        '--no-audit',
+        '--no-fund',
+        '--prefix',
+        OPENDAL_DIR,
+        `opendal@${OPENDAL_VERSION}`,
+      ],
+      { stdio: 'ignore' },
+    );
     return undefined;
   } catch (err) {
     return `npm install opendal@${OPENDAL_VERSION} failed: ${String(err.message).split('\n')[0]}`;

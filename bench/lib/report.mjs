@@ -1,7 +1,9 @@
 /** Markdown tables and a hand-written SVG bar chart from summarised results. */
 
 const fmt = (n, digits = 0) =>
-  n === undefined || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  n === undefined || Number.isNaN(n)
+    ? '–'
+    : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** Significant-ish formatting for figures that range from 0.001 to 100,000. */
 export function num(n) {
@@ -63,32 +65,55 @@ export function benchMarkdown(bench, results) {
   }
   const phaseNames = [...new Set(results.flatMap((r) => Object.keys(r.phases ?? {})))];
   if (phaseNames.length > 0) {
-    const per = (r, p) => (r.phases?.[p] ? (r.ops / phaseNames.length) / r.phases[p] : undefined);
+    const per = (r, p) => (r.phases?.[p] ? r.ops / phaseNames.length / r.phases[p] : undefined);
     lines.push('', `Per phase (median seconds of each phase; ops/s of that phase alone):`, '');
     lines.push(`| contender | ${phaseNames.map((p) => `${p} (s) | ${p} ops/s`).join(' | ')} |`);
     lines.push(`| --- | ${phaseNames.map(() => '---: | ---:').join(' | ')} |`);
     for (const c of bench.contenders) {
       const r = byId.get(c.id);
       if (!r || r.unavailable !== undefined) continue;
-      lines.push(`| ${esc(c.label)} | ${phaseNames.map((p) => `${num(r.phases[p])} | ${fmt(per(r, p))}`).join(' | ')} |`);
+      lines.push(
+        `| ${esc(c.label)} | ${phaseNames.map((p) => `${num(r.phases[p])} | ${fmt(per(r, p))}`).join(' | ')} |`,
+      );
     }
   }
   if (bench.targets?.length) {
-    lines.push('', 'Comparisons: throughput of the first over the second from median wall times, then from the best rounds and from median CPU times (less disturbed by other load on the machine):', '');
+    lines.push(
+      '',
+      'Comparisons: throughput of the first over the second from median wall times, then from the best rounds and from median CPU times (less disturbed by other load on the machine):',
+      '',
+    );
     for (const t of bench.targets) {
       const a = byId.get(t.subject);
       const b = byId.get(t.against);
       const x = ratio(a, b);
       if (x === undefined) {
-        lines.push(`- ${t.label}: not measured (${[a, b].map((r) => r?.unavailable).filter(Boolean).join('; ') || 'contender missing'})`);
+        lines.push(
+          `- ${t.label}: not measured (${
+            [a, b]
+              .map((r) => r?.unavailable)
+              .filter(Boolean)
+              .join('; ') || 'contender missing'
+          })`,
+        );
         continue;
       }
       const best = a.bestOpsPerSec / b.bestOpsPerSec;
       const cpu = b.cpuSecondsMedian / a.cpuSecondsMedian;
-      const verdict = t.min === undefined ? '' : x >= t.min ? ` — target ≥ ${t.min.toFixed(2)}x: **met**` : ` — target ≥ ${t.min.toFixed(2)}x: **missed**`;
+      const verdict =
+        t.min === undefined
+          ? ''
+          : x >= t.min
+            ? ` — target ≥ ${t.min.toFixed(2)}x: **met**`
+            : ` — target ≥ ${t.min.toFixed(2)}x: **missed**`;
       const spread = Math.max(a.spread, b.spread);
-      const noisy = spread > NOISY_SPREAD ? ` (noisy: rounds spread ±${(spread * 100).toFixed(0)} %; see the CPU-time ratio, or rerun on a quieter machine)` : '';
-      lines.push(`- ${t.label}: **${x.toFixed(2)}x** (best rounds ${best.toFixed(2)}x, CPU time ${cpu.toFixed(2)}x)${verdict}${noisy}`);
+      const noisy =
+        spread > NOISY_SPREAD
+          ? ` (noisy: rounds spread ±${(spread * 100).toFixed(0)} %; see the CPU-time ratio, or rerun on a quieter machine)`
+          : '';
+      lines.push(
+        `- ${t.label}: **${x.toFixed(2)}x** (best rounds ${best.toFixed(2)}x, CPU time ${cpu.toFixed(2)}x)${verdict}${noisy}`,
+      );
     }
   }
   if (bench.checks) {
@@ -140,7 +165,12 @@ export function chartSvg(title, benches, resultsByBench) {
       const r = byId.get(c.id);
       const base = byId.get(baselineOf(b, c));
       const x = ratio(r, base);
-      const figure = r && r.unavailable === undefined ? (b.metric === 'mb' ? `${num(r.mbPerSec)} MB/s` : `${fmt(r.opsPerSec)} ops/s`) : 'not available';
+      const figure =
+        r && r.unavailable === undefined
+          ? b.metric === 'mb'
+            ? `${num(r.mbPerSec)} MB/s`
+            : `${fmt(r.opsPerSec)} ops/s`
+          : 'not available';
       if (x !== undefined) maxRatio = Math.max(maxRatio, x);
       group.items.push({ label: c.label, kind: c.kind, x, figure, isBase: base === r && r !== undefined });
     }
@@ -150,10 +180,14 @@ export function chartSvg(title, benches, resultsByBench) {
   const height = top + rows.reduce((h, g) => h + groupGap + g.items.length * rowH, 0) + 40;
   const colors = { omnifs: '#2b6cb0', baseline: '#718096', other: '#d69e2e' };
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${height}" viewBox="0 0 ${W} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="12" y="22" font-size="16" font-weight="bold">${xml(title)}</text>`);
-  out.push(`<text x="12" y="40" fill="#4a5568">Throughput relative to the baseline of each group (1.0 = baseline; longer is faster). Dashed line: the 1/1.2 target.</text>`);
+  out.push(
+    `<text x="12" y="40" fill="#4a5568">Throughput relative to the baseline of each group (1.0 = baseline; longer is faster). Dashed line: the 1/1.2 target.</text>`,
+  );
   let y = top;
   const x0 = labelW;
   for (const g of rows) {
@@ -166,19 +200,30 @@ export function chartSvg(title, benches, resultsByBench) {
         out.push(`<text x="${x0 + 4}" y="${y + 15}" fill="#a0aec0" font-style="italic">${xml(it.figure)}</text>`);
       } else {
         const w = Math.max(1, it.x * scale);
-        out.push(`<rect x="${x0}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${colors[it.kind] ?? colors.other}"/>`);
-        out.push(`<text x="${(x0 + w + 6).toFixed(1)}" y="${y + 15}">${it.isBase ? 'baseline' : `${it.x.toFixed(2)}x`} · ${xml(it.figure)}</text>`);
+        out.push(
+          `<rect x="${x0}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 6}" fill="${colors[it.kind] ?? colors.other}"/>`,
+        );
+        out.push(
+          `<text x="${(x0 + w + 6).toFixed(1)}" y="${y + 15}">${it.isBase ? 'baseline' : `${it.x.toFixed(2)}x`} · ${xml(it.figure)}</text>`,
+        );
       }
       y += rowH;
     }
-    for (const [v, dash] of [[1, ''], [1 / 1.2, ' stroke-dasharray="4 3"']]) {
+    for (const [v, dash] of [
+      [1, ''],
+      [1 / 1.2, ' stroke-dasharray="4 3"'],
+    ]) {
       const lx = (x0 + v * scale).toFixed(1);
       out.push(`<line x1="${lx}" y1="${gy}" x2="${lx}" y2="${y}" stroke="#2d3748" stroke-width="1"${dash}/>`);
     }
   }
   const ly = height - 16;
   let lx = 12;
-  for (const [kind, name] of [['omnifs', 'omnifs'], ['baseline', 'baseline (raw API)'], ['other', 'other library / variant']]) {
+  for (const [kind, name] of [
+    ['omnifs', 'omnifs'],
+    ['baseline', 'baseline (raw API)'],
+    ['other', 'other library / variant'],
+  ]) {
     out.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${colors[kind]}"/>`);
     out.push(`<text x="${lx + 18}" y="${ly}">${xml(name)}</text>`);
     lx += 190;

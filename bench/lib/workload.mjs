@@ -8,9 +8,11 @@ export function patternBuffer(size, seed = 0x9e3779b9) {
   const buf = Buffer.allocUnsafe(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i + 4 <= size; i += 4) {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     buf.writeUInt32LE(x, i);
   }
   for (let i = size - (size % 4); i < size; i++) buf[i] = i & 0xff;
@@ -38,8 +40,14 @@ export function smallFiles(count = 20_000, size = 4096, perDir = 200) {
 
 /** Throws when a read-back file differs from what was written. */
 export function checkSame(what, got, want) {
-  if (got === undefined || got.byteLength !== want.byteLength || !Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(want)) {
-    throw new Error(`${what}: content read back differs from what was written (${got?.byteLength} bytes, want ${want.byteLength})`);
+  if (
+    got === undefined ||
+    got.byteLength !== want.byteLength ||
+    !Buffer.from(got.buffer, got.byteOffset, got.byteLength).equals(want)
+  ) {
+    throw new Error(
+      `${what}: content read back differs from what was written (${got?.byteLength} bytes, want ${want.byteLength})`,
+    );
   }
 }
 

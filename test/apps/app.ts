@@ -174,7 +174,8 @@ export async function makeApp(options: MakeAppOptions): Promise<App> {
     home,
     write,
     run: (file, o = {}) => runChild(o.node ?? process.execPath, [file, ...(o.args ?? [])], dir, appEnv(app, o.env), o),
-    runBin: (name, o = {}) => runChild(join(dir, 'node_modules', '.bin', name), o.args ?? [], dir, appEnv(app, o.env), o),
+    runBin: (name, o = {}) =>
+      runChild(join(dir, 'node_modules', '.bin', name), o.args ?? [], dir, appEnv(app, o.env), o),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
   return app;

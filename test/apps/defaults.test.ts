@@ -114,36 +114,53 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
   let app: App;
 
   before(async () => {
-    app = await makeApp({ packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'], files: { 'roundtrip.mjs': ROUNDTRIP } });
+    app = await makeApp({
+      packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'],
+      files: { 'roundtrip.mjs': ROUNDTRIP },
+    });
   });
   after(() => app?.remove());
 
-  const roundtrip = async (protocol: string, options: object, dir: string, env: Record<string, string>): Promise<unknown> => {
+  const roundtrip = async (
+    protocol: string,
+    options: object,
+    dir: string,
+    env: Record<string, string>,
+  ): Promise<unknown> => {
     const r = await app.run('roundtrip.mjs', { env, args: [protocol, JSON.stringify(options), dir] });
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as unknown;
   };
 
   it('gcs: takes the project from GOOGLE_CLOUD_PROJECT', async () => {
-    const out = await roundtrip('gs', { apiEndpoint: gcs.info.apiEndpoint }, freshName('gcsdef'), { GOOGLE_CLOUD_PROJECT: gcs.info.projectId });
+    const out = await roundtrip('gs', { apiEndpoint: gcs.info.apiEndpoint }, freshName('gcsdef'), {
+      GOOGLE_CLOUD_PROJECT: gcs.info.projectId,
+    });
     expect(out).to.deep.include({ text: 'hello' });
   });
 
   it('azure: takes the account, endpoint and key from AZURE_STORAGE_CONNECTION_STRING alone', async () => {
-    const out = await roundtrip('az', {}, freshName('azdef'), { AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString });
+    const out = await roundtrip('az', {}, freshName('azdef'), {
+      AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString,
+    });
     expect(out).to.deep.include({ text: 'hello' });
   });
 
   it('azure: takes the key from AZURE_STORAGE_ACCOUNT_KEY with the account from the URL', async () => {
     const env = { AZURE_STORAGE_ACCOUNT_KEY: azure.info.accountKey };
-    expect(await roundtrip('az', { accountUrl: azure.info.blobEndpoint }, freshName('azkey'), env)).to.deep.include({ text: 'hello' });
+    expect(await roundtrip('az', { accountUrl: azure.info.blobEndpoint }, freshName('azkey'), env)).to.deep.include({
+      text: 'hello',
+    });
   });
 
   it('hdfs: acts as HADOOP_USER_NAME, else as the OS user', async () => {
     const dir = `/${freshName('hdfsdef')}`;
     const env = { HADOOP_USER_NAME: 'alice', OMNIFS_HDFS_URL: hdfs.info.namenodeUrl };
     expect(await roundtrip('hdfs', {}, `${dir}/a`, env)).to.deep.equal({ text: 'hello', owner: 'alice' });
-    expect(await roundtrip('hdfs', {}, `${dir}/b`, { OMNIFS_HDFS_URL: hdfs.info.namenodeUrl })).to.deep.equal({ text: 'hello', owner: userInfo().username });
+    expect(await roundtrip('hdfs', {}, `${dir}/b`, { OMNIFS_HDFS_URL: hdfs.info.namenodeUrl })).to.deep.equal({
+      text: 'hello',
+      owner: userInfo().username,
+    });
   });
 });
 
@@ -168,14 +185,20 @@ describe('an app meets the defaults', function () {
   after(() => app?.remove());
 
   const roundtrip = async (env: Record<string, string>, keys = true): Promise<Record<string, string>> => {
-    const r = await app.run('roundtrip.mjs', { env, args: [s3.info.endpoint, freshName('defaults'), keys ? 'keys' : 'none'] });
+    const r = await app.run('roundtrip.mjs', {
+      env,
+      args: [s3.info.endpoint, freshName('defaults'), keys ? 'keys' : 'none'],
+    });
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as Record<string, string>;
   };
 
   describe('s3 region', () => {
     it('falls back to AWS_DEFAULT_REGION when AWS_REGION is not set', async () => {
-      expect(await roundtrip({ AWS_DEFAULT_REGION: 'eu-west-1' })).to.deep.equal({ region: 'eu-west-1', text: 'hello' });
+      expect(await roundtrip({ AWS_DEFAULT_REGION: 'eu-west-1' })).to.deep.equal({
+        region: 'eu-west-1',
+        text: 'hello',
+      });
     });
 
     it('is us-east-1 when the environment names none', async () => {
@@ -183,16 +206,25 @@ describe('an app meets the defaults', function () {
     });
 
     it('prefers AWS_REGION to AWS_DEFAULT_REGION', async () => {
-      expect(await roundtrip({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-1' })).to.deep.equal({ region: 'ap-south-1', text: 'hello' });
+      expect(await roundtrip({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-1' })).to.deep.equal({
+        region: 'ap-south-1',
+        text: 'hello',
+      });
     });
 
     it('takes region and keys from the profile files in HOME (AWS_PROFILE chooses the profile)', async () => {
       app.write('home/.aws/config', '[default]\nregion = eu-central-1\n\n[profile team]\nregion = sa-east-1\n');
-      app.write('home/.aws/credentials', '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n' +
-        '[team]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+      app.write(
+        'home/.aws/credentials',
+        '[default]\naws_access_key_id = testing\naws_secret_access_key = testing\n\n' +
+          '[team]\naws_access_key_id = testing\naws_secret_access_key = testing\n',
+      );
       try {
         expect(await roundtrip({}, false)).to.deep.equal({ region: 'eu-central-1', text: 'hello' });
-        expect(await roundtrip({ AWS_PROFILE: 'team', AWS_DEFAULT_REGION: 'eu-west-1' }, false)).to.deep.equal({ region: 'sa-east-1', text: 'hello' });
+        expect(await roundtrip({ AWS_PROFILE: 'team', AWS_DEFAULT_REGION: 'eu-west-1' }, false)).to.deep.equal({
+          region: 'sa-east-1',
+          text: 'hello',
+        });
       } finally {
         app.write('home/.aws/config', '');
         app.write('home/.aws/credentials', '');
@@ -204,8 +236,11 @@ describe('an app meets the defaults', function () {
       const r = await app.run('s3-example.mjs', {
         args: [bucket],
         env: {
-          AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
-          OMNIFS_S3_ENDPOINT: s3.info.endpoint, OMNIFS_S3_FORCE_PATH_STYLE: 'true',
+          AWS_DEFAULT_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'testing',
+          AWS_SECRET_ACCESS_KEY: 'testing',
+          OMNIFS_S3_ENDPOINT: s3.info.endpoint,
+          OMNIFS_S3_FORCE_PATH_STYLE: 'true',
         },
       });
       expect(r.code, r.stderr).to.equal(0);
@@ -215,8 +250,11 @@ describe('an app meets the defaults', function () {
     it('lets `omnifs ls s3://...` work with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {
       const bucket = freshName('cli');
       const env = {
-        AWS_DEFAULT_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
-        OMNIFS_S3_ENDPOINT: s3.info.endpoint, OMNIFS_S3_FORCE_PATH_STYLE: 'true',
+        AWS_DEFAULT_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        OMNIFS_S3_ENDPOINT: s3.info.endpoint,
+        OMNIFS_S3_FORCE_PATH_STYLE: 'true',
       };
       expect((await app.run('s3-example.mjs', { args: [bucket], env })).code).to.equal(0);
       const r = await app.runBin('omnifs', { args: ['ls', `s3://${bucket}/exp/run-1`], env });
@@ -227,7 +265,10 @@ describe('an app meets the defaults', function () {
   });
 
   describe('option mistakes', () => {
-    const mistake = async (name: string, env: Record<string, string> = {}): Promise<{ kind: string; code: string; message: string }> => {
+    const mistake = async (
+      name: string,
+      env: Record<string, string> = {},
+    ): Promise<{ kind: string; code: string; message: string }> => {
       const r = await app.run('mistakes.mjs', { args: [name], env });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.not.equal('no error\n');
@@ -236,7 +277,9 @@ describe('an app meets the defaults', function () {
 
     it('names the nearest valid option for a typo', async () => {
       expect(await mistake('typo')).to.deep.equal({
-        kind: 'InvalidArgument', code: 'EINVAL', message: "unknown option 'endpont' for s3; did you mean 'endpoint'?",
+        kind: 'InvalidArgument',
+        code: 'EINVAL',
+        message: "unknown option 'endpont' for s3; did you mean 'endpoint'?",
       });
     });
 
@@ -246,7 +289,9 @@ describe('an app meets the defaults', function () {
 
     it('names the variable an unknown option came from', async () => {
       const e = await mistake('env', { OMNIFS_S3_ENDPIONT: 'http://127.0.0.1:1' });
-      expect(e.message).to.equal("unknown option 'endpiont' for s3; did you mean 'endpoint'? (from OMNIFS_S3_ENDPIONT)");
+      expect(e.message).to.equal(
+        "unknown option 'endpiont' for s3; did you mean 'endpoint'? (from OMNIFS_S3_ENDPIONT)",
+      );
     });
 
     it('refuses an option a method does not take', async () => {
@@ -267,13 +312,22 @@ describe('an app meets the defaults', function () {
   });
 
   it('types filesystem() by protocol: typos and wrong types do not compile, s3 gives S3FileSystem', async () => {
-    app.write('tsconfig.json', JSON.stringify({
-      compilerOptions: {
-        strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', skipLibCheck: true,
-        types: ['node'], typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
-      },
-      files: ['types.ts'],
-    }));
+    app.write(
+      'tsconfig.json',
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(REPO_ROOT, 'node_modules', '@types')],
+        },
+        files: ['types.ts'],
+      }),
+    );
     const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: app.dir }).then(
       () => ({ code: 0, out: '' }),
@@ -284,7 +338,7 @@ describe('an app meets the defaults', function () {
     expect(result.code).to.equal(0);
   });
 
-  it('accepts an S3Client from the app\'s own, other version of the SDK', async () => {
+  it("accepts an S3Client from the app's own, other version of the SDK", async () => {
     const r = await app.run('own-client.mjs', { args: [s3.info.endpoint, freshName('own')] });
     expect(r.code, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as { text: string; same: boolean; versions: string[] };

@@ -12,7 +12,8 @@ describe('an app outside the workspace', function () {
       packages: ['@omnifs/core', '@omnifs/memory', '@omnifs/local'],
       files: {
         'quickstart.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'quickstart.mjs'), 'utf8'),
-        'main.cjs': "const { filesystem, isFsError } = require('@omnifs/core');\n" +
+        'main.cjs':
+          "const { filesystem, isFsError } = require('@omnifs/core');\n" +
           "const fs = filesystem('memory');\n" +
           "fs.readText('/nope').catch((e) => console.log(isFsError(e), e.code));\n",
       },

@@ -31,8 +31,15 @@ describe('an app tested with the memory stand-in', function () {
       packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/memory'],
       dependencies: { mocha: '^11.8.0', jest: '^30.0.0', vitest: '^3.2.0' },
       files: {
-        ...Object.fromEntries(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']
-          .map((f) => [f, example(f)])),
+        ...Object.fromEntries(
+          [
+            'report.mjs',
+            'report.test.mjs',
+            'report.node-test.mjs',
+            'report.jest.test.mjs',
+            'report.vitest.test.mjs',
+          ].map((f) => [f, example(f)]),
+        ),
         'gcs.mjs': [
           "import { urlToFs } from '@omnifs/core';",
           "import { memoryStandIn } from '@omnifs/memory';",
@@ -44,7 +51,8 @@ describe('an app tested with the memory stand-in', function () {
           'standIn.restore();',
           "try { urlToFs('gcs://bucket/k.txt'); } catch (e) { console.log(e.code, e.message.includes('npm install @omnifs/gcs')); }",
         ].join('\n'),
-        'real.mjs': "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
+        'real.mjs':
+          "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
       },
     });
   });
@@ -55,13 +63,17 @@ describe('an app tested with the memory stand-in', function () {
   });
 
   /** No credentials anywhere; every S3 request would go to the counting endpoint. */
-  const env = (): Record<string, string> => ({ OMNIFS_S3_ENDPOINT: `http://127.0.0.1:${(endpoint.address() as { port: number }).port}` });
+  const env = (): Record<string, string> => ({
+    OMNIFS_S3_ENDPOINT: `http://127.0.0.1:${(endpoint.address() as { port: number }).port}`,
+  });
 
   it('passes under mocha, and nothing reaches S3', async () => {
     const before = connections;
     const r = await app.runBin('mocha', { args: ['report.test.mjs'], env: env() });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/2 passing/).and.not.match(/failing|pending/);
+    expect(r.stdout)
+      .to.match(/2 passing/)
+      .and.not.match(/failing|pending/);
     expect(connections - before).to.equal(0);
   });
 
@@ -69,14 +81,17 @@ describe('an app tested with the memory stand-in', function () {
     const before = connections;
     const r = await app.run('--test', { args: ['report.node-test.mjs'], env: env() });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/# pass 2/).and.match(/# fail 0/);
+    expect(r.stdout)
+      .to.match(/# pass 2/)
+      .and.match(/# fail 0/);
     expect(connections - before).to.equal(0);
   });
 
   it('passes under jest (native ESM), and nothing reaches S3', async () => {
     const before = connections;
     const r = await app.run('node_modules/jest/bin/jest.js', {
-      args: ['--ci', 'report.jest'], env: { ...env(), NODE_OPTIONS: '--experimental-vm-modules' },
+      args: ['--ci', 'report.jest'],
+      env: { ...env(), NODE_OPTIONS: '--experimental-vm-modules' },
     });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stderr).to.match(/Tests:\s+2 passed, 2 total/);
@@ -111,7 +126,13 @@ describe('docs/testing-with-memory.md', () => {
   it('shows the examples of examples/testing exactly as they are, one per test runner', () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'testing-with-memory.md'), 'utf8');
     const shown = [...doc.matchAll(/<!-- example: examples\/testing\/(\S+) -->\n```[a-z]*\n([\s\S]*?)```/g)];
-    expect(shown.map((m) => m[1])).to.deep.equal(['report.mjs', 'report.test.mjs', 'report.node-test.mjs', 'report.jest.test.mjs', 'report.vitest.test.mjs']);
+    expect(shown.map((m) => m[1])).to.deep.equal([
+      'report.mjs',
+      'report.test.mjs',
+      'report.node-test.mjs',
+      'report.jest.test.mjs',
+      'report.vitest.test.mjs',
+    ]);
     for (const [, file, code] of shown) expect(code, file).to.equal(example(file!));
   });
 });

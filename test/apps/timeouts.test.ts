@@ -31,12 +31,18 @@ describe('an app whose S3 endpoint never answers', function () {
   });
 
   const env = (): Record<string, string> => ({
-    OMNIFS_S3_ENDPOINT: silent.url, OMNIFS_S3_FORCE_PATH_STYLE: 'true',
-    AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'app-key', AWS_SECRET_ACCESS_KEY: 'app-secret',
+    OMNIFS_S3_ENDPOINT: silent.url,
+    OMNIFS_S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'app-key',
+    AWS_SECRET_ACCESS_KEY: 'app-secret',
   });
 
-  it('gets a temporary ETIMEDOUT within its configured timeout, the SDK\'s retries included', async () => {
-    const r = await app.run('main.mjs', { env: { ...env(), OMNIFS_S3_REQUEST_TIMEOUT: '300', OMNIFS_S3_IDLE_TIMEOUT: '300' }, timeoutMs: 20_000 });
+  it("gets a temporary ETIMEDOUT within its configured timeout, the SDK's retries included", async () => {
+    const r = await app.run('main.mjs', {
+      env: { ...env(), OMNIFS_S3_REQUEST_TIMEOUT: '300', OMNIFS_S3_IDLE_TIMEOUT: '300' },
+      timeoutMs: 20_000,
+    });
     expect(r.code, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as { kind: string; code: string; temporary: boolean; ms: number };
     expect(out).to.include({ code: 'ETIMEDOUT', temporary: true });

@@ -40,23 +40,37 @@ const MAKERS: Record<ServerKind, Maker> = {
   s3: (info, url, sdkRetries) => {
     const { endpoint, region, credentials, forcePathStyle } = info as InfoByKind['s3'];
     return new S3FileSystem({
-      endpoint: url ?? endpoint, region, credentials: { ...credentials }, forcePathStyle,
-      maxAttempts: sdkRetries + 1, partSize: 5 * MiB, skipInstanceCache: true,
+      endpoint: url ?? endpoint,
+      region,
+      credentials: { ...credentials },
+      forcePathStyle,
+      maxAttempts: sdkRetries + 1,
+      partSize: 5 * MiB,
+      skipInstanceCache: true,
     });
   },
   gcs: (info, url, sdkRetries) => {
     const { apiEndpoint, projectId } = info as InfoByKind['gcs'];
     return new GCSFileSystem({
-      apiEndpoint: url ?? apiEndpoint, projectId, partSize: 4 * MiB, skipInstanceCache: true,
+      apiEndpoint: url ?? apiEndpoint,
+      projectId,
+      partSize: 4 * MiB,
+      skipInstanceCache: true,
       // Each JSON call within 5 s: the SDK's fetch waits forever for a body cut short.
-      storageOptions: { timeout: 5000, retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 } },
+      storageOptions: {
+        timeout: 5000,
+        retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 },
+      },
     });
   },
   azure: (info, url, sdkRetries) => {
     const { accountName, accountKey, blobEndpoint } = info as InfoByKind['azure'];
     return new AzureBlobFileSystem({
-      accountName, accountKey, accountUrl: url === undefined ? blobEndpoint : `${url}${new URL(blobEndpoint).pathname}`,
-      partSize: 4 * MiB, skipInstanceCache: true,
+      accountName,
+      accountKey,
+      accountUrl: url === undefined ? blobEndpoint : `${url}${new URL(blobEndpoint).pathname}`,
+      partSize: 4 * MiB,
+      skipInstanceCache: true,
       pipelineOptions: { retryOptions: { maxTries: sdkRetries + 1, retryDelayInMs: 5, maxRetryDelayInMs: 20 } },
     });
   },
@@ -74,7 +88,8 @@ const DOWNLOAD: Record<ServerKind, (r: RequestInfo) => boolean> = {
 };
 
 const COMMIT: Record<ServerKind, (r: RequestInfo) => boolean> = {
-  s3: (r) => (r.method === 'PUT' && !/[?&]partNumber=/.test(r.url)) || (r.method === 'POST' && /[?&]uploadId=/.test(r.url)),
+  s3: (r) =>
+    (r.method === 'PUT' && !/[?&]partNumber=/.test(r.url)) || (r.method === 'POST' && /[?&]uploadId=/.test(r.url)),
   gcs: (r) => (r.method === 'POST' || r.method === 'PUT') && r.url.startsWith('/upload/'),
   azure: (r) => r.method === 'PUT' && (!/[?&]comp=/.test(r.url) || /[?&]comp=blocklist/.test(r.url)),
   hdfs: (r) => r.method === 'PUT' && /[?&]op=RENAME/.test(r.url),
@@ -90,11 +105,19 @@ export function useFaultTarget(kind: ServerKind, seed: number): FaultTarget {
   const made: FileSystem[] = [];
   before(async function () {
     const info = server.info;
-    upstream = kind === 's3' ? (info as InfoByKind['s3']).endpoint
-      : kind === 'gcs' ? (info as InfoByKind['gcs']).apiEndpoint
-        : kind === 'azure' ? new URL((info as InfoByKind['azure']).blobEndpoint).origin
-          : (info as InfoByKind['hdfs']).namenodeUrl;
-    proxy = await startFaultProxy({ target: upstream, seed, ...(kind === 'hdfs' ? { rewriteRedirects: 'loopback' as const } : {}) });
+    upstream =
+      kind === 's3'
+        ? (info as InfoByKind['s3']).endpoint
+        : kind === 'gcs'
+          ? (info as InfoByKind['gcs']).apiEndpoint
+          : kind === 'azure'
+            ? new URL((info as InfoByKind['azure']).blobEndpoint).origin
+            : (info as InfoByKind['hdfs']).namenodeUrl;
+    proxy = await startFaultProxy({
+      target: upstream,
+      seed,
+      ...(kind === 'hdfs' ? { rewriteRedirects: 'loopback' as const } : {}),
+    });
     direct = MAKERS[kind](info, undefined, 2);
     root = kind === 'hdfs' ? `/${freshName('faults')}` : freshName('faults');
     await direct.makedirs(root, { existOk: true });

@@ -60,33 +60,58 @@ export async function startCountingProxy(opts: { target: string }): Promise<Coun
       host = via[1]!;
       path = via[2] ?? '/';
     }
-    const record: CountedRequest = { method: req.method ?? 'GET', url: path, upstream: host, bytes: 0, headerNames: Object.keys(req.headers) };
+    const record: CountedRequest = {
+      method: req.method ?? 'GET',
+      url: path,
+      upstream: host,
+      bytes: 0,
+      headerNames: Object.keys(req.headers),
+    };
     requests.push(record);
     const headers: Record<string, string | string[] | undefined> = { ...req.headers, host };
     for (const h of HOP_BY_HOP) delete headers[h];
-    const up = request({ host: host.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''), port: Number(/:(\d+)$/.exec(host)?.[1] ?? 80), method: req.method, path, headers, agent }, (upRes) => {
-      const out = { ...upRes.headers };
-      for (const h of HOP_BY_HOP) delete out[h];
-      const loc = upRes.headers.location;
-      if (typeof loc === 'string') {
-        const u = new URL(loc, `http://${host}`);
-        if (LOOPBACK.has(u.hostname)) out.location = `${self}/__via/${u.host}${u.pathname}${u.search}`;
-      }
-      res.writeHead(upRes.statusCode ?? 502, out);
-      upRes.pipe(res);
-    });
+    const up = request(
+      {
+        host: host.replace(/:\d+$/, '').replace(/^\[|\]$/g, ''),
+        port: Number(/:(\d+)$/.exec(host)?.[1] ?? 80),
+        method: req.method,
+        path,
+        headers,
+        agent,
+      },
+      (upRes) => {
+        const out = { ...upRes.headers };
+        for (const h of HOP_BY_HOP) delete out[h];
+        const loc = upRes.headers.location;
+        if (typeof loc === 'string') {
+          const u = new URL(loc, `http://${host}`);
+          if (LOOPBACK.has(u.hostname)) out.location = `${self}/__via/${u.host}${u.pathname}${u.search}`;
+        }
+        res.writeHead(upRes.statusCode ?? 502, out);
+        upRes.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
-    req.on('data', (b: Buffer) => { record.bytes += b.length; });
+    req.on('data', (b: Buffer) => {
+      record.bytes += b.length;
+    });
     req.pipe(up);
   });
-  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: self,
-    get requests() { return requests; },
+    get requests() {
+      return requests;
+    },
     bytesSent: (filter = () => true) => requests.filter(filter).reduce((n, r) => n + r.bytes, 0),
-    reset: () => { requests = []; },
+    reset: () => {
+      requests = [];
+    },
     close: async () => {
       for (const s of sockets) s.destroy();
       agent.destroy();

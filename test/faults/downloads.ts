@@ -41,16 +41,31 @@ export function cutDownloadTests(t: CutDownloadTarget): void {
     beforeEach(async function () {
       data = randomBytes(t.size);
       await t.direct().pipeFile(`${t.root()}/cut.bin`, data);
-      t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: t.cutAfter }, failNext: 1, match: (r) => t.isDownload(r) && r.url.includes('cut.bin') });
+      t.proxy().addRule({
+        fault: { kind: 'truncate', afterBytes: t.cutAfter },
+        failNext: 1,
+        match: (r) => t.isDownload(r) && r.url.includes('cut.bin'),
+      });
       dir = await mkdtemp(join(tmpdir(), 'omnifs-cut-'));
     });
     afterEach(() => rm(dir, { recursive: true, force: true }));
 
     it('is never returned short by a read, whole or ranged: byte-exact or a temporary error', async function () {
       const fs = t.viaProxy();
-      for (const [start, end] of [[0, t.size], [10, t.size - 1000]] as const) {
-        if (start > 0) t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: t.cutAfter }, failNext: 1, match: (r) => t.isDownload(r) && r.url.includes('cut.bin') });
-        const result = await fs.catFile(`${t.root()}/cut.bin`, { start, end }).then((b) => b, (e: unknown) => e);
+      for (const [start, end] of [
+        [0, t.size],
+        [10, t.size - 1000],
+      ] as const) {
+        if (start > 0)
+          t.proxy().addRule({
+            fault: { kind: 'truncate', afterBytes: t.cutAfter },
+            failNext: 1,
+            match: (r) => t.isDownload(r) && r.url.includes('cut.bin'),
+          });
+        const result = await fs.catFile(`${t.root()}/cut.bin`, { start, end }).then(
+          (b) => b,
+          (e: unknown) => e,
+        );
         if (result instanceof Uint8Array) expect(sha(result)).to.equal(sha(data.subarray(start, end)));
         else expect(result).to.be.instanceOf(FsError).with.property('temporary', true);
       }
@@ -58,7 +73,11 @@ export function cutDownloadTests(t: CutDownloadTarget): void {
     });
 
     it('fails with a temporary error and leaves no local file', async function () {
-      const err = await expectFsError(t.viaProxy().get(`${t.root()}/cut.bin`, join(dir, 'cut.bin')), 'Unexpected', t.code);
+      const err = await expectFsError(
+        t.viaProxy().get(`${t.root()}/cut.bin`, join(dir, 'cut.bin')),
+        'Unexpected',
+        t.code,
+      );
       expect(err.temporary).to.equal(true);
       expect(t.proxy().counters.truncations).to.equal(1);
       expect(await readdir(dir)).to.deep.equal([]);

@@ -20,7 +20,8 @@ import type { RequestInfo } from './proxy';
 
 const MiB = 1024 * 1024;
 const filled = (byte: number, size = 3 * MiB): Uint8Array => new Uint8Array(size).fill(byte);
-const retrying = (fs: FileSystem, maxAttempts = 4): RetryFileSystem => new RetryFileSystem({ fs, minDelayMs: 1, maxDelayMs: 5, maxAttempts });
+const retrying = (fs: FileSystem, maxAttempts = 4): RetryFileSystem =>
+  new RetryFileSystem({ fs, minDelayMs: 1, maxDelayMs: 5, maxAttempts });
 
 /** Reads a stream to the end, calling `midway` once after the first `after` bytes. */
 async function drain(stream: AsyncIterable<Uint8Array>, after: number, midway: () => Promise<void>): Promise<number> {
@@ -75,7 +76,8 @@ for (const kind of FAULT_KINDS) {
         await t.direct().pipeFile(p, filled(1));
         let replacing: Promise<void> | undefined;
         t.proxy().addRule({
-          fault: { kind: 'truncate', afterBytes: MiB }, failNext: 1,
+          fault: { kind: 'truncate', afterBytes: MiB },
+          failNext: 1,
           match: (r) => {
             if (t.isDownload(r)) replacing ??= t.direct().pipeFile(p, filled(2));
             return t.isDownload(r);
@@ -124,7 +126,13 @@ for (const kind of FAULT_KINDS) {
         await t.direct().pipeFile(path('listed'), 'x');
         t.proxy().addRule({ fault: { kind: 'status', status: 503 }, failNext: 3 });
         const retries: string[] = [];
-        const fs = new RetryFileSystem({ fs: t.viaProxy(0), minDelayMs: 1, maxDelayMs: 5, maxAttempts: 5, onRetry: (i) => retries.push(i.error.kind) });
+        const fs = new RetryFileSystem({
+          fs: t.viaProxy(0),
+          minDelayMs: 1,
+          maxDelayMs: 5,
+          maxAttempts: 5,
+          onRetry: (i) => retries.push(i.error.kind),
+        });
         expect((await fs.ls(t.root())).length).to.be.greaterThan(0);
         expect(t.proxy().counters.statuses).to.equal(3);
         expect(retries).to.have.length(3);
@@ -134,7 +142,13 @@ for (const kind of FAULT_KINDS) {
         for (let i = 0; i < 40; i++) await t.direct().pipeFile(path('many'), 'x');
         const listing = (r: RequestInfo): boolean => r.method === 'GET' && !t.isDownload(r);
         t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: 200 }, failNext: 1, match: listing });
-        const err = await t.viaProxy(0).ls(t.root()).then(() => undefined, (e: unknown) => e);
+        const err = await t
+          .viaProxy(0)
+          .ls(t.root())
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         expect(err).to.be.instanceOf(FsError);
         expect((err as FsError).temporary, String(err)).to.equal(true);
         t.proxy().addRule({ fault: { kind: 'truncate', afterBytes: 200 }, failNext: 1, match: listing });
@@ -143,7 +157,13 @@ for (const kind of FAULT_KINDS) {
 
       it('a write whose answer is lost is a temporary error', async function () {
         t.proxy().addRule({ fault: { kind: 'lose-answer' }, failNext: 1, match: (r) => t.isCommit(r) });
-        const err = await t.viaProxy(0).pipeFile(path('cut'), 'x').then(() => undefined, (e: unknown) => e);
+        const err = await t
+          .viaProxy(0)
+          .pipeFile(path('cut'), 'x')
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         expect(err).to.be.instanceOf(FsError);
         expect((err as FsError).temporary, String(err)).to.equal(true);
       });
@@ -163,12 +183,50 @@ for (const kind of FAULT_KINDS) {
 describe('faults: no secret in the cause chain of an error', function () {
   this.timeout(60_000);
   const SECRET = 'SeCrEt-4c1d-token-value';
-  const denied = { fault: { kind: 'status', status: 403, body: '{"error":{"code":403,"message":"denied"}}', headers: { 'content-type': 'application/json' } } } as const;
+  const denied = {
+    fault: {
+      kind: 'status',
+      status: 403,
+      body: '{"error":{"code":403,"message":"denied"}}',
+      headers: { 'content-type': 'application/json' },
+    },
+  } as const;
 
   const cases: Array<{ kind: 's3' | 'gcs' | 'azure' | 'hdfs'; make: (proxyUrl: string) => FileSystem }> = [
-    { kind: 'gcs', make: (url) => new GCSFileSystem({ apiEndpoint: url, projectId: 'p', token: SECRET, useAuthWithCustomEndpoint: true, skipInstanceCache: true, storageOptions: { retryOptions: { autoRetry: false } } }) },
-    { kind: 's3', make: (url) => new S3FileSystem({ endpoint: url, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, skipInstanceCache: true, credentials: { accessKeyId: 'AKIA', secretAccessKey: SECRET, sessionToken: SECRET } }) },
-    { kind: 'azure', make: (url) => new AzureBlobFileSystem({ accountUrl: `${url}/devstoreaccount1`, sasToken: `sv=2022-11-02&sig=${SECRET}`, skipInstanceCache: true, pipelineOptions: { retryOptions: { maxTries: 1 } } }) },
+    {
+      kind: 'gcs',
+      make: (url) =>
+        new GCSFileSystem({
+          apiEndpoint: url,
+          projectId: 'p',
+          token: SECRET,
+          useAuthWithCustomEndpoint: true,
+          skipInstanceCache: true,
+          storageOptions: { retryOptions: { autoRetry: false } },
+        }),
+    },
+    {
+      kind: 's3',
+      make: (url) =>
+        new S3FileSystem({
+          endpoint: url,
+          region: 'us-east-1',
+          forcePathStyle: true,
+          maxAttempts: 1,
+          skipInstanceCache: true,
+          credentials: { accessKeyId: 'AKIA', secretAccessKey: SECRET, sessionToken: SECRET },
+        }),
+    },
+    {
+      kind: 'azure',
+      make: (url) =>
+        new AzureBlobFileSystem({
+          accountUrl: `${url}/devstoreaccount1`,
+          sasToken: `sv=2022-11-02&sig=${SECRET}`,
+          skipInstanceCache: true,
+          pipelineOptions: { retryOptions: { maxTries: 1 } },
+        }),
+    },
     { kind: 'hdfs', make: (url) => new HDFSFileSystem({ url, delegationToken: SECRET, skipInstanceCache: true }) },
   ];
   for (const c of cases) {
@@ -180,11 +238,17 @@ describe('faults: no secret in the cause chain of an error', function () {
         const fs = c.make(t.proxy().url);
         const file = t.kind === 'hdfs' ? '/d/k' : 'bucket/d/k';
         const calls: Array<[string, () => Promise<unknown>]> = [
-          ['info', () => fs.info(file)], ['ls', () => fs.ls(fs.parent(file))], ['cat', () => fs.readText(file)],
-          ['pipe', () => fs.pipeFile(file, 'x')], ['rm', () => fs.rm(file)],
+          ['info', () => fs.info(file)],
+          ['ls', () => fs.ls(fs.parent(file))],
+          ['cat', () => fs.readText(file)],
+          ['pipe', () => fs.pipeFile(file, 'x')],
+          ['rm', () => fs.rm(file)],
         ];
         for (const [name, call] of calls) {
-          const err = await call().then(() => undefined, (e: unknown) => e);
+          const err = await call().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
           expect(err, name).to.be.instanceOf(FsError);
           expect(inspect(err, { depth: 12 }), name).to.not.include(SECRET);
           expect(JSON.stringify((err as FsError).cause ?? null), name).to.not.include(SECRET);

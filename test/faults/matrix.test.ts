@@ -15,7 +15,8 @@ FAULT_KINDS.forEach((kind, i) => {
 
     it('ends every cell byte-exact or with a clear error: no hang, nothing silently wrong', async function () {
       const { rows, total } = await runMatrix(t, 1000 * (i + 1));
-      if (process.env.OMNIFS_MATRIX_REPORT) console.log(`${formatTally(kind, rows)}\n\ntotal: ${JSON.stringify(total)}\n`);
+      if (process.env.OMNIFS_MATRIX_REPORT)
+        console.log(`${formatTally(kind, rows)}\n\ntotal: ${JSON.stringify(total)}\n`);
       expect({ hang: total.hang, wrong: total.wrong }, formatTally(kind, rows)).to.deep.equal({ hang: 0, wrong: 0 });
       // The retry layer turns most transient faults into successes.
       const retried = [...rows].filter(([k]) => k.endsWith('retry')).reduce((n, [, r]) => n + r.ok, 0);

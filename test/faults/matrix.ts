@@ -52,7 +52,8 @@ const HANG_MS = 20_000;
 export type Tally = Record<Outcome, number>;
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-const bytesOf = (size: number, seed: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
+const bytesOf = (size: number, seed: number): Uint8Array =>
+  Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
 
 /** One cell's setup: the filesystem under test, a direct one to check with, paths. */
 interface Cell {
@@ -94,26 +95,51 @@ async function leftClean(op: Operation, c: Cell): Promise<boolean> {
     const left = await readFile(join(c.local, 'out.bin')).catch(() => undefined);
     return left === undefined || sha(left) === sha(c.data);
   }
-  const left = await c.direct.catFile(c.target).catch((e: unknown) => (e instanceof FsError && e.kind === 'NotFound' ? undefined : Promise.reject(e)));
+  const left = await c.direct
+    .catFile(c.target)
+    .catch((e: unknown) => (e instanceof FsError && e.kind === 'NotFound' ? undefined : Promise.reject(e)));
   return left === undefined || sha(left) === sha(c.data);
 }
 
 /** Runs one cell and says how it ended. */
-export async function probe(t: FaultTarget, op: Operation, size: number, fault: (typeof FAULTS)[number], retry: boolean, seed: number): Promise<Outcome> {
-  const proxy = await startFaultProxy({ target: t.upstream(), seed, ...(t.kind === 'hdfs' ? { rewriteRedirects: 'loopback' as const } : {}) });
+export async function probe(
+  t: FaultTarget,
+  op: Operation,
+  size: number,
+  fault: (typeof FAULTS)[number],
+  retry: boolean,
+  seed: number,
+): Promise<Outcome> {
+  const proxy = await startFaultProxy({
+    target: t.upstream(),
+    seed,
+    ...(t.kind === 'hdfs' ? { rewriteRedirects: 'loopback' as const } : {}),
+  });
   const local = await mkdtemp(join(tmpdir(), 'omnifs-matrix-'));
   try {
     const direct = t.direct();
     const data = bytesOf(size, seed);
-    const c: Cell = { fs: direct, direct, data, source: `${t.root()}/m${seed}-src`, target: `${t.root()}/m${seed}-dst`, local };
+    const c: Cell = {
+      fs: direct,
+      direct,
+      data,
+      source: `${t.root()}/m${seed}-src`,
+      target: `${t.root()}/m${seed}-dst`,
+      local,
+    };
     if (op === 'put') await writeFile(join(local, 'src.bin'), data);
     else if (op !== 'pipe') await direct.pipeFile(c.source, data);
     const inner = t.via(proxy.url, 0);
     c.fs = retry ? new RetryFileSystem({ fs: inner, minDelayMs: 1, maxDelayMs: 20, maxAttempts: 8 }) : inner;
     proxy.addRule({ fault: fault.fault, rate: fault.rate });
     let timer: NodeJS.Timeout | undefined;
-    const hang = new Promise<'hang'>((ok) => { timer = setTimeout(() => ok('hang'), HANG_MS); });
-    const run = operate(op, c).then((exact): Outcome => (exact ? 'ok' : 'wrong'), (err: unknown) => (err instanceof FsError ? 'error' : 'wrong'));
+    const hang = new Promise<'hang'>((ok) => {
+      timer = setTimeout(() => ok('hang'), HANG_MS);
+    });
+    const run = operate(op, c).then(
+      (exact): Outcome => (exact ? 'ok' : 'wrong'),
+      (err: unknown) => (err instanceof FsError ? 'error' : 'wrong'),
+    );
     const outcome = await Promise.race([run, hang]);
     clearTimeout(timer);
     proxy.clearRules();
@@ -138,7 +164,10 @@ export async function runMatrix(t: FaultTarget, seedBase: number): Promise<{ row
           if (size > LARGE && !largeCell(o, f, retry)) continue;
           const started = Date.now();
           const outcome = await probe(t, op, size, fault, retry, ++seed);
-          if (process.env.OMNIFS_MATRIX_TRACE) console.log(`${t.kind} ${op} ${size} ${fault.name} ${retry ? 'retry' : 'plain'}: ${outcome} ${Date.now() - started} ms`);
+          if (process.env.OMNIFS_MATRIX_TRACE)
+            console.log(
+              `${t.kind} ${op} ${size} ${fault.name} ${retry ? 'retry' : 'plain'}: ${outcome} ${Date.now() - started} ms`,
+            );
           row[outcome] += 1;
           total[outcome] += 1;
         }

@@ -8,8 +8,12 @@ import { startFaultProxy, type FaultProxy } from './proxy';
 describe('faults: proxy in front of moto', function () {
   const s3 = useServer('s3');
   let proxy: FaultProxy;
-  before(async function () { proxy = await startFaultProxy({ target: s3.info.endpoint, seed: 3 }); });
-  after(async function () { await proxy?.close(); });
+  before(async function () {
+    proxy = await startFaultProxy({ target: s3.info.endpoint, seed: 3 });
+  });
+  after(async function () {
+    await proxy?.close();
+  });
 
   it('lets the AWS SDK retry past SlowDown and a reset, ending byte-exact', async function () {
     const client = new S3Client({ ...s3.info, endpoint: proxy.url, maxAttempts: 4 });
@@ -32,7 +36,9 @@ describe('faults: proxy in front of WebHDFS', function () {
   before(async function () {
     proxy = await startFaultProxy({ target: hdfs.info.namenodeUrl, rewriteRedirects: 'loopback' });
   });
-  after(async function () { await proxy?.close(); });
+  after(async function () {
+    await proxy?.close();
+  });
 
   it('routes the datanode redirect through itself, so a two-step CREATE works with fetch', async function () {
     const path = `/webhdfs/v1/${freshName()}/f.bin?user.name=${hdfs.info.user}`;

@@ -15,7 +15,10 @@ function upstream(other?: () => string): Promise<{ server: Server; url: string }
       req.pipe(res);
     } else if (u.pathname.startsWith('/blob/')) {
       const n = Number(u.pathname.slice(6));
-      res.writeHead(200, { 'content-length': n, 'x-sha': createHash('sha256').update(blob.subarray(0, n)).digest('hex') });
+      res.writeHead(200, {
+        'content-length': n,
+        'x-sha': createHash('sha256').update(blob.subarray(0, n)).digest('hex'),
+      });
       res.end(blob.subarray(0, n));
     } else if (u.pathname === '/go') {
       res.writeHead(307, { location: `${url}/blob/10` }).end();
@@ -26,10 +29,12 @@ function upstream(other?: () => string): Promise<{ server: Server; url: string }
     }
   });
   let url = '';
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => {
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    ok({ server, url });
-  }));
+  return new Promise((ok) =>
+    server.listen(0, '127.0.0.1', () => {
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      ok({ server, url });
+    }),
+  );
 }
 
 describe('faults: fault-injecting proxy', function () {
@@ -135,7 +140,10 @@ describe('faults: fault-injecting proxy', function () {
 
   it('resets the connection', async function () {
     const p = await start([{ fault: { kind: 'reset' }, failNext: 1 }]);
-    const err = await fetch(`${p.url}/x`).then(() => undefined, (e: Error) => e);
+    const err = await fetch(`${p.url}/x`).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).to.equal('fetch failed');
     expect(p.counters.resets).to.equal(1);
     expect(await statuses(p, 1)).to.deep.equal([200]);
@@ -154,10 +162,14 @@ describe('faults: fault-injecting proxy', function () {
     const got = await new Promise<{ bytes: number; aborted: boolean; length: number }>((ok, fail) => {
       request(`${p.url}/blob/100000`, (res) => {
         let bytes = 0;
-        res.on('data', (c: Buffer) => { bytes += c.length; });
+        res.on('data', (c: Buffer) => {
+          bytes += c.length;
+        });
         res.on('error', () => {});
         res.on('close', () => ok({ bytes, aborted: !res.complete, length: Number(res.headers['content-length']) }));
-      }).on('error', fail).end();
+      })
+        .on('error', fail)
+        .end();
     });
     expect(got).to.deep.equal({ bytes: 1000, aborted: true, length: 100000 });
     const res = await fetch(`${p.url}/blob/100000`);
@@ -165,7 +177,10 @@ describe('faults: fault-injecting proxy', function () {
   });
 
   it('refuses a non-loopback target', async function () {
-    const err = await startFaultProxy({ target: 'http://192.0.2.1:80' }).then(() => undefined, (e: Error) => e);
+    const err = await startFaultProxy({ target: 'http://192.0.2.1:80' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/loopback only/);
   });
 });

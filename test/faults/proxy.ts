@@ -12,7 +12,14 @@
  * new S3Client({ ...s3.info, endpoint: proxy.url });
  * ```
  */
-import { Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** What to do to one request. */
@@ -20,7 +27,12 @@ export type Fault =
   /** Reset the client's connection (TCP RST) without answering. */
   | { readonly kind: 'reset' }
   /** Answer with this status (e.g. 500, 503) without contacting the upstream. */
-  | { readonly kind: 'status'; readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'status';
+      readonly status: number;
+      readonly body?: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   /** Answer 503 with S3's `SlowDown` error XML. */
   | { readonly kind: 'slowdown' }
   /** Wait `ms`, then forward normally. */
@@ -120,7 +132,11 @@ export const SLOWDOWN_XML =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>' +
   '<RequestId>FAULTPROXY</RequestId></Error>';
 
-interface LiveRule { readonly rule: FaultRule; seen: number; left: number }
+interface LiveRule {
+  readonly rule: FaultRule;
+  seen: number;
+  left: number;
+}
 
 /** Pipes a response body, pausing it for `ms` once `afterBytes` (default: half the body) went through. */
 function stallBody(ures: IncomingMessage, res: ServerResponse, ms: number, afterBytes: number | undefined): void {
@@ -146,8 +162,16 @@ function stallBody(ures: IncomingMessage, res: ServerResponse, ms: number, after
     sent += chunk.length;
     if (!res.write(chunk)) ures.pause();
   });
-  res.on('drain', () => { if (!holding) ures.resume(); });
-  ures.on('end', () => { const finish = (): void => { if (holding) setTimeout(finish, 5); else res.end(); }; finish(); });
+  res.on('drain', () => {
+    if (!holding) ures.resume();
+  });
+  ures.on('end', () => {
+    const finish = (): void => {
+      if (holding) setTimeout(finish, 5);
+      else res.end();
+    };
+    finish();
+  });
   res.on('close', () => ures.destroy());
 }
 
@@ -157,10 +181,21 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   if (!LOOPBACK.has(target.hostname)) throw new Error(`fault proxy targets loopback only, not ${target.hostname}`);
   const rng = seededRandom(opts.seed ?? 1);
   const rules: LiveRule[] = [];
-  const addRule = (rule: FaultRule): void => { rules.push({ rule, seen: 0, left: rule.failNext ?? 0 }); };
+  const addRule = (rule: FaultRule): void => {
+    rules.push({ rule, seen: 0, left: rule.failNext ?? 0 });
+  };
   for (const r of opts.rules ?? []) addRule(r);
   const zero = (): ProxyCounters => ({
-    requests: 0, forwarded: 0, resets: 0, statuses: 0, slowdowns: 0, delays: 0, truncations: 0, stalls: 0, lostAnswers: 0, upstreamErrors: 0,
+    requests: 0,
+    forwarded: 0,
+    resets: 0,
+    statuses: 0,
+    slowdowns: 0,
+    delays: 0,
+    truncations: 0,
+    stalls: 0,
+    lostAnswers: 0,
+    upstreamErrors: 0,
   });
   const counters = zero();
   const agent = new Agent({ keepAlive: true });
@@ -172,7 +207,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       if (rule.match && !rule.match(info)) continue;
       lr.seen += 1;
       let fire = rule.rate === undefined && rule.failNext === undefined && rule.every === undefined;
-      if (lr.left > 0) { lr.left -= 1; fire = true; }
+      if (lr.left > 0) {
+        lr.left -= 1;
+        fire = true;
+      }
       if (rule.every !== undefined && rule.every > 0 && lr.seen % rule.every === 0) fire = true;
       // Always draw, so one rule's schedule does not shift another's random sequence.
       if (rule.rate !== undefined && rng() < rule.rate) fire = true;
@@ -214,46 +252,51 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const headers: IncomingHttpHeaders = { ...req.headers, host };
     for (const h of HOP_BY_HOP) delete headers[h];
     const [hostname, port] = [new URL(`http://${host}`).hostname, new URL(`http://${host}`).port];
-    const up = request({ hostname: hostname.replace(/^\[|\]$/g, ''), port, method: req.method, path, headers, agent }, (ures) => {
-      if (truncate?.kind === 'lose-answer') {
-        counters.lostAnswers += 1;
-        ures.resume();
-        ures.on('end', () => req.socket.resetAndDestroy());
-        return;
-      }
-      const outHeaders: Record<string, string | string[]> = {};
-      for (const [k, v] of Object.entries(ures.headers)) {
-        if (v === undefined || HOP_BY_HOP.includes(k)) continue;
-        outHeaders[k] = k === 'location' && typeof v === 'string' ? rewriteLocation(v) : v;
-      }
-      res.writeHead(ures.statusCode ?? 502, ures.statusMessage, outHeaders);
-      if (truncate?.kind === 'stall') {
-        counters.stalls += 1;
-        stallBody(ures, res, truncate.ms, truncate.afterBytes);
-        return;
-      }
-      if (truncate?.kind !== 'truncate') {
-        counters.forwarded += 1;
-        ures.pipe(res);
-        return;
-      }
-      counters.truncations += 1;
-      const length = Number(ures.headers['content-length'] ?? NaN);
-      const limit = truncate.afterBytes ?? (Number.isFinite(length) ? Math.floor(length / 2) : 1);
-      let sent = 0;
-      ures.on('data', (chunk: Buffer) => {
-        if (sent >= limit) return;
-        const part = chunk.subarray(0, limit - sent);
-        sent += part.length;
-        res.write(part);
-        if (sent >= limit) {
-          ures.destroy();
-          // Let the partial body reach the client before dropping the connection.
-          res.socket?.end(() => res.socket?.destroy());
+    const up = request(
+      { hostname: hostname.replace(/^\[|\]$/g, ''), port, method: req.method, path, headers, agent },
+      (ures) => {
+        if (truncate?.kind === 'lose-answer') {
+          counters.lostAnswers += 1;
+          ures.resume();
+          ures.on('end', () => req.socket.resetAndDestroy());
+          return;
         }
-      });
-      ures.on('end', () => { if (sent < limit || limit === 0) res.end(); }); // Body not longer than the cut: nothing to cut.
-    });
+        const outHeaders: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(ures.headers)) {
+          if (v === undefined || HOP_BY_HOP.includes(k)) continue;
+          outHeaders[k] = k === 'location' && typeof v === 'string' ? rewriteLocation(v) : v;
+        }
+        res.writeHead(ures.statusCode ?? 502, ures.statusMessage, outHeaders);
+        if (truncate?.kind === 'stall') {
+          counters.stalls += 1;
+          stallBody(ures, res, truncate.ms, truncate.afterBytes);
+          return;
+        }
+        if (truncate?.kind !== 'truncate') {
+          counters.forwarded += 1;
+          ures.pipe(res);
+          return;
+        }
+        counters.truncations += 1;
+        const length = Number(ures.headers['content-length'] ?? NaN);
+        const limit = truncate.afterBytes ?? (Number.isFinite(length) ? Math.floor(length / 2) : 1);
+        let sent = 0;
+        ures.on('data', (chunk: Buffer) => {
+          if (sent >= limit) return;
+          const part = chunk.subarray(0, limit - sent);
+          sent += part.length;
+          res.write(part);
+          if (sent >= limit) {
+            ures.destroy();
+            // Let the partial body reach the client before dropping the connection.
+            res.socket?.end(() => res.socket?.destroy());
+          }
+        });
+        ures.on('end', () => {
+          if (sent < limit || limit === 0) res.end();
+        }); // Body not longer than the cut: nothing to cut.
+      },
+    );
     up.on('error', () => {
       counters.upstreamErrors += 1;
       if (!res.headersSent) respond(res, 502, 'fault proxy: upstream error', {});
@@ -306,13 +349,20 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     port,
     counters,
     addRule,
-    clearRules: () => { rules.length = 0; },
-    resetCounters: () => { Object.assign(counters, zero()); },
-    redirectVia: (origin) => { selfOrigin = origin.replace(/\/+$/, ''); },
-    close: () => new Promise<void>((ok) => {
-      for (const s of sockets) s.destroy();
-      agent.destroy();
-      server.close(() => ok());
-    }),
+    clearRules: () => {
+      rules.length = 0;
+    },
+    resetCounters: () => {
+      Object.assign(counters, zero());
+    },
+    redirectVia: (origin) => {
+      selfOrigin = origin.replace(/\/+$/, '');
+    },
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        agent.destroy();
+        server.close(() => ok());
+      }),
   };
 }

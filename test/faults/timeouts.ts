@@ -30,17 +30,21 @@ async function listen(server: Server | ReturnType<typeof createTcpServer>, socke
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** A TCP server that accepts every connection and never sends a byte. */
 export function startSilentServer(): Promise<TestServer> {
   const sockets = new Set<Socket>();
-  return listen(createTcpServer((s) => s.on('error', () => undefined)), sockets);
+  return listen(
+    createTcpServer((s) => s.on('error', () => undefined)),
+    sockets,
+  );
 }
 
 /**
@@ -55,8 +59,11 @@ export function startStallingServer(contentType: string, bytes = '{"ki'): Promis
     if (req.method === 'HEAD') return;
     // The headers of a real object's answer, so that clients go on to read the body.
     res.writeHead(200, {
-      'content-type': contentType, 'content-length': '1048576', etag: '"0x8D0000000000001"',
-      'last-modified': new Date(0).toUTCString(), 'x-ms-blob-type': 'BlockBlob',
+      'content-type': contentType,
+      'content-length': '1048576',
+      etag: '"0x8D0000000000001"',
+      'last-modified': new Date(0).toUTCString(),
+      'x-ms-blob-type': 'BlockBlob',
     });
     res.write(bytes);
   });
@@ -97,8 +104,15 @@ export async function startThrottlingProxy(target: string, bytesPerTick: number,
       queued += b.byteLength;
       if (queued >= bytesPerTick) from.pause();
     });
-    from.on('end', () => { ended = true; });
-    from.on('close', () => { if (!ended) { clearInterval(timer); to.destroy(); } });
+    from.on('end', () => {
+      ended = true;
+    });
+    from.on('close', () => {
+      if (!ended) {
+        clearInterval(timer);
+        to.destroy();
+      }
+    });
     from.on('error', () => undefined);
   };
   const server = createTcpServer((client) => {
@@ -151,18 +165,24 @@ function operations(file: string, local: string): Operation[] {
 }
 
 /** Runs every operation at once; returns how each ended, after how long, and when. */
-async function runAll(ops: Operation[], fs: FileSystem, signal?: AbortSignal): Promise<Array<{ name: string; error: unknown; ms: number; end: number }>> {
+async function runAll(
+  ops: Operation[],
+  fs: FileSystem,
+  signal?: AbortSignal,
+): Promise<Array<{ name: string; error: unknown; ms: number; end: number }>> {
   const t0 = Date.now();
-  return Promise.all(ops.map(async ([name, run]) => {
-    let error: unknown;
-    try {
-      await run(fs, signal);
-    } catch (e) {
-      error = e;
-    }
-    const end = Date.now();
-    return { name, error, ms: end - t0, end };
-  }));
+  return Promise.all(
+    ops.map(async ([name, run]) => {
+      let error: unknown;
+      try {
+        await run(fs, signal);
+      } catch (e) {
+        error = e;
+      }
+      const end = Date.now();
+      return { name, error, ms: end - t0, end };
+    }),
+  );
 }
 
 /** Defines the tests, inside the caller's describe. */

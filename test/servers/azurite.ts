@@ -20,7 +20,10 @@ function azuriteBin(): string {
 /** Azurite comes with `npm install`; this only checks that it is there. */
 export function installAzurite(): number {
   if (!existsSync(azuriteBin())) {
-    throw new ToolchainMissing('Azure tests need Azurite', 'run `npm install` at the repository root (azurite@3.35.0 is a devDependency)');
+    throw new ToolchainMissing(
+      'Azure tests need Azurite',
+      'run `npm install` at the repository root (azurite@3.35.0 is a devDependency)',
+    );
   }
   return 0;
 }
@@ -45,7 +48,9 @@ export function externalAzure(): AzureInfo | undefined {
     connectionString,
     accountName,
     accountKey: f.AccountKey ?? '',
-    blobEndpoint: f.BlobEndpoint ?? `${f.DefaultEndpointsProtocol ?? 'https'}://${accountName}.blob.${f.EndpointSuffix ?? 'core.windows.net'}`,
+    blobEndpoint:
+      f.BlobEndpoint ??
+      `${f.DefaultEndpointsProtocol ?? 'https'}://${accountName}.blob.${f.EndpointSuffix ?? 'core.windows.net'}`,
     container: process.env.OMNIFS_TEST_AZURE_CONTAINER || undefined,
   };
 }
@@ -59,10 +64,22 @@ export async function startAzurite(): Promise<StartedServer<AzureInfo>> {
   // (--location cannot be combined with --inMemoryPersistence).
   const location = mkdtempSync(join(tmpdir(), 'omnifs-azurite-'));
   const t0 = Date.now();
-  const proc = startProcess(`azurite-${port}`, azuriteBin(), [
-    '--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--skipApiVersionCheck',
-    '--loose', '--disableTelemetry', '--silent',
-  ], { cwd: location });
+  const proc = startProcess(
+    `azurite-${port}`,
+    azuriteBin(),
+    [
+      '--blobHost',
+      '127.0.0.1',
+      '--blobPort',
+      String(port),
+      '--inMemoryPersistence',
+      '--skipApiVersionCheck',
+      '--loose',
+      '--disableTelemetry',
+      '--silent',
+    ],
+    { cwd: location },
+  );
   const stop = async (): Promise<void> => {
     await proc.stop();
     rmSync(location, { recursive: true, force: true });
@@ -75,10 +92,15 @@ export async function startAzurite(): Promise<StartedServer<AzureInfo>> {
     throw e;
   }
   const startMs = Date.now() - t0;
-  const connectionString =
-    `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
+  const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
   return {
-    info: { connectionString, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, blobEndpoint, container: undefined },
+    info: {
+      connectionString,
+      accountName: AZURITE_ACCOUNT,
+      accountKey: AZURITE_KEY,
+      blobEndpoint,
+      container: undefined,
+    },
     installMs,
     startMs,
     proc,

@@ -6,7 +6,18 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GcsInfo, StartedServer } from './types';
-import { cacheDir, freePort, hasCommand, readMarker, runInstall, startProcess, ToolchainMissing, waitForHttp, withInstallLock, writeMarker } from './util';
+import {
+  cacheDir,
+  freePort,
+  hasCommand,
+  readMarker,
+  runInstall,
+  startProcess,
+  ToolchainMissing,
+  waitForHttp,
+  withInstallLock,
+  writeMarker,
+} from './util';
 
 /** Newest tag of github.com/fsouza/fake-gcs-server listed by `go list -m -versions` when pinned. */
 export const FAKE_GCS_VERSION = 'v1.56.1';
@@ -23,7 +34,10 @@ async function installFakeGcsNow(): Promise<number> {
   const marker = join(bin, 'fake-gcs-server.version');
   if (readMarker(marker) === FAKE_GCS_VERSION && existsSync(join(bin, 'fake-gcs-server'))) return 0;
   if (!hasCommand('go')) {
-    throw new ToolchainMissing('GCS tests need Go to build fake-gcs-server', `install Go 1.26+ (fake-gcs-server ${FAKE_GCS_VERSION} needs it; Go 1.21+ with GOTOOLCHAIN=auto fetches it)`);
+    throw new ToolchainMissing(
+      'GCS tests need Go to build fake-gcs-server',
+      `install Go 1.26+ (fake-gcs-server ${FAKE_GCS_VERSION} needs it; Go 1.21+ with GOTOOLCHAIN=auto fetches it)`,
+    );
   }
   const go = cacheDir('go');
   const ms = await runInstall('fake-gcs-server', 'go', ['install', `${MODULE}@${FAKE_GCS_VERSION}`], {
@@ -60,8 +74,20 @@ export async function startFakeGcs(): Promise<StartedServer<GcsInfo>> {
   const base = `http://127.0.0.1:${port}`;
   const t0 = Date.now();
   const proc = startProcess(`fake-gcs-${port}`, join(cacheDir('bin'), 'fake-gcs-server'), [
-    '-scheme', 'http', '-host', '127.0.0.1', '-port', String(port), '-backend', 'memory',
-    '-external-url', base, '-public-host', `127.0.0.1:${port}`, '-log-level', 'warn',
+    '-scheme',
+    'http',
+    '-host',
+    '127.0.0.1',
+    '-port',
+    String(port),
+    '-backend',
+    'memory',
+    '-external-url',
+    base,
+    '-public-host',
+    `127.0.0.1:${port}`,
+    '-log-level',
+    'warn',
   ]);
   try {
     await waitForHttp(`${base}/storage/v1/b?project=omnifs-test`, 30_000, { proc, accept: (s) => s === 200 });

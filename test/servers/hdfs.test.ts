@@ -11,7 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { freshName, useServer } from './index';
 
-interface FileStatus { pathSuffix: string; type: 'FILE' | 'DIRECTORY'; length: number }
+interface FileStatus {
+  pathSuffix: string;
+  type: 'FILE' | 'DIRECTORY';
+  length: number;
+}
 
 describe('servers: HDFS (MiniDFSCluster) over WebHDFS with fetch', function () {
   const hdfs = useServer('hdfs');
@@ -36,12 +40,17 @@ describe('servers: HDFS (MiniDFSCluster) over WebHDFS with fetch', function () {
   function sendData(method: 'PUT' | 'POST', loc: string, data: Uint8Array | string): Promise<number> {
     return new Promise((ok, fail) => {
       const body = typeof data === 'string' ? Buffer.from(data) : data;
-      const req = request(loc, {
-        method, headers: { 'content-type': 'application/octet-stream', 'content-length': body.length },
-      }, (res) => {
-        res.resume();
-        res.on('end', () => ok(res.statusCode ?? 0));
-      });
+      const req = request(
+        loc,
+        {
+          method,
+          headers: { 'content-type': 'application/octet-stream', 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => ok(res.statusCode ?? 0));
+        },
+      );
       req.on('error', fail);
       req.end(body);
     });
@@ -96,7 +105,11 @@ describe('servers: HDFS (MiniDFSCluster) over WebHDFS with fetch', function () {
     const res = await fetch(url(d, 'LISTSTATUS'));
     const body = (await res.json()) as { FileStatuses: { FileStatus: FileStatus[] } };
     const got = body.FileStatuses.FileStatus.map((s) => [s.pathSuffix, s.type, s.length]);
-    expect(got).to.deep.equal([['a.txt', 'FILE', 2], ['b.txt', 'FILE', 3], ['sub', 'DIRECTORY', 0]]);
+    expect(got).to.deep.equal([
+      ['a.txt', 'FILE', 2],
+      ['b.txt', 'FILE', 3],
+      ['sub', 'DIRECTORY', 0],
+    ]);
   });
 
   it('deletes a directory recursively', async function () {

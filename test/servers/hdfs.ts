@@ -8,7 +8,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HdfsInfo, StartedServer } from './types';
-import { cacheDir, digest, freePort, hasCommand, readMarker, REPO_ROOT, runInstall, startProcess, ToolchainMissing, waitForHttp, withInstallLock, writeMarker } from './util';
+import {
+  cacheDir,
+  digest,
+  freePort,
+  hasCommand,
+  readMarker,
+  REPO_ROOT,
+  runInstall,
+  startProcess,
+  ToolchainMissing,
+  waitForHttp,
+  withInstallLock,
+  writeMarker,
+} from './util';
 
 const PROJECT = join(REPO_ROOT, 'test', 'servers', 'hdfs');
 const MAIN_SRC = join(PROJECT, 'src', 'main', 'java', 'omnifs', 'testserver', 'MiniDfs.java');
@@ -28,18 +41,36 @@ async function installHdfsNow(): Promise<number> {
   const classes = join(dir, 'classes');
   const want = digest(readFileSync(join(PROJECT, 'pom.xml'), 'utf8'), readFileSync(MAIN_SRC, 'utf8'));
   if (readMarker(marker) === want && existsSync(cpFile) && existsSync(classes)) return 0;
-  for (const [cmd, pkg] of [['java', 'openjdk-17-jdk-headless'], ['javac', 'openjdk-17-jdk-headless'], ['mvn', 'maven']] as const) {
+  for (const [cmd, pkg] of [
+    ['java', 'openjdk-17-jdk-headless'],
+    ['javac', 'openjdk-17-jdk-headless'],
+    ['mvn', 'maven'],
+  ] as const) {
     if (!hasCommand(cmd)) {
-      throw new ToolchainMissing(`HDFS tests need a JDK 17+ and Maven (no \`${cmd}\`)`, `apt-get install ${pkg} (JDK 17+ and Maven 3.8+)`);
+      throw new ToolchainMissing(
+        `HDFS tests need a JDK 17+ and Maven (no \`${cmd}\`)`,
+        `apt-get install ${pkg} (JDK 17+ and Maven 3.8+)`,
+      );
     }
   }
   let ms = await runInstall('hdfs-classpath', 'mvn', [
-    '-q', '-B', `-Dmaven.repo.local=${join(dir, 'm2')}`, '-f', join(PROJECT, 'pom.xml'),
-    'dependency:build-classpath', `-Dmdep.outputFile=${cpFile}`,
+    '-q',
+    '-B',
+    `-Dmaven.repo.local=${join(dir, 'm2')}`,
+    '-f',
+    join(PROJECT, 'pom.xml'),
+    'dependency:build-classpath',
+    `-Dmdep.outputFile=${cpFile}`,
   ]);
   rmSync(classes, { recursive: true, force: true });
   ms += await runInstall('hdfs-main', 'javac', [
-    '-nowarn', '-XDignore.symbol.file', '-d', classes, '-cp', readFileSync(cpFile, 'utf8').trim(), MAIN_SRC,
+    '-nowarn',
+    '-XDignore.symbol.file',
+    '-d',
+    classes,
+    '-cp',
+    readFileSync(cpFile, 'utf8').trim(),
+    MAIN_SRC,
   ]);
   writeMarker(marker, want);
   return ms;
@@ -68,10 +99,19 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
   const base = mkdtempSync(join(tmpdir(), 'omnifs-minidfs-'));
   const t0 = Date.now();
   const proc = startProcess(`minidfs-${nnHttp}`, 'java', [
-    '-Xmx512m', '-XX:+UseSerialGC', '-Djava.net.preferIPv4Stack=true',
-    '-Dorg.slf4j.simpleLogger.showDateTime=true', '-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS',
-    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${process.env.OMNIFS_TEST_HDFS_LOG_LEVEL ?? 'warn'}`, '-cp', cp, MAIN_CLASS,
-    base, String(rpc), String(nnHttp), String(dnHttp),
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    '-Djava.net.preferIPv4Stack=true',
+    '-Dorg.slf4j.simpleLogger.showDateTime=true',
+    '-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS',
+    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${process.env.OMNIFS_TEST_HDFS_LOG_LEVEL ?? 'warn'}`,
+    '-cp',
+    cp,
+    MAIN_CLASS,
+    base,
+    String(rpc),
+    String(nnHttp),
+    String(dnHttp),
   ]);
   const stop = async (): Promise<void> => {
     await proc.stop(10_000);
@@ -81,7 +121,8 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
   try {
     await proc.waitForLine(/^READY (\{.*\})$/m, 120_000);
     await waitForHttp(`${namenodeUrl}/webhdfs/v1/?op=GETFILESTATUS&user.name=${HDFS_USER}`, 30_000, {
-      proc, accept: (s) => s === 200,
+      proc,
+      accept: (s) => s === 200,
     });
   } catch (e) {
     await stop();
@@ -89,7 +130,13 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
   }
   const startMs = Date.now() - t0;
   return {
-    info: { namenodeUrl, webhdfsUrl: `${namenodeUrl}/webhdfs/v1`, user: HDFS_USER, rpcPort: rpc, datanodeHttpPort: dnHttp },
+    info: {
+      namenodeUrl,
+      webhdfsUrl: `${namenodeUrl}/webhdfs/v1`,
+      user: HDFS_USER,
+      rpcPort: rpc,
+      datanodeHttpPort: dnHttp,
+    },
     installMs,
     startMs,
     proc,

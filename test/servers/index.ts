@@ -55,11 +55,17 @@ export function ensureServer<K extends ServerKind>(kind: K): Promise<StartedServ
     const entry = ENTRIES[kind] as Entry<K>;
     const ext = entry.external();
     p = ext
-      ? Promise.resolve<StartedServer<InfoByKind[K]>>({ info: ext, installMs: 0, startMs: 0, proc: undefined, stop: async () => {} })
+      ? Promise.resolve<StartedServer<InfoByKind[K]>>({
+          info: ext,
+          installMs: 0,
+          startMs: 0,
+          proc: undefined,
+          stop: async () => {},
+        })
       : entry.start().then((s) => {
-        say(`${entry.label} ready at ${describeInfo(s.info)} (install ${s.installMs} ms, start ${s.startMs} ms)`);
-        return s;
-      });
+          say(`${entry.label} ready at ${describeInfo(s.info)} (install ${s.installMs} ms, start ${s.startMs} ms)`);
+          return s;
+        });
     p.catch(() => {}); // Reported by whoever awaits it.
     running.set(kind, p);
   }
@@ -95,7 +101,9 @@ export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
       if (e instanceof ToolchainMissing && !IS_CI) {
         if (!announcedSkip.has(kind)) {
           announcedSkip.add(kind);
-          process.stderr.write(`\n!!! SKIPPING ${ENTRIES[kind].label} suites: ${e.reason}. To run them: ${e.howTo}\n\n`);
+          process.stderr.write(
+            `\n!!! SKIPPING ${ENTRIES[kind].label} suites: ${e.reason}. To run them: ${e.howTo}\n\n`,
+          );
         }
         this.skip();
       }
@@ -107,8 +115,12 @@ export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
     return started;
   };
   return {
-    get info() { return get().info; },
-    get server() { return get(); },
+    get info() {
+      return get().info;
+    },
+    get server() {
+      return get();
+    },
   };
 }
 
@@ -129,13 +141,15 @@ export async function stopAllServers(): Promise<void> {
   say(`stopping ${running.size} server(s)`);
   const all = [...running.values()];
   running.clear();
-  await Promise.all(all.map(async (p) => {
-    try {
-      await (await p).stop();
-    } catch {
-      // A server that failed to start has nothing to stop.
-    }
-  }));
+  await Promise.all(
+    all.map(async (p) => {
+      try {
+        await (await p).stop();
+      } catch {
+        // A server that failed to start has nothing to stop.
+      }
+    }),
+  );
 }
 
 /**
@@ -143,7 +157,12 @@ export async function stopAllServers(): Promise<void> {
  * directory: lowercase letters and digits, starting with a letter, 3-63 characters.
  */
 export function freshName(prefix = 'omnifs'): string {
-  const clean = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '').replace(/^[^a-z]+/, '').slice(0, 40) || 't';
+  const clean =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '')
+      .replace(/^[^a-z]+/, '')
+      .slice(0, 40) || 't';
   return `${clean}-${randomBytes(8).toString('hex')}`.slice(0, 63);
 }
 

@@ -14,7 +14,9 @@ describe('servers: install lock', () => {
       events.push(`end ${id}`);
       return id;
     };
-    expect(await Promise.all([withInstallLock(name, install('a')), withInstallLock(name, install('b'))])).to.deep.equal(['a', 'b']);
+    expect(await Promise.all([withInstallLock(name, install('a')), withInstallLock(name, install('b'))])).to.deep.equal(
+      ['a', 'b'],
+    );
     expect(events).to.deep.equal(['start a', 'end a', 'start b', 'end b']);
     expect(existsSync(join(cacheDir('locks'), `${name}.lock`))).to.equal(false);
   });
@@ -35,7 +37,10 @@ describe('servers: install lock', () => {
     const failing = withInstallLock(name, async () => {
       throw new Error('pip said no');
     });
-    await failing.then(() => expect.fail('resolved'), (err: Error) => expect(err.message).to.equal('pip said no'));
+    await failing.then(
+      () => expect.fail('resolved'),
+      (err: Error) => expect(err.message).to.equal('pip said no'),
+    );
     expect(existsSync(join(cacheDir('locks'), `${name}.lock`))).to.equal(false);
   });
 });

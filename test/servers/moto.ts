@@ -5,7 +5,19 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { S3Info, StartedServer } from './types';
-import { cacheDir, digest, freePort, hasCommand, readMarker, runInstall, startProcess, ToolchainMissing, waitForHttp, withInstallLock, writeMarker } from './util';
+import {
+  cacheDir,
+  digest,
+  freePort,
+  hasCommand,
+  readMarker,
+  runInstall,
+  startProcess,
+  ToolchainMissing,
+  waitForHttp,
+  withInstallLock,
+  writeMarker,
+} from './util';
 
 /** What pip installs; changing it reinstalls. */
 export const MOTO_REQUIREMENTS = ['moto[s3]==5.2.5', 'flask==3.1.3', 'flask-cors==6.0.5'] as const;
@@ -25,7 +37,10 @@ async function installMotoNow(): Promise<number> {
   const want = digest(...MOTO_REQUIREMENTS);
   if (readMarker(marker) === want && existsSync(motoBin(venv))) return 0;
   if (!hasCommand('python3')) {
-    throw new ToolchainMissing('S3 tests need Python 3 for moto', 'install python3 and python3-venv, e.g. apt-get install python3 python3-venv');
+    throw new ToolchainMissing(
+      'S3 tests need Python 3 for moto',
+      'install python3 and python3-venv, e.g. apt-get install python3 python3-venv',
+    );
   }
   rmSync(venv, { recursive: true, force: true });
   const env = { PIP_CACHE_DIR: join(dir, 'pip-cache'), PIP_DISABLE_PIP_VERSION_CHECK: '1' };
@@ -33,9 +48,17 @@ async function installMotoNow(): Promise<number> {
   try {
     ms += await runInstall('moto-venv', 'python3', ['-m', 'venv', venv], { env });
   } catch (e) {
-    throw new ToolchainMissing(`cannot create a Python venv: ${(e as Error).message.split('\n')[0]}`, 'apt-get install python3-venv');
+    throw new ToolchainMissing(
+      `cannot create a Python venv: ${(e as Error).message.split('\n')[0]}`,
+      'apt-get install python3-venv',
+    );
   }
-  ms += await runInstall('moto', join(venv, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', ...MOTO_REQUIREMENTS], { env });
+  ms += await runInstall(
+    'moto',
+    join(venv, 'bin', 'python'),
+    ['-m', 'pip', 'install', '--quiet', ...MOTO_REQUIREMENTS],
+    { env },
+  );
   writeMarker(marker, want);
   return ms;
 }

@@ -1,6 +1,10 @@
 /** Smoke tests of the S3 server (moto) with the official AWS SDK v3, not omnifs. */
 import {
-  CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client,
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { expect } from 'chai';
@@ -53,9 +57,14 @@ describe('servers: S3 (moto) with @aws-sdk/client-s3', function () {
     let pages = 0;
     let token: string | undefined;
     do {
-      const res = await client.send(new ListObjectsV2Command({
-        Bucket: r.bucket, Prefix: `${r.prefix}k/`, MaxKeys: 4, ContinuationToken: token,
-      }));
+      const res = await client.send(
+        new ListObjectsV2Command({
+          Bucket: r.bucket,
+          Prefix: `${r.prefix}k/`,
+          MaxKeys: 4,
+          ContinuationToken: token,
+        }),
+      );
       pages += 1;
       expect(res.KeyCount).to.be.at.most(4);
       seen.push(...(res.Contents ?? []).map((o) => o.Key!));
@@ -70,10 +79,14 @@ describe('servers: S3 (moto) with @aws-sdk/client-s3', function () {
     const data = randomBytes(12 * 1024 * 1024 + 123);
     const parts: number[] = [];
     const up = new Upload({
-      client, partSize: 5 * 1024 * 1024, queueSize: 2,
+      client,
+      partSize: 5 * 1024 * 1024,
+      queueSize: 2,
       params: { Bucket: r.bucket, Key: `${r.prefix}big.bin`, Body: data },
     });
-    up.on('httpUploadProgress', (p) => { if (p.part !== undefined) parts.push(p.part); });
+    up.on('httpUploadProgress', (p) => {
+      if (p.part !== undefined) parts.push(p.part);
+    });
     const out = await up.done();
     expect(out.ETag).to.match(/-3"?$/);
     expect(new Set(parts).size).to.equal(3);
@@ -83,8 +96,16 @@ describe('servers: S3 (moto) with @aws-sdk/client-s3', function () {
   it('uploads a streamed body of unknown length (lib-storage) byte-exact', async function () {
     const r = await root();
     const chunks = Array.from({ length: 70 }, () => randomBytes(100 * 1024 + 7));
-    const body = Readable.from((function* () { yield* chunks; })());
-    await new Upload({ client, partSize: 5 * 1024 * 1024, params: { Bucket: r.bucket, Key: `${r.prefix}s.bin`, Body: body } }).done();
+    const body = Readable.from(
+      (function* () {
+        yield* chunks;
+      })(),
+    );
+    await new Upload({
+      client,
+      partSize: 5 * 1024 * 1024,
+      params: { Bucket: r.bucket, Key: `${r.prefix}s.bin`, Body: body },
+    }).done();
     expect((await getBytes(r.bucket, `${r.prefix}s.bin`)).equals(Buffer.concat(chunks))).to.equal(true);
   });
 
@@ -94,9 +115,14 @@ describe('servers: S3 (moto) with @aws-sdk/client-s3', function () {
     const r = await root();
     const chunks = ['abc', 'defgh', 'i'.repeat(70_000)].map((s) => Buffer.from(s));
     const total = chunks.reduce((n, c) => n + c.length, 0);
-    await client.send(new PutObjectCommand({
-      Bucket: r.bucket, Key: `${r.prefix}chunked.txt`, Body: Readable.from(chunks), ContentLength: total,
-    }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: r.bucket,
+        Key: `${r.prefix}chunked.txt`,
+        Body: Readable.from(chunks),
+        ContentLength: total,
+      }),
+    );
     const back = await getBytes(r.bucket, `${r.prefix}chunked.txt`);
     expect(back.length).to.equal(total);
     expect(back.equals(Buffer.concat(chunks))).to.equal(true);
@@ -107,7 +133,10 @@ describe('servers: S3 (moto) with @aws-sdk/client-s3', function () {
     const r = await root();
     await client.send(new PutObjectCommand({ Bucket: r.bucket, Key: 'x', Body: 'x' }));
     await s3.info.reset();
-    const err = await client.send(new GetObjectCommand({ Bucket: r.bucket, Key: 'x' })).then(() => undefined, (e: Error) => e);
+    const err = await client.send(new GetObjectCommand({ Bucket: r.bucket, Key: 'x' })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.name).to.equal('NoSuchBucket');
   });
 });

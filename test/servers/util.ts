@@ -5,7 +5,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -103,7 +112,8 @@ export async function withInstallLock<T>(name: string, install: () => Promise<T>
       rmSync(lock, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`another process has been installing ${name} for too long (lock ${lock})`);
+    if (Date.now() > deadline)
+      throw new Error(`another process has been installing ${name} for too long (lock ${lock})`);
     await new Promise((r) => setTimeout(r, 500));
   }
   try {
@@ -303,7 +313,10 @@ export function startProcess(
           if (m) done(() => ok(m));
         };
         const onExit = (): void => done(() => fail(new Error(`${name} exited before ready; log tail:\n${tail(log)}`)));
-        const timer = setTimeout(() => done(() => fail(new Error(`${name}: no ${re} within ${timeoutMs} ms; log tail:\n${tail(log)}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => fail(new Error(`${name}: no ${re} within ${timeoutMs} ms; log tail:\n${tail(log)}`))),
+          timeoutMs,
+        );
         const done = (f: () => void): void => {
           clearTimeout(timer);
           child.stdout?.off('data', onData);
@@ -369,5 +382,7 @@ export async function waitForHttp(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} not ready after ${timeoutMs} ms (${last})${opts.proc ? `; log tail:\n${tail(opts.proc.log)}` : ''}`);
+  throw new Error(
+    `${url} not ready after ${timeoutMs} ms (${last})${opts.proc ? `; log tail:\n${tail(opts.proc.log)}` : ''}`,
+  );
 }

@@ -64,8 +64,12 @@ const KIND_BY_AZURE_CODE: Readonly<Record<string, ErrorKind>> = {
 
 /** Codes worth retrying whatever their kind. */
 const TEMPORARY_AZURE_CODES = new Set([
-  'InternalError', 'OperationTimedOut', 'ContainerBeingDeleted', 'ContainerBeingCreated',
-  'REQUEST_SEND_ERROR', 'PARSE_ERROR',
+  'InternalError',
+  'OperationTimedOut',
+  'ContainerBeingDeleted',
+  'ContainerBeingCreated',
+  'REQUEST_SEND_ERROR',
+  'PARSE_ERROR',
 ]);
 
 function kindOfStatus(status: number): ErrorKind | undefined {
@@ -88,7 +92,8 @@ interface RestErrorShape {
   response?: { headers?: { get?: (name: string) => string | undefined } } | null;
 }
 
-const asShape = (err: unknown): RestErrorShape | undefined => (err !== null && typeof err === 'object' ? err as RestErrorShape : undefined);
+const asShape = (err: unknown): RestErrorShape | undefined =>
+  err !== null && typeof err === 'object' ? (err as RestErrorShape) : undefined;
 
 /** The Azure Storage error code of an SDK error (`BlobNotFound`, `ServerBusy`, ...), if it has one. */
 export function azureErrorCode(err: unknown): string | undefined {
@@ -143,7 +148,13 @@ export function mapAzureError(err: unknown): FsError {
   if (e === undefined) return toFsError(err);
   if (e.name === 'AbortError') return toFsError(err);
   if (typeof e.message === 'string' && /received less data than required/i.test(e.message)) {
-    return new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'the download broke off before its end', cause: err });
+    return new FsError({
+      kind: 'Unexpected',
+      code: 'ECONNRESET',
+      temporary: true,
+      message: 'the download broke off before its end',
+      cause: err,
+    });
   }
   if (e.name !== 'RestError') return toFsError(err);
   const status = azureStatus(err);
@@ -151,14 +162,16 @@ export function mapAzureError(err: unknown): FsError {
   if (status === undefined) {
     // No response: a network failure (ECONNRESET, ETIMEDOUT, REQUEST_SEND_ERROR, ...).
     const base = toFsError(err);
-    if (code !== undefined && (TEMPORARY_AZURE_CODES.has(code) || /^E[A-Z]+$|^UND_ERR/.test(code))) base.temporary = true;
+    if (code !== undefined && (TEMPORARY_AZURE_CODES.has(code) || /^E[A-Z]+$|^UND_ERR/.test(code)))
+      base.temporary = true;
     return base;
   }
   const kind = (code !== undefined ? KIND_BY_AZURE_CODE[code] : undefined) ?? kindOfStatus(status) ?? 'Unexpected';
-  const temporary = kind === 'RateLimited'
-    || (status >= 500 && status !== 501)
-    || status === 408
-    || (code !== undefined && TEMPORARY_AZURE_CODES.has(code));
+  const temporary =
+    kind === 'RateLimited' ||
+    (status >= 500 && status !== 501) ||
+    status === 408 ||
+    (code !== undefined && TEMPORARY_AZURE_CODES.has(code));
   const parts = [code ?? `HTTP ${status}`];
   const raw = serviceMessage(e, code);
   if (raw !== undefined) parts.push(raw);

@@ -1,14 +1,33 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
 import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import {
-  dirInfo, errors, FsError, mapLimit, MultipartWriter, ObjectStoreFileSystem, pump, redactUrl, resolveTimeouts, splitObjectPath,
-  type Capabilities, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  dirInfo,
+  errors,
+  FsError,
+  mapLimit,
+  MultipartWriter,
+  ObjectStoreFileSystem,
+  pump,
+  redactUrl,
+  resolveTimeouts,
+  splitObjectPath,
+  type Capabilities,
+  type FileInfo,
+  type ObjectPage,
+  type ReadOptions,
+  type Writer,
+  type WriterOptions,
+  type WriteMode,
 } from '@omnifs/core';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { applyTransport } from './transport';
 import {
-  AZURE_OPTION_SCHEMA, createServiceClient, resolveSettings, withEnvironment, type AzureBlobOptions,
+  AZURE_OPTION_SCHEMA,
+  createServiceClient,
+  resolveSettings,
+  withEnvironment,
+  type AzureBlobOptions,
   type ResolvedAzureSettings,
 } from './options';
 import { readBlob } from './reader';
@@ -23,11 +42,19 @@ export interface FailedDelete {
 
 /** `rm` of many blobs where some failed: which ones, and why. */
 export class AzureDeleteError extends FsError {
-  constructor(readonly failed: FailedDelete[], total: number) {
+  constructor(
+    readonly failed: FailedDelete[],
+    total: number,
+  ) {
     const first = failed[0]!;
-    const shown = failed.slice(0, 5).map((f) => `${f.path} (${f.code})`).join(', ');
+    const shown = failed
+      .slice(0, 5)
+      .map((f) => `${f.path} (${f.code})`)
+      .join(', ');
     super({
-      kind: mapAzureError(Object.assign(new Error(first.code), { name: 'RestError', code: first.code, statusCode: first.status })).kind,
+      kind: mapAzureError(
+        Object.assign(new Error(first.code), { name: 'RestError', code: first.code, statusCode: first.status }),
+      ).kind,
       message: `could not delete ${failed.length} of ${total} blobs: ${shown}${failed.length > 5 ? ', …' : ''}`,
       path: first.path,
       temporary: failed.every((f) => f.status >= 500 || f.status === 429),
@@ -93,9 +120,16 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     this.service = createServiceClient(resolved);
     applyTransport(this.service, resolveTimeouts(resolved));
     this.capabilities = {
-      realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true,
-      sign: this.service.credential instanceof StorageSharedKeyCredential, mtime: true, flatListing: true,
-      partSize: this.settings.partSize, concurrency: this.settings.concurrency,
+      realDirectories: false,
+      append: true,
+      exclusiveCreate: true,
+      copy: true,
+      rangedRead: true,
+      sign: this.service.credential instanceof StorageSharedKeyCredential,
+      mtime: true,
+      flatListing: true,
+      partSize: this.settings.partSize,
+      concurrency: this.settings.concurrency,
     };
   }
 
@@ -143,14 +177,28 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
-    return { blob: this.blobClient(path).getBlockBlobClient(), path, mode, ...(signal ? { signal } : {}), ...(writeId ? { writeId } : {}) };
+    return {
+      blob: this.blobClient(path).getBlockBlobClient(),
+      path,
+      mode,
+      ...(signal ? { signal } : {}),
+      ...(writeId ? { writeId } : {}),
+    };
   }
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
-  protected async *listPages(container: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
+  protected async *listPages(
+    container: string,
+    prefix: string,
+    delimiter: boolean,
+    limit?: number,
+  ): AsyncGenerator<ObjectPage> {
     for await (const page of listPages(this.listContext, container, prefix, delimiter, limit)) {
-      yield { objects: page.blobs.map((b) => ({ key: b.name, info: blobInfo(container, b) })), prefixes: page.prefixes };
+      yield {
+        objects: page.blobs.map((b) => ({ key: b.name, info: blobInfo(container, b) })),
+        prefixes: page.prefixes,
+      };
     }
   }
 
@@ -177,20 +225,41 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override _readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override _readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     return readBlob(this.blobClient(path), start, end, options.signal, options.etag);
   }
 
   // ---------------------------------------------------------------- writing
 
-  private blockWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): MultipartWriter<string> {
+  private blockWriter(
+    path: string,
+    mode: WriteMode,
+    partSize: number,
+    signal?: AbortSignal,
+    writeId?: string,
+  ): MultipartWriter<string> {
     const target = new AzureBlockTarget(this.uploadContext(path, mode, signal, writeId));
     return new MultipartWriter(target, { partSize, concurrency: this.settings.concurrency });
   }
 
   /** One Put Blob up to `partSize` bytes, staged blocks above (the writer decides on close). */
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
-    await pump((async function* () { yield data; })(), this.blockWriter(path, mode, this.settings.partSize, undefined, options.writeId));
+  protected async _write(
+    path: string,
+    data: Uint8Array,
+    mode: WriteMode,
+    options: { writeId?: string } = {},
+  ): Promise<void> {
+    await pump(
+      (async function* () {
+        yield data;
+      })(),
+      this.blockWriter(path, mode, this.settings.partSize, undefined, options.writeId),
+    );
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
@@ -202,13 +271,22 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     if (options.append) return openAppendWriter(client.getAppendBlobClient(), path, options.signal);
     if (options.mode === 'create') {
       // Fail fast; the If-None-Match of the committing request still decides.
-      const exists = await client.getProperties().then(() => true, (err: unknown) => {
-        if (isNotFound(err)) return false;
-        throw err;
-      });
+      const exists = await client.getProperties().then(
+        () => true,
+        (err: unknown) => {
+          if (isNotFound(err)) return false;
+          throw err;
+        },
+      );
       if (exists) throw errors.alreadyExists(path);
     }
-    return this.blockWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal, options.writeId);
+    return this.blockWriter(
+      path,
+      options.mode,
+      options.partSize ?? this.settings.partSize,
+      options.signal,
+      options.writeId,
+    );
   }
 
   /**
@@ -218,7 +296,10 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   protected override async _touch(path: string): Promise<void> {
     const client = this.blobClient(path);
     const props = await client.getProperties();
-    await client.setMetadata(props.metadata ?? {}, props.etag !== undefined ? { conditions: { ifMatch: props.etag } } : {});
+    await client.setMetadata(
+      props.metadata ?? {},
+      props.etag !== undefined ? { conditions: { ifMatch: props.etag } } : {},
+    );
   }
 
   protected async _rm(path: string): Promise<void> {
@@ -254,7 +335,11 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
         const res = await containerClient.getBlobBatchClient().deleteBlobs(clients, { deleteSnapshots: 'include' });
         for (const sub of res.subResponses) {
           if (sub.status < 300 || sub.status === 404) continue;
-          failed.push({ path: `${container}/${nameOf.get(sub._request.url) ?? '?'}`, code: sub.errorCode ?? `HTTP ${sub.status}`, status: sub.status });
+          failed.push({
+            path: `${container}/${nameOf.get(sub._request.url) ?? '?'}`,
+            code: sub.errorCode ?? `HTTP ${sub.status}`,
+            status: sub.status,
+          });
         }
       });
     }
@@ -268,10 +353,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     const { container, blob } = splitPath(path);
     if (container === '') throw errors.alreadyExists(path);
     const client = this.service.getContainerClient(container);
-    const exists = await client.getProperties().then(() => true, (err: unknown) => {
-      if (isNotFound(err)) return false;
-      throw err;
-    });
+    const exists = await client.getProperties().then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      },
+    );
     if (exists) {
       if (blob === '') throw errors.alreadyExists(path);
       return;
@@ -320,7 +408,9 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
     if (!(this.service.credential instanceof StorageSharedKeyCredential)) {
-      throw errors.unsupported(`SAS URLs are signed with the account key; this filesystem is authorised by ${this.settings.auth === 'anonymous' ? 'nothing (anonymous)' : this.settings.auth}: give accountKey or a connection string with AccountKey`);
+      throw errors.unsupported(
+        `SAS URLs are signed with the account key; this filesystem is authorised by ${this.settings.auth === 'anonymous' ? 'nothing (anonymous)' : this.settings.auth}: give accountKey or a connection string with AccountKey`,
+      );
     }
     return this.blobClient(path).generateSasUrl({
       permissions: BlobSASPermissions.parse(options.method === 'PUT' ? 'cw' : 'r'),

@@ -24,14 +24,22 @@ declare module '@omnifs/core' {
 export { AzureBlobFileSystem, AzureDeleteError, type FailedDelete } from './filesystem';
 export { mapAzureError, azureErrorCode, azureStatus } from './errors';
 export {
-  createServiceClient, AZURE_OPTION_SCHEMA, parseConnectionString, DEFAULT_AZURE_CONCURRENCY, DEFAULT_AZURE_PART_SIZE,
+  createServiceClient,
+  AZURE_OPTION_SCHEMA,
+  parseConnectionString,
+  DEFAULT_AZURE_CONCURRENCY,
+  DEFAULT_AZURE_PART_SIZE,
   MAX_APPEND_BLOCK_SIZE,
-  MAX_BLOCK_SIZE, MAX_LIST_PAGE_SIZE, type AzureBlobOptions, type AzureTokenCredential,
+  MAX_BLOCK_SIZE,
+  MAX_LIST_PAGE_SIZE,
+  type AzureBlobOptions,
+  type AzureTokenCredential,
 } from './options';
 
 /** Registers `az`, `abfs`, `abfss` and `azure` (done on import). */
 export function register(): void {
-  for (const p of AzureBlobFileSystem.protocols) registerImplementation(p, AzureBlobFileSystem as unknown as FileSystemClass, { clobber: true });
+  for (const p of AzureBlobFileSystem.protocols)
+    registerImplementation(p, AzureBlobFileSystem as unknown as FileSystemClass, { clobber: true });
 }
 
 register();

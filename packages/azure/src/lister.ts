@@ -19,7 +19,13 @@ interface Page {
 }
 
 /** Pages of blobs under `prefix`, by hierarchy (`delimiter`) or flat; `limit` stops after the first page of that size. */
-export async function* listPages(ctx: ListContext, container: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<Page> {
+export async function* listPages(
+  ctx: ListContext,
+  container: string,
+  prefix: string,
+  delimiter: boolean,
+  limit?: number,
+): AsyncGenerator<Page> {
   const client: ContainerClient = ctx.service.getContainerClient(container);
   const settings = { maxPageSize: limit ?? ctx.pageSize };
   const pages = delimiter

@@ -1,6 +1,10 @@
 /** Options of the Azure Blob filesystem, and how they become a BlobServiceClient. */
 import {
-  AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential, type newPipeline, type StoragePipelineOptions,
+  AnonymousCredential,
+  BlobServiceClient,
+  StorageSharedKeyCredential,
+  type newPipeline,
+  type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
 
@@ -8,7 +12,10 @@ import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } fro
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
  * `@azure/identity`, which this package does not depend on: pass the object you made.
  */
-export type AzureTokenCredential = Exclude<Parameters<typeof newPipeline>[0], StorageSharedKeyCredential | AnonymousCredential | undefined>;
+export type AzureTokenCredential = Exclude<
+  Parameters<typeof newPipeline>[0],
+  StorageSharedKeyCredential | AnonymousCredential | undefined
+>;
 
 /**
  * Options of {@link AzureBlobFileSystem}. Each can also be given as `OMNIFS_AZ_<NAME>`
@@ -60,8 +67,10 @@ export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
   sasToken: secret,
   credential: {
     type: 'object',
-    check: (v) => (typeof (v as { getToken?: unknown }).getToken === 'function'
-      ? undefined : 'must be a TokenCredential (an object with getToken), e.g. from @azure/identity'),
+    check: (v) =>
+      typeof (v as { getToken?: unknown }).getToken === 'function'
+        ? undefined
+        : 'must be a TokenCredential (an object with getToken), e.g. from @azure/identity',
   },
   anon: 'boolean',
   accountUrl: 'string',
@@ -124,7 +133,7 @@ export function parseConnectionString(cs: string): Record<string, string> {
 /** The account named by a blob service URL: the first DNS label, or the first path segment on an IP or localhost (Azurite). */
 export function accountFromUrl(url: string): string | undefined {
   const u = new URL(url);
-  if (/^(\d+\.){3}\d+$|^\[.*\]$|^localhost$/i.test(u.hostname) || u.port !== '' && !u.hostname.includes('.')) {
+  if (/^(\d+\.){3}\d+$|^\[.*\]$|^localhost$/i.test(u.hostname) || (u.port !== '' && !u.hostname.includes('.'))) {
     return u.pathname.split('/').find((s) => s !== '');
   }
   return u.hostname.split('.')[0] || undefined;
@@ -137,7 +146,8 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
   if (out.accountName === undefined && env.AZURE_STORAGE_ACCOUNT_NAME) out.accountName = env.AZURE_STORAGE_ACCOUNT_NAME;
   if (explicit.some((k) => options[k] !== undefined && options[k] !== false)) return out;
   // A connection string names its own account: use it only when no other account was asked for.
-  const otherAccount = options.accountName !== undefined || options.accountUrl !== undefined || options.endpoint !== undefined;
+  const otherAccount =
+    options.accountName !== undefined || options.accountUrl !== undefined || options.endpoint !== undefined;
   if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
   else if (env.AZURE_STORAGE_ACCOUNT_KEY) out.accountKey = env.AZURE_STORAGE_ACCOUNT_KEY;
   else if (env.AZURE_STORAGE_SAS_TOKEN) out.sasToken = env.AZURE_STORAGE_SAS_TOKEN;
@@ -146,16 +156,28 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
 
 /** Validates the options that do not concern the client. */
 export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSettings {
-  const auth: ResolvedAzureSettings['auth'] = optionalString(options, 'connectionString') !== undefined ? 'connectionString'
-    : optionalString(options, 'accountKey') !== undefined ? 'accountKey'
-      : optionalString(options, 'sasToken') !== undefined ? 'sasToken'
-        : options.credential !== undefined ? 'credential' : 'anonymous';
+  const auth: ResolvedAzureSettings['auth'] =
+    optionalString(options, 'connectionString') !== undefined
+      ? 'connectionString'
+      : optionalString(options, 'accountKey') !== undefined
+        ? 'accountKey'
+        : optionalString(options, 'sasToken') !== undefined
+          ? 'sasToken'
+          : options.credential !== undefined
+            ? 'credential'
+            : 'anonymous';
   if (options.anon !== undefined && typeof options.anon !== 'boolean') throw errors.invalid('anon must be a boolean');
   if (options.anon === true && auth !== 'anonymous') throw errors.invalid(`anon cannot be combined with ${auth}`);
-  if (options.credential !== undefined && typeof (options.credential as { getToken?: unknown } | null)?.getToken !== 'function') {
+  if (
+    options.credential !== undefined &&
+    typeof (options.credential as { getToken?: unknown } | null)?.getToken !== 'function'
+  ) {
     throw errors.invalid('credential must be a TokenCredential (an object with getToken), e.g. from @azure/identity');
   }
-  if (options.pipelineOptions !== undefined && (options.pipelineOptions === null || typeof options.pipelineOptions !== 'object')) {
+  if (
+    options.pipelineOptions !== undefined &&
+    (options.pipelineOptions === null || typeof options.pipelineOptions !== 'object')
+  ) {
     throw errors.invalid('pipelineOptions must be an object');
   }
   const cs = optionalString(options, 'connectionString');
@@ -170,7 +192,10 @@ export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSetting
 }
 
 /** The blob service URL and the account it names, from `accountUrl`/`endpoint` or the account name. */
-function accountUrlOf(options: AzureBlobOptions, required: boolean): { url: string; name: string | undefined } | undefined {
+function accountUrlOf(
+  options: AzureBlobOptions,
+  required: boolean,
+): { url: string; name: string | undefined } | undefined {
   const given = optionalString(options, 'accountUrl') ?? optionalString(options, 'endpoint');
   if (given !== undefined) {
     let parsed: URL;
@@ -179,13 +204,16 @@ function accountUrlOf(options: AzureBlobOptions, required: boolean): { url: stri
     } catch {
       throw errors.invalid('accountUrl must be an http(s) URL');
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw errors.invalid('accountUrl must be an http(s) URL');
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw errors.invalid('accountUrl must be an http(s) URL');
     return { url: given.replace(/\/+$/, ''), name: optionalString(options, 'accountName') ?? accountFromUrl(given) };
   }
   const name = optionalString(options, 'accountName');
   if (name === undefined) {
     if (!required) return undefined;
-    throw errors.invalid('no storage account: give accountName, accountUrl or connectionString (or set AZURE_STORAGE_ACCOUNT_NAME / AZURE_STORAGE_CONNECTION_STRING)');
+    throw errors.invalid(
+      'no storage account: give accountName, accountUrl or connectionString (or set AZURE_STORAGE_ACCOUNT_NAME / AZURE_STORAGE_CONNECTION_STRING)',
+    );
   }
   if (!/^[a-z0-9]{3,24}$/.test(name)) throw errors.invalid('accountName must be 3-24 lowercase letters and digits');
   const suffix = optionalString(options, 'endpointSuffix') ?? 'core.windows.net';
@@ -207,17 +235,21 @@ export function createServiceClient(options: AzureBlobOptions): BlobServiceClien
     try {
       return BlobServiceClient.fromConnectionString(cs, pipeline);
     } catch (err) {
-      throw errors.invalid(`connectionString is not a valid Azure Storage connection string (${(err as Error).message.split(/[.:]/)[0]})`);
+      throw errors.invalid(
+        `connectionString is not a valid Azure Storage connection string (${(err as Error).message.split(/[.:]/)[0]})`,
+      );
     }
   }
   const { url, name } = accountUrlOf(options, true)!;
   const key = optionalString(options, 'accountKey');
   if (key !== undefined) {
-    if (name === undefined) throw errors.invalid('accountKey needs accountName (or an accountUrl that names the account)');
+    if (name === undefined)
+      throw errors.invalid('accountKey needs accountName (or an accountUrl that names the account)');
     return new BlobServiceClient(url, new StorageSharedKeyCredential(name, key), pipeline);
   }
   const sas = optionalString(options, 'sasToken');
-  if (sas !== undefined) return new BlobServiceClient(`${url}?${sas.replace(/^\?/, '')}`, new AnonymousCredential(), pipeline);
+  if (sas !== undefined)
+    return new BlobServiceClient(`${url}?${sas.replace(/^\?/, '')}`, new AnonymousCredential(), pipeline);
   if (options.credential !== undefined) return new BlobServiceClient(url, options.credential, pipeline);
   return new BlobServiceClient(url, new AnonymousCredential(), pipeline);
 }

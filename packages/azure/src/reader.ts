@@ -23,7 +23,13 @@ export function quotedEtag(etag: string | undefined): string | undefined {
  * - a body cut short fails with a temporary `Unexpected` error (code `ECONNRESET`), never ends early;
  * - stopping early (or `signal`) cancels the request.
  */
-export async function* readBlob(blob: BlobClient, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
+export async function* readBlob(
+  blob: BlobClient,
+  start: number,
+  end: number | undefined,
+  signal?: AbortSignal,
+  etag?: string,
+): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
   let body: Body | undefined;
   try {
@@ -51,7 +57,13 @@ export async function* readBlob(blob: BlobClient, start: number, end: number | u
     }
     // A body whose connection dropped surfaces as an "aborted" stream: the download broke off.
     if ((err as { name?: unknown } | null)?.name === 'AbortError') {
-      throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'the download broke off before its end', cause: err });
+      throw new FsError({
+        kind: 'Unexpected',
+        code: 'ECONNRESET',
+        temporary: true,
+        message: 'the download broke off before its end',
+        cause: err,
+      });
     }
     throw err;
   } finally {

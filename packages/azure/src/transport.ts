@@ -4,7 +4,15 @@
  */
 import { Transform } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { abortable, abortError, bodyInPieces, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+import {
+  abortable,
+  abortError,
+  bodyInPieces,
+  IdleTimer,
+  requestSignal,
+  timeoutError,
+  type Timeouts,
+} from '@omnifs/core';
 
 /** The parts of the SDK's pipeline request used here. */
 interface PipelineRequest {
@@ -44,10 +52,15 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       let deadline: ReturnType<typeof setTimeout> | undefined;
       const awaitAnswer = (): void => {
         if (timeouts.requestTimeout <= 0) return;
-        deadline = setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout);
+        deadline = setTimeout(
+          () => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)),
+          timeouts.requestTimeout,
+        );
       };
       if (!hasBody) awaitAnswer();
-      const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
+      const idle = new IdleTimer(timeouts.idleTimeout, () =>
+        own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)),
+      );
       if (hasBody) idle.start();
       const upload = request.onUploadProgress;
       request.abortSignal = signal;
@@ -57,7 +70,10 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         BYTES.set(request, bytes);
         request.body = () => bodyInPieces(bytes, { idle, sent: awaitAnswer });
       }
-      request.onUploadProgress = (p) => { idle.start(); upload?.(p); };
+      request.onUploadProgress = (p) => {
+        idle.start();
+        upload?.(p);
+      };
       try {
         // A body read to text inside the SDK does not always fail when its request is destroyed.
         const response = await abortable(inner.sendRequest(request), signal, 0);
@@ -81,14 +97,19 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         // Named AbortError on its way through the SDK's download stream, which otherwise
         // takes any error for an early end; the reader gives it back its own name.
         const stopped = (): Error => Object.assign(abortError(signal), { name: 'AbortError' });
-        const onAbort = (): void => { out.destroy(stopped()); };
+        const onAbort = (): void => {
+          out.destroy(stopped());
+        };
         signal.addEventListener('abort', onAbort, { once: true });
         body.on('error', (err) => out.destroy(signal.aborted ? stopped() : err));
         // A connection dropped mid-body: the SDK's download stream knows it by 'aborted'.
         let ended = false;
         body.on('aborted', () => out.emit('aborted'));
         body.on('close', () => {
-          if (!ended && !out.destroyed) out.destroy(Object.assign(new Error('the connection closed before the body ended'), { code: 'ECONNRESET' }));
+          if (!ended && !out.destroyed)
+            out.destroy(
+              Object.assign(new Error('the connection closed before the body ended'), { code: 'ECONNRESET' }),
+            );
         });
         body.on('end', () => {
           ended = true;
@@ -114,5 +135,6 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
 export function applyTransport(service: BlobServiceClient, timeouts: Timeouts): void {
   // The pipeline keeps the HTTP client its clients are built with; later clients reuse it.
   const pipeline = (service as unknown as { pipeline: { _coreHttpClient?: HttpClient } }).pipeline;
-  if (pipeline._coreHttpClient !== undefined) pipeline._coreHttpClient = timedHttpClient(pipeline._coreHttpClient, timeouts);
+  if (pipeline._coreHttpClient !== undefined)
+    pipeline._coreHttpClient = timedHttpClient(pipeline._coreHttpClient, timeouts);
 }

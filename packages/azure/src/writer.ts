@@ -5,7 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppendBlobClient, BlobGetPropertiesResponse, BlockBlobClient } from '@azure/storage-blob';
-import { ChunkQueue, concatBytes, errors, FsError, type MultipartTarget, type Writer, type WriteMode } from '@omnifs/core';
+import {
+  ChunkQueue,
+  concatBytes,
+  errors,
+  FsError,
+  type MultipartTarget,
+  type Writer,
+  type WriteMode,
+} from '@omnifs/core';
 import { azureErrorCode, azureStatus } from './errors';
 import { MAX_APPEND_BLOCK_SIZE } from './options';
 import { readBlob } from './reader';
@@ -31,11 +39,13 @@ export const AZURE_WRITE_ID_KEY = 'omnifswriteid';
 /** A failed conditional create means the blob appeared in the meantime. */
 function createConflict(err: unknown, ctx: UploadContext): unknown {
   const code = azureErrorCode(err);
-  if (ctx.mode === 'create' && (code === 'BlobAlreadyExists' || code === 'ConditionNotMet')) return errors.alreadyExists(ctx.path, err);
+  if (ctx.mode === 'create' && (code === 'BlobAlreadyExists' || code === 'ConditionNotMet'))
+    return errors.alreadyExists(ctx.path, err);
   return err;
 }
 
-const signalOf = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } => (signal ? { abortSignal: signal } : {});
+const signalOf = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
+  signal ? { abortSignal: signal } : {};
 
 /**
  * The {@link MultipartTarget} of one block blob.
@@ -70,7 +80,8 @@ export class AzureBlockTarget implements MultipartTarget<string> {
   async initiate(): Promise<void> {}
 
   async uploadPart(partNumber: number, data: Uint8Array): Promise<string> {
-    if (partNumber > MAX_BLOCKS) throw errors.invalid(`a block blob has at most ${MAX_BLOCKS} blocks: raise partSize for files this large`);
+    if (partNumber > MAX_BLOCKS)
+      throw errors.invalid(`a block blob has at most ${MAX_BLOCKS} blocks: raise partSize for files this large`);
     // Every id of a blob must have the same length: 24 hex + '-' + 6 digits, base64.
     const id = Buffer.from(`${this.prefix}-${String(partNumber).padStart(6, '0')}`).toString('base64');
     await this.ctx.blob.stageBlock(id, data, data.byteLength, signalOf(this.ctx.signal));
@@ -95,7 +106,12 @@ export class AzureBlockTarget implements MultipartTarget<string> {
  * snapshot is deleted. Should that fail halfway, the error names the snapshot that still
  * holds the old content.
  */
-async function convertToAppendBlob(blob: AppendBlobClient, props: BlobGetPropertiesResponse, path: string, signal?: AbortSignal): Promise<number> {
+async function convertToAppendBlob(
+  blob: AppendBlobClient,
+  props: BlobGetPropertiesResponse,
+  path: string,
+  signal?: AbortSignal,
+): Promise<number> {
   const { snapshot } = await blob.createSnapshot({ conditions: { ifMatch: props.etag! }, ...signalOf(signal) });
   const old = blob.withSnapshot(snapshot!);
   await blob.create({
@@ -123,7 +139,11 @@ async function convertToAppendBlob(blob: AppendBlobClient, props: BlobGetPropert
  * Opens `blob` for appending: a missing blob becomes an empty append blob, an append blob
  * is appended to, and a block blob is first converted (see `convertToAppendBlob`).
  */
-export async function openAppendWriter(blob: AppendBlobClient, path: string, signal?: AbortSignal): Promise<AppendBlobWriter> {
+export async function openAppendWriter(
+  blob: AppendBlobClient,
+  path: string,
+  signal?: AbortSignal,
+): Promise<AppendBlobWriter> {
   let props: BlobGetPropertiesResponse;
   try {
     props = await blob.getProperties(signalOf(signal));
@@ -159,7 +179,11 @@ export class AppendBlobWriter implements Writer {
   private readonly queue = new ChunkQueue();
   private done = false;
 
-  constructor(private readonly blob: AppendBlobClient, private offset: number, private readonly signal?: AbortSignal) {}
+  constructor(
+    private readonly blob: AppendBlobClient,
+    private offset: number,
+    private readonly signal?: AbortSignal,
+  ) {}
 
   /** Size of the blob once the bytes sent so far have landed. */
   get position(): number {
@@ -190,7 +214,10 @@ export class AppendBlobWriter implements Writer {
 
   private async append(data: Uint8Array): Promise<void> {
     try {
-      await this.blob.appendBlock(data, data.byteLength, { conditions: { appendPosition: this.offset }, ...signalOf(this.signal) });
+      await this.blob.appendBlock(data, data.byteLength, {
+        conditions: { appendPosition: this.offset },
+        ...signalOf(this.signal),
+      });
     } catch (err) {
       if (azureErrorCode(err) !== 'AppendPositionConditionNotMet' || !(await this.landed(data))) throw err;
     }

@@ -9,7 +9,8 @@ import { freshContainer, makeFs, useAzure } from './helpers';
 /** An error as the SDK builds it from a service response. */
 function serviceError(code: string, status: number): RestError {
   return new RestError(`${code} happened\nRequestId:0f0e0d0c-0000-1111-2222-333344445555\nTime:2026-01-01T00:00:00Z`, {
-    code, statusCode: status,
+    code,
+    statusCode: status,
   });
 }
 
@@ -57,7 +58,9 @@ describe('azure: errors', function () {
       expect(mapAzureError(new RestError('send failed', { code: 'REQUEST_SEND_ERROR' })).temporary).to.equal(true);
       const sdk = serviceError('BlobNotFound', 404);
       expect(mapAzureError(sdk).cause).to.equal(sdk);
-      const short = mapAzureError(new Error('Data corruption failure: received less data than required and reached maxRetires limitation.'));
+      const short = mapAzureError(
+        new Error('Data corruption failure: received less data than required and reached maxRetires limitation.'),
+      );
       expect(short).to.include({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true });
     });
   });
@@ -76,7 +79,13 @@ describe('azure: errors', function () {
 
     it('reports a missing blob as NotFound / ENOENT with context', async function () {
       const err = await rejected(fs.catFile(`${root}/missing.txt`));
-      expect(err).to.include({ kind: 'NotFound', code: 'ENOENT', protocol: 'az', operation: 'cat', path: `${root}/missing.txt` });
+      expect(err).to.include({
+        kind: 'NotFound',
+        code: 'ENOENT',
+        protocol: 'az',
+        operation: 'cat',
+        path: `${root}/missing.txt`,
+      });
       expect(err.message).to.match(/^az cat ".*missing\.txt": BlobNotFound/);
       await expectFsError(fs.info(`${root}/missing.txt`), 'NotFound');
       await expectFsError(fs.rmFile(`${root}/missing.txt`), 'NotFound');
@@ -114,7 +123,11 @@ describe('azure: errors', function () {
       const cs = `DefaultEndpointsProtocol=http;AccountName=${az.info.accountName};AccountKey=${key};BlobEndpoint=${az.info.blobEndpoint};`;
       const byKey = makeFs(az.info, { accountKey: key });
       const bySas = makeFs(az.info, { accountKey: undefined, sasToken: sas });
-      const byCs = new AzureBlobFileSystem({ connectionString: cs, skipInstanceCache: true, pipelineOptions: { retryOptions: { maxTries: 1 } } });
+      const byCs = new AzureBlobFileSystem({
+        connectionString: cs,
+        skipInstanceCache: true,
+        pipelineOptions: { retryOptions: { maxTries: 1 } },
+      });
       const byUrl = new AzureBlobFileSystem({ accountUrl: `${az.info.blobEndpoint}?${sas}`, skipInstanceCache: true });
       const errs = await Promise.all([byKey, bySas, byCs, byUrl].map((f) => rejected(f.info(`${root}/missing`))));
       const shown = [

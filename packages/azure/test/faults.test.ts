@@ -13,7 +13,8 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 /** Azure's answer when an account is throttled. */
 const SERVER_BUSY = {
-  kind: 'status', status: 503,
+  kind: 'status',
+  status: 503,
   body: '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>',
   headers: { 'content-type': 'application/xml', 'x-ms-error-code': 'ServerBusy' },
 } as const;
@@ -38,10 +39,12 @@ describe('azure: faults', function () {
     root = await freshContainer(az.info, direct);
   });
 
-  const viaProxy = (maxTries: number): AzureBlobFileSystem => makeFs(az.info, {
-    accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`, partSize: 4 * MiB,
-    pipelineOptions: { retryOptions: { maxTries, retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
-  });
+  const viaProxy = (maxTries: number): AzureBlobFileSystem =>
+    makeFs(az.info, {
+      accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`,
+      partSize: 4 * MiB,
+      pipelineOptions: { retryOptions: { maxTries, retryDelayInMs: 10, maxRetryDelayInMs: 50 } },
+    });
 
   it('retries past ServerBusy, 500 and resets during a staged-block upload and ends byte-exact', async function () {
     const fs = viaProxy(8);
@@ -56,8 +59,14 @@ describe('azure: faults', function () {
   });
 
   cutDownloadTests({
-    proxy: () => proxy, direct: () => direct, viaProxy: () => viaProxy(3), root: () => root,
-    size: 10 * MiB, cutAfter: MiB, isDownload: (r) => r.method === 'GET', code: 'ECONNRESET',
+    proxy: () => proxy,
+    direct: () => direct,
+    viaProxy: () => viaProxy(3),
+    root: () => root,
+    size: 10 * MiB,
+    cutAfter: MiB,
+    isDownload: (r) => r.method === 'GET',
+    code: 'ECONNRESET',
   });
 
   it('gives up on persistent ServerBusy with a temporary RateLimited error', async function () {
@@ -97,7 +106,10 @@ describe('azure: faults', function () {
     await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b' });
     const fs = viaProxy(1);
     proxy.addRule({ fault: { kind: 'status', status: 500 }, match: (r) => r.url.includes('comp=batch') });
-    const err = await fs.rm(`${root}/d`, { recursive: true }).then(() => undefined, (e: unknown) => e);
+    const err = await fs.rm(`${root}/d`, { recursive: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(FsError);
     expect((err as FsError).temporary).to.equal(true);
     proxy.clearRules();

@@ -31,7 +31,8 @@ describe('azure: AzureBlobFileSystem', function () {
   });
 
   /** A filesystem whose requests the counting proxy records. */
-  const viaProxy = (extra: AzureBlobOptions = {}): AzureBlobFileSystem => makeFs(az.info, { accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`, ...extra });
+  const viaProxy = (extra: AzureBlobOptions = {}): AzureBlobFileSystem =>
+    makeFs(az.info, { accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`, ...extra });
   beforeEach(async function () {
     root = await freshContainer(az.info, fs);
   });
@@ -84,14 +85,22 @@ describe('azure: AzureBlobFileSystem', function () {
       expect(await fs.exists(`${root}/di`)).to.equal(false);
       expect(await fs.ls(root)).to.deep.equal([`${root}/dir`, `${root}/top.txt`]);
       const detail = await fs.ls(`${root}/dir`, { detail: true });
-      expect(detail.map((e) => [e.name, e.type, e.size])).to.deep.equal([[`${root}/dir/a.txt`, 'file', 1], [`${root}/dir/sub`, 'directory', 0]]);
+      expect(detail.map((e) => [e.name, e.type, e.size])).to.deep.equal([
+        [`${root}/dir/a.txt`, 'file', 1],
+        [`${root}/dir/sub`, 'directory', 0],
+      ]);
       expect(detail[0]).to.include({ blobType: 'BlockBlob' });
     });
 
     it('finds a tree in one flat listing, with directories when asked', async function () {
       expect(await fs.find(root)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
       expect(await fs.find(root, { withDirs: true })).to.deep.equal([
-        root, `${root}/dir`, `${root}/dir/a.txt`, `${root}/dir/sub`, `${root}/dir/sub/b.txt`, `${root}/top.txt`,
+        root,
+        `${root}/dir`,
+        `${root}/dir/a.txt`,
+        `${root}/dir/sub`,
+        `${root}/dir/sub/b.txt`,
+        `${root}/top.txt`,
       ]);
       expect(await fs.du(`${root}/dir`)).to.equal(3);
     });
@@ -119,8 +128,13 @@ describe('azure: AzureBlobFileSystem', function () {
       const data = randomBytes(21 * MiB + 123);
       await small.pipeFile(`${root}/big.bin`, chunked(data, 1_234_567));
       expect(sha(await small.catFile(`${root}/big.bin`))).to.equal(sha(data));
-      const blocks = await small.service.getContainerClient(root.split('/')[0]!).getBlockBlobClient(`${root.split('/').slice(1).concat('big.bin').join('/')}`).getBlockList('committed');
-      expect(blocks.committedBlocks?.map((b) => b.size)).to.deep.equal([4, 4, 4, 4, 4].map((n) => n * MiB).concat([1 * MiB + 123]));
+      const blocks = await small.service
+        .getContainerClient(root.split('/')[0]!)
+        .getBlockBlobClient(`${root.split('/').slice(1).concat('big.bin').join('/')}`)
+        .getBlockList('committed');
+      expect(blocks.committedBlocks?.map((b) => b.size)).to.deep.equal(
+        [4, 4, 4, 4, 4].map((n) => n * MiB).concat([1 * MiB + 123]),
+      );
     });
 
     it('commits nothing when a streamed write is aborted', async function () {
@@ -133,7 +147,10 @@ describe('azure: AzureBlobFileSystem', function () {
         yield randomBytes(5 * MiB);
         throw new Error('source broke');
       }
-      const err = await small.pipeFile(`${root}/broken.bin`, failing()).then(() => undefined, (e: unknown) => e);
+      const err = await small.pipeFile(`${root}/broken.bin`, failing()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(String((err as Error).message)).to.contain('source broke');
       expect(await small.exists(`${root}/broken.bin`)).to.equal(false);
     });
@@ -184,12 +201,16 @@ describe('azure: AzureBlobFileSystem', function () {
       expect(await blobType(`${root}/was-block.txt`)).to.equal('AppendBlob');
       expect(await fs.find(root)).to.deep.equal([`${root}/was-block.txt`]);
       const snapshots: string[] = [];
-      for await (const b of fs.service.getContainerClient(root).listBlobsFlat({ includeSnapshots: true })) if (b.snapshot) snapshots.push(b.snapshot);
+      for await (const b of fs.service.getContainerClient(root).listBlobsFlat({ includeSnapshots: true }))
+        if (b.snapshot) snapshots.push(b.snapshot);
       expect(snapshots).to.deep.equal([]);
     });
 
     it('overwrites an append blob with a block blob on wb', async function () {
-      await fs.open(`${root}/l.txt`, 'ab').then(async (f) => { await f.write('a'); await f.close(); });
+      await fs.open(`${root}/l.txt`, 'ab').then(async (f) => {
+        await f.write('a');
+        await f.close();
+      });
       await fs.writeText(`${root}/l.txt`, 'replaced');
       expect(await fs.readText(`${root}/l.txt`)).to.equal('replaced');
       expect(await blobType(`${root}/l.txt`)).to.equal('BlockBlob');
@@ -197,7 +218,10 @@ describe('azure: AzureBlobFileSystem', function () {
 
     it('counts an append whose bytes are already at its position as done, and refuses a different one', async function () {
       await fs.writeText(`${root}/race.log`, '');
-      await fs.open(`${root}/race.log`, 'ab').then(async (f) => { await f.write('start\n'); await f.close(); });
+      await fs.open(`${root}/race.log`, 'ab').then(async (f) => {
+        await f.write('start\n');
+        await f.close();
+      });
       // Two writers opened at the same size: as if one request were sent twice.
       const [a, b, c] = await Promise.all([1, 2, 3].map(() => fs.openWriter(`${root}/race.log`, { append: true })));
       await a!.write(Buffer.from('same\n'));
@@ -211,7 +235,10 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('touches an append blob without rewriting it or changing its type', async function () {
-      await fs.open(`${root}/t.log`, 'ab').then(async (f) => { await f.write('kept\n'); await f.close(); });
+      await fs.open(`${root}/t.log`, 'ab').then(async (f) => {
+        await f.write('kept\n');
+        await f.close();
+      });
       const before = await fs.info(`${root}/t.log`);
       await new Promise((r) => setTimeout(r, 1100)); // Last-Modified has a resolution of one second
       await fs.touch(`${root}/t.log`, { truncate: false });
@@ -250,12 +277,13 @@ describe('azure: AzureBlobFileSystem', function () {
       const etag = await fs.checksum(`${root}/e.bin`);
       expect(etag).not.to.match(/"/);
       expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag })).toString()).to.equal('first');
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: `"${etag}"` })).toString()).to.equal('first version');
+      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: `"${etag}"` })).toString()).to.equal(
+        'first version',
+      );
       await fs.writeText(`${root}/e.bin`, 'second version');
       await expectFsError(fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag }), 'ConditionNotMatch', 'ESTALE');
       await expectFsError(fs.readChunks(`${root}/e.bin`, { etag }).next(), 'ConditionNotMatch', 'ESTALE');
     });
-
   });
 
   describe('copies, moves, deletes and checksums', function () {
@@ -263,7 +291,10 @@ describe('azure: AzureBlobFileSystem', function () {
       await fs.writeText(`${root}/src.txt`, 'payload');
       await fs.cp(`${root}/src.txt`, `${root}/copy.txt`);
       expect(await fs.readText(`${root}/copy.txt`)).to.equal('payload');
-      await fs.open(`${root}/app.log`, 'ab').then(async (f) => { await f.write('line\n'); await f.close(); });
+      await fs.open(`${root}/app.log`, 'ab').then(async (f) => {
+        await f.write('line\n');
+        await f.close();
+      });
       await fs.cp(`${root}/app.log`, `${root}/app-copy.log`);
       expect((await fs.info(`${root}/app-copy.log`)).blobType).to.equal('AppendBlob');
       await fs.mv(`${root}/src.txt`, `${root}/moved.txt`);
@@ -287,11 +318,16 @@ describe('azure: AzureBlobFileSystem', function () {
       const lease = leased.getBlobLeaseClient();
       await lease.acquireLease(-1); // a leased blob cannot be deleted without its lease id
       try {
-        const err = await fs.rm(`${root}/l`, { recursive: true }).then(() => undefined, (e: unknown) => e) as AzureDeleteError | undefined;
+        const err = (await fs.rm(`${root}/l`, { recursive: true }).then(
+          () => undefined,
+          (e: unknown) => e,
+        )) as AzureDeleteError | undefined;
         expect(err).to.be.instanceOf(AzureDeleteError);
         expect(err!.failed).to.deep.equal([{ path: `${root}/l/leased`, code: 'LeaseIdMissing', status: 412 }]);
         expect(err!.kind).to.equal('ConditionNotMatch');
-        expect(err!.message).to.contain('could not delete 1 of 3 blobs').and.contain(`${root}/l/leased (LeaseIdMissing)`);
+        expect(err!.message)
+          .to.contain('could not delete 1 of 3 blobs')
+          .and.contain(`${root}/l/leased (LeaseIdMissing)`);
         expect(await fs.find(root)).to.deep.equal([`${root}/l/leased`]);
       } finally {
         await lease.releaseLease();
@@ -312,7 +348,9 @@ describe('azure: AzureBlobFileSystem', function () {
     it('signs a GET that plain fetch can read', async function () {
       await fs.writeText(`${root}/s.txt`, 'shared');
       const url = await fs.sign(`${root}/s.txt`, { expiresIn: 300 });
-      expect(url).to.match(/[?&]sig=/).and.match(/[?&]sp=r(&|$)/);
+      expect(url)
+        .to.match(/[?&]sig=/)
+        .and.match(/[?&]sp=r(&|$)/);
       const res = await fetch(url);
       expect(res.status).to.equal(200);
       expect(await res.text()).to.equal('shared');
@@ -349,7 +387,10 @@ describe('azure: AzureBlobFileSystem', function () {
     it('turns every URL form into container/path', async function () {
       await fs.writeText(`${root}/u/f.txt`, 'via url');
       const forms = [
-        `az://${root}/u/f.txt`, `abfs://${root}/u/f.txt`, `abfss://${root}/u/f.txt`, `azure://${root}/u/f.txt`,
+        `az://${root}/u/f.txt`,
+        `abfs://${root}/u/f.txt`,
+        `abfss://${root}/u/f.txt`,
+        `azure://${root}/u/f.txt`,
         `abfs://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
         `abfss://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
       ];
@@ -367,7 +408,8 @@ describe('azure: AzureBlobFileSystem', function () {
       expect((f as AzureBlobFileSystem).service.url).to.equal('https://myaccount.blob.core.windows.net/');
       const china = urlToFs('abfs://data@acct2.dfs.core.chinacloudapi.cn/x').fs as AzureBlobFileSystem;
       expect(china.service.url).to.equal('https://acct2.blob.core.chinacloudapi.cn/');
-      const explicit = urlToFs('abfs://data@myaccount.dfs.core.windows.net/x', { accountName: 'other' }).fs as AzureBlobFileSystem;
+      const explicit = urlToFs('abfs://data@myaccount.dfs.core.windows.net/x', { accountName: 'other' })
+        .fs as AzureBlobFileSystem;
       expect(explicit.service.url).to.equal('https://other.blob.core.windows.net/');
     });
 
@@ -383,6 +425,12 @@ describe('azure: AzureBlobFileSystem', function () {
   it('wraps every failure in an FsError with context', async function () {
     const err = await rejected(fs.catFile(`${root}/missing.txt`));
     expect(err).to.be.instanceOf(FsError);
-    expect(err).to.include({ kind: 'NotFound', code: 'ENOENT', protocol: 'az', operation: 'cat', path: `${root}/missing.txt` });
+    expect(err).to.include({
+      kind: 'NotFound',
+      code: 'ENOENT',
+      protocol: 'az',
+      operation: 'cat',
+      path: `${root}/missing.txt`,
+    });
   });
 });

@@ -13,11 +13,18 @@ export function connection(info: AzureInfo): AzureBlobOptions {
 }
 
 /** SDK retries that give up fast (the default waits seconds between attempts). */
-export const FAST_RETRIES: AzureBlobOptions['pipelineOptions'] = { retryOptions: { maxTries: 4, retryDelayInMs: 20, maxRetryDelayInMs: 100 } };
+export const FAST_RETRIES: AzureBlobOptions['pipelineOptions'] = {
+  retryOptions: { maxTries: 4, retryDelayInMs: 20, maxRetryDelayInMs: 100 },
+};
 
 /** A new filesystem on the server (never cached), with extra options. */
 export function makeFs(info: AzureInfo, extra: AzureBlobOptions = {}): AzureBlobFileSystem {
-  return new AzureBlobFileSystem({ ...connection(info), pipelineOptions: FAST_RETRIES, skipInstanceCache: true, ...extra });
+  return new AzureBlobFileSystem({
+    ...connection(info),
+    pipelineOptions: FAST_RETRIES,
+    skipInstanceCache: true,
+    ...extra,
+  });
 }
 
 /** A fresh container (created) or, on an external account, the given container and a fresh prefix: `container[/prefix]`. */
@@ -26,4 +33,3 @@ export async function freshContainer(info: AzureInfo, fs: AzureBlobFileSystem): 
   if (root.create) await fs.service.getContainerClient(root.bucket).create();
   return `${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.replace(/\/$/, '')}`}`;
 }
-

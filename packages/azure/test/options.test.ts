@@ -5,26 +5,40 @@ import { clearInstanceCache, filesystem, FsError } from '@omnifs/core';
 import { AzureBlobFileSystem } from '@omnifs/azure';
 
 const KEY = Buffer.from('account-key').toString('base64');
-const AZURE_VARS = ['AZURE_STORAGE_CONNECTION_STRING', 'AZURE_STORAGE_ACCOUNT_NAME', 'AZURE_STORAGE_ACCOUNT_KEY', 'AZURE_STORAGE_SAS_TOKEN'];
+const AZURE_VARS = [
+  'AZURE_STORAGE_CONNECTION_STRING',
+  'AZURE_STORAGE_ACCOUNT_NAME',
+  'AZURE_STORAGE_ACCOUNT_KEY',
+  'AZURE_STORAGE_SAS_TOKEN',
+];
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
   const all = { ...Object.fromEntries(AZURE_VARS.map((k) => [k, undefined])), ...vars };
   const saved = Object.fromEntries(Object.keys(all).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(all)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(all))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   try {
     return fn();
   } finally {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   }
 }
 
-const make = (options: Record<string, unknown>): AzureBlobFileSystem => new AzureBlobFileSystem({ skipInstanceCache: true, ...options });
+const make = (options: Record<string, unknown>): AzureBlobFileSystem =>
+  new AzureBlobFileSystem({ skipInstanceCache: true, ...options });
 
 describe('azure: options', function () {
   it('builds the public endpoint from the account name, or the cloud of endpointSuffix', function () {
     withEnv({}, () => {
-      expect(make({ accountName: 'acct', accountKey: KEY }).service.url).to.equal('https://acct.blob.core.windows.net/');
-      expect(make({ accountName: 'acct', endpointSuffix: 'core.usgovcloudapi.net' }).service.url).to.equal('https://acct.blob.core.usgovcloudapi.net/');
+      expect(make({ accountName: 'acct', accountKey: KEY }).service.url).to.equal(
+        'https://acct.blob.core.windows.net/',
+      );
+      expect(make({ accountName: 'acct', endpointSuffix: 'core.usgovcloudapi.net' }).service.url).to.equal(
+        'https://acct.blob.core.usgovcloudapi.net/',
+      );
     });
   });
 
@@ -34,13 +48,17 @@ describe('azure: options', function () {
       expect(fs.service.url).to.equal('http://127.0.0.1:10000/devstoreaccount1');
       expect(fs.service.accountName).to.equal('devstoreaccount1');
       expect((fs.service.credential as StorageSharedKeyCredential).accountName).to.equal('devstoreaccount1');
-      expect(make({ endpoint: 'https://acct.blob.core.windows.net/', anon: true }).service.url).to.equal('https://acct.blob.core.windows.net/');
+      expect(make({ endpoint: 'https://acct.blob.core.windows.net/', anon: true }).service.url).to.equal(
+        'https://acct.blob.core.windows.net/',
+      );
     });
   });
 
   it('authorises by key, SAS token, token credential, or nothing', function () {
     withEnv({}, () => {
-      expect(make({ accountName: 'acct', accountKey: KEY }).service.credential).to.be.instanceOf(StorageSharedKeyCredential);
+      expect(make({ accountName: 'acct', accountKey: KEY }).service.credential).to.be.instanceOf(
+        StorageSharedKeyCredential,
+      );
       const sas = make({ accountName: 'acct', sasToken: '?sv=1&sig=abc' });
       expect(sas.service.credential).to.be.instanceOf(AnonymousCredential);
       expect(sas.service.url).to.equal('https://acct.blob.core.windows.net/?sv=1&sig=abc');
@@ -58,7 +76,9 @@ describe('azure: options', function () {
       const fs = make({ connectionString: cs, accountName: 'ignored' });
       expect(fs.service.url).to.equal('http://127.0.0.1:10000/devstoreaccount1');
       expect(fs.service.credential).to.be.instanceOf(StorageSharedKeyCredential);
-      expect(make({ connectionString: 'UseDevelopmentStorage=true' }).service.url).to.equal('http://127.0.0.1:10000/devstoreaccount1');
+      expect(make({ connectionString: 'UseDevelopmentStorage=true' }).service.url).to.equal(
+        'http://127.0.0.1:10000/devstoreaccount1',
+      );
     });
   });
 
@@ -100,29 +120,52 @@ describe('azure: options', function () {
   it('declares its capabilities from the options', function () {
     withEnv({}, () => {
       expect(make({ accountName: 'acct', partSize: 1024 * 1024, concurrency: 8 }).capabilities).to.deep.include({
-        realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true, flatListing: true,
-        partSize: 1024 * 1024, concurrency: 8, sign: false,
+        realDirectories: false,
+        append: true,
+        exclusiveCreate: true,
+        copy: true,
+        rangedRead: true,
+        flatListing: true,
+        partSize: 1024 * 1024,
+        concurrency: 8,
+        sign: false,
       });
     });
   });
 
   it('names the nearest option for a typo, never showing a secret of the wrong type', function () {
-    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKye: KEY } as never))
-      .to.throw(FsError, "unknown option 'accountKye' for az; did you mean 'accountKey'?");
-    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKey: 12345 } as never))
-      .to.throw(FsError, "option 'accountKey' of az must be a string, got number");
+    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKye: KEY } as never)).to.throw(
+      FsError,
+      "unknown option 'accountKye' for az; did you mean 'accountKey'?",
+    );
+    expect(() => new AzureBlobFileSystem({ accountName: 'acct', accountKey: 12345 } as never)).to.throw(
+      FsError,
+      "option 'accountKey' of az must be a string, got number",
+    );
   });
 
   it('rejects malformed options with InvalidArgument', function () {
     withEnv({}, () => {
       const bad: Array<Record<string, unknown>> = [
-        {}, { accountName: 'Bad_Name' }, { accountName: 'acct', partSize: 0 }, { accountName: 'acct', partSize: 5000 * 1024 * 1024 },
-        { accountName: 'acct', concurrency: 1.5 }, { accountName: 'acct', listPageSize: 6000 }, { accountName: 'acct', accountKey: 42 },
-        { accountName: 'acct', credential: {} }, { accountName: 'acct', anon: 'yes' }, { accountName: 'acct', anon: true, accountKey: KEY },
-        { accountUrl: 'ftp://x/y' }, { accountUrl: 'not a url' }, { connectionString: 'garbage' }, { accountName: 'acct', pipelineOptions: 3 },
+        {},
+        { accountName: 'Bad_Name' },
+        { accountName: 'acct', partSize: 0 },
+        { accountName: 'acct', partSize: 5000 * 1024 * 1024 },
+        { accountName: 'acct', concurrency: 1.5 },
+        { accountName: 'acct', listPageSize: 6000 },
+        { accountName: 'acct', accountKey: 42 },
+        { accountName: 'acct', credential: {} },
+        { accountName: 'acct', anon: 'yes' },
+        { accountName: 'acct', anon: true, accountKey: KEY },
+        { accountUrl: 'ftp://x/y' },
+        { accountUrl: 'not a url' },
+        { connectionString: 'garbage' },
+        { accountName: 'acct', pipelineOptions: 3 },
       ];
       for (const options of bad) {
-        expect(() => make(options), JSON.stringify(options)).to.throw(FsError).with.property('kind', 'InvalidArgument');
+        expect(() => make(options), JSON.stringify(options))
+          .to.throw(FsError)
+          .with.property('kind', 'InvalidArgument');
       }
     });
   });

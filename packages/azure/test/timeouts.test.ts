@@ -10,9 +10,12 @@ describe('azure: timeouts', function () {
   });
 
   timeoutTests({
-    make: (url, timeouts) => makeFs(azure.info, {
-      accountUrl: `${url}/${azure.info.accountName}`, pipelineOptions: { retryOptions: { maxTries: 1 } }, ...timeouts,
-    }),
+    make: (url, timeouts) =>
+      makeFs(azure.info, {
+        accountUrl: `${url}/${azure.info.accountName}`,
+        pipelineOptions: { retryOptions: { maxTries: 1 } },
+        ...timeouts,
+      }),
     file: 'container/dir/file.bin',
     contentType: 'application/xml',
     real: () => ({ url: new URL(azure.info.blobEndpoint).origin, root }),

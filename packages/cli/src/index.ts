@@ -22,9 +22,8 @@ export { ThrottledFileSystem, type ThrottleOptions } from './throttle';
 export { humanSize } from './format';
 
 /** The version of this package. */
-export const VERSION = (
-  JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }
-).version;
+export const VERSION = (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 const META_COMMANDS: CommandSpec[] = [
   {

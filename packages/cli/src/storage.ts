@@ -37,18 +37,16 @@ export interface Target {
 }
 
 /** One storage flag: which option it sets, per canonical protocol. */
-const FLAG_OPTIONS: Record<
-  keyof Omit<StorageFlags, 'options'>,
-  { flag: string; byProtocol: Record<string, string> }
-> = {
-  endpointUrl: {
-    flag: '--endpoint-url',
-    byProtocol: { s3: 'endpoint', gs: 'apiEndpoint', az: 'accountUrl', hdfs: 'url' },
-  },
-  region: { flag: '--region', byProtocol: { s3: 'region' } },
-  profile: { flag: '--profile', byProtocol: { s3: 'profile' } },
-  anon: { flag: '--anon', byProtocol: { s3: 'anon', gs: 'anon', az: 'anon' } },
-};
+const FLAG_OPTIONS: Record<keyof Omit<StorageFlags, 'options'>, { flag: string; byProtocol: Record<string, string> }> =
+  {
+    endpointUrl: {
+      flag: '--endpoint-url',
+      byProtocol: { s3: 'endpoint', gs: 'apiEndpoint', az: 'accountUrl', hdfs: 'url' },
+    },
+    region: { flag: '--region', byProtocol: { s3: 'region' } },
+    profile: { flag: '--profile', byProtocol: { s3: 'profile' } },
+    anon: { flag: '--anon', byProtocol: { s3: 'anon', gs: 'anon', az: 'anon' } },
+  };
 
 /** Protocols whose instances take no connection options. */
 const LOCAL_PROTOCOLS = new Set(['file', 'memory']);

@@ -27,9 +27,7 @@ describe('omnifs on memory://', () => {
     });
     it('-l shows type, size, time and URL; -h makes sizes human; -R goes below', async () => {
       const long = (await cli(['ls', '-l', `${u}/sub/deep`])).out;
-      expect(long).to.match(
-        /^- +2048 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}memory:\/\/\/cli-\w+\/sub\/deep\/d\.bin\n$/,
-      );
+      expect(long).to.match(/^- +2048 {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}memory:\/\/\/cli-\w+\/sub\/deep\/d\.bin\n$/);
       expect((await cli(['ls', '-lh', `${u}/sub/deep`])).out).to.match(/^- +2\.0 KiB {2}/);
       const rec = (await cli(['ls', '-R', u])).out.trim().split('\n');
       expect(rec).to.deep.equal([

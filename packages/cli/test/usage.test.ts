@@ -128,9 +128,7 @@ describe('omnifs usage, help and options', () => {
       ];
       const r = await cli([...argv, '-o', 'gs.concurrency=8'], { env: { HOME: home } });
       expect(r.code, r.err).to.equal(0);
-      expect(r.out)
-        .to.include('s3.anon = true    (flag: --anon)')
-        .and.include('s3.profile = dev    (flag: --profile)');
+      expect(r.out).to.include('s3.anon = true    (flag: --anon)').and.include('s3.profile = dev    (flag: --profile)');
       expect(r.out).to.include('gs.anon = true    (flag: --anon)').and.not.include('gs.profile');
       expect(r.out).to.include('s3.writeParams = {"StorageClass":"STANDARD_IA"}').and.include('gs.concurrency = 8');
       expect((await cli(['config', 'gs', '--profile', 'dev'], { env: { HOME: home } })).code).to.equal(2);

@@ -75,18 +75,28 @@ export function checkMode(mode: unknown): WriteMode {
 /** An open mode, with the short forms (`r`, `w`, `a`, `x`) accepted. */
 export function normalizeOpenMode(mode: unknown): 'rb' | 'wb' | 'ab' | 'xb' {
   switch (mode) {
-    case 'rb': case 'r': return 'rb';
-    case 'wb': case 'w': return 'wb';
-    case 'ab': case 'a': return 'ab';
-    case 'xb': case 'x': return 'xb';
-    default: throw errors.invalid(`mode must be one of rb, wb, ab, xb, got ${JSON.stringify(mode)}`);
+    case 'rb':
+    case 'r':
+      return 'rb';
+    case 'wb':
+    case 'w':
+      return 'wb';
+    case 'ab':
+    case 'a':
+      return 'ab';
+    case 'xb':
+    case 'x':
+      return 'xb';
+    default:
+      throw errors.invalid(`mode must be one of rb, wb, ab, xb, got ${JSON.stringify(mode)}`);
   }
 }
 
 /** The `etag` and `signal` of range options, as `_read` and `_readStream` take them; a bad etag is `InvalidArgument`. */
 export function readOptionsOf(options: RangeOptions): ReadOptions | undefined {
   const { etag, signal } = options;
-  if (etag !== undefined && (typeof etag !== 'string' || etag === '')) throw errors.invalid(`etag must be a non-empty string, got ${JSON.stringify(etag)}`);
+  if (etag !== undefined && (typeof etag !== 'string' || etag === ''))
+    throw errors.invalid(`etag must be a non-empty string, got ${JSON.stringify(etag)}`);
   if (etag === undefined && signal === undefined) return undefined;
   return { ...(etag === undefined ? {} : { etag }), ...(signal ? { signal } : {}) };
 }

@@ -13,7 +13,13 @@ import { BufferedWriter, type RandomWriter, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkTargetPath, optionsOf } from './args';
 import {
-  cleanupOptionsOf, isTemporaryName, removeDebris, temporaryFiles, type CleanupOptions, type CleanupResult, type Debris,
+  cleanupOptionsOf,
+  isTemporaryName,
+  removeDebris,
+  temporaryFiles,
+  type CleanupOptions,
+  type CleanupResult,
+  type Debris,
 } from './debris';
 import { ownOptionSchema, validateOptions, type OptionSchema } from './options';
 import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
@@ -121,10 +127,18 @@ export abstract class FileSystemBase {
   /** Entries directly in a directory; `NotFound` when missing, `NotADirectory` for a file. */
   protected abstract _ls(path: string): Promise<FileInfo[]>;
   /** Bytes `[start, end)` of a file; `end` is clamped to the size. */
-  protected abstract _read(path: string, start: number, end: number | undefined, options?: ReadOptions): Promise<Uint8Array>;
+  protected abstract _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options?: ReadOptions,
+  ): Promise<Uint8Array>;
   /** Writes a whole file; `create` fails with `AlreadyExists` when it exists, and keeps `options.writeId`. */
   protected abstract _write(
-    path: string, data: Uint8Array, mode: WriteMode, options?: { writeId?: string },
+    path: string,
+    data: Uint8Array,
+    mode: WriteMode,
+    options?: { writeId?: string },
   ): Promise<void>;
   /** Deletes one file; `NotFound` when missing. */
   protected abstract _rm(path: string): Promise<void>;
@@ -143,9 +157,14 @@ export abstract class FileSystemBase {
   }
 
   /** Streams bytes `[start, end)` (pinned to `options.etag` where given). Default: consecutive `_read` calls of 4 MiB. */
-  protected async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     const stop = end ?? (await this._info(path)).size;
-    for (let pos = start; pos < stop; ) {
+    for (let pos = start; pos < stop;) {
       throwIfAborted(options.signal);
       const chunk = await this._read(path, pos, Math.min(pos + READ_CHUNK, stop), options);
       if (chunk.byteLength === 0) return;
@@ -187,7 +206,10 @@ export abstract class FileSystemBase {
    * (HDFS: one recursive DELETE; object stores: one flat listing feeding batch deletes).
    * The directory exists (the caller checked); `onRemoved` counts files as they go.
    */
-  protected _rmTree?(path: string, options: { signal?: AbortSignal; onRemoved?: (files: number) => void }): Promise<void>;
+  protected _rmTree?(
+    path: string,
+    options: { signal?: AbortSignal; onRemoved?: (files: number) => void },
+  ): Promise<void>;
   /** Unfinished multipart uploads below a path (S3), for {@link FileSystemBase.cleanup}. */
   protected _listUploads?(path: string): AsyncIterable<Debris>;
   /** Aborts one upload `_listUploads` gave. */
@@ -232,7 +254,13 @@ export abstract class FileSystemBase {
    * (it would name the root, or the working directory on local disk). `signal` cancels
    * the call: it rejects at once, and the requests in flight are aborted.
    */
-  protected async withPath<T>(operation: string, path: unknown, fn: (p: string) => Promise<T>, target = false, signal?: AbortSignal): Promise<T> {
+  protected async withPath<T>(
+    operation: string,
+    path: unknown,
+    fn: (p: string) => Promise<T>,
+    target = false,
+    signal?: AbortSignal,
+  ): Promise<T> {
     let p: string | undefined;
     try {
       if (target) checkTargetPath(path);
@@ -246,7 +274,12 @@ export abstract class FileSystemBase {
   }
 
   /** Runs `fn` (cancelled by `signal`) and gives any error its FsError kind and context. */
-  protected async run<T>(operation: string, path: string | undefined, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  protected async run<T>(
+    operation: string,
+    path: string | undefined,
+    fn: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     try {
       return await withSignal(signal, fn);
     } catch (err) {
@@ -259,15 +292,21 @@ export abstract class FileSystemBase {
   /** Metadata of a file or directory; `NotFound` when missing, also for a path below a file. */
   info(path: string, options: InfoOptions = {}): Promise<FileInfo> {
     options = optionsOf(options);
-    return this.withPath('info', path, async (p) => {
-      try {
-        return await this._info(p);
-      } catch (err) {
-        // A path below a file does not exist (ENOTDIR from stat on local disks).
-        const e = this.mapError(err);
-        throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
-      }
-    }, false, options.signal);
+    return this.withPath(
+      'info',
+      path,
+      async (p) => {
+        try {
+          return await this._info(p);
+        } catch (err) {
+          // A path below a file does not exist (ENOTDIR from stat on local disks).
+          const e = this.mapError(err);
+          throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
+        }
+      },
+      false,
+      options.signal,
+    );
   }
 
   /** True when the path exists; errors other than NotFound are thrown. */
@@ -284,14 +323,20 @@ export abstract class FileSystemBase {
   async isDir(path: string, options: InfoOptions = {}): Promise<boolean> {
     const isDir = this._isDir;
     if (isDir === undefined) return (await this.infoOrUndefined(path, options))?.type === 'directory';
-    return this.withPath('isDir', path, async (p) => {
-      try {
-        return await isDir.call(this, p);
-      } catch (err) {
-        if (this.mapError(err).kind === 'NotFound') return false;
-        throw err;
-      }
-    }, false, optionsOf(options).signal);
+    return this.withPath(
+      'isDir',
+      path,
+      async (p) => {
+        try {
+          return await isDir.call(this, p);
+        } catch (err) {
+          if (this.mapError(err).kind === 'NotFound') return false;
+          throw err;
+        }
+      },
+      false,
+      optionsOf(options).signal,
+    );
   }
 
   /** Size of a file in bytes. */
@@ -312,7 +357,10 @@ export abstract class FileSystemBase {
   async checksum(path: string): Promise<string> {
     const info = await this.info(path);
     if (typeof info.etag === 'string' && info.etag !== '') return info.etag.replace(/^"|"$/g, '');
-    return createHash('sha256').update(`${info.name}\0${info.size}\0${info.mtime?.getTime() ?? ''}`).digest('hex').slice(0, 32);
+    return createHash('sha256')
+      .update(`${info.name}\0${info.size}\0${info.mtime?.getTime() ?? ''}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 
   /** `info`, or undefined for a missing path. */
@@ -349,7 +397,13 @@ export abstract class FileSystemBase {
   find(path: string, options?: FindOptions): Promise<string[]>;
   async find(path: string, options: FindOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'find');
-    const entries = await this.withPath('find', path, (p) => findEntries(this, p, options, this._find?.bind(this)), false, options.signal);
+    const entries = await this.withPath(
+      'find',
+      path,
+      (p) => findEntries(this, p, options, this._find?.bind(this)),
+      false,
+      options.signal,
+    );
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
@@ -362,20 +416,34 @@ export abstract class FileSystemBase {
   /** Paths matching a glob pattern (`*`, `**`, `?`, `[..]`), sorted. */
   glob(pattern: string, options: { maxDepth?: number; detail: true; signal?: AbortSignal }): Promise<FileInfo[]>;
   glob(pattern: string, options?: { maxDepth?: number; detail?: boolean; signal?: AbortSignal }): Promise<string[]>;
-  async glob(pattern: string, options: { maxDepth?: number; detail?: boolean; signal?: AbortSignal } = {}): Promise<FileInfo[] | string[]> {
+  async glob(
+    pattern: string,
+    options: { maxDepth?: number; detail?: boolean; signal?: AbortSignal } = {},
+  ): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'glob');
     const dirsOnly = (): boolean => hasTrailingSlash(pattern);
-    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()), false, options.signal);
+    const entries = await this.withPath(
+      'glob',
+      pattern,
+      (p) => globEntries(this, p, options.maxDepth, dirsOnly()),
+      false,
+      options.signal,
+    );
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
   /** Total bytes below `path`, or per file with `total: false`. */
   du(path: string, options?: { total?: true; maxDepth?: number; signal?: AbortSignal }): Promise<number>;
   du(path: string, options: { total: false; maxDepth?: number; signal?: AbortSignal }): Promise<Record<string, number>>;
-  async du(path: string, options: { total?: boolean; maxDepth?: number; signal?: AbortSignal } = {}): Promise<number | Record<string, number>> {
+  async du(
+    path: string,
+    options: { total?: boolean; maxDepth?: number; signal?: AbortSignal } = {},
+  ): Promise<number | Record<string, number>> {
     options = optionsOf(options, 'du');
     const files = await this.find(path, {
-      detail: true, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }), ...(options.signal ? { signal: options.signal } : {}),
+      detail: true,
+      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
     return files.reduce((sum, f) => sum + f.size, 0);
@@ -398,9 +466,11 @@ export abstract class FileSystemBase {
       const o = cleanupOptionsOf(options);
       const isMissing = (err: unknown): boolean => ['NotFound', 'NotADirectory'].includes(this.mapError(err).kind);
       const sources: Array<AsyncIterable<Debris>> = [];
-      if (this.capabilities.realDirectories) sources.push(temporaryFiles((dir) => this._ls(dir), p, isMissing, o.signal));
+      if (this.capabilities.realDirectories)
+        sources.push(temporaryFiles((dir) => this._ls(dir), p, isMissing, o.signal));
       if (this._listUploads) sources.push(this._listUploads(p));
-      const remove = (d: Debris): Promise<void> => (d.kind === 'upload' && this._abortUpload ? this._abortUpload(d) : this._rm(d.path));
+      const remove = (d: Debris): Promise<void> =>
+        d.kind === 'upload' && this._abortUpload ? this._abortUpload(d) : this._rm(d.path);
       return removeDebris(sources, o, remove, isMissing);
     });
   }

@@ -35,7 +35,9 @@ export function isStreamSource(data: unknown): data is AsyncIterable<Uint8Array 
 }
 
 /** Iterates a streamed source as Uint8Array chunks. */
-export async function* iterateSource(data: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* iterateSource(
+  data: AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
   const iterable: AsyncIterable<unknown> =
     Symbol.asyncIterator in data ? (data as AsyncIterable<unknown>) : Readable.fromWeb(data as never);
   for await (const chunk of iterable) yield toBytes(chunk, 'stream chunk');

@@ -66,11 +66,14 @@ export const DEFAULT_CLEANUP_AGE_MS = 24 * 60 * 60 * 1000;
 const CLEANUP_KEYS = new Set(['olderThan', 'dryRun', 'signal']);
 
 /** Checks cleanup options; unknown names and wrong types are `InvalidArgument`. */
-export function cleanupOptionsOf(options: CleanupOptions | undefined): Required<Omit<CleanupOptions, 'signal'>> & CleanupOptions {
+export function cleanupOptionsOf(
+  options: CleanupOptions | undefined,
+): Required<Omit<CleanupOptions, 'signal'>> & CleanupOptions {
   const o = options ?? {};
   if (typeof o !== 'object' || Array.isArray(o)) throw errors.invalid('cleanup options must be an object');
   for (const key of Object.keys(o)) {
-    if (!CLEANUP_KEYS.has(key)) throw errors.invalid(`unknown cleanup option '${key}' (known: ${[...CLEANUP_KEYS].join(', ')})`);
+    if (!CLEANUP_KEYS.has(key))
+      throw errors.invalid(`unknown cleanup option '${key}' (known: ${[...CLEANUP_KEYS].join(', ')})`);
   }
   const olderThan = o.olderThan ?? DEFAULT_CLEANUP_AGE_MS;
   if (typeof olderThan !== 'number' || !Number.isFinite(olderThan) || olderThan < 0) {
@@ -104,7 +107,12 @@ export async function* temporaryFiles(
     for (const e of entries) {
       if (e.type === 'directory') queue.push(e.name);
       else if (isTemporaryName(e.name)) {
-        yield { kind: 'temporary', path: e.name, size: e.size, ...(e.mtime instanceof Date ? { started: e.mtime } : {}) };
+        yield {
+          kind: 'temporary',
+          path: e.name,
+          size: e.size,
+          ...(e.mtime instanceof Date ? { started: e.mtime } : {}),
+        };
       }
     }
   }

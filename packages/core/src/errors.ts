@@ -57,9 +57,21 @@ const KIND_BY_CODE: Readonly<Record<string, ErrorKind>> = {
 
 /** Network-level codes that are worth retrying. */
 const TEMPORARY_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND',
-  'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EMFILE', 'ERR_STREAM_PREMATURE_CLOSE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'EMFILE',
+  'ERR_STREAM_PREMATURE_CLOSE',
 ]);
 
 /** Fields accepted by the {@link FsError} constructor. */
@@ -123,7 +135,7 @@ export class FsError extends Error {
     this.name = 'FsError';
     this.kind = init.kind;
     this.code = init.code ?? NODE_CODES[init.kind];
-    this.temporary = init.persistent === true ? false : init.temporary ?? init.kind === 'RateLimited';
+    this.temporary = init.persistent === true ? false : (init.temporary ?? init.kind === 'RateLimited');
     this.persistent = init.persistent === true;
     this.protocol = init.protocol;
     this.operation = init.operation;
@@ -175,17 +187,13 @@ export const errors = {
     new FsError({ kind: 'NotFound', message: 'no such file or directory', path, cause }),
   alreadyExists: (path?: string, cause?: unknown) =>
     new FsError({ kind: 'AlreadyExists', message: 'file already exists', path, cause }),
-  isADirectory: (path?: string) =>
-    new FsError({ kind: 'IsADirectory', message: 'is a directory', path }),
-  notADirectory: (path?: string) =>
-    new FsError({ kind: 'NotADirectory', message: 'not a directory', path }),
-  notEmpty: (path?: string) =>
-    new FsError({ kind: 'NotEmpty', message: 'directory not empty', path }),
+  isADirectory: (path?: string) => new FsError({ kind: 'IsADirectory', message: 'is a directory', path }),
+  notADirectory: (path?: string) => new FsError({ kind: 'NotADirectory', message: 'not a directory', path }),
+  notEmpty: (path?: string) => new FsError({ kind: 'NotEmpty', message: 'directory not empty', path }),
   invalid: (message: string, path?: string) =>
     new FsError({ kind: 'InvalidArgument', message, ...(path === undefined ? {} : { path }) }),
   unsupported: (message: string) => new FsError({ kind: 'Unsupported', message }),
-  aborted: (cause?: unknown) =>
-    new FsError({ kind: 'Aborted', message: 'the operation was aborted', cause }),
+  aborted: (cause?: unknown) => new FsError({ kind: 'Aborted', message: 'the operation was aborted', cause }),
 };
 
 /** Quotes a path for a message, cutting very long ones. */

@@ -148,9 +148,7 @@ export class RemoteFile implements AsyncIterable<Uint8Array> {
     if (end - start > this.blockSize * this.cacheBlocks) return source.read(start, end);
     const first = Math.floor(start / this.blockSize);
     const last = Math.floor((end - 1) / this.blockSize);
-    const blocks = await Promise.all(
-      Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i)),
-    );
+    const blocks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i)));
     const out = new Uint8Array(end - start);
     let filled = 0;
     for (let i = 0; i < blocks.length; i++) {
@@ -181,12 +179,22 @@ export class RemoteFile implements AsyncIterable<Uint8Array> {
   }
 
   private reader(): BlockSource {
-    if (!this.source) throw new FsError({ kind: 'Unsupported', message: `file opened for writing ("${this.mode}") cannot be read or seeked`, path: this.path });
+    if (!this.source)
+      throw new FsError({
+        kind: 'Unsupported',
+        message: `file opened for writing ("${this.mode}") cannot be read or seeked`,
+        path: this.path,
+      });
     return this.source;
   }
 
   private writer(): Writer {
-    if (!this.sink) throw new FsError({ kind: 'Unsupported', message: 'file opened for reading ("rb") cannot be written', path: this.path });
+    if (!this.sink)
+      throw new FsError({
+        kind: 'Unsupported',
+        message: 'file opened for reading ("rb") cannot be written',
+        path: this.path,
+      });
     return this.sink;
   }
 

@@ -18,7 +18,14 @@ import { expandPaths } from './listing';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
 import { outsideSignal } from './timeouts';
 import type {
-  CopyOptions, OpenMode, OpenOptions, OperationOptions, RangeOptions, RmOptions, WriteMode, WriteOptions,
+  CopyOptions,
+  OpenMode,
+  OpenOptions,
+  OperationOptions,
+  RangeOptions,
+  RmOptions,
+  WriteMode,
+  WriteOptions,
 } from './types';
 import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
 
@@ -41,71 +48,121 @@ export abstract class FileSystem extends FileSystemBase {
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
   async catFile(path: string, options: RangeOptions = {}): Promise<Uint8Array> {
     options = optionsOf(options, 'catFile');
-    return this.withPath('cat', path, async (p) => {
-      const read = readOptionsOf(options);
-      throwIfAborted(options.signal);
-      // The whole file, the common case: no range to check or resolve.
-      if ((options.start === undefined || options.start === 0) && options.end === undefined) return this._read(p, 0, undefined, read);
-      const range = await this.resolveRange(p, options.start, options.end);
-      if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
-      return this._read(p, range.start, range.end, read);
-    }, false, options.signal);
+    return this.withPath(
+      'cat',
+      path,
+      async (p) => {
+        const read = readOptionsOf(options);
+        throwIfAborted(options.signal);
+        // The whole file, the common case: no range to check or resolve.
+        if ((options.start === undefined || options.start === 0) && options.end === undefined)
+          return this._read(p, 0, undefined, read);
+        const range = await this.resolveRange(p, options.start, options.end);
+        if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
+        return this._read(p, range.start, range.end, read);
+      },
+      false,
+      options.signal,
+    );
   }
 
   /** `catFile` for one path; for a list or a glob, a record of path to bytes. */
   cat(path: string, options?: RangeOptions): Promise<Uint8Array>;
   cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Uint8Array>>;
-  async cat(path: string | string[], options: RangeOptions & { batchSize?: number } = {}): Promise<Uint8Array | Record<string, Uint8Array>> {
+  async cat(
+    path: string | string[],
+    options: RangeOptions & { batchSize?: number } = {},
+  ): Promise<Uint8Array | Record<string, Uint8Array>> {
     options = optionsOf(options, 'cat');
     const { batchSize, ...range } = options;
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, range);
     if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, range); // rejects it with context
     const items = typeof path === 'string' ? [path] : path;
-    const paths = await this.run('cat', undefined, () => expandPaths(this, items.map((p) => this.normalize(p))));
-    const bodies = await mapLimit(paths, batchSize ?? DEFAULT_BATCH_SIZE, (p) => this.catFile(p, range), options.signal);
+    const paths = await this.run('cat', undefined, () =>
+      expandPaths(
+        this,
+        items.map((p) => this.normalize(p)),
+      ),
+    );
+    const bodies = await mapLimit(
+      paths,
+      batchSize ?? DEFAULT_BATCH_SIZE,
+      (p) => this.catFile(p, range),
+      options.signal,
+    );
     return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
   }
 
   /** Several ranges, of one or several files, read concurrently. */
-  async catRanges(paths: string[], starts: number[], ends: number[], options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<Uint8Array[]> {
+  async catRanges(
+    paths: string[],
+    starts: number[],
+    ends: number[],
+    options: { batchSize?: number; signal?: AbortSignal } = {},
+  ): Promise<Uint8Array[]> {
     options = optionsOf(options, 'catRanges');
-    if (!Array.isArray(paths) || !Array.isArray(starts) || !Array.isArray(ends) || starts.length !== paths.length || ends.length !== paths.length) {
+    if (
+      !Array.isArray(paths) ||
+      !Array.isArray(starts) ||
+      !Array.isArray(ends) ||
+      starts.length !== paths.length ||
+      ends.length !== paths.length
+    ) {
       throw errors.invalid('catRanges needs arrays of paths, starts and ends of the same length');
     }
-    return mapLimit(paths, options.batchSize ?? DEFAULT_BATCH_SIZE, (p, i) => this.catFile(p, {
-      start: starts[i]!, end: ends[i]!, ...(options.signal ? { signal: options.signal } : {}),
-    }), options.signal);
+    return mapLimit(
+      paths,
+      options.batchSize ?? DEFAULT_BATCH_SIZE,
+      (p, i) =>
+        this.catFile(p, {
+          start: starts[i]!,
+          end: ends[i]!,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      options.signal,
+    );
   }
 
   /** Writes a whole file from bytes, a string, or a stream / async iterable. */
   async pipeFile(path: string, data: Source, options: WriteOptions = {}): Promise<void> {
     options = optionsOf(options, 'pipeFile');
     const mode = checkMode(options.mode);
-    const writeId = mode === 'create' ? options.writeId ?? newWriteId() : undefined;
-    await this.withPath('pipe', path, async (p) => {
-      throwIfAborted(options.signal);
-      if (isStreamSource(data)) {
-        const writer = await this.openWriterFor(p, mode, false, options.signal, undefined, writeId);
-        const progress = new ProgressTracker(options.onProgress);
-        await pump(iterateSource(data), writer, { signal: options.signal, progress });
-        progress.fileDone();
-        return;
-      }
-      const bytes = toBytes(data);
-      await this.createOnce(p, writeId, () => this._write(p, bytes, mode, { writeId }));
-      options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
-    }, true, options.signal);
+    const writeId = mode === 'create' ? (options.writeId ?? newWriteId()) : undefined;
+    await this.withPath(
+      'pipe',
+      path,
+      async (p) => {
+        throwIfAborted(options.signal);
+        if (isStreamSource(data)) {
+          const writer = await this.openWriterFor(p, mode, false, options.signal, undefined, writeId);
+          const progress = new ProgressTracker(options.onProgress);
+          await pump(iterateSource(data), writer, { signal: options.signal, progress });
+          progress.fileDone();
+          return;
+        }
+        const bytes = toBytes(data);
+        await this.createOnce(p, writeId, () => this._write(p, bytes, mode, { writeId }));
+        options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
+      },
+      true,
+      options.signal,
+    );
   }
 
   /** `pipeFile` for one path; a record of path to content writes several. */
-  async pipe(path: string | Record<string, Source>, data?: Source, options: WriteOptions & { batchSize?: number } = {}): Promise<void> {
+  async pipe(
+    path: string | Record<string, Source>,
+    data?: Source,
+    options: WriteOptions & { batchSize?: number } = {},
+  ): Promise<void> {
     options = optionsOf(options, 'pipe');
     const { batchSize, ...write } = options;
     if (typeof path === 'string') {
       if (data === undefined) throw errors.invalid('pipe needs data to write', path);
       return this.pipeFile(path, data, write);
     }
-    if (path === null || typeof path !== 'object') throw errors.invalid('pipe needs a path or a record of path to data');
+    if (path === null || typeof path !== 'object')
+      throw errors.invalid('pipe needs a path or a record of path to data');
     const entries = Object.entries(path);
     await mapLimit(entries, batchSize ?? DEFAULT_BATCH_SIZE, ([p, d]) => this.pipeFile(p, d, write), options.signal);
   }
@@ -116,7 +173,10 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** Writes text as a file, encoded as `encoding` (default UTF-8, as `readText` reads it). */
-  async writeText(path: string, text: string, options: WriteOptions & { encoding?: BufferEncoding } = {},
+  async writeText(
+    path: string,
+    text: string,
+    options: WriteOptions & { encoding?: BufferEncoding } = {},
   ): Promise<void> {
     options = optionsOf(options, 'writeText');
     if (typeof text !== 'string') throw errors.invalid(`text must be a string, got ${typeof text}`, String(path));
@@ -124,7 +184,10 @@ export abstract class FileSystem extends FileSystemBase {
     if (encoding === undefined || encoding === 'utf8' || encoding === 'utf-8') return this.pipeFile(path, text, write);
     if (typeof encoding !== 'string' || !Buffer.isEncoding(encoding)) {
       const got = JSON.stringify(encoding);
-      throw errors.invalid(`encoding must be a Node.js text encoding (utf8, utf16le, latin1, ...), got ${got}`, `${path}`);
+      throw errors.invalid(
+        `encoding must be a Node.js text encoding (utf8, utf16le, latin1, ...), got ${got}`,
+        `${path}`,
+      );
     }
     return this.pipeFile(path, Buffer.from(text, encoding), write);
   }
@@ -145,18 +208,23 @@ export abstract class FileSystem extends FileSystemBase {
    */
   async touch(path: string, options: { truncate?: boolean } = {}): Promise<void> {
     options = optionsOf(options, 'touch');
-    await this.withPath('touch', path, async (p) => {
-      if (options.truncate === false) {
-        const info = await this._info(p).catch(() => undefined);
-        if (info?.type === 'file') {
-          if (this._touch !== undefined) return this._touch(p);
-          // No native touch (object stores): rewrite the same bytes, streamed, for a new mtime.
-          await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false));
-          return;
+    await this.withPath(
+      'touch',
+      path,
+      async (p) => {
+        if (options.truncate === false) {
+          const info = await this._info(p).catch(() => undefined);
+          if (info?.type === 'file') {
+            if (this._touch !== undefined) return this._touch(p);
+            // No native touch (object stores): rewrite the same bytes, streamed, for a new mtime.
+            await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false));
+            return;
+          }
         }
-      }
-      await this._write(p, new Uint8Array(0), 'overwrite');
-    }, true);
+        await this._write(p, new Uint8Array(0), 'overwrite');
+      },
+      true,
+    );
   }
 
   // ---------------------------------------------------------------- streaming
@@ -167,46 +235,84 @@ export abstract class FileSystem extends FileSystemBase {
     const m = normalizeOpenMode(mode);
     const fileOptions: RemoteFileOptions = { blockSize: options.blockSize ?? DEFAULT_BLOCK_SIZE };
     if (options.cacheBlocks !== undefined) fileOptions.cacheBlocks = options.cacheBlocks;
-    return this.withPath('open', path, async (p) => {
-      if (m === 'rb') {
-        const info = await this._info(p);
-        if (info.type === 'directory') throw errors.isADirectory(p);
-        const signal = options.signal;
-        // Every block is read from the version opened: a replaced file is ConditionNotMatch.
-        const etag = typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
-        const pin = { ...etag, ...(signal ? { signal } : {}) };
-        const source = { size: info.size, read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, pin), signal) };
-        return new RemoteFile(p, m, source, undefined, fileOptions);
-      }
-      const writer = await this.openWriterFor(p, m === 'xb' ? 'create' : 'overwrite', m === 'ab', options.signal, options.blockSize);
-      return new RemoteFile(p, m, undefined, writer, fileOptions);
-    }, m !== 'rb', options.signal);
+    return this.withPath(
+      'open',
+      path,
+      async (p) => {
+        if (m === 'rb') {
+          const info = await this._info(p);
+          if (info.type === 'directory') throw errors.isADirectory(p);
+          const signal = options.signal;
+          // Every block is read from the version opened: a replaced file is ConditionNotMatch.
+          const etag = typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
+          const pin = { ...etag, ...(signal ? { signal } : {}) };
+          const source = {
+            size: info.size,
+            read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, pin), signal),
+          };
+          return new RemoteFile(p, m, source, undefined, fileOptions);
+        }
+        const writer = await this.openWriterFor(
+          p,
+          m === 'xb' ? 'create' : 'overwrite',
+          m === 'ab',
+          options.signal,
+          options.blockSize,
+        );
+        return new RemoteFile(p, m, undefined, writer, fileOptions);
+      },
+      m !== 'rb',
+      options.signal,
+    );
   }
 
   /** A streaming writer for `path`: bytes in parts, committed on `close`. */
-  async openWriter(path: string, options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal; writeId?: string } = {}): Promise<Writer> {
+  async openWriter(
+    path: string,
+    options: { mode?: WriteMode; append?: boolean; signal?: AbortSignal; writeId?: string } = {},
+  ): Promise<Writer> {
     options = optionsOf(options, 'openWriter');
     const { mode, append, signal, writeId } = options;
-    return this.withPath('open', path, (p) => this.openWriterFor(p, checkMode(mode), append === true, signal, undefined, writeId), true, signal);
+    return this.withPath(
+      'open',
+      path,
+      (p) => this.openWriterFor(p, checkMode(mode), append === true, signal, undefined, writeId),
+      true,
+      signal,
+    );
   }
 
   /**
    * A writer that takes bytes at any offset (parts arriving out of order), committed under
    * `path` on `close`; `Unsupported` unless `capabilities.randomWrite` (local disk).
    */
-  async openRandomWriter(path: string, options: { mode?: WriteMode; signal?: AbortSignal } = {}): Promise<RandomWriter> {
+  async openRandomWriter(
+    path: string,
+    options: { mode?: WriteMode; signal?: AbortSignal } = {},
+  ): Promise<RandomWriter> {
     options = optionsOf(options, 'openRandomWriter');
     const mode = checkMode(options.mode);
-    return this.withPath('open', path, async (p) => {
-      if (!this.capabilities.randomWrite || this._openRandomWriter === undefined) throw errors.unsupported(`${this.protocol} files cannot be written at random offsets`);
-      if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(p))) throw errors.alreadyExists(p);
-      const writer = await this._openRandomWriter(p, { mode, append: false, ...(options.signal ? { signal: options.signal } : {}) });
-      return {
-        writeAt: (data, position) => this.run('write', p, () => writer.writeAt(data, position)),
-        close: () => this.run('write', p, () => writer.close()),
-        abort: (reason) => this.run('write', p, () => writer.abort(reason)),
-      };
-    }, true);
+    return this.withPath(
+      'open',
+      path,
+      async (p) => {
+        if (!this.capabilities.randomWrite || this._openRandomWriter === undefined)
+          throw errors.unsupported(`${this.protocol} files cannot be written at random offsets`);
+        if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(p)))
+          throw errors.alreadyExists(p);
+        const writer = await this._openRandomWriter(p, {
+          mode,
+          append: false,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        return {
+          writeAt: (data, position) => this.run('write', p, () => writer.writeAt(data, position)),
+          close: () => this.run('write', p, () => writer.close()),
+          abort: (reason) => this.run('write', p, () => writer.abort(reason)),
+        };
+      },
+      true,
+    );
   }
 
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
@@ -244,7 +350,12 @@ export abstract class FileSystem extends FileSystemBase {
       },
       destroy(err, cb) {
         if (err === null) return cb(null);
-        opening.then((w) => w.abort(err)).then(() => cb(err), () => cb(err));
+        opening
+          .then((w) => w.abort(err))
+          .then(
+            () => cb(err),
+            () => cb(err),
+          );
       },
     });
   }
@@ -253,8 +364,15 @@ export abstract class FileSystem extends FileSystemBase {
    * Opens the backend's writer (see {@link openBackendWriter}); its errors, also those of
    * a later `write`, `close` or `abort`, become FsErrors with context.
    */
-  protected async openWriterFor(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number, writeId?: string): Promise<Writer> {
-    const id = mode === 'create' && !append ? writeId ?? newWriteId() : undefined;
+  protected async openWriterFor(
+    path: string,
+    mode: WriteMode,
+    append: boolean,
+    signal?: AbortSignal,
+    partSize?: number,
+    writeId?: string,
+  ): Promise<Writer> {
+    const id = mode === 'create' && !append ? (writeId ?? newWriteId()) : undefined;
     const writer = await this.openBackendWriter(path, mode, append, signal, partSize, id);
     return {
       write: (chunk) => this.run('write', path, () => writer.write(chunk)),
@@ -264,10 +382,24 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** Opens the backend's writer, choosing native append or the rewrite emulation. */
-  protected async openBackendWriter(path: string, mode: WriteMode, append: boolean, signal?: AbortSignal, partSize?: number, writeId?: string): Promise<Writer> {
-    const base: WriterOptions = { mode, append: false, ...(signal ? { signal } : {}), ...(partSize ? { partSize } : {}), ...(writeId ? { writeId } : {}) };
+  protected async openBackendWriter(
+    path: string,
+    mode: WriteMode,
+    append: boolean,
+    signal?: AbortSignal,
+    partSize?: number,
+    writeId?: string,
+  ): Promise<Writer> {
+    const base: WriterOptions = {
+      mode,
+      append: false,
+      ...(signal ? { signal } : {}),
+      ...(partSize ? { partSize } : {}),
+      ...(writeId ? { writeId } : {}),
+    };
     if (!append) {
-      if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path))) throw errors.alreadyExists(path);
+      if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path)))
+        throw errors.alreadyExists(path);
       return this._openWriter(path, base);
     }
     if (this.capabilities.append) return this._openWriter(path, { ...base, append: true });
@@ -277,7 +409,8 @@ export abstract class FileSystem extends FileSystemBase {
     const writer = await this._openWriter(path, base);
     try {
       if ((await this.infoOrUndefined(path))?.type === 'file') {
-        for await (const chunk of this._readStream(path, 0, undefined, signal ? { signal } : {})) await writer.write(chunk);
+        for await (const chunk of this._readStream(path, 0, undefined, signal ? { signal } : {}))
+          await writer.write(chunk);
       }
     } catch (err) {
       await writer.abort(err);
@@ -293,9 +426,17 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** Resolves negative and open range bounds against the file's size. */
-  protected async resolveRange(path: string, start = 0, end?: number): Promise<{ start: number; end: number | undefined }> {
-    for (const [name, v] of [['start', start], ['end', end]] as const) {
-      if (v !== undefined && !Number.isInteger(v)) throw errors.invalid(`${name} must be an integer, got ${String(v)}`, path);
+  protected async resolveRange(
+    path: string,
+    start = 0,
+    end?: number,
+  ): Promise<{ start: number; end: number | undefined }> {
+    for (const [name, v] of [
+      ['start', start],
+      ['end', end],
+    ] as const) {
+      if (v !== undefined && !Number.isInteger(v))
+        throw errors.invalid(`${name} must be an integer, got ${String(v)}`, path);
     }
     const info = start < 0 || (end !== undefined && end < 0) ? await this._info(path) : undefined;
     const s = start < 0 ? Math.max(0, info!.size + start) : start;
@@ -312,19 +453,34 @@ export abstract class FileSystem extends FileSystemBase {
   /** Copies within this filesystem, with fsspec's rules for recursion, globs and lists. */
   async cp(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'cp');
-    await this.run('cp', undefined, () => copyFiles(this, src, this, dst, options as TransferPlanOptions), options.signal);
+    await this.run(
+      'cp',
+      undefined,
+      () => copyFiles(this, src, this, dst, options as TransferPlanOptions),
+      options.signal,
+    );
   }
 
   /** Uploads local paths (files, directories with `recursive`, globs, lists) to this filesystem. */
   async put(local: string | string[], remote: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'put');
-    await this.run('put', undefined, () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions), options.signal);
+    await this.run(
+      'put',
+      undefined,
+      () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions),
+      options.signal,
+    );
   }
 
   /** Downloads paths from this filesystem to local disk. */
   async get(remote: string | string[], local: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'get');
-    await this.run('get', undefined, () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions), options.signal);
+    await this.run(
+      'get',
+      undefined,
+      () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions),
+      options.signal,
+    );
   }
 
   /**
@@ -335,19 +491,30 @@ export abstract class FileSystem extends FileSystemBase {
   async mv(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'mv');
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
-    await this.run('mv', undefined, async () => {
-      // A path moved onto itself stays where it is (it must exist).
-      const single = typeof src === 'string' && typeof dst === 'string' && !hasMagic(src);
-      if (single && this.normalize(src) === this.normalize(dst)) {
-        await this._info(this.normalize(src));
-        return;
-      }
-      if (this._rename !== undefined && typeof src === 'string' && typeof dst === 'string' && !hasMagic(src) && opts.maxDepth === undefined) {
-        const renamed = await this.renameInPlace(src, dst, opts.recursive === true);
-        if (renamed) return;
-      }
-      await copyFiles(this, src, this, dst, opts);
-    }, options.signal);
+    await this.run(
+      'mv',
+      undefined,
+      async () => {
+        // A path moved onto itself stays where it is (it must exist).
+        const single = typeof src === 'string' && typeof dst === 'string' && !hasMagic(src);
+        if (single && this.normalize(src) === this.normalize(dst)) {
+          await this._info(this.normalize(src));
+          return;
+        }
+        if (
+          this._rename !== undefined &&
+          typeof src === 'string' &&
+          typeof dst === 'string' &&
+          !hasMagic(src) &&
+          opts.maxDepth === undefined
+        ) {
+          const renamed = await this.renameInPlace(src, dst, opts.recursive === true);
+          if (renamed) return;
+        }
+        await copyFiles(this, src, this, dst, opts);
+      },
+      options.signal,
+    );
   }
 
   /**
@@ -361,7 +528,8 @@ export abstract class FileSystem extends FileSystemBase {
     if (info.type === 'directory' && (!recursive || hasTrailingSlash(src))) return false;
     let d = this.normalize(checkTargetPath(dst));
     const target = await this.infoOrUndefined(d);
-    if (target?.type === 'directory' || (target === undefined && hasTrailingSlash(dst) && info.type === 'file')) d = joinPath(d, baseName(s));
+    if (target?.type === 'directory' || (target === undefined && hasTrailingSlash(dst) && info.type === 'file'))
+      d = joinPath(d, baseName(s));
     else if (target !== undefined && info.type === 'directory') return false;
     if (d === s) return true;
     if (isUnder(d, s)) throw errors.invalid('cannot move a directory into itself', s);
@@ -386,16 +554,26 @@ export abstract class FileSystem extends FileSystemBase {
     const p = this.normalize(checkTargetPath(path));
     if (this._rmTree === undefined) {
       const below = await this.find(p, { withDirs: true, detail: true });
-      await this.rmFiles(below.filter((e) => e.type === 'file').map((e) => e.name), options);
-      await removeDirs(this, [p, ...below.filter((e) => e.type === 'directory').map((e) => e.name)], options.signal, false);
+      await this.rmFiles(
+        below.filter((e) => e.type === 'file').map((e) => e.name),
+        options,
+      );
+      await removeDirs(
+        this,
+        [p, ...below.filter((e) => e.type === 'directory').map((e) => e.name)],
+        options.signal,
+        false,
+      );
       return;
     }
     const progress = new ProgressTracker(options.onProgress, {});
     const rmTree = this._rmTree.bind(this);
-    await this.run('rm', p, () => rmTree(p, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
-    }));
+    await this.run('rm', p, () =>
+      rmTree(p, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
+      }),
+    );
   }
 
   /** Removes one file. */
@@ -408,20 +586,28 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options, 'copyFile');
     const s = this.normalize(src);
     const d = this.normalize(dst);
-    await this.run('cp', s, async () => {
-      throwIfAborted(options.signal);
-      const info = await this._info(s);
-      if (info.type === 'directory') throw errors.isADirectory(s);
-      if (this._copy !== undefined && (options.mode ?? 'overwrite') === 'overwrite') {
-        await this._copy(s, d);
-        options.onProgress?.({ bytes: info.size, totalBytes: info.size, files: 1, totalFiles: 1 });
-        return;
-      }
-      const writer = await this.openWriterFor(d, checkMode(options.mode), false, options.signal);
-      const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
-      await pump(this._readStream(s, 0, undefined, options.signal ? { signal: options.signal } : {}), writer, { signal: options.signal, progress });
-      progress.fileDone();
-    }, options.signal);
+    await this.run(
+      'cp',
+      s,
+      async () => {
+        throwIfAborted(options.signal);
+        const info = await this._info(s);
+        if (info.type === 'directory') throw errors.isADirectory(s);
+        if (this._copy !== undefined && (options.mode ?? 'overwrite') === 'overwrite') {
+          await this._copy(s, d);
+          options.onProgress?.({ bytes: info.size, totalBytes: info.size, files: 1, totalFiles: 1 });
+          return;
+        }
+        const writer = await this.openWriterFor(d, checkMode(options.mode), false, options.signal);
+        const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
+        await pump(this._readStream(s, 0, undefined, options.signal ? { signal: options.signal } : {}), writer, {
+          signal: options.signal,
+          progress,
+        });
+        progress.fileDone();
+      },
+      options.signal,
+    );
   }
 
   /** Deletes many files: `_rmMany` in batches where the backend has it. */
@@ -439,10 +625,15 @@ export abstract class FileSystem extends FileSystemBase {
       }
       return;
     }
-    await mapLimit(normalized, options.batchSize ?? DEFAULT_BATCH_SIZE, async (p) => {
-      await this.run('rm', p, () => this._rm(p));
-      progress.fileDone();
-    }, options.signal);
+    await mapLimit(
+      normalized,
+      options.batchSize ?? DEFAULT_BATCH_SIZE,
+      async (p) => {
+        await this.run('rm', p, () => this._rm(p));
+        progress.fileDone();
+      },
+      options.signal,
+    );
   }
 
   // ---------------------------------------------------------------- directories
@@ -478,11 +669,16 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Removes an empty directory; `NotEmpty` otherwise. */
   async rmdir(path: string): Promise<void> {
-    await this.withPath('rmdir', path, async (p) => {
-      const info = await this._info(p);
-      if (info.type !== 'directory') throw errors.notADirectory(p);
-      await this._rmdir(p);
-    }, true);
+    await this.withPath(
+      'rmdir',
+      path,
+      async (p) => {
+        const info = await this._info(p);
+        if (info.type !== 'directory') throw errors.notADirectory(p);
+        await this._rmdir(p);
+      },
+      true,
+    );
   }
 
   // ---------------------------------------------------------------- extras
@@ -493,11 +689,11 @@ export abstract class FileSystem extends FileSystemBase {
     return this.withPath('sign', path, async (p) => {
       if (this._sign === undefined) throw errors.unsupported(`${this.protocol} has no signed URLs`);
       const expiresIn = options.expiresIn ?? 3600;
-      if (!Number.isInteger(expiresIn) || expiresIn <= 0) throw errors.invalid(`expiresIn must be a positive integer, got ${String(expiresIn)}`);
+      if (!Number.isInteger(expiresIn) || expiresIn <= 0)
+        throw errors.invalid(`expiresIn must be a positive integer, got ${String(expiresIn)}`);
       return this._sign(p, { expiresIn, method: options.method ?? 'GET' });
     });
   }
-
 }
 
 brandClass(FileSystem, FILESYSTEM_BRAND);

@@ -174,16 +174,27 @@ export function compileGlob(pattern: string): GlobMatcher {
           const tok = tokens[s];
           if (tok === undefined) continue;
           switch (tok.t) {
-            case 'char': if (tok.c === c) add(s + 1); break;
-            case 'one': if (c !== '/') add(s + 1); break;
-            case 'set': if (inSet(tok, c)) add(s + 1); break;
-            case 'star': if (c !== '/') add(s); break;
-            case 'any': add(s); break;
+            case 'char':
+              if (tok.c === c) add(s + 1);
+              break;
+            case 'one':
+              if (c !== '/') add(s + 1);
+              break;
+            case 'set':
+              if (inSet(tok, c)) add(s + 1);
+              break;
+            case 'star':
+              if (c !== '/') add(s);
+              break;
+            case 'any':
+              add(s);
+              break;
             case 'segments':
               add(s);
               if (c === '/') add(s + 1);
               break;
-            case 'skip': break;
+            case 'skip':
+              break;
           }
         }
         if (next.length === 0) return false;

@@ -18,9 +18,22 @@ export * from './writer';
 export * from './file';
 export * from './secrets';
 export {
-  isTemporaryName, temporarySibling, DEFAULT_CLEANUP_AGE_MS, type CleanupOptions, type CleanupResult, type Debris,
+  isTemporaryName,
+  temporarySibling,
+  DEFAULT_CLEANUP_AGE_MS,
+  type CleanupOptions,
+  type CleanupResult,
+  type Debris,
 } from './debris';
-export { FileSystem, type FileSystemOptions, type WriterOptions, type LsOptions, type ReadOptions, type SignOptions, type InfoOptions } from './filesystem';
+export {
+  FileSystem,
+  type FileSystemOptions,
+  type WriterOptions,
+  type LsOptions,
+  type ReadOptions,
+  type SignOptions,
+  type InfoOptions,
+} from './filesystem';
 export * from './timeouts';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { FileSystemBase } from './base';
@@ -28,24 +41,53 @@ export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args
 export type { WalkEntry } from './listing';
 export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 export {
-  defineOptions, validateOptions, ownOptionSchema, nearestName, unknownOptionMessage, checkMethodOptions,
+  defineOptions,
+  validateOptions,
+  ownOptionSchema,
+  nearestName,
+  unknownOptionMessage,
+  checkMethodOptions,
   COMMON_OPTIONS,
-  type OptionSchema, type OptionSpec, type OptionType, type OptionSources,
+  type OptionSchema,
+  type OptionSpec,
+  type OptionType,
+  type OptionSources,
 } from './options';
 export { METHOD_OPTIONS, type CheckedMethod } from './args';
 export {
-  filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache, getFileSystemClass,
-  optionsFromEnv, envOptions, localFileSystem, KNOWN_IMPLEMENTATIONS, registerKnownImplementation,
-  type FileSystemClass, type KnownImplementation,
-  type ProtocolRegistry, type OptionsOf, type FileSystemOf, type EnvOptions,
+  filesystem,
+  registerImplementation,
+  unregisterImplementation,
+  availableProtocols,
+  clearInstanceCache,
+  getFileSystemClass,
+  optionsFromEnv,
+  envOptions,
+  localFileSystem,
+  KNOWN_IMPLEMENTATIONS,
+  registerKnownImplementation,
+  type FileSystemClass,
+  type KnownImplementation,
+  type ProtocolRegistry,
+  type OptionsOf,
+  type FileSystemOf,
+  type EnvOptions,
 } from './registry';
 export { installStandIn, standInFor } from './standin';
 export { rsync, type RsyncOptions, type RsyncResult, type RsyncUpdate } from './rsync';
 export {
-  urlToFs, open, isWrapperProtocol, registerWrapperProtocol, urlProtocols, layerOptionsOf, resolveUrl,
-  checkSharedOptions, checkObjectStoreUrl,
+  urlToFs,
+  open,
+  isWrapperProtocol,
+  registerWrapperProtocol,
+  urlProtocols,
+  layerOptionsOf,
+  resolveUrl,
+  checkSharedOptions,
+  checkObjectStoreUrl,
   type OtherOptions,
-  type FsAndPath, type UrlOptions,
+  type FsAndPath,
+  type UrlOptions,
 } from './url';
 export * from './layers/index';
 export { LocalFileSystem, mapLocalError, type LocalOptions } from './local/index';

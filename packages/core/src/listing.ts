@@ -62,10 +62,12 @@ export async function findEntries(
   const out: FileInfo[] = withDirs && path !== '' && path !== '/' ? [top] : [];
   let level = [path];
   for (let depth = 1; level.length > 0; depth++) {
-    const listings = await mapLimit(level, LIST_CONCURRENCY, (dir) => fs.lsInfo(dir).catch((err: unknown) => {
-      if (err instanceof FsError && err.kind === 'NotFound') return [] as FileInfo[];
-      throw err;
-    }));
+    const listings = await mapLimit(level, LIST_CONCURRENCY, (dir) =>
+      fs.lsInfo(dir).catch((err: unknown) => {
+        if (err instanceof FsError && err.kind === 'NotFound') return [] as FileInfo[];
+        throw err;
+      }),
+    );
     const next: string[] = [];
     for (const entries of listings) {
       for (const e of entries) {
@@ -98,7 +100,11 @@ export async function* walkEntries(fs: Listable, path: string, maxDepth?: number
       throw err;
     }
     const dirs = entries.filter((e) => e.type === 'directory');
-    yield { root: dir, dirs: dirs.map((d) => baseName(d.name)), files: entries.filter((e) => e.type === 'file').map((e) => baseName(e.name)) };
+    yield {
+      root: dir,
+      dirs: dirs.map((d) => baseName(d.name)),
+      files: entries.filter((e) => e.type === 'file').map((e) => baseName(e.name)),
+    };
     if (maxDepth === undefined || depth < maxDepth) for (const d of dirs) queue.push([d.name, depth + 1]);
   }
 }
@@ -110,7 +116,10 @@ export async function* walkEntries(fs: Listable, path: string, maxDepth?: number
  * from (`a/**` gives `a` and everything below); `maxDepth` limits `**` only.
  */
 export async function globEntries(
-  fs: Listable, pattern: string, maxDepth?: number, dirsOnly = false,
+  fs: Listable,
+  pattern: string,
+  maxDepth?: number,
+  dirsOnly = false,
 ): Promise<FileInfo[]> {
   checkDepth(maxDepth);
   if (!hasMagic(pattern)) {

@@ -55,7 +55,12 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   }
 
   /** Pages of keys under `prefix`; `delimiter` groups by `/`; `limit` asks for one page of at most that many keys. */
-  protected abstract listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncIterable<ObjectPage>;
+  protected abstract listPages(
+    bucket: string,
+    prefix: string,
+    delimiter: boolean,
+    limit?: number,
+  ): AsyncIterable<ObjectPage>;
   /** Every bucket the credentials can see, as directories. */
   protected abstract listBuckets(): Promise<FileInfo[]>;
   /** A bucket as a directory; the store's not-found error when it is missing. */
@@ -63,7 +68,12 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   /** One object's metadata, named `path`; the store's not-found error when it is missing. */
   protected abstract objectInfo(bucket: string, key: string, path: string): Promise<FileInfo>;
   /** Streams bytes of an object (stores read natively, in ranges). */
-  protected abstract override _readStream(path: string, start: number, end: number | undefined, options?: ReadOptions): AsyncGenerator<Uint8Array>;
+  protected abstract override _readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options?: ReadOptions,
+  ): AsyncGenerator<Uint8Array>;
 
   private isMissing(err: unknown): boolean {
     return this.mapError(err).kind === 'NotFound';
@@ -71,7 +81,8 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
 
   /** True when some key starts with `key/`. */
   protected async prefixExists(bucket: string, key: string): Promise<boolean> {
-    for await (const page of this.listPages(bucket, `${key}/`, true, 1)) return page.objects.length > 0 || page.prefixes.length > 0;
+    for await (const page of this.listPages(bucket, `${key}/`, true, 1))
+      return page.objects.length > 0 || page.prefixes.length > 0;
     return false;
   }
 
@@ -165,7 +176,10 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
    * arrive, each page's batch in flight while the next page is listed; a bucket is then
    * removed itself.
    */
-  protected override async _rmTree(path: string, options: { signal?: AbortSignal; onRemoved?: (files: number) => void }): Promise<void> {
+  protected override async _rmTree(
+    path: string,
+    options: { signal?: AbortSignal; onRemoved?: (files: number) => void },
+  ): Promise<void> {
     const { bucket, key } = splitObjectPath(path);
     const remove = async (keys: string[]): Promise<void> => {
       const paths = keys.map((k) => `${bucket}/${k}`);
@@ -192,7 +206,12 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     if (key === '') await this._rmdir(bucket);
   }
 
-  protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
+  protected async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     let total = 0;
     for await (const chunk of this._readStream(path, start, end, options)) {

@@ -105,12 +105,18 @@ function typeOf(value: unknown): string {
 
 function hasType(value: unknown, type: OptionType): boolean {
   switch (type) {
-    case 'any': return true;
-    case 'array': return Array.isArray(value);
-    case 'object': return value !== null && typeof value === 'object' && !Array.isArray(value);
-    case 'integer': return Number.isInteger(value);
-    case 'number': return typeof value === 'number' && !Number.isNaN(value);
-    default: return typeof value === type;
+    case 'any':
+      return true;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+    case 'integer':
+      return Number.isInteger(value);
+    case 'number':
+      return typeof value === 'number' && !Number.isNaN(value);
+    default:
+      return typeof value === type;
   }
 }
 
@@ -125,7 +131,8 @@ function describeValue(value: unknown, spec: OptionSpec): string {
 function problemWith(value: unknown, spec: OptionSpec): string | undefined {
   const types = typeof spec.type === 'string' ? [spec.type] : spec.type;
   if (!types.some((t) => hasType(value, t))) {
-    const article = (t: OptionType): string => (t === 'integer' || t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`);
+    const article = (t: OptionType): string =>
+      t === 'integer' || t === 'object' || t === 'array' ? `an ${t}` : `a ${t}`;
     return `must be ${types.map(article).join(' or ')}`;
   }
   if (spec.oneOf !== undefined && !spec.oneOf.includes(value as string)) {
@@ -151,12 +158,18 @@ export type OptionSources = Readonly<Record<string, string>>;
  * - `undefined` means "not given" and is always accepted.
  */
 export function validateOptions(
-  options: Record<string, unknown>, schema: OptionSchema, where: string, sources: OptionSources = {},
+  options: Record<string, unknown>,
+  schema: OptionSchema,
+  where: string,
+  sources: OptionSources = {},
 ): void {
   const from = (name: string): string => (sources[name] !== undefined ? ` (from ${sources[name]})` : '');
   for (const [name, value] of Object.entries(options)) {
-    const spec = Object.hasOwn(schema, name) ? schema[name]
-      : Object.hasOwn(COMMON_OPTIONS, name) ? COMMON_OPTIONS[name] : undefined;
+    const spec = Object.hasOwn(schema, name)
+      ? schema[name]
+      : Object.hasOwn(COMMON_OPTIONS, name)
+        ? COMMON_OPTIONS[name]
+        : undefined;
     if (spec === undefined) {
       const known = new Set([...Object.keys(schema), ...Object.keys(COMMON_OPTIONS)]);
       throw errors.invalid(unknownOptionMessage(name, where, known) + from(name));

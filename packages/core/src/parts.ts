@@ -34,7 +34,12 @@ export function copiesInParts(srcFs: FileSystem, src: FileInfo, dstFs: FileSyste
  * counts each part once written.
  */
 export async function copyInParts(
-  srcFs: FileSystem, src: FileInfo, dstFs: FileSystem, dst: string, signal: AbortSignal | undefined, progress: ProgressTracker,
+  srcFs: FileSystem,
+  src: FileInfo,
+  dstFs: FileSystem,
+  dst: string,
+  signal: AbortSignal | undefined,
+  progress: ProgressTracker,
 ): Promise<void> {
   const { concurrency = 1, partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
   const writer = await dstFs.openRandomWriter(dst, signal ? { signal } : {});
@@ -44,23 +49,28 @@ export async function copyInParts(
     ...(signal ? { signal } : {}),
   };
   try {
-    await mapLimit(starts, concurrency, async (start) => {
-      const end = Math.min(start + partSize, src.size);
-      const queue = new ChunkQueue();
-      let at = start;
-      const flush = async (): Promise<void> => {
-        const n = queue.length;
-        await writer.writeAt(queue.take(), at);
-        at += n;
-        progress.addBytes(n);
-      };
-      for await (const chunk of srcFs.readChunks(src.name, { start, end, ...pin })) {
-        queue.push(chunk);
-        if (queue.length >= WRITE_SIZE) await flush();
-      }
-      if (queue.length > 0) await flush();
-      if (at !== end) throw changedMeanwhile(srcFs, src.name);
-    }, signal);
+    await mapLimit(
+      starts,
+      concurrency,
+      async (start) => {
+        const end = Math.min(start + partSize, src.size);
+        const queue = new ChunkQueue();
+        let at = start;
+        const flush = async (): Promise<void> => {
+          const n = queue.length;
+          await writer.writeAt(queue.take(), at);
+          at += n;
+          progress.addBytes(n);
+        };
+        for await (const chunk of srcFs.readChunks(src.name, { start, end, ...pin })) {
+          queue.push(chunk);
+          if (queue.length >= WRITE_SIZE) await flush();
+        }
+        if (queue.length > 0) await flush();
+        if (at !== end) throw changedMeanwhile(srcFs, src.name);
+      },
+      signal,
+    );
     await writer.close();
   } catch (err) {
     await writer.abort(err).catch(() => undefined);
@@ -69,5 +79,10 @@ export async function copyInParts(
 }
 
 function changedMeanwhile(fs: FileSystem, path: string): FsError {
-  return withContext(new FsError({ kind: 'ConditionNotMatch', message: 'the file changed while it was copied' }), fs.protocol, 'read', path);
+  return withContext(
+    new FsError({ kind: 'ConditionNotMatch', message: 'the file changed while it was copied' }),
+    fs.protocol,
+    'read',
+    path,
+  );
 }

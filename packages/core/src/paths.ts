@@ -21,7 +21,11 @@ export function checkPath(path: unknown, what = 'path'): string {
     throw new FsError({ kind: 'InvalidArgument', message: `${what} must be a string, got ${got}` });
   }
   if (path.includes('\0')) {
-    throw new FsError({ kind: 'InvalidArgument', message: `${what} contains a NUL byte`, path: path.replace(/\0/g, '\\0') });
+    throw new FsError({
+      kind: 'InvalidArgument',
+      message: `${what} contains a NUL byte`,
+      path: path.replace(/\0/g, '\\0'),
+    });
   }
   if (/[\uD800-\uDFFF]/u.test(path)) {
     const message = `${what} contains a lone UTF-16 surrogate (not valid Unicode text)`;
@@ -81,7 +85,10 @@ export function joinPath(...parts: string[]): string {
   const kept = parts.filter((p) => p !== '');
   if (kept.length === 0) return '';
   const lead = kept[0]!.startsWith('/') ? '/' : '';
-  const body = kept.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '').join('/');
+  const body = kept
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter((p) => p !== '')
+    .join('/');
   return lead + body;
 }
 
@@ -112,7 +119,7 @@ export function isUnder(path: string, dir: string): boolean {
 /** `path` relative to `dir` (which must contain it); '' when equal. */
 export function relativeTo(path: string, dir: string): string {
   if (path === dir) return '';
-  if (dir === '' ) return path;
+  if (dir === '') return path;
   const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   return path.startsWith(prefix) ? path.slice(prefix.length) : path;
 }

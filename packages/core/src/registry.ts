@@ -6,8 +6,18 @@ import { createRequire } from 'node:module';
 import { FsError } from './errors';
 import type { FileSystem } from './filesystem';
 import type {
-  BlockCacheFileSystem, BlockCacheOptions, DirFileSystem, DirOptions, LimitFileSystem, LimitOptions,
-  ListingCacheFileSystem, ListingCacheOptions, RetryFileSystem, RetryOptions, SimpleCacheFileSystem, SimpleCacheOptions,
+  BlockCacheFileSystem,
+  BlockCacheOptions,
+  DirFileSystem,
+  DirOptions,
+  LimitFileSystem,
+  LimitOptions,
+  ListingCacheFileSystem,
+  ListingCacheOptions,
+  RetryFileSystem,
+  RetryOptions,
+  SimpleCacheFileSystem,
+  SimpleCacheOptions,
 } from './layers/index';
 import type { LocalFileSystem, LocalOptions } from './local/index';
 import { checkPath } from './paths';
@@ -55,12 +65,16 @@ export interface ProtocolRegistry {
 
 /** The options type of `filesystem(protocol)`: the registered one, else any record. */
 export type OptionsOf<P extends string> = P extends keyof ProtocolRegistry
-  ? ProtocolRegistry[P] extends { options: infer O extends object } ? O : Record<string, unknown>
+  ? ProtocolRegistry[P] extends { options: infer O extends object }
+    ? O
+    : Record<string, unknown>
   : Record<string, unknown>;
 
 /** The filesystem type `filesystem(protocol)` returns: the registered class, else `FileSystem`. */
 export type FileSystemOf<P extends string> = P extends keyof ProtocolRegistry
-  ? ProtocolRegistry[P] extends { fs: infer F extends FileSystem } ? F : FileSystem
+  ? ProtocolRegistry[P] extends { fs: infer F extends FileSystem }
+    ? F
+    : FileSystem
   : FileSystem;
 
 /** Where a known protocol's implementation lives: a package and its export. */
@@ -113,9 +127,11 @@ export const KNOWN_IMPLEMENTATIONS: Record<string, KnownImplementation> = state.
 const BUILTIN_LAYERS: Readonly<Record<string, () => FileSystemClass>> = {
   dir: () => (require('./layers/dir') as { DirFileSystem: FileSystemClass }).DirFileSystem,
   retry: () => (require('./layers/retry') as { RetryFileSystem: FileSystemClass }).RetryFileSystem,
-  simplecache: () => (require('./layers/simplecache') as { SimpleCacheFileSystem: FileSystemClass }).SimpleCacheFileSystem,
+  simplecache: () =>
+    (require('./layers/simplecache') as { SimpleCacheFileSystem: FileSystemClass }).SimpleCacheFileSystem,
   blockcache: () => (require('./layers/blockcache') as { BlockCacheFileSystem: FileSystemClass }).BlockCacheFileSystem,
-  listcache: () => (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
+  listcache: () =>
+    (require('./layers/listcache') as { ListingCacheFileSystem: FileSystemClass }).ListingCacheFileSystem,
   limit: () => (require('./layers/limit') as { LimitFileSystem: FileSystemClass }).LimitFileSystem,
   file: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
   local: () => (require('./local/filesystem') as { LocalFileSystem: FileSystemClass }).LocalFileSystem,
@@ -130,14 +146,21 @@ const { registry, instances } = state;
  * Behaviour: replacing an already registered protocol needs `clobber: true`, otherwise it is
  * an `AlreadyExists` FsError. The class's own `protocols` are not registered implicitly.
  */
-export function registerImplementation(protocol: string, implementation: FileSystemClass, options: { clobber?: boolean } = {}): void {
+export function registerImplementation(
+  protocol: string,
+  implementation: FileSystemClass,
+  options: { clobber?: boolean } = {},
+): void {
   const name = checkProtocol(protocol);
   if (typeof implementation !== 'function') {
     throw new FsError({ kind: 'InvalidArgument', message: `implementation of "${name}" must be a FileSystem class` });
   }
   const existing = registry.get(name);
   if (existing !== undefined && existing !== implementation && !options.clobber) {
-    throw new FsError({ kind: 'AlreadyExists', message: `protocol "${name}" is already registered (pass { clobber: true } to replace it)` });
+    throw new FsError({
+      kind: 'AlreadyExists',
+      message: `protocol "${name}" is already registered (pass { clobber: true } to replace it)`,
+    });
   }
   registry.set(name, implementation);
 }
@@ -161,7 +184,9 @@ export function unregisterImplementation(protocol: string): void {
 
 /** Every protocol that can be asked for: registered ones and the known packages. */
 export function availableProtocols(): string[] {
-  return [...new Set([...Object.keys(KNOWN_IMPLEMENTATIONS), ...Object.keys(BUILTIN_LAYERS), ...registry.keys()])].sort();
+  return [
+    ...new Set([...Object.keys(KNOWN_IMPLEMENTATIONS), ...Object.keys(BUILTIN_LAYERS), ...registry.keys()]),
+  ].sort();
 }
 
 /** Empties the instance cache. */
@@ -171,7 +196,10 @@ export function clearInstanceCache(): void {
 
 function checkProtocol(protocol: unknown): string {
   if (typeof protocol !== 'string' || protocol === '') {
-    throw new FsError({ kind: 'InvalidArgument', message: `protocol must be a non-empty string, got ${protocol === '' ? 'an empty string' : typeof protocol}` });
+    throw new FsError({
+      kind: 'InvalidArgument',
+      message: `protocol must be a non-empty string, got ${protocol === '' ? 'an empty string' : typeof protocol}`,
+    });
   }
   const name = protocol.toLowerCase();
   if (!/^[a-z][a-z0-9+.-]*$/.test(name)) {
@@ -208,7 +236,10 @@ export function getFileSystemClass(protocol: string): FileSystemClass {
   }
   const where = Object.hasOwn(KNOWN_IMPLEMENTATIONS, name) ? KNOWN_IMPLEMENTATIONS[name] : undefined;
   if (where === undefined) {
-    throw new FsError({ kind: 'Unsupported', message: `unknown protocol "${name}"; known protocols: ${availableProtocols().join(', ')}` });
+    throw new FsError({
+      kind: 'Unsupported',
+      message: `unknown protocol "${name}"; known protocols: ${availableProtocols().join(', ')}`,
+    });
   }
   let mod: Record<string, unknown>;
   try {
@@ -246,7 +277,10 @@ export function envOptions(protocol: string, schema?: OptionSchema, env: NodeJS.
   const sources: Record<string, string> = {};
   for (const [key, raw] of Object.entries(env)) {
     if (!key.startsWith(prefix) || raw === undefined || key.length === prefix.length) continue;
-    const name = key.slice(prefix.length).toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const name = key
+      .slice(prefix.length)
+      .toLowerCase()
+      .replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
     options[name] = parseEnvValue(raw, schema !== undefined && Object.hasOwn(schema, name) ? schema[name] : undefined);
     sources[name] = key;
   }
@@ -255,7 +289,9 @@ export function envOptions(protocol: string, schema?: OptionSchema, env: NodeJS.
 
 /** `OMNIFS_S3_ENDPOINT=...` → `{ endpoint: '...' }` (see {@link envOptions}). */
 export function optionsFromEnv(
-  protocol: string, env: NodeJS.ProcessEnv = process.env, schema?: OptionSchema,
+  protocol: string,
+  env: NodeJS.ProcessEnv = process.env,
+  schema?: OptionSchema,
 ): Record<string, unknown> {
   return envOptions(protocol, schema, env).options;
 }
@@ -302,7 +338,10 @@ export function filesystem(protocol: string, given: object = {}): FileSystemOf<s
   const name = checkProtocol(protocol);
   const options = given as Record<string, unknown>;
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new FsError({ kind: 'InvalidArgument', message: `options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'array' : typeof options}` });
+    throw new FsError({
+      kind: 'InvalidArgument',
+      message: `options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'array' : typeof options}`,
+    });
   }
   let cls: FileSystemClass;
   try {

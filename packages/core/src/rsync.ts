@@ -55,19 +55,31 @@ const UPDATES = new Set(['changed', 'size', 'always', 'never']);
 function needsCopy(update: RsyncUpdate, src: FileInfo, dst: FileInfo): boolean {
   if (typeof update === 'function') return update(src, dst);
   switch (update) {
-    case 'always': return true;
-    case 'never': return false;
-    case 'size': return src.size !== dst.size;
+    case 'always':
+      return true;
+    case 'never':
+      return false;
+    case 'size':
+      return src.size !== dst.size;
     default:
       if (src.size !== dst.size) return true;
       // Whole seconds: object stores keep modification times to the second.
-      return src.mtime instanceof Date && dst.mtime instanceof Date && Math.floor(src.mtime.getTime() / 1000) > Math.floor(dst.mtime.getTime() / 1000);
+      return (
+        src.mtime instanceof Date &&
+        dst.mtime instanceof Date &&
+        Math.floor(src.mtime.getTime() / 1000) > Math.floor(dst.mtime.getTime() / 1000)
+      );
   }
 }
 
 function resolveSide(side: string | FsAndPath, storageOptions: UrlOptions | undefined, which: string): FsAndPath {
   if (typeof side === 'string') return resolveUrl(side, storageOptions ?? {}, 'shared');
-  if (side !== null && typeof side === 'object' && typeof side.path === 'string' && typeof side.fs?.find === 'function') {
+  if (
+    side !== null &&
+    typeof side === 'object' &&
+    typeof side.path === 'string' &&
+    typeof side.fs?.find === 'function'
+  ) {
     return { fs: side.fs, path: side.fs.normalize(side.path) };
   }
   throw errors.invalid(`rsync ${which} must be a URL or { fs, path }`);
@@ -115,24 +127,36 @@ async function tree(fs: FileSystem, root: string): Promise<Map<string, FileInfo>
  * const { copied } = await rsync('./checkpoints', 's3://bucket/run-42/checkpoints', { deleteMissing: true });
  * ```
  */
-export async function rsync(source: string | FsAndPath, destination: string | FsAndPath, options: RsyncOptions = {}): Promise<RsyncResult> {
+export async function rsync(
+  source: string | FsAndPath,
+  destination: string | FsAndPath,
+  options: RsyncOptions = {},
+): Promise<RsyncResult> {
   if (options === null || typeof options !== 'object') throw errors.invalid('rsync options must be an object');
   checkOptions(options);
   const update = options.update ?? 'changed';
   if (typeof update !== 'function' && !UPDATES.has(update)) {
-    throw errors.invalid(`update must be 'changed', 'size', 'always', 'never' or a function, got ${JSON.stringify(update)}`);
+    throw errors.invalid(
+      `update must be 'changed', 'size', 'always', 'never' or a function, got ${JSON.stringify(update)}`,
+    );
   }
   checkStorageOptions([source, destination], options.storageOptions);
   const src = resolveSide(source, options.storageOptions, 'source');
   const dst = resolveSide(destination, options.storageOptions, 'destination');
   if (src.fs === dst.fs && (src.path === dst.path || isUnder(dst.path, src.path) || isUnder(src.path, dst.path))) {
-    throw withContext(errors.invalid('source and destination must not contain each other'), dst.fs.protocol, 'rsync', dst.path);
+    throw withContext(
+      errors.invalid('source and destination must not contain each other'),
+      dst.fs.protocol,
+      'rsync',
+      dst.path,
+    );
   }
   throwIfAborted(options.signal);
 
   const srcRoot = await infoOrUndefined(src.fs, src.path);
   if (srcRoot === undefined) throw withContext(errors.notFound(src.path), src.fs.protocol, 'rsync', src.path);
-  if (srcRoot.type !== 'directory') throw withContext(errors.notADirectory(src.path), src.fs.protocol, 'rsync', src.path);
+  if (srcRoot.type !== 'directory')
+    throw withContext(errors.notADirectory(src.path), src.fs.protocol, 'rsync', src.path);
   const dstRoot = await infoOrUndefined(dst.fs, dst.path);
   if (dstRoot?.type === 'file') throw withContext(errors.notADirectory(dst.path), dst.fs.protocol, 'rsync', dst.path);
 
@@ -160,12 +184,21 @@ export async function rsync(source: string | FsAndPath, destination: string | Fs
     if (s.type === 'file') result.copied.push({ src: s.name, dst: target, size: s.size });
   }
   // With deleteMissing: what the source lacks, and what stands where the source has the other type.
-  const doomed = options.deleteMissing ? [...have].filter(([rel]) => !want.has(rel)).map(([, e]) => e).concat(replaced) : [];
+  const doomed = options.deleteMissing
+    ? [...have]
+        .filter(([rel]) => !want.has(rel))
+        .map(([, e]) => e)
+        .concat(replaced)
+    : [];
   const replacedDirs = replaced.filter((e) => e.type === 'directory').map((e) => `${e.name}/`);
   const inTheWay = (e: FileInfo): boolean => replaced.includes(e) || replacedDirs.some((dir) => e.name.startsWith(dir));
   const first = doomed.filter(inTheWay);
   const last = doomed.filter((e) => !inTheWay(e));
-  const names = (entries: FileInfo[], type: FileInfo['type']): string[] => entries.filter((e) => e.type === type).map((e) => e.name).sort();
+  const names = (entries: FileInfo[], type: FileInfo['type']): string[] =>
+    entries
+      .filter((e) => e.type === type)
+      .map((e) => e.name)
+      .sort();
   result.deleted = [...names(doomed, 'file'), ...names(doomed, 'directory')];
   if (options.dryRun) return result;
 

@@ -1,6 +1,7 @@
 /** Keeping credentials out of messages, logs and serialised instances. */
 
-const SECRET_KEY = /secret|password|passwd|token|credential|signature|sas|connectionstring|accountkey|privatekey|^key$|apikey|auth/i;
+const SECRET_KEY =
+  /secret|password|passwd|token|credential|signature|sas|connectionstring|accountkey|privatekey|^key$|apikey|auth/i;
 
 /** True when an option name looks like it holds a secret. */
 export function isSecretKey(key: string): boolean {
@@ -32,11 +33,14 @@ export function redact(options: unknown, depth = 0): unknown {
 export function redactUrl(url: string): string {
   return url
     .replace(/\/\/[^/@\s]*@/, '//***@')
-    .replace(/([?&])([^=&]+)=([^&]*)/g, (m, sep: string, k: string) => (isSecretKey(k) || /^(sig|se|sp|sv|st|delegation|x-amz-[a-z-]+)$/i.test(k) ? `${sep}${k}=***` : m));
+    .replace(/([?&])([^=&]+)=([^&]*)/g, (m, sep: string, k: string) =>
+      isSecretKey(k) || /^(sig|se|sp|sv|st|delegation|x-amz-[a-z-]+)$/i.test(k) ? `${sep}${k}=***` : m,
+    );
 }
 
 /** Names of fields and headers whose string values are secrets wherever they appear in an error. */
-const SECRET_FIELD = /authorization|cookie|token|secret|password|passwd|signature|credential|^sas$|connectionstring|accountkey|privatekey|apikey|-key$/i;
+const SECRET_FIELD =
+  /authorization|cookie|token|secret|password|passwd|signature|credential|^sas$|connectionstring|accountkey|privatekey|apikey|-key$/i;
 /** A bearer or basic credential quoted inside a longer string. */
 const INLINE_CREDENTIAL = /\b(Bearer|Basic|SharedKey|SharedKeyLite|AWS4-HMAC-SHA256)\s+[^\s"',]+/g;
 const SCRUB_DEPTH = 16;
@@ -72,7 +76,10 @@ function secretPart(value: string): string | undefined {
  */
 export function scrubSecrets(err: unknown): string[] {
   const found = new Set<string>();
-  const note = (v: string): void => { const part = secretPart(v); if (part !== undefined) found.add(part); };
+  const note = (v: string): void => {
+    const part = secretPart(v);
+    if (part !== undefined) found.add(part);
+  };
   const seen = new Set<object>();
   const walk = (value: object, depth: number): void => {
     if (seen.has(value) || depth > SCRUB_DEPTH || !walkable(value)) return;
@@ -105,7 +112,8 @@ export function scrubSecrets(err: unknown): string[] {
 }
 
 /** A field named like a secret with a quoted value, as `util.inspect` and JSON show it. */
-const SHOWN_SECRET_FIELD = /((?:^|[\s{,'"])['"]?[\w.-]*(?:authorization|cookie|token|secret|password|signature|credential|-key)['"]?\s*:\s*)(['"])(?:(?!\2)[^\\]|\\.)*\2/gi;
+const SHOWN_SECRET_FIELD =
+  /((?:^|[\s{,'"])['"]?[\w.-]*(?:authorization|cookie|token|secret|password|signature|credential|-key)['"]?\s*:\s*)(['"])(?:(?!\2)[^\\]|\\.)*\2/gi;
 
 /**
  * `text` (an error as `util.inspect` or JSON shows it) with each of `secrets`, quoted
@@ -114,5 +122,5 @@ const SHOWN_SECRET_FIELD = /((?:^|[\s{,'"])['"]?[\w.-]*(?:authorization|cookie|t
 export function hideSecrets(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) out = out.split(secret).join('***');
-  return out.replace(INLINE_CREDENTIAL, '$1 ***').replace(SHOWN_SECRET_FIELD, "$1$2***$2");
+  return out.replace(INLINE_CREDENTIAL, '$1 ***').replace(SHOWN_SECRET_FIELD, '$1$2***$2');
 }

@@ -38,7 +38,11 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
 });
 
 /** The names of the timeout options, as backends list them among their own. */
-export const TIMEOUT_OPTION_NAMES: readonly (keyof TimeoutOptions)[] = ['connectTimeout', 'requestTimeout', 'idleTimeout'];
+export const TIMEOUT_OPTION_NAMES: readonly (keyof TimeoutOptions)[] = [
+  'connectTimeout',
+  'requestTimeout',
+  'idleTimeout',
+];
 
 /** The timeout options' entries in a backend's option schema (milliseconds, 0 turns one off). */
 export const TIMEOUT_OPTION_SCHEMA = {
@@ -66,7 +70,13 @@ export function timeoutError(message: string): FsError {
   return new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message });
 }
 
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ESOCKETTIMEDOUT']);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ESOCKETTIMEDOUT',
+]);
 
 /**
  * A transport's timeout as our `ETIMEDOUT` FsError (an SDK's `TimeoutError`, undici's and
@@ -77,8 +87,11 @@ export function asTimeout(err: unknown): FsError | undefined {
   const e = err as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown } | undefined;
   if (e === null || typeof e !== 'object') return undefined;
   const type = (e as { type?: unknown }).type; // node-fetch 2 (teeny-request)
-  const isTimeout = e.name === 'TimeoutError' || (typeof e.code === 'string' && TIMEOUT_CODES.has(e.code))
-    || type === 'request-timeout' || type === 'body-timeout';
+  const isTimeout =
+    e.name === 'TimeoutError' ||
+    (typeof e.code === 'string' && TIMEOUT_CODES.has(e.code)) ||
+    type === 'request-timeout' ||
+    type === 'body-timeout';
   if (!isTimeout) return e.cause !== undefined && e.cause !== err ? asTimeout(e.cause) : undefined;
   const t = timeoutError(typeof e.message === 'string' && e.message !== '' ? e.message : 'timed out');
   return Object.assign(t, { cause: err });
@@ -94,7 +107,10 @@ export class IdleTimer {
   waiting = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(readonly ms: number, private readonly onIdle: () => void) {}
+  constructor(
+    readonly ms: number,
+    private readonly onIdle: () => void,
+  ) {}
 
   /** Starts (or restarts) counting. */
   start(): void {
@@ -193,8 +209,14 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal, graceMs =
     };
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(signal.aborted ? abortError(signal) : e); },
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? abortError(signal) : e);
+      },
     );
   });
 }
@@ -263,18 +285,34 @@ export type FetchBody =
  *   streamed request body (an async iterable) is held to the same rule while it is sent;
  * - a timeout rejects with a temporary `ETIMEDOUT` FsError, an abort with `Aborted`.
  */
-export async function timedFetch(url: string, init: RequestInit & { body?: RequestInit['body'] | AsyncIterable<Uint8Array> }, timeouts: Timeouts, body: FetchBody): Promise<Response> {
+export async function timedFetch(
+  url: string,
+  init: RequestInit & { body?: RequestInit['body'] | AsyncIterable<Uint8Array> },
+  timeouts: Timeouts,
+  body: FetchBody,
+): Promise<Response> {
   const controller = new AbortController();
   const signal = requestSignal(controller.signal, init.signal);
   const method = init.method ?? 'GET';
   const what = `${method} ${new URL(url).host}`;
-  const deadline = timeouts.requestTimeout > 0
-    ? setTimeout(() => controller.abort(timeoutError(`no answer to ${what} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout)
-    : undefined;
-  const idle = new IdleTimer(timeouts.idleTimeout, () => controller.abort(timeoutError(`no data moved on ${what} for ${timeouts.idleTimeout} ms`)));
+  const deadline =
+    timeouts.requestTimeout > 0
+      ? setTimeout(
+          () => controller.abort(timeoutError(`no answer to ${what} within ${timeouts.requestTimeout} ms`)),
+          timeouts.requestTimeout,
+        )
+      : undefined;
+  const idle = new IdleTimer(timeouts.idleTimeout, () =>
+    controller.abort(timeoutError(`no data moved on ${what} for ${timeouts.idleTimeout} ms`)),
+  );
   const sent = isAsyncIterable(init.body) ? idleUpload(init.body, idle, deadline) : init.body;
   try {
-    const res = await fetch(url, { ...init, body: sent as RequestInit['body'], signal, ...(sent !== init.body ? { duplex: 'half' } : {}) } as RequestInit);
+    const res = await fetch(url, {
+      ...init,
+      body: sent as RequestInit['body'],
+      signal,
+      ...(sent !== init.body ? { duplex: 'half' } : {}),
+    } as RequestInit);
     if (body === 'metadata') {
       const bytes = await res.arrayBuffer();
       return new Response(res.status === 204 || res.status === 304 ? null : bytes, res);
@@ -298,7 +336,11 @@ function isAsyncIterable(v: unknown): v is AsyncIterable<Uint8Array> {
 }
 
 /** A request body that counts, with `idle`, how long the transport holds each chunk. */
-async function* idleUpload(source: AsyncIterable<Uint8Array>, idle: IdleTimer, deadline: ReturnType<typeof setTimeout> | undefined): AsyncGenerator<Uint8Array> {
+async function* idleUpload(
+  source: AsyncIterable<Uint8Array>,
+  idle: IdleTimer,
+  deadline: ReturnType<typeof setTimeout> | undefined,
+): AsyncGenerator<Uint8Array> {
   // While the body is sent, the request deadline waits for the answer after it instead.
   deadline?.refresh();
   for await (const chunk of source) {
@@ -312,26 +354,29 @@ async function* idleUpload(source: AsyncIterable<Uint8Array>, idle: IdleTimer, d
 /** A response body whose reads fail when no byte arrives for the idle time. */
 function idleBody(body: ReadableStream<Uint8Array>, idle: IdleTimer, signal: AbortSignal): ReadableStream<Uint8Array> {
   const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      idle.start();
-      try {
-        const next = await reader.read();
-        idle.pause();
-        if (next.done) {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        idle.start();
+        try {
+          const next = await reader.read();
+          idle.pause();
+          if (next.done) {
+            idle.clear();
+            controller.close();
+          } else {
+            controller.enqueue(next.value);
+          }
+        } catch (err) {
           idle.clear();
-          controller.close();
-        } else {
-          controller.enqueue(next.value);
+          controller.error(signal.aborted ? abortError(signal) : err);
         }
-      } catch (err) {
+      },
+      cancel(reason) {
         idle.clear();
-        controller.error(signal.aborted ? abortError(signal) : err);
-      }
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      idle.clear();
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }

@@ -39,8 +39,10 @@ function throwMissing(fs: FileSystem, path: string): never {
 /** Checks `maxDepth` and `batchSize`. */
 export function checkOptions(options: CopyOptions): void {
   const { maxDepth, batchSize } = options;
-  if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw errors.invalid(`batchSize must be an integer >= 1, got ${String(batchSize)}`);
+  if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1))
+    throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1))
+    throw errors.invalid(`batchSize must be an integer >= 1, got ${String(batchSize)}`);
 }
 
 /**
@@ -88,7 +90,12 @@ async function planGlob(srcFs: FileSystem, src: string, dst: string, options: Co
   for (const m of matches) {
     expanded.set(m.name, m);
     if (m.type !== 'directory' || !recursive || (left !== undefined && left < 1)) continue;
-    for (const e of await srcFs.find(m.name, { withDirs: true, detail: true, ...(left === undefined ? {} : { maxDepth: left }) })) expanded.set(e.name, e);
+    for (const e of await srcFs.find(m.name, {
+      withDirs: true,
+      detail: true,
+      ...(left === undefined ? {} : { maxDepth: left }),
+    }))
+      expanded.set(e.name, e);
   }
   const kept = [...expanded.values()].filter((e) => e.type === 'file' || (recursive && maxDepth === undefined));
   if (kept.length === 0) return { steps: [], matched: matches.length > 0 };
@@ -104,21 +111,25 @@ async function planGlob(srcFs: FileSystem, src: string, dst: string, options: Co
  * exists or not; false for a list of destinations, each the exact target.
  */
 async function planOne(
-  srcFs: FileSystem, rawSrc: string, dstFs: FileSystem, rawDst: string,
-  options: CopyOptions, dstIsDir: boolean | undefined,
+  srcFs: FileSystem,
+  rawSrc: string,
+  dstFs: FileSystem,
+  rawDst: string,
+  options: CopyOptions,
+  dstIsDir: boolean | undefined,
 ): Promise<SourcePlan> {
   const src = srcFs.normalize(rawSrc);
   const dst = dstFs.normalize(checkTargetPath(rawDst));
   if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
   const recursive = options.recursive === true;
-  const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || await dstFs.isDir(dst));
+  const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await dstFs.isDir(dst)));
   const info = await infoOrUndefined(srcFs, src);
   if (info === undefined) throw missing(srcFs, src);
   if (info.type === 'file') {
     return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
   }
   if (!recursive) return { steps: [], matched: true };
-  const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? await dstFs.isDir(dst));
+  const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? (await dstFs.isDir(dst)));
   const root = intoExisting ? joinPath(dst, baseName(src)) : dst;
   return { steps: await treeSteps(srcFs, src, root, options.maxDepth), matched: true };
 }
@@ -151,7 +162,13 @@ function joinPlans(srcFs: FileSystem, sources: readonly string[], plans: readonl
   return steps;
 }
 
-async function plan(srcFs: FileSystem, src: string | string[], dstFs: FileSystem, dst: string | string[], options: CopyOptions): Promise<Step[]> {
+async function plan(
+  srcFs: FileSystem,
+  src: string | string[],
+  dstFs: FileSystem,
+  dst: string | string[],
+  options: CopyOptions,
+): Promise<Step[]> {
   if (typeof src === 'string') {
     if (typeof dst !== 'string') throw errors.invalid('a single source needs a single destination');
     return joinPlans(srcFs, [src], [await planOne(srcFs, src, dstFs, dst, options, undefined)]);
@@ -167,7 +184,13 @@ async function plan(srcFs: FileSystem, src: string | string[], dstFs: FileSystem
 }
 
 /** Copies one planned file, server-side when both ends are the same filesystem. */
-async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options: CopyOptions, progress: ProgressTracker): Promise<void> {
+async function copyOne(
+  srcFs: FileSystem,
+  step: Step,
+  dstFs: FileSystem,
+  options: CopyOptions,
+  progress: ProgressTracker,
+): Promise<void> {
   throwIfAborted(options.signal);
   if (srcFs === dstFs) {
     let last = 0;
@@ -200,7 +223,13 @@ async function copyOne(srcFs: FileSystem, step: Step, dstFs: FileSystem, options
  * and lists land in the target directory; up to `batchSize` files move at once; progress
  * counts bytes and files; `signal` aborts, leaving no partial file under a final name.
  */
-export async function copyFiles(srcFs: FileSystem, src: string | string[], dstFs: FileSystem, dst: string | string[], options: TransferPlanOptions): Promise<void> {
+export async function copyFiles(
+  srcFs: FileSystem,
+  src: string | string[],
+  dstFs: FileSystem,
+  dst: string | string[],
+  options: TransferPlanOptions,
+): Promise<void> {
   checkOptions(options);
   throwIfAborted(options.signal);
   await copySteps(srcFs, await plan(srcFs, src, dstFs, dst, options), dstFs, options);
@@ -210,30 +239,51 @@ export async function copyFiles(srcFs: FileSystem, src: string | string[], dstFs
  * Carries out planned steps: directories first (where the target has real ones), then up
  * to `batchSize` files at once, with progress; with `move`, removes the sources after.
  */
-export async function copySteps(srcFs: FileSystem, steps: readonly Step[], dstFs: FileSystem, options: TransferPlanOptions): Promise<void> {
+export async function copySteps(
+  srcFs: FileSystem,
+  steps: readonly Step[],
+  dstFs: FileSystem,
+  options: TransferPlanOptions,
+): Promise<void> {
   const files = steps.filter((s) => s.src.type === 'file');
   const progress = new ProgressTracker(options.onProgress, {
     totalFiles: files.length,
     totalBytes: files.reduce((n, s) => n + s.src.size, 0),
   });
   if (dstFs.capabilities.realDirectories) {
-    const dirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.dst).sort();
+    const dirs = steps
+      .filter((s) => s.src.type === 'directory')
+      .map((s) => s.dst)
+      .sort();
     for (const d of dirs) await dstFs.makedirs(d, { existOk: true });
   }
-  await mapLimit(files, options.batchSize ?? DEFAULT_BATCH_SIZE, async (step) => {
-    await copyOne(srcFs, step, dstFs, options, progress);
-    progress.fileDone();
-  }, options.signal);
+  await mapLimit(
+    files,
+    options.batchSize ?? DEFAULT_BATCH_SIZE,
+    async (step) => {
+      await copyOne(srcFs, step, dstFs, options, progress);
+      progress.fileDone();
+    },
+    options.signal,
+  );
   if (options.move) {
     const { move: _move, ...removal } = options;
-    await srcFs.rmFiles(files.map((f) => f.src.name), removal);
+    await srcFs.rmFiles(
+      files.map((f) => f.src.name),
+      removal,
+    );
     const movedDirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.src.name);
     await removeDirs(srcFs, movedDirs, options.signal, true);
   }
 }
 
 /** Removes directories deepest first; a missing one (an emptied prefix) is fine. */
-export async function removeDirs(fs: FileSystem, dirs: Iterable<string>, signal: AbortSignal | undefined, keepNonEmpty: boolean): Promise<void> {
+export async function removeDirs(
+  fs: FileSystem,
+  dirs: Iterable<string>,
+  signal: AbortSignal | undefined,
+  keepNonEmpty: boolean,
+): Promise<void> {
   const ordered = [...new Set(dirs)].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
   for (const d of ordered) {
     throwIfAborted(signal);

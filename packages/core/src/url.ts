@@ -67,7 +67,9 @@ export type OtherOptions = 'refuse' | 'shared';
  * outermost one (see {@link OtherOptions} for the rest).
  */
 export function layerOptionsOf(
-  protocols: readonly string[], options: UrlOptions, others: OtherOptions = 'refuse',
+  protocols: readonly string[],
+  options: UrlOptions,
+  others: OtherOptions = 'refuse',
 ): Array<Record<string, unknown>> {
   const outer = others === 'shared' ? ownOptionSchema(getFileSystemClass(protocols[0]!)) : undefined;
   const names = protocols.map(namesOf);
@@ -82,7 +84,9 @@ export function layerOptionsOf(
     } else if (isLayerKey(key, value)) {
       if (others === 'refuse') {
         const layers = protocols.join(', ');
-        throw errors.invalid(`options for '${key}' were given, but the URL has no ${key} layer (its layers: ${layers})`);
+        throw errors.invalid(
+          `options for '${key}' were given, but the URL has no ${key} layer (its layers: ${layers})`,
+        );
       }
     } else if (outer === undefined || Object.hasOwn(outer, key) || key === 'skipInstanceCache') {
       out[0]![key] = value;
@@ -158,17 +162,28 @@ export function resolveUrl(url: string, options: UrlOptions, others: OtherOption
     throw errors.invalid('url options must be an object');
   }
   const parts = url.split('::');
-  if (parts.some((p) => p === '')) throw new FsError({ kind: 'InvalidArgument', message: `malformed chained URL ${JSON.stringify(redactUrl(url))}` });
+  if (parts.some((p) => p === ''))
+    throw new FsError({ kind: 'InvalidArgument', message: `malformed chained URL ${JSON.stringify(redactUrl(url))}` });
   const innermost = parts[parts.length - 1]!;
   const split = splitProtocol(innermost);
-  if (split === undefined && /^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\/\/)/.test(innermost) && !/^[a-zA-Z]:[\\/]/.test(innermost)) {
-    throw new FsError({ kind: 'InvalidArgument', message: `malformed URL ${JSON.stringify(redactUrl(innermost))}: expected protocol://path` });
+  if (
+    split === undefined &&
+    /^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\/\/)/.test(innermost) &&
+    !/^[a-zA-Z]:[\\/]/.test(innermost)
+  ) {
+    throw new FsError({
+      kind: 'InvalidArgument',
+      message: `malformed URL ${JSON.stringify(redactUrl(innermost))}: expected protocol://path`,
+    });
   }
   const protocols = urlProtocols(url);
   for (const layer of protocols.slice(0, -1)) {
     if (!WRAPPERS.has(layer)) {
       getFileSystemClass(layer); // unknown → Unsupported with the known list
-      throw new FsError({ kind: 'InvalidArgument', message: `"${layer}" cannot wrap another filesystem in a chained URL` });
+      throw new FsError({
+        kind: 'InvalidArgument',
+        message: `"${layer}" cannot wrap another filesystem in a chained URL`,
+      });
     }
   }
   const protocol = protocols[protocols.length - 1]!;
@@ -216,7 +231,11 @@ export function checkObjectStoreUrl(path: string, protocols: readonly string[]):
 }
 
 /** Opens a URL in one call: `await open('s3://b/k', 'rb')`. */
-export async function open(url: string, mode: OpenMode = 'rb', options: UrlOptions & OpenOptions = {}): Promise<RemoteFile> {
+export async function open(
+  url: string,
+  mode: OpenMode = 'rb',
+  options: UrlOptions & OpenOptions = {},
+): Promise<RemoteFile> {
   const { blockSize, cacheBlocks, signal, ...rest } = options;
   const { fs, path } = urlToFs(url, rest);
   const openOptions: OpenOptions = {};

@@ -116,7 +116,10 @@ export class MultipartWriter<Part = unknown> implements Writer {
   private failure: { error: unknown } | undefined;
   private done = false;
 
-  constructor(private readonly target: MultipartTarget<Part>, options: MultipartOptions = {}) {
+  constructor(
+    private readonly target: MultipartTarget<Part>,
+    options: MultipartOptions = {},
+  ) {
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
     this.concurrency = options.concurrency ?? DEFAULT_PART_CONCURRENCY;
     if (!(this.partSize > 0) || !(this.concurrency > 0)) {

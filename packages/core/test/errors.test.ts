@@ -19,7 +19,16 @@ describe('core: FsError', () => {
   });
 
   it('gives every kind a Node error code', () => {
-    expect(NODE_CODES).to.include({ NotFound: 'ENOENT', AlreadyExists: 'EEXIST', PermissionDenied: 'EACCES', IsADirectory: 'EISDIR', NotADirectory: 'ENOTDIR', NotEmpty: 'ENOTEMPTY', InvalidArgument: 'EINVAL', Unsupported: 'ENOTSUP' });
+    expect(NODE_CODES).to.include({
+      NotFound: 'ENOENT',
+      AlreadyExists: 'EEXIST',
+      PermissionDenied: 'EACCES',
+      IsADirectory: 'EISDIR',
+      NotADirectory: 'ENOTDIR',
+      NotEmpty: 'ENOTEMPTY',
+      InvalidArgument: 'EINVAL',
+      Unsupported: 'ENOTSUP',
+    });
   });
 
   it('maps Node system errors by code', () => {
@@ -59,7 +68,7 @@ describe('core: FsError', () => {
 });
 
 describe('core: FsError classification and secrets', () => {
-  it('maps fetch\'s TypeError by the socket error behind it: a body cut off is temporary', () => {
+  it("maps fetch's TypeError by the socket error behind it: a body cut off is temporary", () => {
     const socket = Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
     const e = toFsError(Object.assign(new TypeError('terminated'), { cause: socket }));
     expect(e).to.include({ kind: 'Unexpected', code: 'UND_ERR_SOCKET', temporary: true });
@@ -67,7 +76,9 @@ describe('core: FsError classification and secrets', () => {
   });
 
   it('treats a stream closed before its end as temporary', () => {
-    expect(toFsError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })).temporary).to.equal(true);
+    expect(
+      toFsError(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })).temporary,
+    ).to.equal(true);
   });
 
   it('is persistent, and no longer temporary, once marked so', () => {
@@ -79,8 +90,14 @@ describe('core: FsError classification and secrets', () => {
 
   it('scrubs credentials from its cause chain: headers, quoted bearer tokens, secret URL parameters', () => {
     const token = 'ya29.very-secret';
-    const config = { url: 'http://x/o?sig=abc123&alt=media', headers: { Authorization: `Bearer ${token}`, 'x-amz-security-token': token, Accept: 'json' } };
-    const inner = Object.assign(new Error(`request failed with Authorization: Bearer ${token}`), { config, response: { config } });
+    const config = {
+      url: 'http://x/o?sig=abc123&alt=media',
+      headers: { Authorization: `Bearer ${token}`, 'x-amz-security-token': token, Accept: 'json' },
+    };
+    const inner = Object.assign(new Error(`request failed with Authorization: Bearer ${token}`), {
+      config,
+      response: { config },
+    });
     const outer = new Error('wrapped', { cause: inner });
     const e = new FsError({ kind: 'PermissionDenied', message: 'denied', cause: outer });
     const shown = inspect(e, { depth: 12 });
@@ -93,7 +110,9 @@ describe('core: FsError classification and secrets', () => {
   it('walks no sockets or class instances other than errors, and survives cycles', () => {
     const holder: Record<string, unknown> = { token: 'secret-1' };
     holder.self = holder;
-    class Client { readonly token = 'kept'; }
+    class Client {
+      readonly token = 'kept';
+    }
     const client = new Client();
     new FsError({ kind: 'Unexpected', message: 'x', cause: Object.assign(new Error('x'), { holder, client }) });
     expect(holder.token).to.equal('***');
@@ -103,9 +122,14 @@ describe('core: FsError classification and secrets', () => {
 
 describe('core: FsError shown with util.inspect', () => {
   it('hides a secret found in the cause chain also where the scrubbing could not reach', () => {
-    class Request { constructor(readonly headers: Record<string, string>) {} }
+    class Request {
+      constructor(readonly headers: Record<string, string>) {}
+    }
     const token = 'tok-0123456789';
-    const cause = Object.assign(new Error('denied'), { config: { headers: { Authorization: `Bearer ${token}` } }, request: new Request({ Authorization: `Bearer ${token}` }) });
+    const cause = Object.assign(new Error('denied'), {
+      config: { headers: { Authorization: `Bearer ${token}` } },
+      request: new Request({ Authorization: `Bearer ${token}` }),
+    });
     const e = new FsError({ kind: 'PermissionDenied', message: 'denied', cause });
     const shown = inspect(e, { depth: 12 });
     expect(shown).to.not.include(token);

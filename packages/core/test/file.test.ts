@@ -24,7 +24,11 @@ describe('core: RemoteFile', () => {
     const parts: Uint8Array[] = [];
     for (let i = 0; i < 100; i++) parts.push(await f.read(100));
     expect(Buffer.concat(parts).equals(data.subarray(0, 10_000))).to.equal(true);
-    expect(src.reads).to.deep.equal([[0, 4096], [4096, 8192], [8192, 10_000]]);
+    expect(src.reads).to.deep.equal([
+      [0, 4096],
+      [4096, 8192],
+      [8192, 10_000],
+    ]);
   });
 
   it('seeks from the start, the current position and the end', async () => {
@@ -63,14 +67,18 @@ describe('core: RemoteFile', () => {
     expect(() => f.seek(0, 7 as 0)).to.throw(FsError, /whence/);
     await f.close();
     let kind: string | undefined;
-    await f.read(1).catch((e: FsError) => { kind = e.kind; });
+    await f.read(1).catch((e: FsError) => {
+      kind = e.kind;
+    });
     expect(kind).to.equal('InvalidArgument');
   });
 
   it('cannot be written in read mode', async () => {
     const f = new RemoteFile('/f', 'rb', source(data), undefined);
     let kind: string | undefined;
-    await f.write('x').catch((e: FsError) => { kind = e.kind; });
+    await f.write('x').catch((e: FsError) => {
+      kind = e.kind;
+    });
     expect(kind).to.equal('Unsupported');
   });
 });

@@ -83,7 +83,9 @@ describe('core: glob', () => {
 
   it('globs 50 long names with a pattern of many stars, and 12 "**/" segments, without blocking', async () => {
     const fs = filesystem('memory', { skipInstanceCache: true });
-    await fs.pipe(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`/g/d${i % 5}/${'a'.repeat(300 + i)}`, 'x'])));
+    await fs.pipe(
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`/g/d${i % 5}/${'a'.repeat(300 + i)}`, 'x'])),
+    );
     expect(await fs.glob('/g/**/*a*a*a*a*a*a*a*a*ab')).to.deep.equal([]);
     expect(await fs.glob('/g/**/*a*a*a*a*a*a*a*a*a')).to.have.length(50);
     expect(await fs.glob(`/g/${'**/'.repeat(12)}a*`)).to.have.length(50);

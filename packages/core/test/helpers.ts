@@ -1,6 +1,14 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
 import { expect } from 'chai';
-import { FsError, WrapperFileSystem, type Capabilities, type FileSystem, type HookName, type ReadOptions, type WrapperOptions } from '@omnifs/core';
+import {
+  FsError,
+  WrapperFileSystem,
+  type Capabilities,
+  type FileSystem,
+  type HookName,
+  type ReadOptions,
+  type WrapperOptions,
+} from '@omnifs/core';
 import { MemoryFileSystem } from '@omnifs/memory';
 
 /** A private memory filesystem. */
@@ -36,7 +44,11 @@ export class FlakyFileSystem extends WrapperFileSystem {
       if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
       if (this.failOn.has(hook) && this.failures > 0) {
         this.failures--;
-        throw new FsError({ kind: this.temporary ? 'RateLimited' : 'PermissionDenied', message: `injected failure of ${hook}`, temporary: this.temporary });
+        throw new FsError({
+          kind: this.temporary ? 'RateLimited' : 'PermissionDenied',
+          message: `injected failure of ${hook}`,
+          temporary: this.temporary,
+        });
       }
       return await fn();
     } finally {
@@ -44,7 +56,12 @@ export class FlakyFileSystem extends WrapperFileSystem {
     }
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     this.calls.set('openRead', this.count('openRead') + 1);
     let sent = 0;
     for await (const chunk of super._readStream(path, start, end, options)) {
@@ -87,7 +104,12 @@ export class PartedFileSystem extends FlakyFileSystem {
     this.capabilities = { ...this.fs.capabilities, partSize: options.partSize, concurrency: options.concurrency };
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     this.ranges.push([start, end]);
     this.streamsOpen++;
     this.maxStreamsOpen = Math.max(this.maxStreamsOpen, this.streamsOpen);

@@ -3,8 +3,16 @@ import { expectFsError, rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import {
-  RetryFileSystem, DirFileSystem, SimpleCacheFileSystem, BlockCacheFileSystem, ListingCacheFileSystem, LimitFileSystem, FsError,
-  filesystem, urlToFs, type FileSystem,
+  RetryFileSystem,
+  DirFileSystem,
+  SimpleCacheFileSystem,
+  BlockCacheFileSystem,
+  ListingCacheFileSystem,
+  LimitFileSystem,
+  FsError,
+  filesystem,
+  urlToFs,
+  type FileSystem,
 } from '@omnifs/core';
 import { FlakyFileSystem, privateMemory } from './helpers';
 
@@ -48,13 +56,18 @@ describe('core: layers', () => {
       expect(flaky.count('info')).to.equal(1);
     });
 
-    it('counts the SDK\'s own attempts toward the budget', async () => {
+    it("counts the SDK's own attempts toward the budget", async () => {
       let calls = 0;
       const fs = new RetryFileSystem({ fs: mem, minDelayMs: 1, maxAttempts: 4 });
-      const result = await rejected((fs as unknown as { call: (h: string, f: () => Promise<unknown>) => Promise<unknown> }).call('info', async () => {
-        calls++;
-        throw new FsError({ kind: 'RateLimited', message: 'throttled', attempts: 3 });
-      }));
+      const result = await rejected(
+        (fs as unknown as { call: (h: string, f: () => Promise<unknown>) => Promise<unknown> }).call(
+          'info',
+          async () => {
+            calls++;
+            throw new FsError({ kind: 'RateLimited', message: 'throttled', attempts: 3 });
+          },
+        ),
+      );
       expect(result.kind).to.equal('RateLimited');
       expect(calls).to.equal(2); // 3 SDK attempts + 3 more > 4
     });
@@ -175,7 +188,7 @@ describe('core: layers', () => {
       expect(flaky.count('read')).to.equal(1);
     });
 
-    it('drops a file\'s blocks on a write through the layer, and sees other writers after ttlMs', async () => {
+    it("drops a file's blocks on a write through the layer, and sees other writers after ttlMs", async () => {
       const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, ttlMs: 60_000 });
       await fs.catFile('/d/big.bin');
       await fs.writeText('/d/big.bin', 'through the layer');
@@ -193,7 +206,9 @@ describe('core: layers', () => {
       const shared = filesystem('memory');
       await shared.writeText('/blockcache-url/a.txt', 'via a URL');
       try {
-        const { fs: chained, path } = urlToFs('blockcache::memory:///blockcache-url/a.txt', { blockcache: { blockSize: 4 } });
+        const { fs: chained, path } = urlToFs('blockcache::memory:///blockcache-url/a.txt', {
+          blockcache: { blockSize: 4 },
+        });
         expect(chained).to.be.instanceOf(BlockCacheFileSystem);
         expect((chained as BlockCacheFileSystem).blockSize).to.equal(4);
         expect(await chained.readText(path)).to.equal('via a URL');
@@ -225,7 +240,7 @@ describe('core: layers', () => {
       expect(await fs.exists('/d/a.txt')).to.equal(false);
     });
 
-    it('sees other clients\' changes after the ttl', async () => {
+    it("sees other clients' changes after the ttl", async () => {
       const fs = new ListingCacheFileSystem({ fs: flaky, ttlMs: 20 });
       await fs.ls('/d');
       await mem.writeText('/d/c.txt', 'c');

@@ -1,8 +1,18 @@
 /** Option schemas, method options, protocol-keyed URL options and URL checks (no server needed). */
 import { expect } from 'chai';
 import {
-  availableProtocols, clearInstanceCache, defineOptions, filesystem, FsError, nearestName, rsync, urlToFs, open,
-  validateOptions, getFileSystemClass, type ProtocolRegistry,
+  availableProtocols,
+  clearInstanceCache,
+  defineOptions,
+  filesystem,
+  FsError,
+  nearestName,
+  rsync,
+  urlToFs,
+  open,
+  validateOptions,
+  getFileSystemClass,
+  type ProtocolRegistry,
 } from '@omnifs/core';
 import '@omnifs/memory';
 import '@omnifs/local';
@@ -59,17 +69,24 @@ describe('option schemas', () => {
 
     it('lists the valid options when nothing is close', async () => {
       const err = await rejected(() => filesystem('memory', { compression: 'gzip' } as never));
-      expect(err.message).to.equal("unknown option 'compression' for memory; valid options: skipInstanceCache, store, volume");
+      expect(err.message).to.equal(
+        "unknown option 'compression' for memory; valid options: skipInstanceCache, store, volume",
+      );
     });
 
     it('refuses a wrong type or value, naming what is expected', async () => {
-      expect((await rejected(() => filesystem('s3', { partSize: '8MiB' } as never))).message)
-        .to.equal('option \'partSize\' of s3 must be an integer, got "8MiB"');
-      expect((await rejected(() => filesystem('s3', { forcePathStyle: 'yes' } as never))).message)
-        .to.equal('option \'forcePathStyle\' of s3 must be a boolean, got "yes"');
-      expect((await rejected(() => filesystem('memory', { store: 'shard' } as never))).message)
-        .to.equal('option \'store\' of memory must be one of "shared", "private", got "shard"');
-      expect((await rejected(() => filesystem('s3', { concurrency: 0 }))).message).to.equal("option 'concurrency' of s3 must be at least 1, got 0");
+      expect((await rejected(() => filesystem('s3', { partSize: '8MiB' } as never))).message).to.equal(
+        'option \'partSize\' of s3 must be an integer, got "8MiB"',
+      );
+      expect((await rejected(() => filesystem('s3', { forcePathStyle: 'yes' } as never))).message).to.equal(
+        'option \'forcePathStyle\' of s3 must be a boolean, got "yes"',
+      );
+      expect((await rejected(() => filesystem('memory', { store: 'shard' } as never))).message).to.equal(
+        'option \'store\' of memory must be one of "shared", "private", got "shard"',
+      );
+      expect((await rejected(() => filesystem('s3', { concurrency: 0 }))).message).to.equal(
+        "option 'concurrency' of s3 must be at least 1, got 0",
+      );
     });
 
     it('never shows the value of a secret option of the wrong type', async () => {
@@ -78,27 +95,39 @@ describe('option schemas', () => {
     });
 
     it('takes undefined as not given', () => {
-      expect(filesystem('s3', { region: undefined, endpoint: 'http://127.0.0.1:1', skipInstanceCache: true }).protocol).to.equal('s3');
+      expect(
+        filesystem('s3', { region: undefined, endpoint: 'http://127.0.0.1:1', skipInstanceCache: true }).protocol,
+      ).to.equal('s3');
     });
 
     it('checks options made with new as well', async () => {
       const S3 = getFileSystemClass('s3');
-      expect((await rejected(() => new S3({ regoin: 'x' }))).message).to.equal("unknown option 'regoin' for s3; did you mean 'region'?");
+      expect((await rejected(() => new S3({ regoin: 'x' }))).message).to.equal(
+        "unknown option 'regoin' for s3; did you mean 'region'?",
+      );
     });
 
     it('checks the options of layers', async () => {
       const fs = filesystem('memory');
-      expect((await rejected(() => filesystem('retry', { fs, maxAttempt: 3 } as never))).message)
-        .to.equal("unknown option 'maxAttempt' for retry; did you mean 'maxAttempts'?");
-      expect((await rejected(() => filesystem('dir', { fs: 'nope', path: '/x' } as never))).message)
-        .to.equal("option 'fs' of dir must be a FileSystem to wrap, got \"nope\"");
+      expect((await rejected(() => filesystem('retry', { fs, maxAttempt: 3 } as never))).message).to.equal(
+        "unknown option 'maxAttempt' for retry; did you mean 'maxAttempts'?",
+      );
+      expect((await rejected(() => filesystem('dir', { fs: 'nope', path: '/x' } as never))).message).to.equal(
+        'option \'fs\' of dir must be a FileSystem to wrap, got "nope"',
+      );
     });
 
     it('parses OMNIFS_<PROTOCOL>_* variables by the option type and names the variable of a mistake', async () => {
-      const fs = withEnv({ OMNIFS_S3_PART_SIZE: String(16 * 1024 * 1024), OMNIFS_S3_REGION: '123' }, () => filesystem('s3', { skipInstanceCache: true }));
+      const fs = withEnv({ OMNIFS_S3_PART_SIZE: String(16 * 1024 * 1024), OMNIFS_S3_REGION: '123' }, () =>
+        filesystem('s3', { skipInstanceCache: true }),
+      );
       expect(fs.storageOptions).to.deep.include({ partSize: 16 * 1024 * 1024, region: '123' });
-      const err = await rejected(() => withEnv({ OMNIFS_S3_ENDPIONT: 'x' }, () => filesystem('s3', { skipInstanceCache: true })));
-      expect(err.message).to.equal("unknown option 'endpiont' for s3; did you mean 'endpoint'? (from OMNIFS_S3_ENDPIONT)");
+      const err = await rejected(() =>
+        withEnv({ OMNIFS_S3_ENDPIONT: 'x' }, () => filesystem('s3', { skipInstanceCache: true })),
+      );
+      expect(err.message).to.equal(
+        "unknown option 'endpiont' for s3; did you mean 'endpoint'? (from OMNIFS_S3_ENDPIONT)",
+      );
     });
 
     it('does not check a subclass that declares no schema of its own', () => {
@@ -110,12 +139,22 @@ describe('option schemas', () => {
 
   describe('defineOptions / validateOptions', () => {
     it('runs a custom check and accepts several types', async () => {
-      interface Opts { when?: number | string; even?: number }
-      const schema = defineOptions<Opts>({ when: { type: ['number', 'string'] }, even: { type: 'integer', check: (v) => ((v as number) % 2 ? 'must be even' : undefined) } });
+      interface Opts {
+        when?: number | string;
+        even?: number;
+      }
+      const schema = defineOptions<Opts>({
+        when: { type: ['number', 'string'] },
+        even: { type: 'integer', check: (v) => ((v as number) % 2 ? 'must be even' : undefined) },
+      });
       validateOptions({ when: 'now', even: 2 }, schema, 'test');
       validateOptions({ when: 3 }, schema, 'test');
-      expect((await rejected(() => validateOptions({ even: 3 }, schema, 'test'))).message).to.equal("option 'even' of test must be even, got 3");
-      expect((await rejected(() => validateOptions({ when: true }, schema, 'test'))).message).to.equal("option 'when' of test must be a number or a string, got true");
+      expect((await rejected(() => validateOptions({ even: 3 }, schema, 'test'))).message).to.equal(
+        "option 'even' of test must be even, got 3",
+      );
+      expect((await rejected(() => validateOptions({ when: true }, schema, 'test'))).message).to.equal(
+        "option 'when' of test must be a number or a string, got true",
+      );
     });
   });
 });
@@ -163,8 +202,16 @@ describe('protocol-keyed options in URLs', () => {
   });
 
   it('gives each layer of a chained URL its own options, the flat ones to the outermost', () => {
-    const { fs } = urlToFs('retry::blockcache::s3://b/k', { s3: { region: 'eu-west-1' }, blockcache: { maxBlocks: 3 }, maxAttempts: 2 });
-    const retry = fs as unknown as { maxAttempts: number; storageOptions: Record<string, unknown>; fs: { storageOptions: Record<string, unknown>; fs: { storageOptions: object } } };
+    const { fs } = urlToFs('retry::blockcache::s3://b/k', {
+      s3: { region: 'eu-west-1' },
+      blockcache: { maxBlocks: 3 },
+      maxAttempts: 2,
+    });
+    const retry = fs as unknown as {
+      maxAttempts: number;
+      storageOptions: Record<string, unknown>;
+      fs: { storageOptions: Record<string, unknown>; fs: { storageOptions: object } };
+    };
     expect(retry.storageOptions).to.deep.include({ maxAttempts: 2 });
     expect(retry.fs.storageOptions).to.deep.include({ maxBlocks: 3 });
     expect(retry.fs.fs.storageOptions).to.deep.include({ region: 'eu-west-1' });
@@ -172,17 +219,24 @@ describe('protocol-keyed options in URLs', () => {
 
   it('says where a flat option of an inner layer belongs', async () => {
     const err = await rejected(() => urlToFs('simplecache::s3://b/k', { region: 'eu-west-1' }));
-    expect(err.message).to.equal("option 'region' is for the s3 layer of the chained URL: give it as { s3: { region: ... } }");
+    expect(err.message).to.equal(
+      "option 'region' is for the s3 layer of the chained URL: give it as { s3: { region: ... } }",
+    );
   });
 
   it('refuses options keyed by a protocol the URL lacks, and a keyed value that is not an object', async () => {
-    expect((await rejected(() => urlToFs('s3://b/k', { gs: { projectId: 'p' } }))).message)
-      .to.equal("options for 'gs' were given, but the URL has no gs layer (its layers: s3)");
-    expect((await rejected(() => urlToFs('s3://b/k', { s3: 'eu-west-1' }))).message).to.equal("options keyed by protocol 's3' must be an object, got string");
+    expect((await rejected(() => urlToFs('s3://b/k', { gs: { projectId: 'p' } }))).message).to.equal(
+      "options for 'gs' were given, but the URL has no gs layer (its layers: s3)",
+    );
+    expect((await rejected(() => urlToFs('s3://b/k', { s3: 'eu-west-1' }))).message).to.equal(
+      "options keyed by protocol 's3' must be an object, got string",
+    );
   });
 
   it('refuses a typo inside keyed options', async () => {
-    expect((await rejected(() => urlToFs('s3://b/k', { s3: { endpont: 'x' } }))).message).to.equal("unknown option 'endpont' for s3; did you mean 'endpoint'?");
+    expect((await rejected(() => urlToFs('s3://b/k', { s3: { endpont: 'x' } }))).message).to.equal(
+      "unknown option 'endpont' for s3; did you mean 'endpoint'?",
+    );
   });
 
   it('passes keyed options through open()', async () => {
@@ -191,18 +245,25 @@ describe('protocol-keyed options in URLs', () => {
     const f = await open('memory:///keyed/a.txt', 'rb', { memory: { store: 'shared' }, blockSize: 2 });
     expect(Buffer.from(await f.read()).toString()).to.equal('abc');
     await f.close();
-    expect((await rejected(open('memory:///keyed/a.txt', 'rb', { memory: { stor: 'shared' } }))).message).to.include("did you mean 'store'?");
+    expect((await rejected(open('memory:///keyed/a.txt', 'rb', { memory: { stor: 'shared' } }))).message).to.include(
+      "did you mean 'store'?",
+    );
   });
 
   it('shares rsync storageOptions between the sides: keyed ones to their side, flat ones where taken', async () => {
     const mem = filesystem('memory');
     await mem.writeText('/rs/src/a.txt', 'a');
-    const result = await rsync('memory:///rs/src', 'memory:///rs/dst', { storageOptions: { memory: { store: 'shared' } } });
+    const result = await rsync('memory:///rs/src', 'memory:///rs/dst', {
+      storageOptions: { memory: { store: 'shared' } },
+    });
     expect(result.copied.map((c) => c.dst)).to.deep.equal(['/rs/dst/a.txt']);
-    expect((await rejected(rsync('memory:///rs/src', 'memory:///rs/dst', { storageOptions: { gs: { projectId: 'p' } } }))).message)
-      .to.equal("options for 'gs' were given, but the URL has no gs layer (its layers: memory)");
-    expect((await rejected(rsync('memory:///rs/src', 'memory:///rs/dst', { storageOptions: { stor: 'shared' } }))).message)
-      .to.equal("unknown option 'stor' for memory; did you mean 'store'?");
+    expect(
+      (await rejected(rsync('memory:///rs/src', 'memory:///rs/dst', { storageOptions: { gs: { projectId: 'p' } } })))
+        .message,
+    ).to.equal("options for 'gs' were given, but the URL has no gs layer (its layers: memory)");
+    expect(
+      (await rejected(rsync('memory:///rs/src', 'memory:///rs/dst', { storageOptions: { stor: 'shared' } }))).message,
+    ).to.equal("unknown option 'stor' for memory; did you mean 'store'?");
   });
 });
 
@@ -212,7 +273,9 @@ describe('URLs and names that are not what they seem', () => {
   it('refuses user-info in an s3 or gs URL and never shows the secret', async () => {
     for (const url of ['s3://user:hunter2@bucket/key', 'gs://user:hunter2@bucket/key']) {
       const protocol = url.slice(0, 2);
-      const err = await rejected(() => urlToFs(url, protocol === 'gs' ? { gs: { apiEndpoint: 'http://127.0.0.1:1', projectId: 'p' } } : {}));
+      const err = await rejected(() =>
+        urlToFs(url, protocol === 'gs' ? { gs: { apiEndpoint: 'http://127.0.0.1:1', projectId: 'p' } } : {}),
+      );
       expect(err.kind).to.equal('InvalidArgument');
       expect(err.message).to.include('***@bucket/key').and.not.include('hunter2');
     }

@@ -37,7 +37,12 @@ describe('core: copies in parts', () => {
   it('reports progress that grows to the file size', async () => {
     const seen: Progress[] = [];
     await src.get('/big.bin', join(dir, 'big.bin'), { onProgress: (p) => seen.push(p) });
-    expect(seen.at(-1)).to.deep.include({ bytes: data.byteLength, totalBytes: data.byteLength, files: 1, totalFiles: 1 });
+    expect(seen.at(-1)).to.deep.include({
+      bytes: data.byteLength,
+      totalBytes: data.byteLength,
+      files: 1,
+      totalFiles: 1,
+    });
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).to.be.at.least(seen[i - 1]!.bytes);
   });
 
@@ -60,22 +65,32 @@ describe('core: copies in parts', () => {
 
   it('fails with ConditionNotMatch and leaves nothing when the file shrinks during the copy', async () => {
     let shrunk = false;
-    await expectFsError(src.get('/big.bin', join(dir, 'big.bin'), {
-      onProgress: () => {
-        if (shrunk) return;
-        shrunk = true;
-        void mem.pipeFile('/big.bin', data.subarray(0, PART + 10));
-      },
-    }), 'ConditionNotMatch', 'ESTALE');
+    await expectFsError(
+      src.get('/big.bin', join(dir, 'big.bin'), {
+        onProgress: () => {
+          if (shrunk) return;
+          shrunk = true;
+          void mem.pipeFile('/big.bin', data.subarray(0, PART + 10));
+        },
+      }),
+      'ConditionNotMatch',
+      'ESTALE',
+    );
     expect(readdirSync(dir)).to.deep.equal([]);
   });
 
   it('stops on abort with Aborted and leaves no file, temporary or final', async () => {
     const controller = new AbortController();
-    await expectFsError(src.get('/big.bin', join(dir, 'big.bin'), {
-      signal: controller.signal,
-      onProgress: (p) => { if (p.bytes > 0) controller.abort(); },
-    }), 'Aborted', 'ABORT_ERR');
+    await expectFsError(
+      src.get('/big.bin', join(dir, 'big.bin'), {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytes > 0) controller.abort();
+        },
+      }),
+      'Aborted',
+      'ABORT_ERR',
+    );
     expect(readdirSync(dir)).to.deep.equal([]);
     expect(src.ranges.length).to.be.below(5);
   });
@@ -116,7 +131,11 @@ describe('core: copies in parts', () => {
       await expectFsError(w.writeAt(data.subarray(0, 1), 0.5), 'InvalidArgument', 'EINVAL');
       await w.close();
       await expectFsError(w.writeAt(data.subarray(0, 1), 0), 'InvalidArgument', 'EINVAL');
-      await expectFsError(local().openRandomWriter(join(dir, 'out.bin'), { mode: 'create' }), 'AlreadyExists', 'EEXIST');
+      await expectFsError(
+        local().openRandomWriter(join(dir, 'out.bin'), { mode: 'create' }),
+        'AlreadyExists',
+        'EEXIST',
+      );
       await expectFsError(local().openRandomWriter(dir), 'IsADirectory', 'EISDIR');
       await expectFsError(local().openRandomWriter(''), 'InvalidArgument', 'EINVAL');
     });

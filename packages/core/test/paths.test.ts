@@ -1,5 +1,17 @@
 import { expect } from 'chai';
-import { checkPath, normalizePath, joinPath, stripProtocol, splitProtocol, parentPath, baseName, relativeTo, isUnder, FsError, MAX_PATH_LENGTH } from '@omnifs/core';
+import {
+  checkPath,
+  normalizePath,
+  joinPath,
+  stripProtocol,
+  splitProtocol,
+  parentPath,
+  baseName,
+  relativeTo,
+  isUnder,
+  FsError,
+  MAX_PATH_LENGTH,
+} from '@omnifs/core';
 
 function invalid(fn: () => unknown, text: RegExp): void {
   try {

@@ -2,17 +2,31 @@ import { expect } from 'chai';
 import { fsError } from './helpers';
 import { inspect } from 'node:util';
 import {
-  filesystem, registerImplementation, unregisterImplementation, availableProtocols, clearInstanceCache,
-  optionsFromEnv, FileSystem, registerKnownImplementation, type FileInfo, type FileSystemClass,
+  filesystem,
+  registerImplementation,
+  unregisterImplementation,
+  availableProtocols,
+  clearInstanceCache,
+  optionsFromEnv,
+  FileSystem,
+  registerKnownImplementation,
+  type FileInfo,
+  type FileSystemClass,
 } from '@omnifs/core';
 import '@omnifs/memory';
 
 /** A tiny backend that only records its options. */
 class OptionsFileSystem extends FileSystem {
   static override protocols = ['optfs'];
-  protected async _info(path: string): Promise<FileInfo> { return { name: path, size: 0, type: 'directory' }; }
-  protected async _ls(): Promise<FileInfo[]> { return []; }
-  protected async _read(): Promise<Uint8Array> { return new Uint8Array(0); }
+  protected async _info(path: string): Promise<FileInfo> {
+    return { name: path, size: 0, type: 'directory' };
+  }
+  protected async _ls(): Promise<FileInfo[]> {
+    return [];
+  }
+  protected async _read(): Promise<Uint8Array> {
+    return new Uint8Array(0);
+  }
   protected async _write(): Promise<void> {}
   protected async _rm(): Promise<void> {}
 }
@@ -66,14 +80,18 @@ describe('core: registry', () => {
     registerKnownImplementation('absentfs', { pkg: '@omnifs/absent-backend', exportName: 'AbsentFileSystem' });
     const e = fsError(() => filesystem('absentfs'));
     expect(e.kind).to.equal('Unsupported');
-    expect(e.message).to.equal('protocol "absentfs" needs the package @omnifs/absent-backend: npm install @omnifs/absent-backend');
+    expect(e.message).to.equal(
+      'protocol "absentfs" needs the package @omnifs/absent-backend: npm install @omnifs/absent-backend',
+    );
   });
 
   it('rejects bad protocol names and options with InvalidArgument', () => {
     expect(fsError(() => filesystem('')).kind).to.equal('InvalidArgument');
     expect(fsError(() => filesystem(42 as unknown as string)).kind).to.equal('InvalidArgument');
     expect(fsError(() => filesystem('bad proto')).kind).to.equal('InvalidArgument');
-    expect(fsError(() => filesystem('memory', 'x' as unknown as Record<string, unknown>)).kind).to.equal('InvalidArgument');
+    expect(fsError(() => filesystem('memory', 'x' as unknown as Record<string, unknown>)).kind).to.equal(
+      'InvalidArgument',
+    );
   });
 
   it('refuses to replace a registration without clobber', () => {
@@ -86,11 +104,26 @@ describe('core: registry', () => {
   });
 
   it('lists known, layer and registered protocols', () => {
-    expect(availableProtocols()).to.include.members(['file', 'memory', 's3', 'gs', 'az', 'hdfs', 'dir', 'simplecache', 'retry', 'optfs']);
+    expect(availableProtocols()).to.include.members([
+      'file',
+      'memory',
+      's3',
+      'gs',
+      'az',
+      'hdfs',
+      'dir',
+      'simplecache',
+      'retry',
+      'optfs',
+    ]);
   });
 
   it('never shows secret options in JSON, toString or inspect', () => {
-    const fs = filesystem('optfs', { secretAccessKey: 'SUPERSECRET1', credentials: { accessKeyId: 'AKIDX', password: 'pw-SECRET2' }, region: 'eu' });
+    const fs = filesystem('optfs', {
+      secretAccessKey: 'SUPERSECRET1',
+      credentials: { accessKeyId: 'AKIDX', password: 'pw-SECRET2' },
+      region: 'eu',
+    });
     for (const text of [JSON.stringify(fs), String(fs), inspect(fs, { depth: 5 })]) {
       expect(text).to.not.include('SUPERSECRET1');
       expect(text).to.not.include('pw-SECRET2');

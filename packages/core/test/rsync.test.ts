@@ -1,13 +1,22 @@
 /** rsync: a destination tree made to hold what a source tree holds, copying only what changed. */
 import { expect } from 'chai';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
 import { filesystem, rsync, type FileSystem, type Progress } from '@omnifs/core';
 import { MemoryFileSystem } from '@omnifs/memory';
 import { privateMemory } from './helpers';
-
 
 /** Every file below a local directory, relative, with its text. */
 function localTree(dir: string, prefix = ''): Record<string, string> {
@@ -46,8 +55,14 @@ describe('core: rsync', () => {
     const result = await rsync(src, dst);
     expect(localTree(dst)).to.deep.equal({ 'a.txt': 'alpha', 'sub/b.txt': 'bravo', 'sub/deep/c.txt': 'charlie' });
     expect(statSync(join(dst, 'empty')).isDirectory()).to.equal(true);
-    expect(result.copied.map((c) => c.dst).sort()).to.deep.equal(['a.txt', 'sub/b.txt', 'sub/deep/c.txt'].map((r) => join(dst, r)));
-    expect(result.copied.find((c) => c.src === '/src/a.txt')).to.deep.equal({ src: '/src/a.txt', dst: join(dst, 'a.txt'), size: 5 });
+    expect(result.copied.map((c) => c.dst).sort()).to.deep.equal(
+      ['a.txt', 'sub/b.txt', 'sub/deep/c.txt'].map((r) => join(dst, r)),
+    );
+    expect(result.copied.find((c) => c.src === '/src/a.txt')).to.deep.equal({
+      src: '/src/a.txt',
+      dst: join(dst, 'a.txt'),
+      size: 5,
+    });
     expect(result).to.deep.include({ deleted: [], unchanged: 0 });
   });
 
@@ -83,7 +98,12 @@ describe('core: rsync', () => {
   it('asks an update function about files present on both sides', async () => {
     await rsync(src, dst);
     const asked: string[] = [];
-    const result = await rsync(src, dst, { update: (s, d) => { asked.push(`${s.name}:${d.size}`); return s.name.endsWith('c.txt'); } });
+    const result = await rsync(src, dst, {
+      update: (s, d) => {
+        asked.push(`${s.name}:${d.size}`);
+        return s.name.endsWith('c.txt');
+      },
+    });
     expect(asked.sort()).to.deep.equal(['/src/a.txt:5', '/src/sub/b.txt:5', '/src/sub/deep/c.txt:7']);
     expect(result.copied.map((c) => c.src)).to.deep.equal(['/src/sub/deep/c.txt']);
   });
@@ -96,7 +116,12 @@ describe('core: rsync', () => {
     expect((await rsync(src, dst)).deleted).to.deep.equal([]);
     expect(existsSync(join(dst, 'stale.txt'))).to.equal(true);
     const result = await rsync(src, dst, { deleteMissing: true });
-    expect(result.deleted).to.deep.equal([join(dst, 'old/older/x.txt'), join(dst, 'stale.txt'), join(dst, 'old'), join(dst, 'old/older')]);
+    expect(result.deleted).to.deep.equal([
+      join(dst, 'old/older/x.txt'),
+      join(dst, 'stale.txt'),
+      join(dst, 'old'),
+      join(dst, 'old/older'),
+    ]);
     expect(readdirSync(dst).sort()).to.deep.equal(['a.txt', 'empty', 'sub']);
   });
 
@@ -105,7 +130,11 @@ describe('core: rsync', () => {
     writeFileSync(join(dst, 'stale.txt'), 'stale');
     await mem.writeText('/src/a.txt', 'alpha, longer');
     const planned = await rsync(src, dst, { deleteMissing: true, dryRun: true });
-    expect(planned).to.deep.equal({ copied: [{ src: '/src/a.txt', dst: join(dst, 'a.txt'), size: 13 }], deleted: [join(dst, 'stale.txt')], unchanged: 2 });
+    expect(planned).to.deep.equal({
+      copied: [{ src: '/src/a.txt', dst: join(dst, 'a.txt'), size: 13 }],
+      deleted: [join(dst, 'stale.txt')],
+      unchanged: 2,
+    });
     expect(readFileSync(join(dst, 'a.txt'), 'utf8')).to.equal('alpha');
     expect(existsSync(join(dst, 'stale.txt'))).to.equal(true);
     expect(await rsync(src, dst, { deleteMissing: true })).to.deep.equal(planned);
@@ -150,18 +179,28 @@ describe('core: rsync', () => {
   });
 
   it('reports progress over the files to copy and stops on abort, leaving no partial file', async () => {
-    for (let i = 0; i < 20; i++) await mem.pipeFile(`/src/many/f${String(i).padStart(2, '0')}`, new Uint8Array(10_000).fill(i));
+    for (let i = 0; i < 20; i++)
+      await mem.pipeFile(`/src/many/f${String(i).padStart(2, '0')}`, new Uint8Array(10_000).fill(i));
     const seen: Progress[] = [];
     await rsync(src, dst, { onProgress: (p) => seen.push(p) });
     expect(seen.at(-1)).to.deep.include({ files: 23, totalFiles: 23, bytes: 200_017, totalBytes: 200_017 });
     rmSync(dst, { recursive: true });
     const controller = new AbortController();
-    await expectFsError(rsync(src, dst, {
-      batchSize: 1, signal: controller.signal, onProgress: (p) => { if (p.files >= 2) controller.abort(); },
-    }), 'Aborted', 'ABORT_ERR');
+    await expectFsError(
+      rsync(src, dst, {
+        batchSize: 1,
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.files >= 2) controller.abort();
+        },
+      }),
+      'Aborted',
+      'ABORT_ERR',
+    );
     const copied = Object.keys(localTree(dst));
     expect(copied.length).to.be.within(2, 22);
-    for (const rel of copied.filter((r) => r.startsWith('many/'))) expect(readFileSync(join(dst, rel)).byteLength).to.equal(10_000);
+    for (const rel of copied.filter((r) => r.startsWith('many/')))
+      expect(readFileSync(join(dst, rel)).byteLength).to.equal(10_000);
   });
 
   it('refuses bad input with clear errors before changing anything', async () => {

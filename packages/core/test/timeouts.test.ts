@@ -1,7 +1,14 @@
 import { expect } from 'chai';
 import { rejected } from '@omnifs/testkit';
 import {
-  currentSignal, FsError, resolveTimeouts, RetryFileSystem, TimeoutFileSystem, urlToFs, WrapperFileSystem, type HookName,
+  currentSignal,
+  FsError,
+  resolveTimeouts,
+  RetryFileSystem,
+  TimeoutFileSystem,
+  urlToFs,
+  WrapperFileSystem,
+  type HookName,
 } from '@omnifs/core';
 import { privateMemory } from './helpers';
 
@@ -13,10 +20,14 @@ class HangingFileSystem extends WrapperFileSystem {
     if (!this.hang.has(hook)) return fn();
     const signal = currentSignal();
     return new Promise<T>((_resolve, reject) => {
-      signal?.addEventListener('abort', () => {
-        this.aborts++;
-        reject(signal.reason);
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.aborts++;
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
   }
 }
@@ -69,7 +80,12 @@ describe('core: timeouts', () => {
       hanging.hang = new Set(['ls']);
       const warnings: string[] = [];
       const inner = new TimeoutFileSystem({ fs: hanging, timeout: 20 });
-      const fs = new RetryFileSystem({ fs: inner, minDelayMs: 1, maxAttempts: 3, logger: { warn: (m) => warnings.push(m) } });
+      const fs = new RetryFileSystem({
+        fs: inner,
+        minDelayMs: 1,
+        maxAttempts: 3,
+        logger: { warn: (m) => warnings.push(m) },
+      });
       const e = await rejected(fs.ls('/d'));
       expect(e).to.have.property('code', 'ETIMEDOUT');
       expect(hanging.aborts).to.equal(3);
@@ -93,18 +109,28 @@ describe('core: timeouts', () => {
     });
 
     it('refuses a timeout that is not a positive number', () => {
-      expect(() => new TimeoutFileSystem({ fs: hanging, timeout: -1 })).to.throw(FsError, /timeout must be a positive number/);
+      expect(() => new TimeoutFileSystem({ fs: hanging, timeout: -1 })).to.throw(
+        FsError,
+        /timeout must be a positive number/,
+      );
     });
   });
 
   describe('timeout options', () => {
     it('default to values that need no tuning, and take 0 for none', () => {
-      expect(resolveTimeouts({})).to.deep.equal({ connectTimeout: 10_000, requestTimeout: 60_000, idleTimeout: 30_000 });
+      expect(resolveTimeouts({})).to.deep.equal({
+        connectTimeout: 10_000,
+        requestTimeout: 60_000,
+        idleTimeout: 30_000,
+      });
       expect(resolveTimeouts({ idleTimeout: 0 }).idleTimeout).to.equal(0);
     });
 
     it('refuse values that are not milliseconds', () => {
-      expect(() => resolveTimeouts({ requestTimeout: '5s' as unknown as number })).to.throw(FsError, /requestTimeout must be a number of milliseconds/);
+      expect(() => resolveTimeouts({ requestTimeout: '5s' as unknown as number })).to.throw(
+        FsError,
+        /requestTimeout must be a number of milliseconds/,
+      );
       expect(() => resolveTimeouts({ idleTimeout: -5 })).to.throw(FsError, /idleTimeout/);
     });
   });

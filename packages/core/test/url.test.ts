@@ -4,7 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  urlToFs, open, filesystem, DirFileSystem, SimpleCacheFileSystem, RetryFileSystem, clearInstanceCache, registerImplementation, unregisterImplementation,
+  urlToFs,
+  open,
+  filesystem,
+  DirFileSystem,
+  SimpleCacheFileSystem,
+  RetryFileSystem,
+  clearInstanceCache,
+  registerImplementation,
+  unregisterImplementation,
 } from '@omnifs/core';
 import { LocalFileSystem } from '@omnifs/local';
 import { MemoryFileSystem } from '@omnifs/memory';

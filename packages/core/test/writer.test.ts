@@ -13,8 +13,12 @@ class RecordingTarget implements MultipartTarget<number> {
   maxInFlight = 0;
   failPart: number | undefined;
 
-  async putSingle(data: Uint8Array): Promise<void> { this.single = data; }
-  async initiate(): Promise<void> { this.initiated++; }
+  async putSingle(data: Uint8Array): Promise<void> {
+    this.single = data;
+  }
+  async initiate(): Promise<void> {
+    this.initiated++;
+  }
   async uploadPart(n: number, data: Uint8Array): Promise<number> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -24,8 +28,12 @@ class RecordingTarget implements MultipartTarget<number> {
     this.parts.set(n, Uint8Array.from(data));
     return n;
   }
-  async complete(parts: number[]): Promise<void> { this.completed = parts; }
-  async abort(): Promise<void> { this.aborted = true; }
+  async complete(parts: number[]): Promise<void> {
+    this.completed = parts;
+  }
+  async abort(): Promise<void> {
+    this.aborted = true;
+  }
   joined(): Buffer {
     return Buffer.concat([...this.parts.keys()].sort((a, b) => a - b).map((k) => this.parts.get(k)!));
   }
@@ -95,7 +103,9 @@ describe('core: MultipartWriter', () => {
     const w = new MultipartWriter(new RecordingTarget(), { partSize: 100 });
     await w.close();
     let kind: string | undefined;
-    await w.write(Buffer.from('x')).catch((e: FsError) => { kind = e.kind; });
+    await w.write(Buffer.from('x')).catch((e: FsError) => {
+      kind = e.kind;
+    });
     expect(kind).to.equal('InvalidArgument');
   });
 

@@ -35,7 +35,8 @@ function kindOf(status: number, reason: string | undefined, message: string): Er
   if (status === 401 || status === 403) return 'PermissionDenied';
   if (status === 409) return 'AlreadyExists';
   if (status === 412 || status === 304) return 'ConditionNotMatch';
-  if (status === 429 || status === 503 || reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded') return 'RateLimited';
+  if (status === 429 || status === 503 || reason === 'rateLimitExceeded' || reason === 'userRateLimitExceeded')
+    return 'RateLimited';
   if (status === 400 || status === 411 || status === 413 || status === 416) return 'InvalidArgument';
   if (status === 405 || status === 501) return 'Unsupported';
   return 'Unexpected';
@@ -47,7 +48,11 @@ function kindOf(status: number, reason: string | undefined, message: string): Er
  */
 function cleanMessage(raw: string): string {
   const xml = /<Message>([^<]*)<\/Message>/.exec(raw);
-  const text = (xml ? xml[1]! : raw).trim().split('\n')[0]!.trim().replace(/(https?:\/\/[^\s?]+)\?[^\s]*/g, '$1?…');
+  const text = (xml ? xml[1]! : raw)
+    .trim()
+    .split('\n')[0]!
+    .trim()
+    .replace(/(https?:\/\/[^\s?]+)\?[^\s]*/g, '$1?…');
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 

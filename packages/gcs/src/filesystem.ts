@@ -1,8 +1,21 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import {
-  abortable, currentSignal, WRITE_ID_KEY, errors, FsError, mapLimit, ObjectStoreFileSystem, splitObjectPath,
-  type Capabilities, type ObjectPage, type FileInfo, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  abortable,
+  currentSignal,
+  WRITE_ID_KEY,
+  errors,
+  FsError,
+  mapLimit,
+  ObjectStoreFileSystem,
+  splitObjectPath,
+  type Capabilities,
+  type ObjectPage,
+  type FileInfo,
+  type ReadOptions,
+  type Writer,
+  type WriterOptions,
+  type WriteMode,
 } from '@omnifs/core';
 import { mapGcsError } from './errors';
 
@@ -16,7 +29,12 @@ function uncancellable<T>(call: Promise<T>): Promise<T> {
 }
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import {
-  createStorage, GCS_CHUNK_UNIT, GCS_OPTION_SCHEMA, resolveSettings, type GCSOptions, type ResolvedGCSSettings,
+  createStorage,
+  GCS_CHUNK_UNIT,
+  GCS_OPTION_SCHEMA,
+  resolveSettings,
+  type GCSOptions,
+  type ResolvedGCSSettings,
 } from './options';
 import { readObject, type ReadContext } from './reader';
 import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
@@ -31,9 +49,15 @@ export interface FailedDelete {
 
 /** `rm` of many objects where some failed: which ones, and why. */
 export class GCSDeleteError extends FsError {
-  constructor(readonly failed: FailedDelete[], total: number) {
+  constructor(
+    readonly failed: FailedDelete[],
+    total: number,
+  ) {
     const first = failed[0]!;
-    const shown = failed.slice(0, 5).map((f) => `${f.path} (${f.kind})`).join(', ');
+    const shown = failed
+      .slice(0, 5)
+      .map((f) => `${f.path} (${f.kind})`)
+      .join(', ');
     super({
       kind: first.kind as FsError['kind'],
       message: `could not delete ${failed.length} of ${total} objects: ${shown}${failed.length > 5 ? ', …' : ''}`,
@@ -84,8 +108,15 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     this.settings = resolveSettings(options);
     this.storage = createStorage(options);
     this.capabilities = {
-      realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true,
-      sign: this.settings.canSign, mtime: true, flatListing: true, partSize: this.settings.partSize,
+      realDirectories: false,
+      append: true,
+      exclusiveCreate: true,
+      copy: true,
+      rangedRead: true,
+      sign: this.settings.canSign,
+      mtime: true,
+      flatListing: true,
+      partSize: this.settings.partSize,
       concurrency: this.settings.concurrency,
     };
   }
@@ -121,16 +152,35 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     return this.bucket(bucket).file(key);
   }
 
-  private uploadContext(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): UploadContext {
+  private uploadContext(
+    path: string,
+    mode: WriteMode,
+    partSize: number,
+    signal?: AbortSignal,
+    writeId?: string,
+  ): UploadContext {
     const tagged = writeId === undefined ? {} : { metadata: { metadata: { [WRITE_ID_KEY]: writeId } } };
-    return { storage: this.storage, file: this.file(path), mode, partSize, userProject: this.settings.userProject, signal, ...tagged };
+    return {
+      storage: this.storage,
+      file: this.file(path),
+      mode,
+      partSize,
+      userProject: this.settings.userProject,
+      signal,
+      ...tagged,
+    };
   }
 
   private async bucketExists(bucket: string): Promise<boolean> {
-    return this.bucket(bucket).getMetadata().then(() => true, (err: unknown) => {
-      if (kindOf(err) === 'NotFound') return false;
-      throw err;
-    });
+    return this.bucket(bucket)
+      .getMetadata()
+      .then(
+        () => true,
+        (err: unknown) => {
+          if (kindOf(err) === 'NotFound') return false;
+          throw err;
+        },
+      );
   }
 
   /**
@@ -151,13 +201,21 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
-  protected async *listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
+  protected async *listPages(
+    bucket: string,
+    prefix: string,
+    delimiter: boolean,
+    limit?: number,
+  ): AsyncGenerator<ObjectPage> {
     const pages = listPages(this.listContext, bucket, prefix, delimiter, limit);
     for (;;) {
       const next = await uncancellable(pages.next());
       if (next.done === true) return;
       const page = next.value;
-      yield { objects: page.objects.map((o) => ({ key: o.name, info: objectInfo(bucket, o.metadata) })), prefixes: page.prefixes };
+      yield {
+        objects: page.objects.map((o) => ({ key: o.name, info: objectInfo(bucket, o.metadata) })),
+        prefixes: page.prefixes,
+      };
     }
   }
 
@@ -178,7 +236,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     const { bucket, key } = splitObjectPath(path);
     this.file(path);
     const generation = await this.pinnedGeneration(path, options.etag);
@@ -187,7 +250,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
+  protected async _write(
+    path: string,
+    data: Uint8Array,
+    mode: WriteMode,
+    options: { writeId?: string } = {},
+  ): Promise<void> {
     const ctx = this.uploadContext(path, mode, this.settings.partSize, undefined, options.writeId);
     if (data.byteLength <= this.settings.partSize) {
       await uncancellable(putSingle(ctx, data));
@@ -195,7 +263,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     }
     const writer = new GcsUploadWriter(ctx);
     try {
-      for (let i = 0; i < data.byteLength; i += this.settings.partSize) await writer.write(data.subarray(i, i + this.settings.partSize));
+      for (let i = 0; i < data.byteLength; i += this.settings.partSize)
+        await writer.write(data.subarray(i, i + this.settings.partSize));
       await writer.close();
     } catch (err) {
       await writer.abort().catch(() => undefined);
@@ -206,7 +275,13 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     const file = this.file(path);
     if (options.mode === 'create' && (await uncancellable(file.exists()))[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
-    const ctx = this.uploadContext(path, options.mode, chunkSizeFor(options.partSize) ?? this.settings.partSize, options.signal, options.writeId);
+    const ctx = this.uploadContext(
+      path,
+      options.mode,
+      chunkSizeFor(options.partSize) ?? this.settings.partSize,
+      options.signal,
+      options.writeId,
+    );
     return options.append ? this.appendWriter(path, ctx) : new GcsUploadWriter(ctx);
   }
 
@@ -221,15 +296,22 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
    * {@link MAX_APPEND_COMPONENTS} components already is rewritten, old bytes streamed first.
    */
   private async appendWriter(path: string, ctx: UploadContext): Promise<Writer> {
-    const existing = await ctx.file.getMetadata().then(([meta]) => meta, (err: unknown) => {
-      if (kindOf(err) === 'NotFound') return undefined;
-      throw err;
-    });
+    const existing = await ctx.file.getMetadata().then(
+      ([meta]) => meta,
+      (err: unknown) => {
+        if (kindOf(err) === 'NotFound') return undefined;
+        throw err;
+      },
+    );
     if (existing === undefined) return new GcsUploadWriter(ctx);
     if (Number(existing.componentCount ?? 1) < MAX_APPEND_COMPONENTS) return new ComposeAppendWriter(ctx, existing);
     const writer = new GcsUploadWriter(ctx);
     try {
-      for await (const chunk of this._readStream(path, 0, undefined, { etag: String(existing.generation), ...(ctx.signal ? { signal: ctx.signal } : {}) })) await writer.write(chunk);
+      for await (const chunk of this._readStream(path, 0, undefined, {
+        etag: String(existing.generation),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      }))
+        await writer.write(chunk);
     } catch (err) {
       await writer.abort();
       throw err;
@@ -312,7 +394,9 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
     if (!this.settings.canSign) {
-      throw errors.unsupported('signing a URL needs a service-account private key: give credentials { client_email, private_key } or keyFilename (anonymous, token and default-credential filesystems cannot sign)');
+      throw errors.unsupported(
+        'signing a URL needs a service-account private key: give credentials { client_email, private_key } or keyFilename (anonymous, token and default-credential filesystems cannot sign)',
+      );
     }
     if (options.expiresIn > 7 * 24 * 3600) throw errors.invalid('V4 signed URLs last at most 7 days (604800 seconds)');
     const [url] = await this.file(path).getSignedUrl({

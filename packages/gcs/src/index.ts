@@ -22,13 +22,20 @@ declare module '@omnifs/core' {
 export { GCSFileSystem, GCSDeleteError, type FailedDelete } from './filesystem';
 export { mapGcsError, gcsReason, gcsStatus } from './errors';
 export {
-  createStorage, GCS_OPTION_SCHEMA, DEFAULT_GCS_CONCURRENCY, DEFAULT_GCS_PART_SIZE, GCS_CHUNK_UNIT, MAX_LIST_PAGE_SIZE,
-  type GCSOptions, type GCSServiceAccountKey,
+  createStorage,
+  GCS_OPTION_SCHEMA,
+  DEFAULT_GCS_CONCURRENCY,
+  DEFAULT_GCS_PART_SIZE,
+  GCS_CHUNK_UNIT,
+  MAX_LIST_PAGE_SIZE,
+  type GCSOptions,
+  type GCSServiceAccountKey,
 } from './options';
 
 /** Registers `gs` and `gcs` (done on import). */
 export function register(): void {
-  for (const p of GCSFileSystem.protocols) registerImplementation(p, GCSFileSystem as unknown as FileSystemClass, { clobber: true });
+  for (const p of GCSFileSystem.protocols)
+    registerImplementation(p, GCSFileSystem as unknown as FileSystemClass, { clobber: true });
 }
 
 register();

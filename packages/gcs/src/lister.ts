@@ -19,7 +19,13 @@ interface Page {
 }
 
 /** Pages of objects under a prefix, with or without the `/` delimiter; `limit` stops after one page of that size. */
-export async function* listPages(ctx: ListContext, bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<Page> {
+export async function* listPages(
+  ctx: ListContext,
+  bucket: string,
+  prefix: string,
+  delimiter: boolean,
+  limit?: number,
+): AsyncGenerator<Page> {
   let pageToken: string | undefined;
   const b = ctx.storage.bucket(bucket);
   do {
@@ -33,7 +39,10 @@ export async function* listPages(ctx: ListContext, bucket: string, prefix: strin
     };
     const [objects, next, response] = await b.getFiles(query);
     const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
-    yield { objects, prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [] };
+    yield {
+      objects,
+      prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [],
+    };
     pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
   } while (pageToken !== undefined && pageToken !== '' && limit === undefined);
 }

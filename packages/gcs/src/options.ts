@@ -1,7 +1,14 @@
 /** Options of the GCS filesystem, and how they become a Storage client. */
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
-import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, resolveTimeouts, type TimeoutOptions, type Timeouts } from '@omnifs/core';
+import {
+  defineOptions,
+  errors,
+  TIMEOUT_OPTION_SCHEMA,
+  resolveTimeouts,
+  type TimeoutOptions,
+  type Timeouts,
+} from '@omnifs/core';
 
 /** A service-account key, as in the JSON key file Google Cloud gives out. */
 export interface GCSServiceAccountKey {
@@ -127,7 +134,9 @@ function optionalString(name: string, value: unknown): string | undefined {
 export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
   const partSize = positiveInt('partSize', options.partSize, DEFAULT_GCS_PART_SIZE);
   if (partSize % GCS_CHUNK_UNIT !== 0) {
-    throw errors.invalid(`partSize must be a multiple of 256 KiB (262144 bytes), as GCS requires for resumable upload chunks; got ${partSize}`);
+    throw errors.invalid(
+      `partSize must be a multiple of 256 KiB (262144 bytes), as GCS requires for resumable upload chunks; got ${partSize}`,
+    );
   }
   const listPageSize = positiveInt('listPageSize', options.listPageSize, MAX_LIST_PAGE_SIZE);
   if (listPageSize > MAX_LIST_PAGE_SIZE) throw errors.invalid(`listPageSize must be at most ${MAX_LIST_PAGE_SIZE}`);
@@ -180,9 +189,16 @@ export function createStorage(options: GCSOptions): Storage {
   const keyFilename = optionalString('keyFilename', options.keyFilename);
   const apiEndpoint = optionalString('apiEndpoint', options.apiEndpoint);
   const projectId = optionalString('projectId', options.projectId);
-  const given = [options.anon === true, token !== undefined, options.credentials !== undefined || keyFilename !== undefined].filter(Boolean).length;
+  const given = [
+    options.anon === true,
+    token !== undefined,
+    options.credentials !== undefined || keyFilename !== undefined,
+  ].filter(Boolean).length;
   if (given > 1) throw errors.invalid('give only one of anon, token, or credentials/keyFilename');
-  if (options.storageOptions !== undefined && (typeof options.storageOptions !== 'object' || options.storageOptions === null)) {
+  if (
+    options.storageOptions !== undefined &&
+    (typeof options.storageOptions !== 'object' || options.storageOptions === null)
+  ) {
     throw errors.invalid('storageOptions must be an object');
   }
   const config: StorageOptions = {
@@ -193,7 +209,8 @@ export function createStorage(options: GCSOptions): Storage {
     ...(keyFilename !== undefined ? { keyFilename } : {}),
     ...(options.credentials !== undefined ? { credentials: checkCredentials(options.credentials)! } : {}),
   };
-  if (apiEndpoint !== undefined) config.useAuthWithCustomEndpoint = options.useAuthWithCustomEndpoint ?? isGoogleHost(apiEndpoint);
+  if (apiEndpoint !== undefined)
+    config.useAuthWithCustomEndpoint = options.useAuthWithCustomEndpoint ?? isGoogleHost(apiEndpoint);
   if (options.anon === true) {
     config.authClient = new PassThroughClient();
     config.useAuthWithCustomEndpoint = false;

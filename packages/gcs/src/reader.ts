@@ -63,7 +63,10 @@ async function responseError(res: Response): Promise<Error> {
 
 /** True when the object exists now, whatever its generation. */
 async function liveObjectExists(ctx: ReadContext, target: ReadTarget): Promise<boolean> {
-  const [exists] = await ctx.storage.bucket(target.bucket).file(target.key).exists(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
+  const [exists] = await ctx.storage
+    .bucket(target.bucket)
+    .file(target.key)
+    .exists(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
   return exists;
 }
 
@@ -73,7 +76,12 @@ function replaced(generation: string): FsError {
 
 /** An error for a response body that ended before its announced length. */
 function shortBody(got: number, expected: number): FsError {
-  return new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: `the download ended after ${got} of ${expected} bytes` });
+  return new FsError({
+    kind: 'Unexpected',
+    code: 'ECONNRESET',
+    temporary: true,
+    message: `the download ended after ${got} of ${expected} bytes`,
+  });
 }
 
 /**
@@ -98,14 +106,19 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
   signal?.addEventListener('abort', onAbort, { once: true });
   const ranged = start > 0 || end !== undefined;
   try {
-    const res = await timedFetch(url, {
-      headers: {
-        ...(await authHeaders(ctx.storage, url)),
-        'accept-encoding': 'identity',
-        ...(ranged ? { range: `bytes=${start}-${end !== undefined ? end - 1 : ''}` } : {}),
+    const res = await timedFetch(
+      url,
+      {
+        headers: {
+          ...(await authHeaders(ctx.storage, url)),
+          'accept-encoding': 'identity',
+          ...(ranged ? { range: `bytes=${start}-${end !== undefined ? end - 1 : ''}` } : {}),
+        },
+        signal: controller.signal,
       },
-      signal: controller.signal,
-    }, ctx.timeouts, 'data');
+      ctx.timeouts,
+      'data',
+    );
     if (res.status === 416) {
       await res.body?.cancel();
       return;

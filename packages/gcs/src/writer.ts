@@ -135,7 +135,11 @@ export class GcsUploadWriter implements Writer {
 
   /** Starts the resumable upload; the SDK opens the session and tells its URI. */
   private open(): void {
-    const stream = this.ctx.file.createWriteStream({ ...uploadOptions(this.ctx), resumable: true, chunkSize: this.ctx.partSize });
+    const stream = this.ctx.file.createWriteStream({
+      ...uploadOptions(this.ctx),
+      resumable: true,
+      chunkSize: this.ctx.partSize,
+    });
     stream.on('uri', (uri: string) => {
       this.uri = uri;
     });
@@ -193,9 +197,13 @@ export class GcsUploadWriter implements Writer {
     const stored = Number(this.ctx.file.metadata?.size);
     if (!Number.isFinite(stored) || stored === this.written) return;
     const generation = this.ctx.file.metadata.generation;
-    await this.ctx.file.delete(generation !== undefined ? { ifGenerationMatch: generation } : {}).catch(() => undefined);
+    await this.ctx.file
+      .delete(generation !== undefined ? { ifGenerationMatch: generation } : {})
+      .catch(() => undefined);
     throw new FsError({
-      kind: 'Unexpected', code: 'ECONNRESET', temporary: true,
+      kind: 'Unexpected',
+      code: 'ECONNRESET',
+      temporary: true,
       message: `the upload was stored with ${stored} of ${this.written} bytes; the object was removed`,
     });
   }
@@ -245,7 +253,10 @@ export class ComposeAppendWriter implements Writer {
    * @param ctx the target object and how to upload
    * @param existing the target's metadata at open (its generation and content type)
    */
-  constructor(private readonly ctx: UploadContext, private readonly existing: FileMetadata) {
+  constructor(
+    private readonly ctx: UploadContext,
+    private readonly existing: FileMetadata,
+  ) {
     this.part = appendPartFile(ctx.file);
     this.upload = new GcsUploadWriter({ ...ctx, file: this.part, mode: 'overwrite' });
   }
@@ -267,7 +278,8 @@ export class ComposeAppendWriter implements Writer {
       const target = file.bucket.file(file.name);
       if (this.existing.contentType !== undefined) target.metadata.contentType = this.existing.contentType;
       await file.bucket.combine([file.bucket.file(file.name, { generation: Number(generation) }), this.part], target, {
-        ifGenerationMatch: generation, ...(userProject !== undefined ? { userProject } : {}),
+        ifGenerationMatch: generation,
+        ...(userProject !== undefined ? { userProject } : {}),
       });
     } finally {
       await this.part.delete({ ignoreNotFound: true }).catch(() => undefined);

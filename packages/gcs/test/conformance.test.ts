@@ -18,7 +18,12 @@ describe('gcs: conformance', function () {
     },
     root: () => `${bucket}/${randomName()}`,
     declared: new GCSFileSystem({}).capabilities,
-    secretFactory: (secret) => makeFs(gcs.info, { token: secret, userProject: 'billed', storageOptions: { credentials: { client_email: 'x@y', private_key: secret } } }),
+    secretFactory: (secret) =>
+      makeFs(gcs.info, {
+        token: secret,
+        userProject: 'billed',
+        storageOptions: { credentials: { client_email: 'x@y', private_key: secret } },
+      }),
     timeout: 60_000,
   });
 });

@@ -24,7 +24,10 @@ describe('gcs: docs', function () {
     this.timeout(60_000);
     const bucket = freshName('example');
     const env: NodeJS.ProcessEnv = {
-      ...process.env, GCS_BUCKET: bucket, OMNIFS_GS_API_ENDPOINT: gcs.info.apiEndpoint, OMNIFS_GS_PROJECT_ID: gcs.info.projectId,
+      ...process.env,
+      GCS_BUCKET: bucket,
+      OMNIFS_GS_API_ENDPOINT: gcs.info.apiEndpoint,
+      OMNIFS_GS_PROJECT_ID: gcs.info.projectId,
     };
     delete env.STORAGE_EMULATOR_HOST;
     const { stdout } = await run(process.execPath, [join(repo, 'examples/gcs.mjs')], { cwd: repo, env });

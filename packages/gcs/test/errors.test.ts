@@ -9,7 +9,12 @@ import { freshBucket, generatedKey, makeFs, recordingProxy, useGcs } from './hel
 /** An error as the SDK builds it from a JSON API response. */
 function apiError(code: number, reason: string | undefined, message: string): ApiError {
   type Body = ConstructorParameters<typeof ApiError>[0] & object;
-  return new ApiError({ code, message, errors: reason === undefined ? [] : [{ reason, message }], response: {} } as unknown as Body);
+  return new ApiError({
+    code,
+    message,
+    errors: reason === undefined ? [] : [{ reason, message }],
+    response: {},
+  } as unknown as Body);
 }
 
 describe('gcs: errors', function () {
@@ -18,7 +23,13 @@ describe('gcs: errors', function () {
       [404, 'notFound', 'No such object: b/k', 'NotFound', false],
       [403, 'forbidden', 'x does not have storage.objects.get access', 'PermissionDenied', false],
       [401, 'required', 'Anonymous caller', 'PermissionDenied', false],
-      [412, 'conditionNotMet', 'At least one of the pre-conditions you specified did not hold.', 'ConditionNotMatch', false],
+      [
+        412,
+        'conditionNotMet',
+        'At least one of the pre-conditions you specified did not hold.',
+        'ConditionNotMatch',
+        false,
+      ],
       [409, 'conflict', 'The requested bucket name is not available.', 'AlreadyExists', false],
       [409, 'conflict', 'The bucket you tried to delete is not empty.', 'NotEmpty', false],
       [412, 'conditionNotMet', 'bucket must be empty prior to deletion', 'NotEmpty', false],
@@ -28,7 +39,13 @@ describe('gcs: errors', function () {
       [502, undefined, 'Bad Gateway', 'Unexpected', true],
       [408, undefined, 'Request Timeout', 'Unexpected', true],
       [400, 'invalid', 'Invalid bucket name', 'InvalidArgument', false],
-      [416, undefined, '<Error><Code>InvalidRange</Code><Message>The requested range cannot be satisfied.</Message></Error>', 'InvalidArgument', false],
+      [
+        416,
+        undefined,
+        '<Error><Code>InvalidRange</Code><Message>The requested range cannot be satisfied.</Message></Error>',
+        'InvalidArgument',
+        false,
+      ],
       [501, 'notImplemented', 'Not Implemented', 'Unsupported', false],
     ];
     for (const [code, reason, message, kind, temporary] of cases) {
@@ -65,7 +82,13 @@ describe('gcs: errors', function () {
 
     it('reports a missing object as NotFound / ENOENT with context', async function () {
       const err = await rejected(fs.catFile(`${root}/missing.txt`));
-      expect(err).to.include({ kind: 'NotFound', code: 'ENOENT', protocol: 'gs', operation: 'cat', path: `${root}/missing.txt` });
+      expect(err).to.include({
+        kind: 'NotFound',
+        code: 'ENOENT',
+        protocol: 'gs',
+        operation: 'cat',
+        path: `${root}/missing.txt`,
+      });
       await expectFsError(fs.info(`${root}/missing.txt`), 'NotFound');
       await expectFsError(fs.rmFile(`${root}/missing.txt`), 'NotFound');
     });
@@ -88,7 +111,10 @@ describe('gcs: errors', function () {
     it('reports a bucket that already exists as AlreadyExists and a non-empty one as NotEmpty', async function () {
       if (gcs.info.bucket) this.skip(); // an external server gives one fixed bucket
       await expectFsError(fs.mkdir(root), 'AlreadyExists', 'EEXIST');
-      const conflict = await fs.storage.createBucket(root).then(() => undefined, (e: unknown) => e);
+      const conflict = await fs.storage.createBucket(root).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(mapGcsError(conflict).kind).to.equal('AlreadyExists');
       await fs.writeText(`${root}/a`, 'a');
       await expectFsError(fs.rmdir(root), 'NotEmpty', 'ENOTEMPTY');
@@ -110,7 +136,11 @@ describe('gcs: errors', function () {
         expect(seen.length).to.be.greaterThan(0);
         expect(seen.every((r) => r.headers.authorization === undefined)).to.equal(true);
         seen.length = 0;
-        const withToken = makeFs(gcs.info, { apiEndpoint: proxy.url, token: 'ya29.omnifs-test-token', useAuthWithCustomEndpoint: true });
+        const withToken = makeFs(gcs.info, {
+          apiEndpoint: proxy.url,
+          token: 'ya29.omnifs-test-token',
+          useAuthWithCustomEndpoint: true,
+        });
         await withToken.writeText(`${root}/t.txt`, 'with a token');
         expect(await withToken.readText(`${root}/t.txt`)).to.equal('with a token');
         expect(seen.length).to.be.greaterThan(1);
@@ -124,17 +154,33 @@ describe('gcs: errors', function () {
       const key = generatedKey();
       const token = 'ya29.a0AfH6SMBsecretsecretsecret';
       const leaky = new GCSFileSystem({
-        apiEndpoint: gcs.info.apiEndpoint, projectId: gcs.info.projectId, credentials: key, skipInstanceCache: true,
+        apiEndpoint: gcs.info.apiEndpoint,
+        projectId: gcs.info.projectId,
+        credentials: key,
+        skipInstanceCache: true,
         storageOptions: { credentials: key },
       });
-      const tokenFs = new GCSFileSystem({ apiEndpoint: gcs.info.apiEndpoint, projectId: gcs.info.projectId, token, skipInstanceCache: true });
+      const tokenFs = new GCSFileSystem({
+        apiEndpoint: gcs.info.apiEndpoint,
+        projectId: gcs.info.projectId,
+        token,
+        skipInstanceCache: true,
+      });
       const err = await rejected(leaky.info(`${root}/missing`));
       const err2 = await rejected(tokenFs.info(`${root}/missing`));
       const keyBody = key.private_key.split('\n')[1]!;
       const shown = [
-        err.message, String(err), JSON.stringify(err), inspect(err, { depth: 6 }), inspect(err2, { depth: 6 }),
-        JSON.stringify(leaky), inspect(leaky, { depth: 6 }), String(leaky),
-        JSON.stringify(tokenFs), inspect(tokenFs, { depth: 6 }), String(tokenFs),
+        err.message,
+        String(err),
+        JSON.stringify(err),
+        inspect(err, { depth: 6 }),
+        inspect(err2, { depth: 6 }),
+        JSON.stringify(leaky),
+        inspect(leaky, { depth: 6 }),
+        String(leaky),
+        JSON.stringify(tokenFs),
+        inspect(tokenFs, { depth: 6 }),
+        String(tokenFs),
       ].join('\n');
       expect(shown).to.not.contain(keyBody);
       expect(shown).to.not.contain(token);

@@ -35,10 +35,14 @@ describe('gcs: faults', function () {
   });
 
   /** A filesystem through the proxy whose SDK retries `maxRetries` times, waiting at most a second. */
-  const viaProxy = (maxRetries: number): GCSFileSystem => makeFs(gcs.info, {
-    apiEndpoint: proxy.url, partSize: MiB,
-    storageOptions: { retryOptions: { maxRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: maxRetries > 0 } },
-  });
+  const viaProxy = (maxRetries: number): GCSFileSystem =>
+    makeFs(gcs.info, {
+      apiEndpoint: proxy.url,
+      partSize: MiB,
+      storageOptions: {
+        retryOptions: { maxRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: maxRetries > 0 },
+      },
+    });
 
   it('reads metadata, listings and objects past 503s, 500s and resets (SDK retries, then the retry layer), byte-exact', async function () {
     const data = randomBytes(3 * MiB);
@@ -56,25 +60,50 @@ describe('gcs: faults', function () {
   });
 
   cutDownloadTests({
-    proxy: () => proxy, direct: () => direct, viaProxy: () => viaProxy(0), root: () => root,
-    size: 5 * MiB + 11, cutAfter: MiB / 2, isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'), code: 'UND_ERR_SOCKET',
+    proxy: () => proxy,
+    direct: () => direct,
+    viaProxy: () => viaProxy(0),
+    root: () => root,
+    size: 5 * MiB + 11,
+    cutAfter: MiB / 2,
+    isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'),
+    code: 'UND_ERR_SOCKET',
   });
 
   it('gives up on persistent 503s with a temporary RateLimited error, persistent once the retry layer gave up', async function () {
     await direct.writeText(`${root}/busy.txt`, 'x');
-    proxy.addRule({ fault: { kind: 'status', status: 503, body: '{"error":{"code":503,"message":"Service Unavailable"}}', headers: { 'content-type': 'application/json' } } });
+    proxy.addRule({
+      fault: {
+        kind: 'status',
+        status: 503,
+        body: '{"error":{"code":503,"message":"Service Unavailable"}}',
+        headers: { 'content-type': 'application/json' },
+      },
+    });
     const err = await expectFsError(viaProxy(1).readText(`${root}/busy.txt`), 'RateLimited', 'EAGAIN');
     expect(err.temporary).to.equal(true);
     expect(proxy.counters.statuses).to.equal(1); // reads are retried by the retry layer, not the SDK
-    const retried = await expectFsError(new RetryFileSystem({ fs: viaProxy(1), minDelayMs: 1, maxAttempts: 3 }).readText(`${root}/busy.txt`), 'RateLimited');
+    const retried = await expectFsError(
+      new RetryFileSystem({ fs: viaProxy(1), minDelayMs: 1, maxAttempts: 3 }).readText(`${root}/busy.txt`),
+      'RateLimited',
+    );
     expect(retried).to.include({ persistent: true, temporary: false });
     expect(proxy.counters.statuses).to.equal(4);
   });
 
   it('fails a resumable upload whose chunk is reset with a temporary error, cancelling the session and leaving no object', async function () {
-    proxy.addRule({ fault: { kind: 'reset' }, failNext: 1, match: (r) => r.method === 'PUT' && r.url.includes('upload_id=') && /bytes [1-9]/.test(String(r.headers['content-range'])) });
+    proxy.addRule({
+      fault: { kind: 'reset' },
+      failNext: 1,
+      match: (r) =>
+        r.method === 'PUT' && r.url.includes('upload_id=') && /bytes [1-9]/.test(String(r.headers['content-range'])),
+    });
     const data = randomBytes(4 * MiB + 3);
-    const err = await expectFsError(viaProxy(3).pipeFile(`${root}/never.bin`, chunked(data, 500_000)), 'Unexpected', 'ECONNRESET');
+    const err = await expectFsError(
+      viaProxy(3).pipeFile(`${root}/never.bin`, chunked(data, 500_000)),
+      'Unexpected',
+      'ECONNRESET',
+    );
     expect(err.message).to.not.contain('upload_id');
     expect(err.temporary).to.equal(true);
     expect(proxy.counters.resets).to.equal(1);
@@ -83,7 +112,12 @@ describe('gcs: faults', function () {
   });
 
   it('lands an upload byte-exact through the retry layer when a chunk is reset', async function () {
-    proxy.addRule({ fault: { kind: 'reset' }, failNext: 1, match: (r) => r.method === 'PUT' && r.url.includes('upload_id=') && /bytes [1-9]/.test(String(r.headers['content-range'])) });
+    proxy.addRule({
+      fault: { kind: 'reset' },
+      failNext: 1,
+      match: (r) =>
+        r.method === 'PUT' && r.url.includes('upload_id=') && /bytes [1-9]/.test(String(r.headers['content-range'])),
+    });
     const data = randomBytes(4 * MiB + 3);
     await new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 }).pipeFile(`${root}/again.bin`, data);
     expect(proxy.counters.resets).to.equal(1);
@@ -92,10 +126,22 @@ describe('gcs: faults', function () {
 
   it('reports the objects it could not delete and deletes the others', async function () {
     await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/d/c`]: 'c', [`${root}/d/e`]: 'e' });
-    const forbidden = '{"error":{"code":403,"message":"no storage.objects.delete access","errors":[{"reason":"forbidden"}]}}';
-    proxy.addRule({ fault: { kind: 'status', status: 403, body: forbidden, headers: { 'content-type': 'application/json' } }, match: (r) => r.method === 'DELETE' && /%2Fb$|\/d%2Fb\?|d%2Fb$/.test(r.url) });
-    proxy.addRule({ fault: { kind: 'status', status: 403, body: forbidden, headers: { 'content-type': 'application/json' } }, match: (r) => r.method === 'DELETE' && /d%2Fc(\?|$)/.test(r.url) });
-    const err = await viaProxy(0).rm(`${root}/d`, { recursive: true }).then(() => undefined, (e: unknown) => e) as GCSDeleteError | undefined;
+    const forbidden =
+      '{"error":{"code":403,"message":"no storage.objects.delete access","errors":[{"reason":"forbidden"}]}}';
+    proxy.addRule({
+      fault: { kind: 'status', status: 403, body: forbidden, headers: { 'content-type': 'application/json' } },
+      match: (r) => r.method === 'DELETE' && /%2Fb$|\/d%2Fb\?|d%2Fb$/.test(r.url),
+    });
+    proxy.addRule({
+      fault: { kind: 'status', status: 403, body: forbidden, headers: { 'content-type': 'application/json' } },
+      match: (r) => r.method === 'DELETE' && /d%2Fc(\?|$)/.test(r.url),
+    });
+    const err = (await viaProxy(0)
+      .rm(`${root}/d`, { recursive: true })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as GCSDeleteError | undefined;
     expect(err).to.be.instanceOf(GCSDeleteError);
     expect(err!.kind).to.equal('PermissionDenied');
     expect(err!.failed.map((f) => f.path).sort()).to.deep.equal([`${root}/d/b`, `${root}/d/c`]);

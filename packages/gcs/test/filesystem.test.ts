@@ -19,7 +19,7 @@ describe('gcs: GCSFileSystem', function () {
   });
 
   describe('buckets', function () {
-    it('creates a bucket with makedirs and lists it among the project\'s buckets', async function () {
+    it("creates a bucket with makedirs and lists it among the project's buckets", async function () {
       const bucket = freshName('mk');
       await fs.makedirs(bucket);
       expect(await fs.ls('')).to.include(bucket);
@@ -64,7 +64,10 @@ describe('gcs: GCSFileSystem', function () {
     it('lists one level with files and subdirectories, with GCS metadata', async function () {
       expect(await fs.ls(root)).to.deep.equal([`${root}/dir`, `${root}/top.txt`]);
       const detail = await fs.ls(`${root}/dir`, { detail: true });
-      expect(detail.map((e) => [e.name, e.type, e.size])).to.deep.equal([[`${root}/dir/a.txt`, 'file', 1], [`${root}/dir/sub`, 'directory', 0]]);
+      expect(detail.map((e) => [e.name, e.type, e.size])).to.deep.equal([
+        [`${root}/dir/a.txt`, 'file', 1],
+        [`${root}/dir/sub`, 'directory', 0],
+      ]);
       expect(detail[0]!.mtime).to.be.instanceOf(Date);
       expect(detail[0]!.etag).to.match(/^\d+$/);
       expect(detail[0]!.generation).to.equal(detail[0]!.etag);
@@ -93,17 +96,30 @@ describe('gcs: GCSFileSystem', function () {
       const { proxy, seen } = await recordingProxy(gcs.info);
       try {
         const viaProxy = makeFs(gcs.info, { apiEndpoint: proxy.url });
-        expect(await viaProxy.find(root)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
+        expect(await viaProxy.find(root)).to.deep.equal([
+          `${root}/dir/a.txt`,
+          `${root}/dir/sub/b.txt`,
+          `${root}/top.txt`,
+        ]);
         expect(seen.filter((r) => r.url.includes('/o?'))).to.have.length(1);
         expect(seen.some((r) => r.url.includes('delimiter'))).to.equal(false);
       } finally {
         await proxy.close();
       }
       expect(await fs.find(root, { withDirs: true })).to.deep.equal([
-        root, `${root}/dir`, `${root}/dir/a.txt`, `${root}/dir/sub`, `${root}/dir/sub/b.txt`, `${root}/top.txt`,
+        root,
+        `${root}/dir`,
+        `${root}/dir/a.txt`,
+        `${root}/dir/sub`,
+        `${root}/dir/sub/b.txt`,
+        `${root}/top.txt`,
       ]);
       expect(await fs.find(`${root}/dir`, { maxDepth: 1 })).to.deep.equal([`${root}/dir/a.txt`]);
-      expect(await fs.glob(`${root}/**/*.txt`)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
+      expect(await fs.glob(`${root}/**/*.txt`)).to.deep.equal([
+        `${root}/dir/a.txt`,
+        `${root}/dir/sub/b.txt`,
+        `${root}/top.txt`,
+      ]);
     });
 
     it('treats makedirs of a prefix as a no-op, removes a prefix recursively and refuses rmdir of a non-empty one', async function () {
@@ -124,7 +140,14 @@ describe('gcs: GCSFileSystem', function () {
       const [bucket, ...rest] = root.split('/');
       const prefix = rest.length > 0 ? `${rest.join('/')}/` : '';
       const b = fs.storage.bucket(bucket!);
-      await mapLimit(Array.from({ length: N }, (_, i) => i), 32, (i) => b.file(`${prefix}many/${i % 2 === 0 ? 'even' : 'odd'}/k${String(i).padStart(5, '0')}`).save('x', { resumable: false }));
+      await mapLimit(
+        Array.from({ length: N }, (_, i) => i),
+        32,
+        (i) =>
+          b
+            .file(`${prefix}many/${i % 2 === 0 ? 'even' : 'odd'}/k${String(i).padStart(5, '0')}`)
+            .save('x', { resumable: false }),
+      );
       paged = makeFs(gcs.info, { listPageSize: 100 });
     });
 
@@ -215,7 +238,12 @@ describe('gcs: GCSFileSystem', function () {
       await fs.cp(`${root}/tree/`, `${root}/copy`, { recursive: true });
       expect(await fs.find(`${root}/copy`)).to.deep.equal([`${root}/copy/a`, `${root}/copy/s/b`]);
       await fs.mv(`${root}/copy`, `${root}/moved`);
-      expect(await fs.find(root)).to.deep.equal([`${root}/moved/a`, `${root}/moved/s/b`, `${root}/tree/a`, `${root}/tree/s/b`]);
+      expect(await fs.find(root)).to.deep.equal([
+        `${root}/moved/a`,
+        `${root}/moved/s/b`,
+        `${root}/tree/a`,
+        `${root}/tree/s/b`,
+      ]);
     });
   });
 
@@ -232,7 +260,9 @@ describe('gcs: GCSFileSystem', function () {
       expect(url.pathname).to.equal(`/${root}/signed.txt`);
       const q = url.searchParams;
       expect(q.get('X-Goog-Algorithm')).to.equal('GOOG4-RSA-SHA256');
-      expect(q.get('X-Goog-Credential')).to.match(/^omnifs-test@omnifs-test\.iam\.gserviceaccount\.com\/\d{8}\/auto\/storage\/goog4_request$/);
+      expect(q.get('X-Goog-Credential')).to.match(
+        /^omnifs-test@omnifs-test\.iam\.gserviceaccount\.com\/\d{8}\/auto\/storage\/goog4_request$/,
+      );
       expect(q.get('X-Goog-Date')).to.match(/^\d{8}T\d{6}Z$/);
       expect(q.get('X-Goog-Expires')).to.equal('300');
       expect(q.get('X-Goog-SignedHeaders')).to.equal('host');
@@ -244,7 +274,10 @@ describe('gcs: GCSFileSystem', function () {
       const get = await fetch(await signer.sign(`${root}/signed.txt`, { expiresIn: 300 }));
       expect(get.status).to.equal(200);
       expect(await get.text()).to.equal('signed content');
-      const put = await fetch(await signer.sign(`${root}/uploaded.txt`, { method: 'PUT', expiresIn: 300 }), { method: 'PUT', body: 'sent with fetch' });
+      const put = await fetch(await signer.sign(`${root}/uploaded.txt`, { method: 'PUT', expiresIn: 300 }), {
+        method: 'PUT',
+        body: 'sent with fetch',
+      });
       expect(put.status).to.equal(200);
       expect(await fs.readText(`${root}/uploaded.txt`)).to.equal('sent with fetch');
       const tampered = new URL(await signer.sign(`${root}/signed.txt`, { expiresIn: 300 }));

@@ -49,19 +49,30 @@ function kindOf(req: RequestInfo): SeenRequest['kind'] {
 }
 
 /** A fault proxy in front of the server that records every request it sees; `clearFaults` keeps the recording. */
-export async function recordingProxy(info: GcsInfo, seed = 7): Promise<{ proxy: FaultProxy; seen: SeenRequest[]; clearFaults: () => void }> {
+export async function recordingProxy(
+  info: GcsInfo,
+  seed = 7,
+): Promise<{ proxy: FaultProxy; seen: SeenRequest[]; clearFaults: () => void }> {
   const seen: SeenRequest[] = [];
   // The session URI of a resumable upload comes back in Location: rewritten, its chunks go through the proxy too.
   const proxy = await startFaultProxy({ target: info.apiEndpoint, seed, rewriteRedirects: 'target' });
-  const record = (): void => proxy.addRule({
-    fault: { kind: 'delay', ms: 0 },
-    match: (r) => {
-      seen.push({ ...r, kind: kindOf(r) });
-      return false;
-    },
-  });
+  const record = (): void =>
+    proxy.addRule({
+      fault: { kind: 'delay', ms: 0 },
+      match: (r) => {
+        seen.push({ ...r, kind: kindOf(r) });
+        return false;
+      },
+    });
   record();
-  return { proxy, seen, clearFaults: () => { proxy.clearRules(); record(); } };
+  return {
+    proxy,
+    seen,
+    clearFaults: () => {
+      proxy.clearRules();
+      record();
+    },
+  };
 }
 
 /** How many recorded requests have this method and kind. */

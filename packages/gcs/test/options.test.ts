@@ -7,14 +7,23 @@ import { generatedKey } from './helpers';
 
 describe('gcs: options', function () {
   afterEach(function () {
-    for (const k of Object.keys(process.env)) if (k.startsWith('OMNIFS_GS_') || k.startsWith('OMNIFS_GCS_')) delete process.env[k];
+    for (const k of Object.keys(process.env))
+      if (k.startsWith('OMNIFS_GS_') || k.startsWith('OMNIFS_GCS_')) delete process.env[k];
     clearInstanceCache();
   });
 
   it('declares an object store with append (compose), exclusive create, server-side copy, flat listing and parts', function () {
     expect(new GCSFileSystem({}).capabilities).to.deep.equal({
-      realDirectories: false, append: true, exclusiveCreate: true, copy: true, rangedRead: true,
-      sign: false, mtime: true, flatListing: true, partSize: 8 * 1024 * 1024, concurrency: 4,
+      realDirectories: false,
+      append: true,
+      exclusiveCreate: true,
+      copy: true,
+      rangedRead: true,
+      sign: false,
+      mtime: true,
+      flatListing: true,
+      partSize: 8 * 1024 * 1024,
+      concurrency: 4,
     });
   });
 
@@ -38,13 +47,25 @@ describe('gcs: options', function () {
 
   it('rejects malformed options with InvalidArgument', function () {
     const bad: Array<Record<string, unknown>> = [
-      { partSize: -1 }, { partSize: 'big' }, { concurrency: 0 }, { concurrency: 1.5 }, { listPageSize: 5000 },
-      { credentials: { client_email: 'only@x' } }, { credentials: 'key' }, { anon: true, token: 't' },
-      { token: 't', keyFilename: '/k.json' }, { token: '' }, { storage: {} }, { apiEndpoint: 'not a url' },
-      { userProject: 7 }, { storageOptions: 'x' },
+      { partSize: -1 },
+      { partSize: 'big' },
+      { concurrency: 0 },
+      { concurrency: 1.5 },
+      { listPageSize: 5000 },
+      { credentials: { client_email: 'only@x' } },
+      { credentials: 'key' },
+      { anon: true, token: 't' },
+      { token: 't', keyFilename: '/k.json' },
+      { token: '' },
+      { storage: {} },
+      { apiEndpoint: 'not a url' },
+      { userProject: 7 },
+      { storageOptions: 'x' },
     ];
     for (const options of bad) {
-      expect(() => new GCSFileSystem(options as never), JSON.stringify(options)).to.throw(FsError).with.property('kind', 'InvalidArgument');
+      expect(() => new GCSFileSystem(options as never), JSON.stringify(options))
+        .to.throw(FsError)
+        .with.property('kind', 'InvalidArgument');
     }
   });
 
@@ -56,16 +77,28 @@ describe('gcs: options', function () {
   });
 
   it('sends credentials to googleapis.com endpoints only, unless told otherwise', function () {
-    expect(new GCSFileSystem({ apiEndpoint: 'http://127.0.0.1:4443' }).storage.useAuthWithCustomEndpoint).to.equal(false);
-    expect(new GCSFileSystem({ apiEndpoint: 'https://storage-abc.p.googleapis.com' }).storage.useAuthWithCustomEndpoint).to.equal(true);
-    expect(new GCSFileSystem({ apiEndpoint: 'https://gcs.internal', useAuthWithCustomEndpoint: true }).storage.useAuthWithCustomEndpoint).to.equal(true);
-    expect(new GCSFileSystem({ apiEndpoint: 'http://127.0.0.1:4443' }).storage.apiEndpoint).to.equal('http://127.0.0.1:4443');
+    expect(new GCSFileSystem({ apiEndpoint: 'http://127.0.0.1:4443' }).storage.useAuthWithCustomEndpoint).to.equal(
+      false,
+    );
+    expect(
+      new GCSFileSystem({ apiEndpoint: 'https://storage-abc.p.googleapis.com' }).storage.useAuthWithCustomEndpoint,
+    ).to.equal(true);
+    expect(
+      new GCSFileSystem({ apiEndpoint: 'https://gcs.internal', useAuthWithCustomEndpoint: true }).storage
+        .useAuthWithCustomEndpoint,
+    ).to.equal(true);
+    expect(new GCSFileSystem({ apiEndpoint: 'http://127.0.0.1:4443' }).storage.apiEndpoint).to.equal(
+      'http://127.0.0.1:4443',
+    );
   });
 
   it('uses a given Storage client and passes storageOptions through', function () {
     const storage = new Storage({ projectId: 'given' });
     expect(new GCSFileSystem({ storage }).storage).to.equal(storage);
-    const fs = new GCSFileSystem({ projectId: 'p', storageOptions: { retryOptions: { maxRetries: 7 }, userAgent: 'omnifs-test' } });
+    const fs = new GCSFileSystem({
+      projectId: 'p',
+      storageOptions: { retryOptions: { maxRetries: 7 }, userAgent: 'omnifs-test' },
+    });
     expect(fs.storage.retryOptions.maxRetries).to.equal(7);
     expect(fs.storage.projectId).to.equal('p');
   });
@@ -73,14 +106,22 @@ describe('gcs: options', function () {
   it('takes a Storage client by its shape, as one from another copy of @google-cloud/storage is', function () {
     const real = new Storage({ projectId: 'given' });
     const otherCopy = Object.assign(Object.create(null) as object, {
-      bucket: real.bucket.bind(real), createBucket: real.createBucket.bind(real), getBuckets: real.getBuckets.bind(real),
+      bucket: real.bucket.bind(real),
+      createBucket: real.createBucket.bind(real),
+      getBuckets: real.getBuckets.bind(real),
     }) as Storage;
     expect(new GCSFileSystem({ storage: otherCopy }).storage).to.equal(otherCopy);
-    expect(() => new GCSFileSystem({ storage: { bucket: () => undefined } as never })).to.throw(FsError, 'must be a Storage client');
+    expect(() => new GCSFileSystem({ storage: { bucket: () => undefined } as never })).to.throw(
+      FsError,
+      'must be a Storage client',
+    );
   });
 
   it('names the nearest option for a typo', function () {
-    expect(() => new GCSFileSystem({ projectID: 'p' } as never)).to.throw(FsError, "unknown option 'projectID' for gs; did you mean 'projectId'?");
+    expect(() => new GCSFileSystem({ projectID: 'p' } as never)).to.throw(
+      FsError,
+      "unknown option 'projectID' for gs; did you mean 'projectId'?",
+    );
   });
 
   it('takes options from OMNIFS_GS_* through the registry, for gs and gcs alike', function () {
@@ -89,7 +130,11 @@ describe('gcs: options', function () {
     process.env.OMNIFS_GS_API_ENDPOINT = 'http://127.0.0.1:1';
     const fs = filesystem('gs', { skipInstanceCache: true });
     expect(fs).to.be.instanceOf(GCSFileSystem);
-    expect(fs.storageOptions).to.deep.include({ projectId: 'from-env', partSize: 512 * 1024, apiEndpoint: 'http://127.0.0.1:1' });
+    expect(fs.storageOptions).to.deep.include({
+      projectId: 'from-env',
+      partSize: 512 * 1024,
+      apiEndpoint: 'http://127.0.0.1:1',
+    });
     expect(fs.capabilities.partSize).to.equal(512 * 1024);
     expect(filesystem('gcs', { skipInstanceCache: true }).storage.projectId).to.equal('from-env');
   });

@@ -90,7 +90,10 @@ describe('gcs: at size', function () {
         yield randomBytes(5 * MiB);
         throw new Error('source broke');
       }
-      const caught = await fs.pipeFile(`${root}/broken.bin`, failing()).then(() => undefined, (e: unknown) => e);
+      const caught = await fs.pipeFile(`${root}/broken.bin`, failing()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(String((caught as Error).message)).to.contain('source broke');
       expect(seen.filter((r) => r.method === 'DELETE' && r.kind === 'upload')).to.have.length(1);
       expect(await objects()).to.deep.equal([]);
@@ -114,7 +117,10 @@ describe('gcs: at size', function () {
       const err = await (async () => {
         await f.write(randomBytes(9 * MiB));
         await f.close();
-      })().then(() => undefined, (e: unknown) => e);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(FsError);
       expect((err as FsError).kind).to.equal('AlreadyExists');
       expect(await fs.readText(`${root}/excl.bin`)).to.equal('winner');
@@ -135,9 +141,13 @@ describe('gcs: at size', function () {
       expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, added])));
       expect(await objects()).to.deep.equal([`${root}/log.bin`]); // the temporary part is gone
       const info = await fs.info(`${root}/log.bin`);
-      const md5 = createHash('md5').update(Buffer.concat([old, added])).digest('hex');
+      const md5 = createHash('md5')
+        .update(Buffer.concat([old, added]))
+        .digest('hex');
       // GCS keeps no MD5 for composite objects (the checksum is then the CRC32C); fake-gcs-server computes one.
-      expect(await fs.checksum(`${root}/log.bin`)).to.equal(info.md5Hash === undefined ? `crc32c:${Buffer.from(String(info.crc32c), 'base64').toString('hex')}` : md5);
+      expect(await fs.checksum(`${root}/log.bin`)).to.equal(
+        info.md5Hash === undefined ? `crc32c:${Buffer.from(String(info.crc32c), 'base64').toString('hex')}` : md5,
+      );
     });
 
     it('leaves the object as it was and no part behind when an append is aborted', async function () {
@@ -166,8 +176,13 @@ describe('gcs: at size', function () {
       await fs.writeText(`${root}/log.txt`, 'one\n');
       const f = await fs.open(`${root}/log.txt`, 'ab');
       await f.write('two\n');
-      const refused = '{"error":{"code":412,"message":"At least one of the pre-conditions you specified did not hold.","errors":[{"reason":"conditionNotMet"}]}}';
-      proxy.addRule({ fault: { kind: 'status', status: 412, body: refused, headers: { 'content-type': 'application/json' } }, failNext: 1, match: (r) => r.url.includes('/compose') });
+      const refused =
+        '{"error":{"code":412,"message":"At least one of the pre-conditions you specified did not hold.","errors":[{"reason":"conditionNotMet"}]}}';
+      proxy.addRule({
+        fault: { kind: 'status', status: 412, body: refused, headers: { 'content-type': 'application/json' } },
+        failNext: 1,
+        match: (r) => r.url.includes('/compose'),
+      });
       await expectFsError(f.close(), 'ConditionNotMatch', 'ESTALE');
       expect(await fs.readText(`${root}/log.txt`)).to.equal('one\n');
       expect(await objects()).to.deep.equal([`${root}/log.txt`]);
@@ -200,7 +215,9 @@ describe('gcs: at size', function () {
       const etag = String(info.etag);
       expect(etag).to.equal(info.generation);
       expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag })).toString()).to.equal('first');
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: String(info.gcsEtag) })).toString()).to.equal('first version');
+      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: String(info.gcsEtag) })).toString()).to.equal(
+        'first version',
+      );
       const md5 = await fs.checksum(`${root}/e.bin`);
       expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: md5 })).toString()).to.equal('first version');
       await fs.pipeFile(`${root}/e.bin`, 'second version');
@@ -215,10 +232,16 @@ describe('gcs: at size', function () {
       await fs.pipeFile(`${root}/big.bin`, randomBytes(18 * MiB));
       seen.length = 0;
       const controller = new AbortController();
-      await expectFsError(fs.get(`${root}/big.bin`, join(dir, 'big.bin'), {
-        signal: controller.signal,
-        onProgress: (p) => { if (p.bytes > 0) controller.abort(); },
-      }), 'Aborted', 'ABORT_ERR');
+      await expectFsError(
+        fs.get(`${root}/big.bin`, join(dir, 'big.bin'), {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.bytes > 0) controller.abort();
+          },
+        }),
+        'Aborted',
+        'ABORT_ERR',
+      );
       expect(await readdir(dir)).to.deep.equal([]);
       expect(seen.filter((r) => r.kind === 'media').length).to.be.below(5);
     });

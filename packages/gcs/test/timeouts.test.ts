@@ -10,7 +10,8 @@ describe('gcs: timeouts', function () {
   });
 
   timeoutTests({
-    make: (apiEndpoint, timeouts) => makeFs(gcs.info, { apiEndpoint, storageOptions: { retryOptions: { autoRetry: false } }, ...timeouts }),
+    make: (apiEndpoint, timeouts) =>
+      makeFs(gcs.info, { apiEndpoint, storageOptions: { retryOptions: { autoRetry: false } }, ...timeouts }),
     file: 'bucket/dir/file.bin',
     // A JSON answer cut after a few bytes.
     contentType: 'application/json',

@@ -75,12 +75,23 @@ export class WebHdfsClient {
    * Sends one namenode request and returns the response once its headers arrived.
    * Statuses other than 2xx (and 307 with `redirect: 'manual'`) throw a WebHdfsError.
    */
-  async call(method: Method, path: string, op: string, params: Params = {}, init: { redirect?: 'manual' | 'follow'; signal?: AbortSignal | undefined } = {}): Promise<Response> {
+  async call(
+    method: Method,
+    path: string,
+    op: string,
+    params: Params = {},
+    init: { redirect?: 'manual' | 'follow'; signal?: AbortSignal | undefined } = {},
+  ): Promise<Response> {
     const url = this.url(path, op, params);
     let res: Response;
     try {
       // OPEN streams file data (idle timeout); every other answer is small JSON, read in full.
-      const init2: RequestInit = { method, headers: await this.headers(url), redirect: init.redirect ?? 'follow', ...(init.signal ? { signal: init.signal } : {}) };
+      const init2: RequestInit = {
+        method,
+        headers: await this.headers(url),
+        redirect: init.redirect ?? 'follow',
+        ...(init.signal ? { signal: init.signal } : {}),
+      };
       res = await timedFetch(url, init2, this.timeouts, op === 'OPEN' ? 'data' : 'metadata');
     } catch (err) {
       throw withRedactedMessage(err);
@@ -106,17 +117,31 @@ export class WebHdfsClient {
   }
 
   /** One page of LISTSTATUS_BATCH after `startAfter`; `remaining` is 0 on the last page. */
-  async listPage(path: string, startAfter: string | undefined): Promise<{ entries: HdfsFileStatus[]; remaining: number }> {
-    type Page = { DirectoryListing: { partialListing: { FileStatuses: { FileStatus: HdfsFileStatus[] } }; remainingEntries: number } };
+  async listPage(
+    path: string,
+    startAfter: string | undefined,
+  ): Promise<{ entries: HdfsFileStatus[]; remaining: number }> {
+    type Page = {
+      DirectoryListing: {
+        partialListing: { FileStatuses: { FileStatus: HdfsFileStatus[] } };
+        remainingEntries: number;
+      };
+    };
     // The namenode reads `startafter` in lower case only (`startAfter` is ignored).
-    const body = await this.json<Page>('GET', path, 'LISTSTATUS_BATCH', startAfter === undefined ? {} : { startafter: startAfter });
+    const body = await this.json<Page>(
+      'GET',
+      path,
+      'LISTSTATUS_BATCH',
+      startAfter === undefined ? {} : { startafter: startAfter },
+    );
     const listing = body.DirectoryListing;
     return { entries: listing.partialListing.FileStatuses.FileStatus, remaining: listing.remainingEntries };
   }
 
   /** LISTSTATUS: the whole directory in one answer. */
   async list(path: string): Promise<HdfsFileStatus[]> {
-    return (await this.json<{ FileStatuses: { FileStatus: HdfsFileStatus[] } }>('GET', path, 'LISTSTATUS')).FileStatuses.FileStatus;
+    return (await this.json<{ FileStatuses: { FileStatus: HdfsFileStatus[] } }>('GET', path, 'LISTSTATUS')).FileStatuses
+      .FileStatus;
   }
 
   /** OPEN at `offset` for `length` bytes (to the end when undefined); the redirect to the datanode is followed. */
@@ -132,7 +157,13 @@ export class WebHdfsClient {
     const res = await this.call(method, path, op, params, { redirect: 'manual' });
     const body = await res.text();
     const location = res.headers.get('location') ?? locationOf(body);
-    if (!location) throw new WebHdfsError(res.status, op, { message: 'the namenode sent no datanode Location' }, redactUrl(this.url(path, op, params)));
+    if (!location)
+      throw new WebHdfsError(
+        res.status,
+        op,
+        { message: 'the namenode sent no datanode Location' },
+        redactUrl(this.url(path, op, params)),
+      );
     return location;
   }
 
@@ -148,7 +179,7 @@ export class WebHdfsClient {
 
   private async headers(url: string): Promise<Record<string, string>> {
     const { headers, authHeaders } = this.options;
-    const base = typeof headers === 'function' ? headers(url) : headers ?? {};
+    const base = typeof headers === 'function' ? headers(url) : (headers ?? {});
     const auth = authHeaders ? await authHeaders(url) : {};
     return { ...base, ...auth };
   }
@@ -194,13 +225,28 @@ export class DatanodeUpload {
   private settled = false;
   private sentAll = false;
 
-  constructor(location: string, method: 'PUT' | 'POST', private readonly op: string, private readonly timeouts: Timeouts, secrets: readonly string[] = []) {
+  constructor(
+    location: string,
+    method: 'PUT' | 'POST',
+    private readonly op: string,
+    private readonly timeouts: Timeouts,
+    secrets: readonly string[] = [],
+  ) {
     const send = location.startsWith('https:') ? httpsRequest : httpRequest;
-    this.req = send(location, { method, headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' } });
+    this.req = send(location, {
+      method,
+      headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+    });
     // The socket's idle timer while the body flows; once it is sent, the answer's wait (see finish).
-    this.req.setTimeout(timeouts.idleTimeout, () => this.req.destroy(timeoutError(this.sentAll
-      ? `no answer from the datanode within ${timeouts.requestTimeout} ms`
-      : `no progress on the datanode upload within ${timeouts.idleTimeout} ms`)));
+    this.req.setTimeout(timeouts.idleTimeout, () =>
+      this.req.destroy(
+        timeoutError(
+          this.sentAll
+            ? `no answer from the datanode within ${timeouts.requestTimeout} ms`
+            : `no progress on the datanode upload within ${timeouts.idleTimeout} ms`,
+        ),
+      ),
+    );
     this.answer = new Promise<void>((ok, fail) => {
       this.req.on('response', (res: IncomingMessage) => {
         const parts: Buffer[] = [];
@@ -215,10 +261,15 @@ export class DatanodeUpload {
       });
       this.req.on('error', (err) => fail(withRedactedMessage(err)));
     });
-    this.answer.then(() => { this.settled = true; }, (err: unknown) => {
-      this.settled = true;
-      this.failure ??= err;
-    });
+    this.answer.then(
+      () => {
+        this.settled = true;
+      },
+      (err: unknown) => {
+        this.settled = true;
+        this.failure ??= err;
+      },
+    );
   }
 
   /** Sends the next bytes; resolves when the request can take more. */
@@ -230,8 +281,14 @@ export class DatanodeUpload {
     for (let at = 0; at < chunk.byteLength; at += PIECE) room = this.req.write(chunk.subarray(at, at + PIECE));
     if (room) return;
     await new Promise<void>((ok, fail) => {
-      const onDrain = (): void => { this.req.off('close', onClose); ok(); };
-      const onClose = (): void => { this.req.off('drain', onDrain); fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`)); };
+      const onDrain = (): void => {
+        this.req.off('close', onClose);
+        ok();
+      };
+      const onClose = (): void => {
+        this.req.off('drain', onDrain);
+        fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`));
+      };
       this.req.once('drain', onDrain);
       this.req.once('close', onClose);
     });

@@ -76,8 +76,13 @@ const KIND_BY_EXCEPTION: Readonly<Record<string, ErrorKind>> = {
 
 /** Exceptions worth retrying whatever their kind: failover, safe mode, busy namenode. */
 const TEMPORARY_EXCEPTIONS = new Set([
-  'StandbyException', 'RetriableException', 'ObserverRetryOnActiveException', 'SafeModeException',
-  'RecoveryInProgressException', 'LeaseExpiredException', 'NotReplicatedYetException',
+  'StandbyException',
+  'RetriableException',
+  'ObserverRetryOnActiveException',
+  'SafeModeException',
+  'RecoveryInProgressException',
+  'LeaseExpiredException',
+  'NotReplicatedYetException',
 ]);
 
 function kindOfStatus(status: number): ErrorKind {
@@ -97,7 +102,8 @@ function kindOf(err: WebHdfsError): ErrorKind {
   if (/offset=\d+ out of the range/i.test(message)) return 'InvalidArgument';
   // OPEN of a directory is a FileNotFoundException "Path is not a file".
   if (/is not a file/i.test(message)) return 'IsADirectory';
-  if (/is a directory|as a directory/i.test(message) && err.exception !== 'FileNotFoundException') return 'IsADirectory';
+  if (/is a directory|as a directory/i.test(message) && err.exception !== 'FileNotFoundException')
+    return 'IsADirectory';
   if (/is not a directory|parent path is not a directory/i.test(message)) return 'NotADirectory';
   // An operation the cluster does not know (LISTSTATUS_BATCH before Hadoop 3.0).
   if (/invalid value for webhdfs parameter "op"/i.test(message)) return 'Unsupported';
@@ -128,9 +134,10 @@ export function mapHdfsError(err: unknown): FsError {
   if (err instanceof FsError) return err;
   if (!(err instanceof WebHdfsError)) return toFsError(err);
   const kind = kindOf(err);
-  const temporary = kind === 'RateLimited'
-    || (err.status >= 500 && err.status !== 501)
-    || (err.exception !== undefined && TEMPORARY_EXCEPTIONS.has(err.exception));
+  const temporary =
+    kind === 'RateLimited' ||
+    (err.status >= 500 && err.status !== 501) ||
+    (err.exception !== undefined && TEMPORARY_EXCEPTIONS.has(err.exception));
   return new FsError({ kind, message: err.message, temporary, cause: err });
 }
 
@@ -138,7 +145,12 @@ export function mapHdfsError(err: unknown): FsError {
  * Reads a failed response's body into a WebHdfsError (the body is consumed). Each of
  * `secrets` (the delegation token) is replaced by `***` wherever the server quoted it.
  */
-export async function errorFromResponse(res: Response, op: string, url: string, secrets: readonly string[] = []): Promise<WebHdfsError> {
+export async function errorFromResponse(
+  res: Response,
+  op: string,
+  url: string,
+  secrets: readonly string[] = [],
+): Promise<WebHdfsError> {
   const text = await res.text().catch(() => '');
   return new WebHdfsError(res.status, op, parseRemoteException(text, secrets), redactUrl(url));
 }
@@ -154,6 +166,9 @@ export function parseRemoteException(body: string, secrets: readonly string[] = 
   } catch {
     // An HTML error page from a proxy or a Jetty default page.
   }
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return plain === '' ? undefined : { message: plain.slice(0, 300) };
 }

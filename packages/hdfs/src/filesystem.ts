@@ -1,7 +1,19 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
 import {
-  errors, FileSystem, FsError, isFsError, joinPath, parentPath, splitProtocol, throwIfAborted,
-  type Capabilities, type FileInfo, type ReadOptions, type WriteMode, type Writer, type WriterOptions,
+  errors,
+  FileSystem,
+  FsError,
+  isFsError,
+  joinPath,
+  parentPath,
+  splitProtocol,
+  throwIfAborted,
+  type Capabilities,
+  type FileInfo,
+  type ReadOptions,
+  type WriteMode,
+  type Writer,
+  type WriterOptions,
 } from '@omnifs/core';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
@@ -87,7 +99,8 @@ export class HDFSFileSystem extends FileSystem {
   protected async _ls(path: string): Promise<FileInfo[]> {
     const statuses = await this.listAll(path);
     // Listing a file answers with the file itself, its pathSuffix empty.
-    if (statuses.length === 1 && statuses[0]!.pathSuffix === '' && statuses[0]!.type !== 'DIRECTORY') throw errors.notADirectory(path);
+    if (statuses.length === 1 && statuses[0]!.pathSuffix === '' && statuses[0]!.type !== 'DIRECTORY')
+      throw errors.notADirectory(path);
     return statuses.map((s) => toInfo(joinPath(path, s.pathSuffix), s));
   }
 
@@ -101,7 +114,8 @@ export class HDFSFileSystem extends FileSystem {
           all.push(...page.entries);
           if (page.remaining <= 0 || page.entries.length === 0) return all;
           const last = page.entries[page.entries.length - 1]!.pathSuffix;
-          if (startAfter !== undefined && last <= startAfter) throw new Error(`LISTSTATUS_BATCH of ${path} did not advance past ${startAfter}`);
+          if (startAfter !== undefined && last <= startAfter)
+            throw new Error(`LISTSTATUS_BATCH of ${path} did not advance past ${startAfter}`);
           startAfter = last;
         }
       } catch (err) {
@@ -115,7 +129,12 @@ export class HDFSFileSystem extends FileSystem {
 
   // ---------------------------------------------------------------- reads
 
-  protected async _read(path: string, start: number, end: number | undefined, { signal, etag }: ReadOptions = {}): Promise<Uint8Array> {
+  protected async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    { signal, etag }: ReadOptions = {},
+  ): Promise<Uint8Array> {
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return new Uint8Array(0);
     const res = await this.openAt(path, start, length, signal);
@@ -124,7 +143,12 @@ export class HDFSFileSystem extends FileSystem {
     return data;
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, { signal, etag }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    { signal, etag }: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     throwIfAborted(signal);
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return;
@@ -153,11 +177,19 @@ export class HDFSFileSystem extends FileSystem {
     if (etag === undefined) return;
     const now = versionOf(await this.client.status(path));
     if (now === etag) return;
-    throw new FsError({ kind: 'ConditionNotMatch', message: `the file changed while it was read (version ${etag}, now ${now})` });
+    throw new FsError({
+      kind: 'ConditionNotMatch',
+      message: `the file changed while it was read (version ${etag}, now ${now})`,
+    });
   }
 
   /** OPEN at `start`; undefined when `start` is at or past the end (HDFS refuses such offsets). */
-  private async openAt(path: string, start: number, length: number | undefined, signal?: AbortSignal): Promise<Response | undefined> {
+  private async openAt(
+    path: string,
+    start: number,
+    length: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Response | undefined> {
     try {
       return await this.client.open(path, start, length, signal);
     } catch (err) {
@@ -171,7 +203,12 @@ export class HDFSFileSystem extends FileSystem {
 
   // ---------------------------------------------------------------- writes
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
+  protected async _write(
+    path: string,
+    data: Uint8Array,
+    mode: WriteMode,
+    options: { writeId?: string } = {},
+  ): Promise<void> {
     if (path === '/') throw errors.isADirectory(path);
     await HdfsWriter.writeWhole(this.client, path, data, this.writerOptions(mode, false, options.writeId));
   }
@@ -186,7 +223,13 @@ export class HDFSFileSystem extends FileSystem {
   }
 
   private writerOptions(mode: WriteMode, append: boolean, writeId: string | undefined): HdfsWriterOptions {
-    return { mode, append, createParams: this.createParams, appendParams: this.appendParams, ...(writeId ? { writeId } : {}) };
+    return {
+      mode,
+      append,
+      createParams: this.createParams,
+      appendParams: this.appendParams,
+      ...(writeId ? { writeId } : {}),
+    };
   }
 
   protected async _rm(path: string): Promise<void> {

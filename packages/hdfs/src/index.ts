@@ -24,13 +24,20 @@ export { HdfsWriter, type HdfsWriterOptions } from './writer';
 export { WebHdfsClient, DatanodeUpload, type HdfsFileStatus, type Method, type Params } from './client';
 export { mapHdfsError, WebHdfsError, errorFromResponse, parseRemoteException, type RemoteException } from './errors';
 export {
-  createParams, resolveUser, HDFS_OPTION_SCHEMA, webhdfsBase,
-  DEFAULT_HDFS_TIMEOUT, DEFAULT_NAMENODE_HTTP_PORT, type HDFSOptions, type HdfsHeaders,
+  createParams,
+  resolveUser,
+  HDFS_OPTION_SCHEMA,
+  webhdfsBase,
+  DEFAULT_HDFS_TIMEOUT,
+  DEFAULT_NAMENODE_HTTP_PORT,
+  type HDFSOptions,
+  type HdfsHeaders,
 } from './options';
 
 /** Registers `hdfs` and `webhdfs` (done on import). */
 export function register(): void {
-  for (const p of HDFSFileSystem.protocols) registerImplementation(p, HDFSFileSystem as unknown as FileSystemClass, { clobber: true });
+  for (const p of HDFSFileSystem.protocols)
+    registerImplementation(p, HDFSFileSystem as unknown as FileSystemClass, { clobber: true });
 }
 
 register();

@@ -107,15 +107,19 @@ export function webhdfsBase(options: HDFSOptions): string {
     } catch {
       throw errors.invalid('hdfs option url is not a valid URL (expected http://namenode:9870)');
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
     base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
   } else if (typeof options.host === 'string' && options.host !== '') {
     const port = options.port ?? DEFAULT_NAMENODE_HTTP_PORT;
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw errors.invalid(`hdfs option port must be a port number, got ${String(port)}`);
+    if (!Number.isInteger(port) || port <= 0 || port > 65535)
+      throw errors.invalid(`hdfs option port must be a port number, got ${String(port)}`);
     const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
     base = `${options.https ? 'https' : 'http'}://${host}:${port}`;
   } else {
-    throw errors.invalid('hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL');
+    throw errors.invalid(
+      'hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL',
+    );
   }
   return base.endsWith('/webhdfs/v1') ? base : `${base}/webhdfs/v1`;
 }
@@ -123,15 +127,21 @@ export function webhdfsBase(options: HDFSOptions): string {
 /** Checks the numeric and permission options; returns them as query parameters of CREATE. */
 export function createParams(options: HDFSOptions): Record<string, string> {
   const create: Record<string, string> = {};
-  for (const [name, param] of [['replication', 'replication'], ['blockSize', 'blocksize'], ['bufferSize', 'buffersize']] as const) {
+  for (const [name, param] of [
+    ['replication', 'replication'],
+    ['blockSize', 'blocksize'],
+    ['bufferSize', 'buffersize'],
+  ] as const) {
     const v = options[name];
     if (v === undefined) continue;
-    if (!Number.isInteger(v) || v <= 0) throw errors.invalid(`hdfs option ${name} must be a positive integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || v <= 0)
+      throw errors.invalid(`hdfs option ${name} must be a positive integer, got ${String(v)}`);
     create[param] = String(v);
   }
   if (options.permission !== undefined) {
     const p = String(options.permission);
-    if (!/^[01]?[0-7]{3}$/.test(p)) throw errors.invalid(`hdfs option permission must be octal like '644', got ${JSON.stringify(p)}`);
+    if (!/^[01]?[0-7]{3}$/.test(p))
+      throw errors.invalid(`hdfs option permission must be octal like '644', got ${JSON.stringify(p)}`);
     create.permission = p;
   }
   return create;

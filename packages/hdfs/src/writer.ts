@@ -28,9 +28,10 @@ export async function readWriteId(client: WebHdfsClient, path: string): Promise<
   type XAttrs = { XAttrs?: Array<{ name?: string; value?: string | null }> };
   const body = await client.json<XAttrs>('GET', path, 'GETXATTRS', { encoding: 'hex' });
   const value = body.XAttrs?.find((x) => x.name === WRITE_ID_XATTR)?.value;
-  return typeof value === 'string' && value.startsWith('0x') ? Buffer.from(value.slice(2), 'hex').toString('utf8') : undefined;
+  return typeof value === 'string' && value.startsWith('0x')
+    ? Buffer.from(value.slice(2), 'hex').toString('utf8')
+    : undefined;
 }
-
 
 /**
  * A {@link Writer} for one HDFS file.
@@ -82,7 +83,14 @@ export class HdfsWriter implements Writer {
     const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
     try {
       const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
-      return new HdfsWriter(client, path, temp, options.mode, client.upload(location, 'POST', 'APPEND'), options.writeId);
+      return new HdfsWriter(
+        client,
+        path,
+        temp,
+        options.mode,
+        client.upload(location, 'POST', 'APPEND'),
+        options.writeId,
+      );
     } catch (err) {
       await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
       throw err;
@@ -90,14 +98,24 @@ export class HdfsWriter implements Writer {
   }
 
   /** Writes a whole file from memory: one CREATE of a temporary sibling, renamed into place. */
-  static async writeWhole(client: WebHdfsClient, path: string, data: Uint8Array, options: HdfsWriterOptions): Promise<void> {
+  static async writeWhole(
+    client: WebHdfsClient,
+    path: string,
+    data: Uint8Array,
+    options: HdfsWriterOptions,
+  ): Promise<void> {
     const temp = await HdfsWriter.createTemporary(client, path, options, data);
     const writer = new HdfsWriter(client, path, temp, options.mode, undefined, options.writeId);
     await writer.close();
   }
 
   /** Checks the target, then creates its temporary sibling holding `data`; returns its path. */
-  private static async createTemporary(client: WebHdfsClient, path: string, options: HdfsWriterOptions, data: Uint8Array): Promise<string> {
+  private static async createTemporary(
+    client: WebHdfsClient,
+    path: string,
+    options: HdfsWriterOptions,
+    data: Uint8Array,
+  ): Promise<string> {
     const existing = await client.status(path).catch((err: unknown) => {
       if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
       throw err;
@@ -149,7 +167,9 @@ export class HdfsWriter implements Writer {
   /** Renames the temporary file onto the target. */
   private async commit(): Promise<void> {
     if (this.mode === 'overwrite') {
-      await this.client.call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' }).then((r) => r.arrayBuffer());
+      await this.client
+        .call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' })
+        .then((r) => r.arrayBuffer());
       return;
     }
     if (this.writeId !== undefined) {
@@ -159,7 +179,9 @@ export class HdfsWriter implements Writer {
     }
     if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
     const now = await this.client.status(this.target).catch(() => undefined);
-    throw now !== undefined ? errors.alreadyExists(this.target) : new Error(`RENAME of the written file onto ${this.target} failed`);
+    throw now !== undefined
+      ? errors.alreadyExists(this.target)
+      : new Error(`RENAME of the written file onto ${this.target} failed`);
   }
 
   /** Drops what was written: the connection is cut and the temporary file deleted. */

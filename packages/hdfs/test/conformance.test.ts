@@ -11,7 +11,8 @@ describe('hdfs: conformance', function () {
     factory: () => makeFs(hdfs.info),
     root: () => freshDir('conformance'),
     declared: new HDFSFileSystem({ url: 'http://127.0.0.1:9870' }).capabilities,
-    secretFactory: (secret) => makeFs(hdfs.info, { delegationToken: secret, authHeaders: () => ({ authorization: `Negotiate ${secret}` }) }),
+    secretFactory: (secret) =>
+      makeFs(hdfs.info, { delegationToken: secret, authHeaders: () => ({ authorization: `Negotiate ${secret}` }) }),
     timeout: 60_000,
   });
 });

@@ -30,8 +30,12 @@ describe('hdfs: WebHDFS specifics', function () {
 
   describe('native append', () => {
     let proxy: CountingProxy;
-    beforeEach(async () => { proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl }); });
-    afterEach(async () => { await proxy.close(); });
+    beforeEach(async () => {
+      proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
+    });
+    afterEach(async () => {
+      await proxy.close();
+    });
 
     it('sends only the appended bytes, with APPEND, never rewriting the file', async () => {
       const head = randomBytes(2_500_000); // three blocks of the cluster's 1 MiB
@@ -113,12 +117,29 @@ describe('hdfs: WebHDFS specifics', function () {
     it('falls back to LISTSTATUS where the cluster has no LISTSTATUS_BATCH', async () => {
       await fs.writeText(`${dir}/a.txt`, 'a');
       await fs.makedirs(`${dir}/sub`);
-      const remote = { RemoteException: { exception: 'IllegalArgumentException', javaClassName: 'java.lang.IllegalArgumentException', message: 'Invalid value for webhdfs parameter "op": No enum constant ...LISTSTATUS_BATCH' } };
+      const remote = {
+        RemoteException: {
+          exception: 'IllegalArgumentException',
+          javaClassName: 'java.lang.IllegalArgumentException',
+          message: 'Invalid value for webhdfs parameter "op": No enum constant ...LISTSTATUS_BATCH',
+        },
+      };
       const proxy: FaultProxy = await startFaultProxy({ target: hdfs.info.namenodeUrl });
-      proxy.addRule({ fault: { kind: 'status', status: 400, body: JSON.stringify(remote), headers: { 'content-type': 'application/json' } }, match: (r) => opOf(r.url) === 'LISTSTATUS_BATCH' });
+      proxy.addRule({
+        fault: {
+          kind: 'status',
+          status: 400,
+          body: JSON.stringify(remote),
+          headers: { 'content-type': 'application/json' },
+        },
+        match: (r) => opOf(r.url) === 'LISTSTATUS_BATCH',
+      });
       try {
         const old = makeFs(hdfs.info, { url: proxy.url });
-        expect((await old.ls(dir, { detail: true })).map((e) => [e.name, e.type])).to.deep.equal([[`${dir}/a.txt`, 'file'], [`${dir}/sub`, 'directory']]);
+        expect((await old.ls(dir, { detail: true })).map((e) => [e.name, e.type])).to.deep.equal([
+          [`${dir}/a.txt`, 'file'],
+          [`${dir}/sub`, 'directory'],
+        ]);
         expect(proxy.counters.statuses).to.equal(1); // asked once, then LISTSTATUS only
       } finally {
         await proxy.close();
@@ -142,7 +163,10 @@ describe('hdfs: WebHDFS specifics', function () {
       await fs.writeText(`hdfs://namenode:8020${dir}/u.txt`, 'u');
       expect(await fs.readText(`webhdfs://other:9870${dir}/u.txt`)).to.equal('u');
       expect(fs.normalize('hdfs://nn')).to.equal('/');
-      const { fs: viaUrl, path } = urlToFs(`hdfs://namenode:8020${dir}/u.txt`, { url: hdfs.info.namenodeUrl, user: hdfs.info.user });
+      const { fs: viaUrl, path } = urlToFs(`hdfs://namenode:8020${dir}/u.txt`, {
+        url: hdfs.info.namenodeUrl,
+        user: hdfs.info.user,
+      });
       expect(viaUrl).to.be.instanceOf(HDFSFileSystem);
       expect(path).to.equal(`${dir}/u.txt`);
       expect(await viaUrl.readText(path)).to.equal('u');
@@ -150,7 +174,7 @@ describe('hdfs: WebHDFS specifics', function () {
   });
 
   describe('error kinds', () => {
-    it('maps the namenode\'s RemoteExceptions', async () => {
+    it("maps the namenode's RemoteExceptions", async () => {
       await fs.writeText(`${dir}/file`, 'f');
       await fs.writeText(`${dir}/full/x`, 'x');
       expect((await rejected(fs.info(`${dir}/missing`))).kind).to.equal('NotFound');
@@ -165,14 +189,30 @@ describe('hdfs: WebHDFS specifics', function () {
 
     it('maps failover, safe mode and 503 to temporary errors', () => {
       const err = (status: number, exception?: string, message = ''): FsError =>
-        mapHdfsError(new WebHdfsError(status, 'GETFILESTATUS', exception === undefined ? undefined : { exception, message }, 'http://nn/webhdfs/v1/x'));
-      expect(err(403, 'StandbyException', 'Operation category READ is not supported in state standby')).to.include({ kind: 'RateLimited', temporary: true });
+        mapHdfsError(
+          new WebHdfsError(
+            status,
+            'GETFILESTATUS',
+            exception === undefined ? undefined : { exception, message },
+            'http://nn/webhdfs/v1/x',
+          ),
+        );
+      expect(err(403, 'StandbyException', 'Operation category READ is not supported in state standby')).to.include({
+        kind: 'RateLimited',
+        temporary: true,
+      });
       expect(err(403, 'RetriableException')).to.include({ kind: 'RateLimited', temporary: true });
       expect(err(403, 'SafeModeException')).to.include({ temporary: true });
       expect(err(503)).to.include({ kind: 'RateLimited', temporary: true });
       expect(err(500, 'IOException', 'boom')).to.include({ kind: 'Unexpected', temporary: true });
-      expect(err(403, 'AccessControlException', 'Permission denied: user=x')).to.include({ kind: 'PermissionDenied', temporary: false });
-      expect(err(404, 'FileNotFoundException', 'File does not exist: /x')).to.include({ kind: 'NotFound', temporary: false });
+      expect(err(403, 'AccessControlException', 'Permission denied: user=x')).to.include({
+        kind: 'PermissionDenied',
+        temporary: false,
+      });
+      expect(err(404, 'FileNotFoundException', 'File does not exist: /x')).to.include({
+        kind: 'NotFound',
+        temporary: false,
+      });
       expect(err(403, 'FileAlreadyExistsException')).to.include({ kind: 'AlreadyExists' });
       expect(err(403, 'PathIsNotEmptyDirectoryException')).to.include({ kind: 'NotEmpty' });
       expect(err(403, 'ParentNotDirectoryException')).to.include({ kind: 'NotADirectory' });
@@ -201,8 +241,17 @@ describe('hdfs: WebHDFS specifics', function () {
     });
 
     it('refuses a missing namenode and bad numeric options with InvalidArgument', () => {
-      for (const opts of [{}, { url: 'not a url' }, { url: 'ftp://nn' }, { host: 'nn', port: 0 }, { url: 'http://nn', replication: 0 }, { url: 'http://nn', permission: 'rw' }]) {
-        expect(() => new HDFSFileSystem(opts)).to.throw().with.property('kind', 'InvalidArgument');
+      for (const opts of [
+        {},
+        { url: 'not a url' },
+        { url: 'ftp://nn' },
+        { host: 'nn', port: 0 },
+        { url: 'http://nn', replication: 0 },
+        { url: 'http://nn', permission: 'rw' },
+      ]) {
+        expect(() => new HDFSFileSystem(opts))
+          .to.throw()
+          .with.property('kind', 'InvalidArgument');
       }
     });
 
@@ -217,20 +266,43 @@ describe('hdfs: WebHDFS specifics', function () {
     const secret = `SECRET${randomBytes(6).toString('hex')}`;
 
     it('keeps the delegation token and auth hook out of toJSON, inspect and toString', () => {
-      const s = makeFs(hdfs.info, { delegationToken: secret, authHeaders: () => ({ authorization: `Negotiate ${secret}` }), headers: { 'x-trace': 'ok' } });
+      const s = makeFs(hdfs.info, {
+        delegationToken: secret,
+        authHeaders: () => ({ authorization: `Negotiate ${secret}` }),
+        headers: { 'x-trace': 'ok' },
+      });
       const shown = [JSON.stringify(s), inspect(s), String(s)].join('\n');
       expect(shown).to.not.include(secret);
       expect(JSON.stringify(s)).to.include('"delegationToken":"***"').and.include('"authHeaders":"***"');
     });
 
-    it('sends the auth hook\'s headers and keeps the token out of error messages and causes', async () => {
+    it("sends the auth hook's headers and keeps the token out of error messages and causes", async () => {
       const seen: (string | undefined)[] = [];
       const proxy = await startFaultProxy({ target: hdfs.info.namenodeUrl });
-      proxy.addRule({ fault: { kind: 'delay', ms: 0 }, match: (r) => { seen.push(r.headers.authorization); return false; } });
-      const body = { RemoteException: { exception: 'InvalidToken', javaClassName: 'org.apache.hadoop.security.token.SecretManager$InvalidToken', message: `token (${secret}) can't be found in cache; url=http://nn/webhdfs/v1/x?op=OPEN&delegation=${secret}` } };
-      proxy.addRule({ fault: { kind: 'status', status: 403, body: JSON.stringify(body) }, match: (r) => r.url.includes('missing') });
+      proxy.addRule({
+        fault: { kind: 'delay', ms: 0 },
+        match: (r) => {
+          seen.push(r.headers.authorization);
+          return false;
+        },
+      });
+      const body = {
+        RemoteException: {
+          exception: 'InvalidToken',
+          javaClassName: 'org.apache.hadoop.security.token.SecretManager$InvalidToken',
+          message: `token (${secret}) can't be found in cache; url=http://nn/webhdfs/v1/x?op=OPEN&delegation=${secret}`,
+        },
+      };
+      proxy.addRule({
+        fault: { kind: 'status', status: 403, body: JSON.stringify(body) },
+        match: (r) => r.url.includes('missing'),
+      });
       try {
-        const s = makeFs(hdfs.info, { url: proxy.url, delegationToken: secret, authHeaders: async () => ({ authorization: 'Negotiate abc' }) });
+        const s = makeFs(hdfs.info, {
+          url: proxy.url,
+          delegationToken: secret,
+          authHeaders: async () => ({ authorization: 'Negotiate abc' }),
+        });
         const e = await rejected(s.info(`${dir}/missing`));
         expect(e.kind).to.equal('PermissionDenied');
         const cause = e.cause as WebHdfsError;

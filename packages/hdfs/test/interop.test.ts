@@ -38,18 +38,28 @@ describe('hdfs: interoperates with the npm webhdfs client', function () {
   it('reads back with webhdfs what omnifs wrote, streamed and appended', async () => {
     const head = randomBytes(1_500_000);
     const tail = randomBytes(777);
-    await fs.pipeFile(`${dir}/a.bin`, (async function* () { yield head.subarray(0, 1_000_000); yield head.subarray(1_000_000); })());
+    await fs.pipeFile(
+      `${dir}/a.bin`,
+      (async function* () {
+        yield head.subarray(0, 1_000_000);
+        yield head.subarray(1_000_000);
+      })(),
+    );
     const f = await fs.open(`${dir}/a.bin`, 'ab');
     await f.write(tail);
     await f.close();
-    const back = await new Promise<Buffer>((ok, fail) => legacyClient(hdfs.info).readFile(`${dir}/a.bin`, (err, data) => (err ? fail(err) : ok(data))));
+    const back = await new Promise<Buffer>((ok, fail) =>
+      legacyClient(hdfs.info).readFile(`${dir}/a.bin`, (err, data) => (err ? fail(err) : ok(data))),
+    );
     expect(back.equals(Buffer.concat([head, tail]))).to.equal(true);
   });
 
   it('reads back with omnifs what webhdfs wrote', async () => {
     const data = randomBytes(1_200_000);
     await fs.makedirs(dir);
-    await new Promise<void>((ok, fail) => legacyClient(hdfs.info).writeFile(`${dir}/b.bin`, data, false, {}, (err) => (err ? fail(err) : ok())));
+    await new Promise<void>((ok, fail) =>
+      legacyClient(hdfs.info).writeFile(`${dir}/b.bin`, data, false, {}, (err) => (err ? fail(err) : ok())),
+    );
     expect(Buffer.from(await fs.catFile(`${dir}/b.bin`)).equals(data)).to.equal(true);
     expect(await fs.size(`${dir}/b.bin`)).to.equal(data.length);
   });

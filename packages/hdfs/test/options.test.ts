@@ -23,7 +23,13 @@ describe('hdfs: options', () => {
   });
 
   it('refuses an unknown option naming the nearest one, and a port of the wrong type', () => {
-    expect(() => new HDFSFileSystem({ url, usr: 'etl' } as never)).to.throw(FsError, "unknown option 'usr' for hdfs; did you mean 'user'?");
-    expect(() => new HDFSFileSystem({ host: 'nn', port: '9870' } as never)).to.throw(FsError, "option 'port' of hdfs must be an integer, got \"9870\"");
+    expect(() => new HDFSFileSystem({ url, usr: 'etl' } as never)).to.throw(
+      FsError,
+      "unknown option 'usr' for hdfs; did you mean 'user'?",
+    );
+    expect(() => new HDFSFileSystem({ host: 'nn', port: '9870' } as never)).to.throw(
+      FsError,
+      'option \'port\' of hdfs must be an integer, got "9870"',
+    );
   });
 });

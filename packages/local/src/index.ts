@@ -9,7 +9,8 @@ export { LocalFileSystem, mapLocalError, type LocalOptions } from '@omnifs/core'
 
 /** Registers `file` and `local` (done on import; core also loads them on first use). */
 export function register(): void {
-  for (const p of LocalFileSystem.protocols) registerImplementation(p, LocalFileSystem as unknown as FileSystemClass, { clobber: true });
+  for (const p of LocalFileSystem.protocols)
+    registerImplementation(p, LocalFileSystem as unknown as FileSystemClass, { clobber: true });
 }
 
 register();

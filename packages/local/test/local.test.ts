@@ -84,10 +84,14 @@ describe('local backend', () => {
       const p = join(dir, 'f.bin');
       await writeFile(p, 'previous');
       const controller = new AbortController();
-      await expectFsError(new LocalFileSystem().pipeFile(p, chunked(randomBytes(8 << 20), 256 << 10), {
-        signal: controller.signal,
-        onProgress: () => controller.abort(),
-      }), 'Aborted', 'ABORT_ERR');
+      await expectFsError(
+        new LocalFileSystem().pipeFile(p, chunked(randomBytes(8 << 20), 256 << 10), {
+          signal: controller.signal,
+          onProgress: () => controller.abort(),
+        }),
+        'Aborted',
+        'ABORT_ERR',
+      );
       expect(await readFile(p, 'utf8')).to.equal('previous');
       expect(await tempFiles()).to.deep.equal([]);
     });
@@ -120,7 +124,13 @@ describe('local backend', () => {
         return;
       }
       const target = '/sys/kernel/omnifs-denied';
-      if (!(await readdir('/sys/kernel').then(() => true, () => false))) this.skip();
+      if (
+        !(await readdir('/sys/kernel').then(
+          () => true,
+          () => false,
+        ))
+      )
+        this.skip();
       await expectFsError(new LocalFileSystem().pipeFile(target, 'x'), 'PermissionDenied', 'EACCES');
     });
 

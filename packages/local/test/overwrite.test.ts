@@ -1,4 +1,18 @@
-import { chmod, chown, link, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  link,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,23 +26,32 @@ import '@omnifs/memory';
 const WRITES: Array<[string, (fs: LocalFileSystem, path: string, text: string) => Promise<unknown>]> = [
   ['writeText', (fs, p, t) => fs.writeText(p, t)],
   ['pipeFile', (fs, p, t) => fs.pipeFile(p, Buffer.from(t))],
-  ['open wb', async (fs, p, t) => {
-    const f = await fs.open(p, 'wb');
-    await f.write(Buffer.from(t));
-    await f.close();
-  }],
+  [
+    'open wb',
+    async (fs, p, t) => {
+      const f = await fs.open(p, 'wb');
+      await f.write(Buffer.from(t));
+      await f.close();
+    },
+  ],
   ['createWriteStream', (fs, p, t) => pipeline(Readable.from([Buffer.from(t)]), fs.createWriteStream(p))],
-  ['cp', async (fs, p, t) => {
-    const src = `${p}.src`;
-    await writeFile(src, t);
-    await fs.cp(src, p);
-    await rm(src);
-  }],
-  ['get', async (_fs, p, t) => {
-    const mem = filesystem('memory', { store: 'private' });
-    await mem.writeText('/src.txt', t);
-    await mem.get('/src.txt', p);
-  }],
+  [
+    'cp',
+    async (fs, p, t) => {
+      const src = `${p}.src`;
+      await writeFile(src, t);
+      await fs.cp(src, p);
+      await rm(src);
+    },
+  ],
+  [
+    'get',
+    async (_fs, p, t) => {
+      const mem = filesystem('memory', { store: 'private' });
+      await mem.writeText('/src.txt', t);
+      await mem.get('/src.txt', p);
+    },
+  ],
 ];
 
 describe('local overwrite keeps what the replaced file had', () => {
@@ -81,7 +104,7 @@ describe('local overwrite keeps what the replaced file had', () => {
     });
   }
 
-  it('creates a dangling link\'s target', async () => {
+  it("creates a dangling link's target", async () => {
     const linkPath = join(dir, 'dangling');
     await symlink('made-by-write.txt', linkPath);
     await fs.writeText(linkPath, 'created');
@@ -92,7 +115,10 @@ describe('local overwrite keeps what the replaced file had', () => {
   it('refuses a loop of links with ELOOP and leaves no temporary file', async () => {
     await symlink('b', join(dir, 'a'));
     await symlink('a', join(dir, 'b'));
-    const err = await fs.writeText(join(dir, 'a'), 'x').then(() => undefined, (e: unknown) => e);
+    const err = await fs.writeText(join(dir, 'a'), 'x').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.include({ name: 'FsError', code: 'ELOOP', kind: 'InvalidArgument' });
     expect(await readdir(dir)).to.have.members(['a', 'b']);
   });

@@ -2,7 +2,16 @@
  * Checkpoints next to the logs: bytes or a stream written straight to the run's
  * `checkpoints/` folder on the target, with progress, and pruning to the last N.
  */
-import { baseName, errors, FsError, joinPath, type FileInfo, type FileSystem, type Progress, type Source } from '@omnifs/core';
+import {
+  baseName,
+  errors,
+  FsError,
+  joinPath,
+  type FileInfo,
+  type FileSystem,
+  type Progress,
+  type Source,
+} from '@omnifs/core';
 import { checkFileName } from './options';
 
 /** Progress of a checkpoint upload. */
@@ -31,7 +40,8 @@ const KNOWN = new Set(['onProgress', 'keepLast', 'signal']);
 /** Checks `saveCheckpoint`'s options; returns `keepLast` (Infinity when not given). */
 export function checkCheckpointOptions(options: SaveCheckpointOptions): number {
   if (options === null || typeof options !== 'object') throw errors.invalid('saveCheckpoint options must be an object');
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw errors.invalid(`saveCheckpoint has no option ${key}`);
+  for (const key of Object.keys(options))
+    if (!KNOWN.has(key)) throw errors.invalid(`saveCheckpoint has no option ${key}`);
   const { keepLast } = options;
   if (keepLast === undefined) return Infinity;
   if (typeof keepLast !== 'number' || !Number.isInteger(keepLast) || keepLast < 1) {
@@ -45,20 +55,35 @@ export function checkCheckpointOptions(options: SaveCheckpointOptions): number {
  * made of several files) and prunes to `keepLast` checkpoints. Progress starts at 0 and
  * follows the filesystem's own reports (per part written for a stream, once for bytes).
  */
-export async function writeCheckpoint(fs: FileSystem, dir: string, name: string, data: CheckpointData, options: SaveCheckpointOptions): Promise<string> {
+export async function writeCheckpoint(
+  fs: FileSystem,
+  dir: string,
+  name: string,
+  data: CheckpointData,
+  options: SaveCheckpointOptions,
+): Promise<string> {
   const keepLast = checkCheckpointOptions(options);
   checkFileName(name, 'checkpoint name');
-  const isData = typeof data === 'string' || data instanceof Uint8Array
-    || (typeof data === 'object' && data !== null && Symbol.asyncIterator in data);
-  if (!isData) throw errors.invalid('checkpoint data must be bytes, a string or an async iterable of chunks (a stream)');
+  const isData =
+    typeof data === 'string' ||
+    data instanceof Uint8Array ||
+    (typeof data === 'object' && data !== null && Symbol.asyncIterator in data);
+  if (!isData)
+    throw errors.invalid('checkpoint data must be bytes, a string or an async iterable of chunks (a stream)');
   const path = joinPath(dir, name);
   const { onProgress } = options;
-  const totalBytes = typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : undefined;
+  const totalBytes =
+    typeof data === 'string' ? Buffer.byteLength(data) : data instanceof Uint8Array ? data.byteLength : undefined;
   onProgress?.(totalBytes === undefined ? { bytes: 0 } : { bytes: 0, totalBytes });
   // Bytes go in one write, streams through the filesystem's part writer: as fast as pipeFile itself.
   await fs.pipeFile(path, data as Source, {
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(onProgress ? { onProgress: (p: Progress) => onProgress({ bytes: p.bytes, ...(totalBytes === undefined ? {} : { totalBytes }) }) } : {}),
+    ...(onProgress
+      ? {
+          onProgress: (p: Progress) =>
+            onProgress({ bytes: p.bytes, ...(totalBytes === undefined ? {} : { totalBytes }) }),
+        }
+      : {}),
   });
   if (Number.isFinite(keepLast)) await pruneCheckpoints(fs, dir, keepLast);
   return path;
@@ -75,7 +100,9 @@ export async function pruneCheckpoints(fs: FileSystem, dir: string, keep: number
   }
   const stamped = await Promise.all(entries.map(async (e) => ({ e, time: await newest(fs, e) })));
   // Newest first; equal times (a store's second-precision clock) by name, numbers compared as numbers.
-  stamped.sort((a, b) => b.time - a.time || baseName(b.e.name).localeCompare(baseName(a.e.name), 'en', { numeric: true }));
+  stamped.sort(
+    (a, b) => b.time - a.time || baseName(b.e.name).localeCompare(baseName(a.e.name), 'en', { numeric: true }),
+  );
   for (const { e } of stamped.slice(keep)) await fs.rm(e.name, { recursive: e.type === 'directory' });
 }
 

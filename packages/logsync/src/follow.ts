@@ -69,7 +69,8 @@ interface Snapshot {
 async function resolveLog(fs: FileSystem, path: string): Promise<{ dir: string; file: string }> {
   try {
     const info = await fs.info(path);
-    if (info.type === 'file') return { dir: path.slice(0, path.length - baseName(path).length).replace(/\/+$/, ''), file: baseName(path) };
+    if (info.type === 'file')
+      return { dir: path.slice(0, path.length - baseName(path).length).replace(/\/+$/, ''), file: baseName(path) };
   } catch (err) {
     if (!(err instanceof FsError && err.kind === 'NotFound')) throw err;
   }
@@ -129,7 +130,8 @@ export async function* followLog(url: string, options: FollowOptions = {}): Asyn
   const known = new Set(['fromStart', 'signal', 'pollMs', 'storageOptions']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw errors.invalid(`followLog has no option ${key}`);
   const pollMs = options.pollMs ?? 1000;
-  if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs <= 0) throw errors.invalid(`pollMs must be a positive number, got ${String(pollMs)}`);
+  if (typeof pollMs !== 'number' || !Number.isFinite(pollMs) || pollMs <= 0)
+    throw errors.invalid(`pollMs must be a positive number, got ${String(pollMs)}`);
   const { signal } = options;
   const aborted = (): boolean => signal?.aborted === true;
   const { fs, path } = urlToFs(url, options.storageOptions ?? {});
@@ -288,7 +290,8 @@ class Follower {
         data = path.endsWith('.gz') ? gunzipSync(raw) : raw;
       } catch (err) {
         // Replaced by its compressed copy between the listing and the read: look again.
-        if (err instanceof FsError && err.kind === 'NotFound') throw new FsError({ kind: 'NotFound', message: err.message, temporary: true, cause: err });
+        if (err instanceof FsError && err.kind === 'NotFound')
+          throw new FsError({ kind: 'NotFound', message: err.message, temporary: true, cause: err });
         throw err;
       }
       this.cache = { path, data };
@@ -312,7 +315,9 @@ class Follower {
       const end = Math.min(size, this.offset + READ_WINDOW);
       let bytes: Buffer;
       try {
-        bytes = Buffer.from(await this.fs.catFile(joinPath(this.dir, this.file), { start: this.offset - overlap, end }));
+        bytes = Buffer.from(
+          await this.fs.catFile(joinPath(this.dir, this.file), { start: this.offset - overlap, end }),
+        );
       } catch (err) {
         if (err instanceof FsError && err.kind === 'NotFound') return true; // restarted by a rotation: next poll
         throw err;
@@ -336,9 +341,13 @@ class Follower {
  * Behaviour: one listing of `url`, one of each run directory and one small ranged read
  * of each `metrics.jsonl` (its last 4 KiB), 8 runs at a time; a missing `url` lists no runs.
  */
-export async function listRuns(url: string, options: { storageOptions?: Record<string, unknown> } = {}): Promise<RunInfo[]> {
+export async function listRuns(
+  url: string,
+  options: { storageOptions?: Record<string, unknown> } = {},
+): Promise<RunInfo[]> {
   if (typeof url !== 'string' || url === '') throw errors.invalid('listRuns needs a URL');
-  for (const key of Object.keys(options)) if (key !== 'storageOptions') throw errors.invalid(`listRuns has no option ${key}`);
+  for (const key of Object.keys(options))
+    if (key !== 'storageOptions') throw errors.invalid(`listRuns has no option ${key}`);
   const { fs, path } = urlToFs(url, options.storageOptions ?? {});
   const dirs = (await listOrEmpty(fs, path)).filter((e) => e.type === 'directory');
   const runs: (RunInfo | undefined)[] = new Array(dirs.length);
@@ -351,7 +360,9 @@ export async function listRuns(url: string, options: { storageOptions?: Record<s
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, dirs.length) }, worker));
-  return runs.filter((r): r is RunInfo => r !== undefined).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return runs
+    .filter((r): r is RunInfo => r !== undefined)
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 async function describeRun(fs: FileSystem, dir: string, url: string): Promise<RunInfo | undefined> {

@@ -28,7 +28,12 @@ export function safeJson(value: unknown): string {
 /** A message on one line: CR, LF and the other line breaks are written as `\n`-style escapes. */
 function oneLine(message: string): string {
   return /[\r\n\u2028\u2029]/.test(message)
-    ? message.replace(/\\/g, '\\\\').replace(/\r/g, '\\r').replace(/\n/g, '\\n').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')
+    ? message
+        .replace(/\\/g, '\\\\')
+        .replace(/\r/g, '\\r')
+        .replace(/\n/g, '\\n')
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029')
     : message;
 }
 
@@ -42,7 +47,12 @@ function oneLine(message: string): string {
  *
  * BigInt fields are written as strings and circular references as `"[Circular]"`: logging never throws.
  */
-export function formatLine(format: 'text' | 'json', level: LogLevel, message: string, fields?: Record<string, unknown>): string {
+export function formatLine(
+  format: 'text' | 'json',
+  level: LogLevel,
+  message: string,
+  fields?: Record<string, unknown>,
+): string {
   const time = new Date().toISOString();
   const msg = typeof message === 'string' ? message : String(message);
   if (format === 'json') return `${safeJson({ time, level, msg, ...fields })}\n`;
@@ -54,7 +64,8 @@ export function formatLine(format: 'text' | 'json', level: LogLevel, message: st
 export function formatMetrics(metrics: Record<string, unknown>): string {
   let out = '';
   for (const [k, v] of Object.entries(metrics)) {
-    const shown = typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)))) : safeJson(v);
+    const shown =
+      typeof v === 'number' ? (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)))) : safeJson(v);
     out += ` ${oneLine(k)}=${shown}`;
   }
   return out;

@@ -12,12 +12,25 @@
  * ```
  */
 export { createLogSync, LogSync, type EpochEndOptions, type LineDestination, type LogSyncStatus } from './logsync';
-export { LEVELS, type LogLevel, type LogSyncOptions, type RetryOptions, type RotateOptions, type SyncReport } from './options';
+export {
+  LEVELS,
+  type LogLevel,
+  type LogSyncOptions,
+  type RetryOptions,
+  type RotateOptions,
+  type SyncReport,
+} from './options';
 export type { SyncStats } from './syncer';
 export { defaultSpoolDir } from './spooldir';
 export {
-  appendStrategy, appendByCopyStrategy, rewriteStrategy, chooseStrategy, registerSyncStrategy,
-  type SyncStrategy, type UploadJob, type UploadResult,
+  appendStrategy,
+  appendByCopyStrategy,
+  rewriteStrategy,
+  chooseStrategy,
+  registerSyncStrategy,
+  type SyncStrategy,
+  type UploadJob,
+  type UploadResult,
 } from './strategies';
 export { followLog, listRuns, type FollowOptions, type RunInfo } from './follow';
 export { formatLine } from './format';

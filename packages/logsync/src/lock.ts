@@ -30,7 +30,10 @@ function isAlive(pid: number): boolean {
 export class SpoolLock {
   private locked = false;
 
-  constructor(private readonly dir: string, private readonly path: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly path: string,
+  ) {}
 
   /**
    * Takes `.logsync/lock` with an exclusive create. A lock whose holder is gone is taken

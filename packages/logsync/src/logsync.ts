@@ -5,7 +5,16 @@ import { Reporter } from './report';
 import { errors, FsError, joinPath, redactUrl, splitProtocol, urlToFs, type FileSystem } from '@omnifs/core';
 import { writeCheckpoint, type CheckpointData, type SaveCheckpointOptions } from './checkpoints';
 import { formatLine, formatMetrics, safeJson } from './format';
-import { checkFileName, LEVELS, rankFile, resolveOptions, type LogLevel, type LogSyncOptions, type ResolvedOptions, type SyncReport } from './options';
+import {
+  checkFileName,
+  LEVELS,
+  rankFile,
+  resolveOptions,
+  type LogLevel,
+  type LogSyncOptions,
+  type ResolvedOptions,
+  type SyncReport,
+} from './options';
 import { unwatchProcess, watchProcess, type Closable } from './signals';
 import { Spool } from './spool';
 import { defaultSpoolDir } from './spooldir';
@@ -179,7 +188,8 @@ export class LogSync extends EventEmitter implements Closable {
   async writeText(file: string, text: string | Uint8Array): Promise<void> {
     this.checkOpen();
     const name = checkFileName(file);
-    if (typeof text !== 'string' && !(text instanceof Uint8Array)) throw errors.invalid('text must be a string or bytes');
+    if (typeof text !== 'string' && !(text instanceof Uint8Array))
+      throw errors.invalid('text must be a string or bytes');
     if (this.spool.logState(name) !== undefined) {
       throw errors.invalid(`${name} is an append-only log of this run; write it with append() instead`);
     }
@@ -201,8 +211,13 @@ export class LogSync extends EventEmitter implements Closable {
    */
   async epochEnd(epoch: number, metrics: Record<string, unknown> = {}, options: EpochEndOptions = {}): Promise<void> {
     this.checkOpen();
-    if (typeof epoch !== 'number' || !Number.isFinite(epoch)) throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
-    if (this.ownsRunFiles()) this.spool.append(this.options.metricsFile, `${safeJson({ epoch, time: new Date().toISOString(), ...metrics })}\n`);
+    if (typeof epoch !== 'number' || !Number.isFinite(epoch))
+      throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
+    if (this.ownsRunFiles())
+      this.spool.append(
+        this.options.metricsFile,
+        `${safeJson({ epoch, time: new Date().toISOString(), ...metrics })}\n`,
+      );
     this.info(`epoch ${epoch}${formatMetrics(metrics)}`);
     if (options.wait) await this.syncer.request();
     else this.syncer.background();
@@ -292,7 +307,14 @@ export class LogSync extends EventEmitter implements Closable {
       const expired = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           this.syncer.abort();
-          reject(new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: `not done within ${timeoutMs} ms` }));
+          reject(
+            new FsError({
+              kind: 'Unexpected',
+              code: 'ETIMEDOUT',
+              temporary: true,
+              message: `not done within ${timeoutMs} ms`,
+            }),
+          );
         }, timeoutMs);
       });
       syncs.catch(() => undefined);
@@ -300,7 +322,11 @@ export class LogSync extends EventEmitter implements Closable {
       this.spool.flush();
       const stalled = this.spool.stalledBytes();
       if (stalled > 0) {
-        throw new FsError({ kind: 'Unexpected', code: 'ENOSPC', message: `${stalled} bytes could not be written to the spool (disk full?)` });
+        throw new FsError({
+          kind: 'Unexpected',
+          code: 'ENOSPC',
+          message: `${stalled} bytes could not be written to the spool (disk full?)`,
+        });
       }
     } catch (err) {
       this.closed = true;
@@ -321,10 +347,12 @@ export class LogSync extends EventEmitter implements Closable {
       // Lines that kept arriving while closing stay in the spool, whose bookkeeping is
       // intact: the next start with this spool uploads them, as after a crash.
       this.spool.close();
-      this.reporter.failure(new FsError({
-        kind: 'Unexpected',
-        message: `lines logged while close() ran stay in ${this.spoolDir}; the next run with this spool uploads them`,
-      }));
+      this.reporter.failure(
+        new FsError({
+          kind: 'Unexpected',
+          message: `lines logged while close() ran stay in ${this.spoolDir}; the next run with this spool uploads them`,
+        }),
+      );
     } else this.spool.remove();
     clearTimeout(timer);
     unwatchProcess(this);
@@ -337,7 +365,8 @@ function toKind(err: unknown): FsError['kind'] {
 
 /** `<logDir>/<experiment>` as a URL, or an absolute path for bare local paths. */
 function targetUrl(logDir: string, experiment: string): string {
-  if (splitProtocol(logDir) !== undefined || logDir.includes('::')) return `${logDir.replace(/\/+$/, '')}/${experiment}`;
+  if (splitProtocol(logDir) !== undefined || logDir.includes('::'))
+    return `${logDir.replace(/\/+$/, '')}/${experiment}`;
   return resolvePath(logDir, experiment);
 }
 
@@ -368,7 +397,11 @@ export async function createLogSync(options: LogSyncOptions): Promise<LogSync> {
   const local = fs.protocol === 'file';
   const target: Target | undefined = local ? undefined : { fs, path };
   const spoolKey = resolved.rank === 0 ? shown : `${shown}#rank-${resolved.rank}`;
-  const spool = new Spool(local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, spoolKey)), shown, !local);
+  const spool = new Spool(
+    local ? path : resolvePath(resolved.spoolDir ?? defaultSpoolDir(resolved.experiment, spoolKey)),
+    shown,
+    !local,
+  );
   spool.flushEveryLine = resolved.flushEveryLine;
   spool.rotation = resolved.rotate;
   const leftovers = spool.open();

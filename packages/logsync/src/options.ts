@@ -203,30 +203,40 @@ function resolveRotate(rotate: RotateOptions | undefined, file: string): Rotatio
   }
   const positive = (name: string, value: unknown): number => {
     if (value === undefined) return Infinity;
-    if (typeof value !== 'number' || !(value >= 1)) throw errors.invalid(`rotate.${name} must be a number >= 1, got ${String(value)}`);
+    if (typeof value !== 'number' || !(value >= 1))
+      throw errors.invalid(`rotate.${name} must be a number >= 1, got ${String(value)}`);
     return value;
   };
-  if (rotate.gzip !== undefined && typeof rotate.gzip !== 'boolean') throw errors.invalid('rotate.gzip must be a boolean');
+  if (rotate.gzip !== undefined && typeof rotate.gzip !== 'boolean')
+    throw errors.invalid('rotate.gzip must be a boolean');
   const rule = {
-    file, maxBytes: positive('maxBytes', rotate.maxBytes), maxAgeMs: positive('maxAgeMs', rotate.maxAgeMs),
-    keep: positive('keep', rotate.keep), gzip: rotate.gzip ?? true,
+    file,
+    maxBytes: positive('maxBytes', rotate.maxBytes),
+    maxAgeMs: positive('maxAgeMs', rotate.maxAgeMs),
+    keep: positive('keep', rotate.keep),
+    gzip: rotate.gzip ?? true,
   };
-  if (rule.maxBytes === Infinity && rule.maxAgeMs === Infinity) throw errors.invalid('rotate needs maxBytes or maxAgeMs');
+  if (rule.maxBytes === Infinity && rule.maxAgeMs === Infinity)
+    throw errors.invalid('rotate needs maxBytes or maxAgeMs');
   return rule;
 }
 
 /** Validates options and fills in the defaults. */
 export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw errors.invalid('createLogSync needs an options object');
-  if (typeof options.logDir !== 'string' || options.logDir === '') throw errors.invalid('logDir must be a non-empty string');
+  if (typeof options.logDir !== 'string' || options.logDir === '')
+    throw errors.invalid('logDir must be a non-empty string');
   const experiment = checkFileName(options.experiment, 'experiment');
   const level = options.level ?? 'info';
-  if (!(level in LEVELS)) throw errors.invalid(`level must be one of ${Object.keys(LEVELS).join(', ')}, got ${String(level)}`);
+  if (!(level in LEVELS))
+    throw errors.invalid(`level must be one of ${Object.keys(LEVELS).join(', ')}, got ${String(level)}`);
   const format = options.format ?? 'text';
-  if (format !== 'text' && format !== 'json') throw errors.invalid(`format must be 'text' or 'json', got ${String(format)}`);
+  if (format !== 'text' && format !== 'json')
+    throw errors.invalid(`format must be 'text' or 'json', got ${String(format)}`);
   const { rank, worldSize } = resolveRank(options);
   const ranks = options.ranks ?? 'each';
-  if (ranks !== 'each' && ranks !== 'zero') throw errors.invalid(`ranks must be 'each' or 'zero', got ${String(ranks)}`);
+  if (ranks !== 'each' && ranks !== 'zero')
+    throw errors.invalid(`ranks must be 'each' or 'zero', got ${String(ranks)}`);
   const logFile = rankFile(checkFileName(options.logFile ?? 'training.log', 'logFile'), rank);
   const metricsFile = checkFileName(options.metricsFile ?? 'metrics.jsonl', 'metricsFile');
   if (logFile === metricsFile) throw errors.invalid('logFile and metricsFile must differ');

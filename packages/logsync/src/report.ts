@@ -51,7 +51,8 @@ export class Reporter {
       this.unshown++;
       return;
     }
-    const more = this.unshown > 0 ? ` (${this.unshown} more failure${this.unshown === 1 ? '' : 's'} since the last line)` : '';
+    const more =
+      this.unshown > 0 ? ` (${this.unshown} more failure${this.unshown === 1 ? '' : 's'} since the last line)` : '';
     this.lastLineAt = now;
     this.unshown = 0;
     process.stderr.write(`[logsync] ${error.message}${more}\n`);

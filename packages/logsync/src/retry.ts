@@ -49,15 +49,27 @@ export interface RetryPolicy {
  * an attempt stuck on a connection that never answers (a network blackhole) cannot hold
  * the syncs that follow it.
  */
-async function attemptWithin<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, outer: AbortSignal | undefined): Promise<T> {
+async function attemptWithin<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const onOuter = (): void => controller.abort(outer!.reason);
   outer?.addEventListener('abort', onOuter);
   const stopped = new Promise<never>((_, reject) => {
-    const fail = (): void => reject(controller.signal.reason instanceof FsError ? controller.signal.reason : new FsError({
-      kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: `no answer within ${timeoutMs} ms`,
-    }));
+    const fail = (): void =>
+      reject(
+        controller.signal.reason instanceof FsError
+          ? controller.signal.reason
+          : new FsError({
+              kind: 'Unexpected',
+              code: 'ETIMEDOUT',
+              temporary: true,
+              message: `no answer within ${timeoutMs} ms`,
+            }),
+      );
     controller.signal.addEventListener('abort', fail);
     if (timeoutMs > 0) timer = setTimeout(() => controller.abort(), timeoutMs);
   });

@@ -35,7 +35,13 @@ export function parseSegment(file: string, name: string): number | undefined {
  * 3. the live remote log is replaced by an empty file (the new segment is appended to it);
  * 4. segments beyond `keep` are deleted, and the local copy goes.
  */
-export async function uploadSegment(spool: Spool, target: Target, segment: ClosedSegment, rule: RotationRule, signal?: AbortSignal): Promise<void> {
+export async function uploadSegment(
+  spool: Spool,
+  target: Target,
+  segment: ClosedSegment,
+  rule: RotationRule,
+  signal?: AbortSignal,
+): Promise<void> {
   const live = joinPath(target.path, segment.file);
   if (segment.n === null || segment.base === null) {
     const n = segment.n ?? spool.nextSegmentNumber(segment.file) ?? (await highestSegment(target, segment.file)) + 1;
@@ -70,7 +76,8 @@ export async function compressSegment(spool: Spool, segment: ClosedSegment, rule
     throw err;
   }
   if (Number.isFinite(rule.keep) && n - rule.keep >= 1) {
-    for (const gzip of [true, false]) rmSync(spool.pathOf(segmentName(segment.file, n - rule.keep, gzip)), { force: true });
+    for (const gzip of [true, false])
+      rmSync(spool.pathOf(segmentName(segment.file, n - rule.keep, gzip)), { force: true });
   }
   spool.segmentDone(segment);
 }

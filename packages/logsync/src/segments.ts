@@ -37,7 +37,11 @@ export function finishCuts(closed: readonly ClosedSegment[], pathOf: (name: stri
 }
 
 /** The next segment number of a log on a local target (one more than the highest there), recorded in `next`. */
-export function takeLocalSegmentNumber(next: Record<string, number>, name: string, pathOf: (name: string) => string): number {
+export function takeLocalSegmentNumber(
+  next: Record<string, number>,
+  name: string,
+  pathOf: (name: string) => string,
+): number {
   let n = next[name];
   if (n === undefined) {
     n = 1;
@@ -52,13 +56,17 @@ export function takeLocalSegmentNumber(next: Record<string, number>, name: strin
 }
 
 /** Local targets: plain segments a killed process left uncompressed, oldest first. */
-export function uncompressedLocalSegments(rule: RotationRule | undefined, pathOf: (name: string) => string): ClosedSegment[] {
+export function uncompressedLocalSegments(
+  rule: RotationRule | undefined,
+  pathOf: (name: string) => string,
+): ClosedSegment[] {
   if (rule === undefined || !rule.gzip) return [];
   const base = rule.file.split('/').pop()!;
   const found: ClosedSegment[] = [];
   for (const entry of fs.readdirSync(dirname(pathOf(rule.file)))) {
     const n = parseSegment(base, entry);
-    if (n !== undefined && !entry.endsWith('.gz')) found.push({ file: rule.file, local: segmentName(rule.file, n, false), n, base: 0 });
+    if (n !== undefined && !entry.endsWith('.gz'))
+      found.push({ file: rule.file, local: segmentName(rule.file, n, false), n, base: 0 });
   }
   return found.sort((a, b) => a.n! - b.n!);
 }

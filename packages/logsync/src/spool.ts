@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
 import { segmentName } from './rotation';
-import { finishCuts, takeLocalSegmentNumber, uncompressedLocalSegments, type ClosedSegment, type RotationRule } from './segments';
+import {
+  finishCuts,
+  takeLocalSegmentNumber,
+  uncompressedLocalSegments,
+  type ClosedSegment,
+  type RotationRule,
+} from './segments';
 import { SpoolLock } from './lock';
 import { filesUnder, removeEmptyDirs } from './spooldir';
 
@@ -81,7 +87,11 @@ export class Spool {
    * @param target the target URL the spool belongs to (credentials removed)
    * @param persistent keep bookkeeping and a lock (remote targets)
    */
-  constructor(readonly dir: string, private readonly target: string, readonly persistent: boolean) {
+  constructor(
+    readonly dir: string,
+    private readonly target: string,
+    readonly persistent: boolean,
+  ) {
     this.lock = new SpoolLock(dir, join(dir, META, 'lock'));
   }
 
@@ -149,7 +159,11 @@ export class Spool {
   private saveState(): void {
     if (!this.persistent) return;
     const state: StateFile = {
-      version: 1, target: this.target, logs: Object.fromEntries(this.logs), segments: this.closed, nextSegment: this.nextSegment,
+      version: 1,
+      target: this.target,
+      logs: Object.fromEntries(this.logs),
+      segments: this.closed,
+      nextSegment: this.nextSegment,
     };
     const temp = join(this.metaDir, 'tmp', `state-${randomBytes(4).toString('hex')}.json`);
     fs.writeFileSync(temp, JSON.stringify(state));
@@ -227,10 +241,15 @@ export class Spool {
       this.flush();
     }, 250).unref();
     const code = (err as { code?: string }).code;
-    this.onWriteError?.(new FsError({
-      kind: 'Unexpected', ...(code === undefined ? {} : { code }), temporary: true, cause: err,
-      message: `writing ${this.pathOf(name)} failed (${(err as Error).message}); ${bytes} bytes are held in memory and written when it works again`,
-    }));
+    this.onWriteError?.(
+      new FsError({
+        kind: 'Unexpected',
+        ...(code === undefined ? {} : { code }),
+        temporary: true,
+        cause: err,
+        message: `writing ${this.pathOf(name)} failed (${(err as Error).message}); ${bytes} bytes are held in memory and written when it works again`,
+      }),
+    );
   }
 
   /** Bytes that could not be written to the spool yet (a full disk). */
@@ -266,7 +285,11 @@ export class Spool {
     if (this.persistent) {
       // Recorded first, then renamed: a crash in between is finished by the next open().
       const segment: ClosedSegment = {
-        file: name, local: join(META, 'segments', `${randomBytes(6).toString('hex')}.log`), n: null, base: state.base, uploaded: state.uploaded,
+        file: name,
+        local: join(META, 'segments', `${randomBytes(6).toString('hex')}.log`),
+        n: null,
+        base: state.base,
+        uploaded: state.uploaded,
       };
       this.closed.push(segment);
       this.logs.set(name, { base: 0, uploaded: 0 });
@@ -404,9 +427,14 @@ export class Spool {
   /** Writes buffered text, then flushes the append-only files to stable storage (`fdatasync`, off the main thread). */
   async datasync(): Promise<void> {
     this.flush();
-    await Promise.all([...this.fds.values()].map((fd) => new Promise<void>((resolve, reject) => {
-      fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
-    })));
+    await Promise.all(
+      [...this.fds.values()].map(
+        (fd) =>
+          new Promise<void>((resolve, reject) => {
+            fs.fdatasync(fd, (err) => (err ? reject(err) : resolve()));
+          }),
+      ),
+    );
   }
 
   /** Closes the open files and releases the lock; the files stay. */

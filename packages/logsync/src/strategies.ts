@@ -95,7 +95,10 @@ async function uploadByAppend(job: UploadJob): Promise<UploadResult> {
     from = 0;
   } else await checkOwnBytes(job, size);
   if (from === job.localSize) return { bytes: 0 };
-  const writer = await job.fs.openWriter(job.remotePath, { append: true, ...(job.signal ? { signal: job.signal } : {}) });
+  const writer = await job.fs.openWriter(job.remotePath, {
+    append: true,
+    ...(job.signal ? { signal: job.signal } : {}),
+  });
   let bytes: number;
   try {
     bytes = await send(job.readLocal(from, job.localSize), (c) => writer.write(c));
@@ -113,9 +116,10 @@ async function uploadByAppend(job: UploadJob): Promise<UploadResult> {
 function anotherWriter(job: UploadJob, size: number): FsError {
   return new FsError({
     kind: 'ConditionNotMatch',
-    message: `${job.remotePath} has ${size} bytes, not the ${job.base + job.uploaded} this run wrote there `
-      + `(${job.base} before it + ${job.uploaded}): another process writes to the same file; give each writer its own `
-      + 'experiment, logFile or rank',
+    message:
+      `${job.remotePath} has ${size} bytes, not the ${job.base + job.uploaded} this run wrote there ` +
+      `(${job.base} before it + ${job.uploaded}): another process writes to the same file; give each writer its own ` +
+      'experiment, logFile or rank',
   });
 }
 
@@ -153,10 +157,14 @@ export const rewriteStrategy: SyncStrategy = {
   name: 'rewrite',
   async upload(job) {
     await checkOwnBytes(job, await remoteSize(job.fs, job.remotePath, job.signal));
-    const writer = await job.fs.openWriter(job.remotePath, { mode: 'overwrite', ...(job.signal ? { signal: job.signal } : {}) });
+    const writer = await job.fs.openWriter(job.remotePath, {
+      mode: 'overwrite',
+      ...(job.signal ? { signal: job.signal } : {}),
+    });
     let bytes = 0;
     try {
-      if (job.base > 0) bytes += await send(job.fs.readChunks(job.remotePath, { start: 0, end: job.base }), (c) => writer.write(c));
+      if (job.base > 0)
+        bytes += await send(job.fs.readChunks(job.remotePath, { start: 0, end: job.base }), (c) => writer.write(c));
       bytes += await send(job.readLocal(0, job.localSize), (c) => writer.write(c));
       await writer.close();
     } catch (err) {

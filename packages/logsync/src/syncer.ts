@@ -47,7 +47,15 @@ export interface Target {
  * - a local target (no `target`) only has its files flushed to disk.
  */
 export class Syncer {
-  readonly stats: SyncStats = { syncs: 0, failures: 0, bytesSent: 0, retries: 0, lastSyncAt: undefined, lastError: undefined, lastErrorAt: undefined };
+  readonly stats: SyncStats = {
+    syncs: 0,
+    failures: 0,
+    bytesSent: 0,
+    retries: 0,
+    lastSyncAt: undefined,
+    lastError: undefined,
+    lastErrorAt: undefined,
+  };
   private readonly sleeper = new Sleeper();
   private readonly strategy: SyncStrategy | undefined;
   private readonly dirty = new Map<string, number>();
@@ -90,7 +98,8 @@ export class Syncer {
     if (this.target === undefined) return 0;
     let bytes = this.spool.stalledBytes();
     for (const name of this.spool.logNames()) bytes += this.spool.size(name) - this.spool.logState(name)!.uploaded;
-    for (const segment of this.spool.closedSegments()) bytes += this.spool.fileSize(segment.local) - (segment.uploaded ?? 0);
+    for (const segment of this.spool.closedSegments())
+      bytes += this.spool.fileSize(segment.local) - (segment.uploaded ?? 0);
     for (const name of this.dirty.keys()) bytes += this.spool.fileSize(name);
     return bytes;
   }
@@ -119,10 +128,12 @@ export class Syncer {
   request(): Promise<SyncReport> {
     if (this.queued !== undefined) return this.queued;
     if (this.current === undefined) return this.start();
-    const after = this.current.catch(() => undefined).then(() => {
-      this.queued = undefined;
-      return this.start();
-    });
+    const after = this.current
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.start();
+      });
     this.queued = after;
     return after;
   }
@@ -134,7 +145,9 @@ export class Syncer {
 
   /** Aborts the attempts in flight and every retry: the closing deadline has passed. */
   abort(): void {
-    this.stopping.abort(new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: 'the closing deadline passed' }));
+    this.stopping.abort(
+      new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message: 'the closing deadline passed' }),
+    );
     this.sleeper.wake();
   }
 
@@ -216,7 +229,10 @@ export class Syncer {
           try {
             // Closed segments first: the live remote log restarts before new lines reach it.
             for (const segment of this.spool.closedSegments().filter((s) => s.file === name)) {
-              await withRetry((signal) => uploadSegment(this.spool, target, segment, this.options.rotate!, signal), policy);
+              await withRetry(
+                (signal) => uploadSegment(this.spool, target, segment, this.options.rotate!, signal),
+                policy,
+              );
             }
             const bytes = await withRetry((signal) => this.syncLog(target, name, signal), policy);
             if (bytes > 0) report.files.push({ name, bytes, strategy: this.strategy!.name });
@@ -243,9 +259,14 @@ export class Syncer {
     if (failures.length > 0) {
       this.stats.failures++;
       const first = toFsError(failures[0]);
-      const error = failures.length === 1 ? first : new FsError({
-        kind: first.kind, message: `${failures.length} files could not be synced; first: ${first.message}`, cause: failures,
-      });
+      const error =
+        failures.length === 1
+          ? first
+          : new FsError({
+              kind: first.kind,
+              message: `${failures.length} files could not be synced; first: ${first.message}`,
+              cause: failures,
+            });
       this.stats.lastError = error;
       this.stats.lastErrorAt = new Date();
       throw error;

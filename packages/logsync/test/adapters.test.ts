@@ -29,18 +29,34 @@ describe('logsync adapters', function () {
   describe('pino', () => {
     it('pinoDestination: a pino logger in the same thread writes its JSON lines to the run', async () => {
       const root = `/${randomName('runs')}`;
-      const log = await createLogSync({ logDir: `memory://${root}`, experiment: 'e', syncIntervalMs: 0, handleSignals: false });
+      const log = await createLogSync({
+        logDir: `memory://${root}`,
+        experiment: 'e',
+        syncIntervalMs: 0,
+        handleSignals: false,
+      });
       const logger = pino({ base: undefined }, pinoDestination(log));
       logger.info({ step: 1 }, 'hello');
       logger.warn('careful');
       await log.close();
-      const parsed = lines(await memory.readText(`${root}/e/training.log`)).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(parsed.map((p) => [p.level, p.msg, p.step])).to.deep.equal([[30, 'hello', 1], [40, 'careful', undefined]]);
+      const parsed = lines(await memory.readText(`${root}/e/training.log`)).map(
+        (l) => JSON.parse(l) as Record<string, unknown>,
+      );
+      expect(parsed.map((p) => [p.level, p.msg, p.step])).to.deep.equal([
+        [30, 'hello', 1],
+        [40, 'careful', undefined],
+      ]);
     });
 
     it('the transport function appends each line and closes the log when the stream ends', async () => {
       const root = `/${randomName('runs')}`;
-      const stream = await pinoTransport({ logDir: `memory://${root}`, experiment: 'e', spoolDir: join(tmp.dir, 'spool'), handleSignals: false, file: 'pino.log' });
+      const stream = await pinoTransport({
+        logDir: `memory://${root}`,
+        experiment: 'e',
+        spoolDir: join(tmp.dir, 'spool'),
+        handleSignals: false,
+        file: 'pino.log',
+      });
       stream.write('{"level":30,"msg":"a"}\n{"level":30,"msg":"b"}\n');
       const closed = new Promise((resolve) => stream.on('close', resolve));
       stream.end();
@@ -59,7 +75,9 @@ describe('logsync adapters', function () {
       logger.flush();
       transport.end();
       await closed;
-      const parsed = lines(readFileSync(join(tmp.dir, 'w', 'training.log'), 'utf8')).map((l) => JSON.parse(l) as { i: number });
+      const parsed = lines(readFileSync(join(tmp.dir, 'w', 'training.log'), 'utf8')).map(
+        (l) => JSON.parse(l) as { i: number },
+      );
       expect(parsed.map((p) => p.i)).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
     });
   });
@@ -72,7 +90,12 @@ describe('logsync adapters', function () {
 
     it('model.fit() with a LogSyncCallback logs each epoch, its metrics and syncs', async () => {
       const root = `/${randomName('runs')}`;
-      const log = await createLogSync({ logDir: `memory://${root}`, experiment: 'fit', syncIntervalMs: 0, handleSignals: false });
+      const log = await createLogSync({
+        logDir: `memory://${root}`,
+        experiment: 'fit',
+        syncIntervalMs: 0,
+        handleSignals: false,
+      });
       const model = tfl.sequential();
       model.add(tfl.layers.dense({ units: 1, inputShape: [1] }));
       model.compile({ loss: 'meanSquaredError', optimizer: 'sgd' });
@@ -80,7 +103,9 @@ describe('logsync adapters', function () {
       const ys = tf.tensor2d([1, 3, 5, 7], [4, 1]);
       await model.fit(xs, ys, { epochs: 4, verbose: 0, callbacks: new LogSyncCallback(log) });
       // onTrainEnd synced: the target has every epoch before close().
-      const metrics = lines(await memory.readText(`${root}/fit/metrics.jsonl`)).map((l) => JSON.parse(l) as { epoch: number; loss: number });
+      const metrics = lines(await memory.readText(`${root}/fit/metrics.jsonl`)).map(
+        (l) => JSON.parse(l) as { epoch: number; loss: number },
+      );
       expect(metrics.map((m) => m.epoch)).to.deep.equal([1, 2, 3, 4]);
       for (const m of metrics) expect(m.loss).to.be.a('number');
       expect(metrics[3]!.loss).to.be.lessThan(metrics[0]!.loss);
@@ -95,7 +120,12 @@ describe('logsync adapters', function () {
 
     it('closes the log at the end of training with closeOnTrainEnd', async () => {
       const root = `/${randomName('runs')}`;
-      const log = await createLogSync({ logDir: `memory://${root}`, experiment: 'fit', syncIntervalMs: 0, handleSignals: false });
+      const log = await createLogSync({
+        logDir: `memory://${root}`,
+        experiment: 'fit',
+        syncIntervalMs: 0,
+        handleSignals: false,
+      });
       const cb = new LogSyncCallback(log, { closeOnTrainEnd: true, oneBasedEpochs: false });
       await cb.onTrainBegin();
       await cb.onEpochEnd(0, { loss: 1 });
@@ -111,7 +141,13 @@ describe('winston transport and Writable destination', () => {
   it('winston: records go to the run log as the logger formats them, filtered by the transport level', async () => {
     const { dir, cleanup } = tempDir();
     try {
-      const log = await createLogSync({ logDir: `memory://${randomName('winston')}`, experiment: 'exp', handleSignals: false, syncIntervalMs: 0, spoolDir: join(dir, 'spool') });
+      const log = await createLogSync({
+        logDir: `memory://${randomName('winston')}`,
+        experiment: 'exp',
+        handleSignals: false,
+        syncIntervalMs: 0,
+        spoolDir: join(dir, 'spool'),
+      });
       const logger = winston.createLogger({
         level: 'debug',
         format: winston.format.json(),
@@ -125,7 +161,10 @@ describe('winston transport and Writable destination', () => {
       await log.close();
       const { fs, path } = urlToFs(`${target}/training.log`);
       const records = lines(await fs.readText(path)).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(records).to.deep.equal([{ level: 'info', message: 'line 0', step: 1 }, { level: 'warn', message: 'line 1' }]);
+      expect(records).to.deep.equal([
+        { level: 'info', message: 'line 0', step: 1 },
+        { level: 'warn', message: 'line 1' },
+      ]);
     } finally {
       cleanup();
     }

@@ -36,7 +36,10 @@ describe('logsync in an app with no network', function () {
 
   before(async () => {
     silent = await startBlackhole(undefined, { dropAfterMs: 4000 });
-    app = await makeApp({ packages: ['@omnifs/core', '@omnifs/local', '@omnifs/logsync', '@omnifs/gcs'], files: { 'main.mjs': MAIN } });
+    app = await makeApp({
+      packages: ['@omnifs/core', '@omnifs/local', '@omnifs/logsync', '@omnifs/gcs'],
+      files: { 'main.mjs': MAIN },
+    });
   });
   after(async () => {
     app?.remove();

@@ -25,13 +25,21 @@ async function roundTrip(url: string, storageOptions: Record<string, unknown> = 
   expect(saved.modelArtifactsInfo.weightDataBytes).to.equal((4 * 8 + 8 + 8 + 1) * 4);
   expect(progress.at(-1)).to.deep.equal({ bytes: 49 * 4, totalBytes: 49 * 4 });
   const loaded = await tfl.loadLayersModel(omnifsIO(url, { storageOptions }));
-  const input = tf.tensor2d([[1, 2, 3, 4], [-1, 0.5, 0, 2]]);
-  expect(Array.from(await (loaded.predict(input) as tf.Tensor).data())).to.deep.equal(Array.from(await (model.predict(input) as tf.Tensor).data()));
+  const input = tf.tensor2d([
+    [1, 2, 3, 4],
+    [-1, 0.5, 0, 2],
+  ]);
+  expect(Array.from(await (loaded.predict(input) as tf.Tensor).data())).to.deep.equal(
+    Array.from(await (model.predict(input) as tf.Tensor).data()),
+  );
   const weights = await Promise.all(model.getWeights().map((w) => w.data()));
   const again = await Promise.all(loaded.getWeights().map((w) => w.data()));
   expect(again.map((w) => Array.from(w))).to.deep.equal(weights.map((w) => Array.from(w)));
   const { fs, path } = urlToFs(url, storageOptions);
-  expect(((await fs.ls(path)) as string[]).map((p) => p.slice(p.lastIndexOf('/') + 1)).sort()).to.deep.equal(['model.json', 'weights.bin']);
+  expect(((await fs.ls(path)) as string[]).map((p) => p.slice(p.lastIndexOf('/') + 1)).sort()).to.deep.equal([
+    'model.json',
+    'weights.bin',
+  ]);
   input.dispose();
 }
 
@@ -58,21 +66,37 @@ describe('checkpoints', function () {
 
   it('saveCheckpoint streams any bytes with progress, and keepLast keeps the newest N', async () => {
     const logDir = `memory://${randomName('ckpt')}`;
-    const log = await createLogSync({ logDir, experiment: 'run', handleSignals: false, syncIntervalMs: 0, spoolDir: join(tmp.dir, 'spool') });
+    const log = await createLogSync({
+      logDir,
+      experiment: 'run',
+      handleSignals: false,
+      syncIntervalMs: 0,
+      spoolDir: join(tmp.dir, 'spool'),
+    });
     const seen: number[] = [];
     const big = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
-    const url = await log.saveCheckpoint('ckpt-1.bin', Readable.from([big.subarray(0, 1000), big.subarray(1000)]), { onProgress: (p) => seen.push(p.bytes) });
+    const url = await log.saveCheckpoint('ckpt-1.bin', Readable.from([big.subarray(0, 1000), big.subarray(1000)]), {
+      onProgress: (p) => seen.push(p.bytes),
+    });
     expect(url).to.equal(`${log.target}/checkpoints/ckpt-1.bin`);
     expect(seen[0]).to.equal(0);
     expect(seen.at(-1)).to.equal(big.byteLength);
     expect(seen.length).to.be.greaterThan(2);
     expect(seen).to.deep.equal([...seen].sort((a, b) => a - b));
-    for (let epoch = 2; epoch <= 11; epoch++) await log.saveCheckpoint(`ckpt-${epoch}.bin`, `weights of epoch ${epoch}`, { keepLast: 3 });
+    for (let epoch = 2; epoch <= 11; epoch++)
+      await log.saveCheckpoint(`ckpt-${epoch}.bin`, `weights of epoch ${epoch}`, { keepLast: 3 });
     const { fs, path } = urlToFs(`${logDir}/run/checkpoints`);
-    expect(((await fs.ls(path)) as string[]).map((p) => p.slice(path.length + 1)).sort()).to.deep.equal(['ckpt-10.bin', 'ckpt-11.bin', 'ckpt-9.bin']);
+    expect(((await fs.ls(path)) as string[]).map((p) => p.slice(path.length + 1)).sort()).to.deep.equal([
+      'ckpt-10.bin',
+      'ckpt-11.bin',
+      'ckpt-9.bin',
+    ]);
     expect(await fs.readText(`${path}/ckpt-11.bin`)).to.equal('weights of epoch 11');
     for (const bad of [{ keepLast: 0 }, { keep: 3 }]) {
-      const err = await log.saveCheckpoint('x', 'y', bad as never).then(() => undefined, (e: unknown) => e);
+      const err = await log.saveCheckpoint('x', 'y', bad as never).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((err as FsError).kind).to.equal('InvalidArgument');
     }
     await log.close();
@@ -80,7 +104,11 @@ describe('checkpoints', function () {
 });
 
 /** A bucket (created when the harness gives none) with a fresh prefix, as `bucket/prefix/`. */
-async function bucketOf(protocol: string, storage: Record<string, unknown>, given: string | undefined): Promise<string> {
+async function bucketOf(
+  protocol: string,
+  storage: Record<string, unknown>,
+  given: string | undefined,
+): Promise<string> {
   const root = freshRoot(given);
   if (root.create) await filesystem(protocol, { ...storage, skipInstanceCache: true }).makedirs(root.bucket);
   return `${root.bucket}/${root.prefix}`;
@@ -98,7 +126,12 @@ describe('checkpoints on the servers: TF.js model save/load round trip', functio
     const s3 = useServer('s3');
     it('saves and loads a model', async () => {
       const { info } = s3;
-      const storage = { endpoint: info.endpoint, region: info.region, credentials: { ...info.credentials }, forcePathStyle: true };
+      const storage = {
+        endpoint: info.endpoint,
+        region: info.region,
+        credentials: { ...info.credentials },
+        forcePathStyle: true,
+      };
       await roundTrip(`s3://${await bucketOf('s3', storage, info.bucket)}run/checkpoints/ckpt-5`, storage);
     });
   });
@@ -114,7 +147,11 @@ describe('checkpoints on the servers: TF.js model save/load round trip', functio
   describe('Azure Blob (Azurite)', () => {
     const az = useServer('azure');
     it('saves and loads a model', async () => {
-      const storage = { accountName: az.info.accountName, accountKey: az.info.accountKey, accountUrl: az.info.blobEndpoint };
+      const storage = {
+        accountName: az.info.accountName,
+        accountKey: az.info.accountKey,
+        accountUrl: az.info.blobEndpoint,
+      };
       await roundTrip(`az://${await bucketOf('az', storage, az.info.container)}run/checkpoints/ckpt-5`, storage);
     });
   });
@@ -122,7 +159,10 @@ describe('checkpoints on the servers: TF.js model save/load round trip', functio
   describe('HDFS (MiniDFSCluster)', () => {
     const hdfs = useServer('hdfs');
     it('saves and loads a model', async () => {
-      await roundTrip(`hdfs://namenode:8020/${freshName('ckpt')}/run/checkpoints/ckpt-5`, { url: hdfs.info.namenodeUrl, user: hdfs.info.user });
+      await roundTrip(`hdfs://namenode:8020/${freshName('ckpt')}/run/checkpoints/ckpt-5`, {
+        url: hdfs.info.namenodeUrl,
+        user: hdfs.info.user,
+      });
     });
   });
 });

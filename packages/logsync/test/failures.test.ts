@@ -13,7 +13,12 @@ import { startBlackhole, type Blackhole } from './helpers/blackhole';
 import { startJob } from './helpers/child';
 import { lineNumbers, randomName, range, tempDir, waitFor } from './helpers/util';
 
-const S3_KEYS = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, forcePathStyle: true, maxAttempts: 1 };
+const S3_KEYS = {
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  forcePathStyle: true,
+  maxAttempts: 1,
+};
 
 describe('logsync failures', function () {
   this.timeout(60_000);
@@ -30,15 +35,24 @@ describe('logsync failures', function () {
     });
     after(() => silent.close());
     const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
-      logDir: 's3://bucket/runs', experiment: 'exp', handleSignals: false, syncIntervalMs: 0,
-      spoolDir: join(tmp.dir, 'spool'), storageOptions: { endpoint: silent.url, ...S3_KEYS }, onError: () => undefined, ...extra,
+      logDir: 's3://bucket/runs',
+      experiment: 'exp',
+      handleSignals: false,
+      syncIntervalMs: 0,
+      spoolDir: join(tmp.dir, 'spool'),
+      storageOptions: { endpoint: silent.url, ...S3_KEYS },
+      onError: () => undefined,
+      ...extra,
     });
 
     it('close({ timeoutMs }) settles by its deadline with ETIMEDOUT and keeps the spool', async () => {
       const log = await createLogSync(options());
       log.info('line 0');
       const started = Date.now();
-      const err = await log.close({ timeoutMs: 800 }).then(() => undefined, (e: unknown) => e);
+      const err = await log.close({ timeoutMs: 800 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const took = Date.now() - started;
       expect(err).to.be.instanceOf(FsError);
       expect((err as FsError).code).to.equal('ETIMEDOUT');
@@ -51,9 +65,13 @@ describe('logsync failures', function () {
     it('reports failed background syncs as they happen: warning events, onError, status()', async () => {
       const errors: Error[] = [];
       const warnings: Error[] = [];
-      const log = await createLogSync(options({
-        syncIntervalMs: 100, onError: (e) => errors.push(e), retry: { attemptTimeoutMs: 150, minDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 400 },
-      }));
+      const log = await createLogSync(
+        options({
+          syncIntervalMs: 100,
+          onError: (e) => errors.push(e),
+          retry: { attemptTimeoutMs: 150, minDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 400 },
+        }),
+      );
       log.on('warning', (e: Error) => warnings.push(e));
       log.info('line 0');
       await waitFor(() => errors.length > 0 && warnings.length > 0, 10_000, 'a warning and an error');
@@ -75,7 +93,10 @@ describe('logsync failures', function () {
         return true;
       }) as typeof process.stderr.write;
       try {
-        const log = await createLogSync({ ...options({ retry: { attemptTimeoutMs: 50, minDelayMs: 5, maxDelayMs: 10, maxElapsedMs: 300 } }), onError: undefined });
+        const log = await createLogSync({
+          ...options({ retry: { attemptTimeoutMs: 50, minDelayMs: 5, maxDelayMs: 10, maxElapsedMs: 300 } }),
+          onError: undefined,
+        });
         log.info('line 0');
         await log.sync().catch(() => undefined);
         await log.close({ timeoutMs: 100 }).catch(() => undefined);
@@ -89,7 +110,10 @@ describe('logsync failures', function () {
 
     it('SIGTERM ends a job by signalTimeoutMs although the final sync cannot finish', async () => {
       const job = startJob({
-        LS_URL: 's3://bucket/runs', LS_SPOOL: join(tmp.dir, 'spool'), LS_INTERVAL: '0', LS_SIGNAL_TIMEOUT: '1000',
+        LS_URL: 's3://bucket/runs',
+        LS_SPOOL: join(tmp.dir, 'spool'),
+        LS_INTERVAL: '0',
+        LS_SIGNAL_TIMEOUT: '1000',
         LS_STORAGE: JSON.stringify({ endpoint: silent.url, ...S3_KEYS }),
       });
       await waitFor(() => job.logged > 50, 30_000, 'the child to log');
@@ -111,15 +135,25 @@ describe('logsync failures', function () {
     afterEach(() => hole.close());
 
     it('recovers when the network returns: every line once, onError told while it was gone', async () => {
-      const storage = { endpoint: s3.info.endpoint, region: s3.info.region, credentials: { ...s3.info.credentials }, forcePathStyle: true };
+      const storage = {
+        endpoint: s3.info.endpoint,
+        region: s3.info.region,
+        credentials: { ...s3.info.credentials },
+        forcePathStyle: true,
+      };
       const root = freshRoot(s3.info.bucket);
       const { fs } = urlToFs(`s3://${root.bucket}`, storage);
       if (root.create) await fs.makedirs(root.bucket);
       const errors: Error[] = [];
       const log = await createLogSync({
-        logDir: `s3://${root.bucket}/${root.prefix}runs`, experiment: 'exp', handleSignals: false, syncIntervalMs: 100,
-        spoolDir: join(tmp.dir, 'spool'), storageOptions: { ...storage, endpoint: hole.url, maxAttempts: 1 },
-        retry: { attemptTimeoutMs: 300, minDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 600 }, onError: (e) => errors.push(e),
+        logDir: `s3://${root.bucket}/${root.prefix}runs`,
+        experiment: 'exp',
+        handleSignals: false,
+        syncIntervalMs: 100,
+        spoolDir: join(tmp.dir, 'spool'),
+        storageOptions: { ...storage, endpoint: hole.url, maxAttempts: 1 },
+        retry: { attemptTimeoutMs: 300, minDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 600 },
+        onError: (e) => errors.push(e),
       });
       let n = 0;
       const write = async (ms: number): Promise<void> => {
@@ -137,16 +171,24 @@ describe('logsync failures', function () {
       await log.sync();
       expect(log.status().lagBytes).to.equal(0);
       await log.close();
-      expect(lineNumbers(await fs.readText(`${root.bucket}/${root.prefix}runs/exp/training.log`))).to.deep.equal(range(n));
+      expect(lineNumbers(await fs.readText(`${root.bucket}/${root.prefix}runs/exp/training.log`))).to.deep.equal(
+        range(n),
+      );
     });
   });
 
   it('two writers on one run: the one overtaken gets ConditionNotMatch from sync, onError and close()', async () => {
     const logDir = `memory://${randomName('two')}`;
     const errorsA: Error[] = [];
-    const open = (spool: string, onError: (e: Error) => void) => createLogSync({
-      logDir, experiment: 'exp', handleSignals: false, syncIntervalMs: 0, spoolDir: join(tmp.dir, spool), onError,
-    });
+    const open = (spool: string, onError: (e: Error) => void) =>
+      createLogSync({
+        logDir,
+        experiment: 'exp',
+        handleSignals: false,
+        syncIntervalMs: 0,
+        spoolDir: join(tmp.dir, spool),
+        onError,
+      });
     const a = await open('a', (e) => errorsA.push(e));
     const b = await open('b', () => undefined);
     a.info('a 0');
@@ -154,14 +196,20 @@ describe('logsync failures', function () {
     b.info('b 0');
     await b.sync();
     a.info('a 1');
-    const failed = await a.sync().then(() => undefined, (e: unknown) => e);
+    const failed = await a.sync().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((failed as FsError).kind).to.equal('ConditionNotMatch');
     expect((failed as FsError).message).to.contain('another process writes to the same file');
     a.info('a 2');
     await a.epochEnd(1);
     await waitFor(() => errorsA.length > 0, 5000, 'onError');
     expect((errorsA[0] as FsError).kind).to.equal('ConditionNotMatch');
-    const closed = await a.close().then(() => undefined, (e: unknown) => e);
+    const closed = await a.close().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((closed as FsError).kind).to.equal('ConditionNotMatch');
     await b.close();
   });
@@ -177,7 +225,11 @@ describe('logsync failures', function () {
     try {
       const warnings: Error[] = [];
       const log = await createLogSync({
-        logDir: `memory://${randomName('full')}`, experiment: 'exp', handleSignals: false, syncIntervalMs: 0, spoolDir: join(dir, 'spool'),
+        logDir: `memory://${randomName('full')}`,
+        experiment: 'exp',
+        handleSignals: false,
+        syncIntervalMs: 0,
+        spoolDir: join(dir, 'spool'),
         onError: () => undefined,
       });
       log.on('warning', (e: Error) => warnings.push(e));
@@ -197,7 +249,12 @@ describe('logsync failures', function () {
       await log.close();
       const text = await urlToFs(target).fs.readText(`${urlToFs(target).path}/training.log`);
       expect(lineNumbers(text)).to.deep.equal(range(1010));
-      expect(text.split('\n').slice(0, -1).every((l) => l.endsWith(pad))).to.equal(true);
+      expect(
+        text
+          .split('\n')
+          .slice(0, -1)
+          .every((l) => l.endsWith(pad)),
+      ).to.equal(true);
     } finally {
       execFileSync('umount', [dir]);
     }

@@ -17,11 +17,21 @@ describe('logsync fleet options', () => {
 
   it('refuses bad rotate, rank and close options with InvalidArgument', async () => {
     const bad: Partial<LogSyncOptions>[] = [
-      { rotate: {} }, { rotate: { maxBytes: 0 } }, { rotate: { maxByte: 10 } as never }, { rotate: { maxBytes: 10, gzip: 'yes' as never } },
-      { rank: -1 }, { rank: 1.5 }, { rank: 4, worldSize: 4 }, { worldSize: 0 }, { ranks: 'all' as never },
+      { rotate: {} },
+      { rotate: { maxBytes: 0 } },
+      { rotate: { maxByte: 10 } as never },
+      { rotate: { maxBytes: 10, gzip: 'yes' as never } },
+      { rank: -1 },
+      { rank: 1.5 },
+      { rank: 4, worldSize: 4 },
+      { worldSize: 0 },
+      { ranks: 'all' as never },
     ];
     for (const extra of bad) {
-      const err = await createLogSync({ ...base(), ...extra }).then(() => undefined, (e: unknown) => e);
+      const err = await createLogSync({ ...base(), ...extra }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((err as FsError).kind, JSON.stringify(extra)).to.equal('InvalidArgument');
     }
     const log = await createLogSync(base());
@@ -39,7 +49,9 @@ describe('logsync fleet options', () => {
     }
     await log.close();
     const dir = join(tmp.dir, 'runs', 'exp');
-    const names = readdirSync(dir).filter((n) => n.startsWith('training.log')).sort();
+    const names = readdirSync(dir)
+      .filter((n) => n.startsWith('training.log'))
+      .sort();
     expect(names).to.deep.equal(['training.log', 'training.log.4.gz', 'training.log.5.gz']);
     const kept = [4, 5].map((n) => gunzipSync(readFileSync(join(dir, `training.log.${n}.gz`))).toString()).join('');
     expect(lineNumbers(kept + readFileSync(join(dir, 'training.log'), 'utf8'))).to.deep.equal([3, 4, 5]);

@@ -9,7 +9,11 @@ import { followAcrossRotationAndRestart } from './helpers/follow';
 import { tempDir } from './helpers/util';
 
 /** A bucket (created when the harness gives none) and a fresh prefix, as `bucket/prefix`. */
-async function freshBucket(protocol: string, storage: Record<string, unknown>, given: string | undefined): Promise<string> {
+async function freshBucket(
+  protocol: string,
+  storage: Record<string, unknown>,
+  given: string | undefined,
+): Promise<string> {
   const root = freshRoot(given);
   if (root.create) await filesystem(protocol, { ...storage, skipInstanceCache: true }).makedirs(root.bucket);
   return `${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.replace(/\/$/, '')}`}`;
@@ -28,7 +32,12 @@ describe('followLog on the servers', function () {
     const s3 = useServer('s3');
     it('sees every line of child jobs once, in order, across rotations and a restart', async () => {
       const { info } = s3;
-      const storage = { endpoint: info.endpoint, region: info.region, credentials: { ...info.credentials }, forcePathStyle: info.forcePathStyle };
+      const storage = {
+        endpoint: info.endpoint,
+        region: info.region,
+        credentials: { ...info.credentials },
+        forcePathStyle: info.forcePathStyle,
+      };
       const url = `s3://${await freshBucket('s3', storage, info.bucket)}/runs`;
       await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'), storage);
     });
@@ -46,7 +55,11 @@ describe('followLog on the servers', function () {
   describe('Azure Blob (Azurite)', () => {
     const az = useServer('azure');
     it('sees every line of child jobs once, in order, across rotations and a restart', async () => {
-      const storage = { accountName: az.info.accountName, accountKey: az.info.accountKey, accountUrl: az.info.blobEndpoint };
+      const storage = {
+        accountName: az.info.accountName,
+        accountKey: az.info.accountKey,
+        accountUrl: az.info.blobEndpoint,
+      };
       const url = `az://${await freshBucket('az', storage, az.info.container)}/runs`;
       await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'), storage);
     });

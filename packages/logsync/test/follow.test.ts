@@ -35,7 +35,11 @@ describe('followLog', function () {
     const logDir = `memory://${randomName('follow')}`;
     const following = follow(`${logDir}/exp`);
     await logInProcess({ logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'a'), rotate: { maxBytes: 4000 } }, 0, 300);
-    await logInProcess({ logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'b'), rotate: { maxBytes: 4000 } }, 300, 200);
+    await logInProcess(
+      { logDir, experiment: 'exp', spoolDir: join(tmp.dir, 'b'), rotate: { maxBytes: 4000 } },
+      300,
+      200,
+    );
     expectEveryLineOnce(await following.until(499), 500);
     expect(await storedLines(`${logDir}/exp`)).to.deep.equal(range(500));
   });
@@ -72,14 +76,20 @@ describe('followLog', function () {
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     const seen: string[] = [];
-    for await (const line of followLog(`memory://${randomName('none')}/exp`, { pollMs: 1000, signal: controller.signal })) seen.push(line);
+    for await (const line of followLog(`memory://${randomName('none')}/exp`, {
+      pollMs: 1000,
+      signal: controller.signal,
+    }))
+      seen.push(line);
     expect(seen).to.deep.equal([]);
     expect(Date.now() - started).to.be.lessThan(1000);
   });
 
   it('refuses an unknown option and a bad pollMs with InvalidArgument', async () => {
     for (const options of [{ pollMS: 10 }, { pollMs: 0 }, { pollMs: Number.NaN }]) {
-      const err = await followLog('memory://x/exp', options as never).next().catch((e: unknown) => e);
+      const err = await followLog('memory://x/exp', options as never)
+        .next()
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(FsError);
       expect((err as FsError).kind).to.equal('InvalidArgument');
     }
@@ -92,7 +102,13 @@ describe('listRuns', () => {
     try {
       const logDir = `memory://${randomName('runs')}`;
       for (const name of ['run-a', 'run-b']) {
-        const log = await createLogSync({ logDir, experiment: name, syncIntervalMs: 0, handleSignals: false, spoolDir: join(dir, name) });
+        const log = await createLogSync({
+          logDir,
+          experiment: name,
+          syncIntervalMs: 0,
+          handleSignals: false,
+          spoolDir: join(dir, name),
+        });
         log.info(`hello from ${name}`);
         await log.epochEnd(1, { loss: 0.5 });
         await log.epochEnd(2, { loss: name === 'run-a' ? 0.25 : 0.125 });

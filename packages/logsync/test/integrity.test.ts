@@ -22,12 +22,18 @@ async function race(dir: string, count: number): Promise<string[]> {
     while (Date.now() < ${at}) {}
     try { new Spool(${JSON.stringify(dir)}, 't', true).open(); process.stdout.write('locked'); setTimeout(() => {}, 2500); }
     catch (e) { process.stdout.write('busy:' + e.kind); }`;
-  return Promise.all(Array.from({ length: count }, () => new Promise<string>((resolve) => {
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', () => resolve(out));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.on('exit', () => resolve(out));
+        }),
+    ),
+  );
 }
 
 describe('logsync integrity', function () {
@@ -45,7 +51,10 @@ describe('logsync integrity', function () {
       mkdirSync(join(dir, '.logsync'), { recursive: true });
       writeFileSync(join(dir, '.logsync', 'lock'), String(dead));
       const said = await race(dir, 6);
-      expect(said.filter((s) => s === 'locked'), `round ${round}: ${said.join(' ')}`).to.have.length(1);
+      expect(
+        said.filter((s) => s === 'locked'),
+        `round ${round}: ${said.join(' ')}`,
+      ).to.have.length(1);
       expect(said.filter((s) => s === 'busy:AlreadyExists')).to.have.length(5);
     }
   });
@@ -74,7 +83,11 @@ describe('logsync integrity', function () {
       await log.close();
       const line = lines(readFileSync(join(logDir, 'exp', 'training.log'), 'utf8'))[0]!;
       const json = JSON.parse(format === 'json' ? line : line.slice(line.indexOf('{')));
-      expect(json).to.deep.include({ step: '100000000000000000000', loop: { name: 'loop', self: '[Circular]' }, twice: [{ a: 1 }, { a: 1 }] });
+      expect(json).to.deep.include({
+        step: '100000000000000000000',
+        loop: { name: 'loop', self: '[Circular]' },
+        twice: [{ a: 1 }, { a: 1 }],
+      });
       const metrics = JSON.parse(readFileSync(join(logDir, 'exp', 'metrics.jsonl'), 'utf8'));
       expect(metrics).to.deep.include({ epoch: 1, samples: '5', loop: { name: 'loop', self: '[Circular]' } });
     }

@@ -32,7 +32,14 @@ function layoutSuite(kind: string, logDirFor: () => string, urlOf: (logDir: stri
     const open = async (extra: Partial<LogSyncOptions> = {}): Promise<{ log: LogSync; url: string }> => {
       const logDir = logDirFor();
       const experiment = randomName();
-      log = await createLogSync({ logDir, experiment, syncIntervalMs: 0, spoolDir: join(spool.dir, 'spool'), handleSignals: false, ...extra });
+      log = await createLogSync({
+        logDir,
+        experiment,
+        syncIntervalMs: 0,
+        spoolDir: join(spool.dir, 'spool'),
+        handleSignals: false,
+        ...extra,
+      });
       return { log, url: urlOf(logDir, experiment) };
     };
 
@@ -47,7 +54,13 @@ function layoutSuite(kind: string, logDirFor: () => string, urlOf: (logDir: stri
       log.error('done');
       await log.close();
       const files = await readRun(url);
-      expect(Object.keys(files).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'sub/notes.txt', 'training.log']);
+      expect(Object.keys(files).sort()).to.deep.equal([
+        'metrics.json',
+        'metrics.jsonl',
+        'model_info.txt',
+        'sub/notes.txt',
+        'training.log',
+      ]);
       const logLines = lines(files['training.log']!);
       expect(logLines).to.have.length(4);
       expect(logLines[0]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO  starting$/);
@@ -89,8 +102,16 @@ describe('logsync', () => {
   });
   after(() => restoreS3());
 
-  layoutSuite('memory', () => `memory:///${randomName('runs')}`, (d, e) => `${d}/${e}`);
-  layoutSuite('the memory-backed s3 mock', () => `s3://${randomName('bucket')}/experiments/`, (d, e) => `${d}${e}`);
+  layoutSuite(
+    'memory',
+    () => `memory:///${randomName('runs')}`,
+    (d, e) => `${d}/${e}`,
+  );
+  layoutSuite(
+    'the memory-backed s3 mock',
+    () => `s3://${randomName('bucket')}/experiments/`,
+    (d, e) => `${d}${e}`,
+  );
 
   describe('layout on local disk', () => {
     let root: ReturnType<typeof tempDir>;
@@ -100,7 +121,12 @@ describe('logsync', () => {
     afterEach(() => root.cleanup());
 
     it('writes straight into the target directory, before any sync', async () => {
-      const log = await createLogSync({ logDir: root.dir, experiment: 'run-1', syncIntervalMs: 0, handleSignals: false });
+      const log = await createLogSync({
+        logDir: root.dir,
+        experiment: 'run-1',
+        syncIntervalMs: 0,
+        handleSignals: false,
+      });
       expect(log.local).to.equal(true);
       expect(log.spoolDir).to.equal(join(root.dir, 'run-1'));
       log.info('line 0');
@@ -109,7 +135,11 @@ describe('logsync', () => {
       expect(JSON.parse(readFileSync(join(root.dir, 'run-1', 'metrics.json'), 'utf8'))).to.deep.equal({ epoch: 1 });
       await log.epochEnd(1, { loss: 1 });
       await log.close();
-      expect(readdirSync(join(root.dir, 'run-1')).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'training.log']);
+      expect(readdirSync(join(root.dir, 'run-1')).sort()).to.deep.equal([
+        'metrics.json',
+        'metrics.jsonl',
+        'training.log',
+      ]);
     });
 
     it('accepts file:// URLs and continues an existing log', async () => {
@@ -133,7 +163,13 @@ describe('logsync', () => {
     it('holds lines locally until they are synced, and is removed by close()', async () => {
       const spoolDir = join(tmp.dir, 'spool');
       const url = `memory:///${randomName('runs')}`;
-      const log = await createLogSync({ logDir: url, experiment: 'e', syncIntervalMs: 0, spoolDir, handleSignals: false });
+      const log = await createLogSync({
+        logDir: url,
+        experiment: 'e',
+        syncIntervalMs: 0,
+        spoolDir,
+        handleSignals: false,
+      });
       log.info('line 0');
       await null; // lines reach the spool file when the logging code yields
       expect(lineNumbers(readFileSync(join(spoolDir, 'training.log'), 'utf8'))).to.deep.equal([0]);
@@ -144,8 +180,21 @@ describe('logsync', () => {
 
     it('gathers the lines of one synchronous stretch into one write, or writes each at once with flushEveryLine', async () => {
       const url = `memory:///${randomName('runs')}`;
-      const batched = await createLogSync({ logDir: url, experiment: 'b', syncIntervalMs: 0, spoolDir: join(tmp.dir, 'b'), handleSignals: false });
-      const each = await createLogSync({ logDir: url, experiment: 'l', syncIntervalMs: 0, spoolDir: join(tmp.dir, 'l'), handleSignals: false, flushEveryLine: true });
+      const batched = await createLogSync({
+        logDir: url,
+        experiment: 'b',
+        syncIntervalMs: 0,
+        spoolDir: join(tmp.dir, 'b'),
+        handleSignals: false,
+      });
+      const each = await createLogSync({
+        logDir: url,
+        experiment: 'l',
+        syncIntervalMs: 0,
+        spoolDir: join(tmp.dir, 'l'),
+        handleSignals: false,
+        flushEveryLine: true,
+      });
       const onDisk = (dir: string): number[] => lineNumbers(readFileSync(join(tmp.dir, dir, 'training.log'), 'utf8'));
       batched.info('line 0');
       each.info('line 0');
@@ -176,8 +225,16 @@ describe('logsync', () => {
     it('refuses a spool that belongs to another target', async () => {
       const spoolDir = join(tmp.dir, 'spool');
       mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
-      writeFileSync(join(spoolDir, '.logsync', 'state.json'), JSON.stringify({ version: 1, target: 'memory:///elsewhere/e', logs: {} }));
-      const err = await createLogSync({ logDir: 'memory:///here', experiment: 'e', spoolDir, handleSignals: false }).catch((e: unknown) => e);
+      writeFileSync(
+        join(spoolDir, '.logsync', 'state.json'),
+        JSON.stringify({ version: 1, target: 'memory:///elsewhere/e', logs: {} }),
+      );
+      const err = await createLogSync({
+        logDir: 'memory:///here',
+        experiment: 'e',
+        spoolDir,
+        handleSignals: false,
+      }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
     });
 
@@ -185,7 +242,12 @@ describe('logsync', () => {
       const spoolDir = join(tmp.dir, 'spool');
       mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
       writeFileSync(join(spoolDir, '.logsync', 'lock'), String(process.ppid));
-      const err = await createLogSync({ logDir: 'memory:///here', experiment: 'e', spoolDir, handleSignals: false }).catch((e: unknown) => e);
+      const err = await createLogSync({
+        logDir: 'memory:///here',
+        experiment: 'e',
+        spoolDir,
+        handleSignals: false,
+      }).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(FsError).with.property('kind', 'AlreadyExists');
     });
 
@@ -193,7 +255,12 @@ describe('logsync', () => {
       const spoolDir = join(tmp.dir, 'spool');
       mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
       writeFileSync(join(spoolDir, '.logsync', 'lock'), '2147483646');
-      const log = await createLogSync({ logDir: `memory:///${randomName('runs')}`, experiment: 'e', spoolDir, handleSignals: false });
+      const log = await createLogSync({
+        logDir: `memory:///${randomName('runs')}`,
+        experiment: 'e',
+        spoolDir,
+        handleSignals: false,
+      });
       await log.close();
     });
   });
@@ -203,7 +270,14 @@ describe('logsync', () => {
     let url: string;
     beforeEach(async () => {
       url = `memory:///${randomName('runs')}`;
-      log = await createLogSync({ logDir: url, experiment: 'e', syncIntervalMs: 0, handleSignals: false, level: 'debug', format: 'json' });
+      log = await createLogSync({
+        logDir: url,
+        experiment: 'e',
+        syncIntervalMs: 0,
+        handleSignals: false,
+        level: 'debug',
+        format: 'json',
+      });
     });
     afterEach(async () => {
       await log.close().catch(() => undefined);
@@ -213,13 +287,24 @@ describe('logsync', () => {
       log.debug('d', { step: 1 });
       log.info('i');
       await log.close();
-      const parsed = lines((await readRun(`${url}/e`))['training.log']!).map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(parsed.map((p) => [p.level, p.msg, p.step])).to.deep.equal([['debug', 'd', 1], ['info', 'i', undefined]]);
+      const parsed = lines((await readRun(`${url}/e`))['training.log']!).map(
+        (l) => JSON.parse(l) as Record<string, unknown>,
+      );
+      expect(parsed.map((p) => [p.level, p.msg, p.step])).to.deep.equal([
+        ['debug', 'd', 1],
+        ['info', 'i', undefined],
+      ]);
       expect(parsed[0]!.time).to.be.a('string');
     });
 
     it('drops lines below the configured level', async () => {
-      const quiet = await createLogSync({ logDir: url, experiment: 'q', syncIntervalMs: 0, handleSignals: false, level: 'warn' });
+      const quiet = await createLogSync({
+        logDir: url,
+        experiment: 'q',
+        syncIntervalMs: 0,
+        handleSignals: false,
+        level: 'warn',
+      });
       quiet.info('hidden');
       quiet.warn('shown');
       await quiet.close();
@@ -271,7 +356,8 @@ describe('logsync', () => {
       timed.info('line 0');
       const fs: FileSystem = filesystem('memory');
       const path = `${url.slice('memory://'.length)}/t/training.log`;
-      const synced = async (): Promise<boolean> => (await fs.exists(path)) && lineNumbers(await fs.readText(path)).length === 1;
+      const synced = async (): Promise<boolean> =>
+        (await fs.exists(path)) && lineNumbers(await fs.readText(path)).length === 1;
       // The file lands before the sync records itself done, so wait for both.
       await waitFor(async () => timed.stats.syncs > 0 && (await synced()), 5000, 'the interval sync');
       expect(lineNumbers(await fs.readText(path))).to.deep.equal([0]);

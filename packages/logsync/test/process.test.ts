@@ -79,13 +79,20 @@ describe('logsync in a process that is stopped', function () {
       await waitFor(() => job.loggedAtSync.length >= 3 && job.logged > 700, 30_000, 'syncs and rotations');
       job.child.kill('SIGKILL');
       expect((await job.exited).signal).to.equal('SIGKILL');
-      const again = startJob({ LS_URL: url, LS_SPOOL: spool, LS_INTERVAL: '0', LS_MODE: 'recover', LS_ROTATE_BYTES: '3000' });
+      const again = startJob({
+        LS_URL: url,
+        LS_SPOOL: spool,
+        LS_INTERVAL: '0',
+        LS_MODE: 'recover',
+        LS_ROTATE_BYTES: '3000',
+      });
       expect((await again.exited).code, again.stderr()).to.equal(0);
       const run = target === 'local' ? join(tmp.dir, 'remote', 'exp') : `diskremote://${tmp.dir}/remote/exp`;
       expectContiguous(await storedLines(run), job.logged + 1);
       // A write killed mid-way may leave the local backend's own hidden temporary file (core's debris, not logsync's).
-      const leftovers = readdirSync(join(tmp.dir, 'remote', 'exp'))
-        .filter((n) => !/^training\.log(\.\d+\.gz)?$/.test(n) && !/^\..*\.omnifs-[0-9a-f]+\.tmp$/.test(n));
+      const leftovers = readdirSync(join(tmp.dir, 'remote', 'exp')).filter(
+        (n) => !/^training\.log(\.\d+\.gz)?$/.test(n) && !/^\..*\.omnifs-[0-9a-f]+\.tmp$/.test(n),
+      );
       expect(leftovers, 'only the live log and gzipped segments').to.deep.equal([]);
     });
   }

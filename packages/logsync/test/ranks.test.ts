@@ -15,13 +15,29 @@ describe('ranks', function () {
     try {
       const url = `diskremote://${dir}/runs`;
       const ranks = [0, 1, 2, 3];
-      await Promise.all(ranks.map((rank) => runJob({
-        LS_URL: url, LS_COUNT: '200', LS_EPOCH: '1', RANK: String(rank), WORLD_SIZE: '4', LS_EXPERIMENT: 'job',
-      })));
+      await Promise.all(
+        ranks.map((rank) =>
+          runJob({
+            LS_URL: url,
+            LS_COUNT: '200',
+            LS_EPOCH: '1',
+            RANK: String(rank),
+            WORLD_SIZE: '4',
+            LS_EXPERIMENT: 'job',
+          }),
+        ),
+      );
       const { fs } = urlToFs(url);
       const run = join(dir, 'runs', 'job');
       const names = ((await fs.ls(run)) as string[]).map((p) => p.slice(run.length + 1)).sort();
-      expect(names).to.deep.equal(['metrics.json', 'metrics.jsonl', 'training.log', 'training.rank-1.log', 'training.rank-2.log', 'training.rank-3.log']);
+      expect(names).to.deep.equal([
+        'metrics.json',
+        'metrics.jsonl',
+        'training.log',
+        'training.rank-1.log',
+        'training.rank-2.log',
+        'training.rank-3.log',
+      ]);
       for (const name of names.filter((n) => n.startsWith('training'))) {
         expect(lineNumbers(await fs.readText(`${run}/${name}`)), name).to.deep.equal(range(200));
       }

@@ -21,30 +21,40 @@ import { lineNumbers, lines, range, tempDir, waitFor } from './helpers/util';
 
 /** Logs the standard run: two lines, metrics.json, model_info.txt, one epoch, a sync; then closes. */
 async function logRun(log: Awaited<ReturnType<typeof createLogSync>>): Promise<void> {
-    log.info('line 0');
-    await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
-    await log.writeText('model_info.txt', 'dense(1)\n');
-    await log.epochEnd(1, { loss: 0.31 });
-    await log.sync();
-    log.info('line 1');
-    await log.close();
+  log.info('line 0');
+  await log.writeJson('metrics.json', { epoch: 1, loss: 0.31 });
+  await log.writeText('model_info.txt', 'dense(1)\n');
+  await log.epochEnd(1, { loss: 0.31 });
+  await log.sync();
+  log.info('line 1');
+  await log.close();
 }
 
 /** What `logRun` leaves at `run` on the target. */
 async function expectRunLayout(fs: FileSystem, run: string): Promise<void> {
-    expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal(['metrics.json', 'metrics.jsonl', 'model_info.txt', 'training.log']);
-    const text = await fs.readText(`${run}/training.log`);
-    expect(lineNumbers(text)).to.deep.equal([0, 1]);
-    expect(text).to.contain('epoch 1 loss=0.31');
-    expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
-    expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
+  expect((await fs.find(run)).map((p) => p.slice(run.length + 1)).sort()).to.deep.equal([
+    'metrics.json',
+    'metrics.jsonl',
+    'model_info.txt',
+    'training.log',
+  ]);
+  const text = await fs.readText(`${run}/training.log`);
+  expect(lineNumbers(text)).to.deep.equal([0, 1]);
+  expect(text).to.contain('epoch 1 loss=0.31');
+  expect(JSON.parse(await fs.readText(`${run}/metrics.json`))).to.deep.equal({ epoch: 1, loss: 0.31 });
+  expect(lines(await fs.readText(`${run}/metrics.jsonl`))).to.have.length(1);
 }
 
 /**
  * Logs 200 lines through a fault proxy that resets 30% of the connections, syncing every
  * 20, and checks the target got each line exactly once.
  */
-async function logThroughResets(proxy: FaultProxy, options: LogSyncOptions, fs: FileSystem, path: string): Promise<void> {
+async function logThroughResets(
+  proxy: FaultProxy,
+  options: LogSyncOptions,
+  fs: FileSystem,
+  path: string,
+): Promise<void> {
   proxy.addRule({ fault: { kind: 'reset' }, rate: 0.3 });
   const log = await createLogSync({ ...options, retry: { minDelayMs: 10, maxDelayMs: 50, maxElapsedMs: 20_000 } });
   for (let i = 0; i < 200; i++) {
@@ -79,8 +89,13 @@ describe('logsync on S3 (moto)', function () {
   afterEach(() => tmp.cleanup());
 
   const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
-    logDir: `s3://${bucket}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
-    spoolDir: join(tmp.dir, 'spool'), storageOptions: connection(s3.info), ...extra,
+    logDir: `s3://${bucket}/experiments/`,
+    experiment: 'run-42',
+    syncIntervalMs: 0,
+    handleSignals: false,
+    spoolDir: join(tmp.dir, 'spool'),
+    storageOptions: connection(s3.info),
+    ...extra,
   });
 
   it('writes the run layout: training.log, metrics.jsonl and whole files, then removes the spool', async () => {
@@ -113,10 +128,14 @@ describe('logsync on S3 (moto)', function () {
     });
 
     it('loses and duplicates nothing through an outage (every request 503) and catches up', async () => {
-      const log = await createLogSync(options({
-        storageOptions: { ...connection(s3.info, proxy.url), maxAttempts: 1 },
-        syncIntervalMs: 50, retry: { minDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 300 }, onError: () => undefined,
-      }));
+      const log = await createLogSync(
+        options({
+          storageOptions: { ...connection(s3.info, proxy.url), maxAttempts: 1 },
+          syncIntervalMs: 50,
+          retry: { minDelayMs: 20, maxDelayMs: 100, maxElapsedMs: 300 },
+          onError: () => undefined,
+        }),
+      );
       let n = 0;
       const write = async (count: number): Promise<void> => {
         for (let i = 0; i < count; i++) {
@@ -229,8 +248,13 @@ describe('logsync on HDFS (MiniDFSCluster)', function () {
   });
 
   const options = (extra: Partial<LogSyncOptions> = {}): LogSyncOptions => ({
-    logDir: `hdfs://namenode:8020${root}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
-    spoolDir: join(tmp.dir, 'spool'), storageOptions: { url: proxy.url, user: hdfs.info.user }, ...extra,
+    logDir: `hdfs://namenode:8020${root}/experiments/`,
+    experiment: 'run-42',
+    syncIntervalMs: 0,
+    handleSignals: false,
+    spoolDir: join(tmp.dir, 'spool'),
+    storageOptions: { url: proxy.url, user: hdfs.info.user },
+    ...extra,
   });
 
   /** Body bytes sent for training.log since the last call (APPEND and CREATE data steps). */
@@ -314,8 +338,13 @@ function storeTarget(spec: {
     t.tmp.cleanup();
   });
   t.options = (extra = {}) => ({
-    logDir: `${spec.scheme}://${t.root}/experiments/`, experiment: 'run-42', syncIntervalMs: 0, handleSignals: false,
-    spoolDir: join(t.tmp.dir, 'spool'), storageOptions: spec.connect(t.counting.url), ...extra,
+    logDir: `${spec.scheme}://${t.root}/experiments/`,
+    experiment: 'run-42',
+    syncIntervalMs: 0,
+    handleSignals: false,
+    spoolDir: join(t.tmp.dir, 'spool'),
+    storageOptions: spec.connect(t.counting.url),
+    ...extra,
   });
   it('writes the run layout: training.log, metrics and whole files, then removes the spool', async () => {
     const log = await createLogSync(t.options());
@@ -327,7 +356,12 @@ function storeTarget(spec: {
 }
 
 /** Syncs after each batch of lines; returns the bytes sent for training.log per sync and the bytes each sync added. */
-async function syncBatches(t: StoreTarget, log: Awaited<ReturnType<typeof createLogSync>>, batches: number[], first: number): Promise<{ sent: number[]; added: number[]; sizes: number[]; lines: number }> {
+async function syncBatches(
+  t: StoreTarget,
+  log: Awaited<ReturnType<typeof createLogSync>>,
+  batches: number[],
+  first: number,
+): Promise<{ sent: number[]; added: number[]; sizes: number[]; lines: number }> {
   const line = (i: number): string => `line ${i} ${'x'.repeat(80)}`;
   let n = 0;
   while (n < first) log.info(line(n++));
@@ -349,13 +383,17 @@ describe('logsync on Azure Blob (Azurite)', function () {
   this.timeout(120_000);
   const az = useServer('azure');
   const azure = (via?: string): Record<string, unknown> => ({
-    accountName: az.info.accountName, accountKey: az.info.accountKey,
+    accountName: az.info.accountName,
+    accountKey: az.info.accountKey,
     accountUrl: via === undefined ? az.info.blobEndpoint : `${via}${new URL(az.info.blobEndpoint).pathname}`,
     pipelineOptions: { retryOptions: { maxTries: 1 } },
   });
   const t = storeTarget({
-    scheme: 'az', origin: () => new URL(az.info.blobEndpoint).origin, bucket: () => az.info.container,
-    connect: azure, make: (o) => new AzureBlobFileSystem(o),
+    scheme: 'az',
+    origin: () => new URL(az.info.blobEndpoint).origin,
+    bucket: () => az.info.container,
+    connect: azure,
+    make: (o) => new AzureBlobFileSystem(o),
   });
 
   it('appends natively to an append blob: the bytes sent per sync are the new lines, not the file', async () => {
@@ -373,7 +411,12 @@ describe('logsync on Azure Blob (Azurite)', function () {
   it('loses and duplicates nothing with connection resets at random (30% of requests)', async () => {
     const proxy = await startFaultProxy({ target: new URL(az.info.blobEndpoint).origin, seed: 11 });
     try {
-      await logThroughResets(proxy, t.options({ storageOptions: azure(proxy.url) }), t.fs, `${t.root}/experiments/run-42/training.log`);
+      await logThroughResets(
+        proxy,
+        t.options({ storageOptions: azure(proxy.url) }),
+        t.fs,
+        `${t.root}/experiments/run-42/training.log`,
+      );
     } finally {
       await proxy.close();
     }
@@ -384,7 +427,9 @@ describe('logsync on GCS (fake-gcs-server)', function () {
   this.timeout(120_000);
   const gcs = useServer('gcs');
   const t = storeTarget({
-    scheme: 'gs', origin: () => gcs.info.apiEndpoint, bucket: () => gcs.info.bucket,
+    scheme: 'gs',
+    origin: () => gcs.info.apiEndpoint,
+    bucket: () => gcs.info.bucket,
     connect: (via) => ({ apiEndpoint: via ?? gcs.info.apiEndpoint, projectId: gcs.info.projectId }),
     make: (o) => new GCSFileSystem(o),
   });

@@ -36,9 +36,15 @@ function faultySuite(append: boolean): void {
 
     const open = async (extra: Partial<LogSyncOptions> = {}): Promise<LogSync> => {
       log = await createLogSync({
-        logDir: `${protocol}:///runs`, experiment: 'e', syncIntervalMs: 0, handleSignals: false,
-        spoolDir: join(tmp.dir, 'spool'), retry: { minDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 200 },
-        onSync: (r) => reports.push(r), onError: () => undefined, ...extra,
+        logDir: `${protocol}:///runs`,
+        experiment: 'e',
+        syncIntervalMs: 0,
+        handleSignals: false,
+        spoolDir: join(tmp.dir, 'spool'),
+        retry: { minDelayMs: 5, maxDelayMs: 20, maxElapsedMs: 200 },
+        onSync: (r) => reports.push(r),
+        onError: () => undefined,
+        ...extra,
       });
       return log;
     };
@@ -111,7 +117,7 @@ function faultySuite(append: boolean): void {
         expect(lineNumbers(await remoteLog())).to.deep.equal(range(101));
       });
 
-      it('keeps a remote log that already exists in front of the run\'s lines', async () => {
+      it("keeps a remote log that already exists in front of the run's lines", async () => {
         await memory.writeText(`${root}/runs/e/training.log`, 'earlier run\n');
         const log = await open();
         log.info('line 0');
@@ -230,7 +236,13 @@ describe('logsync sync', () => {
     const unregister = registerFaulty('faultyperm', memory, root, control, { append: true });
     const tmp = tempDir();
     try {
-      const log = await createLogSync({ logDir: 'faultyperm:///runs', experiment: 'e', syncIntervalMs: 0, handleSignals: false, spoolDir: join(tmp.dir, 's') });
+      const log = await createLogSync({
+        logDir: 'faultyperm:///runs',
+        experiment: 'e',
+        syncIntervalMs: 0,
+        handleSignals: false,
+        spoolDir: join(tmp.dir, 's'),
+      });
       log.info('line 0');
       await memory.makedirs(`${root}/runs/e/training.log`); // a directory where the log should go
       const err = await log.sync().catch((e: unknown) => e);

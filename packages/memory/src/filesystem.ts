@@ -1,14 +1,25 @@
 /** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
 import { Volume } from 'memfs';
 import {
-  errors, FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriterOptions, type WriteMode,
+  errors,
+  FileSystem,
+  type Capabilities,
+  type FileInfo,
+  type FsError,
+  type Writer,
+  type WriterOptions,
+  type WriteMode,
 } from '@omnifs/core';
 import { mapMemoryError } from './errors';
 import { resetStandIns } from './standin';
 import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
 type Vol = InstanceType<typeof Volume>;
-interface Stats { isDirectory(): boolean; size: number | bigint; mtime: Date }
+interface Stats {
+  isDirectory(): boolean;
+  size: number | bigint;
+  mtime: Date;
+}
 
 const sharedVolume: Vol = new Volume();
 
@@ -35,8 +46,14 @@ export class MemoryFileSystem extends FileSystem {
   static override optionSchema = MEMORY_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities = {
-    realDirectories: true, append: true, exclusiveCreate: true, copy: true,
-    rangedRead: true, sign: false, mtime: true, flatListing: false,
+    realDirectories: true,
+    append: true,
+    exclusiveCreate: true,
+    copy: true,
+    rangedRead: true,
+    sign: false,
+    mtime: true,
+    flatListing: false,
   };
 
   /** The memfs Volume behind this instance. */
@@ -104,7 +121,11 @@ export class MemoryFileSystem extends FileSystem {
     this.refuseDirectory(path);
     if (options.append) {
       const fd = this.withParents(path, () => this.volume.openSync(path, 'a'));
-      return this.fdWriter(fd, () => undefined, () => undefined);
+      return this.fdWriter(
+        fd,
+        () => undefined,
+        () => undefined,
+      );
     }
     if (options.mode === 'create' && this.volume.existsSync(path)) throw errors.alreadyExists(path);
     const temp = `${path}.omnifs-tmp-${process.pid}-${++tempCounter}`;

@@ -16,8 +16,14 @@ declare module '@omnifs/core' {
 export { MemoryFileSystem, resetMemoryStore } from './filesystem';
 export { MemoryObjectStore, type StoredBucket, type StoredObject } from './objectstore';
 export {
-  memoryStandIn, useMemoryFor, protocolFamily, OPERATIONS,
-  type StandIn, type StandInOptions, type FailOptions, type Operation,
+  memoryStandIn,
+  useMemoryFor,
+  protocolFamily,
+  OPERATIONS,
+  type StandIn,
+  type StandInOptions,
+  type FailOptions,
+  type Operation,
 } from './standin';
 export { STORE_RULES, S3_RULES, GCS_RULES, AZURE_RULES, type StoreRules, type ServiceError } from './rules';
 export { mapMemoryError } from './errors';

@@ -3,8 +3,20 @@
  * a Map, private to the stand-in, following the real store's rules (see rules.ts).
  */
 import {
-  BufferedWriter, dirInfo, errors, FsError, ObjectStoreFileSystem, splitObjectPath, throwIfAborted,
-  type Capabilities, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  BufferedWriter,
+  dirInfo,
+  errors,
+  FsError,
+  ObjectStoreFileSystem,
+  splitObjectPath,
+  throwIfAborted,
+  type Capabilities,
+  type FileInfo,
+  type ObjectPage,
+  type ReadOptions,
+  type Writer,
+  type WriterOptions,
+  type WriteMode,
 } from '@omnifs/core';
 import { serviceError, type StoreRules } from './rules';
 
@@ -43,7 +55,10 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   /** Buckets by name. */
   readonly buckets = new Map<string, StoredBucket>();
 
-  constructor(readonly rules: StoreRules, options: object = {}) {
+  constructor(
+    readonly rules: StoreRules,
+    options: object = {},
+  ) {
     super(options);
     this.capabilities = { ...rules.capabilities };
   }
@@ -76,7 +91,8 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
 
   private objectPath(path: string): { bucket: string; key: string } {
     const parts = splitObjectPath(path);
-    if (parts.bucket === '') throw errors.invalid(`the root is not a file; paths are ${this.rules.bucketWord}/key`, path);
+    if (parts.bucket === '')
+      throw errors.invalid(`the root is not a file; paths are ${this.rules.bucketWord}/key`, path);
     if (parts.key === '') throw errors.isADirectory(path);
     return parts;
   }
@@ -91,11 +107,23 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   private store(bucket: string, key: string, data: Uint8Array): void {
     const generation = ++generations;
     const copy = new Uint8Array(data);
-    this.bucket(bucket).objects.set(key, { data: copy, mtime: new Date(), etag: this.rules.etag(copy, generation), generation });
+    this.bucket(bucket).objects.set(key, {
+      data: copy,
+      mtime: new Date(),
+      etag: this.rules.etag(copy, generation),
+      generation,
+    });
   }
 
   private infoOf(name: string, obj: StoredObject): FileInfo {
-    return { name, size: obj.data.byteLength, type: 'file', mtime: obj.mtime, etag: obj.etag, ...this.rules.extraInfo(obj.data, obj.generation) };
+    return {
+      name,
+      size: obj.data.byteLength,
+      type: 'file',
+      mtime: obj.mtime,
+      etag: obj.etag,
+      ...this.rules.extraInfo(obj.data, obj.generation),
+    };
   }
 
   /** The store's checksum rule (GCS: the MD5 it keeps), else core's (the ETag). */
@@ -107,7 +135,12 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- ObjectStoreFileSystem
 
   /** One page of everything under `prefix` in byte order; with `delimiter`, keys below a further `/` as common prefixes. */
-  protected async *listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
+  protected async *listPages(
+    bucket: string,
+    prefix: string,
+    delimiter: boolean,
+    limit?: number,
+  ): AsyncGenerator<ObjectPage> {
     const objects = this.bucket(bucket).objects;
     const page: ObjectPage = { objects: [], prefixes: [] };
     for (const key of [...objects.keys()].sort(byBytes)) {
@@ -139,7 +172,12 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     return this.infoOf(path, obj);
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     throwIfAborted(options.signal);
     const obj = this.object(path);
     if (options.etag !== undefined && options.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {

@@ -25,8 +25,18 @@ export interface Recorder {
 
 /** Backend hooks and the request each stands for. */
 const HOOKS: Readonly<Record<string, Operation>> = {
-  _info: 'head', _isDir: 'head', _ls: 'list', _find: 'list', _write: 'put', _touch: 'put',
-  _rm: 'delete', _rmMany: 'delete', _copy: 'copy', _rename: 'copy', _mkdir: 'mkdir', _rmdir: 'rmdir',
+  _info: 'head',
+  _isDir: 'head',
+  _ls: 'list',
+  _find: 'list',
+  _write: 'put',
+  _touch: 'put',
+  _rm: 'delete',
+  _rmMany: 'delete',
+  _copy: 'copy',
+  _rename: 'copy',
+  _mkdir: 'mkdir',
+  _rmdir: 'rmdir',
 };
 
 type Hook = (...args: unknown[]) => unknown;
@@ -55,15 +65,16 @@ export function instrument(fs: FileSystem, recorder: Recorder, error: (kind: Err
   // Reads: object stores read through `_readStream`, memfs through `_read` (each calls the other by default).
   const readHook = fs instanceof MemoryObjectStore ? '_readStream' : '_read';
   const read = self[readHook]!;
-  self[readHook] = readHook === '_read'
-    ? async (...args: unknown[]) => {
-      await request('get');
-      return read.apply(fs, args);
-    }
-    : async function* (...args: unknown[]) {
-      await request('get');
-      yield* read.apply(fs, args) as AsyncGenerator<Uint8Array>;
-    };
+  self[readHook] =
+    readHook === '_read'
+      ? async (...args: unknown[]) => {
+          await request('get');
+          return read.apply(fs, args);
+        }
+      : async function* (...args: unknown[]) {
+          await request('get');
+          yield* read.apply(fs, args) as AsyncGenerator<Uint8Array>;
+        };
   // Streamed writes commit on close: that is the request.
   for (const name of ['_openWriter', '_openAppendByCopy']) {
     const open = self[name];

@@ -34,16 +34,28 @@ export interface StoreRules {
   /** What `checksum()` gives for a file, where the backend has its own rule (GCS: the MD5 it keeps). */
   checksum?(info: Record<string, unknown>): string | undefined;
   /** The service error behind each kind the stand-in raises. */
-  errors: Record<'noSuchBucket' | 'noSuchKey' | 'bucketExists' | 'bucketNotEmpty' | 'badBucketName' | 'conditionFailed', ServiceError>
-    & Partial<Record<ErrorKind, ServiceError>>;
+  errors: Record<
+    'noSuchBucket' | 'noSuchKey' | 'bucketExists' | 'bucketNotEmpty' | 'badBucketName' | 'conditionFailed',
+    ServiceError
+  > &
+    Partial<Record<ErrorKind, ServiceError>>;
 }
 
 const MIB = 1024 * 1024;
 const md5 = (data: Uint8Array): string => createHash('md5').update(data).digest('hex');
 
 const objectStore = (extra: Partial<Capabilities>): Capabilities => ({
-  realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
-  sign: false, mtime: true, flatListing: true, partSize: 8 * MIB, concurrency: 4, ...extra,
+  realDirectories: false,
+  append: false,
+  exclusiveCreate: true,
+  copy: true,
+  rangedRead: true,
+  sign: false,
+  mtime: true,
+  flatListing: true,
+  partSize: 8 * MIB,
+  concurrency: 4,
+  ...extra,
 });
 
 const e = (code: string, status: number, message: string): ServiceError => ({ code, status, message });
@@ -69,7 +81,11 @@ export const S3_RULES: StoreRules = {
     ...GENERIC,
     noSuchBucket: e('NoSuchBucket', 404, 'The specified bucket does not exist'),
     noSuchKey: e('NoSuchKey', 404, 'The specified key does not exist.'),
-    bucketExists: e('BucketAlreadyOwnedByYou', 409, 'Your previous request to create the named bucket succeeded and you already own it.'),
+    bucketExists: e(
+      'BucketAlreadyOwnedByYou',
+      409,
+      'Your previous request to create the named bucket succeeded and you already own it.',
+    ),
     bucketNotEmpty: e('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty'),
     badBucketName: e('InvalidBucketName', 400, 'The specified bucket is not valid.'),
     conditionFailed: e('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
@@ -86,14 +102,20 @@ export const GCS_RULES: StoreRules = {
   bucketName: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
   etag: (_data, generation) => String(generation),
   extraInfo: (data, generation) => ({
-    generation: String(generation), md5Hash: createHash('md5').update(data).digest('base64'),
+    generation: String(generation),
+    md5Hash: createHash('md5').update(data).digest('base64'),
   }),
-  checksum: (info) => (typeof info.md5Hash === 'string' ? Buffer.from(info.md5Hash, 'base64').toString('hex') : undefined),
+  checksum: (info) =>
+    typeof info.md5Hash === 'string' ? Buffer.from(info.md5Hash, 'base64').toString('hex') : undefined,
   errors: {
     ...GENERIC,
     noSuchBucket: e('notFound', 404, 'The specified bucket does not exist.'),
     noSuchKey: e('notFound', 404, 'No such object'),
-    bucketExists: e('conflict', 409, 'Your previous request to create the named bucket succeeded and you already own it.'),
+    bucketExists: e(
+      'conflict',
+      409,
+      'Your previous request to create the named bucket succeeded and you already own it.',
+    ),
     bucketNotEmpty: e('conflict', 409, 'The bucket you tried to delete is not empty.'),
     badBucketName: e('invalid', 400, 'Invalid bucket name'),
     conditionFailed: e('conditionNotMet', 412, 'At least one of the pre-conditions you specified did not hold.'),
@@ -128,8 +150,12 @@ export const STORE_RULES: Readonly<Record<string, StoreRules>> = { s3: S3_RULES,
 
 /** Kinds a service error stands for in the stand-in (what the real backend maps it to). */
 const KIND_OF: Readonly<Record<string, ErrorKind>> = {
-  noSuchBucket: 'NotFound', noSuchKey: 'NotFound', bucketExists: 'AlreadyExists', bucketNotEmpty: 'NotEmpty',
-  badBucketName: 'InvalidArgument', conditionFailed: 'ConditionNotMatch',
+  noSuchBucket: 'NotFound',
+  noSuchKey: 'NotFound',
+  bucketExists: 'AlreadyExists',
+  bucketNotEmpty: 'NotEmpty',
+  badBucketName: 'InvalidArgument',
+  conditionFailed: 'ConditionNotMatch',
 };
 
 /**
@@ -141,7 +167,9 @@ export function serviceError(rules: StoreRules, which: keyof StoreRules['errors'
   const k = kind ?? KIND_OF[which] ?? (which as ErrorKind);
   const cause = Object.assign(new Error(err.message), { name: err.code, code: err.code, status: err.status });
   return new FsError({
-    kind: k, message: `${err.code}: ${err.message} (${rules.service} stand-in)`, cause,
-    temporary: k === 'RateLimited' || err.status >= 500 && err.status !== 501,
+    kind: k,
+    message: `${err.code}: ${err.message} (${rules.service} stand-in)`,
+    cause,
+    temporary: k === 'RateLimited' || (err.status >= 500 && err.status !== 501),
   });
 }

@@ -4,8 +4,13 @@
  * (files, request counts) and can inject failures and latency.
  */
 import {
-  FsError, getFileSystemClass, installStandIn, KNOWN_IMPLEMENTATIONS, splitProtocol,
-  type ErrorKind, type FileSystem,
+  FsError,
+  getFileSystemClass,
+  installStandIn,
+  KNOWN_IMPLEMENTATIONS,
+  splitProtocol,
+  type ErrorKind,
+  type FileSystem,
 } from '@omnifs/core';
 import { MemoryFileSystem } from './filesystem';
 import { MemoryObjectStore } from './objectstore';
@@ -87,7 +92,9 @@ export function protocolFamily(protocol: string): string[] {
   const name = protocol.toLowerCase();
   const where = KNOWN_IMPLEMENTATIONS[name];
   if (where !== undefined) {
-    return Object.entries(KNOWN_IMPLEMENTATIONS).filter(([, w]) => w.pkg === where.pkg && w.exportName === where.exportName).map(([p]) => p);
+    return Object.entries(KNOWN_IMPLEMENTATIONS)
+      .filter(([, w]) => w.pkg === where.pkg && w.exportName === where.exportName)
+      .map(([p]) => p);
   }
   try {
     return [...new Set([name, ...getFileSystemClass(name).protocols])];
@@ -106,11 +113,14 @@ function build(names: string[]): Served {
   const canonical = names[0]!;
   const rules = STORE_RULES[canonical];
   if (rules !== undefined) {
-    const cls = named(class extends MemoryObjectStore {
-      constructor(options: object = {}) {
-        super(rules!, options);
-      }
-    }, names);
+    const cls = named(
+      class extends MemoryObjectStore {
+        constructor(options: object = {}) {
+          super(rules!, options);
+        }
+      },
+      names,
+    );
     return { names, canonical, rules, fs: new cls() };
   }
   const cls = named(class extends MemoryFileSystem {}, names);
@@ -119,9 +129,20 @@ function build(names: string[]): Served {
 
 function injected(served: Served, kind: ErrorKind): FsError {
   if (served.rules === undefined) {
-    return new FsError({ kind, message: `injected ${kind} (${served.canonical} stand-in)`, temporary: kind === 'RateLimited' || kind === 'Unexpected' });
+    return new FsError({
+      kind,
+      message: `injected ${kind} (${served.canonical} stand-in)`,
+      temporary: kind === 'RateLimited' || kind === 'Unexpected',
+    });
   }
-  const which = ({ NotFound: 'noSuchKey', ConditionNotMatch: 'conditionFailed', NotEmpty: 'bucketNotEmpty', AlreadyExists: 'bucketExists' } as const)[kind as string];
+  const which = (
+    {
+      NotFound: 'noSuchKey',
+      ConditionNotMatch: 'conditionFailed',
+      NotEmpty: 'bucketNotEmpty',
+      AlreadyExists: 'bucketExists',
+    } as const
+  )[kind as string];
   return serviceError(served.rules, which ?? kind, kind);
 }
 
@@ -158,7 +179,8 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
     throw new FsError({ kind: 'InvalidArgument', message: 'memoryStandIn needs a non-empty list of protocol names' });
   }
   const latency = options.latencyMs ?? 0;
-  if (!Number.isFinite(latency) || latency < 0) throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(latency)}` });
+  if (!Number.isFinite(latency) || latency < 0)
+    throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(latency)}` });
   const served: Served[] = [];
   for (const p of protocols) {
     const names = protocolFamily(p);
@@ -176,7 +198,11 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
   const servedBy = (url: string): Served => {
     const protocol = splitProtocol(url)?.protocol.toLowerCase();
     const s = served.find((x) => protocol !== undefined && x.names.includes(protocol));
-    if (s === undefined) throw new FsError({ kind: 'InvalidArgument', message: `${JSON.stringify(url)} is not a URL of ${served.flatMap((x) => x.names).join(', ')}` });
+    if (s === undefined)
+      throw new FsError({
+        kind: 'InvalidArgument',
+        message: `${JSON.stringify(url)} is not a URL of ${served.flatMap((x) => x.names).join(', ')}`,
+      });
     return s;
   };
   const handle: StandIn = {
@@ -186,12 +212,17 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
       return recorder.latencyMs;
     },
     set latencyMs(ms: number) {
-      if (!Number.isFinite(ms) || ms < 0) throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(ms)}` });
+      if (!Number.isFinite(ms) || ms < 0)
+        throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(ms)}` });
       recorder.latencyMs = ms;
     },
     fs: (protocol) => (protocol === undefined ? served[0]! : servedBy(`${protocol}://`)).fs,
     failNext(operation, kind = 'Unexpected', o = {}) {
-      if (!OPERATIONS.includes(operation)) throw new FsError({ kind: 'InvalidArgument', message: `unknown operation ${JSON.stringify(operation)}; one of ${OPERATIONS.join(', ')}` });
+      if (!OPERATIONS.includes(operation))
+        throw new FsError({
+          kind: 'InvalidArgument',
+          message: `unknown operation ${JSON.stringify(operation)}; one of ${OPERATIONS.join(', ')}`,
+        });
       const queue = recorder.failures.get(operation) ?? [];
       for (let i = 0; i < (o.times ?? 1); i++) queue.push(kind);
       recorder.failures.set(operation, queue);
@@ -206,7 +237,10 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
         if (s.fs instanceof MemoryObjectStore) {
           const slash = raw.indexOf('/');
           if (slash <= 0 || slash === raw.length - 1) {
-            throw new FsError({ kind: 'InvalidArgument', message: `seed needs ${s.canonical}://bucket/key, got ${JSON.stringify(url)}` });
+            throw new FsError({
+              kind: 'InvalidArgument',
+              message: `seed needs ${s.canonical}://bucket/key, got ${JSON.stringify(url)}`,
+            });
           }
           s.fs.seed(raw.slice(0, slash), raw.slice(slash + 1), data);
         } else {

@@ -30,7 +30,9 @@ const real: Record<string, RealServer> = {
     },
     marker: async (fs, path) => {
       const [bucket, ...key] = path.split('/');
-      await (fs as S3FileSystem).client.send(new PutObjectCommand({ Bucket: bucket, Key: `${key.join('/')}/`, Body: '' }));
+      await (fs as S3FileSystem).client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: `${key.join('/')}/`, Body: '' }),
+      );
     },
   },
   gs: {
@@ -41,7 +43,10 @@ const real: Record<string, RealServer> = {
     },
     marker: async (fs, path) => {
       const [bucket, ...key] = path.split('/');
-      await (fs as GCSFileSystem).storage.bucket(bucket!).file(`${key.join('/')}/`).save('');
+      await (fs as GCSFileSystem).storage
+        .bucket(bucket!)
+        .file(`${key.join('/')}/`)
+        .save('');
     },
   },
   az: {
@@ -52,7 +57,10 @@ const real: Record<string, RealServer> = {
     },
     marker: async (fs, path) => {
       const [container, ...blob] = path.split('/');
-      await (fs as AzureBlobFileSystem).service.getContainerClient(container!).getBlockBlobClient(`${blob.join('/')}/`).upload('', 0);
+      await (fs as AzureBlobFileSystem).service
+        .getContainerClient(container!)
+        .getBlockBlobClient(`${blob.join('/')}/`)
+        .upload('', 0);
     },
   },
 };
@@ -68,7 +76,10 @@ for (const [protocol, r] of Object.entries(real)) {
         fs = make();
       });
       storeRuleTests(() => ({
-        protocol, fs: () => fs, marker: (p) => r.marker(fs, p), ...(r.validatesBucketNames === false ? { validatesBucketNames: false } : {}),
+        protocol,
+        fs: () => fs,
+        marker: (p) => r.marker(fs, p),
+        ...(r.validatesBucketNames === false ? { validatesBucketNames: false } : {}),
       }));
     });
 

@@ -31,7 +31,7 @@ describe('memory backend', () => {
       expect(await priv.readText(p)).to.equal('y');
     });
 
-    it('reset() empties the instance\'s own store', async () => {
+    it("reset() empties the instance's own store", async () => {
       const priv = new MemoryFileSystem({ store: 'private' });
       await priv.writeText('/a/b', 'x');
       priv.reset();
@@ -39,7 +39,11 @@ describe('memory backend', () => {
     });
 
     it('declares native append and exclusive create', () => {
-      expect(new MemoryFileSystem().capabilities).to.include({ append: true, exclusiveCreate: true, realDirectories: true });
+      expect(new MemoryFileSystem().capabilities).to.include({
+        append: true,
+        exclusiveCreate: true,
+        realDirectories: true,
+      });
     });
   });
 });

@@ -1,13 +1,24 @@
 /** The memory stand-in: which instances it redirects, and what its handle gives a test. */
 import {
-  filesystem, FsError, getFileSystemClass, registerKnownImplementation, urlToFs, type FileSystem,
+  filesystem,
+  FsError,
+  getFileSystemClass,
+  registerKnownImplementation,
+  urlToFs,
+  type FileSystem,
 } from '@omnifs/core';
 import { expect, expectFsError } from '@omnifs/testkit';
 import { S3FileSystem } from '@omnifs/s3';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { AzureBlobFileSystem } from '@omnifs/azure';
 import {
-  MemoryFileSystem, MemoryObjectStore, memoryStandIn, protocolFamily, resetMemoryStore, STORE_RULES, useMemoryFor,
+  MemoryFileSystem,
+  MemoryObjectStore,
+  memoryStandIn,
+  protocolFamily,
+  resetMemoryStore,
+  STORE_RULES,
+  useMemoryFor,
 } from '@omnifs/memory';
 
 // Made at import time, before any stand-in exists, as an application module would.
@@ -47,7 +58,9 @@ describe('memory stand-in', () => {
         expect(path).to.equal('b-az/dir/k');
         await fs.writeText(path, 'via abfs');
         expect(standIn.files()).to.deep.equal({
-          'az://b-az/dir/k': 'via abfs', 'gs://b-gs/k': 'via gs', 's3://b-s3/k': 'via s3a',
+          'az://b-az/dir/k': 'via abfs',
+          'gs://b-gs/k': 'via gs',
+          's3://b-s3/k': 'via s3a',
         });
       } finally {
         standIn.restore();
@@ -96,7 +109,10 @@ describe('memory stand-in', () => {
     });
 
     it('serves a protocol whose package is not installed, until restored', async () => {
-      registerKnownImplementation('notinstalled', { pkg: '@omnifs/not-installed', exportName: 'NotInstalledFileSystem' });
+      registerKnownImplementation('notinstalled', {
+        pkg: '@omnifs/not-installed',
+        exportName: 'NotInstalledFileSystem',
+      });
       const restore = useMemoryFor(['notinstalled']);
       const fs = filesystem('notinstalled');
       await fs.writeText('/a/b.txt', 'x');
@@ -231,7 +247,9 @@ describe('memory stand-in', () => {
         gs.failNext('list', 'RateLimited', { times: 2 });
         const a = await expectFsError(filesystem('gs').ls(''), 'RateLimited');
         const b = await expectFsError(filesystem('az', { accountName: 'acct' }).ls(''), 'RateLimited');
-        expect([a.message, b.message]).to.satisfy(([x, y]: string[]) => x!.includes('rateLimitExceeded') && y!.includes('ServerBusy'));
+        expect([a.message, b.message]).to.satisfy(
+          ([x, y]: string[]) => x!.includes('rateLimitExceeded') && y!.includes('ServerBusy'),
+        );
       } finally {
         gs.restore();
       }

@@ -51,7 +51,13 @@ const KIND_BY_S3_CODE: Readonly<Record<string, ErrorKind>> = {
 };
 
 /** Codes worth retrying whatever their kind. */
-const TEMPORARY_S3_CODES = new Set(['InternalError', 'RequestTimeout', 'ConditionalRequestConflict', 'OperationAborted', 'TimeoutError']);
+const TEMPORARY_S3_CODES = new Set([
+  'InternalError',
+  'RequestTimeout',
+  'ConditionalRequestConflict',
+  'OperationAborted',
+  'TimeoutError',
+]);
 
 function kindOfStatus(status: number): ErrorKind | undefined {
   if (status === 404) return 'NotFound';
@@ -109,17 +115,24 @@ export function mapS3Error(err: unknown): FsError {
   const status = s3Status(err);
   // A network failure (a reset, a body cut off) to which the SDK added only its metadata.
   if (status === undefined && typeof e.code === 'string') return toFsError(err);
-  if (code === 'AbortError' || code === 'TimeoutError' && status === undefined) {
+  if (code === 'AbortError' || (code === 'TimeoutError' && status === undefined)) {
     const base = toFsError(err);
     if (code === 'TimeoutError') base.temporary = true;
     return base;
   }
-  const kind = (code !== undefined ? KIND_BY_S3_CODE[code] : undefined) ?? (status !== undefined ? kindOfStatus(status) : undefined) ?? 'Unexpected';
-  const temporary = kind === 'RateLimited'
-    || (status !== undefined && status >= 500 && status !== 501)
-    || (code !== undefined && TEMPORARY_S3_CODES.has(code))
-    || (e.$retryable !== undefined && e.$retryable !== null);
-  const raw = typeof e.message === 'string' && e.message !== '' && e.message !== code && e.message !== 'UnknownError' ? e.message : undefined;
+  const kind =
+    (code !== undefined ? KIND_BY_S3_CODE[code] : undefined) ??
+    (status !== undefined ? kindOfStatus(status) : undefined) ??
+    'Unexpected';
+  const temporary =
+    kind === 'RateLimited' ||
+    (status !== undefined && status >= 500 && status !== 501) ||
+    (code !== undefined && TEMPORARY_S3_CODES.has(code)) ||
+    (e.$retryable !== undefined && e.$retryable !== null);
+  const raw =
+    typeof e.message === 'string' && e.message !== '' && e.message !== code && e.message !== 'UnknownError'
+      ? e.message
+      : undefined;
   const parts = [code ?? `HTTP ${status ?? '?'}`];
   if (raw !== undefined) parts.push(raw);
   else if (status !== undefined && code !== `${status}`) parts.push(`HTTP ${status}`);

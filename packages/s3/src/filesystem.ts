@@ -1,17 +1,45 @@
 /** The S3 backend: buckets as top-level directories, key prefixes as directories. */
 import {
-  AbortMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand,
-  HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type HeadObjectCommandOutput, type S3Client,
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type HeadObjectCommandOutput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
-  dirInfo, errors, FsError, MultipartWriter, ObjectStoreFileSystem, splitObjectPath, WRITE_ID_KEY,
-  type Capabilities, type Debris, type FileInfo, type ObjectPage, type ReadOptions, type Writer, type WriterOptions, type WriteMode,
+  dirInfo,
+  errors,
+  FsError,
+  MultipartWriter,
+  ObjectStoreFileSystem,
+  splitObjectPath,
+  WRITE_ID_KEY,
+  type Capabilities,
+  type Debris,
+  type FileInfo,
+  type ObjectPage,
+  type ReadOptions,
+  type Writer,
+  type WriterOptions,
+  type WriteMode,
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
 import {
-  createClient, S3_OPTION_SCHEMA, MAX_COPY_OBJECT_SIZE, MIN_PART_SIZE, resolveSettings, type ResolvedS3Settings,
+  createClient,
+  S3_OPTION_SCHEMA,
+  MAX_COPY_OBJECT_SIZE,
+  MIN_PART_SIZE,
+  resolveSettings,
+  type ResolvedS3Settings,
   type S3Options,
 } from './options';
 import { readObject, type ReadContext } from './reader';
@@ -26,9 +54,16 @@ export interface FailedDelete {
 
 /** `rm` of many keys where some failed: which ones, and why. */
 export class S3DeleteError extends FsError {
-  constructor(readonly failed: FailedDelete[], total: number, cause: unknown) {
+  constructor(
+    readonly failed: FailedDelete[],
+    total: number,
+    cause: unknown,
+  ) {
     const first = failed[0]!;
-    const shown = failed.slice(0, 5).map((f) => `${f.path} (${f.code})`).join(', ');
+    const shown = failed
+      .slice(0, 5)
+      .map((f) => `${f.path} (${f.code})`)
+      .join(', ');
     super({
       kind: mapS3Error(Object.assign(new Error(first.message), { name: first.code, $metadata: {} })).kind,
       message: `could not delete ${failed.length} of ${total} keys: ${shown}${failed.length > 5 ? ', …' : ''}`,
@@ -41,7 +76,9 @@ export class S3DeleteError extends FsError {
 /** Fields named like SSE-C keys, which the generic redaction does not catch. */
 function redactCustomerKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, /customerkey$/i.test(k) && v ? '***' : redactCustomerKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, /customerkey$/i.test(k) && v ? '***' : redactCustomerKeys(v)]),
+  );
 }
 
 const isNotFound = (err: unknown): boolean => mapS3Error(err).kind === 'NotFound';
@@ -77,9 +114,17 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     this.settings = resolveSettings(options);
     this.client = createClient(options);
     this.capabilities = {
-      realDirectories: false, append: false, exclusiveCreate: true, copy: true, rangedRead: true,
-      sign: !this.settings.anon, mtime: true, flatListing: true, partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency, appendByCopy: true,
+      realDirectories: false,
+      append: false,
+      exclusiveCreate: true,
+      copy: true,
+      rangedRead: true,
+      sign: !this.settings.anon,
+      mtime: true,
+      flatListing: true,
+      partSize: this.settings.partSize,
+      concurrency: this.settings.concurrency,
+      appendByCopy: true,
     };
   }
 
@@ -112,7 +157,16 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
     const { bucket, key } = this.objectPath(path);
     const { requesterPays, writeParams } = this.settings;
-    return { client: this.client, bucket, key, mode, requesterPays, writeParams, ...(signal ? { signal } : {}), ...(writeId ? { writeId } : {}) };
+    return {
+      client: this.client,
+      bucket,
+      key,
+      mode,
+      requesterPays,
+      writeParams,
+      ...(signal ? { signal } : {}),
+      ...(writeId ? { writeId } : {}),
+    };
   }
 
   private get payer(): { RequestPayer?: 'requester' } {
@@ -128,15 +182,24 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   private async headObject(bucket: string, key: string): Promise<HeadObjectCommandOutput> {
-    return this.client.send(new HeadObjectCommand({ ...this.settings.readParams, Bucket: bucket, Key: key, ...this.payer }));
+    return this.client.send(
+      new HeadObjectCommand({ ...this.settings.readParams, Bucket: bucket, Key: key, ...this.payer }),
+    );
   }
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
-  protected async *listPages(bucket: string, prefix: string, delimiter: boolean, limit?: number): AsyncGenerator<ObjectPage> {
+  protected async *listPages(
+    bucket: string,
+    prefix: string,
+    delimiter: boolean,
+    limit?: number,
+  ): AsyncGenerator<ObjectPage> {
     for await (const page of listPages(this.listContext, bucket, prefix, delimiter, limit)) {
       yield {
-        objects: page.objects.filter((o) => o.Key !== undefined).map((o) => ({ key: o.Key!, info: objectInfo(bucket, o) })),
+        objects: page.objects
+          .filter((o) => o.Key !== undefined)
+          .map((o) => ({ key: o.Key!, info: objectInfo(bucket, o) })),
         prefixes: page.prefixes,
       };
     }
@@ -164,26 +227,46 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override _readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override _readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     const { bucket, key } = this.objectPath(path);
     return readObject(this.readContext, bucket, key, start, end, options.signal, quotedEtag(options.etag));
   }
 
   // ---------------------------------------------------------------- writing
 
-  private multipartWriter(path: string, mode: WriteMode, partSize: number, signal?: AbortSignal, writeId?: string): MultipartWriter {
+  private multipartWriter(
+    path: string,
+    mode: WriteMode,
+    partSize: number,
+    signal?: AbortSignal,
+    writeId?: string,
+  ): MultipartWriter {
     const target = new S3MultipartTarget(this.uploadContext(path, mode, signal, writeId));
-    return new MultipartWriter(target, { partSize: Math.max(MIN_PART_SIZE, partSize), concurrency: this.settings.concurrency });
+    return new MultipartWriter(target, {
+      partSize: Math.max(MIN_PART_SIZE, partSize),
+      concurrency: this.settings.concurrency,
+    });
   }
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
+  protected async _write(
+    path: string,
+    data: Uint8Array,
+    mode: WriteMode,
+    options: { writeId?: string } = {},
+  ): Promise<void> {
     if (data.byteLength <= this.settings.partSize) {
       await new S3MultipartTarget(this.uploadContext(path, mode, undefined, options.writeId)).putSingle(data);
       return;
     }
     const writer = this.multipartWriter(path, mode, this.settings.partSize, undefined, options.writeId);
     try {
-      for (let i = 0; i < data.byteLength; i += this.settings.partSize) await writer.write(data.subarray(i, i + this.settings.partSize));
+      for (let i = 0; i < data.byteLength; i += this.settings.partSize)
+        await writer.write(data.subarray(i, i + this.settings.partSize));
       await writer.close();
     } catch (err) {
       await writer.abort().catch(() => undefined);
@@ -195,13 +278,22 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const { bucket, key } = this.objectPath(path);
     if (options.mode === 'create') {
       // Fail fast; the If-None-Match on the final request still decides.
-      const exists = await this.headObject(bucket, key).then(() => true, (err: unknown) => {
-        if (isNotFound(err)) return false;
-        throw err;
-      });
+      const exists = await this.headObject(bucket, key).then(
+        () => true,
+        (err: unknown) => {
+          if (isNotFound(err)) return false;
+          throw err;
+        },
+      );
       if (exists) throw errors.alreadyExists(path);
     }
-    return this.multipartWriter(path, options.mode, options.partSize ?? this.settings.partSize, options.signal, options.writeId);
+    return this.multipartWriter(
+      path,
+      options.mode,
+      options.partSize ?? this.settings.partSize,
+      options.signal,
+      options.writeId,
+    );
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
@@ -225,8 +317,15 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     }
     const size = head.ContentLength ?? 0;
     if (size < MIN_PART_SIZE) return undefined;
-    const target = new S3AppendTarget(this.uploadContext(path, 'overwrite', options.signal), { bucket, key, size, etag: head.ETag }, this.settings.concurrency);
-    return new MultipartWriter(target, { partSize: Math.max(MIN_PART_SIZE, options.partSize ?? this.settings.partSize), concurrency: this.settings.concurrency });
+    const target = new S3AppendTarget(
+      this.uploadContext(path, 'overwrite', options.signal),
+      { bucket, key, size, etag: head.ETag },
+      this.settings.concurrency,
+    );
+    return new MultipartWriter(target, {
+      partSize: Math.max(MIN_PART_SIZE, options.partSize ?? this.settings.partSize),
+      concurrency: this.settings.concurrency,
+    });
   }
 
   protected async _rm(path: string): Promise<void> {
@@ -255,9 +354,13 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     for (const [bucket, keys] of byBucket) {
       for (let i = 0; i < keys.length; i += 1000) {
         const batch = keys.slice(i, i + 1000);
-        const res = await this.client.send(new DeleteObjectsCommand({
-          Bucket: bucket, ...this.payer, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-        }));
+        const res = await this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            ...this.payer,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
         for (const e of res.Errors ?? []) {
           failed.push({ path: `${bucket}/${e.Key ?? ''}`, code: e.Code ?? 'Unknown', message: e.Message ?? '' });
         }
@@ -282,7 +385,9 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   protected override async _abortUpload(upload: Debris): Promise<void> {
     const { bucket, key } = this.objectPath(upload.path);
-    await this.client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId, ...this.payer }));
+    await this.client.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: upload.uploadId, ...this.payer }),
+    );
   }
 
   // ---------------------------------------------------------------- directories
@@ -291,20 +396,25 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
     const { bucket, key } = splitObjectPath(path);
     if (bucket === '') throw errors.alreadyExists(path);
-    const exists = await this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(() => true, (err: unknown) => {
-      if (isNotFound(err)) return false;
-      throw err;
-    });
+    const exists = await this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(
+      () => true,
+      (err: unknown) => {
+        if (isNotFound(err)) return false;
+        throw err;
+      },
+    );
     if (exists) {
       if (key === '') throw errors.alreadyExists(path);
       return;
     }
     if (key !== '' && !parents) throw errors.notFound(bucket);
     const region = await this.client.config.region();
-    await this.client.send(new CreateBucketCommand({
-      Bucket: bucket,
-      ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
-    }));
+    await this.client.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        ...(region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: region as never } } : {}),
+      }),
+    );
   }
 
   /** Deletes an empty bucket, or the marker object of an empty prefix. */
@@ -335,25 +445,43 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     }
     const w = this.settings.writeParams;
     const r = this.settings.readParams;
-    await this.client.send(new CopyObjectCommand({
-      Bucket: to.bucket,
-      Key: to.key,
-      CopySource: copySource(from.bucket, from.key),
-      ...this.payer,
-      ...(head.ETag !== undefined ? { CopySourceIfMatch: head.ETag } : {}),
-      ...pick(w, ['ACL', 'StorageClass', 'ServerSideEncryption', 'SSEKMSKeyId', 'SSEKMSEncryptionContext', 'BucketKeyEnabled', 'SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5', 'ExpectedBucketOwner']),
-      ...(r.SSECustomerKey !== undefined ? {
-        CopySourceSSECustomerAlgorithm: r.SSECustomerAlgorithm, CopySourceSSECustomerKey: r.SSECustomerKey, CopySourceSSECustomerKeyMD5: r.SSECustomerKeyMD5,
-      } : {}),
-    }));
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: to.bucket,
+        Key: to.key,
+        CopySource: copySource(from.bucket, from.key),
+        ...this.payer,
+        ...(head.ETag !== undefined ? { CopySourceIfMatch: head.ETag } : {}),
+        ...pick(w, [
+          'ACL',
+          'StorageClass',
+          'ServerSideEncryption',
+          'SSEKMSKeyId',
+          'SSEKMSEncryptionContext',
+          'BucketKeyEnabled',
+          'SSECustomerAlgorithm',
+          'SSECustomerKey',
+          'SSECustomerKeyMD5',
+          'ExpectedBucketOwner',
+        ]),
+        ...(r.SSECustomerKey !== undefined
+          ? {
+              CopySourceSSECustomerAlgorithm: r.SSECustomerAlgorithm,
+              CopySourceSSECustomerKey: r.SSECustomerKey,
+              CopySourceSSECustomerKeyMD5: r.SSECustomerKeyMD5,
+            }
+          : {}),
+      }),
+    );
   }
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
     if (this.settings.anon) throw errors.unsupported('anonymous filesystems cannot sign URLs');
     const { bucket, key } = this.objectPath(path);
-    const command = options.method === 'PUT'
-      ? new PutObjectCommand({ Bucket: bucket, Key: key, ...this.payer })
-      : new GetObjectCommand({ Bucket: bucket, Key: key, ...this.payer });
+    const command =
+      options.method === 'PUT'
+        ? new PutObjectCommand({ Bucket: bucket, Key: key, ...this.payer })
+        : new GetObjectCommand({ Bucket: bucket, Key: key, ...this.payer });
     return getSignedUrl(this.client, command, { expiresIn: options.expiresIn });
   }
 }

@@ -22,13 +22,22 @@ declare module '@omnifs/core' {
 export { S3FileSystem, S3DeleteError, type FailedDelete } from './filesystem';
 export { mapS3Error, s3ErrorCode, s3Status } from './errors';
 export {
-  createClient, S3_OPTION_SCHEMA, DEFAULT_S3_CONCURRENCY, DEFAULT_S3_PART_SIZE, MIN_PART_SIZE,
-  type S3CredentialProvider, type S3Options, type S3ReadParams, type S3StaticCredentials, type S3WriteParams,
+  createClient,
+  S3_OPTION_SCHEMA,
+  DEFAULT_S3_CONCURRENCY,
+  DEFAULT_S3_PART_SIZE,
+  MIN_PART_SIZE,
+  type S3CredentialProvider,
+  type S3Options,
+  type S3ReadParams,
+  type S3StaticCredentials,
+  type S3WriteParams,
 } from './options';
 
 /** Registers `s3` and `s3a` (done on import). */
 export function register(): void {
-  for (const p of S3FileSystem.protocols) registerImplementation(p, S3FileSystem as unknown as FileSystemClass, { clobber: true });
+  for (const p of S3FileSystem.protocols)
+    registerImplementation(p, S3FileSystem as unknown as FileSystemClass, { clobber: true });
 }
 
 register();

@@ -3,7 +3,12 @@
  * continuation tokens) and ListBuckets. Core's ObjectStoreFileSystem makes directories of them.
  */
 import {
-  ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, type _Object, type ListObjectsV2CommandInput, type S3Client,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  type _Object,
+  type ListObjectsV2CommandInput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { dirInfo, type Debris, type FileInfo } from '@omnifs/core';
 
@@ -21,7 +26,13 @@ interface Page {
 }
 
 /** Pages of ListObjectsV2 for a prefix, with or without a delimiter. */
-export async function* listPages(ctx: ListContext, bucket: string, prefix: string, delimiter: boolean, maxKeys?: number): AsyncGenerator<Page> {
+export async function* listPages(
+  ctx: ListContext,
+  bucket: string,
+  prefix: string,
+  delimiter: boolean,
+  maxKeys?: number,
+): AsyncGenerator<Page> {
   let token: string | undefined;
   do {
     const input: ListObjectsV2CommandInput = {
@@ -55,7 +66,10 @@ export async function listBuckets(ctx: ListContext): Promise<FileInfo[]> {
   const out: FileInfo[] = [];
   let token: string | undefined;
   do {
-    const res = await ctx.client.send(new ListBucketsCommand(token !== undefined ? { ContinuationToken: token } : {}), ctx.signal ? { abortSignal: ctx.signal } : {});
+    const res = await ctx.client.send(
+      new ListBucketsCommand(token !== undefined ? { ContinuationToken: token } : {}),
+      ctx.signal ? { abortSignal: ctx.signal } : {},
+    );
     for (const b of res.Buckets ?? []) {
       if (b.Name === undefined) continue;
       const info = dirInfo(b.Name);
@@ -72,16 +86,24 @@ export async function* listUploads(ctx: ListContext, bucket: string, prefix: str
   let keyMarker: string | undefined;
   let uploadIdMarker: string | undefined;
   do {
-    const res = await ctx.client.send(new ListMultipartUploadsCommand({
-      Bucket: bucket,
-      Prefix: prefix,
-      ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
-      ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
-      ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
-    }), ctx.signal ? { abortSignal: ctx.signal } : {});
+    const res = await ctx.client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+        ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
+        ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+      }),
+      ctx.signal ? { abortSignal: ctx.signal } : {},
+    );
     for (const u of res.Uploads ?? []) {
       if (u.Key === undefined || u.UploadId === undefined) continue;
-      yield { kind: 'upload', path: `${bucket}/${u.Key}`, uploadId: u.UploadId, ...(u.Initiated ? { started: u.Initiated } : {}) };
+      yield {
+        kind: 'upload',
+        path: `${bucket}/${u.Key}`,
+        uploadId: u.UploadId,
+        ...(u.Initiated ? { started: u.Initiated } : {}),
+      };
     }
     const more = res.IsTruncated === true && (res.NextKeyMarker !== undefined || res.NextUploadIdMarker !== undefined);
     keyMarker = more ? res.NextKeyMarker : undefined;

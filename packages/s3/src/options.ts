@@ -1,5 +1,10 @@
 /** Options of the S3 filesystem, and how they become an S3Client. */
-import { S3Client, type GetObjectCommandInput, type PutObjectCommandInput, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  S3Client,
+  type GetObjectCommandInput,
+  type PutObjectCommandInput,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, resolveTimeouts, type TimeoutOptions } from '@omnifs/core';
 import { applyTransport, handlerConfig } from './transport';
 
@@ -17,16 +22,37 @@ export type S3CredentialProvider = () => Promise<S3StaticCredentials & { expirat
  * Request parameters added to every upload (PutObject, CreateMultipartUpload) and, where
  * the service accepts them, to server-side copies: encryption, storage class, ACL, metadata.
  */
-export type S3WriteParams = Partial<Pick<PutObjectCommandInput,
-  | 'ACL' | 'StorageClass' | 'ServerSideEncryption' | 'SSEKMSKeyId' | 'SSEKMSEncryptionContext'
-  | 'BucketKeyEnabled' | 'SSECustomerAlgorithm' | 'SSECustomerKey' | 'SSECustomerKeyMD5'
-  | 'ContentType' | 'ContentEncoding' | 'ContentDisposition' | 'ContentLanguage' | 'CacheControl'
-  | 'Metadata' | 'Tagging' | 'ExpectedBucketOwner' | 'ChecksumAlgorithm'
-  | 'ObjectLockMode' | 'ObjectLockRetainUntilDate' | 'ObjectLockLegalHoldStatus'>>;
+export type S3WriteParams = Partial<
+  Pick<
+    PutObjectCommandInput,
+    | 'ACL'
+    | 'StorageClass'
+    | 'ServerSideEncryption'
+    | 'SSEKMSKeyId'
+    | 'SSEKMSEncryptionContext'
+    | 'BucketKeyEnabled'
+    | 'SSECustomerAlgorithm'
+    | 'SSECustomerKey'
+    | 'SSECustomerKeyMD5'
+    | 'ContentType'
+    | 'ContentEncoding'
+    | 'ContentDisposition'
+    | 'ContentLanguage'
+    | 'CacheControl'
+    | 'Metadata'
+    | 'Tagging'
+    | 'ExpectedBucketOwner'
+    | 'ChecksumAlgorithm'
+    | 'ObjectLockMode'
+    | 'ObjectLockRetainUntilDate'
+    | 'ObjectLockLegalHoldStatus'
+  >
+>;
 
 /** Request parameters added to every read (GetObject, HeadObject): SSE-C keys, bucket owner. */
-export type S3ReadParams = Partial<Pick<GetObjectCommandInput,
-  'SSECustomerAlgorithm' | 'SSECustomerKey' | 'SSECustomerKeyMD5' | 'ExpectedBucketOwner'>>;
+export type S3ReadParams = Partial<
+  Pick<GetObjectCommandInput, 'SSECustomerAlgorithm' | 'SSECustomerKey' | 'SSECustomerKeyMD5' | 'ExpectedBucketOwner'>
+>;
 
 /**
  * Options of {@link S3FileSystem}. Every field is optional: with none, the SDK's defaults
@@ -86,8 +112,12 @@ export interface S3Options extends TimeoutOptions {
 /** True for an object that works as an S3Client: `send`, `config`, `middlewareStack` (from any copy of the SDK v3). */
 function isS3ClientLike(value: unknown): boolean {
   const c = value as { send?: unknown; config?: unknown; middlewareStack?: unknown } | null;
-  return typeof c?.send === 'function' && typeof c.config === 'object' && c.config !== null
-    && typeof c.middlewareStack === 'object';
+  return (
+    typeof c?.send === 'function' &&
+    typeof c.config === 'object' &&
+    c.config !== null &&
+    typeof c.middlewareStack === 'object'
+  );
 }
 
 const integer = { type: 'integer', min: 1 } as const;
@@ -159,7 +189,10 @@ export function resolveSettings(options: S3Options): ResolvedS3Settings {
     concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_S3_CONCURRENCY),
     requesterPays: options.requesterPays === true,
     anon: options.anon === true,
-    multipartCopyThreshold: Math.min(MAX_COPY_OBJECT_SIZE, positiveInt('multipartCopyThreshold', options.multipartCopyThreshold, MAX_COPY_OBJECT_SIZE)),
+    multipartCopyThreshold: Math.min(
+      MAX_COPY_OBJECT_SIZE,
+      positiveInt('multipartCopyThreshold', options.multipartCopyThreshold, MAX_COPY_OBJECT_SIZE),
+    ),
     writeParams,
     readParams: { ...options.readParams },
   };
@@ -168,8 +201,16 @@ export function resolveSettings(options: S3Options): ResolvedS3Settings {
 function credentialsOf(options: S3Options): S3ClientConfig['credentials'] {
   if (options.credentials !== undefined) {
     const c = options.credentials;
-    if (typeof c !== 'function' && (typeof c !== 'object' || c === null || typeof c.accessKeyId !== 'string' || typeof c.secretAccessKey !== 'string')) {
-      throw errors.invalid('credentials must be { accessKeyId, secretAccessKey, sessionToken? } or a provider function');
+    if (
+      typeof c !== 'function' &&
+      (typeof c !== 'object' ||
+        c === null ||
+        typeof c.accessKeyId !== 'string' ||
+        typeof c.secretAccessKey !== 'string')
+    ) {
+      throw errors.invalid(
+        'credentials must be { accessKeyId, secretAccessKey, sessionToken? } or a provider function',
+      );
     }
     return c;
   }
@@ -235,15 +276,19 @@ export function createClient(options: S3Options): S3Client {
   if (options.anon === true) {
     // Signed by the SDK, then stripped: the service sees an anonymous request.
     type Middleware = Parameters<S3Client['middlewareStack']['addRelativeTo']>[0];
-    const stripSignature = (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
-      const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
-      for (const h of Object.keys(headers)) {
-        if (/^(authorization|x-amz-security-token|x-amz-date|x-amz-content-sha256)$/i.test(h)) delete headers[h];
-      }
-      return next(args);
-    };
+    const stripSignature =
+      (next: (args: { request: unknown }) => Promise<unknown>) => async (args: { request: unknown }) => {
+        const headers = (args.request as { headers?: Record<string, string> }).headers ?? {};
+        for (const h of Object.keys(headers)) {
+          if (/^(authorization|x-amz-security-token|x-amz-date|x-amz-content-sha256)$/i.test(h)) delete headers[h];
+        }
+        return next(args);
+      };
     client.middlewareStack.addRelativeTo(stripSignature as unknown as Middleware, {
-      relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'omnifsAnonymous', override: true,
+      relation: 'after',
+      toMiddleware: 'httpSigningMiddleware',
+      name: 'omnifsAnonymous',
+      override: true,
     });
   }
   return client;

@@ -49,7 +49,15 @@ async function collect(body: Body): Promise<Uint8Array[]> {
  *   read fails (PreconditionFailed) rather than mixing two versions;
  * - stopping early (or `signal`) cancels the requests still in flight.
  */
-export async function* readObject(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
+export async function* readObject(
+  ctx: ReadContext,
+  bucket: string,
+  key: string,
+  start: number,
+  end: number | undefined,
+  signal?: AbortSignal,
+  etag?: string,
+): AsyncGenerator<Uint8Array> {
   try {
     yield* readRanges(ctx, bucket, key, start, end, signal, etag);
   } catch (err) {
@@ -59,7 +67,15 @@ export async function* readObject(ctx: ReadContext, bucket: string, key: string,
   }
 }
 
-async function* readRanges(ctx: ReadContext, bucket: string, key: string, start: number, end: number | undefined, signal?: AbortSignal, etag?: string): AsyncGenerator<Uint8Array> {
+async function* readRanges(
+  ctx: ReadContext,
+  bucket: string,
+  key: string,
+  start: number,
+  end: number | undefined,
+  signal?: AbortSignal,
+  etag?: string,
+): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
   const controller = linkedController(signal);
   const base = {
@@ -68,10 +84,15 @@ async function* readRanges(ctx: ReadContext, bucket: string, key: string, start:
     Key: key,
     ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
   };
-  const get = (from: number, to: number, etag?: string): Promise<GetObjectCommandOutput> => ctx.client.send(
-    new GetObjectCommand({ ...base, Range: `bytes=${from}-${to - 1}`, ...(etag !== undefined ? { IfMatch: etag } : {}) }),
-    { abortSignal: controller.signal },
-  );
+  const get = (from: number, to: number, etag?: string): Promise<GetObjectCommandOutput> =>
+    ctx.client.send(
+      new GetObjectCommand({
+        ...base,
+        Range: `bytes=${from}-${to - 1}`,
+        ...(etag !== undefined ? { IfMatch: etag } : {}),
+      }),
+      { abortSignal: controller.signal },
+    );
   const firstEnd = Math.min(start + ctx.partSize, end ?? Infinity);
   let first: GetObjectCommandOutput;
   try {
@@ -120,7 +141,12 @@ async function* readRanges(ctx: ReadContext, bucket: string, key: string, start:
 }
 
 /** Bytes `[start, end)` of a whole-object body. */
-async function* sliceWhole(body: Body, start: number, end: number | undefined, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* sliceWhole(
+  body: Body,
+  start: number,
+  end: number | undefined,
+  signal?: AbortSignal,
+): AsyncGenerator<Uint8Array> {
   let pos = 0;
   try {
     for await (const chunk of body) {

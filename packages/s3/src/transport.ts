@@ -4,7 +4,15 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
-import { abortError, asTimeout, bodyInPieces, IdleTimer, requestSignal, timeoutError, type Timeouts } from '@omnifs/core';
+import {
+  abortError,
+  asTimeout,
+  bodyInPieces,
+  IdleTimer,
+  requestSignal,
+  timeoutError,
+  type Timeouts,
+} from '@omnifs/core';
 
 /** The SDK's HTTP request, as far as it is used here. */
 interface HttpRequest {
@@ -46,9 +54,14 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     let deadline: ReturnType<typeof setTimeout> | undefined;
     const awaitAnswer = (): void => {
       if (timeouts.requestTimeout <= 0) return;
-      deadline = setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)), timeouts.requestTimeout);
+      deadline = setTimeout(
+        () => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)),
+        timeouts.requestTimeout,
+      );
     };
-    const idle = new IdleTimer(timeouts.idleTimeout, () => own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)));
+    const idle = new IdleTimer(timeouts.idleTimeout, () =>
+      own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)),
+    );
     let sent = request;
     if (request.body instanceof Uint8Array && request.body.byteLength > 0) {
       // A copy per attempt: the SDK sends the same request again when it retries.
@@ -67,7 +80,7 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     } catch (err) {
       clearTimeout(deadline);
       idle.clear();
-      throw own.signal.aborted ? abortError(own.signal) : asTimeout(err) ?? err;
+      throw own.signal.aborted ? abortError(own.signal) : (asTimeout(err) ?? err);
     }
   };
   // Everything else (config updates, destroy) goes to the SDK's handler itself.
@@ -85,7 +98,9 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
 function watchBody(body: ResponseBody | undefined, ms: number, where: string): void {
   const socket = body?.socket;
   if (ms <= 0 || body === undefined || socket === undefined || socket === null) return;
-  const onTimeout = (): void => { body.destroy(timeoutError(`no data received from ${where} for ${ms} ms`)); };
+  const onTimeout = (): void => {
+    body.destroy(timeoutError(`no data received from ${where} for ${ms} ms`));
+  };
   socket.setTimeout(ms);
   socket.on('timeout', onTimeout);
   const done = (): void => {

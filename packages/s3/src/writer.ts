@@ -4,8 +4,15 @@
  * AbortMultipartUpload on any failure), and multipart copies for objects over 5 GiB.
  */
 import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
-  UploadPartCommand, UploadPartCopyCommand, type ChecksumAlgorithm, type CompletedPart, type S3Client,
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+  type ChecksumAlgorithm,
+  type CompletedPart,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { errors, mapLimit, outsideSignal, WRITE_ID_KEY, type MultipartTarget, type WriteMode } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
@@ -25,7 +32,13 @@ export interface UploadContext {
   writeId?: string;
 }
 
-const CHECKSUM_FIELDS = ['ChecksumCRC32', 'ChecksumCRC32C', 'ChecksumCRC64NVME', 'ChecksumSHA1', 'ChecksumSHA256'] as const;
+const CHECKSUM_FIELDS = [
+  'ChecksumCRC32',
+  'ChecksumCRC32C',
+  'ChecksumCRC64NVME',
+  'ChecksumSHA1',
+  'ChecksumSHA256',
+] as const;
 
 const SSE_C_FIELDS = ['SSECustomerAlgorithm', 'SSECustomerKey', 'SSECustomerKeyMD5'] as const;
 
@@ -44,7 +57,8 @@ function metadataOf(ctx: UploadContext): { Metadata?: Record<string, string> } {
 
 /** A failed conditional create means the object appeared in the meantime. */
 function createConflict(err: unknown, ctx: UploadContext): unknown {
-  if (ctx.mode === 'create' && s3ErrorCode(err) === 'PreconditionFailed') return errors.alreadyExists(`${ctx.bucket}/${ctx.key}`, err);
+  if (ctx.mode === 'create' && s3ErrorCode(err) === 'PreconditionFailed')
+    return errors.alreadyExists(`${ctx.bucket}/${ctx.key}`, err);
   return err;
 }
 
@@ -67,7 +81,10 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
    *   `writeParams.ChecksumAlgorithm` says otherwise), as lib-storage does; stores such
    *   as versitygw reject parts whose checksums the upload did not declare
    */
-  constructor(private readonly ctx: UploadContext, private readonly partChecksums = true) {}
+  constructor(
+    private readonly ctx: UploadContext,
+    private readonly partChecksums = true,
+  ) {}
 
   /** The id of the multipart upload once initiated. */
   get uploadId(): string | undefined {
@@ -75,7 +92,11 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
   }
 
   private get common(): { Bucket: string; Key: string; RequestPayer?: 'requester' } {
-    return { Bucket: this.ctx.bucket, Key: this.ctx.key, ...(this.ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}) };
+    return {
+      Bucket: this.ctx.bucket,
+      Key: this.ctx.key,
+      ...(this.ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+    };
   }
 
   /** Runs a request with the caller's signal; once it is aborted, any failure is reported as `Aborted`. */
@@ -90,14 +111,19 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async putSingle(data: Uint8Array): Promise<void> {
     try {
-      await this.guard((o) => this.ctx.client.send(new PutObjectCommand({
-        ...this.ctx.writeParams,
-        ...this.common,
-        ...metadataOf(this.ctx),
-        Body: data,
-        ContentLength: data.byteLength,
-        ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
-      }), o));
+      await this.guard((o) =>
+        this.ctx.client.send(
+          new PutObjectCommand({
+            ...this.ctx.writeParams,
+            ...this.common,
+            ...metadataOf(this.ctx),
+            Body: data,
+            ContentLength: data.byteLength,
+            ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
+          }),
+          o,
+        ),
+      );
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -105,30 +131,45 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async initiate(): Promise<void> {
     this.checksumAlgorithm = this.ctx.writeParams.ChecksumAlgorithm;
-    if (this.checksumAlgorithm === undefined && this.partChecksums && (await this.ctx.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED') {
+    if (
+      this.checksumAlgorithm === undefined &&
+      this.partChecksums &&
+      (await this.ctx.client.config.requestChecksumCalculation()) === 'WHEN_SUPPORTED'
+    ) {
       this.checksumAlgorithm = 'CRC32';
     }
-    const res = await this.guard((o) => this.ctx.client.send(new CreateMultipartUploadCommand({
-      ...this.ctx.writeParams,
-      ...this.common,
-      ...metadataOf(this.ctx),
-      ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
-    }), o));
+    const res = await this.guard((o) =>
+      this.ctx.client.send(
+        new CreateMultipartUploadCommand({
+          ...this.ctx.writeParams,
+          ...this.common,
+          ...metadataOf(this.ctx),
+          ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
+        }),
+        o,
+      ),
+    );
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');
     this.id = res.UploadId;
   }
 
   async uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {
-    if (partNumber > 10_000) throw errors.invalid('S3 allows at most 10,000 parts: raise partSize for files this large');
-    const res = await this.guard((o) => this.ctx.client.send(new UploadPartCommand({
-      ...sseCustomer(this.ctx.writeParams),
-      ...this.common,
-      UploadId: this.uploadId,
-      PartNumber: partNumber,
-      Body: data,
-      ContentLength: data.byteLength,
-      ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
-    }), o));
+    if (partNumber > 10_000)
+      throw errors.invalid('S3 allows at most 10,000 parts: raise partSize for files this large');
+    const res = await this.guard((o) =>
+      this.ctx.client.send(
+        new UploadPartCommand({
+          ...sseCustomer(this.ctx.writeParams),
+          ...this.common,
+          UploadId: this.uploadId,
+          PartNumber: partNumber,
+          Body: data,
+          ContentLength: data.byteLength,
+          ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
+        }),
+        o,
+      ),
+    );
     const part: CompletedPart = { PartNumber: partNumber, ETag: res.ETag };
     for (const f of CHECKSUM_FIELDS) if (res[f] !== undefined) part[f] = res[f];
     return part;
@@ -136,13 +177,18 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async complete(parts: CompletedPart[]): Promise<void> {
     try {
-      await this.guard((o) => this.ctx.client.send(new CompleteMultipartUploadCommand({
-        ...sseCustomer(this.ctx.writeParams),
-        ...this.common,
-        UploadId: this.uploadId,
-        MultipartUpload: { Parts: parts },
-        ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
-      }), o));
+      await this.guard((o) =>
+        this.ctx.client.send(
+          new CompleteMultipartUploadCommand({
+            ...sseCustomer(this.ctx.writeParams),
+            ...this.common,
+            UploadId: this.uploadId,
+            MultipartUpload: { Parts: parts },
+            ...(this.ctx.mode === 'create' ? { IfNoneMatch: '*' } : {}),
+          }),
+          o,
+        ),
+      );
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -174,7 +220,12 @@ export function copySource(bucket: string, key: string): string {
  * concurrent overwrite of the source fails the copy instead of mixing versions.
  * The upload is aborted on failure.
  */
-export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, partSize: number, concurrency: number): Promise<void> {
+export async function multipartCopy(
+  ctx: UploadContext,
+  src: CopySourceObject,
+  partSize: number,
+  concurrency: number,
+): Promise<void> {
   const target = new S3MultipartTarget(ctx, false);
   await target.initiate();
   try {
@@ -190,26 +241,41 @@ export async function multipartCopy(ctx: UploadContext, src: CopySourceObject, p
  * Copies `src` into an upload as parts of `partSize` bytes (the last shorter), numbered
  * from `first`, each with UploadPartCopy conditional on the source's ETag.
  */
-async function copyParts(ctx: UploadContext, uploadId: string, src: CopySourceObject, first: number, partSize: number, concurrency: number): Promise<CompletedPart[]> {
+async function copyParts(
+  ctx: UploadContext,
+  uploadId: string,
+  src: CopySourceObject,
+  first: number,
+  partSize: number,
+  concurrency: number,
+): Promise<CompletedPart[]> {
   const numbers = Array.from({ length: Math.max(1, Math.ceil(src.size / partSize)) }, (_, i) => i);
-  return mapLimit(numbers, concurrency, async (i) => {
-    const start = i * partSize;
-    const end = Math.min(src.size, start + partSize) - 1;
-    const res = await ctx.client.send(new UploadPartCopyCommand({
-      Bucket: ctx.bucket,
-      Key: ctx.key,
-      ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
-      ...sseCustomer(ctx.writeParams),
-      UploadId: uploadId,
-      PartNumber: first + i,
-      CopySource: copySource(src.bucket, src.key),
-      ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
-      ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
-    }), ctx.signal ? { abortSignal: ctx.signal } : {});
-    const part: CompletedPart = { PartNumber: first + i, ETag: res.CopyPartResult?.ETag };
-    for (const f of CHECKSUM_FIELDS) if (res.CopyPartResult?.[f] !== undefined) part[f] = res.CopyPartResult[f];
-    return part;
-  }, ctx.signal);
+  return mapLimit(
+    numbers,
+    concurrency,
+    async (i) => {
+      const start = i * partSize;
+      const end = Math.min(src.size, start + partSize) - 1;
+      const res = await ctx.client.send(
+        new UploadPartCopyCommand({
+          Bucket: ctx.bucket,
+          Key: ctx.key,
+          ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+          ...sseCustomer(ctx.writeParams),
+          UploadId: uploadId,
+          PartNumber: first + i,
+          CopySource: copySource(src.bucket, src.key),
+          ...(src.size > 0 ? { CopySourceRange: `bytes=${start}-${end}` } : {}),
+          ...(src.etag !== undefined ? { CopySourceIfMatch: src.etag } : {}),
+        }),
+        ctx.signal ? { abortSignal: ctx.signal } : {},
+      );
+      const part: CompletedPart = { PartNumber: first + i, ETag: res.CopyPartResult?.ETag };
+      for (const f of CHECKSUM_FIELDS) if (res.CopyPartResult?.[f] !== undefined) part[f] = res.CopyPartResult[f];
+      return part;
+    },
+    ctx.signal,
+  );
 }
 
 /**
@@ -223,7 +289,11 @@ export class S3AppendTarget implements MultipartTarget<CompletedPart> {
   private readonly inner: S3MultipartTarget;
   private copied: CompletedPart[] = [];
 
-  constructor(private readonly ctx: UploadContext, private readonly existing: CopySourceObject, private readonly concurrency: number) {
+  constructor(
+    private readonly ctx: UploadContext,
+    private readonly existing: CopySourceObject,
+    private readonly concurrency: number,
+  ) {
     this.inner = new S3MultipartTarget(ctx, false);
   }
 
@@ -231,7 +301,14 @@ export class S3AppendTarget implements MultipartTarget<CompletedPart> {
     await this.inner.initiate();
     // Parts as equal as can be, each at most 5 GiB (and at least 5 MiB, as the object is).
     const count = Math.ceil(this.existing.size / MAX_COPY_PART);
-    this.copied = await copyParts(this.ctx, this.inner.uploadId!, this.existing, 1, Math.ceil(this.existing.size / count), this.concurrency);
+    this.copied = await copyParts(
+      this.ctx,
+      this.inner.uploadId!,
+      this.existing,
+      1,
+      Math.ceil(this.existing.size / count),
+      this.concurrency,
+    );
   }
 
   uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {

@@ -19,7 +19,8 @@ describe('s3: conformance', function () {
     },
     root: () => `${bucket}/${randomName()}`,
     declared: new S3FileSystem({ region: 'us-east-1' }).capabilities,
-    secretFactory: (secret) => makeFs(s3.info, { credentials: { accessKeyId: 'conformance', secretAccessKey: secret, sessionToken: secret } }),
+    secretFactory: (secret) =>
+      makeFs(s3.info, { credentials: { accessKeyId: 'conformance', secretAccessKey: secret, sessionToken: secret } }),
     teardown: (fs) => (fs as S3FileSystem).destroy(),
     timeout: 60_000,
   });

@@ -8,7 +8,12 @@ import { freshBucket, makeFs, useS3 } from './helpers';
 
 /** An error as the SDK builds it from a service response. */
 function serviceError(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status, requestId: 'REQ1' }, message: `${name} happened` });
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status, requestId: 'REQ1' },
+    message: `${name} happened`,
+  });
 }
 
 describe('s3: errors', function () {
@@ -67,7 +72,13 @@ describe('s3: errors', function () {
 
     it('reports a missing key as NotFound / ENOENT with context', async function () {
       const err = await rejected(fs.catFile(`${root}/missing.txt`));
-      expect(err).to.include({ kind: 'NotFound', code: 'ENOENT', protocol: 's3', operation: 'cat', path: `${root}/missing.txt` });
+      expect(err).to.include({
+        kind: 'NotFound',
+        code: 'ENOENT',
+        protocol: 's3',
+        operation: 'cat',
+        path: `${root}/missing.txt`,
+      });
       await expectFsError(fs.info(`${root}/missing.txt`), 'NotFound');
       await expectFsError(fs.rmFile(`${root}/missing.txt`), 'NotFound');
     });
@@ -108,17 +119,32 @@ describe('s3: errors', function () {
       const token = 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN';
       const ssec = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
       const leaky = new S3FileSystem({
-        endpoint: s3.info.endpoint, region: s3.info.region, forcePathStyle: true, skipInstanceCache: true,
+        endpoint: s3.info.endpoint,
+        region: s3.info.region,
+        forcePathStyle: true,
+        skipInstanceCache: true,
         credentials: { accessKeyId: s3.info.credentials.accessKeyId, secretAccessKey: secret, sessionToken: token },
         readParams: { SSECustomerKey: ssec },
         clientConfig: { credentials: { accessKeyId: 'x', secretAccessKey: secret } },
       });
       const err = await rejected(leaky.info(`${root}/missing`));
-      const flat = new S3FileSystem({ endpoint: s3.info.endpoint, accessKeyId: 'AKIA', secretAccessKey: secret, sessionToken: token, skipInstanceCache: true });
+      const flat = new S3FileSystem({
+        endpoint: s3.info.endpoint,
+        accessKeyId: 'AKIA',
+        secretAccessKey: secret,
+        sessionToken: token,
+        skipInstanceCache: true,
+      });
       const shown = [
-        err.message, String(err), JSON.stringify(err), inspect(err, { depth: 6 }),
-        JSON.stringify(leaky), inspect(leaky, { depth: 6 }), String(leaky),
-        JSON.stringify(flat), inspect(flat, { depth: 6 }),
+        err.message,
+        String(err),
+        JSON.stringify(err),
+        inspect(err, { depth: 6 }),
+        JSON.stringify(leaky),
+        inspect(leaky, { depth: 6 }),
+        String(leaky),
+        JSON.stringify(flat),
+        inspect(flat, { depth: 6 }),
       ].join('\n');
       expect(shown).to.not.contain(secret);
       expect(shown).to.not.contain(token);

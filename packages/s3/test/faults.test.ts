@@ -30,7 +30,8 @@ describe('s3: faults', function () {
     root = await freshBucket(s3.info, direct);
   });
 
-  const viaProxy = (maxAttempts: number): S3FileSystem => makeFs(s3.info, { endpoint: proxy.url, maxAttempts, partSize: 5 * MiB });
+  const viaProxy = (maxAttempts: number): S3FileSystem =>
+    makeFs(s3.info, { endpoint: proxy.url, maxAttempts, partSize: 5 * MiB });
 
   it('retries past SlowDown, 500 and resets during a multipart upload and ends byte-exact', async function () {
     const fs = viaProxy(6);
@@ -46,15 +47,24 @@ describe('s3: faults', function () {
   });
 
   cutDownloadTests({
-    proxy: () => proxy, direct: () => direct, viaProxy: () => viaProxy(3), root: () => root,
-    size: 12 * MiB, cutAfter: MiB, isDownload: (r) => r.method === 'GET', code: 'ECONNRESET',
+    proxy: () => proxy,
+    direct: () => direct,
+    viaProxy: () => viaProxy(3),
+    root: () => root,
+    size: 12 * MiB,
+    cutAfter: MiB,
+    isDownload: (r) => r.method === 'GET',
+    code: 'ECONNRESET',
   });
 
   it('gives up on persistent 503s with a temporary RateLimited error', async function () {
     await direct.writeText(`${root}/busy.txt`, 'x');
     const fs = viaProxy(2);
     proxy.addRule({ fault: { kind: 'slowdown' } });
-    const err = await fs.readText(`${root}/busy.txt`).then(() => undefined, (e: unknown) => e);
+    const err = await fs.readText(`${root}/busy.txt`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(FsError);
     expect(err).to.include({ kind: 'RateLimited', temporary: true, code: 'EAGAIN' });
     expect(proxy.counters.slowdowns).to.equal(2);
@@ -65,22 +75,39 @@ describe('s3: faults', function () {
     const prefix = rest.length > 0 ? `${rest.join('/')}/` : '';
     await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/d/c`]: 'c' });
     const fs = viaProxy(1);
-    const body = `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">`
-      + `<Deleted><Key>${prefix}d/a</Key></Deleted>`
-      + `<Error><Key>${prefix}d/b</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`
-      + `<Error><Key>${prefix}d/c</Key><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error></DeleteResult>`;
-    proxy.addRule({ fault: { kind: 'status', status: 200, body, headers: { 'content-type': 'application/xml' } }, failNext: 1, match: (r) => r.method === 'POST' && /[?&]delete/.test(r.url) });
-    const err = await fs.rm(`${root}/d`, { recursive: true }).then(() => undefined, (e: unknown) => e) as S3DeleteError | undefined;
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?><DeleteResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+      `<Deleted><Key>${prefix}d/a</Key></Deleted>` +
+      `<Error><Key>${prefix}d/b</Key><Code>AccessDenied</Code><Message>Access Denied</Message></Error>` +
+      `<Error><Key>${prefix}d/c</Key><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error></DeleteResult>`;
+    proxy.addRule({
+      fault: { kind: 'status', status: 200, body, headers: { 'content-type': 'application/xml' } },
+      failNext: 1,
+      match: (r) => r.method === 'POST' && /[?&]delete/.test(r.url),
+    });
+    const err = (await fs.rm(`${root}/d`, { recursive: true }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as S3DeleteError | undefined;
     expect(err).to.be.instanceOf(S3DeleteError);
     expect(err!.kind).to.equal('PermissionDenied');
-    expect(err!.failed.map((f) => [f.path, f.code])).to.deep.equal([[`${bucket}/${prefix}d/b`, 'AccessDenied'], [`${bucket}/${prefix}d/c`, 'InternalError']]);
+    expect(err!.failed.map((f) => [f.path, f.code])).to.deep.equal([
+      [`${bucket}/${prefix}d/b`, 'AccessDenied'],
+      [`${bucket}/${prefix}d/c`, 'InternalError'],
+    ]);
     expect(err!.message).to.contain('could not delete 2 of 3 keys').and.contain(`${prefix}d/b (AccessDenied)`);
   });
 
   it('aborts the multipart upload when completing it fails for good', async function () {
     const fs = viaProxy(1);
-    proxy.addRule({ fault: { kind: 'status', status: 500 }, match: (r) => r.method === 'POST' && /uploadId=/.test(r.url) });
-    const err = await fs.pipeFile(`${root}/never.bin`, irregularChunks(randomBytes(11 * MiB))).then(() => undefined, (e: unknown) => e);
+    proxy.addRule({
+      fault: { kind: 'status', status: 500 },
+      match: (r) => r.method === 'POST' && /uploadId=/.test(r.url),
+    });
+    const err = await fs.pipeFile(`${root}/never.bin`, irregularChunks(randomBytes(11 * MiB))).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).to.be.instanceOf(FsError);
     expect((err as FsError).temporary).to.equal(true);
     proxy.clearRules();

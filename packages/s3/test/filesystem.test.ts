@@ -92,13 +92,22 @@ describe('s3: S3FileSystem', function () {
     it('finds every key below a prefix in one flat listing, with directories on request', async function () {
       expect(await fs.find(root)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
       expect(await fs.find(root, { withDirs: true })).to.deep.equal([
-        root, `${root}/dir`, `${root}/dir/a.txt`, `${root}/dir/sub`, `${root}/dir/sub/b.txt`, `${root}/top.txt`,
+        root,
+        `${root}/dir`,
+        `${root}/dir/a.txt`,
+        `${root}/dir/sub`,
+        `${root}/dir/sub/b.txt`,
+        `${root}/top.txt`,
       ]);
       expect(await fs.find(`${root}/dir`, { maxDepth: 1 })).to.deep.equal([`${root}/dir/a.txt`]);
     });
 
     it('globs across prefixes', async function () {
-      expect(await fs.glob(`${root}/**/*.txt`)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
+      expect(await fs.glob(`${root}/**/*.txt`)).to.deep.equal([
+        `${root}/dir/a.txt`,
+        `${root}/dir/sub/b.txt`,
+        `${root}/top.txt`,
+      ]);
     });
 
     it('treats makedirs of a prefix as a no-op that succeeds', async function () {
@@ -207,12 +216,19 @@ describe('s3: S3FileSystem', function () {
         expect(first.copied).to.have.length(2);
         expect((await fs.find(`${root}/ckpt`)).sort()).to.deep.equal([`${root}/ckpt/a.bin`, `${root}/ckpt/sub/b.bin`]);
         counts.clear();
-        expect(await rsync(join(dir, 'ckpt'), { fs, path: `${root}/ckpt` })).to.deep.equal({ copied: [], deleted: [], unchanged: 2 });
+        expect(await rsync(join(dir, 'ckpt'), { fs, path: `${root}/ckpt` })).to.deep.equal({
+          copied: [],
+          deleted: [],
+          unchanged: 2,
+        });
         expect(counts.get('PutObjectCommand') ?? 0).to.equal(0);
         await writeFile(join(dir, 'ckpt', 'a.bin'), randomBytes(1500));
         await rm(join(dir, 'ckpt', 'sub'), { recursive: true });
         counts.clear();
-        const last = await rsync(join(dir, 'ckpt'), `s3://${root}/ckpt`, { deleteMissing: true, storageOptions: { ...connection(s3.info), skipInstanceCache: true } });
+        const last = await rsync(join(dir, 'ckpt'), `s3://${root}/ckpt`, {
+          deleteMissing: true,
+          storageOptions: { ...connection(s3.info), skipInstanceCache: true },
+        });
         expect(last.copied.map((c) => c.dst)).to.deep.equal([`${root}/ckpt/a.bin`]);
         expect(last.deleted).to.deep.equal([`${root}/ckpt/sub/b.bin`, `${root}/ckpt/sub`]);
         expect(await fs.find(`${root}/ckpt`)).to.deep.equal([`${root}/ckpt/a.bin`]);
@@ -292,18 +308,23 @@ describe('s3: S3FileSystem', function () {
         await envFs.writeText(`${root}/env.txt`, 'from env');
         expect(await fs.readText(`${root}/env.txt`)).to.equal('from env');
       } finally {
-        if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID; else process.env.AWS_ACCESS_KEY_ID = saved.id;
-        if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY; else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+        if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+        else process.env.AWS_ACCESS_KEY_ID = saved.id;
+        if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+        else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
       }
     });
 
     it('sends the requester-pays header when asked', async function () {
       const payer = makeFs(s3.info, { requesterPays: true });
       const seen: string[] = [];
-      payer.client.middlewareStack.add(((next: (a: unknown) => Promise<unknown>) => async (args: { request: { headers: Record<string, string> } }) => {
-        seen.push(args.request.headers['x-amz-request-payer'] ?? '');
-        return next(args);
-      }) as never, { step: 'build', name: 'payerProbe' });
+      payer.client.middlewareStack.add(
+        ((next: (a: unknown) => Promise<unknown>) => async (args: { request: { headers: Record<string, string> } }) => {
+          seen.push(args.request.headers['x-amz-request-payer'] ?? '');
+          return next(args);
+        }) as never,
+        { step: 'build', name: 'payerProbe' },
+      );
       await payer.writeText(`${root}/p.txt`, 'p');
       expect(await payer.readText(`${root}/p.txt`)).to.equal('p');
       expect(seen.length).to.be.greaterThan(1);

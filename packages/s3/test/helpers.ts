@@ -29,12 +29,17 @@ export async function freshBucket(info: S3Info, fs: S3FileSystem): Promise<strin
 /** Counts the commands an S3Client sends, by name (`PutObjectCommand`, ...). */
 export function countCommands(client: S3Client): Map<string, number> {
   const counts = new Map<string, number>();
-  const stack = client.middlewareStack as unknown as { add(mw: unknown, options: { step: string; name: string }): void };
-  stack.add((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-    const name = context.commandName ?? '?';
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-    return next(args);
-  }, { step: 'initialize', name: `omnifsCounter${Math.random()}` });
+  const stack = client.middlewareStack as unknown as {
+    add(mw: unknown, options: { step: string; name: string }): void;
+  };
+  stack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const name = context.commandName ?? '?';
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      return next(args);
+    },
+    { step: 'initialize', name: `omnifsCounter${Math.random()}` },
+  );
   return counts;
 }
 
@@ -42,7 +47,9 @@ export function countCommands(client: S3Client): Map<string, number> {
 export async function openUploads(client: S3Client, path: string): Promise<string[]> {
   const [bucket, ...rest] = path.split('/');
   const prefix = rest.length > 0 ? `${rest.join('/')}/` : undefined;
-  const res = await client.send(new ListMultipartUploadsCommand({ Bucket: bucket!, ...(prefix ? { Prefix: prefix } : {}) }));
+  const res = await client.send(
+    new ListMultipartUploadsCommand({ Bucket: bucket!, ...(prefix ? { Prefix: prefix } : {}) }),
+  );
   return (res.Uploads ?? []).map((u) => u.Key ?? '');
 }
 
@@ -51,7 +58,7 @@ export async function* irregularChunks(data: Uint8Array): AsyncGenerator<Uint8Ar
   let i = 0;
   let n = 1;
   while (i < data.byteLength) {
-    n = (n * 7919 + 104729) % (3 * 1024 * 1024) + 1;
+    n = ((n * 7919 + 104729) % (3 * 1024 * 1024)) + 1;
     yield data.subarray(i, i + n);
     i += n;
   }

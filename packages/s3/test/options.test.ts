@@ -5,9 +5,13 @@ import { S3FileSystem } from '@omnifs/s3';
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  for (const [k, v] of Object.entries(vars))
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
   return fn().finally(() => {
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
   });
 }
 
@@ -17,7 +21,12 @@ describe('s3: options', function () {
   });
 
   it('takes the region from AWS_REGION, then AWS_DEFAULT_REGION, else us-east-1', async function () {
-    const none = { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, AWS_PROFILE: 'omnifs-no-such-profile', AWS_CONFIG_FILE: '/nonexistent' };
+    const none = {
+      AWS_REGION: undefined,
+      AWS_DEFAULT_REGION: undefined,
+      AWS_PROFILE: 'omnifs-no-such-profile',
+      AWS_CONFIG_FILE: '/nonexistent',
+    };
     await withEnv({ ...none, AWS_REGION: 'ap-south-1' }, async () => {
       expect(await new S3FileSystem({}).client.config.region()).to.equal('ap-south-1');
     });
@@ -36,16 +45,28 @@ describe('s3: options', function () {
 
   it('rejects malformed options with InvalidArgument', function () {
     const bad: Array<Record<string, unknown>> = [
-      { partSize: -1 }, { concurrency: 0 }, { concurrency: 1.5 }, { maxAttempts: 'many' },
-      { credentials: { accessKeyId: 'only' } }, { accessKeyId: 'id' }, { client: {} },
+      { partSize: -1 },
+      { concurrency: 0 },
+      { concurrency: 1.5 },
+      { maxAttempts: 'many' },
+      { credentials: { accessKeyId: 'only' } },
+      { accessKeyId: 'id' },
+      { client: {} },
     ];
     for (const options of bad) {
-      expect(() => new S3FileSystem(options as never), JSON.stringify(options)).to.throw(FsError).with.property('kind', 'InvalidArgument');
+      expect(() => new S3FileSystem(options as never), JSON.stringify(options))
+        .to.throw(FsError)
+        .with.property('kind', 'InvalidArgument');
     }
   });
 
   it('does not sign with anon and declares no signed URLs', function () {
     expect(new S3FileSystem({ anon: true }).capabilities.sign).to.equal(false);
-    expect(new S3FileSystem({}).capabilities).to.include({ realDirectories: false, exclusiveCreate: true, copy: true, flatListing: true });
+    expect(new S3FileSystem({}).capabilities).to.include({
+      realDirectories: false,
+      exclusiveCreate: true,
+      copy: true,
+      flatListing: true,
+    });
   });
 });

@@ -38,7 +38,9 @@ describe('s3: at scale', function () {
       const [bucket, ...rest] = root.split('/');
       const prefix = rest.length > 0 ? `${rest.join('/')}/` : '';
       keys = Array.from({ length: N }, (_, i) => `many/${i % 2 === 0 ? 'even' : 'odd'}/k${String(i).padStart(5, '0')}`);
-      await mapLimit(keys, 32, (k) => fs.client.send(new PutObjectCommand({ Bucket: bucket!, Key: `${prefix}${k}`, Body: k })));
+      await mapLimit(keys, 32, (k) =>
+        fs.client.send(new PutObjectCommand({ Bucket: bucket!, Key: `${prefix}${k}`, Body: k })),
+      );
       counts.clear();
     });
 
@@ -178,7 +180,9 @@ describe('s3: at scale', function () {
         throw new Error('source broke');
       }
       let caught: unknown;
-      await fs.pipeFile(`${root}/broken.bin`, failing()).catch((e: unknown) => { caught = e; });
+      await fs.pipeFile(`${root}/broken.bin`, failing()).catch((e: unknown) => {
+        caught = e;
+      });
       expect(caught).to.be.instanceOf(Error);
       expect(String((caught as Error).message)).to.contain('source broke');
       expect(counts.get('AbortMultipartUploadCommand')).to.equal(1);
@@ -194,7 +198,10 @@ describe('s3: at scale', function () {
           yield randomBytes(3 * MiB);
         }
       }
-      const err = await fs.pipeFile(`${root}/signal.bin`, slow(), { signal: controller.signal }).then(() => undefined, (e: unknown) => e);
+      const err = await fs.pipeFile(`${root}/signal.bin`, slow(), { signal: controller.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(FsError);
       expect((err as FsError).kind).to.equal('Aborted');
       expect(await openUploads(fs.client, root)).to.deep.equal([]);
@@ -205,7 +212,10 @@ describe('s3: at scale', function () {
       const f = await fs.open(`${root}/excl.bin`, 'xb');
       await f.write(randomBytes(11 * MiB));
       await fs.writeText(`${root}/excl.bin`, 'winner');
-      const err = await f.close().then(() => undefined, (e: unknown) => e);
+      const err = await f.close().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect((err as FsError).kind).to.equal('AlreadyExists');
       expect(await openUploads(fs.client, root)).to.deep.equal([]);
       expect(await fs.readText(`${root}/excl.bin`)).to.equal('winner');
@@ -234,7 +244,9 @@ describe('s3: at scale', function () {
       const etag = await fs.checksum(`${root}/e.bin`);
       expect(etag).not.to.match(/"/);
       expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag })).toString()).to.equal('first');
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: `"${etag}"` })).toString()).to.equal('first version');
+      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: `"${etag}"` })).toString()).to.equal(
+        'first version',
+      );
       await fs.pipeFile(`${root}/e.bin`, 'second version');
       await expectFsError(fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag }), 'ConditionNotMatch', 'ESTALE');
       const chunks = fs.readChunks(`${root}/e.bin`, { etag });
@@ -248,10 +260,16 @@ describe('s3: at scale', function () {
       const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
       const controller = new AbortController();
       try {
-        await expectFsError(fs.get(`${root}/big.bin`, join(dir, 'big.bin'), {
-          signal: controller.signal,
-          onProgress: (p) => { if (p.bytes > 0) controller.abort(); },
-        }), 'Aborted', 'ABORT_ERR');
+        await expectFsError(
+          fs.get(`${root}/big.bin`, join(dir, 'big.bin'), {
+            signal: controller.signal,
+            onProgress: (p) => {
+              if (p.bytes > 0) controller.abort();
+            },
+          }),
+          'Aborted',
+          'ABORT_ERR',
+        );
         expect(await readdir(dir)).to.deep.equal([]);
         expect(counts.get('GetObjectCommand')).to.be.below(5);
       } finally {

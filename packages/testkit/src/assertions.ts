@@ -6,7 +6,11 @@ import { FsError, NODE_CODES, type ErrorKind } from '@omnifs/core';
  * Runs `action` (a promise or a function, sync throws included) and asserts that it fails
  * with an {@link FsError} of `kind` and its Node code; returns the error for more checks.
  */
-export async function expectFsError(action: Promise<unknown> | (() => unknown), kind: ErrorKind, code: string = NODE_CODES[kind]): Promise<FsError> {
+export async function expectFsError(
+  action: Promise<unknown> | (() => unknown),
+  kind: ErrorKind,
+  code: string = NODE_CODES[kind],
+): Promise<FsError> {
   let error: unknown;
   try {
     await (typeof action === 'function' ? action() : action);
@@ -15,7 +19,10 @@ export async function expectFsError(action: Promise<unknown> | (() => unknown), 
   }
   expect(error, `expected an FsError ${kind}, but nothing was thrown`).to.not.equal(undefined);
   if (!(error instanceof FsError)) {
-    throw new Error(`expected an FsError ${kind}, got ${String((error as Error)?.name)}: ${String((error as Error)?.message)}`, { cause: error });
+    throw new Error(
+      `expected an FsError ${kind}, got ${String((error as Error)?.name)}: ${String((error as Error)?.message)}`,
+      { cause: error },
+    );
   }
   expect(error.kind, `kind of "${error.message}"`).to.equal(kind);
   expect(error.code, `code of "${error.message}"`).to.equal(code);
@@ -44,7 +51,9 @@ export async function rejected(action: Promise<unknown>): Promise<FsError> {
     await action;
   } catch (err) {
     if (err instanceof FsError) return err;
-    throw new Error(`expected an FsError, got ${String((err as Error)?.name)}: ${String((err as Error)?.message)}`, { cause: err });
+    throw new Error(`expected an FsError, got ${String((err as Error)?.name)}: ${String((err as Error)?.message)}`, {
+      cause: err,
+    });
   }
   throw new Error('expected an FsError, but nothing was thrown');
 }

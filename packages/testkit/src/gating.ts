@@ -2,7 +2,9 @@
 import { DEFAULT_CAPABILITIES, type Capabilities } from '@omnifs/core';
 import type { SuiteContext } from './context';
 
-type BooleanCapability = { [K in keyof Capabilities]-?: Capabilities[K] extends boolean ? K : never }[keyof Capabilities];
+type BooleanCapability = {
+  [K in keyof Capabilities]-?: Capabilities[K] extends boolean ? K : never;
+}[keyof Capabilities];
 
 /** The capabilities a target declares up front, with its overrides; undefined when it does not. */
 export function declaredCapabilities(ctx: SuiteContext): Capabilities | undefined {
@@ -16,7 +18,13 @@ export function declaredCapabilities(ctx: SuiteContext): Capabilities | undefine
  * the target declares its capabilities up front, a test that does not apply is not
  * defined; otherwise it is reported as pending, never passed.
  */
-export function itWhere(ctx: SuiteContext, cap: BooleanCapability | ((caps: Capabilities) => boolean), title: string, fn: () => Promise<void>, expected = true): void {
+export function itWhere(
+  ctx: SuiteContext,
+  cap: BooleanCapability | ((caps: Capabilities) => boolean),
+  title: string,
+  fn: () => Promise<void>,
+  expected = true,
+): void {
   const applies = (caps: Capabilities): boolean => (typeof cap === 'function' ? cap(caps) : caps[cap]) === expected;
   const declared = declaredCapabilities(ctx);
   if (declared !== undefined) {

@@ -25,7 +25,13 @@ export function joinPath(...parts: string[]): string {
   const kept = parts.filter((p) => p !== '');
   if (kept.length === 0) return '';
   const lead = kept[0]!.startsWith('/') ? '/' : '';
-  return lead + kept.map((p) => p.replace(/^\/+|\/+$/g, '')).filter((p) => p !== '').join('/');
+  return (
+    lead +
+    kept
+      .map((p) => p.replace(/^\/+|\/+$/g, ''))
+      .filter((p) => p !== '')
+      .join('/')
+  );
 }
 
 /** Bytes of a string, UTF-8. */
@@ -44,14 +50,23 @@ export function text(bytes: Uint8Array): string {
  * as paths relative to the source directory.
  */
 export const COPY_FIXTURE: readonly string[] = [
-  'file1', 'file2', 'subdir/subfile1', 'subdir/subfile2', 'subdir/nesteddir/nestedfile',
+  'file1',
+  'file2',
+  'subdir/subfile1',
+  'subdir/subfile2',
+  'subdir/nesteddir/nestedfile',
 ];
 
 /** The tree of fsspec's glob edge-case copy tests (two subdirectories, `subdir0`, `subdir1`). */
 export const GLOB_EDGE_FIXTURE: readonly string[] = [
-  'file1', 'file2',
-  'subdir0/subfile1', 'subdir0/subfile2', 'subdir0/nesteddir/nestedfile',
-  'subdir1/subfile1', 'subdir1/subfile2', 'subdir1/nesteddir/nestedfile',
+  'file1',
+  'file2',
+  'subdir0/subfile1',
+  'subdir0/subfile2',
+  'subdir0/nesteddir/nestedfile',
+  'subdir1/subfile1',
+  'subdir1/subfile2',
+  'subdir1/nesteddir/nestedfile',
 ];
 
 /** The content the fixture builders write to a file: its relative path. */
@@ -63,7 +78,11 @@ export function fixtureContent(relative: string): Uint8Array {
  * Writes files below `dir` on `fs`; each file's content is {@link fixtureContent} of
  * its relative path unless `files` maps paths to content. Returns `dir`.
  */
-export async function writeTree(fs: FileSystem, dir: string, files: readonly string[] | Readonly<Record<string, Uint8Array | string>>): Promise<string> {
+export async function writeTree(
+  fs: FileSystem,
+  dir: string,
+  files: readonly string[] | Readonly<Record<string, Uint8Array | string>>,
+): Promise<string> {
   const entries: Array<[string, Uint8Array | string]> = Array.isArray(files)
     ? (files as readonly string[]).map((f) => [f, fixtureContent(f)])
     : Object.entries(files);
@@ -79,7 +98,8 @@ export function buildCopyFixture(fs: FileSystem, dir: string): Promise<string> {
 /** Collects an async iterable of byte chunks into one Uint8Array. */
 export async function collect(chunks: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
   const parts: Buffer[] = [];
-  for await (const c of chunks) parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
+  for await (const c of chunks)
+    parts.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c.buffer, c.byteOffset, c.byteLength));
   return new Uint8Array(Buffer.concat(parts));
 }
 

@@ -20,8 +20,19 @@ export { itWhere } from './gating';
 export { expect } from './chai';
 export { expectFsError, expectBytes, rejected } from './assertions';
 export {
-  randomName, randomBytes, randomSize, joinPath, utf8, text, collect, chunked,
-  COPY_FIXTURE, GLOB_EDGE_FIXTURE, fixtureContent, writeTree, buildCopyFixture,
+  randomName,
+  randomBytes,
+  randomSize,
+  joinPath,
+  utf8,
+  text,
+  collect,
+  chunked,
+  COPY_FIXTURE,
+  GLOB_EDGE_FIXTURE,
+  fixtureContent,
+  writeTree,
+  buildCopyFixture,
 } from './helpers';
 export { fsSide, localSide, makeTransfer, DUMMY, type Side, type Transfer } from './sides';
 export { GLOB_EDGE_CASES } from './suites/copy-globs';

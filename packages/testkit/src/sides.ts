@@ -51,13 +51,19 @@ export function fsSide(ctx: SuiteContext, base: string): Side {
     async files(dir) {
       const top = fs.normalize(dir);
       const found = await fs.find(dir);
-      return found.map((f) => f.slice(top.length + 1)).filter((f) => f !== DUMMY).sort();
+      return found
+        .map((f) => f.slice(top.length + 1))
+        .filter((f) => f !== DUMMY)
+        .sort();
     },
     async entries(dir) {
       const top = fs.normalize(dir);
       const found = await fs.find(dir, { withDirs: true, detail: true });
-      return found.filter((e) => e.name !== top).map((e) => e.name.slice(top.length + 1) + (e.type === 'directory' ? '/' : ''))
-        .filter((f) => f !== DUMMY).sort();
+      return found
+        .filter((e) => e.name !== top)
+        .map((e) => e.name.slice(top.length + 1) + (e.type === 'directory' ? '/' : ''))
+        .filter((f) => f !== DUMMY)
+        .sort();
     },
     isFile: (p) => fs.isFile(p),
     isDir: (p) => fs.isDir(p),
@@ -136,6 +142,10 @@ export async function makeTransfer(ctx: SuiteContext, name: Transfer['name']): P
   const source = name === 'put' ? local! : remote;
   const target = name === 'get' ? local! : remote;
   const run = (src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> =>
-    name === 'cp' ? ctx.fs.cp(src, dst, options) : name === 'put' ? ctx.fs.put(src, dst, options) : ctx.fs.get(src, dst, options);
+    name === 'cp'
+      ? ctx.fs.cp(src, dst, options)
+      : name === 'put'
+        ? ctx.fs.put(src, dst, options)
+        : ctx.fs.get(src, dst, options);
   return { name, source, target, run };
 }

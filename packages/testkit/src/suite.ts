@@ -69,7 +69,10 @@ export type Topic = keyof typeof TOPICS;
  * conformanceSuite({ name: 'memory', factory: () => filesystem('memory'), root: () => `/${randomName()}` });
  * ```
  */
-export function conformanceSuite(target: ConformanceTarget, topics: readonly Topic[] = Object.keys(TOPICS) as Topic[]): void {
+export function conformanceSuite(
+  target: ConformanceTarget,
+  topics: readonly Topic[] = Object.keys(TOPICS) as Topic[],
+): void {
   describe(`conformance: ${target.name}`, function () {
     if (target.timeout !== undefined) this.timeout(target.timeout);
     const ctx = new SuiteContext(target);

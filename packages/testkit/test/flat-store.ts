@@ -5,7 +5,11 @@
  */
 import { errors, FileSystem, type Capabilities, type FileInfo, type WriteMode } from '@omnifs/core';
 
-interface Entry { data: Uint8Array; mtime: Date; etag: string }
+interface Entry {
+  data: Uint8Array;
+  mtime: Date;
+  etag: string;
+}
 
 let etags = 0;
 
@@ -14,8 +18,14 @@ export class FlatStoreFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['flatstore'];
   override readonly rootMarker = '' as const;
   override readonly capabilities: Capabilities = {
-    realDirectories: false, append: false, exclusiveCreate: true, copy: false,
-    rangedRead: true, sign: false, mtime: true, flatListing: true,
+    realDirectories: false,
+    append: false,
+    exclusiveCreate: true,
+    copy: false,
+    rangedRead: true,
+    sign: false,
+    mtime: true,
+    flatListing: true,
   };
 
   readonly buckets = new Set<string>();
@@ -30,7 +40,8 @@ export class FlatStoreFileSystem extends FileSystem {
     const obj = this.objects.get(path);
     if (obj) return { name: path, size: obj.data.byteLength, type: 'file', mtime: obj.mtime, etag: obj.etag };
     if (!path.includes('/') && this.buckets.has(path)) return { name: path, size: 0, type: 'directory' };
-    for (const k of this.objects.keys()) if (k.startsWith(`${path}/`)) return { name: path, size: 0, type: 'directory' };
+    for (const k of this.objects.keys())
+      if (k.startsWith(`${path}/`)) return { name: path, size: 0, type: 'directory' };
     throw errors.notFound(path);
   }
 
@@ -44,7 +55,12 @@ export class FlatStoreFileSystem extends FileSystem {
       const rest = k.slice(path.length + 1);
       const slash = rest.indexOf('/');
       if (slash < 0) out.set(k, { name: k, size: v.data.byteLength, type: 'file', mtime: v.mtime, etag: v.etag });
-      else out.set(`${path}/${rest.slice(0, slash)}`, { name: `${path}/${rest.slice(0, slash)}`, size: 0, type: 'directory' });
+      else
+        out.set(`${path}/${rest.slice(0, slash)}`, {
+          name: `${path}/${rest.slice(0, slash)}`,
+          size: 0,
+          type: 'directory',
+        });
     }
     return [...out.values()];
   }

@@ -108,8 +108,7 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   if (op === 'put')
     for (const s of sources)
       if (!s.local) throw new UsageError(`put uploads local files; ${s.raw} is not local (use cp)`);
-  if (op === 'get' && !dst.local)
-    throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
+  if (op === 'get' && !dst.local) throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
   await checkSources(op, sources, recursive);
 
   const limit = bwlimit(ctx);

@@ -87,7 +87,8 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
   }
 
   private block(path: string, info: FileInfo, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
-    const version = typeof info.etag === 'string' && info.etag !== '' ? info.etag : `${info.size}:${info.mtime?.getTime() ?? ''}`;
+    const version =
+      typeof info.etag === 'string' && info.etag !== '' ? info.etag : `${info.size}:${info.mtime?.getTime() ?? ''}`;
     const key = `${path}\0${version}\0${index}`;
     const hit = this.blocks.get(key);
     if (hit !== undefined) {
@@ -105,7 +106,12 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     return fetching;
   }
 
-  protected override async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
+  protected override async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): Promise<Uint8Array> {
     if (options.etag !== undefined) return super._read(path, start, end, options);
     throwIfAborted(options.signal);
     const info = await this.identity(path);
@@ -114,7 +120,9 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     if (stop <= start) return new Uint8Array(0);
     const first = Math.floor(start / this.blockSize);
     const last = Math.floor((stop - 1) / this.blockSize);
-    const parts = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(path, info, first + i, options.signal)));
+    const parts = await Promise.all(
+      Array.from({ length: last - first + 1 }, (_, i) => this.block(path, info, first + i, options.signal)),
+    );
     const out = new Uint8Array(stop - start);
     let filled = 0;
     for (let i = 0; i < parts.length; i++) {
@@ -128,7 +136,12 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
   }
 
   /** Streams through the cache, one block at a time. */
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     if (options.etag !== undefined) {
       yield* super._readStream(path, start, end, options);
       return;

@@ -36,7 +36,8 @@ export class DirFileSystem extends WrapperFileSystem {
   readonly root: string;
 
   constructor(options: DirOptions) {
-    if (typeof options?.path !== 'string') throw errors.invalid('dir needs { path: string }, the root on the wrapped filesystem');
+    if (typeof options?.path !== 'string')
+      throw errors.invalid('dir needs { path: string }, the root on the wrapped filesystem');
     const fs = options.fs instanceof FileSystem ? options.fs.within(options.fs.normalize(options.path)) : options.fs;
     super({ ...options, fs });
     this.root = this.fs.normalize(options.path);

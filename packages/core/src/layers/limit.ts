@@ -41,7 +41,8 @@ export class LimitFileSystem extends WrapperFileSystem {
       return await fn();
     } finally {
       const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next caller
+      if (next)
+        next(); // the slot passes straight to the next caller
       else this.active--;
     }
   }

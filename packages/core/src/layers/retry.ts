@@ -23,7 +23,20 @@ export interface RetryOptions extends WrapperOptions {
 }
 
 /** Hooks whose repetition cannot change the outcome; a write carries its whole body. */
-const RETRYABLE: ReadonlySet<HookName> = new Set(['info', 'ls', 'read', 'write', 'rm', 'mkdir', 'copy', 'find', 'rmMany', 'sign', 'touch', 'openRead']);
+const RETRYABLE: ReadonlySet<HookName> = new Set([
+  'info',
+  'ls',
+  'read',
+  'write',
+  'rm',
+  'mkdir',
+  'copy',
+  'find',
+  'rmMany',
+  'sign',
+  'touch',
+  'openRead',
+]);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -59,10 +72,15 @@ export class RetryFileSystem extends WrapperFileSystem {
     this.minDelayMs = positiveOption('minDelayMs', options.minDelayMs, 100, true);
     this.maxDelayMs = positiveOption('maxDelayMs', options.maxDelayMs, 5000, true);
     const { onRetry, logger } = options;
-    this.onRetry = logger === undefined ? onRetry : (info) => {
-      logger.warn(`omnifs: retry ${info.attempt} of ${info.hook} in ${info.delayMs} ms after: ${info.error.message}`);
-      onRetry?.(info);
-    };
+    this.onRetry =
+      logger === undefined
+        ? onRetry
+        : (info) => {
+            logger.warn(
+              `omnifs: retry ${info.attempt} of ${info.hook} in ${info.delayMs} ms after: ${info.error.message}`,
+            );
+            onRetry?.(info);
+          };
   }
 
   /** The delay before retry number `attempt` (1-based): full jitter over an exponential cap. */
@@ -96,7 +114,12 @@ export class RetryFileSystem extends WrapperFileSystem {
    * before the first byte, so a file replaced between a cut and its resume fails with
    * `ConditionNotMatch` instead of joining two versions.
    */
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     let pos = start;
     let used = 0;
     let pinned = options;

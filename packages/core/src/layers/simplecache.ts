@@ -113,7 +113,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     }
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+  ): AsyncGenerator<Uint8Array> {
     if (end !== undefined && end <= start) return;
     const stream = createReadStream(await this.cached(path), { start, ...(end === undefined ? {} : { end: end - 1 }) });
     for await (const chunk of stream) yield chunk as Buffer;

@@ -27,7 +27,10 @@ export interface TimeoutLayerOptions extends WrapperOptions {
 export class TimeoutFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['timeout'];
   /** The options the layer takes. */
-  static override optionSchema = defineOptions<TimeoutLayerOptions>({ ...WRAPPER_OPTIONS, timeout: { type: 'number', min: 0 } });
+  static override optionSchema = defineOptions<TimeoutLayerOptions>({
+    ...WRAPPER_OPTIONS,
+    timeout: { type: 'number', min: 0 },
+  });
   /** The deadline of one call, ms. */
   readonly timeout: number;
 
@@ -40,7 +43,12 @@ export class TimeoutFileSystem extends WrapperFileSystem {
     return this.deadline(`${hook} took longer than ${this.timeout} ms`, fn);
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     const chunks = super._readStream(path, start, end, options);
     try {
       for (;;) {

@@ -25,8 +25,21 @@ export const WRAPPER_OPTIONS = {
 
 /** Which hook a call is for; layers use it to decide (retry only what is safe). */
 export type HookName =
-  | 'info' | 'ls' | 'read' | 'write' | 'rm' | 'openWriter' | 'mkdir' | 'rmdir'
-  | 'openRead' | 'openRandomWriter' | 'copy' | 'find' | 'rmMany' | 'sign' | 'touch';
+  | 'info'
+  | 'ls'
+  | 'read'
+  | 'write'
+  | 'rm'
+  | 'openWriter'
+  | 'mkdir'
+  | 'rmdir'
+  | 'openRead'
+  | 'openRandomWriter'
+  | 'copy'
+  | 'find'
+  | 'rmMany'
+  | 'sign'
+  | 'touch';
 
 /** A layer around another FileSystem; by itself it changes nothing. */
 export class WrapperFileSystem extends FileSystem {
@@ -80,8 +93,15 @@ export class WrapperFileSystem extends FileSystem {
     return entries.map((e) => this.out(e));
   }
 
-  protected _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}): Promise<Uint8Array> {
-    return this.call('read', () => this.fs.catFile(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options }));
+  protected _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): Promise<Uint8Array> {
+    return this.call('read', () =>
+      this.fs.catFile(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options }),
+    );
   }
 
   /** Drops what a cache layer holds about `path`; called before and after every change to it. */
@@ -105,7 +125,8 @@ export class WrapperFileSystem extends FileSystem {
     const inner = await this.changing([path], open);
     const close = (): Promise<void> => this.changing([path], () => inner.close());
     const abort = (reason?: unknown): Promise<void> => this.changing([path], () => inner.abort(reason));
-    if ('writeAt' in inner) return { writeAt: (d: Uint8Array, at: number) => inner.writeAt(d, at), close, abort } as RandomWriter as W;
+    if ('writeAt' in inner)
+      return { writeAt: (d: Uint8Array, at: number) => inner.writeAt(d, at), close, abort } as RandomWriter as W;
     return { write: (c: Uint8Array) => (inner as Writer).write(c), close, abort } as Writer as W;
   }
 
@@ -120,36 +141,62 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    return this.changingWriter(path, () => this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
-      mode: options.mode, append: options.append, ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.writeId === undefined ? {} : { writeId: options.writeId }),
-    })));
+    return this.changingWriter(path, () =>
+      this.call('openWriter', () =>
+        this.fs.openWriter(this.toInner(path), {
+          mode: options.mode,
+          append: options.append,
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.writeId === undefined ? {} : { writeId: options.writeId }),
+        }),
+      ),
+    );
   }
 
   /** The wrapped filesystem appends its own way (by copy, or its rewrite). */
   protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
-    return this.changingWriter(path, () => this.call('openWriter', () => this.fs.openWriter(this.toInner(path), {
-      mode: options.mode, append: true, ...(options.signal ? { signal: options.signal } : {}),
-    })));
+    return this.changingWriter(path, () =>
+      this.call('openWriter', () =>
+        this.fs.openWriter(this.toInner(path), {
+          mode: options.mode,
+          append: true,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      ),
+    );
   }
 
   protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
-    return this.changingWriter(path, () => this.call('openRandomWriter', () => this.fs.openRandomWriter(this.toInner(path), {
-      mode: options.mode, ...(options.signal ? { signal: options.signal } : {}),
-    })));
+    return this.changingWriter(path, () =>
+      this.call('openRandomWriter', () =>
+        this.fs.openRandomWriter(this.toInner(path), {
+          mode: options.mode,
+          ...(options.signal ? { signal: options.signal } : {}),
+        }),
+      ),
+    );
   }
 
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    await this.changing([path], () => this.call('mkdir', () => parents
-      ? this.fs.makedirs(this.toInner(path), { existOk: true })
-      : this.fs.mkdir(this.toInner(path), { createParents: false })));
+    await this.changing([path], () =>
+      this.call('mkdir', () =>
+        parents
+          ? this.fs.makedirs(this.toInner(path), { existOk: true })
+          : this.fs.mkdir(this.toInner(path), { createParents: false }),
+      ),
+    );
   }
 
   protected override _rmdir(path: string): Promise<void> {
     return this.changing([path], () => this.call('rmdir', () => this.fs.rmdir(this.toInner(path))));
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, options: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     yield* this.fs.readChunks(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options });
   }
 
@@ -175,7 +222,9 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected override _touch(path: string): Promise<void> {
-    return this.changing([path], () => this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false })));
+    return this.changing([path], () =>
+      this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false })),
+    );
   }
 
   /** The wrapped filesystem's cleanup, below the same path. */
@@ -200,7 +249,9 @@ export class WrapperFileSystem extends FileSystem {
 export function positiveOption(name: string, value: unknown, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw errors.invalid(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`);
+    throw errors.invalid(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 }

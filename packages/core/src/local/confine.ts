@@ -15,7 +15,8 @@ const MAX_LINKS = 40;
  * joined to the real path of what exists, and a dangling link is followed to its target.
  */
 async function realPathOf(path: string, hops = 0): Promise<string> {
-  if (hops > MAX_LINKS) throw new FsError({ kind: 'InvalidArgument', message: 'too many levels of symbolic links', code: 'ELOOP', path });
+  if (hops > MAX_LINKS)
+    throw new FsError({ kind: 'InvalidArgument', message: 'too many levels of symbolic links', code: 'ELOOP', path });
   try {
     return await fsp.realpath(path);
   } catch (err) {
@@ -48,7 +49,12 @@ export class Confinement {
     const root = await this.#real;
     const real = followLast ? await realPathOf(path) : join(await realPathOf(dirname(path)), basename(path));
     if (!isUnder(real, root)) {
-      throw new FsError({ kind: 'PermissionDenied', code: 'EACCES', message: 'a symbolic link leads outside the dir root', path });
+      throw new FsError({
+        kind: 'PermissionDenied',
+        code: 'EACCES',
+        message: 'a symbolic link leads outside the dir root',
+        path,
+      });
     }
   }
 }

@@ -11,7 +11,15 @@ import type { RandomWriter, Writer } from '../writer';
 import { Confinement } from './confine';
 import { mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
-import { commitTemp, ensureParent, openLocalRandomWriter, openLocalWriter, tempPathFor, writeAtomic, writeTargetOf } from './writer';
+import {
+  commitTemp,
+  ensureParent,
+  openLocalRandomWriter,
+  openLocalWriter,
+  tempPathFor,
+  writeAtomic,
+  writeTargetOf,
+} from './writer';
 
 /**
  * Files on local disk.
@@ -30,8 +38,15 @@ export class LocalFileSystem extends FileSystem {
   static override optionSchema = LOCAL_OPTION_SCHEMA;
 
   override readonly capabilities: Capabilities = {
-    realDirectories: true, append: true, exclusiveCreate: true, copy: true,
-    rangedRead: true, sign: false, mtime: true, flatListing: false, randomWrite: true,
+    realDirectories: true,
+    append: true,
+    exclusiveCreate: true,
+    copy: true,
+    rangedRead: true,
+    sign: false,
+    mtime: true,
+    flatListing: false,
+    randomWrite: true,
   };
 
   private readonly cwd: string | undefined;
@@ -91,14 +106,16 @@ export class LocalFileSystem extends FileSystem {
     await this.confined(path);
     const names = await fsp.readdir(path);
     const base = path === '/' ? '/' : `${path}/`;
-    const infos = await Promise.all(names.map(async (n) => {
-      try {
-        return this.toInfo(base + n, await fsp.stat(base + n));
-      } catch (err) {
-        if ((err as { code?: string }).code === 'ENOENT') return undefined; // dangling link or removed meanwhile
-        throw err;
-      }
-    }));
+    const infos = await Promise.all(
+      names.map(async (n) => {
+        try {
+          return this.toInfo(base + n, await fsp.stat(base + n));
+        } catch (err) {
+          if ((err as { code?: string }).code === 'ENOENT') return undefined; // dangling link or removed meanwhile
+          throw err;
+        }
+      }),
+    );
     return infos.filter((i): i is FileInfo => i !== undefined);
   }
 
@@ -123,10 +140,19 @@ export class LocalFileSystem extends FileSystem {
     }
   }
 
-  protected override async *_readStream(path: string, start: number, end: number | undefined, { signal }: ReadOptions = {}): AsyncGenerator<Uint8Array> {
+  protected override async *_readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    { signal }: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
     await this.confined(path);
     if (end !== undefined && end <= start) return;
-    const stream = createReadStream(path, { start, ...(end === undefined ? {} : { end: end - 1 }), highWaterMark: 1024 * 1024 });
+    const stream = createReadStream(path, {
+      start,
+      ...(end === undefined ? {} : { end: end - 1 }),
+      highWaterMark: 1024 * 1024,
+    });
     try {
       for await (const chunk of stream) {
         throwIfAborted(signal);

@@ -240,7 +240,8 @@ export async function openLocalRandomWriter(target: string, mode: WriteMode): Pr
   return {
     async writeAt(data, position) {
       if (!open) throw errors.invalid('write after close or abort');
-      if (!Number.isSafeInteger(position) || position < 0) throw errors.invalid(`position must be a non-negative integer, got ${String(position)}`);
+      if (!Number.isSafeInteger(position) || position < 0)
+        throw errors.invalid(`position must be a non-negative integer, got ${String(position)}`);
       const writing = (async () => {
         for (let done = 0; done < data.byteLength;) {
           const { bytesWritten } = await handle.write(data, done, data.byteLength - done, position + done);

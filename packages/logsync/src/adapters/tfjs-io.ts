@@ -42,8 +42,17 @@ export interface OmnifsIOOptions {
 
 const WEIGHTS = 'weights.bin';
 const MODEL = 'model.json';
-const ARTIFACT_KEYS = ['modelTopology', 'format', 'generatedBy', 'convertedBy', 'trainingConfig', 'signature',
-  'userDefinedMetadata', 'modelInitializer', 'initializerSignature'] as const;
+const ARTIFACT_KEYS = [
+  'modelTopology',
+  'format',
+  'generatedBy',
+  'convertedBy',
+  'trainingConfig',
+  'signature',
+  'userDefinedMetadata',
+  'modelInitializer',
+  'initializerSignature',
+] as const;
 
 function concat(data: ArrayBuffer | ArrayBuffer[] | undefined): Uint8Array {
   if (data === undefined) return new Uint8Array(0);
@@ -76,7 +85,10 @@ async function* inParts(data: Uint8Array, onProgress: OmnifsIOOptions['onProgres
  * `model.json`, so a checkpoint whose `model.json` exists is complete; `load` reads every
  * path of the weights manifest, relative to `url`.
  */
-export function omnifsIO<Artifacts extends object = TfjsModelArtifacts>(url: string, options: OmnifsIOOptions = {}): {
+export function omnifsIO<Artifacts extends object = TfjsModelArtifacts>(
+  url: string,
+  options: OmnifsIOOptions = {},
+): {
   save(artifacts: Artifacts): Promise<TfjsSaveResult>;
   load(): Promise<Artifacts>;
 } {
@@ -89,11 +101,14 @@ export function omnifsIO<Artifacts extends object = TfjsModelArtifacts>(url: str
   return {
     async save(given) {
       const artifacts = given as TfjsModelArtifacts;
-      if (artifacts.modelTopology instanceof ArrayBuffer) throw errors.unsupported('omnifsIO saves JSON model topologies only');
+      if (artifacts.modelTopology instanceof ArrayBuffer)
+        throw errors.unsupported('omnifsIO saves JSON model topologies only');
       const weights = concat(artifacts.weightData);
       await fs.makedirs(dir, { existOk: true });
       await fs.pipeFile(joinPath(dir, WEIGHTS), inParts(weights, options.onProgress) as Source);
-      const model: Record<string, unknown> = { weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }] };
+      const model: Record<string, unknown> = {
+        weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
+      };
       for (const key of ARTIFACT_KEYS) if (artifacts[key] !== undefined) model[key] = artifacts[key];
       const json = JSON.stringify(model);
       await fs.pipeFile(joinPath(dir, MODEL), json);
@@ -119,8 +134,12 @@ export function omnifsIO<Artifacts extends object = TfjsModelArtifacts>(url: str
         weightSpecs.push(...group.weights);
       }
       const data = Buffer.concat(parts);
-      const artifacts: TfjsModelArtifacts = { weightSpecs, weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) };
-      for (const key of ARTIFACT_KEYS) if (model[key] !== undefined) (artifacts as Record<string, unknown>)[key] = model[key];
+      const artifacts: TfjsModelArtifacts = {
+        weightSpecs,
+        weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength),
+      };
+      for (const key of ARTIFACT_KEYS)
+        if (model[key] !== undefined) (artifacts as Record<string, unknown>)[key] = model[key];
       return artifacts as Artifacts;
     },
   };

@@ -34,7 +34,10 @@ export class LogSyncCallback {
   readonly onEpochEnd: (epoch: number, logs?: TfjsLogs) => Promise<void>;
   readonly onTrainEnd: (logs?: TfjsLogs) => Promise<void>;
 
-  constructor(readonly log: LogSync, options: TfjsCallbackOptions = {}) {
+  constructor(
+    readonly log: LogSync,
+    options: TfjsCallbackOptions = {},
+  ) {
     const offset = options.oneBasedEpochs === false ? 0 : 1;
     this.onTrainBegin = async () => {
       log.info('training started');

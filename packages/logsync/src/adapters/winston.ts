@@ -32,7 +32,12 @@ export function winstonTransport(log: LogSync, options: WinstonTransportOptions 
   const destination = options.file === undefined ? log.destination() : log.destination(options.file);
   let levels: Record<string, number> | undefined;
   const write = (info: WinstonInfo): void => {
-    if (options.level !== undefined && levels !== undefined && (levels[info.level] ?? 0) > (levels[options.level] ?? Infinity)) return;
+    if (
+      options.level !== undefined &&
+      levels !== undefined &&
+      (levels[info.level] ?? 0) > (levels[options.level] ?? Infinity)
+    )
+      return;
     const formatted = info[MESSAGE];
     const text = typeof formatted === 'string' ? formatted : JSON.stringify({ ...info });
     destination.write(text.endsWith('\n') ? text : `${text}\n`);

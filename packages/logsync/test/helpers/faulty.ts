@@ -3,8 +3,18 @@
  * written through it, and injects the faults of a remote outage on demand.
  */
 import {
-  DEFAULT_CAPABILITIES, FileSystem, FsError, registerImplementation, unregisterImplementation,
-  clearInstanceCache, type Capabilities, type FileInfo, type FileSystemClass, type Writer, type WriterOptions, type WriteMode,
+  DEFAULT_CAPABILITIES,
+  FileSystem,
+  FsError,
+  registerImplementation,
+  unregisterImplementation,
+  clearInstanceCache,
+  type Capabilities,
+  type FileInfo,
+  type FileSystemClass,
+  type Writer,
+  type WriterOptions,
+  type WriteMode,
 } from '@omnifs/core';
 
 /** Switches and counters shared by a test and its wrapper. */
@@ -32,7 +42,12 @@ export class FaultControl {
   check(operation: string): void {
     if (this.down) {
       this.injected++;
-      throw new FsError({ kind: 'Unexpected', message: `injected outage during ${operation}`, temporary: true, code: 'ECONNRESET' });
+      throw new FsError({
+        kind: 'Unexpected',
+        message: `injected outage during ${operation}`,
+        temporary: true,
+        code: 'ECONNRESET',
+      });
     }
   }
 
@@ -46,7 +61,13 @@ export class FaultControl {
  * Registers `protocol` as a wrapper around `inner` (paths map to `<root><path>` on it).
  * Returns a function that unregisters it.
  */
-export function registerFaulty(protocol: string, inner: FileSystem, root: string, control: FaultControl, options: { append: boolean }): () => void {
+export function registerFaulty(
+  protocol: string,
+  inner: FileSystem,
+  root: string,
+  control: FaultControl,
+  options: { append: boolean },
+): () => void {
   const toInner = (p: string): string => `${root}${p === '/' ? '' : p}`;
   const fromInner = (p: string): string => p.slice(root.length) || '/';
   const mapInfo = (i: FileInfo): FileInfo => ({ ...i, name: fromInner(i.name) });

@@ -11,13 +11,18 @@ const RUNNER = join(__dirname, '..', 'fixtures', 'runner.ts');
 
 /** Runs fixtures/runner.ts to completion with `env`; rejects when it fails. */
 export function runJob(env: Record<string, string>): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
-    child.on('exit', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`runner exited ${code ?? signal}: ${err}`))));
+    child.on('exit', (code, signal) =>
+      code === 0 ? resolve(out) : reject(new Error(`runner exited ${code ?? signal}: ${err}`)),
+    );
   });
 }
 
@@ -35,7 +40,8 @@ export function follow(url: string, options: FollowOptions = {}): Following {
   let failure: unknown;
   const done = (async () => {
     try {
-      for await (const line of followLog(url, { pollMs: 40, fromStart: true, signal: controller.signal, ...options })) lines.push(line);
+      for await (const line of followLog(url, { pollMs: 40, fromStart: true, signal: controller.signal, ...options }))
+        lines.push(line);
     } catch (err) {
       failure = err;
     }
@@ -65,8 +71,11 @@ export function expectEveryLineOnce(lines: string[], n: number): void {
 export async function storedLines(run: string, storageOptions: Record<string, unknown> = {}): Promise<number[]> {
   const { fs, path } = urlToFs(run, storageOptions);
   const names = (await fs.ls(path)) as string[];
-  const segments = names.map((p) => /training\.log\.(\d+)\.gz$/.exec(p)).filter((m) => m !== null).map((m) => Number(m[1]));
-  expect(segments.length, "rotated segments").to.be.at.least(2);
+  const segments = names
+    .map((p) => /training\.log\.(\d+)\.gz$/.exec(p))
+    .filter((m) => m !== null)
+    .map((m) => Number(m[1]));
+  expect(segments.length, 'rotated segments').to.be.at.least(2);
   expect(segments.sort((a, b) => a - b)).to.deep.equal(range(segments.length).map((i) => i + 1));
   let text = '';
   for (const n of segments) text += gunzipSync(await fs.cat(`${path}/training.log.${n}.gz`)).toString();
@@ -78,7 +87,12 @@ export async function storedLines(run: string, storageOptions: Record<string, un
  * 4000 bytes and closes, a second one (the run restarted) lines 300-499; a follower that
  * started before the first sees each line once, in order, and the target stores each once.
  */
-export async function followAcrossRotationAndRestart(url: string, run: string, spool: string, storageOptions: Record<string, unknown> = {}): Promise<void> {
+export async function followAcrossRotationAndRestart(
+  url: string,
+  run: string,
+  spool: string,
+  storageOptions: Record<string, unknown> = {},
+): Promise<void> {
   const following = follow(run, { storageOptions });
   const job = { LS_URL: url, LS_SPOOL: spool, LS_ROTATE_BYTES: '4000', LS_STORAGE: JSON.stringify(storageOptions) };
   await runJob({ ...job, LS_COUNT: '300' });

@@ -44,8 +44,18 @@ export const GLOB_EDGE_CASES: readonly Row[] = [
   ['subdir[1-2]', true, 2, ['subfile1', 'subfile2']],
   ['subdir[0-1]', false, undefined, []],
   ['subdir[0-1]', true, undefined, [...SUB0, ...SUB1]],
-  ['subdir[0-1]/*fil[e]*', false, undefined, ['subdir0/subfile1', 'subdir0/subfile2', 'subdir1/subfile1', 'subdir1/subfile2']],
-  ['subdir[0-1]/*fil[e]*', true, undefined, ['subdir0/subfile1', 'subdir0/subfile2', 'subdir1/subfile1', 'subdir1/subfile2']],
+  [
+    'subdir[0-1]/*fil[e]*',
+    false,
+    undefined,
+    ['subdir0/subfile1', 'subdir0/subfile2', 'subdir1/subfile1', 'subdir1/subfile2'],
+  ],
+  [
+    'subdir[0-1]/*fil[e]*',
+    true,
+    undefined,
+    ['subdir0/subfile1', 'subdir0/subfile2', 'subdir1/subfile1', 'subdir1/subfile2'],
+  ],
 ];
 
 /** Defines the glob edge cases for one of `cp`, `put`, `get`: each into an existing and a new directory, with and without a trailing slash. */

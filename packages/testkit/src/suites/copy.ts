@@ -125,7 +125,12 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
       const s = await setup();
       const src = j(s, 'source', 'subdir');
       const dst = j(s, 'target', 'newdir');
-      for (const [a, b] of [[src, dst], [`${src}/`, `${dst}/`], [src, `${dst}/`], [`${src}/`, dst]] as const) {
+      for (const [a, b] of [
+        [src, dst],
+        [`${src}/`, `${dst}/`],
+        [src, `${dst}/`],
+        [`${src}/`, dst],
+      ] as const) {
         await s.t.run(a, b, { recursive: true });
         expect(await s.files(), `${a} -> ${b}`).to.deep.equal(under('newdir', ALL));
         expect(await s.t.target.isDir(dst)).to.equal(true);
@@ -151,7 +156,10 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
 
     it('1g "*" with recursive and "**" without copy the whole tree into an existing directory', async () => {
       const s = await setup();
-      for (const [glob, recursive] of [['*', true], ['**', false]] as const) {
+      for (const [glob, recursive] of [
+        ['*', true],
+        ['**', false],
+      ] as const) {
         for (const dst of [s.T, `${s.T}/`]) {
           await s.t.run(j(s, 'source', 'subdir', glob), dst, { recursive });
           expect(await s.files(), `${glob} recursive=${recursive} -> ${dst}`).to.deep.equal(ALL);
@@ -163,7 +171,10 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
 
     it('1g with maxDepth 1 copies only the top files into an existing directory', async () => {
       const s = await setup();
-      for (const [glob, recursive] of [['*', true], ['**', false]] as const) {
+      for (const [glob, recursive] of [
+        ['*', true],
+        ['**', false],
+      ] as const) {
         await s.t.run(j(s, 'source', 'subdir', glob), s.T, { recursive, maxDepth: 1 });
         expect(await s.files(), `${glob} recursive=${recursive}`).to.deep.equal(TOP);
         await s.t.target.remove(s.T);
@@ -182,7 +193,10 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
 
     it('1h "*" with recursive and "**" without copy the whole tree into a new directory', async () => {
       const s = await setup();
-      for (const [glob, recursive] of [['*', true], ['**', false]] as const) {
+      for (const [glob, recursive] of [
+        ['*', true],
+        ['**', false],
+      ] as const) {
         for (const dst of [j(s, 'target', 'newdir'), `${j(s, 'target', 'newdir')}/`]) {
           await s.t.run(j(s, 'source', 'subdir', glob), dst, { recursive });
           expect(await s.files(), `${glob} recursive=${recursive} -> ${dst}`).to.deep.equal(under('newdir', ALL));
@@ -193,7 +207,10 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
 
     it('1h with maxDepth 1 copies only the top files into a new directory', async () => {
       const s = await setup();
-      for (const [glob, recursive] of [['*', true], ['**', false]] as const) {
+      for (const [glob, recursive] of [
+        ['*', true],
+        ['**', false],
+      ] as const) {
         await s.t.run(j(s, 'source', 'subdir', glob), `${j(s, 'target', 'newdir')}/`, { recursive, maxDepth: 1 });
         expect(await s.files(), `${glob} recursive=${recursive}`).to.deep.equal(under('newdir', TOP));
         await s.t.target.remove(j(s, 'target', 'newdir'));
@@ -202,7 +219,11 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
   });
 
   describe(`${op}: several sources to one target (fsspec 2a-2b)`, () => {
-    const list = (s: Scenario): string[] => [j(s, 'source', 'file1'), j(s, 'source', 'file2'), j(s, 'source', 'subdir', 'subfile1')];
+    const list = (s: Scenario): string[] => [
+      j(s, 'source', 'file1'),
+      j(s, 'source', 'file2'),
+      j(s, 'source', 'subdir', 'subfile1'),
+    ];
 
     it('2a copies a list of files into an existing directory, flattened', async () => {
       const s = await setup();
@@ -230,13 +251,20 @@ export function copyScenarioTests(ctx: SuiteContext, op: Transfer['name']): void
 
     it('copies a list of files to a list of destinations of the same length', async () => {
       const s = await setup();
-      await s.t.run([j(s, 'source', 'file1'), j(s, 'source', 'subdir', 'subfile2')], [j(s, 'target', 'x'), j(s, 'target', 'deep', 'y')]);
+      await s.t.run(
+        [j(s, 'source', 'file1'), j(s, 'source', 'subdir', 'subfile2')],
+        [j(s, 'target', 'x'), j(s, 'target', 'deep', 'y')],
+      );
       expect(await s.files()).to.deep.equal(['deep/y', 'x']);
     });
 
     it('rejects lists of sources and destinations of different lengths with InvalidArgument', async () => {
       const s = await setup();
-      await expectFsError(s.t.run([j(s, 'source', 'file1'), j(s, 'source', 'file2')], [j(s, 'target', 'x')]), 'InvalidArgument', 'EINVAL');
+      await expectFsError(
+        s.t.run([j(s, 'source', 'file1'), j(s, 'source', 'file2')], [j(s, 'target', 'x')]),
+        'InvalidArgument',
+        'EINVAL',
+      );
       expect(await s.files()).to.deep.equal([]);
     });
   });

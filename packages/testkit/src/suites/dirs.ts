@@ -24,12 +24,18 @@ export function dirTests(ctx: SuiteContext): void {
       expect(await ctx.fs.readText(ctx.path('a/f'))).to.equal('x');
     });
 
-    itWhere(ctx, 'realDirectories', 'on a prefix is a no-op that succeeds, also when it holds files', async () => {
-      await ctx.fs.makedirs(ctx.path('p/q'));
-      await ctx.fs.pipeFile(ctx.path('p/q/f'), 'x');
-      await ctx.fs.makedirs(ctx.path('p/q'));
-      expect(await ctx.fs.find(ctx.path('p'))).to.deep.equal([ctx.fs.normalize(ctx.path('p/q/f'))]);
-    }, false);
+    itWhere(
+      ctx,
+      'realDirectories',
+      'on a prefix is a no-op that succeeds, also when it holds files',
+      async () => {
+        await ctx.fs.makedirs(ctx.path('p/q'));
+        await ctx.fs.pipeFile(ctx.path('p/q/f'), 'x');
+        await ctx.fs.makedirs(ctx.path('p/q'));
+        expect(await ctx.fs.find(ctx.path('p'))).to.deep.equal([ctx.fs.normalize(ctx.path('p/q/f'))]);
+      },
+      false,
+    );
 
     it('over a file fails with AlreadyExists and keeps the file', async () => {
       await ctx.fs.pipeFile(ctx.path('f'), 'x');
@@ -50,21 +56,32 @@ export function dirTests(ctx: SuiteContext): void {
       expect(await ctx.fs.isDir(ctx.path('m/n'))).to.equal(true);
     });
 
-    itWhere(ctx, 'realDirectories', 'with createParents false fails with NotFound when the parent is missing', async () => {
-      await expectFsError(ctx.fs.mkdir(ctx.path('m/n'), { createParents: false }), 'NotFound', 'ENOENT');
-      expect(await ctx.fs.exists(ctx.path('m'))).to.equal(false);
-    });
+    itWhere(
+      ctx,
+      'realDirectories',
+      'with createParents false fails with NotFound when the parent is missing',
+      async () => {
+        await expectFsError(ctx.fs.mkdir(ctx.path('m/n'), { createParents: false }), 'NotFound', 'ENOENT');
+        expect(await ctx.fs.exists(ctx.path('m'))).to.equal(false);
+      },
+    );
 
     itWhere(ctx, 'realDirectories', 'on an existing directory fails with AlreadyExists (EEXIST)', async () => {
       await ctx.fs.mkdir(ctx.path('m'));
       await expectFsError(ctx.fs.mkdir(ctx.path('m')), 'AlreadyExists', 'EEXIST');
     });
 
-    itWhere(ctx, 'realDirectories', 'on a prefix is a no-op that succeeds', async () => {
-      await ctx.fs.mkdir(ctx.path('m/n'));
-      await ctx.fs.mkdir(ctx.path('m/n'));
-      expect(await ctx.fs.find(ctx.path('m'))).to.deep.equal([]);
-    }, false);
+    itWhere(
+      ctx,
+      'realDirectories',
+      'on a prefix is a no-op that succeeds',
+      async () => {
+        await ctx.fs.mkdir(ctx.path('m/n'));
+        await ctx.fs.mkdir(ctx.path('m/n'));
+        expect(await ctx.fs.find(ctx.path('m'))).to.deep.equal([]);
+      },
+      false,
+    );
   });
 
   describe('rmdir', () => {

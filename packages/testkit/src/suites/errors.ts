@@ -10,28 +10,64 @@ type Call = [name: string, run: (fs: FileSystem, p: never) => unknown, takesList
 
 /** Every method that takes a path, called with `p`. */
 const PATH_CALLS: readonly Call[] = [
-  ['info', (fs, p) => fs.info(p)], ['exists', (fs, p) => fs.exists(p)], ['isFile', (fs, p) => fs.isFile(p)],
-  ['isDir', (fs, p) => fs.isDir(p)], ['size', (fs, p) => fs.size(p)], ['checksum', (fs, p) => fs.checksum(p)],
-  ['ls', (fs, p) => fs.ls(p)], ['find', (fs, p) => fs.find(p)], ['glob', (fs, p) => fs.glob(p)], ['du', (fs, p) => fs.du(p)],
-  ['walk', async (fs, p) => { for await (const _ of fs.walk(p)) void _; }],
-  ['catFile', (fs, p) => fs.catFile(p)], ['cat', (fs, p) => fs.cat(p), true], ['head', (fs, p) => fs.head(p)], ['tail', (fs, p) => fs.tail(p)],
-  ['readText', (fs, p) => fs.readText(p)], ['pipeFile', (fs, p) => fs.pipeFile(p, 'x')], ['writeText', (fs, p) => fs.writeText(p, 'x')],
-  ['touch', (fs, p) => fs.touch(p)], ['open rb', (fs, p) => fs.open(p, 'rb')], ['open wb', (fs, p) => fs.open(p, 'wb')],
-  ['createReadStream', async (fs, p) => { for await (const _ of fs.createReadStream(p)) void _; }],
-  ['cp source', (fs, p) => fs.cp(p, '/x'), true], ['rm', (fs, p) => fs.rm(p), true], ['rmFile', (fs, p) => fs.rmFile(p)],
-  ['mkdir', (fs, p) => fs.mkdir(p)], ['makedirs', (fs, p) => fs.makedirs(p)], ['rmdir', (fs, p) => fs.rmdir(p)],
+  ['info', (fs, p) => fs.info(p)],
+  ['exists', (fs, p) => fs.exists(p)],
+  ['isFile', (fs, p) => fs.isFile(p)],
+  ['isDir', (fs, p) => fs.isDir(p)],
+  ['size', (fs, p) => fs.size(p)],
+  ['checksum', (fs, p) => fs.checksum(p)],
+  ['ls', (fs, p) => fs.ls(p)],
+  ['find', (fs, p) => fs.find(p)],
+  ['glob', (fs, p) => fs.glob(p)],
+  ['du', (fs, p) => fs.du(p)],
+  [
+    'walk',
+    async (fs, p) => {
+      for await (const _ of fs.walk(p)) void _;
+    },
+  ],
+  ['catFile', (fs, p) => fs.catFile(p)],
+  ['cat', (fs, p) => fs.cat(p), true],
+  ['head', (fs, p) => fs.head(p)],
+  ['tail', (fs, p) => fs.tail(p)],
+  ['readText', (fs, p) => fs.readText(p)],
+  ['pipeFile', (fs, p) => fs.pipeFile(p, 'x')],
+  ['writeText', (fs, p) => fs.writeText(p, 'x')],
+  ['touch', (fs, p) => fs.touch(p)],
+  ['open rb', (fs, p) => fs.open(p, 'rb')],
+  ['open wb', (fs, p) => fs.open(p, 'wb')],
+  [
+    'createReadStream',
+    async (fs, p) => {
+      for await (const _ of fs.createReadStream(p)) void _;
+    },
+  ],
+  ['cp source', (fs, p) => fs.cp(p, '/x'), true],
+  ['rm', (fs, p) => fs.rm(p), true],
+  ['rmFile', (fs, p) => fs.rmFile(p)],
+  ['mkdir', (fs, p) => fs.mkdir(p)],
+  ['makedirs', (fs, p) => fs.makedirs(p)],
+  ['rmdir', (fs, p) => fs.rmdir(p)],
 ];
 
 /** Defines the bad-input and error tests. */
 export function errorTests(ctx: SuiteContext): void {
   describe('bad input', () => {
-    for (const [label, bad] of [['undefined', undefined], ['null', null], ['a number', 42], ['an object', {}], ['an array', ['a']]] as const) {
+    for (const [label, bad] of [
+      ['undefined', undefined],
+      ['null', null],
+      ['a number', 42],
+      ['an object', {}],
+      ['an array', ['a']],
+    ] as const) {
       it(`rejects ${label} as a path with InvalidArgument (EINVAL) in every method`, async () => {
         for (const [name, call, takesList] of PATH_CALLS) {
           if (takesList && Array.isArray(bad)) continue; // a list of paths is valid input there
-          const err = await expectFsError(() => call(ctx.fs, bad as never), 'InvalidArgument', 'EINVAL').catch((e: Error) => {
-            throw new Error(`${name}: ${e.message}`);
-          });
+          const err = await expectFsError(() => call(ctx.fs, bad as never), 'InvalidArgument', 'EINVAL').catch(
+            (e: Error) => {
+              throw new Error(`${name}: ${e.message}`);
+            },
+          );
           expect(err.message, name).to.match(/path|string/i);
         }
       });
@@ -39,15 +75,20 @@ export function errorTests(ctx: SuiteContext): void {
 
     it('rejects a path with a NUL byte with InvalidArgument in every method', async () => {
       for (const [name, call] of PATH_CALLS) {
-        await expectFsError(() => call(ctx.fs, ctx.path('nul\0byte') as never), 'InvalidArgument', 'EINVAL').catch((e: Error) => {
-          throw new Error(`${name}: ${e.message}`);
-        });
+        await expectFsError(() => call(ctx.fs, ctx.path('nul\0byte') as never), 'InvalidArgument', 'EINVAL').catch(
+          (e: Error) => {
+            throw new Error(`${name}: ${e.message}`);
+          },
+        );
       }
       expect(await ctx.fs.find(ctx.root)).to.deep.equal([]);
     });
 
     it('rejects a path that escapes the root with ".." with InvalidArgument', async () => {
-      const depth = ctx.fs.normalize(ctx.root).split('/').filter((s) => s !== '').length;
+      const depth = ctx.fs
+        .normalize(ctx.root)
+        .split('/')
+        .filter((s) => s !== '').length;
       const escaping = `${ctx.root}/${'../'.repeat(depth + 1)}etc`;
       await expectFsError(ctx.fs.info(escaping), 'InvalidArgument', 'EINVAL');
       await expectFsError(ctx.fs.pipeFile(escaping, 'x'), 'InvalidArgument', 'EINVAL');
@@ -93,9 +134,15 @@ export function errorTests(ctx: SuiteContext): void {
       const p = ctx.path('f');
       await ctx.fs.pipeFile(p, 'x');
       const calls: Array<() => unknown> = [
-        () => ctx.fs.ls(ctx.root, 'detail' as never), () => ctx.fs.find(ctx.root, 3 as never), () => ctx.fs.catFile(p, 'all' as never),
-        () => ctx.fs.pipeFile(p, 'y', 'create' as never), () => ctx.fs.open(p, 'rb', 4096 as never), () => ctx.fs.cp(p, ctx.path('g'), true as never),
-        () => ctx.fs.rm(p, 'recursive' as never), () => ctx.fs.makedirs(ctx.path('d'), true as never), () => ctx.fs.touch(p, [] as never),
+        () => ctx.fs.ls(ctx.root, 'detail' as never),
+        () => ctx.fs.find(ctx.root, 3 as never),
+        () => ctx.fs.catFile(p, 'all' as never),
+        () => ctx.fs.pipeFile(p, 'y', 'create' as never),
+        () => ctx.fs.open(p, 'rb', 4096 as never),
+        () => ctx.fs.cp(p, ctx.path('g'), true as never),
+        () => ctx.fs.rm(p, 'recursive' as never),
+        () => ctx.fs.makedirs(ctx.path('d'), true as never),
+        () => ctx.fs.touch(p, [] as never),
       ];
       for (const call of calls) await expectFsError(call, 'InvalidArgument', 'EINVAL');
       expect(await ctx.fs.find(ctx.root)).to.deep.equal([ctx.fs.normalize(p)]);
@@ -139,7 +186,11 @@ export function errorTests(ctx: SuiteContext): void {
 
     it('name the path of an exclusive-create conflict', async () => {
       await ctx.fs.pipeFile(ctx.path('f'), 'x');
-      const err = await expectFsError(ctx.fs.pipeFile(ctx.path('f'), 'y', { mode: 'create' }), 'AlreadyExists', 'EEXIST');
+      const err = await expectFsError(
+        ctx.fs.pipeFile(ctx.path('f'), 'y', { mode: 'create' }),
+        'AlreadyExists',
+        'EEXIST',
+      );
       expect(err.path).to.equal(ctx.fs.normalize(ctx.path('f')));
       expect(err.protocol).to.equal(ctx.fs.protocol);
     });
@@ -152,7 +203,13 @@ export function errorTests(ctx: SuiteContext): void {
       // A subclass declares no option schema of its own, so it takes these made-up secret options.
       type Make<T> = new (options: Record<string, unknown>) => T;
       const Unchecked = class extends (ctx.fs.constructor as Make<object>) {} as Make<FileSystem>;
-      return new Unchecked({ ...ctx.fs.storageOptions, password: secret, accessToken: secret, credentials: { secretAccessKey: secret }, skipInstanceCache: true });
+      return new Unchecked({
+        ...ctx.fs.storageOptions,
+        password: secret,
+        accessToken: secret,
+        credentials: { secretAccessKey: secret },
+        skipInstanceCache: true,
+      });
     };
 
     it('never appear in JSON.stringify, String or util.inspect of an instance', async () => {

@@ -11,7 +11,10 @@ import { makeTransfer, type Transfer } from '../sides';
 
 /** Defines the fsspec copy cases for one of `cp`, `put`, `get`. */
 export function fsspecCopyTests(ctx: SuiteContext, op: Transfer['name']): void {
-  const setup = async (files: readonly string[] = COPY_FIXTURE, targetExists = true): Promise<{ t: Transfer; S: string; T: string }> => {
+  const setup = async (
+    files: readonly string[] = COPY_FIXTURE,
+    targetExists = true,
+  ): Promise<{ t: Transfer; S: string; T: string }> => {
     const t = await makeTransfer(ctx, op);
     const S = t.source.join(t.source.base, 'source');
     const T = t.target.join(t.target.base, 'target');
@@ -85,7 +88,10 @@ export function fsspecCopyTests(ctx: SuiteContext, op: Transfer['name']): void {
       const same = [`${t.source.join(S, 'd1')}/`, `${t.source.join(S, 'd2')}/`];
       const err = await expectFsError(t.run(same, T, { recursive: true }), 'InvalidArgument', 'EINVAL');
       expect(err.message).to.include('both be copied to');
-      await expectFsError(t.run([t.source.join(S, 'd1'), t.source.join(S, 'e', 'd1')], T, { recursive: true }), 'InvalidArgument');
+      await expectFsError(
+        t.run([t.source.join(S, 'd1'), t.source.join(S, 'e', 'd1')], T, { recursive: true }),
+        'InvalidArgument',
+      );
       expect(await t.target.exists(T)).to.equal(false);
     });
   });

@@ -82,17 +82,28 @@ export function fsspecReadTests(ctx: SuiteContext): void {
       expect(Buffer.from(out[abs('s/a2')[0]!]!).toString()).to.equal('2');
     });
 
-    itWhere(ctx, 'realDirectories', 'catFile of a directory with an empty range fails with IsADirectory (case 10)', async () => {
-      await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
-      await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 0, end: 0 }), 'IsADirectory', 'EISDIR');
-      await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 3, end: 1 }), 'IsADirectory', 'EISDIR');
-    });
+    itWhere(
+      ctx,
+      'realDirectories',
+      'catFile of a directory with an empty range fails with IsADirectory (case 10)',
+      async () => {
+        await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
+        await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 0, end: 0 }), 'IsADirectory', 'EISDIR');
+        await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 3, end: 1 }), 'IsADirectory', 'EISDIR');
+      },
+    );
 
-    itWhere(ctx, 'realDirectories', 'catFile of a prefix with an empty range fails with NotFound, as reading it whole does (case 10)', async () => {
-      await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
-      await expectFsError(ctx.fs.catFile(ctx.path('d')), 'NotFound', 'ENOENT');
-      await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 0, end: 0 }), 'NotFound', 'ENOENT');
-    }, false);
+    itWhere(
+      ctx,
+      'realDirectories',
+      'catFile of a prefix with an empty range fails with NotFound, as reading it whole does (case 10)',
+      async () => {
+        await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
+        await expectFsError(ctx.fs.catFile(ctx.path('d')), 'NotFound', 'ENOENT');
+        await expectFsError(ctx.fs.catFile(ctx.path('d'), { start: 0, end: 0 }), 'NotFound', 'ENOENT');
+      },
+      false,
+    );
 
     it('catFile of a missing file with an empty range fails with NotFound (case 10)', async () => {
       await expectFsError(ctx.fs.catFile(ctx.path('missing'), { start: 0, end: 0 }), 'NotFound', 'ENOENT');
@@ -100,36 +111,52 @@ export function fsspecReadTests(ctx: SuiteContext): void {
   });
 
   describe('writing below a file or over a directory: one error kind', () => {
-    itWhere(ctx, 'realDirectories', 'pipeFile, cp, put and mv below a file fail with NotADirectory (ENOTDIR) (case 14)', async () => {
-      await writeTree(ctx.fs, ctx.root, { f: 'f', g: 'g' });
-      const local = await ctx.localDir();
-      await writeFile(`${local}/l`, 'l');
-      await expectFsError(ctx.fs.pipeFile(ctx.path('f/x'), 'x'), 'NotADirectory', 'ENOTDIR');
-      await expectFsError(ctx.fs.cp(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
-      await expectFsError(ctx.fs.put(`${local}/l`, ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
-      await expectFsError(ctx.fs.mv(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
-      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('f', 'g'));
-    });
+    itWhere(
+      ctx,
+      'realDirectories',
+      'pipeFile, cp, put and mv below a file fail with NotADirectory (ENOTDIR) (case 14)',
+      async () => {
+        await writeTree(ctx.fs, ctx.root, { f: 'f', g: 'g' });
+        const local = await ctx.localDir();
+        await writeFile(`${local}/l`, 'l');
+        await expectFsError(ctx.fs.pipeFile(ctx.path('f/x'), 'x'), 'NotADirectory', 'ENOTDIR');
+        await expectFsError(ctx.fs.cp(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
+        await expectFsError(ctx.fs.put(`${local}/l`, ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
+        await expectFsError(ctx.fs.mv(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
+        expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('f', 'g'));
+      },
+    );
 
-    itWhere(ctx, 'realDirectories', 'without directories, pipeFile, cp, put and mv write a key below a file beside it (case 14)', async () => {
-      await writeTree(ctx.fs, ctx.root, { f: 'f', g: 'g', h: 'h' });
-      const local = await ctx.localDir();
-      await writeFile(`${local}/l`, 'l');
-      await ctx.fs.pipeFile(ctx.path('f/x'), 'x');
-      await ctx.fs.cp(ctx.path('g'), ctx.path('f/y'));
-      await ctx.fs.put(`${local}/l`, ctx.path('f/z'));
-      await ctx.fs.mv(ctx.path('h'), ctx.path('f/w'));
-      const below = ['f/w', 'f/x', 'f/y', 'f/z'].map((k) => ctx.path(k));
-      expect(await Promise.all(below.map((k) => ctx.fs.readText(k)))).to.deep.equal(['h', 'x', 'g', 'l']);
-      expect(await ctx.fs.readText(ctx.path('f'))).to.equal('f');
-      // A key that is a file and a prefix at once is beyond some listings: remove the keys by name.
-      await ctx.fs.rm(below);
-    }, false);
+    itWhere(
+      ctx,
+      'realDirectories',
+      'without directories, pipeFile, cp, put and mv write a key below a file beside it (case 14)',
+      async () => {
+        await writeTree(ctx.fs, ctx.root, { f: 'f', g: 'g', h: 'h' });
+        const local = await ctx.localDir();
+        await writeFile(`${local}/l`, 'l');
+        await ctx.fs.pipeFile(ctx.path('f/x'), 'x');
+        await ctx.fs.cp(ctx.path('g'), ctx.path('f/y'));
+        await ctx.fs.put(`${local}/l`, ctx.path('f/z'));
+        await ctx.fs.mv(ctx.path('h'), ctx.path('f/w'));
+        const below = ['f/w', 'f/x', 'f/y', 'f/z'].map((k) => ctx.path(k));
+        expect(await Promise.all(below.map((k) => ctx.fs.readText(k)))).to.deep.equal(['h', 'x', 'g', 'l']);
+        expect(await ctx.fs.readText(ctx.path('f'))).to.equal('f');
+        // A key that is a file and a prefix at once is beyond some listings: remove the keys by name.
+        await ctx.fs.rm(below);
+      },
+      false,
+    );
 
-    itWhere(ctx, 'realDirectories', 'pipeFile over a directory in create mode fails with AlreadyExists (EEXIST) (case 14)', async () => {
-      await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
-      await expectFsError(ctx.fs.pipeFile(ctx.path('d'), 'y', { mode: 'create' }), 'AlreadyExists', 'EEXIST');
-      expect(await ctx.fs.isDir(ctx.path('d'))).to.equal(true);
-    });
+    itWhere(
+      ctx,
+      'realDirectories',
+      'pipeFile over a directory in create mode fails with AlreadyExists (EEXIST) (case 14)',
+      async () => {
+        await ctx.fs.pipeFile(ctx.path('d/f'), 'x');
+        await expectFsError(ctx.fs.pipeFile(ctx.path('d'), 'y', { mode: 'create' }), 'AlreadyExists', 'EEXIST');
+        expect(await ctx.fs.isDir(ctx.path('d'))).to.equal(true);
+      },
+    );
   });
 }

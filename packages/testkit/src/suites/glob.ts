@@ -29,7 +29,9 @@ export function globTests(ctx: SuiteContext): void {
 
     it('"**" matches everything below, directories included, and the directory it starts from', async () => {
       await build();
-      expect(await glob('**')).to.deep.equal(abs('', 'a.txt', 'b.bin', 'c.txt', 'sub', 'sub/d.txt', 'sub/deep', 'sub/deep/f.txt', 'sub/e.csv'));
+      expect(await glob('**')).to.deep.equal(
+        abs('', 'a.txt', 'b.bin', 'c.txt', 'sub', 'sub/d.txt', 'sub/deep', 'sub/deep/f.txt', 'sub/e.csv'),
+      );
     });
 
     it('"?" matches exactly one character', async () => {
@@ -84,7 +86,10 @@ export function globTests(ctx: SuiteContext): void {
     it('with detail gives FileInfo objects', async () => {
       await build();
       const found = await ctx.fs.glob(ctx.path('*.txt'), { detail: true });
-      expect(found.map((f) => [f.name, f.size, f.type])).to.deep.equal([[abs('a.txt')[0], 1, 'file'], [abs('c.txt')[0], 3, 'file']]);
+      expect(found.map((f) => [f.name, f.size, f.type])).to.deep.equal([
+        [abs('a.txt')[0], 1, 'file'],
+        [abs('c.txt')[0], 3, 'file'],
+      ]);
     });
 
     it('treats regular-expression characters in names literally', async () => {

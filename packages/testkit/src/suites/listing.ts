@@ -8,7 +8,12 @@ import { writeTree } from '../helpers';
 
 /** The listing fixture: three files at the top, a subdirectory two levels deep. */
 export const LISTING_FIXTURE: Readonly<Record<string, string>> = {
-  'a.txt': 'a', 'b.bin': 'bb', 'c.txt': 'ccc', 'sub/d.txt': 'dddd', 'sub/e.csv': 'eeeee', 'sub/deep/f.txt': 'ffffff',
+  'a.txt': 'a',
+  'b.bin': 'bb',
+  'c.txt': 'ccc',
+  'sub/d.txt': 'dddd',
+  'sub/e.csv': 'eeeee',
+  'sub/deep/f.txt': 'ffffff',
 };
 
 /** Defines the listing tests. */
@@ -26,7 +31,9 @@ export function listingTests(ctx: SuiteContext): void {
       await build();
       const entries = await ctx.fs.ls(ctx.path('sub'), { detail: true });
       expect(entries.map((e: FileInfo) => [e.name, e.size, e.type])).to.deep.equal([
-        [abs('sub/d.txt')[0], 4, 'file'], [abs('sub/deep')[0], 0, 'directory'], [abs('sub/e.csv')[0], 5, 'file'],
+        [abs('sub/d.txt')[0], 4, 'file'],
+        [abs('sub/deep')[0], 0, 'directory'],
+        [abs('sub/e.csv')[0], 5, 'file'],
       ]);
     });
 
@@ -56,7 +63,9 @@ export function listingTests(ctx: SuiteContext): void {
   describe('find', () => {
     it('lists every file below a directory, sorted, without directories', async () => {
       await build();
-      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.bin', 'c.txt', 'sub/d.txt', 'sub/deep/f.txt', 'sub/e.csv'));
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(
+        abs('a.txt', 'b.bin', 'c.txt', 'sub/d.txt', 'sub/deep/f.txt', 'sub/e.csv'),
+      );
     });
 
     it('with withDirs includes the directories below', async () => {
@@ -73,14 +82,18 @@ export function listingTests(ctx: SuiteContext): void {
 
     it('with maxDepth 2 goes one level further', async () => {
       await build();
-      expect(await ctx.fs.find(ctx.root, { maxDepth: 2 })).to.deep.equal(abs('a.txt', 'b.bin', 'c.txt', 'sub/d.txt', 'sub/e.csv'));
+      expect(await ctx.fs.find(ctx.root, { maxDepth: 2 })).to.deep.equal(
+        abs('a.txt', 'b.bin', 'c.txt', 'sub/d.txt', 'sub/e.csv'),
+      );
     });
 
     it('with detail gives FileInfo objects', async () => {
       await build();
       const found = await ctx.fs.find(ctx.path('sub'), { detail: true });
       expect(found.map((f) => [f.name, f.size, f.type])).to.deep.equal([
-        [abs('sub/d.txt')[0], 4, 'file'], [abs('sub/deep/f.txt')[0], 6, 'file'], [abs('sub/e.csv')[0], 5, 'file'],
+        [abs('sub/d.txt')[0], 4, 'file'],
+        [abs('sub/deep/f.txt')[0], 6, 'file'],
+        [abs('sub/e.csv')[0], 5, 'file'],
       ]);
     });
 
@@ -136,7 +149,11 @@ export function listingTests(ctx: SuiteContext): void {
     it('with total false gives each file its size', async () => {
       await build();
       const sizes = await ctx.fs.du(ctx.path('sub'), { total: false });
-      expect(sizes).to.deep.equal({ [abs('sub/d.txt')[0]!]: 4, [abs('sub/deep/f.txt')[0]!]: 6, [abs('sub/e.csv')[0]!]: 5 });
+      expect(sizes).to.deep.equal({
+        [abs('sub/d.txt')[0]!]: 4,
+        [abs('sub/deep/f.txt')[0]!]: 6,
+        [abs('sub/e.csv')[0]!]: 5,
+      });
     });
 
     it('with maxDepth 1 counts only the direct children', async () => {

@@ -7,7 +7,8 @@ import { writeTree } from '../helpers';
 /** Defines the mv and rm tests. */
 export function moveRemoveTests(ctx: SuiteContext): void {
   const abs = (...rels: string[]): string[] => rels.map((r) => ctx.fs.normalize(ctx.path(r)));
-  const build = (): Promise<string> => writeTree(ctx.fs, ctx.root, { 'a.txt': 'A', 'b.txt': 'B', 'c.bin': 'C', 'd/e.txt': 'E', 'd/f/g.txt': 'G' });
+  const build = (): Promise<string> =>
+    writeTree(ctx.fs, ctx.root, { 'a.txt': 'A', 'b.txt': 'B', 'c.bin': 'C', 'd/e.txt': 'E', 'd/f/g.txt': 'G' });
 
   describe('mv', () => {
     it('renames a file', async () => {
@@ -48,7 +49,9 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       await build();
       await ctx.fs.pipeFile(ctx.path('target/keep'), 'k');
       await ctx.fs.mv(ctx.path('d'), ctx.path('target'));
-      expect(await ctx.fs.find(ctx.path('target'))).to.deep.equal(abs('target/d/e.txt', 'target/d/f/g.txt', 'target/keep'));
+      expect(await ctx.fs.find(ctx.path('target'))).to.deep.equal(
+        abs('target/d/e.txt', 'target/d/f/g.txt', 'target/keep'),
+      );
       expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
     });
 
@@ -108,7 +111,9 @@ export function moveRemoveTests(ctx: SuiteContext): void {
     });
 
     it('removes many files in batches', async () => {
-      const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`many/f${String(i).padStart(2, '0')}`, String(i)]));
+      const files = Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [`many/f${String(i).padStart(2, '0')}`, String(i)]),
+      );
       await writeTree(ctx.fs, ctx.root, files);
       await ctx.fs.rm(ctx.path('many'), { recursive: true, batchSize: 5 });
       expect(await ctx.fs.exists(ctx.path('many'))).to.equal(false);

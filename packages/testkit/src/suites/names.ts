@@ -4,7 +4,14 @@ import type { SuiteContext } from '../context';
 import { expectBytes } from '../assertions';
 import { fixtureContent } from '../helpers';
 
-const NAMES = ['with space.txt', 'ünïcödé.txt', '日本語のファイル.txt', 'emoji 🙂.bin', 'quote\'s & (paren) #hash %25 +plus=.txt', 'trailing dot.'];
+const NAMES = [
+  'with space.txt',
+  'ünïcödé.txt',
+  '日本語のファイル.txt',
+  'emoji 🙂.bin',
+  "quote's & (paren) #hash %25 +plus=.txt",
+  'trailing dot.',
+];
 
 /** Defines the name tests. */
 export function nameTests(ctx: SuiteContext): void {
@@ -24,7 +31,9 @@ export function nameTests(ctx: SuiteContext): void {
     it('copies and finds unicode names in a tree', async () => {
       await ctx.fs.pipeFile(ctx.path('src', 'répertoire', 'fichier été.txt'), 'é');
       await ctx.fs.cp(`${ctx.path('src')}/`, ctx.path('dst'), { recursive: true });
-      expect(await ctx.fs.find(ctx.path('dst'))).to.deep.equal([ctx.fs.normalize(ctx.path('dst', 'répertoire', 'fichier été.txt'))]);
+      expect(await ctx.fs.find(ctx.path('dst'))).to.deep.equal([
+        ctx.fs.normalize(ctx.path('dst', 'répertoire', 'fichier été.txt')),
+      ]);
       expect(await ctx.fs.glob(ctx.path('dst', '*', '*été*'))).to.have.length(1);
     });
 

@@ -84,7 +84,14 @@ export function openTests(ctx: SuiteContext): void {
       const chunks: Uint8Array[] = [];
       for await (const c of f) chunks.push(c);
       expect(chunks.length).to.be.greaterThan(1);
-      expectBytes(await collect((async function* () { yield* chunks; })()), data);
+      expectBytes(
+        await collect(
+          (async function* () {
+            yield* chunks;
+          })(),
+        ),
+        data,
+      );
       await f.close();
     });
 
@@ -203,10 +210,16 @@ export function openTests(ctx: SuiteContext): void {
 
     itWhere(ctx, 'realDirectories', 'over a directory fails with IsADirectory', async () => {
       await ctx.fs.makedirs(ctx.path('d'));
-      const err = await ctx.fs.open(ctx.path('d'), 'wb').then(async (f) => {
-        await f.write('x');
-        return f.close();
-      }).then(() => undefined, (e: unknown) => e);
+      const err = await ctx.fs
+        .open(ctx.path('d'), 'wb')
+        .then(async (f) => {
+          await f.write('x');
+          return f.close();
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       await expectFsError(Promise.reject(err), 'IsADirectory', 'EISDIR');
       expect(await ctx.fs.isDir(ctx.path('d'))).to.equal(true);
     });
@@ -222,10 +235,16 @@ export function openTests(ctx: SuiteContext): void {
 
     it('fails with AlreadyExists (EEXIST) on an existing file and keeps it', async () => {
       await ctx.fs.pipeFile(ctx.path('x'), 'old');
-      const err = await ctx.fs.open(ctx.path('x'), 'xb').then(async (f) => {
-        await f.write('new');
-        return f.close();
-      }).then(() => undefined, (e: unknown) => e);
+      const err = await ctx.fs
+        .open(ctx.path('x'), 'xb')
+        .then(async (f) => {
+          await f.write('new');
+          return f.close();
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       await expectFsError(Promise.reject(err), 'AlreadyExists', 'EEXIST');
       expect(await ctx.fs.readText(ctx.path('x'))).to.equal('old');
     });
@@ -282,13 +301,19 @@ export function openTests(ctx: SuiteContext): void {
       expect((await ctx.fs.readText(ctx.path('log'))).startsWith('kept')).to.equal(true);
     });
 
-    itWhere(ctx, 'append', 'as an emulation leaves the file unchanged when aborted', async () => {
-      await ctx.fs.pipeFile(ctx.path('log'), 'kept');
-      const f = await ctx.fs.open(ctx.path('log'), 'ab');
-      await f.write('lost');
-      await f.abort();
-      expect(await ctx.fs.readText(ctx.path('log'))).to.equal('kept');
-    }, false);
+    itWhere(
+      ctx,
+      'append',
+      'as an emulation leaves the file unchanged when aborted',
+      async () => {
+        await ctx.fs.pipeFile(ctx.path('log'), 'kept');
+        const f = await ctx.fs.open(ctx.path('log'), 'ab');
+        await f.write('lost');
+        await f.abort();
+        expect(await ctx.fs.readText(ctx.path('log'))).to.equal('kept');
+      },
+      false,
+    );
   });
 
   describe('open modes', () => {
@@ -302,7 +327,10 @@ export function openTests(ctx: SuiteContext): void {
       const r = await ctx.fs.open(ctx.path('m'), 'r');
       expect(str(await r.read())).to.equal('12');
       await r.close();
-      await expectFsError(ctx.fs.open(ctx.path('m'), 'x').then((f) => f.close()), 'AlreadyExists');
+      await expectFsError(
+        ctx.fs.open(ctx.path('m'), 'x').then((f) => f.close()),
+        'AlreadyExists',
+      );
     });
 
     it('rejects an unknown mode with InvalidArgument', async () => {

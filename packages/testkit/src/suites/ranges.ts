@@ -26,12 +26,14 @@ export function rangeTests(ctx: SuiteContext): void {
     });
 
     it('reads from start to the end of the file', async () => expect(await range(3)).to.equal('3456789'));
-    it('reads from the beginning up to end, end exclusive', async () => expect(await range(undefined, 4)).to.equal('0123'));
+    it('reads from the beginning up to end, end exclusive', async () =>
+      expect(await range(undefined, 4)).to.equal('0123'));
     it('reads between start and end', async () => expect(await range(2, 5)).to.equal('234'));
     it('reads the last bytes with a negative start', async () => expect(await range(-3)).to.equal('789'));
     it('stops before the last bytes with a negative end', async () => expect(await range(1, -2)).to.equal('1234567'));
     it('reads between two negative bounds', async () => expect(await range(-4, -1)).to.equal('678'));
-    it('reads the whole file with a negative start larger than the file', async () => expect(await range(-100)).to.equal(DIGITS));
+    it('reads the whole file with a negative start larger than the file', async () =>
+      expect(await range(-100)).to.equal(DIGITS));
     it('reads the last byte with start = size - 1', async () => expect(await range(9)).to.equal('9'));
     it('gives no bytes with start = size', async () => expect(await range(10)).to.equal(''));
     it('gives no bytes with start past the end', async () => expect(await range(25)).to.equal(''));
@@ -71,7 +73,8 @@ export function rangeTests(ctx: SuiteContext): void {
       await ctx.fs.pipeFile(ctx.path('y'), 'YY');
       const out = await ctx.fs.cat([ctx.path('x'), ctx.path('y')]);
       expect(Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Buffer.from(v).toString()]))).to.deep.equal({
-        [ctx.fs.normalize(ctx.path('x'))]: 'X', [ctx.fs.normalize(ctx.path('y'))]: 'YY',
+        [ctx.fs.normalize(ctx.path('x'))]: 'X',
+        [ctx.fs.normalize(ctx.path('y'))]: 'YY',
       });
     });
 
@@ -79,8 +82,11 @@ export function rangeTests(ctx: SuiteContext): void {
       await ctx.fs.pipeFile(ctx.path('g1.txt'), '1');
       await ctx.fs.pipeFile(ctx.path('g2.txt'), '2');
       await ctx.fs.pipeFile(ctx.path('other.bin'), '3');
-      const out = await ctx.fs.cat(ctx.path('g*.txt') as string) as unknown as Record<string, Uint8Array>;
-      expect(Object.keys(out).sort()).to.deep.equal([ctx.fs.normalize(ctx.path('g1.txt')), ctx.fs.normalize(ctx.path('g2.txt'))]);
+      const out = (await ctx.fs.cat(ctx.path('g*.txt') as string)) as unknown as Record<string, Uint8Array>;
+      expect(Object.keys(out).sort()).to.deep.equal([
+        ctx.fs.normalize(ctx.path('g1.txt')),
+        ctx.fs.normalize(ctx.path('g2.txt')),
+      ]);
     });
 
     it('fails with NotFound (ENOENT) for a missing file', async () => {
@@ -127,8 +133,10 @@ export function rangeTests(ctx: SuiteContext): void {
   describe('head / tail', () => {
     it('head gives the first bytes', async () => expectBytes(await ctx.fs.head(await digits(), 3), '012'));
     it('tail gives the last bytes', async () => expectBytes(await ctx.fs.tail(await digits(), 3), '789'));
-    it('head of a file shorter than the size gives the whole file', async () => expectBytes(await ctx.fs.head(await digits(), 100), DIGITS));
-    it('tail of a file shorter than the size gives the whole file', async () => expectBytes(await ctx.fs.tail(await digits(), 100), DIGITS));
+    it('head of a file shorter than the size gives the whole file', async () =>
+      expectBytes(await ctx.fs.head(await digits(), 100), DIGITS));
+    it('tail of a file shorter than the size gives the whole file', async () =>
+      expectBytes(await ctx.fs.tail(await digits(), 100), DIGITS));
 
     it('default to 1024 bytes', async () => {
       const data = randomBytes(3000);

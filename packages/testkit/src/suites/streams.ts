@@ -17,12 +17,16 @@ export function streamTests(ctx: SuiteContext): void {
 
     it('streams a range, end exclusive', async () => {
       await ctx.fs.pipeFile(ctx.path('d'), '0123456789');
-      expect(Buffer.from(await collect(ctx.fs.createReadStream(ctx.path('d'), { start: 2, end: 6 }))).toString()).to.equal('2345');
+      expect(
+        Buffer.from(await collect(ctx.fs.createReadStream(ctx.path('d'), { start: 2, end: 6 }))).toString(),
+      ).to.equal('2345');
     });
 
     it('streams the last bytes with a negative start', async () => {
       await ctx.fs.pipeFile(ctx.path('d'), '0123456789');
-      expect(Buffer.from(await collect(ctx.fs.createReadStream(ctx.path('d'), { start: -4 }))).toString()).to.equal('6789');
+      expect(Buffer.from(await collect(ctx.fs.createReadStream(ctx.path('d'), { start: -4 }))).toString()).to.equal(
+        '6789',
+      );
     });
 
     it('streams nothing for an empty range or an empty file', async () => {
@@ -62,7 +66,9 @@ export function streamTests(ctx: SuiteContext): void {
 
     it('makes nothing visible before the stream finishes', async () => {
       const stream = ctx.fs.createWriteStream(ctx.path('w.bin'));
-      await new Promise<void>((resolve, reject) => stream.write(Buffer.from('partial'), (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.write(Buffer.from('partial'), (e) => (e ? reject(e) : resolve())),
+      );
       expect(await ctx.fs.exists(ctx.path('w.bin'))).to.equal(false);
       await new Promise<void>((resolve, reject) => {
         stream.on('error', reject);
@@ -91,7 +97,11 @@ export function streamTests(ctx: SuiteContext): void {
 
     it('with mode "create" fails with AlreadyExists on an existing file', async () => {
       await ctx.fs.pipeFile(ctx.path('w'), 'old');
-      await expectFsError(pipeline(Readable.from([Buffer.from('new')]), ctx.fs.createWriteStream(ctx.path('w'), { mode: 'create' })), 'AlreadyExists', 'EEXIST');
+      await expectFsError(
+        pipeline(Readable.from([Buffer.from('new')]), ctx.fs.createWriteStream(ctx.path('w'), { mode: 'create' })),
+        'AlreadyExists',
+        'EEXIST',
+      );
       expect(await ctx.fs.readText(ctx.path('w'))).to.equal('old');
     });
   });

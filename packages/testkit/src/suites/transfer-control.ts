@@ -13,7 +13,14 @@ type Op = 'cp' | 'put' | 'get';
 /** Defines the progress, abort and batch tests for one of `cp`, `put`, `get`. */
 export function transferControlTests(ctx: SuiteContext, op: Op): void {
   /** Writes `files` (name → bytes) to the source side; returns source dir and target dir. */
-  const prepare = async (files: Record<string, Uint8Array>): Promise<{ src: string; dst: string; read: (name: string) => Promise<Uint8Array | undefined>; list: () => Promise<string[]> }> => {
+  const prepare = async (
+    files: Record<string, Uint8Array>,
+  ): Promise<{
+    src: string;
+    dst: string;
+    read: (name: string) => Promise<Uint8Array | undefined>;
+    list: () => Promise<string[]>;
+  }> => {
     const local = op === 'cp' ? undefined : await ctx.localDir();
     if (op === 'put') {
       await mkdir(join(local!, 'src'));
@@ -24,7 +31,11 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
     const src = op === 'put' ? join(local!, 'src') : ctx.path('src');
     const dst = op === 'get' ? join(local!, 'dst') : ctx.path('dst');
     const read = async (name: string): Promise<Uint8Array | undefined> => {
-      if (op === 'get') return readFile(join(dst, name)).then((b) => new Uint8Array(b), () => undefined);
+      if (op === 'get')
+        return readFile(join(dst, name)).then(
+          (b) => new Uint8Array(b),
+          () => undefined,
+        );
       return ctx.fs.catFile(`${dst}/${name}`).catch(() => undefined);
     };
     const list = async (): Promise<string[]> => {
@@ -35,7 +46,11 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
     return { src, dst, read, list };
   };
   const run = (src: string, dst: string, options: CopyOptions): Promise<void> =>
-    op === 'cp' ? ctx.fs.cp(src, dst, options) : op === 'put' ? ctx.fs.put(src, dst, options) : ctx.fs.get(src, dst, options);
+    op === 'cp'
+      ? ctx.fs.cp(src, dst, options)
+      : op === 'put'
+        ? ctx.fs.put(src, dst, options)
+        : ctx.fs.get(src, dst, options);
   const sameSize = (n: number, size: number): Record<string, Uint8Array> =>
     Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${String(i).padStart(2, '0')}`, randomBytes(size)]));
 
@@ -66,27 +81,32 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
     });
 
     if (op === 'get') {
-      itWhere(ctx, (caps) => (caps.concurrency ?? 1) > 1 && caps.rangedRead, 'fails with ConditionNotMatch and leaves nothing when a file fetched in parts is replaced after it was planned', async () => {
-        const size = 2 * (ctx.caps.partSize ?? 8 << 20) + 12_345;
-        const { src, dst, list } = await prepare({ moving: randomBytes(size) });
-        const inner = ctx.fs;
-        /** The filesystem as `get` sees it: the file is replaced right after `get` has looked at it. */
-        class ReplacedAfterPlanning extends WrapperFileSystem {
-          replaced = false;
-          protected override async _info(path: string): Promise<FileInfo> {
-            const info = await super._info(path);
-            if (!this.replaced && info.type === 'file') {
-              this.replaced = true;
-              await inner.pipeFile(path, randomBytes(size));
+      itWhere(
+        ctx,
+        (caps) => (caps.concurrency ?? 1) > 1 && caps.rangedRead,
+        'fails with ConditionNotMatch and leaves nothing when a file fetched in parts is replaced after it was planned',
+        async () => {
+          const size = 2 * (ctx.caps.partSize ?? 8 << 20) + 12_345;
+          const { src, dst, list } = await prepare({ moving: randomBytes(size) });
+          const inner = ctx.fs;
+          /** The filesystem as `get` sees it: the file is replaced right after `get` has looked at it. */
+          class ReplacedAfterPlanning extends WrapperFileSystem {
+            replaced = false;
+            protected override async _info(path: string): Promise<FileInfo> {
+              const info = await super._info(path);
+              if (!this.replaced && info.type === 'file') {
+                this.replaced = true;
+                await inner.pipeFile(path, randomBytes(size));
+              }
+              return info;
             }
-            return info;
           }
-        }
-        const moving = new ReplacedAfterPlanning({ fs: inner, skipInstanceCache: true });
-        await expectFsError(moving.get(`${src}/moving`, `${dst}/moving`), 'ConditionNotMatch', 'ESTALE');
-        expect(moving.replaced).to.equal(true);
-        expect(await list()).to.deep.equal([]);
-      });
+          const moving = new ReplacedAfterPlanning({ fs: inner, skipInstanceCache: true });
+          await expectFsError(moving.get(`${src}/moving`, `${dst}/moving`), 'ConditionNotMatch', 'ESTALE');
+          expect(moving.replaced).to.equal(true);
+          expect(await list()).to.deep.equal([]);
+        },
+      );
     }
 
     it('fails with Aborted and copies nothing when the signal is already aborted', async () => {
@@ -101,10 +121,18 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
       const files = { ...sameSize(6, 2 << 20), big: randomBytes(6 << 20) };
       const { src, dst, read } = await prepare(files);
       const controller = new AbortController();
-      const err = await expectFsError(run(src, dst, {
-        recursive: true, batchSize: 2, signal: controller.signal,
-        onProgress: (p) => { if (p.bytes > 0) controller.abort(); },
-      }), 'Aborted', 'ABORT_ERR');
+      const err = await expectFsError(
+        run(src, dst, {
+          recursive: true,
+          batchSize: 2,
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.bytes > 0) controller.abort();
+          },
+        }),
+        'Aborted',
+        'ABORT_ERR',
+      );
       expect(err.kind).to.equal('Aborted');
       let complete = 0;
       for (const [name, data] of Object.entries(files)) {
@@ -138,7 +166,13 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
 
     it('rejects a batchSize or maxDepth that is not a positive integer with InvalidArgument', async () => {
       const { src, dst, list } = await prepare({ a: randomBytes(10) });
-      for (const options of [{ batchSize: 0 }, { batchSize: 1.5 }, { batchSize: '4' }, { maxDepth: 0 }, { maxDepth: -1 }] as CopyOptions[]) {
+      for (const options of [
+        { batchSize: 0 },
+        { batchSize: 1.5 },
+        { batchSize: '4' },
+        { maxDepth: 0 },
+        { maxDepth: -1 },
+      ] as CopyOptions[]) {
         await expectFsError(run(src, dst, { recursive: true, ...options }), 'InvalidArgument', 'EINVAL');
       }
       expect(await list()).to.deep.equal([]);

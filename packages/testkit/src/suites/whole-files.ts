@@ -50,7 +50,11 @@ export function wholeFileTests(ctx: SuiteContext): void {
 
     it('with mode "create" and a stream fails with AlreadyExists on an existing file and keeps it', async () => {
       await ctx.fs.pipeFile(ctx.path('f'), 'old');
-      await expectFsError(ctx.fs.pipeFile(ctx.path('f'), Readable.from([Buffer.from('new')]), { mode: 'create' }), 'AlreadyExists', 'EEXIST');
+      await expectFsError(
+        ctx.fs.pipeFile(ctx.path('f'), Readable.from([Buffer.from('new')]), { mode: 'create' }),
+        'AlreadyExists',
+        'EEXIST',
+      );
       expect(await ctx.fs.readText(ctx.path('f'))).to.equal('old');
     });
 
@@ -104,7 +108,9 @@ export function wholeFileTests(ctx: SuiteContext): void {
 
     it('reports progress that reaches the number of bytes written', async () => {
       const seen: Progress[] = [];
-      await ctx.fs.pipeFile(ctx.path('p.bin'), chunked(randomBytes(100_000), 30_000), { onProgress: (p) => seen.push(p) });
+      await ctx.fs.pipeFile(ctx.path('p.bin'), chunked(randomBytes(100_000), 30_000), {
+        onProgress: (p) => seen.push(p),
+      });
       expect(seen.length).to.be.greaterThan(0);
       expect(seen.at(-1)).to.include({ bytes: 100_000, files: 1 });
     });
@@ -124,12 +130,20 @@ export function wholeFileTests(ctx: SuiteContext): void {
 
     itWhere(ctx, 'realDirectories', 'fails with IsADirectory when streaming over a directory', async () => {
       await ctx.fs.pipeFile(ctx.path('d/inner'), 'x');
-      await expectFsError(ctx.fs.pipeFile(ctx.path('d'), Readable.from([Buffer.from('over')])), 'IsADirectory', 'EISDIR');
+      await expectFsError(
+        ctx.fs.pipeFile(ctx.path('d'), Readable.from([Buffer.from('over')])),
+        'IsADirectory',
+        'EISDIR',
+      );
       expect(await ctx.fs.isDir(ctx.path('d'))).to.equal(true);
     });
 
     it('rejects an unknown mode with InvalidArgument', async () => {
-      await expectFsError(ctx.fs.pipeFile(ctx.path('f'), 'x', { mode: 'append' as never }), 'InvalidArgument', 'EINVAL');
+      await expectFsError(
+        ctx.fs.pipeFile(ctx.path('f'), 'x', { mode: 'append' as never }),
+        'InvalidArgument',
+        'EINVAL',
+      );
       expect(await ctx.fs.exists(ctx.path('f'))).to.equal(false);
     });
 
