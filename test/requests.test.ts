@@ -219,7 +219,7 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
     ls: ['LISTSTATUS_BATCH'],
     find: ['GETFILESTATUS', 'LISTSTATUS_BATCH', 'LISTSTATUS_BATCH', 'LISTSTATUS_BATCH', 'LISTSTATUS_BATCH'],
     put: ['APPEND', 'APPEND (datanode)', 'CREATE', 'CREATE (datanode)', 'GETFILESTATUS', 'GETFILESTATUS', 'RENAME'],
-    get: ['GETFILESTATUS', 'OPEN', 'OPEN (datanode)'],
+    get: ['GETFILESTATUS', 'GETFILESTATUS', 'OPEN', 'OPEN (datanode)'],
     cp: [
       'APPEND',
       'APPEND (datanode)',

@@ -78,7 +78,7 @@ void withOptions; void gs; void dir; void thirdParty; void dynamic; void wrong;
 `;
 
 /** An S3Client from the app's own copy of the SDK, passed in. */
-const OWN_CLIENT = `import { S3Client } from '@aws-sdk/client-s3';
+const OWN_CLIENT = `import { S3Client } from 'app-own-s3-sdk';
 import { filesystem } from '@omnifs/core';
 import { createRequire } from 'node:module';
 const [endpoint, bucket] = process.argv.slice(2);
@@ -87,7 +87,7 @@ const fs = filesystem('s3', { client });
 await fs.makedirs(bucket, { existOk: true });
 await fs.writeText(bucket + '/own.txt', 'own client');
 const require = createRequire(import.meta.url);
-const versions = [require('@aws-sdk/client-s3/package.json').version,
+const versions = [require('app-own-s3-sdk/package.json').version,
   createRequire(require.resolve('@omnifs/s3'))('@aws-sdk/client-s3/package.json').version];
 console.log(JSON.stringify({ text: await fs.readText(bucket + '/own.txt'), same: fs.client === client, versions }));
 `;
@@ -172,7 +172,8 @@ describe('an app meets the defaults', function () {
   before(async () => {
     app = await makeApp({
       packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/gcs', '@omnifs/memory', '@omnifs/local', '@omnifs/cli'],
-      dependencies: { '@aws-sdk/client-s3': OTHER_S3_SDK },
+      // The app's own copy of the SDK, under another name so npm keeps it apart from the one @omnifs/s3 installs.
+      dependencies: { 'app-own-s3-sdk': `npm:@aws-sdk/client-s3@${OTHER_S3_SDK}` },
       files: {
         'roundtrip.mjs': S3_ROUNDTRIP,
         'mistakes.mjs': MISTAKES,

@@ -34,6 +34,12 @@ export interface FaultTarget {
 
 const MiB = 1024 * 1024;
 
+/**
+ * Timeouts short enough that a request cut or stalled for good ends well inside a matrix
+ * cell (the retry layer's attempts included), long enough for the finite faults.
+ */
+const CELL_TIMEOUTS = { requestTimeout: 3000, idleTimeout: 2000 } as const;
+
 type Maker = (info: InfoByKind[ServerKind], url: string | undefined, sdkRetries: number) => FileSystem;
 
 const MAKERS: Record<ServerKind, Maker> = {
@@ -47,6 +53,7 @@ const MAKERS: Record<ServerKind, Maker> = {
       maxAttempts: sdkRetries + 1,
       partSize: 5 * MiB,
       skipInstanceCache: true,
+      ...CELL_TIMEOUTS,
     });
   },
   gcs: (info, url, sdkRetries) => {
@@ -56,9 +63,8 @@ const MAKERS: Record<ServerKind, Maker> = {
       projectId,
       partSize: 4 * MiB,
       skipInstanceCache: true,
-      // Each JSON call within 5 s: the SDK's fetch waits forever for a body cut short.
+      ...CELL_TIMEOUTS,
       storageOptions: {
-        timeout: 5000,
         retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 },
       },
     });
@@ -71,12 +77,13 @@ const MAKERS: Record<ServerKind, Maker> = {
       accountUrl: url === undefined ? blobEndpoint : `${url}${new URL(blobEndpoint).pathname}`,
       partSize: 4 * MiB,
       skipInstanceCache: true,
+      ...CELL_TIMEOUTS,
       pipelineOptions: { retryOptions: { maxTries: sdkRetries + 1, retryDelayInMs: 5, maxRetryDelayInMs: 20 } },
     });
   },
   hdfs: (info, url) => {
     const { namenodeUrl, user } = info as InfoByKind['hdfs'];
-    return new HDFSFileSystem({ url: url ?? namenodeUrl, user, skipInstanceCache: true });
+    return new HDFSFileSystem({ url: url ?? namenodeUrl, user, skipInstanceCache: true, ...CELL_TIMEOUTS });
   },
 };
 

@@ -6,6 +6,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
 import {
   abortError,
+  errors,
   asTimeout,
   bodyInPieces,
   IdleTimer,
@@ -80,7 +81,12 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     } catch (err) {
       clearTimeout(deadline);
       idle.clear();
-      throw own.signal.aborted ? abortError(own.signal) : (asTimeout(err) ?? err);
+      if (own.signal.aborted) throw abortError(own.signal); // a timeout: temporary, the SDK may retry it
+      // Cancelled by the caller: an error without the reason as its cause, since the SDK
+      // retries anything caused by a TimeoutError (the reason of AbortSignal.timeout); the
+      // operation itself rejects with the signal's reason.
+      if (abortSignal.aborted) throw errors.aborted();
+      throw asTimeout(err) ?? err;
     }
   };
   // Everything else (config updates, destroy) goes to the SDK's handler itself.

@@ -29,7 +29,7 @@ export class TimeoutFileSystem extends WrapperFileSystem {
   /** The options the layer takes. */
   static override optionSchema = defineOptions<TimeoutLayerOptions>({
     ...WRAPPER_OPTIONS,
-    timeout: { type: 'number', min: 0 },
+    timeout: 'number',
   });
   /** The deadline of one call, ms. */
   readonly timeout: number;

@@ -1,5 +1,5 @@
 /** Options of the local filesystem. */
-import { defineOptions } from '@omnifs/core';
+import { defineOptions } from '../options';
 
 /** Options of {@link LocalFileSystem}. */
 export interface LocalOptions {
