@@ -79,7 +79,8 @@ describe('an app tested with the memory stand-in', function () {
 
   it('passes under node:test, and nothing reaches S3', async () => {
     const before = connections;
-    const r = await app.run('--test', { args: ['report.node-test.mjs'], env: env() });
+    // The TAP reporter on every Node version (Node 24 prints `spec` when not on a terminal).
+    const r = await app.run('--test', { args: ['--test-reporter=tap', 'report.node-test.mjs'], env: env() });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout)
       .to.match(/# pass 2/)

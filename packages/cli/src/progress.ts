@@ -15,7 +15,7 @@ const RATE_WINDOW_MS = 3000;
 
 /** Progress of one command's transfer, drawn on standard error. */
 export class ProgressLine {
-  private readonly started = Date.now();
+  private readonly started = performance.now();
   private readonly samples: Array<{ at: number; bytes: number }> = [];
   private last: Progress = { bytes: 0, files: 0 };
   private drawnAt = 0;
@@ -48,7 +48,7 @@ export class ProgressLine {
     const first = this.samples[0];
     const lastSample = this.samples[this.samples.length - 1];
     if (first === undefined || lastSample === undefined || lastSample.at - first.at < 200) {
-      const secs = (Date.now() - this.started) / 1000;
+      const secs = (performance.now() - this.started) / 1000;
       return secs > 0 ? this.last.bytes / secs : 0;
     }
     return (lastSample.bytes - first.bytes) / ((lastSample.at - first.at) / 1000);
@@ -92,7 +92,7 @@ export class ProgressLine {
 
   /** Seconds since the transfer started. */
   seconds(): number {
-    return (Date.now() - this.started) / 1000;
+    return (performance.now() - this.started) / 1000;
   }
 
   /** Clears the line and prints `<verb> N files, SIZE in TIME (RATE)`. */
