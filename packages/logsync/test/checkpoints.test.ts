@@ -13,6 +13,7 @@ import { createLogSync } from '@omnifs/logsync';
 import { omnifsIO } from '@omnifs/logsync/tfjs';
 import { freshName, freshRoot, useServer } from '../../../test/servers/index';
 import { randomName, tempDir } from './helpers/util';
+import { azureStorage, gcsStorage, hdfsStorage, s3Storage } from './helpers/storage';
 
 /** Saves a small trained-looking model to `url`, loads it back, and checks weights and predictions are identical. */
 async function roundTrip(url: string, storageOptions: Record<string, unknown> = {}): Promise<void> {
@@ -125,21 +126,15 @@ describe('checkpoints on the servers: TF.js model save/load round trip', functio
   describe('S3 (moto)', () => {
     const s3 = useServer('s3');
     it('saves and loads a model', async () => {
-      const { info } = s3;
-      const storage = {
-        endpoint: info.endpoint,
-        region: info.region,
-        credentials: { ...info.credentials },
-        forcePathStyle: true,
-      };
-      await roundTrip(`s3://${await bucketOf('s3', storage, info.bucket)}run/checkpoints/ckpt-5`, storage);
+      const storage = s3Storage(s3.info);
+      await roundTrip(`s3://${await bucketOf('s3', storage, s3.info.bucket)}run/checkpoints/ckpt-5`, storage);
     });
   });
 
   describe('GCS (fake-gcs-server)', () => {
     const gcs = useServer('gcs');
     it('saves and loads a model', async () => {
-      const storage = { apiEndpoint: gcs.info.apiEndpoint, projectId: gcs.info.projectId };
+      const storage = gcsStorage(gcs.info);
       await roundTrip(`gs://${await bucketOf('gs', storage, gcs.info.bucket)}run/checkpoints/ckpt-5`, storage);
     });
   });
@@ -147,11 +142,7 @@ describe('checkpoints on the servers: TF.js model save/load round trip', functio
   describe('Azure Blob (Azurite)', () => {
     const az = useServer('azure');
     it('saves and loads a model', async () => {
-      const storage = {
-        accountName: az.info.accountName,
-        accountKey: az.info.accountKey,
-        accountUrl: az.info.blobEndpoint,
-      };
+      const storage = azureStorage(az.info);
       await roundTrip(`az://${await bucketOf('az', storage, az.info.container)}run/checkpoints/ckpt-5`, storage);
     });
   });
@@ -159,10 +150,7 @@ describe('checkpoints on the servers: TF.js model save/load round trip', functio
   describe('HDFS (MiniDFSCluster)', () => {
     const hdfs = useServer('hdfs');
     it('saves and loads a model', async () => {
-      await roundTrip(`hdfs://namenode:8020/${freshName('ckpt')}/run/checkpoints/ckpt-5`, {
-        url: hdfs.info.namenodeUrl,
-        user: hdfs.info.user,
-      });
+      await roundTrip(`hdfs://namenode:8020/${freshName('ckpt')}/run/checkpoints/ckpt-5`, hdfsStorage(hdfs.info));
     });
   });
 });

@@ -7,6 +7,7 @@ import { clearInstanceCache, filesystem } from '@omnifs/core';
 import { freshName, freshRoot, useServer } from '../../../test/servers/index';
 import { followAcrossRotationAndRestart } from './helpers/follow';
 import { tempDir } from './helpers/util';
+import { azureStorage, gcsStorage, hdfsStorage, s3Storage } from './helpers/storage';
 
 /** A bucket (created when the harness gives none) and a fresh prefix, as `bucket/prefix`. */
 async function freshBucket(
@@ -31,14 +32,8 @@ describe('followLog on the servers', function () {
   describe('S3 (moto)', () => {
     const s3 = useServer('s3');
     it('sees every line of child jobs once, in order, across rotations and a restart', async () => {
-      const { info } = s3;
-      const storage = {
-        endpoint: info.endpoint,
-        region: info.region,
-        credentials: { ...info.credentials },
-        forcePathStyle: info.forcePathStyle,
-      };
-      const url = `s3://${await freshBucket('s3', storage, info.bucket)}/runs`;
+      const storage = s3Storage(s3.info);
+      const url = `s3://${await freshBucket('s3', storage, s3.info.bucket)}/runs`;
       await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'), storage);
     });
   });
@@ -46,7 +41,7 @@ describe('followLog on the servers', function () {
   describe('GCS (fake-gcs-server)', () => {
     const gcs = useServer('gcs');
     it('sees every line of child jobs once, in order, across rotations and a restart', async () => {
-      const storage = { apiEndpoint: gcs.info.apiEndpoint, projectId: gcs.info.projectId };
+      const storage = gcsStorage(gcs.info);
       const url = `gs://${await freshBucket('gs', storage, gcs.info.bucket)}/runs`;
       await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'), storage);
     });
@@ -55,11 +50,7 @@ describe('followLog on the servers', function () {
   describe('Azure Blob (Azurite)', () => {
     const az = useServer('azure');
     it('sees every line of child jobs once, in order, across rotations and a restart', async () => {
-      const storage = {
-        accountName: az.info.accountName,
-        accountKey: az.info.accountKey,
-        accountUrl: az.info.blobEndpoint,
-      };
+      const storage = azureStorage(az.info);
       const url = `az://${await freshBucket('az', storage, az.info.container)}/runs`;
       await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'), storage);
     });
@@ -68,7 +59,7 @@ describe('followLog on the servers', function () {
   describe('HDFS (MiniDFSCluster)', () => {
     const hdfs = useServer('hdfs');
     it('sees every line of child jobs once, in order, across rotations and a restart', async () => {
-      const storage = { url: hdfs.info.namenodeUrl, user: hdfs.info.user };
+      const storage = hdfsStorage(hdfs.info);
       const url = `hdfs://namenode:8020/${freshName('follow')}/runs`;
       await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'), storage);
     });
