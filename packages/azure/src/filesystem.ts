@@ -1,25 +1,29 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
-import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
+import {
+  BlobSASPermissions,
+  StorageSharedKeyCredential,
+  type BlobClient,
+  type BlobServiceClient,
+} from '@azure/storage-blob';
 import {
   dirInfo,
   errors,
+  failedDelete,
   FsError,
-  mapLimit,
   MultipartWriter,
   ObjectStoreFileSystem,
-  pump,
   redactUrl,
   resolveTimeouts,
-  splitObjectPath,
   type Capabilities,
+  type FailedDelete,
   type FileInfo,
   type ObjectPage,
+  type PutOptions,
   type ReadOptions,
+  type UploadOptions,
   type Writer,
-  type WriterOptions,
-  type WriteMode,
 } from '@omnifs/core';
-import { azureErrorCode, azureStatus, mapAzureError } from './errors';
+import { azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { applyTransport } from './transport';
 import {
@@ -33,45 +37,8 @@ import {
 import { readBlob } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
-/** A blob that could not be deleted by a batch request. */
-export interface FailedDelete {
-  path: string;
-  code: string;
-  status: number;
-}
-
-/** `rm` of many blobs where some failed: which ones, and why. */
-export class AzureDeleteError extends FsError {
-  constructor(
-    readonly failed: FailedDelete[],
-    total: number,
-  ) {
-    const first = failed[0]!;
-    const shown = failed
-      .slice(0, 5)
-      .map((f) => `${f.path} (${f.code})`)
-      .join(', ');
-    super({
-      kind: mapAzureError(
-        Object.assign(new Error(first.code), { name: 'RestError', code: first.code, statusCode: first.status }),
-      ).kind,
-      message: `could not delete ${failed.length} of ${total} blobs: ${shown}${failed.length > 5 ? ', …' : ''}`,
-      path: first.path,
-      temporary: failed.every((f) => f.status >= 500 || f.status === 429),
-    });
-  }
-}
-
 /** Most sub-requests one blob batch may carry. */
 const MAX_BATCH = 256;
-
-/** `container/blob/name` → `{ container, blob }`. */
-function splitPath(path: string): { container: string; blob: string } {
-  const { bucket, key } = splitObjectPath(path);
-  return { container: bucket, blob: key };
-}
-
-const isNotFound = (err: unknown): boolean => azureStatus(err) === 404 || mapAzureError(err).kind === 'NotFound';
 
 /**
  * Azure Blob Storage (and Azurite).
@@ -163,23 +130,25 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     return { service: this.service, pageSize: this.settings.listPageSize };
   }
 
-  /** Container and blob name of a path that must name a blob. */
-  private objectPath(path: string): { container: string; blob: string } {
-    const parts = splitPath(path);
-    if (parts.container === '') throw errors.invalid('the root is not a file; paths are container/blob', path);
-    if (parts.blob === '') throw errors.isADirectory(path);
-    return parts;
+  /** A 404 of any kind (the SDK's HEAD errors carry no code) is a missing blob or container. */
+  protected override isMissing(err: unknown): boolean {
+    return azureStatus(err) === 404 || super.isMissing(err);
   }
 
-  private blobClient(path: string): ReturnType<ReturnType<BlobServiceClient['getContainerClient']>['getBlobClient']> {
-    const { container, blob } = this.objectPath(path);
-    return this.service.getContainerClient(container).getBlobClient(blob);
+  private blobClient(path: string): BlobClient {
+    const { bucket, key } = this.objectPath(path);
+    return this.service.getContainerClient(bucket).getBlobClient(key);
   }
 
-  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
+  private uploadContext(
+    container: string,
+    blob: string,
+    options: PutOptions & { signal?: AbortSignal },
+  ): UploadContext {
+    const { mode, signal, writeId } = options;
     return {
-      blob: this.blobClient(path).getBlockBlobClient(),
-      path,
+      blob: this.service.getContainerClient(container).getBlockBlobClient(blob),
+      path: `${container}/${blob}`,
       mode,
       ...(signal ? { signal } : {}),
       ...(writeId ? { writeId } : {}),
@@ -236,57 +205,22 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  private blockWriter(
-    path: string,
-    mode: WriteMode,
-    partSize: number,
-    signal?: AbortSignal,
-    writeId?: string,
-  ): MultipartWriter<string> {
-    const target = new AzureBlockTarget(this.uploadContext(path, mode, signal, writeId));
-    return new MultipartWriter(target, { partSize, concurrency: this.settings.concurrency });
+  protected async putObject(container: string, blob: string, data: Uint8Array, options: PutOptions): Promise<void> {
+    await new AzureBlockTarget(this.uploadContext(container, blob, options)).putSingle(data);
   }
 
-  /** One Put Blob up to `partSize` bytes, staged blocks above (the writer decides on close). */
-  protected async _write(
-    path: string,
-    data: Uint8Array,
-    mode: WriteMode,
-    options: { writeId?: string } = {},
-  ): Promise<void> {
-    await pump(
-      (async function* () {
-        yield data;
-      })(),
-      this.blockWriter(path, mode, this.settings.partSize, undefined, options.writeId),
-    );
+  protected openUpload(container: string, blob: string, options: UploadOptions): Writer {
+    const target = new AzureBlockTarget(this.uploadContext(container, blob, options));
+    return new MultipartWriter(target, { partSize: options.partSize, concurrency: this.settings.concurrency });
+  }
+
+  protected override openAppend(container: string, blob: string, options: UploadOptions): Promise<Writer> {
+    const client = this.service.getContainerClient(container).getAppendBlobClient(blob);
+    return openAppendWriter(client, `${container}/${blob}`, options.signal);
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
     return (await this.blobClient(path).getProperties()).metadata?.[AZURE_WRITE_ID_KEY];
-  }
-
-  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    const client = this.blobClient(path);
-    if (options.append) return openAppendWriter(client.getAppendBlobClient(), path, options.signal);
-    if (options.mode === 'create') {
-      // Fail fast; the If-None-Match of the committing request still decides.
-      const exists = await client.getProperties().then(
-        () => true,
-        (err: unknown) => {
-          if (isNotFound(err)) return false;
-          throw err;
-        },
-      );
-      if (exists) throw errors.alreadyExists(path);
-    }
-    return this.blockWriter(
-      path,
-      options.mode,
-      options.partSize ?? this.settings.partSize,
-      options.signal,
-      options.writeId,
-    );
   }
 
   /**
@@ -302,88 +236,44 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     );
   }
 
-  protected async _rm(path: string): Promise<void> {
-    const { container, blob } = this.objectPath(path);
-    try {
-      await this.blobClient(path).delete({ deleteSnapshots: 'include' });
-    } catch (err) {
-      if (!isNotFound(err) || azureErrorCode(err) === 'ContainerNotFound') throw err;
-      if (await this.prefixExists(container, blob)) throw errors.isADirectory(path);
-      throw errors.notFound(path);
-    }
+  protected async deleteObject(container: string, blob: string): Promise<void> {
+    await this.service.getContainerClient(container).getBlobClient(blob).delete({ deleteSnapshots: 'include' });
   }
 
-  /**
-   * Deletes blobs with batch requests, 256 per request, containers in turn. Blobs already
-   * gone count as deleted; the others the service refused are reported together in one
-   * {@link AzureDeleteError}.
-   */
-  protected override async _rmMany(paths: string[]): Promise<void> {
-    const byContainer = new Map<string, string[]>();
-    for (const p of paths) {
-      const { container, blob } = this.objectPath(p);
-      byContainer.set(container, [...(byContainer.get(container) ?? []), blob]);
-    }
-    const failed: FailedDelete[] = [];
-    for (const [container, blobs] of byContainer) {
-      const containerClient = this.service.getContainerClient(container);
-      const batches: string[][] = [];
-      for (let i = 0; i < blobs.length; i += MAX_BATCH) batches.push(blobs.slice(i, i + MAX_BATCH));
-      await mapLimit(batches, this.settings.concurrency, async (batch) => {
-        const clients = batch.map((b) => containerClient.getBlobClient(b));
-        const nameOf = new Map(clients.map((c, i) => [c.url, batch[i]!]));
-        const res = await containerClient.getBlobBatchClient().deleteBlobs(clients, { deleteSnapshots: 'include' });
-        for (const sub of res.subResponses) {
-          if (sub.status < 300 || sub.status === 404) continue;
-          failed.push({
-            path: `${container}/${nameOf.get(sub._request.url) ?? '?'}`,
-            code: sub.errorCode ?? `HTTP ${sub.status}`,
-            status: sub.status,
-          });
-        }
+  /** Batch requests of up to 256 blobs, `concurrency` at once; blobs already gone count as deleted. */
+  protected override readonly deleteBatchSize = MAX_BATCH;
+  protected override get deleteConcurrency(): number {
+    return this.settings.concurrency;
+  }
+
+  protected async deleteBatch(container: string, blobs: string[]): Promise<FailedDelete[]> {
+    const containerClient = this.service.getContainerClient(container);
+    const clients = blobs.map((b) => containerClient.getBlobClient(b));
+    const nameOf = new Map(clients.map((c, i) => [c.url, blobs[i]!]));
+    const res = await containerClient.getBlobBatchClient().deleteBlobs(clients, { deleteSnapshots: 'include' });
+    return res.subResponses
+      .filter((sub) => sub.status >= 300 && sub.status !== 404)
+      .map((sub) => {
+        const code = sub.errorCode ?? `HTTP ${sub.status}`;
+        const error = mapAzureError(
+          Object.assign(new Error(code), { name: 'RestError', code, statusCode: sub.status }),
+        );
+        return failedDelete(`${container}/${nameOf.get(sub._request.url) ?? '?'}`, code, error);
       });
-    }
-    if (failed.length > 0) throw new AzureDeleteError(failed, paths.length);
   }
 
-  // ---------------------------------------------------------------- directories
+  // ---------------------------------------------------------------- containers
 
-  /** Creates a container (`container`), or for `container/prefix` the container if missing; prefixes need nothing. */
-  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    const { container, blob } = splitPath(path);
-    if (container === '') throw errors.alreadyExists(path);
-    const client = this.service.getContainerClient(container);
-    const exists = await client.getProperties().then(
-      () => true,
-      (err: unknown) => {
-        if (isNotFound(err)) return false;
-        throw err;
-      },
-    );
-    if (exists) {
-      if (blob === '') throw errors.alreadyExists(path);
-      return;
-    }
-    if (blob !== '' && !parents) throw errors.notFound(container);
-    await client.create();
+  protected async createBucket(container: string): Promise<void> {
+    await this.service.getContainerClient(container).create();
   }
 
-  /** Deletes an empty container, or the marker blob of an empty virtual directory. */
-  protected override async _rmdir(path: string): Promise<void> {
-    const { container, blob } = splitPath(path);
-    if (container === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
-    if (blob === '') {
-      // The service deletes non-empty containers: look first.
-      for await (const page of this.listPages(container, '', false, 1)) {
-        if (page.objects.length > 0) throw errors.notEmpty(path);
-      }
-      await this.service.getContainerClient(container).delete();
-      return;
+  /** The service deletes a container with blobs in it: look first. */
+  protected async deleteBucket(container: string): Promise<void> {
+    for await (const page of this.listPages(container, '', false, 1)) {
+      if (page.objects.length > 0) throw errors.notEmpty(container);
     }
-    for await (const page of this.listPages(container, `${blob}/`, false, 2)) {
-      if (page.objects.some((o) => o.key !== `${blob}/`)) throw errors.notEmpty(path);
-    }
-    await this.service.getContainerClient(container).getBlobClient(`${blob}/`).deleteIfExists();
+    await this.service.getContainerClient(container).delete();
   }
 
   // ---------------------------------------------------------------- copy and sign

@@ -21,7 +21,9 @@ declare module '@omnifs/core' {
   }
 }
 
-export { AzureBlobFileSystem, AzureDeleteError, type FailedDelete } from './filesystem';
+export { AzureBlobFileSystem } from './filesystem';
+/** The error of a deletion of many blobs where some failed (core's {@link DeleteError}). */
+export { DeleteError as AzureDeleteError, type FailedDelete } from '@omnifs/core';
 export { mapAzureError, azureErrorCode, azureStatus } from './errors';
 export {
   createServiceClient,

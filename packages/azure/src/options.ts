@@ -6,7 +6,7 @@ import {
   type newPipeline,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
+import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
 
 /**
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
@@ -103,14 +103,6 @@ export interface ResolvedAzureSettings {
   auth: 'connectionString' | 'accountKey' | 'sasToken' | 'credential' | 'anonymous';
   /** The account name, where known. */
   accountName: string | undefined;
-}
-
-function positiveInt(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw errors.invalid(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 function optionalString(options: AzureBlobOptions, name: keyof AzureBlobOptions): string | undefined {

@@ -47,6 +47,7 @@ export {
   nearestName,
   unknownOptionMessage,
   checkMethodOptions,
+  positiveInt,
   COMMON_OPTIONS,
   type OptionSchema,
   type OptionSpec,
@@ -91,4 +92,12 @@ export {
 } from './url';
 export * from './layers/index';
 export { LocalFileSystem, mapLocalError, type LocalOptions } from './local/index';
-export { ObjectStoreFileSystem, dirInfo, splitObjectPath, type ObjectPage } from './objectstore';
+export {
+  ObjectStoreFileSystem,
+  dirInfo,
+  splitObjectPath,
+  type ObjectPage,
+  type PutOptions,
+  type UploadOptions,
+} from './objectstore';
+export { DeleteError, failedDelete, type FailedDelete } from './deletes';

@@ -1,16 +1,19 @@
 /**
  * ObjectStoreFileSystem: the base of bucket-and-key stores (S3, GCS, Azure Blob). Buckets
  * are top-level directories, prefixes behave as directories, keys ending in `/` are
- * directory markers. A store gives its listing and HEAD primitives; this class derives
- * `info`, `isDir`, `ls`, `find` and whole reads from them, once for every store.
+ * directory markers. A store gives its primitives (list a page, HEAD, read a range, put,
+ * upload in parts, delete a batch, bucket operations); this class holds the store rules
+ * built on them, once for every store.
  */
-import { errors } from './errors';
+import { errors, FsError } from './errors';
 import { mapLimit } from './batch';
 import { concatBytes } from './data';
+import { DeleteError, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
-import type { ReadOptions } from './base';
-import type { FileInfo } from './types';
+import type { ReadOptions, WriterOptions } from './base';
+import type { FileInfo, WriteMode } from './types';
 import { checkObjectStoreUrl } from './url';
+import type { Writer } from './writer';
 
 /** Batch deletes of one tree in flight at once. */
 const TREE_DELETES_IN_FLIGHT = 4;
@@ -19,6 +22,21 @@ const TREE_DELETES_IN_FLIGHT = 4;
 export interface ObjectPage {
   objects: Array<{ key: string; info: FileInfo }>;
   prefixes: string[];
+}
+
+/** What a new object is written with. */
+export interface PutOptions {
+  /** `create` makes the service refuse an existing key (`If-None-Match: *` or its like). */
+  mode: WriteMode;
+  /** With `mode: 'create'`: an id kept in the object's metadata, read back by `_writeId`. */
+  writeId?: string;
+}
+
+/** What an upload in parts is opened with. */
+export interface UploadOptions extends PutOptions {
+  /** Bytes a part (the store rounds to what its service allows). */
+  partSize: number;
+  signal?: AbortSignal;
 }
 
 /** FileInfo of a bucket or prefix shown as a directory. */
@@ -43,7 +61,15 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  *   is `NotFound`, an object `NotADirectory`;
  * - `find`: one flat listing (every bucket for the root), intermediate prefixes and
  *   markers as directories with `withDirs`;
- * - whole reads collect `_readStream`, which every store implements.
+ * - whole reads collect `_readStream`, which every store implements;
+ * - writes up to `partSize` are one `putObject`, larger ones an `openUpload` fed in
+ *   parts and aborted on failure; `mode: 'create'` first HEADs the key to fail fast (the
+ *   service's precondition still decides); `ab` goes to `openAppend` where the store has it;
+ * - `rm` of a missing key is `NotFound`, of a prefix `IsADirectory`; many keys are deleted
+ *   with `deleteBatch`, `deleteBatchSize` keys a request, and the keys the service refused
+ *   are reported together in one {@link DeleteError};
+ * - `mkdir('bucket')` creates a bucket, `mkdir('bucket/prefix')` only the missing bucket
+ *   (with parents); `rmdir` deletes an empty bucket or the marker of an empty prefix.
  */
 export abstract class ObjectStoreFileSystem extends FileSystem {
   override readonly rootMarker = '' as const;
@@ -67,6 +93,35 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   protected abstract bucketInfo(bucket: string): Promise<FileInfo>;
   /** One object's metadata, named `path`; the store's not-found error when it is missing. */
   protected abstract objectInfo(bucket: string, key: string, path: string): Promise<FileInfo>;
+  /** Writes an object of at most `partSize` bytes in one request. */
+  protected abstract putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void>;
+  /** A writer that uploads in parts (or a resumable session), committed on close, nothing left on abort. */
+  protected abstract openUpload(bucket: string, key: string, options: UploadOptions): Writer | Promise<Writer>;
+  /** `ab` on stores with native append (`capabilities.append`): a writer adding to the object. */
+  protected openAppend?(bucket: string, key: string, options: UploadOptions): Promise<Writer>;
+  /** Deletes one object; the store's not-found error when it is missing. */
+  protected abstract deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * Deletes at most {@link deleteBatchSize} keys of one bucket; a missing key counts as
+   * deleted. Returns the keys the service refused; throws when the request itself fails.
+   */
+  protected abstract deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]>;
+  /** Creates a bucket. */
+  protected abstract createBucket(bucket: string): Promise<void>;
+  /** Deletes a bucket; `NotEmpty` when it holds objects. */
+  protected abstract deleteBucket(bucket: string): Promise<void>;
+
+  /** Most keys one `deleteBatch` takes. */
+  protected readonly deleteBatchSize: number = 1000;
+  /** `deleteBatch` requests in flight at once. */
+  protected get deleteConcurrency(): number {
+    return 1;
+  }
+  /** Bytes a part of an upload, and the largest object written in one request. */
+  protected get partSize(): number {
+    return this.capabilities.partSize ?? 8 * 1024 * 1024;
+  }
+
   /** Streams bytes of an object (stores read natively, in ranges). */
   protected abstract override _readStream(
     path: string,
@@ -75,8 +130,27 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     options?: ReadOptions,
   ): AsyncGenerator<Uint8Array>;
 
-  private isMissing(err: unknown): boolean {
+  /** True when `err` is the store's not-found error. */
+  protected isMissing(err: unknown): boolean {
     return this.mapError(err).kind === 'NotFound';
+  }
+
+  /** Bucket and key of a path that must name an object. */
+  protected objectPath(path: string): { bucket: string; key: string } {
+    const parts = splitObjectPath(path);
+    if (parts.bucket === '') throw errors.invalid('the root is not a file; paths are bucket/key', path);
+    if (parts.key === '') throw errors.isADirectory(path);
+    return parts;
+  }
+
+  /** `fn`'s answer, or `fallback` when it fails with the store's not-found error. */
+  protected async unlessMissing<T, F>(fn: () => Promise<T>, fallback: F): Promise<T | F> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (this.isMissing(err)) return fallback;
+      throw err;
+    }
   }
 
   /** True when some key starts with `key/`. */
@@ -173,37 +247,140 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
 
   /**
    * Deletes every key under the prefix (markers included) as the flat listing's pages
-   * arrive, each page's batch in flight while the next page is listed; a bucket is then
-   * removed itself.
+   * arrive, each page's batches in flight while the next page is listed; a bucket is then
+   * removed itself. Keys the service refused are reported together in one DeleteError.
    */
   protected override async _rmTree(
     path: string,
     options: { signal?: AbortSignal; onRemoved?: (files: number) => void },
   ): Promise<void> {
     const { bucket, key } = splitObjectPath(path);
-    const remove = async (keys: string[]): Promise<void> => {
-      const paths = keys.map((k) => `${bucket}/${k}`);
-      if (this._rmMany) await this._rmMany(paths);
-      else await mapLimit(paths, 16, (p) => this._rm(p));
-      options.onRemoved?.(keys.filter((k) => !k.endsWith('/')).length);
-    };
     const inFlight = new Set<Promise<void>>();
+    const failed: FailedDelete[] = [];
+    let total = 0;
     let failure: unknown;
+    const remove = async (keys: string[]): Promise<void> => {
+      const refused = await this.deleteBatch(bucket, keys);
+      failed.push(...refused);
+      const gone = new Set(refused.map((f) => f.path));
+      options.onRemoved?.(keys.filter((k) => !k.endsWith('/') && !gone.has(`${bucket}/${k}`)).length);
+    };
     for await (const page of this.listPages(bucket, key === '' ? '' : `${key}/`, false)) {
       options.signal?.throwIfAborted();
       if (failure !== undefined) break;
-      for (let i = 0; i < page.objects.length; i += 1000) {
-        const batch = remove(page.objects.slice(i, i + 1000).map((o) => o.key)).catch((err: unknown) => {
+      total += page.objects.length;
+      for (let i = 0; i < page.objects.length; i += this.deleteBatchSize) {
+        const keys = page.objects.slice(i, i + this.deleteBatchSize).map((o) => o.key);
+        const batch = remove(keys).catch((err: unknown) => {
           failure ??= err;
         });
         inFlight.add(batch);
         void batch.finally(() => inFlight.delete(batch));
-        if (inFlight.size >= TREE_DELETES_IN_FLIGHT) await Promise.race(inFlight);
+        if (inFlight.size >= Math.max(TREE_DELETES_IN_FLIGHT, this.deleteConcurrency)) await Promise.race(inFlight);
       }
     }
     await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
+    if (failed.length > 0) throw new DeleteError(failed, total);
     if (key === '') await this._rmdir(bucket);
+  }
+
+  /** Deletes keys with `deleteBatch`, buckets in turn; the keys refused are reported in one DeleteError. */
+  protected override async _rmMany(paths: string[]): Promise<void> {
+    const byBucket = new Map<string, string[]>();
+    for (const p of paths) {
+      const { bucket, key } = this.objectPath(p);
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
+    }
+    const failed: FailedDelete[] = [];
+    for (const [bucket, keys] of byBucket) {
+      const batches: string[][] = [];
+      for (let i = 0; i < keys.length; i += this.deleteBatchSize) batches.push(keys.slice(i, i + this.deleteBatchSize));
+      const refused = await mapLimit(batches, this.deleteConcurrency, (batch) => this.deleteBatch(bucket, batch));
+      failed.push(...refused.flat());
+    }
+    if (failed.length > 0) throw new DeleteError(failed, paths.length);
+  }
+
+  protected async _rm(path: string): Promise<void> {
+    const { bucket, key } = this.objectPath(path);
+    try {
+      await this.deleteObject(bucket, key);
+    } catch (err) {
+      if (!this.isMissing(err)) throw err;
+      if (await this.prefixExists(bucket, key)) throw errors.isADirectory(path);
+      throw errors.notFound(path);
+    }
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  protected async _write(
+    path: string,
+    data: Uint8Array,
+    mode: WriteMode,
+    options: { writeId?: string } = {},
+  ): Promise<void> {
+    const { bucket, key } = this.objectPath(path);
+    const put = { mode, ...(options.writeId !== undefined ? { writeId: options.writeId } : {}) };
+    if (data.byteLength <= this.partSize) {
+      await this.putObject(bucket, key, data, put);
+      return;
+    }
+    const writer = await this.openUpload(bucket, key, { ...put, partSize: this.partSize });
+    try {
+      for (let i = 0; i < data.byteLength; i += this.partSize) await writer.write(data.subarray(i, i + this.partSize));
+      await writer.close();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    const { bucket, key } = this.objectPath(path);
+    const upload: UploadOptions = {
+      mode: options.mode,
+      partSize: options.partSize ?? this.partSize,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.writeId !== undefined ? { writeId: options.writeId } : {}),
+    };
+    if (options.append && this.openAppend !== undefined) return this.openAppend(bucket, key, upload);
+    if (options.mode === 'create') {
+      // Fail fast; the service's precondition on the final request still decides.
+      const exists = await this.unlessMissing(() => this.objectInfo(bucket, key, path).then(() => true), false);
+      if (exists) throw errors.alreadyExists(path);
+    }
+    return this.openUpload(bucket, key, upload);
+  }
+
+  // ---------------------------------------------------------------- buckets and markers
+
+  /** Creates a bucket (`bucket`), or for `bucket/prefix` the bucket if missing; prefixes need nothing. */
+  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
+    const { bucket, key } = splitObjectPath(path);
+    if (bucket === '') throw errors.alreadyExists(path);
+    if (await this.unlessMissing(() => this.bucketInfo(bucket).then(() => true), false)) {
+      if (key === '') throw errors.alreadyExists(path);
+      return;
+    }
+    if (key !== '' && !parents) throw errors.notFound(bucket);
+    await this.createBucket(bucket);
+  }
+
+  /** Deletes an empty bucket, or the marker object of an empty prefix. */
+  protected override async _rmdir(path: string): Promise<void> {
+    const { bucket, key } = splitObjectPath(path);
+    if (bucket === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
+    if (key === '') {
+      await this.deleteBucket(bucket);
+      return;
+    }
+    for await (const page of this.listPages(bucket, `${key}/`, false, 2)) {
+      if (page.objects.some((o) => o.key !== `${key}/`)) throw errors.notEmpty(path);
+    }
+    const failed = await this.deleteBatch(bucket, [`${key}/`]);
+    if (failed.length > 0) throw new DeleteError(failed, 1);
   }
 
   protected async _read(

@@ -214,3 +214,16 @@ export function checkMethodOptions(options: object, method: string, allowed: rea
     throw errors.invalid(`${method} does not take option '${name}'${hint}`);
   }
 }
+
+/**
+ * A whole-number option from 1 to `max`: `fallback` when it is not given, an
+ * `InvalidArgument` naming the option for anything else.
+ */
+export function positiveInt(name: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a positive integer' : `an integer from 1 to ${max}`;
+    throw errors.invalid(`${name} must be ${range}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -5,17 +5,17 @@ import {
   currentSignal,
   WRITE_ID_KEY,
   errors,
+  failedDelete,
   FsError,
-  mapLimit,
   ObjectStoreFileSystem,
-  splitObjectPath,
   type Capabilities,
+  type FailedDelete,
   type ObjectPage,
   type FileInfo,
+  type PutOptions,
   type ReadOptions,
+  type UploadOptions,
   type Writer,
-  type WriterOptions,
-  type WriteMode,
 } from '@omnifs/core';
 import { mapGcsError } from './errors';
 
@@ -38,36 +38,6 @@ import {
 } from './options';
 import { readObject, type ReadContext } from './reader';
 import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
-
-/** An object that could not be deleted. */
-export interface FailedDelete {
-  path: string;
-  /** The FsError kind the failure maps to. */
-  kind: string;
-  message: string;
-}
-
-/** `rm` of many objects where some failed: which ones, and why. */
-export class GCSDeleteError extends FsError {
-  constructor(
-    readonly failed: FailedDelete[],
-    total: number,
-  ) {
-    const first = failed[0]!;
-    const shown = failed
-      .slice(0, 5)
-      .map((f) => `${f.path} (${f.kind})`)
-      .join(', ');
-    super({
-      kind: first.kind as FsError['kind'],
-      message: `could not delete ${failed.length} of ${total} objects: ${shown}${failed.length > 5 ? ', …' : ''}`,
-      path: first.path,
-      temporary: failed.every((f) => f.kind === 'RateLimited' || f.kind === 'Unexpected'),
-    });
-  }
-}
-
-const kindOf = (err: unknown): string => mapGcsError(err).kind;
 
 /** A suggested part size (an `open` block size) rounded up to the 256 KiB unit of resumable chunks. */
 function chunkSizeFor(partSize: number | undefined): number | undefined {
@@ -146,41 +116,22 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   /** The object a path names; the root and buckets are not objects. */
   private file(path: string): File {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw errors.invalid('the root is not a file; paths are bucket/name', path);
-    if (key === '') throw errors.isADirectory(path);
+    const { bucket, key } = this.objectPath(path);
     return this.bucket(bucket).file(key);
   }
 
-  private uploadContext(
-    path: string,
-    mode: WriteMode,
-    partSize: number,
-    signal?: AbortSignal,
-    writeId?: string,
-  ): UploadContext {
+  private uploadContext(bucket: string, key: string, options: PutOptions & Partial<UploadOptions>): UploadContext {
+    const { mode, partSize, signal, writeId } = options;
     const tagged = writeId === undefined ? {} : { metadata: { metadata: { [WRITE_ID_KEY]: writeId } } };
     return {
       storage: this.storage,
-      file: this.file(path),
+      file: this.bucket(bucket).file(key),
       mode,
-      partSize,
+      partSize: chunkSizeFor(partSize) ?? this.settings.partSize,
       userProject: this.settings.userProject,
       signal,
       ...tagged,
     };
-  }
-
-  private async bucketExists(bucket: string): Promise<boolean> {
-    return this.bucket(bucket)
-      .getMetadata()
-      .then(
-        () => true,
-        (err: unknown) => {
-          if (kindOf(err) === 'NotFound') return false;
-          throw err;
-        },
-      );
   }
 
   /**
@@ -242,47 +193,19 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     end: number | undefined,
     options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
-    const { bucket, key } = splitObjectPath(path);
-    this.file(path);
+    const { bucket, key } = this.objectPath(path);
     const generation = await this.pinnedGeneration(path, options.etag);
     yield* readObject(this.readContext, { bucket, key, start, end, generation, signal: options.signal });
   }
 
   // ---------------------------------------------------------------- writing
 
-  protected async _write(
-    path: string,
-    data: Uint8Array,
-    mode: WriteMode,
-    options: { writeId?: string } = {},
-  ): Promise<void> {
-    const ctx = this.uploadContext(path, mode, this.settings.partSize, undefined, options.writeId);
-    if (data.byteLength <= this.settings.partSize) {
-      await uncancellable(putSingle(ctx, data));
-      return;
-    }
-    const writer = new GcsUploadWriter(ctx);
-    try {
-      for (let i = 0; i < data.byteLength; i += this.settings.partSize)
-        await writer.write(data.subarray(i, i + this.settings.partSize));
-      await writer.close();
-    } catch (err) {
-      await writer.abort().catch(() => undefined);
-      throw err;
-    }
+  protected async putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void> {
+    await uncancellable(putSingle(this.uploadContext(bucket, key, options), data));
   }
 
-  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    const file = this.file(path);
-    if (options.mode === 'create' && (await uncancellable(file.exists()))[0]) throw errors.alreadyExists(path); // fail fast; the upload's precondition still decides
-    const ctx = this.uploadContext(
-      path,
-      options.mode,
-      chunkSizeFor(options.partSize) ?? this.settings.partSize,
-      options.signal,
-      options.writeId,
-    );
-    return options.append ? this.appendWriter(path, ctx) : new GcsUploadWriter(ctx);
+  protected openUpload(bucket: string, key: string, options: UploadOptions): Writer {
+    return new GcsUploadWriter(this.uploadContext(bucket, key, options));
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
@@ -295,11 +218,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
    * `ab`: compose onto the existing object; a missing one is created; one with
    * {@link MAX_APPEND_COMPONENTS} components already is rewritten, old bytes streamed first.
    */
-  private async appendWriter(path: string, ctx: UploadContext): Promise<Writer> {
+  protected override async openAppend(bucket: string, key: string, options: UploadOptions): Promise<Writer> {
+    const ctx = this.uploadContext(bucket, key, options);
     const existing = await ctx.file.getMetadata().then(
       ([meta]) => meta,
       (err: unknown) => {
-        if (kindOf(err) === 'NotFound') return undefined;
+        if (this.isMissing(err)) return undefined;
         throw err;
       },
     );
@@ -307,7 +231,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     if (Number(existing.componentCount ?? 1) < MAX_APPEND_COMPONENTS) return new ComposeAppendWriter(ctx, existing);
     const writer = new GcsUploadWriter(ctx);
     try {
-      for await (const chunk of this._readStream(path, 0, undefined, {
+      for await (const chunk of this._readStream(`${bucket}/${key}`, 0, undefined, {
         etag: String(existing.generation),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       }))
@@ -319,62 +243,37 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     return writer;
   }
 
-  protected async _rm(path: string): Promise<void> {
-    const file = this.file(path);
-    try {
-      await uncancellable(file.delete());
-    } catch (err) {
-      if (kindOf(err) !== 'NotFound') throw err;
-      const { bucket, key } = splitObjectPath(path);
-      if (await this.prefixExists(bucket, key)) throw errors.isADirectory(path);
-      throw errors.notFound(path);
-    }
+  protected async deleteObject(bucket: string, key: string): Promise<void> {
+    await uncancellable(this.bucket(bucket).file(key).delete());
   }
 
-  /**
-   * Deletes objects one request each (the SDK has no batch delete), `concurrency` x 4 at
-   * once. Every object is tried; those that could not be deleted (a missing one counts as
-   * deleted) are reported together in one {@link GCSDeleteError}.
-   */
-  protected override async _rmMany(paths: string[]): Promise<void> {
+  /** Objects are deleted one request each (the SDK has no batch delete), `concurrency` x 4 at once. */
+  protected override readonly deleteBatchSize = 1;
+  protected override get deleteConcurrency(): number {
+    return this.settings.concurrency * 4;
+  }
+
+  protected async deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]> {
     const failed: FailedDelete[] = [];
-    await mapLimit(paths, this.settings.concurrency * 4, async (p) => {
+    for (const key of keys) {
       try {
-        await uncancellable(this.file(p).delete({ ignoreNotFound: true }));
+        await uncancellable(this.bucket(bucket).file(key).delete({ ignoreNotFound: true }));
       } catch (err) {
         const e = mapGcsError(err);
-        failed.push({ path: p, kind: e.kind, message: e.message });
+        failed.push(failedDelete(`${bucket}/${key}`, e.kind, e));
       }
-    });
-    if (failed.length > 0) throw new GCSDeleteError(failed, paths.length);
+    }
+    return failed;
   }
 
-  // ---------------------------------------------------------------- directories
+  // ---------------------------------------------------------------- buckets
 
-  /** Creates a bucket (`bucket`), or for `bucket/prefix` the bucket if missing; prefixes need nothing. */
-  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw errors.alreadyExists(path);
-    if (await this.bucketExists(bucket)) {
-      if (key === '') throw errors.alreadyExists(path);
-      return;
-    }
-    if (key !== '' && !parents) throw errors.notFound(bucket);
+  protected async createBucket(bucket: string): Promise<void> {
     await this.storage.createBucket(bucket, this.payer);
   }
 
-  /** Deletes an empty bucket, or the placeholder object of an empty prefix. */
-  protected override async _rmdir(path: string): Promise<void> {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
-    if (key === '') {
-      await this.bucket(bucket).delete();
-      return;
-    }
-    for await (const page of this.listPages(bucket, `${key}/`, false, 2)) {
-      if (page.objects.some((o) => o.key !== `${key}/`)) throw errors.notEmpty(path);
-    }
-    await this.bucket(bucket).file(`${key}/`).delete({ ignoreNotFound: true });
+  protected async deleteBucket(bucket: string): Promise<void> {
+    await this.bucket(bucket).delete();
   }
 
   // ---------------------------------------------------------------- copy, checksum and sign

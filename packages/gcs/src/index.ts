@@ -19,7 +19,9 @@ declare module '@omnifs/core' {
   }
 }
 
-export { GCSFileSystem, GCSDeleteError, type FailedDelete } from './filesystem';
+export { GCSFileSystem } from './filesystem';
+/** The error of a deletion of many objects where some failed (core's {@link DeleteError}). */
+export { DeleteError as GCSDeleteError, type FailedDelete } from '@omnifs/core';
 export { mapGcsError, gcsReason, gcsStatus } from './errors';
 export {
   createStorage,

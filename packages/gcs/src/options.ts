@@ -4,6 +4,7 @@ import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import {
   defineOptions,
   errors,
+  positiveInt,
   TIMEOUT_OPTION_SCHEMA,
   resolveTimeouts,
   type TimeoutOptions,
@@ -114,14 +115,6 @@ export interface ResolvedGCSSettings {
   /** A private key is available to sign URLs with. */
   canSign: boolean;
   timeouts: Timeouts;
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw errors.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 function optionalString(name: string, value: unknown): string | undefined {

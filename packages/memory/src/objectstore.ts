@@ -6,17 +6,16 @@ import {
   BufferedWriter,
   dirInfo,
   errors,
-  FsError,
   ObjectStoreFileSystem,
-  splitObjectPath,
   throwIfAborted,
   type Capabilities,
+  type FailedDelete,
   type FileInfo,
   type ObjectPage,
+  type PutOptions,
   type ReadOptions,
+  type UploadOptions,
   type Writer,
-  type WriterOptions,
-  type WriteMode,
 } from '@omnifs/core';
 import { serviceError, type StoreRules } from './rules';
 
@@ -87,14 +86,6 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     const b = this.buckets.get(name);
     if (b === undefined) throw serviceError(this.rules, 'noSuchBucket');
     return b;
-  }
-
-  private objectPath(path: string): { bucket: string; key: string } {
-    const parts = splitObjectPath(path);
-    if (parts.bucket === '')
-      throw errors.invalid(`the root is not a file; paths are ${this.rules.bucketWord}/key`, path);
-    if (parts.key === '') throw errors.isADirectory(path);
-    return parts;
   }
 
   private object(path: string): StoredObject {
@@ -189,24 +180,20 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
-    this.putObject(path, data, mode);
-  }
-
   /** One whole-object write (`create`: only if the key does not exist then). */
-  private putObject(path: string, data: Uint8Array, mode: WriteMode): void {
-    const { bucket, key } = this.objectPath(path);
+  protected async putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void> {
     const objects = this.bucket(bucket).objects;
-    if (mode === 'create' && objects.has(key)) throw errors.alreadyExists(path);
+    if (options.mode === 'create' && objects.has(key)) throw errors.alreadyExists(`${bucket}/${key}`);
     this.store(bucket, key, data);
   }
 
-  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    const { bucket, key } = this.objectPath(path);
-    const objects = this.bucket(bucket).objects;
-    if (options.mode === 'create' && objects.has(key)) throw errors.alreadyExists(path);
-    if (!options.append) return new BufferedWriter(async (data) => this.putObject(path, data, options.mode));
-    return this.appender(path);
+  /** Held in memory until `close`, then one put: the store commits a whole object at once. */
+  protected openUpload(bucket: string, key: string, options: UploadOptions): Writer {
+    return new BufferedWriter((data) => this.putObject(bucket, key, data, options));
+  }
+
+  protected override async openAppend(bucket: string, key: string): Promise<Writer> {
+    return this.appender(`${bucket}/${key}`);
   }
 
   /** S3 assembles an append from the old object and the new bytes on the service; so does this. */
@@ -235,48 +222,26 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- removing
 
-  protected async _rm(path: string): Promise<void> {
-    const { bucket, key } = this.objectPath(path);
+  protected async deleteObject(bucket: string, key: string): Promise<void> {
+    if (!this.bucket(bucket).objects.delete(key)) throw serviceError(this.rules, 'noSuchKey');
+  }
+
+  /** Keys already gone count as deleted, as in a batch delete. */
+  protected async deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]> {
     const objects = this.bucket(bucket).objects;
-    if (objects.delete(key)) return;
-    if (await this.prefixExists(bucket, key)) throw errors.isADirectory(path);
-    throw errors.notFound(path);
+    for (const key of keys) objects.delete(key);
+    return [];
   }
 
-  /** Deletes many keys; keys already gone count as deleted, as in a batch delete. */
-  protected override async _rmMany(paths: string[]): Promise<void> {
-    for (const p of paths) {
-      const { bucket, key } = this.objectPath(p);
-      this.bucket(bucket).objects.delete(key);
-    }
-  }
+  // ---------------------------------------------------------------- buckets
 
-  // ---------------------------------------------------------------- directories
-
-  /** Creates a bucket (`bucket`), or for `bucket/prefix` the bucket if missing; prefixes need nothing. */
-  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw errors.alreadyExists(path);
-    if (this.buckets.has(bucket)) {
-      if (key === '') throw serviceError(this.rules, 'bucketExists');
-      return;
-    }
-    if (key !== '' && !parents) throw errors.notFound(bucket);
+  protected async createBucket(bucket: string): Promise<void> {
     if (!this.rules.bucketName.test(bucket)) throw serviceError(this.rules, 'badBucketName');
     this.buckets.set(bucket, { created: new Date(), objects: new Map() });
   }
 
-  /** Deletes an empty bucket, or the marker of an empty prefix. */
-  protected override async _rmdir(path: string): Promise<void> {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
-    const objects = this.bucket(bucket).objects;
-    if (key === '') {
-      if (objects.size > 0) throw serviceError(this.rules, 'bucketNotEmpty');
-      this.buckets.delete(bucket);
-      return;
-    }
-    for (const k of objects.keys()) if (k.startsWith(`${key}/`) && k !== `${key}/`) throw errors.notEmpty(path);
-    objects.delete(`${key}/`);
+  protected async deleteBucket(bucket: string): Promise<void> {
+    if (this.bucket(bucket).objects.size > 0) throw serviceError(this.rules, 'bucketNotEmpty');
+    this.buckets.delete(bucket);
   }
 }

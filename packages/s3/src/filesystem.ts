@@ -17,19 +17,22 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   dirInfo,
   errors,
-  FsError,
+  failedDelete,
   MultipartWriter,
   ObjectStoreFileSystem,
   splitObjectPath,
   WRITE_ID_KEY,
   type Capabilities,
   type Debris,
+  type FailedDelete,
   type FileInfo,
+  type FsError,
   type ObjectPage,
+  type PutOptions,
   type ReadOptions,
+  type UploadOptions,
   type Writer,
   type WriterOptions,
-  type WriteMode,
 } from '@omnifs/core';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
@@ -45,34 +48,6 @@ import {
 import { readObject, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
 
-/** A key that could not be deleted by DeleteObjects. */
-export interface FailedDelete {
-  path: string;
-  code: string;
-  message: string;
-}
-
-/** `rm` of many keys where some failed: which ones, and why. */
-export class S3DeleteError extends FsError {
-  constructor(
-    readonly failed: FailedDelete[],
-    total: number,
-    cause: unknown,
-  ) {
-    const first = failed[0]!;
-    const shown = failed
-      .slice(0, 5)
-      .map((f) => `${f.path} (${f.code})`)
-      .join(', ');
-    super({
-      kind: mapS3Error(Object.assign(new Error(first.message), { name: first.code, $metadata: {} })).kind,
-      message: `could not delete ${failed.length} of ${total} keys: ${shown}${failed.length > 5 ? ', …' : ''}`,
-      path: first.path,
-      cause,
-    });
-  }
-}
-
 /** Fields named like SSE-C keys, which the generic redaction does not catch. */
 function redactCustomerKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
@@ -80,8 +55,6 @@ function redactCustomerKeys(value: unknown): unknown {
     Object.entries(value).map(([k, v]) => [k, /customerkey$/i.test(k) && v ? '***' : redactCustomerKeys(v)]),
   );
 }
-
-const isNotFound = (err: unknown): boolean => mapS3Error(err).kind === 'NotFound';
 
 /**
  * Amazon S3 and S3-compatible stores (MinIO, Ceph, R2, versitygw, moto, ...).
@@ -154,9 +127,9 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     return { client: this.client, partSize, concurrency, requesterPays, readParams };
   }
 
-  private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
-    const { bucket, key } = this.objectPath(path);
+  private uploadContext(bucket: string, key: string, options: PutOptions & { signal?: AbortSignal }): UploadContext {
     const { requesterPays, writeParams } = this.settings;
+    const { mode, signal, writeId } = options;
     return {
       client: this.client,
       bucket,
@@ -171,14 +144,6 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   private get payer(): { RequestPayer?: 'requester' } {
     return this.settings.requesterPays ? { RequestPayer: 'requester' } : {};
-  }
-
-  /** Bucket and key of a path that must name an object. */
-  private objectPath(path: string): { bucket: string; key: string } {
-    const parts = splitObjectPath(path);
-    if (parts.bucket === '') throw errors.invalid('the root is not a file; paths are bucket/key', path);
-    if (parts.key === '') throw errors.isADirectory(path);
-    return parts;
   }
 
   private async headObject(bucket: string, key: string): Promise<HeadObjectCommandOutput> {
@@ -239,61 +204,15 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- writing
 
-  private multipartWriter(
-    path: string,
-    mode: WriteMode,
-    partSize: number,
-    signal?: AbortSignal,
-    writeId?: string,
-  ): MultipartWriter {
-    const target = new S3MultipartTarget(this.uploadContext(path, mode, signal, writeId));
-    return new MultipartWriter(target, {
-      partSize: Math.max(MIN_PART_SIZE, partSize),
+  protected async putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void> {
+    await new S3MultipartTarget(this.uploadContext(bucket, key, options)).putSingle(data);
+  }
+
+  protected openUpload(bucket: string, key: string, options: UploadOptions): Writer {
+    return new MultipartWriter(new S3MultipartTarget(this.uploadContext(bucket, key, options)), {
+      partSize: Math.max(MIN_PART_SIZE, options.partSize),
       concurrency: this.settings.concurrency,
     });
-  }
-
-  protected async _write(
-    path: string,
-    data: Uint8Array,
-    mode: WriteMode,
-    options: { writeId?: string } = {},
-  ): Promise<void> {
-    if (data.byteLength <= this.settings.partSize) {
-      await new S3MultipartTarget(this.uploadContext(path, mode, undefined, options.writeId)).putSingle(data);
-      return;
-    }
-    const writer = this.multipartWriter(path, mode, this.settings.partSize, undefined, options.writeId);
-    try {
-      for (let i = 0; i < data.byteLength; i += this.settings.partSize)
-        await writer.write(data.subarray(i, i + this.settings.partSize));
-      await writer.close();
-    } catch (err) {
-      await writer.abort().catch(() => undefined);
-      throw err;
-    }
-  }
-
-  protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
-    const { bucket, key } = this.objectPath(path);
-    if (options.mode === 'create') {
-      // Fail fast; the If-None-Match on the final request still decides.
-      const exists = await this.headObject(bucket, key).then(
-        () => true,
-        (err: unknown) => {
-          if (isNotFound(err)) return false;
-          throw err;
-        },
-      );
-      if (exists) throw errors.alreadyExists(path);
-    }
-    return this.multipartWriter(
-      path,
-      options.mode,
-      options.partSize ?? this.settings.partSize,
-      options.signal,
-      options.writeId,
-    );
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
@@ -312,13 +231,13 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     try {
       head = await this.headObject(bucket, key);
     } catch (err) {
-      if (isNotFound(err)) return undefined;
+      if (this.isMissing(err)) return undefined;
       throw err;
     }
     const size = head.ContentLength ?? 0;
     if (size < MIN_PART_SIZE) return undefined;
     const target = new S3AppendTarget(
-      this.uploadContext(path, 'overwrite', options.signal),
+      this.uploadContext(bucket, key, { mode: 'overwrite', ...(options.signal ? { signal: options.signal } : {}) }),
       { bucket, key, size, etag: head.ETag },
       this.settings.concurrency,
     );
@@ -328,45 +247,26 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     });
   }
 
-  protected async _rm(path: string): Promise<void> {
-    const { bucket, key } = this.objectPath(path);
-    try {
-      await this.headObject(bucket, key);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      if (await this.prefixExists(bucket, key)) throw errors.isADirectory(path);
-      throw errors.notFound(path);
-    }
+  /** HEAD first: S3 answers a DELETE of a missing key with success. */
+  protected async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.headObject(bucket, key);
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.payer }));
   }
 
-  /**
-   * Deletes keys with DeleteObjects, 1,000 per request, buckets in turn. Keys the service
-   * could not delete are reported together in one {@link S3DeleteError}.
-   */
-  protected override async _rmMany(paths: string[]): Promise<void> {
-    const byBucket = new Map<string, string[]>();
-    for (const p of paths) {
-      const { bucket, key } = this.objectPath(p);
-      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
-    }
-    const failed: FailedDelete[] = [];
-    for (const [bucket, keys] of byBucket) {
-      for (let i = 0; i < keys.length; i += 1000) {
-        const batch = keys.slice(i, i + 1000);
-        const res = await this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: bucket,
-            ...this.payer,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-          }),
-        );
-        for (const e of res.Errors ?? []) {
-          failed.push({ path: `${bucket}/${e.Key ?? ''}`, code: e.Code ?? 'Unknown', message: e.Message ?? '' });
-        }
-      }
-    }
-    if (failed.length > 0) throw new S3DeleteError(failed, paths.length, undefined);
+  /** One DeleteObjects request of up to 1,000 keys. */
+  protected async deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]> {
+    const res = await this.client.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        ...this.payer,
+        Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+      }),
+    );
+    return (res.Errors ?? []).map((e) => {
+      const code = e.Code ?? 'Unknown';
+      const error = mapS3Error(Object.assign(new Error(e.Message ?? ''), { name: code, $metadata: {} }));
+      return failedDelete(`${bucket}/${e.Key ?? ''}`, code, error);
+    });
   }
 
   // ---------------------------------------------------------------- debris
@@ -390,24 +290,9 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     );
   }
 
-  // ---------------------------------------------------------------- directories
+  // ---------------------------------------------------------------- buckets
 
-  /** Creates a bucket (`bucket`), or for `bucket/prefix` the bucket if missing; prefixes need nothing. */
-  protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw errors.alreadyExists(path);
-    const exists = await this.client.send(new HeadBucketCommand({ Bucket: bucket })).then(
-      () => true,
-      (err: unknown) => {
-        if (isNotFound(err)) return false;
-        throw err;
-      },
-    );
-    if (exists) {
-      if (key === '') throw errors.alreadyExists(path);
-      return;
-    }
-    if (key !== '' && !parents) throw errors.notFound(bucket);
+  protected async createBucket(bucket: string): Promise<void> {
     const region = await this.client.config.region();
     await this.client.send(
       new CreateBucketCommand({
@@ -417,25 +302,16 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     );
   }
 
-  /** Deletes an empty bucket, or the marker object of an empty prefix. */
-  protected override async _rmdir(path: string): Promise<void> {
-    const { bucket, key } = splitObjectPath(path);
-    if (bucket === '') throw new FsError({ kind: 'PermissionDenied', message: 'the root cannot be removed' });
-    if (key === '') {
-      await this.client.send(new DeleteBucketCommand({ Bucket: bucket }));
-      return;
-    }
-    for await (const page of this.listPages(bucket, `${key}/`, false, 2)) {
-      if (page.objects.some((o) => o.key !== `${key}/`)) throw errors.notEmpty(path);
-    }
-    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${key}/`, ...this.payer }));
+  protected async deleteBucket(bucket: string): Promise<void> {
+    await this.client.send(new DeleteBucketCommand({ Bucket: bucket }));
   }
 
   // ---------------------------------------------------------------- copy and sign
 
   protected override async _copy(src: string, dst: string): Promise<void> {
     const from = this.objectPath(src);
-    const to = this.uploadContext(dst, 'overwrite');
+    const dstPath = this.objectPath(dst);
+    const to = this.uploadContext(dstPath.bucket, dstPath.key, { mode: 'overwrite' });
     const head = await this.headObject(from.bucket, from.key);
     const size = head.ContentLength ?? 0;
     if (size > this.settings.multipartCopyThreshold) {

@@ -19,7 +19,9 @@ declare module '@omnifs/core' {
   }
 }
 
-export { S3FileSystem, S3DeleteError, type FailedDelete } from './filesystem';
+export { S3FileSystem } from './filesystem';
+/** The error of a deletion of many keys where some failed (core's {@link DeleteError}). */
+export { DeleteError as S3DeleteError, type FailedDelete } from '@omnifs/core';
 export { mapS3Error, s3ErrorCode, s3Status } from './errors';
 export {
   createClient,

@@ -5,7 +5,14 @@ import {
   type PutObjectCommandInput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, resolveTimeouts, type TimeoutOptions } from '@omnifs/core';
+import {
+  defineOptions,
+  errors,
+  TIMEOUT_OPTION_SCHEMA,
+  resolveTimeouts,
+  positiveInt,
+  type TimeoutOptions,
+} from '@omnifs/core';
 import { applyTransport, handlerConfig } from './transport';
 
 /** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */
@@ -168,14 +175,6 @@ export interface ResolvedS3Settings {
   multipartCopyThreshold: number;
   writeParams: S3WriteParams;
   readParams: S3ReadParams;
-}
-
-function positiveInt(name: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw errors.invalid(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 /** Validates the options that do not concern the client. */
