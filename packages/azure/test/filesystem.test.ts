@@ -323,10 +323,12 @@ describe('azure: AzureBlobFileSystem', function () {
           (e: unknown) => e,
         )) as AzureDeleteError | undefined;
         expect(err).to.be.instanceOf(AzureDeleteError);
-        expect(err!.failed).to.deep.equal([{ path: `${root}/l/leased`, code: 'LeaseIdMissing', status: 412 }]);
+        expect(err!.failed).to.deep.equal([
+          { path: `${root}/l/leased`, kind: 'ConditionNotMatch', code: 'LeaseIdMissing', temporary: false },
+        ]);
         expect(err!.kind).to.equal('ConditionNotMatch');
         expect(err!.message)
-          .to.contain('could not delete 1 of 3 blobs')
+          .to.contain('could not delete 1 of 3 objects')
           .and.contain(`${root}/l/leased (LeaseIdMissing)`);
         expect(await fs.find(root)).to.deep.equal([`${root}/l/leased`]);
       } finally {

@@ -95,7 +95,7 @@ describe('s3: faults', function () {
       [`${bucket}/${prefix}d/b`, 'AccessDenied'],
       [`${bucket}/${prefix}d/c`, 'InternalError'],
     ]);
-    expect(err!.message).to.contain('could not delete 2 of 3 keys').and.contain(`${prefix}d/b (AccessDenied)`);
+    expect(err!.message).to.contain('could not delete 2 of 3 objects').and.contain(`${prefix}d/b (AccessDenied)`);
   });
 
   it('aborts the multipart upload when completing it fails for good', async function () {

@@ -37,3 +37,12 @@ export {
 export { fsSide, localSide, makeTransfer, DUMMY, type Side, type Transfer } from './sides';
 export { GLOB_EDGE_CASES } from './suites/copy-globs';
 export { LISTING_FIXTURE } from './suites/listing';
+export {
+  ReferenceObjectStore,
+  ReferenceServiceError,
+  referenceService,
+  type ReferenceErrorCode,
+  type ReferenceObject,
+  type ReferenceService,
+  type ReferenceStoreOptions,
+} from './reference-store';
