@@ -109,4 +109,17 @@ describe('examples', () => {
     const { stdout } = await run(process.execPath, [join(root, 'examples/cleanup.mjs')], { cwd: root });
     expect(stdout.trim().split('\n')).to.deep.equal(["[ '/model.bin' ]", "[ 'temporary' ]", '1 1']);
   });
+
+  it('docs/api.md shows examples/object-store.mjs, a store on ObjectStoreFileSystem, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/api.md');
+    expect(shown.map((s) => s.file)).to.include('examples/object-store.mjs');
+    const { stdout } = await run(process.execPath, [join(root, 'examples/object-store.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal([
+      "[ 'photos/2024', 'photos/notes.txt' ]",
+      'true 5',
+      'AlreadyExists',
+      "[ 'photos/notes.txt' ]",
+      'NotEmpty',
+    ]);
+  });
 });
