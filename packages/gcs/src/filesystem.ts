@@ -5,7 +5,6 @@ import {
   currentSignal,
   WRITE_ID_KEY,
   errors,
-  failedDelete,
   FsError,
   ObjectStoreFileSystem,
   type Capabilities,
@@ -17,6 +16,7 @@ import {
   type UploadOptions,
   type Writer,
 } from '@omnifs/core';
+import { deleteBatch, MAX_BATCH_DELETES } from './batch';
 import { mapGcsError } from './errors';
 
 /**
@@ -58,7 +58,7 @@ function chunkSizeFor(partSize: number | undefined): number | undefined {
  *   session in `partSize` chunks, cancelled on any failure;
  * - `mode: 'create'` / `xb` send `ifGenerationMatch: 0`; `ab` uploads the new bytes and
  *   composes them onto the object (pinned to its generation);
- * - `cp` is a server-side rewrite; `rm` of many objects deletes `concurrency` x 4 at once;
+ * - `cp` is a server-side rewrite; `rm` of many objects sends batch requests of 100 deletes;
  * - `sign` gives V4 signed URLs when a service-account key is configured.
  */
 export class GCSFileSystem extends ObjectStoreFileSystem {
@@ -247,23 +247,15 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     await uncancellable(this.bucket(bucket).file(key).delete());
   }
 
-  /** Objects are deleted one request each (the SDK has no batch delete), `concurrency` x 4 at once. */
-  protected override readonly deleteBatchSize = 1;
+  /** Batch requests of up to 100 deletes, `concurrency` at once. */
+  protected override readonly deleteBatchSize = MAX_BATCH_DELETES;
   protected override get deleteConcurrency(): number {
-    return this.settings.concurrency * 4;
+    return this.settings.concurrency;
   }
 
-  protected async deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]> {
-    const failed: FailedDelete[] = [];
-    for (const key of keys) {
-      try {
-        await uncancellable(this.bucket(bucket).file(key).delete({ ignoreNotFound: true }));
-      } catch (err) {
-        const e = mapGcsError(err);
-        failed.push(failedDelete(`${bucket}/${key}`, e.kind, e));
-      }
-    }
-    return failed;
+  protected deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]> {
+    const { userProject, timeouts } = this.settings;
+    return deleteBatch({ storage: this.storage, userProject, timeouts }, bucket, keys);
   }
 
   // ---------------------------------------------------------------- buckets

@@ -41,13 +41,14 @@ function mediaUrl(ctx: ReadContext, target: ReadTarget): string {
   return `${ctx.storage.apiEndpoint}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(target.key)}?${q}`;
 }
 
-async function authHeaders(storage: Storage, url: string): Promise<Record<string, string>> {
+/** The auth client's headers for `url`, none where requests carry no credentials. */
+export async function authHeaders(storage: Storage, url: string): Promise<Record<string, string>> {
   if (isUnauthenticated(storage)) return {};
   return (await storage.authClient.getRequestHeaders(url)) as Record<string, string>;
 }
 
 /** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed response. */
-async function responseError(res: Response): Promise<Error> {
+export async function responseError(res: Response): Promise<Error> {
   const text = await res.text().catch(() => '');
   let message = text.trim() || res.statusText;
   let reasons: Array<{ reason?: string }> = [];

@@ -124,17 +124,32 @@ describe('gcs: faults', function () {
     expect(sha(await direct.catFile(`${root}/again.bin`))).to.equal(sha(data));
   });
 
-  it('reports the objects it could not delete and deletes the others', async function () {
+  it('deletes many objects with batch requests of 100 deletes, none one by one', async function () {
+    const files = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`${root}/many/f${i}`, `${i}`]));
+    await direct.pipe(files, undefined, { batchSize: 32 });
+    seen.length = 0;
+    await viaProxy(0).rm(`${root}/many`, { recursive: true });
+    expect(seen.filter((r) => r.method === 'POST' && r.url.startsWith('/batch/storage/v1'))).to.have.length(2);
+    expect(seen.filter((r) => r.method === 'DELETE')).to.have.length(0);
+    expect(await direct.find(root)).to.deep.equal([]);
+  });
+
+  it('reports the objects a batch could not delete, from the answers of the batch request', async function () {
     await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/d/c`]: 'c', [`${root}/d/e`]: 'e' });
     const forbidden =
       '{"error":{"code":403,"message":"no storage.objects.delete access","errors":[{"reason":"forbidden"}]}}';
+    const answer = (id: number, status: number, body = ''): string =>
+      `--b0\r\nContent-Type: application/http\r\nContent-ID: <response-${id}>\r\n\r\n` +
+      `HTTP/1.1 ${status} X\r\nContent-Type: application/json\r\n\r\n${body}\r\n`;
     proxy.addRule({
-      fault: { kind: 'status', status: 403, body: forbidden, headers: { 'content-type': 'application/json' } },
-      match: (r) => r.method === 'DELETE' && /%2Fb$|\/d%2Fb\?|d%2Fb$/.test(r.url),
-    });
-    proxy.addRule({
-      fault: { kind: 'status', status: 403, body: forbidden, headers: { 'content-type': 'application/json' } },
-      match: (r) => r.method === 'DELETE' && /d%2Fc(\?|$)/.test(r.url),
+      fault: {
+        kind: 'status',
+        status: 200,
+        body: `${answer(1, 204)}${answer(2, 403, forbidden)}${answer(3, 403, forbidden)}${answer(4, 404)}--b0--\r\n`,
+        headers: { 'content-type': 'multipart/mixed; boundary=b0' },
+      },
+      failNext: 1,
+      match: (r) => r.method === 'POST' && r.url.startsWith('/batch/storage/v1'),
     });
     const err = (await viaProxy(0)
       .rm(`${root}/d`, { recursive: true })
@@ -144,8 +159,12 @@ describe('gcs: faults', function () {
       )) as GCSDeleteError | undefined;
     expect(err).to.be.instanceOf(GCSDeleteError);
     expect(err!.kind).to.equal('PermissionDenied');
-    expect(err!.failed.map((f) => f.path).sort()).to.deep.equal([`${root}/d/b`, `${root}/d/c`]);
+    expect(err!.failed.map((f) => [f.path, f.code])).to.deep.equal([
+      [`${root}/d/b`, 'forbidden'],
+      [`${root}/d/c`, 'forbidden'],
+    ]);
     expect(err!.message).to.contain('could not delete 2 of 4 objects');
-    expect(await direct.find(`${root}/d`)).to.deep.equal([`${root}/d/b`, `${root}/d/c`]);
+    await viaProxy(0).rm(`${root}/d`, { recursive: true }); // the service answers for itself again
+    expect(await direct.find(root)).to.deep.equal([]);
   });
 });
