@@ -41,8 +41,7 @@ class MapStore extends ObjectStoreFileSystem {
     const { data, mtime } = this.stored(bucket, key);
     return { name: `${bucket}/${key}`, size: data.byteLength, type: 'file', mtime };
   }
-  async *_readStream(path, start, end) {
-    const { bucket, key } = this.objectPath(path);
+  async *readRange(bucket, key, { start, end }) {
     yield this.stored(bucket, key).data.subarray(start, end);
   }
 

@@ -19,7 +19,7 @@ import {
   type FileInfo,
   type ObjectPage,
   type PutOptions,
-  type ReadOptions,
+  type RangeRequest,
   type UploadOptions,
   type Writer,
 } from '@omnifs/core';
@@ -194,13 +194,9 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override _readStream(
-    path: string,
-    start: number,
-    end: number | undefined,
-    options: ReadOptions = {},
-  ): AsyncGenerator<Uint8Array> {
-    return readBlob(this.blobClient(path), start, end, options.signal, options.etag);
+  protected readRange(container: string, blob: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
+    const client = this.service.getContainerClient(container).getBlobClient(blob);
+    return readBlob(client, range.start, range.end, range.signal, range.etag);
   }
 
   // ---------------------------------------------------------------- writing

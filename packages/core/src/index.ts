@@ -98,6 +98,7 @@ export {
   splitObjectPath,
   type ObjectPage,
   type PutOptions,
+  type RangeRequest,
   type UploadOptions,
 } from './objectstore';
 export { DeleteError, failedDelete, type FailedDelete } from './deletes';

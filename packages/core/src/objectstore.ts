@@ -12,32 +12,14 @@ import { DeleteError, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
 import type { ReadOptions, WriterOptions } from './base';
 import type { FileInfo, WriteMode } from './types';
+import type { ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
 import { checkObjectStoreUrl } from './url';
 import type { Writer } from './writer';
 
+export type { ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
+
 /** Batch deletes of one tree in flight at once. */
 const TREE_DELETES_IN_FLIGHT = 4;
-
-/** One page of a listing: the objects under a prefix, and (with a delimiter) the common prefixes, each ending in `/`. */
-export interface ObjectPage {
-  objects: Array<{ key: string; info: FileInfo }>;
-  prefixes: string[];
-}
-
-/** What a new object is written with. */
-export interface PutOptions {
-  /** `create` makes the service refuse an existing key (`If-None-Match: *` or its like). */
-  mode: WriteMode;
-  /** With `mode: 'create'`: an id kept in the object's metadata, read back by `_writeId`. */
-  writeId?: string;
-}
-
-/** What an upload in parts is opened with. */
-export interface UploadOptions extends PutOptions {
-  /** Bytes a part (the store rounds to what its service allows). */
-  partSize: number;
-  signal?: AbortSignal;
-}
 
 /** FileInfo of a bucket or prefix shown as a directory. */
 export function dirInfo(name: string, mtime?: Date): FileInfo {
@@ -61,7 +43,7 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  *   is `NotFound`, an object `NotADirectory`;
  * - `find`: one flat listing (every bucket for the root), intermediate prefixes and
  *   markers as directories with `withDirs`;
- * - whole reads collect `_readStream`, which every store implements;
+ * - reads are `readRange` of the object a path names; whole reads collect them;
  * - writes up to `partSize` are one `putObject`, larger ones an `openUpload` fed in
  *   parts and aborted on failure; `mode: 'create'` first HEADs the key to fail fast (the
  *   service's precondition still decides); `ab` goes to `openAppend` where the store has it;
@@ -122,13 +104,8 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     return this.capabilities.partSize ?? 8 * 1024 * 1024;
   }
 
-  /** Streams bytes of an object (stores read natively, in ranges). */
-  protected abstract override _readStream(
-    path: string,
-    start: number,
-    end: number | undefined,
-    options?: ReadOptions,
-  ): AsyncGenerator<Uint8Array>;
+  /** Streams bytes `[start, end)` of an object; `ConditionNotMatch` when it no longer has `etag`. */
+  protected abstract readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array>;
 
   /** True when `err` is the store's not-found error. */
   protected isMissing(err: unknown): boolean {
@@ -381,6 +358,16 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     }
     const failed = await this.deleteBatch(bucket, [`${key}/`]);
     if (failed.length > 0) throw new DeleteError(failed, 1);
+  }
+
+  protected override _readStream(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): AsyncGenerator<Uint8Array> {
+    const { bucket, key } = this.objectPath(path);
+    return this.readRange(bucket, key, { ...options, start, end });
   }
 
   protected async _read(

@@ -12,7 +12,7 @@ import {
   type ObjectPage,
   type FileInfo,
   type PutOptions,
-  type ReadOptions,
+  type RangeRequest,
   type UploadOptions,
   type Writer,
 } from '@omnifs/core';
@@ -187,15 +187,16 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override async *_readStream(
-    path: string,
-    start: number,
-    end: number | undefined,
-    options: ReadOptions = {},
-  ): AsyncGenerator<Uint8Array> {
-    const { bucket, key } = this.objectPath(path);
-    const generation = await this.pinnedGeneration(path, options.etag);
-    yield* readObject(this.readContext, { bucket, key, start, end, generation, signal: options.signal });
+  protected async *readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
+    const generation = await this.pinnedGeneration(`${bucket}/${key}`, range.etag);
+    yield* readObject(this.readContext, {
+      bucket,
+      key,
+      start: range.start,
+      end: range.end,
+      generation,
+      signal: range.signal,
+    });
   }
 
   // ---------------------------------------------------------------- writing

@@ -13,7 +13,7 @@ import {
   type FileInfo,
   type ObjectPage,
   type PutOptions,
-  type ReadOptions,
+  type RangeRequest,
   type UploadOptions,
   type Writer,
 } from '@omnifs/core';
@@ -163,19 +163,14 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     return this.infoOf(path, obj);
   }
 
-  protected override async *_readStream(
-    path: string,
-    start: number,
-    end: number | undefined,
-    options: ReadOptions = {},
-  ): AsyncGenerator<Uint8Array> {
-    throwIfAborted(options.signal);
-    const obj = this.object(path);
-    if (options.etag !== undefined && options.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
+  protected async *readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
+    throwIfAborted(range.signal);
+    const obj = this.object(`${bucket}/${key}`);
+    if (range.etag !== undefined && range.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
       throw serviceError(this.rules, 'conditionFailed');
     }
-    const stop = Math.min(end ?? obj.data.byteLength, obj.data.byteLength);
-    if (stop > start) yield obj.data.slice(start, stop);
+    const stop = Math.min(range.end ?? obj.data.byteLength, obj.data.byteLength);
+    if (stop > range.start) yield obj.data.slice(range.start, stop);
   }
 
   // ---------------------------------------------------------------- writing

@@ -29,7 +29,7 @@ import {
   type FsError,
   type ObjectPage,
   type PutOptions,
-  type ReadOptions,
+  type RangeRequest,
   type UploadOptions,
   type Writer,
   type WriterOptions,
@@ -192,14 +192,9 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override _readStream(
-    path: string,
-    start: number,
-    end: number | undefined,
-    options: ReadOptions = {},
-  ): AsyncGenerator<Uint8Array> {
-    const { bucket, key } = this.objectPath(path);
-    return readObject(this.readContext, bucket, key, start, end, options.signal, quotedEtag(options.etag));
+  protected readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
+    const { start, end, signal, etag } = range;
+    return readObject(this.readContext, bucket, key, start, end, signal, quotedEtag(etag));
   }
 
   // ---------------------------------------------------------------- writing

@@ -4,16 +4,8 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
-import {
-  abortError,
-  errors,
-  asTimeout,
-  bodyInPieces,
-  IdleTimer,
-  requestSignal,
-  timeoutError,
-  type Timeouts,
-} from '@omnifs/core';
+import { abortError, errors, asTimeout, bodyInPieces, IdleTimer, timeoutError } from '@omnifs/core';
+import { requestSignal, type Timeouts } from '@omnifs/core';
 
 /** The SDK's HTTP request, as far as it is used here. */
 interface HttpRequest {

@@ -8,7 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Capabilities, ErrorKind, FailedDelete, FileInfo, ObjectPage } from '@omnifs/core';
-import type { MultipartTarget, PutOptions, ReadOptions, UploadOptions, Writer } from '@omnifs/core';
+import type { MultipartTarget, PutOptions, RangeRequest, UploadOptions, Writer } from '@omnifs/core';
 import { concatBytes, defineOptions, DEFAULT_CAPABILITIES, dirInfo, errors, failedDelete } from '@omnifs/core';
 import { FsError, MultipartWriter, ObjectStoreFileSystem, positiveInt, toFsError } from '@omnifs/core';
 
@@ -185,19 +185,12 @@ export class ReferenceObjectStore extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- reading
 
-  protected override async *_readStream(
-    path: string,
-    start: number,
-    end: number | undefined,
-    options: ReadOptions = {},
-  ): AsyncGenerator<Uint8Array> {
-    const { bucket, key } = this.objectPath(path);
+  protected async *readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
     const obj = this.object(bucket, key);
-    if (options.etag !== undefined && options.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
+    if (range.etag !== undefined && range.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
       throw new ReferenceServiceError('PreconditionFailed');
     }
-    const stop = Math.min(end ?? obj.data.byteLength, obj.data.byteLength);
-    if (stop > start) yield obj.data.slice(start, stop);
+    yield obj.data.slice(range.start, range.end ?? obj.data.byteLength);
   }
 
   // ---------------------------------------------------------------- writing
