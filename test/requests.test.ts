@@ -38,6 +38,7 @@ const gcsKind: Classify = (r) => {
   const path = new URL(r.url, 'http://x').pathname;
   const q = query(r);
   if (path.startsWith('/upload/')) return `upload ${q.get('uploadType') ?? '?'}`;
+  if (path === '/batch/storage/v1') return 'batch';
   if (/\/o\/[^/]+\/(rewriteTo|copyTo)\//.test(path)) return 'objects.rewrite';
   if (q.get('alt') === 'media' || path.startsWith('/download/')) return 'objects.get media';
   if (/\/b\/[^/]+\/o$/.test(path)) return r.method === 'GET' ? 'objects.list' : `${r.method} objects`;
@@ -193,17 +194,7 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
     put: ['objects.list', 'upload multipart'],
     get: ['objects.get', 'objects.get media'],
     cp: ['objects.get', 'objects.get', 'objects.list', 'objects.rewrite'],
-    rmTree: [
-      'objects.delete',
-      'objects.delete',
-      'objects.delete',
-      'objects.delete',
-      'objects.delete',
-      'objects.delete',
-      'objects.get',
-      'objects.list',
-      'objects.list',
-    ],
+    rmTree: ['batch', 'objects.get', 'objects.list', 'objects.list'],
   },
   azure: {
     info: ['Get Blob Properties'],
