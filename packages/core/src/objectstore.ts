@@ -75,6 +75,8 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   protected abstract bucketInfo(bucket: string): Promise<FileInfo>;
   /** One object's metadata, named `path`; the store's not-found error when it is missing. */
   protected abstract objectInfo(bucket: string, key: string, path: string): Promise<FileInfo>;
+  /** Streams bytes `[start, end)` of an object; `ConditionNotMatch` when it no longer has `etag`. */
+  protected abstract readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array>;
   /** Writes an object of at most `partSize` bytes in one request. */
   protected abstract putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void>;
   /** A writer that uploads in parts (or a resumable session), committed on close, nothing left on abort. */
@@ -103,9 +105,6 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   protected get partSize(): number {
     return this.capabilities.partSize ?? 8 * 1024 * 1024;
   }
-
-  /** Streams bytes `[start, end)` of an object; `ConditionNotMatch` when it no longer has `etag`. */
-  protected abstract readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array>;
 
   /** True when `err` is the store's not-found error. */
   protected isMissing(err: unknown): boolean {
