@@ -106,14 +106,14 @@ export function pinTo(info: FileInfo): { etag?: string } {
   return typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
 }
 
-/** A caller's `source` FileInfo for `path`: a file's info, named `path`, with a size. */
-export function checkSource(source: unknown, path: string): FileInfo {
+/** A caller's `source` FileInfo for `path` (its name the same path once `normalize`d), named `path`. */
+export function checkSource(source: unknown, path: string, normalize: (name: string) => string): FileInfo {
   const info = source as Partial<FileInfo> | null;
-  if (typeof info !== 'object' || info === null || info.name !== path)
+  if (typeof info !== 'object' || info === null || typeof info.name !== 'string' || normalize(info.name) !== path)
     throw errors.invalid(`source must be the FileInfo of ${path}`, path);
   if (info.type !== 'file' && info.type !== 'directory')
     throw errors.invalid(`source.type must be 'file' or 'directory', got ${JSON.stringify(info.type)}`, path);
   if (typeof info.size !== 'number' || !Number.isInteger(info.size) || info.size < 0)
     throw errors.invalid(`source.size must be an integer >= 0, got ${JSON.stringify(info.size)}`, path);
-  return info as FileInfo;
+  return { ...(info as FileInfo), name: path };
 }

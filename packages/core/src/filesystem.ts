@@ -601,7 +601,8 @@ export abstract class FileSystem extends FileSystemBase {
       s,
       async () => {
         throwIfAborted(options.signal);
-        const info = options.source === undefined ? await this._info(s) : checkSource(options.source, s);
+        const info =
+          options.source === undefined ? await this._info(s) : checkSource(options.source, s, (n) => this.normalize(n));
         if (info.type === 'directory') throw errors.isADirectory(s);
         if (this._copy !== undefined && (options.mode ?? 'overwrite') === 'overwrite') {
           await this._copy(s, d, info);
