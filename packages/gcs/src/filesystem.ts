@@ -409,9 +409,11 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     try {
       await uncancellable(from.copy(this.file(dst), { ...this.payer, ...options }));
     } catch (err) {
-      if (generation === undefined || kindOf(err) !== 'NotFound' || (await this.infoOrUndefined(src)) === undefined)
-        throw err;
-      // The generation planned is gone while the object is there: it was replaced.
+      if (generation === undefined || kindOf(err) !== 'NotFound') throw err;
+      // The generation planned is gone while the object is there: it was replaced (else the
+      // 404 is of the source or of the target's bucket).
+      const now = await this.infoOrUndefined(src);
+      if (now === undefined || now.etag === generation) throw err;
       throw new FsError({ kind: 'ConditionNotMatch', message: `the object no longer has generation ${generation}` });
     }
   }
