@@ -55,6 +55,7 @@ const azureKind: Classify = (r) => {
   if (comp === 'batch') return 'Blob Batch';
   if (comp === 'block') return 'Put Block';
   if (comp === 'blocklist') return 'Put Block List';
+  if (comp === 'metadata') return 'Set Blob Metadata';
   if (r.method === 'HEAD') return 'Get Blob Properties';
   if (r.method === 'GET') return 'Get Blob';
   if (r.method === 'PUT') return r.headerNames.includes('x-ms-copy-source') ? 'Copy Blob' : 'Put Blob';
@@ -168,6 +169,11 @@ describe('requests per operation', function () {
       it('cp of one file inside the store', async function () {
         expect(await sent(() => fs.cp(`${root}/data/a.txt`, `${root}/data/b.txt`))).to.deep.equal(EXPECTED[t.name]!.cp);
       });
+      it('touch of an existing file, keeping its content', async function () {
+        const file = `${root}/data/a.txt`;
+        expect(await sent(() => fs.touch(file, { truncate: false }))).to.deep.equal(EXPECTED[t.name]!.touch);
+        expect(await fs.cat(file)).to.deep.equal(new Uint8Array(1000));
+      });
       it('rm -r of a tree of 6 files in 3 directories', async function () {
         expect(await sent(() => fs.rm(`${root}/tree`, { recursive: true }))).to.deep.equal(EXPECTED[t.name]!.rmTree);
         expect(await fs.exists(`${root}/tree`)).to.equal(false);
@@ -177,14 +183,16 @@ describe('requests per operation', function () {
 });
 
 /** Requests per backend and operation, sorted by name (docs/performance.md shows them). */
-const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | 'cp' | 'rmTree', string[]>> = {
+type Operation = 'info' | 'ls' | 'find' | 'put' | 'get' | 'cp' | 'touch' | 'rmTree';
+const EXPECTED: Record<string, Record<Operation, string[]>> = {
   s3: {
     info: ['HeadObject'],
     ls: ['ListObjectsV2'],
     find: ['ListObjectsV2'],
     put: ['ListObjectsV2', 'PutObject'],
     get: ['GetObject', 'HeadObject'],
-    cp: ['CopyObject', 'HeadObject', 'HeadObject', 'HeadObject', 'ListObjectsV2'],
+    cp: ['CopyObject', 'HeadObject', 'ListObjectsV2'],
+    touch: ['CopyObject', 'HeadObject', 'HeadObject'],
     rmTree: ['DeleteObjects', 'HeadObject', 'ListObjectsV2', 'ListObjectsV2'],
   },
   gcs: {
@@ -193,7 +201,8 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
     find: ['objects.list'],
     put: ['objects.list', 'upload multipart'],
     get: ['objects.get', 'objects.get media'],
-    cp: ['objects.get', 'objects.get', 'objects.list', 'objects.rewrite'],
+    cp: ['objects.get', 'objects.list', 'objects.rewrite'],
+    touch: ['objects.get', 'objects.rewrite'],
     rmTree: ['batch', 'objects.get', 'objects.list', 'objects.list'],
   },
   azure: {
@@ -202,7 +211,8 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
     find: ['List Blobs'],
     put: ['List Blobs', 'Put Blob'],
     get: ['Get Blob', 'Get Blob Properties'],
-    cp: ['Copy Blob', 'Get Blob Properties', 'Get Blob Properties', 'Get Blob Properties', 'List Blobs'],
+    cp: ['Copy Blob', 'Get Blob Properties', 'List Blobs'],
+    touch: ['Get Blob Properties', 'Get Blob Properties', 'Set Blob Metadata'],
     rmTree: ['Blob Batch', 'Get Blob Properties', 'List Blobs', 'List Blobs'],
   },
   hdfs: {
@@ -224,6 +234,7 @@ const EXPECTED: Record<string, Record<'info' | 'ls' | 'find' | 'put' | 'get' | '
       'OPEN (datanode)',
       'RENAME',
     ],
+    touch: ['GETFILESTATUS', 'SETTIMES'],
     rmTree: ['DELETE', 'GETFILESTATUS'],
   },
 };

@@ -94,6 +94,30 @@ for (const kind of FAULT_KINDS) {
           await rm(dir, { recursive: true, force: true });
         }
       });
+
+      it('a copy inside the store is pinned to the info planned: ConditionNotMatch once the file was replaced', async function () {
+        const fs = t.viaProxy(0);
+        const p = path('copied');
+        await fs.pipeFile(p, filled(1, 1000));
+        const planned = await fs.info(p);
+        await fs.pipeFile(p, filled(2, 1000));
+        const conditions: unknown[] = [];
+        const noted = (r: RequestInfo): boolean => {
+          if (r.headers['x-amz-copy-source'] !== undefined) conditions.push(r.headers['x-amz-copy-source-if-match']);
+          return false;
+        };
+        t.proxy().addRule({ fault: { kind: 'delay', ms: 0 }, match: noted });
+        if (kind === 's3') {
+          // moto ignores x-amz-copy-source-if-match (S3 answers 412): the condition sent is checked.
+          await fs.copyFile(p, `${p}-copy`, { source: planned });
+          expect(conditions).to.deep.equal([planned.etag]);
+          return;
+        }
+        await expectFsError(fs.copyFile(p, `${p}-copy`, { source: planned }), 'ConditionNotMatch', 'ESTALE');
+        expect(await fs.exists(`${p}-copy`)).to.equal(false);
+        await fs.copyFile(p, `${p}-copy`, { source: await fs.info(p) });
+        expect((await fs.cat(`${p}-copy`)).every((b) => b === 2)).to.equal(true);
+      });
     });
 
     describe('exclusive create', function () {

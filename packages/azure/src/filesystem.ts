@@ -34,7 +34,7 @@ import {
   type AzureBlobOptions,
   type ResolvedAzureSettings,
 } from './options';
-import { readBlob } from './reader';
+import { quotedEtag, readBlob } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
 /** Most sub-requests one blob batch may carry. */
@@ -278,12 +278,11 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
    * Server-side Copy Blob within the account, conditional on the source's ETag so a source
    * replaced meanwhile fails the copy. The blob type is kept (an append blob stays one).
    */
-  protected override async _copy(src: string, dst: string): Promise<void> {
-    const source = this.blobClient(src);
-    const props = await source.getProperties();
+  protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
+    const etag = source.etag === '' ? undefined : quotedEtag(source.etag);
     const target = this.blobClient(dst);
-    const poller = await target.beginCopyFromURL(source.url, {
-      ...(props.etag !== undefined ? { sourceConditions: { ifMatch: props.etag } } : {}),
+    const poller = await target.beginCopyFromURL(this.blobClient(src).url, {
+      ...(etag !== undefined ? { sourceConditions: { ifMatch: etag } } : {}),
       intervalInMs: 200,
     });
     const done = await poller.pollUntilDone();

@@ -1,7 +1,7 @@
 /** Checks of the arguments of public methods. */
 import { errors } from './errors';
 import { checkMethodOptions } from './options';
-import type { RangeOptions, WriteMode } from './types';
+import type { FileInfo, RangeOptions, WriteMode } from './types';
 import type { ReadOptions } from './base';
 
 const RANGE = ['start', 'end', 'etag', 'onProgress'] as const;
@@ -31,7 +31,7 @@ export const METHOD_OPTIONS = {
   mv: COPY,
   rm: COPY,
   rmFiles: ['batchSize', 'onProgress', 'recursive', 'maxDepth'],
-  copyFile: ['mode', 'onProgress'],
+  copyFile: ['mode', 'onProgress', 'source'],
   mkdir: ['createParents'],
   makedirs: ['existOk'],
   sign: ['expiresIn', 'method'],
@@ -99,4 +99,21 @@ export function readOptionsOf(options: RangeOptions): ReadOptions | undefined {
     throw errors.invalid(`etag must be a non-empty string, got ${JSON.stringify(etag)}`);
   if (etag === undefined && signal === undefined) return undefined;
   return { ...(etag === undefined ? {} : { etag }), ...(signal ? { signal } : {}) };
+}
+
+/** The read options that pin a read to the version `info` names (its ETag), none where it has none. */
+export function pinTo(info: FileInfo): { etag?: string } {
+  return typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
+}
+
+/** A caller's `source` FileInfo for `path` (its name the same path once `normalize`d), named `path`. */
+export function checkSource(source: unknown, path: string, normalize: (name: string) => string): FileInfo {
+  const info = source as Partial<FileInfo> | null;
+  if (typeof info !== 'object' || info === null || typeof info.name !== 'string' || normalize(info.name) !== path)
+    throw errors.invalid(`source must be the FileInfo of ${path}`, path);
+  if (info.type !== 'file' && info.type !== 'directory')
+    throw errors.invalid(`source.type must be 'file' or 'directory', got ${JSON.stringify(info.type)}`, path);
+  if (typeof info.size !== 'number' || !Number.isInteger(info.size) || info.size < 0)
+    throw errors.invalid(`source.size must be an integer >= 0, got ${JSON.stringify(info.size)}`, path);
+  return { ...(info as FileInfo), name: path };
 }

@@ -189,8 +189,11 @@ export abstract class FileSystemBase {
    * listing instead of a HEAD then a listing); undefined to ask `_info`.
    */
   protected _isDir?(path: string): Promise<boolean>;
-  /** Server-side copy of one file; undefined when the service has none. */
-  protected _copy?(src: string, dst: string): Promise<void>;
+  /**
+   * Server-side copy of one file; undefined when the service has none. `source` is the
+   * file's info as planned (no HEAD needed): the copy is of the version its `etag` names.
+   */
+  protected _copy?(src: string, dst: string, source: FileInfo): Promise<void>;
   /** Every entry below `path` in one flat listing (object stores); undefined to walk. */
   protected _find?(path: string, withDirs: boolean): Promise<FileInfo[]>;
   /** Deletes many files at once; undefined to delete one at a time. */
@@ -199,8 +202,8 @@ export abstract class FileSystemBase {
   protected _sign?(path: string, options: Required<SignOptions>): Promise<string>;
   /** Renames a file or directory in one step (local, memory, HDFS). */
   protected _rename?(src: string, dst: string): Promise<void>;
-  /** Updates the modification time of an existing file. */
-  protected _touch?(path: string): Promise<void>;
+  /** Updates the modification time of an existing file, `info` as just read (pinned to its `etag`). */
+  protected _touch?(path: string, info: FileInfo): Promise<void>;
   /**
    * Removes a directory and everything below it in as few requests as the service allows
    * (HDFS: one recursive DELETE; object stores: one flat listing feeding batch deletes).

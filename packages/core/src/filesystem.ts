@@ -15,10 +15,11 @@ import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './
 import { createOnce, newWriteId } from './create';
 import { localFileSystem } from './registry';
 import { expandPaths } from './listing';
-import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
+import { checkMode, checkSource, checkTargetPath, normalizeOpenMode, optionsOf, pinTo, readOptionsOf } from './args';
 import { outsideSignal } from './timeouts';
 import type {
   CopyOptions,
+  FileInfo,
   OpenMode,
   OpenOptions,
   OperationOptions,
@@ -215,9 +216,9 @@ export abstract class FileSystem extends FileSystemBase {
         if (options.truncate === false) {
           const info = await this._info(p).catch(() => undefined);
           if (info?.type === 'file') {
-            if (this._touch !== undefined) return this._touch(p);
-            // No native touch (object stores): rewrite the same bytes, streamed, for a new mtime.
-            await pump(this._readStream(p, 0, info.size), await this.openWriterFor(p, 'overwrite', false));
+            if (this._touch !== undefined) return this._touch(p, info);
+            // No native touch: rewrite the same bytes (of the version seen), streamed, for a new mtime.
+            await pump(this._readStream(p, 0, info.size, pinTo(info)), await this.openWriterFor(p, 'overwrite', false));
             return;
           }
         }
@@ -244,8 +245,7 @@ export abstract class FileSystem extends FileSystemBase {
           if (info.type === 'directory') throw errors.isADirectory(p);
           const signal = options.signal;
           // Every block is read from the version opened: a replaced file is ConditionNotMatch.
-          const etag = typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
-          const pin = { ...etag, ...(signal ? { signal } : {}) };
+          const pin = { ...pinTo(info), ...(signal ? { signal } : {}) };
           const source = {
             size: info.size,
             read: (s: number, e: number) => this.run('read', p, () => this._read(p, s, e, pin), signal),
@@ -581,8 +581,18 @@ export abstract class FileSystem extends FileSystemBase {
     await this.withPath('rm', path, (p) => this._rm(p), true);
   }
 
-  /** Copies one file within this filesystem: server-side when the backend can. */
-  async copyFile(src: string, dst: string, options: OperationOptions & { mode?: WriteMode } = {}): Promise<void> {
+  /**
+   * Copies one file within this filesystem: server-side when the backend can.
+   *
+   * `source` is the file as the caller last saw it (from `info`, `ls` or `find`): no
+   * HEAD is sent for it, and the copy reads the version it names, failing with
+   * `ConditionNotMatch` if the file was replaced since (where the backend keeps ETags).
+   */
+  async copyFile(
+    src: string,
+    dst: string,
+    options: OperationOptions & { mode?: WriteMode; source?: FileInfo } = {},
+  ): Promise<void> {
     options = optionsOf(options, 'copyFile');
     const s = this.normalize(src);
     const d = this.normalize(dst);
@@ -591,19 +601,18 @@ export abstract class FileSystem extends FileSystemBase {
       s,
       async () => {
         throwIfAborted(options.signal);
-        const info = await this._info(s);
+        const info =
+          options.source === undefined ? await this._info(s) : checkSource(options.source, s, (n) => this.normalize(n));
         if (info.type === 'directory') throw errors.isADirectory(s);
         if (this._copy !== undefined && (options.mode ?? 'overwrite') === 'overwrite') {
-          await this._copy(s, d);
+          await this._copy(s, d, info);
           options.onProgress?.({ bytes: info.size, totalBytes: info.size, files: 1, totalFiles: 1 });
           return;
         }
         const writer = await this.openWriterFor(d, checkMode(options.mode), false, options.signal);
         const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
-        await pump(this._readStream(s, 0, undefined, options.signal ? { signal: options.signal } : {}), writer, {
-          signal: options.signal,
-          progress,
-        });
+        const read = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };
+        await pump(this._readStream(s, 0, undefined, read), writer, { signal: options.signal, progress });
         progress.fileDone();
       },
       options.signal,

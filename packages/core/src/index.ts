@@ -40,6 +40,7 @@ export { FileSystemBase } from './base';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';
 export type { WalkEntry } from './listing';
 export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
+export { readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
 export {
   defineOptions,
   validateOptions,

@@ -1,10 +1,13 @@
 /**
- * Large files in parts: a copy that streams `concurrency` ranged reads at a time and
- * writes each one in place at its offset as it arrives, so no part waits for the one
- * before it and memory stays near `concurrency` write buffers, whatever the part size.
+ * Large files in parts, the one engine of concurrent ranged reads: a copy that streams
+ * `concurrency` ranged reads at a time and writes each one in place at its offset as it
+ * arrives (so no part waits for the one before it), and a read that yields the ranges in
+ * order while the next ones are fetched. Memory stays near `concurrency` parts.
  */
 import { FsError, withContext } from './errors';
-import { mapLimit, type ProgressTracker } from './batch';
+import { mapLimit, throwIfAborted, type ProgressTracker } from './batch';
+import { abortError } from './timeouts';
+import { pinTo } from './args';
 import { ChunkQueue, DEFAULT_PART_SIZE } from './writer';
 import type { FileSystem } from './filesystem';
 import type { FileInfo } from './types';
@@ -44,10 +47,7 @@ export async function copyInParts(
   const { concurrency = 1, partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
   const writer = await dstFs.openRandomWriter(dst, signal ? { signal } : {});
   const starts = Array.from({ length: Math.ceil(src.size / partSize) }, (_, i) => i * partSize);
-  const pin = {
-    ...(typeof src.etag === 'string' && src.etag !== '' ? { etag: src.etag } : {}),
-    ...(signal ? { signal } : {}),
-  };
+  const pin = { ...pinTo(src), ...(signal ? { signal } : {}) };
   try {
     await mapLimit(
       starts,
@@ -85,4 +85,147 @@ function changedMeanwhile(fs: FileSystem, path: string): FsError {
     'read',
     path,
   );
+}
+
+/** One ranged read as a store answered it. */
+export interface RangeResponse {
+  /** The bytes asked for; the whole object when `whole`. */
+  body: AsyncIterable<Uint8Array>;
+  /** The object's size, where the response gives it (S3's `Content-Range`). */
+  total?: number | undefined;
+  /** The version the bytes are of: the ranges after the first are pinned to it. */
+  etag?: string | undefined;
+  /** True when the store ignored the range and sent the whole object. */
+  whole?: boolean;
+  /** Releases a body left unread. */
+  cancel?: () => void;
+}
+
+/**
+ * One ranged read of bytes `[start, end)`, pinned to `etag` where given (a replaced object
+ * fails), cancelled with `signal`; undefined when `start` is at or past the end.
+ */
+export type FetchRange = (
+  start: number,
+  end: number,
+  etag: string | undefined,
+  signal: AbortSignal,
+) => Promise<RangeResponse | undefined>;
+
+/** How {@link readRanges} splits a read. */
+export interface RangeReadOptions {
+  partSize: number;
+  concurrency: number;
+  /** The version to read (the first range is pinned to it, and so every range). */
+  etag?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Yields bytes `[start, end)` of an object (`end` undefined: to its end) with ranged reads
+ * of `partSize`: the first is streamed as it arrives; when the object is larger, the next
+ * ranges are fetched `concurrency` at a time, each pinned to the first response's ETag, and
+ * yielded in order, so memory stays below `partSize` x `concurrency`.
+ *
+ * Behaviour: a start at or past the end yields nothing; a store that ignores ranges is
+ * answered by slicing its whole-object body; stopping early (or `signal`) cancels the
+ * reads in flight, and an aborted read fails with the abort, whatever the transport says.
+ */
+export async function* readRanges(
+  fetchRange: FetchRange,
+  start: number,
+  end: number | undefined,
+  options: RangeReadOptions,
+): AsyncGenerator<Uint8Array> {
+  const { signal } = options;
+  try {
+    yield* rangesInOrder(fetchRange, start, end, options);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw err;
+  }
+}
+
+async function* rangesInOrder(
+  fetchRange: FetchRange,
+  start: number,
+  end: number | undefined,
+  { partSize, concurrency, etag, signal }: RangeReadOptions,
+): AsyncGenerator<Uint8Array> {
+  if (end !== undefined && end <= start) return;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const firstEnd = Math.min(start + partSize, end ?? Infinity);
+  let first: RangeResponse | undefined;
+  let next = firstEnd;
+  let stop = firstEnd;
+  const pending: Array<Promise<Uint8Array[]>> = [];
+  try {
+    first = await fetchRange(start, firstEnd, etag, controller.signal);
+    if (first === undefined) return;
+    if (first.whole === true) {
+      yield* sliceWhole(first.body, start, end, signal);
+      return;
+    }
+    const { total } = first;
+    stop = Math.min(end ?? total ?? firstEnd, total ?? Infinity);
+    const pin = first.etag ?? etag;
+    const fill = (): void => {
+      while (pending.length < concurrency && next < stop) {
+        const from = next;
+        next = Math.min(next + partSize, stop);
+        const p = fetchRange(from, next, pin, controller.signal).then((res) => {
+          if (res === undefined)
+            throw new FsError({ kind: 'ConditionNotMatch', message: 'the object shrank while read' });
+          return collect(res);
+        });
+        p.catch(() => undefined); // observed when its turn comes
+        pending.push(p);
+      }
+    };
+    fill();
+    for await (const chunk of first.body) {
+      throwIfAborted(signal);
+      yield chunk;
+    }
+    while (pending.length > 0) {
+      const chunks = await pending.shift()!;
+      fill();
+      for (const chunk of chunks) {
+        throwIfAborted(signal);
+        yield chunk;
+      }
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    if (pending.length > 0 || next < stop) controller.abort();
+    first?.cancel?.();
+  }
+}
+
+/** The chunks of a range as they arrived (no concatenation: one copy less per part). */
+async function collect(res: RangeResponse): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of res.body) chunks.push(chunk);
+  return chunks;
+}
+
+/** Bytes `[start, end)` of a whole-object body. */
+async function* sliceWhole(
+  body: AsyncIterable<Uint8Array>,
+  start: number,
+  end: number | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  let pos = 0;
+  for await (const chunk of body) {
+    throwIfAborted(signal);
+    const from = Math.max(start - pos, 0);
+    const to = end === undefined ? chunk.byteLength : Math.min(chunk.byteLength, end - pos);
+    pos += chunk.byteLength;
+    if (to > from) yield chunk.subarray(from, to);
+    if (end !== undefined && pos >= end) return;
+  }
 }

@@ -7,7 +7,7 @@ import { errors, FsError } from './errors';
 import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
-import { checkTargetPath } from './args';
+import { checkTargetPath, pinTo } from './args';
 import { pump } from './writer';
 import { infoOrUndefined } from './listing';
 import { copiesInParts, copyInParts } from './parts';
@@ -195,6 +195,7 @@ async function copyOne(
   if (srcFs === dstFs) {
     let last = 0;
     await dstFs.copyFile(step.src.name, step.dst, {
+      source: step.src,
       ...(options.signal ? { signal: options.signal } : {}),
       onProgress: (p) => {
         progress.addBytes(p.bytes - last);
@@ -210,8 +211,7 @@ async function copyOne(
   }
   const signal = options.signal ? { signal: options.signal } : {};
   // Pinned to the version planned, so a resumed read cannot join two versions.
-  const pin = typeof step.src.etag === 'string' && step.src.etag !== '' ? { etag: step.src.etag } : {};
-  const chunks = srcFs.readChunks(step.src.name, { ...signal, ...pin });
+  const chunks = srcFs.readChunks(step.src.name, { ...signal, ...pinTo(step.src) });
   await pump(chunks, await dstFs.openWriter(step.dst, signal), { ...signal, progress });
 }
 

@@ -14,6 +14,7 @@ import {
   urlToFs,
   type FileSystem,
 } from '@omnifs/core';
+import { MemoryObjectStore, S3_RULES } from '@omnifs/memory';
 import { FlakyFileSystem, privateMemory } from './helpers';
 
 describe('core: layers', () => {
@@ -114,6 +115,24 @@ describe('core: layers', () => {
 
     it('needs a root path', () => {
       expect(() => new DirFileSystem({ fs: mem } as never)).to.throw(FsError, /path/);
+    });
+
+    it('copies with the info planned: looked up once, the copy pinned to its version', async () => {
+      const store = new MemoryObjectStore(S3_RULES);
+      await store.makedirs('bkt');
+      await store.writeText('bkt/d/a.txt', 'alpha');
+      const counted = new FlakyFileSystem({ fs: store });
+      const fs = new DirFileSystem({ fs: counted, path: 'bkt/d' });
+      await fs.cp('a.txt', 'c.txt');
+      expect(await store.readText('bkt/d/c.txt')).to.equal('alpha');
+      // Planning asks whether the target is a directory and looks at the source; the copy asks nothing.
+      expect([counted.count('info'), counted.count('copy')]).to.deep.equal([2, 1]);
+      const planned = await fs.info('a.txt');
+      await store.writeText('bkt/d/a.txt', 'beta');
+      await expectFsError(fs.copyFile('a.txt', 'e.txt', { source: planned }), 'ConditionNotMatch', 'ESTALE');
+      expect(await store.exists('bkt/d/e.txt')).to.equal(false);
+      const elsewhere = { ...planned, name: 'c.txt' };
+      await expectFsError(fs.copyFile('a.txt', 'e.txt', { source: elsewhere }), 'InvalidArgument', 'EINVAL');
     });
   });
 

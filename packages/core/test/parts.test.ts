@@ -5,7 +5,15 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
-import { localFileSystem, RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
+import {
+  FsError,
+  localFileSystem,
+  readRanges,
+  RetryFileSystem,
+  type FetchRange,
+  type FileSystem,
+  type Progress,
+} from '@omnifs/core';
 import { PartedFileSystem, privateMemory } from './helpers';
 
 const PART = 64 * 1024;
@@ -149,5 +157,97 @@ describe('core: copies in parts', () => {
   it('refuses an etag that is not a non-empty string with InvalidArgument', async () => {
     await expectFsError(mem.catFile('/big.bin', { etag: 42 as unknown as string }), 'InvalidArgument', 'EINVAL');
     await expectFsError(mem.readChunks('/big.bin', { etag: '' }).next(), 'InvalidArgument', 'EINVAL');
+  });
+});
+
+describe('core: ranged reads in order (readRanges)', () => {
+  const data = randomBytes(10 * 1000 + 7);
+  /** A store of `data` answering ranged reads, recording each and the most in flight at once. */
+  function store(options: { etag?: string; whole?: boolean } = {}) {
+    const calls: Array<{ start: number; end: number; etag: string | undefined }> = [];
+    let open = 0;
+    let maxOpen = 0;
+    const fetchRange: FetchRange = async (start, end, etag, signal) => {
+      calls.push({ start, end, etag });
+      if (start >= data.byteLength) return undefined;
+      if (etag !== undefined && etag !== (options.etag ?? '"v1"'))
+        throw new FsError({ kind: 'ConditionNotMatch', message: 'precondition failed' });
+      open++;
+      maxOpen = Math.max(maxOpen, open);
+      const bytes = options.whole ? data : data.subarray(start, Math.min(end, data.byteLength));
+      async function* body(): AsyncGenerator<Uint8Array> {
+        try {
+          for (let i = 0; i < bytes.byteLength; i += 300) {
+            await new Promise((r) => setTimeout(r, 1));
+            signal.throwIfAborted();
+            yield bytes.subarray(i, i + 300);
+          }
+        } finally {
+          open--;
+        }
+      }
+      return { body: body(), total: data.byteLength, etag: options.etag ?? '"v1"', whole: options.whole === true };
+    };
+    return { fetchRange, calls, maxOpen: () => maxOpen };
+  }
+  const read = async (gen: AsyncIterable<Uint8Array>): Promise<Buffer> => {
+    const chunks: Uint8Array[] = [];
+    for await (const c of gen) chunks.push(c);
+    return Buffer.concat(chunks);
+  };
+
+  it('streams the first range, then the rest several at once, in order, pinned to its ETag', async () => {
+    const s = store();
+    const got = await read(readRanges(s.fetchRange, 5, undefined, { partSize: 1000, concurrency: 3 }));
+    expect(got.equals(data.subarray(5))).to.equal(true);
+    expect(s.calls[0]).to.deep.equal({ start: 5, end: 1005, etag: undefined });
+    expect(s.calls.slice(1).every((c) => c.etag === '"v1"')).to.equal(true);
+    expect(s.calls.map((c) => c.start)).to.deep.equal(Array.from({ length: 11 }, (_, i) => 5 + i * 1000));
+    expect(s.maxOpen()).to.be.within(2, 4);
+  });
+
+  it('reads a bounded range, slices a whole-object answer, and yields nothing past the end', async () => {
+    const s = store();
+    expect(
+      (await read(readRanges(s.fetchRange, 100, 2500, { partSize: 1000, concurrency: 2 }))).equals(
+        data.subarray(100, 2500),
+      ),
+    ).to.equal(true);
+    expect(s.calls.map((c) => [c.start, c.end])).to.deep.equal([
+      [100, 1100],
+      [1100, 2100],
+      [2100, 2500],
+    ]);
+    const whole = store({ whole: true });
+    expect(
+      (await read(readRanges(whole.fetchRange, 42, 4242, { partSize: 1000, concurrency: 2 }))).equals(
+        data.subarray(42, 4242),
+      ),
+    ).to.equal(true);
+    expect(whole.calls).to.have.length(1);
+    expect(
+      await read(readRanges(s.fetchRange, data.byteLength, undefined, { partSize: 1000, concurrency: 2 })),
+    ).to.have.length(0);
+  });
+
+  it('fails with ConditionNotMatch when the object is not the version asked for', async () => {
+    const s = store({ etag: '"v2"' });
+    await expectFsError(
+      read(readRanges(s.fetchRange, 0, undefined, { partSize: 1000, concurrency: 2, etag: '"v1"' })),
+      'ConditionNotMatch',
+    );
+  });
+
+  it('stops the reads in flight when the reader stops early, and fails an aborted read with the abort', async () => {
+    const s = store();
+    for await (const _ of readRanges(s.fetchRange, 0, undefined, { partSize: 1000, concurrency: 3 })) break;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.calls.length).to.be.below(5);
+    const controller = new AbortController();
+    const reading = read(
+      readRanges(s.fetchRange, 0, undefined, { partSize: 1000, concurrency: 3, signal: controller.signal }),
+    );
+    setTimeout(() => controller.abort(), 5);
+    await expectFsError(reading, 'Aborted');
   });
 });

@@ -271,9 +271,43 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- copy, checksum and sign
 
-  /** Server-side copy (objects.rewrite, repeated by the SDK until done). */
-  protected override async _copy(src: string, dst: string): Promise<void> {
-    await uncancellable(this.file(src).copy(this.file(dst), this.payer));
+  /** Server-side copy (objects.rewrite, repeated by the SDK until done) of the generation planned. */
+  protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
+    await this.rewrite(src, dst, await this.pinnedGeneration(src, source.etag === '' ? undefined : source.etag));
+  }
+
+  /**
+   * A new modification time without moving the bytes: a rewrite of the object onto
+   * itself (a new generation, its metadata kept), only while it still has the generation
+   * `info` saw, so a version written meanwhile is never replaced by the old one.
+   */
+  protected override async _touch(path: string, info: FileInfo): Promise<void> {
+    const generation =
+      info.etag !== undefined && /^\d+$/.test(info.etag)
+        ? info.etag
+        : String((await uncancellable(this.file(path).getMetadata()))[0].generation);
+    await this.rewrite(path, path, generation, { preconditionOpts: { ifGenerationMatch: generation } });
+  }
+
+  /** objects.rewrite of `src` (of `generation` where given) to `dst`; a generation gone is `ConditionNotMatch`. */
+  private async rewrite(
+    src: string,
+    dst: string,
+    generation: string | undefined,
+    options: { preconditionOpts?: { ifGenerationMatch: string } } = {},
+  ): Promise<void> {
+    const { bucket, key } = this.objectPath(src);
+    const from = generation === undefined ? this.file(src) : this.bucket(bucket).file(key, { generation });
+    try {
+      await uncancellable(from.copy(this.file(dst), { ...this.payer, ...options }));
+    } catch (err) {
+      if (generation === undefined || !this.isMissing(err)) throw err;
+      // The generation planned is gone while the object is there: it was replaced (else the
+      // 404 is of the source or of the target's bucket).
+      const now = await this.infoOrUndefined(src);
+      if (now === undefined || now.etag === generation) throw err;
+      throw new FsError({ kind: 'ConditionNotMatch', message: `the object no longer has generation ${generation}` });
+    }
   }
 
   /** The object's MD5 (hex) where GCS keeps one, else its CRC32C, else core's token; directories as core. */

@@ -233,6 +233,30 @@ describe('gcs: GCSFileSystem', function () {
       expect(await fs.exists(`${root}/src/a b+c.txt`)).to.equal(true);
     });
 
+    it('touches an object server-side, keeping its bytes, metadata and content type', async function () {
+      const path = `${root}/touched.csv`;
+      await fs.storage
+        .bucket(root)
+        .file('touched.csv')
+        .save('a,b\n', {
+          resumable: false,
+          metadata: { contentType: 'text/csv', metadata: { owner: 'ada' } },
+        });
+      const before = await fs.info(path);
+      const { proxy, seen } = await recordingProxy(gcs.info);
+      try {
+        await makeFs(gcs.info, { apiEndpoint: proxy.url }).touch(path, { truncate: false });
+        expect(count(seen, 'GET', 'media')).to.equal(0);
+        expect(seen.filter((r) => r.url.startsWith('/upload/'))).to.deep.equal([]);
+      } finally {
+        await proxy.close();
+      }
+      const [meta] = await fs.storage.bucket(root).file('touched.csv').getMetadata();
+      expect(meta).to.deep.include({ contentType: 'text/csv', metadata: { owner: 'ada' } });
+      expect((await fs.info(path)).etag).to.not.equal(before.etag);
+      expect(await fs.readText(path)).to.equal('a,b\n');
+    });
+
     it('copies a prefix recursively and moves as copy then delete', async function () {
       await fs.pipe({ [`${root}/tree/a`]: 'a', [`${root}/tree/s/b`]: 'b' });
       await fs.cp(`${root}/tree/`, `${root}/copy`, { recursive: true });

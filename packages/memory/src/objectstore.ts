@@ -209,8 +209,12 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     this.store(bucket, key, this.object(path).data);
   }
 
-  protected override async _copy(src: string, dst: string): Promise<void> {
-    const data = this.object(src).data;
+  protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
+    const obj = this.object(src);
+    if (typeof source.etag === 'string' && source.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
+      throw serviceError(this.rules, 'conditionFailed');
+    }
+    const data = obj.data;
     const { bucket, key } = this.objectPath(dst);
     this.store(bucket, key, data);
   }

@@ -2,6 +2,7 @@
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
+  type CopyObjectCommandInput,
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
@@ -303,15 +304,56 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- copy and sign
 
-  protected override async _copy(src: string, dst: string): Promise<void> {
+  /** Server-side copy of the version planned (its ETag): no HEAD of the source. */
+  protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
+    await this.copyObject(src, dst, source, this.settings.multipartCopyThreshold);
+  }
+
+  /**
+   * A new modification time without moving the bytes: CopyObject onto itself, pinned to
+   * the ETag, with the object's own metadata, content headers, storage class and
+   * encryption sent again (MetadataDirective REPLACE). Above 5 GiB, a part copy onto itself.
+   */
+  protected override async _touch(path: string): Promise<void> {
+    const { bucket, key } = this.objectPath(path);
+    const head = await this.headObject(bucket, key);
+    const source: FileInfo = { name: path, type: 'file', size: head.ContentLength ?? 0 };
+    if (head.ETag !== undefined) source.etag = head.ETag;
+    await this.copyObject(path, path, source, MAX_COPY_OBJECT_SIZE, {
+      MetadataDirective: 'REPLACE',
+      ...pick(head, [
+        'Metadata',
+        'ContentType',
+        'ContentEncoding',
+        'ContentDisposition',
+        'ContentLanguage',
+        'CacheControl',
+        'Expires',
+        'WebsiteRedirectLocation',
+        'StorageClass',
+        'ServerSideEncryption',
+        'SSEKMSKeyId',
+        'BucketKeyEnabled',
+      ]),
+    });
+  }
+
+  /** CopyObject pinned to `source.etag`, or a multipart part copy above `threshold` bytes. */
+  private async copyObject(
+    src: string,
+    dst: string,
+    source: FileInfo,
+    threshold: number,
+    extra: Partial<CopyObjectCommandInput> = {},
+  ): Promise<void> {
     const from = this.objectPath(src);
     const dstPath = this.objectPath(dst);
     const to = this.uploadContext(dstPath.bucket, dstPath.key, { mode: 'overwrite' });
-    const head = await this.headObject(from.bucket, from.key);
-    const size = head.ContentLength ?? 0;
-    if (size > this.settings.multipartCopyThreshold) {
+    const { size } = source;
+    const etag = source.etag === '' ? undefined : quotedEtag(source.etag);
+    if (size > threshold) {
       const partSize = Math.min(MAX_COPY_OBJECT_SIZE, Math.max(this.settings.partSize, Math.ceil(size / 100)));
-      await multipartCopy(to, { ...from, size, etag: head.ETag }, partSize, this.settings.concurrency);
+      await multipartCopy(to, { ...from, size, etag }, partSize, this.settings.concurrency);
       return;
     }
     const w = this.settings.writeParams;
@@ -322,7 +364,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
         Key: to.key,
         CopySource: copySource(from.bucket, from.key),
         ...this.payer,
-        ...(head.ETag !== undefined ? { CopySourceIfMatch: head.ETag } : {}),
+        ...(etag !== undefined ? { CopySourceIfMatch: etag } : {}),
         ...pick(w, [
           'ACL',
           'StorageClass',
@@ -342,6 +384,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
               CopySourceSSECustomerKeyMD5: r.SSECustomerKeyMD5,
             }
           : {}),
+        ...extra,
       }),
     );
   }

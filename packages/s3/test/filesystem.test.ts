@@ -253,6 +253,19 @@ describe('s3: S3FileSystem', function () {
       expect(await fs.find(`${root}/copy`)).to.deep.equal([`${root}/copy/a`, `${root}/copy/s/b`]);
     });
 
+    it('touches an object server-side, keeping its bytes, metadata and content headers', async function () {
+      const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const Key = 'touched.csv';
+      const headers = { ContentType: 'text/csv', CacheControl: 'max-age=60', Metadata: { owner: 'ada' } };
+      await fs.client.send(new PutObjectCommand({ Bucket: root, Key, Body: 'a,b\n', ...headers }));
+      const counts = countCommands(fs.client);
+      await fs.touch(`${root}/${Key}`, { truncate: false });
+      expect(Object.fromEntries(counts)).to.deep.equal({ HeadObjectCommand: 2, CopyObjectCommand: 1 });
+      const head = await fs.client.send(new HeadObjectCommand({ Bucket: root, Key }));
+      expect(head).to.deep.include(headers);
+      expect(await fs.readText(`${root}/${Key}`)).to.equal('a,b\n');
+    });
+
     it('moves as copy then delete', async function () {
       await fs.pipe({ [`${root}/m/a`]: 'a', [`${root}/m/s/b`]: 'b' });
       await fs.mv(`${root}/m`, `${root}/moved`);

@@ -204,8 +204,11 @@ export class WrapperFileSystem extends FileSystem {
     return this.call('info', () => this.fs.isDir(this.toInner(path)));
   }
 
-  protected override _copy(src: string, dst: string): Promise<void> {
-    return this.changing([dst], () => this.call('copy', () => this.fs.copyFile(this.toInner(src), this.toInner(dst))));
+  protected override _copy(src: string, dst: string, source: FileInfo): Promise<void> {
+    const inner = { ...source, name: this.toInner(src) };
+    return this.changing([dst], () =>
+      this.call('copy', () => this.fs.copyFile(inner.name, this.toInner(dst), { source: inner })),
+    );
   }
 
   protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
