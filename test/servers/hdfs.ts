@@ -34,13 +34,22 @@ export function installHdfs(): Promise<number> {
   return withInstallLock('hdfs', installHdfsNow);
 }
 
+/** True when the cached classpath names only files that exist (a moved cache directory leaves stale paths). */
+function classpathPresent(cpFile: string): boolean {
+  if (!existsSync(cpFile)) return false;
+  return readFileSync(cpFile, 'utf8')
+    .trim()
+    .split(':')
+    .every((entry) => entry === '' || existsSync(entry));
+}
+
 async function installHdfsNow(): Promise<number> {
   const dir = cacheDir('hdfs');
   const marker = join(dir, 'installed');
   const cpFile = join(dir, 'classpath.txt');
   const classes = join(dir, 'classes');
   const want = digest(readFileSync(join(PROJECT, 'pom.xml'), 'utf8'), readFileSync(MAIN_SRC, 'utf8'));
-  if (readMarker(marker) === want && existsSync(cpFile) && existsSync(classes)) return 0;
+  if (readMarker(marker) === want && existsSync(classes) && classpathPresent(cpFile)) return 0;
   for (const [cmd, pkg] of [
     ['java', 'openjdk-17-jdk-headless'],
     ['javac', 'openjdk-17-jdk-headless'],
