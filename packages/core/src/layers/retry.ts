@@ -5,6 +5,7 @@
  */
 import { defineOptions } from '../options';
 import { FsError, toFsError } from '../errors';
+import { backoffDelay } from '../backoff';
 import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 import type { ReadOptions } from '../base';
 
@@ -83,10 +84,9 @@ export class RetryFileSystem extends WrapperFileSystem {
           };
   }
 
-  /** The delay before retry number `attempt` (1-based): full jitter over an exponential cap. */
+  /** The delay before retry number `attempt` (1-based): core's {@link backoffDelay}. */
   backoff(attempt: number): number {
-    const cap = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** (attempt - 1));
-    return Math.round(Math.random() * cap);
+    return backoffDelay(attempt, { minDelayMs: this.minDelayMs, maxDelayMs: this.maxDelayMs });
   }
 
   protected override async call<T>(hook: HookName, fn: () => Promise<T>): Promise<T> {
