@@ -1,9 +1,9 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
 import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
+import { FsError, type Capabilities, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   dirInfo,
   errors,
-  FsError,
   mapLimit,
   MultipartWriter,
   ObjectStoreFileSystem,
@@ -11,14 +11,10 @@ import {
   redactUrl,
   resolveTimeouts,
   splitObjectPath,
-  type Capabilities,
-  type FileInfo,
   type ObjectPage,
   type ReadOptions,
-  type Writer,
   type WriterOptions,
-  type WriteMode,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { applyTransport } from './transport';

@@ -13,7 +13,7 @@ import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { createOnce, newWriteId } from './create';
-import { localFileSystem } from './registry';
+import { localDisk } from './localdisk';
 import { expandPaths } from './listing';
 import { checkMode, checkTargetPath, normalizeOpenMode, optionsOf, readOptionsOf } from './args';
 import { outsideSignal } from './timeouts';
@@ -467,7 +467,7 @@ export abstract class FileSystem extends FileSystemBase {
     await this.run(
       'put',
       undefined,
-      () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions),
+      () => copyFiles(localDisk(), local, this, remote, options as TransferPlanOptions),
       options.signal,
     );
   }
@@ -478,7 +478,7 @@ export abstract class FileSystem extends FileSystemBase {
     await this.run(
       'get',
       undefined,
-      () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions),
+      () => copyFiles(this, remote, localDisk(), local, options as TransferPlanOptions),
       options.signal,
     );
   }

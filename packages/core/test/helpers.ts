@@ -1,14 +1,7 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
 import { expect } from 'chai';
-import {
-  FsError,
-  WrapperFileSystem,
-  type Capabilities,
-  type FileSystem,
-  type HookName,
-  type ReadOptions,
-  type WrapperOptions,
-} from '@omnifs/core';
+import { FsError, type Capabilities, type FileSystem } from '@omnifs/core';
+import { WrapperFileSystem, type HookName, type ReadOptions, type WrapperOptions } from '@omnifs/core/backend';
 import { MemoryFileSystem } from '@omnifs/memory';
 
 /** A private memory filesystem. */

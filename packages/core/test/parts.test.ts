@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
-import { localFileSystem, RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
+import { RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
+import { localFileSystem } from '@omnifs/core/backend';
 import { PartedFileSystem, privateMemory } from './helpers';
 
 const PART = 64 * 1024;

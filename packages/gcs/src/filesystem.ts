@@ -1,22 +1,18 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
+import { FsError, type Capabilities, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   abortable,
   currentSignal,
   WRITE_ID_KEY,
   errors,
-  FsError,
   mapLimit,
   ObjectStoreFileSystem,
   splitObjectPath,
-  type Capabilities,
   type ObjectPage,
-  type FileInfo,
   type ReadOptions,
-  type Writer,
   type WriterOptions,
-  type WriteMode,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { mapGcsError } from './errors';
 
 /**

@@ -1,20 +1,22 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
 import {
-  errors,
   FileSystem,
   FsError,
   isFsError,
+  type Capabilities,
+  type FileInfo,
+  type WriteMode,
+  type Writer,
+} from '@omnifs/core';
+import {
+  errors,
   joinPath,
   parentPath,
   splitProtocol,
   throwIfAborted,
-  type Capabilities,
-  type FileInfo,
   type ReadOptions,
-  type WriteMode,
-  type Writer,
   type WriterOptions,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
 import { createParams, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';

@@ -2,22 +2,18 @@
  * The memory stand-in of an object store (S3, GCS, Azure Blob): buckets and flat keys in
  * a Map, private to the stand-in, following the real store's rules (see rules.ts).
  */
+import { FsError, type Capabilities, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   BufferedWriter,
   dirInfo,
   errors,
-  FsError,
   ObjectStoreFileSystem,
   splitObjectPath,
   throwIfAborted,
-  type Capabilities,
-  type FileInfo,
   type ObjectPage,
   type ReadOptions,
-  type Writer,
   type WriterOptions,
-  type WriteMode,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { serviceError, type StoreRules } from './rules';
 
 /** One stored version of an object. */

@@ -14,23 +14,18 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { FsError, type Capabilities, type Debris, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   dirInfo,
   errors,
-  FsError,
   MultipartWriter,
   ObjectStoreFileSystem,
   splitObjectPath,
   WRITE_ID_KEY,
-  type Capabilities,
-  type Debris,
-  type FileInfo,
   type ObjectPage,
   type ReadOptions,
-  type Writer,
   type WriterOptions,
-  type WriteMode,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
 import {

@@ -4,7 +4,7 @@
  * first response's ETag, and yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { abortError, throwIfAborted } from '@omnifs/core';
+import { abortError, throwIfAborted } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
 import type { S3ReadParams } from './options';
 

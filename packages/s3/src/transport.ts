@@ -4,6 +4,7 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
+import { type Timeouts } from '@omnifs/core';
 import {
   abortError,
   errors,
@@ -12,8 +13,7 @@ import {
   IdleTimer,
   requestSignal,
   timeoutError,
-  type Timeouts,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 
 /** The SDK's HTTP request, as far as it is used here. */
 interface HttpRequest {

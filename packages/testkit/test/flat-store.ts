@@ -3,7 +3,8 @@
  * directories only as prefixes (no empty directories), buckets made by `makedirs('bucket')`.
  * It is what an S3-like backend looks like to core.
  */
-import { errors, FileSystem, type Capabilities, type FileInfo, type WriteMode } from '@omnifs/core';
+import { FileSystem, type Capabilities, type FileInfo, type WriteMode } from '@omnifs/core';
+import { errors } from '@omnifs/core/backend';
 
 interface Entry {
   data: Uint8Array;

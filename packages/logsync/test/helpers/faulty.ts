@@ -3,7 +3,6 @@
  * written through it, and injects the faults of a remote outage on demand.
  */
 import {
-  DEFAULT_CAPABILITIES,
   FileSystem,
   FsError,
   registerImplementation,
@@ -13,9 +12,9 @@ import {
   type FileInfo,
   type FileSystemClass,
   type Writer,
-  type WriterOptions,
   type WriteMode,
 } from '@omnifs/core';
+import { DEFAULT_CAPABILITIES, type WriterOptions } from '@omnifs/core/backend';
 
 /** Switches and counters shared by a test and its wrapper. */
 export class FaultControl {
