@@ -1,6 +1,6 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
 import { BlobSASPermissions, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
-import { FsError, type Capabilities, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
+import { FsError, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   dirInfo,
   errors,
@@ -14,6 +14,7 @@ import {
   type ObjectPage,
   type ReadOptions,
   type WriterOptions,
+  type CapabilityFacts,
 } from '@omnifs/core/backend';
 import { azureErrorCode, azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
@@ -102,8 +103,6 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     return { accountName: m[1]!.toLowerCase(), ...(suffix !== 'core.windows.net' ? { endpointSuffix: suffix } : {}) };
   }
 
-  override readonly capabilities: Capabilities;
-
   /** The SDK client every request goes through. */
   readonly service: BlobServiceClient;
 
@@ -115,18 +114,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     this.settings = resolveSettings(resolved);
     this.service = createServiceClient(resolved);
     applyTransport(this.service, resolveTimeouts(resolved));
-    this.capabilities = {
-      realDirectories: false,
-      append: true,
-      exclusiveCreate: true,
-      copy: true,
-      rangedRead: true,
-      sign: this.service.credential instanceof StorageSharedKeyCredential,
-      mtime: true,
-      flatListing: true,
-      partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
-    };
+  }
+
+  /** Native append by append blobs, exclusive create by `If-None-Match: *`; SAS needs the account key. */
+  protected override capabilityFacts(): CapabilityFacts {
+    const { partSize, concurrency } = this.settings;
+    const sign = this.service.credential instanceof StorageSharedKeyCredential;
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true, sign, partSize, concurrency };
   }
 
   /**

@@ -14,7 +14,8 @@
  * ```
  */
 export { errors, toFsError, withContext, quote, NODE_CODES } from './errors';
-export { DEFAULT_CAPABILITIES } from './types';
+export { DEFAULT_CAPABILITIES, type CapabilityFacts } from './types';
+export { CAPABILITY_HOOKS, deriveCapabilities, isHookCapability, type HookCapability } from './capabilities';
 export * from './paths';
 export * from './glob';
 export { toBytes, isStreamSource, iterateSource, concatBytes } from './data';

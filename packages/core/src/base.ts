@@ -22,7 +22,8 @@ import {
   type Debris,
 } from './debris';
 import { ownOptionSchema, validateOptions, type OptionSchema } from './options';
-import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
+import type { Capabilities, CapabilityFacts, FileInfo, FindOptions, WriteMode } from './types';
+import { deriveCapabilities } from './capabilities';
 
 /** Options every filesystem accepts, beside its own. */
 export interface FileSystemOptions {
@@ -72,6 +73,52 @@ export interface SignOptions {
 const READ_CHUNK = 4 * 1024 * 1024;
 
 /**
+ * The backend hooks of a filesystem (protected on {@link FileSystemBase}, so users never
+ * call them), as a layer reaches them to forward its own hooks without a second
+ * normalisation and error context. Optional hooks are undefined where the backend has
+ * none; the errors they throw are the backend's own, mapped by `mapError`.
+ */
+export interface BackendHooks {
+  readonly protocol: string;
+  _info(path: string): Promise<FileInfo>;
+  _ls(path: string): Promise<FileInfo[]>;
+  _read(path: string, start: number, end: number | undefined, options?: ReadOptions): Promise<Uint8Array>;
+  _write(path: string, data: Uint8Array, mode: WriteMode, options?: { writeId?: string }): Promise<void>;
+  _rm(path: string): Promise<void>;
+  _openWriter(path: string, options: WriterOptions): Promise<Writer>;
+  _mkdir(path: string, parents: boolean): Promise<void>;
+  _rmdir(path: string): Promise<void>;
+  _readStream(path: string, start: number, end: number | undefined, options?: ReadOptions): AsyncGenerator<Uint8Array>;
+  _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
+  _openAppendByCopy?(path: string, options: WriterOptions): Promise<Writer | undefined>;
+  _isDir?(path: string): Promise<boolean>;
+  _copy?(src: string, dst: string): Promise<void>;
+  _find?(path: string, withDirs: boolean): Promise<FileInfo[]>;
+  _rmMany?(paths: string[]): Promise<void>;
+  _sign?(path: string, options: Required<SignOptions>): Promise<string>;
+  _rename?(src: string, dst: string): Promise<void>;
+  _touch?(path: string): Promise<void>;
+  _rmTree?(path: string, options: RmTreeOptions): Promise<void>;
+  _writeId?(path: string): Promise<string | undefined>;
+  mapError(err: unknown): FsError;
+}
+
+/** What `_rmTree` is given beside the path. */
+export interface RmTreeOptions {
+  signal?: AbortSignal;
+  /** Counts files as they are removed. */
+  onRemoved?: (files: number) => void;
+}
+
+/**
+ * The hooks of `fs`, for a layer that forwards to them (see {@link BackendHooks}). Each is
+ * looked up when called, so a stand-in installed later is honoured.
+ */
+export function backendHooks(fs: FileSystemBase): BackendHooks {
+  return fs as unknown as BackendHooks;
+}
+
+/**
  * The first half of the FileSystem base class: the backend hooks, paths and error
  * context, metadata and listing. `FileSystem` (filesystem.ts) adds the rest.
  *
@@ -89,8 +136,27 @@ export abstract class FileSystemBase {
   /** `'/'` for filesystems with absolute paths, `''` for object stores (`bucket/key`). */
   readonly rootMarker: '' | '/' = '/';
 
-  /** What the backend does natively. */
-  readonly capabilities: Capabilities = DEFAULT_CAPABILITIES;
+  #capabilities: Readonly<Capabilities> | undefined;
+
+  /**
+   * What the backend does natively, derived once from the hooks it implements and the
+   * facts it declares in {@link capabilityFacts} (see `deriveCapabilities`). Core's
+   * behaviour, the conformance suite and the docs' tables all read this object.
+   */
+  get capabilities(): Readonly<Capabilities> {
+    this.#capabilities ??= deriveCapabilities(this, this.capabilityFacts(), this.toString());
+    return this.#capabilities;
+  }
+
+  /**
+   * The facts about the service that its hooks cannot show (`realDirectories`, `append`,
+   * `exclusiveCreate`, `partSize`, ...), and hook capabilities turned off (`sign: false`
+   * without credentials). Read once, after construction. Override it returning
+   * `{ ...super.capabilityFacts(), ...own }`; the base classes' defaults hold where unset.
+   */
+  protected capabilityFacts(): CapabilityFacts {
+    return {};
+  }
 
   /**
    * The options the class takes (see `defineOptions`): checked at construction, so an
@@ -206,10 +272,7 @@ export abstract class FileSystemBase {
    * (HDFS: one recursive DELETE; object stores: one flat listing feeding batch deletes).
    * The directory exists (the caller checked); `onRemoved` counts files as they go.
    */
-  protected _rmTree?(
-    path: string,
-    options: { signal?: AbortSignal; onRemoved?: (files: number) => void },
-  ): Promise<void>;
+  protected _rmTree?(path: string, options: RmTreeOptions): Promise<void>;
   /** Unfinished multipart uploads below a path (S3), for {@link FileSystemBase.cleanup}. */
   protected _listUploads?(path: string): AsyncIterable<Debris>;
   /** Aborts one upload `_listUploads` gave. */
@@ -250,7 +313,7 @@ export abstract class FileSystemBase {
 
   /**
    * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
-   * With `target`, the path is one to write or remove, and the empty path is refused
+   * With `target: true`, the path is one to write or remove, and the empty path is refused
    * (it would name the root, or the working directory on local disk). `signal` cancels
    * the call: it rejects at once, and the requests in flight are aborted.
    */
@@ -258,9 +321,9 @@ export abstract class FileSystemBase {
     operation: string,
     path: unknown,
     fn: (p: string) => Promise<T>,
-    target = false,
-    signal?: AbortSignal,
+    options: { target?: boolean; signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
+    const { target = false, signal } = options;
     let p: string | undefined;
     try {
       if (target) checkTargetPath(path);
@@ -304,8 +367,7 @@ export abstract class FileSystemBase {
           throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
         }
       },
-      false,
-      options.signal,
+      { signal: options.signal },
     );
   }
 
@@ -334,8 +396,7 @@ export abstract class FileSystemBase {
           throw err;
         }
       },
-      false,
-      optionsOf(options).signal,
+      { signal: optionsOf(options).signal },
     );
   }
 
@@ -375,7 +436,7 @@ export abstract class FileSystemBase {
   ls(path: string, options?: LsOptions): Promise<string[]>;
   async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'ls');
-    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p), false, options.signal);
+    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p), { signal: options.signal });
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
@@ -400,9 +461,8 @@ export abstract class FileSystemBase {
     const entries = await this.withPath(
       'find',
       path,
-      (p) => findEntries(this, p, options, this._find?.bind(this)),
-      false,
-      options.signal,
+      (p) => findEntries(this, p, options, this.capabilities.flatListing ? this._find!.bind(this) : undefined),
+      { signal: options.signal },
     );
     return options.detail ? entries : entries.map((e) => e.name);
   }
@@ -422,13 +482,9 @@ export abstract class FileSystemBase {
   ): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'glob');
     const dirsOnly = (): boolean => hasTrailingSlash(pattern);
-    const entries = await this.withPath(
-      'glob',
-      pattern,
-      (p) => globEntries(this, p, options.maxDepth, dirsOnly()),
-      false,
-      options.signal,
-    );
+    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()), {
+      signal: options.signal,
+    });
     return options.detail ? entries : entries.map((e) => e.name);
   }
 

@@ -9,7 +9,7 @@ import { mapLimit } from './batch';
 import { concatBytes } from './data';
 import { FileSystem } from './filesystem';
 import type { ReadOptions } from './base';
-import type { FileInfo } from './types';
+import type { CapabilityFacts, FileInfo } from './types';
 import { checkObjectStoreUrl } from './url';
 
 /** Batch deletes of one tree in flight at once. */
@@ -47,6 +47,11 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  */
 export abstract class ObjectStoreFileSystem extends FileSystem {
   override readonly rootMarker = '' as const;
+
+  /** Keys under prefixes: no directory exists on its own. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), realDirectories: false };
+  }
 
   /** Also refuses user-info (`s3://user:secret@bucket`) and an empty bucket before a key (`s3:///key`). */
   override normalize(path: unknown): string {

@@ -86,7 +86,7 @@ export function fsError(fn: () => unknown): FsError {
  * so `get` fetches its files in concurrent parts; it counts the streams open at once.
  */
 export class PartedFileSystem extends FlakyFileSystem {
-  override readonly capabilities: Capabilities;
+  readonly #parts: { partSize: number; concurrency: number };
   streamsOpen = 0;
   maxStreamsOpen = 0;
   /** Ranges asked for, `[start, end)`. */
@@ -94,7 +94,11 @@ export class PartedFileSystem extends FlakyFileSystem {
 
   constructor(options: WrapperOptions & { partSize: number; concurrency: number }) {
     super(options);
-    this.capabilities = { ...this.fs.capabilities, partSize: options.partSize, concurrency: options.concurrency };
+    this.#parts = { partSize: options.partSize, concurrency: options.concurrency };
+  }
+
+  override get capabilities(): Readonly<Capabilities> {
+    return { ...super.capabilities, ...this.#parts };
   }
 
   protected override async *_readStream(

@@ -1,6 +1,6 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
-import { FsError, type Capabilities, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
+import { FsError, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   abortable,
   currentSignal,
@@ -12,6 +12,7 @@ import {
   type ObjectPage,
   type ReadOptions,
   type WriterOptions,
+  type CapabilityFacts,
 } from '@omnifs/core/backend';
 import { mapGcsError } from './errors';
 
@@ -92,8 +93,6 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   /** The options it takes (see {@link GCSOptions}). */
   static override optionSchema = GCS_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities;
-
   /** The SDK client every request goes through. */
   readonly storage: Storage;
 
@@ -103,18 +102,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     super(options);
     this.settings = resolveSettings(options);
     this.storage = createStorage(options);
-    this.capabilities = {
-      realDirectories: false,
-      append: true,
-      exclusiveCreate: true,
-      copy: true,
-      rangedRead: true,
-      sign: this.settings.canSign,
-      mtime: true,
-      flatListing: true,
-      partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
-    };
+  }
+
+  /** Native append by compose, exclusive create by `ifGenerationMatch: 0`; signing needs a private key. */
+  protected override capabilityFacts(): CapabilityFacts {
+    const { canSign, partSize, concurrency } = this.settings;
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true, sign: canSign, partSize, concurrency };
   }
 
   protected override mapError(err: unknown): FsError {

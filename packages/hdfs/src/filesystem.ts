@@ -1,19 +1,12 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
-import {
-  FileSystem,
-  FsError,
-  isFsError,
-  type Capabilities,
-  type FileInfo,
-  type WriteMode,
-  type Writer,
-} from '@omnifs/core';
+import { FileSystem, FsError, isFsError, type FileInfo, type WriteMode, type Writer } from '@omnifs/core';
 import {
   errors,
   joinPath,
   parentPath,
   splitProtocol,
   throwIfAborted,
+  type CapabilityFacts,
   type ReadOptions,
   type WriterOptions,
 } from '@omnifs/core/backend';
@@ -51,16 +44,10 @@ export class HDFSFileSystem extends FileSystem {
 
   override readonly rootMarker = '/' as const;
 
-  override readonly capabilities: Capabilities = {
-    realDirectories: true,
-    append: true,
-    exclusiveCreate: true,
-    copy: false,
-    rangedRead: true,
-    sign: false,
-    mtime: true,
-    flatListing: false,
-  };
+  /** Native APPEND; exclusive create by a check at open and a RENAME that fails on an existing target. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true };
+  }
 
   /** The WebHDFS client (namenode URL, authentication, timeouts). */
   readonly client: WebHdfsClient;

@@ -1,7 +1,7 @@
 /** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
 import { Volume } from 'memfs';
-import { FileSystem, type Capabilities, type FileInfo, type FsError, type Writer, type WriteMode } from '@omnifs/core';
-import { errors, type WriterOptions } from '@omnifs/core/backend';
+import { FileSystem, type FileInfo, type FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { errors, type WriterOptions, type CapabilityFacts } from '@omnifs/core/backend';
 import { mapMemoryError } from './errors';
 import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
@@ -35,16 +35,10 @@ export class MemoryFileSystem extends FileSystem {
   /** The options it takes (see {@link MemoryOptions}). */
   static override optionSchema = MEMORY_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities = {
-    realDirectories: true,
-    append: true,
-    exclusiveCreate: true,
-    copy: true,
-    rangedRead: true,
-    sign: false,
-    mtime: true,
-    flatListing: false,
-  };
+  /** memfs appends natively and creates exclusively. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true };
+  }
 
   /** The memfs Volume behind this instance. */
   readonly volume: Vol;

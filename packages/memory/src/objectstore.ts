@@ -2,7 +2,7 @@
  * The memory stand-in of an object store (S3, GCS, Azure Blob): buckets and flat keys in
  * a Map, private to the stand-in, following the real store's rules (see rules.ts).
  */
-import { FsError, type Capabilities, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
+import { FsError, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   BufferedWriter,
   dirInfo,
@@ -10,6 +10,7 @@ import {
   ObjectStoreFileSystem,
   splitObjectPath,
   throwIfAborted,
+  type CapabilityFacts,
   type ObjectPage,
   type ReadOptions,
   type WriterOptions,
@@ -47,7 +48,6 @@ const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a),
  * - errors have the kind, Node code and `temporary` of the real backend's.
  */
 export class MemoryObjectStore extends ObjectStoreFileSystem {
-  override readonly capabilities: Capabilities;
   /** Buckets by name. */
   readonly buckets = new Map<string, StoredBucket>();
 
@@ -56,7 +56,11 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     options: object = {},
   ) {
     super(options);
-    this.capabilities = { ...rules.capabilities };
+  }
+
+  /** The real backend's facts, and off what it cannot do although the stand-in can (signing). */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), ...this.rules.capabilities };
   }
 
   /** `abfs://container@account.dfs.core.windows.net/path` names `container/path`, as on Azure. */

@@ -14,7 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { FsError, type Capabilities, type Debris, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
+import { FsError, type Debris, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   dirInfo,
   errors,
@@ -25,6 +25,7 @@ import {
   type ObjectPage,
   type ReadOptions,
   type WriterOptions,
+  type CapabilityFacts,
 } from '@omnifs/core/backend';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
@@ -97,8 +98,6 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   /** The options it takes (see {@link S3Options}). */
   static override optionSchema = S3_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities;
-
   /** The SDK client every request goes through. */
   readonly client: S3Client;
 
@@ -108,19 +107,12 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     super(options);
     this.settings = resolveSettings(options);
     this.client = createClient(options);
-    this.capabilities = {
-      realDirectories: false,
-      append: false,
-      exclusiveCreate: true,
-      copy: true,
-      rangedRead: true,
-      sign: !this.settings.anon,
-      mtime: true,
-      flatListing: true,
-      partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
-      appendByCopy: true,
-    };
+  }
+
+  /** Exclusive create by `If-None-Match: *`; anonymous filesystems cannot sign. */
+  protected override capabilityFacts(): CapabilityFacts {
+    const { anon, partSize, concurrency } = this.settings;
+    return { ...super.capabilityFacts(), exclusiveCreate: true, sign: !anon, partSize, concurrency };
   }
 
   /** Closes the client's connections (only needed to let a process exit early). */

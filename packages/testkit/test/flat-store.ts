@@ -3,8 +3,8 @@
  * directories only as prefixes (no empty directories), buckets made by `makedirs('bucket')`.
  * It is what an S3-like backend looks like to core.
  */
-import { FileSystem, type Capabilities, type FileInfo, type WriteMode } from '@omnifs/core';
-import { errors } from '@omnifs/core/backend';
+import { FileSystem, type FileInfo, type WriteMode } from '@omnifs/core';
+import { errors, type CapabilityFacts } from '@omnifs/core/backend';
 
 interface Entry {
   data: Uint8Array;
@@ -18,16 +18,9 @@ let etags = 0;
 export class FlatStoreFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['flatstore'];
   override readonly rootMarker = '' as const;
-  override readonly capabilities: Capabilities = {
-    realDirectories: false,
-    append: false,
-    exclusiveCreate: true,
-    copy: false,
-    rangedRead: true,
-    sign: false,
-    mtime: true,
-    flatListing: true,
-  };
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), realDirectories: false, exclusiveCreate: true };
+  }
 
   readonly buckets = new Set<string>();
   readonly objects = new Map<string, Entry>();

@@ -124,7 +124,7 @@ export class RetryFileSystem extends WrapperFileSystem {
     let used = 0;
     let pinned = options;
     if (options.etag === undefined) {
-      const { etag } = await this.call('info', () => this.fs.info(this.toInner(path)));
+      const { etag } = await this._info(path);
       if (typeof etag === 'string' && etag !== '') pinned = { ...options, etag };
     }
     for (let retry = 1; ; retry++) {

@@ -8,13 +8,12 @@ import {
   registerImplementation,
   unregisterImplementation,
   clearInstanceCache,
-  type Capabilities,
   type FileInfo,
   type FileSystemClass,
   type Writer,
   type WriteMode,
 } from '@omnifs/core';
-import { DEFAULT_CAPABILITIES, type WriterOptions } from '@omnifs/core/backend';
+import type { CapabilityFacts, WriterOptions } from '@omnifs/core/backend';
 
 /** Switches and counters shared by a test and its wrapper. */
 export class FaultControl {
@@ -73,7 +72,9 @@ export function registerFaulty(
 
   class FaultyFileSystem extends FileSystem {
     static override protocols: readonly string[] = [protocol];
-    override readonly capabilities: Capabilities = { ...DEFAULT_CAPABILITIES, append: options.append };
+    protected override capabilityFacts(): CapabilityFacts {
+      return { ...super.capabilityFacts(), append: options.append };
+    }
 
     protected async _info(path: string): Promise<FileInfo> {
       control.check('info');
