@@ -128,16 +128,16 @@ export interface Capabilities {
   touch: boolean;
   /** Recursive flat listing in one call (hook `_find`, object stores). */
   flatListing: boolean;
-  /** Deletes many files per request (hook `_rmMany`). */
+  /** Deletes many files in one call (hook `_rmMany`): batch requests, or many at once. */
   batchDelete: boolean;
   /** Removes a directory tree in as few requests as the service allows (hook `_rmTree`). */
   treeDelete: boolean;
   /** Files can be written at any offset before they are committed (hook `_openRandomWriter`). */
   randomWrite: boolean;
   /**
-   * Without native `append`, `ab` assembles the new file on the service from the old one
-   * and the new bytes (hook `_openAppendByCopy`: S3 multipart part-copy), so the old bytes
-   * do not pass through the client (above the service's minimum size, if it has one).
+   * `ab` assembles the new file on the service from the old one and the new bytes (hook
+   * `_openAppendByCopy`). Used without native `append` (S3 multipart part-copy), so the old
+   * bytes do not pass through the client (above the service's minimum size, if it has one).
    */
   appendByCopy: boolean;
   /** Bytes per part of streamed uploads and of concurrent ranged downloads, where parts exist. */
