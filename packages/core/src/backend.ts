@@ -94,6 +94,7 @@ export {
   WrapperFileSystem,
   WRAPPER_OPTIONS,
   positiveOption,
+  nonNegativeOption,
   type WrapperOptions,
   type HookName,
 } from './layers/wrapper';

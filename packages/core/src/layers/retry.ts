@@ -6,7 +6,14 @@
 import { defineOptions } from '../options';
 import { FsError, toFsError } from '../errors';
 import { backoffDelay } from '../backoff';
-import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
+import {
+  nonNegativeOption,
+  positiveOption,
+  WrapperFileSystem,
+  type HookName,
+  type WrapperOptions,
+  WRAPPER_OPTIONS,
+} from './wrapper';
 import type { ReadOptions } from '../base';
 
 /** Options of {@link RetryFileSystem}. */
@@ -70,8 +77,8 @@ export class RetryFileSystem extends WrapperFileSystem {
   constructor(options: RetryOptions) {
     super(options);
     this.maxAttempts = Math.floor(positiveOption('maxAttempts', options.maxAttempts, 5));
-    this.minDelayMs = positiveOption('minDelayMs', options.minDelayMs, 100, true);
-    this.maxDelayMs = positiveOption('maxDelayMs', options.maxDelayMs, 5000, true);
+    this.minDelayMs = nonNegativeOption('minDelayMs', options.minDelayMs, 100);
+    this.maxDelayMs = nonNegativeOption('maxDelayMs', options.maxDelayMs, 5000);
     const { onRetry, logger } = options;
     this.onRetry =
       logger === undefined

@@ -299,13 +299,19 @@ export class WrapperFileSystem extends FileSystem {
   }
 }
 
-/** Checks a numeric layer option. */
-export function positiveOption(name: string, value: unknown, fallback: number, allowZero = false): number {
+/** A positive numeric layer option, `fallback` when it is not given. */
+export function positiveOption(name: string, value: unknown, fallback: number): number {
+  return numberOption(name, value, fallback, 'positive');
+}
+
+/** A numeric layer option that may be 0 (a delay, an expiry), `fallback` when it is not given. */
+export function nonNegativeOption(name: string, value: unknown, fallback: number): number {
+  return numberOption(name, value, fallback, 'non-negative');
+}
+
+function numberOption(name: string, value: unknown, fallback: number, sign: 'positive' | 'non-negative'): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw errors.invalid(
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`,
-    );
-  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (sign === 'positive' && value === 0))
+    throw errors.invalid(`${name} must be a ${sign} number, got ${JSON.stringify(value)}`);
   return value;
 }
