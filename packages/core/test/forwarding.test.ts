@@ -73,3 +73,24 @@ describe('layers forward to hooks', () => {
     expect([renames, await fs.readText('/y.txt'), await fs.exists('/x.txt')]).to.deep.equal([1, 'x', false]);
   });
 });
+
+describe('layers over local disk', () => {
+  it('say a path below a file is no directory, as local disk does', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { LocalFileSystem } = await import('@omnifs/core');
+    const dir = mkdtempSync(join(tmpdir(), 'omnifs-fwd-'));
+    try {
+      writeFileSync(join(dir, 'f'), 'x');
+      const local = new LocalFileSystem();
+      const layered = new RetryFileSystem({ fs: local });
+      for (const fs of [local, layered]) {
+        expect(await fs.isDir(join(dir, 'f', 'below'))).to.equal(false);
+        expect(await fs.exists(join(dir, 'f', 'below'))).to.equal(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

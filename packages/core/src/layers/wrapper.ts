@@ -233,13 +233,17 @@ export class WrapperFileSystem extends FileSystem {
     }
   }
 
-  /** The wrapped filesystem's `_isDir`, else its `_info`. */
+  /** The wrapped filesystem's `_isDir`, else its `_info` (a path below a file is no directory). */
   protected override _isDir(path: string): Promise<boolean> {
-    return this.forward('info', async (fs) =>
-      fs._isDir !== undefined
-        ? fs._isDir(this.toInner(path))
-        : (await fs._info(this.toInner(path))).type === 'directory',
-    );
+    return this.forward('info', async (fs) => {
+      if (fs._isDir !== undefined) return fs._isDir(this.toInner(path));
+      try {
+        return (await fs._info(this.toInner(path))).type === 'directory';
+      } catch (err) {
+        if (fs.mapError(err).kind === 'NotADirectory') return false;
+        throw err;
+      }
+    });
   }
 
   protected override _copy(src: string, dst: string): Promise<void> {
