@@ -125,9 +125,11 @@ export function backendHooks(fs: FileSystemBase): BackendHooks {
  * Base class of every omnifs filesystem.
  *
  * Backends implement `_info`, `_ls`, `_read`, `_write` and `_rm`, and override the
- * optional hooks (`_openWriter`, `_mkdir`, `_rmdir`, `_copy`, `_find`, `_rmMany`,
- * `_readStream`, `_openRandomWriter`, `_sign`, `_touch`) where the service does better than the default.
- * They map their SDK's errors in `mapError`; core adds operation and path context.
+ * optional hooks (`_openWriter`, `_mkdir`, `_rmdir`, `_copy`, `_rename`, `_find`, `_rmMany`,
+ * `_rmTree`, `_readStream`, `_openRandomWriter`, `_sign`, `_touch`) where the service does
+ * better than the default; the hooks they implement and the facts they declare in
+ * `capabilityFacts` make their `capabilities`. They map their SDK's errors in `mapError`;
+ * core adds operation and path context.
  */
 export abstract class FileSystemBase {
   /** Protocol names this class serves; the first is the canonical one. */
