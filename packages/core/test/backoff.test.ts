@@ -13,7 +13,10 @@ describe('backoffDelay', () => {
       [3, 400],
     ] as const) {
       const d = draws(attempt);
-      expect(d.every((x) => Number.isInteger(x) && x >= 0 && x <= cap), `attempt ${attempt}`).to.equal(true);
+      expect(
+        d.every((x) => Number.isInteger(x) && x >= 0 && x <= cap),
+        `attempt ${attempt}`,
+      ).to.equal(true);
       expect(Math.max(...d), `attempt ${attempt}`).to.be.greaterThan(cap / 2);
     }
   });
