@@ -35,6 +35,7 @@ export { isSecretKey, redact, redactUrl, scrubSecrets, hideSecrets } from './sec
 export { isTemporaryName, temporarySibling } from './debris';
 export { type WriterOptions, type ReadOptions } from './filesystem';
 export { FileSystemBase } from './base';
+export { backendHooks, type BackendHooks, type RmTreeOptions } from './hooks';
 export {
   TIMEOUT_OPTION_NAMES,
   TIMEOUT_OPTION_SCHEMA,

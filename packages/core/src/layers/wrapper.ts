@@ -6,7 +6,7 @@
  */
 import { errors, FsError } from '../errors';
 import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
-import { backendHooks, type BackendHooks, type RmTreeOptions } from '../base';
+import { backendHooks, type BackendHooks, type RmTreeOptions } from '../hooks';
 import { defineOptions, type OptionSpec, type OptionType } from '../options';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
 import type { CleanupOptions, CleanupResult, Debris } from '../debris';
