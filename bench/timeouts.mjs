@@ -3,7 +3,8 @@
 // memory filesystem without and with a `signal`. Run after `npm run build`:
 //   node bench/timeouts.mjs
 import { createServer } from 'node:http';
-import { DEFAULT_TIMEOUTS, filesystem, timedFetch } from '@omnifs/core';
+import { DEFAULT_TIMEOUTS, filesystem } from '@omnifs/core';
+import { timedFetch } from '@omnifs/core/backend';
 import '@omnifs/memory';
 
 const MiB = 1024 * 1024;

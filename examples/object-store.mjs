@@ -1,9 +1,11 @@
 // An object-store backend: the primitives over a Map of buckets; every store rule comes from core.
-import { BufferedWriter, DEFAULT_CAPABILITIES, dirInfo, errors, ObjectStoreFileSystem } from '@omnifs/core';
+import { BufferedWriter, dirInfo, errors, ObjectStoreFileSystem } from '@omnifs/core/backend';
 
 class MapStore extends ObjectStoreFileSystem {
   static protocols = ['mapstore'];
-  capabilities = { ...DEFAULT_CAPABILITIES, realDirectories: false, exclusiveCreate: true, flatListing: true };
+  capabilityFacts() {
+    return { ...super.capabilityFacts(), exclusiveCreate: true }; // the rest follows from the hooks
+  }
   buckets = new Map(); // bucket name → Map of key → { data, mtime }
 
   objects(bucket) {

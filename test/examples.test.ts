@@ -122,4 +122,16 @@ describe('examples', () => {
       'NotEmpty',
     ]);
   });
+
+  it('docs/api.md shows examples/backend.mjs exactly as it is, and the backend does what its comments say', async () => {
+    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/backend.mjs');
+    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/backend.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/backend.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal([
+      "[ '/notes/a.txt', '/notes/b.txt' ]",
+      'hello',
+      '{ copy: true, rename: false, realDirectories: false }',
+      'kv info "/notes/c.txt": no such file or directory',
+    ]);
+  });
 });

@@ -16,6 +16,30 @@ describe('an app outside the workspace', function () {
           "const { filesystem, isFsError } = require('@omnifs/core');\n" +
           "const fs = filesystem('memory');\n" +
           "fs.readText('/nope').catch((e) => console.log(isFsError(e), e.code));\n",
+        'backend.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'backend.mjs'), 'utf8'),
+        'backend.cjs':
+          "const core = require('@omnifs/core');\n" +
+          "const backend = require('@omnifs/core/backend');\n" +
+          'console.log(backend.ObjectStoreFileSystem.prototype instanceof core.FileSystem,\n' +
+          '  typeof backend.MultipartWriter, typeof core.MultipartWriter, typeof backend.errors.notFound);\n',
+        'types.mts':
+          "import { filesystem, type FileInfo } from '@omnifs/core';\n" +
+          "import { errors, type CapabilityFacts, type ReadOptions } from '@omnifs/core/backend';\n" +
+          'const facts: CapabilityFacts = { realDirectories: false };\n' +
+          'const read: ReadOptions = {};\n' +
+          "const info: FileInfo = { name: 'a', size: 0, type: 'file' };\n" +
+          "console.log(filesystem('memory').protocol, errors.notFound('a').code, facts, read, info.name);\n",
+        'tsconfig.json': JSON.stringify({
+          compilerOptions: {
+            module: 'node16',
+            moduleResolution: 'node16',
+            strict: true,
+            noEmit: true,
+            skipLibCheck: true,
+            types: [],
+          },
+          files: ['types.mts'],
+        }),
       },
     });
   });
@@ -32,6 +56,19 @@ describe('an app outside the workspace', function () {
     const r = await app.run('main.cjs');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal('true ENOENT');
+  });
+
+  it('gives backend authors @omnifs/core/backend, with ESM import, CommonJS require and types', async () => {
+    const esm = await app.run('backend.mjs');
+    expect(esm.stderr).to.equal('');
+    expect(esm.stdout).to.contain('{ copy: true, rename: false, realDirectories: false }');
+    const cjs = await app.run('backend.cjs');
+    expect(cjs.code, cjs.stderr).to.equal(0);
+    // One copy of core behind both entries; writer helpers are for backends, not users.
+    expect(cjs.stdout.trim()).to.equal('true function undefined function');
+    const tsc = await app.run(require.resolve('typescript/bin/tsc'), { args: ['-p', 'tsconfig.json'] });
+    expect(tsc.stdout + tsc.stderr).to.equal('');
+    expect(tsc.code).to.equal(0);
   });
 
   it('resolves @omnifs packages from the app, not from the workspace', async () => {

@@ -4,7 +4,8 @@
  * requests, which have no body); network failures come as `RestError`s without a status
  * (`code` `ECONNRESET`, `REQUEST_SEND_ERROR`, ...) or as Node errors.
  */
-import { FsError, toFsError, type ErrorKind } from '@omnifs/core';
+import { FsError, type ErrorKind } from '@omnifs/core';
+import { toFsError } from '@omnifs/core/backend';
 
 /** Azure Storage error codes and the kind each maps to. */
 const KIND_BY_AZURE_CODE: Readonly<Record<string, ErrorKind>> = {

@@ -5,24 +5,21 @@ import {
   type BlobClient,
   type BlobServiceClient,
 } from '@azure/storage-blob';
+import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
   dirInfo,
   errors,
   failedDelete,
-  FsError,
   MultipartWriter,
   ObjectStoreFileSystem,
   redactUrl,
   resolveTimeouts,
-  type Capabilities,
-  type FailedDelete,
-  type FileInfo,
+  type CapabilityFacts,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
   type UploadOptions,
-  type Writer,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { applyTransport } from './transport';
@@ -73,8 +70,6 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     return { accountName: m[1]!.toLowerCase(), ...(suffix !== 'core.windows.net' ? { endpointSuffix: suffix } : {}) };
   }
 
-  override readonly capabilities: Capabilities;
-
   /** The SDK client every request goes through. */
   readonly service: BlobServiceClient;
 
@@ -86,18 +81,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     this.settings = resolveSettings(resolved);
     this.service = createServiceClient(resolved);
     applyTransport(this.service, resolveTimeouts(resolved));
-    this.capabilities = {
-      realDirectories: false,
-      append: true,
-      exclusiveCreate: true,
-      copy: true,
-      rangedRead: true,
-      sign: this.service.credential instanceof StorageSharedKeyCredential,
-      mtime: true,
-      flatListing: true,
-      partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
-    };
+  }
+
+  /** Native append by append blobs, exclusive create by `If-None-Match: *`; SAS needs the account key. */
+  protected override capabilityFacts(): CapabilityFacts {
+    const { partSize, concurrency } = this.settings;
+    const sign = this.service.credential instanceof StorageSharedKeyCredential;
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true, sign, partSize, concurrency };
   }
 
   /**

@@ -3,7 +3,8 @@
  * continuation tokens. Core's ObjectStoreFileSystem makes directories of them.
  */
 import type { BlobItem, BlobServiceClient, ContainerClient } from '@azure/storage-blob';
-import { dirInfo, type FileInfo } from '@omnifs/core';
+import { type FileInfo } from '@omnifs/core';
+import { dirInfo } from '@omnifs/core/backend';
 
 /** What every listing request needs. */
 export interface ListContext {

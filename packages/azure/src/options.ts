@@ -6,7 +6,8 @@ import {
   type newPipeline,
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
-import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
+import { type TimeoutOptions } from '@omnifs/core';
+import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA } from '@omnifs/core/backend';
 
 /**
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from

@@ -4,7 +4,8 @@
  * the `partSize` and `concurrency` this backend declares.
  */
 import type { BlobClient } from '@azure/storage-blob';
-import { abortError, FsError, throwIfAborted } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
+import { abortError, throwIfAborted } from '@omnifs/core/backend';
 import { azureErrorCode } from './errors';
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };

@@ -4,15 +4,8 @@
  */
 import { Transform } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import {
-  abortable,
-  abortError,
-  bodyInPieces,
-  IdleTimer,
-  requestSignal,
-  timeoutError,
-  type Timeouts,
-} from '@omnifs/core';
+import { type Timeouts } from '@omnifs/core';
+import { abortable, abortError, bodyInPieces, IdleTimer, requestSignal, timeoutError } from '@omnifs/core/backend';
 
 /** The parts of the SDK's pipeline request used here. */
 interface PipelineRequest {

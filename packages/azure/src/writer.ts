@@ -5,15 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AppendBlobClient, BlobGetPropertiesResponse, BlockBlobClient } from '@azure/storage-blob';
-import {
-  ChunkQueue,
-  concatBytes,
-  errors,
-  FsError,
-  type MultipartTarget,
-  type Writer,
-  type WriteMode,
-} from '@omnifs/core';
+import { FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { ChunkQueue, concatBytes, errors, type MultipartTarget } from '@omnifs/core/backend';
 import { azureErrorCode, azureStatus } from './errors';
 import { MAX_APPEND_BLOCK_SIZE } from './options';
 import { readBlob } from './reader';

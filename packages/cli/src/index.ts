@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FsError, toFsError } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
+import { toFsError } from '@omnifs/core/backend';
 import { ADMIN_COMMANDS } from './commands/admin';
 import { LIST_COMMANDS } from './commands/list';
 import { LOG_COMMANDS } from './commands/logs';

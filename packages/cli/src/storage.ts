@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { getFileSystemClass, optionsFromEnv, splitProtocol, urlToFs, type FileSystem } from '@omnifs/core';
+import { getFileSystemClass, urlToFs, type FileSystem } from '@omnifs/core';
+import { optionsFromEnv, splitProtocol } from '@omnifs/core/backend';
 import { UsageError } from './spec';
 
 /** Where an option's value came from. */

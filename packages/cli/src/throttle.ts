@@ -1,6 +1,7 @@
 /** `--bwlimit`: a layer that paces the bytes read from a filesystem to a rate. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WrapperFileSystem, type FileSystem, type ReadOptions, type WrapperOptions } from '@omnifs/core';
+import { type FileSystem } from '@omnifs/core';
+import { WrapperFileSystem, type ReadOptions, type WrapperOptions } from '@omnifs/core/backend';
 
 /** Options of {@link ThrottledFileSystem}. */
 export interface ThrottleOptions extends WrapperOptions {

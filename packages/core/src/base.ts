@@ -22,7 +22,9 @@ import {
   type Debris,
 } from './debris';
 import { ownOptionSchema, validateOptions, type OptionSchema } from './options';
-import { DEFAULT_CAPABILITIES, type Capabilities, type FileInfo, type FindOptions, type WriteMode } from './types';
+import type { Capabilities, CapabilityFacts, FileInfo, FindOptions, WriteMode } from './types';
+import { deriveCapabilities } from './capabilities';
+import type { RmTreeOptions } from './hooks';
 
 /** Options every filesystem accepts, beside its own. */
 export interface FileSystemOptions {
@@ -78,9 +80,11 @@ const READ_CHUNK = 4 * 1024 * 1024;
  * Base class of every omnifs filesystem.
  *
  * Backends implement `_info`, `_ls`, `_read`, `_write` and `_rm`, and override the
- * optional hooks (`_openWriter`, `_mkdir`, `_rmdir`, `_copy`, `_find`, `_rmMany`,
- * `_readStream`, `_openRandomWriter`, `_sign`, `_touch`) where the service does better than the default.
- * They map their SDK's errors in `mapError`; core adds operation and path context.
+ * optional hooks (`_openWriter`, `_mkdir`, `_rmdir`, `_copy`, `_rename`, `_find`, `_rmMany`,
+ * `_rmTree`, `_readStream`, `_openRandomWriter`, `_sign`, `_touch`) where the service does
+ * better than the default; the hooks they implement and the facts they declare in
+ * `capabilityFacts` make their `capabilities`. They map their SDK's errors in `mapError`;
+ * core adds operation and path context.
  */
 export abstract class FileSystemBase {
   /** Protocol names this class serves; the first is the canonical one. */
@@ -89,8 +93,27 @@ export abstract class FileSystemBase {
   /** `'/'` for filesystems with absolute paths, `''` for object stores (`bucket/key`). */
   readonly rootMarker: '' | '/' = '/';
 
-  /** What the backend does natively. */
-  readonly capabilities: Capabilities = DEFAULT_CAPABILITIES;
+  #capabilities: Readonly<Capabilities> | undefined;
+
+  /**
+   * What the backend does natively, derived once from the hooks it implements and the
+   * facts it declares in {@link capabilityFacts} (see `deriveCapabilities`). Core's
+   * behaviour, the conformance suite and the docs' tables all read this object.
+   */
+  get capabilities(): Readonly<Capabilities> {
+    this.#capabilities ??= deriveCapabilities(this, this.capabilityFacts(), this.toString());
+    return this.#capabilities;
+  }
+
+  /**
+   * The facts about the service that its hooks cannot show (`realDirectories`, `append`,
+   * `exclusiveCreate`, `partSize`, ...), and hook capabilities turned off (`sign: false`
+   * without credentials). Read once, after construction. Override it returning
+   * `{ ...super.capabilityFacts(), ...own }`; the base classes' defaults hold where unset.
+   */
+  protected capabilityFacts(): CapabilityFacts {
+    return {};
+  }
 
   /**
    * The options the class takes (see `defineOptions`): checked at construction, so an
@@ -209,10 +232,7 @@ export abstract class FileSystemBase {
    * (HDFS: one recursive DELETE; object stores: one flat listing feeding batch deletes).
    * The directory exists (the caller checked); `onRemoved` counts files as they go.
    */
-  protected _rmTree?(
-    path: string,
-    options: { signal?: AbortSignal; onRemoved?: (files: number) => void },
-  ): Promise<void>;
+  protected _rmTree?(path: string, options: RmTreeOptions): Promise<void>;
   /** Unfinished multipart uploads below a path (S3), for {@link FileSystemBase.cleanup}. */
   protected _listUploads?(path: string): AsyncIterable<Debris>;
   /** Aborts one upload `_listUploads` gave. */
@@ -253,7 +273,7 @@ export abstract class FileSystemBase {
 
   /**
    * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
-   * With `target`, the path is one to write or remove, and the empty path is refused
+   * With `target: true`, the path is one to write or remove, and the empty path is refused
    * (it would name the root, or the working directory on local disk). `signal` cancels
    * the call: it rejects at once, and the requests in flight are aborted.
    */
@@ -261,9 +281,9 @@ export abstract class FileSystemBase {
     operation: string,
     path: unknown,
     fn: (p: string) => Promise<T>,
-    target = false,
-    signal?: AbortSignal,
+    options: { target?: boolean; signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
+    const { target = false, signal } = options;
     let p: string | undefined;
     try {
       if (target) checkTargetPath(path);
@@ -307,8 +327,7 @@ export abstract class FileSystemBase {
           throw e.kind === 'NotADirectory' ? errors.notFound(p, err) : e;
         }
       },
-      false,
-      options.signal,
+      { signal: options.signal },
     );
   }
 
@@ -337,8 +356,7 @@ export abstract class FileSystemBase {
           throw err;
         }
       },
-      false,
-      optionsOf(options).signal,
+      { signal: optionsOf(options).signal },
     );
   }
 
@@ -378,7 +396,7 @@ export abstract class FileSystemBase {
   ls(path: string, options?: LsOptions): Promise<string[]>;
   async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'ls');
-    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p), false, options.signal);
+    const entries = await this.withPath('ls', path, (p) => this.lsInfo(p), { signal: options.signal });
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
@@ -403,9 +421,8 @@ export abstract class FileSystemBase {
     const entries = await this.withPath(
       'find',
       path,
-      (p) => findEntries(this, p, options, this._find?.bind(this)),
-      false,
-      options.signal,
+      (p) => findEntries(this, p, options, this.capabilities.flatListing ? this._find!.bind(this) : undefined),
+      { signal: options.signal },
     );
     return options.detail ? entries : entries.map((e) => e.name);
   }
@@ -425,13 +442,9 @@ export abstract class FileSystemBase {
   ): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'glob');
     const dirsOnly = (): boolean => hasTrailingSlash(pattern);
-    const entries = await this.withPath(
-      'glob',
-      pattern,
-      (p) => globEntries(this, p, options.maxDepth, dirsOnly()),
-      false,
-      options.signal,
-    );
+    const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()), {
+      signal: options.signal,
+    });
     return options.detail ? entries : entries.map((e) => e.name);
   }
 

@@ -13,7 +13,7 @@ import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { createOnce, newWriteId } from './create';
-import { localFileSystem } from './registry';
+import { localDisk } from './localdisk';
 import { expandPaths } from './listing';
 import { checkMode, checkSource, checkTargetPath, normalizeOpenMode, optionsOf, pinTo, readOptionsOf } from './args';
 import { outsideSignal } from './timeouts';
@@ -29,6 +29,18 @@ import type {
   WriteOptions,
 } from './types';
 import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
+
+/** What {@link FileSystem.writerFor} opens: a write in `mode`, appending with `append`. */
+export interface WriterRequest {
+  mode: WriteMode;
+  /** Keep the existing content and add to it (`ab`). */
+  append?: boolean;
+  signal?: AbortSignal | undefined;
+  /** Part size for the upload (`open`'s `blockSize`). */
+  partSize?: number | undefined;
+  /** With `mode: 'create'`: the id kept with the file (default: a new one). */
+  writeId?: string | undefined;
+}
 
 const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
 
@@ -62,8 +74,7 @@ export abstract class FileSystem extends FileSystemBase {
         if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
         return this._read(p, range.start, range.end, read);
       },
-      false,
-      options.signal,
+      { signal: options.signal },
     );
   }
 
@@ -135,7 +146,7 @@ export abstract class FileSystem extends FileSystemBase {
       async (p) => {
         throwIfAborted(options.signal);
         if (isStreamSource(data)) {
-          const writer = await this.openWriterFor(p, mode, false, options.signal, undefined, writeId);
+          const writer = await this.writerFor(p, { mode, signal: options.signal, writeId });
           const progress = new ProgressTracker(options.onProgress);
           await pump(iterateSource(data), writer, { signal: options.signal, progress });
           progress.fileDone();
@@ -145,8 +156,7 @@ export abstract class FileSystem extends FileSystemBase {
         await this.createOnce(p, writeId, () => this._write(p, bytes, mode, { writeId }));
         options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
       },
-      true,
-      options.signal,
+      { target: true, signal: options.signal },
     );
   }
 
@@ -216,15 +226,15 @@ export abstract class FileSystem extends FileSystemBase {
         if (options.truncate === false) {
           const info = await this._info(p).catch(() => undefined);
           if (info?.type === 'file') {
-            if (this._touch !== undefined) return this._touch(p, info);
+            if (this.capabilities.touch) return this._touch!(p, info);
             // No native touch: rewrite the same bytes (of the version seen), streamed, for a new mtime.
-            await pump(this._readStream(p, 0, info.size, pinTo(info)), await this.openWriterFor(p, 'overwrite', false));
+            await pump(this._readStream(p, 0, info.size, pinTo(info)), await this.writerFor(p, { mode: 'overwrite' }));
             return;
           }
         }
         await this._write(p, new Uint8Array(0), 'overwrite');
       },
-      true,
+      { target: true },
     );
   }
 
@@ -252,17 +262,15 @@ export abstract class FileSystem extends FileSystemBase {
           };
           return new RemoteFile(p, m, source, undefined, fileOptions);
         }
-        const writer = await this.openWriterFor(
-          p,
-          m === 'xb' ? 'create' : 'overwrite',
-          m === 'ab',
-          options.signal,
-          options.blockSize,
-        );
+        const writer = await this.writerFor(p, {
+          mode: m === 'xb' ? 'create' : 'overwrite',
+          append: m === 'ab',
+          signal: options.signal,
+          partSize: options.blockSize,
+        });
         return new RemoteFile(p, m, undefined, writer, fileOptions);
       },
-      m !== 'rb',
-      options.signal,
+      { target: m !== 'rb', signal: options.signal },
     );
   }
 
@@ -276,9 +284,8 @@ export abstract class FileSystem extends FileSystemBase {
     return this.withPath(
       'open',
       path,
-      (p) => this.openWriterFor(p, checkMode(mode), append === true, signal, undefined, writeId),
-      true,
-      signal,
+      (p) => this.writerFor(p, { mode: checkMode(mode), append: append === true, signal, writeId }),
+      { target: true, signal },
     );
   }
 
@@ -296,11 +303,11 @@ export abstract class FileSystem extends FileSystemBase {
       'open',
       path,
       async (p) => {
-        if (!this.capabilities.randomWrite || this._openRandomWriter === undefined)
+        if (!this.capabilities.randomWrite)
           throw errors.unsupported(`${this.protocol} files cannot be written at random offsets`);
         if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(p)))
           throw errors.alreadyExists(p);
-        const writer = await this._openRandomWriter(p, {
+        const writer = await this._openRandomWriter!(p, {
           mode,
           append: false,
           ...(options.signal ? { signal: options.signal } : {}),
@@ -311,7 +318,7 @@ export abstract class FileSystem extends FileSystemBase {
           abort: (reason) => this.run('write', p, () => writer.abort(reason)),
         };
       },
-      true,
+      { target: true },
     );
   }
 
@@ -361,56 +368,46 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /**
-   * Opens the backend's writer (see {@link openBackendWriter}); its errors, also those of
-   * a later `write`, `close` or `abort`, become FsErrors with context.
+   * The writer behind `openWriter`, `open`, `pipeFile`, `copyFile` and `touch`, for a
+   * normalised path: the backend's `_openWriter`, with native append, append by copy or
+   * the rewrite emulation chosen by the capabilities, and exclusive create checked where
+   * the service does not enforce it. Its errors, also those of a later `write`, `close`
+   * or `abort`, become FsErrors with context.
    */
-  protected async openWriterFor(
-    path: string,
-    mode: WriteMode,
-    append: boolean,
-    signal?: AbortSignal,
-    partSize?: number,
-    writeId?: string,
-  ): Promise<Writer> {
-    const id = mode === 'create' && !append ? (writeId ?? newWriteId()) : undefined;
-    const writer = await this.openBackendWriter(path, mode, append, signal, partSize, id);
-    return {
-      write: (chunk) => this.run('write', path, () => writer.write(chunk)),
-      close: () => this.run('write', path, () => this.createOnce(path, id, () => writer.close())),
-      abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
-    };
-  }
-
-  /** Opens the backend's writer, choosing native append or the rewrite emulation. */
-  protected async openBackendWriter(
-    path: string,
-    mode: WriteMode,
-    append: boolean,
-    signal?: AbortSignal,
-    partSize?: number,
-    writeId?: string,
-  ): Promise<Writer> {
-    const base: WriterOptions = {
+  protected async writerFor(path: string, request: WriterRequest): Promise<Writer> {
+    const { mode, append = false, signal, partSize } = request;
+    const writeId = mode === 'create' && !append ? (request.writeId ?? newWriteId()) : undefined;
+    const options: WriterOptions = {
       mode,
       append: false,
       ...(signal ? { signal } : {}),
       ...(partSize ? { partSize } : {}),
       ...(writeId ? { writeId } : {}),
     };
+    const writer = await this.hookWriter(path, options, append);
+    return {
+      write: (chunk) => this.run('write', path, () => writer.write(chunk)),
+      close: () => this.run('write', path, () => this.createOnce(path, writeId, () => writer.close())),
+      abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
+    };
+  }
+
+  /** The backend's writer for {@link writerFor}: the hook that serves `append` and `options.mode`. */
+  private async hookWriter(path: string, options: WriterOptions, append: boolean): Promise<Writer> {
     if (!append) {
-      if (mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path)))
+      if (options.mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path)))
         throw errors.alreadyExists(path);
-      return this._openWriter(path, base);
+      return this._openWriter(path, options);
     }
-    if (this.capabilities.append) return this._openWriter(path, { ...base, append: true });
-    const byCopy = this.capabilities.appendByCopy ? await this._openAppendByCopy?.(path, base) : undefined;
+    if (this.capabilities.append) return this._openWriter(path, { ...options, append: true });
+    const byCopy = this.capabilities.appendByCopy ? await this._openAppendByCopy!(path, options) : undefined;
     if (byCopy !== undefined) return byCopy;
     // Emulated append: the new file starts with the old content, streamed, then the new bytes.
-    const writer = await this._openWriter(path, base);
+    const writer = await this._openWriter(path, options);
     try {
       if ((await this.infoOrUndefined(path))?.type === 'file') {
-        for await (const chunk of this._readStream(path, 0, undefined, signal ? { signal } : {}))
-          await writer.write(chunk);
+        const read = options.signal ? { signal: options.signal } : {};
+        for await (const chunk of this._readStream(path, 0, undefined, read)) await writer.write(chunk);
       }
     } catch (err) {
       await writer.abort(err);
@@ -467,7 +464,7 @@ export abstract class FileSystem extends FileSystemBase {
     await this.run(
       'put',
       undefined,
-      () => copyFiles(localFileSystem(), local, this, remote, options as TransferPlanOptions),
+      () => copyFiles(localDisk(), local, this, remote, options as TransferPlanOptions),
       options.signal,
     );
   }
@@ -478,7 +475,7 @@ export abstract class FileSystem extends FileSystemBase {
     await this.run(
       'get',
       undefined,
-      () => copyFiles(this, remote, localFileSystem(), local, options as TransferPlanOptions),
+      () => copyFiles(this, remote, localDisk(), local, options as TransferPlanOptions),
       options.signal,
     );
   }
@@ -502,7 +499,7 @@ export abstract class FileSystem extends FileSystemBase {
           return;
         }
         if (
-          this._rename !== undefined &&
+          this.capabilities.rename &&
           typeof src === 'string' &&
           typeof dst === 'string' &&
           !hasMagic(src) &&
@@ -552,7 +549,7 @@ export abstract class FileSystem extends FileSystemBase {
   async rmTree(path: string, options: RmOptions = {}): Promise<void> {
     options = optionsOf(options, 'rm');
     const p = this.normalize(checkTargetPath(path));
-    if (this._rmTree === undefined) {
+    if (!this.capabilities.treeDelete) {
       const below = await this.find(p, { withDirs: true, detail: true });
       await this.rmFiles(
         below.filter((e) => e.type === 'file').map((e) => e.name),
@@ -567,7 +564,7 @@ export abstract class FileSystem extends FileSystemBase {
       return;
     }
     const progress = new ProgressTracker(options.onProgress, {});
-    const rmTree = this._rmTree.bind(this);
+    const rmTree = this._rmTree!.bind(this);
     await this.run('rm', p, () =>
       rmTree(p, {
         ...(options.signal ? { signal: options.signal } : {}),
@@ -578,7 +575,7 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** Removes one file. */
   async rmFile(path: string): Promise<void> {
-    await this.withPath('rm', path, (p) => this._rm(p), true);
+    await this.withPath('rm', path, (p) => this._rm(p), { target: true });
   }
 
   /**
@@ -604,12 +601,12 @@ export abstract class FileSystem extends FileSystemBase {
         const info =
           options.source === undefined ? await this._info(s) : checkSource(options.source, s, (n) => this.normalize(n));
         if (info.type === 'directory') throw errors.isADirectory(s);
-        if (this._copy !== undefined && (options.mode ?? 'overwrite') === 'overwrite') {
-          await this._copy(s, d, info);
+        if (this.capabilities.copy && (options.mode ?? 'overwrite') === 'overwrite') {
+          await this._copy!(s, d, info);
           options.onProgress?.({ bytes: info.size, totalBytes: info.size, files: 1, totalFiles: 1 });
           return;
         }
-        const writer = await this.openWriterFor(d, checkMode(options.mode), false, options.signal);
+        const writer = await this.writerFor(d, { mode: checkMode(options.mode), signal: options.signal });
         const progress = new ProgressTracker(options.onProgress, { totalBytes: info.size, totalFiles: 1 });
         const read = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };
         await pump(this._readStream(s, 0, undefined, read), writer, { signal: options.signal, progress });
@@ -624,7 +621,7 @@ export abstract class FileSystem extends FileSystemBase {
     options = optionsOf(options, 'rmFiles');
     const normalized = paths.map((p) => this.normalize(p));
     const progress = new ProgressTracker(options.onProgress, { totalFiles: normalized.length });
-    if (this._rmMany !== undefined) {
+    if (this.capabilities.batchDelete) {
       const batch = 1000;
       for (let i = 0; i < normalized.length; i += batch) {
         throwIfAborted(options.signal);
@@ -686,7 +683,7 @@ export abstract class FileSystem extends FileSystemBase {
         if (info.type !== 'directory') throw errors.notADirectory(p);
         await this._rmdir(p);
       },
-      true,
+      { target: true },
     );
   }
 
@@ -696,6 +693,7 @@ export abstract class FileSystem extends FileSystemBase {
   async sign(path: string, options: SignOptions = {}): Promise<string> {
     options = optionsOf(options, 'sign');
     return this.withPath('sign', path, async (p) => {
+      // A backend with the hook that cannot sign here (no credentials) says why in `_sign`.
       if (this._sign === undefined) throw errors.unsupported(`${this.protocol} has no signed URLs`);
       const expiresIn = options.expiresIn ?? 3600;
       if (!Number.isInteger(expiresIn) || expiresIn <= 0)

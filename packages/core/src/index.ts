@@ -1,6 +1,10 @@
 /**
  * @omnifs/core: one async filesystem interface over many storage services.
  *
+ * This is the user API: the registry, the FileSystem every backend is, the error type,
+ * layers and rsync. What a backend author needs beside it (hook options, writers, error
+ * and option helpers, the object-store template) is `@omnifs/core/backend`.
+ *
  * ```ts
  * import { filesystem, urlToFs } from '@omnifs/core';
  * const fs = filesystem('memory');
@@ -8,54 +12,30 @@
  * const { fs: s3, path } = urlToFs('s3://bucket/data.csv');
  * ```
  */
-export * from './errors';
-export * from './types';
-export * from './paths';
-export * from './glob';
-export * from './data';
-export * from './batch';
-export * from './writer';
-export * from './file';
-export * from './secrets';
-export {
-  isTemporaryName,
-  temporarySibling,
-  DEFAULT_CLEANUP_AGE_MS,
-  type CleanupOptions,
-  type CleanupResult,
-  type Debris,
-} from './debris';
-export {
-  FileSystem,
-  type FileSystemOptions,
-  type WriterOptions,
-  type LsOptions,
-  type ReadOptions,
-  type SignOptions,
-  type InfoOptions,
-} from './filesystem';
-export * from './timeouts';
-export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
-export { FileSystemBase } from './base';
-export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode } from './args';
+export { FsError, isFsError, type ErrorKind, type FsErrorInit } from './errors';
+export type {
+  FileInfo,
+  Progress,
+  OperationOptions,
+  BatchOptions,
+  CopyOptions,
+  RmOptions,
+  FindOptions,
+  WriteMode,
+  WriteOptions,
+  RangeOptions,
+  OpenMode,
+  OpenOptions,
+  Capabilities,
+  Data,
+} from './types';
+export type { Source, Bytes } from './data';
+export type { Writer, RandomWriter } from './writer';
+export { RemoteFile, type RemoteFileOptions, type Whence } from './file';
+export { DEFAULT_CLEANUP_AGE_MS, type CleanupOptions, type CleanupResult, type Debris } from './debris';
+export { FileSystem, type FileSystemOptions, type LsOptions, type SignOptions, type InfoOptions } from './filesystem';
+export { DEFAULT_TIMEOUTS, type TimeoutOptions, type Timeouts } from './timeouts';
 export type { WalkEntry } from './listing';
-export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
-export { readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
-export {
-  defineOptions,
-  validateOptions,
-  ownOptionSchema,
-  nearestName,
-  unknownOptionMessage,
-  checkMethodOptions,
-  positiveInt,
-  COMMON_OPTIONS,
-  type OptionSchema,
-  type OptionSpec,
-  type OptionType,
-  type OptionSources,
-} from './options';
-export { METHOD_OPTIONS, type CheckedMethod } from './args';
 export {
   filesystem,
   registerImplementation,
@@ -63,43 +43,28 @@ export {
   availableProtocols,
   clearInstanceCache,
   getFileSystemClass,
-  optionsFromEnv,
-  envOptions,
-  localFileSystem,
-  KNOWN_IMPLEMENTATIONS,
-  registerKnownImplementation,
   type FileSystemClass,
-  type KnownImplementation,
   type ProtocolRegistry,
   type OptionsOf,
   type FileSystemOf,
-  type EnvOptions,
 } from './registry';
-export { installStandIn, standInFor } from './standin';
 export { rsync, type RsyncOptions, type RsyncResult, type RsyncUpdate } from './rsync';
+export { urlToFs, open, type FsAndPath, type UrlOptions } from './url';
 export {
-  urlToFs,
-  open,
-  isWrapperProtocol,
-  registerWrapperProtocol,
-  urlProtocols,
-  layerOptionsOf,
-  resolveUrl,
-  checkSharedOptions,
-  checkObjectStoreUrl,
-  type OtherOptions,
-  type FsAndPath,
-  type UrlOptions,
-} from './url';
-export * from './layers/index';
-export { LocalFileSystem, mapLocalError, type LocalOptions } from './local/index';
-export {
-  ObjectStoreFileSystem,
-  dirInfo,
-  splitObjectPath,
-  type ObjectPage,
-  type PutOptions,
-  type RangeRequest,
-  type UploadOptions,
-} from './objectstore';
-export { DeleteError, failedDelete, type FailedDelete } from './deletes';
+  RetryFileSystem,
+  DirFileSystem,
+  SimpleCacheFileSystem,
+  BlockCacheFileSystem,
+  ListingCacheFileSystem,
+  LimitFileSystem,
+  TimeoutFileSystem,
+  type RetryOptions,
+  type DirOptions,
+  type SimpleCacheOptions,
+  type BlockCacheOptions,
+  type ListingCacheOptions,
+  type LimitOptions,
+  type TimeoutLayerOptions,
+} from './layers/index';
+export { LocalFileSystem, type LocalOptions } from './local/index';
+export { DeleteError, type FailedDelete } from './deletes';

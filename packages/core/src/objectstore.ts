@@ -11,7 +11,7 @@ import { concatBytes } from './data';
 import { DeleteError, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
 import type { ReadOptions, WriterOptions } from './base';
-import type { FileInfo, WriteMode } from './types';
+import type { CapabilityFacts, FileInfo, WriteMode } from './types';
 import type { ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
 import { checkObjectStoreUrl } from './url';
 import type { Writer } from './writer';
@@ -55,6 +55,11 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  */
 export abstract class ObjectStoreFileSystem extends FileSystem {
   override readonly rootMarker = '' as const;
+
+  /** Keys under prefixes: no directory exists on its own. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), realDirectories: false };
+  }
 
   /** Also refuses user-info (`s3://user:secret@bucket`) and an empty bucket before a key (`s3:///key`). */
   override normalize(path: unknown): string {

@@ -21,6 +21,7 @@ import type {
 } from './layers/index';
 import type { LocalFileSystem, LocalOptions } from './local/index';
 import { checkPath } from './paths';
+import { provideLocalDisk } from './localdisk';
 import { standInFor, standInHandle } from './standin';
 import { ownOptionSchema, parseEnvValue, validateOptions, type OptionSchema } from './options';
 
@@ -377,6 +378,8 @@ export function filesystem(protocol: string, given: object = {}): FileSystemOf<s
 export function localFileSystem(): FileSystem {
   return filesystem('file');
 }
+
+provideLocalDisk(localFileSystem);
 
 /** Validates a URL argument. */
 export function checkUrl(url: unknown): string {

@@ -98,9 +98,14 @@ export interface OpenOptions {
 }
 
 /**
- * What a backend can do natively. Core consults these to choose an implementation
- * (native append or emulation, server-side copy or stream) and the conformance suite
- * to choose its tests.
+ * What a backend can do natively: one object that core consults to choose an
+ * implementation (native append or emulation, server-side copy or stream), that the
+ * conformance suite chooses its tests by, and that the docs' capability tables are
+ * generated from (`scripts/capabilities.mjs`).
+ *
+ * It is derived (see `capabilities.ts`): the capabilities marked "hook" are true when the
+ * backend implements that hook; the others are facts its hooks cannot show, declared by
+ * the backend where they differ from its base class's defaults.
  */
 export interface Capabilities {
   /** Directories exist on their own (local, memory, HDFS); false for object-store prefixes. */
@@ -109,16 +114,32 @@ export interface Capabilities {
   append: boolean;
   /** Exclusive create enforced by the service (If-None-Match or O_EXCL). */
   exclusiveCreate: boolean;
-  /** Server-side copy. */
-  copy: boolean;
   /** Ranged reads. */
   rangedRead: boolean;
-  /** `sign` gives URLs. */
-  sign: boolean;
   /** Modification times are kept. */
   mtime: boolean;
-  /** Recursive flat listing in one call (object stores). */
+  /** Server-side copy of one file (hook `_copy`): `cp` and `copyFile` send no bytes through the client. */
+  copy: boolean;
+  /** Rename in one step (hook `_rename`): `mv` of one path renames instead of copying. */
+  rename: boolean;
+  /** `sign` gives URLs (hook `_sign`). */
+  sign: boolean;
+  /** A new mtime without rewriting the file (hook `_touch`): `touch({ truncate: false })`. */
+  touch: boolean;
+  /** Recursive flat listing in one call (hook `_find`, object stores). */
   flatListing: boolean;
+  /** Deletes many files in one call (hook `_rmMany`): batch requests, or many at once. */
+  batchDelete: boolean;
+  /** Removes a directory tree in as few requests as the service allows (hook `_rmTree`). */
+  treeDelete: boolean;
+  /** Files can be written at any offset before they are committed (hook `_openRandomWriter`). */
+  randomWrite: boolean;
+  /**
+   * `ab` assembles the new file on the service from the old one and the new bytes (hook
+   * `_openAppendByCopy`). Used without native `append` (S3 multipart part-copy), so the old
+   * bytes do not pass through the client (above the service's minimum size, if it has one).
+   */
+  appendByCopy: boolean;
   /** Bytes per part of streamed uploads and of concurrent ranged downloads, where parts exist. */
   partSize?: number;
   /**
@@ -126,27 +147,33 @@ export interface Capabilities {
    * any offset (`randomWrite`), `get` fetches a large file as that many ranged reads at a time.
    */
   concurrency?: number;
-  /** Files can be written at any offset before they are committed (`openRandomWriter`). */
-  randomWrite?: boolean;
-  /**
-   * Without native `append`, `ab` assembles the new file on the service from the old one
-   * and the new bytes (S3 multipart part-copy, GCS compose), so the old bytes do not pass
-   * through the client (above the service's minimum size, if it has one).
-   */
-  appendByCopy?: boolean;
 }
 
-/** The defaults; a backend declares only what differs. */
-export const DEFAULT_CAPABILITIES: Capabilities = {
+/**
+ * What a backend declares about itself: the facts its hooks cannot show (`realDirectories`,
+ * `append`, ...), and hook capabilities it turns off although it has the hook (an S3
+ * filesystem without credentials cannot `sign`). Declaring a hook capability true without
+ * the hook is an error.
+ */
+export type CapabilityFacts = Partial<Capabilities>;
+
+/** The defaults of {@link FileSystemBase}; a backend declares only what differs. */
+export const DEFAULT_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   realDirectories: true,
   append: false,
   exclusiveCreate: false,
-  copy: false,
   rangedRead: true,
-  sign: false,
   mtime: true,
+  copy: false,
+  rename: false,
+  sign: false,
+  touch: false,
   flatListing: false,
-};
+  batchDelete: false,
+  treeDelete: false,
+  randomWrite: false,
+  appendByCopy: false,
+});
 
 /** Data accepted by writes. */
 export type Data = Uint8Array | string;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { rejected } from '@omnifs/testkit';
-import { createOnce, errors, FsError, newWriteId, toFsError } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
+import { createOnce, errors, newWriteId, toFsError } from '@omnifs/core/backend';
 
 describe('core: exclusive create that knows its own write', () => {
   const id = newWriteId();

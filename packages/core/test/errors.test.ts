@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
-import { FsError, NODE_CODES, isFsError, toFsError, withContext, errors } from '@omnifs/core';
+import { FsError, isFsError } from '@omnifs/core';
+import { NODE_CODES, toFsError, withContext, errors } from '@omnifs/core/backend';
 
 describe('core: FsError', () => {
   it('carries kind, Node code, temporary flag and cause', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { RemoteFile, FsError, type BlockSource } from '@omnifs/core';
+import { RemoteFile, FsError } from '@omnifs/core';
+import { type BlockSource } from '@omnifs/core/backend';
 
 /** A block source over a buffer that counts its reads. */
 function source(data: Buffer): BlockSource & { reads: Array<[number, number]> } {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { compileGlob, filesystem, globBase, globDepth, hasMagic, FsError } from '@omnifs/core';
+import { filesystem, FsError } from '@omnifs/core';
+import { compileGlob, globBase, globDepth, hasMagic } from '@omnifs/core/backend';
 
 const matches = (pattern: string, path: string): boolean => compileGlob(pattern).test(path);
 

@@ -1,14 +1,7 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
 import { expect } from 'chai';
-import {
-  FsError,
-  WrapperFileSystem,
-  type Capabilities,
-  type FileSystem,
-  type HookName,
-  type ReadOptions,
-  type WrapperOptions,
-} from '@omnifs/core';
+import { FsError, type Capabilities, type FileSystem } from '@omnifs/core';
+import { WrapperFileSystem, type HookName, type ReadOptions, type WrapperOptions } from '@omnifs/core/backend';
 import { MemoryFileSystem } from '@omnifs/memory';
 
 /** A private memory filesystem. */
@@ -93,7 +86,7 @@ export function fsError(fn: () => unknown): FsError {
  * so `get` fetches its files in concurrent parts; it counts the streams open at once.
  */
 export class PartedFileSystem extends FlakyFileSystem {
-  override readonly capabilities: Capabilities;
+  readonly #parts: { partSize: number; concurrency: number };
   streamsOpen = 0;
   maxStreamsOpen = 0;
   /** Ranges asked for, `[start, end)`. */
@@ -101,7 +94,11 @@ export class PartedFileSystem extends FlakyFileSystem {
 
   constructor(options: WrapperOptions & { partSize: number; concurrency: number }) {
     super(options);
-    this.capabilities = { ...this.fs.capabilities, partSize: options.partSize, concurrency: options.concurrency };
+    this.#parts = { partSize: options.partSize, concurrency: options.concurrency };
+  }
+
+  override get capabilities(): Readonly<Capabilities> {
+    return { ...super.capabilities, ...this.#parts };
   }
 
   protected override async *_readStream(

@@ -3,17 +3,15 @@ import { expect } from 'chai';
 import {
   availableProtocols,
   clearInstanceCache,
-  defineOptions,
   filesystem,
   FsError,
-  nearestName,
   rsync,
   urlToFs,
   open,
-  validateOptions,
   getFileSystemClass,
   type ProtocolRegistry,
 } from '@omnifs/core';
+import { defineOptions, nearestName, validateOptions } from '@omnifs/core/backend';
 import '@omnifs/memory';
 import '@omnifs/local';
 import '@omnifs/s3';

@@ -5,15 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
-import {
-  FsError,
-  localFileSystem,
-  readRanges,
-  RetryFileSystem,
-  type FetchRange,
-  type FileSystem,
-  type Progress,
-} from '@omnifs/core';
+import { FsError, RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
+import { localFileSystem, readRanges, type FetchRange } from '@omnifs/core/backend';
 import { PartedFileSystem, privateMemory } from './helpers';
 
 const PART = 64 * 1024;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { FsError } from '@omnifs/core';
 import {
   checkPath,
   normalizePath,
@@ -9,9 +10,8 @@ import {
   baseName,
   relativeTo,
   isUnder,
-  FsError,
   MAX_PATH_LENGTH,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 
 function invalid(fn: () => unknown, text: RegExp): void {
   try {

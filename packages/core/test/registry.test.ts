@@ -7,12 +7,11 @@ import {
   unregisterImplementation,
   availableProtocols,
   clearInstanceCache,
-  optionsFromEnv,
   FileSystem,
-  registerKnownImplementation,
   type FileInfo,
   type FileSystemClass,
 } from '@omnifs/core';
+import { optionsFromEnv, registerKnownImplementation } from '@omnifs/core/backend';
 import '@omnifs/memory';
 
 /** A tiny backend that only records its options. */

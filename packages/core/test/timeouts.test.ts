@@ -1,15 +1,7 @@
 import { expect } from 'chai';
 import { rejected } from '@omnifs/testkit';
-import {
-  currentSignal,
-  FsError,
-  resolveTimeouts,
-  RetryFileSystem,
-  TimeoutFileSystem,
-  urlToFs,
-  WrapperFileSystem,
-  type HookName,
-} from '@omnifs/core';
+import { FsError, RetryFileSystem, TimeoutFileSystem, urlToFs } from '@omnifs/core';
+import { currentSignal, resolveTimeouts, WrapperFileSystem, type HookName } from '@omnifs/core/backend';
 import { privateMemory } from './helpers';
 
 /** A layer whose chosen hooks never answer; it counts the aborts that reach it. */

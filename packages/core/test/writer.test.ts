@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { MultipartWriter, FsError, type MultipartTarget } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
+import { MultipartWriter, type MultipartTarget } from '@omnifs/core/backend';
 
 /** A multipart target that records what it was asked to do. */
 class RecordingTarget implements MultipartTarget<number> {

@@ -4,7 +4,8 @@
  * `conditionNotMet`, `conflict`, ...); gaxios errors carry `response.status`; network
  * failures come as Node errors, which core's mapping covers.
  */
-import { asTimeout, FsError, toFsError, type ErrorKind } from '@omnifs/core';
+import { FsError, type ErrorKind } from '@omnifs/core';
+import { asTimeout, toFsError } from '@omnifs/core/backend';
 
 interface GcsErrorShape {
   code?: unknown;

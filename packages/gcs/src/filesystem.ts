@@ -1,32 +1,20 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
+import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
   abortable,
   currentSignal,
-  WRITE_ID_KEY,
   errors,
-  FsError,
   ObjectStoreFileSystem,
-  type Capabilities,
-  type FailedDelete,
+  WRITE_ID_KEY,
+  type CapabilityFacts,
   type ObjectPage,
-  type FileInfo,
   type PutOptions,
   type RangeRequest,
   type UploadOptions,
-  type Writer,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { deleteBatch, MAX_BATCH_DELETES } from './batch';
 import { mapGcsError } from './errors';
-
-/**
- * A call of the SDK's JSON API, which takes no signal: the operation stops waiting for it
- * when its signal aborts (the request itself runs on until `requestTimeout`).
- */
-function uncancellable<T>(call: Promise<T>): Promise<T> {
-  const signal = currentSignal();
-  return signal === undefined ? call : abortable(call, signal, 0);
-}
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import {
   createStorage,
@@ -38,6 +26,15 @@ import {
 } from './options';
 import { readObject, type ReadContext } from './reader';
 import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
+
+/**
+ * A call of the SDK's JSON API, which takes no signal: the operation stops waiting for it
+ * when its signal aborts (the request itself runs on until `requestTimeout`).
+ */
+function uncancellable<T>(call: Promise<T>): Promise<T> {
+  const signal = currentSignal();
+  return signal === undefined ? call : abortable(call, signal, 0);
+}
 
 /** A suggested part size (an `open` block size) rounded up to the 256 KiB unit of resumable chunks. */
 function chunkSizeFor(partSize: number | undefined): number | undefined {
@@ -66,8 +63,6 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   /** The options it takes (see {@link GCSOptions}). */
   static override optionSchema = GCS_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities;
-
   /** The SDK client every request goes through. */
   readonly storage: Storage;
 
@@ -77,18 +72,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     super(options);
     this.settings = resolveSettings(options);
     this.storage = createStorage(options);
-    this.capabilities = {
-      realDirectories: false,
-      append: true,
-      exclusiveCreate: true,
-      copy: true,
-      rangedRead: true,
-      sign: this.settings.canSign,
-      mtime: true,
-      flatListing: true,
-      partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
-    };
+  }
+
+  /** Native append by compose, exclusive create by `ifGenerationMatch: 0`; signing needs a private key. */
+  protected override capabilityFacts(): CapabilityFacts {
+    const { canSign, partSize, concurrency } = this.settings;
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true, sign: canSign, partSize, concurrency };
   }
 
   protected override mapError(err: unknown): FsError {

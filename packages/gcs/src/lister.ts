@@ -3,7 +3,8 @@
  * `pageToken`s. Core's ObjectStoreFileSystem makes directories of them.
  */
 import type { Bucket, File, FileMetadata, GetFilesOptions, Storage } from '@google-cloud/storage';
-import { dirInfo, type FileInfo } from '@omnifs/core';
+import { type FileInfo } from '@omnifs/core';
+import { dirInfo } from '@omnifs/core/backend';
 
 /** What every listing request needs. */
 export interface ListContext {

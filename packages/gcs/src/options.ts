@@ -1,15 +1,8 @@
 /** Options of the GCS filesystem, and how they become a Storage client. */
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
-import {
-  defineOptions,
-  errors,
-  positiveInt,
-  TIMEOUT_OPTION_SCHEMA,
-  resolveTimeouts,
-  type TimeoutOptions,
-  type Timeouts,
-} from '@omnifs/core';
+import { type TimeoutOptions, type Timeouts } from '@omnifs/core';
+import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, resolveTimeouts } from '@omnifs/core/backend';
 
 /** A service-account key, as in the JSON key file Google Cloud gives out. */
 export interface GCSServiceAccountKey {

@@ -6,7 +6,8 @@
  * response's length, so a body cut short is an error, never a short file.
  */
 import type { Storage } from '@google-cloud/storage';
-import { abortError, FsError, timedFetch, type Timeouts } from '@omnifs/core';
+import { FsError, type Timeouts } from '@omnifs/core';
+import { abortError, timedFetch } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */

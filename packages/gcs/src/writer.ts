@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
-import { ChunkQueue, errors, FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { ChunkQueue, errors } from '@omnifs/core/backend';
 import { mapGcsError } from './errors';
 import { isUnauthenticated } from './options';
 

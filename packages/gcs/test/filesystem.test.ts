@@ -1,7 +1,8 @@
 /** GCSFileSystem against fake-gcs-server: buckets, prefixes, placeholders, paging, copies, signed URLs, registry. */
 import { expect } from 'chai';
 import { expectFsError } from '@omnifs/testkit';
-import { clearInstanceCache, filesystem, mapLimit, urlToFs } from '@omnifs/core';
+import { clearInstanceCache, filesystem, urlToFs } from '@omnifs/core';
+import { mapLimit } from '@omnifs/core/backend';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { freshName } from '../../../test/servers/index';
 import { connection, count, freshBucket, generatedKey, makeFs, recordingProxy, useGcs } from './helpers';

@@ -11,7 +11,8 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { redactUrl, resolveTimeouts, timedFetch, timeoutError, type Timeouts } from '@omnifs/core';
+import { type Timeouts } from '@omnifs/core';
+import { redactUrl, resolveTimeouts, timedFetch, timeoutError } from '@omnifs/core/backend';
 import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 

@@ -3,7 +3,8 @@
  * failed call with an HTTP status and a `RemoteException` JSON body naming the Java
  * exception; network failures come as Node errors, which core's mapping covers.
  */
-import { FsError, redactUrl, toFsError, type ErrorKind } from '@omnifs/core';
+import { FsError, type ErrorKind } from '@omnifs/core';
+import { redactUrl, toFsError } from '@omnifs/core/backend';
 
 /** The `RemoteException` object of a WebHDFS error body. */
 export interface RemoteException {

@@ -1,20 +1,15 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
+import { FileSystem, FsError, isFsError, type FileInfo, type WriteMode, type Writer } from '@omnifs/core';
 import {
   errors,
-  FileSystem,
-  FsError,
-  isFsError,
   joinPath,
   parentPath,
   splitProtocol,
   throwIfAborted,
-  type Capabilities,
-  type FileInfo,
+  type CapabilityFacts,
   type ReadOptions,
-  type WriteMode,
-  type Writer,
   type WriterOptions,
-} from '@omnifs/core';
+} from '@omnifs/core/backend';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
 import { createParams, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';
@@ -49,16 +44,10 @@ export class HDFSFileSystem extends FileSystem {
 
   override readonly rootMarker = '/' as const;
 
-  override readonly capabilities: Capabilities = {
-    realDirectories: true,
-    append: true,
-    exclusiveCreate: true,
-    copy: false,
-    rangedRead: true,
-    sign: false,
-    mtime: true,
-    flatListing: false,
-  };
+  /** Native APPEND; exclusive create by a check at open and a RENAME that fails on an existing target. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true };
+  }
 
   /** The WebHDFS client (namenode URL, authentication, timeouts). */
   readonly client: WebHdfsClient;

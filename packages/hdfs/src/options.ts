@@ -1,6 +1,7 @@
 /** Options of the HDFS filesystem, and how they become the WebHDFS base URL. */
 import { userInfo } from 'node:os';
-import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA, type TimeoutOptions } from '@omnifs/core';
+import { type TimeoutOptions } from '@omnifs/core';
+import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA } from '@omnifs/core/backend';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);

@@ -3,7 +3,8 @@
  * APPEND), with bounded memory; new content lands under a temporary name and is renamed
  * into place on close.
  */
-import { errors, isFsError, temporarySibling, type WriteMode, type Writer } from '@omnifs/core';
+import { isFsError, type WriteMode, type Writer } from '@omnifs/core';
+import { errors, temporarySibling } from '@omnifs/core/backend';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
 import { mapHdfsError } from './errors';
 

@@ -5,7 +5,8 @@
  */
 import { LocalFileSystem, registerImplementation, type FileSystemClass } from '@omnifs/core';
 
-export { LocalFileSystem, mapLocalError, type LocalOptions } from '@omnifs/core';
+export { LocalFileSystem, type LocalOptions } from '@omnifs/core';
+export { mapLocalError } from '@omnifs/core/backend';
 
 /** Registers `file` and `local` (done on import; core also loads them on first use). */
 export function register(): void {

@@ -2,16 +2,8 @@
  * Checkpoints next to the logs: bytes or a stream written straight to the run's
  * `checkpoints/` folder on the target, with progress, and pruning to the last N.
  */
-import {
-  baseName,
-  errors,
-  FsError,
-  joinPath,
-  type FileInfo,
-  type FileSystem,
-  type Progress,
-  type Source,
-} from '@omnifs/core';
+import { FsError, type FileInfo, type FileSystem, type Progress, type Source } from '@omnifs/core';
+import { baseName, errors, joinPath } from '@omnifs/core/backend';
 import { checkFileName } from './options';
 
 /** Progress of a checkpoint upload. */

@@ -3,7 +3,8 @@
  * {@link listRuns} lists the runs under a directory with their last update.
  */
 import { gunzipSync } from 'node:zlib';
-import { baseName, errors, FsError, joinPath, toFsError, urlToFs, type FileInfo, type FileSystem } from '@omnifs/core';
+import { FsError, urlToFs, type FileInfo, type FileSystem } from '@omnifs/core';
+import { baseName, errors, joinPath, toFsError } from '@omnifs/core/backend';
 import { Sleeper } from './retry';
 import { parseSegment } from './rotation';
 

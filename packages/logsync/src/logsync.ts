@@ -2,7 +2,8 @@
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { Reporter } from './report';
-import { errors, FsError, joinPath, redactUrl, splitProtocol, urlToFs, type FileSystem } from '@omnifs/core';
+import { FsError, urlToFs, type FileSystem } from '@omnifs/core';
+import { errors, joinPath, redactUrl, splitProtocol } from '@omnifs/core/backend';
 import { writeCheckpoint, type CheckpointData, type SaveCheckpointOptions } from './checkpoints';
 import { formatLine, formatMetrics, safeJson } from './format';
 import {

@@ -1,5 +1,5 @@
 /** Options of {@link createLogSync}, their defaults and their validation. */
-import { errors } from '@omnifs/core';
+import { errors } from '@omnifs/core/backend';
 import type { RotationRule } from './segments';
 
 /** Severity of a log line, lowest first. */

@@ -3,7 +3,8 @@
  * `onError` option, and (by default) one line on stderr, rate limited.
  */
 import type { EventEmitter } from 'node:events';
-import { toFsError, type FsError } from '@omnifs/core';
+import { type FsError } from '@omnifs/core';
+import { toFsError } from '@omnifs/core/backend';
 
 /** At most one stderr line per this many ms (the count of those left out follows). */
 const STDERR_EVERY_MS = 30_000;

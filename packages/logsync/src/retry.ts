@@ -1,5 +1,6 @@
-/** Retrying uploads through temporary errors, with exponential backoff and full jitter. */
-import { FsError, toFsError } from '@omnifs/core';
+/** Retrying uploads through temporary errors, with core's backoff (exponential, full jitter). */
+import { FsError } from '@omnifs/core';
+import { backoffDelay, toFsError } from '@omnifs/core/backend';
 
 /** True when an error is worth retrying (an FsError marked `temporary`, or a network reset). */
 export function isTemporary(err: unknown): boolean {
@@ -84,8 +85,9 @@ async function attemptWithin<T>(
 
 /**
  * Runs `fn` until it succeeds, a permanent error is thrown, or the deadline has passed;
- * the last error is rethrown. Delays grow from `minDelayMs` by doubling up to `maxDelayMs`,
- * each drawn at random below its cap. Each attempt is bounded by `attemptTimeoutMs`.
+ * the last error is rethrown, marked `persistent` (no longer `temporary`) when the deadline
+ * ended the retries. Delays are core's {@link backoffDelay} between `minDelayMs` and
+ * `maxDelayMs`. Each attempt is bounded by `attemptTimeoutMs`.
  */
 export async function withRetry<T>(fn: (signal: AbortSignal) => Promise<T>, policy: RetryPolicy): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -93,9 +95,8 @@ export async function withRetry<T>(fn: (signal: AbortSignal) => Promise<T>, poli
       return await attemptWithin(fn, policy.attemptTimeoutMs, policy.signal);
     } catch (err) {
       if (!isTemporary(err) || policy.signal?.aborted === true) throw err;
-      const cap = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.min(attempt - 1, 30));
-      const delay = Math.max(policy.minDelayMs / 2, Math.random() * cap);
-      if (Date.now() + delay > policy.deadline()) throw err;
+      const delay = backoffDelay(attempt, policy);
+      if (Date.now() + delay > policy.deadline()) throw toFsError(err).markPersistent(attempt);
       policy.onRetry?.(err, attempt);
       await policy.sleeper.sleep(delay);
     }

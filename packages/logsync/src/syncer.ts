@@ -4,7 +4,8 @@
  * overlap and a burst of `epochEnd` calls costs at most two.
  */
 import { createReadStream } from 'node:fs';
-import { FsError, joinPath, toFsError, type FileSystem } from '@omnifs/core';
+import { FsError, type FileSystem } from '@omnifs/core';
+import { joinPath, toFsError } from '@omnifs/core/backend';
 import type { ResolvedOptions, SyncReport } from './options';
 import { Sleeper, withRetry, type RetryPolicy } from './retry';
 import type { Spool } from './spool';
@@ -265,6 +266,8 @@ export class Syncer {
           : new FsError({
               kind: first.kind,
               message: `${failures.length} files could not be synced; first: ${first.message}`,
+              temporary: first.temporary,
+              persistent: first.persistent,
               cause: failures,
             });
       this.stats.lastError = error;

@@ -1,17 +1,8 @@
 /** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
 import { Volume } from 'memfs';
-import {
-  errors,
-  FileSystem,
-  type Capabilities,
-  type FileInfo,
-  type FsError,
-  type Writer,
-  type WriterOptions,
-  type WriteMode,
-} from '@omnifs/core';
+import { FileSystem, type FileInfo, type FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { errors, type WriterOptions, type CapabilityFacts } from '@omnifs/core/backend';
 import { mapMemoryError } from './errors';
-import { resetStandIns } from './standin';
 import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
 type Vol = InstanceType<typeof Volume>;
@@ -23,10 +14,9 @@ interface Stats {
 
 const sharedVolume: Vol = new Volume();
 
-/** Empties the shared store and the stores of running stand-ins (for test `afterEach` hooks). */
-export function resetMemoryStore(): void {
+/** Empties the store that memory filesystems share by default (`resetMemoryStore` calls it). */
+export function resetSharedVolume(): void {
   sharedVolume.reset();
-  resetStandIns();
 }
 
 let tempCounter = 0;
@@ -45,16 +35,10 @@ export class MemoryFileSystem extends FileSystem {
   /** The options it takes (see {@link MemoryOptions}). */
   static override optionSchema = MEMORY_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities = {
-    realDirectories: true,
-    append: true,
-    exclusiveCreate: true,
-    copy: true,
-    rangedRead: true,
-    sign: false,
-    mtime: true,
-    flatListing: false,
-  };
+  /** memfs appends natively and creates exclusively. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true };
+  }
 
   /** The memfs Volume behind this instance. */
   readonly volume: Vol;

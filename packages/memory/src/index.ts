@@ -13,7 +13,8 @@ declare module '@omnifs/core' {
   }
 }
 
-export { MemoryFileSystem, resetMemoryStore } from './filesystem';
+export { MemoryFileSystem } from './filesystem';
+export { resetMemoryStore } from './standin';
 export { MemoryObjectStore, type StoredBucket, type StoredObject } from './objectstore';
 export {
   memoryStandIn,

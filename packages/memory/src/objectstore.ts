@@ -2,21 +2,21 @@
  * The memory stand-in of an object store (S3, GCS, Azure Blob): buckets and flat keys in
  * a Map, private to the stand-in, following the real store's rules (see rules.ts).
  */
+import { FsError, type FailedDelete, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
 import {
   BufferedWriter,
   dirInfo,
   errors,
   ObjectStoreFileSystem,
   throwIfAborted,
-  type Capabilities,
-  type FailedDelete,
-  type FileInfo,
+  type CapabilityFacts,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
+  type ReadOptions,
   type UploadOptions,
-  type Writer,
-} from '@omnifs/core';
+  type WriterOptions,
+} from '@omnifs/core/backend';
 import { serviceError, type StoreRules } from './rules';
 
 /** One stored version of an object. */
@@ -50,7 +50,6 @@ const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a),
  * - errors have the kind, Node code and `temporary` of the real backend's.
  */
 export class MemoryObjectStore extends ObjectStoreFileSystem {
-  override readonly capabilities: Capabilities;
   /** Buckets by name. */
   readonly buckets = new Map<string, StoredBucket>();
 
@@ -59,7 +58,11 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     options: object = {},
   ) {
     super(options);
-    this.capabilities = { ...rules.capabilities };
+  }
+
+  /** The real backend's facts, and off what it cannot do although the stand-in can (signing). */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), ...this.rules.capabilities };
   }
 
   /** `abfs://container@account.dfs.core.windows.net/path` names `container/path`, as on Azure. */

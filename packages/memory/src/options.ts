@@ -1,6 +1,6 @@
 /** Options of the memory filesystem. */
 import type { Volume } from 'memfs';
-import { defineOptions } from '@omnifs/core';
+import { defineOptions } from '@omnifs/core/backend';
 
 /** Options of {@link MemoryFileSystem}. */
 export interface MemoryOptions {

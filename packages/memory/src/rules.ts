@@ -21,7 +21,10 @@ export interface StoreRules {
   service: string;
   /** What the service calls a bucket. */
   bucketWord: 'bucket' | 'container';
-  /** The real backend's default capabilities, `sign` false (the stand-in cannot sign). */
+  /**
+   * The real backend's default capabilities, `sign` false (the stand-in cannot sign): the
+   * stand-in declares them, turning off what it can do and the real backend cannot.
+   */
   capabilities: Capabilities;
   /** URLs may name the account: `abfs://container@account.dfs.core.windows.net/path` (Azure). */
   accountInUrl?: boolean;
@@ -48,11 +51,17 @@ const objectStore = (extra: Partial<Capabilities>): Capabilities => ({
   realDirectories: false,
   append: false,
   exclusiveCreate: true,
-  copy: true,
   rangedRead: true,
-  sign: false,
   mtime: true,
+  copy: true,
+  rename: false,
+  sign: false,
+  touch: false,
   flatListing: true,
+  batchDelete: true,
+  treeDelete: true,
+  randomWrite: false,
+  appendByCopy: false,
   partSize: 8 * MIB,
   concurrency: 4,
   ...extra,
@@ -129,7 +138,7 @@ export const AZURE_RULES: StoreRules = {
   service: 'Azure Blob',
   bucketWord: 'container',
   accountInUrl: true,
-  capabilities: objectStore({ append: true }),
+  capabilities: objectStore({ append: true, touch: true }),
   bucketName: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
   etag: (_data, generation) => `"0x8DC${generation.toString(16).toUpperCase().padStart(11, '0')}"`,
   extraInfo: () => ({}),

@@ -3,16 +3,9 @@
  * from memory, with the rules of the store they replace, and the test sees what happened
  * (files, request counts) and can inject failures and latency.
  */
-import {
-  FsError,
-  getFileSystemClass,
-  installStandIn,
-  KNOWN_IMPLEMENTATIONS,
-  splitProtocol,
-  type ErrorKind,
-  type FileSystem,
-} from '@omnifs/core';
-import { MemoryFileSystem } from './filesystem';
+import { FsError, getFileSystemClass, type ErrorKind, type FileSystem } from '@omnifs/core';
+import { installStandIn, KNOWN_IMPLEMENTATIONS, splitProtocol } from '@omnifs/core/backend';
+import { MemoryFileSystem, resetSharedVolume } from './filesystem';
 import { MemoryObjectStore } from './objectstore';
 import { serviceError, STORE_RULES, type StoreRules } from './rules';
 import { instrument, OPERATIONS, type Operation, type Recorder } from './recorder';
@@ -85,6 +78,12 @@ const active = new Set<StandIn>();
 /** Resets every running stand-in (`resetMemoryStore` calls it). */
 export function resetStandIns(): void {
   for (const s of active) s.reset();
+}
+
+/** Empties the shared store and the stores of running stand-ins (for test `afterEach` hooks). */
+export function resetMemoryStore(): void {
+  resetSharedVolume();
+  resetStandIns();
 }
 
 /** The protocol names served by one implementation: `s3` → `['s3', 's3a']`, `gcs` → `['gs', 'gcs']`. */

@@ -1,12 +1,6 @@
 /** The memory stand-in: which instances it redirects, and what its handle gives a test. */
-import {
-  filesystem,
-  FsError,
-  getFileSystemClass,
-  registerKnownImplementation,
-  urlToFs,
-  type FileSystem,
-} from '@omnifs/core';
+import { filesystem, FsError, getFileSystemClass, urlToFs, type FileSystem } from '@omnifs/core';
+import { registerKnownImplementation } from '@omnifs/core/backend';
 import { expect, expectFsError } from '@omnifs/testkit';
 import { S3FileSystem } from '@omnifs/s3';
 import { GCSFileSystem } from '@omnifs/gcs';

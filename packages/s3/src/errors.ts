@@ -3,7 +3,8 @@
  * (the S3 error code) and `$metadata.httpStatusCode`; network failures come as Node
  * errors, which core's mapping covers.
  */
-import { FsError, toFsError, type ErrorKind } from '@omnifs/core';
+import { FsError, type ErrorKind } from '@omnifs/core';
+import { toFsError } from '@omnifs/core/backend';
 
 /** S3 error codes and the kind each maps to. */
 const KIND_BY_S3_CODE: Readonly<Record<string, ErrorKind>> = {

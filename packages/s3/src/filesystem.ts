@@ -15,6 +15,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { FsError, type Debris, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
   dirInfo,
   errors,
@@ -23,18 +24,13 @@ import {
   ObjectStoreFileSystem,
   splitObjectPath,
   WRITE_ID_KEY,
-  type Capabilities,
-  type Debris,
-  type FailedDelete,
-  type FileInfo,
-  type FsError,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
   type UploadOptions,
-  type Writer,
   type WriterOptions,
-} from '@omnifs/core';
+  type CapabilityFacts,
+} from '@omnifs/core/backend';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
 import {
@@ -76,8 +72,6 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   /** The options it takes (see {@link S3Options}). */
   static override optionSchema = S3_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities;
-
   /** The SDK client every request goes through. */
   readonly client: S3Client;
 
@@ -87,19 +81,12 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     super(options);
     this.settings = resolveSettings(options);
     this.client = createClient(options);
-    this.capabilities = {
-      realDirectories: false,
-      append: false,
-      exclusiveCreate: true,
-      copy: true,
-      rangedRead: true,
-      sign: !this.settings.anon,
-      mtime: true,
-      flatListing: true,
-      partSize: this.settings.partSize,
-      concurrency: this.settings.concurrency,
-      appendByCopy: true,
-    };
+  }
+
+  /** Exclusive create by `If-None-Match: *`; anonymous filesystems cannot sign. */
+  protected override capabilityFacts(): CapabilityFacts {
+    const { anon, partSize, concurrency } = this.settings;
+    return { ...super.capabilityFacts(), exclusiveCreate: true, sign: !anon, partSize, concurrency };
   }
 
   /** Closes the client's connections (only needed to let a process exit early). */

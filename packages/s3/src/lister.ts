@@ -10,7 +10,8 @@ import {
   type ListObjectsV2CommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { dirInfo, type Debris, type FileInfo } from '@omnifs/core';
+import { type Debris, type FileInfo } from '@omnifs/core';
+import { dirInfo } from '@omnifs/core/backend';
 
 /** What every listing request needs. */
 export interface ListContext {

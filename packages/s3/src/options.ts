@@ -5,14 +5,8 @@ import {
   type PutObjectCommandInput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import {
-  defineOptions,
-  errors,
-  TIMEOUT_OPTION_SCHEMA,
-  resolveTimeouts,
-  positiveInt,
-  type TimeoutOptions,
-} from '@omnifs/core';
+import { type TimeoutOptions } from '@omnifs/core';
+import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, resolveTimeouts } from '@omnifs/core/backend';
 import { applyTransport, handlerConfig } from './transport';
 
 /** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */

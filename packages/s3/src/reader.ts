@@ -4,7 +4,7 @@
  * to the first response's ETag, yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { readRanges, type FetchRange } from '@omnifs/core';
+import { readRanges, type FetchRange } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
 import type { S3ReadParams } from './options';
 

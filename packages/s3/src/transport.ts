@@ -4,8 +4,16 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
-import { abortError, errors, asTimeout, bodyInPieces, IdleTimer, timeoutError } from '@omnifs/core';
-import { requestSignal, type Timeouts } from '@omnifs/core';
+import { type Timeouts } from '@omnifs/core';
+import {
+  abortError,
+  errors,
+  asTimeout,
+  bodyInPieces,
+  IdleTimer,
+  requestSignal,
+  timeoutError,
+} from '@omnifs/core/backend';
 
 /** The SDK's HTTP request, as far as it is used here. */
 interface HttpRequest {

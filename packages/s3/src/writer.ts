@@ -14,7 +14,8 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { errors, mapLimit, outsideSignal, WRITE_ID_KEY, type MultipartTarget, type WriteMode } from '@omnifs/core';
+import { type WriteMode } from '@omnifs/core';
+import { errors, mapLimit, outsideSignal, WRITE_ID_KEY, type MultipartTarget } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
 import type { S3WriteParams } from './options';
 

@@ -1,6 +1,7 @@
 /** Assertions shared by the suite and backend tests. */
 import { expect } from './chai';
-import { FsError, NODE_CODES, type ErrorKind } from '@omnifs/core';
+import { FsError, type ErrorKind } from '@omnifs/core';
+import { NODE_CODES } from '@omnifs/core/backend';
 
 /**
  * Runs `action` (a promise or a function, sync throws included) and asserts that it fails

@@ -2,7 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_CAPABILITIES, FsError, type Capabilities, type FileSystem } from '@omnifs/core';
+import { FsError, type Capabilities, type FileSystem } from '@omnifs/core';
+import { DEFAULT_CAPABILITIES } from '@omnifs/core/backend';
 import { joinPath } from './helpers';
 import type { ConformanceTarget } from './target';
 

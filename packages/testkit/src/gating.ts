@@ -1,5 +1,6 @@
 /** Choosing tests by capability. */
-import { DEFAULT_CAPABILITIES, type Capabilities } from '@omnifs/core';
+import { type Capabilities } from '@omnifs/core';
+import { DEFAULT_CAPABILITIES } from '@omnifs/core/backend';
 import type { SuiteContext } from './context';
 
 type BooleanCapability = {

@@ -1,5 +1,6 @@
 /** Commands that change or describe: rm, mkdir, touch, sign, config. */
-import { FsError, hasMagic, isSecretKey } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
+import { hasMagic, isSecretKey } from '@omnifs/core/backend';
 import { parseDuration } from '../format';
 import { stringFlag, type CommandSpec, type Context } from '../spec';
 import { canonicalProtocol, type Target } from '../storage';

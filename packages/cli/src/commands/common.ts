@@ -1,5 +1,6 @@
 /** Helpers the commands share: globs expanded to URLs, stdin, a directory check. */
-import { FsError, hasMagic, type FileInfo } from '@omnifs/core';
+import { FsError, type FileInfo } from '@omnifs/core';
+import { hasMagic } from '@omnifs/core/backend';
 import type { Context, Flags } from '../spec';
 import type { Target } from '../storage';
 

@@ -1,5 +1,6 @@
 /** Commands that look: ls, find, glob, stat, du, tree. */
-import { baseName, joinPath, relativeTo, type FileInfo } from '@omnifs/core';
+import { type FileInfo } from '@omnifs/core';
+import { baseName, joinPath, relativeTo } from '@omnifs/core/backend';
 import { humanSize, listTime } from '../format';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
 import { dirUrl, entryJson, expand, expandAll, fail, on, printJson, type Match } from './common';

@@ -1,17 +1,7 @@
 /** Commands that move bytes: cp, mv, put, get, rsync. */
 import { createHash } from 'node:crypto';
-import {
-  copyFiles,
-  FsError,
-  hasMagic,
-  isUnder,
-  relativeTo,
-  rsync,
-  type CopyOptions,
-  type FileInfo,
-  type FileSystem,
-  type Progress,
-} from '@omnifs/core';
+import { FsError, rsync, type CopyOptions, type FileInfo, type FileSystem, type Progress } from '@omnifs/core';
+import { copyFiles, hasMagic, isUnder, relativeTo } from '@omnifs/core/backend';
 import { elapsed, humanSize, parseSize } from '../format';
 import { ProgressLine } from '../progress';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';

@@ -7,7 +7,7 @@ import { defineOptions } from '../options';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
 import { throwIfAborted } from '../batch';
-import { positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
+import { nonNegativeOption, positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link BlockCacheFileSystem}. */
 export interface BlockCacheOptions extends WrapperOptions {
@@ -55,7 +55,7 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     super(options);
     this.blockSize = Math.floor(positiveOption('blockSize', options.blockSize, 4 * 1024 * 1024));
     this.maxBlocks = Math.floor(positiveOption('maxBlocks', options.maxBlocks, 32));
-    this.ttlMs = positiveOption('ttlMs', options.ttlMs, 10_000, true);
+    this.ttlMs = nonNegativeOption('ttlMs', options.ttlMs, 10_000);
   }
 
   /** Blocks held now (fetched or being fetched). */

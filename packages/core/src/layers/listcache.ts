@@ -5,7 +5,7 @@
 import { defineOptions } from '../options';
 import type { FileInfo } from '../types';
 import { isUnder } from '../paths';
-import { positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
+import { nonNegativeOption, positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link ListingCacheFileSystem}. */
 export interface ListingCacheOptions extends WrapperOptions {
@@ -44,7 +44,7 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
 
   constructor(options: ListingCacheOptions) {
     super(options);
-    this.ttlMs = positiveOption('ttlMs', options.ttlMs, 10_000, true);
+    this.ttlMs = nonNegativeOption('ttlMs', options.ttlMs, 10_000);
     this.maxEntries = Math.floor(positiveOption('maxEntries', options.maxEntries, 10_000));
   }
 

@@ -5,7 +5,15 @@
  */
 import { defineOptions } from '../options';
 import { FsError, toFsError } from '../errors';
-import { positiveOption, WrapperFileSystem, type HookName, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
+import { backoffDelay } from '../backoff';
+import {
+  nonNegativeOption,
+  positiveOption,
+  WrapperFileSystem,
+  type HookName,
+  type WrapperOptions,
+  WRAPPER_OPTIONS,
+} from './wrapper';
 import type { ReadOptions } from '../base';
 
 /** Options of {@link RetryFileSystem}. */
@@ -69,8 +77,8 @@ export class RetryFileSystem extends WrapperFileSystem {
   constructor(options: RetryOptions) {
     super(options);
     this.maxAttempts = Math.floor(positiveOption('maxAttempts', options.maxAttempts, 5));
-    this.minDelayMs = positiveOption('minDelayMs', options.minDelayMs, 100, true);
-    this.maxDelayMs = positiveOption('maxDelayMs', options.maxDelayMs, 5000, true);
+    this.minDelayMs = nonNegativeOption('minDelayMs', options.minDelayMs, 100);
+    this.maxDelayMs = nonNegativeOption('maxDelayMs', options.maxDelayMs, 5000);
     const { onRetry, logger } = options;
     this.onRetry =
       logger === undefined
@@ -83,10 +91,9 @@ export class RetryFileSystem extends WrapperFileSystem {
           };
   }
 
-  /** The delay before retry number `attempt` (1-based): full jitter over an exponential cap. */
+  /** The delay before retry number `attempt` (1-based): core's {@link backoffDelay}. */
   backoff(attempt: number): number {
-    const cap = Math.min(this.maxDelayMs, this.minDelayMs * 2 ** (attempt - 1));
-    return Math.round(Math.random() * cap);
+    return backoffDelay(attempt, { minDelayMs: this.minDelayMs, maxDelayMs: this.maxDelayMs });
   }
 
   protected override async call<T>(hook: HookName, fn: () => Promise<T>): Promise<T> {
@@ -124,7 +131,7 @@ export class RetryFileSystem extends WrapperFileSystem {
     let used = 0;
     let pinned = options;
     if (options.etag === undefined) {
-      const { etag } = await this.call('info', () => this.fs.info(this.toInner(path)));
+      const { etag } = await this._info(path);
       if (typeof etag === 'string' && etag !== '') pinned = { ...options, etag };
     }
     for (let retry = 1; ; retry++) {

@@ -74,7 +74,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     const temp = `${local}.${randomBytes(4).toString('hex')}.tmp`;
     const handle = await fsp.open(temp, 'w');
     try {
-      for await (const chunk of this.fs.readChunks(path)) await handle.write(chunk);
+      for await (const chunk of super._readStream(path, 0, undefined)) await handle.write(chunk);
       await handle.close();
       await fsp.rename(temp, local);
       return local;

@@ -1,10 +1,12 @@
 /**
  * WrapperFileSystem: the base of layers. It forwards every backend hook to the wrapped
- * filesystem's public methods through one `call` point that layers override (retry,
- * concurrency limit), and maps paths in and names out (the `dir` layer).
+ * filesystem's hook (so a path is normalised, and an error given its context, once: by the
+ * outermost filesystem), through one `call` point that layers override (retry, concurrency
+ * limit), and maps paths in and names out (the `dir` layer).
  */
 import { errors, FsError } from '../errors';
 import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
+import { backendHooks, type BackendHooks, type RmTreeOptions } from '../hooks';
 import { defineOptions, type OptionSpec, type OptionType } from '../options';
 import type { Capabilities, FileInfo, WriteMode } from '../types';
 import type { CleanupOptions, CleanupResult, Debris } from '../debris';
@@ -38,17 +40,29 @@ export type HookName =
   | 'copy'
   | 'find'
   | 'rmMany'
+  | 'rmTree'
+  | 'rename'
   | 'sign'
   | 'touch';
 
-/** A layer around another FileSystem; by itself it changes nothing. */
+/**
+ * A layer around another FileSystem; by itself it changes nothing.
+ *
+ * Behaviour:
+ * - each hook calls the wrapped filesystem's hook of the same name, with the path mapped by
+ *   `toInner`; its capabilities are the wrapped filesystem's, so an optional hook is only
+ *   called where the wrapped filesystem has it;
+ * - errors are mapped by the wrapped filesystem's `mapError` and name its protocol; the
+ *   operation and path are those of the call made on the layer.
+ */
 export class WrapperFileSystem extends FileSystem {
   /** The wrapped filesystem. */
   readonly fs: FileSystem;
   override readonly rootMarker: '' | '/';
-  override readonly capabilities: Capabilities;
   /** The options every layer takes. */
   static override optionSchema = defineOptions<WrapperOptions>(WRAPPER_OPTIONS);
+  /** The wrapped filesystem's hooks. */
+  private readonly inner: BackendHooks;
 
   constructor(options: WrapperOptions) {
     super(options);
@@ -56,8 +70,13 @@ export class WrapperFileSystem extends FileSystem {
       throw new FsError({ kind: 'InvalidArgument', message: `${new.target.name} needs { fs: FileSystem } to wrap` });
     }
     this.fs = options.fs;
+    this.inner = backendHooks(this.fs);
     this.rootMarker = this.fs.rootMarker;
-    this.capabilities = this.fs.capabilities;
+  }
+
+  /** The wrapped filesystem's: a layer forwards each hook only where the wrapped one has it. */
+  override get capabilities(): Readonly<Capabilities> {
+    return this.fs.capabilities;
   }
 
   /** Inner paths and outer paths are the same here; the dir layer maps them. */
@@ -74,9 +93,35 @@ export class WrapperFileSystem extends FileSystem {
     return this.fs.normalize(path);
   }
 
+  /** The wrapped filesystem's mapping of its own errors. */
+  protected override mapError(err: unknown): FsError {
+    return this.inner.mapError(err);
+  }
+
   /** The single point every forwarded call goes through. */
   protected call<T>(_hook: HookName, fn: () => Promise<T>): Promise<T> {
     return fn();
+  }
+
+  /**
+   * Calls a hook of the wrapped filesystem through {@link call}; what it throws is mapped
+   * there, as an FsError naming the wrapped protocol, so layers (retry) can classify it.
+   */
+  protected forward<T>(hook: HookName, fn: (inner: BackendHooks) => Promise<T>): Promise<T> {
+    return this.call(hook, async () => {
+      try {
+        return await fn(this.inner);
+      } catch (err) {
+        throw this.innerError(err);
+      }
+    });
+  }
+
+  /** An error of the wrapped filesystem, mapped and naming its protocol. */
+  private innerError(err: unknown): FsError {
+    const e = this.inner.mapError(err);
+    e.protocol ??= this.inner.protocol;
+    return e;
   }
 
   private out(info: FileInfo): FileInfo {
@@ -85,11 +130,11 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected async _info(path: string): Promise<FileInfo> {
-    return this.out(await this.call('info', () => this.fs.info(this.toInner(path))));
+    return this.out(await this.forward('info', (fs) => fs._info(this.toInner(path))));
   }
 
   protected async _ls(path: string): Promise<FileInfo[]> {
-    const entries = await this.call('ls', () => this.fs.lsInfo(this.toInner(path)));
+    const entries = await this.forward('ls', (fs) => fs._ls(this.toInner(path)));
     return entries.map((e) => this.out(e));
   }
 
@@ -99,9 +144,7 @@ export class WrapperFileSystem extends FileSystem {
     end: number | undefined,
     options: ReadOptions = {},
   ): Promise<Uint8Array> {
-    return this.call('read', () =>
-      this.fs.catFile(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options }),
-    );
+    return this.forward('read', (fs) => fs._read(this.toInner(path), start, end, options));
   }
 
   /** Drops what a cache layer holds about `path`; called before and after every change to it. */
@@ -122,7 +165,11 @@ export class WrapperFileSystem extends FileSystem {
 
   /** Opens a writer as a change to `path`, its close and abort changes too. */
   private async changingWriter<W extends Writer | RandomWriter>(path: string, open: () => Promise<W>): Promise<W> {
-    const inner = await this.changing([path], open);
+    return this.writerAsChange(path, await this.changing([path], open));
+  }
+
+  /** A writer whose close and abort are changes to `path`. */
+  private writerAsChange<W extends Writer | RandomWriter>(path: string, inner: W): W {
     const close = (): Promise<void> => this.changing([path], () => inner.close());
     const abort = (reason?: unknown): Promise<void> => this.changing([path], () => inner.abort(reason));
     if ('writeAt' in inner)
@@ -131,64 +178,39 @@ export class WrapperFileSystem extends FileSystem {
   }
 
   protected _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
-    const writeId = options.writeId === undefined ? {} : { writeId: options.writeId };
-    const write = (): Promise<void> => this.fs.pipeFile(this.toInner(path), data, { mode, ...writeId });
-    return this.changing([path], () => this.call('write', write));
+    return this.changing([path], () =>
+      this.forward('write', (fs) => fs._write(this.toInner(path), data, mode, options)),
+    );
   }
 
   protected _rm(path: string): Promise<void> {
-    return this.changing([path], () => this.call('rm', () => this.fs.rmFile(this.toInner(path))));
+    return this.changing([path], () => this.forward('rm', (fs) => fs._rm(this.toInner(path))));
   }
 
   protected override _openWriter(path: string, options: WriterOptions): Promise<Writer> {
     return this.changingWriter(path, () =>
-      this.call('openWriter', () =>
-        this.fs.openWriter(this.toInner(path), {
-          mode: options.mode,
-          append: options.append,
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.writeId === undefined ? {} : { writeId: options.writeId }),
-        }),
-      ),
+      this.forward('openWriter', (fs) => fs._openWriter(this.toInner(path), options)),
     );
   }
 
-  /** The wrapped filesystem appends its own way (by copy, or its rewrite). */
-  protected override _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer> {
-    return this.changingWriter(path, () =>
-      this.call('openWriter', () =>
-        this.fs.openWriter(this.toInner(path), {
-          mode: options.mode,
-          append: true,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-      ),
-    );
+  protected override async _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer | undefined> {
+    const open = (): Promise<Writer | undefined> =>
+      this.forward('openWriter', (fs) => fs._openAppendByCopy!(this.toInner(path), options));
+    return this.changing([path], open).then((w) => (w === undefined ? undefined : this.writerAsChange(path, w)));
   }
 
   protected override _openRandomWriter(path: string, options: WriterOptions): Promise<RandomWriter> {
     return this.changingWriter(path, () =>
-      this.call('openRandomWriter', () =>
-        this.fs.openRandomWriter(this.toInner(path), {
-          mode: options.mode,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-      ),
+      this.forward('openRandomWriter', (fs) => fs._openRandomWriter!(this.toInner(path), options)),
     );
   }
 
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    await this.changing([path], () =>
-      this.call('mkdir', () =>
-        parents
-          ? this.fs.makedirs(this.toInner(path), { existOk: true })
-          : this.fs.mkdir(this.toInner(path), { createParents: false }),
-      ),
-    );
+    await this.changing([path], () => this.forward('mkdir', (fs) => fs._mkdir(this.toInner(path), parents)));
   }
 
   protected override _rmdir(path: string): Promise<void> {
-    return this.changing([path], () => this.call('rmdir', () => this.fs.rmdir(this.toInner(path))));
+    return this.changing([path], () => this.forward('rmdir', (fs) => fs._rmdir(this.toInner(path))));
   }
 
   protected override async *_readStream(
@@ -197,37 +219,73 @@ export class WrapperFileSystem extends FileSystem {
     end: number | undefined,
     options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
-    yield* this.fs.readChunks(this.toInner(path), { start, ...(end === undefined ? {} : { end }), ...options });
+    const chunks = this.inner._readStream(this.toInner(path), start, end, options);
+    try {
+      for (;;) {
+        const next = await chunks.next().catch((err: unknown) => {
+          throw this.innerError(err);
+        });
+        if (next.done === true) return;
+        yield next.value;
+      }
+    } finally {
+      await chunks.return(undefined).catch(() => undefined);
+    }
   }
 
+  /** The wrapped filesystem's `_isDir`, else its `_info` (a path below a file is no directory). */
   protected override _isDir(path: string): Promise<boolean> {
-    return this.call('info', () => this.fs.isDir(this.toInner(path)));
+    return this.forward('info', async (fs) => {
+      if (fs._isDir !== undefined) return fs._isDir(this.toInner(path));
+      try {
+        return (await fs._info(this.toInner(path))).type === 'directory';
+      } catch (err) {
+        if (fs.mapError(err).kind === 'NotADirectory') return false;
+        throw err;
+      }
+    });
   }
 
   protected override _copy(src: string, dst: string, source: FileInfo): Promise<void> {
     const inner = { ...source, name: this.toInner(src) };
     return this.changing([dst], () =>
-      this.call('copy', () => this.fs.copyFile(inner.name, this.toInner(dst), { source: inner })),
+      this.forward('copy', (fs) => fs._copy!(inner.name, this.toInner(dst), inner)),
+    );
+  }
+
+  protected override _rename(src: string, dst: string): Promise<void> {
+    return this.changing([src, dst], () =>
+      this.forward('rename', (fs) => fs._rename!(this.toInner(src), this.toInner(dst))),
     );
   }
 
   protected override async _find(path: string, withDirs: boolean): Promise<FileInfo[]> {
-    const entries = await this.call('find', () => this.fs.find(this.toInner(path), { withDirs, detail: true }));
+    const entries = await this.forward('find', (fs) => fs._find!(this.toInner(path), withDirs));
     return entries.map((e) => this.out(e));
   }
 
   protected override _rmMany(paths: string[]): Promise<void> {
-    return this.changing(paths, () => this.call('rmMany', () => this.fs.rmFiles(paths.map((p) => this.toInner(p)))));
+    return this.changing(paths, () => this.forward('rmMany', (fs) => fs._rmMany!(paths.map((p) => this.toInner(p)))));
   }
 
+  protected override _rmTree(path: string, options: RmTreeOptions): Promise<void> {
+    return this.changing([path], () => this.forward('rmTree', (fs) => fs._rmTree!(this.toInner(path), options)));
+  }
+
+  /** The wrapped filesystem signs, or says why it cannot. */
   protected override _sign(path: string, options: Required<SignOptions>): Promise<string> {
-    return this.call('sign', () => this.fs.sign(this.toInner(path), options));
+    return this.forward('sign', async (fs) => {
+      if (fs._sign === undefined) throw errors.unsupported(`${fs.protocol} has no signed URLs`);
+      return fs._sign(this.toInner(path), options);
+    });
   }
 
   protected override _touch(path: string): Promise<void> {
-    return this.changing([path], () =>
-      this.call('touch', () => this.fs.touch(this.toInner(path), { truncate: false })),
-    );
+    return this.changing([path], () => this.forward('touch', (fs) => fs._touch!(this.toInner(path))));
+  }
+
+  protected override async _writeId(path: string): Promise<string | undefined> {
+    return this.forward('info', async (fs) => fs._writeId?.(this.toInner(path)));
   }
 
   /** The wrapped filesystem's cleanup, below the same path. */
@@ -248,13 +306,19 @@ export class WrapperFileSystem extends FileSystem {
   }
 }
 
-/** Checks a numeric layer option. */
-export function positiveOption(name: string, value: unknown, fallback: number, allowZero = false): number {
+/** A positive numeric layer option, `fallback` when it is not given. */
+export function positiveOption(name: string, value: unknown, fallback: number): number {
+  return numberOption(name, value, fallback, 'positive');
+}
+
+/** A numeric layer option that may be 0 (a delay, an expiry), `fallback` when it is not given. */
+export function nonNegativeOption(name: string, value: unknown, fallback: number): number {
+  return numberOption(name, value, fallback, 'non-negative');
+}
+
+function numberOption(name: string, value: unknown, fallback: number, sign: 'positive' | 'non-negative'): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
-    throw errors.invalid(
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${JSON.stringify(value)}`,
-    );
-  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (sign === 'positive' && value === 0))
+    throw errors.invalid(`${name} must be a ${sign} number, got ${JSON.stringify(value)}`);
   return value;
 }

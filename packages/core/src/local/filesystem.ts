@@ -6,7 +6,7 @@ import { throwIfAborted } from '../batch';
 import { errors, type FsError } from '../errors';
 import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem';
 import { checkPath, normalizePath } from '../paths';
-import type { Capabilities, FileInfo, WriteMode } from '../types';
+import type { CapabilityFacts, FileInfo, WriteMode } from '../types';
 import type { RandomWriter, Writer } from '../writer';
 import { Confinement } from './confine';
 import { mapLocalError } from './errors';
@@ -37,17 +37,10 @@ export class LocalFileSystem extends FileSystem {
   /** The options it takes (see {@link LocalOptions}). */
   static override optionSchema = LOCAL_OPTION_SCHEMA;
 
-  override readonly capabilities: Capabilities = {
-    realDirectories: true,
-    append: true,
-    exclusiveCreate: true,
-    copy: true,
-    rangedRead: true,
-    sign: false,
-    mtime: true,
-    flatListing: false,
-    randomWrite: true,
-  };
+  /** `O_APPEND`; exclusive create by `link(2)` of the finished temporary file. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true };
+  }
 
   private readonly cwd: string | undefined;
   /** Set on the instance a `dir` layer confines below its root ({@link LocalFileSystem.within}). */

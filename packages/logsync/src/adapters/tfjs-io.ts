@@ -3,7 +3,8 @@
  * `tf.loadLayersModel(omnifsIO(url))`. Duck-typed like the training callback, so this
  * package depends on neither TensorFlow.js nor its native binding.
  */
-import { errors, joinPath, urlToFs, type Source } from '@omnifs/core';
+import { urlToFs, type Source } from '@omnifs/core';
+import { errors, joinPath } from '@omnifs/core/backend';
 import type { CheckpointProgress } from '../checkpoints';
 
 /** What tfjs hands to `save` and expects from `load` (`tf.io.ModelArtifacts`, the fields used here). */

@@ -3,19 +3,17 @@
  * written through it, and injects the faults of a remote outage on demand.
  */
 import {
-  DEFAULT_CAPABILITIES,
   FileSystem,
   FsError,
   registerImplementation,
   unregisterImplementation,
   clearInstanceCache,
-  type Capabilities,
   type FileInfo,
   type FileSystemClass,
   type Writer,
-  type WriterOptions,
   type WriteMode,
 } from '@omnifs/core';
+import type { CapabilityFacts, WriterOptions } from '@omnifs/core/backend';
 
 /** Switches and counters shared by a test and its wrapper. */
 export class FaultControl {
@@ -74,7 +72,9 @@ export function registerFaulty(
 
   class FaultyFileSystem extends FileSystem {
     static override protocols: readonly string[] = [protocol];
-    override readonly capabilities: Capabilities = { ...DEFAULT_CAPABILITIES, append: options.append };
+    protected override capabilityFacts(): CapabilityFacts {
+      return { ...super.capabilityFacts(), append: options.append };
+    }
 
     protected async _info(path: string): Promise<FileInfo> {
       control.check('info');

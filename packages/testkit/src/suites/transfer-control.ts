@@ -2,7 +2,8 @@
 import { writeFile, readFile, readdir, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from '../chai';
-import { WrapperFileSystem, type CopyOptions, type FileInfo, type Progress } from '@omnifs/core';
+import { type CopyOptions, type FileInfo, type Progress } from '@omnifs/core';
+import { WrapperFileSystem } from '@omnifs/core/backend';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
 import { itWhere } from '../gating';

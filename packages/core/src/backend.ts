@@ -1,0 +1,114 @@
+/**
+ * @omnifs/core/backend: the API for backend authors, beside the user API of `@omnifs/core`
+ * (as OpenDAL's `raw` module is beside its operator).
+ *
+ * It holds what a backend implements against and the helpers it builds with: the hook
+ * options (`WriterOptions`, `ReadOptions`), writers (`MultipartWriter`, `BufferedWriter`,
+ * `ChunkQueue`, `pump`), the object-store template (`ObjectStoreFileSystem`), error and
+ * option helpers (`errors`, `toFsError`, `defineOptions`), timeouts and backoff, paths and
+ * globs, and the base of layers (`WrapperFileSystem`).
+ *
+ * ```ts
+ * import { FileSystem, registerImplementation, type FileInfo } from '@omnifs/core';
+ * import { errors, type ReadOptions } from '@omnifs/core/backend';
+ * ```
+ */
+export { errors, toFsError, withContext, quote, NODE_CODES } from './errors';
+export { DEFAULT_CAPABILITIES, type CapabilityFacts } from './types';
+export { CAPABILITY_HOOKS, deriveCapabilities, isHookCapability, type HookCapability } from './capabilities';
+export * from './paths';
+export * from './glob';
+export { toBytes, isStreamSource, iterateSource, concatBytes } from './data';
+export * from './batch';
+export {
+  ChunkQueue,
+  MultipartWriter,
+  BufferedWriter,
+  pump,
+  DEFAULT_PART_SIZE,
+  DEFAULT_PART_CONCURRENCY,
+  type MultipartTarget,
+  type MultipartOptions,
+} from './writer';
+export { DEFAULT_BLOCK_SIZE, type BlockSource } from './file';
+export { isSecretKey, redact, redactUrl, scrubSecrets, hideSecrets } from './secrets';
+export { isTemporaryName, temporarySibling } from './debris';
+export { type WriterOptions, type ReadOptions } from './filesystem';
+export { FileSystemBase } from './base';
+export { backendHooks, type BackendHooks, type RmTreeOptions } from './hooks';
+export {
+  TIMEOUT_OPTION_NAMES,
+  TIMEOUT_OPTION_SCHEMA,
+  resolveTimeouts,
+  timeoutError,
+  asTimeout,
+  IdleTimer,
+  currentSignal,
+  abortError,
+  withSignal,
+  outsideSignal,
+  abortable,
+  requestSignal,
+  bodyInPieces,
+  timedFetch,
+  type UploadWatch,
+  type FetchBody,
+} from './timeouts';
+export { backoffDelay, type BackoffBounds } from './backoff';
+export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
+export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';
+export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
+export {
+  defineOptions,
+  validateOptions,
+  ownOptionSchema,
+  nearestName,
+  unknownOptionMessage,
+  checkMethodOptions,
+  positiveInt,
+  COMMON_OPTIONS,
+  type OptionSchema,
+  type OptionSpec,
+  type OptionType,
+  type OptionSources,
+} from './options';
+export {
+  optionsFromEnv,
+  envOptions,
+  localFileSystem,
+  KNOWN_IMPLEMENTATIONS,
+  registerKnownImplementation,
+  type KnownImplementation,
+  type EnvOptions,
+} from './registry';
+export { installStandIn, standInFor } from './standin';
+export {
+  isWrapperProtocol,
+  registerWrapperProtocol,
+  urlProtocols,
+  layerOptionsOf,
+  resolveUrl,
+  checkSharedOptions,
+  checkObjectStoreUrl,
+  type OtherOptions,
+} from './url';
+export {
+  WrapperFileSystem,
+  WRAPPER_OPTIONS,
+  positiveOption,
+  nonNegativeOption,
+  type WrapperOptions,
+  type HookName,
+} from './layers/wrapper';
+export { mapLocalError } from './local/index';
+export {
+  ObjectStoreFileSystem,
+  dirInfo,
+  splitObjectPath,
+  type ObjectPage,
+  type PutOptions,
+  type RangeRequest,
+  type UploadOptions,
+} from './objectstore';
+export { failedDelete } from './deletes';
+export { readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
