@@ -32,7 +32,9 @@ describe('reference object store: the store rules ObjectStoreFileSystem derives 
     const data = randomBytes(5 * 1024 + 7);
     await fs.pipeFile(`${root}/big.bin`, data);
     expect(Buffer.compare(await fs.catFile(`${root}/big.bin`), data)).to.equal(0);
-    expect(Buffer.compare(await fs.catFile(`${root}/big.bin`, { start: 1000, end: 3000 }), data.subarray(1000, 3000))).to.equal(0);
+    expect(
+      Buffer.compare(await fs.catFile(`${root}/big.bin`, { start: 1000, end: 3000 }), data.subarray(1000, 3000)),
+    ).to.equal(0);
     expect(service.uploads.size).to.equal(0);
   });
 
