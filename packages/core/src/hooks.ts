@@ -27,12 +27,12 @@ export interface BackendHooks {
   _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
   _openAppendByCopy?(path: string, options: WriterOptions): Promise<Writer | undefined>;
   _isDir?(path: string): Promise<boolean>;
-  _copy?(src: string, dst: string): Promise<void>;
+  _copy?(src: string, dst: string, source: FileInfo): Promise<void>;
   _find?(path: string, withDirs: boolean): Promise<FileInfo[]>;
   _rmMany?(paths: string[]): Promise<void>;
   _sign?(path: string, options: Required<SignOptions>): Promise<string>;
   _rename?(src: string, dst: string): Promise<void>;
-  _touch?(path: string): Promise<void>;
+  _touch?(path: string, info: FileInfo): Promise<void>;
   _rmTree?(path: string, options: RmTreeOptions): Promise<void>;
   _writeId?(path: string): Promise<string | undefined>;
   mapError(err: unknown): FsError;

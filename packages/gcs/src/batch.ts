@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
-import { failedDelete, timedFetch, type FailedDelete, type Timeouts } from '@omnifs/core';
+import type { FailedDelete, Timeouts } from '@omnifs/core';
+import { failedDelete, timedFetch } from '@omnifs/core/backend';
 import { gcsReason, mapGcsError } from './errors';
 import { authHeaders, responseError } from './reader';
 

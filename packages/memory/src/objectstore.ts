@@ -2,7 +2,7 @@
  * The memory stand-in of an object store (S3, GCS, Azure Blob): buckets and flat keys in
  * a Map, private to the stand-in, following the real store's rules (see rules.ts).
  */
-import { FsError, type FailedDelete, type FileInfo, type Writer, type WriteMode } from '@omnifs/core';
+import type { FailedDelete, FileInfo, Writer } from '@omnifs/core';
 import {
   BufferedWriter,
   dirInfo,
@@ -13,9 +13,7 @@ import {
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
-  type ReadOptions,
   type UploadOptions,
-  type WriterOptions,
 } from '@omnifs/core/backend';
 import { serviceError, type StoreRules } from './rules';
 

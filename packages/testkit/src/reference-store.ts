@@ -7,10 +7,24 @@
  * docs/api.md ("Writing an object-store backend") walks through it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Capabilities, ErrorKind, FailedDelete, FileInfo, ObjectPage } from '@omnifs/core';
-import type { MultipartTarget, PutOptions, RangeRequest, UploadOptions, Writer } from '@omnifs/core';
-import { concatBytes, defineOptions, DEFAULT_CAPABILITIES, dirInfo, errors, failedDelete } from '@omnifs/core';
-import { FsError, MultipartWriter, ObjectStoreFileSystem, positiveInt, toFsError } from '@omnifs/core';
+import { FsError, type ErrorKind, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
+import {
+  concatBytes,
+  defineOptions,
+  dirInfo,
+  errors,
+  failedDelete,
+  MultipartWriter,
+  ObjectStoreFileSystem,
+  positiveInt,
+  toFsError,
+  type CapabilityFacts,
+  type MultipartTarget,
+  type ObjectPage,
+  type PutOptions,
+  type RangeRequest,
+  type UploadOptions,
+} from '@omnifs/core/backend';
 
 /** The codes the service answers a failed request with. */
 export type ReferenceErrorCode =
@@ -92,8 +106,8 @@ export class ReferenceObjectStore extends ObjectStoreFileSystem {
 
   /** The service this store talks to. */
   readonly service: ReferenceService;
-  override readonly capabilities: Capabilities;
   private readonly pageSize: number;
+  private readonly uploadPartSize: number;
 
   /** A store over `options.service`, or over a new, empty service. */
   constructor(options: ReferenceStoreOptions = {}) {
@@ -101,13 +115,12 @@ export class ReferenceObjectStore extends ObjectStoreFileSystem {
     this.service = options.service ?? referenceService();
     this.pageSize = positiveInt('pageSize', options.pageSize, 1000);
     const partSize = positiveInt('partSize', options.partSize, 5 * 1024 * 1024);
-    this.capabilities = {
-      ...DEFAULT_CAPABILITIES,
-      realDirectories: false,
-      exclusiveCreate: true,
-      flatListing: true,
-      partSize,
-    };
+    this.uploadPartSize = partSize;
+  }
+
+  /** What the hooks cannot show: creates are exclusive, uploads go in parts of `partSize`. */
+  protected override capabilityFacts(): CapabilityFacts {
+    return { ...super.capabilityFacts(), exclusiveCreate: true, partSize: this.uploadPartSize };
   }
 
   /** Service codes to FsError kinds; anything else as core maps it. */

@@ -248,9 +248,7 @@ export class WrapperFileSystem extends FileSystem {
 
   protected override _copy(src: string, dst: string, source: FileInfo): Promise<void> {
     const inner = { ...source, name: this.toInner(src) };
-    return this.changing([dst], () =>
-      this.forward('copy', (fs) => fs._copy!(inner.name, this.toInner(dst), inner)),
-    );
+    return this.changing([dst], () => this.forward('copy', (fs) => fs._copy!(inner.name, this.toInner(dst), inner)));
   }
 
   protected override _rename(src: string, dst: string): Promise<void> {
@@ -280,8 +278,9 @@ export class WrapperFileSystem extends FileSystem {
     });
   }
 
-  protected override _touch(path: string): Promise<void> {
-    return this.changing([path], () => this.forward('touch', (fs) => fs._touch!(this.toInner(path))));
+  protected override _touch(path: string, info: FileInfo): Promise<void> {
+    const inner = this.toInner(path);
+    return this.changing([path], () => this.forward('touch', (fs) => fs._touch!(inner, { ...info, name: inner })));
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
