@@ -9,6 +9,10 @@
  *                                       docs/performance.md
  *   node bench/race.mjs --quick         small sizes, 1 repetition; prints, writes nothing
  *   --stores=s3,gcs   --contenders=omnifs,opendal   --rows=put1,get1   --reps=5   --write
+ *   --sizes=one:100,batch:1000,latency:200,largeMiB:256,keys:2000   (the sizes of bench/race/rows.mjs)
+ *   --out=race-gcs    writes bench/results/race-gcs.md (and .json, .svg) instead of race.*;
+ *                     docs/performance.md shows each store from the newest result file that has it
+ *   --docs            only rewrites the race section of docs/performance.md from bench/results/race*.json
  *
  * Every contender runs in a process of its own per repetition (bench/race/child.mjs, or
  * bench/race/fsspec_child.py for the fsspec peers) so that the CPU and peak RSS measured
@@ -22,12 +26,12 @@ import { fileURLToPath } from 'node:url';
 import { patternBuffer } from './lib/workload.mjs';
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
-import { writeReport } from './race/report.mjs';
+import { writeDocs, writeReport } from './race/report.mjs';
 import { ROWS, seedKeys, sizes } from './race/rows.mjs';
 import { startStore } from './race/stores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-process.env.AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING = '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const MiB = 1024 * 1024;
 const SOURCE_KEY = 'large/source';
 
@@ -79,7 +83,7 @@ function runChild(runtime, cfgFile, rows) {
     const script = runtime === 'python' ? join(here, 'race', 'fsspec_child.py') : join(here, 'race', 'child.mjs');
     const proc = spawn(cmd, runtime === 'python' ? [script, cfgFile] : ['--expose-gc', script, cfgFile], {
       cwd: join(here, '..'),
-      env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1', PYTHONWARNINGS: 'ignore' },
+      env: { ...process.env, PYTHONWARNINGS: 'ignore' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -166,10 +170,16 @@ async function raceStore(store, opts, scratch, peers, log) {
 }
 
 async function main() {
+  if (process.argv.includes('--docs')) return writeDocs(CONTENDERS);
   const quick = process.argv.includes('--quick');
   const s = sizes(quick);
   const reps = arg('reps');
   if (reps) s.reps = Number(reps[0]);
+  for (const kv of arg('sizes') ?? []) {
+    const [k, v] = kv.split(':');
+    if (!(k in s) || !(Number(v) > 0)) throw new Error(`--sizes takes ${Object.keys(s).join(', ')} as name:number`);
+    s[k] = Number(v);
+  }
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
   const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);
@@ -219,7 +229,7 @@ async function main() {
     peers: peers.versions,
     servers,
   };
-  writeReport(all, meta, { write, stores, contenders: CONTENDERS });
+  writeReport(all, meta, { write, stores, contenders: CONTENDERS, out: arg('out')?.[0] ?? 'race' });
 }
 
 main().then(

@@ -241,7 +241,11 @@ function opendalConfig(cfg, conn) {
         },
       ];
     case 'hdfs':
-      return ['webhdfs', { endpoint: conn.namenodeUrl, root: `/${cfg.bucket}` }];
+      // Without an atomic write directory OpenDAL's WebHDFS writer takes one write() only.
+      return [
+        'webhdfs',
+        { endpoint: conn.namenodeUrl, root: `/${cfg.bucket}`, atomic_write_dir: `/${cfg.bucket}-opendal-tmp` },
+      ];
     default:
       throw new Error(`unknown store ${cfg.store}`);
   }

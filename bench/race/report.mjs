@@ -4,7 +4,7 @@
  * issue 15; SVG charts (hand-written, no dependency). Writes bench/results/race.md,
  * race.json, race-<store>.svg and the race section of docs/performance.md.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../lib/harness.mjs';
@@ -91,7 +91,7 @@ function fmtCell(c, unit) {
   return unit === 's' ? `${num(c.value)} s` : `${num(c.value)}`;
 }
 
-function storeMarkdown(results, store, contenders, meta, notes) {
+function storeMarkdown(results, store, contenders, meta, notes, out) {
   const f = storeFigures(results, store, contenders);
   const label = Object.fromEntries(contenders.map(([id, , l]) => [id, l]));
   const cols = f.ids;
@@ -131,7 +131,7 @@ function storeMarkdown(results, store, contenders, meta, notes) {
         : `${n(c.rssUp, 0) ?? '–'} / ${n(c.rssDown, 0) ?? '–'}`,
     ),
   );
-  lines.push('', `![${STORE_TITLE[store]} race](race-${store}.svg)`, '');
+  lines.push('', `![${STORE_TITLE[store]} race](${out}-${store}.svg)`, '');
   return { md: lines, figures: f };
 }
 
@@ -188,7 +188,7 @@ function targets(figs, sizesOf) {
 }
 
 /** Builds the report; prints it; with `write`, writes the files. */
-export function writeReport(results, meta, { write, stores, contenders }) {
+export function writeReport(results, meta, { write, stores, contenders, out = 'race' }) {
   const notes = [];
   const figs = {};
   const body = [];
@@ -197,7 +197,7 @@ export function writeReport(results, meta, { write, stores, contenders }) {
       body.push(`## ${STORE_TITLE[store]}`, '', meta.servers[store] ?? 'not run', '');
       continue;
     }
-    const { md, figures } = storeMarkdown(results, store, contenders[store], meta, notes);
+    const { md, figures } = storeMarkdown(results, store, contenders[store], meta, notes, out);
     figs[store] = figures;
     body.push(...md);
   }
@@ -233,21 +233,40 @@ export function writeReport(results, meta, { write, stores, contenders }) {
   const md = [...head, ...body, ...tgt, ...noteLines].join('\n');
   process.stdout.write(`${md}\n`);
   if (!write) return;
-  writeFileSync(join(resultsDir, 'race.md'), md);
-  writeFileSync(join(resultsDir, 'race.json'), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, `${out}.md`), md);
+  writeFileSync(join(resultsDir, `${out}.json`), `${JSON.stringify({ meta, results }, null, 2)}\n`);
   for (const [store, f] of Object.entries(figs)) {
     const labels = Object.fromEntries(contenders[store].map(([id, , l]) => [id, l]));
     writeFileSync(
-      join(resultsDir, `race-${store}.svg`),
+      join(resultsDir, `${out}-${store}.svg`),
       raceSvg(`${STORE_TITLE[store]}: ${meta.servers[store]}`, f, labels, meta.sizes),
     );
   }
-  writeDocs(figs, meta, contenders);
+  writeDocs(contenders);
 }
 
-function writeDocs(figs, meta, contenders) {
+/** Per store, the newest written result file that raced it: `{ store: { name, meta, figures } }`. */
+function newestPerStore(contenders) {
+  const per = {};
+  for (const file of readdirSync(resultsDir).filter((f) => /^race[\w-]*\.json$/.test(f))) {
+    const { meta, results } = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
+    for (const store of Object.keys(STORE_TITLE)) {
+      if (!results.some((r) => r.store === store) || (per[store] && per[store].meta.date > meta.date)) continue;
+      per[store] = {
+        name: file.replace(/\.json$/, ''),
+        meta,
+        figures: storeFigures(results, store, contenders[store]),
+      };
+    }
+  }
+  return per;
+}
+
+/** Rewrites the race section of docs/performance.md from the result files in bench/results. */
+export function writeDocs(contenders) {
   const start = '<!-- race:start -->';
   const end = '<!-- race:end -->';
+  const per = newestPerStore(contenders);
   const lines = [
     start,
     '## The race: omnifs against the raw SDKs, OpenDAL and fsspec',
@@ -257,21 +276,32 @@ function writeDocs(figs, meta, contenders) {
       "Every contender runs in a process of its own, so its CPU and peak RSS exclude the server's; the contenders take turns over " +
       'the repetitions. How to run it and what each row measures: [bench/README.md](../bench/README.md).',
     '',
-    `Last run: ${meta.date}, ${meta.cpus}, load average ${meta.loadStart.map((v) => v.toFixed(2)).join(' / ')} at the start ` +
-      `(a shared machine: noisy). The full tables, CPU, RSS and targets: [bench/results/race.md](../bench/results/race.md).`,
+    'The runs below were made on a 2-core machine shared with other work, the servers on the same cores: absolute figures ' +
+      'are noisy (the load average is given), ratios within one run less so.',
     '',
-    '| store | work | omnifs / best peer | best peer |',
-    '| --- | --- | ---: | --- |',
+    '| store | run | load average at the start | results |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(per).map(
+      ([store, { name, meta }]) =>
+        `| ${STORE_TITLE[store]} | ${meta.date.slice(0, 16).replace('T', ' ')} UTC, median of ${meta.sizes.reps} | ` +
+        `${meta.loadStart.map((v) => v.toFixed(2)).join(' / ')} | [${name}.md](../bench/results/${name}.md) |`,
+    ),
+    '',
+    '| store | work | omnifs / best peer | best peer | omnifs / ceiling |',
+    '| --- | --- | ---: | --- | ---: |',
   ];
-  for (const [store, f] of Object.entries(figs)) {
+  for (const [store, { meta, figures }] of Object.entries(per)) {
     const labels = Object.fromEntries(contenders[store].map(([id, , l]) => [id, l]));
-    for (const t of f.table)
+    for (const t of figures.table)
       if (t.best)
-        lines.push(`| ${STORE_TITLE[store]} | ${rowTitle(t.row, meta.sizes)} | ${x(t.vsBest)} | ${labels[t.best]} |`);
+        lines.push(
+          `| ${STORE_TITLE[store]} | ${rowTitle(t.row, meta.sizes)} | ${x(t.vsBest)} | ${labels[t.best]} | ` +
+            `${x(faster(t.cells.omnifs, t.cells.ceiling))} |`,
+        );
   }
   lines.push('', "Each bar is a contender's speed relative to the fastest on that row (longer is faster).", '');
-  for (const store of Object.keys(figs))
-    lines.push(`![${STORE_TITLE[store]} race](../bench/results/race-${store}.svg)`, '');
+  for (const [store, { name }] of Object.entries(per))
+    lines.push(`![${STORE_TITLE[store]} race](../bench/results/${name}-${store}.svg)`, '');
   lines.push(end);
   let doc = readFileSync(docsFile, 'utf8');
   const block = lines.join('\n');
