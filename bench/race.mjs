@@ -12,6 +12,7 @@
  *   --sizes=one:100,batch:1000,latency:200,largeMiB:256,keys:2000   (the sizes of bench/race/rows.mjs)
  *   --out=race-gcs    writes bench/results/race-gcs.md (and .json, .svg) instead of race.*;
  *                     docs/performance.md shows each store from the newest result file that has it
+ *   --rerender=race   rewrites bench/results/race.md (and the SVGs, the docs) from race.json
  *   --docs            only rewrites the race section of docs/performance.md from bench/results/race*.json
  *
  * Every contender runs in a process of its own per repetition (bench/race/child.mjs, or
@@ -19,7 +20,16 @@
  * are the client's alone; the contenders take turns in a rotating order each repetition.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -171,6 +181,12 @@ async function raceStore(store, opts, scratch, peers, log) {
 
 async function main() {
   if (process.argv.includes('--docs')) return writeDocs(CONTENDERS);
+  const again = arg('rerender')?.[0];
+  if (again !== undefined) {
+    const { meta, results } = JSON.parse(readFileSync(join(here, 'results', `${again}.json`), 'utf8'));
+    const stores = [...new Set(results.map((r) => r.store))];
+    return writeReport(results, meta, { write: true, stores, contenders: CONTENDERS, out: again });
+  }
   const quick = process.argv.includes('--quick');
   const s = sizes(quick);
   const reps = arg('reps');

@@ -105,7 +105,8 @@ function storeMarkdown(results, store, contenders, meta, notes, out) {
   for (const t of f.table) {
     const cells = cols.map((c) => {
       const v = t.cells[c];
-      if (v?.note) notes.push(`${STORE_TITLE[store]}, ${label[c]}, ${rowTitle(t.row, meta.sizes)}: ${v.note}`);
+      if (v?.note)
+        notes.push({ who: `${STORE_TITLE[store]}, ${label[c]}`, row: rowTitle(t.row, meta.sizes), note: v.note });
       return fmtCell(v, t.row.unit);
     });
     lines.push(
@@ -229,7 +230,14 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     ...targets(figs, meta.sizes),
     '',
   ];
-  const noteLines = notes.length ? ['## Notes', '', ...[...new Set(notes)].map((n) => `- ${n}`), ''] : [];
+  const grouped = new Map();
+  for (const { who, row, note } of notes) {
+    const key = `${who}: ${note}`;
+    grouped.set(key, [...(grouped.get(key) ?? []), row]);
+  }
+  const noteLines = grouped.size
+    ? ['## Notes', '', ...[...grouped].map(([key, rows]) => `- ${key.replace(': ', ` (${rows.join('; ')}): `)}`), '']
+    : [];
   const md = [...head, ...body, ...tgt, ...noteLines].join('\n');
   process.stdout.write(`${md}\n`);
   if (!write) return;

@@ -52,7 +52,7 @@ export function raceSvg(title, figures, labels, sizes) {
       out.push(
         `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${bar - 2}" fill="${COLORS[id] ?? '#999'}"/>`,
       );
-      out.push(`<text x="${labelW + w + 4}" y="${y + bar - 2}">${esc(num(c.value) + unit)}</text>`);
+      out.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + bar - 2}">${esc(num(c.value) + unit)}</text>`);
     });
     out.push(`<line x1="10" x2="${width - 10}" y1="${y0 + groupH - 4}" y2="${y0 + groupH - 4}" stroke="#eee"/>`);
   });
