@@ -20,7 +20,7 @@
  * Needs `npm run build` and Go (versitygw is installed with `go install` on first use into
  * .cache/bench/bin). `VERSITYGW_BIN` points at an existing binary instead.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   createReadStream,
@@ -32,15 +32,14 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { startLatencyProxy, startVersitygw, VERSITYGW_VERSION } from './lib/servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
-const VERSITYGW_VERSION = 'v1.8.0';
 const ACCESS = 'omnifsbench';
 const SECRET = 'omnifsbench-secret';
 const MiB = 1024 * 1024;
@@ -187,72 +186,6 @@ async function child(id, cfg) {
 
 // ---------------------------------------------------------------- parent: servers and runs
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function versitygwBinary() {
-  if (process.env.VERSITYGW_BIN) return process.env.VERSITYGW_BIN;
-  const bin = join(repo, '.cache', 'bench', 'bin', 'versitygw');
-  if (existsSync(bin)) return bin;
-  process.stderr.write(`installing versitygw ${VERSITYGW_VERSION} with go install (once)...\n`);
-  const r = spawnSync('go', ['install', `github.com/versity/versitygw/cmd/versitygw@${VERSITYGW_VERSION}`], {
-    stdio: 'inherit',
-    env: { ...process.env, GOBIN: dirname(bin) },
-  });
-  if (r.status !== 0 || !existsSync(bin))
-    throw new Error('could not install versitygw: Go is needed (https://go.dev/dl/)');
-  return bin;
-}
-
-async function startVersitygw(dataDir) {
-  const port = await freePort();
-  const proc = spawn(versitygwBinary(), ['--port', `127.0.0.1:${port}`, 'posix', dataDir], {
-    env: { ...process.env, ROOT_ACCESS_KEY: ACCESS, ROOT_SECRET_KEY: SECRET },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    if (proc.exitCode !== null) throw new Error(`versitygw exited: ${stderr}`);
-    try {
-      await fetch(endpoint);
-      return { endpoint, stop: () => proc.kill('SIGTERM') };
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  proc.kill('SIGTERM');
-  throw new Error(`versitygw did not answer: ${stderr}`);
-}
-
-/** A TCP proxy adding `rttMs` of round-trip latency (half each way), order preserved. */
-async function startLatencyProxy(targetPort, rttMs) {
-  const delayed = (from, to) => {
-    from.on('data', (chunk) => setTimeout(() => to.write(chunk), rttMs / 2));
-    from.on('end', () => setTimeout(() => to.end(), rttMs / 2));
-    from.on('error', () => to.destroy());
-  };
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    delayed(client, upstream);
-    delayed(upstream, client);
-  });
-  const port = await freePort();
-  await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
-}
-
 /** Runs one contender in a child process (asynchronously: the latency proxy lives in this one). */
 function runChild(id, cfg) {
   return new Promise((resolve, reject) => {
@@ -295,7 +228,7 @@ async function main() {
   const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'omnifs-bench-s3-'));
   const dataDir = join(scratch, 'gw');
   mkdirSync(dataDir);
-  const gw = await startVersitygw(dataDir);
+  const gw = await startVersitygw(dataDir, ACCESS, SECRET);
   const proxy = await startLatencyProxy(Number(new URL(gw.endpoint).port), rtt);
   const interrupted = () => {
     gw.stop();

@@ -1,0 +1,257 @@
+#!/usr/bin/env node
+/**
+ * The race (issue 15): omnifs against the raw SDKs, OpenDAL's Node binding and fsspec's
+ * s3fs / gcsfs / adlfs / webhdfs on S3 (versitygw), GCS (fake-gcs-server), Azure Blob
+ * (Azurite) and HDFS (MiniDFSCluster), with the emulator's own ceiling (raw HTTP).
+ *
+ *   node bench/race.mjs                 full sizes, 3 repetitions; writes bench/results/race.md,
+ *                                       race.json, race-<store>.svg and the race section of
+ *                                       docs/performance.md
+ *   node bench/race.mjs --quick         small sizes, 1 repetition; prints, writes nothing
+ *   --stores=s3,gcs   --contenders=omnifs,opendal   --rows=put1,get1   --reps=5   --write
+ *   --sizes=one:100,batch:1000,latency:200,largeMiB:256,keys:2000   (the sizes of bench/race/rows.mjs)
+ *   --out=race-gcs    writes bench/results/race-gcs.md (and .json, .svg) instead of race.*;
+ *                     docs/performance.md shows each store from the newest result file that has it
+ *   --rerender=race   rewrites bench/results/race.md (and the SVGs, the docs) from race.json
+ *   --docs            only rewrites the race section of docs/performance.md from bench/results/race*.json
+ *
+ * Every contender runs in a process of its own per repetition (bench/race/child.mjs, or
+ * bench/race/fsspec_child.py for the fsspec peers) so that the CPU and peak RSS measured
+ * are the client's alone; the contenders take turns in a rotating order each repetition.
+ */
+import { spawn } from 'node:child_process';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { patternBuffer } from './lib/workload.mjs';
+import { ensurePeers, PYTHON } from './race/peers.mjs';
+import { agent, mapLimit, rawStore } from './race/raw.mjs';
+import { writeDocs, writeReport } from './race/report.mjs';
+import { ROWS, seedKeys, sizes } from './race/rows.mjs';
+import { startStore } from './race/stores.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+const MiB = 1024 * 1024;
+const SOURCE_KEY = 'large/source';
+
+/** Contenders per store, in the order of the tables: [id, runtime, label]. */
+export const CONTENDERS = {
+  s3: [
+    ['omnifs', 'node', 'omnifs'],
+    ['omnifs-lean', 'node', 'omnifs lean'],
+    ['sdk', 'node', 'raw AWS SDK'],
+    ['opendal', 'node', 'OpenDAL'],
+    ['fsspec', 'python', 's3fs'],
+    ['ceiling', 'node', 'ceiling (raw HTTP)'],
+  ],
+  gcs: [
+    ['omnifs', 'node', 'omnifs'],
+    ['sdk', 'node', 'raw @google-cloud/storage'],
+    ['opendal', 'node', 'OpenDAL'],
+    ['fsspec', 'python', 'gcsfs'],
+    ['ceiling', 'node', 'ceiling (raw HTTP)'],
+  ],
+  azure: [
+    ['omnifs', 'node', 'omnifs'],
+    ['sdk', 'node', 'raw @azure/storage-blob'],
+    ['opendal', 'node', 'OpenDAL'],
+    ['fsspec', 'python', 'adlfs'],
+    ['ceiling', 'node', 'ceiling (raw HTTP)'],
+  ],
+  hdfs: [
+    ['omnifs', 'node', 'omnifs'],
+    ['sdk', 'node', 'npm webhdfs'],
+    ['opendal', 'node', 'OpenDAL'],
+    ['fsspec', 'python', 'fsspec webhdfs'],
+    ['ceiling', 'node', 'ceiling (raw HTTP)'],
+  ],
+};
+
+/** Rows each store runs: the bandwidth-capped get (the moonshot) is S3's. */
+const rowsFor = (store) => ROWS.map((r) => r.id).filter((id) => id !== 'capped' || store === 's3');
+
+function arg(name) {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`));
+  return a === undefined ? undefined : a.slice(name.length + 3).split(',');
+}
+
+/** Runs one contender's child process; resolves with its rows (a crash becomes an error on each row). */
+function runChild(runtime, cfgFile, rows) {
+  return new Promise((resolve) => {
+    const cmd = runtime === 'python' ? PYTHON : process.execPath;
+    const script = runtime === 'python' ? join(here, 'race', 'fsspec_child.py') : join(here, 'race', 'child.mjs');
+    const proc = spawn(cmd, runtime === 'python' ? [script, cfgFile] : ['--expose-gc', script, cfgFile], {
+      cwd: join(here, '..'),
+      env: { ...process.env, PYTHONWARNINGS: 'ignore' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (err += d));
+    proc.on('close', (code) => {
+      const got = out
+        .split('\n')
+        .filter((l) => l.startsWith('RACE_ROW '))
+        .map((l) => JSON.parse(l.slice(9)));
+      const seen = new Set(got.map((r) => r.row));
+      for (const row of rows)
+        if (!seen.has(row)) got.push({ row, error: `process exited ${code}: ${err.trim().split('\n').pop()}` });
+      resolve(got);
+    });
+  });
+}
+
+async function writeLarge(file, mib) {
+  const ws = createWriteStream(file);
+  const chunk = patternBuffer(MiB);
+  for (let i = 0; i < mib; i++) {
+    chunk.writeUInt32LE(i, 0);
+    if (!ws.write(Buffer.from(chunk))) await new Promise((r) => ws.once('drain', r));
+  }
+  await new Promise((r) => ws.end(r));
+}
+
+async function raceStore(store, opts, scratch, peers, log) {
+  const s = opts.sizes;
+  const st = await startStore(store, scratch);
+  const results = [];
+  try {
+    const raw = rawStore({ store, conn: st.conn, bucket: st.bucket }, agent(64));
+    const largeFile = join(scratch, `large-${s.largeMiB}.bin`);
+    if (!existsSync(largeFile)) await writeLarge(largeFile, s.largeMiB);
+    const largeSize = statSync(largeFile).size;
+    const rows = rowsFor(store).filter((r) => !opts.rows || opts.rows.includes(r));
+    // The object every download reads (so that a download does not depend on the contender's upload).
+    if (rows.includes('download') || rows.includes('capped'))
+      await raw.put(SOURCE_KEY, createReadStream(largeFile), largeSize);
+    const contenders = CONTENDERS[store].filter(([id]) => !opts.contenders || opts.contenders.includes(id));
+    for (let rep = 0; rep < s.reps; rep++) {
+      const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
+      for (const [id, runtime, label] of order) {
+        const tag = `${id}-${rep}`;
+        const unavailable = runtime === 'python' ? peers.python : id === 'opendal' ? peers.opendal : undefined;
+        if (unavailable !== undefined) {
+          for (const row of rows) results.push({ store, id, label, rep, row, unavailable });
+          continue;
+        }
+        const seedPrefix = `seed/${tag}`;
+        if (rows.includes('list') || rows.includes('delete'))
+          await mapLimit(seedKeys(seedPrefix, s.keys), 64, (k) => raw.put(k, Buffer.from('x')));
+        const cfg = {
+          store,
+          contender: id,
+          bucket: st.bucket,
+          conns: st.conns,
+          prefix: `run/${tag}`,
+          seedPrefix,
+          sizes: s,
+          largeFile,
+          largeSize,
+          sourceKey: SOURCE_KEY,
+          outFile: join(scratch, `out-${tag}.bin`),
+          rows,
+        };
+        const cfgFile = join(scratch, `cfg-${store}-${tag}.json`);
+        writeFileSync(cfgFile, JSON.stringify(cfg));
+        const load = os.loadavg()[0];
+        const got = await runChild(runtime, cfgFile, rows);
+        for (const r of got) results.push({ store, id, label, rep, load, ...r });
+        log(store, label, rep, got);
+        // The stores keep objects in memory: drop this run's large object.
+        await raw.del(`${cfg.prefix}/large`).catch(() => {});
+      }
+    }
+  } finally {
+    await st.stop();
+  }
+  return { results, server: st.server };
+}
+
+async function main() {
+  if (process.argv.includes('--docs')) return writeDocs(CONTENDERS);
+  const again = arg('rerender')?.[0];
+  if (again !== undefined) {
+    const { meta, results } = JSON.parse(readFileSync(join(here, 'results', `${again}.json`), 'utf8'));
+    const stores = [...new Set(results.map((r) => r.store))];
+    return writeReport(results, meta, { write: true, stores, contenders: CONTENDERS, out: again });
+  }
+  const quick = process.argv.includes('--quick');
+  const s = sizes(quick);
+  const reps = arg('reps');
+  if (reps) s.reps = Number(reps[0]);
+  for (const kv of arg('sizes') ?? []) {
+    const [k, v] = kv.split(':');
+    if (!(k in s) || !(Number(v) > 0)) throw new Error(`--sizes takes ${Object.keys(s).join(', ')} as name:number`);
+    s[k] = Number(v);
+  }
+  const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
+  const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
+  const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);
+  const started = new Date();
+  const loadStart = os.loadavg();
+  const peers = ensurePeers();
+  const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'omnifs-race-'));
+  const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+  process.once('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const log = (store, label, rep, rows) => {
+    const brief = rows.map((r) =>
+      r.error ? `${r.row} ERROR` : r.unavailable ? `${r.row} n/a` : `${r.row} ${r.seconds.toFixed(2)}s`,
+    );
+    process.stderr.write(`[${store} rep ${rep}] ${label}: ${brief.join(', ')}\n`);
+    for (const r of rows) if (r.error) process.stderr.write(`    ${r.row}: ${r.error}\n`);
+  };
+  const all = [];
+  const servers = {};
+  try {
+    for (const store of stores) {
+      try {
+        const { results, server } = await raceStore(store, opts, scratch, peers, log);
+        all.push(...results);
+        servers[store] = server;
+      } catch (err) {
+        process.stderr.write(`${store}: could not race: ${err?.stack ?? err}\n`);
+        servers[store] = `not run: ${String(err?.message ?? err).split('\n')[0]}`;
+      }
+    }
+  } finally {
+    cleanup();
+    const { stopAllServers } = await import('./lib/servers.mjs').then((m) => m.testServers());
+    await stopAllServers();
+  }
+  const meta = {
+    date: started.toISOString(),
+    seconds: (Date.now() - started.getTime()) / 1000,
+    node: process.version,
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}`,
+    loadStart,
+    loadEnd: os.loadavg(),
+    quick,
+    sizes: s,
+    peers: peers.versions,
+    servers,
+  };
+  writeReport(all, meta, { write, stores, contenders: CONTENDERS, out: arg('out')?.[0] ?? 'race' });
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`${err?.stack ?? err}\n`);
+    process.exit(1);
+  },
+);

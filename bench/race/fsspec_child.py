@@ -1,0 +1,180 @@
+"""One fsspec contender of the race (s3fs, gcsfs, adlfs, fsspec's webhdfs) in a process of its own.
+
+    python bench/race/fsspec_child.py CONFIG.json
+
+Runs the same rows as bench/race/child.mjs, with fsspec's own API and defaults, and prints
+one `RACE_ROW {json}` line per row: wall seconds, this process's CPU seconds (all threads)
+and its peak RSS during the row (reset before each row through /proc/self/clear_refs).
+"""
+import json
+import os
+import re
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+SMALL = 4096
+
+
+def small_content(i):
+    b = bytearray([i & 0xFF]) * SMALL
+    b[0:4] = (i & 0xFFFFFFFF).to_bytes(4, "little")
+    return bytes(b)
+
+
+def seed_keys(prefix, count):
+    return [f"{prefix}/d{i % 100:02d}/k{i}" for i in range(count)]
+
+
+def reset_peak_rss():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mib():
+    with open("/proc/self/status") as f:
+        m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+    return int(m.group(1)) / 1024 if m else None
+
+
+def make_fs(store, conn):
+    if store == "s3":
+        import s3fs
+
+        return s3fs.S3FileSystem(
+            key=conn["accessKeyId"],
+            secret=conn["secretAccessKey"],
+            endpoint_url=conn["endpoint"],
+            client_kwargs={"region_name": conn["region"]},
+            skip_instance_cache=True,
+        )
+    if store == "gcs":
+        # gcsfs's bucket-type probe speaks gRPC to the endpoint, which an emulator does not serve.
+        os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
+        import gcsfs
+
+        return gcsfs.GCSFileSystem(
+            endpoint_url=conn["apiEndpoint"], token="anon", project=conn["projectId"], skip_instance_cache=True
+        )
+    if store == "azure":
+        import adlfs
+
+        return adlfs.AzureBlobFileSystem(
+            account_name=conn["accountName"],
+            account_key=conn["accountKey"],
+            connection_string=(
+                f"DefaultEndpointsProtocol=http;AccountName={conn['accountName']};"
+                f"AccountKey={conn['accountKey']};BlobEndpoint={conn['blobEndpoint']};"
+            ),
+            skip_instance_cache=True,
+        )
+    if store == "hdfs":
+        from urllib.parse import urlparse
+
+        from fsspec.implementations.webhdfs import WebHDFS
+
+        u = urlparse(conn["namenodeUrl"])
+        return WebHDFS(host=u.hostname, port=u.port, user=conn["user"], skip_instance_cache=True)
+    raise ValueError(f"unknown store {store}")
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        cfg = json.load(f)
+    s = cfg["sizes"]
+    root = ("/" if cfg["store"] == "hdfs" else "") + cfg["bucket"]
+    p = lambda key: f"{root}/{key}"  # noqa: E731
+    fss = {}
+
+    def fs(kind="direct"):
+        if kind not in fss:
+            fss[kind] = make_fs(cfg["store"], cfg["conns"][kind])
+        return fss[kind]
+
+    one = [(f"{cfg['prefix']}/one/f{i}", small_content(i)) for i in range(s["one"])]
+    batch = [(f"{cfg['prefix']}/batch/f{i}", small_content(i + 7)) for i in range(s["batch"])]
+    latency = [(f"{cfg['prefix']}/lat/f{i}", small_content(i + 11)) for i in range(s["latency"])]
+    sync_only = cfg["store"] == "hdfs"  # fsspec's webhdfs is synchronous: no batching of its own
+
+    def put_many(f, entries):
+        if sync_only:
+            for k, b in entries:
+                f.pipe_file(p(k), b)
+        else:
+            f.pipe({p(k): b for k, b in entries})
+
+    def check(k, got, want):
+        if got != want:
+            raise RuntimeError(f"{k}: read back {len(got)} bytes that differ from what was written")
+
+    def get64():
+        if sync_only:
+            with ThreadPoolExecutor(64) as ex:
+                for (k, b), got in zip(batch, ex.map(lambda e: fs().cat_file(p(e[0])), batch)):
+                    check(k, got, b)
+        else:
+            got = fs().cat([p(k) for k, _ in batch], batch_size=64)
+            for k, b in batch:
+                check(k, got[p(k)], b)
+        return len(batch)
+
+    def download(kind, key, size):
+        fs(kind).get_file(p(key), cfg["outFile"])
+        got = os.path.getsize(cfg["outFile"])
+        os.remove(cfg["outFile"])
+        if got != size:
+            raise RuntimeError(f"downloaded {got} bytes, expected {size}")
+
+    def list_keys():
+        n = len(fs().find(p(cfg["seedPrefix"])))
+        if n != s["keys"]:
+            raise RuntimeError(f"listed {n} keys, expected {s['keys']}")
+        return n
+
+    work = {
+        "put1": lambda: ([fs().pipe_file(p(k), b) for k, b in one], (len(one), None))[1],
+        "get1": lambda: ([check(k, fs().cat_file(p(k)), b) for k, b in one], (len(one), None))[1],
+        "putBatch": lambda: (put_many(fs(), batch), (len(batch), None))[1],
+        "get64": lambda: (get64(), None),
+        "putLatency": lambda: (put_many(fs("latency"), latency), (len(latency), None))[1],
+        "upload": lambda: (fs().put_file(cfg["largeFile"], p(f"{cfg['prefix']}/large")), (1, cfg["largeSize"]))[1],
+        "download": lambda: (download("direct", cfg["sourceKey"], cfg["largeSize"]), (1, cfg["largeSize"]))[1],
+        "capped": lambda: (download("capped", cfg["sourceKey"], cfg["largeSize"]), (1, cfg["largeSize"]))[1],
+        "list": lambda: (list_keys(), None),
+        "delete": lambda: (fs().rm(p(cfg["seedPrefix"]), recursive=True), (s["keys"], None))[1],
+    }
+
+    try:  # one untimed request first, so that no row pays for the first request's lazy loading
+        fs().pipe_file(p(f"{cfg['prefix']}/warmup"), small_content(0))
+        fs().cat_file(p(f"{cfg['prefix']}/warmup"))
+    except Exception:  # noqa: BLE001 - the rows report what fails
+        pass
+    for row in cfg["rows"]:
+        out = {"row": row}
+        try:
+            fs()
+            reset = reset_peak_rss()
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            ops, nbytes = work[row]()
+            out["seconds"] = time.perf_counter() - t0
+            out.update(
+                ops=ops,
+                bytes=nbytes if nbytes is not None else ops * SMALL,
+                cpuSeconds=time.process_time() - c0,
+                peakRssMiB=peak_rss_mib(),
+                rssReset=reset,
+            )
+        except ImportError as e:
+            out["unavailable"] = f"not installed: {e}"
+        except Exception as e:  # noqa: BLE001 - a failing row is reported, the others still run
+            out["error"] = f"{type(e).__name__}: {e}".split("\n")[0][:300]
+        print("RACE_ROW " + json.dumps(out), flush=True)
+
+
+if __name__ == "__main__":
+    main()

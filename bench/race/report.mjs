@@ -1,0 +1,320 @@
+/**
+ * The race's report: medians per store, row and contender; ratios of omnifs to OpenDAL, to
+ * the best peer and to the emulator's ceiling; client CPU and peak RSS; the targets of
+ * issue 15; SVG charts (hand-written, no dependency). Writes bench/results/race.md,
+ * race.json, race-<store>.svg and the race section of docs/performance.md.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median } from '../lib/harness.mjs';
+import { num } from '../lib/report.mjs';
+import { ROWS, rowTitle } from './rows.mjs';
+import { raceSvg } from './svg.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsDir = join(here, '..', 'results');
+const docsFile = join(here, '..', '..', 'docs', 'performance.md');
+const GiB = 1024 ** 3;
+const SMALL_ROWS = ['put1', 'get1', 'putBatch', 'get64'];
+const STORE_TITLE = { s3: 'S3', gcs: 'GCS', azure: 'Azure Blob', hdfs: 'HDFS' };
+const isOmnifs = (id) => id.startsWith('omnifs');
+const isPeer = (id) => !isOmnifs(id) && id !== 'ceiling';
+
+/** Medians of one contender on one row of one store: `{ seconds, value, cpu, rss, reps }` or `{ why }`. */
+function cell(results, store, id, row) {
+  const rs = results.filter((r) => r.store === store && r.id === id && r.row === row);
+  const ok = rs.filter((r) => r.seconds !== undefined);
+  if (ok.length === 0) {
+    const bad = rs.find((r) => r.unavailable !== undefined || r.error !== undefined);
+    if (!bad) return undefined;
+    return bad.unavailable !== undefined ? { why: 'n/a', note: bad.unavailable } : { why: 'error', note: bad.error };
+  }
+  const seconds = median(ok.map((r) => r.seconds));
+  const unit = ROWS.find((r) => r.id === row).unit;
+  const value = unit === 'ops/s' ? ok[0].ops / seconds : unit === 'MB/s' ? ok[0].bytes / seconds / 1e6 : seconds;
+  return {
+    seconds,
+    value,
+    ops: ok[0].ops,
+    bytes: ok[0].bytes,
+    cpu: median(ok.map((r) => r.cpuSeconds)),
+    rss: Math.max(...ok.map((r) => r.peakRssMiB ?? 0)),
+    reps: ok.length,
+    spread: (Math.max(...ok.map((r) => r.seconds)) - Math.min(...ok.map((r) => r.seconds))) / 2 / seconds,
+  };
+}
+
+/** How many times faster `a` is than `b` on the same work (b's median time over a's). */
+const faster = (a, b) => (a?.seconds && b?.seconds ? b.seconds / a.seconds : undefined);
+const x = (r) => (r === undefined ? '–' : `${r.toFixed(2)}x`);
+
+/** Figures of one store: per row, the cells and the ratios; the CPU and RSS lines. */
+export function storeFigures(results, store, contenders) {
+  const rows = ROWS.filter((r) => results.some((x) => x.store === store && x.row === r.id));
+  const ids = contenders.map(([id]) => id);
+  const table = rows.map((row) => {
+    const cells = Object.fromEntries(ids.map((id) => [id, cell(results, store, id, row.id)]));
+    const peers = ids.filter((id) => isPeer(id) && cells[id]?.seconds);
+    const best = peers.sort((a, b) => cells[a].seconds - cells[b].seconds)[0];
+    return {
+      row,
+      cells,
+      best,
+      vsBest: faster(cells.omnifs, cells[best]),
+      vsOpendal: faster(cells.omnifs, cells.opendal),
+    };
+  });
+  const cpu = Object.fromEntries(
+    ids.map((id) => {
+      const small = SMALL_ROWS.map((r) => cell(results, store, id, r)).filter((c) => c?.seconds);
+      const smallMs = small.length
+        ? (small.reduce((s, c) => s + c.cpu, 0) / small.reduce((s, c) => s + c.ops, 0)) * 1e3
+        : undefined;
+      const per = (r) => {
+        const c = cell(results, store, id, r);
+        return c?.seconds ? (c.cpu / c.bytes) * GiB : undefined;
+      };
+      const rss = (r) => cell(results, store, id, r)?.rss;
+      return [
+        id,
+        { smallMs, upGiB: per('upload'), downGiB: per('download'), rssUp: rss('upload'), rssDown: rss('download') },
+      ];
+    }),
+  );
+  return { rows, table, cpu, ids };
+}
+
+function fmtCell(c, unit) {
+  if (c === undefined) return '–';
+  if (c.why) return c.why;
+  return unit === 's' ? `${num(c.value)} s` : `${num(c.value)}`;
+}
+
+function storeMarkdown(results, store, contenders, meta, notes, out) {
+  const f = storeFigures(results, store, contenders);
+  const label = Object.fromEntries(contenders.map(([id, , l]) => [id, l]));
+  const cols = f.ids;
+  const lines = [`## ${STORE_TITLE[store]} (${meta.servers[store]})`, ''];
+  lines.push(
+    `| work | unit | ${cols.map((c) => label[c]).join(' | ')} | best peer | omnifs / best peer |${store === 's3' ? ' omnifs / OpenDAL |' : ''} omnifs / ceiling |`,
+  );
+  lines.push(
+    `| --- | --- |${cols.map(() => ' ---: |').join('')} --- | ---: |${store === 's3' ? ' ---: |' : ''} ---: |`,
+  );
+  for (const t of f.table) {
+    const cells = cols.map((c) => {
+      const v = t.cells[c];
+      if (v?.note)
+        notes.push({ who: `${STORE_TITLE[store]}, ${label[c]}`, row: rowTitle(t.row, meta.sizes), note: v.note });
+      return fmtCell(v, t.row.unit);
+    });
+    lines.push(
+      `| ${rowTitle(t.row, meta.sizes)} | ${t.row.unit} | ${cells.join(' | ')} | ${t.best ? label[t.best] : '–'} | ${x(t.vsBest)} |` +
+        `${store === 's3' ? ` ${x(t.vsOpendal)} |` : ''} ${x(faster(t.cells.omnifs, t.cells.ceiling))} |`,
+    );
+  }
+  const line = (title, fn) =>
+    `| ${title} | | ${cols.map((c) => fn(f.cpu[c]) ?? '–').join(' | ')} | | |${store === 's3' ? ' |' : ''} |`;
+  const n = (v, d) => (v === undefined ? undefined : v.toFixed(d));
+  lines.push(line('client CPU per small request (ms)', (c) => n(c.smallMs, 2)));
+  lines.push(
+    line('client CPU per GiB, up / down (s)', (c) =>
+      c.upGiB === undefined && c.downGiB === undefined
+        ? undefined
+        : `${n(c.upGiB, 2) ?? '–'} / ${n(c.downGiB, 2) ?? '–'}`,
+    ),
+  );
+  lines.push(
+    line('peak RSS, large up / down (MiB)', (c) =>
+      c.rssUp === undefined && c.rssDown === undefined
+        ? undefined
+        : `${n(c.rssUp, 0) ?? '–'} / ${n(c.rssDown, 0) ?? '–'}`,
+    ),
+  );
+  lines.push('', `![${STORE_TITLE[store]} race](${out}-${store}.svg)`, '');
+  return { md: lines, figures: f };
+}
+
+/** The targets of issue 15, each with its measured value. */
+function targets(figs, sizesOf) {
+  const out = [];
+  const push = (what, value, ok) => out.push(`| ${what} | ${value} | ${ok === undefined ? '–' : ok ? 'yes' : 'no'} |`);
+  for (const [store, f] of Object.entries(figs)) {
+    for (const t of f.table) {
+      if (t.row.id === 'capped') continue;
+      const r = store === 's3' ? t.vsOpendal : t.vsBest;
+      push(
+        `${STORE_TITLE[store]} ${rowTitle(t.row, sizesOf)}: omnifs / ${store === 's3' ? 'OpenDAL' : 'best peer'} >= 1.0x`,
+        x(r),
+        r === undefined ? undefined : r >= 1,
+      );
+    }
+    for (const id of f.ids.filter(isOmnifs)) {
+      const c = f.cpu[id];
+      if (c.smallMs !== undefined)
+        push(
+          `${STORE_TITLE[store]} ${id}: CPU per small request <= 0.4 ms`,
+          `${c.smallMs.toFixed(2)} ms`,
+          c.smallMs <= 0.4,
+        );
+      for (const [k, w] of [
+        ['upGiB', 'up'],
+        ['downGiB', 'down'],
+      ])
+        if (c[k] !== undefined)
+          push(`${STORE_TITLE[store]} ${id}: CPU per GiB ${w} <= 1 s`, `${c[k].toFixed(2)} s`, c[k] <= 1);
+      for (const [k, w] of [
+        ['rssUp', 'upload'],
+        ['rssDown', 'download'],
+      ])
+        if (c[k] !== undefined)
+          push(
+            `${STORE_TITLE[store]} ${id}: peak RSS on the large ${w} < 200 MB`,
+            `${(c[k] * 1.048576).toFixed(0)} MB`,
+            c[k] * 1.048576 < 200,
+          );
+    }
+  }
+  const cap = figs.s3?.table.find((t) => t.row.id === 'capped');
+  if (cap) {
+    const r = faster(cap.cells.omnifs, cap.cells.sdk);
+    push(
+      'S3 moonshot: capped get, omnifs / one GetObject stream (raw SDK) >= 4x',
+      x(r),
+      r === undefined ? undefined : r >= 4,
+    );
+  }
+  return out;
+}
+
+/** Builds the report; prints it; with `write`, writes the files. */
+export function writeReport(results, meta, { write, stores, contenders, out = 'race' }) {
+  const notes = [];
+  const figs = {};
+  const body = [];
+  for (const store of stores) {
+    if (!results.some((r) => r.store === store)) {
+      body.push(`## ${STORE_TITLE[store]}`, '', meta.servers[store] ?? 'not run', '');
+      continue;
+    }
+    const { md, figures } = storeMarkdown(results, store, contenders[store], meta, notes, out);
+    figs[store] = figures;
+    body.push(...md);
+  }
+  const loads = results.filter((r) => r.load !== undefined).map((r) => r.load);
+  const la = (l) => l.map((v) => v.toFixed(2)).join(' / ');
+  const sz = meta.sizes;
+  const head = [
+    '# The race: omnifs against the raw SDKs, OpenDAL and fsspec',
+    '',
+    `Run ${meta.date} (${(meta.seconds / 60).toFixed(0)} min), Node ${meta.node}, ${meta.cpus}; ${meta.peers}.`,
+    `Sizes: ${sz.one} one-at-a-time requests, ${sz.batch} batched, ${sz.latency} through the latency proxy, large files of ${sz.largeMiB} MiB, ` +
+      `${sz.keys} keys listed and deleted; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}.`,
+    '',
+    `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
+      `at the start of each contender's process its 1-minute load was ${loads.length ? `${median(loads).toFixed(2)} (median), ${Math.max(...loads).toFixed(2)} (max)` : '–'}. ` +
+      `The machine has ${meta.cpus.split(' ')[0]} cores shared with other work, and the server runs on the same cores as the client: ` +
+      "absolute figures are noisy, ratios within one run less so. CPU and peak RSS are the client process's own (the server is another process).",
+    '',
+    'Values: ops/s for small requests (higher is better), MB/s (10^6 bytes/s) for large transfers, seconds for list and delete ' +
+      '(lower is better). Ratios are "how many times faster omnifs is" (the other\'s median time over omnifs\'s), so >= 1.0x means omnifs is ' +
+      'at least as fast. n/a: the contender cannot do this here (see the notes); error: it failed.',
+    '',
+  ];
+  const tgt = [
+    '## Targets (issue 15)',
+    '',
+    '| target | measured | met |',
+    '| --- | ---: | --- |',
+    ...targets(figs, meta.sizes),
+    '',
+  ];
+  const grouped = new Map();
+  for (const { who, row, note } of notes) {
+    const key = `${who}: ${note}`;
+    grouped.set(key, [...(grouped.get(key) ?? []), row]);
+  }
+  const noteLines = grouped.size
+    ? ['## Notes', '', ...[...grouped].map(([key, rows]) => `- ${key.replace(': ', ` (${rows.join('; ')}): `)}`), '']
+    : [];
+  const md = [...head, ...body, ...tgt, ...noteLines].join('\n');
+  process.stdout.write(`${md}\n`);
+  if (!write) return;
+  writeFileSync(join(resultsDir, `${out}.md`), md);
+  writeFileSync(join(resultsDir, `${out}.json`), `${JSON.stringify({ meta, results }, null, 2)}\n`);
+  for (const [store, f] of Object.entries(figs)) {
+    const labels = Object.fromEntries(contenders[store].map(([id, , l]) => [id, l]));
+    writeFileSync(
+      join(resultsDir, `${out}-${store}.svg`),
+      raceSvg(`${STORE_TITLE[store]}: ${meta.servers[store]}`, f, labels, meta.sizes),
+    );
+  }
+  writeDocs(contenders);
+}
+
+/** Per store, the newest written result file that raced it: `{ store: { name, meta, figures } }`. */
+function newestPerStore(contenders) {
+  const per = {};
+  for (const file of readdirSync(resultsDir).filter((f) => /^race[\w-]*\.json$/.test(f))) {
+    const { meta, results } = JSON.parse(readFileSync(join(resultsDir, file), 'utf8'));
+    for (const store of Object.keys(STORE_TITLE)) {
+      if (!results.some((r) => r.store === store) || (per[store] && per[store].meta.date > meta.date)) continue;
+      per[store] = {
+        name: file.replace(/\.json$/, ''),
+        meta,
+        figures: storeFigures(results, store, contenders[store]),
+      };
+    }
+  }
+  return per;
+}
+
+/** Rewrites the race section of docs/performance.md from the result files in bench/results. */
+export function writeDocs(contenders) {
+  const start = '<!-- race:start -->';
+  const end = '<!-- race:end -->';
+  const per = newestPerStore(contenders);
+  const lines = [
+    start,
+    '## The race: omnifs against the raw SDKs, OpenDAL and fsspec',
+    '',
+    "`npm run bench:race` runs omnifs, the raw SDK under it, OpenDAL's Node binding and fsspec's peer (s3fs, gcsfs, adlfs, " +
+      "webhdfs) on the same work against each store on loopback, with raw HTTP at full concurrency as the emulator's own ceiling. " +
+      "Every contender runs in a process of its own, so its CPU and peak RSS exclude the server's; the contenders take turns over " +
+      'the repetitions. How to run it and what each row measures: [bench/README.md](../bench/README.md).',
+    '',
+    'The runs below were made on a 2-core machine shared with other work, the servers on the same cores: absolute figures ' +
+      'are noisy (the load average is given), ratios within one run less so.',
+    '',
+    '| store | run | load average at the start | results |',
+    '| --- | --- | --- | --- |',
+    ...Object.entries(per).map(
+      ([store, { name, meta }]) =>
+        `| ${STORE_TITLE[store]} | ${meta.date.slice(0, 16).replace('T', ' ')} UTC, median of ${meta.sizes.reps} | ` +
+        `${meta.loadStart.map((v) => v.toFixed(2)).join(' / ')} | [${name}.md](../bench/results/${name}.md) |`,
+    ),
+    '',
+    '| store | work | omnifs / best peer | best peer | omnifs / ceiling |',
+    '| --- | --- | ---: | --- | ---: |',
+  ];
+  for (const [store, { meta, figures }] of Object.entries(per)) {
+    const labels = Object.fromEntries(contenders[store].map(([id, , l]) => [id, l]));
+    for (const t of figures.table)
+      if (t.best)
+        lines.push(
+          `| ${STORE_TITLE[store]} | ${rowTitle(t.row, meta.sizes)} | ${x(t.vsBest)} | ${labels[t.best]} | ` +
+            `${x(faster(t.cells.omnifs, t.cells.ceiling))} |`,
+        );
+  }
+  lines.push('', "Each bar is a contender's speed relative to the fastest on that row (longer is faster).", '');
+  for (const [store, { name }] of Object.entries(per))
+    lines.push(`![${STORE_TITLE[store]} race](../bench/results/${name}-${store}.svg)`, '');
+  lines.push(end);
+  let doc = readFileSync(docsFile, 'utf8');
+  const block = lines.join('\n');
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  doc = i >= 0 && j > i ? doc.slice(0, i) + block + doc.slice(j + end.length) : `${doc.trimEnd()}\n\n${block}\n`;
+  writeFileSync(docsFile, doc);
+}

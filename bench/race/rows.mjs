@@ -1,0 +1,68 @@
+/**
+ * The rows of the race: what each measures, its unit, and the sizes of a full and a quick run.
+ * A Node child (child.mjs) and a Python child (fsspec_child.py) run the same rows by id.
+ */
+
+/** Rows in the order they run within one contender's process (gets read what the puts wrote). */
+export const ROWS = [
+  { id: 'put1', title: '4 KiB PUT one at a time', unit: 'ops/s' },
+  { id: 'get1', title: '4 KiB GET one at a time', unit: 'ops/s' },
+  { id: 'putBatch', title: 'N x 4 KiB PUT, default batching', unit: 'ops/s' },
+  { id: 'get64', title: 'N x 4 KiB GET, concurrency 64', unit: 'ops/s' },
+  { id: 'putLatency', title: 'PUT with 20 ms added per request, default batching', unit: 'ops/s' },
+  { id: 'upload', title: 'large upload', unit: 'MB/s' },
+  { id: 'download', title: 'large download', unit: 'MB/s' },
+  { id: 'capped', title: 'large get, each connection capped at 50 MB/s', unit: 'MB/s' },
+  { id: 'list', title: 'list N keys', unit: 's' },
+  { id: 'delete', title: 'delete N keys', unit: 's' },
+];
+
+/** Sizes: `full` as issue 15 names them, `quick` for a smoke run of a few minutes. */
+export function sizes(quick) {
+  return quick
+    ? { one: 50, batch: 200, latency: 50, largeMiB: 32, keys: 500, reps: 1 }
+    : { one: 500, batch: 1000, latency: 200, largeMiB: 1024, keys: 10_000, reps: 3 };
+}
+
+/** Round-trip latency the proxy adds for `putLatency`, and the per-connection cap for `capped`. */
+export const LATENCY_MS = 20;
+export const CAP_BYTES_PER_SEC = 50e6;
+export const SMALL = 4096;
+
+/** Row titles with the run's sizes filled in. */
+export function rowTitle(row, s) {
+  const n = (x) => x.toLocaleString('en-US');
+  const big = (mib) => (mib >= 1024 ? `${mib / 1024} GiB` : `${mib} MiB`);
+  switch (row.id) {
+    case 'putBatch':
+      return `${n(s.batch)} x 4 KiB PUT, default batching`;
+    case 'get64':
+      return `${n(s.batch)} x 4 KiB GET, concurrency 64`;
+    case 'putLatency':
+      return `${n(s.latency)} PUT with ${LATENCY_MS} ms added per request, default batching`;
+    case 'upload':
+      return `${big(s.largeMiB)} upload`;
+    case 'download':
+      return `${big(s.largeMiB)} download`;
+    case 'capped':
+      return `${big(s.largeMiB)} get, each connection capped at ${CAP_BYTES_PER_SEC / 1e6} MB/s`;
+    case 'list':
+      return `list ${n(s.keys)} keys`;
+    case 'delete':
+      return `delete ${n(s.keys)} keys`;
+    default:
+      return row.title;
+  }
+}
+
+/** The 4 KiB content of small object `i` (distinct per object, the same for every contender). */
+export function smallContent(i) {
+  const b = Buffer.alloc(SMALL, i & 0xff);
+  b.writeUInt32LE(i, 0);
+  return b;
+}
+
+/** Keys seeded for list/delete under `prefix`: 100 directories. */
+export function seedKeys(prefix, count) {
+  return Array.from({ length: count }, (_, i) => `${prefix}/d${String(i % 100).padStart(2, '0')}/k${i}`);
+}
