@@ -37,3 +37,30 @@ export {
 export { fsSide, localSide, makeTransfer, DUMMY, type Side, type Transfer } from './sides';
 export { GLOB_EDGE_CASES } from './suites/copy-globs';
 export { LISTING_FIXTURE } from './suites/listing';
+export { useStore, bucketAndPrefix, type Store, type UseStoreOptions } from './stores/store';
+export {
+  layoutTests,
+  bucketTests,
+  prefixTests,
+  readWriteTests,
+  copyMoveTests,
+  writePrefixFixture,
+  type BucketSides,
+  type PrefixSides,
+} from './stores/layout';
+export {
+  serverErrorTests,
+  anonymousTests,
+  secretTests,
+  type ErrorSides,
+  type AnonymousSides,
+  type SecretSides,
+} from './stores/errors';
+export { registryTests, type RegistrySides } from './stores/urls';
+export {
+  abandonedUploadTests,
+  partedDownloadTests,
+  etagReadTests,
+  type UploadSides,
+  type DownloadSides,
+} from './stores/transfers';
