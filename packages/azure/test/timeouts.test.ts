@@ -1,13 +1,15 @@
 /** Azure against a silent and a stalling server, and over a slow link: timeouts and aborts end every operation. */
+import { useStore } from '@omnifs/testkit';
 import { timeoutTests } from '../../../test/faults/timeouts';
 import { freshContainer, makeFs, useAzure } from './helpers';
 
 describe('azure: timeouts', function () {
   const azure = useAzure();
-  let root: string;
-  before(async function () {
-    root = await freshContainer(azure.info, makeFs(azure.info));
-  });
+  const store = useStore(
+    () => makeFs(azure.info),
+    (fs) => freshContainer(azure.info, fs),
+    { once: true },
+  );
 
   timeoutTests({
     make: (url, timeouts) =>
@@ -18,6 +20,6 @@ describe('azure: timeouts', function () {
       }),
     file: 'container/dir/file.bin',
     contentType: 'application/xml',
-    real: () => ({ url: new URL(azure.info.blobEndpoint).origin, root }),
+    real: () => ({ url: new URL(azure.info.blobEndpoint).origin, root: store.root }),
   });
 });

@@ -2,9 +2,9 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { RetryFileSystem } from '@omnifs/core';
-import { chunked, expectFsError } from '@omnifs/testkit';
+import { chunked, expectFsError, useStore } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
-import type { FaultProxy } from '../../../test/faults/proxy';
+import { throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests } from '../../../test/faults/downloads';
 import { freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
 
@@ -14,30 +14,31 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 describe('gcs: faults', function () {
   this.timeout(120_000);
   const gcs = useGcs();
-  let proxy: FaultProxy;
   let seen: SeenRequest[];
-  let clearFaults: () => void;
-  let direct: GCSFileSystem;
-  let root: string;
-
-  before(async function () {
-    ({ proxy, seen, clearFaults } = await recordingProxy(gcs.info));
-    direct = makeFs(gcs.info);
+  const faults = useFaultProxy(async () => {
+    const recording = await recordingProxy(gcs.info);
+    seen = recording.seen;
+    return recording;
   });
-  after(async function () {
-    await proxy?.close();
-  });
-  beforeEach(async function () {
-    clearFaults();
-    proxy.resetCounters();
+  const store = useStore(
+    () => makeFs(gcs.info),
+    (fs) => freshBucket(gcs.info, fs),
+  );
+  beforeEach(function () {
     seen.length = 0;
-    root = await freshBucket(gcs.info, direct);
   });
+  /** GCS's answer when it throttles. */
+  const UNAVAILABLE = {
+    kind: 'status',
+    status: 503,
+    body: '{"error":{"code":503,"message":"Service Unavailable"}}',
+    headers: { 'content-type': 'application/json' },
+  } as const;
 
   /** A filesystem through the proxy whose SDK retries `maxRetries` times, waiting at most a second. */
   const viaProxy = (maxRetries: number): GCSFileSystem =>
     makeFs(gcs.info, {
-      apiEndpoint: proxy.url,
+      apiEndpoint: faults.proxy.url,
       partSize: MiB,
       storageOptions: {
         retryOptions: { maxRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: maxRetries > 0 },
@@ -45,6 +46,8 @@ describe('gcs: faults', function () {
     });
 
   it('reads metadata, listings and objects past 503s, 500s and resets (SDK retries, then the retry layer), byte-exact', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     const data = randomBytes(3 * MiB);
     await direct.pipeFile(`${root}/flaky.bin`, data);
     const fs = new RetryFileSystem({ fs: viaProxy(6), minDelayMs: 1, maxAttempts: 8 });
@@ -60,38 +63,35 @@ describe('gcs: faults', function () {
   });
 
   cutDownloadTests({
-    proxy: () => proxy,
-    direct: () => direct,
+    proxy: () => faults.proxy,
+    direct: () => store.fs,
     viaProxy: () => viaProxy(0),
-    root: () => root,
+    root: () => store.root,
     size: 5 * MiB + 11,
     cutAfter: MiB / 2,
     isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'),
     code: 'UND_ERR_SOCKET',
   });
 
-  it('gives up on persistent 503s with a temporary RateLimited error, persistent once the retry layer gave up', async function () {
+  // Reads are retried by the retry layer, not the SDK: one request.
+  throttledReadTest({ faults, store, throttle: UNAVAILABLE }, { viaProxy: () => viaProxy(1), attempts: 1 });
+
+  it('gives up on persistent 503s with a persistent RateLimited error once the retry layer gave up', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     await direct.writeText(`${root}/busy.txt`, 'x');
-    proxy.addRule({
-      fault: {
-        kind: 'status',
-        status: 503,
-        body: '{"error":{"code":503,"message":"Service Unavailable"}}',
-        headers: { 'content-type': 'application/json' },
-      },
-    });
-    const err = await expectFsError(viaProxy(1).readText(`${root}/busy.txt`), 'RateLimited', 'EAGAIN');
-    expect(err.temporary).to.equal(true);
-    expect(proxy.counters.statuses).to.equal(1); // reads are retried by the retry layer, not the SDK
+    proxy.addRule({ fault: UNAVAILABLE });
     const retried = await expectFsError(
       new RetryFileSystem({ fs: viaProxy(1), minDelayMs: 1, maxAttempts: 3 }).readText(`${root}/busy.txt`),
       'RateLimited',
     );
     expect(retried).to.include({ persistent: true, temporary: false });
-    expect(proxy.counters.statuses).to.equal(4);
+    expect(proxy.counters.statuses).to.equal(3);
   });
 
   it('fails a resumable upload whose chunk is reset with a temporary error, cancelling the session and leaving no object', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     proxy.addRule({
       fault: { kind: 'reset' },
       failNext: 1,
@@ -112,6 +112,8 @@ describe('gcs: faults', function () {
   });
 
   it('lands an upload byte-exact through the retry layer when a chunk is reset', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     proxy.addRule({
       fault: { kind: 'reset' },
       failNext: 1,
@@ -125,6 +127,8 @@ describe('gcs: faults', function () {
   });
 
   it('reports the objects it could not delete and deletes the others', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/d/c`]: 'c', [`${root}/d/e`]: 'e' });
     const forbidden =
       '{"error":{"code":403,"message":"no storage.objects.delete access","errors":[{"reason":"forbidden"}]}}';

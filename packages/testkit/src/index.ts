@@ -37,7 +37,7 @@ export {
 export { fsSide, localSide, makeTransfer, DUMMY, type Side, type Transfer } from './sides';
 export { GLOB_EDGE_CASES } from './suites/copy-globs';
 export { LISTING_FIXTURE } from './suites/listing';
-export { useStore, bucketAndPrefix, type Store, type UseStoreOptions } from './stores/store';
+export { useStore, bucketAndPrefix, bucketTarget, type Store, type UseStoreOptions } from './stores/store';
 export {
   layoutTests,
   bucketTests,

@@ -4,6 +4,8 @@
  * builds it with {@link useStore} and hands it, with its specifics, to each topic.
  */
 import type { FileSystem } from '@omnifs/core';
+import { randomName } from '../helpers';
+import type { ConformanceTarget } from '../target';
 
 /** The filesystem and this test's root; read them inside tests and hooks only. */
 export interface Store<F extends FileSystem = FileSystem> {
@@ -56,4 +58,24 @@ export function useStore<F extends FileSystem>(
 export function bucketAndPrefix(root: string): { bucket: string; prefix: string } {
   const [bucket, ...rest] = root.split('/');
   return { bucket: bucket!, prefix: rest.length > 0 ? `${rest.join('/')}/` : '' };
+}
+
+/**
+ * The `factory` and `root` of a {@link ConformanceTarget} on an object store: the
+ * filesystem and a fresh bucket made once (by `freshRoot`, as for {@link useStore}), and a
+ * fresh prefix in that bucket for each test.
+ */
+export function bucketTarget<F extends FileSystem>(
+  open: () => F,
+  freshRoot: (fs: F) => Promise<string>,
+): Pick<ConformanceTarget, 'factory' | 'root'> {
+  let base: string | undefined;
+  return {
+    factory: async () => {
+      const fs = open();
+      base = await freshRoot(fs);
+      return fs;
+    },
+    root: () => `${base!}/${randomName()}`,
+  };
 }
