@@ -4,12 +4,10 @@
  * resets lands byte-exact; persistent throttling ends in a temporary RateLimited error.
  */
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FileSystem } from '@omnifs/core';
-import { expectFsError, type Store } from '@omnifs/testkit';
+import { expectFsError, type Store, sha256 } from '@omnifs/testkit';
 import type { Fault, FaultProxy } from './proxy';
-
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** A started proxy and how to clear its faults (a recording proxy keeps its recording rule). */
 export interface StartedProxy {
@@ -74,7 +72,7 @@ export function flakyUploadTest(t: StoreFaultTarget, sides: FlakyUploadSides): v
     await sides.viaProxy().pipeFile(`${t.store.root}/flaky.bin`, sides.body(data));
     proxy.clearRules();
     expect(proxy.counters.slowdowns + proxy.counters.statuses + proxy.counters.resets).to.be.greaterThan(0);
-    expect(sha(await t.store.fs.catFile(`${t.store.root}/flaky.bin`))).to.equal(sha(data));
+    expect(sha256(await t.store.fs.catFile(`${t.store.root}/flaky.bin`))).to.equal(sha256(data));
     if (sides.pending) expect(await sides.pending()).to.deep.equal([]);
   });
 }

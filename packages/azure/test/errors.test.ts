@@ -1,9 +1,9 @@
 /** Error kinds of Azure failures, anonymous access, and secrets kept out of errors and serialised instances. */
 import { expect } from 'chai';
 import { RestError } from '@azure/storage-blob';
-import { anonymousTests, expectFsError, secretTests, serverErrorTests, useStore } from '@omnifs/testkit';
+import { anonymousTests, expectFsError, secretTests, serverErrorTests } from '@omnifs/testkit';
 import { AzureBlobFileSystem, mapAzureError } from '@omnifs/azure';
-import { freshContainer, makeFs, useAzure } from './helpers';
+import { makeFs, useContainer } from './helpers';
 
 /** An error as the SDK builds it from a service response. */
 function serviceError(code: string, status: number): RestError {
@@ -65,14 +65,10 @@ describe('azure: errors', function () {
   });
 
   describe('against Azurite', function () {
-    const az = useAzure();
-    const store = useStore(
-      () => makeFs(az.info),
-      (fs) => freshContainer(az.info, fs),
-    );
+    const store = useContainer();
     serverErrorTests(store, { protocol: 'az', missingMessage: /^az cat ".*missing\.txt": BlobNotFound/ });
     anonymousTests(store, {
-      anonymous: () => makeFs(az.info, { accountKey: undefined, anon: true }),
+      anonymous: () => makeFs(store.info, { accountKey: undefined, anon: true }),
       publish: async (path, text) => {
         await store.fs.service.getContainerClient(store.root).setAccessPolicy('blob');
         await store.fs.writeText(path, text);
@@ -84,7 +80,7 @@ describe('azure: errors', function () {
     });
 
     it('refuses a wrong account key with PermissionDenied', async function () {
-      const wrong = makeFs(az.info, { accountKey: Buffer.from('not the key').toString('base64') });
+      const wrong = makeFs(store.info, { accountKey: Buffer.from('not the key').toString('base64') });
       await expectFsError(wrong.ls(store.root), 'PermissionDenied', 'EACCES');
     });
 
@@ -92,17 +88,17 @@ describe('azure: errors', function () {
     const sas = 'sv=2024-01-01&ss=b&srt=sco&sp=rl&se=2030-01-01T00:00:00Z&sig=SECRETSIGNATUREvalue%3D';
     secretTests(store, 'keys, SAS tokens and connection strings', {
       holders: () => [
-        makeFs(az.info, { accountKey: key }),
-        makeFs(az.info, { accountKey: undefined, sasToken: sas }),
+        makeFs(store.info, { accountKey: key }),
+        makeFs(store.info, { accountKey: undefined, sasToken: sas }),
         new AzureBlobFileSystem({
-          connectionString: `DefaultEndpointsProtocol=http;AccountName=${az.info.accountName};AccountKey=${key};BlobEndpoint=${az.info.blobEndpoint};`,
+          connectionString: `DefaultEndpointsProtocol=http;AccountName=${store.info.accountName};AccountKey=${key};BlobEndpoint=${store.info.blobEndpoint};`,
           skipInstanceCache: true,
           pipelineOptions: { retryOptions: { maxTries: 1 } },
         }),
-        new AzureBlobFileSystem({ accountUrl: `${az.info.blobEndpoint}?${sas}`, skipInstanceCache: true }),
+        new AzureBlobFileSystem({ accountUrl: `${store.info.blobEndpoint}?${sas}`, skipInstanceCache: true }),
       ],
-      secrets: () => [key, 'SECRETSIGNATURE', az.info.accountKey],
-      endpoint: () => az.info.blobEndpoint,
+      secrets: () => [key, 'SECRETSIGNATURE', store.info.accountKey],
+      endpoint: () => store.info.blobEndpoint,
     });
   });
 });

@@ -1,12 +1,12 @@
 /** Azure Blob through the fault proxy: every transfer ends byte-exact or with a clear error, never short. */
 import { expect } from 'chai';
 import { FsError } from '@omnifs/core';
-import { chunked, useStore } from '@omnifs/testkit';
+import { chunked } from '@omnifs/testkit';
 import { startFaultProxy } from '../../../test/faults/proxy';
 import { flakyUploadTest, throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests } from '../../../test/faults/downloads';
 import type { AzureBlobFileSystem } from '@omnifs/azure';
-import { freshContainer, makeFs, useAzure } from './helpers';
+import { makeFs, useAzure, useContainer } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -24,10 +24,7 @@ describe('azure: faults', function () {
   const faults = useFaultProxy(async () => ({
     proxy: await startFaultProxy({ target: new URL(az.info.blobEndpoint).origin, seed: 7 }),
   }));
-  const store = useStore(
-    () => makeFs(az.info),
-    (fs) => freshContainer(az.info, fs),
-  );
+  const store = useContainer();
   const target = { faults, store, throttle: SERVER_BUSY };
 
   const viaProxy = (maxTries: number): AzureBlobFileSystem =>

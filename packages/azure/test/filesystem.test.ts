@@ -9,27 +9,23 @@ import {
   layoutTests,
   partedDownloadTests,
   registryTests,
+  sha256,
   useStore,
 } from '@omnifs/testkit';
 import { urlToFs } from '@omnifs/core';
 import { AzureBlobFileSystem, AzureDeleteError, type AzureBlobOptions } from '@omnifs/azure';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
-import { connection, freshContainer, makeFs, useAzure } from './helpers';
+import { connection, freshContainer, makeFs, useContainer } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('azure: AzureBlobFileSystem', function () {
   this.timeout(120_000);
-  const az = useAzure();
-  const store = useStore(
-    () => makeFs(az.info),
-    (fs) => freshContainer(az.info, fs),
-  );
+  const store = useContainer();
   let proxy: CountingProxy;
 
   before(async function () {
-    proxy = await startCountingProxy({ target: new URL(az.info.blobEndpoint).origin });
+    proxy = await startCountingProxy({ target: new URL(store.info.blobEndpoint).origin });
   });
   after(async function () {
     await proxy?.close();
@@ -37,11 +33,11 @@ describe('azure: AzureBlobFileSystem', function () {
 
   /** A filesystem whose requests the counting proxy records. */
   const viaProxy = (extra: AzureBlobOptions = {}): AzureBlobFileSystem =>
-    makeFs(az.info, { accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`, ...extra });
+    makeFs(store.info, { accountUrl: `${proxy.url}${new URL(store.info.blobEndpoint).pathname}`, ...extra });
 
   layoutTests(store, {
     word: 'container',
-    fixed: () => az.info.container !== undefined,
+    fixed: () => store.info.container !== undefined,
     bucketEntry: (info) => expect(info.mtime).to.be.instanceOf(Date),
     fileEntry: (entry) => expect(entry).to.include({ blobType: 'BlockBlob' }),
   });
@@ -69,10 +65,10 @@ describe('azure: AzureBlobFileSystem', function () {
   describe('uploads', function () {
     it('streams a large body of unknown length as staged blocks, byte-exact', async function () {
       const { root } = store;
-      const small = makeFs(az.info, { partSize: 4 * MiB, concurrency: 3 });
+      const small = makeFs(store.info, { partSize: 4 * MiB, concurrency: 3 });
       const data = randomBytes(21 * MiB + 123);
       await small.pipeFile(`${root}/big.bin`, chunked(data, 1_234_567));
-      expect(sha(await small.catFile(`${root}/big.bin`))).to.equal(sha(data));
+      expect(sha256(await small.catFile(`${root}/big.bin`))).to.equal(sha256(data));
       const blocks = await small.service
         .getContainerClient(root.split('/')[0]!)
         .getBlockBlobClient(`${root.split('/').slice(1).concat('big.bin').join('/')}`)
@@ -86,7 +82,7 @@ describe('azure: AzureBlobFileSystem', function () {
   describe('in parts of 4 MiB, through the counting proxy', function () {
     const parted = useStore(
       () => viaProxy({ partSize: 4 * MiB, concurrency: 3 }),
-      (fs) => freshContainer(az.info, fs),
+      (fs) => freshContainer(store.info, fs),
     );
     abandonedUploadTests(parted, { partSize: 4 * MiB });
     partedDownloadTests(parted, {
@@ -117,7 +113,7 @@ describe('azure: AzureBlobFileSystem', function () {
       const w = await fs.openWriter(`${root}/big.log`, { append: true });
       for await (const c of chunked(data, 3 * MiB)) await w.write(c);
       await w.close();
-      expect(sha(await fs.catFile(`${root}/big.log`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/big.log`))).to.equal(sha256(data));
       const props = await fs.service.getContainerClient(root).getAppendBlobClient('big.log').getProperties();
       expect(props.blobCommittedBlockCount).to.equal(3);
     });
@@ -274,7 +270,7 @@ describe('azure: AzureBlobFileSystem', function () {
 
     it('refuses to sign without the account key, saying why', async function () {
       const { root } = store;
-      const anon = makeFs(az.info, { accountKey: undefined, anon: true });
+      const anon = makeFs(store.info, { accountKey: undefined, anon: true });
       expect(anon.capabilities.sign).to.equal(false);
       const err = await expectFsError(anon.sign(`${root}/s.txt`), 'Unsupported', 'ENOTSUP');
       expect(err.message).to.contain('account key');
@@ -282,7 +278,7 @@ describe('azure: AzureBlobFileSystem', function () {
   });
 
   describe('registry and URLs', function () {
-    const options = (): Record<string, unknown> => connection(az.info) as Record<string, unknown>;
+    const options = (): Record<string, unknown> => connection(store.info) as Record<string, unknown>;
 
     registryTests(store, {
       type: AzureBlobFileSystem,
@@ -294,8 +290,8 @@ describe('azure: AzureBlobFileSystem', function () {
       const { fs, root } = store;
       await fs.writeText(`${root}/u/f.txt`, 'via url');
       const forms = [
-        `abfs://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
-        `abfss://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
+        `abfs://${root}@${store.info.accountName}.dfs.core.windows.net/u/f.txt`,
+        `abfss://${root}@${store.info.accountName}.dfs.core.windows.net/u/f.txt`,
       ];
       for (const url of forms) {
         const { fs: f, path } = urlToFs(url, options());

@@ -1,9 +1,9 @@
 /** Error kinds of GCS failures, credentials on the wire, and secrets kept out of errors and serialised instances. */
 import { expect } from 'chai';
 import { ApiError } from '@google-cloud/storage';
-import { expectFsError, secretTests, serverErrorTests, useStore } from '@omnifs/testkit';
+import { expectFsError, secretTests, serverErrorTests } from '@omnifs/testkit';
 import { mapGcsError, GCSFileSystem } from '@omnifs/gcs';
-import { freshBucket, generatedKey, makeFs, recordingProxy, useGcs } from './helpers';
+import { generatedKey, makeFs, recordingProxy, useBucket } from './helpers';
 
 /** An error as the SDK builds it from a JSON API response. */
 function apiError(code: number, reason: string | undefined, message: string): ApiError {
@@ -68,11 +68,7 @@ describe('gcs: errors', function () {
   });
 
   describe('against the server', function () {
-    const gcs = useGcs();
-    const store = useStore(
-      () => makeFs(gcs.info),
-      (fs) => freshBucket(gcs.info, fs),
-    );
+    const store = useBucket();
     serverErrorTests(store, { protocol: 'gs' });
 
     it('reports reading a bucket as IsADirectory', async function () {
@@ -81,7 +77,7 @@ describe('gcs: errors', function () {
 
     it('maps the conflict of creating a bucket that already exists to AlreadyExists', async function () {
       const { fs, root } = store;
-      if (gcs.info.bucket) this.skip(); // an external server gives one fixed bucket
+      if (store.info.bucket) this.skip(); // an external server gives one fixed bucket
       const conflict = await fs.storage.createBucket(root).then(
         () => undefined,
         (e: unknown) => e,
@@ -94,20 +90,20 @@ describe('gcs: errors', function () {
       await fs.writeText(`${root}/s.txt`, 's');
       const err = await expectFsError(fs.sign(`${root}/s.txt`), 'Unsupported', 'ENOTSUP');
       expect(err.message).to.contain('private key');
-      await expectFsError(makeFs(gcs.info, { anon: true }).sign(`${root}/s.txt`), 'Unsupported');
+      await expectFsError(makeFs(store.info, { anon: true }).sign(`${root}/s.txt`), 'Unsupported');
     });
 
     it('sends no credentials with anon and the access token with token', async function () {
       const { fs, root } = store;
       await fs.writeText(`${root}/public.txt`, 'for everyone');
-      const { proxy, seen } = await recordingProxy(gcs.info);
+      const { proxy, seen } = await recordingProxy(store.info);
       try {
-        const anon = makeFs(gcs.info, { apiEndpoint: proxy.url, anon: true });
+        const anon = makeFs(store.info, { apiEndpoint: proxy.url, anon: true });
         expect(await anon.readText(`${root}/public.txt`)).to.equal('for everyone');
         expect(seen.length).to.be.greaterThan(0);
         expect(seen.every((r) => r.headers.authorization === undefined)).to.equal(true);
         seen.length = 0;
-        const withToken = makeFs(gcs.info, {
+        const withToken = makeFs(store.info, {
           apiEndpoint: proxy.url,
           token: 'ya29.omnifs-test-token',
           useAuthWithCustomEndpoint: true,
@@ -126,21 +122,21 @@ describe('gcs: errors', function () {
     secretTests(store, 'keys and tokens', {
       holders: () => [
         new GCSFileSystem({
-          apiEndpoint: gcs.info.apiEndpoint,
-          projectId: gcs.info.projectId,
+          apiEndpoint: store.info.apiEndpoint,
+          projectId: store.info.projectId,
           credentials: key,
           skipInstanceCache: true,
           storageOptions: { credentials: key },
         }),
         new GCSFileSystem({
-          apiEndpoint: gcs.info.apiEndpoint,
-          projectId: gcs.info.projectId,
+          apiEndpoint: store.info.apiEndpoint,
+          projectId: store.info.projectId,
           token,
           skipInstanceCache: true,
         }),
       ],
       secrets: () => [key.private_key.split('\n')[1]!, token],
-      endpoint: () => gcs.info.apiEndpoint,
+      endpoint: () => store.info.apiEndpoint,
     });
   });
 });

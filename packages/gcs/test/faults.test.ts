@@ -1,15 +1,14 @@
 /** GCS through the fault proxy: every transfer ends byte-exact or with a clear error, never short, and leaves nothing half-written. */
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { RetryFileSystem } from '@omnifs/core';
-import { chunked, expectFsError, useStore } from '@omnifs/testkit';
+import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
 import { throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests } from '../../../test/faults/downloads';
-import { freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
+import { makeFs, recordingProxy, useGcs, type SeenRequest, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('gcs: faults', function () {
   this.timeout(120_000);
@@ -20,10 +19,7 @@ describe('gcs: faults', function () {
     seen = recording.seen;
     return recording;
   });
-  const store = useStore(
-    () => makeFs(gcs.info),
-    (fs) => freshBucket(gcs.info, fs),
-  );
+  const store = useBucket();
   beforeEach(function () {
     seen.length = 0;
   });
@@ -57,7 +53,7 @@ describe('gcs: faults', function () {
     for (let i = 0; i < 4; i++) {
       expect(await fs.ls(root)).to.deep.equal([`${root}/flaky.bin`]);
       expect((await fs.info(`${root}/flaky.bin`)).size).to.equal(data.byteLength);
-      expect(sha(await fs.catFile(`${root}/flaky.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/flaky.bin`))).to.equal(sha256(data));
     }
     expect(proxy.counters.slowdowns + proxy.counters.statuses + proxy.counters.resets).to.be.greaterThan(0);
   });
@@ -123,7 +119,7 @@ describe('gcs: faults', function () {
     const data = randomBytes(4 * MiB + 3);
     await new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 }).pipeFile(`${root}/again.bin`, data);
     expect(proxy.counters.resets).to.equal(1);
-    expect(sha(await direct.catFile(`${root}/again.bin`))).to.equal(sha(data));
+    expect(sha256(await direct.catFile(`${root}/again.bin`))).to.equal(sha256(data));
   });
 
   it('reports the objects it could not delete and deletes the others', async function () {

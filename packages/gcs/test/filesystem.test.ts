@@ -1,19 +1,15 @@
 /** GCSFileSystem against fake-gcs-server: buckets, prefixes, placeholders, paging, copies, signed URLs, registry. */
 import { expect } from 'chai';
-import { expectFsError, layoutTests, registryTests, useStore, writePrefixFixture } from '@omnifs/testkit';
+import { expectFsError, layoutTests, registryTests, writePrefixFixture } from '@omnifs/testkit';
 import { mapLimit } from '@omnifs/core';
 import { GCSFileSystem } from '@omnifs/gcs';
-import { connection, count, freshBucket, generatedKey, makeFs, recordingProxy, useGcs } from './helpers';
+import { connection, count, generatedKey, makeFs, recordingProxy, useBucket } from './helpers';
 
 describe('gcs: GCSFileSystem', function () {
-  const gcs = useGcs();
-  const store = useStore(
-    () => makeFs(gcs.info),
-    (fs) => freshBucket(gcs.info, fs),
-  );
+  const store = useBucket();
   layoutTests(store, {
     word: 'bucket',
-    fixed: () => gcs.info.bucket !== undefined,
+    fixed: () => store.info.bucket !== undefined,
     fileEntry: (entry) => {
       expect(entry.etag).to.match(/^\d+$/);
       expect(entry.generation).to.equal(entry.etag);
@@ -40,9 +36,9 @@ describe('gcs: GCSFileSystem', function () {
 
     it('finds every object below a prefix with one listing request and no delimiter', async function () {
       const { root } = store;
-      const { proxy, seen } = await recordingProxy(gcs.info);
+      const { proxy, seen } = await recordingProxy(store.info);
       try {
-        const viaProxy = makeFs(gcs.info, { apiEndpoint: proxy.url });
+        const viaProxy = makeFs(store.info, { apiEndpoint: proxy.url });
         expect(await viaProxy.find(root)).to.deep.equal([
           `${root}/dir/a.txt`,
           `${root}/dir/sub/b.txt`,
@@ -74,14 +70,14 @@ describe('gcs: GCSFileSystem', function () {
             .file(`${prefix}many/${i % 2 === 0 ? 'even' : 'odd'}/k${String(i).padStart(5, '0')}`)
             .save('x', { resumable: false }),
       );
-      paged = makeFs(gcs.info, { listPageSize: 100 });
+      paged = makeFs(store.info, { listPageSize: 100 });
     });
 
     it('lists a level of more than 1,000 entries across pages of listPageSize', async function () {
       const { root } = store;
-      const { proxy, seen } = await recordingProxy(gcs.info);
+      const { proxy, seen } = await recordingProxy(store.info);
       try {
-        const viaProxy = makeFs(gcs.info, { apiEndpoint: proxy.url, listPageSize: 100 });
+        const viaProxy = makeFs(store.info, { apiEndpoint: proxy.url, listPageSize: 100 });
         const even = await viaProxy.ls(`${root}/many/even`);
         expect(even).to.have.length(553);
         expect(new Set(even).size).to.equal(553);
@@ -115,9 +111,9 @@ describe('gcs: GCSFileSystem', function () {
 
     it('bills requests to userProject when given', async function () {
       const { root } = store;
-      const { proxy, seen } = await recordingProxy(gcs.info);
+      const { proxy, seen } = await recordingProxy(store.info);
       try {
-        const payer = makeFs(gcs.info, { apiEndpoint: proxy.url, userProject: 'billed-project' });
+        const payer = makeFs(store.info, { apiEndpoint: proxy.url, userProject: 'billed-project' });
         await payer.writeText(`${root}/p.txt`, 'p');
         expect(await payer.readText(`${root}/p.txt`)).to.equal('p');
         expect(await payer.ls(root)).to.deep.equal([`${root}/p.txt`]);
@@ -133,9 +129,9 @@ describe('gcs: GCSFileSystem', function () {
     it('copies an object server-side, never reading its bytes', async function () {
       const { fs, root } = store;
       await fs.writeText(`${root}/src/a b+c.txt`, 'payload');
-      const { proxy, seen } = await recordingProxy(gcs.info);
+      const { proxy, seen } = await recordingProxy(store.info);
       try {
-        await makeFs(gcs.info, { apiEndpoint: proxy.url }).cp(`${root}/src/a b+c.txt`, `${root}/dst/copy.txt`);
+        await makeFs(store.info, { apiEndpoint: proxy.url }).cp(`${root}/src/a b+c.txt`, `${root}/dst/copy.txt`);
         expect(count(seen, 'GET', 'media')).to.equal(0);
         expect(seen.some((r) => r.method === 'POST' && /\/(rewriteTo|copyTo)\//.test(r.url))).to.equal(true);
       } finally {
@@ -149,14 +145,14 @@ describe('gcs: GCSFileSystem', function () {
   describe('sign', function () {
     let signer: GCSFileSystem;
     before(function () {
-      signer = makeFs(gcs.info, { credentials: generatedKey() });
+      signer = makeFs(store.info, { credentials: generatedKey() });
     });
 
     it('gives a V4 signed GET URL with the expected query parameters', async function () {
       const { fs, root } = store;
       await fs.writeText(`${root}/signed.txt`, 'signed content');
       const url = new URL(await signer.sign(`${root}/signed.txt`, { expiresIn: 300 }));
-      expect(`${url.protocol}//${url.host}`).to.equal(gcs.info.apiEndpoint);
+      expect(`${url.protocol}//${url.host}`).to.equal(store.info.apiEndpoint);
       expect(url.pathname).to.equal(`/${root}/signed.txt`);
       const q = url.searchParams;
       expect(q.get('X-Goog-Algorithm')).to.equal('GOOG4-RSA-SHA256');
@@ -196,7 +192,7 @@ describe('gcs: GCSFileSystem', function () {
     registryTests(store, {
       type: GCSFileSystem,
       names: ['gs', 'gcs'],
-      options: () => connection(gcs.info) as Record<string, unknown>,
+      options: () => connection(store.info) as Record<string, unknown>,
     });
   });
 });

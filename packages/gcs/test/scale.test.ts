@@ -2,12 +2,11 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { abandonedUploadTests, chunked, expectFsError, partedDownloadTests, useStore } from '@omnifs/testkit';
+import { abandonedUploadTests, chunked, expectFsError, partedDownloadTests, useStore, sha256 } from '@omnifs/testkit';
 import type { FaultProxy } from '../../../test/faults/proxy';
 import { count, freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('gcs: at size', function () {
   this.timeout(180_000);
@@ -45,7 +44,7 @@ describe('gcs: at size', function () {
       expect(count(seen, 'PUT', 'upload')).to.equal(6); // ceil(21 MiB / 4 MiB) chunks
       const info = await fs.info(`${root}/stream.bin`);
       expect(info.size).to.equal(data.byteLength);
-      expect(sha(await fs.catFile(`${root}/stream.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/stream.bin`))).to.equal(sha256(data));
     });
 
     it('writes a wb file in chunks and reads it back through createReadStream', async function () {
@@ -56,7 +55,7 @@ describe('gcs: at size', function () {
       await f.close();
       const chunks: Buffer[] = [];
       for await (const c of fs.createReadStream(`${root}/wb.bin`)) chunks.push(c as Buffer);
-      expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
+      expect(sha256(Buffer.concat(chunks))).to.equal(sha256(data));
     });
 
     it('rounds an open blockSize up to the 256 KiB unit of resumable chunks', async function () {
@@ -66,7 +65,7 @@ describe('gcs: at size', function () {
       await f.write(data);
       await f.close();
       expect(count(seen, 'PUT', 'upload')).to.equal(3); // ceil(600,000 / 262,144)
-      expect(sha(await fs.catFile(`${root}/blocks.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/blocks.bin`))).to.equal(sha256(data));
     });
 
     it('sends a body of at most partSize as one simple upload', async function () {
@@ -96,7 +95,7 @@ describe('gcs: at size', function () {
       await f.close();
       expect(count(seen, 'GET', 'media')).to.equal(0);
       expect(seen.filter((r) => r.method === 'POST' && r.url.includes('/compose'))).to.have.length(1);
-      expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, added])));
+      expect(sha256(await fs.catFile(`${root}/log.bin`))).to.equal(sha256(Buffer.concat([old, added])));
       expect(await objects()).to.deep.equal([`${root}/log.bin`]); // the temporary part is gone
       const info = await fs.info(`${root}/log.bin`);
       const md5 = createHash('md5')

@@ -1,9 +1,9 @@
 /** Error kinds of S3 failures, anonymous access, and credentials kept out of errors and serialised instances. */
 import { expect } from 'chai';
-import { anonymousTests, secretTests, serverErrorTests, useStore } from '@omnifs/testkit';
+import { anonymousTests, secretTests, serverErrorTests } from '@omnifs/testkit';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { mapS3Error, S3FileSystem } from '@omnifs/s3';
-import { freshBucket, makeFs, useS3 } from './helpers';
+import { makeFs, useBucket } from './helpers';
 
 /** An error as the SDK builds it from a service response. */
 function serviceError(name: string, status: number): S3ServiceException {
@@ -58,15 +58,11 @@ describe('s3: errors', function () {
   });
 
   describe('against the server', function () {
-    const s3 = useS3();
-    const store = useStore(
-      () => makeFs(s3.info),
-      (fs) => freshBucket(s3.info, fs),
-    );
+    const store = useBucket();
     serverErrorTests(store, { protocol: 's3' });
     anonymousTests(store, {
-      anonymous: () => makeFs(s3.info, { anon: true, credentials: undefined }),
-      publish: (path, text) => makeFs(s3.info, { writeParams: { ACL: 'public-read' } }).writeText(path, text),
+      anonymous: () => makeFs(store.info, { anon: true, credentials: undefined }),
+      publish: (path, text) => makeFs(store.info, { writeParams: { ACL: 'public-read' } }).writeText(path, text),
     });
 
     const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -75,16 +71,20 @@ describe('s3: errors', function () {
     secretTests(store, 'credentials', {
       holders: () => [
         new S3FileSystem({
-          endpoint: s3.info.endpoint,
-          region: s3.info.region,
+          endpoint: store.info.endpoint,
+          region: store.info.region,
           forcePathStyle: true,
           skipInstanceCache: true,
-          credentials: { accessKeyId: s3.info.credentials.accessKeyId, secretAccessKey: secret, sessionToken: token },
+          credentials: {
+            accessKeyId: store.info.credentials.accessKeyId,
+            secretAccessKey: secret,
+            sessionToken: token,
+          },
           readParams: { SSECustomerKey: ssec },
           clientConfig: { credentials: { accessKeyId: 'x', secretAccessKey: secret } },
         }),
         new S3FileSystem({
-          endpoint: s3.info.endpoint,
+          endpoint: store.info.endpoint,
           accessKeyId: 'AKIA',
           secretAccessKey: secret,
           sessionToken: token,
@@ -93,7 +93,7 @@ describe('s3: errors', function () {
       ],
       failing: ([leaky]) => [leaky!],
       secrets: () => [secret, token, ssec],
-      endpoint: () => s3.info.endpoint,
+      endpoint: () => store.info.endpoint,
     });
   });
 });

@@ -2,12 +2,11 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
-import { useStore } from '@omnifs/testkit';
 import { startFaultProxy } from '../../../test/faults/proxy';
 import { flakyUploadTest, throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests } from '../../../test/faults/downloads';
 import { S3DeleteError, type S3FileSystem } from '@omnifs/s3';
-import { freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
+import { irregularChunks, makeFs, openUploads, useS3, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -15,10 +14,7 @@ describe('s3: faults', function () {
   this.timeout(120_000);
   const s3 = useS3();
   const faults = useFaultProxy(async () => ({ proxy: await startFaultProxy({ target: s3.info.endpoint, seed: 7 }) }));
-  const store = useStore(
-    () => makeFs(s3.info),
-    (fs) => freshBucket(s3.info, fs),
-  );
+  const store = useBucket();
   const target = { faults, store, throttle: { kind: 'slowdown' } } as const;
 
   const viaProxy = (maxAttempts: number): S3FileSystem =>

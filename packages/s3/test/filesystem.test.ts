@@ -1,22 +1,18 @@
 /** S3FileSystem against the harness's S3 server: buckets, prefixes, reads, writes, copies, signed URLs. */
 import { expect } from 'chai';
-import { layoutTests, registryTests, rejected, useStore } from '@omnifs/testkit';
+import { layoutTests, registryTests, rejected } from '@omnifs/testkit';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { filesystem, rsync } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
-import { connection, countCommands, freshBucket, makeFs, useS3 } from './helpers';
+import { connection, countCommands, makeFs, useBucket } from './helpers';
 
 describe('s3: S3FileSystem', function () {
-  const s3 = useS3();
-  const store = useStore(
-    () => makeFs(s3.info),
-    (fs) => freshBucket(s3.info, fs),
-  );
+  const store = useBucket();
 
-  layoutTests(store, { word: 'bucket', fixed: () => s3.info.bucket !== undefined });
+  layoutTests(store, { word: 'bucket', fixed: () => store.info.bucket !== undefined });
 
   describe('reading and writing, as S3 does', function () {
     it('reads an empty object', async function () {
@@ -105,7 +101,7 @@ describe('s3: S3FileSystem', function () {
         counts.clear();
         const last = await rsync(join(dir, 'ckpt'), `s3://${root}/ckpt`, {
           deleteMissing: true,
-          storageOptions: { ...connection(s3.info), skipInstanceCache: true },
+          storageOptions: { ...connection(store.info), skipInstanceCache: true },
         });
         expect(last.copied.map((c) => c.dst)).to.deep.equal([`${root}/ckpt/a.bin`]);
         expect(last.deleted).to.deep.equal([`${root}/ckpt/sub/b.bin`, `${root}/ckpt/sub`]);
@@ -141,21 +137,21 @@ describe('s3: S3FileSystem', function () {
     registryTests(store, {
       type: S3FileSystem,
       names: ['s3', 's3a'],
-      options: () => connection(s3.info) as Record<string, unknown>,
+      options: () => connection(store.info) as Record<string, unknown>,
       envPrefix: 'OMNIFS_S3_',
     });
 
     it('takes options from OMNIFS_S3_* and credentials from AWS_* variables', async function () {
       const { fs, root } = store;
       const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-      process.env.OMNIFS_S3_ENDPOINT = s3.info.endpoint;
-      process.env.OMNIFS_S3_REGION = s3.info.region;
+      process.env.OMNIFS_S3_ENDPOINT = store.info.endpoint;
+      process.env.OMNIFS_S3_REGION = store.info.region;
       process.env.OMNIFS_S3_FORCE_PATH_STYLE = 'true';
-      process.env.AWS_ACCESS_KEY_ID = s3.info.credentials.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = s3.info.credentials.secretAccessKey;
+      process.env.AWS_ACCESS_KEY_ID = store.info.credentials.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = store.info.credentials.secretAccessKey;
       try {
         const envFs = filesystem('s3', { skipInstanceCache: true });
-        expect(envFs.storageOptions).to.deep.include({ endpoint: s3.info.endpoint, forcePathStyle: true });
+        expect(envFs.storageOptions).to.deep.include({ endpoint: store.info.endpoint, forcePathStyle: true });
         await envFs.writeText(`${root}/env.txt`, 'from env');
         expect(await fs.readText(`${root}/env.txt`)).to.equal('from env');
       } finally {
@@ -168,7 +164,7 @@ describe('s3: S3FileSystem', function () {
 
     it('sends the requester-pays header when asked', async function () {
       const { root } = store;
-      const payer = makeFs(s3.info, { requesterPays: true });
+      const payer = makeFs(store.info, { requesterPays: true });
       const seen: string[] = [];
       payer.client.middlewareStack.add(
         ((next: (a: unknown) => Promise<unknown>) => async (args: { request: { headers: Record<string, string> } }) => {

@@ -1,25 +1,20 @@
 /** S3 at scale: 1,000+ keys, multipart uploads of unknown length, aborts, concurrent ranged reads, big copies. */
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { mapLimit, RetryFileSystem } from '@omnifs/core';
-import { abandonedUploadTests, etagReadTests, partedDownloadTests, useStore } from '@omnifs/testkit';
-import { countCommands, freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
+import { abandonedUploadTests, etagReadTests, partedDownloadTests, sha256 } from '@omnifs/testkit';
+import { countCommands, irregularChunks, makeFs, openUploads, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('s3: at scale', function () {
   this.timeout(180_000);
-  const s3 = useS3();
-  const store = useStore(
-    () => makeFs(s3.info, { partSize: 5 * MiB, concurrency: 4 }),
-    (fs) => freshBucket(s3.info, fs),
-  );
+  const store = useBucket({ partSize: 5 * MiB, concurrency: 4 });
   let counts: Map<string, number>;
   before(function () {
     counts = countCommands(store.fs.client);
@@ -80,7 +75,7 @@ describe('s3: at scale', function () {
       const info = await fs.info(`${root}/stream.bin`);
       expect(info.size).to.equal(data.byteLength);
       expect(String(info.etag)).to.match(/-8"?$/);
-      expect(sha(await fs.catFile(`${root}/stream.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/stream.bin`))).to.equal(sha256(data));
     });
 
     it('writes a wb file through createWriteStream and reads it back through createReadStream', async function () {
@@ -93,7 +88,7 @@ describe('s3: at scale', function () {
       });
       const chunks: Buffer[] = [];
       for await (const c of fs.createReadStream(`${root}/ws.bin`)) chunks.push(c as Buffer);
-      expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
+      expect(sha256(Buffer.concat(chunks))).to.equal(sha256(data));
     });
 
     it('sends a small body as one PutObject', async function () {
@@ -149,7 +144,7 @@ describe('s3: at scale', function () {
       await h.close();
       expect(counts.get('UploadPartCopyCommand')).to.equal(1);
       expect(counts.get('GetObjectCommand') ?? 0).to.equal(0);
-      expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, more, rest, more])));
+      expect(sha256(await fs.catFile(`${root}/log.bin`))).to.equal(sha256(Buffer.concat([old, more, rest, more])));
       expect(await openUploads(fs.client, root)).to.deep.equal([]);
     });
 
@@ -190,14 +185,14 @@ describe('s3: at scale', function () {
 
     it('copies objects above the threshold with UploadPartCopy', async function () {
       const { root } = store;
-      const big = makeFs(s3.info, { partSize: 5 * MiB, multipartCopyThreshold: 5 * MiB });
+      const big = makeFs(store.info, { partSize: 5 * MiB, multipartCopyThreshold: 5 * MiB });
       const bigCounts = countCommands(big.client);
       const data = randomBytes(12 * MiB);
       await big.pipeFile(`${root}/orig.bin`, data);
       await big.cp(`${root}/orig.bin`, `${root}/copied.bin`);
       expect(bigCounts.get('UploadPartCopyCommand')).to.equal(3);
       expect(bigCounts.get('CopyObjectCommand') ?? 0).to.equal(0);
-      expect(sha(await big.catFile(`${root}/copied.bin`))).to.equal(sha(data));
+      expect(sha256(await big.catFile(`${root}/copied.bin`))).to.equal(sha256(data));
       expect(await openUploads(big.client, root)).to.deep.equal([]);
     });
   });

@@ -23,6 +23,7 @@ export {
   randomName,
   randomBytes,
   randomSize,
+  sha256,
   joinPath,
   utf8,
   text,
@@ -37,7 +38,15 @@ export {
 export { fsSide, localSide, makeTransfer, DUMMY, type Side, type Transfer } from './sides';
 export { GLOB_EDGE_CASES } from './suites/copy-globs';
 export { LISTING_FIXTURE } from './suites/listing';
-export { useStore, bucketAndPrefix, bucketTarget, type Store, type UseStoreOptions } from './stores/store';
+export {
+  useStore,
+  useServerStore,
+  bucketAndPrefix,
+  bucketTarget,
+  type Store,
+  type ServerStore,
+  type UseStoreOptions,
+} from './stores/store';
 export {
   layoutTests,
   bucketTests,

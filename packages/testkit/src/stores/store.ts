@@ -54,6 +54,37 @@ export function useStore<F extends FileSystem>(
   };
 }
 
+/** A {@link Store} on a harness server, with the server's `info` (read inside tests and hooks only). */
+export type ServerStore<F extends FileSystem, I> = Store<F> & { readonly info: I };
+
+/**
+ * {@link useStore} on a server whose `info` the harness gives once it runs: the filesystem
+ * is `open(info)`, each root `freshRoot(info, fs)`, and the store carries that `info`.
+ */
+export function useServerStore<F extends FileSystem, I>(
+  server: { readonly info: I },
+  open: (info: I) => F,
+  freshRoot: (info: I, fs: F) => Promise<string>,
+  options: UseStoreOptions = {},
+): ServerStore<F, I> {
+  const store = useStore(
+    () => open(server.info),
+    (fs) => freshRoot(server.info, fs),
+    options,
+  );
+  return {
+    get fs(): F {
+      return store.fs;
+    },
+    get root(): string {
+      return store.root;
+    },
+    get info(): I {
+      return server.info;
+    },
+  };
+}
+
 /** `root` split into its bucket and the key prefix below it (`''` or ending in `/`). */
 export function bucketAndPrefix(root: string): { bucket: string; prefix: string } {
   const [bucket, ...rest] = root.split('/');

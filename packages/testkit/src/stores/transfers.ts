@@ -4,17 +4,15 @@
  * in parts lands byte-exact, and an aborted one leaves no local file; reads pinned to an
  * ETag.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from '../chai';
 import { expectFsError } from '../assertions';
-import { randomBytes } from '../helpers';
+import { randomBytes, sha256 } from '../helpers';
 import type { Store } from './store';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** What the upload tests need besides the store, whose filesystem writes in parts of `partSize`. */
 export interface UploadSides {
@@ -127,11 +125,11 @@ export function partedDownloadTests(store: Store, sides: DownloadSides): void {
     await fs.pipeFile(`${root}/big.bin`, data);
     sides.reset();
     await fs.get(`${root}/big.bin`, join(dir, 'big.bin'));
-    expect(sha(await readFile(join(dir, 'big.bin')))).to.equal(sha(data));
+    expect(sha256(await readFile(join(dir, 'big.bin')))).to.equal(sha256(data));
     expect(sides.downloads()).to.equal(5);
     sides.checkDownloads?.();
     const [start, end] = [sides.partSize - MiB, 2 * sides.partSize + 3 * MiB + 3];
-    expect(sha(await fs.catFile(`${root}/big.bin`, { start, end }))).to.equal(sha(data.subarray(start, end)));
+    expect(sha256(await fs.catFile(`${root}/big.bin`, { start, end }))).to.equal(sha256(data.subarray(start, end)));
     expect((await fs.catFile(`${root}/big.bin`, { start: size + 100 })).byteLength).to.equal(0);
   });
 
