@@ -1,30 +1,31 @@
 /** AzureBlobFileSystem against Azurite: containers, virtual directories, staged blocks, append blobs, reads, copies, SAS. */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chunked, expectFsError, rejected } from '@omnifs/testkit';
-import { clearInstanceCache, filesystem, FsError, urlToFs } from '@omnifs/core';
+import {
+  abandonedUploadTests,
+  chunked,
+  etagReadTests,
+  expectFsError,
+  layoutTests,
+  partedDownloadTests,
+  registryTests,
+  sha256,
+  useStore,
+} from '@omnifs/testkit';
+import { urlToFs } from '@omnifs/core';
 import { AzureBlobFileSystem, AzureDeleteError, type AzureBlobOptions } from '@omnifs/azure';
-import { freshName } from '../../../test/servers/index';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
-import { connection, freshContainer, makeFs, useAzure } from './helpers';
+import { connection, freshContainer, makeFs, useContainer } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('azure: AzureBlobFileSystem', function () {
   this.timeout(120_000);
-  const az = useAzure();
-  let fs: AzureBlobFileSystem;
-  let root: string;
-
+  const store = useContainer();
   let proxy: CountingProxy;
 
   before(async function () {
-    fs = makeFs(az.info);
-    proxy = await startCountingProxy({ target: new URL(az.info.blobEndpoint).origin });
+    proxy = await startCountingProxy({ target: new URL(store.info.blobEndpoint).origin });
   });
   after(async function () {
     await proxy?.close();
@@ -32,80 +33,19 @@ describe('azure: AzureBlobFileSystem', function () {
 
   /** A filesystem whose requests the counting proxy records. */
   const viaProxy = (extra: AzureBlobOptions = {}): AzureBlobFileSystem =>
-    makeFs(az.info, { accountUrl: `${proxy.url}${new URL(az.info.blobEndpoint).pathname}`, ...extra });
-  beforeEach(async function () {
-    root = await freshContainer(az.info, fs);
+    makeFs(store.info, { accountUrl: `${proxy.url}${new URL(store.info.blobEndpoint).pathname}`, ...extra });
+
+  layoutTests(store, {
+    word: 'container',
+    fixed: () => store.info.container !== undefined,
+    bucketEntry: (info) => expect(info.mtime).to.be.instanceOf(Date),
+    fileEntry: (entry) => expect(entry).to.include({ blobType: 'BlockBlob' }),
   });
-
-  describe('containers', function () {
-    it('creates a container with makedirs and lists it at the root', async function () {
-      const container = freshName('mk');
-      await fs.makedirs(container);
-      expect(await fs.ls('')).to.include(container);
-      expect(await fs.info(container)).to.include({ name: container, type: 'directory' });
-      expect((await fs.info(container)).mtime).to.be.instanceOf(Date);
-    });
-
-    it('refuses makedirs of an existing container unless existOk', async function () {
-      await expectFsError(fs.makedirs(root), 'AlreadyExists');
-      await fs.makedirs(root, { existOk: true });
-      await expectFsError(fs.mkdir(root), 'AlreadyExists');
-    });
-
-    it('creates the container of a prefix given to makedirs, and refuses mkdir below a missing one', async function () {
-      const container = freshName('mkp');
-      await expectFsError(fs.mkdir(`${container}/exp`, { createParents: false }), 'NotFound');
-      await fs.makedirs(`${container}/exp/run`);
-      expect(await fs.isDir(container)).to.equal(true);
-    });
-
-    it('removes an empty container with rmdir and refuses a non-empty one', async function () {
-      await fs.writeText(`${root}/a.txt`, 'a');
-      await expectFsError(fs.rmdir(root), 'NotEmpty', 'ENOTEMPTY');
-      expect(await fs.readText(`${root}/a.txt`)).to.equal('a');
-      await fs.rm(`${root}/a.txt`);
-      await fs.rmdir(root);
-      expect(await fs.exists(root)).to.equal(false);
-    });
-
-    it('reports a missing container as NotFound', async function () {
-      await expectFsError(fs.ls('omnifs-no-such-container'), 'NotFound');
-      await expectFsError(fs.catFile('omnifs-no-such-container/k'), 'NotFound');
-      expect(await fs.exists('omnifs-no-such-container')).to.equal(false);
-    });
-  });
+  etagReadTests(store);
 
   describe('virtual directories', function () {
-    beforeEach(async function () {
-      await fs.pipe({ [`${root}/dir/a.txt`]: 'a', [`${root}/dir/sub/b.txt`]: 'bb', [`${root}/top.txt`]: 'top' });
-    });
-
-    it('reports a prefix as a directory and lists one level', async function () {
-      expect(await fs.info(`${root}/dir`)).to.deep.include({ name: `${root}/dir`, type: 'directory', size: 0 });
-      expect(await fs.exists(`${root}/di`)).to.equal(false);
-      expect(await fs.ls(root)).to.deep.equal([`${root}/dir`, `${root}/top.txt`]);
-      const detail = await fs.ls(`${root}/dir`, { detail: true });
-      expect(detail.map((e) => [e.name, e.type, e.size])).to.deep.equal([
-        [`${root}/dir/a.txt`, 'file', 1],
-        [`${root}/dir/sub`, 'directory', 0],
-      ]);
-      expect(detail[0]).to.include({ blobType: 'BlockBlob' });
-    });
-
-    it('finds a tree in one flat listing, with directories when asked', async function () {
-      expect(await fs.find(root)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
-      expect(await fs.find(root, { withDirs: true })).to.deep.equal([
-        root,
-        `${root}/dir`,
-        `${root}/dir/a.txt`,
-        `${root}/dir/sub`,
-        `${root}/dir/sub/b.txt`,
-        `${root}/top.txt`,
-      ]);
-      expect(await fs.du(`${root}/dir`)).to.equal(3);
-    });
-
     it('pages through more than 1,000 blobs, by hierarchy and flat', async function () {
+      const { fs, root } = store;
       const paged = viaProxy({ listPageSize: 250 });
       const names = Array.from({ length: 1100 }, (_, i) => `${root}/many/f${String(i).padStart(4, '0')}`);
       await fs.pipe(Object.fromEntries(names.map((n) => [n, 'x'])), undefined, { batchSize: 32 });
@@ -124,10 +64,11 @@ describe('azure: AzureBlobFileSystem', function () {
 
   describe('uploads', function () {
     it('streams a large body of unknown length as staged blocks, byte-exact', async function () {
-      const small = makeFs(az.info, { partSize: 4 * MiB, concurrency: 3 });
+      const { root } = store;
+      const small = makeFs(store.info, { partSize: 4 * MiB, concurrency: 3 });
       const data = randomBytes(21 * MiB + 123);
       await small.pipeFile(`${root}/big.bin`, chunked(data, 1_234_567));
-      expect(sha(await small.catFile(`${root}/big.bin`))).to.equal(sha(data));
+      expect(sha256(await small.catFile(`${root}/big.bin`))).to.equal(sha256(data));
       const blocks = await small.service
         .getContainerClient(root.split('/')[0]!)
         .getBlockBlobClient(`${root.split('/').slice(1).concat('big.bin').join('/')}`)
@@ -136,41 +77,26 @@ describe('azure: AzureBlobFileSystem', function () {
         [4, 4, 4, 4, 4].map((n) => n * MiB).concat([1 * MiB + 123]),
       );
     });
+  });
 
-    it('commits nothing when a streamed write is aborted', async function () {
-      const small = makeFs(az.info, { partSize: 4 * MiB });
-      const f = await small.open(`${root}/aborted.bin`, 'wb');
-      await f.write(randomBytes(9 * MiB));
-      await f.abort();
-      expect(await small.exists(`${root}/aborted.bin`)).to.equal(false);
-      async function* failing(): AsyncGenerator<Uint8Array> {
-        yield randomBytes(5 * MiB);
-        throw new Error('source broke');
-      }
-      const err = await small.pipeFile(`${root}/broken.bin`, failing()).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(String((err as Error).message)).to.contain('source broke');
-      expect(await small.exists(`${root}/broken.bin`)).to.equal(false);
-    });
-
-    it('creates exclusively with If-None-Match, single or staged', async function () {
-      await fs.writeText(`${root}/x.txt`, 'first', { mode: 'create' });
-      await expectFsError(fs.writeText(`${root}/x.txt`, 'second', { mode: 'create' }), 'AlreadyExists', 'EEXIST');
-      const small = makeFs(az.info, { partSize: 4 * MiB });
-      const f = await small.open(`${root}/excl.bin`, 'xb');
-      await f.write(randomBytes(9 * MiB));
-      await small.writeText(`${root}/excl.bin`, 'winner');
-      await expectFsError(f.close(), 'AlreadyExists');
-      expect(await fs.readText(`${root}/excl.bin`)).to.equal('winner');
+  describe('in parts of 4 MiB, through the counting proxy', function () {
+    const parted = useStore(
+      () => viaProxy({ partSize: 4 * MiB, concurrency: 3 }),
+      (fs) => freshContainer(store.info, fs),
+    );
+    abandonedUploadTests(parted, { partSize: 4 * MiB });
+    partedDownloadTests(parted, {
+      partSize: 4 * MiB,
+      reset: () => proxy.reset(),
+      downloads: () => proxy.requests.filter((r) => r.method === 'GET' && r.url.includes('big.bin')).length,
     });
   });
 
   describe('append blobs', function () {
-    const blobType = async (path: string): Promise<unknown> => (await fs.info(path)).blobType;
+    const blobType = async (path: string): Promise<unknown> => (await store.fs.info(path)).blobType;
 
     it('creates an append blob on a missing path and appends to it', async function () {
+      const { fs, root } = store;
       for (const line of ['one\n', 'two\n', 'three\n']) {
         const f = await fs.open(`${root}/log.txt`, 'ab');
         await f.write(line);
@@ -181,17 +107,19 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('splits appends larger than 4 MiB into blocks the service accepts', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/big.log`, '');
       const data = randomBytes(9 * MiB + 5);
       const w = await fs.openWriter(`${root}/big.log`, { append: true });
       for await (const c of chunked(data, 3 * MiB)) await w.write(c);
       await w.close();
-      expect(sha(await fs.catFile(`${root}/big.log`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/big.log`))).to.equal(sha256(data));
       const props = await fs.service.getContainerClient(root).getAppendBlobClient('big.log').getProperties();
       expect(props.blobCommittedBlockCount).to.equal(3);
     });
 
     it('converts a block blob to an append blob, keeping its content, then appends', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/was-block.txt`, 'old content\n');
       expect(await blobType(`${root}/was-block.txt`)).to.equal('BlockBlob');
       const f = await fs.open(`${root}/was-block.txt`, 'ab');
@@ -207,6 +135,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('overwrites an append blob with a block blob on wb', async function () {
+      const { fs, root } = store;
       await fs.open(`${root}/l.txt`, 'ab').then(async (f) => {
         await f.write('a');
         await f.close();
@@ -217,6 +146,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('counts an append whose bytes are already at its position as done, and refuses a different one', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/race.log`, '');
       await fs.open(`${root}/race.log`, 'ab').then(async (f) => {
         await f.write('start\n');
@@ -235,6 +165,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('touches an append blob without rewriting it or changing its type', async function () {
+      const { fs, root } = store;
       await fs.open(`${root}/t.log`, 'ab').then(async (f) => {
         await f.write('kept\n');
         await f.close();
@@ -249,45 +180,14 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('declares native append', function () {
+      const { fs } = store;
       expect(fs.capabilities.append).to.equal(true);
-    });
-  });
-
-  describe('downloads', function () {
-    it('downloads a large blob with parallel ranged reads, byte-exact', async function () {
-      const counted = viaProxy({ partSize: 4 * MiB, concurrency: 3 });
-      const data = randomBytes(18 * MiB + 7);
-      await fs.pipeFile(`${root}/big.bin`, data);
-      const dir = await mkdtemp(join(tmpdir(), 'omnifs-az-'));
-      try {
-        proxy.reset();
-        await counted.get(`${root}/big.bin`, join(dir, 'big.bin'));
-        expect(sha(await readFile(join(dir, 'big.bin')))).to.equal(sha(data));
-        expect(proxy.requests.filter((r) => r.method === 'GET' && r.url.includes('big.bin'))).to.have.length(5); // ceil(18 / 4)
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-      const mid = await counted.catFile(`${root}/big.bin`, { start: 3 * MiB, end: 9 * MiB + 3 });
-      expect(sha(mid)).to.equal(sha(data.subarray(3 * MiB, 9 * MiB + 3)));
-      expect((await counted.catFile(`${root}/big.bin`, { start: 18 * MiB + 100 })).byteLength).to.equal(0);
-    });
-
-    it('reads only while the blob keeps the ETag given, quoted or not', async function () {
-      await fs.writeText(`${root}/e.bin`, 'first version');
-      const etag = await fs.checksum(`${root}/e.bin`);
-      expect(etag).not.to.match(/"/);
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag })).toString()).to.equal('first');
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: `"${etag}"` })).toString()).to.equal(
-        'first version',
-      );
-      await fs.writeText(`${root}/e.bin`, 'second version');
-      await expectFsError(fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag }), 'ConditionNotMatch', 'ESTALE');
-      await expectFsError(fs.readChunks(`${root}/e.bin`, { etag }).next(), 'ConditionNotMatch', 'ESTALE');
     });
   });
 
   describe('copies, moves, deletes and checksums', function () {
     it('copies server-side, keeping the blob type, and moves by copy and delete', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/src.txt`, 'payload');
       await fs.cp(`${root}/src.txt`, `${root}/copy.txt`);
       expect(await fs.readText(`${root}/copy.txt`)).to.equal('payload');
@@ -303,6 +203,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('deletes many blobs with batch requests', async function () {
+      const { fs, root } = store;
       const files = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`${root}/d/f${i}`, `${i}`]));
       await fs.pipe(files, undefined, { batchSize: 32 });
       proxy.reset();
@@ -313,6 +214,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('reports the blobs a batch could not delete, and deletes the others', async function () {
+      const { fs, root } = store;
       await fs.pipe({ [`${root}/l/a`]: 'a', [`${root}/l/leased`]: 'b', [`${root}/l/c`]: 'c' });
       const leased = fs.service.getContainerClient(root).getBlobClient('l/leased');
       const lease = leased.getBlobLeaseClient();
@@ -337,6 +239,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('gives the ETag as checksum, and a different one after a change', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/c.txt`, 'one');
       const first = await fs.checksum(`${root}/c.txt`);
       expect(first).to.equal((await fs.info(`${root}/c.txt`)).etag!.replace(/"/g, ''));
@@ -348,6 +251,7 @@ describe('azure: AzureBlobFileSystem', function () {
 
   describe('SAS URLs', function () {
     it('signs a GET that plain fetch can read', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/s.txt`, 'shared');
       const url = await fs.sign(`${root}/s.txt`, { expiresIn: 300 });
       expect(url)
@@ -359,6 +263,7 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('signs a PUT that plain fetch can upload with', async function () {
+      const { fs, root } = store;
       const url = await fs.sign(`${root}/up.txt`, { expiresIn: 300, method: 'PUT' });
       const res = await fetch(url, { method: 'PUT', body: 'uploaded', headers: { 'x-ms-blob-type': 'BlockBlob' } });
       expect(res.status).to.equal(201);
@@ -366,7 +271,8 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('refuses to sign without the account key, saying why', async function () {
-      const anon = makeFs(az.info, { accountKey: undefined, anon: true });
+      const { root } = store;
+      const anon = makeFs(store.info, { accountKey: undefined, anon: true });
       expect(anon.capabilities.sign).to.equal(false);
       const err = await expectFsError(anon.sign(`${root}/s.txt`), 'Unsupported', 'ENOTSUP');
       expect(err.message).to.contain('account key');
@@ -374,27 +280,20 @@ describe('azure: AzureBlobFileSystem', function () {
   });
 
   describe('registry and URLs', function () {
-    const options = (): Record<string, unknown> => connection(az.info) as Record<string, unknown>;
-    afterEach(() => clearInstanceCache());
+    const options = (): Record<string, unknown> => connection(store.info) as Record<string, unknown>;
 
-    it('serves az, abfs, abfss and azure from the registry', function () {
-      for (const p of ['az', 'abfs', 'abfss', 'azure']) {
-        const f = filesystem(p, options());
-        expect(f).to.be.instanceOf(AzureBlobFileSystem);
-        expect(f.protocol).to.equal('az');
-      }
-      expect(filesystem('az', options())).to.equal(filesystem('azure', options()));
+    registryTests(store, {
+      type: AzureBlobFileSystem,
+      names: ['az', 'abfs', 'abfss', 'azure'],
+      options,
     });
 
-    it('turns every URL form into container/path', async function () {
+    it('turns abfs URLs naming the account into container/path', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/u/f.txt`, 'via url');
       const forms = [
-        `az://${root}/u/f.txt`,
-        `abfs://${root}/u/f.txt`,
-        `abfss://${root}/u/f.txt`,
-        `azure://${root}/u/f.txt`,
-        `abfs://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
-        `abfss://${root}@${az.info.accountName}.dfs.core.windows.net/u/f.txt`,
+        `abfs://${root}@${store.info.accountName}.dfs.core.windows.net/u/f.txt`,
+        `abfss://${root}@${store.info.accountName}.dfs.core.windows.net/u/f.txt`,
       ];
       for (const url of forms) {
         const { fs: f, path } = urlToFs(url, options());
@@ -416,23 +315,12 @@ describe('azure: AzureBlobFileSystem', function () {
     });
 
     it('reads the files the official client wrote, and the other way round', async function () {
+      const { fs, root } = store;
       const container = fs.service.getContainerClient(root);
       await container.getBlockBlobClient('sdk.txt').upload('from sdk', 8);
       expect(await fs.readText(`${root}/sdk.txt`)).to.equal('from sdk');
       await fs.writeText(`${root}/omnifs.txt`, 'from omnifs');
       expect((await container.getBlobClient('omnifs.txt').downloadToBuffer()).toString()).to.equal('from omnifs');
-    });
-  });
-
-  it('wraps every failure in an FsError with context', async function () {
-    const err = await rejected(fs.catFile(`${root}/missing.txt`));
-    expect(err).to.be.instanceOf(FsError);
-    expect(err).to.include({
-      kind: 'NotFound',
-      code: 'ENOENT',
-      protocol: 'az',
-      operation: 'cat',
-      path: `${root}/missing.txt`,
     });
   });
 });

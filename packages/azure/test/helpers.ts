@@ -1,4 +1,5 @@
 /** Shared set-up of the Azure suites: the harness's Azurite, a fresh container per test. */
+import { useServerStore, type ServerStore, type UseStoreOptions } from '@omnifs/testkit';
 import { freshRoot, useServer, type AzureInfo } from '../../../test/servers/index';
 import { AzureBlobFileSystem, type AzureBlobOptions } from '@omnifs/azure';
 
@@ -32,4 +33,12 @@ export async function freshContainer(info: AzureInfo, fs: AzureBlobFileSystem): 
   const root = freshRoot(info.container);
   if (root.create) await fs.service.getContainerClient(root.bucket).create();
   return `${root.bucket}${root.prefix === '' ? '' : `/${root.prefix.replace(/\/$/, '')}`}`;
+}
+
+/** The harness's server, a filesystem on it with `extra`, and a fresh container per test (one per suite with `once`). */
+export function useContainer(
+  extra: AzureBlobOptions = {},
+  options?: UseStoreOptions,
+): ServerStore<AzureBlobFileSystem, AzureInfo> {
+  return useServerStore(useAzure(), (info) => makeFs(info, extra), freshContainer, options);
 }

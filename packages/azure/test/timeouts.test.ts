@@ -1,23 +1,19 @@
 /** Azure against a silent and a stalling server, and over a slow link: timeouts and aborts end every operation. */
 import { timeoutTests } from '../../../test/faults/timeouts';
-import { freshContainer, makeFs, useAzure } from './helpers';
+import { makeFs, useContainer } from './helpers';
 
 describe('azure: timeouts', function () {
-  const azure = useAzure();
-  let root: string;
-  before(async function () {
-    root = await freshContainer(azure.info, makeFs(azure.info));
-  });
+  const store = useContainer({}, { once: true });
 
   timeoutTests({
     make: (url, timeouts) =>
-      makeFs(azure.info, {
-        accountUrl: `${url}/${azure.info.accountName}`,
+      makeFs(store.info, {
+        accountUrl: `${url}/${store.info.accountName}`,
         pipelineOptions: { retryOptions: { maxTries: 1 } },
         ...timeouts,
       }),
     file: 'container/dir/file.bin',
     contentType: 'application/xml',
-    real: () => ({ url: new URL(azure.info.blobEndpoint).origin, root }),
+    real: () => ({ url: new URL(store.info.blobEndpoint).origin, root: store.root }),
   });
 });

@@ -1,22 +1,17 @@
 /** The shared behaviour suite of @omnifs/testkit, run against GCS on the harness's fake-gcs-server. */
-import { conformanceSuite, randomName } from '@omnifs/testkit';
-import { freshName } from '../../../test/servers/index';
+import { bucketTarget, conformanceSuite } from '@omnifs/testkit';
 import { GCSFileSystem } from '@omnifs/gcs';
-import { makeFs, useGcs } from './helpers';
+import { freshBucket, makeFs, useGcs } from './helpers';
 
 describe('gcs: conformance', function () {
   const gcs = useGcs();
-  let bucket: string;
 
   conformanceSuite({
     name: 'gcs (fake-gcs-server)',
-    factory: async () => {
-      const fs = makeFs(gcs.info);
-      bucket = gcs.info.bucket ?? freshName('conformance');
-      if (!gcs.info.bucket) await fs.storage.createBucket(bucket);
-      return fs;
-    },
-    root: () => `${bucket}/${randomName()}`,
+    ...bucketTarget(
+      () => makeFs(gcs.info),
+      (fs) => freshBucket(gcs.info, fs),
+    ),
     declared: new GCSFileSystem({}).capabilities,
     secretFactory: (secret) =>
       makeFs(gcs.info, {

@@ -1,43 +1,40 @@
 /** GCS through the fault proxy: every transfer ends byte-exact or with a clear error, never short, and leaves nothing half-written. */
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { RetryFileSystem } from '@omnifs/core';
-import { chunked, expectFsError } from '@omnifs/testkit';
+import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
-import type { FaultProxy } from '../../../test/faults/proxy';
+import { throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests } from '../../../test/faults/downloads';
-import { freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
+import { makeFs, recordingProxy, useGcs, type SeenRequest, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('gcs: faults', function () {
   this.timeout(120_000);
   const gcs = useGcs();
-  let proxy: FaultProxy;
   let seen: SeenRequest[];
-  let clearFaults: () => void;
-  let direct: GCSFileSystem;
-  let root: string;
-
-  before(async function () {
-    ({ proxy, seen, clearFaults } = await recordingProxy(gcs.info));
-    direct = makeFs(gcs.info);
+  const faults = useFaultProxy(async () => {
+    const recording = await recordingProxy(gcs.info);
+    seen = recording.seen;
+    return recording;
   });
-  after(async function () {
-    await proxy?.close();
-  });
-  beforeEach(async function () {
-    clearFaults();
-    proxy.resetCounters();
+  const store = useBucket();
+  beforeEach(function () {
     seen.length = 0;
-    root = await freshBucket(gcs.info, direct);
   });
+  /** GCS's answer when it throttles. */
+  const UNAVAILABLE = {
+    kind: 'status',
+    status: 503,
+    body: '{"error":{"code":503,"message":"Service Unavailable"}}',
+    headers: { 'content-type': 'application/json' },
+  } as const;
 
   /** A filesystem through the proxy whose SDK retries `maxRetries` times, waiting at most a second. */
   const viaProxy = (maxRetries: number): GCSFileSystem =>
     makeFs(gcs.info, {
-      apiEndpoint: proxy.url,
+      apiEndpoint: faults.proxy.url,
       partSize: MiB,
       storageOptions: {
         retryOptions: { maxRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: maxRetries > 0 },
@@ -45,6 +42,8 @@ describe('gcs: faults', function () {
     });
 
   it('reads metadata, listings and objects past 503s, 500s and resets (SDK retries, then the retry layer), byte-exact', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     const data = randomBytes(3 * MiB);
     await direct.pipeFile(`${root}/flaky.bin`, data);
     const fs = new RetryFileSystem({ fs: viaProxy(6), minDelayMs: 1, maxAttempts: 8 });
@@ -54,44 +53,41 @@ describe('gcs: faults', function () {
     for (let i = 0; i < 4; i++) {
       expect(await fs.ls(root)).to.deep.equal([`${root}/flaky.bin`]);
       expect((await fs.info(`${root}/flaky.bin`)).size).to.equal(data.byteLength);
-      expect(sha(await fs.catFile(`${root}/flaky.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/flaky.bin`))).to.equal(sha256(data));
     }
     expect(proxy.counters.slowdowns + proxy.counters.statuses + proxy.counters.resets).to.be.greaterThan(0);
   });
 
   cutDownloadTests({
-    proxy: () => proxy,
-    direct: () => direct,
+    proxy: () => faults.proxy,
+    direct: () => store.fs,
     viaProxy: () => viaProxy(0),
-    root: () => root,
+    root: () => store.root,
     size: 5 * MiB + 11,
     cutAfter: MiB / 2,
     isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'),
     code: 'UND_ERR_SOCKET',
   });
 
-  it('gives up on persistent 503s with a temporary RateLimited error, persistent once the retry layer gave up', async function () {
+  // Reads are retried by the retry layer, not the SDK: one request.
+  throttledReadTest({ faults, store, throttle: UNAVAILABLE }, { viaProxy: () => viaProxy(1), attempts: 1 });
+
+  it('gives up on persistent 503s with a persistent RateLimited error once the retry layer gave up', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     await direct.writeText(`${root}/busy.txt`, 'x');
-    proxy.addRule({
-      fault: {
-        kind: 'status',
-        status: 503,
-        body: '{"error":{"code":503,"message":"Service Unavailable"}}',
-        headers: { 'content-type': 'application/json' },
-      },
-    });
-    const err = await expectFsError(viaProxy(1).readText(`${root}/busy.txt`), 'RateLimited', 'EAGAIN');
-    expect(err.temporary).to.equal(true);
-    expect(proxy.counters.statuses).to.equal(1); // reads are retried by the retry layer, not the SDK
+    proxy.addRule({ fault: UNAVAILABLE });
     const retried = await expectFsError(
       new RetryFileSystem({ fs: viaProxy(1), minDelayMs: 1, maxAttempts: 3 }).readText(`${root}/busy.txt`),
       'RateLimited',
     );
     expect(retried).to.include({ persistent: true, temporary: false });
-    expect(proxy.counters.statuses).to.equal(4);
+    expect(proxy.counters.statuses).to.equal(3);
   });
 
   it('fails a resumable upload whose chunk is reset with a temporary error, cancelling the session and leaving no object', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     proxy.addRule({
       fault: { kind: 'reset' },
       failNext: 1,
@@ -112,6 +108,8 @@ describe('gcs: faults', function () {
   });
 
   it('lands an upload byte-exact through the retry layer when a chunk is reset', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     proxy.addRule({
       fault: { kind: 'reset' },
       failNext: 1,
@@ -121,10 +119,11 @@ describe('gcs: faults', function () {
     const data = randomBytes(4 * MiB + 3);
     await new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 }).pipeFile(`${root}/again.bin`, data);
     expect(proxy.counters.resets).to.equal(1);
-    expect(sha(await direct.catFile(`${root}/again.bin`))).to.equal(sha(data));
+    expect(sha256(await direct.catFile(`${root}/again.bin`))).to.equal(sha256(data));
   });
 
   it('deletes many objects with batch requests of 100 deletes, none one by one', async function () {
+    const { fs: direct, root } = store;
     const files = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`${root}/many/f${i}`, `${i}`]));
     await direct.pipe(files, undefined, { batchSize: 32 });
     seen.length = 0;
@@ -135,6 +134,8 @@ describe('gcs: faults', function () {
   });
 
   it('reports the objects a batch could not delete, from the answers of the batch request', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
     await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/d/c`]: 'c', [`${root}/d/e`]: 'e' });
     const forbidden =
       '{"error":{"code":403,"message":"no storage.objects.delete access","errors":[{"reason":"forbidden"}]}}';

@@ -1,6 +1,7 @@
 /** Shared set-up of the GCS suites: the harness's fake-gcs-server, a fresh bucket per test, request counting. */
 import { generateKeyPairSync } from 'node:crypto';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from '../../../test/faults/proxy';
+import { useServerStore, type ServerStore, type UseStoreOptions } from '@omnifs/testkit';
 import { freshRoot, useServer, type GcsInfo } from '../../../test/servers/index';
 import { GCSFileSystem, type GCSOptions, type GCSServiceAccountKey } from '@omnifs/gcs';
 
@@ -78,4 +79,9 @@ export async function recordingProxy(
 /** How many recorded requests have this method and kind. */
 export function count(seen: readonly SeenRequest[], method: string, kind: SeenRequest['kind']): number {
   return seen.filter((r) => r.method === method && r.kind === kind).length;
+}
+
+/** The harness's server, a filesystem on it with `extra`, and a fresh bucket per test (one per suite with `once`). */
+export function useBucket(extra: GCSOptions = {}, options?: UseStoreOptions): ServerStore<GCSFileSystem, GcsInfo> {
+  return useServerStore(useGcs(), (info) => makeFs(info, extra), freshBucket, options);
 }

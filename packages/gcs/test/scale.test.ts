@@ -1,134 +1,91 @@
 /** GCS at size: resumable uploads of unknown length, aborts that leave nothing, concurrent ranged downloads, generation pinning. */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { FsError } from '@omnifs/core';
-import { chunked, expectFsError } from '@omnifs/testkit';
-import { GCSFileSystem } from '@omnifs/gcs';
+import { abandonedUploadTests, chunked, expectFsError, partedDownloadTests, useStore, sha256 } from '@omnifs/testkit';
 import type { FaultProxy } from '../../../test/faults/proxy';
 import { count, freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('gcs: at size', function () {
   this.timeout(180_000);
   const gcs = useGcs();
   let proxy: FaultProxy;
   let seen: SeenRequest[];
-  let fs: GCSFileSystem;
-  let root: string;
 
   before(async function () {
     ({ proxy, seen } = await recordingProxy(gcs.info));
-    fs = makeFs(gcs.info, { apiEndpoint: proxy.url, partSize: 4 * MiB, concurrency: 4 });
   });
   after(async function () {
     await proxy?.close();
   });
-  beforeEach(async function () {
-    root = await freshBucket(gcs.info, fs);
+  const store = useStore(
+    () => makeFs(gcs.info, { apiEndpoint: proxy.url, partSize: 4 * MiB, concurrency: 4 }),
+    (fs) => freshBucket(gcs.info, fs),
+  );
+  beforeEach(function () {
     seen.length = 0;
   });
 
   /** The objects under the test's root (placeholders included). */
-  const objects = async (): Promise<string[]> => fs.find(root);
+  const objects = async (): Promise<string[]> => store.fs.find(store.root);
+  /** Asserts that one resumable session was cancelled. */
+  const cancelled = (): void => {
+    expect(seen.filter((r) => r.method === 'DELETE' && r.kind === 'upload')).to.have.length(1);
+  };
 
   describe('uploads', function () {
     it('uploads a stream of unknown length (21 MiB) as one resumable session in partSize chunks, byte-exact', async function () {
+      const { fs, root } = store;
       const data = randomBytes(21 * MiB + 5);
       await fs.pipeFile(`${root}/stream.bin`, Readable.from(chunked(data, 777_777)));
       expect(count(seen, 'POST', 'upload')).to.equal(1); // the session
       expect(count(seen, 'PUT', 'upload')).to.equal(6); // ceil(21 MiB / 4 MiB) chunks
       const info = await fs.info(`${root}/stream.bin`);
       expect(info.size).to.equal(data.byteLength);
-      expect(sha(await fs.catFile(`${root}/stream.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/stream.bin`))).to.equal(sha256(data));
     });
 
     it('writes a wb file in chunks and reads it back through createReadStream', async function () {
+      const { fs, root } = store;
       const data = randomBytes(9 * MiB + 17);
       const f = await fs.open(`${root}/wb.bin`, 'wb');
       for await (const chunk of chunked(data, 1_000_003)) await f.write(chunk);
       await f.close();
       const chunks: Buffer[] = [];
       for await (const c of fs.createReadStream(`${root}/wb.bin`)) chunks.push(c as Buffer);
-      expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
+      expect(sha256(Buffer.concat(chunks))).to.equal(sha256(data));
     });
 
     it('rounds an open blockSize up to the 256 KiB unit of resumable chunks', async function () {
+      const { fs, root } = store;
       const data = randomBytes(600_000);
       const f = await fs.open(`${root}/blocks.bin`, 'wb', { blockSize: 100_000 });
       await f.write(data);
       await f.close();
       expect(count(seen, 'PUT', 'upload')).to.equal(3); // ceil(600,000 / 262,144)
-      expect(sha(await fs.catFile(`${root}/blocks.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/blocks.bin`))).to.equal(sha256(data));
     });
 
     it('sends a body of at most partSize as one simple upload', async function () {
+      const { fs, root } = store;
       await fs.pipeFile(`${root}/small.bin`, Readable.from(chunked(randomBytes(4 * MiB), 100_000)));
       expect(count(seen, 'POST', 'upload')).to.equal(1);
       expect(seen.find((r) => r.method === 'POST' && r.kind === 'upload')!.url).to.match(/uploadType=multipart/);
       expect(count(seen, 'PUT', 'upload')).to.equal(0);
     });
 
-    it('leaves nothing behind and cancels the session when a file is aborted', async function () {
-      const f = await fs.open(`${root}/aborted.bin`, 'wb');
-      await f.write(randomBytes(9 * MiB));
-      expect(count(seen, 'POST', 'upload')).to.equal(1); // the session is open
-      await f.abort();
-      expect(seen.filter((r) => r.method === 'DELETE' && r.kind === 'upload')).to.have.length(1);
-      expect(await objects()).to.deep.equal([]);
-      expect(await fs.exists(`${root}/aborted.bin`)).to.equal(false);
-    });
-
-    it('leaves nothing behind when the source stream fails', async function () {
-      async function* failing(): AsyncGenerator<Uint8Array> {
-        yield randomBytes(5 * MiB);
-        yield randomBytes(5 * MiB);
-        throw new Error('source broke');
-      }
-      const caught = await fs.pipeFile(`${root}/broken.bin`, failing()).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(String((caught as Error).message)).to.contain('source broke');
-      expect(seen.filter((r) => r.method === 'DELETE' && r.kind === 'upload')).to.have.length(1);
-      expect(await objects()).to.deep.equal([]);
-    });
-
-    it('leaves nothing behind when the signal aborts', async function () {
-      const controller = new AbortController();
-      async function* slow(): AsyncGenerator<Uint8Array> {
-        for (let i = 0; i < 10; i++) {
-          if (i === 4) controller.abort();
-          yield randomBytes(2 * MiB);
-        }
-      }
-      await expectFsError(fs.pipeFile(`${root}/signal.bin`, slow(), { signal: controller.signal }), 'Aborted');
-      expect(await objects()).to.deep.equal([]);
-    });
-
-    it('fails an exclusive resumable upload with AlreadyExists when the object is there', async function () {
-      const f = await fs.open(`${root}/excl.bin`, 'xb');
-      await fs.writeText(`${root}/excl.bin`, 'winner');
-      const err = await (async () => {
-        await f.write(randomBytes(9 * MiB));
-        await f.close();
-      })().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).to.be.instanceOf(FsError);
-      expect((err as FsError).kind).to.equal('AlreadyExists');
-      expect(await fs.readText(`${root}/excl.bin`)).to.equal('winner');
+    abandonedUploadTests(store, {
+      partSize: 4 * MiB,
+      started: () => expect(count(seen, 'POST', 'upload')).to.equal(1), // the session is open
+      cancelled,
     });
   });
 
   describe('appends', function () {
     it('appends with ab by composing the new bytes onto the object, never reading it back', async function () {
+      const { fs, root } = store;
       const old = randomBytes(6 * MiB);
       const added = randomBytes(5 * MiB + 1);
       await fs.pipeFile(`${root}/log.bin`, old);
@@ -138,7 +95,7 @@ describe('gcs: at size', function () {
       await f.close();
       expect(count(seen, 'GET', 'media')).to.equal(0);
       expect(seen.filter((r) => r.method === 'POST' && r.url.includes('/compose'))).to.have.length(1);
-      expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, added])));
+      expect(sha256(await fs.catFile(`${root}/log.bin`))).to.equal(sha256(Buffer.concat([old, added])));
       expect(await objects()).to.deep.equal([`${root}/log.bin`]); // the temporary part is gone
       const info = await fs.info(`${root}/log.bin`);
       const md5 = createHash('md5')
@@ -151,6 +108,7 @@ describe('gcs: at size', function () {
     });
 
     it('leaves the object as it was and no part behind when an append is aborted', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/log.txt`, 'one\n');
       const f = await fs.open(`${root}/log.txt`, 'ab');
       await f.write(randomBytes(5 * MiB));
@@ -160,6 +118,7 @@ describe('gcs: at size', function () {
     });
 
     it('composes on condition that the object still has the generation it had at open', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/log.txt`, 'one\n');
       const { generation } = await fs.info(`${root}/log.txt`);
       const f = await fs.open(`${root}/log.txt`, 'ab');
@@ -173,6 +132,7 @@ describe('gcs: at size', function () {
     });
 
     it('maps a refused compose to ConditionNotMatch and deletes the temporary part', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/log.txt`, 'one\n');
       const f = await fs.open(`${root}/log.txt`, 'ab');
       await f.write('two\n');
@@ -190,26 +150,20 @@ describe('gcs: at size', function () {
   });
 
   describe('downloads', function () {
-    let dir: string;
-    beforeEach(async function () {
-      dir = await mkdtemp(join(tmpdir(), 'omnifs-gcs-'));
-    });
-    afterEach(() => rm(dir, { recursive: true, force: true }));
-
-    it('gets a large object as concurrent ranged reads of partSize, byte-exact', async function () {
-      const data = randomBytes(18 * MiB + 3);
-      await fs.pipeFile(`${root}/big.bin`, data);
-      seen.length = 0;
-      await fs.get(`${root}/big.bin`, join(dir, 'big.bin'));
-      expect(sha(await readFile(join(dir, 'big.bin')))).to.equal(sha(data));
-      const media = seen.filter((r) => r.kind === 'media');
-      expect(media).to.have.length(5); // ceil(18 MiB / 4 MiB)
-      expect(media.every((r) => /generation=\d+/.test(r.url) && typeof r.headers.range === 'string')).to.equal(true);
-      const mid = await fs.catFile(`${root}/big.bin`, { start: 3 * MiB, end: 11 * MiB + 3 });
-      expect(sha(mid)).to.equal(sha(data.subarray(3 * MiB, 11 * MiB + 3)));
+    partedDownloadTests(store, {
+      partSize: 4 * MiB,
+      reset: () => {
+        seen.length = 0;
+      },
+      downloads: () => seen.filter((r) => r.kind === 'media').length,
+      checkDownloads: () => {
+        const media = seen.filter((r) => r.kind === 'media');
+        expect(media.every((r) => /generation=\d+/.test(r.url) && typeof r.headers.range === 'string')).to.equal(true);
+      },
     });
 
     it('reads only while the object keeps the etag info gave (its generation), or its GCS ETag or MD5', async function () {
+      const { fs, root } = store;
       await fs.pipeFile(`${root}/e.bin`, 'first version');
       const info = await fs.info(`${root}/e.bin`);
       const etag = String(info.etag);
@@ -226,24 +180,6 @@ describe('gcs: at size', function () {
       await expectFsError(fs.readChunks(`${root}/e.bin`, { etag }).next(), 'ConditionNotMatch');
       await fs.rm(`${root}/e.bin`);
       await expectFsError(fs.catFile(`${root}/e.bin`, { etag }), 'NotFound');
-    });
-
-    it('stops a get in parts on abort, leaving no local file', async function () {
-      await fs.pipeFile(`${root}/big.bin`, randomBytes(18 * MiB));
-      seen.length = 0;
-      const controller = new AbortController();
-      await expectFsError(
-        fs.get(`${root}/big.bin`, join(dir, 'big.bin'), {
-          signal: controller.signal,
-          onProgress: (p) => {
-            if (p.bytes > 0) controller.abort();
-          },
-        }),
-        'Aborted',
-        'ABORT_ERR',
-      );
-      expect(await readdir(dir)).to.deep.equal([]);
-      expect(seen.filter((r) => r.kind === 'media').length).to.be.below(5);
     });
   });
 });

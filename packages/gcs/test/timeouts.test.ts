@@ -1,20 +1,16 @@
 /** GCS against a silent and a stalling server, and over a slow link: timeouts and aborts end every operation. */
 import { timeoutTests } from '../../../test/faults/timeouts';
-import { freshBucket, makeFs, useGcs } from './helpers';
+import { makeFs, useBucket } from './helpers';
 
 describe('gcs: timeouts', function () {
-  const gcs = useGcs();
-  let root: string;
-  before(async function () {
-    root = await freshBucket(gcs.info, makeFs(gcs.info));
-  });
+  const store = useBucket({}, { once: true });
 
   timeoutTests({
     make: (apiEndpoint, timeouts) =>
-      makeFs(gcs.info, { apiEndpoint, storageOptions: { retryOptions: { autoRetry: false } }, ...timeouts }),
+      makeFs(store.info, { apiEndpoint, storageOptions: { retryOptions: { autoRetry: false } }, ...timeouts }),
     file: 'bucket/dir/file.bin',
     // A JSON answer cut after a few bytes.
     contentType: 'application/json',
-    real: () => ({ url: gcs.info.apiEndpoint, root }),
+    real: () => ({ url: store.info.apiEndpoint, root: store.root }),
   });
 });

@@ -1,10 +1,9 @@
 /** Error kinds of S3 failures, anonymous access, and credentials kept out of errors and serialised instances. */
 import { expect } from 'chai';
-import { expectFsError, rejected } from '@omnifs/testkit';
-import { inspect } from 'node:util';
+import { anonymousTests, secretTests, serverErrorTests } from '@omnifs/testkit';
 import { S3ServiceException } from '@aws-sdk/client-s3';
 import { mapS3Error, S3FileSystem } from '@omnifs/s3';
-import { freshBucket, makeFs, useS3 } from './helpers';
+import { makeFs, useBucket } from './helpers';
 
 /** An error as the SDK builds it from a service response. */
 function serviceError(name: string, status: number): S3ServiceException {
@@ -59,97 +58,42 @@ describe('s3: errors', function () {
   });
 
   describe('against the server', function () {
-    const s3 = useS3();
-    let fs: S3FileSystem;
-    let root: string;
-
-    before(function () {
-      fs = makeFs(s3.info);
-    });
-    beforeEach(async function () {
-      root = await freshBucket(s3.info, fs);
+    const store = useBucket();
+    serverErrorTests(store, { protocol: 's3' });
+    anonymousTests(store, {
+      anonymous: () => makeFs(store.info, { anon: true, credentials: undefined }),
+      publish: (path, text) => makeFs(store.info, { writeParams: { ACL: 'public-read' } }).writeText(path, text),
     });
 
-    it('reports a missing key as NotFound / ENOENT with context', async function () {
-      const err = await rejected(fs.catFile(`${root}/missing.txt`));
-      expect(err).to.include({
-        kind: 'NotFound',
-        code: 'ENOENT',
-        protocol: 's3',
-        operation: 'cat',
-        path: `${root}/missing.txt`,
-      });
-      await expectFsError(fs.info(`${root}/missing.txt`), 'NotFound');
-      await expectFsError(fs.rmFile(`${root}/missing.txt`), 'NotFound');
-    });
-
-    it('reports a missing bucket as NotFound', async function () {
-      await expectFsError(fs.catFile('omnifs-no-such-bucket-x1/k'), 'NotFound');
-      await expectFsError(fs.ls('omnifs-no-such-bucket-x1'), 'NotFound');
-      expect(await fs.exists('omnifs-no-such-bucket-x1')).to.equal(false);
-    });
-
-    it('reports reading a prefix as IsADirectory and bad paths as InvalidArgument', async function () {
-      await fs.writeText(`${root}/d/f`, 'x');
-      await expectFsError(fs.open(`${root}/d`, 'rb'), 'IsADirectory');
-      await expectFsError(fs.rmFile(`${root}/d`), 'IsADirectory');
-      await expectFsError(fs.writeText('', 'x'), 'InvalidArgument');
-      await expectFsError(fs.info(`${root}/a\0b`), 'InvalidArgument');
-    });
-
-    it('refuses anonymous access to a private object with PermissionDenied', async function () {
-      await fs.writeText(`${root}/private.txt`, 'secret data');
-      const anon = makeFs(s3.info, { anon: true, credentials: undefined });
-      const err = await rejected(anon.catFile(`${root}/private.txt`));
-      expect(err).to.include({ kind: 'PermissionDenied', code: 'EACCES' });
-      await expectFsError(anon.sign(`${root}/private.txt`), 'Unsupported');
-    });
-
-    it('lets anonymous requests read a public-read object', async function () {
-      const [bucket, ...rest] = root.split('/');
-      const key = [...rest, 'public.txt'].join('/');
-      const pub = makeFs(s3.info, { writeParams: { ACL: 'public-read' } });
-      await pub.writeText(`${bucket}/${key}`, 'for everyone');
-      const anon = makeFs(s3.info, { anon: true, credentials: undefined });
-      expect(await anon.readText(`${bucket}/${key}`)).to.equal('for everyone');
-    });
-
-    it('keeps credentials out of messages, JSON, inspect and toString', async function () {
-      const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-      const token = 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN';
-      const ssec = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
-      const leaky = new S3FileSystem({
-        endpoint: s3.info.endpoint,
-        region: s3.info.region,
-        forcePathStyle: true,
-        skipInstanceCache: true,
-        credentials: { accessKeyId: s3.info.credentials.accessKeyId, secretAccessKey: secret, sessionToken: token },
-        readParams: { SSECustomerKey: ssec },
-        clientConfig: { credentials: { accessKeyId: 'x', secretAccessKey: secret } },
-      });
-      const err = await rejected(leaky.info(`${root}/missing`));
-      const flat = new S3FileSystem({
-        endpoint: s3.info.endpoint,
-        accessKeyId: 'AKIA',
-        secretAccessKey: secret,
-        sessionToken: token,
-        skipInstanceCache: true,
-      });
-      const shown = [
-        err.message,
-        String(err),
-        JSON.stringify(err),
-        inspect(err, { depth: 6 }),
-        JSON.stringify(leaky),
-        inspect(leaky, { depth: 6 }),
-        String(leaky),
-        JSON.stringify(flat),
-        inspect(flat, { depth: 6 }),
-      ].join('\n');
-      expect(shown).to.not.contain(secret);
-      expect(shown).to.not.contain(token);
-      expect(shown).to.not.contain(ssec);
-      expect(JSON.stringify(leaky)).to.contain(s3.info.endpoint);
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const token = 'FwoGZXIvYXdzEXAMPLESESSIONTOKEN';
+    const ssec = 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=';
+    secretTests(store, 'credentials', {
+      holders: () => [
+        new S3FileSystem({
+          endpoint: store.info.endpoint,
+          region: store.info.region,
+          forcePathStyle: true,
+          skipInstanceCache: true,
+          credentials: {
+            accessKeyId: store.info.credentials.accessKeyId,
+            secretAccessKey: secret,
+            sessionToken: token,
+          },
+          readParams: { SSECustomerKey: ssec },
+          clientConfig: { credentials: { accessKeyId: 'x', secretAccessKey: secret } },
+        }),
+        new S3FileSystem({
+          endpoint: store.info.endpoint,
+          accessKeyId: 'AKIA',
+          secretAccessKey: secret,
+          sessionToken: token,
+          skipInstanceCache: true,
+        }),
+      ],
+      failing: ([leaky]) => [leaky!],
+      secrets: () => [secret, token, ssec],
+      endpoint: () => store.info.endpoint,
     });
   });
 });

@@ -1,149 +1,29 @@
 /** S3FileSystem against the harness's S3 server: buckets, prefixes, reads, writes, copies, signed URLs. */
 import { expect } from 'chai';
-import { expectFsError, rejected } from '@omnifs/testkit';
+import { layoutTests, registryTests, rejected } from '@omnifs/testkit';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { clearInstanceCache, filesystem, rsync, urlToFs } from '@omnifs/core';
+import { filesystem, rsync } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
-import { freshName } from '../../../test/servers/index';
-import { connection, countCommands, freshBucket, makeFs, useS3 } from './helpers';
+import { connection, countCommands, makeFs, useBucket } from './helpers';
 
 describe('s3: S3FileSystem', function () {
-  const s3 = useS3();
-  let fs: S3FileSystem;
-  let root: string;
+  const store = useBucket();
 
-  before(function () {
-    fs = makeFs(s3.info);
-  });
-  beforeEach(async function () {
-    root = await freshBucket(s3.info, fs);
-  });
+  layoutTests(store, { word: 'bucket', fixed: () => store.info.bucket !== undefined });
 
-  describe('buckets', function () {
-    it('creates a bucket with makedirs and lists it at the root', async function () {
-      if (s3.info.bucket) this.skip(); // an external server gives one fixed bucket
-      const bucket = freshName('mk');
-      await fs.makedirs(bucket);
-      expect(await fs.ls('')).to.include(bucket);
-      expect(await fs.isDir(bucket)).to.equal(true);
-    });
-
-    it('refuses makedirs of an existing bucket unless existOk', async function () {
-      if (s3.info.bucket) this.skip();
-      await expectFsError(fs.makedirs(root), 'AlreadyExists');
-      await fs.makedirs(root, { existOk: true });
-      await expectFsError(fs.mkdir(root), 'AlreadyExists');
-    });
-
-    it('creates the bucket of a prefix given to makedirs', async function () {
-      if (s3.info.bucket) this.skip();
-      const bucket = freshName('mkp');
-      await fs.makedirs(`${bucket}/exp/run`);
-      expect(await fs.isDir(bucket)).to.equal(true);
-    });
-
-    it('removes an empty bucket with rmdir and refuses a non-empty one', async function () {
-      if (s3.info.bucket) this.skip();
-      await fs.writeText(`${root}/a.txt`, 'a');
-      const err = await rejected(fs.rmdir(root));
-      expect(err.kind).to.equal('NotEmpty');
-      expect(err.code).to.equal('ENOTEMPTY');
-      await fs.rm(`${root}/a.txt`);
-      await fs.rmdir(root);
-      expect(await fs.exists(root)).to.equal(false);
-    });
-  });
-
-  describe('prefixes as directories', function () {
-    beforeEach(async function () {
-      await fs.pipe({
-        [`${root}/dir/a.txt`]: 'a',
-        [`${root}/dir/sub/b.txt`]: 'bb',
-        [`${root}/top.txt`]: 'top',
-      });
-    });
-
-    it('reports a prefix as a directory in info, isDir and isFile', async function () {
-      expect(await fs.info(`${root}/dir`)).to.deep.include({ name: `${root}/dir`, type: 'directory', size: 0 });
-      expect(await fs.isDir(`${root}/dir/sub`)).to.equal(true);
-      expect(await fs.isFile(`${root}/dir`)).to.equal(false);
-      expect(await fs.isFile(`${root}/dir/a.txt`)).to.equal(true);
-      expect(await fs.exists(`${root}/di`)).to.equal(false);
-    });
-
-    it('lists one level with files and subdirectories', async function () {
-      expect(await fs.ls(root)).to.deep.equal([`${root}/dir`, `${root}/top.txt`]);
-      const detail = await fs.ls(`${root}/dir`, { detail: true });
-      expect(detail.map((e) => [e.name, e.type, e.size])).to.deep.equal([
-        [`${root}/dir/a.txt`, 'file', 1],
-        [`${root}/dir/sub`, 'directory', 0],
-      ]);
-      expect(detail[0]!.mtime).to.be.instanceOf(Date);
-    });
-
-    it('lists a file as itself and a missing prefix as NotFound', async function () {
-      expect(await fs.ls(`${root}/top.txt`)).to.deep.equal([`${root}/top.txt`]);
-      await expectFsError(fs.ls(`${root}/nothing`), 'NotFound');
-    });
-
-    it('finds every key below a prefix in one flat listing, with directories on request', async function () {
-      expect(await fs.find(root)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
-      expect(await fs.find(root, { withDirs: true })).to.deep.equal([
-        root,
-        `${root}/dir`,
-        `${root}/dir/a.txt`,
-        `${root}/dir/sub`,
-        `${root}/dir/sub/b.txt`,
-        `${root}/top.txt`,
-      ]);
-      expect(await fs.find(`${root}/dir`, { maxDepth: 1 })).to.deep.equal([`${root}/dir/a.txt`]);
-    });
-
-    it('globs across prefixes', async function () {
-      expect(await fs.glob(`${root}/**/*.txt`)).to.deep.equal([
-        `${root}/dir/a.txt`,
-        `${root}/dir/sub/b.txt`,
-        `${root}/top.txt`,
-      ]);
-    });
-
-    it('treats makedirs of a prefix as a no-op that succeeds', async function () {
-      await fs.makedirs(`${root}/new/prefix`);
-      await fs.makedirs(`${root}/dir`);
-      expect(await fs.exists(`${root}/new/prefix`)).to.equal(false);
-    });
-
-    it('removes a prefix recursively', async function () {
-      await fs.rm(`${root}/dir`, { recursive: true });
-      expect(await fs.find(root)).to.deep.equal([`${root}/top.txt`]);
-      expect(await fs.exists(`${root}/dir`)).to.equal(false);
-    });
-
-    it('refuses rmdir of a non-empty prefix', async function () {
-      await expectFsError(fs.rmdir(`${root}/dir`), 'NotEmpty');
-    });
-  });
-
-  describe('reading and writing', function () {
-    it('reads back what it wrote, whole and by range', async function () {
-      await fs.pipeFile(`${root}/r.txt`, '0123456789abcdef');
-      expect(await fs.readText(`${root}/r.txt`)).to.equal('0123456789abcdef');
-      expect(Buffer.from(await fs.catFile(`${root}/r.txt`, { start: 4, end: 10 })).toString()).to.equal('456789');
-      expect(Buffer.from(await fs.tail(`${root}/r.txt`, 3)).toString()).to.equal('def');
-      expect(Buffer.from(await fs.catFile(`${root}/r.txt`, { start: 14, end: 100 })).toString()).to.equal('ef');
-      expect((await fs.catFile(`${root}/r.txt`, { start: 100 })).byteLength).to.equal(0);
-    });
-
+  describe('reading and writing, as S3 does', function () {
     it('reads an empty object', async function () {
+      const { fs, root } = store;
       await fs.touch(`${root}/empty`);
       expect((await fs.catFile(`${root}/empty`)).byteLength).to.equal(0);
       expect(await fs.size(`${root}/empty`)).to.equal(0);
     });
 
     it('reads with a RemoteFile: seek, read, iterate', async function () {
+      const { fs, root } = store;
       const data = randomBytes(300_000);
       await fs.pipeFile(`${root}/f.bin`, data);
       const f = await fs.open(`${root}/f.bin`, 'rb', { blockSize: 64 * 1024 });
@@ -156,24 +36,15 @@ describe('s3: S3FileSystem', function () {
     });
 
     it('gives the ETag as the checksum', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/c.txt`, 'hello');
       const info = await fs.info(`${root}/c.txt`);
       expect(await fs.checksum(`${root}/c.txt`)).to.equal(String(info.etag).replace(/"/g, ''));
       expect(await fs.checksum(`${root}/c.txt`)).to.equal('5d41402abc4b2a76b9719d911017c592'); // MD5 of a single PUT
     });
 
-    it('creates exclusively with mode create and xb (If-None-Match)', async function () {
-      await fs.pipeFile(`${root}/x.txt`, 'first', { mode: 'create' });
-      await expectFsError(fs.pipeFile(`${root}/x.txt`, 'second', { mode: 'create' }), 'AlreadyExists');
-      await expectFsError(fs.open(`${root}/x.txt`, 'xb'), 'AlreadyExists');
-      const f = await fs.open(`${root}/y.txt`, 'xb');
-      await f.write('created');
-      await f.close();
-      expect(await fs.readText(`${root}/y.txt`)).to.equal('created');
-      expect(await fs.readText(`${root}/x.txt`)).to.equal('first');
-    });
-
     it('fails an exclusive streamed write when the object appears before close', async function () {
+      const { fs, root } = store;
       const f = await fs.open(`${root}/race.txt`, 'xb');
       await f.write('mine');
       await fs.writeText(`${root}/race.txt`, 'theirs');
@@ -183,6 +54,7 @@ describe('s3: S3FileSystem', function () {
     });
 
     it('appends with ab by rewriting the object', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/log.txt`, 'one\n');
       const f = await fs.open(`${root}/log.txt`, 'ab');
       await f.write('two\n');
@@ -191,6 +63,7 @@ describe('s3: S3FileSystem', function () {
     });
 
     it('puts and gets local files (local disk is part of @omnifs/core)', async function () {
+      const { fs, root } = store;
       const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
       try {
         const data = randomBytes(50_000);
@@ -206,6 +79,7 @@ describe('s3: S3FileSystem', function () {
 
   describe('rsync', function () {
     it('uploads a local tree, then only what changed, and removes what is gone with deleteMissing', async function () {
+      const { fs, root } = store;
       const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
       const counts = countCommands(fs.client);
       try {
@@ -227,7 +101,7 @@ describe('s3: S3FileSystem', function () {
         counts.clear();
         const last = await rsync(join(dir, 'ckpt'), `s3://${root}/ckpt`, {
           deleteMissing: true,
-          storageOptions: { ...connection(s3.info), skipInstanceCache: true },
+          storageOptions: { ...connection(store.info), skipInstanceCache: true },
         });
         expect(last.copied.map((c) => c.dst)).to.deep.equal([`${root}/ckpt/a.bin`]);
         expect(last.deleted).to.deep.equal([`${root}/ckpt/sub/b.bin`, `${root}/ckpt/sub`]);
@@ -239,42 +113,26 @@ describe('s3: S3FileSystem', function () {
     });
   });
 
-  describe('copy and move', function () {
-    it('copies an object server-side and keeps the source', async function () {
-      await fs.writeText(`${root}/src/a b+c.txt`, 'payload');
-      await fs.cp(`${root}/src/a b+c.txt`, `${root}/dst/copy.txt`);
-      expect(await fs.readText(`${root}/dst/copy.txt`)).to.equal('payload');
-      expect(await fs.exists(`${root}/src/a b+c.txt`)).to.equal(true);
-    });
-
-    it('copies a prefix recursively', async function () {
-      await fs.pipe({ [`${root}/tree/a`]: 'a', [`${root}/tree/s/b`]: 'b' });
-      await fs.cp(`${root}/tree/`, `${root}/copy`, { recursive: true });
-      expect(await fs.find(`${root}/copy`)).to.deep.equal([`${root}/copy/a`, `${root}/copy/s/b`]);
-    });
-
+  describe('touch', function () {
     it('touches an object server-side, keeping its bytes, metadata and content headers', async function () {
+      const { fs, root } = store;
       const { HeadObjectCommand, PutObjectCommand } = await import('@aws-sdk/client-s3');
-      const Key = 'touched.csv';
+      const [Bucket = '', ...prefix] = root.split('/');
+      const Key = [...prefix, 'touched.csv'].join('/');
       const headers = { ContentType: 'text/csv', CacheControl: 'max-age=60', Metadata: { owner: 'ada' } };
-      await fs.client.send(new PutObjectCommand({ Bucket: root, Key, Body: 'a,b\n', ...headers }));
+      await fs.client.send(new PutObjectCommand({ Bucket, Key, Body: 'a,b\n', ...headers }));
       const counts = countCommands(fs.client);
-      await fs.touch(`${root}/${Key}`, { truncate: false });
+      await fs.touch(`${Bucket}/${Key}`, { truncate: false });
       expect(Object.fromEntries(counts)).to.deep.equal({ HeadObjectCommand: 2, CopyObjectCommand: 1 });
-      const head = await fs.client.send(new HeadObjectCommand({ Bucket: root, Key }));
+      const head = await fs.client.send(new HeadObjectCommand({ Bucket, Key }));
       expect(head).to.deep.include(headers);
-      expect(await fs.readText(`${root}/${Key}`)).to.equal('a,b\n');
-    });
-
-    it('moves as copy then delete', async function () {
-      await fs.pipe({ [`${root}/m/a`]: 'a', [`${root}/m/s/b`]: 'b' });
-      await fs.mv(`${root}/m`, `${root}/moved`);
-      expect(await fs.find(root)).to.deep.equal([`${root}/moved/a`, `${root}/moved/s/b`]);
+      expect(await fs.readText(`${Bucket}/${Key}`)).to.equal('a,b\n');
     });
   });
 
   describe('sign', function () {
     it('gives a presigned GET URL that plain fetch can read', async function () {
+      const { fs, root } = store;
       await fs.writeText(`${root}/signed.txt`, 'signed content');
       const url = await fs.sign(`${root}/signed.txt`, { expiresIn: 300 });
       expect(url).to.match(/X-Amz-Signature=/);
@@ -284,6 +142,7 @@ describe('s3: S3FileSystem', function () {
     });
 
     it('gives a presigned PUT URL that plain fetch can upload to', async function () {
+      const { fs, root } = store;
       const url = await fs.sign(`${root}/uploaded.txt`, { method: 'PUT', expiresIn: 300 });
       const res = await fetch(url, { method: 'PUT', body: 'sent with fetch' });
       expect(res.status).to.equal(200);
@@ -292,32 +151,24 @@ describe('s3: S3FileSystem', function () {
   });
 
   describe('registry, URLs and environment', function () {
-    afterEach(function () {
-      for (const k of Object.keys(process.env)) if (k.startsWith('OMNIFS_S3_')) delete process.env[k];
-      clearInstanceCache();
-    });
-
-    it('serves filesystem("s3") and s3:// URLs, with s3a as an alias', async function () {
-      const opts = connection(s3.info) as Record<string, unknown>;
-      await fs.writeText(`${root}/u.txt`, 'via url');
-      const { fs: viaUrl, path } = urlToFs(`s3://${root}/u.txt`, opts);
-      expect(viaUrl).to.be.instanceOf(S3FileSystem);
-      expect(path).to.equal(`${root}/u.txt`);
-      expect(await viaUrl.readText(path)).to.equal('via url');
-      expect(filesystem('s3a', opts)).to.be.instanceOf(S3FileSystem);
-      expect(await filesystem('s3', opts).readText(`s3://${root}/u.txt`)).to.equal('via url');
+    registryTests(store, {
+      type: S3FileSystem,
+      names: ['s3', 's3a'],
+      options: () => connection(store.info) as Record<string, unknown>,
+      envPrefix: 'OMNIFS_S3_',
     });
 
     it('takes options from OMNIFS_S3_* and credentials from AWS_* variables', async function () {
+      const { fs, root } = store;
       const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-      process.env.OMNIFS_S3_ENDPOINT = s3.info.endpoint;
-      process.env.OMNIFS_S3_REGION = s3.info.region;
+      process.env.OMNIFS_S3_ENDPOINT = store.info.endpoint;
+      process.env.OMNIFS_S3_REGION = store.info.region;
       process.env.OMNIFS_S3_FORCE_PATH_STYLE = 'true';
-      process.env.AWS_ACCESS_KEY_ID = s3.info.credentials.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = s3.info.credentials.secretAccessKey;
+      process.env.AWS_ACCESS_KEY_ID = store.info.credentials.accessKeyId;
+      process.env.AWS_SECRET_ACCESS_KEY = store.info.credentials.secretAccessKey;
       try {
         const envFs = filesystem('s3', { skipInstanceCache: true });
-        expect(envFs.storageOptions).to.deep.include({ endpoint: s3.info.endpoint, forcePathStyle: true });
+        expect(envFs.storageOptions).to.deep.include({ endpoint: store.info.endpoint, forcePathStyle: true });
         await envFs.writeText(`${root}/env.txt`, 'from env');
         expect(await fs.readText(`${root}/env.txt`)).to.equal('from env');
       } finally {
@@ -329,7 +180,8 @@ describe('s3: S3FileSystem', function () {
     });
 
     it('sends the requester-pays header when asked', async function () {
-      const payer = makeFs(s3.info, { requesterPays: true });
+      const { root } = store;
+      const payer = makeFs(store.info, { requesterPays: true });
       const seen: string[] = [];
       payer.client.middlewareStack.add(
         ((next: (a: unknown) => Promise<unknown>) => async (args: { request: { headers: Record<string, string> } }) => {

@@ -1,5 +1,6 @@
 /** Shared set-up of the S3 suites: the harness's S3 server, a fresh bucket per test, request counting. */
 import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { useServerStore, type ServerStore, type UseStoreOptions } from '@omnifs/testkit';
 import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
 import { S3FileSystem, type S3Options } from '@omnifs/s3';
 
@@ -62,4 +63,9 @@ export async function* irregularChunks(data: Uint8Array): AsyncGenerator<Uint8Ar
     yield data.subarray(i, i + n);
     i += n;
   }
+}
+
+/** The harness's server, a filesystem on it with `extra`, and a fresh bucket per test (one per suite with `once`). */
+export function useBucket(extra: S3Options = {}, options?: UseStoreOptions): ServerStore<S3FileSystem, S3Info> {
+  return useServerStore(useS3(), (info) => makeFs(info, extra), freshBucket, options);
 }

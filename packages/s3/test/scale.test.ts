@@ -1,33 +1,26 @@
 /** S3 at scale: 1,000+ keys, multipart uploads of unknown length, aborts, concurrent ranged reads, big copies. */
 import { expect } from 'chai';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { FsError, RetryFileSystem } from '@omnifs/core';
+import { RetryFileSystem } from '@omnifs/core';
 import { mapLimit } from '@omnifs/core/backend';
-import { expectFsError } from '@omnifs/testkit';
-import { S3FileSystem } from '@omnifs/s3';
-import { countCommands, freshBucket, irregularChunks, makeFs, openUploads, useS3 } from './helpers';
+import { abandonedUploadTests, etagReadTests, partedDownloadTests, sha256 } from '@omnifs/testkit';
+import { countCommands, irregularChunks, makeFs, openUploads, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 describe('s3: at scale', function () {
   this.timeout(180_000);
-  const s3 = useS3();
-  let fs: S3FileSystem;
+  const store = useBucket({ partSize: 5 * MiB, concurrency: 4 });
   let counts: Map<string, number>;
-  let root: string;
-
   before(function () {
-    fs = makeFs(s3.info, { partSize: 5 * MiB, concurrency: 4 });
-    counts = countCommands(fs.client);
+    counts = countCommands(store.fs.client);
   });
-  beforeEach(async function () {
-    root = await freshBucket(s3.info, fs);
+  beforeEach(function () {
     counts.clear();
   });
 
@@ -36,6 +29,7 @@ describe('s3: at scale', function () {
     let keys: string[];
 
     beforeEach(async function () {
+      const { fs, root } = store;
       const [bucket, ...rest] = root.split('/');
       const prefix = rest.length > 0 ? `${rest.join('/')}/` : '';
       keys = Array.from({ length: N }, (_, i) => `many/${i % 2 === 0 ? 'even' : 'odd'}/k${String(i).padStart(5, '0')}`);
@@ -46,6 +40,7 @@ describe('s3: at scale', function () {
     });
 
     it('lists a directory of more than 1,000 entries across pages', async function () {
+      const { fs, root } = store;
       const even = await fs.ls(`${root}/many/even`);
       expect(even).to.have.length(N / 2);
       expect(new Set(even).size).to.equal(N / 2);
@@ -54,6 +49,7 @@ describe('s3: at scale', function () {
     });
 
     it('finds every key in one paged flat listing', async function () {
+      const { fs, root } = store;
       const found = await fs.find(`${root}/many`);
       expect(found).to.have.length(N);
       expect(found).to.deep.equal(keys.map((k) => `${root}/${k}`).sort());
@@ -61,6 +57,7 @@ describe('s3: at scale', function () {
     });
 
     it('deletes them recursively in DeleteObjects batches of 1,000', async function () {
+      const { fs, root } = store;
       await fs.rm(`${root}/many`, { recursive: true });
       expect(counts.get('DeleteObjectsCommand')).to.equal(2);
       expect(counts.get('DeleteObjectCommand') ?? 0).to.be.at.most(3); // directory markers of the emptied prefixes
@@ -70,6 +67,7 @@ describe('s3: at scale', function () {
 
   describe('uploads', function () {
     it('uploads a stream of unknown length (40 MiB) as multipart and reads it back byte-exact', async function () {
+      const { fs, root } = store;
       const data = randomBytes(40 * MiB);
       await fs.pipeFile(`${root}/stream.bin`, Readable.from(irregularChunks(data)));
       expect(counts.get('CreateMultipartUploadCommand')).to.equal(1);
@@ -78,10 +76,11 @@ describe('s3: at scale', function () {
       const info = await fs.info(`${root}/stream.bin`);
       expect(info.size).to.equal(data.byteLength);
       expect(String(info.etag)).to.match(/-8"?$/);
-      expect(sha(await fs.catFile(`${root}/stream.bin`))).to.equal(sha(data));
+      expect(sha256(await fs.catFile(`${root}/stream.bin`))).to.equal(sha256(data));
     });
 
     it('writes a wb file through createWriteStream and reads it back through createReadStream', async function () {
+      const { fs, root } = store;
       const data = randomBytes(12 * MiB + 17);
       await new Promise<void>((resolve, reject) => {
         const w = fs.createWriteStream(`${root}/ws.bin`);
@@ -90,16 +89,18 @@ describe('s3: at scale', function () {
       });
       const chunks: Buffer[] = [];
       for await (const c of fs.createReadStream(`${root}/ws.bin`)) chunks.push(c as Buffer);
-      expect(sha(Buffer.concat(chunks))).to.equal(sha(data));
+      expect(sha256(Buffer.concat(chunks))).to.equal(sha256(data));
     });
 
     it('sends a small body as one PutObject', async function () {
+      const { fs, root } = store;
       await fs.pipeFile(`${root}/small.bin`, Readable.from(irregularChunks(randomBytes(MiB))));
       expect(counts.get('PutObjectCommand')).to.equal(1);
       expect(counts.get('CreateMultipartUploadCommand') ?? 0).to.equal(0);
     });
 
     it('puts one local file with one listing (is the target a directory?) and one PutObject', async function () {
+      const { fs, root } = store;
       const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
       try {
         await writeFile(join(dir, 'one.bin'), randomBytes(4096));
@@ -118,6 +119,7 @@ describe('s3: at scale', function () {
     });
 
     it('appends to an object of 5 MiB or more by part-copy, sending only the new bytes', async function () {
+      const { fs, root } = store;
       const old = randomBytes(6 * MiB);
       await fs.pipeFile(`${root}/log.bin`, old);
       const more = randomBytes(1000);
@@ -143,11 +145,12 @@ describe('s3: at scale', function () {
       await h.close();
       expect(counts.get('UploadPartCopyCommand')).to.equal(1);
       expect(counts.get('GetObjectCommand') ?? 0).to.equal(0);
-      expect(sha(await fs.catFile(`${root}/log.bin`))).to.equal(sha(Buffer.concat([old, more, rest, more])));
+      expect(sha256(await fs.catFile(`${root}/log.bin`))).to.equal(sha256(Buffer.concat([old, more, rest, more])));
       expect(await openUploads(fs.client, root)).to.deep.equal([]);
     });
 
     it('appends to a smaller object by rewriting it, and leaves the object as it was on abort', async function () {
+      const { fs, root } = store;
       await fs.pipeFile(`${root}/small-log.bin`, 'first\n');
       counts.clear();
       const f = await fs.open(`${root}/small-log.bin`, 'ab');
@@ -165,128 +168,32 @@ describe('s3: at scale', function () {
       expect(await openUploads(fs.client, root)).to.deep.equal([]);
     });
 
-    it('leaves no multipart upload behind when a file is aborted', async function () {
-      const f = await fs.open(`${root}/aborted.bin`, 'wb');
-      await f.write(randomBytes(11 * MiB));
-      expect(counts.get('UploadPartCommand')).to.be.at.least(1);
-      await f.abort();
-      expect(await openUploads(fs.client, root)).to.deep.equal([]);
-      expect(await fs.exists(`${root}/aborted.bin`)).to.equal(false);
-    });
-
-    it('leaves no multipart upload behind when the source stream fails', async function () {
-      async function* failing(): AsyncGenerator<Uint8Array> {
-        yield randomBytes(6 * MiB);
-        yield randomBytes(6 * MiB);
-        throw new Error('source broke');
-      }
-      let caught: unknown;
-      await fs.pipeFile(`${root}/broken.bin`, failing()).catch((e: unknown) => {
-        caught = e;
-      });
-      expect(caught).to.be.instanceOf(Error);
-      expect(String((caught as Error).message)).to.contain('source broke');
-      expect(counts.get('AbortMultipartUploadCommand')).to.equal(1);
-      expect(await openUploads(fs.client, root)).to.deep.equal([]);
-      expect(await fs.exists(`${root}/broken.bin`)).to.equal(false);
-    });
-
-    it('leaves no multipart upload behind when the signal aborts', async function () {
-      const controller = new AbortController();
-      async function* slow(): AsyncGenerator<Uint8Array> {
-        for (let i = 0; i < 10; i++) {
-          if (i === 3) controller.abort();
-          yield randomBytes(3 * MiB);
-        }
-      }
-      const err = await fs.pipeFile(`${root}/signal.bin`, slow(), { signal: controller.signal }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect(err).to.be.instanceOf(FsError);
-      expect((err as FsError).kind).to.equal('Aborted');
-      expect(await openUploads(fs.client, root)).to.deep.equal([]);
-      expect(await fs.exists(`${root}/signal.bin`)).to.equal(false);
-    });
-
-    it('aborts the upload when an exclusive multipart write finds the object already there', async function () {
-      const f = await fs.open(`${root}/excl.bin`, 'xb');
-      await f.write(randomBytes(11 * MiB));
-      await fs.writeText(`${root}/excl.bin`, 'winner');
-      const err = await f.close().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      expect((err as FsError).kind).to.equal('AlreadyExists');
-      expect(await openUploads(fs.client, root)).to.deep.equal([]);
-      expect(await fs.readText(`${root}/excl.bin`)).to.equal('winner');
+    abandonedUploadTests(store, {
+      partSize: 5 * MiB,
+      pending: () => openUploads(store.fs.client, store.root),
+      started: () => expect(counts.get('UploadPartCommand')).to.be.at.least(1),
+      cancelled: () => expect(counts.get('AbortMultipartUploadCommand')).to.equal(1),
     });
   });
 
   describe('downloads and copies', function () {
-    it('downloads a large object with concurrent ranged GETs, byte-exact', async function () {
-      const data = randomBytes(23 * MiB);
-      await fs.pipeFile(`${root}/big.bin`, data);
-      counts.clear();
-      const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
-      try {
-        await fs.get(`${root}/big.bin`, join(dir, 'big.bin'));
-        expect(sha(await readFile(join(dir, 'big.bin')))).to.equal(sha(data));
-        expect(counts.get('GetObjectCommand')).to.equal(5); // ceil(23 / 5)
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-      const mid = await fs.catFile(`${root}/big.bin`, { start: 4 * MiB, end: 16 * MiB + 3 });
-      expect(sha(mid)).to.equal(sha(data.subarray(4 * MiB, 16 * MiB + 3)));
+    partedDownloadTests(store, {
+      partSize: 5 * MiB,
+      reset: () => counts.clear(),
+      downloads: () => counts.get('GetObjectCommand') ?? 0,
     });
-
-    it('reads a range only while the object keeps the ETag given, quoted or not', async function () {
-      await fs.pipeFile(`${root}/e.bin`, 'first version');
-      const etag = await fs.checksum(`${root}/e.bin`);
-      expect(etag).not.to.match(/"/);
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag })).toString()).to.equal('first');
-      expect(Buffer.from(await fs.catFile(`${root}/e.bin`, { etag: `"${etag}"` })).toString()).to.equal(
-        'first version',
-      );
-      await fs.pipeFile(`${root}/e.bin`, 'second version');
-      await expectFsError(fs.catFile(`${root}/e.bin`, { start: 0, end: 5, etag }), 'ConditionNotMatch', 'ESTALE');
-      const chunks = fs.readChunks(`${root}/e.bin`, { etag });
-      await expectFsError(chunks.next(), 'ConditionNotMatch', 'ESTALE');
-    });
-
-    it('stops a download in parts on abort, leaving no local file', async function () {
-      const data = randomBytes(23 * MiB);
-      await fs.pipeFile(`${root}/big.bin`, data);
-      counts.clear();
-      const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
-      const controller = new AbortController();
-      try {
-        await expectFsError(
-          fs.get(`${root}/big.bin`, join(dir, 'big.bin'), {
-            signal: controller.signal,
-            onProgress: (p) => {
-              if (p.bytes > 0) controller.abort();
-            },
-          }),
-          'Aborted',
-          'ABORT_ERR',
-        );
-        expect(await readdir(dir)).to.deep.equal([]);
-        expect(counts.get('GetObjectCommand')).to.be.below(5);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    });
+    etagReadTests(store);
 
     it('copies objects above the threshold with UploadPartCopy', async function () {
-      const big = makeFs(s3.info, { partSize: 5 * MiB, multipartCopyThreshold: 5 * MiB });
+      const { root } = store;
+      const big = makeFs(store.info, { partSize: 5 * MiB, multipartCopyThreshold: 5 * MiB });
       const bigCounts = countCommands(big.client);
       const data = randomBytes(12 * MiB);
       await big.pipeFile(`${root}/orig.bin`, data);
       await big.cp(`${root}/orig.bin`, `${root}/copied.bin`);
       expect(bigCounts.get('UploadPartCopyCommand')).to.equal(3);
       expect(bigCounts.get('CopyObjectCommand') ?? 0).to.equal(0);
-      expect(sha(await big.catFile(`${root}/copied.bin`))).to.equal(sha(data));
+      expect(sha256(await big.catFile(`${root}/copied.bin`))).to.equal(sha256(data));
       expect(await openUploads(big.client, root)).to.deep.equal([]);
     });
   });

@@ -1,18 +1,14 @@
 /** S3 against a silent and a stalling server, and over a slow link: timeouts and aborts end every operation. */
 import { timeoutTests } from '../../../test/faults/timeouts';
-import { freshBucket, makeFs, useS3 } from './helpers';
+import { makeFs, useBucket } from './helpers';
 
 describe('s3: timeouts', function () {
-  const s3 = useS3();
-  let root: string;
-  before(async function () {
-    root = await freshBucket(s3.info, makeFs(s3.info));
-  });
+  const store = useBucket({}, { once: true });
 
   timeoutTests({
-    make: (endpoint, timeouts) => makeFs(s3.info, { endpoint, maxAttempts: 1, ...timeouts }),
+    make: (endpoint, timeouts) => makeFs(store.info, { endpoint, maxAttempts: 1, ...timeouts }),
     file: 'bucket/dir/file.bin',
     contentType: 'application/xml',
-    real: () => ({ url: s3.info.endpoint, root }),
+    real: () => ({ url: store.info.endpoint, root: store.root }),
   });
 });

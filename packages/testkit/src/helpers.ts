@@ -1,5 +1,5 @@
 /** Helpers for tests of omnifs filesystems: names, bytes and fixture trees. */
-import { randomBytes as cryptoRandomBytes, randomInt } from 'node:crypto';
+import { createHash, randomBytes as cryptoRandomBytes, randomInt } from 'node:crypto';
 import type { FileSystem } from '@omnifs/core';
 
 /**
@@ -13,6 +13,11 @@ export function randomName(prefix = 'omnifs'): string {
 /** `n` random bytes. */
 export function randomBytes(n: number): Uint8Array {
   return new Uint8Array(cryptoRandomBytes(n));
+}
+
+/** The SHA-256 of `bytes` in hex: compares megabytes without printing them. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** A random size in `[min, max]` bytes. */

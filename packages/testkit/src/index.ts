@@ -23,6 +23,7 @@ export {
   randomName,
   randomBytes,
   randomSize,
+  sha256,
   joinPath,
   utf8,
   text,
@@ -46,3 +47,38 @@ export {
   type ReferenceService,
   type ReferenceStoreOptions,
 } from './reference-store';
+export {
+  useStore,
+  useServerStore,
+  bucketAndPrefix,
+  bucketTarget,
+  type Store,
+  type ServerStore,
+  type UseStoreOptions,
+} from './stores/store';
+export {
+  layoutTests,
+  bucketTests,
+  prefixTests,
+  readWriteTests,
+  copyMoveTests,
+  writePrefixFixture,
+  type BucketSides,
+  type PrefixSides,
+} from './stores/layout';
+export {
+  serverErrorTests,
+  anonymousTests,
+  secretTests,
+  type ErrorSides,
+  type AnonymousSides,
+  type SecretSides,
+} from './stores/errors';
+export { registryTests, type RegistrySides } from './stores/urls';
+export {
+  abandonedUploadTests,
+  partedDownloadTests,
+  etagReadTests,
+  type UploadSides,
+  type DownloadSides,
+} from './stores/transfers';
