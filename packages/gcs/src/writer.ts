@@ -29,8 +29,14 @@ export interface UploadContext {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * What every upload sends. The bytes are checked against the stored object's MD5, hashed
+ * by node:crypto: the SDK's default check, CRC32C, is computed in JavaScript byte by byte
+ * and cost more CPU than the rest of the upload (a 64 MiB upload: 1.1 s of CPU, 0.3 s with MD5).
+ */
 function uploadOptions(ctx: UploadContext): Record<string, unknown> {
   return {
+    validation: 'md5',
     ...(ctx.mode === 'create' ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
     ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
     ...(ctx.metadata !== undefined ? { metadata: ctx.metadata } : {}),
