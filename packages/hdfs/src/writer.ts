@@ -70,7 +70,8 @@ export class HdfsWriter implements Writer {
    * A writer for `path`. Appends stream at once (APPEND onto the file). A new file's bytes
    * are held until more than {@link WHOLE_WRITE_LIMIT} have come: a file that ends before
    * is written whole at `close`; a larger one streams (see {@link HdfsWriter.stream}).
-   * `mode: 'create'` looks at the target first, so an existing one fails before any byte.
+   * `mode: 'create'` looks at the target first, so an existing one (a directory too) fails
+   * with `AlreadyExists` before any byte.
    */
   static async open(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<Writer> {
     if (options.append) {
@@ -88,7 +89,6 @@ export class HdfsWriter implements Writer {
         if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
         throw err;
       });
-      if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
       if (existing !== undefined) throw errors.alreadyExists(path);
     }
     return new NewFileWriter(client, path, options);
@@ -201,8 +201,8 @@ export class HdfsWriter implements Writer {
         .then((r) => r.arrayBuffer());
     } catch (err) {
       const now = await this.client.status(this.target).catch(() => undefined);
-      if (now?.type === 'DIRECTORY') throw errors.isADirectory(this.target);
       if (now !== undefined && this.mode === 'create') throw errors.alreadyExists(this.target);
+      if (now?.type === 'DIRECTORY') throw errors.isADirectory(this.target);
       throw err;
     }
   }

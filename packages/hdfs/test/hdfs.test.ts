@@ -96,7 +96,7 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(await fs.ls(dir)).to.deep.equal([`${dir}/x.txt`]);
     });
 
-    it('refuses to write a file over a directory, empty or not, leaving it and no temporary file', async () => {
+    it('refuses to write a file over a directory, empty or not (create: AlreadyExists), leaving it as it was', async () => {
       await fs.makedirs(`${dir}/empty`);
       await fs.writeText(`${dir}/full/x`, 'x');
       for (const target of [`${dir}/empty`, `${dir}/full`]) {
@@ -104,7 +104,7 @@ describe('hdfs: WebHDFS specifics', function () {
         const w = await fs.openWriter(target);
         await w.write(randomBytes(10));
         expect((await rejected(w.close())).kind).to.equal('IsADirectory');
-        expect((await rejected(fs.writeText(target, 'f', { mode: 'create' }))).kind).to.equal('IsADirectory');
+        expect((await rejected(fs.writeText(target, 'f', { mode: 'create' }))).kind).to.equal('AlreadyExists');
       }
       expect((await fs.info(`${dir}/empty`)).type).to.equal('directory');
       expect(await fs.find(dir, { withDirs: true })).to.deep.equal([
