@@ -191,6 +191,28 @@ describe('gcs: at size', function () {
     });
   });
 
+  describe('listings', function () {
+    it('leave the page size to the service and ask only the fields a FileInfo shows', async function () {
+      const entries: Record<string, string> = {};
+      for (let i = 0; i < 20; i++) entries[`${root}/many/k${String(i).padStart(4, '0')}`] = 'x';
+      await fs.pipe(entries, { batchSize: 32 });
+      await fs.writeText(`${root}/many/typed.json`, '{}');
+      seen.length = 0;
+      const found = await fs.find(`${root}/many`, { detail: true });
+      expect(found).to.have.length(21);
+      const lists = seen.filter((r) => r.method === 'GET' && /\/o(\?|$)/.test(r.url));
+      expect(lists).to.have.length(1);
+      const q = new URL(lists[0]!.url, 'http://x').searchParams;
+      expect(q.has('maxResults')).to.equal(false);
+      expect(q.get('fields')).to.match(/^items\(name,size,updated,generation,.*\),prefixes,nextPageToken$/);
+      const info = found.find((i) => i.name === `${root}/many/typed.json`)!;
+      expect(info).to.include({ size: 2, type: 'file' });
+      expect(info.generation).to.be.a('string');
+      expect(info.md5Hash).to.be.a('string');
+      expect(info.mtime).to.be.instanceOf(Date);
+    });
+  });
+
   describe('downloads', function () {
     let dir: string;
     beforeEach(async function () {
