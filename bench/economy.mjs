@@ -337,7 +337,7 @@ async function main() {
     const entries = {};
     for (let i = 0; i < n; i++)
       entries[`${base}/${dirs > 1 ? `d${i % dirs}/` : ''}k${String(i).padStart(6, '0')}`] = 'x';
-    await fs.pipe(entries, { batchSize: 32 });
+    await fs.pipe(entries, undefined, { batchSize: 32 });
   };
   const name = () => `economy${randomBytes(5).toString('hex')}`;
   let gcsKeysBucket;

@@ -195,7 +195,7 @@ describe('gcs: at size', function () {
     it('leave the page size to the service and ask only the fields a FileInfo shows', async function () {
       const entries: Record<string, string> = {};
       for (let i = 0; i < 20; i++) entries[`${root}/many/k${String(i).padStart(4, '0')}`] = 'x';
-      await fs.pipe(entries, { batchSize: 32 });
+      await fs.pipe(entries, undefined, { batchSize: 32 });
       await fs.writeText(`${root}/many/typed.json`, '{}');
       seen.length = 0;
       const found = await fs.find(`${root}/many`, { detail: true });
