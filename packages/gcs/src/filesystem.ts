@@ -52,7 +52,7 @@ function chunkSizeFor(partSize: number | undefined): number | undefined {
  * - `info().etag` is the object's generation: reads given it are pinned to that
  *   generation, so a replaced object fails with `ConditionNotMatch`;
  * - writes up to `partSize` are one simple upload, larger and streamed ones a resumable
- *   session in `partSize` chunks, cancelled on any failure;
+ *   session streamed in one request, cancelled on any failure;
  * - `mode: 'create'` / `xb` send `ifGenerationMatch: 0`; `ab` uploads the new bytes and
  *   composes them onto the object (pinned to its generation);
  * - `cp` is a server-side rewrite; `rm` of many objects sends batch requests of 100 deletes;
@@ -153,7 +153,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
       if (next.done === true) return;
       const page = next.value;
       yield {
-        objects: page.objects.map((o) => ({ key: o.name, info: objectInfo(bucket, o.metadata) })),
+        objects: page.objects.map((meta) => ({ key: meta.name ?? '', info: objectInfo(bucket, meta) })),
         prefixes: page.prefixes,
       };
     }

@@ -1,21 +1,31 @@
 /**
  * Listing buckets and objects: pages with or without the `/` delimiter, through
  * `pageToken`s. Core's ObjectStoreFileSystem makes directories of them.
+ *
+ * Each page is as large as the service allows (no `maxResults` unless `listPageSize` is
+ * set: GCS then sends 1,000 entries, its maximum) and asks only for the fields a
+ * FileInfo shows ({@link LIST_FIELDS}): the answer is smaller, and the SDK hands the
+ * entries over as they came instead of making a `File` object of each.
  */
-import type { Bucket, File, FileMetadata, GetFilesOptions, Storage } from '@google-cloud/storage';
-import { type FileInfo } from '@omnifs/core';
+import type { Bucket, FileMetadata, GetFilesOptions, Storage } from '@google-cloud/storage';
+import type { FileInfo } from '@omnifs/core';
 import { dirInfo } from '@omnifs/core/backend';
 
 /** What every listing request needs. */
 export interface ListContext {
   storage: Storage;
   userProject: string | undefined;
-  pageSize: number;
+  /** Entries per request; undefined lets the service choose (GCS: its maximum, 1,000). */
+  pageSize: number | undefined;
 }
+
+/** What a listing asks GCS for: the fields {@link objectInfo} reads, the prefixes and the next page's token. */
+export const LIST_FIELDS =
+  'items(name,size,updated,generation,metageneration,md5Hash,crc32c,etag,contentType,storageClass),prefixes,nextPageToken';
 
 /** One page's worth of a listing. */
 interface Page {
-  objects: File[];
+  objects: FileMetadata[];
   prefixes: string[];
 }
 
@@ -33,15 +43,17 @@ export async function* listPages(
     const query: GetFilesOptions = {
       prefix,
       autoPaginate: false,
-      maxResults: limit ?? ctx.pageSize,
+      ...((limit ?? ctx.pageSize) !== undefined ? { maxResults: limit ?? ctx.pageSize } : {}),
+      fields: LIST_FIELDS,
       ...(delimiter ? { delimiter: '/' } : {}),
       ...(pageToken !== undefined ? { pageToken } : {}),
       ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
     };
-    const [objects, next, response] = await b.getFiles(query);
+    // With `fields` set, the SDK returns each entry's metadata as it came (typed as File).
+    const [entries, next, response] = await b.getFiles(query);
     const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
     yield {
-      objects,
+      objects: entries as unknown as FileMetadata[],
       prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [],
     };
     pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;

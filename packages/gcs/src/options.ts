@@ -41,13 +41,15 @@ export interface GCSOptions extends TimeoutOptions {
   /** Project billed for requests to requester-pays buckets (`userProject`). */
   userProject?: string;
   /**
-   * Bytes per chunk of resumable uploads and per range of concurrent downloads (default
-   * 8 MiB). GCS takes chunks in multiples of 256 KiB: other values are refused.
+   * Bytes per range of concurrent downloads, and the size up to which an upload is one
+   * simple request; larger ones stream through a resumable session in one request
+   * (default 8 MiB). A multiple of 256 KiB, GCS's unit of resumable chunks: other values
+   * are refused.
    */
   partSize?: number;
   /** Ranges of one file downloaded at once by `get`, and deletions at once by `rm` (default 4). */
   concurrency?: number;
-  /** Entries per listing request (default and maximum 1,000). */
+  /** Entries per listing request (at most 1,000; by default none is asked: the service sends its maximum). */
   listPageSize?: number;
   /** Further Storage settings (`retryOptions`, `timeout`, `userAgent`, ...), applied last. */
   storageOptions?: StorageOptions;
@@ -102,7 +104,8 @@ export const MAX_LIST_PAGE_SIZE = 1000;
 export interface ResolvedGCSSettings {
   partSize: number;
   concurrency: number;
-  listPageSize: number;
+  /** Undefined: the service's own page size (1,000 at GCS, all entries at some emulators). */
+  listPageSize: number | undefined;
   userProject: string | undefined;
   anon: boolean;
   /** A private key is available to sign URLs with. */
@@ -124,8 +127,10 @@ export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
       `partSize must be a multiple of 256 KiB (262144 bytes), as GCS requires for resumable upload chunks; got ${partSize}`,
     );
   }
-  const listPageSize = positiveInt('listPageSize', options.listPageSize, MAX_LIST_PAGE_SIZE);
-  if (listPageSize > MAX_LIST_PAGE_SIZE) throw errors.invalid(`listPageSize must be at most ${MAX_LIST_PAGE_SIZE}`);
+  const listPageSize =
+    options.listPageSize === undefined ? undefined : positiveInt('listPageSize', options.listPageSize, 0);
+  if (listPageSize !== undefined && listPageSize > MAX_LIST_PAGE_SIZE)
+    throw errors.invalid(`listPageSize must be at most ${MAX_LIST_PAGE_SIZE}`);
   const key = checkCredentials(options.credentials);
   return {
     partSize,

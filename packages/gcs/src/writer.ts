@@ -1,9 +1,14 @@
 /**
- * Uploads: a body that fits in one chunk is one simple upload; a larger or unknown-length
- * one is a resumable upload session fed chunk by chunk, so memory stays near one chunk
- * whatever the size, and a session that is aborted or fails is cancelled, leaving no
- * object behind (GCS never shows an unfinished resumable upload). Appends upload the new
- * bytes as a temporary object and compose it onto the target.
+ * Uploads: a body that fits in one part is one simple upload; a larger or unknown-length
+ * one is a resumable upload session whose bytes stream in one request (the SDK's default:
+ * no `chunkSize`), so memory stays near one part whatever the size, and a session that is
+ * aborted or fails is cancelled, leaving no object behind (GCS never shows an unfinished
+ * resumable upload). Appends upload the new bytes as a temporary object and compose it
+ * onto the target.
+ *
+ * One request rather than one per chunk: each chunk of a chunked session is a request the
+ * service must persist before answering, and fake-gcs-server re-stores the whole object so
+ * far on every chunk (a 512 MiB upload in 8 MiB chunks cost it 49 s of CPU per GiB).
  */
 import { randomBytes } from 'node:crypto';
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
@@ -18,15 +23,21 @@ export interface UploadContext {
   file: File;
   /** `create` sends `ifGenerationMatch: 0`, so an existing object fails the upload with `AlreadyExists`. */
   mode: WriteMode;
-  /** Bytes per resumable chunk (a multiple of 256 KiB); bodies up to this size are one simple upload. */
+  /** Bodies up to this many bytes are one simple upload; larger ones stream through a resumable session. */
   partSize: number;
   userProject: string | undefined;
   metadata?: FileMetadata;
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * What every upload sends. The bytes are checked against the stored object's MD5, hashed
+ * by node:crypto: the SDK's default check, CRC32C, is computed in JavaScript byte by byte
+ * and cost more CPU than the rest of the upload (a 64 MiB upload: 1.1 s of CPU, 0.3 s with MD5).
+ */
 function uploadOptions(ctx: UploadContext): Record<string, unknown> {
   return {
+    validation: 'md5',
     ...(ctx.mode === 'create' ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
     ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
     ...(ctx.metadata !== undefined ? { metadata: ctx.metadata } : {}),
@@ -72,9 +83,10 @@ type UploadStream = ReturnType<File['createWriteStream']>;
  * Behaviour:
  * - bytes are queued until more than `partSize` have come; a body that ends before is one
  *   simple upload at `close`;
- * - otherwise a resumable session is opened and fed through the SDK in chunks of
- *   `partSize` (the SDK keeps the unconfirmed chunk to resume after a failed request);
- *   `write` waits while the SDK is busy, so memory stays near one chunk;
+ * - otherwise a resumable session is opened and its bytes stream through the SDK in one
+ *   request (a failed request is resumed by the SDK from the offset the service confirms,
+ *   when it still holds the bytes from there); `write` waits while the request is busy,
+ *   so memory stays near one part;
  * - `abort`, a failure or `signal` destroys the stream and cancels the session: nothing
  *   appears under the name;
  * - with `mode: 'create'` the upload carries `ifGenerationMatch: 0` and fails with
@@ -139,7 +151,6 @@ export class GcsUploadWriter implements Writer {
     const stream = this.ctx.file.createWriteStream({
       ...uploadOptions(this.ctx),
       resumable: true,
-      chunkSize: this.ctx.partSize,
     });
     stream.on('uri', (uri: string) => {
       this.uri = uri;

@@ -36,12 +36,12 @@ describe('gcs: at size', function () {
   };
 
   describe('uploads', function () {
-    it('uploads a stream of unknown length (21 MiB) as one resumable session in partSize chunks, byte-exact', async function () {
+    it('uploads a stream of unknown length (21 MiB) as one resumable session streamed in one request, byte-exact', async function () {
       const { fs, root } = store;
       const data = randomBytes(21 * MiB + 5);
       await fs.pipeFile(`${root}/stream.bin`, Readable.from(chunked(data, 777_777)));
       expect(count(seen, 'POST', 'upload')).to.equal(1); // the session
-      expect(count(seen, 'PUT', 'upload')).to.equal(6); // ceil(21 MiB / 4 MiB) chunks
+      expect(count(seen, 'PUT', 'upload')).to.equal(1); // its bytes, in one request (not one per partSize chunk)
       const info = await fs.info(`${root}/stream.bin`);
       expect(info.size).to.equal(data.byteLength);
       expect(sha256(await fs.catFile(`${root}/stream.bin`))).to.equal(sha256(data));
@@ -58,13 +58,15 @@ describe('gcs: at size', function () {
       expect(sha256(Buffer.concat(chunks))).to.equal(sha256(data));
     });
 
-    it('rounds an open blockSize up to the 256 KiB unit of resumable chunks', async function () {
+    it('rounds an open blockSize up to the 256 KiB unit: a body within it is one simple upload', async function () {
       const { fs, root } = store;
-      const data = randomBytes(600_000);
+      const data = randomBytes(200_000);
       const f = await fs.open(`${root}/blocks.bin`, 'wb', { blockSize: 100_000 });
       await f.write(data);
       await f.close();
-      expect(count(seen, 'PUT', 'upload')).to.equal(3); // ceil(600,000 / 262,144)
+      expect(count(seen, 'POST', 'upload')).to.equal(1);
+      expect(seen.find((r) => r.method === 'POST' && r.kind === 'upload')!.url).to.match(/uploadType=multipart/);
+      expect(count(seen, 'PUT', 'upload')).to.equal(0);
       expect(sha256(await fs.catFile(`${root}/blocks.bin`))).to.equal(sha256(data));
     });
 
@@ -146,6 +148,28 @@ describe('gcs: at size', function () {
       await expectFsError(f.close(), 'ConditionNotMatch', 'ESTALE');
       expect(await fs.readText(`${root}/log.txt`)).to.equal('one\n');
       expect(await objects()).to.deep.equal([`${root}/log.txt`]);
+    });
+  });
+
+  describe('listings', function () {
+    it('leave the page size to the service and ask only the fields a FileInfo shows', async function () {
+      const entries: Record<string, string> = {};
+      for (let i = 0; i < 20; i++) entries[`${root}/many/k${String(i).padStart(4, '0')}`] = 'x';
+      await fs.pipe(entries, undefined, { batchSize: 32 });
+      await fs.writeText(`${root}/many/typed.json`, '{}');
+      seen.length = 0;
+      const found = await fs.find(`${root}/many`, { detail: true });
+      expect(found).to.have.length(21);
+      const lists = seen.filter((r) => r.method === 'GET' && /\/o(\?|$)/.test(r.url));
+      expect(lists).to.have.length(1);
+      const q = new URL(lists[0]!.url, 'http://x').searchParams;
+      expect(q.has('maxResults')).to.equal(false);
+      expect(q.get('fields')).to.match(/^items\(name,size,updated,generation,.*\),prefixes,nextPageToken$/);
+      const info = found.find((i) => i.name === `${root}/many/typed.json`)!;
+      expect(info).to.include({ size: 2, type: 'file' });
+      expect(info.generation).to.be.a('string');
+      expect(info.md5Hash).to.be.a('string');
+      expect(info.mtime).to.be.instanceOf(Date);
     });
   });
 

@@ -1,10 +1,11 @@
 /**
  * The HDFS writer: a file's bytes streamed in one datanode request (two-step CREATE or
  * APPEND), with bounded memory; new content lands under a temporary name and is renamed
- * into place on close.
+ * into place on close. A new file that ends within {@link WHOLE_WRITE_LIMIT} bytes is one
+ * CREATE carrying its bytes, then the RENAME: no request beyond those.
  */
 import { isFsError, type WriteMode, type Writer } from '@omnifs/core';
-import { errors, temporarySibling } from '@omnifs/core/backend';
+import { ChunkQueue, errors, temporarySibling } from '@omnifs/core/backend';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
 import { mapHdfsError } from './errors';
 
@@ -20,6 +21,9 @@ export interface HdfsWriterOptions {
   /** With `mode: 'create'`: kept as the extended attribute `user.omnifs.write-id` (a resent create knows its file). */
   writeId?: string;
 }
+
+/** A new file whose bytes all came by this many is written whole at `close` (one CREATE with its bytes). */
+export const WHOLE_WRITE_LIMIT = 1024 * 1024;
 
 /** The extended attribute that holds a create's write id. */
 export const WRITE_ID_XATTR = 'user.omnifs.write-id';
@@ -64,12 +68,13 @@ export class HdfsWriter implements Writer {
   ) {}
 
   /**
-   * Opens the datanode stream for `path` (the namenode steps included). A new file's
-   * temporary sibling is created empty first and the bytes are APPENDed to it: the
-   * datanode creates a file only after it has read the data request's headers, so a file
-   * created by the streaming request itself could appear after an abort's DELETE.
+   * A writer for `path`. Appends stream at once (APPEND onto the file). A new file's bytes
+   * are held until more than {@link WHOLE_WRITE_LIMIT} have come: a file that ends before
+   * is written whole at `close`; a larger one streams (see {@link HdfsWriter.stream}).
+   * `mode: 'create'` looks at the target first, so an existing one (a directory too) fails
+   * with `AlreadyExists` before any byte.
    */
-  static async open(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<HdfsWriter> {
+  static async open(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<Writer> {
     if (options.append) {
       try {
         const location = await client.dataLocation('POST', path, 'APPEND', options.appendParams);
@@ -80,7 +85,23 @@ export class HdfsWriter implements Writer {
         const existing = await client.status(path).catch(() => undefined);
         if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
       }
+    } else if (options.mode === 'create') {
+      const existing = await client.status(path).catch((err: unknown) => {
+        if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
+        throw err;
+      });
+      if (existing !== undefined) throw errors.alreadyExists(path);
     }
+    return new NewFileWriter(client, path, options);
+  }
+
+  /**
+   * Opens the datanode stream of a new file: its temporary sibling is created empty first
+   * and the bytes are APPENDed to it, because the datanode creates a file only after it
+   * has read the data request's headers, so a file created by the streaming request
+   * itself could appear after an abort's DELETE.
+   */
+  static async stream(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<HdfsWriter> {
     const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
     try {
       const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
@@ -98,7 +119,11 @@ export class HdfsWriter implements Writer {
     }
   }
 
-  /** Writes a whole file from memory: one CREATE of a temporary sibling, renamed into place. */
+  /**
+   * Writes a whole file from memory: one CREATE of a temporary sibling carrying the bytes,
+   * renamed into place. The target is not looked at first: the RENAME refuses a directory
+   * (and, for create, an existing file), and only then is the target looked at, to say why.
+   */
   static async writeWhole(
     client: WebHdfsClient,
     path: string,
@@ -110,19 +135,13 @@ export class HdfsWriter implements Writer {
     await writer.close();
   }
 
-  /** Checks the target, then creates its temporary sibling holding `data`; returns its path. */
+  /** Creates the temporary sibling of `path` holding `data`; returns its path. */
   private static async createTemporary(
     client: WebHdfsClient,
     path: string,
     options: HdfsWriterOptions,
     data: Uint8Array,
   ): Promise<string> {
-    const existing = await client.status(path).catch((err: unknown) => {
-      if (isFsError(mapHdfsError(err), 'NotFound')) return undefined;
-      throw err;
-    });
-    if (existing !== undefined && options.mode === 'create') throw errors.alreadyExists(path);
-    if (existing?.type === 'DIRECTORY') throw errors.isADirectory(path);
     const temp = temporarySibling(path);
     const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
     const upload = client.upload(location, 'PUT', 'CREATE');
@@ -165,24 +184,28 @@ export class HdfsWriter implements Writer {
     await this.discard();
   }
 
-  /** Renames the temporary file onto the target. */
+  /**
+   * Renames the temporary file onto the target: `OVERWRITE` replaces a file, `NONE`
+   * (create) refuses an existing one; both refuse a directory. When the RENAME fails, the
+   * target is looked at to say why.
+   */
   private async commit(): Promise<void> {
-    if (this.mode === 'overwrite') {
-      await this.client
-        .call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions: 'OVERWRITE' })
-        .then((r) => r.arrayBuffer());
-      return;
-    }
-    if (this.writeId !== undefined) {
+    if (this.mode === 'create' && this.writeId !== undefined) {
       const value = `0x${Buffer.from(this.writeId, 'utf8').toString('hex')}`;
       const params = { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' };
       await this.client.call('PUT', this.written, 'SETXATTR', params).then((r) => r.arrayBuffer());
     }
-    if (await this.client.bool('PUT', this.written, 'RENAME', { destination: this.target })) return;
-    const now = await this.client.status(this.target).catch(() => undefined);
-    throw now !== undefined
-      ? errors.alreadyExists(this.target)
-      : new Error(`RENAME of the written file onto ${this.target} failed`);
+    const renameoptions = this.mode === 'overwrite' ? 'OVERWRITE' : 'NONE';
+    try {
+      await this.client
+        .call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions })
+        .then((r) => r.arrayBuffer());
+    } catch (err) {
+      const now = await this.client.status(this.target).catch(() => undefined);
+      if (now !== undefined && this.mode === 'create') throw errors.alreadyExists(this.target);
+      if (now?.type === 'DIRECTORY') throw errors.isADirectory(this.target);
+      throw err;
+    }
   }
 
   /** Drops what was written: the connection is cut and the temporary file deleted. */
@@ -195,5 +218,45 @@ export class HdfsWriter implements Writer {
   private async removeTemporary(): Promise<void> {
     if (this.written === this.target) return;
     await this.client.bool('DELETE', this.written, 'DELETE', { recursive: false }).catch(() => false);
+  }
+}
+
+/**
+ * A new file's writer until it knows its size class: bytes are held while at most
+ * {@link WHOLE_WRITE_LIMIT} have come; `close` then writes them whole (one CREATE and the
+ * RENAME); one more byte opens the stream ({@link HdfsWriter.stream}) and hands it over.
+ * `abort` before then sends nothing.
+ */
+class NewFileWriter implements Writer {
+  private readonly held = new ChunkQueue();
+  private streaming: HdfsWriter | undefined;
+  private done = false;
+
+  constructor(
+    private readonly client: WebHdfsClient,
+    private readonly path: string,
+    private readonly options: HdfsWriterOptions,
+  ) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    if (this.streaming !== undefined) return this.streaming.write(chunk);
+    this.held.push(chunk);
+    if (this.held.length <= WHOLE_WRITE_LIMIT) return;
+    this.streaming = await HdfsWriter.stream(this.client, this.path, this.options);
+    await this.streaming.write(this.held.take());
+  }
+
+  async close(): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    if (this.streaming !== undefined) return this.streaming.close();
+    this.done = true;
+    await HdfsWriter.writeWhole(this.client, this.path, this.held.take(), this.options);
+  }
+
+  async abort(): Promise<void> {
+    this.done = true;
+    this.held.take();
+    await this.streaming?.abort();
   }
 }

@@ -66,6 +66,54 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(Buffer.from(await fs.catFile(`${dir}/new.bin`)).equals(data)).to.equal(true);
       expect(await fs.ls(dir)).to.deep.equal([`${dir}/new.bin`]);
     });
+
+    it('writes a small new file as one CREATE carrying its bytes, then the RENAME', async () => {
+      const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      const data = randomBytes(4096);
+      await viaProxy.pipeFile(`${dir}/small.bin`, data);
+      const w = await viaProxy.openWriter(`${dir}/streamed.bin`);
+      await w.write(data.subarray(0, 1000));
+      await w.write(data.subarray(1000));
+      expect(await fs.exists(`${dir}/streamed.bin`)).to.equal(false);
+      await w.close();
+      const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
+      expect(ops).to.deep.equal(['PUT CREATE', 'PUT CREATE', 'PUT RENAME', 'PUT CREATE', 'PUT CREATE', 'PUT RENAME']);
+      expect(proxy.requests.filter((r) => r.bytes > 0).map((r) => r.bytes)).to.deep.equal([4096, 4096]);
+      expect(Buffer.from(await fs.catFile(`${dir}/small.bin`)).equals(data)).to.equal(true);
+      expect(Buffer.from(await fs.catFile(`${dir}/streamed.bin`)).equals(data)).to.equal(true);
+      expect(await fs.ls(dir)).to.deep.equal([`${dir}/small.bin`, `${dir}/streamed.bin`]);
+    });
+
+    it('creates a small file exclusively with CREATE, SETXATTR and a RENAME that refuses an existing one', async () => {
+      const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      await viaProxy.writeText(`${dir}/x.txt`, 'first', { mode: 'create' });
+      const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
+      expect(ops).to.deep.equal(['PUT CREATE', 'PUT CREATE', 'PUT SETXATTR', 'PUT RENAME']);
+      expect((await rejected(viaProxy.writeText(`${dir}/x.txt`, 'second', { mode: 'create' }))).kind).to.equal(
+        'AlreadyExists',
+      );
+      expect(await fs.readText(`${dir}/x.txt`)).to.equal('first');
+      expect(await fs.ls(dir)).to.deep.equal([`${dir}/x.txt`]);
+    });
+
+    it('refuses to write a file over a directory, empty or not (create: AlreadyExists), leaving it as it was', async () => {
+      await fs.makedirs(`${dir}/empty`);
+      await fs.writeText(`${dir}/full/x`, 'x');
+      for (const target of [`${dir}/empty`, `${dir}/full`]) {
+        expect((await rejected(fs.writeText(target, 'f'))).kind).to.equal('IsADirectory');
+        const w = await fs.openWriter(target);
+        await w.write(randomBytes(10));
+        expect((await rejected(w.close())).kind).to.equal('IsADirectory');
+        expect((await rejected(fs.writeText(target, 'f', { mode: 'create' }))).kind).to.equal('AlreadyExists');
+      }
+      expect((await fs.info(`${dir}/empty`)).type).to.equal('directory');
+      expect(await fs.find(dir, { withDirs: true })).to.deep.equal([
+        dir,
+        `${dir}/empty`,
+        `${dir}/full`,
+        `${dir}/full/x`,
+      ]);
+    });
   });
 
   describe('overwrite', () => {
