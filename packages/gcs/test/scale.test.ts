@@ -153,6 +153,7 @@ describe('gcs: at size', function () {
 
   describe('listings', function () {
     it('leave the page size to the service and ask only the fields a FileInfo shows', async function () {
+      const { fs, root } = store;
       const entries: Record<string, string> = {};
       for (let i = 0; i < 20; i++) entries[`${root}/many/k${String(i).padStart(4, '0')}`] = 'x';
       await fs.pipe(entries, undefined, { batchSize: 32 });
