@@ -18,8 +18,10 @@ import {
   dirInfo,
   errors,
   FsError,
+  mapLimit,
   MultipartWriter,
   ObjectStoreFileSystem,
+  resolveTimeouts,
   splitObjectPath,
   WRITE_ID_KEY,
   type Capabilities,
@@ -31,6 +33,7 @@ import {
   type WriterOptions,
   type WriteMode,
 } from '@omnifs/core';
+import { LeanS3Client } from './client';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
 import {
@@ -109,10 +112,24 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   private readonly settings: ResolvedS3Settings;
 
+  /** The lean request path of the hot operations, unless turned off (see `leanRequests`). */
+  private readonly lean: LeanS3Client | undefined;
+
   constructor(options: S3Options = {}) {
     super(options);
     this.settings = resolveSettings(options);
     this.client = createClient(options);
+    const { anon, requesterPays, readParams, writeParams } = this.settings;
+    this.lean = this.settings.lean
+      ? new LeanS3Client(this.client, {
+          timeouts: resolveTimeouts(options),
+          anon,
+          requesterPays,
+          readParams,
+          writeParams,
+          maxSockets: LEAN_MAX_SOCKETS,
+        })
+      : undefined;
     this.capabilities = {
       realDirectories: false,
       append: false,
@@ -131,6 +148,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   /** Closes the client's connections (only needed to let a process exit early). */
   destroy(): void {
     this.client.destroy();
+    this.lean?.destroy();
   }
 
   /** Protocol and options, secrets (keys, tokens, SSE-C keys) redacted. */
@@ -146,12 +164,12 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- request contexts
 
   private get listContext(): ListContext {
-    return { client: this.client, requesterPays: this.settings.requesterPays };
+    return { client: this.client, requesterPays: this.settings.requesterPays, lean: this.lean };
   }
 
   private get readContext(): ReadContext {
     const { partSize, concurrency, requesterPays, readParams } = this.settings;
-    return { client: this.client, partSize, concurrency, requesterPays, readParams };
+    return { client: this.client, partSize, concurrency, requesterPays, readParams, lean: this.lean };
   }
 
   private uploadContext(path: string, mode: WriteMode, signal?: AbortSignal, writeId?: string): UploadContext {
@@ -159,6 +177,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const { requesterPays, writeParams } = this.settings;
     return {
       client: this.client,
+      lean: this.lean,
       bucket,
       key,
       mode,
@@ -182,6 +201,8 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   private async headObject(bucket: string, key: string): Promise<HeadObjectCommandOutput> {
+    const lean = await this.lean?.forBucket(bucket);
+    if (lean !== undefined) return lean.head(bucket, key);
     return this.client.send(
       new HeadObjectCommand({ ...this.settings.readParams, Bucket: bucket, Key: key, ...this.payer }),
     );
@@ -337,12 +358,15 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       if (await this.prefixExists(bucket, key)) throw errors.isADirectory(path);
       throw errors.notFound(path);
     }
-    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.payer }));
+    const lean = await this.lean?.forBucket(bucket);
+    if (lean !== undefined) await lean.deleteObject(bucket, key);
+    else await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...this.payer }));
   }
 
   /**
-   * Deletes keys with DeleteObjects, 1,000 per request, buckets in turn. Keys the service
-   * could not delete are reported together in one {@link S3DeleteError}.
+   * Deletes keys with DeleteObjects, 1,000 per request, {@link DELETE_BATCHES_IN_FLIGHT}
+   * requests at once. Keys the service could not delete are reported together in one
+   * {@link S3DeleteError}.
    */
   protected override async _rmMany(paths: string[]): Promise<void> {
     const byBucket = new Map<string, string[]>();
@@ -350,22 +374,30 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       const { bucket, key } = this.objectPath(p);
       byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
     }
-    const failed: FailedDelete[] = [];
+    const batches: Array<{ bucket: string; keys: string[] }> = [];
     for (const [bucket, keys] of byBucket) {
-      for (let i = 0; i < keys.length; i += 1000) {
-        const batch = keys.slice(i, i + 1000);
-        const res = await this.client.send(
-          new DeleteObjectsCommand({
-            Bucket: bucket,
-            ...this.payer,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-          }),
-        );
-        for (const e of res.Errors ?? []) {
-          failed.push({ path: `${bucket}/${e.Key ?? ''}`, code: e.Code ?? 'Unknown', message: e.Message ?? '' });
-        }
-      }
+      for (let i = 0; i < keys.length; i += 1000) batches.push({ bucket, keys: keys.slice(i, i + 1000) });
     }
+    const results = await mapLimit(batches, DELETE_BATCHES_IN_FLIGHT, async ({ bucket, keys }) => {
+      const lean = await this.lean?.forBucket(bucket);
+      const errs = lean
+        ? await lean.deleteObjects(bucket, keys)
+        : ((
+            await this.client.send(
+              new DeleteObjectsCommand({
+                Bucket: bucket,
+                ...this.payer,
+                Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+              }),
+            )
+          ).Errors ?? []);
+      return errs.map((e) => ({
+        path: `${bucket}/${e.Key ?? ''}`,
+        code: e.Code ?? 'Unknown',
+        message: e.Message ?? '',
+      }));
+    });
+    const failed: FailedDelete[] = results.flat();
     if (failed.length > 0) throw new S3DeleteError(failed, paths.length, undefined);
   }
 
@@ -491,6 +523,12 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): 
   for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
   return out;
 }
+
+/** DeleteObjects requests of one `rm` in flight at once. */
+const DELETE_BATCHES_IN_FLIGHT = 4;
+
+/** Connections the lean path keeps open per host. */
+const LEAN_MAX_SOCKETS = 64;
 
 /** The quoted form S3 compares in If-Match (`checksum()` gives ETags unquoted). */
 function quotedEtag(etag: string | undefined): string | undefined {

@@ -11,12 +11,15 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { dirInfo, type Debris, type FileInfo } from '@omnifs/core';
+import type { LeanS3Client } from './client';
 
 /** What every listing request needs. */
 export interface ListContext {
   client: S3Client;
   requesterPays: boolean;
   signal?: AbortSignal;
+  /** The lean request path, when it is on. */
+  lean?: LeanS3Client | undefined;
 }
 
 /** One page's worth of a listing. */
@@ -33,7 +36,16 @@ export async function* listPages(
   delimiter: boolean,
   maxKeys?: number,
 ): AsyncGenerator<Page> {
+  const lean = await ctx.lean?.forBucket(bucket);
   let token: string | undefined;
+  if (lean !== undefined) {
+    do {
+      const page = await lean.listPage(bucket, { prefix, delimiter, token, maxKeys }, ctx.signal);
+      yield page;
+      token = page.next;
+    } while (token !== undefined && maxKeys === undefined);
+    return;
+  }
   do {
     const input: ListObjectsV2CommandInput = {
       Bucket: bucket,

@@ -6,6 +6,7 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { abortError, throwIfAborted } from '@omnifs/core';
 import { s3ErrorCode } from './errors';
+import type { LeanS3Client } from './client';
 import type { S3ReadParams } from './options';
 
 /** What a download needs. */
@@ -15,6 +16,8 @@ export interface ReadContext {
   readParams: S3ReadParams;
   partSize: number;
   concurrency: number;
+  /** The lean request path, when it is on. */
+  lean?: LeanS3Client | undefined;
 }
 
 /** `bytes a-b/total` → total. */
@@ -84,15 +87,24 @@ async function* readRanges(
     Key: key,
     ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
   };
+  const lean = await ctx.lean?.forBucket(bucket);
   const get = (from: number, to: number, etag?: string): Promise<GetObjectCommandOutput> =>
-    ctx.client.send(
-      new GetObjectCommand({
-        ...base,
-        Range: `bytes=${from}-${to - 1}`,
-        ...(etag !== undefined ? { IfMatch: etag } : {}),
-      }),
-      { abortSignal: controller.signal },
-    );
+    lean !== undefined
+      ? (lean.get(
+          bucket,
+          key,
+          [from, to],
+          etag,
+          controller.signal,
+        ) as Promise<unknown> as Promise<GetObjectCommandOutput>)
+      : ctx.client.send(
+          new GetObjectCommand({
+            ...base,
+            Range: `bytes=${from}-${to - 1}`,
+            ...(etag !== undefined ? { IfMatch: etag } : {}),
+          }),
+          { abortSignal: controller.signal },
+        );
   const firstEnd = Math.min(start + ctx.partSize, end ?? Infinity);
   let first: GetObjectCommandOutput;
   try {

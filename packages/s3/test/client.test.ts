@@ -1,0 +1,144 @@
+/**
+ * The lean request path against the SDK's: the same operation failing the same way gives
+ * the same FsError (kind, code, temporary, status words, message), and both paths write
+ * objects the other reads back, checksums included.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { FsError } from '@omnifs/core';
+import { rejected } from '@omnifs/testkit';
+import type { S3FileSystem } from '@omnifs/s3';
+import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import { freshName } from '../../../test/servers/index';
+import { countCommands, freshBucket, makeFs, useS3 } from './helpers';
+
+/** What a user can see of an error, the request id left out (it differs per request). */
+function shape(err: unknown): Record<string, unknown> {
+  expect(err).to.be.instanceOf(FsError);
+  const e = err as FsError;
+  return {
+    kind: e.kind,
+    code: e.code,
+    temporary: e.temporary,
+    message: e.message.replace(/ \(request id [^)]*\)/, ''),
+  };
+}
+
+describe('s3: lean request path', function () {
+  this.timeout(60_000);
+  const s3 = useS3();
+  let lean: S3FileSystem;
+  let sdk: S3FileSystem;
+  let root: string;
+  let proxy: FaultProxy;
+
+  before(async function () {
+    lean = makeFs(s3.info, { leanRequests: true });
+    sdk = makeFs(s3.info, { leanRequests: false });
+    root = await freshBucket(s3.info, sdk);
+    proxy = await startFaultProxy({ target: s3.info.endpoint, seed: 3 });
+  });
+  after(async function () {
+    await proxy?.close();
+    lean?.destroy();
+    sdk?.destroy();
+  });
+
+  /** Runs `op` on both paths and expects the same error from each. */
+  async function sameError(op: (fs: S3FileSystem) => Promise<unknown>): Promise<Record<string, unknown>> {
+    const a = shape(await rejected(op(lean)));
+    const b = shape(await rejected(op(sdk)));
+    expect(a).to.deep.equal(b);
+    return a;
+  }
+
+  it('sends the hot operations without the SDK, and everything else through it', async function () {
+    const counts = countCommands(lean.client);
+    await lean.pipeFile(`${root}/hot/a.txt`, 'a');
+    await lean.cat(`${root}/hot/a.txt`);
+    await lean.info(`${root}/hot/a.txt`);
+    await lean.ls(`${root}/hot`);
+    await lean.rm(`${root}/hot`, { recursive: true });
+    for (const c of ['PutObjectCommand', 'GetObjectCommand', 'HeadObjectCommand', 'ListObjectsV2Command'])
+      expect(counts.get(c), c).to.be.at.least(1);
+    expect((counts.get('DeleteObjectsCommand') ?? 0) + (counts.get('DeleteObjectCommand') ?? 0)).to.be.at.least(1);
+  });
+
+  it('fails a read of a missing key with the same NotFound', async function () {
+    const e = await sameError((fs) => fs.cat(`${root}/missing.txt`));
+    expect(e.kind).to.equal('NotFound');
+  });
+
+  it('fails info on a missing key and a missing bucket the same way', async function () {
+    await sameError((fs) => fs.info(`${root}/missing.txt`));
+    const bucket = freshName('nobucket');
+    await sameError((fs) => fs.info(`${bucket}/k`));
+  });
+
+  it('fails reads, writes and listings in a missing bucket the same way', async function () {
+    const bucket = freshName('nobucket');
+    expect((await sameError((fs) => fs.cat(`${bucket}/k`))).kind).to.equal('NotFound');
+    expect((await sameError((fs) => fs.pipeFile(`${bucket}/k`, 'x'))).kind).to.equal('NotFound');
+    await sameError((fs) => fs.ls(`${bucket}/dir`));
+  });
+
+  it('fails an exclusive create of an existing object with the same AlreadyExists', async function () {
+    await sdk.pipeFile(`${root}/exists.txt`, 'x');
+    const e = await sameError((fs) => fs.pipeFile(`${root}/exists.txt`, 'y', { mode: 'create' }));
+    expect(e.kind).to.equal('AlreadyExists');
+  });
+
+  it('fails a read pinned to another ETag with the same ConditionNotMatch', async function () {
+    await sdk.pipeFile(`${root}/pinned.txt`, 'pinned');
+    const e = await sameError((fs) => fs.cat(`${root}/pinned.txt`, { etag: '"0123456789abcdef0123456789abcdef"' }));
+    expect(e.kind).to.equal('ConditionNotMatch');
+  });
+
+  it('gives up on the same status errors after the same retries, temporary and persistent alike', async function () {
+    const via = (leanRequests: boolean): S3FileSystem =>
+      makeFs(s3.info, { endpoint: proxy.url, maxAttempts: 2, leanRequests });
+    await sdk.pipeFile(`${root}/status.txt`, 'x');
+    for (const fault of [
+      { kind: 'slowdown' as const },
+      { kind: 'status' as const, status: 500 },
+      { kind: 'status' as const, status: 403 },
+    ]) {
+      const seen: Array<Record<string, unknown>> = [];
+      const requests: number[] = [];
+      for (const leanRequests of [true, false]) {
+        proxy.clearRules();
+        proxy.resetCounters();
+        proxy.addRule({ fault });
+        const fs = via(leanRequests);
+        const e = shape(await rejected(fs.cat(`${root}/status.txt`)));
+        // Without an S3 error document the SDK's message is its own parse error; the rest must agree.
+        if (fault.kind === 'status') delete e.message;
+        seen.push(e);
+        requests.push(proxy.counters.requests);
+        fs.destroy();
+      }
+      proxy.clearRules();
+      expect(seen[0], JSON.stringify(fault)).to.deep.equal(seen[1]);
+      expect(requests[0], `requests for ${JSON.stringify(fault)}`).to.equal(requests[1]);
+    }
+  });
+
+  it('writes objects the SDK reads back, and reads what the SDK wrote, in one request or in parts', async function () {
+    const MiB = 1024 * 1024;
+    for (const size of [0, 1000, 12 * MiB]) {
+      const data = randomBytes(size);
+      await lean.pipeFile(`${root}/both/${size}.bin`, data);
+      expect(Buffer.from(await sdk.catFile(`${root}/both/${size}.bin`)).equals(data)).to.equal(true);
+      await sdk.pipeFile(`${root}/back/${size}.bin`, data);
+      expect(Buffer.from(await lean.catFile(`${root}/back/${size}.bin`)).equals(data)).to.equal(true);
+    }
+  });
+
+  it('keeps keys with spaces, unicode and reserved characters intact both ways', async function () {
+    const names = ['a b.txt', 'ü/ñ.txt', "q!'()*+=&?#.txt", 'x%2Fy.txt'];
+    for (const n of names) await lean.pipeFile(`${root}/keys/${n}`, n);
+    expect((await sdk.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
+    expect((await lean.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
+    for (const n of names) expect(await lean.readText(`${root}/keys/${n}`)).to.equal(n);
+  });
+});
