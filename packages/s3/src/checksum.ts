@@ -1,4 +1,4 @@
-/** CRC32 of request bodies: Node's native `zlib.crc32` (Node >= 22.2), else the SDK's own. */
+/** CRC32 of request bodies: Node's native `zlib.crc32` (Node 20.15+, 22.2+), else the SDK's JavaScript one. */
 import { Crc32Js } from '@smithy/core/checksum';
 import zlib from 'node:zlib';
 

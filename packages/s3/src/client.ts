@@ -9,15 +9,14 @@
  */
 import type { S3Client, _Object, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { parseXML, XmlText } from '@aws-sdk/xml-builder';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { RetryErrorType, RetryStrategyV2 } from '@smithy/types';
+import type { RetryStrategyV2 } from '@smithy/types';
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { errors, type Timeouts } from '@omnifs/core';
 import { crc32Base64 } from './checksum';
-import { send, type LeanRequest, type LeanResponse, type Pool } from './http';
+import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse, type Pool } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
 
 /**
@@ -72,25 +71,6 @@ export interface LeanS3Options {
   maxSockets: number;
 }
 
-/** Write parameters sent as headers on PutObject, by header name. */
-const WRITE_HEADERS: ReadonlyArray<[keyof S3WriteParams, string]> = [
-  ['ACL', 'x-amz-acl'],
-  ['StorageClass', 'x-amz-storage-class'],
-  ['ServerSideEncryption', 'x-amz-server-side-encryption'],
-  ['SSEKMSKeyId', 'x-amz-server-side-encryption-aws-kms-key-id'],
-  ['SSEKMSEncryptionContext', 'x-amz-server-side-encryption-context'],
-  ['BucketKeyEnabled', 'x-amz-server-side-encryption-bucket-key-enabled'],
-  ['ContentType', 'content-type'],
-  ['ContentEncoding', 'content-encoding'],
-  ['ContentDisposition', 'content-disposition'],
-  ['ContentLanguage', 'content-language'],
-  ['CacheControl', 'cache-control'],
-  ['Tagging', 'x-amz-tagging'],
-  ['ExpectedBucketOwner', 'x-amz-expected-bucket-owner'],
-  ['ObjectLockMode', 'x-amz-object-lock-mode'],
-  ['ObjectLockLegalHoldStatus', 'x-amz-object-lock-legal-hold'],
-];
-
 /**
  * True when the lean path can send what these parameters ask for; SSE-C keys and checksum
  * algorithms other than CRC32 are left to the SDK.
@@ -104,15 +84,6 @@ export function leanSupports(readParams: S3ReadParams, writeParams: S3WriteParam
   );
 }
 
-/** `a/b c` → `a/b%20c`: each segment escaped as RFC 3986 and the SDK's labels want. */
-export function escapeKey(key: string): string {
-  return key.split('/').map(escapeUri).join('/');
-}
-
-function escapeUri(s: string): string {
-  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /** A value parsed from XML as a list (one element parses as the element itself). */
 function asList<T>(v: T | T[] | undefined | ''): T[] {
   if (v === undefined || v === '') return [];
@@ -120,6 +91,17 @@ function asList<T>(v: T | T[] | undefined | ''): T[] {
 }
 
 type Xml = Record<string, unknown>;
+
+/** One operation's request before it is addressed and signed. */
+interface Operation {
+  method: string;
+  key: string;
+  query?: Record<string, string>;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  /** Resolve with the body as a stream (GetObject) instead of read in full. */
+  stream?: boolean;
+}
 
 /**
  * An S3Client's hot operations without its middleware. Every method fails like the SDK's
@@ -262,12 +244,8 @@ export class LeanS3Client {
     extra: { metadata?: Record<string, string>; ifNoneMatch?: boolean },
     signal?: AbortSignal,
   ): Promise<void> {
-    const headers: Record<string, string> = {};
     const w = this.options.writeParams;
-    for (const [field, header] of WRITE_HEADERS) if (w[field] !== undefined) headers[header] = String(w[field]);
-    if (w.ObjectLockRetainUntilDate !== undefined)
-      headers['x-amz-object-lock-retain-until-date'] = new Date(w.ObjectLockRetainUntilDate).toISOString();
-    for (const [k, v] of Object.entries(extra.metadata ?? w.Metadata ?? {})) headers[`x-amz-meta-${k}`] = v;
+    const headers = writeHeaders(w, extra.metadata ?? w.Metadata);
     if (extra.ifNoneMatch === true) headers['if-none-match'] = '*';
     if (w.ChecksumAlgorithm === 'CRC32' || (await this.checksumsOnPut())) this.addCrc32(headers, data);
     await this.request('PutObjectCommand', bucket, { method: 'PUT', key, headers, body: data }, signal);
@@ -381,67 +359,25 @@ export class LeanS3Client {
    * Sends one operation, signed, with the SDK's retry strategy deciding on retries and
    * their delays; a bucket in another region is followed once, as the SDK does.
    */
-  private async request(
-    command: string,
-    bucket: string,
-    op: {
-      method: string;
-      key: string;
-      query?: Record<string, string>;
-      headers: Record<string, string>;
-      body?: Uint8Array;
-      stream?: boolean;
-    },
-    signal?: AbortSignal,
-  ): Promise<LeanResponse> {
+  private async request(command: string, bucket: string, op: Operation, signal?: AbortSignal): Promise<LeanResponse> {
     if (LEAN_REQUEST_CHANNEL.hasSubscribers) LEAN_REQUEST_CHANNEL.publish({ client: this.client, command });
     const strategy = (await this.client.config.retryStrategy()) as RetryStrategyV2;
-    let token = await strategy.acquireInitialRetryToken('');
     let redirected = false;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const res = await this.attempt(bucket, op, signal);
-        strategy.recordSuccess(token);
-        return res;
-      } catch (err) {
-        const region = (err as { $response?: { headers: Record<string, unknown> } }).$response?.headers[
-          'x-amz-bucket-region'
-        ];
-        const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (!redirected && typeof region === 'string' && (status === 301 || status === 400)) {
-          redirected = true;
-          this.regions.set(bucket, region);
-          this.targets.delete(bucket);
-          continue;
-        }
-        if (signal?.aborted === true) throw err;
-        const metadata = (err as { $metadata?: Record<string, unknown> }).$metadata;
-        if (metadata !== undefined) metadata.attempts = attempt;
-        try {
-          token = await strategy.refreshRetryTokenForRetry(token, {
-            error: err as never,
-            errorType: retryErrorType(err),
-          });
-        } catch {
-          throw err;
-        }
-        await delay(token.getRetryDelay(), signal);
-      }
-    }
+    const redirect = (err: unknown): boolean => {
+      const region = (err as { $response?: { headers: Record<string, unknown> } }).$response?.headers[
+        'x-amz-bucket-region'
+      ];
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (redirected || typeof region !== 'string' || (status !== 301 && status !== 400)) return false;
+      redirected = true;
+      this.regions.set(bucket, region);
+      this.targets.delete(bucket);
+      return true;
+    };
+    return withRetries(strategy, () => this.attempt(bucket, op, signal), { signal, redirect });
   }
 
-  private async attempt(
-    bucket: string,
-    op: {
-      method: string;
-      key: string;
-      query?: Record<string, string>;
-      headers: Record<string, string>;
-      body?: Uint8Array;
-      stream?: boolean;
-    },
-    signal?: AbortSignal,
-  ): Promise<LeanResponse> {
+  private async attempt(bucket: string, op: Operation, signal?: AbortSignal): Promise<LeanResponse> {
     const target = await this.target(bucket);
     if (target === undefined) throw errors.unsupported(`the lean S3 path does not serve bucket ${bucket}`);
     const headers: Record<string, string> = { ...op.headers };
@@ -451,7 +387,7 @@ export class LeanS3Client {
     if (body !== undefined) headers['content-length'] = String(body.byteLength);
     headers['x-amz-content-sha256'] =
       body === undefined ? EMPTY_SHA256 : op.method === 'POST' ? sha256Hex(body) : 'UNSIGNED-PAYLOAD';
-    const path = `${target.base}/${escapeKey(op.key)}` || '/';
+    const path = `${target.base}/${escapeKey(op.key)}`;
     const query = op.query ?? {};
     const request: LeanRequest = {
       method: op.method,
@@ -475,28 +411,4 @@ export class LeanS3Client {
 
 function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** The SDK's classification of an error for its retry strategy. */
-function retryErrorType(err: unknown): RetryErrorType {
-  const e = err as Parameters<typeof isThrottlingError>[0];
-  if (isThrottlingError(e)) return 'THROTTLING';
-  if (isTransientError(e)) return 'TRANSIENT';
-  if (isServerError(e)) return 'SERVER_ERROR';
-  return 'CLIENT_ERROR';
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort(): void {
-      clearTimeout(timer);
-      reject(errors.aborted(signal?.reason));
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,18 +4,22 @@
  * SDK's service errors (`name` = the S3 code, `$metadata.httpStatusCode`, request ids).
  */
 import { parseXML } from '@aws-sdk/xml-builder';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import type { RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import {
   abortError,
   asTimeout,
   bodyInPieces,
+  currentSignal,
   errors,
   IdleTimer,
   requestSignal,
   timeoutError,
   type Timeouts,
 } from '@omnifs/core';
+import type { S3WriteParams } from './options';
 
 /** Keep-alive agents, made on first use, `maxSockets` connections per host. */
 export interface Pool {
@@ -47,8 +51,43 @@ export interface LeanResponse {
 /** Bodies up to this size are written at once; larger ones in pieces under the idle timer. */
 const SMALL_BODY = 64 * 1024;
 
-function escapeUri(s: string): string {
+/** `a/b c` → `a/b%20c`: each segment escaped as RFC 3986 and the SDK's labels want. */
+export function escapeKey(key: string): string {
+  return key.split('/').map(escapeUri).join('/');
+}
+
+/** RFC 3986 escaping, as SigV4 wants it. */
+export function escapeUri(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Write parameters sent as headers on PutObject, by header name. */
+const WRITE_HEADERS: ReadonlyArray<[keyof S3WriteParams, string]> = [
+  ['ACL', 'x-amz-acl'],
+  ['StorageClass', 'x-amz-storage-class'],
+  ['ServerSideEncryption', 'x-amz-server-side-encryption'],
+  ['SSEKMSKeyId', 'x-amz-server-side-encryption-aws-kms-key-id'],
+  ['SSEKMSEncryptionContext', 'x-amz-server-side-encryption-context'],
+  ['BucketKeyEnabled', 'x-amz-server-side-encryption-bucket-key-enabled'],
+  ['ContentType', 'content-type'],
+  ['ContentEncoding', 'content-encoding'],
+  ['ContentDisposition', 'content-disposition'],
+  ['ContentLanguage', 'content-language'],
+  ['CacheControl', 'cache-control'],
+  ['Tagging', 'x-amz-tagging'],
+  ['ExpectedBucketOwner', 'x-amz-expected-bucket-owner'],
+  ['ObjectLockMode', 'x-amz-object-lock-mode'],
+  ['ObjectLockLegalHoldStatus', 'x-amz-object-lock-legal-hold'],
+];
+
+/** The headers of PutObject for the write parameters and user metadata. */
+export function writeHeaders(w: S3WriteParams, metadata: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [field, header] of WRITE_HEADERS) if (w[field] !== undefined) headers[header] = String(w[field]);
+  if (w.ObjectLockRetainUntilDate !== undefined)
+    headers['x-amz-object-lock-retain-until-date'] = new Date(w.ObjectLockRetainUntilDate).toISOString();
+  for (const [k, v] of Object.entries(metadata ?? {})) headers[`x-amz-meta-${k}`] = v;
+  return headers;
 }
 
 function agentOf(pool: Pool, protocol: string): http.Agent {
@@ -214,5 +253,66 @@ export function serviceError(status: number, headers: IncomingHttpHeaders, text:
     $response: { statusCode: status, headers },
     ...(str(parsed.Code) !== undefined ? { Code: parsed.Code } : {}),
     ...(str(parsed.RequestId) !== undefined ? { RequestId: parsed.RequestId } : {}),
+  });
+}
+
+/**
+ * Runs `attempt` until it succeeds or the SDK's retry strategy (the client's own, with its
+ * attempts, backoff and retry quota) gives up, classifying each failure as the SDK does.
+ * `redirect` may take a failure as a redirect to follow at once (a bucket's region).
+ */
+export async function withRetries<T>(
+  strategy: RetryStrategyV2,
+  attempt: () => Promise<T>,
+  options: { signal?: AbortSignal | undefined; redirect?: (err: unknown) => boolean },
+): Promise<T> {
+  let token = await strategy.acquireInitialRetryToken('');
+  for (let n = 1; ; n++) {
+    try {
+      const out = await attempt();
+      strategy.recordSuccess(token);
+      return out;
+    } catch (err) {
+      if (options.redirect?.(err) === true) continue;
+      const signals = [options.signal, currentSignal()].filter((s): s is AbortSignal => s !== undefined);
+      if (signals.some((s) => s.aborted)) throw err;
+      const metadata = (err as { $metadata?: Record<string, unknown> }).$metadata;
+      if (metadata !== undefined) metadata.attempts = n;
+      try {
+        token = await strategy.refreshRetryTokenForRetry(token, {
+          error: err as never,
+          errorType: retryErrorType(err),
+        });
+      } catch {
+        throw err;
+      }
+      await delay(token.getRetryDelay(), signals);
+    }
+  }
+}
+
+/** The SDK's classification of an error for its retry strategy. */
+function retryErrorType(err: unknown): RetryErrorType {
+  const e = err as Parameters<typeof isThrottlingError>[0];
+  if (isThrottlingError(e)) return 'THROTTLING';
+  if (isTransientError(e)) return 'TRANSIENT';
+  if (isServerError(e)) return 'SERVER_ERROR';
+  return 'CLIENT_ERROR';
+}
+
+/** Waits `ms`, or rejects with `Aborted` as soon as one of `signals` aborts. */
+function delay(ms: number, signals: AbortSignal[]): Promise<void> {
+  if (signals.length === 0) return new Promise((resolve) => setTimeout(resolve, ms));
+  const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(errors.aborted(signal.reason));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
