@@ -5,12 +5,14 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { FsError } from '@omnifs/core';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { filesystem, FsError } from '@omnifs/core';
 import { rejected } from '@omnifs/testkit';
 import type { S3FileSystem } from '@omnifs/s3';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshName } from '../../../test/servers/index';
-import { countCommands, freshBucket, makeFs, useS3 } from './helpers';
+import { crc32Base64 } from '../src/checksum';
+import { connection, freshBucket, makeFs, useS3 } from './helpers';
 
 /** What a user can see of an error, the request id left out (it differs per request). */
 function shape(err: unknown): Record<string, unknown> {
@@ -23,6 +25,26 @@ function shape(err: unknown): Record<string, unknown> {
     message: e.message.replace(/ \(request id [^)]*\)/, ''),
   };
 }
+
+/** The commands a filesystem sends through the SDK's middleware, and those it sends on the lean path. */
+function probe(fs: S3FileSystem): { sdk: string[]; lean: string[]; stop(): void } {
+  const out = { sdk: [] as string[], lean: [] as string[], stop: () => unsubscribe(LEAN_CHANNEL, onLean) };
+  const onLean = (message: unknown): void => {
+    const { client, command } = message as { client: unknown; command: string };
+    if (client === fs.client) out.lean.push(command);
+  };
+  subscribe(LEAN_CHANNEL, onLean);
+  fs.client.middlewareStack.add(
+    ((next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      out.sdk.push(context.commandName ?? '?');
+      return next(args);
+    }) as never,
+    { step: 'initialize', name: `sdkProbe${Math.random()}` },
+  );
+  return out;
+}
+
+const LEAN_CHANNEL = 'omnifs:s3:lean-request';
 
 describe('s3: lean request path', function () {
   this.timeout(60_000);
@@ -53,15 +75,47 @@ describe('s3: lean request path', function () {
   }
 
   it('sends the hot operations without the SDK, and everything else through it', async function () {
-    const counts = countCommands(lean.client);
+    const sent = probe(lean);
     await lean.pipeFile(`${root}/hot/a.txt`, 'a');
     await lean.cat(`${root}/hot/a.txt`);
     await lean.info(`${root}/hot/a.txt`);
     await lean.ls(`${root}/hot`);
+    await lean.pipeFile(`${root}/hot/big.bin`, randomBytes(9 * 1024 * 1024));
+    await lean.cp(`${root}/hot/a.txt`, `${root}/hot/b.txt`);
     await lean.rm(`${root}/hot`, { recursive: true });
-    for (const c of ['PutObjectCommand', 'GetObjectCommand', 'HeadObjectCommand', 'ListObjectsV2Command'])
-      expect(counts.get(c), c).to.be.at.least(1);
-    expect((counts.get('DeleteObjectsCommand') ?? 0) + (counts.get('DeleteObjectCommand') ?? 0)).to.be.at.least(1);
+    sent.stop();
+    const hot = [
+      'PutObjectCommand',
+      'GetObjectCommand',
+      'HeadObjectCommand',
+      'ListObjectsV2Command',
+      'UploadPartCommand',
+    ];
+    expect(sent.lean).to.include.members([...hot, 'DeleteObjectsCommand']);
+    expect(sent.sdk.filter((c) => hot.includes(c))).to.deep.equal([]);
+    expect(sent.sdk).to.include.members([
+      'CreateMultipartUploadCommand',
+      'CompleteMultipartUploadCommand',
+      'CopyObjectCommand',
+    ]);
+  });
+
+  it('is turned off by OMNIFS_S3_LEAN_REQUESTS=false, and every request then goes through the SDK', async function () {
+    const saved = process.env.OMNIFS_S3_LEAN_REQUESTS;
+    process.env.OMNIFS_S3_LEAN_REQUESTS = 'false';
+    try {
+      const fs = filesystem('s3', { ...connection(s3.info), skipInstanceCache: true }) as unknown as S3FileSystem;
+      const sent = probe(fs);
+      await fs.pipeFile(`${root}/env/a.txt`, 'a');
+      expect(await fs.readText(`${root}/env/a.txt`)).to.equal('a');
+      sent.stop();
+      expect(sent.sdk).to.include.members(['PutObjectCommand', 'GetObjectCommand']);
+      expect(sent.lean).to.deep.equal([]);
+      fs.destroy();
+    } finally {
+      if (saved === undefined) delete process.env.OMNIFS_S3_LEAN_REQUESTS;
+      else process.env.OMNIFS_S3_LEAN_REQUESTS = saved;
+    }
   });
 
   it('fails a read of a missing key with the same NotFound', async function () {
@@ -140,5 +194,12 @@ describe('s3: lean request path', function () {
     expect((await sdk.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
     expect((await lean.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
     for (const n of names) expect(await lean.readText(`${root}/keys/${n}`)).to.equal(n);
+  });
+});
+
+describe('s3: CRC32 of request bodies', function () {
+  it('is the standard CRC32, big-endian and base64 as x-amz-checksum-crc32 carries it', function () {
+    expect(crc32Base64(Buffer.from('123456789'))).to.equal(Buffer.from([0xcb, 0xf4, 0x39, 0x26]).toString('base64'));
+    expect(crc32Base64(new Uint8Array(0))).to.equal('AAAAAA==');
   });
 });
