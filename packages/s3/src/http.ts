@@ -235,7 +235,8 @@ export function serviceError(status: number, headers: IncomingHttpHeaders, text:
     }
   }
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  const code = str(parsed.Code) ?? (status === 404 ? 'NotFound' : String(status));
+  // As the SDK names an answer without an S3 error document.
+  const code = str(parsed.Code) ?? (status === 404 ? 'NotFound' : 'Unknown');
   const header = (name: string): string | undefined => str(headers[name]);
   const metadata = {
     httpStatusCode: status,
@@ -248,7 +249,7 @@ export function serviceError(status: number, headers: IncomingHttpHeaders, text:
   const err = new Error(str(parsed.Message) ?? 'UnknownError');
   return Object.assign(err, {
     name: code,
-    $fault: 'client' as const,
+    $fault: status >= 500 ? ('server' as const) : ('client' as const),
     $metadata: metadata,
     $response: { statusCode: status, headers },
     ...(str(parsed.Code) !== undefined ? { Code: parsed.Code } : {}),
