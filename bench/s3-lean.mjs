@@ -109,6 +109,7 @@ async function child(cfg) {
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   rmSync(join(cfg.scratch, `down-${cfg.tag}`), { force: true });
+  if (cfg.workload.startsWith('large')) await fs.rm(`${dir}/large`); // tmpfs holds one copy at a time
   fs.destroy();
   process.stdout.write(`${JSON.stringify({ seconds, ops, bytes, cpuSeconds })}\n`);
 }
