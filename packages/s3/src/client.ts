@@ -154,9 +154,20 @@ export class LeanS3Client {
     return t;
   }
 
-  /** The bucket's address by the SDK's own endpoint rules. */
+  /**
+   * The bucket's address by the SDK's own endpoint rules; undefined (the SDK then sends, and
+   * reports, everything) for ARNs, other auth schemes and names the rules refuse.
+   */
   private async resolve(bucket: string): Promise<BucketTarget | undefined> {
     if (bucket.includes(':')) return undefined;
+    try {
+      return await this.resolveRules(bucket);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async resolveRules(bucket: string): Promise<BucketTarget | undefined> {
     const config = this.client.config;
     const region = this.regions.get(bucket) ?? (await config.region());
     const custom = config.endpoint ? await config.endpoint() : undefined;
@@ -403,6 +414,8 @@ export class LeanS3Client {
       ? ((await this.signer.sign(request as never, {
           signingRegion: target.region,
           signingService: 's3',
+          // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
+          signingDate: new Date(Date.now() + (this.client.config.systemClockOffset ?? 0)),
         })) as unknown as LeanRequest)
       : request;
     return send(this.pool, signed, { timeouts: this.options.timeouts, stream: op.stream === true, signal });
