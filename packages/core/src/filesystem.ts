@@ -164,7 +164,8 @@ export abstract class FileSystem extends FileSystemBase {
     if (path === null || typeof path !== 'object')
       throw errors.invalid('pipe needs a path or a record of path to data');
     const entries = Object.entries(path);
-    await mapLimit(entries, batchSize ?? defaultBatchSize(this), ([p, d]) => this.pipeFile(p, d, write), options.signal);
+    const limit = batchSize ?? defaultBatchSize(this);
+    await mapLimit(entries, limit, ([p, d]) => this.pipeFile(p, d, write), options.signal);
   }
 
   /** A file's content decoded as text (UTF-8 by default). */
