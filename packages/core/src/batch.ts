@@ -5,6 +5,11 @@ import type { Progress } from './types';
 /** Default number of concurrent transfers for many-path operations. */
 export const DEFAULT_BATCH_SIZE = 8;
 
+/** The default batch size of an operation on these filesystems: the largest any declares. */
+export function defaultBatchSize(...filesystems: ReadonlyArray<{ capabilities: { batchSize?: number } }>): number {
+  return Math.max(DEFAULT_BATCH_SIZE, ...filesystems.map((fs) => fs.capabilities.batchSize ?? 0));
+}
+
 /** Throws an `Aborted` FsError when `signal` is aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw errors.aborted(signal.reason);

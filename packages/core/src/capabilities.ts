@@ -29,6 +29,9 @@ export function isHookCapability(name: string): name is HookCapability {
   return Object.hasOwn(CAPABILITY_HOOKS, name);
 }
 
+/** The numeric capabilities a backend may declare, with no default. */
+const TUNING_CAPABILITIES: readonly string[] = ['partSize', 'concurrency', 'batchSize'];
+
 /**
  * The capabilities of `fs`: {@link DEFAULT_CAPABILITIES}, then what its hooks show, then
  * what it declares (`facts`).
@@ -45,7 +48,7 @@ export function deriveCapabilities(fs: object, facts: CapabilityFacts, where: st
   const shown: Partial<Capabilities> = {};
   for (const cap of HOOK_CAPABILITIES) shown[cap] = typeof hooks[CAPABILITY_HOOKS[cap]] === 'function';
   for (const [name, value] of Object.entries(facts)) {
-    if (!Object.hasOwn(DEFAULT_CAPABILITIES, name) && name !== 'partSize' && name !== 'concurrency')
+    if (!Object.hasOwn(DEFAULT_CAPABILITIES, name) && !TUNING_CAPABILITIES.includes(name))
       throw errors.invalid(`${where} declares an unknown capability ${JSON.stringify(name)}`);
     if (isHookCapability(name) && value === true && shown[name] !== true)
       throw errors.invalid(`${where} declares ${name} but has no ${CAPABILITY_HOOKS[name]} hook`);

@@ -8,7 +8,7 @@ import { errors } from './errors';
 import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { isStreamSource, iterateSource, toBytes, type Source } from './data';
-import { mapLimit, DEFAULT_BATCH_SIZE, throwIfAborted, ProgressTracker } from './batch';
+import { mapLimit, defaultBatchSize, throwIfAborted, ProgressTracker } from './batch';
 import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
@@ -98,7 +98,7 @@ export abstract class FileSystem extends FileSystemBase {
     );
     const bodies = await mapLimit(
       paths,
-      batchSize ?? DEFAULT_BATCH_SIZE,
+      batchSize ?? defaultBatchSize(this),
       (p) => this.catFile(p, range),
       options.signal,
     );
@@ -124,7 +124,7 @@ export abstract class FileSystem extends FileSystemBase {
     }
     return mapLimit(
       paths,
-      options.batchSize ?? DEFAULT_BATCH_SIZE,
+      options.batchSize ?? defaultBatchSize(this),
       (p, i) =>
         this.catFile(p, {
           start: starts[i]!,
@@ -175,7 +175,8 @@ export abstract class FileSystem extends FileSystemBase {
     if (path === null || typeof path !== 'object')
       throw errors.invalid('pipe needs a path or a record of path to data');
     const entries = Object.entries(path);
-    await mapLimit(entries, batchSize ?? DEFAULT_BATCH_SIZE, ([p, d]) => this.pipeFile(p, d, write), options.signal);
+    const limit = batchSize ?? defaultBatchSize(this);
+    await mapLimit(entries, limit, ([p, d]) => this.pipeFile(p, d, write), options.signal);
   }
 
   /** A file's content decoded as text (UTF-8 by default). */
@@ -633,7 +634,7 @@ export abstract class FileSystem extends FileSystemBase {
     }
     await mapLimit(
       normalized,
-      options.batchSize ?? DEFAULT_BATCH_SIZE,
+      options.batchSize ?? defaultBatchSize(this),
       async (p) => {
         await this.run('rm', p, () => this._rm(p));
         progress.fileDone();

@@ -4,7 +4,7 @@
  * `recursive` and `maxDepth`.
  */
 import { errors, FsError } from './errors';
-import { mapLimit, DEFAULT_BATCH_SIZE, ProgressTracker, throwIfAborted } from './batch';
+import { mapLimit, defaultBatchSize, ProgressTracker, throwIfAborted } from './batch';
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
 import { checkTargetPath, pinTo } from './args';
@@ -259,7 +259,7 @@ export async function copySteps(
   }
   await mapLimit(
     files,
-    options.batchSize ?? DEFAULT_BATCH_SIZE,
+    options.batchSize ?? defaultBatchSize(srcFs, dstFs),
     async (step) => {
       await copyOne(srcFs, step, dstFs, options, progress);
       progress.fileDone();

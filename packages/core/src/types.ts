@@ -147,6 +147,11 @@ export interface Capabilities {
    * any offset (`randomWrite`), `get` fetches a large file as that many ranged reads at a time.
    */
   concurrency?: number;
+  /**
+   * Files moved at once by many-path operations (`put`, `get`, `cp`, `cat`, `rm` of a list)
+   * when no `batchSize` is given; enough to keep a high-latency link busy (default 8).
+   */
+  batchSize?: number;
 }
 
 /**

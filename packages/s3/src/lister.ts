@@ -10,14 +10,17 @@ import {
   type ListObjectsV2CommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type Debris, type FileInfo } from '@omnifs/core';
+import type { Debris, FileInfo } from '@omnifs/core';
 import { dirInfo } from '@omnifs/core/backend';
+import type { LeanS3Client } from './client';
 
 /** What every listing request needs. */
 export interface ListContext {
   client: S3Client;
   requesterPays: boolean;
   signal?: AbortSignal;
+  /** The lean request path, when it is on. */
+  lean?: LeanS3Client | undefined;
 }
 
 /** One page's worth of a listing. */
@@ -34,7 +37,16 @@ export async function* listPages(
   delimiter: boolean,
   maxKeys?: number,
 ): AsyncGenerator<Page> {
+  const lean = await ctx.lean?.forBucket(bucket);
   let token: string | undefined;
+  if (lean !== undefined) {
+    do {
+      const page = await lean.listPage(bucket, { prefix, delimiter, token, maxKeys }, ctx.signal);
+      yield page;
+      token = page.next;
+    } while (token !== undefined && maxKeys === undefined);
+    return;
+  }
   do {
     const input: ListObjectsV2CommandInput = {
       Bucket: bucket,

@@ -5,8 +5,9 @@ import {
   type PutObjectCommandInput,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { type TimeoutOptions } from '@omnifs/core';
+import type { TimeoutOptions } from '@omnifs/core';
 import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, resolveTimeouts } from '@omnifs/core/backend';
+import { leanSupports } from './client';
 import { applyTransport, handlerConfig } from './transport';
 
 /** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */
@@ -98,6 +99,15 @@ export interface S3Options extends TimeoutOptions {
   multipartCopyThreshold?: number;
   /** Attempts per request, the SDK's own retries included (default 3). */
   maxAttempts?: number;
+  /**
+   * Send the hot requests (GetObject, HeadObject, PutObject, UploadPart, DeleteObject(s),
+   * ListObjectsV2) on omnifs's lean path: signed with the SDK's signer, credentials,
+   * region, endpoint rules and retry strategy, but without its middleware stack, over a
+   * keep-alive pool (default true). `false` sends everything through the SDK. The SDK is
+   * used anyway with `client`, a `clientConfig.requestHandler`, SSE-C keys, a checksum
+   * algorithm other than CRC32, and buckets that are not plain SigV4 (ARNs, S3 Express).
+   */
+  leanRequests?: boolean;
   /** Further S3Client settings (e.g. `requestChecksumCalculation`, `requestHandler`), applied last. */
   clientConfig?: S3ClientConfig;
   /**
@@ -146,6 +156,7 @@ export const S3_OPTION_SCHEMA = defineOptions<S3Options>({
   concurrency: integer,
   multipartCopyThreshold: integer,
   maxAttempts: integer,
+  leanRequests: 'boolean',
   clientConfig: 'object',
   client: { type: 'object', check: (v) => (isS3ClientLike(v) ? undefined : CLIENT_EXPECTED) },
   skipInstanceCache: 'boolean',
@@ -169,6 +180,8 @@ export interface ResolvedS3Settings {
   multipartCopyThreshold: number;
   writeParams: S3WriteParams;
   readParams: S3ReadParams;
+  /** The hot requests take the lean path (see {@link S3Options.leanRequests}). */
+  lean: boolean;
 }
 
 /** Validates the options that do not concern the client. */
@@ -188,6 +201,13 @@ export function resolveSettings(options: S3Options): ResolvedS3Settings {
     ),
     writeParams,
     readParams: { ...options.readParams },
+    lean:
+      options.leanRequests !== false &&
+      options.client === undefined &&
+      options.clientConfig?.requestHandler === undefined &&
+      (options.clientConfig?.retryStrategy === undefined ||
+        'acquireInitialRetryToken' in options.clientConfig.retryStrategy) &&
+      leanSupports({ ...options.readParams }, writeParams),
   };
 }
 

@@ -6,6 +6,7 @@
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { readRanges, type FetchRange } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
+import type { LeanS3Client } from './client';
 import type { S3ReadParams } from './options';
 
 /** What a download needs. */
@@ -15,6 +16,8 @@ export interface ReadContext {
   readParams: S3ReadParams;
   partSize: number;
   concurrency: number;
+  /** The lean request path, when it is on. */
+  lean?: LeanS3Client | undefined;
 }
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
@@ -28,19 +31,23 @@ function totalOf(res: GetObjectCommandOutput): number | undefined {
 /** One ranged GetObject of `bucket/key`, as core's engine takes it. */
 function getRange(ctx: ReadContext, bucket: string, key: string): FetchRange {
   return async (from, to, etag, signal) => {
+    const lean = await ctx.lean?.forBucket(bucket);
     let res: GetObjectCommandOutput;
     try {
-      res = await ctx.client.send(
-        new GetObjectCommand({
-          ...ctx.readParams,
-          Bucket: bucket,
-          Key: key,
-          ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
-          Range: `bytes=${from}-${to - 1}`,
-          ...(etag !== undefined ? { IfMatch: etag } : {}),
-        }),
-        { abortSignal: signal },
-      );
+      res =
+        lean !== undefined
+          ? ((await lean.get(bucket, key, [from, to], etag, signal)) as unknown as GetObjectCommandOutput)
+          : await ctx.client.send(
+              new GetObjectCommand({
+                ...ctx.readParams,
+                Bucket: bucket,
+                Key: key,
+                ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+                Range: `bytes=${from}-${to - 1}`,
+                ...(etag !== undefined ? { IfMatch: etag } : {}),
+              }),
+              { abortSignal: signal },
+            );
     } catch (err) {
       if (s3ErrorCode(err) === 'InvalidRange') return undefined; // start at or past the end
       throw err;

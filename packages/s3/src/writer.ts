@@ -14,14 +14,17 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type WriteMode } from '@omnifs/core';
+import type { WriteMode } from '@omnifs/core';
 import { errors, mapLimit, outsideSignal, WRITE_ID_KEY, type MultipartTarget } from '@omnifs/core/backend';
+import type { LeanS3Client } from './client';
 import { s3ErrorCode } from './errors';
 import type { S3WriteParams } from './options';
 
 /** Where an upload goes and how. */
 export interface UploadContext {
   client: S3Client;
+  /** The lean request path, when it is on (PutObject and UploadPart take it). */
+  lean?: LeanS3Client | undefined;
   bucket: string;
   key: string;
   /** `create` sends `If-None-Match: *` on the PutObject or the CompleteMultipartUpload. */
@@ -75,6 +78,8 @@ function createConflict(err: unknown, ctx: UploadContext): unknown {
 export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
   private id: string | undefined;
   private checksumAlgorithm: ChecksumAlgorithm | undefined;
+  /** The lean path for the parts, when it serves the bucket (decided once, on initiate). */
+  private lean: LeanS3Client | undefined;
 
   /**
    * @param ctx where the upload goes
@@ -112,6 +117,13 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async putSingle(data: Uint8Array): Promise<void> {
     try {
+      const lean = await this.ctx.lean?.forBucket(this.ctx.bucket);
+      if (lean !== undefined) {
+        const metadata = metadataOf(this.ctx).Metadata;
+        const extra = { ...(metadata ? { metadata } : {}), ifNoneMatch: this.ctx.mode === 'create' };
+        await this.guard((o) => lean.put(this.ctx.bucket, this.ctx.key, data, extra, o.abortSignal));
+        return;
+      }
       await this.guard((o) =>
         this.ctx.client.send(
           new PutObjectCommand({
@@ -152,11 +164,22 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     );
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');
     this.id = res.UploadId;
+    this.lean = await this.ctx.lean?.forBucket(this.ctx.bucket);
   }
 
   async uploadPart(partNumber: number, data: Uint8Array): Promise<CompletedPart> {
     if (partNumber > 10_000)
       throw errors.invalid('S3 allows at most 10,000 parts: raise partSize for files this large');
+    const lean = this.lean;
+    if (lean !== undefined) {
+      const part = { uploadId: this.uploadId!, number: partNumber, data, crc32: this.checksumAlgorithm === 'CRC32' };
+      const res = await this.guard((o) => lean.uploadPart(this.ctx.bucket, this.ctx.key, part, o.abortSignal));
+      return {
+        PartNumber: partNumber,
+        ETag: res.ETag,
+        ...(res.ChecksumCRC32 ? { ChecksumCRC32: res.ChecksumCRC32 } : {}),
+      };
+    }
     const res = await this.guard((o) =>
       this.ctx.client.send(
         new UploadPartCommand({

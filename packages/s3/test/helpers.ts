@@ -1,6 +1,7 @@
 /** Shared set-up of the S3 suites: the harness's S3 server, a fresh bucket per test, request counting. */
 import { CreateBucketCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { useServerStore, type ServerStore, type UseStoreOptions } from '@omnifs/testkit';
+import { subscribe } from 'node:diagnostics_channel';
 import { freshRoot, useServer, type S3Info } from '../../../test/servers/index';
 import { S3FileSystem, type S3Options } from '@omnifs/s3';
 
@@ -15,9 +16,18 @@ export function connection(info: S3Info): S3Options {
   return { endpoint, region, credentials: { ...credentials }, forcePathStyle };
 }
 
+/**
+ * Whether the suites' filesystems take the lean request path: `OMNIFS_S3_LEAN_REQUESTS=false`
+ * runs every S3 suite through the SDK instead (the default is the filesystem's own).
+ */
+export function leanFromEnv(): S3Options {
+  const v = process.env.OMNIFS_S3_LEAN_REQUESTS;
+  return v === undefined ? {} : { leanRequests: v !== 'false' && v !== '0' };
+}
+
 /** A new filesystem on the server (never cached), with extra options. */
 export function makeFs(info: S3Info, extra: S3Options = {}): S3FileSystem {
-  return new S3FileSystem({ ...connection(info), skipInstanceCache: true, ...extra });
+  return new S3FileSystem({ ...connection(info), skipInstanceCache: true, ...leanFromEnv(), ...extra });
 }
 
 /** A fresh bucket (created) or, on an external server, the given bucket and a fresh prefix: `bucket[/prefix]`. */
@@ -41,6 +51,11 @@ export function countCommands(client: S3Client): Map<string, number> {
     },
     { step: 'initialize', name: `omnifsCounter${Math.random()}` },
   );
+  // Requests of the lean path, announced under the same command names.
+  subscribe('omnifs:s3:lean-request', (message) => {
+    const { client: from, command } = message as { client: unknown; command: string };
+    if (from === client) counts.set(command, (counts.get(command) ?? 0) + 1);
+  });
   return counts;
 }
 

@@ -52,6 +52,7 @@ describe('s3: options', function () {
       { credentials: { accessKeyId: 'only' } },
       { accessKeyId: 'id' },
       { client: {} },
+      { leanRequests: 'no' },
     ];
     for (const options of bad) {
       expect(() => new S3FileSystem(options as never), JSON.stringify(options))

@@ -1,0 +1,428 @@
+/**
+ * The lean request path: S3's hot operations (GET, HEAD, PUT, DELETE, ListObjectsV2,
+ * DeleteObjects, UploadPart) built and sent directly, without the SDK's middleware stack.
+ * What must behave as the SDK does is taken from the S3Client itself: its credential and
+ * region providers, its endpoint rules (path style, FIPS, dual-stack, custom endpoints),
+ * its signer's algorithm (`@smithy/signature-v4`) and its retry strategy. Requests go over
+ * a keep-alive connection pool with omnifs's timeouts; failures are shaped like the SDK's
+ * errors, so {@link mapS3Error} maps them identically.
+ */
+import type { S3Client, _Object, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { parseXML, XmlText } from '@aws-sdk/xml-builder';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { RetryStrategyV2 } from '@smithy/types';
+import { createHash } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingMessage } from 'node:http';
+import { type Timeouts } from '@omnifs/core';
+import { errors } from '@omnifs/core/backend';
+import { crc32Base64 } from './checksum';
+import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse, type Pool } from './http';
+import type { S3ReadParams, S3WriteParams } from './options';
+
+/**
+ * Where each lean request is announced (`{ client, command }`, the S3Client and the SDK's
+ * name of the command), so request counts can be observed as with the SDK's middleware.
+ */
+export const LEAN_REQUEST_CHANNEL = channel('omnifs:s3:lean-request');
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** One bucket's address and signing region, as the SDK's endpoint rules resolve it. */
+interface BucketTarget {
+  protocol: string;
+  hostname: string;
+  port: number | undefined;
+  /** The path of the bucket (`/bucket` in path style, '' for virtual hosts). */
+  base: string;
+  region: string;
+}
+
+/** One page of ListObjectsV2. */
+export interface ListPage {
+  objects: _Object[];
+  prefixes: string[];
+  /** The continuation token of the next page, if there is one. */
+  next: string | undefined;
+}
+
+/** A key DeleteObjects could not delete. */
+export interface DeleteFailure {
+  Key?: string;
+  Code?: string;
+  Message?: string;
+}
+
+/** A GET's answer, shaped as far as the reader uses GetObject's. */
+export interface LeanGetOutput {
+  Body: IncomingMessage;
+  ContentRange?: string;
+  ETag?: string;
+  $metadata: { httpStatusCode: number };
+}
+
+/** What the lean client needs besides the S3Client. */
+export interface LeanS3Options {
+  timeouts: Timeouts;
+  anon: boolean;
+  requesterPays: boolean;
+  readParams: S3ReadParams;
+  writeParams: S3WriteParams;
+  /** Connections kept per host. */
+  maxSockets: number;
+}
+
+/**
+ * True when the lean path can send what these parameters ask for; SSE-C keys and checksum
+ * algorithms other than CRC32 are left to the SDK.
+ */
+export function leanSupports(readParams: S3ReadParams, writeParams: S3WriteParams): boolean {
+  const algorithm = writeParams.ChecksumAlgorithm;
+  return (
+    readParams.SSECustomerKey === undefined &&
+    writeParams.SSECustomerKey === undefined &&
+    (algorithm === undefined || algorithm === 'CRC32')
+  );
+}
+
+/** A value parsed from XML as a list (one element parses as the element itself). */
+function asList<T>(v: T | T[] | undefined | ''): T[] {
+  if (v === undefined || v === '') return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+type Xml = Record<string, unknown>;
+
+/** One operation's request before it is addressed and signed. */
+interface Operation {
+  method: string;
+  key: string;
+  query?: Record<string, string>;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  /** Resolve with the body as a stream (GetObject) instead of read in full. */
+  stream?: boolean;
+}
+
+/**
+ * An S3Client's hot operations without its middleware. Every method fails like the SDK's
+ * command would (same error names, codes, statuses and metadata), after the same retries.
+ */
+export class LeanS3Client {
+  private readonly signer: SignatureV4 | undefined;
+  private readonly targets = new Map<string, Promise<BucketTarget | undefined>>();
+  private readonly regions = new Map<string, string>();
+  private readonly pool: Pool;
+  private crcOnPut: Promise<boolean> | undefined;
+
+  constructor(
+    /** The client whose credentials, region, endpoint and retries are used. */
+    readonly client: S3Client,
+    private readonly options: LeanS3Options,
+  ) {
+    const config = client.config;
+    this.signer = options.anon
+      ? undefined
+      : new SignatureV4({
+          credentials: config.credentials,
+          region: config.region,
+          service: 's3',
+          sha256: config.sha256,
+          uriEscapePath: false,
+          applyChecksum: false,
+        });
+    this.pool = { maxSockets: options.maxSockets };
+  }
+
+  /** Closes the pooled connections. */
+  destroy(): void {
+    this.pool.http?.destroy();
+    this.pool.https?.destroy();
+  }
+
+  /** This client when requests to the bucket can go the lean way (plain SigV4, no ARN), else undefined. */
+  async forBucket(bucket: string): Promise<LeanS3Client | undefined> {
+    return (await this.target(bucket)) !== undefined ? this : undefined;
+  }
+
+  private target(bucket: string): Promise<BucketTarget | undefined> {
+    let t = this.targets.get(bucket);
+    if (t === undefined) {
+      t = this.resolve(bucket);
+      this.targets.set(bucket, t);
+      t.catch(() => this.targets.delete(bucket));
+    }
+    return t;
+  }
+
+  /**
+   * The bucket's address by the SDK's own endpoint rules; undefined (the SDK then sends, and
+   * reports, everything) for ARNs, other auth schemes and names the rules refuse.
+   */
+  private async resolve(bucket: string): Promise<BucketTarget | undefined> {
+    if (bucket.includes(':')) return undefined;
+    try {
+      return await this.resolveRules(bucket);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async resolveRules(bucket: string): Promise<BucketTarget | undefined> {
+    const config = this.client.config;
+    const region = this.regions.get(bucket) ?? (await config.region());
+    const custom = config.endpoint ? await config.endpoint() : undefined;
+    const endpoint =
+      custom === undefined
+        ? undefined
+        : `${custom.protocol}//${custom.hostname}${custom.port ? `:${custom.port}` : ''}${custom.path}`;
+    const resolved = config.endpointProvider({
+      Bucket: bucket,
+      Region: region,
+      UseFIPS: await config.useFipsEndpoint(),
+      UseDualStack: await config.useDualstackEndpoint(),
+      ForcePathStyle: config.forcePathStyle ?? false,
+      Accelerate: config.useAccelerateEndpoint ?? false,
+      ...(endpoint !== undefined ? { Endpoint: endpoint } : {}),
+    });
+    const scheme = (
+      resolved.properties?.authSchemes as Array<{ name?: string; signingRegion?: string }> | undefined
+    )?.[0];
+    if (scheme !== undefined && scheme.name !== 'sigv4') return undefined;
+    const url = resolved.url;
+    return {
+      protocol: url.protocol,
+      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: url.port === '' ? undefined : Number(url.port),
+      base: url.pathname.replace(/\/$/, ''),
+      region: scheme?.signingRegion ?? region,
+    };
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /** GetObject of `bytes=from-(to-1)`, optionally pinned to an ETag; the body streams. */
+  async get(
+    bucket: string,
+    key: string,
+    range: [number, number],
+    etag: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<LeanGetOutput> {
+    const headers = this.readHeaders();
+    headers.range = `bytes=${range[0]}-${range[1] - 1}`;
+    if (etag !== undefined) headers['if-match'] = etag;
+    const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, stream: true }, signal);
+    const out: LeanGetOutput = { Body: res.body!, $metadata: { httpStatusCode: res.status } };
+    const contentRange = res.headers['content-range'];
+    if (typeof contentRange === 'string') out.ContentRange = contentRange;
+    if (typeof res.headers.etag === 'string') out.ETag = res.headers.etag;
+    return out;
+  }
+
+  /** HeadObject: the fields omnifs reads of it. */
+  async head(bucket: string, key: string, signal?: AbortSignal): Promise<HeadObjectCommandOutput> {
+    const res = await this.request(
+      'HeadObjectCommand',
+      bucket,
+      { method: 'HEAD', key, headers: this.readHeaders() },
+      signal,
+    );
+    const h = res.headers;
+    const out: HeadObjectCommandOutput = { $metadata: { httpStatusCode: res.status } };
+    const text = (name: string): string | undefined => (typeof h[name] === 'string' ? (h[name] as string) : undefined);
+    if (text('content-length') !== undefined) out.ContentLength = Number(text('content-length'));
+    if (text('last-modified') !== undefined) out.LastModified = new Date(text('last-modified')!);
+    if (text('etag') !== undefined) out.ETag = text('etag');
+    if (text('content-type') !== undefined) out.ContentType = text('content-type');
+    if (text('x-amz-version-id') !== undefined) out.VersionId = text('x-amz-version-id');
+    if (text('x-amz-storage-class') !== undefined) out.StorageClass = text('x-amz-storage-class') as never;
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(h)) {
+      if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice(11)] = value;
+    }
+    out.Metadata = metadata;
+    return out;
+  }
+
+  /**
+   * PutObject of bytes with the write parameters, `metadata` and `ifNoneMatch`; the body
+   * carries its CRC32 (checked by the service) when the client computes request checksums.
+   */
+  async put(
+    bucket: string,
+    key: string,
+    data: Uint8Array,
+    extra: { metadata?: Record<string, string>; ifNoneMatch?: boolean },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const w = this.options.writeParams;
+    const headers = writeHeaders(w, extra.metadata ?? w.Metadata);
+    if (extra.ifNoneMatch === true) headers['if-none-match'] = '*';
+    if (w.ChecksumAlgorithm === 'CRC32' || (await this.checksumsOnPut())) this.addCrc32(headers, data);
+    await this.request('PutObjectCommand', bucket, { method: 'PUT', key, headers, body: data }, signal);
+  }
+
+  /** UploadPart; with `crc32` the part carries its checksum and the answer's is returned. */
+  async uploadPart(
+    bucket: string,
+    key: string,
+    part: { uploadId: string; number: number; data: Uint8Array; crc32: boolean },
+    signal?: AbortSignal,
+  ): Promise<{ ETag?: string; ChecksumCRC32?: string }> {
+    const headers: Record<string, string> = {};
+    if (part.crc32) this.addCrc32(headers, part.data);
+    const query = { partNumber: String(part.number), uploadId: part.uploadId };
+    const res = await this.request(
+      'UploadPartCommand',
+      bucket,
+      { method: 'PUT', key, query, headers, body: part.data },
+      signal,
+    );
+    const out: { ETag?: string; ChecksumCRC32?: string } = {};
+    if (typeof res.headers.etag === 'string') out.ETag = res.headers.etag;
+    const crc = res.headers['x-amz-checksum-crc32'];
+    if (typeof crc === 'string') out.ChecksumCRC32 = crc;
+    return out;
+  }
+
+  /** DeleteObject. */
+  async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
+    await this.request('DeleteObjectCommand', bucket, { method: 'DELETE', key, headers: {} }, signal);
+  }
+
+  /** One page of ListObjectsV2 (keys and prefixes as the service wrote them). */
+  async listPage(
+    bucket: string,
+    page: { prefix: string; delimiter: boolean; token?: string; maxKeys?: number },
+    signal?: AbortSignal,
+  ): Promise<ListPage> {
+    const query: Record<string, string> = { 'list-type': '2', prefix: page.prefix };
+    if (page.delimiter) query.delimiter = '/';
+    if (page.token !== undefined) query['continuation-token'] = page.token;
+    if (page.maxKeys !== undefined) query['max-keys'] = String(page.maxKeys);
+    const res = await this.request(
+      'ListObjectsV2Command',
+      bucket,
+      { method: 'GET', key: '', query, headers: {} },
+      signal,
+    );
+    const xml = (parseXML(res.text ?? '') as Xml).ListBucketResult as Xml | undefined;
+    if (xml === undefined) throw errors.invalid('ListObjectsV2 answered without a ListBucketResult');
+    const objects = asList(xml.Contents as Xml | Xml[] | undefined).map((c) => {
+      const o: _Object = {};
+      if (typeof c.Key === 'string') o.Key = c.Key;
+      if (typeof c.Size === 'string') o.Size = Number(c.Size);
+      if (typeof c.LastModified === 'string') o.LastModified = new Date(c.LastModified);
+      if (typeof c.ETag === 'string') o.ETag = c.ETag;
+      if (typeof c.StorageClass === 'string') o.StorageClass = c.StorageClass as never;
+      return o;
+    });
+    const prefixes = asList(xml.CommonPrefixes as Xml | Xml[] | undefined)
+      .map((p) => p.Prefix)
+      .filter((p): p is string => typeof p === 'string');
+    const next =
+      xml.IsTruncated === 'true' && typeof xml.NextContinuationToken === 'string'
+        ? xml.NextContinuationToken
+        : undefined;
+    return { objects, prefixes, next };
+  }
+
+  /** DeleteObjects (quiet) of up to 1,000 keys: the keys it could not delete. */
+  async deleteObjects(bucket: string, keys: string[], signal?: AbortSignal): Promise<DeleteFailure[]> {
+    const objects = keys.map((k) => `<Object><Key>${new XmlText(k).toString()}</Key></Object>`).join('');
+    const xml = `<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${objects}<Quiet>true</Quiet></Delete>`;
+    const body = Buffer.from(xml);
+    const headers: Record<string, string> = { 'content-type': 'application/xml' };
+    this.addCrc32(headers, body);
+    const res = await this.request(
+      'DeleteObjectsCommand',
+      bucket,
+      { method: 'POST', key: '', query: { delete: '' }, headers, body },
+      signal,
+    );
+    const result = (parseXML(res.text ?? '') as Xml).DeleteResult as Xml | '' | undefined;
+    if (result === undefined || result === '') return [];
+    return asList(result.Error as Xml | Xml[] | undefined).map((e) => ({
+      ...(typeof e.Key === 'string' ? { Key: e.Key } : {}),
+      ...(typeof e.Code === 'string' ? { Code: e.Code } : {}),
+      ...(typeof e.Message === 'string' ? { Message: e.Message } : {}),
+    }));
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private checksumsOnPut(): Promise<boolean> {
+    this.crcOnPut ??= this.client.config.requestChecksumCalculation().then((v) => v === 'WHEN_SUPPORTED');
+    return this.crcOnPut;
+  }
+
+  private addCrc32(headers: Record<string, string>, data: Uint8Array): void {
+    headers['x-amz-checksum-crc32'] = crc32Base64(data);
+    headers['x-amz-sdk-checksum-algorithm'] = 'CRC32';
+  }
+
+  private readHeaders(): Record<string, string> {
+    const owner = this.options.readParams.ExpectedBucketOwner;
+    return owner !== undefined ? { 'x-amz-expected-bucket-owner': owner } : {};
+  }
+
+  /**
+   * Sends one operation, signed, with the SDK's retry strategy deciding on retries and
+   * their delays; a bucket in another region is followed once, as the SDK does.
+   */
+  private async request(command: string, bucket: string, op: Operation, signal?: AbortSignal): Promise<LeanResponse> {
+    if (LEAN_REQUEST_CHANNEL.hasSubscribers) LEAN_REQUEST_CHANNEL.publish({ client: this.client, command });
+    const strategy = (await this.client.config.retryStrategy()) as RetryStrategyV2;
+    let redirected = false;
+    const redirect = (err: unknown): boolean => {
+      const region = (err as { $response?: { headers: Record<string, unknown> } }).$response?.headers[
+        'x-amz-bucket-region'
+      ];
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (redirected || typeof region !== 'string' || (status !== 301 && status !== 400)) return false;
+      redirected = true;
+      this.regions.set(bucket, region);
+      this.targets.delete(bucket);
+      return true;
+    };
+    return withRetries(strategy, () => this.attempt(bucket, op, signal), { signal, redirect });
+  }
+
+  private async attempt(bucket: string, op: Operation, signal?: AbortSignal): Promise<LeanResponse> {
+    const target = await this.target(bucket);
+    if (target === undefined) throw errors.unsupported(`the lean S3 path does not serve bucket ${bucket}`);
+    const headers: Record<string, string> = { ...op.headers };
+    headers.host = target.port !== undefined ? `${target.hostname}:${target.port}` : target.hostname;
+    if (this.options.requesterPays) headers['x-amz-request-payer'] = 'requester';
+    const body = op.body;
+    if (body !== undefined) headers['content-length'] = String(body.byteLength);
+    headers['x-amz-content-sha256'] =
+      body === undefined ? EMPTY_SHA256 : op.method === 'POST' ? sha256Hex(body) : 'UNSIGNED-PAYLOAD';
+    const path = `${target.base}/${escapeKey(op.key)}`;
+    const query = op.query ?? {};
+    const request: LeanRequest = {
+      method: op.method,
+      protocol: target.protocol,
+      hostname: target.hostname,
+      ...(target.port !== undefined ? { port: target.port } : {}),
+      path,
+      query,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    };
+    const signed = this.signer
+      ? ((await this.signer.sign(request as never, {
+          signingRegion: target.region,
+          signingService: 's3',
+          // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
+          signingDate: new Date(Date.now() + (this.client.config.systemClockOffset ?? 0)),
+        })) as unknown as LeanRequest)
+      : request;
+    return send(this.pool, signed, { timeouts: this.options.timeouts, stream: op.stream === true, signal });
+  }
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,210 @@
+/**
+ * The lean request path against the SDK's: the same operation failing the same way gives
+ * the same FsError (kind, code, temporary, status words, message), and both paths write
+ * objects the other reads back, checksums included.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { filesystem, FsError } from '@omnifs/core';
+import { rejected } from '@omnifs/testkit';
+import type { S3FileSystem } from '@omnifs/s3';
+import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
+import { freshName } from '../../../test/servers/index';
+import { crc32Base64 } from '../src/checksum';
+import { connection, freshBucket, makeFs, useS3 } from './helpers';
+
+/** What a user can see of an error, the request id left out (it differs per request). */
+function shape(err: unknown): Record<string, unknown> {
+  expect(err).to.be.instanceOf(FsError);
+  const e = err as FsError;
+  return {
+    kind: e.kind,
+    code: e.code,
+    temporary: e.temporary,
+    message: e.message.replace(/ \(request id [^)]*\)/, ''),
+  };
+}
+
+/** The commands a filesystem sends through the SDK's middleware, and those it sends on the lean path. */
+function probe(fs: S3FileSystem): { sdk: string[]; lean: string[]; stop(): void } {
+  const out = { sdk: [] as string[], lean: [] as string[], stop: () => unsubscribe(LEAN_CHANNEL, onLean) };
+  const onLean = (message: unknown): void => {
+    const { client, command } = message as { client: unknown; command: string };
+    if (client === fs.client) out.lean.push(command);
+  };
+  subscribe(LEAN_CHANNEL, onLean);
+  fs.client.middlewareStack.add(
+    ((next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      out.sdk.push(context.commandName ?? '?');
+      return next(args);
+    }) as never,
+    { step: 'initialize', name: `sdkProbe${Math.random()}` },
+  );
+  return out;
+}
+
+const LEAN_CHANNEL = 'omnifs:s3:lean-request';
+
+describe('s3: lean request path', function () {
+  this.timeout(60_000);
+  const s3 = useS3();
+  let lean: S3FileSystem;
+  let sdk: S3FileSystem;
+  let root: string;
+  let proxy: FaultProxy;
+
+  before(async function () {
+    lean = makeFs(s3.info, { leanRequests: true });
+    sdk = makeFs(s3.info, { leanRequests: false });
+    root = await freshBucket(s3.info, sdk);
+    proxy = await startFaultProxy({ target: s3.info.endpoint, seed: 3 });
+  });
+  after(async function () {
+    await proxy?.close();
+    lean?.destroy();
+    sdk?.destroy();
+  });
+
+  /** Runs `op` on both paths and expects the same error from each. */
+  async function sameError(op: (fs: S3FileSystem) => Promise<unknown>): Promise<Record<string, unknown>> {
+    const a = shape(await rejected(op(lean)));
+    const b = shape(await rejected(op(sdk)));
+    expect(a).to.deep.equal(b);
+    return a;
+  }
+
+  it('sends the hot operations without the SDK, and everything else through it', async function () {
+    const sent = probe(lean);
+    await lean.pipeFile(`${root}/hot/a.txt`, 'a');
+    await lean.cat(`${root}/hot/a.txt`);
+    await lean.info(`${root}/hot/a.txt`);
+    await lean.ls(`${root}/hot`);
+    await lean.pipeFile(`${root}/hot/big.bin`, randomBytes(9 * 1024 * 1024));
+    await lean.cp(`${root}/hot/a.txt`, `${root}/hot/b.txt`);
+    await lean.rm(`${root}/hot`, { recursive: true });
+    sent.stop();
+    const hot = [
+      'PutObjectCommand',
+      'GetObjectCommand',
+      'HeadObjectCommand',
+      'ListObjectsV2Command',
+      'UploadPartCommand',
+    ];
+    expect(sent.lean).to.include.members([...hot, 'DeleteObjectsCommand']);
+    expect(sent.sdk.filter((c) => hot.includes(c))).to.deep.equal([]);
+    expect(sent.sdk).to.include.members([
+      'CreateMultipartUploadCommand',
+      'CompleteMultipartUploadCommand',
+      'CopyObjectCommand',
+    ]);
+  });
+
+  it('is turned off by OMNIFS_S3_LEAN_REQUESTS=false, and every request then goes through the SDK', async function () {
+    const saved = process.env.OMNIFS_S3_LEAN_REQUESTS;
+    process.env.OMNIFS_S3_LEAN_REQUESTS = 'false';
+    try {
+      const fs = filesystem('s3', { ...connection(s3.info), skipInstanceCache: true }) as unknown as S3FileSystem;
+      const sent = probe(fs);
+      await fs.pipeFile(`${root}/env/a.txt`, 'a');
+      expect(await fs.readText(`${root}/env/a.txt`)).to.equal('a');
+      sent.stop();
+      expect(sent.sdk).to.include.members(['PutObjectCommand', 'GetObjectCommand']);
+      expect(sent.lean).to.deep.equal([]);
+      fs.destroy();
+    } finally {
+      if (saved === undefined) delete process.env.OMNIFS_S3_LEAN_REQUESTS;
+      else process.env.OMNIFS_S3_LEAN_REQUESTS = saved;
+    }
+  });
+
+  it('fails a read of a missing key with the same NotFound', async function () {
+    const e = await sameError((fs) => fs.cat(`${root}/missing.txt`));
+    expect(e.kind).to.equal('NotFound');
+  });
+
+  it('fails info on a missing key and a missing bucket the same way', async function () {
+    await sameError((fs) => fs.info(`${root}/missing.txt`));
+    const bucket = freshName('nobucket');
+    await sameError((fs) => fs.info(`${bucket}/k`));
+  });
+
+  it('fails reads, writes and listings in a missing bucket the same way', async function () {
+    const bucket = freshName('nobucket');
+    expect((await sameError((fs) => fs.cat(`${bucket}/k`))).kind).to.equal('NotFound');
+    expect((await sameError((fs) => fs.pipeFile(`${bucket}/k`, 'x'))).kind).to.equal('NotFound');
+    await sameError((fs) => fs.ls(`${bucket}/dir`));
+  });
+
+  it('fails an exclusive create of an existing object with the same AlreadyExists', async function () {
+    await sdk.pipeFile(`${root}/exists.txt`, 'x');
+    const e = await sameError((fs) => fs.pipeFile(`${root}/exists.txt`, 'y', { mode: 'create' }));
+    expect(e.kind).to.equal('AlreadyExists');
+  });
+
+  it('fails a read pinned to another ETag with the same ConditionNotMatch', async function () {
+    await sdk.pipeFile(`${root}/pinned.txt`, 'pinned');
+    const e = await sameError((fs) => fs.cat(`${root}/pinned.txt`, { etag: '"0123456789abcdef0123456789abcdef"' }));
+    expect(e.kind).to.equal('ConditionNotMatch');
+  });
+
+  it('gives up on the same status errors after the same retries, temporary and persistent alike', async function () {
+    const via = (leanRequests: boolean): S3FileSystem =>
+      makeFs(s3.info, { endpoint: proxy.url, maxAttempts: 2, leanRequests });
+    await sdk.pipeFile(`${root}/status.txt`, 'x');
+    for (const fault of [
+      { kind: 'slowdown' as const },
+      { kind: 'status' as const, status: 500 },
+      { kind: 'status' as const, status: 403 },
+    ]) {
+      const seen: Array<Record<string, unknown>> = [];
+      const requests: number[] = [];
+      for (const leanRequests of [true, false]) {
+        proxy.clearRules();
+        proxy.resetCounters();
+        proxy.addRule({ fault });
+        const fs = via(leanRequests);
+        // A GET and a HEAD; without an S3 error document the SDK's message is its own parse
+        // error, the rest must agree.
+        for (const e of [
+          shape(await rejected(fs.cat(`${root}/status.txt`))),
+          shape(await rejected(fs.info(`${root}/status.txt`))),
+        ]) {
+          if (fault.kind === 'status') delete e.message;
+          seen.push(e);
+        }
+        requests.push(proxy.counters.requests);
+        fs.destroy();
+      }
+      proxy.clearRules();
+      expect(seen.slice(0, 2), JSON.stringify(fault)).to.deep.equal(seen.slice(2));
+      expect(requests[0], `requests for ${JSON.stringify(fault)}`).to.equal(requests[1]);
+    }
+  });
+
+  it('writes objects the SDK reads back, and reads what the SDK wrote, in one request or in parts', async function () {
+    const MiB = 1024 * 1024;
+    for (const size of [0, 1000, 12 * MiB]) {
+      const data = randomBytes(size);
+      await lean.pipeFile(`${root}/both/${size}.bin`, data);
+      expect(Buffer.from(await sdk.catFile(`${root}/both/${size}.bin`)).equals(data)).to.equal(true);
+      await sdk.pipeFile(`${root}/back/${size}.bin`, data);
+      expect(Buffer.from(await lean.catFile(`${root}/back/${size}.bin`)).equals(data)).to.equal(true);
+    }
+  });
+
+  it('keeps keys with spaces, unicode and reserved characters intact both ways', async function () {
+    const names = ['a b.txt', 'ü/ñ.txt', "q!'()*+=&?#.txt", 'x%2Fy.txt'];
+    for (const n of names) await lean.pipeFile(`${root}/keys/${n}`, n);
+    expect((await sdk.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
+    expect((await lean.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
+    for (const n of names) expect(await lean.readText(`${root}/keys/${n}`)).to.equal(n);
+  });
+});
+
+describe('s3: CRC32 of request bodies', function () {
+  it('is the standard CRC32, big-endian and base64 as x-amz-checksum-crc32 carries it', function () {
+    expect(crc32Base64(Buffer.from('123456789'))).to.equal(Buffer.from([0xcb, 0xf4, 0x39, 0x26]).toString('base64'));
+    expect(crc32Base64(new Uint8Array(0))).to.equal('AAAAAA==');
+  });
+});
