@@ -5,7 +5,7 @@
 import { Transform } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { type Timeouts } from '@omnifs/core';
-import { abortable, abortError, bodyInPieces, IdleTimer, requestSignal, timeoutError } from '@omnifs/core/backend';
+import { abortable, abortError, bodyInPieces, RequestTimers, requestSignal } from '@omnifs/core/backend';
 
 /** The parts of the SDK's pipeline request used here. */
 interface PipelineRequest {
@@ -42,18 +42,9 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       const signal = requestSignal(own.signal, request.abortSignal);
       const where = `${request.method} ${new URL(request.url).host}`;
       const hasBody = request.body !== undefined && request.body !== null;
-      let deadline: ReturnType<typeof setTimeout> | undefined;
-      const awaitAnswer = (): void => {
-        if (timeouts.requestTimeout <= 0) return;
-        deadline = setTimeout(
-          () => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)),
-          timeouts.requestTimeout,
-        );
-      };
-      if (!hasBody) awaitAnswer();
-      const idle = new IdleTimer(timeouts.idleTimeout, () =>
-        own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)),
-      );
+      const timers = new RequestTimers(own, where, timeouts);
+      const { idle } = timers;
+      if (!hasBody) timers.sent();
       if (hasBody) idle.start();
       const upload = request.onUploadProgress;
       request.abortSignal = signal;
@@ -61,7 +52,7 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       const bytes = BYTES.get(request) ?? request.body;
       if (bytes instanceof Uint8Array && bytes.byteLength > 0) {
         BYTES.set(request, bytes);
-        request.body = () => bodyInPieces(bytes, { idle, sent: awaitAnswer });
+        request.body = () => bodyInPieces(bytes, { idle, sent: timers.sent });
       }
       request.onUploadProgress = (p) => {
         idle.start();
@@ -70,7 +61,7 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       try {
         // A body read to text inside the SDK does not always fail when its request is destroyed.
         const response = await abortable(inner.sendRequest(request), signal, 0);
-        clearTimeout(deadline);
+        timers.answered();
         const body = response.readableStreamBody;
         if (body === undefined) {
           idle.clear();
@@ -116,8 +107,7 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         response.readableStreamBody = out;
         return response;
       } catch (err) {
-        clearTimeout(deadline);
-        idle.clear();
+        timers.clear();
         throw signal.aborted ? abortError(signal) : err;
       }
     },

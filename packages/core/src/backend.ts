@@ -54,6 +54,7 @@ export {
   type UploadWatch,
   type FetchBody,
 } from './timeouts';
+export { RequestTimers } from './timers';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';

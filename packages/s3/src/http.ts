@@ -15,11 +15,12 @@ import {
   bodyInPieces,
   currentSignal,
   errors,
-  IdleTimer,
+  RequestTimers,
   requestSignal,
   timeoutError,
 } from '@omnifs/core/backend';
 import type { S3WriteParams } from './options';
+import { watchBody } from './transport';
 
 /** Keep-alive agents, made on first use, `maxSockets` connections per host. */
 export interface Pool {
@@ -124,21 +125,11 @@ export function send(
       reject(own.signal.aborted ? abortError(own.signal) : errors.aborted());
       return;
     }
-    let deadline: ReturnType<typeof setTimeout> | undefined;
-    const awaitAnswer = (): void => {
-      if (timeouts.requestTimeout <= 0) return;
-      deadline = setTimeout(
-        () => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)),
-        timeouts.requestTimeout,
-      );
-    };
-    const idle = new IdleTimer(timeouts.idleTimeout, () =>
-      own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)),
-    );
+    const timers = new RequestTimers(own, where, timeouts);
+    const { idle } = timers;
     let response: IncomingMessage | undefined;
     const fail = (err: unknown): void => {
-      clearTimeout(deadline);
-      idle.clear();
+      timers.clear();
       reject(err);
     };
     const onAbort = (): void => {
@@ -159,8 +150,7 @@ export function send(
       },
       (res) => {
         response = res;
-        clearTimeout(deadline);
-        idle.clear();
+        timers.clear();
         const status = res.statusCode ?? 0;
         watchBody(res, timeouts.idleTimeout, where);
         res.once('close', () => signal.removeEventListener('abort', onAbort));
@@ -195,31 +185,14 @@ export function send(
     });
     const body = req.body;
     if (body === undefined || body.byteLength === 0) {
-      awaitAnswer();
+      timers.sent();
       request.end();
     } else if (body.byteLength <= SMALL_BODY) {
-      request.end(body, awaitAnswer);
+      request.end(body, timers.sent);
     } else {
-      bodyInPieces(body, { idle, sent: awaitAnswer }).pipe(request);
+      bodyInPieces(body, { idle, sent: timers.sent }).pipe(request);
     }
   });
-}
-
-/** Fails a response body whose socket receives nothing for `ms` (the socket's own timer). */
-function watchBody(body: IncomingMessage, ms: number, where: string): void {
-  const socket = body.socket;
-  if (ms <= 0 || socket === null) return;
-  const onTimeout = (): void => {
-    body.destroy(timeoutError(`no data received from ${where} for ${ms} ms`));
-  };
-  socket.setTimeout(ms);
-  socket.on('timeout', onTimeout);
-  const done = (): void => {
-    socket.setTimeout(0);
-    socket.off('timeout', onTimeout);
-  };
-  body.once('end', done);
-  body.once('close', done);
 }
 
 /** The error the SDK raises for an S3 error answer: same name, message, fault and metadata. */

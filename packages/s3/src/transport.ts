@@ -10,7 +10,7 @@ import {
   errors,
   asTimeout,
   bodyInPieces,
-  IdleTimer,
+  RequestTimers,
   requestSignal,
   timeoutError,
 } from '@omnifs/core/backend';
@@ -52,35 +52,24 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     const own = new AbortController();
     const abortSignal = requestSignal(own.signal, options.abortSignal);
     const where = `${request.method} ${request.hostname}`;
-    let deadline: ReturnType<typeof setTimeout> | undefined;
-    const awaitAnswer = (): void => {
-      if (timeouts.requestTimeout <= 0) return;
-      deadline = setTimeout(
-        () => own.abort(timeoutError(`no answer to ${where} within ${timeouts.requestTimeout} ms`)),
-        timeouts.requestTimeout,
-      );
-    };
-    const idle = new IdleTimer(timeouts.idleTimeout, () =>
-      own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)),
-    );
+    const timers = new RequestTimers(own, where, timeouts);
+    const { idle } = timers;
     let sent = request;
     if (request.body instanceof Uint8Array && request.body.byteLength > 0) {
       // A copy per attempt: the SDK sends the same request again when it retries.
       sent = Object.assign(Object.create(Object.getPrototypeOf(request) as object) as HttpRequest, request, {
-        body: bodyInPieces(request.body, { idle, sent: awaitAnswer }),
+        body: bodyInPieces(request.body, { idle, sent: timers.sent }),
       });
     } else if (request.body === undefined || request.body === null || request.body === '') {
-      awaitAnswer();
+      timers.sent();
     }
     try {
       const out = await inner.handle(sent, { ...options, abortSignal });
-      clearTimeout(deadline);
-      idle.clear();
+      timers.clear();
       watchBody(out.response.body as ResponseBody | undefined, timeouts.idleTimeout, where);
       return out;
     } catch (err) {
-      clearTimeout(deadline);
-      idle.clear();
+      timers.clear();
       if (own.signal.aborted) throw abortError(own.signal); // a timeout: temporary, the SDK may retry it
       // Cancelled by the caller: an error without the reason as its cause, since the SDK
       // retries anything caused by a TimeoutError (the reason of AbortSignal.timeout); the
@@ -101,7 +90,7 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
 }
 
 /** Fails a response body whose socket receives nothing for `ms` (the socket's own timer, re-armed by Node on every read). */
-function watchBody(body: ResponseBody | undefined, ms: number, where: string): void {
+export function watchBody(body: ResponseBody | undefined, ms: number, where: string): void {
   const socket = body?.socket;
   if (ms <= 0 || body === undefined || socket === undefined || socket === null) return;
   const onTimeout = (): void => {
