@@ -205,19 +205,25 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     });
   }
 
-  protected override async _touch(path: string): Promise<void> {
+  /** A new mtime (and ETag) for the same bytes, of the version `info` names, as the services' server-side touch. */
+  protected override async _touch(path: string, info: FileInfo): Promise<void> {
     const { bucket, key } = this.objectPath(path);
-    this.store(bucket, key, this.object(path).data);
+    this.store(bucket, key, this.pinned(path, info).data);
   }
 
   protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
-    const obj = this.object(src);
-    if (typeof source.etag === 'string' && source.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
-      throw serviceError(this.rules, 'conditionFailed');
-    }
-    const data = obj.data;
+    const data = this.pinned(src, source).data;
     const { bucket, key } = this.objectPath(dst);
     this.store(bucket, key, data);
+  }
+
+  /** The object at `path`, when it is still the version `info` names (by ETag); the service's 412 otherwise. */
+  private pinned(path: string, info: FileInfo): StoredObject {
+    const obj = this.object(path);
+    if (typeof info.etag === 'string' && info.etag.replace(/"/g, '') !== obj.etag.replace(/"/g, '')) {
+      throw serviceError(this.rules, 'conditionFailed');
+    }
+    return obj;
   }
 
   // ---------------------------------------------------------------- removing

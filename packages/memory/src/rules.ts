@@ -82,7 +82,7 @@ export const S3_RULES: StoreRules = {
   protocol: 's3',
   service: 'S3',
   bucketWord: 'bucket',
-  capabilities: objectStore({ appendByCopy: true }),
+  capabilities: objectStore({ appendByCopy: true, touch: true, batchSize: 64 }),
   bucketName: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
   etag: (data) => `"${md5(data)}"`,
   extraInfo: () => ({}),
@@ -107,7 +107,7 @@ export const GCS_RULES: StoreRules = {
   protocol: 'gs',
   service: 'GCS',
   bucketWord: 'bucket',
-  capabilities: objectStore({ append: true }),
+  capabilities: objectStore({ append: true, touch: true }),
   bucketName: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
   etag: (_data, generation) => String(generation),
   extraInfo: (data, generation) => ({

@@ -104,6 +104,20 @@ interface Operation {
   stream?: boolean;
 }
 
+/** HeadObject's answer headers kept as text, and the SDK's name of each (what a touch sends back). */
+const HEAD_TEXT_FIELDS: ReadonlyArray<[string, string]> = [
+  ['content-type', 'ContentType'],
+  ['content-encoding', 'ContentEncoding'],
+  ['content-disposition', 'ContentDisposition'],
+  ['content-language', 'ContentLanguage'],
+  ['cache-control', 'CacheControl'],
+  ['x-amz-version-id', 'VersionId'],
+  ['x-amz-storage-class', 'StorageClass'],
+  ['x-amz-website-redirect-location', 'WebsiteRedirectLocation'],
+  ['x-amz-server-side-encryption', 'ServerSideEncryption'],
+  ['x-amz-server-side-encryption-aws-kms-key-id', 'SSEKMSKeyId'],
+];
+
 /**
  * An S3Client's hot operations without its middleware. Every method fails like the SDK's
  * command would (same error names, codes, statuses and metadata), after the same retries.
@@ -234,9 +248,13 @@ export class LeanS3Client {
     if (text('content-length') !== undefined) out.ContentLength = Number(text('content-length'));
     if (text('last-modified') !== undefined) out.LastModified = new Date(text('last-modified')!);
     if (text('etag') !== undefined) out.ETag = text('etag');
-    if (text('content-type') !== undefined) out.ContentType = text('content-type');
-    if (text('x-amz-version-id') !== undefined) out.VersionId = text('x-amz-version-id');
-    if (text('x-amz-storage-class') !== undefined) out.StorageClass = text('x-amz-storage-class') as never;
+    for (const [header, field] of HEAD_TEXT_FIELDS) {
+      const value = text(header);
+      if (value !== undefined) (out as unknown as Record<string, unknown>)[field] = value;
+    }
+    if (text('expires') !== undefined) out.Expires = new Date(text('expires')!);
+    if (text('x-amz-server-side-encryption-bucket-key-enabled') !== undefined)
+      out.BucketKeyEnabled = text('x-amz-server-side-encryption-bucket-key-enabled') === 'true';
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(h)) {
       if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice(11)] = value;
