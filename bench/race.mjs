@@ -49,7 +49,7 @@ const SOURCE_KEY = 'large/source';
 export const CONTENDERS = {
   s3: [
     ['omnifs', 'node', 'omnifs'],
-    ['omnifs-lean', 'node', 'omnifs lean'],
+    ['omnifs-sdk', 'node', 'omnifs via SDK'],
     ['sdk', 'node', 'raw AWS SDK'],
     ['opendal', 'node', 'OpenDAL'],
     ['fsspec', 'python', 's3fs'],

@@ -19,11 +19,12 @@ import { requireOpendal } from '../lib/opendal.mjs';
 import { agent, mapLimit, rawStore } from './raw.mjs';
 
 /**
- * The option that turns on omnifs's lean request path, passed by the `omnifs-lean` contender.
+ * The S3 option of omnifs's lean request path (on by default); the `omnifs-sdk` contender
+ * turns it off, so the race shows the same library with every request through the SDK.
  * A build that does not know it rejects it as an unknown option: the contender is then
  * reported unavailable.
  */
-export const LEAN_OPTION = 'lean';
+export const LEAN_OPTION = 'leanRequests';
 
 const PROTOCOL = { s3: 's3', gcs: 'gcs', azure: 'az', hdfs: 'webhdfs' };
 
@@ -316,9 +317,9 @@ async function ceiling(cfg, conn) {
 /** Node contenders by id; which stores each runs on. */
 export const NODE_CONTENDERS = {
   omnifs: { label: 'omnifs', make: (cfg, conn) => omnifs(cfg, conn) },
-  'omnifs-lean': {
-    label: `omnifs (${LEAN_OPTION}: true)`,
-    make: (cfg, conn) => omnifs(cfg, conn, { [LEAN_OPTION]: true }),
+  'omnifs-sdk': {
+    label: `omnifs (${LEAN_OPTION}: false)`,
+    make: (cfg, conn) => omnifs(cfg, conn, { [LEAN_OPTION]: false }),
   },
   sdk: {
     label: {

@@ -7,7 +7,7 @@ import { rowTitle } from './rows.mjs';
 
 const COLORS = {
   omnifs: '#1f77b4',
-  'omnifs-lean': '#17becf',
+  'omnifs-sdk': '#17becf',
   sdk: '#7f7f7f',
   opendal: '#d62728',
   fsspec: '#2ca02c',
