@@ -21,7 +21,7 @@ class MapStore extends ObjectStoreFileSystem {
   }
 
   // Listing and metadata: one page here; a service pages its answers.
-  async *listPages(bucket, prefix, delimiter) {
+  async *listPages(bucket, prefix, { delimiter } = {}) {
     const page = { objects: [], prefixes: [] };
     for (const key of [...this.objects(bucket).keys()].sort()) {
       if (!key.startsWith(prefix)) continue;

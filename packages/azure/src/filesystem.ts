@@ -15,6 +15,7 @@ import {
   redactUrl,
   resolveTimeouts,
   type CapabilityFacts,
+  type ListRequest,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
@@ -147,13 +148,8 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
-  protected async *listPages(
-    container: string,
-    prefix: string,
-    delimiter: boolean,
-    limit?: number,
-  ): AsyncGenerator<ObjectPage> {
-    for await (const page of listPages(this.listContext, container, prefix, delimiter, limit)) {
+  protected async *listPages(container: string, prefix: string, request: ListRequest = {}): AsyncGenerator<ObjectPage> {
+    for await (const page of listPages(this.listContext, container, prefix, request)) {
       yield {
         objects: page.blobs.map((b) => ({ key: b.name, info: blobInfo(container, b) })),
         prefixes: page.prefixes,
@@ -256,7 +252,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   /** The service deletes a container with blobs in it: look first. */
   protected async deleteBucket(container: string): Promise<void> {
-    for await (const page of this.listPages(container, '', false, 1)) {
+    for await (const page of this.listPages(container, '', { limit: 1 })) {
       if (page.objects.length > 0) throw errors.notEmpty(container);
     }
     await this.service.getContainerClient(container).delete();

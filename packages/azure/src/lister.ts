@@ -4,7 +4,7 @@
  */
 import type { BlobItem, BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { type FileInfo } from '@omnifs/core';
-import { dirInfo } from '@omnifs/core/backend';
+import { dirInfo, type ListRequest } from '@omnifs/core/backend';
 
 /** What every listing request needs. */
 export interface ListContext {
@@ -24,8 +24,7 @@ export async function* listPages(
   ctx: ListContext,
   container: string,
   prefix: string,
-  delimiter: boolean,
-  limit?: number,
+  { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
   const client: ContainerClient = ctx.service.getContainerClient(container);
   const settings = { maxPageSize: limit ?? ctx.pageSize };

@@ -106,6 +106,7 @@ export {
   ObjectStoreFileSystem,
   dirInfo,
   splitObjectPath,
+  type ListRequest,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,

@@ -12,11 +12,11 @@ import { DeleteError, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
 import type { ReadOptions, WriterOptions } from './base';
 import type { CapabilityFacts, FileInfo, WriteMode } from './types';
-import type { ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
+import type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
 import { checkObjectStoreUrl } from './url';
 import type { Writer } from './writer';
 
-export type { ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
+export type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
 
 /** Batch deletes of one tree in flight at once. */
 const TREE_DELETES_IN_FLIGHT = 4;
@@ -68,12 +68,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   }
 
   /** Pages of keys under `prefix`; `delimiter` groups by `/`; `limit` asks for one page of at most that many keys. */
-  protected abstract listPages(
-    bucket: string,
-    prefix: string,
-    delimiter: boolean,
-    limit?: number,
-  ): AsyncIterable<ObjectPage>;
+  protected abstract listPages(bucket: string, prefix: string, request?: ListRequest): AsyncIterable<ObjectPage>;
   /** Every bucket the credentials can see, as directories. */
   protected abstract listBuckets(): Promise<FileInfo[]>;
   /** A bucket as a directory; the store's not-found error when it is missing. */
@@ -136,7 +131,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
 
   /** True when some key starts with `key/`. */
   protected async prefixExists(bucket: string, key: string): Promise<boolean> {
-    for await (const page of this.listPages(bucket, `${key}/`, true, 1))
+    for await (const page of this.listPages(bucket, `${key}/`, { delimiter: true, limit: 1 }))
       return page.objects.length > 0 || page.prefixes.length > 0;
     return false;
   }
@@ -169,7 +164,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     const prefix = key === '' ? '' : `${key}/`;
     const entries: FileInfo[] = [];
     let sawMarker = false;
-    for await (const page of this.listPages(bucket, prefix, true)) {
+    for await (const page of this.listPages(bucket, prefix, { delimiter: true })) {
       for (const o of page.objects) {
         if (o.key === prefix) sawMarker = true;
         else entries.push(o.info);
@@ -210,7 +205,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   private async listTree(bucket: string, prefix: string, withDirs: boolean): Promise<FileInfo[]> {
     const files: FileInfo[] = [];
     const dirs = new Set<string>();
-    for await (const page of this.listPages(bucket, prefix, false)) {
+    for await (const page of this.listPages(bucket, prefix)) {
       for (const { key, info } of page.objects) {
         const isMarker = key.endsWith('/');
         if (!isMarker) files.push(info);
@@ -246,7 +241,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
       const gone = new Set(refused.map((f) => f.path));
       options.onRemoved?.(keys.filter((k) => !k.endsWith('/') && !gone.has(`${bucket}/${k}`)).length);
     };
-    for await (const page of this.listPages(bucket, key === '' ? '' : `${key}/`, false)) {
+    for await (const page of this.listPages(bucket, key === '' ? '' : `${key}/`)) {
       options.signal?.throwIfAborted();
       if (failure !== undefined) break;
       total += page.objects.length;
@@ -357,7 +352,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
       await this.deleteBucket(bucket);
       return;
     }
-    for await (const page of this.listPages(bucket, `${key}/`, false, 2)) {
+    for await (const page of this.listPages(bucket, `${key}/`, { limit: 2 })) {
       if (page.objects.some((o) => o.key !== `${key}/`)) throw errors.notEmpty(path);
     }
     const failed = await this.deleteBatch(bucket, [`${key}/`]);

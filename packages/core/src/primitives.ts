@@ -8,6 +8,14 @@ export interface ObjectPage {
   prefixes: string[];
 }
 
+/** What a listing asks for. */
+export interface ListRequest {
+  /** Group keys below a further `/` as common prefixes (one level), instead of every key below. */
+  delimiter?: boolean;
+  /** One page of at most this many keys, and no more pages. */
+  limit?: number;
+}
+
 /** What a new object is written with. */
 export interface PutOptions {
   /** `create` makes the service refuse an existing key (`If-None-Match: *` or its like). */

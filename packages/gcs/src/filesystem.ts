@@ -8,6 +8,7 @@ import {
   ObjectStoreFileSystem,
   WRITE_ID_KEY,
   type CapabilityFacts,
+  type ListRequest,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
@@ -141,13 +142,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
-  protected async *listPages(
-    bucket: string,
-    prefix: string,
-    delimiter: boolean,
-    limit?: number,
-  ): AsyncGenerator<ObjectPage> {
-    const pages = listPages(this.listContext, bucket, prefix, delimiter, limit);
+  protected async *listPages(bucket: string, prefix: string, request: ListRequest = {}): AsyncGenerator<ObjectPage> {
+    const pages = listPages(this.listContext, bucket, prefix, request);
     for (;;) {
       const next = await uncancellable(pages.next());
       if (next.done === true) return;

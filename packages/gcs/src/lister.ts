@@ -9,7 +9,7 @@
  */
 import type { Bucket, FileMetadata, GetFilesOptions, Storage } from '@google-cloud/storage';
 import type { FileInfo } from '@omnifs/core';
-import { dirInfo } from '@omnifs/core/backend';
+import { dirInfo, type ListRequest } from '@omnifs/core/backend';
 
 /** What every listing request needs. */
 export interface ListContext {
@@ -34,8 +34,7 @@ export async function* listPages(
   ctx: ListContext,
   bucket: string,
   prefix: string,
-  delimiter: boolean,
-  limit?: number,
+  { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
   let pageToken: string | undefined;
   const b = ctx.storage.bucket(bucket);

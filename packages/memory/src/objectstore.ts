@@ -10,6 +10,7 @@ import {
   ObjectStoreFileSystem,
   throwIfAborted,
   type CapabilityFacts,
+  type ListRequest,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
@@ -130,8 +131,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   protected async *listPages(
     bucket: string,
     prefix: string,
-    delimiter: boolean,
-    limit?: number,
+    { delimiter = false, limit }: ListRequest = {},
   ): AsyncGenerator<ObjectPage> {
     const objects = this.bucket(bucket).objects;
     const page: ObjectPage = { objects: [], prefixes: [] };

@@ -25,6 +25,7 @@ import {
   ObjectStoreFileSystem,
   splitObjectPath,
   WRITE_ID_KEY,
+  type ListRequest,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
@@ -169,13 +170,8 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
-  protected async *listPages(
-    bucket: string,
-    prefix: string,
-    delimiter: boolean,
-    limit?: number,
-  ): AsyncGenerator<ObjectPage> {
-    for await (const page of listPages(this.listContext, bucket, prefix, delimiter, limit)) {
+  protected async *listPages(bucket: string, prefix: string, request: ListRequest = {}): AsyncGenerator<ObjectPage> {
+    for await (const page of listPages(this.listContext, bucket, prefix, request)) {
       yield {
         objects: page.objects
           .filter((o) => o.Key !== undefined)

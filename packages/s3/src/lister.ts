@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Debris, FileInfo } from '@omnifs/core';
-import { dirInfo } from '@omnifs/core/backend';
+import { dirInfo, type ListRequest } from '@omnifs/core/backend';
 import type { LeanS3Client } from './client';
 
 /** What every listing request needs. */
@@ -34,8 +34,7 @@ export async function* listPages(
   ctx: ListContext,
   bucket: string,
   prefix: string,
-  delimiter: boolean,
-  maxKeys?: number,
+  { delimiter = false, limit: maxKeys }: ListRequest = {},
 ): AsyncGenerator<Page> {
   const lean = await ctx.lean?.forBucket(bucket);
   let token: string | undefined;

@@ -20,6 +20,7 @@ import {
   toFsError,
   type CapabilityFacts,
   type MultipartTarget,
+  type ListRequest,
   type ObjectPage,
   type PutOptions,
   type RangeRequest,
@@ -160,8 +161,7 @@ export class ReferenceObjectStore extends ObjectStoreFileSystem {
   protected async *listPages(
     bucket: string,
     prefix: string,
-    delimiter: boolean,
-    limit?: number,
+    { delimiter = false, limit }: ListRequest = {},
   ): AsyncGenerator<ObjectPage> {
     const objects = this.bucket(bucket);
     const size = limit ?? this.pageSize;
