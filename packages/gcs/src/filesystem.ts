@@ -1,18 +1,14 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
-import {
-  abortable,
-  currentSignal,
-  errors,
-  ObjectStoreFileSystem,
-  WRITE_ID_KEY,
-  type CapabilityFacts,
-  type ListRequest,
-  type ObjectPage,
-  type PutOptions,
-  type RangeRequest,
-  type UploadOptions,
+import { abortable, currentSignal, errors, ObjectStoreFileSystem, WRITE_ID_KEY } from '@omnifs/core/backend';
+import type {
+  CapabilityFacts,
+  ListRequest,
+  ObjectPage,
+  PutOptions,
+  RangeRequest,
+  UploadOptions,
 } from '@omnifs/core/backend';
 import { deleteBatch, MAX_BATCH_DELETES } from './batch';
 import { mapGcsError } from './errors';
