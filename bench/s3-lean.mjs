@@ -19,6 +19,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './lib/servers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -115,17 +116,6 @@ async function child(cfg) {
 }
 
 // ---------------------------------------------------------------- parent
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function startVersitygw(dataDir) {
   const bin = process.env.VERSITYGW_BIN ?? join(repo, '.cache', 'bench', 'bin', 'versitygw');
