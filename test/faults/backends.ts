@@ -40,10 +40,15 @@ const MiB = 1024 * 1024;
  */
 const CELL_TIMEOUTS = { requestTimeout: 3000, idleTimeout: 2000 } as const;
 
-type Maker = (info: InfoByKind[ServerKind], url: string | undefined, sdkRetries: number) => FileSystem;
+type Maker = (
+  info: InfoByKind[ServerKind],
+  url: string | undefined,
+  sdkRetries: number,
+  timeouts?: { requestTimeout?: number; idleTimeout?: number },
+) => FileSystem;
 
 const MAKERS: Record<ServerKind, Maker> = {
-  s3: (info, url, sdkRetries) => {
+  s3: (info, url, sdkRetries, timeouts = CELL_TIMEOUTS) => {
     const { endpoint, region, credentials, forcePathStyle } = info as InfoByKind['s3'];
     return new S3FileSystem({
       endpoint: url ?? endpoint,
@@ -53,23 +58,23 @@ const MAKERS: Record<ServerKind, Maker> = {
       maxAttempts: sdkRetries + 1,
       partSize: 5 * MiB,
       skipInstanceCache: true,
-      ...CELL_TIMEOUTS,
+      ...timeouts,
     });
   },
-  gcs: (info, url, sdkRetries) => {
+  gcs: (info, url, sdkRetries, timeouts = CELL_TIMEOUTS) => {
     const { apiEndpoint, projectId } = info as InfoByKind['gcs'];
     return new GCSFileSystem({
       apiEndpoint: url ?? apiEndpoint,
       projectId,
       partSize: 4 * MiB,
       skipInstanceCache: true,
-      ...CELL_TIMEOUTS,
+      ...timeouts,
       storageOptions: {
         retryOptions: { maxRetries: sdkRetries, maxRetryDelay: 1, retryDelayMultiplier: 1, autoRetry: sdkRetries > 0 },
       },
     });
   },
-  azure: (info, url, sdkRetries) => {
+  azure: (info, url, sdkRetries, timeouts = CELL_TIMEOUTS) => {
     const { accountName, accountKey, blobEndpoint } = info as InfoByKind['azure'];
     return new AzureBlobFileSystem({
       accountName,
@@ -77,13 +82,13 @@ const MAKERS: Record<ServerKind, Maker> = {
       accountUrl: url === undefined ? blobEndpoint : `${url}${new URL(blobEndpoint).pathname}`,
       partSize: 4 * MiB,
       skipInstanceCache: true,
-      ...CELL_TIMEOUTS,
+      ...timeouts,
       pipelineOptions: { retryOptions: { maxTries: sdkRetries + 1, retryDelayInMs: 5, maxRetryDelayInMs: 20 } },
     });
   },
-  hdfs: (info, url) => {
+  hdfs: (info, url, _sdkRetries, timeouts = CELL_TIMEOUTS) => {
     const { namenodeUrl, user } = info as InfoByKind['hdfs'];
-    return new HDFSFileSystem({ url: url ?? namenodeUrl, user, skipInstanceCache: true, ...CELL_TIMEOUTS });
+    return new HDFSFileSystem({ url: url ?? namenodeUrl, user, skipInstanceCache: true, ...timeouts });
   },
 };
 
@@ -125,7 +130,9 @@ export function useFaultTarget(kind: ServerKind, seed: number): FaultTarget {
       seed,
       ...(kind === 'hdfs' ? { rewriteRedirects: 'loopback' as const } : {}),
     });
-    direct = MAKERS[kind](info, undefined, 2);
+    // The direct filesystem sets up and checks cells: the default timeouts, so a busy server
+    // is waited for there; only the filesystems under test get the cells' short ones.
+    direct = MAKERS[kind](info, undefined, 2, {});
     root = kind === 'hdfs' ? `/${freshName('faults')}` : freshName('faults');
     await direct.makedirs(root, { existOk: true });
   });
