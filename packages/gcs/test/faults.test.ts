@@ -85,15 +85,19 @@ describe('gcs: faults', function () {
     expect(proxy.counters.statuses).to.equal(3);
   });
 
-  it('fails a resumable upload whose data request is reset with a temporary error, cancelling the session and leaving no object', async function () {
-    const { proxy } = faults;
-    const { fs: direct, root } = store;
-    proxy.addRule({
+  /** Resets the next resumable upload request that carries data (not the final status query). */
+  const resetOneDataRequest = (): void =>
+    faults.proxy.addRule({
       fault: { kind: 'reset' },
       failNext: 1,
       match: (r) =>
         r.method === 'PUT' && r.url.includes('upload_id=') && !/^bytes \*/.test(String(r.headers['content-range'])),
     });
+
+  it('fails a resumable upload whose data request is reset with a temporary error, cancelling the session and leaving no object', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
+    resetOneDataRequest();
     const data = randomBytes(4 * MiB + 3);
     const err = await expectFsError(
       viaProxy(3).pipeFile(`${root}/never.bin`, chunked(data, 500_000)),
@@ -110,12 +114,7 @@ describe('gcs: faults', function () {
   it('lands an upload byte-exact through the retry layer when its data request is reset', async function () {
     const { proxy } = faults;
     const { fs: direct, root } = store;
-    proxy.addRule({
-      fault: { kind: 'reset' },
-      failNext: 1,
-      match: (r) =>
-        r.method === 'PUT' && r.url.includes('upload_id=') && !/^bytes \*/.test(String(r.headers['content-range'])),
-    });
+    resetOneDataRequest();
     const data = randomBytes(4 * MiB + 3);
     await new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 }).pipeFile(`${root}/again.bin`, data);
     expect(proxy.counters.resets).to.equal(1);
