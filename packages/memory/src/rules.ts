@@ -69,7 +69,10 @@ const objectStore = (extra: Partial<Capabilities>): Capabilities => ({
 
 const e = (code: string, status: number, message: string): ServiceError => ({ code, status, message });
 
-/** Errors a test can inject with `failNext`, by kind, where the service has no better code. */
+/**
+ * Errors a test can inject with `failNext`, by kind, where the service has no better code;
+ * the messages are the services' own wording (S3 answers an unsupported header with 501).
+ */
 const GENERIC: Partial<Record<ErrorKind, ServiceError>> = {
   Unexpected: e('InternalError', 500, 'We encountered an internal error. Please try again.'),
   PermissionDenied: e('AccessDenied', 403, 'Access Denied'),
