@@ -178,12 +178,18 @@ describe('requests per operation', function () {
         expect(await sent(() => fs.rm(`${root}/tree`, { recursive: true }))).to.deep.equal(EXPECTED[t.name]!.rmTree);
         expect(await fs.exists(`${root}/tree`)).to.equal(false);
       });
+      it('rm -r of one file', async function () {
+        expect(await sent(() => fs.rm(`${root}/data/a.txt`, { recursive: true }))).to.deep.equal(
+          EXPECTED[t.name]!.rmFile,
+        );
+        expect(await fs.exists(`${root}/data/a.txt`)).to.equal(false);
+      });
     });
   }
 });
 
 /** Requests per backend and operation, sorted by name (docs/performance.md shows them). */
-type Operation = 'info' | 'ls' | 'find' | 'put' | 'get' | 'cp' | 'touch' | 'rmTree';
+type Operation = 'info' | 'ls' | 'find' | 'put' | 'get' | 'cp' | 'touch' | 'rmTree' | 'rmFile';
 const EXPECTED: Record<string, Record<Operation, string[]>> = {
   s3: {
     info: ['HeadObject'],
@@ -193,7 +199,8 @@ const EXPECTED: Record<string, Record<Operation, string[]>> = {
     get: ['GetObject', 'HeadObject'],
     cp: ['CopyObject', 'HeadObject', 'ListObjectsV2'],
     touch: ['CopyObject', 'HeadObject', 'HeadObject'],
-    rmTree: ['DeleteObjects', 'HeadObject', 'ListObjectsV2', 'ListObjectsV2'],
+    rmTree: ['DeleteObjects', 'HeadObject', 'ListObjectsV2'],
+    rmFile: ['DeleteObjects', 'HeadObject', 'ListObjectsV2'],
   },
   gcs: {
     info: ['objects.get'],
@@ -203,7 +210,8 @@ const EXPECTED: Record<string, Record<Operation, string[]>> = {
     get: ['objects.get', 'objects.get media'],
     cp: ['objects.get', 'objects.list', 'objects.rewrite'],
     touch: ['objects.get', 'objects.rewrite'],
-    rmTree: ['batch', 'objects.get', 'objects.list', 'objects.list'],
+    rmTree: ['batch', 'objects.get', 'objects.list'],
+    rmFile: ['batch', 'objects.get', 'objects.list'],
   },
   azure: {
     info: ['Get Blob Properties'],
@@ -213,7 +221,8 @@ const EXPECTED: Record<string, Record<Operation, string[]>> = {
     get: ['Get Blob', 'Get Blob Properties'],
     cp: ['Copy Blob', 'Get Blob Properties', 'List Blobs'],
     touch: ['Get Blob Properties', 'Get Blob Properties', 'Set Blob Metadata'],
-    rmTree: ['Blob Batch', 'Get Blob Properties', 'List Blobs', 'List Blobs'],
+    rmTree: ['Blob Batch', 'Get Blob Properties', 'List Blobs'],
+    rmFile: ['Blob Batch', 'Get Blob Properties', 'List Blobs'],
   },
   hdfs: {
     info: ['GETFILESTATUS'],
@@ -232,6 +241,7 @@ const EXPECTED: Record<string, Record<Operation, string[]>> = {
       'RENAME',
     ],
     touch: ['GETFILESTATUS', 'SETTIMES'],
-    rmTree: ['DELETE', 'GETFILESTATUS'],
+    rmTree: ['DELETE'],
+    rmFile: ['DELETE'],
   },
 };

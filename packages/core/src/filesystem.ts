@@ -11,7 +11,7 @@ import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, defaultBatchSize, throwIfAborted, ProgressTracker } from './batch';
 import { pump, type RandomWriter, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
-import { copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
+import { checkOptions, copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { createOnce, newWriteId } from './create';
 import { localDisk } from './localdisk';
 import { expandPaths } from './listing';
@@ -539,6 +539,12 @@ export abstract class FileSystem extends FileSystemBase {
   /** Removes files; directories with `recursive`. Globs and lists expand first. */
   async rm(path: string | string[], options: RmOptions = {}): Promise<void> {
     options = optionsOf(options, 'rm');
+    if (typeof path === 'string' && options.recursive === true && options.maxDepth === undefined) {
+      checkOptions(options);
+      const p = this.normalize(checkTargetPath(path));
+      // One path, whatever it is: the backend's tree delete looks at it in the same step.
+      if (this.capabilities.treeDelete && !hasMagic(p)) return this.deleteTree(p, options, true);
+    }
     await this.run('rm', undefined, () => removePaths(this, path, options), options.signal);
   }
 
@@ -564,13 +570,23 @@ export abstract class FileSystem extends FileSystemBase {
       );
       return;
     }
+    await this.deleteTree(p, options, false);
+  }
+
+  /** `_rmTree` with progress; `orFile` when `p` was not looked at (it may be a file, or missing). */
+  private async deleteTree(p: string, options: RmOptions, orFile: boolean): Promise<void> {
     const progress = new ProgressTracker(options.onProgress, {});
     const rmTree = this._rmTree!.bind(this);
-    await this.run('rm', p, () =>
-      rmTree(p, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
-      }),
+    await this.run(
+      'rm',
+      p,
+      () =>
+        rmTree(p, {
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
+          ...(orFile ? { orFile } : {}),
+        }),
+      options.signal,
     );
   }
 

@@ -43,6 +43,11 @@ export interface RmTreeOptions {
   signal?: AbortSignal;
   /** Counts files as they are removed. */
   onRemoved?: (files: number) => void;
+  /**
+   * The path was not looked at first (`rm -r` of one path): a file there is removed, and
+   * nothing there is `NotFound`. Without it, the path is a directory the caller has seen.
+   */
+  orFile?: boolean;
 }
 
 /**

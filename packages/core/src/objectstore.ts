@@ -11,6 +11,7 @@ import { concatBytes } from './data';
 import { DeleteError, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
 import type { ReadOptions, WriterOptions } from './base';
+import type { RmTreeOptions } from './hooks';
 import type { CapabilityFacts, FileInfo, WriteMode } from './types';
 import type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
 import { checkObjectStoreUrl } from './url';
@@ -225,12 +226,42 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
    * Deletes every key under the prefix (markers included) as the flat listing's pages
    * arrive, each page's batches in flight while the next page is listed; a bucket is then
    * removed itself. Keys the service refused are reported together in one DeleteError.
+   * With `orFile`, the object's HEAD goes out beside the first page: an object at the path
+   * is removed alone (a file named like a prefix is what `info` shows), nothing at all is
+   * `NotFound`.
    */
-  protected override async _rmTree(
-    path: string,
-    options: { signal?: AbortSignal; onRemoved?: (files: number) => void },
-  ): Promise<void> {
+  protected override async _rmTree(path: string, options: RmTreeOptions): Promise<void> {
     const { bucket, key } = splitObjectPath(path);
+    const pages = this.listPages(bucket, key === '' ? '' : `${key}/`)[Symbol.asyncIterator]();
+    let first: IteratorResult<ObjectPage> | undefined;
+    if (options.orFile === true && key !== '') {
+      const [file, page] = await Promise.allSettled([this.objectInfo(bucket, key, path), pages.next()]);
+      if (file.status === 'fulfilled' || !this.isMissing(file.reason)) {
+        await pages.return?.();
+        if (file.status === 'rejected') throw file.reason;
+        const refused = await this.deleteBatch(bucket, [key]);
+        if (refused.length > 0) throw new DeleteError(refused, 1);
+        options.onRemoved?.(1);
+        return;
+      }
+      if (page.status === 'rejected') throw page.reason;
+      if (page.value.done === true || page.value.value.objects.length === 0) {
+        await pages.return?.();
+        throw errors.notFound(path);
+      }
+      first = page.value;
+    }
+    await this.deleteListed(bucket, pages, first, options);
+    if (key === '') await this._rmdir(bucket);
+  }
+
+  /** Deletes the keys of `first` and the pages after it, batches in flight while listing goes on. */
+  private async deleteListed(
+    bucket: string,
+    pages: AsyncIterator<ObjectPage>,
+    first: IteratorResult<ObjectPage> | undefined,
+    options: RmTreeOptions,
+  ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
     const failed: FailedDelete[] = [];
     let total = 0;
@@ -241,24 +272,28 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
       const gone = new Set(refused.map((f) => f.path));
       options.onRemoved?.(keys.filter((k) => !k.endsWith('/') && !gone.has(`${bucket}/${k}`)).length);
     };
-    for await (const page of this.listPages(bucket, key === '' ? '' : `${key}/`)) {
-      options.signal?.throwIfAborted();
-      if (failure !== undefined) break;
-      total += page.objects.length;
-      for (let i = 0; i < page.objects.length; i += this.deleteBatchSize) {
-        const keys = page.objects.slice(i, i + this.deleteBatchSize).map((o) => o.key);
-        const batch = remove(keys).catch((err: unknown) => {
-          failure ??= err;
-        });
-        inFlight.add(batch);
-        void batch.finally(() => inFlight.delete(batch));
-        if (inFlight.size >= Math.max(TREE_DELETES_IN_FLIGHT, this.deleteConcurrency)) await Promise.race(inFlight);
+    try {
+      for (let next = first ?? (await pages.next()); next.done !== true; next = await pages.next()) {
+        const page = next.value;
+        options.signal?.throwIfAborted();
+        if (failure !== undefined) break;
+        total += page.objects.length;
+        for (let i = 0; i < page.objects.length; i += this.deleteBatchSize) {
+          const keys = page.objects.slice(i, i + this.deleteBatchSize).map((o) => o.key);
+          const batch = remove(keys).catch((err: unknown) => {
+            failure ??= err;
+          });
+          inFlight.add(batch);
+          void batch.finally(() => inFlight.delete(batch));
+          if (inFlight.size >= Math.max(TREE_DELETES_IN_FLIGHT, this.deleteConcurrency)) await Promise.race(inFlight);
+        }
       }
+    } finally {
+      await pages.return?.();
+      await Promise.all(inFlight);
     }
-    await Promise.all(inFlight);
     if (failure !== undefined) throw failure;
     if (failed.length > 0) throw new DeleteError(failed, total);
-    if (key === '') await this._rmdir(bucket);
   }
 
   /** Deletes keys with `deleteBatch`, buckets in turn; the keys refused are reported in one DeleteError. */

@@ -8,6 +8,7 @@ import {
   throwIfAborted,
   type CapabilityFacts,
   type ReadOptions,
+  type RmTreeOptions,
   type WriterOptions,
 } from '@omnifs/core/backend';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
@@ -228,7 +229,7 @@ export class HDFSFileSystem extends FileSystem {
   }
 
   /** One recursive DELETE (with a content summary first when progress is wanted). */
-  protected override async _rmTree(path: string, options: { onRemoved?: (files: number) => void }): Promise<void> {
+  protected override async _rmTree(path: string, options: RmTreeOptions): Promise<void> {
     if (path === '/') throw errors.invalid('the root directory cannot be removed', path);
     const summary = options.onRemoved
       ? await this.client.json<{ ContentSummary?: { fileCount?: number } }>('GET', path, 'GETCONTENTSUMMARY')

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../batch';
 import { errors, type FsError } from '../errors';
 import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem';
+import type { RmTreeOptions } from '../hooks';
 import { checkPath, normalizePath } from '../paths';
 import type { CapabilityFacts, FileInfo, WriteMode } from '../types';
 import type { RandomWriter, Writer } from '../writer';
@@ -182,12 +183,17 @@ export class LocalFileSystem extends FileSystem {
   }
 
   /** `rm -r` of one directory: the files counted first when progress is wanted. */
-  protected override async _rmTree(path: string, options: { onRemoved?: (files: number) => void }): Promise<void> {
-    await this.confined(path, { followLast: false });
+  protected override async _rmTree(path: string, options: RmTreeOptions): Promise<void> {
+    // A path not looked at first is checked as `info` would look at it: through a last link.
+    await this.confined(path, { followLast: options.orFile === true });
     if (path === '/') throw errors.invalid('the root directory cannot be removed', path);
-    const files = options.onRemoved
-      ? (await fsp.readdir(path, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory()).length
-      : 0;
+    let files = 0;
+    if (options.onRemoved) {
+      const isDir = options.orFile !== true || (await fsp.lstat(path)).isDirectory();
+      files = isDir
+        ? (await fsp.readdir(path, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory()).length
+        : 1;
+    }
     await fsp.rm(path, { recursive: true });
     options.onRemoved?.(files);
   }

@@ -151,6 +151,16 @@ export function prefixTests(store: Store, sides: PrefixSides = {}): void {
       expect(await fs.exists(`${root}/dir`)).to.equal(false);
     });
 
+    it('removes an object named like a prefix alone with rm -r, as info shows it', async function () {
+      const { fs, root } = store;
+      await fs.writeText(`${root}/dir`, 'object');
+      expect((await fs.info(`${root}/dir`)).type).to.equal('file');
+      await fs.rm(`${root}/dir`, { recursive: true });
+      expect(await fs.find(root)).to.deep.equal([`${root}/dir/a.txt`, `${root}/dir/sub/b.txt`, `${root}/top.txt`]);
+      await fs.rm(`${root}/dir`, { recursive: true });
+      expect(await fs.find(root)).to.deep.equal([`${root}/top.txt`]);
+    });
+
     it('refuses rmdir of a non-empty prefix', async function () {
       await expectFsError(store.fs.rmdir(`${store.root}/dir`), 'NotEmpty');
     });

@@ -92,6 +92,21 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
     });
 
+    it('removes a file with recursive, counting it in progress', async () => {
+      await build();
+      const files: number[] = [];
+      await ctx.fs.rm(ctx.path('a.txt'), { recursive: true, onProgress: (p) => files.push(p.files) });
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('b.txt', 'c.bin', 'd/e.txt', 'd/f/g.txt'));
+      expect(files.at(-1)).to.equal(1);
+    });
+
+    it('fails with NotFound (ENOENT) for a missing path with recursive and removes nothing', async () => {
+      await build();
+      const err = await expectFsError(ctx.fs.rm(ctx.path('d/missing'), { recursive: true }), 'NotFound', 'ENOENT');
+      expect(err.operation).to.equal('rm');
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin', 'd/e.txt', 'd/f/g.txt'));
+    });
+
     it('fails with IsADirectory (EISDIR) for a directory without recursive and removes nothing', async () => {
       await build();
       await expectFsError(ctx.fs.rm(ctx.path('d')), 'IsADirectory', 'EISDIR');
