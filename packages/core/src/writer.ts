@@ -37,7 +37,11 @@ export interface MultipartTarget<Part = unknown> {
   putSingle(data: Uint8Array): Promise<void>;
   /** Starts the upload (called before the first part). */
   initiate(): Promise<void>;
-  /** Uploads one part; parts are numbered from 1. Returns what `complete` needs. */
+  /**
+   * Uploads one part; parts are numbered from 1. Returns what `complete` needs. `data` is
+   * the target's until the returned promise settles; the writer then fills it again with a
+   * later part, so a target that keeps the bytes copies them.
+   */
   uploadPart(partNumber: number, data: Uint8Array): Promise<Part>;
   /** Assembles the parts, in order, into the file. */
   complete(parts: Part[]): Promise<void>;
@@ -67,8 +71,12 @@ export class ChunkQueue {
     this.length += chunk.byteLength;
   }
 
-  /** Removes and returns the first `n` bytes (or all, when fewer are queued). */
-  take(n: number = this.length): Uint8Array {
+  /**
+   * Removes and returns the first `n` bytes (or all, when fewer are queued): the first
+   * chunk itself when it is exactly that long, else a copy, into the array `into` gives
+   * (at least `n` bytes long) or a new one.
+   */
+  take(n: number = this.length, into?: () => Uint8Array): Uint8Array {
     n = Math.min(n, this.length);
     const first = this.chunks[0];
     if (first !== undefined && first.byteLength === n) {
@@ -76,7 +84,7 @@ export class ChunkQueue {
       this.length -= n;
       return first;
     }
-    const out = new Uint8Array(n);
+    const out = into === undefined ? new Uint8Array(n) : into().subarray(0, n);
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0]!;
@@ -111,6 +119,8 @@ export class MultipartWriter<Part = unknown> implements Writer {
   private readonly concurrency: number;
   private readonly parts: Part[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** Part buffers whose upload has ended, filled again by the next parts (no new allocation each part). */
+  private readonly spare: Uint8Array[] = [];
   private started: Promise<void> | undefined;
   private nextPart = 1;
   private failure: { error: unknown } | undefined;
@@ -130,9 +140,14 @@ export class MultipartWriter<Part = unknown> implements Writer {
   async write(chunk: Uint8Array): Promise<void> {
     this.check();
     this.queue.push(chunk);
-    while (this.queue.length >= this.partSize) {
-      await this.startPart(this.queue.take(this.partSize));
-    }
+    while (this.queue.length >= this.partSize) await this.startPart(this.takePart(this.partSize));
+  }
+
+  /** The next part's bytes, copied into a spare part buffer unless a chunk is the whole part. */
+  private takePart(n: number): { data: Uint8Array; buffer?: Uint8Array } {
+    let buffer: Uint8Array | undefined;
+    const data = this.queue.take(n, () => (buffer = this.spare.pop() ?? new Uint8Array(this.partSize)));
+    return buffer === undefined ? { data } : { data, buffer };
   }
 
   async close(): Promise<void> {
@@ -143,7 +158,7 @@ export class MultipartWriter<Part = unknown> implements Writer {
         await this.target.putSingle(this.queue.take());
         return;
       }
-      if (this.queue.length > 0) await this.startPart(this.queue.take());
+      if (this.queue.length > 0) await this.startPart(this.takePart(this.queue.length));
       await this.drain();
       this.rethrow();
       await this.target.complete(this.parts);
@@ -159,11 +174,13 @@ export class MultipartWriter<Part = unknown> implements Writer {
     await this.cleanup();
   }
 
-  private async startPart(data: Uint8Array): Promise<void> {
+  /** Uploads one part; its buffer (when the writer made it) is spare again once the upload ended. */
+  private async startPart({ data, buffer }: { data: Uint8Array; buffer?: Uint8Array }): Promise<void> {
     this.started ??= this.target.initiate();
     try {
       await this.started;
     } catch (error) {
+      if (buffer !== undefined) this.spare.push(buffer);
       this.failure ??= { error };
       this.rethrow();
     }
@@ -176,7 +193,10 @@ export class MultipartWriter<Part = unknown> implements Writer {
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
-      .finally(() => this.inFlight.delete(p));
+      .finally(() => {
+        this.inFlight.delete(p);
+        if (buffer !== undefined) this.spare.push(buffer);
+      });
     this.inFlight.add(p);
     while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
     this.rethrow();

@@ -65,6 +65,39 @@ describe('core: MultipartWriter', () => {
     expect(t.joined().equals(data)).to.equal(true);
   });
 
+  it('fills at most `concurrency` + 1 part buffers, each again once its upload ended', async () => {
+    const t = new RecordingTarget();
+    const buffers = new Set<ArrayBufferLike>();
+    const upload = t.uploadPart.bind(t);
+    t.uploadPart = (n, data) => {
+      buffers.add(data.buffer);
+      return upload(n, data);
+    };
+    const data = randomBytes(20_000);
+    const w = new MultipartWriter(t, { partSize: 1000, concurrency: 3 });
+    await writeAll(w, data, 300);
+    await w.close();
+    expect(t.parts.size).to.equal(20);
+    expect(t.joined().equals(data)).to.equal(true);
+    expect(buffers.size).to.be.within(2, 4);
+  });
+
+  it('sends a chunk that is exactly one part as it is, without a copy', async () => {
+    const t = new RecordingTarget();
+    const seen: Uint8Array[] = [];
+    const upload = t.uploadPart.bind(t);
+    t.uploadPart = (n, data) => {
+      seen.push(data);
+      return upload(n, data);
+    };
+    const data = randomBytes(3000);
+    const w = new MultipartWriter(t, { partSize: 1000 });
+    await writeAll(w, data, 1000);
+    await w.close();
+    expect(seen.map((d) => d.buffer === data.buffer)).to.deep.equal([true, true, true]);
+    expect(t.joined().equals(data)).to.equal(true);
+  });
+
   it('keeps at most `concurrency` parts in flight', async () => {
     const t = new RecordingTarget();
     const w = new MultipartWriter(t, { partSize: 100, concurrency: 2 });
