@@ -50,10 +50,15 @@ function versitygwBinary() {
   return bin;
 }
 
-/** Starts versitygw's posix backend on `dataDir` on a free loopback port; resolves once it answers. */
+/**
+ * Starts versitygw's posix backend on `dataDir` on a free loopback port; resolves once it
+ * answers. `--keep-alive`, as S3 itself: without it versitygw closes every connection after
+ * one answer, and each client pays a TCP connect per request.
+ */
 export async function startVersitygw(dataDir, access, secret) {
   const port = await freePort();
-  const proc = spawn(versitygwBinary(), ['--port', `127.0.0.1:${port}`, 'posix', dataDir], {
+  const args = ['--port', `127.0.0.1:${port}`, '--keep-alive', '--quiet', 'posix', dataDir];
+  const proc = spawn(versitygwBinary(), args, {
     env: { ...process.env, ROOT_ACCESS_KEY: access, ROOT_SECRET_KEY: secret },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
