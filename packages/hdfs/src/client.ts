@@ -175,8 +175,8 @@ export class WebHdfsClient {
   }
 
   /** Starts the second step: a streamed upload of the data to the datanode. */
-  upload(location: string, method: 'PUT' | 'POST', op: string): DatanodeUpload {
-    return new DatanodeUpload(location, method, op, this.timeouts, this.secrets);
+  upload(location: string, method: 'PUT' | 'POST', op: string, length?: number): DatanodeUpload {
+    return new DatanodeUpload(location, method, op, this.timeouts, this.secrets, length);
   }
 
   /** Values never to show in an error: the delegation token. */
@@ -218,8 +218,9 @@ function withRedactedMessage(err: unknown): unknown {
 }
 
 /**
- * The data step of CREATE / APPEND: one chunked HTTP request to the datanode, written
- * chunk by chunk with back-pressure, so memory stays bounded whatever the file's size.
+ * The data step of CREATE / APPEND: one HTTP request to the datanode (chunked, or with
+ * `Content-Length` when the body's length is given), written chunk by chunk with
+ * back-pressure, so memory stays bounded whatever the file's size.
  *
  * Behaviour: `write` resolves when the socket can take more; an early answer from the
  * datanode (an error) fails the pending and later writes; `finish` ends the body and
@@ -238,12 +239,12 @@ export class DatanodeUpload {
     private readonly op: string,
     private readonly timeouts: Timeouts,
     secrets: readonly string[] = [],
+    length?: number,
   ) {
     const send = location.startsWith('https:') ? httpsRequest : httpRequest;
-    this.req = send(location, {
-      method,
-      headers: { 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
-    });
+    // A body whose length is known goes with Content-Length (no chunk framing), else chunked.
+    const framing = length === undefined ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) };
+    this.req = send(location, { method, headers: { 'content-type': 'application/octet-stream', ...framing } });
     // The socket's idle timer while the body flows; once it is sent, the answer's wait (see finish).
     this.req.setTimeout(timeouts.idleTimeout, () =>
       this.req.destroy(

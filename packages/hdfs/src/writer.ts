@@ -144,7 +144,7 @@ export class HdfsWriter implements Writer {
   ): Promise<string> {
     const temp = temporarySibling(path);
     const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
-    const upload = client.upload(location, 'PUT', 'CREATE');
+    const upload = client.upload(location, 'PUT', 'CREATE', data.byteLength);
     try {
       await upload.write(data);
       await upload.finish();
