@@ -106,20 +106,32 @@ const ROWS = {
     },
     async raw(cfg, c) {
       const data = randomBytes(4096);
+      for (let i = 0; i < SMALL_PUTS; i++) await rawCreate(c, `${cfg.dir}/f${i}`, data, 'true');
+      return { ops: SMALL_PUTS };
+    },
+  },
+  'hdfs-small-put-atomic': {
+    title: `HDFS: ${SMALL_PUTS} PUTs of 4 KiB, one at a time; raw also writes a temporary name and renames`,
+    server: 'hdfs',
+    unit: 'ops/s',
+    async seed() {
+      return { dir: `/bench-economy/atomic-${randomBytes(4).toString('hex')}` };
+    },
+    async omnifs(cfg, c) {
+      return ROWS['hdfs-small-put'].omnifs(cfg, c);
+    },
+    // The plan omnifs follows, by hand: no reader ever sees a half-written file under its name.
+    async raw(cfg, c) {
+      const data = randomBytes(4096);
       for (let i = 0; i < SMALL_PUTS; i++) {
-        const nn = await fetch(c.webhdfs(`${cfg.dir}/f${i}`, 'CREATE', { overwrite: 'true' }), {
-          method: 'PUT',
-          redirect: 'manual',
-        });
-        await nn.arrayBuffer();
-        // The datanode's answer trips fetch (undici: "bad response"): node:http, as the npm webhdfs package does.
-        const status = await new Promise((resolve, reject) => {
-          const req = httpRequest(nn.headers.get('location'), { method: 'PUT', headers: { 'content-length': 4096 } });
-          req.on('response', (res) => res.resume().on('end', () => resolve(res.statusCode)));
-          req.on('error', reject);
-          req.end(data);
-        });
-        if (status !== 201) throw new Error(`raw CREATE: ${status}`);
+        const temp = `${cfg.dir}/.f${i}.tmp`;
+        await rawCreate(c, temp, data, 'false');
+        const res = await fetch(
+          c.webhdfs(temp, 'RENAME', { destination: `${cfg.dir}/f${i}`, renameoptions: 'OVERWRITE' }),
+          { method: 'PUT' },
+        );
+        if (!res.ok) throw new Error(`raw RENAME: ${res.status}`);
+        await res.arrayBuffer();
       }
       return { ops: SMALL_PUTS };
     },
@@ -182,6 +194,20 @@ const ROWS = {
     },
   },
 };
+
+/** A raw two-step WebHDFS CREATE of `data` at `path`. */
+async function rawCreate(c, path, data, overwrite) {
+  const nn = await fetch(c.webhdfs(path, 'CREATE', { overwrite }), { method: 'PUT', redirect: 'manual' });
+  await nn.arrayBuffer();
+  // The datanode's answer trips fetch (undici: "bad response"): node:http, as the npm webhdfs package does.
+  const status = await new Promise((resolve, reject) => {
+    const req = httpRequest(nn.headers.get('location'), { method: 'PUT', headers: { 'content-length': data.length } });
+    req.on('response', (res) => res.resume().on('end', () => resolve(res.statusCode)));
+    req.on('error', reject);
+    req.end(data);
+  });
+  if (status !== 201) throw new Error(`raw CREATE: ${status}`);
+}
 
 async function s3RmOmnifs(cfg, c) {
   await c.s3Fs().rm(`${cfg.bucket}/tree`, { recursive: true });
