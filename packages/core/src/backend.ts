@@ -55,7 +55,7 @@ export {
   type FetchBody,
 } from './timeouts';
 export { RequestTimers } from './timers';
-export { smallRequest, type SmallRequestInit } from './request';
+export { smallRequest, streamRequest, type SmallRequestInit } from './request';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';

@@ -5,7 +5,8 @@
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
-import { abortError, currentSignal, timeoutError, type Timeouts } from './timeouts';
+import { Readable } from 'node:stream';
+import { abortError, currentSignal, IdleTimer, idleBody, timeoutError, type Timeouts } from './timeouts';
 
 /** What {@link smallRequest} sends. */
 export interface SmallRequestInit {
@@ -84,4 +85,65 @@ function headersOf(raw: IncomingHttpHeaders): Headers {
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
   return headers;
+}
+
+/**
+ * Sends one request and resolves once the answer's headers arrived, its body streaming, as
+ * a `Response`: what `fetch` gives for downloads, over `node:http`.
+ *
+ * Behaviour: the headers must arrive within `requestTimeout`; while the reader waits for
+ * the next bytes of the body, no byte for `idleTimeout` fails the read with a temporary
+ * `ETIMEDOUT` (a reader that pauses is not timed); `signal` and the operation's signal abort
+ * the request and its body; redirects are not followed. A server that closes the
+ * connection while the reader pauses ends the body normally (Node 24's `fetch` could throw
+ * an uncatchable assertion there, nodejs/undici#5360).
+ */
+export function streamRequest(url: string, init: SmallRequestInit, timeouts: Timeouts): Promise<Response> {
+  const outer = [...new Set([currentSignal(), init.signal])].filter((x): x is AbortSignal => x !== undefined);
+  const aborted = outer.find((x) => x.aborted);
+  if (aborted !== undefined) return Promise.reject(abortError(aborted));
+  const own = new AbortController();
+  const signal = outer.length === 0 ? own.signal : AbortSignal.any([own.signal, ...outer]);
+  const target = new URL(url);
+  const method = init.method ?? 'GET';
+  const where = `${method} ${target.host}`;
+  const send = target.protocol === 'https:' ? https.request : http.request;
+  const idle = new IdleTimer(timeouts.idleTimeout, () =>
+    own.abort(timeoutError(`no data moved on ${where} for ${timeouts.idleTimeout} ms`)),
+  );
+  return new Promise<Response>((resolve, reject) => {
+    let answered = false;
+    const req = send(target, { method, headers: init.headers ?? {} });
+    const onAbort = (): void => {
+      idle.clear();
+      req.destroy(abortError(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const ms = timeouts.requestTimeout;
+    const deadline =
+      ms > 0 ? setTimeout(() => own.abort(timeoutError(`no answer to ${where} within ${ms} ms`)), ms) : undefined;
+    req.on('error', (err) => {
+      clearTimeout(deadline);
+      if (!answered) {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? abortError(signal) : err);
+      }
+    });
+    req.on('response', (res) => {
+      answered = true;
+      clearTimeout(deadline);
+      res.on('close', () => signal.removeEventListener('abort', onAbort));
+      const status = res.statusCode ?? 0;
+      const empty = status === 204 || status === 304 || method === 'HEAD';
+      const body = empty ? null : idleBody(Readable.toWeb(res) as ReadableStream<Uint8Array>, idle, signal);
+      if (empty) res.resume();
+      try {
+        resolve(new Response(body, { status, statusText: res.statusMessage ?? '', headers: headersOf(res.headers) }));
+      } catch (err) {
+        res.destroy();
+        reject(err);
+      }
+    });
+    req.end(init.body);
+  });
 }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FsError } from '@omnifs/core';
-import { smallRequest } from '@omnifs/core/backend';
+import { smallRequest, streamRequest } from '@omnifs/core/backend';
 
 const TIMEOUTS = { connectTimeout: 1000, requestTimeout: 300, idleTimeout: 300 };
 
@@ -91,5 +91,61 @@ describe('core: smallRequest', () => {
     await new Promise((r) => closed.close(r));
     const err = await smallRequest(`http://127.0.0.1:${port}/`, {}, TIMEOUTS).catch((e: unknown) => e);
     expect(err).to.include({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('core: streamRequest', () => {
+  const BODY = Buffer.alloc(256 * 1024, 0x61);
+  let server: Server;
+  let base: string;
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url === '/close') {
+        // The whole body, then the connection closed (as a WebHDFS datanode answers).
+        res.writeHead(200, { 'content-length': BODY.length, connection: 'close' });
+        res.end(BODY);
+        return;
+      }
+      if (req.url === '/stall') {
+        res.writeHead(200, { 'content-length': BODY.length });
+        res.write(BODY.subarray(0, 1024)); // then nothing more
+        return;
+      }
+      res.writeHead(307, { location: '/close' }).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('gives the whole body when the server closes the connection while the reader pauses', async () => {
+    const res = await streamRequest(`${base}/close`, {}, TIMEOUTS);
+    expect(res.status).to.equal(200);
+    await new Promise((r) => setTimeout(r, 400)); // longer than idleTimeout: a pause is not timed
+    const got = Buffer.from(await res.arrayBuffer());
+    expect(got.equals(BODY)).to.equal(true);
+  });
+
+  it('does not follow a redirect', async () => {
+    const res = await streamRequest(`${base}/moved`, {}, TIMEOUTS);
+    expect(res.status).to.equal(307);
+    expect(res.headers.get('location')).to.equal('/close');
+  });
+
+  it('fails a read with a temporary ETIMEDOUT when no byte comes for idleTimeout', async () => {
+    const res = await streamRequest(`${base}/stall`, {}, TIMEOUTS);
+    const err = await res.arrayBuffer().catch((e: unknown) => e);
+    expect(err).to.include({ code: 'ETIMEDOUT', temporary: true });
+  });
+
+  it('aborts the body with the signal', async () => {
+    const controller = new AbortController();
+    const res = await streamRequest(`${base}/stall`, { signal: controller.signal }, { ...TIMEOUTS, idleTimeout: 5000 });
+    setTimeout(() => controller.abort(), 50);
+    const err = await res.arrayBuffer().catch((e: unknown) => e);
+    expect(err).to.include({ kind: 'Aborted' });
   });
 });

@@ -1,18 +1,18 @@
 /**
- * The WebHDFS REST client: namenode calls over `node:http` (core's `smallRequest`), reads
- * over `fetch`, data uploads to the datanode over `node:http`.
+ * The WebHDFS REST client over `node:http`: namenode calls read in full (core's
+ * `smallRequest`), reads streamed (`streamRequest`), data uploads to the datanode.
  *
- * Two traps shape it. A data-carrying call (CREATE, APPEND) is answered with a 307 to a
- * datanode, and `fetch` cannot re-send a streamed body after a redirect: the first request
- * goes without a body and with `redirect: 'manual'`, the data then goes to the
- * `Location`. And the datanode answers that data request with an unrequested
- * `100 Continue`, which `fetch` (undici) rejects: the data step uses `node:http`, which
- * skips informational responses and streams the body with back-pressure.
+ * Data calls take two steps. CREATE and APPEND are answered with a 307 to a datanode: the
+ * first request goes without a body (`redirect: 'manual'`), the data then goes to the
+ * `Location` (the datanode answers it with an unrequested `100 Continue`, which `fetch`
+ * rejects and `node:http` skips). OPEN's redirect is followed to the datanode, whose
+ * answer ends with the connection closed: over Node 24's `fetch`, a close while the reader
+ * paused could throw an uncatchable assertion (nodejs/undici#5360).
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type Timeouts } from '@omnifs/core';
-import { redactUrl, resolveTimeouts, smallRequest, timedFetch, timeoutError } from '@omnifs/core/backend';
+import { redactUrl, resolveTimeouts, smallRequest, streamRequest, timeoutError } from '@omnifs/core/backend';
 import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 
@@ -89,16 +89,11 @@ export class WebHdfsClient {
     let res: Response;
     try {
       const headers = await this.headers(url);
-      // OPEN streams file data after a redirect (fetch, idle timeout); every other answer is
-      // small JSON or a redirect not followed, read in full over node:http at a fraction of the CPU.
+      // OPEN streams file data, from the datanode its redirect names (or from an HttpFS
+      // gateway itself); every other answer is small JSON or a redirect, read in full.
       res =
         op === 'OPEN'
-          ? await timedFetch(
-              url,
-              { method, headers, ...(init.signal ? { signal: init.signal } : {}) },
-              this.timeouts,
-              'data',
-            )
+          ? await this.openData(url, headers, init.signal)
           : await smallRequest(url, { method, headers, signal: init.signal }, this.timeouts);
     } catch (err) {
       throw withRedactedMessage(err);
@@ -177,6 +172,22 @@ export class WebHdfsClient {
   /** Starts the second step: a streamed upload of the data to the datanode. */
   upload(location: string, method: 'PUT' | 'POST', op: string, length?: number): DatanodeUpload {
     return new DatanodeUpload(location, method, op, this.timeouts, this.secrets, length);
+  }
+
+  /**
+   * OPEN's answer with its body streaming over node:http: the namenode's redirect is
+   * followed to the datanode (which takes no headers: the URL carries the user or token).
+   */
+  private async openData(
+    url: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const first = await streamRequest(url, { method: 'GET', headers, signal }, this.timeouts);
+    const location = first.status >= 300 && first.status < 400 ? first.headers.get('location') : null;
+    if (location === null) return first;
+    await first.body?.cancel().catch(() => undefined);
+    return streamRequest(new URL(location, url).toString(), { method: 'GET', signal }, this.timeouts);
   }
 
   /** Values never to show in an error: the delegation token. */
