@@ -540,8 +540,10 @@ export abstract class FileSystem extends FileSystemBase {
   async rm(path: string | string[], options: RmOptions = {}): Promise<void> {
     options = optionsOf(options, 'rm');
     if (typeof path === 'string' && options.recursive === true && options.maxDepth === undefined) {
-      checkOptions(options);
-      const p = this.normalize(checkTargetPath(path));
+      const p = await this.run('rm', undefined, async () => {
+        checkOptions(options);
+        return this.normalize(checkTargetPath(path));
+      });
       // One path, whatever it is: the backend's tree delete looks at it in the same step.
       if (this.capabilities.treeDelete && !hasMagic(p)) return this.deleteTree(p, options, true);
     }

@@ -107,6 +107,12 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin', 'd/e.txt', 'd/f/g.txt'));
     });
 
+    it('refuses an empty path with recursive as InvalidArgument (EINVAL) of rm', async () => {
+      const err = await expectFsError(ctx.fs.rm('', { recursive: true }), 'InvalidArgument', 'EINVAL');
+      expect(err.operation).to.equal('rm');
+      expect(err.protocol).to.equal(ctx.fs.protocol);
+    });
+
     it('fails with IsADirectory (EISDIR) for a directory without recursive and removes nothing', async () => {
       await build();
       await expectFsError(ctx.fs.rm(ctx.path('d')), 'IsADirectory', 'EISDIR');
