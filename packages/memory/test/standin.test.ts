@@ -235,6 +235,14 @@ describe('memory stand-in', () => {
       expect(() => standIn.failNext('upload' as 'put')).to.throw(FsError, 'unknown operation');
     });
 
+    it("injects S3's 501 NotImplemented answer as Unsupported (ENOTSUP), not retried", async () => {
+      standIn.failNext('put', 'Unsupported');
+      const err = await expectFsError(s3.writeText('bkt/u', 'u'), 'Unsupported', 'ENOTSUP');
+      expect(err.temporary).to.equal(false);
+      expect(err.message).to.include('NotImplemented');
+      expect(await s3.exists('bkt/u')).to.equal(false);
+    });
+
     it('gives the error codes of each store', async () => {
       const gs = memoryStandIn(['gs', 'az']);
       try {
