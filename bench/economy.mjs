@@ -366,32 +366,26 @@ async function main() {
     await fs.pipe(entries, undefined, { batchSize: 32 });
   };
   const name = () => `economy${randomBytes(5).toString('hex')}`;
-  let gcsKeysBucket;
-  let azureKeysContainer;
+  /** A new, empty bucket (container) on the `kind` server. */
+  const freshBucket = (kind) => async () => {
+    const b = name();
+    await (await fsOf(kind)).mkdir(b);
+    return b;
+  };
+  /** One bucket per server holding `n` keys under `keys/`, seeded on first use. */
+  const seeded = {};
+  const seededKeys = (kind, n) => () =>
+    (seeded[kind] ??= (async () => {
+      const b = await freshBucket(kind)();
+      await seedFiles(await fsOf(kind), `${b}/keys`, n, 1);
+      return b;
+    })());
   const env = {
     largeFile,
-    gcsBucket: async () => {
-      const b = name();
-      await (await fsOf('gcs')).mkdir(b);
-      return b;
-    },
-    gcsKeys: async () => {
-      if (gcsKeysBucket) return gcsKeysBucket;
-      const b = await env.gcsBucket();
-      await seedFiles(await fsOf('gcs'), `${b}/keys`, GCS_KEYS, 1);
-      return (gcsKeysBucket = b);
-    },
-    azureContainer: async () => {
-      const b = name();
-      await (await fsOf('azure')).mkdir(b);
-      return b;
-    },
-    azureKeys: async () => {
-      if (azureKeysContainer) return azureKeysContainer;
-      const b = await env.azureContainer();
-      await seedFiles(await fsOf('azure'), `${b}/keys`, AZURE_KEYS, 1);
-      return (azureKeysContainer = b);
-    },
+    gcsBucket: freshBucket('gcs'),
+    gcsKeys: seededKeys('gcs', GCS_KEYS),
+    azureContainer: freshBucket('azure'),
+    azureKeys: seededKeys('azure', AZURE_KEYS),
     hdfsTree: async () => {
       const dir = `/bench-economy/tree-${randomBytes(4).toString('hex')}`;
       await seedFiles(await fsOf('hdfs'), dir, HDFS_TREE, 10);
