@@ -56,6 +56,7 @@ export {
 } from './timeouts';
 export { RequestTimers } from './timers';
 export { smallRequest, streamRequest, type SmallRequestInit } from './request';
+export { Http1Pool, type Http1Answer, type Http1Options, type Http1PoolOptions, type Http1Request } from './http1';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';

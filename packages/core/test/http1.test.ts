@@ -1,0 +1,419 @@
+import { expect } from 'chai';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { FsError } from '@omnifs/core';
+import { Http1Pool, type Http1Request } from '@omnifs/core/backend';
+
+/** A loopback HTTP server for the suite, counting the connections it accepted. */
+function useServer(handler: RequestListener): { port: () => number; connections: () => number } {
+  let server: Server | undefined;
+  let connections = 0;
+  before(async () => {
+    server = createServer({ keepAliveTimeout: 10_000 }, handler);
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  });
+  after(() => {
+    server?.closeAllConnections();
+    server?.close();
+  });
+  return { port: () => (server!.address() as AddressInfo).port, connections: () => connections };
+}
+
+/** A loopback TCP server that answers each connection with `script` (raw bytes, exact framing). */
+function useRawServer(script: (socket: net.Socket, n: number) => void): { port: () => number } {
+  let server: net.Server | undefined;
+  const open = new Set<net.Socket>();
+  let n = 0;
+  before(async () => {
+    server = net.createServer((s) => {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+      script(s, n++);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  });
+  after(() => {
+    for (const s of open) s.destroy();
+    server?.close();
+  });
+  return { port: () => (server!.address() as AddressInfo).port };
+}
+
+const get = (port: number, path: string, extra: Partial<Http1Request> = {}): Http1Request => ({
+  method: 'GET',
+  protocol: 'http:',
+  hostname: '127.0.0.1',
+  port,
+  path,
+  headers: {},
+  ...extra,
+});
+
+async function collect(body: Readable | undefined): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of body!) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; kind?: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error & { code?: string };
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('core: Http1Pool', () => {
+  const big = randomBytes(3 * 1024 * 1024 + 17);
+  const uploads: Array<{ url: string; te: string | undefined; length: string | undefined; body: Buffer }> = [];
+  const { port, connections } = useServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (b: Buffer) => parts.push(b));
+    req.on('end', () => {
+      const url = req.url!;
+      if (req.method === 'PUT' || req.method === 'POST') {
+        const body = Buffer.concat(parts);
+        uploads.push({ url, te: req.headers['transfer-encoding'], length: req.headers['content-length'], body });
+        res.end(String(body.length));
+      } else if (url === '/fixed') {
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.setHeader('x-twice', ['one', 'two']);
+        res.end('hello');
+      } else if (url === '/chunked') {
+        res.writeHead(200, { trailer: 'x-sum' });
+        res.write('he');
+        res.write('llo ');
+        setTimeout(() => {
+          res.addTrailers({ 'x-sum': '9' });
+          res.end('world');
+        }, 5);
+      } else if (url === '/big') {
+        res.writeHead(200, { 'content-length': String(big.length) });
+        res.end(req.method === 'HEAD' ? undefined : big);
+      } else if (url === '/empty') {
+        res.writeHead(204).end();
+      } else if (url === '/missing') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
+      } else if (url === '/stall') {
+        res.writeHead(200, { 'content-length': '100' });
+        res.write('only part');
+      } else {
+        res.end(`path ${url}`);
+      }
+    });
+  });
+
+  let pool: Http1Pool;
+  beforeEach(() => {
+    pool = new Http1Pool({ maxSockets: 4 });
+  });
+  afterEach(() => pool.destroy());
+
+  it('reads a fixed-length answer in full, with lower-case headers', async () => {
+    const a = await pool.request(get(port(), '/fixed'));
+    expect(a.status).to.equal(200);
+    expect(a.data!.toString()).to.equal('hello');
+    expect(a.headers['content-length']).to.equal('5');
+    expect(a.headers['set-cookie']).to.deep.equal(['a=1', 'b=2']);
+    expect(a.headers['x-twice']).to.equal('one, two');
+  });
+
+  it('decodes a chunked answer, in full and as a stream', async () => {
+    const full = await pool.request(get(port(), '/chunked'));
+    expect(full.data!.toString()).to.equal('hello world');
+    const streamed = await pool.request(get(port(), '/chunked'), { stream: true });
+    expect((await collect(streamed.body)).toString()).to.equal('hello world');
+  });
+
+  it('streams a large answer byte-exact', async () => {
+    const a = await pool.request(get(port(), '/big'), { stream: true });
+    expect(a.data).to.equal(undefined);
+    expect((await collect(a.body)).equals(big)).to.equal(true);
+  });
+
+  it('reads a non-2xx answer in full even when asked to stream', async () => {
+    const a = await pool.request(get(port(), '/missing'), { stream: true });
+    expect(a.status).to.equal(404);
+    expect(a.body).to.equal(undefined);
+    expect(a.data!.toString()).to.equal('not here');
+  });
+
+  it('answers HEAD and 204 without a body and keeps the connection', async () => {
+    const before = connections();
+    const head = await pool.request(get(port(), '/big', { method: 'HEAD' }));
+    expect(head.headers['content-length']).to.equal(String(big.length));
+    expect(head.data!.length).to.equal(0);
+    const empty = await pool.request(get(port(), '/empty'));
+    expect(empty.status).to.equal(204);
+    await pool.request(get(port(), '/fixed'));
+    expect(connections() - before).to.equal(1);
+  });
+
+  it('reuses one connection for requests one after another', async () => {
+    const before = connections();
+    for (let i = 0; i < 20; i++) {
+      const a = await pool.request(get(port(), `/n${i}`));
+      expect(a.data!.toString()).to.equal(`path /n${i}`);
+    }
+    expect(connections() - before).to.equal(1);
+  });
+
+  it('opens at most maxSockets connections, queueing the rest', async () => {
+    const before = connections();
+    const answers = await Promise.all(Array.from({ length: 32 }, (_, i) => pool.request(get(port(), `/c${i}`))));
+    expect(answers.map((a) => a.data!.toString())).to.deep.equal(Array.from({ length: 32 }, (_, i) => `path /c${i}`));
+    expect(connections() - before).to.be.within(1, 4);
+  });
+
+  it('sends bytes with their length, and a stream with or without one', async () => {
+    uploads.length = 0;
+    const small = Buffer.from('small body');
+    await pool.request(get(port(), '/bytes', { method: 'PUT', body: small }));
+    await pool.request(get(port(), '/large', { method: 'PUT', body: big }));
+    await pool.request(
+      get(port(), '/sized', {
+        method: 'PUT',
+        headers: { 'content-length': String(big.length) },
+        body: Readable.from([big.subarray(0, 1000), big.subarray(1000)]),
+      }),
+    );
+    await pool.request(
+      get(port(), '/chunks', { method: 'POST', body: Readable.from([big.subarray(0, 7), big.subarray(7)]) }),
+    );
+    await pool.request(get(port(), '/nothing', { method: 'PUT' }));
+    const byUrl = Object.fromEntries(uploads.map((u) => [u.url, u]));
+    expect(byUrl['/bytes']!.body.equals(small)).to.equal(true);
+    expect(byUrl['/bytes']!.length).to.equal(String(small.length));
+    expect(byUrl['/large']!.body.equals(big)).to.equal(true);
+    expect(byUrl['/sized']!.body.equals(big)).to.equal(true);
+    expect(byUrl['/sized']!.te).to.equal(undefined);
+    expect(byUrl['/chunks']!.body.equals(big)).to.equal(true);
+    expect(byUrl['/chunks']!.te).to.equal('chunked');
+    expect(byUrl['/nothing']!.length).to.equal('0');
+  });
+
+  it('tells when the request has been sent', async () => {
+    let sent = 0;
+    await pool.request(get(port(), '/x', { method: 'PUT', body: Buffer.from('abc') }), { onSent: () => sent++ });
+    expect(sent).to.equal(1);
+  });
+
+  it('refuses headers and paths that would break the framing, sending nothing', async () => {
+    const before = connections();
+    const secret = 'hunter2\r\nx-injected: 1';
+    const err = await rejection(pool.request(get(port(), '/h', { headers: { 'x-amz-meta-a': secret } })));
+    expect(err).to.be.instanceOf(FsError);
+    expect(err.kind).to.equal('InvalidArgument');
+    expect(err.message).to.not.include('hunter2');
+    const path = await rejection(pool.request(get(port(), '/a b')));
+    expect(path.kind).to.equal('InvalidArgument');
+    const name = await rejection(pool.request(get(port(), '/h', { headers: { 'bad name': 'v' } })));
+    expect(name.kind).to.equal('InvalidArgument');
+    expect(connections()).to.equal(before);
+  });
+
+  it('fails a body that stalls with a temporary ETIMEDOUT', async () => {
+    const a = await pool.request(get(port(), '/stall'), { stream: true, idleTimeout: 150 });
+    const err = await rejection(collect(a.body));
+    expect(err).to.be.instanceOf(FsError);
+    expect(err.code).to.equal('ETIMEDOUT');
+    expect((err as FsError).temporary).to.equal(true);
+  });
+
+  it('fails with the signal when aborted while the answer streams, and does not reuse the connection', async () => {
+    const before = connections();
+    const controller = new AbortController();
+    const a = await pool.request(get(port(), '/stall'), { stream: true, signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    const err = await rejection(collect(a.body));
+    expect(err).to.be.instanceOf(FsError);
+    expect(err.kind).to.equal('Aborted');
+    await pool.request(get(port(), '/after'));
+    expect(connections() - before).to.equal(2);
+  });
+
+  it('reuses the connection after a streamed body is read to its end', async () => {
+    const before = connections();
+    for (let i = 0; i < 3; i++) await collect((await pool.request(get(port(), '/chunked'), { stream: true })).body);
+    expect(connections() - before).to.equal(1);
+  });
+
+  it('closes the connection when the reader stops early', async () => {
+    const before = connections();
+    const a = await pool.request(get(port(), '/big'), { stream: true });
+    for await (const _ of a.body!) break;
+    await pool.request(get(port(), '/after'));
+    expect(connections() - before).to.equal(2);
+  });
+
+  it('rejects a refused connection with ECONNREFUSED', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer();
+      s.listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const err = await rejection(pool.request(get(closed, '/')));
+    expect(err.code).to.equal('ECONNREFUSED');
+  });
+
+  it('fails requests in flight when destroyed, and refuses new ones', async () => {
+    const inflight = pool.request(get(port(), '/stall'));
+    await new Promise((r) => setTimeout(r, 20));
+    pool.destroy();
+    expect((await rejection(inflight)).kind).to.equal('Aborted');
+    expect((await rejection(pool.request(get(port(), '/')))).kind).to.equal('InvalidArgument');
+  });
+});
+
+describe('core: Http1Pool against hand-written answers', () => {
+  const interim = useRawServer((s) => {
+    s.once('data', () => {
+      s.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n');
+      s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    });
+  });
+  const untilClose = useRawServer((s) => {
+    s.once('data', () => {
+      s.write('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\nall of ');
+      setTimeout(() => s.end('it'), 10);
+    });
+  });
+  // Answers the first request on each connection, then drops the connection when the next arrives.
+  const dropsSecond = useRawServer((s) => {
+    let n = 0;
+    s.on('data', () => {
+      if (n++ === 0) s.write('HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nfirst');
+      else s.destroy();
+    });
+  });
+  const garbage = useRawServer((s) => {
+    s.once('data', () => s.end('SSH-2.0-OpenSSH_9.6\r\n\r\n'));
+  });
+  const split = useRawServer((s) => {
+    s.once('data', async () => {
+      const answer =
+        'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n10\r\n0123456789abcdef\r\n0\r\nx-t: 1\r\n\r\n';
+      for (const ch of answer) {
+        s.write(ch);
+        await new Promise((r) => setImmediate(r));
+      }
+    });
+  });
+
+  let pool: Http1Pool;
+  beforeEach(() => {
+    pool = new Http1Pool({ maxSockets: 2 });
+  });
+  afterEach(() => pool.destroy());
+
+  it('skips interim 1xx answers', async () => {
+    const a = await pool.request(get(interim.port(), '/'));
+    expect(a.status).to.equal(200);
+    expect(a.data!.toString()).to.equal('ok');
+  });
+
+  it('reads an answer without a length until the server closes', async () => {
+    const a = await pool.request(get(untilClose.port(), '/'));
+    expect(a.data!.toString()).to.equal('all of it');
+  });
+
+  it('parses an answer that arrives a byte at a time, with chunk extensions and trailers', async () => {
+    const a = await pool.request(get(split.port(), '/'));
+    expect(a.data!.toString()).to.equal('abc0123456789abcdef');
+  });
+
+  it('sends a request again on a new connection when a reused one was closed under it', async () => {
+    const first = await pool.request(get(dropsSecond.port(), '/'));
+    expect(first.data!.toString()).to.equal('first');
+    const again = await pool.request(get(dropsSecond.port(), '/'));
+    expect(again.data!.toString()).to.equal('first');
+  });
+
+  it('does not send a streamed body again: it fails with ECONNRESET', async () => {
+    await pool.request(get(dropsSecond.port(), '/'));
+    const err = await rejection(
+      pool.request(get(dropsSecond.port(), '/', { method: 'PUT', body: Readable.from([Buffer.from('once')]) })),
+    );
+    expect(err.code).to.be.oneOf(['ECONNRESET', 'EPIPE']);
+  });
+
+  it('fails an answer that is not HTTP with EPROTO', async () => {
+    const err = await rejection(pool.request(get(garbage.port(), '/')));
+    expect(err).to.be.instanceOf(FsError);
+    expect(err.code).to.equal('EPROTO');
+  });
+});
+
+describe('core: Http1Pool in a process of its own', () => {
+  const { port } = useServer((_req, res) => res.end('bye'));
+
+  it('lets the process exit while connections idle in the pool', async () => {
+    const script = `
+      const { Http1Pool } = require(${JSON.stringify(require.resolve('@omnifs/core/backend'))});
+      const pool = new Http1Pool({ maxSockets: 2 });
+      const t0 = Date.now();
+      pool.request({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: ${port()}, path: '/', headers: {} })
+        .then((a) => { console.log(a.data.toString()); process.on('exit', () => console.log(Date.now() - t0 < 3000 ? 'prompt' : 'late')); });
+    `;
+    // Asynchronously: the server answering it lives in this process.
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ status: err === null ? 0 : ((err as { code?: number }).code ?? null), stdout, stderr }),
+      );
+    });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal(['bye', 'prompt']);
+  });
+
+  it('speaks HTTPS, checking the certificate against the host name', function () {
+    this.timeout(30_000);
+    const dir = mkdtempSync(join(tmpdir(), 'omnifs-tls-'));
+    try {
+      execFileSync('openssl', [
+        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      ], { stdio: 'ignore' }); // prettier-ignore
+      const script = `
+        const https = require('node:https');
+        const fs = require('node:fs');
+        const { Http1Pool } = require(${JSON.stringify(require.resolve('@omnifs/core/backend'))});
+        const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(join(dir, 'key.pem'))}), cert: fs.readFileSync(${JSON.stringify(join(dir, 'cert.pem'))}) },
+          (req, res) => res.end('secure ' + req.headers.host));
+        server.listen(0, '127.0.0.1', async () => {
+          const port = server.address().port;
+          const pool = new Http1Pool({ maxSockets: 1 });
+          const req = (hostname) => pool.request({ method: 'GET', protocol: 'https:', hostname, port, path: '/', headers: {} });
+          console.log((await req('localhost')).data.toString());
+          console.log((await req('localhost')).data.toString());
+          try { await req('127.0.0.1'); console.log('accepted a wrong name'); } catch (err) { console.log(err.code); }
+          pool.destroy();
+          server.close();
+        });
+      `;
+      const r = spawnSync(process.execPath, ['-e', script], {
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem') },
+      });
+      expect(r.status, r.stderr).to.equal(0);
+      expect(r.stdout.trim().split('\n')).to.deep.equal([
+        `secure localhost:${/secure localhost:(\d+)/.exec(r.stdout)?.[1]}`,
+        `secure localhost:${/secure localhost:(\d+)/.exec(r.stdout)?.[1]}`,
+        'ERR_TLS_CERT_ALTNAME_INVALID',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
