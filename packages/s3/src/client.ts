@@ -3,22 +3,22 @@
  * DeleteObjects, UploadPart) built and sent directly, without the SDK's middleware stack.
  * What must behave as the SDK does is taken from the S3Client itself: its credential and
  * region providers, its endpoint rules (path style, FIPS, dual-stack, custom endpoints),
- * its signer's algorithm (`@smithy/signature-v4`) and its retry strategy. Requests go over
- * a keep-alive connection pool with omnifs's timeouts; failures are shaped like the SDK's
- * errors, so {@link mapS3Error} maps them identically.
+ * its clock offset and its retry strategy. Requests are signed with SigV4 as the SDK's
+ * signer signs them (see sigv4.ts) and go over core's HTTP/1.1 connection pool
+ * (`Http1Pool`) with omnifs's timeouts; failures are shaped like the SDK's errors, so
+ * {@link mapS3Error} maps them identically.
  */
 import type { S3Client, _Object, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { parseXML, XmlText } from '@aws-sdk/xml-builder';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { RetryStrategyV2 } from '@smithy/types';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
-import type { IncomingMessage } from 'node:http';
 import { type Timeouts } from '@omnifs/core';
-import { errors } from '@omnifs/core/backend';
+import { errors, Http1Pool } from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
-import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse, type Pool } from './http';
+import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
+import { SigV4Signer } from './sigv4';
 
 /**
  * Where each lean request is announced (`{ client, command }`, the S3Client and the SDK's
@@ -53,9 +53,12 @@ export interface DeleteFailure {
   Message?: string;
 }
 
+/** A GET's body: a stream, or bytes that came whole with the answer's head. */
+export type LeanBody = AsyncIterable<Uint8Array> & { destroy(): void };
+
 /** A GET's answer, shaped as far as the reader uses GetObject's. */
 export interface LeanGetOutput {
-  Body: IncomingMessage;
+  Body: LeanBody;
   ContentRange?: string;
   ETag?: string;
   $metadata: { httpStatusCode: number };
@@ -123,10 +126,10 @@ const HEAD_TEXT_FIELDS: ReadonlyArray<[string, string]> = [
  * command would (same error names, codes, statuses and metadata), after the same retries.
  */
 export class LeanS3Client {
-  private readonly signer: SignatureV4 | undefined;
+  private readonly signer: SigV4Signer | undefined;
   private readonly targets = new Map<string, Promise<BucketTarget | undefined>>();
   private readonly regions = new Map<string, string>();
-  private readonly pool: Pool;
+  private readonly pool: Http1Pool;
   private crcOnPut: Promise<boolean> | undefined;
 
   constructor(
@@ -135,23 +138,16 @@ export class LeanS3Client {
     private readonly options: LeanS3Options,
   ) {
     const config = client.config;
+    const credentials = config.credentials as AwsCredentialIdentityProvider | AwsCredentialIdentity;
     this.signer = options.anon
       ? undefined
-      : new SignatureV4({
-          credentials: config.credentials,
-          region: config.region,
-          service: 's3',
-          sha256: config.sha256,
-          uriEscapePath: false,
-          applyChecksum: false,
-        });
-    this.pool = { maxSockets: options.maxSockets };
+      : new SigV4Signer('s3', typeof credentials === 'function' ? credentials : () => Promise.resolve(credentials));
+    this.pool = new Http1Pool({ maxSockets: options.maxSockets });
   }
 
   /** Closes the pooled connections. */
   destroy(): void {
-    this.pool.http?.destroy();
-    this.pool.https?.destroy();
+    this.pool.destroy();
   }
 
   /** This client when requests to the bucket can go the lean way (plain SigV4, no ARN), else undefined. */
@@ -227,7 +223,7 @@ export class LeanS3Client {
     headers.range = `bytes=${range[0]}-${range[1] - 1}`;
     if (etag !== undefined) headers['if-match'] = etag;
     const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, stream: true }, signal);
-    const out: LeanGetOutput = { Body: res.body!, $metadata: { httpStatusCode: res.status } };
+    const out: LeanGetOutput = { Body: res.body ?? bytesBody(res.data), $metadata: { httpStatusCode: res.status } };
     const contentRange = res.headers['content-range'];
     if (typeof contentRange === 'string') out.ContentRange = contentRange;
     if (typeof res.headers.etag === 'string') out.ETag = res.headers.etag;
@@ -429,16 +425,21 @@ export class LeanS3Client {
       headers,
       ...(body !== undefined ? { body } : {}),
     };
-    const signed = this.signer
-      ? ((await this.signer.sign(request as never, {
-          signingRegion: target.region,
-          signingService: 's3',
-          // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
-          signingDate: new Date(Date.now() + (this.client.config.systemClockOffset ?? 0)),
-        })) as unknown as LeanRequest)
-      : request;
-    return send(this.pool, signed, { timeouts: this.options.timeouts, stream: op.stream === true, signal });
+    // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
+    const date = new Date(Date.now() + (this.client.config.systemClockOffset ?? 0));
+    await this.signer?.sign(request, target.region, date);
+    return send(this.pool, request, { timeouts: this.options.timeouts, stream: op.stream === true, signal });
   }
+}
+
+/** Bytes as a body: read once, nothing to cancel. */
+function bytesBody(data: Buffer | undefined): LeanBody {
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (data !== undefined && data.byteLength > 0) yield data;
+    },
+    destroy() {},
+  };
 }
 
 function sha256Hex(data: Uint8Array): string {

@@ -6,28 +6,19 @@
 import { parseXML } from '@aws-sdk/xml-builder';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { RetryErrorType, RetryStrategyV2 } from '@smithy/types';
-import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { type Timeouts } from '@omnifs/core';
 import {
-  abortError,
   asTimeout,
   bodyInPieces,
   currentSignal,
   errors,
+  type Http1Answer,
+  type Http1Pool,
   RequestTimers,
-  requestSignal,
-  timeoutError,
 } from '@omnifs/core/backend';
 import type { S3WriteParams } from './options';
-import { watchBody } from './transport';
-
-/** Keep-alive agents, made on first use, `maxSockets` connections per host. */
-export interface Pool {
-  maxSockets: number;
-  http?: http.Agent;
-  https?: https.Agent;
-}
 
 /** A request as the signer takes it. */
 export interface LeanRequest {
@@ -41,11 +32,15 @@ export interface LeanRequest {
   body?: Uint8Array;
 }
 
-/** A successful answer: the body as a stream (`stream`) or read in full as text. */
+/**
+ * A successful answer: with `stream`, the body as a stream (`body`), or as bytes (`data`)
+ * when it came whole with the head; else read in full as text.
+ */
 export interface LeanResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body?: IncomingMessage;
+  body?: Readable;
+  data?: Buffer;
   text?: string;
 }
 
@@ -91,12 +86,6 @@ export function writeHeaders(w: S3WriteParams, metadata: Record<string, string> 
   return headers;
 }
 
-function agentOf(pool: Pool, protocol: string): http.Agent {
-  const options = { keepAlive: true, maxSockets: pool.maxSockets, scheduling: 'lifo' as const };
-  if (protocol === 'https:') return (pool.https ??= new https.Agent(options));
-  return (pool.http ??= new http.Agent(options));
-}
-
 /**
  * Sends `req` and resolves on a 2xx answer.
  *
@@ -104,95 +93,61 @@ function agentOf(pool: Pool, protocol: string): http.Agent {
  * - a new connection must open within `connectTimeout`; the answer's headers must come
  *   within `requestTimeout` of the request (of its body's end when it has one); a body,
  *   either way, must not pause for `idleTimeout`; each is a temporary `ETIMEDOUT`;
- * - `signal` (and the operation's, {@link requestSignal}) cancels it with `Aborted`, also
+ * - `signal` (and the operation's, {@link currentSignal}) cancels it with `Aborted`, also
  *   while a streamed answer is being read;
  * - any other status rejects with an error shaped like the SDK's (see {@link serviceError}).
  */
-export function send(
-  pool: Pool,
+export async function send(
+  pool: Http1Pool,
   req: LeanRequest,
   options: { timeouts: Timeouts; stream: boolean; signal?: AbortSignal | undefined },
 ): Promise<LeanResponse> {
   const { timeouts } = options;
-  const own = new AbortController();
-  const signal = requestSignal(own.signal, options.signal);
-  const where = `${req.method} ${req.hostname}`;
-  const query = Object.entries(req.query)
-    .map(([k, v]) => (v === '' ? escapeUri(k) : `${escapeUri(k)}=${escapeUri(v)}`))
-    .join('&');
-  return new Promise<LeanResponse>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(own.signal.aborted ? abortError(own.signal) : errors.aborted());
-      return;
-    }
-    const timers = new RequestTimers(own, where, timeouts);
-    const { idle } = timers;
-    let response: IncomingMessage | undefined;
-    const fail = (err: unknown): void => {
-      timers.clear();
-      reject(err);
-    };
-    const onAbort = (): void => {
-      const err = own.signal.aborted ? abortError(own.signal) : errors.aborted();
-      request.destroy(err);
-      response?.destroy(err);
-      fail(err);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const request = (req.protocol === 'https:' ? https : http).request(
+  let path = req.path;
+  let sep = '?';
+  for (const k in req.query) {
+    const v = req.query[k]!;
+    path += v === '' ? `${sep}${escapeUri(k)}` : `${sep}${escapeUri(k)}=${escapeUri(v)}`;
+    sep = '&';
+  }
+  const body = req.body;
+  // A large body goes in pieces, each of which must be taken within idleTimeout.
+  const own = body !== undefined && body.byteLength > SMALL_BODY ? new AbortController() : undefined;
+  const idle = own && new RequestTimers(own, `${req.method} ${req.hostname}`, timeouts).idle;
+  const signals = [own?.signal, options.signal, currentSignal()];
+  let answer: Http1Answer;
+  try {
+    answer = await pool.request(
       {
-        agent: agentOf(pool, req.protocol),
         method: req.method,
+        protocol: req.protocol,
         hostname: req.hostname,
-        ...(req.port !== undefined ? { port: req.port } : {}),
-        path: query === '' ? req.path : `${req.path}?${query}`,
+        port: req.port,
+        path,
         headers: req.headers,
+        body: idle !== undefined ? bodyInPieces(body!, { idle, sent: () => undefined }) : body,
       },
-      (res) => {
-        response = res;
-        timers.clear();
-        const status = res.statusCode ?? 0;
-        watchBody(res, timeouts.idleTimeout, where);
-        res.once('close', () => signal.removeEventListener('abort', onAbort));
-        if (status >= 200 && status < 300 && options.stream) {
-          resolve({ status, headers: res.headers, body: res });
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('error', (err) => fail(signal.aborted ? err : (asTimeout(err) ?? err)));
-        res.once('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (status >= 200 && status < 300) resolve({ status, headers: res.headers, text });
-          else reject(serviceError(status, res.headers, text));
-        });
+      {
+        stream: options.stream,
+        signal: signals,
+        connectTimeout: timeouts.connectTimeout,
+        requestTimeout: timeouts.requestTimeout,
+        idleTimeout: timeouts.idleTimeout,
       },
     );
-    request.once('socket', (socket) => {
-      if (!socket.connecting || timeouts.connectTimeout <= 0) return;
-      const timer = setTimeout(
-        () => own.abort(timeoutError(`could not connect to ${req.hostname} within ${timeouts.connectTimeout} ms`)),
-        timeouts.connectTimeout,
-      );
-      const clear = (): void => clearTimeout(timer);
-      socket.once('connect', clear);
-      socket.once('close', clear);
-    });
-    request.once('error', (err) => {
-      if (signal.aborted) return; // reported by onAbort
-      signal.removeEventListener('abort', onAbort);
-      fail(asTimeout(err) ?? err);
-    });
-    const body = req.body;
-    if (body === undefined || body.byteLength === 0) {
-      timers.sent();
-      request.end();
-    } else if (body.byteLength <= SMALL_BODY) {
-      request.end(body, timers.sent);
-    } else {
-      bodyInPieces(body, { idle, sent: timers.sent }).pipe(request);
-    }
-  });
+  } catch (err) {
+    // Cancelled by the caller: `Aborted` without the reason as its cause (see transport.ts).
+    if (options.signal?.aborted === true || currentSignal()?.aborted === true) throw errors.aborted();
+    throw asTimeout(err) ?? err;
+  } finally {
+    idle?.clear();
+  }
+  const { status, headers } = answer;
+  if (answer.body !== undefined) return { status, headers, body: answer.body };
+  const data = answer.data ?? Buffer.alloc(0);
+  if (status >= 200 && status < 300)
+    return options.stream ? { status, headers, data } : { status, headers, text: data.toString('utf8') };
+  throw serviceError(status, headers, data.toString('utf8'));
 }
 
 /** The error the SDK raises for an S3 error answer: same name, message, fault and metadata. */
