@@ -8,8 +8,8 @@
  * (`Http1Pool`) with omnifs's timeouts; failures are shaped like the SDK's errors, so
  * {@link mapS3Error} maps them identically.
  */
-import type { S3Client, _Object, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
-import { parseXML, XmlText } from '@aws-sdk/xml-builder';
+import type { S3Client, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { XmlText } from '@aws-sdk/xml-builder';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
@@ -19,6 +19,9 @@ import { crc32Base64 } from './checksum';
 import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
 import { SigV4Signer } from './sigv4';
+import { scanDeleteErrors, scanListPage, type DeleteFailure, type ListPage } from './xml';
+
+export type { DeleteFailure, ListPage } from './xml';
 
 /**
  * Where each lean request is announced (`{ client, command }`, the S3Client and the SDK's
@@ -36,21 +39,6 @@ interface BucketTarget {
   /** The path of the bucket (`/bucket` in path style, '' for virtual hosts). */
   base: string;
   region: string;
-}
-
-/** One page of ListObjectsV2. */
-export interface ListPage {
-  objects: _Object[];
-  prefixes: string[];
-  /** The continuation token of the next page, if there is one. */
-  next: string | undefined;
-}
-
-/** A key DeleteObjects could not delete. */
-export interface DeleteFailure {
-  Key?: string;
-  Code?: string;
-  Message?: string;
 }
 
 /** A GET's body: a stream, or bytes that came whole with the answer's head. */
@@ -87,14 +75,6 @@ export function leanSupports(readParams: S3ReadParams, writeParams: S3WriteParam
     (algorithm === undefined || algorithm === 'CRC32')
   );
 }
-
-/** A value parsed from XML as a list (one element parses as the element itself). */
-function asList<T>(v: T | T[] | undefined | ''): T[] {
-  if (v === undefined || v === '') return [];
-  return Array.isArray(v) ? v : [v];
-}
-
-type Xml = Record<string, unknown>;
 
 /** One operation's request before it is addressed and signed. */
 interface Operation {
@@ -321,25 +301,9 @@ export class LeanS3Client {
       { method: 'GET', key: '', query, headers: {} },
       signal,
     );
-    const xml = (parseXML(res.text ?? '') as Xml).ListBucketResult as Xml | undefined;
-    if (xml === undefined) throw errors.invalid('ListObjectsV2 answered without a ListBucketResult');
-    const objects = asList(xml.Contents as Xml | Xml[] | undefined).map((c) => {
-      const o: _Object = {};
-      if (typeof c.Key === 'string') o.Key = c.Key;
-      if (typeof c.Size === 'string') o.Size = Number(c.Size);
-      if (typeof c.LastModified === 'string') o.LastModified = new Date(c.LastModified);
-      if (typeof c.ETag === 'string') o.ETag = c.ETag;
-      if (typeof c.StorageClass === 'string') o.StorageClass = c.StorageClass as never;
-      return o;
-    });
-    const prefixes = asList(xml.CommonPrefixes as Xml | Xml[] | undefined)
-      .map((p) => p.Prefix)
-      .filter((p): p is string => typeof p === 'string');
-    const next =
-      xml.IsTruncated === 'true' && typeof xml.NextContinuationToken === 'string'
-        ? xml.NextContinuationToken
-        : undefined;
-    return { objects, prefixes, next };
+    const scanned = scanListPage(res.text ?? '');
+    if (scanned === undefined) throw errors.invalid('ListObjectsV2 answered without a ListBucketResult');
+    return scanned;
   }
 
   /** DeleteObjects (quiet) of up to 1,000 keys: the keys it could not delete. */
@@ -355,13 +319,7 @@ export class LeanS3Client {
       { method: 'POST', key: '', query: { delete: '' }, headers, body },
       signal,
     );
-    const result = (parseXML(res.text ?? '') as Xml).DeleteResult as Xml | '' | undefined;
-    if (result === undefined || result === '') return [];
-    return asList(result.Error as Xml | Xml[] | undefined).map((e) => ({
-      ...(typeof e.Key === 'string' ? { Key: e.Key } : {}),
-      ...(typeof e.Code === 'string' ? { Code: e.Code } : {}),
-      ...(typeof e.Message === 'string' ? { Message: e.Message } : {}),
-    }));
+    return scanDeleteErrors(res.text ?? '');
   }
 
   // ---------------------------------------------------------------- requests

@@ -1,0 +1,112 @@
+/**
+ * The lean path's readers of S3's list and delete answers: a scan for the few elements
+ * omnifs uses, instead of building the whole document (a general XML parser spends most
+ * of a listing's CPU on it: about 40 µs a key). In S3's answers `<` only opens markup
+ * (keys are escaped), so an element is found by its tags; text is unescaped as XML says.
+ */
+import type { _Object } from '@aws-sdk/client-s3';
+
+/** One page of ListObjectsV2. */
+export interface ListPage {
+  objects: _Object[];
+  prefixes: string[];
+  /** The continuation token of the next page, if there is one. */
+  next: string | undefined;
+}
+
+/** A key DeleteObjects could not delete. */
+export interface DeleteFailure {
+  Key?: string;
+  Code?: string;
+  Message?: string;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** XML text with its entity and character references replaced. */
+export function unescapeXml(text: string): string {
+  if (!text.includes('&')) return text;
+  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
+    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
+    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
+    return ENTITIES[ref] ?? whole;
+  });
+}
+
+/** The text of the first `<tag>` in `xml` between `from` and `to`, or undefined. */
+function textOf(xml: string, tag: string, from = 0, to = xml.length): string | undefined {
+  const open = `<${tag}>`;
+  const at = xml.indexOf(open, from);
+  if (at < 0 || at >= to) {
+    const empty = xml.indexOf(`<${tag}/>`, from);
+    return empty >= 0 && empty < to ? '' : undefined;
+  }
+  const start = at + open.length;
+  const end = xml.indexOf(`</${tag}>`, start);
+  if (end < 0 || end > to) return undefined;
+  return unescapeXml(xml.slice(start, end));
+}
+
+/** Each `<tag>...</tag>` block of `xml`, as [start, end) of its content. */
+function* blocks(xml: string, tag: string): Generator<[number, number]> {
+  const open = `<${tag}>`;
+  const close = `</${tag}>`;
+  for (let at = xml.indexOf(open); at >= 0;) {
+    const start = at + open.length;
+    const end = xml.indexOf(close, start);
+    if (end < 0) return;
+    yield [start, end];
+    at = xml.indexOf(open, end + close.length);
+  }
+}
+
+/** The page in a ListObjectsV2 answer; undefined when it has no `ListBucketResult`. */
+export function scanListPage(xml: string): ListPage | undefined {
+  if (!xml.includes('<ListBucketResult')) return undefined;
+  const objects: _Object[] = [];
+  for (const [start, end] of blocks(xml, 'Contents')) {
+    const o: _Object = {};
+    const key = textOf(xml, 'Key', start, end);
+    if (key !== undefined) o.Key = key;
+    const size = textOf(xml, 'Size', start, end);
+    if (size !== undefined) o.Size = Number(size);
+    const modified = textOf(xml, 'LastModified', start, end);
+    if (modified !== undefined) o.LastModified = new Date(modified);
+    const etag = textOf(xml, 'ETag', start, end);
+    if (etag !== undefined) o.ETag = etag;
+    const storage = textOf(xml, 'StorageClass', start, end);
+    if (storage !== undefined) o.StorageClass = storage as never;
+    objects.push(o);
+  }
+  const prefixes: string[] = [];
+  for (const [start, end] of blocks(xml, 'CommonPrefixes')) {
+    const p = textOf(xml, 'Prefix', start, end);
+    if (p !== undefined) prefixes.push(p);
+  }
+  // Outside the entries: the first Contents or CommonPrefixes block ends the page's own fields.
+  const head = Math.min(
+    ...['<Contents>', '<CommonPrefixes>'].map((t) => xml.indexOf(t)).filter((i) => i >= 0),
+    xml.length,
+  );
+  const tail = Math.max(xml.lastIndexOf('</Contents>'), xml.lastIndexOf('</CommonPrefixes>'), 0);
+  const field = (tag: string): string | undefined => textOf(xml, tag, 0, head) ?? textOf(xml, tag, tail);
+  const truncated = field('IsTruncated') === 'true';
+  const token = field('NextContinuationToken');
+  return { objects, prefixes, next: truncated && token !== undefined && token !== '' ? token : undefined };
+}
+
+/** The keys a quiet DeleteObjects answer reports as failed. */
+export function scanDeleteErrors(xml: string): DeleteFailure[] {
+  const out: DeleteFailure[] = [];
+  for (const [start, end] of blocks(xml, 'Error')) {
+    const f: DeleteFailure = {};
+    const key = textOf(xml, 'Key', start, end);
+    if (key !== undefined && key !== '') f.Key = key;
+    const code = textOf(xml, 'Code', start, end);
+    if (code !== undefined && code !== '') f.Code = code;
+    const message = textOf(xml, 'Message', start, end);
+    if (message !== undefined && message !== '') f.Message = message;
+    out.push(f);
+  }
+  return out;
+}
