@@ -89,17 +89,18 @@ export async function streamRequest(url: string, init: SmallRequestInit, timeout
     idleTimeout: timeouts.idleTimeout,
   });
   const empty = a.status === 204 || a.status === 304 || (init.method ?? 'GET') === 'HEAD';
+  // As fetch gives it: a stream, empty or not, unless the answer cannot have a body.
   let body: ReadableStream<Uint8Array> | null = null;
   if (a.body !== undefined) body = Readable.toWeb(a.body) as ReadableStream<Uint8Array>;
-  else if (!empty && a.data !== undefined && a.data.byteLength > 0) body = bytesStream(a.data);
+  else if (!empty) body = bytesStream(a.data ?? Buffer.alloc(0));
   return new Response(body, { status: a.status, headers: headersOf(a.headers) });
 }
 
-/** Bytes as a web stream of one chunk. */
+/** Bytes as a web stream of one chunk (none when empty). */
 function bytesStream(data: Buffer): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(data);
+      if (data.byteLength > 0) controller.enqueue(data);
       controller.close();
     },
   });

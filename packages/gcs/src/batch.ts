@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
 import type { FailedDelete, Timeouts } from '@omnifs/core';
-import { failedDelete, timedFetch } from '@omnifs/core/backend';
+import { failedDelete, smallRequest } from '@omnifs/core/backend';
 import { gcsReason, mapGcsError } from './errors';
 import { authHeaders, responseError } from './reader';
 
@@ -62,11 +62,10 @@ export async function deleteBatch(ctx: BatchContext, bucket: string, keys: strin
   );
   const url = `${ctx.storage.apiEndpoint}/batch/storage/v1`;
   const headers = { ...(await authHeaders(ctx.storage, url)), 'content-type': `multipart/mixed; boundary=${boundary}` };
-  const res = await timedFetch(
+  const res = await smallRequest(
     url,
     { method: 'POST', headers, body: `${parts.join('')}--${boundary}--\r\n` },
     ctx.timeouts,
-    'metadata',
   );
   if (!res.ok) throw await responseError(res);
   const answers = parseAnswers(res.headers.get('content-type') ?? '', await res.text());

@@ -1,13 +1,16 @@
 /**
  * Downloads: one ranged media GET per read, authorized by the SDK's auth client and sent
- * with `fetch`, optionally pinned with `ifGenerationMatch`. The SDK's own read stream is
- * not used: when a connection drops mid-body it never ends (its node-fetch 2 body waits
- * forever), where `fetch` fails at once. The byte count is checked against the
- * response's length, so a body cut short is an error, never a short file.
+ * over core's keep-alive pool (`streamRequest`), optionally pinned with
+ * `ifGenerationMatch`. The SDK's own read stream is not used: when a connection drops
+ * mid-body it never ends (its node-fetch 2 body waits forever), where this fails at once.
+ * The byte count is checked against the response's length, so a body cut short is an
+ * error, never a short file. Bytes come as the service sends them: with
+ * `accept-encoding: identity`, GCS decompresses gzip-encoded objects itself, except those
+ * with `Cache-Control: no-transform`, which read as their stored (compressed) bytes.
  */
 import type { Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { abortError, timedFetch } from '@omnifs/core/backend';
+import { abortError, streamRequest } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
@@ -51,7 +54,7 @@ export async function authHeaders(storage: Storage, url: string): Promise<Record
 /** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed response. */
 export async function responseError(res: Response): Promise<Error> {
   const text = await res.text().catch(() => '');
-  let message = text.trim() || res.statusText;
+  let message = text.trim() || res.statusText || `HTTP ${res.status}`;
   let reasons: Array<{ reason?: string }> = [];
   try {
     const body = JSON.parse(text) as { error?: { message?: string; errors?: Array<{ reason?: string }> } };
@@ -108,7 +111,7 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
   signal?.addEventListener('abort', onAbort, { once: true });
   const ranged = start > 0 || end !== undefined;
   try {
-    const res = await timedFetch(
+    const res = await streamRequest(
       url,
       {
         headers: {
@@ -119,7 +122,6 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
         signal: controller.signal,
       },
       ctx.timeouts,
-      'data',
     );
     if (res.status === 416) {
       await res.body?.cancel();

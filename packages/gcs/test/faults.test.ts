@@ -66,7 +66,7 @@ describe('gcs: faults', function () {
     size: 5 * MiB + 11,
     cutAfter: MiB / 2,
     isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'),
-    code: 'UND_ERR_SOCKET',
+    code: 'ECONNRESET',
   });
 
   // Reads are retried by the retry layer, not the SDK: one request.
