@@ -123,6 +123,13 @@ describe('examples', () => {
     ]);
   });
 
+  it('docs/api.md shows examples/http-pool.mjs exactly as it is, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/http-pool.mjs');
+    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/http-pool.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/http-pool.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal(['200 hello', '4194304', '404 no such object', 'ETIMEDOUT true']);
+  });
+
   it('docs/api.md shows examples/backend.mjs exactly as it is, and the backend does what its comments say', async () => {
     const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/backend.mjs');
     expect(shown?.code).to.equal(readFileSync(join(root, 'examples/backend.mjs'), 'utf8'));
