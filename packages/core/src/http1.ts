@@ -8,8 +8,11 @@
  * What it does: persistent connections per origin (at most `maxSockets`, reused most
  * recently used first, closed after `keepAliveMs` idle, never keeping the process alive
  * while idle); fixed-length, chunked and close-delimited answers; `HEAD`, 204 and 304
- * without bodies; interim 1xx answers skipped; a request replayed once on a new connection
- * when a reused one turns out closed before any byte of the answer (the keep-alive race).
+ * without bodies; interim 1xx answers skipped; a GET or HEAD replayed once on a new
+ * connection when a reused one turns out closed before any byte of the answer (the
+ * keep-alive race). Other methods are not replayed: the server may have acted on the
+ * request and lost only its answer (a RENAME done twice fails), so the caller, who knows
+ * whether the request can be repeated, gets the `ECONNRESET`.
  * What it leaves out: proxies, pipelining, `Expect: 100-continue`, upgrades.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -96,6 +99,9 @@ function protocolError(message: string): FsError {
   return new FsError({ kind: 'Unexpected', code: 'EPROTO', message });
 }
 
+/** Methods whose request may be sent twice: they change nothing on the server. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** Marks a failure that happened on a reused connection before any byte of the answer. */
 const STALE = Symbol('stale keep-alive connection');
 
@@ -121,7 +127,7 @@ export class Http1Pool {
     if (aborted !== undefined) throw abortError(aborted);
     const head = requestHead(req);
     const origin = this.origin(req);
-    const replayable = !(req.body instanceof Readable);
+    const replayable = SAFE_METHODS.has(req.method) && !(req.body instanceof Readable);
     try {
       return await origin.send(head, req, options, false);
     } catch (err) {
@@ -257,6 +263,31 @@ class Origin {
 
 type BodyMode = 'none' | 'length' | 'chunked' | 'close';
 
+/**
+ * The exchanges each signal would fail, behind one listener per signal: many requests of
+ * one operation share its signal, and adding and removing a listener per request costs
+ * more than a set.
+ */
+const watchers = new WeakMap<AbortSignal, Set<Exchange>>();
+
+function watchSignal(signal: AbortSignal, ex: Exchange): void {
+  let set = watchers.get(signal);
+  if (set === undefined) {
+    const exchanges = new Set<Exchange>();
+    set = exchanges;
+    watchers.set(signal, exchanges);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const e of [...exchanges]) e.fail(abortError(signal), true);
+        exchanges.clear();
+      },
+      { once: true },
+    );
+  }
+  set.add(ex);
+}
+
 /** The signals of `options`, as a list. */
 function signalsOf(options: Http1Options): AbortSignal[] {
   const s = options.signal;
@@ -383,6 +414,11 @@ class Connection {
   }
 
   exchange(head: string, req: Http1Request, options: Http1Options): Promise<Http1Answer> {
+    const aborted = signalsOf(options).find((x) => x.aborted); // while waiting for the connection
+    if (aborted !== undefined) {
+      this.origin.release(this);
+      return Promise.reject(abortError(aborted));
+    }
     return new Promise<Http1Answer>((resolve, reject) => {
       const ex = new Exchange(this, this.socket, req, options, resolve, reject);
       this.ex = ex;
@@ -422,7 +458,6 @@ class Exchange {
   private gotBytes = false;
   private readonly idleMs: number;
   private readonly signals: AbortSignal[];
-  private readonly onAbort: (event: Event) => void;
   private source: Readable | undefined;
 
   constructor(
@@ -435,8 +470,7 @@ class Exchange {
   ) {
     this.idleMs = options.idleTimeout ?? 0;
     this.signals = signalsOf(options);
-    this.onAbort = (event) => this.fail(abortError(event.target as AbortSignal), true);
-    for (const x of this.signals) x.addEventListener('abort', this.onAbort, { once: true });
+    for (const x of this.signals) watchSignal(x, this);
   }
 
   // ---------------------------------------------------------------- request
@@ -748,7 +782,7 @@ class Exchange {
 
   private cleanup(): void {
     this.conn.unwatch();
-    for (const x of this.signals) x.removeEventListener('abort', this.onAbort);
+    for (const x of this.signals) watchers.get(x)?.delete(this);
   }
 }
 

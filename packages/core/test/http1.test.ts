@@ -103,6 +103,8 @@ describe('core: Http1Pool', () => {
         res.writeHead(204).end();
       } else if (url === '/missing') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
+      } else if (url === '/silent') {
+        // never answers
       } else if (url === '/stall') {
         res.writeHead(200, { 'content-length': '100' });
         res.write('only part');
@@ -255,6 +257,48 @@ describe('core: Http1Pool', () => {
     expect(connections() - before).to.equal(2);
   });
 
+  it('fails with a temporary ETIMEDOUT when no answer comes within requestTimeout', async () => {
+    const t0 = Date.now();
+    const err = await rejection(pool.request(get(port(), '/silent'), { requestTimeout: 150 }));
+    expect(err).to.be.instanceOf(FsError);
+    expect(err.code).to.equal('ETIMEDOUT');
+    expect(err.message).to.include('no answer to GET 127.0.0.1 within 150 ms');
+    expect(Date.now() - t0).to.be.within(100, 2000);
+  });
+
+  it('obeys each of several signals, and one signal shared by many requests', async () => {
+    const shared = new AbortController();
+    const own = new AbortController();
+    const many = Array.from({ length: 6 }, () =>
+      pool.request(get(port(), '/silent'), { signal: [shared.signal, undefined] }),
+    );
+    const one = pool.request(get(port(), '/silent'), { signal: [shared.signal, own.signal] });
+    setTimeout(() => own.abort(), 20);
+    expect((await rejection(one)).kind).to.equal('Aborted');
+    setTimeout(() => shared.abort(), 20);
+    for (const r of await Promise.allSettled(many)) {
+      expect(r.status).to.equal('rejected');
+      expect((r as PromiseRejectedResult).reason.kind).to.equal('Aborted');
+    }
+    // The connections of aborted requests are closed; the pool goes on with new ones.
+    expect((await pool.request(get(port(), '/after'))).data!.toString()).to.equal('path /after');
+  });
+
+  it('fails a request waiting for a connection when its signal aborts', async () => {
+    const single = new Http1Pool({ maxSockets: 1 });
+    try {
+      const busy = single.request(get(port(), '/silent'), { requestTimeout: 300 });
+      const controller = new AbortController();
+      const waiting = single.request(get(port(), '/x'), { signal: controller.signal });
+      setTimeout(() => controller.abort(), 20);
+      expect((await rejection(waiting)).kind).to.equal('Aborted');
+      expect((await rejection(busy)).code).to.equal('ETIMEDOUT');
+      expect((await single.request(get(port(), '/next'))).data!.toString()).to.equal('path /next');
+    } finally {
+      single.destroy();
+    }
+  });
+
   it('rejects a refused connection with ECONNREFUSED', async () => {
     const closed = await new Promise<number>((resolve) => {
       const s = net.createServer();
@@ -333,17 +377,25 @@ describe('core: Http1Pool against hand-written answers', () => {
     expect(a.data!.toString()).to.equal('abc0123456789abcdef');
   });
 
-  it('sends a request again on a new connection when a reused one was closed under it', async () => {
+  it('sends a GET again on a new connection when a reused one was closed under it', async () => {
     const first = await pool.request(get(dropsSecond.port(), '/'));
     expect(first.data!.toString()).to.equal('first');
     const again = await pool.request(get(dropsSecond.port(), '/'));
     expect(again.data!.toString()).to.equal('first');
   });
 
+  it('does not send a PUT again, which the server may have acted on: it fails with ECONNRESET', async () => {
+    await pool.request(get(dropsSecond.port(), '/'));
+    const err = await rejection(
+      pool.request(get(dropsSecond.port(), '/', { method: 'PUT', body: Buffer.from('once') })),
+    );
+    expect(err.code).to.be.oneOf(['ECONNRESET', 'EPIPE']);
+  });
+
   it('does not send a streamed body again: it fails with ECONNRESET', async () => {
     await pool.request(get(dropsSecond.port(), '/'));
     const err = await rejection(
-      pool.request(get(dropsSecond.port(), '/', { method: 'PUT', body: Readable.from([Buffer.from('once')]) })),
+      pool.request(get(dropsSecond.port(), '/', { method: 'GET', body: Readable.from([Buffer.from('once')]) })),
     );
     expect(err.code).to.be.oneOf(['ECONNRESET', 'EPIPE']);
   });
