@@ -103,13 +103,14 @@ export interface RangeResponse {
 
 /**
  * One ranged read of bytes `[start, end)`, pinned to `etag` where given (a replaced object
- * fails), cancelled with `signal`; undefined when `start` is at or past the end.
+ * fails), cancelled with `signal` (undefined: the read's caller gave none); undefined when
+ * `start` is at or past the end.
  */
 export type FetchRange = (
   start: number,
   end: number,
   etag: string | undefined,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
 ) => Promise<RangeResponse | undefined>;
 
 /** How {@link readRanges} splits a read. */
@@ -153,17 +154,18 @@ async function* rangesInOrder(
   { partSize, concurrency, etag, signal }: RangeReadOptions,
 ): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  // The ranges after the first share a controller, made when the first of them starts
+  // (a read of one range, most small files, needs none: the caller's signal is its own).
+  let controller: AbortController | undefined;
+  const onAbort = (): void => controller?.abort(signal?.reason);
   const firstEnd = Math.min(start + partSize, end ?? Infinity);
   let first: RangeResponse | undefined;
   let next = firstEnd;
   let stop = firstEnd;
   const pending: Array<Promise<Uint8Array[]>> = [];
   try {
-    first = await fetchRange(start, firstEnd, etag, controller.signal);
+    throwIfAborted(signal);
+    first = await fetchRange(start, firstEnd, etag, signal);
     if (first === undefined) return;
     if (first.whole === true) {
       yield* sliceWhole(first.body, start, end, signal);
@@ -174,6 +176,11 @@ async function* rangesInOrder(
     const pin = first.etag ?? etag;
     const fill = (): void => {
       while (pending.length < concurrency && next < stop) {
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (signal?.aborted) onAbort();
+          else signal?.addEventListener('abort', onAbort, { once: true });
+        }
         const from = next;
         next = Math.min(next + partSize, stop);
         const p = fetchRange(from, next, pin, controller.signal).then((res) => {
@@ -199,8 +206,10 @@ async function* rangesInOrder(
       }
     }
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    if (pending.length > 0 || next < stop) controller.abort();
+    if (controller !== undefined) {
+      signal?.removeEventListener('abort', onAbort);
+      if (pending.length > 0 || next < stop) controller.abort();
+    }
     first?.cancel?.();
   }
 }

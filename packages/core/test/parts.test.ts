@@ -172,7 +172,7 @@ describe('core: ranged reads in order (readRanges)', () => {
         try {
           for (let i = 0; i < bytes.byteLength; i += 300) {
             await new Promise((r) => setTimeout(r, 1));
-            signal.throwIfAborted();
+            signal?.throwIfAborted();
             yield bytes.subarray(i, i + 300);
           }
         } finally {
