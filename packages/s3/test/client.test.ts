@@ -214,8 +214,30 @@ describe('s3: lean request path', function () {
     expect(await sdk.readText(`${root}/crc/nine.txt`)).to.equal('123456789');
   });
 
+  it('lists the same entries, sizes, times and directories as the SDK, across pages', async function () {
+    const dir = `${root}/listing`;
+    await lean.pipe(
+      Object.fromEntries(Array.from({ length: 1005 }, (_, i) => [`${dir}/f${i}.bin`, 'x'.repeat(i % 7)])),
+    );
+    await lean.pipe({ [`${dir}/sub/a&b <c>.txt`]: 'abc', [`${dir}/other/deep/d.txt`]: 'd' });
+    const detail = async (fs: S3FileSystem) =>
+      (await fs.ls(dir, { detail: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const [viaLean, viaSdk] = [await detail(lean), await detail(sdk)];
+    expect(viaLean).to.have.length(1007);
+    expect(viaLean).to.deep.equal(viaSdk);
+    expect((await lean.find(dir)).sort()).to.deep.equal((await sdk.find(dir)).sort());
+  });
+
   it('keeps keys with spaces, unicode and reserved characters intact both ways', async function () {
-    const names = ['a b.txt', 'ü/ñ.txt', "q!'()*+=&?#.txt", 'x%2Fy.txt'];
+    const names = [
+      'a b.txt',
+      'ü/ñ.txt',
+      "q!'()*+=&?#.txt",
+      'x%2Fy.txt',
+      '<tag>&amp;"x".txt',
+      '&#x41;&lt;.txt',
+      '😀 ✓.txt',
+    ];
     for (const n of names) await lean.pipeFile(`${root}/keys/${n}`, n);
     expect((await sdk.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
     expect((await lean.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
