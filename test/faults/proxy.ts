@@ -285,12 +285,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           if (sent >= limit) return;
           const part = chunk.subarray(0, limit - sent);
           sent += part.length;
-          res.write(part);
-          if (sent >= limit) {
-            ures.destroy();
-            // Let the partial body reach the client before dropping the connection.
-            res.socket?.end(() => res.socket?.destroy());
+          if (sent < limit) {
+            res.write(part);
+            return;
           }
+          ures.destroy();
+          // Let the partial body reach the client before dropping the connection, once it is
+          // written out: on Node 24, ending the socket at once could drop the head and part
+          // still queued in the response, and the client saw a reset with no answer at all.
+          res.write(part, () => res.socket?.end(() => res.socket?.destroy()));
         });
         ures.on('end', () => {
           if (sent < limit || limit === 0) res.end();
