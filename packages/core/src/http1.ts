@@ -512,8 +512,10 @@ class Exchange {
     const onDrain = (): void => {
       source.resume();
     };
-    source.on('data', (c: Buffer) => {
-      if (this.phase === 'done') return;
+    source.on('data', (piece: Uint8Array | string) => {
+      // An empty piece would read as the last chunk; object-mode streams may send one.
+      const c = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      if (this.phase === 'done' || c.byteLength === 0) return;
       let ok: boolean;
       if (chunked) {
         socket.cork();
