@@ -352,11 +352,7 @@ async function* idleUpload(
 }
 
 /** A response body whose reads fail when no byte arrives for the idle time. */
-export function idleBody(
-  body: ReadableStream<Uint8Array>,
-  idle: IdleTimer,
-  signal: AbortSignal,
-): ReadableStream<Uint8Array> {
+function idleBody(body: ReadableStream<Uint8Array>, idle: IdleTimer, signal: AbortSignal): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {

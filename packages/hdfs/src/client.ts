@@ -1,6 +1,7 @@
 /**
- * The WebHDFS REST client over `node:http`: namenode calls read in full (core's
- * `smallRequest`), reads streamed (`streamRequest`), data uploads to the datanode.
+ * The WebHDFS REST client: namenode calls read in full (core's `smallRequest`) and reads
+ * streamed (`streamRequest`), both over core's keep-alive pool; data uploads to the
+ * datanode over `node:http`.
  *
  * Data calls take two steps. CREATE and APPEND are answered with a 307 to a datanode: the
  * first request goes without a body (`redirect: 'manual'`), the data then goes to the
@@ -175,7 +176,7 @@ export class WebHdfsClient {
   }
 
   /**
-   * OPEN's answer with its body streaming over node:http: the namenode's redirect is
+   * OPEN's answer with its body streaming (core's pool): the namenode's redirect is
    * followed to the datanode (which takes no headers: the URL carries the user or token).
    */
   private async openData(
@@ -213,14 +214,8 @@ function locationOf(body: string): string | undefined {
   }
 }
 
-/**
- * fetch reports network failures as `TypeError: fetch failed` with the Node error (its
- * `code`, e.g. ECONNREFUSED) as `cause`: that one is thrown, so core sees the code. Network
- * errors can quote the URL; any `delegation=` token is taken out of their message.
- */
+/** Network errors can quote the URL: any `delegation=` token is taken out of their message. */
 function withRedactedMessage(err: unknown): unknown {
-  const cause = err instanceof TypeError ? (err as { cause?: unknown }).cause : undefined;
-  if (cause instanceof Error && typeof (cause as { code?: unknown }).code === 'string') err = cause;
   if (err instanceof Error && typeof err.message === 'string') {
     const clean = redactUrl(err.message);
     if (clean !== err.message) err.message = clean;
