@@ -21,8 +21,6 @@ import type { S3ReadParams, S3WriteParams } from './options';
 import { SigV4Signer } from './sigv4';
 import { scanDeleteErrors, scanListPage, type DeleteFailure, type ListPage } from './xml';
 
-export type { DeleteFailure, ListPage } from './xml';
-
 /**
  * Where each lean request is announced (`{ client, command }`, the S3Client and the SDK's
  * name of the command), so request counts can be observed as with the SDK's middleware.
