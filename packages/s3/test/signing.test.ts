@@ -11,20 +11,28 @@ import { createServer, request, type IncomingMessage, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { FsError } from '@omnifs/core';
 import type { S3FileSystem } from '@omnifs/s3';
+import type { SourceData } from '@smithy/types';
 import { connection, freshBucket, makeFs, useS3 } from './helpers';
 
 /** The SHA-256 the SDK's signer takes (a keyed one is an HMAC), on node:crypto. */
 class Sha256 {
   private readonly h: Hash | Hmac;
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', secret);
+  constructor(secret?: SourceData) {
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data);
+  update(data: SourceData): void {
+    this.h.update(bytes(data));
   }
   digest(): Promise<Uint8Array> {
     return Promise.resolve(this.h.digest());
   }
+}
+
+/** Signer input as something node:crypto takes. */
+function bytes(data: SourceData): string | Uint8Array {
+  if (typeof data === 'string' || data instanceof Uint8Array) return data;
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return new Uint8Array(data);
 }
 
 /** `20261130T031500Z` as a Date. */
