@@ -82,8 +82,9 @@ export default tseslint.config(
   },
   {
     // The registry loads core's built-ins and protocol packages lazily, on first use; the
-    // CLI loads @omnifs/logsync only for the commands that use it.
-    files: ['packages/core/src/registry.ts', 'packages/cli/src/commands/logs.ts'],
+    // CLI loads @omnifs/logsync only for the commands that use it; S3's checksum falls back
+    // to Node's CRC32 where the native one's platform binary is not installed.
+    files: ['packages/core/src/registry.ts', 'packages/cli/src/commands/logs.ts', 'packages/s3/src/checksum.ts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
