@@ -86,9 +86,17 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
 
   /** Native append by append blobs, exclusive create by `If-None-Match: *`; SAS needs the account key. */
   protected override capabilityFacts(): CapabilityFacts {
-    const { partSize, concurrency } = this.settings;
+    const { partSize, concurrency, readConcurrency } = this.settings;
     const sign = this.service.credential instanceof StorageSharedKeyCredential;
-    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true, sign, partSize, concurrency };
+    return {
+      ...super.capabilityFacts(),
+      append: true,
+      exclusiveCreate: true,
+      sign,
+      partSize,
+      concurrency,
+      readConcurrency,
+    };
   }
 
   /**

@@ -7,7 +7,13 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import { type TimeoutOptions } from '@omnifs/core';
-import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA } from '@omnifs/core/backend';
+import {
+  defineOptions,
+  errors,
+  positiveInt,
+  resolveReadConcurrency,
+  TIMEOUT_OPTION_SCHEMA,
+} from '@omnifs/core/backend';
 
 /**
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
@@ -47,8 +53,14 @@ export interface AzureBlobOptions extends TimeoutOptions {
   endpointSuffix?: string;
   /** Bytes per staged block of large uploads, and per range of parallel downloads (default 8 MiB, at most 4000 MiB). */
   partSize?: number;
-  /** Blocks staged, or ranges downloaded, at once per file (default 4). */
+  /** Blocks staged, or ranges of a streamed read fetched, at once per file (default 4). */
   concurrency?: number;
+  /**
+   * Ranged reads at once when `get` copies one large file to local disk, each written in
+   * place as it arrives, so memory stays near this many MiB (default: `concurrency` when
+   * that is given, else 8; at most 64).
+   */
+  readConcurrency?: number;
   /** Entries per listing request (default 5000, the service's maximum). */
   listPageSize?: number;
   /** Options of the SDK's request pipeline: `retryOptions`, `proxyOptions`, `keepAliveOptions`, `userAgentOptions`, `httpClient`, `audience`. */
@@ -79,6 +91,7 @@ export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
   endpointSuffix: 'string',
   partSize: { type: 'integer', min: 1, max: 4000 * 1024 * 1024 },
   concurrency: { type: 'integer', min: 1, max: 64 },
+  readConcurrency: { type: 'integer', min: 1, max: 64 },
   listPageSize: { type: 'integer', min: 1, max: 5000 },
   pipelineOptions: 'object',
   skipInstanceCache: 'boolean',
@@ -99,6 +112,7 @@ export const MAX_LIST_PAGE_SIZE = 5000;
 export interface ResolvedAzureSettings {
   partSize: number;
   concurrency: number;
+  readConcurrency: number;
   listPageSize: number;
   /** How requests are authorised. */
   auth: 'connectionString' | 'accountKey' | 'sasToken' | 'credential' | 'anonymous';
@@ -175,9 +189,11 @@ export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSetting
   }
   const cs = optionalString(options, 'connectionString');
   const accountName = cs !== undefined ? parseConnectionString(cs).AccountName : optionalString(options, 'accountName');
+  const concurrency = positiveInt('concurrency', options.concurrency, DEFAULT_AZURE_CONCURRENCY, 64);
   return {
     partSize: positiveInt('partSize', options.partSize, DEFAULT_AZURE_PART_SIZE, MAX_BLOCK_SIZE),
-    concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_AZURE_CONCURRENCY, 64),
+    concurrency,
+    readConcurrency: resolveReadConcurrency(options, concurrency, 64),
     listPageSize: positiveInt('listPageSize', options.listPageSize, MAX_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE),
     auth,
     accountName: accountName ?? accountUrlOf(options, false)?.name,

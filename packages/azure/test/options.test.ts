@@ -144,6 +144,13 @@ describe('azure: options', function () {
     );
   });
 
+  it('reads 8 ranges at once by default, concurrency when only that is given, readConcurrency first', function () {
+    const caps = (options: Record<string, unknown>) => make({ accountName: 'acct', ...options }).capabilities;
+    expect(caps({})).to.include({ concurrency: 4, readConcurrency: 8 });
+    expect(caps({ concurrency: 2 })).to.include({ concurrency: 2, readConcurrency: 2 });
+    expect(caps({ concurrency: 2, readConcurrency: 16 })).to.include({ concurrency: 2, readConcurrency: 16 });
+  });
+
   it('rejects malformed options with InvalidArgument', function () {
     withEnv({}, () => {
       const bad: Array<Record<string, unknown>> = [
@@ -152,6 +159,8 @@ describe('azure: options', function () {
         { accountName: 'acct', partSize: 0 },
         { accountName: 'acct', partSize: 5000 * 1024 * 1024 },
         { accountName: 'acct', concurrency: 1.5 },
+        { accountName: 'acct', readConcurrency: 0 },
+        { accountName: 'acct', readConcurrency: 65 },
         { accountName: 'acct', listPageSize: 6000 },
         { accountName: 'acct', accountKey: 42 },
         { accountName: 'acct', credential: {} },

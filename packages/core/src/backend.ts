@@ -69,6 +69,8 @@ export {
   unknownOptionMessage,
   checkMethodOptions,
   positiveInt,
+  resolveReadConcurrency,
+  DEFAULT_READ_CONCURRENCY,
   COMMON_OPTIONS,
   type OptionSchema,
   type OptionSpec,

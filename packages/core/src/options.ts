@@ -215,6 +215,23 @@ export function checkMethodOptions(options: object, method: string, allowed: rea
   }
 }
 
+/** Ranged reads at once when one large file is copied in parts, where no option says otherwise. */
+export const DEFAULT_READ_CONCURRENCY = 8;
+
+/**
+ * A store's `readConcurrency` option (see `Capabilities.readConcurrency`): its value when
+ * given; else `concurrency` when the user gave that (a store told to go gently reads gently
+ * too); else {@link DEFAULT_READ_CONCURRENCY}. A bad value is `InvalidArgument`.
+ */
+export function resolveReadConcurrency(
+  options: { readConcurrency?: unknown; concurrency?: unknown },
+  concurrency: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const fallback = options.concurrency !== undefined ? concurrency : Math.min(DEFAULT_READ_CONCURRENCY, max);
+  return positiveInt('readConcurrency', options.readConcurrency, fallback, max);
+}
+
 /**
  * A whole-number option from 1 to `max`: `fallback` when it is not given, an
  * `InvalidArgument` naming the option for anything else.

@@ -15,19 +15,25 @@ import type { FileInfo } from './types';
 /** Bytes gathered from a part's stream before one write at its offset. */
 const WRITE_SIZE = 1024 * 1024;
 
+/** Ranged reads of `fs` at once for a copy in parts: `readConcurrency`, else `concurrency`, else 1. */
+function readsAtOnce(fs: FileSystem): number {
+  const { readConcurrency, concurrency = 1 } = fs.capabilities;
+  return readConcurrency ?? concurrency;
+}
+
 /**
  * True when copying `src` from `srcFs` to `dstFs` goes in concurrent parts: the source
  * reads ranges and says it serves several at once, the target writes at any offset, and
  * the file is larger than one part.
  */
 export function copiesInParts(srcFs: FileSystem, src: FileInfo, dstFs: FileSystem): boolean {
-  const { concurrency = 1, partSize = DEFAULT_PART_SIZE, rangedRead } = srcFs.capabilities;
-  return rangedRead && concurrency > 1 && dstFs.capabilities.randomWrite === true && src.size > partSize;
+  const { partSize = DEFAULT_PART_SIZE, rangedRead } = srcFs.capabilities;
+  return rangedRead && readsAtOnce(srcFs) > 1 && dstFs.capabilities.randomWrite === true && src.size > partSize;
 }
 
 /**
- * Copies one file as concurrent ranged reads of `srcFs`'s part size, each written at its
- * offset into a random-access writer of `dstFs`.
+ * Copies one file as concurrent ranged reads of `srcFs`'s part size (`readConcurrency` at
+ * once, else `concurrency`), each written at its offset into a random-access writer of `dstFs`.
  *
  * Behaviour: every read is pinned to the ETag seen when the copy was planned, so a file
  * replaced meanwhile fails with `ConditionNotMatch` instead of mixing two versions (a
@@ -44,7 +50,8 @@ export async function copyInParts(
   signal: AbortSignal | undefined,
   progress: ProgressTracker,
 ): Promise<void> {
-  const { concurrency = 1, partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
+  const { partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
+  const concurrency = readsAtOnce(srcFs);
   const writer = await dstFs.openRandomWriter(dst, signal ? { signal } : {});
   const starts = Array.from({ length: Math.ceil(src.size / partSize) }, (_, i) => i * partSize);
   const pin = { ...pinTo(src), ...(signal ? { signal } : {}) };

@@ -148,6 +148,12 @@ export interface Capabilities {
    */
   concurrency?: number;
   /**
+   * Ranged reads at once when `get` copies one large file in parts to a target that writes
+   * at any offset; each part goes into place as it arrives, so memory stays near this many
+   * MiB whatever the part size (`concurrency` where not declared).
+   */
+  readConcurrency?: number;
+  /**
    * Files moved at once by many-path operations (`put`, `get`, `cp`, `cat`, `rm` of a list)
    * when no `batchSize` is given; enough to keep a high-latency link busy (default 8).
    */

@@ -86,15 +86,16 @@ export function fsError(fn: () => unknown): FsError {
  * so `get` fetches its files in concurrent parts; it counts the streams open at once.
  */
 export class PartedFileSystem extends FlakyFileSystem {
-  readonly #parts: { partSize: number; concurrency: number };
+  readonly #parts: { partSize: number; concurrency: number; readConcurrency?: number };
   streamsOpen = 0;
   maxStreamsOpen = 0;
   /** Ranges asked for, `[start, end)`. */
   readonly ranges: Array<[number, number | undefined]> = [];
 
-  constructor(options: WrapperOptions & { partSize: number; concurrency: number }) {
+  constructor(options: WrapperOptions & { partSize: number; concurrency: number; readConcurrency?: number }) {
     super(options);
-    this.#parts = { partSize: options.partSize, concurrency: options.concurrency };
+    const { partSize, concurrency, readConcurrency } = options;
+    this.#parts = { partSize, concurrency, ...(readConcurrency === undefined ? {} : { readConcurrency }) };
   }
 
   override get capabilities(): Readonly<Capabilities> {

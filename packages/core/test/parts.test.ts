@@ -35,6 +35,18 @@ describe('core: copies in parts', () => {
     expect(readdirSync(dir)).to.deep.equal(['big.bin']);
   });
 
+  it('reads readConcurrency parts at once where the source declares it, concurrency aside', async () => {
+    const wide = new PartedFileSystem({ fs: mem, partSize: PART, concurrency: 1, readConcurrency: 5 });
+    await wide.get('/big.bin', join(dir, 'wide.bin'));
+    expect(readFileSync(join(dir, 'wide.bin')).equals(data)).to.equal(true);
+    expect(wide.ranges).to.have.length(5);
+    expect(wide.maxStreamsOpen).to.equal(5);
+    const one = new PartedFileSystem({ fs: mem, partSize: PART, concurrency: 4, readConcurrency: 1 });
+    await one.get('/big.bin', join(dir, 'one.bin'));
+    expect(readFileSync(join(dir, 'one.bin')).equals(data)).to.equal(true);
+    expect(one.ranges).to.deep.equal([[0, undefined]]);
+  });
+
   it('reports progress that grows to the file size', async () => {
     const seen: Progress[] = [];
     await src.get('/big.bin', join(dir, 'big.bin'), { onProgress: (p) => seen.push(p) });

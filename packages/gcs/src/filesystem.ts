@@ -73,8 +73,16 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   /** Native append by compose, exclusive create by `ifGenerationMatch: 0`; signing needs a private key. */
   protected override capabilityFacts(): CapabilityFacts {
-    const { canSign, partSize, concurrency } = this.settings;
-    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true, sign: canSign, partSize, concurrency };
+    const { canSign, partSize, concurrency, readConcurrency } = this.settings;
+    return {
+      ...super.capabilityFacts(),
+      append: true,
+      exclusiveCreate: true,
+      sign: canSign,
+      partSize,
+      concurrency,
+      readConcurrency,
+    };
   }
 
   protected override mapError(err: unknown): FsError {

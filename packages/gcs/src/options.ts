@@ -2,7 +2,14 @@
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { type TimeoutOptions, type Timeouts } from '@omnifs/core';
-import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, resolveTimeouts } from '@omnifs/core/backend';
+import {
+  defineOptions,
+  errors,
+  positiveInt,
+  resolveReadConcurrency,
+  TIMEOUT_OPTION_SCHEMA,
+  resolveTimeouts,
+} from '@omnifs/core/backend';
 
 /** A service-account key, as in the JSON key file Google Cloud gives out. */
 export interface GCSServiceAccountKey {
@@ -47,8 +54,14 @@ export interface GCSOptions extends TimeoutOptions {
    * are refused.
    */
   partSize?: number;
-  /** Ranges of one file downloaded at once by `get`, and deletions at once by `rm` (default 4). */
+  /** Ranges of one file read at once by a streamed read, and deletions at once by `rm` (default 4). */
   concurrency?: number;
+  /**
+   * Ranged reads at once when `get` copies one large file to local disk, each written in
+   * place as it arrives, so memory stays near this many MiB (default: `concurrency` when
+   * that is given, else 8).
+   */
+  readConcurrency?: number;
   /** Entries per listing request (at most 1,000; by default none is asked: the service sends its maximum). */
   listPageSize?: number;
   /** Further Storage settings (`retryOptions`, `timeout`, `userAgent`, ...), applied last. */
@@ -85,6 +98,7 @@ export const GCS_OPTION_SCHEMA = defineOptions<GCSOptions>({
   userProject: 'string',
   partSize: integer,
   concurrency: integer,
+  readConcurrency: integer,
   listPageSize: { type: 'integer', min: 1, max: 1000 },
   storageOptions: 'object',
   storage: { type: 'object', check: (v) => (isStorageLike(v) ? undefined : STORAGE_EXPECTED) },
@@ -104,6 +118,7 @@ export const MAX_LIST_PAGE_SIZE = 1000;
 export interface ResolvedGCSSettings {
   partSize: number;
   concurrency: number;
+  readConcurrency: number;
   /** Undefined: the service's own page size (1,000 at GCS, all entries at some emulators). */
   listPageSize: number | undefined;
   userProject: string | undefined;
@@ -132,9 +147,11 @@ export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
   if (listPageSize !== undefined && listPageSize > MAX_LIST_PAGE_SIZE)
     throw errors.invalid(`listPageSize must be at most ${MAX_LIST_PAGE_SIZE}`);
   const key = checkCredentials(options.credentials);
+  const concurrency = positiveInt('concurrency', options.concurrency, DEFAULT_GCS_CONCURRENCY);
   return {
     partSize,
-    concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_GCS_CONCURRENCY),
+    concurrency,
+    readConcurrency: resolveReadConcurrency(options, concurrency),
     listPageSize,
     userProject: optionalString('userProject', options.userProject),
     anon: options.anon === true,

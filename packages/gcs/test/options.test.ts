@@ -30,12 +30,14 @@ describe('gcs: options', function () {
       appendByCopy: false,
       partSize: 8 * 1024 * 1024,
       concurrency: 4,
+      readConcurrency: 8,
     });
   });
 
-  it('takes partSize in multiples of 256 KiB and concurrency', function () {
+  it('takes partSize in multiples of 256 KiB, concurrency and readConcurrency (concurrency by default, when given)', function () {
     const fs = new GCSFileSystem({ partSize: 5 * 256 * 1024, concurrency: 9 });
-    expect(fs.capabilities).to.include({ partSize: 5 * 256 * 1024, concurrency: 9 });
+    expect(fs.capabilities).to.include({ partSize: 5 * 256 * 1024, concurrency: 9, readConcurrency: 9 });
+    expect(new GCSFileSystem({ readConcurrency: 3 }).capabilities).to.include({ concurrency: 4, readConcurrency: 3 });
   });
 
   it('refuses a partSize that is not a multiple of 256 KiB, saying so', function () {
@@ -57,6 +59,7 @@ describe('gcs: options', function () {
       { partSize: 'big' },
       { concurrency: 0 },
       { concurrency: 1.5 },
+      { readConcurrency: -1 },
       { listPageSize: 5000 },
       { credentials: { client_email: 'only@x' } },
       { credentials: 'key' },

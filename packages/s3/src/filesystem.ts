@@ -102,13 +102,14 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   /** Exclusive create by `If-None-Match: *`; anonymous filesystems cannot sign; 64 files at once. */
   protected override capabilityFacts(): CapabilityFacts {
-    const { anon, partSize, concurrency } = this.settings;
+    const { anon, partSize, concurrency, readConcurrency } = this.settings;
     return {
       ...super.capabilityFacts(),
       exclusiveCreate: true,
       sign: !anon,
       partSize,
       concurrency,
+      readConcurrency,
       batchSize: S3_BATCH_SIZE,
     };
   }

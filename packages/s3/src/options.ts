@@ -6,7 +6,14 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import type { TimeoutOptions } from '@omnifs/core';
-import { defineOptions, errors, positiveInt, TIMEOUT_OPTION_SCHEMA, resolveTimeouts } from '@omnifs/core/backend';
+import {
+  defineOptions,
+  errors,
+  positiveInt,
+  resolveReadConcurrency,
+  TIMEOUT_OPTION_SCHEMA,
+  resolveTimeouts,
+} from '@omnifs/core/backend';
 import { leanSupports } from './client';
 import { applyTransport, handlerConfig } from './transport';
 
@@ -93,8 +100,14 @@ export interface S3Options extends TimeoutOptions {
   readParams?: S3ReadParams;
   /** Bytes per part of multipart uploads and of concurrent ranged downloads (default 8 MiB, at least 5 MiB). */
   partSize?: number;
-  /** Parts uploaded or downloaded at once per file (default 4). */
+  /** Parts uploaded, or ranges of a streamed read fetched, at once per file (default 4). */
   concurrency?: number;
+  /**
+   * Ranged reads at once when `get` copies one large file to local disk, each written in
+   * place as it arrives, so memory stays near this many MiB (default: `concurrency` when
+   * that is given, else 8).
+   */
+  readConcurrency?: number;
   /** Objects larger than this are copied with UploadPartCopy instead of CopyObject (default and maximum 5 GiB). */
   multipartCopyThreshold?: number;
   /** Attempts per request, the SDK's own retries included (default 3). */
@@ -154,6 +167,7 @@ export const S3_OPTION_SCHEMA = defineOptions<S3Options>({
   readParams: { type: 'object', secret: true },
   partSize: integer,
   concurrency: integer,
+  readConcurrency: integer,
   multipartCopyThreshold: integer,
   maxAttempts: integer,
   leanRequests: 'boolean',
@@ -175,6 +189,7 @@ export const MAX_COPY_OBJECT_SIZE = 5 * 1024 * 1024 * 1024;
 export interface ResolvedS3Settings {
   partSize: number;
   concurrency: number;
+  readConcurrency: number;
   requesterPays: boolean;
   anon: boolean;
   multipartCopyThreshold: number;
@@ -190,9 +205,11 @@ export function resolveSettings(options: S3Options): ResolvedS3Settings {
   const writeParams: S3WriteParams = { ...options.writeParams };
   if (options.serverSideEncryption !== undefined) writeParams.ServerSideEncryption = options.serverSideEncryption;
   if (options.sseKmsKeyId !== undefined) writeParams.SSEKMSKeyId = options.sseKmsKeyId;
+  const concurrency = positiveInt('concurrency', options.concurrency, DEFAULT_S3_CONCURRENCY);
   return {
     partSize,
-    concurrency: positiveInt('concurrency', options.concurrency, DEFAULT_S3_CONCURRENCY),
+    concurrency,
+    readConcurrency: resolveReadConcurrency(options, concurrency),
     requesterPays: options.requesterPays === true,
     anon: options.anon === true,
     multipartCopyThreshold: Math.min(

@@ -43,11 +43,22 @@ describe('s3: options', function () {
     expect(new S3FileSystem({ partSize: 64 * 1024 * 1024 }).capabilities.partSize).to.equal(64 * 1024 * 1024);
   });
 
+  it('reads 8 ranges at once by default, concurrency when only that is given, readConcurrency first', function () {
+    expect(new S3FileSystem({}).capabilities).to.include({ concurrency: 4, readConcurrency: 8 });
+    expect(new S3FileSystem({ concurrency: 2 }).capabilities).to.include({ concurrency: 2, readConcurrency: 2 });
+    expect(new S3FileSystem({ concurrency: 2, readConcurrency: 16 }).capabilities).to.include({
+      concurrency: 2,
+      readConcurrency: 16,
+    });
+  });
+
   it('rejects malformed options with InvalidArgument', function () {
     const bad: Array<Record<string, unknown>> = [
       { partSize: -1 },
       { concurrency: 0 },
       { concurrency: 1.5 },
+      { readConcurrency: 0 },
+      { readConcurrency: '8' },
       { maxAttempts: 'many' },
       { credentials: { accessKeyId: 'only' } },
       { accessKeyId: 'id' },
