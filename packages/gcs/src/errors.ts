@@ -29,9 +29,12 @@ export function gcsReason(err: unknown): string | undefined {
 }
 
 const NOT_EMPTY = /not empty|must be empty/i;
+/** GCS refusing an upload whose bytes do not match the checksum sent with them (damaged on the way). */
+const DAMAGED = /(?:MD5|CRC32C) hash .* (?:doesn't|does not) match/i;
 
 function kindOf(status: number, reason: string | undefined, message: string): ErrorKind {
   if (NOT_EMPTY.test(message) && (status === 409 || status === 412)) return 'NotEmpty';
+  if (status === 400 && DAMAGED.test(message)) return 'Unexpected';
   if (status === 404 || status === 410) return 'NotFound';
   if (status === 401 || status === 403) return 'PermissionDenied';
   if (status === 409) return 'AlreadyExists';
@@ -82,7 +85,8 @@ function indirect(err: unknown): { status?: number; code?: string; message: stri
  * Behaviour:
  * - 404 → NotFound; 401/403 → PermissionDenied; 412 → ConditionNotMatch; 409 → AlreadyExists
  *   (a bucket that exists); a bucket that is not empty (409, or 412 on emulators) → NotEmpty;
- *   429/503 → RateLimited; 400/416 → InvalidArgument;
+ *   429/503 → RateLimited; 400/416 → InvalidArgument, except a 400 refusing bytes that do
+ *   not match the MD5 or CRC32C sent with them: Unexpected and temporary (sent again, they arrive whole);
  * - 429, 408 and 5xx are `temporary`, as are network resets (core's mapping), also when
  *   they come wrapped: fetch's `TypeError` with the socket error as its cause, or the
  *   resumable upload's "Retry limit exceeded" with the status or code in its message;
@@ -104,7 +108,8 @@ export function mapGcsError(err: unknown): FsError {
   const reason = gcsReason(err);
   const raw = typeof e.message === 'string' ? cleanMessage(e.message) : '';
   const kind = kindOf(status, reason, raw);
-  const temporary = kind === 'RateLimited' || status === 408 || (status >= 500 && status !== 501);
+  const damaged = status === 400 && kind === 'Unexpected';
+  const temporary = damaged || kind === 'RateLimited' || status === 408 || (status >= 500 && status !== 501);
   const head = `HTTP ${status}${reason !== undefined ? ` ${reason}` : ''}`;
   return new FsError({ kind, message: raw !== '' ? `${head}: ${raw}` : head, temporary, cause: err });
 }

@@ -124,6 +124,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
       partSize: chunkSizeFor(partSize) ?? this.settings.partSize,
       userProject: this.settings.userProject,
       signal,
+      timeouts: this.settings.timeouts,
       ...tagged,
     };
   }

@@ -12,10 +12,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
-import { FsError, type Writer, type WriteMode } from '@omnifs/core';
+import { FsError, type Timeouts, type Writer, type WriteMode } from '@omnifs/core';
 import { ChunkQueue, errors } from '@omnifs/core/backend';
 import { mapGcsError } from './errors';
 import { isUnauthenticated } from './options';
+import { simpleUpload } from './upload';
 
 /** Where an upload goes and how. */
 export interface UploadContext {
@@ -28,6 +29,7 @@ export interface UploadContext {
   userProject: string | undefined;
   metadata?: FileMetadata;
   signal?: AbortSignal | undefined;
+  timeouts: Timeouts;
 }
 
 /**
@@ -56,10 +58,21 @@ function asBuffer(data: Uint8Array): Buffer {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Uploads a whole body in one simple (non-resumable) request. */
+/** Uploads a whole body in one simple (non-resumable) request (see {@link simpleUpload}). */
 export async function putSingle(ctx: UploadContext, data: Uint8Array): Promise<void> {
   try {
-    await ctx.file.save(asBuffer(data), { resumable: false, ...uploadOptions(ctx) });
+    ctx.file.metadata = await simpleUpload(
+      {
+        storage: ctx.storage,
+        bucket: ctx.file.bucket.name,
+        key: ctx.file.name,
+        create: ctx.mode === 'create',
+        userProject: ctx.userProject,
+        metadata: ctx.metadata,
+        timeouts: ctx.timeouts,
+      },
+      data,
+    );
   } catch (err) {
     throw createConflict(err, ctx);
   }

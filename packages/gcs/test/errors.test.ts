@@ -39,6 +39,13 @@ describe('gcs: errors', function () {
       [408, undefined, 'Request Timeout', 'Unexpected', true],
       [400, 'invalid', 'Invalid bucket name', 'InvalidArgument', false],
       [
+        400,
+        'invalid',
+        'Provided MD5 hash "AAAAAAAAAAAAAAAAAAAAAA==" doesn\'t match calculated MD5 hash "XUFAKrxLKna5cZ2REBfFkg==".',
+        'Unexpected',
+        true,
+      ],
+      [
         416,
         undefined,
         '<Error><Code>InvalidRange</Code><Message>The requested range cannot be satisfied.</Message></Error>',

@@ -1,6 +1,6 @@
 /** GCS through the fault proxy: every transfer ends byte-exact or with a clear error, never short, and leaves nothing half-written. */
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { RetryFileSystem } from '@omnifs/core';
 import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
@@ -119,6 +119,77 @@ describe('gcs: faults', function () {
     await new RetryFileSystem({ fs: viaProxy(3), minDelayMs: 1 }).pipeFile(`${root}/again.bin`, data);
     expect(proxy.counters.resets).to.equal(1);
     expect(sha256(await direct.catFile(`${root}/again.bin`))).to.equal(sha256(data));
+  });
+
+  describe('simple uploads', function () {
+    const isUpload = (r: { method: string; url: string }): boolean =>
+      r.method === 'POST' && r.url.startsWith('/upload/');
+
+    it('writes a small object as one multipart POST that GCS stores as the SDK would: type, metadata, MD5', async function () {
+      const { fs: direct, root } = store;
+      const text = '{"a": 1}';
+      await viaProxy(0).pipeFile(`${root}/doc.json`, text);
+      const uploads = seen.filter(isUpload);
+      expect(uploads).to.have.length(1);
+      expect(uploads[0]!.url).to.match(/[?&]uploadType=multipart(&|$)/);
+      // The SDK's own simple upload of the same bytes, for comparison.
+      const [bucket = '', ...prefix] = root.split('/');
+      await direct.storage
+        .bucket(bucket)
+        .file([...prefix, 'sdk.json'].join('/'))
+        .save(text, { resumable: false });
+      const lean = await direct.info(`${root}/doc.json`);
+      const sdk = await direct.info(`${root}/sdk.json`);
+      expect(lean.contentType).to.equal('application/json');
+      expect(lean).to.deep.include({ contentType: sdk.contentType, md5Hash: sdk.md5Hash, size: sdk.size });
+      expect(lean.md5Hash).to.equal(createHash('md5').update(text).digest('base64'));
+      await viaProxy(0).pipeFile(`${root}/blob`, 'x');
+      expect((await direct.info(`${root}/blob`)).contentType).to.equal('application/octet-stream');
+    });
+
+    it('retries an exclusive create past a 503 as retryOptions say, and an overwrite not at all', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      proxy.addRule({ fault: UNAVAILABLE, failNext: 1, match: isUpload });
+      await viaProxy(2).pipeFile(`${root}/once.txt`, 'created', { mode: 'create' });
+      expect(seen.filter(isUpload)).to.have.length(2);
+      expect(await direct.readText(`${root}/once.txt`)).to.equal('created');
+      seen.length = 0;
+      proxy.addRule({ fault: UNAVAILABLE, failNext: 1, match: isUpload });
+      const err = await expectFsError(viaProxy(2).pipeFile(`${root}/once.txt`, 'replaced'), 'RateLimited');
+      expect(err.temporary).to.equal(true);
+      expect(seen.filter(isUpload)).to.have.length(1);
+      expect(await direct.readText(`${root}/once.txt`)).to.equal('created');
+    });
+
+    it('removes an object stored with other bytes than were sent, and fails with a temporary error', async function () {
+      const { proxy } = faults;
+      const { root } = store;
+      const [bucket = '', ...prefix] = root.split('/');
+      // A server that answers with the MD5 of other bytes, as if it had stored them.
+      const stored = {
+        bucket,
+        name: [...prefix, 'odd.txt'].join('/'),
+        generation: '1234',
+        md5Hash: 'AAAAAAAAAAAAAAAAAAAAAA==',
+      };
+      proxy.addRule({
+        fault: {
+          kind: 'status',
+          status: 200,
+          body: JSON.stringify(stored),
+          headers: { 'content-type': 'application/json' },
+        },
+        failNext: 1,
+        match: isUpload,
+      });
+      const err = await expectFsError(viaProxy(0).pipeFile(`${root}/odd.txt`, 'sent'), 'Unexpected', 'EIO');
+      expect(err.temporary).to.equal(true);
+      expect(err.message).to.match(/MD5/);
+      const removal = seen.filter((r) => r.method === 'DELETE');
+      expect(removal).to.have.length(1);
+      expect(removal[0]!.url).to.match(/[?&]ifGenerationMatch=1234(&|$)/);
+    });
   });
 
   it('deletes many objects with batch requests of 100 deletes, none one by one', async function () {
