@@ -13,6 +13,7 @@ import {
   MultipartWriter,
   ObjectStoreFileSystem,
   redactUrl,
+  REMOTE_BATCH_SIZE,
   resolveTimeouts,
   type CapabilityFacts,
   type ListRequest,
@@ -96,6 +97,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       partSize,
       concurrency,
       readConcurrency,
+      batchSize: REMOTE_BATCH_SIZE,
     };
   }
 

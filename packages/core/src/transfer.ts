@@ -8,7 +8,7 @@ import { mapLimit, defaultBatchSize, ProgressTracker, throwIfAborted } from './b
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
 import { checkTargetPath, pinTo } from './args';
-import { pump } from './writer';
+import { DEFAULT_PART_SIZE, pump } from './writer';
 import { infoOrUndefined } from './listing';
 import { copiesInParts, copyInParts } from './parts';
 import type { FileSystem } from './filesystem';
@@ -17,6 +17,19 @@ import type { CopyOptions, FileInfo, RmOptions } from './types';
 /** Copy options plus `move`, which removes the sources once everything is copied. */
 export interface TransferPlanOptions extends CopyOptions {
   move?: boolean;
+}
+
+/**
+ * Most bytes the files of one many-path transfer hold in memory at once: a file counts
+ * what its writer may buffer (the whole of a small file, up to `partSize x (concurrency
+ * + 1)` of a large one), so a batch of large files runs fewer at a time than `batchSize`.
+ */
+export const BATCH_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/** The bytes copying `step` to `dstFs` may buffer. */
+function bufferedBy(dstFs: FileSystem, step: Step): number {
+  const { partSize = DEFAULT_PART_SIZE, concurrency = 1 } = dstFs.capabilities;
+  return Math.min(step.src.size, partSize * (concurrency + 1));
 }
 
 /** One planned copy: a file to a file, or a directory to create. */
@@ -237,7 +250,8 @@ export async function copyFiles(
 
 /**
  * Carries out planned steps: directories first (where the target has real ones), then up
- * to `batchSize` files at once, with progress; with `move`, removes the sources after.
+ * to `batchSize` files at once (fewer while their buffers would pass
+ * {@link BATCH_MEMORY_BYTES}), with progress; with `move`, removes the sources after.
  */
 export async function copySteps(
   srcFs: FileSystem,
@@ -265,6 +279,7 @@ export async function copySteps(
       progress.fileDone();
     },
     options.signal,
+    { bytes: BATCH_MEMORY_BYTES, weigh: (step) => bufferedBy(dstFs, step) },
   );
   if (options.move) {
     const { move: _move, ...removal } = options;

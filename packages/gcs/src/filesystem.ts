@@ -1,7 +1,14 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, Storage } from '@google-cloud/storage';
 import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
-import { abortable, currentSignal, errors, ObjectStoreFileSystem, WRITE_ID_KEY } from '@omnifs/core/backend';
+import {
+  abortable,
+  currentSignal,
+  errors,
+  ObjectStoreFileSystem,
+  REMOTE_BATCH_SIZE,
+  WRITE_ID_KEY,
+} from '@omnifs/core/backend';
 import type {
   CapabilityFacts,
   ListRequest,
@@ -82,6 +89,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
       partSize,
       concurrency,
       readConcurrency,
+      batchSize: REMOTE_BATCH_SIZE,
     };
   }
 

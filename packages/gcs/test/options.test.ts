@@ -31,6 +31,7 @@ describe('gcs: options', function () {
       partSize: 8 * 1024 * 1024,
       concurrency: 4,
       readConcurrency: 8,
+      batchSize: 64,
     });
   });
 

@@ -23,6 +23,7 @@ import {
   resolveTimeouts,
   MultipartWriter,
   ObjectStoreFileSystem,
+  REMOTE_BATCH_SIZE,
   splitObjectPath,
   WRITE_ID_KEY,
   type ListRequest,
@@ -110,7 +111,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       partSize,
       concurrency,
       readConcurrency,
-      batchSize: S3_BATCH_SIZE,
+      batchSize: REMOTE_BATCH_SIZE,
     };
   }
 
@@ -428,12 +429,6 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): 
   for (const k of keys) if (obj[k] !== undefined) out[k] = obj[k];
   return out;
 }
-
-/**
- * Files moved at once by many-path operations by default: at 20 ms of round trip, 64
- * small PUTs in flight keep one core busy (measured with bench/s3-lean.mjs).
- */
-const S3_BATCH_SIZE = 64;
 
 /** DeleteObjects requests of one `rm` in flight at once. */
 const DELETE_BATCHES_IN_FLIGHT = 4;
