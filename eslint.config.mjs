@@ -82,9 +82,14 @@ export default tseslint.config(
   },
   {
     // The registry loads core's built-ins and protocol packages lazily, on first use; the
-    // CLI loads @omnifs/logsync only for the commands that use it; S3's checksum falls back
-    // to Node's CRC32 where the native one's platform binary is not installed.
-    files: ['packages/core/src/registry.ts', 'packages/cli/src/commands/logs.ts', 'packages/s3/src/checksum.ts'],
+    // CLI loads @omnifs/logsync only for the commands that use it; S3's and GCS's checksums
+    // load the native CRC32 only where its platform binary is installed.
+    files: [
+      'packages/core/src/registry.ts',
+      'packages/cli/src/commands/logs.ts',
+      'packages/s3/src/checksum.ts',
+      'packages/gcs/src/checksum.ts',
+    ],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

@@ -10,6 +10,7 @@ import {
   TIMEOUT_OPTION_SCHEMA,
   resolveTimeouts,
 } from '@omnifs/core/backend';
+import { nativeCrc32cGenerator } from './checksum';
 
 /** A service-account key, as in the JSON key file Google Cloud gives out. */
 export interface GCSServiceAccountKey {
@@ -212,6 +213,7 @@ export function createStorage(options: GCSOptions): Storage {
   const config: StorageOptions = {
     // Each JSON call, its body included, within requestTimeout (without it, none at all).
     timeout: resolveTimeouts(options).requestTimeout || undefined,
+    ...(nativeCrc32cGenerator !== undefined ? { crc32cGenerator: nativeCrc32cGenerator } : {}),
     ...(projectId !== undefined ? { projectId } : {}),
     ...(apiEndpoint !== undefined ? { apiEndpoint } : {}),
     ...(keyFilename !== undefined ? { keyFilename } : {}),

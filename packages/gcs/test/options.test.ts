@@ -1,8 +1,9 @@
 /** How GCS options become settings and a Storage client (no server needed). */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { clearInstanceCache, filesystem, FsError } from '@omnifs/core';
 import { GCSFileSystem } from '@omnifs/gcs';
-import { Storage } from '@google-cloud/storage';
+import { CRC32C_DEFAULT_VALIDATOR_GENERATOR, Storage } from '@google-cloud/storage';
 import { generatedKey } from './helpers';
 
 describe('gcs: options', function () {
@@ -33,6 +34,20 @@ describe('gcs: options', function () {
       readConcurrency: 8,
       batchSize: 64,
     });
+  });
+
+  it("computes upload checksums with a native CRC32C that agrees with the SDK's own", function () {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const native = new GCSFileSystem({}).storage.crc32cGenerator();
+    const sdk = CRC32C_DEFAULT_VALIDATOR_GENERATOR();
+    expect(native.constructor).to.not.equal(sdk.constructor);
+    for (const part of [data.subarray(0, 1000), data.subarray(1000)]) {
+      native.update(part);
+      sdk.update(part);
+    }
+    expect(native.toString()).to.equal(sdk.toString());
+    expect(native.validate(sdk.toString())).to.equal(true);
+    expect(native.validate('AAAAAA==')).to.equal(false);
   });
 
   it('takes partSize in multiples of 256 KiB, concurrency and readConcurrency (concurrency by default, when given)', function () {
