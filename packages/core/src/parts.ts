@@ -63,9 +63,15 @@ export async function copyInParts(
         const end = Math.min(start + partSize, src.size);
         const queue = new ChunkQueue();
         let at = start;
+        // One buffer per part, filled again once the write before has resolved.
+        let buffer: Uint8Array | undefined;
+        const into = (n: number) => (): Uint8Array =>
+          buffer !== undefined && buffer.byteLength >= n
+            ? buffer
+            : (buffer = new Uint8Array(Math.max(n, WRITE_SIZE * 2)));
         const flush = async (): Promise<void> => {
           const n = queue.length;
-          await writer.writeAt(queue.take(), at);
+          await writer.writeAt(queue.take(n, into(n)), at);
           at += n;
           progress.addBytes(n);
         };

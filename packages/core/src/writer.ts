@@ -23,7 +23,10 @@ export interface Writer {
  * download). Nothing is visible under the final name before `close`.
  */
 export interface RandomWriter {
-  /** Writes `data` at byte `position`; calls may overlap. */
+  /**
+   * Writes `data` at byte `position`; calls may overlap. `data` is the writer's until the
+   * returned promise settles: the caller may then fill it again.
+   */
   writeAt(data: Uint8Array, position: number): Promise<void>;
   /** Commits the file (after every `writeAt` has resolved). */
   close(): Promise<void>;
