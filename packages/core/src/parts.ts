@@ -14,6 +14,8 @@ import type { FileInfo } from './types';
 
 /** Bytes gathered from a part's stream before one write at its offset. */
 const WRITE_SIZE = 1024 * 1024;
+/** Room past {@link WRITE_SIZE} in a part's write buffer, for the chunk that crosses it. */
+const SLACK = 256 * 1024;
 
 /** Ranged reads of `fs` at once for a copy in parts: `readConcurrency`, else `concurrency`, else 1. */
 function readsAtOnce(fs: FileSystem): number {
@@ -68,7 +70,7 @@ export async function copyInParts(
         const into = (n: number) => (): Uint8Array =>
           buffer !== undefined && buffer.byteLength >= n
             ? buffer
-            : (buffer = new Uint8Array(Math.max(n, WRITE_SIZE * 2)));
+            : (buffer = new Uint8Array(Math.max(n, WRITE_SIZE + SLACK)));
         const flush = async (): Promise<void> => {
           const n = queue.length;
           await writer.writeAt(queue.take(n, into(n)), at);

@@ -8,7 +8,7 @@ import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem'
 import type { RmTreeOptions } from '../hooks';
 import { checkPath, normalizePath } from '../paths';
 import type { CapabilityFacts, FileInfo, WriteMode } from '../types';
-import { DEFAULT_PART_SIZE, type RandomWriter, type Writer } from '../writer';
+import type { RandomWriter, Writer } from '../writer';
 import { Confinement } from './confine';
 import { mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
@@ -142,12 +142,10 @@ export class LocalFileSystem extends FileSystem {
   ): AsyncGenerator<Uint8Array> {
     await this.confined(path);
     if (end !== undefined && end <= start) return;
-    // Chunks of the default part size: a multipart upload of the file then takes each
-    // chunk as a whole part instead of copying it into a part buffer.
     const stream = createReadStream(path, {
       start,
       ...(end === undefined ? {} : { end: end - 1 }),
-      highWaterMark: DEFAULT_PART_SIZE,
+      highWaterMark: 1024 * 1024,
     });
     try {
       for await (const chunk of stream) {
