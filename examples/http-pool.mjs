@@ -1,6 +1,6 @@
 // A backend's requests over core's HTTP/1.1 connection pool (docs/api.md, "HTTP for backends").
 import { createServer } from 'node:http';
-import { Http1Pool } from '@omnifs/core/backend';
+import { Http1Pool, resolveTimeouts, smallAnswer } from '@omnifs/core/backend';
 
 // A tiny object service to talk to: PUT stores a body, GET returns it, /slow never answers.
 const objects = new Map();
@@ -36,6 +36,10 @@ console.log(missing.status, missing.data.toString()); // 404 no such object
 
 const late = await pool.request(at('GET', '/slow'), { requestTimeout: 100 }).catch((err) => err);
 console.log(late.code, late.temporary); // ETIMEDOUT true
+
+// Core's shared pool by URL, with the timeouts a backend resolved from its options.
+const answer = await smallAnswer(`http://127.0.0.1:${port}/notes/a.txt`, {}, resolveTimeouts({}));
+console.log(answer.status, answer.data.toString()); // 200 hello
 
 pool.destroy();
 server.close();

@@ -55,7 +55,14 @@ export {
   type FetchBody,
 } from './timeouts';
 export { RequestTimers } from './timers';
-export { smallRequest, streamRequest, type SmallRequestInit } from './request';
+export {
+  smallAnswer,
+  smallRequest,
+  streamAnswer,
+  streamRequest,
+  type SmallAnswer,
+  type SmallRequestInit,
+} from './request';
 export { Http1Pool, type Http1Answer, type Http1Options, type Http1PoolOptions, type Http1Request } from './http1';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';

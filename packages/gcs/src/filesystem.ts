@@ -125,9 +125,15 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   private uploadContext(bucket: string, key: string, options: PutOptions & Partial<UploadOptions>): UploadContext {
     const { mode, partSize, signal, writeId } = options;
     const tagged = writeId === undefined ? {} : { metadata: { metadata: { [WRITE_ID_KEY]: writeId } } };
+    let file: File | undefined;
+    const made = (): File => (file ??= this.bucket(bucket).file(key));
     return {
       storage: this.storage,
-      file: this.bucket(bucket).file(key),
+      bucket,
+      key,
+      get file() {
+        return made();
+      },
       mode,
       partSize: chunkSizeFor(partSize) ?? this.settings.partSize,
       userProject: this.settings.userProject,

@@ -10,7 +10,7 @@
  */
 import type { Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { abortError, streamRequest } from '@omnifs/core/backend';
+import { abortError, streamAnswer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
@@ -53,8 +53,12 @@ export async function authHeaders(storage: Storage, url: string): Promise<Record
 
 /** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed response. */
 export async function responseError(res: Response): Promise<Error> {
-  const text = await res.text().catch(() => '');
-  let message = text.trim() || res.statusText || `HTTP ${res.status}`;
+  return answerError(res.status, await res.text().catch(() => ''), res.statusText);
+}
+
+/** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed answer's status and body. */
+export function answerError(status: number, text: string, statusText = ''): Error {
+  let message = text.trim() || statusText || `HTTP ${status}`;
   let reasons: Array<{ reason?: string }> = [];
   try {
     const body = JSON.parse(text) as { error?: { message?: string; errors?: Array<{ reason?: string }> } };
@@ -63,7 +67,7 @@ export async function responseError(res: Response): Promise<Error> {
   } catch {
     // XML or plain text: the message is the body
   }
-  return Object.assign(new Error(message), { code: res.status, errors: reasons });
+  return Object.assign(new Error(message), { code: status, errors: reasons });
 }
 
 /** True when the object exists now, whatever its generation. */
@@ -111,7 +115,7 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
   signal?.addEventListener('abort', onAbort, { once: true });
   const ranged = start > 0 || end !== undefined;
   try {
-    const res = await streamRequest(
+    const res = await streamAnswer(
       url,
       {
         headers: {
@@ -123,21 +127,18 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
       },
       ctx.timeouts,
     );
-    if (res.status === 416) {
-      await res.body?.cancel();
-      return;
-    }
+    if (res.status === 416) return;
     if (res.status === 404 && target.generation !== undefined) {
-      await res.body?.cancel();
       if (await liveObjectExists(ctx, target)) throw replaced(target.generation);
     }
-    if (!res.ok) throw await responseError(res);
-    const length = Number(res.headers.get('content-length') ?? NaN);
+    if (res.status < 200 || res.status > 299) throw answerError(res.status, res.data?.toString('utf8') ?? '');
+    const length = Number(res.headers['content-length'] ?? NaN);
     const skip = ranged && res.status === 200 ? start : 0; // the whole object came: cut it here
     const stop = ranged && res.status === 200 && end !== undefined ? end : Infinity;
     let pos = 0;
     let got = 0;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = res.body ?? (res.data?.byteLength ? [res.data] : []);
+    for await (const chunk of chunks) {
       got += chunk.byteLength;
       const from = Math.max(skip - pos, 0);
       const to = Math.min(chunk.byteLength, stop - pos);

@@ -18,9 +18,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { IdempotencyStrategy, type FileMetadata, type Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { backoffDelay, smallRequest } from '@omnifs/core/backend';
+import { backoffDelay, smallAnswer } from '@omnifs/core/backend';
 import mime from 'mime';
-import { authHeaders, responseError } from './reader';
+import { answerError, authHeaders } from './reader';
 
 /** What a simple upload needs. */
 export interface SimpleUpload {
@@ -69,13 +69,14 @@ async function attempt(up: SimpleUpload, data: Uint8Array, md5: string): Promise
   const url = `${up.storage.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(up.bucket)}/o?${q}`;
   const contentType = up.metadata?.contentType ?? typeOf(up.key);
   const { type, body } = multipartBody({ ...up.metadata, contentType, md5Hash: md5 }, contentType, data);
-  const res = await smallRequest(
+  const res = await smallAnswer(
     url,
     { method: 'POST', headers: { ...(await authHeaders(up.storage, url)), 'content-type': type }, body },
     up.timeouts,
   );
-  if (!res.ok) throw await responseError(res);
-  return (await res.json()) as FileMetadata;
+  const text = res.data.toString('utf8');
+  if (res.status < 200 || res.status > 299) throw answerError(res.status, text);
+  return JSON.parse(text) as FileMetadata;
 }
 
 /** Removes `generation` of the object, and only that one; failures are ignored. */
@@ -84,8 +85,7 @@ async function removeGeneration(up: SimpleUpload, generation: string): Promise<v
   if (up.userProject !== undefined) q.set('userProject', up.userProject);
   const url = `${up.storage.apiEndpoint}/storage/v1/b/${encodeURIComponent(up.bucket)}/o/${encodeURIComponent(up.key)}?${q}`;
   try {
-    const res = await smallRequest(url, { method: 'DELETE', headers: await authHeaders(up.storage, url) }, up.timeouts);
-    await res.arrayBuffer();
+    await smallAnswer(url, { method: 'DELETE', headers: await authHeaders(up.storage, url) }, up.timeouts);
   } catch {
     // the write fails anyway; a later write replaces what is left
   }

@@ -22,7 +22,10 @@ import { simpleUpload } from './upload';
 /** Where an upload goes and how. */
 export interface UploadContext {
   storage: Storage;
-  file: File;
+  bucket: string;
+  key: string;
+  /** The SDK's object (made on first use: simple uploads do without it). */
+  readonly file: File;
   /** `create` sends `ifGenerationMatch: 0`, so an existing object fails the upload with `AlreadyExists`. */
   mode: WriteMode;
   /** Bodies up to this many bytes are one simple upload; larger ones stream through a resumable session. */
@@ -53,7 +56,7 @@ function uploadOptions(ctx: UploadContext): Record<string, unknown> {
 /** A failed exclusive create means the object is there. */
 function createConflict(err: unknown, ctx: UploadContext): unknown {
   if (ctx.mode === 'create' && mapGcsError(err).kind === 'ConditionNotMatch') {
-    return errors.alreadyExists(`${ctx.file.bucket.name}/${ctx.file.name}`, err);
+    return errors.alreadyExists(`${ctx.bucket}/${ctx.key}`, err);
   }
   return err;
 }
@@ -65,11 +68,11 @@ function asBuffer(data: Uint8Array): Buffer {
 /** Uploads a whole body in one simple (non-resumable) request (see {@link simpleUpload}). */
 export async function putSingle(ctx: UploadContext, data: Uint8Array): Promise<void> {
   try {
-    ctx.file.metadata = await simpleUpload(
+    await simpleUpload(
       {
         storage: ctx.storage,
-        bucket: ctx.file.bucket.name,
-        key: ctx.file.name,
+        bucket: ctx.bucket,
+        key: ctx.key,
         create: ctx.mode === 'create',
         userProject: ctx.userProject,
         metadata: ctx.metadata,
@@ -287,7 +290,13 @@ export class ComposeAppendWriter implements Writer {
     private readonly existing: FileMetadata,
   ) {
     this.part = appendPartFile(ctx.file);
-    this.upload = new GcsUploadWriter({ ...ctx, file: this.part, mode: 'overwrite' });
+    this.upload = new GcsUploadWriter({
+      ...ctx,
+      file: this.part,
+      bucket: this.part.bucket.name,
+      key: this.part.name,
+      mode: 'overwrite',
+    });
   }
 
   async write(chunk: Uint8Array): Promise<void> {

@@ -13,7 +13,16 @@
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { type Timeouts } from '@omnifs/core';
-import { redactUrl, resolveTimeouts, smallRequest, streamRequest, timeoutError } from '@omnifs/core/backend';
+import {
+  redactUrl,
+  resolveTimeouts,
+  smallAnswer,
+  smallRequest,
+  streamAnswer,
+  streamRequest,
+  timeoutError,
+  type Http1Answer,
+} from '@omnifs/core/backend';
 import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 
@@ -103,10 +112,19 @@ export class WebHdfsClient {
     throw await errorFromResponse(res, op, url, this.secrets);
   }
 
-  /** A call whose answer is JSON. */
+  /** A call whose answer is JSON (read without making a `Response`: most namenode calls are these). */
   async json<T>(method: Method, path: string, op: string, params: Params = {}): Promise<T> {
-    const res = await this.call(method, path, op, params);
-    return (await res.json()) as T;
+    const url = this.url(path, op, params);
+    let res: { status: number; data: Buffer };
+    try {
+      res = await smallAnswer(url, { method, headers: await this.headers(url) }, this.timeouts);
+    } catch (err) {
+      throw withRedactedMessage(err);
+    }
+    const text = res.data.toString('utf8');
+    if (res.status < 200 || res.status > 299)
+      throw new WebHdfsError(res.status, op, parseRemoteException(text, this.secrets), redactUrl(url));
+    return JSON.parse(text) as T;
   }
 
   /** A call answered `{ "boolean": true|false }`. */
@@ -145,6 +163,34 @@ export class WebHdfsClient {
   async list(path: string): Promise<HdfsFileStatus[]> {
     return (await this.json<{ FileStatuses: { FileStatus: HdfsFileStatus[] } }>('GET', path, 'LISTSTATUS')).FileStatuses
       .FileStatus;
+  }
+
+  /**
+   * {@link open} as the pool answers it, without a `Response`: the body is `data` when it
+   * came whole with the head (a small file), else the Node stream `body` (destroy it to
+   * stop). Errors as {@link call} raises them.
+   */
+  async openAnswer(
+    path: string,
+    offset: number,
+    length: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Http1Answer> {
+    const url = this.url(path, 'OPEN', { offset: offset > 0 ? offset : undefined, length });
+    let res: Http1Answer;
+    try {
+      res = await streamAnswer(url, { method: 'GET', headers: await this.headers(url), signal }, this.timeouts);
+      const location = res.status >= 300 && res.status < 400 ? res.headers.location : undefined;
+      if (location !== undefined) {
+        // The datanode takes no headers: the URL carries the user or token.
+        res = await streamAnswer(new URL(location, url).toString(), { method: 'GET', signal }, this.timeouts);
+      }
+    } catch (err) {
+      throw withRedactedMessage(err);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    const text = res.data?.toString('utf8') ?? '';
+    throw new WebHdfsError(res.status, 'OPEN', parseRemoteException(text, this.secrets), redactUrl(url));
   }
 
   /** OPEN at `offset` for `length` bytes (to the end when undefined); the redirect to the datanode is followed. */

@@ -7,6 +7,7 @@ import {
   splitProtocol,
   throwIfAborted,
   type CapabilityFacts,
+  type Http1Answer,
   type ReadOptions,
   type RmTreeOptions,
   type WriterOptions,
@@ -128,7 +129,13 @@ export class HDFSFileSystem extends FileSystem {
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return new Uint8Array(0);
     const res = await this.openAt(path, start, length, signal);
-    const data = res === undefined ? new Uint8Array(0) : new Uint8Array(await res.arrayBuffer());
+    let data: Uint8Array = new Uint8Array(0);
+    if (res?.data !== undefined) data = res.data;
+    else if (res?.body !== undefined) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res.body) chunks.push(chunk as Buffer);
+      data = Buffer.concat(chunks);
+    }
     await this.checkVersion(path, etag);
     return data;
   }
@@ -143,16 +150,12 @@ export class HDFSFileSystem extends FileSystem {
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return;
     const res = await this.openAt(path, start, length, signal);
-    if (res?.body != null) {
-      const reader = res.body.getReader();
+    if (res?.data !== undefined && res.data.byteLength > 0) yield res.data;
+    if (res?.body !== undefined) {
       try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          if (value.byteLength > 0) yield value;
-        }
+        for await (const chunk of res.body) if ((chunk as Buffer).byteLength > 0) yield chunk as Buffer;
       } finally {
-        await reader.cancel().catch(() => undefined);
+        res.body.destroy();
       }
     }
     await this.checkVersion(path, etag);
@@ -179,9 +182,9 @@ export class HDFSFileSystem extends FileSystem {
     start: number,
     length: number | undefined,
     signal?: AbortSignal,
-  ): Promise<Response | undefined> {
+  ): Promise<Http1Answer | undefined> {
     try {
-      return await this.client.open(path, start, length, signal);
+      return await this.client.openAnswer(path, start, length, signal);
     } catch (err) {
       if (start > 0 && isFsError(mapHdfsError(err), 'InvalidArgument')) {
         const status = await this.client.status(path);
