@@ -143,8 +143,9 @@ export interface Capabilities {
   /** Bytes per part of streamed uploads and of concurrent ranged downloads, where parts exist. */
   partSize?: number;
   /**
-   * Parts of one large file moved at once: when above 1 and the target takes writes at
-   * any offset (`randomWrite`), `get` fetches a large file as that many ranged reads at a time.
+   * Parts of one large file moved at once: parts an upload keeps in flight, ranges a
+   * streamed read fetches ahead, and, where `readConcurrency` is not declared, ranges
+   * `get` reads at once into a target that writes at any offset (`randomWrite`).
    */
   concurrency?: number;
   /**
