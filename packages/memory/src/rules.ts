@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { FsError, type Capabilities, type ErrorKind } from '@omnifs/core';
+import { DEFAULT_READ_CONCURRENCY, REMOTE_BATCH_SIZE } from '@omnifs/core/backend';
 
 /** One service error: its code, HTTP status and message, as the real service sends it. */
 export interface ServiceError {
@@ -64,6 +65,8 @@ const objectStore = (extra: Partial<Capabilities>): Capabilities => ({
   appendByCopy: false,
   partSize: 8 * MIB,
   concurrency: 4,
+  readConcurrency: DEFAULT_READ_CONCURRENCY,
+  batchSize: REMOTE_BATCH_SIZE,
   ...extra,
 });
 
@@ -85,7 +88,7 @@ export const S3_RULES: StoreRules = {
   protocol: 's3',
   service: 'S3',
   bucketWord: 'bucket',
-  capabilities: objectStore({ appendByCopy: true, touch: true, batchSize: 64 }),
+  capabilities: objectStore({ appendByCopy: true, touch: true }),
   bucketName: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
   etag: (data) => `"${md5(data)}"`,
   extraInfo: () => ({}),
