@@ -23,7 +23,7 @@ import {
   timeoutError,
   type Http1Answer,
 } from '@omnifs/core/backend';
-import { WebHdfsError, errorFromResponse, parseRemoteException } from './errors';
+import { WebHdfsError, errorFromAnswer, errorFromResponse } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 
 /** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
@@ -122,8 +122,7 @@ export class WebHdfsClient {
       throw withRedactedMessage(err);
     }
     const text = res.data.toString('utf8');
-    if (res.status < 200 || res.status > 299)
-      throw new WebHdfsError(res.status, op, parseRemoteException(text, this.secrets), redactUrl(url));
+    if (res.status < 200 || res.status > 299) throw errorFromAnswer(res.status, text, op, url, this.secrets);
     return JSON.parse(text) as T;
   }
 
@@ -189,8 +188,7 @@ export class WebHdfsClient {
       throw withRedactedMessage(err);
     }
     if (res.status >= 200 && res.status < 300) return res;
-    const text = res.data?.toString('utf8') ?? '';
-    throw new WebHdfsError(res.status, 'OPEN', parseRemoteException(text, this.secrets), redactUrl(url));
+    throw errorFromAnswer(res.status, res.data?.toString('utf8') ?? '', 'OPEN', url, this.secrets);
   }
 
   /** OPEN at `offset` for `length` bytes (to the end when undefined); the redirect to the datanode is followed. */
@@ -315,8 +313,7 @@ export class DatanodeUpload {
         res.on('end', () => {
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) return ok();
-          const text = Buffer.concat(parts).toString('utf8');
-          fail(new WebHdfsError(status, op, parseRemoteException(text, secrets), redactUrl(location)));
+          fail(errorFromAnswer(status, Buffer.concat(parts).toString('utf8'), op, location, secrets));
         });
       });
       this.req.on('error', (err) => fail(withRedactedMessage(err)));

@@ -152,8 +152,18 @@ export async function errorFromResponse(
   url: string,
   secrets: readonly string[] = [],
 ): Promise<WebHdfsError> {
-  const text = await res.text().catch(() => '');
-  return new WebHdfsError(res.status, op, parseRemoteException(text, secrets), redactUrl(url));
+  return errorFromAnswer(res.status, await res.text().catch(() => ''), op, url, secrets);
+}
+
+/** {@link errorFromResponse} from an answer's status and body text, already read. */
+export function errorFromAnswer(
+  status: number,
+  text: string,
+  op: string,
+  url: string,
+  secrets: readonly string[] = [],
+): WebHdfsError {
+  return new WebHdfsError(status, op, parseRemoteException(text, secrets), redactUrl(url));
 }
 
 /** The `RemoteException` of a WebHDFS error body, or a stand-in holding a short non-JSON body; `secrets` are hidden. */
