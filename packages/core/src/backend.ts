@@ -64,6 +64,8 @@ export {
   type SmallRequestInit,
 } from './request';
 export { Http1Pool, type Http1Answer, type Http1Options, type Http1PoolOptions, type Http1Request } from './http1';
+export { sendPooled, waitOrAbort, type PooledOptions } from './pooled';
+export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, type XmlElement } from './xmlscan';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';

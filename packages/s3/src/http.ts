@@ -9,15 +9,7 @@ import type { RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { type Timeouts } from '@omnifs/core';
-import {
-  asTimeout,
-  bodyInPieces,
-  currentSignal,
-  errors,
-  type Http1Answer,
-  type Http1Pool,
-  RequestTimers,
-} from '@omnifs/core/backend';
+import { currentSignal, type Http1Pool, sendPooled, waitOrAbort } from '@omnifs/core/backend';
 import type { S3WriteParams } from './options';
 
 /** A request as the signer takes it. */
@@ -43,9 +35,6 @@ export interface LeanResponse {
   data?: Buffer;
   text?: string;
 }
-
-/** Bodies up to this size are written at once; larger ones in pieces under the idle timer. */
-const SMALL_BODY = 64 * 1024;
 
 /** `a/b c` → `a/b%20c`: each segment escaped as RFC 3986 and the SDK's labels want. */
 export function escapeKey(key: string): string {
@@ -102,7 +91,6 @@ export async function send(
   req: LeanRequest,
   options: { timeouts: Timeouts; stream: boolean; signal?: AbortSignal | undefined },
 ): Promise<LeanResponse> {
-  const { timeouts } = options;
   let path = req.path;
   let sep = '?';
   for (const k in req.query) {
@@ -110,38 +98,19 @@ export async function send(
     path += v === '' ? `${sep}${escapeUri(k)}` : `${sep}${escapeUri(k)}=${escapeUri(v)}`;
     sep = '&';
   }
-  const body = req.body;
-  // A large body goes in pieces, each of which must be taken within idleTimeout.
-  const own = body !== undefined && body.byteLength > SMALL_BODY ? new AbortController() : undefined;
-  const idle = own && new RequestTimers(own, `${req.method} ${req.hostname}`, timeouts).idle;
-  const signals = [own?.signal, options.signal, currentSignal()];
-  let answer: Http1Answer;
-  try {
-    answer = await pool.request(
-      {
-        method: req.method,
-        protocol: req.protocol,
-        hostname: req.hostname,
-        port: req.port,
-        path,
-        headers: req.headers,
-        body: idle !== undefined ? bodyInPieces(body!, { idle, sent: () => undefined }) : body,
-      },
-      {
-        stream: options.stream,
-        signal: signals,
-        connectTimeout: timeouts.connectTimeout,
-        requestTimeout: timeouts.requestTimeout,
-        idleTimeout: timeouts.idleTimeout,
-      },
-    );
-  } catch (err) {
-    // Cancelled by the caller: `Aborted` without the reason as its cause (see transport.ts).
-    if (options.signal?.aborted === true || currentSignal()?.aborted === true) throw errors.aborted();
-    throw asTimeout(err) ?? err;
-  } finally {
-    idle?.clear();
-  }
+  const answer = await sendPooled(
+    pool,
+    {
+      method: req.method,
+      protocol: req.protocol,
+      hostname: req.hostname,
+      port: req.port,
+      path,
+      headers: req.headers,
+      body: req.body,
+    },
+    options,
+  );
   const { status, headers } = answer;
   if (answer.body !== undefined) return { status, headers, body: answer.body };
   const data = answer.data ?? Buffer.alloc(0);
@@ -215,7 +184,7 @@ export async function withRetries<T>(
       } catch {
         throw err;
       }
-      await delay(token.getRetryDelay(), signals);
+      await waitOrAbort(token.getRetryDelay(), signals);
     }
   }
 }
@@ -227,21 +196,4 @@ function retryErrorType(err: unknown): RetryErrorType {
   if (isTransientError(e)) return 'TRANSIENT';
   if (isServerError(e)) return 'SERVER_ERROR';
   return 'CLIENT_ERROR';
-}
-
-/** Waits `ms`, or rejects with `Aborted` as soon as one of `signals` aborts. */
-function delay(ms: number, signals: AbortSignal[]): Promise<void> {
-  if (signals.length === 0) return new Promise((resolve) => setTimeout(resolve, ms));
-  const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(errors.aborted(signal.reason));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -5,6 +5,7 @@
  * (keys are escaped), so an element is found by its tags; text is unescaped as XML says.
  */
 import type { _Object } from '@aws-sdk/client-s3';
+import { xmlBlocks as blocks, xmlText as textOf } from '@omnifs/core/backend';
 
 /** One page of ListObjectsV2. */
 export interface ListPage {
@@ -19,45 +20,6 @@ export interface DeleteFailure {
   Key?: string;
   Code?: string;
   Message?: string;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-
-/** XML text with its entity and character references replaced. */
-function unescapeXml(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);/g, (whole, ref: string) => {
-    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
-    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
-    return ENTITIES[ref] ?? whole;
-  });
-}
-
-/** The text of the first `<tag>` in `xml` between `from` and `to`, or undefined. */
-function textOf(xml: string, tag: string, from = 0, to = xml.length): string | undefined {
-  const open = `<${tag}>`;
-  const at = xml.indexOf(open, from);
-  if (at < 0 || at >= to) {
-    const empty = xml.indexOf(`<${tag}/>`, from);
-    return empty >= 0 && empty < to ? '' : undefined;
-  }
-  const start = at + open.length;
-  const end = xml.indexOf(`</${tag}>`, start);
-  if (end < 0 || end > to) return undefined;
-  return unescapeXml(xml.slice(start, end));
-}
-
-/** Each `<tag>...</tag>` block of `xml`, as [start, end) of its content. */
-function* blocks(xml: string, tag: string): Generator<[number, number]> {
-  const open = `<${tag}>`;
-  const close = `</${tag}>`;
-  for (let at = xml.indexOf(open); at >= 0;) {
-    const start = at + open.length;
-    const end = xml.indexOf(close, start);
-    if (end < 0) return;
-    yield [start, end];
-    at = xml.indexOf(open, end + close.length);
-  }
 }
 
 /** The page in a ListObjectsV2 answer; undefined when it has no `ListBucketResult`. */

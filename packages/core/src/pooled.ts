@@ -1,0 +1,82 @@
+/**
+ * One request of a backend's own request path over an {@link Http1Pool}: omnifs's
+ * timeouts, the caller's and the operation's signals, and large bodies sent in pieces
+ * under the idle timer. What every lean path (S3, Azure) shares; each shapes its
+ * service's error answers itself.
+ */
+import { errors } from './errors';
+import type { Http1Answer, Http1Pool, Http1Request } from './http1';
+import { RequestTimers } from './timers';
+import { asTimeout, bodyInPieces, currentSignal, type Timeouts } from './timeouts';
+
+/** Bodies up to this size are written at once; larger ones in pieces under the idle timer. */
+const SMALL_BODY = 64 * 1024;
+
+/** How {@link sendPooled} sends one request. */
+export interface PooledOptions {
+  timeouts: Timeouts;
+  /** Resolve a 2xx answer with its body as a stream (see `Http1Options.stream`). */
+  stream: boolean;
+  /** Cancels the request, as does the operation's own signal. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Sends `req` (its body as bytes) on `pool` and resolves with the answer, whatever its status.
+ *
+ * Behaviour:
+ * - a new connection must open within `connectTimeout`; the answer's head must come within
+ *   `requestTimeout` of the request (of its body's end when it has one); a body, either
+ *   way, must not pause for `idleTimeout`; each is a temporary `ETIMEDOUT`;
+ * - `signal` (and the operation's, {@link currentSignal}) cancels it with `Aborted`, also
+ *   while a streamed answer is being read;
+ * - network errors reject with Node's error (its `code`).
+ */
+export async function sendPooled(
+  pool: Http1Pool,
+  req: Omit<Http1Request, 'body'> & { body?: Uint8Array | undefined },
+  options: PooledOptions,
+): Promise<Http1Answer> {
+  const { timeouts } = options;
+  const body = req.body;
+  // A large body goes in pieces, each of which must be taken within idleTimeout.
+  const own = body !== undefined && body.byteLength > SMALL_BODY ? new AbortController() : undefined;
+  const idle = own && new RequestTimers(own, `${req.method} ${req.hostname}`, timeouts).idle;
+  try {
+    return await pool.request(
+      idle !== undefined ? { ...req, body: bodyInPieces(body!, { idle, sent: () => undefined }) } : req,
+      {
+        stream: options.stream,
+        signal: [own?.signal, options.signal, currentSignal()],
+        connectTimeout: timeouts.connectTimeout,
+        requestTimeout: timeouts.requestTimeout,
+        idleTimeout: timeouts.idleTimeout,
+      },
+    );
+  } catch (err) {
+    // Cancelled by the caller: `Aborted`, without the reason as its cause.
+    if (options.signal?.aborted === true || currentSignal()?.aborted === true) throw errors.aborted();
+    throw asTimeout(err) ?? err;
+  } finally {
+    idle?.clear();
+  }
+}
+
+/** Waits `ms`, or rejects with `Aborted` as soon as one of `signals` aborts. */
+export function waitOrAbort(ms: number, signals: ReadonlyArray<AbortSignal | undefined>): Promise<void> {
+  const live = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (live.length === 0) return new Promise((resolve) => setTimeout(resolve, ms));
+  const signal = live.length === 1 ? live[0]! : AbortSignal.any(live);
+  if (signal.aborted) return Promise.reject(errors.aborted(signal.reason));
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(errors.aborted(signal.reason));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

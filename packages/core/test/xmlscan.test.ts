@@ -1,0 +1,40 @@
+/** The scan of service XML answers: elements by name, attributes, empty elements, escapes. */
+import { expect } from 'chai';
+import { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText } from '@omnifs/core/backend';
+
+describe('xml scan', function () {
+  const xml =
+    '<?xml version="1.0"?><R><Marker/><Items>' +
+    '<Item><Name Encoded="true">a%2Fb</Name><Size>3</Size></Item>' +
+    '<ItemPrefix><Name>p/</Name></ItemPrefix>' +
+    '<Item><Name>x &amp; &lt;y&gt; &#x41;&#66;</Name><Size /></Item>' +
+    '</Items><Next>n</Next></R>';
+
+  it('finds each element of a name, never one whose name it begins', function () {
+    const blocks = [...xmlBlocks(xml, 'Item')];
+    expect(blocks).to.have.length(2);
+    expect(blocks.map(([s, e]) => xmlText(xml, 'Name', s, e))).to.deep.equal(['a%2Fb', 'x & <y> AB']);
+    expect([...xmlBlocks(xml, 'ItemPrefix')].map(([s, e]) => xmlText(xml, 'Name', s, e))).to.deep.equal(['p/']);
+  });
+
+  it('gives the attributes of the start tag, and empty text for an empty element', function () {
+    expect(xmlElement(xml, 'Name')).to.deep.equal({ text: 'a%2Fb', attributes: ' Encoded="true"' });
+    const [start, end] = [...xmlBlocks(xml, 'Item')][1]!;
+    expect(xmlElement(xml, 'Size', start, end)).to.deep.equal({ text: '', attributes: '' });
+    expect(xmlText(xml, 'Marker')).to.equal('');
+    expect(xmlText(xml, 'Missing')).to.equal(undefined);
+  });
+
+  it('looks only between from and to', function () {
+    const [start, end] = [...xmlBlocks(xml, 'Item')][0]!;
+    expect(xmlText(xml, 'Next', start, end)).to.equal(undefined);
+    expect(xmlText(xml, 'Next', end)).to.equal('n');
+  });
+
+  it('escapes and unescapes the five XML characters', function () {
+    const text = `a&b<c>"d"'e'`;
+    expect(escapeXml(text)).to.equal('a&amp;b&lt;c&gt;&quot;d&quot;&apos;e&apos;');
+    expect(unescapeXml(escapeXml(text))).to.equal(text);
+    expect(unescapeXml('&unknown; &#128512;')).to.equal('&unknown; 😀');
+  });
+});
