@@ -6,24 +6,12 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { filesystem, FsError } from '@omnifs/core';
-import { rejected } from '@omnifs/testkit';
+import { filesystem } from '@omnifs/core';
+import { rejectedShape } from '@omnifs/testkit';
 import type { S3FileSystem } from '@omnifs/s3';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshName } from '../../../test/servers/index';
 import { connection, freshBucket, makeFs, useS3 } from './helpers';
-
-/** What a user can see of an error, the request id left out (it differs per request). */
-function shape(err: unknown): Record<string, unknown> {
-  expect(err).to.be.instanceOf(FsError);
-  const e = err as FsError;
-  return {
-    kind: e.kind,
-    code: e.code,
-    temporary: e.temporary,
-    message: e.message.replace(/ \(request id [^)]*\)/, ''),
-  };
-}
 
 /** The commands a filesystem sends through the SDK's middleware, and those it sends on the lean path. */
 function probe(fs: S3FileSystem): { sdk: string[]; lean: string[]; stop(): void } {
@@ -67,8 +55,8 @@ describe('s3: lean request path', function () {
 
   /** Runs `op` on both paths and expects the same error from each. */
   async function sameError(op: (fs: S3FileSystem) => Promise<unknown>): Promise<Record<string, unknown>> {
-    const a = shape(await rejected(op(lean)));
-    const b = shape(await rejected(op(sdk)));
+    const a = await rejectedShape(op(lean));
+    const b = await rejectedShape(op(sdk));
     expect(a).to.deep.equal(b);
     return a;
   }
@@ -166,8 +154,8 @@ describe('s3: lean request path', function () {
         // A GET and a HEAD; without an S3 error document the SDK's message is its own parse
         // error, the rest must agree.
         for (const e of [
-          shape(await rejected(fs.cat(`${root}/status.txt`))),
-          shape(await rejected(fs.info(`${root}/status.txt`))),
+          await rejectedShape(fs.cat(`${root}/status.txt`)),
+          await rejectedShape(fs.info(`${root}/status.txt`)),
         ]) {
           if (fault.kind === 'status') delete e.message;
           seen.push(e);

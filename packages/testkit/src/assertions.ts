@@ -58,3 +58,22 @@ export async function rejected(action: Promise<unknown>): Promise<FsError> {
   }
   throw new Error('expected an FsError, but nothing was thrown');
 }
+
+/** What a user sees of an FsError: kind, code, temporary, message (its request id left out, it differs per request). */
+export interface ErrorShape {
+  kind: string;
+  code: string | undefined;
+  temporary: boolean;
+  message: string;
+}
+
+/** The {@link ErrorShape} of the FsError `action` rejects with (see {@link rejected}). */
+export async function rejectedShape(action: Promise<unknown>): Promise<Partial<ErrorShape>> {
+  const e = await rejected(action);
+  return {
+    kind: e.kind,
+    code: e.code,
+    temporary: e.temporary,
+    message: e.message.replace(/ \(request id [^)]*\)/, ''),
+  };
+}

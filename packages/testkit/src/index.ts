@@ -18,7 +18,7 @@ export type { ConformanceTarget } from './target';
 export { SuiteContext } from './context';
 export { itWhere } from './gating';
 export { expect } from './chai';
-export { expectFsError, expectBytes, rejected } from './assertions';
+export { expectFsError, expectBytes, rejected, rejectedShape, type ErrorShape } from './assertions';
 export {
   randomName,
   randomBytes,
