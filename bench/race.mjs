@@ -64,6 +64,7 @@ export const CONTENDERS = {
   ],
   azure: [
     ['omnifs', 'node', 'omnifs'],
+    ['omnifs-sdk', 'node', 'omnifs via SDK'],
     ['sdk', 'node', 'raw @azure/storage-blob'],
     ['opendal', 'node', 'OpenDAL'],
     ['fsspec', 'python', 'adlfs'],

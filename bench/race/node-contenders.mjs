@@ -19,7 +19,7 @@ import { requireOpendal } from '../lib/opendal.mjs';
 import { agent, mapLimit, rawStore } from './raw.mjs';
 
 /**
- * The S3 option of omnifs's lean request path (on by default); the `omnifs-sdk` contender
+ * The option of omnifs's lean request path of S3 and Azure (on by default); the `omnifs-sdk` contender
  * turns it off, so the race shows the same library with every request through the SDK.
  * A build that does not know it rejects it as an unknown option: the contender is then
  * reported unavailable.

@@ -42,7 +42,9 @@ export type Fault =
   /** Forward, but pause the response body for `ms` after `afterBytes` (default: half the body), then go on. */
   | { readonly kind: 'stall'; readonly ms: number; readonly afterBytes?: number }
   /** Forward the request and let the upstream answer, then reset the client's connection: the answer is lost. */
-  | { readonly kind: 'lose-answer' };
+  | { readonly kind: 'lose-answer' }
+  /** Forward the request with one bit of its body flipped (its first byte): bytes damaged on the way. */
+  | { readonly kind: 'corrupt-request' };
 
 /** The request as a rule's `match` sees it. */
 export interface RequestInfo {
@@ -76,6 +78,7 @@ export interface ProxyCounters {
   truncations: number;
   stalls: number;
   lostAnswers: number;
+  corruptions: number;
   upstreamErrors: number;
 }
 
@@ -195,6 +198,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     truncations: 0,
     stalls: 0,
     lostAnswers: 0,
+    corruptions: 0,
     upstreamErrors: 0,
   });
   const counters = zero();
@@ -305,7 +309,21 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       if (!res.headersSent) respond(res, 502, 'fault proxy: upstream error', {});
       else res.socket?.destroy();
     });
-    req.pipe(up);
+    if (truncate?.kind !== 'corrupt-request') {
+      req.pipe(up);
+      return;
+    }
+    let flipped = false;
+    req.on('data', (chunk: Buffer) => {
+      if (!flipped && chunk.length > 0) {
+        flipped = true;
+        counters.corruptions += 1;
+        chunk = Buffer.from(chunk);
+        chunk[0] = chunk[0]! ^ 0x01;
+      }
+      up.write(chunk);
+    });
+    req.on('end', () => up.end());
   }
 
   const server = createServer((req, res) => {

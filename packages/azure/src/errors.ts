@@ -58,7 +58,6 @@ const KIND_BY_AZURE_CODE: Readonly<Record<string, ErrorKind>> = {
   RequestBodyTooLarge: 'InvalidArgument',
   BlockCountExceedsLimit: 'InvalidArgument',
   BlockListTooLong: 'InvalidArgument',
-  Md5Mismatch: 'InvalidArgument',
   ServerBusy: 'RateLimited',
   TooManyRequests: 'RateLimited',
 };
@@ -72,6 +71,16 @@ const TEMPORARY_AZURE_CODES = new Set([
   'REQUEST_SEND_ERROR',
   'PARSE_ERROR',
 ]);
+
+/**
+ * True for a body refused because its bytes do not match the `Content-MD5` sent with them:
+ * damaged on the way, worth sending again. Azure says `Md5Mismatch`; Azurite says
+ * `InvalidOperation` "Provided contentMD5 doesn't match.".
+ */
+function damagedOnTheWay(e: RestErrorShape, code: string | undefined): boolean {
+  if (code === 'Md5Mismatch') return true;
+  return code === 'InvalidOperation' && typeof e.message === 'string' && /contentMD5 doesn't match/i.test(e.message);
+}
 
 function kindOfStatus(status: number): ErrorKind | undefined {
   if (status === 404) return 'NotFound';
@@ -136,7 +145,8 @@ function requestIdOf(e: RestErrorShape): string | undefined {
  *   BlobAlreadyExists, ContainerAlreadyExists → AlreadyExists; ServerBusy → RateLimited;
  *   ContainerBeingDeleted → ConditionNotMatch, temporary), then the HTTP status (404, 403,
  *   409, 412, 416, 429/503, 5xx);
- * - throttling, 5xx, timeouts and network failures are `temporary`;
+ * - throttling, 5xx, timeouts and network failures are `temporary`, and so is a body whose
+ *   bytes do not match the MD5 sent with them (`Md5Mismatch`: damaged on the way);
  * - the message is the service's code and first message line with its request id, never
  *   credentials (the SDK's request, which carries signatures, stays in `cause` only);
  * - a download cut short (the SDK's "received less data than required") is a temporary
@@ -169,6 +179,7 @@ export function mapAzureError(err: unknown): FsError {
   }
   const kind = (code !== undefined ? KIND_BY_AZURE_CODE[code] : undefined) ?? kindOfStatus(status) ?? 'Unexpected';
   const temporary =
+    damagedOnTheWay(e, code) ||
     kind === 'RateLimited' ||
     (status >= 500 && status !== 501) ||
     status === 408 ||

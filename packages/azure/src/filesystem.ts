@@ -22,6 +22,7 @@ import {
   type RangeRequest,
   type UploadOptions,
 } from '@omnifs/core/backend';
+import { LeanAzureClient, type LeanBlobProperties } from './client';
 import { azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { applyTransport } from './transport';
@@ -38,6 +39,8 @@ import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadCont
 
 /** Most sub-requests one blob batch may carry. */
 const MAX_BATCH = 256;
+/** Connections the lean path keeps open per host. */
+const LEAN_MAX_SOCKETS = 64;
 
 /**
  * Azure Blob Storage (and Azurite).
@@ -76,13 +79,31 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   readonly service: BlobServiceClient;
 
   private readonly settings: ResolvedAzureSettings;
+  /** The lean request path of the hot operations, unless turned off (see `leanRequests`). */
+  private readonly lean: LeanAzureClient | undefined;
 
   constructor(options: AzureBlobOptions = {}) {
     super(options);
     const resolved = withEnvironment(options);
     this.settings = resolveSettings(resolved);
     this.service = createServiceClient(resolved);
-    applyTransport(this.service, resolveTimeouts(resolved));
+    const timeouts = resolveTimeouts(resolved);
+    applyTransport(this.service, timeouts);
+    const pipeline = resolved.pipelineOptions;
+    this.lean =
+      this.settings.lean && LeanAzureClient.serves(this.service)
+        ? new LeanAzureClient(this.service, {
+            timeouts,
+            retry: pipeline?.retryOptions ?? {},
+            maxSockets: LEAN_MAX_SOCKETS,
+            userAgentPrefix: pipeline?.userAgentOptions?.userAgentPrefix,
+          })
+        : undefined;
+  }
+
+  /** Closes the lean path's pooled connections (only needed to let a process exit early; idle ones never hold it). */
+  destroy(): void {
+    this.lean?.destroy();
   }
 
   /** Native append by append blobs, exclusive create by `If-None-Match: *`; SAS needs the account key. */
@@ -128,7 +149,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- clients
 
   private get listContext(): ListContext {
-    return { service: this.service, pageSize: this.settings.listPageSize };
+    return { service: this.service, pageSize: this.settings.listPageSize, lean: this.lean };
   }
 
   /** A 404 of any kind (the SDK's HEAD errors carry no code) is a missing blob or container. */
@@ -147,8 +168,14 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     options: PutOptions & { signal?: AbortSignal },
   ): UploadContext {
     const { mode, signal, writeId } = options;
+    const service = this.service;
     return {
-      blob: this.service.getContainerClient(container).getBlockBlobClient(blob),
+      get blob() {
+        return service.getContainerClient(container).getBlockBlobClient(blob);
+      },
+      lean: this.lean,
+      container,
+      name: blob,
       path: `${container}/${blob}`,
       mode,
       ...(signal ? { signal } : {}),
@@ -177,22 +204,41 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async objectInfo(container: string, blob: string, path: string): Promise<FileInfo> {
-    const props = await this.service.getContainerClient(container).getBlobClient(blob).getProperties();
+    const props = await this.blobProperties(container, blob);
     const info: FileInfo = { name: path, size: props.contentLength ?? 0, type: 'file' };
     if (props.lastModified !== undefined) info.mtime = props.lastModified;
     if (props.etag !== undefined) info.etag = props.etag;
     if (props.blobType !== undefined) info.blobType = props.blobType;
     if (props.contentType !== undefined) info.contentType = props.contentType;
-    if (props.contentMD5 !== undefined) info.contentMD5 = Buffer.from(props.contentMD5).toString('base64');
+    if (props.contentMD5 !== undefined) info.contentMD5 = props.contentMD5;
     if (props.accessTier !== undefined) info.accessTier = props.accessTier;
     return info;
+  }
+
+  /** Get Blob Properties, on the lean path when it is on. */
+  private async blobProperties(container: string, blob: string): Promise<LeanBlobProperties> {
+    if (this.lean !== undefined) return this.lean.properties(container, blob);
+    const p = await this.service.getContainerClient(container).getBlobClient(blob).getProperties();
+    return {
+      ...(p.contentLength !== undefined ? { contentLength: p.contentLength } : {}),
+      ...(p.lastModified !== undefined ? { lastModified: p.lastModified } : {}),
+      ...(p.etag !== undefined ? { etag: p.etag } : {}),
+      ...(p.blobType !== undefined ? { blobType: p.blobType } : {}),
+      ...(p.contentType !== undefined ? { contentType: p.contentType } : {}),
+      ...(p.contentMD5 !== undefined ? { contentMD5: Buffer.from(p.contentMD5).toString('base64') } : {}),
+      ...(p.accessTier !== undefined ? { accessTier: p.accessTier } : {}),
+      metadata: p.metadata ?? {},
+    };
   }
 
   // ---------------------------------------------------------------- reading
 
   protected readRange(container: string, blob: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
-    const client = this.service.getContainerClient(container).getBlobClient(blob);
-    return readBlob(client, range.start, range.end, range.signal, range.etag);
+    const source =
+      this.lean !== undefined
+        ? { lean: this.lean, container, name: blob }
+        : this.service.getContainerClient(container).getBlobClient(blob);
+    return readBlob(source, range.start, range.end, range.signal, range.etag);
   }
 
   // ---------------------------------------------------------------- writing
@@ -212,7 +258,8 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
-    return (await this.blobClient(path).getProperties()).metadata?.[AZURE_WRITE_ID_KEY];
+    const { bucket, key } = this.objectPath(path);
+    return (await this.blobProperties(bucket, key)).metadata[AZURE_WRITE_ID_KEY];
   }
 
   /**
@@ -229,6 +276,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async deleteObject(container: string, blob: string): Promise<void> {
+    if (this.lean !== undefined) return this.lean.delete(container, blob);
     await this.service.getContainerClient(container).getBlobClient(blob).delete({ deleteSnapshots: 'include' });
   }
 

@@ -5,17 +5,20 @@
 import type { BlobItem, BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { type FileInfo } from '@omnifs/core';
 import { dirInfo, type ListRequest } from '@omnifs/core/backend';
+import type { LeanAzureClient, LeanBlobItem } from './client';
 
 /** What every listing request needs. */
 export interface ListContext {
   service: BlobServiceClient;
   /** Entries per request. */
   pageSize: number;
+  /** The lean request path, when it is on. */
+  lean?: LeanAzureClient | undefined;
 }
 
 /** One page of a listing. */
 interface Page {
-  blobs: BlobItem[];
+  blobs: LeanBlobItem[];
   prefixes: string[];
 }
 
@@ -26,6 +29,17 @@ export async function* listPages(
   prefix: string,
   { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
+  if (ctx.lean !== undefined) {
+    const maxResults = limit ?? ctx.pageSize;
+    let marker: string | undefined;
+    do {
+      const page = await ctx.lean.listPage(container, { prefix, delimiter, marker, maxResults });
+      yield { blobs: page.blobs, prefixes: page.prefixes };
+      if (limit !== undefined) return;
+      marker = page.next;
+    } while (marker !== undefined);
+    return;
+  }
   const client: ContainerClient = ctx.service.getContainerClient(container);
   const settings = { maxPageSize: limit ?? ctx.pageSize };
   const pages = delimiter
@@ -39,7 +53,7 @@ export async function* listPages(
 }
 
 /** FileInfo of a listed blob. */
-export function blobInfo(container: string, blob: BlobItem): FileInfo {
+export function blobInfo(container: string, blob: LeanBlobItem): FileInfo {
   const p = blob.properties;
   const info: FileInfo = { name: `${container}/${blob.name}`, size: p.contentLength ?? 0, type: 'file' };
   if (p.lastModified !== undefined) info.mtime = p.lastModified;

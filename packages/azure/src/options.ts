@@ -65,6 +65,15 @@ export interface AzureBlobOptions extends TimeoutOptions {
   listPageSize?: number;
   /** Options of the SDK's request pipeline: `retryOptions`, `proxyOptions`, `keepAliveOptions`, `userAgentOptions`, `httpClient`, `audience`. */
   pipelineOptions?: StoragePipelineOptions;
+  /**
+   * Send the hot requests (Get Blob, Get Blob Properties, Put Blob, Put Block, Put Block
+   * List, List Blobs, Delete Blob) on omnifs's lean path: authorised by the client's own
+   * credential, at its service version, retried as its retry options say, but without its
+   * pipeline, over a keep-alive pool (default true). `false` sends everything through the
+   * SDK. The SDK is used anyway with a token `credential`, and with `pipelineOptions` that
+   * set an `httpClient`, `proxyOptions` or a `retryOptions.secondaryHost`.
+   */
+  leanRequests?: boolean;
   /** Build a new instance even when an equal one is cached. */
   skipInstanceCache?: boolean;
 }
@@ -94,6 +103,7 @@ export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
   readConcurrency: { type: 'integer', min: 1, max: 64 },
   listPageSize: { type: 'integer', min: 1, max: 5000 },
   pipelineOptions: 'object',
+  leanRequests: 'boolean',
   skipInstanceCache: 'boolean',
 });
 
@@ -118,6 +128,8 @@ export interface ResolvedAzureSettings {
   auth: 'connectionString' | 'accountKey' | 'sasToken' | 'credential' | 'anonymous';
   /** The account name, where known. */
   accountName: string | undefined;
+  /** The hot requests may take the lean path (see {@link AzureBlobOptions.leanRequests}); the credential decides too. */
+  lean: boolean;
 }
 
 function optionalString(options: AzureBlobOptions, name: keyof AzureBlobOptions): string | undefined {
@@ -197,7 +209,15 @@ export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSetting
     listPageSize: positiveInt('listPageSize', options.listPageSize, MAX_LIST_PAGE_SIZE, MAX_LIST_PAGE_SIZE),
     auth,
     accountName: accountName ?? accountUrlOf(options, false)?.name,
+    lean: options.leanRequests !== false && pipelineServedLean(options.pipelineOptions),
   };
+}
+
+/** False when the pipeline options ask for what only the SDK's pipeline does: its own HTTP client, a proxy, a secondary host. */
+function pipelineServedLean(pipeline: StoragePipelineOptions | undefined): boolean {
+  if (pipeline === undefined) return true;
+  const p = pipeline as StoragePipelineOptions & { httpClient?: unknown; proxyOptions?: unknown };
+  return p.httpClient === undefined && p.proxyOptions === undefined && p.retryOptions?.secondaryHost === undefined;
 }
 
 /** The blob service URL and the account it names, from `accountUrl`/`endpoint` or the account name. */

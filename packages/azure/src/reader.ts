@@ -6,9 +6,26 @@
 import type { BlobClient } from '@azure/storage-blob';
 import { FsError } from '@omnifs/core';
 import { abortError, throwIfAborted } from '@omnifs/core/backend';
+import type { LeanAzureClient } from './client';
 import { azureErrorCode } from './errors';
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
+
+/** A blob read on the lean path. */
+export interface LeanBlob {
+  lean: LeanAzureClient;
+  container: string;
+  name: string;
+}
+
+/** Bytes that came whole with the answer's head, as a body. */
+function bytesBody(data: Buffer | undefined): Body {
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (data !== undefined && data.byteLength > 0) yield data;
+    },
+  };
+}
 
 /** The quoted form the service compares in If-Match (`checksum()` gives ETags unquoted). */
 export function quotedEtag(etag: string | undefined): string | undefined {
@@ -25,7 +42,7 @@ export function quotedEtag(etag: string | undefined): string | undefined {
  * - stopping early (or `signal`) cancels the request.
  */
 export async function* readBlob(
-  blob: BlobClient,
+  blob: BlobClient | LeanBlob,
   start: number,
   end: number | undefined,
   signal?: AbortSignal,
@@ -35,11 +52,16 @@ export async function* readBlob(
   let body: Body | undefined;
   try {
     try {
-      const res = await blob.download(start, end === undefined ? undefined : end - start, {
-        ...(signal ? { abortSignal: signal } : {}),
-        ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
-      });
-      body = res.readableStreamBody as Body | undefined;
+      if ('lean' in blob) {
+        const res = await blob.lean.get(blob.container, blob.name, { start, end, etag: quotedEtag(etag) }, signal);
+        body = res.body ?? bytesBody(res.data);
+      } else {
+        const res = await blob.download(start, end === undefined ? undefined : end - start, {
+          ...(signal ? { abortSignal: signal } : {}),
+          ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
+        });
+        body = res.readableStreamBody as Body | undefined;
+      }
     } catch (err) {
       if (azureErrorCode(err) === 'InvalidRange') return; // start at or past the end
       throw err;
@@ -56,8 +78,9 @@ export async function* readBlob(
       err.name = 'FsError'; // a timeout or abort of the transport (see transport.ts)
       throw err;
     }
-    // A body whose connection dropped surfaces as an "aborted" stream: the download broke off.
-    if ((err as { name?: unknown } | null)?.name === 'AbortError') {
+    // A body whose connection dropped surfaces as an "aborted" stream (the SDK's) or as a
+    // network error of the lean path's body: the download broke off.
+    if ((err as { name?: unknown } | null)?.name === 'AbortError' || (body !== undefined && 'lean' in blob)) {
       throw new FsError({
         kind: 'Unexpected',
         code: 'ECONNRESET',

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppendBlobClient, BlobGetPropertiesResponse, BlockBlobClient } from '@azure/storage-blob';
 import { FsError, type Writer, type WriteMode } from '@omnifs/core';
 import { ChunkQueue, concatBytes, errors, type MultipartTarget } from '@omnifs/core/backend';
+import type { LeanAzureClient } from './client';
 import { azureErrorCode, azureStatus } from './errors';
 import { MAX_APPEND_BLOCK_SIZE } from './options';
 import { readBlob } from './reader';
@@ -17,6 +18,11 @@ export const MAX_BLOCKS = 50_000;
 /** Where a block-blob upload goes and how. */
 export interface UploadContext {
   blob: BlockBlobClient;
+  /** The lean request path, when it is on: Put Blob, Put Block and Put Block List go on it. */
+  lean?: LeanAzureClient | undefined;
+  container: string;
+  /** The blob's name in its container. */
+  name: string;
   /** `container/blob`, for messages. */
   path: string;
   /** `create` sends `If-None-Match: *` on the Put Blob or the Put Block List. */
@@ -62,9 +68,17 @@ export class AzureBlockTarget implements MultipartTarget<string> {
     return this.ctx.mode === 'create' ? { conditions: { ifNoneMatch: '*' }, ...tagged } : {};
   }
 
+  /** The lean path's form of {@link conditions}. */
+  private get leanConditions(): { ifNoneMatch?: boolean; metadata?: Record<string, string> } {
+    const c = this.conditions;
+    return { ...(c.conditions ? { ifNoneMatch: true } : {}), ...(c.metadata ? { metadata: c.metadata } : {}) };
+  }
+
   async putSingle(data: Uint8Array): Promise<void> {
+    const { lean, container, name, signal } = this.ctx;
     try {
-      await this.ctx.blob.upload(data, data.byteLength, { ...this.conditions, ...signalOf(this.ctx.signal) });
+      if (lean !== undefined) await lean.put(container, name, data, this.leanConditions, signal);
+      else await this.ctx.blob.upload(data, data.byteLength, { ...this.conditions, ...signalOf(this.ctx.signal) });
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -77,13 +91,17 @@ export class AzureBlockTarget implements MultipartTarget<string> {
       throw errors.invalid(`a block blob has at most ${MAX_BLOCKS} blocks: raise partSize for files this large`);
     // Every id of a blob must have the same length: 24 hex + '-' + 6 digits, base64.
     const id = Buffer.from(`${this.prefix}-${String(partNumber).padStart(6, '0')}`).toString('base64');
-    await this.ctx.blob.stageBlock(id, data, data.byteLength, signalOf(this.ctx.signal));
+    const { lean, container, name, signal } = this.ctx;
+    if (lean !== undefined) await lean.putBlock(container, name, id, data, signal);
+    else await this.ctx.blob.stageBlock(id, data, data.byteLength, signalOf(signal));
     return id;
   }
 
   async complete(ids: string[]): Promise<void> {
+    const { lean, container, name, signal } = this.ctx;
     try {
-      await this.ctx.blob.commitBlockList(ids, { ...this.conditions, ...signalOf(this.ctx.signal) });
+      if (lean !== undefined) await lean.putBlockList(container, name, ids, this.leanConditions, signal);
+      else await this.ctx.blob.commitBlockList(ids, { ...this.conditions, ...signalOf(this.ctx.signal) });
     } catch (err) {
       throw createConflict(err, this.ctx);
     }

@@ -31,6 +31,8 @@ describe('azure: errors', function () {
       ['OperationTimedOut', 500, 'Unexpected', true],
       ['InvalidRange', 416, 'InvalidArgument', false],
       ['InvalidBlobType', 409, 'Unsupported', false],
+      ['Md5Mismatch', 400, 'Unexpected', true],
+      ['InvalidOperation', 400, 'Unexpected', false],
     ];
     for (const [code, status, kind, temporary] of cases) {
       it(`maps ${code} (HTTP ${status}) to ${kind}${temporary ? ', temporary' : ''}`, function () {

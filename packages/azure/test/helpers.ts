@@ -18,12 +18,22 @@ export const FAST_RETRIES: AzureBlobOptions['pipelineOptions'] = {
   retryOptions: { maxTries: 4, retryDelayInMs: 20, maxRetryDelayInMs: 100 },
 };
 
+/**
+ * Whether the suites' filesystems take the lean request path: `OMNIFS_AZ_LEAN_REQUESTS=false`
+ * runs every Azure suite through the SDK instead (the default is the filesystem's own).
+ */
+export function leanFromEnv(): AzureBlobOptions {
+  const v = process.env.OMNIFS_AZ_LEAN_REQUESTS;
+  return v === undefined ? {} : { leanRequests: v !== 'false' && v !== '0' };
+}
+
 /** A new filesystem on the server (never cached), with extra options. */
 export function makeFs(info: AzureInfo, extra: AzureBlobOptions = {}): AzureBlobFileSystem {
   return new AzureBlobFileSystem({
     ...connection(info),
     pipelineOptions: FAST_RETRIES,
     skipInstanceCache: true,
+    ...leanFromEnv(),
     ...extra,
   });
 }

@@ -1,0 +1,443 @@
+/**
+ * The lean request path: Azure Blob's hot operations (Get Blob, Get Blob Properties, Put
+ * Blob, Put Block, Put Block List, List Blobs, Delete Blob) built and sent directly,
+ * without the SDK's pipeline. What must behave as the SDK does is taken from the
+ * BlobServiceClient: its URL (and SAS), its credential (Shared Key requests are signed by
+ * it, see sharedkey.ts), its service version, and the retry options it was built with
+ * (the SDK's storage retry policy, reproduced). Requests go over core's HTTP/1.1
+ * connection pool with omnifs's timeouts; failures are shaped like the SDK's `RestError`,
+ * so {@link mapAzureError} maps them identically.
+ */
+import { AnonymousCredential, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
+import { createHash, randomUUID } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { FsError, type Timeouts } from '@omnifs/core';
+import {
+  currentSignal,
+  escapeXml,
+  Http1Pool,
+  sendPooled,
+  waitOrAbort,
+  xmlBlocks,
+  xmlElement,
+  xmlText,
+  type Http1Answer,
+} from '@omnifs/core/backend';
+import { sharedKeyAuthorization } from './sharedkey';
+
+/**
+ * Where each lean request is announced (`{ service, operation }`: the BlobServiceClient and
+ * the operation's name, e.g. `'Put Blob'`), so request counts can be observed.
+ */
+export const LEAN_REQUEST_CHANNEL = channel('omnifs:azure:lean-request');
+
+/** The SDK's retry options the lean path follows (`pipelineOptions.retryOptions`). */
+export interface LeanRetryOptions {
+  /** Attempts per request, the first included (default 4). */
+  maxTries?: number;
+  /** Delay unit of retries (default 4 s): exponential `(2^(n-1) - 1) x` this, or fixed. */
+  retryDelayInMs?: number;
+  /** Longest delay between attempts (default 120 s). */
+  maxRetryDelayInMs?: number;
+  /** `EXPONENTIAL` (0, the default) or `FIXED` (1). */
+  retryPolicyType?: number;
+  /** Server-side timeout of each attempt, sent as `timeout=` seconds. */
+  tryTimeoutInMs?: number;
+}
+
+/** What the lean client needs besides the service client. */
+export interface LeanAzureOptions {
+  timeouts: Timeouts;
+  retry: LeanRetryOptions;
+  /** Connections kept per host. */
+  maxSockets: number;
+  /** Put before the client's `user-agent`, as the SDK's `userAgentOptions.userAgentPrefix`. */
+  userAgentPrefix?: string | undefined;
+}
+
+/** A blob's properties as Get Blob Properties answers them, in the SDK's field names. */
+export interface LeanBlobProperties {
+  contentLength?: number;
+  lastModified?: Date;
+  etag?: string;
+  blobType?: string;
+  contentType?: string;
+  /** Base64, as the header carries it. */
+  contentMD5?: string;
+  accessTier?: string;
+  metadata: Record<string, string>;
+}
+
+/** A listed blob, in the SDK's `BlobItem` shape as far as omnifs reads it. */
+export interface LeanBlobItem {
+  name: string;
+  properties: {
+    contentLength?: number;
+    lastModified?: Date;
+    etag?: string;
+    blobType?: string;
+    contentType?: string;
+    accessTier?: string;
+  };
+}
+
+/** One page of List Blobs. */
+export interface LeanListPage {
+  blobs: LeanBlobItem[];
+  prefixes: string[];
+  /** The marker of the next page, if there is one. */
+  next: string | undefined;
+}
+
+/** A Get Blob's answer: its body streaming (`body`), or whole (`data`) when it came with the head. */
+export interface LeanDownload {
+  headers: IncomingHttpHeaders;
+  body?: Readable;
+  data?: Buffer;
+}
+
+/** Node's network errors the SDK's retry policy retries (by code, name or message). */
+const RETRIABLE_NETWORK = [
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'ENOTFOUND',
+  'TIMEOUT',
+  'EPIPE',
+  'REQUEST_SEND_ERROR',
+];
+
+/** One operation's request before it is addressed and signed. */
+interface Operation {
+  name: string;
+  method: string;
+  /** The container and, for blob operations, the blob. */
+  container: string;
+  blob?: string;
+  query?: Record<string, string>;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  stream?: boolean;
+  signal?: AbortSignal | undefined;
+}
+
+/** `a/b c` → `a/b%20c`: each segment of a blob name escaped, as the SDK's URLs have it. */
+function escapeName(name: string): string {
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+/**
+ * The error the SDK raises for an error answer: a `RestError` with the status, the
+ * service's code (`x-ms-error-code`, else the body's `Code`) and message. A HEAD answer has
+ * no body: as the SDK's, its error has the code only in `details` and an empty message.
+ */
+export function restError(method: string, status: number, headers: IncomingHttpHeaders, text: string): Error {
+  const header = headers['x-ms-error-code'];
+  const code = (typeof header === 'string' && header !== '' ? header : undefined) ?? xmlText(text, 'Code');
+  const head = method === 'HEAD';
+  const err = new Error(head ? '' : (xmlText(text, 'Message') ?? ''));
+  return Object.assign(err, {
+    name: 'RestError',
+    statusCode: status,
+    ...(code !== undefined && !head ? { code } : {}),
+    details: { errorCode: code },
+    response: {
+      status,
+      headers: { get: (name: string) => headerText(headers, name.toLowerCase()) },
+    },
+  });
+}
+
+/** A network failure as the SDK reports it: a `RestError` with Node's code and message. */
+function networkError(err: unknown): unknown {
+  if (err instanceof FsError || err === null || typeof err !== 'object') return err;
+  const e = err as { code?: unknown; message?: unknown };
+  if (typeof e.code !== 'string') return err;
+  return Object.assign(new Error(String(e.message)), { name: 'RestError', code: e.code, cause: err });
+}
+
+function headerText(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name];
+  return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : undefined;
+}
+
+/** True when the SDK's storage retry policy would try again after `err` (or this status). */
+function retriable(err: unknown, status: number | undefined): boolean {
+  if (status === 500 || status === 503) return true;
+  if (status !== undefined || err instanceof FsError || err === null || typeof err !== 'object') return false;
+  const e = err as { name?: unknown; message?: unknown; code?: unknown };
+  const name = String(e.name ?? '').toUpperCase();
+  const message = String(e.message ?? '').toUpperCase();
+  const code = typeof e.code === 'string' ? e.code.toUpperCase() : undefined;
+  return RETRIABLE_NETWORK.some((r) => name.includes(r) || message.includes(r) || code === r);
+}
+
+/**
+ * A BlobServiceClient's hot operations without its pipeline. Every method fails like the
+ * SDK's call would (same `RestError` fields: status, code, message), after the same retries.
+ */
+export class LeanAzureClient {
+  private readonly pool: Http1Pool;
+  private readonly protocol: string;
+  private readonly hostname: string;
+  private readonly port: number | undefined;
+  /** The service URL's path (`/devstoreaccount1` on Azurite, '' on Azure). */
+  private readonly base: string;
+  /** The SAS of the service URL, sent with every request. */
+  private readonly sas: Record<string, string>;
+  private readonly key: StorageSharedKeyCredential | undefined;
+  private readonly version: string;
+  private readonly userAgent: string;
+
+  /**
+   * True when the lean path can send `service`'s requests: authorised by the account key,
+   * a SAS or nothing (token credentials keep the SDK's challenge-aware bearer policy).
+   */
+  static serves(service: BlobServiceClient): boolean {
+    const c = service.credential;
+    return c instanceof StorageSharedKeyCredential || c instanceof AnonymousCredential;
+  }
+
+  constructor(
+    /** The client whose URL, credential and service version are used. */
+    readonly service: BlobServiceClient,
+    private readonly options: LeanAzureOptions,
+  ) {
+    const url = new URL(service.url);
+    this.protocol = url.protocol;
+    this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.port = url.port === '' ? undefined : Number(url.port);
+    this.base = url.pathname.replace(/\/+$/, '');
+    this.sas = Object.fromEntries(url.searchParams);
+    this.key = service.credential instanceof StorageSharedKeyCredential ? service.credential : undefined;
+    this.version = (service as unknown as { storageClientContext: { version: string } }).storageClientContext.version;
+    const prefix = options.userAgentPrefix;
+    this.userAgent = `${prefix ? `${prefix} ` : ''}omnifs-azure Node/${process.versions.node} (${process.platform}; ${process.arch})`;
+    this.pool = new Http1Pool({ maxSockets: options.maxSockets });
+  }
+
+  /** Closes the pooled connections. */
+  destroy(): void {
+    this.pool.destroy();
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  /** Get Blob of bytes `[start, end)` (`end` undefined: to the end), optionally pinned to an ETag; the body streams. */
+  async get(
+    container: string,
+    blob: string,
+    range: { start: number; end: number | undefined; etag?: string | undefined },
+    signal?: AbortSignal,
+  ): Promise<LeanDownload> {
+    const headers: Record<string, string> = {};
+    if (range.start > 0 || range.end !== undefined)
+      headers['x-ms-range'] = `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
+    if (range.etag !== undefined) headers['if-match'] = range.etag;
+    const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, stream: true, signal });
+    return a.body !== undefined ? { headers: a.headers, body: a.body } : { headers: a.headers, data: a.data! };
+  }
+
+  /** Get Blob Properties: the fields omnifs reads, and the blob's metadata. */
+  async properties(container: string, blob: string, signal?: AbortSignal): Promise<LeanBlobProperties> {
+    const a = await this.request({ name: 'Get Blob Properties', method: 'HEAD', container, blob, headers: {}, signal });
+    const h = a.headers;
+    const out: LeanBlobProperties = { metadata: {} };
+    const text = (name: string): string | undefined => headerText(h, name);
+    if (text('content-length') !== undefined) out.contentLength = Number(text('content-length'));
+    if (text('last-modified') !== undefined) out.lastModified = new Date(text('last-modified')!);
+    if (text('etag') !== undefined) out.etag = text('etag')!;
+    if (text('x-ms-blob-type') !== undefined) out.blobType = text('x-ms-blob-type')!;
+    if (text('content-type') !== undefined) out.contentType = text('content-type')!;
+    if (text('content-md5') !== undefined) out.contentMD5 = text('content-md5')!;
+    if (text('x-ms-access-tier') !== undefined) out.accessTier = text('x-ms-access-tier')!;
+    for (const [name, value] of Object.entries(h)) {
+      if (name.startsWith('x-ms-meta-') && typeof value === 'string') out.metadata[name.slice(10)] = value;
+    }
+    return out;
+  }
+
+  /** Put Blob of a block blob, with the body's `Content-MD5`; `ifNoneMatch` sends `If-None-Match: *`. */
+  async put(
+    container: string,
+    blob: string,
+    data: Uint8Array,
+    extra: { ifNoneMatch?: boolean; metadata?: Record<string, string> },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const headers = this.writeHeaders(extra);
+    headers['x-ms-blob-type'] = 'BlockBlob';
+    headers['content-type'] = 'application/octet-stream';
+    // The service checks the bytes against it, and refuses damaged ones (Md5Mismatch).
+    headers['content-md5'] = createHash('md5').update(data).digest('base64');
+    await this.request({ name: 'Put Blob', method: 'PUT', container, blob, headers, body: data, signal });
+  }
+
+  /** Put Block: stages `data` under `id` (base64). */
+  async putBlock(container: string, blob: string, id: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const headers = { 'content-type': 'application/octet-stream' };
+    const query = { comp: 'block', blockid: id };
+    await this.request({ name: 'Put Block', method: 'PUT', container, blob, query, headers, body: data, signal });
+  }
+
+  /** Put Block List: commits the staged blocks `ids`, in order. */
+  async putBlockList(
+    container: string,
+    blob: string,
+    ids: string[],
+    extra: { ifNoneMatch?: boolean; metadata?: Record<string, string> },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const latest = ids.map((id) => `<Latest>${escapeXml(id)}</Latest>`).join('');
+    const body = Buffer.from(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><BlockList>${latest}</BlockList>`);
+    const headers = this.writeHeaders(extra);
+    headers['content-type'] = 'application/xml';
+    const query = { comp: 'blocklist' };
+    await this.request({ name: 'Put Block List', method: 'PUT', container, blob, query, headers, body, signal });
+  }
+
+  /** Delete Blob, its snapshots included. */
+  async delete(container: string, blob: string, signal?: AbortSignal): Promise<void> {
+    const headers = { 'x-ms-delete-snapshots': 'include' };
+    await this.request({ name: 'Delete Blob', method: 'DELETE', container, blob, headers, signal });
+  }
+
+  /** One page of List Blobs, by hierarchy (`delimiter`) or flat. */
+  async listPage(
+    container: string,
+    page: { prefix: string; delimiter: boolean; marker?: string | undefined; maxResults: number },
+    signal?: AbortSignal,
+  ): Promise<LeanListPage> {
+    const query: Record<string, string> = { restype: 'container', comp: 'list' };
+    if (page.prefix !== '') query.prefix = page.prefix;
+    if (page.delimiter) query.delimiter = '/';
+    if (page.marker !== undefined) query.marker = page.marker;
+    query.maxresults = String(page.maxResults);
+    const a = await this.request({ name: 'List Blobs', method: 'GET', container, query, headers: {}, signal });
+    return scanBlobList((a.data ?? Buffer.alloc(0)).toString('utf8'));
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  private writeHeaders(extra: { ifNoneMatch?: boolean; metadata?: Record<string, string> }): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (extra.ifNoneMatch === true) headers['if-none-match'] = '*';
+    for (const [k, v] of Object.entries(extra.metadata ?? {})) headers[`x-ms-meta-${k}`] = v;
+    return headers;
+  }
+
+  /**
+   * Sends one operation and resolves with its 2xx answer. Failures are retried as the
+   * SDK's storage retry policy does: network errors by their code, and 500 and 503
+   * answers, up to `maxTries` attempts, exponentially apart (`(2^(n-1) - 1) x
+   * retryDelayInMs`, at most `maxRetryDelayInMs`) or at a fixed delay.
+   */
+  private async request(op: Operation): Promise<Http1Answer> {
+    if (LEAN_REQUEST_CHANNEL.hasSubscribers)
+      LEAN_REQUEST_CHANNEL.publish({ service: this.service, operation: op.name });
+    const retry = this.options.retry;
+    const maxTries = retry.maxTries ?? 4;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      let status: number | undefined;
+      try {
+        const a = await this.attempt(op);
+        if (a.status >= 200 && a.status < 300) return a;
+        status = a.status;
+        failure = restError(op.method, a.status, a.headers, (a.data ?? Buffer.alloc(0)).toString('utf8'));
+      } catch (err) {
+        failure = networkError(err);
+      }
+      if (attempt >= maxTries || !retriable(failure, status)) throw failure;
+      const unit = retry.retryDelayInMs ?? 4000;
+      const wait =
+        retry.retryPolicyType === 1
+          ? unit
+          : Math.min((2 ** (attempt - 1) - 1) * unit, retry.maxRetryDelayInMs ?? 120_000);
+      await waitOrAbort(wait, [op.signal, currentSignal()]);
+    }
+  }
+
+  private async attempt(op: Operation): Promise<Http1Answer> {
+    const path =
+      op.blob === undefined
+        ? `${this.base}/${encodeURIComponent(op.container)}`
+        : `${this.base}/${encodeURIComponent(op.container)}/${escapeName(op.blob)}`;
+    const query: Record<string, string> = { ...this.sas, ...op.query };
+    if (this.options.retry.tryTimeoutInMs !== undefined)
+      query.timeout = String(Math.floor(this.options.retry.tryTimeoutInMs / 1000));
+    const headers: Record<string, string> = {
+      ...op.headers,
+      'x-ms-version': this.version,
+      'x-ms-date': new Date().toUTCString(),
+      'x-ms-client-request-id': randomUUID(),
+      'user-agent': this.userAgent,
+    };
+    if (op.body !== undefined) headers['content-length'] = String(op.body.byteLength);
+    if (this.key !== undefined)
+      headers.authorization = sharedKeyAuthorization(this.key, { method: op.method, path, query, headers });
+    let target = path;
+    let sep = '?';
+    for (const k in query) {
+      target += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(query[k]!)}`;
+      sep = '&';
+    }
+    return sendPooled(
+      this.pool,
+      {
+        method: op.method,
+        protocol: this.protocol,
+        hostname: this.hostname,
+        port: this.port,
+        path: target,
+        headers,
+        body: op.body,
+      },
+      { timeouts: this.options.timeouts, stream: op.stream === true, signal: op.signal },
+    );
+  }
+}
+
+/** The blobs, prefixes and next marker of a List Blobs answer. */
+export function scanBlobList(xml: string): LeanListPage {
+  const blobs: LeanBlobItem[] = [];
+  for (const [start, end] of xmlBlocks(xml, 'Blob')) {
+    const name = blobName(xml, start, end);
+    if (name === undefined) continue;
+    const p: LeanBlobItem['properties'] = {};
+    const field = (tag: string): string | undefined => xmlText(xml, tag, start, end);
+    const size = field('Content-Length');
+    if (size !== undefined) p.contentLength = Number(size);
+    const modified = field('Last-Modified');
+    if (modified !== undefined) p.lastModified = new Date(modified);
+    const etag = field('Etag');
+    if (etag !== undefined) p.etag = etag;
+    const type = field('BlobType');
+    if (type !== undefined) p.blobType = type;
+    const contentType = field('Content-Type');
+    if (contentType !== undefined) p.contentType = contentType;
+    const tier = field('AccessTier');
+    if (tier !== undefined) p.accessTier = tier;
+    blobs.push({ name, properties: p });
+  }
+  const prefixes: string[] = [];
+  for (const [start, end] of xmlBlocks(xml, 'BlobPrefix')) {
+    const name = blobName(xml, start, end);
+    if (name !== undefined) prefixes.push(name);
+  }
+  // The marker follows the entries.
+  const tail = Math.max(xml.lastIndexOf('</Blobs>'), 0);
+  const next = xmlText(xml, 'NextMarker', tail);
+  return { blobs, prefixes, next: next === undefined || next === '' ? undefined : next };
+}
+
+/** A `<Name>` between `start` and `end`; percent-decoded when the service marked it `Encoded="true"`. */
+function blobName(xml: string, start: number, end: number): string | undefined {
+  const el = xmlElement(xml, 'Name', start, end);
+  if (el === undefined) return undefined;
+  return /\bEncoded\s*=\s*["']true["']/i.test(el.attributes) ? decodeURIComponent(el.text) : el.text;
+}
