@@ -119,6 +119,7 @@ interface Operation {
   container: string;
   blob?: string;
   query?: Record<string, string>;
+  /** The operation's own headers; each attempt sets its date, id and signature on them. */
   headers: Record<string, string>;
   body?: Uint8Array;
   stream?: boolean;
@@ -189,6 +190,7 @@ export class LeanAzureClient {
   private readonly base: string;
   /** The SAS of the service URL, sent with every request. */
   private readonly sas: Record<string, string>;
+  private readonly hasSas: boolean;
   private readonly key: StorageSharedKeyCredential | undefined;
   private readonly version: string;
   private readonly userAgent: string;
@@ -213,6 +215,7 @@ export class LeanAzureClient {
     this.port = url.port === '' ? undefined : Number(url.port);
     this.base = url.pathname.replace(/\/+$/, '');
     this.sas = Object.fromEntries(url.searchParams);
+    this.hasSas = Object.keys(this.sas).length > 0;
     this.key = service.credential instanceof StorageSharedKeyCredential ? service.credential : undefined;
     this.version = (service as unknown as { storageClientContext: { version: string } }).storageClientContext.version;
     const prefix = options.userAgentPrefix;
@@ -363,20 +366,20 @@ export class LeanAzureClient {
   }
 
   private async attempt(op: Operation): Promise<Http1Answer> {
+    const container = encodeURIComponent(op.container);
     const path =
-      op.blob === undefined
-        ? `${this.base}/${encodeURIComponent(op.container)}`
-        : `${this.base}/${encodeURIComponent(op.container)}/${escapeName(op.blob)}`;
-    const query: Record<string, string> = { ...this.sas, ...op.query };
-    if (this.options.retry.tryTimeoutInMs !== undefined)
-      query.timeout = String(Math.floor(this.options.retry.tryTimeoutInMs / 1000));
-    const headers: Record<string, string> = {
-      ...op.headers,
-      'x-ms-version': this.version,
-      'x-ms-date': new Date().toUTCString(),
-      'x-ms-client-request-id': randomUUID(),
-      'user-agent': this.userAgent,
-    };
+      op.blob === undefined ? `${this.base}/${container}` : `${this.base}/${container}/${escapeName(op.blob)}`;
+    let query = op.query ?? {};
+    if (this.hasSas || this.options.retry.tryTimeoutInMs !== undefined) {
+      query = { ...this.sas, ...query };
+      if (this.options.retry.tryTimeoutInMs !== undefined)
+        query.timeout = String(Math.floor(this.options.retry.tryTimeoutInMs / 1000));
+    }
+    const headers = op.headers;
+    headers['x-ms-version'] = this.version;
+    headers['x-ms-date'] = new Date().toUTCString();
+    headers['x-ms-client-request-id'] = randomUUID();
+    headers['user-agent'] = this.userAgent;
     if (op.body !== undefined) headers['content-length'] = String(op.body.byteLength);
     if (this.key !== undefined)
       headers.authorization = sharedKeyAuthorization(this.key, { method: op.method, path, query, headers });

@@ -36,8 +36,8 @@ const STANDARD = [
  * request carries: lower-case letters, digits, `_` and `-`.
  */
 function compareHeaderNames(a: string, b: string): number {
-  const x = a.replaceAll('-', '').replaceAll('_', '/');
-  const y = b.replaceAll('-', '').replaceAll('_', '/');
+  const x = sortKey(a);
+  const y = sortKey(b);
   if (x !== y) return x < y ? -1 : 1;
   const hx = hyphenPositions(a);
   const hy = hyphenPositions(b);
@@ -47,6 +47,18 @@ function compareHeaderNames(a: string, b: string): number {
     if (p !== q) return p > q ? -1 : 1;
   }
   return 0;
+}
+
+/** The first-level sort key of each header name seen (the names a client sends are few). */
+const SORT_KEYS = new Map<string, string>();
+
+function sortKey(name: string): string {
+  let key = SORT_KEYS.get(name);
+  if (key === undefined) {
+    key = name.replaceAll('-', '').replaceAll('_', '/');
+    if (SORT_KEYS.size < 1024) SORT_KEYS.set(name, key);
+  }
+  return key;
 }
 
 /** Where the hyphens of `name` stand, counted in the characters that are not hyphens before them. */

@@ -59,7 +59,7 @@ const signalOf = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal 
  */
 export class AzureBlockTarget implements MultipartTarget<string> {
   /** Ids of one upload share a random prefix, so concurrent uploads to one blob never mix blocks. */
-  private readonly prefix = randomBytes(12).toString('hex');
+  private prefix: string | undefined;
 
   constructor(private readonly ctx: UploadContext) {}
 
@@ -90,6 +90,7 @@ export class AzureBlockTarget implements MultipartTarget<string> {
     if (partNumber > MAX_BLOCKS)
       throw errors.invalid(`a block blob has at most ${MAX_BLOCKS} blocks: raise partSize for files this large`);
     // Every id of a blob must have the same length: 24 hex + '-' + 6 digits, base64.
+    this.prefix ??= randomBytes(12).toString('hex');
     const id = Buffer.from(`${this.prefix}-${String(partNumber).padStart(6, '0')}`).toString('base64');
     const { lean, container, name, signal } = this.ctx;
     if (lean !== undefined) await lean.putBlock(container, name, id, data, signal);
