@@ -170,8 +170,12 @@ async function raceStore(store, opts, scratch, peers, log) {
         const got = await runChild(runtime, cfgFile, rows);
         for (const r of got) results.push({ store, id, label, rep, load, ...r });
         log(store, label, rep, got);
-        // The stores keep objects in memory: drop this run's large object.
-        await raw.del(`${cfg.prefix}/large`).catch(() => {});
+        // The stores keep objects in memory, and some (Azurite) slow down as they hold more:
+        // drop what this run wrote, so each contender meets the same server.
+        const written = [`${cfg.prefix}/large`, `${cfg.prefix}/warmup`];
+        for (const [dir, n] of [['one', s.one], ['batch', s.batch], ['lat', s.latency]])
+          for (let i = 0; i < n; i++) written.push(`${cfg.prefix}/${dir}/f${i}`);
+        await mapLimit(written, 64, (k) => raw.del(k).catch(() => {}));
       }
     }
   } finally {
