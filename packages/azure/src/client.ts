@@ -1,6 +1,6 @@
 /**
  * The lean request path: Azure Blob's hot operations (Get Blob, Get Blob Properties, Put
- * Blob, Put Block, Put Block List, List Blobs, Delete Blob) built and sent directly,
+ * Blob, Put Block, Put Block List, List Blobs, Delete Blob and batches of deletes) built and sent directly,
  * without the SDK's pipeline. What must behave as the SDK does is taken from the
  * BlobServiceClient: its URL (and SAS), its credential (Shared Key requests are signed by
  * it, see sharedkey.ts), its service version, and the retry options it was built with
@@ -25,6 +25,7 @@ import {
   xmlText,
   type Http1Answer,
 } from '@omnifs/core/backend';
+import { batchBody, readBatchAnswer, type BatchAnswer, type SubRequest } from './batch';
 import { sharedKeyAuthorization } from './sharedkey';
 
 /**
@@ -307,6 +308,35 @@ export class LeanAzureClient {
   async delete(container: string, blob: string, signal?: AbortSignal): Promise<void> {
     const headers = { 'x-ms-delete-snapshots': 'include' };
     await this.request({ name: 'Delete Blob', method: 'DELETE', container, blob, headers, signal });
+  }
+
+  /**
+   * Deletes up to 256 blobs (their snapshots included) with one blob batch request: the
+   * answer of each sub-request, in the order of `blobs`.
+   */
+  async deleteBatch(container: string, blobs: readonly string[], signal?: AbortSignal): Promise<BatchAnswer[]> {
+    const date = new Date().toUTCString();
+    const sas = this.hasSas ? `?${new URLSearchParams(this.sas).toString()}` : '';
+    const subs: SubRequest[] = blobs.map((blob) => {
+      const path = `${this.base}/${encodeURIComponent(container)}/${escapeName(blob)}`;
+      const headers: Record<string, string> = { 'x-ms-delete-snapshots': 'include', 'x-ms-date': date };
+      // Each sub-request is authorised on its own (without x-ms-version, which the batch carries).
+      if (this.key !== undefined)
+        headers.authorization = sharedKeyAuthorization(this.key, { method: 'DELETE', path, query: {}, headers });
+      return { method: 'DELETE', path: `${path}${sas}`, headers };
+    });
+    const boundary = `batch_${randomUUID()}`;
+    const a = await this.request({
+      name: 'Blob Batch',
+      method: 'POST',
+      container,
+      query: { restype: 'container', comp: 'batch' },
+      headers: { 'content-type': `multipart/mixed; boundary=${boundary}` },
+      body: Buffer.from(batchBody(boundary, subs)),
+      signal,
+    });
+    const text = (a.data ?? Buffer.alloc(0)).toString('utf8');
+    return readBatchAnswer(headerText(a.headers, 'content-type'), text, blobs.length);
   }
 
   /** One page of List Blobs, by hierarchy (`delimiter`) or flat. */

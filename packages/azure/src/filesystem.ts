@@ -287,19 +287,35 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async deleteBatch(container: string, blobs: string[]): Promise<FailedDelete[]> {
+    const answers =
+      this.lean !== undefined
+        ? await this.lean.deleteBatch(container, blobs)
+        : await this.sdkDeleteBatch(container, blobs);
+    const failed: FailedDelete[] = [];
+    answers.forEach(({ status, code: given }, i) => {
+      if (status < 300 || status === 404) return;
+      const code = given ?? `HTTP ${status}`;
+      const error = mapAzureError(Object.assign(new Error(code), { name: 'RestError', code, statusCode: status }));
+      failed.push(failedDelete(`${container}/${blobs[i]!}`, code, error));
+    });
+    return failed;
+  }
+
+  /** A blob batch of deletes through the SDK: each sub-request's answer, in the order of `blobs`. */
+  private async sdkDeleteBatch(
+    container: string,
+    blobs: string[],
+  ): Promise<Array<{ status: number; code: string | undefined }>> {
     const containerClient = this.service.getContainerClient(container);
     const clients = blobs.map((b) => containerClient.getBlobClient(b));
-    const nameOf = new Map(clients.map((c, i) => [c.url, blobs[i]!]));
+    const placeOf = new Map(clients.map((c, i) => [c.url, i]));
     const res = await containerClient.getBlobBatchClient().deleteBlobs(clients, { deleteSnapshots: 'include' });
-    return res.subResponses
-      .filter((sub) => sub.status >= 300 && sub.status !== 404)
-      .map((sub) => {
-        const code = sub.errorCode ?? `HTTP ${sub.status}`;
-        const error = mapAzureError(
-          Object.assign(new Error(code), { name: 'RestError', code, statusCode: sub.status }),
-        );
-        return failedDelete(`${container}/${nameOf.get(sub._request.url) ?? '?'}`, code, error);
-      });
+    const out = blobs.map(() => ({ status: 0, code: undefined as string | undefined }));
+    for (const sub of res.subResponses) {
+      const i = placeOf.get(sub._request.url);
+      if (i !== undefined) out[i] = { status: sub.status, code: sub.errorCode };
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- containers

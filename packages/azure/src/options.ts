@@ -67,7 +67,7 @@ export interface AzureBlobOptions extends TimeoutOptions {
   pipelineOptions?: StoragePipelineOptions;
   /**
    * Send the hot requests (Get Blob, Get Blob Properties, Put Blob, Put Block, Put Block
-   * List, List Blobs, Delete Blob) on omnifs's lean path: authorised by the client's own
+   * List, List Blobs, Delete Blob, blob batches of deletes) on omnifs's lean path: authorised by the client's own
    * credential, at its service version, retried as its retry options say, but without its
    * pipeline, over a keep-alive pool (default true). `false` sends everything through the
    * SDK. The SDK is used anyway with a token `credential`, and with `pipelineOptions` that

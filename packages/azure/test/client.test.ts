@@ -12,6 +12,7 @@ import { rejected, rejectedShape } from '@omnifs/testkit';
 import type { AzureBlobFileSystem } from '@omnifs/azure';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshName } from '../../../test/servers/index';
+import { readBatchAnswer } from '../src/batch';
 import { scanBlobList } from '../src/client';
 import { stringToSign } from '../src/sharedkey';
 import { connection, freshContainer, makeFs, useAzure } from './helpers';
@@ -103,14 +104,14 @@ describe('azure: lean request path', function () {
         'Put Block',
         'Put Block List',
         'Delete Blob',
+        'Blob Batch',
       ]),
     );
     // On the wire: every request the lean path announced came from it, the rest from the SDK.
     expect(wire.filter((w) => w.lean)).to.have.length(ops.length);
     const bySdk = wire.filter((w) => !w.lean).map((w) => w.request);
     expect(bySdk.some((r) => r.startsWith('PUT') && !r.includes('comp='))).to.equal(true); // Copy Blob
-    expect(bySdk.some((r) => r.includes('comp=batch'))).to.equal(true);
-    expect(bySdk.filter((r) => r.includes('comp=block') || r.includes('comp=list&'))).to.deep.equal([]);
+    expect(bySdk.filter((r) => /comp=(block|list&|batch)/.test(r))).to.deep.equal([]);
   });
 
   it('is turned off by OMNIFS_AZ_LEAN_REQUESTS=false, and every request then goes through the SDK', async function () {
@@ -379,6 +380,61 @@ describe('azure: lean request path', function () {
     expect((await sdk.find(`${root}/keys`)).sort()).to.deep.equal(want);
     expect((await lean.find(`${root}/keys`)).sort()).to.deep.equal(want);
     for (const n of names) expect(await lean.readText(`${root}/keys/${n}`)).to.equal(n);
+  });
+
+  it('deletes in batches as the SDK does: blobs gone count as deleted, a leased one is reported', async function () {
+    const failures: unknown[] = [];
+    for (const leanRequests of [true, false]) {
+      const dir = `${root}/batch-${leanRequests}`;
+      const names = [...Array.from({ length: 300 }, (_, i) => `f${i}`), 'sp ace & <x>', 'leased'];
+      await sdk.pipe(Object.fromEntries(names.map((n) => [`${dir}/${n}`, n])));
+      const [container, ...rest] = dir.split('/');
+      const lease = sdk.service
+        .getContainerClient(container!)
+        .getBlobClient(`${[...rest, 'leased'].join('/')}`)
+        .getBlobLeaseClient();
+      await lease.acquireLease(-1);
+      const fs = makeFs(az.info, { leanRequests });
+      const ops = await leanOperations(async () => {
+        const err = await fs.rm(dir, { recursive: true }).catch((e: unknown) => e);
+        failures.push((err as { failed?: unknown }).failed);
+      });
+      expect(
+        ops.filter((o) => o === 'Blob Batch'),
+        `lean: ${leanRequests}`,
+      ).to.have.length(leanRequests ? 2 : 0);
+      expect(await sdk.find(dir)).to.deep.equal([`${dir}/leased`]);
+      await lease.releaseLease();
+      fs.destroy();
+    }
+    const [viaLean, viaSdk] = failures as Array<Array<{ path: string }>>;
+    expect(viaLean!.map((f) => ({ ...f, path: f.path.replace('batch-true', 'batch') }))).to.deep.equal(
+      viaSdk!.map((f) => ({ ...f, path: f.path.replace('batch-false', 'batch') })),
+    );
+    expect(viaLean).to.deep.equal([
+      { path: `${root}/batch-true/leased`, kind: 'ConditionNotMatch', code: 'LeaseIdMissing', temporary: false },
+    ]);
+  });
+
+  it('reads batch answers by Content-ID, and refuses one that lacks a sub-request', function () {
+    const part = (id: number, status: string, extra = ''): string =>
+      `--b1\r\nContent-Type: application/http\r\nContent-ID: ${id}\r\n\r\nHTTP/1.1 ${status}\r\nx-ms-request-id: r\r\n${extra}\r\n`;
+    const body =
+      part(1, '202 Accepted') +
+      part(0, '412 Lease', 'x-ms-error-code: LeaseIdMissing\r\n') +
+      part(
+        2,
+        '404 Gone',
+        'content-type: application/xml\r\n\r\n<Error><Code>BlobNotFound</Code><Message>Gone.\nRequestId:1</Message></Error>\r\n',
+      ) +
+      '--b1--\r\n';
+    expect(readBatchAnswer('multipart/mixed; boundary=b1', body, 3)).to.deep.equal([
+      { status: 412, code: 'LeaseIdMissing', message: undefined },
+      { status: 202, code: undefined, message: undefined },
+      { status: 404, code: 'BlobNotFound', message: 'Gone.' },
+    ]);
+    expect(() => readBatchAnswer('multipart/mixed; boundary=b1', body, 4)).to.throw(/sub-request 3/);
+    expect(() => readBatchAnswer('application/xml', body, 3)).to.throw(/boundary/);
   });
 
   it('signs the string the SDK signs, for every header and query the lean path sends', function () {
