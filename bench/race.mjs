@@ -173,7 +173,11 @@ async function raceStore(store, opts, scratch, peers, log) {
         // The stores keep objects in memory, and some (Azurite) slow down as they hold more:
         // drop what this run wrote, so each contender meets the same server.
         const written = [`${cfg.prefix}/large`, `${cfg.prefix}/warmup`];
-        for (const [dir, n] of [['one', s.one], ['batch', s.batch], ['lat', s.latency]])
+        for (const [dir, n] of [
+          ['one', s.one],
+          ['batch', s.batch],
+          ['lat', s.latency],
+        ])
           for (let i = 0; i < n; i++) written.push(`${cfg.prefix}/${dir}/f${i}`);
         await mapLimit(written, 64, (k) => raw.del(k).catch(() => {}));
       }
