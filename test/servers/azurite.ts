@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AzureInfo, StartedServer } from './types';
-import { REPO_ROOT, ToolchainMissing, freePort, startProcess, waitForHttp } from './util';
+import { REPO_ROOT, ToolchainMissing, freePort, startProcess, waitForHttp, waitForPort } from './util';
 
 /** Azurite's well-known development account. */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -55,15 +55,23 @@ export function externalAzure(): AzureInfo | undefined {
   };
 }
 
+/** How {@link startAzurite} serves: plain HTTP (the default), or HTTPS with OAuth bearer tokens checked. */
+export interface AzuriteOptions {
+  /** Serve HTTPS with this certificate and key (PEM files), and take bearer tokens (Azurite's basic OAuth: claims checked, not signatures). */
+  tls?: { cert: string; key: string };
+}
+
 /** Starts Azurite's blob service in memory on a free loopback port. */
-export async function startAzurite(): Promise<StartedServer<AzureInfo>> {
+export async function startAzurite(options: AzuriteOptions = {}): Promise<StartedServer<AzureInfo>> {
   const installMs = installAzurite();
   const port = await freePort();
-  const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+  const scheme = options.tls ? 'https' : 'http';
+  const blobEndpoint = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
   // Azurite may write workspace files into its working directory; keep them out of the repo
   // (--location cannot be combined with --inMemoryPersistence).
   const location = mkdtempSync(join(tmpdir(), 'omnifs-azurite-'));
   const t0 = Date.now();
+  const tlsArgs = options.tls ? ['--cert', options.tls.cert, '--key', options.tls.key, '--oauth', 'basic'] : [];
   const proc = startProcess(
     `azurite-${port}`,
     azuriteBin(),
@@ -77,6 +85,7 @@ export async function startAzurite(): Promise<StartedServer<AzureInfo>> {
       '--loose',
       '--disableTelemetry',
       '--silent',
+      ...tlsArgs,
     ],
     { cwd: location },
   );
@@ -85,8 +94,9 @@ export async function startAzurite(): Promise<StartedServer<AzureInfo>> {
     rmSync(location, { recursive: true, force: true });
   };
   try {
-    // Unauthenticated listing answers 403: that is Azurite speaking.
-    await waitForHttp(`${blobEndpoint}?comp=list`, 30_000, { proc, accept: (s) => s === 200 || s === 403 });
+    // Unauthenticated listing answers 403: that is Azurite speaking. Over HTTPS, an open port is enough.
+    if (options.tls) await waitForPort(port, 30_000, proc);
+    else await waitForHttp(`${blobEndpoint}?comp=list`, 30_000, { proc, accept: (s) => s === 200 || s === 403 });
   } catch (e) {
     await stop();
     throw e;

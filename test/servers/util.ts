@@ -15,7 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** Repository root (two levels above this file). */
@@ -353,6 +353,26 @@ export function groupRssKiB(pgid: number): number {
     }
   }
   return total;
+}
+
+/** Waits until something accepts TCP connections on a loopback port (a server not spoken to over plain HTTP). */
+export async function waitForPort(port: number, timeoutMs: number, proc?: ServerProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const c = proc?.child;
+    if (c && (c.exitCode !== null || c.signalCode !== null))
+      throw new Error(`server exited before listening on ${port}; log tail:\n${tail(proc?.log ?? '')}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listening on ${port} after ${timeoutMs} ms${proc ? `; log tail:\n${tail(proc.log)}` : ''}`);
 }
 
 /**

@@ -26,6 +26,7 @@ import {
   type Http1Answer,
 } from '@omnifs/core/backend';
 import { batchBody, readBatchAnswer, type BatchAnswer, type SubRequest } from './batch';
+import { BearerTokens, STORAGE_SCOPE, type TokenSource } from './bearer';
 import { sharedKeyAuthorization } from './sharedkey';
 
 /**
@@ -56,6 +57,8 @@ export interface LeanAzureOptions {
   maxSockets: number;
   /** Put before the client's `user-agent`, as the SDK's `userAgentOptions.userAgentPrefix`. */
   userAgentPrefix?: string | undefined;
+  /** The scope of bearer tokens (the SDK's `audience`; default `https://storage.azure.com/.default`). */
+  audience?: string | string[] | undefined;
 }
 
 /** A blob's properties as Get Blob Properties answers them, in the SDK's field names. */
@@ -193,16 +196,19 @@ export class LeanAzureClient {
   private readonly sas: Record<string, string>;
   private readonly hasSas: boolean;
   private readonly key: StorageSharedKeyCredential | undefined;
+  private readonly bearer: BearerTokens | undefined;
   private readonly version: string;
   private readonly userAgent: string;
 
   /**
    * True when the lean path can send `service`'s requests: authorised by the account key,
-   * a SAS or nothing (token credentials keep the SDK's challenge-aware bearer policy).
+   * a SAS, nothing, or a token credential over HTTPS (bearer tokens never go over plain
+   * HTTP; the SDK refuses that request itself).
    */
   static serves(service: BlobServiceClient): boolean {
     const c = service.credential;
-    return c instanceof StorageSharedKeyCredential || c instanceof AnonymousCredential;
+    if (c instanceof StorageSharedKeyCredential || c instanceof AnonymousCredential) return true;
+    return typeof (c as Partial<TokenSource>).getToken === 'function' && service.url.startsWith('https:');
   }
 
   constructor(
@@ -217,7 +223,12 @@ export class LeanAzureClient {
     this.base = url.pathname.replace(/\/+$/, '');
     this.sas = Object.fromEntries(url.searchParams);
     this.hasSas = Object.keys(this.sas).length > 0;
-    this.key = service.credential instanceof StorageSharedKeyCredential ? service.credential : undefined;
+    const credential = service.credential;
+    this.key = credential instanceof StorageSharedKeyCredential ? credential : undefined;
+    this.bearer =
+      typeof (credential as Partial<TokenSource>).getToken === 'function'
+        ? new BearerTokens(credential as unknown as TokenSource, options.audience ?? STORAGE_SCOPE)
+        : undefined;
     this.version = (service as unknown as { storageClientContext: { version: string } }).storageClientContext.version;
     const prefix = options.userAgentPrefix;
     this.userAgent = `${prefix ? `${prefix} ` : ''}omnifs-azure Node/${process.versions.node} (${process.platform}; ${process.arch})`;
@@ -316,6 +327,7 @@ export class LeanAzureClient {
    */
   async deleteBatch(container: string, blobs: readonly string[], signal?: AbortSignal): Promise<BatchAnswer[]> {
     const date = new Date().toUTCString();
+    const bearer = await this.bearer?.header();
     const sas = this.hasSas ? `?${new URLSearchParams(this.sas).toString()}` : '';
     const subs: SubRequest[] = blobs.map((blob) => {
       const path = `${this.base}/${encodeURIComponent(container)}/${escapeName(blob)}`;
@@ -323,6 +335,7 @@ export class LeanAzureClient {
       // Each sub-request is authorised on its own (without x-ms-version, which the batch carries).
       if (this.key !== undefined)
         headers.authorization = sharedKeyAuthorization(this.key, { method: 'DELETE', path, query: {}, headers });
+      else if (bearer !== undefined) headers.authorization = bearer;
       return { method: 'DELETE', path: `${path}${sas}`, headers };
     });
     const boundary = `batch_${randomUUID()}`;
@@ -374,12 +387,19 @@ export class LeanAzureClient {
       LEAN_REQUEST_CHANNEL.publish({ service: this.service, operation: op.name });
     const retry = this.options.retry;
     const maxTries = retry.maxTries ?? 4;
+    let challenged = false;
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       let status: number | undefined;
       try {
         const a = await this.attempt(op);
         if (a.status >= 200 && a.status < 300) return a;
+        // A bearer challenge naming another tenant or audience: ask for that token, once.
+        if (a.status === 401 && !challenged && this.bearer?.challenge(headerText(a.headers, 'www-authenticate'))) {
+          challenged = true;
+          attempt--;
+          continue;
+        }
         status = a.status;
         failure = restError(op.method, a.status, a.headers, (a.data ?? Buffer.alloc(0)).toString('utf8'));
       } catch (err) {
@@ -413,6 +433,7 @@ export class LeanAzureClient {
     if (op.body !== undefined) headers['content-length'] = String(op.body.byteLength);
     if (this.key !== undefined)
       headers.authorization = sharedKeyAuthorization(this.key, { method: op.method, path, query, headers });
+    else if (this.bearer !== undefined) headers.authorization = await this.bearer.header();
     let target = path;
     let sep = '?';
     for (const k in query) {

@@ -97,6 +97,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
             retry: pipeline?.retryOptions ?? {},
             maxSockets: LEAN_MAX_SOCKETS,
             userAgentPrefix: pipeline?.userAgentOptions?.userAgentPrefix,
+            audience: pipeline?.audience,
           })
         : undefined;
   }

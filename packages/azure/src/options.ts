@@ -70,8 +70,9 @@ export interface AzureBlobOptions extends TimeoutOptions {
    * List, List Blobs, Delete Blob, blob batches of deletes) on omnifs's lean path: authorised by the client's own
    * credential, at its service version, retried as its retry options say, but without its
    * pipeline, over a keep-alive pool (default true). `false` sends everything through the
-   * SDK. The SDK is used anyway with a token `credential`, and with `pipelineOptions` that
-   * set an `httpClient`, `proxyOptions` or a `retryOptions.secondaryHost`.
+   * SDK. The SDK is used anyway with a token `credential` over plain HTTP (it refuses to
+   * send tokens there), and with `pipelineOptions` that set an `httpClient`,
+   * `proxyOptions` or a `retryOptions.secondaryHost`.
    */
   leanRequests?: boolean;
   /** Build a new instance even when an equal one is cached. */

@@ -137,7 +137,7 @@ describe('azure: lean request path', function () {
     }
   });
 
-  it('leaves a token credential to the SDK and its bearer policy', async function () {
+  it('leaves a token credential over plain HTTP to the SDK, which will not send it there', async function () {
     const credential = {
       getToken: () => Promise.resolve({ token: 'not-a-real-token', expiresOnTimestamp: Date.now() + 3_600_000 }),
     };
