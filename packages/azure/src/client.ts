@@ -391,11 +391,16 @@ export class LeanAzureClient {
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       let status: number | undefined;
+      const sentWith = this.bearer?.generation ?? 0;
       try {
         const a = await this.attempt(op);
         if (a.status >= 200 && a.status < 300) return a;
         // A bearer challenge naming another tenant or audience: ask for that token, once.
-        if (a.status === 401 && !challenged && this.bearer?.challenge(headerText(a.headers, 'www-authenticate'))) {
+        if (
+          a.status === 401 &&
+          !challenged &&
+          this.bearer?.challenge(headerText(a.headers, 'www-authenticate'), sentWith)
+        ) {
           challenged = true;
           attempt--;
           continue;

@@ -6,15 +6,14 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AccountSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { filesystem, FsError, RetryFileSystem } from '@omnifs/core';
 import { rejected, rejectedShape } from '@omnifs/testkit';
 import type { AzureBlobFileSystem } from '@omnifs/azure';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshName } from '../../../test/servers/index';
-import { readBatchAnswer } from '../src/batch';
-import { scanBlobList } from '../src/client';
-import { stringToSign } from '../src/sharedkey';
 import { connection, freshContainer, makeFs, useAzure } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -416,34 +415,13 @@ describe('azure: lean request path', function () {
     ]);
   });
 
-  it('reads batch answers by Content-ID, and refuses one that lacks a sub-request', function () {
-    const part = (id: number, status: string, extra = ''): string =>
-      `--b1\r\nContent-Type: application/http\r\nContent-ID: ${id}\r\n\r\nHTTP/1.1 ${status}\r\nx-ms-request-id: r\r\n${extra}\r\n`;
-    const body =
-      part(1, '202 Accepted') +
-      part(0, '412 Lease', 'x-ms-error-code: LeaseIdMissing\r\n') +
-      part(
-        2,
-        '404 Gone',
-        'content-type: application/xml\r\n\r\n<Error><Code>BlobNotFound</Code><Message>Gone.\nRequestId:1</Message></Error>\r\n',
-      ) +
-      '--b1--\r\n';
-    expect(readBatchAnswer('multipart/mixed; boundary=b1', body, 3)).to.deep.equal([
-      { status: 412, code: 'LeaseIdMissing', message: undefined },
-      { status: 202, code: undefined, message: undefined },
-      { status: 404, code: 'BlobNotFound', message: 'Gone.' },
-    ]);
-    expect(() => readBatchAnswer('multipart/mixed; boundary=b1', body, 4)).to.throw(/sub-request 3/);
-    expect(() => readBatchAnswer('application/xml', body, 3)).to.throw(/boundary/);
-  });
-
-  it('signs the string the SDK signs, for every header and query the lean path sends', function () {
+  it('signs every request as the SDK would sign it: a proxy re-signs each with the SDK and compares', async function () {
     const credential = new StorageSharedKeyCredential(az.info.accountName, az.info.accountKey);
     let sdkString = '';
     const spy = Object.create(credential) as StorageSharedKeyCredential;
-    spy.computeHMACSHA256 = (s: string) => {
-      sdkString = s;
-      return credential.computeHMACSHA256(s);
+    spy.computeHMACSHA256 = (text: string) => {
+      sdkString = text;
+      return credential.computeHMACSHA256(text);
     };
     const policy = spy.create(
       { sendRequest: () => Promise.reject(new Error('unused')) } as never,
@@ -451,100 +429,154 @@ describe('azure: lean request path', function () {
     ) as unknown as {
       signRequest(r: unknown): void;
     };
-    const cases: Array<{
-      method: string;
-      path: string;
-      query: Record<string, string>;
-      headers: Record<string, string>;
-    }> = [
-      {
-        method: 'PUT',
-        path: '/devstoreaccount1/c/a%20b/%C3%BC.txt',
-        query: {},
-        headers: {
-          'content-length': '5',
-          'content-type': 'application/octet-stream',
-          'if-none-match': '*',
-          'x-ms-blob-type': 'BlockBlob',
-          'x-ms-meta-omnifswriteid': 'w1',
-          'x-ms-meta-a-b': '1',
-          'x-ms-meta-ab': '2',
-          'x-ms-meta-a1': '3',
-          'x-ms-meta-a_b': '4',
-          'x-ms-meta-a--b': '5',
-          'x-ms-version': '2026-04-06',
-          'x-ms-client-request-id': 'id',
-        },
+    const checked: string[] = [];
+    const wrong: string[] = [];
+    proxy.addRule({
+      fault: { kind: 'reset' },
+      match: (r) => {
+        const auth = String(r.headers.authorization ?? '');
+        if (String(r.headers['user-agent'] ?? '').includes('omnifs-azure') && auth.startsWith('SharedKey ')) {
+          const headers = new Map<string, string>();
+          for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string') headers.set(k, v);
+          const sentDate = headers.get('x-ms-date')!;
+          policy.signRequest({
+            method: r.method,
+            url: `http://127.0.0.1${r.url}`,
+            headers: {
+              get: (n: string) => headers.get(n.toLowerCase()),
+              set: (n: string, v: unknown) => headers.set(n.toLowerCase(), String(v)),
+              headersArray: () => [...headers].map(([name, value]) => ({ name, value })),
+            },
+          });
+          // The SDK's policy signs the date it sets: sign its string with the date that was sent.
+          const expected = credential.computeHMACSHA256(sdkString.replace(/^x-ms-date:.*$/m, `x-ms-date:${sentDate}`));
+          (auth.endsWith(`:${expected}`) ? checked : wrong).push(`${r.method} ${r.url}`);
+        }
+        return false;
       },
-      {
-        method: 'GET',
-        path: '/devstoreaccount1/c/x',
-        query: {},
-        headers: { 'x-ms-range': 'bytes=0-99', 'if-match': '"0x1"', 'x-ms-version': '2026-04-06' },
-      },
-      {
-        method: 'PUT',
-        path: '/devstoreaccount1/c/x',
-        query: { comp: 'block', blockid: 'YWJj+/==', timeout: '30' },
-        headers: { 'content-length': '0', 'x-ms-version': '2026-04-06' },
-      },
-      {
-        method: 'GET',
-        path: '/devstoreaccount1/c',
-        query: {
-          restype: 'container',
-          comp: 'list',
-          prefix: 'a b/ü&=?',
-          delimiter: '/',
-          marker: 'm!k',
-          maxresults: '5',
-        },
-        headers: { 'x-ms-version': '2026-04-06' },
-      },
-    ];
-    for (const c of cases) {
-      const headers = new Map(Object.entries(c.headers));
-      const search = new URLSearchParams(c.query).toString().replace(/\+/g, '%20');
-      policy.signRequest({
-        method: c.method,
-        url: `http://127.0.0.1:10000${c.path}${search === '' ? '' : `?${search}`}`,
-        headers: {
-          get: (n: string) => headers.get(n.toLowerCase()),
-          set: (n: string, v: unknown) => headers.set(n.toLowerCase(), String(v)),
-          headersArray: () => [...headers].map(([name, value]) => ({ name, value })),
-        },
-      });
-      // The SDK's policy sets the date it signs: sign with the same one.
-      const ours = stringToSign(az.info.accountName, {
-        ...c,
-        headers: { ...c.headers, 'x-ms-date': headers.get('x-ms-date')! },
-      });
-      expect(ours, `${c.method} ${c.path}`).to.equal(sdkString);
-    }
+    });
+    const fs = proxied({ leanRequests: true, partSize: 4 * MiB, listPageSize: 2 });
+    const dir = `${root}/signed sp&ce/ü`;
+    await fs.pipeFile(`${dir}/a b.txt`, 'a');
+    await fs.pipeFile(`${dir}/x.txt`, 'x', { mode: 'create' });
+    await fs.pipeFile(`${dir}/big.bin`, randomBytes(5 * MiB));
+    await fs.catFile(`${dir}/big.bin`, { start: 3, end: 9 });
+    await fs.cat(`${dir}/a b.txt`, { etag: (await fs.info(`${dir}/a b.txt`)).etag! });
+    expect(await fs.find(`${root}/signed sp&ce`)).to.have.length(3);
+    await fs.rm(`${root}/signed sp&ce`, { recursive: true });
+    fs.destroy();
+    expect(wrong).to.deep.equal([]);
+    for (const op of ['PUT', 'GET', 'HEAD', 'POST'])
+      expect(
+        checked.some((c) => c.startsWith(op)),
+        op,
+      ).to.equal(true);
+    expect(checked.some((c) => c.includes('comp=block&'))).to.equal(true);
+    expect(checked.some((c) => c.includes('marker='))).to.equal(true);
   });
 
-  it('reads names the service percent-encoded, escaped text, prefixes and the next marker from a listing', function () {
-    const xml =
-      '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="x" ContainerName="c"><Prefix>p/</Prefix><MaxResults>3</MaxResults><Blobs>' +
-      '<Blob><Name Encoded="true">p%2Fa%EF%BF%BE.txt</Name><Properties><Last-Modified>Mon, 30 Nov 2026 08:00:00 GMT</Last-Modified><Etag>0x1</Etag><Content-Length>12</Content-Length><Content-Type>text/plain</Content-Type><BlobType>BlockBlob</BlobType><AccessTier>Cool</AccessTier></Properties></Blob>' +
-      '<Blob><Name>p/&lt;b&gt; &amp; c</Name><Properties><Content-Length>0</Content-Length><Content-Type /><BlobType>AppendBlob</BlobType></Properties><Metadata /></Blob>' +
-      '<BlobPrefix><Name>p/dir/</Name></BlobPrefix>' +
-      '</Blobs><NextMarker>2!8!next</NextMarker></EnumerationResults>';
-    const page = scanBlobList(xml);
-    expect(page.blobs.map((b) => b.name)).to.deep.equal(['p/a\uFFFE.txt', 'p/<b> & c']);
-    expect(page.blobs[0]!.properties).to.deep.equal({
-      contentLength: 12,
-      lastModified: new Date('2026-11-30T08:00:00Z'),
-      etag: '0x1',
-      blobType: 'BlockBlob',
-      contentType: 'text/plain',
-      accessTier: 'Cool',
+  describe('answers only a service gives', function () {
+    let server: Server;
+    let url: string;
+    /** What the fake service answers to List Blobs and to a blob batch. */
+    let answers: { list: string; batch: (boundary: string) => string };
+
+    before(async function () {
+      server = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => {
+          if (req.url?.includes('comp=list')) {
+            res.writeHead(200, { 'content-type': 'application/xml' });
+            res.end(answers.list);
+          } else if (req.url?.includes('comp=batch')) {
+            const boundary = 'batchresponse_1';
+            res.writeHead(202, { 'content-type': `multipart/mixed; boundary=${boundary}` });
+            res.end(answers.batch(boundary));
+          } else {
+            res.writeHead(404, { 'x-ms-error-code': 'BlobNotFound' });
+            res.end();
+          }
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acct`;
     });
-    expect(page.blobs[1]!.properties).to.deep.equal({ contentLength: 0, contentType: '', blobType: 'AppendBlob' });
-    expect(page.prefixes).to.deep.equal(['p/dir/']);
-    expect(page.next).to.equal('2!8!next');
-    expect(scanBlobList('<EnumerationResults><Blobs></Blobs><NextMarker /></EnumerationResults>').next).to.equal(
-      undefined,
-    );
+    after(function () {
+      server?.close();
+    });
+
+    const fake = (): AzureBlobFileSystem =>
+      makeFs(az.info, {
+        accountName: 'acct',
+        accountUrl: url,
+        leanRequests: true,
+        pipelineOptions: { retryOptions: { maxTries: 1 } },
+      });
+
+    it('reads names the service percent-encoded, escaped text, prefixes and the next marker', async function () {
+      answers = {
+        list:
+          '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="x" ContainerName="c"><Prefix>p/</Prefix><Blobs>' +
+          '<Blob><Name Encoded="true">p%2Fa%EF%BF%BE.txt</Name><Properties><Last-Modified>Mon, 30 Nov 2026 08:00:00 GMT</Last-Modified><Etag>0x1</Etag><Content-Length>12</Content-Length><Content-Type>text/plain</Content-Type><BlobType>BlockBlob</BlobType><AccessTier>Cool</AccessTier></Properties></Blob>' +
+          '<Blob><Name>p/&lt;b&gt; &amp; c</Name><Properties><Content-Length>0</Content-Length><Content-Type /><BlobType>AppendBlob</BlobType></Properties><Metadata /></Blob>' +
+          '<BlobPrefix><Name>p/dir/</Name></BlobPrefix>' +
+          '</Blobs><NextMarker /></EnumerationResults>',
+        batch: () => '',
+      };
+      const fs = fake();
+      const entries = await fs.ls('c/p', { detail: true });
+      const byName = new Map(entries.map((e) => [e.name, e]));
+      expect([...byName.keys()].sort()).to.deep.equal(['c/p/<b> & c', 'c/p/a\uFFFE.txt', 'c/p/dir']);
+      expect(byName.get('c/p/a\uFFFE.txt')).to.deep.include({
+        size: 12,
+        type: 'file',
+        mtime: new Date('2026-11-30T08:00:00Z'),
+        etag: '0x1',
+        blobType: 'BlockBlob',
+        contentType: 'text/plain',
+        accessTier: 'Cool',
+      });
+      expect(byName.get('c/p/<b> & c')).to.deep.include({ size: 0, blobType: 'AppendBlob' });
+      expect(byName.get('c/p/dir')).to.deep.include({ type: 'directory' });
+      fs.destroy();
+    });
+
+    it('reads batch answers by Content-ID, and fails a batch whose answer lacks a sub-request', async function () {
+      answers = {
+        list:
+          '<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs>' +
+          ['a', 'b', 'c']
+            .map((n) => `<Blob><Name>d/${n}</Name><Properties><Content-Length>1</Content-Length></Properties></Blob>`)
+            .join('') +
+          '</Blobs><NextMarker /></EnumerationResults>',
+        batch: (boundary) =>
+          [
+            ['1', '202 Accepted', ''],
+            ['0', '412 Lease', 'x-ms-error-code: LeaseIdMissing\r\n'],
+            [
+              '2',
+              '404 Gone',
+              'content-type: application/xml\r\n\r\n<Error><Code>BlobNotFound</Code><Message>Gone.</Message></Error>\r\n',
+            ],
+          ]
+            .map(
+              ([id, status, extra]) =>
+                `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: ${id}\r\n\r\nHTTP/1.1 ${status}\r\nx-ms-request-id: r\r\n${extra}\r\n`,
+            )
+            .join('') + `--${boundary}--\r\n`,
+      };
+      const fs = fake();
+      const err = (await fs.rm('c/d', { recursive: true }).catch((e: unknown) => e)) as { failed?: unknown };
+      // The leased blob is the first sub-request (Content-ID 0), though its answer came second.
+      expect(err.failed).to.deep.equal([
+        { path: 'c/d/a', kind: 'ConditionNotMatch', code: 'LeaseIdMissing', temporary: false },
+      ]);
+      answers.batch = (boundary) =>
+        `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: 0\r\n\r\nHTTP/1.1 202 Accepted\r\n\r\n--${boundary}--\r\n`;
+      const short = await rejectedShape(fs.rm('c/d', { recursive: true }));
+      expect(short.kind).to.equal('Unexpected');
+      expect(short.message).to.match(/without the answer of sub-request 1/);
+      fs.destroy();
+    });
   });
 });
