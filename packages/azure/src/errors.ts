@@ -82,6 +82,14 @@ function damagedOnTheWay(e: RestErrorShape, code: string | undefined): boolean {
   return code === 'InvalidOperation' && typeof e.message === 'string' && /contentMD5 doesn't match/i.test(e.message);
 }
 
+/**
+ * A 4xx whose body the SDK could not parse (PARSE_ERROR): the status says what happened, and
+ * a refusal does not pass by itself. (A PARSE_ERROR of a 2xx is a body cut short: temporary.)
+ */
+function unreadableRefusal(code: string, status: number): boolean {
+  return code === 'PARSE_ERROR' && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
 function kindOfStatus(status: number): ErrorKind | undefined {
   if (status === 404) return 'NotFound';
   if (status === 401 || status === 403) return 'PermissionDenied';
@@ -183,7 +191,7 @@ export function mapAzureError(err: unknown): FsError {
     kind === 'RateLimited' ||
     (status >= 500 && status !== 501) ||
     status === 408 ||
-    (code !== undefined && TEMPORARY_AZURE_CODES.has(code));
+    (code !== undefined && TEMPORARY_AZURE_CODES.has(code) && !unreadableRefusal(code, status));
   const parts = [code ?? `HTTP ${status}`];
   const raw = serviceMessage(e, code);
   if (raw !== undefined) parts.push(raw);

@@ -32,6 +32,9 @@ describe('azure: errors', function () {
       ['InvalidRange', 416, 'InvalidArgument', false],
       ['InvalidBlobType', 409, 'Unsupported', false],
       ['Md5Mismatch', 400, 'Unexpected', true],
+      ['PARSE_ERROR', 200, 'Unexpected', true],
+      ['PARSE_ERROR', 403, 'PermissionDenied', false],
+      ['PARSE_ERROR', 503, 'RateLimited', true],
       ['InvalidOperation', 400, 'Unexpected', false],
     ];
     for (const [code, status, kind, temporary] of cases) {
