@@ -165,6 +165,13 @@ function networkError(err: unknown): unknown {
   return Object.assign(new Error(String(e.message)), { name: 'RestError', code: e.code, cause: err });
 }
 
+/** The service version (`x-ms-version`) a client sends, as the SDK keeps it. */
+function serviceVersion(service: BlobServiceClient): string | undefined {
+  const version = (service as unknown as { storageClientContext?: { version?: unknown } }).storageClientContext
+    ?.version;
+  return typeof version === 'string' && version !== '' ? version : undefined;
+}
+
 function headerText(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : undefined;
@@ -206,6 +213,9 @@ export class LeanAzureClient {
    * HTTP; the SDK refuses that request itself).
    */
   static serves(service: BlobServiceClient): boolean {
+    // The service version the client speaks is read from it: a client that does not say
+    // (another release of the SDK) keeps its own pipeline.
+    if (typeof serviceVersion(service) !== 'string') return false;
     const c = service.credential;
     if (c instanceof StorageSharedKeyCredential || c instanceof AnonymousCredential) return true;
     return typeof (c as Partial<TokenSource>).getToken === 'function' && service.url.startsWith('https:');
@@ -229,7 +239,7 @@ export class LeanAzureClient {
       typeof (credential as Partial<TokenSource>).getToken === 'function'
         ? new BearerTokens(credential as unknown as TokenSource, options.audience ?? STORAGE_SCOPE)
         : undefined;
-    this.version = (service as unknown as { storageClientContext: { version: string } }).storageClientContext.version;
+    this.version = serviceVersion(service)!;
     const prefix = options.userAgentPrefix;
     this.userAgent = `${prefix ? `${prefix} ` : ''}omnifs-azure Node/${process.versions.node} (${process.platform}; ${process.arch})`;
     this.pool = new Http1Pool({ maxSockets: options.maxSockets });
