@@ -316,6 +316,9 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
       const i = placeOf.get(sub._request.url);
       if (i !== undefined) out[i] = { status: sub.status, code: sub.errorCode };
     }
+    // As on the lean path: a blob the answer says nothing of was not deleted.
+    const missing = out.findIndex((a) => a.status === 0);
+    if (missing >= 0) throw new Error(`a batch answer without the answer of sub-request ${missing}`);
     return out;
   }
 
