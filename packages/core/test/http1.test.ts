@@ -74,6 +74,7 @@ async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; 
 
 describe('core: Http1Pool', () => {
   const big = randomBytes(3 * 1024 * 1024 + 17);
+  const many = Array.from({ length: 6 }, (_, i) => randomBytes(1024 * 1024 + i * 4099));
   const uploads: Array<{ url: string; te: string | undefined; length: string | undefined; body: Buffer }> = [];
   const { port, connections } = useServer((req, res) => {
     const parts: Buffer[] = [];
@@ -99,6 +100,17 @@ describe('core: Http1Pool', () => {
       } else if (url === '/big') {
         res.writeHead(200, { 'content-length': String(big.length) });
         res.end(req.method === 'HEAD' ? undefined : big);
+      } else if (url.startsWith('/many/')) {
+        // In pieces, so that the answers of several connections arrive interleaved.
+        const body = many[Number(url.slice(6))]!;
+        res.writeHead(200, { 'content-length': String(body.length) });
+        let at = 0;
+        const next = (): void => {
+          if (at >= body.length) return void res.end();
+          res.write(body.subarray(at, (at += 40_000)));
+          setImmediate(next);
+        };
+        next();
       } else if (url === '/empty') {
         res.writeHead(204).end();
       } else if (url === '/missing') {
@@ -140,6 +152,25 @@ describe('core: Http1Pool', () => {
     const a = await pool.request(get(port(), '/big'), { stream: true });
     expect(a.data).to.equal(undefined);
     expect((await collect(a.body)).equals(big)).to.equal(true);
+  });
+
+  it('keeps the bytes of answers arriving at once apart, kept by readers that take their time', async () => {
+    // Every socket reads into one shared buffer: what a reader keeps must be its own copy.
+    const slowly = async (body: Readable | undefined): Promise<Buffer> => {
+      const parts: Buffer[] = [];
+      for await (const c of body!) {
+        parts.push(c as Buffer);
+        await new Promise((r) => setTimeout(r, parts.length % 3));
+      }
+      return Buffer.concat(parts);
+    };
+    const got = await Promise.all(
+      many.map(async (_, i) => {
+        const a = await pool.request(get(port(), `/many/${i}`), { stream: i % 2 === 0 });
+        return a.body !== undefined ? slowly(a.body) : a.data!;
+      }),
+    );
+    got.forEach((g, i) => expect(g.equals(many[i]!), `answer ${i}`).to.equal(true));
   });
 
   it('reads a non-2xx answer in full even when asked to stream', async () => {
