@@ -109,13 +109,11 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
   const { start, end, signal } = target;
   if (end !== undefined && end <= start) return;
   const url = mediaUrl(ctx, target);
-  const controller = new AbortController();
-  const onAbort = (): void => controller.abort(signal?.reason);
   if (signal?.aborted) throw abortError(signal);
-  signal?.addEventListener('abort', onAbort, { once: true });
   const ranged = start > 0 || end !== undefined;
+  let res: Awaited<ReturnType<typeof streamAnswer>> | undefined;
   try {
-    const res = await streamAnswer(
+    res = await streamAnswer(
       url,
       {
         headers: {
@@ -123,7 +121,7 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
           'accept-encoding': 'identity',
           ...(ranged ? { range: `bytes=${start}-${end !== undefined ? end - 1 : ''}` } : {}),
         },
-        signal: controller.signal,
+        signal,
       },
       ctx.timeouts,
     );
@@ -151,7 +149,8 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
     if (signal?.aborted) throw abortError(signal);
     throw err;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
-    controller.abort();
+    // Stopped early, failed or done: a body still arriving is dropped with its connection
+    // (a body read to its end has already given its connection back; this does nothing then).
+    res?.body?.destroy();
   }
 }
