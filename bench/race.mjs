@@ -170,9 +170,11 @@ async function raceStore(store, opts, scratch, peers, log) {
         const got = await runChild(runtime, cfgFile, rows);
         for (const r of got) results.push({ store, id, label, rep, load, ...r });
         log(store, label, rep, got);
-        // The stores keep objects in memory, and some (Azurite) slow down as they hold more:
-        // drop what this run wrote, so each contender meets the same server.
+        // The stores keep objects in memory, and some (Azurite, fake-gcs-server) slow down as
+        // they hold more: drop what this run wrote, and the seeds a failed delete left, so
+        // each contender meets the same server.
         const written = [`${cfg.prefix}/large`, `${cfg.prefix}/warmup`];
+        if (rows.includes('list') || rows.includes('delete')) written.push(...seedKeys(seedPrefix, s.keys));
         for (const [dir, n] of [
           ['one', s.one],
           ['batch', s.batch],
