@@ -99,6 +99,16 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const REQUEST_TARGET = /^[\x21-\x7e]+$/;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 
+/**
+ * A copy of lent bytes. `Buffer.from(buffer)` takes a slow path that zero-fills its new
+ * memory before copying (a fifth of a download's CPU); this one does not.
+ */
+function own(lent: Buffer): Buffer {
+  const copy = Buffer.allocUnsafe(lent.byteLength);
+  lent.copy(copy);
+  return copy;
+}
+
 /** A connection closed or reset under a request. */
 function connectionError(message: string): Error {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
@@ -571,7 +581,7 @@ class Exchange {
       const end = buf.indexOf('\r\n\r\n');
       if (end < 0) {
         if (buf.byteLength > MAX_HEAD) this.fail(protocolError(`an answer's head exceeds ${MAX_HEAD} bytes`));
-        else this.pending = buf === chunk ? Buffer.from(chunk) : buf; // the chunk is only lent
+        else this.pending = buf === chunk ? own(chunk) : buf; // the chunk is only lent
         return;
       }
       const ok = this.parseHead(buf.toString('latin1', 0, end));
@@ -744,8 +754,8 @@ class Exchange {
     if (data.byteLength === 0) return;
     if (this.whole !== undefined) {
       this.filled += data.copy(this.whole, this.filled);
-    } else if (this.chunks !== undefined) this.chunks.push(Buffer.from(data));
-    else if (this.body !== undefined && !this.body.push(Buffer.from(data))) {
+    } else if (this.chunks !== undefined) this.chunks.push(own(data));
+    else if (this.body !== undefined && !this.body.push(own(data))) {
       this.socket.pause();
       this.paused = true;
       this.conn.unwatch();
