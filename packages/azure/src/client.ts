@@ -215,7 +215,7 @@ export class LeanAzureClient {
   static serves(service: BlobServiceClient): boolean {
     // The service version the client speaks is read from it: a client that does not say
     // (another release of the SDK) keeps its own pipeline.
-    if (typeof serviceVersion(service) !== 'string') return false;
+    if (serviceVersion(service) === undefined) return false;
     const c = service.credential;
     if (c instanceof StorageSharedKeyCredential || c instanceof AnonymousCredential) return true;
     return typeof (c as Partial<TokenSource>).getToken === 'function' && service.url.startsWith('https:');

@@ -10,7 +10,7 @@
  */
 import type { Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { abortError, streamAnswer } from '@omnifs/core/backend';
+import { abortError, streamAnswer, type Http1Answer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
@@ -111,7 +111,7 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
   const url = mediaUrl(ctx, target);
   if (signal?.aborted) throw abortError(signal);
   const ranged = start > 0 || end !== undefined;
-  let res: Awaited<ReturnType<typeof streamAnswer>> | undefined;
+  let res: Http1Answer | undefined;
   try {
     res = await streamAnswer(
       url,
