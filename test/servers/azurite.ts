@@ -2,7 +2,8 @@
  * Azure Blob on loopback: Azurite 3.35.0 (a root devDependency; 3.36+ needs Node 21+),
  * its `azurite-blob` binary, in-memory.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AzureInfo, StartedServer } from './types';
@@ -91,7 +92,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Starte
   );
   const stop = async (): Promise<void> => {
     await proc.stop();
-    rmSync(location, { recursive: true, force: true });
+    await rm(location, { recursive: true, force: true });
   };
   try {
     // Unauthenticated listing answers 403: that is Azurite speaking. Over HTTPS, an open port is enough.

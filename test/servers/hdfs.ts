@@ -4,7 +4,8 @@
  * comes from Maven (`dependency:build-classpath`, local repository under
  * `.cache/servers/hdfs/m2`) and the main is compiled with javac into the cache.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HdfsInfo, StartedServer } from './types';
@@ -71,7 +72,7 @@ async function installHdfsNow(): Promise<number> {
     'dependency:build-classpath',
     `-Dmdep.outputFile=${cpFile}`,
   ]);
-  rmSync(classes, { recursive: true, force: true });
+  await rm(classes, { recursive: true, force: true });
   ms += await runInstall('hdfs-main', 'javac', [
     '-nowarn',
     '-XDignore.symbol.file',
@@ -124,7 +125,7 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
   ]);
   const stop = async (): Promise<void> => {
     await proc.stop(10_000);
-    rmSync(base, { recursive: true, force: true });
+    await rm(base, { recursive: true, force: true });
   };
   const namenodeUrl = `http://127.0.0.1:${nnHttp}`;
   try {

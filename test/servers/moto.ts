@@ -2,7 +2,8 @@
  * S3 on loopback: moto's standalone server (`moto_server`), installed with pip into a
  * project-local virtualenv under `.cache/servers/moto/venv`.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Info, StartedServer } from './types';
 import {
@@ -42,7 +43,7 @@ async function installMotoNow(): Promise<number> {
       'install python3 and python3-venv, e.g. apt-get install python3 python3-venv',
     );
   }
-  rmSync(venv, { recursive: true, force: true });
+  await rm(venv, { recursive: true, force: true });
   const env = { PIP_CACHE_DIR: join(dir, 'pip-cache'), PIP_DISABLE_PIP_VERSION_CHECK: '1' };
   let ms = 0;
   try {
