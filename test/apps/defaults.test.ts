@@ -232,6 +232,14 @@ describe('an app meets the defaults', function () {
       }
     });
 
+    it('says how to give credentials when the chain finds none: PermissionDenied, not EIO', async () => {
+      const got = await roundtrip({ AWS_DEFAULT_REGION: 'eu-west-1' }, false);
+      expect(got.code, got.error).to.equal('EACCES');
+      expect(got.error).to.match(/no AWS credentials found/);
+      expect(got.error).to.match(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      expect(got.error).to.match(/`anon: true`/);
+    });
+
     it('runs the README S3 example with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {
       const bucket = freshName('readme');
       const r = await app.run('s3-example.mjs', {

@@ -96,6 +96,22 @@ export function s3Status(err: unknown): number | undefined {
 }
 
 /**
+ * The SDK's credential chain found nothing (no keys in the environment, no profile, no
+ * instance role): PermissionDenied, with the ways to give credentials.
+ */
+function noCredentials(err: unknown): FsError {
+  const said = (err as { message?: unknown }).message;
+  return new FsError({
+    kind: 'PermissionDenied',
+    message:
+      `no AWS credentials found${typeof said === 'string' && said !== '' ? ` (${said})` : ''}: set ` +
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials, or pass ' +
+      '`credentials` (or `accessKeyId` and `secretAccessKey`); `anon: true` reads a public bucket unsigned',
+    cause: err,
+  });
+}
+
+/**
  * Maps an error of the AWS SDK to an FsError.
  *
  * Behaviour:
@@ -105,12 +121,14 @@ export function s3Status(err: unknown): number | undefined {
  *   then the HTTP status (404, 403, 412, 429/503, 5xx);
  * - throttling, 5xx, timeouts and the SDK's `$retryable` errors are `temporary`;
  * - the message is the service's code and message with its request id, never credentials;
+ * - a credential chain that found nothing is PermissionDenied, naming the ways to give keys;
  * - network errors (also with the SDK's `$metadata` added), aborts and FsErrors go
  *   through core's mapping, so a reset or a body cut off is temporary.
  */
 export function mapS3Error(err: unknown): FsError {
   if (err instanceof FsError) return err;
   const e = err as SdkErrorShape | undefined;
+  if (e !== null && typeof e === 'object' && e.name === 'CredentialsProviderError') return noCredentials(err);
   if (e === null || typeof e !== 'object' || e.$metadata === undefined) return toFsError(err);
   const code = s3ErrorCode(err);
   const status = s3Status(err);

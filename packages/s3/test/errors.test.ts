@@ -49,6 +49,18 @@ describe('s3: errors', function () {
       expect(mapS3Error(serviceError('Weird', 429))).to.include({ kind: 'RateLimited', temporary: true });
     });
 
+    it('maps a credential chain that found nothing to PermissionDenied naming the ways to give keys', function () {
+      // The shape of @smithy/property-provider's error (the app test in test/apps meets the real one).
+      const none = Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+        tryNextLink: false,
+      });
+      const e = mapS3Error(none);
+      expect(e).to.include({ kind: 'PermissionDenied', code: 'EACCES', temporary: false });
+      expect(e.message).to.contain('no AWS credentials found').and.contain('AWS_PROFILE').and.contain('`anon: true`');
+      expect(e.cause).to.equal(none);
+    });
+
     it('keeps the SDK error as the cause and passes network errors to core', function () {
       const sdk = serviceError('NoSuchKey', 404);
       expect(mapS3Error(sdk).cause).to.equal(sdk);
