@@ -9,7 +9,7 @@ import { checkPath, hasTrailingSlash, normalizePath, parentPath, stripProtocol }
 import { redact, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
 import { withSignal } from './timeouts';
-import { BufferedWriter, type RandomWriter, type Writer } from './writer';
+import { BufferedWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkTargetPath, optionsOf } from './args';
 import {
@@ -196,6 +196,12 @@ export abstract class FileSystemBase {
     }
   }
 
+  /**
+   * Opens `path` for reads from its start into the caller's buffers (local disk), so a
+   * writer that lends its buffers gets the bytes without a copy; undefined where the
+   * backend reads only into buffers of its own.
+   */
+  protected _openReaderInto?(path: string, options: ReadOptions): Promise<ReaderInto>;
   /**
    * Opens a file for writes at any offset, committed under its name on `close`; defined
    * where `capabilities.randomWrite` (local disk). `options.append` is always false.

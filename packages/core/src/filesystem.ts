@@ -9,7 +9,7 @@ import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, defaultBatchSize, throwIfAborted, ProgressTracker } from './batch';
-import { pump, type RandomWriter, type Writer } from './writer';
+import { isFillable, pump, type FillableWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { checkOptions, copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { createOnce, newWriteId } from './create';
@@ -386,11 +386,40 @@ export abstract class FileSystem extends FileSystemBase {
       ...(writeId ? { writeId } : {}),
     };
     const writer = await this.hookWriter(path, options, append);
-    return {
+    const wrapped: Writer = {
       write: (chunk) => this.run('write', path, () => writer.write(chunk)),
       close: () => this.run('write', path, () => this.createOnce(path, writeId, () => writer.close())),
       abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
     };
+    if (!isFillable(writer)) return wrapped;
+    const fillable: FillableWriter = {
+      ...wrapped,
+      space: () => writer.space(),
+      filled: (n) => this.run('write', path, () => writer.filled(n)),
+    };
+    return fillable;
+  }
+
+  /**
+   * For transfers: a reader of `path` from its start into the caller's buffers, or
+   * undefined where the backend reads only into its own (see `_openReaderInto`).
+   * @internal
+   */
+  async openReaderInto(path: string, options: { signal?: AbortSignal } = {}): Promise<ReaderInto | undefined> {
+    if (this._openReaderInto === undefined) return undefined;
+    const { signal } = options;
+    return this.withPath(
+      'read',
+      path,
+      async (p) => {
+        const reader = await this._openReaderInto!(p, signal ? { signal } : {});
+        return {
+          read: (into) => this.run('read', p, () => reader.read(into), signal),
+          close: () => reader.close(),
+        };
+      },
+      { signal },
+    );
   }
 
   /** The backend's writer for {@link writerFor}: the hook that serves `append` and `options.mode`. */

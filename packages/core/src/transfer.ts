@@ -8,7 +8,8 @@ import { mapLimit, defaultBatchSize, ProgressTracker, throwIfAborted } from './b
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
 import { checkTargetPath, pinTo } from './args';
-import { DEFAULT_PART_SIZE, pump } from './writer';
+import { DEFAULT_PART_SIZE, isFillable, pump, pumpInto, type ReaderInto } from './writer';
+import { outsideSignal } from './timeouts';
 import { infoOrUndefined } from './listing';
 import { copiesInParts, copyInParts } from './parts';
 import type { FileSystem } from './filesystem';
@@ -223,9 +224,24 @@ async function copyOne(
     return;
   }
   const signal = options.signal ? { signal: options.signal } : {};
+  const writer = await dstFs.openWriter(step.dst, signal);
+  // A file of more than one part, from local disk, is read straight into the upload's part buffers.
+  if (isFillable(writer) && step.src.size > (dstFs.capabilities.partSize ?? DEFAULT_PART_SIZE)) {
+    let reader: ReaderInto | undefined;
+    try {
+      reader = await srcFs.openReaderInto(step.src.name, signal);
+    } catch (err) {
+      await outsideSignal(() => writer.abort(err)).catch(() => undefined);
+      throw err;
+    }
+    if (reader !== undefined) {
+      await pumpInto(reader, writer, { ...signal, progress });
+      return;
+    }
+  }
   // Pinned to the version planned, so a resumed read cannot join two versions.
   const chunks = srcFs.readChunks(step.src.name, { ...signal, ...pinTo(step.src) });
-  await pump(chunks, await dstFs.openWriter(step.dst, signal), { ...signal, progress });
+  await pump(chunks, writer, { ...signal, progress });
 }
 
 /**

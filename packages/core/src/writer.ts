@@ -34,6 +34,35 @@ export interface RandomWriter {
   abort(reason?: unknown): Promise<void>;
 }
 
+/**
+ * A {@link Writer} that lends its own buffer to be read into: a source that reads straight
+ * into it (a local file) saves the copy from the source's buffer into the writer's that
+ * `write` makes, and the garbage that copy leaves.
+ */
+export interface FillableWriter extends Writer {
+  /** Room to read into: the unfilled rest of the writer's current buffer (never empty). */
+  space(): Uint8Array;
+  /**
+   * Takes the first `n` bytes of the room the last `space()` gave as written; resolves
+   * when the writer can take more. A writer is filled or written, never both.
+   */
+  filled(n: number): Promise<void>;
+}
+
+/** Whether `writer` lends its buffers ({@link FillableWriter}). */
+export function isFillable(writer: Writer): writer is FillableWriter {
+  const w = writer as Partial<FillableWriter>;
+  return typeof w.space === 'function' && typeof w.filled === 'function';
+}
+
+/** A reader that fills the caller's buffers from a file's start, in order. */
+export interface ReaderInto {
+  /** Reads the next bytes into `into`; resolves how many (0 at the end). */
+  read(into: Uint8Array): Promise<number>;
+  /** Releases the file. */
+  close(): Promise<void>;
+}
+
 /** The service side of a multipart upload; the MultipartWriter calls it. */
 export interface MultipartTarget<Part = unknown> {
   /** Writes a file smaller than one part in one request. */
@@ -116,7 +145,7 @@ export class ChunkQueue {
  *   at most `concurrency` at once; `write` waits while that many are in flight;
  * - any failure or `abort` aborts the upload so no parts are left behind.
  */
-export class MultipartWriter<Part = unknown> implements Writer {
+export class MultipartWriter<Part = unknown> implements FillableWriter {
   private readonly queue = new ChunkQueue();
   private readonly partSize: number;
   private readonly concurrency: number;
@@ -124,6 +153,9 @@ export class MultipartWriter<Part = unknown> implements Writer {
   private readonly inFlight = new Set<Promise<void>>();
   /** Part buffers whose upload has ended, filled again by the next parts (no new allocation each part). */
   private readonly spare: Uint8Array[] = [];
+  /** The part buffer `space` lends, and how many of its bytes are filled. */
+  private room: Uint8Array | undefined;
+  private roomFilled = 0;
   private started: Promise<void> | undefined;
   private nextPart = 1;
   private failure: { error: unknown } | undefined;
@@ -142,6 +174,7 @@ export class MultipartWriter<Part = unknown> implements Writer {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.check();
+    if (this.room !== undefined) throw errors.invalid('write on a writer being filled');
     this.queue.push(chunk);
     while (this.queue.length >= this.partSize) await this.startPart(this.takePart(this.partSize));
   }
@@ -153,9 +186,33 @@ export class MultipartWriter<Part = unknown> implements Writer {
     return buffer === undefined ? { data } : { data, buffer };
   }
 
+  space(): Uint8Array {
+    this.check();
+    if (this.queue.length > 0) throw errors.invalid('space on a writer being written');
+    this.room ??= this.spare.pop() ?? new Uint8Array(this.partSize);
+    return this.room.subarray(this.roomFilled);
+  }
+
+  async filled(n: number): Promise<void> {
+    this.check();
+    const room = this.room;
+    if (room === undefined || !Number.isInteger(n) || n < 0 || this.roomFilled + n > this.partSize)
+      throw errors.invalid(`filled(${n}) is more than the room lent`);
+    this.roomFilled += n;
+    if (this.roomFilled < this.partSize) return;
+    this.room = undefined;
+    this.roomFilled = 0;
+    await this.startPart({ data: room, buffer: room });
+  }
+
   async close(): Promise<void> {
     this.check();
     this.done = true;
+    if (this.room !== undefined) {
+      // Bytes filled in place join the queue (nothing was written, so it holds only these).
+      this.queue.push(this.room.subarray(0, this.roomFilled));
+      this.room = undefined;
+    }
     try {
       if (this.started === undefined) {
         await this.target.putSingle(this.queue.take());
@@ -281,6 +338,37 @@ export async function pump(
   } catch (err) {
     await outsideSignal(() => writer.abort(err)).catch(() => undefined);
     throw err;
+  }
+  return bytes;
+}
+
+/**
+ * {@link pump} for a source that reads into the writer's own buffers: each read fills the
+ * room the writer lends, so no byte is copied between the two. Closes the writer at the
+ * end, aborts it on any failure; the reader is closed either way. Resolves the bytes moved.
+ */
+export async function pumpInto(
+  reader: ReaderInto,
+  writer: FillableWriter,
+  options: { signal?: AbortSignal | undefined; progress?: ProgressTracker } = {},
+): Promise<number> {
+  let bytes = 0;
+  try {
+    for (;;) {
+      throwIfAborted(options.signal);
+      const n = await reader.read(writer.space());
+      if (n === 0) break;
+      await writer.filled(n);
+      bytes += n;
+      options.progress?.addBytes(n);
+    }
+    throwIfAborted(options.signal);
+    await writer.close();
+  } catch (err) {
+    await outsideSignal(() => writer.abort(err)).catch(() => undefined);
+    throw err;
+  } finally {
+    await reader.close().catch(() => undefined);
   }
   return bytes;
 }

@@ -146,4 +146,87 @@ describe('core: MultipartWriter', () => {
   it('rejects a non-positive part size', () => {
     expect(() => new MultipartWriter(new RecordingTarget(), { partSize: 0 })).to.throw(FsError, /positive/);
   });
+
+  describe('filled in place (space / filled)', () => {
+    /** Fills `w` from `data` the way a file read does: up to `step` bytes into each room lent. */
+    async function fillAll(w: MultipartWriter<number>, data: Uint8Array, step: number): Promise<Set<ArrayBufferLike>> {
+      const rooms = new Set<ArrayBufferLike>();
+      for (let at = 0; at < data.byteLength;) {
+        const room = w.space();
+        rooms.add(room.buffer);
+        const n = Math.min(step, room.byteLength, data.byteLength - at);
+        room.set(data.subarray(at, at + n));
+        at += n;
+        await w.filled(n);
+      }
+      return rooms;
+    }
+
+    it('uploads the parts filled in place, byte-exact, the last one short', async () => {
+      const t = new RecordingTarget();
+      const data = randomBytes(10_500);
+      const w = new MultipartWriter(t, { partSize: 1000, concurrency: 3 });
+      await fillAll(w, data, 700);
+      await w.close();
+      expect(t.completed).to.deep.equal([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+      expect([...t.parts.values()].map((p) => p.byteLength)).to.deep.equal([...Array(10).fill(1000), 500]);
+      expect(t.joined().equals(data)).to.equal(true);
+    });
+
+    it('lends at most `concurrency` + 1 part buffers, each again once its upload ended', async () => {
+      const t = new RecordingTarget();
+      const sent = new Set<ArrayBufferLike>();
+      const upload = t.uploadPart.bind(t);
+      t.uploadPart = (n, data) => {
+        sent.add(data.buffer);
+        return upload(n, data);
+      };
+      const data = randomBytes(20_000);
+      const w = new MultipartWriter(t, { partSize: 1000, concurrency: 3 });
+      const rooms = await fillAll(w, data, 1000);
+      await w.close();
+      expect(t.joined().equals(data)).to.equal(true);
+      // The parts went out in the very buffers lent: nothing was copied.
+      expect([...sent].every((b) => rooms.has(b))).to.equal(true);
+      expect(rooms.size).to.be.within(2, 4);
+    });
+
+    it('writes a file smaller than one part with a single put', async () => {
+      const t = new RecordingTarget();
+      const w = new MultipartWriter(t, { partSize: 1024 });
+      await fillAll(w, Buffer.from('small'), 2);
+      await w.close();
+      expect(Buffer.from(t.single!).toString()).to.equal('small');
+      expect(t.initiated).to.equal(0);
+    });
+
+    it('refuses more bytes than the room lent, and writes mixed with fills', async () => {
+      const w = new MultipartWriter(new RecordingTarget(), { partSize: 100 });
+      expect(w.space().byteLength).to.equal(100);
+      await w.filled(60);
+      expect(w.space().byteLength).to.equal(40);
+      for (const bad of [41, -1, 1.5]) {
+        const e = await w.filled(bad).catch((err: unknown) => err);
+        expect(e, String(bad)).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
+      }
+      const e = await w.write(Buffer.from('x')).catch((err: unknown) => err);
+      expect(e).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
+      const written = new MultipartWriter(new RecordingTarget(), { partSize: 100 });
+      await written.write(Buffer.from('x'));
+      expect(() => written.space()).to.throw(FsError, /being written/);
+    });
+
+    it('aborts the upload when a part fails, and leaves nothing', async () => {
+      const t = new RecordingTarget();
+      t.failPart = 2;
+      const w = new MultipartWriter(t, { partSize: 100, concurrency: 1 });
+      const error = await fillAll(w, randomBytes(1000), 100)
+        .then(() => w.close())
+        .catch((err: unknown) => err);
+      expect(error).to.be.instanceOf(FsError).with.property('message', 'part failed');
+      await w.abort();
+      expect(t.aborted).to.equal(true);
+      expect(t.completed).to.equal(undefined);
+    });
+  });
 });

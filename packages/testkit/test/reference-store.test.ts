@@ -7,7 +7,35 @@ import {
   ReferenceObjectStore,
   referenceService,
 } from '@omnifs/testkit';
-import { DeleteError } from '@omnifs/core';
+import { DeleteError, FsError, type Writer } from '@omnifs/core';
+import type { UploadOptions } from '@omnifs/core/backend';
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A reference store that counts how its uploads were fed: chunks written, or rooms filled in place. */
+class CountingStore extends ReferenceObjectStore {
+  writes = 0;
+  fills = 0;
+  /** Runs as an upload opens (after the transfer was planned, before its source is read). */
+  onOpen: (() => void) | undefined;
+  protected override openUpload(bucket: string, key: string, options: UploadOptions): Writer {
+    this.onOpen?.();
+    const writer = super.openUpload(bucket, key, options) as Writer & { filled(n: number): Promise<void> };
+    const write = writer.write.bind(writer);
+    const filled = writer.filled.bind(writer);
+    writer.write = (chunk) => {
+      this.writes++;
+      return write(chunk);
+    };
+    writer.filled = (n) => {
+      this.fills++;
+      return filled(n);
+    };
+    return writer;
+  }
+}
 
 // The suite's object-store branches run against the reference store, which is built on
 // ObjectStoreFileSystem: pages of three keys, so every listing is paged.
@@ -45,6 +73,58 @@ describe('reference object store: the store rules ObjectStoreFileSystem derives 
     await writer.abort();
     expect(service.uploads.size).to.equal(0);
     expect(await fs.exists(`${root}/gone.bin`)).to.equal(false);
+  });
+
+  describe('put of a local file of several parts', function () {
+    let local = '';
+    before(async () => {
+      local = await mkdtemp(join(tmpdir(), 'omnifs-fill-'));
+    });
+    after(() => rm(local, { recursive: true, force: true }));
+
+    it('reads the file straight into the part buffers: byte-exact, nothing copied through write', async function () {
+      const counting = new CountingStore({ service, partSize: 1024 });
+      const data = randomBytes(5 * 1024 + 7);
+      await writeFile(join(local, 'big.bin'), data);
+      const seen: number[] = [];
+      await counting.put(join(local, 'big.bin'), `${root}/big.bin`, { onProgress: (p) => seen.push(p.bytes) });
+      expect(Buffer.compare(await counting.catFile(`${root}/big.bin`), data)).to.equal(0);
+      expect({ writes: counting.writes, fills: counting.fills }).to.deep.equal({ writes: 0, fills: 6 });
+      expect(seen.at(-1)).to.equal(data.byteLength);
+      expect(service.uploads.size).to.equal(0);
+      // A file of one part goes through write, as one put.
+      await writeFile(join(local, 'small.bin'), data.subarray(0, 1000));
+      await counting.put(join(local, 'small.bin'), `${root}/small.bin`);
+      expect({ writes: counting.writes, fills: counting.fills }).to.deep.equal({ writes: 1, fills: 6 });
+    });
+
+    it('aborted midway leaves neither the object nor an upload', async function () {
+      const counting = new CountingStore({ service, partSize: 1024 });
+      await writeFile(join(local, 'big.bin'), randomBytes(8 * 1024));
+      const controller = new AbortController();
+      const err = await counting
+        .put(join(local, 'big.bin'), `${root}/big.bin`, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.bytes >= 2048) controller.abort();
+          },
+        })
+        .catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(FsError).with.property('kind', 'Aborted');
+      expect(counting.fills).to.be.within(2, 7);
+      expect(service.uploads.size).to.equal(0);
+      expect(await counting.exists(`${root}/big.bin`)).to.equal(false);
+    });
+
+    it('fails with NotFound and leaves nothing when the file is gone before it is opened', async function () {
+      const counting = new CountingStore({ service, partSize: 1024 });
+      await writeFile(join(local, 'gone.bin'), randomBytes(4096));
+      counting.onOpen = () => rmSync(join(local, 'gone.bin'));
+      await expectFsError(counting.put(join(local, 'gone.bin'), `${root}/gone.bin`), 'NotFound', 'ENOENT');
+      expect(counting.fills + counting.writes).to.equal(0);
+      expect(service.uploads.size).to.equal(0);
+      expect(await counting.exists(`${root}/gone.bin`)).to.equal(false);
+    });
   });
 
   it('refuses an exclusive create of an existing key with AlreadyExists, keeping the object', async function () {

@@ -8,7 +8,7 @@ import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem'
 import type { RmTreeOptions } from '../hooks';
 import { checkPath, normalizePath } from '../paths';
 import type { CapabilityFacts, FileInfo, WriteMode } from '../types';
-import type { RandomWriter, Writer } from '../writer';
+import type { RandomWriter, ReaderInto, Writer } from '../writer';
 import { Confinement } from './confine';
 import { mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
@@ -155,6 +155,20 @@ export class LocalFileSystem extends FileSystem {
     } finally {
       stream.destroy();
     }
+  }
+
+  protected override async _openReaderInto(path: string): Promise<ReaderInto> {
+    await this.confined(path);
+    const file = await fsp.open(path, 'r');
+    let position = 0;
+    return {
+      read: async (into) => {
+        const { bytesRead } = await file.read(into, 0, into.byteLength, position);
+        position += bytesRead;
+        return bytesRead;
+      },
+      close: () => file.close(),
+    };
   }
 
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
