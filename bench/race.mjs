@@ -13,6 +13,7 @@
  *   --out=race-gcs    writes bench/results/race-gcs.md (and .json, .svg) instead of race.*;
  *                     docs/performance.md shows each store from the newest result file that has it
  *   --rerender=race   rewrites bench/results/race.md (and the SVGs, the docs) from race.json
+ *   --cold            no warm-up pass: the small-request rows measure a fresh process (WARM_ROWS)
  *   --docs            only rewrites the race section of docs/performance.md from bench/results/race*.json
  *
  * Every contender runs in a process of its own per repetition (bench/race/child.mjs, or
@@ -37,7 +38,7 @@ import { patternBuffer } from './lib/workload.mjs';
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
 import { writeDocs, writeReport } from './race/report.mjs';
-import { ROWS, seedKeys, sizes } from './race/rows.mjs';
+import { ROWS, seedKeys, sizes, WARM_ROWS } from './race/rows.mjs';
 import { startStore } from './race/stores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -163,6 +164,8 @@ async function raceStore(store, opts, scratch, peers, log) {
           sourceKey: SOURCE_KEY,
           outFile: join(scratch, `out-${tag}.bin`),
           rows,
+          warm: s.warm,
+          warmRows: WARM_ROWS,
         };
         const cfgFile = join(scratch, `cfg-${store}-${tag}.json`);
         writeFileSync(cfgFile, JSON.stringify(cfg));
@@ -207,6 +210,7 @@ async function main() {
     if (!(k in s) || !(Number(v) > 0)) throw new Error(`--sizes takes ${Object.keys(s).join(', ')} as name:number`);
     s[k] = Number(v);
   }
+  s.warm = !process.argv.includes('--cold');
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
   const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);

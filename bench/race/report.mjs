@@ -205,12 +205,16 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
   const loads = results.filter((r) => r.load !== undefined).map((r) => r.load);
   const la = (l) => l.map((v) => v.toFixed(2)).join(' / ');
   const sz = meta.sizes;
+  const warmth =
+    sz.warm === true
+      ? 'Each contender ran its small-request rows once, untimed, before the timed rows: a warmed process, as a long-running app meets it.'
+      : 'No warm-up beyond one request (`--cold`, or a run from before the warm-up pass): the small-request rows include each process warming up.';
   const head = [
     '# The race: omnifs against the raw SDKs, OpenDAL and fsspec',
     '',
     `Run ${meta.date} (${(meta.seconds / 60).toFixed(0)} min), Node ${meta.node}, ${meta.cpus}; ${meta.peers}.`,
     `Sizes: ${sz.one} one-at-a-time requests, ${sz.batch} batched, ${sz.latency} through the latency proxy, large files of ${sz.largeMiB} MiB, ` +
-      `${sz.keys} keys listed and deleted; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}.`,
+      `${sz.keys} keys listed and deleted; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}`,
     '',
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
       `at the start of each contender's process its 1-minute load was ${loads.length ? `${median(loads).toFixed(2)} (median), ${Math.max(...loads).toFixed(2)} (max)` : '–'}. ` +

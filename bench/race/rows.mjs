@@ -17,6 +17,13 @@ export const ROWS = [
   { id: 'delete', title: 'delete N keys', unit: 's' },
 ];
 
+/**
+ * The small-request rows a contender runs once, untimed, before its timed rows (unless the
+ * race runs with `--cold`): the timed rows then measure a warmed process (its hot paths
+ * compiled, its connections open), as a long-running app meets them.
+ */
+export const WARM_ROWS = ['put1', 'get1', 'putBatch', 'get64', 'putLatency'];
+
 /** Sizes: `full` as issue 15 names them, `quick` for a smoke run of a few minutes. */
 export function sizes(quick) {
   return quick
