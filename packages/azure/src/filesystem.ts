@@ -40,7 +40,7 @@ import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadCont
 /** Most sub-requests one blob batch may carry. */
 const MAX_BATCH = 256;
 /** Connections the lean path keeps open per host. */
-const LEAN_MAX_SOCKETS = 64;
+const LEAN_MAX_SOCKETS = 128;
 
 /**
  * Azure Blob Storage (and Azurite).

@@ -434,7 +434,7 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): 
 const DELETE_BATCHES_IN_FLIGHT = 4;
 
 /** Connections the lean path keeps open per host. */
-const LEAN_MAX_SOCKETS = 64;
+const LEAN_MAX_SOCKETS = 128;
 
 /** The quoted form S3 compares in If-Match (`checksum()` gives ETags unquoted). */
 function quotedEtag(etag: string | undefined): string | undefined {
