@@ -126,4 +126,4 @@ export {
   type UploadOptions,
 } from './objectstore';
 export { failedDelete } from './deletes';
-export { readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
+export { fillInto, readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';

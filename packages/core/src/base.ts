@@ -203,6 +203,18 @@ export abstract class FileSystemBase {
    */
   protected _openReaderInto?(path: string, options: ReadOptions): Promise<ReaderInto>;
   /**
+   * Reads the `into.byteLength` bytes of a file from `start` straight into `into` (pinned
+   * to `options.etag` where given); resolves how many came (fewer at the end, 0 past it),
+   * or undefined where this read cannot be served so (the caller then streams it). A
+   * download in parts reads each part into a buffer it fills again for the next.
+   */
+  protected _readInto?(
+    path: string,
+    start: number,
+    into: Uint8Array,
+    options: ReadOptions,
+  ): Promise<number | undefined>;
+  /**
    * Opens a file for writes at any offset, committed under its name on `close`; defined
    * where `capabilities.randomWrite` (local disk). `options.append` is always false.
    */

@@ -401,6 +401,22 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /**
+   * For transfers: the `into.byteLength` bytes of `path` from `start` read into `into`;
+   * how many came, or undefined where the backend streams them instead (`_readInto`).
+   * @internal
+   */
+  async readInto(
+    path: string,
+    start: number,
+    into: Uint8Array,
+    options: { etag?: string; signal?: AbortSignal } = {},
+  ): Promise<number | undefined> {
+    if (this._readInto === undefined) return undefined;
+    const { signal } = options;
+    return this.withPath('read', path, (p) => this._readInto!(p, start, into, options), { signal });
+  }
+
+  /**
    * For transfers: a reader of `path` from its start into the caller's buffers, or
    * undefined where the backend reads only into its own (see `_openReaderInto`).
    * @internal

@@ -52,6 +52,13 @@ export interface Http1Options {
    */
   stream?: boolean | undefined;
   /**
+   * Where a 2xx answer's body goes when its length fits: copied from the socket straight
+   * into these bytes (`data` is then a view of them) instead of a new buffer; a 2xx body
+   * that does not fit is streamed (`body`), never buffered whole. The caller keeps the
+   * bytes untouched until the request settles.
+   */
+  into?: Uint8Array | undefined;
+  /**
    * Cancel the request, or the reading of its answer, as soon as one aborts; it fails with
    * {@link abortError} of that signal.
    */
@@ -671,11 +678,14 @@ class Exchange {
     this.phase = 'body';
     // A body that came whole with the head is handed over as bytes, streamed or not.
     const whole = this.mode === 'none' || (this.mode === 'length' && rest.byteLength >= this.left);
-    if (this.options.stream === true && status >= 200 && status < 300 && !whole) {
+    const into = this.options.into;
+    const fits = into !== undefined && this.mode === 'length' && this.left <= into.byteLength;
+    const ok = status >= 200 && status < 300;
+    if (ok && !whole && (this.options.stream === true || (into !== undefined && !fits))) {
       this.body = new AnswerBody(this);
       this.resolve({ status, headers, body: this.body });
     } else if (this.mode === 'length' && this.left <= WHOLE_AT_ONCE) {
-      this.whole = Buffer.allocUnsafe(this.left);
+      this.whole = ok && fits ? Buffer.from(into.buffer, into.byteOffset, this.left) : Buffer.allocUnsafe(this.left);
     } else {
       this.chunks = [];
     }

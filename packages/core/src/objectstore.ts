@@ -78,6 +78,17 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   protected abstract objectInfo(bucket: string, key: string, path: string): Promise<FileInfo>;
   /** Streams bytes `[start, end)` of an object; `ConditionNotMatch` when it no longer has `etag`. */
   protected abstract readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array>;
+  /**
+   * Reads the `into.byteLength` bytes of an object from `start` into `into` in one request
+   * (see `_readInto`); undefined where this client cannot, and the read is streamed.
+   */
+  protected readRangeInto?(
+    bucket: string,
+    key: string,
+    start: number,
+    into: Uint8Array,
+    options: ReadOptions,
+  ): Promise<number | undefined>;
   /** Writes an object of at most `partSize` bytes in one request. */
   protected abstract putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void>;
   /** A writer that uploads in parts (or a resumable session), committed on close, nothing left on abort. */
@@ -402,6 +413,17 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   ): AsyncGenerator<Uint8Array> {
     const { bucket, key } = this.objectPath(path);
     return this.readRange(bucket, key, { ...options, start, end });
+  }
+
+  protected override async _readInto(
+    path: string,
+    start: number,
+    into: Uint8Array,
+    options: ReadOptions,
+  ): Promise<number | undefined> {
+    if (this.readRangeInto === undefined) return undefined;
+    const { bucket, key } = this.objectPath(path);
+    return this.readRangeInto(bucket, key, start, into, options);
   }
 
   protected async _read(

@@ -18,6 +18,12 @@ const WRITE_SIZE = 1024 * 1024;
 const SLACK = 256 * 1024;
 
 /** Ranged reads of `fs` at once for a copy in parts: `readConcurrency`, else `concurrency`, else 1. */
+/** The bytes a copy of `src` in parts holds at most: a part for each read in flight. */
+export function partsBuffered(srcFs: FileSystem, src: FileInfo): number {
+  const { partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
+  return Math.min(src.size, partSize * readsAtOnce(srcFs));
+}
+
 function readsAtOnce(fs: FileSystem): number {
   const { readConcurrency, concurrency = 1 } = fs.capabilities;
   return readConcurrency ?? concurrency;
@@ -57,12 +63,31 @@ export async function copyInParts(
   const writer = await dstFs.openRandomWriter(dst, signal ? { signal } : {});
   const starts = Array.from({ length: Math.ceil(src.size / partSize) }, (_, i) => i * partSize);
   const pin = { ...pinTo(src), ...(signal ? { signal } : {}) };
+  // Parts read straight into buffers of a part each (one per part in flight, filled again
+  // once written) where the backend can; else streamed through a smaller buffer.
+  const spare: Uint8Array[] = [];
+  let readsInto = true;
   try {
     await mapLimit(
       starts,
       concurrency,
       async (start) => {
         const end = Math.min(start + partSize, src.size);
+        if (readsInto) {
+          const into = spare.pop() ?? new Uint8Array(partSize);
+          try {
+            const n = await srcFs.readInto(src.name, start, into.subarray(0, end - start), pin);
+            if (n !== undefined) {
+              if (n !== end - start) throw changedMeanwhile(srcFs, src.name);
+              await writer.writeAt(into.subarray(0, n), start);
+              progress.addBytes(n);
+              return;
+            }
+            readsInto = false;
+          } finally {
+            spare.push(into);
+          }
+        }
         const queue = new ChunkQueue();
         let at = start;
         // One buffer per part, filled again once the write before has resolved.
@@ -252,4 +277,36 @@ async function* sliceWhole(
     if (to > from) yield chunk.subarray(from, to);
     if (end !== undefined && pos >= end) return;
   }
+}
+
+/**
+ * Puts bytes `[skip, skip + into.byteLength)` of an answer into `into`: bytes read in full
+ * (copied unless they already are `into`), or a body streamed until `into` is full and
+ * then released. Resolves how many bytes were put (fewer where the answer ends first).
+ */
+export async function fillInto(
+  into: Uint8Array,
+  answer: Uint8Array | (AsyncIterable<Uint8Array> & { destroy?: () => void }),
+  skip = 0,
+): Promise<number> {
+  if (answer instanceof Uint8Array) {
+    const n = Math.max(0, Math.min(into.byteLength, answer.byteLength - skip));
+    const same = skip === 0 && answer.buffer === into.buffer && answer.byteOffset === into.byteOffset;
+    if (n > 0 && !same) into.set(answer.subarray(skip, skip + n));
+    return n;
+  }
+  let filled = 0;
+  try {
+    for await (const chunk of answer) {
+      const from = Math.min(skip, chunk.byteLength);
+      skip -= from;
+      const n = Math.min(chunk.byteLength - from, into.byteLength - filled);
+      into.set(chunk.subarray(from, from + n), filled);
+      filled += n;
+      if (filled === into.byteLength) break;
+    }
+  } finally {
+    answer.destroy?.();
+  }
+  return filled;
 }

@@ -17,6 +17,8 @@ export interface PooledOptions {
   timeouts: Timeouts;
   /** Resolve a 2xx answer with its body as a stream (see `Http1Options.stream`). */
   stream: boolean;
+  /** Where a 2xx answer's body goes when it fits (see `Http1Options.into`). */
+  into?: Uint8Array | undefined;
   /** Cancels the request, as does the operation's own signal. */
   signal?: AbortSignal | undefined;
 }
@@ -47,6 +49,7 @@ export async function sendPooled(
       idle !== undefined ? { ...req, body: bodyInPieces(body!, { idle, sent: () => undefined }) } : req,
       {
         stream: options.stream,
+        into: options.into,
         signal: [own?.signal, options.signal, currentSignal()],
         connectTimeout: timeouts.connectTimeout,
         requestTimeout: timeouts.requestTimeout,

@@ -11,7 +11,7 @@ import { checkTargetPath, pinTo } from './args';
 import { DEFAULT_PART_SIZE, isFillable, pump, pumpInto, type ReaderInto } from './writer';
 import { outsideSignal } from './timeouts';
 import { infoOrUndefined } from './listing';
-import { copiesInParts, copyInParts } from './parts';
+import { copiesInParts, copyInParts, partsBuffered } from './parts';
 import type { FileSystem } from './filesystem';
 import type { CopyOptions, FileInfo, RmOptions } from './types';
 
@@ -23,12 +23,14 @@ export interface TransferPlanOptions extends CopyOptions {
 /**
  * Most bytes the files of one many-path transfer hold in memory at once: a file counts
  * what its writer may buffer (the whole of a small file, up to `partSize x (concurrency
- * + 1)` of a large one), so a batch of large files runs fewer at a time than `batchSize`.
+ * + 1)` of a large one; a download in parts, a part for each range read at once), so a
+ * batch of large files runs fewer at a time than `batchSize`.
  */
 export const BATCH_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /** The bytes copying `step` to `dstFs` may buffer. */
-function bufferedBy(dstFs: FileSystem, step: Step): number {
+function bufferedBy(srcFs: FileSystem, dstFs: FileSystem, step: Step): number {
+  if (step.src.type === 'file' && copiesInParts(srcFs, step.src, dstFs)) return partsBuffered(srcFs, step.src);
   const { partSize = DEFAULT_PART_SIZE, concurrency = 1 } = dstFs.capabilities;
   return Math.min(step.src.size, partSize * (concurrency + 1));
 }
@@ -295,7 +297,7 @@ export async function copySteps(
       progress.fileDone();
     },
     options.signal,
-    { bytes: BATCH_MEMORY_BYTES, weigh: (step) => bufferedBy(dstFs, step) },
+    { bytes: BATCH_MEMORY_BYTES, weigh: (step) => bufferedBy(srcFs, dstFs, step) },
   );
   if (options.move) {
     const { move: _move, ...removal } = options;

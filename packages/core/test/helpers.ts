@@ -120,3 +120,30 @@ export class PartedFileSystem extends FlakyFileSystem {
     }
   }
 }
+
+/**
+ * A {@link PartedFileSystem} that reads ranges straight into the caller's buffers
+ * (`_readInto`), as the S3 lean path does; `readsInto: false` declines every such read,
+ * so the caller streams instead.
+ */
+export class IntoFileSystem extends PartedFileSystem {
+  /** Each buffer read into, and how often. */
+  readonly buffers = new Map<ArrayBufferLike, number>();
+  readsInto = true;
+
+  protected override async _readInto(
+    path: string,
+    start: number,
+    into: Uint8Array,
+    options: ReadOptions,
+  ): Promise<number | undefined> {
+    if (!this.readsInto) return undefined;
+    this.buffers.set(into.buffer, (this.buffers.get(into.buffer) ?? 0) + 1);
+    let n = 0;
+    for await (const chunk of this._readStream(path, start, start + into.byteLength, options)) {
+      into.set(chunk, n);
+      n += chunk.byteLength;
+    }
+    return n;
+  }
+}

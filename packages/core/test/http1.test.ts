@@ -173,6 +173,38 @@ describe('core: Http1Pool', () => {
     got.forEach((g, i) => expect(g.equals(many[i]!), `answer ${i}`).to.equal(true));
   });
 
+  it("reads answers that fit into the caller's bytes, interleaved answers apart, byte-exact", async () => {
+    const targets = many.map((m) => new Uint8Array(m.length + 100));
+    const got = await Promise.all(many.map((_, i) => pool.request(get(port(), `/many/${i}`), { into: targets[i]! })));
+    got.forEach((a, i) => {
+      expect(a.body, `answer ${i}`).to.equal(undefined);
+      // A view of the caller's bytes: nothing else was allocated for the body.
+      expect(a.data!.buffer, `answer ${i}`).to.equal(targets[i]!.buffer);
+      expect(a.data!.byteOffset).to.equal(targets[i]!.byteOffset);
+      expect(a.data!.equals(many[i]!), `answer ${i}`).to.equal(true);
+    });
+    // A body that came whole with the head goes there too.
+    const small = new Uint8Array(10);
+    const fixed = await pool.request(get(port(), '/fixed'), { into: small.subarray(2) });
+    expect(fixed.data!.toString()).to.equal('hello');
+    expect(Buffer.from(small.subarray(2, 7)).toString()).to.equal('hello');
+  });
+
+  it("streams a 2xx answer that does not fit the caller's bytes, and reads errors apart", async () => {
+    const into = new Uint8Array(1024);
+    const a = await pool.request(get(port(), '/big'), { into });
+    expect(a.data).to.equal(undefined);
+    expect((await collect(a.body)).equals(big)).to.equal(true);
+    expect(into.every((b) => b === 0)).to.equal(true);
+    const chunked = await pool.request(get(port(), '/chunked'), { into });
+    expect((await collect(chunked.body)).toString()).to.equal('hello world');
+    const missing = await pool.request(get(port(), '/missing'), { into });
+    expect(missing.status).to.equal(404);
+    expect(missing.data!.toString()).to.equal('not here');
+    expect(missing.data!.buffer).to.not.equal(into.buffer);
+    expect(into.every((b) => b === 0)).to.equal(true);
+  });
+
   it('reads a non-2xx answer in full even when asked to stream', async () => {
     const a = await pool.request(get(port(), '/missing'), { stream: true });
     expect(a.status).to.equal(404);

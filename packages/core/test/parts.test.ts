@@ -6,10 +6,52 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
 import { FsError, RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
-import { localFileSystem, readRanges, type FetchRange } from '@omnifs/core/backend';
-import { PartedFileSystem, privateMemory } from './helpers';
+import { fillInto, localFileSystem, readRanges, type FetchRange } from '@omnifs/core/backend';
+import { IntoFileSystem, PartedFileSystem, privateMemory } from './helpers';
 
 const PART = 64 * 1024;
+
+/**
+ * How a copy in parts ends early, whichever way its parts are read: a file that shrinks
+ * meanwhile fails, an abort stops it, and neither leaves a file behind.
+ */
+function endingTests(
+  setup: () => { src: PartedFileSystem; mem: FileSystem; data: Buffer; dir: string; parts: number },
+): void {
+  it('fails with ConditionNotMatch and leaves nothing when the file shrinks during the copy', async () => {
+    const { src, mem, data, dir } = setup();
+    let shrunk = false;
+    await expectFsError(
+      src.get('/big.bin', join(dir, 'big.bin'), {
+        onProgress: () => {
+          if (shrunk) return;
+          shrunk = true;
+          void mem.pipeFile('/big.bin', data.subarray(0, PART + 10));
+        },
+      }),
+      'ConditionNotMatch',
+      'ESTALE',
+    );
+    expect(readdirSync(dir)).to.deep.equal([]);
+  });
+
+  it('stops on abort with Aborted and leaves no file, temporary or final', async () => {
+    const { src, dir, parts } = setup();
+    const controller = new AbortController();
+    await expectFsError(
+      src.get('/big.bin', join(dir, 'big.bin'), {
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.bytes > 0) controller.abort();
+        },
+      }),
+      'Aborted',
+      'ABORT_ERR',
+    );
+    expect(readdirSync(dir)).to.deep.equal([]);
+    expect(src.ranges.length).to.be.below(parts);
+  });
+}
 
 describe('core: copies in parts', () => {
   let mem: FileSystem;
@@ -76,37 +118,7 @@ describe('core: copies in parts', () => {
     expect(readdirSync(dir)).to.deep.equal(['big.bin']);
   });
 
-  it('fails with ConditionNotMatch and leaves nothing when the file shrinks during the copy', async () => {
-    let shrunk = false;
-    await expectFsError(
-      src.get('/big.bin', join(dir, 'big.bin'), {
-        onProgress: () => {
-          if (shrunk) return;
-          shrunk = true;
-          void mem.pipeFile('/big.bin', data.subarray(0, PART + 10));
-        },
-      }),
-      'ConditionNotMatch',
-      'ESTALE',
-    );
-    expect(readdirSync(dir)).to.deep.equal([]);
-  });
-
-  it('stops on abort with Aborted and leaves no file, temporary or final', async () => {
-    const controller = new AbortController();
-    await expectFsError(
-      src.get('/big.bin', join(dir, 'big.bin'), {
-        signal: controller.signal,
-        onProgress: (p) => {
-          if (p.bytes > 0) controller.abort();
-        },
-      }),
-      'Aborted',
-      'ABORT_ERR',
-    );
-    expect(readdirSync(dir)).to.deep.equal([]);
-    expect(src.ranges.length).to.be.below(5);
-  });
+  endingTests(() => ({ src, mem, data, dir, parts: 5 }));
 
   it('resumes a part that breaks off through the retry layer', async () => {
     src.breakStreamAfter = 10_000;
@@ -162,6 +174,81 @@ describe('core: copies in parts', () => {
   it('refuses an etag that is not a non-empty string with InvalidArgument', async () => {
     await expectFsError(mem.catFile('/big.bin', { etag: 42 as unknown as string }), 'InvalidArgument', 'EINVAL');
     await expectFsError(mem.readChunks('/big.bin', { etag: '' }).next(), 'InvalidArgument', 'EINVAL');
+  });
+});
+
+describe('core: copies in parts read straight into part buffers (_readInto)', () => {
+  let mem: FileSystem;
+  let src: IntoFileSystem;
+  let dir: string;
+  let data: Buffer;
+  beforeEach(async () => {
+    mem = privateMemory();
+    src = new IntoFileSystem({ fs: mem, partSize: PART, concurrency: 3 });
+    data = randomBytes(7 * PART - 12_345);
+    await mem.pipeFile('/big.bin', data);
+    dir = mkdtempSync(join(tmpdir(), 'omnifs-into-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gets a large file byte-exact, each part read into one of a few buffers used again', async () => {
+    const seen: Progress[] = [];
+    await src.get('/big.bin', join(dir, 'big.bin'), { onProgress: (p) => seen.push(p) });
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).to.equal(true);
+    expect([...src.buffers.values()].reduce((a, b) => a + b, 0)).to.equal(7);
+    // One buffer per part in flight, each filled again: never one per part.
+    expect(src.buffers.size).to.be.within(1, 3);
+    expect(seen.at(-1)).to.deep.include({ bytes: data.byteLength, totalBytes: data.byteLength, files: 1 });
+    expect(readdirSync(dir)).to.deep.equal(['big.bin']);
+  });
+
+  it('streams the parts where the backend declines to read into buffers', async () => {
+    src.readsInto = false;
+    await src.get('/big.bin', join(dir, 'big.bin'));
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).to.equal(true);
+    expect(src.buffers.size).to.equal(0);
+    expect(src.ranges).to.have.length(7);
+  });
+
+  endingTests(() => ({ src, mem, data, dir, parts: 7 }));
+});
+
+describe('core: fillInto', () => {
+  const bytes = randomBytes(1000);
+  /** `bytes` in pieces of `size`, noting whether the stream was released. */
+  const pieces = (size: number): AsyncIterable<Uint8Array> & { destroy(): void; destroyed: boolean } => ({
+    destroyed: false,
+    destroy() {
+      this.destroyed = true;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+    },
+  });
+
+  it('copies bytes read in full, from an offset, and leaves bytes already in place alone', async () => {
+    const into = new Uint8Array(300);
+    expect(await fillInto(into, bytes, 500)).to.equal(300);
+    expect(Buffer.from(into).equals(bytes.subarray(500, 800))).to.equal(true);
+    expect(await fillInto(new Uint8Array(300), bytes, 900)).to.equal(100);
+    expect(await fillInto(new Uint8Array(300), bytes, 2000)).to.equal(0);
+    const inPlace = Buffer.from(into.buffer, into.byteOffset, 200);
+    into.fill(7);
+    expect(await fillInto(into, inPlace)).to.equal(200);
+    expect(into.every((b) => b === 7)).to.equal(true);
+  });
+
+  it('fills from a stream, skipping across pieces, and releases it once full or ended', async () => {
+    const into = new Uint8Array(250);
+    const stream = pieces(64);
+    expect(await fillInto(into, stream, 130)).to.equal(250);
+    expect(Buffer.from(into).equals(bytes.subarray(130, 380))).to.equal(true);
+    expect(stream.destroyed).to.equal(true);
+    const short = pieces(333);
+    const tail = new Uint8Array(250);
+    expect(await fillInto(tail, short, 900)).to.equal(100);
+    expect(Buffer.from(tail.subarray(0, 100)).equals(bytes.subarray(900))).to.equal(true);
+    expect(short.destroyed).to.equal(true);
   });
 });
 

@@ -83,6 +83,8 @@ interface Operation {
   body?: Uint8Array;
   /** Resolve with the body as a stream (GetObject) instead of read in full. */
   stream?: boolean;
+  /** Read a 2xx body in full into these bytes where it fits (see `Http1Options.into`). */
+  into?: Uint8Array;
 }
 
 /** HeadObject's answer headers kept as text, and the SDK's name of each (what a touch sends back). */
@@ -206,6 +208,31 @@ export class LeanS3Client {
     if (typeof contentRange === 'string') out.ContentRange = contentRange;
     if (typeof res.headers.etag === 'string') out.ETag = res.headers.etag;
     return out;
+  }
+
+  /**
+   * GetObject of the `into.byteLength` bytes from `start`, optionally pinned to an ETag,
+   * read straight into `into` where the answer fits (`data` is then a view of it); an
+   * answer that does not fit (a store that ignored the range) is streamed (`body`).
+   */
+  async getInto(
+    bucket: string,
+    key: string,
+    start: number,
+    into: Uint8Array,
+    etag: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ data?: Buffer; body?: LeanBody; contentRange?: string; status: number }> {
+    const headers = this.readHeaders();
+    headers.range = `bytes=${start}-${start + into.byteLength - 1}`;
+    if (etag !== undefined) headers['if-match'] = etag;
+    const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, into }, signal);
+    const contentRange = res.headers['content-range'];
+    return {
+      ...(res.body !== undefined ? { body: res.body } : { data: res.data ?? Buffer.alloc(0) }),
+      status: res.status,
+      ...(typeof contentRange === 'string' ? { contentRange } : {}),
+    };
   }
 
   /** HeadObject: the fields omnifs reads of it. */
@@ -384,7 +411,12 @@ export class LeanS3Client {
     // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
     const date = new Date(Date.now() + (this.client.config.systemClockOffset ?? 0));
     await this.signer?.sign(request, target.region, date);
-    return send(this.pool, request, { timeouts: this.options.timeouts, stream: op.stream === true, signal });
+    return send(this.pool, request, {
+      timeouts: this.options.timeouts,
+      stream: op.stream === true,
+      into: op.into,
+      signal,
+    });
   }
 }
 

@@ -32,6 +32,7 @@ import {
   type RangeRequest,
   type UploadOptions,
   type WriterOptions,
+  type ReadOptions,
   type CapabilityFacts,
 } from '@omnifs/core/backend';
 import { LeanS3Client } from './client';
@@ -46,7 +47,7 @@ import {
   type ResolvedS3Settings,
   type S3Options,
 } from './options';
-import { readObject, type ReadContext } from './reader';
+import { readObject, readObjectInto, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
 
 /** Fields named like SSE-C keys, which the generic redaction does not catch. */
@@ -204,6 +205,16 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   // ---------------------------------------------------------------- reading
+
+  protected override readRangeInto(
+    bucket: string,
+    key: string,
+    start: number,
+    into: Uint8Array,
+    { signal, etag }: ReadOptions,
+  ): Promise<number | undefined> {
+    return readObjectInto(this.readContext, bucket, key, start, into, signal, quotedEtag(etag));
+  }
 
   protected readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
     const { start, end, signal, etag } = range;

@@ -89,7 +89,7 @@ export function writeHeaders(w: S3WriteParams, metadata: Record<string, string> 
 export async function send(
   pool: Http1Pool,
   req: LeanRequest,
-  options: { timeouts: Timeouts; stream: boolean; signal?: AbortSignal | undefined },
+  options: { timeouts: Timeouts; stream: boolean; into?: Uint8Array | undefined; signal?: AbortSignal | undefined },
 ): Promise<LeanResponse> {
   let path = req.path;
   let sep = '?';
@@ -115,7 +115,9 @@ export async function send(
   if (answer.body !== undefined) return { status, headers, body: answer.body };
   const data = answer.data ?? Buffer.alloc(0);
   if (status >= 200 && status < 300)
-    return options.stream ? { status, headers, data } : { status, headers, text: data.toString('utf8') };
+    return options.stream || options.into !== undefined
+      ? { status, headers, data }
+      : { status, headers, text: data.toString('utf8') };
   throw serviceError(status, headers, data.toString('utf8'));
 }
 

@@ -4,7 +4,7 @@
  * to the first response's ETag, yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { readRanges, type FetchRange } from '@omnifs/core/backend';
+import { fillInto, readRanges, type FetchRange } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
 import type { LeanS3Client } from './client';
 import type { S3ReadParams } from './options';
@@ -85,4 +85,33 @@ export function readObject(
 ): AsyncGenerator<Uint8Array> {
   const { partSize, concurrency } = ctx;
   return readRanges(getRange(ctx, bucket, key), start, end, { partSize, concurrency, etag, signal });
+}
+
+/**
+ * Reads the `into.byteLength` bytes of `bucket/key` from `start` into `into` with one
+ * ranged GetObject on the lean path, the bytes copied from the socket straight into it;
+ * resolves how many came (fewer at the end of the object, 0 past it), or undefined where
+ * the lean path does not serve the bucket. Pinned to `etag` as {@link readObject} is.
+ */
+export async function readObjectInto(
+  ctx: ReadContext,
+  bucket: string,
+  key: string,
+  start: number,
+  into: Uint8Array,
+  signal?: AbortSignal,
+  etag?: string,
+): Promise<number | undefined> {
+  const lean = await ctx.lean?.forBucket(bucket);
+  if (lean === undefined) return undefined;
+  let res: Awaited<ReturnType<LeanS3Client['getInto']>>;
+  try {
+    res = await lean.getInto(bucket, key, start, into, etag, signal);
+  } catch (err) {
+    if (s3ErrorCode(err) === 'InvalidRange') return 0; // start at or past the end
+    throw err;
+  }
+  // No Content-Range on a 200: the store ignored the range and sent the whole object.
+  const skip = res.contentRange === undefined && res.status === 200 ? start : 0;
+  return fillInto(into, res.data ?? res.body!, skip);
 }
