@@ -107,3 +107,33 @@ export function cutDownloadTests(t: CutDownloadTarget): void {
     });
   });
 }
+
+/** What {@link ignoredRangeTests} needs: the store straight and through the proxy. */
+export type IgnoredRangeTarget = Pick<CutDownloadTarget, 'proxy' | 'direct' | 'viaProxy' | 'root' | 'size'>;
+
+/**
+ * A store that answers every ranged read with the whole object (the proxy drops the Range
+ * header): a `get` in parts and a ranged read still land byte-exact.
+ */
+export function ignoredRangeTests(t: IgnoredRangeTarget): void {
+  describe('a store that ignores Range', function () {
+    let dir: string;
+    beforeEach(async function () {
+      dir = await mkdtemp(join(tmpdir(), 'omnifs-norange-'));
+    });
+    afterEach(() => rm(dir, { recursive: true, force: true }));
+
+    it('is still read byte-exact, by a get in parts and by a ranged read', async function () {
+      const data = randomBytes(t.size);
+      await t.direct().pipeFile(`${t.root()}/whole.bin`, data);
+      t.proxy().addRule({ fault: { kind: 'ignore-range' } });
+      const fs = t.viaProxy();
+      await fs.get(`${t.root()}/whole.bin`, join(dir, 'whole.bin'));
+      expect(sha(await readFile(join(dir, 'whole.bin')))).to.equal(sha(data));
+      // One ranged read per part, each answered with the whole object.
+      expect(t.proxy().counters.rangesIgnored).to.be.at.least(2);
+      const middle = await fs.catFile(`${t.root()}/whole.bin`, { start: 1000, end: t.size - 1000 });
+      expect(sha(middle)).to.equal(sha(data.subarray(1000, t.size - 1000)));
+    });
+  });
+}

@@ -44,7 +44,9 @@ export type Fault =
   /** Forward the request and let the upstream answer, then reset the client's connection: the answer is lost. */
   | { readonly kind: 'lose-answer' }
   /** Forward the request with one bit of its body flipped (its first byte): bytes damaged on the way. */
-  | { readonly kind: 'corrupt-request' };
+  | { readonly kind: 'corrupt-request' }
+  /** Forward the request without its Range headers: a store that answers a ranged read with the whole object. */
+  | { readonly kind: 'ignore-range' };
 
 /** The request as a rule's `match` sees it. */
 export interface RequestInfo {
@@ -79,6 +81,7 @@ export interface ProxyCounters {
   stalls: number;
   lostAnswers: number;
   corruptions: number;
+  rangesIgnored: number;
   upstreamErrors: number;
 }
 
@@ -199,6 +202,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     stalls: 0,
     lostAnswers: 0,
     corruptions: 0,
+    rangesIgnored: 0,
     upstreamErrors: 0,
   });
   const counters = zero();
@@ -255,6 +259,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     const headers: IncomingHttpHeaders = { ...req.headers, host };
     for (const h of HOP_BY_HOP) delete headers[h];
+    if (truncate?.kind === 'ignore-range' && (headers.range !== undefined || headers['x-ms-range'] !== undefined)) {
+      counters.rangesIgnored += 1;
+      delete headers.range;
+      delete headers['x-ms-range'];
+    }
     const [hostname, port] = [new URL(`http://${host}`).hostname, new URL(`http://${host}`).port];
     const up = request(
       { hostname: hostname.replace(/^\[|\]$/g, ''), port, method: req.method, path, headers, agent },

@@ -127,6 +127,8 @@ interface Operation {
   headers: Record<string, string>;
   body?: Uint8Array;
   stream?: boolean;
+  /** Read a 2xx body that fits into these bytes (see `Http1Options.into`). */
+  into?: Uint8Array;
   signal?: AbortSignal | undefined;
 }
 
@@ -265,6 +267,27 @@ export class LeanAzureClient {
     if (range.etag !== undefined) headers['if-match'] = range.etag;
     const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, stream: true, signal });
     return a.body !== undefined ? { headers: a.headers, body: a.body } : { headers: a.headers, data: a.data! };
+  }
+
+  /**
+   * Get Blob of the `into.byteLength` bytes from `start`, optionally pinned to an ETag,
+   * read straight into `into` where the answer fits (`data` is then a view of it); an
+   * answer that does not fit is streamed (`body`).
+   */
+  async getInto(
+    container: string,
+    blob: string,
+    start: number,
+    into: Uint8Array,
+    etag: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<LeanDownload & { status: number }> {
+    const headers: Record<string, string> = { 'x-ms-range': `bytes=${start}-${start + into.byteLength - 1}` };
+    if (etag !== undefined) headers['if-match'] = etag;
+    const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, into, signal });
+    return a.body !== undefined
+      ? { status: a.status, headers: a.headers, body: a.body }
+      : { status: a.status, headers: a.headers, data: a.data! };
   }
 
   /** Get Blob Properties: the fields omnifs reads, and the blob's metadata. */
@@ -466,7 +489,7 @@ export class LeanAzureClient {
         headers,
         body: op.body,
       },
-      { timeouts: this.options.timeouts, stream: op.stream === true, signal: op.signal },
+      { timeouts: this.options.timeouts, stream: op.stream === true, into: op.into, signal: op.signal },
     );
   }
 }

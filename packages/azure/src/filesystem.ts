@@ -19,6 +19,7 @@ import {
   type ListRequest,
   type ObjectPage,
   type PutOptions,
+  type ReadOptions,
   type RangeRequest,
   type UploadOptions,
 } from '@omnifs/core/backend';
@@ -34,7 +35,7 @@ import {
   type AzureBlobOptions,
   type ResolvedAzureSettings,
 } from './options';
-import { quotedEtag, readBlob } from './reader';
+import { quotedEtag, readBlob, readBlobInto } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
 /** Most sub-requests one blob batch may carry. */
@@ -240,6 +241,17 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
         ? { lean: this.lean, container, name: blob }
         : this.service.getContainerClient(container).getBlobClient(blob);
     return readBlob(source, range.start, range.end, range.signal, range.etag);
+  }
+
+  protected override async readRangeInto(
+    container: string,
+    blob: string,
+    start: number,
+    into: Uint8Array,
+    { signal, etag }: ReadOptions,
+  ): Promise<number | undefined> {
+    if (this.lean === undefined) return undefined;
+    return readBlobInto({ lean: this.lean, container, name: blob }, start, into, signal, etag);
   }
 
   // ---------------------------------------------------------------- writing

@@ -5,7 +5,7 @@
  */
 import type { BlobClient } from '@azure/storage-blob';
 import { FsError } from '@omnifs/core';
-import { abortError, throwIfAborted } from '@omnifs/core/backend';
+import { abortError, fillInto, throwIfAborted } from '@omnifs/core/backend';
 import type { LeanAzureClient } from './client';
 import { azureErrorCode } from './errors';
 
@@ -92,5 +92,36 @@ export async function* readBlob(
     throw err;
   } finally {
     body?.destroy?.();
+  }
+}
+
+/**
+ * Reads the `into.byteLength` bytes of a blob from `start` into `into` with one ranged Get
+ * Blob on the lean path, the bytes copied from the socket straight into it; resolves how
+ * many came (fewer at the end of the blob, 0 past it). Pinned and failing as
+ * {@link readBlob} does.
+ */
+export async function readBlobInto(
+  blob: LeanBlob,
+  start: number,
+  into: Uint8Array,
+  signal?: AbortSignal,
+  etag?: string,
+): Promise<number> {
+  let res: Awaited<ReturnType<LeanAzureClient['getInto']>>;
+  try {
+    res = await blob.lean.getInto(blob.container, blob.name, start, into, quotedEtag(etag), signal);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    if (azureErrorCode(err) === 'InvalidRange') return 0; // start at or past the end
+    throw err;
+  }
+  // No Content-Range on a 200: the service sent the whole blob.
+  const skip = res.status === 200 && res.headers['content-range'] === undefined ? start : 0;
+  try {
+    return await fillInto(into, res.data ?? res.body!, skip);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw err;
   }
 }

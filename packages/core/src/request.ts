@@ -110,11 +110,19 @@ export async function streamRequest(url: string, init: SmallRequestInit, timeout
 /**
  * {@link streamRequest} without the `Response`: a 2xx body still arriving with the head is
  * `body`, a Node stream (destroy it to stop reading); a body that came whole, and every
- * other answer's, is `data`. Same timeouts and signals.
+ * other answer's, is `data`. Same timeouts and signals. With `into`, a 2xx body whose
+ * length fits is read into those bytes (`data` a view of them, see `Http1Options.into`).
  */
-export function streamAnswer(url: string, init: SmallRequestInit, timeouts: Timeouts): Promise<Http1Answer> {
+export function streamAnswer(
+  url: string,
+  init: SmallRequestInit,
+  timeouts: Timeouts,
+  into?: Uint8Array,
+): Promise<Http1Answer> {
   return send(url, init, {
-    stream: true,
+    // With `into`, a 2xx body that fits is read into it, one that does not still streams.
+    stream: into === undefined,
+    into,
     connectTimeout: timeouts.connectTimeout,
     requestTimeout: timeouts.requestTimeout,
     idleTimeout: timeouts.idleTimeout,

@@ -14,6 +14,7 @@ import type {
   ListRequest,
   ObjectPage,
   PutOptions,
+  ReadOptions,
   RangeRequest,
   UploadOptions,
 } from '@omnifs/core/backend';
@@ -28,7 +29,7 @@ import {
   type GCSOptions,
   type ResolvedGCSSettings,
 } from './options';
-import { readObject, type ReadContext } from './reader';
+import { readObject, readObjectInto, type ReadContext } from './reader';
 import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
 
 /**
@@ -201,6 +202,17 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
       generation,
       signal: range.signal,
     });
+  }
+
+  protected override async readRangeInto(
+    bucket: string,
+    key: string,
+    start: number,
+    into: Uint8Array,
+    { signal, etag }: ReadOptions,
+  ): Promise<number> {
+    const generation = await this.pinnedGeneration(`${bucket}/${key}`, etag);
+    return readObjectInto(this.readContext, { bucket, key, start, end: undefined, generation, signal }, into);
   }
 
   // ---------------------------------------------------------------- writing

@@ -5,7 +5,7 @@ import { RetryFileSystem } from '@omnifs/core';
 import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
 import { throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
-import { cutDownloadTests } from '../../../test/faults/downloads';
+import { cutDownloadTests, ignoredRangeTests } from '../../../test/faults/downloads';
 import { makeFs, recordingProxy, useGcs, type SeenRequest, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -67,6 +67,14 @@ describe('gcs: faults', function () {
     cutAfter: MiB / 2,
     isDownload: (r) => r.method === 'GET' && r.url.includes('alt=media'),
     code: 'ECONNRESET',
+  });
+
+  ignoredRangeTests({
+    proxy: () => faults.proxy,
+    direct: () => store.fs,
+    viaProxy: () => viaProxy(0),
+    root: () => store.root,
+    size: 5 * MiB + 11,
   });
 
   // Reads are retried by the retry layer, not the SDK: one request.

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
 import { startFaultProxy } from '../../../test/faults/proxy';
 import { flakyUploadTest, throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
-import { cutDownloadTests } from '../../../test/faults/downloads';
+import { cutDownloadTests, ignoredRangeTests } from '../../../test/faults/downloads';
 import { S3DeleteError, type S3FileSystem } from '@omnifs/s3';
 import { irregularChunks, leanFromEnv, makeFs, openUploads, useS3, useBucket } from './helpers';
 
@@ -39,6 +39,14 @@ describe('s3: faults', function () {
     code: 'ECONNRESET',
     // The lean path reads each part of a get whole into its buffer; the SDK path streams it.
     partsRetried: leanFromEnv().leanRequests !== false,
+  });
+
+  ignoredRangeTests({
+    proxy: () => faults.proxy,
+    direct: () => store.fs,
+    viaProxy: () => viaProxy(3),
+    root: () => store.root,
+    size: 12 * MiB,
   });
 
   throttledReadTest(target, { viaProxy: () => viaProxy(2), attempts: 2 });
