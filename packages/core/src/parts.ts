@@ -17,13 +17,13 @@ const WRITE_SIZE = 1024 * 1024;
 /** Room past {@link WRITE_SIZE} in a part's write buffer, for the chunk that crosses it. */
 const SLACK = 256 * 1024;
 
-/** Ranged reads of `fs` at once for a copy in parts: `readConcurrency`, else `concurrency`, else 1. */
 /** The bytes a copy of `src` in parts holds at most: a part for each read in flight. */
 export function partsBuffered(srcFs: FileSystem, src: FileInfo): number {
   const { partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
   return Math.min(src.size, partSize * readsAtOnce(srcFs));
 }
 
+/** Ranged reads of `fs` at once for a copy in parts: `readConcurrency`, else `concurrency`, else 1. */
 function readsAtOnce(fs: FileSystem): number {
   const { readConcurrency, concurrency = 1 } = fs.capabilities;
   return readConcurrency ?? concurrency;
