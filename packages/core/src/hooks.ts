@@ -24,6 +24,7 @@ export interface BackendHooks {
   _mkdir(path: string, parents: boolean): Promise<void>;
   _rmdir(path: string): Promise<void>;
   _readStream(path: string, start: number, end: number | undefined, options?: ReadOptions): AsyncGenerator<Uint8Array>;
+  _readInto?(path: string, start: number, into: Uint8Array, options: ReadOptions): Promise<number | undefined>;
   _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
   _openAppendByCopy?(path: string, options: WriterOptions): Promise<Writer | undefined>;
   _isDir?(path: string): Promise<boolean>;

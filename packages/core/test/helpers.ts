@@ -130,6 +130,8 @@ export class IntoFileSystem extends PartedFileSystem {
   /** Each buffer read into, and how often. */
   readonly buffers = new Map<ArrayBufferLike, number>();
   readsInto = true;
+  /** Reads into a buffer still to fail with a temporary error, each after filling part of it. */
+  failInto = 0;
 
   protected override async _readInto(
     path: string,
@@ -139,6 +141,11 @@ export class IntoFileSystem extends PartedFileSystem {
   ): Promise<number | undefined> {
     if (!this.readsInto) return undefined;
     this.buffers.set(into.buffer, (this.buffers.get(into.buffer) ?? 0) + 1);
+    if (this.failInto > 0) {
+      this.failInto--;
+      into.fill(0xee, 0, Math.min(100, into.byteLength));
+      throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'cut off' });
+    }
     let n = 0;
     for await (const chunk of this._readStream(path, start, start + into.byteLength, options)) {
       into.set(chunk, n);

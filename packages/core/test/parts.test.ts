@@ -5,7 +5,18 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
-import { FsError, RetryFileSystem, type FileSystem, type Progress } from '@omnifs/core';
+import {
+  BlockCacheFileSystem,
+  DirFileSystem,
+  FsError,
+  LimitFileSystem,
+  ListingCacheFileSystem,
+  RetryFileSystem,
+  SimpleCacheFileSystem,
+  TimeoutFileSystem,
+  type FileSystem,
+  type Progress,
+} from '@omnifs/core';
 import { fillInto, localFileSystem, readRanges, type FetchRange } from '@omnifs/core/backend';
 import { IntoFileSystem, PartedFileSystem, privateMemory } from './helpers';
 
@@ -211,6 +222,62 @@ describe('core: copies in parts read straight into part buffers (_readInto)', ()
   });
 
   endingTests(() => ({ src, mem, data, dir, parts: 7 }));
+});
+
+describe('core: copies in parts through layers', () => {
+  let mem: FileSystem;
+  let inner: IntoFileSystem;
+  let dir: string;
+  let data: Buffer;
+  beforeEach(async () => {
+    mem = privateMemory();
+    inner = new IntoFileSystem({ fs: mem, partSize: PART, concurrency: 3 });
+    data = randomBytes(4 * PART + 77);
+    await mem.pipeFile('/big.bin', data);
+    dir = mkdtempSync(join(tmpdir(), 'omnifs-layers-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads each part into a buffer through dir, limit, listing-cache and retry layers', async () => {
+    const layers: Array<[string, FileSystem, string]> = [
+      ['dir', new DirFileSystem({ fs: inner, path: '/' }), 'big.bin'],
+      ['limit', new LimitFileSystem({ fs: inner, maxConcurrency: 2 }), '/big.bin'],
+      ['listcache', new ListingCacheFileSystem({ fs: inner }), '/big.bin'],
+      ['retry', new RetryFileSystem({ fs: inner, minDelayMs: 1 }), '/big.bin'],
+    ];
+    for (const [name, layer, path] of layers) {
+      inner.buffers.clear();
+      await layer.get(path, join(dir, name));
+      expect(readFileSync(join(dir, name)).equals(data), name).to.equal(true);
+      expect(
+        [...inner.buffers.values()].reduce((a, b) => a + b, 0),
+        name,
+      ).to.equal(5);
+    }
+  });
+
+  it('sends a part that failed again whole through the retry layer, byte-exact', async () => {
+    inner.failInto = 2;
+    await new RetryFileSystem({ fs: inner, minDelayMs: 1 }).get('/big.bin', join(dir, 'big.bin'));
+    expect(readFileSync(join(dir, 'big.bin')).equals(data)).to.equal(true);
+    expect(inner.failInto).to.equal(0);
+    expect([...inner.buffers.values()].reduce((a, b) => a + b, 0)).to.equal(7);
+  });
+
+  it('streams the parts through caches and the timeout layer, which decline to read into buffers', async () => {
+    const cacheDir = join(dir, 'cache');
+    const layers: Array<[string, FileSystem]> = [
+      ['blockcache', new BlockCacheFileSystem({ fs: inner })],
+      ['simplecache', new SimpleCacheFileSystem({ fs: inner, cacheDir })],
+      ['timeout', new TimeoutFileSystem({ fs: inner, timeout: 10_000 })],
+    ];
+    for (const [name, layer] of layers) {
+      inner.buffers.clear();
+      await layer.get('/big.bin', join(dir, name));
+      expect(readFileSync(join(dir, name)).equals(data), name).to.equal(true);
+      expect(inner.buffers.size, name).to.equal(0);
+    }
+  });
 });
 
 describe('core: fillInto', () => {

@@ -136,6 +136,11 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
   }
 
   /** Streams through the cache, one block at a time. */
+  /** Declined: reads go through the cache's blocks. */
+  protected override async _readInto(): Promise<undefined> {
+    return undefined;
+  }
+
   protected override async *_readStream(
     path: string,
     start: number,

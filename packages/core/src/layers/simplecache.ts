@@ -113,6 +113,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     }
   }
 
+  /** Declined: reads go through the cached copy. */
+  protected override async _readInto(): Promise<undefined> {
+    return undefined;
+  }
+
   protected override async *_readStream(
     path: string,
     start: number,

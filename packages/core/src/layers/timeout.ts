@@ -43,6 +43,11 @@ export class TimeoutFileSystem extends WrapperFileSystem {
     return this.deadline(`${hook} took longer than ${this.timeout} ms`, fn);
   }
 
+  /** Declined: a streamed read has a deadline per chunk, which a slow link needs. */
+  protected override async _readInto(): Promise<undefined> {
+    return undefined;
+  }
+
   protected override async *_readStream(
     path: string,
     start: number,

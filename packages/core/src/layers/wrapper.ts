@@ -233,6 +233,21 @@ export class WrapperFileSystem extends FileSystem {
     }
   }
 
+  /**
+   * The wrapped filesystem's `_readInto`, as a read (a retry layer sends it again whole);
+   * undefined where it has none, and the range is streamed. Layers whose reads are more
+   * than a call (caches, per-chunk deadlines) decline it.
+   */
+  protected override async _readInto(
+    path: string,
+    start: number,
+    into: Uint8Array,
+    options: ReadOptions,
+  ): Promise<number | undefined> {
+    if (this.inner._readInto === undefined) return undefined;
+    return this.forward('read', (fs) => fs._readInto!(this.toInner(path), start, into, options));
+  }
+
   /** The wrapped filesystem's `_isDir`, else its `_info` (a path below a file is no directory). */
   protected override _isDir(path: string): Promise<boolean> {
     return this.forward('info', async (fs) => {
