@@ -135,12 +135,12 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     return filled === out.byteLength ? out : out.subarray(0, filled);
   }
 
-  /** Streams through the cache, one block at a time. */
   /** Declined: reads go through the cache's blocks. */
   protected override async _readInto(): Promise<undefined> {
     return undefined;
   }
 
+  /** Streams through the cache, one block at a time. */
   protected override async *_readStream(
     path: string,
     start: number,
