@@ -145,7 +145,9 @@ export function startCappedProxy(targetPort, bytesPerSec) {
  * directory, or undefined when the cache is fine.
  */
 function hdfsCacheOverlay() {
-  const cache = realpathSync(join(repo, '.cache', 'servers'));
+  const dir = join(repo, '.cache', 'servers');
+  if (!existsSync(dir)) return undefined; // nothing installed yet: the harness installs there
+  const cache = realpathSync(dir);
   const cpFile = join(cache, 'hdfs', 'classpath.txt');
   if (process.env.OMNIFS_TEST_CACHE_DIR || !existsSync(cpFile)) return undefined;
   const entries = readFileSync(cpFile, 'utf8').trim().split(':');

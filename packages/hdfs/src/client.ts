@@ -1,14 +1,13 @@
 /**
- * The WebHDFS REST client: namenode calls read in full (core's `smallRequest`) and reads
- * streamed (`streamRequest`), both over core's keep-alive pool; data uploads to the
- * datanode over `node:http`.
+ * The WebHDFS REST client: namenode calls read in full (core's `smallAnswer`), reads
+ * streamed (`streamAnswer`) and data whose bytes are all at hand sent in one request, over
+ * core's keep-alive pool; streamed uploads to the datanode go over `node:http`.
  *
  * Data calls take two steps. CREATE and APPEND are answered with a 307 to a datanode: the
- * first request goes without a body (`redirect: 'manual'`), the data then goes to the
- * `Location` (the datanode answers it with an unrequested `100 Continue`, which `fetch`
- * rejects and `node:http` skips). OPEN's redirect is followed to the datanode, whose
- * answer ends with the connection closed: over Node 24's `fetch`, a close while the reader
- * paused could throw an uncatchable assertion (nodejs/undici#5360).
+ * first request goes without a body (the redirect not followed), the data then goes to the
+ * `Location` (the datanode answers it with an unrequested `100 Continue`, which the pool
+ * and `node:http` skip). OPEN's redirect is followed to the datanode, whose answer ends
+ * with the connection closed.
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -17,13 +16,12 @@ import {
   redactUrl,
   resolveTimeouts,
   smallAnswer,
-  smallRequest,
   streamAnswer,
-  streamRequest,
   timeoutError,
   type Http1Answer,
+  type SmallAnswer,
 } from '@omnifs/core/backend';
-import { WebHdfsError, errorFromAnswer, errorFromResponse } from './errors';
+import { WebHdfsError, errorFromAnswer } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
 
 /** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
@@ -83,47 +81,24 @@ export class WebHdfsClient {
   }
 
   /**
-   * Sends one namenode request and returns the response: OPEN once its headers arrived
-   * (the redirect to the datanode followed), any other op read in full (a redirect is
-   * not followed). Statuses other than 2xx (and 307 with `redirect: 'manual'`) throw a
-   * WebHdfsError.
+   * Sends one namenode request (never followed: a 307 resolves like a 2xx when `redirect`
+   * is true) and returns its answer read in full; any other status throws a WebHdfsError.
    */
-  async call(
-    method: Method,
-    path: string,
-    op: string,
-    params: Params = {},
-    init: { redirect?: 'manual' | 'follow'; signal?: AbortSignal | undefined } = {},
-  ): Promise<Response> {
+  async answer(method: Method, path: string, op: string, params: Params = {}, redirect = false): Promise<SmallAnswer> {
     const url = this.url(path, op, params);
-    let res: Response;
-    try {
-      const headers = await this.headers(url);
-      // OPEN streams file data, from the datanode its redirect names (or from an HttpFS
-      // gateway itself); every other answer is small JSON or a redirect, read in full.
-      res =
-        op === 'OPEN'
-          ? await this.openData(url, headers, init.signal)
-          : await smallRequest(url, { method, headers, signal: init.signal }, this.timeouts);
-    } catch (err) {
-      throw withRedactedMessage(err);
-    }
-    if (res.ok || (res.status === 307 && init.redirect === 'manual')) return res;
-    throw await errorFromResponse(res, op, url, this.secrets);
-  }
-
-  /** A call whose answer is JSON (read without making a `Response`: most namenode calls are these). */
-  async json<T>(method: Method, path: string, op: string, params: Params = {}): Promise<T> {
-    const url = this.url(path, op, params);
-    let res: { status: number; data: Buffer };
+    let res: SmallAnswer;
     try {
       res = await smallAnswer(url, { method, headers: await this.headers(url) }, this.timeouts);
     } catch (err) {
       throw withRedactedMessage(err);
     }
-    const text = res.data.toString('utf8');
-    if (res.status < 200 || res.status > 299) throw errorFromAnswer(res.status, text, op, url, this.secrets);
-    return JSON.parse(text) as T;
+    if ((res.status >= 200 && res.status < 300) || (res.status === 307 && redirect)) return res;
+    throw errorFromAnswer(res.status, res.data.toString('utf8'), op, url, this.secrets);
+  }
+
+  /** A call whose answer is JSON. */
+  async json<T>(method: Method, path: string, op: string, params: Params = {}): Promise<T> {
+    return JSON.parse((await this.answer(method, path, op, params)).data.toString('utf8')) as T;
   }
 
   /** A call answered `{ "boolean": true|false }`. */
@@ -165,9 +140,9 @@ export class WebHdfsClient {
   }
 
   /**
-   * {@link open} as the pool answers it, without a `Response`: the body is `data` when it
-   * came whole with the head (a small file), else the Node stream `body` (destroy it to
-   * stop). Errors as {@link call} raises them.
+   * OPEN at `offset` for `length` bytes (to the end when undefined), the redirect to the
+   * datanode followed: the body is `data` when it came whole with the head (a small file),
+   * else the Node stream `body` (destroy it to stop). Other statuses throw a WebHdfsError.
    */
   async openAnswer(
     path: string,
@@ -191,19 +166,13 @@ export class WebHdfsClient {
     throw errorFromAnswer(res.status, res.data?.toString('utf8') ?? '', 'OPEN', url, this.secrets);
   }
 
-  /** OPEN at `offset` for `length` bytes (to the end when undefined); the redirect to the datanode is followed. */
-  open(path: string, offset: number, length: number | undefined, signal?: AbortSignal): Promise<Response> {
-    return this.call('GET', path, 'OPEN', { offset: offset > 0 ? offset : undefined, length }, { signal });
-  }
-
   /**
    * First step of CREATE / APPEND: the namenode request without a body; returns the
    * datanode `Location` it redirects to.
    */
   async dataLocation(method: 'PUT' | 'POST', path: string, op: 'CREATE' | 'APPEND', params: Params): Promise<string> {
-    const res = await this.call(method, path, op, params, { redirect: 'manual' });
-    const body = await res.text();
-    const location = res.headers.get('location') ?? locationOf(body);
+    const res = await this.answer(method, path, op, params, true);
+    const location = res.headers.location ?? locationOf(res.data.toString('utf8'));
     if (!location)
       throw new WebHdfsError(
         res.status,
@@ -214,25 +183,26 @@ export class WebHdfsClient {
     return location;
   }
 
+  /**
+   * The second step with all the bytes at hand: one request to the datanode carrying them
+   * (over core's pool; the datanode's unrequested `100 Continue` is skipped), resolved once
+   * the datanode confirmed.
+   */
+  async sendData(location: string, method: 'PUT' | 'POST', op: string, data: Uint8Array): Promise<void> {
+    let res: SmallAnswer;
+    try {
+      const headers = { 'content-type': 'application/octet-stream' };
+      res = await smallAnswer(location, { method, headers, body: data }, this.timeouts);
+    } catch (err) {
+      throw withRedactedMessage(err);
+    }
+    if (res.status < 200 || res.status > 299)
+      throw errorFromAnswer(res.status, res.data.toString('utf8'), op, location, this.secrets);
+  }
+
   /** Starts the second step: a streamed upload of the data to the datanode. */
   upload(location: string, method: 'PUT' | 'POST', op: string, length?: number): DatanodeUpload {
     return new DatanodeUpload(location, method, op, this.timeouts, this.secrets, length);
-  }
-
-  /**
-   * OPEN's answer with its body streaming (core's pool): the namenode's redirect is
-   * followed to the datanode (which takes no headers: the URL carries the user or token).
-   */
-  private async openData(
-    url: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
-  ): Promise<Response> {
-    const first = await streamRequest(url, { method: 'GET', headers, signal }, this.timeouts);
-    const location = first.status >= 300 && first.status < 400 ? first.headers.get('location') : null;
-    if (location === null) return first;
-    await first.body?.cancel().catch(() => undefined);
-    return streamRequest(new URL(location, url).toString(), { method: 'GET', signal }, this.timeouts);
   }
 
   /** Values never to show in an error: the delegation token. */

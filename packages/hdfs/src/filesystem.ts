@@ -268,13 +268,11 @@ export class HDFSFileSystem extends FileSystem {
       }
       return;
     }
-    const res = await this.client.call('PUT', src, 'RENAME', { destination: dst, renameoptions: 'OVERWRITE' });
-    await res.arrayBuffer();
+    await this.client.answer('PUT', src, 'RENAME', { destination: dst, renameoptions: 'OVERWRITE' });
   }
 
   protected override async _touch(path: string): Promise<void> {
-    const res = await this.client.call('PUT', path, 'SETTIMES', { modificationtime: Date.now(), accesstime: -1 });
-    await res.arrayBuffer();
+    await this.client.answer('PUT', path, 'SETTIMES', { modificationtime: Date.now(), accesstime: -1 });
   }
 }
 

@@ -144,12 +144,9 @@ export class HdfsWriter implements Writer {
   ): Promise<string> {
     const temp = temporarySibling(path);
     const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
-    const upload = client.upload(location, 'PUT', 'CREATE', data.byteLength);
     try {
-      await upload.write(data);
-      await upload.finish();
+      await client.sendData(location, 'PUT', 'CREATE', data);
     } catch (err) {
-      upload.destroy();
       await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
       throw err;
     }
@@ -193,13 +190,11 @@ export class HdfsWriter implements Writer {
     if (this.mode === 'create' && this.writeId !== undefined) {
       const value = `0x${Buffer.from(this.writeId, 'utf8').toString('hex')}`;
       const params = { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' };
-      await this.client.call('PUT', this.written, 'SETXATTR', params).then((r) => r.arrayBuffer());
+      await this.client.answer('PUT', this.written, 'SETXATTR', params);
     }
     const renameoptions = this.mode === 'overwrite' ? 'OVERWRITE' : 'NONE';
     try {
-      await this.client
-        .call('PUT', this.written, 'RENAME', { destination: this.target, renameoptions })
-        .then((r) => r.arrayBuffer());
+      await this.client.answer('PUT', this.written, 'RENAME', { destination: this.target, renameoptions });
     } catch (err) {
       const now = await this.client.status(this.target).catch(() => undefined);
       if (now !== undefined && this.mode === 'create') throw errors.alreadyExists(this.target);
