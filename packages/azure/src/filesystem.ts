@@ -41,7 +41,7 @@ import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadCont
 /** Most sub-requests one blob batch may carry. */
 const MAX_BATCH = 256;
 /** Connections the lean path keeps open per host. */
-const LEAN_MAX_SOCKETS = 128;
+const LEAN_MAX_SOCKETS = 256;
 
 /**
  * Azure Blob Storage (and Azurite).

@@ -32,7 +32,7 @@ describe('gcs: options', function () {
       partSize: 8 * 1024 * 1024,
       concurrency: 4,
       readConcurrency: 8,
-      batchSize: 128,
+      batchSize: 256,
     });
   });
 

@@ -102,7 +102,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       : undefined;
   }
 
-  /** Exclusive create by `If-None-Match: *`; anonymous filesystems cannot sign; 64 files at once. */
+  /** Exclusive create by `If-None-Match: *`; anonymous filesystems cannot sign; 256 files at once. */
   protected override capabilityFacts(): CapabilityFacts {
     const { anon, partSize, concurrency, readConcurrency } = this.settings;
     return {
@@ -445,7 +445,7 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): 
 const DELETE_BATCHES_IN_FLIGHT = 4;
 
 /** Connections the lean path keeps open per host. */
-const LEAN_MAX_SOCKETS = 128;
+const LEAN_MAX_SOCKETS = 256;
 
 /** The quoted form S3 compares in If-Match (`checksum()` gives ETags unquoted). */
 function quotedEtag(etag: string | undefined): string | undefined {
