@@ -310,6 +310,31 @@ describe('hdfs: WebHDFS specifics', function () {
     });
   });
 
+  describe('the REST client', () => {
+    it('sends any WebHDFS operation: json, answer (a redirect allowed when asked), WebHdfsError otherwise', async () => {
+      await fs.writeText(`${dir}/a/one.txt`, 'one');
+      await fs.writeText(`${dir}/a/two.txt`, 'two!');
+      type Summary = { ContentSummary: { fileCount: number; directoryCount: number; length: number } };
+      const summary = await fs.client.json<Summary>('GET', `${dir}/a`, 'GETCONTENTSUMMARY');
+      expect(summary.ContentSummary).to.include({ fileCount: 2, directoryCount: 1, length: 7 });
+      const redirect = await fs.client.answer('PUT', `${dir}/b.txt`, 'CREATE', {}, true);
+      expect(redirect.status).to.equal(307);
+      expect(redirect.headers.location).to.match(/^http:\/\/.*op=CREATE/);
+      const failure = (p: Promise<unknown>): Promise<unknown> =>
+        p.then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+      const refused = await failure(fs.client.answer('PUT', `${dir}/b.txt`, 'CREATE'));
+      expect(refused).to.be.instanceOf(WebHdfsError);
+      expect((refused as WebHdfsError).status).to.equal(307);
+      const missing = await failure(fs.client.answer('GET', `${dir}/nope`, 'GETFILESTATUS'));
+      expect(missing).to.be.instanceOf(WebHdfsError);
+      expect(mapHdfsError(missing).kind).to.equal('NotFound');
+      expect(await fs.exists(`${dir}/b.txt`)).to.equal(false);
+    });
+  });
+
   describe('secrets', () => {
     const secret = `SECRET${randomBytes(6).toString('hex')}`;
 
