@@ -23,7 +23,9 @@ import {
   xmlBlocks,
   xmlElement,
   xmlText,
+  type BodySink,
   type Http1Answer,
+  type Http1Options,
 } from '@omnifs/core/backend';
 import { batchBody, readBatchAnswer, type BatchAnswer, type SubRequest } from './batch';
 import { BearerTokens, STORAGE_SCOPE, type TokenSource } from './bearer';
@@ -100,6 +102,8 @@ export interface LeanDownload {
   headers: IncomingHttpHeaders;
   body?: Readable;
   data?: Buffer;
+  /** The bytes of a body a sink took, all written. */
+  sunk?: number;
 }
 
 /** Node's network errors the SDK's retry policy retries (by code, name or message). */
@@ -127,8 +131,8 @@ interface Operation {
   headers: Record<string, string>;
   body?: Uint8Array;
   stream?: boolean;
-  /** Read a 2xx body that fits into these bytes (see `Http1Options.into`). */
-  into?: Uint8Array;
+  /** Where a 2xx body goes, decided once the answer's head has come (see `Http1Options.sink`). */
+  sink?: Http1Options['sink'];
   signal?: AbortSignal | undefined;
 }
 
@@ -270,24 +274,26 @@ export class LeanAzureClient {
   }
 
   /**
-   * Get Blob of the `into.byteLength` bytes from `start`, optionally pinned to an ETag,
-   * read straight into `into` where the answer fits (`data` is then a view of it); an
-   * answer that does not fit is streamed (`body`).
+   * Get Blob of the `sink.length` bytes from `start`, optionally pinned to an ETag: a
+   * ranged answer goes into `sink` (`sunk`, once written); one that is not (the whole blob)
+   * is given as it came (`data`, or streamed as `body`).
    */
   async getInto(
     container: string,
     blob: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     etag: string | undefined,
     signal?: AbortSignal,
   ): Promise<LeanDownload & { status: number }> {
-    const headers: Record<string, string> = { 'x-ms-range': `bytes=${start}-${start + into.byteLength - 1}` };
+    const headers: Record<string, string> = { 'x-ms-range': `bytes=${start}-${start + sink.length - 1}` };
     if (etag !== undefined) headers['if-match'] = etag;
-    const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, into, signal });
-    return a.body !== undefined
-      ? { status: a.status, headers: a.headers, body: a.body }
-      : { status: a.status, headers: a.headers, data: a.data! };
+    const ranged = (_status: number, h: IncomingHttpHeaders): BodySink | undefined =>
+      h['content-range'] !== undefined ? sink : undefined;
+    const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, sink: ranged, signal });
+    const { status, headers: h } = a;
+    if (a.sunk !== undefined) return { status, headers: h, sunk: a.sunk };
+    return a.body !== undefined ? { status, headers: h, body: a.body } : { status, headers: h, data: a.data! };
   }
 
   /** Get Blob Properties: the fields omnifs reads, and the blob's metadata. */
@@ -489,7 +495,7 @@ export class LeanAzureClient {
         headers,
         body: op.body,
       },
-      { timeouts: this.options.timeouts, stream: op.stream === true, into: op.into, signal: op.signal },
+      { timeouts: this.options.timeouts, stream: op.stream === true, sink: op.sink, signal: op.signal },
     );
   }
 }

@@ -19,6 +19,7 @@ import {
   type ListRequest,
   type ObjectPage,
   type PutOptions,
+  type BodySink,
   type ReadOptions,
   type RangeRequest,
   type UploadOptions,
@@ -247,11 +248,11 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     container: string,
     blob: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     { signal, etag }: ReadOptions,
   ): Promise<number | undefined> {
     if (this.lean === undefined) return undefined;
-    return readBlobInto({ lean: this.lean, container, name: blob }, start, into, signal, etag);
+    return readBlobInto({ lean: this.lean, container, name: blob }, start, sink, signal, etag);
   }
 
   // ---------------------------------------------------------------- writing

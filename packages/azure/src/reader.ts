@@ -5,7 +5,7 @@
  */
 import type { BlobClient } from '@azure/storage-blob';
 import { FsError } from '@omnifs/core';
-import { abortError, fillInto, throwIfAborted } from '@omnifs/core/backend';
+import { abortError, fillSink, throwIfAborted, type BodySink } from '@omnifs/core/backend';
 import type { LeanAzureClient } from './client';
 import { azureErrorCode } from './errors';
 
@@ -96,30 +96,31 @@ export async function* readBlob(
 }
 
 /**
- * Reads the `into.byteLength` bytes of a blob from `start` into `into` with one ranged Get
- * Blob on the lean path, the bytes copied from the socket straight into it; resolves how
- * many came (fewer at the end of the blob, 0 past it). Pinned and failing as
- * {@link readBlob} does.
+ * Reads the `sink.length` bytes of a blob from `start` into `sink` with one ranged Get Blob
+ * on the lean path, the bytes copied from the socket straight into its windows; resolves
+ * how many came (fewer at the end of the blob, 0 past it) once all are written. Pinned and
+ * failing as {@link readBlob} does.
  */
 export async function readBlobInto(
   blob: LeanBlob,
   start: number,
-  into: Uint8Array,
+  sink: BodySink,
   signal?: AbortSignal,
   etag?: string,
 ): Promise<number> {
   let res: Awaited<ReturnType<LeanAzureClient['getInto']>>;
   try {
-    res = await blob.lean.getInto(blob.container, blob.name, start, into, quotedEtag(etag), signal);
+    res = await blob.lean.getInto(blob.container, blob.name, start, sink, quotedEtag(etag), signal);
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     if (azureErrorCode(err) === 'InvalidRange') return 0; // start at or past the end
     throw err;
   }
+  if (res.sunk !== undefined) return res.sunk;
   // No Content-Range on a 200: the service sent the whole blob.
   const skip = res.status === 200 && res.headers['content-range'] === undefined ? start : 0;
   try {
-    return await fillInto(into, res.data ?? res.body!, skip);
+    return await fillSink(sink, res.data ?? res.body!, skip);
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;

@@ -63,7 +63,14 @@ export {
   type SmallAnswer,
   type SmallRequestInit,
 } from './request';
-export { Http1Pool, type Http1Answer, type Http1Options, type Http1PoolOptions, type Http1Request } from './http1';
+export {
+  Http1Pool,
+  type BodySink,
+  type Http1Answer,
+  type Http1Options,
+  type Http1PoolOptions,
+  type Http1Request,
+} from './http1';
 export { sendPooled, waitOrAbort, type PooledOptions } from './pooled';
 export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, type XmlElement } from './xmlscan';
 export { backoffDelay, type BackoffBounds } from './backoff';
@@ -126,4 +133,4 @@ export {
   type UploadOptions,
 } from './objectstore';
 export { failedDelete } from './deletes';
-export { fillInto, readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
+export { fillSink, readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';

@@ -2,6 +2,7 @@
  * The FileSystem base class, first half: the backend hooks every backend implements,
  * paths and error context, metadata and listing.
  */
+import type { BodySink } from './http1';
 import { inspect } from 'node:util';
 import { createHash } from 'node:crypto';
 import { errors, FsError, toFsError, withContext } from './errors';
@@ -203,17 +204,14 @@ export abstract class FileSystemBase {
    */
   protected _openReaderInto?(path: string, options: ReadOptions): Promise<ReaderInto>;
   /**
-   * Reads the `into.byteLength` bytes of a file from `start` straight into `into` (pinned
-   * to `options.etag` where given); resolves how many came (fewer at the end, 0 past it),
-   * or undefined where this read cannot be served so (the caller then streams it). A
-   * download in parts reads each part into a buffer it fills again for the next.
+   * Reads the `sink.length` bytes of a file from `start` into `sink` (pinned to
+   * `options.etag` where given): copied from the socket into its windows, each handed to
+   * its `write` (`at` counted from `start`); resolves how many came (fewer at the end, 0
+   * past it) once every write has, or undefined where this read cannot be served so (the
+   * caller then streams it). A download in parts writes each part through two small
+   * windows, so its memory does not grow with the part size.
    */
-  protected _readInto?(
-    path: string,
-    start: number,
-    into: Uint8Array,
-    options: ReadOptions,
-  ): Promise<number | undefined>;
+  protected _readInto?(path: string, start: number, sink: BodySink, options: ReadOptions): Promise<number | undefined>;
   /**
    * Opens a file for writes at any offset, committed under its name on `close`; defined
    * where `capabilities.randomWrite` (local disk). `options.append` is always false.

@@ -2,6 +2,7 @@
  * The FileSystem base class. A backend implements the small required surface (the
  * `_`-prefixed hooks of FileSystemBase); everything else in the interface is derived here, once.
  */
+import type { BodySink } from './http1';
 import { Readable, Writable } from 'node:stream';
 import { brandClass, isBranded } from './brand';
 import { errors } from './errors';
@@ -401,19 +402,19 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /**
-   * For transfers: the `into.byteLength` bytes of `path` from `start` read into `into`;
-   * how many came, or undefined where the backend streams them instead (`_readInto`).
+   * For transfers: the `sink.length` bytes of `path` from `start` read into `sink`; how many
+   * came, or undefined where the backend streams them instead (`_readInto`).
    * @internal
    */
   async readInto(
     path: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     options: { etag?: string; signal?: AbortSignal } = {},
   ): Promise<number | undefined> {
     if (this._readInto === undefined) return undefined;
     const { signal } = options;
-    return this.withPath('read', path, (p) => this._readInto!(p, start, into, options), { signal });
+    return this.withPath('read', path, (p) => this._readInto!(p, start, sink, options), { signal });
   }
 
   /**

@@ -2,6 +2,7 @@
  * What layers reach the hooks of the filesystem they wrap by: the hooks are protected on
  * FileSystemBase, so users never call them.
  */
+import type { BodySink } from './http1';
 import type { FsError } from './errors';
 import type { FileSystemBase, ReadOptions, SignOptions, WriterOptions } from './base';
 import type { FileInfo, WriteMode } from './types';
@@ -24,7 +25,7 @@ export interface BackendHooks {
   _mkdir(path: string, parents: boolean): Promise<void>;
   _rmdir(path: string): Promise<void>;
   _readStream(path: string, start: number, end: number | undefined, options?: ReadOptions): AsyncGenerator<Uint8Array>;
-  _readInto?(path: string, start: number, into: Uint8Array, options: ReadOptions): Promise<number | undefined>;
+  _readInto?(path: string, start: number, sink: BodySink, options: ReadOptions): Promise<number | undefined>;
   _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
   _openAppendByCopy?(path: string, options: WriterOptions): Promise<Writer | undefined>;
   _isDir?(path: string): Promise<boolean>;

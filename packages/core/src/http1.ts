@@ -6,8 +6,9 @@
  * from the socket's chunks straight into a buffer, or into one stream when asked for.
  * Sockets read into one buffer that every connection shares (`onread`), up to 256 KiB at a
  * time, instead of a new 64 KiB buffer per read: the bytes a caller keeps are copied out
- * once, straight into an answer read in full or into one piece per read of a streamed
- * body, which takes about a third off the CPU a large download costs.
+ * once, straight into an answer read in full, into the caller's windows (a sink), or into
+ * one piece per read of a streamed body, which takes about a third off the CPU a large
+ * download costs.
  *
  * What it does: persistent connections per origin (at most `maxSockets`, reused most
  * recently used first, closed after `keepAliveMs` idle, never keeping the process alive
@@ -52,12 +53,12 @@ export interface Http1Options {
    */
   stream?: boolean | undefined;
   /**
-   * Where a 2xx answer's body goes when its length fits: copied from the socket straight
-   * into these bytes (`data` is then a view of them) instead of a new buffer; a 2xx body
-   * that does not fit is streamed (`body`), never buffered whole. The caller keeps the
-   * bytes untouched until the request settles.
+   * Decides, once a 2xx answer's head has come, where its body goes: a {@link BodySink} takes
+   * a body whose length is known and at most the sink's `length` (the answer then resolves
+   * with `sunk`); a 2xx body the sink does not take (undefined, longer, of unknown length)
+   * is streamed (`body`) unless it came whole with the head (`data`).
    */
-  into?: Uint8Array | undefined;
+  sink?: ((status: number, headers: IncomingHttpHeaders) => BodySink | undefined) | undefined;
   /**
    * Cancel the request, or the reading of its answer, as soon as one aborts; it fails with
    * {@link abortError} of that signal.
@@ -73,6 +74,26 @@ export interface Http1Options {
   onSent?: (() => void) | undefined;
 }
 
+/**
+ * Where a body goes in windows: its bytes are copied from the socket into `windows` in turn,
+ * and a window is handed to `write` with its place in the body once it is full, or once a
+ * window larger than one socket read (256 KiB) has less room than a read may bring (the
+ * last one as far as it is filled); the socket pauses while both windows wait for their
+ * writes, so memory stays at the two windows whatever the body's size.
+ *
+ * The answer resolves once every write has (`sunk`: the bytes written) and rejects, when the
+ * exchange or a write fails, only once every write has settled: the windows are the
+ * caller's again when the request settles. A failed write fails the exchange.
+ */
+export interface BodySink {
+  /** Most bytes the body may have: a longer one is streamed instead. */
+  length: number;
+  /** Two buffers, filled in turn; neither empty. */
+  windows: readonly [Uint8Array, Uint8Array];
+  /** Takes `bytes` (a view of a window) that are the body's from `at`; the window is filled again once it resolves. */
+  write(bytes: Uint8Array, at: number): Promise<void>;
+}
+
 /** An answer. */
 export interface Http1Answer {
   status: number;
@@ -82,6 +103,8 @@ export interface Http1Answer {
   data?: Buffer;
   /** The body as a stream: a 2xx answer with `stream` whose body was still arriving. */
   body?: Readable;
+  /** The bytes of a body a {@link BodySink} took, all written. */
+  sunk?: number;
 }
 
 /** Settings of a {@link Http1Pool}. */
@@ -487,6 +510,17 @@ class Exchange {
   private whole: Buffer | undefined;
   private filled = 0;
   private body: AnswerBody | undefined;
+  /** A body going to a sink: the window being filled, the bytes in it, and the windows being written. */
+  private sink: BodySink | undefined;
+  private window = 0;
+  private windowFill = 0;
+  private sunk = 0;
+  private readonly busy = [false, false];
+  private readonly writes = new Set<Promise<void>>();
+  /** Bytes read while both windows were being written (the socket then pauses). */
+  private stash: Buffer | undefined;
+  private sinkFailure: { error: unknown } | undefined;
+  private settled = false;
   private written = false;
   private gotBytes = false;
   private readonly idleMs: number;
@@ -678,14 +712,16 @@ class Exchange {
     this.phase = 'body';
     // A body that came whole with the head is handed over as bytes, streamed or not.
     const whole = this.mode === 'none' || (this.mode === 'length' && rest.byteLength >= this.left);
-    const into = this.options.into;
-    const fits = into !== undefined && this.mode === 'length' && this.left <= into.byteLength;
     const ok = status >= 200 && status < 300;
-    if (ok && !whole && (this.options.stream === true || (into !== undefined && !fits))) {
+    const offered = ok && this.options.sink !== undefined;
+    const sink = offered && this.mode === 'length' ? this.options.sink!(status, headers) : undefined;
+    if (sink !== undefined && this.left <= sink.length && sink.windows.every((w) => w.byteLength > 0)) {
+      this.sink = sink;
+    } else if (ok && !whole && (this.options.stream === true || offered)) {
       this.body = new AnswerBody(this);
       this.resolve({ status, headers, body: this.body });
     } else if (this.mode === 'length' && this.left <= WHOLE_AT_ONCE) {
-      this.whole = ok && fits ? Buffer.from(into.buffer, into.byteOffset, this.left) : Buffer.allocUnsafe(this.left);
+      this.whole = Buffer.allocUnsafe(this.left);
     } else {
       this.chunks = [];
     }
@@ -759,7 +795,9 @@ class Exchange {
   /** Hands on body bytes, copied: `data` is the socket's read buffer, lent for this call only. */
   private emit(data: Buffer): void {
     if (data.byteLength === 0) return;
-    if (this.whole !== undefined) {
+    if (this.sink !== undefined) {
+      this.toSink(data);
+    } else if (this.whole !== undefined) {
       this.filled += data.copy(this.whole, this.filled);
     } else if (this.chunks !== undefined) this.chunks.push(own(data));
     else if (this.body !== undefined && !this.body.push(own(data))) {
@@ -786,12 +824,112 @@ class Exchange {
     this.socket.resume();
   }
 
+  /**
+   * Copies body bytes into the sink's windows, handing a window to its write once it is
+   * full or has less room than a socket read may bring; when the next window is still being
+   * written the socket pauses at once, so a read never has to be held elsewhere (windows
+   * smaller than a read may still have to: then its rest is copied aside).
+   */
+  private toSink(data: Buffer): void {
+    const sink = this.sink!;
+    for (let at = 0; at < data.byteLength;) {
+      if (this.busy[this.window]) {
+        this.stash = own(data.subarray(at)); // the read buffer is only lent
+        this.pauseForSink();
+        return;
+      }
+      const w = sink.windows[this.window]!;
+      const n = data.copy(w, this.windowFill, at, at + Math.min(data.byteLength - at, w.byteLength - this.windowFill));
+      this.windowFill += n;
+      at += n;
+      const room = w.byteLength - this.windowFill;
+      if (room === 0 || (room < READ_SIZE && w.byteLength > READ_SIZE)) this.writeWindow();
+    }
+    if (this.busy[this.window]) this.pauseForSink();
+  }
+
+  /** Stops reading while both windows are being written (unless the body has ended: the connection may serve another request). */
+  private pauseForSink(): void {
+    if (this.phase !== 'body' || this.paused) return;
+    this.socket.pause();
+    this.paused = true;
+    this.conn.unwatch();
+  }
+
+  /** Hands the window being filled to the sink's write and turns to the other. */
+  private writeWindow(): void {
+    const i = this.window;
+    const bytes = this.sink!.windows[i]!.subarray(0, this.windowFill);
+    const at = this.sunk;
+    this.sunk += this.windowFill;
+    this.windowFill = 0;
+    this.window = 1 - i;
+    this.busy[i] = true;
+    let write: Promise<void>;
+    try {
+      write = this.sink!.write(bytes, at);
+    } catch (err) {
+      write = Promise.reject(err);
+    }
+    const p: Promise<void> = write.then(
+      () => {
+        this.busy[i] = false;
+        this.writes.delete(p);
+        this.windowFreed();
+      },
+      (error: unknown) => {
+        this.busy[i] = false;
+        this.writes.delete(p);
+        this.sinkFailure ??= { error };
+        if (this.phase === 'body') this.fail(error);
+        else this.settleSink();
+      },
+    );
+    this.writes.add(p);
+  }
+
+  /** A window's write is done: bytes held meanwhile go on, then the socket (or, at the end, the answer). */
+  private windowFreed(): void {
+    if (this.sinkFailure !== undefined) return this.settleSink();
+    const stash = this.stash;
+    if (stash !== undefined) {
+      this.stash = undefined;
+      this.toSink(stash);
+    }
+    if (this.stash !== undefined) return;
+    if (this.phase === 'body') {
+      if (this.paused) {
+        this.paused = false;
+        this.conn.watch('body', this.idleMs);
+        this.socket.resume();
+      }
+    } else this.settleSink();
+  }
+
+  /** After the body's end (or a failure): writes what is left, then settles the answer once no write is pending. */
+  private settleSink(): void {
+    if (this.settled) return;
+    if (this.sinkFailure === undefined && this.stash === undefined && this.windowFill > 0 && !this.busy[this.window])
+      this.writeWindow();
+    if (this.writes.size > 0 || (this.sinkFailure === undefined && this.stash !== undefined)) return;
+    this.settled = true;
+    if (this.sinkFailure !== undefined) this.reject(this.sinkFailure.error);
+    else this.resolve({ status: this.status, headers: this.headers, sunk: this.sunk });
+  }
+
   private finish(rest: Buffer): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
     this.cleanup();
     const { status, headers } = this;
-    if (this.whole !== undefined) {
+    if (this.sink !== undefined) {
+      if (this.paused) {
+        // The body is all here (some of it held): the connection reads on for its next request.
+        this.paused = false;
+        this.socket.resume();
+      }
+      this.settleSink();
+    } else if (this.whole !== undefined) {
       this.resolve({ status, headers, data: this.whole });
     } else if (this.chunks !== undefined) {
       const data = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
@@ -820,7 +958,12 @@ class Exchange {
     if (!aborted && !this.gotBytes && this.conn.served > 0 && isConnectionLoss(err))
       (err as { [STALE]?: boolean })[STALE] = true;
     if (this.body !== undefined) this.body.destroy(err as Error);
-    else this.reject(err);
+    else if (this.sink !== undefined) {
+      // Settled once the writes in flight have: the windows are the caller's again then.
+      this.sinkFailure ??= { error: err };
+      this.stash = undefined;
+      this.settleSink();
+    } else this.reject(err);
     this.source?.destroy();
     this.conn.done(this, false, undefined);
   }

@@ -5,6 +5,7 @@
  * upload in parts, delete a batch, bucket operations); this class holds the store rules
  * built on them, once for every store.
  */
+import type { BodySink } from './http1';
 import { errors, FsError } from './errors';
 import { mapLimit } from './batch';
 import { concatBytes } from './data';
@@ -79,14 +80,14 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   /** Streams bytes `[start, end)` of an object; `ConditionNotMatch` when it no longer has `etag`. */
   protected abstract readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array>;
   /**
-   * Reads the `into.byteLength` bytes of an object from `start` into `into` in one request
-   * (see `_readInto`); undefined where this client cannot, and the read is streamed.
+   * Reads the `sink.length` bytes of an object from `start` into `sink` in one request (see
+   * `_readInto`); undefined where this client cannot, and the read is streamed.
    */
   protected readRangeInto?(
     bucket: string,
     key: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     options: ReadOptions,
   ): Promise<number | undefined>;
   /** Writes an object of at most `partSize` bytes in one request. */
@@ -418,12 +419,12 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   protected override async _readInto(
     path: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     options: ReadOptions,
   ): Promise<number | undefined> {
     if (this.readRangeInto === undefined) return undefined;
     const { bucket, key } = this.objectPath(path);
-    return this.readRangeInto(bucket, key, start, into, options);
+    return this.readRangeInto(bucket, key, start, sink, options);
   }
 
   protected async _read(

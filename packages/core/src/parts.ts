@@ -5,6 +5,7 @@
  * order while the next ones are fetched. Memory stays near `concurrency` parts.
  */
 import { FsError, withContext } from './errors';
+import type { BodySink } from './http1';
 import { mapLimit, throwIfAborted, type ProgressTracker } from './batch';
 import { abortError } from './timeouts';
 import { pinTo } from './args';
@@ -14,13 +15,15 @@ import type { FileInfo } from './types';
 
 /** Bytes gathered from a part's stream before one write at its offset. */
 const WRITE_SIZE = 1024 * 1024;
-/** Room past {@link WRITE_SIZE} in a part's write buffer, for the chunk that crosses it. */
+/** Room past {@link WRITE_SIZE} in a part's write buffer (and a sink's window), for the chunk that crosses it. */
 const SLACK = 256 * 1024;
 
-/** The bytes a copy of `src` in parts holds at most: a part for each read in flight. */
+/**
+ * The bytes a copy of `src` in parts holds at most: two windows (or a write buffer and the
+ * chunks read meanwhile) for each read in flight, whatever the part size.
+ */
 export function partsBuffered(srcFs: FileSystem, src: FileInfo): number {
-  const { partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
-  return Math.min(src.size, partSize * readsAtOnce(srcFs));
+  return Math.min(src.size, 2 * (WRITE_SIZE + SLACK) * readsAtOnce(srcFs));
 }
 
 /** Ranged reads of `fs` at once for a copy in parts: `readConcurrency`, else `concurrency`, else 1. */
@@ -63,9 +66,9 @@ export async function copyInParts(
   const writer = await dstFs.openRandomWriter(dst, signal ? { signal } : {});
   const starts = Array.from({ length: Math.ceil(src.size / partSize) }, (_, i) => i * partSize);
   const pin = { ...pinTo(src), ...(signal ? { signal } : {}) };
-  // Parts read straight into buffers of a part each (one per part in flight, filled again
-  // once written) where the backend can; else streamed through a smaller buffer.
-  const spare: Uint8Array[] = [];
+  // Parts read from the socket straight into two windows per read in flight (each written
+  // at its offset, then filled again) where the backend can; else streamed through a buffer.
+  const spare: Array<[Uint8Array, Uint8Array]> = [];
   let readsInto = true;
   try {
     await mapLimit(
@@ -74,18 +77,23 @@ export async function copyInParts(
       async (start) => {
         const end = Math.min(start + partSize, src.size);
         if (readsInto) {
-          const into = spare.pop() ?? new Uint8Array(partSize);
+          const windows = spare.pop() ?? [new Uint8Array(WRITE_SIZE + SLACK), new Uint8Array(WRITE_SIZE + SLACK)];
           try {
-            const n = await srcFs.readInto(src.name, start, into.subarray(0, end - start), pin);
+            const sink: BodySink = {
+              length: end - start,
+              windows,
+              write: (bytes, at) => writer.writeAt(bytes, start + at),
+            };
+            // Settled only once its writes have: the windows are free again after it.
+            const n = await srcFs.readInto(src.name, start, sink, pin);
             if (n !== undefined) {
               if (n !== end - start) throw changedMeanwhile(srcFs, src.name);
-              await writer.writeAt(into.subarray(0, n), start);
               progress.addBytes(n);
               return;
             }
             readsInto = false;
           } finally {
-            spare.push(into);
+            spare.push(windows);
           }
         }
         const queue = new ChunkQueue();
@@ -280,33 +288,45 @@ async function* sliceWhole(
 }
 
 /**
- * Puts bytes `[skip, skip + into.byteLength)` of an answer into `into`: bytes read in full
- * (copied unless they already are `into`), or a body streamed until `into` is full and
- * then released. Resolves how many bytes were put (fewer where the answer ends first).
+ * Puts bytes `[skip, skip + sink.length)` of an answer into `sink`: bytes read in full go
+ * to its `write` at once; a body streamed is copied into its first window, each full
+ * window written before it is filled again, until the sink's length or the body's end,
+ * and then released. Resolves how many bytes were put (fewer where the answer ends first)
+ * once every write has.
  */
-export async function fillInto(
-  into: Uint8Array,
+export async function fillSink(
+  sink: BodySink,
   answer: Uint8Array | (AsyncIterable<Uint8Array> & { destroy?: () => void }),
   skip = 0,
 ): Promise<number> {
   if (answer instanceof Uint8Array) {
-    const n = Math.max(0, Math.min(into.byteLength, answer.byteLength - skip));
-    const same = skip === 0 && answer.buffer === into.buffer && answer.byteOffset === into.byteOffset;
-    if (n > 0 && !same) into.set(answer.subarray(skip, skip + n));
+    const n = Math.max(0, Math.min(sink.length, answer.byteLength - skip));
+    if (n > 0) await sink.write(answer.subarray(skip, skip + n), 0);
     return n;
   }
-  let filled = 0;
+  const window = sink.windows[0];
+  let written = 0;
+  let fill = 0;
   try {
     for await (const chunk of answer) {
-      const from = Math.min(skip, chunk.byteLength);
-      skip -= from;
-      const n = Math.min(chunk.byteLength - from, into.byteLength - filled);
-      into.set(chunk.subarray(from, from + n), filled);
-      filled += n;
-      if (filled === into.byteLength) break;
+      let at = Math.min(skip, chunk.byteLength);
+      skip -= at;
+      while (at < chunk.byteLength && written + fill < sink.length) {
+        const n = Math.min(chunk.byteLength - at, window.byteLength - fill, sink.length - written - fill);
+        window.set(chunk.subarray(at, at + n), fill);
+        fill += n;
+        at += n;
+        if (fill === window.byteLength) {
+          await sink.write(window.subarray(0, fill), written);
+          written += fill;
+          fill = 0;
+        }
+      }
+      if (written + fill === sink.length) break;
     }
   } finally {
     answer.destroy?.();
   }
-  return filled;
+  if (fill > 0) await sink.write(window.subarray(0, fill), written);
+  return written + fill;
 }

@@ -5,7 +5,7 @@
  * service's error answers itself.
  */
 import { errors } from './errors';
-import type { Http1Answer, Http1Pool, Http1Request } from './http1';
+import type { Http1Answer, Http1Options, Http1Pool, Http1Request } from './http1';
 import { RequestTimers } from './timers';
 import { asTimeout, bodyInPieces, currentSignal, type Timeouts } from './timeouts';
 
@@ -17,8 +17,8 @@ export interface PooledOptions {
   timeouts: Timeouts;
   /** Resolve a 2xx answer with its body as a stream (see `Http1Options.stream`). */
   stream: boolean;
-  /** Where a 2xx answer's body goes when it fits (see `Http1Options.into`). */
-  into?: Uint8Array | undefined;
+  /** Where a 2xx answer's body goes, decided once its head has come (see `Http1Options.sink`). */
+  sink?: Http1Options['sink'];
   /** Cancels the request, as does the operation's own signal. */
   signal?: AbortSignal | undefined;
 }
@@ -49,7 +49,7 @@ export async function sendPooled(
       idle !== undefined ? { ...req, body: bodyInPieces(body!, { idle, sent: () => undefined }) } : req,
       {
         stream: options.stream,
-        into: options.into,
+        sink: options.sink,
         signal: [own?.signal, options.signal, currentSignal()],
         connectTimeout: timeouts.connectTimeout,
         requestTimeout: timeouts.requestTimeout,

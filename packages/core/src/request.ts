@@ -110,19 +110,18 @@ export async function streamRequest(url: string, init: SmallRequestInit, timeout
 /**
  * {@link streamRequest} without the `Response`: a 2xx body still arriving with the head is
  * `body`, a Node stream (destroy it to stop reading); a body that came whole, and every
- * other answer's, is `data`. Same timeouts and signals. With `into`, a 2xx body whose
- * length fits is read into those bytes (`data` a view of them, see `Http1Options.into`).
+ * other answer's, is `data`. Same timeouts and signals. With `sink`, a 2xx body it takes
+ * goes there window by window (`sunk`, see `Http1Options.sink`).
  */
 export function streamAnswer(
   url: string,
   init: SmallRequestInit,
   timeouts: Timeouts,
-  into?: Uint8Array,
+  sink?: Http1Options['sink'],
 ): Promise<Http1Answer> {
   return send(url, init, {
-    // With `into`, a 2xx body that fits is read into it, one that does not still streams.
-    stream: into === undefined,
-    into,
+    stream: true,
+    sink,
     connectTimeout: timeouts.connectTimeout,
     requestTimeout: timeouts.requestTimeout,
     idleTimeout: timeouts.idleTimeout,

@@ -23,7 +23,7 @@ export interface TransferPlanOptions extends CopyOptions {
 /**
  * Most bytes the files of one many-path transfer hold in memory at once: a file counts
  * what its writer may buffer (the whole of a small file, up to `partSize x (concurrency
- * + 1)` of a large one; a download in parts, a part for each range read at once), so a
+ * + 1)` of a large one; a copy in parts, two windows for each range read at once), so a
  * batch of large files runs fewer at a time than `batchSize`.
  */
 export const BATCH_MEMORY_BYTES = 256 * 1024 * 1024;

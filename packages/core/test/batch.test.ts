@@ -113,9 +113,9 @@ describe('memory of a batch', () => {
       }
       for (let i = 0; i < 10; i++) writeFileSync(join(dir, `small${i}`), 'x');
       const fs = filesystem('file', { skipInstanceCache: true });
-      Object.defineProperty(fs, 'capabilities', {
-        value: { ...fs.capabilities, partSize: 64 * MiB, concurrency: 3, batchSize: 8 },
-      });
+      // Written whole, not in parts: each file counts what its writer may buffer.
+      const caps = { ...fs.capabilities, partSize: 64 * MiB, concurrency: 3, batchSize: 8, randomWrite: false };
+      Object.defineProperty(fs, 'capabilities', { value: caps, writable: true });
       let running = 0;
       let mostBig = 0;
       let bigRunning = 0;
@@ -131,6 +131,11 @@ describe('memory of a batch', () => {
       };
       await fs.cp([...Array.from({ length: 6 }, (_, i) => join(dir, `big${i}`))], join(dir, 'out') + '/');
       expect(mostBig).to.equal(2); // 100 MiB each against 256 MiB
+      // Copied in parts, a file counts only the windows of its ranges (3 x 2.5 MiB): all at once.
+      Object.defineProperty(fs, 'capabilities', { value: { ...caps, randomWrite: true } });
+      mostBig = 0;
+      await fs.cp([...Array.from({ length: 6 }, (_, i) => join(dir, `big${i}`))], join(dir, 'out2') + '/');
+      expect(mostBig).to.equal(6);
       await fs.cp(
         Array.from({ length: 10 }, (_, i) => join(dir, `small${i}`)),
         join(dir, 'out') + '/',

@@ -1,7 +1,14 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
 import { expect } from 'chai';
 import { FsError, type Capabilities, type FileSystem } from '@omnifs/core';
-import { WrapperFileSystem, type HookName, type ReadOptions, type WrapperOptions } from '@omnifs/core/backend';
+import {
+  fillSink,
+  WrapperFileSystem,
+  type BodySink,
+  type HookName,
+  type ReadOptions,
+  type WrapperOptions,
+} from '@omnifs/core/backend';
 import { MemoryFileSystem } from '@omnifs/memory';
 
 /** A private memory filesystem. */
@@ -122,35 +129,33 @@ export class PartedFileSystem extends FlakyFileSystem {
 }
 
 /**
- * A {@link PartedFileSystem} that reads ranges straight into the caller's buffers
- * (`_readInto`), as the S3 lean path does; `readsInto: false` declines every such read,
- * so the caller streams instead.
+ * A {@link PartedFileSystem} that reads ranges into the caller's sink (`_readInto`), as the
+ * S3 lean path does; `readsInto: false` declines every such read, so the caller streams
+ * instead.
  */
 export class IntoFileSystem extends PartedFileSystem {
-  /** Each buffer read into, and how often. */
+  /** Each sink read into, by its first window, and how often. */
   readonly buffers = new Map<ArrayBufferLike, number>();
   readsInto = true;
-  /** Reads into a buffer still to fail with a temporary error, each after filling part of it. */
+  /** Reads into a sink still to fail with a temporary error, each after writing part of the range. */
   failInto = 0;
 
   protected override async _readInto(
     path: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     options: ReadOptions,
   ): Promise<number | undefined> {
     if (!this.readsInto) return undefined;
-    this.buffers.set(into.buffer, (this.buffers.get(into.buffer) ?? 0) + 1);
+    const window = sink.windows[0];
+    this.buffers.set(window.buffer, (this.buffers.get(window.buffer) ?? 0) + 1);
     if (this.failInto > 0) {
       this.failInto--;
-      into.fill(0xee, 0, Math.min(100, into.byteLength));
+      const n = Math.min(100, window.byteLength, sink.length);
+      window.fill(0xee, 0, n);
+      await sink.write(window.subarray(0, n), 0);
       throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'cut off' });
     }
-    let n = 0;
-    for await (const chunk of this._readStream(path, start, start + into.byteLength, options)) {
-      into.set(chunk, n);
-      n += chunk.byteLength;
-    }
-    return n;
+    return fillSink(sink, this._readStream(path, start, start + sink.length, options));
   }
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FsError } from '@omnifs/core';
-import { Http1Pool, type Http1Request } from '@omnifs/core/backend';
+import { Http1Pool, type BodySink, type Http1Request } from '@omnifs/core/backend';
 
 /** A loopback HTTP server for the suite, counting the connections it accepted. */
 function useServer(handler: RequestListener): { port: () => number; connections: () => number } {
@@ -173,36 +173,108 @@ describe('core: Http1Pool', () => {
     got.forEach((g, i) => expect(g.equals(many[i]!), `answer ${i}`).to.equal(true));
   });
 
-  it("reads answers that fit into the caller's bytes, interleaved answers apart, byte-exact", async () => {
-    const targets = many.map((m) => new Uint8Array(m.length + 100));
-    const got = await Promise.all(many.map((_, i) => pool.request(get(port(), `/many/${i}`), { into: targets[i]! })));
+  /** A sink of `target.byteLength` bytes into `target`, through two windows of `window` bytes, each write taking up to `delayMs`. */
+  function sinkInto(target: Uint8Array, window: number, delayMs = 0) {
+    const windows: [Uint8Array, Uint8Array] = [new Uint8Array(window), new Uint8Array(window)];
+    const seen = new Set<ArrayBufferLike>();
+    let writing = 0;
+    let mostWriting = 0;
+    const sink: BodySink = {
+      length: target.byteLength,
+      windows,
+      async write(bytes, at) {
+        seen.add(bytes.buffer);
+        writing++;
+        mostWriting = Math.max(mostWriting, writing);
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, Math.random() * delayMs));
+        target.set(bytes, at);
+        writing--;
+      },
+    };
+    return { sink, windows, seen, target, mostWriting: () => mostWriting };
+  }
+
+  it("writes answers through the caller's two windows, interleaved answers apart, byte-exact", async () => {
+    const runs = many.map((m, i) => sinkInto(new Uint8Array(m.length), 64 * 1024 + i * 1000, i % 2 === 0 ? 3 : 0));
+    const got = await Promise.all(
+      many.map((_, i) => pool.request(get(port(), `/many/${i}`), { sink: () => runs[i]!.sink })),
+    );
     got.forEach((a, i) => {
+      const run = runs[i]!;
       expect(a.body, `answer ${i}`).to.equal(undefined);
-      // A view of the caller's bytes: nothing else was allocated for the body.
-      expect(a.data!.buffer, `answer ${i}`).to.equal(targets[i]!.buffer);
-      expect(a.data!.byteOffset).to.equal(targets[i]!.byteOffset);
-      expect(a.data!.equals(many[i]!), `answer ${i}`).to.equal(true);
+      expect(a.data, `answer ${i}`).to.equal(undefined);
+      expect(a.sunk, `answer ${i}`).to.equal(many[i]!.length);
+      // Written only from the two windows, at most both at once, all done when it resolved.
+      expect([...run.seen].every((b) => run.windows.some((w) => w.buffer === b))).to.equal(true);
+      expect(run.mostWriting()).to.be.within(1, 2);
+      expect(Buffer.from(run.target).equals(many[i]!), `answer ${i}`).to.equal(true);
     });
-    // A body that came whole with the head goes there too.
-    const small = new Uint8Array(10);
-    const fixed = await pool.request(get(port(), '/fixed'), { into: small.subarray(2) });
-    expect(fixed.data!.toString()).to.equal('hello');
-    expect(Buffer.from(small.subarray(2, 7)).toString()).to.equal('hello');
+    // Windows larger than a socket read are written before a read could overflow them.
+    const large = sinkInto(new Uint8Array(big.length), 300 * 1024, 5);
+    const a = await pool.request(get(port(), '/big'), { sink: () => large.sink });
+    expect(a.sunk).to.equal(big.length);
+    expect(Buffer.from(large.target).equals(big)).to.equal(true);
+    expect(large.mostWriting()).to.be.within(1, 2);
+    // A body that came whole with the head goes there too; the connections stay reusable.
+    const small = sinkInto(new Uint8Array(5), 2);
+    const fixed = await pool.request(get(port(), '/fixed'), { sink: () => small.sink });
+    expect(fixed.sunk).to.equal(5);
+    expect(Buffer.from(small.target).toString()).to.equal('hello');
+    expect((await pool.request(get(port(), '/fixed'))).data!.toString()).to.equal('hello');
   });
 
-  it("streams a 2xx answer that does not fit the caller's bytes, and reads errors apart", async () => {
-    const into = new Uint8Array(1024);
-    const a = await pool.request(get(port(), '/big'), { into });
-    expect(a.data).to.equal(undefined);
-    expect((await collect(a.body)).equals(big)).to.equal(true);
-    expect(into.every((b) => b === 0)).to.equal(true);
-    const chunked = await pool.request(get(port(), '/chunked'), { into });
+  it('streams a 2xx answer the sink does not take (declined, too long, chunked), and reads errors apart', async () => {
+    const run = sinkInto(new Uint8Array(1024), 256);
+    const declined = await pool.request(get(port(), '/big'), { sink: () => undefined });
+    expect((await collect(declined.body)).equals(big)).to.equal(true);
+    const tooLong = await pool.request(get(port(), '/big'), { sink: () => run.sink });
+    expect(tooLong.sunk).to.equal(undefined);
+    expect((await collect(tooLong.body)).equals(big)).to.equal(true);
+    const chunked = await pool.request(get(port(), '/chunked'), { sink: () => run.sink });
     expect((await collect(chunked.body)).toString()).to.equal('hello world');
-    const missing = await pool.request(get(port(), '/missing'), { into });
+    let asked = 0;
+    const missing = await pool.request(get(port(), '/missing'), { sink: () => (asked++, run.sink) });
     expect(missing.status).to.equal(404);
     expect(missing.data!.toString()).to.equal('not here');
-    expect(missing.data!.buffer).to.not.equal(into.buffer);
-    expect(into.every((b) => b === 0)).to.equal(true);
+    expect(asked).to.equal(0);
+    expect(run.seen.size).to.equal(0);
+  });
+
+  it('fails with a failed write once the other write has settled, and drops the connection', async () => {
+    let settled = 0;
+    const windows: [Uint8Array, Uint8Array] = [new Uint8Array(100_000), new Uint8Array(100_000)];
+    const sink: BodySink = {
+      length: big.length,
+      windows,
+      async write(_bytes, at) {
+        await new Promise((r) => setTimeout(r, at === 0 ? 30 : 5));
+        settled++;
+        if (at === 100_000) throw new Error('disk full');
+      },
+    };
+    const before = connections();
+    const e = await pool.request(get(port(), '/big'), { sink: () => sink }).catch((err: unknown) => err);
+    expect((e as Error).message).to.equal('disk full');
+    expect(settled).to.equal(2); // the first window's write, slower, had settled too
+    // The next request needs a new connection: the failed one was not kept.
+    await pool.request(get(port(), '/fixed'));
+    expect(connections()).to.equal(before + 2);
+  });
+
+  it('rejects an answer cut off mid-body only once the writes in flight have settled', async () => {
+    let pending = 0;
+    const sink: BodySink = {
+      length: 100,
+      windows: [new Uint8Array(4), new Uint8Array(4)],
+      async write() {
+        pending++;
+        await new Promise((r) => setTimeout(r, 20));
+        pending--;
+      },
+    };
+    const e = await pool.request(get(port(), '/stall'), { sink: () => sink, idleTimeout: 50 }).catch((err) => err);
+    expect(e).to.be.instanceOf(FsError).with.property('code', 'ETIMEDOUT');
+    expect(pending).to.equal(0);
   });
 
   it('reads a non-2xx answer in full even when asked to stream', async () => {

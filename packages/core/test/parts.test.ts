@@ -17,7 +17,7 @@ import {
   type FileSystem,
   type Progress,
 } from '@omnifs/core';
-import { fillInto, localFileSystem, readRanges, type FetchRange } from '@omnifs/core/backend';
+import { fillSink, localFileSystem, readRanges, type BodySink, type FetchRange } from '@omnifs/core/backend';
 import { IntoFileSystem, PartedFileSystem, privateMemory } from './helpers';
 
 const PART = 64 * 1024;
@@ -280,7 +280,7 @@ describe('core: copies in parts through layers', () => {
   });
 });
 
-describe('core: fillInto', () => {
+describe('core: fillSink', () => {
   const bytes = randomBytes(1000);
   /** `bytes` in pieces of `size`, noting whether the stream was released. */
   const pieces = (size: number): AsyncIterable<Uint8Array> & { destroy(): void; destroyed: boolean } => ({
@@ -292,29 +292,48 @@ describe('core: fillInto', () => {
       for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
     },
   });
+  /** A sink of `length` bytes into a target, through windows of `window` bytes, noting each write. */
+  function sinkOf(length: number, window: number) {
+    const target = new Uint8Array(length);
+    const writes: Array<[number, number]> = [];
+    const sink: BodySink = {
+      length,
+      windows: [new Uint8Array(window), new Uint8Array(window)],
+      async write(part, at) {
+        await new Promise((r) => setTimeout(r, 1));
+        writes.push([at, part.byteLength]);
+        target.set(part, at);
+      },
+    };
+    return { sink, target, writes };
+  }
 
-  it('copies bytes read in full, from an offset, and leaves bytes already in place alone', async () => {
-    const into = new Uint8Array(300);
-    expect(await fillInto(into, bytes, 500)).to.equal(300);
-    expect(Buffer.from(into).equals(bytes.subarray(500, 800))).to.equal(true);
-    expect(await fillInto(new Uint8Array(300), bytes, 900)).to.equal(100);
-    expect(await fillInto(new Uint8Array(300), bytes, 2000)).to.equal(0);
-    const inPlace = Buffer.from(into.buffer, into.byteOffset, 200);
-    into.fill(7);
-    expect(await fillInto(into, inPlace)).to.equal(200);
-    expect(into.every((b) => b === 7)).to.equal(true);
+  it('writes bytes read in full at once, from an offset', async () => {
+    const a = sinkOf(300, 64);
+    expect(await fillSink(a.sink, bytes, 500)).to.equal(300);
+    expect(Buffer.from(a.target).equals(bytes.subarray(500, 800))).to.equal(true);
+    expect(a.writes).to.deep.equal([[0, 300]]);
+    expect(await fillSink(sinkOf(300, 64).sink, bytes, 900)).to.equal(100);
+    const none = sinkOf(300, 64);
+    expect(await fillSink(none.sink, bytes, 2000)).to.equal(0);
+    expect(none.writes).to.deep.equal([]);
   });
 
-  it('fills from a stream, skipping across pieces, and releases it once full or ended', async () => {
-    const into = new Uint8Array(250);
+  it('writes a stream window by window, skipping across pieces, and releases it once full or ended', async () => {
+    const a = sinkOf(250, 100);
     const stream = pieces(64);
-    expect(await fillInto(into, stream, 130)).to.equal(250);
-    expect(Buffer.from(into).equals(bytes.subarray(130, 380))).to.equal(true);
+    expect(await fillSink(a.sink, stream, 130)).to.equal(250);
+    expect(Buffer.from(a.target).equals(bytes.subarray(130, 380))).to.equal(true);
+    expect(a.writes).to.deep.equal([
+      [0, 100],
+      [100, 100],
+      [200, 50],
+    ]);
     expect(stream.destroyed).to.equal(true);
     const short = pieces(333);
-    const tail = new Uint8Array(250);
-    expect(await fillInto(tail, short, 900)).to.equal(100);
-    expect(Buffer.from(tail.subarray(0, 100)).equals(bytes.subarray(900))).to.equal(true);
+    const tail = sinkOf(250, 64);
+    expect(await fillSink(tail.sink, short, 900)).to.equal(100);
+    expect(Buffer.from(tail.target.subarray(0, 100)).equals(bytes.subarray(900))).to.equal(true);
     expect(short.destroyed).to.equal(true);
   });
 });

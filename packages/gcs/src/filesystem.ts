@@ -15,6 +15,7 @@ import type {
   ObjectPage,
   PutOptions,
   ReadOptions,
+  BodySink,
   RangeRequest,
   UploadOptions,
 } from '@omnifs/core/backend';
@@ -208,11 +209,11 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     bucket: string,
     key: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     { signal, etag }: ReadOptions,
   ): Promise<number> {
     const generation = await this.pinnedGeneration(`${bucket}/${key}`, etag);
-    return readObjectInto(this.readContext, { bucket, key, start, end: undefined, generation, signal }, into);
+    return readObjectInto(this.readContext, { bucket, key, start, end: undefined, generation, signal }, sink);
   }
 
   // ---------------------------------------------------------------- writing

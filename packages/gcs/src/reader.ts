@@ -10,7 +10,7 @@
  */
 import type { Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { abortError, fillInto, streamAnswer, type Http1Answer } from '@omnifs/core/backend';
+import { abortError, fillSink, streamAnswer, type BodySink, type Http1Answer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
@@ -139,17 +139,19 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
 }
 
 /**
- * Reads the `into.byteLength` bytes of an object from `target.start` into `into` with one
- * ranged media GET, the bytes copied from the socket straight into it; resolves how many
- * came (fewer at the end of the object, 0 past it). Pinned and failing as
- * {@link readObject} does; a server that ignores the range is read from the offset.
+ * Reads the `sink.length` bytes of an object from `target.start` into `sink` with one
+ * ranged media GET, the bytes copied from the socket straight into its windows; resolves
+ * how many came (fewer at the end of the object, 0 past it) once all are written. Pinned
+ * and failing as {@link readObject} does; a server that ignores the range is read from the
+ * offset.
  */
-export async function readObjectInto(ctx: ReadContext, target: ReadTarget, into: Uint8Array): Promise<number> {
+export async function readObjectInto(ctx: ReadContext, target: ReadTarget, sink: BodySink): Promise<number> {
   const { start, signal } = target;
   try {
-    const res = await requestRange(ctx, { ...target, end: start + into.byteLength }, into);
+    const res = await requestRange(ctx, { ...target, end: start + sink.length }, sink);
     if (res === undefined) return 0;
-    return await fillInto(into, res.data ?? res.body!, res.status === 200 ? start : 0);
+    if (res.sunk !== undefined) return res.sunk;
+    return await fillSink(sink, res.data ?? res.body!, res.status === 200 ? start : 0);
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
@@ -158,9 +160,9 @@ export async function readObjectInto(ctx: ReadContext, target: ReadTarget, into:
 
 /**
  * The answer to one ranged media GET of `target`, its status checked (undefined for a
- * start past the end); with `into`, a body that fits is read into those bytes.
+ * start past the end); with `sink`, a ranged answer (206) goes there.
  */
-async function requestRange(ctx: ReadContext, target: ReadTarget, into?: Uint8Array): Promise<Http1Answer | undefined> {
+async function requestRange(ctx: ReadContext, target: ReadTarget, sink?: BodySink): Promise<Http1Answer | undefined> {
   const { start, end, signal } = target;
   const url = mediaUrl(ctx, target);
   if (signal?.aborted) throw abortError(signal);
@@ -176,7 +178,7 @@ async function requestRange(ctx: ReadContext, target: ReadTarget, into?: Uint8Ar
       signal,
     },
     ctx.timeouts,
-    into,
+    sink && ((status) => (status === 206 ? sink : undefined)),
   );
   if (res.status === 416) return undefined;
   if (res.status === 404 && target.generation !== undefined) {

@@ -13,8 +13,9 @@ import { XmlText } from '@aws-sdk/xml-builder';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
+import type { IncomingHttpHeaders } from 'node:http';
 import { type Timeouts } from '@omnifs/core';
-import { errors, Http1Pool } from '@omnifs/core/backend';
+import { errors, Http1Pool, type BodySink, type Http1Options } from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
 import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
@@ -83,8 +84,8 @@ interface Operation {
   body?: Uint8Array;
   /** Resolve with the body as a stream (GetObject) instead of read in full. */
   stream?: boolean;
-  /** Read a 2xx body in full into these bytes where it fits (see `Http1Options.into`). */
-  into?: Uint8Array;
+  /** Where a 2xx body goes, decided once the answer's head has come (see `Http1Options.sink`). */
+  sink?: Http1Options['sink'];
 }
 
 /** HeadObject's answer headers kept as text, and the SDK's name of each (what a touch sends back). */
@@ -211,28 +212,32 @@ export class LeanS3Client {
   }
 
   /**
-   * GetObject of the `into.byteLength` bytes from `start`, optionally pinned to an ETag,
-   * read straight into `into` where the answer fits (`data` is then a view of it); an
-   * answer that does not fit (a store that ignored the range) is streamed (`body`).
+   * GetObject of the `sink.length` bytes from `start`, optionally pinned to an ETag: a
+   * ranged answer goes into `sink` (`sunk`, once written); one that is not (a store that
+   * ignored the range) is given as it came (`data`, or streamed as `body`).
    */
   async getInto(
     bucket: string,
     key: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     etag: string | undefined,
     signal?: AbortSignal,
-  ): Promise<{ data?: Buffer; body?: LeanBody; contentRange?: string; status: number }> {
+  ): Promise<{ sunk?: number; data?: Buffer; body?: LeanBody; contentRange?: string; status: number }> {
     const headers = this.readHeaders();
-    headers.range = `bytes=${start}-${start + into.byteLength - 1}`;
+    headers.range = `bytes=${start}-${start + sink.length - 1}`;
     if (etag !== undefined) headers['if-match'] = etag;
-    const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, into }, signal);
+    const ranged = (_status: number, h: IncomingHttpHeaders): BodySink | undefined =>
+      h['content-range'] !== undefined ? sink : undefined;
+    const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, sink: ranged }, signal);
     const contentRange = res.headers['content-range'];
-    return {
-      ...(res.body !== undefined ? { body: res.body } : { data: res.data ?? Buffer.alloc(0) }),
-      status: res.status,
-      ...(typeof contentRange === 'string' ? { contentRange } : {}),
-    };
+    const body =
+      res.sunk !== undefined
+        ? { sunk: res.sunk }
+        : res.body !== undefined
+          ? { body: res.body }
+          : { data: res.data ?? Buffer.alloc(0) };
+    return { ...body, status: res.status, ...(typeof contentRange === 'string' ? { contentRange } : {}) };
   }
 
   /** HeadObject: the fields omnifs reads of it. */
@@ -414,7 +419,7 @@ export class LeanS3Client {
     return send(this.pool, request, {
       timeouts: this.options.timeouts,
       stream: op.stream === true,
-      into: op.into,
+      sink: op.sink,
       signal,
     });
   }

@@ -32,6 +32,7 @@ import {
   type RangeRequest,
   type UploadOptions,
   type WriterOptions,
+  type BodySink,
   type ReadOptions,
   type CapabilityFacts,
 } from '@omnifs/core/backend';
@@ -210,10 +211,10 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     bucket: string,
     key: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     { signal, etag }: ReadOptions,
   ): Promise<number | undefined> {
-    return readObjectInto(this.readContext, bucket, key, start, into, signal, quotedEtag(etag));
+    return readObjectInto(this.readContext, bucket, key, start, sink, signal, quotedEtag(etag));
   }
 
   protected readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {

@@ -9,7 +9,7 @@ import type { RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { type Timeouts } from '@omnifs/core';
-import { currentSignal, type Http1Pool, sendPooled, waitOrAbort } from '@omnifs/core/backend';
+import { currentSignal, type Http1Options, type Http1Pool, sendPooled, waitOrAbort } from '@omnifs/core/backend';
 import type { S3WriteParams } from './options';
 
 /** A request as the signer takes it. */
@@ -34,6 +34,8 @@ export interface LeanResponse {
   body?: Readable;
   data?: Buffer;
   text?: string;
+  /** The bytes of a body a sink took, all written (see `Http1Options.sink`). */
+  sunk?: number;
 }
 
 /** `a/b c` → `a/b%20c`: each segment escaped as RFC 3986 and the SDK's labels want. */
@@ -89,7 +91,7 @@ export function writeHeaders(w: S3WriteParams, metadata: Record<string, string> 
 export async function send(
   pool: Http1Pool,
   req: LeanRequest,
-  options: { timeouts: Timeouts; stream: boolean; into?: Uint8Array | undefined; signal?: AbortSignal | undefined },
+  options: { timeouts: Timeouts; stream: boolean; sink?: Http1Options['sink']; signal?: AbortSignal | undefined },
 ): Promise<LeanResponse> {
   let path = req.path;
   let sep = '?';
@@ -112,10 +114,11 @@ export async function send(
     options,
   );
   const { status, headers } = answer;
+  if (answer.sunk !== undefined) return { status, headers, sunk: answer.sunk };
   if (answer.body !== undefined) return { status, headers, body: answer.body };
   const data = answer.data ?? Buffer.alloc(0);
   if (status >= 200 && status < 300)
-    return options.stream || options.into !== undefined
+    return options.stream || options.sink !== undefined
       ? { status, headers, data }
       : { status, headers, text: data.toString('utf8') };
   throw serviceError(status, headers, data.toString('utf8'));

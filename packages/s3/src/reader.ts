@@ -4,7 +4,7 @@
  * to the first response's ETag, yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { fillInto, readRanges, type FetchRange } from '@omnifs/core/backend';
+import { fillSink, readRanges, type BodySink, type FetchRange } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
 import type { LeanS3Client } from './client';
 import type { S3ReadParams } from './options';
@@ -88,17 +88,18 @@ export function readObject(
 }
 
 /**
- * Reads the `into.byteLength` bytes of `bucket/key` from `start` into `into` with one
- * ranged GetObject on the lean path, the bytes copied from the socket straight into it;
- * resolves how many came (fewer at the end of the object, 0 past it), or undefined where
- * the lean path does not serve the bucket. Pinned to `etag` as {@link readObject} is.
+ * Reads the `sink.length` bytes of `bucket/key` from `start` into `sink` with one ranged
+ * GetObject on the lean path, the bytes copied from the socket straight into its windows;
+ * resolves how many came (fewer at the end of the object, 0 past it) once all are written,
+ * or undefined where the lean path does not serve the bucket. Pinned to `etag` as
+ * {@link readObject} is.
  */
 export async function readObjectInto(
   ctx: ReadContext,
   bucket: string,
   key: string,
   start: number,
-  into: Uint8Array,
+  sink: BodySink,
   signal?: AbortSignal,
   etag?: string,
 ): Promise<number | undefined> {
@@ -106,12 +107,13 @@ export async function readObjectInto(
   if (lean === undefined) return undefined;
   let res: Awaited<ReturnType<LeanS3Client['getInto']>>;
   try {
-    res = await lean.getInto(bucket, key, start, into, etag, signal);
+    res = await lean.getInto(bucket, key, start, sink, etag, signal);
   } catch (err) {
     if (s3ErrorCode(err) === 'InvalidRange') return 0; // start at or past the end
     throw err;
   }
+  if (res.sunk !== undefined) return res.sunk;
   // No Content-Range on a 200: the store ignored the range and sent the whole object.
   const skip = res.contentRange === undefined && res.status === 200 ? start : 0;
-  return fillInto(into, res.data ?? res.body!, skip);
+  return fillSink(sink, res.data ?? res.body!, skip);
 }

@@ -4,6 +4,7 @@
  * outermost filesystem), through one `call` point that layers override (retry, concurrency
  * limit), and maps paths in and names out (the `dir` layer).
  */
+import type { BodySink } from '../http1';
 import { errors, FsError } from '../errors';
 import { FileSystem, type ReadOptions, type SignOptions, type WriterOptions } from '../filesystem';
 import { backendHooks, type BackendHooks, type RmTreeOptions } from '../hooks';
@@ -241,11 +242,11 @@ export class WrapperFileSystem extends FileSystem {
   protected override async _readInto(
     path: string,
     start: number,
-    into: Uint8Array,
+    sink: BodySink,
     options: ReadOptions,
   ): Promise<number | undefined> {
     if (this.inner._readInto === undefined) return undefined;
-    return this.forward('read', (fs) => fs._readInto!(this.toInner(path), start, into, options));
+    return this.forward('read', (fs) => fs._readInto!(this.toInner(path), start, sink, options));
   }
 
   /** The wrapped filesystem's `_isDir`, else its `_info` (a path below a file is no directory). */
