@@ -18,6 +18,7 @@ import {
   currentSignal,
   escapeXml,
   Http1Pool,
+  rangedSink,
   sendPooled,
   waitOrAbort,
   xmlBlocks,
@@ -288,9 +289,8 @@ export class LeanAzureClient {
   ): Promise<LeanDownload & { status: number }> {
     const headers: Record<string, string> = { 'x-ms-range': `bytes=${start}-${start + sink.length - 1}` };
     if (etag !== undefined) headers['if-match'] = etag;
-    const ranged = (_status: number, h: IncomingHttpHeaders): BodySink | undefined =>
-      h['content-range'] !== undefined ? sink : undefined;
-    const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, sink: ranged, signal });
+    const sinkOf = rangedSink(sink);
+    const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, sink: sinkOf, signal });
     const { status, headers: h } = a;
     if (a.sunk !== undefined) return { status, headers: h, sunk: a.sunk };
     return a.body !== undefined ? { status, headers: h, body: a.body } : { status, headers: h, data: a.data! };

@@ -133,4 +133,4 @@ export {
   type UploadOptions,
 } from './objectstore';
 export { failedDelete } from './deletes';
-export { fillSink, readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
+export { fillSink, rangedSink, readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';

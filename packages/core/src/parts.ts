@@ -5,6 +5,7 @@
  * order while the next ones are fetched. Memory stays near `concurrency` parts.
  */
 import { FsError, withContext } from './errors';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { BodySink } from './http1';
 import { mapLimit, throwIfAborted, type ProgressTracker } from './batch';
 import { abortError } from './timeouts';
@@ -285,6 +286,15 @@ async function* sliceWhole(
     if (to > from) yield chunk.subarray(from, to);
     if (end !== undefined && pos >= end) return;
   }
+}
+
+/**
+ * `Http1Options.sink` for a ranged read: the body of a ranged answer (206, or any with
+ * `Content-Range`) goes to `sink`; a store that ignored the range and sent the whole object
+ * is left to {@link fillSink} from the read's offset.
+ */
+export function rangedSink(sink: BodySink): (status: number, headers: IncomingHttpHeaders) => BodySink | undefined {
+  return (status, headers) => (status === 206 || headers['content-range'] !== undefined ? sink : undefined);
 }
 
 /**

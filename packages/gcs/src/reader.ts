@@ -10,7 +10,7 @@
  */
 import type { Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { abortError, fillSink, streamAnswer, type BodySink, type Http1Answer } from '@omnifs/core/backend';
+import { abortError, fillSink, rangedSink, streamAnswer, type BodySink, type Http1Answer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
@@ -178,7 +178,7 @@ async function requestRange(ctx: ReadContext, target: ReadTarget, sink?: BodySin
       signal,
     },
     ctx.timeouts,
-    sink && ((status) => (status === 206 ? sink : undefined)),
+    sink && rangedSink(sink),
   );
   if (res.status === 416) return undefined;
   if (res.status === 404 && target.generation !== undefined) {

@@ -13,9 +13,8 @@ import { XmlText } from '@aws-sdk/xml-builder';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
-import type { IncomingHttpHeaders } from 'node:http';
 import { type Timeouts } from '@omnifs/core';
-import { errors, Http1Pool, type BodySink, type Http1Options } from '@omnifs/core/backend';
+import { errors, Http1Pool, rangedSink, type BodySink, type Http1Options } from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
 import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
@@ -227,9 +226,8 @@ export class LeanS3Client {
     const headers = this.readHeaders();
     headers.range = `bytes=${start}-${start + sink.length - 1}`;
     if (etag !== undefined) headers['if-match'] = etag;
-    const ranged = (_status: number, h: IncomingHttpHeaders): BodySink | undefined =>
-      h['content-range'] !== undefined ? sink : undefined;
-    const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, sink: ranged }, signal);
+    const op = { method: 'GET', key, headers, sink: rangedSink(sink) };
+    const res = await this.request('GetObjectCommand', bucket, op, signal);
     const contentRange = res.headers['content-range'];
     const body =
       res.sunk !== undefined
