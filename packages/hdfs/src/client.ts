@@ -18,6 +18,7 @@ import {
   smallAnswer,
   streamAnswer,
   timeoutError,
+  type BodySink,
   type Http1Answer,
   type SmallAnswer,
 } from '@omnifs/core/backend';
@@ -142,22 +143,26 @@ export class WebHdfsClient {
   /**
    * OPEN at `offset` for `length` bytes (to the end when undefined), the redirect to the
    * datanode followed: the body is `data` when it came whole with the head (a small file),
-   * else the Node stream `body` (destroy it to stop). Other statuses throw a WebHdfsError.
+   * else the Node stream `body` (destroy it to stop). With `sink`, a 200's body is copied
+   * into its windows instead (`sunk`, once written). Other statuses throw a WebHdfsError.
    */
   async openAnswer(
     path: string,
     offset: number,
     length: number | undefined,
     signal?: AbortSignal,
+    sink?: BodySink,
   ): Promise<Http1Answer> {
     const url = this.url(path, 'OPEN', { offset: offset > 0 ? offset : undefined, length });
+    // A 200 to OPEN is the range asked, from the datanode or a gateway that answers itself.
+    const into = sink === undefined ? undefined : (status: number) => (status === 200 ? sink : undefined);
     let res: Http1Answer;
     try {
-      res = await streamAnswer(url, { method: 'GET', headers: await this.headers(url), signal }, this.timeouts);
+      res = await streamAnswer(url, { method: 'GET', headers: await this.headers(url), signal }, this.timeouts, into);
       const location = res.status >= 300 && res.status < 400 ? res.headers.location : undefined;
       if (location !== undefined) {
         // The datanode takes no headers: the URL carries the user or token.
-        res = await streamAnswer(new URL(location, url).toString(), { method: 'GET', signal }, this.timeouts);
+        res = await streamAnswer(new URL(location, url).toString(), { method: 'GET', signal }, this.timeouts, into);
       }
     } catch (err) {
       throw withRedactedMessage(err);

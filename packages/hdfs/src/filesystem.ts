@@ -1,11 +1,16 @@
 /** HDFSFileSystem: HDFS over WebHDFS, on the FileSystem base class of @omnifs/core. */
 import { FileSystem, FsError, isFsError, type FileInfo, type WriteMode, type Writer } from '@omnifs/core';
 import {
+  DEFAULT_PART_SIZE,
+  DEFAULT_READ_CONCURRENCY,
   errors,
+  fillSink,
   joinPath,
   parentPath,
+  positiveInt,
   splitProtocol,
   throwIfAborted,
+  type BodySink,
   type CapabilityFacts,
   type Http1Answer,
   type ReadOptions,
@@ -48,7 +53,13 @@ export class HDFSFileSystem extends FileSystem {
 
   /** Native APPEND; exclusive create by a check at open and a RENAME that fails on an existing target. */
   protected override capabilityFacts(): CapabilityFacts {
-    return { ...super.capabilityFacts(), append: true, exclusiveCreate: true };
+    return {
+      ...super.capabilityFacts(),
+      append: true,
+      exclusiveCreate: true,
+      partSize: this.partSize,
+      readConcurrency: this.readConcurrency,
+    };
   }
 
   /** The WebHDFS client (namenode URL, authentication, timeouts). */
@@ -56,10 +67,14 @@ export class HDFSFileSystem extends FileSystem {
   private readonly createParams: Params;
   private readonly appendParams: Params;
   private batchListing: boolean;
+  private readonly partSize: number;
+  private readonly readConcurrency: number;
 
   constructor(options: HDFSOptions = {}) {
     super(options);
     this.client = new WebHdfsClient(options);
+    this.partSize = positiveInt('partSize', options.partSize, DEFAULT_PART_SIZE);
+    this.readConcurrency = positiveInt('readConcurrency', options.readConcurrency, DEFAULT_READ_CONCURRENCY, 64);
     this.createParams = createParams(options);
     this.appendParams = options.bufferSize === undefined ? {} : { buffersize: options.bufferSize };
     this.batchListing = options.batchListing !== false;
@@ -162,6 +177,24 @@ export class HDFSFileSystem extends FileSystem {
   }
 
   /**
+   * One range of a download in parts: OPEN at `start` for `sink.length` bytes, the
+   * datanode's answer copied from the socket into the sink's windows; pinned to `etag` as
+   * the streamed read is.
+   */
+  protected override async _readInto(
+    path: string,
+    start: number,
+    sink: BodySink,
+    { signal, etag }: ReadOptions = {},
+  ): Promise<number> {
+    throwIfAborted(signal);
+    const res = await this.openAt(path, start, sink.length, signal, sink);
+    const n = res === undefined ? 0 : (res.sunk ?? (await fillSink(sink, res.data ?? res.body!)));
+    await this.checkVersion(path, etag);
+    return n;
+  }
+
+  /**
    * With `etag` (a version from `info`), fails with `ConditionNotMatch` unless the file
    * still has it. Checked after the bytes were read: the file had the version both when it
    * was pinned and after the read, and a file id is never reused, so the bytes came from it.
@@ -182,9 +215,10 @@ export class HDFSFileSystem extends FileSystem {
     start: number,
     length: number | undefined,
     signal?: AbortSignal,
+    sink?: BodySink,
   ): Promise<Http1Answer | undefined> {
     try {
-      return await this.client.openAnswer(path, start, length, signal);
+      return await this.client.openAnswer(path, start, length, signal, sink);
     } catch (err) {
       if (start > 0 && isFsError(mapHdfsError(err), 'InvalidArgument')) {
         const status = await this.client.status(path);

@@ -48,6 +48,14 @@ export interface HDFSOptions extends TimeoutOptions {
   permission?: string;
   /** Buffer size the datanode uses for reads and writes, bytes (default: the cluster's). */
   bufferSize?: number;
+  /** Bytes per ranged read when `get` copies a large file to local disk in parts (default 8 MiB). */
+  partSize?: number;
+  /**
+   * Ranged reads at once when `get` copies one large file to local disk, each written in
+   * place as it arrives through two small windows, so memory stays near 2.5 MiB per read
+   * (default 8, at most 64; 1 streams the file in one read).
+   */
+  readConcurrency?: number;
   /** Former name of `requestTimeout` (default 60000; 0 for none). */
   timeout?: number;
   /** Entries per `LISTSTATUS_BATCH` page are the cluster's (`dfs.ls.limit`); set false to always use `LISTSTATUS`. */
@@ -72,6 +80,8 @@ export const HDFS_OPTION_SCHEMA = defineOptions<HDFSOptions>({
   blockSize: { type: 'integer', min: 1 },
   permission: { type: ['string', 'integer'] },
   bufferSize: { type: 'integer', min: 1 },
+  partSize: { type: 'integer', min: 1 },
+  readConcurrency: { type: 'integer', min: 1, max: 64 },
   timeout: { type: 'number', min: 0 },
   batchListing: 'boolean',
   skipInstanceCache: 'boolean',

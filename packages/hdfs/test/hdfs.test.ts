@@ -2,8 +2,11 @@
 import { expect } from 'chai';
 import { rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { filesystem, urlToFs, type FsError } from '@omnifs/core';
 import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase } from '@omnifs/hdfs';
@@ -11,6 +14,7 @@ import { startCountingProxy, type CountingProxy } from '../../../test/faults/cou
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshDir, makeFs, useHdfs } from './helpers';
 
+const MiB = 1024 * 1024;
 const opOf = (url: string): string | undefined => new URL(url, 'http://x').searchParams.get('op') ?? undefined;
 
 describe('hdfs: WebHDFS specifics', function () {
@@ -143,6 +147,47 @@ describe('hdfs: WebHDFS specifics', function () {
       const chunks: Buffer[] = [];
       for await (const c of fs.createReadStream(`${dir}/big.bin`, { start: 100 })) chunks.push(c as Buffer);
       expect(Buffer.concat(chunks).equals(data.subarray(100))).to.equal(true);
+    });
+
+    it('gets a large file as ranged OPENs at once, each from the datanode into its place', async () => {
+      const proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
+      const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-get-'));
+      try {
+        const data = randomBytes(5 * MiB + 3);
+        await fs.pipeFile(`${dir}/big.bin`, data);
+        const viaProxy = makeFs(hdfs.info, { url: proxy.url, partSize: MiB, readConcurrency: 3 });
+        expect(viaProxy.capabilities).to.include({ partSize: MiB, readConcurrency: 3 });
+        await viaProxy.get(`${dir}/big.bin`, join(local, 'big.bin'));
+        expect((await readFile(join(local, 'big.bin'))).equals(data)).to.equal(true);
+        expect(await readdir(local)).to.deep.equal(['big.bin']);
+        // Each part: OPEN on the namenode, then on the datanode it redirects to.
+        const namenode = new URL(hdfs.info.namenodeUrl).host;
+        const datanode = proxy.requests.filter((r) => opOf(r.url) === 'OPEN' && r.upstream !== namenode);
+        const ranges = datanode
+          .map((r) => new URL(r.url, 'http://x').searchParams)
+          .map((q) => [Number(q.get('offset') ?? 0), Number(q.get('length'))])
+          .sort((a, b) => a[0]! - b[0]!);
+        expect(ranges).to.deep.equal([...[0, 1, 2, 3, 4].map((i) => [i * MiB, MiB]), [5 * MiB, 3]]);
+      } finally {
+        await proxy.close();
+        await rm(local, { recursive: true, force: true });
+      }
+    });
+
+    it('streams a large file in one OPEN with readConcurrency 1', async () => {
+      const proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
+      const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-get-'));
+      try {
+        const data = randomBytes(3 * MiB);
+        await fs.pipeFile(`${dir}/big.bin`, data);
+        const viaProxy = makeFs(hdfs.info, { url: proxy.url, partSize: MiB, readConcurrency: 1 });
+        await viaProxy.get(`${dir}/big.bin`, join(local, 'big.bin'));
+        expect((await readFile(join(local, 'big.bin'))).equals(data)).to.equal(true);
+        expect(proxy.requests.filter((r) => opOf(r.url) === 'OPEN')).to.have.length(2);
+      } finally {
+        await proxy.close();
+        await rm(local, { recursive: true, force: true });
+      }
     });
   });
 

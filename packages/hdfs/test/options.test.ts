@@ -32,4 +32,16 @@ describe('hdfs: options', () => {
       'option \'port\' of hdfs must be an integer, got "9870"',
     );
   });
+
+  it('reads large files in parts of partSize, readConcurrency at once (8 MiB and 8 by default)', () => {
+    expect(new HDFSFileSystem({ url }).capabilities).to.include({ partSize: 8 * 1024 * 1024, readConcurrency: 8 });
+    expect(new HDFSFileSystem({ url, partSize: 1024, readConcurrency: 2 }).capabilities).to.include({
+      partSize: 1024,
+      readConcurrency: 2,
+    });
+    for (const bad of [{ partSize: 0 }, { readConcurrency: 0 }, { readConcurrency: 65 }, { partSize: 1.5 }])
+      expect(() => new HDFSFileSystem({ url, ...bad }))
+        .to.throw(FsError, Object.keys(bad)[0])
+        .with.property('kind', 'InvalidArgument');
+  });
 });
