@@ -33,8 +33,12 @@ describe('hdfs: options', () => {
     );
   });
 
-  it('reads large files in parts of partSize, readConcurrency at once (8 MiB and 8 by default)', () => {
-    expect(new HDFSFileSystem({ url }).capabilities).to.include({ partSize: 8 * 1024 * 1024, readConcurrency: 8 });
+  it('reads large files in parts of partSize, readConcurrency at once (8 MiB and 8 by default), 64 files at once', () => {
+    expect(new HDFSFileSystem({ url }).capabilities).to.include({
+      partSize: 8 * 1024 * 1024,
+      readConcurrency: 8,
+      batchSize: 64,
+    });
     expect(new HDFSFileSystem({ url, partSize: 1024, readConcurrency: 2 }).capabilities).to.include({
       partSize: 1024,
       readConcurrency: 2,
