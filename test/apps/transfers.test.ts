@@ -46,13 +46,14 @@ describe('an app moves a large file', function () {
   const s3 = useServer('s3');
   const gcs = useServer('gcs');
   const azure = useServer('azure');
+  const hdfs = useServer('hdfs');
   let app: App;
   /** Four parts of the default 8 MiB and a few bytes. */
   const SIZE = 3 * 8 * 1024 * 1024 + 1_234_567;
 
   before(async () => {
     app = await makeApp({
-      packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/gcs', '@omnifs/azure'],
+      packages: ['@omnifs/core', '@omnifs/s3', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'],
       files: { 'move.mjs': MOVE },
     });
   });
@@ -80,6 +81,12 @@ describe('an app moves a large file', function () {
   it('azure: with AZURE_STORAGE_CONNECTION_STRING alone, byte-exact both ways', async () => {
     const env = { AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString };
     const out = await move('az', {}, freshName('move'), env);
+    expect(out).to.deep.equal({ same: true, up: whole, down: whole, left: ['big.bin'] });
+  });
+
+  it('hdfs: with OMNIFS_HDFS_URL and HADOOP_USER_NAME alone, byte-exact both ways (ranged OPENs)', async () => {
+    const env = { OMNIFS_HDFS_URL: hdfs.info.namenodeUrl, HADOOP_USER_NAME: hdfs.info.user };
+    const out = await move('hdfs', {}, `/${freshName('move')}`, env);
     expect(out).to.deep.equal({ same: true, up: whole, down: whole, left: ['big.bin'] });
   });
 });
