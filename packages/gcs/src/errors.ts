@@ -80,6 +80,27 @@ function indirect(err: unknown): { status?: number; code?: string; message: stri
 }
 
 /**
+ * The SDK's verdict on an upload whose stored bytes do not hash as the bytes sent
+ * (`FILE_NO_UPLOAD`: it removed the object; `FILE_NO_UPLOAD_DELETE`: it could not): a
+ * temporary `EIO`, as damage on the way is, naming what is left under the name.
+ */
+function uploadMismatch(err: unknown): FsError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code !== 'FILE_NO_UPLOAD' && code !== 'FILE_NO_UPLOAD_DELETE') return undefined;
+  const left =
+    code === 'FILE_NO_UPLOAD'
+      ? 'the object was removed'
+      : 'removing the object failed: it holds other bytes than were sent until it is written again';
+  return new FsError({
+    kind: 'Unexpected',
+    code: 'EIO',
+    temporary: true,
+    message: `the object was stored with other bytes than were sent; ${left}`,
+    cause: err,
+  });
+}
+
+/**
  * Maps an error of @google-cloud/storage to an FsError.
  *
  * Behaviour:
@@ -90,6 +111,7 @@ function indirect(err: unknown): { status?: number; code?: string; message: stri
  * - 429, 408 and 5xx are `temporary`, as are network resets (core's mapping), also when
  *   they come wrapped: fetch's `TypeError` with the socket error as its cause, or the
  *   resumable upload's "Retry limit exceeded" with the status or code in its message;
+ * - an upload the SDK found stored with other bytes than were sent → Unexpected, `EIO`, temporary;
  * - the message is the status, GCS's reason and message, never credentials;
  * - FsErrors and errors without an HTTP status go through core's mapping.
  */
@@ -97,6 +119,8 @@ export function mapGcsError(err: unknown): FsError {
   if (err instanceof FsError) return err;
   const timeout = asTimeout(err);
   if (timeout !== undefined) return timeout;
+  const mismatch = uploadMismatch(err);
+  if (mismatch !== undefined) return mismatch;
   const via = gcsStatus(err) === undefined ? indirect(err) : undefined;
   const status = gcsStatus(err) ?? via?.status;
   if (status === undefined) {

@@ -72,6 +72,24 @@ describe('gcs: errors', function () {
       const gaxios = Object.assign(new Error('Forbidden'), { code: 'ERR_BAD_REQUEST', response: { status: 403 } });
       expect(mapGcsError(gaxios).kind).to.equal('PermissionDenied');
     });
+
+    it("maps the SDK's upload checksum mismatch to a temporary EIO that says what is left", function () {
+      const removed = Object.assign(new Error('The uploaded data did not match the data from the server.'), {
+        code: 'FILE_NO_UPLOAD',
+      });
+      expect(mapGcsError(removed)).to.include({
+        kind: 'Unexpected',
+        code: 'EIO',
+        temporary: true,
+        message: 'the object was stored with other bytes than were sent; the object was removed',
+        cause: removed,
+      });
+      const kept = Object.assign(new Error('The uploaded data did not match; the delete failed.'), {
+        code: 'FILE_NO_UPLOAD_DELETE',
+      });
+      expect(mapGcsError(kept)).to.include({ kind: 'Unexpected', code: 'EIO', temporary: true });
+      expect(mapGcsError(kept).message).to.match(/removing the object failed/);
+    });
   });
 
   describe('against the server', function () {

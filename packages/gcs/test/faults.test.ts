@@ -129,6 +129,27 @@ describe('gcs: faults', function () {
     expect(sha256(await direct.catFile(`${root}/again.bin`))).to.equal(sha256(data));
   });
 
+  it('removes an object a resumable upload stored with other bytes than were sent, and fails with a temporary EIO', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
+    proxy.addRule({
+      fault: { kind: 'corrupt-request' },
+      failNext: 1,
+      match: (r) => r.method === 'PUT' && r.url.includes('upload_id='),
+    });
+    const data = randomBytes(3 * MiB + 7);
+    const err = await expectFsError(
+      viaProxy(0).pipeFile(`${root}/flipped.bin`, chunked(data, 700_000)),
+      'Unexpected',
+      'EIO',
+    );
+    expect(err.temporary).to.equal(true);
+    expect(err.message).to.match(/stored with other bytes than were sent; the object was removed$/);
+    expect(proxy.counters.corruptions).to.equal(1);
+    expect(seen.filter((r) => r.method === 'DELETE' && r.url.includes('/o/'))).to.have.length(1);
+    expect(await direct.exists(`${root}/flipped.bin`)).to.equal(false);
+  });
+
   describe('simple uploads', function () {
     const isUpload = (r: { method: string; url: string }): boolean =>
       r.method === 'POST' && r.url.startsWith('/upload/');
