@@ -135,5 +135,18 @@ export function ignoredRangeTests(t: IgnoredRangeTarget): void {
       const middle = await fs.catFile(`${t.root()}/whole.bin`, { start: 1000, end: t.size - 1000 });
       expect(sha(middle)).to.equal(sha(data.subarray(1000, t.size - 1000)));
     });
+
+    it('cuts a small object that came whole with its answer to the range asked for', async function () {
+      const data = randomBytes(5000);
+      await t.direct().pipeFile(`${t.root()}/small.bin`, data);
+      t.proxy().addRule({ fault: { kind: 'ignore-range' } });
+      const fs = t.viaProxy();
+      const middle = await fs.catFile(`${t.root()}/small.bin`, { start: 100, end: 4000 });
+      expect(Buffer.from(middle).equals(data.subarray(100, 4000))).to.equal(true);
+      const tail = await fs.catFile(`${t.root()}/small.bin`, { start: -10 });
+      expect(Buffer.from(tail).equals(data.subarray(-10))).to.equal(true);
+      expect(t.proxy().counters.rangesIgnored).to.be.at.least(2);
+      expect(Buffer.from(await fs.catFile(`${t.root()}/small.bin`)).equals(data)).to.equal(true);
+    });
   });
 }

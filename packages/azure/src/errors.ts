@@ -144,6 +144,17 @@ function requestIdOf(e: RestErrorShape): string | undefined {
   return m?.[1];
 }
 
+/** A download whose connection dropped before its end: temporary, `ECONNRESET`, never a short result. */
+export function brokenOff(cause: unknown): FsError {
+  return new FsError({
+    kind: 'Unexpected',
+    code: 'ECONNRESET',
+    temporary: true,
+    message: 'the download broke off before its end',
+    cause,
+  });
+}
+
 /**
  * Maps an error of `@azure/storage-blob` to an FsError.
  *
@@ -167,13 +178,7 @@ export function mapAzureError(err: unknown): FsError {
   if (e === undefined) return toFsError(err);
   if (e.name === 'AbortError') return toFsError(err);
   if (typeof e.message === 'string' && /received less data than required/i.test(e.message)) {
-    return new FsError({
-      kind: 'Unexpected',
-      code: 'ECONNRESET',
-      temporary: true,
-      message: 'the download broke off before its end',
-      cause: err,
-    });
+    return brokenOff(err);
   }
   if (e.name !== 'RestError') return toFsError(err);
   const status = azureStatus(err);

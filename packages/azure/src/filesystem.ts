@@ -36,7 +36,7 @@ import {
   type AzureBlobOptions,
   type ResolvedAzureSettings,
 } from './options';
-import { quotedEtag, readBlob, readBlobInto } from './reader';
+import { quotedEtag, readBlob, readBlobAll, readBlobInto, type LeanBlob } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
 /** Most sub-requests one blob batch may carry. */
@@ -237,11 +237,18 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- reading
 
   protected readRange(container: string, blob: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
-    const source =
-      this.lean !== undefined
-        ? { lean: this.lean, container, name: blob }
-        : this.service.getContainerClient(container).getBlobClient(blob);
-    return readBlob(source, range.start, range.end, range.signal, range.etag);
+    return readBlob(this.blobSource(container, blob), range.start, range.end, range.signal, range.etag);
+  }
+
+  protected override readRangeAll(container: string, blob: string, range: RangeRequest): Promise<Uint8Array> {
+    return readBlobAll(this.blobSource(container, blob), range.start, range.end, range.signal, range.etag);
+  }
+
+  /** A blob as the reader takes it: on the lean path, or the SDK's client. */
+  private blobSource(container: string, blob: string): BlobClient | LeanBlob {
+    return this.lean !== undefined
+      ? { lean: this.lean, container, name: blob }
+      : this.service.getContainerClient(container).getBlobClient(blob);
   }
 
   protected override async readRangeInto(

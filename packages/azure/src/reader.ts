@@ -5,9 +5,9 @@
  */
 import type { BlobClient } from '@azure/storage-blob';
 import { FsError } from '@omnifs/core';
-import { abortError, fillSink, throwIfAborted, type BodySink } from '@omnifs/core/backend';
+import { abortError, bytesBody, collectBytes, fillSink, throwIfAborted, type BodySink } from '@omnifs/core/backend';
 import type { LeanAzureClient } from './client';
-import { azureErrorCode } from './errors';
+import { azureErrorCode, brokenOff } from './errors';
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
 
@@ -16,15 +16,6 @@ export interface LeanBlob {
   lean: LeanAzureClient;
   container: string;
   name: string;
-}
-
-/** Bytes that came whole with the answer's head, as a body. */
-function bytesBody(data: Buffer | undefined): Body {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (data !== undefined && data.byteLength > 0) yield data;
-    },
-  };
 }
 
 /** The quoted form the service compares in If-Match (`checksum()` gives ETags unquoted). */
@@ -49,50 +40,80 @@ export async function* readBlob(
   etag?: string,
 ): AsyncGenerator<Uint8Array> {
   if (end !== undefined && end <= start) return;
-  let body: Body | undefined;
+  yield* streamed(blob, await getBlob(blob, start, end, signal, etag), signal);
+}
+
+/** The bytes {@link readBlob} yields, in one buffer: a small blob's as they came with the answer. */
+export async function readBlobAll(
+  blob: BlobClient | LeanBlob,
+  start: number,
+  end: number | undefined,
+  signal?: AbortSignal,
+  etag?: string,
+): Promise<Uint8Array> {
+  if (end !== undefined && end <= start) return new Uint8Array(0);
+  const got = await getBlob(blob, start, end, signal, etag);
+  if (!(got instanceof Uint8Array)) return collectBytes(streamed(blob, got, signal));
+  throwIfAborted(signal);
+  return got;
+}
+
+/** One ranged Get Blob: its body, its bytes when they came whole, undefined past the end. */
+async function getBlob(
+  blob: BlobClient | LeanBlob,
+  start: number,
+  end: number | undefined,
+  signal: AbortSignal | undefined,
+  etag: string | undefined,
+): Promise<Body | Buffer | undefined> {
   try {
-    try {
-      if ('lean' in blob) {
-        const res = await blob.lean.get(blob.container, blob.name, { start, end, etag: quotedEtag(etag) }, signal);
-        body = res.body ?? bytesBody(res.data);
-      } else {
-        const res = await blob.download(start, end === undefined ? undefined : end - start, {
-          ...(signal ? { abortSignal: signal } : {}),
-          ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
-        });
-        body = res.readableStreamBody as Body | undefined;
-      }
-    } catch (err) {
-      if (azureErrorCode(err) === 'InvalidRange') return; // start at or past the end
-      throw err;
+    if ('lean' in blob) {
+      const res = await blob.lean.get(blob.container, blob.name, { start, end, etag: quotedEtag(etag) }, signal);
+      return res.body ?? res.data ?? Buffer.alloc(0);
     }
-    if (body === undefined) return;
+    const res = await blob.download(start, end === undefined ? undefined : end - start, {
+      ...(signal ? { abortSignal: signal } : {}),
+      ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
+    });
+    return res.readableStreamBody as Body | undefined;
+  } catch (err) {
+    if (azureErrorCode(err) === 'InvalidRange') return undefined; // start at or past the end
+    throw readFailure(err, signal, false);
+  }
+}
+
+/** The chunks of a Get Blob's answer, the body released however the reading ends. */
+async function* streamed(
+  blob: BlobClient | LeanBlob,
+  got: Body | Buffer | undefined,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<Uint8Array> {
+  if (got === undefined) return;
+  const body = got instanceof Uint8Array ? bytesBody(got) : got;
+  try {
     for await (const chunk of body) {
       throwIfAborted(signal);
       yield chunk;
     }
   } catch (err) {
-    // Aborting tears the socket down: whatever error that surfaces as, it is the abort.
-    if (signal?.aborted) throw abortError(signal);
-    if (err instanceof FsError) {
-      err.name = 'FsError'; // a timeout or abort of the transport (see transport.ts)
-      throw err;
-    }
-    // A body whose connection dropped surfaces as an "aborted" stream (the SDK's) or as a
-    // network error of the lean path's body: the download broke off.
-    if ((err as { name?: unknown } | null)?.name === 'AbortError' || (body !== undefined && 'lean' in blob)) {
-      throw new FsError({
-        kind: 'Unexpected',
-        code: 'ECONNRESET',
-        temporary: true,
-        message: 'the download broke off before its end',
-        cause: err,
-      });
-    }
-    throw err;
+    throw readFailure(err, signal, 'lean' in blob);
   } finally {
-    body?.destroy?.();
+    body.destroy?.();
   }
+}
+
+/** What a failed read throws: the abort, a transport's FsError, or a download broken off. */
+function readFailure(err: unknown, signal: AbortSignal | undefined, leanBody: boolean): unknown {
+  // Aborting tears the socket down: whatever error that surfaces as, it is the abort.
+  if (signal?.aborted) return abortError(signal);
+  if (err instanceof FsError) {
+    err.name = 'FsError'; // a timeout or abort of the transport (see transport.ts)
+    return err;
+  }
+  // A body whose connection dropped surfaces as an "aborted" stream (the SDK's) or as a
+  // network error of the lean path's body: the download broke off.
+  if ((err as { name?: unknown } | null)?.name === 'AbortError' || leanBody) return brokenOff(err);
+  return err;
 }
 
 /**

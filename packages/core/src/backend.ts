@@ -18,7 +18,7 @@ export { DEFAULT_CAPABILITIES, type CapabilityFacts } from './types';
 export { CAPABILITY_HOOKS, deriveCapabilities, isHookCapability, type HookCapability } from './capabilities';
 export * from './paths';
 export * from './glob';
-export { toBytes, isStreamSource, iterateSource, concatBytes } from './data';
+export { toBytes, isStreamSource, iterateSource, concatBytes, collectBytes, bytesBody } from './data';
 export * from './batch';
 export {
   ChunkQueue,
@@ -133,4 +133,12 @@ export {
   type UploadOptions,
 } from './objectstore';
 export { failedDelete } from './deletes';
-export { fillSink, rangedSink, readRanges, type FetchRange, type RangeReadOptions, type RangeResponse } from './parts';
+export {
+  fillSink,
+  rangedSink,
+  readRanges,
+  readRangesAll,
+  type FetchRange,
+  type RangeReadOptions,
+  type RangeResponse,
+} from './parts';

@@ -48,3 +48,24 @@ export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint
   if (chunks.length === 1) return chunks[0]!;
   return Buffer.concat(chunks, total);
 }
+
+/** The chunks of a stream in one Uint8Array (a single chunk as it came). */
+export async function collectBytes(source: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of source) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+  }
+  return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
+}
+
+/** Bytes in hand as a body: read once, nothing to cancel. */
+export function bytesBody(data: Uint8Array | undefined): AsyncIterable<Uint8Array> & { destroy(): void } {
+  return {
+    async *[Symbol.asyncIterator]() {
+      if (data !== undefined && data.byteLength > 0) yield data;
+    },
+    destroy() {},
+  };
+}

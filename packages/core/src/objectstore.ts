@@ -8,7 +8,7 @@
 import type { BodySink } from './http1';
 import { errors, FsError } from './errors';
 import { mapLimit } from './batch';
-import { concatBytes } from './data';
+import { collectBytes } from './data';
 import { DeleteError, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
 import type { ReadOptions, WriterOptions } from './base';
@@ -79,6 +79,11 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   protected abstract objectInfo(bucket: string, key: string, path: string): Promise<FileInfo>;
   /** Streams bytes `[start, end)` of an object; `ConditionNotMatch` when it no longer has `etag`. */
   protected abstract readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array>;
+  /**
+   * The bytes of {@link readRange} in one buffer, where the client can skip the stream (a
+   * small object that came whole with the answer); undefined: `_read` collects `readRange`.
+   */
+  protected readRangeAll?(bucket: string, key: string, range: RangeRequest): Promise<Uint8Array>;
   /**
    * Reads the `sink.length` bytes of an object from `start` into `sink` in one request (see
    * `_readInto`); undefined where this client cannot, and the read is streamed.
@@ -433,12 +438,10 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     end: number | undefined,
     options: ReadOptions = {},
   ): Promise<Uint8Array> {
-    const chunks: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of this._readStream(path, start, end, options)) {
-      chunks.push(chunk);
-      total += chunk.byteLength;
+    if (this.readRangeAll !== undefined) {
+      const { bucket, key } = this.objectPath(path);
+      return this.readRangeAll(bucket, key, { ...options, start, end });
     }
-    return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
+    return collectBytes(this._readStream(path, start, end, options));
   }
 }

@@ -10,6 +10,7 @@ import type { BodySink } from './http1';
 import { mapLimit, throwIfAborted, type ProgressTracker } from './batch';
 import { abortError } from './timeouts';
 import { pinTo } from './args';
+import { collectBytes } from './data';
 import { ChunkQueue, DEFAULT_PART_SIZE } from './writer';
 import type { FileSystem } from './filesystem';
 import type { FileInfo } from './types';
@@ -140,6 +141,8 @@ function changedMeanwhile(fs: FileSystem, path: string): FsError {
 export interface RangeResponse {
   /** The bytes asked for; the whole object when `whole`. */
   body: AsyncIterable<Uint8Array>;
+  /** The same bytes, where they came whole with the answer's head: a read that needs no other range takes them as they are. */
+  bytes?: Uint8Array | undefined;
   /** The object's size, where the response gives it (S3's `Content-Range`). */
   total?: number | undefined;
   /** The version the bytes are of: the ranges after the first are pinned to it. */
@@ -189,39 +192,89 @@ export async function* readRanges(
 ): AsyncGenerator<Uint8Array> {
   const { signal } = options;
   try {
-    yield* rangesInOrder(fetchRange, start, end, options);
+    if (end !== undefined && end <= start) return;
+    yield* rangesInOrder(fetchRange, start, end, options, await firstRange(fetchRange, start, end, options));
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
   }
 }
 
+/**
+ * The bytes {@link readRanges} yields, in one buffer. A read the first range answers in
+ * full with its bytes in hand (a small object) returns them as they came: no stream, no copy.
+ */
+export async function readRangesAll(
+  fetchRange: FetchRange,
+  start: number,
+  end: number | undefined,
+  options: RangeReadOptions,
+): Promise<Uint8Array> {
+  const { signal } = options;
+  try {
+    if (end !== undefined && end <= start) return new Uint8Array(0);
+    const first = await firstRange(fetchRange, start, end, options);
+    const bytes = first?.bytes;
+    if (first !== undefined && bytes !== undefined) {
+      first.cancel?.(); // its body is not read: the bytes are taken as they came
+      throwIfAborted(signal);
+      if (first.whole === true) return bytes.subarray(Math.min(start, bytes.byteLength), end);
+      if (start + bytes.byteLength >= rangeEnd(first, start, end, options)) return bytes;
+    }
+    return await collectBytes(rangesInOrder(fetchRange, start, end, options, first));
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw err;
+  }
+}
+
+/** The first range of a read (`[start, start + partSize)`, pinned to `etag` where given). */
+function firstRange(
+  fetchRange: FetchRange,
+  start: number,
+  end: number | undefined,
+  { partSize, etag, signal }: RangeReadOptions,
+): Promise<RangeResponse | undefined> {
+  throwIfAborted(signal);
+  return fetchRange(start, Math.min(start + partSize, end ?? Infinity), etag, signal);
+}
+
+/** Where a read whose first range answered `first` stops: `end`, else the object's end. */
+function rangeEnd(
+  first: RangeResponse,
+  start: number,
+  end: number | undefined,
+  { partSize }: RangeReadOptions,
+): number {
+  const firstEnd = Math.min(start + partSize, end ?? Infinity);
+  const { total } = first;
+  return Math.min(end ?? total ?? firstEnd, total ?? Infinity);
+}
+
+/** The bytes of a read after its first range came (undefined: it starts at or past the end). */
 async function* rangesInOrder(
   fetchRange: FetchRange,
   start: number,
   end: number | undefined,
-  { partSize, concurrency, etag, signal }: RangeReadOptions,
+  options: RangeReadOptions,
+  first: RangeResponse | undefined,
 ): AsyncGenerator<Uint8Array> {
-  if (end !== undefined && end <= start) return;
+  const { partSize, concurrency, etag, signal } = options;
   // The ranges after the first share a controller, made when the first of them starts
   // (a read of one range, most small files, needs none: the caller's signal is its own).
   let controller: AbortController | undefined;
   const onAbort = (): void => controller?.abort(signal?.reason);
   const firstEnd = Math.min(start + partSize, end ?? Infinity);
-  let first: RangeResponse | undefined;
   let next = firstEnd;
   let stop = firstEnd;
   const pending: Array<Promise<Uint8Array[]>> = [];
   try {
-    throwIfAborted(signal);
-    first = await fetchRange(start, firstEnd, etag, signal);
     if (first === undefined) return;
     if (first.whole === true) {
       yield* sliceWhole(first.body, start, end, signal);
       return;
     }
-    const { total } = first;
-    stop = Math.min(end ?? total ?? firstEnd, total ?? Infinity);
+    stop = rangeEnd(first, start, end, options);
     const pin = first.etag ?? etag;
     const fill = (): void => {
       while (pending.length < concurrency && next < stop) {

@@ -17,7 +17,14 @@ import {
   type FileSystem,
   type Progress,
 } from '@omnifs/core';
-import { fillSink, localFileSystem, readRanges, type BodySink, type FetchRange } from '@omnifs/core/backend';
+import {
+  fillSink,
+  localFileSystem,
+  readRanges,
+  readRangesAll,
+  type BodySink,
+  type FetchRange,
+} from '@omnifs/core/backend';
 import { IntoFileSystem, PartedFileSystem, privateMemory } from './helpers';
 
 const PART = 64 * 1024;
@@ -341,10 +348,12 @@ describe('core: fillSink', () => {
 describe('core: ranged reads in order (readRanges)', () => {
   const data = randomBytes(10 * 1000 + 7);
   /** A store of `data` answering ranged reads, recording each and the most in flight at once. */
-  function store(options: { etag?: string; whole?: boolean } = {}) {
+  function store(options: { etag?: string; whole?: boolean; bytes?: boolean } = {}) {
     const calls: Array<{ start: number; end: number; etag: string | undefined }> = [];
+    const answered: Uint8Array[] = [];
     let open = 0;
     let maxOpen = 0;
+    let bodiesRead = 0;
     const fetchRange: FetchRange = async (start, end, etag, signal) => {
       calls.push({ start, end, etag });
       if (start >= data.byteLength) return undefined;
@@ -354,6 +363,7 @@ describe('core: ranged reads in order (readRanges)', () => {
       maxOpen = Math.max(maxOpen, open);
       const bytes = options.whole ? data : data.subarray(start, Math.min(end, data.byteLength));
       async function* body(): AsyncGenerator<Uint8Array> {
+        bodiesRead++;
         try {
           for (let i = 0; i < bytes.byteLength; i += 300) {
             await new Promise((r) => setTimeout(r, 1));
@@ -364,9 +374,12 @@ describe('core: ranged reads in order (readRanges)', () => {
           open--;
         }
       }
-      return { body: body(), total: data.byteLength, etag: options.etag ?? '"v1"', whole: options.whole === true };
+      const held = options.bytes ? Buffer.from(bytes) : undefined;
+      if (held !== undefined) answered.push(held);
+      const total = data.byteLength;
+      return { body: body(), bytes: held, total, etag: options.etag ?? '"v1"', whole: options.whole === true };
     };
-    return { fetchRange, calls, maxOpen: () => maxOpen };
+    return { fetchRange, calls, answered, maxOpen: () => maxOpen, bodiesRead: () => bodiesRead };
   }
   const read = async (gen: AsyncIterable<Uint8Array>): Promise<Buffer> => {
     const chunks: Uint8Array[] = [];
@@ -427,5 +440,72 @@ describe('core: ranged reads in order (readRanges)', () => {
     );
     setTimeout(() => controller.abort(), 5);
     await expectFsError(reading, 'Aborted');
+  });
+
+  describe('in one buffer (readRangesAll)', () => {
+    it('returns the bytes a one-range answer came with as they are: one request, no stream, no copy', async () => {
+      const s = store({ bytes: true });
+      const got = await readRangesAll(s.fetchRange, 0, 700, { partSize: 1000, concurrency: 3 });
+      expect(got).to.equal(s.answered[0]);
+      expect(Buffer.from(got).equals(data.subarray(0, 700))).to.equal(true);
+      expect(s.calls).to.deep.equal([{ start: 0, end: 700, etag: undefined }]);
+      expect(s.bodiesRead()).to.equal(0);
+      const small = store({ bytes: true });
+      const tail = await readRangesAll(small.fetchRange, 9500, undefined, { partSize: 1000, concurrency: 3 });
+      expect(Buffer.from(tail).equals(data.subarray(9500))).to.equal(true);
+      expect(small.calls).to.have.length(1);
+    });
+
+    it('slices a whole-object answer that came with its bytes', async () => {
+      const s = store({ bytes: true, whole: true });
+      const got = await readRangesAll(s.fetchRange, 42, 4242, { partSize: 1000, concurrency: 2 });
+      expect(Buffer.from(got).equals(data.subarray(42, 4242))).to.equal(true);
+      expect(s.calls).to.have.length(1);
+      expect(s.bodiesRead()).to.equal(0);
+      const past = await readRangesAll(store({ bytes: true, whole: true }).fetchRange, data.byteLength + 5, undefined, {
+        partSize: 1000,
+        concurrency: 2,
+      });
+      expect(past).to.have.length(0);
+    });
+
+    it('reads the other ranges as readRanges does when the first is not all, pinned to its ETag', async () => {
+      for (const bytes of [true, false]) {
+        const s = store({ bytes });
+        const got = await readRangesAll(s.fetchRange, 5, undefined, { partSize: 1000, concurrency: 3 });
+        expect(Buffer.from(got).equals(data.subarray(5)), `bytes: ${bytes}`).to.equal(true);
+        expect(s.calls.map((c) => c.start)).to.deep.equal(Array.from({ length: 11 }, (_, i) => 5 + i * 1000));
+        expect(s.calls.slice(1).every((c) => c.etag === '"v1"')).to.equal(true);
+      }
+    });
+
+    it('gives nothing for an empty range or past the end, and fails on a version or an abort', async () => {
+      const s = store({ bytes: true });
+      expect(await readRangesAll(s.fetchRange, 10, 10, { partSize: 1000, concurrency: 2 })).to.have.length(0);
+      expect(s.calls).to.have.length(0);
+      expect(
+        await readRangesAll(s.fetchRange, data.byteLength, undefined, { partSize: 1000, concurrency: 2 }),
+      ).to.have.length(0);
+      await expectFsError(
+        readRangesAll(store({ etag: '"v2"', bytes: true }).fetchRange, 0, 100, {
+          partSize: 1000,
+          concurrency: 2,
+          etag: '"v1"',
+        }),
+        'ConditionNotMatch',
+      );
+      const controller = new AbortController();
+      const reading = readRangesAll(store().fetchRange, 0, undefined, {
+        partSize: 1000,
+        concurrency: 3,
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(), 5);
+      await expectFsError(reading, 'Aborted');
+      await expectFsError(
+        readRangesAll(s.fetchRange, 0, 100, { partSize: 1000, concurrency: 2, signal: AbortSignal.abort() }),
+        'Aborted',
+      );
+    });
   });
 });

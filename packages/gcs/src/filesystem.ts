@@ -30,7 +30,7 @@ import {
   type GCSOptions,
   type ResolvedGCSSettings,
 } from './options';
-import { readObject, readObjectInto, type ReadContext } from './reader';
+import { readObject, readObjectAll, readObjectInto, type ReadContext } from './reader';
 import { ComposeAppendWriter, GcsUploadWriter, MAX_APPEND_COMPONENTS, putSingle, type UploadContext } from './writer';
 
 /**
@@ -203,6 +203,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
       generation,
       signal: range.signal,
     });
+  }
+
+  protected override async readRangeAll(bucket: string, key: string, range: RangeRequest): Promise<Uint8Array> {
+    const generation = await this.pinnedGeneration(`${bucket}/${key}`, range.etag);
+    const { start, end, signal } = range;
+    return readObjectAll(this.readContext, { bucket, key, start, end, generation, signal });
   }
 
   protected override async readRangeInto(

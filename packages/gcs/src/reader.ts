@@ -10,7 +10,15 @@
  */
 import type { Storage } from '@google-cloud/storage';
 import { FsError, type Timeouts } from '@omnifs/core';
-import { abortError, fillSink, rangedSink, streamAnswer, type BodySink, type Http1Answer } from '@omnifs/core/backend';
+import {
+  abortError,
+  collectBytes,
+  fillSink,
+  rangedSink,
+  streamAnswer,
+  type BodySink,
+  type Http1Answer,
+} from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What a download needs. */
@@ -108,26 +116,10 @@ function shortBody(got: number, expected: number): FsError {
 export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGenerator<Uint8Array> {
   const { start, end, signal } = target;
   if (end !== undefined && end <= start) return;
-  const ranged = start > 0 || end !== undefined;
   let res: Http1Answer | undefined;
   try {
     res = await requestRange(ctx, target);
-    if (res === undefined) return;
-    const length = Number(res.headers['content-length'] ?? NaN);
-    const skip = ranged && res.status === 200 ? start : 0; // the whole object came: cut it here
-    const stop = ranged && res.status === 200 && end !== undefined ? end : Infinity;
-    let pos = 0;
-    let got = 0;
-    const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = res.body ?? (res.data?.byteLength ? [res.data] : []);
-    for await (const chunk of chunks) {
-      got += chunk.byteLength;
-      const from = Math.max(skip - pos, 0);
-      const to = Math.min(chunk.byteLength, stop - pos);
-      pos += chunk.byteLength;
-      if (to > from) yield from === 0 && to === chunk.byteLength ? chunk : chunk.subarray(from, to);
-      if (pos >= stop) return;
-    }
-    if (Number.isFinite(length) && got !== length) throw shortBody(got, length);
+    if (res !== undefined) yield* answerBytes(res, target);
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
@@ -136,6 +128,53 @@ export async function* readObject(ctx: ReadContext, target: ReadTarget): AsyncGe
     // (a body read to its end has already given its connection back; this does nothing then).
     res?.body?.destroy();
   }
+}
+
+/**
+ * The bytes {@link readObject} yields, in one buffer: an answer that came whole with its
+ * head (a small object) is taken as it came, with no stream.
+ */
+export async function readObjectAll(ctx: ReadContext, target: ReadTarget): Promise<Uint8Array> {
+  const { start, end, signal } = target;
+  if (end !== undefined && end <= start) return new Uint8Array(0);
+  let res: Http1Answer | undefined;
+  try {
+    res = await requestRange(ctx, target);
+    if (res === undefined) return new Uint8Array(0);
+    if (res.body !== undefined) return await collectBytes(answerBytes(res, target));
+    const data = res.data ?? Buffer.alloc(0);
+    const [skip, stop] = wanted(res, target);
+    return skip === 0 && stop >= data.byteLength ? data : data.subarray(Math.min(skip, data.byteLength), stop);
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw err;
+  } finally {
+    res?.body?.destroy();
+  }
+}
+
+/** The bytes of an answer that were asked for; a body that ends short fails. */
+async function* answerBytes(res: Http1Answer, target: ReadTarget): AsyncGenerator<Uint8Array> {
+  const [skip, stop] = wanted(res, target);
+  const length = Number(res.headers['content-length'] ?? NaN);
+  let pos = 0;
+  let got = 0;
+  const chunks: AsyncIterable<Uint8Array> | Uint8Array[] = res.body ?? (res.data?.byteLength ? [res.data] : []);
+  for await (const chunk of chunks) {
+    got += chunk.byteLength;
+    const from = Math.max(skip - pos, 0);
+    const to = Math.min(chunk.byteLength, stop - pos);
+    pos += chunk.byteLength;
+    if (to > from) yield from === 0 && to === chunk.byteLength ? chunk : chunk.subarray(from, to);
+    if (pos >= stop) return;
+  }
+  if (Number.isFinite(length) && got !== length) throw shortBody(got, length);
+}
+
+/** Bytes `[skip, stop)` of an answer to keep: all of a ranged one, the range of a whole object. */
+function wanted(res: Http1Answer, { start, end }: ReadTarget): [number, number] {
+  const whole = (start > 0 || end !== undefined) && res.status === 200; // the whole object came: cut it here
+  return [whole ? start : 0, whole && end !== undefined ? end : Infinity];
 }
 
 /**

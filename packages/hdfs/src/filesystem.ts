@@ -3,6 +3,7 @@ import { FileSystem, FsError, isFsError, type FileInfo, type WriteMode, type Wri
 import {
   DEFAULT_PART_SIZE,
   DEFAULT_READ_CONCURRENCY,
+  collectBytes,
   errors,
   fillSink,
   joinPath,
@@ -153,13 +154,7 @@ export class HDFSFileSystem extends FileSystem {
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return new Uint8Array(0);
     const res = await this.openAt(path, start, length, signal);
-    let data: Uint8Array = new Uint8Array(0);
-    if (res?.data !== undefined) data = res.data;
-    else if (res?.body !== undefined) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.body) chunks.push(chunk as Buffer);
-      data = Buffer.concat(chunks);
-    }
+    const data = res?.data ?? (res?.body !== undefined ? await collectBytes(res.body) : new Uint8Array(0));
     await this.checkVersion(path, etag);
     return data;
   }

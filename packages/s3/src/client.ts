@@ -14,7 +14,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrateg
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import { type Timeouts } from '@omnifs/core';
-import { errors, Http1Pool, rangedSink, type BodySink, type Http1Options } from '@omnifs/core/backend';
+import { bytesBody, errors, Http1Pool, rangedSink, type BodySink, type Http1Options } from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
 import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
@@ -45,6 +45,8 @@ export type LeanBody = AsyncIterable<Uint8Array> & { destroy(): void };
 /** A GET's answer, shaped as far as the reader uses GetObject's. */
 export interface LeanGetOutput {
   Body: LeanBody;
+  /** The body, where it came whole with the head (then `Body` yields it). */
+  bytes?: Buffer | undefined;
   ContentRange?: string;
   ETag?: string;
   $metadata: { httpStatusCode: number };
@@ -203,7 +205,11 @@ export class LeanS3Client {
     headers.range = `bytes=${range[0]}-${range[1] - 1}`;
     if (etag !== undefined) headers['if-match'] = etag;
     const res = await this.request('GetObjectCommand', bucket, { method: 'GET', key, headers, stream: true }, signal);
-    const out: LeanGetOutput = { Body: res.body ?? bytesBody(res.data), $metadata: { httpStatusCode: res.status } };
+    const out: LeanGetOutput = {
+      Body: res.body ?? bytesBody(res.data),
+      bytes: res.data,
+      $metadata: { httpStatusCode: res.status },
+    };
     const contentRange = res.headers['content-range'];
     if (typeof contentRange === 'string') out.ContentRange = contentRange;
     if (typeof res.headers.etag === 'string') out.ETag = res.headers.etag;
@@ -421,16 +427,6 @@ export class LeanS3Client {
       signal,
     });
   }
-}
-
-/** Bytes as a body: read once, nothing to cancel. */
-function bytesBody(data: Buffer | undefined): LeanBody {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (data !== undefined && data.byteLength > 0) yield data;
-    },
-    destroy() {},
-  };
 }
 
 function sha256Hex(data: Uint8Array): string {

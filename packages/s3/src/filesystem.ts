@@ -48,7 +48,7 @@ import {
   type ResolvedS3Settings,
   type S3Options,
 } from './options';
-import { readObject, readObjectInto, type ReadContext } from './reader';
+import { readObject, readObjectAll, readObjectInto, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
 
 /** Fields named like SSE-C keys, which the generic redaction does not catch. */
@@ -220,6 +220,11 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   protected readRange(bucket: string, key: string, range: RangeRequest): AsyncGenerator<Uint8Array> {
     const { start, end, signal, etag } = range;
     return readObject(this.readContext, bucket, key, start, end, signal, quotedEtag(etag));
+  }
+
+  protected override readRangeAll(bucket: string, key: string, range: RangeRequest): Promise<Uint8Array> {
+    const { start, end, signal, etag } = range;
+    return readObjectAll(this.readContext, bucket, key, start, end, signal, quotedEtag(etag));
   }
 
   // ---------------------------------------------------------------- writing

@@ -4,9 +4,9 @@
  * to the first response's ETag, yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { fillSink, readRanges, type BodySink, type FetchRange } from '@omnifs/core/backend';
+import { fillSink, readRanges, readRangesAll, type BodySink, type FetchRange } from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
-import type { LeanS3Client } from './client';
+import type { LeanGetOutput, LeanS3Client } from './client';
 import type { S3ReadParams } from './options';
 
 /** What a download needs. */
@@ -32,7 +32,7 @@ function totalOf(res: GetObjectCommandOutput): number | undefined {
 function getRange(ctx: ReadContext, bucket: string, key: string): FetchRange {
   return async (from, to, etag, signal) => {
     const lean = await ctx.lean?.forBucket(bucket);
-    let res: GetObjectCommandOutput;
+    let res: GetObjectCommandOutput & Pick<LeanGetOutput, 'bytes'>;
     try {
       res =
         lean !== undefined
@@ -55,6 +55,7 @@ function getRange(ctx: ReadContext, bucket: string, key: string): FetchRange {
     const body = res.Body as Body;
     return {
       body,
+      bytes: res.bytes,
       total: totalOf(res),
       etag: res.ETag,
       // No Content-Range on a 200: the store ignored the Range header and sent the whole object.
@@ -85,6 +86,20 @@ export function readObject(
 ): AsyncGenerator<Uint8Array> {
   const { partSize, concurrency } = ctx;
   return readRanges(getRange(ctx, bucket, key), start, end, { partSize, concurrency, etag, signal });
+}
+
+/** The bytes {@link readObject} yields, in one buffer (a small object's as they came). */
+export function readObjectAll(
+  ctx: ReadContext,
+  bucket: string,
+  key: string,
+  start: number,
+  end: number | undefined,
+  signal?: AbortSignal,
+  etag?: string,
+): Promise<Uint8Array> {
+  const { partSize, concurrency } = ctx;
+  return readRangesAll(getRange(ctx, bucket, key), start, end, { partSize, concurrency, etag, signal });
 }
 
 /**

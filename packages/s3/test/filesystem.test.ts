@@ -23,6 +23,38 @@ describe('s3: S3FileSystem', function () {
       expect(await fs.size(`${root}/empty`)).to.equal(0);
     });
 
+    it('reads a small file with one GetObject, a larger one in ranges pinned to the first', async function () {
+      const { root } = store;
+      const proxy = await startCountingProxy({ target: store.info.endpoint });
+      try {
+        for (const leanRequests of [true, false]) {
+          const fs = makeFs(store.info, { endpoint: proxy.url, leanRequests, partSize: 5 * 1024 * 1024 });
+          const small = randomBytes(5000);
+          const large = randomBytes(5 * 1024 * 1024 + 100);
+          await fs.pipe({ [`${root}/small.bin`]: small, [`${root}/large.bin`]: large });
+          proxy.reset();
+          expect(Buffer.from(await fs.catFile(`${root}/small.bin`)).equals(small), `lean: ${leanRequests}`).to.equal(
+            true,
+          );
+          expect(proxy.requests.map((r) => r.method)).to.deep.equal(['GET']);
+          proxy.reset();
+          expect(Buffer.from(await fs.catFile(`${root}/large.bin`)).equals(large), `lean: ${leanRequests}`).to.equal(
+            true,
+          );
+          expect(proxy.requests.map((r) => r.method)).to.deep.equal(['GET', 'GET']);
+          expect(proxy.requests[0]!.headerNames).to.not.include('if-match');
+          expect(proxy.requests[1]!.headerNames).to.include('if-match');
+          expect(
+            Buffer.from(await fs.catFile(`${root}/large.bin`, { start: 10, end: 4010 })).equals(
+              large.subarray(10, 4010),
+            ),
+          ).to.equal(true);
+        }
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('reads with a RemoteFile: seek, read, iterate', async function () {
       const { fs, root } = store;
       const data = randomBytes(300_000);
