@@ -29,6 +29,7 @@ export {
   DEFAULT_PART_CONCURRENCY,
   type MultipartTarget,
   type MultipartOptions,
+  type FillableWriter,
 } from './writer';
 export { DEFAULT_BLOCK_SIZE, type BlockSource } from './file';
 export { isSecretKey, redact, redactUrl, scrubSecrets, hideSecrets } from './secrets';

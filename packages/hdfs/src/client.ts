@@ -327,6 +327,30 @@ export class DatanodeUpload {
     this.check();
   }
 
+  /**
+   * Sends bytes the caller fills again afterwards: resolves once the socket has taken all
+   * of them (they are in the kernel, the buffer is free), fails if the upload does.
+   */
+  lend(chunk: Uint8Array): Promise<void> {
+    this.check();
+    if (chunk.byteLength === 0) return Promise.resolve();
+    return new Promise<void>((ok, fail) => {
+      const onClose = (): void => fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`));
+      this.req.once('close', onClose);
+      const sent = (err?: Error | null): void => {
+        this.req.off('close', onClose);
+        if (err) fail(withRedactedMessage(err));
+        else ok();
+      };
+      // In pieces, as `write` sends them; the last one's callback says all of them left.
+      for (let at = 0; at < chunk.byteLength; at += PIECE) {
+        const piece = chunk.subarray(at, at + PIECE);
+        if (at + PIECE >= chunk.byteLength) this.req.write(piece, sent);
+        else this.req.write(piece);
+      }
+    });
+  }
+
   /** Ends the body and waits for the datanode's confirmation. */
   async finish(): Promise<void> {
     this.check();

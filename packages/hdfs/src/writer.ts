@@ -5,7 +5,7 @@
  * CREATE carrying its bytes, then the RENAME: no request beyond those.
  */
 import { isFsError, type WriteMode, type Writer } from '@omnifs/core';
-import { ChunkQueue, errors, temporarySibling } from '@omnifs/core/backend';
+import { ChunkQueue, errors, temporarySibling, type FillableWriter } from '@omnifs/core/backend';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
 import { mapHdfsError } from './errors';
 
@@ -24,6 +24,10 @@ export interface HdfsWriterOptions {
 
 /** A new file whose bytes all came by this many is written whole at `close` (one CREATE with its bytes). */
 export const WHOLE_WRITE_LIMIT = 1024 * 1024;
+
+/** Buffers a reader fills in turn (`space`), each sent whole and filled again once the socket took it. */
+const LENT_BUFFERS = 4;
+const LENT_SIZE = 1024 * 1024;
 
 /** The extended attribute that holds a create's write id. */
 export const WRITE_ID_XATTR = 'user.omnifs.write-id';
@@ -53,8 +57,12 @@ export async function readWriteId(client: WebHdfsClient, path: string): Promise<
  *   them back), the existing content is never touched;
  * - a directory as the target is `IsADirectory`.
  */
-export class HdfsWriter implements Writer {
+export class HdfsWriter implements FillableWriter {
   private done = false;
+  /** The buffers lent to a reader, each with its send while the socket has not taken it. */
+  private lent: Array<{ buf: Buffer; sending?: Promise<void> | undefined }> | undefined;
+  private lentAt = 0;
+  private lentFill = 0;
 
   private constructor(
     private readonly client: WebHdfsClient,
@@ -155,6 +163,7 @@ export class HdfsWriter implements Writer {
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
+    if (this.lent !== undefined) throw errors.invalid('write on a writer being filled');
     try {
       await this.upload!.write(chunk);
     } catch (err) {
@@ -163,10 +172,49 @@ export class HdfsWriter implements Writer {
     }
   }
 
+  /** Room to read into: the rest of the buffer being filled (buffers are reused, none copied). */
+  space(): Uint8Array {
+    if (this.done) throw errors.invalid('write after close or abort');
+    this.lent ??= Array.from({ length: LENT_BUFFERS }, () => ({ buf: Buffer.allocUnsafe(LENT_SIZE) }));
+    return this.lent[this.lentAt]!.buf.subarray(this.lentFill);
+  }
+
+  /** A full buffer is sent; resolves once the next one is free to fill. */
+  async filled(n: number): Promise<void> {
+    const slot = this.lent?.[this.lentAt];
+    if (this.done || slot === undefined || !Number.isInteger(n) || n < 0 || this.lentFill + n > slot.buf.byteLength)
+      throw errors.invalid(`filled(${n}) is more than the room lent`);
+    this.lentFill += n;
+    if (this.lentFill < slot.buf.byteLength) return;
+    try {
+      await this.sendLent();
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
+  }
+
+  /** Sends the filled part of the current buffer and moves to the next once its last send is done. */
+  private async sendLent(): Promise<void> {
+    const lent = this.lent!;
+    const slot = lent[this.lentAt]!;
+    if (this.lentFill > 0) {
+      slot.sending = this.upload!.lend(slot.buf.subarray(0, this.lentFill));
+      slot.sending.catch(() => undefined); // awaited when the buffer comes round again, or at close
+    }
+    this.lentAt = (this.lentAt + 1) % lent.length;
+    this.lentFill = 0;
+    await lent[this.lentAt]!.sending;
+  }
+
   async close(): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     this.done = true;
     try {
+      if (this.lent !== undefined) {
+        await this.sendLent();
+        await Promise.all(this.lent.map((slot) => slot.sending));
+      }
       await this.upload?.finish();
       if (this.mode !== 'append') await this.commit();
     } catch (err) {
@@ -222,8 +270,11 @@ export class HdfsWriter implements Writer {
  * RENAME); one more byte opens the stream ({@link HdfsWriter.stream}) and hands it over.
  * `abort` before then sends nothing.
  */
-class NewFileWriter implements Writer {
+class NewFileWriter implements FillableWriter {
   private readonly held = new ChunkQueue();
+  /** What a reader fills before the size is known: one byte more than {@link WHOLE_WRITE_LIMIT}. */
+  private first: Buffer | undefined;
+  private firstFill = 0;
   private streaming: HdfsWriter | undefined;
   private done = false;
 
@@ -236,22 +287,46 @@ class NewFileWriter implements Writer {
   async write(chunk: Uint8Array): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     if (this.streaming !== undefined) return this.streaming.write(chunk);
+    if (this.first !== undefined) throw errors.invalid('write on a writer being filled');
     this.held.push(chunk);
     if (this.held.length <= WHOLE_WRITE_LIMIT) return;
     this.streaming = await HdfsWriter.stream(this.client, this.path, this.options);
     await this.streaming.write(this.held.take());
   }
 
+  space(): Uint8Array {
+    if (this.done) throw errors.invalid('write after close or abort');
+    if (this.streaming !== undefined) return this.streaming.space();
+    if (this.held.length > 0) throw errors.invalid('space on a writer being written');
+    this.first ??= Buffer.allocUnsafe(WHOLE_WRITE_LIMIT + 1);
+    return this.first.subarray(this.firstFill);
+  }
+
+  /** Once more than {@link WHOLE_WRITE_LIMIT} bytes are filled, the stream opens with them. */
+  async filled(n: number): Promise<void> {
+    if (this.streaming !== undefined) return this.streaming.filled(n);
+    const first = this.first;
+    if (this.done || first === undefined || !Number.isInteger(n) || n < 0 || this.firstFill + n > first.byteLength)
+      throw errors.invalid(`filled(${n}) is more than the room lent`);
+    this.firstFill += n;
+    if (this.firstFill <= WHOLE_WRITE_LIMIT) return;
+    this.first = undefined;
+    this.streaming = await HdfsWriter.stream(this.client, this.path, this.options);
+    await this.streaming.write(first);
+  }
+
   async close(): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     if (this.streaming !== undefined) return this.streaming.close();
     this.done = true;
-    await HdfsWriter.writeWhole(this.client, this.path, this.held.take(), this.options);
+    const data = this.first !== undefined ? this.first.subarray(0, this.firstFill) : this.held.take();
+    await HdfsWriter.writeWhole(this.client, this.path, data, this.options);
   }
 
   async abort(): Promise<void> {
     this.done = true;
     this.held.take();
+    this.first = undefined;
     await this.streaming?.abort();
   }
 }

@@ -1,4 +1,10 @@
 /** HDFS through the fault proxy (the datanode's redirects through it too): a download cut off is never returned short. */
+import { expect } from 'chai';
+import { rejected } from '@omnifs/testkit';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startFaultProxy } from '../../../test/faults/proxy';
 import { useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests } from '../../../test/faults/downloads';
@@ -22,6 +28,27 @@ describe('hdfs: faults', function () {
   });
   afterEach(async function () {
     await direct.rm(root, { recursive: true }).catch(() => undefined);
+  });
+
+  it('fails a put whose datanode refuses the data midway, leaving nothing behind', async function () {
+    const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-fault-'));
+    try {
+      await writeFile(join(local, 'src.bin'), randomBytes(6 * MiB));
+      faults.proxy.addRule({
+        fault: {
+          kind: 'status',
+          status: 500,
+          body: '{"RemoteException":{"exception":"IOException","message":"disk"}}',
+        },
+        match: (r) => r.url.startsWith('/__via/') && /[?&]op=APPEND/.test(r.url),
+      });
+      const viaProxy = makeFs(hdfs.info, { url: faults.proxy.url });
+      const err = await rejected(viaProxy.put(join(local, 'src.bin'), `${root}/f.bin`));
+      expect(err.kind).to.equal('Unexpected');
+      expect(await direct.ls(root)).to.deep.equal([]);
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
   });
 
   cutDownloadTests({

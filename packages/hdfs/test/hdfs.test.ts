@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,6 +69,63 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(proxy.requests.map((r) => opOf(r.url))).to.include('RENAME');
       expect(Buffer.from(await fs.catFile(`${dir}/new.bin`)).equals(data)).to.equal(true);
       expect(await fs.ls(dir)).to.deep.equal([`${dir}/new.bin`]);
+    });
+
+    it('puts a local file read into the writer buffers: whole up to 1 MiB, else in one APPEND', async () => {
+      const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-put-'));
+      try {
+        for (const size of [MiB, MiB + 1, 5 * MiB + 3]) {
+          const data = randomBytes(size);
+          await writeFile(join(local, 'src.bin'), data);
+          proxy.reset();
+          await viaProxy.put(join(local, 'src.bin'), `${dir}/put-${size}.bin`);
+          const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
+          const sent = proxy.requests.filter((r) => r.bytes > 0).map((r) => r.bytes);
+          expect(sent, `size ${size}`).to.deep.equal([size]);
+          expect(ops.at(-1)).to.equal('PUT RENAME');
+          expect(
+            ops.filter((op) => op === 'POST APPEND'),
+            `size ${size}`,
+          ).to.have.length(size > MiB ? 2 : 0);
+          expect(Buffer.from(await fs.catFile(`${dir}/put-${size}.bin`)).equals(data), `size ${size}`).to.equal(true);
+        }
+        expect(await fs.ls(dir)).to.have.length(3);
+      } finally {
+        await rm(local, { recursive: true, force: true });
+      }
+    });
+
+    it('stops a put of a local file on abort midway, leaving nothing behind', async () => {
+      const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-abort-'));
+      try {
+        await writeFile(join(local, 'src.bin'), randomBytes(12 * MiB));
+        const controller = new AbortController();
+        const putting = fs.put(join(local, 'src.bin'), `${dir}/aborted.bin`, {
+          signal: controller.signal,
+          onProgress: (p) => {
+            if (p.bytes >= 3 * MiB) controller.abort();
+          },
+        });
+        expect((await rejected(putting)).kind).to.equal('Aborted');
+        expect(await fs.ls(dir)).to.deep.equal([]);
+      } finally {
+        await rm(local, { recursive: true, force: true });
+      }
+    });
+
+    it('refuses to be written and filled at once, or filled past the room it lent', async () => {
+      type Fillable = { space(): Uint8Array; filled(n: number): Promise<void>; write(c: Uint8Array): Promise<void> };
+      const filling = (await fs.openWriter(`${dir}/a.bin`)) as unknown as Fillable & { abort(): Promise<void> };
+      const room = filling.space();
+      expect((await rejected(filling.write(randomBytes(10)))).kind).to.equal('InvalidArgument');
+      expect((await rejected(filling.filled(room.byteLength + 1))).kind).to.equal('InvalidArgument');
+      await filling.abort();
+      const writing = (await fs.openWriter(`${dir}/b.bin`)) as unknown as Fillable & { abort(): Promise<void> };
+      await writing.write(randomBytes(10));
+      expect(() => writing.space()).to.throw(/space on a writer being written/);
+      await writing.abort();
+      expect(await fs.ls(dir)).to.deep.equal([]);
     });
 
     it('writes a small new file as one CREATE carrying its bytes, then the RENAME', async () => {
