@@ -214,12 +214,14 @@ export async function readRangesAll(
   try {
     if (end !== undefined && end <= start) return new Uint8Array(0);
     const first = await firstRange(fetchRange, start, end, options);
-    const bytes = first?.bytes;
-    if (first !== undefined && bytes !== undefined) {
-      first.cancel?.(); // its body is not read: the bytes are taken as they came
-      throwIfAborted(signal);
-      if (first.whole === true) return bytes.subarray(Math.min(start, bytes.byteLength), end);
-      if (start + bytes.byteLength >= rangeEnd(first, start, end, options)) return bytes;
+    // The bytes in hand are all the read wants: the whole object, or a range reaching its stop.
+    if (first?.bytes !== undefined) {
+      const { bytes, whole } = first;
+      if (whole === true || start + bytes.byteLength >= rangeEnd(first, start, end, options)) {
+        first.cancel?.(); // its body is not read: the bytes are taken as they came
+        throwIfAborted(signal);
+        return whole === true ? bytes.subarray(Math.min(start, bytes.byteLength), end) : bytes;
+      }
     }
     return await collectBytes(rangesInOrder(fetchRange, start, end, options, first));
   } catch (err) {

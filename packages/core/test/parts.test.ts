@@ -354,6 +354,7 @@ describe('core: ranged reads in order (readRanges)', () => {
     let open = 0;
     let maxOpen = 0;
     let bodiesRead = 0;
+    let cancels = 0;
     const fetchRange: FetchRange = async (start, end, etag, signal) => {
       calls.push({ start, end, etag });
       if (start >= data.byteLength) return undefined;
@@ -362,8 +363,10 @@ describe('core: ranged reads in order (readRanges)', () => {
       open++;
       maxOpen = Math.max(maxOpen, open);
       const bytes = options.whole ? data : data.subarray(start, Math.min(end, data.byteLength));
+      let cancelled = false;
       async function* body(): AsyncGenerator<Uint8Array> {
         bodiesRead++;
+        if (cancelled) throw new Error('a cancelled body was read');
         try {
           for (let i = 0; i < bytes.byteLength; i += 300) {
             await new Promise((r) => setTimeout(r, 1));
@@ -377,9 +380,20 @@ describe('core: ranged reads in order (readRanges)', () => {
       const held = options.bytes ? Buffer.from(bytes) : undefined;
       if (held !== undefined) answered.push(held);
       const total = data.byteLength;
-      return { body: body(), bytes: held, total, etag: options.etag ?? '"v1"', whole: options.whole === true };
+      const cancel = (): void => {
+        cancelled = true;
+        cancels++;
+      };
+      return { body: body(), bytes: held, total, etag: options.etag ?? '"v1"', whole: options.whole === true, cancel };
     };
-    return { fetchRange, calls, answered, maxOpen: () => maxOpen, bodiesRead: () => bodiesRead };
+    return {
+      fetchRange,
+      calls,
+      answered,
+      maxOpen: () => maxOpen,
+      bodiesRead: () => bodiesRead,
+      cancels: () => cancels,
+    };
   }
   const read = async (gen: AsyncIterable<Uint8Array>): Promise<Buffer> => {
     const chunks: Uint8Array[] = [];
@@ -450,6 +464,7 @@ describe('core: ranged reads in order (readRanges)', () => {
       expect(Buffer.from(got).equals(data.subarray(0, 700))).to.equal(true);
       expect(s.calls).to.deep.equal([{ start: 0, end: 700, etag: undefined }]);
       expect(s.bodiesRead()).to.equal(0);
+      expect(s.cancels()).to.equal(1);
       const small = store({ bytes: true });
       const tail = await readRangesAll(small.fetchRange, 9500, undefined, { partSize: 1000, concurrency: 3 });
       expect(Buffer.from(tail).equals(data.subarray(9500))).to.equal(true);
