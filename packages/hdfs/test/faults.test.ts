@@ -33,7 +33,7 @@ describe('hdfs: faults', function () {
   it('fails a put whose datanode refuses the data midway, leaving nothing behind', async function () {
     const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-fault-'));
     try {
-      await writeFile(join(local, 'src.bin'), randomBytes(6 * MiB));
+      await writeFile(join(local, 'src.bin'), randomBytes(12 * MiB)); // more than a part: read into the writer's buffers
       faults.proxy.addRule({
         fault: {
           kind: 'status',

@@ -71,29 +71,63 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(await fs.ls(dir)).to.deep.equal([`${dir}/new.bin`]);
     });
 
-    it('puts a local file read into the writer buffers: whole up to 1 MiB, else in one APPEND', async () => {
+    it('puts a local file of more than one part read into the writer buffers, in one APPEND', async () => {
       const viaProxy = makeFs(hdfs.info, { url: proxy.url });
       const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-put-'));
       try {
-        for (const size of [MiB, MiB + 1, 5 * MiB + 3]) {
+        for (const size of [8 * MiB + 1, 13 * MiB + 3]) {
           const data = randomBytes(size);
           await writeFile(join(local, 'src.bin'), data);
           proxy.reset();
           await viaProxy.put(join(local, 'src.bin'), `${dir}/put-${size}.bin`);
           const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
-          const sent = proxy.requests.filter((r) => r.bytes > 0).map((r) => r.bytes);
-          expect(sent, `size ${size}`).to.deep.equal([size]);
-          expect(ops.at(-1)).to.equal('PUT RENAME');
           expect(
-            ops.filter((op) => op === 'POST APPEND'),
+            proxy.requests.filter((r) => r.bytes > 0).map((r) => r.bytes),
             `size ${size}`,
-          ).to.have.length(size > MiB ? 2 : 0);
+          ).to.deep.equal([size]);
+          expect(ops, `size ${size}`).to.deep.equal([
+            'GET GETFILESTATUS', // what the target is (a directory takes the file inside)
+            'PUT CREATE',
+            'PUT CREATE',
+            'POST APPEND',
+            'POST APPEND',
+            'PUT RENAME',
+          ]);
           expect(Buffer.from(await fs.catFile(`${dir}/put-${size}.bin`)).equals(data), `size ${size}`).to.equal(true);
         }
-        expect(await fs.ls(dir)).to.have.length(3);
+        expect(await fs.ls(dir)).to.have.length(2);
       } finally {
         await rm(local, { recursive: true, force: true });
       }
+    });
+
+    it('sends the buffers it lends in turn, reusing each, and writes a filled file within 1 MiB whole', async () => {
+      type Filled = { space(): Uint8Array; filled(n: number): Promise<void>; close(): Promise<void> };
+      const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      for (const size of [1000, 5 * MiB + 3]) {
+        const data = randomBytes(size);
+        const w = (await viaProxy.openWriter(`${dir}/filled-${size}.bin`)) as unknown as Filled;
+        const rooms = new Set<ArrayBufferLike>();
+        for (let at = 0; at < size;) {
+          const room = w.space();
+          rooms.add(room.buffer);
+          const n = Math.min(room.byteLength, size - at, 300_000);
+          room.set(data.subarray(at, at + n));
+          await w.filled(n);
+          at += n;
+        }
+        proxy.reset();
+        await w.close();
+        expect(Buffer.from(await fs.catFile(`${dir}/filled-${size}.bin`)).equals(data), `size ${size}`).to.equal(true);
+        if (size > MiB) expect(rooms.size, 'the first buffer and four lent ones').to.equal(5);
+        else
+          expect(proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`)).to.deep.equal([
+            'PUT CREATE',
+            'PUT CREATE',
+            'PUT RENAME',
+          ]);
+      }
+      expect(await fs.ls(dir)).to.have.length(2);
     });
 
     it('stops a put of a local file on abort midway, leaving nothing behind', async () => {
