@@ -181,8 +181,9 @@ export class HdfsWriter implements FillableWriter {
 
   /** A full buffer is sent; resolves once the next one is free to fill. */
   async filled(n: number): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
     const slot = this.lent?.[this.lentAt];
-    if (this.done || slot === undefined || !Number.isInteger(n) || n < 0 || this.lentFill + n > slot.buf.byteLength)
+    if (slot === undefined || !Number.isInteger(n) || n < 0 || this.lentFill + n > slot.buf.byteLength)
       throw errors.invalid(`filled(${n}) is more than the room lent`);
     this.lentFill += n;
     if (this.lentFill < slot.buf.byteLength) return;
@@ -305,8 +306,9 @@ class NewFileWriter implements FillableWriter {
   /** Once more than {@link WHOLE_WRITE_LIMIT} bytes are filled, the stream opens with them. */
   async filled(n: number): Promise<void> {
     if (this.streaming !== undefined) return this.streaming.filled(n);
+    if (this.done) throw errors.invalid('write after close or abort');
     const first = this.first;
-    if (this.done || first === undefined || !Number.isInteger(n) || n < 0 || this.firstFill + n > first.byteLength)
+    if (first === undefined || !Number.isInteger(n) || n < 0 || this.firstFill + n > first.byteLength)
       throw errors.invalid(`filled(${n}) is more than the room lent`);
     this.firstFill += n;
     if (this.firstFill <= WHOLE_WRITE_LIMIT) return;
