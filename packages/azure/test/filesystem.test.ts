@@ -62,6 +62,23 @@ describe('azure: AzureBlobFileSystem', function () {
     });
   });
 
+  describe('reads', function () {
+    it('reads a small blob with one Get Blob, whole or a range of it, on the lean and SDK paths', async function () {
+      const { root } = store;
+      const data = randomBytes(5000);
+      await store.fs.pipeFile(`${root}/small.bin`, data);
+      for (const leanRequests of [true, false]) {
+        const fs = viaProxy({ leanRequests });
+        proxy.reset();
+        expect(Buffer.from(await fs.catFile(`${root}/small.bin`)).equals(data), `lean: ${leanRequests}`).to.equal(true);
+        expect(proxy.requests.map((r) => r.method)).to.deep.equal(['GET']);
+        const middle = await fs.catFile(`${root}/small.bin`, { start: 100, end: 4000 });
+        expect(Buffer.from(middle).equals(data.subarray(100, 4000)), `lean: ${leanRequests}`).to.equal(true);
+        expect(await fs.catFile(`${root}/small.bin`, { start: 6000, end: 7000 })).to.have.length(0);
+      }
+    });
+  });
+
   describe('uploads', function () {
     it('streams a large body of unknown length as staged blocks, byte-exact', async function () {
       const { root } = store;
