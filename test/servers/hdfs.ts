@@ -7,12 +7,11 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { HdfsInfo, StartedServer } from './types';
 import {
   cacheDir,
   digest,
-  freePort,
   hasCommand,
   readMarker,
   REPO_ROOT,
@@ -100,15 +99,23 @@ export function externalHdfs(): HdfsInfo | undefined {
   };
 }
 
+/** The ports MiniDfs reports on its READY line. */
+interface ReadyPorts {
+  nnRpcPort: number;
+  nnHttpPort: number;
+  dnHttpPort: number;
+}
+
 /** Installs (if needed) and starts a one-datanode MiniDFSCluster; resolves once WebHDFS answers. */
 export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
   const installMs = await installHdfs();
   const dir = cacheDir('hdfs');
   const cp = `${join(dir, 'classes')}:${readFileSync(join(dir, 'classpath.txt'), 'utf8').trim()}`;
-  const [rpc, nnHttp, dnHttp] = [await freePort(), await freePort(), await freePort()];
   const base = mkdtempSync(join(tmpdir(), 'omnifs-minidfs-'));
   const t0 = Date.now();
-  const proc = startProcess(`minidfs-${nnHttp}`, 'java', [
+  // Every port is 0: the JVM binds each listener itself and reports the ports it got, so no
+  // other process can take a port between its choice and its bind.
+  const proc = startProcess(basename(base), 'java', [
     '-Xmx512m',
     '-XX:+UseSerialGC',
     '-Djava.net.preferIPv4Stack=true',
@@ -119,17 +126,23 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
     cp,
     MAIN_CLASS,
     base,
-    String(rpc),
-    String(nnHttp),
-    String(dnHttp),
+    '0',
+    '0',
+    '0',
   ]);
   const stop = async (): Promise<void> => {
     await proc.stop(10_000);
     await rm(base, { recursive: true, force: true });
   };
-  const namenodeUrl = `http://127.0.0.1:${nnHttp}`;
+  let ports: ReadyPorts;
   try {
-    await proc.waitForLine(/^READY (\{.*\})$/m, 120_000);
+    ports = JSON.parse((await proc.waitForLine(/^READY (\{.*\})$/m, 120_000))[1] ?? '{}') as ReadyPorts;
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const namenodeUrl = `http://127.0.0.1:${ports.nnHttpPort}`;
+  try {
     await waitForHttp(`${namenodeUrl}/webhdfs/v1/?op=GETFILESTATUS&user.name=${HDFS_USER}`, 30_000, {
       proc,
       accept: (s) => s === 200,
@@ -144,8 +157,8 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
       namenodeUrl,
       webhdfsUrl: `${namenodeUrl}/webhdfs/v1`,
       user: HDFS_USER,
-      rpcPort: rpc,
-      datanodeHttpPort: dnHttp,
+      rpcPort: ports.nnRpcPort,
+      datanodeHttpPort: ports.dnHttpPort,
     },
     installMs,
     startMs,

@@ -21,7 +21,7 @@ import { externalGcs, startFakeGcs } from './fakegcs';
 import { externalHdfs, startHdfs } from './hdfs';
 import { externalS3, startMoto } from './moto';
 import type { InfoByKind, ServerKind, StartedServer } from './types';
-import { IS_CI, ToolchainMissing, say } from './util';
+import { IS_CI, ToolchainMissing, say, startRetryingPortClash } from './util';
 
 export type { AzureInfo, GcsInfo, HdfsInfo, InfoByKind, S3Info, ServerKind, StartedServer } from './types';
 
@@ -62,7 +62,7 @@ export function ensureServer<K extends ServerKind>(kind: K): Promise<StartedServ
           proc: undefined,
           stop: async () => {},
         })
-      : entry.start().then((s) => {
+      : startRetryingPortClash(entry.label, entry.start).then((s) => {
           say(`${entry.label} ready at ${describeInfo(s.info)} (install ${s.installMs} ms, start ${s.startMs} ms)`);
           return s;
         });

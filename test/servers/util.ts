@@ -137,6 +137,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** What a server's start failure says when a port it was given got taken before it bound it. */
+const PORT_TAKEN = /address already in use|EADDRINUSE|BindException/i;
+
+/**
+ * Runs `start` again (up to `attempts` times in all) when it fails because a port chosen by
+ * {@link freePort} was taken by another process between the choice and the server's bind;
+ * any other failure is thrown at once.
+ */
+export async function startRetryingPortClash<T>(label: string, start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (i >= attempts || !PORT_TAKEN.test((e as Error).message)) throw e;
+      say(`${label}: a port was taken before the server bound it; starting again (${i + 1}/${attempts})`);
+    }
+  }
+}
+
 /** One line to stderr, prefixed so it stands out from mocha's output. */
 export function say(line: string): void {
   process.stderr.write(`[servers] ${line}\n`);
@@ -266,6 +285,11 @@ export interface ServerProcess {
   readonly log: string;
   /** Resolves with the first stdout line that matches, or rejects if the process exits first. */
   waitForLine(re: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /**
+   * The last lines of the output, once what the process wrote before it exited has been read
+   * (its pipes closed, or a second after it exited, whichever comes first).
+   */
+  exitTail(): Promise<string>;
   /** Resident memory of the whole process group, in KiB (Linux /proc). */
   rssKiB(): number;
   /** SIGTERM to the group, SIGKILL after `graceMs`; resolves once it has exited. */
@@ -304,7 +328,23 @@ export function startProcess(
   child.stdout?.pipe(out, { end: false });
   child.stderr?.pipe(out, { end: false });
   const exited = new Promise<void>((ok) => child.on('exit', () => ok()));
+  const drained = new Promise<void>((ok) => child.on('close', () => ok()));
   child.on('close', () => out.end());
+  // The output's end, kept here too: the log file is written asynchronously, so it may
+  // not yet hold the last words of a process that has just exited.
+  let recent = '';
+  const keep = (d: Buffer): void => {
+    recent = (recent + d.toString('utf8')).slice(-16_384);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exitTail = async (): Promise<string> => {
+    await exited;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([drained, new Promise<void>((ok) => (timer = setTimeout(ok, 1000)))]);
+    clearTimeout(timer);
+    return recent.split('\n').slice(-20).join('\n');
+  };
   // The pipes must not keep mocha alive; the exit hook kills the group anyway.
   child.unref();
   for (const s of [child.stdin, child.stdout, child.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
@@ -320,7 +360,8 @@ export function startProcess(
           const m = buf.match(re);
           if (m) done(() => ok(m));
         };
-        const onExit = (): void => done(() => fail(new Error(`${name} exited before ready; log tail:\n${tail(log)}`)));
+        const onExit = (): void =>
+          done(() => void exitTail().then((t) => fail(new Error(`${name} exited before ready; log tail:\n${t}`))));
         const timer = setTimeout(
           () => done(() => fail(new Error(`${name}: no ${re} within ${timeoutMs} ms; log tail:\n${tail(log)}`))),
           timeoutMs,
@@ -335,6 +376,7 @@ export function startProcess(
         child.on('exit', onExit);
       });
     },
+    exitTail,
     rssKiB() {
       return child.pid === undefined ? 0 : groupRssKiB(child.pid);
     },
@@ -363,13 +405,16 @@ export function groupRssKiB(pgid: number): number {
   return total;
 }
 
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
 /** Waits until something accepts TCP connections on a loopback port (a server not spoken to over plain HTTP). */
 export async function waitForPort(port: number, timeoutMs: number, proc?: ServerProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const c = proc?.child;
-    if (c && (c.exitCode !== null || c.signalCode !== null))
-      throw new Error(`server exited before listening on ${port}; log tail:\n${tail(proc?.log ?? '')}`);
+    if (proc && hasExited(proc.child))
+      throw new Error(`server exited before listening on ${port}; log tail:\n${await proc.exitTail()}`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = connect({ host: '127.0.0.1', port }, () => {
         socket.destroy();
@@ -396,9 +441,8 @@ export async function waitForHttp(
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    const c = opts.proc?.child;
-    if (c && (c.exitCode !== null || c.signalCode !== null)) {
-      throw new Error(`server exited before answering ${url}; log tail:\n${tail(opts.proc?.log ?? '')}`);
+    if (opts.proc && hasExited(opts.proc.child)) {
+      throw new Error(`server exited before answering ${url}; log tail:\n${await opts.proc.exitTail()}`);
     }
     try {
       const res = await fetch(url, { method: opts.method ?? 'GET', signal: AbortSignal.timeout(2000) });

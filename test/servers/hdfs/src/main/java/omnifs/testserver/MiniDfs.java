@@ -13,7 +13,8 @@ import org.apache.hadoop.hdfs.server.datanode.DataNode;
 /**
  * A one-datanode MiniDFSCluster with WebHDFS on, bound to 127.0.0.1, for omnifs's tests.
  *
- * <p>Usage: {@code MiniDfs BASE_DIR NN_RPC_PORT NN_HTTP_PORT DN_HTTP_PORT}. Prints one line
+ * <p>Usage: {@code MiniDfs BASE_DIR NN_RPC_PORT NN_HTTP_PORT DN_HTTP_PORT}, a port of 0 meaning
+ * any free one (bound by the listener itself, so nothing can take it first). Prints one line
  * {@code READY {"nnRpcPort":..,"nnHttpPort":..,"dnHttpPort":..}} once the cluster is up and
  * out of safe mode, then runs until standard input closes or the JVM gets SIGTERM/SIGINT,
  * and shuts the cluster down either way.
@@ -39,7 +40,7 @@ public final class MiniDfs {
     conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
     conf.set("dfs.namenode.http-bind-host", "127.0.0.1");
     conf.set("dfs.namenode.http-address", "127.0.0.1:" + nnHttp);
-    // Datanode: every listener on loopback, its HTTP port pinned, and the hostname it
+    // Datanode: every listener on loopback, its HTTP port as given, and the hostname it
     // registers with set to 127.0.0.1 so WebHDFS redirects (307 Location) point there.
     conf.set("dfs.datanode.hostname", "127.0.0.1");
     conf.set("dfs.datanode.address", "127.0.0.1:0");
