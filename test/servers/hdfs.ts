@@ -135,14 +135,11 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
     await rm(base, { recursive: true, force: true });
   };
   let ports: ReadyPorts;
+  let namenodeUrl: string;
   try {
-    ports = JSON.parse((await proc.waitForLine(/^READY (\{.*\})$/m, 120_000))[1] ?? '{}') as ReadyPorts;
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  const namenodeUrl = `http://127.0.0.1:${ports.nnHttpPort}`;
-  try {
+    const [, json = ''] = await proc.waitForLine(/^READY (\{.*\})$/m, 120_000);
+    ports = JSON.parse(json) as ReadyPorts;
+    namenodeUrl = `http://127.0.0.1:${ports.nnHttpPort}`;
     await waitForHttp(`${namenodeUrl}/webhdfs/v1/?op=GETFILESTATUS&user.name=${HDFS_USER}`, 30_000, {
       proc,
       accept: (s) => s === 200,

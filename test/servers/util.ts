@@ -138,7 +138,7 @@ export function freePort(): Promise<number> {
 }
 
 /** What a server's start failure says when a port it was given got taken before it bound it. */
-const PORT_TAKEN = /address already in use|EADDRINUSE|BindException/i;
+const PORT_TAKEN = /address already in use|EADDRINUSE/i;
 
 /**
  * Runs `start` again (up to `attempts` times in all) when it fails because a port chosen by
