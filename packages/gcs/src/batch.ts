@@ -8,7 +8,7 @@ import type { Storage } from '@google-cloud/storage';
 import type { FailedDelete, Timeouts } from '@omnifs/core';
 import { failedDelete, smallRequest } from '@omnifs/core/backend';
 import { gcsReason, mapGcsError } from './errors';
-import { authHeaders, responseError } from './reader';
+import { authHeaders, responseError } from './client';
 
 /** Most sub-requests one batch request may carry. */
 export const MAX_BATCH_DELETES = 100;

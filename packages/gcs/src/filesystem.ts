@@ -1,5 +1,5 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
-import type { Bucket, File, Storage } from '@google-cloud/storage';
+import type { Bucket, File, FileMetadata, Storage } from '@google-cloud/storage';
 import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
   abortable,
@@ -20,6 +20,7 @@ import type {
   UploadOptions,
 } from '@omnifs/core/backend';
 import { deleteBatch, MAX_BATCH_DELETES } from './batch';
+import { deleteObject, objectMetadata } from './client';
 import { mapGcsError } from './errors';
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import {
@@ -102,7 +103,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- request contexts
 
   private get listContext(): ListContext {
-    return { storage: this.storage, userProject: this.settings.userProject, pageSize: this.settings.listPageSize };
+    const { userProject, listPageSize, timeouts } = this.settings;
+    return { storage: this.storage, userProject, timeouts, pageSize: listPageSize };
   }
 
   private get readContext(): ReadContext {
@@ -116,6 +118,12 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   private get payer(): { userProject?: string } {
     return this.settings.userProject !== undefined ? { userProject: this.settings.userProject } : {};
+  }
+
+  /** The metadata of the object a path names (`objects.get`). */
+  private metadata(path: string): Promise<FileMetadata> {
+    const { bucket, key } = this.objectPath(path);
+    return objectMetadata(this.readContext, bucket, key);
   }
 
   /** The object a path names; the root and buckets are not objects. */
@@ -153,7 +161,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     if (etag === undefined) return undefined;
     const unquoted = etag.replace(/^"|"$/g, '');
     if (/^\d+$/.test(unquoted)) return unquoted;
-    const [meta] = await uncancellable(this.file(path).getMetadata());
+    const meta = await this.metadata(path);
     const md5Hex = meta.md5Hash !== undefined ? Buffer.from(meta.md5Hash, 'base64').toString('hex') : undefined;
     if (unquoted !== meta.etag && unquoted !== meta.md5Hash && unquoted !== md5Hex) {
       throw new FsError({ kind: 'ConditionNotMatch', message: `the object no longer has ETag ${unquoted}` });
@@ -164,11 +172,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
 
   protected async *listPages(bucket: string, prefix: string, request: ListRequest = {}): AsyncGenerator<ObjectPage> {
-    const pages = listPages(this.listContext, bucket, prefix, request);
-    for (;;) {
-      const next = await uncancellable(pages.next());
-      if (next.done === true) return;
-      const page = next.value;
+    for await (const page of listPages(this.listContext, bucket, prefix, request)) {
       yield {
         objects: page.objects.map((meta) => ({ key: meta.name ?? '', info: objectInfo(bucket, meta) })),
         prefixes: page.prefixes,
@@ -187,8 +191,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async objectInfo(bucket: string, key: string): Promise<FileInfo> {
-    const [meta] = await uncancellable(this.bucket(bucket).file(key).getMetadata());
-    return objectInfo(bucket, meta);
+    return objectInfo(bucket, await objectMetadata(this.readContext, bucket, key));
   }
 
   // ---------------------------------------------------------------- reading
@@ -233,7 +236,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   protected override async _writeId(path: string): Promise<string | undefined> {
-    const [meta] = await this.file(path).getMetadata(this.payer);
+    const meta = await this.metadata(path);
     const id = meta.metadata?.[WRITE_ID_KEY];
     return typeof id === 'string' ? id : undefined;
   }
@@ -244,8 +247,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
    */
   protected override async openAppend(bucket: string, key: string, options: UploadOptions): Promise<Writer> {
     const ctx = this.uploadContext(bucket, key, options);
-    const existing = await ctx.file.getMetadata().then(
-      ([meta]) => meta,
+    const existing = await objectMetadata(this.readContext, bucket, key).then(
+      (meta) => meta,
       (err: unknown) => {
         if (this.isMissing(err)) return undefined;
         throw err;
@@ -268,7 +271,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async deleteObject(bucket: string, key: string): Promise<void> {
-    await uncancellable(this.bucket(bucket).file(key).delete());
+    await deleteObject(this.readContext, bucket, key);
   }
 
   /** Batch requests of up to 100 deletes, `concurrency` at once. */
@@ -306,9 +309,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
    */
   protected override async _touch(path: string, info: FileInfo): Promise<void> {
     const generation =
-      info.etag !== undefined && /^\d+$/.test(info.etag)
-        ? info.etag
-        : String((await uncancellable(this.file(path).getMetadata()))[0].generation);
+      info.etag !== undefined && /^\d+$/.test(info.etag) ? info.etag : String((await this.metadata(path)).generation);
     await this.rewrite(path, path, generation, { preconditionOpts: { ifGenerationMatch: generation } });
   }
 

@@ -2,19 +2,18 @@
  * Listing buckets and objects: pages with or without the `/` delimiter, through
  * `pageToken`s. Core's ObjectStoreFileSystem makes directories of them.
  *
- * Each page is as large as the service allows (no `maxResults` unless `listPageSize` is
- * set: GCS then sends 1,000 entries, its maximum) and asks only for the fields a
- * FileInfo shows ({@link LIST_FIELDS}): the answer is smaller, and the SDK hands the
- * entries over as they came instead of making a `File` object of each.
+ * Each page is one `objects.list` call sent by omnifs itself ({@link listObjectsPage}),
+ * as large as the service allows (no `maxResults` unless `listPageSize` is set: GCS then
+ * sends 1,000 entries, its maximum), asking only for the fields a FileInfo shows
+ * ({@link LIST_FIELDS}). Buckets are listed through the SDK.
  */
-import type { Bucket, FileMetadata, GetFilesOptions, Storage } from '@google-cloud/storage';
+import type { Bucket, FileMetadata } from '@google-cloud/storage';
 import type { FileInfo } from '@omnifs/core';
 import { dirInfo, type ListRequest } from '@omnifs/core/backend';
+import { listObjectsPage, type ApiContext } from './client';
 
 /** What every listing request needs. */
-export interface ListContext {
-  storage: Storage;
-  userProject: string | undefined;
+export interface ListContext extends ApiContext {
   /** Entries per request; undefined lets the service choose (GCS: its maximum, 1,000). */
   pageSize: number | undefined;
 }
@@ -37,25 +36,16 @@ export async function* listPages(
   { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
   let pageToken: string | undefined;
-  const b = ctx.storage.bucket(bucket);
   do {
-    const query: GetFilesOptions = {
+    const page = await listObjectsPage(ctx, bucket, {
       prefix,
-      autoPaginate: false,
-      ...((limit ?? ctx.pageSize) !== undefined ? { maxResults: limit ?? ctx.pageSize } : {}),
+      delimiter: delimiter ? '/' : undefined,
+      pageToken,
+      maxResults: limit ?? ctx.pageSize,
       fields: LIST_FIELDS,
-      ...(delimiter ? { delimiter: '/' } : {}),
-      ...(pageToken !== undefined ? { pageToken } : {}),
-      ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
-    };
-    // With `fields` set, the SDK returns each entry's metadata as it came (typed as File).
-    const [entries, next, response] = await b.getFiles(query);
-    const prefixes = (response as { prefixes?: unknown } | undefined)?.prefixes;
-    yield {
-      objects: entries as unknown as FileMetadata[],
-      prefixes: Array.isArray(prefixes) ? prefixes.filter((p): p is string => typeof p === 'string') : [],
-    };
-    pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
+    });
+    yield { objects: page.items ?? [], prefixes: page.prefixes ?? [] };
+    pageToken = page.nextPageToken;
   } while (pageToken !== undefined && pageToken !== '' && limit === undefined);
 }
 

@@ -8,8 +8,7 @@
  * `accept-encoding: identity`, GCS decompresses gzip-encoded objects itself, except those
  * with `Cache-Control: no-transform`, which read as their stored (compressed) bytes.
  */
-import type { Storage } from '@google-cloud/storage';
-import { FsError, type Timeouts } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
 import {
   abortError,
   collectBytes,
@@ -19,14 +18,10 @@ import {
   type BodySink,
   type Http1Answer,
 } from '@omnifs/core/backend';
-import { isUnauthenticated } from './options';
+import { answerError, authHeaders, type ApiContext } from './client';
 
 /** What a download needs. */
-export interface ReadContext {
-  storage: Storage;
-  userProject: string | undefined;
-  timeouts: Timeouts;
-}
+export type ReadContext = ApiContext;
 
 /** Where a read goes: an object, a byte range, and optionally the generation it must have. */
 export interface ReadTarget {
@@ -51,31 +46,6 @@ function mediaUrl(ctx: ReadContext, target: ReadTarget): string {
   }
   if (ctx.userProject !== undefined) q.set('userProject', ctx.userProject);
   return `${ctx.storage.apiEndpoint}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(target.key)}?${q}`;
-}
-
-/** The auth client's headers for `url`, none where requests carry no credentials. */
-export async function authHeaders(storage: Storage, url: string): Promise<Record<string, string>> {
-  if (isUnauthenticated(storage)) return {};
-  return (await storage.authClient.getRequestHeaders(url)) as Record<string, string>;
-}
-
-/** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed response. */
-export async function responseError(res: Response): Promise<Error> {
-  return answerError(res.status, await res.text().catch(() => ''), res.statusText);
-}
-
-/** An error shaped as the SDK's ApiError (`code` = HTTP status), from a failed answer's status and body. */
-export function answerError(status: number, text: string, statusText = ''): Error {
-  let message = text.trim() || statusText || `HTTP ${status}`;
-  let reasons: Array<{ reason?: string }> = [];
-  try {
-    const body = JSON.parse(text) as { error?: { message?: string; errors?: Array<{ reason?: string }> } };
-    message = body.error?.message ?? message;
-    reasons = body.error?.errors ?? [];
-  } catch {
-    // XML or plain text: the message is the body
-  }
-  return Object.assign(new Error(message), { code: status, errors: reasons });
 }
 
 /** True when the object exists now, whatever its generation. */

@@ -16,23 +16,20 @@
  *   makes it idempotent: an exclusive create).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { IdempotencyStrategy, type FileMetadata, type Storage } from '@google-cloud/storage';
-import { FsError, type Timeouts } from '@omnifs/core';
-import { backoffDelay, smallAnswer } from '@omnifs/core/backend';
+import type { FileMetadata } from '@google-cloud/storage';
+import { FsError } from '@omnifs/core';
+import { smallAnswer } from '@omnifs/core/backend';
 import mime from 'mime';
-import { answerError, authHeaders } from './reader';
+import { answerError, authHeaders, deleteObject, retriesFor, withRetries, type ApiContext } from './client';
 
 /** What a simple upload needs. */
-export interface SimpleUpload {
-  storage: Storage;
+export interface SimpleUpload extends ApiContext {
   bucket: string;
   key: string;
   /** `create` sends `ifGenerationMatch=0`. */
   create: boolean;
-  userProject: string | undefined;
   /** Object resource fields sent with the bytes (custom metadata under `metadata`). */
   metadata: FileMetadata | undefined;
-  timeouts: Timeouts;
 }
 
 /** The content type the SDK gives a name, from the `mime` package it uses. */
@@ -50,15 +47,6 @@ function multipartBody(metadata: FileMetadata, contentType: string, data: Uint8A
     type: `multipart/related; boundary=${boundary}`,
     body: Buffer.concat([Buffer.from(head), data, Buffer.from(`\r\n--${boundary}--\r\n`)]),
   };
-}
-
-/** Retries the SDK would make for this write: none unless idempotent (as `file.save` decides) and auto-retried. */
-function retriesFor(storage: Storage, create: boolean): number {
-  const { autoRetry, maxRetries, idempotencyStrategy } = storage.retryOptions;
-  if (autoRetry === false) return 0;
-  if (idempotencyStrategy === IdempotencyStrategy.RetryNever) return 0;
-  if (idempotencyStrategy === IdempotencyStrategy.RetryConditional && !create) return 0;
-  return maxRetries ?? 3;
 }
 
 /** One attempt: the object's metadata as GCS answers it, or the error as the SDK would raise it. */
@@ -79,47 +67,25 @@ async function attempt(up: SimpleUpload, data: Uint8Array, md5: string): Promise
   return JSON.parse(text) as FileMetadata;
 }
 
-/** Removes `generation` of the object, and only that one; failures are ignored. */
-async function removeGeneration(up: SimpleUpload, generation: string): Promise<void> {
-  const q = new URLSearchParams({ ifGenerationMatch: generation });
-  if (up.userProject !== undefined) q.set('userProject', up.userProject);
-  const url = `${up.storage.apiEndpoint}/storage/v1/b/${encodeURIComponent(up.bucket)}/o/${encodeURIComponent(up.key)}?${q}`;
-  try {
-    await smallAnswer(url, { method: 'DELETE', headers: await authHeaders(up.storage, url) }, up.timeouts);
-  } catch {
-    // the write fails anyway; a later write replaces what is left
-  }
-}
-
 /**
  * Uploads `data` as the whole object in one request; resolves with its metadata.
  * Errors are raised as the SDK raises them (`code` = HTTP status), for the caller's mapping.
  */
 export async function simpleUpload(up: SimpleUpload, data: Uint8Array): Promise<FileMetadata> {
   const md5 = createHash('md5').update(data).digest('base64');
-  const { retryableErrorFn, maxRetryDelay = 64, totalTimeout = 600 } = up.storage.retryOptions;
-  const retries = retriesFor(up.storage, up.create);
-  const deadline = Date.now() + totalTimeout * 1000;
-  for (let n = 0; ; n++) {
-    let meta: FileMetadata;
-    try {
-      meta = await attempt(up, data, md5);
-    } catch (err) {
-      const retryable = retryableErrorFn?.(err as never) ?? false;
-      const delay = backoffDelay(n + 1, { minDelayMs: 1000, maxDelayMs: maxRetryDelay * 1000 });
-      if (n >= retries || !retryable || Date.now() + delay > deadline) throw err;
-      await new Promise((r) => setTimeout(r, delay));
-      continue;
+  const retries = retriesFor(up.storage, up.create ? 'conditional write' : 'write');
+  const meta = await withRetries(up.storage, retries, () => attempt(up, data, md5));
+  if (meta.md5Hash !== undefined && meta.md5Hash !== md5) {
+    if (meta.generation !== undefined) {
+      // Only that generation; the write fails anyway, and a later write replaces what is left.
+      await deleteObject(up, up.bucket, up.key, String(meta.generation)).catch(() => undefined);
     }
-    if (meta.md5Hash !== undefined && meta.md5Hash !== md5) {
-      if (meta.generation !== undefined) await removeGeneration(up, String(meta.generation));
-      throw new FsError({
-        kind: 'Unexpected',
-        code: 'EIO',
-        temporary: true,
-        message: `the object was stored with MD5 ${meta.md5Hash}, not the ${md5} of the bytes sent; it was removed`,
-      });
-    }
-    return meta;
+    throw new FsError({
+      kind: 'Unexpected',
+      code: 'EIO',
+      temporary: true,
+      message: `the object was stored with MD5 ${meta.md5Hash}, not the ${md5} of the bytes sent; it was removed`,
+    });
   }
+  return meta;
 }

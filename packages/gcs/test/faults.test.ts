@@ -1,6 +1,7 @@
 /** GCS through the fault proxy: every transfer ends byte-exact or with a clear error, never short, and leaves nothing half-written. */
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
+import { IdempotencyStrategy } from '@google-cloud/storage';
 import { RetryFileSystem } from '@omnifs/core';
 import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
@@ -218,6 +219,106 @@ describe('gcs: faults', function () {
       const removal = seen.filter((r) => r.method === 'DELETE');
       expect(removal).to.have.length(1);
       expect(removal[0]!.url).to.match(/[?&]ifGenerationMatch=1234(&|$)/);
+    });
+  });
+
+  describe('metadata, listings and single deletes, sent by omnifs', function () {
+    const isJson = (r: SeenRequest): boolean => r.kind === 'json';
+    const objectUrl = (path: string): string => {
+      const [bucket = '', ...key] = path.split('/');
+      return `/storage/v1/b/${bucket}/o/${encodeURIComponent(key.join('/'))}`;
+    };
+
+    it('reads metadata with one objects.get, a missing path with one more one-entry objects.list, a level with one objects.list', async function () {
+      const { fs: direct, root } = store;
+      await direct.writeText(`${root}/dir/m.txt`, 'metadata');
+      const fs = viaProxy(0);
+      const info = await fs.info(`${root}/dir/m.txt`);
+      expect(info).to.deep.include({ name: `${root}/dir/m.txt`, size: 8, type: 'file', contentType: 'text/plain' });
+      expect(info.generation).to.match(/^\d+$/);
+      expect(seen.map((r) => [r.method, r.url.split('?')[0]])).to.deep.equal([['GET', objectUrl(`${root}/dir/m.txt`)]]);
+      seen.length = 0;
+      expect(await fs.exists(`${root}/dir/none`)).to.equal(false);
+      expect(seen.map((r) => r.method)).to.deep.equal(['GET', 'GET']);
+      expect(seen[0]!.url.split('?')[0]).to.equal(objectUrl(`${root}/dir/none`));
+      expect(seen[1]!.url).to.match(/\/o\?.*maxResults=1(&|$)/);
+      seen.length = 0;
+      expect(await fs.ls(`${root}/dir`)).to.deep.equal([`${root}/dir/m.txt`]);
+      expect(seen.map((r) => r.method)).to.deep.equal(['GET']);
+      expect(seen[0]!.url).to.match(/\/o\?.*delimiter=%2F/);
+      expect(seen[0]!.url).to.not.include('maxResults');
+      await expectFsError(fs.info(`${root}/dir/none`), 'NotFound', 'ENOENT');
+    });
+
+    it('retries a metadata read past a 503 as retryOptions say, and not at all with autoRetry off', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      await direct.writeText(`${root}/busy.txt`, 'x');
+      const isObjectGet = (r: { method: string; url: string }): boolean =>
+        r.method === 'GET' && r.url.startsWith(objectUrl(`${root}/busy.txt`)) && !r.url.includes('alt=media');
+      proxy.addRule({ fault: UNAVAILABLE, failNext: 1, match: isObjectGet });
+      expect((await viaProxy(2).info(`${root}/busy.txt`)).size).to.equal(1);
+      expect(seen.filter(isObjectGet)).to.have.length(2);
+      seen.length = 0;
+      proxy.addRule({ fault: UNAVAILABLE, failNext: 1, match: isObjectGet });
+      const err = await expectFsError(viaProxy(0).info(`${root}/busy.txt`), 'RateLimited');
+      expect(err.temporary).to.equal(true);
+      expect(seen.filter(isObjectGet)).to.have.length(1);
+    });
+
+    it('maps a refused metadata read to PermissionDenied with the service message', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      await direct.writeText(`${root}/secret.txt`, 'x');
+      proxy.addRule({
+        fault: {
+          kind: 'status',
+          status: 403,
+          body: '{"error":{"code":403,"message":"caller has no storage.objects.get access","errors":[{"reason":"forbidden"}]}}',
+          headers: { 'content-type': 'application/json' },
+        },
+        failNext: 1,
+        match: (r) => r.method === 'GET' && !r.url.includes('alt=media'),
+      });
+      const err = await expectFsError(viaProxy(2).info(`${root}/secret.txt`), 'PermissionDenied', 'EACCES');
+      expect(err.message).to.include('caller has no storage.objects.get access');
+      expect(seen.filter(isJson)).to.have.length(1);
+    });
+
+    it('stops waiting for a metadata read when the signal aborts', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      await direct.writeText(`${root}/slow.txt`, 'x');
+      proxy.addRule({ fault: { kind: 'delay', ms: 5000 }, failNext: 1, match: (r) => r.method === 'GET' });
+      const started = Date.now();
+      await expectFsError(viaProxy(0).info(`${root}/slow.txt`, { signal: AbortSignal.timeout(100) }), 'Aborted');
+      expect(Date.now() - started).to.be.lessThan(3000);
+    });
+
+    it('removes one file with one DELETE, retried past a 503 only under RetryAlways', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      await direct.writeText(`${root}/gone.txt`, 'x');
+      const isDelete = (r: { method: string }): boolean => r.method === 'DELETE';
+      proxy.addRule({ fault: UNAVAILABLE, failNext: 1, match: isDelete });
+      await expectFsError(viaProxy(2).rmFile(`${root}/gone.txt`), 'RateLimited');
+      expect(seen.filter(isDelete)).to.have.length(1);
+      expect(await direct.exists(`${root}/gone.txt`)).to.equal(true);
+      seen.length = 0;
+      proxy.addRule({ fault: UNAVAILABLE, failNext: 1, match: isDelete });
+      const always = makeFs(gcs.info, {
+        apiEndpoint: faults.proxy.url,
+        storageOptions: {
+          retryOptions: { maxRetries: 2, maxRetryDelay: 1, idempotencyStrategy: IdempotencyStrategy.RetryAlways },
+        },
+      });
+      await always.rmFile(`${root}/gone.txt`);
+      expect(seen.filter(isDelete).map((r) => r.url.split('?')[0])).to.deep.equal([
+        objectUrl(`${root}/gone.txt`),
+        objectUrl(`${root}/gone.txt`),
+      ]);
+      expect(seen.filter((r) => r.url.startsWith('/batch/'))).to.have.length(0);
+      expect(await direct.exists(`${root}/gone.txt`)).to.equal(false);
     });
   });
 
