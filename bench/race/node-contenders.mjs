@@ -26,9 +26,9 @@ import { agent, mapLimit, rawStore } from './raw.mjs';
  */
 export const LEAN_OPTION = 'leanRequests';
 
-const PROTOCOL = { s3: 's3', gcs: 'gcs', azure: 'az', hdfs: 'webhdfs' };
+export const PROTOCOL = { s3: 's3', gcs: 'gcs', azure: 'az', hdfs: 'webhdfs' };
 
-function omnifsOptions(store, conn) {
+export function omnifsOptions(store, conn) {
   switch (store) {
     case 's3':
       return {
@@ -207,7 +207,7 @@ async function webhdfsNpm(cfg, conn) {
 
 // ---------------------------------------------------------------- OpenDAL, where it has the service
 
-function opendalConfig(cfg, conn) {
+export function opendalConfig(cfg, conn) {
   switch (cfg.store) {
     case 's3':
       return [
