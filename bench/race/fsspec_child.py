@@ -159,6 +159,11 @@ def main():
                 work[row]()
             except Exception:  # noqa: BLE001 - the timed row reports what fails
                 pass
+        try:  # a listing of what the warm-up wrote, as child.mjs does
+            if "list" in cfg["rows"]:
+                fs().find(p(cfg["prefix"]))
+        except Exception:  # noqa: BLE001 - the timed row reports what fails
+            pass
     for row in cfg["rows"]:
         out = {"row": row}
         try:

@@ -19,8 +19,9 @@ export const ROWS = [
 
 /**
  * The small-request rows a contender runs once, untimed, before its timed rows (unless the
- * race runs with `--cold`): the timed rows then measure a warmed process (its hot paths
- * compiled, its connections open), as a long-running app meets them.
+ * race runs with `--cold`), followed by a listing of what they wrote when the race lists:
+ * the timed rows then measure a warmed process (its hot paths compiled, its connections
+ * open), as a long-running app meets them.
  */
 export const WARM_ROWS = ['put1', 'get1', 'putBatch', 'get64', 'putLatency'];
 
