@@ -125,21 +125,38 @@ async function writeLarge(file, mib) {
   await new Promise((r) => ws.end(r));
 }
 
+/**
+ * Stores started again before each repetition: Azurite frees the memory of deleted blobs
+ * only every 10 minutes, so a race moving 1 GiB per contender would fill its in-memory
+ * store (half the machine's memory) by the third repetition.
+ */
+const RESTART_EACH_REP = new Set(['azure']);
+
 async function raceStore(store, opts, scratch, peers, log) {
   const s = opts.sizes;
-  const st = await startStore(store, scratch);
   const results = [];
-  try {
-    const raw = rawStore({ store, conn: st.conn, bucket: st.bucket }, agent(64));
-    const largeFile = join(scratch, `large-${s.largeMiB}.bin`);
-    if (!existsSync(largeFile)) await writeLarge(largeFile, s.largeMiB);
-    const largeSize = statSync(largeFile).size;
-    const rows = rowsFor(store).filter((r) => !opts.rows || opts.rows.includes(r));
-    // The object every download reads (so that a download does not depend on the contender's upload).
+  const largeFile = join(scratch, `large-${s.largeMiB}.bin`);
+  if (!existsSync(largeFile)) await writeLarge(largeFile, s.largeMiB);
+  const largeSize = statSync(largeFile).size;
+  const rows = rowsFor(store).filter((r) => !opts.rows || opts.rows.includes(r));
+  let st;
+  let raw;
+  /** Starts the store, with the object every download reads (so that a download does not depend on the contender's upload). */
+  const start = async () => {
+    st = await startStore(store, scratch);
+    raw = rawStore({ store, conn: st.conn, bucket: st.bucket }, agent(64));
     if (rows.includes('download') || rows.includes('capped'))
       await raw.put(SOURCE_KEY, createReadStream(largeFile), largeSize);
+  };
+  await start();
+  try {
     const contenders = CONTENDERS[store].filter(([id]) => !opts.contenders || opts.contenders.includes(id));
     for (let rep = 0; rep < s.reps; rep++) {
+      if (rep > 0 && RESTART_EACH_REP.has(store)) {
+        await st.stop();
+        st = undefined;
+        await start();
+      }
       const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
       for (const [id, runtime, label] of order) {
         const tag = `${id}-${rep}`;
@@ -188,7 +205,7 @@ async function raceStore(store, opts, scratch, peers, log) {
       }
     }
   } finally {
-    await st.stop();
+    await st?.stop();
   }
   return { results, server: st.server };
 }

@@ -49,7 +49,7 @@ async function s3(scratch) {
 }
 
 async function gcs() {
-  const { ensureServer } = await testServers();
+  const { ensureServer, stopServer } = await testServers();
   const srv = await ensureServer('gcs');
   const conn = { apiEndpoint: srv.info.apiEndpoint, projectId: srv.info.projectId };
   const bucket = `race-${randomBytes(4).toString('hex')}`;
@@ -57,11 +57,17 @@ async function gcs() {
     body: Buffer.from(JSON.stringify({ name: bucket })),
     headers: { 'content-type': 'application/json' },
   });
-  return { conn, bucket, server: 'fake-gcs-server (memory backend)', pid: srv.proc?.pid, stop: () => srv.stop() };
+  return {
+    conn,
+    bucket,
+    server: 'fake-gcs-server (memory backend)',
+    pid: srv.proc?.pid,
+    stop: () => stopServer('gcs'),
+  };
 }
 
 async function azure() {
-  const { ensureServer } = await testServers();
+  const { ensureServer, stopServer } = await testServers();
   const srv = await ensureServer('azure');
   const { accountName, accountKey, blobEndpoint } = srv.info;
   const sb = createRequire(import.meta.url)('@azure/storage-blob');
@@ -80,11 +86,11 @@ async function azure() {
     )
     .toString();
   const conn = { accountName, accountKey, blobEndpoint, sas };
-  return { conn, bucket, server: 'Azurite 3.35.0 (in memory)', pid: srv.proc?.pid, stop: () => srv.stop() };
+  return { conn, bucket, server: 'Azurite 3.35.0 (in memory)', pid: srv.proc?.pid, stop: () => stopServer('azure') };
 }
 
 async function hdfs() {
-  const { ensureServer } = await testServers();
+  const { ensureServer, stopServer } = await testServers();
   const srv = await ensureServer('hdfs');
   const conn = { namenodeUrl: srv.info.namenodeUrl, user: srv.info.user };
   const bucket = `race-${randomBytes(4).toString('hex')}`;
@@ -94,7 +100,7 @@ async function hdfs() {
     bucket,
     server: 'Hadoop 3.5.0 MiniDFSCluster, 1 datanode (WebHDFS)',
     pid: srv.proc?.pid,
-    stop: () => srv.stop(),
+    stop: () => stopServer('hdfs'),
   };
 }
 

@@ -136,20 +136,28 @@ export function prewarmWanted(): void {
   for (const kind of wanted) void ensureServer(kind).catch(() => {});
 }
 
+/** Stops a started (or starting) server. */
+async function stopStarted(p: Promise<StartedServer<unknown>>): Promise<void> {
+  try {
+    await (await p).stop();
+  } catch {
+    // A server that failed to start has nothing to stop.
+  }
+}
+
 /** Stops every server this process started. */
 export async function stopAllServers(): Promise<void> {
   say(`stopping ${running.size} server(s)`);
   const all = [...running.values()];
   running.clear();
-  await Promise.all(
-    all.map(async (p) => {
-      try {
-        await (await p).stop();
-      } catch {
-        // A server that failed to start has nothing to stop.
-      }
-    }),
-  );
+  await Promise.all(all.map(stopStarted));
+}
+
+/** Stops the server of `kind` this process started and forgets it: the next {@link ensureServer} starts a new one. */
+export async function stopServer(kind: ServerKind): Promise<void> {
+  const p = running.get(kind);
+  running.delete(kind);
+  if (p !== undefined) await stopStarted(p);
 }
 
 /**
