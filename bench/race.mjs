@@ -228,6 +228,8 @@ async function main() {
     s[k] = Number(v);
   }
   s.warm = !process.argv.includes('--cold');
+  // The warm-up also lists what it wrote (the report says so for runs that did).
+  s.warmList = s.warm;
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
   const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);

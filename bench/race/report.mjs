@@ -207,7 +207,7 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
   const sz = meta.sizes;
   const warmth =
     sz.warm === true
-      ? 'Each contender ran its small-request rows once, untimed, before the timed rows: a warmed process, as a long-running app meets it.'
+      ? `Each contender ran its small-request rows once, untimed, before the timed rows${sz.warmList === true ? ', then listed what they wrote' : ''}: a warmed process, as a long-running app meets it.`
       : 'No warm-up beyond one request (`--cold`, or a run from before the warm-up pass): the small-request rows include each process warming up.';
   const head = [
     '# The race: omnifs against the raw SDKs, OpenDAL and fsspec',
