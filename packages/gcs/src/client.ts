@@ -1,12 +1,13 @@
 /**
- * The JSON API calls omnifs sends itself on the hot metadata paths: an object's metadata
- * (`objects.get`) and a page of a listing (`objects.list`). Each is authorized by the
+ * The JSON API calls omnifs sends itself on the hot metadata paths: an object's or a
+ * bucket's metadata (`objects.get`, `buckets.get`), a page of a listing (`objects.list`)
+ * and the delete of one object (`objects.delete`). Each is authorized by the
  * SDK's auth client, sent over core's keep-alive pool and retried as the Storage client
  * retries it (its `retryOptions`), at a fraction of the SDK's CPU per call; failures are
  * raised as the SDK raises them (`code` = HTTP status), for the caller's mapping. Unlike
  * the SDK's calls, they stop when the operation's signal aborts.
  */
-import { IdempotencyStrategy, type FileMetadata, type Storage } from '@google-cloud/storage';
+import { IdempotencyStrategy, type BucketMetadata, type FileMetadata, type Storage } from '@google-cloud/storage';
 import type { Timeouts } from '@omnifs/core';
 import { backoffDelay, smallAnswer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
@@ -110,6 +111,11 @@ async function getJson<T>(ctx: ApiContext, url: string): Promise<T> {
     if (res.status < 200 || res.status > 299) throw answerError(res.status, text);
     return JSON.parse(text) as T;
   });
+}
+
+/** The metadata of a bucket (`buckets.get`). */
+export function bucketMetadata(ctx: ApiContext, bucket: string): Promise<BucketMetadata> {
+  return getJson<BucketMetadata>(ctx, apiUrl(ctx, `/b/${encodeURIComponent(bucket)}`, {}));
 }
 
 /** The JSON API path of an object. */

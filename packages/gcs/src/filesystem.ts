@@ -20,7 +20,7 @@ import type {
   UploadOptions,
 } from '@omnifs/core/backend';
 import { deleteBatch, MAX_BATCH_DELETES } from './batch';
-import { deleteObject, objectMetadata } from './client';
+import { bucketMetadata, deleteObject, objectMetadata } from './client';
 import { mapGcsError } from './errors';
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import {
@@ -185,9 +185,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async bucketInfo(bucket: string): Promise<FileInfo> {
-    const b = this.bucket(bucket);
-    await uncancellable(b.getMetadata());
-    return bucketInfo(b);
+    return bucketInfo(bucket, await bucketMetadata(this.readContext, bucket));
   }
 
   protected async objectInfo(bucket: string, key: string): Promise<FileInfo> {

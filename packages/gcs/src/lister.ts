@@ -7,7 +7,7 @@
  * sends 1,000 entries, its maximum), asking only for the fields a FileInfo shows
  * ({@link LIST_FIELDS}). Buckets are listed through the SDK.
  */
-import type { Bucket, FileMetadata } from '@google-cloud/storage';
+import type { BucketMetadata, FileMetadata } from '@google-cloud/storage';
 import type { FileInfo } from '@omnifs/core';
 import { dirInfo, type ListRequest } from '@omnifs/core/backend';
 import { listObjectsPage, type ApiContext } from './client';
@@ -66,10 +66,10 @@ export function objectInfo(bucket: string, meta: FileMetadata): FileInfo {
   return info;
 }
 
-/** FileInfo of a bucket. */
-export function bucketInfo(bucket: Bucket): FileInfo {
-  const info = dirInfo(bucket.name);
-  const created = bucket.metadata?.timeCreated;
+/** FileInfo of a bucket, from its metadata. */
+export function bucketInfo(name: string, meta: BucketMetadata | undefined): FileInfo {
+  const info = dirInfo(name);
+  const created = meta?.timeCreated;
   if (typeof created === 'string') info.mtime = new Date(created);
   return info;
 }
@@ -77,5 +77,5 @@ export function bucketInfo(bucket: Bucket): FileInfo {
 /** Every bucket of the project, as directories. */
 export async function listBuckets(ctx: ListContext): Promise<FileInfo[]> {
   const [buckets] = await ctx.storage.getBuckets(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
-  return buckets.map(bucketInfo);
+  return buckets.map((b) => bucketInfo(b.name, b.metadata));
 }

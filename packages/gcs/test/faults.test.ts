@@ -250,6 +250,17 @@ describe('gcs: faults', function () {
       await expectFsError(fs.info(`${root}/dir/none`), 'NotFound', 'ENOENT');
     });
 
+    it('reads a bucket with one buckets.get: a directory with its creation time; a missing one is NotFound', async function () {
+      const { root } = store;
+      const [bucket = ''] = root.split('/');
+      const fs = viaProxy(0);
+      const info = await fs.info(bucket);
+      expect(info).to.deep.include({ name: bucket, type: 'directory' });
+      expect(info.mtime).to.be.instanceOf(Date);
+      expect(seen.map((r) => [r.method, r.url.split('?')[0]])).to.deep.equal([['GET', `/storage/v1/b/${bucket}`]]);
+      await expectFsError(fs.info(`${bucket}-missing`), 'NotFound', 'ENOENT');
+    });
+
     it('retries a metadata read past a 503 as retryOptions say, and not at all with autoRetry off', async function () {
       const { proxy } = faults;
       const { fs: direct, root } = store;
