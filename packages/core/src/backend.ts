@@ -32,6 +32,7 @@ export {
   type FillableWriter,
 } from './writer';
 export { DEFAULT_BLOCK_SIZE, type BlockSource } from './file';
+export { BufferPool, partBuffers } from './buffers';
 export { isSecretKey, redact, redactUrl, scrubSecrets, hideSecrets } from './secrets';
 export { isTemporaryName, temporarySibling } from './debris';
 export { type WriterOptions, type ReadOptions } from './filesystem';

@@ -395,6 +395,7 @@ export abstract class FileSystem extends FileSystemBase {
     if (!isFillable(writer)) return wrapped;
     const fillable: FillableWriter = {
       ...wrapped,
+      ...(writer.fillsFrom !== undefined ? { fillsFrom: writer.fillsFrom } : {}),
       space: () => writer.space(),
       filled: (n) => this.run('write', path, () => writer.filled(n)),
     };

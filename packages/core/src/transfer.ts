@@ -227,8 +227,9 @@ async function copyOne(
   }
   const signal = options.signal ? { signal: options.signal } : {};
   const writer = await dstFs.openWriter(step.dst, signal);
-  // A file of more than one part, from local disk, is read straight into the upload's part buffers.
-  if (isFillable(writer) && step.src.size > (dstFs.capabilities.partSize ?? DEFAULT_PART_SIZE)) {
+  // A file from local disk larger than the writer's threshold (one part by default) is read
+  // straight into the writer's buffers.
+  if (isFillable(writer) && step.src.size > (writer.fillsFrom ?? dstFs.capabilities.partSize ?? DEFAULT_PART_SIZE)) {
     let reader: ReaderInto | undefined;
     try {
       reader = await srcFs.openReaderInto(step.src.name, signal);

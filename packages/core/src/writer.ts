@@ -7,6 +7,7 @@
 import { errors } from './errors';
 import { throwIfAborted, type ProgressTracker } from './batch';
 import { outsideSignal } from './timeouts';
+import { partBuffers } from './buffers';
 
 /** A sink for one file's bytes. Nothing is visible under the final name before `close`. */
 export interface Writer {
@@ -40,6 +41,12 @@ export interface RandomWriter {
  * `write` makes, and the garbage that copy leaves.
  */
 export interface FillableWriter extends Writer {
+  /**
+   * Sources larger than this many bytes are read into the writer's buffers; smaller ones
+   * are written in chunks. Unset: those larger than the destination's `partSize` (a
+   * writer whose buffers are parts lends a whole part, too much for a small file).
+   */
+  readonly fillsFrom?: number;
   /** Room to read into: the unfilled rest of the writer's current buffer (never empty). */
   space(): Uint8Array;
   /**
@@ -47,6 +54,11 @@ export interface FillableWriter extends Writer {
    * when the writer can take more. A writer is filled or written, never both.
    */
   filled(n: number): Promise<void>;
+}
+
+/** Returns a buffer of {@link partBuffers} (a plain Uint8Array is left to the garbage collector). */
+function giveBack(buffer: Uint8Array): void {
+  if (Buffer.isBuffer(buffer)) partBuffers.give(buffer);
 }
 
 /** Whether `writer` lends its buffers ({@link FillableWriter}). */
@@ -182,14 +194,14 @@ export class MultipartWriter<Part = unknown> implements FillableWriter {
   /** The next part's bytes, copied into a spare part buffer unless a chunk is the whole part. */
   private takePart(n: number): { data: Uint8Array; buffer?: Uint8Array } {
     let buffer: Uint8Array | undefined;
-    const data = this.queue.take(n, () => (buffer = this.spare.pop() ?? new Uint8Array(this.partSize)));
+    const data = this.queue.take(n, () => (buffer = this.spare.pop() ?? partBuffers.take(this.partSize)));
     return buffer === undefined ? { data } : { data, buffer };
   }
 
   space(): Uint8Array {
     this.check();
     if (this.queue.length > 0) throw errors.invalid('space on a writer being written');
-    this.room ??= this.spare.pop() ?? new Uint8Array(this.partSize);
+    this.room ??= this.spare.pop() ?? partBuffers.take(this.partSize);
     return this.room.subarray(this.roomFilled);
   }
 
@@ -208,9 +220,10 @@ export class MultipartWriter<Part = unknown> implements FillableWriter {
   async close(): Promise<void> {
     this.check();
     this.done = true;
-    if (this.room !== undefined) {
+    const room = this.room;
+    if (room !== undefined) {
       // Bytes filled in place join the queue (nothing was written, so it holds only these).
-      this.queue.push(this.room.subarray(0, this.roomFilled));
+      this.queue.push(room.subarray(0, this.roomFilled));
       this.room = undefined;
     }
     try {
@@ -225,13 +238,25 @@ export class MultipartWriter<Part = unknown> implements FillableWriter {
     } catch (error) {
       await this.cleanup();
       throw error;
+    } finally {
+      // Every upload has ended (drained, or the single put answered): no request reads them.
+      this.release(room);
     }
   }
 
   async abort(): Promise<void> {
     if (this.done && this.started === undefined) return;
     this.done = true;
+    const room = this.room;
+    this.room = undefined;
     await this.cleanup();
+    this.release(room);
+  }
+
+  /** Gives the part buffers back to the shared pool, for the next writer. */
+  private release(room: Uint8Array | undefined): void {
+    for (const buffer of this.spare.splice(0)) giveBack(buffer);
+    if (room !== undefined) giveBack(room);
   }
 
   /** Uploads one part; its buffer (when the writer made it) is spare again once the upload ended. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
-import { MultipartWriter, type MultipartTarget } from '@omnifs/core/backend';
+import { BufferPool, MultipartWriter, partBuffers, type MultipartTarget } from '@omnifs/core/backend';
 
 /** A multipart target that records what it was asked to do. */
 class RecordingTarget implements MultipartTarget<number> {
@@ -42,6 +42,20 @@ class RecordingTarget implements MultipartTarget<number> {
 
 async function writeAll(w: MultipartWriter<number>, data: Uint8Array, chunk: number): Promise<void> {
   for (let i = 0; i < data.byteLength; i += chunk) await w.write(data.subarray(i, i + chunk));
+}
+
+/** Fills `w` with `data` through `space` / `filled`, at most `step` bytes at a time; the buffers lent. */
+async function fillAll(w: MultipartWriter<number>, data: Uint8Array, step: number): Promise<Set<ArrayBufferLike>> {
+  const rooms = new Set<ArrayBufferLike>();
+  for (let at = 0; at < data.byteLength;) {
+    const room = w.space();
+    rooms.add(room.buffer);
+    const n = Math.min(step, room.byteLength, data.byteLength - at);
+    room.set(data.subarray(at, at + n));
+    at += n;
+    await w.filled(n);
+  }
+  return rooms;
 }
 
 describe('core: MultipartWriter', () => {
@@ -149,19 +163,6 @@ describe('core: MultipartWriter', () => {
 
   describe('filled in place (space / filled)', () => {
     /** Fills `w` from `data` the way a file read does: up to `step` bytes into each room lent. */
-    async function fillAll(w: MultipartWriter<number>, data: Uint8Array, step: number): Promise<Set<ArrayBufferLike>> {
-      const rooms = new Set<ArrayBufferLike>();
-      for (let at = 0; at < data.byteLength;) {
-        const room = w.space();
-        rooms.add(room.buffer);
-        const n = Math.min(step, room.byteLength, data.byteLength - at);
-        room.set(data.subarray(at, at + n));
-        at += n;
-        await w.filled(n);
-      }
-      return rooms;
-    }
-
     it('uploads the parts filled in place, byte-exact, the last one short', async () => {
       const t = new RecordingTarget();
       const data = randomBytes(10_500);
@@ -228,5 +229,83 @@ describe('core: MultipartWriter', () => {
       expect(t.aborted).to.equal(true);
       expect(t.completed).to.equal(undefined);
     });
+  });
+});
+
+describe('core: BufferPool', () => {
+  it('gives back the buffers it was given, by size, up to its bound', () => {
+    const pool = new BufferPool(3000);
+    const a = pool.take(1000);
+    expect(a.byteLength).to.equal(1000);
+    pool.give(a);
+    pool.give(a);
+    expect(pool.heldBytes).to.equal(1000);
+    expect(pool.take(1000)).to.equal(a);
+    expect(pool.take(1000)).to.not.equal(a);
+    expect(pool.take(500).byteLength).to.equal(500);
+    for (let i = 0; i < 4; i++) pool.give(Buffer.allocUnsafeSlow(1000));
+    expect(pool.heldBytes).to.equal(3000);
+    pool.give(Buffer.alloc(1000)); // a view into Node's shared slab is not the pool's to keep
+    pool.give(Buffer.allocUnsafeSlow(2000).subarray(0, 1000));
+    expect(pool.heldBytes).to.equal(3000);
+    pool.clear();
+    expect(pool.heldBytes).to.equal(0);
+  });
+
+  it('drops what it holds once idle', async () => {
+    const pool = new BufferPool(10_000, 20);
+    pool.give(Buffer.allocUnsafeSlow(100));
+    expect(pool.heldBytes).to.equal(100);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(pool.heldBytes).to.equal(0);
+  });
+});
+
+describe('core: MultipartWriter part buffers', () => {
+  beforeEach(() => partBuffers.clear());
+  after(() => partBuffers.clear());
+
+  it('takes its part buffers from the shared pool, and the next writer reuses them', async () => {
+    const t1 = new RecordingTarget();
+    const first = new MultipartWriter(t1, { partSize: 4096, concurrency: 2 });
+    const data1 = randomBytes(5 * 4096 + 7);
+    const rooms = await fillAll(first, data1, 4096);
+    await first.close();
+    expect(t1.joined().equals(data1)).to.equal(true);
+    expect(partBuffers.heldBytes).to.be.greaterThan(0);
+    const t2 = new RecordingTarget();
+    const second = new MultipartWriter(t2, { partSize: 4096, concurrency: 2 });
+    expect(rooms.has(second.space().buffer)).to.equal(true);
+    const data2 = randomBytes(3 * 4096);
+    await second.abort();
+    const third = new MultipartWriter(t2, { partSize: 4096, concurrency: 2 });
+    await fillAll(third, data2, 4096);
+    await third.close();
+    expect(t2.joined().equals(data2)).to.equal(true);
+    expect(t1.joined().equals(data1)).to.equal(true);
+  });
+
+  it('gives a part buffer back only once the upload reading it has ended', async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const seen: Uint8Array[] = [];
+    const t = new RecordingTarget();
+    t.uploadPart = async (n, data) => {
+      seen.push(data);
+      await gate;
+      return n;
+    };
+    const w = new MultipartWriter(t, { partSize: 4096, concurrency: 4 });
+    const room = w.space();
+    room.fill(7);
+    await w.filled(4096);
+    const aborting = w.abort();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(partBuffers.heldBytes, 'still read by its upload').to.equal(0);
+    open();
+    await aborting;
+    expect(partBuffers.heldBytes).to.equal(4096);
+    expect(seen).to.have.length(1);
+    expect(seen[0]!.every((b) => b === 7)).to.equal(true);
   });
 });

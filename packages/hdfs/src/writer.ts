@@ -5,7 +5,7 @@
  * CREATE carrying its bytes, then the RENAME: no request beyond those.
  */
 import { isFsError, type WriteMode, type Writer } from '@omnifs/core';
-import { ChunkQueue, errors, temporarySibling, type FillableWriter } from '@omnifs/core/backend';
+import { ChunkQueue, errors, partBuffers, temporarySibling, type FillableWriter } from '@omnifs/core/backend';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
 import { mapHdfsError } from './errors';
 
@@ -58,6 +58,8 @@ export async function readWriteId(client: WebHdfsClient, path: string): Promise<
  * - a directory as the target is `IsADirectory`.
  */
 export class HdfsWriter implements FillableWriter {
+  /** Sources above 1 MiB fill the lent buffers (see {@link NewFileWriter.fillsFrom}). */
+  readonly fillsFrom = WHOLE_WRITE_LIMIT;
   private done = false;
   /** The buffers lent to a reader, each with its send while the socket has not taken it. */
   private lent: Array<{ buf: Buffer; sending?: Promise<void> | undefined }> | undefined;
@@ -175,7 +177,7 @@ export class HdfsWriter implements FillableWriter {
   /** Room to read into: the rest of the buffer being filled (buffers are reused, none copied). */
   space(): Uint8Array {
     if (this.done) throw errors.invalid('write after close or abort');
-    this.lent ??= Array.from({ length: LENT_BUFFERS }, () => ({ buf: Buffer.allocUnsafe(LENT_SIZE) }));
+    this.lent ??= Array.from({ length: LENT_BUFFERS }, () => ({ buf: partBuffers.take(LENT_SIZE) }));
     return this.lent[this.lentAt]!.buf.subarray(this.lentFill);
   }
 
@@ -221,7 +223,34 @@ export class HdfsWriter implements FillableWriter {
     } catch (err) {
       await this.removeTemporary();
       throw err;
+    } finally {
+      this.releaseLent();
     }
+  }
+
+  /**
+   * Sends `data` whole before anything else, from a buffer its caller reuses: resolves
+   * once the socket has taken all of it.
+   */
+  async lendFirst(data: Uint8Array): Promise<void> {
+    if (this.done) throw errors.invalid('write after close or abort');
+    if (this.lent !== undefined) throw errors.invalid('write on a writer being filled');
+    try {
+      await this.upload!.lend(data);
+    } catch (err) {
+      await this.discard();
+      throw err;
+    }
+  }
+
+  /** Gives the lent buffers back to the shared pool once none of their sends can read them. */
+  private releaseLent(): void {
+    const lent = this.lent;
+    if (lent === undefined) return;
+    this.lent = undefined;
+    void Promise.allSettled(lent.map((slot) => slot.sending)).then(() => {
+      for (const slot of lent) partBuffers.give(slot.buf);
+    });
   }
 
   async abort(): Promise<void> {
@@ -256,6 +285,7 @@ export class HdfsWriter implements FillableWriter {
   private async discard(): Promise<void> {
     this.done = true;
     this.upload?.destroy();
+    this.releaseLent();
     await this.removeTemporary();
   }
 
@@ -272,6 +302,12 @@ export class HdfsWriter implements FillableWriter {
  * `abort` before then sends nothing.
  */
 class NewFileWriter implements FillableWriter {
+  /**
+   * Sources above {@link WHOLE_WRITE_LIMIT} are read into the writer's buffers, whatever
+   * the `partSize` (the size of download parts here); smaller ones come in chunks, held
+   * until `close` writes them whole.
+   */
+  readonly fillsFrom = WHOLE_WRITE_LIMIT;
   private readonly held = new ChunkQueue();
   /** What a reader fills before the size is known: one byte more than {@link WHOLE_WRITE_LIMIT}. */
   private first: Buffer | undefined;
@@ -299,7 +335,7 @@ class NewFileWriter implements FillableWriter {
     if (this.done) throw errors.invalid('write after close or abort');
     if (this.streaming !== undefined) return this.streaming.space();
     if (this.held.length > 0) throw errors.invalid('space on a writer being written');
-    this.first ??= Buffer.allocUnsafe(WHOLE_WRITE_LIMIT + 1);
+    this.first ??= partBuffers.take(WHOLE_WRITE_LIMIT + 1);
     return this.first.subarray(this.firstFill);
   }
 
@@ -313,21 +349,33 @@ class NewFileWriter implements FillableWriter {
     this.firstFill += n;
     if (this.firstFill <= WHOLE_WRITE_LIMIT) return;
     this.first = undefined;
-    this.streaming = await HdfsWriter.stream(this.client, this.path, this.options);
-    await this.streaming.write(first);
+    try {
+      const streaming = await HdfsWriter.stream(this.client, this.path, this.options);
+      this.streaming = streaming;
+      await streaming.lendFirst(first);
+    } finally {
+      partBuffers.give(first); // taken by the socket, or never sent
+    }
   }
 
   async close(): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     if (this.streaming !== undefined) return this.streaming.close();
     this.done = true;
-    const data = this.first !== undefined ? this.first.subarray(0, this.firstFill) : this.held.take();
-    await HdfsWriter.writeWhole(this.client, this.path, data, this.options);
+    const first = this.first;
+    this.first = undefined;
+    const data = first !== undefined ? first.subarray(0, this.firstFill) : this.held.take();
+    try {
+      await HdfsWriter.writeWhole(this.client, this.path, data, this.options);
+    } finally {
+      if (first !== undefined) partBuffers.give(first); // the request carrying it has ended
+    }
   }
 
   async abort(): Promise<void> {
     this.done = true;
     this.held.take();
+    if (this.first !== undefined) partBuffers.give(this.first); // never sent
     this.first = undefined;
     await this.streaming?.abort();
   }

@@ -71,15 +71,30 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(await fs.ls(dir)).to.deep.equal([`${dir}/new.bin`]);
     });
 
-    it('puts a local file of more than one part read into the writer buffers, in one APPEND', async () => {
+    it('puts a local file above 1 MiB read into the writer buffers, in one APPEND', async () => {
       const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+      // Which way the bytes reach the writer: read into the room it lends, or handed over in chunks.
+      const calls = { filled: 0, write: 0 };
+      const openWriter = viaProxy.openWriter.bind(viaProxy);
+      viaProxy.openWriter = async (...args: Parameters<typeof viaProxy.openWriter>) => {
+        const w = (await openWriter(...args)) as Awaited<ReturnType<typeof openWriter>> & {
+          filled(n: number): Promise<void>;
+        };
+        const [filled, write] = [w.filled.bind(w), w.write.bind(w)];
+        w.filled = (n) => (calls.filled++, filled(n));
+        w.write = (chunk) => (calls.write++, write(chunk));
+        return w;
+      };
       const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-put-'));
       try {
-        for (const size of [8 * MiB + 1, 13 * MiB + 3]) {
+        for (const size of [MiB + 1, 3 * MiB + 5, 8 * MiB + 1, 13 * MiB + 3]) {
           const data = randomBytes(size);
           await writeFile(join(local, 'src.bin'), data);
           proxy.reset();
+          calls.filled = calls.write = 0;
           await viaProxy.put(join(local, 'src.bin'), `${dir}/put-${size}.bin`);
+          expect(calls.write, `size ${size}`).to.equal(0);
+          expect(calls.filled, `size ${size}`).to.be.greaterThan(0);
           const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
           expect(
             proxy.requests.filter((r) => r.bytes > 0).map((r) => r.bytes),
@@ -95,7 +110,20 @@ describe('hdfs: WebHDFS specifics', function () {
           ]);
           expect(Buffer.from(await fs.catFile(`${dir}/put-${size}.bin`)).equals(data), `size ${size}`).to.equal(true);
         }
-        expect(await fs.ls(dir)).to.have.length(2);
+        expect(await fs.ls(dir)).to.have.length(4);
+        // A file within 1 MiB comes in chunks and is written whole.
+        proxy.reset();
+        calls.filled = calls.write = 0;
+        await writeFile(join(local, 'small.bin'), randomBytes(MiB));
+        await viaProxy.put(join(local, 'small.bin'), `${dir}/small.bin`);
+        expect(calls.filled).to.equal(0);
+        expect(calls.write).to.be.greaterThan(0);
+        expect(proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`)).to.deep.equal([
+          'GET GETFILESTATUS',
+          'PUT CREATE',
+          'PUT CREATE',
+          'PUT RENAME',
+        ]);
       } finally {
         await rm(local, { recursive: true, force: true });
       }
