@@ -12,6 +12,7 @@ import { abortError } from './timeouts';
 import { pinTo } from './args';
 import { collectBytes } from './data';
 import { ChunkQueue, DEFAULT_PART_SIZE } from './writer';
+import { partBuffers } from './buffers';
 import type { FileSystem } from './filesystem';
 import type { FileInfo } from './types';
 
@@ -70,7 +71,7 @@ export async function copyInParts(
   const pin = { ...pinTo(src), ...(signal ? { signal } : {}) };
   // Parts read from the socket straight into two windows per read in flight (each written
   // at its offset, then filled again) where the backend can; else streamed through a buffer.
-  const spare: Array<[Uint8Array, Uint8Array]> = [];
+  const spare: Array<[Buffer, Buffer]> = [];
   let readsInto = true;
   try {
     await mapLimit(
@@ -79,7 +80,7 @@ export async function copyInParts(
       async (start) => {
         const end = Math.min(start + partSize, src.size);
         if (readsInto) {
-          const windows = spare.pop() ?? [new Uint8Array(WRITE_SIZE + SLACK), new Uint8Array(WRITE_SIZE + SLACK)];
+          const windows = spare.pop() ?? [partBuffers.take(WRITE_SIZE + SLACK), partBuffers.take(WRITE_SIZE + SLACK)];
           try {
             const sink: BodySink = {
               length: end - start,
@@ -125,6 +126,9 @@ export async function copyInParts(
   } catch (err) {
     await writer.abort(err).catch(() => undefined);
     throw err;
+  } finally {
+    // Windows come back to `spare` only once their read and its writes have settled.
+    for (const windows of spare.splice(0)) for (const w of windows) partBuffers.give(w);
   }
 }
 

@@ -20,6 +20,7 @@ import {
 import {
   fillSink,
   localFileSystem,
+  partBuffers,
   readRanges,
   readRangesAll,
   type BodySink,
@@ -218,6 +219,26 @@ describe('core: copies in parts read straight into part buffers (_readInto)', ()
     expect(src.buffers.size).to.be.within(1, 3);
     expect(seen.at(-1)).to.deep.include({ bytes: data.byteLength, totalBytes: data.byteLength, files: 1 });
     expect(readdirSync(dir)).to.deep.equal(['big.bin']);
+  });
+
+  it('gives its windows back to the shared pool once the copy ended: the next file reuses them', async () => {
+    partBuffers.clear();
+    await src.get('/big.bin', join(dir, 'first.bin'));
+    // What the pool holds now: the first copy's windows (1 MiB + 256 KiB each).
+    const held = partBuffers.heldBytes;
+    expect(held).to.be.greaterThan(0);
+    const windows: Buffer[] = [];
+    while (partBuffers.heldBytes > 0) windows.push(partBuffers.take(1.25 * 1024 * 1024));
+    expect(windows.length * 1.25 * 1024 * 1024).to.equal(held);
+    for (const w of windows) partBuffers.give(w);
+    src.buffers.clear();
+    await src.get('/big.bin', join(dir, 'second.bin'));
+    const pooled = new Set<ArrayBufferLike>(windows.map((w) => w.buffer));
+    expect([...src.buffers.keys()].every((b) => pooled.has(b))).to.equal(true);
+    expect(partBuffers.heldBytes).to.equal(held);
+    expect(readFileSync(join(dir, 'first.bin')).equals(data)).to.equal(true);
+    expect(readFileSync(join(dir, 'second.bin')).equals(data)).to.equal(true);
+    partBuffers.clear();
   });
 
   it('streams the parts where the backend declines to read into buffers', async () => {
