@@ -168,6 +168,15 @@ export async function* followLog(url: string, options: FollowOptions = {}): Asyn
 }
 
 /**
+ * A file the listing showed and a read found gone (rotated, or replaced by its compressed
+ * copy): a temporary error, so the poll is made again from a new listing.
+ */
+function goneMeanwhile(err: unknown): unknown {
+  if (!(err instanceof FsError) || err.kind !== 'NotFound') return err;
+  return new FsError({ kind: 'NotFound', message: err.message, temporary: true, cause: err });
+}
+
+/**
  * The follower's position: which segment it reads and where. Lines found go to an outbox
  * as each read completes, so a poll that fails halfway keeps what it had read.
  */
@@ -279,7 +288,12 @@ class Follower {
     const segment = await this.segmentBytes(newest.path);
     if (snap.size > segment.byteLength) return false;
     const n = Math.min(PREFIX, snap.size);
-    const live = await this.fs.catFile(joinPath(this.dir, this.file), { start: 0, end: n });
+    let live: Uint8Array;
+    try {
+      live = await this.fs.catFile(joinPath(this.dir, this.file), { start: 0, end: n });
+    } catch (err) {
+      throw goneMeanwhile(err); // rotated away since the listing
+    }
     return Buffer.from(live).equals(segment.subarray(0, n));
   }
 
@@ -290,10 +304,7 @@ class Follower {
         const raw = Buffer.from(await this.fs.catFile(path));
         data = path.endsWith('.gz') ? gunzipSync(raw) : raw;
       } catch (err) {
-        // Replaced by its compressed copy between the listing and the read: look again.
-        if (err instanceof FsError && err.kind === 'NotFound')
-          throw new FsError({ kind: 'NotFound', message: err.message, temporary: true, cause: err });
-        throw err;
+        throw goneMeanwhile(err); // replaced by its compressed copy since the listing
       }
       this.cache = { path, data };
     }

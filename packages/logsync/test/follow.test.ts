@@ -5,10 +5,11 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { FsError, urlToFs } from '@omnifs/core';
+import { FsError, filesystem, urlToFs } from '@omnifs/core';
 import { createLogSync, followLog, listRuns, type LogSyncOptions } from '@omnifs/logsync';
 import { registerDiskRemote } from './fixtures/diskremote';
 import { expectEveryLineOnce, follow, followAcrossRotationAndRestart, storedLines } from './helpers/follow';
+import { FaultControl, registerFaulty } from './helpers/faulty';
 import { randomName, range, tempDir } from './helpers/util';
 
 registerDiskRemote();
@@ -52,6 +53,39 @@ describe('followLog', function () {
   it('on a synced disk target: sees every line of child jobs once, in order, across rotations and a restart', async () => {
     const url = `diskremote://${tmp.dir}/runs`;
     await followAcrossRotationAndRestart(url, `${url}/exp`, join(tmp.dir, 'spool'));
+  });
+
+  it('looks again when the live file is rotated away between the listing and its read', async () => {
+    const control = new FaultControl();
+    const root = `/${randomName('rotated')}`;
+    const unregister = registerFaulty('followrotated', filesystem('memory'), root, control, { append: true });
+    try {
+      const text = range(20)
+        .map((i) => `line ${i}\n`)
+        .join('');
+      // A segment just rotated and uploaded while the live file still holds the same bytes.
+      await filesystem('memory').pipeFile(`${root}/runs/exp/training.log.1`, text);
+      await filesystem('memory').pipeFile(`${root}/runs/exp/training.log`, text);
+      // The read that compares the live file with the newest segment finds it gone once.
+      control.readFault = (path, start) =>
+        path.endsWith('/training.log') && start === 0
+          ? new FsError({ kind: 'NotFound', code: 'ENOENT', message: `${path}: no such file` })
+          : undefined;
+      const seen: string[] = [];
+      const controller = new AbortController();
+      for await (const line of followLog('followrotated:///runs/exp', {
+        fromStart: true,
+        pollMs: 10,
+        signal: controller.signal,
+      })) {
+        seen.push(line);
+        if (seen.length === 20) controller.abort();
+      }
+      expect(control.injected).to.equal(1);
+      expect(seen).to.deep.equal(range(20).map((i) => `line ${i}`));
+    } finally {
+      unregister();
+    }
   });
 
   it('without fromStart yields only the lines logged after it started', async () => {

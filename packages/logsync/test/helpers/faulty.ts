@@ -23,6 +23,8 @@ export class FaultControl {
   loseNextResponse = false;
   /** The next writer passes this many bytes through, then fails with a temporary error. */
   failNextWriterAfter: number | undefined;
+  /** Called before each read; an error it returns fails that read (and the hook is dropped). */
+  readFault: ((path: string, start: number, end: number | undefined) => FsError | undefined) | undefined;
   /** Delay of each writer's close, ms (to make syncs slow). */
   closeDelayMs = 0;
   /** Bytes that reached the inner filesystem through writers, per writer. */
@@ -88,6 +90,12 @@ export function registerFaulty(
 
     protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
       control.check('read');
+      const injected = control.readFault?.(path, start, end);
+      if (injected !== undefined) {
+        control.readFault = undefined;
+        control.injected++;
+        throw injected;
+      }
       return inner.catFile(toInner(path), end === undefined ? { start } : { start, end });
     }
 
