@@ -1,6 +1,6 @@
 /**
  * Azure Blob on loopback: Azurite 3.35.0 (a root devDependency; 3.36+ needs Node 21+),
- * its `azurite-blob` binary, in-memory.
+ * its `azurite-blob` binary, in-memory, its garbage collector put off (azurite-gc.cjs).
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -17,6 +17,9 @@ export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2U
 function azuriteBin(): string {
   return join(REPO_ROOT, 'node_modules', '.bin', 'azurite-blob');
 }
+
+/** Put into Azurite before it starts: keeps its garbage collector from stalling the server mid-run. */
+const GC_PRELOAD = join(__dirname, 'azurite-gc.cjs');
 
 /** Azurite comes with `npm install`; this only checks that it is there. */
 export function installAzurite(): number {
@@ -75,8 +78,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Starte
   const tlsArgs = options.tls ? ['--cert', options.tls.cert, '--key', options.tls.key, '--oauth', 'basic'] : [];
   const proc = startProcess(
     `azurite-${port}`,
-    azuriteBin(),
+    process.execPath,
     [
+      '--require',
+      GC_PRELOAD,
+      azuriteBin(),
       '--blobHost',
       '127.0.0.1',
       '--blobPort',
