@@ -18,7 +18,7 @@ import {
   type BodySink,
   type Http1Answer,
 } from '@omnifs/core/backend';
-import { answerError, authHeaders, type ApiContext } from './client';
+import { answerError, authHeaders, objectMetadata, type ApiContext } from './client';
 
 /** What a download needs. */
 export type ReadContext = ApiContext;
@@ -50,11 +50,10 @@ function mediaUrl(ctx: ReadContext, target: ReadTarget): string {
 
 /** True when the object exists now, whatever its generation. */
 async function liveObjectExists(ctx: ReadContext, target: ReadTarget): Promise<boolean> {
-  const [exists] = await ctx.storage
-    .bucket(target.bucket)
-    .file(target.key)
-    .exists(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
-  return exists;
+  return objectMetadata(ctx, target.bucket, target.key).then(
+    () => true,
+    (err: unknown) => ((err as { code?: unknown }).code === 404 ? false : Promise.reject(err)),
+  );
 }
 
 function replaced(generation: string): FsError {
