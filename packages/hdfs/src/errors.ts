@@ -86,6 +86,13 @@ const TEMPORARY_EXCEPTIONS = new Set([
   'NotReplicatedYetException',
 ]);
 
+/**
+ * OPEN of a block with no datanode location yet: an IOException (HTTP 403) while a file
+ * just written, appended or replaced has its block reported; the same read a moment later
+ * finds it.
+ */
+const BLOCK_NOT_LOCATED = /block could not be located|could not obtain block/i;
+
 function kindOfStatus(status: number): ErrorKind {
   if (status === 404) return 'NotFound';
   if (status === 401 || status === 403) return 'PermissionDenied';
@@ -106,6 +113,8 @@ function kindOf(err: WebHdfsError): ErrorKind {
   if (/is a directory|as a directory/i.test(message) && err.exception !== 'FileNotFoundException')
     return 'IsADirectory';
   if (/is not a directory|parent path is not a directory/i.test(message)) return 'NotADirectory';
+  // OPEN of a block no datanode has reported yet (a file just written or replaced).
+  if (BLOCK_NOT_LOCATED.test(message)) return 'Unexpected';
   // An operation the cluster does not know (LISTSTATUS_BATCH before Hadoop 3.0).
   if (/invalid value for webhdfs parameter "op"/i.test(message)) return 'Unsupported';
   const byName = err.exception === undefined ? undefined : KIND_BY_EXCEPTION[err.exception];
@@ -127,7 +136,8 @@ function kindOf(err: WebHdfsError): ErrorKind {
  *   PathIsNotEmptyDirectoryException → NotEmpty, ParentNotDirectoryException →
  *   NotADirectory, StandbyException / RetriableException / SafeModeException →
  *   RateLimited), then the message, then the HTTP status (404, 401/403, 409, 429/503, 501);
- * - failover, safe mode, 429 and 5xx (but 501) are `temporary`;
+ * - failover, safe mode, 429 and 5xx (but 501) are `temporary`, and so is a block no
+ *   datanode has reported yet (`Unexpected`, not the 403's PermissionDenied);
  * - the message names the operation, status and exception; URLs in it are redacted;
  * - network errors, aborts and FsErrors go through core's mapping.
  */
@@ -138,7 +148,8 @@ export function mapHdfsError(err: unknown): FsError {
   const temporary =
     kind === 'RateLimited' ||
     (err.status >= 500 && err.status !== 501) ||
-    (err.exception !== undefined && TEMPORARY_EXCEPTIONS.has(err.exception));
+    (err.exception !== undefined && TEMPORARY_EXCEPTIONS.has(err.exception)) ||
+    BLOCK_NOT_LOCATED.test(err.remote?.message ?? '');
   return new FsError({ kind, message: err.message, temporary, cause: err });
 }
 

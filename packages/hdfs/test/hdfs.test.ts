@@ -417,6 +417,10 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(err(403, 'SafeModeException')).to.include({ temporary: true });
       expect(err(503)).to.include({ kind: 'RateLimited', temporary: true });
       expect(err(500, 'IOException', 'boom')).to.include({ kind: 'Unexpected', temporary: true });
+      // OPEN while a file's block has no datanode location yet (just written or replaced).
+      const block = 'Block could not be located. Path=/x, offset=0';
+      expect(err(403, 'IOException', block)).to.include({ kind: 'Unexpected', temporary: true });
+      expect(err(403, 'IOException', 'boom')).to.include({ kind: 'PermissionDenied', temporary: false });
       expect(err(403, 'AccessControlException', 'Permission denied: user=x')).to.include({
         kind: 'PermissionDenied',
         temporary: false,
