@@ -53,10 +53,17 @@ function scrubString(value: string): string {
 
 /** Objects worth walking: errors, plain objects and arrays, header maps; never sockets, streams or clients. */
 function walkable(value: object): boolean {
-  if (Array.isArray(value) || value instanceof Error || value instanceof Map) return true;
-  if (typeof Headers !== 'undefined' && value instanceof Headers) return true;
+  if (Array.isArray(value) || value instanceof Error || value instanceof Map || isHeaders(value)) return true;
   const proto = Object.getPrototypeOf(value) as object | null;
   return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A fetch `Headers` object, known by its tag: reading the global `Headers` would load
+ * Node's fetch implementation (about 25 ms in a fresh process) on the first error made.
+ */
+function isHeaders(value: object): value is Headers {
+  return Object.prototype.toString.call(value) === '[object Headers]';
 }
 
 /** The secret itself in a credential value (`Bearer abc` → `abc`), if long enough to find elsewhere. */
@@ -84,7 +91,7 @@ export function scrubSecrets(err: unknown): string[] {
   const walk = (value: object, depth: number): void => {
     if (seen.has(value) || depth > SCRUB_DEPTH || !walkable(value)) return;
     seen.add(value);
-    if (value instanceof Map || (typeof Headers !== 'undefined' && value instanceof Headers)) {
+    if (value instanceof Map || isHeaders(value)) {
       const map = value as Map<string, unknown>;
       for (const [k, v] of [...map.entries()]) {
         if (typeof v === 'string' && SECRET_FIELD.test(k)) note(v);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { inspect } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { FsError, isFsError } from '@omnifs/core';
 import { NODE_CODES, toFsError, withContext, errors } from '@omnifs/core/backend';
 
@@ -106,6 +107,24 @@ describe('core: FsError classification and secrets', () => {
     expect(JSON.stringify(inner)).to.not.include(token);
     expect(config.headers.Accept).to.equal('json');
     expect(config.url).to.equal('http://x/o?sig=***&alt=media');
+  });
+
+  it("scrubs a fetch Headers object's credentials", () => {
+    const headers = new Headers({ authorization: 'Bearer tok-0123456789', accept: 'json' });
+    new FsError({ kind: 'PermissionDenied', message: 'x', cause: Object.assign(new Error('x'), { headers }) });
+    expect(headers.get('authorization')).to.equal('***');
+    expect(headers.get('accept')).to.equal('json');
+  });
+
+  it("does not load Node's fetch to make an error with a cause (a fresh process's first error stays cheap)", () => {
+    const script = `
+      const { FsError } = require(${JSON.stringify(require.resolve('@omnifs/core'))});
+      const e = new FsError({ kind: 'NotFound', message: 'x', cause: Object.assign(new Error('404'), { headers: {} }) });
+      process.stdout.write(JSON.stringify({ kind: e.kind, fetch: process.moduleLoadList.filter((m) => /undici/.test(m)) }));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } }).toString(),
+    );
+    expect(out).to.deep.equal({ kind: 'NotFound', fetch: [] });
   });
 
   it('walks no sockets or class instances other than errors, and survives cycles', () => {
