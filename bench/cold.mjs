@@ -5,7 +5,8 @@
  * a 4 KiB object, then asks again; omnifs and OpenDAL alternate, on each store of the race
  * (versitygw, fake-gcs-server, Azurite, MiniDFSCluster). Medians over the processes, in ms
  * from the process's start (`performance.now()`): the library loaded, the first answer;
- * and the second call's own time.
+ * and the second call's own time. On Node 22.1 and later, omnifs runs again with Node's
+ * compile cache (`NODE_COMPILE_CACHE`), as a serverless image or a CLI can keep it.
  *
  *   node bench/cold.mjs                           all four stores, 7 processes each
  *   node bench/cold.mjs --stores=azure --samples=5
@@ -61,15 +62,20 @@ const write = process.argv.includes('--write');
 const run = promisify(execFile);
 const self = fileURLToPath(import.meta.url);
 
-/** One sample: a new process for `spec`; its times. */
+/** One sample: a new process for `spec` (with `spec.cache`, Node's compile cache in that directory); its times. */
 async function sample(spec) {
+  const env = { ...process.env, OMNIFS_COLD_SPEC: JSON.stringify(spec) };
+  delete env.NODE_COMPILE_CACHE;
+  if (spec.cache !== undefined) env.NODE_COMPILE_CACHE = spec.cache;
   const { stdout } = await run(process.execPath, [self], {
-    env: { ...process.env, OMNIFS_COLD_SPEC: JSON.stringify(spec) },
+    env,
     timeout: 120_000,
   });
   return JSON.parse(stdout.trim().split('\n').pop());
 }
 
+/** Node keeps compiled code between processes from 22.1 (`NODE_COMPILE_CACHE`). */
+const compileCache = typeof (await import('node:module')).enableCompileCache === 'function';
 const rows = [];
 const problem = ensureOpendal();
 if (problem !== undefined) process.stderr.write(`OpenDAL not available: ${problem}\n`);
@@ -84,14 +90,14 @@ for (const kind of stores) {
     await import(`@omnifs/${kind}`);
     const fs = filesystem(PROTOCOL[kind], { ...options, skipInstanceCache: true });
     await fs.pipeFile(`${root}/cold/obj`, Buffer.alloc(4096, 1));
-    const specs = {
-      omnifs: { who: 'omnifs', backend: kind, protocol: PROTOCOL[kind], options, path: `${root}/cold/obj` },
-    };
+    const omnifs = { who: 'omnifs', backend: kind, protocol: PROTOCOL[kind], options, path: `${root}/cold/obj` };
+    const specs = { omnifs };
+    if (compileCache) specs['omnifs, compile cache'] = { ...omnifs, cache: join(scratch, 'compile-cache') };
     if (problem === undefined)
       specs.opendal = { who: 'opendal', opendal: opendalConfig({ store: kind, bucket: st.bucket }, conn) };
     const names = Object.keys(specs);
     const got = Object.fromEntries(names.map((n) => [n, []]));
-    for (const name of names) await sample(specs[name]); // the files in the page cache for both
+    for (const name of names) await sample(specs[name]); // the files in the page cache, the compile cache filled
     for (let i = 0; i < samples; i++) for (const name of names) got[name].push(await sample(specs[name]));
     for (const name of names) {
       const m = (key) => median(got[name].map((s) => s[key]));
@@ -110,7 +116,7 @@ const lines = [
   '# A fresh process: the first answer',
   '',
   `Run ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} x ${os.cpus()[0]?.model.split(' ').slice(0, 2).join(' ')}; opendal ${opendalVersion()}.`,
-  `Each sample a new Node process: load the library, make the filesystem (OpenDAL: an Operator), metadata of a 4 KiB object, then again. Median of ${samples} processes per contender, alternating; ms from the process's start (Node's own start-up included). \`node bench/cold.mjs --write\`.`,
+  `Each sample a new Node process: load the library, make the filesystem (OpenDAL: an Operator), metadata of a 4 KiB object, then again. Median of ${samples} processes per contender, alternating; ms from the process's start (Node's own start-up included). ${compileCache ? '"omnifs, compile cache": the same with `NODE_COMPILE_CACHE` set to a directory a first process filled.' : 'Node before 22.1 keeps no compile cache: no row with one.'} \`node bench/cold.mjs --write\`.`,
   '',
   '| store | contender | library loaded (ms) | first answer (ms) | second call (ms) |',
   '| --- | --- | ---: | ---: | ---: |',

@@ -1,7 +1,17 @@
 /** The built `omnifs` executable in child processes, on local disk: every command, streams and exit codes. */
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, spawnCli } from './helpers';
@@ -103,5 +113,34 @@ describe('the omnifs executable on local disk', function () {
       `set -o pipefail; node ${BIN} cat ${join(dir, 'lines.txt')} | head -n 1`,
     ]).toString();
     expect(out).to.equal('line\n');
+  });
+
+  it("keeps compiled code in Node's compile cache between runs where Node has one", async () => {
+    const cached = (tmp: string) => {
+      const root = join(tmp, 'node-compile-cache');
+      if (!existsSync(root)) return [];
+      return readdirSync(root, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+        .sort();
+    };
+    const on = join(dir, 'cache-on');
+    const off = join(dir, 'cache-off');
+    mkdirSync(on);
+    mkdirSync(off);
+    const run = (tmp: string, env: Record<string, string> = {}) =>
+      spawnCli(['stat', `${d}/a.txt`], { env: { TMPDIR: tmp, ...env } });
+    expect((await run(on)).out).to.include('size:     6\n');
+    expect((await run(off, { NODE_DISABLE_COMPILE_CACHE: '1' })).out).to.include('size:     6\n');
+    expect(cached(off)).to.deep.equal([]);
+    // Node 22.1 and later: the CLI, core and the backend it loaded, kept under the default directory.
+    if (typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+      expect(cached(on)).to.deep.equal([]);
+      return;
+    }
+    const first = cached(on);
+    expect(first.length).to.be.at.least(10);
+    expect((await run(on)).out).to.include('size:     6\n');
+    expect(cached(on)).to.deep.equal(first);
   });
 });
