@@ -83,8 +83,10 @@ export default tseslint.config(
   {
     // The registry loads core's built-ins and protocol packages lazily, on first use; the
     // CLI loads @omnifs/logsync only for the commands that use it; S3's and GCS's checksums
-    // load the native CRC32 only where its platform binary is installed.
+    // load the native CRC32 only where its platform binary is installed; Azure loads its
+    // SDK only for what the lean path does not send.
     files: [
+      'packages/azure/src/options.ts',
       'packages/core/src/registry.ts',
       'packages/cli/src/commands/logs.ts',
       'packages/s3/src/checksum.ts',

@@ -1,14 +1,13 @@
 /**
  * The lean request path: Azure Blob's hot operations (Get Blob, Get Blob Properties, Put
  * Blob, Put Block, Put Block List, List Blobs, Delete Blob and batches of deletes) built and sent directly,
- * without the SDK's pipeline. What must behave as the SDK does is taken from the
- * BlobServiceClient: its URL (and SAS), its credential (Shared Key requests are signed by
- * it, see sharedkey.ts), its service version, and the retry options it was built with
- * (the SDK's storage retry policy, reproduced). Requests go over core's HTTP/1.1
+ * without the SDK, which it does not load. It sends what the SDK's client for the same
+ * options would: to its URL (and SAS), authorised as its credential authorises (Shared
+ * Key, see sharedkey.ts; bearer tokens, see bearer.ts), at the service version the SDK
+ * speaks, retried as the retry options say (the SDK's storage retry policy, reproduced). Requests go over core's HTTP/1.1
  * connection pool with omnifs's timeouts; failures are shaped like the SDK's `RestError`,
  * so {@link mapAzureError} maps them identically.
  */
-import { AnonymousCredential, StorageSharedKeyCredential, type BlobServiceClient } from '@azure/storage-blob';
 import { createHash, randomUUID } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -30,10 +29,11 @@ import {
 } from '@omnifs/core/backend';
 import { batchBody, readBatchAnswer, type BatchAnswer, type SubRequest } from './batch';
 import { BearerTokens, STORAGE_SCOPE, type TokenSource } from './bearer';
+import { AZURE_SERVICE_VERSION, type ServiceAccess } from './options';
 import { sharedKeyAuthorization } from './sharedkey';
 
 /**
- * Where each lean request is announced (`{ service, operation }`: the BlobServiceClient and
+ * Where each lean request is announced (`{ client, operation }`: the LeanAzureClient and
  * the operation's name, e.g. `'Put Blob'`), so request counts can be observed.
  */
 export const LEAN_REQUEST_CHANNEL = channel('omnifs:azure:lean-request');
@@ -52,7 +52,7 @@ export interface LeanRetryOptions {
   tryTimeoutInMs?: number;
 }
 
-/** What the lean client needs besides the service client. */
+/** What the lean client needs besides the service's access. */
 export interface LeanAzureOptions {
   timeouts: Timeouts;
   retry: LeanRetryOptions;
@@ -172,13 +172,6 @@ function networkError(err: unknown): unknown {
   return Object.assign(new Error(String(e.message)), { name: 'RestError', code: e.code, cause: err });
 }
 
-/** The service version (`x-ms-version`) a client sends, as the SDK keeps it. */
-function serviceVersion(service: BlobServiceClient): string | undefined {
-  const version = (service as unknown as { storageClientContext?: { version?: unknown } }).storageClientContext
-    ?.version;
-  return typeof version === 'string' && version !== '' ? version : undefined;
-}
-
 function headerText(headers: IncomingHttpHeaders, name: string): string | undefined {
   const v = headers[name];
   return typeof v === 'string' ? v : Array.isArray(v) ? v.join(', ') : undefined;
@@ -196,7 +189,7 @@ function retriable(err: unknown, status: number | undefined): boolean {
 }
 
 /**
- * A BlobServiceClient's hot operations without its pipeline. Every method fails like the
+ * The blob service's hot operations without the SDK. Every method fails like the
  * SDK's call would (same `RestError` fields: status, code, message), after the same retries.
  */
 export class LeanAzureClient {
@@ -209,44 +202,38 @@ export class LeanAzureClient {
   /** The SAS of the service URL, sent with every request. */
   private readonly sas: Record<string, string>;
   private readonly hasSas: boolean;
-  private readonly key: StorageSharedKeyCredential | undefined;
+  private readonly key: ServiceAccess['sharedKey'];
   private readonly bearer: BearerTokens | undefined;
   private readonly version: string;
   private readonly userAgent: string;
 
   /**
-   * True when the lean path can send `service`'s requests: authorised by the account key,
+   * True when the lean path can send requests with `access`: authorised by the account key,
    * a SAS, nothing, or a token credential over HTTPS (bearer tokens never go over plain
    * HTTP; the SDK refuses that request itself).
    */
-  static serves(service: BlobServiceClient): boolean {
-    // The service version the client speaks is read from it: a client that does not say
-    // (another release of the SDK) keeps its own pipeline.
-    if (serviceVersion(service) === undefined) return false;
-    const c = service.credential;
-    if (c instanceof StorageSharedKeyCredential || c instanceof AnonymousCredential) return true;
-    return typeof (c as Partial<TokenSource>).getToken === 'function' && service.url.startsWith('https:');
+  static serves(access: ServiceAccess): boolean {
+    return access.token === undefined || access.url.startsWith('https:');
   }
 
   constructor(
-    /** The client whose URL, credential and service version are used. */
-    readonly service: BlobServiceClient,
+    /** The service's URL and credential. */
+    readonly access: ServiceAccess,
     private readonly options: LeanAzureOptions,
   ) {
-    const url = new URL(service.url);
+    const url = new URL(access.url);
     this.protocol = url.protocol;
     this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.port = url.port === '' ? undefined : Number(url.port);
     this.base = url.pathname.replace(/\/+$/, '');
     this.sas = Object.fromEntries(url.searchParams);
     this.hasSas = Object.keys(this.sas).length > 0;
-    const credential = service.credential;
-    this.key = credential instanceof StorageSharedKeyCredential ? credential : undefined;
+    this.key = access.sharedKey;
     this.bearer =
-      typeof (credential as Partial<TokenSource>).getToken === 'function'
-        ? new BearerTokens(credential as unknown as TokenSource, options.audience ?? STORAGE_SCOPE)
+      access.token !== undefined
+        ? new BearerTokens(access.token as unknown as TokenSource, options.audience ?? STORAGE_SCOPE)
         : undefined;
-    this.version = serviceVersion(service)!;
+    this.version = AZURE_SERVICE_VERSION;
     const prefix = options.userAgentPrefix;
     this.userAgent = `${prefix ? `${prefix} ` : ''}omnifs-azure Node/${process.versions.node} (${process.platform}; ${process.arch})`;
     this.pool = new Http1Pool({ maxSockets: options.maxSockets });
@@ -422,8 +409,7 @@ export class LeanAzureClient {
    * retryDelayInMs`, at most `maxRetryDelayInMs`) or at a fixed delay.
    */
   private async request(op: Operation): Promise<Http1Answer> {
-    if (LEAN_REQUEST_CHANNEL.hasSubscribers)
-      LEAN_REQUEST_CHANNEL.publish({ service: this.service, operation: op.name });
+    if (LEAN_REQUEST_CHANNEL.hasSubscribers) LEAN_REQUEST_CHANNEL.publish({ client: this, operation: op.name });
     const retry = this.options.retry;
     const maxTries = retry.maxTries ?? 4;
     let challenged = false;

@@ -1,11 +1,6 @@
 /** The Azure Blob backend: containers as top-level directories, `/`-separated name prefixes as directories. */
-import {
-  BlobSASPermissions,
-  StorageSharedKeyCredential,
-  type BlobClient,
-  type BlobServiceClient,
-} from '@azure/storage-blob';
-import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
+import type { BlobClient, BlobServiceClient } from '@azure/storage-blob';
+import { FsError, type FailedDelete, type FileInfo, type Timeouts, type Writer } from '@omnifs/core';
 import {
   dirInfo,
   errors,
@@ -29,12 +24,16 @@ import { azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
 import { applyTransport } from './transport';
 import {
+  accessOfClient,
   AZURE_OPTION_SCHEMA,
+  blobSdk,
   createServiceClient,
   resolveSettings,
+  serviceAccess,
   withEnvironment,
   type AzureBlobOptions,
   type ResolvedAzureSettings,
+  type ServiceAccess,
 } from './options';
 import { quotedEtag, readBlob, readBlobAll, readBlobInto, type LeanBlob } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
@@ -77,24 +76,28 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     return { accountName: m[1]!.toLowerCase(), ...(suffix !== 'core.windows.net' ? { endpointSuffix: suffix } : {}) };
   }
 
-  /** The SDK client every request goes through. */
-  readonly service: BlobServiceClient;
-
   private readonly settings: ResolvedAzureSettings;
+  private readonly resolved: AzureBlobOptions;
+  private readonly timeouts: Timeouts;
+  /** The service's URL and credential, as the lean path and `sign` use them. */
+  private readonly access: ServiceAccess;
   /** The lean request path of the hot operations, unless turned off (see `leanRequests`). */
   private readonly lean: LeanAzureClient | undefined;
+  private sdkClient: BlobServiceClient | undefined;
 
   constructor(options: AzureBlobOptions = {}) {
     super(options);
     const resolved = withEnvironment(options);
     this.settings = resolveSettings(resolved);
-    this.service = createServiceClient(resolved);
-    const timeouts = resolveTimeouts(resolved);
-    applyTransport(this.service, timeouts);
+    this.resolved = resolved;
+    this.timeouts = resolveTimeouts(resolved);
+    // A connection string is read by the SDK's own parser: its client is made now.
+    this.access = serviceAccess(resolved) ?? accessOfClient(this.service);
     const pipeline = resolved.pipelineOptions;
+    const timeouts = this.timeouts;
     this.lean =
-      this.settings.lean && LeanAzureClient.serves(this.service)
-        ? new LeanAzureClient(this.service, {
+      this.settings.lean && LeanAzureClient.serves(this.access)
+        ? new LeanAzureClient(this.access, {
             timeouts,
             retry: pipeline?.retryOptions ?? {},
             maxSockets: LEAN_MAX_SOCKETS,
@@ -102,6 +105,19 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
             audience: pipeline?.audience,
           })
         : undefined;
+  }
+
+  /**
+   * The SDK's client, for the requests the lean path does not send (and all of them with
+   * `leanRequests: false`): made, and the SDK loaded, on first use.
+   */
+  get service(): BlobServiceClient {
+    if (this.sdkClient === undefined) {
+      const service = createServiceClient(this.resolved);
+      applyTransport(service, this.timeouts);
+      this.sdkClient = service;
+    }
+    return this.sdkClient;
   }
 
   /** Closes the lean path's pooled connections (only needed to let a process exit early; idle ones never hold it). */
@@ -112,7 +128,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   /** Native append by append blobs, exclusive create by `If-None-Match: *`; SAS needs the account key. */
   protected override capabilityFacts(): CapabilityFacts {
     const { partSize, concurrency, readConcurrency } = this.settings;
-    const sign = this.service.credential instanceof StorageSharedKeyCredential;
+    const sign = this.access.sharedKey !== undefined;
     return {
       ...super.capabilityFacts(),
       append: true,
@@ -152,7 +168,14 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- clients
 
   private get listContext(): ListContext {
-    return { service: this.service, pageSize: this.settings.listPageSize, lean: this.lean };
+    const service = (): BlobServiceClient => this.service;
+    return {
+      get service() {
+        return service();
+      },
+      pageSize: this.settings.listPageSize,
+      lean: this.lean,
+    };
   }
 
   /** A 404 of any kind (the SDK's HEAD errors carry no code) is a missing blob or container. */
@@ -171,10 +194,10 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     options: PutOptions & { signal?: AbortSignal },
   ): UploadContext {
     const { mode, signal, writeId } = options;
-    const service = this.service;
+    const service = (): BlobServiceClient => this.service;
     return {
       get blob() {
-        return service.getContainerClient(container).getBlockBlobClient(blob);
+        return service().getContainerClient(container).getBlockBlobClient(blob);
       },
       lean: this.lean,
       container,
@@ -376,13 +399,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
-    if (!(this.service.credential instanceof StorageSharedKeyCredential)) {
+    if (this.access.sharedKey === undefined) {
       throw errors.unsupported(
         `SAS URLs are signed with the account key; this filesystem is authorised by ${this.settings.auth === 'anonymous' ? 'nothing (anonymous)' : this.settings.auth}: give accountKey or a connection string with AccountKey`,
       );
     }
     return this.blobClient(path).generateSasUrl({
-      permissions: BlobSASPermissions.parse(options.method === 'PUT' ? 'cw' : 'r'),
+      permissions: blobSdk().BlobSASPermissions.parse(options.method === 'PUT' ? 'cw' : 'r'),
       startsOn: new Date(Date.now() - 5 * 60_000),
       expiresOn: new Date(Date.now() + options.expiresIn * 1000),
     });

@@ -28,6 +28,7 @@ export { mapAzureError, azureErrorCode, azureStatus } from './errors';
 export {
   createServiceClient,
   AZURE_OPTION_SCHEMA,
+  AZURE_SERVICE_VERSION,
   parseConnectionString,
   DEFAULT_AZURE_CONCURRENCY,
   DEFAULT_AZURE_PART_SIZE,

@@ -1,11 +1,12 @@
-/** Options of the Azure Blob filesystem, and how they become a BlobServiceClient. */
-import {
+/** Options of the Azure Blob filesystem, and how they become a BlobServiceClient and the lean path's access. */
+import type {
   AnonymousCredential,
   BlobServiceClient,
+  newPipeline,
+  StoragePipelineOptions,
   StorageSharedKeyCredential,
-  type newPipeline,
-  type StoragePipelineOptions,
 } from '@azure/storage-blob';
+import { createHmac } from 'node:crypto';
 import { type TimeoutOptions } from '@omnifs/core';
 import {
   defineOptions,
@@ -14,6 +15,23 @@ import {
   resolveReadConcurrency,
   TIMEOUT_OPTION_SCHEMA,
 } from '@omnifs/core/backend';
+
+type BlobSdk = typeof import('@azure/storage-blob');
+let sdk: BlobSdk | undefined;
+
+/**
+ * `@azure/storage-blob`, loaded on first use (110-160 ms of a fresh process's start): a
+ * filesystem whose requests all take the lean path never loads it.
+ */
+export function blobSdk(): BlobSdk {
+  return (sdk ??= require('@azure/storage-blob') as BlobSdk);
+}
+
+/**
+ * The service version (`x-ms-version`) of the lean path's requests: the one the SDK this
+ * package depends on speaks, so both paths ask for the same behaviour.
+ */
+export const AZURE_SERVICE_VERSION = '2026-04-06';
 
 /**
  * Any `TokenCredential` (Microsoft Entra ID), e.g. `new DefaultAzureCredential()` from
@@ -250,8 +268,52 @@ function accountUrlOf(
   return { url: `https://${name}.blob.${suffix}`, name };
 }
 
+/** How the lean path reaches and authorises the blob service. */
+export interface ServiceAccess {
+  /** The blob service URL; with a SAS token, the token is its query. */
+  url: string;
+  /** Shared Key: the account, and the signature of a string (HMAC-SHA256 with the account key, base64). */
+  sharedKey?: { accountName: string; sign(text: string): string };
+  /** A token credential: requests carry its bearer tokens. */
+  token?: AzureTokenCredential;
+}
+
 /**
- * Builds the BlobServiceClient for the options.
+ * How requests reach the service, from the options alone (no SDK loaded); undefined for a
+ * connection string, which the SDK's own parser reads (see {@link accessOfClient}). Refuses
+ * what {@link createServiceClient} refuses: no account, a key without an account name.
+ */
+export function serviceAccess(options: AzureBlobOptions): ServiceAccess | undefined {
+  if (optionalString(options, 'connectionString') !== undefined) return undefined;
+  const { url, name } = accountUrlOf(options, true)!;
+  const key = optionalString(options, 'accountKey');
+  if (key !== undefined) {
+    if (name === undefined)
+      throw errors.invalid('accountKey needs accountName (or an accountUrl that names the account)');
+    const bytes = Buffer.from(key, 'base64');
+    const sign = (text: string): string => createHmac('sha256', bytes).update(text, 'utf8').digest('base64');
+    return { url, sharedKey: { accountName: name, sign } };
+  }
+  const sas = optionalString(options, 'sasToken');
+  if (sas !== undefined) return { url: `${url}?${sas.replace(/^\?/, '')}` };
+  if (options.credential !== undefined) return { url, token: options.credential };
+  return { url };
+}
+
+/** The access of a client the SDK made (from a connection string): its URL and credential. */
+export function accessOfClient(service: BlobServiceClient): ServiceAccess {
+  const credential = service.credential;
+  if (credential instanceof blobSdk().StorageSharedKeyCredential) {
+    const sign = (text: string): string => credential.computeHMACSHA256(text);
+    return { url: service.url, sharedKey: { accountName: credential.accountName, sign } };
+  }
+  if (typeof (credential as { getToken?: unknown }).getToken === 'function')
+    return { url: service.url, token: credential as AzureTokenCredential };
+  return { url: service.url };
+}
+
+/**
+ * Builds the BlobServiceClient for the options (loading the SDK).
  *
  * Behaviour: a connection string decides everything; otherwise the service URL is
  * `accountUrl`/`endpoint` or `https://<accountName>.blob.<endpointSuffix>`, authorised by
@@ -259,27 +321,21 @@ function accountUrlOf(
  * (anonymous, also when no credential is given at all).
  */
 export function createServiceClient(options: AzureBlobOptions): BlobServiceClient {
+  const { AnonymousCredential, BlobServiceClient, StorageSharedKeyCredential } = blobSdk();
   const pipeline = options.pipelineOptions ?? {};
-  const cs = optionalString(options, 'connectionString');
-  if (cs !== undefined) {
+  const access = serviceAccess(options);
+  if (access === undefined) {
     try {
-      return BlobServiceClient.fromConnectionString(cs, pipeline);
+      return BlobServiceClient.fromConnectionString(optionalString(options, 'connectionString')!, pipeline);
     } catch (err) {
       throw errors.invalid(
         `connectionString is not a valid Azure Storage connection string (${(err as Error).message.split(/[.:]/)[0]})`,
       );
     }
   }
-  const { url, name } = accountUrlOf(options, true)!;
-  const key = optionalString(options, 'accountKey');
-  if (key !== undefined) {
-    if (name === undefined)
-      throw errors.invalid('accountKey needs accountName (or an accountUrl that names the account)');
-    return new BlobServiceClient(url, new StorageSharedKeyCredential(name, key), pipeline);
-  }
-  const sas = optionalString(options, 'sasToken');
-  if (sas !== undefined)
-    return new BlobServiceClient(`${url}?${sas.replace(/^\?/, '')}`, new AnonymousCredential(), pipeline);
-  if (options.credential !== undefined) return new BlobServiceClient(url, options.credential, pipeline);
-  return new BlobServiceClient(url, new AnonymousCredential(), pipeline);
+  const credential =
+    access.sharedKey !== undefined
+      ? new StorageSharedKeyCredential(access.sharedKey.accountName, optionalString(options, 'accountKey')!)
+      : (access.token ?? new AnonymousCredential());
+  return new BlobServiceClient(access.url, credential, pipeline);
 }

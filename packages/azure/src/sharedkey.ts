@@ -1,9 +1,9 @@
 /**
  * Shared Key authorization of the lean path: the string the service signs, built as the
- * SDK's `StorageSharedKeyCredentialPolicy` builds it, and signed by the SDK's own
- * credential (`computeHMACSHA256`).
+ * SDK's `StorageSharedKeyCredentialPolicy` builds it, and signed with the account key
+ * (HMAC-SHA256, as the SDK's `computeHMACSHA256`).
  */
-import type { StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { ServiceAccess } from './options';
 
 /** What is signed of a request: header names in lower case, the path as sent (escaped), the query unescaped. */
 export interface SignedParts {
@@ -96,6 +96,6 @@ export function stringToSign(account: string, req: SignedParts): string {
 }
 
 /** The `Authorization` header of `req`, signed with the account's key. */
-export function sharedKeyAuthorization(credential: StorageSharedKeyCredential, req: SignedParts): string {
-  return `SharedKey ${credential.accountName}:${credential.computeHMACSHA256(stringToSign(credential.accountName, req))}`;
+export function sharedKeyAuthorization(key: NonNullable<ServiceAccess['sharedKey']>, req: SignedParts): string {
+  return `SharedKey ${key.accountName}:${key.sign(stringToSign(key.accountName, req))}`;
 }

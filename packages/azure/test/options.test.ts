@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { AnonymousCredential, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { clearInstanceCache, filesystem, FsError } from '@omnifs/core';
-import { AzureBlobFileSystem } from '@omnifs/azure';
+import { AZURE_SERVICE_VERSION, AzureBlobFileSystem } from '@omnifs/azure';
 
 const KEY = Buffer.from('account-key').toString('base64');
 const AZURE_VARS = [
@@ -31,6 +31,12 @@ const make = (options: Record<string, unknown>): AzureBlobFileSystem =>
   new AzureBlobFileSystem({ skipInstanceCache: true, ...options });
 
 describe('azure: options', function () {
+  it('sends the lean requests at the service version of the SDK it depends on', function () {
+    const fs = make({ accountName: 'acct', accountKey: KEY });
+    const context = (fs.service as unknown as { storageClientContext: { version: string } }).storageClientContext;
+    expect(AZURE_SERVICE_VERSION).to.equal(context.version);
+  });
+
   it('builds the public endpoint from the account name, or the cloud of endpointSuffix', function () {
     withEnv({}, () => {
       expect(make({ accountName: 'acct', accountKey: KEY }).service.url).to.equal(
