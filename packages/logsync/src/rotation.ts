@@ -2,7 +2,7 @@
  * Names of rotated segments of an append-only log: `<log>.<N>.gz` (or `<log>.<N>` without
  * compression, and while a local segment is being compressed), N counting up from 1.
  */
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -68,7 +68,14 @@ export async function uploadSegment(
 export async function compressSegment(spool: Spool, segment: ClosedSegment, rule: RotationRule): Promise<void> {
   const n = segment.n!;
   const final = spool.pathOf(segmentName(segment.file, n, true));
-  const temp = join(dirname(final), `.${basename(final)}.${randomBytes(4).toString('hex')}.tmp`);
+  const dir = dirname(final);
+  // A process killed while compressing this segment left its temporary file: this one
+  // compresses the segment again, under a new name.
+  const prefix = `.${basename(final)}.`;
+  for (const name of readdirSync(dir))
+    if (name.startsWith(prefix) && /^[0-9a-f]{8}\.tmp$/.test(name.slice(prefix.length)))
+      rmSync(join(dir, name), { force: true });
+  const temp = join(dir, `${prefix}${randomBytes(4).toString('hex')}.tmp`);
   try {
     await pipeline(createReadStream(spool.pathOf(segment.local)), createGzip(), createWriteStream(temp));
     renameSync(temp, final);

@@ -1,6 +1,6 @@
 /** The fleet options: rotate, ranks, close and followLog arguments, checked and applied in this process. */
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FsError } from '@omnifs/core';
@@ -55,6 +55,28 @@ describe('logsync fleet options', () => {
     expect(names).to.deep.equal(['training.log', 'training.log.4.gz', 'training.log.5.gz']);
     const kept = [4, 5].map((n) => gunzipSync(readFileSync(join(dir, `training.log.${n}.gz`))).toString()).join('');
     expect(lineNumbers(kept + readFileSync(join(dir, 'training.log'), 'utf8'))).to.deep.equal([3, 4, 5]);
+  });
+
+  it('compressing a segment removes the temporary file a killed compression of it left (local target)', async () => {
+    const dir = join(tmp.dir, 'runs', 'exp');
+    mkdirSync(dir, { recursive: true });
+    // As a process killed while gzipping segment 1 leaves it; another log's is not ours.
+    writeFileSync(join(dir, '.training.log.1.gz.0badc0de.tmp'), 'half a gzip');
+    writeFileSync(join(dir, '.other.log.1.gz.0badc0de.tmp'), 'not ours');
+    const log = await createLogSync({ ...base(), rotate: { maxAgeMs: 30 } });
+    for (let i = 0; i < 3; i++) {
+      log.info(`line ${i}`);
+      await new Promise((r) => setTimeout(r, 45));
+    }
+    await log.close();
+    expect(readdirSync(dir).sort()).to.deep.equal([
+      '.other.log.1.gz.0badc0de.tmp',
+      'training.log',
+      'training.log.1.gz',
+      'training.log.2.gz',
+    ]);
+    const all = [1, 2].map((n) => gunzipSync(readFileSync(join(dir, `training.log.${n}.gz`))).toString()).join('');
+    expect(lineNumbers(all + readFileSync(join(dir, 'training.log'), 'utf8'))).to.deep.equal([0, 1, 2]);
   });
 
   it("ranks: 'zero' drops the lines of other ranks; 'each' names their files by rank", async () => {
