@@ -86,7 +86,7 @@ export default tseslint.config(
     // load the native CRC32 only where its platform binary is installed; Azure loads its
     // SDK only for what the lean path does not send.
     files: [
-      'packages/azure/src/options.ts',
+      'packages/azure/src/sdk.ts',
       'packages/core/src/registry.ts',
       'packages/cli/src/commands/logs.ts',
       'packages/s3/src/checksum.ts',

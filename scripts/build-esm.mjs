@@ -13,7 +13,7 @@
 // node_modules), the registry lives on `globalThis` and FsError / FileSystem are recognised
 // by a `Symbol.for` brand (packages/core/src/brand.ts).
 import { build } from 'esbuild';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,21 @@ const banner = [
   "import { createRequire as __omnifsCreateRequire } from 'node:module';",
   'const require = __omnifsCreateRequire(import.meta.url ?? `${process.cwd()}/`);',
 ].join('\n');
+
+/**
+ * A source `name.esm.ts` stands in for `name.ts` in this build: where the CommonJS half
+ * loads a dependency on first use (`require`, which a bundler cannot follow once esbuild
+ * has wrapped it), the ES module half imports it, so a bundle includes it.
+ */
+const esmStandIns = {
+  name: 'esm-stand-ins',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const standIn = `${join(args.resolveDir, args.path)}.esm.ts`;
+      return existsSync(standIn) ? { path: standIn } : undefined;
+    });
+  },
+};
 
 /** `./dist/esm/adapters/pino.mjs` → `adapters/pino`. */
 const entryOf = (target) => target.replace(/^\.\/dist\/esm\//, '').replace(/\.mjs$/, '');
@@ -57,6 +72,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     packages: 'external',
     sourcemap: true,
     banner: { js: banner },
+    plugins: [esmStandIns],
     logLevel: 'warning',
   });
   for (const e of entries) {

@@ -26,7 +26,6 @@ import { applyTransport } from './transport';
 import {
   accessOfClient,
   AZURE_OPTION_SCHEMA,
-  blobSdk,
   createServiceClient,
   resolveSettings,
   serviceAccess,
@@ -35,6 +34,7 @@ import {
   type ResolvedAzureSettings,
   type ServiceAccess,
 } from './options';
+import { blobSdk } from './sdk';
 import { quotedEtag, readBlob, readBlobAll, readBlobInto, type LeanBlob } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 

@@ -15,17 +15,7 @@ import {
   resolveReadConcurrency,
   TIMEOUT_OPTION_SCHEMA,
 } from '@omnifs/core/backend';
-
-type BlobSdk = typeof import('@azure/storage-blob');
-let sdk: BlobSdk | undefined;
-
-/**
- * `@azure/storage-blob`, loaded on first use (110-160 ms of a fresh process's start): a
- * filesystem whose requests all take the lean path never loads it.
- */
-export function blobSdk(): BlobSdk {
-  return (sdk ??= require('@azure/storage-blob') as BlobSdk);
-}
+import { blobSdk } from './sdk';
 
 /**
  * The service version (`x-ms-version`) of the lean path's requests: the one the SDK this
