@@ -1,12 +1,13 @@
 /**
  * The lean request path: Azure Blob's hot operations (Get Blob, Get Blob Properties, Put
- * Blob, Put Block, Put Block List, List Blobs, Delete Blob and batches of deletes) built and sent directly,
- * without the SDK, which it does not load. It sends what the SDK's client for the same
- * options would: to its URL (and SAS), authorised as its credential authorises (Shared
- * Key, see sharedkey.ts; bearer tokens, see bearer.ts), at the service version the SDK
- * speaks, retried as the retry options say (the SDK's storage retry policy, reproduced). Requests go over core's HTTP/1.1
- * connection pool with omnifs's timeouts; failures are shaped like the SDK's `RestError`,
- * so {@link mapAzureError} maps them identically.
+ * Blob, Put Block, Put Block List, List Blobs, Delete Blob and batches of deletes) built
+ * and sent directly, without the SDK, which it does not load. It sends what the SDK's
+ * client for the same options would: to its URL (and SAS), authorised as its credential
+ * authorises (Shared Key, see sharedkey.ts; bearer tokens, see bearer.ts), at the service
+ * version the SDK speaks, retried as the retry options say (the SDK's storage retry
+ * policy, reproduced). Requests go over core's HTTP/1.1 connection pool with omnifs's
+ * timeouts; failures are shaped like the SDK's `RestError`, so {@link mapAzureError} maps
+ * them identically.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
