@@ -831,6 +831,12 @@ class Exchange {
    * smaller than a read may still have to: then its rest is copied aside).
    */
   private toSink(data: Buffer): void {
+    if (this.stash !== undefined) {
+      // Bytes held aside go first: these wait behind them. (A paused TLS socket still hands
+      // on the records it had already decrypted.)
+      this.stash = Buffer.concat([this.stash, data]);
+      return;
+    }
     const sink = this.sink!;
     for (let at = 0; at < data.byteLength;) {
       if (this.busy[this.window]) {

@@ -567,7 +567,7 @@ describe('core: Http1Pool in a process of its own', () => {
     expect(r.stdout.trim().split('\n')).to.deep.equal(['bye', 'prompt']);
   });
 
-  it('speaks HTTPS, checking the certificate against the host name', function () {
+  it('speaks HTTPS, checking the certificate against the host name; a sink gets every byte', function () {
     this.timeout(30_000);
     const dir = mkdtempSync(join(tmpdir(), 'omnifs-tls-'));
     try {
@@ -579,14 +579,23 @@ describe('core: Http1Pool in a process of its own', () => {
         const https = require('node:https');
         const fs = require('node:fs');
         const { Http1Pool } = require(${JSON.stringify(require.resolve('@omnifs/core/backend'))});
+        const big = Buffer.alloc(3 * 1024 * 1024 + 17);
+        for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 12)) & 255;
         const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(join(dir, 'key.pem'))}), cert: fs.readFileSync(${JSON.stringify(join(dir, 'cert.pem'))}) },
-          (req, res) => res.end('secure ' + req.headers.host));
+          (req, res) => res.end(req.url === '/big' ? big : 'secure ' + req.headers.host));
         server.listen(0, '127.0.0.1', async () => {
           const port = server.address().port;
           const pool = new Http1Pool({ maxSockets: 1 });
           const req = (hostname) => pool.request({ method: 'GET', protocol: 'https:', hostname, port, path: '/', headers: {} });
           console.log((await req('localhost')).data.toString());
           console.log((await req('localhost')).data.toString());
+          // A large body through a sink's windows, a slow write now and then.
+          const target = Buffer.alloc(big.length);
+          const windows = [new Uint8Array(300 * 1024), new Uint8Array(300 * 1024)];
+          const write = async (bytes, at) => { if (at % 3 === 0) await new Promise((r) => setTimeout(r, 2)); target.set(bytes, at); };
+          const sunk = await pool.request({ method: 'GET', protocol: 'https:', hostname: 'localhost', port, path: '/big', headers: {} },
+            { sink: () => ({ length: big.length, windows, write }) });
+          console.log(sunk.sunk === big.length && target.equals(big) ? 'sunk' : 'other bytes');
           try { await req('127.0.0.1'); console.log('accepted a wrong name'); } catch (err) { console.log(err.code); }
           pool.destroy();
           server.close();
@@ -601,6 +610,7 @@ describe('core: Http1Pool in a process of its own', () => {
       expect(r.stdout.trim().split('\n')).to.deep.equal([
         `secure localhost:${/secure localhost:(\d+)/.exec(r.stdout)?.[1]}`,
         `secure localhost:${/secure localhost:(\d+)/.exec(r.stdout)?.[1]}`,
+        'sunk',
         'ERR_TLS_CERT_ALTNAME_INVALID',
       ]);
     } finally {
