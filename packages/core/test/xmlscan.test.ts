@@ -37,4 +37,15 @@ describe('xml scan', function () {
     expect(unescapeXml(escapeXml(text))).to.equal(text);
     expect(unescapeXml('&unknown; &#128512;')).to.equal('&unknown; 😀');
   });
+
+  it('leaves what is no reference as written, and replaces the references after it', function () {
+    expect(unescapeXml('&constructor; &toString; &#x110000; &#99999999;')).to.equal(
+      '&constructor; &toString; &#x110000; &#99999999;',
+    );
+    expect(unescapeXml('a & b &amp; c')).to.equal('a & b & c');
+    expect(unescapeXml('&#x; &#; &; &amp')).to.equal('&#x; &#; &; &amp');
+    expect(unescapeXml('&quot;etag&quot;')).to.equal('"etag"');
+    expect(unescapeXml('&#34;etag&#x22;&AMP;')).to.equal('"etag"&AMP;');
+    expect(xmlText('<E>&quot;1&quot;</E>', 'E')).to.equal('"1"');
+  });
 });
