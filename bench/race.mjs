@@ -26,6 +26,7 @@ import {
   createWriteStream,
   existsSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   statSync,
@@ -210,6 +211,34 @@ async function raceStore(store, opts, scratch, peers, log) {
   return { results, server: st.server };
 }
 
+/**
+ * Scratch directories of races that did not end (killed): on tmpfs they hold memory, a
+ * gigabyte each, and a machine short of it slows every contender's figures.
+ */
+function warnOfLeftovers(root) {
+  const left = readdirSync(root).filter((n) => n.startsWith('omnifs-race-'));
+  if (left.length === 0) return;
+  const bytes = left.reduce((sum, n) => sum + dirBytes(join(root, n)), 0);
+  process.stderr.write(
+    `warning: ${left.length} scratch dir(s) of earlier races hold ${(bytes / 2 ** 30).toFixed(1)} GiB in ${root} ` +
+      `(${left.join(', ')}); remove them unless a race is running: rm -rf ${root}/omnifs-race-*\n`,
+  );
+}
+
+/** The bytes of the files below `dir`. */
+function dirBytes(dir) {
+  let sum = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true }))
+      sum += e.isDirectory()
+        ? dirBytes(join(dir, e.name))
+        : (statSync(join(dir, e.name), { throwIfNoEntry: false })?.size ?? 0);
+  } catch {
+    // Removed meanwhile: nothing to count.
+  }
+  return sum;
+}
+
 async function main() {
   if (process.argv.includes('--docs')) return writeDocs(CONTENDERS);
   const again = arg('rerender')?.[0];
@@ -236,12 +265,18 @@ async function main() {
   const started = new Date();
   const loadStart = os.loadavg();
   const peers = ensurePeers();
-  const scratch = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'omnifs-race-'));
+  const scratchRoot = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  warnOfLeftovers(scratchRoot);
+  const scratch = mkdtempSync(join(scratchRoot, 'omnifs-race-'));
   const cleanup = () => rmSync(scratch, { recursive: true, force: true });
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ])
+    process.once(signal, () => {
+      cleanup();
+      process.exit(code);
+    });
   const log = (store, label, rep, rows) => {
     const brief = rows.map((r) =>
       r.error ? `${r.row} ERROR` : r.unavailable ? `${r.row} n/a` : `${r.row} ${r.seconds.toFixed(2)}s`,
