@@ -35,6 +35,7 @@ import {
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killGatewaysNow, stopBenchServers } from './lib/servers.mjs';
 import { patternBuffer } from './lib/workload.mjs';
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
@@ -89,9 +90,15 @@ function arg(name) {
   return a === undefined ? undefined : a.slice(name.length + 3).split(',');
 }
 
+/** The contenders' processes running now (killed with the race). */
+const children = new Set();
+/** The exit code once the race is killed by a signal (0 before): no contender starts after, no report is written. */
+let stopping = 0;
+
 /** Runs one contender's child process; resolves with its rows (a crash becomes an error on each row). */
 function runChild(runtime, cfgFile, rows) {
   return new Promise((resolve) => {
+    if (stopping) return resolve(rows.map((row) => ({ row, error: 'the race was stopped' })));
     const cmd = runtime === 'python' ? PYTHON : process.execPath;
     const script = runtime === 'python' ? join(here, 'race', 'fsspec_child.py') : join(here, 'race', 'child.mjs');
     const proc = spawn(cmd, runtime === 'python' ? [script, cfgFile] : ['--expose-gc', script, cfgFile], {
@@ -99,11 +106,13 @@ function runChild(runtime, cfgFile, rows) {
       env: { ...process.env, PYTHONWARNINGS: 'ignore' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    children.add(proc);
     let out = '';
     let err = '';
     proc.stdout.on('data', (d) => (out += d));
     proc.stderr.on('data', (d) => (err += d));
     proc.on('close', (code) => {
+      children.delete(proc);
       const got = out
         .split('\n')
         .filter((l) => l.startsWith('RACE_ROW '))
@@ -268,14 +277,28 @@ async function main() {
   const scratchRoot = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   warnOfLeftovers(scratchRoot);
   const scratch = mkdtempSync(join(scratchRoot, 'omnifs-race-'));
-  const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+  const cleanup = () => {
+    try {
+      rmSync(scratch, { recursive: true, force: true, maxRetries: 3 });
+    } catch (err) {
+      process.stderr.write(`could not remove ${scratch}: ${err?.message ?? err}\n`);
+    }
+  };
+  // However the race ends (the test harness's own signal handler may end the process
+  // first), the contender and versitygw go, then the scratch dir they write into.
+  process.once('exit', () => {
+    for (const proc of children) proc.kill('SIGKILL');
+    killGatewaysNow();
+    cleanup();
+  });
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ])
     process.once(signal, () => {
-      cleanup();
-      process.exit(code);
+      stopping = code;
+      for (const proc of children) proc.kill('SIGKILL');
+      stopBenchServers().finally(() => process.exit(code));
     });
   const log = (store, label, rep, rows) => {
     const brief = rows.map((r) =>
@@ -298,10 +321,10 @@ async function main() {
       }
     }
   } finally {
+    await stopBenchServers();
     cleanup();
-    const { stopAllServers } = await import('./lib/servers.mjs').then((m) => m.testServers());
-    await stopAllServers();
   }
+  if (stopping) process.exit(stopping);
   const meta = {
     date: started.toISOString(),
     seconds: (Date.now() - started.getTime()) / 1000,

@@ -50,6 +50,9 @@ function versitygwBinary() {
   return bin;
 }
 
+/** The versitygw processes started here that have not exited. */
+const gateways = new Set();
+
 /**
  * Starts versitygw's posix backend on `dataDir` on a free loopback port; resolves once it
  * answers. `--keep-alive`, as S3 itself: without it versitygw closes every connection after
@@ -62,6 +65,8 @@ export async function startVersitygw(dataDir, access, secret) {
     env: { ...process.env, ROOT_ACCESS_KEY: access, ROOT_SECRET_KEY: secret },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  gateways.add(proc);
+  proc.once('exit', () => gateways.delete(proc));
   let stderr = '';
   proc.stderr.on('data', (d) => {
     stderr += d;
@@ -177,4 +182,35 @@ export async function testServers() {
     harness = tsxRequire('../../test/servers/index.ts', import.meta.url);
   }
   return harness;
+}
+
+/**
+ * Stops every server this process started, and waits for them: the versitygw gateways and,
+ * if they were loaded, the test harness's servers. For a signal handler as much as for a
+ * normal end; gives up after `ms` so that a server slow to stop cannot keep a killed run
+ * alive.
+ */
+export async function stopBenchServers(ms = 15_000) {
+  const stopping = [...gateways].map(
+    (proc) =>
+      new Promise((resolve) => {
+        proc.once('exit', resolve);
+        if (!proc.kill('SIGTERM')) resolve();
+      }),
+  );
+  gateways.clear();
+  if (harness) stopping.push(harness.stopAllServers());
+  let timer;
+  await Promise.race([
+    Promise.all(stopping),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Kills the versitygw gateways at once, without waiting (for an `exit` handler). */
+export function killGatewaysNow() {
+  for (const proc of gateways) proc.kill('SIGKILL');
+  gateways.clear();
 }
