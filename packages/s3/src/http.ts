@@ -38,13 +38,18 @@ export interface LeanResponse {
   sunk?: number;
 }
 
+/** Characters RFC 3986 leaves unescaped (and `/`, which separates a key's segments). */
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** `a/b c` → `a/b%20c`: each segment escaped as RFC 3986 and the SDK's labels want. */
 export function escapeKey(key: string): string {
-  return key.split('/').map(escapeUri).join('/');
+  return UNRESERVED_OR_SLASH.test(key) ? key : key.split('/').map(escapeUri).join('/');
 }
 
 /** RFC 3986 escaping, as SigV4 wants it. */
 export function escapeUri(s: string): string {
+  if (UNRESERVED.test(s)) return s;
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 

@@ -6,7 +6,7 @@
  * promise per hash, and the signing key cached per credentials, day and region.
  */
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { escapeUri } from './http';
 
 /** Headers never signed (the signer's list: hop-by-hop, or rewritten on the way). */
@@ -38,11 +38,18 @@ export interface SignedParts {
   headers: Record<string, string>;
 }
 
+/** The dates of the last second signed in (requests come in bursts within one second). */
+let lastDates: { second: number; dates: [string, string] } | undefined;
+
 /** `20261130T031500Z` and `20261130`. */
 function amzDates(date: Date): [string, string] {
+  const second = Math.floor(date.getTime() / 1000);
+  if (lastDates?.second === second) return lastDates.dates;
   const iso = date.toISOString(); // 2026-11-30T03:15:00.000Z
   const day = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}`;
-  return [`${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, day];
+  const dates: [string, string] = [`${day}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, day];
+  lastDates = { second, dates };
+  return dates;
 }
 
 /** A SigV4 signer for one service, with the credentials of a provider (called per request, as the SDK's signer does). */
@@ -72,7 +79,7 @@ export class SigV4Signer {
     const signedHeaders = names.join(';');
     const canonical = `${req.method}\n${req.path}\n${canonicalQuery(req.query)}\n${canonicalHeaders}\n${signedHeaders}\n${h['x-amz-content-sha256']}`;
     const scope = `${day}/${region}/${this.service}/aws4_request`;
-    const toSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+    const toSign = `AWS4-HMAC-SHA256\n${longDate}\n${scope}\n${hash('sha256', canonical, 'hex')}`;
     const signature = createHmac('sha256', this.signingKey(creds, day, region))
       .update(toSign)
       .digest('hex');
