@@ -40,7 +40,7 @@ import { patternBuffer } from './lib/workload.mjs';
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
 import { writeDocs, writeReport } from './race/report.mjs';
-import { ROWS, seedKeys, sizes, WARM_ROWS } from './race/rows.mjs';
+import { LIST_TIMES, ROWS, seedKeys, sizes, WARM_ROWS } from './race/rows.mjs';
 import { startStore } from './race/stores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -193,6 +193,7 @@ async function raceStore(store, opts, scratch, peers, log) {
           rows,
           warm: s.warm,
           warmRows: WARM_ROWS,
+          listTimes: s.listTimes,
         };
         const cfgFile = join(scratch, `cfg-${store}-${tag}.json`);
         writeFileSync(cfgFile, JSON.stringify(cfg));
@@ -268,6 +269,7 @@ async function main() {
   s.warm = !process.argv.includes('--cold');
   // The warm-up also lists what it wrote (the report says so for runs that did).
   s.warmList = s.warm;
+  s.listTimes = LIST_TIMES;
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
   const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);

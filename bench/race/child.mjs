@@ -6,7 +6,7 @@
  * during the row (the peak is reset before each row through /proc/self/clear_refs).
  */
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { Unavailable } from '../lib/harness.mjs';
+import { median, Unavailable } from '../lib/harness.mjs';
 import { mapLimit } from './raw.mjs';
 import { NODE_CONTENDERS } from './node-contenders.mjs';
 import { seedKeys, smallContent, SMALL, WARM_ROWS } from './rows.mjs';
@@ -86,9 +86,15 @@ async function main() {
     },
     list: async (c) => {
       if (!c.list) throw new Unavailable('no listing with raw HTTP here');
-      const n = await c.list(cfg.seedPrefix);
-      if (n !== s.keys) throw new Error(`listed ${n} keys, expected ${s.keys}`);
-      return { ops: n };
+      // Timed `listTimes` times (LIST_TIMES in rows.mjs), the median kept.
+      const times = [];
+      for (let i = 0; i < (cfg.listTimes ?? 1); i++) {
+        const t0 = process.hrtime.bigint();
+        const n = await c.list(cfg.seedPrefix);
+        times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+        if (n !== s.keys) throw new Error(`listed ${n} keys, expected ${s.keys}`);
+      }
+      return { ops: s.keys, seconds: median(times) };
     },
     delete: async (c) => {
       await c.removeAll(cfg.seedPrefix, seedKeys(cfg.seedPrefix, s.keys));
@@ -128,8 +134,8 @@ async function main() {
       const rssReset = resetPeakRss();
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
-      const { ops, bytes = ops * SMALL, after } = await work[row](c);
-      out.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const { ops, bytes = ops * SMALL, after, seconds } = await work[row](c);
+      out.seconds = seconds ?? Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = process.cpuUsage(c0);
       const peak = peakRssMiB();
       after?.();

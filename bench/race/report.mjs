@@ -214,7 +214,8 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     '',
     `Run ${meta.date} (${(meta.seconds / 60).toFixed(0)} min), Node ${meta.node}, ${meta.cpus}; ${meta.peers}.`,
     `Sizes: ${sz.one} one-at-a-time requests, ${sz.batch} batched, ${sz.latency} through the latency proxy, large files of ${sz.largeMiB} MiB, ` +
-      `${sz.keys} keys listed and deleted; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}`,
+      `${sz.keys} keys listed and deleted; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}` +
+      (sz.listTimes > 1 ? ` A list row's time in each process is the median of ${sz.listTimes} listings.` : ''),
     '',
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
       `at the start of each contender's process its 1-minute load was ${loads.length ? `${median(loads).toFixed(2)} (median), ${Math.max(...loads).toFixed(2)} (max)` : '–'}. ` +

@@ -32,6 +32,13 @@ export function sizes(quick) {
     : { one: 500, batch: 1000, latency: 200, largeMiB: 1024, keys: 10_000, reps: 3 };
 }
 
+/**
+ * Listings timed per contender's process, the median kept as the row's time: one listing
+ * takes a few hundred milliseconds on S3 and tens on Azurite, and varies by a third from
+ * one to the next, so three single listings (one per repetition) left the ratio to chance.
+ */
+export const LIST_TIMES = 5;
+
 /** Round-trip latency the proxy adds for `putLatency`, and the per-connection cap for `capped`. */
 export const LATENCY_MS = 20;
 export const CAP_BYTES_PER_SEC = 50e6;
