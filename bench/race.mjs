@@ -193,7 +193,6 @@ async function raceStore(store, opts, scratch, peers, log) {
           rows,
           warm: s.warm,
           warmRows: WARM_ROWS,
-          listTimes: s.listTimes,
         };
         const cfgFile = join(scratch, `cfg-${store}-${tag}.json`);
         writeFileSync(cfgFile, JSON.stringify(cfg));

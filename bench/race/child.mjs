@@ -88,7 +88,7 @@ async function main() {
       if (!c.list) throw new Unavailable('no listing with raw HTTP here');
       // Timed `listTimes` times (LIST_TIMES in rows.mjs), the median kept.
       const times = [];
-      for (let i = 0; i < (cfg.listTimes ?? 1); i++) {
+      for (let i = 0; i < (s.listTimes ?? 1); i++) {
         const t0 = process.hrtime.bigint();
         const n = await c.list(cfg.seedPrefix);
         times.push(Number(process.hrtime.bigint() - t0) / 1e9);

@@ -137,7 +137,7 @@ def main():
         """Timed listTimes times (LIST_TIMES in rows.mjs), the median kept; fsspec's listings
         cache is emptied (untimed) before each, so every one asks the store."""
         times = []
-        for _ in range(cfg.get("listTimes", 1)):
+        for _ in range(s.get("listTimes", 1)):
             fs().invalidate_cache()
             t0 = time.perf_counter()
             n = len(fs().find(p(cfg["seedPrefix"])))
