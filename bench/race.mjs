@@ -9,7 +9,8 @@
  *                                       docs/performance.md
  *   node bench/race.mjs --quick         small sizes, 1 repetition; prints, writes nothing
  *   --stores=s3,gcs   --contenders=omnifs,opendal   --rows=put1,get1   --reps=5   --write
- *   --sizes=one:100,batch:1000,latency:200,largeMiB:256,keys:2000   (the sizes of bench/race/rows.mjs)
+ *   --sizes=one:100,batch:1000,latency:200,largeMiB:256,keys:2000   (for every store raced; each
+ *                     store's own are in bench/race/rows.mjs: S3 lists 10,000 keys, the others 500)
  *   --out=race-gcs    writes bench/results/race-gcs.md (and .json, .svg) instead of race.*;
  *                     docs/performance.md shows each store from the newest result file that has it
  *   --rerender=race   rewrites bench/results/race.md (and the SVGs, the docs) from race.json
@@ -143,7 +144,7 @@ async function writeLarge(file, mib) {
 const RESTART_EACH_REP = new Set(['azure']);
 
 async function raceStore(store, opts, scratch, peers, log) {
-  const s = opts.sizes;
+  const s = opts.sizes[store];
   const results = [];
   const largeFile = join(scratch, `large-${s.largeMiB}.bin`);
   if (!existsSync(largeFile)) await writeLarge(largeFile, s.largeMiB);
@@ -257,20 +258,21 @@ async function main() {
     return writeReport(results, meta, { write: true, stores, contenders: CONTENDERS, out: again });
   }
   const quick = process.argv.includes('--quick');
-  const s = sizes(quick);
+  const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
+  const given = {};
   const reps = arg('reps');
-  if (reps) s.reps = Number(reps[0]);
+  if (reps) given.reps = Number(reps[0]);
   for (const kv of arg('sizes') ?? []) {
     const [k, v] = kv.split(':');
-    if (!(k in s) || !(Number(v) > 0)) throw new Error(`--sizes takes ${Object.keys(s).join(', ')} as name:number`);
-    s[k] = Number(v);
+    const names = Object.keys(sizes(quick, 's3'));
+    if (!names.includes(k) || !(Number(v) > 0)) throw new Error(`--sizes takes ${names.join(', ')} as name:number`);
+    given[k] = Number(v);
   }
-  s.warm = !process.argv.includes('--cold');
+  const warm = !process.argv.includes('--cold');
   // The warm-up also lists what it wrote (the report says so for runs that did).
-  s.warmList = s.warm;
-  s.listTimes = LIST_TIMES;
+  const perStore = (store) => ({ ...sizes(quick, store), ...given, warm, warmList: warm, listTimes: LIST_TIMES });
+  const s = Object.fromEntries(stores.map((store) => [store, perStore(store)]));
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
-  const stores = arg('stores') ?? ['s3', 'gcs', 'azure', 'hdfs'];
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);
   const started = new Date();
   const loadStart = os.loadavg();

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../lib/harness.mjs';
 import { num } from '../lib/report.mjs';
-import { ROWS, rowTitle } from './rows.mjs';
+import { ROWS, rowTitle, sizesIn } from './rows.mjs';
 import { raceSvg } from './svg.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -93,6 +93,7 @@ function fmtCell(c, unit) {
 
 function storeMarkdown(results, store, contenders, meta, notes, out) {
   const f = storeFigures(results, store, contenders);
+  const sz = sizesIn(meta, store);
   const label = Object.fromEntries(contenders.map(([id, , l]) => [id, l]));
   const cols = f.ids;
   const lines = [`## ${STORE_TITLE[store]} (${meta.servers[store]})`, ''];
@@ -105,12 +106,11 @@ function storeMarkdown(results, store, contenders, meta, notes, out) {
   for (const t of f.table) {
     const cells = cols.map((c) => {
       const v = t.cells[c];
-      if (v?.note)
-        notes.push({ who: `${STORE_TITLE[store]}, ${label[c]}`, row: rowTitle(t.row, meta.sizes), note: v.note });
+      if (v?.note) notes.push({ who: `${STORE_TITLE[store]}, ${label[c]}`, row: rowTitle(t.row, sz), note: v.note });
       return fmtCell(v, t.row.unit);
     });
     lines.push(
-      `| ${rowTitle(t.row, meta.sizes)} | ${t.row.unit} | ${cells.join(' | ')} | ${t.best ? label[t.best] : '–'} | ${x(t.vsBest)} |` +
+      `| ${rowTitle(t.row, sz)} | ${t.row.unit} | ${cells.join(' | ')} | ${t.best ? label[t.best] : '–'} | ${x(t.vsBest)} |` +
         `${store === 's3' ? ` ${x(t.vsOpendal)} |` : ''} ${x(faster(t.cells.omnifs, t.cells.ceiling))} |`,
     );
   }
@@ -137,7 +137,7 @@ function storeMarkdown(results, store, contenders, meta, notes, out) {
 }
 
 /** The targets of issue 15, each with its measured value. */
-function targets(figs, sizesOf) {
+function targets(figs, meta) {
   const out = [];
   const push = (what, value, ok) => out.push(`| ${what} | ${value} | ${ok === undefined ? '–' : ok ? 'yes' : 'no'} |`);
   for (const [store, f] of Object.entries(figs)) {
@@ -145,7 +145,7 @@ function targets(figs, sizesOf) {
       if (t.row.id === 'capped') continue;
       const r = store === 's3' ? t.vsOpendal : t.vsBest;
       push(
-        `${STORE_TITLE[store]} ${rowTitle(t.row, sizesOf)}: omnifs / ${store === 's3' ? 'OpenDAL' : 'best peer'} >= 1.0x`,
+        `${STORE_TITLE[store]} ${rowTitle(t.row, sizesIn(meta, store))}: omnifs / ${store === 's3' ? 'OpenDAL' : 'best peer'} >= 1.0x`,
         x(r),
         r === undefined ? undefined : r >= 1,
       );
@@ -188,6 +188,20 @@ function targets(figs, sizesOf) {
   return out;
 }
 
+/** The sizes of the run's rows, once when every store had the same, else per group of stores. */
+function sizesLine(meta, stores) {
+  const text = (sz) =>
+    `${sz.one} one-at-a-time requests, ${sz.batch} batched, ${sz.latency} through the latency proxy, large files of ${sz.largeMiB} MiB, ` +
+    `${sz.keys} keys listed and deleted`;
+  const groups = new Map();
+  for (const store of stores) {
+    const t = text(sizesIn(meta, store));
+    groups.set(t, [...(groups.get(t) ?? []), STORE_TITLE[store]]);
+  }
+  if (groups.size === 1) return [...groups.keys()][0];
+  return [...groups].map(([t, names]) => `${names.join(', ')}: ${t}`).join('; ');
+}
+
 /** Builds the report; prints it; with `write`, writes the files. */
 export function writeReport(results, meta, { write, stores, contenders, out = 'race' }) {
   const notes = [];
@@ -204,7 +218,7 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
   }
   const loads = results.filter((r) => r.load !== undefined).map((r) => r.load);
   const la = (l) => l.map((v) => v.toFixed(2)).join(' / ');
-  const sz = meta.sizes;
+  const sz = sizesIn(meta, stores[0]);
   const warmth =
     sz.warm === true
       ? `Each contender ran its small-request rows once, untimed, before the timed rows${sz.warmList === true ? ', then listed what they wrote' : ''}: a warmed process, as a long-running app meets it.`
@@ -213,8 +227,7 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     '# The race: omnifs against the raw SDKs, OpenDAL and fsspec',
     '',
     `Run ${meta.date} (${(meta.seconds / 60).toFixed(0)} min), Node ${meta.node}, ${meta.cpus}; ${meta.peers}.`,
-    `Sizes: ${sz.one} one-at-a-time requests, ${sz.batch} batched, ${sz.latency} through the latency proxy, large files of ${sz.largeMiB} MiB, ` +
-      `${sz.keys} keys listed and deleted; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}` +
+    `Sizes: ${sizesLine(meta, stores)}; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}` +
       (sz.listTimes > 1 ? ` A list row's time in each process is the median of ${sz.listTimes} listings.` : ''),
     '',
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
@@ -232,7 +245,7 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     '',
     '| target | measured | met |',
     '| --- | ---: | --- |',
-    ...targets(figs, meta.sizes),
+    ...targets(figs, meta),
     '',
   ];
   const grouped = new Map();
@@ -252,7 +265,7 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     const labels = Object.fromEntries(contenders[store].map(([id, , l]) => [id, l]));
     writeFileSync(
       join(resultsDir, `${out}-${store}.svg`),
-      raceSvg(`${STORE_TITLE[store]}: ${meta.servers[store]}`, f, labels, meta.sizes),
+      raceSvg(`${STORE_TITLE[store]}: ${meta.servers[store]}`, f, labels, sizesIn(meta, store)),
     );
   }
   writeDocs(contenders);
@@ -296,7 +309,7 @@ export function writeDocs(contenders) {
     '| --- | --- | --- | --- |',
     ...Object.entries(per).map(
       ([store, { name, meta }]) =>
-        `| ${STORE_TITLE[store]} | ${meta.date.slice(0, 16).replace('T', ' ')} UTC, median of ${meta.sizes.reps} | ` +
+        `| ${STORE_TITLE[store]} | ${meta.date.slice(0, 16).replace('T', ' ')} UTC, median of ${sizesIn(meta, store).reps} | ` +
         `${meta.loadStart.map((v) => v.toFixed(2)).join(' / ')} | [${name}.md](../bench/results/${name}.md) |`,
     ),
     '',
@@ -308,7 +321,7 @@ export function writeDocs(contenders) {
     for (const t of figures.table)
       if (t.best)
         lines.push(
-          `| ${STORE_TITLE[store]} | ${rowTitle(t.row, meta.sizes)} | ${x(t.vsBest)} | ${labels[t.best]} | ` +
+          `| ${STORE_TITLE[store]} | ${rowTitle(t.row, sizesIn(meta, store))} | ${x(t.vsBest)} | ${labels[t.best]} | ` +
             `${x(faster(t.cells.omnifs, t.cells.ceiling))} |`,
         );
   }
