@@ -145,8 +145,9 @@ async function writeLarge(file, mib) {
  */
 const RESTART_EACH_RUN = new Set(['azure']);
 
-/** 4 KiB objects written, read and deleted by {@link warmServer}. */
+/** 4 KiB objects written, read and deleted by {@link warmServer}, and MiB of the large object it reads. */
 const SERVER_WARM_OBJECTS = 1000;
+const SERVER_WARM_RANGED_MIB = 256;
 
 /**
  * Untimed work for a server just started, before a contender meets it: 4 KiB objects
@@ -165,7 +166,8 @@ async function warmServer(raw, largeSize) {
   if (largeSize === undefined) return;
   const part = 8 * MiB;
   const ranges = [];
-  for (let at = 0; at < Math.min(largeSize, 256 * MiB); at += part) ranges.push([at, Math.min(at + part, largeSize)]);
+  for (let at = 0; at < Math.min(largeSize, SERVER_WARM_RANGED_MIB * MiB); at += part)
+    ranges.push([at, Math.min(at + part, largeSize)]);
   await mapLimit(ranges, 8, (r) => raw.get(SOURCE_KEY, r));
 }
 
@@ -370,6 +372,11 @@ async function main() {
     loadStart,
     loadEnd: os.loadavg(),
     quick,
+    serverWarm: {
+      objects: SERVER_WARM_OBJECTS,
+      rangedMiB: SERVER_WARM_RANGED_MIB,
+      restartEachRun: [...RESTART_EACH_RUN],
+    },
     sizes: s,
     peers: peers.versions,
     servers,

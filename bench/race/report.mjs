@@ -202,6 +202,18 @@ function sizesLine(meta, stores) {
   return [...groups].map(([t, names]) => `${names.join(', ')}: ${t}`).join('; ');
 }
 
+/** What the run did to each server before a contender met it (runs from 2026-12-02 on). */
+function serverWarmth(meta, stores) {
+  const w = meta.serverWarm;
+  if (w === undefined) return '';
+  const restarted = stores.filter((s) => w.restartEachRun.includes(s)).map((s) => STORE_TITLE[s]);
+  return (
+    ` After every start each server was warmed, untimed: ${w.objects.toLocaleString('en-US')} objects of 4 KiB written, read and deleted, ` +
+    `and ${w.rangedMiB} MiB of the large object read in ranges` +
+    (restarted.length ? `; the ${restarted.join(' and ')} server started anew before each contender's run.` : '.')
+  );
+}
+
 /** Builds the report; prints it; with `write`, writes the files. */
 export function writeReport(results, meta, { write, stores, contenders, out = 'race' }) {
   const notes = [];
@@ -228,7 +240,8 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     '',
     `Run ${meta.date} (${(meta.seconds / 60).toFixed(0)} min), Node ${meta.node}, ${meta.cpus}; ${meta.peers}.`,
     `Sizes: ${sizesLine(meta, stores)}; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}` +
-      (sz.listTimes > 1 ? ` A list row's time in each process is the median of ${sz.listTimes} listings.` : ''),
+      (sz.listTimes > 1 ? ` A list row's time in each process is the median of ${sz.listTimes} listings.` : '') +
+      serverWarmth(meta, stores),
     '',
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
       `at the start of each contender's process its 1-minute load was ${loads.length ? `${median(loads).toFixed(2)} (median), ${Math.max(...loads).toFixed(2)} (max)` : '–'}. ` +
