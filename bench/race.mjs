@@ -155,7 +155,7 @@ const SERVER_WARM_RANGED_MIB = 256;
  * 8 MiB ranges. MiniDFSCluster's JVM and Azurite's V8 compile their request paths over the
  * first thousands of requests: without this, the contender that ran first after a start met
  * a slower server than the rest (HDFS, 200 GETs one at a time: 1.15 s first, 0.40-0.57 s
- * for the same client later; GCS, 500 PUTs: 1.25 s first, 0.34-0.47 s later).
+ * for the same client later; GCS, 200 PUTs: 1.25 s first, 0.34-0.47 s later).
  */
 async function warmServer(raw, largeSize) {
   const keys = Array.from({ length: SERVER_WARM_OBJECTS }, (_, i) => `warm-server/f${i}`);
