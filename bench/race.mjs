@@ -374,7 +374,15 @@ async function main() {
     quick,
     serverWarm: {
       objects: SERVER_WARM_OBJECTS,
-      rangedMiB: SERVER_WARM_RANGED_MIB,
+      // What warmServer read of the large object, per store: none where no row downloads it.
+      rangedMiB: Object.fromEntries(
+        stores.map((store) => {
+          const large = rowsFor(store).some(
+            (r) => (r === 'download' || r === 'capped') && (!opts.rows || opts.rows.includes(r)),
+          );
+          return [store, large ? Math.min(SERVER_WARM_RANGED_MIB, s[store].largeMiB) : 0];
+        }),
+      ),
       restartEachRun: [...RESTART_EACH_RUN],
     },
     sizes: s,

@@ -202,14 +202,26 @@ function sizesLine(meta, stores) {
   return [...groups].map(([t, names]) => `${names.join(', ')}: ${t}`).join('; ');
 }
 
+/** How much of the large object the warm-up read: one figure for every store, or per store. */
+function rangedText(rangedMiB, stores) {
+  const per = stores.map((s) => [s, typeof rangedMiB === 'number' ? rangedMiB : (rangedMiB[s] ?? 0)]);
+  const values = new Set(per.map(([, v]) => v));
+  if (values.size === 1) {
+    const [v] = values;
+    return v > 0 ? `, and ${v} MiB of the large object read in ranges` : '';
+  }
+  const read = per.filter(([, v]) => v > 0).map(([s, v]) => `${v} MiB on ${STORE_TITLE[s]}`);
+  return `, and of the large object, read in ranges, ${read.join(', ')}`;
+}
+
 /** What the run did to each server before a contender met it (runs from 2026-12-02 on). */
 function serverWarmth(meta, stores) {
   const w = meta.serverWarm;
   if (w === undefined) return '';
   const restarted = stores.filter((s) => w.restartEachRun.includes(s)).map((s) => STORE_TITLE[s]);
   return (
-    ` After every start each server was warmed, untimed: ${w.objects.toLocaleString('en-US')} objects of 4 KiB written, read and deleted, ` +
-    `and ${w.rangedMiB} MiB of the large object read in ranges` +
+    ` After every start each server was warmed, untimed: ${w.objects.toLocaleString('en-US')} objects of 4 KiB written, read and deleted` +
+    rangedText(w.rangedMiB, stores) +
     (restarted.length ? `; the ${restarted.join(' and ')} server started anew before each contender's run.` : '.')
   );
 }
