@@ -163,12 +163,13 @@ async function warmServer(raw, largeSize) {
   await mapLimit(keys, 8, (k) => raw.put(k, body));
   await mapLimit(keys, 8, (k) => raw.get(k));
   await mapLimit(keys, 8, (k) => raw.del(k));
-  if (largeSize === undefined) return;
+  if (largeSize === undefined) return 0;
   const part = 8 * MiB;
+  const upTo = Math.min(largeSize, SERVER_WARM_RANGED_MIB * MiB);
   const ranges = [];
-  for (let at = 0; at < Math.min(largeSize, SERVER_WARM_RANGED_MIB * MiB); at += part)
-    ranges.push([at, Math.min(at + part, largeSize)]);
+  for (let at = 0; at < upTo; at += part) ranges.push([at, Math.min(at + part, upTo)]);
   await mapLimit(ranges, 8, (r) => raw.get(SOURCE_KEY, r));
+  return upTo / MiB;
 }
 
 async function raceStore(store, opts, scratch, peers, log) {
@@ -180,6 +181,7 @@ async function raceStore(store, opts, scratch, peers, log) {
   const rows = rowsFor(store).filter((r) => !opts.rows || opts.rows.includes(r));
   let st;
   let raw;
+  let warmedMiB = 0;
   /**
    * Starts the store, with the object every download reads (so that a download does not
    * depend on the contender's upload), and warms it.
@@ -190,7 +192,7 @@ async function raceStore(store, opts, scratch, peers, log) {
     const large = rows.includes('download') || rows.includes('capped');
     if (large) await raw.put(SOURCE_KEY, createReadStream(largeFile), largeSize);
     const t0 = performance.now();
-    await warmServer(raw, large ? largeSize : undefined);
+    warmedMiB = await warmServer(raw, large ? largeSize : undefined);
     process.stderr.write(`[${store}] server warmed in ${((performance.now() - t0) / 1e3).toFixed(1)} s\n`);
   };
   await start();
@@ -254,7 +256,7 @@ async function raceStore(store, opts, scratch, peers, log) {
   } finally {
     await st?.stop();
   }
-  return { results, server: st.server };
+  return { results, server: st.server, warmedMiB };
 }
 
 /**
@@ -348,12 +350,14 @@ async function main() {
   };
   const all = [];
   const servers = {};
+  const warmedMiB = {};
   try {
     for (const store of stores) {
       try {
-        const { results, server } = await raceStore(store, opts, scratch, peers, log);
-        all.push(...results);
-        servers[store] = server;
+        const raced = await raceStore(store, opts, scratch, peers, log);
+        all.push(...raced.results);
+        servers[store] = raced.server;
+        warmedMiB[store] = raced.warmedMiB;
       } catch (err) {
         process.stderr.write(`${store}: could not race: ${err?.stack ?? err}\n`);
         servers[store] = `not run: ${String(err?.message ?? err).split('\n')[0]}`;
@@ -375,14 +379,7 @@ async function main() {
     serverWarm: {
       objects: SERVER_WARM_OBJECTS,
       // What warmServer read of the large object, per store: none where no row downloads it.
-      rangedMiB: Object.fromEntries(
-        stores.map((store) => {
-          const large = rowsFor(store).some(
-            (r) => (r === 'download' || r === 'capped') && (!opts.rows || opts.rows.includes(r)),
-          );
-          return [store, large ? Math.min(SERVER_WARM_RANGED_MIB, s[store].largeMiB) : 0];
-        }),
-      ),
+      rangedMiB: warmedMiB,
       restartEachRun: [...RESTART_EACH_RUN],
     },
     sizes: s,

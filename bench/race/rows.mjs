@@ -27,7 +27,7 @@ export const WARM_ROWS = ['put1', 'get1', 'putBatch', 'get64', 'putLatency'];
 
 /**
  * Sizes of one store's rows: S3's full run as issue 15 names them; the emulators of GCS,
- * Azure and HDFS serve small requests some times slower than versitygw (and MiniDFSCluster
+ * Azure and HDFS serve small requests several times slower than versitygw (and MiniDFSCluster
  * takes minutes to seed 10,000 files), so their full runs make fewer small requests and
  * list 500 keys, with the same 1 GiB files; `quick` is a smoke run of a few minutes.
  */
