@@ -16,6 +16,7 @@ import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Unavailable } from '../lib/harness.mjs';
 import { requireOpendal } from '../lib/opendal.mjs';
+import { BarePool } from './bare.mjs';
 import { agent, mapLimit, rawStore } from './raw.mjs';
 
 /**
@@ -283,14 +284,21 @@ async function opendal(cfg, conn) {
 
 const PARTS = 8;
 
-/** Raw HTTP at maximum concurrency (64 in flight; large files in 8 ranged parts): the server's own ceiling. */
+/**
+ * Raw HTTP at maximum concurrency, the server's own ceiling: small requests on the bare
+ * client (bare.mjs; S3 URLs presigned once per key, so the timed rows, which repeat the
+ * untimed pass's requests, sign nothing), 64 in flight; large files through node:http, the
+ * download in 8 ranged parts.
+ */
 async function ceiling(cfg, conn) {
+  const bare = new BarePool(64);
+  const small = rawStore({ ...cfg, conn }, bare);
   const raw = rawStore({ ...cfg, conn }, agent(64));
   return {
-    put: (key, buf) => raw.put(key, buf),
-    get: async (key) => (await raw.get(key)).body,
-    putMany: (entries) => mapLimit(entries, 64, ([k, b]) => raw.put(k, b)),
-    getMany: (keys) => mapLimit(keys, 64, (k) => raw.get(k)),
+    put: (key, buf) => small.put(key, buf),
+    get: async (key) => (await small.get(key)).body,
+    putMany: (entries) => mapLimit(entries, 64, ([k, b]) => small.put(k, b)),
+    getMany: (keys) => mapLimit(keys, 64, (k) => small.get(k)),
     upload: async (file, key) => raw.put(key, createReadStream(file), (await stat(file)).size),
     download: async (key, file) => {
       const { open } = await import('node:fs/promises');
@@ -309,8 +317,8 @@ async function ceiling(cfg, conn) {
       }
     },
     list: undefined,
-    removeAll: (_prefix, keys) => mapLimit(keys, 64, (k) => raw.del(k)),
-    close: () => {},
+    removeAll: (_prefix, keys) => mapLimit(keys, 64, (k) => small.del(k)),
+    close: () => bare.close(),
   };
 }
 
