@@ -284,20 +284,23 @@ async function opendal(cfg, conn) {
 
 const PARTS = 8;
 
+/** Writes the ceiling keeps in flight: as many as omnifs's default batch on a remote store. */
+const CEILING_WRITES = 256;
+
 /**
  * Raw HTTP at maximum concurrency, the server's own ceiling: small requests on the bare
  * client (bare.mjs; S3 URLs presigned once per key, so the timed rows, which repeat the
- * untimed pass's requests, sign nothing), 64 in flight; large files through node:http, the
- * download in 8 ranged parts.
+ * untimed pass's requests, sign nothing), 256 writes or 64 reads and deletes in flight;
+ * large files through node:http, the download in 8 ranged parts.
  */
 async function ceiling(cfg, conn) {
-  const bare = new BarePool(64);
+  const bare = new BarePool(CEILING_WRITES);
   const small = rawStore({ ...cfg, conn }, bare);
   const raw = rawStore({ ...cfg, conn }, agent(64));
   return {
     put: (key, buf) => small.put(key, buf),
     get: async (key) => (await small.get(key)).body,
-    putMany: (entries) => mapLimit(entries, 64, ([k, b]) => small.put(k, b)),
+    putMany: (entries) => mapLimit(entries, CEILING_WRITES, ([k, b]) => small.put(k, b)),
     getMany: (keys) => mapLimit(keys, 64, (k) => small.get(k)),
     upload: async (file, key) => raw.put(key, createReadStream(file), (await stat(file)).size),
     download: async (key, file) => {
