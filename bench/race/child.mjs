@@ -9,7 +9,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { median, Unavailable } from '../lib/harness.mjs';
 import { mapLimit } from './raw.mjs';
 import { NODE_CONTENDERS } from './node-contenders.mjs';
-import { seedKeys, smallContent, SMALL, WARM_ROWS } from './rows.mjs';
+import { RSS_ROWS, seedKeys, smallContent, SMALL, WARM_ROWS } from './rows.mjs';
 
 /** Resets the kernel's peak-RSS mark of this process (Linux); false where it cannot. */
 export function resetPeakRss() {
@@ -130,7 +130,7 @@ async function main() {
     const out = { row };
     try {
       const c = await client('direct');
-      globalThis.gc?.();
+      if (RSS_ROWS.includes(row)) globalThis.gc?.();
       const rssReset = resetPeakRss();
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();

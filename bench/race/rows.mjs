@@ -26,6 +26,15 @@ export const ROWS = [
 export const WARM_ROWS = ['put1', 'get1', 'putBatch', 'get64', 'putLatency'];
 
 /**
+ * Rows whose peak RSS the report shows: a Node contender's process collects its garbage
+ * (a forced full GC) before these alone, so that the peak is the transfer's own. Before a
+ * small-request row a forced GC is no part of the work and costs a JIT-compiled client its
+ * warm state: omnifs's 1,000 GETs at 64 in flight went from 0.77-0.84x of OpenDAL with it
+ * to 1.02-1.13x without it, OpenDAL's own figure unchanged (S3, 5 repetitions, two runs each).
+ */
+export const RSS_ROWS = ['upload', 'download'];
+
+/**
  * Sizes of one store's rows: S3's full run as issue 15 names them; the emulators of GCS,
  * Azure and HDFS serve small requests several times slower than versitygw (and MiniDFSCluster
  * takes minutes to seed 10,000 files), so their full runs make fewer small requests and
