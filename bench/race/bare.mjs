@@ -76,6 +76,8 @@ export class BarePool {
         if (now - since < IDLE_MS && !socket.destroyed && socket.readable) return { socket, reused: true };
         this.discard(o, socket);
       }
+      // A retry's new socket takes the place of an idle one when the pool is full.
+      if (fresh && o.open >= this.sockets && o.idle.length > 0) this.discard(o, o.idle.shift().socket);
       if (o.open < this.sockets) {
         o.open++;
         try {
