@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expectFsError } from '@omnifs/testkit';
 import {
@@ -160,6 +161,42 @@ describe('core: copies in parts', () => {
       await w.close();
       expect(readFileSync(target).equals(data)).to.equal(true);
       expect(readdirSync(join(dir, 'sub'))).to.deep.equal(['out.bin']);
+    });
+
+    it('writes one at a time in the order asked: the last of overlapping writes wins', async () => {
+      const target = join(dir, 'out.bin');
+      const w = await local().openRandomWriter(target);
+      // Count the file handle's writes in flight at once.
+      const proto = Object.getPrototypeOf(await open(join(dir, 'probe'), 'w').then(async (h) => (await h.close(), h)));
+      const write = proto.write as (...args: unknown[]) => Promise<unknown>;
+      let inFlight = 0;
+      let most = 0;
+      proto.write = async function (this: unknown, ...args: unknown[]) {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await write.apply(this, args);
+        } finally {
+          inFlight--;
+        }
+      };
+      const settled: number[] = [];
+      const size = 256 * 1024;
+      try {
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            w.writeAt(Buffer.alloc(size, i + 1), (i % 4) * 1024).then(() => settled.push(i)),
+          ),
+        );
+      } finally {
+        proto.write = write;
+      }
+      await w.close();
+      expect(most).to.equal(1);
+      expect(settled).to.deep.equal(Array.from({ length: 20 }, (_, i) => i));
+      const got = readFileSync(target);
+      expect(got.length).to.equal(3 * 1024 + size);
+      // Write 19 (at 3 KiB) came last; below it, write 18 (at 2 KiB), 17 (1 KiB), 16 (0).
+      expect([got[0], got[1024], got[2048], got[3072], got[3072 + size - 1]]).to.deep.equal([17, 18, 19, 20, 20]);
     });
 
     it('leaves nothing behind on abort', async () => {
