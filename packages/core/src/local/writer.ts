@@ -222,8 +222,8 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
  *
  * Writes reach the file one at a time, in the order they were asked for: the kernel
  * serializes buffered writes to one file anyway (the inode's lock), and threads that
- * wait on it spin; eight ranged reads writing 1 GiB at once spent a quarter more system
- * CPU than the same writes queued, in about the same time.
+ * wait on it spin; 1 GiB written as eight streams of writes at once spent a third more
+ * system CPU than the same writes queued, in about the same time.
  */
 export async function openLocalRandomWriter(target: string, mode: WriteMode): Promise<RandomWriter> {
   if (mode === 'create' && (await statOrUndefined(target))) throw errors.alreadyExists(target);
