@@ -232,14 +232,11 @@ export async function openLocalRandomWriter(target: string, mode: WriteMode): Pr
   await ensureParent(landing.path);
   const temp = tempPathFor(landing.path);
   const handle = await fsp.open(temp, 'wx');
-  const running = new Set<Promise<unknown>>();
+  // The last write queued, settled (failed or not) only after every one before it.
   let queued: Promise<void> = Promise.resolve();
   let open = true;
-  const settle = async (): Promise<void> => {
-    while (running.size > 0) await Promise.allSettled([...running]);
-  };
   const discard = async (): Promise<void> => {
-    await settle();
+    await queued;
     await handle.close().catch(() => undefined);
     await fsp.unlink(temp).catch(() => undefined);
   };
@@ -255,18 +252,13 @@ export async function openLocalRandomWriter(target: string, mode: WriteMode): Pr
         }
       });
       queued = writing.catch(() => undefined);
-      running.add(writing);
-      try {
-        await writing;
-      } finally {
-        running.delete(writing);
-      }
+      await writing;
     },
     async close() {
       if (!open) throw errors.invalid('write after close or abort');
       open = false;
       try {
-        await settle();
+        await queued;
         await handle.close();
       } catch (err) {
         await discard();
