@@ -38,6 +38,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killGatewaysNow, stopBenchServers } from './lib/servers.mjs';
 import { patternBuffer } from './lib/workload.mjs';
+import { pageReporting, reportingWarning } from './race/pages.mjs';
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
 import { writeDocs, writeReport } from './race/report.mjs';
@@ -314,6 +315,9 @@ async function main() {
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);
   const started = new Date();
   const loadStart = os.loadavg();
+  const pagesStart = pageReporting();
+  const pagesWarning = reportingWarning(pagesStart);
+  if (pagesWarning !== undefined) process.stderr.write(pagesWarning);
   const peers = ensurePeers();
   const scratchRoot = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   warnOfLeftovers(scratchRoot);
@@ -375,6 +379,7 @@ async function main() {
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}`,
     loadStart,
     loadEnd: os.loadavg(),
+    ...(pagesStart === undefined ? {} : { pageReporting: { start: pagesStart, end: pageReporting() } }),
     quick,
     serverWarm: {
       objects: SERVER_WARM_OBJECTS,

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../lib/harness.mjs';
 import { num } from '../lib/report.mjs';
+import { reportingSentence } from './pages.mjs';
 import { ROWS, rowTitle, sizesIn } from './rows.mjs';
 import { raceSvg } from './svg.mjs';
 
@@ -258,7 +259,8 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
       `at the start of each contender's process its 1-minute load was ${loads.length ? `${median(loads).toFixed(2)} (median), ${Math.max(...loads).toFixed(2)} (max)` : '–'}. ` +
       `The machine has ${meta.cpus.split(' ')[0]} cores shared with other work, and the server runs on the same cores as the client: ` +
-      "absolute figures are noisy, ratios within one run less so. CPU and peak RSS are the client process's own (the server is another process).",
+      "absolute figures are noisy, ratios within one run less so. CPU and peak RSS are the client process's own (the server is another process)." +
+      reportingSentence(meta),
     '',
     'Values: ops/s for small requests (higher is better), MB/s (10^6 bytes/s) for large transfers, seconds for list and delete ' +
       '(lower is better). Ratios are "how many times faster omnifs is" (the other\'s median time over omnifs\'s), so >= 1.0x means omnifs is ' +
