@@ -32,7 +32,7 @@ export {
   type FillableWriter,
 } from './writer';
 export { DEFAULT_BLOCK_SIZE, type BlockSource } from './file';
-export { BufferPool, partBuffers } from './buffers';
+export { BufferPool, LentBuffers, partBuffers } from './buffers';
 export { isSecretKey, redact, redactUrl, scrubSecrets, hideSecrets } from './secrets';
 export { isTemporaryName, temporarySibling } from './debris';
 export { type WriterOptions, type ReadOptions } from './filesystem';
@@ -57,6 +57,7 @@ export {
   type FetchBody,
 } from './timeouts';
 export { RequestTimers } from './timers';
+export { StreamedUpload, type StreamedAnswer, type StreamedUploadOptions } from './streamed';
 export {
   smallAnswer,
   smallRequest,

@@ -4,6 +4,7 @@
  * written, and freeing megabytes of it per file cost the garbage collector more CPU than
  * the upload itself (40 puts of 3 MiB to HDFS: 5.8 ms of GC per file).
  */
+import { errors } from './errors';
 
 /**
  * A pool of buffers by size, holding at most `maxBytes`; what it holds is dropped once it
@@ -75,3 +76,71 @@ export class BufferPool {
 
 /** The pool the writers of every backend share: up to 64 MiB, enough for a few files' part buffers. */
 export const partBuffers = new BufferPool(64 * 1024 * 1024);
+
+/**
+ * Buffers a writer lends to be read into ({@link FillableWriter}'s `space` / `filled`),
+ * taken from {@link partBuffers}: a full buffer is sent and filled again once the send
+ * says the transport has taken it, so a reader fills one while the ones before go out,
+ * and nothing is allocated or copied per chunk.
+ */
+export class LentBuffers {
+  private readonly slots: Array<{ buf: Buffer; sending?: Promise<void> | undefined }>;
+  private at = 0;
+  private fill = 0;
+
+  /**
+   * @param send sends bytes of a buffer; resolves once nothing reads them any more
+   * @param count buffers in turn
+   * @param size bytes each
+   */
+  constructor(
+    private readonly send: (data: Uint8Array) => Promise<void>,
+    count = 4,
+    size = 1024 * 1024,
+  ) {
+    this.slots = Array.from({ length: count }, () => ({ buf: partBuffers.take(size) }));
+  }
+
+  /** Room to read into: the rest of the buffer being filled (never empty). */
+  space(): Uint8Array {
+    return this.slots[this.at]!.buf.subarray(this.fill);
+  }
+
+  /**
+   * Takes `n` bytes of the room `space` gave as filled; true when that filled the buffer,
+   * which {@link next} then sends. More than the room lent is `InvalidArgument`.
+   */
+  take(n: number): boolean {
+    const size = this.slots[this.at]!.buf.byteLength;
+    if (!Number.isInteger(n) || n < 0 || this.fill + n > size)
+      throw errors.invalid(`filled(${n}) is more than the room lent`);
+    this.fill += n;
+    return this.fill === size;
+  }
+
+  /** Sends what the current buffer holds and moves to the next, once its own last send is done. */
+  async next(): Promise<void> {
+    const slot = this.slots[this.at]!;
+    if (this.fill > 0) {
+      slot.sending = this.send(slot.buf.subarray(0, this.fill));
+      slot.sending.catch(() => undefined); // awaited when the buffer comes round again, or by `flush`
+    }
+    this.at = (this.at + 1) % this.slots.length;
+    this.fill = 0;
+    await this.slots[this.at]!.sending;
+  }
+
+  /** Sends what is filled and waits for every send. */
+  async flush(): Promise<void> {
+    await this.next();
+    await Promise.all(this.slots.map((slot) => slot.sending));
+  }
+
+  /** Gives the buffers back to the pool once none of their sends can read them. */
+  release(): void {
+    const slots = this.slots.splice(0);
+    void Promise.allSettled(slots.map((slot) => slot.sending)).then(() => {
+      for (const slot of slots) partBuffers.give(slot.buf);
+    });
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * The WebHDFS REST client: namenode calls read in full (core's `smallAnswer`), reads
  * streamed (`streamAnswer`) and data whose bytes are all at hand sent in one request, over
- * core's keep-alive pool; streamed uploads to the datanode go over `node:http`.
+ * core's keep-alive pool; streamed uploads to the datanode go over `node:http` (core's
+ * `StreamedUpload`).
  *
  * Data calls take two steps. CREATE and APPEND are answered with a 307 to a datanode: the
  * first request goes without a body (the redirect not followed), the data then goes to the
@@ -9,15 +10,13 @@
  * and `node:http` skip). OPEN's redirect is followed to the datanode, whose answer ends
  * with the connection closed.
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { type Timeouts } from '@omnifs/core';
 import {
   redactUrl,
   resolveTimeouts,
   smallAnswer,
   streamAnswer,
-  timeoutError,
+  StreamedUpload,
   type BodySink,
   type Http1Answer,
   type SmallAnswer,
@@ -40,9 +39,6 @@ export interface HdfsFileStatus {
   fileId?: number;
   childrenNum?: number;
 }
-
-/** Bytes per socket write of a datanode upload. */
-const PIECE = 64 * 1024;
 
 /** Query parameters of one call. */
 export type Params = Record<string, string | number | boolean | undefined>;
@@ -244,133 +240,25 @@ function withRedactedMessage(err: unknown): unknown {
 
 /**
  * The data step of CREATE / APPEND: one HTTP request to the datanode (chunked, or with
- * `Content-Length` when the body's length is given), written chunk by chunk with
- * back-pressure, so memory stays bounded whatever the file's size.
- *
- * Behaviour: `write` resolves when the socket can take more; an early answer from the
- * datanode (an error) fails the pending and later writes; `finish` ends the body and
- * resolves when the datanode confirmed; `destroy` drops the connection.
+ * `Content-Length` when the body's length is given), a {@link StreamedUpload} whose
+ * refusals are {@link WebHdfsError}s and whose errors never show a delegation token.
  */
-export class DatanodeUpload {
-  private readonly req: ClientRequest;
-  private readonly answer: Promise<void>;
-  private failure: unknown;
-  private settled = false;
-  private sentAll = false;
-
+export class DatanodeUpload extends StreamedUpload {
   constructor(
     location: string,
     method: 'PUT' | 'POST',
-    private readonly op: string,
-    private readonly timeouts: Timeouts,
+    op: string,
+    timeouts: Timeouts,
     secrets: readonly string[] = [],
     length?: number,
   ) {
-    const send = location.startsWith('https:') ? httpsRequest : httpRequest;
-    // A body whose length is known goes with Content-Length (no chunk framing), else chunked.
-    const framing = length === undefined ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) };
-    this.req = send(location, { method, headers: { 'content-type': 'application/octet-stream', ...framing } });
-    // The socket's idle timer while the body flows; once it is sent, the answer's wait (see finish).
-    this.req.setTimeout(timeouts.idleTimeout, () =>
-      this.req.destroy(
-        timeoutError(
-          this.sentAll
-            ? `no answer from the datanode within ${timeouts.requestTimeout} ms`
-            : `no progress on the datanode upload within ${timeouts.idleTimeout} ms`,
-        ),
-      ),
-    );
-    this.answer = new Promise<void>((ok, fail) => {
-      this.req.on('response', (res: IncomingMessage) => {
-        const parts: Buffer[] = [];
-        res.on('data', (b: Buffer) => parts.push(b));
-        res.on('error', fail);
-        res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) return ok();
-          fail(errorFromAnswer(status, Buffer.concat(parts).toString('utf8'), op, location, secrets));
-        });
-      });
-      this.req.on('error', (err) => fail(withRedactedMessage(err)));
+    super(location, {
+      method,
+      length,
+      timeouts,
+      what: `the datanode's ${op}`,
+      refused: (status, body) => errorFromAnswer(status, body, op, location, secrets),
+      clean: withRedactedMessage,
     });
-    this.answer.then(
-      () => {
-        this.settled = true;
-      },
-      (err: unknown) => {
-        this.settled = true;
-        this.failure ??= err;
-      },
-    );
-  }
-
-  /** Sends the next bytes; resolves when the request can take more. */
-  async write(chunk: Uint8Array): Promise<void> {
-    this.check();
-    if (chunk.byteLength === 0) return;
-    // In pieces: the socket's idle timer counts a write only once all of it left.
-    let room = true;
-    for (let at = 0; at < chunk.byteLength; at += PIECE) room = this.req.write(chunk.subarray(at, at + PIECE));
-    if (room) return;
-    await new Promise<void>((ok, fail) => {
-      const onDrain = (): void => {
-        this.req.off('close', onClose);
-        ok();
-      };
-      const onClose = (): void => {
-        this.req.off('drain', onDrain);
-        fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`));
-      };
-      this.req.once('drain', onDrain);
-      this.req.once('close', onClose);
-    });
-    this.check();
-  }
-
-  /**
-   * Sends bytes the caller fills again afterwards: resolves once the socket has taken all
-   * of them (they are in the kernel, the buffer is free), fails if the upload does.
-   */
-  lend(chunk: Uint8Array): Promise<void> {
-    this.check();
-    if (chunk.byteLength === 0) return Promise.resolve();
-    return new Promise<void>((ok, fail) => {
-      const onClose = (): void => fail(this.failure ?? new Error(`${this.op}: the datanode closed the connection`));
-      this.req.once('close', onClose);
-      const sent = (err?: Error | null): void => {
-        this.req.off('close', onClose);
-        if (err) fail(withRedactedMessage(err));
-        else ok();
-      };
-      // In pieces, as `write` sends them; the last one's callback says all of them left.
-      for (let at = 0; at < chunk.byteLength; at += PIECE) {
-        const piece = chunk.subarray(at, at + PIECE);
-        if (at + PIECE >= chunk.byteLength) this.req.write(piece, sent);
-        else this.req.write(piece);
-      }
-    });
-  }
-
-  /** Ends the body and waits for the datanode's confirmation. */
-  async finish(): Promise<void> {
-    this.check();
-    this.sentAll = true;
-    this.req.end(() => this.req.setTimeout(this.timeouts.requestTimeout));
-    await this.answer;
-  }
-
-  /** Drops the connection; what was sent is not confirmed. */
-  destroy(): void {
-    if (!this.settled) this.req.destroy();
-    this.answer.catch(() => undefined);
-  }
-
-  /** True once the upload failed (an error answer or a dropped connection). */
-  get failed(): boolean {
-    return this.failure !== undefined;
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
   }
 }

@@ -5,7 +5,14 @@
  * CREATE carrying its bytes, then the RENAME: no request beyond those.
  */
 import { isFsError, type WriteMode, type Writer } from '@omnifs/core';
-import { ChunkQueue, errors, partBuffers, temporarySibling, type FillableWriter } from '@omnifs/core/backend';
+import {
+  ChunkQueue,
+  errors,
+  LentBuffers,
+  partBuffers,
+  temporarySibling,
+  type FillableWriter,
+} from '@omnifs/core/backend';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
 import { mapHdfsError } from './errors';
 
@@ -24,10 +31,6 @@ export interface HdfsWriterOptions {
 
 /** A new file whose bytes all came by this many is written whole at `close` (one CREATE with its bytes). */
 export const WHOLE_WRITE_LIMIT = 1024 * 1024;
-
-/** Buffers a reader fills in turn (`space`), each sent whole and filled again once the socket took it. */
-const LENT_BUFFERS = 4;
-const LENT_SIZE = 1024 * 1024;
 
 /** The extended attribute that holds a create's write id. */
 export const WRITE_ID_XATTR = 'user.omnifs.write-id';
@@ -61,10 +64,8 @@ export class HdfsWriter implements FillableWriter {
   /** Sources above 1 MiB fill the lent buffers (see {@link NewFileWriter.fillsFrom}). */
   readonly fillsFrom = WHOLE_WRITE_LIMIT;
   private done = false;
-  /** The buffers lent to a reader, each with its send while the socket has not taken it. */
-  private lent: Array<{ buf: Buffer; sending?: Promise<void> | undefined }> | undefined;
-  private lentAt = 0;
-  private lentFill = 0;
+  /** The buffers lent to a reader, each sent whole and filled again once the socket took it. */
+  private lent: LentBuffers | undefined;
 
   private constructor(
     private readonly client: WebHdfsClient,
@@ -177,47 +178,28 @@ export class HdfsWriter implements FillableWriter {
   /** Room to read into: the rest of the buffer being filled (buffers are reused, none copied). */
   space(): Uint8Array {
     if (this.done) throw errors.invalid('write after close or abort');
-    this.lent ??= Array.from({ length: LENT_BUFFERS }, () => ({ buf: partBuffers.take(LENT_SIZE) }));
-    return this.lent[this.lentAt]!.buf.subarray(this.lentFill);
+    this.lent ??= new LentBuffers((data) => this.upload!.lend(data));
+    return this.lent.space();
   }
 
   /** A full buffer is sent; resolves once the next one is free to fill. */
   async filled(n: number): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
-    const slot = this.lent?.[this.lentAt];
-    if (slot === undefined || !Number.isInteger(n) || n < 0 || this.lentFill + n > slot.buf.byteLength)
-      throw errors.invalid(`filled(${n}) is more than the room lent`);
-    this.lentFill += n;
-    if (this.lentFill < slot.buf.byteLength) return;
+    if (this.lent === undefined) throw errors.invalid(`filled(${n}) is more than the room lent`);
+    if (!this.lent.take(n)) return;
     try {
-      await this.sendLent();
+      await this.lent.next();
     } catch (err) {
       await this.discard();
       throw err;
     }
   }
 
-  /** Sends the filled part of the current buffer and moves to the next once its last send is done. */
-  private async sendLent(): Promise<void> {
-    const lent = this.lent!;
-    const slot = lent[this.lentAt]!;
-    if (this.lentFill > 0) {
-      slot.sending = this.upload!.lend(slot.buf.subarray(0, this.lentFill));
-      slot.sending.catch(() => undefined); // awaited when the buffer comes round again, or at close
-    }
-    this.lentAt = (this.lentAt + 1) % lent.length;
-    this.lentFill = 0;
-    await lent[this.lentAt]!.sending;
-  }
-
   async close(): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     this.done = true;
     try {
-      if (this.lent !== undefined) {
-        await this.sendLent();
-        await Promise.all(this.lent.map((slot) => slot.sending));
-      }
+      await this.lent?.flush();
       await this.upload?.finish();
       if (this.mode !== 'append') await this.commit();
     } catch (err) {
@@ -245,12 +227,8 @@ export class HdfsWriter implements FillableWriter {
 
   /** Gives the lent buffers back to the shared pool once none of their sends can read them. */
   private releaseLent(): void {
-    const lent = this.lent;
-    if (lent === undefined) return;
+    this.lent?.release();
     this.lent = undefined;
-    void Promise.allSettled(lent.map((slot) => slot.sending)).then(() => {
-      for (const slot of lent) partBuffers.give(slot.buf);
-    });
   }
 
   async abort(): Promise<void> {
