@@ -1,7 +1,8 @@
 /**
- * CRC32C for the SDK's upload checks, from `@node-rs/crc32` (native SIMD code, about five
- * times faster than hashing MD5 with node:crypto and far faster than the SDK's JavaScript
- * CRC32C), where its platform binary loads. Without it, uploads are checked with MD5.
+ * CRC32C from `@node-rs/crc32` (native SIMD code, about five times faster than hashing MD5
+ * with node:crypto and far faster than the SDK's JavaScript CRC32C), where its platform
+ * binary loads: for the checks of omnifs's resumable uploads and the SDK's own. Without
+ * it, uploads are checked with MD5.
  */
 import type { CRC32CValidator, CRC32CValidatorGenerator } from '@google-cloud/storage';
 
@@ -18,6 +19,9 @@ function load(): Crc32c | undefined {
 }
 
 const native = load();
+
+/** `@node-rs/crc32`'s CRC32C (`crc32c(data, running)`), or undefined where its binary does not load. */
+export const nativeCrc32c: Crc32c | undefined = native;
 
 /** A running CRC32C, given to GCS in base64 of its big-endian bytes. */
 class NativeCrc32c implements CRC32CValidator {

@@ -18,8 +18,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FileMetadata } from '@google-cloud/storage';
 import { FsError } from '@omnifs/core';
-import { smallAnswer } from '@omnifs/core/backend';
+import { errors, smallAnswer, StreamedUpload } from '@omnifs/core/backend';
 import mime from 'mime';
+import { nativeCrc32c } from './checksum';
 import { answerError, authHeaders, deleteObject, retriesFor, withRetries, type ApiContext } from './client';
 
 /** What a simple upload needs. */
@@ -88,4 +89,171 @@ export async function simpleUpload(up: SimpleUpload, data: Uint8Array): Promise<
     });
   }
   return meta;
+}
+
+/** A running checksum of the bytes sent, in the form GCS gives it (base64). */
+interface RunningHash {
+  update(data: Uint8Array): void;
+  /** The object's field to compare with, and the value the bytes sent give. */
+  result(): { field: 'crc32c' | 'md5Hash'; value: string };
+}
+
+function runningHash(): RunningHash {
+  const crc32c = nativeCrc32c;
+  if (crc32c !== undefined) {
+    let value = 0;
+    return {
+      update: (data) => {
+        value = crc32c(data, value);
+      },
+      result: () => {
+        const out = Buffer.alloc(4);
+        out.writeUInt32BE(value >>> 0);
+        return { field: 'crc32c', value: out.toString('base64') };
+      },
+    };
+  }
+  const md5 = createHash('md5');
+  return {
+    update: (data) => md5.update(data),
+    result: () => ({ field: 'md5Hash', value: md5.digest('base64') }),
+  };
+}
+
+/**
+ * A resumable upload session sent by omnifs itself: the session opened with one `POST`
+ * (`uploadType=resumable`, the object's metadata as JSON, authorized as the simple upload
+ * is), then its bytes streamed in one `PUT` to the session's URI (a `Content-Range` from
+ * byte 0 with the end and the total left open, as the SDK sends a session of unknown
+ * length; core's {@link StreamedUpload}). What `file.createWriteStream({ resumable: true })`
+ * writes, without the SDK's stream pipeline:
+ *
+ * - the bytes are hashed as they go (CRC32C natively where `@node-rs/crc32` loads, else
+ *   MD5) and checked against what GCS answers; an object stored with other bytes, or with
+ *   fewer than were sent, is removed (only that generation) and the upload fails with a
+ *   temporary error;
+ * - opening the session is retried as the Storage client retries a conditional write (it
+ *   stores nothing); the data request is not: a failure ends the upload with its error,
+ *   and `cancel` deletes the session;
+ * - the data request must keep moving: no progress for `idleTimeout` fails it with a
+ *   temporary `ETIMEDOUT`, as does no answer within `requestTimeout` of its last byte;
+ *   `signal` ends it with `Aborted`;
+ * - `create` opens the session with `ifGenerationMatch=0`.
+ */
+export class ResumableUpload {
+  private readonly hash = runningHash();
+  private bytes = 0;
+
+  private constructor(
+    private readonly up: SimpleUpload,
+    /** The session's URI: whoever holds it may write the object. */
+    readonly uri: string,
+    private readonly request: StreamedUpload,
+    private readonly unwatch: () => void,
+  ) {}
+
+  /** Opens a session for `up`; resolves once GCS gave its URI and its data request started. */
+  static async open(up: SimpleUpload, signal?: AbortSignal): Promise<ResumableUpload> {
+    const q = new URLSearchParams({ uploadType: 'resumable', name: up.key });
+    if (up.create) q.set('ifGenerationMatch', '0');
+    if (up.userProject !== undefined) q.set('userProject', up.userProject);
+    const url = `${up.storage.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(up.bucket)}/o?${q}`;
+    const contentType = up.metadata?.contentType ?? typeOf(up.key);
+    const uri = await withRetries(up.storage, retriesFor(up.storage, 'conditional write'), async () => {
+      const headers = {
+        ...(await authHeaders(up.storage, url)),
+        'content-type': 'application/json; charset=UTF-8',
+        'x-upload-content-type': contentType,
+      };
+      const body = JSON.stringify({ ...up.metadata, contentType });
+      const res = await smallAnswer(url, { method: 'POST', headers, body, signal }, up.timeouts);
+      if (res.status < 200 || res.status > 299) throw answerError(res.status, res.data.toString('utf8'));
+      const location = res.headers.location;
+      if (typeof location !== 'string' || location === '')
+        throw answerError(502, 'the service opened no upload session (no Location)');
+      return new URL(location, url).toString();
+    });
+    const request = new StreamedUpload(uri, {
+      method: 'PUT',
+      // The object's type again: fake-gcs-server takes the data request's over the session's.
+      headers: { ...(await authHeaders(up.storage, uri)), 'content-range': 'bytes 0-*/*', 'content-type': contentType },
+      timeouts: up.timeouts,
+      what: 'the resumable upload',
+      refused: (status, body) => answerError(status, body),
+    });
+    const onAbort = (): void => request.destroy(errors.aborted(signal?.reason));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
+    return new ResumableUpload(up, uri, request, () => signal?.removeEventListener('abort', onAbort));
+  }
+
+  /** Sends `chunk`; resolves when the request can take more. */
+  async write(chunk: Uint8Array): Promise<void> {
+    this.count(chunk);
+    await this.request.write(chunk);
+  }
+
+  /** Sends bytes of a buffer filled again afterwards; resolves once the socket has taken them. */
+  lend(chunk: Uint8Array): Promise<void> {
+    this.count(chunk);
+    return this.request.lend(chunk);
+  }
+
+  /** Ends the bytes; resolves with the object GCS stored, checked against what was sent. */
+  async finish(): Promise<FileMetadata> {
+    let text: string;
+    try {
+      text = (await this.request.finish()).body.toString('utf8');
+    } finally {
+      this.unwatch();
+    }
+    const meta = JSON.parse(text) as FileMetadata;
+    const stored = Number(meta.size ?? this.bytes);
+    if (stored !== this.bytes) {
+      await this.remove(meta);
+      throw new FsError({
+        kind: 'Unexpected',
+        code: 'ECONNRESET',
+        temporary: true,
+        message: `the upload was stored with ${stored} of ${this.bytes} bytes; the object was removed`,
+      });
+    }
+    const sent = this.hash.result();
+    if (meta[sent.field] !== undefined && meta[sent.field] !== sent.value) {
+      await this.remove(meta);
+      throw new FsError({
+        kind: 'Unexpected',
+        code: 'EIO',
+        temporary: true,
+        message: 'the object was stored with other bytes than were sent; the object was removed',
+      });
+    }
+    return meta;
+  }
+
+  /** Drops the data request and deletes the session (GCS then keeps nothing of it); failures are ignored. */
+  async cancel(): Promise<void> {
+    this.unwatch();
+    this.request.destroy(errors.aborted());
+    try {
+      await smallAnswer(
+        this.uri,
+        { method: 'DELETE', headers: await authHeaders(this.up.storage, this.uri) },
+        this.up.timeouts,
+      );
+    } catch {
+      // 499 is how GCS confirms a cancelled session; an expired one needs nothing either.
+    }
+  }
+
+  private count(chunk: Uint8Array): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.byteLength;
+  }
+
+  /** Removes the generation just stored (only that one: a later write replaces what is left). */
+  private async remove(meta: FileMetadata): Promise<void> {
+    if (meta.generation === undefined) return;
+    await deleteObject(this.up, this.up.bucket, this.up.key, String(meta.generation)).catch(() => undefined);
+  }
 }

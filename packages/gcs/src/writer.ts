@@ -1,7 +1,7 @@
 /**
  * Uploads: a body that fits in one part is one simple upload; a larger or unknown-length
- * one is a resumable upload session whose bytes stream in one request (the SDK's default:
- * no `chunkSize`), so memory stays near one part whatever the size, and a session that is
+ * one is a resumable upload session whose bytes stream in one request (both sent by omnifs
+ * itself, see upload.ts), so memory stays near one part whatever the size, and a session that is
  * aborted or fails is cancelled, leaving no object behind (GCS never shows an unfinished
  * resumable upload). Appends upload the new bytes as a temporary object and compose it
  * onto the target.
@@ -12,19 +12,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
-import { FsError, type Timeouts, type Writer, type WriteMode } from '@omnifs/core';
-import { ChunkQueue, errors } from '@omnifs/core/backend';
+import type { Timeouts, Writer, WriteMode } from '@omnifs/core';
+import { ChunkQueue, errors, LentBuffers, type FillableWriter } from '@omnifs/core/backend';
 import { mapGcsError } from './errors';
-import { isUnauthenticated } from './options';
-import { nativeCrc32cGenerator } from './checksum';
-import { simpleUpload } from './upload';
+import { ResumableUpload, simpleUpload, type SimpleUpload } from './upload';
 
 /** Where an upload goes and how. */
 export interface UploadContext {
   storage: Storage;
   bucket: string;
   key: string;
-  /** The SDK's object (made on first use: simple uploads do without it). */
+  /** The SDK's object (made on first use: appends compose with it, uploads do without). */
   readonly file: File;
   /** `create` sends `ifGenerationMatch: 0`, so an existing object fails the upload with `AlreadyExists`. */
   mode: WriteMode;
@@ -36,23 +34,6 @@ export interface UploadContext {
   timeouts: Timeouts;
 }
 
-/**
- * What every upload sends. The bytes are checked against the stored object's CRC32C when
- * the client computes it natively (the filesystem's own client, `@node-rs/crc32` loaded),
- * else against its MD5, hashed by node:crypto: the SDK's own CRC32C is computed in
- * JavaScript byte by byte and cost more CPU than the rest of the upload (a 64 MiB upload:
- * 1.1 s of CPU, 0.3 s with MD5).
- */
-function uploadOptions(ctx: UploadContext): Record<string, unknown> {
-  const native = nativeCrc32cGenerator !== undefined && ctx.storage.crc32cGenerator === nativeCrc32cGenerator;
-  return {
-    validation: native ? 'crc32c' : 'md5',
-    ...(ctx.mode === 'create' ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
-    ...(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {}),
-    ...(ctx.metadata !== undefined ? { metadata: ctx.metadata } : {}),
-  };
-}
-
 /** A failed exclusive create means the object is there. */
 function createConflict(err: unknown, ctx: UploadContext): unknown {
   if (ctx.mode === 'create' && mapGcsError(err).kind === 'ConditionNotMatch') {
@@ -61,41 +42,27 @@ function createConflict(err: unknown, ctx: UploadContext): unknown {
   return err;
 }
 
-function asBuffer(data: Uint8Array): Buffer {
-  return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+/** What the uploads omnifs sends itself need of the context. */
+function uploadOf(ctx: UploadContext): SimpleUpload {
+  return {
+    storage: ctx.storage,
+    bucket: ctx.bucket,
+    key: ctx.key,
+    create: ctx.mode === 'create',
+    userProject: ctx.userProject,
+    metadata: ctx.metadata,
+    timeouts: ctx.timeouts,
+  };
 }
 
 /** Uploads a whole body in one simple (non-resumable) request (see {@link simpleUpload}). */
 export async function putSingle(ctx: UploadContext, data: Uint8Array): Promise<void> {
   try {
-    await simpleUpload(
-      {
-        storage: ctx.storage,
-        bucket: ctx.bucket,
-        key: ctx.key,
-        create: ctx.mode === 'create',
-        userProject: ctx.userProject,
-        metadata: ctx.metadata,
-        timeouts: ctx.timeouts,
-      },
-      data,
-    );
+    await simpleUpload(uploadOf(ctx), data);
   } catch (err) {
     throw createConflict(err, ctx);
   }
 }
-
-/** Cancels a resumable session (DELETE on its URI, answered with 499); failures are ignored. */
-export async function cancelSession(storage: Storage, uri: string): Promise<void> {
-  try {
-    if (isUnauthenticated(storage)) await fetch(uri, { method: 'DELETE' });
-    else await storage.authClient.request({ url: uri, method: 'DELETE' });
-  } catch {
-    // 499 is how GCS confirms a cancelled session; an expired one needs nothing either.
-  }
-}
-
-type UploadStream = ReturnType<File['createWriteStream']>;
 
 /**
  * A {@link Writer} for one GCS object.
@@ -103,58 +70,85 @@ type UploadStream = ReturnType<File['createWriteStream']>;
  * Behaviour:
  * - bytes are queued until more than `partSize` have come; a body that ends before is one
  *   simple upload at `close`;
- * - otherwise a resumable session is opened and its bytes stream through the SDK in one
- *   request (a failed request is resumed by the SDK from the offset the service confirms,
- *   when it still holds the bytes from there); `write` waits while the request is busy,
- *   so memory stays near one part;
- * - `abort`, a failure or `signal` destroys the stream and cancels the session: nothing
+ * - otherwise a resumable session is opened and its bytes stream in one request (see
+ *   {@link ResumableUpload}); `write` waits while the request is busy, so memory stays
+ *   near one part;
+ * - a source larger than `partSize` (a local file) is read into the writer's own buffers
+ *   instead (`space` / `filled`), sent as they fill: nothing is allocated or copied per chunk;
+ * - `abort`, a failure or `signal` ends the request and cancels the session: nothing
  *   appears under the name;
- * - with `mode: 'create'` the upload carries `ifGenerationMatch: 0` and fails with
- *   `AlreadyExists` when the object exists.
+ * - with `mode: 'create'` the session carries `ifGenerationMatch=0` and the upload fails
+ *   with `AlreadyExists` when the object exists.
  */
-export class GcsUploadWriter implements Writer {
+export class GcsUploadWriter implements FillableWriter {
   private readonly queue = new ChunkQueue();
-  private stream: UploadStream | undefined;
-  private uri: string | undefined;
+  private session: ResumableUpload | undefined;
+  private lent: LentBuffers | undefined;
   private failure: { error: unknown } | undefined;
   private done = false;
-  private written = 0;
 
   constructor(private readonly ctx: UploadContext) {}
 
+  /** Sources of more than one part are resumable uploads: they fill the writer's buffers. */
+  get fillsFrom(): number {
+    return this.ctx.partSize;
+  }
+
   /** The resumable session's URI once one is open. */
   get sessionUri(): string | undefined {
-    return this.uri;
+    return this.session?.uri;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     this.check();
-    this.written += chunk.byteLength;
-    if (this.stream === undefined) {
-      this.queue.push(chunk);
-      if (this.queue.length <= this.ctx.partSize) return;
-      this.open();
-      chunk = this.queue.take();
+    if (this.lent !== undefined) throw errors.invalid('write on a writer being filled');
+    try {
+      if (this.session === undefined) {
+        this.queue.push(chunk);
+        if (this.queue.length <= this.ctx.partSize) return;
+        chunk = this.queue.take();
+      }
+      await (await this.opened()).write(chunk);
+    } catch (err) {
+      throw await this.fail(err);
     }
-    await this.send(chunk);
+  }
+
+  /** Room to read into: the rest of the buffer being filled (buffers are reused, none copied). */
+  space(): Uint8Array {
+    this.check();
+    if (this.queue.length > 0 || (this.session !== undefined && this.lent === undefined))
+      throw errors.invalid('space on a writer being written');
+    this.lent ??= new LentBuffers((data) => this.session!.lend(data));
+    return this.lent.space();
+  }
+
+  /** A full buffer is sent (the session opened first); resolves once the next one is free to fill. */
+  async filled(n: number): Promise<void> {
+    this.check();
+    if (this.lent === undefined) throw errors.invalid(`filled(${n}) is more than the room lent`);
+    if (!this.lent.take(n)) return;
+    try {
+      await this.opened();
+      await this.lent.next();
+    } catch (err) {
+      throw await this.fail(err);
+    }
   }
 
   async close(): Promise<void> {
     this.check();
     this.done = true;
     try {
-      if (this.stream === undefined) {
+      if (this.session === undefined && this.lent === undefined) {
         await putSingle(this.ctx, this.queue.take());
         return;
       }
-      const stream = this.stream;
-      await new Promise<void>((resolve, reject) => {
-        stream.once('error', reject);
-        stream.once('finish', resolve);
-        stream.end();
-      });
-      this.uri = undefined;
-      await this.checkStoredSize();
+      const session = await this.opened();
+      await this.lent?.flush();
+      await session.finish();
+      this.session = undefined;
+      this.release();
     } catch (err) {
       await this.cleanup();
       throw this.guard(err);
@@ -166,78 +160,31 @@ export class GcsUploadWriter implements Writer {
     await this.cleanup();
   }
 
-  /** Starts the resumable upload; the SDK opens the session and tells its URI. */
-  private open(): void {
-    const stream = this.ctx.file.createWriteStream({
-      ...uploadOptions(this.ctx),
-      resumable: true,
-    });
-    stream.on('uri', (uri: string) => {
-      this.uri = uri;
-    });
-    stream.on('error', (error: unknown) => {
-      this.failure ??= { error };
-    });
-    this.stream = stream;
+  /** The resumable session, opened on first use. */
+  private async opened(): Promise<ResumableUpload> {
+    this.session ??= await ResumableUpload.open(uploadOf(this.ctx), this.ctx.signal);
+    return this.session;
   }
 
-  private async send(chunk: Uint8Array): Promise<void> {
-    const stream = this.stream!;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: unknown): void => reject(err);
-        stream.once('error', onError);
-        stream.write(asBuffer(chunk), (err) => {
-          stream.off('error', onError);
-          if (err) reject(err);
-          else resolve();
-        });
-      });
-      // The SDK opens the session on the first write: wait for its URI, so that an abort from now on can cancel it.
-      if (this.uri === undefined) {
-        await new Promise<void>((resolve, reject) => {
-          stream.once('uri', () => resolve());
-          stream.once('error', reject);
-        });
-      }
-    } catch (err) {
-      this.failure ??= { error: err };
-      await this.cleanup();
-      throw this.guard(err);
-    }
+  /** Records a failure and cleans up; returns the error to throw. */
+  private async fail(err: unknown): Promise<unknown> {
+    this.failure ??= { error: err };
+    await this.cleanup();
+    return this.guard(err);
   }
 
   private async cleanup(): Promise<void> {
     this.queue.take();
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream !== undefined && !stream.destroyed) {
-      stream.on('error', () => undefined);
-      stream.destroy();
-    }
-    const uri = this.uri;
-    this.uri = undefined;
-    if (uri !== undefined) await cancelSession(this.ctx.storage, uri);
+    const session = this.session;
+    this.session = undefined;
+    await session?.cancel();
+    this.release();
   }
 
-  /**
-   * Fails when the object stored holds fewer bytes than were written: a server that
-   * finalised a session early (fake-gcs-server does on a status query) must not leave a
-   * short object passing for the whole one. The short object is deleted.
-   */
-  private async checkStoredSize(): Promise<void> {
-    const stored = Number(this.ctx.file.metadata?.size);
-    if (!Number.isFinite(stored) || stored === this.written) return;
-    const generation = this.ctx.file.metadata.generation;
-    await this.ctx.file
-      .delete(generation !== undefined ? { ifGenerationMatch: generation } : {})
-      .catch(() => undefined);
-    throw new FsError({
-      kind: 'Unexpected',
-      code: 'ECONNRESET',
-      temporary: true,
-      message: `the upload was stored with ${stored} of ${this.written} bytes; the object was removed`,
-    });
+  /** Gives the lent buffers back once no send reads them. */
+  private release(): void {
+    this.lent?.release();
+    this.lent = undefined;
   }
 
   /** The caller's abort wins over whatever the torn-down request reported; a failed create is AlreadyExists. */

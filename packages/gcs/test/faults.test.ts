@@ -7,7 +7,7 @@ import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
 import { throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests, ignoredRangeTests } from '../../../test/faults/downloads';
-import { makeFs, recordingProxy, useGcs, type SeenRequest, useBucket } from './helpers';
+import { makeFs, recordingProxy, savedBySdk, useGcs, type SeenRequest, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -163,13 +163,8 @@ describe('gcs: faults', function () {
       expect(uploads).to.have.length(1);
       expect(uploads[0]!.url).to.match(/[?&]uploadType=multipart(&|$)/);
       // The SDK's own simple upload of the same bytes, for comparison.
-      const [bucket = '', ...prefix] = root.split('/');
-      await direct.storage
-        .bucket(bucket)
-        .file([...prefix, 'sdk.json'].join('/'))
-        .save(text, { resumable: false });
+      const sdk = await savedBySdk(direct, root, 'sdk.json', text, false);
       const lean = await direct.info(`${root}/doc.json`);
-      const sdk = await direct.info(`${root}/sdk.json`);
       expect(lean.contentType).to.equal('application/json');
       expect(lean).to.deep.include({ contentType: sdk.contentType, md5Hash: sdk.md5Hash, size: sdk.size });
       expect(lean.md5Hash).to.equal(createHash('md5').update(text).digest('base64'));

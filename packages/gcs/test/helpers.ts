@@ -85,3 +85,19 @@ export function count(seen: readonly SeenRequest[], method: string, kind: SeenRe
 export function useBucket(extra: GCSOptions = {}, options?: UseStoreOptions): ServerStore<GCSFileSystem, GcsInfo> {
   return useServerStore(useGcs(), (info) => makeFs(info, extra), freshBucket, options);
 }
+
+/** The same bytes saved by the SDK itself as `root/name` (simple or resumable), and the object GCS stored. */
+export async function savedBySdk(
+  fs: GCSFileSystem,
+  root: string,
+  name: string,
+  data: Uint8Array | string,
+  resumable: boolean,
+): ReturnType<GCSFileSystem['info']> {
+  const [bucket = '', ...prefix] = root.split('/');
+  await fs.storage
+    .bucket(bucket)
+    .file([...prefix, name].join('/'))
+    .save(typeof data === 'string' ? data : Buffer.from(data), { resumable });
+  return fs.info(`${root}/${name}`);
+}

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { abandonedUploadTests, chunked, expectFsError, partedDownloadTests, useStore, sha256 } from '@omnifs/testkit';
 import type { FaultProxy } from '../../../test/faults/proxy';
-import { count, freshBucket, makeFs, recordingProxy, useGcs, type SeenRequest } from './helpers';
+import { count, freshBucket, makeFs, recordingProxy, savedBySdk, useGcs, type SeenRequest } from './helpers';
 
 const MiB = 1024 * 1024;
 
@@ -45,6 +45,30 @@ describe('gcs: at size', function () {
       const info = await fs.info(`${root}/stream.bin`);
       expect(info.size).to.equal(data.byteLength);
       expect(sha256(await fs.catFile(`${root}/stream.bin`))).to.equal(sha256(data));
+    });
+
+    it('stores a resumable upload with the checksums the SDK gets and the type the name gives', async function () {
+      const { fs, root } = store;
+      const data = randomBytes(5 * MiB + 3);
+      await fs.pipeFile(`${root}/big.json`, Readable.from(chunked(data, 1_000_000)));
+      expect(count(seen, 'POST', 'upload')).to.equal(1);
+      const sdk = await savedBySdk(fs, root, 'sdk.json', data, true);
+      const lean = await fs.info(`${root}/big.json`);
+      expect(lean).to.deep.include({ md5Hash: sdk.md5Hash, crc32c: sdk.crc32c, size: sdk.size });
+      expect(lean.md5Hash).to.equal(createHash('md5').update(data).digest('base64'));
+      // In the session's metadata, as a simple upload of that name has it (fake-gcs-server
+      // ignores the SDK's X-Upload-Content-Type header, which GCS reads).
+      expect(lean.contentType).to.equal('application/json');
+      await fs.pipeFile(`${root}/small.json`, '{}');
+      expect((await fs.info(`${root}/small.json`)).contentType).to.equal('application/json');
+    });
+
+    it('fails a resumable upload in create mode with AlreadyExists when the object exists, leaving it as it was', async function () {
+      const { fs, root } = store;
+      await fs.pipeFile(`${root}/taken.bin`, 'first');
+      await expectFsError(fs.pipeFile(`${root}/taken.bin`, randomBytes(5 * MiB), { mode: 'create' }), 'AlreadyExists');
+      expect(Buffer.from(await fs.catFile(`${root}/taken.bin`)).toString()).to.equal('first');
+      expect(await objects()).to.deep.equal([`${root}/taken.bin`]);
     });
 
     it('writes a wb file in chunks and reads it back through createReadStream', async function () {
