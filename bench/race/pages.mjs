@@ -35,13 +35,13 @@ export function pageReporting() {
 }
 
 /** Whether reporting was on between two readings of {@link pageReporting}. */
-export function reportingOn(start, end) {
+function reportingOn(start, end) {
   if (start.reportedKiB !== undefined && end?.reportedKiB !== undefined) return end.reportedKiB > start.reportedKiB;
   return start.order <= HIGHEST_ORDER;
 }
 
 /** The command that turns reporting off until the next boot (as root). */
-export const TURN_OFF = `echo ${HIGHEST_ORDER + 1} > ${DIR}/page_reporting_order`;
+const TURN_OFF = `echo ${HIGHEST_ORDER + 1} > ${DIR}/page_reporting_order`;
 
 /** A warning for the start of a run, or undefined when reporting is off or absent. */
 export function reportingWarning(now) {

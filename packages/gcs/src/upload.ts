@@ -38,6 +38,14 @@ function typeOf(key: string): string {
   return mime.getType(key) ?? 'application/octet-stream';
 }
 
+/** The JSON API's upload endpoint for `up`: `create` adds `ifGenerationMatch=0`. */
+function uploadUrl(up: SimpleUpload, uploadType: 'multipart' | 'resumable'): string {
+  const q = new URLSearchParams({ uploadType, name: up.key });
+  if (up.create) q.set('ifGenerationMatch', '0');
+  if (up.userProject !== undefined) q.set('userProject', up.userProject);
+  return `${up.storage.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(up.bucket)}/o?${q}`;
+}
+
 /** The multipart/related body: the metadata as JSON, then the bytes. */
 function multipartBody(metadata: FileMetadata, contentType: string, data: Uint8Array): { type: string; body: Buffer } {
   const boundary = `omnifs-${randomBytes(12).toString('hex')}`;
@@ -52,10 +60,7 @@ function multipartBody(metadata: FileMetadata, contentType: string, data: Uint8A
 
 /** One attempt: the object's metadata as GCS answers it, or the error as the SDK would raise it. */
 async function attempt(up: SimpleUpload, data: Uint8Array, md5: string): Promise<FileMetadata> {
-  const q = new URLSearchParams({ uploadType: 'multipart', name: up.key });
-  if (up.create) q.set('ifGenerationMatch', '0');
-  if (up.userProject !== undefined) q.set('userProject', up.userProject);
-  const url = `${up.storage.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(up.bucket)}/o?${q}`;
+  const url = uploadUrl(up, 'multipart');
   const contentType = up.metadata?.contentType ?? typeOf(up.key);
   const { type, body } = multipartBody({ ...up.metadata, contentType, md5Hash: md5 }, contentType, data);
   const res = await smallAnswer(
@@ -154,10 +159,7 @@ export class ResumableUpload {
 
   /** Opens a session for `up`; resolves once GCS gave its URI and its data request started. */
   static async open(up: SimpleUpload, signal?: AbortSignal): Promise<ResumableUpload> {
-    const q = new URLSearchParams({ uploadType: 'resumable', name: up.key });
-    if (up.create) q.set('ifGenerationMatch', '0');
-    if (up.userProject !== undefined) q.set('userProject', up.userProject);
-    const url = `${up.storage.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(up.bucket)}/o?${q}`;
+    const url = uploadUrl(up, 'resumable');
     const contentType = up.metadata?.contentType ?? typeOf(up.key);
     const uri = await withRetries(up.storage, retriesFor(up.storage, 'conditional write'), async () => {
       const headers = {
