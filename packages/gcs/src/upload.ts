@@ -142,7 +142,7 @@ function runningHash(): RunningHash {
  *   and `cancel` deletes the session;
  * - the data request must keep moving: no progress for `idleTimeout` fails it with a
  *   temporary `ETIMEDOUT`, as does no answer within `requestTimeout` of its last byte;
- *   `signal` ends it with `Aborted`;
+ *   `signal` ends it with `Aborted` until its last byte is sent (see `finish`);
  * - `create` opens the session with `ifGenerationMatch=0`.
  */
 export class ResumableUpload {
@@ -201,14 +201,15 @@ export class ResumableUpload {
     return this.request.lend(chunk);
   }
 
-  /** Ends the bytes; resolves with the object GCS stored, checked against what was sent. */
+  /**
+   * Ends the bytes; resolves with the object GCS stored, checked against what was sent.
+   * From here `signal` no longer ends the request: the last byte is out, only the answer
+   * can say whether the object was stored, and an abort now would report a write that
+   * may have happened as not done (its answer is still bounded by `requestTimeout`).
+   */
   async finish(): Promise<FileMetadata> {
-    let text: string;
-    try {
-      text = (await this.request.finish()).body.toString('utf8');
-    } finally {
-      this.unwatch();
-    }
+    this.unwatch();
+    const text = (await this.request.finish()).body.toString('utf8');
     const meta = JSON.parse(text) as FileMetadata;
     const stored = Number(meta.size ?? this.bytes);
     if (stored !== this.bytes) {

@@ -1,7 +1,7 @@
 /** GCS against a silent and a stalling server, and over a slow link: timeouts and aborts end every operation. */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { chunked, expectFsError } from '@omnifs/testkit';
@@ -22,27 +22,46 @@ describe('gcs: timeouts', function () {
     real: () => ({ url: store.info.apiEndpoint, root: store.root }),
   });
 
-  it('ends a resumable upload whose link stops taking bytes with a temporary ETIMEDOUT, and cancels its session', async function () {
-    this.timeout(30_000);
-    // Opens sessions, then never reads their bytes nor answers them.
+  /**
+   * A stand-in for GCS's upload endpoint: opens sessions (their URI on itself, `upload_id`
+   * `id`), answers a session's DELETE with 499 and hands the data request to `put`; records
+   * every request as `METHOD url`.
+   */
+  async function sessionServer(
+    id: string,
+    put: (req: IncomingMessage, res: ServerResponse) => void,
+  ): Promise<{ endpoint: string; seen: string[]; close: () => void }> {
     const seen: string[] = [];
     const server = createServer((req, res) => {
       seen.push(`${req.method} ${req.url}`);
-      if (req.method === 'PUT') return req.pause();
+      if (req.method === 'PUT') return put(req, res);
       req.resume();
       req.on('end', () => {
         const { port } = server.address() as AddressInfo;
         if (req.method === 'POST')
-          res.writeHead(200, { location: `http://127.0.0.1:${port}/upload/storage/v1/b/b/o?upload_id=stuck` });
+          res.writeHead(200, { location: `http://127.0.0.1:${port}/upload/storage/v1/b/b/o?upload_id=${id}` });
         else res.writeHead(499);
         res.end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      seen,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
+  }
+
+  it('ends a resumable upload whose link stops taking bytes with a temporary ETIMEDOUT, and cancels its session', async function () {
+    this.timeout(30_000);
+    // Never reads the session's bytes nor answers them.
+    const server = await sessionServer('stuck', (req) => req.pause());
     try {
-      const { port } = server.address() as AddressInfo;
       const fs = makeFs(store.info, {
-        apiEndpoint: `http://127.0.0.1:${port}`,
+        apiEndpoint: server.endpoint,
         partSize: MiB,
         idleTimeout: 300,
         requestTimeout: 5_000,
@@ -57,10 +76,38 @@ describe('gcs: timeouts', function () {
       expect(err.temporary).to.equal(true);
       expect(err.message).to.not.contain('upload_id');
       expect(Date.now() - started).to.be.below(5_000);
-      expect(seen.filter((r) => r.startsWith('PUT '))).to.have.length(1);
-      expect(seen).to.include('DELETE /upload/storage/v1/b/b/o?upload_id=stuck');
+      expect(server.seen.filter((r) => r.startsWith('PUT '))).to.have.length(1);
+      expect(server.seen).to.include('DELETE /upload/storage/v1/b/b/o?upload_id=stuck');
     } finally {
-      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('reports what a resumable upload did when its signal aborts after the last byte: the stored object', async function () {
+    // Reads every byte, aborts the writer's signal, then answers as GCS does once the object is stored.
+    const controller = new AbortController();
+    const server = await sessionServer('done', (req, res) => {
+      let bytes = 0;
+      req.on('data', (b: Buffer) => (bytes += b.byteLength));
+      req.on('end', () => {
+        controller.abort();
+        setTimeout(() => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ bucket: 'b', name: 'done.bin', generation: '1', size: String(bytes) }));
+        }, 100);
+      });
+    });
+    try {
+      const fs = makeFs(store.info, {
+        apiEndpoint: server.endpoint,
+        partSize: MiB,
+        storageOptions: { retryOptions: { autoRetry: false } },
+      });
+      const data = randomBytes(3 * MiB + 5);
+      await fs.pipeFile('b/done.bin', Readable.from(chunked(data, MiB)), { signal: controller.signal });
+      expect(controller.signal.aborted).to.equal(true);
+      expect(server.seen.filter((r) => r.startsWith('DELETE '))).to.deep.equal([]);
+    } finally {
       server.close();
     }
   });
