@@ -25,7 +25,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { errors, FsError } from './errors';
-import { abortError, timeoutError } from './timeouts';
+import { abortError, SENT_GRACE_MS, sentAbortError, timeoutError } from './timeouts';
 
 /** One request to send. */
 export interface Http1Request {
@@ -326,7 +326,7 @@ function watchSignal(signal: AbortSignal, ex: Exchange): void {
     signal.addEventListener(
       'abort',
       () => {
-        for (const e of [...exchanges]) e.fail(abortError(signal), true);
+        for (const e of [...exchanges]) e.abort(signal);
         exchanges.clear();
       },
       { once: true },
@@ -526,6 +526,8 @@ class Exchange {
   private readonly idleMs: number;
   private readonly signals: AbortSignal[];
   private source: Readable | undefined;
+  /** Set once an abort came after a write was sent: fails the exchange unless its answer comes first. */
+  private graceTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly conn: Connection,
@@ -956,6 +958,21 @@ class Exchange {
     this.conn.done(this, false, undefined);
   }
 
+  /**
+   * The caller's `signal` aborted: a write (any method but GET and HEAD) whose request was
+   * sent in full, and whose answer is read in full, is given {@link SENT_GRACE_MS} for that
+   * answer (the service may have done it: its answer is the outcome) and fails after that
+   * with {@link sentAbortError}; any other exchange fails at once.
+   */
+  abort(signal: AbortSignal): void {
+    if (this.phase === 'done' || this.graceTimer !== undefined) return;
+    const method = this.req.method;
+    const sentWrite =
+      this.written && method !== 'GET' && method !== 'HEAD' && this.body === undefined && this.sink === undefined;
+    if (!sentWrite) return this.fail(abortError(signal), true);
+    this.graceTimer = setTimeout(() => this.fail(sentAbortError(signal), true), SENT_GRACE_MS);
+  }
+
   /** Fails the exchange (and closes its connection); `aborted` when the caller's signal did it. */
   fail(err: unknown, aborted = false): void {
     if (this.phase === 'done') return;
@@ -975,6 +992,7 @@ class Exchange {
   }
 
   private cleanup(): void {
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     this.conn.unwatch();
     for (const x of this.signals) watchers.get(x)?.delete(this);
   }

@@ -4,7 +4,7 @@
  * under the idle timer. What every lean path (S3, Azure) shares; each shapes its
  * service's error answers itself.
  */
-import { errors } from './errors';
+import { errors, FsError } from './errors';
 import type { Http1Answer, Http1Options, Http1Pool, Http1Request } from './http1';
 import { RequestTimers } from './timers';
 import { asTimeout, bodyInPieces, currentSignal, type Timeouts } from './timeouts';
@@ -57,8 +57,12 @@ export async function sendPooled(
       },
     );
   } catch (err) {
-    // Cancelled by the caller: `Aborted`, without the reason as its cause.
-    if (options.signal?.aborted === true || currentSignal()?.aborted === true) throw errors.aborted();
+    // Cancelled by the caller: `Aborted`, without the reason as its cause (its message kept:
+    // a write sent before the abort says the service may have carried it out).
+    if (options.signal?.aborted === true || currentSignal()?.aborted === true)
+      throw err instanceof FsError && err.kind === 'Aborted'
+        ? new FsError({ kind: 'Aborted', message: err.message })
+        : errors.aborted();
     throw asTimeout(err) ?? err;
   } finally {
     idle?.clear();

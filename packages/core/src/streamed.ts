@@ -5,7 +5,7 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { timeoutError, type Timeouts } from './timeouts';
+import { abortError, SENT_GRACE_MS, sentAbortError, timeoutError, type Timeouts } from './timeouts';
 
 /** Bytes per socket write: the socket's idle timer counts a write only once all of it left. */
 const PIECE = 64 * 1024;
@@ -25,6 +25,12 @@ export interface StreamedUploadOptions {
   refused: (status: number, body: string) => unknown;
   /** Cleans a network error before it is thrown (a URL it quotes may carry a token). */
   clean?: ((err: unknown) => unknown) | undefined;
+  /**
+   * Ends the upload with {@link abortError} while its body goes; once `finish` sent the
+   * last byte, the answer is given {@link SENT_GRACE_MS} and the upload then fails with
+   * {@link sentAbortError} (the service may have stored it).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** The answer to a {@link StreamedUpload}. */
@@ -88,6 +94,18 @@ export class StreamedUpload {
       });
       this.req.on('error', (err) => fail(this.clean(err)));
     });
+    const signal = options.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => {
+        if (!this.sentAll) this.destroy(abortError(signal));
+        else setTimeout(() => this.destroy(sentAbortError(signal)), SENT_GRACE_MS).unref();
+      };
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.answer.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => undefined);
+      }
+    }
     this.answer.then(
       () => {
         this.settled = true;
@@ -155,10 +173,10 @@ export class StreamedUpload {
     return this.answer;
   }
 
-  /** Drops the connection; what was sent is not confirmed. Waiting writes fail with `reason`. */
+  /** Drops the connection; what was sent is not confirmed. Waiting writes and the answer fail with `reason`. */
   destroy(reason?: unknown): void {
     if (reason !== undefined) this.failure ??= reason;
-    if (!this.settled) this.req.destroy();
+    if (!this.settled) this.req.destroy(reason instanceof Error ? reason : undefined);
     this.answer.catch(() => undefined);
   }
 

@@ -158,6 +158,39 @@ export function abortError(signal: AbortSignal): FsError {
 }
 
 /**
+ * How long a write whose request was sent in full is given, after an abort, for its
+ * answer: the service may already have done it, and an answer that comes in time is the
+ * outcome the caller hears (the write done, or refused) instead of `Aborted`. Short enough
+ * that the call still ends within 100 ms of the abort.
+ */
+export const SENT_GRACE_MS = 50;
+
+/**
+ * The error of a write aborted after its request was sent in full and not answered within
+ * {@link SENT_GRACE_MS}: {@link abortError}'s kind and code, saying the service may have
+ * carried it out.
+ */
+export function sentAbortError(signal: AbortSignal): FsError {
+  const e = abortError(signal);
+  return new FsError({
+    kind: e.kind,
+    code: e.code,
+    temporary: e.temporary,
+    message: `${e.message} after the request was sent: the service may have carried it out`,
+    ...(e.cause === undefined ? {} : { cause: e.cause }),
+  });
+}
+
+/**
+ * What a write whose `signal` aborted fails with, whatever the torn-down request reported:
+ * `err` itself when it is already an `Aborted` FsError (a write sent in full says the
+ * service may have carried it out), else `Aborted` with the signal's reason as its cause.
+ */
+export function abortedWrite(signal: AbortSignal, err: unknown): FsError {
+  return err instanceof FsError && err.kind === 'Aborted' ? err : errors.aborted(signal.reason);
+}
+
+/**
  * Runs `fn` as an operation that `signal` cancels: transports started inside see the
  * signal ({@link currentSignal}), and the promise rejects soon after it aborts, whatever
  * `fn` is waiting for. Without a signal, or with one the enclosing operation already
@@ -215,7 +248,10 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal, graceMs =
       },
       (e: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(signal.aborted ? abortError(signal) : e);
+        if (!signal.aborted) return reject(e);
+        // The work's own error of that kind stands: a write sent before the abort says so.
+        const aborted = abortError(signal);
+        reject(e instanceof FsError && e.kind === aborted.kind ? e : aborted);
       },
     );
   });

@@ -618,3 +618,63 @@ describe('core: Http1Pool in a process of its own', () => {
     }
   });
 });
+
+describe('core: Http1Pool when a signal aborts a write already sent', () => {
+  // Reads the whole body, aborts the request's signal, answers `?ms=` later (never for `/silent`).
+  const aborts = new Map<string, AbortController>();
+  const { port } = useServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = new URL(req.url!, 'http://x');
+      aborts.get(url.pathname)?.abort();
+      if (url.pathname === '/silent') return;
+      setTimeout(() => res.end(`stored ${url.pathname}`), Number(url.searchParams.get('ms')));
+    });
+  });
+  const pool = new Http1Pool({ maxSockets: 8 });
+  after(() => pool.destroy());
+
+  async function send(path: string, method: string, ms: number, body?: Uint8Array | Readable) {
+    const controller = new AbortController();
+    aborts.set(path, controller);
+    let abortAt = Infinity;
+    controller.signal.addEventListener('abort', () => (abortAt = Date.now()));
+    const request = pool.request(get(port(), `${path}?ms=${ms}`, { method, body }), { signal: controller.signal });
+    const outcome: { text?: string; err?: Error & { kind?: string } } = await request.then(
+      (a) => ({ text: a.data!.toString() }),
+      (err: Error & { kind?: string }) => ({ err }),
+    );
+    return { ...outcome, ms: Date.now() - abortAt };
+  }
+
+  it('resolves with the answer of a PUT, POST or DELETE that comes within the grace', async () => {
+    const small = await send('/put', 'PUT', 5, randomBytes(1000));
+    expect(small.text).to.equal('stored /put');
+    const streamed = await send('/stream', 'PUT', 5, Readable.from([randomBytes(300_000), randomBytes(5)]));
+    expect(streamed.text).to.equal('stored /stream');
+    expect((await send('/post', 'POST', 5, randomBytes(70_000))).text).to.equal('stored /post');
+    expect((await send('/delete', 'DELETE', 5)).text).to.equal('stored /delete');
+  });
+
+  it('fails with Aborted saying the service may have done it when no answer comes within 100 ms', async () => {
+    for (const [path, ms] of [
+      ['/late', 500],
+      ['/silent', 0],
+    ] as const) {
+      const late = await send(path, 'PUT', ms, randomBytes(1000));
+      expect(late.err, path).to.be.instanceOf(FsError);
+      expect(late.err!.kind).to.equal('Aborted');
+      expect(late.err!.message).to.equal(
+        'the operation was aborted after the request was sent: the service may have carried it out',
+      );
+      expect(late.ms, path).to.be.below(100);
+    }
+  });
+
+  it('fails a GET at once, whatever is sent', async () => {
+    const read = await send('/read', 'GET', 30);
+    expect(read.err?.kind).to.equal('Aborted');
+    expect(read.err?.message).to.equal('the operation was aborted');
+    expect(read.ms).to.be.below(20);
+  });
+});

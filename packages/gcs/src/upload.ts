@@ -142,7 +142,7 @@ function runningHash(): RunningHash {
  *   and `cancel` deletes the session;
  * - the data request must keep moving: no progress for `idleTimeout` fails it with a
  *   temporary `ETIMEDOUT`, as does no answer within `requestTimeout` of its last byte;
- *   `signal` ends it with `Aborted` until its last byte is sent (see `finish`);
+ *   `signal` ends it with `Aborted` (see `finish` for after its last byte);
  * - `create` opens the session with `ifGenerationMatch=0`.
  */
 export class ResumableUpload {
@@ -154,7 +154,6 @@ export class ResumableUpload {
     /** The session's URI: whoever holds it may write the object. */
     readonly uri: string,
     private readonly request: StreamedUpload,
-    private readonly unwatch: () => void,
   ) {}
 
   /** Opens a session for `up`; resolves once GCS gave its URI and its data request started. */
@@ -182,11 +181,9 @@ export class ResumableUpload {
       timeouts: up.timeouts,
       what: 'the resumable upload',
       refused: (status, body) => answerError(status, body),
+      signal,
     });
-    const onAbort = (): void => request.destroy(errors.aborted(signal?.reason));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted === true) onAbort();
-    return new ResumableUpload(up, uri, request, () => signal?.removeEventListener('abort', onAbort));
+    return new ResumableUpload(up, uri, request);
   }
 
   /** Sends `chunk`; resolves when the request can take more. */
@@ -203,12 +200,10 @@ export class ResumableUpload {
 
   /**
    * Ends the bytes; resolves with the object GCS stored, checked against what was sent.
-   * From here `signal` no longer ends the request: the last byte is out, only the answer
-   * can say whether the object was stored, and an abort now would report a write that
-   * may have happened as not done (its answer is still bounded by `requestTimeout`).
+   * From here an abort gives the answer a short grace: the last byte is out, and only the
+   * answer can say whether the object was stored (see `StreamedUploadOptions.signal`).
    */
   async finish(): Promise<FileMetadata> {
-    this.unwatch();
     const text = (await this.request.finish()).body.toString('utf8');
     const meta = JSON.parse(text) as FileMetadata;
     const stored = Number(meta.size ?? this.bytes);
@@ -236,7 +231,6 @@ export class ResumableUpload {
 
   /** Drops the data request and deletes the session (GCS then keeps nothing of it); failures are ignored. */
   async cancel(): Promise<void> {
-    this.unwatch();
     this.request.destroy(errors.aborted());
     try {
       await smallAnswer(

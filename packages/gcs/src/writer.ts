@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { File, FileMetadata, Storage } from '@google-cloud/storage';
 import type { Timeouts, Writer, WriteMode } from '@omnifs/core';
-import { ChunkQueue, errors, LentBuffers, type FillableWriter } from '@omnifs/core/backend';
+import { abortedWrite, ChunkQueue, errors, LentBuffers, type FillableWriter } from '@omnifs/core/backend';
 import { mapGcsError } from './errors';
 import { ResumableUpload, simpleUpload, type SimpleUpload } from './upload';
 
@@ -187,9 +187,13 @@ export class GcsUploadWriter implements FillableWriter {
     this.lent = undefined;
   }
 
-  /** The caller's abort wins over whatever the torn-down request reported; a failed create is AlreadyExists. */
+  /**
+   * The caller's abort wins over whatever the torn-down request reported (unless that is
+   * the abort's own error: one after the last byte says the object may be stored); a
+   * failed create is AlreadyExists.
+   */
   private guard(err: unknown): unknown {
-    if (this.ctx.signal?.aborted) return errors.aborted(this.ctx.signal.reason);
+    if (this.ctx.signal?.aborted) return abortedWrite(this.ctx.signal, err);
     return createConflict(err, this.ctx);
   }
 

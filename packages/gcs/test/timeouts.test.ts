@@ -83,9 +83,17 @@ describe('gcs: timeouts', function () {
     }
   });
 
-  it('reports what a resumable upload did when its signal aborts after the last byte: the stored object', async function () {
-    // Reads every byte, aborts the writer's signal, then answers as GCS does once the object is stored.
+  /**
+   * A piped upload of 3 MiB + 5 bytes to a session that reads every byte, aborts the call's
+   * signal, and answers `answerMs` later as GCS does once the object is stored: how the call
+   * ended, how long after the abort, and the requests the endpoint saw.
+   */
+  async function abortAfterLastByte(
+    answerMs: number,
+  ): Promise<{ error: unknown; afterAbortMs: number; seen: string[] }> {
     const controller = new AbortController();
+    let abortAt = Infinity;
+    controller.signal.addEventListener('abort', () => (abortAt = Date.now()));
     const server = await sessionServer('done', (req, res) => {
       let bytes = 0;
       req.on('data', (b: Buffer) => (bytes += b.byteLength));
@@ -94,7 +102,7 @@ describe('gcs: timeouts', function () {
         setTimeout(() => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify({ bucket: 'b', name: 'done.bin', generation: '1', size: String(bytes) }));
-        }, 100);
+        }, answerMs);
       });
     });
     try {
@@ -103,12 +111,29 @@ describe('gcs: timeouts', function () {
         partSize: MiB,
         storageOptions: { retryOptions: { autoRetry: false } },
       });
-      const data = randomBytes(3 * MiB + 5);
-      await fs.pipeFile('b/done.bin', Readable.from(chunked(data, MiB)), { signal: controller.signal });
+      const data = Readable.from(chunked(randomBytes(3 * MiB + 5), MiB));
+      const error = await fs.pipeFile('b/done.bin', data, { signal: controller.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(controller.signal.aborted).to.equal(true);
-      expect(server.seen.filter((r) => r.startsWith('DELETE '))).to.deep.equal([]);
+      return { error, afterAbortMs: Date.now() - abortAt, seen: server.seen };
     } finally {
       server.close();
     }
+  }
+
+  it('reports the stored object when the signal aborts after the last byte and the answer comes at once', async function () {
+    const { error, seen } = await abortAfterLastByte(5);
+    expect(error).to.equal(undefined);
+    expect(seen.filter((r) => r.startsWith('DELETE '))).to.deep.equal([]);
+  });
+
+  it('ends within 100 ms of an abort after the last byte, saying the object may be stored', async function () {
+    const { error, afterAbortMs } = await abortAfterLastByte(1_000);
+    const err = await expectFsError(Promise.reject(error), 'Aborted', 'ABORT_ERR');
+    expect(afterAbortMs).to.be.below(100);
+    expect(err.message).to.contain('the service may have carried it out');
+    expect(err.message).to.not.contain('upload_id');
   });
 });
