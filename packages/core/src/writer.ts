@@ -236,7 +236,9 @@ export class MultipartWriter<Part = unknown> implements FillableWriter {
       this.rethrow();
       await this.target.complete(this.parts);
     } catch (error) {
-      await this.cleanup();
+      // The failure the caller hears is the upload's, not the cleanup's: after a completion
+      // that failed (or was aborted) once sent, aborting the upload may find it done.
+      await this.cleanup().catch(() => undefined);
       throw error;
     } finally {
       // Every upload has ended (drained, or the single put answered): no request reads them.

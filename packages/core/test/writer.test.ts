@@ -138,6 +138,27 @@ describe('core: MultipartWriter', () => {
     expect(t.completed).to.equal(undefined);
   });
 
+  it("reports the completion's failure, not the cleanup's, when aborting the upload then fails too", async () => {
+    const t = new RecordingTarget();
+    // The completion fails after the service carried it out; aborting the upload finds it gone.
+    t.complete = async () => {
+      throw new FsError({ kind: 'Aborted', message: 'aborted after the request was sent' });
+    };
+    t.abort = async () => {
+      t.aborted = true;
+      throw new FsError({ kind: 'NotFound', message: 'NoSuchUpload' });
+    };
+    const w = new MultipartWriter(t, { partSize: 100 });
+    await writeAll(w, randomBytes(450), 150);
+    const err = await w.close().then(
+      () => undefined,
+      (e: unknown) => e as FsError,
+    );
+    expect(err?.kind).to.equal('Aborted');
+    expect(err?.message).to.equal('aborted after the request was sent');
+    expect(t.aborted).to.equal(true);
+  });
+
   it('abort() after some parts cancels the upload', async () => {
     const t = new RecordingTarget();
     const w = new MultipartWriter(t, { partSize: 100 });

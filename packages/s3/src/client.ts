@@ -8,7 +8,7 @@
  * (`Http1Pool`) with omnifs's timeouts; failures are shaped like the SDK's errors, so
  * {@link mapS3Error} maps them identically.
  */
-import type { S3Client, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import type { CompletedPart, S3Client, HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { XmlText } from '@aws-sdk/xml-builder';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import { createHash } from 'node:crypto';
@@ -16,7 +16,7 @@ import { channel } from 'node:diagnostics_channel';
 import { type Timeouts } from '@omnifs/core';
 import { bytesBody, errors, Http1Pool, rangedSink, type BodySink, type Http1Options } from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
-import { escapeKey, send, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
+import { escapeKey, send, serviceError, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams } from './options';
 import { SigV4Signer } from './sigv4';
 import { scanDeleteErrors, scanListPage, type DeleteFailure, type ListPage } from './xml';
@@ -87,6 +87,8 @@ interface Operation {
   stream?: boolean;
   /** Where a 2xx body goes, decided once the answer's head has come (see `Http1Options.sink`). */
   sink?: Http1Options['sink'];
+  /** Checks a 2xx answer read in full; throws (and the attempt fails) when it carries an error. */
+  check?: (res: LeanResponse) => void;
 }
 
 /** HeadObject's answer headers kept as text, and the SDK's name of each (what a touch sends back). */
@@ -314,6 +316,44 @@ export class LeanS3Client {
     return out;
   }
 
+  /**
+   * CompleteMultipartUpload of the parts uploaded. A 2xx answer with an error document, or
+   * with no body, fails as the SDK's does (`InternalError`, 503, retried): S3 sends its
+   * answer's status before it knows how the completion ends.
+   */
+  async complete(
+    bucket: string,
+    key: string,
+    upload: { uploadId: string; parts: CompletedPart[]; ifNoneMatch: boolean },
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const parts = upload.parts.map(
+      (p) =>
+        `<Part>${p.ChecksumCRC32 !== undefined ? `<ChecksumCRC32>${p.ChecksumCRC32}</ChecksumCRC32>` : ''}` +
+        `<ETag>${new XmlText(p.ETag ?? '').toString()}</ETag><PartNumber>${p.PartNumber}</PartNumber></Part>`,
+    );
+    const xml = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.join('')}</CompleteMultipartUpload>`;
+    const headers: Record<string, string> = { 'content-type': 'application/xml' };
+    if (upload.ifNoneMatch) headers['if-none-match'] = '*';
+    const query = { uploadId: upload.uploadId };
+    const check = (res: LeanResponse): void => {
+      const text = res.text ?? '';
+      if (text.trim() === '')
+        throw serviceError(
+          503,
+          res.headers,
+          '<Error><Code>InternalError</Code><Message>S3 aborted request</Message></Error>',
+        );
+      if (text.trimEnd().endsWith('</Error>')) throw serviceError(503, res.headers, text);
+    };
+    await this.request(
+      'CompleteMultipartUploadCommand',
+      bucket,
+      { method: 'POST', key, query, headers, body: Buffer.from(xml), check },
+      signal,
+    );
+  }
+
   /** DeleteObject. */
   async deleteObject(bucket: string, key: string, signal?: AbortSignal): Promise<void> {
     await this.request('DeleteObjectCommand', bucket, { method: 'DELETE', key, headers: {} }, signal);
@@ -420,12 +460,14 @@ export class LeanS3Client {
     // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
     const date = new Date(Date.now() + (this.client.config.systemClockOffset ?? 0));
     await this.signer?.sign(request, target.region, date);
-    return send(this.pool, request, {
+    const res = await send(this.pool, request, {
       timeouts: this.options.timeouts,
       stream: op.stream === true,
       sink: op.sink,
       signal,
     });
+    op.check?.(res);
+    return res;
   }
 }
 

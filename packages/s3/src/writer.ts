@@ -15,7 +15,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { WriteMode } from '@omnifs/core';
-import { errors, mapLimit, outsideSignal, WRITE_ID_KEY, type MultipartTarget } from '@omnifs/core/backend';
+import {
+  abortedWrite,
+  errors,
+  mapLimit,
+  outsideSignal,
+  WRITE_ID_KEY,
+  type MultipartTarget,
+} from '@omnifs/core/backend';
 import type { LeanS3Client } from './client';
 import { s3ErrorCode } from './errors';
 import type { S3WriteParams } from './options';
@@ -105,12 +112,12 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     };
   }
 
-  /** Runs a request with the caller's signal; once it is aborted, any failure is reported as `Aborted`. */
+  /** Runs a request with the caller's signal; once it is aborted, any failure is reported as `Aborted` ({@link abortedWrite}). */
   private async guard<T>(request: (options: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
     try {
       return await request(this.ctx.signal ? { abortSignal: this.ctx.signal } : {});
     } catch (err) {
-      if (this.ctx.signal?.aborted) throw errors.aborted(this.ctx.signal.reason);
+      if (this.ctx.signal?.aborted) throw abortedWrite(this.ctx.signal, err);
       throw err;
     }
   }
@@ -201,6 +208,12 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async complete(parts: CompletedPart[]): Promise<void> {
     try {
+      const lean = this.lean;
+      if (lean !== undefined) {
+        const upload = { uploadId: this.uploadId!, parts, ifNoneMatch: this.ctx.mode === 'create' };
+        await this.guard((o) => lean.complete(this.ctx.bucket, this.ctx.key, upload, o.abortSignal));
+        return;
+      }
       await this.guard((o) =>
         this.ctx.client.send(
           new CompleteMultipartUploadCommand({

@@ -77,14 +77,12 @@ describe('s3: lean request path', function () {
       'HeadObjectCommand',
       'ListObjectsV2Command',
       'UploadPartCommand',
+      // The commit point of a multipart upload: an abort after it was sent waits briefly for its answer.
+      'CompleteMultipartUploadCommand',
     ];
     expect(sent.lean).to.include.members([...hot, 'DeleteObjectsCommand']);
     expect(sent.sdk.filter((c) => hot.includes(c))).to.deep.equal([]);
-    expect(sent.sdk).to.include.members([
-      'CreateMultipartUploadCommand',
-      'CompleteMultipartUploadCommand',
-      'CopyObjectCommand',
-    ]);
+    expect(sent.sdk).to.include.members(['CreateMultipartUploadCommand', 'CopyObjectCommand']);
   });
 
   it('is turned off by OMNIFS_S3_LEAN_REQUESTS=false, and every request then goes through the SDK', async function () {

@@ -81,6 +81,47 @@ describe('s3: faults', function () {
     expect(err!.message).to.contain('could not delete 2 of 3 objects').and.contain(`${prefix}d/b (AccessDenied)`);
   });
 
+  // S3 sends a completion's 200 before it knows the outcome; a failure then comes as an error document.
+  const internalError =
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>' +
+    '<Message>We encountered an internal error. Please try again.</Message></Error>';
+
+  it('completes a multipart upload whose completion first answers 200 with an error inside', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
+    proxy.addRule({
+      fault: { kind: 'status', status: 200, body: internalError, headers: { 'content-type': 'application/xml' } },
+      failNext: 1,
+      match: (r) => r.method === 'POST' && /uploadId=/.test(r.url),
+    });
+    const data = randomBytes(11 * MiB + 3);
+    await viaProxy(3).pipeFile(`${root}/second.bin`, irregularChunks(data));
+    proxy.clearRules();
+    expect(proxy.counters.statuses).to.be.at.least(1);
+    expect(Buffer.compare(await direct.cat(`${root}/second.bin`), data)).to.equal(0);
+    expect(await openUploads(direct.client, root)).to.deep.equal([]);
+  });
+
+  it('never reports a completion answered 200 with an error inside as written', async function () {
+    const { proxy } = faults;
+    const { fs: direct, root } = store;
+    proxy.addRule({
+      fault: { kind: 'status', status: 200, body: internalError, headers: { 'content-type': 'application/xml' } },
+      match: (r) => r.method === 'POST' && /uploadId=/.test(r.url),
+    });
+    const err = await viaProxy(2)
+      .pipeFile(`${root}/failed.bin`, irregularChunks(randomBytes(11 * MiB)))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    proxy.clearRules();
+    expect(err).to.be.instanceOf(FsError);
+    expect((err as FsError).message).to.contain('We encountered an internal error');
+    expect(await openUploads(direct.client, root)).to.deep.equal([]);
+    expect(await direct.exists(`${root}/failed.bin`)).to.equal(false);
+  });
+
   it('aborts the multipart upload when completing it fails for good', async function () {
     const { proxy } = faults;
     const { fs: direct, root } = store;
