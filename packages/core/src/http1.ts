@@ -68,7 +68,11 @@ export interface Http1Options {
   connectTimeout?: number | undefined;
   /** The answer's head must come within this many ms of the request being sent (0: no limit). */
   requestTimeout?: number | undefined;
-  /** The answer's body fails with `ETIMEDOUT` when no byte arrives for this many ms while it is read (0: no limit). */
+  /**
+   * Fails with `ETIMEDOUT` when a request's body given as bytes goes unsent for this many
+   * ms (the socket takes none of it), or when no byte of the answer's body arrives for as
+   * long while it is read (0: no limit).
+   */
   idleTimeout?: number | undefined;
   /** Called once the whole request, body included, has been handed to the kernel. */
   onSent?: (() => void) | undefined;
@@ -124,6 +128,8 @@ let readBuffer: Buffer | undefined;
 const WHOLE_AT_ONCE = 64 * 1024 * 1024;
 /** Bodies up to this size go out in the same write as the head. */
 const COALESCE = 64 * 1024;
+/** Bytes per write of a larger body over TLS. */
+const TLS_PIECE = 64 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const REQUEST_TARGET = /^[\x21-\x7e]+$/;
@@ -358,8 +364,10 @@ class Connection {
   private parked = false;
   private keepAliveMs: number;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
-  /** What the watch timer waits for: the answer's head, or the next byte of its body. */
-  private watching: 'nothing' | 'head' | 'body' | 'parked' = 'nothing';
+  /** What the watch timer waits for: the request's body to move, the answer's head, or the next byte of its body. */
+  private watching: 'nothing' | 'sending' | 'head' | 'body' | 'parked' = 'nothing';
+  /** How far the request's body had gone when the watch was last armed or re-armed. */
+  private sendMark = '';
   private watchMs = 0;
   /** One timer per connection, re-armed for each exchange (unref'd: the socket in use holds the process). */
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -432,10 +440,14 @@ class Connection {
     this.socket.destroy(err);
   }
 
-  /** Watches for the answer's head or the body's next byte for `ms` (0: does not). */
-  watch(what: 'head' | 'body' | 'parked', ms: number): void {
+  /**
+   * Watches for the answer's head or the body's next byte for `ms` (0: does not); or, while
+   * the request's body goes (`sending`), for the socket to take more of it.
+   */
+  watch(what: 'sending' | 'head' | 'body' | 'parked', ms: number): void {
     if (ms <= 0) return;
     this.watching = what;
+    if (what === 'sending') this.sendMark = this.sendProgress();
     if (this.watchTimer !== undefined && this.watchMs === ms) {
       this.watchTimer.refresh();
       return;
@@ -453,17 +465,40 @@ class Connection {
 
   private watchFired(): void {
     const { ex, watching } = this;
+    if (watching === 'sending') {
+      const mark = this.sendProgress();
+      if (mark !== this.sendMark) {
+        // The body moved since: the link is slow, not stalled.
+        this.sendMark = mark;
+        this.watchTimer?.refresh();
+        return;
+      }
+    }
     this.watching = 'nothing';
     if (watching === 'parked') this.socket.destroy();
     if (ex === undefined || watching === 'nothing' || watching === 'parked') return;
     const where = `${ex.req.method} ${this.origin.hostname}`;
+    const ms = this.watchMs;
     ex.fail(
       timeoutError(
         watching === 'head'
-          ? `no answer to ${where} within ${this.watchMs} ms`
-          : `no data received from ${where} for ${this.watchMs} ms`,
+          ? `no answer to ${where} within ${ms} ms`
+          : watching === 'sending'
+            ? `no data moved on ${where} for ${ms} ms`
+            : `no data received from ${where} for ${ms} ms`,
       ),
     );
+  }
+
+  /**
+   * How far the request's body has gone: the bytes a plain socket still holds to write
+   * (libuv's write queue, which shrinks as the kernel takes them: what Node's own socket
+   * timeout watches), and the pieces a TLS socket, whose queue shows no progress inside a
+   * write, has written.
+   */
+  private sendProgress(): string {
+    const queued = (this.socket as unknown as { _handle?: { writeQueueSize?: unknown } })._handle?.writeQueueSize;
+    return `${typeof queued === 'number' ? queued : ''}/${this.ex?.piecesSent ?? 0}`;
   }
 
   exchange(head: string, req: Http1Request, options: Http1Options): Promise<Http1Answer> {
@@ -524,6 +559,7 @@ class Exchange {
   private written = false;
   private gotBytes = false;
   private readonly idleMs: number;
+  private readonly secure: boolean;
   private readonly signals: AbortSignal[];
   private source: Readable | undefined;
   /** Set once an abort came after a write was sent: fails the exchange unless its answer comes first. */
@@ -538,6 +574,7 @@ class Exchange {
     private readonly reject: (err: unknown) => void,
   ) {
     this.idleMs = options.idleTimeout ?? 0;
+    this.secure = socket instanceof tls.TLSSocket;
     this.signals = signalsOf(options);
     for (const x of this.signals) watchSignal(x, this);
   }
@@ -557,12 +594,37 @@ class Exchange {
       const n = out.write(head, 0, 'latin1');
       out.set(body, n);
       socket.write(out, this.sent);
+    } else if (this.secure) {
+      socket.write(head, 'latin1');
+      this.writePieces(body, 0);
+      this.conn.watch('sending', this.idleMs);
     } else {
+      // At once: libuv writes as much as the kernel takes each time it has room, a few
+      // system calls per MiB where pieces of 64 KiB cost one each (and a wake-up of the
+      // reader on loopback); the watch sees the write queue shrink.
       socket.cork();
       socket.write(head, 'latin1');
       socket.write(body, this.sent);
       socket.uncork();
+      this.conn.watch('sending', this.idleMs);
     }
+  }
+
+  /** Pieces of a body written over TLS so far (each one counts as progress). */
+  piecesSent = 0;
+
+  /** Writes `body` from `at` in pieces, each once the one before is written: over TLS, progress shows only per write. */
+  private writePieces(body: Uint8Array, at: number): void {
+    const end = Math.min(at + TLS_PIECE, body.byteLength);
+    if (end === body.byteLength) {
+      this.socket.write(body.subarray(at, end), this.sent);
+      return;
+    }
+    this.socket.write(body.subarray(at, end), (err?: Error | null) => {
+      if (err != null || this.phase === 'done') return;
+      this.piecesSent++;
+      this.writePieces(body, end);
+    });
   }
 
   private readonly sent = (err?: Error | null): void => {
@@ -570,7 +632,10 @@ class Exchange {
     this.written = true;
     if (this.phase !== 'head') return;
     this.options.onSent?.();
-    if (this.gotBytes === false) this.conn.watch('head', this.options.requestTimeout ?? 0);
+    if (this.gotBytes === false) {
+      this.conn.unwatch(); // the body is out: only the answer's head is waited for now
+      this.conn.watch('head', this.options.requestTimeout ?? 0);
+    }
   };
 
   /** Writes a stream body as the socket takes it. */

@@ -1,16 +1,12 @@
 /**
  * One request of a backend's own request path over an {@link Http1Pool}: omnifs's
- * timeouts, the caller's and the operation's signals, and large bodies sent in pieces
- * under the idle timer. What every lean path (S3, Azure) shares; each shapes its
+ * timeouts (a body, sent or received, under the idle timeout) and the caller's and the
+ * operation's signals. What every lean path (S3, Azure) shares; each shapes its
  * service's error answers itself.
  */
 import { errors, FsError } from './errors';
 import type { Http1Answer, Http1Options, Http1Pool, Http1Request } from './http1';
-import { RequestTimers } from './timers';
-import { asTimeout, bodyInPieces, currentSignal, type Timeouts } from './timeouts';
-
-/** Bodies up to this size are written at once; larger ones in pieces under the idle timer. */
-const SMALL_BODY = 64 * 1024;
+import { asTimeout, currentSignal, type Timeouts } from './timeouts';
 
 /** How {@link sendPooled} sends one request. */
 export interface PooledOptions {
@@ -40,22 +36,15 @@ export async function sendPooled(
   options: PooledOptions,
 ): Promise<Http1Answer> {
   const { timeouts } = options;
-  const body = req.body;
-  // A large body goes in pieces, each of which must be taken within idleTimeout.
-  const own = body !== undefined && body.byteLength > SMALL_BODY ? new AbortController() : undefined;
-  const idle = own && new RequestTimers(own, `${req.method} ${req.hostname}`, timeouts).idle;
   try {
-    return await pool.request(
-      idle !== undefined ? { ...req, body: bodyInPieces(body!, { idle, sent: () => undefined }) } : req,
-      {
-        stream: options.stream,
-        sink: options.sink,
-        signal: [own?.signal, options.signal, currentSignal()],
-        connectTimeout: timeouts.connectTimeout,
-        requestTimeout: timeouts.requestTimeout,
-        idleTimeout: timeouts.idleTimeout,
-      },
-    );
+    return await pool.request(req, {
+      stream: options.stream,
+      sink: options.sink,
+      signal: [options.signal, currentSignal()],
+      connectTimeout: timeouts.connectTimeout,
+      requestTimeout: timeouts.requestTimeout,
+      idleTimeout: timeouts.idleTimeout,
+    });
   } catch (err) {
     // Cancelled by the caller: `Aborted`, without the reason as its cause (its message kept:
     // a write sent before the abort says the service may have carried it out).
@@ -64,8 +53,6 @@ export async function sendPooled(
         ? new FsError({ kind: 'Aborted', message: err.message })
         : errors.aborted();
     throw asTimeout(err) ?? err;
-  } finally {
-    idle?.clear();
   }
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FsError } from '@omnifs/core';
+import { startThrottlingProxy } from '../../../test/faults/timeouts';
 import { Http1Pool, type BodySink, type Http1Request } from '@omnifs/core/backend';
 
 /** A loopback HTTP server for the suite, counting the connections it accepted. */
@@ -582,7 +583,13 @@ describe('core: Http1Pool in a process of its own', () => {
         const big = Buffer.alloc(3 * 1024 * 1024 + 17);
         for (let i = 0; i < big.length; i++) big[i] = (i * 7 + (i >> 12)) & 255;
         const server = https.createServer({ key: fs.readFileSync(${JSON.stringify(join(dir, 'key.pem'))}), cert: fs.readFileSync(${JSON.stringify(join(dir, 'cert.pem'))}) },
-          (req, res) => res.end(req.url === '/big' ? big : 'secure ' + req.headers.host));
+          (req, res) => {
+            if (req.url === '/stall') return req.pause(); // takes no byte of the body
+            if (req.method !== 'PUT') return res.end(req.url === '/big' ? big : 'secure ' + req.headers.host);
+            const hash = require('node:crypto').createHash('sha256');
+            req.on('data', (c) => hash.update(c));
+            req.on('end', () => res.end(hash.digest('hex')));
+          });
         server.listen(0, '127.0.0.1', async () => {
           const port = server.address().port;
           const pool = new Http1Pool({ maxSockets: 1 });
@@ -596,6 +603,12 @@ describe('core: Http1Pool in a process of its own', () => {
           const sunk = await pool.request({ method: 'GET', protocol: 'https:', hostname: 'localhost', port, path: '/big', headers: {} },
             { sink: () => ({ length: big.length, windows, write }) });
           console.log(sunk.sunk === big.length && target.equals(big) ? 'sunk' : 'other bytes');
+          // A large body up, in pieces over TLS; one the server never takes ends at the idle timeout.
+          const put = (path, body, options) => pool.request({ method: 'PUT', protocol: 'https:', hostname: 'localhost', port, path, headers: {}, body }, options);
+          const sha = require('node:crypto').createHash('sha256').update(big).digest('hex');
+          console.log((await put('/up', big)).data.toString() === sha ? 'uploaded' : 'other bytes up');
+          try { await put('/stall', Buffer.alloc(32 * 1024 * 1024), { idleTimeout: 300 }); console.log('stalled upload answered'); }
+          catch (err) { console.log(err.code, /no data moved on PUT localhost for 300 ms/.test(err.message)); }
           try { await req('127.0.0.1'); console.log('accepted a wrong name'); } catch (err) { console.log(err.code); }
           pool.destroy();
           server.close();
@@ -611,10 +624,51 @@ describe('core: Http1Pool in a process of its own', () => {
         `secure localhost:${/secure localhost:(\d+)/.exec(r.stdout)?.[1]}`,
         `secure localhost:${/secure localhost:(\d+)/.exec(r.stdout)?.[1]}`,
         'sunk',
+        'uploaded',
+        'ETIMEDOUT true',
         'ERR_TLS_CERT_ALTNAME_INVALID',
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('core: Http1Pool sending a large body', () => {
+  // `/stall` takes no byte; the others answer with the SHA-256 of the bytes once all came.
+  const { port } = useServer((req, res) => {
+    if (req.url === '/stall') return void req.pause();
+    const hash = createHash('sha256');
+    req.on('data', (c: Buffer) => hash.update(c));
+    req.on('end', () => res.end(hash.digest('hex')));
+  });
+  const pool = new Http1Pool({ maxSockets: 4 });
+  after(() => pool.destroy());
+
+  it('fails with a temporary ETIMEDOUT when the server takes none of it for idleTimeout', async () => {
+    const t0 = Date.now();
+    const body = Buffer.alloc(64 * 1024 * 1024);
+    const err = await rejection(pool.request(get(port(), '/stall', { method: 'PUT', body }), { idleTimeout: 300 }));
+    expect(err).to.be.instanceOf(FsError);
+    expect(err.code).to.equal('ETIMEDOUT');
+    expect(err.message).to.include('no data moved on PUT 127.0.0.1 for 300 ms');
+    expect(Date.now() - t0).to.be.within(250, 5000);
+  });
+
+  it('sends it whole over a slow link whose bytes never stop moving, however long that takes', async function () {
+    this.timeout(30_000);
+    // 64 KiB every 100 ms: about 1.6 s for the body, many times the 250 ms idle timeout.
+    const slow = await startThrottlingProxy(`http://127.0.0.1:${port()}`, 64 * 1024, 100);
+    try {
+      const body = randomBytes(1024 * 1024);
+      const t0 = Date.now();
+      const a = await pool.request(get(Number(new URL(slow.url).port), '/slow', { method: 'PUT', body }), {
+        idleTimeout: 250,
+      });
+      expect(a.data!.toString()).to.equal(createHash('sha256').update(body).digest('hex'));
+      expect(Date.now() - t0).to.be.above(1000);
+    } finally {
+      await slow.close();
     }
   });
 });
