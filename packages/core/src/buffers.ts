@@ -8,10 +8,15 @@ import { errors } from './errors';
 
 /**
  * A pool of buffers by size, holding at most `maxBytes`; what it holds is dropped once it
- * has been idle for `idleMs` (default 2 s), so a process that stopped writing keeps nothing.
+ * has been idle for `idleMs` (default 2 s), so a process that stopped writing keeps nothing;
+ * and when a buffer of a size it does not hold is taken, it drops the sizes no one took for
+ * half that time, so work that moved on (an upload's parts, then a download's windows)
+ * does not hold both, while work that takes two sizes in turn keeps both.
  */
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
+  /** When a buffer of each size was last taken (`performance.now()`). */
+  private readonly taken = new Map<number, number>();
   private held = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -22,8 +27,13 @@ export class BufferPool {
 
   /** A buffer of `size` bytes, its contents left over from earlier use (or uninitialized). */
   take(size: number): Buffer {
+    const now = performance.now();
+    this.taken.set(size, now);
     const buffer = this.free.get(size)?.pop();
-    if (buffer === undefined) return Buffer.allocUnsafeSlow(size);
+    if (buffer === undefined) {
+      if (this.held > 0) this.dropStale(now);
+      return Buffer.allocUnsafeSlow(size);
+    }
     this.held -= size;
     this.touch();
     return buffer;
@@ -54,9 +64,20 @@ export class BufferPool {
   /** Drops everything held. */
   clear(): void {
     this.free.clear();
+    this.taken.clear();
     this.held = 0;
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Drops the buffers of every size last taken more than half of `idleMs` ago. */
+  private dropStale(now: number): void {
+    for (const [size, list] of this.free) {
+      if (now - (this.taken.get(size) ?? 0) <= this.idleMs / 2) continue;
+      this.held -= size * list.length;
+      this.free.delete(size);
+    }
+    this.touch();
   }
 
   private touch(): void {

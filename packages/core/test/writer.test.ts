@@ -264,6 +264,7 @@ describe('core: BufferPool', () => {
     expect(pool.take(1000)).to.equal(a);
     expect(pool.take(1000)).to.not.equal(a);
     expect(pool.take(500).byteLength).to.equal(500);
+
     for (let i = 0; i < 4; i++) pool.give(Buffer.allocUnsafeSlow(1000));
     expect(pool.heldBytes).to.equal(3000);
     pool.give(Buffer.alloc(1000)); // a view into Node's shared slab is not the pool's to keep
@@ -271,6 +272,22 @@ describe('core: BufferPool', () => {
     expect(pool.heldBytes).to.equal(3000);
     pool.clear();
     expect(pool.heldBytes).to.equal(0);
+  });
+
+  it('keeps the sizes taken lately when one it does not hold is taken, and drops the others', async () => {
+    const pool = new BufferPool(10_000, 200);
+    const parts = [pool.take(1000), pool.take(1000)];
+    const windows = [pool.take(300), pool.take(300)];
+    for (const b of [...parts, ...windows]) pool.give(b);
+    // Both sizes taken within the last 100 ms: a third size drops neither.
+    pool.take(50);
+    expect(pool.heldBytes).to.equal(2600);
+    await new Promise((r) => setTimeout(r, 130));
+    expect(pool.take(300)).to.equal(windows[1]);
+    // 1000 and 50 were last taken over 100 ms ago: work moved on from them.
+    pool.take(70);
+    expect(pool.heldBytes).to.equal(300);
+    expect(pool.take(300)).to.equal(windows[0]);
   });
 
   it('drops what it holds once idle', async () => {
