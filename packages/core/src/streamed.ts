@@ -106,7 +106,8 @@ export class StreamedUpload {
     if (signal !== undefined) {
       const onAbort = (): void => {
         if (!this.sentAll) this.destroy(abortError(signal));
-        else setTimeout(() => this.destroy(sentAbortError(signal)), SENT_GRACE_MS).unref();
+        // An answer within the grace stands: the upload then is not failed after all.
+        else setTimeout(() => this.settled || this.destroy(sentAbortError(signal)), SENT_GRACE_MS).unref();
       };
       if (signal.aborted) onAbort();
       else {

@@ -35,6 +35,26 @@ const caught = (p: Promise<unknown>): Promise<unknown> =>
   );
 
 describe('core: StreamedUpload', () => {
+  it('resolves, and has not failed, when its signal aborts after the last byte and the answer comes within the grace', async () => {
+    const controller = new AbortController();
+    const server = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        controller.abort();
+        setTimeout(() => res.end('{}'), 5);
+      });
+    });
+    try {
+      const up = new StreamedUpload(server.url, options({ signal: controller.signal }));
+      await up.write(randomBytes(100_000));
+      expect((await up.finish()).status).to.equal(200);
+      await new Promise((r) => setTimeout(r, 80)); // past the grace
+      expect(up.failed).to.equal(false);
+    } finally {
+      server.close();
+    }
+  });
+
   it('sends what is written and lent, chunked, byte-exact, and resolves finish with the answer', async () => {
     const server = await serve((req, res) => {
       const hash = createHash('sha256');
