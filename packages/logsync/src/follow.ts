@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { FsError, urlToFs, type FileInfo, type FileSystem } from '@omnifs/core';
 import { baseName, errors, joinPath, toFsError } from '@omnifs/core/backend';
 import { Sleeper } from './retry';
-import { parseSegment } from './rotation';
+import { parseSegment, segmentName } from './rotation';
 
 /** Options of {@link followLog}. */
 export interface FollowOptions {
@@ -297,6 +297,25 @@ class Follower {
     return Buffer.from(live).equals(segment.subarray(0, n));
   }
 
+  /**
+   * True when `bytes`, read from the live file at the offset with nothing before them to
+   * compare, belong to the file that follows the last segment read. A rotation between the
+   * listing and the read would have put the next segment there first: when it exists, the
+   * bytes must be its own at that offset. The plain name is asked before the compressed
+   * one: a local segment gets its compressed copy before its plain one goes, so one of the
+   * two questions sees it.
+   */
+  private async inGenerationRead(bytes: Uint8Array): Promise<boolean> {
+    for (const gzip of [false, true]) {
+      const path = joinPath(this.dir, segmentName(this.file, this.lastSegment + 1, gzip));
+      if (!(await this.fs.isFile(path))) continue;
+      const segment = await this.segmentBytes(path);
+      const end = this.offset + bytes.byteLength;
+      return end <= segment.byteLength && segment.subarray(this.offset, end).equals(bytes);
+    }
+    return true;
+  }
+
   private async segmentBytes(path: string): Promise<Buffer> {
     if (this.cache?.path !== path) {
       let data: Buffer;
@@ -319,7 +338,9 @@ class Follower {
   /**
    * Reads the live file from the offset up to `size`. Each read starts with the last bytes
    * already read: when they differ, the file was replaced since (a rotation or a restart
-   * after the listing), nothing is taken and false is returned.
+   * after the listing), nothing is taken and false is returned. A read with nothing to
+   * compare (the start of a file, or the first read after following began) is checked
+   * against the next segment instead ({@link inGenerationRead}).
    */
   private async readLive(size: number): Promise<boolean> {
     while (this.offset < size) {
@@ -337,6 +358,7 @@ class Follower {
       if (bytes.byteLength < overlap || !bytes.subarray(0, overlap).equals(this.tail)) return false;
       const fresh = bytes.subarray(overlap);
       if (fresh.byteLength === 0) break;
+      if (overlap === 0 && !(await this.inGenerationRead(fresh))) return false;
       this.offset += fresh.byteLength;
       this.tail = Buffer.from(bytes.subarray(Math.max(0, bytes.byteLength - OVERLAP)));
       this.outbox.push(...this.splitter.push(fresh));

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { FsError, filesystem, urlToFs } from '@omnifs/core';
 import { createLogSync, followLog, listRuns, type LogSyncOptions } from '@omnifs/logsync';
 import { registerDiskRemote } from './fixtures/diskremote';
@@ -86,6 +87,74 @@ describe('followLog', function () {
     } finally {
       unregister();
     }
+  });
+
+  describe('a rotation between the listing and the first read of the live file', () => {
+    const lines = (from: number, to: number): string =>
+      range(to - from)
+        .map((i) => `line ${from + i}\n`)
+        .join('');
+    let root: string;
+    let control: FaultControl;
+    let unregister: () => void;
+    const memory = filesystem('memory');
+    /** Rotates the live log as a job does: segment 2 gets `rotated`, the live file starts again with `next`. */
+    const rotate = async (rotated: string, next: string): Promise<void> => {
+      await memory.pipeFile(`${root}/runs/exp/training.log.2.gz`, gzipSync(rotated));
+      await memory.pipeFile(`${root}/runs/exp/training.log`, next);
+    };
+    const collect = async (fromStart: boolean, count: number, during?: () => Promise<void>): Promise<number[]> => {
+      const seen: number[] = [];
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 5000);
+      const reading = (async () => {
+        for await (const line of followLog('followrace:///runs/exp', {
+          fromStart,
+          pollMs: 10,
+          signal: controller.signal,
+        })) {
+          seen.push(Number(/line (\d+)$/.exec(line)![1]));
+          if (seen.length === count) controller.abort();
+        }
+      })();
+      await during?.();
+      await reading;
+      clearTimeout(timer);
+      return seen;
+    };
+
+    beforeEach(async () => {
+      control = new FaultControl();
+      root = `/${randomName('followrace')}`;
+      unregister = registerFaulty('followrace', memory, root, control, { append: true });
+      await memory.pipeFile(`${root}/runs/exp/training.log.1.gz`, gzipSync(lines(0, 10)));
+      await memory.pipeFile(`${root}/runs/exp/training.log`, lines(10, 20));
+    });
+    afterEach(() => unregister());
+
+    it('does not take the next file for the one it listed (from the start)', async () => {
+      control.beforeRead = async (path, start) => {
+        if (!path.endsWith('/training.log') || start !== 0) return false;
+        await rotate(lines(10, 20), lines(20, 30));
+        return true;
+      };
+      expect(await collect(true, 30)).to.deep.equal(range(30));
+      expect(control.beforeRead).to.equal(undefined);
+    });
+
+    it('does not take the next file for the one it listed (new lines only)', async () => {
+      const seen = await collect(false, 20, async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        control.beforeRead = async (path, start) => {
+          if (!path.endsWith('/training.log') || start !== 80) return false;
+          await rotate(lines(10, 25), lines(25, 40));
+          return true;
+        };
+        await memory.pipeFile(`${root}/runs/exp/training.log`, lines(10, 25));
+      });
+      expect(seen).to.deep.equal(range(20).map((i) => 20 + i));
+      expect(control.beforeRead).to.equal(undefined);
+    });
   });
 
   it('without fromStart yields only the lines logged after it started', async () => {

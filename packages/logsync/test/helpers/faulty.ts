@@ -25,6 +25,8 @@ export class FaultControl {
   failNextWriterAfter: number | undefined;
   /** Called before each read; an error it returns fails that read (and the hook is dropped). */
   readFault: ((path: string, start: number, end: number | undefined) => FsError | undefined) | undefined;
+  /** Awaited before each read (to change the files under a reader); returns true to be dropped. */
+  beforeRead: ((path: string, start: number) => Promise<boolean>) | undefined;
   /** Delay of each writer's close, ms (to make syncs slow). */
   closeDelayMs = 0;
   /** Bytes that reached the inner filesystem through writers, per writer. */
@@ -90,6 +92,7 @@ export function registerFaulty(
 
     protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
       control.check('read');
+      if ((await control.beforeRead?.(path, start)) === true) control.beforeRead = undefined;
       const injected = control.readFault?.(path, start, end);
       if (injected !== undefined) {
         control.readFault = undefined;
