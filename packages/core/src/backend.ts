@@ -62,6 +62,7 @@ export {
 export { RequestTimers } from './timers';
 export { StreamedUpload, type StreamedAnswer, type StreamedUploadOptions } from './streamed';
 export {
+  preconnect,
   smallAnswer,
   smallRequest,
   streamAnswer,

@@ -189,6 +189,17 @@ export class Http1Pool {
     }
   }
 
+  /**
+   * Opens a connection to an origin ahead of a request there, unless one is idle or the
+   * origin has `maxSockets` already: for a server that closes every connection after one
+   * answer (an HDFS datanode), so the next request there does not wait for a connect.
+   * The connection is parked as an idle one (closed after `keepAliveMs` unused).
+   */
+  preconnect(target: Pick<Http1Request, 'protocol' | 'hostname' | 'port'>, connectTimeout = 0): void {
+    if (this.destroyed) return;
+    this.origin(target).preconnect(connectTimeout);
+  }
+
   /** Closes every connection; requests in flight fail. */
   destroy(): void {
     this.destroyed = true;
@@ -196,7 +207,7 @@ export class Http1Pool {
     this.origins.clear();
   }
 
-  private origin(req: Http1Request): Origin {
+  private origin(req: Pick<Http1Request, 'protocol' | 'hostname' | 'port'>): Origin {
     const secure = req.protocol === 'https:';
     const port = req.port ?? (secure ? 443 : 80);
     const key = `${secure ? 's' : ''}${req.hostname}:${port}`;
@@ -279,6 +290,14 @@ class Origin {
       for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);
     });
+  }
+
+  /** Opens a connection and parks it, unless one is idle or the origin is full. */
+  preconnect(connectTimeout: number): void {
+    if (this.idle.length > 0 || this.all.size >= Math.max(1, this.maxSockets)) return;
+    const c = this.connect(connectTimeout);
+    c.park();
+    this.idle.push(c);
   }
 
   private connect(connectTimeout: number): Connection {

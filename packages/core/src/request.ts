@@ -41,6 +41,23 @@ function send(url: string, init: SmallRequestInit, options: Http1Options): Promi
 }
 
 /**
+ * Opens a connection to the origin of `url` in the shared pool ahead of a request there,
+ * unless one is idle (see {@link Http1Pool.preconnect}). For servers that close every
+ * connection after one answer: an HDFS datanode.
+ */
+export function preconnect(url: string, timeouts: Timeouts): void {
+  const target = new URL(url);
+  shared.preconnect(
+    {
+      protocol: target.protocol,
+      hostname: target.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: target.port === '' ? undefined : Number(target.port),
+    },
+    timeouts.connectTimeout,
+  );
+}
+
+/**
  * Sends one request and resolves to its answer read in full, as a `Response`.
  *
  * Behaviour: connections are kept and reused; a new one must open within

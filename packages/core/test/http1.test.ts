@@ -48,6 +48,17 @@ function useRawServer(script: (socket: net.Socket, n: number) => void): { port: 
   return { port: () => (server!.address() as AddressInfo).port };
 }
 
+/** A loopback port nothing listens on any more. */
+function closedPort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
 const get = (port: number, path: string, extra: Partial<Http1Request> = {}): Http1Request => ({
   method: 'GET',
   protocol: 'http:',
@@ -305,6 +316,27 @@ describe('core: Http1Pool', () => {
     expect(connections() - before).to.equal(1);
   });
 
+  it('opens one connection ahead with preconnect, which the next request takes', async () => {
+    const before = connections();
+    const target = { protocol: 'http:', hostname: '127.0.0.1', port: port() };
+    pool.preconnect(target);
+    pool.preconnect(target); // one is idle already: nothing more
+    await new Promise((r) => setTimeout(r, 50));
+    expect(connections() - before).to.equal(1);
+    expect((await pool.request(get(port(), '/ahead'))).data!.toString()).to.equal('path /ahead');
+    expect(connections() - before).to.equal(1);
+  });
+
+  it('connects anew after a preconnect that failed', async () => {
+    const closed = await closedPort();
+    pool.preconnect({ protocol: 'http:', hostname: '127.0.0.1', port: closed });
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await rejection(pool.request(get(closed, '/')))).code).to.equal('ECONNREFUSED');
+    const before = connections();
+    expect((await pool.request(get(port(), '/after'))).data!.toString()).to.equal('path /after');
+    expect(connections() - before).to.be.within(0, 1);
+  });
+
   it('opens at most maxSockets connections, queueing the rest', async () => {
     const before = connections();
     const answers = await Promise.all(Array.from({ length: 32 }, (_, i) => pool.request(get(port(), `/c${i}`))));
@@ -440,13 +472,7 @@ describe('core: Http1Pool', () => {
   });
 
   it('rejects a refused connection with ECONNREFUSED', async () => {
-    const closed = await new Promise<number>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const p = (s.address() as AddressInfo).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const closed = await closedPort();
     const err = await rejection(pool.request(get(closed, '/')));
     expect(err.code).to.equal('ECONNREFUSED');
   });
@@ -550,13 +576,19 @@ describe('core: Http1Pool against hand-written answers', () => {
 describe('core: Http1Pool in a process of its own', () => {
   const { port } = useServer((_req, res) => res.end('bye'));
 
-  it('lets the process exit while connections idle in the pool', async () => {
+  it('lets the process exit while connections idle in the pool, one of them opened ahead', async () => {
     const script = `
       const { Http1Pool } = require(${JSON.stringify(require.resolve('@omnifs/core/backend'))});
       const pool = new Http1Pool({ maxSockets: 2 });
       const t0 = Date.now();
-      pool.request({ method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: ${port()}, path: '/', headers: {} })
-        .then((a) => { console.log(a.data.toString()); process.on('exit', () => console.log(Date.now() - t0 < 3000 ? 'prompt' : 'late')); });
+      const target = { method: 'GET', protocol: 'http:', hostname: '127.0.0.1', port: ${port()}, path: '/', headers: {} };
+      Promise.all([pool.request(target), pool.request(target)])
+        .then(([a]) => {
+          pool.preconnect(target); // both idle: nothing more
+          console.log(a.data.toString());
+          process.on('exit', () => console.log(Date.now() - t0 < 3000 ? 'prompt' : 'late'));
+        });
+      new Http1Pool({ maxSockets: 2 }).preconnect(target);
     `;
     // Asynchronously: the server answering it lives in this process.
     const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {

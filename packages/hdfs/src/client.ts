@@ -12,6 +12,7 @@
  */
 import { type Timeouts } from '@omnifs/core';
 import {
+  preconnect,
   redactUrl,
   resolveTimeouts,
   smallAnswer,
@@ -54,6 +55,8 @@ export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
  * a failed call throws a {@link WebHdfsError} whose URL is redacted.
  */
 export class WebHdfsClient {
+  /** The origin of the datanode the last redirect named: connected to ahead of the next. */
+  private datanode: string | undefined;
   /** `http://namenode:9870/webhdfs/v1`. */
   readonly base: string;
   readonly timeouts: Timeouts;
@@ -154,11 +157,15 @@ export class WebHdfsClient {
     const into = sink === undefined ? undefined : (status: number) => (status === 200 ? sink : undefined);
     let res: Http1Answer;
     try {
-      res = await streamAnswer(url, { method: 'GET', headers: await this.headers(url), signal }, this.timeouts, into);
+      const headers = await this.headers(url);
+      this.connectAhead();
+      res = await streamAnswer(url, { method: 'GET', headers, signal }, this.timeouts, into);
       const location = res.status >= 300 && res.status < 400 ? res.headers.location : undefined;
       if (location !== undefined) {
         // The datanode takes no headers: the URL carries the user or token.
-        res = await streamAnswer(new URL(location, url).toString(), { method: 'GET', signal }, this.timeouts, into);
+        const target = new URL(location, url);
+        this.datanode = target.origin;
+        res = await streamAnswer(target.toString(), { method: 'GET', signal }, this.timeouts, into);
       }
     } catch (err) {
       throw withRedactedMessage(err);
@@ -169,9 +176,17 @@ export class WebHdfsClient {
 
   /**
    * First step of CREATE / APPEND: the namenode request without a body; returns the
-   * datanode `Location` it redirects to.
+   * datanode `Location` it redirects to. With `whole` (the bytes go by {@link sendData}),
+   * a connection to the datanode last named opens while the namenode answers.
    */
-  async dataLocation(method: 'PUT' | 'POST', path: string, op: 'CREATE' | 'APPEND', params: Params): Promise<string> {
+  async dataLocation(
+    method: 'PUT' | 'POST',
+    path: string,
+    op: 'CREATE' | 'APPEND',
+    params: Params,
+    whole = false,
+  ): Promise<string> {
+    if (whole) this.connectAhead();
     const res = await this.answer(method, path, op, params, true);
     const location = res.headers.location ?? locationOf(res.data.toString('utf8'));
     if (!location)
@@ -181,7 +196,17 @@ export class WebHdfsClient {
         { message: 'the namenode sent no datanode Location' },
         redactUrl(this.url(path, op, params)),
       );
+    if (whole) this.datanode = new URL(location, this.base).origin;
     return location;
+  }
+
+  /**
+   * Opens a connection to the datanode of the last redirect, unless one is idle: a
+   * datanode closes its connection after each answer, and the connect then happens while
+   * the namenode answers the next call instead of after it.
+   */
+  private connectAhead(): void {
+    if (this.datanode !== undefined) preconnect(this.datanode, this.timeouts);
   }
 
   /**

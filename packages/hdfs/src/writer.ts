@@ -154,7 +154,13 @@ export class HdfsWriter implements FillableWriter {
     data: Uint8Array,
   ): Promise<string> {
     const temp = temporarySibling(path);
-    const location = await client.dataLocation('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false });
+    const location = await client.dataLocation(
+      'PUT',
+      temp,
+      'CREATE',
+      { ...options.createParams, overwrite: false },
+      true,
+    );
     try {
       await client.sendData(location, 'PUT', 'CREATE', data);
     } catch (err) {

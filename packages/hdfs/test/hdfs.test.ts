@@ -435,6 +435,44 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(err(401)).to.include({ kind: 'PermissionDenied' });
     });
 
+    it('connects to the datanode while the namenode answers, as soon as it knows one', async () => {
+      // A namenode that takes 100 ms to redirect, and a datanode that closes every connection after its answer.
+      const times = { datanode: [] as number[], answered: [] as number[], written: [] as string[] };
+      const datanode = createServer((req, res) => {
+        const parts: Buffer[] = [];
+        req.on('data', (b: Buffer) => parts.push(b));
+        req.on('end', () => {
+          if (req.method === 'PUT') times.written.push(Buffer.concat(parts).toString());
+          res.writeHead(req.method === 'PUT' ? 201 : 200, { connection: 'close' }).end('bytes');
+        });
+      });
+      datanode.on('connection', () => times.datanode.push(Date.now()));
+      const namenode = createServer((req, res) => {
+        const op = opOf(req.url!);
+        if (op === 'RENAME') return void res.end('{"boolean":true}');
+        const port = (datanode.address() as AddressInfo).port;
+        setTimeout(() => {
+          times.answered.push(Date.now());
+          res.writeHead(307, { location: `http://127.0.0.1:${port}${req.url}` }).end();
+        }, 100);
+      });
+      for (const server of [datanode, namenode]) await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+      const fake = makeFs(hdfs.info, { url: `http://127.0.0.1:${(namenode.address() as AddressInfo).port}` });
+      try {
+        for (const path of ['/a', '/b']) expect(Buffer.from(await fake.catFile(path)).toString()).to.equal('bytes');
+        for (const path of ['/c', '/d']) await fake.pipeFile(path, `to ${path}`);
+      } finally {
+        for (const server of [datanode, namenode]) {
+          server.closeAllConnections();
+          server.close();
+        }
+      }
+      expect(times.written).to.deep.equal(['to /c', 'to /d']);
+      // One connection per exchange; each but the first opened before the namenode's redirect came.
+      expect(times.datanode).to.have.length(4);
+      for (const i of [1, 2, 3]) expect(times.datanode[i]).to.be.below(times.answered[i]! - 50);
+    });
+
     it('reports a namenode that does not answer as a temporary error', async () => {
       const server = createServer();
       await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
