@@ -4,14 +4,17 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
-import { type Timeouts } from '@omnifs/core';
+import { FsError, type Timeouts } from '@omnifs/core';
 import {
   abortError,
   errors,
   asTimeout,
   bodyInPieces,
+  currentSignal,
   RequestTimers,
   requestSignal,
+  SENT_GRACE_MS,
+  sentAbortError,
   timeoutError,
 } from '@omnifs/core/backend';
 
@@ -50,18 +53,25 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
   const inner = client.config.requestHandler as unknown as RequestHandler;
   const handle: RequestHandler['handle'] = async (request, options = {}) => {
     const own = new AbortController();
-    const abortSignal = requestSignal(own.signal, options.abortSignal);
     const where = `${request.method} ${request.hostname}`;
     const timers = new RequestTimers(own, where, timeouts);
     const { idle } = timers;
+    const write = request.method !== 'GET' && request.method !== 'HEAD';
+    const caller = callerSignal(options.abortSignal);
+    const gate = write && caller !== undefined ? new SentGate(caller) : undefined;
+    const abortSignal = gate === undefined ? requestSignal(own.signal, options.abortSignal) : gate.signal(own.signal);
+    const bodySent = (): void => {
+      gate?.sent();
+      timers.sent();
+    };
     let sent = request;
     if (request.body instanceof Uint8Array && request.body.byteLength > 0) {
       // A copy per attempt: the SDK sends the same request again when it retries.
       sent = Object.assign(Object.create(Object.getPrototypeOf(request) as object) as HttpRequest, request, {
-        body: bodyInPieces(request.body, { idle, sent: timers.sent }),
+        body: bodyInPieces(request.body, { idle, sent: bodySent }),
       });
     } else if (request.body === undefined || request.body === null || request.body === '') {
-      timers.sent();
+      bodySent();
     }
     try {
       const out = await inner.handle(sent, { ...options, abortSignal });
@@ -74,8 +84,11 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
       // Cancelled by the caller: an error without the reason as its cause, since the SDK
       // retries anything caused by a TimeoutError (the reason of AbortSignal.timeout); the
       // operation itself rejects with the signal's reason.
-      if (abortSignal.aborted) throw errors.aborted();
+      if (gate?.wasSent === true && caller?.aborted === true) throw gate.error();
+      if (abortSignal.aborted || caller?.aborted === true) throw errors.aborted();
       throw asTimeout(err) ?? err;
+    } finally {
+      gate?.close();
     }
   };
   // Everything else (config updates, destroy) goes to the SDK's handler itself.
@@ -87,6 +100,54 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     },
   });
   (client.config as { requestHandler: unknown }).requestHandler = wrapped;
+}
+
+/** The caller's signals of a request (its own and the operation's) as one, or undefined. */
+function callerSignal(given: AbortSignal | undefined): AbortSignal | undefined {
+  const all = [...new Set([currentSignal(), given].filter((s): s is AbortSignal => s != null))];
+  return all.length <= 1 ? all[0] : AbortSignal.any(all);
+}
+
+/**
+ * The caller's abort of a write, as the SDK's handler sees it: at once while the request
+ * is being sent; once it is sent in full, after {@link SENT_GRACE_MS}, so that an answer
+ * coming within it stands (the service may already have done the write). A write cut
+ * after it was sent fails with `sentAbortError`'s message, without a cause (see handle).
+ */
+class SentGate {
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  wasSent = false;
+
+  constructor(private readonly caller: AbortSignal) {
+    if (caller.aborted) this.controller.abort();
+    else caller.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** What the SDK's handler obeys: this gate and `own` (the timeouts). */
+  signal(own: AbortSignal): AbortSignal {
+    return AbortSignal.any([own, this.controller.signal]);
+  }
+
+  /** The request's body has gone in full. */
+  sent(): void {
+    this.wasSent = true;
+  }
+
+  error(): FsError {
+    const e = sentAbortError(this.caller);
+    return new FsError({ kind: e.kind, code: e.code, message: e.message });
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.caller.removeEventListener('abort', this.onAbort);
+  }
+
+  private readonly onAbort = (): void => {
+    if (!this.wasSent) this.controller.abort();
+    else this.timer = setTimeout(() => this.controller.abort(), SENT_GRACE_MS);
+  };
 }
 
 /** Fails a response body whose socket receives nothing for `ms` (the socket's own timer, re-armed by Node on every read). */
