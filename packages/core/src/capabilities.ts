@@ -30,7 +30,13 @@ export function isHookCapability(name: string): name is HookCapability {
 }
 
 /** The numeric capabilities a backend may declare, with no default. */
-const TUNING_CAPABILITIES: readonly string[] = ['partSize', 'concurrency', 'readConcurrency', 'batchSize'];
+const TUNING_CAPABILITIES: readonly string[] = [
+  'partSize',
+  'concurrency',
+  'readConcurrency',
+  'readPartSize',
+  'batchSize',
+];
 
 /**
  * The capabilities of `fs`: {@link DEFAULT_CAPABILITIES}, then what its hooks show, then

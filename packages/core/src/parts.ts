@@ -35,18 +35,26 @@ function readsAtOnce(fs: FileSystem): number {
   return readConcurrency ?? concurrency;
 }
 
+/** Bytes per ranged read of `fs` for a copy in parts: `readPartSize`, else `partSize`, else 8 MiB. */
+function readPartSize(fs: FileSystem): number {
+  const { readPartSize, partSize = DEFAULT_PART_SIZE } = fs.capabilities;
+  return readPartSize ?? partSize;
+}
+
 /**
  * True when copying `src` from `srcFs` to `dstFs` goes in concurrent parts: the source
  * reads ranges and says it serves several at once, the target writes at any offset, and
  * the file is larger than one part.
  */
 export function copiesInParts(srcFs: FileSystem, src: FileInfo, dstFs: FileSystem): boolean {
-  const { partSize = DEFAULT_PART_SIZE, rangedRead } = srcFs.capabilities;
-  return rangedRead && readsAtOnce(srcFs) > 1 && dstFs.capabilities.randomWrite === true && src.size > partSize;
+  const { rangedRead } = srcFs.capabilities;
+  return (
+    rangedRead && readsAtOnce(srcFs) > 1 && dstFs.capabilities.randomWrite === true && src.size > readPartSize(srcFs)
+  );
 }
 
 /**
- * Copies one file as concurrent ranged reads of `srcFs`'s part size (`readConcurrency` at
+ * Copies one file as concurrent ranged reads of `srcFs`'s read part size (`readConcurrency` at
  * once, else `concurrency`), each written at its offset into a random-access writer of `dstFs`.
  *
  * Behaviour: every read is pinned to the ETag seen when the copy was planned, so a file
@@ -64,7 +72,7 @@ export async function copyInParts(
   signal: AbortSignal | undefined,
   progress: ProgressTracker,
 ): Promise<void> {
-  const { partSize = DEFAULT_PART_SIZE } = srcFs.capabilities;
+  const partSize = readPartSize(srcFs);
   const concurrency = readsAtOnce(srcFs);
   const writer = await dstFs.openRandomWriter(dst, signal ? { signal } : {});
   const starts = Array.from({ length: Math.ceil(src.size / partSize) }, (_, i) => i * partSize);

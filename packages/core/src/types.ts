@@ -155,6 +155,11 @@ export interface Capabilities {
    */
   readConcurrency?: number;
   /**
+   * Bytes per ranged read when `get` copies one large file in parts (`partSize` where not
+   * declared): where each read costs the service a lookup, larger reads cost less.
+   */
+  readPartSize?: number;
+  /**
    * Files moved at once by many-path operations (`put`, `get`, `cp`, `cat`, `rm` of a list)
    * when no `batchSize` is given; enough to keep a high-latency link busy (default 8).
    */

@@ -93,16 +93,28 @@ export function fsError(fn: () => unknown): FsError {
  * so `get` fetches its files in concurrent parts; it counts the streams open at once.
  */
 export class PartedFileSystem extends FlakyFileSystem {
-  readonly #parts: { partSize: number; concurrency: number; readConcurrency?: number };
+  readonly #parts: { partSize: number; concurrency: number; readConcurrency?: number; readPartSize?: number };
   streamsOpen = 0;
   maxStreamsOpen = 0;
   /** Ranges asked for, `[start, end)`. */
   readonly ranges: Array<[number, number | undefined]> = [];
 
-  constructor(options: WrapperOptions & { partSize: number; concurrency: number; readConcurrency?: number }) {
+  constructor(
+    options: WrapperOptions & {
+      partSize: number;
+      concurrency: number;
+      readConcurrency?: number;
+      readPartSize?: number;
+    },
+  ) {
     super(options);
-    const { partSize, concurrency, readConcurrency } = options;
-    this.#parts = { partSize, concurrency, ...(readConcurrency === undefined ? {} : { readConcurrency }) };
+    const { partSize, concurrency, readConcurrency, readPartSize } = options;
+    this.#parts = {
+      partSize,
+      concurrency,
+      ...(readConcurrency === undefined ? {} : { readConcurrency }),
+      ...(readPartSize === undefined ? {} : { readPartSize }),
+    };
   }
 
   override get capabilities(): Readonly<Capabilities> {

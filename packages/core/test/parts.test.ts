@@ -109,6 +109,20 @@ describe('core: copies in parts', () => {
     expect(one.ranges).to.deep.equal([[0, undefined]]);
   });
 
+  it('reads parts of readPartSize where the source declares it, partSize aside', async () => {
+    const large = new PartedFileSystem({ fs: mem, partSize: PART, concurrency: 3, readPartSize: 2 * PART });
+    await large.get('/big.bin', join(dir, 'large.bin'));
+    expect(readFileSync(join(dir, 'large.bin')).equals(data)).to.equal(true);
+    expect(large.ranges.map(([s, e]) => [s, e]).sort((a, b) => a[0]! - b[0]!)).to.deep.equal(
+      [0, 1, 2].map((i) => [i * 2 * PART, Math.min((i + 1) * 2 * PART, data.byteLength)]),
+    );
+    // A file of one read part or less is one stream.
+    await mem.pipeFile('/two.bin', data.subarray(0, 2 * PART));
+    large.ranges.length = 0;
+    await large.get('/two.bin', join(dir, 'two.bin'));
+    expect(large.ranges).to.deep.equal([[0, undefined]]);
+  });
+
   it('reports progress that grows to the file size', async () => {
     const seen: Progress[] = [];
     await src.get('/big.bin', join(dir, 'big.bin'), { onProgress: (p) => seen.push(p) });

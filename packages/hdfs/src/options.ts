@@ -48,7 +48,7 @@ export interface HDFSOptions extends TimeoutOptions {
   permission?: string;
   /** Buffer size the datanode uses for reads and writes, bytes (default: the cluster's). */
   bufferSize?: number;
-  /** Bytes per ranged read when `get` copies a large file to local disk in parts (default 8 MiB). */
+  /** Bytes per ranged read when `get` copies a large file to local disk in parts (default 32 MiB). */
   partSize?: number;
   /**
    * Ranged reads at once when `get` copies one large file to local disk, each written in

@@ -275,7 +275,7 @@ describe('hdfs: WebHDFS specifics', function () {
         const data = randomBytes(5 * MiB + 3);
         await fs.pipeFile(`${dir}/big.bin`, data);
         const viaProxy = makeFs(hdfs.info, { url: proxy.url, partSize: MiB, readConcurrency: 3 });
-        expect(viaProxy.capabilities).to.include({ partSize: MiB, readConcurrency: 3 });
+        expect(viaProxy.capabilities).to.include({ readPartSize: MiB, readConcurrency: 3 });
         await viaProxy.get(`${dir}/big.bin`, join(local, 'big.bin'));
         expect((await readFile(join(local, 'big.bin'))).equals(data)).to.equal(true);
         expect(await readdir(local)).to.deep.equal(['big.bin']);

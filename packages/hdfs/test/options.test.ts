@@ -33,14 +33,13 @@ describe('hdfs: options', () => {
     );
   });
 
-  it('reads large files in parts of partSize, readConcurrency at once (8 MiB and 8 by default), 64 files at once', () => {
-    expect(new HDFSFileSystem({ url }).capabilities).to.include({
-      partSize: 8 * 1024 * 1024,
-      readConcurrency: 8,
-      batchSize: 64,
-    });
+  it('reads large files in parts of partSize, readConcurrency at once (32 MiB and 8 by default), 64 files at once', () => {
+    const defaults = new HDFSFileSystem({ url }).capabilities;
+    expect(defaults).to.include({ readPartSize: 32 * 1024 * 1024, readConcurrency: 8, batchSize: 64 });
+    // No parts on the way in: a file is written as one stream.
+    expect(defaults.partSize).to.equal(undefined);
     expect(new HDFSFileSystem({ url, partSize: 1024, readConcurrency: 2 }).capabilities).to.include({
-      partSize: 1024,
+      readPartSize: 1024,
       readConcurrency: 2,
     });
     for (const bad of [{ partSize: 0 }, { readConcurrency: 0 }, { readConcurrency: 65 }, { partSize: 1.5 }])
