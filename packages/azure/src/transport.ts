@@ -5,7 +5,7 @@
 import { Transform } from 'node:stream';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { type Timeouts } from '@omnifs/core';
-import { abortable, abortError, bodyInPieces, RequestTimers, requestSignal } from '@omnifs/core/backend';
+import { abortable, abortError, bodyInPieces, RequestTimers, requestSignal, SentAbortGate } from '@omnifs/core/backend';
 
 /** The parts of the SDK's pipeline request used here. */
 interface PipelineRequest {
@@ -39,12 +39,19 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
   return {
     async sendRequest(request) {
       const own = new AbortController();
-      const signal = requestSignal(own.signal, request.abortSignal);
+      const watched = requestSignal(own.signal, request.abortSignal);
+      // A write sent in full is given SENT_GRACE_MS for its answer when the caller aborts.
+      const gate = SentAbortGate.forWrite(request.method, request.abortSignal);
+      const signal = gate?.signal(own.signal) ?? watched;
       const where = `${request.method} ${new URL(request.url).host}`;
       const hasBody = request.body !== undefined && request.body !== null;
       const timers = new RequestTimers(own, where, timeouts);
       const { idle } = timers;
-      if (!hasBody) timers.sent();
+      const sent = (): void => {
+        gate?.sent();
+        timers.sent();
+      };
+      if (!hasBody) sent();
       if (hasBody) idle.start();
       const upload = request.onUploadProgress;
       request.abortSignal = signal;
@@ -52,7 +59,7 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       const bytes = BYTES.get(request) ?? request.body;
       if (bytes instanceof Uint8Array && bytes.byteLength > 0) {
         BYTES.set(request, bytes);
-        request.body = () => bodyInPieces(bytes, { idle, sent: timers.sent });
+        request.body = () => bodyInPieces(bytes, { idle, sent });
       }
       request.onUploadProgress = (p) => {
         idle.start();
@@ -108,7 +115,11 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         return response;
       } catch (err) {
         timers.clear();
-        throw signal.aborted ? abortError(signal) : err;
+        if (gate?.cutAfterSent === true) throw gate.error();
+        if (own.signal.aborted) throw abortError(own.signal);
+        throw signal.aborted || watched.aborted ? abortError(watched) : err;
+      } finally {
+        gate?.close();
       }
     },
   };

@@ -1,6 +1,7 @@
 /** Azure against a silent and a stalling server, and over a slow link: timeouts and aborts end every operation. */
 import { expect } from 'chai';
 import { startFaultProxy } from '../../../test/faults/proxy';
+import { sentWriteTests } from '../../../test/faults/sent';
 import { timeoutTests } from '../../../test/faults/timeouts';
 import { makeFs, useContainer } from './helpers';
 
@@ -36,5 +37,23 @@ describe('azure: timeouts', function () {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('azure: the SDK path', function () {
+  const store = useContainer({}, { once: true });
+
+  sentWriteTests({
+    make: (url) =>
+      makeFs(store.info, {
+        accountUrl: `${url}/${store.info.accountName}`,
+        leanRequests: false,
+        pipelineOptions: { retryOptions: { maxTries: 1 } },
+      }),
+    file: 'container/dir/sent.bin',
+    answer: {
+      status: 201,
+      headers: { etag: '"0x8D0000000000000"', 'last-modified': new Date().toUTCString(), 'x-ms-version': '2025-01-05' },
+    },
   });
 });

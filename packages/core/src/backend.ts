@@ -59,7 +59,7 @@ export {
   type UploadWatch,
   type FetchBody,
 } from './timeouts';
-export { RequestTimers } from './timers';
+export { RequestTimers, SentAbortGate } from './timers';
 export { StreamedUpload, type StreamedAnswer, type StreamedUploadOptions } from './streamed';
 export {
   preconnect,

@@ -4,17 +4,15 @@
  */
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Socket } from 'node:net';
-import { FsError, type Timeouts } from '@omnifs/core';
+import { type Timeouts } from '@omnifs/core';
 import {
   abortError,
   errors,
   asTimeout,
   bodyInPieces,
-  currentSignal,
   RequestTimers,
   requestSignal,
-  SENT_GRACE_MS,
-  sentAbortError,
+  SentAbortGate,
   timeoutError,
 } from '@omnifs/core/backend';
 
@@ -56,10 +54,10 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     const where = `${request.method} ${request.hostname}`;
     const timers = new RequestTimers(own, where, timeouts);
     const { idle } = timers;
-    const write = request.method !== 'GET' && request.method !== 'HEAD';
-    const caller = callerSignal(options.abortSignal);
-    const gate = write && caller !== undefined ? new SentGate(caller) : undefined;
-    const abortSignal = gate === undefined ? requestSignal(own.signal, options.abortSignal) : gate.signal(own.signal);
+    // A write sent in full is given SENT_GRACE_MS for its answer when the caller aborts.
+    const gate = SentAbortGate.forWrite(request.method, options.abortSignal);
+    const watched = requestSignal(own.signal, options.abortSignal);
+    const abortSignal = gate?.signal(own.signal) ?? watched;
     const bodySent = (): void => {
       gate?.sent();
       timers.sent();
@@ -84,8 +82,8 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
       // Cancelled by the caller: an error without the reason as its cause, since the SDK
       // retries anything caused by a TimeoutError (the reason of AbortSignal.timeout); the
       // operation itself rejects with the signal's reason.
-      if (gate?.wasSent === true && caller?.aborted === true) throw gate.error();
-      if (abortSignal.aborted || caller?.aborted === true) throw errors.aborted();
+      if (gate?.cutAfterSent === true) throw gate.error();
+      if (abortSignal.aborted || watched.aborted) throw errors.aborted();
       throw asTimeout(err) ?? err;
     } finally {
       gate?.close();
@@ -100,54 +98,6 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
     },
   });
   (client.config as { requestHandler: unknown }).requestHandler = wrapped;
-}
-
-/** The caller's signals of a request (its own and the operation's) as one, or undefined. */
-function callerSignal(given: AbortSignal | undefined): AbortSignal | undefined {
-  const all = [...new Set([currentSignal(), given].filter((s): s is AbortSignal => s != null))];
-  return all.length <= 1 ? all[0] : AbortSignal.any(all);
-}
-
-/**
- * The caller's abort of a write, as the SDK's handler sees it: at once while the request
- * is being sent; once it is sent in full, after {@link SENT_GRACE_MS}, so that an answer
- * coming within it stands (the service may already have done the write). A write cut
- * after it was sent fails with `sentAbortError`'s message, without a cause (see handle).
- */
-class SentGate {
-  private readonly controller = new AbortController();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  wasSent = false;
-
-  constructor(private readonly caller: AbortSignal) {
-    if (caller.aborted) this.controller.abort();
-    else caller.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  /** What the SDK's handler obeys: this gate and `own` (the timeouts). */
-  signal(own: AbortSignal): AbortSignal {
-    return AbortSignal.any([own, this.controller.signal]);
-  }
-
-  /** The request's body has gone in full. */
-  sent(): void {
-    this.wasSent = true;
-  }
-
-  error(): FsError {
-    const e = sentAbortError(this.caller);
-    return new FsError({ kind: e.kind, code: e.code, message: e.message });
-  }
-
-  close(): void {
-    clearTimeout(this.timer);
-    this.caller.removeEventListener('abort', this.onAbort);
-  }
-
-  private readonly onAbort = (): void => {
-    if (!this.wasSent) this.controller.abort();
-    else this.timer = setTimeout(() => this.controller.abort(), SENT_GRACE_MS);
-  };
 }
 
 /** Fails a response body whose socket receives nothing for `ms` (the socket's own timer, re-armed by Node on every read). */

@@ -1,0 +1,71 @@
+/**
+ * A write aborted after its request was sent, on a backend's SDK path: a server reads the
+ * whole upload, then the caller's signal aborts and the server answers later. An answer
+ * within the 50 ms grace stands; without one the write fails within 100 ms of the abort
+ * with `Aborted` saying the service may have carried it out.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FsError, type FileSystem } from '@omnifs/core';
+
+/** What {@link sentWriteTests} needs from a backend. */
+export interface SentWriteTarget {
+  /** The backend at `url` (the fake server), writes through its SDK, its SDK's retries off. */
+  make: (url: string) => FileSystem;
+  /** The file written (`bucket/key`, `container/blob`). */
+  file: string;
+  /** The status and headers of the service's answer to the upload. */
+  answer: { status: number; headers: Record<string, string> };
+}
+
+/** Defines the tests, inside the caller's describe. */
+export function sentWriteTests(t: SentWriteTarget): void {
+  /** Writes 3 KiB; the server aborts the caller's signal once it has the body and answers `answerMs` later. */
+  async function abortAfterBody(answerMs: number): Promise<{ error: unknown; afterAbortMs: number; puts: number }> {
+    const controller = new AbortController();
+    let abortAt = Infinity;
+    let puts = 0;
+    controller.signal.addEventListener('abort', () => (abortAt = Date.now()));
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.method !== 'PUT') return void res.writeHead(404).end();
+        puts++;
+        controller.abort();
+        setTimeout(() => res.writeHead(t.answer.status, t.answer.headers).end(), answerMs);
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    try {
+      const fs = t.make(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      const error = await fs.pipeFile(t.file, randomBytes(3 * 1024), { signal: controller.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(controller.signal.aborted).to.equal(true);
+      return { error, afterAbortMs: Date.now() - abortAt, puts };
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
+  describe('a write through the SDK aborted after it was sent', () => {
+    it('resolves with the answer that comes within the grace', async () => {
+      const { error, puts } = await abortAfterBody(5);
+      expect(error).to.equal(undefined);
+      expect(puts).to.equal(1);
+    });
+
+    it('ends within 100 ms of the abort, saying the service may have carried it out', async () => {
+      const { error, afterAbortMs, puts } = await abortAfterBody(1_000);
+      expect(error).to.be.instanceOf(FsError);
+      expect(error).to.include({ kind: 'Aborted', code: 'ABORT_ERR' });
+      expect((error as FsError).message).to.contain('after the request was sent: the service may have carried it out');
+      expect(afterAbortMs).to.be.below(100);
+      expect(puts).to.equal(1);
+    });
+  });
+}
