@@ -1,5 +1,5 @@
 /**
- * A write aborted after its request was sent, on a backend's SDK path: a server reads the
+ * A write aborted after its request was sent, on a backend's lean or SDK path: a server reads the
  * whole upload, then the caller's signal aborts and the server answers later. An answer
  * within the 50 ms grace stands; without one the write fails within 100 ms of the abort
  * with `Aborted` saying the service may have carried it out.
@@ -12,7 +12,9 @@ import { FsError, type FileSystem } from '@omnifs/core';
 
 /** What {@link sentWriteTests} needs from a backend. */
 export interface SentWriteTarget {
-  /** The backend at `url` (the fake server), writes through its SDK, its SDK's retries off. */
+  /** Which request path the filesystems take: `lean`, or `the SDK`. */
+  path: string;
+  /** The backend at `url` (the fake server) on that path, with retries off. */
   make: (url: string) => FileSystem;
   /** The file written (`bucket/key`, `container/blob`). */
   file: string;
@@ -52,7 +54,7 @@ export function sentWriteTests(t: SentWriteTarget): void {
     }
   }
 
-  describe('a write through the SDK aborted after it was sent', () => {
+  describe(`a write on the ${t.path} path aborted after it was sent`, () => {
     it('resolves with the answer that comes within the grace', async () => {
       const { error, puts } = await abortAfterBody(5);
       expect(error).to.equal(undefined);

@@ -40,20 +40,26 @@ describe('azure: timeouts', function () {
   });
 });
 
-describe('azure: the SDK path', function () {
+describe('azure: writes aborted after they were sent', function () {
   const store = useContainer({}, { once: true });
 
-  sentWriteTests({
-    make: (url) =>
-      makeFs(store.info, {
-        accountUrl: `${url}/${store.info.accountName}`,
-        leanRequests: false,
-        pipelineOptions: { retryOptions: { maxTries: 1 } },
-      }),
-    file: 'container/dir/sent.bin',
-    answer: {
-      status: 201,
-      headers: { etag: '"0x8D0000000000000"', 'last-modified': new Date().toUTCString(), 'x-ms-version': '2025-01-05' },
-    },
-  });
+  for (const leanRequests of [true, false])
+    sentWriteTests({
+      path: leanRequests ? 'lean' : 'SDK',
+      make: (url) =>
+        makeFs(store.info, {
+          accountUrl: `${url}/${store.info.accountName}`,
+          leanRequests,
+          pipelineOptions: { retryOptions: { maxTries: 1 } },
+        }),
+      file: 'container/dir/sent.bin',
+      answer: {
+        status: 201,
+        headers: {
+          etag: '"0x8D0000000000000"',
+          'last-modified': new Date().toUTCString(),
+          'x-ms-version': '2025-01-05',
+        },
+      },
+    });
 });

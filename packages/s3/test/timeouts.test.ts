@@ -14,12 +14,14 @@ describe('s3: timeouts', function () {
   });
 });
 
-describe('s3: the SDK path', function () {
+describe('s3: writes aborted after they were sent', function () {
   const store = useBucket({}, { once: true });
 
-  sentWriteTests({
-    make: (endpoint) => makeFs(store.info, { endpoint, leanRequests: false, maxAttempts: 1 }),
-    file: 'bucket/dir/sent.bin',
-    answer: { status: 200, headers: { etag: '"0123456789abcdef0123456789abcdef"' } },
-  });
+  for (const leanRequests of [true, false])
+    sentWriteTests({
+      path: leanRequests ? 'lean' : 'SDK',
+      make: (endpoint) => makeFs(store.info, { endpoint, leanRequests, maxAttempts: 1 }),
+      file: 'bucket/dir/sent.bin',
+      answer: { status: 200, headers: { etag: '"0123456789abcdef0123456789abcdef"' } },
+    });
 });
