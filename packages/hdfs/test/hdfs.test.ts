@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { filesystem, urlToFs, type FsError } from '@omnifs/core';
-import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase } from '@omnifs/hdfs';
+import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase, type HDFSOptions } from '@omnifs/hdfs';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshDir, makeFs, useHdfs } from './helpers';
@@ -268,29 +268,47 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(Buffer.concat(chunks).equals(data.subarray(100))).to.equal(true);
     });
 
-    it('gets a large file as ranged OPENs at once, each from the datanode into its place', async () => {
+    /**
+     * Writes `size` random bytes, gets them to local disk through a counting proxy with
+     * `options`, checks them byte-exact, and returns the ranges the datanode was asked for.
+     */
+    async function datanodeRangesOfGet(size: number, options: HDFSOptions): Promise<number[][]> {
       const proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
       const local = await mkdtemp(join(tmpdir(), 'omnifs-hdfs-get-'));
       try {
-        const data = randomBytes(5 * MiB + 3);
+        const data = randomBytes(size);
         await fs.pipeFile(`${dir}/big.bin`, data);
-        const viaProxy = makeFs(hdfs.info, { url: proxy.url, partSize: MiB, readConcurrency: 3 });
-        expect(viaProxy.capabilities).to.include({ readPartSize: MiB, readConcurrency: 3 });
+        const viaProxy = makeFs(hdfs.info, { url: proxy.url, ...options });
         await viaProxy.get(`${dir}/big.bin`, join(local, 'big.bin'));
         expect((await readFile(join(local, 'big.bin'))).equals(data)).to.equal(true);
         expect(await readdir(local)).to.deep.equal(['big.bin']);
         // Each part: OPEN on the namenode, then on the datanode it redirects to.
         const namenode = new URL(hdfs.info.namenodeUrl).host;
-        const datanode = proxy.requests.filter((r) => opOf(r.url) === 'OPEN' && r.upstream !== namenode);
-        const ranges = datanode
+        return proxy.requests
+          .filter((r) => opOf(r.url) === 'OPEN' && r.upstream !== namenode)
           .map((r) => new URL(r.url, 'http://x').searchParams)
           .map((q) => [Number(q.get('offset') ?? 0), Number(q.get('length'))])
           .sort((a, b) => a[0]! - b[0]!);
-        expect(ranges).to.deep.equal([...[0, 1, 2, 3, 4].map((i) => [i * MiB, MiB]), [5 * MiB, 3]]);
       } finally {
         await proxy.close();
         await rm(local, { recursive: true, force: true });
       }
+    }
+
+    it('gets a large file as ranged OPENs at once, each from the datanode into its place', async () => {
+      expect(makeFs(hdfs.info, { partSize: MiB, readConcurrency: 3 }).capabilities).to.include({
+        readPartSize: MiB,
+        readConcurrency: 3,
+      });
+      const ranges = await datanodeRangesOfGet(5 * MiB + 3, { partSize: MiB, readConcurrency: 3 });
+      expect(ranges).to.deep.equal([...[0, 1, 2, 3, 4].map((i) => [i * MiB, MiB]), [5 * MiB, 3]]);
+    });
+
+    it('gets a file larger than 32 MiB in 32 MiB OPENs by default', async () => {
+      expect(await datanodeRangesOfGet(32 * MiB + 5, {})).to.deep.equal([
+        [0, 32 * MiB],
+        [32 * MiB, 5],
+      ]);
     });
 
     it('streams a large file in one OPEN with readConcurrency 1', async () => {
