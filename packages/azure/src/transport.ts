@@ -87,12 +87,13 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         });
         // Named AbortError on its way through the SDK's download stream, which otherwise
         // takes any error for an early end; the reader gives it back its own name.
-        const stopped = (): Error => Object.assign(abortError(signal), { name: 'AbortError' });
+        // (`watched`, not the gated signal: a body is stopped by an abort at once.)
+        const stopped = (): Error => Object.assign(abortError(watched), { name: 'AbortError' });
         const onAbort = (): void => {
           out.destroy(stopped());
         };
-        signal.addEventListener('abort', onAbort, { once: true });
-        body.on('error', (err) => out.destroy(signal.aborted ? stopped() : err));
+        watched.addEventListener('abort', onAbort, { once: true });
+        body.on('error', (err) => out.destroy(watched.aborted ? stopped() : err));
         // A connection dropped mid-body: the SDK's download stream knows it by 'aborted'.
         let ended = false;
         body.on('aborted', () => out.emit('aborted'));
@@ -108,7 +109,7 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         });
         out.on('close', () => {
           idle.clear();
-          signal.removeEventListener('abort', onAbort);
+          watched.removeEventListener('abort', onAbort);
         });
         body.pipe(out);
         response.readableStreamBody = out;
