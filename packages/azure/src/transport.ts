@@ -53,6 +53,8 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
       };
       if (!hasBody) sent();
       if (hasBody) idle.start();
+      // A short body written with the head (Put Block List's XML) counts as sent at once.
+      if (typeof request.body === 'string') gate?.sent();
       const upload = request.onUploadProgress;
       request.abortSignal = signal;
       // The SDK's retries send the same request again: each attempt streams the bytes afresh.

@@ -68,7 +68,8 @@ export function applyTransport(client: S3Client, timeouts: Timeouts): void {
       sent = Object.assign(Object.create(Object.getPrototypeOf(request) as object) as HttpRequest, request, {
         body: bodyInPieces(request.body, { idle, sent: bodySent }),
       });
-    } else if (request.body === undefined || request.body === null || request.body === '') {
+    } else if (request.body === undefined || request.body === null || typeof request.body === 'string') {
+      // No body, or a short one the handler writes with the head (CompleteMultipartUpload's XML).
       bodySent();
     }
     try {
