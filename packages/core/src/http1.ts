@@ -128,8 +128,12 @@ let readBuffer: Buffer | undefined;
 const WHOLE_AT_ONCE = 64 * 1024 * 1024;
 /** Bodies up to this size go out in the same write as the head. */
 const COALESCE = 64 * 1024;
-/** Bytes per write of a larger body over TLS. */
-const TLS_PIECE = 64 * 1024;
+/**
+ * Bytes per write of a larger body over TLS, whose socket shows no progress inside one write
+ * to an idle timer (a plain socket's write queue shrinks as the kernel takes the bytes, so a
+ * body goes there in one write). StreamedUpload writes its chunks in such pieces too.
+ */
+export const TLS_PIECE = 64 * 1024;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const REQUEST_TARGET = /^[\x21-\x7e]+$/;

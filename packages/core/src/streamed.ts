@@ -5,14 +5,8 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { TLS_PIECE } from './http1';
 import { abortError, SENT_GRACE_MS, sentAbortError, timeoutError, type Timeouts } from './timeouts';
-
-/**
- * Bytes per socket write over TLS, whose socket shows no progress inside one write to its
- * idle timer. A plain socket's timer sees its write queue shrink as the kernel takes the
- * bytes, so a chunk goes in one write (a few system calls per MiB, not one per 64 KiB).
- */
-const TLS_PIECE = 64 * 1024;
 
 /** How a {@link StreamedUpload} is sent. */
 export interface StreamedUploadOptions {
@@ -72,6 +66,7 @@ export class StreamedUpload {
     const { method, headers, length, timeouts, what, refused } = options;
     const secure = url.startsWith('https:');
     const send = secure ? httpsRequest : httpRequest;
+    // Over TLS in pieces (see TLS_PIECE); a plain socket takes a chunk in one write.
     this.piece = secure ? TLS_PIECE : Number.POSITIVE_INFINITY;
     const framing = length === undefined ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(length) };
     this.req = send(url, {
