@@ -12,7 +12,7 @@ import { useStoreApps } from './stores';
 /**
  * Made at import time from the protocol's options (JSON): times one whole `put`, then puts
  * the same file `trials` times, aborting each at a moment from 0 to 1.5 times that; prints
- * what each put answered, whether the file exists afterwards, and whether it is the same.
+ * what each put answered and, once the last has ended, whether each file exists and is the same.
  */
 const SWEEP = `import { filesystem } from '@omnifs/core';
 import { createHash, randomBytes } from 'node:crypto';
@@ -44,10 +44,15 @@ for (let i = 0; i < Number(trials); i++) {
     else heard = err.message.endsWith('after the request was sent: the service may have carried it out') ? 'maybe' : 'aborted';
   }
   clearTimeout(timer);
-  // Whatever the service still finishes after the call ended has landed by now.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const stored = await fs.exists(path);
-  results.push({ at: Math.round(at), heard, stored, same: stored ? sha(await fs.cat(path)) === want : null });
+  results.push({ at: Math.round(at), heard, path });
+}
+// Whatever the service still finishes after a call ended has landed by now: each trial's
+// file is looked at after this, the first ones long after.
+await new Promise((resolve) => setTimeout(resolve, 300));
+for (const t of results) {
+  t.stored = await fs.exists(t.path);
+  t.same = t.stored ? sha(await fs.cat(t.path)) === want : null;
+  delete t.path;
 }
 console.log(JSON.stringify({ whole: Math.round(whole), results }));
 `;
