@@ -80,29 +80,29 @@ export interface MakeAppOptions {
 
 let packed: Promise<Map<string, string>> | undefined;
 
-/** Packs every workspace package once per process; returns name -> tarball path. */
+/** Packs every workspace package once per process (one `npm pack`); returns name -> tarball path. */
 export function packWorkspace(): Promise<Map<string, string>> {
   packed ??= (async () => {
     const dest = mkdtempSync(join(tmpdir(), 'omnifs-packs-'));
+    process.once('exit', () => rmSync(dest, { recursive: true, force: true }));
+    const { stdout } = await execFileP('npm', ['pack', '--workspaces', '--json', '--pack-destination', dest], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, npm_config_loglevel: 'error' },
+    });
+    const infos = JSON.parse(stdout) as Array<{ name: string; filename: string }>;
     const byName = new Map<string, string>();
     for (const dir of readdirSync(join(REPO_ROOT, 'packages'))) {
-      const pkgFile = join(REPO_ROOT, 'packages', dir, 'package.json');
       let pkg: { name: string; private?: boolean };
       try {
-        pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { name: string; private?: boolean };
+        pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'packages', dir, 'package.json'), 'utf8')) as typeof pkg;
       } catch {
         continue;
       }
       if (pkg.private) continue;
-      const { stdout } = await execFileP('npm', ['pack', '--json', '--pack-destination', dest], {
-        cwd: join(REPO_ROOT, 'packages', dir),
-        env: { ...process.env, npm_config_loglevel: 'error' },
-      });
-      const [info] = JSON.parse(stdout) as Array<{ filename: string }>;
+      const info = infos.find((i) => i.name === pkg.name);
       if (!info) throw new Error(`npm pack printed nothing for ${pkg.name}`);
       byName.set(pkg.name, join(dest, info.filename));
     }
-    process.once('exit', () => rmSync(dest, { recursive: true, force: true }));
     return byName;
   })();
   return packed;
