@@ -49,14 +49,15 @@ export interface Http1Request {
 export interface Http1Options {
   /**
    * Resolve a 2xx answer with its body as a stream (`body`) instead of read in full (`data`);
-   * a body that came whole with the answer's head is given as `data` either way.
+   * a body that came whole with the answer's head, or whose announced length is at most
+   * 64 KiB, is given as `data` either way.
    */
   stream?: boolean | undefined;
   /**
    * Decides, once a 2xx answer's head has come, where its body goes: a {@link BodySink} takes
    * a body whose length is known and at most the sink's `length` (the answer then resolves
    * with `sunk`); a 2xx body the sink does not take (undefined, longer, of unknown length)
-   * is streamed (`body`) unless it came whole with the head (`data`).
+   * is streamed (`body`) unless it came whole with the head or is small (`data`).
    */
   sink?: ((status: number, headers: IncomingHttpHeaders) => BodySink | undefined) | undefined;
   /**
@@ -105,7 +106,7 @@ export interface Http1Answer {
   headers: IncomingHttpHeaders;
   /** The body read in full: every answer but a streamed 2xx (see {@link Http1Options.stream}). */
   data?: Buffer;
-  /** The body as a stream: a 2xx answer with `stream` whose body was still arriving. */
+  /** The body as a stream: a 2xx answer with `stream` whose body, not small, was still arriving. */
   body?: Readable;
   /** The bytes of a body a {@link BodySink} took, all written. */
   sunk?: number;
@@ -128,6 +129,14 @@ let readBuffer: Buffer | undefined;
 const WHOLE_AT_ONCE = 64 * 1024 * 1024;
 /** Bodies up to this size go out in the same write as the head. */
 const COALESCE = 64 * 1024;
+/**
+ * Answers of a known length up to this size are read in full even when a stream is asked
+ * for: the rest of such a body is at most a few reads away, and a stream (with its reader)
+ * costs more CPU than the whole small request. A head and a small body often come in
+ * separate reads: fake-gcs-server sent a third of 4 KiB media GETs so, and over TLS each
+ * record is a read.
+ */
+const SMALL_BODY = 64 * 1024;
 /**
  * Bytes per write of a larger body over TLS, whose socket shows no progress inside one write
  * to an idle timer (a plain socket's write queue shrinks as the kernel takes the bytes, so a
@@ -800,8 +809,9 @@ class Exchange {
       this.keepAlive = false;
     }
     this.phase = 'body';
-    // A body that came whole with the head is handed over as bytes, streamed or not.
-    const whole = this.mode === 'none' || (this.mode === 'length' && rest.byteLength >= this.left);
+    // A body that came whole with the head, or a small one, is handed over as bytes, streamed or not.
+    const whole =
+      this.mode === 'none' || (this.mode === 'length' && (rest.byteLength >= this.left || this.left <= SMALL_BODY));
     const ok = status >= 200 && status < 300;
     const offered = ok && this.options.sink !== undefined;
     const sink = offered && this.mode === 'length' ? this.options.sink!(status, headers) : undefined;

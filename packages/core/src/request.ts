@@ -126,8 +126,9 @@ export async function streamRequest(url: string, init: SmallRequestInit, timeout
 
 /**
  * {@link streamRequest} without the `Response`: a 2xx body still arriving with the head is
- * `body`, a Node stream (destroy it to stop reading); a body that came whole, and every
- * other answer's, is `data`. Same timeouts and signals. With `sink`, a 2xx body it takes
+ * `body`, a Node stream (destroy it to stop reading); a body that came whole, one whose
+ * announced length is at most 64 KiB (read in full first), and every other answer's, is
+ * `data`. Same timeouts and signals. With `sink`, a 2xx body it takes
  * goes there window by window (`sunk`, see `Http1Options.sink`).
  */
 export function streamAnswer(

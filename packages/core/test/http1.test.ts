@@ -132,6 +132,14 @@ describe('core: Http1Pool', () => {
       } else if (url === '/stall') {
         res.writeHead(200, { 'content-length': '100' });
         res.write('only part');
+      } else if (url === '/stall-large') {
+        res.writeHead(200, { 'content-length': String(1024 * 1024) });
+        res.write('only part');
+      } else if (url === '/split') {
+        // The head first, the small body in a later read.
+        res.writeHead(200, { 'content-length': '5' });
+        res.flushHeaders();
+        setTimeout(() => res.end('later'), 20);
       } else {
         res.end(`path ${url}`);
       }
@@ -395,8 +403,8 @@ describe('core: Http1Pool', () => {
     expect(connections()).to.equal(before);
   });
 
-  it('fails a body that stalls with a temporary ETIMEDOUT', async () => {
-    const a = await pool.request(get(port(), '/stall'), { stream: true, idleTimeout: 150 });
+  it('fails a streamed body that stalls with a temporary ETIMEDOUT', async () => {
+    const a = await pool.request(get(port(), '/stall-large'), { stream: true, idleTimeout: 150 });
     const err = await rejection(collect(a.body));
     expect(err).to.be.instanceOf(FsError);
     expect(err.code).to.equal('ETIMEDOUT');
@@ -406,11 +414,35 @@ describe('core: Http1Pool', () => {
   it('fails with the signal when aborted while the answer streams, and does not reuse the connection', async () => {
     const before = connections();
     const controller = new AbortController();
-    const a = await pool.request(get(port(), '/stall'), { stream: true, signal: controller.signal });
+    const a = await pool.request(get(port(), '/stall-large'), { stream: true, signal: controller.signal });
     setTimeout(() => controller.abort(), 20);
     const err = await rejection(collect(a.body));
     expect(err).to.be.instanceOf(FsError);
     expect(err.kind).to.equal('Aborted');
+    await pool.request(get(port(), '/after'));
+    expect(connections() - before).to.equal(2);
+  });
+
+  it('reads a small body in full when asked to stream, though it comes after the head', async () => {
+    const before = connections();
+    const a = await pool.request(get(port(), '/split'), { stream: true });
+    expect(a.body).to.equal(undefined);
+    expect(a.data!.toString()).to.equal('later');
+    await pool.request(get(port(), '/after'));
+    expect(connections() - before).to.equal(1);
+  });
+
+  it('fails a small body that stalls, read in full, with a temporary ETIMEDOUT or the signal', async () => {
+    const timedOut = await rejection(pool.request(get(port(), '/stall'), { stream: true, idleTimeout: 150 }));
+    expect(timedOut).to.be.instanceOf(FsError);
+    expect(timedOut.code).to.equal('ETIMEDOUT');
+    expect((timedOut as FsError).temporary).to.equal(true);
+    const before = connections();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 20);
+    const aborted = await rejection(pool.request(get(port(), '/stall'), { stream: true, signal: controller.signal }));
+    expect(aborted).to.be.instanceOf(FsError);
+    expect(aborted.kind).to.equal('Aborted');
     await pool.request(get(port(), '/after'));
     expect(connections() - before).to.equal(2);
   });
