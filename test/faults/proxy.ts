@@ -43,8 +43,8 @@ export type Fault =
   | { readonly kind: 'stall'; readonly ms: number; readonly afterBytes?: number }
   /** Forward the request and let the upstream answer, then reset the client's connection: the answer is lost. */
   | { readonly kind: 'lose-answer' }
-  /** Forward the request with one bit of its body flipped (its first byte): bytes damaged on the way. */
-  | { readonly kind: 'corrupt-request' }
+  /** Forward the request with one bit of its body flipped (the byte at `at`, default its first): bytes damaged on the way. */
+  | { readonly kind: 'corrupt-request'; readonly at?: number }
   /** Forward the request without its Range headers: a store that answers a ranged read with the whole object. */
   | { readonly kind: 'ignore-range' };
 
@@ -323,13 +323,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       return;
     }
     let flipped = false;
+    let before = truncate.at ?? 0; // bytes of the body before the one to flip
     req.on('data', (chunk: Buffer) => {
-      if (!flipped && chunk.length > 0) {
+      if (!flipped && before < chunk.length) {
         flipped = true;
         counters.corruptions += 1;
         chunk = Buffer.from(chunk);
-        chunk[0] = chunk[0]! ^ 0x01;
-      }
+        chunk[before] = chunk[before]! ^ 0x01;
+      } else if (!flipped) before -= chunk.length;
       up.write(chunk);
     });
     req.on('end', () => up.end());

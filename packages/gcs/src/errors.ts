@@ -30,7 +30,7 @@ export function gcsReason(err: unknown): string | undefined {
 
 const NOT_EMPTY = /not empty|must be empty/i;
 /** GCS refusing an upload whose bytes do not match the checksum sent with them (damaged on the way). */
-const DAMAGED = /(?:MD5|CRC32C) hash .* (?:doesn't|does not) match/i;
+const DAMAGED = /(?:MD5|CRC32C)(?: hash)? .* (?:doesn't|does not) match/i;
 
 function kindOf(status: number, reason: string | undefined, message: string): ErrorKind {
   if (NOT_EMPTY.test(message) && (status === 409 || status === 412)) return 'NotEmpty';

@@ -6,16 +6,17 @@
  *
  * - the content type comes from the name as the SDK finds it (`mime`), else
  *   `application/octet-stream`; the object's own metadata (`metadata.metadata`) is kept;
- * - the body's MD5 goes in the metadata, so GCS refuses bytes damaged on the way; the
- *   MD5 GCS answers is checked too, and an object stored with other bytes is removed
- *   (only that generation) and the write fails with a temporary error;
+ * - the body's CRC32C (native code from `@node-rs/crc32`; its MD5 where that does not
+ *   load) goes in the metadata, so GCS refuses bytes damaged on the way; the checksum GCS
+ *   answers is checked too, and an object stored with other bytes is removed (only that
+ *   generation) and the write fails with a temporary error;
  * - `mode: 'create'` adds `ifGenerationMatch=0`;
  * - retries follow the Storage client's `retryOptions` as `file.save` does: `autoRetry`,
  *   `maxRetries`, `maxRetryDelay`, `totalTimeout`, `retryableErrorFn`, and
  *   `idempotencyStrategy` (by default a write is retried only when `ifGenerationMatch`
  *   makes it idempotent: an exclusive create).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FileMetadata } from '@google-cloud/storage';
 import { FsError } from '@omnifs/core';
 import { errors, smallAnswer, StreamedUpload } from '@omnifs/core/backend';
@@ -48,7 +49,7 @@ function uploadUrl(up: SimpleUpload, uploadType: 'multipart' | 'resumable'): str
 
 /** The multipart/related body: the metadata as JSON, then the bytes. */
 function multipartBody(metadata: FileMetadata, contentType: string, data: Uint8Array): { type: string; body: Buffer } {
-  const boundary = `omnifs-${randomBytes(12).toString('hex')}`;
+  const boundary = `omnifs-${randomUUID()}`;
   const head =
     `--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(metadata)}\r\n` +
     `--${boundary}\r\ncontent-type: ${contentType}\r\n\r\n`;
@@ -59,10 +60,10 @@ function multipartBody(metadata: FileMetadata, contentType: string, data: Uint8A
 }
 
 /** One attempt: the object's metadata as GCS answers it, or the error as the SDK would raise it. */
-async function attempt(up: SimpleUpload, data: Uint8Array, md5: string): Promise<FileMetadata> {
+async function attempt(up: SimpleUpload, data: Uint8Array, sum: Checksum): Promise<FileMetadata> {
   const url = uploadUrl(up, 'multipart');
   const contentType = up.metadata?.contentType ?? typeOf(up.key);
-  const { type, body } = multipartBody({ ...up.metadata, contentType, md5Hash: md5 }, contentType, data);
+  const { type, body } = multipartBody({ ...up.metadata, contentType, [sum.field]: sum.value }, contentType, data);
   const res = await smallAnswer(
     url,
     { method: 'POST', headers: { ...(await authHeaders(up.storage, url)), 'content-type': type }, body },
@@ -78,10 +79,13 @@ async function attempt(up: SimpleUpload, data: Uint8Array, md5: string): Promise
  * Errors are raised as the SDK raises them (`code` = HTTP status), for the caller's mapping.
  */
 export async function simpleUpload(up: SimpleUpload, data: Uint8Array): Promise<FileMetadata> {
-  const md5 = createHash('md5').update(data).digest('base64');
+  const hash = runningHash();
+  hash.update(data);
+  const sum = hash.result();
   const retries = retriesFor(up.storage, up.create ? 'conditional write' : 'write');
-  const meta = await withRetries(up.storage, retries, () => attempt(up, data, md5));
-  if (meta.md5Hash !== undefined && meta.md5Hash !== md5) {
+  const meta = await withRetries(up.storage, retries, () => attempt(up, data, sum));
+  const stored = meta[sum.field];
+  if (stored !== undefined && stored !== sum.value) {
     if (meta.generation !== undefined) {
       // Only that generation; the write fails anyway, and a later write replaces what is left.
       await deleteObject(up, up.bucket, up.key, String(meta.generation)).catch(() => undefined);
@@ -90,17 +94,23 @@ export async function simpleUpload(up: SimpleUpload, data: Uint8Array): Promise<
       kind: 'Unexpected',
       code: 'EIO',
       temporary: true,
-      message: `the object was stored with MD5 ${meta.md5Hash}, not the ${md5} of the bytes sent; it was removed`,
+      message: `the object was stored with ${sum.field === 'crc32c' ? 'CRC32C' : 'MD5'} ${String(stored)}, not the ${sum.value} of the bytes sent; it was removed`,
     });
   }
   return meta;
 }
 
-/** A running checksum of the bytes sent, in the form GCS gives it (base64). */
+/** A checksum in the form GCS gives it: the object's field and its value (base64). */
+interface Checksum {
+  field: 'crc32c' | 'md5Hash';
+  value: string;
+}
+
+/** A running checksum of the bytes sent: CRC32C where native code loads, else MD5. */
 interface RunningHash {
   update(data: Uint8Array): void;
   /** The object's field to compare with, and the value the bytes sent give. */
-  result(): { field: 'crc32c' | 'md5Hash'; value: string };
+  result(): Checksum;
 }
 
 function runningHash(): RunningHash {

@@ -45,6 +45,7 @@ describe('gcs: errors', function () {
         'Unexpected',
         true,
       ],
+      [400, 'invalid', 'Provided CRC32C "AAAAAA==" doesn\'t match calculated CRC32C "EVz6ig==".', 'Unexpected', true],
       [
         416,
         undefined,

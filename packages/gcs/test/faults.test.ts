@@ -172,6 +172,22 @@ describe('gcs: faults', function () {
       expect((await direct.info(`${root}/blob`)).contentType).to.equal('application/octet-stream');
     });
 
+    it('is refused by GCS when its bytes are damaged on the way: nothing stored, a temporary error', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      // A byte of the data flipped (the multipart head before it is well under 1,000 bytes).
+      proxy.addRule({ fault: { kind: 'corrupt-request', at: 40_000 }, failNext: 1, match: isUpload });
+      const data = randomBytes(100_000);
+      const err = await expectFsError(viaProxy(0).pipeFile(`${root}/damaged.bin`, data), 'Unexpected');
+      expect(err.temporary).to.equal(true);
+      expect(err.message).to.match(/CRC32C .*doesn't match/);
+      expect(proxy.counters.corruptions).to.equal(1);
+      expect(await direct.exists(`${root}/damaged.bin`)).to.equal(false);
+      // Sent again, the bytes arrive whole.
+      await viaProxy(0).pipeFile(`${root}/damaged.bin`, data);
+      expect(sha256(await direct.catFile(`${root}/damaged.bin`))).to.equal(sha256(data));
+    });
+
     it('retries an exclusive create past a 503 as retryOptions say, and an overwrite not at all', async function () {
       const { proxy } = faults;
       const { fs: direct, root } = store;
@@ -191,12 +207,13 @@ describe('gcs: faults', function () {
       const { proxy } = faults;
       const { root } = store;
       const [bucket = '', ...prefix] = root.split('/');
-      // A server that answers with the MD5 of other bytes, as if it had stored them.
+      // A server that answers with the checksums of other bytes, as if it had stored them.
       const stored = {
         bucket,
         name: [...prefix, 'odd.txt'].join('/'),
         generation: '1234',
         md5Hash: 'AAAAAAAAAAAAAAAAAAAAAA==',
+        crc32c: 'AAAAAA==',
       };
       proxy.addRule({
         fault: {
@@ -210,7 +227,9 @@ describe('gcs: faults', function () {
       });
       const err = await expectFsError(viaProxy(0).pipeFile(`${root}/odd.txt`, 'sent'), 'Unexpected', 'EIO');
       expect(err.temporary).to.equal(true);
-      expect(err.message).to.match(/MD5/);
+      expect(err.message).to.match(
+        /the object was stored with CRC32C AAAAAA==, not the \S+ of the bytes sent; it was removed$/,
+      );
       const removal = seen.filter((r) => r.method === 'DELETE');
       expect(removal).to.have.length(1);
       expect(removal[0]!.url).to.match(/[?&]ifGenerationMatch=1234(&|$)/);
