@@ -1,5 +1,8 @@
 /** GCS through the fault proxy: every transfer ends byte-exact or with a clear error, never short, and leaves nothing half-written. */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { createHash, randomBytes } from 'node:crypto';
 import { IdempotencyStrategy } from '@google-cloud/storage';
 import { RetryFileSystem } from '@omnifs/core';
@@ -10,6 +13,13 @@ import { cutDownloadTests, ignoredRangeTests } from '../../../test/faults/downlo
 import { makeFs, recordingProxy, savedBySdk, useGcs, type SeenRequest, useBucket } from './helpers';
 
 const MiB = 1024 * 1024;
+const REPO_ROOT = join(__dirname, '..', '..', '..');
+const execNode = promisify(execFile);
+
+/** Runs `node args` in the repository (so it finds the built packages), with `env` added. */
+function runNode(args: string[], env: Record<string, string>): Promise<{ stdout: string }> {
+  return execNode(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, timeout: 60_000 });
+}
 
 describe('gcs: faults', function () {
   this.timeout(120_000);
@@ -180,12 +190,47 @@ describe('gcs: faults', function () {
       const data = randomBytes(100_000);
       const err = await expectFsError(viaProxy(0).pipeFile(`${root}/damaged.bin`, data), 'Unexpected');
       expect(err.temporary).to.equal(true);
-      expect(err.message).to.match(/CRC32C .*doesn't match/);
+      // CRC32C where @node-rs/crc32 loads, else MD5.
+      expect(err.message).to.match(/(CRC32C|MD5 hash) .*doesn't match/);
       expect(proxy.counters.corruptions).to.equal(1);
       expect(await direct.exists(`${root}/damaged.bin`)).to.equal(false);
       // Sent again, the bytes arrive whole.
       await viaProxy(0).pipeFile(`${root}/damaged.bin`, data);
       expect(sha256(await direct.catFile(`${root}/damaged.bin`))).to.equal(sha256(data));
+    });
+
+    it('checks with MD5 where @node-rs/crc32 does not load: damaged bytes refused, whole ones stored', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      // A process where the native CRC32C cannot load: simple and resumable uploads declare MD5.
+      const script = [
+        "const Module = require('node:module');",
+        'const load = Module._load;',
+        "Module._load = function (name, ...rest) { if (name === '@node-rs/crc32') throw new Error('no binary'); return load.call(this, name, ...rest); };",
+        "const { filesystem } = require('@omnifs/core'); require('@omnifs/gcs');",
+        "const fs = filesystem('gcs', { apiEndpoint: process.env.EP, projectId: process.env.PROJECT, skipInstanceCache: true, partSize: 1024 * 1024 });",
+        "const data = require('node:crypto').randomBytes(100000);",
+        '(async () => {',
+        "  const damaged = await fs.pipeFile(process.env.TARGET, data).then(() => 'stored', (err) => `${err.kind} ${err.temporary} ${err.message}`);",
+        '  await fs.pipeFile(process.env.TARGET, data);',
+        "  const big = Buffer.alloc(3 * 1024 * 1024 + 5, 7); await fs.pipeFile(process.env.TARGET + '.big', big);",
+        "  const hash = (b) => require('node:crypto').createHash('sha256').update(b).digest('hex');",
+        '  console.log(JSON.stringify({ damaged, sent: hash(data), bigSent: hash(big) }));',
+        '})().catch((err) => { console.error(err); process.exit(1); });',
+      ].join('\n');
+      proxy.addRule({ fault: { kind: 'corrupt-request', at: 40_000 }, failNext: 1, match: isUpload });
+      const { stdout } = await runNode(['-e', script], {
+        EP: proxy.url,
+        PROJECT: gcs.info.projectId,
+        TARGET: `${root}/md5.bin`,
+      });
+      const out = JSON.parse(stdout) as { damaged: string; sent: string; bigSent: string };
+      expect(out.damaged).to.match(/^Unexpected true .*MD5 hash .*doesn't match/);
+      expect(proxy.counters.corruptions).to.equal(1);
+      expect(sha256(await direct.catFile(`${root}/md5.bin`))).to.equal(out.sent);
+      expect(sha256(await direct.catFile(`${root}/md5.bin.big`))).to.equal(out.bigSent);
+      // The 3 MiB write went as a resumable session (partSize 1 MiB), checked with MD5 as it was sent.
+      expect(seen.some((r) => r.method === 'PUT' && r.url.includes('upload_id='))).to.equal(true);
     });
 
     it('retries an exclusive create past a 503 as retryOptions say, and an overwrite not at all', async function () {
@@ -228,7 +273,7 @@ describe('gcs: faults', function () {
       const err = await expectFsError(viaProxy(0).pipeFile(`${root}/odd.txt`, 'sent'), 'Unexpected', 'EIO');
       expect(err.temporary).to.equal(true);
       expect(err.message).to.match(
-        /the object was stored with CRC32C AAAAAA==, not the \S+ of the bytes sent; it was removed$/,
+        /the object was stored with (CRC32C AAAAAA==|MD5 AAAAAAAAAAAAAAAAAAAAAA==), not the \S+ of the bytes sent; it was removed$/,
       );
       const removal = seen.filter((r) => r.method === 'DELETE');
       expect(removal).to.have.length(1);
