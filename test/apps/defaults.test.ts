@@ -106,6 +106,26 @@ try {
 }
 `;
 
+/**
+ * With only STORAGE_EMULATOR_HOST (and the project) set: makes a bucket, writes, copies
+ * (an SDK call) and lists, then prints what it read, or the error as JSON.
+ */
+const GCS_EMULATOR = `import { filesystem } from '@omnifs/core';
+const [bucket, json] = process.argv.slice(2);
+try {
+  const fs = filesystem('gs', JSON.parse(json ?? '{}'));
+  await fs.makedirs(bucket, { existOk: true });
+  await fs.writeText(bucket + '/a.txt', 'hello');
+  await fs.cp(bucket + '/a.txt', bucket + '/b.txt');
+  const names = await fs.ls(bucket);
+  const text = await fs.readText(bucket + '/b.txt');
+  await fs.rm(bucket, { recursive: true });
+  console.log(JSON.stringify({ names, text, gone: !(await fs.exists(bucket)) }));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message, kind: err.kind, code: err.code }));
+}
+`;
+
 describe('an app meets the defaults of gcs, azure and hdfs', function () {
   this.timeout(300_000);
   const gcs = useServer('gcs');
@@ -116,7 +136,7 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
   before(async () => {
     app = await makeApp({
       packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'],
-      files: { 'roundtrip.mjs': ROUNDTRIP },
+      files: { 'roundtrip.mjs': ROUNDTRIP, 'gcs-emulator.mjs': GCS_EMULATOR },
     });
   });
   after(() => app?.remove());
@@ -137,6 +157,50 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
       GOOGLE_CLOUD_PROJECT: gcs.info.projectId,
     });
     expect(out).to.deep.include({ text: 'hello' });
+  });
+
+  const onEmulator = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {
+    const bucket = freshName('gcsemu');
+    const args = [bucket, JSON.stringify(options)];
+    const r = await app.run('gcs-emulator.mjs', { env: { GOOGLE_CLOUD_PROJECT: gcs.info.projectId, ...env }, args });
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as unknown;
+  };
+
+  describe('gcs: STORAGE_EMULATOR_HOST', () => {
+    const done = { names: [] as string[], text: 'hello', gone: true };
+    const hostPort = (): string => new URL(gcs.info.apiEndpoint).host;
+    for (const [form, value] of [
+      ['a URL', (): string => gcs.info.apiEndpoint],
+      ['host:port (taken as http, as gcsfs does)', (): string => hostPort()],
+      [
+        'a URL ending in /storage/v1/ (what Google SDK users give)',
+        (): string => `${gcs.info.apiEndpoint}/storage/v1/`,
+      ],
+    ] as const) {
+      it(`names the emulator given as ${form}, for omnifs's requests and the SDK's`, async () => {
+        const out = (await onEmulator({ STORAGE_EMULATOR_HOST: value() })) as typeof done;
+        expect(out.names.map((n) => n.split('/')[1])).to.deep.equal(['a.txt', 'b.txt']);
+        expect({ ...out, names: [] }).to.deep.equal(done);
+      });
+    }
+
+    it('gives way to an apiEndpoint given as an option or as OMNIFS_GS_API_ENDPOINT', async () => {
+      const dead = { STORAGE_EMULATOR_HOST: '127.0.0.1:1' };
+      expect(await onEmulator(dead, { apiEndpoint: gcs.info.apiEndpoint })).to.include({ text: 'hello', gone: true });
+      const env = { ...dead, OMNIFS_GS_API_ENDPOINT: gcs.info.apiEndpoint };
+      expect(await onEmulator(env)).to.include({ text: 'hello', gone: true });
+    });
+
+    it('is refused with an error naming it when it is not an address', async () => {
+      for (const value of ['ftp://127.0.0.1:4443', 'http://127.0.0.1:4443/?x=1', 'http://[::1']) {
+        expect(await onEmulator({ STORAGE_EMULATOR_HOST: value })).to.deep.equal({
+          error: `STORAGE_EMULATOR_HOST must be host:port or a URL such as http://127.0.0.1:4443, got ${JSON.stringify(value)}`,
+          kind: 'InvalidArgument',
+          code: 'EINVAL',
+        });
+      }
+    });
   });
 
   it('azure: takes the account, endpoint and key from AZURE_STORAGE_CONNECTION_STRING alone', async () => {

@@ -31,9 +31,10 @@ export interface GCSOptions extends TimeoutOptions {
   /** Project that owns new buckets and whose buckets `ls('')` lists (default: from the credentials or `GOOGLE_CLOUD_PROJECT`). */
   projectId?: string;
   /**
-   * Endpoint of an emulator or a private endpoint, e.g. `http://127.0.0.1:4443` (default
-   * `https://storage.googleapis.com`). Requests to hosts outside `googleapis.com` are sent
-   * without credentials unless `useAuthWithCustomEndpoint` says otherwise.
+   * Endpoint of an emulator or a private endpoint, e.g. `http://127.0.0.1:4443` (default:
+   * the one `STORAGE_EMULATOR_HOST` names, else `https://storage.googleapis.com`). Requests
+   * to hosts outside `googleapis.com` are sent without credentials unless
+   * `useAuthWithCustomEndpoint` says otherwise.
    */
   apiEndpoint?: string;
   /** Send credentials to a custom `apiEndpoint` too (default: only to `*.googleapis.com` hosts). */
@@ -181,13 +182,41 @@ function isGoogleHost(endpoint: string): boolean {
 }
 
 /**
+ * The endpoint `STORAGE_EMULATOR_HOST` names, read as Google's clients and gcsfs read it:
+ * `host:port` means `http://host:port`, a trailing `/storage/v1` (which Google's Node.js
+ * client wants there) is dropped, and an empty value or `default` means none.
+ *
+ * @throws FsError `InvalidArgument` naming the variable when it is not such an address.
+ */
+export function emulatorEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env.STORAGE_EMULATOR_HOST?.trim();
+  if (raw === undefined || raw === '' || raw === 'default') return undefined;
+  const bad = (): never => {
+    throw errors.invalid(
+      `STORAGE_EMULATOR_HOST must be host:port or a URL such as http://127.0.0.1:4443, got ${JSON.stringify(raw)}`,
+    );
+  };
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+  } catch {
+    return bad();
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search !== '' || url.hash !== '') bad();
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/storage\/v1$/, '');
+  return `${url.origin}${path}`;
+}
+
+/**
  * Builds the Storage client for the options.
  *
  * Behaviour:
  * - `anon` sends no credentials at all; `token` sends that access token; `credentials` /
  *   `keyFilename` use the service account; otherwise the ADC chain decides;
  * - only one of `anon`, `token`, `credentials`/`keyFilename` may be given;
- * - `STORAGE_EMULATOR_HOST` is the SDK's business: prefer `apiEndpoint`, which it overrides.
+ * - without `apiEndpoint`, `STORAGE_EMULATOR_HOST` names the endpoint
+ *   ({@link emulatorEndpoint}), for the SDK's own calls as for omnifs's, whichever form
+ *   the variable takes.
  */
 export function createStorage(options: GCSOptions): Storage {
   if (options.storage !== undefined) {
@@ -196,7 +225,7 @@ export function createStorage(options: GCSOptions): Storage {
   }
   const token = optionalString('token', options.token);
   const keyFilename = optionalString('keyFilename', options.keyFilename);
-  const apiEndpoint = optionalString('apiEndpoint', options.apiEndpoint);
+  const apiEndpoint = optionalString('apiEndpoint', options.apiEndpoint) ?? emulatorEndpoint();
   const projectId = optionalString('projectId', options.projectId);
   const given = [
     options.anon === true,
@@ -229,7 +258,16 @@ export function createStorage(options: GCSOptions): Storage {
     client.setCredentials({ access_token: token });
     config.authClient = client;
   }
-  return new Storage({ ...config, ...options.storageOptions });
+  // The SDK reads STORAGE_EMULATOR_HOST as it is built, and would send its own JSON calls
+  // to the value as is (no `/storage/v1`, `https://` for a bare host, `default` taken as a
+  // host name): it is read above, and the SDK is built without it.
+  const emulatorHost = process.env.STORAGE_EMULATOR_HOST;
+  delete process.env.STORAGE_EMULATOR_HOST;
+  try {
+    return new Storage({ ...config, ...options.storageOptions });
+  } finally {
+    if (emulatorHost !== undefined) process.env.STORAGE_EMULATOR_HOST = emulatorHost;
+  }
 }
 
 /** True when requests of this client carry no credentials (anonymous, or an emulator endpoint). */
