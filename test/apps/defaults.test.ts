@@ -18,10 +18,10 @@ const REPO_ROOT = join(__dirname, '..', '..');
 /** A version of the S3 SDK other than the one @omnifs/s3 depends on, as an app may have. */
 const OTHER_S3_SDK = '3.1169.0';
 
-/** Writes a file, reads it back and prints the region the client used, as JSON. */
+/** Writes a file, reads it back and prints the region the client used, as JSON (endpoint `-`: none given). */
 const S3_ROUNDTRIP = `import { filesystem } from '@omnifs/core';
 const [endpoint, bucket, keys] = process.argv.slice(2);
-const options = { endpoint, forcePathStyle: true };
+const options = endpoint === '-' ? { forcePathStyle: true } : { endpoint, forcePathStyle: true };
 if (keys === 'keys') options.credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 try {
   const fs = filesystem('s3', options);
@@ -249,14 +249,49 @@ describe('an app meets the defaults', function () {
   });
   after(() => app?.remove());
 
-  const roundtrip = async (env: Record<string, string>, keys = true): Promise<Record<string, string>> => {
+  const roundtrip = async (
+    env: Record<string, string>,
+    keys = true,
+    endpoint = s3.info.endpoint,
+  ): Promise<Record<string, string>> => {
     const r = await app.run('roundtrip.mjs', {
       env,
-      args: [s3.info.endpoint, freshName('defaults'), keys ? 'keys' : 'none'],
+      args: [endpoint, freshName('defaults'), keys ? 'keys' : 'none'],
     });
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as Record<string, string>;
   };
+
+  describe('s3 endpoint configured outside the code', () => {
+    const configured = (env: Record<string, string>): Promise<Record<string, string>> =>
+      roundtrip({ AWS_DEFAULT_REGION: 'eu-west-1', ...env }, true, '-');
+
+    it('is taken from AWS_ENDPOINT_URL_S3, else from AWS_ENDPOINT_URL', async () => {
+      const done = { region: 'eu-west-1', text: 'hello' };
+      expect(await configured({ AWS_ENDPOINT_URL_S3: s3.info.endpoint })).to.deep.equal(done);
+      expect(await configured({ AWS_ENDPOINT_URL: s3.info.endpoint })).to.deep.equal(done);
+      const both = { AWS_ENDPOINT_URL_S3: s3.info.endpoint, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' };
+      expect(await configured(both)).to.deep.equal(done);
+    });
+
+    it("is taken from the profile's endpoint_url", async () => {
+      app.write('home/.aws/config', `[default]\nendpoint_url = ${s3.info.endpoint}\n`);
+      try {
+        expect(await configured({})).to.deep.equal({ region: 'eu-west-1', text: 'hello' });
+      } finally {
+        app.write('home/.aws/config', '');
+      }
+    });
+
+    it('is not taken when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true: requests go to AWS', async () => {
+      const got = await configured({
+        AWS_ENDPOINT_URL_S3: s3.info.endpoint,
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true',
+      });
+      expect(got).to.not.have.property('text');
+      expect(got.error).to.be.a('string');
+    });
+  });
 
   describe('s3 region', () => {
     it('falls back to AWS_DEFAULT_REGION when AWS_REGION is not set', async () => {

@@ -165,11 +165,7 @@ export class LeanS3Client {
   private async resolveRules(bucket: string): Promise<BucketTarget | undefined> {
     const config = this.client.config;
     const region = this.regions.get(bucket) ?? (await config.region());
-    const custom = config.endpoint ? await config.endpoint() : undefined;
-    const endpoint =
-      custom === undefined
-        ? undefined
-        : `${custom.protocol}//${custom.hostname}${custom.port ? `:${custom.port}` : ''}${custom.path}`;
+    const endpoint = await configuredEndpoint(config);
     const resolved = config.endpointProvider({
       Bucket: bucket,
       Region: region,
@@ -473,4 +469,29 @@ export class LeanS3Client {
 
 function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** What the lean client reads of the SDK's resolved endpoint configuration. */
+interface EndpointConfig {
+  endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path: string }>;
+  ignoreConfiguredEndpointUrls?: boolean;
+  serviceConfiguredEndpoint?: () => Promise<string | undefined>;
+}
+
+/**
+ * The endpoint the SDK would use, as its endpoint rules take it (`Endpoint`): the client's
+ * own `endpoint`, else one configured outside the code (`AWS_ENDPOINT_URL_S3`,
+ * `AWS_ENDPOINT_URL`, a profile's `endpoint_url`), unless
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` says not to; undefined for AWS itself.
+ */
+async function configuredEndpoint(config: EndpointConfig): Promise<string | undefined> {
+  if (config.endpoint !== undefined) {
+    const e = await config.endpoint();
+    return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path}`;
+  }
+  if (config.ignoreConfiguredEndpointUrls === true) return undefined;
+  const configured = await config.serviceConfiguredEndpoint?.();
+  if (configured === undefined) return undefined;
+  const u = new URL(configured);
+  return `${u.protocol}//${u.host}${u.pathname}`;
 }

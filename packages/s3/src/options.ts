@@ -72,7 +72,7 @@ export type S3ReadParams = Partial<
 export interface S3Options extends TimeoutOptions {
   /** AWS region (default: `AWS_REGION`, the profile's region, `AWS_DEFAULT_REGION`, else `us-east-1`; wrong regions are followed). */
   region?: string;
-  /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: AWS, or `AWS_ENDPOINT_URL_S3`). */
+  /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS). */
   endpoint?: string;
   /** Address buckets as `endpoint/bucket` instead of `bucket.endpoint` (most S3-compatible stores need it). */
   forcePathStyle?: boolean;
