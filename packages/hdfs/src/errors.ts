@@ -103,9 +103,14 @@ function kindOfStatus(status: number): ErrorKind {
   return 'Unexpected';
 }
 
+/** What a Hadoop IPC (RPC) port answers an HTTP request with. */
+const IPC_PORT = /HTTP request to a Hadoop IPC port/i;
+
 /** The kind of a WebHDFS failure, by its Java exception first, then the message, then the status. */
 function kindOf(err: WebHdfsError): ErrorKind {
   const message = err.remote?.message ?? '';
+  // The url names the namenode's RPC port (8020) instead of its HTTP port.
+  if (IPC_PORT.test(message)) return 'InvalidArgument';
   // OPEN at or past the end: an IOException "Offset=N out of the range [0, size)".
   if (/offset=\d+ out of the range/i.test(message)) return 'InvalidArgument';
   // OPEN of a directory is a FileNotFoundException "Path is not a file".
@@ -136,6 +141,8 @@ function kindOf(err: WebHdfsError): ErrorKind {
  *   PathIsNotEmptyDirectoryException → NotEmpty, ParentNotDirectoryException →
  *   NotADirectory, StandbyException / RetriableException / SafeModeException →
  *   RateLimited), then the message, then the HTTP status (404, 401/403, 409, 429/503, 501);
+ * - a Hadoop RPC port's answer to HTTP (the url names port 8020, not 9870) is
+ *   `InvalidArgument`, its message saying which port to use;
  * - failover, safe mode, 429 and 5xx (but 501) are `temporary`, and so is a block no
  *   datanode has reported yet (`Unexpected`, not the 403's PermissionDenied);
  * - the message names the operation, status and exception; URLs in it are redacted;
@@ -150,7 +157,10 @@ export function mapHdfsError(err: unknown): FsError {
     (err.status >= 500 && err.status !== 501) ||
     (err.exception !== undefined && TEMPORARY_EXCEPTIONS.has(err.exception)) ||
     BLOCK_NOT_LOCATED.test(err.remote?.message ?? '');
-  return new FsError({ kind, message: err.message, temporary, cause: err });
+  const message = IPC_PORT.test(err.remote?.message ?? '')
+    ? `${err.message} (the url names a Hadoop RPC port; WebHDFS is on the namenode's HTTP port, 9870 by default)`
+    : err.message;
+  return new FsError({ kind, message, temporary, cause: err });
 }
 
 /**

@@ -118,6 +118,11 @@ export function webhdfsBase(options: HDFSOptions): string {
     } catch {
       throw errors.invalid('hdfs option url is not a valid URL (expected http://namenode:9870)');
     }
+    if (u.protocol === 'hdfs:' || u.protocol === 'viewfs:')
+      throw errors.invalid(
+        `hdfs option url names the namenode's WebHDFS (HTTP) endpoint, e.g. http://namenode:9870; ` +
+          `${u.protocol}// names the RPC port, which WebHDFS does not use`,
+      );
     if (u.protocol !== 'http:' && u.protocol !== 'https:')
       throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
     base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { filesystem, urlToFs, type FsError } from '@omnifs/core';
+import { filesystem, FsError, urlToFs } from '@omnifs/core';
 import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase, type HDFSOptions } from '@omnifs/hdfs';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
@@ -525,6 +525,23 @@ describe('hdfs: WebHDFS specifics', function () {
           .to.throw()
           .with.property('kind', 'InvalidArgument');
       }
+    });
+
+    it('says which port to use when url names the RPC port, as hdfs:// or as http://', async () => {
+      expect(() => new HDFSFileSystem({ url: 'hdfs://nn:8020' })).to.throw(
+        FsError,
+        "hdfs option url names the namenode's WebHDFS (HTTP) endpoint, e.g. http://namenode:9870; " +
+          'hdfs:// names the RPC port, which WebHDFS does not use',
+      );
+      // The harness's cluster reports its RPC port; another cluster has Hadoop's default.
+      const rpcUrl = new URL(hdfs.info.namenodeUrl);
+      rpcUrl.port = String(hdfs.info.rpcPort ?? 8020);
+      const rpc = makeFs({ ...hdfs.info, namenodeUrl: rpcUrl.origin });
+      const err = await rpc.ls('/').catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(FsError).and.include({ kind: 'InvalidArgument', code: 'EINVAL', temporary: false });
+      expect((err as FsError).message).to.include(
+        "the url names a Hadoop RPC port; WebHDFS is on the namenode's HTTP port, 9870 by default",
+      );
     });
 
     it('is what filesystem("hdfs") and filesystem("webhdfs") give', () => {
