@@ -1,7 +1,8 @@
 /**
  * Glob patterns as fsspec reads them (Python's `glob.translate`, recursive, hidden files
  * included): `*` any characters but `/`, `**` as a whole segment any number of segments
- * (`a/**\/b` also matches `a/b`), `?` one character but `/`, `[abc]`, `[a-z]`, `[!abc]`.
+ * (`a/**\/b` also matches `a/b`; anywhere else it is refused), `?` one character but `/`,
+ * `[abc]`, `[a-z]`, `[!abc]`.
  *
  * Patterns compile to a small automaton run over a path in one pass, in time linear in
  * the path's length times the pattern's: no backtracking, whatever the pattern.
@@ -131,9 +132,16 @@ function inSet(token: Extract<Token, { t: 'set' }>, c: string): boolean {
 
 /**
  * Compiles a glob pattern to a matcher over whole paths. A reversed range such as
- * `[z-a]` is an `InvalidArgument` FsError.
+ * `[z-a]`, and `**` inside a path component (`a**`, `***`, `[**]`), are `InvalidArgument`
+ * FsErrors, as fsspec refuses them.
  */
 export function compileGlob(pattern: string): GlobMatcher {
+  if (pattern.split('/').some((part) => part !== '**' && part.includes('**'))) {
+    throw errors.invalid(
+      `glob pattern has '**' inside a path component; '**' can only be a whole component, as in a/**/b`,
+      pattern,
+    );
+  }
   const tokens = tokenize(pattern);
   const accept = tokens.length;
   // Every state with the states reachable from it without reading a character.

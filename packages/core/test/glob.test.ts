@@ -10,6 +10,16 @@ describe('core: glob', () => {
     expect(matches('/a/*.txt', '/a/b/x.txt')).to.equal(false);
   });
 
+  it("refuses '**' inside a path component, naming the rule", () => {
+    for (const pattern of ['/a/b**', '/a/**b/c', '/a/***', '***', '/a/[**]', '/a/x**y/z']) {
+      expect(() => compileGlob(pattern), pattern)
+        .to.throw(FsError, "glob pattern has '**' inside a path component")
+        .with.property('kind', 'InvalidArgument');
+    }
+    for (const pattern of ['**', '/**', '/a/**', '/a/**/', '/a/**/b', '**/b'])
+      expect(() => compileGlob(pattern)).to.not.throw();
+  });
+
   it('** crosses segments and also matches none', () => {
     expect(matches('/a/**/x.txt', '/a/x.txt')).to.equal(true);
     expect(matches('/a/**/x.txt', '/a/b/c/x.txt')).to.equal(true);

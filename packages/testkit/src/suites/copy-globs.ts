@@ -1,4 +1,4 @@
-/** fsspec's glob edge cases of copying (GLOB_EDGE_CASES_TESTS in fsspec/tests/conftest.py). */
+/** fsspec's glob edge cases of copying (GLOB_EDGE_CASES_TESTS in fsspec/tests/abstract/common.py). */
 import { expect } from '../chai';
 import type { SuiteContext } from '../context';
 import { GLOB_EDGE_FIXTURE } from '../helpers';
@@ -30,11 +30,11 @@ export const GLOB_EDGE_CASES: readonly Row[] = [
   ['**', true, 1, ['file1', 'file2']],
   ['**', true, 2, EVERYTHING],
   ['**', false, 2, TWO_LEVELS],
-  ['**1', false, undefined, ['file1', 'subdir0/subfile1', 'subdir1/subfile1']],
-  ['**1', true, undefined, ['file1', 'subdir0/subfile1', ...SUB1]],
-  ['**1', true, 1, ['file1']],
-  ['**1', true, 2, ['file1', 'subdir0/subfile1', 'subdir1/subfile1', 'subdir1/subfile2']],
-  ['**1', false, 2, ['file1', 'subdir0/subfile1', 'subdir1/subfile1']],
+  ['**/*1', false, undefined, ['file1', 'subdir0/subfile1', 'subdir1/subfile1']],
+  ['**/*1', true, undefined, ['file1', 'subdir0/subfile1', ...SUB1]],
+  ['**/*1', true, 1, ['file1']],
+  ['**/*1', true, 2, ['file1', 'subdir0/subfile1', 'subdir1/subfile1', 'subdir1/subfile2']],
+  ['**/*1', false, 2, ['file1', 'subdir0/subfile1', 'subdir1/subfile1']],
   ['**/subdir0', false, undefined, []],
   ['**/subdir0', true, undefined, CONTENTS],
   ['**/subdir0/nested*', false, 2, []],

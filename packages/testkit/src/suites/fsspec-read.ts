@@ -59,6 +59,16 @@ export function fsspecReadTests(ctx: SuiteContext): void {
       await expectFsError(ctx.fs.rm(ctx.path('sub/[z-a]')), 'InvalidArgument', 'EINVAL');
       expect(await ctx.fs.exists(ctx.path('sub/a'))).to.equal(true);
     });
+
+    it('rejects "**" inside a path component ("a**", "***", "[**]") with InvalidArgument, as fsspec does', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'abc/abc.txt': '1', 'sub/x': '2' });
+      for (const pattern of ['ab**', 'ab**/*.txt', '**c/abc.txt', '***', 'sub/***/x', 'sub/[**]']) {
+        await expectFsError(ctx.fs.glob(ctx.path(pattern)), 'InvalidArgument', 'EINVAL');
+      }
+      await expectFsError(ctx.fs.rm(ctx.path('ab**'), { recursive: true }), 'InvalidArgument', 'EINVAL');
+      expect(await ctx.fs.exists(ctx.path('abc/abc.txt'))).to.equal(true);
+      expect(await glob('**/abc.txt')).to.deep.equal(abs('abc/abc.txt'));
+    });
   });
 
   describe('cat, tail and catFile: fsspec rules', () => {
