@@ -78,6 +78,7 @@ export {
   type Http1PoolOptions,
   type Http1Request,
 } from './http1';
+export { bypassesProxy, openTunnel, proxyAgents, proxyRoute, type ProxyRoute } from './proxy';
 export { sendPooled, waitOrAbort, type PooledOptions } from './pooled';
 export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, type XmlElement } from './xmlscan';
 export { backoffDelay, type BackoffBounds } from './backoff';

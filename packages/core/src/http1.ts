@@ -18,13 +18,17 @@
  * keep-alive race). Other methods are not replayed: the server may have acted on the
  * request and lost only its answer (a RENAME done twice fails), so the caller, who knows
  * whether the request can be repeated, gets the `ECONNRESET`.
- * What it leaves out: proxies, pipelining, `Expect: 100-continue`, upgrades.
+ * Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; see
+ * {@link proxyRoute}) are used: a `CONNECT` tunnel for `https:` targets, requests in
+ * absolute form for `http:` ones.
+ * What it leaves out: pipelining, `Expect: 100-continue`, upgrades.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { errors, FsError } from './errors';
+import { openTunnel, proxyRoute, type ProxyRoute } from './proxy';
 import { abortError, SENT_GRACE_MS, sentAbortError, timeoutError } from './timeouts';
 
 /** One request to send. */
@@ -191,8 +195,8 @@ export class Http1Pool {
     if (this.destroyed) throw errors.invalid('the connection pool was closed');
     const aborted = signalsOf(options).find((x) => x.aborted);
     if (aborted !== undefined) throw abortError(aborted);
-    const head = requestHead(req);
     const origin = this.origin(req);
+    const head = requestHead(req, origin.route);
     const replayable = SAFE_METHODS.has(req.method) && !(req.body instanceof Readable);
     try {
       return await origin.send(head, req, options, false);
@@ -226,25 +230,34 @@ export class Http1Pool {
     const key = `${secure ? 's' : ''}${req.hostname}:${port}`;
     let o = this.origins.get(key);
     if (o === undefined) {
-      o = new Origin(secure, req.hostname, port, this.options.maxSockets, this.options.keepAliveMs ?? 4000);
+      const route = proxyRoute({ protocol: req.protocol, hostname: req.hostname, port });
+      o = new Origin(secure, req.hostname, port, this.options.maxSockets, this.options.keepAliveMs ?? 4000, route);
       this.origins.set(key, o);
     }
     return o;
   }
 }
 
-/** The request line and headers, checked for what would break the framing. */
-function requestHead(req: Http1Request): string {
+/** `host[:port]` of a request, the port left out when it is the scheme's default. */
+function authorityOf(req: Http1Request): string {
+  const host = req.hostname.includes(':') ? `[${req.hostname}]` : req.hostname;
+  const port = req.port === undefined || req.port === (req.protocol === 'https:' ? 443 : 80) ? '' : `:${req.port}`;
+  return `${host}${port}`;
+}
+
+/**
+ * The request line and headers, checked for what would break the framing; through a
+ * forwarding proxy the target is in absolute form, with the proxy's credentials.
+ */
+function requestHead(req: Http1Request, route: ProxyRoute | undefined): string {
   if (!TOKEN.test(req.method)) throw errors.invalid(`not an HTTP method: ${JSON.stringify(req.method)}`);
   if (!REQUEST_TARGET.test(req.path)) throw errors.invalid('the request path has characters HTTP cannot carry');
-  let head = `${req.method} ${req.path} HTTP/1.1\r\n`;
   const h = req.headers;
-  if (h.host === undefined) {
-    const secure = req.protocol === 'https:';
-    const host = req.hostname.includes(':') ? `[${req.hostname}]` : req.hostname;
-    const port = req.port === undefined || req.port === (secure ? 443 : 80) ? '' : `:${req.port}`;
-    head += `host: ${host}${port}\r\n`;
-  }
+  const forward = route?.mode === 'forward';
+  const authority = forward || h.host === undefined ? authorityOf(req) : '';
+  let head = `${req.method} ${forward ? `http://${authority}` : ''}${req.path} HTTP/1.1\r\n`;
+  if (h.host === undefined) head += `host: ${authority}\r\n`;
+  if (forward && route.authorization !== undefined) head += `proxy-authorization: ${route.authorization}\r\n`;
   for (const name in h) {
     const value = h[name]!;
     if (!TOKEN.test(name)) throw errors.invalid(`not an HTTP header name: ${JSON.stringify(name.slice(0, 100))}`);
@@ -266,12 +279,17 @@ class Origin {
   private readonly waiting: Waiter[] = [];
   private readonly all = new Set<Connection>();
 
+  /** Tunnels being opened through a proxy: connections on their way, counted against `maxSockets`. */
+  private opening = 0;
+
   constructor(
     readonly secure: boolean,
     readonly hostname: string,
     readonly port: number,
     private readonly maxSockets: number,
     readonly keepAliveMs: number,
+    /** The proxy requests here go through, if any. */
+    readonly route: ProxyRoute | undefined,
   ) {}
 
   async send(head: string, req: Http1Request, options: Http1Options, fresh: boolean): Promise<Http1Answer> {
@@ -283,7 +301,7 @@ class Origin {
     if (!fresh) {
       for (let c = this.idle.pop(); c !== undefined; c = this.idle.pop()) if (c.take()) return c;
     }
-    if (this.all.size < Math.max(1, this.maxSockets)) return this.connect(options.connectTimeout ?? 0);
+    if (this.all.size + this.opening < Math.max(1, this.maxSockets)) return this.connect(options.connectTimeout ?? 0);
     return new Promise<Connection>((resolve, reject) => {
       const signals = signalsOf(options);
       const onAbort = (event: Event): void => {
@@ -307,16 +325,45 @@ class Origin {
 
   /** Opens a connection and parks it, unless one is idle or the origin is full. */
   preconnect(connectTimeout: number): void {
-    if (this.idle.length > 0 || this.all.size >= Math.max(1, this.maxSockets)) return;
+    if (this.idle.length > 0 || this.all.size + this.opening >= Math.max(1, this.maxSockets)) return;
+    const parkNew = (c: Connection): void => {
+      c.park();
+      this.idle.push(c);
+    };
     const c = this.connect(connectTimeout);
-    c.park();
-    this.idle.push(c);
+    if (c instanceof Connection) parkNew(c);
+    else c.then(parkNew, () => undefined);
   }
 
-  private connect(connectTimeout: number): Connection {
-    const c = new Connection(this, connectTimeout);
-    this.all.add(c);
-    return c;
+  /** A new connection; through a proxy's tunnel, once the proxy has opened it. */
+  private connect(connectTimeout: number): Connection | Promise<Connection> {
+    if (this.route?.mode !== 'tunnel') {
+      const c = new Connection(this, connectTimeout);
+      this.all.add(c);
+      return c;
+    }
+    this.opening++;
+    return openTunnel(this.route, this.hostname, this.port, connectTimeout).then(
+      (raw) => {
+        this.opening--;
+        const c = new Connection(this, connectTimeout, raw);
+        this.all.add(c);
+        return c;
+      },
+      (err: unknown) => {
+        this.opening--;
+        const next = this.waiting.shift();
+        if (next !== undefined) this.give(next);
+        throw err;
+      },
+    );
+  }
+
+  /** Gives a waiting request a new connection, or the error opening it. */
+  private give(w: Waiter): void {
+    const c = this.connect(w.connectTimeout);
+    if (c instanceof Connection) w.give(c);
+    else c.then(w.give, w.give);
   }
 
   /** A connection finished an exchange and can serve another. */
@@ -336,7 +383,7 @@ class Origin {
     const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
     const next = this.waiting.shift();
-    if (next !== undefined) next.give(this.connect(next.connectTimeout));
+    if (next !== undefined) this.give(next);
   }
 
   destroy(): void {
@@ -404,12 +451,18 @@ class Connection {
   /** One timer per connection, re-armed for each exchange (unref'd: the socket in use holds the process). */
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /**
+   * @param tunnel a socket a proxy has opened to the origin (`CONNECT`): TLS runs over it;
+   *   without one the connection goes to the origin, or to a forwarding proxy.
+   */
   constructor(
     private readonly origin: Origin,
     connectTimeout: number,
+    tunnel?: net.Socket,
   ) {
     this.keepAliveMs = origin.keepAliveMs;
-    const { hostname: host, port } = origin;
+    const host = origin.hostname;
+    const forward = origin.route?.mode === 'forward' ? origin.route : undefined;
     // The bytes are only lent for the callback: the exchange copies what it keeps.
     const onread = {
       buffer: (readBuffer ??= Buffer.allocUnsafeSlow(READ_SIZE)),
@@ -422,12 +475,22 @@ class Connection {
     // tls.connect takes `onread` as net.connect does (its types leave it out).
     const secure: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
       host,
-      port,
+      port: origin.port,
       ALPNProtocols: ['http/1.1'],
       onread,
       ...(net.isIP(host) === 0 ? { servername: host } : {}),
     };
-    const socket = origin.secure ? tls.connect(secure) : net.connect({ host, port, onread });
+    let socket: net.Socket;
+    if (tunnel !== undefined) {
+      // TLS over a socket of its own reads through events (it takes no `onread`).
+      const { onread: _, ...overTunnel } = secure;
+      socket = tls.connect({ ...overTunnel, socket: tunnel });
+      socket.on('data', (chunk: Buffer) => onread.callback(chunk.length, chunk));
+    } else if (origin.secure) {
+      socket = tls.connect(secure);
+    } else {
+      socket = net.connect({ host: forward?.hostname ?? host, port: forward?.port ?? origin.port, onread });
+    }
     this.socket = socket;
     socket.setNoDelay(true);
     if (connectTimeout > 0) {

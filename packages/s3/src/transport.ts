@@ -10,6 +10,7 @@ import {
   errors,
   asTimeout,
   bodyInPieces,
+  proxyAgents,
   RequestTimers,
   requestSignal,
   SentAbortGate,
@@ -35,9 +36,16 @@ interface RequestHandler {
   handle(request: HttpRequest, options?: { abortSignal?: AbortSignal }): Promise<{ response: { body?: unknown } }>;
 }
 
-/** The `requestHandler` settings: the SDK's own connect timeout; the others are kept by {@link applyTransport}. */
+/**
+ * The `requestHandler` settings: the SDK's own connect timeout (the others are kept by
+ * {@link applyTransport}); and, when the environment names a proxy (`HTTPS_PROXY`, ...),
+ * which the AWS SDK does not read, agents that go through it as omnifs's own requests do.
+ */
 export function handlerConfig(timeouts: Timeouts): NonNullable<S3ClientConfig['requestHandler']> {
-  return { connectionTimeout: timeouts.connectTimeout } as NonNullable<S3ClientConfig['requestHandler']>;
+  return {
+    connectionTimeout: timeouts.connectTimeout,
+    ...proxyAgents(timeouts.connectTimeout),
+  } as NonNullable<S3ClientConfig['requestHandler']>;
 }
 
 /**
