@@ -214,7 +214,13 @@ export class Http1Pool {
    */
   preconnect(target: Pick<Http1Request, 'protocol' | 'hostname' | 'port'>, connectTimeout = 0): void {
     if (this.destroyed) return;
-    this.origin(target).preconnect(connectTimeout);
+    let origin: Origin;
+    try {
+      origin = this.origin(target);
+    } catch {
+      return; // a proxy variable that is not a URL: the request itself reports it
+    }
+    origin.preconnect(connectTimeout);
   }
 
   /** Closes every connection; requests in flight fail. */
@@ -281,6 +287,7 @@ class Origin {
 
   /** Tunnels being opened through a proxy: connections on their way, counted against `maxSockets`. */
   private opening = 0;
+  private destroyed = false;
 
   constructor(
     readonly secure: boolean,
@@ -301,7 +308,10 @@ class Origin {
     if (!fresh) {
       for (let c = this.idle.pop(); c !== undefined; c = this.idle.pop()) if (c.take()) return c;
     }
-    if (this.all.size + this.opening < Math.max(1, this.maxSockets)) return this.connect(options.connectTimeout ?? 0);
+    if (this.all.size + this.opening < Math.max(1, this.maxSockets)) {
+      const c = this.connect(options.connectTimeout ?? 0);
+      return c instanceof Connection ? c : this.whileOpening(c, options);
+    }
     return new Promise<Connection>((resolve, reject) => {
       const signals = signalsOf(options);
       const onAbort = (event: Event): void => {
@@ -320,6 +330,35 @@ class Origin {
       };
       for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(waiter);
+    });
+  }
+
+  /**
+   * A tunnel being opened, given up by the request when its signal aborts first: the
+   * connection, once open, serves the next request or idles.
+   */
+  private whileOpening(opening: Promise<Connection>, options: Http1Options): Promise<Connection> {
+    const signals = signalsOf(options);
+    if (signals.length === 0) return opening;
+    return new Promise<Connection>((resolve, reject) => {
+      let settled = false;
+      const onAbort = (event: Event): void => {
+        settled = true;
+        for (const x of signals) x.removeEventListener('abort', onAbort);
+        reject(abortError(event.target as AbortSignal));
+      };
+      for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
+      opening.then(
+        (c) => {
+          for (const x of signals) x.removeEventListener('abort', onAbort);
+          if (settled) this.release(c);
+          else resolve(c);
+        },
+        (err: unknown) => {
+          for (const x of signals) x.removeEventListener('abort', onAbort);
+          if (!settled) reject(err as Error);
+        },
+      );
     });
   }
 
@@ -346,13 +385,17 @@ class Origin {
     return openTunnel(this.route, this.hostname, this.port, connectTimeout).then(
       (raw) => {
         this.opening--;
+        if (this.destroyed) {
+          raw.destroy();
+          throw errors.invalid('the connection pool was closed');
+        }
         const c = new Connection(this, connectTimeout, raw);
         this.all.add(c);
         return c;
       },
       (err: unknown) => {
         this.opening--;
-        const next = this.waiting.shift();
+        const next = this.destroyed ? undefined : this.waiting.shift();
         if (next !== undefined) this.give(next);
         throw err;
       },
@@ -387,6 +430,7 @@ class Origin {
   }
 
   destroy(): void {
+    this.destroyed = true;
     for (const w of this.waiting.splice(0)) w.give(errors.invalid('the connection pool was closed'));
     this.idle.length = 0;
     for (const c of this.all) c.destroy(errors.aborted());

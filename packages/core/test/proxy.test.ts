@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsError } from '@omnifs/core';
-import { bypassesProxy, proxyRoute } from '@omnifs/core/backend';
+import { bypassesProxy, Http1Pool, proxyRoute, type Http1Options } from '@omnifs/core/backend';
 import { startHttpProxy, type HttpProxy } from '../../../test/servers/http-proxy';
 
 const https = (hostname: string, port?: number) => ({ protocol: 'https:', hostname, port });
@@ -73,6 +74,56 @@ describe('core: proxies from the environment', () => {
       expect(bypassesProxy('Example.COM,,', 'api.example.com', 443)).to.equal(true);
       expect(bypassesProxy(',', 'example.com', 443)).to.equal(false);
       expect(bypassesProxy(undefined, 'example.com', 443)).to.equal(false);
+    });
+  });
+
+  describe('Http1Pool and a proxy that does not answer CONNECT', () => {
+    let silent: net.Server;
+    const held = new Set<net.Socket>();
+    before(async () => {
+      silent = net.createServer((s) => {
+        held.add(s);
+        s.on('error', () => undefined);
+      });
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    });
+    after(() => {
+      for (const s of held) s.destroy();
+      silent.close();
+    });
+
+    /** Sends a request with HTTPS_PROXY naming the silent proxy (read as the pool meets the origin). */
+    const through = (pool: Http1Pool, options: Http1Options): Promise<unknown> => {
+      const saved = process.env.HTTPS_PROXY;
+      process.env.HTTPS_PROXY = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+      try {
+        const req = { method: 'GET', protocol: 'https:', hostname: 'store.test', path: '/', headers: {} };
+        return pool.request(req, options).catch((e: unknown) => e);
+      } finally {
+        if (saved === undefined) delete process.env.HTTPS_PROXY;
+        else process.env.HTTPS_PROXY = saved;
+      }
+    };
+
+    it('fails with a temporary ETIMEDOUT after connectTimeout, naming the proxy and the target', async () => {
+      const pool = new Http1Pool({ maxSockets: 1 });
+      const t0 = Date.now();
+      const err = (await through(pool, { connectTimeout: 300 })) as FsError;
+      pool.destroy();
+      expect(err).to.be.instanceOf(FsError).and.include({ code: 'ETIMEDOUT', temporary: true });
+      expect(err.message).to.match(
+        /the proxy http:\/\/127\.0\.0\.1:\d+ did not open a tunnel to store\.test:443 within 300 ms/,
+      );
+      expect(Date.now() - t0).to.be.within(250, 5000);
+    });
+
+    it('gives up at once when the signal aborts while the tunnel opens', async () => {
+      const pool = new Http1Pool({ maxSockets: 1 });
+      const t0 = Date.now();
+      const err = (await through(pool, { connectTimeout: 30_000, signal: AbortSignal.timeout(200) })) as FsError;
+      pool.destroy();
+      expect(err).to.be.instanceOf(FsError).and.include({ kind: 'Aborted' });
+      expect(Date.now() - t0).to.be.below(2000);
     });
   });
 
