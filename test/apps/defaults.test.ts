@@ -4,6 +4,11 @@
  * against the harness's servers. Region and credential defaults, option mistakes, the
  * typed registry, and a client built by the app's own copy of the SDK.
  */
+import {
+  AccountSASPermissions,
+  generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -107,16 +112,19 @@ try {
 `;
 
 /**
- * With only STORAGE_EMULATOR_HOST (and the project) set: makes a bucket, writes, copies
- * (an SDK call) and lists, then prints what it read, or the error as JSON.
+ * With the store named by the environment alone: makes a bucket (container), writes,
+ * copies (an SDK call on GCS) and lists, then removes one file and the bucket; prints what
+ * it read, or the error as JSON.
  */
-const GCS_EMULATOR = `import { filesystem } from '@omnifs/core';
-const [bucket, json] = process.argv.slice(2);
+const LIFECYCLE = `import { filesystem } from '@omnifs/core';
+const [protocol, bucket, json] = process.argv.slice(2);
 try {
-  const fs = filesystem('gs', JSON.parse(json ?? '{}'));
+  const fs = filesystem(protocol, JSON.parse(json ?? '{}'));
   await fs.makedirs(bucket, { existOk: true });
   await fs.writeText(bucket + '/a.txt', 'hello');
   await fs.cp(bucket + '/a.txt', bucket + '/b.txt');
+  await fs.writeText(bucket + '/c.txt', 'gone soon');
+  await fs.rm(bucket + '/c.txt');
   const names = await fs.ls(bucket);
   const text = await fs.readText(bucket + '/b.txt');
   await fs.rm(bucket, { recursive: true });
@@ -136,7 +144,7 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
   before(async () => {
     app = await makeApp({
       packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'],
-      files: { 'roundtrip.mjs': ROUNDTRIP, 'gcs-emulator.mjs': GCS_EMULATOR },
+      files: { 'roundtrip.mjs': ROUNDTRIP, 'lifecycle.mjs': LIFECYCLE },
     });
   });
   after(() => app?.remove());
@@ -161,8 +169,8 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
 
   const onEmulator = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {
     const bucket = freshName('gcsemu');
-    const args = [bucket, JSON.stringify(options)];
-    const r = await app.run('gcs-emulator.mjs', { env: { GOOGLE_CLOUD_PROJECT: gcs.info.projectId, ...env }, args });
+    const args = ['gs', bucket, JSON.stringify(options)];
+    const r = await app.run('lifecycle.mjs', { env: { GOOGLE_CLOUD_PROJECT: gcs.info.projectId, ...env }, args });
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as unknown;
   };
@@ -208,6 +216,27 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
       AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString,
     });
     expect(out).to.deep.include({ text: 'hello' });
+  });
+
+  it('azure: works with a SAS connection string alone (BlobEndpoint and SharedAccessSignature), rm included', async () => {
+    const key = new StorageSharedKeyCredential(azure.info.accountName, azure.info.accountKey);
+    const sas = generateAccountSASQueryParameters(
+      {
+        expiresOn: new Date(Date.now() + 3_600_000),
+        permissions: AccountSASPermissions.parse('rwdlacup'),
+        services: 'b',
+        resourceTypes: 'sco',
+      },
+      key,
+    ).toString();
+    const env = {
+      AZURE_STORAGE_CONNECTION_STRING: `BlobEndpoint=${azure.info.blobEndpoint};SharedAccessSignature=${sas}`,
+    };
+    const r = await app.run('lifecycle.mjs', { env, args: ['az', freshName('azsas'), '{}'] });
+    expect(r.code, r.stderr).to.equal(0);
+    const out = JSON.parse(r.stdout) as { names: string[] };
+    expect(out.names.map((n) => n.split('/')[1])).to.deep.equal(['a.txt', 'b.txt']);
+    expect({ ...out, names: [] }).to.deep.equal({ names: [], text: 'hello', gone: true });
   });
 
   it('azure: takes the key from AZURE_STORAGE_ACCOUNT_KEY with the account from the URL', async () => {

@@ -479,6 +479,8 @@ describe('azure: lean request path', function () {
     let url: string;
     /** What the fake service answers to List Blobs and to a blob batch. */
     let answers: { list: string; batch: (boundary: string) => string };
+    /** Single Delete Blob requests it got. */
+    let singleDeletes = 0;
 
     before(async function () {
       server = createServer((req, res) => {
@@ -492,6 +494,7 @@ describe('azure: lean request path', function () {
             res.writeHead(202, { 'content-type': `multipart/mixed; boundary=${boundary}` });
             res.end(answers.batch(boundary));
           } else {
+            if (req.method === 'DELETE') singleDeletes++;
             res.writeHead(404, { 'x-ms-error-code': 'BlobNotFound' });
             res.end();
           }
@@ -540,7 +543,7 @@ describe('azure: lean request path', function () {
       fs.destroy();
     });
 
-    it('reads batch answers by Content-ID, and fails a batch whose answer lacks a sub-request', async function () {
+    it('reads batch answers by Content-ID; deletes one by one when a batch answer lacks a sub-request', async function () {
       answers = {
         list:
           '<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs>' +
@@ -572,9 +575,10 @@ describe('azure: lean request path', function () {
       ]);
       answers.batch = (boundary) =>
         `--${boundary}\r\nContent-Type: application/http\r\nContent-ID: 0\r\n\r\nHTTP/1.1 202 Accepted\r\n\r\n--${boundary}--\r\n`;
-      const short = await rejectedShape(fs.rm('c/d', { recursive: true }));
-      expect(short.kind).to.equal('Unexpected');
-      expect(short.message).to.match(/without the answer of sub-request 1/);
+      // Which of the three went is not known: each is deleted on its own (the fake has none: gone).
+      singleDeletes = 0;
+      await fs.rm('c/d', { recursive: true });
+      expect(singleDeletes).to.equal(3);
       fs.destroy();
     });
   });

@@ -81,19 +81,25 @@ describe('azure: faults', function () {
     expect(await direct.readText(`${root}/app.log`)).to.equal(landed.join(''));
   });
 
-  it('reports the blobs a batch delete could not delete', async function () {
+  it('deletes blob by blob when a blob batch fails as a whole (500), once, without waiting for retries', async function () {
     const { proxy } = faults;
     const { fs: direct, root } = store;
-    await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b' });
-    const fs = viaProxy(1);
-    proxy.addRule({ fault: { kind: 'status', status: 500 }, match: (r) => r.url.includes('comp=batch') });
-    const err = await fs.rm(`${root}/d`, { recursive: true }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).to.be.instanceOf(FsError);
-    expect((err as FsError).temporary).to.equal(true);
+    await direct.pipe({ [`${root}/d/a`]: 'a', [`${root}/d/b`]: 'b', [`${root}/e/c`]: 'c' });
+    const fs = viaProxy(4);
+    let batches = 0;
+    proxy.addRule({
+      fault: { kind: 'status', status: 500 },
+      match: (r) => r.url.includes('comp=batch') && ++batches > 0,
+    });
+    const t0 = Date.now();
+    await fs.rm(`${root}/d`, { recursive: true });
+    expect(await direct.find(`${root}/d`)).to.deep.equal([]);
+    expect(batches).to.equal(1); // not retried: the blobs went one by one at once
+    expect(Date.now() - t0).to.be.below(3000);
+    // A failure that may pass: the next removal asks a batch again.
+    await fs.rm(`${root}/e`, { recursive: true });
+    expect(batches).to.equal(2);
     proxy.clearRules();
-    expect(await direct.find(`${root}/d`)).to.deep.equal([`${root}/d/a`, `${root}/d/b`]);
+    expect(await direct.find(`${root}/e`)).to.deep.equal([]);
   });
 });

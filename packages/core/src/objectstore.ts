@@ -9,7 +9,7 @@ import type { BodySink } from './http1';
 import { errors, FsError } from './errors';
 import { mapLimit } from './batch';
 import { collectBytes } from './data';
-import { DeleteError, type FailedDelete } from './deletes';
+import { DeleteError, failedDelete, type FailedDelete } from './deletes';
 import { FileSystem } from './filesystem';
 import type { ReadOptions, WriterOptions } from './base';
 import type { RmTreeOptions } from './hooks';
@@ -22,6 +22,8 @@ export type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions }
 
 /** Batch deletes of one tree in flight at once. */
 const TREE_DELETES_IN_FLIGHT = 4;
+/** Single deletes in flight at once where the service takes no batch deletes. */
+const SINGLE_DELETES_IN_FLIGHT = 16;
 
 /** FileInfo of a bucket or prefix shown as a directory. */
 export function dirInfo(name: string, mtime?: Date): FileInfo {
@@ -127,6 +129,56 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   /** True when `err` is the store's not-found error. */
   protected isMissing(err: unknown): boolean {
     return this.mapError(err).kind === 'NotFound';
+  }
+
+  /**
+   * Set once a batch delete was refused as a whole (not a temporary failure) and the same
+   * keys, deleted one by one, went: the service does not serve batch deletes (a store
+   * without S3's DeleteObjects); keys are deleted one by one since.
+   */
+  private singleDeletes = false;
+
+  /**
+   * Deletes keys of one bucket with {@link deleteBatch}; where the batch request fails as a
+   * whole (not for credentials, a missing bucket, throttling or an abort), the same keys one
+   * by one; from then on too when the failure was not temporary and any of them went.
+   * Returns the keys refused.
+   */
+  private async deleteKeys(bucket: string, keys: string[]): Promise<FailedDelete[]> {
+    if (!this.singleDeletes) {
+      try {
+        return await this.deleteBatch(bucket, keys);
+      } catch (err) {
+        const { kind, temporary } = this.mapError(err);
+        if (kind !== 'Unsupported' && kind !== 'InvalidArgument' && kind !== 'Unexpected') throw err;
+        const { refused, deleted } = await this.deleteOneByOne(bucket, keys);
+        if (deleted === 0) throw err;
+        if (!temporary) this.singleDeletes = true;
+        return refused;
+      }
+    }
+    return (await this.deleteOneByOne(bucket, keys)).refused;
+  }
+
+  /** Deletes each key with {@link deleteObject}, several at once; a missing key counts as deleted. */
+  private async deleteOneByOne(bucket: string, keys: string[]): Promise<{ refused: FailedDelete[]; deleted: number }> {
+    let deleted = 0;
+    const answers = await mapLimit(keys, Math.max(SINGLE_DELETES_IN_FLIGHT, this.deleteConcurrency), async (key) => {
+      try {
+        await this.deleteObject(bucket, key);
+        deleted++;
+        return undefined;
+      } catch (err) {
+        if (this.isMissing(err)) {
+          deleted++;
+          return undefined;
+        }
+        const error = this.mapError(err);
+        const own = (err as { code?: unknown } | undefined)?.code;
+        return failedDelete(`${bucket}/${key}`, typeof own === 'string' ? own : error.code, error);
+      }
+    });
+    return { refused: answers.filter((a): a is FailedDelete => a !== undefined), deleted };
   }
 
   /** Bucket and key of a path that must name an object. */
@@ -256,7 +308,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
       if (file.status === 'fulfilled' || !this.isMissing(file.reason)) {
         await pages.return?.();
         if (file.status === 'rejected') throw file.reason;
-        const refused = await this.deleteBatch(bucket, [key]);
+        const refused = await this.deleteKeys(bucket, [key]);
         if (refused.length > 0) throw new DeleteError(refused, 1);
         options.onRemoved?.(1);
         return;
@@ -284,7 +336,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     let total = 0;
     let failure: unknown;
     const remove = async (keys: string[]): Promise<void> => {
-      const refused = await this.deleteBatch(bucket, keys);
+      const refused = await this.deleteKeys(bucket, keys);
       failed.push(...refused);
       const gone = new Set(refused.map((f) => f.path));
       options.onRemoved?.(keys.filter((k) => !k.endsWith('/') && !gone.has(`${bucket}/${k}`)).length);
@@ -324,7 +376,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     for (const [bucket, keys] of byBucket) {
       const batches: string[][] = [];
       for (let i = 0; i < keys.length; i += this.deleteBatchSize) batches.push(keys.slice(i, i + this.deleteBatchSize));
-      const refused = await mapLimit(batches, this.deleteConcurrency, (batch) => this.deleteBatch(bucket, batch));
+      const refused = await mapLimit(batches, this.deleteConcurrency, (batch) => this.deleteKeys(bucket, batch));
       failed.push(...refused.flat());
     }
     if (failed.length > 0) throw new DeleteError(failed, paths.length);
@@ -407,7 +459,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     for await (const page of this.listPages(bucket, `${key}/`, { limit: 2 })) {
       if (page.objects.some((o) => o.key !== `${key}/`)) throw errors.notEmpty(path);
     }
-    const failed = await this.deleteBatch(bucket, [`${key}/`]);
+    const failed = await this.deleteKeys(bucket, [`${key}/`]);
     if (failed.length > 0) throw new DeleteError(failed, 1);
   }
 
