@@ -102,10 +102,15 @@ export function proxyRoute(
   }
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const proxyPort = url.port === '' ? 80 : Number(url.port);
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw errors.invalid(`${variable} has credentials that are not percent-encoded text`);
+    }
+  };
   const credentials =
-    url.username === '' && url.password === ''
-      ? undefined
-      : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    url.username === '' && url.password === '' ? undefined : `${decode(url.username)}:${decode(url.password)}`;
   return {
     hostname,
     port: proxyPort,

@@ -46,6 +46,10 @@ describe('core: proxies from the environment', () => {
         FsError,
         'ALL_PROXY is not a proxy URL',
       );
+      expect(() => proxyRoute(https('x'), { HTTPS_PROXY: 'http://u:%zzhunter2@proxy:3128' }))
+        .to.throw(FsError, 'HTTPS_PROXY has credentials that are not percent-encoded text')
+        .with.property('message')
+        .that.does.not.include('hunter2');
       expect(() => proxyRoute(https('x'), { HTTPS_PROXY: 'socks5://u:hunter2@proxy' }))
         .to.throw(FsError, 'HTTPS_PROXY names a socks5: proxy')
         .with.property('message')
