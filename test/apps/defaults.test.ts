@@ -25,8 +25,9 @@ const OTHER_S3_SDK = '3.1169.0';
 
 /** Writes a file, reads it back and prints the region the client used, as JSON (endpoint `-`: none given). */
 const S3_ROUNDTRIP = `import { filesystem } from '@omnifs/core';
-const [endpoint, bucket, keys] = process.argv.slice(2);
-const options = endpoint === '-' ? { forcePathStyle: true } : { endpoint, forcePathStyle: true };
+const [endpoint, bucket, keys, pathStyle] = process.argv.slice(2);
+const options = endpoint === '-' ? {} : { endpoint };
+if (pathStyle !== 'default') options.forcePathStyle = pathStyle !== 'virtual';
 if (keys === 'keys') options.credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 try {
   const fs = filesystem('s3', options);
@@ -282,14 +283,38 @@ describe('an app meets the defaults', function () {
     env: Record<string, string>,
     keys = true,
     endpoint = s3.info.endpoint,
+    pathStyle: 'path' | 'virtual' | 'default' = 'path',
   ): Promise<Record<string, string>> => {
     const r = await app.run('roundtrip.mjs', {
       env,
-      args: [endpoint, freshName('defaults'), keys ? 'keys' : 'none'],
+      args: [endpoint, freshName('defaults'), keys ? 'keys' : 'none', pathStyle],
     });
     expect(r.code, r.stderr).to.equal(0);
     return JSON.parse(r.stdout) as Record<string, string>;
   };
+
+  describe('s3 addressing with an endpoint of your own', () => {
+    const onLocalhost = (): string => s3.info.endpoint.replace('127.0.0.1', 'localhost');
+    const env = { AWS_DEFAULT_REGION: 'eu-west-1' };
+
+    it('addresses buckets by path at http://localhost:PORT without forcePathStyle, as s3fs does', async () => {
+      expect(await roundtrip(env, true, onLocalhost(), 'default')).to.deep.equal({
+        region: 'eu-west-1',
+        text: 'hello',
+      });
+    });
+
+    it('does so for an endpoint from AWS_ENDPOINT_URL too', async () => {
+      const got = await roundtrip({ ...env, AWS_ENDPOINT_URL: onLocalhost() }, true, '-', 'default');
+      expect(got).to.deep.equal({ region: 'eu-west-1', text: 'hello' });
+    });
+
+    it('addresses buckets as host names with forcePathStyle: false', async () => {
+      const got = await roundtrip(env, true, onLocalhost(), 'virtual');
+      expect(got).to.include({ code: 'ENOTFOUND' });
+      expect(got.error).to.match(/defaults-[0-9a-f]+\.localhost/);
+    });
+  });
 
   describe('s3 endpoint configured outside the code', () => {
     const configured = (env: Record<string, string>): Promise<Record<string, string>> =>

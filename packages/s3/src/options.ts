@@ -74,7 +74,13 @@ export interface S3Options extends TimeoutOptions {
   region?: string;
   /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS). */
   endpoint?: string;
-  /** Address buckets as `endpoint/bucket` instead of `bucket.endpoint` (most S3-compatible stores need it). */
+  /**
+   * Address buckets as `endpoint/bucket` instead of `bucket.endpoint`. Default: true with
+   * an endpoint of your own (the `endpoint` option, `AWS_ENDPOINT_URL_S3`,
+   * `AWS_ENDPOINT_URL`), as boto3 and s3fs do, for the stores that serve only that (MinIO,
+   * a server on `localhost`); false for AWS itself. Give `false` for a store that wants
+   * its buckets as host names.
+   */
   forcePathStyle?: boolean;
   /** Static keys or a provider function; default: the SDK's provider chain. */
   credentials?: S3StaticCredentials | S3CredentialProvider;
@@ -274,12 +280,26 @@ function regionWithFallback(profile: string | undefined): () => Promise<string> 
 }
 
 /**
+ * True when requests go to an endpoint of the user's own, not AWS's: the `endpoint` option
+ * (or `clientConfig.endpoint`), else `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` unless
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true (boto3's rule for path-style addresses).
+ */
+function ownEndpoint(options: S3Options, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (options.endpoint !== undefined || options.clientConfig?.endpoint !== undefined) return true;
+  if (options.clientConfig?.ignoreConfiguredEndpointUrls === true) return false;
+  if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim() ?? '')) return false;
+  return Boolean(env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim());
+}
+
+/**
  * Builds the S3Client for the options.
  *
  * Behaviour:
  * - without `region`, the SDK's chain decides (`AWS_REGION`, profile); when it finds
  *   nothing, `AWS_DEFAULT_REGION`, else `us-east-1`;
  * - requests to a bucket in another region follow the service's redirect;
+ * - with an endpoint of the user's own, buckets are addressed by path unless
+ *   `forcePathStyle: false` says otherwise (see {@link S3Options.forcePathStyle});
  * - `anon` sends every request unsigned.
  */
 export function createClient(options: S3Options): S3Client {
@@ -288,11 +308,12 @@ export function createClient(options: S3Options): S3Client {
     return options.client;
   }
   const region = options.region ?? options.clientConfig?.region ?? regionWithFallback(options.profile);
+  const forcePathStyle = options.forcePathStyle ?? (ownEndpoint(options) ? true : undefined);
   const config: S3ClientConfig = {
     followRegionRedirects: true,
     region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
+    ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: positiveInt('maxAttempts', options.maxAttempts, 3) } : {}),
   };
