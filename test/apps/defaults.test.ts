@@ -311,7 +311,7 @@ describe('an app meets the defaults', function () {
 
     it('addresses buckets as host names with forcePathStyle: false', async () => {
       const got = await roundtrip(env, true, onLocalhost(), 'virtual');
-      expect(got).to.include({ code: 'ENOTFOUND' });
+      expect(got.code).to.be.oneOf(['ENOTFOUND', 'EAI_AGAIN']); // EAI_AGAIN where no DNS answers
       expect(got.error).to.match(/defaults-[0-9a-f]+\.localhost/);
     });
   });
