@@ -201,6 +201,18 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
       expect(await onEmulator(env)).to.include({ text: 'hello', gone: true });
     });
 
+    it('says a project is needed where one is (bucket creation, listing buckets) when none is set', async () => {
+      const env = { STORAGE_EMULATOR_HOST: gcs.info.apiEndpoint };
+      const bucket = freshName('noproject');
+      const r = await app.run('lifecycle.mjs', { env, args: ['gs', bucket, '{}'] });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.deep.equal({
+        error: `gs makedirs "${bucket}": no Google Cloud project: give projectId (or set GOOGLE_CLOUD_PROJECT); listing buckets and creating one need it`,
+        kind: 'InvalidArgument',
+        code: 'EINVAL',
+      });
+    });
+
     it('is refused with an error naming it when it is not an address', async () => {
       for (const value of ['ftp://127.0.0.1:4443', 'http://127.0.0.1:4443/?x=1', 'http://[::1']) {
         expect(await onEmulator({ STORAGE_EMULATOR_HOST: value })).to.deep.equal({

@@ -29,6 +29,8 @@ export function gcsReason(err: unknown): string | undefined {
 }
 
 const NOT_EMPTY = /not empty|must be empty/i;
+/** google-auth-library finding no project (no `projectId`, `GOOGLE_CLOUD_PROJECT`, key file or metadata server). */
+const NO_PROJECT = /Unable to detect a Project Id/i;
 /** GCS refusing an upload whose bytes do not match the checksum sent with them (damaged on the way). */
 const DAMAGED = /(?:MD5|CRC32C)(?: hash)? .* (?:doesn't|does not) match/i;
 
@@ -124,6 +126,14 @@ export function mapGcsError(err: unknown): FsError {
   const via = gcsStatus(err) === undefined ? indirect(err) : undefined;
   const status = gcsStatus(err) ?? via?.status;
   if (status === undefined) {
+    if (NO_PROJECT.test(String((err as GcsErrorShape | null)?.message ?? ''))) {
+      return new FsError({
+        kind: 'InvalidArgument',
+        message:
+          'no Google Cloud project: give projectId (or set GOOGLE_CLOUD_PROJECT); listing buckets and creating one need it',
+        cause: err,
+      });
+    }
     if (via === undefined) return toFsError(err);
     const base = toFsError(Object.assign(new Error(cleanMessage(via.message)), via.code ? { code: via.code } : {}));
     return new FsError({ kind: base.kind, message: base.message, temporary: true, code: base.code, cause: err });
