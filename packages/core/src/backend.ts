@@ -118,6 +118,7 @@ export {
   layerOptionsOf,
   resolveUrl,
   checkSharedOptions,
+  withHttpScheme,
   checkObjectStoreUrl,
   type OtherOptions,
 } from './url';

@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { errors, FsError } from './errors';
 import { timeoutError } from './timeouts';
+import { withHttpScheme } from './url';
 
 /** How requests to one origin go through a proxy. */
 export interface ProxyRoute {
@@ -93,7 +94,7 @@ export function proxyRoute(
   const variable = own !== undefined ? name : 'ALL_PROXY';
   let url: URL;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
+    url = new URL(withHttpScheme(value));
   } catch {
     throw errors.invalid(`${variable} is not a proxy URL such as http://proxy:3128`);
   }

@@ -244,3 +244,11 @@ export async function open(
   if (signal !== undefined) openOptions.signal = signal;
   return fs.open(path, mode, openOptions);
 }
+
+/**
+ * An address given as a URL or as `host:port` (as curl, gcsfs and the proxy variables take
+ * it), as a URL string: `host:port` becomes `http://host:port`; one with a scheme is kept.
+ */
+export function withHttpScheme(value: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
+}

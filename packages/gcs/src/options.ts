@@ -9,6 +9,7 @@ import {
   resolveReadConcurrency,
   TIMEOUT_OPTION_SCHEMA,
   resolveTimeouts,
+  withHttpScheme,
 } from '@omnifs/core/backend';
 import { nativeCrc32cGenerator } from './checksum';
 
@@ -198,7 +199,7 @@ export function emulatorEndpoint(env: NodeJS.ProcessEnv = process.env): string |
   };
   let url: URL;
   try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`);
+    url = new URL(withHttpScheme(raw));
   } catch {
     return bad();
   }
