@@ -56,6 +56,8 @@ export {
   requestSignal,
   bodyInPieces,
   timedFetch,
+  connectFailed,
+  connectTimeoutError,
   type UploadWatch,
   type FetchBody,
 } from './timeouts';

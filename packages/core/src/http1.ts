@@ -29,7 +29,7 @@ import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { errors, FsError } from './errors';
 import { openTunnel, proxyRoute, type ProxyRoute } from './proxy';
-import { abortError, SENT_GRACE_MS, sentAbortError, timeoutError } from './timeouts';
+import { abortError, connectTimeoutError, SENT_GRACE_MS, sentAbortError, timeoutError } from './timeouts';
 
 /** One request to send. */
 export interface Http1Request {
@@ -539,7 +539,7 @@ class Connection {
     socket.setNoDelay(true);
     if (connectTimeout > 0) {
       this.connectTimer = setTimeout(
-        () => socket.destroy(timeoutError(`could not connect to ${host} within ${connectTimeout} ms`)),
+        () => socket.destroy(connectTimeoutError(`could not connect to ${host} within ${connectTimeout} ms`)),
         connectTimeout,
       );
       socket.once(origin.secure ? 'secureConnect' : 'connect', () => clearTimeout(this.connectTimer));

@@ -16,7 +16,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { errors, FsError } from './errors';
-import { timeoutError } from './timeouts';
+import { connectTimeoutError } from './timeouts';
 import { withHttpScheme } from './url';
 
 /** How requests to one origin go through a proxy. */
@@ -143,7 +143,9 @@ export function openTunnel(route: ProxyRoute, hostname: string, port: number, ti
         ? setTimeout(
             () =>
               fail(
-                timeoutError(`the proxy ${route.shown} did not open a tunnel to ${authority} within ${timeoutMs} ms`),
+                connectTimeoutError(
+                  `the proxy ${route.shown} did not open a tunnel to ${authority} within ${timeoutMs} ms`,
+                ),
               ),
             timeoutMs,
           )

@@ -70,6 +70,37 @@ export function timeoutError(message: string): FsError {
   return new FsError({ kind: 'Unexpected', code: 'ETIMEDOUT', temporary: true, message });
 }
 
+/** Marks an error raised before a connection was made (shared by every copy of core). */
+const NOT_CONNECTED = Symbol.for('omnifs.notConnected');
+
+/** The error of a connection that did not open in time: {@link timeoutError}, and {@link connectFailed} holds for it. */
+export function connectTimeoutError(message: string): FsError {
+  const err = timeoutError(message);
+  Object.defineProperty(err, NOT_CONNECTED, { value: true });
+  return err;
+}
+
+/** Node codes of a connection that could not be made: the name did not resolve, or nothing answered. */
+const CONNECT_CODES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+
+/**
+ * True when `err` says the request never reached the server: its host's name did not
+ * resolve, the connection was refused or unreachable, or it did not open in time. Such a
+ * request can go to another server (a standby's peer) whatever it was.
+ */
+export function connectFailed(err: unknown): boolean {
+  const e = err as { code?: unknown; [NOT_CONNECTED]?: unknown } | null | undefined;
+  if (e === null || typeof e !== 'object') return false;
+  return e[NOT_CONNECTED] === true || (typeof e.code === 'string' && CONNECT_CODES.has(e.code));
+}
+
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
   'UND_ERR_CONNECT_TIMEOUT',

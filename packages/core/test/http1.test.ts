@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { FsError } from '@omnifs/core';
 import { startThrottlingProxy } from '../../../test/faults/timeouts';
-import { Http1Pool, type BodySink, type Http1Request } from '@omnifs/core/backend';
+import { connectFailed, Http1Pool, type BodySink, type Http1Request } from '@omnifs/core/backend';
 
 /** A loopback HTTP server for the suite, counting the connections it accepted. */
 function useServer(handler: RequestListener): { port: () => number; connections: () => number } {
@@ -468,6 +468,8 @@ describe('core: Http1Pool', () => {
     expect(err.code).to.equal('ETIMEDOUT');
     expect(err.message).to.include('no answer to GET 127.0.0.1 within 150 ms');
     expect(Date.now() - t0).to.be.within(100, 2000);
+    // The request was sent: it must not go to another server as if it never had been.
+    expect(connectFailed(err)).to.equal(false);
   });
 
   it('obeys each of several signals, and one signal shared by many requests', async () => {
@@ -507,6 +509,7 @@ describe('core: Http1Pool', () => {
     const closed = await closedPort();
     const err = await rejection(pool.request(get(closed, '/')));
     expect(err.code).to.equal('ECONNREFUSED');
+    expect(connectFailed(err), 'nothing was sent: another server may take the request').to.equal(true);
   });
 
   it('fails requests in flight when destroyed, and refuses new ones', async () => {
