@@ -4,7 +4,7 @@
  * comes from Maven (`dependency:build-classpath`, local repository under
  * `.cache/servers/hdfs/m2`) and the main is compiled with javac into the cache.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -16,6 +16,7 @@ import {
   readMarker,
   REPO_ROOT,
   runInstall,
+  type ServerProcess,
   startProcess,
   ToolchainMissing,
   waitForHttp,
@@ -99,15 +100,38 @@ export function externalHdfs(): HdfsInfo | undefined {
   };
 }
 
-/** The ports MiniDfs reports on its READY line. */
+/** The ports MiniDfs reports on its READY line (and, with `ha`, the two namenodes). */
 interface ReadyPorts {
   nnRpcPort: number;
   nnHttpPort: number;
   dnHttpPort: number;
+  nameservice?: string;
+  namenodes?: { id: string; rpcPort: number; httpPort: number }[];
 }
 
-/** Installs (if needed) and starts a one-datanode MiniDFSCluster; resolves once WebHDFS answers. */
-export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
+/** An HA MiniDFSCluster: two namenodes of one nameservice, the first active at start. */
+export interface HdfsHaInfo {
+  /** The nameservice, as in `hdfs://NAMESERVICE/path` and `dfs.nameservices`. */
+  readonly nameservice: string;
+  /** The namenodes, in order: their ids (`nn1`, `nn2`), RPC ports and HTTP bases. */
+  readonly namenodes: readonly { id: string; rpcPort: number; httpUrl: string }[];
+  readonly user: string;
+  /** Makes namenode `n` (0 or 1) the active one and the other the standby; resolves once done. */
+  activate(n: 0 | 1): Promise<void>;
+}
+
+/** Installs (if needed) and starts MiniDfs with `args`; resolves with its READY ports once WebHDFS answers at `check`. */
+async function launch(
+  args: string[],
+  ready: (ports: ReadyPorts) => string,
+): Promise<{
+  ports: ReadyPorts;
+  base: string;
+  proc: ServerProcess;
+  stop: () => Promise<void>;
+  installMs: number;
+  startMs: number;
+}> {
   const installMs = await installHdfs();
   const dir = cacheDir('hdfs');
   const cp = `${join(dir, 'classes')}:${readFileSync(join(dir, 'classpath.txt'), 'utf8').trim()}`;
@@ -126,29 +150,33 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
     cp,
     MAIN_CLASS,
     base,
-    '0',
-    '0',
-    '0',
+    ...args,
   ]);
   const stop = async (): Promise<void> => {
     await proc.stop(10_000);
     await rm(base, { recursive: true, force: true });
   };
-  let ports: ReadyPorts;
-  let namenodeUrl: string;
   try {
     const [, json = ''] = await proc.waitForLine(/^READY (\{.*\})$/m, 120_000);
-    ports = JSON.parse(json) as ReadyPorts;
-    namenodeUrl = `http://127.0.0.1:${ports.nnHttpPort}`;
-    await waitForHttp(`${namenodeUrl}/webhdfs/v1/?op=GETFILESTATUS&user.name=${HDFS_USER}`, 30_000, {
+    const ports = JSON.parse(json) as ReadyPorts;
+    await waitForHttp(`${ready(ports)}/webhdfs/v1/?op=GETFILESTATUS&user.name=${HDFS_USER}`, 30_000, {
       proc,
       accept: (s) => s === 200,
     });
+    return { ports, base, proc, stop, installMs, startMs: Date.now() - t0 };
   } catch (e) {
     await stop();
     throw e;
   }
-  const startMs = Date.now() - t0;
+}
+
+/** Installs (if needed) and starts a one-datanode MiniDFSCluster; resolves once WebHDFS answers. */
+export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
+  const { ports, proc, stop, installMs, startMs } = await launch(
+    ['0', '0', '0'],
+    (p) => `http://127.0.0.1:${p.nnHttpPort}`,
+  );
+  const namenodeUrl = `http://127.0.0.1:${ports.nnHttpPort}`;
   return {
     info: {
       namenodeUrl,
@@ -156,6 +184,37 @@ export async function startHdfs(): Promise<StartedServer<HdfsInfo>> {
       user: HDFS_USER,
       rpcPort: ports.nnRpcPort,
       datanodeHttpPort: ports.dnHttpPort,
+    },
+    installMs,
+    startMs,
+    proc,
+    stop,
+  };
+}
+
+/**
+ * Starts an HA MiniDFSCluster (two namenodes, one datanode, the first namenode active);
+ * resolves once the active one answers WebHDFS. Not shared: each caller stops its own.
+ */
+export async function startHdfsHa(): Promise<StartedServer<HdfsHaInfo>> {
+  const httpOf = (port: number): string => `http://127.0.0.1:${port}`;
+  const { ports, base, proc, stop, installMs, startMs } = await launch(['0', '0', '0', 'ha'], (p) =>
+    httpOf(p.namenodes![0]!.httpPort),
+  );
+  let active = 0;
+  const activate = async (n: 0 | 1): Promise<void> => {
+    if (n === active) return;
+    active = n;
+    const done = proc.waitForLine(new RegExp(`^ACTIVE ${n}$`, 'm'), 60_000);
+    writeFileSync(join(base, 'active'), String(n));
+    await done;
+  };
+  return {
+    info: {
+      nameservice: ports.nameservice!,
+      namenodes: ports.namenodes!.map((nn) => ({ id: nn.id, rpcPort: nn.rpcPort, httpUrl: httpOf(nn.httpPort) })),
+      user: HDFS_USER,
+      activate,
     },
     installMs,
     startMs,

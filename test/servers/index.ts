@@ -18,12 +18,13 @@
 import { randomBytes } from 'node:crypto';
 import { externalAzure, startAzurite } from './azurite';
 import { externalGcs, startFakeGcs } from './fakegcs';
-import { externalHdfs, startHdfs } from './hdfs';
+import { externalHdfs, startHdfs, startHdfsHa, type HdfsHaInfo } from './hdfs';
 import { externalS3, startMoto } from './moto';
 import type { InfoByKind, ServerKind, StartedServer } from './types';
 import { IS_CI, ToolchainMissing, say, startRetryingPortClash } from './util';
 
 export type { AzureInfo, GcsInfo, HdfsInfo, InfoByKind, S3Info, ServerKind, StartedServer } from './types';
+export type { HdfsHaInfo } from './hdfs';
 
 interface Entry<K extends ServerKind> {
   start: () => Promise<StartedServer<InfoByKind[K]>>;
@@ -124,6 +125,45 @@ export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
   };
 }
 
+/** The HA MiniDFSCluster of this process, once asked for (see {@link useHdfsHa}). */
+let hdfsHa: Promise<StartedServer<HdfsHaInfo>> | undefined;
+
+/**
+ * Declares that the current `describe` needs the HA MiniDFSCluster (two namenodes of one
+ * nameservice, the first active, see `startHdfsHa`): started once per run by the first
+ * suite that asks, stopped with the other servers; skipped outside CI when the toolchain
+ * is missing, as {@link useServer}. A suite that fails the namenodes over makes the first
+ * one active again before it ends.
+ */
+export function useHdfsHa(): { readonly info: HdfsHaInfo } {
+  let started: StartedServer<HdfsHaInfo> | undefined;
+  before(async function () {
+    this.timeout(START_TIMEOUT_MS);
+    try {
+      if (hdfsHa === undefined) {
+        hdfsHa = startHdfsHa().then((s) => {
+          say(`HDFS HA (MiniDFSCluster) ready (install ${s.installMs} ms, start ${s.startMs} ms)`);
+          return s;
+        });
+        hdfsHa.catch(() => {}); // Reported by whoever awaits it.
+      }
+      started = await hdfsHa;
+    } catch (e) {
+      if (e instanceof ToolchainMissing && !IS_CI) {
+        process.stderr.write(`\n!!! SKIPPING HDFS HA suites: ${e.reason}. To run them: ${e.howTo}\n\n`);
+        this.skip();
+      }
+      throw e;
+    }
+  });
+  return {
+    get info() {
+      if (!started) throw new Error('useHdfsHa(): cluster not started yet (read .info inside tests or hooks)');
+      return started.info;
+    },
+  };
+}
+
 /**
  * Starts, in the background, every server some loaded suite asked for with
  * {@link useServer}, so their installs and start-ups overlap. Called by the root hook.
@@ -150,6 +190,8 @@ export async function stopAllServers(): Promise<void> {
   say(`stopping ${running.size} server(s)`);
   const all = [...running.values()];
   running.clear();
+  if (hdfsHa !== undefined) all.push(hdfsHa);
+  hdfsHa = undefined;
   await Promise.all(all.map(stopStarted));
 }
 
