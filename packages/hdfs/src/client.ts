@@ -12,6 +12,7 @@
  */
 import { type Timeouts } from '@omnifs/core';
 import {
+  connectFailed,
   preconnect,
   redactUrl,
   resolveTimeouts,
@@ -22,8 +23,8 @@ import {
   type Http1Answer,
   type SmallAnswer,
 } from '@omnifs/core/backend';
-import { WebHdfsError, errorFromAnswer } from './errors';
-import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBase, type HDFSOptions } from './options';
+import { WebHdfsError, errorFromAnswer, parseRemoteException } from './errors';
+import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBases, type HDFSOptions } from './options';
 
 /** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
 export interface HdfsFileStatus {
@@ -48,36 +49,75 @@ export type Params = Record<string, string | number | boolean | undefined>;
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
 
 /**
- * A client for one namenode's WebHDFS endpoint.
+ * A client for the WebHDFS endpoint of a namenode, or of HA namenodes.
  *
  * Behaviour: every call carries `user.name` (or `delegation`) and `doas`, the `headers`
  * and `authHeaders()` of the options, and a timeout until the answer's headers arrive;
- * a failed call throws a {@link WebHdfsError} whose URL is redacted.
+ * a failed call throws a {@link WebHdfsError} whose URL is redacted. With several
+ * namenodes, a call goes to the one that last answered as active; one that answers
+ * `StandbyException` or cannot be reached (nothing was sent) passes the call to the next,
+ * each tried once per call; the last one's answer stands.
  */
 export class WebHdfsClient {
   /** The origin of the datanode the last redirect named: connected to ahead of the next. */
   private datanode: string | undefined;
-  /** `http://namenode:9870/webhdfs/v1`. */
-  readonly base: string;
+  /** Each namenode's `http://namenode:9870/webhdfs/v1`. */
+  readonly bases: readonly string[];
+  /** Index in {@link bases} of the namenode calls go to first: the last one that answered as active. */
+  private active = 0;
   readonly timeouts: Timeouts;
   /** Sent as `user.name` (see {@link resolveUser}). */
   readonly user: string | undefined;
 
   constructor(private readonly options: HDFSOptions) {
-    this.base = webhdfsBase(options);
+    this.bases = webhdfsBases(options);
     this.user = resolveUser(options);
     this.timeouts = resolveTimeouts({ requestTimeout: options.timeout ?? DEFAULT_HDFS_TIMEOUT, ...options });
   }
 
-  /** The URL of an operation on an absolute path. */
-  url(path: string, op: string, params: Params = {}): string {
+  /** `http://namenode:9870/webhdfs/v1` of the namenode calls go to first. */
+  get base(): string {
+    return this.bases[this.active]!;
+  }
+
+  /** The URL of an operation on an absolute path, at the namenode calls go to first (or at `base`). */
+  url(path: string, op: string, params: Params = {}, base = this.base): string {
     const q = new URLSearchParams({ op });
     if (this.options.delegationToken) q.set('delegation', this.options.delegationToken);
     else if (this.user !== undefined) q.set('user.name', this.user);
     if (this.options.doAs) q.set('doas', this.options.doAs);
     for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
     const encoded = path.split('/').map(encodeURIComponent).join('/');
-    return `${this.base}${encoded.startsWith('/') ? encoded : `/${encoded}`}?${q}`;
+    return `${base}${encoded.startsWith('/') ? encoded : `/${encoded}`}?${q}`;
+  }
+
+  /**
+   * Sends a request to the namenodes, starting at the active one, and returns the URL and
+   * answer of the first that is neither unreachable nor a standby (else the last one's).
+   */
+  private async toNamenode<A extends { status: number; data?: Buffer | undefined }>(
+    path: string,
+    op: string,
+    params: Params,
+    send: (url: string) => Promise<A>,
+  ): Promise<{ url: string; res: A }> {
+    const n = this.bases.length;
+    const first = this.active;
+    for (let i = 0; ; i++) {
+      const at = (first + i) % n;
+      const url = this.url(path, op, params, this.bases[at]);
+      const last = i === n - 1;
+      let res: A;
+      try {
+        res = await send(url);
+      } catch (err) {
+        if (!last && connectFailed(err)) continue;
+        throw withRedactedMessage(err);
+      }
+      if (!last && isStandby(res)) continue;
+      if (at !== first && !isStandby(res)) this.active = at;
+      return { url, res };
+    }
   }
 
   /**
@@ -85,13 +125,9 @@ export class WebHdfsClient {
    * is true) and returns its answer read in full; any other status throws a WebHdfsError.
    */
   async answer(method: Method, path: string, op: string, params: Params = {}, redirect = false): Promise<SmallAnswer> {
-    const url = this.url(path, op, params);
-    let res: SmallAnswer;
-    try {
-      res = await smallAnswer(url, { method, headers: await this.headers(url) }, this.timeouts);
-    } catch (err) {
-      throw withRedactedMessage(err);
-    }
+    const { url, res } = await this.toNamenode(path, op, params, async (to) =>
+      smallAnswer(to, { method, headers: await this.headers(to) }, this.timeouts),
+    );
     if ((res.status >= 200 && res.status < 300) || (res.status === 307 && redirect)) return res;
     throw errorFromAnswer(res.status, res.data.toString('utf8'), op, url, this.secrets);
   }
@@ -152,14 +188,16 @@ export class WebHdfsClient {
     signal?: AbortSignal,
     sink?: BodySink,
   ): Promise<Http1Answer> {
-    const url = this.url(path, 'OPEN', { offset: offset > 0 ? offset : undefined, length });
+    const params = { offset: offset > 0 ? offset : undefined, length };
     // A 200 to OPEN is the range asked, from the datanode or a gateway that answers itself.
     const into = sink === undefined ? undefined : (status: number) => (status === 200 ? sink : undefined);
-    let res: Http1Answer;
+    this.connectAhead();
+    const sent = await this.toNamenode(path, 'OPEN', params, async (to) =>
+      streamAnswer(to, { method: 'GET', headers: await this.headers(to), signal }, this.timeouts, into),
+    );
+    const url = sent.url;
+    let res = sent.res;
     try {
-      const headers = await this.headers(url);
-      this.connectAhead();
-      res = await streamAnswer(url, { method: 'GET', headers, signal }, this.timeouts, into);
       const location = res.status >= 300 && res.status < 400 ? res.headers.location : undefined;
       if (location !== undefined) {
         // The datanode takes no headers: the URL carries the user or token.
@@ -176,7 +214,7 @@ export class WebHdfsClient {
 
   /**
    * First step of CREATE / APPEND: the namenode request without a body; returns the
-   * datanode `Location` it redirects to. With `whole` (the bytes go by {@link sendData}),
+   * datanode `Location` it redirects to. With `whole` (the bytes go by {@link sendWhole}),
    * a connection to the datanode last named opens while the namenode answers.
    */
   async dataLocation(
@@ -210,25 +248,52 @@ export class WebHdfsClient {
   }
 
   /**
-   * The second step with all the bytes at hand: one request to the datanode carrying them
-   * (over core's pool; the datanode's unrequested `100 Continue` is skipped), resolved once
-   * the datanode confirmed.
+   * Both steps with all the bytes at hand: the namenode's redirect, then one request to
+   * the datanode carrying them (over core's pool; the datanode's unrequested
+   * `100 Continue` is skipped), resolved once the datanode confirmed. A datanode that
+   * answers `StandbyException` was sent by a standby (one that names itself, not the
+   * nameservice, in its redirects): the next namenode is asked, as for any call.
    */
-  async sendData(location: string, method: 'PUT' | 'POST', op: string, data: Uint8Array): Promise<void> {
-    let res: SmallAnswer;
-    try {
-      const headers = { 'content-type': 'application/octet-stream' };
-      res = await smallAnswer(location, { method, headers, body: data }, this.timeouts);
-    } catch (err) {
-      throw withRedactedMessage(err);
-    }
-    if (res.status < 200 || res.status > 299)
+  async sendWhole(
+    method: 'PUT' | 'POST',
+    path: string,
+    op: 'CREATE' | 'APPEND',
+    params: Params,
+    data: Uint8Array,
+  ): Promise<void> {
+    for (let i = 1; ; i++) {
+      const location = await this.dataLocation(method, path, op, params, true);
+      const from = this.base;
+      let res: SmallAnswer;
+      try {
+        const headers = { 'content-type': 'application/octet-stream' };
+        res = await smallAnswer(location, { method, headers, body: data }, this.timeouts);
+      } catch (err) {
+        throw withRedactedMessage(err);
+      }
+      if (res.status >= 200 && res.status <= 299) return;
+      if (isStandby(res) && this.passOver(from) && i < this.bases.length) continue;
       throw errorFromAnswer(res.status, res.data.toString('utf8'), op, location, this.secrets);
+    }
   }
 
   /** Starts the second step: a streamed upload of the data to the datanode. */
   upload(location: string, method: 'PUT' | 'POST', op: string, length?: number): DatanodeUpload {
-    return new DatanodeUpload(location, method, op, this.timeouts, this.secrets, length);
+    const from = this.base;
+    return new DatanodeUpload(location, method, op, this.timeouts, this.secrets, length, (status, body) => {
+      // Sent by a standby: the next call (a retry of this one) goes to the next namenode.
+      if (isStandby({ status, data: Buffer.from(body) })) this.passOver(from);
+    });
+  }
+
+  /**
+   * Stops sending calls first to `base` (found to be a standby by a datanode's answer);
+   * true when there is another namenode to send them to.
+   */
+  private passOver(base: string): boolean {
+    if (this.bases.length < 2) return false;
+    if (this.bases[this.active] === base) this.active = (this.active + 1) % this.bases.length;
+    return true;
   }
 
   /** Values never to show in an error: the delegation token. */
@@ -242,6 +307,12 @@ export class WebHdfsClient {
     const auth = authHeaders ? await authHeaders(url) : {};
     return { ...base, ...auth };
   }
+}
+
+/** True for a namenode's `403` whose RemoteException is a `StandbyException`. */
+function isStandby(res: { status: number; data?: Buffer | undefined }): boolean {
+  if (res.status !== 403 || res.data === undefined) return false;
+  return parseRemoteException(res.data.toString('utf8'))?.exception === 'StandbyException';
 }
 
 /** The `Location` of a `noredirect=true` answer (`{"Location": "..."}`). */
@@ -276,13 +347,17 @@ export class DatanodeUpload extends StreamedUpload {
     timeouts: Timeouts,
     secrets: readonly string[] = [],
     length?: number,
+    onRefused?: (status: number, body: string) => void,
   ) {
     super(location, {
       method,
       length,
       timeouts,
       what: `the datanode's ${op}`,
-      refused: (status, body) => errorFromAnswer(status, body, op, location, secrets),
+      refused: (status, body) => {
+        onRefused?.(status, body);
+        return errorFromAnswer(status, body, op, location, secrets);
+      },
       clean: withRedactedMessage,
     });
   }

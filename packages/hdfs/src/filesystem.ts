@@ -8,6 +8,7 @@ import {
   joinPath,
   parentPath,
   positiveInt,
+  redactUrl,
   splitProtocol,
   throwIfAborted,
   type BodySink,
@@ -19,7 +20,7 @@ import {
 } from '@omnifs/core/backend';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
-import { createParams, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';
+import { createParams, DEFAULT_NAMENODE_HTTP_PORT, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';
 import { HdfsWriter, readWriteId, type HdfsWriterOptions } from './writer';
 
 /**
@@ -66,6 +67,36 @@ export class HDFSFileSystem extends FileSystem {
   static override optionSchema = HDFS_OPTION_SCHEMA;
 
   override readonly rootMarker = '/' as const;
+
+  /**
+   * Options a URL implies (explicit options win): `webhdfs://[user@]host[:port]/path` names
+   * the namenode's WebHDFS endpoint (`url`, port 9870 by default) and the user, as fsspec's
+   * webhdfs does; `hdfs://[user@]AUTHORITY/path` names the cluster (`nameservice`: an HA
+   * nameservice or a namenode's RPC address), found through the Hadoop configuration
+   * unless `url` or `host` is given, by option or by variable.
+   */
+  static optionsFromUrl(url: string): Record<string, unknown> {
+    const split = splitProtocol(url);
+    if (split === undefined) return {};
+    let authority = split.rest.split('/', 1)[0]!;
+    const implied: Record<string, unknown> = {};
+    const at = authority.lastIndexOf('@');
+    if (at >= 0) {
+      const user = authority.slice(0, at);
+      if (user.includes(':'))
+        throw errors.invalid(
+          `URL ${redactUrl(url)} has a password before '@': give credentials as options, not in the URL`,
+        );
+      if (user !== '') implied.user = decodeURIComponent(user);
+      authority = authority.slice(at + 1);
+    }
+    if (authority === '') return implied;
+    if (split.protocol === 'webhdfs') {
+      const port = /:\d+$/.test(authority) ? '' : `:${DEFAULT_NAMENODE_HTTP_PORT}`;
+      return { ...implied, url: `http://${authority}${port}` };
+    }
+    return { ...implied, nameservice: authority };
+  }
 
   /** Native APPEND; exclusive create by a check at open and a RENAME that fails on an existing target. */
   protected override capabilityFacts(): CapabilityFacts {

@@ -28,6 +28,7 @@ export {
   resolveUser,
   HDFS_OPTION_SCHEMA,
   webhdfsBase,
+  webhdfsBases,
   DEFAULT_HDFS_TIMEOUT,
   DEFAULT_NAMENODE_HTTP_PORT,
   type HDFSOptions,

@@ -2,6 +2,7 @@
 import { userInfo } from 'node:os';
 import { type TimeoutOptions } from '@omnifs/core';
 import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA } from '@omnifs/core/backend';
+import { defaultAuthority, hadoopConfDir, loadHadoopConf, namenodesOf } from './hadoopconf';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
@@ -10,20 +11,33 @@ export type HdfsHeaders = Record<string, string> | ((url: string) => Record<stri
  * Options of {@link HDFSFileSystem}. Each can also be given as `OMNIFS_HDFS_<NAME>`
  * (e.g. `OMNIFS_HDFS_URL=http://nn:9870`, `OMNIFS_HDFS_USER=etl`); explicit options win.
  *
- * The namenode is named by `url`, or by `host` and `port`. The authority of an
- * `hdfs://host:port/path` URL is not used to reach the cluster (it names the RPC port,
- * which WebHDFS does not speak): it is dropped from the path, and the namenode is the
- * one in these options.
+ * The namenode is named by `url`, else by `host` and `port`, else by `nameservice` (the
+ * authority of an `hdfs://` URL) read with the Hadoop configuration, else by that
+ * configuration's `fs.defaultFS`. See {@link webhdfsBases}.
  */
 export interface HDFSOptions extends TimeoutOptions {
-  /** Namenode HTTP(S) base URL, e.g. `http://namenode:9870` (a trailing `/webhdfs/v1` is accepted). */
-  url?: string;
+  /**
+   * Namenode HTTP(S) base URL, e.g. `http://namenode:9870` (a trailing `/webhdfs/v1` is
+   * accepted); several (an array, or comma-separated) for HA namenodes: requests go to the
+   * one that last answered as active, and move to the next when a namenode answers as a
+   * standby or cannot be reached.
+   */
+  url?: string | readonly string[];
   /** Namenode host, when `url` is not given. */
   host?: string;
   /** Namenode HTTP port with `host` (default 9870, Hadoop 3's `dfs.namenode.http-address`). */
   port?: number;
   /** Use `https` with `host` (default false). */
   https?: boolean;
+  /**
+   * The cluster as an `hdfs://` URL names it: an HA nameservice (`ns1`) or a namenode's RPC
+   * address (`namenode:8020`), turned into the namenodes' HTTP addresses with the Hadoop
+   * configuration (see `hadoopConfDir`); the authority of `hdfs://AUTHORITY/path` given to
+   * `urlToFs` sets it. Used when neither `url` nor `host` is given.
+   */
+  nameservice?: string;
+  /** The Hadoop client configuration read for `nameservice` and `fs.defaultFS` (default `HADOOP_CONF_DIR`, else `$HADOOP_HOME/etc/hadoop`). */
+  hadoopConfDir?: string;
   /**
    * Simple authentication: sent as `user.name` (ignored when `delegationToken` is given).
    * Default: `HADOOP_USER_NAME`, else the OS user, as Hadoop's own clients do.
@@ -67,10 +81,18 @@ export interface HDFSOptions extends TimeoutOptions {
 /** The names and types of {@link HDFSOptions}, checked when a filesystem is made. */
 export const HDFS_OPTION_SCHEMA = defineOptions<HDFSOptions>({
   ...TIMEOUT_OPTION_SCHEMA,
-  url: 'string',
+  url: {
+    type: ['string', 'array'],
+    check: (v) =>
+      Array.isArray(v) && (v.length === 0 || v.some((u) => typeof u !== 'string'))
+        ? 'a non-empty array of URL strings'
+        : undefined,
+  },
   host: 'string',
   port: { type: 'integer', min: 1, max: 65535 },
   https: 'boolean',
+  nameservice: 'string',
+  hadoopConfDir: 'string',
   user: 'string',
   doAs: 'string',
   delegationToken: { type: 'string', secret: true },
@@ -107,37 +129,67 @@ export const DEFAULT_HDFS_TIMEOUT = 60_000;
 /** The default namenode HTTP port of Hadoop 3. */
 export const DEFAULT_NAMENODE_HTTP_PORT = 9870;
 
-/** The namenode's WebHDFS base (`http://host:port/webhdfs/v1`) from the options. */
-export function webhdfsBase(options: HDFSOptions): string {
-  let base: string;
-  if (typeof options.url === 'string' && options.url !== '') {
-    let u: URL;
-    try {
-      // webhdfs:// and swebhdfs:// name the HTTP(S) endpoint as fsspec does.
-      u = new URL(options.url.replace(/^webhdfs:/i, 'http:').replace(/^swebhdfs:/i, 'https:'));
-    } catch {
-      throw errors.invalid('hdfs option url is not a valid URL (expected http://namenode:9870)');
-    }
-    if (u.protocol === 'hdfs:' || u.protocol === 'viewfs:')
-      throw errors.invalid(
-        `hdfs option url names the namenode's WebHDFS (HTTP) endpoint, e.g. http://namenode:9870; ` +
-          `${u.protocol}// names the RPC port, which WebHDFS does not use`,
-      );
-    if (u.protocol !== 'http:' && u.protocol !== 'https:')
-      throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
-    base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+/**
+ * The namenodes' WebHDFS bases (`http://host:port/webhdfs/v1`), from the first of:
+ * - `url` (one, several, or comma-separated);
+ * - `host`, `port` (default 9870) and `https`;
+ * - `nameservice`, through the Hadoop configuration (see {@link namenodesOf});
+ * - the configuration's `fs.defaultFS`, when it is an `hdfs://` URI.
+ * None of them is `InvalidArgument` saying what to give.
+ */
+export function webhdfsBases(options: HDFSOptions, env: NodeJS.ProcessEnv = process.env): string[] {
+  let bases: string[];
+  if (options.url !== undefined && options.url !== '') {
+    const urls = typeof options.url === 'string' ? options.url.split(',') : options.url;
+    bases = urls
+      .map((u) => u.trim())
+      .filter((u) => u !== '')
+      .map(baseOfUrl);
+    if (bases.length === 0) throw errors.invalid('hdfs option url names no namenode');
   } else if (typeof options.host === 'string' && options.host !== '') {
     const port = options.port ?? DEFAULT_NAMENODE_HTTP_PORT;
     if (!Number.isInteger(port) || port <= 0 || port > 65535)
       throw errors.invalid(`hdfs option port must be a port number, got ${String(port)}`);
     const host = options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host;
-    base = `${options.https ? 'https' : 'http'}://${host}:${port}`;
+    bases = [`${options.https ? 'https' : 'http'}://${host}:${port}`];
   } else {
-    throw errors.invalid(
-      'hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL',
-    );
+    const dir = hadoopConfDir(options.hadoopConfDir, env);
+    const conf = dir === undefined ? undefined : loadHadoopConf(dir, env);
+    const authority = options.nameservice || (conf === undefined ? undefined : defaultAuthority(conf));
+    if (authority === undefined)
+      throw errors.invalid(
+        'hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL, ' +
+          (conf === undefined
+            ? 'or an hdfs:// URL with the Hadoop configuration in HADOOP_CONF_DIR'
+            : `or an hdfs:// URL (fs.defaultFS in ${conf.dir} is not one)`),
+      );
+    bases = namenodesOf(authority, conf);
   }
-  return base.endsWith('/webhdfs/v1') ? base : `${base}/webhdfs/v1`;
+  return bases.map((b) => (b.endsWith('/webhdfs/v1') ? b : `${b}/webhdfs/v1`));
+}
+
+/** The first of {@link webhdfsBases}: the namenode requests go to first. */
+export function webhdfsBase(options: HDFSOptions, env: NodeJS.ProcessEnv = process.env): string {
+  return webhdfsBases(options, env)[0]!;
+}
+
+/** `http(s)://host:port[/path]` of one `url`, checked. */
+function baseOfUrl(url: string): string {
+  let u: URL;
+  try {
+    // webhdfs:// and swebhdfs:// name the HTTP(S) endpoint as fsspec does.
+    u = new URL(url.replace(/^webhdfs:/i, 'http:').replace(/^swebhdfs:/i, 'https:'));
+  } catch {
+    throw errors.invalid('hdfs option url is not a valid URL (expected http://namenode:9870)');
+  }
+  if (u.protocol === 'hdfs:' || u.protocol === 'viewfs:')
+    throw errors.invalid(
+      `hdfs option url names the namenode's WebHDFS (HTTP) endpoint, e.g. http://namenode:9870; ` +
+        `${u.protocol}// names the RPC port, which WebHDFS does not use`,
+    );
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw errors.invalid(`hdfs option url must be http(s), got ${u.protocol}`);
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
 
 /** Checks the numeric and permission options; returns them as query parameters of CREATE. */

@@ -154,15 +154,8 @@ export class HdfsWriter implements FillableWriter {
     data: Uint8Array,
   ): Promise<string> {
     const temp = temporarySibling(path);
-    const location = await client.dataLocation(
-      'PUT',
-      temp,
-      'CREATE',
-      { ...options.createParams, overwrite: false },
-      true,
-    );
     try {
-      await client.sendData(location, 'PUT', 'CREATE', data);
+      await client.sendWhole('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false }, data);
     } catch (err) {
       await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
       throw err;
