@@ -91,6 +91,13 @@ export abstract class FileSystemBase {
   /** Protocol names this class serves; the first is the canonical one. */
   static protocols: readonly string[] = [];
 
+  /**
+   * What the authority of `proto://authority/rest` is: `'path'` (the default), the first
+   * component of the path (an S3 bucket, a memory directory); `'host'`, where the store
+   * is (an HDFS namenode or nameservice), which the path leaves out: `rest` is the path.
+   */
+  static urlAuthority: 'path' | 'host' = 'path';
+
   /** `'/'` for filesystems with absolute paths, `''` for object stores (`bucket/key`). */
   readonly rootMarker: '' | '/' = '/';
 
@@ -274,7 +281,12 @@ export abstract class FileSystemBase {
    */
   normalize(path: unknown): string {
     const raw = checkPath(path);
-    return normalizePath(stripProtocol(raw, this.protocols), this.rootMarker);
+    let rest = stripProtocol(raw, this.protocols);
+    if (rest !== raw && (this.constructor as typeof FileSystemBase).urlAuthority === 'host') {
+      const slash = rest.indexOf('/');
+      rest = slash < 0 ? '' : rest.slice(slash);
+    }
+    return normalizePath(rest, this.rootMarker);
   }
 
   /** The full URL of a path on this filesystem (`s3://bucket/key`). */

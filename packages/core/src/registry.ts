@@ -82,9 +82,12 @@ export type FileSystemOf<P extends string> = P extends keyof ProtocolRegistry
 export interface KnownImplementation {
   pkg: string;
   exportName: string;
+  /** The class's `urlAuthority` when it is `'host'`, known before its package is loaded (a stand-in needs it). */
+  urlAuthority?: 'host';
 }
 
-const known = (pkg: string, exportName: string): KnownImplementation => ({ pkg, exportName });
+const known = (pkg: string, exportName: string, urlAuthority?: 'host'): KnownImplementation =>
+  urlAuthority === undefined ? { pkg, exportName } : { pkg, exportName, urlAuthority };
 
 /**
  * The registry's state, one per process: kept on `globalThis` under a `Symbol.for` key, so
@@ -112,8 +115,8 @@ const state: RegistryState = ((globalThis as { [STATE_KEY]?: RegistryState })[ST
     abfs: known('@omnifs/azure', 'AzureBlobFileSystem'),
     abfss: known('@omnifs/azure', 'AzureBlobFileSystem'),
     azure: known('@omnifs/azure', 'AzureBlobFileSystem'),
-    hdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
-    webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem'),
+    hdfs: known('@omnifs/hdfs', 'HDFSFileSystem', 'host'),
+    webhdfs: known('@omnifs/hdfs', 'HDFSFileSystem', 'host'),
   }),
   registry: new Map(),
   instances: new Map(),

@@ -63,6 +63,8 @@ const HDFS_READ_PART_SIZE = 32 * 1024 * 1024;
  */
 export class HDFSFileSystem extends FileSystem {
   static override protocols: readonly string[] = ['hdfs', 'webhdfs'];
+  /** `hdfs://nameservice/path` and `webhdfs://host:port/path`: the path is `/path`. */
+  static override urlAuthority = 'host' as const;
   /** The options it takes (see {@link HDFSOptions}). */
   static override optionSchema = HDFS_OPTION_SCHEMA;
 
@@ -126,18 +128,6 @@ export class HDFSFileSystem extends FileSystem {
     this.createParams = createParams(options);
     this.appendParams = options.bufferSize === undefined ? {} : { buffersize: options.bufferSize };
     this.batchListing = options.batchListing !== false;
-  }
-
-  /** Also drops the authority of `hdfs://host:port/path` and `webhdfs://host:port/path`. */
-  override normalize(path: unknown): string {
-    if (typeof path === 'string') {
-      const split = splitProtocol(path);
-      if (split !== undefined && this.protocols.includes(split.protocol)) {
-        const slash = split.rest.indexOf('/');
-        return super.normalize(slash < 0 ? '/' : split.rest.slice(slash));
-      }
-    }
-    return super.normalize(path);
   }
 
   protected override mapError(err: unknown): FsError {

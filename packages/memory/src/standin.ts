@@ -104,8 +104,23 @@ export function protocolFamily(protocol: string): string[] {
 
 function named<T extends abstract new (...args: never[]) => unknown>(cls: T, names: string[]): T {
   Object.defineProperty(cls, 'protocols', { value: names });
+  // Paths as the real backend reads them: `hdfs://nameservice/a` is `/a`.
+  Object.defineProperty(cls, 'urlAuthority', { value: urlAuthorityOf(names) });
   Object.defineProperty(cls, 'name', { value: 'MemoryStandIn' });
   return cls;
+}
+
+/** The real class's `urlAuthority` (from the known table when its package is not installed). */
+function urlAuthorityOf(names: string[]): 'path' | 'host' {
+  for (const name of names) {
+    if (KNOWN_IMPLEMENTATIONS[name]?.urlAuthority === 'host') return 'host';
+    try {
+      if ((getFileSystemClass(name) as { urlAuthority?: string }).urlAuthority === 'host') return 'host';
+    } catch {
+      // not installed: the known table decides
+    }
+  }
+  return 'path';
 }
 
 function build(names: string[]): Served {

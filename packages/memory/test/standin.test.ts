@@ -284,6 +284,23 @@ describe('memory stand-in', () => {
       }
     });
 
+    it('reads hdfs:// and webhdfs:// URLs as HDFS does: the authority names the cluster, not a directory', async () => {
+      const hdfs = memoryStandIn(['hdfs']);
+      try {
+        const { fs, path } = urlToFs('hdfs://nameservice1/data/run/a.txt');
+        expect(path).to.equal('/data/run/a.txt');
+        await fs.writeText(path, 'a');
+        const viaWeb = urlToFs('webhdfs://etl@namenode:9870/data/run/a.txt');
+        expect(await viaWeb.fs.readText(viaWeb.path)).to.equal('a');
+        expect(await filesystem('hdfs', { url: 'http://namenode:9870' }).readText('/data/run/a.txt')).to.equal('a');
+        expect(await fs.ls('hdfs://other-cluster/data/run')).to.deep.equal(['/data/run/a.txt']);
+        hdfs.seed({ 'hdfs://nameservice1/data/b.txt': 'b' });
+        expect(hdfs.files()).to.deep.equal({ 'hdfs:///data/b.txt': 'b', 'hdfs:///data/run/a.txt': 'a' });
+      } finally {
+        hdfs.restore();
+      }
+    });
+
     it('cannot sign URLs (the deliberate difference from S3)', async () => {
       await s3.writeText('bkt/a', 'a');
       await expectFsError(s3.sign('bkt/a'), 'Unsupported', 'ENOTSUP');
