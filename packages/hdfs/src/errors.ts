@@ -142,7 +142,8 @@ function kindOf(err: WebHdfsError): ErrorKind {
  *   NotADirectory, StandbyException / RetriableException / SafeModeException →
  *   RateLimited), then the message, then the HTTP status (404, 401/403, 409, 429/503, 501);
  * - a Hadoop RPC port's answer to HTTP (the url names port 8020, not 9870) is
- *   `InvalidArgument`, its message saying which port to use;
+ *   `InvalidArgument`, its message saying which port to use; a 401 (a Kerberos cluster
+ *   asked without SPNEGO or a token) says which options authenticate;
  * - failover, safe mode, 429 and 5xx (but 501) are `temporary`, and so is a block no
  *   datanode has reported yet (`Unexpected`, not the 403's PermissionDenied);
  * - the message names the operation, status and exception; URLs in it are redacted;
@@ -159,7 +160,10 @@ export function mapHdfsError(err: unknown): FsError {
     BLOCK_NOT_LOCATED.test(err.remote?.message ?? '');
   const message = IPC_PORT.test(err.remote?.message ?? '')
     ? `${err.message} (the url names a Hadoop RPC port; WebHDFS is on the namenode's HTTP port, 9870 by default)`
-    : err.message;
+    : err.status === 401
+      ? `${err.message} (the namenode wants authentication: on a Kerberos cluster give authHeaders ` +
+        `(a SPNEGO Negotiate header) or a delegationToken; see docs/protocols/hdfs.md, "Authentication")`
+      : err.message;
   return new FsError({ kind, message, temporary, cause: err });
 }
 

@@ -453,6 +453,28 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(err(401)).to.include({ kind: 'PermissionDenied' });
     });
 
+    it('says how to authenticate when a Kerberos namenode answers 401', async () => {
+      // What a namenode with hadoop.http.authentication.type=kerberos answers a request without SPNEGO.
+      const namenode = createServer((_req, res) => {
+        res.writeHead(401, { 'www-authenticate': 'Negotiate', 'content-type': 'text/html;charset=iso-8859-1' });
+        res.end(
+          '<html><head><title>Error 401 Authentication required</title></head><body><h2>HTTP ERROR 401</h2></body></html>',
+        );
+      });
+      await new Promise<void>((ok) => namenode.listen(0, '127.0.0.1', ok));
+      try {
+        const fs = makeFs(hdfs.info, { url: `http://127.0.0.1:${(namenode.address() as AddressInfo).port}` });
+        const e = await rejected(fs.info('/x'));
+        expect(e).to.include({ kind: 'PermissionDenied', code: 'EACCES', temporary: false });
+        expect(e.message)
+          .to.include('Authentication required')
+          .and.include('authHeaders')
+          .and.include('delegationToken');
+      } finally {
+        await new Promise((ok) => namenode.close(ok));
+      }
+    });
+
     it('connects to the datanode while the namenode answers, as soon as it knows one', async () => {
       // A namenode that takes 100 ms to redirect, and a datanode that closes every connection after its answer.
       const times = { datanode: [] as number[], answered: [] as number[], written: [] as string[] };
