@@ -6,7 +6,7 @@
  * import time. The namenodes fail over while the app runs.
  */
 import { expect } from 'chai';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freshName, useHdfsHa } from '../servers/index';
 import { type App, makeApp } from './app';
@@ -40,6 +40,35 @@ try {
 }
 `;
 
+/**
+ * A job that keeps its log on the HA cluster with one URL: two epochs synced, a pause while
+ * the namenodes fail over (until the file `continue`), two more, `close()`; then the log
+ * and metrics as the cluster has them.
+ */
+const JOB = `import { existsSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { urlToFs } from '@omnifs/core';
+import { createLogSync } from '@omnifs/logsync';
+const [nameservice, dir] = process.argv.slice(2);
+const log = await createLogSync({ logDir: \`hdfs://\${nameservice}\${dir}\`, experiment: 'run-1', syncIntervalMs: 0 });
+const epoch = async (n) => {
+  log.info(\`epoch \${n}\`);
+  await log.epochEnd(n, { loss: 1 / n }, { wait: true });
+};
+await epoch(1);
+await epoch(2);
+writeFileSync('phase1', '[]');
+while (!existsSync('continue')) await sleep(50);
+await epoch(3);
+await epoch(4);
+await log.close();
+const { fs, path } = urlToFs(\`hdfs://\${nameservice}\${dir}/run-1\`);
+const lines = (await fs.readText(\`\${path}/training.log\`)).trim().split('\\n');
+const metrics = (await fs.readText(\`\${path}/metrics.jsonl\`)).trim().split('\\n').map((l) => JSON.parse(l).epoch);
+console.log(JSON.stringify({ lines: lines.filter((l) => / INFO  epoch \\d+$/.test(l)).map((l) => l.slice(-7)), metrics }));
+await fs.rm(path, { recursive: true });
+`;
+
 /** A Hadoop `*-site.xml` with these properties. */
 function site(props: Record<string, string>): string {
   const body = Object.entries(props)
@@ -55,9 +84,10 @@ describe('an app on an HA HDFS cluster (HADOOP_CONF_DIR, hdfs://nameservice)', f
 
   before(async () => {
     app = await makeApp({
-      packages: ['@omnifs/core', '@omnifs/hdfs'],
+      packages: ['@omnifs/core', '@omnifs/hdfs', '@omnifs/logsync'],
       files: {
         'main.mjs': APP,
+        'job.mjs': JOB,
         'hdfs-cluster.mjs': readFileSync(join(REPO_ROOT, 'examples', 'hdfs-cluster.mjs'), 'utf8'),
       },
     });
@@ -101,14 +131,12 @@ describe('an app on an HA HDFS cluster (HADOOP_CONF_DIR, hdfs://nameservice)', f
     }
   });
 
-  it('reaches the active namenode, and keeps working when the other one takes over', async () => {
-    const dir = `/${freshName('haapp')}`;
-    const run = app.run('main.mjs', {
-      args: [ha.info.nameservice, dir],
-      env: env(),
-      timeoutMs: 120_000,
-    });
+  /** Runs `script` with `args`; once it has written `phase1`, fails the namenodes over and lets it go on. */
+  const acrossFailover = async (script: string, args: string[]): Promise<{ phase1: unknown; out: unknown }> => {
     const phase1 = join(app.dir, 'phase1');
+    rmSync(phase1, { force: true });
+    rmSync(join(app.dir, 'continue'), { force: true });
+    const run = app.run(script, { args, env: env(), timeoutMs: 120_000 });
     let finished = false;
     void run.finally(() => (finished = true));
     while (!existsSync(phase1) && !finished) await new Promise((ok) => setTimeout(ok, 50));
@@ -117,14 +145,20 @@ describe('an app on an HA HDFS cluster (HADOOP_CONF_DIR, hdfs://nameservice)', f
       writeFileSync(join(app.dir, 'continue'), '');
       const r = await run;
       expect(r.code, r.stderr).to.equal(0);
-      expect(JSON.parse(r.stdout) as unknown).to.deep.equal({
-        after: ['named', 'after'],
-        names: ['a.txt', 'b.txt', 'c.txt'],
-        gone: true,
-      });
-      expect(JSON.parse(readFileSync(phase1, 'utf8')) as unknown).to.deep.equal(['named', 'default']);
+      return { phase1: JSON.parse(readFileSync(phase1, 'utf8')) as unknown, out: JSON.parse(r.stdout) as unknown };
     } finally {
       await ha.info.activate(0);
     }
+  };
+
+  it('reaches the active namenode, and keeps working when the other one takes over', async () => {
+    const { phase1, out } = await acrossFailover('main.mjs', [ha.info.nameservice, `/${freshName('haapp')}`]);
+    expect(phase1).to.deep.equal(['named', 'default']);
+    expect(out).to.deep.equal({ after: ['named', 'after'], names: ['a.txt', 'b.txt', 'c.txt'], gone: true });
+  });
+
+  it("keeps a job's log with logsync across a failover: every line and metric, in order", async () => {
+    const { out } = await acrossFailover('job.mjs', [ha.info.nameservice, `/${freshName('halog')}`]);
+    expect(out).to.deep.equal({ lines: ['epoch 1', 'epoch 2', 'epoch 3', 'epoch 4'], metrics: [1, 2, 3, 4] });
   });
 });
