@@ -4,25 +4,13 @@
  * comes from Maven (`dependency:build-classpath`, local repository under
  * `.cache/servers/hdfs/m2`) and the main is compiled with javac into the cache.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { installJavaMain, javaClasspath } from './java';
 import type { HdfsInfo, StartedServer } from './types';
-import {
-  cacheDir,
-  digest,
-  hasCommand,
-  readMarker,
-  REPO_ROOT,
-  runInstall,
-  type ServerProcess,
-  startProcess,
-  ToolchainMissing,
-  waitForHttp,
-  withInstallLock,
-  writeMarker,
-} from './util';
+import { REPO_ROOT, type ServerProcess, startProcess, waitForHttp } from './util';
 
 const PROJECT = join(REPO_ROOT, 'test', 'servers', 'hdfs');
 const MAIN_SRC = join(PROJECT, 'src', 'main', 'java', 'omnifs', 'testserver', 'MiniDfs.java');
@@ -32,58 +20,13 @@ export const HDFS_USER = 'omnifs';
 
 /** Resolves the classpath and compiles the main unless cached for this pom + source; returns ms spent. */
 export function installHdfs(): Promise<number> {
-  return withInstallLock('hdfs', installHdfsNow);
-}
-
-/** True when the cached classpath names only files that exist (a moved cache directory leaves stale paths). */
-function classpathPresent(cpFile: string): boolean {
-  if (!existsSync(cpFile)) return false;
-  return readFileSync(cpFile, 'utf8')
-    .trim()
-    .split(':')
-    .every((entry) => entry === '' || existsSync(entry));
-}
-
-async function installHdfsNow(): Promise<number> {
-  const dir = cacheDir('hdfs');
-  const marker = join(dir, 'installed');
-  const cpFile = join(dir, 'classpath.txt');
-  const classes = join(dir, 'classes');
-  const want = digest(readFileSync(join(PROJECT, 'pom.xml'), 'utf8'), readFileSync(MAIN_SRC, 'utf8'));
-  if (readMarker(marker) === want && existsSync(classes) && classpathPresent(cpFile)) return 0;
-  for (const [cmd, pkg] of [
-    ['java', 'openjdk-17-jdk-headless'],
-    ['javac', 'openjdk-17-jdk-headless'],
-    ['mvn', 'maven'],
-  ] as const) {
-    if (!hasCommand(cmd)) {
-      throw new ToolchainMissing(
-        `HDFS tests need a JDK 17+ and Maven (no \`${cmd}\`)`,
-        `apt-get install ${pkg} (JDK 17+ and Maven 3.8+)`,
-      );
-    }
-  }
-  let ms = await runInstall('hdfs-classpath', 'mvn', [
-    '-q',
-    '-B',
-    `-Dmaven.repo.local=${join(dir, 'm2')}`,
-    '-f',
-    join(PROJECT, 'pom.xml'),
-    'dependency:build-classpath',
-    `-Dmdep.outputFile=${cpFile}`,
-  ]);
-  await rm(classes, { recursive: true, force: true });
-  ms += await runInstall('hdfs-main', 'javac', [
-    '-nowarn',
-    '-XDignore.symbol.file',
-    '-d',
-    classes,
-    '-cp',
-    readFileSync(cpFile, 'utf8').trim(),
-    MAIN_SRC,
-  ]);
-  writeMarker(marker, want);
-  return ms;
+  return installJavaMain({
+    name: 'hdfs',
+    label: 'HDFS tests',
+    project: PROJECT,
+    mainSrc: MAIN_SRC,
+    javacOptions: ['-nowarn', '-XDignore.symbol.file'],
+  });
 }
 
 /** The WebHDFS endpoint named by OMNIFS_TEST_HDFS_URL (namenode HTTP base), if any. */
@@ -133,8 +76,7 @@ async function launch(
   startMs: number;
 }> {
   const installMs = await installHdfs();
-  const dir = cacheDir('hdfs');
-  const cp = `${join(dir, 'classes')}:${readFileSync(join(dir, 'classpath.txt'), 'utf8').trim()}`;
+  const cp = javaClasspath('hdfs');
   const base = mkdtempSync(join(tmpdir(), 'omnifs-minidfs-'));
   const t0 = Date.now();
   // Every port is 0: the JVM binds each listener itself and reports the ports it got, so no

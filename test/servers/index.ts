@@ -19,12 +19,14 @@ import { randomBytes } from 'node:crypto';
 import { externalAzure, startAzurite } from './azurite';
 import { externalGcs, startFakeGcs } from './fakegcs';
 import { externalHdfs, startHdfs, startHdfsHa, type HdfsHaInfo } from './hdfs';
+import { startHttpFs, type HttpFsInfo } from './httpfs';
 import { externalS3, startMoto } from './moto';
 import type { InfoByKind, ServerKind, StartedServer } from './types';
 import { IS_CI, ToolchainMissing, say, startRetryingPortClash } from './util';
 
 export type { AzureInfo, GcsInfo, HdfsInfo, InfoByKind, S3Info, ServerKind, StartedServer } from './types';
 export type { HdfsHaInfo } from './hdfs';
+export type { HttpFsInfo } from './httpfs';
 
 interface Entry<K extends ServerKind> {
   start: () => Promise<StartedServer<InfoByKind[K]>>;
@@ -125,32 +127,32 @@ export function useServer<K extends ServerKind>(kind: K): ServerRef<K> {
   };
 }
 
-/** The HA MiniDFSCluster of this process, once asked for (see {@link useHdfsHa}). */
-let hdfsHa: Promise<StartedServer<HdfsHaInfo>> | undefined;
+/** Servers of their own kind (not shared through {@link ensureServer}), once started, by label. */
+const extras = new Map<string, Promise<StartedServer<unknown>>>();
 
 /**
- * Declares that the current `describe` needs the HA MiniDFSCluster (two namenodes of one
- * nameservice, the first active, see `startHdfsHa`): started once per run by the first
- * suite that asks, stopped with the other servers; skipped outside CI when the toolchain
- * is missing, as {@link useServer}. A suite that fails the namenodes over makes the first
- * one active again before it ends.
+ * Declares that the current `describe` needs the server `start` makes: started once per
+ * run by the first suite that asks for `label`, stopped with the other servers; skipped
+ * outside CI when the toolchain is missing, as {@link useServer}.
  */
-export function useHdfsHa(): { readonly info: HdfsHaInfo } {
-  let started: StartedServer<HdfsHaInfo> | undefined;
+function useExtra<I>(label: string, start: () => Promise<StartedServer<I>>): { readonly info: I } {
+  let started: StartedServer<I> | undefined;
   before(async function () {
     this.timeout(START_TIMEOUT_MS);
     try {
-      if (hdfsHa === undefined) {
-        hdfsHa = startHdfsHa().then((s) => {
-          say(`HDFS HA (MiniDFSCluster) ready (install ${s.installMs} ms, start ${s.startMs} ms)`);
+      let p = extras.get(label) as Promise<StartedServer<I>> | undefined;
+      if (p === undefined) {
+        p = start().then((s) => {
+          say(`${label} ready (install ${s.installMs} ms, start ${s.startMs} ms)`);
           return s;
         });
-        hdfsHa.catch(() => {}); // Reported by whoever awaits it.
+        p.catch(() => {}); // Reported by whoever awaits it.
+        extras.set(label, p);
       }
-      started = await hdfsHa;
+      started = await p;
     } catch (e) {
       if (e instanceof ToolchainMissing && !IS_CI) {
-        process.stderr.write(`\n!!! SKIPPING HDFS HA suites: ${e.reason}. To run them: ${e.howTo}\n\n`);
+        process.stderr.write(`\n!!! SKIPPING ${label} suites: ${e.reason}. To run them: ${e.howTo}\n\n`);
         this.skip();
       }
       throw e;
@@ -158,10 +160,32 @@ export function useHdfsHa(): { readonly info: HdfsHaInfo } {
   });
   return {
     get info() {
-      if (!started) throw new Error('useHdfsHa(): cluster not started yet (read .info inside tests or hooks)');
+      if (!started) throw new Error(`${label}: not started yet (read .info inside tests or hooks)`);
       return started.info;
     },
   };
+}
+
+/**
+ * Declares that the current `describe` needs the HA MiniDFSCluster (two namenodes of one
+ * nameservice, the first active, see `startHdfsHa`), one per run. A suite that fails the
+ * namenodes over makes the first one active again before it ends.
+ */
+export function useHdfsHa(): { readonly info: HdfsHaInfo } {
+  return useExtra('HDFS HA (MiniDFSCluster)', startHdfsHa);
+}
+
+/**
+ * Declares that the current `describe` needs an HttpFS gateway in front of the harness's
+ * HDFS (see `startHttpFs`), one per run. Not available with an external HDFS
+ * (`OMNIFS_TEST_HDFS_URL`).
+ */
+export function useHttpFs(): { readonly info: HttpFsInfo } {
+  return useExtra('HttpFS', async () => {
+    const hdfs = await ensureServer('hdfs');
+    if (hdfs.info.rpcPort === undefined) throw new Error('HttpFS needs the harness cluster, not an external one');
+    return startHttpFs(`hdfs://127.0.0.1:${hdfs.info.rpcPort}`);
+  });
 }
 
 /**
@@ -190,8 +214,8 @@ export async function stopAllServers(): Promise<void> {
   say(`stopping ${running.size} server(s)`);
   const all = [...running.values()];
   running.clear();
-  if (hdfsHa !== undefined) all.push(hdfsHa);
-  hdfsHa = undefined;
+  all.push(...extras.values());
+  extras.clear();
   await Promise.all(all.map(stopStarted));
 }
 

@@ -79,6 +79,10 @@ public final class MiniDfs {
     conf.set("hadoop.tmp.dir", new File(base, "tmp").getAbsolutePath());
     conf.setBoolean("dfs.webhdfs.enabled", true);
     conf.setBoolean("dfs.permissions.enabled", false);
+    // The user running the cluster may act for any user, as an HttpFS gateway does.
+    String self = System.getProperty("user.name");
+    conf.set("hadoop.proxyuser." + self + ".hosts", "*");
+    conf.set("hadoop.proxyuser." + self + ".groups", "*");
     conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
     conf.set("dfs.namenode.http-bind-host", "127.0.0.1");
     if (!ha) {
