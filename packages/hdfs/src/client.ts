@@ -10,9 +10,11 @@
  * and `node:http` skip). OPEN's redirect is followed to the datanode, whose answer ends
  * with the connection closed.
  */
-import { type Timeouts } from '@omnifs/core';
+import { FsError, type Timeouts } from '@omnifs/core';
 import {
   connectFailed,
+  errors,
+  joinPath,
   preconnect,
   redactUrl,
   resolveTimeouts,
@@ -65,6 +67,8 @@ export class WebHdfsClient {
   readonly bases: readonly string[];
   /** Index in {@link bases} of the namenode calls go to first: the last one that answered as active. */
   private active = 0;
+  /** RENAME here ignores `renameoptions` and answers a boolean (see {@link rename}): learnt from an answer. */
+  private plainRename = false;
   readonly timeouts: Timeouts;
   /** Sent as `user.name` (see {@link resolveUser}). */
   readonly user: string | undefined;
@@ -140,6 +144,45 @@ export class WebHdfsClient {
   /** A call answered `{ "boolean": true|false }`. */
   async bool(method: Method, path: string, op: string, params: Params = {}): Promise<boolean> {
     return (await this.json<{ boolean: boolean }>(method, path, op, params)).boolean;
+  }
+
+  /**
+   * Renames `src` onto `dst`: with `overwrite` a file at `dst` is replaced, without it an
+   * existing `dst` is refused (`AlreadyExists`); a directory at `dst` is refused either way.
+   * A namenode does this in one RENAME with `renameoptions`, answered with an empty body. A
+   * gateway that renames as Hadoop's `FileSystem.rename` does (HttpFS) ignores them and
+   * answers a boolean: `false` where `dst` exists, `true` also where it moved `src` into a
+   * directory at `dst` (moved back here). Once such an answer came, `dst` is looked at
+   * first, and a file to overwrite is deleted just before the RENAME (readers may then find
+   * no file for that moment; the new bytes are never lost, `src` holds them).
+   */
+  async rename(src: string, dst: string, overwrite: boolean): Promise<void> {
+    if (!this.plainRename) {
+      const renameoptions = overwrite ? 'OVERWRITE' : 'NONE';
+      const res = await this.answer('PUT', src, 'RENAME', { destination: dst, renameoptions });
+      const answered = booleanOf(res.data);
+      if (answered === undefined) return;
+      this.plainRename = true;
+      if (answered) {
+        if ((await this.status(dst)).type !== 'DIRECTORY') return;
+        await this.bool('PUT', joinPath(dst, src.slice(src.lastIndexOf('/') + 1)), 'RENAME', { destination: src });
+        throw errors.isADirectory(dst);
+      }
+    }
+    const existing = await this.status(dst).catch((err: unknown) => {
+      if (err instanceof WebHdfsError && err.status === 404) return undefined;
+      throw err;
+    });
+    if (existing?.type === 'DIRECTORY') throw errors.isADirectory(dst);
+    if (existing !== undefined) {
+      if (!overwrite) throw errors.alreadyExists(dst);
+      await this.bool('DELETE', dst, 'DELETE', { recursive: false });
+    }
+    if (!(await this.bool('PUT', src, 'RENAME', { destination: dst })))
+      throw new FsError({
+        kind: 'Unexpected',
+        message: `RENAME ${src} to ${dst} answered false: the source is gone, or the target appeared meanwhile`,
+      });
   }
 
   /** GETFILESTATUS. */
@@ -306,6 +349,17 @@ export class WebHdfsClient {
     const base = typeof headers === 'function' ? headers(url) : (headers ?? {});
     const auth = authHeaders ? await authHeaders(url) : {};
     return { ...base, ...auth };
+  }
+}
+
+/** The `boolean` of a `{"boolean": ...}` answer; undefined for any other body (a namenode's RENAME with options sends none). */
+function booleanOf(data: Buffer): boolean | undefined {
+  if (data.byteLength === 0) return undefined;
+  try {
+    const v = (JSON.parse(data.toString('utf8')) as { boolean?: unknown }).boolean;
+    return typeof v === 'boolean' ? v : undefined;
+  } catch {
+    return undefined;
   }
 }
 

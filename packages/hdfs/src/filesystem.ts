@@ -241,7 +241,10 @@ export class HDFSFileSystem extends FileSystem {
     });
   }
 
-  /** OPEN at `start`; undefined when `start` is at or past the end (HDFS refuses such offsets). */
+  /**
+   * OPEN at `start`; undefined when `start` is at or past the end (a namenode refuses such
+   * offsets as InvalidArgument, HttpFS with a 500 EOFException: the file's length decides).
+   */
   private async openAt(
     path: string,
     start: number,
@@ -252,7 +255,8 @@ export class HDFSFileSystem extends FileSystem {
     try {
       return await this.client.openAnswer(path, start, length, signal, sink);
     } catch (err) {
-      if (start > 0 && isFsError(mapHdfsError(err), 'InvalidArgument')) {
+      const mapped = mapHdfsError(err);
+      if (start > 0 && (mapped.kind === 'InvalidArgument' || /EOFException/.test(mapped.message))) {
         const status = await this.client.status(path);
         if (status.type === 'FILE' && start >= status.length) return undefined;
       }
@@ -334,7 +338,7 @@ export class HDFSFileSystem extends FileSystem {
       }
       return;
     }
-    await this.client.answer('PUT', src, 'RENAME', { destination: dst, renameoptions: 'OVERWRITE' });
+    await this.client.rename(src, dst, true);
   }
 
   protected override async _touch(path: string): Promise<void> {

@@ -89,6 +89,11 @@ export class HdfsWriter implements FillableWriter {
     if (options.append) {
       try {
         const location = await client.dataLocation('POST', path, 'APPEND', options.appendParams);
+        // A gateway (HttpFS) redirects to itself (`data=true`) without looking at the file:
+        // its absence would show only once the bytes are on their way, so it is looked at now.
+        if (new URL(location, client.base).searchParams.get('data') === 'true') {
+          if ((await client.status(path)).type === 'DIRECTORY') throw errors.isADirectory(path);
+        }
         return new HdfsWriter(client, path, path, 'append', client.upload(location, 'POST', 'APPEND'));
       } catch (err) {
         // A missing file is created; an appended-to directory is reported as one.
@@ -247,9 +252,8 @@ export class HdfsWriter implements FillableWriter {
       const params = { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' };
       await this.client.answer('PUT', this.written, 'SETXATTR', params);
     }
-    const renameoptions = this.mode === 'overwrite' ? 'OVERWRITE' : 'NONE';
     try {
-      await this.client.answer('PUT', this.written, 'RENAME', { destination: this.target, renameoptions });
+      await this.client.rename(this.written, this.target, this.mode === 'overwrite');
     } catch (err) {
       const now = await this.client.status(this.target).catch(() => undefined);
       if (now !== undefined && this.mode === 'create') throw errors.alreadyExists(this.target);

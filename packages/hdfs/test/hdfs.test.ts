@@ -489,7 +489,7 @@ describe('hdfs: WebHDFS specifics', function () {
       datanode.on('connection', () => times.datanode.push(Date.now()));
       const namenode = createServer((req, res) => {
         const op = opOf(req.url!);
-        if (op === 'RENAME') return void res.end('{"boolean":true}');
+        if (op === 'RENAME') return void res.end(); // a namenode's answer to RENAME with renameoptions: no body
         const port = (datanode.address() as AddressInfo).port;
         setTimeout(() => {
           times.answered.push(Date.now());
