@@ -13,7 +13,7 @@
 // node_modules), the registry lives on `globalThis` and FsError / FileSystem are recognised
 // by a `Symbol.for` brand (packages/core/src/brand.ts).
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +58,9 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     .filter((t) => typeof t === 'string')
     .map(entryOf);
   if (entries.length === 0) continue;
+  // Chunk names carry a hash: the chunks of earlier builds would stay beside the new ones
+  // (and be packed), so the directory is written anew.
+  rmSync(join(pkgDir, 'dist', 'esm'), { recursive: true, force: true });
   await build({
     absWorkingDir: pkgDir,
     entryPoints: Object.fromEntries(entries.map((e) => [e, `src/${e}.ts`])),
