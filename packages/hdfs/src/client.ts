@@ -12,6 +12,7 @@
  */
 import { FsError, type Timeouts } from '@omnifs/core';
 import {
+  baseName,
   connectFailed,
   errors,
   joinPath,
@@ -118,8 +119,9 @@ export class WebHdfsClient {
         if (!last && connectFailed(err)) continue;
         throw withRedactedMessage(err);
       }
-      if (!last && isStandby(res)) continue;
-      if (at !== first && !isStandby(res)) this.active = at;
+      const standby = isStandby(res);
+      if (standby && !last) continue;
+      if (!standby) this.active = at;
       return { url, res };
     }
   }
@@ -165,7 +167,7 @@ export class WebHdfsClient {
       this.plainRename = true;
       if (answered) {
         if ((await this.status(dst)).type !== 'DIRECTORY') return;
-        await this.bool('PUT', joinPath(dst, src.slice(src.lastIndexOf('/') + 1)), 'RENAME', { destination: src });
+        await this.bool('PUT', joinPath(dst, baseName(src)), 'RENAME', { destination: src });
         throw errors.isADirectory(dst);
       }
     }
