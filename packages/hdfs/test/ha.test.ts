@@ -2,21 +2,12 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { FsError } from '@omnifs/core';
 import { HDFSFileSystem } from '@omnifs/hdfs';
 import { useHdfsHa } from '../../../test/servers/index';
+import { freePort } from '../../../test/servers/util';
 import { freshDir } from './helpers';
-
-/** A loopback port where nothing listens. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 describe('hdfs: HA namenodes', function () {
   this.timeout(120_000);
@@ -40,7 +31,7 @@ describe('hdfs: HA namenodes', function () {
 
   it('passes over a namenode that cannot be reached', async () => {
     const [active] = urls();
-    const fs = make([`http://127.0.0.1:${await deadPort()}`, active!]);
+    const fs = make([`http://127.0.0.1:${await freePort()}`, active!]);
     const dir = freshDir('ha');
     await fs.pipe(`${dir}/b.txt`, 'second');
     expect(await fs.readText(`${dir}/b.txt`)).to.equal('second');
