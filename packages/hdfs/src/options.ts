@@ -161,7 +161,9 @@ export function webhdfsBases(options: HDFSOptions, env: NodeJS.ProcessEnv = proc
         'hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL, ' +
           (conf === undefined
             ? 'or an hdfs:// URL with the Hadoop configuration in HADOOP_CONF_DIR'
-            : `or an hdfs:// URL (fs.defaultFS in ${conf.dir} is not one)`),
+            : (conf.get('fs.defaultFS') ?? conf.get('fs.default.name')) === undefined
+              ? `or an hdfs:// URL (the Hadoop configuration in ${conf.dir} sets no fs.defaultFS)`
+              : `or an hdfs:// URL (fs.defaultFS in ${conf.dir} is not one)`),
       );
     bases = namenodesOf(authority, conf);
   }

@@ -97,6 +97,7 @@ describe('hdfs: namenodes from the URL and the Hadoop configuration', () => {
       throw new Error('no error');
     };
     expect(invalid({}, {})).to.match(/hdfs needs the namenode: .*HADOOP_CONF_DIR/);
+    expect(invalid({})).to.include(`the Hadoop configuration in ${dir} sets no fs.defaultFS`);
     writeFileSync(join(dir, 'core-site.xml'), site({ 'fs.defaultFS': 'file:///' }));
     expect(invalid({})).to.include(`fs.defaultFS in ${dir} is not one`);
     writeFileSync(
