@@ -19,6 +19,20 @@ const docsFile = join(here, '..', '..', 'docs', 'performance.md');
 const GiB = 1024 ** 3;
 const SMALL_ROWS = ['put1', 'get1', 'putBatch', 'get64'];
 const STORE_TITLE = { s3: 'S3', gcs: 'GCS', azure: 'Azure Blob', hdfs: 'HDFS' };
+/**
+ * What one small write sends, where the contenders differ in kind, not speed (counted at
+ * test/faults/counting.ts's proxy; fsspec's in bench/results/economy.md).
+ */
+const SMALL_WRITE = {
+  gcs:
+    "A small write: omnifs sends one `uploadType=multipart` POST with the CRC32C in the object's metadata, " +
+    'which GCS checks before the object replaces anything; OpenDAL one `uploadType=media` POST without a checksum.',
+  hdfs:
+    'A small write: omnifs sends CREATE of a temporary name (namenode, then datanode) and a RENAME onto the target, ' +
+    'so no reader sees a half-written file; OpenDAL (with `atomic_write_dir`, which its one-shot write does not use), ' +
+    "npm webhdfs and fsspec's webhdfs send CREATE of the target itself (namenode, then datanode): written in place, " +
+    'an overwrite truncating the old file before the new bytes arrive.',
+};
 const isOmnifs = (id) => id.startsWith('omnifs');
 const isPeer = (id) => !isOmnifs(id) && id !== 'ceiling';
 
@@ -133,6 +147,7 @@ function storeMarkdown(results, store, contenders, meta, notes, out) {
         : `${n(c.rssUp, 0) ?? '–'} / ${n(c.rssDown, 0) ?? '–'}`,
     ),
   );
+  if (SMALL_WRITE[store]) lines.push('', SMALL_WRITE[store]);
   lines.push('', `![${STORE_TITLE[store]} race](${out}-${store}.svg)`, '');
   return { md: lines, figures: f };
 }
