@@ -244,6 +244,7 @@ export class HDFSFileSystem extends FileSystem {
   /**
    * OPEN at `start`; undefined when `start` is at or past the end (a namenode refuses such
    * offsets as InvalidArgument, HttpFS with a 500 EOFException: the file's length decides).
+   * HttpFS's 500 is Jetty's error page, not a RemoteException: its text is all there is.
    */
   private async openAt(
     path: string,
