@@ -4,13 +4,12 @@
  * comes from Maven (`dependency:build-classpath`, local repository under
  * `.cache/servers/hdfs/m2`) and the main is compiled with javac into the cache.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { installJavaMain, javaClasspath } from './java';
+import { join } from 'node:path';
+import { installJavaMain, startJavaMain } from './java';
 import type { HdfsInfo, StartedServer } from './types';
-import { REPO_ROOT, type ServerProcess, startProcess, waitForHttp } from './util';
+import { REPO_ROOT, type ServerProcess, waitForHttp } from './util';
 
 const PROJECT = join(REPO_ROOT, 'test', 'servers', 'hdfs');
 const MAIN_SRC = join(PROJECT, 'src', 'main', 'java', 'omnifs', 'testserver', 'MiniDfs.java');
@@ -76,24 +75,14 @@ async function launch(
   startMs: number;
 }> {
   const installMs = await installHdfs();
-  const cp = javaClasspath('hdfs');
-  const base = mkdtempSync(join(tmpdir(), 'omnifs-minidfs-'));
   const t0 = Date.now();
   // Every port is 0: the JVM binds each listener itself and reports the ports it got, so no
   // other process can take a port between its choice and its bind.
-  const proc = startProcess(basename(base), 'java', [
-    '-Xmx512m',
-    '-XX:+UseSerialGC',
-    '-Djava.net.preferIPv4Stack=true',
-    '-Dorg.slf4j.simpleLogger.showDateTime=true',
-    '-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS',
-    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${process.env.OMNIFS_TEST_HDFS_LOG_LEVEL ?? 'warn'}`,
-    '-cp',
-    cp,
-    MAIN_CLASS,
-    base,
-    ...args,
-  ]);
+  const { base, proc } = startJavaMain('hdfs', MAIN_CLASS, {
+    heap: '512m',
+    jvmOptions: ['-Dorg.slf4j.simpleLogger.showDateTime=true', '-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS'],
+    args,
+  });
   const stop = async (): Promise<void> => {
     await proc.stop(10_000);
     await rm(base, { recursive: true, force: true });

@@ -5,13 +5,11 @@
  * comes from Maven (`dependency:build-classpath`, local repository under
  * `.cache/servers/httpfs/m2`) and the main is compiled with javac into the cache.
  */
-import { mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { installJavaMain, javaClasspath } from './java';
+import { join } from 'node:path';
+import { installJavaMain, startJavaMain } from './java';
 import type { StartedServer } from './types';
-import { REPO_ROOT, startProcess, waitForHttp } from './util';
+import { REPO_ROOT, waitForHttp } from './util';
 
 const PROJECT = join(REPO_ROOT, 'test', 'servers', 'httpfs');
 const MAIN_SRC = join(
@@ -50,23 +48,13 @@ export function installHttpFs(): Promise<number> {
 /** Installs (if needed) and starts HttpFS in front of the namenode at `namenodeRpc` (`hdfs://127.0.0.1:PORT`). */
 export async function startHttpFs(namenodeRpc: string): Promise<StartedServer<HttpFsInfo>> {
   const installMs = await installHttpFs();
-  const cp = javaClasspath('httpfs');
-  const base = mkdtempSync(join(tmpdir(), 'omnifs-httpfs-'));
   const t0 = Date.now();
-  const proc = startProcess(basename(base), 'java', [
-    '-Xmx256m',
-    '-XX:+UseSerialGC',
+  const { base, proc } = startJavaMain('httpfs', MAIN_CLASS, {
+    heap: '256m',
     // JAXB (Jersey's JSON) defines classes at run time, as Hadoop's own scripts allow on Java 17.
-    '--add-opens',
-    'java.base/java.lang=ALL-UNNAMED',
-    '-Djava.net.preferIPv4Stack=true',
-    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${process.env.OMNIFS_TEST_HDFS_LOG_LEVEL ?? 'warn'}`,
-    '-cp',
-    cp,
-    MAIN_CLASS,
-    base,
-    namenodeRpc,
-  ]);
+    jvmOptions: ['--add-opens', 'java.base/java.lang=ALL-UNNAMED'],
+    args: [namenodeRpc],
+  });
   const stop = async (): Promise<void> => {
     await proc.stop(10_000);
     await rm(base, { recursive: true, force: true });

@@ -4,18 +4,21 @@
  * `.cache/servers/<name>/m2`) and the main is compiled with javac into the cache, again
  * only when the pom or the source changed.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import {
   cacheDir,
   digest,
   hasCommand,
   readMarker,
   runInstall,
+  startProcess,
   ToolchainMissing,
   withInstallLock,
   writeMarker,
+  type ServerProcess,
 } from './util';
 
 /** One Java main of the harness. */
@@ -83,4 +86,30 @@ export function installJavaMain(main: JavaMain): Promise<number> {
 export function javaClasspath(name: string): string {
   const dir = cacheDir(name);
   return `${join(dir, 'classes')}:${readFileSync(join(dir, 'classpath.txt'), 'utf8').trim()}`;
+}
+
+/**
+ * Starts the compiled main `mainClass` of `name` with a new temporary directory as its first
+ * argument, then `args`: a serial-GC heap of `heap`, IPv4, the harness's log level
+ * (`OMNIFS_TEST_HDFS_LOG_LEVEL`, default warn) and `jvmOptions`.
+ */
+export function startJavaMain(
+  name: string,
+  mainClass: string,
+  options: { heap: string; jvmOptions?: string[]; args?: string[] },
+): { base: string; proc: ServerProcess } {
+  const base = mkdtempSync(join(tmpdir(), `omnifs-${name}-`));
+  const proc = startProcess(basename(base), 'java', [
+    `-Xmx${options.heap}`,
+    '-XX:+UseSerialGC',
+    '-Djava.net.preferIPv4Stack=true',
+    `-Dorg.slf4j.simpleLogger.defaultLogLevel=${process.env.OMNIFS_TEST_HDFS_LOG_LEVEL ?? 'warn'}`,
+    ...(options.jvmOptions ?? []),
+    '-cp',
+    javaClasspath(name),
+    mainClass,
+    base,
+    ...(options.args ?? []),
+  ]);
+  return { base, proc };
 }
