@@ -13,8 +13,8 @@
 // node_modules), the registry lives on `globalThis` and FsError / FileSystem are recognised
 // by a `Symbol.for` brand (packages/core/src/brand.ts).
 import { build } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,6 +42,28 @@ const esmStandIns = {
   },
 };
 
+/**
+ * Writes `bytes` to `file` unless it already holds them, through a temporary sibling and a
+ * rename: a test run that is loading the build while it is made again (a second `npm test`
+ * started beside the first) sees the old file or the new one, never a part.
+ */
+function update(file, bytes) {
+  const data = Buffer.from(bytes);
+  if (existsSync(file) && readFileSync(file).equals(data)) return;
+  mkdirSync(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, file);
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => relative(dir, join(d.parentPath ?? d.path, d.name)));
+}
+
 /** `./dist/esm/adapters/pino.mjs` → `adapters/pino`. */
 const entryOf = (target) => target.replace(/^\.\/dist\/esm\//, '').replace(/\.mjs$/, '');
 
@@ -58,10 +80,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     .filter((t) => typeof t === 'string')
     .map(entryOf);
   if (entries.length === 0) continue;
-  // Chunk names carry a hash: the chunks of earlier builds would stay beside the new ones
-  // (and be packed), so the directory is written anew.
-  rmSync(join(pkgDir, 'dist', 'esm'), { recursive: true, force: true });
-  await build({
+  const outdir = join(pkgDir, 'dist', 'esm');
+  const { outputFiles } = await build({
     absWorkingDir: pkgDir,
     entryPoints: Object.fromEntries(entries.map((e) => [e, `src/${e}.ts`])),
     outdir: 'dist/esm',
@@ -77,10 +97,16 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     banner: { js: banner },
     plugins: [esmStandIns],
     logLevel: 'warning',
+    write: false,
   });
+  for (const out of outputFiles) update(out.path, out.contents);
+  // Chunk names carry a hash: the chunks of earlier builds would stay beside the new ones
+  // (and be packed), so what this build did not write goes.
+  const written = new Set(outputFiles.map((o) => relative(outdir, o.path)));
+  for (const f of filesUnder(outdir)) if (!written.has(f)) rmSync(join(outdir, f));
   for (const e of entries) {
     const cjs = `./${basename(e)}.js`;
-    writeFileSync(join(pkgDir, 'dist', `${e}.mjs`), `export * from '${cjs}';\n`);
-    writeFileSync(join(pkgDir, 'dist', `${e}.d.mts`), `export * from '${cjs}';\n`);
+    update(join(pkgDir, 'dist', `${e}.mjs`), `export * from '${cjs}';\n`);
+    update(join(pkgDir, 'dist', `${e}.d.mts`), `export * from '${cjs}';\n`);
   }
 }
