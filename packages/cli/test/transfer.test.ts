@@ -83,6 +83,17 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect(readFileSync(join(dir, 'down', 'sub', 'b.txt'), 'utf8')).to.equal('beta');
       expect(await mem.exists(`${root}/src`)).to.equal(false);
     });
+    it('mv of files already where a glob sends them keeps them, with --bwlimit too', async () => {
+      for (const flags of [[], ['--bwlimit', '100M']]) {
+        const r = await cli(['mv', ...flags, `${u}/src/*.txt`, `${u}/src/`]);
+        expect(r.code, r.err).to.equal(0);
+        expect(await mem.readText(`${root}/src/a.txt`)).to.equal('alpha');
+      }
+      const into = await cli(['mv', '-r', '--bwlimit', '100M', `${u}/s?c`, `${u}/src/sub`]);
+      expect(into.code, into.err).to.equal(2);
+      expect(into.err).to.equal('omnifs mv: cannot move a directory into itself [EINVAL]\n');
+      expect(await mem.find(`${root}/src`)).to.deep.equal([`${root}/src/a.txt`, `${root}/src/sub/b.txt`]);
+    });
     it('put uploads local files, get downloads to local disk, each refusing the wrong side', async () => {
       expect((await cli(['put', join(dir, 'local.txt'), `${u}/up/`])).code).to.equal(0);
       expect(await mem.readText(`${root}/up/local.txt`)).to.equal('local');

@@ -419,6 +419,16 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /**
+   * For transfers: the filesystem that holds `path` and its path there. Here that is this
+   * filesystem and `path`; a layer answers for the filesystem it wraps, so a copy within
+   * one store finds the sources that are their own targets.
+   * @internal
+   */
+  locate(path: string): { fs: FileSystem; path: string } {
+    return { fs: this, path };
+  }
+
+  /**
    * For transfers: a reader of `path` from its start into the caller's buffers, or
    * undefined where the backend reads only into its own (see `_openReaderInto`).
    * @internal
@@ -573,6 +583,8 @@ export abstract class FileSystem extends FileSystemBase {
     if (info.type === 'directory' && (!recursive || hasTrailingSlash(src))) return false;
     let d = this.normalize(checkTargetPath(dst));
     const target = await this.infoOrUndefined(d);
+    // A trailing slash names a directory: a file there is answered as `cp` answers it.
+    if (target?.type === 'file' && hasTrailingSlash(dst)) return false;
     if (target?.type === 'directory' || (target === undefined && hasTrailingSlash(dst) && info.type === 'file'))
       d = joinPath(d, baseName(s));
     else if (target !== undefined && info.type === 'directory') return false;

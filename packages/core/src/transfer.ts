@@ -264,7 +264,39 @@ export async function copyFiles(
 ): Promise<void> {
   checkOptions(options);
   throwIfAborted(options.signal);
-  await copySteps(srcFs, await plan(srcFs, src, dstFs, dst, options), dstFs, options);
+  const steps = await plan(srcFs, src, dstFs, dst, options);
+  await copySteps(srcFs, inOneStore(srcFs, dstFs, steps, options.move === true), dstFs, options);
+}
+
+/**
+ * The steps less those whose source is its own target (a glob or a list naming files in
+ * the target: nothing to copy, and a move must not then remove them). Refused before
+ * anything is copied: a step that would write over another step's source (which it may
+ * read before or after), and a move that would put a directory inside itself.
+ */
+function inOneStore(srcFs: FileSystem, dstFs: FileSystem, steps: readonly Step[], move: boolean): Step[] {
+  const at = steps.map((s) => ({ step: s, src: srcFs.locate(s.src.name), dst: dstFs.locate(s.dst) }));
+  if (at.length === 0 || at[0]!.src.fs !== at[0]!.dst.fs) return [...steps];
+  const kept = at.filter((a) => a.src.path !== a.dst.path);
+  const files = new Map(kept.filter((a) => a.step.src.type === 'file').map((a) => [a.src.path, a.step]));
+  const dirs = new Set(move ? kept.filter((a) => a.step.src.type === 'directory').map((a) => a.src.path) : []);
+  /** The moved directory that holds `path` (or is it), if one does. */
+  const movedAbove = (path: string): string | undefined => {
+    for (let p = path, up = ''; p !== up; up = p, p = parentPath(p, at[0]!.dst.fs.rootMarker))
+      if (dirs.has(p)) return p;
+    return undefined;
+  };
+  for (const { step, dst } of kept) {
+    const over = step.src.type === 'file' ? files.get(dst.path) : undefined;
+    if (over !== undefined)
+      throw errors.invalid(
+        `${step.src.name} would be copied onto ${over.src.name}, itself copied to ${over.dst}`,
+        step.dst,
+      );
+    const into = dirs.size === 0 ? undefined : movedAbove(dst.path);
+    if (into !== undefined) throw errors.invalid('cannot move a directory into itself', into);
+  }
+  return kept.map((a) => a.step);
 }
 
 /**

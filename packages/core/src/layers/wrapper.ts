@@ -85,6 +85,11 @@ export class WrapperFileSystem extends FileSystem {
     return path;
   }
 
+  /** The wrapped filesystem's answer for the inner path. */
+  override locate(path: string): { fs: FileSystem; path: string } {
+    return this.fs.locate(this.toInner(path));
+  }
+
   /** Maps an inner name back to this layer's path space. */
   protected fromInner(path: string): string {
     return path;

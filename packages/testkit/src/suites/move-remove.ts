@@ -70,6 +70,49 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.exists(ctx.path('c.bin'))).to.equal(false);
     });
 
+    it('leaves the files a glob or a list names in their own place as they are, losing none', async () => {
+      const all = abs('a.txt', 'b.txt', 'c.bin', 'd/e.txt', 'd/f/g.txt');
+      await build();
+      await ctx.fs.mv(ctx.path('*.txt'), `${ctx.root}/`);
+      await ctx.fs.mv([ctx.path('c.bin')], ctx.root);
+      await ctx.fs.mv([ctx.path('d/e.txt')], [ctx.path('d/e.txt')]);
+      await ctx.fs.cp(ctx.path('*.txt'), `${ctx.root}/`);
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(all);
+      const texts = await Promise.all(all.map((p) => ctx.fs.readText(p)));
+      expect(texts).to.deep.equal(['A', 'B', 'C', 'E', 'G']);
+    });
+
+    it('refuses, changing nothing, a list that moves a file onto one it also moves', async () => {
+      await build();
+      const move = ctx.fs.mv([ctx.path('a.txt'), ctx.path('b.txt')], [ctx.path('b.txt'), ctx.path('c.bin')]);
+      await expectFsError(move, 'InvalidArgument', 'EINVAL');
+      expect(await ctx.fs.readText(ctx.path('a.txt'))).to.equal('A');
+      expect(await ctx.fs.readText(ctx.path('b.txt'))).to.equal('B');
+      expect(await ctx.fs.readText(ctx.path('c.bin'))).to.equal('C');
+    });
+
+    it('refuses, changing nothing, a glob that would move a directory into itself', async () => {
+      await build();
+      const before = await ctx.fs.find(ctx.root);
+      const err = await expectFsError(ctx.fs.mv(ctx.path('?'), ctx.path('d/f')), 'InvalidArgument', 'EINVAL');
+      expect(err.message).to.include('cannot move a directory into itself');
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(before);
+    });
+
+    it('never replaces a file named with a trailing slash', async () => {
+      await build();
+      const move = ctx.fs.mv(ctx.path('a.txt'), `${ctx.path('b.txt')}/`);
+      if (ctx.fs.capabilities.realDirectories) {
+        await expectFsError(move, 'NotADirectory', 'ENOTDIR');
+        expect(await ctx.fs.readText(ctx.path('a.txt'))).to.equal('A');
+      } else {
+        // Without directories the name below the file is a key of its own.
+        await move;
+        expect(await ctx.fs.readText(ctx.path('b.txt/a.txt'))).to.equal('A');
+      }
+      expect(await ctx.fs.readText(ctx.path('b.txt'))).to.equal('B');
+    });
+
     it('fails with NotFound (ENOENT) for a missing source and changes nothing', async () => {
       await build();
       await expectFsError(ctx.fs.mv(ctx.path('missing'), ctx.path('x')), 'NotFound', 'ENOENT');
