@@ -2,23 +2,10 @@
  * S3 on loopback: moto's standalone server (`moto_server`), installed with pip into a
  * project-local virtualenv under `.cache/servers/moto/venv`.
  */
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Info, StartedServer } from './types';
-import {
-  cacheDir,
-  digest,
-  freePort,
-  hasCommand,
-  readMarker,
-  runInstall,
-  startProcess,
-  ToolchainMissing,
-  waitForHttp,
-  withInstallLock,
-  writeMarker,
-} from './util';
+import { pythonVenv } from './python';
+import { cacheDir, freePort, startProcess, waitForHttp } from './util';
 
 /** What pip installs; changing it reinstalls. */
 export const MOTO_REQUIREMENTS = ['moto[s3]==5.2.5', 'flask==3.1.3', 'flask-cors==6.0.5'] as const;
@@ -26,42 +13,9 @@ export const MOTO_REQUIREMENTS = ['moto[s3]==5.2.5', 'flask==3.1.3', 'flask-cors
 const ACCESS_KEY = 'testing';
 const SECRET_KEY = 'testing';
 
-/** Installs moto into the venv unless the cached install matches; returns ms spent (0 if cached). */
-export function installMoto(): Promise<number> {
-  return withInstallLock('moto', installMotoNow);
-}
-
-async function installMotoNow(): Promise<number> {
-  const dir = cacheDir('moto');
-  const venv = join(dir, 'venv');
-  const marker = join(dir, 'installed');
-  const want = digest(...MOTO_REQUIREMENTS);
-  if (readMarker(marker) === want && existsSync(motoBin(venv))) return 0;
-  if (!hasCommand('python3')) {
-    throw new ToolchainMissing(
-      'S3 tests need Python 3 for moto',
-      'install python3 and python3-venv, e.g. apt-get install python3 python3-venv',
-    );
-  }
-  await rm(venv, { recursive: true, force: true });
-  const env = { PIP_CACHE_DIR: join(dir, 'pip-cache'), PIP_DISABLE_PIP_VERSION_CHECK: '1' };
-  let ms = 0;
-  try {
-    ms += await runInstall('moto-venv', 'python3', ['-m', 'venv', venv], { env });
-  } catch (e) {
-    throw new ToolchainMissing(
-      `cannot create a Python venv: ${(e as Error).message.split('\n')[0]}`,
-      'apt-get install python3-venv',
-    );
-  }
-  ms += await runInstall(
-    'moto',
-    join(venv, 'bin', 'python'),
-    ['-m', 'pip', 'install', '--quiet', ...MOTO_REQUIREMENTS],
-    { env },
-  );
-  writeMarker(marker, want);
-  return ms;
+/** Installs moto into its venv unless the cached install matches; returns ms spent (0 if cached). */
+export async function installMoto(): Promise<number> {
+  return (await pythonVenv('moto', MOTO_REQUIREMENTS, 'S3 tests (moto)')).installMs;
 }
 
 function motoBin(venv: string): string {
