@@ -37,7 +37,7 @@ export const METHOD_OPTIONS = {
   sign: ['expiresIn', 'method'],
   ls: ['detail'],
   find: ['maxDepth', 'withDirs', 'detail'],
-  walk: ['maxDepth'],
+  walk: ['maxDepth', 'topDown'],
   glob: ['maxDepth', 'detail'],
   du: ['total', 'maxDepth'],
 } as const satisfies Record<string, readonly string[]>;

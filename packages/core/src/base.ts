@@ -455,10 +455,17 @@ export abstract class FileSystemBase {
     return options.detail ? entries : entries.map((e) => e.name);
   }
 
-  /** Walks a tree top-down: one `{ root, dirs, files }` per directory, like `os.walk`. */
-  walk(path: string, options: { maxDepth?: number } = {}): AsyncIterable<WalkEntry> {
+  /**
+   * Walks a tree depth first, like `os.walk`: one `{ root, dirs, files }` per directory,
+   * each followed by the walks of its subdirectories in the order of `dirs`. Top-down (the
+   * default), removing names from `dirs` before the next step skips those subdirectories;
+   * `topDown: false` gives each directory after everything below it.
+   */
+  walk(path: string, options: { maxDepth?: number; topDown?: boolean } = {}): AsyncIterable<WalkEntry> {
     options = optionsOf(options, 'walk');
-    return walkEntries(this, this.normalize(path), options.maxDepth);
+    if (options.topDown !== undefined && typeof options.topDown !== 'boolean')
+      throw errors.invalid(`topDown must be a boolean, got ${String(options.topDown)}`);
+    return walkEntries(this, this.normalize(path), options.maxDepth, options.topDown ?? true);
   }
 
   /** Paths matching a glob pattern (`*`, `**`, `?`, `[..]`), sorted. */

@@ -8,6 +8,7 @@ import type { FileInfo, FindOptions } from './types';
 /** One directory of a walk: its path and the names of its subdirectories and files. */
 export interface WalkEntry {
   root: string;
+  /** Names of the subdirectories; a top-down walk goes on into those still here, in this order. */
   dirs: string[];
   files: string[];
 }
@@ -84,29 +85,51 @@ export async function findEntries(
   return out.sort(byName);
 }
 
-/** Walks top-down, one directory at a time. */
-export async function* walkEntries(fs: Listable, path: string, maxDepth?: number): AsyncGenerator<WalkEntry> {
+/**
+ * Walks depth first, as `os.walk` and fsspec do: each directory, then the walk of each of
+ * its subdirectories in turn, in the order of its `dirs`; top-down, a caller that removes
+ * names from `dirs` (or reorders them) before going on prunes (or orders) the walk;
+ * bottom-up, each directory comes after everything below it.
+ */
+export async function* walkEntries(
+  fs: Listable,
+  path: string,
+  maxDepth?: number,
+  topDown = true,
+): AsyncGenerator<WalkEntry> {
   checkDepth(maxDepth);
   const top = await infoOrUndefined(fs, path);
   if (top === undefined || top.type !== 'directory') return;
-  const queue: Array<[string, number]> = [[path, 1]];
-  while (queue.length > 0) {
-    const [dir, depth] = queue.shift()!;
-    let entries: FileInfo[];
-    try {
-      entries = await fs.lsInfo(dir);
-    } catch (err) {
-      if (err instanceof FsError && err.kind === 'NotFound') continue;
-      throw err;
-    }
-    const dirs = entries.filter((e) => e.type === 'directory');
-    yield {
-      root: dir,
-      dirs: dirs.map((d) => baseName(d.name)),
-      files: entries.filter((e) => e.type === 'file').map((e) => baseName(e.name)),
-    };
-    if (maxDepth === undefined || depth < maxDepth) for (const d of dirs) queue.push([d.name, depth + 1]);
+  yield* walkFrom(fs, path, maxDepth, topDown);
+}
+
+/** The walk below `dir`, `levels` deep (undefined: all of it). */
+async function* walkFrom(
+  fs: Listable,
+  dir: string,
+  levels: number | undefined,
+  topDown: boolean,
+): AsyncGenerator<WalkEntry> {
+  let entries: FileInfo[];
+  try {
+    entries = await fs.lsInfo(dir);
+  } catch (err) {
+    if (err instanceof FsError && err.kind === 'NotFound') return;
+    throw err;
   }
+  const below = new Map(entries.filter((e) => e.type === 'directory').map((e) => [baseName(e.name), e.name]));
+  const entry: WalkEntry = {
+    root: dir,
+    dirs: [...below.keys()],
+    files: entries.filter((e) => e.type === 'file').map((e) => baseName(e.name)),
+  };
+  if (topDown) yield entry;
+  if (levels === undefined || levels > 1)
+    for (const name of entry.dirs) {
+      const sub = below.get(name);
+      if (sub !== undefined) yield* walkFrom(fs, sub, levels === undefined ? undefined : levels - 1, topDown);
+    }
+  if (!topDown) yield entry;
 }
 
 /**

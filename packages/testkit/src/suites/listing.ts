@@ -129,6 +129,23 @@ export function listingTests(ctx: SuiteContext): void {
       ]);
     });
 
+    it('goes depth first, into the subdirectories left in dirs, in their order', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'a/x/1': '1', 'a/y/2': '2', 'b/z/3': '3', 'c/4': '4' });
+      const roots: string[] = [];
+      for await (const e of ctx.fs.walk(ctx.root)) {
+        roots.push(e.root);
+        if (e.root === ctx.fs.normalize(ctx.root)) e.dirs.splice(0, e.dirs.length, 'c', 'a');
+      }
+      expect(roots).to.deep.equal([ctx.fs.normalize(ctx.root), ...abs('c', 'a', 'a/x', 'a/y')]);
+    });
+
+    it('with topDown false yields each directory after everything below it', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'a/x/1': '1', 'a/2': '2', 'b/3': '3' });
+      const roots: string[] = [];
+      for await (const e of ctx.fs.walk(ctx.root, { topDown: false })) roots.push(e.root);
+      expect(roots).to.deep.equal([...abs('a/x', 'a', 'b'), ctx.fs.normalize(ctx.root)]);
+    });
+
     it('with maxDepth 1 yields only the top directory', async () => {
       await build();
       const entries = await walkAll(ctx.root, 1);
