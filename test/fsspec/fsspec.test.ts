@@ -1,0 +1,151 @@
+/**
+ * fsspec as the oracle for listing and globbing: random trees (files, directories empty
+ * or not) and calls of glob, find, ls, du, walk and info, answered by fsspec's memory
+ * filesystem (cases.py, in a venv holding FSSPEC), then made on omnifs' memory and local
+ * filesystems, which must answer alike: the same paths, sizes and kinds of failure.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { filesystem, FsError, type FileSystem } from '@omnifs/core';
+import { pythonVenv } from '../servers/python';
+import { IS_CI, say, ToolchainMissing } from '../servers/util';
+
+const FSSPEC = 'fsspec==2026.9.0';
+/** Trees made; each is asked eight calls. */
+const SEEDS = 300;
+
+interface Case {
+  seed: number;
+  files: string[];
+  dirs: string[];
+  call: 'glob' | 'find' | 'ls' | 'du' | 'walk' | 'info';
+  path: string;
+  maxdepth?: number;
+  withdirs?: boolean;
+  ok?: unknown;
+  error?: string;
+}
+
+/** fsspec's exception for each omnifs error kind these calls can meet. */
+const EXCEPTION: Record<string, string> = {
+  NotFound: 'FileNotFoundError',
+  NotADirectory: 'NotADirectoryError',
+  IsADirectory: 'IsADirectoryError',
+  InvalidArgument: 'ValueError',
+};
+
+/** The answer to `c` from `fs`, with paths relative to `root`, shaped as cases.py shapes fsspec's. */
+async function answer(fs: FileSystem, root: string, c: Case): Promise<unknown> {
+  const rel = (p: string): string => (p === root ? '.' : p.startsWith(`${root}/`) ? p.slice(root.length + 1) : `!${p}`);
+  const p = c.path === '' ? root : `${root}/${c.path}`;
+  const depth = c.maxdepth === undefined ? {} : { maxDepth: c.maxdepth };
+  switch (c.call) {
+    case 'glob':
+      return (await fs.glob(p, depth)).map(rel).sort();
+    case 'find':
+      return (await fs.find(p, { ...depth, withDirs: c.withdirs === true })).map(rel).sort();
+    case 'ls':
+      return (await fs.ls(p)).map(rel).sort();
+    case 'du':
+      return fs.du(p, depth);
+    case 'walk': {
+      const out: unknown[] = [];
+      for await (const w of fs.walk(p, depth)) out.push([rel(w.root), [...w.dirs].sort(), [...w.files].sort()]);
+      return out;
+    }
+    case 'info': {
+      const info = await fs.info(p);
+      return [info.type, info.type === 'file' ? info.size : null];
+    }
+  }
+}
+
+/** Makes the tree of `c` under a new root of `fs`; returns the root and how to remove it. */
+async function makeTree(
+  protocol: string,
+  fs: FileSystem,
+  c: Case,
+): Promise<{ root: string; drop: () => Promise<void> }> {
+  const root =
+    protocol === 'file'
+      ? join(mkdtempSync(join(tmpdir(), 'omnifs-fsspec-')), 'r')
+      : `/fsspec-oracle-${c.seed}-${Math.random().toString(36).slice(2)}/r`;
+  await fs.makedirs(root);
+  for (const d of c.dirs) await fs.makedirs(`${root}/${d}`, { existOk: true });
+  await fs.pipe(Object.fromEntries(c.files.map((f) => [`${root}/${f}`, `content of ${f}`])));
+  const drop = async (): Promise<void> => {
+    if (protocol === 'file') rmSync(join(root, '..'), { recursive: true, force: true });
+    else await fs.rm(root, { recursive: true });
+  };
+  return { root, drop };
+}
+
+describe('fsspec as the oracle: listing and globbing on random trees', function () {
+  this.timeout(300_000);
+  let cases: Case[] = [];
+  let version = '';
+
+  before(async function () {
+    let python: string;
+    try {
+      python = join((await pythonVenv('fsspec', [FSSPEC], 'the comparisons with fsspec')).dir, 'bin', 'python');
+    } catch (e) {
+      if (e instanceof ToolchainMissing && !IS_CI) {
+        say(`skipping the comparisons with fsspec: ${e.message}`);
+        this.skip();
+      }
+      throw e;
+    }
+    const { stdout } = await promisify(execFile)(python, [join(__dirname, 'cases.py'), '0', String(SEEDS)], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Case & { fsspec?: string });
+    version = lines.pop()!.fsspec!;
+    cases = lines;
+  });
+
+  it(`asks ${FSSPEC} what it answers`, () => {
+    expect(version).to.equal(FSSPEC.split('==')[1]);
+    expect(cases).to.have.length(SEEDS * 8);
+    // The trees and calls reach the cases worth comparing: failures, deep globs, empty answers.
+    expect(cases.filter((c) => c.error === 'FileNotFoundError').length).to.be.above(20);
+    expect(cases.filter((c) => c.call === 'glob' && c.path.includes('**')).length).to.be.above(100);
+    expect(cases.filter((c) => Array.isArray(c.ok) && c.ok.length === 0).length).to.be.above(50);
+    expect(cases.filter((c) => c.call === 'walk' && JSON.stringify(c.ok).includes('[""]')).length).to.be.above(10);
+  });
+
+  for (const protocol of ['memory', 'file']) {
+    it(`omnifs ${protocol} answers every call as fsspec's memory filesystem does`, async () => {
+      const fs = filesystem(protocol);
+      const differ: unknown[] = [];
+      for (let i = 0; i < cases.length; i += 8) {
+        const { root, drop } = await makeTree(protocol, fs, cases[i]!);
+        for (const c of cases.slice(i, i + 8)) {
+          let got: { ok?: unknown; error?: string };
+          try {
+            got = { ok: await answer(fs, root, c) };
+          } catch (err) {
+            if (!(err instanceof FsError)) throw err;
+            got = { error: EXCEPTION[err.kind] ?? err.kind };
+          }
+          // fsspec walks a file as a directory holding one nameless file; omnifs, as os.walk,
+          // walks nothing there (docs/migration-from-fsspec.md).
+          const fileWalk =
+            c.call === 'walk' && JSON.stringify(c.ok) === JSON.stringify([[c.path.replace(/\/$/, ''), [], ['']]]);
+          const want = c.error === undefined ? { ok: fileWalk ? [] : c.ok } : { error: c.error };
+          if (JSON.stringify(got) !== JSON.stringify(want))
+            differ.push({ seed: c.seed, call: c.call, path: c.path, maxdepth: c.maxdepth, fsspec: want, omnifs: got });
+        }
+        await drop();
+      }
+      expect(differ).to.deep.equal([]);
+    });
+  }
+});
