@@ -29,7 +29,7 @@ import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import { errors, FsError } from './errors';
 import { openTunnel, proxyRoute, type ProxyRoute } from './proxy';
-import { abortError, connectTimeoutError, SENT_GRACE_MS, sentAbortError, timeoutError } from './timeouts';
+import { abortError, afterGrace, connectTimeoutError, sentAbortError, timeoutError } from './timeouts';
 
 /** One request to send. */
 export interface Http1Request {
@@ -702,7 +702,7 @@ class Exchange {
   private readonly signals: AbortSignal[];
   private source: Readable | undefined;
   /** Set once an abort came after a write was sent: fails the exchange unless its answer comes first. */
-  private graceTimer: NodeJS.Timeout | undefined;
+  private grace: { cancel(): void } | undefined;
 
   constructor(
     private readonly conn: Connection,
@@ -1170,12 +1170,12 @@ class Exchange {
    * with {@link sentAbortError}; any other exchange fails at once.
    */
   abort(signal: AbortSignal): void {
-    if (this.phase === 'done' || this.graceTimer !== undefined) return;
+    if (this.phase === 'done' || this.grace !== undefined) return;
     const method = this.req.method;
     const sentWrite =
       this.written && method !== 'GET' && method !== 'HEAD' && this.body === undefined && this.sink === undefined;
     if (!sentWrite) return this.fail(abortError(signal), true);
-    this.graceTimer = setTimeout(() => this.fail(sentAbortError(signal), true), SENT_GRACE_MS);
+    this.grace = afterGrace(() => this.fail(sentAbortError(signal), true));
   }
 
   /** Fails the exchange (and closes its connection); `aborted` when the caller's signal did it. */
@@ -1197,7 +1197,7 @@ class Exchange {
   }
 
   private cleanup(): void {
-    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    this.grace?.cancel();
     this.conn.unwatch();
     for (const x of this.signals) watchers.get(x)?.delete(this);
   }

@@ -6,7 +6,7 @@
 import { request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TLS_PIECE } from './http1';
-import { abortError, SENT_GRACE_MS, sentAbortError, timeoutError, type Timeouts } from './timeouts';
+import { abortError, afterGrace, sentAbortError, timeoutError, type Timeouts } from './timeouts';
 
 /** How a {@link StreamedUpload} is sent. */
 export interface StreamedUploadOptions {
@@ -102,7 +102,7 @@ export class StreamedUpload {
       const onAbort = (): void => {
         if (!this.sentAll) this.destroy(abortError(signal));
         // An answer within the grace stands: the upload then is not failed after all.
-        else setTimeout(() => this.settled || this.destroy(sentAbortError(signal)), SENT_GRACE_MS).unref();
+        else afterGrace(() => this.settled || this.destroy(sentAbortError(signal)));
       };
       if (signal.aborted) onAbort();
       else {

@@ -197,6 +197,24 @@ export function abortError(signal: AbortSignal): FsError {
 export const SENT_GRACE_MS = 50;
 
 /**
+ * Calls `expire` once {@link SENT_GRACE_MS} have passed and the answers already at the
+ * sockets have been read: it runs in the event loop's check phase, after the poll phase
+ * that reads them, so an answer that came in time is not lost to a loop that was busy
+ * (a long task, a pause for garbage collection) when the grace ran out. Holds no process
+ * open by itself; `cancel` stops it.
+ */
+export function afterGrace(expire: () => void): { cancel(): void } {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(expire)), SENT_GRACE_MS).unref();
+  return {
+    cancel: () => {
+      clearTimeout(timer);
+      if (immediate !== undefined) clearImmediate(immediate);
+    },
+  };
+}
+
+/**
  * The error of a write aborted after its request was sent in full and not answered within
  * {@link SENT_GRACE_MS}: {@link abortError}'s kind and code, saying the service may have
  * carried it out.

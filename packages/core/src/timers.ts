@@ -1,6 +1,6 @@
 /** The timers of one HTTP request, as every transport arms them, and the grace of a write sent. */
 import { FsError } from './errors';
-import { currentSignal, IdleTimer, SENT_GRACE_MS, sentAbortError, timeoutError, type Timeouts } from './timeouts';
+import { afterGrace, currentSignal, IdleTimer, sentAbortError, timeoutError, type Timeouts } from './timeouts';
 
 /**
  * The answer's deadline and the idle timer of one request. Each aborts `controller` with a
@@ -63,7 +63,7 @@ export class RequestTimers {
  */
 export class SentAbortGate {
   private readonly controller = new AbortController();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private grace: { cancel(): void } | undefined;
   private wasSent = false;
 
   private constructor(private readonly caller: AbortSignal) {
@@ -109,12 +109,12 @@ export class SentAbortGate {
 
   /** Stops listening to the caller's signal; the request has settled. */
   close(): void {
-    clearTimeout(this.timer);
+    this.grace?.cancel();
     this.caller.removeEventListener('abort', this.onAbort);
   }
 
   private readonly onAbort = (): void => {
     if (!this.wasSent) this.controller.abort();
-    else this.timer = setTimeout(() => this.controller.abort(), SENT_GRACE_MS);
+    else this.grace = afterGrace(() => this.controller.abort());
   };
 }

@@ -7,6 +7,8 @@ import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
 import { FsError } from '@omnifs/core';
 import { startThrottlingProxy } from '../../../test/faults/timeouts';
 import { connectFailed, Http1Pool, type BodySink, type Http1Request } from '@omnifs/core/backend';
@@ -789,6 +791,36 @@ describe('core: Http1Pool when a signal aborts a write already sent', () => {
         'the operation was aborted after the request was sent: the service may have carried it out',
       );
       expect(late.ms, path).to.be.below(100);
+    }
+  });
+
+  it('keeps an answer that came within the grace while the event loop was busy', async () => {
+    // The server runs on a thread of its own and answers 5 ms after the body; this thread
+    // aborts when the body is in, then is busy for 120 ms, past the grace, before it reads.
+    const worker = new Worker(
+      `const { parentPort } = require('node:worker_threads');
+      const server = require('node:http').createServer((req, res) => {
+        req.resume();
+        req.on('end', () => { parentPort.postMessage('in'); setTimeout(() => res.end('stored'), 5); });
+      });
+      server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
+      { eval: true },
+    );
+    try {
+      const [workerPort] = (await once(worker, 'message')) as [number];
+      const controller = new AbortController();
+      worker.on('message', (m) => {
+        if (m !== 'in') return;
+        controller.abort();
+        for (const until = Date.now() + 120; Date.now() < until;);
+      });
+      const answer = await pool.request(get(workerPort, '/busy', { method: 'PUT', body: randomBytes(1000) }), {
+        signal: controller.signal,
+      });
+      expect(controller.signal.aborted).to.equal(true);
+      expect(answer.data!.toString()).to.equal('stored');
+    } finally {
+      await worker.terminate();
     }
   });
 
