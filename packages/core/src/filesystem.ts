@@ -641,12 +641,19 @@ export abstract class FileSystem extends FileSystemBase {
     await this.run(
       'rm',
       p,
-      () =>
-        rmTree(p, {
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
-          ...(orFile ? { orFile } : {}),
-        }),
+      async () => {
+        try {
+          await rmTree(p, {
+            ...(options.signal ? { signal: options.signal } : {}),
+            ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
+            ...(orFile ? { orFile } : {}),
+          });
+        } catch (err) {
+          // A path below a file names nothing, as `info` says (ENOTDIR on local disks).
+          if (orFile && this.mapError(err).kind === 'NotADirectory') throw errors.notFound(p, err);
+          throw err;
+        }
+      },
       options.signal,
     );
   }

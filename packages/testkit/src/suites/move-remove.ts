@@ -150,6 +150,13 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin', 'd/e.txt', 'd/f/g.txt'));
     });
 
+    it('fails with NotFound (ENOENT) for a path below a file, with recursive or not', async () => {
+      await build();
+      for (const recursive of [false, true])
+        await expectFsError(ctx.fs.rm(ctx.path('a.txt/x'), { recursive }), 'NotFound', 'ENOENT');
+      expect(await ctx.fs.readText(ctx.path('a.txt'))).to.equal('A');
+    });
+
     it('refuses an empty path with recursive as InvalidArgument (EINVAL) of rm', async () => {
       const err = await expectFsError(ctx.fs.rm('', { recursive: true }), 'InvalidArgument', 'EINVAL');
       expect(err.operation).to.equal('rm');
