@@ -144,6 +144,7 @@ export function listingTests(ctx: SuiteContext): void {
       const roots: string[] = [];
       for await (const e of ctx.fs.walk(ctx.root, { topDown: false })) roots.push(e.root);
       expect(roots).to.deep.equal([...abs('a/x', 'a', 'b'), ctx.fs.normalize(ctx.root)]);
+      await expectFsError(() => ctx.fs.walk(ctx.root, { topDown: 'no' as never }), 'InvalidArgument', 'EINVAL');
     });
 
     it('with maxDepth 1 yields only the top directory', async () => {
