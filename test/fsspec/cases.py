@@ -15,6 +15,7 @@ FILE_NAMES = ["a", "b", "ab", "a.txt", "b.txt", "c.csv", "x1"]
 DIR_NAMES = ["d", "e", "sub", "a", "ab"]
 SEGMENTS = ["*", "**", "?", "a*", "*.txt", "[ab]", "[!a]*", "d", "e", "sub", "a", "ab", "*b", "?.txt", "x?"]
 ROOT = "/r"
+CALLS = 10
 
 
 def tree(r):
@@ -52,7 +53,7 @@ def path(r, files, dirs):
 
 
 def call(r, files, dirs):
-    kind = r.choice(["glob", "glob", "glob", "find", "find", "ls", "du", "walk", "info"])
+    kind = r.choice(["glob", "glob", "glob", "find", "find", "ls", "du", "walk", "info", "exists", "isdir", "isfile", "size", "head"])
     c = {"call": kind}
     if kind == "glob":
         c["path"] = pattern(r)
@@ -95,6 +96,10 @@ def answer(fs, c):
         if found:
             emit(next(iter(found)))
         return out
+    if c["call"] in ("exists", "isdir", "isfile", "size"):
+        return getattr(fs, c["call"])(p)
+    if c["call"] == "head":
+        return fs.head(p, 4).decode()
     info = fs.info(p)
     return [info["type"], info["size"] if info["type"] == "file" else None]
 
@@ -113,7 +118,7 @@ def main():
             fs.makedirs(ROOT + "/" + d, exist_ok=True)
         for f in files:
             fs.pipe_file(ROOT + "/" + f, ("content of " + f).encode())
-        for _ in range(8):
+        for _ in range(CALLS):
             c = call(r, files, dirs)
             try:
                 out = {"ok": answer(fs, c)}
