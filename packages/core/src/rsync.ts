@@ -143,7 +143,9 @@ export async function rsync(
   checkStorageOptions([source, destination], options.storageOptions);
   const src = resolveSide(source, options.storageOptions, 'source');
   const dst = resolveSide(destination, options.storageOptions, 'destination');
-  if (src.fs === dst.fs && (src.path === dst.path || isUnder(dst.path, src.path) || isUnder(src.path, dst.path))) {
+  // Compared where the files are: a layer on one side names the other's files too.
+  const [a, b] = [src.fs.locate(src.path), dst.fs.locate(dst.path)];
+  if (a.fs === b.fs && (a.path === b.path || isUnder(b.path, a.path) || isUnder(a.path, b.path))) {
     throw withContext(
       errors.invalid('source and destination must not contain each other'),
       dst.fs.protocol,

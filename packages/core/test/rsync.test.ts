@@ -215,6 +215,10 @@ describe('core: rsync', () => {
     await expectFsError(rsync(src, { fs: mem, path: '/src/sub/copy' }), 'InvalidArgument', 'EINVAL');
     await expectFsError(rsync({ fs: mem, path: '/src/sub' }, src), 'InvalidArgument', 'EINVAL');
     await expectFsError(rsync(src, { fs: mem, path: '/src/' }), 'InvalidArgument', 'EINVAL');
+    // The same files through a layer: a view of /src whose sub/copy is /src/sub/copy.
+    const view = filesystem('dir', { fs: mem, path: '/src', skipInstanceCache: true });
+    await expectFsError(rsync(src, { fs: view, path: 'sub/copy' }), 'InvalidArgument', 'EINVAL');
+    await expectFsError(rsync({ fs: view, path: '' }, src, { deleteMissing: true }), 'InvalidArgument', 'EINVAL');
     expect(await mem.exists('/src/sub/copy')).to.equal(false);
     expect(existsSync(dst)).to.equal(false);
   });
