@@ -796,27 +796,36 @@ describe('core: Http1Pool when a signal aborts a write already sent', () => {
 
   it('keeps an answer that came within the grace while the event loop was busy', async () => {
     // The server runs on a thread of its own and answers 5 ms after the body; this thread
-    // aborts when the body is in, then is busy for 120 ms, past the grace, before it reads.
+    // aborts when the body is in, then blocks until the answer has been sent and the grace
+    // has run out, before its event loop can read the answer.
+    const answered = new Int32Array(new SharedArrayBuffer(4));
     const worker = new Worker(
-      `const { parentPort } = require('node:worker_threads');
+      `const { parentPort, workerData: answered } = require('node:worker_threads');
       const server = require('node:http').createServer((req, res) => {
         req.resume();
-        req.on('end', () => { parentPort.postMessage('in'); setTimeout(() => res.end('stored'), 5); });
+        req.on('end', () => {
+          parentPort.postMessage('in');
+          setTimeout(() => res.end('stored', () => { Atomics.store(answered, 0, 1); Atomics.notify(answered, 0); }), 5);
+        });
       });
       server.listen(0, '127.0.0.1', () => parentPort.postMessage(server.address().port));`,
-      { eval: true },
+      { eval: true, workerData: answered },
     );
     try {
       const [workerPort] = (await once(worker, 'message')) as [number];
       const controller = new AbortController();
+      let waited = '';
       worker.on('message', (m) => {
         if (m !== 'in') return;
+        const abortAt = Date.now();
         controller.abort();
-        for (const until = Date.now() + 120; Date.now() < until;);
+        waited = Atomics.wait(answered, 0, 0, 5_000);
+        for (const until = abortAt + 100; Date.now() < until;);
       });
       const answer = await pool.request(get(workerPort, '/busy', { method: 'PUT', body: randomBytes(1000) }), {
         signal: controller.signal,
       });
+      expect(waited).to.be.oneOf(['ok', 'not-equal']); // the answer was sent before this thread went on
       expect(controller.signal.aborted).to.equal(true);
       expect(answer.data!.toString()).to.equal('stored');
     } finally {
