@@ -275,8 +275,9 @@ export async function copyFiles(
  * read before or after), and a move that would put a directory inside itself.
  */
 function inOneStore(srcFs: FileSystem, dstFs: FileSystem, steps: readonly Step[], move: boolean): Step[] {
+  const first = steps[0];
+  if (first === undefined || srcFs.locate(first.src.name).fs !== dstFs.locate(first.dst).fs) return [...steps];
   const at = steps.map((s) => ({ step: s, src: srcFs.locate(s.src.name), dst: dstFs.locate(s.dst) }));
-  if (at.length === 0 || at[0]!.src.fs !== at[0]!.dst.fs) return [...steps];
   const kept = at.filter((a) => a.src.path !== a.dst.path);
   const files = new Map(kept.filter((a) => a.step.src.type === 'file').map((a) => [a.src.path, a.step]));
   const dirs = new Set(move ? kept.filter((a) => a.step.src.type === 'directory').map((a) => a.src.path) : []);
