@@ -39,6 +39,11 @@ function bufferedBy(srcFs: FileSystem, dstFs: FileSystem, step: Step): number {
 export interface Step {
   src: FileInfo;
   dst: string;
+  /**
+   * A source directory within the `maxDepth` of a move: created nowhere (a depth-limited
+   * copy makes no directory of its own), removed once the move has emptied it.
+   */
+  removeOnly?: true;
 }
 
 /** `NotFound` for a missing source, left without an operation so the caller's (`cp`, `rm`) is named. */
@@ -63,13 +68,21 @@ export function checkOptions(options: CopyOptions): void {
 
 /**
  * Entries below a directory, each mapped under `dstRoot`. Directories (the top one
- * included) are planned only without `maxDepth`: a depth-limited copy creates no
- * directory of its own, as in fsspec, so none is left empty at the depth boundary.
+ * included) are created only without `maxDepth`: a depth-limited copy creates no
+ * directory of its own, as in fsspec, so none is left empty at the depth boundary. A
+ * depth-limited move still plans them, {@link Step.removeOnly}, as `rm` with the same
+ * depth would remove them.
  */
-async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, maxDepth: number | undefined): Promise<Step[]> {
-  const depth = maxDepth === undefined ? {} : { maxDepth };
-  const entries = await fs.find(dir, { withDirs: maxDepth === undefined, detail: true, ...depth });
-  return entries.map((e) => ({ src: e, dst: joinPath(dstRoot, relativeTo(e.name, dir)) }));
+async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, options: TransferPlanOptions): Promise<Step[]> {
+  const { maxDepth } = options;
+  const limited = maxDepth !== undefined;
+  const withDirs = !limited || options.move === true;
+  const entries = await fs.find(dir, { withDirs, detail: true, ...(limited ? { maxDepth } : {}) });
+  return entries.map((e) => ({
+    src: e,
+    dst: joinPath(dstRoot, relativeTo(e.name, dir)),
+    ...(limited && e.type === 'directory' ? { removeOnly: true as const } : {}),
+  }));
 }
 
 /** The longest run of whole leading segments that `paths` share (`/` or `''` at least). */
@@ -97,7 +110,12 @@ interface SourcePlan {
  * the contents of the one matching directory and a single file lands directly in the
  * target.
  */
-async function planGlob(srcFs: FileSystem, src: string, dst: string, options: CopyOptions): Promise<SourcePlan> {
+async function planGlob(
+  srcFs: FileSystem,
+  src: string,
+  dst: string,
+  options: TransferPlanOptions,
+): Promise<SourcePlan> {
   const { maxDepth } = options;
   const recursive = options.recursive === true;
   const matches = await srcFs.glob(src, { detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
@@ -114,10 +132,22 @@ async function planGlob(srcFs: FileSystem, src: string, dst: string, options: Co
       expanded.set(e.name, e);
   }
   const kept = [...expanded.values()].filter((e) => e.type === 'file' || (recursive && maxDepth === undefined));
+  // A depth-limited recursive move removes the directories it reached once they are empty.
+  const emptied =
+    recursive && maxDepth !== undefined && options.move === true
+      ? [...expanded.values()].filter((e) => e.type === 'directory')
+      : [];
   if (kept.length === 0) return { steps: [], matched: matches.length > 0 };
   const names = kept.map((e) => e.name);
   const prefix = kept.length === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
-  return { steps: kept.map((e) => ({ src: e, dst: joinPath(dst, relativeTo(e.name, prefix)) })), matched: true };
+  const at = (e: FileInfo): string => joinPath(dst, relativeTo(e.name, prefix));
+  return {
+    steps: [
+      ...kept.map((e) => ({ src: e, dst: at(e) })),
+      ...emptied.map((e) => ({ src: e, dst: at(e), removeOnly: true as const })),
+    ],
+    matched: true,
+  };
 }
 
 /**
@@ -131,7 +161,7 @@ async function planOne(
   rawSrc: string,
   dstFs: FileSystem,
   rawDst: string,
-  options: CopyOptions,
+  options: TransferPlanOptions,
   dstIsDir: boolean | undefined,
 ): Promise<SourcePlan> {
   const src = srcFs.normalize(rawSrc);
@@ -147,7 +177,7 @@ async function planOne(
   if (!recursive) return { steps: [], matched: true };
   const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? (await dstFs.isDir(dst)));
   const root = intoExisting ? joinPath(dst, baseName(src)) : dst;
-  return { steps: await treeSteps(srcFs, src, root, options.maxDepth), matched: true };
+  return { steps: await treeSteps(srcFs, src, root, options), matched: true };
 }
 
 /** Refuses a plan that writes two sources to one file, or a file where another goes below it. */
@@ -170,12 +200,22 @@ function checkCollisions(steps: readonly Step[]): void {
   }
 }
 
-/** The steps of every source; `NotFound` when the sources, globs all, match nothing. */
+/**
+ * The steps of every source, each once (a list may name a file twice, or two of its globs
+ * match one); `NotFound` when the sources, globs all, match nothing.
+ */
 function joinPlans(srcFs: FileSystem, sources: readonly string[], plans: readonly SourcePlan[]): Step[] {
   if (plans.length > 0 && plans.every((p) => !p.matched)) throw missing(srcFs, srcFs.normalize(sources[0]!));
-  const steps = plans.flatMap((p) => p.steps);
-  checkCollisions(steps);
-  return steps;
+  const steps = new Map<string, Step>();
+  for (const s of plans.flatMap((p) => p.steps)) {
+    const key = `${s.src.name}\0${s.dst}`;
+    const seen = steps.get(key);
+    // A directory a move both copies and only removes is copied.
+    if (seen === undefined || (seen.removeOnly && !s.removeOnly)) steps.set(key, s);
+  }
+  const once = [...steps.values()];
+  checkCollisions(once);
+  return once;
 }
 
 async function plan(
@@ -183,7 +223,7 @@ async function plan(
   src: string | string[],
   dstFs: FileSystem,
   dst: string | string[],
-  options: CopyOptions,
+  options: TransferPlanOptions,
 ): Promise<Step[]> {
   if (typeof src === 'string') {
     if (typeof dst !== 'string') throw errors.invalid('a single source needs a single destination');
@@ -274,9 +314,11 @@ export async function copyFiles(
  * anything is copied: a step that would write over another step's source (which it may
  * read before or after), and a move that would put a directory inside itself.
  */
-function inOneStore(srcFs: FileSystem, dstFs: FileSystem, steps: readonly Step[], move: boolean): Step[] {
+function inOneStore(srcFs: FileSystem, dstFs: FileSystem, planned: readonly Step[], move: boolean): Step[] {
+  const steps = planned.filter((s) => !s.removeOnly);
   const first = steps[0];
-  if (first === undefined || srcFs.locate(first.src.name).fs !== dstFs.locate(first.dst).fs) return [...steps];
+  if (first === undefined || srcFs.locate(first.src.name).fs !== dstFs.locate(first.dst).fs) return [...planned];
+  const removed = planned.filter((s) => s.removeOnly);
   const at = steps.map((s) => ({ step: s, src: srcFs.locate(s.src.name), dst: dstFs.locate(s.dst) }));
   const kept = at.filter((a) => a.src.path !== a.dst.path);
   const files = new Map(kept.filter((a) => a.step.src.type === 'file').map((a) => [a.src.path, a.step]));
@@ -297,7 +339,7 @@ function inOneStore(srcFs: FileSystem, dstFs: FileSystem, steps: readonly Step[]
     const into = dirs.size === 0 ? undefined : movedAbove(dst.path);
     if (into !== undefined) throw errors.invalid('cannot move a directory into itself', into);
   }
-  return kept.map((a) => a.step);
+  return [...kept.map((a) => a.step), ...removed];
 }
 
 /**
@@ -318,7 +360,7 @@ export async function copySteps(
   });
   if (dstFs.capabilities.realDirectories) {
     const dirs = steps
-      .filter((s) => s.src.type === 'directory')
+      .filter((s) => s.src.type === 'directory' && !s.removeOnly)
       .map((s) => s.dst)
       .sort();
     for (const d of dirs) await dstFs.makedirs(d, { existOk: true });

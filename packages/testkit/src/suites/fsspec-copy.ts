@@ -50,10 +50,34 @@ export function fsspecCopyTests(ctx: SuiteContext, op: Transfer['name']): void {
       expect(await t.target.files(T)).to.deep.equal([]);
     });
 
-    it('a glob that matches nothing in a list beside a file copies the file (case 2)', async () => {
+    it('a glob that matches nothing in a list beside a file copies the file, with recursive or not (case 2)', async () => {
       const { t, S, T } = await setup();
       await t.run([t.source.join(S, 'zz*'), t.source.join(S, 'file1')], T);
       expect(await t.target.files(T)).to.deep.equal(['file1']);
+      await t.run([t.source.join(S, 'file2'), t.source.join(S, 'zz*')], T, { recursive: true });
+      expect(await t.target.files(T)).to.deep.equal(['file1', 'file2']);
+    });
+
+    it('a list naming a missing path fails with NotFound (ENOENT) and copies nothing, with recursive or not', async () => {
+      const { t, S, T } = await setup();
+      for (const recursive of [false, true]) {
+        const list = [t.source.join(S, 'file1'), t.source.join(S, 'missing'), t.source.join(S, 'file2')];
+        await expectFsError(t.run(list, T, { recursive }), 'NotFound', 'ENOENT');
+      }
+      expect(await t.target.files(T)).to.deep.equal([]);
+    });
+
+    it('a list copies a file it names twice once, and leaves out a directory without recursive', async () => {
+      const { t, S, T } = await setup();
+      const file1 = t.source.join(S, 'file1');
+      await t.run([file1, t.source.join(S, 'subdir'), file1], T);
+      expect(await t.target.entries(T)).to.deep.equal(['file1']);
+    });
+
+    it('a file named with a trailing slash is copied as the file', async () => {
+      const { t, S, T } = await setup();
+      await t.run(`${t.source.join(S, 'file1')}/`, `${t.target.join(T, 'new')}/`);
+      expect(await t.target.entries(T)).to.deep.equal(['new/', 'new/file1']);
     });
 
     it('a glob source with maxDepth applies it to "**" only (case 5)', async () => {

@@ -55,6 +55,35 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
     });
 
+    it('with maxDepth moves what lies within it and removes the directories it emptied', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('d'), ctx.path('one'), { recursive: true, maxDepth: 1 });
+      expect(await ctx.fs.find(ctx.path('one'))).to.deep.equal(abs('one/e.txt'));
+      // d still holds f/g.txt, below the depth: it stays where it was.
+      expect(await ctx.fs.find(ctx.path('d'))).to.deep.equal(abs('d/f/g.txt'));
+      await ctx.fs.mv(ctx.path('d'), ctx.path('two'), { recursive: true, maxDepth: 2 });
+      expect(await ctx.fs.find(ctx.path('two'))).to.deep.equal(abs('two/f/g.txt'));
+      expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
+    });
+
+    it('with a glob and maxDepth removes the matched directories it emptied', async () => {
+      await build();
+      await ctx.fs.mv(ctx.path('?'), `${ctx.path('out')}/`, { recursive: true, maxDepth: 3 });
+      expect(await ctx.fs.find(ctx.path('out'))).to.deep.equal(abs('out/e.txt', 'out/f/g.txt'));
+      expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
+      expect(await ctx.fs.find(ctx.root, { maxDepth: 1 })).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
+    });
+
+    it('moves a file a list names twice once', async () => {
+      await build();
+      await ctx.fs.cp([ctx.path('b.txt'), ctx.path('b.txt')], `${ctx.path('copies')}/`);
+      await ctx.fs.mv([ctx.path('a.txt'), ctx.path('a.txt')], `${ctx.path('list')}/`);
+      expect(await ctx.fs.find(ctx.path('copies'))).to.deep.equal(abs('copies/b.txt'));
+      expect(await ctx.fs.find(ctx.path('list'))).to.deep.equal(abs('list/a.txt'));
+      expect(await ctx.fs.readText(ctx.path('list/a.txt'))).to.equal('A');
+      expect(await ctx.fs.exists(ctx.path('a.txt'))).to.equal(false);
+    });
+
     it('moves the files matching a glob into a directory', async () => {
       await build();
       await ctx.fs.mv(ctx.path('*.txt'), `${ctx.path('texts')}/`);
