@@ -128,4 +128,5 @@ def main():
     print(json.dumps({"fsspec": fsspec.__version__}))
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -6,24 +6,14 @@
  * filesystems, which must answer alike: the same paths, sizes and kinds of failure.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { filesystem, FsError, type FileSystem } from '@omnifs/core';
-import { pythonVenv } from '../servers/python';
-import { IS_CI, say, ToolchainMissing } from '../servers/util';
+import { filesystem, type FileSystem } from '@omnifs/core';
+import { askFsspec, exceptionOf, FSSPEC, makeTree, type Tree } from './oracle';
 
-const FSSPEC = 'fsspec==2026.9.0';
 /** Trees made; each is asked CALLS calls (as in cases.py). */
 const SEEDS = 300;
 const CALLS = 10;
 
-interface Case {
-  seed: number;
-  files: string[];
-  dirs: string[];
+interface Case extends Tree {
   call: 'glob' | 'find' | 'ls' | 'du' | 'walk' | 'info' | 'exists' | 'isdir' | 'isfile' | 'size' | 'head';
   path: string;
   maxdepth?: number;
@@ -31,14 +21,6 @@ interface Case {
   ok?: unknown;
   error?: string;
 }
-
-/** fsspec's exception for each omnifs error kind these calls can meet. */
-const EXCEPTION: Record<string, string> = {
-  NotFound: 'FileNotFoundError',
-  NotADirectory: 'NotADirectoryError',
-  IsADirectory: 'IsADirectoryError',
-  InvalidArgument: 'ValueError',
-};
 
 /** The answer to `c` from `fs`, with paths relative to `root`, shaped as cases.py shapes fsspec's. */
 async function answer(fs: FileSystem, root: string, c: Case): Promise<unknown> {
@@ -76,51 +58,13 @@ async function answer(fs: FileSystem, root: string, c: Case): Promise<unknown> {
   }
 }
 
-/** Makes the tree of `c` under a new root of `fs`; returns the root and how to remove it. */
-async function makeTree(
-  protocol: string,
-  fs: FileSystem,
-  c: Case,
-): Promise<{ root: string; drop: () => Promise<void> }> {
-  const root =
-    protocol === 'file'
-      ? join(mkdtempSync(join(tmpdir(), 'omnifs-fsspec-')), 'r')
-      : `/fsspec-oracle-${c.seed}-${Math.random().toString(36).slice(2)}/r`;
-  await fs.makedirs(root);
-  for (const d of c.dirs) await fs.makedirs(`${root}/${d}`, { existOk: true });
-  await fs.pipe(Object.fromEntries(c.files.map((f) => [`${root}/${f}`, `content of ${f}`])));
-  const drop = async (): Promise<void> => {
-    if (protocol === 'file') rmSync(join(root, '..'), { recursive: true, force: true });
-    else await fs.rm(root, { recursive: true });
-  };
-  return { root, drop };
-}
-
 describe('fsspec as the oracle: listing and globbing on random trees', function () {
   this.timeout(300_000);
   let cases: Case[] = [];
   let version = '';
 
   before(async function () {
-    let python: string;
-    try {
-      python = join((await pythonVenv('fsspec', [FSSPEC], 'the comparisons with fsspec')).dir, 'bin', 'python');
-    } catch (e) {
-      if (e instanceof ToolchainMissing && !IS_CI) {
-        say(`skipping the comparisons with fsspec: ${e.message}`);
-        this.skip();
-      }
-      throw e;
-    }
-    const { stdout } = await promisify(execFile)(python, [join(__dirname, 'cases.py'), '0', String(SEEDS)], {
-      maxBuffer: 256 * 1024 * 1024,
-    });
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Case & { fsspec?: string });
-    version = lines.pop()!.fsspec!;
-    cases = lines;
+    ({ cases, version } = await askFsspec<Case>(this, 'cases.py', ['0', String(SEEDS)]));
   });
 
   it(`asks ${FSSPEC} what it answers`, () => {
@@ -144,8 +88,7 @@ describe('fsspec as the oracle: listing and globbing on random trees', function 
           try {
             got = { ok: await answer(fs, root, c) };
           } catch (err) {
-            if (!(err instanceof FsError)) throw err;
-            got = { error: EXCEPTION[err.kind] ?? err.kind };
+            got = { error: exceptionOf(err) };
           }
           // fsspec walks a file as a directory holding one nameless file; omnifs, as os.walk,
           // walks nothing there (docs/migration-from-fsspec.md).

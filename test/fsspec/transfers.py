@@ -1,0 +1,115 @@
+"""Random trees and calls of cp, mv and rm, made by fsspec's memory and local filesystems.
+
+Prints one JSON object per line: the tree (as cases.py makes it), the call, and for each
+of the two filesystems what it answered (None, or the name of the exception it raised)
+and the tree after the call (directories as "path/", files as "path=content", relative to
+the root). Usage: transfers.py FIRST_SEED COUNT.
+"""
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+
+import fsspec
+from fsspec.implementations.local import LocalFileSystem
+from fsspec.implementations.memory import MemoryFileSystem
+
+from cases import DIR_NAMES, path, pattern, tree
+
+CALLS = 6
+
+
+def source(r, files, dirs):
+    # cases.py's path, less the root itself (a copy of the root into itself)
+    return (r.random() < 0.5 and path(r, files, dirs)) or pattern(r)
+
+
+def call(r, files, dirs):
+    kind = r.choice(["cp", "cp", "cp", "mv", "mv", "rm", "rm"])
+    c = {"call": kind, "recursive": r.random() < 0.6}
+    if kind != "rm" and files and r.random() < 0.15:
+        # Files of distinct names: the other list rules differ on purpose.
+        by_name = {f.rsplit("/", 1)[-1]: f for f in r.sample(files, len(files))}
+        c["path"] = sorted(by_name.values())[: r.randint(1, 3)]
+    else:
+        c["path"] = source(r, files, dirs)
+    if kind != "rm":
+        t = r.random()
+        if t < 0.4:
+            dst = "out"
+        elif t < 0.7 and (files or dirs):
+            dst = r.choice(files + dirs)
+        else:
+            dst = "new/" + r.choice(DIR_NAMES)
+        c["maketarget"] = dst not in files and r.random() < 0.3
+        c["dst"] = dst + ("/" if r.random() < 0.4 else "")
+    if r.random() < 0.3:
+        c["maxdepth"] = r.randint(1, 3)
+    return c
+
+
+def run(fs, root, c):
+    at = lambda p: [root + "/" + q for q in p] if isinstance(p, list) else root + "/" + p
+    depth = {"maxdepth": c["maxdepth"]} if "maxdepth" in c else {}
+    if c.get("maketarget"):
+        fs.makedirs(at(c["dst"].rstrip("/")), exist_ok=True)
+    if c["call"] == "cp":
+        fs.copy(at(c["path"]), at(c["dst"]), recursive=c["recursive"], **depth)
+    elif c["call"] == "mv":
+        fs.mv(at(c["path"]), at(c["dst"]), recursive=c["recursive"], **depth)
+    else:
+        fs.rm(at(c["path"]), recursive=c["recursive"], **depth)
+
+
+def state(fs, root):
+    if not fs.exists(root):
+        return None
+    out = []
+    for p, info in fs.find(root, withdirs=True, detail=True).items():
+        rel = p[len(root) + 1 :]
+        if not rel:
+            continue
+        out.append(rel + "/" if info["type"] == "directory" else rel + "=" + fs.cat_file(p).decode())
+    return sorted(out)
+
+
+def answer(fs, root, files, dirs, c):
+    fs.mkdir(root)
+    for d in dirs:
+        fs.makedirs(root + "/" + d, exist_ok=True)
+    for f in files:
+        fs.pipe_file(root + "/" + f, ("content of " + f).encode())
+    try:
+        run(fs, root, c)
+        out = {"ok": None}
+    except Exception as e:  # the kind of failure is compared, not its text
+        out = {"error": type(e).__name__}
+    return {**out, "after": state(fs, root)}
+
+
+def main():
+    first, count = int(sys.argv[1]), int(sys.argv[2])
+    memory = MemoryFileSystem()
+    local = LocalFileSystem(auto_mkdir=True)
+    for seed in range(first, first + count):
+        r = random.Random(seed)
+        files, dirs = tree(r)
+        for _ in range(CALLS):
+            c = call(r, files, dirs)
+            memory.store.clear()
+            memory.pseudo_dirs.clear()
+            memory.pseudo_dirs.append("")
+            on_memory = answer(memory, "/r", files, dirs, c)
+            top = tempfile.mkdtemp(prefix="omnifs-fsspec-")
+            try:
+                on_local = answer(local, top + "/r", files, dirs, c)
+            finally:
+                shutil.rmtree(top, ignore_errors=True)
+            print(json.dumps({"seed": seed, "files": files, "dirs": dirs, **c, "memory": on_memory, "local": on_local}))
+    print(json.dumps({"fsspec": fsspec.__version__}))
+
+
+if __name__ == "__main__":
+    main()
