@@ -105,7 +105,8 @@ interface SourcePlan {
 /**
  * Plans a glob source as fsspec does: the matches count as the first level of `maxDepth`;
  * with `recursive`, everything below the matched directories joins them, one level less
- * deep. Without `recursive`, or with `maxDepth`, directories are dropped; what is left
+ * deep. Without `recursive`, or with `maxDepth`, directories are dropped (a depth-limited
+ * move keeps them, {@link Step.removeOnly}, to remove once emptied); what is left
  * keeps its path relative to the common prefix of all of it, so `src/subdir[1-2]` copies
  * the contents of the one matching directory and a single file lands directly in the
  * target.
@@ -137,9 +138,10 @@ async function planGlob(
     recursive && maxDepth !== undefined && options.move === true
       ? [...expanded.values()].filter((e) => e.type === 'directory')
       : [];
-  if (kept.length === 0) return { steps: [], matched: matches.length > 0 };
   const names = kept.map((e) => e.name);
-  const prefix = kept.length === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
+  if (names.length === 0)
+    return { steps: emptied.map((e) => ({ src: e, dst, removeOnly: true as const })), matched: matches.length > 0 };
+  const prefix = names.length === 1 ? parentPath(names[0]!, srcFs.rootMarker) : commonPrefix(names);
   const at = (e: FileInfo): string => joinPath(dst, relativeTo(e.name, prefix));
   return {
     steps: [

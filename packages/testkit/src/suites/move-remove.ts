@@ -72,6 +72,15 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.find(ctx.path('out'))).to.deep.equal(abs('out/e.txt', 'out/f/g.txt'));
       expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
       expect(await ctx.fs.find(ctx.root, { maxDepth: 1 })).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
+      if (!ctx.fs.capabilities.realDirectories) return;
+      // Matching empty directories only: nothing to copy, and they are left empty.
+      await ctx.fs.makedirs(ctx.path('hollow/x'));
+      await ctx.fs.makedirs(ctx.path('hollow/y/z'));
+      await ctx.fs.mv(ctx.path('hollow/*'), ctx.path('none'), { recursive: true, maxDepth: 1 });
+      expect(await ctx.fs.find(ctx.path('hollow'), { withDirs: true })).to.deep.equal(
+        abs('hollow', 'hollow/y', 'hollow/y/z'),
+      );
+      expect(await ctx.fs.exists(ctx.path('none'))).to.equal(false);
     });
 
     it('moves a file a list names twice once', async () => {
