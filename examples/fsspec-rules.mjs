@@ -25,3 +25,9 @@ await fs.cp('/w/src/zz*', '/w/none/').catch((e) => console.log(e.kind));     // 
 // cat reads the globs in a list; tail(path, 0) is empty.
 console.log(Object.keys(await fs.cat(['/w/src/[c-z]', '/w/src/a/f'])));    // [ '/w/src/c', '/w/src/a/f' ]
 console.log((await fs.tail('/w/src/c', 0)).byteLength);                    // 0
+
+// mv with maxDepth moves what lies within it, removes the directories it left empty,
+// and leaves deeper entries where they were.
+await fs.mv('/w/list', '/w/moved', { recursive: true, maxDepth: 2 });
+console.log(await fs.find('/w/moved'), await fs.find('/w/list'));         // [ '/w/moved/a/f' ] [ '/w/list/b/g/x' ]
+console.log(await fs.exists('/w/list/a'));                                 // false

@@ -61,6 +61,8 @@ describe('examples', () => {
       'NotFound',
       "[ '/w/src/c', '/w/src/a/f' ]",
       '0',
+      "[ '/w/moved/a/f' ] [ '/w/list/b/g/x' ]",
+      'false',
     ]);
   });
 
