@@ -3,9 +3,9 @@
  * exception each omnifs error kind stands for, and the random trees its scripts describe.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { FsError, type FileSystem } from '@omnifs/core';
 import { pythonVenv } from '../servers/python';
@@ -72,16 +72,21 @@ export async function makeTree(
   fs: FileSystem,
   tree: Tree,
 ): Promise<{ root: string; drop: () => Promise<void> }> {
-  const root =
-    protocol === 'file'
-      ? join(mkdtempSync(join(tmpdir(), 'omnifs-fsspec-')), 'r')
-      : `/fsspec-oracle-${tree.seed}-${Math.random().toString(36).slice(2)}/r`;
+  if (protocol === 'file') {
+    // Made with node:fs (the tree is the setting, not what is compared), in memory where
+    // the machine has a tmpfs: thousands of small trees are made and removed.
+    const root = join(mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'omnifs-fsspec-')), 'r');
+    for (const d of ['', ...tree.dirs]) mkdirSync(join(root, d), { recursive: true });
+    for (const f of tree.files) {
+      mkdirSync(dirname(join(root, f)), { recursive: true });
+      writeFileSync(join(root, f), `content of ${f}`);
+    }
+    return { root, drop: async () => rmSync(dirname(root), { recursive: true, force: true }) };
+  }
+  const top = `/fsspec-oracle-${tree.seed}-${Math.random().toString(36).slice(2)}`;
+  const root = `${top}/r`;
   await fs.makedirs(root);
   for (const d of tree.dirs) await fs.makedirs(`${root}/${d}`, { existOk: true });
   await fs.pipe(Object.fromEntries(tree.files.map((f) => [`${root}/${f}`, `content of ${f}`])));
-  const drop = async (): Promise<void> => {
-    if (protocol === 'file') rmSync(join(root, '..'), { recursive: true, force: true });
-    else await fs.rm(root.slice(0, -2), { recursive: true });
-  };
-  return { root, drop };
+  return { root, drop: () => fs.rm(top, { recursive: true }) };
 }

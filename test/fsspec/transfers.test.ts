@@ -60,12 +60,13 @@ function deliberate(c: Case): string | undefined {
 /** The tree below `root` as transfers.py describes it. */
 async function state(fs: FileSystem, root: string): Promise<string[] | null> {
   if (!(await fs.exists(root))) return null;
-  const out: string[] = [];
-  for (const e of await fs.find(root, { withDirs: true, detail: true })) {
-    const rel = e.name.slice(root.length + 1);
-    if (rel === '') continue;
-    out.push(e.type === 'directory' ? `${rel}/` : `${rel}=${await fs.readText(e.name)}`);
-  }
+  const below = (await fs.find(root, { withDirs: true, detail: true })).filter((e) => e.name !== root);
+  const out = await Promise.all(
+    below.map(async (e) => {
+      const rel = e.name.slice(root.length + 1);
+      return e.type === 'directory' ? `${rel}/` : `${rel}=${await fs.readText(e.name)}`;
+    }),
+  );
   return out.sort();
 }
 
