@@ -41,7 +41,7 @@ export interface Step {
   dst: string;
   /**
    * A source directory within the `maxDepth` of a move: created nowhere (a depth-limited
-   * copy makes no directory of its own), removed once the move has emptied it.
+   * copy makes no directory of its own), removed after the copies if it is then empty.
    */
   removeOnly?: true;
 }
@@ -211,9 +211,7 @@ function joinPlans(srcFs: FileSystem, sources: readonly string[], plans: readonl
   const steps = new Map<string, Step>();
   for (const s of plans.flatMap((p) => p.steps)) {
     const key = `${s.src.name}\0${s.dst}`;
-    const seen = steps.get(key);
-    // A directory a move both copies and only removes is copied.
-    if (seen === undefined || (seen.removeOnly && !s.removeOnly)) steps.set(key, s);
+    if (!steps.has(key)) steps.set(key, s);
   }
   const once = [...steps.values()];
   checkCollisions(once);
