@@ -177,6 +177,14 @@ async function planOne(
     return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
   }
   if (!recursive) return { steps: [], matched: true };
+  // `f/` names a directory: a file there is a path through a file, as for a file copied to it.
+  if (dstIsDir === undefined && hasTrailingSlash(rawDst) && dstFs.capabilities.realDirectories) {
+    if ((await infoOrUndefined(dstFs, dst))?.type === 'file') {
+      const err = errors.notADirectory(dst);
+      err.protocol = dstFs.protocol;
+      throw err;
+    }
+  }
   const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? (await dstFs.isDir(dst)));
   const root = intoExisting ? joinPath(dst, baseName(src)) : dst;
   return { steps: await treeSteps(srcFs, src, root, options), matched: true };

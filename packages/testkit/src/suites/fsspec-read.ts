@@ -3,7 +3,7 @@
  * slashes and `**` in globs, bracket classes, `maxDepth`, `tail(path, 0)`, globs in `cat`
  * lists, empty ranges of directories, and one error kind for writing below a file.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { expect } from '../chai';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
@@ -133,6 +133,19 @@ export function fsspecReadTests(ctx: SuiteContext): void {
         await expectFsError(ctx.fs.cp(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
         await expectFsError(ctx.fs.put(`${local}/l`, ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
         await expectFsError(ctx.fs.mv(ctx.path('g'), ctx.path('f/x')), 'NotADirectory', 'ENOTDIR');
+        // A directory into `f/`, the name of a directory where a file is: the same.
+        await ctx.fs.pipeFile(ctx.path('d/a'), 'a');
+        for (const op of ['cp', 'mv'] as const)
+          await expectFsError(
+            ctx.fs[op](ctx.path('d'), `${ctx.path('f')}/`, { recursive: true }),
+            'NotADirectory',
+            'ENOTDIR',
+          );
+        const dir = `${local}/d`;
+        await mkdir(dir);
+        await writeFile(`${dir}/a`, 'a');
+        await expectFsError(ctx.fs.put(dir, `${ctx.path('f')}/`, { recursive: true }), 'NotADirectory', 'ENOTDIR');
+        await ctx.fs.rm(ctx.path('d'), { recursive: true });
         expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('f', 'g'));
       },
     );
