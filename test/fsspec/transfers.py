@@ -1,9 +1,11 @@
-"""Random trees and calls of cp, mv and rm, made by fsspec's memory and local filesystems.
+"""Random trees and calls of cp, mv and rm, made by fsspec's memory and local filesystems,
+and of put and get between the two.
 
 Prints one JSON object per line: the tree (as cases.py makes it), the call, and for each
 of the two filesystems what it answered (None, or the name of the exception it raised)
 and the tree after the call (directories as "path/", files as "path=content", relative to
-the root). Usage: transfers.py FIRST_SEED COUNT.
+the root); for put (local to memory) and get (memory to local), the same of the call, with
+the tree it wrote to. Usage: transfers.py FIRST_SEED COUNT.
 """
 import json
 import os
@@ -29,7 +31,7 @@ def source(r, files, dirs):
 
 
 def call(r, files, dirs):
-    kind = r.choice(["cp", "cp", "cp", "mv", "mv", "rm", "rm"])
+    kind = r.choice(["cp", "cp", "cp", "mv", "mv", "rm", "rm", "put", "get"])
     c = {"call": kind, "recursive": r.random() < 0.6}
     if kind != "rm" and files and r.random() < 0.15:
         # Files of distinct names: the other list rules differ on purpose.
@@ -45,7 +47,7 @@ def call(r, files, dirs):
             dst = r.choice(files + dirs)
         else:
             dst = "new/" + r.choice(DIR_NAMES)
-        c["maketarget"] = dst not in files and r.random() < 0.3
+        c["maketarget"] = kind in ("cp", "mv") and dst not in files and r.random() < 0.3
         c["dst"] = dst + ("/" if r.random() < 0.4 else "")
     if r.random() < 0.3:
         c["maxdepth"] = r.randint(1, 3)
@@ -65,6 +67,21 @@ def run(fs, root, c):
         fs.rm(at(c["path"]), recursive=c["recursive"], **depth)
 
 
+def between(memory, local, top, files, dirs, c):
+    """put (local to memory) or get (memory to local); what it answered and the tree it wrote."""
+    build(memory, "/r", files, dirs)
+    build(local, top + "/r", files, dirs)
+    at = lambda root, p: [root + "/" + q for q in p] if isinstance(p, list) else root + "/" + p
+    depth = {"maxdepth": c["maxdepth"]} if "maxdepth" in c else {}
+    src, dst = (top + "/r", "/r") if c["call"] == "put" else ("/r", top + "/r")
+    try:
+        getattr(memory, c["call"])(at(src, c["path"]), at(dst, c["dst"]), recursive=c["recursive"], **depth)
+        out = {"ok": None}
+    except Exception as e:  # the kind of failure is compared, not its text
+        out = {"error": type(e).__name__}
+    return {**out, "after": state(memory, "/r") if c["call"] == "put" else state(local, top + "/r")}
+
+
 def state(fs, root):
     if not fs.exists(root):
         return None
@@ -77,12 +94,16 @@ def state(fs, root):
     return sorted(out)
 
 
-def answer(fs, root, files, dirs, c):
-    fs.mkdir(root)
+def build(fs, root, files, dirs):
+    fs.makedirs(root, exist_ok=True)
     for d in dirs:
         fs.makedirs(root + "/" + d, exist_ok=True)
     for f in files:
         fs.pipe_file(root + "/" + f, ("content of " + f).encode())
+
+
+def answer(fs, root, files, dirs, c):
+    build(fs, root, files, dirs)
     try:
         run(fs, root, c)
         out = {"ok": None}
@@ -103,13 +124,15 @@ def main():
             memory.store.clear()
             memory.pseudo_dirs.clear()
             memory.pseudo_dirs.append("")
-            on_memory = answer(memory, "/r", files, dirs, c)
             top = tempfile.mkdtemp(prefix="omnifs-fsspec-", dir=SCRATCH)
             try:
-                on_local = answer(local, top + "/r", files, dirs, c)
+                if c["call"] in ("put", "get"):
+                    made = {"fsspec": between(memory, local, top, files, dirs, c)}
+                else:
+                    made = {"memory": answer(memory, "/r", files, dirs, c), "local": answer(local, top + "/r", files, dirs, c)}
             finally:
                 shutil.rmtree(top, ignore_errors=True)
-            print(json.dumps({"seed": seed, "files": files, "dirs": dirs, **c, "memory": on_memory, "local": on_local}))
+            print(json.dumps({"seed": seed, "files": files, "dirs": dirs, **c, **made}))
     print(json.dumps({"fsspec": fsspec.__version__}))
 
 
