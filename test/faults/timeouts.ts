@@ -13,7 +13,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FsError, type FileSystem, type TimeoutOptions } from '@omnifs/core';
+import { say } from '../servers/util';
 
 /** A loopback server the tests talk to; `close` drops every connection. */
 export interface TestServer {
@@ -165,11 +167,15 @@ function operations(file: string, local: string): Operation[] {
 }
 
 /** Runs every operation at once; returns how each ended, after how long, and when. */
-async function runAll(
-  ops: Operation[],
-  fs: FileSystem,
-  signal?: AbortSignal,
-): Promise<Array<{ name: string; error: unknown; ms: number; end: number }>> {
+/** One operation's outcome: its error, if one, and when it ended. */
+interface Ran {
+  name: string;
+  error: unknown;
+  ms: number;
+  end: number;
+}
+
+async function runAll(ops: Operation[], fs: FileSystem, signal?: AbortSignal): Promise<Ran[]> {
   const t0 = Date.now();
   return Promise.all(
     ops.map(async ([name, run]) => {
@@ -222,35 +228,54 @@ export function timeoutTests(t: TimeoutTarget): void {
         });
 
         it('ends every operation with Aborted within 100 ms of an abort', async function () {
-          const controller = new AbortController();
-          setMaxListeners(100, controller.signal); // nine operations share it
-          let abortAt = Infinity;
-          setTimeout(() => {
-            abortAt = Date.now();
-            controller.abort();
-          }, 300);
-          const results = await runAll(operations(t.file, local), t.make(server.url, long), controller.signal);
+          const { results, firedAt } = await abortedRun(() => {
+            const controller = new AbortController();
+            setMaxListeners(100, controller.signal); // nine operations share it
+            setTimeout(() => controller.abort(), 300);
+            return controller.signal;
+          });
           for (const r of results) {
             expect(r.error, r.name).to.be.instanceOf(FsError);
             expect((r.error as FsError).kind, `${r.name}: ${(r.error as FsError).message}`).to.equal('Aborted');
-            expect(r.end - abortAt, r.name).to.be.below(100);
+            expect(r.end - firedAt, r.name).to.be.below(100);
           }
           expect(await readdir(local)).to.deep.equal(['up.bin']);
         });
 
         it('obeys AbortSignal.timeout on every operation', async function () {
-          const signal = AbortSignal.timeout(300);
-          setMaxListeners(100, signal);
-          // Timed from when the signal fired: on a loaded machine its timer itself runs late.
-          let firedAt = Infinity;
-          signal.addEventListener('abort', () => (firedAt = Date.now()), { once: true });
-          const results = await runAll(operations(t.file, local), t.make(server.url, long), signal);
-          expect(Number.isFinite(firedAt), 'the signal fired').to.equal(true);
+          const { results, firedAt } = await abortedRun(() => {
+            const signal = AbortSignal.timeout(300);
+            setMaxListeners(100, signal);
+            return signal;
+          });
           for (const r of results) {
             expect((r.error as FsError | undefined)?.kind, r.name).to.equal('Aborted');
             expect(r.end - firedAt, r.name).to.be.below(100);
           }
         });
+
+        /**
+         * Runs every operation under the signal `make` gives, timed from when it fired (on a
+         * loaded machine its timer itself runs late). Once more if a call ended 100 ms or more
+         * after it while the event loop stood still as long (a pause for garbage collection
+         * in a long test process, a starved machine): no call can end before the loop runs.
+         * A call that is late by itself is late again.
+         */
+        async function abortedRun(make: () => AbortSignal): Promise<{ results: Ran[]; firedAt: number }> {
+          for (let attempt = 1; ; attempt++) {
+            const signal = make();
+            let firedAt = Infinity;
+            signal.addEventListener('abort', () => (firedAt = Date.now()), { once: true });
+            const loop = monitorEventLoopDelay({ resolution: 10 });
+            loop.enable();
+            const results = await runAll(operations(t.file, local), t.make(server.url, long), signal);
+            loop.disable();
+            expect(Number.isFinite(firedAt), 'the signal fired').to.equal(true);
+            const late = results.some((r) => r.end - firedAt >= 100);
+            if (!late || attempt === 2 || loop.max / 1e6 < 100) return { results, firedAt };
+            say(`a call ended late while the event loop stood still ${Math.round(loop.max / 1e6)} ms: once more`);
+          }
+        }
       });
     }
 
