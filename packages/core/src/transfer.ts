@@ -170,22 +170,25 @@ async function planOne(
   const dst = dstFs.normalize(checkTargetPath(rawDst));
   if (hasMagic(src)) return planGlob(srcFs, src, dst, options);
   const recursive = options.recursive === true;
-  const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await dstFs.isDir(dst)));
   const info = await infoOrUndefined(srcFs, src);
   if (info === undefined) throw missing(srcFs, src);
   if (info.type === 'file') {
+    const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await dstFs.isDir(dst)));
     return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
   }
   if (!recursive) return { steps: [], matched: true };
-  // `f/` names a directory: a file there is a path through a file, as for a file copied to it.
-  if (dstIsDir === undefined && hasTrailingSlash(rawDst) && dstFs.capabilities.realDirectories) {
-    if ((await infoOrUndefined(dstFs, dst))?.type === 'file') {
+  let dstDir = dstIsDir;
+  if (dstDir === undefined && hasTrailingSlash(rawDst) && dstFs.capabilities.realDirectories) {
+    // `f/` names a directory: a file there is a path through a file, as for a file copied to it.
+    const target = await infoOrUndefined(dstFs, dst);
+    if (target?.type === 'file') {
       const err = errors.notADirectory(dst);
       err.protocol = dstFs.protocol;
       throw err;
     }
+    dstDir = target !== undefined;
   }
-  const intoExisting = !hasTrailingSlash(rawSrc) && (dstIsDir ?? (await dstFs.isDir(dst)));
+  const intoExisting = !hasTrailingSlash(rawSrc) && (dstDir ?? (await dstFs.isDir(dst)));
   const root = intoExisting ? joinPath(dst, baseName(src)) : dst;
   return { steps: await treeSteps(srcFs, src, root, options), matched: true };
 }
