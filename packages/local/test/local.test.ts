@@ -137,5 +137,27 @@ describe('local backend', () => {
     it('reports reading a directory as IsADirectory', async () => {
       await expectFsError(new LocalFileSystem().catFile(dir), 'IsADirectory', 'EISDIR');
     });
+
+    it('names the path asked for, never the temporary file a write goes through', async () => {
+      await writeFile(join(dir, 'f'), 'file');
+      await mkdir(join(dir, 'd'));
+      const fs = new LocalFileSystem();
+      const through = join(dir, 'f', 'x');
+      const writes: [string, () => Promise<unknown>, string][] = [
+        ['pipe', () => fs.pipe(through, 'x'), 'NotADirectory'],
+        ['touch', () => fs.touch(through), 'NotADirectory'],
+        ['open', () => fs.open(through, 'wb').then((w) => w.close()), 'NotADirectory'],
+        ['copy', () => fs.cp(join(dir, 'f'), through), 'NotADirectory'],
+        ['random writer', () => fs.openRandomWriter(through).then((w) => w.close()), 'NotADirectory'],
+        ['over a directory', () => fs.pipe(join(dir, 'd'), 'x'), 'IsADirectory'],
+      ];
+      for (const [name, write, kind] of writes) {
+        const err = await expectFsError(write, kind as 'NotADirectory');
+        expect(err.message, name).to.not.match(/omnifs-[0-9a-f]+\.tmp/);
+        expect(err.message, name).to.include(name === 'over a directory' ? join(dir, 'd') : through);
+        expect(err.path, name).to.be.oneOf([through, join(dir, 'd'), join(dir, 'f')]);
+      }
+      expect((await readdir(dir)).sort()).to.deep.equal(['d', 'f']);
+    });
   });
 });

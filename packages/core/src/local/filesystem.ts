@@ -13,6 +13,7 @@ import { Confinement } from './confine';
 import { mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
 import {
+  asTarget,
   commitTemp,
   ensureParent,
   openLocalRandomWriter,
@@ -223,7 +224,9 @@ export class LocalFileSystem extends FileSystem {
     const landing = await writeTargetOf(dst);
     await ensureParent(landing.path);
     const temp = tempPathFor(landing.path);
-    await fsp.copyFile(src, temp);
+    await fsp.copyFile(src, temp).catch((err: unknown) => {
+      throw asTarget(err, temp, landing.path);
+    });
     await commitTemp(temp, landing.path, 'overwrite', landing.stat);
   }
 

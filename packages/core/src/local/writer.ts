@@ -21,6 +21,21 @@ export function tempPathFor(path: string): string {
   return temporarySibling(path);
 }
 
+/**
+ * An error from a call on `temp` told as the user's `target`: node:fs quotes the paths it
+ * was given (`open '/d/.f.omnifs-….tmp'`), a name the user never chose; `rename` and `link`
+ * quote both (`'….tmp' -> '/d/f'`), which becomes the target alone.
+ */
+export function asTarget(err: unknown, temp: string, target: string): unknown {
+  const e = err as { message?: unknown; path?: unknown; dest?: unknown };
+  if (typeof e?.message !== 'string' || (e.path !== temp && e.dest !== temp)) return err;
+  const message = e.message.replace(`'${temp}' -> '${target}'`, `'${target}'`).split(temp).join(target);
+  Object.assign(e, { message });
+  if (e.path === temp) e.path = target;
+  if (e.dest === temp || (e.path === target && e.dest === target)) delete e.dest;
+  return err;
+}
+
 /** Where a write to a path lands: the file at the end of its symbolic links, with its stats when it exists. */
 export interface WriteTarget {
   path: string;
@@ -90,7 +105,7 @@ export async function commitTemp(temp: string, target: string, mode: WriteMode, 
     }
   } catch (err) {
     await fsp.unlink(temp).catch(() => undefined);
-    throw err;
+    throw asTarget(err, temp, target);
   }
 }
 
@@ -149,11 +164,15 @@ export async function writeAtomic(target: string, data: Uint8Array, mode: WriteM
 /** Writes a new temporary file, creating the target's parent directories when missing. */
 async function writeTemp(temp: string, target: string, data: Uint8Array): Promise<void> {
   try {
-    await fsp.writeFile(temp, data, { flag: 'wx' });
+    try {
+      await fsp.writeFile(temp, data, { flag: 'wx' });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOENT') throw err;
+      await ensureParent(target);
+      await fsp.writeFile(temp, data, { flag: 'wx' });
+    }
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ENOENT') throw err;
-    await ensureParent(target);
-    await fsp.writeFile(temp, data, { flag: 'wx' });
+    throw asTarget(err, temp, target);
   }
 }
 
@@ -173,7 +192,9 @@ export async function openLocalWriter(target: string, mode: WriteMode, append: b
   const landing = append ? { path: target } : await writeTargetOf(target);
   await ensureParent(landing.path);
   const path = append ? target : tempPathFor(landing.path);
-  const handle = await fsp.open(path, append ? 'a' : 'wx');
+  const handle = await fsp.open(path, append ? 'a' : 'wx').catch((err: unknown) => {
+    throw asTarget(err, path, landing.path);
+  });
   const queue = new ChunkQueue();
   let open = true;
   // One write in flight while the next bytes gather, so disk and source overlap.
@@ -231,7 +252,9 @@ export async function openLocalRandomWriter(target: string, mode: WriteMode): Pr
   const landing = await writeTargetOf(target);
   await ensureParent(landing.path);
   const temp = tempPathFor(landing.path);
-  const handle = await fsp.open(temp, 'wx');
+  const handle = await fsp.open(temp, 'wx').catch((err: unknown) => {
+    throw asTarget(err, temp, landing.path);
+  });
   // The last write queued, settled (failed or not) only after every one before it.
   let queued: Promise<void> = Promise.resolve();
   let open = true;
