@@ -6,12 +6,16 @@ const fs = filesystem('memory');
 
 // fs.pipe_file(path, data); fs.cat_file(path, start, end)
 await fs.pipeFile('/proj/data/a.csv', 'x,y\n1,2\n');
-console.log(Buffer.from(await fs.catFile('/proj/data/a.csv', { start: 0, end: 3 })).toString()); // x,y
+console.log((await fs.catFile('/proj/data/a.csv', { start: 0, end: 3 })).toString()); // x,y
 
-// with fs.open(path, "wb") as f: f.write(...)
+// with fs.open(path, "wb") as f: f.write(...); with fs.open(path) as f: f.seek(4); f.read(3)
 const f = await fs.open('/proj/data/b.csv', 'wb');
 await f.write('x,y\n3,4\n');
 await f.close();
+const r = await fs.open('/proj/data/b.csv');
+await r.seek(4);
+console.log(String(await r.read(3)));                                // 3,4
+await r.close();
 
 // fs.glob("/proj/**/*.csv"), fs.find(path, withdirs=True), fs.du(path)
 console.log(await fs.glob('/proj/**/*.csv'));                        // [ '/proj/data/a.csv', '/proj/data/b.csv' ]

@@ -39,6 +39,7 @@ describe('examples', () => {
     const { stdout } = await run(process.execPath, [join(root, 'examples/from-fsspec.mjs')], { cwd: root });
     expect(stdout.trim().split('\n')).to.deep.equal([
       'x,y',
+      '3,4',
       "[ '/proj/data/a.csv', '/proj/data/b.csv' ]",
       '16',
       "[ '/backup/data/a.csv', '/backup/data/b.csv' ]",

@@ -17,6 +17,7 @@ describe('an app outside the workspace', function () {
           "const fs = filesystem('memory');\n" +
           "fs.readText('/nope').catch((e) => console.log(isFsError(e), e.code));\n",
         'backend.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'backend.mjs'), 'utf8'),
+        'from-fsspec.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'from-fsspec.mjs'), 'utf8'),
         'backend.cjs':
           "const core = require('@omnifs/core');\n" +
           "const backend = require('@omnifs/core/backend');\n" +
@@ -28,7 +29,10 @@ describe('an app outside the workspace', function () {
           'const facts: CapabilityFacts = { realDirectories: false };\n' +
           'const read: ReadOptions = {};\n' +
           "const info: FileInfo = { name: 'a', size: 0, type: 'file' };\n" +
-          "console.log(filesystem('memory').protocol, errors.notFound('a').code, facts, read, info.name);\n",
+          "console.log(filesystem('memory').protocol, errors.notFound('a').code, facts, read, info.name);\n" +
+          '// Reads are typed as Buffers, whose toString(encoding) takes an encoding.\n' +
+          "export const text = async (): Promise<string> => (await filesystem('memory').catFile('/a')).toString('latin1');\n" +
+          "export const first = async (): Promise<string> => (await (await filesystem('memory').open('/a')).read(1)).toString('hex');\n",
         'tsconfig.json': JSON.stringify({
           compilerOptions: {
             module: 'node16',
@@ -50,6 +54,13 @@ describe('an app outside the workspace', function () {
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     expect(r.stdout).to.contain("'/exp/run-1/notes.txt'").and.contain('loss=0.31');
+  });
+
+  it('runs the fsspec habits example: bytes read, from a whole file or an open one, print as text', async () => {
+    const r = await app.run('from-fsspec.mjs');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout.split('\n').slice(0, 2)).to.deep.equal(['x,y', '3,4']);
   });
 
   it('loads with CommonJS require and reports a missing file as ENOENT', async () => {

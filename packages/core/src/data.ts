@@ -27,6 +27,14 @@ export function toBytes(data: unknown, what = 'data'): Uint8Array {
   });
 }
 
+/**
+ * Bytes as a Node `Buffer` over the same memory (no copy), so what a read gives prints and
+ * decodes as text (`toString()`) whichever backend or path produced it.
+ */
+export function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 /** True for values that are streamed rather than held whole. */
 export function isStreamSource(data: unknown): data is AsyncIterable<Uint8Array | string> | ReadableStream<Uint8Array> {
   if (data === null || typeof data !== 'object') return false;

@@ -4,7 +4,7 @@
  * uploads in parts, so memory stays bounded whatever the file's size.
  */
 import { errors, FsError } from './errors';
-import { toBytes } from './data';
+import { asBuffer, toBytes } from './data';
 import type { Writer } from './writer';
 
 /** Default read block size: 4 MiB. */
@@ -36,7 +36,7 @@ export interface RemoteFileOptions {
  *   native appends, which land as they are flushed);
  * - after `abort`, or a failed `close`, nothing of the write is left behind.
  */
-export class RemoteFile implements AsyncIterable<Uint8Array> {
+export class RemoteFile implements AsyncIterable<Buffer> {
   private pos = 0;
   private written = 0;
   private isClosed = false;
@@ -84,12 +84,12 @@ export class RemoteFile implements AsyncIterable<Uint8Array> {
     return next;
   }
 
-  /** Reads up to `n` bytes (all that remain when `n` is omitted or negative). */
-  async read(n?: number): Promise<Uint8Array> {
+  /** Reads up to `n` bytes (all that remain when `n` is omitted or negative), as a Buffer. */
+  async read(n?: number): Promise<Buffer> {
     this.checkOpen();
     const source = this.reader();
     const end = n === undefined || n < 0 ? source.size : Math.min(source.size, this.pos + n);
-    if (this.pos >= end) return new Uint8Array(0);
+    if (this.pos >= end) return Buffer.alloc(0);
     const data = await this.readRange(this.pos, end);
     this.pos += data.byteLength;
     return data;
@@ -134,7 +134,7 @@ export class RemoteFile implements AsyncIterable<Uint8Array> {
   }
 
   /** Chunks from the current position to the end, one block at a time. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     for (;;) {
       const chunk = await this.read(this.blockSize);
       if (chunk.byteLength === 0) return;
@@ -142,14 +142,14 @@ export class RemoteFile implements AsyncIterable<Uint8Array> {
     }
   }
 
-  private async readRange(start: number, end: number): Promise<Uint8Array> {
+  private async readRange(start: number, end: number): Promise<Buffer> {
     const source = this.reader();
     // Reads larger than the cache go straight to the backend.
-    if (end - start > this.blockSize * this.cacheBlocks) return source.read(start, end);
+    if (end - start > this.blockSize * this.cacheBlocks) return asBuffer(await source.read(start, end));
     const first = Math.floor(start / this.blockSize);
     const last = Math.floor((end - 1) / this.blockSize);
     const blocks = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i)));
-    const out = new Uint8Array(end - start);
+    const out = Buffer.alloc(end - start);
     let filled = 0;
     for (let i = 0; i < blocks.length; i++) {
       const blockStart = (first + i) * this.blockSize;

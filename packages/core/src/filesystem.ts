@@ -8,7 +8,7 @@ import { brandClass, isBranded } from './brand';
 import { errors } from './errors';
 import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
-import { isStreamSource, iterateSource, toBytes, type Source } from './data';
+import { asBuffer, isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, defaultBatchSize, throwIfAborted, ProgressTracker } from './batch';
 import { isFillable, pump, type FillableWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
@@ -60,7 +60,7 @@ export abstract class FileSystem extends FileSystemBase {
   // ---------------------------------------------------------------- whole files
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
-  async catFile(path: string, options: RangeOptions = {}): Promise<Uint8Array> {
+  async catFile(path: string, options: RangeOptions = {}): Promise<Buffer> {
     options = optionsOf(options, 'catFile');
     return this.withPath(
       'cat',
@@ -70,22 +70,22 @@ export abstract class FileSystem extends FileSystemBase {
         throwIfAborted(options.signal);
         // The whole file, the common case: no range to check or resolve.
         if ((options.start === undefined || options.start === 0) && options.end === undefined)
-          return this._read(p, 0, undefined, read);
+          return asBuffer(await this._read(p, 0, undefined, read));
         const range = await this.resolveRange(p, options.start, options.end);
-        if (range.end !== undefined && range.end <= range.start) return new Uint8Array(0);
-        return this._read(p, range.start, range.end, read);
+        if (range.end !== undefined && range.end <= range.start) return Buffer.alloc(0);
+        return asBuffer(await this._read(p, range.start, range.end, read));
       },
       { signal: options.signal },
     );
   }
 
   /** `catFile` for one path; for a list or a glob, a record of path to bytes. */
-  cat(path: string, options?: RangeOptions): Promise<Uint8Array>;
-  cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Uint8Array>>;
+  cat(path: string, options?: RangeOptions): Promise<Buffer>;
+  cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Buffer>>;
   async cat(
     path: string | string[],
     options: RangeOptions & { batchSize?: number } = {},
-  ): Promise<Uint8Array | Record<string, Uint8Array>> {
+  ): Promise<Buffer | Record<string, Buffer>> {
     options = optionsOf(options, 'cat');
     const { batchSize, ...range } = options;
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, range);
@@ -112,7 +112,7 @@ export abstract class FileSystem extends FileSystemBase {
     starts: number[],
     ends: number[],
     options: { batchSize?: number; signal?: AbortSignal } = {},
-  ): Promise<Uint8Array[]> {
+  ): Promise<Buffer[]> {
     options = optionsOf(options, 'catRanges');
     if (
       !Array.isArray(paths) ||
@@ -206,12 +206,12 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** The first `size` bytes of a file (default 1024). */
-  head(path: string, size = 1024): Promise<Uint8Array> {
+  head(path: string, size = 1024): Promise<Buffer> {
     return this.catFile(path, { start: 0, end: size });
   }
 
   /** The last `size` bytes of a file (default 1024). */
-  tail(path: string, size = 1024): Promise<Uint8Array> {
+  tail(path: string, size = 1024): Promise<Buffer> {
     return this.catFile(path, size === 0 ? { start: 0, end: 0 } : { start: -size });
   }
 
@@ -325,7 +325,7 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
-  async *readChunks(path: string, options: RangeOptions = {}): AsyncGenerator<Uint8Array> {
+  async *readChunks(path: string, options: RangeOptions = {}): AsyncGenerator<Buffer> {
     options = optionsOf(options, 'readChunks');
     const p = await this.withPath('read', path, async (q) => q);
     const read = await this.run('read', p, async () => readOptionsOf(options));
@@ -335,7 +335,7 @@ export abstract class FileSystem extends FileSystemBase {
     for (;;) {
       const next = await this.run('read', p, () => it.next(), options.signal);
       if (next.done) return;
-      yield next.value;
+      yield asBuffer(next.value);
     }
   }
 

@@ -33,6 +33,50 @@ export function openTests(ctx: SuiteContext): void {
       await f.close();
     });
 
+    it('gives bytes as Buffers from every read, so toString() is the text', async () => {
+      const p = await digits();
+      const f = await ctx.fs.open(p);
+      const reads: [string, unknown][] = [
+        ['read(n)', await f.read(3)],
+        ['read()', await f.read()],
+        ['read() at the end', await f.read()],
+      ];
+      await f.seek(0);
+      for await (const chunk of f) reads.push(['for await of a file', chunk]);
+      await f.close();
+      reads.push(
+        ['catFile', await ctx.fs.catFile(p)],
+        ['catFile of a range', await ctx.fs.catFile(p, { start: 2, end: 5 })],
+        ['catFile of an empty range', await ctx.fs.catFile(p, { start: 5, end: 5 })],
+        ['cat', await ctx.fs.cat(p)],
+        ['cat of a list', (await ctx.fs.cat([p]))[p]],
+        ['catRanges', (await ctx.fs.catRanges([p], [1], [4]))[0]],
+        ['head', await ctx.fs.head(p, 4)],
+        ['tail', await ctx.fs.tail(p, 4)],
+      );
+      for await (const chunk of ctx.fs.readChunks(p)) reads.push(['readChunks', chunk]);
+      for await (const chunk of ctx.fs.createReadStream(p)) reads.push(['createReadStream', chunk]);
+      for (const [call, bytes] of reads) expect(Buffer.isBuffer(bytes), call).to.equal(true);
+      const text = reads.map(([call, bytes]) => [call, String(bytes)]);
+      expect(Object.fromEntries(text.slice(0, 3))).to.deep.equal({
+        'read(n)': '012',
+        'read()': '3456789',
+        'read() at the end': '',
+      });
+      expect(
+        Object.fromEntries(text.filter(([call]) => /^(catFile|cat|head|tail|catRanges)/.test(call!))),
+      ).to.deep.equal({
+        catFile: '0123456789',
+        'catFile of a range': '234',
+        'catFile of an empty range': '',
+        cat: '0123456789',
+        'cat of a list': '0123456789',
+        catRanges: '123',
+        head: '0123',
+        tail: '6789',
+      });
+    });
+
     it('knows the size of the file', async () => {
       const f = await ctx.fs.open(await digits(), 'rb');
       expect(f.size).to.equal(10);
