@@ -32,6 +32,12 @@ describe('examples', () => {
     for (const { file, code } of shown) expect(code, file).to.equal(readFileSync(join(root, file), 'utf8'));
   });
 
+  it('docs/protocols/s3.md shows examples/s3-content-type.mjs exactly as it is (an app runs it on S3)', () => {
+    const shown = markedExamples('docs/protocols/s3.md');
+    expect(shown.map((s) => s.file)).to.deep.equal(['examples/s3-content-type.mjs']);
+    expect(shown[0]!.code).to.equal(readFileSync(join(root, 'examples/s3-content-type.mjs'), 'utf8'));
+  });
+
   it('docs/migration-from-fsspec.md shows examples/from-fsspec.mjs exactly as it is, and it prints what its comments say', async () => {
     const shown = markedExamples('docs/migration-from-fsspec.md');
     expect(shown.map((s) => s.file)).to.deep.equal(['examples/from-fsspec.mjs', 'examples/fsspec-rules.mjs']);

@@ -285,6 +285,7 @@ describe('an app meets the defaults', function () {
         'mistakes.mjs': MISTAKES,
         'own-client.mjs': OWN_CLIENT,
         's3-example.mjs': readFileSync(join(REPO_ROOT, 'examples', 's3.mjs'), 'utf8'),
+        's3-content-type.mjs': readFileSync(join(REPO_ROOT, 'examples', 's3-content-type.mjs'), 'utf8'),
         'types.ts': TYPES,
       },
     });
@@ -419,6 +420,15 @@ describe('an app meets the defaults', function () {
       });
       expect(r.code, r.stderr).to.equal(0);
       expect(r.stdout).to.equal(`[ '${bucket}/exp/run-1/notes.txt' ]\nloss=0.31\n\n`);
+    });
+
+    it('runs the content-type example of docs/protocols/s3.md: a name gives its type, writeParams one for all', async () => {
+      const r = await app.run('s3-content-type.mjs', {
+        args: [freshName('types')],
+        env: { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL: s3.info.endpoint },
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.equal('text/html\napplication/octet-stream\ntext/plain\n');
     });
 
     it('lets `omnifs ls s3://...` work with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {

@@ -272,18 +272,19 @@ export class LeanS3Client {
   }
 
   /**
-   * PutObject of bytes with the write parameters, `metadata` and `ifNoneMatch`; the body
+   * PutObject of bytes with the write parameters, `metadata`, `contentType` and `ifNoneMatch`; the body
    * carries its CRC32 (checked by the service) when the client computes request checksums.
    */
   async put(
     bucket: string,
     key: string,
     data: Uint8Array,
-    extra: { metadata?: Record<string, string>; ifNoneMatch?: boolean },
+    extra: { metadata?: Record<string, string>; contentType?: string; ifNoneMatch?: boolean },
     signal?: AbortSignal,
   ): Promise<void> {
     const w = this.options.writeParams;
     const headers = writeHeaders(w, extra.metadata ?? w.Metadata);
+    if (extra.contentType !== undefined) headers['content-type'] = extra.contentType;
     if (extra.ifNoneMatch === true) headers['if-none-match'] = '*';
     if (w.ChecksumAlgorithm === 'CRC32' || (await this.checksumsOnPut())) this.addCrc32(headers, data);
     await this.request('PutObjectCommand', bucket, { method: 'PUT', key, headers, body: data }, signal);

@@ -37,6 +37,7 @@ import {
   type CapabilityFacts,
 } from '@omnifs/core/backend';
 import { LeanS3Client } from './client';
+import { withContentType } from './content';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
 import {
@@ -154,7 +155,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       key,
       mode,
       requesterPays,
-      writeParams,
+      writeParams: withContentType(writeParams, key),
       ...(signal ? { signal } : {}),
       ...(writeId ? { writeId } : {}),
     };

@@ -127,7 +127,12 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
       const lean = await this.ctx.lean?.forBucket(this.ctx.bucket);
       if (lean !== undefined) {
         const metadata = metadataOf(this.ctx).Metadata;
-        const extra = { ...(metadata ? { metadata } : {}), ifNoneMatch: this.ctx.mode === 'create' };
+        const { ContentType: contentType } = this.ctx.writeParams;
+        const extra = {
+          ...(metadata ? { metadata } : {}),
+          ...(contentType !== undefined ? { contentType } : {}),
+          ifNoneMatch: this.ctx.mode === 'create',
+        };
         await this.guard((o) => lean.put(this.ctx.bucket, this.ctx.key, data, extra, o.abortSignal));
         return;
       }

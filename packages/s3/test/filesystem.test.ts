@@ -108,6 +108,39 @@ describe('s3: S3FileSystem', function () {
         await rm(dir, { recursive: true, force: true });
       }
     });
+
+    it('gives a new object the content type of its name, unless writeParams names one', async function () {
+      const { root } = store;
+      const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
+      try {
+        await writeFile(join(dir, 'photo.png'), randomBytes(100));
+        for (const leanRequests of [true, false]) {
+          const fs = makeFs(store.info, { leanRequests, partSize: 5 * 1024 * 1024 });
+          const at = `${root}/${String(leanRequests)}`;
+          await fs.pipe(`${at}/index.html`, '<p>hi</p>');
+          await fs.put(join(dir, 'photo.png'), `${at}/photo.png`);
+          await fs.pipe(`${at}/no-extension`, 'x');
+          // Streamed in parts: CreateMultipartUpload carries it.
+          const big = await fs.open(`${at}/table.csv`, 'wb');
+          for (let i = 0; i < 6; i++) await big.write(Buffer.alloc(1024 * 1024, 97));
+          await big.close();
+          const named = makeFs(store.info, { leanRequests, writeParams: { ContentType: 'text/plain' } });
+          await named.pipe(`${at}/page.html`, 'plain');
+          const types: Record<string, string | undefined> = {};
+          for (const e of await fs.ls(at, { detail: true }))
+            types[e.name.slice(at.length + 1)] = (await fs.info(e.name)).contentType as string | undefined;
+          expect(types, `lean: ${String(leanRequests)}`).to.deep.equal({
+            'index.html': 'text/html',
+            'no-extension': 'application/octet-stream',
+            'page.html': 'text/plain',
+            'photo.png': 'image/png',
+            'table.csv': 'text/csv',
+          });
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('rsync', function () {
