@@ -195,6 +195,15 @@ function retriable(err: unknown, status: number | undefined): boolean {
  * The blob service's hot operations without the SDK. Every method fails like the
  * SDK's call would (same `RestError` fields: status, code, message), after the same retries.
  */
+/** What a write that commits a blob (Put Blob, Put Block List) sets on it. */
+export interface BlobWrite {
+  /** `If-None-Match: *`: only if no blob has the name. */
+  ifNoneMatch?: boolean;
+  metadata?: Record<string, string>;
+  /** The blob's content type (`x-ms-blob-content-type`). */
+  contentType?: string;
+}
+
 export class LeanAzureClient {
   private readonly pool: Http1Pool;
   private readonly protocol: string;
@@ -306,13 +315,7 @@ export class LeanAzureClient {
   }
 
   /** Put Blob of a block blob, with the body's `Content-MD5`; `ifNoneMatch` sends `If-None-Match: *`. */
-  async put(
-    container: string,
-    blob: string,
-    data: Uint8Array,
-    extra: { ifNoneMatch?: boolean; metadata?: Record<string, string> },
-    signal?: AbortSignal,
-  ): Promise<void> {
+  async put(container: string, blob: string, data: Uint8Array, extra: BlobWrite, signal?: AbortSignal): Promise<void> {
     const headers = this.writeHeaders(extra);
     headers['x-ms-blob-type'] = 'BlockBlob';
     headers['content-type'] = 'application/octet-stream';
@@ -333,7 +336,7 @@ export class LeanAzureClient {
     container: string,
     blob: string,
     ids: string[],
-    extra: { ifNoneMatch?: boolean; metadata?: Record<string, string> },
+    extra: BlobWrite,
     signal?: AbortSignal,
   ): Promise<void> {
     const latest = ids.map((id) => `<Latest>${escapeXml(id)}</Latest>`).join('');
@@ -401,9 +404,10 @@ export class LeanAzureClient {
 
   // ---------------------------------------------------------------- requests
 
-  private writeHeaders(extra: { ifNoneMatch?: boolean; metadata?: Record<string, string> }): Record<string, string> {
+  private writeHeaders(extra: BlobWrite): Record<string, string> {
     const headers: Record<string, string> = {};
     if (extra.ifNoneMatch === true) headers['if-none-match'] = '*';
+    if (extra.contentType !== undefined) headers['x-ms-blob-content-type'] = extra.contentType;
     for (const [k, v] of Object.entries(extra.metadata ?? {})) headers[`x-ms-meta-${k}`] = v;
     return headers;
   }

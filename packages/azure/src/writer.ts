@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { AppendBlobClient, BlobGetPropertiesResponse, BlockBlobClient } from '@azure/storage-blob';
 import { FsError, type Writer, type WriteMode } from '@omnifs/core';
 import { ChunkQueue, concatBytes, errors, type MultipartTarget } from '@omnifs/core/backend';
-import type { LeanAzureClient } from './client';
+import type { BlobWrite, LeanAzureClient } from './client';
+import { contentTypeOf } from './content';
 import { azureErrorCode, azureStatus } from './errors';
 import { MAX_APPEND_BLOCK_SIZE } from './options';
 import { readBlob } from './reader';
@@ -46,6 +47,11 @@ function createConflict(err: unknown, ctx: UploadContext): unknown {
 const signalOf = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
   signal ? { abortSignal: signal } : {};
 
+/** The content type the SDK sets on the blob it commits. */
+interface BlobHeaders {
+  blobHTTPHeaders: { blobContentType: string };
+}
+
 /**
  * The {@link MultipartTarget} of one block blob.
  *
@@ -68,17 +74,27 @@ export class AzureBlockTarget implements MultipartTarget<string> {
     return this.ctx.mode === 'create' ? { conditions: { ifNoneMatch: '*' }, ...tagged } : {};
   }
 
-  /** The lean path's form of {@link conditions}. */
-  private get leanConditions(): { ifNoneMatch?: boolean; metadata?: Record<string, string> } {
+  /** The lean path's form of {@link conditions}, with the content type. */
+  private get leanConditions(): BlobWrite {
     const c = this.conditions;
-    return { ...(c.conditions ? { ifNoneMatch: true } : {}), ...(c.metadata ? { metadata: c.metadata } : {}) };
+    return {
+      ...(c.conditions ? { ifNoneMatch: true } : {}),
+      ...(c.metadata ? { metadata: c.metadata } : {}),
+      contentType: contentTypeOf(this.ctx.name),
+    };
+  }
+
+  /** The SDK's options of a committing call: {@link conditions}, the content type, the signal. */
+  private get sdkOptions(): ReturnType<typeof signalOf> & AzureBlockTarget['conditions'] & BlobHeaders {
+    const blobHTTPHeaders = { blobContentType: contentTypeOf(this.ctx.name) };
+    return { ...this.conditions, blobHTTPHeaders, ...signalOf(this.ctx.signal) };
   }
 
   async putSingle(data: Uint8Array): Promise<void> {
     const { lean, container, name, signal } = this.ctx;
     try {
       if (lean !== undefined) await lean.put(container, name, data, this.leanConditions, signal);
-      else await this.ctx.blob.upload(data, data.byteLength, { ...this.conditions, ...signalOf(this.ctx.signal) });
+      else await this.ctx.blob.upload(data, data.byteLength, this.sdkOptions);
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -102,7 +118,7 @@ export class AzureBlockTarget implements MultipartTarget<string> {
     const { lean, container, name, signal } = this.ctx;
     try {
       if (lean !== undefined) await lean.putBlockList(container, name, ids, this.leanConditions, signal);
-      else await this.ctx.blob.commitBlockList(ids, { ...this.conditions, ...signalOf(this.ctx.signal) });
+      else await this.ctx.blob.commitBlockList(ids, this.sdkOptions);
     } catch (err) {
       throw createConflict(err, this.ctx);
     }
@@ -162,7 +178,8 @@ export async function openAppendWriter(
   } catch (err) {
     if (azureStatus(err) !== 404) throw err;
     try {
-      await blob.create({ conditions: { ifNoneMatch: '*' }, ...signalOf(signal) });
+      const blobHTTPHeaders = { blobContentType: contentTypeOf(blob.name) };
+      await blob.create({ conditions: { ifNoneMatch: '*' }, blobHTTPHeaders, ...signalOf(signal) });
       return new AppendBlobWriter(blob, 0, signal);
     } catch (createErr) {
       if (azureErrorCode(createErr) !== 'BlobAlreadyExists') throw createErr;

@@ -94,6 +94,29 @@ describe('azure: AzureBlobFileSystem', function () {
         [4, 4, 4, 4, 4].map((n) => n * MiB).concat([1 * MiB + 123]),
       );
     });
+
+    it('gives a new blob the content type of its name, on the lean and SDK paths', async function () {
+      for (const leanRequests of [true, false]) {
+        const fs = makeFs(store.info, { leanRequests, partSize: 4 * MiB });
+        const at = `${store.root}/${String(leanRequests)}`;
+        await fs.pipe(`${at}/index.html`, '<p>hi</p>');
+        await fs.pipe(`${at}/no-extension`, 'x');
+        // Staged blocks: Put Block List carries it.
+        await fs.pipeFile(`${at}/table.csv`, chunked(Buffer.alloc(9 * MiB, 97), MiB));
+        const log = await fs.open(`${at}/events.json`, 'ab'); // a new append blob
+        await log.write('{}\n');
+        await log.close();
+        const types: Record<string, unknown> = {};
+        for (const e of await fs.ls(at, { detail: true }))
+          types[e.name.slice(at.length + 1)] = (await fs.info(e.name)).contentType;
+        expect(types, `lean: ${String(leanRequests)}`).to.deep.equal({
+          'events.json': 'application/json',
+          'index.html': 'text/html',
+          'no-extension': 'application/octet-stream',
+          'table.csv': 'text/csv',
+        });
+      }
+    });
   });
 
   describe('in parts of 4 MiB, through the counting proxy', function () {
