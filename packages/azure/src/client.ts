@@ -191,10 +191,6 @@ function retriable(err: unknown, status: number | undefined): boolean {
   return RETRIABLE_NETWORK.some((r) => name.includes(r) || message.includes(r) || code === r);
 }
 
-/**
- * The blob service's hot operations without the SDK. Every method fails like the
- * SDK's call would (same `RestError` fields: status, code, message), after the same retries.
- */
 /** What a write that commits a blob (Put Blob, Put Block List) sets on it. */
 export interface BlobWrite {
   /** `If-None-Match: *`: only if no blob has the name. */
@@ -204,6 +200,10 @@ export interface BlobWrite {
   contentType?: string;
 }
 
+/**
+ * The blob service's hot operations without the SDK. Every method fails like the
+ * SDK's call would (same `RestError` fields: status, code, message), after the same retries.
+ */
 export class LeanAzureClient {
   private readonly pool: Http1Pool;
   private readonly protocol: string;

@@ -272,8 +272,9 @@ export class LeanS3Client {
   }
 
   /**
-   * PutObject of bytes with the write parameters, `metadata`, `contentType` and `ifNoneMatch`; the body
-   * carries its CRC32 (checked by the service) when the client computes request checksums.
+   * PutObject of bytes with the write parameters, `metadata`, `contentType` and
+   * `ifNoneMatch`; the body carries its CRC32 (checked by the service) when the client
+   * computes request checksums.
    */
   async put(
     bucket: string,

@@ -29,10 +29,12 @@ export function tempPathFor(path: string): string {
 export function asTarget(err: unknown, temp: string, target: string): unknown {
   const e = err as { message?: unknown; path?: unknown; dest?: unknown };
   if (typeof e?.message !== 'string' || (e.path !== temp && e.dest !== temp)) return err;
+  const moved = e.path === temp && e.dest === target;
   const message = e.message.replace(`'${temp}' -> '${target}'`, `'${target}'`).split(temp).join(target);
   Object.assign(e, { message });
   if (e.path === temp) e.path = target;
-  if (e.dest === temp || (e.path === target && e.dest === target)) delete e.dest;
+  if (e.dest === temp) e.dest = target;
+  else if (moved) delete e.dest;
   return err;
 }
 
