@@ -4,7 +4,13 @@
  * most 4 MiB.
  */
 import { randomBytes } from 'node:crypto';
-import type { AppendBlobClient, BlobGetPropertiesResponse, BlockBlobClient } from '@azure/storage-blob';
+import type {
+  AppendBlobClient,
+  BlobGetPropertiesResponse,
+  BlockBlobClient,
+  BlockBlobCommitBlockListOptions,
+  BlockBlobUploadOptions,
+} from '@azure/storage-blob';
 import { FsError, type Writer, type WriteMode } from '@omnifs/core';
 import { ChunkQueue, concatBytes, errors, type MultipartTarget } from '@omnifs/core/backend';
 import type { BlobWrite, LeanAzureClient } from './client';
@@ -47,11 +53,6 @@ function createConflict(err: unknown, ctx: UploadContext): unknown {
 const signalOf = (signal: AbortSignal | undefined): { abortSignal?: AbortSignal } =>
   signal ? { abortSignal: signal } : {};
 
-/** The content type the SDK sets on the blob it commits. */
-interface BlobHeaders {
-  blobHTTPHeaders: { blobContentType: string };
-}
-
 /**
  * The {@link MultipartTarget} of one block blob.
  *
@@ -67,7 +68,12 @@ export class AzureBlockTarget implements MultipartTarget<string> {
   /** Ids of one upload share a random prefix, so concurrent uploads to one blob never mix blocks. */
   private prefix: string | undefined;
 
-  constructor(private readonly ctx: UploadContext) {}
+  /** The type the blob is committed with, from its name. */
+  private readonly contentType: string;
+
+  constructor(private readonly ctx: UploadContext) {
+    this.contentType = contentTypeOf(ctx.name);
+  }
 
   private get conditions(): { conditions?: { ifNoneMatch: string }; metadata?: Record<string, string> } {
     const tagged = this.ctx.writeId === undefined ? {} : { metadata: { [AZURE_WRITE_ID_KEY]: this.ctx.writeId } };
@@ -80,14 +86,13 @@ export class AzureBlockTarget implements MultipartTarget<string> {
     return {
       ...(c.conditions ? { ifNoneMatch: true } : {}),
       ...(c.metadata ? { metadata: c.metadata } : {}),
-      contentType: contentTypeOf(this.ctx.name),
+      contentType: this.contentType,
     };
   }
 
   /** The SDK's options of a committing call: {@link conditions}, the content type, the signal. */
-  private get sdkOptions(): ReturnType<typeof signalOf> & AzureBlockTarget['conditions'] & BlobHeaders {
-    const blobHTTPHeaders = { blobContentType: contentTypeOf(this.ctx.name) };
-    return { ...this.conditions, blobHTTPHeaders, ...signalOf(this.ctx.signal) };
+  private get sdkOptions(): BlockBlobUploadOptions & BlockBlobCommitBlockListOptions {
+    return { ...this.conditions, blobHTTPHeaders: { blobContentType: this.contentType }, ...signalOf(this.ctx.signal) };
   }
 
   async putSingle(data: Uint8Array): Promise<void> {
