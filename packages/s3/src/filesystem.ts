@@ -354,29 +354,17 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   /**
    * A new modification time without moving the bytes: CopyObject onto itself, pinned to
    * the ETag, with the object's own metadata, content headers, storage class and
-   * encryption sent again (MetadataDirective REPLACE). Above 5 GiB, a part copy onto itself.
+   * encryption sent again (MetadataDirective REPLACE). Above `multipartCopyThreshold`, a
+   * part copy onto itself, which carries the same.
    */
   protected override async _touch(path: string): Promise<void> {
     const { bucket, key } = this.objectPath(path);
     const head = await this.headObject(bucket, key);
     const source: FileInfo = { name: path, type: 'file', size: head.ContentLength ?? 0 };
     if (head.ETag !== undefined) source.etag = head.ETag;
-    await this.copyObject(path, path, source, MAX_COPY_OBJECT_SIZE, {
+    await this.copyObject(path, path, source, this.settings.multipartCopyThreshold, {
       MetadataDirective: 'REPLACE',
-      ...pick(head, [
-        'Metadata',
-        'ContentType',
-        'ContentEncoding',
-        'ContentDisposition',
-        'ContentLanguage',
-        'CacheControl',
-        'Expires',
-        'WebsiteRedirectLocation',
-        'StorageClass',
-        'ServerSideEncryption',
-        'SSEKMSKeyId',
-        'BucketKeyEnabled',
-      ]),
+      ...pick(head, KEPT_BY_TOUCH),
     });
   }
 
@@ -394,8 +382,14 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const { size } = source;
     const etag = source.etag === '' ? undefined : quotedEtag(source.etag);
     if (size > threshold) {
+      // A part copy is a new upload: it carries what CopyObject would have kept.
+      const kept =
+        extra.MetadataDirective === 'REPLACE'
+          ? pick(extra, KEPT_BY_TOUCH)
+          : pick(await this.headObject(from.bucket, from.key), COPIED_HEADERS);
       const partSize = Math.min(MAX_COPY_OBJECT_SIZE, Math.max(this.settings.partSize, Math.ceil(size / 100)));
-      await multipartCopy(to, { ...from, size, etag }, partSize, this.settings.concurrency);
+      const ctx = { ...to, writeParams: { ...to.writeParams, ...kept } };
+      await multipartCopy(ctx, { ...from, size, etag }, partSize, this.settings.concurrency);
       return;
     }
     const w = this.settings.writeParams;
@@ -441,6 +435,27 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     return getSignedUrl(this.client, command, { expiresIn: options.expiresIn });
   }
 }
+
+/** What CopyObject keeps of its source unless told to replace it (MetadataDirective COPY). */
+const COPIED_HEADERS = [
+  'Metadata',
+  'ContentType',
+  'ContentEncoding',
+  'ContentDisposition',
+  'ContentLanguage',
+  'CacheControl',
+  'Expires',
+  'WebsiteRedirectLocation',
+] as const;
+
+/** What a touch sends again with MetadataDirective REPLACE: the above, storage class and encryption. */
+const KEPT_BY_TOUCH = [
+  ...COPIED_HEADERS,
+  'StorageClass',
+  'ServerSideEncryption',
+  'SSEKMSKeyId',
+  'BucketKeyEnabled',
+] as const;
 
 function pick<T extends object, K extends keyof T>(obj: T, keys: readonly K[]): Pick<T, K> {
   const out = {} as Pick<T, K>;

@@ -13,6 +13,7 @@ import {
   type ChecksumAlgorithm,
   type CompletedPart,
   type S3Client,
+  type CreateMultipartUploadCommandInput,
 } from '@aws-sdk/client-s3';
 import type { WriteMode } from '@omnifs/core';
 import {
@@ -37,7 +38,8 @@ export interface UploadContext {
   /** `create` sends `If-None-Match: *` on the PutObject or the CompleteMultipartUpload. */
   mode: WriteMode;
   requesterPays: boolean;
-  writeParams: S3WriteParams;
+  /** The write parameters; a part copy adds what CopyObject keeps of its source. */
+  writeParams: S3WriteParams & Pick<CreateMultipartUploadCommandInput, 'Expires' | 'WebsiteRedirectLocation'>;
   signal?: AbortSignal;
   /** Kept in the object's metadata (`omnifs-write-id`), so a resent create recognises its object. */
   writeId?: string;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { filesystem, rsync } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startCountingProxy } from '../../../test/faults/counting';
 import { connection, countCommands, makeFs, useBucket } from './helpers';
 
@@ -139,6 +140,40 @@ describe('s3: S3FileSystem', function () {
         }
       } finally {
         await rm(dir, { recursive: true, force: true });
+      }
+    });
+    it('keeps the content type and metadata on a copy and a touch, also one in parts', async function () {
+      const { root } = store;
+      const head = async (fs: S3FileSystem, key: string) =>
+        fs.client.send(new HeadObjectCommand({ Bucket: root.split('/')[0], Key: key }));
+      const prefix = root.split('/').slice(1).join('/');
+      const keyOf = (path: string): string => (prefix === '' ? path : `${prefix}/${path}`);
+      for (const leanRequests of [true, false]) {
+        const writeParams = { ContentType: 'text/x-report', CacheControl: 'max-age=60', Metadata: { team: 'ml' } };
+        const writer = makeFs(store.info, { leanRequests, writeParams });
+        const fs = makeFs(store.info, {
+          leanRequests,
+          partSize: 5 * 1024 * 1024,
+          multipartCopyThreshold: 5 * 1024 * 1024,
+        });
+        const at = `lean-${String(leanRequests)}`;
+        await writer.pipe(`${root}/${at}/small.txt`, 'a');
+        await writer.pipe(`${root}/${at}/large.txt`, Buffer.alloc(6 * 1024 * 1024, 97));
+        const counts = countCommands(fs.client);
+        await fs.cp(`${root}/${at}/small.txt`, `${root}/${at}/small.bin`);
+        await fs.cp(`${root}/${at}/large.txt`, `${root}/${at}/large.bin`);
+        expect(counts.get('UploadPartCopyCommand'), 'the large copy goes in parts').to.equal(2);
+        await fs.touch(`${root}/${at}/large.txt`, { truncate: false });
+        expect(counts.get('UploadPartCopyCommand'), 'so does a touch of the large one').to.equal(4);
+        for (const name of ['small.bin', 'large.bin', 'large.txt']) {
+          const h = await head(fs, keyOf(`${at}/${name}`));
+          expect({ type: h.ContentType, cache: h.CacheControl, meta: h.Metadata }, `${at}/${name}`).to.deep.equal({
+            type: 'text/x-report',
+            cache: 'max-age=60',
+            meta: { team: 'ml' },
+          });
+          expect((await fs.info(`${root}/${at}/${name}`)).contentType).to.equal('text/x-report');
+        }
       }
     });
   });
