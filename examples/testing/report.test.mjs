@@ -16,6 +16,7 @@ describe('saveReport', () => {
     await saveReport('q4', [['a', 1], ['b', 2]]);
     assert.deepEqual(standIn.files(), { 's3://reports/q4.csv': 'a,1\nb,2' });
     assert.equal(standIn.calls.put, 1);
+    assert.equal((await s3.info('reports/q4.csv')).contentType, 'text/csv'); // from the name, as on S3
   });
 
   it('surfaces a throttled write as a temporary error', async () => {

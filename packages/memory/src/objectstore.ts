@@ -16,6 +16,7 @@ import {
   type RangeRequest,
   type UploadOptions,
 } from '@omnifs/core/backend';
+import mime from 'mime';
 import { serviceError, type StoreRules } from './rules';
 
 /** One stored version of an object. */
@@ -24,6 +25,8 @@ export interface StoredObject {
   mtime: Date;
   etag: string;
   generation: number;
+  /** The content type the store keeps with it: its name's on a write, the source's on a copy. */
+  contentType: string;
 }
 
 /** A bucket: when it was made and its objects by key. */
@@ -35,6 +38,9 @@ export interface StoredBucket {
 let generations = Date.now() * 1000;
 
 const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** The content type the real backends give a new object named `key` (its extension's). */
+const typeOf = (key: string): string => mime.getType(key) ?? 'application/octet-stream';
 
 /**
  * An object store held in memory, with the rules of the store it stands in for.
@@ -97,7 +103,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     return obj;
   }
 
-  private store(bucket: string, key: string, data: Uint8Array): void {
+  private store(bucket: string, key: string, data: Uint8Array, contentType = typeOf(key)): void {
     const generation = ++generations;
     const copy = new Uint8Array(data);
     this.bucket(bucket).objects.set(key, {
@@ -105,10 +111,12 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
       mtime: new Date(),
       etag: this.rules.etag(copy, generation),
       generation,
+      contentType,
     });
   }
 
-  private infoOf(name: string, obj: StoredObject): FileInfo {
+  /** What `info` gives of an object; a listing's entry has its content type where the store lists it. */
+  private infoOf(name: string, obj: StoredObject, listed = false): FileInfo {
     return {
       name,
       size: obj.data.byteLength,
@@ -116,6 +124,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
       mtime: obj.mtime,
       etag: obj.etag,
       ...this.rules.extraInfo(obj.data, obj.generation),
+      ...(listed && !this.rules.listsContentType ? {} : { contentType: obj.contentType }),
     };
   }
 
@@ -140,7 +149,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
       if (!key.startsWith(prefix)) continue;
       const slash = delimiter ? key.indexOf('/', prefix.length) : -1;
       if (slash < 0) {
-        page.objects.push({ key, info: this.infoOf(`${bucket}/${key}`, objects.get(key)!) });
+        page.objects.push({ key, info: this.infoOf(`${bucket}/${key}`, objects.get(key)!, true) });
         continue;
       }
       const common = key.slice(0, slash + 1);
@@ -200,21 +209,22 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   private appender(path: string): Writer {
     const { bucket, key } = this.objectPath(path);
     return new BufferedWriter(async (data) => {
-      const old = this.bucket(bucket).objects.get(key)?.data ?? new Uint8Array(0);
-      this.store(bucket, key, Buffer.concat([old, data]));
+      const old = this.bucket(bucket).objects.get(key);
+      this.store(bucket, key, Buffer.concat([old?.data ?? new Uint8Array(0), data]), old?.contentType);
     });
   }
 
   /** A new mtime (and ETag) for the same bytes, of the version `info` names, as the services' server-side touch. */
   protected override async _touch(path: string, info: FileInfo): Promise<void> {
     const { bucket, key } = this.objectPath(path);
-    this.store(bucket, key, this.pinned(path, info).data);
+    const obj = this.pinned(path, info);
+    this.store(bucket, key, obj.data, obj.contentType);
   }
 
   protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
-    const data = this.pinned(src, source).data;
+    const obj = this.pinned(src, source);
     const { bucket, key } = this.objectPath(dst);
-    this.store(bucket, key, data);
+    this.store(bucket, key, obj.data, obj.contentType);
   }
 
   /** The object at `path`, when it is still the version `info` names (by ETag); the service's 412 otherwise. */

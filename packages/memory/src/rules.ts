@@ -33,6 +33,8 @@ export interface StoreRules {
   bucketName: RegExp;
   /** The ETag of a new version of an object. */
   etag(data: Uint8Array, generation: number): string;
+  /** Listings give each object's `contentType` (GCS, Azure); S3's give none, only HeadObject does. */
+  listsContentType: boolean;
   /** Extra `info` fields the real backend gives (GCS: `generation`, `md5Hash`). */
   extraInfo(data: Uint8Array, generation: number): Record<string, unknown>;
   /** What `checksum()` gives for a file, where the backend has its own rule (GCS: the MD5 it keeps). */
@@ -91,6 +93,7 @@ export const S3_RULES: StoreRules = {
   capabilities: objectStore({ appendByCopy: true, touch: true }),
   bucketName: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
   etag: (data) => `"${md5(data)}"`,
+  listsContentType: false,
   extraInfo: () => ({}),
   errors: {
     ...GENERIC,
@@ -116,6 +119,7 @@ export const GCS_RULES: StoreRules = {
   capabilities: objectStore({ append: true, touch: true }),
   bucketName: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
   etag: (_data, generation) => String(generation),
+  listsContentType: true,
   extraInfo: (data, generation) => ({
     generation: String(generation),
     md5Hash: createHash('md5').update(data).digest('base64'),
@@ -147,6 +151,7 @@ export const AZURE_RULES: StoreRules = {
   capabilities: objectStore({ append: true, touch: true }),
   bucketName: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
   etag: (_data, generation) => `"0x8DC${generation.toString(16).toUpperCase().padStart(11, '0')}"`,
+  listsContentType: true,
   extraInfo: () => ({}),
   errors: {
     ...GENERIC,

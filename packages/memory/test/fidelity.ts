@@ -174,6 +174,39 @@ export function storeRuleTests(side: () => StoreSide): void {
       expect(await fs.readText(`${bucket}/log.txt`)).to.equal('one\ntwo\n');
     });
 
+    it('gives a new object the content type of its name; a copy, an append and a touch keep it', async () => {
+      await fs.pipe({ [`${bucket}/index.html`]: '<p>hi</p>', [`${bucket}/raw`]: 'x', [`${bucket}/log.txt`]: 'a\n' });
+      const f = await fs.open(`${bucket}/data.json`, 'wb');
+      await f.write('{}');
+      await f.close();
+      await fs.cp(`${bucket}/index.html`, `${bucket}/copy.bin`);
+      const log = await fs.open(`${bucket}/log.txt`, 'ab');
+      await log.write('b\n');
+      await log.close();
+      await fs.touch(`${bucket}/index.html`, { truncate: false });
+      const types: Record<string, unknown> = {};
+      for (const name of await fs.ls(bucket)) types[name.slice(bucket.length + 1)] = (await fs.info(name)).contentType;
+      expect(types).to.deep.equal({
+        'copy.bin': 'text/html',
+        'data.json': 'application/json',
+        'index.html': 'text/html',
+        'log.txt': 'text/plain',
+        raw: 'application/octet-stream',
+      });
+      // GCS and Azure list content types; S3's listing has none (HeadObject does).
+      const listed = (await fs.ls(bucket, { detail: true })).map((e) => e.contentType);
+      if (side().protocol === 's3')
+        expect(listed).to.deep.equal([undefined, undefined, undefined, undefined, undefined]);
+      else
+        expect(listed).to.deep.equal([
+          'text/html',
+          'application/json',
+          'text/html',
+          'text/plain',
+          'application/octet-stream',
+        ]);
+    });
+
     it('keeps the content of an object touched without truncate', async () => {
       await fs.writeText(`${bucket}/t.txt`, 'kept');
       const before = await fs.info(`${bucket}/t.txt`);
