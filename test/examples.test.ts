@@ -73,6 +73,13 @@ describe('examples', () => {
     ]);
   });
 
+  it('docs/api.md shows examples/read-blocks.mjs exactly as it is, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/read-blocks.mjs');
+    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/read-blocks.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/read-blocks.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal(['7 10000', '{"step":0,"l', '{"step":0,"loss":1}']);
+  });
+
   it('docs/reliability.md shows examples/reliability.mjs exactly as it is, and it prints what its comment says', async () => {
     const shown = markedExamples('docs/reliability.md');
     expect(shown.map((s) => s.file)).to.deep.equal(['examples/reliability.mjs']);

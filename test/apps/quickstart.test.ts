@@ -18,6 +18,7 @@ describe('an app outside the workspace', function () {
           "fs.readText('/nope').catch((e) => console.log(isFsError(e), e.code));\n",
         'backend.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'backend.mjs'), 'utf8'),
         'from-fsspec.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'from-fsspec.mjs'), 'utf8'),
+        'read-blocks.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'read-blocks.mjs'), 'utf8'),
         'backend.cjs':
           "const core = require('@omnifs/core');\n" +
           "const backend = require('@omnifs/core/backend');\n" +
@@ -32,7 +33,8 @@ describe('an app outside the workspace', function () {
           "console.log(filesystem('memory').protocol, errors.notFound('a').code, facts, read, info.name);\n" +
           '// Reads are typed as Buffers, whose toString(encoding) takes an encoding.\n' +
           "export const text = async (): Promise<string> => (await filesystem('memory').catFile('/a')).toString('latin1');\n" +
-          "export const first = async (): Promise<string> => (await (await filesystem('memory').open('/a')).read(1)).toString('hex');\n",
+          "export const first = async (): Promise<string> => (await (await filesystem('memory').open('/a')).read(1)).toString('hex');\n" +
+          "export const block = async (): Promise<string> => (await filesystem('memory').readBlock('/a', 0, null, { delimiter: '\\n' })).toString('utf8');\n",
         'tsconfig.json': JSON.stringify({
           compilerOptions: {
             module: 'node16',
@@ -61,6 +63,13 @@ describe('an app outside the workspace', function () {
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     expect(r.stdout.split('\n').slice(0, 2)).to.deep.equal(['x,y', '3,4']);
+  });
+
+  it('runs the read_block example: a file of records read in blocks cut on newlines', async () => {
+    const r = await app.run('read-blocks.mjs');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal(['7 10000', '{"step":0,"l', '{"step":0,"loss":1}']);
   });
 
   it('loads with CommonJS require and reports a missing file as ENOENT', async () => {

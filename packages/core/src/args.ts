@@ -15,6 +15,7 @@ export const METHOD_OPTIONS = {
   catFile: RANGE,
   cat: [...RANGE, 'batchSize'],
   catRanges: ['batchSize'],
+  readBlock: ['delimiter'],
   pipeFile: ['mode', 'onProgress', 'writeId'],
   pipe: ['mode', 'onProgress', 'batchSize', 'writeId'],
   writeText: ['mode', 'onProgress', 'encoding'],

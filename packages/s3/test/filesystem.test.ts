@@ -56,6 +56,27 @@ describe('s3: S3FileSystem', function () {
       }
     });
 
+    it('reads a block cut on newlines with one HeadObject and one GetObject pinned to it', async function () {
+      const { root } = store;
+      const proxy = await startCountingProxy({ target: store.info.endpoint });
+      try {
+        const lines = Array.from({ length: 40_000 }, (_, i) => `row ${i},${'v'.repeat(i % 120)}\n`).join('');
+        for (const leanRequests of [true, false]) {
+          const fs = makeFs(store.info, { endpoint: proxy.url, leanRequests });
+          await fs.pipeFile(`${root}/rows.csv`, lines);
+          proxy.reset();
+          const block = await fs.readBlock(`${root}/rows.csv`, 1_000_000, 1_000_000, { delimiter: '\n' });
+          const start = lines.indexOf('\n', 1_000_000) + 1;
+          const end = lines.indexOf('\n', 2_000_000) + 1;
+          expect(block.toString(), `lean: ${leanRequests}`).to.equal(lines.slice(start, end));
+          expect(proxy.requests.map((r) => r.method)).to.deep.equal(['HEAD', 'GET']);
+          expect(proxy.requests[1]!.headerNames).to.include('if-match');
+        }
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('reads with a RemoteFile: seek, read, iterate', async function () {
       const { fs, root } = store;
       const data = randomBytes(300_000);

@@ -1,4 +1,4 @@
-/** cat / catFile with ranges, catRanges, head, tail, and multi-MiB files. */
+/** cat / catFile with ranges, catRanges, head, tail, readBlock, and multi-MiB files. */
 import { expect } from '../chai';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
@@ -154,6 +154,50 @@ export function rangeTests(ctx: SuiteContext): void {
     it('fail with NotFound for a missing file', async () => {
       await expectFsError(ctx.fs.head(ctx.path('missing')), 'NotFound');
       await expectFsError(ctx.fs.tail(ctx.path('missing')), 'NotFound');
+    });
+  });
+
+  describe('readBlock', () => {
+    it("cuts a block on a delimiter as fsspec's read_block does", async () => {
+      const p = ctx.path('people.csv');
+      await ctx.fs.pipeFile(p, 'Alice, 100\nBob, 200\nCharlie, 300');
+      const block = (offset: number, length: number | null, delimiter?: string): Promise<string> =>
+        ctx.fs.readBlock(p, offset, length, delimiter === undefined ? {} : { delimiter }).then(String);
+      expect(await block(0, 13)).to.equal('Alice, 100\nBo');
+      expect(await block(0, 13, '\n')).to.equal('Alice, 100\nBob, 200\n');
+      expect(await block(13, 13, '\n')).to.equal('Charlie, 300');
+      expect(await block(0, null, '\n')).to.equal('Alice, 100\nBob, 200\nCharlie, 300');
+      expect(await block(5, 3, ', ')).to.equal('100\nBob, ');
+      expect(await block(40, 10, '\n')).to.equal('');
+    });
+
+    it('gives blocks that cover a large file once, each ending on the delimiter', async () => {
+      // Lines of up to 3,000 bytes and one of 90,000, so a delimiter is sought beyond the first read.
+      const lines: string[] = [];
+      for (let i = 0, n = 0; n < 150_000; i++) {
+        const line = `${i}:${'x'.repeat(i === 20 ? 90_000 : (i * 7919) % 3000)}\r\n`;
+        lines.push(line);
+        n += line.length;
+      }
+      const data = Buffer.from(lines.join(''));
+      const p = ctx.path('big.txt');
+      await ctx.fs.pipeFile(p, data);
+      for (const size of [40_000, 70_000]) {
+        const blocks: Buffer[] = [];
+        for (let at = 0; at < data.byteLength; at += size)
+          blocks.push(await ctx.fs.readBlock(p, at, size, { delimiter: utf8('\r\n') }));
+        expect(Buffer.concat(blocks).equals(data), `blocks of ${size}`).to.equal(true);
+        for (const b of blocks.slice(0, -1)) if (b.byteLength > 0) expect(b.subarray(-2).toString()).to.equal('\r\n');
+      }
+      expectBytes(await ctx.fs.readBlock(p, 100_000, 3), data.subarray(100_000, 100_003));
+    });
+
+    it('refuses a bad offset, length or delimiter with InvalidArgument, and a missing file with NotFound', async () => {
+      const p = await digits();
+      await expectFsError(ctx.fs.readBlock(p, -1, 3), 'InvalidArgument', 'EINVAL');
+      await expectFsError(ctx.fs.readBlock(p, 0, -3), 'InvalidArgument', 'EINVAL');
+      await expectFsError(ctx.fs.readBlock(p, 0, 3, { delimiter: '' }), 'InvalidArgument', 'EINVAL');
+      await expectFsError(ctx.fs.readBlock(ctx.path('missing'), 0, 3), 'NotFound', 'ENOENT');
     });
   });
 }
