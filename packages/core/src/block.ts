@@ -9,11 +9,9 @@ import { errors } from './errors';
 /** Reads bytes `[start, end)` of the file (of one version). */
 export type RangeReader = (start: number, end: number) => Promise<Uint8Array>;
 
-/**
- * Read past the block's end to find the delimiter that ends it; a scan beyond that reads
- * twice as much each time, up to {@link SCAN_MAX}.
- */
+/** How far past the block's end its one read goes, to find the delimiter that ends it. */
 const SCAN_START = 64 * 1024;
+/** A record running on past that is scanned in reads twice as large each time, up to this. */
 const SCAN_MAX = 4 * 1024 * 1024;
 
 /** The delimiter as bytes; undefined for none. A string is UTF-8. */

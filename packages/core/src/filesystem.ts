@@ -26,6 +26,7 @@ import type {
   OpenOptions,
   OperationOptions,
   RangeOptions,
+  ReadBlockOptions,
   RmOptions,
   WriteMode,
   WriteOptions,
@@ -236,7 +237,7 @@ export abstract class FileSystem extends FileSystemBase {
     path: string,
     offset: number,
     length?: number | null,
-    options: { delimiter?: string | Uint8Array; signal?: AbortSignal } = {},
+    options: ReadBlockOptions = {},
   ): Promise<Buffer> {
     options = optionsOf(options, 'readBlock');
     return this.withPath(

@@ -24,6 +24,7 @@ export type {
   WriteMode,
   WriteOptions,
   RangeOptions,
+  ReadBlockOptions,
   OpenMode,
   OpenOptions,
   Capabilities,

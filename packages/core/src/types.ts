@@ -85,6 +85,14 @@ export interface RangeOptions extends OperationOptions {
   etag?: string;
 }
 
+/** Options of {@link FileSystem.readBlock}. */
+export interface ReadBlockOptions {
+  /** Cut the block on this record separator (`'\n'`, or bytes; a string is UTF-8). */
+  delimiter?: string | Uint8Array;
+  /** Cancels the read; it then rejects with an `Aborted` FsError. */
+  signal?: AbortSignal;
+}
+
 /** Modes of {@link FileSystem.open}. */
 export type OpenMode = 'rb' | 'wb' | 'ab' | 'xb' | 'r' | 'w' | 'a' | 'x';
 

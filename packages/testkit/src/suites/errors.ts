@@ -30,6 +30,7 @@ const PATH_CALLS: readonly Call[] = [
   ['cat', (fs, p) => fs.cat(p), true],
   ['head', (fs, p) => fs.head(p)],
   ['tail', (fs, p) => fs.tail(p)],
+  ['readBlock', (fs, p) => fs.readBlock(p, 0, 10)],
   ['readText', (fs, p) => fs.readText(p)],
   ['pipeFile', (fs, p) => fs.pipeFile(p, 'x')],
   ['writeText', (fs, p) => fs.writeText(p, 'x')],

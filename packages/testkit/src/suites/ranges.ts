@@ -192,12 +192,13 @@ export function rangeTests(ctx: SuiteContext): void {
       expectBytes(await ctx.fs.readBlock(p, 100_000, 3), data.subarray(100_000, 100_003));
     });
 
-    it('refuses a bad offset, length or delimiter with InvalidArgument, and a missing file with NotFound', async () => {
+    it('refuses a bad offset, length or delimiter, a missing file and an aborted signal', async () => {
       const p = await digits();
       await expectFsError(ctx.fs.readBlock(p, -1, 3), 'InvalidArgument', 'EINVAL');
       await expectFsError(ctx.fs.readBlock(p, 0, -3), 'InvalidArgument', 'EINVAL');
       await expectFsError(ctx.fs.readBlock(p, 0, 3, { delimiter: '' }), 'InvalidArgument', 'EINVAL');
       await expectFsError(ctx.fs.readBlock(ctx.path('missing'), 0, 3), 'NotFound', 'ENOENT');
+      await expectFsError(ctx.fs.readBlock(p, 0, 3, { signal: AbortSignal.abort() }), 'Aborted');
     });
   });
 }
