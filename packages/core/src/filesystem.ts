@@ -507,11 +507,13 @@ export abstract class FileSystem extends FileSystemBase {
     const byCopy = this.capabilities.appendByCopy ? await this._openAppendByCopy!(path, options) : undefined;
     if (byCopy !== undefined) return byCopy;
     // Emulated append: the new file starts with the old content, streamed, then the new bytes.
+    // The old content is read as one version (its ETag), never parts of two.
     const writer = await this._openWriter(path, options);
     try {
-      if ((await this.infoOrUndefined(path))?.type === 'file') {
-        const read = options.signal ? { signal: options.signal } : {};
-        for await (const chunk of this._readStream(path, 0, undefined, read)) await writer.write(chunk);
+      const info = await this.infoOrUndefined(path);
+      if (info?.type === 'file') {
+        const read = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };
+        for await (const chunk of this._readStream(path, 0, info.size, read)) await writer.write(chunk);
       }
     } catch (err) {
       await writer.abort(err);
