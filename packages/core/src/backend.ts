@@ -24,6 +24,7 @@ export {
   ChunkQueue,
   MultipartWriter,
   BufferedWriter,
+  prefilled,
   pump,
   DEFAULT_PART_SIZE,
   DEFAULT_PART_CONCURRENCY,

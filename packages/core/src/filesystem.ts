@@ -10,7 +10,15 @@ import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { asBuffer, isStreamSource, iterateSource, toBytes, type Source } from './data';
 import { mapLimit, defaultBatchSize, throwIfAborted, ProgressTracker } from './batch';
-import { isFillable, pump, type FillableWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
+import {
+  isFillable,
+  prefilled,
+  pump,
+  type FillableWriter,
+  type RandomWriter,
+  type ReaderInto,
+  type Writer,
+} from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
 import { checkOptions, copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
 import { createOnce, newWriteId } from './create';
@@ -508,18 +516,11 @@ export abstract class FileSystem extends FileSystemBase {
     if (byCopy !== undefined) return byCopy;
     // Emulated append: the new file starts with the old content, streamed, then the new bytes.
     // The old content is read as one version (its ETag), never parts of two.
+    const info = await this.infoOrUndefined(path);
     const writer = await this._openWriter(path, options);
-    try {
-      const info = await this.infoOrUndefined(path);
-      if (info?.type === 'file') {
-        const read = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };
-        for await (const chunk of this._readStream(path, 0, info.size, read)) await writer.write(chunk);
-      }
-    } catch (err) {
-      await writer.abort(err);
-      throw err;
-    }
-    return writer;
+    if (info?.type !== 'file') return writer;
+    const read = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };
+    return prefilled(writer, this._readStream(path, 0, info.size, read));
   }
 
   /** {@link createOnce} with this backend's `_writeId`: a create that finds its own committed file succeeds. */

@@ -370,6 +370,20 @@ export async function pump(
 }
 
 /**
+ * `writer` once `chunks` are written to it, left open for more: how an append that
+ * rewrites a file starts, with the old content. Any failure aborts the writer.
+ */
+export async function prefilled<W extends Writer>(writer: W, chunks: AsyncIterable<Uint8Array>): Promise<W> {
+  try {
+    for await (const chunk of chunks) await writer.write(chunk);
+  } catch (err) {
+    await outsideSignal(() => writer.abort(err)).catch(() => undefined);
+    throw err;
+  }
+  return writer;
+}
+
+/**
  * {@link pump} for a source that reads into the writer's own buffers: each read fills the
  * room the writer lends, so no byte is copied between the two. Closes the writer at the
  * end, aborts it on any failure; the reader is closed either way. Resolves the bytes moved.

@@ -17,7 +17,7 @@ import { type Timeouts } from '@omnifs/core';
 import { bytesBody, errors, Http1Pool, rangedSink, type BodySink, type Http1Options } from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
 import { escapeKey, send, serviceError, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
-import type { S3ReadParams, S3WriteParams } from './options';
+import type { S3ReadParams, S3WriteParams, UploadParams } from './options';
 import { SigV4Signer } from './sigv4';
 import { scanDeleteErrors, scanListPage, type DeleteFailure, type ListPage } from './xml';
 
@@ -272,20 +272,20 @@ export class LeanS3Client {
   }
 
   /**
-   * PutObject of bytes with the write parameters, `metadata`, `contentType` and
-   * `ifNoneMatch`; the body carries its CRC32 (checked by the service) when the client
-   * computes request checksums.
+   * PutObject of bytes with the upload's parameters (content headers, storage class,
+   * encryption, ...), `metadata` in place of theirs when given, and `ifNoneMatch`; the
+   * body carries its CRC32 (checked by the service) when the client computes request
+   * checksums.
    */
   async put(
     bucket: string,
     key: string,
     data: Uint8Array,
-    extra: { metadata?: Record<string, string>; contentType?: string; ifNoneMatch?: boolean },
+    extra: { params: UploadParams; metadata?: Record<string, string>; ifNoneMatch?: boolean },
     signal?: AbortSignal,
   ): Promise<void> {
-    const w = this.options.writeParams;
+    const w = extra.params;
     const headers = writeHeaders(w, extra.metadata ?? w.Metadata);
-    if (extra.contentType !== undefined) headers['content-type'] = extra.contentType;
     if (extra.ifNoneMatch === true) headers['if-none-match'] = '*';
     if (w.ChecksumAlgorithm === 'CRC32' || (await this.checksumsOnPut())) this.addCrc32(headers, data);
     await this.request('PutObjectCommand', bucket, { method: 'PUT', key, headers, body: data }, signal);

@@ -23,6 +23,7 @@ import {
   resolveTimeouts,
   MultipartWriter,
   ObjectStoreFileSystem,
+  prefilled,
   REMOTE_BATCH_SIZE,
   splitObjectPath,
   WRITE_ID_KEY,
@@ -247,9 +248,11 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   /**
-   * `ab` on an object of at least 5 MiB: a multipart upload whose first parts are copies
-   * of the object, so only the new bytes are sent. Smaller or missing objects are left to
-   * core, which rewrites them.
+   * `ab` on an object: a new version with the object's content type, other content headers
+   * and user metadata, as an append keeps them on GCS and Azure. From 5 MiB a multipart
+   * upload whose first parts are copies of the object, so only the new bytes are sent;
+   * below, the object's bytes (of the version seen) are written again first. A missing
+   * object is left to core, which writes a new one.
    */
   protected override async _openAppendByCopy(path: string, options: WriterOptions): Promise<Writer | undefined> {
     const { bucket, key } = this.objectPath(path);
@@ -261,16 +264,20 @@ export class S3FileSystem extends ObjectStoreFileSystem {
       throw err;
     }
     const size = head.ContentLength ?? 0;
-    if (size < MIN_PART_SIZE) return undefined;
-    const target = new S3AppendTarget(
-      this.uploadContext(bucket, key, { mode: 'overwrite', ...(options.signal ? { signal: options.signal } : {}) }),
-      { bucket, key, size, etag: head.ETag },
-      this.settings.concurrency,
-    );
-    return new MultipartWriter(target, {
+    const signal = options.signal ? { signal: options.signal } : {};
+    const ctx = this.uploadContext(bucket, key, { mode: 'overwrite', ...signal });
+    const kept = { ...ctx, writeParams: { ...ctx.writeParams, ...pick(head, COPIED_HEADERS) } };
+    const parts = {
       partSize: Math.max(MIN_PART_SIZE, options.partSize ?? this.settings.partSize),
       concurrency: this.settings.concurrency,
-    });
+    };
+    if (size >= MIN_PART_SIZE) {
+      const target = new S3AppendTarget(kept, { bucket, key, size, etag: head.ETag }, this.settings.concurrency);
+      return new MultipartWriter(target, parts);
+    }
+    const writer = new MultipartWriter(new S3MultipartTarget(kept), parts);
+    const pin = head.ETag === undefined ? {} : { etag: head.ETag };
+    return prefilled(writer, this._readStream(path, 0, size, { ...pin, ...signal }));
   }
 
   /** HEAD first: S3 answers a DELETE of a missing key with success. */

@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { type Timeouts } from '@omnifs/core';
 import { currentSignal, type Http1Options, type Http1Pool, sendPooled, waitOrAbort } from '@omnifs/core/backend';
-import type { S3WriteParams } from './options';
+import type { S3WriteParams, UploadParams } from './options';
 
 /** A request as the signer takes it. */
 export interface LeanRequest {
@@ -72,10 +72,12 @@ const WRITE_HEADERS: ReadonlyArray<[keyof S3WriteParams, string]> = [
   ['ObjectLockLegalHoldStatus', 'x-amz-object-lock-legal-hold'],
 ];
 
-/** The headers of PutObject for the write parameters and user metadata. */
-export function writeHeaders(w: S3WriteParams, metadata: Record<string, string> | undefined): Record<string, string> {
+/** The headers of PutObject for an upload's parameters and user metadata. */
+export function writeHeaders(w: UploadParams, metadata: Record<string, string> | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [field, header] of WRITE_HEADERS) if (w[field] !== undefined) headers[header] = String(w[field]);
+  if (w.WebsiteRedirectLocation !== undefined) headers['x-amz-website-redirect-location'] = w.WebsiteRedirectLocation;
+  if (w.Expires !== undefined) headers['expires'] = new Date(w.Expires).toUTCString();
   if (w.ObjectLockRetainUntilDate !== undefined)
     headers['x-amz-object-lock-retain-until-date'] = new Date(w.ObjectLockRetainUntilDate).toISOString();
   for (const [k, v] of Object.entries(metadata ?? {})) headers[`x-amz-meta-${k}`] = v;

@@ -1,6 +1,7 @@
 /** Options of the S3 filesystem, and how they become an S3Client. */
 import {
   S3Client,
+  type CreateMultipartUploadCommandInput,
   type GetObjectCommandInput,
   type PutObjectCommandInput,
   type S3ClientConfig,
@@ -57,6 +58,13 @@ export type S3WriteParams = Partial<
     | 'ObjectLockLegalHoldStatus'
   >
 >;
+
+/**
+ * What one upload sends: the write parameters, and what a copy, touch or append keeps of
+ * the object it replaces, which may include `Expires` and `WebsiteRedirectLocation`.
+ */
+export type UploadParams = S3WriteParams &
+  Partial<Pick<CreateMultipartUploadCommandInput, 'Expires' | 'WebsiteRedirectLocation'>>;
 
 /** Request parameters added to every read (GetObject, HeadObject): SSE-C keys, bucket owner. */
 export type S3ReadParams = Partial<

@@ -13,7 +13,6 @@ import {
   type ChecksumAlgorithm,
   type CompletedPart,
   type S3Client,
-  type CreateMultipartUploadCommandInput,
 } from '@aws-sdk/client-s3';
 import type { WriteMode } from '@omnifs/core';
 import {
@@ -26,7 +25,7 @@ import {
 } from '@omnifs/core/backend';
 import type { LeanS3Client } from './client';
 import { s3ErrorCode } from './errors';
-import type { S3WriteParams } from './options';
+import type { S3WriteParams, UploadParams } from './options';
 
 /** Where an upload goes and how. */
 export interface UploadContext {
@@ -38,8 +37,8 @@ export interface UploadContext {
   /** `create` sends `If-None-Match: *` on the PutObject or the CompleteMultipartUpload. */
   mode: WriteMode;
   requesterPays: boolean;
-  /** The write parameters; a part copy adds what CopyObject keeps of its source. */
-  writeParams: S3WriteParams & Pick<CreateMultipartUploadCommandInput, 'Expires' | 'WebsiteRedirectLocation'>;
+  /** What the upload sends; a copy, touch or append adds what it keeps of the object it replaces. */
+  writeParams: UploadParams;
   signal?: AbortSignal;
   /** Kept in the object's metadata (`omnifs-write-id`), so a resent create recognises its object. */
   writeId?: string;
@@ -129,10 +128,9 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
       const lean = await this.ctx.lean?.forBucket(this.ctx.bucket);
       if (lean !== undefined) {
         const metadata = metadataOf(this.ctx).Metadata;
-        const { ContentType: contentType } = this.ctx.writeParams;
         const extra = {
+          params: this.ctx.writeParams,
           ...(metadata ? { metadata } : {}),
-          ...(contentType !== undefined ? { contentType } : {}),
           ifNoneMatch: this.ctx.mode === 'create',
         };
         await this.guard((o) => lean.put(this.ctx.bucket, this.ctx.key, data, extra, o.abortSignal));

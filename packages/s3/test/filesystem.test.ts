@@ -163,7 +163,7 @@ describe('s3: S3FileSystem', function () {
         await rm(dir, { recursive: true, force: true });
       }
     });
-    it('keeps the content type and metadata on a copy and a touch, also one in parts', async function () {
+    it('keeps the content type and metadata on a copy, a touch and an append, also in parts', async function () {
       const { root } = store;
       const head = async (fs: S3FileSystem, key: string) =>
         fs.client.send(new HeadObjectCommand({ Bucket: root.split('/')[0], Key: key }));
@@ -186,7 +186,15 @@ describe('s3: S3FileSystem', function () {
         expect(counts.get('UploadPartCopyCommand'), 'the large copy goes in parts').to.equal(2);
         await fs.touch(`${root}/${at}/large.txt`, { truncate: false });
         expect(counts.get('UploadPartCopyCommand'), 'so does a touch of the large one').to.equal(4);
-        for (const name of ['small.bin', 'large.bin', 'large.txt']) {
+        for (const name of ['small.txt', 'large.txt']) {
+          const f = await fs.open(`${root}/${at}/${name}`, 'ab');
+          await f.write('b');
+          await f.close();
+        }
+        expect(counts.get('UploadPartCopyCommand'), 'an append to the large one copies it in a part').to.equal(5);
+        expect(await fs.readText(`${root}/${at}/small.txt`)).to.equal('ab');
+        expect((await fs.tail(`${root}/${at}/large.txt`, 2)).toString()).to.equal('ab');
+        for (const name of ['small.bin', 'large.bin', 'small.txt', 'large.txt']) {
           const h = await head(fs, keyOf(`${at}/${name}`));
           expect({ type: h.ContentType, cache: h.CacheControl, meta: h.Metadata }, `${at}/${name}`).to.deep.equal({
             type: 'text/x-report',
