@@ -48,6 +48,8 @@ const cases = {
   method: () => filesystem('memory').open('/x', 'wb', { compression: 'gzip' }),
   keyed: () => urlToFs('s3://b/k', { gs: { projectId: 'p' } }),
   userinfo: () => urlToFs('s3://user:hunter2@b/k'),
+  fsspec: () => filesystem('s3', { key: 'AKIAEXAMPLE', secret: 'hunter2' }),
+  gcsfsToken: () => filesystem('gs', { token: 'anon' }),
 };
 const name = process.argv[2];
 try {
@@ -475,6 +477,18 @@ describe('an app meets the defaults', function () {
       const e = await mistake('env', { OMNIFS_S3_ENDPIONT: 'http://127.0.0.1:1' });
       expect(e.message).to.equal(
         "unknown option 'endpiont' for s3; did you mean 'endpoint'? (from OMNIFS_S3_ENDPIONT)",
+      );
+    });
+
+    it("names omnifs's option for fsspec's name of it, without showing the secret", async () => {
+      const e = await mistake('fsspec');
+      expect(e).to.deep.equal({
+        kind: 'InvalidArgument',
+        code: 'EINVAL',
+        message: "unknown option 'key' for s3; fsspec's 'key' is given as 'accessKeyId' here",
+      });
+      expect((await mistake('gcsfsToken')).message).to.equal(
+        "option 'token' of gs must be an access token, not gcsfs's keyword or key file (give anon: true), got string",
       );
     });
 

@@ -102,13 +102,14 @@ export const AZURE_OPTION_SCHEMA = defineOptions<AzureBlobOptions>({
       typeof (v as { getToken?: unknown }).getToken === 'function'
         ? undefined
         : 'must be a TokenCredential (an object with getToken), e.g. from @azure/identity',
+    fsspec: ['tenant_id', 'client_id', 'client_secret'],
   },
   anon: 'boolean',
-  accountUrl: 'string',
+  accountUrl: { type: 'string', fsspec: ['account_host'] },
   endpoint: 'string',
   endpointSuffix: 'string',
-  partSize: { type: 'integer', min: 1, max: 4000 * 1024 * 1024 },
-  concurrency: { type: 'integer', min: 1, max: 64 },
+  partSize: { type: 'integer', min: 1, max: 4000 * 1024 * 1024, fsspec: ['blocksize'] },
+  concurrency: { type: 'integer', min: 1, max: 64, fsspec: ['max_concurrency'] },
   readConcurrency: { type: 'integer', min: 1, max: 64 },
   listPageSize: { type: 'integer', min: 1, max: 5000 },
   pipelineOptions: 'object',

@@ -22,6 +22,12 @@ export interface OptionSpec {
   check?: (value: unknown) => string | undefined;
   /** Holds a secret: its value is never shown in an error. */
   secret?: boolean;
+  /**
+   * What fsspec's filesystem for the protocol calls this option, where the name differs
+   * by more than case and `_` (s3fs's `key` for `accessKeyId`): an option given under
+   * one of these names is refused with a message naming this one.
+   */
+  fsspec?: readonly string[];
 }
 
 /** Option name → what it may hold. */
@@ -89,8 +95,19 @@ export function nearestName(name: string, names: Iterable<string>): string | und
   return bestDistance <= Math.max(2, Math.floor(target.length / 3)) ? best : undefined;
 }
 
-/** "unknown option 'endpont' for s3; did you mean 'endpoint'?" */
-export function unknownOptionMessage(name: string, where: string, known: Iterable<string>): string {
+/**
+ * "unknown option 'endpont' for s3; did you mean 'endpoint'?", or for a name fsspec gives
+ * an option of `schema`, "unknown option 'key' for s3; fsspec's 'key' is given as 'accessKeyId' here".
+ */
+export function unknownOptionMessage(
+  name: string,
+  where: string,
+  known: Iterable<string>,
+  schema: OptionSchema = {},
+): string {
+  const renamed = Object.keys(schema).find((option) => schema[option]!.fsspec?.includes(name));
+  if (renamed !== undefined)
+    return `unknown option '${name}' for ${where}; fsspec's '${name}' is given as '${renamed}' here`;
   const near = nearestName(name, known);
   const hint = near !== undefined ? `; did you mean '${near}'?` : `; valid options: ${[...known].sort().join(', ')}`;
   return `unknown option '${name}' for ${where}${hint}`;
@@ -172,7 +189,7 @@ export function validateOptions(
         : undefined;
     if (spec === undefined) {
       const known = new Set([...Object.keys(schema), ...Object.keys(COMMON_OPTIONS)]);
-      throw errors.invalid(unknownOptionMessage(name, where, known) + from(name));
+      throw errors.invalid(unknownOptionMessage(name, where, known, schema) + from(name));
     }
     if (value === undefined) continue;
     const problem = problemWith(value, spec);

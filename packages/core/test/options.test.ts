@@ -154,6 +154,24 @@ describe('option schemas', () => {
         "option 'when' of test must be a number or a string, got true",
       );
     });
+
+    it("names the option fsspec's name stands for, before any near name", async () => {
+      interface Opts {
+        accessKeyId?: string;
+        secretAccessKey?: string;
+      }
+      const schema = defineOptions<Opts>({
+        accessKeyId: { type: 'string', fsspec: ['key'] },
+        secretAccessKey: { type: 'string', secret: true, fsspec: ['secret'] },
+      });
+      validateOptions({ accessKeyId: 'a', secretAccessKey: 's' }, schema, 'test');
+      expect((await rejected(() => validateOptions({ secret: 'hunter2' }, schema, 'test'))).message).to.equal(
+        "unknown option 'secret' for test; fsspec's 'secret' is given as 'secretAccessKey' here",
+      );
+      expect((await rejected(() => validateOptions({ access_key_id: 'a' }, schema, 'test'))).message).to.equal(
+        "unknown option 'access_key_id' for test; did you mean 'accessKeyId'?",
+      );
+    });
   });
 });
 

@@ -88,18 +88,36 @@ function isStorageLike(value: unknown): boolean {
 const integer = { type: 'integer', min: 1 } as const;
 const STORAGE_EXPECTED = 'must be a Storage client of @google-cloud/storage';
 
+/** What gcsfs's `token` keywords and key files are as omnifs options. */
+const GCSFS_TOKENS: Readonly<Record<string, string>> = {
+  anon: 'anon: true',
+  google_default: 'no token (the default credentials are used)',
+  cloud: 'no token (the metadata server is asked, as by default)',
+  cache: 'no token, or credentials',
+  browser: 'no token, or credentials',
+};
+
+/** A `token` that is gcsfs's way of naming credentials, not an access token: what to give instead. */
+function gcsfsToken(value: unknown): string | undefined {
+  const s = String(value);
+  const instead = Object.hasOwn(GCSFS_TOKENS, s) ? GCSFS_TOKENS[s] : /\.json$/i.test(s) ? 'keyFilename' : undefined;
+  return instead === undefined
+    ? undefined
+    : `must be an access token, not gcsfs's keyword or key file (give ${instead})`;
+}
+
 /** The names and types of {@link GCSOptions}, checked when a filesystem is made. */
 export const GCS_OPTION_SCHEMA = defineOptions<GCSOptions>({
   ...TIMEOUT_OPTION_SCHEMA,
-  projectId: 'string',
-  apiEndpoint: 'string',
+  projectId: { type: 'string', fsspec: ['project'] },
+  apiEndpoint: { type: 'string', fsspec: ['endpoint_url'] },
   useAuthWithCustomEndpoint: 'boolean',
   keyFilename: 'string',
   credentials: { type: 'object', secret: true },
-  token: { type: 'string', secret: true },
+  token: { type: 'string', secret: true, check: gcsfsToken },
   anon: 'boolean',
-  userProject: 'string',
-  partSize: integer,
+  userProject: { type: 'string', fsspec: ['requester_pays'] },
+  partSize: { ...integer, fsspec: ['block_size'] },
   concurrency: integer,
   readConcurrency: integer,
   listPageSize: { type: 'integer', min: 1, max: 1000 },
