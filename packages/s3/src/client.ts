@@ -261,6 +261,7 @@ export class LeanS3Client {
       if (value !== undefined) (out as unknown as Record<string, unknown>)[field] = value;
     }
     if (text('expires') !== undefined) out.Expires = new Date(text('expires')!);
+    if (text('x-amz-tagging-count') !== undefined) out.TagCount = Number(text('x-amz-tagging-count'));
     if (text('x-amz-server-side-encryption-bucket-key-enabled') !== undefined)
       out.BucketKeyEnabled = text('x-amz-server-side-encryption-bucket-key-enabled') === 'true';
     const metadata: Record<string, string> = {};

@@ -8,6 +8,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -38,6 +39,7 @@ import {
   type CapabilityFacts,
 } from '@omnifs/core/backend';
 import { LeanS3Client } from './client';
+import { escapeUri } from './http';
 import { withContentType } from './content';
 import { mapS3Error } from './errors';
 import { listBuckets, listPages, listUploads, objectInfo, type ListContext } from './lister';
@@ -49,6 +51,7 @@ import {
   resolveSettings,
   type ResolvedS3Settings,
   type S3Options,
+  type UploadParams,
 } from './options';
 import { readObject, readObjectAll, readObjectInto, type ReadContext } from './reader';
 import { copySource, multipartCopy, S3AppendTarget, S3MultipartTarget, type UploadContext } from './writer';
@@ -266,7 +269,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const size = head.ContentLength ?? 0;
     const signal = options.signal ? { signal: options.signal } : {};
     const ctx = this.uploadContext(bucket, key, { mode: 'overwrite', ...signal });
-    const kept = { ...ctx, writeParams: { ...ctx.writeParams, ...pick(head, COPIED_HEADERS) } };
+    const kept = { ...ctx, writeParams: await this.keptParams(ctx.writeParams, bucket, key, head) };
     const parts = {
       partSize: Math.max(MIN_PART_SIZE, options.partSize ?? this.settings.partSize),
       concurrency: this.settings.concurrency,
@@ -370,19 +373,23 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const source: FileInfo = { name: path, type: 'file', size: head.ContentLength ?? 0 };
     if (head.ETag !== undefined) source.etag = head.ETag;
     await this.copyObject(path, path, source, this.settings.multipartCopyThreshold, {
-      MetadataDirective: 'REPLACE',
-      ...pick(head, KEPT_BY_TOUCH),
+      head,
+      extra: { MetadataDirective: 'REPLACE', ...pick(head, KEPT_BY_TOUCH) },
     });
   }
 
-  /** CopyObject pinned to `source.etag`, or a multipart part copy above `threshold` bytes. */
+  /**
+   * CopyObject pinned to `source.etag`, or a multipart part copy above `threshold` bytes;
+   * `head` is the source's HeadObject when the caller has it.
+   */
   private async copyObject(
     src: string,
     dst: string,
     source: FileInfo,
     threshold: number,
-    extra: Partial<CopyObjectCommandInput> = {},
+    given: { head?: HeadObjectCommandOutput; extra?: Partial<CopyObjectCommandInput> } = {},
   ): Promise<void> {
+    const extra = given.extra ?? {};
     const from = this.objectPath(src);
     const dstPath = this.objectPath(dst);
     const to = this.uploadContext(dstPath.bucket, dstPath.key, { mode: 'overwrite' });
@@ -390,13 +397,11 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     const etag = source.etag === '' ? undefined : quotedEtag(source.etag);
     if (size > threshold) {
       // A part copy is a new upload: it carries what CopyObject would have kept.
-      const kept =
-        extra.MetadataDirective === 'REPLACE'
-          ? pick(extra, KEPT_BY_TOUCH)
-          : pick(await this.headObject(from.bucket, from.key), COPIED_HEADERS);
+      const head = given.head ?? (await this.headObject(from.bucket, from.key));
+      const writeParams = await this.keptParams(to.writeParams, from.bucket, from.key, head);
+      if (extra.MetadataDirective === 'REPLACE') Object.assign(writeParams, pick(extra, KEPT_BY_TOUCH));
       const partSize = Math.min(MAX_COPY_OBJECT_SIZE, Math.max(this.settings.partSize, Math.ceil(size / 100)));
-      const ctx = { ...to, writeParams: { ...to.writeParams, ...kept } };
-      await multipartCopy(ctx, { ...from, size, etag }, partSize, this.settings.concurrency);
+      await multipartCopy({ ...to, writeParams }, { ...from, size, etag }, partSize, this.settings.concurrency);
       return;
     }
     const w = this.settings.writeParams;
@@ -430,6 +435,36 @@ export class S3FileSystem extends ObjectStoreFileSystem {
         ...extra,
       }),
     );
+  }
+
+  /**
+   * The parameters of an upload that replaces (or copies) an object and keeps what
+   * CopyObject keeps of it: `params` with the object's content headers, user metadata and
+   * tags in place of the filesystem's own. Tags cost a GetObjectTagging, asked for only
+   * when HeadObject counted some.
+   */
+  private async keptParams(
+    params: UploadParams,
+    bucket: string,
+    key: string,
+    head: HeadObjectCommandOutput,
+  ): Promise<UploadParams> {
+    const { Tagging: _fsTags, ...rest } = params;
+    const kept: UploadParams = { ...rest, ...pick(head, COPIED_HEADERS) };
+    if ((head.TagCount ?? 0) > 0) {
+      const res = await this.client.send(
+        new GetObjectTaggingCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(head.VersionId !== undefined ? { VersionId: head.VersionId } : {}),
+          ...pick(this.settings.writeParams, ['ExpectedBucketOwner']),
+          ...this.payer,
+        }),
+      );
+      const tags = (res.TagSet ?? []).map((t) => `${escapeUri(t.Key ?? '')}=${escapeUri(t.Value ?? '')}`);
+      if (tags.length > 0) kept.Tagging = tags.join('&');
+    }
+    return kept;
   }
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { filesystem, rsync } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { startCountingProxy } from '../../../test/faults/counting';
 import { connection, countCommands, makeFs, useBucket } from './helpers';
 
@@ -163,17 +163,26 @@ describe('s3: S3FileSystem', function () {
         await rm(dir, { recursive: true, force: true });
       }
     });
-    it('keeps the content type and metadata on a copy, a touch and an append, also in parts', async function () {
+    it('keeps the content type, metadata and tags on a copy, a touch and an append, also in parts', async function () {
       const { root } = store;
       const head = async (fs: S3FileSystem, key: string) =>
         fs.client.send(new HeadObjectCommand({ Bucket: root.split('/')[0], Key: key }));
+      const tagsOf = async (fs: S3FileSystem, key: string) =>
+        (await fs.client.send(new GetObjectTaggingCommand({ Bucket: root.split('/')[0], Key: key }))).TagSet;
       const prefix = root.split('/').slice(1).join('/');
       const keyOf = (path: string): string => (prefix === '' ? path : `${prefix}/${path}`);
       for (const leanRequests of [true, false]) {
-        const writeParams = { ContentType: 'text/x-report', CacheControl: 'max-age=60', Metadata: { team: 'ml' } };
+        const writeParams = {
+          ContentType: 'text/x-report',
+          CacheControl: 'max-age=60',
+          Metadata: { team: 'ml' },
+          Tagging: 'team=ml&stage=raw%20data',
+        };
         const writer = makeFs(store.info, { leanRequests, writeParams });
+        // The copying filesystem's own tags go on new objects, not on copies of tagged ones.
         const fs = makeFs(store.info, {
           leanRequests,
+          writeParams: { Tagging: 'owner=copier' },
           partSize: 5 * 1024 * 1024,
           multipartCopyThreshold: 5 * 1024 * 1024,
         });
@@ -202,6 +211,11 @@ describe('s3: S3FileSystem', function () {
             meta: { team: 'ml' },
           });
           expect((await fs.info(`${root}/${at}/${name}`)).contentType).to.equal('text/x-report');
+          expect(h.TagCount, `${at}/${name}`).to.equal(2);
+          expect(await tagsOf(fs, keyOf(`${at}/${name}`)), `${at}/${name}`).to.have.deep.members([
+            { Key: 'team', Value: 'ml' },
+            { Key: 'stage', Value: 'raw data' },
+          ]);
         }
       }
     });
