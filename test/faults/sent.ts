@@ -1,8 +1,9 @@
 /**
  * A write aborted after its request was sent, on a backend's lean or SDK path: a server reads the
  * whole upload, then the caller's signal aborts and the server answers later. An answer
- * within the 50 ms grace stands; without one the write fails within 100 ms of the abort
- * with `Aborted` saying the service may have carried it out.
+ * within the 50 ms grace stands; without one the write fails once the grace is over, long
+ * before the answer (a second later), with `Aborted` saying the service may have carried it
+ * out.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -61,12 +62,14 @@ export function sentWriteTests(t: SentWriteTarget): void {
       expect(puts).to.equal(1);
     });
 
-    it('ends within 100 ms of the abort, saying the service may have carried it out', async () => {
-      const { error, afterAbortMs, puts } = await abortAfterBody(1_000);
+    it('ends after the grace, not at the answer, saying the service may have carried it out', async () => {
+      const answerMs = 1_000;
+      const { error, afterAbortMs, puts } = await abortAfterBody(answerMs);
       expect(error).to.be.instanceOf(FsError);
       expect(error).to.include({ kind: 'Aborted', code: 'ABORT_ERR' });
       expect((error as FsError).message).to.contain('after the request was sent: the service may have carried it out');
-      expect(afterAbortMs).to.be.below(100);
+      // The grace is 50 ms; the bound leaves room for a loaded machine, not for the answer.
+      expect(afterAbortMs).to.be.below(answerMs / 2);
       expect(puts).to.equal(1);
     });
   });

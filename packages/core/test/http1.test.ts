@@ -779,7 +779,7 @@ describe('core: Http1Pool when a signal aborts a write already sent', () => {
     expect((await send('/delete', 'DELETE', 5)).text).to.equal('stored /delete');
   });
 
-  it('fails with Aborted saying the service may have done it when no answer comes within 100 ms', async () => {
+  it('fails with Aborted saying the service may have done it when no answer comes within the grace', async () => {
     for (const [path, ms] of [
       ['/late', 500],
       ['/silent', 0],
@@ -790,7 +790,8 @@ describe('core: Http1Pool when a signal aborts a write already sent', () => {
       expect(late.err!.message).to.equal(
         'the operation was aborted after the request was sent: the service may have carried it out',
       );
-      expect(late.ms, path).to.be.below(100);
+      // The grace is 50 ms; the bound leaves room for a loaded machine, not for the late answer.
+      expect(late.ms, path).to.be.below(250);
     }
   });
 

@@ -129,10 +129,12 @@ describe('gcs: timeouts', function () {
     expect(seen.filter((r) => r.startsWith('DELETE '))).to.deep.equal([]);
   });
 
-  it('ends within 100 ms of an abort after the last byte, saying the object may be stored', async function () {
-    const { error, afterAbortMs } = await abortAfterLastByte(1_000);
+  it('ends after the grace of an abort after the last byte, not at the answer, saying the object may be stored', async function () {
+    const answerMs = 1_000;
+    const { error, afterAbortMs } = await abortAfterLastByte(answerMs);
     const err = await expectFsError(Promise.reject(error), 'Aborted', 'ABORT_ERR');
-    expect(afterAbortMs).to.be.below(100);
+    // The grace is 50 ms; the bound leaves room for a loaded machine, not for the answer.
+    expect(afterAbortMs).to.be.below(answerMs / 2);
     expect(err.message).to.contain('the service may have carried it out');
     expect(err.message).to.not.contain('upload_id');
   });
