@@ -54,13 +54,14 @@ describe('an app whose S3 endpoint never answers', function () {
     expect(out.ms).to.be.below(4000); // three attempts of 300 ms and the SDK's backoff
   });
 
-  it('with the default timeouts, is stopped by AbortSignal.timeout within 100 ms', async () => {
+  it('with the default timeouts, is stopped by AbortSignal.timeout at once', async () => {
     const r = await app.run('main.mjs', { env: env(), args: ['500'], timeoutMs: 20_000 });
     expect(r.code, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as { kind: string; ms: number; afterAbort: number | null };
     expect(out.kind).to.equal('Aborted');
-    // The abort fires no earlier than 500 ms (later when the machine is busy); the call ends within 100 ms of it.
+    // The abort fires no earlier than 500 ms (later when the machine is busy); the call ends
+    // soon after it, where the default request timeout would have taken a minute.
     expect(out.ms).to.be.at.least(500);
-    expect(out.afterAbort).to.be.a('number').and.to.be.below(100);
+    expect(out.afterAbort).to.be.a('number').and.to.be.below(1_000);
   });
 });

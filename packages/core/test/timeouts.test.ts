@@ -47,9 +47,10 @@ describe('core: timeouts', () => {
         rejected(hanging.exists('/d/a.txt', { signal: controller.signal })),
         rejected(hanging.cat('/d/a.txt', { signal: controller.signal })),
       ]);
-      // Timed from the abort: on a loaded machine the timer that sends it runs late.
+      // Timed from the abort: on a loaded machine the timer that sends it runs late. The
+      // operations never end by themselves; the bound leaves room for a loaded machine.
       expect(Number.isFinite(abortAt), 'the abort was sent').to.equal(true);
-      expect(Date.now() - abortAt).to.be.below(100);
+      expect(Date.now() - abortAt).to.be.below(1_000);
       for (const e of results) expect(e).to.be.instanceOf(FsError).with.property('kind', 'Aborted');
       expect(hanging.aborts).to.equal(4);
     });
