@@ -38,6 +38,7 @@ describe('an app tested with the memory stand-in', function () {
             'report.node-test.mjs',
             'report.jest.test.mjs',
             'report.vitest.test.mjs',
+            'content-type.mjs',
           ].map((f) => [f, example(f)]),
         ),
         'gcs.mjs': [
@@ -107,6 +108,14 @@ describe('an app tested with the memory stand-in', function () {
     expect(connections - before).to.equal(0);
   });
 
+  it("stores the content type a module-level instance's writeParams name, and nothing reaches S3", async () => {
+    const before = connections;
+    const r = await app.run('content-type.mjs', { env: env() });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('content types as on S3');
+    expect(connections - before).to.equal(0);
+  });
+
   it('serves gcs:// from memory though @omnifs/gcs is not installed, until restored', async () => {
     const r = await app.run('gcs.mjs');
     expect(r.code, r.stderr).to.equal(0);
@@ -133,6 +142,7 @@ describe('docs/testing-with-memory.md', () => {
       'report.node-test.mjs',
       'report.jest.test.mjs',
       'report.vitest.test.mjs',
+      'content-type.mjs',
     ]);
     for (const [, file, code] of shown) expect(code, file).to.equal(example(file!));
   });

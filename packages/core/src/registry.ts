@@ -353,7 +353,7 @@ export function filesystem(protocol: string, given: object = {}): FileSystemOf<s
   } catch (err) {
     // A stand-in serves a protocol whose package is not installed (until it is removed).
     if (standInFor(name) === undefined) throw err;
-    return standInHandle([name], undefined, err);
+    return standInHandle([name], undefined, options, err);
   }
   const canonical = cls.protocols[0] ?? name;
   const { skipInstanceCache, ...rest } = options;
@@ -367,11 +367,11 @@ export function filesystem(protocol: string, given: object = {}): FileSystemOf<s
     validateOptions({ ...merged, skipInstanceCache }, schema, name, sources);
   }
   // A handle, not the bare instance, so a stand-in installed later (useMemoryFor) redirects it.
-  if (skipInstanceCache) return standInHandle([name, ...cls.protocols], new cls(merged));
+  if (skipInstanceCache) return standInHandle([name, ...cls.protocols], new cls(merged), merged);
   const key = `${canonical}:${cls.name}:${cacheKey(merged)}`;
   let fs = instances.get(key);
   if (fs === undefined) {
-    fs = standInHandle([name, ...cls.protocols], new cls(merged));
+    fs = standInHandle([name, ...cls.protocols], new cls(merged), merged);
     instances.set(key, fs);
   }
   return fs;

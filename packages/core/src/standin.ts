@@ -8,26 +8,41 @@
 import { inspect } from 'node:util';
 import type { FileSystem } from './filesystem';
 
+/**
+ * What a handle made with `options` is served by while the stand-in is installed: a view
+ * of the stand-in for those options (sharing its store, e.g. with their content type for
+ * new objects), or undefined for the stand-in itself.
+ */
+export type StandInView = (options: Readonly<Record<string, unknown>>) => FileSystem | undefined;
+
+interface Installed {
+  fs: FileSystem;
+  view: StandInView | undefined;
+}
+
 /** Protocol name → the filesystem that serves it instead of its backend. */
-const standIns = new Map<string, FileSystem>();
+const standIns = new Map<string, Installed>();
 
 /**
  * Serves every protocol in `protocols` (give each alias: `s3` and `s3a`) from `fs` until
- * the returned function is called. Handles the registry gave out before and after follow.
+ * the returned function is called. Handles the registry gave out before and after follow;
+ * with `view`, each handle is served by `view(its options)` where that is defined (made
+ * once per handle and installation).
  *
  * Behaviour: installing over another stand-in replaces it, and undoing restores it, so
  * stand-ins nest; undoing twice is harmless.
  */
-export function installStandIn(protocols: readonly string[], fs: FileSystem): () => void {
+export function installStandIn(protocols: readonly string[], fs: FileSystem, view?: StandInView): () => void {
   const names = protocols.map((p) => p.toLowerCase());
   const previous = names.map((n) => standIns.get(n));
-  for (const n of names) standIns.set(n, fs);
+  const installed: Installed = { fs, view };
+  for (const n of names) standIns.set(n, installed);
   let undone = false;
   return () => {
     if (undone) return;
     undone = true;
     names.forEach((n, i) => {
-      if (standIns.get(n) !== fs) return; // replaced meanwhile by a later stand-in: leave it
+      if (standIns.get(n) !== installed) return; // replaced meanwhile by a later stand-in: leave it
       const before = previous[i];
       if (before === undefined) standIns.delete(n);
       else standIns.set(n, before);
@@ -37,21 +52,34 @@ export function installStandIn(protocols: readonly string[], fs: FileSystem): ()
 
 /** The stand-in serving `protocol` now, if any. */
 export function standInFor(protocol: string): FileSystem | undefined {
-  return standIns.get(protocol.toLowerCase());
+  return standIns.get(protocol.toLowerCase())?.fs;
 }
 
 /**
- * A handle on `real` (the backend's instance) that resolves to the stand-in of any of
- * `names` while one is installed. With `real` undefined (the backend's package is not
- * installed), `missing` is thrown when no stand-in serves the handle.
+ * A handle on `real` (the backend's instance, made with `options`) that resolves to the
+ * stand-in of any of `names` while one is installed (to its view for `options`, if it has
+ * one). With `real` undefined (the backend's package is not installed), `missing` is
+ * thrown when no stand-in serves the handle.
  */
-export function standInHandle(names: readonly string[], real: FileSystem | undefined, missing?: unknown): FileSystem {
+export function standInHandle(
+  names: readonly string[],
+  real: FileSystem | undefined,
+  options: Readonly<Record<string, unknown>>,
+  missing?: unknown,
+): FileSystem {
   const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+  const views = new WeakMap<Installed, FileSystem>();
+  const served = (s: Installed): FileSystem => {
+    if (s.view === undefined) return s.fs;
+    let v = views.get(s);
+    if (v === undefined) views.set(s, (v = s.view(options) ?? s.fs));
+    return v;
+  };
   const current = (): FileSystem => {
     if (standIns.size > 0) {
       for (const k of keys) {
         const s = standIns.get(k);
-        if (s !== undefined) return s;
+        if (s !== undefined) return served(s);
       }
     }
     if (real === undefined) throw missing;

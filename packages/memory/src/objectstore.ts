@@ -25,7 +25,7 @@ export interface StoredObject {
   mtime: Date;
   etag: string;
   generation: number;
-  /** The content type the store keeps with it: its name's on a write, the source's on a copy. */
+  /** The content type the store keeps with it: its name's (or the one options name) on a write, the source's on a copy. */
   contentType: string;
 }
 
@@ -33,6 +33,13 @@ export interface StoredObject {
 export interface StoredBucket {
   created: Date;
   objects: Map<string, StoredObject>;
+}
+
+/** What a view of a store shares with it, and what it writes differently (see {@link MemoryObjectStore}). */
+export interface StoreView {
+  buckets: Map<string, StoredBucket>;
+  /** The content type of every new object. */
+  newType?: string;
 }
 
 let generations = Date.now() * 1000;
@@ -56,13 +63,22 @@ const typeOf = (key: string): string => mime.getType(key) ?? 'application/octet-
  */
 export class MemoryObjectStore extends ObjectStoreFileSystem {
   /** Buckets by name. */
-  readonly buckets = new Map<string, StoredBucket>();
+  readonly buckets: Map<string, StoredBucket>;
+  /** The content type of every new object; undefined: its name's. */
+  private readonly newType: string | undefined;
 
+  /**
+   * With `view`, the store is a view of another one: its `buckets`, and `newType` for
+   * every new object (as a real backend made with options that name one writes).
+   */
   constructor(
     readonly rules: StoreRules,
     options: object = {},
+    view?: StoreView,
   ) {
     super(options);
+    this.buckets = view?.buckets ?? new Map();
+    this.newType = view?.newType;
   }
 
   /** The real backend's facts, and off what it cannot do although the stand-in can (signing). */
@@ -189,7 +205,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   protected async putObject(bucket: string, key: string, data: Uint8Array, options: PutOptions): Promise<void> {
     const objects = this.bucket(bucket).objects;
     if (options.mode === 'create' && objects.has(key)) throw errors.alreadyExists(`${bucket}/${key}`);
-    this.store(bucket, key, data);
+    this.store(bucket, key, data, this.newType);
   }
 
   /** Held in memory until `close`, then one put: the store commits a whole object at once. */
@@ -210,7 +226,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     const { bucket, key } = this.objectPath(path);
     return new BufferedWriter(async (data) => {
       const old = this.bucket(bucket).objects.get(key);
-      this.store(bucket, key, Buffer.concat([old?.data ?? new Uint8Array(0), data]), old?.contentType);
+      this.store(bucket, key, Buffer.concat([old?.data ?? new Uint8Array(0), data]), old?.contentType ?? this.newType);
     });
   }
 

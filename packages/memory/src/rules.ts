@@ -37,6 +37,11 @@ export interface StoreRules {
   listsContentType: boolean;
   /** Extra `info` fields the real backend gives (GCS: `generation`, `md5Hash`). */
   extraInfo(data: Uint8Array, generation: number): Record<string, unknown>;
+  /**
+   * The content type the real backend made with `options` gives every new object, where
+   * an option names one (S3: `writeParams.ContentType`); undefined: the name's type.
+   */
+  newObjectType?(options: Readonly<Record<string, unknown>>): string | undefined;
   /** What `checksum()` gives for a file, where the backend has its own rule (GCS: the MD5 it keeps). */
   checksum?(info: Record<string, unknown>): string | undefined;
   /** The service error behind each kind the stand-in raises. */
@@ -95,6 +100,10 @@ export const S3_RULES: StoreRules = {
   etag: (data) => `"${md5(data)}"`,
   listsContentType: false,
   extraInfo: () => ({}),
+  newObjectType: (options) => {
+    const type = (options.writeParams as { ContentType?: unknown } | undefined)?.ContentType;
+    return typeof type === 'string' ? type : undefined;
+  },
   errors: {
     ...GENERIC,
     noSuchBucket: e('NoSuchBucket', 404, 'The specified bucket does not exist'),

@@ -4,9 +4,9 @@
  * (files, request counts) and can inject failures and latency.
  */
 import { FsError, getFileSystemClass, type ErrorKind, type FileSystem } from '@omnifs/core';
-import { installStandIn, KNOWN_IMPLEMENTATIONS, splitProtocol } from '@omnifs/core/backend';
+import { installStandIn, KNOWN_IMPLEMENTATIONS, splitProtocol, type StandInView } from '@omnifs/core/backend';
 import { MemoryFileSystem, resetSharedVolume } from './filesystem';
-import { MemoryObjectStore } from './objectstore';
+import { MemoryObjectStore, type StoreView } from './objectstore';
 import { serviceError, STORE_RULES, type StoreRules } from './rules';
 import { instrument, OPERATIONS, type Operation, type Recorder } from './recorder';
 
@@ -129,8 +129,8 @@ function build(names: string[]): Served {
   if (rules !== undefined) {
     const cls = named(
       class extends MemoryObjectStore {
-        constructor(options: object = {}) {
-          super(rules!, options);
+        constructor(options: object = {}, view?: StoreView) {
+          super(rules!, options, view);
         }
       },
       names,
@@ -158,6 +158,23 @@ function injected(served: Served, kind: ErrorKind): FsError {
     } as const
   )[kind as string];
   return serviceError(served.rules, which ?? kind, kind);
+}
+
+/**
+ * The views of an object store's stand-in for handles whose options change what it
+ * writes (S3's `writeParams.ContentType`): the same buckets, counts and failures.
+ */
+function viewsOf(served: Served, recorder: Recorder): StandInView | undefined {
+  const { fs, rules } = served;
+  if (!(fs instanceof MemoryObjectStore) || rules?.newObjectType === undefined) return undefined;
+  const cls = fs.constructor as new (options?: object, view?: StoreView) => MemoryObjectStore;
+  return (options) => {
+    const newType = rules.newObjectType!(options);
+    if (newType === undefined) return undefined;
+    const view = new cls({}, { buckets: fs.buckets, newType });
+    instrument(view, recorder, (kind) => injected(served, kind));
+    return view;
+  };
 }
 
 function entries(served: Served): Array<[string, Uint8Array]> {
@@ -207,7 +224,7 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
   };
   const undo = served.map((s) => {
     instrument(s.fs, recorder, (kind) => injected(s, kind));
-    return installStandIn(s.names, s.fs);
+    return installStandIn(s.names, s.fs, viewsOf(s, recorder));
   });
   const servedBy = (url: string): Served => {
     const protocol = splitProtocol(url)?.protocol.toLowerCase();

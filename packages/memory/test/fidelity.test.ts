@@ -15,7 +15,8 @@ import { storeRuleTests, type StoreSide } from './fidelity';
 
 interface RealServer {
   server: string;
-  use: () => () => FileSystem;
+  /** Returns what makes the filesystem under test, with `options` added. */
+  use: () => (options?: Record<string, unknown>) => FileSystem;
   marker: (fs: FileSystem, path: string) => Promise<void>;
   validatesBucketNames?: boolean;
 }
@@ -26,7 +27,7 @@ const real: Record<string, RealServer> = {
     validatesBucketNames: false, // moto creates buckets S3 refuses (InvalidBucketName); the stand-in follows S3
     use: () => {
       const s3 = useS3();
-      return () => makeS3(s3.info);
+      return (options) => makeS3(s3.info, options);
     },
     marker: async (fs, path) => {
       const [bucket, ...key] = path.split('/');
@@ -79,6 +80,7 @@ for (const [protocol, r] of Object.entries(real)) {
         protocol,
         fs: () => fs,
         marker: (p) => r.marker(fs, p),
+        withOptions: make,
         ...(r.validatesBucketNames === false ? { validatesBucketNames: false } : {}),
       }));
     });
@@ -93,6 +95,7 @@ for (const [protocol, r] of Object.entries(real)) {
         protocol,
         fs: () => filesystem(protocol, protocol === 'az' ? { accountName: 'standin' } : {}),
         marker: async (p) => standIn.seed({ [`${protocol}://${p}/`]: '' }),
+        withOptions: (options) => filesystem(protocol, options),
       });
       storeRuleTests(side);
     });

@@ -18,6 +18,8 @@ export interface StoreSide {
   validatesBucketNames?: boolean;
   /** Writes the key `path/` (a directory marker, as other tools write them). */
   marker(path: string): Promise<void>;
+  /** S3: a filesystem on the same store made with `options` too. */
+  withOptions?(options: Record<string, unknown>): FileSystem;
 }
 
 /** Defines the store-rule tests for one side. */
@@ -206,6 +208,35 @@ export function storeRuleTests(side: () => StoreSide): void {
           'application/octet-stream',
         ]);
     });
+
+    if (side().protocol === 's3') {
+      it("gives every new object the content type writeParams names; a copy keeps the source's", async () => {
+        const typed = side().withOptions!({ writeParams: { ContentType: 'text/csv; charset=utf-8' } });
+        await fs.pipeFile(`${bucket}/page.html`, '<p>hi</p>');
+        await typed.pipe({ [`${bucket}/a.bin`]: 'x', [`${bucket}/b.json`]: '{}' });
+        const f = await typed.open(`${bucket}/streamed.html`, 'wb');
+        await f.write('<p>');
+        await f.close();
+        const appended = await typed.open(`${bucket}/new.log`, 'ab');
+        await appended.write('a\n');
+        await appended.close();
+        await typed.touch(`${bucket}/empty.txt`);
+        await typed.cp(`${bucket}/page.html`, `${bucket}/copy.txt`);
+        const types: Record<string, unknown> = {};
+        for (const name of await fs.ls(bucket))
+          types[name.slice(bucket.length + 1)] = (await fs.info(name)).contentType;
+        const csv = 'text/csv; charset=utf-8';
+        expect(types).to.deep.equal({
+          'a.bin': csv,
+          'b.json': csv,
+          'copy.txt': 'text/html',
+          'empty.txt': csv,
+          'new.log': csv,
+          'page.html': 'text/html',
+          'streamed.html': csv,
+        });
+      });
+    }
 
     it('keeps the content of an object touched without truncate', async () => {
       await fs.writeText(`${bucket}/t.txt`, 'kept');

@@ -17,6 +17,7 @@ import {
 
 // Made at import time, before any stand-in exists, as an application module would.
 const moduleS3 = filesystem('s3', { region: 'eu-west-1' });
+const moduleTyped = filesystem('s3', { region: 'eu-west-1', writeParams: { ContentType: 'text/markdown' } });
 
 describe('memory stand-in', () => {
   describe('redirection', () => {
@@ -35,6 +36,29 @@ describe('memory stand-in', () => {
       expect(moduleS3).to.be.instanceOf(S3FileSystem);
       expect(String(moduleS3)).to.equal('S3FileSystem(s3)');
       expect(moduleS3.capabilities.sign).to.equal(true);
+    });
+
+    it('serves an instance whose writeParams name a content type with that type, from the same store', async () => {
+      const standIn = memoryStandIn(['s3']);
+      try {
+        expect(moduleTyped).to.be.instanceOf(MemoryObjectStore);
+        await moduleS3.makedirs('notes');
+        await moduleTyped.writeText('notes/a.txt', '# a');
+        await moduleS3.writeText('notes/b.txt', 'b');
+        expect(standIn.files()).to.deep.equal({ 's3://notes/a.txt': '# a', 's3://notes/b.txt': 'b' });
+        expect((await moduleS3.info('notes/a.txt')).contentType).to.equal('text/markdown');
+        expect((await moduleTyped.info('notes/b.txt')).contentType).to.equal('text/plain');
+        // One store, one count, one queue of failures for every handle.
+        expect(standIn.calls.put).to.equal(2);
+        standIn.failNext('put', 'RateLimited');
+        await expectFsError(moduleTyped.writeText('notes/c.txt', 'c'), 'RateLimited', 'EAGAIN');
+        expect(standIn.calls.put).to.equal(3);
+        standIn.reset();
+        expect(await moduleTyped.ls('')).to.deep.equal([]);
+      } finally {
+        standIn.restore();
+      }
+      expect(moduleTyped).to.be.instanceOf(S3FileSystem);
     });
 
     it('serves every alias of a protocol from the same store', async () => {
