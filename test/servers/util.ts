@@ -20,8 +20,14 @@ import { join, resolve } from 'node:path';
 
 /** Repository root (two levels above this file). */
 export const REPO_ROOT = resolve(__dirname, '..', '..');
-/** Where installed servers, their caches and logs live (gitignored). */
-export const CACHE_DIR = process.env.OMNIFS_TEST_CACHE_DIR ?? join(realIfPresent(join(REPO_ROOT, '.cache')), 'servers');
+/** The checkout's own cache (gitignored). */
+const REPO_CACHE = join(realIfPresent(join(REPO_ROOT, '.cache')), 'servers');
+/**
+ * Where installed servers and their caches live: `OMNIFS_TEST_CACHE_DIR`, which checkouts
+ * may share (installs take a lock, and check a marker of what they installed), else the
+ * checkout's `.cache/servers`.
+ */
+export const CACHE_DIR = process.env.OMNIFS_TEST_CACHE_DIR ?? REPO_CACHE;
 
 /** `path` with its links resolved when it exists (a linked cache keeps working wherever it is reached from). */
 function realIfPresent(path: string): string {
@@ -161,9 +167,11 @@ export function say(line: string): void {
   process.stderr.write(`[servers] ${line}\n`);
 }
 
-/** Log file for a server or an install step, under the cache. */
+/** Log file for a server or an install step: in the checkout's cache, also when the installs are shared. */
 export function logFile(name: string): string {
-  return join(cacheDir('logs'), `${name}.log`);
+  const dir = join(REPO_CACHE, 'logs');
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${name}.log`);
 }
 
 /** The last `n` lines of a file, for error messages. */
