@@ -68,12 +68,18 @@ export async function collectBytes(source: AsyncIterable<Uint8Array>): Promise<U
   return chunks.length === 0 ? new Uint8Array(0) : concatBytes(chunks, total);
 }
 
+/** Bytes in hand as a body (a class: one is made per small read, and closures would cost more). */
+class BytesBody implements AsyncIterable<Uint8Array> {
+  constructor(private readonly data: Uint8Array | undefined) {}
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    if (this.data !== undefined && this.data.byteLength > 0) yield this.data;
+  }
+
+  destroy(): void {}
+}
+
 /** Bytes in hand as a body: read once, nothing to cancel. */
 export function bytesBody(data: Uint8Array | undefined): AsyncIterable<Uint8Array> & { destroy(): void } {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (data !== undefined && data.byteLength > 0) yield data;
-    },
-    destroy() {},
-  };
+  return new BytesBody(data);
 }

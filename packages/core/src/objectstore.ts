@@ -470,7 +470,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
     const { bucket, key } = this.objectPath(path);
-    return this.readRange(bucket, key, { ...options, start, end });
+    return this.readRange(bucket, key, rangeRequest(options, start, end));
   }
 
   protected override async _readInto(
@@ -492,8 +492,16 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   ): Promise<Uint8Array> {
     if (this.readRangeAll !== undefined) {
       const { bucket, key } = this.objectPath(path);
-      return this.readRangeAll(bucket, key, { ...options, start, end });
+      return this.readRangeAll(bucket, key, rangeRequest(options, start, end));
     }
     return collectBytes(this._readStream(path, start, end, options));
   }
+}
+
+/**
+ * A read's options with its range. Not `{ ...options, start, end }`: on Node 20 a literal
+ * that adds keys to a spread costs over a microsecond, once per read.
+ */
+function rangeRequest(options: ReadOptions, start: number, end: number | undefined): RangeRequest {
+  return Object.assign({ start, end }, options);
 }

@@ -39,6 +39,7 @@ export function checkPath(path: unknown, what = 'path'): string {
 
 /** `s3://bucket/key` → `{ protocol: 's3', rest: 'bucket/key' }`; no protocol → undefined. */
 export function splitProtocol(url: string): { protocol: string; rest: string } | undefined {
+  if (!url.includes('://')) return undefined; // most paths: no URL to match
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/s.exec(url);
   if (!m) return undefined;
   return { protocol: m[1]!.toLowerCase(), rest: m[2]! };

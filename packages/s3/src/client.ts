@@ -437,7 +437,10 @@ export class LeanS3Client {
   private async attempt(bucket: string, op: Operation, signal?: AbortSignal): Promise<LeanResponse> {
     const target = await this.target(bucket);
     if (target === undefined) throw errors.unsupported(`the lean S3 path does not serve bucket ${bucket}`);
-    const headers: Record<string, string> = { ...op.headers };
+    // Copied key by key: on Node 20, adding properties to an object made by spread costs
+    // microseconds each (the signer adds three).
+    const headers: Record<string, string> = {};
+    for (const name in op.headers) headers[name] = op.headers[name]!;
     headers.host = target.port !== undefined ? `${target.hostname}:${target.port}` : target.hostname;
     if (this.options.requesterPays) headers['x-amz-request-payer'] = 'requester';
     const body = op.body;

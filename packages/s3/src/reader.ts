@@ -24,8 +24,10 @@ type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
 
 /** `bytes a-b/total` → total. */
 function totalOf(res: GetObjectCommandOutput): number | undefined {
-  const m = /\/(\d+)\s*$/.exec(res.ContentRange ?? '');
-  return m ? Number(m[1]) : undefined;
+  const range = res.ContentRange;
+  if (range === undefined) return undefined;
+  const total = range.slice(range.lastIndexOf('/') + 1).trim();
+  return /^\d+$/.test(total) ? Number(total) : undefined;
 }
 
 /** One ranged GetObject of `bucket/key`, as core's engine takes it. */

@@ -71,9 +71,7 @@ export class SigV4Signer {
     const h = req.headers;
     h['x-amz-date'] = longDate;
     if (creds.sessionToken) h['x-amz-security-token'] = creds.sessionToken;
-    const names = Object.keys(h)
-      .filter((n) => h[n] !== undefined && !UNSIGNABLE.has(n) && !n.startsWith('proxy-') && !n.startsWith('sec-'))
-      .sort();
+    const names = signedNames(h);
     let canonicalHeaders = '';
     for (const n of names) canonicalHeaders += `${n}:${canonicalValue(h[n]!)}\n`;
     const signedHeaders = names.join(';');
@@ -104,6 +102,21 @@ export class SigV4Signer {
     }
     return key;
   }
+}
+
+/** The names of the headers signed, sorted (an insertion sort: a request has a handful). */
+function signedNames(h: Record<string, string | undefined>): string[] {
+  const names: string[] = [];
+  for (const n in h) {
+    if (h[n] === undefined || UNSIGNABLE.has(n) || n.startsWith('proxy-') || n.startsWith('sec-')) continue;
+    let i = names.length;
+    while (i > 0 && names[i - 1]! > n) {
+      names[i] = names[i - 1]!;
+      i--;
+    }
+    names[i] = n;
+  }
+  return names;
 }
 
 /** A header value as signed: line breaks and runs of blanks as one space, trimmed. */
