@@ -34,6 +34,8 @@ interface BucketTarget {
   protocol: string;
   hostname: string;
   port: number | undefined;
+  /** The `host` header: the hostname (bracketed when IPv6) and the port unless it is the scheme's. */
+  host: string;
   /** The path of the bucket (`/bucket` in path style, '' for virtual hosts). */
   base: string;
   region: string;
@@ -180,10 +182,13 @@ export class LeanS3Client {
     )?.[0];
     if (scheme !== undefined && scheme.name !== 'sigv4') return undefined;
     const url = resolved.url;
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    const port = url.port === '' ? undefined : Number(url.port);
     return {
       protocol: url.protocol,
-      hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-      port: url.port === '' ? undefined : Number(url.port),
+      hostname,
+      port,
+      host: url.host, // bracketed when IPv6, without the scheme's default port
       base: url.pathname.replace(/\/$/, ''),
       region: scheme?.signingRegion ?? region,
     };
@@ -441,7 +446,7 @@ export class LeanS3Client {
     // microseconds each (the signer adds three).
     const headers: Record<string, string> = {};
     for (const name in op.headers) headers[name] = op.headers[name]!;
-    headers.host = target.port !== undefined ? `${target.hostname}:${target.port}` : target.hostname;
+    headers.host = target.host;
     if (this.options.requesterPays) headers['x-amz-request-payer'] = 'requester';
     const body = op.body;
     if (body !== undefined) headers['content-length'] = String(body.byteLength);
@@ -453,11 +458,11 @@ export class LeanS3Client {
       method: op.method,
       protocol: target.protocol,
       hostname: target.hostname,
-      ...(target.port !== undefined ? { port: target.port } : {}),
+      port: target.port,
       path,
       query,
       headers,
-      ...(body !== undefined ? { body } : {}),
+      body,
     };
     // The clock offset the SDK learnt from a skewed answer, as its own signer uses.
     const date = new Date(Date.now() + (this.client.config.systemClockOffset ?? 0));

@@ -17,11 +17,11 @@ export interface LeanRequest {
   method: string;
   protocol: string;
   hostname: string;
-  port?: number;
+  port?: number | undefined;
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
-  body?: Uint8Array;
+  body?: Uint8Array | undefined;
 }
 
 /**

@@ -56,6 +56,8 @@ function amzDates(date: Date): [string, string] {
 export class SigV4Signer {
   private keys = new Map<string, Buffer>();
   private keysOf: AwsCredentialIdentity | undefined;
+  /** The key of the last request signed (most requests share its day and region). */
+  private last: { day: string; region: string; key: Buffer } | undefined;
 
   constructor(
     private readonly service: string,
@@ -93,6 +95,8 @@ export class SigV4Signer {
       this.keys = new Map();
       this.keysOf = creds;
     }
+    const last = this.last;
+    if (same && last !== undefined && last.day === day && last.region === region) return last.key;
     const at = `${day}/${region}`;
     let key = this.keys.get(at);
     if (key === undefined) {
@@ -100,6 +104,7 @@ export class SigV4Signer {
       for (const part of [region, this.service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
       this.keys.set(at, key);
     }
+    this.last = { day, region, key };
     return key;
   }
 }

@@ -58,13 +58,18 @@ interface Verifier {
   url: string;
   checked: number;
   rejected: string[];
+  /** The `host` header of each request, in order. */
+  hosts: string[];
   close(): Promise<void>;
 }
 
-/** A proxy to `target` that lets through only requests whose signature the SDK's signer makes too. */
-async function startVerifier(target: string, secretAccessKey: string): Promise<Verifier> {
+/**
+ * A proxy to `target` that lets through only requests whose signature the SDK's signer
+ * makes too; it listens on `listen` (an IPv4 or IPv6 loopback address).
+ */
+async function startVerifier(target: string, secretAccessKey: string, listen = '127.0.0.1'): Promise<Verifier> {
   const upstream = new URL(target);
-  const state = { checked: 0, rejected: [] as string[] };
+  const state = { checked: 0, rejected: [] as string[], hosts: [] as string[] };
   const verify = async (req: IncomingMessage): Promise<boolean> => {
     const auth =
       /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
@@ -99,6 +104,7 @@ async function startVerifier(target: string, secretAccessKey: string): Promise<V
     return String(signed.headers.authorization).endsWith(`Signature=${signature}`);
   };
   const server: Server = createServer((req, res) => {
+    state.hosts.push(String(req.headers.host));
     void verify(req).then((ok) => {
       state.checked++;
       if (!ok) {
@@ -119,9 +125,9 @@ async function startVerifier(target: string, secretAccessKey: string): Promise<V
       req.pipe(out);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => server.listen(0, listen, r));
   return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://${listen.includes(':') ? `[${listen}]` : listen}:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -177,6 +183,32 @@ describe('s3: lean path signatures', function () {
       fs.destroy();
     }
     expect(verifier.rejected).to.deep.equal([]);
+  });
+
+  it('sends and signs the Host of an IPv6 endpoint as the SDK does: bracketed, with its port', async function () {
+    const v6 = await startVerifier(s3.info.endpoint, s3.info.credentials.secretAccessKey, '::1');
+    try {
+      const port = new URL(v6.url).port;
+      const hostsOf = async (leanRequests: boolean): Promise<string[]> => {
+        const fs = makeFs(s3.info, { endpoint: v6.url, leanRequests });
+        const from = v6.hosts.length;
+        const path = `${root}/v6-${String(leanRequests)}.txt`;
+        await fs.pipeFile(path, 'over IPv6');
+        expect(await fs.readText(path)).to.equal('over IPv6');
+        expect((await fs.info(path)).size).to.equal(9);
+        await fs.rm(path);
+        fs.destroy();
+        return v6.hosts.slice(from);
+      };
+      const sdk = await hostsOf(false);
+      const lean = await hostsOf(true);
+      expect(sdk.length).to.be.greaterThan(3);
+      expect(new Set(sdk)).to.deep.equal(new Set([`[::1]:${port}`]));
+      expect(new Set(lean)).to.deep.equal(new Set(sdk));
+      expect(v6.rejected).to.deep.equal([]);
+    } finally {
+      await v6.close();
+    }
   });
 
   it('is refused by the checking proxy when signed with another secret', async function () {
