@@ -299,9 +299,11 @@ class Origin {
     readonly route: ProxyRoute | undefined,
   ) {}
 
-  async send(head: string, req: Http1Request, options: Http1Options, fresh: boolean): Promise<Http1Answer> {
-    const conn = await this.acquire(options, fresh);
-    return conn.exchange(head, req, options);
+  send(head: string, req: Http1Request, options: Http1Options, fresh: boolean): Promise<Http1Answer> {
+    const conn = this.acquire(options, fresh);
+    // An idle connection is used at once: no turn of the event loop's microtasks for it.
+    if (conn instanceof Connection) return conn.exchange(head, req, options);
+    return conn.then((c) => c.exchange(head, req, options));
   }
 
   private acquire(options: Http1Options, fresh: boolean): Connection | Promise<Connection> {

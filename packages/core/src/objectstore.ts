@@ -484,17 +484,23 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     return this.readRangeInto(bucket, key, start, sink, options);
   }
 
-  protected async _read(
+  // Not `async`: the read's promise is handed on as it is (one frame fewer for every small
+  // read to resume), a path that fails to parse still rejecting rather than throwing.
+  protected _read(
     path: string,
     start: number,
     end: number | undefined,
     options: ReadOptions = {},
   ): Promise<Uint8Array> {
-    if (this.readRangeAll !== undefined) {
-      const { bucket, key } = this.objectPath(path);
-      return this.readRangeAll(bucket, key, rangeRequest(options, start, end));
+    try {
+      if (this.readRangeAll !== undefined) {
+        const { bucket, key } = this.objectPath(path);
+        return this.readRangeAll(bucket, key, rangeRequest(options, start, end));
+      }
+      return collectBytes(this._readStream(path, start, end, options));
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
-    return collectBytes(this._readStream(path, start, end, options));
   }
 }
 

@@ -114,6 +114,8 @@ const HEAD_TEXT_FIELDS: ReadonlyArray<[string, string]> = [
 export class LeanS3Client {
   private readonly signer: SigV4Signer | undefined;
   private readonly targets = new Map<string, Promise<BucketTarget | undefined>>();
+  /** The targets resolved so far: a request to a known bucket waits for nothing before it is signed. */
+  private readonly resolved = new Map<string, BucketTarget | undefined>();
   private readonly regions = new Map<string, string>();
   private readonly pool: Http1Pool;
   private crcOnPut: Promise<boolean> | undefined;
@@ -137,16 +139,28 @@ export class LeanS3Client {
   }
 
   /** This client when requests to the bucket can go the lean way (plain SigV4, no ARN), else undefined. */
-  async forBucket(bucket: string): Promise<LeanS3Client | undefined> {
-    return (await this.target(bucket)) !== undefined ? this : undefined;
+  /** Whether the lean path serves the bucket, once its address is known (undefined before). */
+  servesNow(bucket: string): boolean | undefined {
+    return this.resolved.has(bucket) ? this.resolved.get(bucket) !== undefined : undefined;
+  }
+
+  forBucket(bucket: string): Promise<LeanS3Client | undefined> {
+    if (this.resolved.has(bucket)) return Promise.resolve(this.resolved.get(bucket) !== undefined ? this : undefined);
+    return this.target(bucket).then((t) => (t !== undefined ? this : undefined));
   }
 
   private target(bucket: string): Promise<BucketTarget | undefined> {
     let t = this.targets.get(bucket);
     if (t === undefined) {
-      t = this.resolve(bucket);
+      const resolving = this.resolve(bucket);
+      t = resolving;
       this.targets.set(bucket, t);
-      t.catch(() => this.targets.delete(bucket));
+      t.then(
+        (target) => {
+          if (this.targets.get(bucket) === resolving) this.resolved.set(bucket, target);
+        },
+        () => this.targets.delete(bucket),
+      );
     }
     return t;
   }
@@ -434,13 +448,14 @@ export class LeanS3Client {
       redirected = true;
       this.regions.set(bucket, region);
       this.targets.delete(bucket);
+      this.resolved.delete(bucket);
       return true;
     };
     return withRetries(strategy, () => this.attempt(bucket, op, signal), { signal, redirect });
   }
 
   private async attempt(bucket: string, op: Operation, signal?: AbortSignal): Promise<LeanResponse> {
-    const target = await this.target(bucket);
+    const target = this.resolved.has(bucket) ? this.resolved.get(bucket) : await this.target(bucket);
     if (target === undefined) throw errors.unsupported(`the lean S3 path does not serve bucket ${bucket}`);
     // Copied key by key: on Node 20, adding properties to an object made by spread costs
     // microseconds each (the signer adds three).
