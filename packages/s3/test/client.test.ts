@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { filesystem } from '@omnifs/core';
 import { rejectedShape } from '@omnifs/testkit';
@@ -228,5 +230,49 @@ describe('s3: lean request path', function () {
     expect((await sdk.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
     expect((await lean.find(`${root}/keys`)).sort()).to.deep.equal(names.map((n) => `${root}/keys/${n}`).sort());
     for (const n of names) expect(await lean.readText(`${root}/keys/${n}`)).to.equal(n);
+  });
+
+  it('follows a bucket in another region as the SDK does, and signs for that region from then on', async function () {
+    // A service where bucket "far" lives in eu-west-1: a request signed for another region
+    // gets S3's 301 PermanentRedirect naming the bucket's region.
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const region = /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(String(req.headers.authorization))?.[1] ?? '';
+      seen.push(`${req.method} ${region}`);
+      req.resume();
+      if (region !== 'eu-west-1') {
+        res.writeHead(301, { 'x-amz-bucket-region': 'eu-west-1', 'content-type': 'application/xml' });
+        res.end('<Error><Code>PermanentRedirect</Code><Message>Use the bucket region.</Message></Error>');
+        return;
+      }
+      if (req.method === 'PUT') res.writeHead(200, { etag: '"e"', 'content-length': '0' }).end();
+      else res.writeHead(206, { 'content-range': 'bytes 0-4/5', 'content-length': '5', etag: '"e"' }).end('hello');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const requests = async (leanRequests: boolean): Promise<string[]> => {
+        const fs = makeFs({ ...s3.info, endpoint }, { leanRequests, region: 'us-east-1', maxAttempts: 1 });
+        const from = seen.length;
+        expect(await fs.readText('far/a.txt')).to.equal('hello');
+        await fs.pipeFile('far/b.txt', 'bytes');
+        expect(await fs.readText('far/a.txt')).to.equal('hello');
+        fs.destroy();
+        return seen.slice(from);
+      };
+      // The SDK follows each request's redirect on its own; the lean path keeps the region.
+      expect(await requests(false)).to.deep.equal([
+        'GET us-east-1',
+        'GET eu-west-1',
+        'PUT us-east-1',
+        'PUT eu-west-1',
+        'GET us-east-1',
+        'GET eu-west-1',
+      ]);
+      expect(await requests(true)).to.deep.equal(['GET us-east-1', 'GET eu-west-1', 'PUT eu-west-1', 'GET eu-west-1']);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 });
