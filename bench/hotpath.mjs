@@ -27,6 +27,8 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BarePool } from './race/bare.mjs';
+import { mapLimit } from './race/raw.mjs';
+import { median } from './lib/harness.mjs';
 import { ensureOpendal, opendalVersion, requireOpendal } from './lib/opendal.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,7 +36,6 @@ const arg = (name, dflt) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
   return a === undefined ? dflt : Number(a.slice(name.length + 3));
 };
-const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const SIZE = 4096;
 
 // ---------------------------------------------------------------- the canned server
@@ -74,15 +75,6 @@ function startServer() {
     child.once('error', reject);
     child.stdout.once('data', (d) => resolve({ port: Number(String(d).trim()), stop: () => child.kill() }));
   });
-}
-
-async function mapLimit(items, n, fn) {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (i < items.length) await fn(items[i++]);
-    }),
-  );
 }
 
 function check(bytes) {

@@ -138,11 +138,6 @@ export class LeanS3Client {
     this.pool.destroy();
   }
 
-  /** Whether the lean path serves the bucket, once its address is known (undefined before). */
-  servesNow(bucket: string): boolean | undefined {
-    return this.resolved.has(bucket) ? this.resolved.get(bucket) !== undefined : undefined;
-  }
-
   /** This client when requests to the bucket can go the lean way (plain SigV4, no ARN), else undefined. */
   forBucket(bucket: string): Promise<LeanS3Client | undefined> {
     if (this.resolved.has(bucket)) return Promise.resolve(this.resolved.get(bucket) !== undefined ? this : undefined);

@@ -33,8 +33,7 @@ function totalOf(res: GetObjectCommandOutput): number | undefined {
 /** One ranged GetObject of `bucket/key`, as core's engine takes it. */
 function getRange(ctx: ReadContext, bucket: string, key: string): FetchRange {
   return async (from, to, etag, signal) => {
-    // A bucket already known is served without a wait: the hot path of a small read.
-    const lean = ctx.lean?.servesNow(bucket) === true ? ctx.lean : await ctx.lean?.forBucket(bucket);
+    const lean = await ctx.lean?.forBucket(bucket);
     let res: GetObjectCommandOutput & Pick<LeanGetOutput, 'bytes'>;
     try {
       res =

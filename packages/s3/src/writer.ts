@@ -125,8 +125,7 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
 
   async putSingle(data: Uint8Array): Promise<void> {
     try {
-      const { lean: client, bucket } = this.ctx;
-      const lean = client?.servesNow(bucket) === true ? client : await client?.forBucket(bucket);
+      const lean = await this.ctx.lean?.forBucket(this.ctx.bucket);
       if (lean !== undefined) {
         const metadata = metadataOf(this.ctx).Metadata;
         const extra = {
