@@ -38,7 +38,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killGatewaysNow, stopBenchServers } from './lib/servers.mjs';
 import { patternBuffer } from './lib/workload.mjs';
-import { pageReporting, reportingWarning } from './race/pages.mjs';
+import { pageReporting, reportingWarning, touchFreeMemory } from './race/pages.mjs';
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
 import { writeDocs, writeReport } from './race/report.mjs';
@@ -314,10 +314,13 @@ async function main() {
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);
   const started = new Date();
-  const loadStart = os.loadavg();
   const pagesStart = pageReporting();
   const pagesWarning = reportingWarning(pagesStart);
   if (pagesWarning !== undefined) process.stderr.write(pagesWarning);
+  const touched = write ? touchFreeMemory(pagesStart) : undefined;
+  if (touched !== undefined)
+    process.stderr.write(`touched ${touched.GiB.toFixed(1)} GiB of free memory in ${touched.seconds.toFixed(1)} s\n`);
+  const loadStart = os.loadavg();
   const peers = ensurePeers();
   const scratchRoot = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
   warnOfLeftovers(scratchRoot);
@@ -379,7 +382,9 @@ async function main() {
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}`,
     loadStart,
     loadEnd: os.loadavg(),
-    ...(pagesStart === undefined ? {} : { pageReporting: { start: pagesStart, end: pageReporting() } }),
+    ...(pagesStart === undefined
+      ? {}
+      : { pageReporting: { start: pagesStart, end: pageReporting(), ...(touched && { touched }) } }),
     quick,
     serverWarm: {
       objects: SERVER_WARM_OBJECTS,
