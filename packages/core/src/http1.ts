@@ -15,7 +15,8 @@
  * while idle); fixed-length, chunked and close-delimited answers; `HEAD`, 204 and 304
  * without bodies; interim 1xx answers skipped; a GET or HEAD replayed once on a new
  * connection when a reused one turns out closed before any byte of the answer (the
- * keep-alive race). Other methods are not replayed: the server may have acted on the
+ * keep-alive race); a large body read into a sink waits a moment after a small read, so
+ * that a trickle is read in few large reads (see {@link SMALL_READ}). Other methods are not replayed: the server may have acted on the
  * request and lost only its answer (a RENAME done twice fails), so the caller, who knows
  * whether the request can be repeated, gets the `ECONNRESET`.
  * Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; see
@@ -141,6 +142,21 @@ const COALESCE = 64 * 1024;
  * record is a read.
  */
 const SMALL_BODY = 64 * 1024;
+/**
+ * A read smaller than this, of a body going to a sink that has brought {@link GATHER_AFTER}
+ * bytes and has at least this much left, stops reading for {@link GATHER_MS}, so that the
+ * bytes gather in the socket and the next read takes them at once. A server that sends in
+ * small writes, or a link slower than the client, otherwise wakes the client for every few
+ * kilobytes. MiniDFSCluster's datanode sends so: a 1 GiB HDFS get (32 MiB ranges, 8 at
+ * once), six with each build alternating, took 24,800-50,700 reads of 21-42 KiB and
+ * 1.00-1.42 s of client CPU (1.44-1.99 s); gathered, 7,000-8,800 reads of 120-150 KiB and
+ * 0.80-0.91 s (1.28-1.46 s). Reads from a fast server come larger and never wait.
+ */
+const SMALL_READ = 64 * 1024;
+/** See {@link SMALL_READ}: small bodies, and the last read of a large one, never wait. */
+const GATHER_AFTER = 1024 * 1024;
+/** See {@link SMALL_READ}. */
+const GATHER_MS = 1;
 /**
  * Bytes per write of a larger body over TLS, whose socket shows no progress inside one write
  * to an idle timer (a plain socket's write queue shrinks as the kernel takes the bytes, so a
@@ -696,6 +712,8 @@ class Exchange {
   /** Bytes read while both windows were being written (the socket then pauses). */
   private stash: Buffer | undefined;
   private sinkFailure: { error: unknown } | undefined;
+  /** Body bytes read so far (see {@link SMALL_READ}). */
+  private bodyRead = 0;
   private settled = false;
   private written = false;
   private gotBytes = false;
@@ -962,7 +980,24 @@ class Exchange {
       default:
         this.emit(chunk);
     }
-    if (this.phase === 'body' && !this.paused) this.conn.watch('body', this.idleMs);
+    this.bodyRead += chunk.byteLength;
+    if (this.phase !== 'body' || this.paused) return;
+    const large = this.bodyRead >= GATHER_AFTER && this.left >= SMALL_READ;
+    if (this.sink !== undefined && large && chunk.byteLength < SMALL_READ) return this.gather();
+    this.conn.watch('body', this.idleMs);
+  }
+
+  /**
+   * Stops reading for {@link GATHER_MS} after a small read of a large body: the socket
+   * reads again then, unless a window is still being written (its end resumes it).
+   */
+  private gather(): void {
+    this.socket.pause();
+    this.paused = true;
+    this.conn.unwatch();
+    setTimeout(() => {
+      if (this.stash === undefined && !this.busy[this.window]) this.resume();
+    }, GATHER_MS);
   }
 
   /** The reader of a streamed body has fallen behind: the socket is paused. */

@@ -842,3 +842,69 @@ describe('core: Http1Pool when a signal aborts a write already sent', () => {
     expect(read.ms).to.be.below(250);
   });
 });
+
+describe('core: Http1Pool reading a large body that trickles in', () => {
+  const body = randomBytes(4 * 1024 * 1024 + 5);
+  const PIECE = 8 * 1024;
+  let writes = 0;
+  /** Sends `body` in 8 KiB writes, one per turn of the event loop; `/cut` stops after 2 MiB. */
+  const { port } = useServer((req, res) => {
+    res.writeHead(200, { 'content-length': body.length });
+    let at = 0;
+    const next = (): void => {
+      if (req.url === '/cut' && at >= 2 * 1024 * 1024) return;
+      if (at >= body.length || res.destroyed) return void res.end();
+      res.write(body.subarray(at, (at += PIECE)));
+      writes++;
+      setImmediate(next);
+    };
+    next();
+  });
+  const pool = new Http1Pool({ maxSockets: 4 });
+  after(() => pool.destroy());
+
+  /** A sink into `target` through two 1 MiB windows; counts the socket reads the pool makes meanwhile. */
+  async function read(path: string, signal?: AbortSignal) {
+    const target = Buffer.alloc(body.length);
+    const windows: [Uint8Array, Uint8Array] = [new Uint8Array(1 << 20), new Uint8Array(1 << 20)];
+    const sink: BodySink = { length: body.length, windows, write: async (b, at) => void target.set(b, at) };
+    let reads = 0;
+    const connect = net.connect;
+    (net as { connect: unknown }).connect = (options: net.NetConnectOpts & { onread?: net.OnReadOpts }) => {
+      const onread = options.onread!;
+      const counted = { ...onread, callback: (n: number, buf: Uint8Array) => (reads++, onread.callback(n, buf)) };
+      return connect({ ...options, onread: counted });
+    };
+    try {
+      writes = 0;
+      const answer = await pool.request(get(port(), path), { sink: () => sink, signal });
+      return { answer, target, reads, writes };
+    } finally {
+      (net as { connect: unknown }).connect = connect;
+    }
+  }
+
+  it('gathers small reads once a megabyte has come, and gets every byte', async () => {
+    const { answer, target, reads, writes } = await read('/trickle');
+    expect(answer.sunk).to.equal(body.length);
+    expect(target.equals(body)).to.equal(true);
+    // Read at once, each 8 KiB write would be a read of its own: past the first megabyte,
+    // reads wait a moment and take many writes at a time.
+    expect(writes).to.equal(Math.ceil(body.length / PIECE));
+    expect(reads).to.be.below(writes * 0.6);
+  });
+
+  it('fails at once when aborted while reads are gathering, and reads the next answer whole', async () => {
+    const controller = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => controller.abort(), 200);
+    const e = await read('/cut', controller.signal).then(
+      () => undefined,
+      (err: unknown) => err as FsError,
+    );
+    expect(e).to.be.instanceOf(FsError).with.property('kind', 'Aborted');
+    expect(Date.now() - t0).to.be.below(1_000);
+    const { target } = await read('/trickle');
+    expect(target.equals(body)).to.equal(true);
+  });
+});
