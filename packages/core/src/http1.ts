@@ -15,8 +15,8 @@
  * while idle); fixed-length, chunked and close-delimited answers; `HEAD`, 204 and 304
  * without bodies; interim 1xx answers skipped; a GET or HEAD replayed once on a new
  * connection when a reused one turns out closed before any byte of the answer (the
- * keep-alive race); a large body read into a sink waits a moment after a small read, so
- * that a trickle is read in few large reads (see {@link SMALL_READ}). Other methods are not replayed: the server may have acted on the
+ * keep-alive race); a large body read into a sink over plain TCP waits a moment after a
+ * small read, so that a trickle is read in few large reads (see {@link SMALL_READ}). Other methods are not replayed: the server may have acted on the
  * request and lost only its answer (a RENAME done twice fails), so the caller, who knows
  * whether the request can be repeated, gets the `ECONNRESET`.
  * Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; see
@@ -150,7 +150,9 @@ const SMALL_BODY = 64 * 1024;
  * kilobytes. MiniDFSCluster's datanode sends so: a 1 GiB HDFS get (32 MiB ranges, 8 at
  * once), six with each build alternating, took 24,800-50,700 reads of 21-42 KiB and
  * 1.00-1.42 s of client CPU (1.44-1.99 s); gathered, 7,000-8,800 reads of 120-150 KiB and
- * 0.80-0.91 s (1.28-1.46 s). Reads from a fast server come larger and never wait.
+ * 0.80-0.91 s (1.28-1.46 s). Reads from a fast server come larger and never wait. Over TLS
+ * a read is one record (16 KiB at most) however much the socket holds, so a small read says
+ * nothing of the server's pace there: TLS reads never wait.
  */
 const SMALL_READ = 64 * 1024;
 /** See {@link SMALL_READ}: small bodies, and the last read of a large one, never wait. */
@@ -983,7 +985,7 @@ class Exchange {
     this.bodyRead += chunk.byteLength;
     if (this.phase !== 'body' || this.paused) return;
     const large = this.bodyRead >= GATHER_AFTER && this.left >= SMALL_READ;
-    if (this.sink !== undefined && large && chunk.byteLength < SMALL_READ) return this.gather();
+    if (this.sink !== undefined && !this.secure && large && chunk.byteLength < SMALL_READ) return this.gather();
     this.conn.watch('body', this.idleMs);
   }
 
