@@ -15,10 +15,11 @@
  * while idle); fixed-length, chunked and close-delimited answers; `HEAD`, 204 and 304
  * without bodies; interim 1xx answers skipped; a GET or HEAD replayed once on a new
  * connection when a reused one turns out closed before any byte of the answer (the
- * keep-alive race); a large body read into a sink over plain TCP waits a moment after a
- * small read, so that a trickle is read in few large reads (see {@link SMALL_READ}). Other methods are not replayed: the server may have acted on the
+ * keep-alive race). Other methods are not replayed: the server may have acted on the
  * request and lost only its answer (a RENAME done twice fails), so the caller, who knows
- * whether the request can be repeated, gets the `ECONNRESET`.
+ * whether the request can be repeated, gets the `ECONNRESET`. A large body read into a sink
+ * over plain TCP waits a moment after a small read, so that a trickle is read in few large
+ * reads (see {@link SMALL_READ}).
  * Proxies named by the environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; see
  * {@link proxyRoute}) are used: a `CONNECT` tunnel for `https:` targets, requests in
  * absolute form for `http:` ones.
@@ -155,7 +156,7 @@ const SMALL_BODY = 64 * 1024;
  * nothing of the server's pace there: TLS reads never wait.
  */
 const SMALL_READ = 64 * 1024;
-/** See {@link SMALL_READ}: small bodies, and the last read of a large one, never wait. */
+/** See {@link SMALL_READ}: a body's reads wait only once it has brought this much. */
 const GATHER_AFTER = 1024 * 1024;
 /** See {@link SMALL_READ}. */
 const GATHER_MS = 1;
