@@ -715,8 +715,6 @@ class Exchange {
   /** Bytes read while both windows were being written (the socket then pauses). */
   private stash: Buffer | undefined;
   private sinkFailure: { error: unknown } | undefined;
-  /** Body bytes read so far (see {@link SMALL_READ}). */
-  private bodyRead = 0;
   private settled = false;
   private written = false;
   private gotBytes = false;
@@ -983,9 +981,9 @@ class Exchange {
       default:
         this.emit(chunk);
     }
-    this.bodyRead += chunk.byteLength;
     if (this.phase !== 'body' || this.paused) return;
-    const large = this.bodyRead >= GATHER_AFTER && this.left >= SMALL_READ;
+    // Not paused, so nothing is held aside: the sink's windows hold all the body read so far.
+    const large = this.sunk + this.windowFill >= GATHER_AFTER && this.left >= SMALL_READ;
     if (this.sink !== undefined && !this.secure && large && chunk.byteLength < SMALL_READ) return this.gather();
     this.conn.watch('body', this.idleMs);
   }
@@ -995,9 +993,7 @@ class Exchange {
    * reads again then, unless a window is still being written (its end resumes it).
    */
   private gather(): void {
-    this.socket.pause();
-    this.paused = true;
-    this.conn.unwatch();
+    this.pauseForSink();
     setTimeout(() => {
       if (this.stash === undefined && !this.busy[this.window]) this.resume();
     }, GATHER_MS);
