@@ -24,6 +24,7 @@ import {
   xmlBlocks,
   xmlElement,
   xmlText,
+  xmlTexts,
   type BodySink,
   type Http1Answer,
   type Http1Options,
@@ -496,6 +497,9 @@ export class LeanAzureClient {
   }
 }
 
+/** The properties of a listed blob omnifs reads, in the order List Blobs writes them. */
+const BLOB_FIELDS = ['Last-Modified', 'Etag', 'Content-Length', 'Content-Type', 'BlobType', 'AccessTier'];
+
 /** The blobs, prefixes and next marker of a List Blobs answer. */
 export function scanBlobList(xml: string): LeanListPage {
   const blobs: LeanBlobItem[] = [];
@@ -503,18 +507,12 @@ export function scanBlobList(xml: string): LeanListPage {
     const name = blobName(xml, start, end);
     if (name === undefined) continue;
     const p: LeanBlobItem['properties'] = {};
-    const field = (tag: string): string | undefined => xmlText(xml, tag, start, end);
-    const size = field('Content-Length');
+    const [modified, etag, size, contentType, type, tier] = xmlTexts(xml, BLOB_FIELDS, start, end);
     if (size !== undefined) p.contentLength = Number(size);
-    const modified = field('Last-Modified');
     if (modified !== undefined) p.lastModified = new Date(modified);
-    const etag = field('Etag');
     if (etag !== undefined) p.etag = etag;
-    const type = field('BlobType');
     if (type !== undefined) p.blobType = type;
-    const contentType = field('Content-Type');
     if (contentType !== undefined) p.contentType = contentType;
-    const tier = field('AccessTier');
     if (tier !== undefined) p.accessTier = tier;
     blobs.push({ name, properties: p });
   }

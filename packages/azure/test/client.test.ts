@@ -521,6 +521,8 @@ describe('azure: lean request path', function () {
           '<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="x" ContainerName="c"><Prefix>p/</Prefix><Blobs>' +
           '<Blob><Name Encoded="true">p%2Fa%EF%BF%BE.txt</Name><Properties><Last-Modified>Mon, 30 Nov 2026 08:00:00 GMT</Last-Modified><Etag>0x1</Etag><Content-Length>12</Content-Length><Content-Type>text/plain</Content-Type><BlobType>BlockBlob</BlobType><AccessTier>Cool</AccessTier></Properties></Blob>' +
           '<Blob><Name>p/&lt;b&gt; &amp; c</Name><Properties><Content-Length>0</Content-Length><Content-Type /><BlobType>AppendBlob</BlobType></Properties><Metadata /></Blob>' +
+          // Properties in another order than List Blobs writes them: each is still read.
+          '<Blob><Name>p/d</Name><Properties><AccessTier>Hot</AccessTier><BlobType>BlockBlob</BlobType><Content-Length>5</Content-Length><Etag>0x2</Etag><Last-Modified>Tue, 01 Dec 2026 08:00:00 GMT</Last-Modified></Properties></Blob>' +
           '<BlobPrefix><Name>p/dir/</Name></BlobPrefix>' +
           '</Blobs><NextMarker /></EnumerationResults>',
         batch: () => '',
@@ -528,7 +530,7 @@ describe('azure: lean request path', function () {
       const fs = fake();
       const entries = await fs.ls('c/p', { detail: true });
       const byName = new Map(entries.map((e) => [e.name, e]));
-      expect([...byName.keys()].sort()).to.deep.equal(['c/p/<b> & c', 'c/p/a\uFFFE.txt', 'c/p/dir']);
+      expect([...byName.keys()].sort()).to.deep.equal(['c/p/<b> & c', 'c/p/a\uFFFE.txt', 'c/p/d', 'c/p/dir']);
       expect(byName.get('c/p/a\uFFFE.txt')).to.deep.include({
         size: 12,
         type: 'file',
@@ -538,7 +540,17 @@ describe('azure: lean request path', function () {
         contentType: 'text/plain',
         accessTier: 'Cool',
       });
-      expect(byName.get('c/p/<b> & c')).to.deep.include({ size: 0, blobType: 'AppendBlob' });
+      // What an entry lacks is never taken from the next one.
+      const append = byName.get('c/p/<b> & c')!;
+      expect(append).to.deep.include({ size: 0, blobType: 'AppendBlob', contentType: '' });
+      expect(append).to.not.have.any.keys('mtime', 'etag', 'accessTier');
+      expect(byName.get('c/p/d')).to.deep.include({
+        size: 5,
+        mtime: new Date('2026-12-01T08:00:00Z'),
+        etag: '0x2',
+        blobType: 'BlockBlob',
+        accessTier: 'Hot',
+      });
       expect(byName.get('c/p/dir')).to.deep.include({ type: 'directory' });
       fs.destroy();
     });

@@ -83,7 +83,7 @@ export {
 } from './http1';
 export { bypassesProxy, openTunnel, proxyAgents, proxyRoute, type ProxyRoute } from './proxy';
 export { sendPooled, waitOrAbort, type PooledOptions } from './pooled';
-export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, type XmlElement } from './xmlscan';
+export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, xmlTexts, type XmlElement } from './xmlscan';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';

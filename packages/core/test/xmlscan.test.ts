@@ -1,6 +1,6 @@
 /** The scan of service XML answers: elements by name, attributes, empty elements, escapes. */
 import { expect } from 'chai';
-import { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText } from '@omnifs/core/backend';
+import { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, xmlTexts } from '@omnifs/core/backend';
 
 describe('xml scan', function () {
   const xml =
@@ -29,6 +29,28 @@ describe('xml scan', function () {
     const [start, end] = [...xmlBlocks(xml, 'Item')][0]!;
     expect(xmlText(xml, 'Next', start, end)).to.equal(undefined);
     expect(xmlText(xml, 'Next', end)).to.equal('n');
+  });
+
+  it('reads several fields of an element in one pass, in any order, each only within it', function () {
+    const page =
+      '<L><E><K>a</K><T>t1</T><S>1</S><C>x</C></E>' + // in the order asked for
+      '<E><S>2</S><K>b &amp; c</K><C/></E>' + // out of order, one missing, one empty
+      '<E><K>d</K></E><E><K>e</K><T>t5</T><S>5</S><C>z</C></E></L>'; // the next entry has what this one lacks
+    const read = [...xmlBlocks(page, 'E')].map(([s, e]) => xmlTexts(page, ['K', 'T', 'S', 'C'], s, e));
+    expect(read).to.deep.equal([
+      ['a', 't1', '1', 'x'],
+      ['b & c', undefined, '2', ''],
+      ['d', undefined, undefined, undefined],
+      ['e', 't5', '5', 'z'],
+    ]);
+    // As xmlText reads each of them.
+    const [s, e] = [...xmlBlocks(page, 'E')][2]!;
+    expect(['K', 'T', 'S', 'C'].map((t) => xmlText(page, t, s, e))).to.deep.equal([
+      'd',
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it('escapes and unescapes the five XML characters', function () {

@@ -5,7 +5,7 @@
  * (keys are escaped), so an element is found by its tags; text is unescaped as XML says.
  */
 import type { _Object } from '@aws-sdk/client-s3';
-import { xmlBlocks as blocks, xmlText as textOf } from '@omnifs/core/backend';
+import { xmlBlocks as blocks, xmlText as textOf, xmlTexts as textsOf } from '@omnifs/core/backend';
 
 /** One page of ListObjectsV2. */
 export interface ListPage {
@@ -22,21 +22,20 @@ export interface DeleteFailure {
   Message?: string;
 }
 
+/** The fields of a listed object omnifs reads, in the order ListObjectsV2 writes them. */
+const OBJECT_FIELDS = ['Key', 'LastModified', 'ETag', 'Size', 'StorageClass'];
+
 /** The page in a ListObjectsV2 answer; undefined when it has no `ListBucketResult`. */
 export function scanListPage(xml: string): ListPage | undefined {
   if (!xml.includes('<ListBucketResult')) return undefined;
   const objects: _Object[] = [];
   for (const [start, end] of blocks(xml, 'Contents')) {
     const o: _Object = {};
-    const key = textOf(xml, 'Key', start, end);
+    const [key, modified, etag, size, storage] = textsOf(xml, OBJECT_FIELDS, start, end);
     if (key !== undefined) o.Key = key;
-    const size = textOf(xml, 'Size', start, end);
     if (size !== undefined) o.Size = Number(size);
-    const modified = textOf(xml, 'LastModified', start, end);
     if (modified !== undefined) o.LastModified = new Date(modified);
-    const etag = textOf(xml, 'ETag', start, end);
     if (etag !== undefined) o.ETag = etag;
-    const storage = textOf(xml, 'StorageClass', start, end);
     if (storage !== undefined) o.StorageClass = storage as never;
     objects.push(o);
   }

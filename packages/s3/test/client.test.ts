@@ -275,4 +275,40 @@ describe('s3: lean request path', function () {
       await new Promise((r) => server.close(r));
     }
   });
+  it('reads a list page as the SDK does when fields come in another order, or are missing', async function () {
+    // A service writing what ListObjectsV2 allows but versitygw and moto do not: an entry
+    // without StorageClass, one with its fields in another order and an Owner, one bare.
+    const page =
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      '<Name>b</Name><Prefix>p/</Prefix><KeyCount>3</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>' +
+      '<Contents><Key>p/a</Key><LastModified>2026-12-01T08:00:00.000Z</LastModified><ETag>&quot;e1&quot;</ETag><Size>3</Size></Contents>' +
+      '<Contents><Size>5</Size><StorageClass>GLACIER</StorageClass><Owner><ID>o</ID></Owner><ETag>&quot;e2&quot;</ETag>' +
+      '<LastModified>2026-12-02T08:00:00.000Z</LastModified><Key>p/b &amp; c</Key></Contents>' +
+      '<Contents><Key>p/d</Key><Size>0</Size></Contents>' +
+      '</ListBucketResult>';
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/xml' }).end(page);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const listing = async (leanRequests: boolean): Promise<unknown[]> => {
+        const fs = makeFs({ ...s3.info, endpoint }, { leanRequests, region: 'us-east-1', maxAttempts: 1 });
+        const probed = probe(fs);
+        const entries = await fs.ls('b/p', { detail: true });
+        expect(leanRequests ? probed.lean : probed.sdk).to.include('ListObjectsV2Command');
+        probed.stop();
+        fs.destroy();
+        return entries.sort((x, y) => (x.name < y.name ? -1 : 1));
+      };
+      const lean = await listing(true);
+      expect(lean).to.deep.equal(await listing(false));
+      expect(lean.map((e) => (e as { name: string }).name)).to.deep.equal(['b/p/a', 'b/p/b & c', 'b/p/d']);
+      expect(lean[1]).to.deep.include({ size: 5, etag: '"e2"', mtime: new Date('2026-12-02T08:00:00Z') });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
