@@ -17,6 +17,7 @@ import {
   type UploadOptions,
 } from '@omnifs/core/backend';
 import mime from 'mime';
+import { byBytes, keyAdded, keysRemoved, keysUnder } from './keyorder';
 import { serviceError, type StoreRules } from './rules';
 
 /** One stored version of an object. */
@@ -43,8 +44,6 @@ export interface StoreView {
 }
 
 let generations = Date.now() * 1000;
-
-const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** The content type the real backends give a new object named `key` (its extension's). */
 const typeOf = (key: string): string => mime.getType(key) ?? 'application/octet-stream';
@@ -122,7 +121,9 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   private store(bucket: string, key: string, data: Uint8Array, contentType = typeOf(key)): void {
     const generation = ++generations;
     const copy = new Uint8Array(data);
-    this.bucket(bucket).objects.set(key, {
+    const objects = this.bucket(bucket).objects;
+    if (!objects.has(key)) keyAdded(objects, key);
+    objects.set(key, {
       data: copy,
       mtime: new Date(),
       etag: this.rules.etag(copy, generation),
@@ -160,9 +161,8 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   ): AsyncGenerator<ObjectPage> {
     const objects = this.bucket(bucket).objects;
     const page: ObjectPage = { objects: [], prefixes: [] };
-    for (const key of [...objects.keys()].sort(byBytes)) {
+    for (const key of keysUnder(objects, prefix)) {
       if (limit !== undefined && page.objects.length + page.prefixes.length >= limit) break;
-      if (!key.startsWith(prefix)) continue;
       const slash = delimiter ? key.indexOf('/', prefix.length) : -1;
       if (slash < 0) {
         page.objects.push({ key, info: this.infoOf(`${bucket}/${key}`, objects.get(key)!, true) });
@@ -255,13 +255,16 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   // ---------------------------------------------------------------- removing
 
   protected async deleteObject(bucket: string, key: string): Promise<void> {
-    if (!this.bucket(bucket).objects.delete(key)) throw serviceError(this.rules, 'noSuchKey');
+    const objects = this.bucket(bucket).objects;
+    if (!objects.delete(key)) throw serviceError(this.rules, 'noSuchKey');
+    keysRemoved(objects);
   }
 
   /** Keys already gone count as deleted, as in a batch delete. */
   protected async deleteBatch(bucket: string, keys: string[]): Promise<FailedDelete[]> {
     const objects = this.bucket(bucket).objects;
     for (const key of keys) objects.delete(key);
+    keysRemoved(objects);
     return [];
   }
 

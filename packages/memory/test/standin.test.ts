@@ -225,6 +225,55 @@ describe('memory stand-in', () => {
       expect(() => standIn.seed({ 's3://bucket-only/': 'x' })).to.throw(FsError, 's3://bucket/key');
     });
 
+    it('lists keys past U+FFFF, whose UTF-16 order is not their byte order', async () => {
+      // S3 orders keys by their UTF-8 bytes, where the emoji (a surrogate pair) comes after
+      // U+E000 and U+FFFD; in UTF-16 order it comes before them. The stand-in keeps S3's.
+      const names = ['k\u{1F600}', 'k\uFFFD', 'ka', 'k\uE000', 'k\u{1F600}/x', 'k'];
+      for (const n of names) await s3.writeText(`bkt/${n}`, n);
+      const top = ['bkt/k', 'bkt/ka', 'bkt/k\uE000', 'bkt/k\uFFFD', 'bkt/k\u{1F600}'];
+      expect(new Set(await s3.ls('bkt'))).to.deep.equal(new Set(top));
+      expect(await s3.ls('bkt/k\u{1F600}')).to.deep.equal(['bkt/k\u{1F600}/x']);
+      expect(await s3.find('bkt')).to.have.members(names.map((n) => `bkt/${n}`));
+      expect(await s3.readText('bkt/k\u{1F600}')).to.equal('k\u{1F600}');
+      // The order of the store's own pages (what a page limit cuts), below the sorting of ls.
+      type Pages = { listPages(b: string, p: string): AsyncGenerator<{ objects: Array<{ key: string }> }> };
+      const keys: string[] = [];
+      for await (const page of (s3 as unknown as Pages).listPages('bkt', ''))
+        keys.push(...page.objects.map((o) => o.key));
+      expect(keys).to.deep.equal(['k', 'ka', 'k\uE000', 'k\uFFFD', 'k\u{1F600}', 'k\u{1F600}/x']);
+    });
+
+    it('lists what was written and removed since the last listing, each key once', async () => {
+      await s3.pipe({ 'bkt/d/b': 'b', 'bkt/d/d': 'd' });
+      expect(await s3.ls('bkt/d')).to.deep.equal(['bkt/d/b', 'bkt/d/d']);
+      await s3.writeText('bkt/d/c', 'c');
+      await s3.writeText('bkt/d/a', 'a');
+      await s3.writeText('bkt/d/b', 'b again');
+      expect(await s3.ls('bkt/d')).to.deep.equal(['bkt/d/a', 'bkt/d/b', 'bkt/d/c', 'bkt/d/d']);
+      await s3.rm('bkt/d/c');
+      await s3.rm('bkt/d/a');
+      await s3.writeText('bkt/d/a', 'a, written again');
+      expect(await s3.ls('bkt/d')).to.deep.equal(['bkt/d/a', 'bkt/d/b', 'bkt/d/d']);
+      await s3.rm('bkt/d', { recursive: true });
+      expect(await s3.exists('bkt/d')).to.equal(false);
+      expect(await s3.ls('bkt')).to.deep.equal([]);
+    });
+
+    it('walks a bucket of many directories, each listed on its own', async () => {
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 3000; i++) files[`bkt/d${i % 300}/f${i}`] = String(i);
+      await s3.pipe(files);
+      let dirs = 0;
+      const seen: string[] = [];
+      for await (const { root, files: names } of s3.walk('bkt')) {
+        dirs++;
+        for (const n of names) seen.push(`${root}/${n}`);
+      }
+      expect(dirs).to.equal(301);
+      expect(seen.sort()).to.deep.equal(Object.keys(files).sort());
+      expect(standIn.calls.list).to.be.greaterThan(300);
+    });
+
     it('counts the requests each operation made', async () => {
       standIn.reset();
       await s3.makedirs('counted');
