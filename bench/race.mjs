@@ -19,7 +19,9 @@
  *
  * Every contender runs in a process of its own per repetition (bench/race/child.mjs, or
  * bench/race/fsspec_child.py for the fsspec peers) so that the CPU and peak RSS measured
- * are the client's alone; the contenders take turns in a rotating order each repetition.
+ * are the client's alone; the contenders take turns in an order shifted each repetition by an
+ * even share of them (with 3 repetitions, each contender runs once early, once midway and once
+ * late in a round).
  */
 import { spawn } from 'node:child_process';
 import {
@@ -201,7 +203,11 @@ async function raceStore(store, opts, scratch, peers, log) {
   try {
     const contenders = CONTENDERS[store].filter(([id]) => !opts.contenders || opts.contenders.includes(id));
     for (let rep = 0; rep < s.reps; rep++) {
-      const order = contenders.map((_, i) => contenders[(i + rep) % contenders.length]);
+      // Turns shifted by an even share of the contenders each repetition, so that every
+      // contender's repetitions fall early, midway and late in a round (shifted by one, the
+      // first contender ran first, then last, then next to last: its median a late turn).
+      const shift = Math.floor((rep * contenders.length) / s.reps);
+      const order = contenders.map((_, i) => contenders[(i + shift) % contenders.length]);
       for (const [id, runtime, label] of order) {
         const tag = `${id}-${rep}`;
         const unavailable = runtime === 'python' ? peers.python : id === 'opendal' ? peers.opendal : undefined;
