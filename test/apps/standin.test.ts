@@ -52,6 +52,17 @@ describe('an app tested with the memory stand-in', function () {
           'standIn.restore();',
           "try { urlToFs('gcs://bucket/k.txt'); } catch (e) { console.log(e.code, e.message.includes('npm install @omnifs/gcs')); }",
         ].join('\n'),
+        'dir.mjs': [
+          "import { urlToFs } from '@omnifs/core';",
+          "import { memoryStandIn } from '@omnifs/memory';",
+          "const { fs: logs } = urlToFs('dir::s3://bucket/logs');",
+          "const standIn = memoryStandIn(['s3']);",
+          "await urlToFs('s3://bucket').fs.makedirs('bucket');",
+          "await logs.writeText('a.txt', 'a');",
+          'console.log(JSON.stringify(standIn.files()));',
+          'standIn.restore();',
+          "await logs.writeText('b.txt', 'b').catch((e) => console.log(e.kind, e.code));",
+        ].join('\n'),
         'real.mjs':
           "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
       },
@@ -120,6 +131,19 @@ describe('an app tested with the memory stand-in', function () {
     const r = await app.run('gcs.mjs');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.trim().split('\n')).to.deep.equal(['{"gs://bucket/k.txt":"x"}', 'ENOTSUP true']);
+  });
+
+  it('serves a chained URL made at import time, before the stand-in, and gives it back after', async () => {
+    const before = connections;
+    const r = await app.run('dir.mjs', {
+      env: { ...env(), AWS_ACCESS_KEY_ID: 'AKIAFAKE', AWS_SECRET_ACCESS_KEY: 'fake', OMNIFS_S3_MAX_ATTEMPTS: '1' },
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    const [files, after] = r.stdout.trim().split('\n');
+    expect(JSON.parse(files!)).to.deep.equal({ 's3://bucket/logs/a.txt': 'a' });
+    // Restored: the second write goes to the endpoint, which hangs up.
+    expect(after).to.equal('Unexpected ECONNRESET');
+    expect(connections - before).to.be.greaterThan(0);
   });
 
   it('reaches the endpoint without the stand-in (so a silent endpoint above means no request)', async () => {

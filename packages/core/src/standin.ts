@@ -85,6 +85,37 @@ export function standInHandle(
     if (real === undefined) throw missing;
     return real;
   };
+  const handle = handleOver(current);
+  handles.set(handle, current);
+  return handle;
+}
+
+/** The handles {@link standInHandle} made, and what each serves now. */
+const handles = new WeakMap<FileSystem, () => FileSystem>();
+
+/**
+ * `derive(fs)`, or, for a handle of the registry, a handle that serves `derive` of the
+ * instance the handle serves at each access (made once per instance): a filesystem built
+ * from a module-level handle (the `dir` layer's confined view) follows a stand-in
+ * installed after it, and goes back when the stand-in is removed.
+ */
+export function derivedHandle(fs: FileSystem, derive: (served: FileSystem) => FileSystem): FileSystem {
+  const current = handles.get(fs);
+  if (current === undefined) return derive(fs);
+  const made = new WeakMap<FileSystem, FileSystem>();
+  const derived = (): FileSystem => {
+    const served = current();
+    let d = made.get(served);
+    if (d === undefined) made.set(served, (d = derive(served)));
+    return d;
+  };
+  const handle = handleOver(derived);
+  handles.set(handle, derived);
+  return handle;
+}
+
+/** A proxy that forwards every access to the filesystem `current` returns at that moment. */
+function handleOver(current: () => FileSystem): FileSystem {
   // Methods are bound to the instance they came from (its private fields need the real `this`).
   const bound = new WeakMap<object, Map<PropertyKey, unknown>>();
   const method = (target: FileSystem, prop: PropertyKey, fn: (...args: unknown[]) => unknown): unknown => {

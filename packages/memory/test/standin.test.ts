@@ -101,6 +101,24 @@ describe('memory stand-in', () => {
       expect(own).to.be.instanceOf(S3FileSystem);
     });
 
+    it('redirects a chained URL made before the stand-in, and gives it back after', async () => {
+      const { fs, path } = urlToFs('dir::s3://bkt/early');
+      expect(fs.toString()).to.equal('DirFileSystem(S3FileSystem(s3))');
+      const standIn = memoryStandIn(['s3']);
+      try {
+        await filesystem('s3').makedirs('bkt');
+        await fs.writeText(`${path}/a.txt`, 'in memory');
+        expect(await fs.ls(path)).to.deep.equal(['a.txt']);
+        expect(standIn.files()).to.deep.equal({ 's3://bkt/early/a.txt': 'in memory' });
+        // The same chained URL again: the cached instance, still served by the stand-in.
+        expect(await urlToFs('dir::s3://bkt/early').fs.readText('a.txt')).to.equal('in memory');
+      } finally {
+        standIn.restore();
+      }
+      const inner = (fs as unknown as { fs: object }).fs;
+      expect(inner).to.be.instanceOf(S3FileSystem);
+    });
+
     it('does not redirect an instance built with new, outside the registry', () => {
       const direct = new S3FileSystem({ region: 'eu-west-1' });
       const standIn = memoryStandIn(['s3']);

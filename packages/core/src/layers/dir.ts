@@ -5,6 +5,7 @@
 import { defineOptions } from '../options';
 import { errors } from '../errors';
 import { FileSystem } from '../filesystem';
+import { derivedHandle } from '../standin';
 import { checkPath, isUnder, joinPath, normalizePath, relativeTo, stripProtocol } from '../paths';
 import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
@@ -38,7 +39,11 @@ export class DirFileSystem extends WrapperFileSystem {
   constructor(options: DirOptions) {
     if (typeof options?.path !== 'string')
       throw errors.invalid('dir needs { path: string }, the root on the wrapped filesystem');
-    const fs = options.fs instanceof FileSystem ? options.fs.within(options.fs.normalize(options.path)) : options.fs;
+    // Confined per instance served: a handle made before a stand-in follows it.
+    const fs =
+      options.fs instanceof FileSystem
+        ? derivedHandle(options.fs, (served) => served.within(served.normalize(options.path)))
+        : options.fs;
     super({ ...options, fs });
     this.root = this.fs.normalize(options.path);
   }
