@@ -399,22 +399,33 @@ export abstract class FileSystem extends FileSystemBase {
     return Readable.from(this.readChunks(path, options), { objectMode: false });
   }
 
-  /** A Node Writable that writes a file; it is committed when the stream finishes. */
+  /**
+   * A Node Writable that writes a file; it is committed when the stream finishes.
+   * Destroyed before it finished (`destroy()`, with or without an error, or a pipeline
+   * that failed), the write is aborted: nothing is left under the name, and no temporary
+   * file or upload either.
+   */
   createWriteStream(path: string, options: { mode?: WriteMode } = {}): Writable {
     options = optionsOf(options, 'createWriteStream');
     const opening = this.openWriter(path, options);
     opening.catch(() => undefined);
+    let committed = false;
     return new Writable({
       write(chunk: Buffer, _enc, cb) {
         opening.then((w) => w.write(chunk)).then(() => cb(), cb);
       },
       final(cb) {
-        opening.then((w) => w.close()).then(() => cb(), cb);
+        opening
+          .then((w) => w.close())
+          .then(() => {
+            committed = true;
+            cb();
+          }, cb);
       },
       destroy(err, cb) {
-        if (err === null) return cb(null);
+        if (committed) return cb(err);
         opening
-          .then((w) => w.abort(err))
+          .then((w) => w.abort(err ?? errors.aborted()))
           .then(
             () => cb(err),
             () => cb(err),

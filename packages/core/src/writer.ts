@@ -6,7 +6,7 @@
  */
 import { errors } from './errors';
 import { throwIfAborted, type ProgressTracker } from './batch';
-import { outsideSignal } from './timeouts';
+import { abortable, currentSignal, outsideSignal } from './timeouts';
 import { partBuffers } from './buffers';
 
 /** A sink for one file's bytes. Nothing is visible under the final name before `close`. */
@@ -345,28 +345,43 @@ export class BufferedWriter implements Writer {
  * Streams chunks into a writer and commits it; returns the bytes written.
  *
  * Behaviour: bytes are added to `progress` as they are written; an aborted `signal` or
- * any failure aborts the writer, so nothing is left under the final name.
+ * any failure aborts the writer, so nothing is left under the final name. An abort while
+ * the source is waiting for its next chunk does not wait for that chunk: the writer is
+ * aborted at once, and the source is told to stop (`return`) without waiting for it.
  */
 export async function pump(
   chunks: AsyncIterable<Uint8Array>,
   writer: Writer,
   options: { signal?: AbortSignal | undefined; progress?: ProgressTracker } = {},
 ): Promise<number> {
+  const signal = operationSignal(options.signal);
+  const source = chunks[Symbol.asyncIterator]();
   let bytes = 0;
   try {
-    for await (const chunk of chunks) {
-      throwIfAborted(options.signal);
-      await writer.write(chunk);
-      bytes += chunk.byteLength;
-      options.progress?.addBytes(chunk.byteLength);
+    for (;;) {
+      const next = signal === undefined ? await source.next() : await abortable(source.next(), signal, 0);
+      if (next.done === true) break;
+      throwIfAborted(signal);
+      await writer.write(next.value);
+      bytes += next.value.byteLength;
+      options.progress?.addBytes(next.value.byteLength);
     }
-    throwIfAborted(options.signal);
+    throwIfAborted(signal);
     await writer.close();
   } catch (err) {
+    // Not awaited: a source stopped in the middle of a `next` only returns after it.
+    Promise.resolve(source.return?.()).catch(() => undefined);
     await outsideSignal(() => writer.abort(err)).catch(() => undefined);
     throw err;
   }
   return bytes;
+}
+
+/** `signal` together with the signal of the operation in progress, if either. */
+function operationSignal(signal: AbortSignal | undefined): AbortSignal | undefined {
+  const ambient = currentSignal();
+  if (ambient === undefined || ambient === signal) return signal;
+  return signal === undefined ? ambient : AbortSignal.any([ambient, signal]);
 }
 
 /**

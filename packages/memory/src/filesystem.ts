@@ -1,7 +1,7 @@
 /** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
 import { Volume } from 'memfs';
 import { FileSystem, type FileInfo, type FsError, type Writer, type WriteMode } from '@omnifs/core';
-import { errors, type WriterOptions, type CapabilityFacts } from '@omnifs/core/backend';
+import { errors, temporarySibling, type WriterOptions, type CapabilityFacts } from '@omnifs/core/backend';
 import { mapMemoryError } from './errors';
 import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
@@ -18,8 +18,6 @@ const sharedVolume: Vol = new Volume();
 export function resetSharedVolume(): void {
   sharedVolume.reset();
 }
-
-let tempCounter = 0;
 
 /**
  * Files held in memory, in a memfs Volume.
@@ -112,7 +110,7 @@ export class MemoryFileSystem extends FileSystem {
       );
     }
     if (options.mode === 'create' && this.volume.existsSync(path)) throw errors.alreadyExists(path);
-    const temp = `${path}.omnifs-tmp-${process.pid}-${++tempCounter}`;
+    const temp = temporarySibling(path);
     const fd = this.withParents(path, () => this.volume.openSync(temp, 'w'));
     return this.fdWriter(
       fd,

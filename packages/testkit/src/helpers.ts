@@ -112,3 +112,26 @@ export async function collect(chunks: AsyncIterable<Uint8Array | string>): Promi
 export async function* chunked(data: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < data.byteLength; i += size) yield data.subarray(i, i + size);
 }
+
+/**
+ * What interrupted writes left below `dir` (temporary files, unfinished uploads), whatever
+ * their age: the paths `cleanup` would remove.
+ */
+export async function debrisBelow(fs: FileSystem, dir: string): Promise<string[]> {
+  const { removed, kept } = await fs.cleanup(dir, { olderThan: 0, dryRun: true });
+  return [...removed, ...kept].map((d) => d.path);
+}
+
+/**
+ * A source that yields `chunks`, then waits for `release` before it ends: a stream
+ * source that stalls, as a socket or a pipe from a slow producer does.
+ */
+export function stallingSource(chunks: Uint8Array[]): { source: AsyncGenerator<Uint8Array>; release(): void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function* source(): AsyncGenerator<Uint8Array> {
+    for (const c of chunks) yield c;
+    await released;
+  }
+  return { source: source(), release };
+}

@@ -4,7 +4,7 @@ import { finished, pipeline } from 'node:stream/promises';
 import { expect } from '../chai';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
-import { chunked, collect, randomBytes } from '../helpers';
+import { chunked, collect, debrisBelow, randomBytes } from '../helpers';
 
 /** Defines the Node stream tests. */
 export function streamTests(ctx: SuiteContext): void {
@@ -93,6 +93,26 @@ export function streamTests(ctx: SuiteContext): void {
       // `finished` waits for the stream to close, which marks the end of that cleanup.
       await finished(out).catch(() => undefined);
       expect(await ctx.fs.find(ctx.root)).to.deep.equal([]);
+    });
+
+    it('destroyed before it finished, with no error, writes nothing and leaves nothing', async () => {
+      const out = ctx.fs.createWriteStream(ctx.path('d/w.bin'));
+      await new Promise<void>((resolve, reject) => out.write(randomBytes(2 << 20), (e) => (e ? reject(e) : resolve())));
+      out.destroy();
+      await finished(out).catch(() => undefined);
+      expect(await ctx.fs.exists(ctx.path('d/w.bin'))).to.equal(false);
+      expect(await debrisBelow(ctx.fs, ctx.root)).to.deep.equal([]);
+    });
+
+    it('leaves no temporary file or upload when the source fails', async () => {
+      async function* failing(): AsyncGenerator<Uint8Array> {
+        yield randomBytes(2 << 20);
+        throw new Error('source failed');
+      }
+      const out = ctx.fs.createWriteStream(ctx.path('w.bin'));
+      await pipeline(Readable.from(failing()), out).catch(() => undefined);
+      await finished(out).catch(() => undefined);
+      expect(await debrisBelow(ctx.fs, ctx.root)).to.deep.equal([]);
     });
 
     it('with mode "create" fails with AlreadyExists on an existing file', async () => {

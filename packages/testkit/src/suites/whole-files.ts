@@ -5,7 +5,7 @@ import type { Progress } from '@omnifs/core';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
 import { itWhere } from '../gating';
-import { chunked, randomBytes } from '../helpers';
+import { chunked, debrisBelow, randomBytes, stallingSource } from '../helpers';
 
 /** Defines the whole-file write tests. */
 export function wholeFileTests(ctx: SuiteContext): void {
@@ -120,6 +120,23 @@ export function wholeFileTests(ctx: SuiteContext): void {
       controller.abort();
       await expectFsError(ctx.fs.pipeFile(ctx.path('a.bin'), 'x', { signal: controller.signal }), 'Aborted');
       expect(await ctx.fs.exists(ctx.path('a.bin'))).to.equal(false);
+    });
+
+    it('aborted while its source waits, fails with Aborted at once and leaves nothing', async () => {
+      const { source, release } = stallingSource([randomBytes(1 << 20), randomBytes(1 << 20)]);
+      const controller = new AbortController();
+      try {
+        const writing = ctx.fs.pipeFile(ctx.path('s/a.bin'), source, { signal: controller.signal });
+        // Once both chunks are taken the source waits for `release`: abort then.
+        await new Promise((r) => setTimeout(r, 100));
+        controller.abort();
+        await expectFsError(writing, 'Aborted', 'ABORT_ERR');
+        // The source still waits: what the write made is gone already.
+        expect(await ctx.fs.exists(ctx.path('s/a.bin'))).to.equal(false);
+        expect(await debrisBelow(ctx.fs, ctx.root)).to.deep.equal([]);
+      } finally {
+        release();
+      }
     });
 
     itWhere(ctx, 'realDirectories', 'fails with IsADirectory (EISDIR) when writing over a directory', async () => {
