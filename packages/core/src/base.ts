@@ -544,7 +544,8 @@ export abstract class FileSystemBase {
 
   /** Protocol and options with secrets redacted. */
   toJSON(): { protocol: string; options: unknown } {
-    return { protocol: this.protocol, options: redact(this.#options) };
+    const schema = (this.constructor as typeof FileSystemBase).optionSchema;
+    return { protocol: this.protocol, options: redact(this.#options, schema) };
   }
 
   [inspect.custom](): string {

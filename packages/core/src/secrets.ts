@@ -1,4 +1,5 @@
 /** Keeping credentials out of messages, logs and serialised instances. */
+import type { OptionSchema } from './options';
 
 const SECRET_KEY =
   /secret|password|passwd|token|credential|signature|sas|connectionstring|accountkey|privatekey|^key$|apikey|auth/i;
@@ -9,22 +10,26 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * A copy of `options` fit for logs and `JSON.stringify`: secret-looking fields become
- * `'***'`, nested objects are redacted too, functions and class instances are named only.
+ * A copy of `options` fit for logs and `JSON.stringify`: secret-looking fields, and those
+ * `schema` marks `secret` (a gateway's `headers`), become `'***'`; a URL's `user:password@`
+ * and secret query parameters are cut out of strings; nested objects are redacted too,
+ * functions and class instances are named only.
  */
-export function redact(options: unknown, depth = 0): unknown {
+export function redact(options: unknown, schema?: OptionSchema, depth = 0): unknown {
+  if (typeof options === 'string') return /^[a-z][a-z0-9+.-]*:\/\//i.test(options) ? redactUrl(options) : options;
   if (options === null || typeof options !== 'object') {
     return typeof options === 'function' ? '[function]' : options;
   }
   if (depth > 4) return '[…]';
-  if (Array.isArray(options)) return options.map((v) => redact(v, depth + 1));
+  if (Array.isArray(options)) return options.map((v) => redact(v, undefined, depth + 1));
   const proto = Object.getPrototypeOf(options) as object | null;
   if (proto !== Object.prototype && proto !== null) {
     return `[${(options as object).constructor?.name ?? 'object'}]`;
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options as Record<string, unknown>)) {
-    out[k] = isSecretKey(k) && v !== undefined && v !== null && v !== false ? '***' : redact(v, depth + 1);
+    const secret = isSecretKey(k) || schema?.[k]?.secret === true;
+    out[k] = secret && v !== undefined && v !== null && v !== false ? '***' : redact(v, undefined, depth + 1);
   }
   return out;
 }

@@ -11,7 +11,7 @@ import {
   type FileInfo,
   type FileSystemClass,
 } from '@omnifs/core';
-import { optionsFromEnv, registerKnownImplementation } from '@omnifs/core/backend';
+import { defineOptions, optionsFromEnv, registerKnownImplementation } from '@omnifs/core/backend';
 import '@omnifs/memory';
 
 /** A tiny backend that only records its options. */
@@ -128,5 +128,32 @@ describe('core: registry', () => {
       expect(text).to.not.include('pw-SECRET2');
     }
     expect(JSON.stringify(fs)).to.include('"region":"eu"');
+  });
+
+  it('never shows options the schema marks secret, nor a password in a URL', () => {
+    class GatewayFs extends OptionsFileSystem {
+      static override protocols = ['gatewayfs'];
+      static override optionSchema = defineOptions<{ url?: string; headers?: Record<string, string> }>({
+        url: 'string',
+        headers: { type: 'object', secret: true },
+      });
+    }
+    registerImplementation('gatewayfs', GatewayFs as unknown as FileSystemClass, { clobber: true });
+    try {
+      const fs = filesystem('gatewayfs', {
+        url: 'http://knox:PASSWORD-1@gateway:8443/base?user.name=me',
+        headers: { 'x-api-key': 'APIKEY-2' },
+      });
+      for (const text of [JSON.stringify(fs), String(fs), inspect(fs, { depth: 5 })]) {
+        expect(text).to.not.include('PASSWORD-1');
+        expect(text).to.not.include('APIKEY-2');
+      }
+      expect(fs.toJSON().options).to.deep.equal({
+        url: 'http://***@gateway:8443/base?user.name=me',
+        headers: '***',
+      });
+    } finally {
+      unregisterImplementation('gatewayfs');
+    }
   });
 });
