@@ -39,6 +39,32 @@ export async function infoOrUndefined(fs: Pick<Listable, 'info'>, path: string):
 
 const byName = (a: FileInfo, b: FileInfo): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
+/** The real paths of the directories a walk is in, innermost first (links resolved, where there are any). */
+interface Trail {
+  real: string;
+  up: Trail | undefined;
+}
+
+/** The trail into `entry`, a directory listed in the directory of `trail`. */
+function into(trail: Trail, entry: FileInfo): Trail {
+  const real = entry.realPath ?? `${trail.real.endsWith('/') ? trail.real : `${trail.real}/`}${baseName(entry.name)}`;
+  return { real, up: trail };
+}
+
+/**
+ * True when `entry` is a symbolic link to a directory the walk is in, or to one above: a
+ * walk that went into it would never end (`find -L` stops there too).
+ */
+function leadsBack(trail: Trail, entry: FileInfo): boolean {
+  if (entry.islink !== true || entry.realPath === undefined) return false;
+  const real = entry.realPath;
+  const above = real.endsWith('/') ? real : `${real}/`;
+  for (let t: Trail | undefined = trail; t !== undefined; t = t.up) {
+    if (t.real === real || t.real.startsWith(above)) return true;
+  }
+  return false;
+}
+
 /**
  * Every entry below `path`, sorted by name.
  *
@@ -61,25 +87,29 @@ export async function findEntries(
   if (top === undefined) return [];
   if (top.type === 'file') return [top];
   const out: FileInfo[] = withDirs && path !== '' && path !== '/' ? [top] : [];
-  let level = [path];
+  let level: Array<{ dir: string; trail: Trail }> = [
+    { dir: path, trail: { real: top.realPath ?? path, up: undefined } },
+  ];
   for (let depth = 1; level.length > 0; depth++) {
-    const listings = await mapLimit(level, LIST_CONCURRENCY, (dir) =>
+    const listings = await mapLimit(level, LIST_CONCURRENCY, ({ dir }) =>
       fs.lsInfo(dir).catch((err: unknown) => {
         if (err instanceof FsError && err.kind === 'NotFound') return [] as FileInfo[];
         throw err;
       }),
     );
-    const next: string[] = [];
-    for (const entries of listings) {
+    const next: typeof level = [];
+    listings.forEach((entries, i) => {
+      const { trail } = level[i]!;
       for (const e of entries) {
         if (e.type === 'directory') {
           if (withDirs) out.push(e);
-          if (options.maxDepth === undefined || depth < options.maxDepth) next.push(e.name);
+          const deeper = options.maxDepth === undefined || depth < options.maxDepth;
+          if (deeper && !leadsBack(trail, e)) next.push({ dir: e.name, trail: into(trail, e) });
         } else {
           out.push(e);
         }
       }
-    }
+    });
     level = next;
   }
   return out.sort(byName);
@@ -100,13 +130,14 @@ export async function* walkEntries(
   checkDepth(maxDepth);
   const top = await infoOrUndefined(fs, path);
   if (top === undefined || top.type !== 'directory') return;
-  yield* walkFrom(fs, path, maxDepth, topDown);
+  yield* walkFrom(fs, path, { real: top.realPath ?? path, up: undefined }, maxDepth, topDown);
 }
 
-/** The walk below `dir`, `levels` deep (undefined: all of it). */
+/** The walk below `dir` (its `trail`), `levels` deep (undefined: all of it); no link that leads back is gone into. */
 async function* walkFrom(
   fs: Listable,
   dir: string,
+  trail: Trail,
   levels: number | undefined,
   topDown: boolean,
 ): AsyncGenerator<WalkEntry> {
@@ -117,7 +148,7 @@ async function* walkFrom(
     if (err instanceof FsError && err.kind === 'NotFound') return;
     throw err;
   }
-  const below = new Map(entries.filter((e) => e.type === 'directory').map((e) => [baseName(e.name), e.name]));
+  const below = new Map(entries.filter((e) => e.type === 'directory').map((e) => [baseName(e.name), e]));
   const entry: WalkEntry = {
     root: dir,
     dirs: [...below.keys()],
@@ -127,7 +158,8 @@ async function* walkFrom(
   if (levels === undefined || levels > 1)
     for (const name of entry.dirs) {
       const sub = below.get(name);
-      if (sub !== undefined) yield* walkFrom(fs, sub, levels === undefined ? undefined : levels - 1, topDown);
+      if (sub !== undefined && !leadsBack(trail, sub))
+        yield* walkFrom(fs, sub.name, into(trail, sub), levels === undefined ? undefined : levels - 1, topDown);
     }
   if (!topDown) yield entry;
 }

@@ -11,6 +11,11 @@ export interface FileInfo {
   mtime?: Date;
   /** The service's entity tag or version stamp, where it has one. */
   etag?: string;
+  /**
+   * Where the filesystem has symbolic links (local disk): the directory's path with every
+   * link resolved. A walk does not go into a link that leads back to a directory it is in.
+   */
+  realPath?: string;
   /** Backend-specific fields (content type, storage class, ...). */
   [extra: string]: unknown;
 }

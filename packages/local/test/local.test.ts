@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -158,6 +158,78 @@ describe('local backend', () => {
         expect(err.path, name).to.be.oneOf([through, join(dir, 'd'), join(dir, 'f')]);
       }
       expect((await readdir(dir)).sort()).to.deep.equal(['d', 'f']);
+    });
+  });
+
+  describe('symbolic links', () => {
+    const fs = new LocalFileSystem();
+    const rel = (paths: string[]): string[] => paths.map((p) => p.slice(dir.length + 1));
+
+    async function walked(root: string): Promise<string[]> {
+      const seen: string[] = [];
+      for await (const e of fs.walk(root))
+        seen.push(`${e.root.slice(dir.length) || '/'} ${e.dirs.join(',')} | ${e.files.join(',')}`);
+      return seen;
+    }
+
+    it('follows a link to a directory elsewhere, and says so in ls', async () => {
+      await mkdir(join(dir, 'data'));
+      await mkdir(join(dir, 'elsewhere'));
+      await writeFile(join(dir, 'elsewhere', 'e.txt'), 'e');
+      await symlink('../elsewhere', join(dir, 'data', 'linked'));
+      expect(rel(await fs.find(join(dir, 'data')))).to.deep.equal(['data/linked/e.txt']);
+      const [entry] = await fs.ls(join(dir, 'data'), { detail: true });
+      expect(entry).to.include({ type: 'directory', islink: true, realPath: join(dir, 'elsewhere') });
+    });
+
+    it('does not go into a link back to a directory the walk is in', async () => {
+      await mkdir(join(dir, 'd'));
+      await writeFile(join(dir, 'd', 'f'), 'f');
+      await symlink('..', join(dir, 'd', 'up'));
+      await symlink('d', join(dir, 'alias'));
+      expect(rel(await fs.find(dir, { withDirs: true }))).to.deep.equal([
+        '',
+        'alias',
+        'alias/f',
+        'alias/up',
+        'd',
+        'd/f',
+        'd/up',
+      ]);
+      expect(await walked(dir)).to.deep.equal(['/ alias,d | ', '/alias up | f', '/d up | f']);
+      expect(await fs.du(dir)).to.equal(2);
+      expect(rel(await fs.glob(`${dir}/**/f`))).to.deep.equal(['alias/f', 'd/f']);
+      await fs.cp(dir, `${dir}-copy`, { recursive: true });
+      try {
+        expect(await readdir(`${dir}-copy`, { recursive: true })).to.have.members([
+          'alias',
+          'alias/f',
+          'alias/up',
+          'd',
+          'd/f',
+          'd/up',
+        ]);
+      } finally {
+        await rm(`${dir}-copy`, { recursive: true, force: true });
+      }
+    });
+
+    it('ends a cycle of links between two directories, each visited once per way in', async () => {
+      await mkdir(join(dir, 'a'));
+      await mkdir(join(dir, 'b'));
+      await writeFile(join(dir, 'a', 'in-a'), 'a');
+      await writeFile(join(dir, 'b', 'in-b'), 'b');
+      await symlink('../b', join(dir, 'a', 'to-b'));
+      await symlink('../a', join(dir, 'b', 'to-a'));
+      expect(rel(await fs.find(dir))).to.deep.equal(['a/in-a', 'a/to-b/in-b', 'b/in-b', 'b/to-a/in-a']);
+      expect(await walked(join(dir, 'a'))).to.deep.equal(['/a to-b | in-a', '/a/to-b to-a | in-b']);
+    });
+
+    it('does not go into a link to a directory above the one walked', async () => {
+      await mkdir(join(dir, 'x', 'y'), { recursive: true });
+      await writeFile(join(dir, 'x', 'y', 'f'), 'f');
+      await symlink(dir, join(dir, 'x', 'y', 'top'));
+      expect(rel(await fs.find(join(dir, 'x'), { withDirs: true }))).to.deep.equal(['x', 'x/y', 'x/y/f', 'x/y/top']);
     });
   });
 });

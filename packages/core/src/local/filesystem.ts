@@ -92,19 +92,32 @@ export class LocalFileSystem extends FileSystem {
     return { name: path, size: dir ? 0 : st.size, type: dir ? 'directory' : 'file', mtime: st.mtime, mode: st.mode };
   }
 
+  /**
+   * A directory reached through a symbolic link has its `realPath` (every link resolved),
+   * by which a walk knows a link that leads back into a directory it is in.
+   */
   protected async _info(path: string): Promise<FileInfo> {
     await this.confined(path);
-    return this.toInfo(path, await fsp.stat(path));
+    const info = this.toInfo(path, await fsp.stat(path));
+    if (info.type !== 'directory') return info;
+    const real = await fsp.realpath(path);
+    if (real !== path) info.realPath = real;
+    return info;
   }
 
+  /** Entries as `stat` sees them (a link as what it leads to); a link also has `islink`, and `realPath` if a directory. */
   protected async _ls(path: string): Promise<FileInfo[]> {
     await this.confined(path);
-    const names = await fsp.readdir(path);
+    const entries = await fsp.readdir(path, { withFileTypes: true });
     const base = path === '/' ? '/' : `${path}/`;
     const infos = await Promise.all(
-      names.map(async (n) => {
+      entries.map(async (d) => {
         try {
-          return this.toInfo(base + n, await fsp.stat(base + n));
+          const info = this.toInfo(base + d.name, await fsp.stat(base + d.name));
+          if (!d.isSymbolicLink()) return info;
+          info.islink = true;
+          if (info.type === 'directory') info.realPath = await fsp.realpath(base + d.name);
+          return info;
         } catch (err) {
           if ((err as { code?: string }).code === 'ENOENT') return undefined; // dangling link or removed meanwhile
           throw err;
