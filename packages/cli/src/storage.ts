@@ -7,8 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { getFileSystemClass, urlToFs, type FileSystem } from '@omnifs/core';
-import { optionsFromEnv, splitProtocol } from '@omnifs/core/backend';
+import { availableProtocols, getFileSystemClass, urlToFs, type FileSystem } from '@omnifs/core';
+import { optionsFromEnv, splitProtocol, urlProtocols } from '@omnifs/core/backend';
 import { UsageError } from './spec';
 
 /** Where an option's value came from. */
@@ -197,8 +197,9 @@ export class Storage {
     return parts.length > 1 ? { [protocol]: own } : own;
   }
 
-  /** Resolves a URL (or local path) as the user wrote it. */
+  /** Resolves a URL (or local path) as the user wrote it; an unknown protocol in it is a usage error. */
   resolve(raw: string): Target {
+    for (const protocol of urlProtocols(raw)) checkProtocolKnown(protocol);
     const parts = raw.split('::');
     const innermost = parts[parts.length - 1]!;
     const split = splitProtocol(innermost);
@@ -229,6 +230,18 @@ export class Storage {
       if (!this.used.has(name)) throw new UsageError(`${name} applies to no URL of this command`);
     }
   }
+}
+
+/**
+ * Fails with a usage error for a protocol name that omnifs does not know; a known protocol
+ * whose package is not installed passes (using it names the package to install), and so
+ * does a malformed name, which `urlToFs` reports.
+ */
+export function checkProtocolKnown(protocol: string): void {
+  const name = protocol.toLowerCase();
+  const known = availableProtocols();
+  if (/^[a-z][a-z0-9+.-]*$/.test(name) && !known.includes(name))
+    throw new UsageError(`unknown protocol ${JSON.stringify(name)}; known protocols: ${known.join(', ')}`);
 }
 
 /** Builds the function that prints paths of `fs` as URLs in the form the user wrote. */

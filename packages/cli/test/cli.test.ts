@@ -1,10 +1,19 @@
 /** Every command and flag on memory://, through `main` in this process (memory state is per process). */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { filesystem } from '@omnifs/core';
-import { cli } from './helpers';
+import { filesystem, registerImplementation, unregisterImplementation, type FileInfo } from '@omnifs/core';
+import { MemoryFileSystem } from '@omnifs/memory';
+import { cli, statFields } from './helpers';
 
 const mem = filesystem('memory');
+
+/** memory:// whose entries carry metadata with labels as long as HDFS's and S3's. */
+class LongLabelsFileSystem extends MemoryFileSystem {
+  static override protocols: readonly string[] = ['longlabels'];
+  protected override async _info(path: string): Promise<FileInfo> {
+    return { ...(await super._info(path)), replication: 3, contentType: 'text/plain', blockSize: 1048576 };
+  }
+}
 
 describe('omnifs on memory://', () => {
   let root: string;
@@ -95,11 +104,27 @@ describe('omnifs on memory://', () => {
       const r = await cli(['stat', `${u}/sub/deep/d.bin`]);
       expect(r.out).to.include(`url:      ${u}/sub/deep/d.bin\ntype:     file\nsize:     2048 (2.0 KiB)\n`);
       expect((await cli(['info', `${u}/sub`])).out).to.include(`url:      ${u}/sub/\ntype:     directory\n`);
+      expect(statFields(r.out)).to.include({ url: `${u}/sub/deep/d.bin`, type: 'file', size: '2048 (2.0 KiB)' });
       const rows = JSON.parse((await cli(['stat', '--json', `${u}/*.txt`])).out) as Array<{
         url: string;
         size: number;
       }>;
       expect(rows).to.deep.include({ ...rows[0], url: `${u}/a.txt`, size: 6 });
+    });
+    it('stat lines up values one space after its longest label', async () => {
+      registerImplementation('longlabels', LongLabelsFileSystem);
+      try {
+        const r = await cli(['stat', `longlabels://${root}/a.txt`]);
+        expect(r.code, r.err).to.equal(0);
+        expect(r.out).to.include('\nsize:        6\n').and.include('\nreplication: 3\n');
+        expect(statFields(r.out)).to.deep.include({ contentType: 'text/plain', blockSize: '1048576' });
+        const two = await cli(['stat', `longlabels://${root}/a.txt`, `${u}/a.txt`]);
+        const [long, short] = two.out.split('\n\n') as [string, string];
+        expect(statFields(long)).to.include({ replication: '3' });
+        expect(short).to.include('\nsize:     6\n');
+      } finally {
+        unregisterImplementation('longlabels');
+      }
     });
     it('du prints bytes per directory deepest first, -s the total, -h human sizes, --max-depth', async () => {
       expect((await cli(['du', u])).out).to.equal(`2048\t${u}/sub/deep/\n2087\t${u}/sub/\n2105\t${u}/\n`);

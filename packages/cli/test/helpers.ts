@@ -80,3 +80,22 @@ export function spawnCli(argv: string[], o: CliRunOptions & { cwd?: string } = {
     child.stdin.end(o.stdin ?? '');
   });
 }
+
+/**
+ * The `label: value` lines that `stat` printed for one entry, as a map; fails unless every
+ * value starts in one column, at least one space after the longest label and never left
+ * of where it starts after `modified:`.
+ */
+export function statFields(out: string): Record<string, string> {
+  const rows = out
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => {
+      const m = /^([A-Za-z][\w-]*):( +)(\S.*)$/.exec(line);
+      if (m === null) throw new Error(`not a stat line: ${JSON.stringify(line)}`);
+      return { label: m[1]!, column: m[1]!.length + 1 + m[2]!.length, value: m[3]! };
+    });
+  const column = Math.max('modified'.length, ...rows.map((r) => r.label.length)) + 2;
+  for (const r of rows) if (r.column !== column) throw new Error(`${r.label}: value at ${r.column}, not ${column}`);
+  return Object.fromEntries(rows.map((r) => [r.label, r.value]));
+}

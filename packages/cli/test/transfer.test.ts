@@ -168,6 +168,38 @@ describe('omnifs transfers on memory:// and local disk', () => {
     });
   });
 
+  describe('--bwlimit', () => {
+    const MIB = 1024 * 1024;
+    /** Runs the CLI, and how many seconds it took. */
+    const timed = async (
+      argv: string[],
+      stdin?: Buffer,
+    ): Promise<Awaited<ReturnType<typeof cli>> & { secs: number }> => {
+      const startedAt = Date.now();
+      const r = await cli(argv, stdin === undefined ? {} : { stdin });
+      return { ...r, secs: (Date.now() - startedAt) / 1000 };
+    };
+    it('paces standard input that cp - copies to a file', async () => {
+      const r = await timed(['cp', '-q', '--bwlimit', '1M', '-', `${u}/in.bin`], Buffer.alloc(MIB, 7));
+      expect(r.code, r.err).to.equal(0);
+      expect(r.secs).to.be.at.least(0.8);
+      expect((await mem.cat(`${root}/in.bin`)).equals(Buffer.alloc(MIB, 7))).to.equal(true);
+    });
+    it('paces a file that cp copies to standard output', async () => {
+      await mem.pipeFile(`${root}/big.bin`, Buffer.alloc(MIB, 9));
+      const r = await timed(['cp', '--bwlimit', '1M', `${u}/big.bin`, '-']);
+      expect(r.code, r.err).to.equal(0);
+      expect(r.secs).to.be.at.least(0.8);
+      expect(r.out).to.equal(Buffer.alloc(MIB, 9).toString());
+    });
+    it('is checked before standard input or output is touched', async () => {
+      const r = await cli(['cp', '--bwlimit', 'fast', '-', `${u}/in.bin`], { stdin: 'x' });
+      expect(r.code).to.equal(2);
+      expect(r.err).to.match(/^omnifs cp: --bwlimit takes a size/);
+      expect(await mem.exists(`${root}/in.bin`)).to.equal(false);
+    });
+  });
+
   describe('progress and interruption', () => {
     it('draws one line redrawn in place on a terminal, with rate and ETA, then the summary', async () => {
       await mem.pipeFile(`${root}/big.bin`, Buffer.alloc(3 * 1024 * 1024));

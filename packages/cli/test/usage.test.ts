@@ -73,6 +73,21 @@ describe('omnifs usage, help and options', () => {
       }
       expect(await filesystem('memory').readText('/usage/keep.txt')).to.equal('keep');
     });
+    it('an unknown protocol, in a URL, a chained URL or config, changes nothing', async () => {
+      await filesystem('memory').writeText('/usage/kept.txt', 'kept');
+      for (const argv of [
+        ['ls', 'nosuch://x'],
+        ['rm', 'memory:///usage/kept.txt', 'NoSuch://x'],
+        ['cat', 'nosuch::memory:///usage/kept.txt'],
+        ['config', 'nosuch'],
+      ]) {
+        const r = await cli(argv);
+        expect(r.code, argv.join(' ')).to.equal(2);
+        expect(r.err.split('\n')[0]).to.match(/^omnifs \w+: unknown protocol "nosuch"; known protocols: .*\bmemory\b/);
+        expect(r.err).to.include(`\nrun 'omnifs help ${argv[0]}' for its options\n`);
+      }
+      expect(await filesystem('memory').readText('/usage/kept.txt')).to.equal('kept');
+    });
   });
 
   describe('storage options', () => {

@@ -3,7 +3,7 @@ import { FsError } from '@omnifs/core';
 import { hasMagic, isSecretKey } from '@omnifs/core/backend';
 import { parseDuration } from '../format';
 import { stringFlag, type CommandSpec, type Context } from '../spec';
-import { canonicalProtocol, type Target } from '../storage';
+import { canonicalProtocol, checkProtocolKnown, type Target } from '../storage';
 import { expandAll, fail, notFound, on, printJson } from './common';
 
 async function rm(ctx: Context): Promise<void> {
@@ -72,6 +72,7 @@ async function config(ctx: Context): Promise<void> {
     .filter((p): p is string => p !== undefined && p !== 'config');
   const asked = ctx.args.length > 0 ? ctx.args : [...new Set([...fromFile, ...fromEnv, 's3', 'gs', 'az', 'hdfs'])];
   const rows: Array<{ protocol: string; option: string; value: unknown; source: string; from: string }> = [];
+  for (const protocol of ctx.args) checkProtocolKnown(protocol);
   for (const protocol of asked) {
     let canonical: string;
     try {

@@ -91,6 +91,25 @@ async function glob(ctx: Context): Promise<void> {
   if (rows.length === 0) throw fail('NotFound', `nothing matches ${ctx.args.join(' ')}`);
 }
 
+/** The label column of `stat` is at least as wide as "modified". */
+const STAT_MIN_LABEL = 'modified'.length;
+
+/** The labelled lines `stat` prints for one entry: url, type, size, time, then the rest. */
+function statFields(info: FileInfo, url: string): Array<[string, string]> {
+  const { name: _name, size, type, mtime, ...rest } = info;
+  const fields: Array<[string, string]> = [
+    ['url', shown(info, url)],
+    ['type', type],
+    ['size', `${size}${size >= 1024 ? ` (${humanSize(size)})` : ''}`],
+  ];
+  if (mtime instanceof Date) fields.push(['modified', mtime.toISOString()]);
+  for (const [k, v] of Object.entries(rest)) {
+    if (v === undefined || v === null || (typeof v === 'object' && !(v instanceof Date))) continue;
+    fields.push([k, v instanceof Date ? v.toISOString() : String(v)]);
+  }
+  return fields;
+}
+
 async function stat(ctx: Context): Promise<void> {
   const matches = await expandAll(ctx, ctx.args);
   if (on(ctx.flags, 'json'))
@@ -100,15 +119,11 @@ async function stat(ctx: Context): Promise<void> {
     );
   matches.forEach((m, i) => {
     if (i > 0) ctx.io.out('');
-    const { name: _name, size, type, mtime, ...rest } = m.info;
-    ctx.io.out(`url:      ${shown(m.info, m.url)}`);
-    ctx.io.out(`type:     ${type}`);
-    ctx.io.out(`size:     ${size}${size >= 1024 ? ` (${humanSize(size)})` : ''}`);
-    if (mtime instanceof Date) ctx.io.out(`modified: ${mtime.toISOString()}`);
-    for (const [k, v] of Object.entries(rest)) {
-      if (v === undefined || v === null || (typeof v === 'object' && !(v instanceof Date))) continue;
-      ctx.io.out(`${`${k}:`.padEnd(10)}${v instanceof Date ? v.toISOString() : String(v)}`);
-    }
+    const fields = statFields(m.info, m.url);
+    // Values line up at least one space after the longest label, and never left of where
+    // they start after "modified:", so entries with and without a time look alike.
+    const width = Math.max(STAT_MIN_LABEL, ...fields.map(([label]) => label.length)) + 2;
+    for (const [label, value] of fields) ctx.io.out(`${`${label}:`.padEnd(width)}${value}`);
   });
 }
 

@@ -6,7 +6,7 @@ import { elapsed, humanSize, parseSize } from '../format';
 import { ProgressLine } from '../progress';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
 import type { Target } from '../storage';
-import { throttled } from '../throttle';
+import { throttled, throttledChunks } from '../throttle';
 import { expand, fail, notFound, on, stdinOf } from './common';
 
 type Op = 'cp' | 'mv' | 'put' | 'get';
@@ -19,6 +19,7 @@ function progressOn(ctx: Context): boolean {
   return ctx.io.progress?.tty === true;
 }
 
+/** `--bwlimit` in bytes per second, or undefined without a limit. */
 function bwlimit(ctx: Context): number | undefined {
   const v = stringFlag(ctx.flags, 'bwlimit');
   return v === undefined ? undefined : parseSize(v, '--bwlimit');
@@ -52,21 +53,28 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
   }
 }
 
-/** `cp - URL`: standard input to a file. */
-async function fromStdin(ctx: Context, dstRaw: string, progress: ProgressLine): Promise<void> {
+/** `cp - URL`: standard input to a file, read at most at `--bwlimit`. */
+async function fromStdin(
+  ctx: Context,
+  dstRaw: string,
+  limit: number | undefined,
+  progress: ProgressLine,
+): Promise<void> {
   const dst = ctx.storage.resolve(dstRaw);
   if (dstRaw.endsWith('/') || (await dst.fs.isDir(dst.path)))
     throw fail('IsADirectory', `${dstRaw}: cp - needs a file URL to write standard input to`);
-  await dst.fs.pipeFile(dst.path, stdinOf(ctx), { signal: ctx.signal, onProgress: progress.update });
+  const chunks = throttledChunks(stdinOf(ctx), limit, ctx.signal);
+  await dst.fs.pipeFile(dst.path, chunks, { signal: ctx.signal, onProgress: progress.update });
 }
 
-/** `cp URL -`: a file to standard output. */
-async function toStdout(ctx: Context, srcRaw: string): Promise<void> {
+/** `cp URL -`: a file to standard output, read at most at `--bwlimit`. */
+async function toStdout(ctx: Context, srcRaw: string, limit: number | undefined): Promise<void> {
   const matches = await expand(ctx, srcRaw);
   if (matches.length !== 1 || matches[0]!.info.type !== 'file')
     throw fail('IsADirectory', `${srcRaw}: cp to - needs one file`);
   const m = matches[0]!;
-  for await (const chunk of m.target.fs.readChunks(m.info.name, { signal: ctx.signal })) await ctx.io.raw(chunk);
+  const chunks = throttledChunks(m.target.fs.readChunks(m.info.name, { signal: ctx.signal }), limit, ctx.signal);
+  for await (const chunk of chunks) await ctx.io.raw(chunk);
 }
 
 async function transfer(ctx: Context, op: Op): Promise<void> {
@@ -83,13 +91,14 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   const srcRaws = ctx.args.slice(0, -1);
   const dstRaw = ctx.args[ctx.args.length - 1]!;
   const quiet = on(ctx.flags, 'quiet');
+  const limit = bwlimit(ctx);
   if (srcRaws.includes('-') || dstRaw === '-') {
     if (op !== 'cp' || srcRaws.length !== 1)
       throw new UsageError(`- (standard input or output) works with cp and one source`);
     if (srcRaws[0] === '-' && dstRaw === '-')
       throw new UsageError('cp - - would copy standard input to standard output');
-    if (dstRaw === '-') return toStdout(ctx, srcRaws[0]!);
-    await fromStdin(ctx, dstRaw, progress);
+    if (dstRaw === '-') return toStdout(ctx, srcRaws[0]!, limit);
+    await fromStdin(ctx, dstRaw, limit, progress);
     if (!quiet) progress.finish(VERBS[op], 1, progress.progress.bytes);
     return;
   }
@@ -101,7 +110,6 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   if (op === 'get' && !dst.local) throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
   await checkSources(op, sources, recursive);
 
-  const limit = bwlimit(ctx);
   const depth = intFlag(ctx.flags, 'max-depth');
   const done: Progress = { bytes: 0, files: 0 };
   // Sources on one filesystem go in one call; several sources always land inside the destination.
