@@ -10,8 +10,9 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * A copy of `options` fit for logs and `JSON.stringify`: secret-looking fields, and those
- * `schema` marks `secret` (a gateway's `headers`), become `'***'`; a URL's `user:password@`
+ * A copy of `options` fit for logs and `JSON.stringify`: secret-looking fields become
+ * `'***'`, and so do the values of those `schema` marks `secret` (a gateway's `headers`
+ * show their names only: `{ "x-api-key": "***" }`); a URL's `user:password@`
  * and secret query parameters are cut out of strings; nested objects are redacted too,
  * functions and class instances are named only.
  */
@@ -28,10 +29,19 @@ export function redact(options: unknown, schema?: OptionSchema, depth = 0): unkn
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options as Record<string, unknown>)) {
-    const secret = isSecretKey(k) || schema?.[k]?.secret === true;
-    out[k] = secret && v !== undefined && v !== null && v !== false ? '***' : redact(v, undefined, depth + 1);
+    if (v === undefined || v === null || v === false) out[k] = v;
+    else if (isSecretKey(k)) out[k] = '***';
+    else if (schema?.[k]?.secret === true) out[k] = namesOnly(v);
+    else out[k] = redact(v, undefined, depth + 1);
   }
   return out;
+}
+
+/** A secret option shown by its field names only (`{ "x-api-key": "***" }`), or `'***'`. */
+function namesOnly(value: unknown): unknown {
+  if (typeof value !== 'object' || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype)
+    return '***';
+  return Object.fromEntries(Object.keys(value as object).map((k) => [k, '***']));
 }
 
 /** Removes `user:password@` and secret-looking query parameters (SAS, presigned, WebHDFS `delegation`) from a URL for messages. */

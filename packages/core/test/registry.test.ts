@@ -150,7 +150,7 @@ describe('core: registry', () => {
       }
       expect(fs.toJSON().options).to.deep.equal({
         url: 'http://***@gateway:8443/base?user.name=me',
-        headers: '***',
+        headers: { 'x-api-key': '***' },
       });
     } finally {
       unregisterImplementation('gatewayfs');

@@ -1,6 +1,6 @@
 /** Commands that change or describe: rm, mkdir, touch, sign, config. */
-import { FsError } from '@omnifs/core';
-import { hasMagic, isSecretKey } from '@omnifs/core/backend';
+import { FsError, getFileSystemClass } from '@omnifs/core';
+import { hasMagic, redact } from '@omnifs/core/backend';
 import { parseDuration } from '../format';
 import { stringFlag, type CommandSpec, type Context } from '../spec';
 import { canonicalProtocol, checkProtocolKnown, type Target } from '../storage';
@@ -58,10 +58,13 @@ async function sign(ctx: Context): Promise<void> {
   }
 }
 
-/** Shown values: secrets as `***`, objects as JSON. */
-function show(key: string, value: unknown): string {
-  if (isSecretKey(key) && value !== undefined && value !== false) return '***';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/**
+ * Shown values: secrets as `***` (by their name or the protocol's option schema), a
+ * URL's password cut out, objects as JSON.
+ */
+function show(protocol: string, key: string, value: unknown): string {
+  const shown = (redact({ [key]: value }, getFileSystemClass(protocol).optionSchema) as Record<string, unknown>)[key];
+  return typeof shown === 'string' ? shown : JSON.stringify(shown);
 }
 
 async function config(ctx: Context): Promise<void> {
@@ -88,7 +91,7 @@ async function config(ctx: Context): Promise<void> {
       rows.push({
         protocol: canonical,
         option,
-        value: show(option, value),
+        value: show(canonical, option, value),
         source: sources[option]!.source,
         from: sources[option]!.detail,
       });
