@@ -41,6 +41,7 @@ export const METHOD_OPTIONS = {
   walk: ['maxDepth', 'topDown'],
   glob: ['maxDepth', 'detail'],
   du: ['total', 'maxDepth'],
+  rsync: ['update', 'deleteMissing', 'dryRun', 'storageOptions', 'batchSize', 'onProgress'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A public method whose options are checked. */

@@ -491,6 +491,8 @@ export abstract class FileSystemBase {
     options: { total?: boolean; maxDepth?: number; signal?: AbortSignal } = {},
   ): Promise<number | Record<string, number>> {
     options = optionsOf(options, 'du');
+    if (options.total !== undefined && typeof options.total !== 'boolean')
+      throw errors.invalid(`du's total must be true or false, got ${JSON.stringify(options.total)}`);
     const files = await this.find(path, {
       detail: true,
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),

@@ -192,6 +192,10 @@ export abstract class FileSystem extends FileSystemBase {
 
   /** A file's content decoded as text (UTF-8 by default). */
   async readText(path: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
+    if (!Buffer.isEncoding(encoding))
+      throw errors.invalid(
+        `readText takes an encoding name (readText(path, 'latin1')), got ${typeof encoding === 'string' ? JSON.stringify(encoding) : typeof encoding}`,
+      );
     return Buffer.from(await this.catFile(path)).toString(encoding);
   }
 
@@ -216,12 +220,14 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** The first `size` bytes of a file (default 1024). */
-  head(path: string, size = 1024): Promise<Buffer> {
+  async head(path: string, size = 1024): Promise<Buffer> {
+    checkSize('head', size);
     return this.catFile(path, { start: 0, end: size });
   }
 
   /** The last `size` bytes of a file (default 1024). */
-  tail(path: string, size = 1024): Promise<Buffer> {
+  async tail(path: string, size = 1024): Promise<Buffer> {
+    checkSize('tail', size);
     return this.catFile(path, size === 0 ? { start: 0, end: 0 } : { start: -size });
   }
 
@@ -649,7 +655,11 @@ export abstract class FileSystem extends FileSystemBase {
       d = joinPath(d, baseName(s));
     else if (target !== undefined && info.type === 'directory') return false;
     if (d === s) return true;
-    if (isUnder(d, s)) throw errors.invalid('cannot move a directory into itself', s);
+    if (isUnder(d, s)) {
+      // A path through a file, as `cp` answers it; a directory cannot go below itself.
+      if (info.type === 'file') throw errors.notADirectory(d);
+      throw errors.invalid('cannot move a directory into itself', s);
+    }
     if (info.type === 'directory' && (await this.infoOrUndefined(d)) !== undefined) return false;
     await this._rename!(s, d);
     return true;
@@ -849,3 +859,9 @@ export abstract class FileSystem extends FileSystemBase {
 }
 
 brandClass(FileSystem, FILESYSTEM_BRAND);
+
+/** A byte count of `head` or `tail`: an integer >= 0, else `InvalidArgument`. */
+function checkSize(method: string, size: unknown): void {
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw errors.invalid(`${method} takes a size in bytes, an integer >= 0, got ${String(size)}`);
+}

@@ -7,6 +7,7 @@ import { errors, withContext } from './errors';
 import { throwIfAborted } from './batch';
 import { infoOrUndefined } from './listing';
 import { isUnder, joinPath, relativeTo } from './paths';
+import { optionsOf } from './args';
 import { checkOptions, copySteps, removeDirs, type Step } from './transfer';
 import { checkSharedOptions, resolveUrl, type FsAndPath, type UrlOptions } from './url';
 import type { FileSystem } from './filesystem';
@@ -133,6 +134,7 @@ export async function rsync(
   options: RsyncOptions = {},
 ): Promise<RsyncResult> {
   if (options === null || typeof options !== 'object') throw errors.invalid('rsync options must be an object');
+  optionsOf(options, 'rsync');
   checkOptions(options);
   const update = options.update ?? 'changed';
   if (typeof update !== 'function' && !UPDATES.has(update)) {

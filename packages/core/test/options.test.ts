@@ -184,6 +184,30 @@ describe('method options', () => {
     expect(err.message).to.equal("ls does not take option 'detial'; did you mean 'detail'?");
   });
 
+  it('refuses an option rsync does not take, before anything is copied', async () => {
+    await fs.pipe({ '/rs/src/a': 'a', '/rs/dst/stale': 'old' });
+    const err = await rejected(
+      rsync({ fs, path: '/rs/src' }, { fs, path: '/rs/dst' }, { delete_missing: true } as never),
+    );
+    expect(err.kind).to.equal('InvalidArgument');
+    expect(err.message).to.equal("rsync does not take option 'delete_missing'; did you mean 'deleteMissing'?");
+    expect(await fs.find('/rs/dst')).to.deep.equal(['/rs/dst/stale']);
+  });
+
+  it('refuses an options object for readText, a negative head or tail and a du total not boolean', async () => {
+    await fs.pipeFile('/h.txt', 'hello');
+    const text = await rejected(fs.readText('/h.txt', { encoding: 'latin1' } as never));
+    expect(text.message).to.equal("readText takes an encoding name (readText(path, 'latin1')), got object");
+    expect(text.code).to.equal('EINVAL');
+    for (const call of [fs.head('/h.txt', -1), fs.tail('/h.txt', -1), fs.head('/h.txt', 1.5)])
+      expect((await rejected(call)).kind).to.equal('InvalidArgument');
+    expect((await rejected(fs.du('/', { total: 'no' } as never))).message).to.equal(
+      `du's total must be true or false, got "no"`,
+    );
+    expect(Buffer.from(await fs.head('/h.txt', 2)).toString()).to.equal('he');
+    expect(Buffer.from(await fs.tail('/h.txt', 2)).toString()).to.equal('lo');
+  });
+
   it('refuses compression in open: it is not supported', async () => {
     const err = await rejected(fs.open('/x.gz', 'wb', { compression: 'gzip' } as never));
     expect(err.message).to.equal("open does not take option 'compression'; it takes blockSize, cacheBlocks, signal");

@@ -2,6 +2,7 @@
 import { expect } from '../chai';
 import type { SuiteContext } from '../context';
 import { expectFsError } from '../assertions';
+import { itWhere } from '../gating';
 import { writeTree } from '../helpers';
 
 /** Defines the mv and rm tests. */
@@ -149,6 +150,12 @@ export function moveRemoveTests(ctx: SuiteContext): void {
         expect(await ctx.fs.readText(ctx.path('b.txt/a.txt'))).to.equal('A');
       }
       expect(await ctx.fs.readText(ctx.path('b.txt'))).to.equal('B');
+    });
+
+    itWhere(ctx, 'realDirectories', 'of a file to a path below itself fails with NotADirectory (ENOTDIR)', async () => {
+      await ctx.fs.pipeFile(ctx.path('plain'), 'p');
+      await expectFsError(ctx.fs.mv(ctx.path('plain'), ctx.path('plain/x')), 'NotADirectory', 'ENOTDIR');
+      expect(await ctx.fs.readText(ctx.path('plain'))).to.equal('p');
     });
 
     it('fails with NotFound (ENOENT) for a missing source and changes nothing', async () => {
