@@ -1,5 +1,5 @@
 /** Options of {@link createLogSync}, their defaults and their validation. */
-import { errors } from '@omnifs/core/backend';
+import { errors, nearestName } from '@omnifs/core/backend';
 import type { RotationRule } from './segments';
 
 /** Severity of a log line, lowest first. */
@@ -195,12 +195,50 @@ export function rankFile(file: string, rank: number): string {
   return dot > slash + 1 ? `${file.slice(0, dot)}.rank-${rank}${file.slice(dot)}` : `${file}.rank-${rank}`;
 }
 
+/** The options of `createLogSync`, by where they are given. */
+const KNOWN = {
+  createLogSync: [
+    'logDir',
+    'experiment',
+    'syncIntervalMs',
+    'storageOptions',
+    'spoolDir',
+    'logFile',
+    'rank',
+    'worldSize',
+    'ranks',
+    'rotate',
+    'metricsFile',
+    'level',
+    'format',
+    'console',
+    'flushEveryLine',
+    'handleSignals',
+    'retry',
+    'closeTimeoutMs',
+    'signalTimeoutMs',
+    'onError',
+    'onSync',
+  ],
+  retry: ['minDelayMs', 'maxDelayMs', 'maxElapsedMs', 'attemptTimeoutMs'],
+  rotate: ['maxBytes', 'maxAgeMs', 'keep', 'gzip'],
+} satisfies Record<string, ReadonlyArray<keyof LogSyncOptions | keyof RetryOptions | keyof RotateOptions>>;
+
+/** Refuses an option `where` does not take, naming the nearest it does: never ignored. */
+function checkKnown(options: object, where: keyof typeof KNOWN): void {
+  const known: readonly string[] = KNOWN[where];
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const near = nearestName(key, known);
+    const prefix = where === 'createLogSync' ? 'createLogSync has' : `${where} has`;
+    throw errors.invalid(`${prefix} no option ${key}${near !== undefined ? `; did you mean '${near}'?` : ''}`);
+  }
+}
+
 function resolveRotate(rotate: RotateOptions | undefined, file: string): RotationRule | undefined {
   if (rotate === undefined) return undefined;
   if (rotate === null || typeof rotate !== 'object') throw errors.invalid('rotate must be an object');
-  for (const key of Object.keys(rotate)) {
-    if (!['maxBytes', 'maxAgeMs', 'keep', 'gzip'].includes(key)) throw errors.invalid(`rotate has no option ${key}`);
-  }
+  checkKnown(rotate, 'rotate');
   const positive = (name: string, value: unknown): number => {
     if (value === undefined) return Infinity;
     if (typeof value !== 'number' || !(value >= 1))
@@ -224,6 +262,7 @@ function resolveRotate(rotate: RotateOptions | undefined, file: string): Rotatio
 /** Validates options and fills in the defaults. */
 export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') throw errors.invalid('createLogSync needs an options object');
+  checkKnown(options, 'createLogSync');
   if (typeof options.logDir !== 'string' || options.logDir === '')
     throw errors.invalid('logDir must be a non-empty string');
   const experiment = checkFileName(options.experiment, 'experiment');
@@ -241,6 +280,8 @@ export function resolveOptions(options: LogSyncOptions): ResolvedOptions {
   const metricsFile = checkFileName(options.metricsFile ?? 'metrics.jsonl', 'metricsFile');
   if (logFile === metricsFile) throw errors.invalid('logFile and metricsFile must differ');
   const retry = options.retry ?? {};
+  if (retry === null || typeof retry !== 'object') throw errors.invalid('retry must be an object');
+  checkKnown(retry, 'retry');
   const minDelayMs = nonNegative('retry.minDelayMs', retry.minDelayMs, 200);
   return {
     logDir: options.logDir,

@@ -351,6 +351,32 @@ describe('logsync', () => {
       }
     });
 
+    it('refuses an option it does not take, naming the nearest it does', async () => {
+      const cases: Array<[unknown, string]> = [
+        [
+          { logDir: url, experiment: 'e', syncIntervalMS: 100 },
+          "createLogSync has no option syncIntervalMS; did you mean 'syncIntervalMs'?",
+        ],
+        [
+          { logDir: url, experiment: 'e', handleSignal: false },
+          "createLogSync has no option handleSignal; did you mean 'handleSignals'?",
+        ],
+        [
+          { logDir: url, experiment: 'e', retry: { maxElapsed: 1 } },
+          "retry has no option maxElapsed; did you mean 'maxElapsedMs'?",
+        ],
+        [
+          { logDir: url, experiment: 'e', rotate: { maxbytes: 10 } },
+          "rotate has no option maxbytes; did you mean 'maxBytes'?",
+        ],
+      ];
+      for (const [o, message] of cases) {
+        const err = await createLogSync(o as LogSyncOptions).catch((e: unknown) => e);
+        expect(err, message).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
+        expect((err as FsError).message).to.equal(message);
+      }
+    });
+
     it('syncs on its own every syncIntervalMs', async () => {
       const timed = await createLogSync({ logDir: url, experiment: 't', syncIntervalMs: 30, handleSignals: false });
       timed.info('line 0');

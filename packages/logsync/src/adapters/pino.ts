@@ -38,7 +38,13 @@ export interface PinoTransportOptions extends LogSyncOptions {
  * ```
  */
 export default async function pinoTransport(options: PinoTransportOptions): Promise<Transform> {
-  const { file, ...logOptions } = options;
+  // pino.transport adds `pinoWillSendConfig`, and its thread-stream `$context`, to the options.
+  const {
+    file,
+    pinoWillSendConfig: _pino,
+    $context: _thread,
+    ...logOptions
+  } = options as PinoTransportOptions & { pinoWillSendConfig?: unknown; $context?: unknown };
   const log = await createLogSync(logOptions);
   const target = file ?? logOptions.logFile ?? 'training.log';
   log.destination(target);
