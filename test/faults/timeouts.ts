@@ -149,7 +149,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 type Operation = [name: string, run: (fs: FileSystem, signal?: AbortSignal) => Promise<unknown>];
 
-/** The nine operations, each given a fresh local directory for put and get. */
+/** The ten operations, each given a fresh local directory for put and get. */
 function operations(file: string, local: string): Operation[] {
   const dir = file.slice(0, file.lastIndexOf('/'));
   const s = (signal?: AbortSignal): { signal?: AbortSignal } => (signal ? { signal } : {});
@@ -157,6 +157,8 @@ function operations(file: string, local: string): Operation[] {
     ['info', (fs, signal) => fs.info(file, s(signal))],
     ['exists', (fs, signal) => fs.exists(file, s(signal))],
     ['ls', (fs, signal) => fs.ls(dir, s(signal))],
+    // The root: S3's and GCS's buckets, Azure's containers (the service client's own call).
+    ['ls of the root', (fs, signal) => fs.ls(fs.rootMarker, s(signal))],
     ['cat', (fs, signal) => fs.cat(file, s(signal))],
     ['catFile range', (fs, signal) => fs.catFile(file, { start: 1, end: 100, ...s(signal) })],
     ['pipeFile', (fs, signal) => fs.pipeFile(`${dir}/new.bin`, new Uint8Array(1000), s(signal))],
@@ -230,7 +232,7 @@ export function timeoutTests(t: TimeoutTarget): void {
         it('ends every operation with Aborted within 100 ms of an abort', async function () {
           const { results, firedAt } = await abortedRun(() => {
             const controller = new AbortController();
-            setMaxListeners(100, controller.signal); // nine operations share it
+            setMaxListeners(100, controller.signal); // ten operations share it
             setTimeout(() => controller.abort(), 300);
             return controller.signal;
           });

@@ -22,7 +22,7 @@ import {
 import { LeanAzureClient, type LeanBlobProperties } from './client';
 import { azureStatus, mapAzureError } from './errors';
 import { blobInfo, listContainers, listPages, type ListContext } from './lister';
-import { applyTransport } from './transport';
+import { withTransport } from './transport';
 import {
   accessOfClient,
   AZURE_OPTION_SCHEMA,
@@ -113,9 +113,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
    */
   get service(): BlobServiceClient {
     if (this.sdkClient === undefined) {
-      const service = createServiceClient(this.resolved);
-      applyTransport(service, this.timeouts);
-      this.sdkClient = service;
+      this.sdkClient = withTransport(createServiceClient(this.resolved), this.timeouts);
     }
     return this.sdkClient;
   }

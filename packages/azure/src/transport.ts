@@ -3,7 +3,7 @@
  * operation's signal (core's {@link currentSignal}) given to every request it sends.
  */
 import { Transform } from 'node:stream';
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, Pipeline } from '@azure/storage-blob';
 import { type Timeouts } from '@omnifs/core';
 import { abortable, abortError, bodyInPieces, RequestTimers, requestSignal, SentAbortGate } from '@omnifs/core/backend';
 
@@ -128,10 +128,16 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
   };
 }
 
-/** Puts {@link timedHttpClient} under every client built from `service` (they share its pipeline). */
-export function applyTransport(service: BlobServiceClient, timeouts: Timeouts): void {
-  // The pipeline keeps the HTTP client its clients are built with; later clients reuse it.
-  const pipeline = (service as unknown as { pipeline: { _coreHttpClient?: HttpClient } }).pipeline;
+/**
+ * `service` again, with {@link timedHttpClient} under it and under every client built from
+ * it (they share its pipeline, which keeps the HTTP client they are built with).
+ */
+export function withTransport(service: BlobServiceClient, timeouts: Timeouts): BlobServiceClient {
+  const { pipeline } = service as unknown as { pipeline: Pipeline & { _coreHttpClient?: HttpClient } };
   if (pipeline._coreHttpClient !== undefined)
     pipeline._coreHttpClient = timedHttpClient(pipeline._coreHttpClient, timeouts);
+  // The service client's own requests (List Containers) go through the client it was built
+  // with, before the line above: build it again on the pipeline.
+  const Service = service.constructor as new (url: string, pipeline: Pipeline) => BlobServiceClient;
+  return new Service(service.url, pipeline);
 }

@@ -154,3 +154,16 @@ export function listObjectsPage(ctx: ApiContext, bucket: string, query: ListQuer
   });
   return getJson<ObjectListPage>(ctx, url);
 }
+
+/** One page of `buckets.list`, as the service answers it. */
+export interface BucketListPage {
+  items?: BucketMetadata[];
+  nextPageToken?: string;
+}
+
+/** One page of the project's buckets (`buckets.list`): their names and creation times. */
+export async function listBucketsPage(ctx: ApiContext, pageToken: string | undefined): Promise<BucketListPage> {
+  const project = await ctx.storage.getProjectId();
+  const fields = 'items(name,timeCreated),nextPageToken';
+  return getJson<BucketListPage>(ctx, apiUrl(ctx, '/b', { project, pageToken, fields }));
+}

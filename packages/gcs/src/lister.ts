@@ -5,12 +5,12 @@
  * Each page is one `objects.list` call sent by omnifs itself ({@link listObjectsPage}),
  * as large as the service allows (no `maxResults` unless `listPageSize` is set: GCS then
  * sends 1,000 entries, its maximum), asking only for the fields a FileInfo shows
- * ({@link LIST_FIELDS}). Buckets are listed through the SDK.
+ * ({@link LIST_FIELDS}); so is each page of `buckets.list`.
  */
 import type { BucketMetadata, FileMetadata } from '@google-cloud/storage';
 import type { FileInfo } from '@omnifs/core';
 import { dirInfo, type ListRequest } from '@omnifs/core/backend';
-import { listObjectsPage, type ApiContext } from './client';
+import { listBucketsPage, listObjectsPage, type ApiContext } from './client';
 
 /** What every listing request needs. */
 export interface ListContext extends ApiContext {
@@ -74,8 +74,14 @@ export function bucketInfo(name: string, meta: BucketMetadata | undefined): File
   return info;
 }
 
-/** Every bucket of the project, as directories. */
+/** Every bucket of the project, as directories, a page of `buckets.list` at a time. */
 export async function listBuckets(ctx: ListContext): Promise<FileInfo[]> {
-  const [buckets] = await ctx.storage.getBuckets(ctx.userProject !== undefined ? { userProject: ctx.userProject } : {});
-  return buckets.map((b) => bucketInfo(b.name, b.metadata));
+  const out: FileInfo[] = [];
+  let pageToken: string | undefined;
+  do {
+    const page = await listBucketsPage(ctx, pageToken);
+    for (const b of page.items ?? []) if (typeof b.name === 'string') out.push(bucketInfo(b.name, b));
+    pageToken = page.nextPageToken;
+  } while (pageToken !== undefined && pageToken !== '');
+  return out;
 }
