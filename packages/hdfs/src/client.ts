@@ -26,7 +26,7 @@ import {
   type Http1Answer,
   type SmallAnswer,
 } from '@omnifs/core/backend';
-import { WebHdfsError, errorFromAnswer, parseRemoteException } from './errors';
+import { WebHdfsError, errorFromAnswer, isIpcPortAnswer, parseRemoteException } from './errors';
 import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBases, type HDFSOptions } from './options';
 
 /** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
@@ -101,6 +101,7 @@ export class WebHdfsClient {
    * answer of the first that is neither unreachable nor a standby (else the last one's).
    */
   private async toNamenode<A extends { status: number; data?: Buffer | undefined }>(
+    method: Method,
     path: string,
     op: string,
     params: Params,
@@ -117,7 +118,7 @@ export class WebHdfsClient {
         res = await send(url);
       } catch (err) {
         if (!last && connectFailed(err)) continue;
-        throw withRedactedMessage(err);
+        throw withRedactedMessage(await this.rpcPortError(method, op, url, this.bases[at]!, err));
       }
       const standby = isStandby(res);
       if (standby && !last) continue;
@@ -131,11 +132,31 @@ export class WebHdfsClient {
    * is true) and returns its answer read in full; any other status throws a WebHdfsError.
    */
   async answer(method: Method, path: string, op: string, params: Params = {}, redirect = false): Promise<SmallAnswer> {
-    const { url, res } = await this.toNamenode(path, op, params, async (to) =>
+    const { url, res } = await this.toNamenode(method, path, op, params, async (to) =>
       smallAnswer(to, { method, headers: await this.headers(to) }, this.timeouts),
     );
     if ((res.status >= 200 && res.status < 300) || (res.status === 307 && redirect)) return res;
     throw errorFromAnswer(res.status, res.data.toString('utf8'), op, url, this.secrets);
+  }
+
+  /**
+   * What to throw for `err`, the failure of a `method` call to `url` at namenode `base`. A
+   * Hadoop RPC port answers only a GET with an HTTP page ("HTTP request to a Hadoop IPC
+   * port"); any other method gets a binary RPC error and the connection closed, which
+   * reads as a connection closed before the answer. For such a failure of a PUT, POST or
+   * DELETE, a GETFILESTATUS of `/` asks the same port: when that page is its answer, it
+   * is the error (mapped to `InvalidArgument` naming the port to use), else `err` stands.
+   */
+  private async rpcPortError(method: Method, op: string, url: string, base: string, err: unknown): Promise<unknown> {
+    if (method === 'GET' || !closedWithoutAnswer(err)) return err;
+    const probe = this.url('/', 'GETFILESTATUS', {}, base);
+    try {
+      const res = await smallAnswer(probe, { method: 'GET', headers: await this.headers(probe) }, this.timeouts);
+      const text = res.data.toString('utf8');
+      return isIpcPortAnswer(text) ? errorFromAnswer(res.status, text, op, url, this.secrets) : err;
+    } catch {
+      return err;
+    }
   }
 
   /** A call whose answer is JSON. */
@@ -237,7 +258,7 @@ export class WebHdfsClient {
     // A 200 to OPEN is the range asked, from the datanode or a gateway that answers itself.
     const into = sink === undefined ? undefined : (status: number) => (status === 200 ? sink : undefined);
     this.connectAhead();
-    const sent = await this.toNamenode(path, 'OPEN', params, async (to) =>
+    const sent = await this.toNamenode('GET', path, 'OPEN', params, async (to) =>
       streamAnswer(to, { method: 'GET', headers: await this.headers(to), signal }, this.timeouts, into),
     );
     const url = sent.url;
@@ -298,6 +319,7 @@ export class WebHdfsClient {
    * `100 Continue` is skipped), resolved once the datanode confirmed. A datanode that
    * answers `StandbyException` was sent by a standby (one that names itself, not the
    * nameservice, in its redirects): the next namenode is asked, as for any call.
+   * `toDatanode` is called as each datanode request starts: until then, nothing was created.
    */
   async sendWhole(
     method: 'PUT' | 'POST',
@@ -305,11 +327,13 @@ export class WebHdfsClient {
     op: 'CREATE' | 'APPEND',
     params: Params,
     data: Uint8Array,
+    toDatanode?: () => void,
   ): Promise<void> {
     for (let i = 1; ; i++) {
       const location = await this.dataLocation(method, path, op, params, true);
       const from = this.base;
       let res: SmallAnswer;
+      toDatanode?.();
       try {
         const headers = { 'content-type': 'application/octet-stream' };
         res = await smallAnswer(location, { method, headers, body: data }, this.timeouts);
@@ -363,6 +387,15 @@ function booleanOf(data: Buffer): boolean | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Codes of a connection that closed, or sent what is not HTTP, before its answer ended. */
+const CLOSED_CODES = new Set(['ECONNRESET', 'EPIPE', 'EPROTO']);
+
+/** True when `err` is a connection that closed, or answered with what is not HTTP, before an answer came. */
+function closedWithoutAnswer(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && (CLOSED_CODES.has(code) || code.startsWith('HPE_'));
 }
 
 /** True for a namenode's `403` whose RemoteException is a `StandbyException`. */

@@ -106,6 +106,11 @@ function kindOfStatus(status: number): ErrorKind {
 /** What a Hadoop IPC (RPC) port answers an HTTP request with. */
 const IPC_PORT = /HTTP request to a Hadoop IPC port/i;
 
+/** True for the page a Hadoop IPC (RPC) port answers an HTTP GET with. */
+export function isIpcPortAnswer(body: string): boolean {
+  return IPC_PORT.test(body);
+}
+
 /** The kind of a WebHDFS failure, by its Java exception first, then the message, then the status. */
 function kindOf(err: WebHdfsError): ErrorKind {
   const message = err.remote?.message ?? '';

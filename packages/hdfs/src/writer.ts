@@ -9,8 +9,10 @@ import {
   ChunkQueue,
   errors,
   LentBuffers,
+  outsideSignal,
   partBuffers,
   temporarySibling,
+  throwIfAborted,
   type FillableWriter,
 } from '@omnifs/core/backend';
 import type { DatanodeUpload, Params, WebHdfsClient } from './client';
@@ -53,7 +55,10 @@ export async function readWriteId(client: WebHdfsClient, path: string): Promise<
  *   appended to), renamed onto the target on
  *   `close` (RENAME with `renameoptions=OVERWRITE` for overwrite; a plain RENAME, which
  *   fails when the target exists, for create), so readers never see a half-written file;
- *   `abort` deletes the temporary file;
+ *   `abort` cuts the datanode request and deletes the temporary file, also while `close`
+ *   runs (it waits for that `close`, which then renames nothing unless its RENAME was
+ *   already sent); the deletes run outside the operation's signal, so an aborted
+ *   operation still removes its temporary file;
  * - create fails with `AlreadyExists` when the target exists at open or at close;
  * - append: APPEND streams the bytes onto the end of the existing file (a missing file is
  *   created); bytes the datanode already took stay there after `abort` (HDFS cannot take
@@ -64,6 +69,10 @@ export class HdfsWriter implements FillableWriter {
   /** Sources above 1 MiB fill the lent buffers (see {@link NewFileWriter.fillsFrom}). */
   readonly fillsFrom = WHOLE_WRITE_LIMIT;
   private done = false;
+  /** Set by `abort`: a `close` under way renames nothing from then on. */
+  private aborted = false;
+  /** The `close` under way, waited for by an `abort` that comes meanwhile. */
+  private closing: Promise<void> | undefined;
   /** The buffers lent to a reader, each sent whole and filled again once the socket took it. */
   private lent: LentBuffers | undefined;
 
@@ -76,6 +85,8 @@ export class HdfsWriter implements FillableWriter {
     /** The open datanode request; undefined when the bytes are already written. */
     private readonly upload: DatanodeUpload | undefined,
     private readonly writeId?: string,
+    /** Aborted by the writer that owns this one: as `abort`, for a `close` under way. */
+    private readonly cancel?: AbortSignal,
   ) {}
 
   /**
@@ -115,22 +126,25 @@ export class HdfsWriter implements FillableWriter {
    * Opens the datanode stream of a new file: its temporary sibling is created empty first
    * and the bytes are APPENDed to it, because the datanode creates a file only after it
    * has read the data request's headers, so a file created by the streaming request
-   * itself could appear after an abort's DELETE.
+   * itself could appear after an abort's DELETE. `cancel` is looked at after each step:
+   * once it is aborted, the temporary file is deleted and no datanode request opens (the
+   * promise rejects with `Aborted`).
    */
-  static async stream(client: WebHdfsClient, path: string, options: HdfsWriterOptions): Promise<HdfsWriter> {
+  static async stream(
+    client: WebHdfsClient,
+    path: string,
+    options: HdfsWriterOptions,
+    cancel?: AbortSignal,
+  ): Promise<HdfsWriter> {
     const temp = await HdfsWriter.createTemporary(client, path, options, new Uint8Array(0));
     try {
+      throwIfAborted(cancel);
       const location = await client.dataLocation('POST', temp, 'APPEND', options.appendParams);
-      return new HdfsWriter(
-        client,
-        path,
-        temp,
-        options.mode,
-        client.upload(location, 'POST', 'APPEND'),
-        options.writeId,
-      );
+      throwIfAborted(cancel);
+      const upload = client.upload(location, 'POST', 'APPEND');
+      return new HdfsWriter(client, path, temp, options.mode, upload, options.writeId, cancel);
     } catch (err) {
-      await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
+      await deleteQuietly(client, temp);
       throw err;
     }
   }
@@ -139,15 +153,17 @@ export class HdfsWriter implements FillableWriter {
    * Writes a whole file from memory: one CREATE of a temporary sibling carrying the bytes,
    * renamed into place. The target is not looked at first: the RENAME refuses a directory
    * (and, for create, an existing file), and only then is the target looked at, to say why.
+   * Once `cancel` is aborted, the temporary file is deleted instead of renamed.
    */
   static async writeWhole(
     client: WebHdfsClient,
     path: string,
     data: Uint8Array,
     options: HdfsWriterOptions,
+    cancel?: AbortSignal,
   ): Promise<void> {
     const temp = await HdfsWriter.createTemporary(client, path, options, data);
-    const writer = new HdfsWriter(client, path, temp, options.mode, undefined, options.writeId);
+    const writer = new HdfsWriter(client, path, temp, options.mode, undefined, options.writeId, cancel);
     await writer.close();
   }
 
@@ -159,10 +175,13 @@ export class HdfsWriter implements FillableWriter {
     data: Uint8Array,
   ): Promise<string> {
     const temp = temporarySibling(path);
+    const params = { ...options.createParams, overwrite: false };
+    let sent = false;
     try {
-      await client.sendWhole('PUT', temp, 'CREATE', { ...options.createParams, overwrite: false }, data);
+      await client.sendWhole('PUT', temp, 'CREATE', params, data, () => (sent = true));
     } catch (err) {
-      await client.bool('DELETE', temp, 'DELETE', { recursive: false }).catch(() => false);
+      // The namenode's step only redirects: a failure before the datanode's creates nothing.
+      if (sent) await deleteQuietly(client, temp);
       throw err;
     }
     return temp;
@@ -202,9 +221,16 @@ export class HdfsWriter implements FillableWriter {
   async close(): Promise<void> {
     if (this.done) throw errors.invalid('write after close or abort');
     this.done = true;
+    this.closing = this.finish();
+    return this.closing;
+  }
+
+  /** Ends the datanode request and renames the temporary file into place, unless aborted first. */
+  private async finish(): Promise<void> {
     try {
       await this.lent?.flush();
       await this.upload?.finish();
+      this.throwIfAborted();
       if (this.mode !== 'append') await this.commit();
     } catch (err) {
       await this.removeTemporary();
@@ -235,22 +261,42 @@ export class HdfsWriter implements FillableWriter {
     this.lent = undefined;
   }
 
+  /**
+   * Drops the write: the datanode request is cut and the temporary file deleted. While
+   * `close` runs, that `close` is waited for: it then fails with `Aborted` and deletes the
+   * temporary file itself, unless its RENAME was already sent.
+   */
   async abort(): Promise<void> {
+    this.aborted = true;
+    if (this.closing !== undefined) return this.abortClosing(this.closing);
     if (this.done) return;
     this.done = true;
     await this.discard();
   }
 
+  /** An abort while `closing` runs: its datanode request is cut, and it is waited for. */
+  private async abortClosing(closing: Promise<void>): Promise<void> {
+    this.upload?.destroy(errors.aborted());
+    await closing.catch(() => undefined);
+  }
+
+  /** Throws `Aborted` once `abort` was called, or the owner's `cancel` aborted. */
+  private throwIfAborted(): void {
+    if (this.aborted) throw errors.aborted();
+    throwIfAborted(this.cancel);
+  }
+
   /**
    * Renames the temporary file onto the target: `OVERWRITE` replaces a file, `NONE`
    * (create) refuses an existing one; both refuse a directory. When the RENAME fails, the
-   * target is looked at to say why.
+   * target is looked at to say why. An abort before the RENAME is sent stops it.
    */
   private async commit(): Promise<void> {
     if (this.mode === 'create' && this.writeId !== undefined) {
       const value = `0x${Buffer.from(this.writeId, 'utf8').toString('hex')}`;
       const params = { 'xattr.name': WRITE_ID_XATTR, 'xattr.value': value, flag: 'CREATE' };
       await this.client.answer('PUT', this.written, 'SETXATTR', params);
+      this.throwIfAborted();
     }
     try {
       await this.client.rename(this.written, this.target, this.mode === 'overwrite');
@@ -272,15 +318,26 @@ export class HdfsWriter implements FillableWriter {
 
   private async removeTemporary(): Promise<void> {
     if (this.written === this.target) return;
-    await this.client.bool('DELETE', this.written, 'DELETE', { recursive: false }).catch(() => false);
+    await deleteQuietly(this.client, this.written);
   }
+}
+
+/**
+ * Deletes a temporary file, whatever the outcome (a missing file is no failure), outside
+ * the signal of the operation in progress: the cleanup of an aborted operation must not
+ * be aborted by that very signal.
+ */
+async function deleteQuietly(client: WebHdfsClient, path: string): Promise<void> {
+  await outsideSignal(() => client.bool('DELETE', path, 'DELETE', { recursive: false })).catch(() => false);
 }
 
 /**
  * A new file's writer until it knows its size class: bytes are held while at most
  * {@link WHOLE_WRITE_LIMIT} have come; `close` then writes them whole (one CREATE and the
  * RENAME); one more byte opens the stream ({@link HdfsWriter.stream}) and hands it over.
- * `abort` before then sends nothing.
+ * `abort` before then sends nothing; while the stream opens or the whole write runs, it
+ * stops them at their next step and waits for them, so once it has settled neither the
+ * temporary file nor an open datanode request is left.
  */
 class NewFileWriter implements FillableWriter {
   /**
@@ -294,6 +351,12 @@ class NewFileWriter implements FillableWriter {
   private first: Buffer | undefined;
   private firstFill = 0;
   private streaming: HdfsWriter | undefined;
+  /** The stream being opened, or opened: what `abort` waits for and aborts. */
+  private starting: Promise<HdfsWriter> | undefined;
+  /** The whole write `close` started, waited for by `abort`. */
+  private closing: Promise<void> | undefined;
+  /** Aborted by `abort`: the stream being opened and the whole write stop at their next step. */
+  private readonly cancel = new AbortController();
   private done = false;
 
   constructor(
@@ -308,8 +371,8 @@ class NewFileWriter implements FillableWriter {
     if (this.first !== undefined) throw errors.invalid('write on a writer being filled');
     this.held.push(chunk);
     if (this.held.length <= WHOLE_WRITE_LIMIT) return;
-    this.streaming = await HdfsWriter.stream(this.client, this.path, this.options);
-    await this.streaming.write(this.held.take());
+    const streaming = await this.startStream();
+    await streaming.write(this.held.take());
   }
 
   space(): Uint8Array {
@@ -331,12 +394,23 @@ class NewFileWriter implements FillableWriter {
     if (this.firstFill <= WHOLE_WRITE_LIMIT) return;
     this.first = undefined;
     try {
-      const streaming = await HdfsWriter.stream(this.client, this.path, this.options);
-      this.streaming = streaming;
+      const streaming = await this.startStream();
       await streaming.lendFirst(first);
     } finally {
       partBuffers.give(first); // taken by the socket, or never sent
     }
+  }
+
+  /**
+   * Opens the stream; `Aborted` when `abort` came meanwhile (the stream, if it opened, is
+   * then `abort`'s to drop).
+   */
+  private async startStream(): Promise<HdfsWriter> {
+    this.starting = HdfsWriter.stream(this.client, this.path, this.options, this.cancel.signal);
+    const streaming = await this.starting;
+    throwIfAborted(this.cancel.signal);
+    this.streaming = streaming;
+    return streaming;
   }
 
   async close(): Promise<void> {
@@ -346,18 +420,32 @@ class NewFileWriter implements FillableWriter {
     const first = this.first;
     this.first = undefined;
     const data = first !== undefined ? first.subarray(0, this.firstFill) : this.held.take();
+    this.closing = this.writeWhole(data, first);
+    return this.closing;
+  }
+
+  /** Writes `data` whole; `first`, the buffer holding it if any, goes back to the pool once the request ended. */
+  private async writeWhole(data: Uint8Array, first: Buffer | undefined): Promise<void> {
     try {
-      await HdfsWriter.writeWhole(this.client, this.path, data, this.options);
+      await HdfsWriter.writeWhole(this.client, this.path, data, this.options, this.cancel.signal);
     } finally {
       if (first !== undefined) partBuffers.give(first); // the request carrying it has ended
     }
   }
 
+  /**
+   * Drops the write. Held bytes are let go; a stream being opened is waited for and
+   * aborted (its temporary file deleted, its datanode request cut), and so is the open
+   * stream; a whole write under way stops before its RENAME and is waited for.
+   */
   async abort(): Promise<void> {
     this.done = true;
+    this.cancel.abort();
     this.held.take();
     if (this.first !== undefined) partBuffers.give(this.first); // never sent
     this.first = undefined;
-    await this.streaming?.abort();
+    const streaming = await this.starting?.catch(() => undefined);
+    await streaming?.abort();
+    await this.closing?.catch(() => undefined);
   }
 }

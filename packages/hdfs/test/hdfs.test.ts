@@ -566,6 +566,47 @@ describe('hdfs: WebHDFS specifics', function () {
       );
     });
 
+    it('gives writes to the RPC port the same hint, though the port answers them with no HTTP', async () => {
+      // A Hadoop IPC port answers only a GET with its page; a PUT, POST or DELETE gets a
+      // binary RPC error and the connection closed.
+      const rpcUrl = new URL(hdfs.info.namenodeUrl);
+      rpcUrl.port = String(hdfs.info.rpcPort ?? 8020);
+      const rpc = makeFs({ ...hdfs.info, namenodeUrl: rpcUrl.origin });
+      const hint = "the url names a Hadoop RPC port; WebHDFS is on the namenode's HTTP port, 9870 by default";
+      const writes: Array<[string, () => Promise<unknown>]> = [
+        ['writeText (CREATE)', () => rpc.writeText(`${dir}/x.txt`, 'x')],
+        ['open ab (APPEND)', () => rpc.open(`${dir}/x.txt`, 'ab')],
+        ['client DELETE', () => rpc.client.bool('DELETE', `${dir}/d`, 'DELETE')],
+      ];
+      for (const [what, write] of writes) {
+        const err = mapHdfsError(
+          await write().then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        );
+        expect(err, what).to.include({ kind: 'InvalidArgument', temporary: false });
+        expect(err.message, what).to.include(hint);
+      }
+    });
+
+    it('keeps the error of a write whose connection an HTTP namenode drops (no RPC-port hint)', async () => {
+      const namenode = createServer((req, res) => {
+        if (req.method !== 'GET') return req.socket.destroy();
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"RemoteException":{"exception":"FileNotFoundException","message":"File does not exist: /"}}');
+      });
+      await new Promise<void>((ok) => namenode.listen(0, '127.0.0.1', ok));
+      try {
+        const fs = makeFs(hdfs.info, { url: `http://127.0.0.1:${(namenode.address() as AddressInfo).port}` });
+        const e = await rejected(fs.writeText('/x.txt', 'x'));
+        expect(e.kind).to.not.equal('InvalidArgument');
+        expect(e.message).to.not.include('RPC port');
+      } finally {
+        await new Promise((ok) => namenode.close(ok));
+      }
+    });
+
     it('is what filesystem("hdfs") and filesystem("webhdfs") give', () => {
       const opts = { url: hdfs.info.namenodeUrl, user: hdfs.info.user };
       expect(filesystem('hdfs', opts)).to.be.instanceOf(HDFSFileSystem);
