@@ -51,6 +51,18 @@ function into(trail: Trail, entry: FileInfo): Trail {
   return { real, up: trail };
 }
 
+/** `path` without trailing slashes. */
+const trimmed = (path: string): string => path.replace(/\/+$/, '');
+
+/**
+ * True when a directory entry listed in `dir` names `dir` itself: on an object store, the
+ * empty name between the slashes of a key such as `a//b` (or one starting with `/`) lists
+ * as `dir/`. Such keys are found by `find`; a walk cannot go into an empty name.
+ */
+function namesItsParent(entry: FileInfo, dir: string): boolean {
+  return trimmed(entry.name) === trimmed(dir);
+}
+
 /**
  * True when `entry` is a symbolic link to a directory the walk is in, or to one above: a
  * walk that went into it would never end (`find -L` stops there too).
@@ -99,9 +111,10 @@ export async function findEntries(
     );
     const next: typeof level = [];
     listings.forEach((entries, i) => {
-      const { trail } = level[i]!;
+      const { dir, trail } = level[i]!;
       for (const e of entries) {
         if (e.type === 'directory') {
+          if (namesItsParent(e, dir)) continue;
           if (withDirs) out.push(e);
           const deeper = options.maxDepth === undefined || depth < options.maxDepth;
           if (deeper && !leadsBack(trail, e)) next.push({ dir: e.name, trail: into(trail, e) });
@@ -148,7 +161,9 @@ async function* walkFrom(
     if (err instanceof FsError && err.kind === 'NotFound') return;
     throw err;
   }
-  const below = new Map(entries.filter((e) => e.type === 'directory').map((e) => [baseName(e.name), e]));
+  const below = new Map(
+    entries.filter((e) => e.type === 'directory' && !namesItsParent(e, dir)).map((e) => [baseName(e.name), e]),
+  );
   const entry: WalkEntry = {
     root: dir,
     dirs: [...below.keys()],

@@ -119,6 +119,25 @@ describe('memory stand-in', () => {
       expect(inner).to.be.instanceOf(S3FileSystem);
     });
 
+    it('walks and globs a bucket whose keys hold an empty name (a//b, /a) to the end', async () => {
+      const standIn = memoryStandIn(['s3']);
+      try {
+        standIn.seed({ 's3://b//lead.txt': 'x', 's3://b/a//b.txt': 'y', 's3://b/a/c.txt': 'z' });
+        const fs = filesystem('s3');
+        expect(await fs.find('b')).to.deep.equal(['b//lead.txt', 'b/a//b.txt', 'b/a/c.txt']);
+        const walked = [];
+        for await (const e of fs.walk('b')) walked.push(e);
+        expect(walked).to.deep.equal([
+          { root: 'b', dirs: ['a'], files: [] },
+          { root: 'b/a', dirs: [], files: ['c.txt'] },
+        ]);
+        expect(await fs.glob('b/**')).to.deep.equal(['b', 'b/a', 'b/a/c.txt']);
+        expect(await fs.du('b')).to.equal(3);
+      } finally {
+        standIn.restore();
+      }
+    });
+
     it('does not redirect an instance built with new, outside the registry', () => {
       const direct = new S3FileSystem({ region: 'eu-west-1' });
       const standIn = memoryStandIn(['s3']);
