@@ -113,7 +113,7 @@ export {
   type KnownImplementation,
   type EnvOptions,
 } from './registry';
-export { installStandIn, standInFor, type StandInView } from './standin';
+export { installStandIn, standInChanged, standInFor, type StandInView } from './standin';
 export {
   isWrapperProtocol,
   registerWrapperProtocol,

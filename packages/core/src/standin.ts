@@ -23,6 +23,23 @@ interface Installed {
 /** Protocol name → the filesystem that serves it instead of its backend. */
 const standIns = new Map<string, Installed>();
 
+/** Moves whenever what a stand-in serves changes: one installed, removed, or emptied. */
+let generation = 0;
+
+/**
+ * A number that changes whenever a stand-in is installed or removed, or says its files
+ * changed ({@link standInChanged}): the caching layers drop what they hold when it moved,
+ * so a cache made before a test's stand-in (or its `reset`) never answers from before.
+ */
+export function standInGeneration(): number {
+  return generation;
+}
+
+/** Says the files a stand-in serves changed other than through its filesystem (a `reset`). */
+export function standInChanged(): void {
+  generation++;
+}
+
 /**
  * Serves every protocol in `protocols` (give each alias: `s3` and `s3a`) from `fs` until
  * the returned function is called. Handles the registry gave out before and after follow;
@@ -37,10 +54,12 @@ export function installStandIn(protocols: readonly string[], fs: FileSystem, vie
   const previous = names.map((n) => standIns.get(n));
   const installed: Installed = { fs, view };
   for (const n of names) standIns.set(n, installed);
+  generation++;
   let undone = false;
   return () => {
     if (undone) return;
     undone = true;
+    generation++;
     names.forEach((n, i) => {
       if (standIns.get(n) !== installed) return; // replaced meanwhile by a later stand-in: leave it
       const before = previous[i];

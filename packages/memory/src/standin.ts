@@ -4,7 +4,13 @@
  * (files, request counts) and can inject failures and latency.
  */
 import { FsError, getFileSystemClass, type ErrorKind, type FileSystem } from '@omnifs/core';
-import { installStandIn, KNOWN_IMPLEMENTATIONS, splitProtocol, type StandInView } from '@omnifs/core/backend';
+import {
+  installStandIn,
+  KNOWN_IMPLEMENTATIONS,
+  splitProtocol,
+  standInChanged,
+  type StandInView,
+} from '@omnifs/core/backend';
 import { MemoryFileSystem, resetSharedVolume } from './filesystem';
 import { MemoryObjectStore, type StoreView } from './objectstore';
 import { serviceError, STORE_RULES, type StoreRules } from './rules';
@@ -84,6 +90,7 @@ export function resetStandIns(): void {
 export function resetMemoryStore(): void {
   resetSharedVolume();
   resetStandIns();
+  standInChanged();
 }
 
 /** The protocol names served by one implementation: `s3` → `['s3', 's3a']`, `gcs` → `['gs', 'gcs']`. */
@@ -261,6 +268,7 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
     files: () => Object.fromEntries(served.flatMap(entries).map(([k, v]) => [k, Buffer.from(v).toString('utf8')])),
     snapshot: () => Object.fromEntries(served.flatMap(entries)),
     seed(files) {
+      standInChanged();
       for (const [url, content] of Object.entries(files)) {
         const data = typeof content === 'string' ? new Uint8Array(Buffer.from(content)) : content;
         const s = servedBy(url);
@@ -283,6 +291,7 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
     },
     reset() {
       for (const s of served) s.fs.reset();
+      standInChanged(); // caching layers drop what they hold
       for (const o of OPERATIONS) recorder.calls[o] = 0;
       recorder.failures.clear();
     },

@@ -138,6 +138,27 @@ describe('memory stand-in', () => {
       }
     });
 
+    it('empties the caching layers over it at install, reset and restore', async () => {
+      const { fs: listed } = urlToFs('listcache::s3://cached');
+      const { fs: blocks } = urlToFs('blockcache::s3://cached');
+      const { fs: copies } = urlToFs('simplecache::s3://cached');
+      const standIn = memoryStandIn(['s3']);
+      try {
+        standIn.seed({ 's3://cached/one.txt': 'first test' });
+        expect(await listed.ls('cached')).to.deep.equal(['cached/one.txt']);
+        expect(await blocks.readText('cached/one.txt')).to.equal('first test');
+        expect(await copies.readText('cached/one.txt')).to.equal('first test');
+        standIn.reset();
+        expect(await listed.exists('cached')).to.equal(false);
+        standIn.seed({ 's3://cached/one.txt': 'second test', 's3://cached/two.txt': '2' });
+        expect(await listed.ls('cached')).to.deep.equal(['cached/one.txt', 'cached/two.txt']);
+        expect(await blocks.readText('cached/one.txt')).to.equal('second test');
+        expect(await copies.readText('cached/one.txt')).to.equal('second test');
+      } finally {
+        standIn.restore();
+      }
+    });
+
     it('does not redirect an instance built with new, outside the registry', () => {
       const direct = new S3FileSystem({ region: 'eu-west-1' });
       const standIn = memoryStandIn(['s3']);

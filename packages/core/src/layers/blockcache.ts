@@ -7,6 +7,7 @@ import { defineOptions } from '../options';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
 import { throwIfAborted } from '../batch';
+import { standInGeneration } from '../standin';
 import { nonNegativeOption, positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link BlockCacheFileSystem}. */
@@ -50,6 +51,8 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
   /** Blocks by `path \0 version \0 index`, least recently used first. */
   private readonly blocks = new Map<string, Promise<Uint8Array>>();
   private readonly versions = new Map<string, { info: Promise<FileInfo>; expires: number }>();
+  /** The stand-ins' generation the blocks were cached in (a new one drops them). */
+  private generation = standInGeneration();
 
   constructor(options: BlockCacheOptions) {
     super(options);
@@ -75,8 +78,12 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     for (const key of [...this.blocks.keys()]) if (key.startsWith(`${p}\0`)) this.blocks.delete(key);
   }
 
-  /** Size and version of a file, looked up at most once per `ttlMs`. */
+  /** Size and version of a file, looked up at most once per `ttlMs` (and again after a stand-in changed). */
   private identity(path: string): Promise<FileInfo> {
+    if (this.generation !== standInGeneration()) {
+      this.generation = standInGeneration();
+      this.clearCache();
+    }
     const now = Date.now();
     const known = this.versions.get(path);
     if (known !== undefined && known.expires > now) return known.info;

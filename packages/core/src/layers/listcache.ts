@@ -5,6 +5,7 @@
 import { defineOptions } from '../options';
 import type { FileInfo } from '../types';
 import { isUnder } from '../paths';
+import { standInGeneration } from '../standin';
 import { nonNegativeOption, positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link ListingCacheFileSystem}. */
@@ -27,7 +28,8 @@ interface Entry<T> {
  * - an answer is reused until `ttlMs` passes;
  * - any write, delete, copy or mkdir through the layer drops every cached answer for the
  *   path, its ancestors and its descendants, so the layer's own changes are seen at once;
- * - a change made by another client is seen after at most `ttlMs`.
+ * - a change made by another client is seen after at most `ttlMs`; a stand-in installed,
+ *   removed or reset drops every answer.
  */
 export class ListingCacheFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['listcache'];
@@ -41,6 +43,8 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
   private readonly maxEntries: number;
   private readonly infos = new Map<string, Entry<FileInfo>>();
   private readonly listings = new Map<string, Entry<FileInfo[]>>();
+  /** The stand-ins' generation the answers were cached in (a new one drops them). */
+  private generation = standInGeneration();
 
   constructor(options: ListingCacheOptions) {
     super(options);
@@ -64,6 +68,10 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
   }
 
   private cachedCall<T>(cache: Map<string, Entry<T>>, path: string, fn: () => Promise<T>): Promise<T> {
+    if (this.generation !== standInGeneration()) {
+      this.generation = standInGeneration();
+      this.invalidateAll();
+    }
     const now = Date.now();
     const hit = cache.get(path);
     if (hit !== undefined && hit.expires > now) return hit.value;

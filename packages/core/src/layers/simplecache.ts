@@ -8,6 +8,7 @@ import { createReadStream, mkdirSync, mkdtempSync, promises as fsp } from 'node:
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { standInGeneration } from '../standin';
 import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
 
 /** Options of {@link SimpleCacheFileSystem}. */
@@ -47,8 +48,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     }
   }
 
+  /** The cached copy's name; one made while a stand-in served differs by its generation. */
   private localName(path: string): string {
-    return join(this.cacheDir, createHash('sha256').update(`${this.fs.protocol}\0${path}`).digest('hex'));
+    const generation = standInGeneration();
+    const key = generation === 0 ? `${this.fs.protocol}\0${path}` : `${this.fs.protocol}\0${generation}\0${path}`;
+    return join(this.cacheDir, createHash('sha256').update(key).digest('hex'));
   }
 
   /** The local copy of `path`, downloading it first when needed. */
