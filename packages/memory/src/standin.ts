@@ -7,6 +7,7 @@ import { FsError, getFileSystemClass, type ErrorKind, type FileSystem } from '@o
 import {
   installStandIn,
   KNOWN_IMPLEMENTATIONS,
+  NODE_CODES,
   splitProtocol,
   standInChanged,
   type StandInView,
@@ -260,6 +261,11 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
         throw new FsError({
           kind: 'InvalidArgument',
           message: `unknown operation ${JSON.stringify(operation)}; one of ${OPERATIONS.join(', ')}`,
+        });
+      if (typeof kind !== 'string' || !Object.hasOwn(NODE_CODES, kind))
+        throw new FsError({
+          kind: 'InvalidArgument',
+          message: `unknown error kind ${JSON.stringify(kind)}; one of ${Object.keys(NODE_CODES).join(', ')}`,
         });
       const queue = recorder.failures.get(operation) ?? [];
       for (let i = 0; i < (o.times ?? 1); i++) queue.push(kind);

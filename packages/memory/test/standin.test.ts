@@ -1,5 +1,5 @@
 /** The memory stand-in: which instances it redirects, and what its handle gives a test. */
-import { filesystem, FsError, getFileSystemClass, urlToFs, type FileSystem } from '@omnifs/core';
+import { filesystem, FsError, getFileSystemClass, urlToFs, type ErrorKind, type FileSystem } from '@omnifs/core';
 import { registerKnownImplementation } from '@omnifs/core/backend';
 import { expect, expectFsError } from '@omnifs/testkit';
 import { S3FileSystem } from '@omnifs/s3';
@@ -364,6 +364,8 @@ describe('memory stand-in', () => {
       expect(failed.temporary).to.equal(true);
       expect(await s3.exists('bkt/streamed')).to.equal(false);
       expect(() => standIn.failNext('upload' as 'put')).to.throw(FsError, 'unknown operation');
+      for (const kind of ['Bogus', 'Timeout', 'notfound'])
+        expect(() => standIn.failNext('put', kind as ErrorKind), kind).to.throw(FsError, 'unknown error kind');
     });
 
     it("injects S3's 501 NotImplemented answer as Unsupported (ENOTSUP), not retried", async () => {
