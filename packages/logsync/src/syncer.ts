@@ -223,7 +223,7 @@ export class Syncer {
       const target = this.target;
       try {
         if (!this.targetReady) {
-          await withRetry(() => target.fs.makedirs(target.path, { existOk: true }), policy);
+          await withRetry(() => prepareTarget(target), policy);
           this.targetReady = true;
         }
         for (const name of this.spool.logNames()) {
@@ -331,4 +331,23 @@ export class Syncer {
     await target.fs.pipeFile(joinPath(target.path, name), counted(this.spool.pathOf(name)), { signal });
     return bytes;
   }
+}
+
+/**
+ * Makes the run's directory where directories are real (local disk, HDFS, memory). On an
+ * object store there is nothing to make but the bucket, and a bucket is never made: one
+ * that is missing (a typo in the URL) is `NotFound`, not a new bucket in the account.
+ */
+async function prepareTarget(target: { fs: FileSystem; path: string }): Promise<void> {
+  if (target.fs.capabilities.realDirectories) {
+    await target.fs.makedirs(target.path, { existOk: true });
+    return;
+  }
+  const bucket = target.path.split('/')[0]!;
+  if (!(await target.fs.exists(bucket)))
+    throw new FsError({
+      kind: 'NotFound',
+      message: `${target.fs.protocol}://${bucket} does not exist: logsync writes into an existing bucket (create it first)`,
+      path: bucket,
+    });
 }

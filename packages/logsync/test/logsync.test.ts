@@ -16,7 +16,11 @@ async function readRun(url: string): Promise<Record<string, string>> {
 }
 
 /** Runs the same layout checks against one kind of target. */
-function layoutSuite(kind: string, logDirFor: () => string, urlOf: (logDir: string, exp: string) => string): void {
+function layoutSuite(
+  kind: string,
+  logDirFor: () => string | Promise<string>,
+  urlOf: (logDir: string, exp: string) => string,
+): void {
   describe(`layout on ${kind}`, () => {
     let spool: ReturnType<typeof tempDir>;
     let log: LogSync | undefined;
@@ -30,7 +34,7 @@ function layoutSuite(kind: string, logDirFor: () => string, urlOf: (logDir: stri
     });
 
     const open = async (extra: Partial<LogSyncOptions> = {}): Promise<{ log: LogSync; url: string }> => {
-      const logDir = logDirFor();
+      const logDir = await logDirFor();
       const experiment = randomName();
       log = await createLogSync({
         logDir,
@@ -109,9 +113,37 @@ describe('logsync', () => {
   );
   layoutSuite(
     'the memory-backed s3 mock',
-    () => `s3://${randomName('bucket')}/experiments/`,
+    async () => {
+      const bucket = randomName('bucket');
+      await filesystem('s3').makedirs(bucket);
+      return `s3://${bucket}/experiments/`;
+    },
     (d, e) => `${d}${e}`,
   );
+
+  it('never makes a bucket: a missing one fails the sync with NotFound, the lines kept in the spool', async () => {
+    const spool = tempDir();
+    const bucket = randomName('bucket');
+    try {
+      const log = await createLogSync({
+        logDir: `s3://${bucket}/runs/`,
+        experiment: 'e',
+        syncIntervalMs: 0,
+        spoolDir: join(spool.dir, 'spool'),
+        handleSignals: false,
+        retry: { maxElapsedMs: 0 },
+      });
+      log.info('kept');
+      const err = await log.sync().catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(FsError).with.property('kind', 'NotFound');
+      expect((err as FsError).message).to.include(`s3://${bucket} does not exist`);
+      expect(await filesystem('s3').exists(bucket)).to.equal(false);
+      await log.close().catch(() => undefined);
+      expect(readdirSync(join(spool.dir, 'spool'), { recursive: true }).join()).to.include('training.log');
+    } finally {
+      spool.cleanup();
+    }
+  });
 
   describe('layout on local disk', () => {
     let root: ReturnType<typeof tempDir>;
