@@ -170,6 +170,20 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     expect(out).to.deep.include({ text: 'hello' });
   });
 
+  it('gcs: says how to give credentials when none are found', async () => {
+    const bucket = freshName('nocreds');
+    const r = await app.run('lifecycle.mjs', { args: ['gs', bucket, JSON.stringify({ projectId: 'some-project' })] });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal({
+      error:
+        `gs info "${bucket}": no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS to a key ` +
+        'file, or run `gcloud auth application-default login`, or pass `credentials` (or `keyFilename`, or ' +
+        '`token`); `anon: true` reads a public bucket unsigned',
+      kind: 'PermissionDenied',
+      code: 'EACCES',
+    });
+  });
+
   const onEmulator = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {
     const bucket = freshName('gcsemu');
     const args = ['gs', bucket, JSON.stringify(options)];

@@ -31,6 +31,8 @@ export function gcsReason(err: unknown): string | undefined {
 const NOT_EMPTY = /not empty|must be empty/i;
 /** google-auth-library finding no project (no `projectId`, `GOOGLE_CLOUD_PROJECT`, key file or metadata server). */
 const NO_PROJECT = /Unable to detect a Project Id/i;
+/** google-auth-library finding no credentials (no key file, no gcloud login, no metadata server). */
+const NO_CREDENTIALS = /Could not load the default credentials/i;
 /** GCS refusing an upload whose bytes do not match the checksum sent with them (damaged on the way). */
 const DAMAGED = /(?:MD5|CRC32C)(?: hash)? .* (?:doesn't|does not) match/i;
 
@@ -131,6 +133,16 @@ export function mapGcsError(err: unknown): FsError {
         kind: 'InvalidArgument',
         message:
           'no Google Cloud project: give projectId (or set GOOGLE_CLOUD_PROJECT); listing buckets and creating one need it',
+        cause: err,
+      });
+    }
+    if (NO_CREDENTIALS.test(String((err as GcsErrorShape | null)?.message ?? ''))) {
+      return new FsError({
+        kind: 'PermissionDenied',
+        message:
+          'no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS to a key file, or run ' +
+          '`gcloud auth application-default login`, or pass `credentials` (or `keyFilename`, or `token`); ' +
+          '`anon: true` reads a public bucket unsigned',
         cause: err,
       });
     }
