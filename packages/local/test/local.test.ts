@@ -187,28 +187,15 @@ describe('local backend', () => {
       await writeFile(join(dir, 'd', 'f'), 'f');
       await symlink('..', join(dir, 'd', 'up'));
       await symlink('d', join(dir, 'alias'));
-      expect(rel(await fs.find(dir, { withDirs: true }))).to.deep.equal([
-        '',
-        'alias',
-        'alias/f',
-        'alias/up',
-        'd',
-        'd/f',
-        'd/up',
-      ]);
+      // Each link is listed once: `alias` gone into, each `up` not.
+      const tree = ['alias', 'alias/f', 'alias/up', 'd', 'd/f', 'd/up'];
+      expect(rel(await fs.find(dir, { withDirs: true }))).to.deep.equal(['', ...tree]);
       expect(await walked(dir)).to.deep.equal(['/ alias,d | ', '/alias up | f', '/d up | f']);
       expect(await fs.du(dir)).to.equal(2);
       expect(rel(await fs.glob(`${dir}/**/f`))).to.deep.equal(['alias/f', 'd/f']);
       await fs.cp(dir, `${dir}-copy`, { recursive: true });
       try {
-        expect(await readdir(`${dir}-copy`, { recursive: true })).to.have.members([
-          'alias',
-          'alias/f',
-          'alias/up',
-          'd',
-          'd/f',
-          'd/up',
-        ]);
+        expect(await readdir(`${dir}-copy`, { recursive: true })).to.have.members(tree);
       } finally {
         await rm(`${dir}-copy`, { recursive: true, force: true });
       }
