@@ -218,5 +218,27 @@ describe('local backend', () => {
       await symlink(dir, join(dir, 'x', 'y', 'top'));
       expect(rel(await fs.find(join(dir, 'x'), { withDirs: true }))).to.deep.equal(['x', 'x/y', 'x/y/f', 'x/y/top']);
     });
+
+    it('leaves dangling links out of listings, and rmdir says they are there', async () => {
+      await mkdir(join(dir, 'd'));
+      await symlink('../nowhere', join(dir, 'd', 'gone'));
+      await symlink('../nowhere-either', join(dir, 'd', 'also-gone'));
+      expect(await fs.ls(join(dir, 'd'))).to.deep.equal([]);
+      expect(rel(await fs.find(dir, { withDirs: true }))).to.deep.equal(['', 'd']);
+      await expectFsError(fs.info(join(dir, 'd', 'gone')), 'NotFound');
+      const err = await expectFsError(fs.rmdir(join(dir, 'd')), 'NotEmpty');
+      expect(err.message).to.include('2 dangling symbolic link(s)').and.include('also-gone');
+      expect(await readdir(join(dir, 'd'))).to.have.members(['gone', 'also-gone']);
+      await fs.rm(join(dir, 'd'), { recursive: true });
+      expect(await readdir(dir)).to.deep.equal([]);
+    });
+
+    it('says only not empty when a directory holds more than dangling links', async () => {
+      await mkdir(join(dir, 'd'));
+      await symlink('../nowhere', join(dir, 'd', 'gone'));
+      await writeFile(join(dir, 'd', 'f'), 'f');
+      const err = await expectFsError(fs.rmdir(join(dir, 'd')), 'NotEmpty');
+      expect(err.message).to.not.include('dangling');
+    });
   });
 });

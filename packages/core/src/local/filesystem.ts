@@ -3,14 +3,14 @@ import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../batch';
-import { errors, type FsError } from '../errors';
+import { errors, FsError, quote } from '../errors';
 import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem';
 import type { RmTreeOptions } from '../hooks';
 import { checkPath, normalizePath } from '../paths';
 import type { CapabilityFacts, FileInfo, WriteMode } from '../types';
 import type { RandomWriter, ReaderInto, Writer } from '../writer';
 import { Confinement } from './confine';
-import { mapLocalError } from './errors';
+import { danglingLinksIn, mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
 import {
   asTarget,
@@ -226,9 +226,25 @@ export class LocalFileSystem extends FileSystem {
     options.onRemoved?.(files);
   }
 
+  /**
+   * A directory holding only dangling symbolic links (which `ls` leaves out) is not empty:
+   * `NotEmpty` then says so, and names the first of them.
+   */
   protected override async _rmdir(path: string): Promise<void> {
     await this.confined(path);
-    await fsp.rmdir(path);
+    try {
+      await fsp.rmdir(path);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ENOTEMPTY') throw err;
+      const hidden = await danglingLinksIn(path);
+      if (hidden === undefined) throw err;
+      throw new FsError({
+        kind: 'NotEmpty',
+        path,
+        cause: err,
+        message: `directory not empty: it holds ${hidden.count} dangling symbolic link(s), which ls leaves out (${quote(hidden.first)}); rm with recursive removes them`,
+      });
+    }
   }
 
   protected override async _copy(src: string, dst: string): Promise<void> {
