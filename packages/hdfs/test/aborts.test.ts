@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import type { FsError } from '@omnifs/core';
 import type { DatanodeUpload, HDFSFileSystem } from '@omnifs/hdfs';
-import { freshDir, makeFs, useHdfs } from './helpers';
+import { useFreshDir, useHdfs } from './helpers';
 
 const MiB = 1024 * 1024;
 /** An abort that waits on nothing but the cluster settles well within this (the idle timeout is 30 s). */
@@ -90,14 +90,15 @@ describe('hdfs: aborted writes leave nothing', function () {
   let fs: HDFSFileSystem;
   let dir: string;
 
-  beforeEach(async () => {
-    fs = makeFs(hdfs.info);
-    dir = freshDir('aborts');
-    await fs.makedirs(dir);
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true }).catch(() => undefined);
-  });
+  useFreshDir(
+    hdfs,
+    'aborts',
+    (f, d) => {
+      fs = f;
+      dir = d;
+    },
+    { made: true },
+  );
 
   it('before the first byte is sent (up to 1 MiB held)', async () => {
     const uploads = trackUploads(fs);

@@ -12,7 +12,7 @@ import { filesystem, FsError, urlToFs } from '@omnifs/core';
 import { HDFSFileSystem, mapHdfsError, WebHdfsError, webhdfsBase, type HDFSOptions } from '@omnifs/hdfs';
 import { startCountingProxy, type CountingProxy } from '../../../test/faults/counting';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
-import { freshDir, makeFs, useHdfs } from './helpers';
+import { makeFs, useFreshDir, useHdfs } from './helpers';
 
 const MiB = 1024 * 1024;
 const opOf = (url: string): string | undefined => new URL(url, 'http://x').searchParams.get('op') ?? undefined;
@@ -23,14 +23,15 @@ describe('hdfs: WebHDFS specifics', function () {
   let fs: HDFSFileSystem;
   let dir: string;
 
-  beforeEach(async () => {
-    fs = makeFs(hdfs.info);
-    dir = freshDir('hdfs');
-    await fs.makedirs(dir);
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true }).catch(() => undefined);
-  });
+  useFreshDir(
+    hdfs,
+    'hdfs',
+    (f, d) => {
+      fs = f;
+      dir = d;
+    },
+    { made: true },
+  );
 
   describe('native append', () => {
     let proxy: CountingProxy;

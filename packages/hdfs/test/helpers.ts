@@ -21,3 +21,26 @@ export function makeFs(info: HdfsInfo, extra: HDFSOptions = {}): HDFSFileSystem 
 export function freshDir(prefix = 'omnifs'): string {
   return `/${freshName(prefix)}`;
 }
+
+/**
+ * Per test of the calling suite: a new filesystem on the cluster and a fresh top-level
+ * directory (`/<label>-<random>`, made first when `made`), handed to `use` before the test
+ * and removed, with all it holds, after it.
+ */
+export function useFreshDir(
+  hdfs: { readonly info: HdfsInfo },
+  label: string,
+  use: (fs: HDFSFileSystem, dir: string) => void,
+  { made = false }: { made?: boolean } = {},
+): void {
+  let current: { fs: HDFSFileSystem; dir: string } | undefined;
+  beforeEach(async () => {
+    current = { fs: makeFs(hdfs.info), dir: freshDir(label) };
+    if (made) await current.fs.makedirs(current.dir);
+    use(current.fs, current.dir);
+  });
+  afterEach(async () => {
+    await current?.fs.rm(current.dir, { recursive: true }).catch(() => undefined);
+    current = undefined;
+  });
+}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { HDFSFileSystem } from '@omnifs/hdfs';
 import type { HdfsInfo } from '../../../test/servers/index';
-import { freshDir, makeFs, useHdfs } from './helpers';
+import { useFreshDir, useHdfs } from './helpers';
 
 /** The part of the `webhdfs` package's client these tests use (it ships no types). */
 interface WebHdfsClient {
@@ -27,12 +27,9 @@ describe('hdfs: interoperates with the npm webhdfs client', function () {
   let fs: HDFSFileSystem;
   let dir: string;
 
-  beforeEach(async () => {
-    fs = makeFs(hdfs.info);
-    dir = freshDir('interop');
-  });
-  afterEach(async () => {
-    await fs.rm(dir, { recursive: true }).catch(() => undefined);
+  useFreshDir(hdfs, 'interop', (f, d) => {
+    fs = f;
+    dir = d;
   });
 
   it('reads back with webhdfs what omnifs wrote, streamed and appended', async () => {
