@@ -227,6 +227,13 @@ function requireFrom(pkg: string): Record<string, unknown> {
   throw lastError;
 }
 
+/** fsspec's layers omnifs has no twin of, and what comes nearest here. */
+const FSSPEC_NEAREST: Readonly<Record<string, string>> = {
+  filecache:
+    "fsspec's filecache (whole files on disk, with metadata to check them) is not provided; simplecache:: keeps whole files on disk unchecked, blockcache:: blocks in memory pinned to each file's version",
+  cached: "fsspec's cached (blocks on disk) is blockcache:: here, its blocks kept in memory",
+};
+
 /** The class for a protocol, loading its package on first use. */
 export function getFileSystemClass(protocol: string): FileSystemClass {
   const name = checkProtocol(protocol);
@@ -240,9 +247,10 @@ export function getFileSystemClass(protocol: string): FileSystemClass {
   }
   const where = Object.hasOwn(KNOWN_IMPLEMENTATIONS, name) ? KNOWN_IMPLEMENTATIONS[name] : undefined;
   if (where === undefined) {
+    const nearest = Object.hasOwn(FSSPEC_NEAREST, name) ? `; ${FSSPEC_NEAREST[name]}` : '';
     throw new FsError({
       kind: 'Unsupported',
-      message: `unknown protocol "${name}"; known protocols: ${availableProtocols().join(', ')}`,
+      message: `unknown protocol "${name}"${nearest}; known protocols: ${availableProtocols().join(', ')}`,
     });
   }
   let mod: Record<string, unknown>;

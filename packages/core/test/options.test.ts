@@ -264,6 +264,19 @@ describe('protocol-keyed options in URLs', () => {
     );
   });
 
+  it("names the layers' own option for fsspec's, and says what stands in for fsspec's other caches", async () => {
+    const err = await rejected(() => urlToFs('simplecache::memory://k', { simplecache: { cache_storage: '/tmp/c' } }));
+    expect(err.kind).to.equal('InvalidArgument');
+    expect(err.message).to.equal(
+      "unknown option 'cache_storage' for simplecache; fsspec's 'cache_storage' is given as 'cacheDir' here",
+    );
+    for (const layer of ['filecache', 'cached']) {
+      const e = await rejected(() => urlToFs(`${layer}::memory://k`));
+      expect(e.kind).to.equal('Unsupported');
+      expect(e.message).to.include(`unknown protocol "${layer}"; fsspec's ${layer} `).and.include('blockcache::');
+    }
+  });
+
   it('refuses options keyed by a protocol the URL lacks, and a keyed value that is not an object', async () => {
     expect((await rejected(() => urlToFs('s3://b/k', { gs: { projectId: 'p' } }))).message).to.equal(
       "options for 'gs' were given, but the URL has no gs layer (its layers: s3)",

@@ -32,7 +32,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
   /** The options the layer takes. */
   static override optionSchema = defineOptions<SimpleCacheOptions>({
     ...WRAPPER_OPTIONS,
-    cacheDir: 'string',
+    cacheDir: { type: 'string', fsspec: ['cache_storage'] },
   });
   /** The cache directory. */
   readonly cacheDir: string;
