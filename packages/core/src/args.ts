@@ -1,5 +1,6 @@
 /** Checks of the arguments of public methods. */
-import { errors } from './errors';
+import { errors, FsError } from './errors';
+import { hasTrailingSlash } from './paths';
 import { checkMethodOptions } from './options';
 import type { FileInfo, RangeOptions, WriteMode } from './types';
 import type { ReadOptions } from './base';
@@ -64,6 +65,21 @@ export function optionsOf<T>(options: T, method?: CheckedMethod): T {
 /** Refuses the empty path as the target of a write or removal; returns the path. */
 export function checkTargetPath<T>(path: T): T {
   if (path === '') throw errors.invalid('path must not be empty for a write or removal');
+  return path;
+}
+
+/**
+ * `path` as the file a write creates: not empty, and without a trailing slash, which names
+ * a directory (`IsADirectory`, POSIX's answer to creating `x/`; an object store would
+ * otherwise write the object `x`, beside or instead of the directory meant).
+ */
+export function checkFilePath<T>(path: T): T {
+  checkTargetPath(path);
+  if (typeof path === 'string' && hasTrailingSlash(path))
+    throw new FsError({
+      kind: 'IsADirectory',
+      message: 'a path ending in "/" names a directory: a file cannot be written there',
+    });
   return path;
 }
 

@@ -12,7 +12,7 @@ import { throwIfAborted } from './batch';
 import { withSignal } from './timeouts';
 import { BufferedWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
 import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
-import { checkTargetPath, optionsOf } from './args';
+import { checkFilePath, checkTargetPath, optionsOf } from './args';
 import {
   cleanupOptionsOf,
   isTemporaryName,
@@ -302,19 +302,21 @@ export abstract class FileSystemBase {
   /**
    * Normalises `path`, runs `fn` with it, and gives any error its kind and context.
    * With `target: true`, the path is one to write or remove, and the empty path is refused
-   * (it would name the root, or the working directory on local disk). `signal` cancels
+   * (it would name the root, or the working directory on local disk); with `target: 'file'`,
+   * a file to write, and a trailing slash is refused too. `signal` cancels
    * the call: it rejects at once, and the requests in flight are aborted.
    */
   protected async withPath<T>(
     operation: string,
     path: unknown,
     fn: (p: string) => Promise<T>,
-    options: { target?: boolean; signal?: AbortSignal | undefined } = {},
+    options: { target?: boolean | 'file'; signal?: AbortSignal | undefined } = {},
   ): Promise<T> {
     const { target = false, signal } = options;
     let p: string | undefined;
     try {
-      if (target) checkTargetPath(path);
+      if (target === 'file') checkFilePath(path);
+      else if (target) checkTargetPath(path);
       const q = this.normalize(path);
       p = q;
       return await withSignal(signal, () => fn(q));
@@ -480,7 +482,9 @@ export abstract class FileSystemBase {
     const entries = await this.withPath('glob', pattern, (p) => globEntries(this, p, options.maxDepth, dirsOnly()), {
       signal: options.signal,
     });
-    return options.detail ? entries : entries.map((e) => e.name);
+    if (options.detail) return entries;
+    // Sorted by name; a file and a directory of one name (object stores) give the name once.
+    return entries.map((e) => e.name).filter((name, i, names) => i === 0 || name !== names[i - 1]);
   }
 
   /** Total bytes below `path`, or per file with `total: false`. */

@@ -167,7 +167,7 @@ export abstract class FileSystem extends FileSystemBase {
         await this.createOnce(p, writeId, () => this._write(p, bytes, mode, { writeId }));
         options.onProgress?.({ bytes: bytes.byteLength, totalBytes: bytes.byteLength, files: 1, totalFiles: 1 });
       },
-      { target: true, signal: options.signal },
+      { target: 'file', signal: options.signal },
     );
   }
 
@@ -296,7 +296,7 @@ export abstract class FileSystem extends FileSystemBase {
         }
         await this._write(p, new Uint8Array(0), 'overwrite');
       },
-      { target: true },
+      { target: 'file' },
     );
   }
 
@@ -332,7 +332,7 @@ export abstract class FileSystem extends FileSystemBase {
         });
         return new RemoteFile(p, m, undefined, writer, fileOptions);
       },
-      { target: m !== 'rb', signal: options.signal },
+      { target: m === 'rb' ? false : 'file', signal: options.signal },
     );
   }
 
@@ -347,7 +347,7 @@ export abstract class FileSystem extends FileSystemBase {
       'open',
       path,
       (p) => this.writerFor(p, { mode: checkMode(mode), append: append === true, signal, writeId }),
-      { target: true, signal },
+      { target: 'file', signal },
     );
   }
 
@@ -380,7 +380,7 @@ export abstract class FileSystem extends FileSystemBase {
           abort: (reason) => this.run('write', p, () => writer.abort(reason)),
         };
       },
-      { target: true },
+      { target: 'file' },
     );
   }
 

@@ -15,11 +15,23 @@ export interface WalkEntry {
 
 /** What listing needs from a filesystem (public, already-normalised entry points). */
 interface Listable {
+  readonly capabilities: { readonly realDirectories: boolean };
   info(path: string): Promise<FileInfo>;
+  isDir(path: string): Promise<boolean>;
   lsInfo(path: string): Promise<FileInfo[]>;
 }
 
 const LIST_CONCURRENCY = 8;
+
+/**
+ * Where a listing starts: `info` of `path`, but a directory where an object store's name
+ * is a file and a directory at once (keys `x` and `x/...`), whose entries are listed.
+ */
+async function listingTop(fs: Listable, path: string): Promise<FileInfo | undefined> {
+  const top = await infoOrUndefined(fs, path);
+  if (top?.type !== 'file' || fs.capabilities.realDirectories || !(await fs.isDir(path))) return top;
+  return { name: top.name, type: 'directory', size: 0 };
+}
 
 function checkDepth(maxDepth: number | undefined): void {
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) {
@@ -95,7 +107,7 @@ export async function findEntries(
     const entries = await flatFind(path, withDirs);
     if (entries.length > 0) return entries.sort(byName);
   }
-  const top = await infoOrUndefined(fs, path);
+  const top = await listingTop(fs, path);
   if (top === undefined) return [];
   if (top.type === 'file') return [top];
   const out: FileInfo[] = withDirs && path !== '' && path !== '/' ? [top] : [];
@@ -141,7 +153,7 @@ export async function* walkEntries(
   topDown = true,
 ): AsyncGenerator<WalkEntry> {
   checkDepth(maxDepth);
-  const top = await infoOrUndefined(fs, path);
+  const top = await listingTop(fs, path);
   if (top === undefined || top.type !== 'directory') return;
   yield* walkFrom(fs, path, { real: top.realPath ?? path, up: undefined }, maxDepth, topDown);
 }
@@ -193,7 +205,7 @@ export async function globEntries(
 ): Promise<FileInfo[]> {
   checkDepth(maxDepth);
   if (!hasMagic(pattern)) {
-    const info = await infoOrUndefined(fs, pattern);
+    const info = dirsOnly ? await listingTop(fs, pattern) : await infoOrUndefined(fs, pattern);
     return info === undefined || (dirsOnly && info.type !== 'directory') ? [] : [info];
   }
   const matcher = compileGlob(dirsOnly ? `${pattern}/` : pattern);

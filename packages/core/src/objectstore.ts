@@ -296,8 +296,8 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
    * arrive, each page's batches in flight while the next page is listed; a bucket is then
    * removed itself. Keys the service refused are reported together in one DeleteError.
    * With `orFile`, the object's HEAD goes out beside the first page: an object at the path
-   * is removed alone (a file named like a prefix is what `info` shows), nothing at all is
-   * `NotFound`.
+   * is removed with the keys below its name (a file and a directory of one name go
+   * together), nothing at all is `NotFound`.
    */
   protected override async _rmTree(path: string, options: RmTreeOptions): Promise<void> {
     const { bucket, key } = splitObjectPath(path);
@@ -305,20 +305,19 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     let first: IteratorResult<ObjectPage> | undefined;
     if (options.orFile === true && key !== '') {
       const [file, page] = await Promise.allSettled([this.objectInfo(bucket, key, path), pages.next()]);
-      if (file.status === 'fulfilled' || !this.isMissing(file.reason)) {
+      const fileFailed = file.status === 'rejected' && !this.isMissing(file.reason);
+      if (fileFailed || page.status === 'rejected') {
         await pages.return?.();
-        if (file.status === 'rejected') throw file.reason;
-        const refused = await this.deleteKeys(bucket, [key]);
-        if (refused.length > 0) throw new DeleteError(refused, 1);
-        options.onRemoved?.(1);
-        return;
+        throw fileFailed ? file.reason : (page as PromiseRejectedResult).reason;
       }
-      if (page.status === 'rejected') throw page.reason;
-      if (page.value.done === true || page.value.value.objects.length === 0) {
+      const below = page.value.done === true ? [] : page.value.value.objects;
+      if (file.status === 'rejected' && below.length === 0) {
         await pages.return?.();
         throw errors.notFound(path);
       }
-      first = page.value;
+      // The object goes with the keys below its name: `x` and `x/...` are one name, removed together.
+      const objects = file.status === 'fulfilled' ? [{ key, info: file.value }, ...below] : below;
+      first = { done: false, value: { objects, prefixes: page.value.done === true ? [] : page.value.value.prefixes } };
     }
     await this.deleteListed(bucket, pages, first, options);
     if (key === '') await this._rmdir(bucket);

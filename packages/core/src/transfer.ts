@@ -85,6 +85,14 @@ async function treeSteps(fs: FileSystem, dir: string, dstRoot: string, options: 
   }));
 }
 
+/**
+ * True when `path`, a file, is also a directory: on an object store, where keys below
+ * `path/` may sit beside the object `path`. Never on backends with real directories.
+ */
+export async function sharesNameWithDir(fs: FileSystem, path: string): Promise<boolean> {
+  return !fs.capabilities.realDirectories && (await fs.isDir(path));
+}
+
 /** The longest run of whole leading segments that `paths` share (`/` or `''` at least). */
 function commonPrefix(paths: readonly string[]): string {
   const parts = paths.map((p) => p.split('/'));
@@ -120,17 +128,18 @@ async function planGlob(
   const { maxDepth } = options;
   const recursive = options.recursive === true;
   const matches = await srcFs.glob(src, { detail: true, ...(maxDepth === undefined ? {} : { maxDepth }) });
+  // Keyed by type and name: an object store's name can match as a file and as a directory.
   const expanded = new Map<string, FileInfo>();
   const left = maxDepth === undefined ? undefined : maxDepth - 1;
   for (const m of matches) {
-    expanded.set(m.name, m);
+    expanded.set(`${m.type}\0${m.name}`, m);
     if (m.type !== 'directory' || !recursive || (left !== undefined && left < 1)) continue;
     for (const e of await srcFs.find(m.name, {
       withDirs: true,
       detail: true,
       ...(left === undefined ? {} : { maxDepth: left }),
     }))
-      expanded.set(e.name, e);
+      expanded.set(`${e.type}\0${e.name}`, e);
   }
   const kept = [...expanded.values()].filter((e) => e.type === 'file' || (recursive && maxDepth === undefined));
   // A depth-limited recursive move removes the directories it reached once they are empty.
@@ -172,9 +181,14 @@ async function planOne(
   const recursive = options.recursive === true;
   const info = await infoOrUndefined(srcFs, src);
   if (info === undefined) throw missing(srcFs, src);
-  if (info.type === 'file') {
+  // On an object store a name can be a file and a directory at once (keys `x` and `x/...`):
+  // with `recursive` both are copied (`x/` names the directory alone), as `rm -r` removes both.
+  const alsoDir = info.type === 'file' && recursive && (await sharesNameWithDir(srcFs, src));
+  if (info.type === 'file' && !(alsoDir && hasTrailingSlash(rawSrc))) {
     const dstDir = dstIsDir ?? (hasTrailingSlash(rawDst) || (await dstFs.isDir(dst)));
-    return { steps: [{ src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst }], matched: true };
+    const file: Step = { src: info, dst: dstDir ? joinPath(dst, baseName(src)) : dst };
+    if (!alsoDir) return { steps: [file], matched: true };
+    return { steps: [file, ...(await treeSteps(srcFs, src, file.dst, options))], matched: true };
   }
   if (!recursive) return { steps: [], matched: true };
   let dstDir = dstIsDir;
@@ -193,8 +207,11 @@ async function planOne(
   return { steps: await treeSteps(srcFs, src, root, options), matched: true };
 }
 
-/** Refuses a plan that writes two sources to one file, or a file where another goes below it. */
-function checkCollisions(steps: readonly Step[]): void {
+/**
+ * Refuses a plan that writes two sources to one file, or, where the target has real
+ * directories, a file where another goes below it (an object store holds `x` and `x/y`).
+ */
+function checkCollisions(steps: readonly Step[], realDirectories: boolean): void {
   const files = new Map<string, string>();
   for (const s of steps) {
     if (s.src.type !== 'file') continue;
@@ -202,12 +219,18 @@ function checkCollisions(steps: readonly Step[]): void {
     if (other !== undefined) throw errors.invalid(`${other} and ${s.src.name} would both be copied to ${s.dst}`, s.dst);
     files.set(s.dst, s.src.name);
   }
+  if (!realDirectories) return;
   for (const s of steps) {
     let d = s.dst;
     for (let i = d.lastIndexOf('/'); i > 0; i = d.lastIndexOf('/')) {
       d = d.slice(0, i);
       const file = files.get(d);
       if (file === undefined) continue;
+      if (s.src.name.startsWith(`${file}/`))
+        throw errors.invalid(
+          `${file} is a file and a directory at once, which ${d} cannot be: copy ${file}/ for the directory, or without recursive for the file`,
+          s.dst,
+        );
       throw errors.invalid(`${s.src.name} would be copied below ${d}, where ${file} is copied`, s.dst);
     }
   }
@@ -217,7 +240,12 @@ function checkCollisions(steps: readonly Step[]): void {
  * The steps of every source, each once (a list may name a file twice, or two of its globs
  * match one); `NotFound` when the sources, globs all, match nothing.
  */
-function joinPlans(srcFs: FileSystem, sources: readonly string[], plans: readonly SourcePlan[]): Step[] {
+function joinPlans(
+  srcFs: FileSystem,
+  sources: readonly string[],
+  plans: readonly SourcePlan[],
+  dstFs: FileSystem,
+): Step[] {
   if (plans.length > 0 && plans.every((p) => !p.matched)) throw missing(srcFs, srcFs.normalize(sources[0]!));
   const steps = new Map<string, Step>();
   for (const s of plans.flatMap((p) => p.steps)) {
@@ -225,7 +253,7 @@ function joinPlans(srcFs: FileSystem, sources: readonly string[], plans: readonl
     if (!steps.has(key)) steps.set(key, s);
   }
   const once = [...steps.values()];
-  checkCollisions(once);
+  checkCollisions(once, dstFs.capabilities.realDirectories);
   return once;
 }
 
@@ -238,16 +266,16 @@ async function plan(
 ): Promise<Step[]> {
   if (typeof src === 'string') {
     if (typeof dst !== 'string') throw errors.invalid('a single source needs a single destination');
-    return joinPlans(srcFs, [src], [await planOne(srcFs, src, dstFs, dst, options, undefined)]);
+    return joinPlans(srcFs, [src], [await planOne(srcFs, src, dstFs, dst, options, undefined)], dstFs);
   }
   if (!Array.isArray(src)) throw errors.invalid(`source must be a path or a list of paths, got ${typeof src}`);
   if (Array.isArray(dst)) {
     if (dst.length !== src.length) throw errors.invalid(`${src.length} sources but ${dst.length} destinations`);
     const pairs = await Promise.all(src.map((s, i) => planOne(srcFs, s, dstFs, dst[i]!, options, false)));
-    return joinPlans(srcFs, src, pairs);
+    return joinPlans(srcFs, src, pairs, dstFs);
   }
   if (typeof dst !== 'string') throw errors.invalid('destination must be a path or a list of paths');
-  return joinPlans(srcFs, src, await Promise.all(src.map((s) => planOne(srcFs, s, dstFs, dst, options, true))));
+  return joinPlans(srcFs, src, await Promise.all(src.map((s) => planOne(srcFs, s, dstFs, dst, options, true))), dstFs);
 }
 
 /** Copies one planned file, server-side when both ends are the same filesystem. */
@@ -440,7 +468,11 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
       if (matches.length === 0) throw errors.notFound(p);
       for (const info of matches) targets.push({ info, depth: maxDepth === undefined ? undefined : maxDepth - 1 });
     } else {
-      targets.push({ info: (await infoOrUndefined(fs, p)) ?? throwMissing(fs, p), depth: maxDepth });
+      const info = (await infoOrUndefined(fs, p)) ?? throwMissing(fs, p);
+      targets.push({ info, depth: maxDepth });
+      // A file that is also a directory (object stores): `recursive` removes both.
+      if (info.type === 'file' && options.recursive === true && (await sharesNameWithDir(fs, p)))
+        targets.push({ info: { ...info, type: 'directory', size: 0 }, depth: maxDepth });
     }
   }
   const files = new Set<string>();

@@ -14,6 +14,7 @@ import { copyScenarioTests } from './suites/copy';
 import { copyGlobEdgeCaseTests } from './suites/copy-globs';
 import { transferControlTests } from './suites/transfer-control';
 import { moveRemoveTests } from './suites/move-remove';
+import { sharedNameTests } from './suites/shared-names';
 import { dirTests } from './suites/dirs';
 import { nameTests } from './suites/names';
 import { errorTests } from './suites/errors';
@@ -38,7 +39,10 @@ export const TOPICS = {
   transferControl: (ctx: SuiteContext) => {
     for (const op of ['cp', 'put', 'get'] as const) transferControlTests(ctx, op);
   },
-  moveRemove: moveRemoveTests,
+  moveRemove: (ctx: SuiteContext) => {
+    moveRemoveTests(ctx);
+    sharedNameTests(ctx);
+  },
   dirs: dirTests,
   names: nameTests,
   errors: errorTests,
