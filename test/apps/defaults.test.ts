@@ -61,7 +61,7 @@ try {
 `;
 
 /** Compiled, not run: each `@ts-expect-error` line must be an error, the rest must compile. */
-const TYPES = `import { filesystem, type FileSystem } from '@omnifs/core';
+const TYPES = `import { filesystem, type FileInfo, type FileSystem } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import type { GCSFileSystem } from '@omnifs/gcs';
 import type { DirFileSystem } from '@omnifs/core';
@@ -80,9 +80,30 @@ filesystem('s3', { partSize: '8MiB' });
 filesystem('gs', { forcePathStyle: true });
 // @ts-expect-error s3 does not give a GCSFileSystem
 const wrong: GCSFileSystem = filesystem('s3');
+// @ts-expect-error a typo in an option of the timeout layer
+filesystem('timeout', { fs: s3, timeot: 5 });
 // @ts-expect-error writeText's encoding is a Node.js encoding name
 void s3.writeText('b/k', 'x', { encoding: 'klingon' });
 void withOptions; void gs; void dir; void thirdParty; void dynamic; void wrong;
+
+async function listings(fs: FileSystem): Promise<void> {
+  const infos: FileInfo[] = await fs.ls('b', { detail: true, signal: AbortSignal.timeout(1000) });
+  const flag = process.argv.length > 3;
+  const either: FileInfo[] | string[] = await fs.ls('b', { detail: flag });
+  // @ts-expect-error a detail known only as a boolean may give FileInfo[]
+  const names: string[] = await fs.ls('b', { detail: flag });
+  const one: Buffer = await fs.cat('b/a.txt');
+  const many: Record<string, Buffer> = await fs.cat('b/*.csv');
+  // @ts-expect-error a glob gives a record of path to bytes
+  const notOne: Buffer = await fs.cat('b/*.csv');
+  // @ts-expect-error a path known only as a string may be a glob
+  const unsure: Buffer = await fs.cat(String(process.argv[3]));
+  const found: FileInfo[] = await fs.find('b', { detail: true, withDirs: true });
+  const globbed: FileInfo[] | string[] = await fs.glob('b/*', { detail: flag });
+  const sizes: number | Record<string, number> = await fs.du('b', { total: flag });
+  void infos; void either; void names; void one; void many; void notOne; void unsure; void found; void globbed; void sizes;
+}
+void listings;
 `;
 
 /** An S3Client from the app's own copy of the SDK, passed in. */

@@ -293,7 +293,7 @@ export function timeoutTests(t: TimeoutTarget): void {
           redirectVia?.(proxy.url);
           const fs = t.make(proxy.url, { connectTimeout: 250, requestTimeout: 10_000, idleTimeout: 250 });
           const started = Date.now();
-          expect(sha(await fs.cat(path))).to.equal(sha(data));
+          expect(sha(await fs.catFile(path))).to.equal(sha(data));
           expect(Date.now() - started).to.be.above(1000);
           await fs.pipeFile(`${path}.up`, data);
           expect(Date.now() - started).to.be.above(2000);

@@ -43,6 +43,11 @@ export const METHOD_OPTIONS = {
   glob: ['maxDepth', 'detail'],
   du: ['total', 'maxDepth'],
   rsync: ['update', 'deleteMissing', 'dryRun', 'storageOptions', 'batchSize', 'onProgress'],
+  info: [],
+  exists: [],
+  isFile: [],
+  isDir: [],
+  size: [],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A public method whose options are checked. */

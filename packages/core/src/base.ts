@@ -344,7 +344,7 @@ export abstract class FileSystemBase {
 
   /** Metadata of a file or directory; `NotFound` when missing, also for a path below a file. */
   info(path: string, options: InfoOptions = {}): Promise<FileInfo> {
-    options = optionsOf(options);
+    options = optionsOf(options, 'info');
     return this.withPath(
       'info',
       path,
@@ -363,16 +363,19 @@ export abstract class FileSystemBase {
 
   /** True when the path exists; errors other than NotFound are thrown. */
   async exists(path: string, options: InfoOptions = {}): Promise<boolean> {
+    options = optionsOf(options, 'exists');
     return (await this.infoOrUndefined(path, options)) !== undefined;
   }
 
   /** True when the path is a file. */
   async isFile(path: string, options: InfoOptions = {}): Promise<boolean> {
+    options = optionsOf(options, 'isFile');
     return (await this.infoOrUndefined(path, options))?.type === 'file';
   }
 
   /** True when the path is a directory (or, on object stores, a prefix or bucket). */
   async isDir(path: string, options: InfoOptions = {}): Promise<boolean> {
+    options = optionsOf(options, 'isDir');
     const isDir = this._isDir;
     if (isDir === undefined) return (await this.infoOrUndefined(path, options))?.type === 'directory';
     return this.withPath(
@@ -386,12 +389,13 @@ export abstract class FileSystemBase {
           throw err;
         }
       },
-      { signal: optionsOf(options).signal },
+      { signal: options.signal },
     );
   }
 
   /** Size of a file in bytes. */
   async size(path: string, options: InfoOptions = {}): Promise<number> {
+    options = optionsOf(options, 'size');
     return (await this.info(path, options)).size;
   }
 
@@ -422,8 +426,9 @@ export abstract class FileSystemBase {
   // ---------------------------------------------------------------- listing
 
   /** Entries directly in a directory, sorted by name; a file lists as itself. */
-  ls(path: string, options: { detail: true }): Promise<FileInfo[]>;
-  ls(path: string, options?: LsOptions): Promise<string[]>;
+  ls(path: string, options: LsOptions & { detail: true }): Promise<FileInfo[]>;
+  ls(path: string, options?: LsOptions & { detail?: false }): Promise<string[]>;
+  ls(path: string, options: LsOptions): Promise<FileInfo[] | string[]>;
   async ls(path: string, options: LsOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'ls');
     const entries = await this.withPath('ls', path, (p) => this.lsInfo(p), { signal: options.signal });
@@ -445,7 +450,8 @@ export abstract class FileSystemBase {
 
   /** Every file below `path` (and directories with `withDirs`), sorted by name. */
   find(path: string, options: FindOptions & { detail: true }): Promise<FileInfo[]>;
-  find(path: string, options?: FindOptions): Promise<string[]>;
+  find(path: string, options?: FindOptions & { detail?: false }): Promise<string[]>;
+  find(path: string, options: FindOptions): Promise<FileInfo[] | string[]>;
   async find(path: string, options: FindOptions = {}): Promise<FileInfo[] | string[]> {
     options = optionsOf(options, 'find');
     const entries = await this.withPath(
@@ -470,9 +476,17 @@ export abstract class FileSystemBase {
     return walkEntries(this, this.normalize(path), options.maxDepth, options.topDown ?? true);
   }
 
-  /** Paths matching a glob pattern (`*`, `**`, `?`, `[..]`), sorted. */
+  /**
+   * Paths matching a glob pattern (`*`, `**`, `?`, `[..]`), sorted, each once. With `detail`,
+   * a name that is a file and a directory at once (an object store's `x` and `x/...`) has
+   * an entry for each, as in `ls` and `find`.
+   */
   glob(pattern: string, options: { maxDepth?: number; detail: true; signal?: AbortSignal }): Promise<FileInfo[]>;
-  glob(pattern: string, options?: { maxDepth?: number; detail?: boolean; signal?: AbortSignal }): Promise<string[]>;
+  glob(pattern: string, options?: { maxDepth?: number; detail?: false; signal?: AbortSignal }): Promise<string[]>;
+  glob(
+    pattern: string,
+    options: { maxDepth?: number; detail?: boolean; signal?: AbortSignal },
+  ): Promise<FileInfo[] | string[]>;
   async glob(
     pattern: string,
     options: { maxDepth?: number; detail?: boolean; signal?: AbortSignal } = {},
@@ -490,6 +504,10 @@ export abstract class FileSystemBase {
   /** Total bytes below `path`, or per file with `total: false`. */
   du(path: string, options?: { total?: true; maxDepth?: number; signal?: AbortSignal }): Promise<number>;
   du(path: string, options: { total: false; maxDepth?: number; signal?: AbortSignal }): Promise<Record<string, number>>;
+  du(
+    path: string,
+    options: { total?: boolean; maxDepth?: number; signal?: AbortSignal },
+  ): Promise<number | Record<string, number>>;
   async du(
     path: string,
     options: { total?: boolean; maxDepth?: number; signal?: AbortSignal } = {},

@@ -28,6 +28,7 @@ import { checkDelimiter, readBlockOf } from './block';
 import { checkMode, checkSource, checkTargetPath, normalizeOpenMode, optionsOf, pinTo, readOptionsOf } from './args';
 import { outsideSignal } from './timeouts';
 import type {
+  CatResult,
   CopyOptions,
   FileInfo,
   OpenMode,
@@ -89,8 +90,12 @@ export abstract class FileSystem extends FileSystemBase {
     );
   }
 
-  /** `catFile` for one path; for a list or a glob, a record of path to bytes. */
-  cat(path: string, options?: RangeOptions): Promise<Buffer>;
+  /**
+   * `catFile` for one path; for a list or a glob, a record of path to bytes. The type
+   * follows a literal path (a glob character in it gives the record); a path known only as
+   * `string` may be either, so read one file of a computed name with `catFile`.
+   */
+  cat<P extends string>(path: P, options?: RangeOptions & { batchSize?: number }): Promise<CatResult<P>>;
   cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Buffer>>;
   async cat(
     path: string | string[],

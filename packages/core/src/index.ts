@@ -29,6 +29,7 @@ export type {
   OpenOptions,
   Capabilities,
   Data,
+  CatResult,
 } from './types';
 export type { Source, Bytes } from './data';
 export type { Writer, RandomWriter } from './writer';

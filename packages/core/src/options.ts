@@ -226,7 +226,7 @@ export function parseEnvValue(raw: string, spec: OptionSpec | undefined): unknow
 export function checkMethodOptions(options: object, method: string, allowed: readonly string[]): void {
   for (const name of Object.keys(options)) {
     if (name === 'signal' || allowed.includes(name)) continue;
-    const near = nearestName(name, allowed);
+    const near = nearestName(name, [...allowed, 'signal']);
     const hint = near !== undefined ? `; did you mean '${near}'?` : `; it takes ${[...allowed, 'signal'].join(', ')}`;
     throw errors.invalid(`${method} does not take option '${name}'${hint}`);
   }

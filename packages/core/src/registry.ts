@@ -18,6 +18,8 @@ import type {
   RetryOptions,
   SimpleCacheFileSystem,
   SimpleCacheOptions,
+  TimeoutFileSystem,
+  TimeoutLayerOptions,
 } from './layers/index';
 import type { LocalFileSystem, LocalOptions } from './local/index';
 import { checkPath } from './paths';
@@ -62,6 +64,7 @@ export interface ProtocolRegistry {
   blockcache: { options: BlockCacheOptions; fs: BlockCacheFileSystem };
   listcache: { options: ListingCacheOptions; fs: ListingCacheFileSystem };
   limit: { options: LimitOptions; fs: LimitFileSystem };
+  timeout: { options: TimeoutLayerOptions; fs: TimeoutFileSystem };
 }
 
 /** The options type of `filesystem(protocol)`: the registered one, else any record. */

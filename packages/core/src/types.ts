@@ -207,3 +207,14 @@ export const DEFAULT_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
 
 /** Data accepted by writes. */
 export type Data = Uint8Array | string;
+
+/**
+ * What `cat(path)` gives for a path of type `P`: bytes for a literal path without glob
+ * characters (`*`, `?`, `[`), a record of path to bytes for a literal glob, either for a
+ * path typed only as `string`.
+ */
+export type CatResult<P extends string> = string extends P
+  ? Buffer | Record<string, Buffer>
+  : P extends `${string}${'*' | '?' | '['}${string}`
+    ? Record<string, Buffer>
+    : Buffer;

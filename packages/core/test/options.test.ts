@@ -184,6 +184,23 @@ describe('method options', () => {
     expect(err.message).to.equal("ls does not take option 'detial'; did you mean 'detail'?");
   });
 
+  it('refuses a misspelt signal on the metadata calls, which take nothing else', async () => {
+    await fs.pipeFile('/meta.txt', 'm');
+    const signal = new AbortController().signal;
+    for (const [name, call] of [
+      ['info', () => fs.info('/meta.txt', { sgnal: signal } as never)],
+      ['exists', () => fs.exists('/meta.txt', { sgnal: signal } as never)],
+      ['isFile', () => fs.isFile('/meta.txt', { sgnal: signal } as never)],
+      ['isDir', () => fs.isDir('/meta.txt', { sgnal: signal } as never)],
+      ['size', () => fs.size('/meta.txt', { sgnal: signal } as never)],
+    ] as const) {
+      const err = await rejected(call);
+      expect(err.kind).to.equal('InvalidArgument');
+      expect(err.message).to.equal(`${name} does not take option 'sgnal'; did you mean 'signal'?`);
+    }
+    expect(await fs.size('/meta.txt', { signal })).to.equal(1);
+  });
+
   it('refuses an option rsync does not take, before anything is copied', async () => {
     await fs.pipe({ '/rs/src/a': 'a', '/rs/dst/stale': 'old' });
     const err = await rejected(

@@ -61,6 +61,10 @@ describe('checkpoints', function () {
     await roundTrip(`memory://${randomName('ckpt')}/run-42/checkpoints/ckpt-5`);
   });
 
+  it('TF.js model save/load round trip in a directory whose name holds glob characters', async () => {
+    await roundTrip(`memory://${randomName('ckpt')}/run[1]/checkpoints/ckpt-*5`);
+  });
+
   it('TF.js model save/load round trip on local disk', async () => {
     await roundTrip(join(tmp.dir, 'run-42', 'checkpoints', 'ckpt-5'));
   });

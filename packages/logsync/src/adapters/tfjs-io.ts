@@ -131,7 +131,7 @@ export function omnifsIO<Artifacts extends object = TfjsModelArtifacts>(
       const parts: Uint8Array[] = [];
       const weightSpecs: object[] = [];
       for (const group of manifest) {
-        for (const p of group.paths) parts.push(await fs.cat(joinPath(dir, p)));
+        for (const p of group.paths) parts.push(await fs.catFile(joinPath(dir, p)));
         weightSpecs.push(...group.weights);
       }
       const data = Buffer.concat(parts);
