@@ -57,6 +57,22 @@ function update(file, bytes) {
 }
 
 /** Every file under `dir`, relative to it. */
+/**
+ * The line that gives an ES module wrapper the default export of its CommonJS build, or ''.
+ * `export *` leaves `default` out, and Node's default import of CommonJS is the whole
+ * `module.exports`: the default is re-exported by the name the source also exports it as
+ * (`export default function pinoTransport` with `export { pinoTransport }`), which Node
+ * and TypeScript resolve alike under every module setting.
+ */
+function defaultReexport(source, cjs) {
+  const text = readFileSync(source, 'utf8');
+  const name = /^export default (?:async )?(?:function\*? |class )?(\w+)/m.exec(text)?.[1];
+  if (name === undefined) return '';
+  if (!new RegExp(`^export \\{[^}]*\\b${name}\\b[^}]*\\}`, 'm').test(text))
+    throw new Error(`${source}: the default export ${name} must also be exported by name, for the ES module wrapper`);
+  return `export { ${name} as default } from '${cjs}';\n`;
+}
+
 function filesUnder(dir) {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true })
@@ -109,7 +125,8 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   for (const f of filesUnder(outdir)) if (!written.has(f)) rmSync(join(outdir, f));
   for (const e of entries) {
     const cjs = `./${basename(e)}.js`;
-    update(join(pkgDir, 'dist', `${e}.mjs`), `export * from '${cjs}';\n`);
-    update(join(pkgDir, 'dist', `${e}.d.mts`), `export * from '${cjs}';\n`);
+    const wrapper = `export * from '${cjs}';\n${defaultReexport(join(pkgDir, 'src', `${e}.ts`), cjs)}`;
+    update(join(pkgDir, 'dist', `${e}.mjs`), wrapper);
+    update(join(pkgDir, 'dist', `${e}.d.mts`), wrapper);
   }
 }

@@ -60,6 +60,16 @@ describe('packaging', () => {
     expect(stdout.trim()).to.equal('ok true function function');
   });
 
+  it('gives a default export to ESM import as to require (the pino transport of @omnifs/logsync)', async () => {
+    const code = [
+      "import pino, { pinoTransport } from '@omnifs/logsync/pino'; import { createRequire } from 'node:module';",
+      "const cjs = createRequire(import.meta.url)('@omnifs/logsync/pino');",
+      'console.log(JSON.stringify([typeof pino, pino === pinoTransport, cjs.default === pino]));',
+    ].join('\n');
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', code], { cwd: root });
+    expect(JSON.parse(stdout)).to.deep.equal(['function', true, true]);
+  });
+
   it('import and require load one copy in Node; a second copy (bundler build) shares registry and brands', async () => {
     const code = [
       "import * as esm from '@omnifs/core'; import { createRequire } from 'node:module';",

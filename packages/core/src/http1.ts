@@ -26,9 +26,9 @@
  * What it leaves out: pipelining, `Expect: 100-continue`, upgrades.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import net from 'node:net';
+import * as net from 'node:net';
 import { Readable } from 'node:stream';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import { errors, FsError } from './errors';
 import { openTunnel, proxyRoute, type ProxyRoute } from './proxy';
 import { abortError, afterGrace, connectTimeoutError, sentAbortError, timeoutError } from './timeouts';

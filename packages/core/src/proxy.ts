@@ -10,11 +10,11 @@
  * absolute form. Credentials in the proxy's URL (`http://user:pass@proxy:3128`) go in a
  * `proxy-authorization: Basic` header and never into messages.
  */
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
-import tls from 'node:tls';
+import * as tls from 'node:tls';
 import { errors, FsError } from './errors';
 import { connectTimeoutError } from './timeouts';
 import { withHttpScheme } from './url';

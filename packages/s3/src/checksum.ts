@@ -5,7 +5,7 @@
  * same checksum; the first is only skipped where its platform binary is not installed.
  */
 import { Crc32Js } from '@smithy/core/checksum';
-import zlib from 'node:zlib';
+import * as zlib from 'node:zlib';
 
 type Crc32 = (data: Uint8Array) => number;
 
