@@ -8,6 +8,7 @@ import { writeCheckpoint, type CheckpointData, type SaveCheckpointOptions } from
 import { formatLine, formatMetrics, safeJson } from './format';
 import {
   checkFileName,
+  checkKnown,
   LEVELS,
   rankFile,
   resolveOptions,
@@ -212,6 +213,8 @@ export class LogSync extends EventEmitter implements Closable {
    */
   async epochEnd(epoch: number, metrics: Record<string, unknown> = {}, options: EpochEndOptions = {}): Promise<void> {
     this.checkOpen();
+    if (options === null || typeof options !== 'object') throw errors.invalid('epochEnd options must be an object');
+    checkKnown(options, 'epochEnd');
     if (typeof epoch !== 'number' || !Number.isFinite(epoch))
       throw errors.invalid(`epoch must be a number, got ${String(epoch)}`);
     if (this.ownsRunFiles())
@@ -260,7 +263,7 @@ export class LogSync extends EventEmitter implements Closable {
    */
   close(options: { timeoutMs?: number } = {}): Promise<void> {
     if (options === null || typeof options !== 'object') throw errors.invalid('close options must be an object');
-    for (const key of Object.keys(options)) if (key !== 'timeoutMs') throw errors.invalid(`close has no option ${key}`);
+    checkKnown(options, 'close');
     const { timeoutMs } = options;
     if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0))) {
       throw errors.invalid(`timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);

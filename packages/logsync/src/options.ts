@@ -222,10 +222,15 @@ const KNOWN = {
   ],
   retry: ['minDelayMs', 'maxDelayMs', 'maxElapsedMs', 'attemptTimeoutMs'],
   rotate: ['maxBytes', 'maxAgeMs', 'keep', 'gzip'],
-} satisfies Record<string, ReadonlyArray<keyof LogSyncOptions | keyof RetryOptions | keyof RotateOptions>>;
+  epochEnd: ['wait'],
+  close: ['timeoutMs'],
+} satisfies Record<
+  string,
+  ReadonlyArray<keyof LogSyncOptions | keyof RetryOptions | keyof RotateOptions | 'wait' | 'timeoutMs'>
+>;
 
 /** Refuses an option `where` does not take, naming the nearest it does: never ignored. */
-function checkKnown(options: object, where: keyof typeof KNOWN): void {
+export function checkKnown(options: object, where: keyof typeof KNOWN): void {
   const known: readonly string[] = KNOWN[where];
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;

@@ -409,6 +409,19 @@ describe('logsync', () => {
       }
     });
 
+    it('refuses a misspelt option of epochEnd and close, writing nothing for it', async () => {
+      const log = await createLogSync({ logDir: url, experiment: 'typo', handleSignals: false });
+      const err = await log.epochEnd(1, { loss: 1 }, { wiat: true } as never).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
+      expect((err as FsError).message).to.equal("epochEnd has no option wiat; did you mean 'wait'?");
+      expect(() => log.close({ timeout: 5 } as never)).to.throw(
+        "close has no option timeout; did you mean 'timeoutMs'?",
+      );
+      await log.close();
+      const fs: FileSystem = filesystem('memory');
+      expect(await fs.exists(`${url.slice('memory://'.length)}/typo/metrics.jsonl`)).to.equal(false);
+    });
+
     it('syncs on its own every syncIntervalMs', async () => {
       const timed = await createLogSync({ logDir: url, experiment: 't', syncIntervalMs: 30, handleSignals: false });
       timed.info('line 0');
