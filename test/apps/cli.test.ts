@@ -49,9 +49,11 @@ describe('the omnifs command installed in an app', function () {
     );
   });
 
-  it('names the package to install for a protocol that is missing', async () => {
+  it('names the package to install, globally or in a project, for a protocol that is missing', async () => {
     const r = await app.runBin('omnifs', { args: ['ls', 'gs://bucket/'] });
-    expect(r.code).to.equal(1);
-    expect(r.stderr).to.include('npm install @omnifs/gcs');
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.include(
+      'npm install -g @omnifs/gcs beside a global omnifs, npm install @omnifs/gcs in a project',
+    );
   });
 });

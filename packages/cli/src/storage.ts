@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { availableProtocols, getFileSystemClass, urlToFs, type FileSystem } from '@omnifs/core';
+import { isAbsolute, join, relative } from 'node:path';
+import { availableProtocols, getFileSystemClass, isFsError, urlToFs, type FileSystem } from '@omnifs/core';
 import { optionsFromEnv, splitProtocol, urlProtocols } from '@omnifs/core/backend';
 import { UsageError } from './spec';
 
@@ -240,8 +240,33 @@ export class Storage {
 export function checkProtocolKnown(protocol: string): void {
   const name = protocol.toLowerCase();
   const known = availableProtocols();
-  if (/^[a-z][a-z0-9+.-]*$/.test(name) && !known.includes(name))
+  if (!/^[a-z][a-z0-9+.-]*$/.test(name)) return;
+  if (!known.includes(name))
     throw new UsageError(`unknown protocol ${JSON.stringify(name)}; known protocols: ${known.join(', ')}`);
+  try {
+    getFileSystemClass(name);
+  } catch (err) {
+    const pkg = isFsError(err, 'Unsupported') ? /needs the package (\S+):/.exec(err.message)?.[1] : undefined;
+    if (pkg === undefined) throw err;
+    throw new UsageError(
+      `protocol ${JSON.stringify(name)} needs the package ${pkg}, installed where omnifs is: npm install -g ${pkg} beside a global omnifs, npm install ${pkg} in a project`,
+    );
+  }
+}
+
+/**
+ * Prints local paths relative to the working directory, as a relative path was written
+ * (`demo/runs/42/f`, with `./` kept when the user wrote it), so what is shown is what to type.
+ */
+function relativeToCwd(chain: string, dotted: boolean): (p: string) => string {
+  const cwd = process.cwd();
+  return (p) => {
+    if (!isAbsolute(p)) return `${chain}${p}`;
+    const rel = relative(cwd, p);
+    const slash = p.endsWith('/') && rel !== '' ? '/' : '';
+    if (rel === '') return `${chain}.${p.endsWith('/') ? '/' : ''}`;
+    return `${chain}${dotted && !rel.startsWith('..') ? './' : ''}${rel}${slash}`;
+  };
 }
 
 /** Builds the function that prints paths of `fs` as URLs in the form the user wrote. */
@@ -251,6 +276,7 @@ function displayUrl(
   protocol: string | undefined,
   path: string,
 ): (p: string) => string {
+  if (protocol === undefined && !isAbsolute(innermost)) return relativeToCwd(chain, innermost.startsWith('./'));
   if (protocol === undefined) return (p) => `${chain}${p}`;
   // Keep what precedes the path in the user's URL (an HDFS authority, say), when it can be told apart.
   const written = innermost.replace(/\/+$/, '');

@@ -46,9 +46,12 @@ describe('the omnifs executable on local disk', function () {
     expect(words.trim()).to.equal('rsync');
   });
 
-  it('lists, finds, stats, sizes and draws local paths as absolute paths', async () => {
+  it('lists, finds, stats, sizes and draws local paths as written: absolute, or relative to the cwd', async () => {
     expect((await spawnCli(['ls', d])).out).to.equal(`${d}/a.txt\n${d}/sub/\n`);
-    expect((await spawnCli(['ls', 'data'], { cwd: dir })).out).to.equal(`${d}/a.txt\n${d}/sub/\n`);
+    expect((await spawnCli(['ls', 'data'], { cwd: dir })).out).to.equal(`data/a.txt\ndata/sub/\n`);
+    expect((await spawnCli(['find', './data'], { cwd: dir })).out).to.equal(`./data/a.txt\n./data/sub/b.txt\n`);
+    expect((await spawnCli(['ls', '..'], { cwd: join(d, 'sub') })).out).to.equal(`../a.txt\n./\n`);
+    expect((await spawnCli(['tree', 'data'], { cwd: dir })).out).to.match(/^data\/\n/);
     expect((await spawnCli(['ls', `file://${d}/sub`])).out).to.equal(`file://${d}/sub/b.txt\n`);
     expect((await spawnCli(['find', d])).out).to.equal(`${d}/a.txt\n${d}/sub/b.txt\n`);
     expect((await spawnCli(['glob', `${d}/**/*.txt`])).out).to.equal(`${d}/a.txt\n${d}/sub/b.txt\n`);

@@ -1,11 +1,14 @@
-/** Every `$ omnifs ...` example of docs/cli.md, run in order, its output compared with the page. */
+/**
+ * Every `$ omnifs ...` example of docs/cli.md, run in order as a user types them: each
+ * command its own process of the executable, in one empty working directory, its output
+ * compared with the page.
+ */
 import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filesystem } from '@omnifs/core';
 import { useServer } from '../../../test/servers/index';
-import { cli } from './helpers';
+import { spawnCli } from './helpers';
 
 const PAGE = join(__dirname, '..', '..', '..', 'docs', 'cli.md');
 
@@ -48,21 +51,14 @@ describe('docs/cli.md', function () {
   this.timeout(60_000);
   const s3 = useServer('s3');
   let dir: string | undefined;
-  let cwd: string | undefined;
 
-  before(async () => {
-    await filesystem('memory')
-      .rm('/demo', { recursive: true })
-      .catch(() => undefined);
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'omnifs-docs-'));
     mkdirSync(join(dir, 'checkpoints'));
     writeFileSync(join(dir, 'checkpoints', 'step-1.bin'), 'abcd');
     writeFileSync(join(dir, 'checkpoints', 'step-2.bin'), 'efgh');
-    cwd = process.cwd();
-    process.chdir(dir);
   });
   after(() => {
-    if (cwd !== undefined) process.chdir(cwd);
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -106,7 +102,8 @@ describe('docs/cli.md', function () {
         // The store behind s3:// is named by variables, as the page says; other examples run without them.
         // `logs follow` runs until Ctrl-C: here, until a second has passed.
         const signal = words[1] === 'logs' && words[2] === 'follow' ? AbortSignal.timeout(1000) : undefined;
-        const r = await cli(words.slice(1), {
+        const r = await spawnCli(words.slice(1), {
+          cwd: dir,
           ...(signal ? { signal } : {}),
           env: command.includes('s3://') ? env : { HOME: dir },
           ...(input === undefined ? {} : { stdin: input }),

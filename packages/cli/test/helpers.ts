@@ -75,6 +75,8 @@ export function spawnCli(argv: string[], o: CliRunOptions & { cwd?: string } = {
       r.all += d;
     });
     child.on('error', reject);
+    // A signal stands for Ctrl-C: SIGINT, as a terminal sends it.
+    o.signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
     child.on('close', (code) => resolve({ code, ...r }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(o.stdin ?? '');
