@@ -106,6 +106,27 @@ async function listings(fs: FileSystem): Promise<void> {
 void listings;
 `;
 
+/** Prints the text of a file named by a URL, the filesystem made at import time. */
+const READ_URL = `import { urlToFs } from '@omnifs/core';
+const { fs, path } = urlToFs(process.argv[2]);
+console.log(await fs.readText(path));
+`;
+
+/** exists() of a path (written first with \`write\`) through a filesystem made at import time, from options given as JSON. */
+const EXISTS = `import { filesystem } from '@omnifs/core';
+const [protocol, json, path, write] = process.argv.slice(2);
+const fs = filesystem(protocol, JSON.parse(json));
+try {
+  if (write === 'write') {
+    await fs.makedirs(path.split('/')[0], { existOk: true });
+    await fs.writeText(path, 'x');
+  }
+  console.log(JSON.stringify({ exists: await fs.exists(path) }));
+} catch (err) {
+  console.log(JSON.stringify({ kind: err.kind, code: err.code, error: err.message }));
+}
+`;
+
 /** An S3Client from the app's own copy of the SDK, passed in. */
 const OWN_CLIENT = `import { S3Client } from 'app-own-s3-sdk';
 import { filesystem } from '@omnifs/core';
@@ -168,7 +189,7 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
   before(async () => {
     app = await makeApp({
       packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'],
-      files: { 'roundtrip.mjs': ROUNDTRIP, 'lifecycle.mjs': LIFECYCLE },
+      files: { 'roundtrip.mjs': ROUNDTRIP, 'lifecycle.mjs': LIFECYCLE, 'readurl.mjs': READ_URL },
     });
   });
   after(() => app?.remove());
@@ -324,6 +345,7 @@ describe('an app meets the defaults', function () {
         's3-example.mjs': readFileSync(join(REPO_ROOT, 'examples', 's3.mjs'), 'utf8'),
         's3-content-type.mjs': readFileSync(join(REPO_ROOT, 'examples', 's3-content-type.mjs'), 'utf8'),
         'types.ts': TYPES,
+        'exists.mjs': EXISTS,
       },
     });
   });
@@ -441,6 +463,26 @@ describe('an app meets the defaults', function () {
       expect(got.error).to.match(/no AWS credentials found/);
       expect(got.error).to.match(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
       expect(got.error).to.match(/`anon: true`/);
+    });
+
+    it('says a credentials file that cannot be read is PermissionDenied, never that the object is missing', async () => {
+      const exists = async (protocol: string, options: object, env: Record<string, string>): Promise<unknown> => {
+        const r = await app.run('exists.mjs', { env, args: [protocol, JSON.stringify(options), 'bucket/key'] });
+        expect(r.code, r.stderr).to.equal(0);
+        return JSON.parse(r.stdout) as unknown;
+      };
+      const s3Got = await exists(
+        's3',
+        { endpoint: s3.info.endpoint, forcePathStyle: true },
+        { AWS_WEB_IDENTITY_TOKEN_FILE: '/nonexistent/token', AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/r' },
+      );
+      expect(s3Got).to.deep.include({ kind: 'PermissionDenied', code: 'EACCES' });
+      expect((s3Got as { error: string }).error)
+        .to.include('the AWS credentials could not be read')
+        .and.include('/nonexistent/token');
+      const gsGot = await exists('gs', { projectId: 'p' }, { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/sa.json' });
+      expect(gsGot).to.deep.include({ kind: 'PermissionDenied', code: 'EACCES' });
+      expect((gsGot as { error: string }).error).to.include('the Google Cloud credentials could not be read');
     });
 
     it('runs the README S3 example with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {

@@ -33,6 +33,8 @@ const NOT_EMPTY = /not empty|must be empty/i;
 const NO_PROJECT = /Unable to detect a Project Id/i;
 /** google-auth-library finding no credentials (no key file, no gcloud login, no metadata server). */
 const NO_CREDENTIALS = /Could not load the default credentials/i;
+/** google-auth-library failing to read the key file it was given (GOOGLE_APPLICATION_CREDENTIALS, `keyFilename`). */
+const KEY_FILE_UNREADABLE = /^The file at .* does not exist, or it is not a file/i;
 /** GCS refusing an upload whose bytes do not match the checksum sent with them (damaged on the way). */
 const DAMAGED = /(?:MD5|CRC32C)(?: hash)? .* (?:doesn't|does not) match/i;
 
@@ -143,6 +145,14 @@ export function mapGcsError(err: unknown): FsError {
           'no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS to a key file, or run ' +
           '`gcloud auth application-default login`, or pass `credentials` (or `keyFilename`, or `token`); ' +
           '`anon: true` reads a public bucket unsigned',
+        cause: err,
+      });
+    }
+    if (KEY_FILE_UNREADABLE.test(String((err as GcsErrorShape | null)?.message ?? ''))) {
+      // Not the object's absence: with its ENOENT, `exists` would say false of objects that exist.
+      return new FsError({
+        kind: 'PermissionDenied',
+        message: `the Google Cloud credentials could not be read: ${(err as Error).message.split('\n')[0]}`,
         cause: err,
       });
     }

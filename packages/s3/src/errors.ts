@@ -5,6 +5,7 @@
  */
 import { FsError, type ErrorKind } from '@omnifs/core';
 import { toFsError } from '@omnifs/core/backend';
+import { resolve } from 'node:path';
 
 /** S3 error codes and the kind each maps to. */
 const KIND_BY_S3_CODE: Readonly<Record<string, ErrorKind>> = {
@@ -96,6 +97,22 @@ export function s3Status(err: unknown): number | undefined {
 }
 
 /**
+ * True for a failure to read a file the credential chain was pointed at
+ * (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`): a
+ * node:fs error naming that path, which the SDK passes on as it came.
+ */
+function isCredentialFileError(err: unknown): boolean {
+  const e = err as { syscall?: unknown; path?: unknown; $metadata?: unknown } | null;
+  if (e === null || typeof e !== 'object' || typeof e.syscall !== 'string' || typeof e.path !== 'string') return false;
+  const files = [
+    process.env.AWS_WEB_IDENTITY_TOKEN_FILE,
+    process.env.AWS_SHARED_CREDENTIALS_FILE,
+    process.env.AWS_CONFIG_FILE,
+  ];
+  return files.some((f) => f !== undefined && f !== '' && resolve(f) === resolve(e.path as string));
+}
+
+/**
  * The SDK's credential chain found nothing (no keys in the environment, no profile, no
  * instance role): PermissionDenied, with the ways to give credentials.
  */
@@ -129,6 +146,14 @@ export function mapS3Error(err: unknown): FsError {
   if (err instanceof FsError) return err;
   const e = err as SdkErrorShape | undefined;
   if (e !== null && typeof e === 'object' && e.name === 'CredentialsProviderError') return noCredentials(err);
+  if (isCredentialFileError(err)) {
+    // Not the object's absence: with its ENOENT, `exists` would say false of objects that exist.
+    return new FsError({
+      kind: 'PermissionDenied',
+      message: `the AWS credentials could not be read: ${(err as Error).message}`,
+      cause: err,
+    });
+  }
   if (e === null || typeof e !== 'object' || e.$metadata === undefined) return toFsError(err);
   const code = s3ErrorCode(err);
   const status = s3Status(err);
