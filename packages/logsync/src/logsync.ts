@@ -1,6 +1,7 @@
 /** The logger a job holds: lines and files to the spool at once, to the target in the background. */
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
+import { inspect, type InspectOptions } from 'node:util';
 import { Reporter } from './report';
 import { FsError, urlToFs, type FileSystem } from '@omnifs/core';
 import { errors, joinPath, redactUrl, splitProtocol } from '@omnifs/core/backend';
@@ -94,6 +95,25 @@ export class LogSync extends EventEmitter implements Closable {
     this.spoolDir = spool.dir;
     this.local = !spool.persistent;
     this.minLevel = LEVELS[options.level];
+  }
+
+  /**
+   * What `JSON.stringify` shows: the run and its counters, never the options it was made
+   * with (`storageOptions` hold keys, connection strings and tokens).
+   */
+  toJSON(): { target: string; spoolDir: string; local: boolean; strategy: string; stats: Readonly<SyncStats> } {
+    return {
+      target: this.target,
+      spoolDir: this.spoolDir,
+      local: this.local,
+      strategy: this.strategy,
+      stats: this.stats,
+    };
+  }
+
+  /** What `util.inspect` and `console.log` show: the same as {@link toJSON}. */
+  [inspect.custom](_depth: number, options: InspectOptions): string {
+    return `LogSync ${inspect(this.toJSON(), options)}`;
   }
 
   /** Time the final sync may take on SIGINT/SIGTERM. */

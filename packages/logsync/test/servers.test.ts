@@ -5,6 +5,7 @@
  * (Azure also behind the fault proxy).
  */
 import { expect } from 'chai';
+import { inspect } from 'node:util';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { clearInstanceCache, filesystem, type FileSystem } from '@omnifs/core';
@@ -106,6 +107,22 @@ describe('logsync on S3 (moto)', function () {
     const run = `${bucket}/experiments/run-42`;
     await expectRunLayout(fs, run);
     expect(existsSync(join(tmp.dir, 'spool'))).to.equal(false);
+  });
+
+  it('never shows its storage options: util.inspect and JSON.stringify of the logger', async () => {
+    const secret = 'Sup3rS3cret-of-this-test';
+    const storageOptions = { ...connection(s3.info), credentials: { accessKeyId: 'testing', secretAccessKey: secret } };
+    const log = await createLogSync(options({ storageOptions }));
+    try {
+      log.info('a line');
+      await log.sync();
+      for (const shown of [inspect(log, { depth: 10, showHidden: true }), JSON.stringify(log), String(log)]) {
+        expect(shown).to.not.include(secret).and.not.include('secretAccessKey');
+      }
+      expect(JSON.parse(JSON.stringify(log))).to.deep.include({ target: `s3://${bucket}/experiments/run-42` });
+    } finally {
+      await log.close();
+    }
   });
 
   it('keeps every line across many syncs, each exactly once', async () => {
