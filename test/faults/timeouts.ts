@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { FsError, type FileSystem, type TimeoutOptions } from '@omnifs/core';
+import { filesystem, FsError, rsync, type FileSystem, type TimeoutOptions } from '@omnifs/core';
 import { say } from '../servers/util';
 
 /** A loopback server the tests talk to; `close` drops every connection. */
@@ -149,7 +149,7 @@ const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('he
 
 type Operation = [name: string, run: (fs: FileSystem, signal?: AbortSignal) => Promise<unknown>];
 
-/** The ten operations, each given a fresh local directory for put and get. */
+/** The operations, each given a fresh local directory for put and get. */
 function operations(file: string, local: string): Operation[] {
   const dir = file.slice(0, file.lastIndexOf('/'));
   const s = (signal?: AbortSignal): { signal?: AbortSignal } => (signal ? { signal } : {});
@@ -165,6 +165,19 @@ function operations(file: string, local: string): Operation[] {
     ['put', (fs, signal) => fs.put(join(local, 'up.bin'), `${dir}/up.bin`, s(signal))],
     ['get', (fs, signal) => fs.get(file, join(local, 'down', 'got.bin'), s(signal))],
     ['cp', (fs, signal) => fs.cp(file, `${dir}/copy.bin`, s(signal))],
+    ['makedirs', (fs, signal) => fs.makedirs(`${dir}/made`, { existOk: true, ...s(signal) })],
+    ['rmdir', (fs, signal) => fs.rmdir(dir, s(signal))],
+    ['touch', (fs, signal) => fs.touch(`${dir}/touched`, s(signal))],
+    ['checksum', (fs, signal) => fs.checksum(file, s(signal))],
+    ['modified', (fs, signal) => fs.modified(file, s(signal))],
+    ['du', (fs, signal) => fs.du(dir, s(signal))],
+    [
+      'walk',
+      async (fs, signal) => {
+        for await (const _ of fs.walk(dir, s(signal)));
+      },
+    ],
+    ['rsync', (fs, signal) => rsync({ fs, path: dir }, { fs: filesystem('memory'), path: '/mirror' }, s(signal))],
   ];
 }
 
@@ -232,7 +245,7 @@ export function timeoutTests(t: TimeoutTarget): void {
         it('ends every operation with Aborted within 100 ms of an abort', async function () {
           const { results, firedAt } = await abortedRun(() => {
             const controller = new AbortController();
-            setMaxListeners(100, controller.signal); // ten operations share it
+            setMaxListeners(100, controller.signal); // the operations share it
             setTimeout(() => controller.abort(), 300);
             return controller.signal;
           });

@@ -48,6 +48,9 @@ export const METHOD_OPTIONS = {
   isFile: [],
   isDir: [],
   size: [],
+  modified: [],
+  checksum: [],
+  rmdir: [],
 } as const satisfies Record<string, readonly string[]>;
 
 /** A public method whose options are checked. */

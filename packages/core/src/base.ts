@@ -400,8 +400,8 @@ export abstract class FileSystemBase {
   }
 
   /** Last modification time; `Unsupported` where the backend keeps none. */
-  async modified(path: string): Promise<Date> {
-    const info = await this.info(path);
+  async modified(path: string, options: InfoOptions = {}): Promise<Date> {
+    const info = await this.info(path, optionsOf(options, 'modified'));
     if (!(info.mtime instanceof Date)) {
       throw withContext(errors.unsupported('no modification time is kept'), this.protocol, 'modified', info.name);
     }
@@ -409,8 +409,12 @@ export abstract class FileSystemBase {
   }
 
   /** A token that changes when the file changes: the service's ETag, else a hash of size and mtime. */
-  async checksum(path: string): Promise<string> {
-    const info = await this.info(path);
+  async checksum(path: string, options: InfoOptions = {}): Promise<string> {
+    return this.checksumOf(await this.info(path, optionsOf(options, 'checksum')));
+  }
+
+  /** {@link checksum} of what `info` gave; a backend with a token of its own (an MD5) overrides it. */
+  protected checksumOf(info: FileInfo): string {
     if (typeof info.etag === 'string' && info.etag !== '') return info.etag.replace(/^"|"$/g, '');
     return createHash('sha256')
       .update(`${info.name}\0${info.size}\0${info.mtime?.getTime() ?? ''}`)
@@ -469,11 +473,14 @@ export abstract class FileSystemBase {
    * default), removing names from `dirs` before the next step skips those subdirectories;
    * `topDown: false` gives each directory after everything below it.
    */
-  walk(path: string, options: { maxDepth?: number; topDown?: boolean } = {}): AsyncIterable<WalkEntry> {
+  walk(
+    path: string,
+    options: { maxDepth?: number; topDown?: boolean; signal?: AbortSignal } = {},
+  ): AsyncIterable<WalkEntry> {
     options = optionsOf(options, 'walk');
     if (options.topDown !== undefined && typeof options.topDown !== 'boolean')
       throw errors.invalid(`topDown must be a boolean, got ${String(options.topDown)}`);
-    return walkEntries(this, this.normalize(path), options.maxDepth, options.topDown ?? true);
+    return walkEntries(this, this.normalize(path), options.maxDepth, options.topDown ?? true, options.signal);
   }
 
   /**

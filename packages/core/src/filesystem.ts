@@ -284,7 +284,7 @@ export abstract class FileSystem extends FileSystemBase {
    * Creates an empty file, or with `truncate: false` updates an existing one's mtime and
    * keeps its content (rewriting it where the backend has no native touch).
    */
-  async touch(path: string, options: { truncate?: boolean } = {}): Promise<void> {
+  async touch(path: string, options: { truncate?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     options = optionsOf(options, 'touch');
     await this.withPath(
       'touch',
@@ -301,7 +301,7 @@ export abstract class FileSystem extends FileSystemBase {
         }
         await this._write(p, new Uint8Array(0), 'overwrite');
       },
-      { target: 'file' },
+      { target: 'file', signal: options.signal },
     );
   }
 
@@ -805,36 +805,47 @@ export abstract class FileSystem extends FileSystemBase {
   // ---------------------------------------------------------------- directories
 
   /** Creates a directory; parents too unless `createParents: false`. Object stores: buckets only. */
-  async mkdir(path: string, options: { createParents?: boolean } = {}): Promise<void> {
+  async mkdir(path: string, options: { createParents?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     options = optionsOf(options, 'mkdir');
-    await this.withPath('mkdir', path, async (p) => {
-      if (this.capabilities.realDirectories && (await this.infoOrUndefined(p))) throw errors.alreadyExists(p);
-      await this._mkdir(p, options.createParents !== false);
-    });
+    await this.withPath(
+      'mkdir',
+      path,
+      async (p) => {
+        if (this.capabilities.realDirectories && (await this.infoOrUndefined(p))) throw errors.alreadyExists(p);
+        await this._mkdir(p, options.createParents !== false);
+      },
+      { signal: options.signal },
+    );
   }
 
   /** Creates a directory and its parents; an existing one is an error unless `existOk`. */
-  async makedirs(path: string, options: { existOk?: boolean } = {}): Promise<void> {
+  async makedirs(path: string, options: { existOk?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     options = optionsOf(options, 'makedirs');
-    await this.withPath('makedirs', path, async (p) => {
-      const info = await this.infoOrUndefined(p);
-      if (info?.type === 'file') throw errors.alreadyExists(p);
-      if (info && this.capabilities.realDirectories) {
-        if (options.existOk) return;
-        throw errors.alreadyExists(p);
-      }
-      try {
-        await this._mkdir(p, true);
-      } catch (err) {
-        // Object stores: an existing bucket is AlreadyExists from the service.
-        if (options.existOk && this.mapError(err).kind === 'AlreadyExists') return;
-        throw err;
-      }
-    });
+    await this.withPath(
+      'makedirs',
+      path,
+      async (p) => {
+        const info = await this.infoOrUndefined(p);
+        if (info?.type === 'file') throw errors.alreadyExists(p);
+        if (info && this.capabilities.realDirectories) {
+          if (options.existOk) return;
+          throw errors.alreadyExists(p);
+        }
+        try {
+          await this._mkdir(p, true);
+        } catch (err) {
+          // Object stores: an existing bucket is AlreadyExists from the service.
+          if (options.existOk && this.mapError(err).kind === 'AlreadyExists') return;
+          throw err;
+        }
+      },
+      { signal: options.signal },
+    );
   }
 
   /** Removes an empty directory; `NotEmpty` otherwise. */
-  async rmdir(path: string): Promise<void> {
+  async rmdir(path: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    options = optionsOf(options, 'rmdir');
     await this.withPath(
       'rmdir',
       path,
@@ -843,7 +854,7 @@ export abstract class FileSystem extends FileSystemBase {
         if (info.type !== 'directory') throw errors.notADirectory(p);
         await this._rmdir(p);
       },
-      { target: true },
+      { target: true, signal: options.signal },
     );
   }
 

@@ -1,4 +1,5 @@
 /** Listing derived from `_ls` (and `_find` where a backend lists flat): find, walk, glob. */
+import { withSignal } from './timeouts';
 import { errors, FsError } from './errors';
 import { mapLimit } from './batch';
 import { compileGlob, globBase, globDepth, hasMagic } from './glob';
@@ -151,11 +152,12 @@ export async function* walkEntries(
   path: string,
   maxDepth?: number,
   topDown = true,
+  signal?: AbortSignal,
 ): AsyncGenerator<WalkEntry> {
   checkDepth(maxDepth);
-  const top = await listingTop(fs, path);
+  const top = await withSignal(signal, () => listingTop(fs, path));
   if (top === undefined || top.type !== 'directory') return;
-  yield* walkFrom(fs, path, { real: top.realPath ?? path, up: undefined }, maxDepth, topDown);
+  yield* walkFrom(fs, path, { real: top.realPath ?? path, up: undefined }, maxDepth, topDown, signal);
 }
 
 /** The walk below `dir` (its `trail`), `levels` deep (undefined: all of it); no link that leads back is gone into. */
@@ -165,10 +167,11 @@ async function* walkFrom(
   trail: Trail,
   levels: number | undefined,
   topDown: boolean,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<WalkEntry> {
   let entries: FileInfo[];
   try {
-    entries = await fs.lsInfo(dir);
+    entries = await withSignal(signal, () => fs.lsInfo(dir));
   } catch (err) {
     if (err instanceof FsError && err.kind === 'NotFound') return;
     throw err;
@@ -186,7 +189,7 @@ async function* walkFrom(
     for (const name of entry.dirs) {
       const sub = below.get(name);
       if (sub !== undefined && !leadsBack(trail, sub))
-        yield* walkFrom(fs, sub.name, into(trail, sub), levels === undefined ? undefined : levels - 1, topDown);
+        yield* walkFrom(fs, sub.name, into(trail, sub), levels === undefined ? undefined : levels - 1, topDown, signal);
     }
   if (!topDown) yield entry;
 }

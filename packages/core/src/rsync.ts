@@ -5,6 +5,7 @@
  */
 import { errors, withContext } from './errors';
 import { throwIfAborted } from './batch';
+import { withSignal } from './timeouts';
 import { infoOrUndefined } from './listing';
 import { isUnder, joinPath, relativeTo } from './paths';
 import { optionsOf } from './args';
@@ -155,67 +156,71 @@ export async function rsync(
       dst.path,
     );
   }
-  throwIfAborted(options.signal);
+  // Every look and copy below runs under the signal: an abort stops the listing as well as the copies.
+  return withSignal(options.signal, async () => {
+    throwIfAborted(options.signal);
 
-  const srcRoot = await infoOrUndefined(src.fs, src.path);
-  if (srcRoot === undefined) throw withContext(errors.notFound(src.path), src.fs.protocol, 'rsync', src.path);
-  if (srcRoot.type !== 'directory')
-    throw withContext(errors.notADirectory(src.path), src.fs.protocol, 'rsync', src.path);
-  const dstRoot = await infoOrUndefined(dst.fs, dst.path);
-  if (dstRoot?.type === 'file') throw withContext(errors.notADirectory(dst.path), dst.fs.protocol, 'rsync', dst.path);
+    const srcRoot = await infoOrUndefined(src.fs, src.path);
+    if (srcRoot === undefined) throw withContext(errors.notFound(src.path), src.fs.protocol, 'rsync', src.path);
+    if (srcRoot.type !== 'directory')
+      throw withContext(errors.notADirectory(src.path), src.fs.protocol, 'rsync', src.path);
+    const dstRoot = await infoOrUndefined(dst.fs, dst.path);
+    if (dstRoot?.type === 'file') throw withContext(errors.notADirectory(dst.path), dst.fs.protocol, 'rsync', dst.path);
 
-  const have = dstRoot === undefined ? new Map<string, FileInfo>() : await tree(dst.fs, dst.path);
-  const want = await tree(src.fs, src.path);
-  const result: RsyncResult = { copied: [], deleted: [], unchanged: 0 };
-  const steps: Step[] = [];
-  const replaced: FileInfo[] = [];
-  for (const [rel, s] of want) {
-    const d = have.get(rel);
-    const target = joinPath(dst.path, rel);
-    if (d !== undefined && d.type !== s.type) {
-      if (!options.deleteMissing) {
-        const conflict = d.type === 'directory' ? errors.isADirectory(target) : errors.notADirectory(target);
-        throw withContext(conflict, dst.fs.protocol, 'rsync', target);
+    const have = dstRoot === undefined ? new Map<string, FileInfo>() : await tree(dst.fs, dst.path);
+    const want = await tree(src.fs, src.path);
+    const result: RsyncResult = { copied: [], deleted: [], unchanged: 0 };
+    const steps: Step[] = [];
+    const replaced: FileInfo[] = [];
+    for (const [rel, s] of want) {
+      const d = have.get(rel);
+      const target = joinPath(dst.path, rel);
+      if (d !== undefined && d.type !== s.type) {
+        if (!options.deleteMissing) {
+          const conflict = d.type === 'directory' ? errors.isADirectory(target) : errors.notADirectory(target);
+          throw withContext(conflict, dst.fs.protocol, 'rsync', target);
+        }
+        replaced.push(d);
+      } else if (s.type === 'file' && d !== undefined && !needsCopy(update, s, d)) {
+        result.unchanged++;
+        continue;
+      } else if (s.type === 'directory' && d !== undefined) {
+        continue;
       }
-      replaced.push(d);
-    } else if (s.type === 'file' && d !== undefined && !needsCopy(update, s, d)) {
-      result.unchanged++;
-      continue;
-    } else if (s.type === 'directory' && d !== undefined) {
-      continue;
+      steps.push({ src: s, dst: target });
+      if (s.type === 'file') result.copied.push({ src: s.name, dst: target, size: s.size });
     }
-    steps.push({ src: s, dst: target });
-    if (s.type === 'file') result.copied.push({ src: s.name, dst: target, size: s.size });
-  }
-  // With deleteMissing: what the source lacks, and what stands where the source has the other type.
-  const doomed = options.deleteMissing
-    ? [...have]
-        .filter(([rel]) => !want.has(rel))
-        .map(([, e]) => e)
-        .concat(replaced)
-    : [];
-  const replacedDirs = replaced.filter((e) => e.type === 'directory').map((e) => `${e.name}/`);
-  const inTheWay = (e: FileInfo): boolean => replaced.includes(e) || replacedDirs.some((dir) => e.name.startsWith(dir));
-  const first = doomed.filter(inTheWay);
-  const last = doomed.filter((e) => !inTheWay(e));
-  const names = (entries: FileInfo[], type: FileInfo['type']): string[] =>
-    entries
-      .filter((e) => e.type === type)
-      .map((e) => e.name)
-      .sort();
-  result.deleted = [...names(doomed, 'file'), ...names(doomed, 'directory')];
-  if (options.dryRun) return result;
+    // With deleteMissing: what the source lacks, and what stands where the source has the other type.
+    const doomed = options.deleteMissing
+      ? [...have]
+          .filter(([rel]) => !want.has(rel))
+          .map(([, e]) => e)
+          .concat(replaced)
+      : [];
+    const replacedDirs = replaced.filter((e) => e.type === 'directory').map((e) => `${e.name}/`);
+    const inTheWay = (e: FileInfo): boolean =>
+      replaced.includes(e) || replacedDirs.some((dir) => e.name.startsWith(dir));
+    const first = doomed.filter(inTheWay);
+    const last = doomed.filter((e) => !inTheWay(e));
+    const names = (entries: FileInfo[], type: FileInfo['type']): string[] =>
+      entries
+        .filter((e) => e.type === type)
+        .map((e) => e.name)
+        .sort();
+    result.deleted = [...names(doomed, 'file'), ...names(doomed, 'directory')];
+    if (options.dryRun) return result;
 
-  const remove = async (entries: FileInfo[]): Promise<void> => {
-    const files = names(entries, 'file');
-    if (files.length > 0) await dst.fs.rmFiles(files, { ...(options.signal ? { signal: options.signal } : {}) });
-    await removeDirs(dst.fs, names(entries, 'directory'), options.signal, false);
-  };
-  // Entries in the way go first, so the copies can take their names; the rest after.
-  await remove(first);
-  if (dst.fs.capabilities.realDirectories) await dst.fs.makedirs(dst.path, { existOk: true });
-  const { deleteMissing: _d, dryRun: _r, update: _u, storageOptions: _s, ...copyOptions } = options;
-  await copySteps(src.fs, steps, dst.fs, copyOptions);
-  await remove(last);
-  return result;
+    const remove = async (entries: FileInfo[]): Promise<void> => {
+      const files = names(entries, 'file');
+      if (files.length > 0) await dst.fs.rmFiles(files, { ...(options.signal ? { signal: options.signal } : {}) });
+      await removeDirs(dst.fs, names(entries, 'directory'), options.signal, false);
+    };
+    // Entries in the way go first, so the copies can take their names; the rest after.
+    await remove(first);
+    if (dst.fs.capabilities.realDirectories) await dst.fs.makedirs(dst.path, { existOk: true });
+    const { deleteMissing: _d, dryRun: _r, update: _u, storageOptions: _s, ...copyOptions } = options;
+    await copySteps(src.fs, steps, dst.fs, copyOptions);
+    await remove(last);
+    return result;
+  });
 }

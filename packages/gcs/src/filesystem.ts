@@ -333,11 +333,10 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   /** The object's MD5 (hex) where GCS keeps one, else its CRC32C, else core's token; directories as core. */
-  override async checksum(path: string): Promise<string> {
-    const info = await this.info(path);
+  protected override checksumOf(info: FileInfo): string {
     if (typeof info.md5Hash === 'string') return Buffer.from(info.md5Hash, 'base64').toString('hex');
     if (typeof info.crc32c === 'string') return `crc32c:${Buffer.from(info.crc32c, 'base64').toString('hex')}`;
-    return super.checksum(path);
+    return super.checksumOf(info);
   }
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {

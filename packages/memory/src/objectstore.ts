@@ -146,9 +146,8 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   }
 
   /** The store's checksum rule (GCS: the MD5 it keeps), else core's (the ETag). */
-  override async checksum(path: string): Promise<string> {
-    const info = await this.info(path);
-    return (info.type === 'file' ? this.rules.checksum?.(info) : undefined) ?? super.checksum(path);
+  protected override checksumOf(info: FileInfo): string {
+    return (info.type === 'file' ? this.rules.checksum?.(info) : undefined) ?? super.checksumOf(info);
   }
 
   // ---------------------------------------------------------------- ObjectStoreFileSystem
