@@ -11,7 +11,7 @@ export function isSecretKey(key: string): boolean {
 
 /**
  * A copy of `options` fit for logs and `JSON.stringify`: secret-looking fields become
- * `'***'`, and so do the values of those `schema` marks `secret` (a gateway's `headers`
+ * `'***'` (booleans and numbers, which hold no secret, are kept), and so do the values of those `schema` marks `secret` (a gateway's `headers`
  * show their names only: `{ "x-api-key": "***" }`); a URL's `user:password@`
  * and secret query parameters are cut out of strings; nested objects are redacted too,
  * functions and class instances are named only.
@@ -29,7 +29,8 @@ export function redact(options: unknown, schema?: OptionSchema, depth = 0): unkn
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options as Record<string, unknown>)) {
-    if (v === undefined || v === null || v === false) out[k] = v;
+    // A flag or a number holds no secret whatever its name (`useAuthWithCustomEndpoint: true`).
+    if (v === undefined || v === null || typeof v === 'boolean' || typeof v === 'number') out[k] = v;
     else if (isSecretKey(k)) out[k] = '***';
     else if (schema?.[k]?.secret === true) out[k] = namesOnly(v);
     else out[k] = redact(v, undefined, depth + 1);

@@ -122,12 +122,18 @@ describe('core: registry', () => {
       secretAccessKey: 'SUPERSECRET1',
       credentials: { accessKeyId: 'AKIDX', password: 'pw-SECRET2' },
       region: 'eu',
+      useAuthWithCustomEndpoint: true,
+      tokenTtlSeconds: 30,
     });
     for (const text of [JSON.stringify(fs), String(fs), inspect(fs, { depth: 5 })]) {
       expect(text).to.not.include('SUPERSECRET1');
       expect(text).to.not.include('pw-SECRET2');
     }
-    expect(JSON.stringify(fs)).to.include('"region":"eu"');
+    // Flags and numbers hold no secret, whatever their names.
+    expect(JSON.stringify(fs))
+      .to.include('"region":"eu"')
+      .and.include('"useAuthWithCustomEndpoint":true')
+      .and.include('"tokenTtlSeconds":30');
   });
 
   it('never shows options the schema marks secret, nor a password in a URL', () => {
