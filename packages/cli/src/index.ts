@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsError } from '@omnifs/core';
-import { toFsError } from '@omnifs/core/backend';
+import { toFsError, withSignal } from '@omnifs/core/backend';
 import { ADMIN_COMMANDS } from './commands/admin';
 import { LIST_COMMANDS } from './commands/list';
 import { LOG_COMMANDS } from './commands/logs';
@@ -174,7 +174,10 @@ export async function main(argv: string[], io: Io, options: MainOptions = {}): P
       storage.checkFlagsUsed();
     }
     const ctx: Context = { args, flags, io, storage, signal: options.signal ?? new AbortController().signal };
-    await spec.run(ctx);
+    // Every call of the command runs under the signal, also those that take none of their own:
+    // Ctrl-C stops a listing or a metadata call waiting on a server as it stops a copy.
+    const command = spec;
+    await withSignal(ctx.signal, () => command.run(ctx));
     return 0;
   } catch (err) {
     return report(err, spec, io);

@@ -12,6 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import * as nodeModule from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, spawnCli } from './helpers';
@@ -107,6 +108,31 @@ describe('the omnifs executable on local disk', function () {
     expect(usage.code).to.equal(2);
     expect(existsSync(join(dir, 'y'))).to.equal(false);
     expect((await spawnCli([])).code).to.equal(2);
+  });
+
+  it('stops at the first Ctrl-C while a metadata call waits on a server that never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      for (const args of [['cat'], ['ls'], ['stat'], ['mkdir', '-p']]) {
+        const controller = new AbortController();
+        const asked = spawnCli([...args, '--endpoint-url', `http://127.0.0.1:${port}`, 's3://bucket/key'], {
+          env: { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1' },
+          signal: controller.signal,
+        });
+        await new Promise((r) => setTimeout(r, 700));
+        const interruptedAt = Date.now();
+        controller.abort();
+        const r = await asked;
+        expect(r.code, `${args[0]}: ${r.err}`).to.equal(130);
+        expect(r.err).to.match(/interrupted/);
+        // A request timeout is a minute: anything near that means the Ctrl-C was not heard.
+        expect(Date.now() - interruptedAt, args[0]).to.be.below(5000);
+      }
+    } finally {
+      silent.close();
+    }
   });
 
   it('stops quietly when the reader of its output goes away', () => {

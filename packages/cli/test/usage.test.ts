@@ -135,6 +135,24 @@ describe('omnifs usage, help and options', () => {
         },
       ]);
     });
+    it('config refuses a misspelt option from any source, showing none of the values', async () => {
+      mkdirSync(join(home, '.config', 'omnifs'), { recursive: true });
+      const file = join(home, '.config', 'omnifs', 'config.json');
+      writeFileSync(file, JSON.stringify({ az: { accountKye: 'sEcReT-file' } }));
+      const fromFile = await cli(['config', 'az'], { env: { HOME: home } });
+      expect(fromFile.code).to.equal(2);
+      expect(fromFile.err).to.include(
+        `unknown option 'accountKye' for az; did you mean 'accountKey'? (config: ${file})`,
+      );
+      writeFileSync(file, '{}');
+      const fromEnv = await cli(['config', 's3'], { env: { HOME: home, OMNIFS_S3_SECRET_ACESS_KEY: 'sEcReT-env' } });
+      expect(fromEnv.code).to.equal(2);
+      expect(fromEnv.err).to.include("did you mean 'secretAccessKey'? (env: OMNIFS_S3_SECRET_ACESS_KEY)");
+      const fromFlag = await cli(['config', 'az', '-o', 'az.acountKey=sEcReT-flag'], { env: { HOME: home } });
+      expect(fromFlag.code).to.equal(2);
+      for (const r of [fromFile, fromEnv, fromFlag]) expect(r.all).to.not.match(/sEcReT/);
+    });
+
     it('--endpoint-url on s3 also addresses buckets path-style, unless set otherwise', async () => {
       const r = await cli(['config', 's3', '--endpoint-url', 'http://127.0.0.1:9000'], { env: { HOME: home } });
       expect(r.out).to.include('s3.endpoint = http://127.0.0.1:9000').and.include('s3.forcePathStyle = true');

@@ -1,8 +1,8 @@
 /** Commands that change or describe: rm, mkdir, touch, sign, config. */
 import { FsError, getFileSystemClass } from '@omnifs/core';
-import { hasMagic, redact } from '@omnifs/core/backend';
+import { COMMON_OPTIONS, hasMagic, redact, unknownOptionMessage } from '@omnifs/core/backend';
 import { parseDuration } from '../format';
-import { stringFlag, type CommandSpec, type Context } from '../spec';
+import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
 import { canonicalProtocol, checkProtocolKnown, type Target } from '../storage';
 import { expandAll, fail, notFound, on, printJson } from './common';
 
@@ -87,6 +87,15 @@ async function config(ctx: Context): Promise<void> {
     }
     if (rows.some((r) => r.protocol === canonical)) continue;
     const { options, sources } = storage.optionsFor(canonical);
+    // A misspelt option is refused as every other command refuses it, before anything is shown:
+    // its value cannot be told secret by its name.
+    const schema = getFileSystemClass(canonical).optionSchema ?? {};
+    const known = [...Object.keys(schema), ...Object.keys(COMMON_OPTIONS)];
+    for (const option of Object.keys(options)) {
+      if (known.includes(option)) continue;
+      const where = `${sources[option]!.source}: ${sources[option]!.detail}`;
+      throw new UsageError(`${unknownOptionMessage(option, canonical, known, schema)} (${where})`);
+    }
     for (const [option, value] of Object.entries(options)) {
       rows.push({
         protocol: canonical,
