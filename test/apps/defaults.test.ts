@@ -289,6 +289,18 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     expect(out).to.deep.include({ text: 'hello' });
   });
 
+  it('azure: keeps AZURE_STORAGE_CONNECTION_STRING when the options or an abfs URL name its own account', async () => {
+    const env = { AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString };
+    const named = await roundtrip('az', { accountName: azure.info.accountName }, freshName('azsame'), env);
+    expect(named).to.deep.include({ text: 'hello' });
+    const container = freshName('azabfs');
+    await roundtrip('az', {}, container, env);
+    const url = `abfs://${container}@${azure.info.accountName}.dfs.core.windows.net/a.txt`;
+    const r = await app.run('readurl.mjs', { env, args: [url] });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('hello');
+  });
+
   it('azure: works with a SAS connection string alone (BlobEndpoint and SharedAccessSignature), rm included', async () => {
     const key = new StorageSharedKeyCredential(azure.info.accountName, azure.info.accountKey);
     const sas = generateAccountSASQueryParameters(
@@ -451,6 +463,24 @@ describe('an app meets the defaults', function () {
           region: 'sa-east-1',
           text: 'hello',
         });
+      } finally {
+        app.write('home/.aws/config', '');
+        app.write('home/.aws/credentials', '');
+      }
+    });
+
+    it("takes the endpoint_url of the profile named by the profile option, as of AWS_PROFILE's", async () => {
+      app.write('home/.aws/config', `[profile research]\nregion = eu-west-1\nendpoint_url = ${s3.info.endpoint}\n`);
+      app.write('home/.aws/credentials', '[research]\naws_access_key_id = testing\naws_secret_access_key = testing\n');
+      try {
+        const path = `${freshName('profile')}/a.txt`;
+        for (const leanRequests of [true, false]) {
+          const r = await app.run('exists.mjs', {
+            args: ['s3', JSON.stringify({ profile: 'research', forcePathStyle: true, leanRequests }), path, 'write'],
+          });
+          expect(r.code, r.stderr).to.equal(0);
+          expect(JSON.parse(r.stdout), `leanRequests: ${leanRequests}`).to.deep.equal({ exists: true });
+        }
       } finally {
         app.write('home/.aws/config', '');
         app.write('home/.aws/credentials', '');

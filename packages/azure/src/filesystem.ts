@@ -142,11 +142,19 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   /**
    * `az://container/path`, `abfs[s]://container/path` and
    * `abfs[s]://container@account.dfs.core.windows.net/path` all name `container/path`.
+   * A password before the `@` (`abfs://user:secret@account/...`) is `InvalidArgument`, the
+   * URL shown without it: credentials belong in options, never in a path that is logged.
    */
   override normalize(path: unknown): string {
     if (typeof path === 'string') {
       const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/@]+)@[^/]*(\/.*)?$/s.exec(path);
-      if (m && this.protocols.includes(m[1]!.toLowerCase())) path = `${m[1]}://${m[2]}${m[3] ?? ''}`;
+      if (m && this.protocols.includes(m[1]!.toLowerCase())) {
+        if (m[2]!.includes(':'))
+          throw errors.invalid(
+            `URL ${redactUrl(path)} has a password before '@': give credentials as options, not in the URL`,
+          );
+        path = `${m[1]}://${m[2]}${m[3] ?? ''}`;
+      }
     }
     return super.normalize(path);
   }

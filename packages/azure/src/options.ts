@@ -174,9 +174,12 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
   const out: AzureBlobOptions = { ...options };
   if (out.accountName === undefined && env.AZURE_STORAGE_ACCOUNT_NAME) out.accountName = env.AZURE_STORAGE_ACCOUNT_NAME;
   if (explicit.some((k) => options[k] !== undefined && options[k] !== false)) return out;
-  // A connection string names its own account: use it only when no other account was asked for.
-  const otherAccount =
-    options.accountName !== undefined || options.accountUrl !== undefined || options.endpoint !== undefined;
+  // A connection string names its own account: use it unless another account was asked for
+  // (its own name, from an option or an abfs URL's host, is not another).
+  const own = /(?:^|;)\s*AccountName=([^;]*)/i.exec(env.AZURE_STORAGE_CONNECTION_STRING ?? '')?.[1]?.trim();
+  const otherName =
+    options.accountName !== undefined && options.accountName.toLowerCase() !== (own ?? '').toLowerCase();
+  const otherAccount = otherName || options.accountUrl !== undefined || options.endpoint !== undefined;
   if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
   else if (env.AZURE_STORAGE_ACCOUNT_KEY) out.accountKey = env.AZURE_STORAGE_ACCOUNT_KEY;
   else if (env.AZURE_STORAGE_SAS_TOKEN) out.sasToken = env.AZURE_STORAGE_SAS_TOKEN;

@@ -354,6 +354,16 @@ describe('azure: AzureBlobFileSystem', function () {
       expect(explicit.service.url).to.equal('https://other.blob.core.windows.net/');
     });
 
+    it('refuses a password before the @ of an abfs URL, never showing it', async function () {
+      for (const url of [
+        'abfs://data:s3cr3t-pw@myaccount.dfs.core.windows.net/x.txt',
+        'abfss://data:s3cr3t-pw@myaccount.dfs.core.windows.net/x.txt',
+      ]) {
+        const err = await expectFsError(() => urlToFs(url), 'InvalidArgument');
+        expect(err.message).to.include("has a password before '@'").and.not.include('s3cr3t-pw');
+      }
+    });
+
     it('reads the files the official client wrote, and the other way round', async function () {
       const { fs, root } = store;
       const container = fs.service.getContainerClient(root);
