@@ -1,4 +1,5 @@
 /** Options of the S3 filesystem, and how they become an S3Client. */
+import { booleanSelector, loadConfig, SelectorType, type LoadedConfigSelectors } from '@smithy/core/config';
 import {
   S3Client,
   type CreateMultipartUploadCommandInput,
@@ -287,6 +288,36 @@ function regionWithFallback(profile: string | undefined): () => Promise<string> 
   };
 }
 
+/** `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, or the profile's `ignore_configured_endpoint_urls`. */
+const IGNORE_CONFIGURED: LoadedConfigSelectors<boolean> = {
+  environmentVariableSelector: (env) => booleanSelector(env, 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', SelectorType.ENV),
+  configFileSelector: (profile) => booleanSelector(profile, 'ignore_configured_endpoint_urls', SelectorType.CONFIG),
+  default: false,
+};
+
+/** `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL`, else the profile's `services` section for s3, else its `endpoint_url`. */
+const CONFIGURED_ENDPOINT: LoadedConfigSelectors<string | undefined> = {
+  environmentVariableSelector: (env) => env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+  configFileSelector: (profile, config) => {
+    const services = profile.services === undefined ? undefined : config?.[`services.${profile.services}`];
+    return services?.['s3.endpoint_url'] ?? profile.endpoint_url ?? undefined;
+  },
+  default: undefined,
+};
+
+/**
+ * The endpoint configured outside the code for the profile named by the `profile` option,
+ * read as the SDK reads it for `AWS_PROFILE` (which the SDK's own lookup alone follows).
+ */
+function profileEndpoint(profile: string): () => Promise<string | undefined> {
+  let found: Promise<string | undefined> | undefined;
+  return () =>
+    (found ??= (async () =>
+      (await loadConfig(IGNORE_CONFIGURED, { profile })())
+        ? undefined
+        : loadConfig(CONFIGURED_ENDPOINT, { profile })())());
+}
+
 /**
  * True when requests go to an endpoint of the user's own, not AWS's: the `endpoint` option
  * (or `clientConfig.endpoint`), else `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` unless
@@ -331,6 +362,11 @@ export function createClient(options: S3Options): S3Client {
   if (credentials !== undefined) config.credentials = credentials;
   if (options.anon === true) config.credentials = { accessKeyId: 'anonymous', secretAccessKey: 'anonymous' };
   const client = new S3Client({ ...config, ...options.clientConfig, region });
+  if (options.profile !== undefined && options.endpoint === undefined && options.clientConfig?.endpoint === undefined) {
+    // Read by both request paths: the SDK's endpoint middleware and the lean path.
+    (client.config as { serviceConfiguredEndpoint?: () => Promise<string | undefined> }).serviceConfiguredEndpoint =
+      profileEndpoint(options.profile);
+  }
   applyTransport(client, timeouts);
   if (options.anon === true) {
     // Signed by the SDK, then stripped: the service sees an anonymous request.
