@@ -16,7 +16,9 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /**
    * How long a background sync keeps retrying before it gives up until the next one,
-   * ms (default 60 000). The data stays in the spool; nothing is dropped.
+   * ms (default 60 000). An attempt under way then runs to its end (at most
+   * `attemptTimeoutMs`), and no file of the sync starts another. The data stays in the
+   * spool; nothing is dropped.
    */
   maxElapsedMs?: number;
   /**

@@ -43,6 +43,13 @@ export interface RetryPolicy {
   attemptTimeoutMs: number;
   /** Aborts the attempt in flight and stops retrying (the caller's deadline has passed). */
   signal?: AbortSignal;
+  /**
+   * Set once a call with this policy has made an attempt, and once one gave up for the
+   * deadline: the calls that share it (the files of one sync) then start none, so a sync
+   * ends near its deadline.
+   */
+  tried?: boolean;
+  spent?: boolean;
 }
 
 /**
@@ -86,17 +93,29 @@ async function attemptWithin<T>(
 /**
  * Runs `fn` until it succeeds, a permanent error is thrown, or the deadline has passed;
  * the last error is rethrown, marked `persistent` (no longer `temporary`) when the deadline
- * ended the retries. Delays are core's {@link backoffDelay} between `minDelayMs` and
+ * ended the retries. An attempt under way when the deadline passes runs to its end (at
+ * most `attemptTimeoutMs`); a later call with the same policy starts none. Delays are core's {@link backoffDelay} between `minDelayMs` and
  * `maxDelayMs`. Each attempt is bounded by `attemptTimeoutMs`.
  */
 export async function withRetry<T>(fn: (signal: AbortSignal) => Promise<T>, policy: RetryPolicy): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    if (attempt === 1 && (policy.spent === true || (policy.tried === true && Date.now() >= policy.deadline())))
+      throw new FsError({
+        kind: 'Unexpected',
+        code: 'ETIMEDOUT',
+        persistent: true,
+        message: 'not tried: the sync had used its time (retry.maxElapsedMs); the data waits in the spool',
+      });
+    policy.tried = true;
     try {
       return await attemptWithin(fn, policy.attemptTimeoutMs, policy.signal);
     } catch (err) {
       if (!isTemporary(err) || policy.signal?.aborted === true) throw err;
       const delay = backoffDelay(attempt, policy);
-      if (Date.now() + delay > policy.deadline()) throw toFsError(err).markPersistent(attempt);
+      if (Date.now() + delay > policy.deadline()) {
+        policy.spent = true;
+        throw toFsError(err).markPersistent(attempt);
+      }
       policy.onRetry?.(err, attempt);
       await policy.sleeper.sleep(delay);
     }

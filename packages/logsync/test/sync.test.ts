@@ -171,6 +171,26 @@ function faultySuite(append: boolean): void {
       expect(control.injected).to.be.greaterThan(0);
     });
 
+    it('tries no further file of a sync once its retry time is used up', async () => {
+      const log = await open();
+      log.info('line 0');
+      log.append('other 0\n', 'other.log');
+      await log.sync();
+      log.info('line 1');
+      log.append('other 1\n', 'other.log');
+      control.down = true;
+      const failed = (await log.sync().catch((e: unknown) => e)) as FsError & { cause: FsError[] };
+      control.down = false;
+      expect(failed).to.be.instanceOf(FsError).with.property('persistent', true);
+      expect(failed.message).to.match(/^2 files could not be synced; first: .*injected outage.*gave up after/);
+      expect(failed.cause.map((e) => e.message)).to.deep.equal([
+        failed.cause[0]!.message,
+        'not tried: the sync had used its time (retry.maxElapsedMs); the data waits in the spool',
+      ]);
+      await log.close();
+      expect(lineNumbers(await remoteLog())).to.deep.equal([0, 1]);
+    });
+
     it('close() waits out an outage within closeTimeoutMs', async () => {
       const log = await open({ closeTimeoutMs: 5000 });
       for (let i = 0; i < 50; i++) log.info(`line ${i}`);
