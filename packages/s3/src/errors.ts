@@ -96,6 +96,13 @@ export function s3Status(err: unknown): number | undefined {
   return e !== null && typeof e === 'object' ? e.$metadata?.httpStatusCode : undefined;
 }
 
+/** Records that `attempts` requests were made before `e` (more than one: the retries gave up). */
+export function noteAttempts(e: FsError, attempts: number): void {
+  if (attempts <= 1 || e.attempts !== undefined) return;
+  e.attempts = attempts;
+  e.message = `${e.message} (after ${attempts} attempts)`;
+}
+
 /**
  * True for a failure to read a file the credential chain was pointed at
  * (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_CONFIG_FILE`): a
@@ -140,9 +147,18 @@ function noCredentials(err: unknown): FsError {
  * - the message is the service's code and message with its request id, never credentials;
  * - a credential chain that found nothing is PermissionDenied, naming the ways to give keys;
  * - network errors (also with the SDK's `$metadata` added), aborts and FsErrors go
- *   through core's mapping, so a reset or a body cut off is temporary.
+ *   through core's mapping, so a reset or a body cut off is temporary;
+ * - a failure after the SDK's retries says how many requests were made (`attempts`, and
+ *   in the message: a timeout's wait was that many times its limit).
  */
 export function mapS3Error(err: unknown): FsError {
+  const e = mapOne(err);
+  const attempts = (err as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
+  if (typeof attempts === 'number') noteAttempts(e, attempts);
+  return e;
+}
+
+function mapOne(err: unknown): FsError {
   if (err instanceof FsError) return err;
   const e = err as SdkErrorShape | undefined;
   if (e !== null && typeof e === 'object' && e.name === 'CredentialsProviderError') return noCredentials(err);

@@ -8,8 +8,9 @@ import { isServerError, isThrottlingError, isTransientError } from '@smithy/core
 import type { RetryErrorType, RetryStrategyV2 } from '@smithy/types';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { type Timeouts } from '@omnifs/core';
+import { FsError, type Timeouts } from '@omnifs/core';
 import { currentSignal, type Http1Options, type Http1Pool, sendPooled, waitOrAbort } from '@omnifs/core/backend';
+import { noteAttempts } from './errors';
 import type { S3WriteParams, UploadParams } from './options';
 
 /** A request as the signer takes it. */
@@ -194,6 +195,8 @@ export async function withRetries<T>(
           errorType: retryErrorType(err),
         });
       } catch {
+        // Given up: an error of ours says after how many attempts, as mapS3Error does for the SDK's.
+        if (err instanceof FsError) noteAttempts(err, n);
         throw err;
       }
       await waitOrAbort(token.getRetryDelay(), signals);
