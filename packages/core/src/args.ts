@@ -14,8 +14,9 @@ const COPY = ['recursive', 'maxDepth', 'batchSize', 'onProgress'] as const;
  */
 export const METHOD_OPTIONS = {
   catFile: RANGE,
-  cat: [...RANGE, 'batchSize'],
+  cat: [...RANGE, 'batchSize', 'onError'],
   catRanges: ['batchSize'],
+  sizes: ['batchSize'],
   readBlock: ['delimiter'],
   pipeFile: ['mode', 'onProgress', 'writeId'],
   pipe: ['mode', 'onProgress', 'batchSize', 'writeId'],
@@ -41,7 +42,7 @@ export const METHOD_OPTIONS = {
   find: ['maxDepth', 'withDirs', 'detail'],
   walk: ['maxDepth', 'topDown'],
   glob: ['maxDepth', 'detail'],
-  du: ['total', 'maxDepth'],
+  du: ['total', 'maxDepth', 'withDirs'],
   rsync: ['update', 'deleteMissing', 'dryRun', 'storageOptions', 'batchSize', 'onProgress'],
   info: [],
   exists: [],
@@ -68,6 +69,24 @@ export function optionsOf<T>(options: T, method?: CheckedMethod): T {
   }
   if (method !== undefined) checkMethodOptions(options, method, METHOD_OPTIONS[method]);
   return options;
+}
+
+/**
+ * The options of a ranged read: as {@link optionsOf}, with a `null` bound (fsspec's `None`)
+ * taken as none: from the start, to the end.
+ */
+export function rangeOptionsOf<T extends { start?: number | null; end?: number | null }>(
+  options: T,
+  method: CheckedMethod,
+): T & { start?: number; end?: number } {
+  const o = optionsOf(options, method);
+  if (o.start !== null && o.end !== null) return o as T & { start?: number; end?: number };
+  const { start, end, ...rest } = o;
+  return {
+    ...rest,
+    ...(start === null || start === undefined ? {} : { start }),
+    ...(end === null || end === undefined ? {} : { end }),
+  } as T & { start?: number; end?: number };
 }
 
 /** Refuses the empty path as the target of a write or removal; returns the path. */

@@ -58,6 +58,16 @@ export interface LsOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `du`. */
+export interface DuOptions {
+  /** false: bytes per file (and directory, with `withDirs`) instead of the total. */
+  total?: boolean;
+  maxDepth?: number;
+  /** With `total: false`, list directories too, each with the bytes below it. */
+  withDirs?: boolean;
+  signal?: AbortSignal;
+}
+
 /** Options of metadata calls (`info`, `exists`, `isFile`, `isDir`, `size`). */
 export interface InfoOptions {
   /** Cancels the call; it then rejects with an `Aborted` FsError. */
@@ -508,27 +518,41 @@ export abstract class FileSystemBase {
     return entries.map((e) => e.name).filter((name, i, names) => i === 0 || name !== names[i - 1]);
   }
 
-  /** Total bytes below `path`, or per file with `total: false`. */
-  du(path: string, options?: { total?: true; maxDepth?: number; signal?: AbortSignal }): Promise<number>;
-  du(path: string, options: { total: false; maxDepth?: number; signal?: AbortSignal }): Promise<Record<string, number>>;
-  du(
-    path: string,
-    options: { total?: boolean; maxDepth?: number; signal?: AbortSignal },
-  ): Promise<number | Record<string, number>>;
-  async du(
-    path: string,
-    options: { total?: boolean; maxDepth?: number; signal?: AbortSignal } = {},
-  ): Promise<number | Record<string, number>> {
+  /**
+   * Total bytes below `path`, or per file with `total: false`; `withDirs` (with
+   * `total: false`) lists each directory too, with the bytes of the files below it within
+   * `maxDepth` (as `du` prints directories).
+   */
+  du(path: string, options?: DuOptions & { total?: true }): Promise<number>;
+  du(path: string, options: DuOptions & { total: false }): Promise<Record<string, number>>;
+  du(path: string, options: DuOptions): Promise<number | Record<string, number>>;
+  async du(path: string, options: DuOptions = {}): Promise<number | Record<string, number>> {
     options = optionsOf(options, 'du');
     if (options.total !== undefined && typeof options.total !== 'boolean')
       throw errors.invalid(`du's total must be true or false, got ${JSON.stringify(options.total)}`);
-    const files = await this.find(path, {
+    if (options.withDirs !== undefined && typeof options.withDirs !== 'boolean')
+      throw errors.invalid(`du's withDirs must be true or false, got ${JSON.stringify(options.withDirs)}`);
+    const dirs = options.total === false && options.withDirs === true;
+    const entries = await this.find(path, {
       detail: true,
+      withDirs: dirs,
       ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    if (options.total === false) return Object.fromEntries(files.map((f) => [f.name, f.size]));
-    return files.reduce((sum, f) => sum + f.size, 0);
+    const files = entries.filter((e) => e.type === 'file');
+    if (options.total !== false) return files.reduce((sum, f) => sum + f.size, 0);
+    const sizes = new Map(entries.map((e) => [e.name, e.type === 'file' ? e.size : 0]));
+    if (dirs)
+      for (const f of files) {
+        // Up through the directories listed: each holds the file.
+        for (let d = parentPath(f.name, this.rootMarker); sizes.has(d);) {
+          sizes.set(d, sizes.get(d)! + f.size);
+          const up = parentPath(d, this.rootMarker);
+          if (up === d) break;
+          d = up;
+        }
+      }
+    return Object.fromEntries(sizes);
   }
 
   // ---------------------------------------------------------------- debris

@@ -5,7 +5,7 @@
 import type { BodySink } from './http1';
 import { Readable, Writable } from 'node:stream';
 import { brandClass, isBranded } from './brand';
-import { errors } from './errors';
+import { errors, FsError } from './errors';
 import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { asBuffer, isStreamSource, iterateSource, toBytes, type Source } from './data';
@@ -25,9 +25,19 @@ import { createOnce, newWriteId } from './create';
 import { localDisk } from './localdisk';
 import { expandPaths } from './listing';
 import { checkDelimiter, readBlockOf } from './block';
-import { checkMode, checkSource, checkTargetPath, normalizeOpenMode, optionsOf, pinTo, readOptionsOf } from './args';
+import {
+  checkMode,
+  checkSource,
+  checkTargetPath,
+  normalizeOpenMode,
+  optionsOf,
+  pinTo,
+  rangeOptionsOf,
+  readOptionsOf,
+} from './args';
 import { outsideSignal } from './timeouts';
 import type {
+  CatOptions,
   CatResult,
   CopyOptions,
   FileInfo,
@@ -56,7 +66,15 @@ export interface WriterRequest {
 
 const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
 
-export type { FileSystemOptions, WriterOptions, LsOptions, ReadOptions, SignOptions, InfoOptions } from './base';
+export type {
+  FileSystemOptions,
+  WriterOptions,
+  LsOptions,
+  ReadOptions,
+  SignOptions,
+  InfoOptions,
+  DuOptions,
+} from './base';
 
 /**
  * Base class of every omnifs filesystem: whole files, streaming, transfer and directories,
@@ -71,8 +89,8 @@ export abstract class FileSystem extends FileSystemBase {
   // ---------------------------------------------------------------- whole files
 
   /** Bytes of one file, or of a range of it (`end` exclusive, negatives count from the end). */
-  async catFile(path: string, options: RangeOptions = {}): Promise<Buffer> {
-    options = optionsOf(options, 'catFile');
+  async catFile(path: string, rangeOptions: RangeOptions = {}): Promise<Buffer> {
+    const options = rangeOptionsOf(rangeOptions, 'catFile');
     return this.withPath(
       'cat',
       path,
@@ -94,15 +112,19 @@ export abstract class FileSystem extends FileSystemBase {
    * `catFile` for one path; for a list or a glob, a record of path to bytes. The type
    * follows a literal path (a glob character in it gives the record); a path known only as
    * `string` may be either, so read one file of a computed name with `catFile`.
+   *
+   * For a list or a glob, `onError` (fsspec's `on_error`) says what a file that cannot be
+   * read does: `raise` (the default) fails the call, `omit` leaves it out of the record,
+   * `return` puts its FsError in the record in place of bytes. An abort always fails the call.
    */
-  cat<P extends string>(path: P, options?: RangeOptions & { batchSize?: number }): Promise<CatResult<P>>;
-  cat(paths: string[], options?: RangeOptions & { batchSize?: number }): Promise<Record<string, Buffer>>;
-  async cat(
-    path: string | string[],
-    options: RangeOptions & { batchSize?: number } = {},
-  ): Promise<Buffer | Record<string, Buffer>> {
-    options = optionsOf(options, 'cat');
-    const { batchSize, ...range } = options;
+  cat<P extends string>(path: P, options?: CatOptions & { onError?: 'raise' | 'omit' }): Promise<CatResult<P>>;
+  cat(paths: string[], options?: CatOptions & { onError?: 'raise' | 'omit' }): Promise<Record<string, Buffer>>;
+  cat(paths: string[], options: CatOptions & { onError: 'return' }): Promise<Record<string, Buffer | FsError>>;
+  cat(path: string, options: CatOptions & { onError: 'return' }): Promise<Buffer | Record<string, Buffer | FsError>>;
+  async cat(path: string | string[], catOptions: CatOptions = {}): Promise<Buffer | Record<string, Buffer | FsError>> {
+    const { batchSize, onError = 'raise', ...range } = optionsOf(catOptions, 'cat');
+    if (!['raise', 'omit', 'return'].includes(onError))
+      throw errors.invalid(`onError must be 'raise', 'omit' or 'return', got ${JSON.stringify(onError)}`);
     if (typeof path === 'string' && !hasMagic(path)) return this.catFile(path, range);
     if (typeof path !== 'string' && !Array.isArray(path)) return this.catFile(path, range); // rejects it with context
     const items = typeof path === 'string' ? [path] : path;
@@ -115,17 +137,39 @@ export abstract class FileSystem extends FileSystemBase {
     const bodies = await mapLimit(
       paths,
       batchSize ?? defaultBatchSize(this),
-      (p) => this.catFile(p, range),
-      options.signal,
+      (p) =>
+        this.catFile(p, range).catch((err: unknown) => {
+          if (onError === 'raise' || !(err instanceof FsError) || err.kind === 'Aborted') throw err;
+          return err;
+        }),
+      range.signal,
     );
-    return Object.fromEntries(paths.map((p, i) => [p, bodies[i]!]));
+    const out: Record<string, Buffer | FsError> = {};
+    paths.forEach((p, i) => {
+      const body = bodies[i]!;
+      if (!(body instanceof FsError) || onError === 'return') out[p] = body;
+    });
+    return out;
   }
 
-  /** Several ranges, of one or several files, read concurrently. */
+  /** Sizes of several files in bytes, in the order given (fsspec's `sizes`), `batchSize` at once. */
+  async sizes(paths: string[], options: { batchSize?: number; signal?: AbortSignal } = {}): Promise<number[]> {
+    options = optionsOf(options, 'sizes');
+    if (!Array.isArray(paths)) throw errors.invalid(`sizes needs a list of paths, got ${typeof paths}`);
+    const signal = options.signal;
+    return mapLimit(
+      paths,
+      options.batchSize ?? defaultBatchSize(this),
+      (p) => this.size(p, signal ? { signal } : {}),
+      signal,
+    );
+  }
+
+  /** Several ranges, of one or several files, read concurrently (`null`: from the start, to the end). */
   async catRanges(
     paths: string[],
-    starts: number[],
-    ends: number[],
+    starts: Array<number | null>,
+    ends: Array<number | null>,
     options: { batchSize?: number; signal?: AbortSignal } = {},
   ): Promise<Buffer[]> {
     options = optionsOf(options, 'catRanges');
@@ -390,8 +434,8 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** Chunks of a file (or of a range of it), fetched as they are consumed. */
-  async *readChunks(path: string, options: RangeOptions = {}): AsyncGenerator<Buffer> {
-    options = optionsOf(options, 'readChunks');
+  async *readChunks(path: string, rangeOptions: RangeOptions = {}): AsyncGenerator<Buffer> {
+    const options = rangeOptionsOf(rangeOptions, 'readChunks');
     const p = await this.withPath('read', path, async (q) => q);
     const read = await this.run('read', p, async () => readOptionsOf(options));
     const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end), options.signal);

@@ -29,13 +29,21 @@ export type {
   OpenOptions,
   Capabilities,
   Data,
+  CatOptions,
   CatResult,
 } from './types';
 export type { Source, Bytes } from './data';
 export type { Writer, RandomWriter } from './writer';
 export { RemoteFile, type RemoteFileOptions, type Whence } from './file';
 export { DEFAULT_CLEANUP_AGE_MS, type CleanupOptions, type CleanupResult, type Debris } from './debris';
-export { FileSystem, type FileSystemOptions, type LsOptions, type SignOptions, type InfoOptions } from './filesystem';
+export {
+  FileSystem,
+  type FileSystemOptions,
+  type LsOptions,
+  type SignOptions,
+  type InfoOptions,
+  type DuOptions,
+} from './filesystem';
 export { DEFAULT_TIMEOUTS, type TimeoutOptions, type Timeouts } from './timeouts';
 export type { WalkEntry } from './listing';
 export {

@@ -81,13 +81,23 @@ export interface WriteOptions extends OperationOptions {
 
 /** `cat`, `catFile`, `createReadStream`: a byte range, `end` exclusive; negative counts from the end. */
 export interface RangeOptions extends OperationOptions {
-  start?: number;
-  end?: number;
+  /** First byte (negative: from the end); `null`, as fsspec's `None`, is the start. */
+  start?: number | null;
+  /** Byte after the last (exclusive; negative: from the end); `null`, as fsspec's `None`, is the end. */
+  end?: number | null;
   /**
    * Read only if the file still has this ETag (from `info`), else fail with
    * `ConditionNotMatch`; on backends that keep no ETags (`info` shows none) it is not checked.
    */
   etag?: string;
+}
+
+/** Options of `cat`. */
+export interface CatOptions extends RangeOptions {
+  /** Files read at once for a list or a glob. */
+  batchSize?: number;
+  /** For a list or a glob, what a file that cannot be read does: fail the call (`raise`), be left out (`omit`), or be returned as its FsError (`return`). */
+  onError?: 'raise' | 'omit' | 'return';
 }
 
 /** Options of {@link FileSystem.readBlock}. */

@@ -118,6 +118,55 @@ export function fsspecReadTests(ctx: SuiteContext): void {
     it('catFile of a missing file with an empty range fails with NotFound (case 10)', async () => {
       await expectFsError(ctx.fs.catFile(ctx.path('missing'), { start: 0, end: 0 }), 'NotFound', 'ENOENT');
     });
+
+    it('cat of a list with onError: raise by default, omit leaves the file out, return gives its error', async () => {
+      await writeTree(ctx.fs, ctx.root, { 's/a': 'a', 's/b': 'b' });
+      const list = [ctx.path('s/a'), ctx.path('missing'), ctx.path('s/b')];
+      await expectFsError(ctx.fs.cat(list), 'NotFound', 'ENOENT');
+      const omitted = await ctx.fs.cat(list, { onError: 'omit' });
+      expect(Object.keys(omitted)).to.deep.equal(abs('s/a', 's/b'));
+      const returned = await ctx.fs.cat(list, { onError: 'return' });
+      expect(Object.keys(returned)).to.deep.equal(abs('s/a', 'missing', 's/b'));
+      expect(returned[abs('missing')[0]!]).to.be.an.instanceOf(Error).with.property('kind', 'NotFound');
+      expect(Buffer.from(returned[abs('s/b')[0]!] as Buffer).toString()).to.equal('b');
+      await expectFsError(ctx.fs.cat(list, { onError: 'ignore' as never }), 'InvalidArgument');
+    });
+
+    it("takes null range bounds as fsspec's None: from the start, to the end", async () => {
+      await ctx.fs.pipeFile(ctx.path('r'), '0123456789');
+      expectBytes(await ctx.fs.catFile(ctx.path('r'), { start: 2, end: null }), Buffer.from('23456789'));
+      expectBytes(await ctx.fs.catFile(ctx.path('r'), { start: null, end: 3 }), Buffer.from('012'));
+      const parts = await ctx.fs.catRanges([ctx.path('r'), ctx.path('r')], [null, -2], [4, null]);
+      expect(parts.map((b) => Buffer.from(b).toString())).to.deep.equal(['0123', '89']);
+    });
+
+    it('sizes gives the size of each file, in the order given', async () => {
+      await writeTree(ctx.fs, ctx.root, { a: 'aaa', b: '', c: 'c' });
+      expect(await ctx.fs.sizes([ctx.path('c'), ctx.path('a'), ctx.path('b')])).to.deep.equal([1, 3, 0]);
+      await expectFsError(ctx.fs.sizes([ctx.path('a'), ctx.path('missing')]), 'NotFound');
+    });
+
+    it('du with total: false and withDirs gives each directory the bytes below it', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'd/a': 'aa', 'd/s/b': 'bbb', 'd/s/t/c': 'c' });
+      expect(await ctx.fs.du(ctx.path('d'), { total: false, withDirs: true })).to.deep.equal(
+        Object.fromEntries(
+          [
+            ['d', 6],
+            ['d/a', 2],
+            ['d/s', 4],
+            ['d/s/b', 3],
+            ['d/s/t', 1],
+            ['d/s/t/c', 1],
+          ].map(([p, n]) => [abs(p as string)[0], n]),
+        ),
+      );
+      expect(await ctx.fs.du(ctx.path('d'), { total: false, withDirs: true, maxDepth: 1 })).to.deep.equal({
+        [abs('d')[0]!]: 2,
+        [abs('d/a')[0]!]: 2,
+        [abs('d/s')[0]!]: 0,
+      });
+      expect(await ctx.fs.du(ctx.path('d'), { withDirs: true })).to.equal(6);
+    });
   });
 
   describe('writing below a file or over a directory: one error kind', () => {
