@@ -493,6 +493,9 @@ describe('an app meets the defaults', function () {
       expect(got.error).to.match(/no AWS credentials found/);
       expect(got.error).to.match(/AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
       expect(got.error).to.match(/`anon: true`/);
+      const named = await roundtrip({ AWS_DEFAULT_REGION: 'eu-west-1', AWS_PROFILE: 'nonexistent' }, false);
+      expect(named.code, named.error).to.equal('EACCES');
+      expect(named.error).to.include('no AWS credentials found for the profile "nonexistent"');
     });
 
     it('says a credentials file that cannot be read is PermissionDenied, never that the object is missing', async () => {

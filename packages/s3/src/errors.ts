@@ -121,15 +121,20 @@ function isCredentialFileError(err: unknown): boolean {
 
 /**
  * The SDK's credential chain found nothing (no keys in the environment, no profile, no
- * instance role): PermissionDenied, with the ways to give credentials.
+ * instance role): PermissionDenied, with the ways to give credentials; with a profile
+ * named (the `profile` option, else `AWS_PROFILE`), that it gave none.
  */
-function noCredentials(err: unknown): FsError {
+function noCredentials(err: unknown, profile: string | undefined): FsError {
   const said = (err as { message?: unknown }).message;
+  const named = profile ?? (process.env.AWS_PROFILE?.trim() || undefined);
+  const from = named === undefined ? '' : ` for the profile "${named}"`;
+  const check =
+    named === undefined ? '' : ' (check that the profile is in ~/.aws/credentials or ~/.aws/config, and has keys)';
   return new FsError({
     kind: 'PermissionDenied',
     message:
-      `no AWS credentials found${typeof said === 'string' && said !== '' ? ` (${said})` : ''}: set ` +
-      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials, or pass ' +
+      `no AWS credentials found${from}${typeof said === 'string' && said !== '' ? ` (${said})` : ''}: set ` +
+      `AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with ~/.aws/credentials${check}, or pass ` +
       '`credentials` (or `accessKeyId` and `secretAccessKey`); `anon: true` reads a public bucket unsigned',
     cause: err,
   });
@@ -151,17 +156,17 @@ function noCredentials(err: unknown): FsError {
  * - a failure after the SDK's retries says how many requests were made (`attempts`, and
  *   in the message: a timeout's wait was that many times its limit).
  */
-export function mapS3Error(err: unknown): FsError {
-  const e = mapOne(err);
+export function mapS3Error(err: unknown, profile?: string): FsError {
+  const e = mapOne(err, profile);
   const attempts = (err as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
   if (typeof attempts === 'number') noteAttempts(e, attempts);
   return e;
 }
 
-function mapOne(err: unknown): FsError {
+function mapOne(err: unknown, profile: string | undefined): FsError {
   if (err instanceof FsError) return err;
   const e = err as SdkErrorShape | undefined;
-  if (e !== null && typeof e === 'object' && e.name === 'CredentialsProviderError') return noCredentials(err);
+  if (e !== null && typeof e === 'object' && e.name === 'CredentialsProviderError') return noCredentials(err, profile);
   if (isCredentialFileError(err)) {
     // Not the object's absence: with its ENOENT, `exists` would say false of objects that exist.
     return new FsError({

@@ -87,12 +87,15 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   readonly client: S3Client;
 
   private readonly settings: ResolvedS3Settings;
+  /** The profile the `profile` option named, for what errors say. */
+  private readonly profile: string | undefined;
 
   /** The lean request path of the hot operations, unless turned off (see `leanRequests`). */
   private readonly lean: LeanS3Client | undefined;
 
   constructor(options: S3Options = {}) {
     super(options);
+    this.profile = options.profile;
     this.settings = resolveSettings(options);
     this.client = createClient(options);
     const { anon, requesterPays, readParams, writeParams } = this.settings;
@@ -135,7 +138,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   }
 
   protected override mapError(err: unknown): FsError {
-    return mapS3Error(err);
+    return mapS3Error(err, this.profile);
   }
 
   // ---------------------------------------------------------------- request contexts
