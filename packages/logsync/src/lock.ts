@@ -26,6 +26,13 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The lock files this process holds. A lock with this process's pid is in use when it is
+ * here, stale when not (left by an earlier process that had the same pid, as pid 1 of a
+ * container does).
+ */
+const HELD = new Set<string>();
+
 /** `.logsync/lock` of a spool: the pid of the process using it. */
 export class SpoolLock {
   private locked = false;
@@ -47,6 +54,7 @@ export class SpoolLock {
       try {
         fs.writeFileSync(path, String(process.pid), { flag: 'wx' });
         this.locked = true;
+        HELD.add(path);
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== 'EEXIST') throw err;
@@ -56,8 +64,9 @@ export class SpoolLock {
         sleepSync(5); // being written by its taker, or removed meanwhile
         continue;
       }
-      if (holder !== process.pid && isAlive(holder)) {
-        throw new FsError({ kind: 'AlreadyExists', message: `spool ${this.dir} is in use by process ${holder}` });
+      if (holder === process.pid ? HELD.has(path) : isAlive(holder)) {
+        const by = holder === process.pid ? 'another logger of this process' : `process ${holder}`;
+        throw new FsError({ kind: 'AlreadyExists', message: `spool ${this.dir} is in use by ${by}` });
       }
       this.takeOver(path, holder);
     }
@@ -90,6 +99,7 @@ export class SpoolLock {
   release(): void {
     if (!this.locked) return;
     fs.rmSync(this.path, { force: true });
+    HELD.delete(this.path);
     this.locked = false;
   }
 }

@@ -283,6 +283,31 @@ describe('logsync', () => {
       expect(err).to.be.instanceOf(FsError).with.property('kind', 'AlreadyExists');
     });
 
+    it('refuses a second logger of this process on its spool, and the first loses nothing', async () => {
+      const logDir = `memory:///${randomName('runs')}`;
+      const first = await createLogSync({ logDir, experiment: 'e', handleSignals: false, syncIntervalMs: 0 });
+      const second = await createLogSync({ logDir, experiment: 'e', handleSignals: false }).catch((e: unknown) => e);
+      expect(second).to.be.instanceOf(FsError).with.property('kind', 'AlreadyExists');
+      expect((second as FsError).message).to.include('another logger of this process');
+      for (let i = 0; i < 100; i++) first.info(`line ${i}`);
+      await first.close();
+      const text = await filesystem('memory').readText(`${logDir.slice('memory://'.length)}/e/training.log`);
+      expect(lineNumbers(text)).to.deep.equal(range(100));
+    });
+
+    it('takes over a spool locked with its own pid by no logger of this process (an earlier container)', async () => {
+      const spoolDir = join(tmp.dir, 'spool');
+      mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
+      writeFileSync(join(spoolDir, '.logsync', 'lock'), String(process.pid));
+      const log = await createLogSync({
+        logDir: `memory:///${randomName('runs')}`,
+        experiment: 'e',
+        spoolDir,
+        handleSignals: false,
+      });
+      await log.close();
+    });
+
     it('takes over a spool whose lock was left by a dead process', async () => {
       const spoolDir = join(tmp.dir, 'spool');
       mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
