@@ -50,7 +50,7 @@ import type {
   WriteMode,
   WriteOptions,
 } from './types';
-import { FileSystemBase, type SignOptions, type WriterOptions } from './base';
+import { FileSystemBase, type ReadOptions, type SignOptions, type WriterOptions } from './base';
 
 /** What {@link FileSystem.writerFor} opens: a write in `mode`, appending with `append`. */
 export interface WriterRequest {
@@ -75,6 +75,15 @@ export type {
   InfoOptions,
   DuOptions,
 } from './base';
+
+/**
+ * The read options kept to the version a range was resolved against (a `tail` sized from
+ * one version must not read another), unless the caller named a version already.
+ */
+function pinnedTo(read: ReadOptions | undefined, pin: { etag?: string } | undefined): ReadOptions | undefined {
+  if (pin?.etag === undefined || read?.etag !== undefined) return read;
+  return { ...read, etag: pin.etag };
+}
 
 /**
  * Base class of every omnifs filesystem: whole files, streaming, transfer and directories,
@@ -102,7 +111,7 @@ export abstract class FileSystem extends FileSystemBase {
           return asBuffer(await this._read(p, 0, undefined, read));
         const range = await this.resolveRange(p, options.start, options.end);
         if (range.end !== undefined && range.end <= range.start) return Buffer.alloc(0);
-        return asBuffer(await this._read(p, range.start, range.end, read));
+        return asBuffer(await this._read(p, range.start, range.end, pinnedTo(read, range.pin)));
       },
       { signal: options.signal },
     );
@@ -440,7 +449,7 @@ export abstract class FileSystem extends FileSystemBase {
     const read = await this.run('read', p, async () => readOptionsOf(options));
     const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end), options.signal);
     if (range.end !== undefined && range.end <= range.start) return;
-    const it = this._readStream(p, range.start, range.end, read);
+    const it = this._readStream(p, range.start, range.end, pinnedTo(read, range.pin));
     for (;;) {
       const next = await this.run('read', p, () => it.next(), options.signal);
       if (next.done) return;
@@ -595,12 +604,15 @@ export abstract class FileSystem extends FileSystemBase {
     return createOnce(create, writeId, readId, (err) => this.mapError(err));
   }
 
-  /** Resolves negative and open range bounds against the file's size. */
+  /**
+   * Resolves negative and open range bounds against the file's size; `pin` names the
+   * version that size is of, where the backend keeps versions, for the read to keep to.
+   */
   protected async resolveRange(
     path: string,
     start = 0,
     end?: number,
-  ): Promise<{ start: number; end: number | undefined }> {
+  ): Promise<{ start: number; end: number | undefined; pin?: { etag?: string } }> {
     for (const [name, v] of [
       ['start', start],
       ['end', end],
@@ -615,7 +627,7 @@ export abstract class FileSystem extends FileSystemBase {
     if (e !== undefined && e <= s && (info ?? (await this._info(path))).type === 'directory') {
       throw this.capabilities.realDirectories ? errors.isADirectory(path) : errors.notFound(path);
     }
-    return { start: s, end: e };
+    return { start: s, end: e, ...(info === undefined ? {} : { pin: pinTo(info) }) };
   }
 
   // ---------------------------------------------------------------- transfer

@@ -3,51 +3,8 @@
  * content, then the new bytes. The old content must be one version of the file.
  */
 import { expect } from 'chai';
-import { FileSystem, FsError, type FileInfo } from '@omnifs/core';
-import { errors, type ReadOptions } from '@omnifs/core/backend';
-
-/** A flat store of versioned files (ETag = version) whose reads honour `options.etag`, as object stores do. */
-class VersionedFileSystem extends FileSystem {
-  static override protocols = ['versioned'];
-  readonly files = new Map<string, { data: Buffer; etag: string }>();
-  private version = 0;
-  /** Called after each `_read`, once: a writer replacing the file meanwhile. */
-  afterRead: (() => void) | undefined;
-
-  store(path: string, data: Buffer): void {
-    this.files.set(path, { data, etag: `v${++this.version}` });
-  }
-
-  protected async _info(path: string): Promise<FileInfo> {
-    const f = this.files.get(path);
-    if (f === undefined) throw errors.notFound(path);
-    return { name: path, size: f.data.byteLength, type: 'file', etag: f.etag };
-  }
-
-  protected async _ls(path: string): Promise<FileInfo[]> {
-    return [await this._info(path)];
-  }
-
-  protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}) {
-    const f = this.files.get(path);
-    if (f === undefined) throw errors.notFound(path);
-    if (options.etag !== undefined && options.etag !== f.etag)
-      throw new FsError({ kind: 'ConditionNotMatch', message: 'the file changed', path });
-    const out = f.data.subarray(start, end);
-    const then = this.afterRead;
-    this.afterRead = undefined;
-    then?.();
-    return out;
-  }
-
-  protected async _write(path: string, data: Uint8Array): Promise<void> {
-    this.store(path, Buffer.from(data));
-  }
-
-  protected async _rm(path: string): Promise<void> {
-    this.files.delete(path);
-  }
-}
+import { FsError } from '@omnifs/core';
+import { VersionedFileSystem } from './helpers';
 
 describe('core: append by rewriting', () => {
   const MiB = 1024 * 1024;

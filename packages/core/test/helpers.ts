@@ -1,7 +1,8 @@
 /** Test helpers for core: a filesystem that fails on demand and counts calls. */
 import { expect } from 'chai';
-import { FsError, type Capabilities, type FileSystem } from '@omnifs/core';
+import { FileSystem, FsError, type Capabilities, type FileInfo } from '@omnifs/core';
 import {
+  errors,
   fillSink,
   WrapperFileSystem,
   type BodySink,
@@ -169,5 +170,53 @@ export class IntoFileSystem extends PartedFileSystem {
       throw new FsError({ kind: 'Unexpected', code: 'ECONNRESET', temporary: true, message: 'cut off' });
     }
     return fillSink(sink, this._readStream(path, start, start + sink.length, options));
+  }
+}
+
+/** A flat store of versioned files (ETag = version) whose reads honour `options.etag`, as object stores do. */
+export class VersionedFileSystem extends FileSystem {
+  static override protocols = ['versioned'];
+  readonly files = new Map<string, { data: Buffer; etag: string }>();
+  private version = 0;
+  /** Called after each `_read`, once: a writer replacing the file meanwhile. */
+  afterRead: (() => void) | undefined;
+  /** Called after each `_info`, once: a writer replacing the file between a look and a read. */
+  afterInfo: (() => void) | undefined;
+
+  store(path: string, data: Buffer): void {
+    this.files.set(path, { data, etag: `v${++this.version}` });
+  }
+
+  protected async _info(path: string): Promise<FileInfo> {
+    const f = this.files.get(path);
+    if (f === undefined) throw errors.notFound(path);
+    const then = this.afterInfo;
+    this.afterInfo = undefined;
+    then?.();
+    return { name: path, size: f.data.byteLength, type: 'file', etag: f.etag };
+  }
+
+  protected async _ls(path: string): Promise<FileInfo[]> {
+    return [await this._info(path)];
+  }
+
+  protected async _read(path: string, start: number, end: number | undefined, options: ReadOptions = {}) {
+    const f = this.files.get(path);
+    if (f === undefined) throw errors.notFound(path);
+    if (options.etag !== undefined && options.etag !== f.etag)
+      throw new FsError({ kind: 'ConditionNotMatch', message: 'the file changed', path });
+    const out = f.data.subarray(start, end);
+    const then = this.afterRead;
+    this.afterRead = undefined;
+    then?.();
+    return out;
+  }
+
+  protected async _write(path: string, data: Uint8Array): Promise<void> {
+    this.store(path, Buffer.from(data));
+  }
+
+  protected async _rm(path: string): Promise<void> {
+    this.files.delete(path);
   }
 }
