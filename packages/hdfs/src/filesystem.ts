@@ -181,9 +181,11 @@ export class HDFSFileSystem extends FileSystem {
   ): Promise<Uint8Array> {
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return new Uint8Array(0);
+    const guard = etag === undefined ? this.unpinnedGuard(path, start, length) : undefined;
     const res = await this.openAt(path, start, length, signal);
+    guard?.opened(res);
     const data = res?.data ?? (res?.body !== undefined ? await collectBytes(res.body) : new Uint8Array(0));
-    await this.checkVersion(path, etag);
+    await (guard === undefined ? this.checkVersion(path, etag) : guard.check(data.byteLength));
     return data;
   }
 
@@ -196,16 +198,68 @@ export class HDFSFileSystem extends FileSystem {
     throwIfAborted(signal);
     const length = end === undefined ? undefined : end - start;
     if (length !== undefined && length <= 0) return;
+    const guard = etag === undefined ? this.unpinnedGuard(path, start, length) : undefined;
     const res = await this.openAt(path, start, length, signal);
-    if (res?.data !== undefined && res.data.byteLength > 0) yield res.data;
+    guard?.opened(res);
+    let read = 0;
+    if (res?.data !== undefined && res.data.byteLength > 0) {
+      read += res.data.byteLength;
+      yield res.data;
+    }
     if (res?.body !== undefined) {
       try {
-        for await (const chunk of res.body) if ((chunk as Buffer).byteLength > 0) yield chunk as Buffer;
+        for await (const chunk of res.body) {
+          if ((chunk as Buffer).byteLength === 0) continue;
+          read += (chunk as Buffer).byteLength;
+          yield chunk as Buffer;
+        }
       } finally {
         res.body.destroy();
       }
     }
-    await this.checkVersion(path, etag);
+    await (guard === undefined ? this.checkVersion(path, etag) : guard.check(read));
+  }
+
+  /**
+   * Keeps a read that names no version from joining two: a datanode looks the path up again
+   * every ten blocks of a read, and a file replaced meanwhile would go on with the new
+   * file's bytes. A read of at most {@link UNPINNED_SAFE} bytes cannot; a longer one takes
+   * the file's version when it starts (asked beside the OPEN when its length is known, else
+   * once the datanode's answer gives it, the length then checked as well), and fails with
+   * `ConditionNotMatch` if the file has another at its end. An answer of unknown length (a
+   * gateway streaming without one) is not guarded.
+   */
+  private unpinnedGuard(
+    path: string,
+    start: number,
+    length: number | undefined,
+  ): { opened: (res: Http1Answer | undefined) => void; check: (read: number) => Promise<void> } {
+    let asked: Promise<HdfsFileStatus | undefined> | undefined;
+    let expected: number | undefined;
+    const ask = (): Promise<HdfsFileStatus | undefined> =>
+      this.client.status(path).then(
+        (st) => st,
+        () => undefined,
+      );
+    if (length !== undefined && length > UNPINNED_SAFE) asked = ask();
+    return {
+      opened: (res) => {
+        if (asked !== undefined || length !== undefined || res === undefined) return;
+        // A datanode says how long its answer is (a gateway streaming without a length is not guarded).
+        const size = Number(res.headers['content-length'] ?? Number.NaN);
+        if (!(size > UNPINNED_SAFE)) return;
+        expected = start + size;
+        asked = ask();
+      },
+      check: async (read) => {
+        if (asked === undefined || read <= UNPINNED_SAFE) return;
+        const before = await asked;
+        if (before === undefined) return;
+        if (expected !== undefined && before.length !== expected)
+          throw new FsError({ kind: 'ConditionNotMatch', message: 'the file changed while it was read' });
+        await this.checkVersion(path, versionOf(before));
+      },
+    };
   }
 
   /**
@@ -370,6 +424,13 @@ function toInfo(name: string, s: HdfsFileStatus): FileInfo {
  * keeps no ETag; a rewrite gives a new file id, an append or truncate a new length and
  * modification time.
  */
+/**
+ * The longest read that cannot see two versions of a file without naming one: under ten
+ * blocks of the smallest block size a namenode allows (1 MiB), a datanode never looks the
+ * path up again within it.
+ */
+const UNPINNED_SAFE = 8 * 1024 * 1024;
+
 function versionOf(s: HdfsFileStatus): string {
   return `${s.fileId ?? 0}-${s.modificationTime}-${s.length}`;
 }

@@ -269,6 +269,52 @@ describe('hdfs: WebHDFS specifics', function () {
       expect(Buffer.concat(chunks).equals(data.subarray(100))).to.equal(true);
     });
 
+    it('fails a long read that names no version when the file is replaced under it, never mixing the two', async () => {
+      // A datanode looks the path up again every ten blocks (1 MiB here): a read past them
+      // would go on in the new file.
+      const old = Buffer.alloc(18 * MiB, 'a');
+      const replacement = Buffer.alloc(18 * MiB, 'b');
+      for (const read of ['readChunks', 'catFile'] as const) {
+        await fs.pipeFile(`${dir}/swap.bin`, old);
+        let got: Buffer | undefined;
+        const err = await (async () => {
+          if (read === 'readChunks') {
+            const chunks: Buffer[] = [];
+            for await (const c of fs.readChunks(`${dir}/swap.bin`)) {
+              if (chunks.length === 0) await fs.pipeFile(`${dir}/swap.bin`, replacement);
+              chunks.push(c);
+            }
+            got = Buffer.concat(chunks);
+          } else {
+            const reading = fs.catFile(`${dir}/swap.bin`);
+            await fs.pipeFile(`${dir}/swap.bin`, replacement);
+            got = await reading;
+          }
+        })().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        // Either the whole of one version (the read ended before the swap mattered) or the error.
+        if (err === undefined) expect(got!.equals(old) || got!.equals(replacement), read).to.equal(true);
+        else expect(err, read).to.be.instanceOf(FsError).with.property('kind', 'ConditionNotMatch');
+        if (read === 'readChunks') expect(err, 'a read that went on past the swap').to.not.equal(undefined);
+      }
+    });
+
+    it('asks nothing more for a short read, its length known before or from the answer', async () => {
+      const proxy = await startCountingProxy({ target: hdfs.info.namenodeUrl });
+      try {
+        await fs.pipeFile(`${dir}/small.bin`, randomBytes(1000));
+        const viaProxy = makeFs(hdfs.info, { url: proxy.url });
+        await viaProxy.catFile(`${dir}/small.bin`, { start: 0, end: 1000 });
+        await viaProxy.catFile(`${dir}/small.bin`);
+        for await (const _ of viaProxy.readChunks(`${dir}/small.bin`, { start: 10 }));
+        expect(proxy.requests.filter((r) => opOf(r.url) === 'GETFILESTATUS')).to.have.length(0);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     /**
      * Writes `size` random bytes, gets them to local disk through a counting proxy with
      * `options`, checks them byte-exact, and returns the ranges the datanode was asked for.
