@@ -161,6 +161,34 @@ describe('local backend', () => {
     });
   });
 
+  describe('versions', () => {
+    const fs = new LocalFileSystem();
+
+    it('open rb reads one version: a file replaced between its blocks fails with ConditionNotMatch', async () => {
+      const p = join(dir, 'f');
+      await fs.pipeFile(p, Buffer.alloc(200_000, 'a'));
+      const f = await fs.open(p, 'rb', { blockSize: 65_536 });
+      try {
+        expect(Buffer.from(await f.read(1000)).toString()).to.equal('a'.repeat(1000));
+        await fs.pipeFile(p, Buffer.alloc(200_000, 'b'));
+        await expectFsError(f.read(199_000), 'ConditionNotMatch', 'ESTALE');
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('gives files a version that changes with the file, and keeps checksum as it was', async () => {
+      const p = join(dir, 'g');
+      await fs.pipeFile(p, 'one');
+      const before = await fs.info(p);
+      expect(before.etag).to.be.a('string');
+      await fs.pipeFile(p, 'two');
+      expect((await fs.info(p)).etag).to.not.equal(before.etag);
+      expect(await fs.checksum(p)).to.match(/^[0-9a-f]{32}$/);
+      await expectFsError(fs.catFile(p, { etag: before.etag! }), 'ConditionNotMatch', 'ESTALE');
+    });
+  });
+
   describe('symbolic links', () => {
     const fs = new LocalFileSystem();
     const rel = (paths: string[]): string[] => paths.map((p) => p.slice(dir.length + 1));

@@ -89,7 +89,20 @@ export class LocalFileSystem extends FileSystem {
 
   private toInfo(path: string, st: Stats): FileInfo {
     const dir = st.isDirectory();
-    return { name: path, size: dir ? 0 : st.size, type: dir ? 'directory' : 'file', mtime: st.mtime, mode: st.mode };
+    const info: FileInfo = {
+      name: path,
+      size: dir ? 0 : st.size,
+      type: dir ? 'directory' : 'file',
+      mtime: st.mtime,
+      mode: st.mode,
+    };
+    if (!dir) info.etag = versionOf(st);
+    return info;
+  }
+
+  /** The checksum local files always had (name, size, mtime): the version token is not it. */
+  protected override checksumOf(info: FileInfo): string {
+    return super.checksumOf({ ...info, etag: undefined });
   }
 
   /**
@@ -127,12 +140,24 @@ export class LocalFileSystem extends FileSystem {
     return infos.filter((i): i is FileInfo => i !== undefined);
   }
 
-  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
+  /**
+   * With `etag` (a version from `info`), the file opened must still have it, else
+   * `ConditionNotMatch`: bytes read through the open file are then that version's, even if
+   * the name is given another file meanwhile.
+   */
+  protected async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    { etag }: ReadOptions = {},
+  ): Promise<Uint8Array> {
     await this.confined(path);
-    if (start === 0 && end === undefined) return fsp.readFile(path);
+    if (start === 0 && end === undefined && etag === undefined) return fsp.readFile(path);
     const handle = await fsp.open(path, 'r');
     try {
-      const size = (await handle.stat()).size;
+      const st = await handle.stat();
+      checkVersion(st, etag);
+      const size = st.size;
       const stop = Math.min(end ?? size, size);
       if (stop <= start) return new Uint8Array(0);
       const buf = Buffer.allocUnsafe(stop - start);
@@ -152,15 +177,23 @@ export class LocalFileSystem extends FileSystem {
     path: string,
     start: number,
     end: number | undefined,
-    { signal }: ReadOptions = {},
+    { signal, etag }: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
     await this.confined(path);
     if (end !== undefined && end <= start) return;
-    const stream = createReadStream(path, {
-      start,
-      ...(end === undefined ? {} : { end: end - 1 }),
-      highWaterMark: 1024 * 1024,
-    });
+    const range = { start, ...(end === undefined ? {} : { end: end - 1 }), highWaterMark: 1024 * 1024 };
+    let stream: ReturnType<typeof createReadStream>;
+    if (etag === undefined) stream = createReadStream(path, range);
+    else {
+      const handle = await fsp.open(path, 'r');
+      try {
+        checkVersion(await handle.stat(), etag);
+      } catch (err) {
+        await handle.close();
+        throw err;
+      }
+      stream = handle.createReadStream(range) as ReturnType<typeof createReadStream>;
+    }
     try {
       for await (const chunk of stream) {
         throwIfAborted(signal);
@@ -271,4 +304,15 @@ export class LocalFileSystem extends FileSystem {
     const now = new Date();
     await fsp.utimes(path, now, now);
   }
+}
+
+/** A local file's version, as `info().etag`: its inode, modification time and size. */
+function versionOf(st: Stats): string {
+  return `${st.ino}-${st.mtimeMs}-${st.size}`;
+}
+
+/** `ConditionNotMatch` unless the open file has `etag` (when one is given). */
+function checkVersion(st: Stats, etag: string | undefined): void {
+  if (etag === undefined || versionOf(st) === etag) return;
+  throw new FsError({ kind: 'ConditionNotMatch', message: `the file is not the version ${etag} any more` });
 }
