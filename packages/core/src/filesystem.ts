@@ -5,7 +5,7 @@
 import type { BodySink } from './http1';
 import { Readable, Writable } from 'node:stream';
 import { brandClass, isBranded } from './brand';
-import { errors, FsError } from './errors';
+import { errors, FsError, withContext } from './errors';
 import { baseName, hasTrailingSlash, isUnder, joinPath } from './paths';
 import { hasMagic } from './glob';
 import { asBuffer, isStreamSource, iterateSource, toBytes, type Source } from './data';
@@ -516,17 +516,40 @@ export abstract class FileSystem extends FileSystemBase {
       ...(writeId ? { writeId } : {}),
     };
     const writer = await this.hookWriter(path, options, append);
-    const wrapped: Writer = {
-      write: (chunk) => this.run('write', path, () => writer.write(chunk)),
-      close: () => this.run('write', path, () => this.createOnce(path, writeId, () => writer.close())),
-      abort: (reason) => outsideSignal(() => this.run('write', path, () => writer.abort(reason))),
+    const aborted = (): never => {
+      throw withContext(errors.aborted(signal?.reason), this.protocol, 'write', path);
     };
+    // The signal ends the write whatever the backend does with it: once it aborts, the
+    // writer is aborted at once (its temporary file or upload removed, nothing committed)
+    // and every later write or close rejects with Aborted. A close under way runs to its end.
+    let aborting: Promise<void> | undefined;
+    const abort = (reason?: unknown): Promise<void> =>
+      (aborting ??= outsideSignal(() => this.run('write', path, () => writer.abort(reason))));
+    const onAbort = (): void => void abort(signal?.reason).catch(() => undefined);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const wrapped: Writer = {
+      write: (chunk) =>
+        signal?.aborted
+          ? abort(signal.reason).then(aborted, aborted)
+          : this.run('write', path, () => writer.write(chunk)),
+      close: () => {
+        signal?.removeEventListener('abort', onAbort);
+        if (signal?.aborted) return abort(signal.reason).then(aborted, aborted);
+        return this.run('write', path, () => this.createOnce(path, writeId, () => writer.close()));
+      },
+      abort: (reason) => {
+        signal?.removeEventListener('abort', onAbort);
+        return abort(reason);
+      },
+    };
+    if (signal?.aborted) onAbort();
     if (!isFillable(writer)) return wrapped;
     const fillable: FillableWriter = {
       ...wrapped,
       ...(writer.fillsFrom !== undefined ? { fillsFrom: writer.fillsFrom } : {}),
       space: () => writer.space(),
-      filled: (n) => this.run('write', path, () => writer.filled(n)),
+      filled: (n) =>
+        signal?.aborted ? abort(signal.reason).then(aborted, aborted) : this.run('write', path, () => writer.filled(n)),
     };
     return fillable;
   }

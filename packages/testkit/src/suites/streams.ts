@@ -104,6 +104,23 @@ export function streamTests(ctx: SuiteContext): void {
       expect(await debrisBelow(ctx.fs, ctx.root)).to.deep.equal([]);
     });
 
+    it("open('wb') and openWriter obey their signal: after an abort nothing is written, nothing left", async () => {
+      for (const how of ['open', 'openWriter'] as const) {
+        const target = ctx.path(`signal-${how}.bin`);
+        const controller = new AbortController();
+        const writer =
+          how === 'open'
+            ? await ctx.fs.open(target, 'wb', { signal: controller.signal })
+            : await ctx.fs.openWriter(target, { signal: controller.signal });
+        for (let i = 0; i < 3; i++) await writer.write(randomBytes(1 << 20));
+        controller.abort();
+        await expectFsError(writer.write(randomBytes(1 << 20)), 'Aborted', 'ABORT_ERR');
+        await expectFsError(writer.close(), 'Aborted', 'ABORT_ERR');
+        expect(await ctx.fs.exists(target), how).to.equal(false);
+      }
+      expect(await debrisBelow(ctx.fs, ctx.root)).to.deep.equal([]);
+    });
+
     it('leaves no temporary file or upload when the source fails', async () => {
       async function* failing(): AsyncGenerator<Uint8Array> {
         yield randomBytes(2 << 20);
