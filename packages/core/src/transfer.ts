@@ -415,7 +415,8 @@ export async function copySteps(
     { bytes: BATCH_MEMORY_BYTES, weigh: (step) => bufferedBy(srcFs, dstFs, step) },
   );
   if (options.move) {
-    const { move: _move, ...removal } = options;
+    // The removal reports no progress of its own: the copy's figures are the move's.
+    const { move: _move, onProgress: _progress, ...removal } = options;
     await srcFs.rmFiles(
       files.map((f) => f.src.name),
       removal,

@@ -189,6 +189,30 @@ describe('local backend', () => {
     });
   });
 
+  describe('an aborted copy', () => {
+    const fs = new LocalFileSystem();
+
+    it('leaves the target as it was, whenever during the copy the abort comes', async () => {
+      const src = join(dir, 'big.bin');
+      await writeFile(src, Buffer.alloc(64 << 20, 7));
+      for (const afterMs of [0, 2, 5, 10, 20]) {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), afterMs);
+        const done = await fs.cp(src, join(dir, `copy-${afterMs}.bin`), { signal: controller.signal }).then(
+          () => 'copied',
+          (e: unknown) => (e as { kind?: string }).kind,
+        );
+        const there = (await readdir(dir)).filter((n) => n !== 'big.bin');
+        // Either the copy finished before the abort, or nothing at all is there (no temporary file either).
+        expect(there, `abort after ${afterMs} ms: ${done}`).to.deep.equal(
+          done === 'copied' ? [`copy-${afterMs}.bin`] : [],
+        );
+        if (done === 'copied') await rm(join(dir, `copy-${afterMs}.bin`));
+        else expect(done).to.equal('Aborted');
+      }
+    });
+  });
+
   describe('symbolic links', () => {
     const fs = new LocalFileSystem();
     const rel = (paths: string[]): string[] => paths.map((p) => p.slice(dir.length + 1));

@@ -3,6 +3,7 @@ import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../batch';
+import { currentSignal } from '../timeouts';
 import { errors, FsError, quote } from '../errors';
 import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem';
 import type { RmTreeOptions } from '../hooks';
@@ -289,6 +290,12 @@ export class LocalFileSystem extends FileSystem {
     await fsp.copyFile(src, temp).catch((err: unknown) => {
       throw asTarget(err, temp, landing.path);
     });
+    // The copy cannot be stopped once started; an abort meanwhile leaves the target as it was.
+    const signal = currentSignal();
+    if (signal?.aborted === true) {
+      await fsp.rm(temp, { force: true });
+      throw errors.aborted(signal.reason);
+    }
     await commitTemp(temp, landing.path, 'overwrite', landing.stat);
   }
 

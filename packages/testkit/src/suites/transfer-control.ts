@@ -69,6 +69,21 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
       }
     });
 
+    if (op === 'cp')
+      itWhere(
+        ctx,
+        'rename',
+        'mv by copy reports progress that never goes back and ends at the totals',
+        async () => {
+          await ctx.fs.pipe({ [ctx.path('m/a')]: randomBytes(3000), [ctx.path('m/b')]: randomBytes(1000) });
+          const seen: Progress[] = [];
+          await ctx.fs.mv(ctx.path('m'), ctx.path('moved'), { onProgress: (p) => seen.push({ ...p }) });
+          expect(seen.at(-1)).to.deep.include({ bytes: 4000, totalBytes: 4000, files: 2, totalFiles: 2 });
+          for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).to.be.at.least(seen[i - 1]!.bytes);
+        },
+        false,
+      );
+
     it('moves a file of several parts byte-exact, leaving only that file in the target', async () => {
       // Above two of the backend's parts, so a backend that moves large files in parts does.
       const size = Math.max(ctx.target.largeFileSize ?? 0, 2 * (ctx.caps.partSize ?? 4 << 20) + 12_345);
