@@ -189,6 +189,38 @@ describe('local backend', () => {
     });
   });
 
+  describe('directories made at once', () => {
+    const fs = new LocalFileSystem();
+
+    it('mkdir and makedirs without existOk: of several racers exactly one succeeds', async () => {
+      const ways: Array<[string, (p: string) => Promise<void>, boolean]> = [
+        ['mkdir', (p) => fs.mkdir(p), false],
+        ['makedirs', (p) => fs.makedirs(p), false],
+        ['mkdir without parents', (p) => fs.mkdir(p, { createParents: false }), true],
+      ];
+      for (const [label, make, parentFirst] of ways) {
+        const parent = join(dir, label.replace(/ /g, '-'));
+        if (parentFirst) await mkdir(parent);
+        const outcomes = await Promise.all(
+          Array.from({ length: 6 }, () =>
+            make(join(parent, 'leaf')).then(
+              () => 'made',
+              (e: unknown) => (e as { kind?: string }).kind,
+            ),
+          ),
+        );
+        expect(
+          outcomes.filter((o) => o === 'made'),
+          label,
+        ).to.have.length(1);
+        expect(
+          outcomes.filter((o) => o === 'AlreadyExists'),
+          label,
+        ).to.have.length(5);
+      }
+    });
+  });
+
   describe('an aborted copy', () => {
     const fs = new LocalFileSystem();
 

@@ -1,4 +1,5 @@
 /** The memory backend: a FileSystem over a memfs Volume, using its synchronous API. */
+import { posix } from 'node:path';
 import { Volume } from 'memfs';
 import { FileSystem, type FileInfo, type FsError, type Writer, type WriteMode } from '@omnifs/core';
 import { errors, temporarySibling, type WriterOptions, type CapabilityFacts } from '@omnifs/core/backend';
@@ -160,8 +161,10 @@ export class MemoryFileSystem extends FileSystem {
     this.volume.unlinkSync(path);
   }
 
+  /** The directory itself is made by one `mkdir`, so of several made at once exactly one succeeds. */
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
-    this.volume.mkdirSync(path, { recursive: parents });
+    if (parents) this.volume.mkdirSync(posix.dirname(path), { recursive: true });
+    this.volume.mkdirSync(path);
   }
 
   protected override async _rmdir(path: string): Promise<void> {

@@ -3,6 +3,23 @@ import { expect, randomName } from '@omnifs/testkit';
 import { MemoryFileSystem, resetMemoryStore } from '@omnifs/memory';
 
 describe('memory backend', () => {
+  it('mkdir and makedirs without existOk: of several racers exactly one succeeds', async () => {
+    const fs = new MemoryFileSystem({ store: 'private' });
+    for (const make of [(p: string) => fs.mkdir(p), (p: string) => fs.makedirs(p)]) {
+      const p = `/race-${Math.random().toString(36).slice(2)}/leaf`;
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          make(p).then(
+            () => 'made',
+            (e: unknown) => (e as { kind?: string }).kind,
+          ),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'made')).to.have.length(1);
+      expect(outcomes.filter((o) => o === 'AlreadyExists')).to.have.length(5);
+    }
+  });
+
   describe('stores', () => {
     it('shares one store between instances by default', async () => {
       const p = `/${randomName()}/shared.txt`;

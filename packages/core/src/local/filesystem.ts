@@ -1,6 +1,6 @@
 /** The local backend: a FileSystem over node:fs, with atomic writes. */
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../batch';
 import { currentSignal } from '../timeouts';
@@ -239,9 +239,11 @@ export class LocalFileSystem extends FileSystem {
     await fsp.unlink(path);
   }
 
+  /** The directory itself is made by one `mkdir`, so of several made at once exactly one succeeds. */
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
     await this.confined(path);
-    await fsp.mkdir(path, { recursive: parents });
+    if (parents) await fsp.mkdir(dirname(path), { recursive: true });
+    await fsp.mkdir(path);
   }
 
   /** `rm -r` of one directory: the files counted first when progress is wanted. */
