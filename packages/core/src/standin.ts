@@ -22,6 +22,8 @@ interface Installed {
 
 /** Protocol name → the filesystem that serves it instead of its backend. */
 const standIns = new Map<string, Installed>();
+/** Every stand-in installed for a protocol and not yet undone, the serving one last. */
+const stacks = new Map<string, Installed[]>();
 
 /** Moves whenever what a stand-in serves changes: one installed, removed, or emptied. */
 let generation = 0;
@@ -47,25 +49,37 @@ export function standInChanged(): void {
  * once per handle and installation).
  *
  * Behaviour: installing over another stand-in replaces it, and undoing restores it, so
- * stand-ins nest; undoing twice is harmless.
+ * stand-ins nest; they may be undone in any order (the latest not undone serves); undoing
+ * twice is harmless.
  */
 export function installStandIn(protocols: readonly string[], fs: FileSystem, view?: StandInView): () => void {
   const names = protocols.map((p) => p.toLowerCase());
-  const previous = names.map((n) => standIns.get(n));
   const installed: Installed = { fs, view };
-  for (const n of names) standIns.set(n, installed);
+  for (const n of names) {
+    const stack = stacks.get(n) ?? [];
+    stack.push(installed);
+    stacks.set(n, stack);
+    standIns.set(n, installed);
+  }
   generation++;
   let undone = false;
   return () => {
     if (undone) return;
     undone = true;
     generation++;
-    names.forEach((n, i) => {
-      if (standIns.get(n) !== installed) return; // replaced meanwhile by a later stand-in: leave it
-      const before = previous[i];
-      if (before === undefined) standIns.delete(n);
-      else standIns.set(n, before);
-    });
+    // Out of its protocols' stacks wherever it stands: stand-ins undone in any order leave
+    // the latest one still installed serving, and the real backend once all are undone.
+    for (const n of names) {
+      const stack = (stacks.get(n) ?? []).filter((s) => s !== installed);
+      const top = stack.at(-1);
+      if (top === undefined) {
+        stacks.delete(n);
+        standIns.delete(n);
+      } else {
+        stacks.set(n, stack);
+        standIns.set(n, top);
+      }
+    }
   };
 }
 

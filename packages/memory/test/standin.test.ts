@@ -21,6 +21,21 @@ const moduleTyped = filesystem('s3', { region: 'eu-west-1', writeParams: { Conte
 
 describe('memory stand-in', () => {
   describe('redirection', () => {
+    it('gives S3 back once every stand-in is restored, in whatever order', async () => {
+      const first = memoryStandIn(['s3']);
+      const second = memoryStandIn(['s3']);
+      try {
+        await moduleS3.makedirs('second-bucket');
+        first.restore();
+        // The later stand-in still serves.
+        expect(await moduleS3.ls('')).to.deep.equal(['second-bucket']);
+      } finally {
+        first.restore();
+        second.restore();
+      }
+      expect(moduleS3).to.be.instanceOf(S3FileSystem);
+    });
+
     it('redirects an instance made before it, and gives it back to S3 on restore', async () => {
       expect(moduleS3).to.be.instanceOf(S3FileSystem);
       const standIn = memoryStandIn(['s3']);
