@@ -315,9 +315,9 @@ export class LocalFileSystem extends FileSystem {
   }
 }
 
-/** A local file's version, as `info().etag`: its inode, modification time and size. */
+/** A local file's version, as `info().etag`: its inode, modification time (µs) and size. */
 function versionOf(st: Stats): string {
-  return `${st.ino}-${st.mtimeMs}-${st.size}`;
+  return `${st.ino}-${Math.round(st.mtimeMs * 1000)}-${st.size}`;
 }
 
 /** `ConditionNotMatch` unless the open file has `etag` (when one is given). */
