@@ -270,16 +270,21 @@ describe('logsync', () => {
       expect(err).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
     });
 
-    it('refuses a spool locked by another live process', async () => {
-      const spoolDir = join(tmp.dir, 'spool');
+    /** Opens a logger on a spool whose lock names `pid`. */
+    const onSpoolLockedBy = (pid: number): Promise<LogSync> => {
+      const spoolDir = join(tmp.dir, `spool-${pid}`);
       mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
-      writeFileSync(join(spoolDir, '.logsync', 'lock'), String(process.ppid));
-      const err = await createLogSync({
-        logDir: 'memory:///here',
+      writeFileSync(join(spoolDir, '.logsync', 'lock'), String(pid));
+      return createLogSync({
+        logDir: `memory:///${randomName('runs')}`,
         experiment: 'e',
         spoolDir,
         handleSignals: false,
-      }).catch((e: unknown) => e);
+      });
+    };
+
+    it('refuses a spool locked by another live process', async () => {
+      const err = await onSpoolLockedBy(process.ppid).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(FsError).with.property('kind', 'AlreadyExists');
     });
 
@@ -295,30 +300,9 @@ describe('logsync', () => {
       expect(lineNumbers(text)).to.deep.equal(range(100));
     });
 
-    it('takes over a spool locked with its own pid by no logger of this process (an earlier container)', async () => {
-      const spoolDir = join(tmp.dir, 'spool');
-      mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
-      writeFileSync(join(spoolDir, '.logsync', 'lock'), String(process.pid));
-      const log = await createLogSync({
-        logDir: `memory:///${randomName('runs')}`,
-        experiment: 'e',
-        spoolDir,
-        handleSignals: false,
-      });
-      await log.close();
-    });
-
-    it('takes over a spool whose lock was left by a dead process', async () => {
-      const spoolDir = join(tmp.dir, 'spool');
-      mkdirSync(join(spoolDir, '.logsync'), { recursive: true });
-      writeFileSync(join(spoolDir, '.logsync', 'lock'), '2147483646');
-      const log = await createLogSync({
-        logDir: `memory:///${randomName('runs')}`,
-        experiment: 'e',
-        spoolDir,
-        handleSignals: false,
-      });
-      await log.close();
+    it('takes over a stale lock: a dead process, or its own pid held by no logger of this process', async () => {
+      // Its own pid, not held here, is an earlier process that had it (pid 1 of a container).
+      for (const pid of [2147483646, process.pid]) await (await onSpoolLockedBy(pid)).close();
     });
   });
 
