@@ -165,6 +165,14 @@ export abstract class FileSystemBase {
 
   /** Metadata of one file or directory; `NotFound` when missing. */
   protected abstract _info(path: string): Promise<FileInfo>;
+  /**
+   * The size and version a read is sized from and kept to (`open('rb')`, `tail`, negative
+   * ranges, `readBlock`, a stream to the end). Default: `_info`; a layer that caches
+   * metadata answers it afresh, since a stale size reads a prefix or the wrong bytes.
+   */
+  protected _infoForRead(path: string): Promise<FileInfo> {
+    return this._info(path);
+  }
   /** Entries directly in a directory; `NotFound` when missing, `NotADirectory` for a file. */
   protected abstract _ls(path: string): Promise<FileInfo[]>;
   /** Bytes `[start, end)` of a file; `end` is clamped to the size. */
@@ -197,14 +205,25 @@ export abstract class FileSystemBase {
     if ((await this._ls(path)).length > 0) throw errors.notEmpty(path);
   }
 
-  /** Streams bytes `[start, end)` (pinned to `options.etag` where given). Default: consecutive `_read` calls of 4 MiB. */
+  /**
+   * Streams bytes `[start, end)` (pinned to `options.etag` where given). Default: consecutive
+   * `_read` calls of 4 MiB; a stream of more than one, or to the end, is sized from and kept
+   * to the version `_infoForRead` gives (where it gives one), so a file replaced meanwhile
+   * fails it with `ConditionNotMatch` instead of joining two versions.
+   */
   protected async *_readStream(
     path: string,
     start: number,
     end: number | undefined,
     options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
-    const stop = end ?? (await this._info(path)).size;
+    let stop = end;
+    if (stop === undefined || (options.etag === undefined && stop - start > READ_CHUNK)) {
+      const info = await this._infoForRead(path);
+      stop ??= info.size;
+      if (options.etag === undefined && typeof info.etag === 'string' && info.etag !== '')
+        options = { ...options, etag: info.etag };
+    }
     for (let pos = start; pos < stop;) {
       throwIfAborted(options.signal);
       const chunk = await this._read(path, pos, Math.min(pos + READ_CHUNK, stop), options);

@@ -194,6 +194,13 @@ export const errors = {
     new FsError({ kind: 'InvalidArgument', message, ...(path === undefined ? {} : { path }) }),
   unsupported: (message: string) => new FsError({ kind: 'Unsupported', message }),
   aborted: (cause?: unknown) => new FsError({ kind: 'Aborted', message: 'the operation was aborted', cause }),
+  /** A read kept to version `etag` found the file at another one. */
+  versionChanged: (etag: string, path?: string) =>
+    new FsError({
+      kind: 'ConditionNotMatch',
+      message: `the file is not the version ${etag} any more`,
+      ...(path === undefined ? {} : { path }),
+    }),
 };
 
 /** Quotes a path for a message, cutting very long ones. */

@@ -322,7 +322,7 @@ export abstract class FileSystem extends FileSystemBase {
           throw errors.invalid(`length must be an integer >= 0 or null (to the end), got ${String(length)}`, p);
         const delimiter = checkDelimiter(options.delimiter);
         throwIfAborted(options.signal);
-        const info = await this._info(p);
+        const info = await this._infoForRead(p);
         if (info.type === 'directory')
           throw this.capabilities.realDirectories ? errors.isADirectory(p) : errors.notFound(p);
         const pin = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };
@@ -344,7 +344,7 @@ export abstract class FileSystem extends FileSystemBase {
       path,
       async (p) => {
         if (options.truncate === false) {
-          const info = await this._info(p).catch(() => undefined);
+          const info = await this._infoForRead(p).catch(() => undefined);
           if (info?.type === 'file') {
             if (this.capabilities.touch) return this._touch!(p, info);
             // No native touch: rewrite the same bytes (of the version seen), streamed, for a new mtime.
@@ -371,7 +371,7 @@ export abstract class FileSystem extends FileSystemBase {
       path,
       async (p) => {
         if (m === 'rb') {
-          const info = await this._info(p);
+          const info = await this._infoForRead(p);
           if (info.type === 'directory') throw errors.isADirectory(p);
           const signal = options.signal;
           // Every block is read from the version opened: a replaced file is ConditionNotMatch.
@@ -643,7 +643,7 @@ export abstract class FileSystem extends FileSystemBase {
       if (v !== undefined && !Number.isInteger(v))
         throw errors.invalid(`${name} must be an integer, got ${String(v)}`, path);
     }
-    const info = start < 0 || (end !== undefined && end < 0) ? await this._info(path) : undefined;
+    const info = start < 0 || (end !== undefined && end < 0) ? await this._infoForRead(path) : undefined;
     const s = start < 0 ? Math.max(0, info!.size + start) : start;
     const e = end === undefined ? undefined : end < 0 ? Math.max(0, info!.size + end) : end;
     // An empty range reads nothing, but only from a file that is there.

@@ -17,6 +17,7 @@ import type { RandomWriter, Writer } from './writer';
 export interface BackendHooks {
   readonly protocol: string;
   _info(path: string): Promise<FileInfo>;
+  _infoForRead(path: string): Promise<FileInfo>;
   _ls(path: string): Promise<FileInfo[]>;
   _read(path: string, start: number, end: number | undefined, options?: ReadOptions): Promise<Uint8Array>;
   _write(path: string, data: Uint8Array, mode: WriteMode, options?: { writeId?: string }): Promise<void>;

@@ -2,7 +2,13 @@
 import { posix } from 'node:path';
 import { Volume } from 'memfs';
 import { FileSystem, type FileInfo, type FsError, type Writer, type WriteMode } from '@omnifs/core';
-import { errors, temporarySibling, type WriterOptions, type CapabilityFacts } from '@omnifs/core/backend';
+import {
+  errors,
+  temporarySibling,
+  type CapabilityFacts,
+  type ReadOptions,
+  type WriterOptions,
+} from '@omnifs/core/backend';
 import { mapMemoryError } from './errors';
 import { MEMORY_OPTION_SCHEMA, type MemoryOptions } from './options';
 
@@ -11,9 +17,19 @@ interface Stats {
   isDirectory(): boolean;
   size: number | bigint;
   mtime: Date;
+  mtimeMs: number;
+  ino: number | bigint;
 }
 
 const sharedVolume: Vol = new Volume();
+
+/**
+ * Which write each file of a volume was last given by, counted across the process: memfs
+ * keeps times to the millisecond, so two writes of one size in one millisecond would
+ * otherwise look like one version.
+ */
+const writes = new WeakMap<Vol, Map<string, number>>();
+let lastWrite = 0;
 
 /** Empties the store that memory filesystems share by default (`resetMemoryStore` calls it). */
 export function resetSharedVolume(): void {
@@ -58,7 +74,38 @@ export class MemoryFileSystem extends FileSystem {
 
   private toInfo(path: string, st: Stats): FileInfo {
     const dir = st.isDirectory();
-    return { name: path, size: dir ? 0 : Number(st.size), type: dir ? 'directory' : 'file', mtime: st.mtime as Date };
+    const info: FileInfo = {
+      name: path,
+      size: dir ? 0 : Number(st.size),
+      type: dir ? 'directory' : 'file',
+      mtime: st.mtime,
+    };
+    if (!dir) info.etag = this.versionOf(path, st);
+    return info;
+  }
+
+  /** A file's version, as `info().etag`: its inode, modification time, size and last write through omnifs. */
+  private versionOf(path: string, st: Stats): string {
+    return `${st.ino}-${st.mtimeMs}-${st.size}-${writes.get(this.volume)?.get(path) ?? 0}`;
+  }
+
+  /** `ConditionNotMatch` unless the file is the version `etag` (when one is given). */
+  private checkVersion(path: string, st: Stats, etag: string | undefined): void {
+    if (etag === undefined || this.versionOf(path, st) === etag) return;
+    throw errors.versionChanged(etag, path);
+  }
+
+  /** Marks `path` as written anew; with `tree`, forgets the files under it (moved or removed). */
+  private written(path: string, tree = false): void {
+    let known = writes.get(this.volume);
+    if (known === undefined) writes.set(this.volume, (known = new Map()));
+    if (tree) for (const p of known.keys()) if (p.startsWith(`${path}/`)) known.delete(p);
+    known.set(path, ++lastWrite);
+  }
+
+  /** The checksum memory files always had (name, size, mtime): the version token is not it. */
+  protected override checksumOf(info: FileInfo): string {
+    return super.checksumOf({ ...info, etag: undefined });
   }
 
   protected async _info(path: string): Promise<FileInfo> {
@@ -71,8 +118,17 @@ export class MemoryFileSystem extends FileSystem {
     return names.map((n) => this.toInfo(base + n, this.volume.statSync(base + n) as Stats));
   }
 
-  protected async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
-    if (start === 0 && end === undefined) {
+  /**
+   * With `etag` (a version from `info`), the file must still have it, else
+   * `ConditionNotMatch`: the chunks of one read are then of one version.
+   */
+  protected async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    { etag }: ReadOptions = {},
+  ): Promise<Uint8Array> {
+    if (start === 0 && end === undefined && etag === undefined) {
       // A whole file in one memfs call (it returns a copy), not open + fstat + read + close.
       // A directory makes it throw EISDIR; the path below turns that into IsADirectory.
       try {
@@ -83,8 +139,9 @@ export class MemoryFileSystem extends FileSystem {
     }
     const fd = this.volume.openSync(path, 'r');
     try {
-      const st = this.volume.fstatSync(fd);
+      const st = this.volume.fstatSync(fd) as Stats;
       if (st.isDirectory()) throw errors.isADirectory(path);
+      this.checkVersion(path, st, etag);
       const size = Number(st.size);
       const stop = Math.min(end ?? size, size);
       if (stop <= start) return new Uint8Array(0);
@@ -98,6 +155,7 @@ export class MemoryFileSystem extends FileSystem {
 
   protected async _write(path: string, data: Uint8Array, mode: WriteMode): Promise<void> {
     this.withParents(path, () => this.volume.writeFileSync(path, data, { flag: mode === 'create' ? 'wx' : 'w' }));
+    this.written(path);
   }
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
@@ -106,8 +164,8 @@ export class MemoryFileSystem extends FileSystem {
       const fd = this.withParents(path, () => this.volume.openSync(path, 'a'));
       return this.fdWriter(
         fd,
-        () => undefined,
-        () => undefined,
+        () => this.written(path),
+        () => this.written(path),
       );
     }
     if (options.mode === 'create' && this.volume.existsSync(path)) throw errors.alreadyExists(path);
@@ -127,6 +185,7 @@ export class MemoryFileSystem extends FileSystem {
           throw err;
         }
         this.replaceFile(temp, path);
+        this.written(path);
       },
       () => this.volume.unlinkSync(temp),
     );
@@ -159,6 +218,7 @@ export class MemoryFileSystem extends FileSystem {
   protected async _rm(path: string): Promise<void> {
     if (this.volume.statSync(path).isDirectory()) throw errors.isADirectory(path);
     this.volume.unlinkSync(path);
+    writes.get(this.volume)?.delete(path);
   }
 
   /** The directory itself is made by one `mkdir`, so of several made at once exactly one succeeds. */
@@ -173,15 +233,20 @@ export class MemoryFileSystem extends FileSystem {
 
   protected override async _copy(src: string, dst: string): Promise<void> {
     this.withParents(dst, () => this.volume.copyFileSync(src, dst));
+    this.written(dst);
   }
 
   protected override async _rename(src: string, dst: string): Promise<void> {
+    const tree = this.volume.statSync(src).isDirectory();
     this.withParents(dst, () => this.replaceFile(src, dst));
+    this.written(dst, tree);
+    if (tree) this.written(src, true);
   }
 
   protected override async _touch(path: string): Promise<void> {
     const now = new Date();
     this.volume.utimesSync(path, now, now);
+    this.written(path);
   }
 
   /**

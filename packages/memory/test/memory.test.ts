@@ -1,5 +1,5 @@
 import { filesystem } from '@omnifs/core';
-import { expect, randomName } from '@omnifs/testkit';
+import { expect, expectFsError, randomName } from '@omnifs/testkit';
 import { MemoryFileSystem, resetMemoryStore } from '@omnifs/memory';
 
 describe('memory backend', () => {
@@ -18,6 +18,49 @@ describe('memory backend', () => {
       expect(outcomes.filter((o) => o === 'made')).to.have.length(1);
       expect(outcomes.filter((o) => o === 'AlreadyExists')).to.have.length(5);
     }
+  });
+
+  describe('versions', () => {
+    const fs = new MemoryFileSystem({ store: 'private' });
+
+    it('readChunks and open rb read one version: a file replaced meanwhile fails with ConditionNotMatch', async () => {
+      await fs.pipeFile('/v/chunks.bin', Buffer.alloc(12 << 20, 'a'));
+      const parts: Buffer[] = [];
+      const reading = (async () => {
+        for await (const c of fs.readChunks('/v/chunks.bin')) {
+          parts.push(c);
+          if (parts.length === 1) await fs.pipeFile('/v/chunks.bin', Buffer.alloc((12 << 20) + 500, 'b'));
+        }
+      })();
+      await expectFsError(reading, 'ConditionNotMatch', 'ESTALE');
+      expect(Buffer.concat(parts).includes('b')).to.equal(false);
+
+      await fs.pipeFile('/v/open.bin', Buffer.alloc(200_000, 'a'));
+      const f = await fs.open('/v/open.bin', 'rb', { blockSize: 65_536 });
+      try {
+        expect(String(await f.read(1000))).to.equal('a'.repeat(1000));
+        await fs.pipeFile('/v/open.bin', Buffer.alloc(200_000, 'b'));
+        await expectFsError(f.read(199_000), 'ConditionNotMatch', 'ESTALE');
+      } finally {
+        await f.close();
+      }
+    });
+
+    it('gives every write a new version, even of one size within one millisecond', async () => {
+      const etags = new Set<string | undefined>();
+      for (const text of ['one', 'two', 'six']) {
+        await fs.pipeFile('/v/same.txt', text);
+        etags.add((await fs.info('/v/same.txt')).etag);
+      }
+      await fs.cp('/v/same.txt', '/v/copy.txt');
+      etags.add((await fs.info('/v/copy.txt')).etag);
+      await fs.mv('/v/copy.txt', '/v/same.txt');
+      etags.add((await fs.info('/v/same.txt')).etag);
+      expect([...etags].every((e) => typeof e === 'string')).to.equal(true);
+      expect(etags.size).to.equal(5);
+      expect(await fs.checksum('/v/same.txt')).to.match(/^[0-9a-f]{32}$/);
+      await expectFsError(fs.catFile('/v/same.txt', { etag: [...etags][0]! }), 'ConditionNotMatch', 'ESTALE');
+    });
   });
 
   describe('stores', () => {

@@ -139,6 +139,10 @@ export class WrapperFileSystem extends FileSystem {
     return this.out(await this.forward('info', (fs) => fs._info(this.toInner(path))));
   }
 
+  protected override async _infoForRead(path: string): Promise<FileInfo> {
+    return this.out(await this.forward('info', (fs) => fs._infoForRead(this.toInner(path))));
+  }
+
   protected async _ls(path: string): Promise<FileInfo[]> {
     const entries = await this.forward('ls', (fs) => fs._ls(this.toInner(path)));
     return entries.map((e) => this.out(e));

@@ -323,5 +323,5 @@ function versionOf(st: Stats): string {
 /** `ConditionNotMatch` unless the open file has `etag` (when one is given). */
 function checkVersion(st: Stats, etag: string | undefined): void {
   if (etag === undefined || versionOf(st) === etag) return;
-  throw new FsError({ kind: 'ConditionNotMatch', message: `the file is not the version ${etag} any more` });
+  throw errors.versionChanged(etag);
 }
