@@ -32,6 +32,8 @@ export class FlakyFileSystem extends WrapperFileSystem {
   inFlight = 0;
   maxInFlight = 0;
   delayMs = 0;
+  /** Streams wait for it before they give their first chunk (read by then). */
+  holdStreams: Promise<void> | undefined;
 
   count(hook: HookName): number {
     return this.calls.get(hook) ?? 0;
@@ -64,8 +66,10 @@ export class FlakyFileSystem extends WrapperFileSystem {
     options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
     this.calls.set('openRead', this.count('openRead') + 1);
+    const hold = this.holdStreams;
     let sent = 0;
     for await (const chunk of super._readStream(path, start, end, options)) {
+      if (sent === 0) await hold;
       if (this.breakStreamAfter !== undefined && this.failures > 0 && sent + chunk.byteLength > this.breakStreamAfter) {
         this.failures--;
         const keep = this.breakStreamAfter - sent;

@@ -162,6 +162,36 @@ describe('core: layers', () => {
       expect(texts).to.deep.equal(['alpha', 'alpha', 'alpha']);
       expect(flaky.count('openRead')).to.equal(1);
     });
+
+    it('keeps no copy of the version before a write through the layer that lands during the first read', async () => {
+      const fs = new SimpleCacheFileSystem({ fs: flaky });
+      let release!: () => void;
+      flaky.holdStreams = new Promise((r) => (release = r));
+      const reading = fs.catFile('/d/a.txt', { start: 0, end: 1 });
+      while (flaky.count('openRead') === 0) await new Promise((r) => setTimeout(r, 1));
+      await fs.writeText('/d/a.txt', 'beta');
+      flaky.holdStreams = undefined;
+      release();
+      await reading;
+      expect(await fs.readText('/d/a.txt')).to.equal('beta');
+      expect(readdirSync(fs.cacheDir)).to.have.length(1);
+    });
+
+    it('fetches a version anew for reads kept to it, and keeps plain reads on the copy', async () => {
+      const fs = new SimpleCacheFileSystem({ fs: flaky });
+      expect(await fs.readText('/d/a.txt')).to.equal('alpha');
+      await mem.writeText('/d/a.txt', 'written by another client');
+      // A plain read is served from the copy, as documented...
+      expect(await fs.readText('/d/a.txt')).to.equal('alpha');
+      // ...but a read sized from the file as it is now gets that version's bytes.
+      expect(Buffer.from(await fs.tail('/d/a.txt', 6)).toString()).to.equal('client');
+      const f = await fs.open('/d/a.txt', 'rb');
+      expect(f.size).to.equal(25);
+      expect(String(await f.read())).to.equal('written by another client');
+      await f.close();
+      expect(await fs.readText('/d/a.txt')).to.equal('written by another client');
+      expect(flaky.count('openRead')).to.equal(2);
+    });
   });
 
   describe('blockcache', () => {
@@ -218,6 +248,43 @@ describe('core: layers', () => {
       expect(await short.readText('/d/big.bin')).to.equal('written by another client');
     });
 
+    it('reads the version there now once a block of the one known is refused, never joining two', async () => {
+      const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, ttlMs: 60_000 });
+      expect(hex(await fs.catFile('/d/big.bin', { start: 0, end: 10 }))).to.equal(slice(0, 10));
+      const other = randomBytes(data.byteLength);
+      await mem.pipeFile('/d/big.bin', other);
+      // Block 0 is cached from the old version; block 1 of it is gone: the read starts again on the new one.
+      expect(hex(await fs.catFile('/d/big.bin'))).to.equal(other.toString('hex'));
+      expect(hex(await fs.catFile('/d/big.bin', { start: 0, end: 10 }))).to.equal(
+        other.subarray(0, 10).toString('hex'),
+      );
+    });
+
+    it('serves open files from the blocks of the version opened, and fails a stream whose version is gone', async () => {
+      const fs = new BlockCacheFileSystem({ fs: flaky, blockSize: 1024, ttlMs: 60_000 });
+      const f = await fs.open('/d/big.bin', 'rb');
+      expect(hex(await f.read(2000))).to.equal(slice(0, 2000));
+      await f.close();
+      const fetched = flaky.count('read');
+      const g = await fs.open('/d/big.bin', 'rb');
+      expect(hex(await g.read(2000))).to.equal(slice(0, 2000));
+      await g.close();
+      expect(flaky.count('read')).to.equal(fetched);
+      fs.clearCache();
+      const chunks: Buffer[] = [];
+      await expectFsError(
+        (async () => {
+          for await (const c of fs.readChunks('/d/big.bin')) {
+            chunks.push(Buffer.from(c));
+            if (chunks.length === 1) await mem.pipeFile('/d/big.bin', randomBytes(data.byteLength));
+          }
+        })(),
+        'ConditionNotMatch',
+        'ESTALE',
+      );
+      expect(Buffer.concat(chunks).toString('hex')).to.equal(slice(0, 1024));
+    });
+
     it('reports directories and missing files as the wrapped filesystem does, and is a chained-URL protocol', async () => {
       const fs = new BlockCacheFileSystem({ fs: mem });
       await expectFsError(fs.catFile('/d'), 'IsADirectory', 'EISDIR');
@@ -257,6 +324,20 @@ describe('core: layers', () => {
       expect(await fs.ls('/d')).to.deep.equal(['/d/a.txt', '/d/b.txt']);
       await fs.rm('/d/a.txt');
       expect(await fs.exists('/d/a.txt')).to.equal(false);
+    });
+
+    it('sizes reads from the file as it is now, not from a cached answer', async () => {
+      const fs = new ListingCacheFileSystem({ fs: flaky, ttlMs: 60_000 });
+      expect((await fs.info('/d/a.txt')).size).to.equal(5);
+      await mem.writeText('/d/a.txt', 'written by another client');
+      expect((await fs.info('/d/a.txt')).size).to.equal(5); // a cached answer, within the ttl
+      expect(Buffer.from(await fs.tail('/d/a.txt', 6)).toString()).to.equal('client');
+      expect(Buffer.from(await fs.catFile('/d/a.txt', { start: -6 })).toString()).to.equal('client');
+      expect(String(await fs.readBlock('/d/a.txt', 0, null))).to.equal('written by another client');
+      const f = await fs.open('/d/a.txt', 'rb');
+      expect(String(await f.read())).to.equal('written by another client');
+      await f.close();
+      expect((await fs.info('/d/a.txt')).size).to.equal(25); // the fresh answer is the cached one now
     });
 
     it("sees other clients' changes after the ttl", async () => {

@@ -6,6 +6,7 @@
 import { defineOptions } from '../options';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
+import { FsError } from '../errors';
 import { throwIfAborted } from '../batch';
 import { standInGeneration } from '../standin';
 import { nonNegativeOption, positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
@@ -33,7 +34,9 @@ export interface BlockCacheOptions extends WrapperOptions {
  * - memory stays below `blockSize x maxBlocks`;
  * - any change through the layer drops the file's blocks at once; `clearCache()` drops
  *   everything;
- * - a read that asks for an `etag` goes to the wrapped filesystem, uncached.
+ * - a read asking for an `etag` is served from that version's blocks; a file changed by
+ *   another client is read anew once a block of the version known is refused, and a stream
+ *   (or an open file) keeps to one version, failing with `ConditionNotMatch` if it is gone.
  */
 export class BlockCacheFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['blockcache'];
@@ -78,19 +81,33 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     for (const key of [...this.blocks.keys()]) if (key.startsWith(`${p}\0`)) this.blocks.delete(key);
   }
 
-  /** Size and version of a file, looked up at most once per `ttlMs` (and again after a stand-in changed). */
-  private identity(path: string): Promise<FileInfo> {
+  /**
+   * Size and version of a file, looked up at most once per `ttlMs` (and again after a
+   * stand-in changed); `fresh` looks it up now.
+   */
+  private identity(path: string, fresh = false): Promise<FileInfo> {
     if (this.generation !== standInGeneration()) {
       this.generation = standInGeneration();
       this.clearCache();
     }
     const now = Date.now();
     const known = this.versions.get(path);
-    if (known !== undefined && known.expires > now) return known.info;
-    const info = super._info(path);
-    this.versions.set(path, { info, expires: now + this.ttlMs });
-    info.catch(() => this.versions.delete(path));
+    if (!fresh && known !== undefined && known.expires > now) return known.info;
+    const info = super._infoForRead(path);
+    const entry = { info, expires: now + this.ttlMs };
+    this.versions.set(path, entry);
+    info.catch(() => {
+      if (this.versions.get(path) === entry) this.versions.delete(path);
+    });
     return info;
+  }
+
+  /** The identity of the version `etag`: the one known, else looked up again; undefined when the file is not that version. */
+  private async identityOf(path: string, etag: string): Promise<FileInfo | undefined> {
+    const known = await this.identity(path);
+    if (known.etag === etag) return known;
+    const now = await this.identity(path, true);
+    return now.etag === etag ? now : undefined;
   }
 
   private block(path: string, info: FileInfo, index: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
@@ -108,27 +125,27 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     const pin: ReadOptions = typeof info.etag === 'string' && info.etag !== '' ? { etag: info.etag } : {};
     const fetching = super._read(path, start, end, { ...pin, ...(signal ? { signal } : {}) });
     this.blocks.set(key, fetching);
-    fetching.catch(() => this.blocks.delete(key));
+    fetching.catch(() => {
+      if (this.blocks.get(key) === fetching) this.blocks.delete(key);
+    });
     while (this.blocks.size > this.maxBlocks) this.blocks.delete(this.blocks.keys().next().value as string);
     return fetching;
   }
 
-  protected override async _read(
+  /** Bytes `[start, stop)` of the version `info`, from its blocks. */
+  private async fromBlocks(
     path: string,
+    info: FileInfo,
     start: number,
     end: number | undefined,
-    options: ReadOptions = {},
+    signal: AbortSignal | undefined,
   ): Promise<Uint8Array> {
-    if (options.etag !== undefined) return super._read(path, start, end, options);
-    throwIfAborted(options.signal);
-    const info = await this.identity(path);
-    if (info.type !== 'file') return super._read(path, start, end, options); // the wrapped filesystem's error
     const stop = Math.min(end ?? info.size, info.size);
     if (stop <= start) return new Uint8Array(0);
     const first = Math.floor(start / this.blockSize);
     const last = Math.floor((stop - 1) / this.blockSize);
     const parts = await Promise.all(
-      Array.from({ length: last - first + 1 }, (_, i) => this.block(path, info, first + i, options.signal)),
+      Array.from({ length: last - first + 1 }, (_, i) => this.block(path, info, first + i, signal)),
     );
     const out = new Uint8Array(stop - start);
     let filled = 0;
@@ -142,25 +159,65 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     return filled === out.byteLength ? out : out.subarray(0, filled);
   }
 
+  /**
+   * From the blocks of the file's version. A read kept to an `etag` is served from that
+   * version's blocks (looked up again when the one known is another). A read without one
+   * uses the version known; when the file has changed since (a block of that version is
+   * `ConditionNotMatch`), its blocks are dropped and the read is served from the version
+   * there now.
+   */
+  protected override async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): Promise<Uint8Array> {
+    throwIfAborted(options.signal);
+    if (options.etag !== undefined) {
+      const info = await this.identityOf(path, options.etag);
+      // Not that version (or a directory): the wrapped filesystem's answer.
+      if (info?.type !== 'file') return super._read(path, start, end, options);
+      return this.fromBlocks(path, info, start, end, options.signal);
+    }
+    const info = await this.identity(path);
+    if (info.type !== 'file') return super._read(path, start, end, options); // the wrapped filesystem's error
+    try {
+      return await this.fromBlocks(path, info, start, end, options.signal);
+    } catch (err) {
+      if (!(err instanceof FsError && err.kind === 'ConditionNotMatch')) throw err;
+      this.clearCache(path);
+      const now = await this.identity(path, true);
+      if (now.type !== 'file') return super._read(path, start, end, options);
+      return this.fromBlocks(path, now, start, end, options.signal);
+    }
+  }
+
   /** Declined: reads go through the cache's blocks. */
   protected override async _readInto(): Promise<undefined> {
     return undefined;
   }
 
-  /** Streams through the cache, one block at a time. */
+  /**
+   * Streams through the cache, one block at a time, every block of one version: the one
+   * `options.etag` names, else the one there when the stream starts (looked up then).
+   */
   protected override async *_readStream(
     path: string,
     start: number,
     end: number | undefined,
     options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
-    if (options.etag !== undefined) {
+    const info =
+      options.etag === undefined ? await this.identity(path, true) : await this.identityOf(path, options.etag);
+    if (info?.type !== 'file') {
       yield* super._readStream(path, start, end, options);
       return;
     }
-    const stop = Math.min(end ?? Infinity, (await this.identity(path)).size);
+    if (options.etag === undefined && typeof info.etag === 'string' && info.etag !== '')
+      options = { ...options, etag: info.etag };
+    const stop = Math.min(end ?? Infinity, info.size);
     for (let pos = start; pos < stop;) {
-      const next = Math.min((Math.floor(pos / this.blockSize) + 1) * this.blockSize, stop);
+      const next = Math.min(nextBlock(pos, this.blockSize), stop);
       const chunk = await this._read(path, pos, next, options);
       if (chunk.byteLength === 0) return;
       pos += chunk.byteLength;
@@ -172,4 +229,9 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
   protected override async forget(path: string): Promise<void> {
     this.clearCache(path);
   }
+}
+
+/** Where the block after the one holding `pos` starts. */
+function nextBlock(pos: number, blockSize: number): number {
+  return (Math.floor(pos / blockSize) + 1) * blockSize;
 }

@@ -28,8 +28,9 @@ interface Entry<T> {
  * - an answer is reused until `ttlMs` passes;
  * - any write, delete, copy or mkdir through the layer drops every cached answer for the
  *   path, its ancestors and its descendants, so the layer's own changes are seen at once;
- * - a change made by another client is seen after at most `ttlMs`; a stand-in installed,
- *   removed or reset drops every answer.
+ * - a change made by another client is seen after at most `ttlMs`, but at once by reads
+ *   that are sized from the file (`open`, `tail`, negative ranges, `readBlock`), which
+ *   look it up afresh; a stand-in installed, removed or reset drops every answer.
  */
 export class ListingCacheFileSystem extends WrapperFileSystem {
   static override protocols: readonly string[] = ['listcache'];
@@ -84,6 +85,16 @@ export class ListingCacheFileSystem extends WrapperFileSystem {
 
   protected override _info(path: string): Promise<FileInfo> {
     return this.cachedCall(this.infos, path, () => super._info(path));
+  }
+
+  /**
+   * Afresh, and kept as the cached answer: a read sized from a stale size would give a
+   * prefix of the file, or the wrong bytes of it.
+   */
+  protected override _infoForRead(path: string): Promise<FileInfo> {
+    const fresh = super._infoForRead(path);
+    this.infos.delete(path);
+    return this.cachedCall(this.infos, path, () => fresh);
   }
 
   /** From the cached `info`, so a listing cache answers it too. */

@@ -4,12 +4,32 @@
  * the cached copy.
  */
 import { defineOptions } from '../options';
-import { createReadStream, mkdirSync, mkdtempSync, promises as fsp } from 'node:fs';
+import { mkdirSync, mkdtempSync, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { standInGeneration } from '../standin';
+import { FsError } from '../errors';
+import type { ReadOptions } from '../base';
+import type { FileInfo } from '../types';
 import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
+
+/** A cached copy and the version it holds, where known. */
+interface Copy {
+  file: string;
+  version: string | undefined;
+}
+
+/** The version `info` names, if any. */
+function versionOf(info: FileInfo): string | undefined {
+  return typeof info.etag === 'string' && info.etag !== '' ? info.etag : undefined;
+}
+
+/** True for the error of a read kept to a version that is gone. */
+function isVersionChange(err: unknown): boolean {
+  return err instanceof FsError && err.kind === 'ConditionNotMatch';
+}
 
 /** Options of {@link SimpleCacheFileSystem}. */
 export interface SimpleCacheOptions extends WrapperOptions {
@@ -23,8 +43,10 @@ export interface SimpleCacheOptions extends WrapperOptions {
  * Behaviour:
  * - the first read of a file downloads it whole (streamed, to a temporary name, then
  *   renamed); later reads, ranged or not, are local;
- * - a change made by another client is not seen until `clearCache()`; a change made
- *   through this layer drops the cached copy at once;
+ * - a change made by another client is not seen by plain reads until `clearCache()`; a
+ *   read kept to a version (`open`, `tail`, a read with `etag`) that the copy is not of
+ *   fetches the file again; a change made through this layer drops the cached copy at
+ *   once, and a first read running then starts again;
  * - concurrent first reads of one file share a single download.
  */
 export class SimpleCacheFileSystem extends WrapperFileSystem {
@@ -36,7 +58,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
   });
   /** The cache directory. */
   readonly cacheDir: string;
-  private readonly downloads = new Map<string, Promise<string>>();
+  private readonly downloads = new Map<string, Promise<Copy>>();
+  /** The version of each cached copy whose version is known, by local name. */
+  private readonly versions = new Map<string, string>();
+  /** Changes made through the layer, by local name: a download that saw one start again. */
+  private readonly epochs = new Map<string, number>();
 
   constructor(options: SimpleCacheOptions) {
     super(options);
@@ -56,55 +82,115 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
   }
 
   /** The local copy of `path`, downloading it first when needed. */
-  cached(path: string): Promise<string> {
-    const local = this.localName(path);
-    let running = this.downloads.get(local);
-    if (running === undefined) {
-      running = this.download(path, local);
-      this.downloads.set(local, running);
-      const forget = (): void => void this.downloads.delete(local);
-      running.then(forget, forget);
-    }
-    return running;
+  async cached(path: string): Promise<string> {
+    return (await this.copyOf(this.normalize(path))).file;
   }
 
-  private async download(path: string, local: string): Promise<string> {
+  /**
+   * The local copy of `path` and its version (undefined when not known: a copy found in
+   * the cache directory, or a store without versions). With `etag`, a copy of another
+   * version is replaced by one of that version.
+   */
+  private async copyOf(path: string, etag?: string): Promise<Copy> {
+    const local = this.localName(path);
+    for (;;) {
+      let running = this.downloads.get(local);
+      if (running === undefined) {
+        running = this.download(path, local, etag);
+        const mine = running;
+        this.downloads.set(local, mine);
+        const forget = (): void => {
+          if (this.downloads.get(local) === mine) this.downloads.delete(local);
+        };
+        mine.then(forget, forget);
+      }
+      const copy = await running;
+      if (etag === undefined || copy.version === etag) return copy;
+      // Another version than the one asked for: dropped (once no other download replaced it), then fetched again.
+      if (this.downloads.get(local) === undefined) {
+        this.versions.delete(local);
+        await fsp.rm(local, { force: true });
+        this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+        const fetched = await this.copyOf(path, etag);
+        return fetched;
+      }
+    }
+  }
+
+  private async download(path: string, local: string, etag: string | undefined): Promise<Copy> {
     try {
       await fsp.access(local);
-      return local;
+      return { file: local, version: this.versions.get(local) };
     } catch {
       // not cached yet
     }
-    const temp = `${local}.${randomBytes(4).toString('hex')}.tmp`;
-    const handle = await fsp.open(temp, 'w');
-    try {
-      for await (const chunk of super._readStream(path, 0, undefined)) await handle.write(chunk);
-      await handle.close();
-      await fsp.rename(temp, local);
-      return local;
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      await fsp.unlink(temp).catch(() => undefined);
-      throw err;
+    for (let attempt = 1; ; attempt++) {
+      const epoch = this.epochs.get(local) ?? 0;
+      // The version fetched is the one asked for, else the one there now.
+      const version = etag ?? versionOf(await super._infoForRead(path));
+      const temp = `${local}.${randomBytes(4).toString('hex')}.tmp`;
+      const handle = await fsp.open(temp, 'w');
+      try {
+        const pin = version === undefined ? {} : { etag: version };
+        for await (const chunk of super._readStream(path, 0, undefined, pin)) await handle.write(chunk);
+        await handle.close();
+        // A write through the layer landed meanwhile: this copy may be of the version before it.
+        if ((this.epochs.get(local) ?? 0) !== epoch && attempt < 3) {
+          await fsp.unlink(temp);
+          continue;
+        }
+        await fsp.rename(temp, local);
+        if (version === undefined) this.versions.delete(local);
+        else this.versions.set(local, version);
+        return { file: local, version };
+      } catch (err) {
+        await handle.close().catch(() => undefined);
+        await fsp.unlink(temp).catch(() => undefined);
+        // Replaced by another client while it was fetched: fetched again, as it is now.
+        if (etag === undefined && version !== undefined && isVersionChange(err) && attempt < 3) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** Opens the local copy (fetched again if it was dropped before it could be opened). */
+  private async openCopy(path: string, etag: string | undefined): Promise<FileHandle> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fsp.open((await this.copyOf(path, etag)).file, 'r');
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ENOENT' || attempt === 3) throw err;
+      }
     }
   }
 
   /** Drops one cached file, or all of them. */
   async clearCache(path?: string): Promise<void> {
     if (path !== undefined) {
-      await fsp.rm(this.localName(this.normalize(path)), { force: true });
+      await this.drop(this.normalize(path));
       return;
     }
+    for (const local of this.downloads.keys()) this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+    this.versions.clear();
     await fsp.rm(this.cacheDir, { recursive: true, force: true });
     await fsp.mkdir(this.cacheDir, { recursive: true });
   }
 
+  /** Drops the copy of `path`; a download running now starts again rather than keep what it fetched. */
   private async drop(path: string): Promise<void> {
-    await fsp.rm(this.localName(path), { force: true });
+    const local = this.localName(path);
+    this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+    this.versions.delete(local);
+    await fsp.rm(local, { force: true });
   }
 
-  protected override async _read(path: string, start: number, end: number | undefined): Promise<Uint8Array> {
-    const handle = await fsp.open(await this.cached(path), 'r');
+  protected override async _read(
+    path: string,
+    start: number,
+    end: number | undefined,
+    options: ReadOptions = {},
+  ): Promise<Uint8Array> {
+    const handle = await this.openCopy(path, options.etag);
     try {
       const size = (await handle.stat()).size;
       const stop = Math.min(end ?? size, size);
@@ -126,9 +212,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     path: string,
     start: number,
     end: number | undefined,
+    options: ReadOptions = {},
   ): AsyncGenerator<Uint8Array> {
     if (end !== undefined && end <= start) return;
-    const stream = createReadStream(await this.cached(path), { start, ...(end === undefined ? {} : { end: end - 1 }) });
+    const handle = await this.openCopy(path, options.etag);
+    const stream = handle.createReadStream({ start, ...(end === undefined ? {} : { end: end - 1 }) });
     for await (const chunk of stream) yield chunk as Buffer;
   }
 
