@@ -44,6 +44,7 @@ import type {
   OpenMode,
   OpenOptions,
   OperationOptions,
+  Progress,
   RangeOptions,
   ReadBlockOptions,
   RmOptions,
@@ -713,7 +714,7 @@ export abstract class FileSystem extends FileSystemBase {
           !hasMagic(src) &&
           opts.maxDepth === undefined
         ) {
-          const renamed = await this.renameInPlace(src, dst, opts.recursive === true);
+          const renamed = await this.renameInPlace(src, dst, opts.recursive === true, options.onProgress);
           if (renamed) return;
         }
         await copyFiles(this, src, this, dst, opts);
@@ -725,9 +726,16 @@ export abstract class FileSystem extends FileSystemBase {
   /**
    * `mv` of one path as a native rename, following the copy rules for where it lands.
    * Returns false when a rename cannot express the move (contents of a directory into an
-   * existing one, or a target that already exists), which is then copied instead.
+   * existing one, or a target that already exists), which is then copied instead. Once
+   * renamed, `onProgress` hears of what moved at once: the file, or the directory's files
+   * (listed for it).
    */
-  private async renameInPlace(src: string, dst: string, recursive: boolean): Promise<boolean> {
+  private async renameInPlace(
+    src: string,
+    dst: string,
+    recursive: boolean,
+    onProgress: ((p: Progress) => void) | undefined,
+  ): Promise<boolean> {
     const s = this.normalize(src);
     const info = await this._info(s);
     if (info.type === 'directory' && (!recursive || hasTrailingSlash(src))) return false;
@@ -746,6 +754,11 @@ export abstract class FileSystem extends FileSystemBase {
     }
     if (info.type === 'directory' && (await this.infoOrUndefined(d)) !== undefined) return false;
     await this._rename!(s, d);
+    if (onProgress !== undefined) {
+      const files = info.type === 'file' ? [info] : await this.find(d, { detail: true });
+      const bytes = files.reduce((n, f) => n + f.size, 0);
+      onProgress({ bytes, totalBytes: bytes, files: files.length, totalFiles: files.length });
+    }
     return true;
   }
 

@@ -84,6 +84,18 @@ export function transferControlTests(ctx: SuiteContext, op: Op): void {
         false,
       );
 
+    if (op === 'cp')
+      itWhere(ctx, 'rename', 'mv by rename reports the file, or the files of the directory, it moved', async () => {
+        await ctx.fs.pipe({ [ctx.path('r/a')]: randomBytes(3000), [ctx.path('r/s/b')]: randomBytes(1000) });
+        const seen: Progress[] = [];
+        await ctx.fs.mv(ctx.path('r'), ctx.path('renamed'), { onProgress: (p) => seen.push({ ...p }) });
+        expect(seen).to.deep.equal([{ bytes: 4000, totalBytes: 4000, files: 2, totalFiles: 2 }]);
+        seen.length = 0;
+        await ctx.fs.mv(ctx.path('renamed/a'), ctx.path('a2'), { onProgress: (p) => seen.push({ ...p }) });
+        expect(seen).to.deep.equal([{ bytes: 3000, totalBytes: 3000, files: 1, totalFiles: 1 }]);
+        expect(await ctx.fs.ls(ctx.path('renamed'))).to.deep.equal([ctx.path('renamed/s')]);
+      });
+
     it('moves a file of several parts byte-exact, leaving only that file in the target', async () => {
       // Above two of the backend's parts, so a backend that moves large files in parts does.
       const size = Math.max(ctx.target.largeFileSize ?? 0, 2 * (ctx.caps.partSize ?? 4 << 20) + 12_345);
