@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { expectFsError, rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   RetryFileSystem,
   DirFileSystem,
@@ -134,6 +136,32 @@ describe('core: layers', () => {
       const elsewhere = { ...planned, name: 'c.txt' };
       await expectFsError(fs.copyFile('a.txt', 'e.txt', { source: elsewhere }), 'InvalidArgument', 'EINVAL');
     });
+  });
+
+  it('simplecache and blockcache: a directory removed or renamed through the layer drops the files below it', async () => {
+    // Local disk removes a tree and renames a directory in one call each, naming only the directory.
+    const local = filesystem('file');
+    const root = mkdtempSync(join(tmpdir(), 'omnifs-layers-'));
+    try {
+      for (const fs of [
+        new SimpleCacheFileSystem({ fs: local }),
+        new BlockCacheFileSystem({ fs: local, ttlMs: 60_000 }),
+      ]) {
+        await fs.writeText(`${root}/a/f.txt`, 'OLD');
+        expect(await fs.readText(`${root}/a/f.txt`)).to.equal('OLD');
+        await fs.rm(`${root}/a`, { recursive: true });
+        await expectFsError(fs.readText(`${root}/a/f.txt`), 'NotFound');
+        await fs.writeText(`${root}/a/f.txt`, 'OLD');
+        expect(await fs.readText(`${root}/a/f.txt`)).to.equal('OLD');
+        await fs.writeText(`${root}/b/f.txt`, 'NEW');
+        await fs.rm(`${root}/a`, { recursive: true });
+        await fs.mv(`${root}/b`, `${root}/a`);
+        expect(await fs.readText(`${root}/a/f.txt`)).to.equal('NEW');
+        await fs.rm(`${root}/a`, { recursive: true });
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   describe('simplecache', () => {

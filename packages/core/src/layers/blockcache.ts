@@ -7,6 +7,7 @@ import { defineOptions } from '../options';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
 import { FsError } from '../errors';
+import { isUnder } from '../paths';
 import { throwIfAborted } from '../batch';
 import { standInGeneration } from '../standin';
 import { nonNegativeOption, positiveOption, WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
@@ -69,7 +70,7 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     return this.blocks.size;
   }
 
-  /** Drops the blocks of one file, or of every file. */
+  /** Drops the blocks of one file (or of every file below a directory), or of every file. */
   clearCache(path?: string): void {
     if (path === undefined) {
       this.blocks.clear();
@@ -77,8 +78,8 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
       return;
     }
     const p = this.normalize(path);
-    this.versions.delete(p);
-    for (const key of [...this.blocks.keys()]) if (key.startsWith(`${p}\0`)) this.blocks.delete(key);
+    for (const file of [...this.versions.keys()]) if (isUnder(file, p)) this.versions.delete(file);
+    for (const key of [...this.blocks.keys()]) if (isUnder(key.slice(0, key.indexOf('\0')), p)) this.blocks.delete(key);
   }
 
   /**
@@ -225,7 +226,7 @@ export class BlockCacheFileSystem extends WrapperFileSystem {
     }
   }
 
-  /** A change through the layer drops the file's blocks. */
+  /** A change through the layer drops the blocks of the file, or of the files below the directory, it changed. */
   protected override async forget(path: string): Promise<void> {
     this.clearCache(path);
   }

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { standInGeneration } from '../standin';
 import { FsError } from '../errors';
+import { isUnder } from '../paths';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
 import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
@@ -63,6 +64,8 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
   private readonly versions = new Map<string, string>();
   /** Changes made through the layer, by local name: a download that saw one start again. */
   private readonly epochs = new Map<string, number>();
+  /** The path of each copy held or being fetched, by local name (a directory changed drops those below it). */
+  private readonly paths = new Map<string, string>();
 
   constructor(options: SimpleCacheOptions) {
     super(options);
@@ -93,6 +96,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
    */
   private async copyOf(path: string, etag?: string): Promise<Copy> {
     const local = this.localName(path);
+    this.paths.set(local, path);
     for (;;) {
       let running = this.downloads.get(local);
       if (running === undefined) {
@@ -172,16 +176,26 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     }
     for (const local of this.downloads.keys()) this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
     this.versions.clear();
+    this.paths.clear();
     await fsp.rm(this.cacheDir, { recursive: true, force: true });
     await fsp.mkdir(this.cacheDir, { recursive: true });
   }
 
-  /** Drops the copy of `path`; a download running now starts again rather than keep what it fetched. */
+  /**
+   * Drops the copy of `path`, and those of the files below it if it is a directory; a
+   * download running now starts again rather than keep what it fetched.
+   */
   private async drop(path: string): Promise<void> {
-    const local = this.localName(path);
-    this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
-    this.versions.delete(local);
-    await fsp.rm(local, { force: true });
+    const locals = new Set([this.localName(path)]);
+    for (const [local, p] of this.paths) if (isUnder(p, path)) locals.add(local);
+    await Promise.all(
+      [...locals].map((local) => {
+        this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+        this.versions.delete(local);
+        this.paths.delete(local);
+        return fsp.rm(local, { force: true });
+      }),
+    );
   }
 
   protected override async _read(
@@ -220,7 +234,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     for await (const chunk of stream) yield chunk as Buffer;
   }
 
-  /** A change through the layer drops the cached copy. */
+  /** A change through the layer drops the cached copy (of each file below a directory changed). */
   protected override forget(path: string): Promise<void> {
     return this.drop(path);
   }
