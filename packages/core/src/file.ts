@@ -31,7 +31,8 @@ export interface RemoteFileOptions {
  *
  * Behaviour:
  * - `read(n)` returns at most `n` bytes from the position (all the rest without `n`) and
- *   an empty array at the end of the file;
+ *   an empty array at the end of the file; reads made without waiting for each other read
+ *   consecutive ranges, in the order they were made;
  * - nothing written is visible under the file's name before `close` resolves (except for
  *   native appends, which land as they are flushed);
  * - after `abort`, or a failed `close`, nothing of the write is left behind.
@@ -88,11 +89,20 @@ export class RemoteFile implements AsyncIterable<Buffer> {
   async read(n?: number): Promise<Buffer> {
     this.checkOpen();
     const source = this.reader();
-    const end = n === undefined || n < 0 ? source.size : Math.min(source.size, this.pos + n);
-    if (this.pos >= end) return Buffer.alloc(0);
-    const data = await this.readRange(this.pos, end);
-    this.pos += data.byteLength;
-    return data;
+    const start = this.pos;
+    const end = n === undefined || n < 0 ? source.size : Math.min(source.size, start + n);
+    if (start >= end) return Buffer.alloc(0);
+    // The range is taken when the call is made: reads started together get consecutive
+    // ranges, in the order they were called, as if each had waited for the one before.
+    this.pos = end;
+    try {
+      const data = await this.readRange(start, end);
+      if (data.byteLength < end - start && this.pos === end) this.pos = start + data.byteLength;
+      return data;
+    } catch (err) {
+      if (this.pos === end) this.pos = start;
+      throw err;
+    }
   }
 
   /** Appends bytes at the end of what was written; returns how many. */

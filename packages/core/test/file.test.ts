@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { RemoteFile, FsError } from '@omnifs/core';
 import { type BlockSource } from '@omnifs/core/backend';
+import { MemoryFileSystem } from '@omnifs/memory';
 
 /** A block source over a buffer that counts its reads. */
 function source(data: Buffer): BlockSource & { reads: Array<[number, number]> } {
@@ -30,6 +31,35 @@ describe('core: RemoteFile', () => {
       [4096, 8192],
       [8192, 10_000],
     ]);
+  });
+
+  it('gives reads made together consecutive ranges, in the order they were made', async () => {
+    const fs = new MemoryFileSystem({ store: 'private' });
+    await fs.writeText('/f.txt', '0123456789abcdefghijKLMNOP');
+    const f = await fs.open('/f.txt', 'rb', { blockSize: 4 });
+    const [a, b] = await Promise.all([f.read(10), f.read(10)]);
+    expect([String(a), String(b), f.tell()]).to.deep.equal(['0123456789', 'abcdefghij', 20]);
+    expect(String(await f.read(100))).to.equal('KLMNOP');
+    await f.close();
+
+    // A read that fails gives its range back.
+    let fail = true;
+    const flaky: BlockSource = {
+      size: data.byteLength,
+      read: async (start, end) => {
+        if (fail) throw new FsError({ kind: 'Unexpected', message: 'injected' });
+        return data.subarray(start, end);
+      },
+    };
+    const g = new RemoteFile('/g', 'rb', flaky, undefined, { blockSize: 4096 });
+    g.seek(100);
+    await g.read(50).then(
+      () => expect.fail('read should fail'),
+      (e: FsError) => expect(e.kind).to.equal('Unexpected'),
+    );
+    expect(g.tell()).to.equal(100);
+    fail = false;
+    expect((await g.read(50)).equals(data.subarray(100, 150))).to.equal(true);
   });
 
   it('seeks from the start, the current position and the end', async () => {
