@@ -24,6 +24,25 @@ class HangingFileSystem extends WrapperFileSystem {
   }
 }
 
+/** A layer whose writers' close never ends by itself; it counts the aborts that reach it. */
+class HangingCloseFileSystem extends WrapperFileSystem {
+  aborts = 0;
+  protected override writerCall(what: 'write' | 'close', fn: () => Promise<void>): Promise<void> {
+    if (what !== 'close') return fn();
+    const signal = currentSignal();
+    return new Promise<void>((_resolve, reject) => {
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.aborts++;
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+}
+
 describe('core: timeouts', () => {
   let hanging: HangingFileSystem;
   beforeEach(async () => {
@@ -104,6 +123,24 @@ describe('core: timeouts', () => {
         await new Promise((r) => setTimeout(r, 60)); // 180 ms in all, 60 ms per chunk
       }
       expect(got).to.equal(data.byteLength);
+    });
+
+    it("gives a writer's close the timeout, and each write, not the whole transfer", async () => {
+      const mem = privateMemory();
+      const hangs = new HangingCloseFileSystem({ fs: mem });
+      const fs = new TimeoutFileSystem({ fs: hangs, timeout: 100 });
+      const f = await fs.open('/w.bin', 'wb');
+      for (let i = 0; i < 4; i++) {
+        await f.write(new Uint8Array(1000));
+        await new Promise((r) => setTimeout(r, 40)); // 160 ms in all, each write well within 100 ms
+      }
+      const started = Date.now();
+      const e = await rejected(f.close());
+      expect(Date.now() - started).to.be.within(90, 1_000);
+      expect(e).to.be.instanceOf(FsError).with.property('code', 'ETIMEDOUT');
+      expect(e.message).to.match(/a writer's close took longer than 100 ms/);
+      expect(hangs.aborts).to.equal(1);
+      expect(await mem.exists('/w.bin')).to.equal(false);
     });
 
     it('refuses a timeout that is not a positive number', () => {

@@ -20,8 +20,9 @@ export interface TimeoutLayerOptions extends WrapperOptions {
  *
  * Behaviour:
  * - a call (info, ls, a whole-file read or write, a delete, opening a writer) has `timeout`
- *   ms in all; a streamed read has `timeout` ms for each chunk, so a long read of a healthy
- *   file is never cut off;
+ *   ms in all; a streamed read has `timeout` ms for each chunk, and a writer (`open('wb')`,
+ *   `openWriter`, a streamed `pipeFile`) for each write and for its close, so a long
+ *   transfer over a healthy link is never cut off;
  * - the caller's own `signal` still cancels the call at once.
  */
 export class TimeoutFileSystem extends WrapperFileSystem {
@@ -41,6 +42,11 @@ export class TimeoutFileSystem extends WrapperFileSystem {
 
   protected override call<T>(hook: HookName, fn: () => Promise<T>): Promise<T> {
     return this.deadline(`${hook} took longer than ${this.timeout} ms`, fn);
+  }
+
+  /** Each write to a writer opened through the layer, and its close, has `timeout` ms. */
+  protected override writerCall(what: 'write' | 'close', fn: () => Promise<void>): Promise<void> {
+    return this.deadline(`a writer's ${what} took longer than ${this.timeout} ms`, fn);
   }
 
   /** Declined: a streamed read has a deadline per chunk, which a slow link needs. */

@@ -178,13 +178,22 @@ export class WrapperFileSystem extends FileSystem {
     return this.writerAsChange(path, await this.changing([path], open));
   }
 
-  /** A writer whose close and abort are changes to `path`. */
+  /** A writer whose close and abort are changes to `path`; its writes and close go through {@link writerCall}. */
   private writerAsChange<W extends Writer | RandomWriter>(path: string, inner: W): W {
-    const close = (): Promise<void> => this.changing([path], () => inner.close());
+    const close = (): Promise<void> => this.changing([path], () => this.writerCall('close', () => inner.close()));
     const abort = (reason?: unknown): Promise<void> => this.changing([path], () => inner.abort(reason));
-    if ('writeAt' in inner)
-      return { writeAt: (d: Uint8Array, at: number) => inner.writeAt(d, at), close, abort } as RandomWriter as W;
-    return { write: (c: Uint8Array) => (inner as Writer).write(c), close, abort } as Writer as W;
+    if ('writeAt' in inner) {
+      const writeAt = (d: Uint8Array, at: number): Promise<void> =>
+        this.writerCall('write', () => inner.writeAt(d, at));
+      return { writeAt, close, abort } as RandomWriter as W;
+    }
+    const write = (c: Uint8Array): Promise<void> => this.writerCall('write', () => (inner as Writer).write(c));
+    return { write, close, abort } as Writer as W;
+  }
+
+  /** Runs one `write` (or `writeAt`) or the `close` of a writer opened through the layer; layers override it (a deadline). */
+  protected writerCall(_what: 'write' | 'close', fn: () => Promise<void>): Promise<void> {
+    return fn();
   }
 
   protected _write(path: string, data: Uint8Array, mode: WriteMode, options: { writeId?: string } = {}): Promise<void> {
