@@ -4,23 +4,28 @@ import { FsError, RetryFileSystem, TimeoutFileSystem, urlToFs } from '@omnifs/co
 import { currentSignal, resolveTimeouts, WrapperFileSystem, type HookName } from '@omnifs/core/backend';
 import { privateMemory } from './helpers';
 
+/** A call that never ends by itself: it rejects with the reason once the ambient signal aborts. */
+function untilAborted<T>(onAbort: () => void): Promise<T> {
+  const signal = currentSignal();
+  return new Promise<T>((_resolve, reject) => {
+    signal?.addEventListener(
+      'abort',
+      () => {
+        onAbort();
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
 /** A layer whose chosen hooks never answer; it counts the aborts that reach it. */
 class HangingFileSystem extends WrapperFileSystem {
   hang = new Set<HookName>();
   aborts = 0;
   protected override call<T>(hook: HookName, fn: () => Promise<T>): Promise<T> {
     if (!this.hang.has(hook)) return fn();
-    const signal = currentSignal();
-    return new Promise<T>((_resolve, reject) => {
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.aborts++;
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
+    return untilAborted(() => this.aborts++);
   }
 }
 
@@ -29,17 +34,7 @@ class HangingCloseFileSystem extends WrapperFileSystem {
   aborts = 0;
   protected override writerCall(what: 'write' | 'close', fn: () => Promise<void>): Promise<void> {
     if (what !== 'close') return fn();
-    const signal = currentSignal();
-    return new Promise<void>((_resolve, reject) => {
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.aborts++;
-          reject(signal.reason);
-        },
-        { once: true },
-      );
-    });
+    return untilAborted(() => this.aborts++);
   }
 }
 
