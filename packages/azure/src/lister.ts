@@ -6,6 +6,7 @@ import type { BlobItem, BlobServiceClient, ContainerClient } from '@azure/storag
 import { type FileInfo } from '@omnifs/core';
 import { dirInfo, type ListRequest } from '@omnifs/core/backend';
 import type { LeanAzureClient, LeanBlobItem } from './client';
+import { quotedEtag } from './reader';
 
 /** What every listing request needs. */
 export interface ListContext {
@@ -57,7 +58,8 @@ export function blobInfo(container: string, blob: LeanBlobItem): FileInfo {
   const p = blob.properties;
   const info: FileInfo = { name: `${container}/${blob.name}`, size: p.contentLength ?? 0, type: 'file' };
   if (p.lastModified !== undefined) info.mtime = p.lastModified;
-  if (p.etag !== undefined) info.etag = p.etag;
+  // Listings give the ETag bare, Get Blob Properties quoted: one form for both.
+  if (p.etag !== undefined) info.etag = quotedEtag(p.etag);
   if (p.blobType !== undefined) info.blobType = p.blobType;
   if (p.contentType !== undefined) info.contentType = p.contentType;
   if (p.accessTier !== undefined) info.accessTier = p.accessTier;

@@ -20,6 +20,15 @@ export function metadataTests(ctx: SuiteContext): void {
       expect(info).to.include({ name: ctx.fs.normalize(ctx.path('dir')), type: 'directory', size: 0 });
     });
 
+    it('gives a file the same version (etag) in info, ls and find while it is unchanged', async () => {
+      const p = ctx.path('same/v.txt');
+      await ctx.fs.pipeFile(p, 'version');
+      const { etag } = await ctx.fs.info(p);
+      expect(etag, 'info gives a version').to.be.a('string').and.not.equal('');
+      expect((await ctx.fs.ls(ctx.path('same'), { detail: true }))[0]?.etag).to.equal(etag);
+      expect((await ctx.fs.find(ctx.path('same'), { detail: true }))[0]?.etag).to.equal(etag);
+    });
+
     itWhere(ctx, 'realDirectories', 'describes an empty directory made by makedirs', async () => {
       await ctx.fs.makedirs(ctx.path('empty'));
       expect((await ctx.fs.info(ctx.path('empty'))).type).to.equal('directory');
