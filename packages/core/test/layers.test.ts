@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { expectFsError, rejected } from '@omnifs/testkit';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -189,6 +190,29 @@ describe('core: layers', () => {
       const texts = await Promise.all([fs.readText('/d/a.txt'), fs.readText('/d/a.txt'), fs.readText('/d/a.txt')]);
       expect(texts).to.deep.equal(['alpha', 'alpha', 'alpha']);
       expect(flaky.count('openRead')).to.equal(1);
+    });
+
+    it('removes the cache directory it made when the process exits, and keeps one it was given', () => {
+      const kept = mkdtempSync(join(tmpdir(), 'omnifs-kept-'));
+      try {
+        const script = `
+          const { urlToFs } = require(${JSON.stringify(require.resolve('@omnifs/core'))});
+          require(${JSON.stringify(require.resolve('@omnifs/memory'))});
+          const made = urlToFs('simplecache::memory:///exit/a.txt').fs;
+          const given = urlToFs('simplecache::memory:///exit/a.txt', { simplecache: { cacheDir: ${JSON.stringify(kept)} } }).fs;
+          (async () => {
+            await made.fs.writeText('/exit/a.txt', 'cached');
+            await made.readText('/exit/a.txt');
+            await given.readText('/exit/a.txt');
+            process.stdout.write(made.cacheDir);
+          })();`;
+        const made = execFileSync(process.execPath, ['-e', script], { env: { PATH: process.env.PATH } }).toString();
+        expect(made).to.match(/omnifs-simplecache-/);
+        expect(existsSync(made), `${made} is gone`).to.equal(false);
+        expect(readdirSync(kept)).to.have.length(1);
+      } finally {
+        rmSync(kept, { recursive: true, force: true });
+      }
     });
 
     it('keeps no copy of the version before a write through the layer that lands during the first read', async () => {

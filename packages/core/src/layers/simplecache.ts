@@ -4,7 +4,7 @@
  * the cached copy.
  */
 import { defineOptions } from '../options';
-import { mkdirSync, mkdtempSync, promises as fsp } from 'node:fs';
+import { mkdirSync, mkdtempSync, promises as fsp, rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,18 @@ import { isUnder } from '../paths';
 import type { ReadOptions } from '../base';
 import type { FileInfo } from '../types';
 import { WrapperFileSystem, type WrapperOptions, WRAPPER_OPTIONS } from './wrapper';
+
+/** The cache directories made in the OS temp dir, removed when the process exits. */
+const temporaryDirs = new Set<string>();
+
+/** Removes `dir` (and what it holds) when the process exits, as the temp dir of fsspec's simplecache is. */
+function removedAtExit(dir: string): void {
+  if (temporaryDirs.size === 0)
+    process.once('exit', () => {
+      for (const d of temporaryDirs) rmSync(d, { recursive: true, force: true });
+    });
+  temporaryDirs.add(dir);
+}
 
 /** A cached copy and the version it holds, where known. */
 interface Copy {
@@ -34,7 +46,7 @@ function isVersionChange(err: unknown): boolean {
 
 /** Options of {@link SimpleCacheFileSystem}. */
 export interface SimpleCacheOptions extends WrapperOptions {
-  /** Where cached files live (default: a new directory under the OS temp dir). */
+  /** Where cached files live, kept (default: a new directory under the OS temp dir, removed when the process exits). */
   cacheDir?: string;
 }
 
@@ -74,6 +86,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
       this.cacheDir = options.cacheDir;
     } else {
       this.cacheDir = mkdtempSync(join(tmpdir(), 'omnifs-simplecache-'));
+      removedAtExit(this.cacheDir);
     }
   }
 
