@@ -48,7 +48,9 @@ export interface StreamedAnswer {
  * `idleTimeout` while the body goes, or no answer within `requestTimeout` of its end,
  * fails the upload with a temporary `ETIMEDOUT`; an early answer (a refusal) fails the
  * pending and later writes; `finish` ends the body and resolves with the 2xx answer;
- * `destroy` drops the connection, failing what waits with `reason` when given.
+ * `destroy` drops the connection, failing what waits with `reason` when given. While the
+ * body waits for the next `write` (all sent so far in the kernel), the connection does not
+ * keep the process alive.
  */
 export class StreamedUpload {
   private readonly req: ClientRequest;
@@ -58,6 +60,8 @@ export class StreamedUpload {
   private sentAll = false;
   /** Bytes per socket write. */
   private readonly piece: number;
+  /** Writes handed to the request and not yet taken by the kernel. */
+  private unsent = 0;
 
   constructor(
     url: string,
@@ -72,6 +76,12 @@ export class StreamedUpload {
     this.req = send(url, {
       method,
       headers: { 'content-type': 'application/octet-stream', ...headers, ...framing },
+    });
+    // While the body waits for the app's next bytes, the connection does not keep the
+    // process alive by itself: an app that leaves a writer unclosed exits (the upload
+    // uncommitted), as it does where writers buffer their parts.
+    this.req.on('socket', (socket) => {
+      if (this.unsent === 0 && !this.sentAll) socket.unref();
     });
     // The socket's idle timer while the body flows; once it is sent, the answer's wait (see finish).
     this.req.setTimeout(timeouts.idleTimeout, () =>
@@ -129,7 +139,11 @@ export class StreamedUpload {
     if (chunk.byteLength === 0) return;
     let room = true;
     const piece = this.piece;
-    for (let at = 0; at < chunk.byteLength; at += piece) room = this.req.write(chunk.subarray(at, at + piece));
+    this.sending();
+    for (let at = 0; at < chunk.byteLength; at += piece) {
+      const last = at + piece >= chunk.byteLength;
+      room = last ? this.req.write(chunk.subarray(at), this.taken) : this.req.write(chunk.subarray(at, at + piece));
+    }
     if (room) return;
     await new Promise<void>((ok, fail) => {
       const onDrain = (): void => {
@@ -158,9 +172,11 @@ export class StreamedUpload {
       this.req.once('close', onClose);
       const sent = (err?: Error | null): void => {
         this.req.off('close', onClose);
+        this.taken();
         if (err) fail(this.clean(err));
         else ok();
       };
+      this.sending();
       // In pieces, as `write` sends them; the last one's callback says all of them left.
       const size = this.piece;
       for (let at = 0; at < chunk.byteLength; at += size) {
@@ -175,9 +191,22 @@ export class StreamedUpload {
   async finish(): Promise<StreamedAnswer> {
     this.check();
     this.sentAll = true;
+    this.req.socket?.ref();
     this.req.end(() => this.req.setTimeout(this.options.timeouts.requestTimeout));
     return this.answer;
   }
+
+  /** Bytes go out: the connection keeps the process alive until the kernel has them. */
+  private sending(): void {
+    this.unsent++;
+    this.req.socket?.ref();
+  }
+
+  /** The kernel took a write's bytes; with none left to send, the body waits for the app. */
+  private readonly taken = (): void => {
+    this.unsent--;
+    if (this.unsent === 0 && !this.sentAll) this.req.socket?.unref();
+  };
 
   /** Drops the connection; what was sent is not confirmed. Waiting writes and the answer fail with `reason`. */
   destroy(reason?: unknown): void {
