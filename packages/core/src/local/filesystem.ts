@@ -242,7 +242,11 @@ export class LocalFileSystem extends FileSystem {
   /** The directory itself is made by one `mkdir`, so of several made at once exactly one succeeds. */
   protected override async _mkdir(path: string, parents: boolean): Promise<void> {
     await this.confined(path);
-    if (parents) await fsp.mkdir(dirname(path), { recursive: true });
+    if (parents)
+      await fsp.mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
+        // A file where a parent should be: `mkdir -p` of it answers EEXIST.
+        throw (err as { code?: unknown }).code === 'EEXIST' ? errors.notADirectory(path) : err;
+      });
     await fsp.mkdir(path);
   }
 

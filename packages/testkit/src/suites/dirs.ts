@@ -43,6 +43,14 @@ export function dirTests(ctx: SuiteContext): void {
       expect(await ctx.fs.readText(ctx.path('f'))).to.equal('x');
     });
 
+    itWhere(ctx, 'realDirectories', 'below a file fails with NotADirectory, with existOk too', async () => {
+      await ctx.fs.pipeFile(ctx.path('g'), 'x');
+      await expectFsError(ctx.fs.makedirs(ctx.path('g/sub')), 'NotADirectory', 'ENOTDIR');
+      await expectFsError(ctx.fs.makedirs(ctx.path('g/sub'), { existOk: true }), 'NotADirectory', 'ENOTDIR');
+      await expectFsError(ctx.fs.mkdir(ctx.path('g/sub/deeper')), 'NotADirectory', 'ENOTDIR');
+      expect(await ctx.fs.readText(ctx.path('g'))).to.equal('x');
+    });
+
     it('makes a directory that files can be written into', async () => {
       await ctx.fs.makedirs(ctx.path('w'), { existOk: true });
       await ctx.fs.pipeFile(ctx.path('w/f'), 'x');
