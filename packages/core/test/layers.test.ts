@@ -215,6 +215,21 @@ describe('core: layers', () => {
       }
     });
 
+    it('keeps apart like-named files of dir layers with other roots that share a cache directory', async () => {
+      await mem.writeText('/tenant1/config.json', 'one');
+      await mem.writeText('/tenant2/config.json', 'two');
+      const cacheDir = mkdtempSync(join(tmpdir(), 'omnifs-shared-cache-'));
+      try {
+        const one = new SimpleCacheFileSystem({ fs: new DirFileSystem({ fs: mem, path: '/tenant1' }), cacheDir });
+        const two = new SimpleCacheFileSystem({ fs: new DirFileSystem({ fs: mem, path: '/tenant2' }), cacheDir });
+        expect(await one.readText('config.json')).to.equal('one');
+        expect(await two.readText('config.json')).to.equal('two');
+        expect(readdirSync(cacheDir)).to.have.length(2);
+      } finally {
+        rmSync(cacheDir, { recursive: true, force: true });
+      }
+    });
+
     it('keeps no copy of the version before a write through the layer that lands during the first read', async () => {
       const fs = new SimpleCacheFileSystem({ fs: flaky });
       let release!: () => void;

@@ -92,8 +92,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
 
   /** The cached copy's name; one made while a stand-in served differs by its generation. */
   private localName(path: string): string {
+    // Named by the file the innermost filesystem holds: two `dir` layers with other roots
+    // sharing a cache directory do not share copies of their like-named files.
+    const { fs, path: inner } = this.locate(path);
     const generation = standInGeneration();
-    const key = generation === 0 ? `${this.fs.protocol}\0${path}` : `${this.fs.protocol}\0${generation}\0${path}`;
+    const key = generation === 0 ? `${fs.protocol}\0${inner}` : `${fs.protocol}\0${generation}\0${inner}`;
     return join(this.cacheDir, createHash('sha256').update(key).digest('hex'));
   }
 
