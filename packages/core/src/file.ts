@@ -85,12 +85,14 @@ export class RemoteFile implements AsyncIterable<Buffer> {
     return next;
   }
 
-  /** Reads up to `n` bytes (all that remain when `n` is omitted or negative), as a Buffer. */
-  async read(n?: number): Promise<Buffer> {
+  /** Reads up to `n` bytes (all that remain when `n` is omitted, `null` or negative), as a Buffer. */
+  async read(n?: number | null): Promise<Buffer> {
     this.checkOpen();
     const source = this.reader();
+    if (n !== undefined && n !== null && !Number.isSafeInteger(n))
+      throw errors.invalid(`read takes a whole number of bytes (or none for the rest), got ${String(n)}`, this.path);
     const start = this.pos;
-    const end = n === undefined || n < 0 ? source.size : Math.min(source.size, start + n);
+    const end = n === undefined || n === null || n < 0 ? source.size : Math.min(source.size, start + n);
     if (start >= end) return Buffer.alloc(0);
     // The range is taken when the call is made: reads started together get consecutive
     // ranges, in the order they were called, as if each had waited for the one before.

@@ -62,6 +62,23 @@ describe('core: RemoteFile', () => {
     expect((await g.read(50)).equals(data.subarray(100, 150))).to.equal(true);
   });
 
+  it('reads the rest for no count, null or a negative one, and refuses a count that is not a whole number', async () => {
+    const f = new RemoteFile('/f', 'rb', source(data), undefined, { blockSize: 4096 });
+    for (const n of [undefined, null, -1]) {
+      f.seek(9990);
+      expect((await f.read(n)).equals(data.subarray(9990))).to.equal(true);
+    }
+    f.seek(0);
+    for (const n of [NaN, 2.5, Infinity]) {
+      const e = await f.read(n).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(e).to.be.instanceOf(FsError).with.property('kind', 'InvalidArgument');
+    }
+    expect(f.tell()).to.equal(0);
+  });
+
   it('seeks from the start, the current position and the end', async () => {
     const f = new RemoteFile('/f', 'rb', source(data), undefined, { blockSize: 1024 });
     expect(f.seek(100)).to.equal(100);
