@@ -159,6 +159,8 @@ export class MemoryFileSystem extends FileSystem {
   }
 
   protected override async _openWriter(path: string, options: WriterOptions): Promise<Writer> {
+    // An exclusive create finds anything there, a directory too: AlreadyExists, as O_EXCL says.
+    if (options.mode === 'create' && !options.append && this.volume.existsSync(path)) throw errors.alreadyExists(path);
     this.refuseDirectory(path);
     if (options.append) {
       const fd = this.withParents(path, () => this.volume.openSync(path, 'a'));

@@ -293,6 +293,22 @@ export function openTests(ctx: SuiteContext): void {
       expect(await ctx.fs.readText(ctx.path('x'))).to.equal('old');
     });
 
+    itWhere(ctx, 'realDirectories', 'fails with AlreadyExists (EEXIST) on an existing directory', async () => {
+      await ctx.fs.makedirs(ctx.path('xd'));
+      const err = await ctx.fs
+        .open(ctx.path('xd'), 'xb')
+        .then(async (f) => {
+          await f.write('new');
+          return f.close();
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      await expectFsError(Promise.reject(err), 'AlreadyExists', 'EEXIST');
+      expect(await ctx.fs.isDir(ctx.path('xd'))).to.equal(true);
+    });
+
     itWhere(ctx, 'exclusiveCreate', 'fails with AlreadyExists at close when the file appeared meanwhile', async () => {
       const f = await ctx.fs.open(ctx.path('x'), 'xb');
       await f.write('mine');
