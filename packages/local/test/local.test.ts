@@ -1,10 +1,13 @@
 import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { filesystem, urlToFs } from '@omnifs/core';
 import { chunked, expect, expectFsError, randomBytes } from '@omnifs/testkit';
 import { LocalFileSystem, mapLocalError } from '@omnifs/local';
+import { MemoryFileSystem } from '@omnifs/memory';
 
 describe('local backend', () => {
   let dir: string;
@@ -158,6 +161,31 @@ describe('local backend', () => {
         expect(err.path, name).to.be.oneOf([through, join(dir, 'd'), join(dir, 'f')]);
       }
       expect((await readdir(dir)).sort()).to.deep.equal(['d', 'f']);
+    });
+  });
+
+  describe('named pipes', () => {
+    const fs = new LocalFileSystem();
+
+    it('refuses to copy a named pipe rather than write an empty file; a stream of it is taken whole', async () => {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      await expectFsError(fs.cp(fifo, join(dir, 'copy.txt')), 'InvalidArgument', 'EINVAL');
+      expect(await fs.exists(join(dir, 'copy.txt'))).to.equal(false);
+      // A writer, as a shell's process substitution is: it waits for the pipe to be opened.
+      const writer = spawn('sh', ['-c', `printf 'piped data' > ${fifo}`], { stdio: 'ignore' });
+      const mem = new MemoryFileSystem({ store: 'private' });
+      try {
+        // Read by another filesystem: a put from local disk to memory.
+        await expectFsError(mem.put(fifo, '/put.txt'), 'InvalidArgument', 'EINVAL');
+        expect(await mem.exists('/put.txt')).to.equal(false);
+      } finally {
+        writer.kill();
+      }
+      const again = spawn('sh', ['-c', `printf 'piped data' > ${fifo}`], { stdio: 'ignore' });
+      await mem.pipeFile('/from-pipe.txt', createReadStream(fifo));
+      expect(await mem.readText('/from-pipe.txt')).to.equal('piped data');
+      again.kill();
     });
   });
 

@@ -157,6 +157,7 @@ export class LocalFileSystem extends FileSystem {
     const handle = await fsp.open(path, 'r');
     try {
       const st = await handle.stat();
+      checkRegular(st, path);
       checkVersion(st, etag);
       const size = st.size;
       const stop = Math.min(end ?? size, size);
@@ -183,18 +184,16 @@ export class LocalFileSystem extends FileSystem {
     await this.confined(path);
     if (end !== undefined && end <= start) return;
     const range = { start, ...(end === undefined ? {} : { end: end - 1 }), highWaterMark: 1024 * 1024 };
-    let stream: ReturnType<typeof createReadStream>;
-    if (etag === undefined) stream = createReadStream(path, range);
-    else {
-      const handle = await fsp.open(path, 'r');
-      try {
-        checkVersion(await handle.stat(), etag);
-      } catch (err) {
-        await handle.close();
-        throw err;
-      }
-      stream = handle.createReadStream(range) as ReturnType<typeof createReadStream>;
+    const handle = await fsp.open(path, 'r');
+    try {
+      const st = await handle.stat();
+      checkRegular(st, path);
+      checkVersion(st, etag);
+    } catch (err) {
+      await handle.close();
+      throw err;
     }
+    const stream = handle.createReadStream(range) as ReturnType<typeof createReadStream>;
     try {
       for await (const chunk of stream) {
         throwIfAborted(signal);
@@ -208,6 +207,12 @@ export class LocalFileSystem extends FileSystem {
   protected override async _openReaderInto(path: string): Promise<ReaderInto> {
     await this.confined(path);
     const file = await fsp.open(path, 'r');
+    try {
+      checkRegular(await file.stat(), path);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
     let position = 0;
     return {
       read: async (into) => {
@@ -290,6 +295,7 @@ export class LocalFileSystem extends FileSystem {
   protected override async _copy(src: string, dst: string): Promise<void> {
     await this.confined(dst);
     await this.confined(src);
+    checkRegular(await fsp.stat(src), src);
     const landing = await writeTargetOf(dst);
     await ensureParent(landing.path);
     const temp = tempPathFor(landing.path);
@@ -322,6 +328,19 @@ export class LocalFileSystem extends FileSystem {
 /** A local file's version, as `info().etag`: its inode, modification time (µs) and size. */
 function versionOf(st: Stats): string {
   return `${st.ino}-${Math.round(st.mtimeMs * 1000)}-${st.size}`;
+}
+
+/**
+ * `InvalidArgument` for a named pipe, socket or device: its size says nothing of its bytes,
+ * so a copy sized from it would be empty and a ranged read fails (a whole read takes what
+ * it gives, as `readFile` does). A regular file or a directory passes.
+ */
+function checkRegular(st: Stats, path: string): void {
+  if (st.isFile() || st.isDirectory()) return;
+  throw errors.invalid(
+    'not a regular file (a named pipe, socket or device): it cannot be copied or read in ranges; stream it instead (pipeFile of a stream, or `omnifs cp - <target>` from standard input)',
+    path,
+  );
 }
 
 /** `ConditionNotMatch` unless the open file has `etag` (when one is given). */
