@@ -135,6 +135,36 @@ describe('the omnifs executable on local disk', function () {
     }
   });
 
+  it('cleans up on TERM and HUP as on Ctrl-C, exiting 143 and 129, with no warning', async () => {
+    const big = join(dir, 'big.bin');
+    writeFileSync(big, Buffer.alloc(4 * 1024 * 1024));
+    for (const [kill, status] of [
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ] as const) {
+      const target = join(dir, `to-${kill}`);
+      mkdirSync(target);
+      const controller = new AbortController();
+      const running = spawnCli(['cp', '--bwlimit', '2M', big, join(target, 'big.bin')], {
+        signal: controller.signal,
+        kill,
+      });
+      await new Promise((r) => setTimeout(r, 700));
+      controller.abort();
+      const r = await running;
+      expect(r.code, `${kill}: ${r.err}`).to.equal(status);
+      expect(r.err).to.equal('omnifs cp: interrupted\n');
+      expect(readdirSync(target), kill).to.deep.equal([]);
+    }
+    // A recursive copy of many files shares one signal among its transfers: no listener warning.
+    const many = join(dir, 'many');
+    mkdirSync(many);
+    for (let i = 0; i < 40; i++) writeFileSync(join(many, `f${i}`), 'x');
+    const r = await spawnCli(['cp', '-q', '-r', many, 'memory:///many-copy']);
+    expect(r.code, r.err).to.equal(0);
+    expect(r.err).to.equal('');
+  });
+
   it('stops quietly when the reader of its output goes away', () => {
     writeFileSync(join(dir, 'lines.txt'), 'line\n'.repeat(200_000));
     const out = execFileSync('bash', [

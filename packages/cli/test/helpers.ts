@@ -22,6 +22,8 @@ export interface CliRunOptions {
   /** In process: pretend standard error is a terminal of this width. */
   tty?: number;
   signal?: AbortSignal;
+  /** Child process: the signal `signal` sends (default SIGINT, as a terminal's Ctrl-C). */
+  kill?: NodeJS.Signals;
 }
 
 /** Runs `main` in this process, capturing what it prints. */
@@ -75,8 +77,8 @@ export function spawnCli(argv: string[], o: CliRunOptions & { cwd?: string } = {
       r.all += d;
     });
     child.on('error', reject);
-    // A signal stands for Ctrl-C: SIGINT, as a terminal sends it.
-    o.signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
+    // A signal stands for Ctrl-C: SIGINT, as a terminal sends it (or the one `kill` names).
+    o.signal?.addEventListener('abort', () => child.kill(o.kill ?? 'SIGINT'), { once: true });
     child.on('close', (code) => resolve({ code, ...r }));
     child.stdin.on('error', () => undefined);
     child.stdin.end(o.stdin ?? '');
