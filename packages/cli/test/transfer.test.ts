@@ -159,6 +159,10 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect((await cli(['touch', `${u}/empty`, `${u}/c.csv`])).code).to.equal(0);
       expect(await mem.readText(`${root}/empty`)).to.equal('');
       expect(await mem.readText(`${root}/c.csv`)).to.equal('1,2\n');
+      const r = await cli(['touch', `${u}/newdir/`]);
+      expect(r.code).to.equal(1);
+      expect(r.err).to.include('[EISDIR]');
+      expect(await mem.exists(`${root}/newdir`)).to.equal(false);
     });
     it('sign says when a protocol has no signed URLs, and checks --expires-in', async () => {
       const r = await cli(['sign', `${u}/c.csv`]);

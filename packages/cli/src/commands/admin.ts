@@ -4,7 +4,7 @@ import { COMMON_OPTIONS, hasMagic, redact, unknownOptionMessage } from '@omnifs/
 import { parseDuration } from '../format';
 import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
 import { canonicalProtocol, checkProtocolKnown, type Target } from '../storage';
-import { expandAll, fail, notFound, on, printJson } from './common';
+import { expandAll, fail, notFound, on, printJson, written } from './common';
 
 async function rm(ctx: Context): Promise<void> {
   const recursive = on(ctx.flags, 'recursive');
@@ -45,7 +45,8 @@ async function mkdir(ctx: Context): Promise<void> {
 async function touch(ctx: Context): Promise<void> {
   for (const raw of ctx.args) {
     const t = ctx.storage.resolve(raw);
-    await t.fs.touch(t.path, { truncate: false });
+    // `touch dir/` names a directory: refused as a write there is, not a file `dir` made.
+    await t.fs.touch(written(t), { truncate: false });
   }
 }
 

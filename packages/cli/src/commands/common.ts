@@ -83,3 +83,8 @@ export function entryJson(info: FileInfo, url: string): Record<string, unknown> 
   for (const [k, v] of Object.entries(info)) out[k] = v instanceof Date ? v.toISOString() : v;
   return out;
 }
+
+/** The path with the trailing slash the user wrote (it means "the contents of", or a directory). */
+export function written(t: Target): string {
+  return t.raw.endsWith('/') && !t.path.endsWith('/') ? `${t.path}/` : t.path;
+}

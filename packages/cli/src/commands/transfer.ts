@@ -7,7 +7,7 @@ import { ProgressLine } from '../progress';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
 import type { Target } from '../storage';
 import { throttled, throttledChunks } from '../throttle';
-import { expand, fail, notFound, on, stdinOf } from './common';
+import { expand, fail, notFound, on, stdinOf, written } from './common';
 
 type Op = 'cp' | 'mv' | 'put' | 'get';
 const VERBS: Record<Op, string> = { cp: 'copied', mv: 'moved', put: 'uploaded', get: 'downloaded' };
@@ -23,11 +23,6 @@ function progressOn(ctx: Context): boolean {
 function bwlimit(ctx: Context): number | undefined {
   const v = stringFlag(ctx.flags, 'bwlimit');
   return v === undefined ? undefined : parseSize(v, '--bwlimit');
-}
-
-/** The path with the trailing slash the user wrote (it means "the contents of"). */
-function written(t: Target): string {
-  return t.raw.endsWith('/') && !t.path.endsWith('/') ? `${t.path}/` : t.path;
 }
 
 /** Refuses, before anything changes, a missing source and a directory without `-r`. */
