@@ -140,8 +140,14 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect((await cli(['rm', `${u}/src`])).code).to.equal(1);
       expect((await cli(['rm', `${u}/nope`])).code).to.equal(1);
       expect((await cli(['rm', '-f', `${u}/nope`])).code).to.equal(0);
-      expect((await cli(['rm', '-v', `${u}/src/*.txt`])).out).to.equal(`removed ${u}/src/*.txt\n`);
+      await mem.writeText(`${root}/src/z.txt`, 'zeta');
+      expect((await cli(['rm', '-v', `${u}/src/*.txt`])).out).to.equal(
+        `removed ${u}/src/a.txt\nremoved ${u}/src/z.txt\n`,
+      );
       expect(await mem.exists(`${root}/src/a.txt`)).to.equal(false);
+      // A name with brackets is a pattern (as in fsspec): -v names the file it matched.
+      await mem.pipe({ [`${root}/b/data[1].csv`]: 'x', [`${root}/b/data1.csv`]: 'y' });
+      expect((await cli(['rm', '-v', `${u}/b/data[1].csv`])).out).to.equal(`removed ${u}/b/data1.csv\n`);
       expect((await cli(['rm', '-r', `${u}/src`])).code).to.equal(0);
       expect(await mem.exists(`${root}/src`)).to.equal(false);
     });

@@ -1,5 +1,5 @@
 /** Commands that change or describe: rm, mkdir, touch, sign, config. */
-import { FsError, getFileSystemClass } from '@omnifs/core';
+import { FsError, getFileSystemClass, type FileInfo } from '@omnifs/core';
 import { COMMON_OPTIONS, hasMagic, redact, unknownOptionMessage } from '@omnifs/core/backend';
 import { parseDuration } from '../format';
 import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
@@ -10,7 +10,7 @@ async function rm(ctx: Context): Promise<void> {
   const recursive = on(ctx.flags, 'recursive');
   const force = on(ctx.flags, 'force');
   // Every URL is checked before anything is removed.
-  const targets: Target[] = [];
+  const targets: Array<{ t: Target; found: FileInfo[] }> = [];
   for (const raw of ctx.args) {
     const t = ctx.storage.resolve(raw);
     const found = hasMagic(t.path)
@@ -28,10 +28,12 @@ async function rm(ctx: Context): Promise<void> {
     const dir = found.find((f) => f.type === 'directory');
     if (dir !== undefined && !recursive)
       throw fail('IsADirectory', `${t.url(dir.name)} is a directory: use rm -r to remove it`);
-    targets.push(t);
+    targets.push({ t, found });
   }
-  for (const t of targets) await t.fs.rm(t.path, { recursive, signal: ctx.signal });
-  if (on(ctx.flags, 'verbose')) for (const t of targets) ctx.io.out(`removed ${t.raw}`);
+  for (const { t } of targets) await t.fs.rm(t.path, { recursive, signal: ctx.signal });
+  // What was removed, by URL: each match of a pattern, not the pattern.
+  if (on(ctx.flags, 'verbose'))
+    for (const { t, found } of targets) for (const f of found) ctx.io.out(`removed ${t.url(f.name)}`);
 }
 
 async function mkdir(ctx: Context): Promise<void> {
