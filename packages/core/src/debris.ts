@@ -18,10 +18,20 @@ export function isTemporaryName(name: string): boolean {
   return TEMP_NAME.test(baseName(name));
 }
 
-/** The temporary sibling a write to `path` goes to until it is committed: `.name.omnifs-<hex>.tmp`. */
+/** The longest file name most filesystems take (bytes): NAME_MAX on Linux, HDFS's default limit. */
+const NAME_MAX = 255;
+
+/**
+ * The temporary sibling a write to `path` goes to until it is committed:
+ * `.name.omnifs-<hex>.tmp`, with `name` cut short (at a character boundary) where the
+ * whole would pass 255 bytes, so any name the target takes can be written.
+ */
 export function temporarySibling(path: string, rootMarker: '' | '/' = '/'): string {
   const dir = parentPath(path, rootMarker);
-  const name = `.${baseName(path)}.omnifs-${randomBytes(6).toString('hex')}.tmp`;
+  const suffix = `.omnifs-${randomBytes(6).toString('hex')}.tmp`;
+  let base = baseName(path);
+  while (Buffer.byteLength(base) + suffix.length + 1 > NAME_MAX) base = [...base].slice(0, -1).join('');
+  const name = `.${base}${suffix}`;
   return dir === '' ? name : dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`;
 }
 

@@ -37,6 +37,21 @@ export function nameTests(ctx: SuiteContext): void {
       expect(await ctx.fs.glob(ctx.path('dst', '*', '*été*'))).to.have.length(1);
     });
 
+    it('writes names of 255 bytes (the longest most filesystems take), streamed or whole', async () => {
+      // 255 bytes each: ASCII, and two-byte characters with one ASCII byte.
+      const names = ['n'.repeat(255), `${'é'.repeat(127)}x`];
+      for (const name of names) {
+        const p = ctx.path(`long/${name}`);
+        await ctx.fs.pipeFile(p, 'whole');
+        expect(await ctx.fs.readText(p)).to.equal('whole');
+        const f = await ctx.fs.open(p, 'wb');
+        await f.write('streamed');
+        await f.close();
+        expect(await ctx.fs.readText(p)).to.equal('streamed');
+      }
+      expect((await ctx.fs.ls(ctx.path('long'))).length).to.equal(2);
+    });
+
     it('handles a file 12 directories deep', async () => {
       const segments = Array.from({ length: 12 }, (_, i) => `level${i}`);
       const p = ctx.path(...segments, 'leaf.txt');
