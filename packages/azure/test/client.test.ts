@@ -535,7 +535,7 @@ describe('azure: lean request path', function () {
         size: 12,
         type: 'file',
         mtime: new Date('2026-11-30T08:00:00Z'),
-        etag: '0x1',
+        etag: '"0x1"', // quoted, as Get Blob Properties gives it
         blobType: 'BlockBlob',
         contentType: 'text/plain',
         accessTier: 'Cool',
@@ -547,7 +547,7 @@ describe('azure: lean request path', function () {
       expect(byName.get('c/p/d')).to.deep.include({
         size: 5,
         mtime: new Date('2026-12-01T08:00:00Z'),
-        etag: '0x2',
+        etag: '"0x2"',
         blobType: 'BlockBlob',
         accessTier: 'Hot',
       });
