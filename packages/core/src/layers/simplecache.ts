@@ -130,9 +130,8 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
       if (this.downloads.get(local) === undefined) {
         this.versions.delete(local);
         await fsp.rm(local, { force: true });
-        this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
-        const fetched = await this.copyOf(path, etag);
-        return fetched;
+        this.changed(local);
+        return this.copyOf(path, etag);
       }
     }
   }
@@ -173,6 +172,11 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     }
   }
 
+  /** Counts a change to the copy `local`: a download running now starts again. */
+  private changed(local: string): void {
+    this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+  }
+
   /** Opens the local copy (fetched again if it was dropped before it could be opened). */
   private async openCopy(path: string, etag: string | undefined): Promise<FileHandle> {
     for (let attempt = 1; ; attempt++) {
@@ -190,7 +194,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
       await this.drop(this.normalize(path));
       return;
     }
-    for (const local of this.downloads.keys()) this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+    for (const local of this.downloads.keys()) this.changed(local);
     this.versions.clear();
     this.paths.clear();
     await fsp.rm(this.cacheDir, { recursive: true, force: true });
@@ -206,7 +210,7 @@ export class SimpleCacheFileSystem extends WrapperFileSystem {
     for (const [local, p] of this.paths) if (isUnder(p, path)) locals.add(local);
     await Promise.all(
       [...locals].map((local) => {
-        this.epochs.set(local, (this.epochs.get(local) ?? 0) + 1);
+        this.changed(local);
         this.versions.delete(local);
         this.paths.delete(local);
         return fsp.rm(local, { force: true });
