@@ -23,6 +23,8 @@ export type Whence = 0 | 1 | 2;
 export interface RemoteFileOptions {
   blockSize?: number;
   cacheBlocks?: number;
+  /** Write modes: where the first byte written lands (`ab`: the size of the existing file). */
+  appendsAt?: number;
 }
 
 /**
@@ -39,7 +41,7 @@ export interface RemoteFileOptions {
  */
 export class RemoteFile implements AsyncIterable<Buffer> {
   private pos = 0;
-  private written = 0;
+  private written: number;
   private isClosed = false;
   private readonly blockSize: number;
   private readonly cacheBlocks: number;
@@ -53,11 +55,15 @@ export class RemoteFile implements AsyncIterable<Buffer> {
     options: RemoteFileOptions = {},
   ) {
     this.blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
+    this.written = options.appendsAt ?? 0;
     this.cacheBlocks = Math.max(1, options.cacheBlocks ?? 4);
     if (!(this.blockSize > 0)) throw errors.invalid('blockSize must be a positive number');
   }
 
-  /** The file's size: its length when reading, the bytes written so far when writing. */
+  /**
+   * The file's size: its length when reading; when writing, the bytes written so far (in
+   * `ab`, after the size the file had when opened).
+   */
   get size(): number {
     return this.source?.size ?? this.written;
   }
@@ -67,7 +73,7 @@ export class RemoteFile implements AsyncIterable<Buffer> {
     return this.isClosed;
   }
 
-  /** The current position. */
+  /** The current position; in `ab` it starts at the end of the file as opened. */
   tell(): number {
     return this.source ? this.pos : this.written;
   }

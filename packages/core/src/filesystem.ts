@@ -63,6 +63,8 @@ export interface WriterRequest {
   partSize?: number | undefined;
   /** With `mode: 'create'`: the id kept with the file (default: a new one). */
   writeId?: string | undefined;
+  /** With `append`: the file as just looked up, so an emulated append does not look again. */
+  existing?: { info: FileInfo | undefined } | undefined;
 }
 
 const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
@@ -383,11 +385,20 @@ export abstract class FileSystem extends FileSystemBase {
           };
           return new RemoteFile(p, m, source, undefined, fileOptions);
         }
+        // An append starts at the end of the file; a directory is refused before any byte
+        // is sent where directories are real (elsewhere a key beside a prefix is allowed).
+        let existing: { info: FileInfo | undefined } | undefined;
+        if (m === 'ab' || (m === 'wb' && this.capabilities.realDirectories)) {
+          existing = { info: await this.infoOrUndefined(p) };
+          if (existing.info?.type === 'directory' && this.capabilities.realDirectories) throw errors.isADirectory(p);
+          if (m === 'ab' && existing.info?.type === 'file') fileOptions.appendsAt = existing.info.size;
+        }
         const writer = await this.writerFor(p, {
           mode: m === 'xb' ? 'create' : 'overwrite',
           append: m === 'ab',
           signal: options.signal,
           partSize: options.blockSize,
+          ...(m === 'ab' && existing ? { existing } : {}),
         });
         return new RemoteFile(p, m, undefined, writer, fileOptions);
       },
@@ -516,7 +527,7 @@ export abstract class FileSystem extends FileSystemBase {
       ...(partSize ? { partSize } : {}),
       ...(writeId ? { writeId } : {}),
     };
-    const writer = await this.hookWriter(path, options, append);
+    const writer = await this.hookWriter(path, options, append, request.existing);
     const aborted = (): never => {
       throw withContext(errors.aborted(signal?.reason), this.protocol, 'write', path);
     };
@@ -604,7 +615,12 @@ export abstract class FileSystem extends FileSystemBase {
   }
 
   /** The backend's writer for {@link writerFor}: the hook that serves `append` and `options.mode`. */
-  private async hookWriter(path: string, options: WriterOptions, append: boolean): Promise<Writer> {
+  private async hookWriter(
+    path: string,
+    options: WriterOptions,
+    append: boolean,
+    existing?: { info: FileInfo | undefined },
+  ): Promise<Writer> {
     if (!append) {
       if (options.mode === 'create' && !this.capabilities.exclusiveCreate && (await this.infoOrUndefined(path)))
         throw errors.alreadyExists(path);
@@ -615,7 +631,7 @@ export abstract class FileSystem extends FileSystemBase {
     if (byCopy !== undefined) return byCopy;
     // Emulated append: the new file starts with the old content, streamed, then the new bytes.
     // The old content is read as one version (its ETag), never parts of two.
-    const info = await this.infoOrUndefined(path);
+    const info = existing ? existing.info : await this.infoOrUndefined(path);
     const writer = await this._openWriter(path, options);
     if (info?.type !== 'file') return writer;
     const read = { ...pinTo(info), ...(options.signal ? { signal: options.signal } : {}) };

@@ -264,6 +264,14 @@ export function openTests(ctx: SuiteContext): void {
       await expectFsError(writeThrough(ctx.path('d'), 'wb', 'x'), 'IsADirectory', 'EISDIR');
       expect(await ctx.fs.isDir(ctx.path('d'))).to.equal(true);
     });
+
+    itWhere(ctx, 'realDirectories', 'over a directory fails at open, before any byte is sent', async () => {
+      await ctx.fs.pipeFile(ctx.path('d/keep'), 'k');
+      for (const mode of ['wb', 'ab'] as const) {
+        await expectFsError(ctx.fs.open(ctx.path('d'), mode), 'IsADirectory', 'EISDIR');
+      }
+      expect(await ctx.fs.readText(ctx.path('d/keep'))).to.equal('k');
+    });
   });
 
   describe('open "xb"', () => {
@@ -302,6 +310,19 @@ export function openTests(ctx: SuiteContext): void {
       await f.write('line2\n');
       await f.close();
       expect(await ctx.fs.readText(ctx.path('log'))).to.equal('line1\nline2\n');
+    });
+
+    it('starts at the end of the file: tell and size count the existing bytes', async () => {
+      await ctx.fs.pipeFile(ctx.path('log'), 'hello world\n');
+      const f = await ctx.fs.open(ctx.path('log'), 'ab');
+      expect(f.tell()).to.equal(12);
+      expect(await f.write('more')).to.equal(4);
+      expect([f.tell(), f.size]).to.deep.equal([16, 16]);
+      await f.close();
+      expect(await ctx.fs.readText(ctx.path('log'))).to.equal('hello world\nmore');
+      const fresh = await ctx.fs.open(ctx.path('new/empty'), 'ab');
+      expect(fresh.tell()).to.equal(0);
+      await fresh.abort();
     });
 
     it('creates a missing file', async () => {
