@@ -81,6 +81,19 @@ describe('omnifs logs and gc', function () {
     expect((await cli(['logs', 'tail', logDir])).code).to.equal(2);
   });
 
+  it('logs ls and gc of a URL that is not there fail with NotFound: a typo is not an empty store', async () => {
+    const typo = join(dir, 'no-such-dir');
+    for (const argv of [
+      ['gc', typo],
+      ['logs', 'ls', typo],
+      ['logs', 'ls', `${logDir}-typo`],
+    ]) {
+      const r = await cli(argv);
+      expect(r.code, argv.join(' ')).to.equal(1);
+      expect(r.err, argv.join(' ')).to.match(/no such file or directory.*\[ENOENT\]\n$/);
+    }
+  });
+
   it('gc removes old temporary files of killed writes, keeps young ones, and --dry-run only reports', async () => {
     const temp = join(dir, '.model.bin.omnifs-0123456789ab.tmp');
     writeFileSync(temp, 'partial');

@@ -72,6 +72,9 @@ describe('omnifs usage, help and options', () => {
         expect(r.err.split('\n')[0]).to.match(/^omnifs rm: /);
       }
       expect(await filesystem('memory').readText('/usage/keep.txt')).to.equal('keep');
+      const endpoint = await cli(['ls', '--endpoint-url', 'notaurl', 's3://bucket/']);
+      expect(endpoint.code).to.equal(2);
+      expect(endpoint.err).to.match(/^omnifs ls: option 'endpoint' of s3 must be an http\(s\) URL.*\[EINVAL\]\n$/);
     });
     it('an unknown protocol, in a URL, a chained URL or config, changes nothing', async () => {
       await filesystem('memory').writeText('/usage/kept.txt', 'kept');

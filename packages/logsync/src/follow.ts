@@ -383,7 +383,8 @@ export async function listRuns(
   for (const key of Object.keys(options))
     if (key !== 'storageOptions') throw errors.invalid(`listRuns has no option ${key}`);
   const { fs, path } = urlToFs(url, options.storageOptions ?? {});
-  const dirs = (await listOrEmpty(fs, path)).filter((e) => e.type === 'directory');
+  // A logDir that is not there is NotFound (a typo), as `ls` says; one without runs lists none.
+  const dirs = ((await fs.ls(path, { detail: true })) as FileInfo[]).filter((e) => e.type === 'directory');
   const runs: (RunInfo | undefined)[] = new Array(dirs.length);
   let next = 0;
   const worker = async (): Promise<void> => {

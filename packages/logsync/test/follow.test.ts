@@ -225,7 +225,14 @@ describe('listRuns', () => {
       const { fs } = urlToFs(`${logDir}/run-a/training.log`);
       expect(runs[0]!.size).to.equal((await fs.info(`${logDir}/run-a/training.log`)).size);
       expect(runs[0]!.size).to.be.greaterThan(0);
-      expect(await listRuns(`memory://${randomName('empty')}`)).to.deep.equal([]);
+      const empty = `memory://${randomName('empty')}`;
+      const missing = await listRuns(empty).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(missing).to.be.instanceOf(FsError).and.include({ kind: 'NotFound', code: 'ENOENT' });
+      await filesystem('memory').makedirs(empty.slice('memory://'.length));
+      expect(await listRuns(empty)).to.deep.equal([]);
     } finally {
       cleanup();
     }

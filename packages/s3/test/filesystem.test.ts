@@ -292,6 +292,14 @@ describe('s3: S3FileSystem', function () {
       expect(res.status).to.equal(200);
       expect(await fs.readText(`${root}/uploaded.txt`)).to.equal('sent with fetch');
     });
+
+    it('refuses an expiry beyond the 7 days SigV4 allows, with InvalidArgument', async function () {
+      const { fs, root } = store;
+      const err = await rejected(fs.sign(`${root}/x`, { expiresIn: 8 * 24 * 3600 }));
+      expect(err).to.include({ kind: 'InvalidArgument', code: 'EINVAL' });
+      expect(err.message).to.include('at most 7 days');
+      expect(await fs.sign(`${root}/x`, { expiresIn: 7 * 24 * 3600 })).to.match(/X-Amz-Expires=604800/);
+    });
   });
 
   describe('registry, URLs and environment', function () {

@@ -64,6 +64,9 @@ describe('s3: options', function () {
       { accessKeyId: 'id' },
       { client: {} },
       { leanRequests: 'no' },
+      { endpoint: 'notaurl' },
+      { endpoint: 'localhost:9000' },
+      { endpoint: 'ftp://127.0.0.1:9000' },
     ];
     for (const options of bad) {
       expect(() => new S3FileSystem(options as never), JSON.stringify(options))

@@ -1,7 +1,7 @@
 /** Commands over runs and debris: `logs follow|ls` (a job's synced logs) and `gc` (what killed writes left). */
 import { humanSize, listTime, parseDuration } from '../format';
 import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
-import { entryJson, on, printJson } from './common';
+import { entryJson, notFound, on, printJson } from './common';
 
 /** @omnifs/logsync, loaded only by the commands that use it. */
 function logsync(): typeof import('@omnifs/logsync') {
@@ -60,6 +60,8 @@ async function gc(ctx: Context): Promise<void> {
       const size = d.size === undefined ? '' : `, ${humanSize(d.size)}`;
       ctx.io.out(`${dryRun ? 'would remove' : 'removed'} ${t.url(d.path)} (${what}${size})`);
     }
+    // Nothing found under a path that is not there is a typo, not a clean store.
+    if (result.removed.length + result.kept.length === 0 && !(await t.fs.exists(t.path))) throw notFound(raw);
     removed += result.removed.length;
     kept += result.kept.length;
   }
