@@ -135,6 +135,27 @@ describe('the omnifs executable on local disk', function () {
     }
   });
 
+  it('fails fast on a server that never answers with -o requestTimeout and -o maxAttempts (docs/cli.md)', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as AddressInfo;
+    const env = { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1' };
+    const endpoint = ['--endpoint-url', `http://127.0.0.1:${port}`];
+    try {
+      const once = await spawnCli(['ls', '-o', 'requestTimeout=500', '-o', 'maxAttempts=1', ...endpoint, 's3://b/'], {
+        env,
+      });
+      expect(once.code).to.equal(1);
+      expect(once.err).to.match(
+        /^omnifs ls: s3 info "b": no answer to HEAD 127\.0\.0\.1 within 500 ms \[ETIMEDOUT\]\n$/,
+      );
+      const thrice = await spawnCli(['ls', '-o', 'requestTimeout=500', ...endpoint, 's3://b/'], { env });
+      expect(thrice.err).to.match(/within 500 ms \(after 3 attempts\) \[ETIMEDOUT\]\n$/);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('cleans up on TERM and HUP as on Ctrl-C, exiting 143 and 129, with no warning', async () => {
     const big = join(dir, 'big.bin');
     writeFileSync(big, Buffer.alloc(4 * 1024 * 1024));
