@@ -828,7 +828,12 @@ export abstract class FileSystem extends FileSystemBase {
         try {
           await rmTree(p, {
             ...(options.signal ? { signal: options.signal } : {}),
-            ...(options.onProgress ? { onRemoved: (n: number) => progress.filesDone(n) } : {}),
+            ...(options.onProgress
+              ? {
+                  onRemoved: (n: number) => progress.filesDone(n),
+                  onTotal: (n: number) => progress.setTotals({ totalFiles: n }),
+                }
+              : {}),
             ...(orFile ? { orFile } : {}),
           });
         } catch (err) {

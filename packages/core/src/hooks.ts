@@ -46,6 +46,8 @@ export interface RmTreeOptions {
   signal?: AbortSignal;
   /** Counts files as they are removed. */
   onRemoved?: (files: number) => void;
+  /** Called once with the number of files to remove, when it is known (before the last is removed). */
+  onTotal?: (files: number) => void;
   /**
    * The path was not looked at first (`rm -r` of one path): a file there is removed, and
    * nothing there is `NotFound`. Without it, the path is a directory the caller has seen.

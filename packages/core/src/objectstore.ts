@@ -333,6 +333,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     const inFlight = new Set<Promise<void>>();
     const failed: FailedDelete[] = [];
     let total = 0;
+    let files = 0;
     let failure: unknown;
     const remove = async (keys: string[]): Promise<void> => {
       const refused = await this.deleteKeys(bucket, keys);
@@ -346,6 +347,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
         options.signal?.throwIfAborted();
         if (failure !== undefined) break;
         total += page.objects.length;
+        files += page.objects.filter((o) => !o.key.endsWith('/')).length;
         for (let i = 0; i < page.objects.length; i += this.deleteBatchSize) {
           const keys = page.objects.slice(i, i + this.deleteBatchSize).map((o) => o.key);
           const batch = remove(keys).catch((err: unknown) => {
@@ -356,6 +358,8 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
           if (inFlight.size >= Math.max(TREE_DELETES_IN_FLIGHT, this.deleteConcurrency)) await Promise.race(inFlight);
         }
       }
+      // Every key is listed: the total is known while the last batches are in flight.
+      if (failure === undefined) options.onTotal?.(files);
     } finally {
       await pages.return?.();
       await Promise.all(inFlight);

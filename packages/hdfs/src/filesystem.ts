@@ -362,6 +362,7 @@ export class HDFSFileSystem extends FileSystem {
     const summary = options.onRemoved
       ? await this.client.json<{ ContentSummary?: { fileCount?: number } }>('GET', path, 'GETCONTENTSUMMARY')
       : undefined;
+    if (summary) options.onTotal?.(summary.ContentSummary?.fileCount ?? 0);
     if (!(await this.client.bool('DELETE', path, 'DELETE', { recursive: true }))) throw errors.notFound(path);
     options.onRemoved?.(summary?.ContentSummary?.fileCount ?? 0);
   }

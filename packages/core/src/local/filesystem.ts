@@ -266,6 +266,7 @@ export class LocalFileSystem extends FileSystem {
       files = isDir
         ? (await fsp.readdir(path, { recursive: true, withFileTypes: true })).filter((e) => !e.isDirectory()).length
         : 1;
+      options.onTotal?.(files);
     }
     await fsp.rm(path, { recursive: true });
     options.onRemoved?.(files);

@@ -180,6 +180,15 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
     });
 
+    it('reports the files of a directory removed with recursive, and their total', async () => {
+      await build();
+      const seen: Array<{ files: number; totalFiles?: number }> = [];
+      await ctx.fs.rm(ctx.path('d'), { recursive: true, onProgress: (p) => seen.push({ ...p }) });
+      expect(seen.at(-1)).to.include({ files: 2, totalFiles: 2 });
+      expect(seen.map((p) => p.files)).to.deep.equal([...seen.map((p) => p.files)].sort((a, b) => a - b));
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
+    });
+
     it('removes a file with recursive, counting it in progress', async () => {
       await build();
       const files: number[] = [];
