@@ -237,6 +237,21 @@ function checkCollisions(steps: readonly Step[], realDirectories: boolean): void
 }
 
 /**
+ * Refuses, before anything is copied, a listed source that no path names: an object key
+ * with an empty or `.` segment (`a//b`, `a/./b`), written by another tool, which a path
+ * reads as `a/b` (the copy would fail part-way, with what came before it already copied).
+ */
+function checkNamed(srcFs: FileSystem, steps: readonly Step[]): void {
+  for (const s of steps) {
+    if (srcFs.normalize(s.src.name) === s.src.name) continue;
+    throw errors.invalid(
+      `${s.src.name} cannot be read: a path reads an empty or "." segment of a key as nothing (copy it with another tool, or rename it)`,
+      s.src.name,
+    );
+  }
+}
+
+/**
  * The steps of every source, each once (a list may name a file twice, or two of its globs
  * match one); `NotFound` when the sources, globs all, match nothing.
  */
@@ -254,6 +269,7 @@ function joinPlans(
   }
   const once = [...steps.values()];
   checkCollisions(once, dstFs.capabilities.realDirectories);
+  checkNamed(srcFs, once);
   return once;
 }
 

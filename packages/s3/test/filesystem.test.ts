@@ -1,7 +1,7 @@
 /** S3FileSystem against the harness's S3 server: buckets, prefixes, reads, writes, copies, signed URLs. */
 import { expect } from 'chai';
 import { layoutTests, registryTests, rejected } from '@omnifs/testkit';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -253,6 +253,34 @@ describe('s3: S3FileSystem', function () {
         expect(await fs.size(`${root}/ckpt/a.bin`)).to.equal(1500);
       } finally {
         await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('keys no path names', function () {
+    it('refuses to copy a tree holding a//b or a/./b before anything is copied', async function () {
+      const { fs, root } = store;
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const [Bucket = '', ...prefix] = root.split('/');
+      for (const name of ['mk/a.txt', 'mk//double.txt', 'mk/./dot.txt', 'mk/z.txt'])
+        await fs.client.send(new PutObjectCommand({ Bucket, Key: [...prefix, name].join('/'), Body: name }));
+      expect(await fs.find(`${root}/mk`)).to.include(`${root}/mk//double.txt`);
+      const local = await mkdtemp(join(tmpdir(), 'omnifs-s3-keys-'));
+      try {
+        for (const copy of [
+          () => fs.cp(`${root}/mk`, `${root}/copy`, { recursive: true }),
+          () => fs.get(`${root}/mk`, join(local, 'out'), { recursive: true }),
+        ]) {
+          const err = await rejected(copy());
+          expect(err).to.include({ kind: 'InvalidArgument', code: 'EINVAL' });
+          expect(err.message).to.match(/\/mk\/(\.|\/double\.txt|\.\/dot\.txt) cannot be read: a path reads an empty/);
+        }
+        expect(await fs.exists(`${root}/copy`)).to.equal(false);
+        expect(await readdir(local)).to.deep.equal([]);
+        await fs.rm(`${root}/mk`, { recursive: true });
+        expect(await fs.exists(`${root}/mk`)).to.equal(false);
+      } finally {
+        await rm(local, { recursive: true, force: true });
       }
     });
   });
