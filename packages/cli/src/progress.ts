@@ -1,11 +1,24 @@
 /**
  * The live progress line of transfers: bytes, percentage, rate and ETA (and files, for
  * many), redrawn in place on a terminal; plain lines once a second when forced on
- * elsewhere; then a summary.
+ * elsewhere; then a summary. Removals count files instead of bytes.
  */
 import type { Progress } from '@omnifs/core';
 import { clock, elapsed, humanSize } from './format';
-import type { Io } from './spec';
+import type { Context, Io, OptionSpec } from './spec';
+
+/** `--progress` and `--no-progress`, of the commands that draw a progress line. */
+export const PROGRESS_FLAGS: Record<'progress' | 'no-progress', OptionSpec> = {
+  progress: { type: 'boolean', help: 'draw progress even when standard error is not a terminal' },
+  'no-progress': { type: 'boolean', help: 'no progress line, even on a terminal' },
+};
+
+/** Whether to draw the line: on a terminal unless turned off (`--no-progress`, `-q`), else with `--progress`. */
+export function progressOn(ctx: Context): boolean {
+  if (ctx.flags.progress === true) return true;
+  if (ctx.flags['no-progress'] === true || ctx.flags.quiet === true) return false;
+  return ctx.io.progress?.tty === true;
+}
 
 /** How often the line is redrawn on a terminal, and printed elsewhere. */
 const TTY_INTERVAL_MS = 100;
@@ -16,6 +29,7 @@ const RATE_WINDOW_MS = 3000;
 /** Progress of one command's transfer, drawn on standard error. */
 export class ProgressLine {
   private readonly started = performance.now();
+  /** Recent figures (bytes, or files when counting files) for the rate. */
   private readonly samples: Array<{ at: number; bytes: number }> = [];
   private last: Progress = { bytes: 0, files: 0 };
   private drawnAt = 0;
@@ -24,17 +38,19 @@ export class ProgressLine {
   /**
    * @param io where to draw (`io.progress`) and print the summary (`io.err`)
    * @param enabled draw the live line (a terminal, or `--progress`)
+   * @param counting `bytes` for transfers; `files` for removals (`N / M files removed`)
    */
   constructor(
     private readonly io: Io,
     private readonly enabled: boolean,
+    private readonly counting: 'bytes' | 'files' = 'bytes',
   ) {}
 
   /** The `onProgress` callback for core operations. */
   readonly update = (p: Progress): void => {
     this.last = p;
     const now = Date.now();
-    this.samples.push({ at: now, bytes: p.bytes });
+    this.samples.push({ at: now, bytes: this.counting === 'files' ? p.files : p.bytes });
     while (this.samples.length > 2 && now - this.samples[0]!.at > RATE_WINDOW_MS) this.samples.shift();
     if (!this.enabled || this.io.progress === undefined) return;
     const interval = this.io.progress.tty ? TTY_INTERVAL_MS : PLAIN_INTERVAL_MS;
@@ -43,13 +59,14 @@ export class ProgressLine {
     this.draw();
   };
 
-  /** Bytes per second over the recent window (over the whole run at first). */
+  /** Bytes (or files) per second over the recent window (over the whole run at first). */
   private rate(): number {
     const first = this.samples[0];
     const lastSample = this.samples[this.samples.length - 1];
     if (first === undefined || lastSample === undefined || lastSample.at - first.at < 200) {
       const secs = (performance.now() - this.started) / 1000;
-      return secs > 0 ? this.last.bytes / secs : 0;
+      const done = this.counting === 'files' ? this.last.files : this.last.bytes;
+      return secs > 0 ? done / secs : 0;
     }
     return (lastSample.bytes - first.bytes) / ((lastSample.at - first.at) / 1000);
   }
@@ -58,6 +75,12 @@ export class ProgressLine {
   line(): string {
     const p = this.last;
     const rate = this.rate();
+    if (this.counting === 'files') {
+      const parts = [`${p.files}${p.totalFiles === undefined ? '' : ` / ${p.totalFiles}`} files removed`];
+      parts.push(`${Math.round(rate)} files/s`);
+      if (p.totalFiles !== undefined) parts.push(`ETA ${rate > 0 ? clock((p.totalFiles - p.files) / rate) : '-:--'}`);
+      return parts.join('  ');
+    }
     const parts = [
       p.totalBytes === undefined ? humanSize(p.bytes) : `${humanSize(p.bytes)} / ${humanSize(p.totalBytes)}`,
     ];

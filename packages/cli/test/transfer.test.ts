@@ -151,6 +151,20 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect((await cli(['rm', '-r', `${u}/src`])).code).to.equal(0);
       expect(await mem.exists(`${root}/src`)).to.equal(false);
     });
+    it('rm draws the files removed out of their total on a terminal, or with --progress', async () => {
+      const tree = (): Promise<void> =>
+        mem.pipe({ [`${root}/t1/a`]: 'a', [`${root}/t1/b`]: 'b', [`${root}/t1/c/d`]: 'd', [`${root}/t2/e`]: 'e' });
+      await tree();
+      const drawn = await cli(['rm', '-r', `${u}/t1`, `${u}/t2`], { tty: 100 });
+      expect(drawn).to.include({ code: 0, out: '', err: '' });
+      expect(drawn.progress).to.match(/^\r\x1b\[K1 \/ 3 files removed {2}\d+ files\/s {2}ETA 0:00\r\x1b\[K$/);
+      await tree();
+      const forced = await cli(['rm', '-r', '--progress', `${u}/t1`, `${u}/t2`]);
+      expect(forced.progress).to.match(/^1 \/ 3 files removed {2}\d+ files\/s {2}ETA 0:00\n$/);
+      await tree();
+      expect((await cli(['rm', '-r', `${u}/t1`, `${u}/t2`])).progress).to.equal('');
+      expect(await mem.exists(`${root}/t1`)).to.equal(false);
+    });
     it('rm checks every URL before removing any', async () => {
       expect((await cli(['rm', `${u}/c.csv`, `${u}/nope`])).code).to.equal(1);
       expect(await mem.exists(`${root}/c.csv`)).to.equal(true);

@@ -2,6 +2,7 @@
 import { FsError, getFileSystemClass, type FileInfo } from '@omnifs/core';
 import { COMMON_OPTIONS, hasMagic, redact, unknownOptionMessage } from '@omnifs/core/backend';
 import { parseDuration } from '../format';
+import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
 import { canonicalProtocol, checkProtocolKnown, type Target } from '../storage';
 import { expandAll, fail, notFound, on, printJson, written } from './common';
@@ -30,7 +31,26 @@ async function rm(ctx: Context): Promise<void> {
       throw fail('IsADirectory', `${t.url(dir.name)} is a directory: use rm -r to remove it`);
     targets.push({ t, found });
   }
-  for (const { t } of targets) await t.fs.rm(t.path, { recursive, signal: ctx.signal });
+  // One line for all targets: the files of those done before are added to each one's figures.
+  const progress = new ProgressLine(ctx.io, progressOn(ctx), 'files');
+  let before = 0;
+  try {
+    for (const { t } of targets) {
+      await t.fs.rm(t.path, {
+        recursive,
+        signal: ctx.signal,
+        onProgress: (p) =>
+          progress.update({
+            bytes: 0,
+            files: before + p.files,
+            ...(p.totalFiles === undefined ? {} : { totalFiles: before + p.totalFiles }),
+          }),
+      });
+      before = progress.progress.files;
+    }
+  } finally {
+    progress.clear();
+  }
   // What was removed, by URL: each match of a pattern, not the pattern.
   if (on(ctx.flags, 'verbose'))
     for (const { t, found } of targets) for (const f of found) ctx.io.out(`removed ${t.url(f.name)}`);
@@ -127,6 +147,7 @@ export const ADMIN_COMMANDS: CommandSpec[] = [
       recursive: { type: 'boolean', short: 'r', help: 'remove directories and everything below them' },
       force: { type: 'boolean', short: 'f', help: 'a missing URL is not an error' },
       verbose: { type: 'boolean', short: 'v', help: 'print each URL removed' },
+      ...PROGRESS_FLAGS,
     },
     example: 'omnifs rm -r s3://bucket/tmp/',
     run: rm,

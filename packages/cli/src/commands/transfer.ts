@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { FsError, rsync, type CopyOptions, type FileInfo, type FileSystem, type Progress } from '@omnifs/core';
 import { copyFiles, hasMagic, isUnder, relativeTo } from '@omnifs/core/backend';
 import { elapsed, humanSize, parseSize } from '../format';
-import { ProgressLine } from '../progress';
+import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
 import type { Target } from '../storage';
 import { throttled, throttledChunks } from '../throttle';
@@ -13,11 +13,6 @@ type Op = 'cp' | 'mv' | 'put' | 'get';
 const VERBS: Record<Op, string> = { cp: 'copied', mv: 'moved', put: 'uploaded', get: 'downloaded' };
 
 /** Whether the live progress line is drawn: `--progress`, `--no-progress`, else on a terminal. */
-function progressOn(ctx: Context): boolean {
-  if (on(ctx.flags, 'progress')) return true;
-  if (on(ctx.flags, 'no-progress') || on(ctx.flags, 'quiet')) return false;
-  return ctx.io.progress?.tty === true;
-}
 
 /** `--bwlimit` in bytes per second, or undefined without a limit. */
 function bwlimit(ctx: Context): number | undefined {
@@ -199,8 +194,7 @@ async function rsyncCommand(ctx: Context): Promise<void> {
 }
 
 const progressOptions: Record<string, OptionSpec> = {
-  progress: { type: 'boolean', help: 'draw progress even when standard error is not a terminal' },
-  'no-progress': { type: 'boolean', help: 'no progress line, even on a terminal' },
+  ...PROGRESS_FLAGS,
   quiet: { type: 'boolean', short: 'q', help: 'no progress and no summary' },
   bwlimit: { type: 'string', value: 'RATE', help: 'read at most RATE bytes per second (e.g. 20M)' },
 };
