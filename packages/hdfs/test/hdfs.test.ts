@@ -53,8 +53,9 @@ describe('hdfs: WebHDFS specifics', function () {
       await f.close();
       expect(proxy.bytesSent()).to.equal(1000);
       const ops = proxy.requests.map((r) => `${r.method} ${opOf(r.url)}`);
-      expect(ops).to.deep.equal(['POST APPEND', 'POST APPEND']); // namenode step, datanode data
-      expect(proxy.requests[1]!.upstream).to.not.equal(new URL(hdfs.info.namenodeUrl).host);
+      // The file's length (where tell() starts, and a directory refused), then the namenode step and the datanode data.
+      expect(ops).to.deep.equal(['GET GETFILESTATUS', 'POST APPEND', 'POST APPEND']);
+      expect(proxy.requests[2]!.upstream).to.not.equal(new URL(hdfs.info.namenodeUrl).host);
       expect(Buffer.from(await fs.catFile(`${dir}/log.bin`)).equals(Buffer.concat([head, tail]))).to.equal(true);
     });
 
