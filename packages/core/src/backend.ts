@@ -51,6 +51,8 @@ export {
   abortedWrite,
   SENT_GRACE_MS,
   sentAbortError,
+  markSentWrite,
+  sentWriteLost,
   withSignal,
   outsideSignal,
   abortable,

@@ -31,7 +31,15 @@ import { Readable } from 'node:stream';
 import * as tls from 'node:tls';
 import { errors, FsError } from './errors';
 import { openTunnel, proxyRoute, type ProxyRoute } from './proxy';
-import { abortError, afterGrace, connectTimeoutError, sentAbortError, timeoutError } from './timeouts';
+import {
+  abortError,
+  afterGrace,
+  connectFailed,
+  connectTimeoutError,
+  markSentWrite,
+  sentAbortError,
+  timeoutError,
+} from './timeouts';
 
 /** One request to send. */
 export interface Http1Request {
@@ -1219,6 +1227,17 @@ class Exchange {
     this.grace = afterGrace(() => this.fail(sentAbortError(signal), true));
   }
 
+  /**
+   * A write sent in full whose answer did not come (no byte of it before a timeout, or the
+   * connection lost): the service may have carried it out.
+   */
+  private lostAnswerToWrite(err: unknown): boolean {
+    const method = this.req.method;
+    if (!this.written || this.gotBytes || method === 'GET' || method === 'HEAD') return false;
+    if (connectFailed(err)) return false;
+    return (err as { code?: unknown } | null)?.code === 'ETIMEDOUT' || isConnectionLoss(err);
+  }
+
   /** Fails the exchange (and closes its connection); `aborted` when the caller's signal did it. */
   fail(err: unknown, aborted = false): void {
     if (this.phase === 'done') return;
@@ -1226,6 +1245,7 @@ class Exchange {
     this.cleanup();
     if (!aborted && !this.gotBytes && this.conn.served > 0 && isConnectionLoss(err))
       (err as { [STALE]?: boolean })[STALE] = true;
+    if (!aborted && this.lostAnswerToWrite(err)) markSentWrite(err as Error);
     if (this.body !== undefined) this.body.destroy(err as Error);
     else if (this.sink !== undefined) {
       // Settled once the writes in flight have: the windows are the caller's again then.

@@ -225,9 +225,35 @@ export function sentAbortError(signal: AbortSignal): FsError {
     kind: e.kind,
     code: e.code,
     temporary: e.temporary,
-    message: `${e.message} after the request was sent: the service may have carried it out`,
+    message: `${e.message}${MAY_HAVE_DONE}`,
     ...(e.cause === undefined ? {} : { cause: e.cause }),
   });
+}
+
+/** Marks a write sent in full whose answer never came (shared by every copy of core). */
+const SENT_WRITE = Symbol.for('omnifs.sentWrite');
+
+/** The message ending that says so, as {@link sentAbortError} ends. */
+const MAY_HAVE_DONE = ' after the request was sent: the service may have carried it out';
+
+/**
+ * Marks `err`, the failure of a write (PUT, POST, DELETE, ...) sent in full whose answer
+ * did not come (a timeout, a lost connection): the service may have carried it out, and
+ * the message says so. {@link sentWriteLost} finds the mark, also on errors made from it.
+ */
+export function markSentWrite(err: Error): void {
+  if ((err as { [SENT_WRITE]?: boolean })[SENT_WRITE] === true) return;
+  Object.defineProperty(err, SENT_WRITE, { value: true });
+  if (!err.message.endsWith(MAY_HAVE_DONE)) err.message += MAY_HAVE_DONE;
+}
+
+/** True when `err`, or an error in its `cause` chain, is a write whose answer was lost ({@link markSentWrite}). */
+export function sentWriteLost(err: unknown): boolean {
+  for (let e = err, depth = 0; e !== null && typeof e === 'object' && depth < 8; depth++) {
+    if ((e as { [SENT_WRITE]?: boolean })[SENT_WRITE] === true) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /**

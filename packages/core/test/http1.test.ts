@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { FsError } from '@omnifs/core';
 import { startThrottlingProxy } from '../../../test/faults/timeouts';
-import { connectFailed, Http1Pool, type BodySink, type Http1Request } from '@omnifs/core/backend';
+import { connectFailed, Http1Pool, sentWriteLost, type BodySink, type Http1Request } from '@omnifs/core/backend';
 
 /** A loopback HTTP server for the suite, counting the connections it accepted. */
 function useServer(handler: RequestListener): { port: () => number; connections: () => number } {
@@ -95,7 +95,9 @@ describe('core: Http1Pool', () => {
     req.on('data', (b: Buffer) => parts.push(b));
     req.on('end', () => {
       const url = req.url!;
-      if (req.method === 'PUT' || req.method === 'POST') {
+      if (url === '/silent') {
+        // never answers
+      } else if (req.method === 'PUT' || req.method === 'POST') {
         const body = Buffer.concat(parts);
         uploads.push({ url, te: req.headers['transfer-encoding'], length: req.headers['content-length'], body });
         res.end(String(body.length));
@@ -472,6 +474,21 @@ describe('core: Http1Pool', () => {
     expect(Date.now() - t0).to.be.within(100, 2000);
     // The request was sent: it must not go to another server as if it never had been.
     expect(connectFailed(err)).to.equal(false);
+  });
+
+  it('says a write sent in full whose answer did not come may have been carried out', async () => {
+    const silent = await rejection(
+      pool.request(get(port(), '/silent', { method: 'PUT', body: Buffer.from('abc') }), { requestTimeout: 150 }),
+    );
+    expect(silent.code).to.equal('ETIMEDOUT');
+    expect(silent.message).to.match(
+      /^no answer to PUT 127\.0\.0\.1 within 150 ms after the request was sent: the service may have carried it out$/,
+    );
+    expect(sentWriteLost(silent)).to.equal(true);
+    expect(sentWriteLost(new FsError({ kind: 'Unexpected', message: 'x', cause: silent }))).to.equal(true);
+    // A read that timed out is only a timeout.
+    const read = await rejection(pool.request(get(port(), '/silent'), { requestTimeout: 150 }));
+    expect([read.message, sentWriteLost(read)]).to.deep.equal(['no answer to GET 127.0.0.1 within 150 ms', false]);
   });
 
   it('obeys each of several signals, and one signal shared by many requests', async () => {

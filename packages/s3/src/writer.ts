@@ -7,6 +7,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -14,6 +15,7 @@ import {
   type CompletedPart,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import type { WriteMode } from '@omnifs/core';
 import {
   abortedWrite,
@@ -232,7 +234,27 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
         ),
       );
     } catch (err) {
+      if (!this.ctx.signal?.aborted && (await this.landed(parts))) return;
       throw createConflict(err, this.ctx);
+    }
+  }
+
+  /**
+   * After a failed CompleteMultipartUpload: true when the object is this upload all the
+   * same (the service completed it and the answer was lost, or a retry found the upload
+   * gone): its ETag is the one S3 gives these parts, `md5(part md5s)-N`. False when it
+   * cannot be told (other ETags, as under SSE-KMS) or the object is another.
+   */
+  private async landed(parts: CompletedPart[]): Promise<boolean> {
+    const expected = multipartEtag(parts);
+    if (expected === undefined) return false;
+    try {
+      const head = await outsideSignal(() =>
+        this.ctx.client.send(new HeadObjectCommand({ ...sseCustomer(this.ctx.writeParams), ...this.common })),
+      );
+      return head.ETag?.replace(/"/g, '').toLowerCase() === expected;
+    } catch {
+      return false;
     }
   }
 
@@ -241,6 +263,17 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     await this.ctx.client.send(new AbortMultipartUploadCommand({ ...this.common, UploadId: this.id }));
     this.id = undefined;
   }
+}
+
+/** The ETag S3 gives an object completed from `parts` (each ETag an MD5), or undefined when one is not. */
+export function multipartEtag(parts: readonly CompletedPart[]): string | undefined {
+  const digests: Buffer[] = [];
+  for (const part of [...parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0))) {
+    const hex = part.ETag?.replace(/"/g, '');
+    if (hex === undefined || !/^[0-9a-f]{32}$/i.test(hex)) return undefined;
+    digests.push(Buffer.from(hex, 'hex'));
+  }
+  return `${createHash('md5').update(Buffer.concat(digests)).digest('hex')}-${parts.length}`;
 }
 
 /** A source object for a multipart copy. */

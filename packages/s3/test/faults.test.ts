@@ -122,6 +122,24 @@ describe('s3: faults', function () {
     expect(await direct.exists(`${root}/failed.bin`)).to.equal(false);
   });
 
+  for (const maxAttempts of [1, 3]) {
+    it(`reports a multipart upload written when the answer to its completion is lost (maxAttempts ${maxAttempts})`, async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      proxy.addRule({
+        fault: { kind: 'lose-answer' },
+        failNext: 1,
+        match: (r) => r.method === 'POST' && /uploadId=/.test(r.url),
+      });
+      const data = randomBytes(11 * MiB + 5);
+      await viaProxy(maxAttempts).pipeFile(`${root}/lost-${maxAttempts}.bin`, irregularChunks(data));
+      proxy.clearRules();
+      expect(proxy.counters.lostAnswers).to.equal(1);
+      expect(Buffer.compare(await direct.cat(`${root}/lost-${maxAttempts}.bin`), data)).to.equal(0);
+      expect(await openUploads(direct.client, root)).to.deep.equal([]);
+    });
+  }
+
   it('aborts the multipart upload when completing it fails for good', async function () {
     const { proxy } = faults;
     const { fs: direct, root } = store;
