@@ -35,7 +35,7 @@ import {
   rangeOptionsOf,
   readOptionsOf,
 } from './args';
-import { outsideSignal } from './timeouts';
+import { abortedWrite, allowManyListeners, outsideSignal } from './timeouts';
 import type {
   CatOptions,
   CatResult,
@@ -538,12 +538,19 @@ export abstract class FileSystem extends FileSystemBase {
     const abort = (reason?: unknown): Promise<void> =>
       (aborting ??= outsideSignal(() => this.run('write', path, () => writer.abort(reason))));
     const onAbort = (): void => void abort(signal?.reason).catch(() => undefined);
+    if (signal) allowManyListeners(signal);
     signal?.addEventListener('abort', onAbort, { once: true });
+    // A call under way when the signal aborts fails with Aborted, whatever the torn-down
+    // upload reported (a connection closed under it).
+    const asAborted = (err: unknown): never => {
+      if (!signal?.aborted) throw err;
+      throw withContext(abortedWrite(signal, err), this.protocol, 'write', path);
+    };
     const wrapped: Writer = {
       write: (chunk) =>
         signal?.aborted
           ? abort(signal.reason).then(aborted, aborted)
-          : this.run('write', path, () => writer.write(chunk)),
+          : this.run('write', path, () => writer.write(chunk)).catch(asAborted),
       close: () => {
         signal?.removeEventListener('abort', onAbort);
         if (signal?.aborted) return abort(signal.reason).then(aborted, aborted);
@@ -561,7 +568,9 @@ export abstract class FileSystem extends FileSystemBase {
       ...(writer.fillsFrom !== undefined ? { fillsFrom: writer.fillsFrom } : {}),
       space: () => writer.space(),
       filled: (n) =>
-        signal?.aborted ? abort(signal.reason).then(aborted, aborted) : this.run('write', path, () => writer.filled(n)),
+        signal?.aborted
+          ? abort(signal.reason).then(aborted, aborted)
+          : this.run('write', path, () => writer.filled(n)).catch(asAborted),
     };
     return fillable;
   }

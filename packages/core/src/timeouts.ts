@@ -8,6 +8,7 @@
  * {@link withSignal}, so transports abort what they are sending when the caller aborts.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { defaultMaxListeners, getMaxListeners, setMaxListeners } from 'node:events';
 import { Readable } from 'node:stream';
 import { errors, FsError } from './errors';
 
@@ -275,11 +276,24 @@ export function abortedWrite(signal: AbortSignal, err: unknown): FsError {
 export function withSignal<T>(signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
   if (signal === undefined) return fn();
   if (signal.aborted) return Promise.reject(abortError(signal));
+  allowManyListeners(signal);
   const outer = ambient.getStore();
   if (outer?.sources.has(signal) === true) return fn();
   const combined = outer === undefined ? signal : AbortSignal.any([outer.signal, signal]);
   const sources = new Set(outer?.sources ?? []).add(signal);
   return ambient.run({ signal: combined, sources }, () => abortable(fn(), combined));
+}
+
+/** The listeners one signal may hold before Node warns of a leak, once omnifs has it. */
+const SIGNAL_LISTENERS = 4096;
+
+/**
+ * Lets `signal` hold the listeners of a batch: every file of a `put` or `cp` in flight
+ * (up to the batch size, 256 on remote stores) listens to the caller's one signal, past
+ * Node's default of 10 that warns of a leak. A limit the caller set is left as it is.
+ */
+export function allowManyListeners(signal: AbortSignal): void {
+  if (getMaxListeners(signal) === defaultMaxListeners) setMaxListeners(SIGNAL_LISTENERS, signal);
 }
 
 /**

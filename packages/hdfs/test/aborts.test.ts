@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
-import type { FsError } from '@omnifs/core';
+import { FsError } from '@omnifs/core';
 import type { DatanodeUpload, HDFSFileSystem } from '@omnifs/hdfs';
 import { useFreshDir, useHdfs } from './helpers';
 
@@ -160,6 +160,18 @@ describe('hdfs: aborted writes leave nothing', function () {
     await writing;
     expect(uploads).to.have.length(2);
     expect(uploads.every((u) => u.failed)).to.equal(true);
+    expect(await entries(fs, dir)).to.deep.equal([]);
+  });
+
+  it("by the signal during a write: that write rejects with Aborted, not the cut upload's error", async () => {
+    const controller = new AbortController();
+    const f = await fs.open(`${dir}/signalled.bin`, 'wb', { signal: controller.signal });
+    await f.write(randomBytes(2 * MiB));
+    const writing = failure(f.write(randomBytes(64 * MiB)));
+    setTimeout(() => controller.abort(), 50);
+    const err = await writing;
+    expect(err).to.be.instanceOf(FsError).and.include({ kind: 'Aborted', code: 'ABORT_ERR', operation: 'write' });
+    await failure(f.close());
     expect(await entries(fs, dir)).to.deep.equal([]);
   });
 

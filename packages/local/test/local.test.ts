@@ -54,6 +54,26 @@ describe('local backend', () => {
     });
   });
 
+  describe('signals', () => {
+    it('one signal shared by every file of a copy raises no leak warning', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      try {
+        await mkdir(join(dir, 'many'));
+        for (let i = 0; i < 40; i++) await writeFile(join(dir, 'many', `f${i}`), 'x');
+        const { signal } = new AbortController();
+        await new LocalFileSystem().cp(join(dir, 'many'), join(dir, 'copy'), { recursive: true, signal });
+        await new MemoryFileSystem().put(join(dir, 'many'), '/signals', { recursive: true, signal });
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings).to.deep.equal([]);
+      expect(await readdir(join(dir, 'copy'))).to.have.length(40);
+    });
+  });
+
   describe('atomic writes', () => {
     const tempFiles = async (): Promise<string[]> => (await readdir(dir)).filter((n) => n.includes('omnifs'));
 
