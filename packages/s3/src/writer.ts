@@ -165,7 +165,9 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
     ) {
       this.checksumAlgorithm = 'CRC32';
     }
-    const res = await this.guard((o) =>
+    // Not cut by the signal: an upload the service started is known by its id, so an abort
+    // that comes meanwhile can abort it (cut, the answer with its id would be lost).
+    const res = await outsideSignal(() =>
       this.ctx.client.send(
         new CreateMultipartUploadCommand({
           ...this.ctx.writeParams,
@@ -173,7 +175,6 @@ export class S3MultipartTarget implements MultipartTarget<CompletedPart> {
           ...metadataOf(this.ctx),
           ...(this.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: this.checksumAlgorithm } : {}),
         }),
-        o,
       ),
     );
     if (res.UploadId === undefined) throw errors.invalid('CreateMultipartUpload returned no upload id');

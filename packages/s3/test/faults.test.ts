@@ -2,6 +2,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { FsError } from '@omnifs/core';
+import { currentSignal } from '@omnifs/core/backend';
+import { CreateMultipartUploadCommand } from '@aws-sdk/client-s3';
 import { startFaultProxy } from '../../../test/faults/proxy';
 import { flakyUploadTest, throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests, ignoredRangeTests } from '../../../test/faults/downloads';
@@ -139,6 +141,35 @@ describe('s3: faults', function () {
       expect(await openUploads(direct.client, root)).to.deep.equal([]);
     });
   }
+
+  it('aborts the upload when the signal aborts while CreateMultipartUpload is answered', async function () {
+    const { fs: direct, root } = store;
+    const fs = makeFs(s3.info, { partSize: 5 * MiB });
+    // The service starts the upload; its answer is slow, and lost to a request the signal cut.
+    const send = fs.client.send.bind(fs.client) as (c: unknown, o?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+    (fs.client as { send: unknown }).send = async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+      const answer = await send(command, options);
+      if (!(command instanceof CreateMultipartUploadCommand)) return answer;
+      const signal = options?.abortSignal ?? currentSignal();
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, 300);
+        signal?.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('cut'))), { once: true });
+      });
+      return answer;
+    };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const err = await fs
+      .pipeFile(`${root}/started.bin`, irregularChunks(randomBytes(11 * MiB)), { signal: controller.signal })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err).to.be.instanceOf(FsError).and.include({ kind: 'Aborted' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await openUploads(direct.client, root)).to.deep.equal([]);
+    expect(await direct.exists(`${root}/started.bin`)).to.equal(false);
+  });
 
   it('aborts the multipart upload when completing it fails for good', async function () {
     const { proxy } = faults;
