@@ -63,6 +63,42 @@ describe('an app tested with the memory stand-in', function () {
           'standIn.restore();',
           "await logs.writeText('b.txt', 'b').catch((e) => console.log(e.kind, e.code));",
         ].join('\n'),
+        'reset-report.cjs': [
+          "const { filesystem } = require('@omnifs/core');",
+          "const s3 = filesystem('s3', { region: 'eu-west-1' });",
+          'exports.s3 = s3;',
+          "exports.saveReport = (name, rows) => s3.writeText(`reports/${name}.csv`, rows.map((r) => r.join(',')).join('\\n'));",
+        ].join('\n'),
+        'reset.jest.test.cjs': [
+          'let standIn, report;',
+          'beforeEach(async () => {',
+          '  jest.resetModules();',
+          "  report = require('./reset-report.cjs');",
+          "  standIn = require('@omnifs/memory').memoryStandIn(['s3']);",
+          "  await report.s3.makedirs('reports');",
+          '});',
+          'afterEach(() => standIn.restore());',
+          "for (const name of ['q1', 'q2', 'q3']) {",
+          '  it(`saves ${name} to memory`, async () => {',
+          "    await report.saveReport(name, [['a', 1]]);",
+          "    expect(standIn.files()).toEqual({ [`s3://reports/${name}.csv`]: 'a,1' });",
+          '  });',
+          '}',
+        ].join('\n'),
+        'two-cores.cjs': [
+          "const first = require('@omnifs/core');",
+          "const s3 = first.filesystem('s3', { region: 'eu-west-1' });",
+          '// A second copy of core, as a library with its own version brings: the stand-in goes in there.',
+          'for (const k of Object.keys(require.cache)) if (/[\\\\/]@omnifs[\\\\/]/.test(k)) delete require.cache[k];',
+          "const second = require('@omnifs/core');",
+          "const standIn = require('@omnifs/memory').memoryStandIn(['s3']);",
+          '(async () => {',
+          "  await s3.makedirs('bucket');",
+          "  await s3.writeText('bucket/k.txt', 'x');",
+          "  console.log(first === second, JSON.stringify(standIn.files()), second.filesystem('s3', { region: 'eu-west-1' }).constructor.name);",
+          '  standIn.restore();',
+          '})();',
+        ].join('\n'),
         'real.mjs':
           "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
       },
@@ -116,6 +152,22 @@ describe('an app tested with the memory stand-in', function () {
     const r = await app.runBin('vitest', { args: ['run', 'report.vitest'], env: env() });
     expect(r.code, r.stdout + r.stderr).to.equal(0);
     expect(r.stdout).to.match(/Tests\s+2 passed \(2\)/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('passes under jest with jest.resetModules() before each test, and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.run('node_modules/jest/bin/jest.js', { args: ['--ci', 'reset.jest'], env: env() });
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.stderr).to.match(/Tests:\s+3 passed, 3 total/);
+    expect(connections - before).to.equal(0);
+  });
+
+  it('redirects an instance made by another copy of core, and nothing reaches S3', async () => {
+    const before = connections;
+    const r = await app.run('two-cores.cjs', { env: env() });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('false {"s3://bucket/k.txt":"x"} MemoryStandIn');
     expect(connections - before).to.equal(0);
   });
 

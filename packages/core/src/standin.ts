@@ -20,13 +20,31 @@ interface Installed {
   view: StandInView | undefined;
 }
 
-/** Protocol name → the filesystem that serves it instead of its backend. */
-const standIns = new Map<string, Installed>();
-/** Every stand-in installed for a protocol and not yet undone, the serving one last. */
-const stacks = new Map<string, Installed[]>();
+/**
+ * The stand-ins of the process: on `globalThis` under a `Symbol.for` key, as the registry's
+ * tables, so every copy of core in an app (its ESM and CommonJS builds, two installed
+ * versions, a copy loaded again after `jest.resetModules()`) sees the stand-in any of them
+ * installed, and a handle made by one copy follows a stand-in installed through another.
+ */
+interface StandInState {
+  /** Protocol name → the filesystem that serves it instead of its backend. */
+  readonly standIns: Map<string, Installed>;
+  /** Every stand-in installed for a protocol and not yet undone, the serving one last. */
+  readonly stacks: Map<string, Installed[]>;
+  /** The handles {@link standInHandle} made, and what each serves now. */
+  readonly handles: WeakMap<FileSystem, () => FileSystem>;
+  /** Moves whenever what a stand-in serves changes: one installed, removed, or emptied. */
+  generation: number;
+}
 
-/** Moves whenever what a stand-in serves changes: one installed, removed, or emptied. */
-let generation = 0;
+const STATE_KEY = Symbol.for('omnifs.standins');
+const state: StandInState = ((globalThis as { [STATE_KEY]?: StandInState })[STATE_KEY] ??= {
+  standIns: new Map(),
+  stacks: new Map(),
+  handles: new WeakMap(),
+  generation: 0,
+});
+const { standIns, stacks, handles } = state;
 
 /**
  * A number that changes whenever a stand-in is installed or removed, or says its files
@@ -34,12 +52,12 @@ let generation = 0;
  * so a cache made before a test's stand-in (or its `reset`) never answers from before.
  */
 export function standInGeneration(): number {
-  return generation;
+  return state.generation;
 }
 
 /** Says the files a stand-in serves changed other than through its filesystem (a `reset`). */
 export function standInChanged(): void {
-  generation++;
+  state.generation++;
 }
 
 /**
@@ -61,12 +79,12 @@ export function installStandIn(protocols: readonly string[], fs: FileSystem, vie
     stacks.set(n, stack);
     standIns.set(n, installed);
   }
-  generation++;
+  state.generation++;
   let undone = false;
   return () => {
     if (undone) return;
     undone = true;
-    generation++;
+    state.generation++;
     // Out of its protocols' stacks wherever it stands: stand-ins undone in any order leave
     // the latest one still installed serving, and the real backend once all are undone.
     for (const n of names) {
@@ -122,9 +140,6 @@ export function standInHandle(
   handles.set(handle, current);
   return handle;
 }
-
-/** The handles {@link standInHandle} made, and what each serves now. */
-const handles = new WeakMap<FileSystem, () => FileSystem>();
 
 /**
  * `derive(fs)`, or, for a handle of the registry, a handle that serves `derive` of the
