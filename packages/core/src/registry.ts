@@ -3,6 +3,7 @@
  * first time it is asked for, with instance caching and options from the environment.
  */
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import { FsError } from './errors';
 import type { FileSystem } from './filesystem';
 import type {
@@ -215,19 +216,33 @@ function checkProtocol(protocol: unknown): string {
   return name;
 }
 
+/** Thrown by {@link requireFrom} when the package itself is found nowhere. */
+class PackageMissing extends Error {}
+
+/**
+ * Loads `pkg` from core's own place, else from the app's entry script's directory, else
+ * from the working directory: under a strict layout (pnpm without hoisting, Yarn PnP)
+ * core sees only its own dependencies, and the app's protocol packages are the app's.
+ * A package found whose own dependency is missing fails with that error, not as missing.
+ */
 function requireFrom(pkg: string): Record<string, unknown> {
-  const attempts = [require, createRequire(`${process.cwd()}/`)];
-  let lastError: unknown;
+  const places = [process.argv[1], `${process.cwd()}/`].filter((p): p is string => typeof p === 'string' && p !== '');
+  const attempts = [require, ...places.map((p) => createRequire(isAbsolute(p) ? p : `${process.cwd()}/`))];
   for (const req of attempts) {
     try {
       return req(pkg) as Record<string, unknown>;
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code !== 'MODULE_NOT_FOUND' || !String((err as Error).message).includes(pkg)) throw err;
-      lastError = err;
+      const itself = String((err as Error).message).startsWith(`Cannot find module '${pkg}'`);
+      if (code !== 'MODULE_NOT_FOUND' || !itself) throw err;
     }
   }
-  throw lastError;
+  throw new PackageMissing(`Cannot find module '${pkg}'`);
+}
+
+/** The first line of an error's message (Node's require errors add their require stack). */
+function firstLine(err: unknown): string {
+  return String((err as Error)?.message ?? err).split('\n')[0]!;
 }
 
 /** fsspec's layers omnifs has no twin of, and what comes nearest here. */
@@ -260,9 +275,18 @@ export function getFileSystemClass(protocol: string): FileSystemClass {
   try {
     mod = requireFrom(where.pkg);
   } catch (err) {
+    if (err instanceof PackageMissing) {
+      throw new FsError({
+        kind: 'Unsupported',
+        message:
+          `protocol "${name}" needs the package ${where.pkg}: npm install ${where.pkg}` +
+          ` (in a bundle, also import '${where.pkg}' in the app)`,
+        cause: err,
+      });
+    }
     throw new FsError({
-      kind: 'Unsupported',
-      message: `protocol "${name}" needs the package ${where.pkg}: npm install ${where.pkg}`,
+      kind: 'Unexpected',
+      message: `protocol "${name}": ${where.pkg} is installed but does not load (${firstLine(err)}): reinstall it`,
       cause: err,
     });
   }

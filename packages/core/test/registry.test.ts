@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { fsError } from './helpers';
 import { inspect } from 'node:util';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   filesystem,
   registerImplementation,
@@ -80,8 +83,31 @@ describe('core: registry', () => {
     const e = fsError(() => filesystem('absentfs'));
     expect(e.kind).to.equal('Unsupported');
     expect(e.message).to.equal(
-      'protocol "absentfs" needs the package @omnifs/absent-backend: npm install @omnifs/absent-backend',
+      'protocol "absentfs" needs the package @omnifs/absent-backend: npm install @omnifs/absent-backend' +
+        " (in a bundle, also import '@omnifs/absent-backend' in the app)",
     );
+  });
+
+  it("says which module is missing when the protocol's package is there but its dependency is not", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'omnifs-broken-'));
+    const pkg = join(dir, 'node_modules', '@omnifs', 'broken-backend');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"@omnifs/broken-backend","main":"index.js"}');
+    writeFileSync(join(pkg, 'index.js'), "require('@omnifs-test/missing-sdk');");
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      registerKnownImplementation('brokenfs', { pkg: '@omnifs/broken-backend', exportName: 'BrokenFileSystem' });
+      const e = fsError(() => filesystem('brokenfs'));
+      expect(e.kind).to.equal('Unexpected');
+      expect(e.message).to.equal(
+        'protocol "brokenfs": @omnifs/broken-backend is installed but does not load ' +
+          "(Cannot find module '@omnifs-test/missing-sdk'): reinstall it",
+      );
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects bad protocol names and options with InvalidArgument', () => {
