@@ -15,7 +15,7 @@ const COPY = ['recursive', 'maxDepth', 'batchSize', 'onProgress'] as const;
 export const METHOD_OPTIONS = {
   catFile: RANGE,
   cat: [...RANGE, 'batchSize', 'onError'],
-  catRanges: ['batchSize'],
+  catRanges: ['batchSize', 'onError'],
   sizes: ['batchSize'],
   readBlock: ['delimiter'],
   pipeFile: ['mode', 'onProgress', 'writeId'],

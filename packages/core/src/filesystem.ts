@@ -38,6 +38,8 @@ import {
 import { abortedWrite, allowManyListeners, outsideSignal } from './timeouts';
 import type {
   CatOptions,
+  CatRangesOptions,
+  RangeBounds,
   CatResult,
   CopyOptions,
   FileInfo,
@@ -68,6 +70,11 @@ export interface WriterRequest {
 }
 
 const FILESYSTEM_BRAND = Symbol.for('omnifs.FileSystem');
+
+/** True for a list of range bounds (one per path), false for one bound for all. */
+function isBoundList(bounds: RangeBounds): bounds is ReadonlyArray<number | null> {
+  return Array.isArray(bounds);
+}
 
 export type {
   FileSystemOptions,
@@ -177,33 +184,50 @@ export abstract class FileSystem extends FileSystemBase {
     );
   }
 
-  /** Several ranges, of one or several files, read concurrently (`null`: from the start, to the end). */
+  /**
+   * Several ranges, of one or several files, read concurrently (`null`: from the start, to
+   * the end; one number or `null` for every path). As fsspec's `cat_ranges`, a range that
+   * fails gives its FsError in its place (`onError: 'return'`, the default), or fails the
+   * call (`'raise'`); an abort always fails the call.
+   */
+  catRanges(
+    paths: string[],
+    starts: RangeBounds,
+    ends: RangeBounds,
+    options: CatRangesOptions & { onError: 'raise' },
+  ): Promise<Buffer[]>;
+  catRanges(
+    paths: string[],
+    starts: RangeBounds,
+    ends: RangeBounds,
+    options?: CatRangesOptions & { onError?: 'return' },
+  ): Promise<Array<Buffer | FsError>>;
   async catRanges(
     paths: string[],
-    starts: Array<number | null>,
-    ends: Array<number | null>,
-    options: { batchSize?: number; signal?: AbortSignal } = {},
-  ): Promise<Buffer[]> {
-    options = optionsOf(options, 'catRanges');
-    if (
-      !Array.isArray(paths) ||
-      !Array.isArray(starts) ||
-      !Array.isArray(ends) ||
-      starts.length !== paths.length ||
-      ends.length !== paths.length
-    ) {
-      throw errors.invalid('catRanges needs arrays of paths, starts and ends of the same length');
-    }
+    starts: RangeBounds,
+    ends: RangeBounds,
+    options: CatRangesOptions & { onError?: 'raise' | 'return' } = {},
+  ): Promise<Array<Buffer | FsError>> {
+    const { batchSize, signal, onError = 'return' } = optionsOf(options, 'catRanges');
+    if (onError !== 'raise' && onError !== 'return')
+      throw errors.invalid(`onError must be 'raise' or 'return', got ${JSON.stringify(onError)}`);
+    const each = (bounds: RangeBounds, what: string): ReadonlyArray<number | null> => {
+      if (!isBoundList(bounds)) return paths.map(() => bounds);
+      if (bounds.length !== paths.length)
+        throw errors.invalid(`catRanges got ${paths.length} paths but ${bounds.length} ${what}`);
+      return bounds;
+    };
+    if (!Array.isArray(paths)) throw errors.invalid(`catRanges needs a list of paths, got ${typeof paths}`);
+    const [from, to] = [each(starts, 'starts'), each(ends, 'ends')];
     return mapLimit(
       paths,
-      options.batchSize ?? defaultBatchSize(this),
+      batchSize ?? defaultBatchSize(this),
       (p, i) =>
-        this.catFile(p, {
-          start: starts[i]!,
-          end: ends[i]!,
-          ...(options.signal ? { signal: options.signal } : {}),
+        this.catFile(p, { start: from[i]!, end: to[i]!, ...(signal ? { signal } : {}) }).catch((err: unknown) => {
+          if (onError === 'raise' || !(err instanceof FsError) || err.kind === 'Aborted') throw err;
+          return err;
         }),
-      options.signal,
+      signal,
     );
   }
 

@@ -30,6 +30,8 @@ export type {
   Capabilities,
   Data,
   CatOptions,
+  CatRangesOptions,
+  RangeBounds,
   CatResult,
 } from './types';
 export type { Source, Bytes } from './data';

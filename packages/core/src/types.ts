@@ -100,6 +100,19 @@ export interface CatOptions extends RangeOptions {
   onError?: 'raise' | 'omit' | 'return';
 }
 
+/** Where each range of {@link FileSystem.catRanges} starts or ends: one bound per path, or one for all. */
+export type RangeBounds = number | null | ReadonlyArray<number | null>;
+
+/** Options of {@link FileSystem.catRanges}. */
+export interface CatRangesOptions {
+  /** Ranges read at once. */
+  batchSize?: number;
+  /** A range that cannot be read: its FsError in its place (`return`, the default, as fsspec), or the call fails (`raise`). */
+  onError?: 'raise' | 'return';
+  /** Cancels the reads; the call then rejects with an `Aborted` FsError. */
+  signal?: AbortSignal;
+}
+
 /** Options of {@link FileSystem.readBlock}. */
 export interface ReadBlockOptions {
   /** Cut the block on this record separator (`'\n'`, or bytes; a string is UTF-8). */

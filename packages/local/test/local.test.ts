@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { filesystem, urlToFs } from '@omnifs/core';
@@ -29,6 +29,15 @@ describe('local backend', () => {
       const { fs, path } = urlToFs(pathToFileURL(join(dir, 'a.txt')).href);
       expect(fs).to.be.instanceOf(LocalFileSystem);
       expect(path).to.equal(join(dir, 'a.txt'));
+    });
+
+    it('reads ~ and ~/... as the home directory (as fsspec and a shell), ~name as a name', async () => {
+      const fs = new LocalFileSystem({ cwd: dir });
+      expect(fs.normalize('~')).to.equal(homedir());
+      expect(fs.normalize('~/data/../x.csv')).to.equal(join(homedir(), 'x.csv'));
+      expect(urlToFs('~/x.csv').path).to.equal(join(homedir(), 'x.csv'));
+      expect(fs.normalize('~x/y')).to.equal(join(dir, '~x', 'y'));
+      expect(fs.normalize('./~/y')).to.equal(join(dir, '~', 'y'));
     });
 
     it('resolves relative paths against the cwd option', async () => {

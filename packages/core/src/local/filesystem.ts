@@ -1,6 +1,7 @@
 /** The local backend: a FileSystem over node:fs, with atomic writes. */
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../batch';
 import { currentSignal } from '../timeouts';
@@ -55,7 +56,7 @@ export class LocalFileSystem extends FileSystem {
     this.cwd = options.cwd;
   }
 
-  /** Absolute, normalised path; `file://` URLs and relative paths accepted. */
+  /** Absolute, normalised path; `file://` URLs, `~/...` and relative paths accepted. */
   override normalize(path: unknown): string {
     let p = checkPath(path);
     if (/^file:\/\//i.test(p)) {
@@ -68,6 +69,8 @@ export class LocalFileSystem extends FileSystem {
       p = p.slice('local://'.length) || '/';
       if (!p.startsWith('/')) p = `/${p}`;
     }
+    // `~` and `~/...` are the home directory, as in fsspec and a shell.
+    else if (p === '~' || p.startsWith('~/')) p = homedir() + p.slice(1);
     if (!p.startsWith('/')) p = resolve(this.cwd ?? process.cwd(), p);
     return normalizePath(p, '/');
   }

@@ -57,7 +57,7 @@ export function openTests(ctx: SuiteContext): void {
         ['catFile of an empty range', await ctx.fs.catFile(p, { start: 5, end: 5 })],
         ['cat', await ctx.fs.cat(p)],
         ['cat of a list', (await ctx.fs.cat([p]))[p]],
-        ['catRanges', (await ctx.fs.catRanges([p], [1], [4]))[0]],
+        ['catRanges', (await ctx.fs.catRanges([p], [1], [4], { onError: 'raise' }))[0]],
         ['head', await ctx.fs.head(p, 4)],
         ['tail', await ctx.fs.tail(p, 4)],
       );

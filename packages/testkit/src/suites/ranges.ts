@@ -1,5 +1,6 @@
 /** cat / catFile with ranges, catRanges, head, tail, readBlock, and multi-MiB files. */
 import { expect } from '../chai';
+import { FsError } from '@omnifs/core';
 import type { SuiteContext } from '../context';
 import { expectBytes, expectFsError } from '../assertions';
 import { itWhere } from '../gating';
@@ -113,15 +114,27 @@ export function rangeTests(ctx: SuiteContext): void {
   describe('catRanges', () => {
     it('reads several ranges of one file, in order', async () => {
       const p = await digits();
-      const out = await ctx.fs.catRanges([p, p, p], [0, 5, -2], [2, 8, 10]);
+      const out = await ctx.fs.catRanges([p, p, p], [0, 5, -2], [2, 8, 10], { onError: 'raise' });
       expect(out.map((b) => Buffer.from(b).toString())).to.deep.equal(['01', '567', '89']);
     });
 
     it('reads ranges of several files', async () => {
       await ctx.fs.pipeFile(ctx.path('a'), 'abcdef');
       await ctx.fs.pipeFile(ctx.path('b'), 'uvwxyz');
-      const out = await ctx.fs.catRanges([ctx.path('a'), ctx.path('b')], [1, 3], [3, 100]);
+      const out = await ctx.fs.catRanges([ctx.path('a'), ctx.path('b')], [1, 3], [3, 100], { onError: 'raise' });
       expect(out.map((b) => Buffer.from(b).toString())).to.deep.equal(['bc', 'xyz']);
+    });
+
+    it("gives a range that fails its FsError in its place (fsspec's on_error='return'), or fails with 'raise'", async () => {
+      await ctx.fs.pipeFile(ctx.path('a'), 'abcdef');
+      const [a, missing, b] = await ctx.fs.catRanges([ctx.path('a'), ctx.path('gone'), ctx.path('a')], 0, 2);
+      expect([Buffer.from(a as Buffer).toString(), Buffer.from(b as Buffer).toString()]).to.deep.equal(['ab', 'ab']);
+      expect(missing).to.be.instanceOf(FsError).and.include({ kind: 'NotFound', code: 'ENOENT' });
+      await expectFsError(
+        ctx.fs.catRanges([ctx.path('a'), ctx.path('gone')], [0, 0], [null, 1], { onError: 'raise' }),
+        'NotFound',
+        'ENOENT',
+      );
     });
 
     it('rejects lists of different lengths with InvalidArgument', async () => {
