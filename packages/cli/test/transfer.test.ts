@@ -157,7 +157,11 @@ describe('omnifs transfers on memory:// and local disk', () => {
       await tree();
       const drawn = await cli(['rm', '-r', `${u}/t1`, `${u}/t2`], { tty: 100 });
       expect(drawn).to.include({ code: 0, out: '', err: '' });
-      expect(drawn.progress).to.match(/^\r\x1b\[K1 \/ 3 files removed {2}\d+ files\/s {2}ETA 0:00\r\x1b\[K$/);
+      // One frame, drawn in place and cleared at the end.
+      const frames = drawn.progress.split('\r\x1b[K');
+      expect(frames.length).to.equal(3);
+      expect([frames[0], frames[2]]).to.deep.equal(['', '']);
+      expect(frames[1]).to.match(/^1 \/ 3 files removed {2}\d+ files\/s {2}ETA 0:00$/);
       await tree();
       const forced = await cli(['rm', '-r', '--progress', `${u}/t1`, `${u}/t2`]);
       expect(forced.progress).to.match(/^1 \/ 3 files removed {2}\d+ files\/s {2}ETA 0:00\n$/);

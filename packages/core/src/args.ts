@@ -68,6 +68,11 @@ export function optionsOf<T>(options: T, method?: CheckedMethod): T {
     throw errors.invalid(`options must be an object, got ${Array.isArray(options) ? 'an array' : typeof options}`);
   }
   if (method !== undefined) checkMethodOptions(options, method, METHOD_OPTIONS[method]);
+  // `maxDepth: null` is fsspec's `maxdepth=None`: no limit, as when it is not given.
+  if ((options as { maxDepth?: unknown }).maxDepth === null) {
+    const { maxDepth: _none, ...rest } = options as { maxDepth?: unknown };
+    return rest as T;
+  }
   return options;
 }
 

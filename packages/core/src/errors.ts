@@ -185,6 +185,8 @@ export function isFsError(err: unknown, kind?: ErrorKind): err is FsError {
 export const errors = {
   notFound: (path?: string, cause?: unknown) =>
     new FsError({ kind: 'NotFound', message: 'no such file or directory', path, cause }),
+  /** An empty list of paths names nothing (fsspec: `FileNotFoundError`). */
+  emptyList: () => new FsError({ kind: 'NotFound', message: 'no such file or directory: the list of paths is empty' }),
   alreadyExists: (path?: string, cause?: unknown) =>
     new FsError({ kind: 'AlreadyExists', message: 'file already exists', path, cause }),
   isADirectory: (path?: string) => new FsError({ kind: 'IsADirectory', message: 'is a directory', path }),

@@ -229,6 +229,7 @@ export async function globEntries(
  * match nothing and nothing else is named.
  */
 export async function expandPaths(fs: Listable, paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) throw errors.emptyList();
   const out = new Set<string>();
   for (const p of paths) {
     if (!hasMagic(p)) out.add(p);

@@ -285,6 +285,7 @@ async function plan(
     return joinPlans(srcFs, [src], [await planOne(srcFs, src, dstFs, dst, options, undefined)], dstFs);
   }
   if (!Array.isArray(src)) throw errors.invalid(`source must be a path or a list of paths, got ${typeof src}`);
+  if (src.length === 0) throw errors.emptyList();
   if (Array.isArray(dst)) {
     if (dst.length !== src.length) throw errors.invalid(`${src.length} sources but ${dst.length} destinations`);
     const pairs = await Promise.all(src.map((s, i) => planOne(srcFs, s, dstFs, dst[i]!, options, false)));
@@ -475,6 +476,7 @@ export async function removePaths(fs: FileSystem, path: string | string[], optio
   checkOptions(options);
   const inputs = typeof path === 'string' ? [path] : Array.isArray(path) ? path : undefined;
   if (inputs === undefined) throw errors.invalid(`path must be a string or a list of strings, got ${typeof path}`);
+  if (inputs.length === 0) throw errors.emptyList();
   const { maxDepth } = options;
   const targets: Array<{ info: FileInfo; depth: number | undefined }> = [];
   // Every path is checked before anything is removed.

@@ -131,8 +131,6 @@ describe('core: Http1Pool', () => {
         res.writeHead(204).end();
       } else if (url === '/missing') {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not here');
-      } else if (url === '/silent') {
-        // never answers
       } else if (url === '/stall') {
         res.writeHead(200, { 'content-length': '100' });
         res.write('only part');

@@ -71,6 +71,34 @@ export function fsspecReadTests(ctx: SuiteContext): void {
     });
   });
 
+  describe("maxDepth: null, as fsspec's maxdepth=None", () => {
+    it('is no limit in find, walk, glob, du, cp and rm', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'd/a': 'a', 'd/e/b': 'bb', 'd/e/f/c': 'ccc' });
+      const none = { maxDepth: null as unknown as number };
+      expect(await ctx.fs.find(ctx.path('d'), none)).to.deep.equal(abs('d/a', 'd/e/b', 'd/e/f/c'));
+      expect(await ctx.fs.glob(ctx.path('d/**'), none)).to.deep.equal(await ctx.fs.glob(ctx.path('d/**')));
+      expect(await ctx.fs.du(ctx.path('d'), none)).to.equal(6);
+      const walked: string[] = [];
+      for await (const { files } of ctx.fs.walk(ctx.path('d'), none)) walked.push(...files);
+      expect(walked.sort()).to.deep.equal(['a', 'b', 'c']);
+      await ctx.fs.cp(ctx.path('d'), ctx.path('copy'), { recursive: true, ...none });
+      expect(await ctx.fs.find(ctx.path('copy'))).to.deep.equal(abs('copy/a', 'copy/e/b', 'copy/e/f/c'));
+      await ctx.fs.rm(ctx.path('copy'), { recursive: true, ...none });
+      expect(await ctx.fs.exists(ctx.path('copy'))).to.equal(false);
+    });
+  });
+
+  describe('an empty list names nothing', () => {
+    it('cat, cp, mv and rm of [] fail with NotFound (fsspec: FileNotFoundError), changing nothing', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'd/a': 'a' });
+      await expectFsError(ctx.fs.cat([]), 'NotFound', 'ENOENT');
+      await expectFsError(ctx.fs.cp([], ctx.path('t/')), 'NotFound', 'ENOENT');
+      await expectFsError(ctx.fs.mv([], ctx.path('t/')), 'NotFound', 'ENOENT');
+      await expectFsError(ctx.fs.rm([]), 'NotFound', 'ENOENT');
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('d/a'));
+    });
+  });
+
   describe('cat, tail and catFile: fsspec rules', () => {
     it('cat of a glob that matches nothing fails with NotFound (case 2)', async () => {
       await ctx.fs.pipeFile(ctx.path('src/a'), 'a');
