@@ -293,7 +293,13 @@ const SIGNAL_LISTENERS = 4096;
  * Node's default of 10 that warns of a leak. A limit the caller set is left as it is.
  */
 export function allowManyListeners(signal: AbortSignal): void {
-  if (getMaxListeners(signal) === defaultMaxListeners) setMaxListeners(SIGNAL_LISTENERS, signal);
+  let limit: number;
+  try {
+    limit = getMaxListeners(signal);
+  } catch {
+    return; // Node 20 throws for a signal whose limit was set to 0 (no limit): the caller's
+  }
+  if (limit === defaultMaxListeners) setMaxListeners(SIGNAL_LISTENERS, signal);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,6 +81,17 @@ describe('local backend', () => {
       }
       expect(warnings).to.deep.equal([]);
       expect(await readdir(join(dir, 'copy'))).to.have.length(40);
+    });
+
+    it("keeps a limit the caller set, 0 included (Node 20's getMaxListeners throws for it)", async () => {
+      await writeFile(join(dir, 'one'), 'x');
+      for (const limit of [0, 3]) {
+        const { signal } = new AbortController();
+        setMaxListeners(limit, signal);
+        await new LocalFileSystem().cp(join(dir, 'one'), join(dir, `copy-${limit}`), { signal });
+        expect(await readFile(join(dir, `copy-${limit}`), 'utf8')).to.equal('x');
+        if (limit !== 0) expect(getMaxListeners(signal)).to.equal(limit);
+      }
     });
   });
 
