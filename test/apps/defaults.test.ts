@@ -516,6 +516,14 @@ describe('an app meets the defaults', function () {
       const gsGot = await exists('gs', { projectId: 'p' }, { GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/sa.json' });
       expect(gsGot).to.deep.include({ kind: 'PermissionDenied', code: 'EACCES' });
       expect((gsGot as { error: string }).error).to.include('the Google Cloud credentials could not be read');
+      // The key file named by the option: Node's own error about it, not the object's absence.
+      for (const keyFilename of ['/nonexistent/sa.json', '/tmp']) {
+        const got = await exists('gs', { projectId: 'p', keyFilename }, {});
+        expect(got, keyFilename).to.deep.include({ kind: 'PermissionDenied', code: 'EACCES' });
+        expect((got as { error: string }).error)
+          .to.include('the Google Cloud credentials could not be read')
+          .and.include(keyFilename);
+      }
     });
 
     it('runs the README S3 example with only AWS_DEFAULT_REGION, keys and the endpoint set', async () => {

@@ -38,6 +38,22 @@ const KEY_FILE_UNREADABLE = /^The file at .* does not exist, or it is not a file
 /** GCS refusing an upload whose bytes do not match the checksum sent with them (damaged on the way). */
 const DAMAGED = /(?:MD5|CRC32C)(?: hash)? .* (?:doesn't|does not) match/i;
 
+/** Node's file system calls (a network error has a `syscall` too: `connect`, `read` of a socket). */
+const FILE_CALLS = new Set(['open', 'read', 'stat', 'lstat', 'access', 'scandir']);
+
+/**
+ * Node's error code when `err` is Node's failure to open or read a local file (the only
+ * local file a GCS call reads is the key file, `keyFilename`), with the file it names.
+ */
+function unreadableFile(err: unknown): { code: string; path: string | undefined } | undefined {
+  const e = err as { syscall?: unknown; path?: unknown; code?: unknown } | null;
+  if (e === null || typeof e !== 'object' || !FILE_CALLS.has(String(e.syscall))) return undefined;
+  const code = String(e.code);
+  if (!['ENOENT', 'EISDIR', 'EACCES', 'EPERM', 'ENOTDIR'].includes(code)) return undefined;
+  // Reading a directory fails in `read`, whose error names no path.
+  return { code, path: typeof e.path === 'string' ? e.path : undefined };
+}
+
 function kindOf(status: number, reason: string | undefined, message: string): ErrorKind {
   if (NOT_EMPTY.test(message) && (status === 409 || status === 412)) return 'NotEmpty';
   if (status === 400 && DAMAGED.test(message)) return 'Unexpected';
@@ -118,10 +134,12 @@ function uploadMismatch(err: unknown): FsError | undefined {
  *   they come wrapped: fetch's `TypeError` with the socket error as its cause, or the
  *   resumable upload's "Retry limit exceeded" with the status or code in its message;
  * - an upload the SDK found stored with other bytes than were sent → Unexpected, `EIO`, temporary;
+ * - a key file that cannot be read (`keyFilename` missing, a directory) → PermissionDenied
+ *   naming it, never the object's NotFound (`exists` would say false of objects that exist);
  * - the message is the status, GCS's reason and message, never credentials;
  * - FsErrors and errors without an HTTP status go through core's mapping.
  */
-export function mapGcsError(err: unknown): FsError {
+export function mapGcsError(err: unknown, keyFilename?: string): FsError {
   if (err instanceof FsError) return err;
   const timeout = asTimeout(err);
   if (timeout !== undefined) return timeout;
@@ -145,6 +163,16 @@ export function mapGcsError(err: unknown): FsError {
           'no Google Cloud credentials found: set GOOGLE_APPLICATION_CREDENTIALS to a key file, or run ' +
           '`gcloud auth application-default login`, or pass `credentials` (or `keyFilename`, or `token`); ' +
           '`anon: true` reads a public bucket unsigned',
+        cause: err,
+      });
+    }
+    const unreadable = unreadableFile(err);
+    if (unreadable !== undefined) {
+      // `keyFilename` naming no readable file: Node's own error about that file, not the object.
+      const file = keyFilename ?? unreadable.path;
+      return new FsError({
+        kind: 'PermissionDenied',
+        message: `the Google Cloud credentials could not be read: ${file === undefined ? 'the key file' : `key file ${file}`} (${unreadable.code})`,
         cause: err,
       });
     }

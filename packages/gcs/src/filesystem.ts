@@ -97,7 +97,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   protected override mapError(err: unknown): FsError {
-    return mapGcsError(err);
+    return mapGcsError(err, this.storageOptions.keyFilename as string | undefined);
   }
 
   // ---------------------------------------------------------------- request contexts
