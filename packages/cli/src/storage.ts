@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { availableProtocols, getFileSystemClass, isFsError, urlToFs, type FileSystem } from '@omnifs/core';
-import { optionsFromEnv, splitProtocol, urlProtocols } from '@omnifs/core/backend';
+import { optionsFromEnv, ownOptionSchema, splitProtocol, urlProtocols, type OptionSchema } from '@omnifs/core/backend';
 import { UsageError } from './spec';
 
 /** Where an option's value came from. */
@@ -51,6 +51,35 @@ const FLAG_OPTIONS: Record<keyof Omit<StorageFlags, 'options'>, { flag: string; 
 
 /** Protocols whose instances take no connection options. */
 const LOCAL_PROTOCOLS = new Set(['file', 'memory']);
+
+/** The option schema of a protocol's class (its own or an ancestor's), if its package loads. */
+function optionSchemaFor(canonical: string): OptionSchema | undefined {
+  let cls: object | null;
+  try {
+    cls = getFileSystemClass(canonical);
+  } catch {
+    return undefined;
+  }
+  for (; cls !== null && cls !== Function.prototype; cls = Object.getPrototypeOf(cls) as object | null) {
+    const schema = ownOptionSchema(cls);
+    if (schema !== undefined) return schema;
+  }
+  return undefined;
+}
+
+/** `-o key=value`: a string where the option takes one (`123` too), else as {@link parseOptionValue}. */
+function typedValue(raw: string, spec: OptionSchema[string] | undefined): unknown {
+  const types =
+    spec === undefined
+      ? []
+      : typeof spec === 'string'
+        ? [spec]
+        : typeof spec.type === 'string'
+          ? [spec.type]
+          : spec.type;
+  if (types.length > 0 && types.every((t) => t === 'string')) return raw;
+  return parseOptionValue(raw);
+}
 
 /** `true`, `false`, numbers and JSON objects/arrays are parsed; anything else is a string. */
 export function parseOptionValue(raw: string): unknown {
@@ -120,7 +149,7 @@ export class Storage {
   readonly env: NodeJS.ProcessEnv;
   readonly config: { path: string; found: boolean; data: Record<string, Record<string, unknown>> };
   private readonly flags: StorageFlags;
-  private readonly scoped: Array<{ protocol: string | undefined; key: string; value: unknown; text: string }>;
+  private readonly scoped: Array<{ protocol: string | undefined; key: string; raw: string; text: string }>;
   /** Flags that some URL took; the rest are reported by {@link checkFlagsUsed}. */
   private readonly used = new Set<string>();
 
@@ -136,7 +165,7 @@ export class Storage {
       const protocol = dot > 0 ? name.slice(0, dot).toLowerCase() : undefined;
       const key = dot > 0 ? name.slice(dot + 1) : name;
       if (key === '') throw new UsageError(`-o needs key=value, got ${JSON.stringify(text)}`);
-      return { protocol, key, value: parseOptionValue(text.slice(eq + 1)), text };
+      return { protocol, key, raw: text.slice(eq + 1), text };
     });
   }
 
@@ -152,10 +181,12 @@ export class Storage {
       if (this.sameProtocol(name, canonical))
         for (const [k, v] of Object.entries(opts)) set(k, v, 'config', this.config.path);
     }
+    // Values typed as the protocol's options are: `projectId=123456789012` stays a string.
+    const schema = optionSchemaFor(canonical);
     const aliases = new Set([canonical, protocol.toLowerCase()]);
     for (const alias of aliases) {
       const prefix = `OMNIFS_${alias.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_`;
-      const fromEnv = optionsFromEnv(alias, this.env);
+      const fromEnv = optionsFromEnv(alias, this.env, schema);
       for (const [k, v] of Object.entries(fromEnv))
         set(k, v, 'env', `${prefix}${k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`);
     }
@@ -174,7 +205,7 @@ export class Storage {
     for (const o of this.scoped) {
       if (o.protocol !== undefined && !this.sameProtocol(o.protocol, canonical)) continue;
       const name = `-o ${o.text.slice(0, o.text.indexOf('='))}`;
-      set(o.key, o.value, 'flag', name);
+      set(o.key, typedValue(o.raw, schema?.[o.key]), 'flag', name);
       this.used.add(name);
     }
     return resolved;

@@ -122,7 +122,7 @@ describe('omnifs usage, help and options', () => {
       expect(gateway.code, gateway.err).to.equal(0);
       expect(gateway.out)
         .to.include('hdfs.url = http://***@gateway:8443    (env: OMNIFS_HDFS_URL)')
-        .and.include('hdfs.headers = ***    (env: OMNIFS_HDFS_HEADERS)')
+        .and.include('hdfs.headers = {"x-api-key":"***"}    (env: OMNIFS_HDFS_HEADERS)')
         .and.not.include('pAsSwOrD1')
         .and.not.include('aPiKeY2');
       const json = JSON.parse(
@@ -154,6 +154,26 @@ describe('omnifs usage, help and options', () => {
       const fromFlag = await cli(['config', 'az', '-o', 'az.acountKey=sEcReT-flag'], { env: { HOME: home } });
       expect(fromFlag.code).to.equal(2);
       for (const r of [fromFile, fromEnv, fromFlag]) expect(r.all).to.not.match(/sEcReT/);
+    });
+
+    it('takes all-digit values of string options as strings, from the environment and -o', async () => {
+      const env = { HOME: home, OMNIFS_AZ_ACCOUNT_KEY: '12345678', OMNIFS_GS_PROJECT_ID: '123456789012' };
+      const az = await cli(['config', 'az', '-o', 'az.accountName=12345'], { env });
+      expect(az.code, az.err).to.equal(0);
+      expect(az.out).to.include('az.accountKey = ***    (env: OMNIFS_AZ_ACCOUNT_KEY)').and.not.include('12345678');
+      // Made and used: a project number is a valid project id (the closed port answers).
+      const gs = await cli(['ls', '-o', 'requestTimeout=300', '--endpoint-url', 'http://127.0.0.1:1', 'gs://b/'], {
+        env,
+      });
+      expect(gs.code).to.equal(1);
+      expect(gs.err).to.include('[ECONNREFUSED]').and.not.include('must be a string');
+      const flag = await cli(
+        ['ls', '-o', 'gs.projectId=123456789012', '--endpoint-url', 'http://127.0.0.1:1', 'gs://b/'],
+        {
+          env: { HOME: home },
+        },
+      );
+      expect(flag.err).to.include('[ECONNREFUSED]').and.not.include('must be a string');
     });
 
     it('--endpoint-url on s3 also addresses buckets path-style, unless set otherwise', async () => {
