@@ -39,6 +39,15 @@ import { quotedEtag, readBlob, readBlobAll, readBlobInto, type LeanBlob } from '
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
 /** Most sub-requests one blob batch may carry. */
+/** What authorises a filesystem, as its `sign` refusal names it. */
+const AUTH_NAMES: Record<ResolvedAzureSettings['auth'], string> = {
+  connectionString: 'a connection string without AccountKey',
+  accountKey: 'the account key',
+  sasToken: 'a SAS token',
+  credential: 'a token credential',
+  anonymous: 'nothing (anonymous)',
+};
+
 const MAX_BATCH = 256;
 /** Connections the lean path keeps open per host. */
 const LEAN_MAX_SOCKETS = 256;
@@ -407,7 +416,7 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
     if (this.access.sharedKey === undefined) {
       throw errors.unsupported(
-        `SAS URLs are signed with the account key; this filesystem is authorised by ${this.settings.auth === 'anonymous' ? 'nothing (anonymous)' : this.settings.auth}: give accountKey or a connection string with AccountKey`,
+        `SAS URLs are signed with the account key; this filesystem is authorised by ${AUTH_NAMES[this.settings.auth]}: give accountKey or a connection string with AccountKey`,
       );
     }
     return this.blobClient(path).generateSasUrl({

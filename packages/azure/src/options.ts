@@ -188,12 +188,14 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
 
 /** Validates the options that do not concern the client. */
 export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSettings {
+  // A SAS in the account URL (`https://acct.blob.core.windows.net/?sv=...&sig=...`) authorises too.
+  const urlSas = /[?&]sig=/i.test(optionalString(options, 'accountUrl') ?? optionalString(options, 'endpoint') ?? '');
   const auth: ResolvedAzureSettings['auth'] =
     optionalString(options, 'connectionString') !== undefined
       ? 'connectionString'
       : optionalString(options, 'accountKey') !== undefined
         ? 'accountKey'
-        : optionalString(options, 'sasToken') !== undefined
+        : optionalString(options, 'sasToken') !== undefined || urlSas
           ? 'sasToken'
           : options.credential !== undefined
             ? 'credential'

@@ -76,6 +76,22 @@ describe('azure: options', function () {
     });
   });
 
+  it('takes a SAS in the account URL as a SAS token: sign says so, and anon is refused with it', async function () {
+    await withEnv({}, async () => {
+      const inUrl = make({ accountUrl: 'https://acct.blob.core.windows.net/?sv=1&sig=abc' });
+      const err = await inUrl.sign('c/k.txt').then(
+        () => undefined,
+        (e: unknown) => e as FsError,
+      );
+      expect(err).to.be.instanceOf(FsError).and.include({ kind: 'Unsupported' });
+      expect(err!.message).to.include('authorised by a SAS token: give accountKey').and.not.include('sig=abc');
+      expect(() => make({ accountUrl: 'https://acct.blob.core.windows.net/?sv=1&sig=abc', anon: true }))
+        .to.throw(FsError)
+        .with.property('message')
+        .that.includes('anon cannot be combined with sasToken');
+    });
+  });
+
   it('lets a connection string decide account, endpoint and key', function () {
     withEnv({}, () => {
       const cs = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;`;
