@@ -73,6 +73,13 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['az', 'abfs', 'abfss', 'azure'];
   /** The options it takes (see {@link AzureBlobOptions}). */
   static override optionSchema = AZURE_OPTION_SCHEMA;
+  /** Read by the options when none names the account or its credentials. */
+  static override environment: readonly string[] = [
+    'AZURE_STORAGE_CONNECTION_STRING',
+    'AZURE_STORAGE_ACCOUNT_NAME',
+    'AZURE_STORAGE_ACCOUNT_KEY',
+    'AZURE_STORAGE_SAS_TOKEN',
+  ];
 
   /**
    * Options a URL implies: the account of `abfs[s]://container@account.dfs.core.windows.net/path`

@@ -140,6 +140,14 @@ export abstract class FileSystemBase {
    */
   static optionSchema: OptionSchema | undefined = undefined;
 
+  /**
+   * Environment variables the backend (or its SDK) reads when an instance is made (a
+   * region, an emulator's address, credentials): `filesystem()` caches an instance per
+   * their values too, so one asked for after they change is made anew, as after a change
+   * of `OMNIFS_*` variables.
+   */
+  static environment: readonly string[] = [];
+
   readonly #options: Readonly<Record<string, unknown>>;
 
   constructor(options: object = {}) {

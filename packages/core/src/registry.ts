@@ -40,6 +40,8 @@ export interface FileSystemClass {
   optionsFromUrl?(url: string): Record<string, unknown>;
   /** The options the class takes; `filesystem()` checks them (see `defineOptions`). */
   readonly optionSchema?: OptionSchema | undefined;
+  /** Environment variables read when an instance is made; part of the instance cache's key. */
+  readonly environment?: readonly string[];
 }
 
 /**
@@ -403,7 +405,8 @@ export function filesystem(protocol: string, given: object = {}): FileSystemOf<s
   }
   // A handle, not the bare instance, so a stand-in installed later (useMemoryFor) redirects it.
   if (skipInstanceCache) return standInHandle([name, ...cls.protocols], new cls(merged), merged);
-  const key = `${canonical}:${cls.name}:${cacheKey(merged)}`;
+  const environment = Object.fromEntries((cls.environment ?? []).map((v) => [v, process.env[v]]));
+  const key = `${canonical}:${cls.name}:${cacheKey(merged)}:${cacheKey(environment)}`;
   let fs = instances.get(key);
   if (fs === undefined) {
     fs = standInHandle([name, ...cls.protocols], new cls(merged), merged);

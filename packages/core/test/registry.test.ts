@@ -53,6 +53,26 @@ describe('core: registry', () => {
     expect(filesystem('optfs', { a: 2 })).to.not.equal(a);
   });
 
+  it('makes an instance anew once a variable the class reads when made has changed', () => {
+    class EnvFileSystem extends OptionsFileSystem {
+      static override protocols = ['envfs'];
+      static override environment = ['OMNIFS_TEST_EMULATOR_HOST'];
+    }
+    registerImplementation('envfs', EnvFileSystem as unknown as FileSystemClass, { clobber: true });
+    try {
+      delete process.env.OMNIFS_TEST_EMULATOR_HOST;
+      const before = filesystem('envfs');
+      expect(filesystem('envfs')).to.equal(before);
+      process.env.OMNIFS_TEST_EMULATOR_HOST = '127.0.0.1:4443';
+      const after = filesystem('envfs');
+      expect(after).to.not.equal(before);
+      expect(filesystem('envfs')).to.equal(after);
+    } finally {
+      delete process.env.OMNIFS_TEST_EMULATOR_HOST;
+      unregisterImplementation('envfs');
+    }
+  });
+
   it('forgets instances on clearInstanceCache()', () => {
     const a = filesystem('optfs');
     clearInstanceCache();

@@ -69,6 +69,13 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['gs', 'gcs'];
   /** The options it takes (see {@link GCSOptions}). */
   static override optionSchema = GCS_OPTION_SCHEMA;
+  /** Read by the SDK and the options: an emulator, the project, the key file. */
+  static override environment: readonly string[] = [
+    'STORAGE_EMULATOR_HOST',
+    'GOOGLE_CLOUD_PROJECT',
+    'GCLOUD_PROJECT',
+    'GOOGLE_APPLICATION_CREDENTIALS',
+  ];
 
   /** The SDK client every request goes through. */
   readonly storage: Storage;

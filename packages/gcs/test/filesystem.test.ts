@@ -1,6 +1,7 @@
 /** GCSFileSystem against fake-gcs-server: buckets, prefixes, placeholders, paging, copies, signed URLs, registry. */
 import { expect } from 'chai';
 import { expectFsError, layoutTests, registryTests, writePrefixFixture } from '@omnifs/testkit';
+import { filesystem } from '@omnifs/core';
 import { mapLimit } from '@omnifs/core/backend';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { connection, count, generatedKey, makeFs, recordingProxy, useBucket } from './helpers';
@@ -220,6 +221,24 @@ describe('gcs: GCSFileSystem', function () {
       type: GCSFileSystem,
       names: ['gs', 'gcs'],
       options: () => connection(store.info) as Record<string, unknown>,
+    });
+
+    it('gives a new instance once STORAGE_EMULATOR_HOST is set, not the one made before', async function () {
+      const { root } = store;
+      const saved = process.env.STORAGE_EMULATOR_HOST;
+      try {
+        delete process.env.STORAGE_EMULATOR_HOST;
+        const options = { projectId: store.info.projectId, anon: true };
+        const before = filesystem('gs', options);
+        process.env.STORAGE_EMULATOR_HOST = new URL(store.info.apiEndpoint).host;
+        const after = filesystem('gs', options);
+        expect(after).to.not.equal(before);
+        await after.writeText(`${root}/via-emulator.txt`, 'e');
+        expect(await store.fs.readText(`${root}/via-emulator.txt`)).to.equal('e');
+      } finally {
+        if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
+        else process.env.STORAGE_EMULATOR_HOST = saved;
+      }
     });
   });
 });

@@ -67,6 +67,8 @@ export class HDFSFileSystem extends FileSystem {
   static override urlAuthority = 'host' as const;
   /** The options it takes (see {@link HDFSOptions}). */
   static override optionSchema = HDFS_OPTION_SCHEMA;
+  /** Read by the options: the cluster's configuration, the user. */
+  static override environment: readonly string[] = ['HADOOP_CONF_DIR', 'HADOOP_HOME', 'HADOOP_USER_NAME'];
 
   override readonly rootMarker = '/' as const;
 

@@ -82,6 +82,22 @@ export class S3FileSystem extends ObjectStoreFileSystem {
   static override protocols: readonly string[] = ['s3', 's3a'];
   /** The options it takes (see {@link S3Options}). */
   static override optionSchema = S3_OPTION_SCHEMA;
+  /** Read by the SDK and the options: region, endpoint, profile files, credentials. */
+  static override environment: readonly string[] = [
+    'AWS_REGION',
+    'AWS_DEFAULT_REGION',
+    'AWS_PROFILE',
+    'AWS_ENDPOINT_URL',
+    'AWS_ENDPOINT_URL_S3',
+    'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+    'AWS_CONFIG_FILE',
+    'AWS_SHARED_CREDENTIALS_FILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_ROLE_ARN',
+  ];
 
   /** The SDK client every request goes through. */
   readonly client: S3Client;
