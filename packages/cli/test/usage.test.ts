@@ -154,6 +154,10 @@ describe('omnifs usage, help and options', () => {
       const fromFlag = await cli(['config', 'az', '-o', 'az.acountKey=sEcReT-flag'], { env: { HOME: home } });
       expect(fromFlag.code).to.equal(2);
       for (const r of [fromFile, fromEnv, fromFlag]) expect(r.all).to.not.match(/sEcReT/);
+      const far = await cli(['config', 'az'], { env: { HOME: home, OMNIFS_AZ_BOGUSOPT: '1' } });
+      const listed = /valid options: ([^(]*) \(/.exec(far.err)?.[1]?.split(', ') ?? [];
+      expect(listed).to.include('skipInstanceCache').and.include('accountKey');
+      expect(listed.length).to.equal(new Set(listed).size);
     });
 
     it('takes all-digit values of string options as strings, from the environment and -o', async () => {

@@ -109,7 +109,8 @@ export function unknownOptionMessage(
   if (renamed !== undefined)
     return `unknown option '${name}' for ${where}; fsspec's '${name}' is given as '${renamed}' here`;
   const near = nearestName(name, known);
-  const hint = near !== undefined ? `; did you mean '${near}'?` : `; valid options: ${[...known].sort().join(', ')}`;
+  const hint =
+    near !== undefined ? `; did you mean '${near}'?` : `; valid options: ${[...new Set(known)].sort().join(', ')}`;
   return `unknown option '${name}' for ${where}${hint}`;
 }
 
