@@ -247,8 +247,21 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected async bucketInfo(container: string): Promise<FileInfo> {
-    const props = await this.service.getContainerClient(container).getProperties();
-    return dirInfo(container, props.lastModified);
+    try {
+      const props = await this.service.getContainerClient(container).getProperties();
+      return dirInfo(container, props.lastModified);
+    } catch (err) {
+      // A SAS for the container (not the account) may list its blobs but not read its
+      // properties: a listing of one blob says whether it is there (a missing one: NotFound).
+      if (this.mapError(err).kind !== 'PermissionDenied') throw err;
+      try {
+        for await (const page of this.listPages(container, '', { limit: 1 })) void page;
+      } catch (listing) {
+        if (this.mapError(listing).kind === 'NotFound') throw listing;
+        throw err;
+      }
+      return dirInfo(container);
+    }
   }
 
   protected async objectInfo(container: string, blob: string, path: string): Promise<FileInfo> {

@@ -8,9 +8,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AccountSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { AccountSASPermissions, ContainerSASPermissions, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { filesystem, FsError, RetryFileSystem } from '@omnifs/core';
-import { rejected, rejectedShape } from '@omnifs/testkit';
+import { expectFsError, rejected, rejectedShape } from '@omnifs/testkit';
 import type { AzureBlobFileSystem } from '@omnifs/azure';
 import { startFaultProxy, type FaultProxy } from '../../../test/faults/proxy';
 import { freshName } from '../../../test/servers/index';
@@ -148,6 +148,27 @@ describe('azure: lean request path', function () {
     expect(ops).to.deep.equal([]);
     // The SDK's bearer policy speaks: it sends tokens over HTTPS only.
     expect((err as FsError).message).to.match(/Bearer .* non-TLS/);
+  });
+
+  it('works with a SAS for one container, which cannot read the container properties', async function () {
+    const container = freshName('csas');
+    await sdk.service.getContainerClient(container).create();
+    const sas = new URL(
+      await sdk.service.getContainerClient(container).generateSasUrl({
+        permissions: ContainerSASPermissions.parse('racwdl'),
+        expiresOn: new Date(Date.now() + 3_600_000),
+      }),
+    ).search;
+    const bySas = makeFs(az.info, { accountKey: undefined, sasToken: sas });
+    await bySas.pipeFile(`${container}/d/a.txt`, 'a');
+    expect(await bySas.isDir(container)).to.equal(true);
+    expect(await bySas.exists(container)).to.equal(true);
+    expect((await bySas.info(container)).type).to.equal('directory');
+    expect(await bySas.glob(`${container}/**`)).to.deep.equal([container, `${container}/d`, `${container}/d/a.txt`]);
+    await bySas.makedirs(`${container}/e`, { existOk: true });
+    // Another container, which the SAS does not name, is refused as before.
+    await expectFsError(bySas.info(root.split('/')[0]!), 'PermissionDenied');
+    bySas.destroy();
   });
 
   it('authorises by a SAS token, and reads a public container anonymously, on the lean path', async function () {
