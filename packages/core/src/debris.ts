@@ -8,10 +8,11 @@ import { baseName, parentPath } from './paths';
 import type { FileInfo } from './types';
 
 /**
- * Names of temporary files: `.name.omnifs-<12 hex>.tmp`, and `.name.<12 hex>.omnifs-tmp`
- * as earlier HDFS writes named them.
+ * Names of temporary files: `.name.omnifs-<12 hex>.tmp`, `.name.<12 hex>.omnifs-tmp` as
+ * earlier HDFS writes named them, and `.name.<12 hex>.omnifs-append`, the part a GCS
+ * append uploads before composing it onto its target.
  */
-const TEMP_NAME = /^\..+\.(?:omnifs-[0-9a-f]{12}\.tmp|[0-9a-f]{12}\.omnifs-tmp)$/;
+const TEMP_NAME = /^\..+\.(?:omnifs-[0-9a-f]{12}\.tmp|[0-9a-f]{12}\.omnifs-(?:tmp|append))$/;
 
 /** True when `name` (a base name or a path) is the temporary file of a write in progress. */
 export function isTemporaryName(name: string): boolean {

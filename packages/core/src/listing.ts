@@ -5,6 +5,7 @@ import { mapLimit } from './batch';
 import { compileGlob, globBase, globDepth, hasMagic } from './glob';
 import { baseName, depthBelow } from './paths';
 import type { FileInfo, FindOptions } from './types';
+import { isTemporaryName } from './debris';
 
 /** One directory of a walk: its path and the names of its subdirectories and files. */
 export interface WalkEntry {
@@ -105,7 +106,8 @@ export async function findEntries(
   checkDepth(options.maxDepth);
   const withDirs = options.withDirs === true;
   if (flatFind !== undefined && options.maxDepth === undefined) {
-    const entries = await flatFind(path, withDirs);
+    // Temporary files of writes under way are left out, as `ls` leaves them out.
+    const entries = (await flatFind(path, withDirs)).filter((e) => !isTemporaryName(e.name));
     if (entries.length > 0) return entries.sort(byName);
   }
   const top = await listingTop(fs, path);

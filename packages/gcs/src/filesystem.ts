@@ -1,11 +1,13 @@
 /** The GCS backend: buckets as top-level directories, object-name prefixes as directories. */
 import type { Bucket, File, FileMetadata, Storage } from '@google-cloud/storage';
-import { FsError, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
+import { FsError, type Debris, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
   abortable,
   currentSignal,
   errors,
+  isTemporaryName,
   ObjectStoreFileSystem,
+  splitObjectPath,
   REMOTE_BATCH_SIZE,
   WRITE_ID_KEY,
 } from '@omnifs/core/backend';
@@ -177,6 +179,29 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   // ---------------------------------------------------------------- metadata and listing (ObjectStoreFileSystem)
+
+  /**
+   * The parts of appends that never composed (`.name.<hex>.omnifs-append`, left by a
+   * process killed in `close`), for `cleanup` (`omnifs gc`): what `ls` and `find` hide.
+   */
+  protected override async *_listUploads(path: string): AsyncGenerator<Debris> {
+    const { bucket, key } = splitObjectPath(path);
+    const buckets = bucket === '' ? (await this.listBuckets()).map((b) => b.name) : [bucket];
+    for (const b of buckets) {
+      const prefix = bucket === '' || key === '' ? '' : `${key}/`;
+      for await (const page of this.listPages(b, prefix)) {
+        for (const { key: k, info } of page.objects) {
+          if (!isTemporaryName(k)) continue;
+          yield {
+            kind: 'temporary',
+            path: `${b}/${k}`,
+            size: info.size,
+            ...(info.mtime === undefined ? {} : { started: info.mtime }),
+          };
+        }
+      }
+    }
+  }
 
   protected async *listPages(bucket: string, prefix: string, request: ListRequest = {}): AsyncGenerator<ObjectPage> {
     for await (const page of listPages(this.listContext, bucket, prefix, request)) {

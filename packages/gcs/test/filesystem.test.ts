@@ -216,6 +216,28 @@ describe('gcs: GCSFileSystem', function () {
     });
   });
 
+  describe('what killed appends leave', function () {
+    it('hides the part of an append that never composed, and cleanup removes it', async function () {
+      const { fs, root } = store;
+      await fs.pipe({
+        [`${root}/logs/run.log`]: 'base\n',
+        [`${root}/logs/.run.log.0123456789ab.omnifs-append`]: 'part',
+      });
+      expect(await fs.ls(`${root}/logs`)).to.deep.equal([`${root}/logs/run.log`]);
+      expect(await fs.find(root)).to.deep.equal([`${root}/logs/run.log`]);
+      const dry = await fs.cleanup(root, { olderThan: 0, dryRun: true });
+      expect(dry.removed.map((d) => [d.kind, d.path, d.size])).to.deep.equal([
+        ['temporary', `${root}/logs/.run.log.0123456789ab.omnifs-append`, 4],
+      ]);
+      expect((await fs.cleanup(root)).kept.map((d) => d.path)).to.deep.equal([
+        `${root}/logs/.run.log.0123456789ab.omnifs-append`,
+      ]);
+      await fs.cleanup(root, { olderThan: 0 });
+      expect(await fs.exists(`${root}/logs/.run.log.0123456789ab.omnifs-append`)).to.equal(false);
+      expect(await fs.readText(`${root}/logs/run.log`)).to.equal('base\n');
+    });
+  });
+
   describe('registry and URLs', function () {
     registryTests(store, {
       type: GCSFileSystem,
