@@ -312,6 +312,16 @@ function displayUrl(
   // Keep what precedes the path in the user's URL (an HDFS authority, say), when it can be told apart.
   const written = innermost.replace(/\/+$/, '');
   const scheme = innermost.slice(0, innermost.indexOf('://') + 3);
+  // `abfss://container@account.dfs.core.windows.net/dir`: the path is `container/dir`; the
+  // account stays in every URL printed, so one pasted back reaches the same account.
+  const hosted = /^[^:/]+:\/\/([^/@]+)@([^/]+)/.exec(written);
+  if (hosted !== null && (path === hosted[1] || path.startsWith(`${hosted[1]}/`))) {
+    const [, container, host] = hosted as unknown as [string, string, string];
+    return (p) =>
+      p === container || p.startsWith(`${container}/`)
+        ? `${chain}${scheme}${container}@${host}${p.slice(container.length)}`
+        : `${chain}${scheme}${p}`;
+  }
   let prefix = scheme;
   if (path !== '' && path !== '/' && written.endsWith(path) && !/[*?[]/.test(path)) {
     prefix = written.slice(0, written.length - path.length);

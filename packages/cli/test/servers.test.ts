@@ -196,6 +196,24 @@ describe('omnifs against the servers', function () {
     });
   });
 
+  describe('azure: the account in the URL', () => {
+    const az = useServer('azure');
+    it('prints abfss://container@account.../path as it was written, so it can be pasted back', async () => {
+      const env = { OMNIFS_AZ_CONNECTION_STRING: az.info.connectionString };
+      const container = freshName('abfs');
+      expect((await cli(['mkdir', `az://${container}`], { env })).code).to.equal(0);
+      expect((await cli(['cp', '-q', '-', `az://${container}/d/t.txt`], { env, stdin: 'x' })).code).to.equal(0);
+      const hosted = `abfss://${container}@${az.info.accountName}.dfs.core.windows.net`;
+      const ls = await cli(['ls', `${hosted}/d/`], { env });
+      expect(ls.code, ls.err).to.equal(0);
+      expect(ls.out).to.equal(`${hosted}/d/t.txt\n`);
+      const find = await cli(['find', `${hosted}/`], { env });
+      expect(find.out).to.equal(`${hosted}/d/t.txt\n`);
+      expect((await cli(['cat', `${hosted}/d/t.txt`], { env })).out).to.equal('x');
+      expect((await cli(['rm', '-r', `az://${container}`], { env })).code).to.equal(0);
+    });
+  });
+
   describe('hdfs (MiniDFSCluster)', () => {
     const hdfs = useServer('hdfs');
     scenario('hdfs', () => ({
