@@ -11,7 +11,7 @@ import { redact, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
 import { withSignal } from './timeouts';
 import { BufferedWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
-import { findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
+import { checkDepth, findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
 import { checkFilePath, checkTargetPath, optionsOf } from './args';
 import {
   cleanupOptionsOf,
@@ -515,9 +515,15 @@ export abstract class FileSystemBase {
     options: { maxDepth?: number; topDown?: boolean; signal?: AbortSignal } = {},
   ): AsyncIterable<WalkEntry> {
     options = optionsOf(options, 'walk');
-    if (options.topDown !== undefined && typeof options.topDown !== 'boolean')
-      throw errors.invalid(`topDown must be a boolean, got ${String(options.topDown)}`);
-    return walkEntries(this, this.normalize(path), options.maxDepth, options.topDown ?? true, options.signal);
+    const p = this.normalize(path);
+    try {
+      if (options.topDown !== undefined && typeof options.topDown !== 'boolean')
+        throw errors.invalid(`topDown must be a boolean, got ${String(options.topDown)}`);
+      checkDepth(options.maxDepth);
+    } catch (err) {
+      throw withContext(this.mapError(err), this.protocol, 'walk', p);
+    }
+    return walkEntries(this, p, options.maxDepth, options.topDown ?? true, options.signal);
   }
 
   /**
@@ -555,10 +561,15 @@ export abstract class FileSystemBase {
   du(path: string, options: DuOptions): Promise<number | Record<string, number>>;
   async du(path: string, options: DuOptions = {}): Promise<number | Record<string, number>> {
     options = optionsOf(options, 'du');
-    if (options.total !== undefined && typeof options.total !== 'boolean')
-      throw errors.invalid(`du's total must be true or false, got ${JSON.stringify(options.total)}`);
-    if (options.withDirs !== undefined && typeof options.withDirs !== 'boolean')
-      throw errors.invalid(`du's withDirs must be true or false, got ${JSON.stringify(options.withDirs)}`);
+    try {
+      if (options.total !== undefined && typeof options.total !== 'boolean')
+        throw errors.invalid(`du's total must be true or false, got ${JSON.stringify(options.total)}`);
+      if (options.withDirs !== undefined && typeof options.withDirs !== 'boolean')
+        throw errors.invalid(`du's withDirs must be true or false, got ${JSON.stringify(options.withDirs)}`);
+      checkDepth(options.maxDepth);
+    } catch (err) {
+      throw withContext(this.mapError(err), this.protocol, 'du', this.normalize(path));
+    }
     const dirs = options.total === false && options.withDirs === true;
     const entries = await this.find(path, {
       detail: true,

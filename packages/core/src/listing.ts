@@ -35,7 +35,7 @@ async function listingTop(fs: Listable, path: string): Promise<FileInfo | undefi
   return { name: top.name, type: 'directory', size: 0 };
 }
 
-function checkDepth(maxDepth: number | undefined): void {
+export function checkDepth(maxDepth: number | undefined): void {
   if (maxDepth !== undefined && (!Number.isInteger(maxDepth) || maxDepth < 1)) {
     throw errors.invalid(`maxDepth must be an integer >= 1, got ${String(maxDepth)}`);
   }

@@ -219,7 +219,7 @@ describe('method options', () => {
     for (const call of [fs.head('/h.txt', -1), fs.tail('/h.txt', -1), fs.head('/h.txt', 1.5)])
       expect((await rejected(call)).kind).to.equal('InvalidArgument');
     expect((await rejected(fs.du('/', { total: 'no' } as never))).message).to.equal(
-      `du's total must be true or false, got "no"`,
+      `memory du "/": du's total must be true or false, got "no"`,
     );
     expect(Buffer.from(await fs.head('/h.txt', 2)).toString()).to.equal('he');
     expect(Buffer.from(await fs.tail('/h.txt', 2)).toString()).to.equal('lo');

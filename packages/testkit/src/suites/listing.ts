@@ -147,6 +147,18 @@ export function listingTests(ctx: SuiteContext): void {
       await expectFsError(() => ctx.fs.walk(ctx.root, { topDown: 'no' as never }), 'InvalidArgument', 'EINVAL');
     });
 
+    it('names the operation and path of a bad maxDepth, in walk, du, find and glob', async () => {
+      const root = ctx.fs.normalize(ctx.root);
+      for (const [operation, call] of [
+        ['walk', () => ctx.fs.walk(ctx.root, { maxDepth: 0 })],
+        ['du', () => ctx.fs.du(ctx.root, { maxDepth: 0 })],
+        ['find', () => ctx.fs.find(ctx.root, { maxDepth: 0 })],
+      ] as const) {
+        const err = await expectFsError(async () => call(), 'InvalidArgument', 'EINVAL');
+        expect([err.operation, err.path, err.protocol], operation).to.deep.equal([operation, root, ctx.fs.protocol]);
+      }
+    });
+
     it('with maxDepth 1 yields only the top directory', async () => {
       await build();
       const entries = await walkAll(ctx.root, 1);
