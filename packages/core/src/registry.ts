@@ -234,12 +234,19 @@ function requireFrom(pkg: string): Record<string, unknown> {
     try {
       return req(pkg) as Record<string, unknown>;
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      const itself = String((err as Error).message).startsWith(`Cannot find module '${pkg}'`);
-      if (code !== 'MODULE_NOT_FOUND' || !itself) throw err;
+      if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND' || missingModule(err) !== pkg) throw err;
     }
   }
   throw new PackageMissing(`Cannot find module '${pkg}'`);
+}
+
+/**
+ * The module a `MODULE_NOT_FOUND` error says is missing: Node's "Cannot find module 'x'",
+ * or Yarn PnP's "... tried to access x, but it isn't declared ...".
+ */
+function missingModule(err: unknown): string | undefined {
+  const message = String((err as Error)?.message ?? '');
+  return (/^Cannot find module '([^']+)'/.exec(message) ?? / tried to access ([^\s,]+),/.exec(message))?.[1];
 }
 
 /** The first line of an error's message (Node's require errors add their require stack). */

@@ -114,6 +114,14 @@ describe('core: registry', () => {
     mkdirSync(pkg, { recursive: true });
     writeFileSync(join(pkg, 'package.json'), '{"name":"@omnifs/broken-backend","main":"index.js"}');
     writeFileSync(join(pkg, 'index.js'), "require('@omnifs-test/missing-sdk');");
+    // Yarn PnP says it its own way, naming the package that asked for the module.
+    const pnp = join(dir, 'node_modules', '@omnifs', 'pnp-backend');
+    mkdirSync(pnp, { recursive: true });
+    writeFileSync(join(pnp, 'package.json'), '{"name":"@omnifs/pnp-backend","main":"index.js"}');
+    writeFileSync(
+      join(pnp, 'index.js'),
+      "throw Object.assign(new Error(\"@omnifs/pnp-backend tried to access @x/sdk, but it isn't declared in its dependencies\"), { code: 'MODULE_NOT_FOUND' });",
+    );
     const cwd = process.cwd();
     try {
       process.chdir(dir);
@@ -123,6 +131,10 @@ describe('core: registry', () => {
       expect(e.message).to.equal(
         'protocol "brokenfs": @omnifs/broken-backend is installed but does not load ' +
           "(Cannot find module '@omnifs-test/missing-sdk'): reinstall it",
+      );
+      registerKnownImplementation('pnpfs', { pkg: '@omnifs/pnp-backend', exportName: 'PnpFileSystem' });
+      expect(fsError(() => filesystem('pnpfs')).message).to.include(
+        '@omnifs/pnp-backend is installed but does not load',
       );
     } finally {
       process.chdir(cwd);
