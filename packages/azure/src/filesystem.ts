@@ -38,7 +38,6 @@ import { blobSdk } from './sdk';
 import { quotedEtag, readBlob, readBlobAll, readBlobInto, type LeanBlob } from './reader';
 import { AZURE_WRITE_ID_KEY, AzureBlockTarget, openAppendWriter, type UploadContext } from './writer';
 
-/** Most sub-requests one blob batch may carry. */
 /** What authorises a filesystem, as its `sign` refusal names it. */
 const AUTH_NAMES: Record<ResolvedAzureSettings['auth'], string> = {
   connectionString: 'a connection string without AccountKey',
@@ -48,6 +47,7 @@ const AUTH_NAMES: Record<ResolvedAzureSettings['auth'], string> = {
   anonymous: 'nothing (anonymous)',
 };
 
+/** Most sub-requests one blob batch may carry. */
 const MAX_BATCH = 256;
 /** Connections the lean path keeps open per host. */
 const LEAN_MAX_SOCKETS = 256;

@@ -35,7 +35,7 @@ import {
   rangeOptionsOf,
   readOptionsOf,
 } from './args';
-import { abortedWrite, allowManyListeners, outsideSignal } from './timeouts';
+import { abortedWrite, outsideSignal } from './timeouts';
 import type {
   CatOptions,
   CatRangesOptions,
@@ -562,7 +562,6 @@ export abstract class FileSystem extends FileSystemBase {
     const abort = (reason?: unknown): Promise<void> =>
       (aborting ??= outsideSignal(() => this.run('write', path, () => writer.abort(reason))));
     const onAbort = (): void => void abort(signal?.reason).catch(() => undefined);
-    if (signal) allowManyListeners(signal);
     signal?.addEventListener('abort', onAbort, { once: true });
     // A call under way when the signal aborts fails with Aborted, whatever the torn-down
     // upload reported (a connection closed under it).

@@ -188,7 +188,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
     const { bucket, key } = splitObjectPath(path);
     const buckets = bucket === '' ? (await this.listBuckets()).map((b) => b.name) : [bucket];
     for (const b of buckets) {
-      const prefix = bucket === '' || key === '' ? '' : `${key}/`;
+      const prefix = key === '' ? '' : `${key}/`;
       for await (const page of this.listPages(b, prefix)) {
         for (const { key: k, info } of page.objects) {
           if (!isTemporaryName(k)) continue;

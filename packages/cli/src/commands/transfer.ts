@@ -12,8 +12,6 @@ import { expand, fail, notFound, on, stdinOf, written } from './common';
 type Op = 'cp' | 'mv' | 'put' | 'get';
 const VERBS: Record<Op, string> = { cp: 'copied', mv: 'moved', put: 'uploaded', get: 'downloaded' };
 
-/** Whether the live progress line is drawn: `--progress`, `--no-progress`, else on a terminal. */
-
 /** `--bwlimit` in bytes per second, or undefined without a limit. */
 function bwlimit(ctx: Context): number | undefined {
   const v = stringFlag(ctx.flags, 'bwlimit');
