@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { availableProtocols, getFileSystemClass, isFsError, urlToFs, type FileSystem } from '@omnifs/core';
-import { optionsFromEnv, ownOptionSchema, splitProtocol, urlProtocols, type OptionSchema } from '@omnifs/core/backend';
+import { optionsFromEnv, parseEnvValue, splitProtocol, urlProtocols, type OptionSchema } from '@omnifs/core/backend';
 import { UsageError } from './spec';
 
 /** Where an option's value came from. */
@@ -52,33 +52,13 @@ const FLAG_OPTIONS: Record<keyof Omit<StorageFlags, 'options'>, { flag: string; 
 /** Protocols whose instances take no connection options. */
 const LOCAL_PROTOCOLS = new Set(['file', 'memory']);
 
-/** The option schema of a protocol's class (its own or an ancestor's), if its package loads. */
+/** The option schema of a protocol's class, if its package loads (as `omnifs config` reads it). */
 function optionSchemaFor(canonical: string): OptionSchema | undefined {
-  let cls: object | null;
   try {
-    cls = getFileSystemClass(canonical);
+    return getFileSystemClass(canonical).optionSchema;
   } catch {
     return undefined;
   }
-  for (; cls !== null && cls !== Function.prototype; cls = Object.getPrototypeOf(cls) as object | null) {
-    const schema = ownOptionSchema(cls);
-    if (schema !== undefined) return schema;
-  }
-  return undefined;
-}
-
-/** `-o key=value`: a string where the option takes one (`123` too), else as {@link parseOptionValue}. */
-function typedValue(raw: string, spec: OptionSchema[string] | undefined): unknown {
-  const types =
-    spec === undefined
-      ? []
-      : typeof spec === 'string'
-        ? [spec]
-        : typeof spec.type === 'string'
-          ? [spec.type]
-          : spec.type;
-  if (types.length > 0 && types.every((t) => t === 'string')) return raw;
-  return parseOptionValue(raw);
 }
 
 /** `true`, `false`, numbers and JSON objects/arrays are parsed; anything else is a string. */
@@ -205,7 +185,9 @@ export class Storage {
     for (const o of this.scoped) {
       if (o.protocol !== undefined && !this.sameProtocol(o.protocol, canonical)) continue;
       const name = `-o ${o.text.slice(0, o.text.indexOf('='))}`;
-      set(o.key, typedValue(o.raw, schema?.[o.key]), 'flag', name);
+      // Typed as the option is, as the environment's values are; an option not in the schema as written.
+      const spec = schema?.[o.key];
+      set(o.key, spec === undefined ? parseOptionValue(o.raw) : parseEnvValue(o.raw, spec), 'flag', name);
       this.used.add(name);
     }
     return resolved;

@@ -94,6 +94,7 @@ export {
   defineOptions,
   validateOptions,
   ownOptionSchema,
+  parseEnvValue,
   nearestName,
   unknownOptionMessage,
   checkMethodOptions,
