@@ -167,3 +167,12 @@ export function checkSource(source: unknown, path: string, normalize: (name: str
     throw errors.invalid(`source.size must be an integer >= 0, got ${JSON.stringify(info.size)}`, path);
   return { ...(info as FileInfo), name: path };
 }
+
+/** The longest a SigV4 or GCS V4 signed URL may last: 7 days. */
+export const V4_SIGNED_URL_MAX_SECONDS = 7 * 24 * 3600;
+
+/** `InvalidArgument` for an `expiresIn` past what V4 signing allows (S3 SigV4, GCS V4). */
+export function checkV4Expiry(expiresIn: number): void {
+  if (expiresIn > V4_SIGNED_URL_MAX_SECONDS)
+    throw errors.invalid(`V4 signed URLs last at most 7 days (${V4_SIGNED_URL_MAX_SECONDS} seconds), got ${expiresIn}`);
+}

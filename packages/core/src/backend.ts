@@ -88,7 +88,16 @@ export { sendPooled, waitOrAbort, type PooledOptions } from './pooled';
 export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, xmlTexts, type XmlElement } from './xmlscan';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
-export { optionsOf, checkTargetPath, checkMode, normalizeOpenMode, METHOD_OPTIONS, type CheckedMethod } from './args';
+export {
+  optionsOf,
+  checkTargetPath,
+  checkMode,
+  normalizeOpenMode,
+  checkV4Expiry,
+  V4_SIGNED_URL_MAX_SECONDS,
+  METHOD_OPTIONS,
+  type CheckedMethod,
+} from './args';
 export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
 export {
   defineOptions,

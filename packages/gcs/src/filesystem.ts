@@ -3,6 +3,7 @@ import type { Bucket, File, FileMetadata, Storage } from '@google-cloud/storage'
 import { FsError, type Debris, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
   abortable,
+  checkV4Expiry,
   currentSignal,
   errors,
   isTemporaryName,
@@ -377,7 +378,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
         'signing a URL needs a service-account private key: give credentials { client_email, private_key } or keyFilename (anonymous, token and default-credential filesystems cannot sign)',
       );
     }
-    if (options.expiresIn > 7 * 24 * 3600) throw errors.invalid('V4 signed URLs last at most 7 days (604800 seconds)');
+    checkV4Expiry(options.expiresIn);
     const [url] = await this.file(path).getSignedUrl({
       version: 'v4',
       action: options.method === 'PUT' ? 'write' : 'read',

@@ -18,6 +18,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { FsError, type Debris, type FailedDelete, type FileInfo, type Writer } from '@omnifs/core';
 import {
+  checkV4Expiry,
   dirInfo,
   errors,
   failedDelete,
@@ -488,8 +489,7 @@ export class S3FileSystem extends ObjectStoreFileSystem {
 
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
     if (this.settings.anon) throw errors.unsupported('anonymous filesystems cannot sign URLs');
-    if (options.expiresIn > 7 * 24 * 3600)
-      throw errors.invalid('SigV4 signed URLs last at most 7 days (604800 seconds)');
+    checkV4Expiry(options.expiresIn);
     const { bucket, key } = this.objectPath(path);
     const command =
       options.method === 'PUT'
