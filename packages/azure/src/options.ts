@@ -11,6 +11,7 @@ import { type TimeoutOptions } from '@omnifs/core';
 import {
   defineOptions,
   errors,
+  isHttpUrl,
   positiveInt,
   resolveReadConcurrency,
   TIMEOUT_OPTION_SCHEMA,
@@ -242,14 +243,7 @@ function accountUrlOf(
 ): { url: string; name: string | undefined } | undefined {
   const given = optionalString(options, 'accountUrl') ?? optionalString(options, 'endpoint');
   if (given !== undefined) {
-    let parsed: URL;
-    try {
-      parsed = new URL(given);
-    } catch {
-      throw errors.invalid('accountUrl must be an http(s) URL');
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-      throw errors.invalid('accountUrl must be an http(s) URL');
+    if (!isHttpUrl(given)) throw errors.invalid('accountUrl must be an http(s) URL');
     return { url: given.replace(/\/+$/, ''), name: optionalString(options, 'accountName') ?? accountFromUrl(given) };
   }
   const name = optionalString(options, 'accountName');

@@ -104,6 +104,7 @@ export {
   validateOptions,
   ownOptionSchema,
   parseEnvValue,
+  isHttpUrl,
   nearestName,
   unknownOptionMessage,
   checkMethodOptions,

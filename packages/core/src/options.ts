@@ -262,3 +262,13 @@ export function positiveInt(name: string, value: unknown, fallback: number, max 
   }
   return value;
 }
+
+/** True for an absolute `http:` or `https:` URL (`localhost:9000`, without its scheme, is not one). */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

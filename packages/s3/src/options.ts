@@ -11,6 +11,7 @@ import type { TimeoutOptions } from '@omnifs/core';
 import {
   defineOptions,
   errors,
+  isHttpUrl,
   positiveInt,
   resolveReadConcurrency,
   TIMEOUT_OPTION_SCHEMA,
@@ -161,18 +162,6 @@ function isS3ClientLike(value: unknown): boolean {
 
 const integer = { type: 'integer', min: 1 } as const;
 
-/** What is wrong with an endpoint that is not an http(s) URL (`localhost:9000` lacks its scheme). */
-function httpUrlProblem(value: string): string | undefined {
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(value).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  return protocol === 'http:' || protocol === 'https:'
-    ? undefined
-    : 'must be an http(s) URL such as http://127.0.0.1:9000';
-}
 const CLIENT_EXPECTED = 'must be an S3Client (an object with send, config and middlewareStack)';
 const secret = { type: 'string', secret: true } as const;
 
@@ -180,7 +169,11 @@ const secret = { type: 'string', secret: true } as const;
 export const S3_OPTION_SCHEMA = defineOptions<S3Options>({
   ...TIMEOUT_OPTION_SCHEMA,
   region: 'string',
-  endpoint: { type: 'string', fsspec: ['endpoint_url'], check: (v) => httpUrlProblem(v as string) },
+  endpoint: {
+    type: 'string',
+    fsspec: ['endpoint_url'],
+    check: (v) => (isHttpUrl(v as string) ? undefined : 'must be an http(s) URL such as http://127.0.0.1:9000'),
+  },
   forcePathStyle: 'boolean',
   credentials: { type: ['object', 'function'], secret: true },
   accessKeyId: { type: 'string', fsspec: ['key'] },
