@@ -110,16 +110,16 @@ describe('core: registry', () => {
 
   it("says which module is missing when the protocol's package is there but its dependency is not", () => {
     const dir = mkdtempSync(join(tmpdir(), 'omnifs-broken-'));
-    const pkg = join(dir, 'node_modules', '@omnifs', 'broken-backend');
-    mkdirSync(pkg, { recursive: true });
-    writeFileSync(join(pkg, 'package.json'), '{"name":"@omnifs/broken-backend","main":"index.js"}');
-    writeFileSync(join(pkg, 'index.js'), "require('@omnifs-test/missing-sdk');");
+    const fakePackage = (name: string, main: string): void => {
+      const at = join(dir, 'node_modules', ...name.split('/'));
+      mkdirSync(at, { recursive: true });
+      writeFileSync(join(at, 'package.json'), JSON.stringify({ name, main: 'index.js' }));
+      writeFileSync(join(at, 'index.js'), main);
+    };
+    fakePackage('@omnifs/broken-backend', "require('@omnifs-test/missing-sdk');");
     // Yarn PnP says it its own way, naming the package that asked for the module.
-    const pnp = join(dir, 'node_modules', '@omnifs', 'pnp-backend');
-    mkdirSync(pnp, { recursive: true });
-    writeFileSync(join(pnp, 'package.json'), '{"name":"@omnifs/pnp-backend","main":"index.js"}');
-    writeFileSync(
-      join(pnp, 'index.js'),
+    fakePackage(
+      '@omnifs/pnp-backend',
       "throw Object.assign(new Error(\"@omnifs/pnp-backend tried to access @x/sdk, but it isn't declared in its dependencies\"), { code: 'MODULE_NOT_FOUND' });",
     );
     const cwd = process.cwd();
