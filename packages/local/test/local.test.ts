@@ -32,6 +32,21 @@ describe('local backend', () => {
       expect(path).to.equal(join(dir, 'a.txt'));
     });
 
+    it('reads file://rel, file:// and local://rel against the working directory, as fsspec', async () => {
+      await writeFile(join(dir, 'rel #1?.txt'), 'relative url');
+      const fs = new LocalFileSystem({ cwd: dir });
+      expect(await fs.readText('file://rel%20#1?.txt')).to.equal('relative url');
+      expect(await fs.readText('local://rel #1?.txt')).to.equal('relative url');
+      expect(fs.normalize('file://')).to.equal(dir);
+      expect(fs.normalize('file://sub/../x')).to.equal(join(dir, 'x'));
+      expect(fs.normalize('file://~/x')).to.equal(join(homedir(), 'x'));
+      expect(fs.normalize('file://localhost/abs')).to.equal('/abs');
+      expect(fs.normalize('local:///abs')).to.equal('/abs');
+      expect(urlToFs('file://rel/x', { cwd: dir }).path).to.equal(join(dir, 'rel', 'x'));
+      await expectFsError(() => fs.normalize('file://a%2Fb'), 'InvalidArgument', 'EINVAL');
+      await expectFsError(() => fs.normalize('file:///x%zz'), 'InvalidArgument', 'EINVAL');
+    });
+
     it('reads ~ and ~/... as the home directory (as fsspec and a shell), ~name as a name', async () => {
       const fs = new LocalFileSystem({ cwd: dir });
       expect(fs.normalize('~')).to.equal(homedir());

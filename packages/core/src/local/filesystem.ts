@@ -2,7 +2,6 @@
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { throwIfAborted } from '../batch';
 import { currentSignal } from '../timeouts';
 import { errors, FsError, quote } from '../errors';
@@ -56,21 +55,22 @@ export class LocalFileSystem extends FileSystem {
     this.cwd = options.cwd;
   }
 
-  /** Absolute, normalised path; `file://` URLs, `~/...` and relative paths accepted. */
+  /**
+   * Absolute, normalised path; `file://` URLs, `~/...` and relative paths accepted. As in
+   * fsspec, what follows `file://` or `local://` is a local path: `file:///abs` is `/abs`,
+   * `file://rel` and `file://` are relative to the working directory, `file://~/x` is in
+   * the home directory. A `file://` URL's percent-escapes are decoded (what
+   * `pathToFileURL` writes reads back), and `file://localhost/abs` is `/abs`.
+   */
   override normalize(path: unknown): string {
     let p = checkPath(path);
-    if (/^file:\/\//i.test(p)) {
-      try {
-        p = fileURLToPath(p.startsWith('file:///') ? p : `file:///${p.slice(7)}`);
-      } catch (err) {
-        throw errors.invalid(`malformed file URL: ${(err as Error).message}`, p);
-      }
-    } else if (/^local:\/\//i.test(p)) {
-      p = p.slice('local://'.length) || '/';
-      if (!p.startsWith('/')) p = `/${p}`;
+    const scheme = /^(file|local):\/\//i.exec(p);
+    if (scheme !== null) {
+      p = p.slice(scheme[0].length);
+      if (scheme[1]!.toLowerCase() === 'file') p = decodeFileUrlPath(p);
     }
     // `~` and `~/...` are the home directory, as in fsspec and a shell.
-    else if (p === '~' || p.startsWith('~/')) p = homedir() + p.slice(1);
+    if (p === '~' || p.startsWith('~/')) p = homedir() + p.slice(1);
     if (!p.startsWith('/')) p = resolve(this.cwd ?? process.cwd(), p);
     return normalizePath(p, '/');
   }
@@ -351,4 +351,19 @@ function checkRegular(st: Stats, path: string): void {
 function checkVersion(st: Stats, etag: string | undefined): void {
   if (etag === undefined || versionOf(st) === etag) return;
   throw errors.versionChanged(etag);
+}
+
+/**
+ * The local path of what follows `file://`: percent-escapes decoded (an escaped `/` or NUL
+ * refused), `localhost/` read as `/`; `?` and `#` are part of the name, as fsspec reads them.
+ */
+function decodeFileUrlPath(rest: string): string {
+  if (/^localhost(\/|$)/i.test(rest)) rest = rest.slice('localhost'.length) || '/';
+  const bad = /%(2f|00)/i.exec(rest);
+  if (bad !== null) throw errors.invalid(`a file URL may not escape / or NUL (${bad[0]})`, `file://${rest}`);
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    throw errors.invalid('malformed file URL: a % that starts no escape (write %25 for %)', `file://${rest}`);
+  }
 }
