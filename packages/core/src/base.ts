@@ -263,8 +263,9 @@ export abstract class FileSystemBase {
   protected _openRandomWriter?(path: string, options: WriterOptions): Promise<RandomWriter>;
   /**
    * Opens an appending writer that assembles the new file on the service from the old one
-   * plus the new bytes (declare `appendByCopy`); resolves undefined where that does not
-   * apply (a missing or small file), and core then rewrites the file.
+   * plus the new bytes (declare `appendByCopy`), its `appendsAt` the old file's size (a
+   * file too small to copy on the service may be written again first, see `prefilled`);
+   * resolves undefined when there is no file, and core then writes a new one.
    */
   protected _openAppendByCopy?(path: string, options: WriterOptions): Promise<Writer | undefined>;
   /**

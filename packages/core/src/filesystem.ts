@@ -409,13 +409,15 @@ export abstract class FileSystem extends FileSystemBase {
           };
           return new RemoteFile(p, m, source, undefined, fileOptions);
         }
-        // An append starts at the end of the file; a directory is refused before any byte
-        // is sent where directories are real (elsewhere a key beside a prefix is allowed).
+        // An append starts at the end of the file: where a native append keeps it, the file
+        // is looked up here; an append that rewrites the file says where its old bytes end.
+        // A directory is refused before any byte is sent where directories are real
+        // (elsewhere a key beside a prefix is allowed).
+        const { append, realDirectories } = this.capabilities;
         let existing: { info: FileInfo | undefined } | undefined;
-        if (m === 'ab' || (m === 'wb' && this.capabilities.realDirectories)) {
+        if ((m === 'ab' && (append || realDirectories)) || (m === 'wb' && realDirectories)) {
           existing = { info: await this.infoOrUndefined(p) };
-          if (existing.info?.type === 'directory' && this.capabilities.realDirectories) throw errors.isADirectory(p);
-          if (m === 'ab' && existing.info?.type === 'file') fileOptions.appendsAt = existing.info.size;
+          if (existing.info?.type === 'directory' && realDirectories) throw errors.isADirectory(p);
         }
         const writer = await this.writerFor(p, {
           mode: m === 'xb' ? 'create' : 'overwrite',
@@ -424,6 +426,10 @@ export abstract class FileSystem extends FileSystemBase {
           partSize: options.blockSize,
           ...(m === 'ab' && existing ? { existing } : {}),
         });
+        if (m === 'ab') {
+          const at = writer.appendsAt ?? (existing?.info?.type === 'file' ? existing.info.size : undefined);
+          if (at !== undefined) fileOptions.appendsAt = at;
+        }
         return new RemoteFile(p, m, undefined, writer, fileOptions);
       },
       { target: m === 'rb' ? false : 'file', signal: options.signal },
@@ -583,6 +589,7 @@ export abstract class FileSystem extends FileSystemBase {
         signal?.removeEventListener('abort', onAbort);
         return abort(reason);
       },
+      ...(writer.appendsAt === undefined ? {} : { appendsAt: writer.appendsAt }),
     };
     if (signal?.aborted) onAbort();
     if (!isFillable(writer)) return wrapped;
@@ -659,8 +666,10 @@ export abstract class FileSystem extends FileSystemBase {
       return this._openWriter(path, options);
     }
     if (this.capabilities.append) return this._openWriter(path, { ...options, append: true });
-    const byCopy = this.capabilities.appendByCopy ? await this._openAppendByCopy!(path, options) : undefined;
-    if (byCopy !== undefined) return byCopy;
+    if (this.capabilities.appendByCopy) {
+      // No writer: there is no file to keep, and a new one is written.
+      return (await this._openAppendByCopy!(path, options)) ?? this._openWriter(path, options);
+    }
     // Emulated append: the new file starts with the old content, streamed, then the new bytes.
     // The old content is read as one version (its ETag), never parts of two.
     const info = existing ? existing.info : await this.infoOrUndefined(path);

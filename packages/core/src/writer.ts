@@ -17,6 +17,11 @@ export interface Writer {
   close(): Promise<void>;
   /** Discards everything written; leaves no partial file or orphaned parts. */
   abort(reason?: unknown): Promise<void>;
+  /**
+   * Where the first byte written lands in the committed file: the size of the file an
+   * append keeps (set by the writer that read it); absent for a new file.
+   */
+  appendsAt?: number;
 }
 
 /**
@@ -158,6 +163,8 @@ export class ChunkQueue {
  * - any failure or `abort` aborts the upload so no parts are left behind.
  */
 export class MultipartWriter<Part = unknown> implements FillableWriter {
+  /** See {@link Writer.appendsAt}. */
+  appendsAt?: number;
   private readonly queue = new ChunkQueue();
   private readonly partSize: number;
   private readonly concurrency: number;
@@ -386,15 +393,21 @@ function operationSignal(signal: AbortSignal | undefined): AbortSignal | undefin
 
 /**
  * `writer` once `chunks` are written to it, left open for more: how an append that
- * rewrites a file starts, with the old content. Any failure aborts the writer.
+ * rewrites a file starts, with the old content. Its `appendsAt` is the bytes written.
+ * Any failure aborts the writer.
  */
 export async function prefilled<W extends Writer>(writer: W, chunks: AsyncIterable<Uint8Array>): Promise<W> {
+  let bytes = 0;
   try {
-    for await (const chunk of chunks) await writer.write(chunk);
+    for await (const chunk of chunks) {
+      await writer.write(chunk);
+      bytes += chunk.byteLength;
+    }
   } catch (err) {
     await outsideSignal(() => writer.abort(err)).catch(() => undefined);
     throw err;
   }
+  writer.appendsAt = bytes;
   return writer;
 }
 

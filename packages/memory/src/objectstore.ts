@@ -216,9 +216,15 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     return this.appender(`${bucket}/${key}`);
   }
 
-  /** S3 assembles an append from the old object and the new bytes on the service; so does this. */
+  /**
+   * S3 assembles an append from the old object and the new bytes on the service; so does
+   * this. A missing object is left to core, which writes a new one.
+   */
   protected override async _openAppendByCopy(path: string): Promise<Writer | undefined> {
-    return this.appender(path);
+    const { bucket, key } = this.objectPath(path);
+    const old = this.bucket(bucket).objects.get(key);
+    if (old === undefined) return undefined;
+    return Object.assign(this.appender(path), { appendsAt: old.data.byteLength });
   }
 
   private appender(path: string): Writer {

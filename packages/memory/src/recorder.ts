@@ -80,6 +80,8 @@ export function instrument(fs: FileSystem, recorder: Recorder, error: (kind: Err
     const open = self[name];
     if (typeof open !== 'function') continue;
     self[name] = async (...args: unknown[]) => {
+      // An append by copy looks the object up first (S3's HeadObject).
+      if (name === '_openAppendByCopy') await request('head');
       const writer = (await open.apply(fs, args)) as Writer | undefined;
       if (writer === undefined) return writer;
       return {
@@ -94,6 +96,7 @@ export function instrument(fs: FileSystem, recorder: Recorder, error: (kind: Err
           await writer.close();
         },
         abort: (reason?: unknown) => writer.abort(reason),
+        ...(writer.appendsAt === undefined ? {} : { appendsAt: writer.appendsAt }),
       } satisfies Writer;
     };
   }

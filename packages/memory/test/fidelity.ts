@@ -168,12 +168,19 @@ export function storeRuleTests(side: () => StoreSide): void {
       await expectFsError(fs.copyFile(`${bucket}/nope.txt`, `${bucket}/dst2.txt`), 'NotFound', 'ENOENT');
     });
 
-    it('appends with ab to an object written whole', async () => {
+    it('appends with ab to an object written whole, tell() starting at its end', async () => {
       await fs.writeText(`${bucket}/log.txt`, 'one\n');
       const f = await fs.open(`${bucket}/log.txt`, 'ab');
+      expect(f.tell()).to.equal(4);
       await f.write('two\n');
+      expect(f.tell()).to.equal(8);
       await f.close();
       expect(await fs.readText(`${bucket}/log.txt`)).to.equal('one\ntwo\n');
+      const fresh = await fs.open(`${bucket}/new.log`, 'ab');
+      expect(fresh.tell()).to.equal(0);
+      await fresh.write('first\n');
+      await fresh.close();
+      expect(await fs.readText(`${bucket}/new.log`)).to.equal('first\n');
     });
 
     it('gives a new object the content type of its name; a copy, an append and a touch keep it', async () => {

@@ -296,7 +296,9 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     };
     if (size >= MIN_PART_SIZE) {
       const target = new S3AppendTarget(kept, { bucket, key, size, etag: head.ETag }, this.settings.concurrency);
-      return new MultipartWriter(target, parts);
+      const writer = new MultipartWriter(target, parts);
+      writer.appendsAt = size;
+      return writer;
     }
     const writer = new MultipartWriter(new S3MultipartTarget(kept), parts);
     const pin = head.ETag === undefined ? {} : { etag: head.ETag };

@@ -117,6 +117,31 @@ describe('s3: S3FileSystem', function () {
       expect(await fs.readText(`${root}/log.txt`)).to.equal('one\ntwo\n');
     });
 
+    it('ab looks the object up once, tell() starting at its end (small, large, missing)', async function () {
+      const { fs, root } = store;
+      const large = 5 * 1024 * 1024 + 3;
+      await fs.writeText(`${root}/ab/small.txt`, 'one\n');
+      await fs.pipe(`${root}/ab/large.bin`, Buffer.alloc(large, 120));
+      const counts = countCommands(fs.client);
+      const cases: Array<[string, number]> = [
+        ['small.txt', 4],
+        ['large.bin', large],
+        ['missing.txt', 0],
+      ];
+      for (const [name, size] of cases) {
+        counts.clear();
+        const f = await fs.open(`${root}/ab/${name}`, 'ab');
+        expect(f.tell(), name).to.equal(size);
+        await f.write('two\n');
+        expect(f.tell(), name).to.equal(size + 4);
+        await f.close();
+        expect(counts.get('HeadObjectCommand'), `${name}: one HeadObject`).to.equal(1);
+        expect(counts.get('ListObjectsV2Command') ?? 0, `${name}: no listing`).to.equal(0);
+        expect(await fs.size(`${root}/ab/${name}`)).to.equal(size + 4);
+        expect((await fs.tail(`${root}/ab/${name}`, 4)).toString()).to.equal('two\n');
+      }
+    });
+
     it('puts and gets local files (local disk is part of @omnifs/core)', async function () {
       const { fs, root } = store;
       const dir = await mkdtemp(join(tmpdir(), 'omnifs-s3-'));
