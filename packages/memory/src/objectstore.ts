@@ -8,6 +8,7 @@ import {
   dirInfo,
   errors,
   ObjectStoreFileSystem,
+  splitObjectPath,
   throwIfAborted,
   type CapabilityFacts,
   type ListRequest,
@@ -19,6 +20,9 @@ import {
 import mime from 'mime';
 import { byBytes, keyAdded, keysRemoved, keysUnder } from './keyorder';
 import { serviceError, type StoreRules } from './rules';
+
+/** Keys per page of a real store's listing (S3's, GCS's default, Azure's is 5,000: the fewest). */
+const LIST_PAGE = 1000;
 
 /** One stored version of an object. */
 export interface StoredObject {
@@ -99,9 +103,32 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
     this.buckets.clear();
   }
 
+  /**
+   * The requests the real store gets for `_rmTree(path)` as it stands: the object's HEAD
+   * (with `orFile`), one listing per page and one batch delete per batch of the keys below.
+   */
+  treeRequests(path: string, orFile: boolean): { head: number; list: number; delete: number } {
+    const { bucket, key } = splitObjectPath(path);
+    const objects = this.buckets.get(bucket)?.objects;
+    let keys = 0;
+    if (objects !== undefined) {
+      for (const _ of keysUnder(objects, key === '' ? '' : `${key}/`)) keys++;
+      if (orFile && key !== '' && objects.has(key)) keys++;
+    }
+    const per = this.deleteBatchSize;
+    return {
+      head: orFile && key !== '' ? 1 : 0,
+      list: Math.max(1, Math.ceil(keys / LIST_PAGE)),
+      delete: Math.ceil(keys / per),
+    };
+  }
+
   /** Writes a raw key (a key ending in `/` is a directory marker), creating its bucket. */
   seed(bucket: string, key: string, data: Uint8Array): void {
-    if (!this.buckets.has(bucket)) this.buckets.set(bucket, { created: new Date(), objects: new Map() });
+    if (!this.buckets.has(bucket)) {
+      if (!this.rules.bucketName.test(bucket)) throw serviceError(this.rules, 'badBucketName');
+      this.buckets.set(bucket, { created: new Date(), objects: new Map() });
+    }
     this.store(bucket, key, data);
   }
 
@@ -119,6 +146,7 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   }
 
   private store(bucket: string, key: string, data: Uint8Array, contentType = typeOf(key)): void {
+    if (this.rules.badKey(key) !== undefined) throw serviceError(this.rules, 'badKey');
     const generation = ++generations;
     const copy = new Uint8Array(data);
     const objects = this.bucket(bucket).objects;

@@ -62,6 +62,16 @@ export function instrument(fs: FileSystem, recorder: Recorder, error: (kind: Err
     };
   };
   for (const [name, op] of Object.entries(HOOKS)) wrap(name, op);
+  // A recursive delete on an object store: its listings and batch deletes, before it runs.
+  const rmTree = self._rmTree;
+  if (fs instanceof MemoryObjectStore && typeof rmTree === 'function') {
+    self._rmTree = async (...args: unknown[]) => {
+      const [path, options] = args as [string, { orFile?: boolean } | undefined];
+      const sent = fs.treeRequests(path, options?.orFile === true);
+      for (const op of ['head', 'list', 'delete'] as const) for (let i = 0; i < sent[op]; i++) await request(op);
+      return rmTree.apply(fs, args);
+    };
+  }
   // Reads: object stores read through `_readStream`, memfs through `_read` (each calls the other by default).
   const readHook = fs instanceof MemoryObjectStore ? '_readStream' : '_read';
   const read = self[readHook]!;

@@ -44,9 +44,11 @@ export interface StoreRules {
   newObjectType?(options: Readonly<Record<string, unknown>>): string | undefined;
   /** What `checksum()` gives for a file, where the backend has its own rule (GCS: the MD5 it keeps). */
   checksum?(info: Record<string, unknown>): string | undefined;
+  /** Why the store refuses `key` as an object name; undefined when it takes it. */
+  badKey(key: string): string | undefined;
   /** The service error behind each kind the stand-in raises. */
   errors: Record<
-    'noSuchBucket' | 'noSuchKey' | 'bucketExists' | 'bucketNotEmpty' | 'badBucketName' | 'conditionFailed',
+    'noSuchBucket' | 'noSuchKey' | 'bucketExists' | 'bucketNotEmpty' | 'badBucketName' | 'badKey' | 'conditionFailed',
     ServiceError
   > &
     Partial<Record<ErrorKind, ServiceError>>;
@@ -96,7 +98,11 @@ export const S3_RULES: StoreRules = {
   service: 'S3',
   bucketWord: 'bucket',
   capabilities: objectStore({ appendByCopy: true, touch: true }),
-  bucketName: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  // 3-63 of a-z 0-9 . -; not an IP address, no `..`, `.-` or `-.`, none of the prefixes
+  // and suffixes S3 reserves.
+  bucketName:
+    /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*(?:\.\.|\.-|-\.))[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+  badKey: (key) => (Buffer.byteLength(key) > 1024 ? 'longer than 1,024 bytes' : undefined),
   etag: (data) => `"${md5(data)}"`,
   listsContentType: false,
   extraInfo: () => ({}),
@@ -115,6 +121,7 @@ export const S3_RULES: StoreRules = {
     ),
     bucketNotEmpty: e('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty'),
     badBucketName: e('InvalidBucketName', 400, 'The specified bucket is not valid.'),
+    badKey: e('KeyTooLongError', 400, 'Your key is too long'),
     conditionFailed: e('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold'),
     RateLimited: e('SlowDown', 503, 'Please reduce your request rate.'),
   },
@@ -126,7 +133,16 @@ export const GCS_RULES: StoreRules = {
   service: 'GCS',
   bucketWord: 'bucket',
   capabilities: objectStore({ append: true, touch: true }),
-  bucketName: /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/,
+  // 3-63 of a-z 0-9 . _ - (222 with dots, each part at most 63); not an IP address, not
+  // `goog...`, nothing like `google`.
+  bucketName:
+    /^(?!goog)(?!.*g[o0][o0]gle)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)(?!.*[^.]{64})(?=.{3,222}$)[a-z0-9][a-z0-9._-]*[a-z0-9]$/,
+  badKey: (key) =>
+    Buffer.byteLength(key) > 1024
+      ? 'longer than 1,024 bytes'
+      : /[\r\n]/.test(key)
+        ? 'has a carriage return or line feed'
+        : undefined,
   etag: (_data, generation) => String(generation),
   listsContentType: true,
   extraInfo: (data, generation) => ({
@@ -146,6 +162,11 @@ export const GCS_RULES: StoreRules = {
     ),
     bucketNotEmpty: e('conflict', 409, 'The bucket you tried to delete is not empty.'),
     badBucketName: e('invalid', 400, 'Invalid bucket name'),
+    badKey: e('invalid', 400, 'The object name is invalid.'),
+    Unexpected: e('backendError', 500, 'Backend Error'),
+    PermissionDenied: e('forbidden', 403, 'The caller does not have permission'),
+    InvalidArgument: e('invalid', 400, 'Invalid argument.'),
+    Unsupported: e('notImplemented', 501, 'The requested feature is not implemented.'),
     conditionFailed: e('conditionNotMet', 412, 'At least one of the pre-conditions you specified did not hold.'),
     RateLimited: e('rateLimitExceeded', 429, 'The rate of change requests to the object exceeds the rate limit.'),
   },
@@ -159,6 +180,12 @@ export const AZURE_RULES: StoreRules = {
   accountInUrl: true,
   capabilities: objectStore({ append: true, touch: true }),
   bucketName: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
+  badKey: (key) =>
+    key.length > 1024
+      ? 'longer than 1,024 characters'
+      : key.split('/').length > 254
+        ? 'more than 254 path segments'
+        : undefined,
   etag: (_data, generation) => `"0x8DC${generation.toString(16).toUpperCase().padStart(11, '0')}"`,
   listsContentType: true,
   extraInfo: () => ({}),
@@ -169,6 +196,15 @@ export const AZURE_RULES: StoreRules = {
     bucketExists: e('ContainerAlreadyExists', 409, 'The specified container already exists.'),
     bucketNotEmpty: e('ContainerNotEmpty', 409, 'The container is not empty.'),
     badBucketName: e('InvalidResourceName', 400, 'The specifed resource name contains invalid characters.'),
+    badKey: e('InvalidResourceName', 400, 'The specifed resource name contains invalid characters.'),
+    Unexpected: e('InternalError', 500, 'The server encountered an internal error. Please retry the request.'),
+    PermissionDenied: e(
+      'AuthorizationPermissionMismatch',
+      403,
+      'This request is not authorized to perform this operation using this permission.',
+    ),
+    InvalidArgument: e('InvalidInput', 400, 'One of the request inputs is not valid.'),
+    Unsupported: e('UnsupportedHeader', 400, 'One of the headers specified in the request is not supported.'),
     conditionFailed: e('ConditionNotMet', 412, 'The condition specified using HTTP conditional header(s) is not met.'),
     RateLimited: e('ServerBusy', 503, 'The server is busy.'),
   },
@@ -184,6 +220,7 @@ const KIND_OF: Readonly<Record<string, ErrorKind>> = {
   bucketExists: 'AlreadyExists',
   bucketNotEmpty: 'NotEmpty',
   badBucketName: 'InvalidArgument',
+  badKey: 'InvalidArgument',
   conditionFailed: 'ConditionNotMatch',
 };
 
@@ -199,6 +236,8 @@ export function serviceError(rules: StoreRules, which: keyof StoreRules['errors'
     kind: k,
     message: `${err.code}: ${err.message} (${rules.service} stand-in)`,
     cause,
-    temporary: k === 'RateLimited' || (err.status >= 500 && err.status !== 501),
+    // Only a throttle or a server error is worth another try; a 500 injected as another
+    // kind (IsADirectory, Aborted, ...) stands for what that kind means.
+    temporary: k === 'RateLimited' || (k === 'Unexpected' && err.status >= 500 && err.status !== 501),
   });
 }

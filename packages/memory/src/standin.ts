@@ -10,6 +10,7 @@ import {
   NODE_CODES,
   splitProtocol,
   standInChanged,
+  unknownOptionMessage,
   type StandInView,
 } from '@omnifs/core/backend';
 import { MemoryFileSystem, resetSharedVolume } from './filesystem';
@@ -80,7 +81,13 @@ interface Served {
   rules: StoreRules | undefined;
 }
 
-const active = new Set<StandIn>();
+/**
+ * The running stand-ins, the process's as the stand-in itself is: one set for every copy
+ * of this package (`jest.resetModules()` loads another), so `resetMemoryStore()` from any
+ * copy empties them all.
+ */
+const active: Set<StandIn> = ((globalThis as Record<symbol, unknown>)[Symbol.for('omnifs.memory.activeStandIns')] ??=
+  new Set<StandIn>()) as Set<StandIn>;
 
 /** Resets every running stand-in (`resetMemoryStore` calls it). */
 export function resetStandIns(): void {
@@ -92,6 +99,37 @@ export function resetMemoryStore(): void {
   resetSharedVolume();
   resetStandIns();
   standInChanged();
+}
+
+/**
+ * Refuses what cannot name a protocol (`s3://`, `s3:`, `'S3 '`) and a name neither omnifs
+ * knows nor a package registered (`aws`): the stand-in would serve nothing the app uses,
+ * and the app would reach the real service.
+ */
+function checkProtocolName(p: string): void {
+  const invalid = (why: string): FsError =>
+    new FsError({ kind: 'InvalidArgument', message: `memoryStandIn: ${JSON.stringify(p)} ${why}` });
+  if (!/^[a-z][a-z0-9+.-]*$/i.test(p)) {
+    const bare = /^([a-z][a-z0-9+.-]*)(:|:\/\/)?\s*$/i.exec(p.trim());
+    throw invalid(`is not a protocol name${bare ? `; write '${bare[1]}'` : ''}`);
+  }
+  if (KNOWN_IMPLEMENTATIONS[p.toLowerCase()] !== undefined) return;
+  try {
+    getFileSystemClass(p.toLowerCase());
+  } catch {
+    const known = Object.keys(KNOWN_IMPLEMENTATIONS).sort().join(', ');
+    throw invalid(`is no protocol omnifs knows (${known}) nor one a loaded package registered`);
+  }
+}
+
+/** Refuses option names `method` does not take. */
+function checkKeys(options: object, known: string[], method: string): void {
+  if (options === null || typeof options !== 'object')
+    throw new FsError({ kind: 'InvalidArgument', message: `${method}'s options must be an object` });
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name))
+      throw new FsError({ kind: 'InvalidArgument', message: unknownOptionMessage(name, method, known) });
+  }
 }
 
 /** The protocol names served by one implementation: `s3` → `['s3', 's3a']`, `gcs` → `['gs', 'gcs']`. */
@@ -217,6 +255,8 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
   if (!Array.isArray(protocols) || protocols.length === 0 || protocols.some((p) => typeof p !== 'string' || p === '')) {
     throw new FsError({ kind: 'InvalidArgument', message: 'memoryStandIn needs a non-empty list of protocol names' });
   }
+  for (const p of protocols) checkProtocolName(p);
+  checkKeys(options, ['latencyMs'], 'memoryStandIn');
   const latency = options.latencyMs ?? 0;
   if (!Number.isFinite(latency) || latency < 0)
     throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(latency)}` });
@@ -267,8 +307,15 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
           kind: 'InvalidArgument',
           message: `unknown error kind ${JSON.stringify(kind)}; one of ${Object.keys(NODE_CODES).join(', ')}`,
         });
+      checkKeys(o, ['times'], 'failNext');
+      const times = o.times ?? 1;
+      if (!Number.isSafeInteger(times) || times < 1)
+        throw new FsError({
+          kind: 'InvalidArgument',
+          message: `failNext's times must be a whole number >= 1, got ${JSON.stringify(times) ?? String(times)}`,
+        });
       const queue = recorder.failures.get(operation) ?? [];
-      for (let i = 0; i < (o.times ?? 1); i++) queue.push(kind);
+      for (let i = 0; i < times; i++) queue.push(kind);
       recorder.failures.set(operation, queue);
     },
     files: () => Object.fromEntries(served.flatMap(entries).map(([k, v]) => [k, Buffer.from(v).toString('utf8')])),

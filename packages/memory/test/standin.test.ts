@@ -1,4 +1,5 @@
 /** The memory stand-in: which instances it redirects, and what its handle gives a test. */
+import { dirname } from 'node:path';
 import { filesystem, FsError, getFileSystemClass, urlToFs, type ErrorKind, type FileSystem } from '@omnifs/core';
 import { registerKnownImplementation } from '@omnifs/core/backend';
 import { expect, expectFsError } from '@omnifs/testkit';
@@ -137,17 +138,17 @@ describe('memory stand-in', () => {
     it('walks and globs a bucket whose keys hold an empty name (a//b, /a) to the end', async () => {
       const standIn = memoryStandIn(['s3']);
       try {
-        standIn.seed({ 's3://b//lead.txt': 'x', 's3://b/a//b.txt': 'y', 's3://b/a/c.txt': 'z' });
+        standIn.seed({ 's3://bkt//lead.txt': 'x', 's3://bkt/a//b.txt': 'y', 's3://bkt/a/c.txt': 'z' });
         const fs = filesystem('s3');
-        expect(await fs.find('b')).to.deep.equal(['b//lead.txt', 'b/a//b.txt', 'b/a/c.txt']);
+        expect(await fs.find('bkt')).to.deep.equal(['bkt//lead.txt', 'bkt/a//b.txt', 'bkt/a/c.txt']);
         const walked = [];
-        for await (const e of fs.walk('b')) walked.push(e);
+        for await (const e of fs.walk('bkt')) walked.push(e);
         expect(walked).to.deep.equal([
-          { root: 'b', dirs: ['a'], files: [] },
-          { root: 'b/a', dirs: [], files: ['c.txt'] },
+          { root: 'bkt', dirs: ['a'], files: [] },
+          { root: 'bkt/a', dirs: [], files: ['c.txt'] },
         ]);
-        expect(await fs.glob('b/**')).to.deep.equal(['b', 'b/a', 'b/a/c.txt']);
-        expect(await fs.du('b')).to.equal(3);
+        expect(await fs.glob('bkt/**')).to.deep.equal(['bkt', 'bkt/a', 'bkt/a/c.txt']);
+        expect(await fs.du('bkt')).to.equal(3);
       } finally {
         standIn.restore();
       }
@@ -251,6 +252,57 @@ describe('memory stand-in', () => {
         expect(getFileSystemClass(protocol).protocols).to.deep.equal(protocolFamily(protocol));
       });
     }
+
+    it('refuses the bucket names and object names each store refuses, as InvalidArgument', async () => {
+      const standIn = memoryStandIn(['s3', 'gs', 'az']);
+      try {
+        const fs = { s3: filesystem('s3'), gs: filesystem('gs'), az: filesystem('az', { accountName: 'acct' }) };
+        const refused: Array<[keyof typeof fs, string]> = [
+          ['s3', '192.168.5.4'],
+          ['s3', 'my..bucket'],
+          ['s3', 'my.-bucket'],
+          ['s3', 'xn--bucket'],
+          ['s3', 'data-s3alias'],
+          ['s3', 'sthree-data'],
+          ['gs', 'goog-data'],
+          ['gs', 'my-google-data'],
+          ['gs', '10.1.2.3'],
+          ['gs', 'x'.repeat(64)],
+        ];
+        for (const [p, bucket] of refused) await expectFsError(fs[p].mkdir(bucket), 'InvalidArgument', 'EINVAL');
+        await fs.gs.mkdir(`${'a'.repeat(63)}.${'b'.repeat(63)}`);
+        for (const p of ['s3', 'gs', 'az'] as const) {
+          await fs[p].mkdir('keys');
+          await expectFsError(fs[p].pipe(`keys/${'k'.repeat(1025)}`, 'x'), 'InvalidArgument', 'EINVAL');
+          await fs[p].pipe(`keys/${'k'.repeat(1024)}`, 'x');
+          expect(await fs[p].size(`keys/${'k'.repeat(1024)}`)).to.equal(1);
+        }
+        await expectFsError(fs.gs.pipe('keys/a\nb', 'x'), 'InvalidArgument', 'EINVAL');
+        await expectFsError(fs.az.pipe(`keys/${Array(255).fill('s').join('/')}`, 'x'), 'InvalidArgument', 'EINVAL');
+        expect(() => standIn.seed({ 's3://My_Bucket/x': 'x' })).to.throw(FsError, 'InvalidBucketName');
+      } finally {
+        standIn.restore();
+      }
+    });
+
+    it('injects the error codes of each store, temporary only for a throttle or a server error', async () => {
+      const standIn = memoryStandIn(['gs', 'az']);
+      try {
+        standIn.failNext('get', 'PermissionDenied', { times: 2 });
+        const gs = await expectFsError(filesystem('gs').cat('b/k'), 'PermissionDenied', 'EACCES');
+        const az = await expectFsError(filesystem('az', { accountName: 'acct' }).cat('b/k'), 'PermissionDenied');
+        expect([gs.message, az.message]).to.satisfy(
+          ([g, a]: string[]) => g!.includes('forbidden') && a!.includes('AuthorizationPermissionMismatch'),
+        );
+        for (const kind of ['IsADirectory', 'NotADirectory', 'Aborted', 'Unexpected'] as const) {
+          standIn.failNext('get', kind);
+          const err = await expectFsError(filesystem('gs').cat('b/k'), kind);
+          expect(err.temporary, kind).to.equal(kind === 'Unexpected');
+        }
+      } finally {
+        standIn.restore();
+      }
+    });
   });
 
   describe('the handle', () => {
@@ -275,6 +327,24 @@ describe('memory stand-in', () => {
     it('is reset by resetMemoryStore too', async () => {
       await s3.writeText('bkt/a', 'a');
       resetMemoryStore();
+      expect(await s3.ls('')).to.deep.equal([]);
+    });
+
+    it('is reset by resetMemoryStore of another copy of the package (jest.resetModules)', async () => {
+      await s3.writeText('bkt/a', 'a');
+      const dist = dirname(require.resolve('@omnifs/memory'));
+      const kept = Object.keys(require.cache).filter((k) => k.startsWith(dist));
+      const saved = kept.map((k) => [k, require.cache[k]] as const);
+      for (const k of kept) delete require.cache[k];
+      try {
+        const other = require('@omnifs/memory') as typeof import('@omnifs/memory');
+        expect(other.resetMemoryStore).not.to.equal(resetMemoryStore);
+        other.resetMemoryStore();
+      } finally {
+        for (const k of Object.keys(require.cache)) if (k.startsWith(dist)) delete require.cache[k];
+        for (const [k, m] of saved) require.cache[k] = m;
+      }
+      expect(standIn.files()).to.deep.equal({});
       expect(await s3.ls('')).to.deep.equal([]);
     });
 
@@ -458,6 +528,55 @@ describe('memory stand-in', () => {
     it('refuses a call without protocols', () => {
       expect(() => memoryStandIn([])).to.throw(FsError, 'non-empty list');
       expect(filesystem('memory')).to.be.instanceOf(MemoryFileSystem);
+    });
+
+    it('refuses what names no protocol, an unknown option and a bad failNext, serving nothing', async () => {
+      const failNext = standIn.failNext.bind(standIn);
+      standIn.restore();
+      for (const [name, hint] of [
+        ['s3://', "write 's3'"],
+        ['s3a:', "write 's3a'"],
+        ['S3 ', "write 'S3'"],
+        ['aws', 'no protocol omnifs knows'],
+      ] as const) {
+        const err = await expectFsError(() => memoryStandIn([name]), 'InvalidArgument', 'EINVAL');
+        expect(err.message, name).to.include(hint);
+      }
+      expect(filesystem('s3', { region: 'eu-west-1' })).to.be.instanceOf(S3FileSystem);
+      const bad = await expectFsError(
+        () => memoryStandIn(['s3'], { latency: 50 } as never),
+        'InvalidArgument',
+        'EINVAL',
+      );
+      expect(bad.message).to.include("did you mean 'latencyMs'");
+      expect(filesystem('s3', { region: 'eu-west-1' })).to.be.instanceOf(S3FileSystem);
+      for (const o of [{ time: 3 }, { times: 0 }, { times: -2 }, { times: 2.5 }, { times: '3' }, { times: Infinity }])
+        await expectFsError(() => failNext('put', 'RateLimited', o as never), 'InvalidArgument', 'EINVAL');
+    });
+
+    it('counts and fails a recursive delete: its listing and batch deletes', async () => {
+      await s3.pipe({ 'bkt/tree/a': 'a', 'bkt/tree/b/c': 'c', 'bkt/other': 'o' });
+      const sent = (before: Record<string, number>): Record<string, number> =>
+        Object.fromEntries(Object.entries(standIn.calls).map(([op, n]) => [op, n - before[op]!]));
+      standIn.failNext('delete', 'PermissionDenied');
+      await expectFsError(s3.rm('bkt/tree', { recursive: true }), 'PermissionDenied', 'EACCES');
+      expect(await s3.find('bkt')).to.deep.equal(['bkt/other', 'bkt/tree/a', 'bkt/tree/b/c']);
+      const before = { ...standIn.calls };
+      await s3.rm('bkt/tree', { recursive: true });
+      expect(sent(before)).to.deep.include({ head: 1, list: 1, delete: 1 });
+      expect(await s3.find('bkt')).to.deep.equal(['bkt/other']);
+      standIn.latencyMs = 40;
+      const started = Date.now();
+      await s3.rm('bkt', { recursive: true });
+      expect(Date.now() - started, 'each request waits').to.be.at.least(3 * 35);
+      expect(await s3.exists('bkt')).to.equal(false);
+      standIn.latencyMs = 0;
+      await s3.pipe({ 'bkt2/x': 'x' }).catch(() => undefined);
+      await s3.makedirs('bkt2');
+      await s3.writeText('bkt2/other', 'o');
+      standIn.failNext('list', 'PermissionDenied');
+      await expectFsError(s3.rm('bkt2', { recursive: true }), 'PermissionDenied', 'EACCES');
+      expect(await s3.exists('bkt2/other')).to.equal(true);
     });
   });
 });
