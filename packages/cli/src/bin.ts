@@ -27,8 +27,27 @@ for (const [signal, status] of [
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   // `omnifs cat big | head` closes the pipe early: stop quietly, as cat does.
   if (err.code === 'EPIPE') process.exit(0);
-  throw err;
+  outputFailed(err);
 });
+
+/** Whether a write to standard output failed (and was reported). */
+let lostOutput = false;
+
+/**
+ * Standard output refused a write (a full disk, `> /dev/full`): the command's output is
+ * lost, so it fails, with one line on standard error as every error.
+ */
+function outputFailed(err: NodeJS.ErrnoException): void {
+  if (!lostOutput) {
+    lostOutput = true;
+    const code = typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) ? err.code : 'EIO';
+    process.stderr.write(
+      `omnifs: cannot write to standard output: ${err.message.replace(/^[A-Z]+: /, '')} [${code}]\n`,
+    );
+  }
+  process.exitCode = 1;
+  process.stderr.write('', () => process.exit(1));
+}
 
 /** The wait for each stream's `drain`, shared by the writes made meanwhile (one listener, not one each). */
 const drains = new Map<NodeJS.WriteStream, Promise<void>>();
@@ -43,8 +62,10 @@ function write(stream: NodeJS.WriteStream, bytes: Uint8Array | string): void | P
   return drained;
 }
 
+const argv = process.argv.slice(2);
+
 main(
-  process.argv.slice(2),
+  argv,
   {
     out: (text) => void write(process.stdout, `${text}\n`),
     raw: (bytes) => write(process.stdout, bytes),
@@ -60,7 +81,15 @@ main(
   },
   { signal: controller.signal },
 ).then(
-  (code) => exit(interrupted ?? code),
+  (code) => {
+    // Each command is a process of its own: nothing it kept in memory:// outlives it.
+    const quiet = argv.some((a) => a === '--quiet' || /^-[a-zA-Z]*q[a-zA-Z]*$/.test(a));
+    if (code === 0 && !quiet && argv.some((a) => /(^|::)memory:\/\//i.test(a)))
+      process.stderr.write(
+        'omnifs: note: memory:// lives in the process of one command: it started empty and is gone now\n',
+      );
+    exit(interrupted ?? code);
+  },
   (err: unknown) => {
     process.stderr.write(`omnifs: ${String(err)}\n`);
     exit(1);
@@ -73,5 +102,10 @@ main(
  */
 function exit(code: number): void {
   process.exitCode = code;
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+  if (lostOutput) return outputFailed(new Error('output lost'));
+  process.stdout.write('', (err?: Error | null) => {
+    const failed = err as NodeJS.ErrnoException | null | undefined;
+    if (failed != null && failed.code !== 'EPIPE') return outputFailed(failed);
+    process.stderr.write('', () => process.exit(lostOutput ? 1 : code));
+  });
 }

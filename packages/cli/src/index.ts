@@ -147,7 +147,12 @@ export async function main(argv: string[], io: Io, options: MainOptions = {}): P
   const { name, rest } = splitCommand(argv);
   let spec: CommandSpec | undefined;
   try {
-    if (name === undefined) throw new UsageError('no command given');
+    if (name === undefined) {
+      const unknown = rest.find((a) => a.startsWith('-') && a !== '-' && !VALUE_OPTIONS.has(a.split('=')[0]!));
+      throw new UsageError(
+        unknown === undefined ? 'no command given' : `unknown option '${unknown}' (and no command given)`,
+      );
+    }
     spec = lookup(name);
     const { flags, args } = parse(spec, rest);
     if (flags.help === true) {

@@ -1,6 +1,6 @@
 /** The built `omnifs` executable in child processes, on local disk: every command, streams and exit codes. */
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -193,6 +193,37 @@ describe('the omnifs executable on local disk', function () {
       `set -o pipefail; node ${BIN} cat ${join(dir, 'lines.txt')} | head -n 1`,
     ]).toString();
     expect(out).to.equal('line\n');
+  });
+
+  it("notes that memory:// is gone once the command exits; mkdir's and tree's examples run as written", async () => {
+    const wrote = await spawnCli(['cp', '-', 'memory:///x.txt'], { stdin: 'hi\n' });
+    expect(wrote.code).to.equal(0);
+    expect(wrote.err).to.include('omnifs: note: memory:// lives in the process of one command');
+    const cwd = mkdtempSync(join(tmpdir(), 'omnifs-cli-examples-'));
+    try {
+      for (const name of ['mkdir', 'tree']) {
+        const example = /example:\n {2}omnifs (.*)\n/.exec((await spawnCli(['help', name])).out)![1]!;
+        const r = await spawnCli(example.split(' '), { cwd });
+        expect({ code: r.code, err: r.err }, example).to.deep.equal({ code: 0, err: '' });
+      }
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('fails, with one line, when standard output refuses its writes (a full disk: /dev/full)', () => {
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(300_000, 1));
+    for (const args of [
+      ['ls', d],
+      ['ls', '--json', d],
+      ['find', d],
+      ['stat', `${d}/a.txt`],
+      ['cat', join(dir, 'big.bin')],
+    ]) {
+      const r = spawnSync('bash', ['-c', `node ${BIN} ${args.join(' ')} > /dev/full`], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).to.equal(1);
+      expect(r.stderr, args.join(' ')).to.match(/^omnifs: cannot write to standard output: .*\[ENOSPC\]\n$/);
+    }
   });
 
   it("keeps compiled code in Node's compile cache between runs where Node has one", async () => {

@@ -46,6 +46,9 @@ describe('omnifs usage, help and options', () => {
   describe('usage errors: exit 2, one line and the usage, nothing changed', () => {
     it('no command, an unknown command, an unknown option, missing arguments', async () => {
       expect((await cli([])).code).to.equal(2);
+      const alone = await cli(['--bogus']);
+      expect(alone).to.include({ code: 2 });
+      expect(alone.err).to.include("omnifs: unknown option '--bogus' (and no command given)");
       const unknown = await cli(['cpy', 'a', 'b']);
       expect(unknown).to.include({ code: 2 });
       expect(unknown.err).to.include('omnifs: unknown command "cpy" (did you mean cp?)');

@@ -158,7 +158,7 @@ export const ADMIN_COMMANDS: CommandSpec[] = [
     summary: 'create directories (buckets on object stores)',
     min: 1,
     options: { parents: { type: 'boolean', short: 'p', help: 'create parents too; an existing directory is fine' } },
-    example: 'omnifs mkdir -p memory:///project/data',
+    example: 'omnifs mkdir -p ./project/data',
     run: mkdir,
   },
   {

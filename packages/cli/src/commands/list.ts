@@ -275,7 +275,7 @@ export const LIST_COMMANDS: CommandSpec[] = [
     min: 1,
     max: 1,
     options: { 'max-depth': { ...maxDepth, short: 'L' } },
-    example: 'omnifs tree -L 2 memory:///project',
+    example: 'omnifs tree -L 2 ./project',
     run: tree,
   },
 ];
