@@ -43,6 +43,18 @@ describe('omnifs transfers on memory:// and local disk', () => {
         expect(await mem.exists(`${root}/src/a.txt`)).to.equal(true);
       }
     });
+    it('copies the files a glob matches without -r, as fsspec, noting the directories it skips', async () => {
+      const deep = await cli(['cp', `${u}/src/**`, `${u}/deep/`]);
+      expect({ code: deep.code, skipped: deep.err.includes('skipping') }).to.deep.equal({ code: 0, skipped: false });
+      expect(await mem.find(`${root}/deep`)).to.deep.equal([`${root}/deep/a.txt`, `${root}/deep/sub/b.txt`]);
+      const flat = await cli(['cp', `${u}/src/*`, `${u}/flat/`]);
+      expect(flat.code).to.equal(0);
+      expect(flat.err).to.include(`omnifs cp: skipping directory ${u}/src/sub (cp -r takes directories)\n`);
+      expect(await mem.find(`${root}/flat`)).to.deep.equal([`${root}/flat/a.txt`]);
+      const none = await cli(['cp', `${u}/sr*`, `${u}/none/`]);
+      expect(none.code).to.equal(1);
+      expect(none.err).to.include('is a directory: use cp -r to copy it [EISDIR]');
+    });
     it('-r copies a directory into a new one; a trailing slash copies its contents; --max-depth limits', async () => {
       expect((await cli(['cp', '-r', `${u}/src`, `${u}/dst`])).code).to.equal(0);
       expect(await mem.find(`${root}/dst`)).to.deep.equal([`${root}/dst/a.txt`, `${root}/dst/sub/b.txt`]);

@@ -18,11 +18,18 @@ function bwlimit(ctx: Context): number | undefined {
   return v === undefined ? undefined : parseSize(v, '--bwlimit');
 }
 
-/** Refuses, before anything changes, a missing source and a directory without `-r`. */
-async function checkSources(op: Op, sources: Target[], recursive: boolean): Promise<void> {
+/**
+ * Refuses, before anything changes, a missing source and a directory without `-r`. A glob
+ * without `-r` copies the files it matches, as in fsspec: it is refused only when it
+ * matches no file, and the directories it skips (those with no matched file below them)
+ * are returned, for a note.
+ */
+async function checkSources(op: Op, sources: Target[], recursive: boolean): Promise<string[]> {
+  const skipped: string[] = [];
   for (const s of sources) {
     let found: FileInfo[];
-    if (hasMagic(s.path)) {
+    const glob = hasMagic(s.path);
+    if (glob) {
       found = await s.fs.glob(s.path, { detail: true });
       if (found.length === 0) throw fail('NotFound', `${s.raw}: no match`);
     } else {
@@ -31,14 +38,19 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
       });
       found = [info];
     }
-    const dir = found.find((f) => f.type === 'directory');
-    if (dir !== undefined && !recursive) {
+    if (recursive) continue;
+    const dirs = found.filter((f) => f.type === 'directory');
+    const files = found.filter((f) => f.type !== 'directory');
+    if (dirs.length > 0 && (!glob || files.length === 0)) {
       throw fail(
         'IsADirectory',
-        `${s.url(dir.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`,
+        `${s.url(dirs[0]!.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`,
       );
     }
+    for (const d of dirs)
+      if (!files.some((f) => f.name.startsWith(`${d.name}/`))) skipped.push(s.url(d.name));
   }
+  return skipped;
 }
 
 /** `cp - URL`: standard input to a file, read at most at `--bwlimit`. */
@@ -96,7 +108,9 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
     for (const s of sources)
       if (!s.local) throw new UsageError(`put uploads local files; ${s.raw} is not local (use cp)`);
   if (op === 'get' && !dst.local) throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
-  await checkSources(op, sources, recursive);
+  const skipped = await checkSources(op, sources, recursive);
+  if (!on(ctx.flags, 'quiet'))
+    for (const d of skipped) ctx.io.err(`omnifs ${op}: skipping directory ${d} (${op} -r takes directories)`);
 
   const depth = intFlag(ctx.flags, 'max-depth');
   const done: Progress = { bytes: 0, files: 0 };
