@@ -47,8 +47,7 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
         `${s.url(dirs[0]!.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`,
       );
     }
-    for (const d of dirs)
-      if (!files.some((f) => f.name.startsWith(`${d.name}/`))) skipped.push(s.url(d.name));
+    for (const d of dirs) if (!files.some((f) => f.name.startsWith(`${d.name}/`))) skipped.push(s.url(d.name));
   }
   return skipped;
 }
