@@ -101,6 +101,10 @@ async function listings(fs: FileSystem): Promise<void> {
   const found: FileInfo[] = await fs.find('b', { detail: true, withDirs: true });
   const globbed: FileInfo[] | string[] = await fs.glob('b/*', { detail: flag });
   const sizes: number | Record<string, number> = await fs.du('b', { total: flag });
+  const type: string | undefined = (await fs.info('b/a.txt')).contentType;
+  // @ts-expect-error a content type is text
+  const notType: number | undefined = (await fs.info('b/a.txt')).contentType;
+  void type; void notType;
   void infos; void either; void names; void one; void many; void notOne; void unsure; void found; void globbed; void sizes;
 }
 void listings;

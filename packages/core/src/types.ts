@@ -16,7 +16,12 @@ export interface FileInfo {
    * link resolved. A walk does not go into a link that leads back to a directory it is in.
    */
   realPath?: string;
-  /** Backend-specific fields (content type, storage class, ...). */
+  /**
+   * The media type an object store keeps with the object (`text/csv`): from `info` on S3,
+   * GCS and Azure, also in GCS and Azure listings (S3's listings have none).
+   */
+  contentType?: string;
+  /** Backend-specific fields (storage class, generation, ...). */
   [extra: string]: unknown;
 }
 
