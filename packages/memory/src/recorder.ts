@@ -3,6 +3,7 @@
  * hook the base class calls stands for one request to the real service.
  */
 import type { ErrorKind, FileSystem, Writer } from '@omnifs/core';
+import { currentSignal, waitOrAbort } from '@omnifs/core/backend';
 import { MemoryObjectStore } from './objectstore';
 
 /**
@@ -48,7 +49,8 @@ type Hook = (...args: unknown[]) => unknown;
 export function instrument(fs: FileSystem, recorder: Recorder, error: (kind: ErrorKind) => Error): void {
   const request = async (op: Operation): Promise<void> => {
     recorder.calls[op]++;
-    if (recorder.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, recorder.latencyMs));
+    // The wait ends with the operation's signal, as a request in flight does.
+    if (recorder.latencyMs > 0) await waitOrAbort(recorder.latencyMs, [currentSignal()]);
     const kind = recorder.failures.get(op)?.shift();
     if (kind !== undefined) throw error(kind);
   };

@@ -475,11 +475,17 @@ describe('memory stand-in', () => {
       }
     });
 
-    it('adds latency to every request', async () => {
+    it("adds latency to every request, which the operation's signal ends", async () => {
       standIn.latencyMs = 30;
       const started = Date.now();
       await s3.writeText('bkt/slow', 'x');
       expect(Date.now() - started).to.be.at.least(25);
+      // An aborted write is not made later, once the wait is over.
+      standIn.latencyMs = 300;
+      await expectFsError(s3.pipeFile('bkt/never', 'x', { signal: AbortSignal.timeout(50) }), 'Aborted');
+      await new Promise((r) => setTimeout(r, 500));
+      standIn.latencyMs = 0;
+      expect(await s3.exists('bkt/never')).to.equal(false);
       expect(() => {
         standIn.latencyMs = -1;
       }).to.throw(FsError, 'latencyMs');
