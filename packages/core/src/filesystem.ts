@@ -95,6 +95,14 @@ function pinnedTo(read: ReadOptions | undefined, pin: { etag?: string } | undefi
   return { ...read, etag: pin.etag };
 }
 
+/** UTF-8 that refuses bytes it cannot decode, and keeps a byte order mark as `Buffer` does. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function isUtf8Name(encoding: string): boolean {
+  const e = encoding.toLowerCase();
+  return e === 'utf8' || e === 'utf-8';
+}
+
 /**
  * Base class of every omnifs filesystem: whole files, streaming, transfer and directories,
  * derived from the hooks of {@link FileSystemBase}.
@@ -275,13 +283,27 @@ export abstract class FileSystem extends FileSystemBase {
     await mapLimit(entries, limit, ([p, d]) => this.pipeFile(p, d, write), options.signal);
   }
 
-  /** A file's content decoded as text (UTF-8 by default). */
+  /**
+   * A file's content decoded as text (UTF-8 by default). Bytes that are not valid UTF-8
+   * are `InvalidArgument`, as in fsspec (Python's UnicodeDecodeError), not replaced: text
+   * written back would not be the file's bytes. Read such a file with `cat`, or with
+   * `'latin1'`, which takes any bytes.
+   */
   async readText(path: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
     if (!Buffer.isEncoding(encoding))
       throw errors.invalid(
         `readText takes an encoding name (readText(path, 'latin1')), got ${typeof encoding === 'string' ? JSON.stringify(encoding) : typeof encoding}`,
       );
-    return Buffer.from(await this.catFile(path)).toString(encoding);
+    const bytes = await this.catFile(path);
+    if (!isUtf8Name(encoding)) return Buffer.from(bytes).toString(encoding);
+    try {
+      return STRICT_UTF8.decode(bytes);
+    } catch {
+      throw errors.invalid(
+        `${this.normalize(path)} is not UTF-8 text: read it with cat(), or readText(path, 'latin1')`,
+        this.normalize(path),
+      );
+    }
   }
 
   /** Writes text as a file, encoded as `encoding` (default UTF-8, as `readText` reads it). */

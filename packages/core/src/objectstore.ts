@@ -16,6 +16,7 @@ import type { RmTreeOptions } from './hooks';
 import type { CapabilityFacts, FileInfo, WriteMode } from './types';
 import type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
 import { checkObjectStoreUrl } from './url';
+import { stripProtocol } from './paths';
 import type { Writer } from './writer';
 
 export type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
@@ -57,6 +58,22 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  * - `mkdir('bucket')` creates a bucket, `mkdir('bucket/prefix')` only the missing bucket
  *   (with parents); `rmdir` deletes an empty bucket or the marker of an empty prefix.
  */
+/** A segment a path reads as something else: empty inside the path, `.` or `..`. */
+const ODD_SEGMENT = /(?:^|\/)(?:\.\.?)(?:\/|$)|[^/]\/\/+[^/]/;
+
+function checkKeySegments(path: string, rest: string): void {
+  if (!ODD_SEGMENT.test(rest)) return;
+  const trimmed = rest.replace(/^\/+|\/+$/g, '');
+  const seg = trimmed.split('/').find((x) => x === '' || x === '.' || x === '..');
+  if (seg === undefined) return;
+  throw errors.invalid(
+    `${JSON.stringify(path)} has ${seg === '' ? 'an empty segment (//)' : `a "${seg}" segment`}: object keys ` +
+      `are read as paths here, so it names another key; a key written with one (by another tool) ` +
+      `is listed but cannot be read, copied or removed by its name (rm -r of its prefix removes it)`,
+    path,
+  );
+}
+
 export abstract class ObjectStoreFileSystem extends FileSystem {
   override readonly rootMarker = '' as const;
 
@@ -65,9 +82,18 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     return { ...super.capabilityFacts(), realDirectories: false };
   }
 
-  /** Also refuses user-info (`s3://user:secret@bucket`) and an empty bucket before a key (`s3:///key`). */
+  /**
+   * Also refuses user-info (`s3://user:secret@bucket`), an empty bucket before a key
+   * (`s3:///key`), and a key with an empty, `.` or `..` segment (`b/a//k`, `b/x/../k`):
+   * a path would read it as another key (`b/a/k`, `b/k`), one that may exist, so a read
+   * or a delete of a name another tool wrote would reach its twin. Leading and trailing
+   * slashes are allowed.
+   */
   override normalize(path: unknown): string {
-    if (typeof path === 'string') checkObjectStoreUrl(path, this.protocols);
+    if (typeof path === 'string') {
+      checkObjectStoreUrl(path, this.protocols);
+      checkKeySegments(path, stripProtocol(path, this.protocols));
+    }
     return super.normalize(path);
   }
 

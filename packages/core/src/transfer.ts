@@ -238,14 +238,15 @@ function checkCollisions(steps: readonly Step[], realDirectories: boolean): void
 
 /**
  * Refuses, before anything is copied, a listed source that no path names: an object key
- * with an empty or `.` segment (`a//b`, `a/./b`), written by another tool, which a path
- * reads as `a/b` (the copy would fail part-way, with what came before it already copied).
+ * with an empty, `.` or `..` segment (`a//b`, `a/./b`, `x/../b`), written by another tool,
+ * which a path reads as another key (`a/b`, `b`); object stores refuse such a name outright
+ * (the copy would otherwise fail part-way, with what came before it already copied).
  */
 function checkNamed(srcFs: FileSystem, steps: readonly Step[]): void {
   for (const s of steps) {
     if (srcFs.normalize(s.src.name) === s.src.name) continue;
     throw errors.invalid(
-      `${s.src.name} cannot be read: a path reads an empty or "." segment of a key as nothing (copy it with another tool, or rename it)`,
+      `${s.src.name} cannot be read: a path reads an empty, "." or ".." segment of a key as another key (copy it with another tool, or rename it)`,
       s.src.name,
     );
   }
@@ -453,6 +454,8 @@ export async function removeDirs(
   const ordered = [...new Set(dirs)].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1));
   for (const d of ordered) {
     throwIfAborted(signal);
+    // The root stays: `rm('/', { recursive: true })` empties it, as in fsspec.
+    if (d === '/') continue;
     try {
       await fs.rmdir(d);
     } catch (err) {

@@ -64,6 +64,17 @@ describe('memory backend', () => {
   });
 
   describe('stores', () => {
+    it("empties the store with rm('/', { recursive: true }) and rmTree('/'), as fsspec, without an error", async () => {
+      const fs = new MemoryFileSystem({ store: 'private' });
+      for (const remove of [() => fs.rm('/', { recursive: true }), () => fs.rmTree('/')]) {
+        await fs.pipe({ '/a/b.txt': 'b', '/c.txt': 'c' });
+        await fs.makedirs('/empty/dir');
+        await remove();
+        expect(await fs.find('/', { withDirs: true })).to.deep.equal([]);
+        expect(await fs.isDir('/')).to.equal(true);
+      }
+    });
+
     it('shares one store between instances by default', async () => {
       const p = `/${randomName()}/shared.txt`;
       await filesystem('memory').writeText(p, 'seen by all');

@@ -1,6 +1,6 @@
 /** S3FileSystem against the harness's S3 server: buckets, prefixes, reads, writes, copies, signed URLs. */
 import { expect } from 'chai';
-import { layoutTests, registryTests, rejected } from '@omnifs/testkit';
+import { expectFsError, layoutTests, registryTests, rejected } from '@omnifs/testkit';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -298,7 +298,7 @@ describe('s3: S3FileSystem', function () {
         ]) {
           const err = await rejected(copy());
           expect(err).to.include({ kind: 'InvalidArgument', code: 'EINVAL' });
-          expect(err.message).to.match(/\/mk\/(\.|\/double\.txt|\.\/dot\.txt) cannot be read: a path reads an empty/);
+          expect(err.message).to.match(/\/mk\/(\.|\/double\.txt|\.\/dot\.txt)" has (an empty|a "\.") segment/);
         }
         expect(await fs.exists(`${root}/copy`)).to.equal(false);
         expect(await readdir(local)).to.deep.equal([]);
@@ -307,6 +307,26 @@ describe('s3: S3FileSystem', function () {
       } finally {
         await rm(local, { recursive: true, force: true });
       }
+    });
+
+    it('reads and removes neither a key with .. , . or // nor its twin, refusing the name', async function () {
+      const { fs, root } = store;
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const [Bucket = '', ...prefix] = root.split('/');
+      const keys = ['tw/x/../y', 'tw/y', 'tw/a/./f', 'tw/a/f', 'tw/a//g', 'tw/a/g'];
+      for (const name of keys)
+        await fs.client.send(new PutObjectCommand({ Bucket, Key: [...prefix, name].join('/'), Body: name }));
+      const listed = await fs.find(`${root}/tw`);
+      expect(listed).to.have.members(keys.map((k) => `${root}/${k}`));
+      for (const odd of ['tw/x/../y', 'tw/a/./f', 'tw/a//g']) {
+        await expectFsError(fs.readText(`${root}/${odd}`), 'InvalidArgument', 'EINVAL');
+        await expectFsError(fs.rm(`${root}/${odd}`), 'InvalidArgument', 'EINVAL');
+        await expectFsError(fs.info(`${root}/${odd}`), 'InvalidArgument', 'EINVAL');
+      }
+      for (const twin of ['tw/y', 'tw/a/f', 'tw/a/g']) expect(await fs.readText(`${root}/${twin}`)).to.equal(twin);
+      expect(await fs.find(`${root}/tw`)).to.have.members(listed);
+      await fs.rm(`${root}/tw`, { recursive: true });
+      expect(await fs.exists(`${root}/tw`)).to.equal(false);
     });
   });
 

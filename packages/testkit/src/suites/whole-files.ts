@@ -188,6 +188,13 @@ export function wholeFileTests(ctx: SuiteContext): void {
       expect(await ctx.fs.readText(ctx.path('l1.txt'), 'latin1')).to.equal('café');
     });
 
+    it('readText refuses bytes that are not UTF-8 (as fsspec), never replacing them', async () => {
+      await ctx.fs.pipeFile(ctx.path('l1.txt'), Buffer.from('café', 'latin1'));
+      await expectFsError(ctx.fs.readText(ctx.path('l1.txt')), 'InvalidArgument', 'EINVAL');
+      await ctx.fs.pipeFile(ctx.path('bom.txt'), Buffer.from('\ufeffok'));
+      expect(await ctx.fs.readText(ctx.path('bom.txt'))).to.equal('\ufeffok');
+    });
+
     it('writeText with mode "create" fails with AlreadyExists on an existing file', async () => {
       await ctx.fs.writeText(ctx.path('t.txt'), 'a');
       await expectFsError(ctx.fs.writeText(ctx.path('t.txt'), 'b', { mode: 'create' }), 'AlreadyExists', 'EEXIST');
