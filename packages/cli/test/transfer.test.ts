@@ -43,6 +43,18 @@ describe('omnifs transfers on memory:// and local disk', () => {
         expect(await mem.exists(`${root}/src/a.txt`)).to.equal(true);
       }
     });
+    it('takes a name with glob characters that matches nothing as a glob as itself, as a shell', async () => {
+      await mem.pipe({ [`${root}/b/x[1].txt`]: 'one', [`${root}/b/st*r.txt`]: 'star' });
+      expect((await cli(['cat', `${u}/b/x[1].txt`, `${u}/b/st*r.txt`])).out).to.equal('onestar');
+      expect((await cli(['cp', `${u}/b/x[1].txt`, `${u}/copied/`])).code).to.equal(0);
+      expect(await mem.readText(`${root}/copied/x[1].txt`)).to.equal('one');
+      expect((await cli(['rm', `${u}/b/x[1].txt`])).code).to.equal(0);
+      expect(await mem.find(`${root}/b`)).to.deep.equal([`${root}/b/st*r.txt`]);
+      // Where the glob matches other names, the glob wins; escaped, the name is itself.
+      await mem.pipe({ [`${root}/b/x[1].txt`]: 'one', [`${root}/b/x1.txt`]: 'other' });
+      expect((await cli(['cat', `${u}/b/x[1].txt`])).out).to.equal('other');
+      expect((await cli(['cat', `${u}/b/x[[]1].txt`])).out).to.equal('one');
+    });
     it('copies the files a glob matches without -r, as fsspec, noting the directories it skips', async () => {
       const deep = await cli(['cp', `${u}/src/**`, `${u}/deep/`]);
       expect({ code: deep.code, skipped: deep.err.includes('skipping') }).to.deep.equal({ code: 0, skipped: false });

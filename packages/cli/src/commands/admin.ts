@@ -5,7 +5,7 @@ import { parseDuration } from '../format';
 import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
 import { canonicalProtocol, checkProtocolKnown, type Target } from '../storage';
-import { expandAll, fail, notFound, on, printJson, written } from './common';
+import { expandAll, fail, globOrLiteral, notFound, on, printJson, written } from './common';
 
 async function rm(ctx: Context): Promise<void> {
   const recursive = on(ctx.flags, 'recursive');
@@ -13,15 +13,16 @@ async function rm(ctx: Context): Promise<void> {
   // Every URL is checked before anything is removed.
   const targets: Array<{ t: Target; found: FileInfo[] }> = [];
   for (const raw of ctx.args) {
-    const t = ctx.storage.resolve(raw);
-    const found = hasMagic(t.path)
-      ? await t.fs.glob(t.path, { detail: true })
-      : [
-          await t.fs.info(t.path).catch((err: unknown) => {
-            if (err instanceof FsError && err.kind === 'NotFound') return undefined;
-            throw err;
-          }),
-        ].filter((i) => i !== undefined);
+    let t = ctx.storage.resolve(raw);
+    let found: FileInfo[];
+    if (hasMagic(t.path)) ({ target: t, found } = await globOrLiteral(t));
+    else
+      found = [
+        await t.fs.info(t.path).catch((err: unknown) => {
+          if (err instanceof FsError && err.kind === 'NotFound') return undefined;
+          throw err;
+        }),
+      ].filter((i) => i !== undefined);
     if (found.length === 0) {
       if (force) continue;
       throw hasMagic(t.path) ? fail('NotFound', `${raw}: no match`) : notFound(raw);

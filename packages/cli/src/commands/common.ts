@@ -22,17 +22,40 @@ export function notFound(url: string): FsError {
   return fail('NotFound', `${url}: no such file or directory`);
 }
 
+/** `path` with its glob characters escaped (`x[1]` → `x[[]1]`): a glob reads it as itself. */
+export function literalPattern(path: string): string {
+  return path.replace(/[*?[]/g, (c) => `[${c}]`);
+}
+
+/**
+ * What a glob names: its matches; when it matches nothing, the entry named by it as
+ * written, if there is one (as a shell passes on a pattern that matches nothing), so a
+ * name with `[`, `*` or `?` that a listing printed can be pasted back. The target's path
+ * is then escaped, so that the library reads it as that name too.
+ */
+export async function globOrLiteral(target: Target): Promise<{ target: Target; found: FileInfo[] }> {
+  const found = await target.fs.glob(target.path, { detail: true });
+  if (found.length > 0) return { target, found };
+  const info = await target.fs.info(target.path).catch((err: unknown) => {
+    if (err instanceof FsError && err.kind === 'NotFound') return undefined;
+    throw err;
+  });
+  if (info === undefined) return { target, found };
+  return { target: { ...target, path: literalPattern(target.path) }, found: [info] };
+}
+
 /**
  * What a URL argument names: the entry itself, or every match of a glob (sorted);
- * a missing path or a glob matching nothing is `NotFound`.
+ * a missing path or a glob matching nothing (and no entry of that name) is `NotFound`.
  */
 export async function expand(ctx: Context, raw: string): Promise<Match[]> {
-  const target = ctx.storage.resolve(raw);
-  if (hasMagic(target.path)) {
-    const matches = await target.fs.glob(target.path, { detail: true });
-    if (matches.length === 0) throw fail('NotFound', `${raw}: no match`);
-    return matches.map((info) => ({ target, info, url: target.url(info.name) }));
+  const resolved = ctx.storage.resolve(raw);
+  if (hasMagic(resolved.path)) {
+    const { target, found } = await globOrLiteral(resolved);
+    if (found.length === 0) throw fail('NotFound', `${raw}: no match`);
+    return found.map((info) => ({ target, info, url: target.url(info.name) }));
   }
+  const target = resolved;
   let info: FileInfo;
   try {
     info = await target.fs.info(target.path);

@@ -7,7 +7,7 @@ import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
 import type { Target } from '../storage';
 import { throttled, throttledChunks } from '../throttle';
-import { expand, fail, notFound, on, stdinOf, written } from './common';
+import { expand, fail, globOrLiteral, notFound, on, stdinOf, written } from './common';
 
 type Op = 'cp' | 'mv' | 'put' | 'get';
 const VERBS: Record<Op, string> = { cp: 'copied', mv: 'moved', put: 'uploaded', get: 'downloaded' };
@@ -26,12 +26,18 @@ function bwlimit(ctx: Context): number | undefined {
  */
 async function checkSources(op: Op, sources: Target[], recursive: boolean): Promise<string[]> {
   const skipped: string[] = [];
-  for (const s of sources) {
+  for (const [i, given] of sources.entries()) {
+    let s = given;
     let found: FileInfo[];
-    const glob = hasMagic(s.path);
+    let glob = hasMagic(s.path);
     if (glob) {
-      found = await s.fs.glob(s.path, { detail: true });
+      ({ target: s, found } = await globOrLiteral(s));
       if (found.length === 0) throw fail('NotFound', `${s.raw}: no match`);
+      // A name with glob characters, matched as itself: a path, not a glob.
+      if (s !== given) {
+        sources[i] = s;
+        glob = false;
+      }
     } else {
       const info = await s.fs.info(s.path).catch((err: unknown) => {
         throw err instanceof FsError && err.kind === 'NotFound' ? notFound(s.raw) : err;
