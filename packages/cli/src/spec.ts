@@ -85,13 +85,13 @@ export function stringFlag(flags: Flags, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A positive integer flag; anything else is a usage error. */
-export function intFlag(flags: Flags, name: string, min = 1): number | undefined {
+/** A positive integer flag (named `shown` in the error); anything else is a usage error. */
+export function intFlag(flags: Flags, name: string, min = 1, shown = `--${name}`): number | undefined {
   const v = stringFlag(flags, name);
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+    throw new UsageError(`${shown} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   }
   return n;
 }

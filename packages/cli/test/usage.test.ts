@@ -61,6 +61,9 @@ describe('omnifs usage, help and options', () => {
       expect((await cli(['cp', 'memory:///only-one'])).err).to.include('omnifs cp: cp needs SRC... DST');
       expect((await cli(['tree', 'memory:///a', 'memory:///b'])).code).to.equal(2);
       expect((await cli(['find', '--max-depth', '0', 'memory:///'])).code).to.equal(2);
+      const treeDepth = await cli(['tree', '-L', 'x', 'memory:///']);
+      expect(treeDepth.code).to.equal(2);
+      expect(treeDepth.err).to.include('omnifs tree: -L (--max-depth) must be an integer >= 1, got "x"');
     });
     it('a malformed URL, or a storage flag that no URL takes, changes nothing', async () => {
       await filesystem('memory').writeText('/usage/keep.txt', 'keep');

@@ -521,7 +521,10 @@ export abstract class FileSystem extends FileSystemBase {
     }
   }
 
-  /** A Node Readable of a file's bytes (`start`/`end` as in `catFile`). */
+  /**
+   * A Node Readable of a file's bytes, `start`/`end` as in `catFile`: `end` exclusive,
+   * where `node:fs`'s `createReadStream` reads through `end`.
+   */
   createReadStream(path: string, options: RangeOptions = {}): Readable {
     options = optionsOf(options, 'createReadStream');
     return Readable.from(this.readChunks(path, options), { objectMode: false });

@@ -168,7 +168,7 @@ async function du(ctx: Context): Promise<void> {
 }
 
 async function tree(ctx: Context): Promise<void> {
-  const depth = intFlag(ctx.flags, 'max-depth');
+  const depth = intFlag(ctx.flags, 'max-depth', 1, '-L (--max-depth)');
   let dirs = 0;
   let files = 0;
   for (const m of await expand(ctx, ctx.args[0]!)) {
