@@ -296,7 +296,9 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
   /**
    * Everything under `prefix` ('' or ending with '/') in one flat listing. Keys ending in
    * '/' (directory markers) count as directories; with `withDirs`, every intermediate
-   * prefix is a directory entry too.
+   * prefix is a directory entry too. A marker that holds bytes (s3fs writes one for
+   * `pipe_file('d/x/', data)`) is listed as the file it is, `bucket/d/x/`, so that a copy
+   * of the tree refuses it (no path names it) rather than leave its bytes behind unseen.
    */
   private async listTree(bucket: string, prefix: string, withDirs: boolean): Promise<FileInfo[]> {
     const files: FileInfo[] = [];
@@ -304,7 +306,7 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
     for await (const page of this.listPages(bucket, prefix)) {
       for (const { key, info } of page.objects) {
         const isMarker = key.endsWith('/');
-        if (!isMarker) files.push(info);
+        if (!isMarker || info.size > 0) files.push(info);
         if (!withDirs) continue;
         const segments = key.slice(prefix.length).replace(/\/+$/, '').split('/');
         const upTo = isMarker ? segments.length : segments.length - 1;

@@ -238,7 +238,8 @@ function checkCollisions(steps: readonly Step[], realDirectories: boolean): void
 
 /**
  * Refuses, before anything is copied, a listed source that no path names: an object key
- * with an empty, `.` or `..` segment (`a//b`, `a/./b`, `x/../b`), written by another tool,
+ * with an empty, `.` or `..` segment (`a//b`, `a/./b`, `x/../b`) or a marker holding bytes
+ * (`a/`), written by another tool,
  * which a path reads as another key (`a/b`, `b`); object stores refuse such a name outright
  * (the copy would otherwise fail part-way, with what came before it already copied).
  */
@@ -246,7 +247,7 @@ function checkNamed(srcFs: FileSystem, steps: readonly Step[]): void {
   for (const s of steps) {
     if (srcFs.normalize(s.src.name) === s.src.name) continue;
     throw errors.invalid(
-      `${s.src.name} cannot be read: a path reads an empty, "." or ".." segment of a key as another key (copy it with another tool, or rename it)`,
+      `${s.src.name} cannot be read: no path names a key with an empty, "." or ".." segment, or one ending in "/" (copy it with another tool, or rename it)`,
       s.src.name,
     );
   }

@@ -309,6 +309,25 @@ describe('s3: S3FileSystem', function () {
       }
     });
 
+    it('lists a directory marker that holds bytes as a file, and a copy of its tree refuses it', async function () {
+      const { fs, root } = store;
+      const { PutObjectCommand } = await import('@aws-sdk/client-s3');
+      const [Bucket = '', ...prefix] = root.split('/');
+      for (const [name, body] of [
+        ['mb/a.txt', 'a'],
+        ['mb/full/', 'bytes in a marker'],
+        ['mb/empty/', ''],
+      ])
+        await fs.client.send(new PutObjectCommand({ Bucket, Key: [...prefix, name].join('/'), Body: body }));
+      expect(await fs.find(`${root}/mb`)).to.deep.equal([`${root}/mb/a.txt`, `${root}/mb/full/`]);
+      const err = await rejected(fs.cp(`${root}/mb`, `${root}/mb-copy`, { recursive: true }));
+      expect(err).to.include({ kind: 'InvalidArgument', code: 'EINVAL' });
+      expect(err.message).to.include(`${root}/mb/full/ cannot be read`);
+      expect(await fs.exists(`${root}/mb-copy`)).to.equal(false);
+      await fs.rm(`${root}/mb`, { recursive: true });
+      expect(await fs.exists(`${root}/mb`)).to.equal(false);
+    });
+
     it('reads and removes neither a key with .. , . or // nor its twin, refusing the name', async function () {
       const { fs, root } = store;
       const { PutObjectCommand } = await import('@aws-sdk/client-s3');
