@@ -37,6 +37,22 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
   return slash === -1 ? { bucket: path, key: '' } : { bucket: path.slice(0, slash), key: path.slice(slash + 1) };
 }
 
+/** A segment a path reads as something else: empty inside the path, `.` or `..`. */
+const ODD_SEGMENT = /(?:^|\/)(?:\.\.?)(?:\/|$)|[^/]\/\/+[^/]/;
+
+function checkKeySegments(path: string, rest: string): void {
+  if (!ODD_SEGMENT.test(rest)) return;
+  const trimmed = rest.replace(/^\/+|\/+$/g, '');
+  const seg = trimmed.split('/').find((x) => x === '' || x === '.' || x === '..');
+  if (seg === undefined) return;
+  throw errors.invalid(
+    `${JSON.stringify(path)} has ${seg === '' ? 'an empty segment (//)' : `a "${seg}" segment`}: object keys ` +
+      `are read as paths here, so it names another key; a key written with one (by another tool) ` +
+      `is listed but cannot be read, copied or removed by its name (rm -r of its prefix removes it)`,
+    path,
+  );
+}
+
 /**
  * Base class of object stores.
  *
@@ -58,22 +74,6 @@ export function splitObjectPath(path: string): { bucket: string; key: string } {
  * - `mkdir('bucket')` creates a bucket, `mkdir('bucket/prefix')` only the missing bucket
  *   (with parents); `rmdir` deletes an empty bucket or the marker of an empty prefix.
  */
-/** A segment a path reads as something else: empty inside the path, `.` or `..`. */
-const ODD_SEGMENT = /(?:^|\/)(?:\.\.?)(?:\/|$)|[^/]\/\/+[^/]/;
-
-function checkKeySegments(path: string, rest: string): void {
-  if (!ODD_SEGMENT.test(rest)) return;
-  const trimmed = rest.replace(/^\/+|\/+$/g, '');
-  const seg = trimmed.split('/').find((x) => x === '' || x === '.' || x === '..');
-  if (seg === undefined) return;
-  throw errors.invalid(
-    `${JSON.stringify(path)} has ${seg === '' ? 'an empty segment (//)' : `a "${seg}" segment`}: object keys ` +
-      `are read as paths here, so it names another key; a key written with one (by another tool) ` +
-      `is listed but cannot be read, copied or removed by its name (rm -r of its prefix removes it)`,
-    path,
-  );
-}
-
 export abstract class ObjectStoreFileSystem extends FileSystem {
   override readonly rootMarker = '' as const;
 
