@@ -146,7 +146,8 @@ export class MemoryObjectStore extends ObjectStoreFileSystem {
   }
 
   private store(bucket: string, key: string, data: Uint8Array, contentType = typeOf(key)): void {
-    if (this.rules.badKey(key) !== undefined) throw serviceError(this.rules, 'badKey');
+    const bad = this.rules.badKey(key);
+    if (bad !== undefined) throw serviceError(this.rules, 'badKey', undefined, bad);
     const generation = ++generations;
     const copy = new Uint8Array(data);
     const objects = this.bucket(bucket).objects;

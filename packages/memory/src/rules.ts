@@ -102,7 +102,7 @@ export const S3_RULES: StoreRules = {
   // and suffixes S3 reserves.
   bucketName:
     /^(?!xn--|sthree-|amzn-s3-demo-)(?!.*(?:-s3alias|--ol-s3|\.mrap|--x-s3|--table-s3)$)(?!\d+\.\d+\.\d+\.\d+$)(?!.*(?:\.\.|\.-|-\.))[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-  badKey: (key) => (Buffer.byteLength(key) > 1024 ? 'longer than 1,024 bytes' : undefined),
+  badKey: (key) => (Buffer.byteLength(key) > 1024 ? 'the name is longer than 1,024 bytes' : undefined),
   etag: (data) => `"${md5(data)}"`,
   listsContentType: false,
   extraInfo: () => ({}),
@@ -139,9 +139,9 @@ export const GCS_RULES: StoreRules = {
     /^(?!goog)(?!.*g[o0][o0]gle)(?!\d+\.\d+\.\d+\.\d+$)(?!.*\.\.)(?!.*[^.]{64})(?=.{3,222}$)[a-z0-9][a-z0-9._-]*[a-z0-9]$/,
   badKey: (key) =>
     Buffer.byteLength(key) > 1024
-      ? 'longer than 1,024 bytes'
+      ? 'the name is longer than 1,024 bytes'
       : /[\r\n]/.test(key)
-        ? 'has a carriage return or line feed'
+        ? 'the name holds a carriage return or line feed'
         : undefined,
   etag: (_data, generation) => String(generation),
   listsContentType: true,
@@ -182,9 +182,9 @@ export const AZURE_RULES: StoreRules = {
   bucketName: /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/,
   badKey: (key) =>
     key.length > 1024
-      ? 'longer than 1,024 characters'
+      ? 'the name is longer than 1,024 characters'
       : key.split('/').length > 254
-        ? 'more than 254 path segments'
+        ? 'the name has more than 254 path segments'
         : undefined,
   etag: (_data, generation) => `"0x8DC${generation.toString(16).toUpperCase().padStart(11, '0')}"`,
   listsContentType: true,
@@ -228,13 +228,18 @@ const KIND_OF: Readonly<Record<string, ErrorKind>> = {
  * The FsError the real backend raises for a service error: same kind, Node code and
  * `temporary`, the service's code in the message, and a cause carrying `code` and `status`.
  */
-export function serviceError(rules: StoreRules, which: keyof StoreRules['errors'] & string, kind?: ErrorKind): FsError {
+export function serviceError(
+  rules: StoreRules,
+  which: keyof StoreRules['errors'] & string,
+  kind?: ErrorKind,
+  detail?: string,
+): FsError {
   const err = rules.errors[which as keyof StoreRules['errors']] ?? rules.errors.Unexpected!;
   const k = kind ?? KIND_OF[which] ?? (which as ErrorKind);
   const cause = Object.assign(new Error(err.message), { name: err.code, code: err.code, status: err.status });
   return new FsError({
     kind: k,
-    message: `${err.code}: ${err.message} (${rules.service} stand-in)`,
+    message: `${err.code}: ${err.message}${detail === undefined ? '' : ` (${detail})`} (${rules.service} stand-in)`,
     cause,
     // Only a throttle or a server error is worth another try; a 500 injected as another
     // kind (IsADirectory, Aborted, ...) stands for what that kind means.

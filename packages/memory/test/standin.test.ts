@@ -277,7 +277,8 @@ describe('memory stand-in', () => {
           await fs[p].pipe(`keys/${'k'.repeat(1024)}`, 'x');
           expect(await fs[p].size(`keys/${'k'.repeat(1024)}`)).to.equal(1);
         }
-        await expectFsError(fs.gs.pipe('keys/a\nb', 'x'), 'InvalidArgument', 'EINVAL');
+        const crlf = await expectFsError(fs.gs.pipe('keys/a\nb', 'x'), 'InvalidArgument', 'EINVAL');
+        expect(crlf.message).to.include('the name holds a carriage return or line feed');
         await expectFsError(fs.az.pipe(`keys/${Array(255).fill('s').join('/')}`, 'x'), 'InvalidArgument', 'EINVAL');
         expect(() => standIn.seed({ 's3://My_Bucket/x': 'x' })).to.throw(FsError, 'InvalidBucketName');
       } finally {
