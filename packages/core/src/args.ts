@@ -40,7 +40,7 @@ export const METHOD_OPTIONS = {
   sign: ['expiresIn', 'method'],
   ls: ['detail'],
   find: ['maxDepth', 'withDirs', 'detail'],
-  walk: ['maxDepth', 'topDown'],
+  walk: ['maxDepth', 'topDown', 'onError'],
   glob: ['maxDepth', 'detail'],
   du: ['total', 'maxDepth', 'withDirs'],
   rsync: ['update', 'deleteMissing', 'dryRun', 'storageOptions', 'batchSize', 'onProgress'],

@@ -11,7 +11,16 @@ import { redact, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
 import { withSignal } from './timeouts';
 import { BufferedWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
-import { checkDepth, findEntries, globEntries, infoOrUndefined, walkEntries, type WalkEntry } from './listing';
+import {
+  checkDepth,
+  checkWalkOnError,
+  findEntries,
+  globEntries,
+  infoOrUndefined,
+  walkEntries,
+  type WalkEntry,
+  type WalkOnError,
+} from './listing';
 import { checkFilePath, checkTargetPath, optionsOf } from './args';
 import {
   cleanupOptionsOf,
@@ -509,11 +518,13 @@ export abstract class FileSystemBase {
    * Walks a tree depth first, like `os.walk`: one `{ root, dirs, files }` per directory,
    * each followed by the walks of its subdirectories in the order of `dirs`. Top-down (the
    * default), removing names from `dirs` before the next step skips those subdirectories;
-   * `topDown: false` gives each directory after everything below it.
+   * `topDown: false` gives each directory after everything below it. A directory that
+   * cannot be listed fails the walk; `onError: 'omit'` skips it (fsspec's default), a
+   * function is called with the error and skips it.
    */
   walk(
     path: string,
-    options: { maxDepth?: number; topDown?: boolean; signal?: AbortSignal } = {},
+    options: { maxDepth?: number; topDown?: boolean; onError?: WalkOnError; signal?: AbortSignal } = {},
   ): AsyncIterable<WalkEntry> {
     options = optionsOf(options, 'walk');
     const p = this.normalize(path);
@@ -521,10 +532,11 @@ export abstract class FileSystemBase {
       if (options.topDown !== undefined && typeof options.topDown !== 'boolean')
         throw errors.invalid(`topDown must be a boolean, got ${String(options.topDown)}`);
       checkDepth(options.maxDepth);
+      checkWalkOnError(options.onError);
     } catch (err) {
       throw withContext(this.mapError(err), this.protocol, 'walk', p);
     }
-    return walkEntries(this, p, options.maxDepth, options.topDown ?? true, options.signal);
+    return walkEntries(this, p, options.maxDepth, options.topDown ?? true, options.signal, options.onError);
   }
 
   /**

@@ -47,7 +47,7 @@ export {
   type DuOptions,
 } from './filesystem';
 export { DEFAULT_TIMEOUTS, type TimeoutOptions, type Timeouts } from './timeouts';
-export type { WalkEntry } from './listing';
+export type { WalkEntry, WalkOnError } from './listing';
 export {
   filesystem,
   registerImplementation,

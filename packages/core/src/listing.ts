@@ -1,6 +1,6 @@
 /** Listing derived from `_ls` (and `_find` where a backend lists flat): find, walk, glob. */
 import { withSignal } from './timeouts';
-import { errors, FsError } from './errors';
+import { errors, FsError, withContext } from './errors';
 import { mapLimit } from './batch';
 import { compileGlob, globBase, globDepth, hasMagic } from './glob';
 import { baseName, depthBelow } from './paths';
@@ -15,8 +15,35 @@ export interface WalkEntry {
   files: string[];
 }
 
+/**
+ * What a walk does when a directory cannot be listed (fsspec's `on_error`): `'raise'`
+ * fails the walk (the default), `'omit'` skips the directory, a function is called with
+ * the error and the directory is skipped. A missing directory is skipped always, and an
+ * abort always ends the walk.
+ */
+export type WalkOnError = 'raise' | 'omit' | ((err: FsError) => void);
+
+/** Refuses an `onError` that is none of {@link WalkOnError}. */
+export function checkWalkOnError(onError: unknown): void {
+  if (onError === undefined || onError === 'raise' || onError === 'omit' || typeof onError === 'function') return;
+  throw errors.invalid(`walk's onError is 'raise', 'omit' or a function, got ${JSON.stringify(onError)}`);
+}
+
+/**
+ * `err` (with the walk and the directory as its context) when the walk must fail with it;
+ * undefined when `onError` takes it, and the directory is skipped.
+ */
+function walkFailure(err: unknown, onError: WalkOnError, protocol: string, dir: string): unknown {
+  if (!(err instanceof FsError)) return err;
+  const e = withContext(err, protocol, 'walk', dir);
+  if (e.kind === 'Aborted' || onError === 'raise') return e;
+  if (typeof onError === 'function') onError(e);
+  return undefined;
+}
+
 /** What listing needs from a filesystem (public, already-normalised entry points). */
 interface Listable {
+  readonly protocol: string;
   readonly capabilities: { readonly realDirectories: boolean };
   info(path: string): Promise<FileInfo>;
   isDir(path: string): Promise<boolean>;
@@ -155,11 +182,20 @@ export async function* walkEntries(
   maxDepth?: number,
   topDown = true,
   signal?: AbortSignal,
+  onError: WalkOnError = 'raise',
 ): AsyncGenerator<WalkEntry> {
   checkDepth(maxDepth);
-  const top = await withSignal(signal, () => listingTop(fs, path));
+  let top: FileInfo | undefined;
+  try {
+    top = await withSignal(signal, () => listingTop(fs, path));
+  } catch (err) {
+    const failure = walkFailure(err, onError, fs.protocol, path);
+    if (failure !== undefined) throw failure;
+    return;
+  }
   if (top === undefined || top.type !== 'directory') return;
-  yield* walkFrom(fs, path, { real: top.realPath ?? path, up: undefined }, maxDepth, topDown, signal);
+  const walk = { topDown, signal, onError };
+  yield* walkFrom(fs, path, { real: top.realPath ?? path, up: undefined }, maxDepth, walk);
 }
 
 /** The walk below `dir` (its `trail`), `levels` deep (undefined: all of it); no link that leads back is gone into. */
@@ -168,15 +204,17 @@ async function* walkFrom(
   dir: string,
   trail: Trail,
   levels: number | undefined,
-  topDown: boolean,
-  signal: AbortSignal | undefined,
+  walk: { topDown: boolean; signal: AbortSignal | undefined; onError: WalkOnError },
 ): AsyncGenerator<WalkEntry> {
+  const { topDown, signal } = walk;
   let entries: FileInfo[];
   try {
     entries = await withSignal(signal, () => fs.lsInfo(dir));
   } catch (err) {
     if (err instanceof FsError && err.kind === 'NotFound') return;
-    throw err;
+    const failure = walkFailure(err, walk.onError, fs.protocol, dir);
+    if (failure !== undefined) throw failure;
+    return;
   }
   const below = new Map(
     entries.filter((e) => e.type === 'directory' && !namesItsParent(e, dir)).map((e) => [baseName(e.name), e]),
@@ -191,7 +229,7 @@ async function* walkFrom(
     for (const name of entry.dirs) {
       const sub = below.get(name);
       if (sub !== undefined && !leadsBack(trail, sub))
-        yield* walkFrom(fs, sub.name, into(trail, sub), levels === undefined ? undefined : levels - 1, topDown, signal);
+        yield* walkFrom(fs, sub.name, into(trail, sub), levels === undefined ? undefined : levels - 1, walk);
     }
   if (!topDown) yield entry;
 }

@@ -561,6 +561,26 @@ describe('memory stand-in', () => {
         await expectFsError(() => failNext('put', 'RateLimited', o as never), 'InvalidArgument', 'EINVAL');
     });
 
+    it("walks past a directory it cannot list with onError 'omit' or a function, as fsspec", async () => {
+      await s3.pipe({ 'bkt/w/a/1': '1', 'bkt/w/b/2': '2', 'bkt/w/c/3': '3' });
+      const walk = async (onError?: 'raise' | 'omit' | ((err: FsError) => void)): Promise<string[]> => {
+        const roots: string[] = [];
+        for await (const e of s3.walk('bkt/w', onError === undefined ? {} : { onError })) {
+          roots.push(e.root);
+          // The next listing, of bkt/w/a, is refused.
+          if (e.root === 'bkt/w') standIn.failNext('list', 'PermissionDenied');
+        }
+        return roots;
+      };
+      await expectFsError(walk(), 'PermissionDenied', 'EACCES');
+      await expectFsError(walk('raise'), 'PermissionDenied', 'EACCES');
+      expect(await walk('omit')).to.deep.equal(['bkt/w', 'bkt/w/b', 'bkt/w/c']);
+      const seen: string[] = [];
+      expect(await walk((err) => seen.push(`${err.kind} ${err.path}`))).to.deep.equal(['bkt/w', 'bkt/w/b', 'bkt/w/c']);
+      expect(seen).to.deep.equal(['PermissionDenied bkt/w/a']);
+      expect(() => s3.walk('bkt/w', { onError: 'ignore' as never })).to.throw(FsError, "'raise', 'omit' or a function");
+    });
+
     it('counts and fails a recursive delete: its listing and batch deletes', async () => {
       await s3.pipe({ 'bkt/tree/a': 'a', 'bkt/tree/b/c': 'c', 'bkt/other': 'o' });
       const sent = (before: Record<string, number>): Record<string, number> =>
