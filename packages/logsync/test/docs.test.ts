@@ -1,7 +1,8 @@
 /** docs/logsync.md shows its example exactly as it is, and the example prints what its comments say. */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -17,11 +18,20 @@ describe('docs/logsync.md', function () {
     }));
     expect(shown.map((s) => s.file)).to.deep.equal(['examples/training-loop/fleet.mjs']);
     expect(shown[0]!.code).to.equal(readFileSync(join(root, shown[0]!.file), 'utf8'));
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [join(root, 'examples/training-loop/fleet.mjs')],
-      { cwd: root },
-    );
+    // A temporary directory of its own: the run's default spool is named after it and the
+    // run, and another test run on the machine (CI runs Node 20, 22 and 24 at once) that
+    // spools the same run in the same place is refused as a second writer.
+    const tmp = mkdtempSync(join(tmpdir(), 'omnifs-logsync-doc-'));
+    let out: { stdout: string; stderr: string };
+    try {
+      out = await promisify(execFile)(process.execPath, [join(root, 'examples/training-loop/fleet.mjs')], {
+        cwd: root,
+        env: { ...process.env, TMPDIR: tmp },
+      });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    const { stdout, stderr } = out;
     expect(stderr).to.equal('');
     expect(stdout.trim().split('\n')).to.deep.equal([
       '303',
