@@ -89,6 +89,7 @@ const GENERIC: Partial<Record<ErrorKind, ServiceError>> = {
   Unexpected: e('InternalError', 500, 'We encountered an internal error. Please try again.'),
   PermissionDenied: e('AccessDenied', 403, 'Access Denied'),
   InvalidArgument: e('InvalidArgument', 400, 'Invalid Argument'),
+  // S3's answer to a header it does not support, injected by failNext(op, 'Unsupported').
   Unsupported: e('NotImplemented', 501, 'A header you provided implies functionality that is not implemented'),
 };
 
@@ -166,7 +167,8 @@ export const GCS_RULES: StoreRules = {
     Unexpected: e('backendError', 500, 'Backend Error'),
     PermissionDenied: e('forbidden', 403, 'The caller does not have permission'),
     InvalidArgument: e('invalid', 400, 'Invalid argument.'),
-    Unsupported: e('notImplemented', 501, 'The requested feature is not implemented.'),
+    // Google's answer to an operation it does not have (failNext(op, 'Unsupported')).
+    Unsupported: e('notImplemented', 501, 'The requested operation has not been implemented.'),
     conditionFailed: e('conditionNotMet', 412, 'At least one of the pre-conditions you specified did not hold.'),
     RateLimited: e('rateLimitExceeded', 429, 'The rate of change requests to the object exceeds the rate limit.'),
   },

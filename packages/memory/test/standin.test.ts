@@ -295,6 +295,10 @@ describe('memory stand-in', () => {
         expect([gs.message, az.message]).to.satisfy(
           ([g, a]: string[]) => g!.includes('forbidden') && a!.includes('AuthorizationPermissionMismatch'),
         );
+        standIn.failNext('get', 'Unsupported');
+        const unsupported = await expectFsError(filesystem('gs').cat('b/k'), 'Unsupported', 'ENOTSUP');
+        expect(unsupported.message).to.include('notImplemented: The requested operation has not been implemented.');
+        expect(unsupported.temporary).to.equal(false);
         for (const kind of ['IsADirectory', 'NotADirectory', 'Aborted', 'Unexpected'] as const) {
           standIn.failNext('get', kind);
           const err = await expectFsError(filesystem('gs').cat('b/k'), kind);
