@@ -131,6 +131,29 @@ try {
 }
 `;
 
+/**
+ * The filesystem made at import time from options given as JSON (none: the environment and
+ * ~/.aws alone); prints a signed URL of a file (where the bucket is in it) and, unless told
+ * `sign-only`, makes the bucket, writes, reads and lists the file; or the error; as JSON.
+ */
+const PROFILE_ROUNDTRIP = `import { filesystem } from '@omnifs/core';
+const [bucket, json, mode] = process.argv.slice(2);
+const fs = filesystem('s3', JSON.parse(json));
+try {
+  const signed = new URL(await fs.sign(bucket + '/a.txt'));
+  const out = { signed: signed.host + signed.pathname };
+  if (mode !== 'sign-only') {
+    await fs.makedirs(bucket, { existOk: true });
+    await fs.writeText(bucket + '/a.txt', 'hello');
+    out.text = await fs.readText(bucket + '/a.txt');
+    out.names = await fs.ls(bucket);
+  }
+  console.log(JSON.stringify(out));
+} catch (err) {
+  console.log(JSON.stringify({ error: err.message, kind: err.kind, code: err.code }));
+}
+`;
+
 /** An S3Client from the app's own copy of the SDK, passed in. */
 const OWN_CLIENT = `import { S3Client } from 'app-own-s3-sdk';
 import { filesystem } from '@omnifs/core';
@@ -362,6 +385,7 @@ describe('an app meets the defaults', function () {
         's3-content-type.mjs': readFileSync(join(REPO_ROOT, 'examples', 's3-content-type.mjs'), 'utf8'),
         'types.ts': TYPES,
         'exists.mjs': EXISTS,
+        'profile-roundtrip.mjs': PROFILE_ROUNDTRIP,
       },
     });
   });
@@ -423,6 +447,94 @@ describe('an app meets the defaults', function () {
       } finally {
         app.write('home/.aws/config', '');
       }
+    });
+
+    describe("at the profile's endpoint_url, with only PATH and HOME set", () => {
+      const KEYS = 'aws_access_key_id = testing\naws_secret_access_key = testing\n';
+      const local = (): string => s3.info.endpoint.replace('127.0.0.1', 'localhost');
+      /** Runs the app with these ~/.aws files (and AWS_* variables), then empties them. */
+      const withProfile = async (
+        config: string,
+        options: object = {},
+        env: Record<string, string> = {},
+        mode = 'roundtrip',
+      ): Promise<Record<string, unknown>> => {
+        app.write('home/.aws/config', config);
+        app.write('home/.aws/credentials', `[default]\n${KEYS}\n[team]\n${KEYS}`);
+        try {
+          const bucket = freshName('profile');
+          const r = await app.run('profile-roundtrip.mjs', { env, args: [bucket, JSON.stringify(options), mode] });
+          expect(r.code, r.stderr).to.equal(0);
+          const out = JSON.parse(r.stdout) as Record<string, unknown>;
+          if (out.names !== undefined) expect(out.names).to.deep.equal([`${bucket}/a.txt`]);
+          return { ...out, names: undefined, bucket };
+        } finally {
+          app.write('home/.aws/config', '');
+          app.write('home/.aws/credentials', '');
+        }
+      };
+      const byPath = (out: Record<string, unknown>): void => {
+        expect(out, JSON.stringify(out)).to.include({ text: 'hello' });
+        expect(out.signed).to.equal(`${new URL(local()).host}/${out.bucket as string}/a.txt`);
+      };
+      const byHostName = (out: Record<string, unknown>): void => {
+        expect(out.code, JSON.stringify(out)).to.be.oneOf(['ENOTFOUND', 'EAI_AGAIN']); // EAI_AGAIN where no DNS answers
+        expect(out.error).to.include(`${out.bucket as string}.localhost`);
+      };
+
+      it('addresses buckets by path, as at AWS_ENDPOINT_URL (both request paths)', async () => {
+        for (const leanRequests of [true, false]) {
+          byPath(await withProfile(`[default]\nendpoint_url = ${local()}\n`, { leanRequests }));
+        }
+      });
+
+      it("does so for an endpoint_url of the profile's services section", async () => {
+        byPath(
+          await withProfile(`[default]\nservices = local\n\n[services local]\ns3 =\n  endpoint_url = ${local()}\n`),
+        );
+      });
+
+      it('does so for the config file named by AWS_CONFIG_FILE', async () => {
+        app.write('elsewhere/config', `[default]\nendpoint_url = ${local()}\n`);
+        byPath(await withProfile('', {}, { AWS_CONFIG_FILE: join(app.dir, 'elsewhere', 'config') }));
+      });
+
+      it("follows the s3 section's addressing_style (path, virtual, auto); forcePathStyle wins", async () => {
+        const styled = (style: string): string =>
+          `[default]\nendpoint_url = ${local()}\ns3 =\n  addressing_style = ${style}\n`;
+        byHostName(await withProfile(styled('virtual')));
+        byPath(await withProfile(styled('auto')));
+        byPath(await withProfile(styled('path')));
+        byPath(await withProfile(styled('virtual'), { forcePathStyle: true }));
+        byHostName(await withProfile(styled('path'), { forcePathStyle: false }));
+        // AWS itself: virtual-hosted unless the profile says path (seen in a signed URL, nothing sent).
+        const onAws = async (config: string): Promise<unknown> => {
+          const out = await withProfile(`[default]\nregion = eu-west-1\n${config}`, {}, {}, 'sign-only');
+          return (out.error as string | undefined) ?? (out.signed as string).replace(out.bucket as string, 'B');
+        };
+        expect(await onAws('s3 =\n  addressing_style = path\n')).to.equal('s3.eu-west-1.amazonaws.com/B/a.txt');
+        expect(await onAws('')).to.equal('B.s3.eu-west-1.amazonaws.com/a.txt');
+      });
+
+      it('takes addressing_style from the profile chosen by the profile option, else AWS_PROFILE', async () => {
+        const config =
+          `[default]\nendpoint_url = ${local()}\ns3 =\n  addressing_style = virtual\n\n` +
+          `[profile team]\nendpoint_url = ${local()}\ns3 =\n  addressing_style = path\n`;
+        byHostName(await withProfile(config));
+        byPath(await withProfile(config, { profile: 'team' }));
+        byPath(await withProfile(config, {}, { AWS_PROFILE: 'team' }));
+      });
+
+      it('says an addressing_style other than path, virtual or auto is wrong: InvalidArgument', async () => {
+        const out = await withProfile(`[default]\nendpoint_url = ${local()}\ns3 =\n  addressing_style = Path\n`);
+        expect(out).to.deep.include({
+          kind: 'InvalidArgument',
+          code: 'EINVAL',
+          error:
+            `s3 sign "${out.bucket as string}/a.txt": addressing_style in the s3 section of the profile ` +
+            '"default" (~/.aws/config) must be path, virtual or auto, got "Path"',
+        });
+      });
     });
 
     it('is not taken when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true: requests go to AWS', async () => {

@@ -182,7 +182,7 @@ export class LeanS3Client {
       Region: region,
       UseFIPS: await config.useFipsEndpoint(),
       UseDualStack: await config.useDualstackEndpoint(),
-      ForcePathStyle: config.forcePathStyle ?? false,
+      ForcePathStyle: await pathStyleOf(config),
       Accelerate: config.useAccelerateEndpoint ?? false,
       ...(endpoint !== undefined ? { Endpoint: endpoint } : {}),
     });
@@ -492,6 +492,15 @@ function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** A client's `forcePathStyle`: a value, or a provider decided on first use (see `createClient`). */
+export type PathStyle = boolean | (() => Promise<boolean>);
+
+/** Whether the client addresses buckets by path. */
+async function pathStyleOf(config: { forcePathStyle?: PathStyle }): Promise<boolean> {
+  const style = config.forcePathStyle;
+  return typeof style === 'function' ? style() : (style ?? false);
+}
+
 /** What the lean client reads of the SDK's resolved endpoint configuration. */
 interface EndpointConfig {
   endpoint?: () => Promise<{ protocol: string; hostname: string; port?: number; path: string }>;
@@ -505,7 +514,7 @@ interface EndpointConfig {
  * `AWS_ENDPOINT_URL`, a profile's `endpoint_url`), unless
  * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` says not to; undefined for AWS itself.
  */
-async function configuredEndpoint(config: EndpointConfig): Promise<string | undefined> {
+export async function configuredEndpoint(config: EndpointConfig): Promise<string | undefined> {
   if (config.endpoint !== undefined) {
     const e = await config.endpoint();
     return `${e.protocol}//${e.hostname}${e.port ? `:${e.port}` : ''}${e.path}`;

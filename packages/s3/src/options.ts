@@ -17,7 +17,7 @@ import {
   TIMEOUT_OPTION_SCHEMA,
   resolveTimeouts,
 } from '@omnifs/core/backend';
-import { leanSupports } from './client';
+import { configuredEndpoint, leanSupports, type PathStyle } from './client';
 import { applyTransport, handlerConfig } from './transport';
 
 /** Static keys, as in `~/.aws/credentials` or the `AWS_*` variables. */
@@ -85,11 +85,13 @@ export interface S3Options extends TimeoutOptions {
   /** Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000` (default: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url`, else AWS). */
   endpoint?: string;
   /**
-   * Address buckets as `endpoint/bucket` instead of `bucket.endpoint`. Default: true with
-   * an endpoint of your own (the `endpoint` option, `AWS_ENDPOINT_URL_S3`,
-   * `AWS_ENDPOINT_URL`), as boto3 and s3fs do, for the stores that serve only that (MinIO,
-   * a server on `localhost`); false for AWS itself. Give `false` for a store that wants
-   * its buckets as host names.
+   * Address buckets as `endpoint/bucket` instead of `bucket.endpoint`. Default: as the
+   * profile's `addressing_style` says (`path` or `virtual`, in its `s3` sub-section of
+   * `~/.aws/config`, as boto3 reads it); else (`auto`, or none) true with an endpoint of your
+   * own (the `endpoint` option, `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's
+   * `endpoint_url`), as boto3 and s3fs do, for the stores that serve only that (MinIO, a
+   * server on `localhost`); false for AWS itself. Give `false` for a store that wants its
+   * buckets as host names. This option wins over the profile.
    */
   forcePathStyle?: boolean;
   /** Static keys or a provider function; default: the SDK's provider chain. */
@@ -324,16 +326,37 @@ function profileEndpoint(profile: string): () => Promise<string | undefined> {
         : loadConfig(CONFIGURED_ENDPOINT, { profile })())());
 }
 
+/** The profile's `addressing_style` in its `s3` sub-section (`s3 =` then indented keys), as botocore reads it. */
+const ADDRESSING_STYLE: LoadedConfigSelectors<string | undefined> = {
+  environmentVariableSelector: () => undefined,
+  configFileSelector: (profile) => profile['s3.addressing_style'],
+  default: undefined,
+};
+
 /**
- * True when requests go to an endpoint of the user's own, not AWS's: the `endpoint` option
- * (or `clientConfig.endpoint`), else `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` unless
- * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true (boto3's rule for path-style addresses).
+ * Whether buckets are addressed by path when neither `forcePathStyle` nor
+ * `clientConfig.forcePathStyle` is given, decided on first use: as the profile's
+ * `addressing_style` says (`path`, `virtual`); else (`auto`, or none) when requests go to an
+ * endpoint of the user's own, not AWS's (the `endpoint` option, `clientConfig.endpoint`,
+ * `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, the profile's `endpoint_url` or its `services`
+ * section, unless configured endpoints are ignored): boto3's rule.
  */
-function ownEndpoint(options: S3Options, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (options.endpoint !== undefined || options.clientConfig?.endpoint !== undefined) return true;
-  if (options.clientConfig?.ignoreConfiguredEndpointUrls === true) return false;
-  if (/^true$/i.test(env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.trim() ?? '')) return false;
-  return Boolean(env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim());
+function pathStyleByDefault(client: S3Client, profile: string | undefined): () => Promise<boolean> {
+  let decided: Promise<boolean> | undefined;
+  return () =>
+    (decided ??= (async () => {
+      const style = await loadConfig(ADDRESSING_STYLE, profile !== undefined ? { profile } : {})();
+      if (style === 'path') return true;
+      if (style === 'virtual') return false;
+      if (style !== undefined && style !== 'auto') {
+        const file = process.env.AWS_CONFIG_FILE || '~/.aws/config';
+        const name = profile ?? (process.env.AWS_PROFILE || 'default');
+        throw errors.invalid(
+          `addressing_style in the s3 section of the profile "${name}" (${file}) must be path, virtual or auto, got ${JSON.stringify(style)}`,
+        );
+      }
+      return (await configuredEndpoint(client.config)) !== undefined;
+    })());
 }
 
 /**
@@ -343,8 +366,9 @@ function ownEndpoint(options: S3Options, env: NodeJS.ProcessEnv = process.env): 
  * - without `region`, the SDK's chain decides (`AWS_REGION`, profile); when it finds
  *   nothing, `AWS_DEFAULT_REGION`, else `us-east-1`;
  * - requests to a bucket in another region follow the service's redirect;
- * - with an endpoint of the user's own, buckets are addressed by path unless
- *   `forcePathStyle: false` says otherwise (see {@link S3Options.forcePathStyle});
+ * - buckets are addressed by path as `forcePathStyle` says, else as the profile's
+ *   `addressing_style` says, else when the endpoint is the user's own (see
+ *   {@link S3Options.forcePathStyle});
  * - `anon` sends every request unsigned.
  */
 export function createClient(options: S3Options): S3Client {
@@ -353,12 +377,11 @@ export function createClient(options: S3Options): S3Client {
     return options.client;
   }
   const region = options.region ?? options.clientConfig?.region ?? regionWithFallback(options.profile);
-  const forcePathStyle = options.forcePathStyle ?? (ownEndpoint(options) ? true : undefined);
   const config: S3ClientConfig = {
     followRegionRedirects: true,
     region,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
-    ...(forcePathStyle !== undefined ? { forcePathStyle } : {}),
+    ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
     ...(options.profile !== undefined ? { profile: options.profile } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: positiveInt('maxAttempts', options.maxAttempts, 3) } : {}),
   };
@@ -372,6 +395,10 @@ export function createClient(options: S3Options): S3Client {
     // Read by both request paths: the SDK's endpoint middleware and the lean path.
     (client.config as { serviceConfiguredEndpoint?: () => Promise<string | undefined> }).serviceConfiguredEndpoint =
       profileEndpoint(options.profile);
+  }
+  if (options.forcePathStyle === undefined && options.clientConfig?.forcePathStyle === undefined) {
+    // A provider, as the SDK's endpoint rules accept for their parameters; the lean path reads it too.
+    (client.config as { forcePathStyle?: PathStyle }).forcePathStyle = pathStyleByDefault(client, options.profile);
   }
   applyTransport(client, timeouts);
   if (options.anon === true) {
