@@ -5,11 +5,12 @@
  * SDK's auth client, sent over core's keep-alive pool and retried as the Storage client
  * retries it (its `retryOptions`), at a fraction of the SDK's CPU per call; failures are
  * raised as the SDK raises them (`code` = HTTP status), for the caller's mapping. Unlike
- * the SDK's calls, they stop when the operation's signal aborts.
+ * the SDK's calls, they stop when the operation's signal aborts. Server-side copies
+ * (`objects.rewrite`) are sent here too, so that an abort stops them between calls.
  */
 import { IdempotencyStrategy, type BucketMetadata, type FileMetadata, type Storage } from '@google-cloud/storage';
 import type { Timeouts } from '@omnifs/core';
-import { backoffDelay, smallAnswer } from '@omnifs/core/backend';
+import { abortError, backoffDelay, currentSignal, smallAnswer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What every call needs. */
@@ -166,4 +167,56 @@ export async function listBucketsPage(ctx: ApiContext, pageToken: string | undef
   const project = await ctx.storage.getProjectId();
   const fields = 'items(name,timeCreated),nextPageToken';
   return getJson<BucketListPage>(ctx, apiUrl(ctx, '/b', { project, pageToken, fields }));
+}
+
+/** An object of a bucket, at `generation` where given. */
+export interface ObjectRef {
+  bucket: string;
+  key: string;
+  generation?: string | undefined;
+}
+
+/** What one `objects.rewrite` call answers. */
+interface RewriteAnswer {
+  done?: boolean;
+  rewriteToken?: string;
+}
+
+/**
+ * Copies `from` to `to` server-side (`objects.rewrite`), call after call with the service's
+ * rewrite token until it answers `done`; with `ifGenerationMatch`, only while `to` has
+ * that generation. Retried as the SDK retries a copy: with the precondition as a
+ * conditional write, without it only under `RetryAlways`.
+ *
+ * Behaviour on abort: a call sent when the operation's signal aborts is given core's grace
+ * for its answer (see `smallAnswer`): a copy the service finished in that call resolves;
+ * one it did not finish stops there, and no further call is sent (a rewrite never done
+ * creates nothing); with no answer in time, `Aborted` says the service may have done it.
+ */
+export async function rewriteObject(
+  ctx: ApiContext,
+  from: ObjectRef,
+  to: ObjectRef,
+  ifGenerationMatch?: string,
+): Promise<void> {
+  const path = `${objectPath(from.bucket, from.key)}/rewriteTo${objectPath(to.bucket, to.key)}`;
+  const retries = retriesFor(ctx.storage, ifGenerationMatch === undefined ? 'write' : 'conditional write');
+  let rewriteToken: string | undefined;
+  for (;;) {
+    const url = apiUrl(ctx, path, { sourceGeneration: from.generation, ifGenerationMatch, rewriteToken });
+    const answer = await withRetries(ctx.storage, retries, async () => {
+      const headers = await authHeaders(ctx.storage, url);
+      const res = await smallAnswer(url, { method: 'POST', headers }, ctx.timeouts);
+      const text = res.data.toString('utf8');
+      if (res.status < 200 || res.status > 299) throw answerError(res.status, text);
+      return JSON.parse(text) as RewriteAnswer;
+    });
+    if (answer.done === true) return;
+    if (typeof answer.rewriteToken !== 'string' || answer.rewriteToken === '') {
+      throw new Error(`objects.rewrite answered neither done nor a rewrite token: ${JSON.stringify(answer)}`);
+    }
+    rewriteToken = answer.rewriteToken;
+    const signal = currentSignal();
+    if (signal?.aborted) throw abortError(signal);
+  }
 }

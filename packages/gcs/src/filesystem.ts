@@ -23,7 +23,7 @@ import type {
   UploadOptions,
 } from '@omnifs/core/backend';
 import { deleteBatch, MAX_BATCH_DELETES } from './batch';
-import { bucketMetadata, deleteObject, objectMetadata } from './client';
+import { bucketMetadata, deleteObject, objectMetadata, rewriteObject } from './client';
 import { mapGcsError } from './errors';
 import { bucketInfo, listBuckets, listPages, objectInfo, type ListContext } from './lister';
 import {
@@ -65,7 +65,9 @@ function chunkSizeFor(partSize: number | undefined): number | undefined {
  *   session streamed in one request, cancelled on any failure;
  * - `mode: 'create'` / `xb` send `ifGenerationMatch: 0`; `ab` uploads the new bytes and
  *   composes them onto the object (pinned to its generation);
- * - `cp` is a server-side rewrite; `rm` of many objects sends batch requests of 100 deletes;
+ * - `cp` is a server-side rewrite, stopped between its calls by an abort (a call in flight
+ *   has the grace of a sent write: a copy the service finished resolves); `rm` of many
+ *   objects sends batch requests of 100 deletes;
  * - `sign` gives V4 signed URLs when a service-account key is configured.
  */
 export class GCSFileSystem extends ObjectStoreFileSystem {
@@ -328,7 +330,7 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
 
   // ---------------------------------------------------------------- copy, checksum and sign
 
-  /** Server-side copy (objects.rewrite, repeated by the SDK until done) of the generation planned. */
+  /** Server-side copy (objects.rewrite, repeated until done) of the generation planned. */
   protected override async _copy(src: string, dst: string, source: FileInfo): Promise<void> {
     await this.rewrite(src, dst, await this.pinnedGeneration(src, source.etag === '' ? undefined : source.etag));
   }
@@ -341,20 +343,22 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   protected override async _touch(path: string, info: FileInfo): Promise<void> {
     const generation =
       info.etag !== undefined && /^\d+$/.test(info.etag) ? info.etag : String((await this.metadata(path)).generation);
-    await this.rewrite(path, path, generation, { preconditionOpts: { ifGenerationMatch: generation } });
+    await this.rewrite(path, path, generation, generation);
   }
 
-  /** objects.rewrite of `src` (of `generation` where given) to `dst`; a generation gone is `ConditionNotMatch`. */
+  /**
+   * objects.rewrite of `src` (of `generation` where given) to `dst`, stopped between calls
+   * when the signal aborts (see {@link rewriteObject}); a generation gone is `ConditionNotMatch`.
+   */
   private async rewrite(
     src: string,
     dst: string,
     generation: string | undefined,
-    options: { preconditionOpts?: { ifGenerationMatch: string } } = {},
+    ifGenerationMatch?: string,
   ): Promise<void> {
-    const { bucket, key } = this.objectPath(src);
-    const from = generation === undefined ? this.file(src) : this.bucket(bucket).file(key, { generation });
+    const from = this.objectPath(src);
     try {
-      await uncancellable(from.copy(this.file(dst), { ...this.payer, ...options }));
+      await rewriteObject(this.readContext, { ...from, generation }, this.objectPath(dst), ifGenerationMatch);
     } catch (err) {
       if (generation === undefined || !this.isMissing(err)) throw err;
       // The generation planned is gone while the object is there: it was replaced (else the

@@ -8,6 +8,7 @@ import { IdempotencyStrategy } from '@google-cloud/storage';
 import { RetryFileSystem } from '@omnifs/core';
 import { chunked, expectFsError, sha256 } from '@omnifs/testkit';
 import { GCSDeleteError, type GCSFileSystem } from '@omnifs/gcs';
+import type { Fault } from '../../../test/faults/proxy';
 import { throttledReadTest, useFaultProxy } from '../../../test/faults/stores';
 import { cutDownloadTests, ignoredRangeTests } from '../../../test/faults/downloads';
 import { makeFs, recordingProxy, savedBySdk, useGcs, type SeenRequest, useBucket } from './helpers';
@@ -34,13 +35,15 @@ describe('gcs: faults', function () {
   beforeEach(function () {
     seen.length = 0;
   });
-  /** GCS's answer when it throttles. */
-  const UNAVAILABLE = {
+  /** The proxy answers, in GCS's place, with this status and JSON body. */
+  const answer = (status: number, body: object): Fault => ({
     kind: 'status',
-    status: 503,
-    body: '{"error":{"code":503,"message":"Service Unavailable"}}',
+    status,
+    body: JSON.stringify(body),
     headers: { 'content-type': 'application/json' },
-  } as const;
+  });
+  /** GCS's answer when it throttles. */
+  const UNAVAILABLE = answer(503, { error: { code: 503, message: 'Service Unavailable' } });
 
   /** A filesystem through the proxy whose SDK retries `maxRetries` times, waiting at most a second. */
   const viaProxy = (maxRetries: number): GCSFileSystem =>
@@ -389,6 +392,114 @@ describe('gcs: faults', function () {
       ]);
       expect(seen.filter((r) => r.url.startsWith('/batch/'))).to.have.length(0);
       expect(await direct.exists(`${root}/gone.txt`)).to.equal(false);
+    });
+  });
+
+  describe('server-side copies (objects.rewrite) aborted while in progress', function () {
+    const isRewrite = (r: { method: string; url: string }): boolean =>
+      r.method === 'POST' && r.url.includes('/rewriteTo/');
+    const rewrites = (): SeenRequest[] => seen.filter(isRewrite);
+    /** GCS's answer to a rewrite call that copied part of the object: call again with the token. */
+    const NOT_DONE = answer(200, {
+      kind: 'storage#rewriteResponse',
+      totalBytesRewritten: '1048576',
+      objectSize: '3145739',
+      done: false,
+      rewriteToken: 'token-1',
+    });
+
+    /**
+     * `cp` or `mv` of a 3 MiB object through the proxy, the signal aborted as the first
+     * rewrite call reaches the proxy (`fault` then answers it, or it is forwarded): how the
+     * call ended, how long after the abort, and the source and target as the store has them
+     * once any rewrite still running has had time to finish.
+     */
+    async function abortAtRewrite(
+      op: 'cp' | 'mv',
+      fault: Fault | undefined,
+    ): Promise<{ error: unknown; afterAbortMs: number; src: boolean; dst: string | undefined }> {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      const data = randomBytes(3 * MiB + 11);
+      await direct.pipeFile(`${root}/src.bin`, data);
+      const controller = new AbortController();
+      let abortAt = Infinity;
+      proxy.addRule({
+        fault: fault ?? { kind: 'delay', ms: 0 },
+        failNext: 1,
+        match: (r) => {
+          if (!isRewrite(r)) return false;
+          abortAt = Date.now();
+          controller.abort();
+          return fault !== undefined;
+        },
+      });
+      const fs = viaProxy(0);
+      const error = await fs[op](`${root}/src.bin`, `${root}/dst.bin`, { signal: controller.signal }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const afterAbortMs = Date.now() - abortAt;
+      expect(controller.signal.aborted).to.equal(true);
+      // Long enough for a rewrite the client left running (the SDK's next call, a delayed answer) to land.
+      await new Promise((r) => setTimeout(r, 500));
+      const copied = await direct.cat(`${root}/dst.bin`).then(
+        (b) => sha256(b),
+        () => undefined,
+      );
+      expect(copied === undefined || copied === sha256(data), 'a partial copy').to.equal(true);
+      return { error, afterAbortMs, src: await direct.exists(`${root}/src.bin`), dst: copied };
+    }
+
+    it('resolves a cp whose one rewrite call the service finished within the grace: the copy is there', async function () {
+      const { error, dst } = await abortAtRewrite('cp', undefined);
+      expect(error).to.equal(undefined);
+      expect(dst).to.be.a('string');
+      expect(rewrites()).to.have.length(1);
+    });
+
+    it('keeps the source of a mv aborted once its copy was finished, and says it was aborted', async function () {
+      const { error, src, dst } = await abortAtRewrite('mv', undefined);
+      await expectFsError(Promise.reject(error), 'Aborted', 'ABORT_ERR');
+      expect({ src, copied: dst !== undefined }).to.deep.equal({ src: true, copied: true });
+    });
+
+    it('sends no further rewrite call once the signal aborted, and creates nothing (cp and mv)', async function () {
+      for (const op of ['cp', 'mv'] as const) {
+        seen.length = 0;
+        const { error, src, dst } = await abortAtRewrite(op, NOT_DONE);
+        const err = await expectFsError(Promise.reject(error), 'Aborted', 'ABORT_ERR');
+        expect(err.message, op).to.not.contain('may have carried it out');
+        expect(rewrites(), op).to.have.length(1);
+        expect({ src, dst }, op).to.deep.equal({ src: true, dst: undefined });
+      }
+    });
+
+    it('ends after the grace, not at the answer, saying the service may have copied it; a mv keeps its source', async function () {
+      for (const op of ['cp', 'mv'] as const) {
+        const { error, afterAbortMs, src } = await abortAtRewrite(op, { kind: 'delay', ms: 1_000 });
+        const err = await expectFsError(Promise.reject(error), 'Aborted', 'ABORT_ERR');
+        expect(err.message, op).to.contain('after the request was sent: the service may have carried it out');
+        // The grace is 50 ms; the bound leaves room for a loaded machine, not for the answer.
+        expect(afterAbortMs, op).to.be.below(500);
+        // Whether the copy landed is the service's affair (here the proxy dropped the call); the source stays.
+        expect(src, op).to.equal(true);
+      }
+    });
+
+    it('copies call after call with the rewrite token until the service says done', async function () {
+      const { proxy } = faults;
+      const { fs: direct, root } = store;
+      await direct.writeText(`${root}/a.txt`, 'rewritten');
+      const generation = (await direct.info(`${root}/a.txt`)).etag;
+      proxy.addRule({ fault: NOT_DONE, failNext: 1, match: isRewrite });
+      await viaProxy(0).cp(`${root}/a.txt`, `${root}/b.txt`);
+      expect(await direct.readText(`${root}/b.txt`)).to.equal('rewritten');
+      const queries = rewrites().map((r) => Object.fromEntries(new URL(r.url, 'http://x').searchParams));
+      expect(queries).to.deep.equal([
+        { sourceGeneration: generation },
+        { sourceGeneration: generation, rewriteToken: 'token-1' },
+      ]);
     });
   });
 
