@@ -104,6 +104,16 @@ describe('the omnifs executable on local disk', function () {
       ['find', join(dir, 'nope')],
     ])
       expect((await spawnCli(argv)).code).to.equal(1);
+    // A file onto itself, as GNU cp refuses it, relative paths spelt two ways.
+    for (const cmd of ['cp', 'mv']) {
+      const same = await spawnCli([cmd, 'a.txt', './'], { cwd: d });
+      expect(same, cmd).to.include({
+        code: 1,
+        out: '',
+        err: `omnifs ${cmd}: a.txt and ./a.txt are the same file [EINVAL]\n`,
+      });
+    }
+    expect(readFileSync(join(d, 'a.txt'), 'utf8')).to.equal('alpha\n');
     const usage = await spawnCli(['cp', '--nope', `${d}/a.txt`, join(dir, 'y')]);
     expect(usage.code).to.equal(2);
     expect(existsSync(join(dir, 'y'))).to.equal(false);

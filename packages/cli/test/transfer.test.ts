@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { filesystem } from '@omnifs/core';
 import { cli } from './helpers';
 
@@ -42,6 +42,36 @@ describe('omnifs transfers on memory:// and local disk', () => {
         expect(await mem.exists(`${root}/dst`)).to.equal(false);
         expect(await mem.exists(`${root}/src/a.txt`)).to.equal(true);
       }
+    });
+    it('refuses a source that is its own destination, however spelt: one line, exit 1, nothing changed', async () => {
+      const local = join(dir, 'local.txt');
+      const before = await mem.find(root, { withDirs: true });
+      for (const [argv, said] of [
+        [['cp', `${u}/c.csv`, `${u}/c.csv`], `${u}/c.csv and ${u}/c.csv are the same file`],
+        [['mv', `${u}/c.csv`, `${u}/./sub/../c.csv`], `${u}/c.csv and ${u}/c.csv are the same file`],
+        [['cp', `${u}/src/a.txt`, `${u}/src/`], `${u}/src/a.txt and ${u}/src/a.txt are the same file`],
+        [['cp', `${u}/c.csv`, `${u}/src/a.txt`, `${u}/src`], `${u}/src/a.txt and ${u}/src/a.txt are the same file`],
+        [['cp', '-r', `${u}/src/`, `${u}/src`], `${u}/src/ and ${u}/src are the same directory`],
+        [['mv', '-r', `${u}/src/sub`, `${u}/src`], `${u}/src/sub and ${u}/src/sub are the same directory`],
+        [['mv', '-r', `${u}/src`, `${u}/src`], `${u}/src and ${u}/src are the same directory`],
+        [['cp', local, `file://${dir}/./local.txt`], `${local} and file://${local} are the same file`],
+        [
+          ['mv', `${dir}/../${basename(dir)}/local.txt`, dir],
+          `${dir}/../${basename(dir)}/local.txt and ${local} are the same file`,
+        ],
+      ] as const) {
+        const r = await cli([...argv]);
+        expect({ code: r.code, err: r.err }, argv.join(' ')).to.deep.equal({
+          code: 1,
+          err: `omnifs ${argv[0]}: ${said} [EINVAL]\n`,
+        });
+      }
+      expect(await mem.find(root, { withDirs: true })).to.deep.equal(before);
+      expect(await mem.readText(`${root}/c.csv`)).to.equal('1,2\n');
+      expect(readFileSync(local, 'utf8')).to.equal('local');
+      // A copy into the directory itself is no copy onto itself (fsspec's cp -r into an existing directory).
+      expect((await cli(['cp', '-r', `${u}/src`, `${u}/src`])).code).to.equal(0);
+      expect(await mem.readText(`${root}/src/src/a.txt`)).to.equal('alpha');
     });
     it('takes a name with glob characters that matches nothing as a glob as itself, as a shell', async () => {
       await mem.pipe({ [`${root}/b/x[1].txt`]: 'one', [`${root}/b/st*r.txt`]: 'star' });

@@ -1,7 +1,7 @@
 /** Commands that move bytes: cp, mv, put, get, rsync. */
 import { createHash } from 'node:crypto';
 import { FsError, rsync, type CopyOptions, type FileInfo, type FileSystem, type Progress } from '@omnifs/core';
-import { copyFiles, hasMagic, isUnder, relativeTo } from '@omnifs/core/backend';
+import { baseName, copyFiles, hasMagic, isUnder, joinPath, relativeTo } from '@omnifs/core/backend';
 import { elapsed, humanSize, parseSize } from '../format';
 import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
@@ -18,14 +18,25 @@ function bwlimit(ctx: Context): number | undefined {
   return v === undefined ? undefined : parseSize(v, '--bwlimit');
 }
 
+/** A source named as itself (not a glob), and what it is. */
+interface Named {
+  source: Target;
+  info: FileInfo;
+}
+
 /**
  * Refuses, before anything changes, a missing source and a directory without `-r`. A glob
  * without `-r` copies the files it matches, as in fsspec: it is refused only when it
- * matches no file, and the directories it skips (those with no matched file below them)
- * are returned, for a note.
+ * matches no file. Returns the directories a glob skips (those with no matched file below
+ * them), for a note, and the sources named as themselves.
  */
-async function checkSources(op: Op, sources: Target[], recursive: boolean): Promise<string[]> {
+async function checkSources(
+  op: Op,
+  sources: Target[],
+  recursive: boolean,
+): Promise<{ skipped: string[]; named: Named[] }> {
   const skipped: string[] = [];
+  const named: Named[] = [];
   for (const [i, given] of sources.entries()) {
     let s = given;
     let found: FileInfo[];
@@ -44,6 +55,7 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
       });
       found = [info];
     }
+    if (!glob) named.push({ source: s, info: found[0]! });
     if (recursive) continue;
     const dirs = found.filter((f) => f.type === 'directory');
     const files = found.filter((f) => f.type !== 'directory');
@@ -55,7 +67,34 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
     }
     for (const d of dirs) if (!files.some((f) => f.name.startsWith(`${d.name}/`))) skipped.push(s.url(d.name));
   }
-  return skipped;
+  return { skipped, named };
+}
+
+/**
+ * Refuses a source that would land on itself, as GNU cp and mv do (`cp f f`, `cp f ./`,
+ * `mv d/sub d`, `cp -r d/ d`): the library leaves such a file as it is, so the command
+ * would report nothing copied and succeed. Spellings of one path (`./f`, `d/../f`, a
+ * `file://` URL) are the same path.
+ */
+async function refuseSameFile(op: Op, named: Named[], dst: Target, several: boolean): Promise<void> {
+  const d = dst.fs.normalize(dst.path);
+  // Where each path is held (a layer answers for the store it wraps), as the library compares them.
+  const home = dst.fs.locate(d);
+  const near = named.map((n) => ({ ...n, at: n.source.fs.locate(n.info.name) })).filter((n) => n.at.fs === home.fs);
+  if (near.length === 0) return;
+  const into = several || written(dst).endsWith('/') || (await dst.fs.isDir(d));
+  for (const { source, info, at } of near) {
+    const contents = info.type === 'directory' && written(source).endsWith('/');
+    const lands = contents || !into ? d : joinPath(d, baseName(info.name));
+    // Also a move onto itself, which the library leaves where it is.
+    const same = dst.fs.locate(lands).path === at.path ? lands : op === 'mv' && home.path === at.path ? d : undefined;
+    if (same === undefined) continue;
+    throw new FsError({
+      kind: 'InvalidArgument',
+      operation: op,
+      message: `${source.raw} and ${dst.url(same)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
+    });
+  }
 }
 
 /** `cp - URL`: standard input to a file, read at most at `--bwlimit`. */
@@ -113,7 +152,8 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
     for (const s of sources)
       if (!s.local) throw new UsageError(`put uploads local files; ${s.raw} is not local (use cp)`);
   if (op === 'get' && !dst.local) throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
-  const skipped = await checkSources(op, sources, recursive);
+  const { skipped, named } = await checkSources(op, sources, recursive);
+  await refuseSameFile(op, named, dst, sources.length > 1);
   if (!on(ctx.flags, 'quiet'))
     for (const d of skipped) ctx.io.err(`omnifs ${op}: skipping directory ${d} (${op} -r takes directories)`);
 
