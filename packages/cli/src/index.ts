@@ -13,7 +13,7 @@ import { LOG_COMMANDS } from './commands/logs';
 import { READ_COMMANDS } from './commands/read';
 import { TRANSFER_COMMANDS } from './commands/transfer';
 import { bashCompletion, commandHelp, HELP_OPTION, overview, STORAGE_OPTIONS, zshCompletion } from './help';
-import { UsageError, type CommandSpec, type Context, type Flags, type Io } from './spec';
+import { UsageError, type CommandSpec, type Context, type Flags, type Io, type OptionSpec } from './spec';
 import { Storage } from './storage';
 
 export type { CommandSpec, Context, Flags, Io, OptionSpec } from './spec';
@@ -114,11 +114,50 @@ function splitCommand(argv: string[]): { name: string | undefined; rest: string[
   return { name: undefined, rest: argv };
 }
 
+/**
+ * The word after an option that takes a value is its value, as getopt reads it, also when
+ * it starts with a dash (`head -n -1`, `--max-depth -2`, `-lo -x`): passed on as
+ * `--name=value`, so that the option's own check answers it rather than parseArgs'
+ * "ambiguous" text.
+ */
+function attachValues(options: Record<string, OptionSpec>, args: string[]): string[] {
+  const long = new Map<string, string>();
+  const short = new Map<string, string>();
+  for (const [name, o] of Object.entries(options)) {
+    if (o.type !== 'string') continue;
+    long.set(`--${name}`, name);
+    if (o.short !== undefined) short.set(o.short, name);
+  }
+  /** The option `word` ends with that takes the next word as its value, if it does. */
+  const wanting = (word: string): string | undefined => {
+    if (word.startsWith('--')) return long.get(word);
+    if (!/^-[^-]/.test(word)) return undefined;
+    // In a group (`-lo`), the first option taking a value takes the rest of the group, or the next word.
+    const at = [...word.slice(1)].findIndex((c) => short.has(c));
+    return at === word.length - 2 ? short.get(word.at(-1)!) : undefined;
+  };
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    if (word === '--') return [...out, ...args.slice(i)];
+    const name = wanting(word);
+    const next = args[i + 1];
+    if (name === undefined || next === undefined || !next.startsWith('-') || next === '--') {
+      out.push(word);
+      continue;
+    }
+    if (!word.startsWith('--') && word.length > 2) out.push(word.slice(0, -1));
+    out.push(`--${name}=${next}`);
+    i++;
+  }
+  return out;
+}
+
 function parse(spec: CommandSpec, rest: string[]): { flags: Flags; args: string[] } {
   const options = { ...spec.options, ...(spec.storage === false ? {} : STORAGE_OPTIONS), help: HELP_OPTION };
   let parsed;
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: attachValues(options, rest), options, allowPositionals: true, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
   }

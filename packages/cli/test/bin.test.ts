@@ -117,6 +117,11 @@ describe('the omnifs executable on local disk', function () {
     const usage = await spawnCli(['cp', '--nope', `${d}/a.txt`, join(dir, 'y')]);
     expect(usage.code).to.equal(2);
     expect(existsSync(join(dir, 'y'))).to.equal(false);
+    const negative = await spawnCli(['head', '-n', '-1', `${d}/a.txt`]);
+    expect(negative).to.include({ code: 2, out: '' });
+    expect(negative.err).to.match(
+      /^omnifs head: -n \(--lines\) must be an integer >= 0, got "-1"\nusage: omnifs head /,
+    );
     expect((await spawnCli([])).code).to.equal(2);
   });
 

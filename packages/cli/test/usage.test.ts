@@ -65,6 +65,40 @@ describe('omnifs usage, help and options', () => {
       expect(treeDepth.code).to.equal(2);
       expect(treeDepth.err).to.include('omnifs tree: -L (--max-depth) must be an integer >= 1, got "x"');
     });
+    it('a value starting with a dash is the value, checked by its option: one line of ours and the usage', async () => {
+      await filesystem('memory').writeText('/usage/lines.txt', 'a\nb\nc\n');
+      const f = 'memory:///usage/lines.txt';
+      const head = await cli(['head', '-n', '-1', f]);
+      expect(head).to.include({ code: 2, out: '' });
+      expect(head.err).to.equal(
+        'omnifs head: -n (--lines) must be an integer >= 0, got "-1"\n' +
+          "usage: omnifs head [options] URL...\nrun 'omnifs help head' for its options\n",
+      );
+      for (const [argv, said] of [
+        [['head', '--lines', '-1', f], '-n (--lines) must be an integer >= 0, got "-1"'],
+        [['head', '-n-1', f], '-n (--lines) must be an integer >= 0, got "-1"'],
+        [['head', '-c', '-2', f], '-c (--bytes) must be an integer >= 0, got "-2"'],
+        [['tail', '-n', '-1', f], '-n (--lines) must be an integer >= 0, got "-1"'],
+        [['tail', '-n', '+2', f], '-n (--lines) must be an integer >= 0, got "+2"'],
+        [['head', '-n', '1.5', f], '-n (--lines) must be an integer >= 0, got "1.5"'],
+        [['head', '-n', 'x', f], '-n (--lines) must be an integer >= 0, got "x"'],
+        [['find', '--max-depth', '-1', f], '--max-depth must be an integer >= 1, got "-1"'],
+        [['tree', '-L', '-1', f], '-L (--max-depth) must be an integer >= 1, got "-1"'],
+        [['cp', '--bwlimit', '-5', f, `${f}.copy`], '--bwlimit takes a size such as 512K, 20M or 1G, got "-5"'],
+        [['sign', '--expires-in', '-1', f], '--expires-in takes a duration such as 90, 15m, 12h or 7d, got "-1"'],
+        [['gc', '--older-than', '-1d', f], '--older-than takes a duration such as 90, 15m, 12h or 7d, got "-1d"'],
+        [['ls', '-lo', '-x', f], '-o needs key=value, got "-x"'],
+      ] as const) {
+        const r = await cli([...argv]);
+        expect({ code: r.code, line: r.err.split('\n')[0] }, argv.join(' ')).to.deep.equal({
+          code: 2,
+          line: `omnifs ${argv[0]}: ${said}`,
+        });
+        expect(r.err.split('\n'), argv.join(' ')).to.have.length(4);
+      }
+      expect((await cli(['head', '-n', '2', f])).out).to.equal('a\nb\n');
+      expect(await filesystem('memory').exists('/usage/lines.txt.copy')).to.equal(false);
+    });
     it('a malformed URL, or a storage flag that no URL takes, changes nothing', async () => {
       await filesystem('memory').writeText('/usage/keep.txt', 'keep');
       for (const argv of [

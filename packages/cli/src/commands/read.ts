@@ -61,8 +61,8 @@ async function tailLines(fs: FileSystem, path: string, size: number, lines: numb
 }
 
 function counts(ctx: Context): { lines?: number; bytes?: number } {
-  const lines = intFlag(ctx.flags, 'lines', 0);
-  const bytes = intFlag(ctx.flags, 'bytes', 0);
+  const lines = intFlag(ctx.flags, 'lines', 0, '-n (--lines)');
+  const bytes = intFlag(ctx.flags, 'bytes', 0, '-c (--bytes)');
   if (lines !== undefined && bytes !== undefined)
     throw new UsageError('give either -n (lines) or -c (bytes), not both');
   return bytes !== undefined ? { bytes } : { lines: lines ?? 10 };
