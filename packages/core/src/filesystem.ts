@@ -385,6 +385,10 @@ export abstract class FileSystem extends FileSystemBase {
   /**
    * Creates an empty file, or with `truncate: false` updates an existing one's mtime and
    * keeps its content (rewriting it where the backend has no native touch).
+   *
+   * Behaviour: a directory is refused with `IsADirectory` (`EISDIR`), as local disk refuses
+   * it; on an object store that is a prefix with keys below it (a bucket too), where an
+   * empty object of that name would make a file and a directory of one name.
    */
   async touch(path: string, options: { truncate?: boolean; signal?: AbortSignal } = {}): Promise<void> {
     options = optionsOf(options, 'touch');
@@ -400,7 +404,8 @@ export abstract class FileSystem extends FileSystemBase {
             await pump(this._readStream(p, 0, info.size, pinTo(info)), await this.writerFor(p, { mode: 'overwrite' }));
             return;
           }
-        }
+          if (info?.type === 'directory') throw errors.isADirectory(p);
+        } else if (!this.capabilities.realDirectories && (await this.isDir(p))) throw errors.isADirectory(p);
         await this._write(p, new Uint8Array(0), 'overwrite');
       },
       { target: 'file', signal: options.signal },

@@ -242,6 +242,16 @@ export function wholeFileTests(ctx: SuiteContext): void {
       expect((await ctx.fs.modified(ctx.path('t'))).getTime()).to.be.greaterThan(before.getTime());
     });
 
+    it('refuses a directory with IsADirectory (EISDIR), with truncate false too, and writes nothing', async () => {
+      await ctx.fs.pipeFile(ctx.path('d/in.txt'), 'in');
+      await expectFsError(ctx.fs.touch(ctx.path('d')), 'IsADirectory', 'EISDIR');
+      await expectFsError(ctx.fs.touch(ctx.path('d'), { truncate: false }), 'IsADirectory', 'EISDIR');
+      // No file `d` beside the directory `d` (an object store would list both).
+      const entries = await ctx.fs.ls(ctx.root, { detail: true });
+      expect(entries.map((e) => `${e.type} ${e.name}`)).to.deep.equal([`directory ${ctx.fs.normalize(ctx.path('d'))}`]);
+      expect(await ctx.fs.readText(ctx.path('d/in.txt'))).to.equal('in');
+    });
+
     it('with truncate false creates a missing file', async () => {
       await ctx.fs.touch(ctx.path('new'), { truncate: false });
       expect(await ctx.fs.info(ctx.path('new'))).to.include({ size: 0, type: 'file' });
