@@ -6,7 +6,9 @@ import type { FileInfo, RangeOptions, WriteMode } from './types';
 import type { ReadOptions } from './base';
 
 const RANGE = ['start', 'end', 'etag', 'onProgress'] as const;
-const COPY = ['recursive', 'maxDepth', 'batchSize', 'onProgress'] as const;
+/** Options of the methods that work on a tree: `mv`, `rm`. */
+const TREE = ['recursive', 'maxDepth', 'batchSize', 'onProgress'] as const;
+const COPY = [...TREE, 'onError'] as const;
 
 /**
  * The options each public method takes (`signal` is taken by all). A name not listed is
@@ -31,8 +33,8 @@ export const METHOD_OPTIONS = {
   cp: COPY,
   put: COPY,
   get: COPY,
-  mv: COPY,
-  rm: COPY,
+  mv: TREE,
+  rm: TREE,
   rmFiles: ['batchSize', 'onProgress', 'recursive', 'maxDepth'],
   copyFile: ['mode', 'onProgress', 'source'],
   mkdir: ['createParents'],
@@ -113,6 +115,16 @@ export function checkFilePath<T>(path: T): T {
       message: 'a path ending in "/" names a directory: a file cannot be written there',
     });
   return path;
+}
+
+/**
+ * Refuses an `onError` of `walk`, `cp`, `put` or `get` that is not `'raise'`, `'omit'` or
+ * a function (`InvalidArgument`); undefined is the method's default.
+ */
+export function checkOnError(onError: unknown): void {
+  if (onError === undefined || onError === 'raise' || onError === 'omit' || typeof onError === 'function') return;
+  const hint = onError === 'ignore' ? " (fsspec's \"ignore\" is 'omit')" : '';
+  throw errors.invalid(`onError must be 'raise', 'omit' or a function, got ${JSON.stringify(onError)}${hint}`);
 }
 
 /** A write mode: `overwrite` (default) or `create`. */

@@ -13,7 +13,6 @@ import { withSignal } from './timeouts';
 import { BufferedWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
 import {
   checkDepth,
-  checkWalkOnError,
   findEntries,
   globEntries,
   infoOrUndefined,
@@ -21,7 +20,7 @@ import {
   type WalkEntry,
   type WalkOnError,
 } from './listing';
-import { checkFilePath, checkTargetPath, optionsOf } from './args';
+import { checkFilePath, checkOnError, checkTargetPath, optionsOf } from './args';
 import {
   cleanupOptionsOf,
   isTemporaryName,
@@ -532,7 +531,7 @@ export abstract class FileSystemBase {
       if (options.topDown !== undefined && typeof options.topDown !== 'boolean')
         throw errors.invalid(`topDown must be a boolean, got ${String(options.topDown)}`);
       checkDepth(options.maxDepth);
-      checkWalkOnError(options.onError);
+      checkOnError(options.onError);
     } catch (err) {
       throw withContext(this.mapError(err), this.protocol, 'walk', p);
     }

@@ -42,6 +42,7 @@ import type {
   RangeBounds,
   CatResult,
   CopyOptions,
+  MoveOptions,
   FileInfo,
   OpenMode,
   OpenOptions,
@@ -743,7 +744,11 @@ export abstract class FileSystem extends FileSystemBase {
 
   // ---------------------------------------------------------------- transfer
 
-  /** Copies within this filesystem, with fsspec's rules for recursion, globs and lists. */
+  /**
+   * Copies within this filesystem, with fsspec's rules for recursion, globs and lists. A
+   * source file deleted after the listing that planned the copy is skipped by a recursive
+   * copy and fails any other, as fsspec's `copy`; `onError` says otherwise ({@link CopyOptions.onError}).
+   */
   async cp(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'cp');
     await this.run(
@@ -754,34 +759,35 @@ export abstract class FileSystem extends FileSystemBase {
     );
   }
 
-  /** Uploads local paths (files, directories with `recursive`, globs, lists) to this filesystem. */
+  /**
+   * Uploads local paths (files, directories with `recursive`, globs, lists) to this
+   * filesystem. A local file deleted after the listing that planned the upload fails it, as
+   * in fsspec, unless `onError` skips it ({@link CopyOptions.onError}).
+   */
   async put(local: string | string[], remote: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'put');
-    await this.run(
-      'put',
-      undefined,
-      () => copyFiles(localDisk(), local, this, remote, options as TransferPlanOptions),
-      options.signal,
-    );
+    const opts: TransferPlanOptions = { ...options, onError: options.onError ?? 'raise' };
+    await this.run('put', undefined, () => copyFiles(localDisk(), local, this, remote, opts), options.signal);
   }
 
-  /** Downloads paths from this filesystem to local disk. */
+  /**
+   * Downloads paths from this filesystem to local disk. A file deleted after the listing
+   * that planned the download fails it, as in fsspec, unless `onError` skips it
+   * ({@link CopyOptions.onError}).
+   */
   async get(remote: string | string[], local: string | string[], options: CopyOptions = {}): Promise<void> {
     options = optionsOf(options, 'get');
-    await this.run(
-      'get',
-      undefined,
-      () => copyFiles(this, remote, localDisk(), local, options as TransferPlanOptions),
-      options.signal,
-    );
+    const opts: TransferPlanOptions = { ...options, onError: options.onError ?? 'raise' };
+    await this.run('get', undefined, () => copyFiles(this, remote, localDisk(), local, opts), options.signal);
   }
 
   /**
    * Moves files and directories (recursive by default). A single path is renamed natively
    * where the backend can (`_rename`); otherwise, and for globs and lists, it is copied and
-   * the sources removed once every copy has succeeded.
+   * the sources removed once every copy has succeeded; a source file gone by the time it is
+   * copied fails the move, as in fsspec (it takes no `onError`).
    */
-  async mv(src: string | string[], dst: string | string[], options: CopyOptions = {}): Promise<void> {
+  async mv(src: string | string[], dst: string | string[], options: MoveOptions = {}): Promise<void> {
     options = optionsOf(options, 'mv');
     const opts: TransferPlanOptions = { recursive: true, ...options, move: true };
     await this.run(

@@ -19,6 +19,8 @@ export type {
   OperationOptions,
   BatchOptions,
   CopyOptions,
+  CopyOnError,
+  MoveOptions,
   RmOptions,
   FindOptions,
   WriteMode,

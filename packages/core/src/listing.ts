@@ -23,12 +23,6 @@ export interface WalkEntry {
  */
 export type WalkOnError = 'raise' | 'omit' | ((err: FsError) => void);
 
-/** Refuses an `onError` that is none of {@link WalkOnError}. */
-export function checkWalkOnError(onError: unknown): void {
-  if (onError === undefined || onError === 'raise' || onError === 'omit' || typeof onError === 'function') return;
-  throw errors.invalid(`walk's onError is 'raise', 'omit' or a function, got ${JSON.stringify(onError)}`);
-}
-
 /**
  * `err` (with the walk and the directory as its context) when the walk must fail with it;
  * undefined when `onError` takes it, and the directory is skipped.

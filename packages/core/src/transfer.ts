@@ -7,13 +7,13 @@ import { errors, FsError } from './errors';
 import { mapLimit, defaultBatchSize, ProgressTracker, throwIfAborted } from './batch';
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
-import { checkTargetPath, pinTo } from './args';
+import { checkOnError, checkTargetPath, pinTo } from './args';
 import { DEFAULT_PART_SIZE, isFillable, pump, pumpInto, type ReaderInto } from './writer';
 import { outsideSignal } from './timeouts';
 import { infoOrUndefined } from './listing';
 import { copiesInParts, copyInParts, partsBuffered } from './parts';
 import type { FileSystem } from './filesystem';
-import type { CopyOptions, FileInfo, RmOptions } from './types';
+import type { CopyOnError, CopyOptions, FileInfo, RmOptions } from './types';
 
 /** Copy options plus `move`, which removes the sources once everything is copied. */
 export interface TransferPlanOptions extends CopyOptions {
@@ -351,7 +351,9 @@ async function copyOne(
  * Behaviour: directories are copied only with `recursive`; a trailing slash on the source
  * copies its contents, none copies the directory itself into an existing target; globs
  * and lists land in the target directory; up to `batchSize` files move at once; progress
- * counts bytes and files; `signal` aborts, leaving no partial file under a final name.
+ * counts bytes and files; `signal` aborts, leaving no partial file under a final name. A
+ * source file gone by the time it is copied is skipped by default with `recursive` and
+ * without `move`, and fails the copy otherwise, as fsspec's `copy` (`onError`).
  */
 export async function copyFiles(
   srcFs: FileSystem,
@@ -361,9 +363,31 @@ export async function copyFiles(
   options: TransferPlanOptions,
 ): Promise<void> {
   checkOptions(options);
+  checkOnError(options.onError);
   throwIfAborted(options.signal);
+  const onError = options.onError ?? (options.recursive === true && options.move !== true ? 'omit' : 'raise');
   const steps = await plan(srcFs, src, dstFs, dst, options);
-  await copySteps(srcFs, inOneStore(srcFs, dstFs, steps, options.move === true), dstFs, options);
+  await copySteps(srcFs, inOneStore(srcFs, dstFs, steps, options.move === true), dstFs, { ...options, onError });
+}
+
+/**
+ * True when `err`, which copying `step` failed with, skips the file instead: it is a
+ * `NotFound`, the source file is no longer there, and `onError` takes that (a function
+ * is called with `err` first, and fails the copy if it throws). A `NotFound` while the
+ * source is still there (a missing bucket on the target side) is never skipped.
+ */
+async function skipsGone(
+  srcFs: FileSystem,
+  step: Step,
+  err: unknown,
+  onError: CopyOnError,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  if (onError === 'raise' || !(err instanceof FsError) || err.kind !== 'NotFound') return false;
+  const there = await srcFs.isFile(step.src.name, signal ? { signal } : {}).catch(() => true);
+  if (there) return false;
+  if (typeof onError === 'function') onError(err);
+  return true;
 }
 
 /**
@@ -403,7 +427,9 @@ function inOneStore(srcFs: FileSystem, dstFs: FileSystem, planned: readonly Step
 /**
  * Carries out planned steps: directories first (where the target has real ones), then up
  * to `batchSize` files at once (fewer while their buffers would pass
- * {@link BATCH_MEMORY_BYTES}), with progress; with `move`, removes the sources after.
+ * {@link BATCH_MEMORY_BYTES}), with progress; with `move`, removes the sources after. A
+ * source file gone by the time it is copied fails the copy unless `onError` (default
+ * `'raise'`) skips it; a skipped file is not counted in the progress's `files`.
  */
 export async function copySteps(
   srcFs: FileSystem,
@@ -423,11 +449,18 @@ export async function copySteps(
       .sort();
     for (const d of dirs) await dstFs.makedirs(d, { existOk: true });
   }
+  const skipped = new Set<Step>();
   await mapLimit(
     files,
     options.batchSize ?? defaultBatchSize(srcFs, dstFs),
     async (step) => {
-      await copyOne(srcFs, step, dstFs, options, progress);
+      try {
+        await copyOne(srcFs, step, dstFs, options, progress);
+      } catch (err) {
+        if (!(await skipsGone(srcFs, step, err, options.onError ?? 'raise', options.signal))) throw err;
+        skipped.add(step);
+        return;
+      }
       progress.fileDone();
     },
     options.signal,
@@ -435,9 +468,9 @@ export async function copySteps(
   );
   if (options.move) {
     // The removal reports no progress of its own: the copy's figures are the move's.
-    const { move: _move, onProgress: _progress, ...removal } = options;
+    const { move: _move, onProgress: _progress, onError: _onError, ...removal } = options;
     await srcFs.rmFiles(
-      files.map((f) => f.src.name),
+      files.filter((f) => !skipped.has(f)).map((f) => f.src.name),
       removal,
     );
     const movedDirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.src.name);

@@ -1,4 +1,5 @@
 /** Shared types of the FileSystem interface. */
+import type { FsError } from './errors';
 
 /** What `info`, `ls({detail: true})` and `find({detail: true})` return for one entry. */
 export interface FileInfo {
@@ -47,12 +48,30 @@ export interface BatchOptions extends OperationOptions {
   batchSize?: number;
 }
 
+/**
+ * What `cp`, `put` and `get` do with a source file that is gone by the time it is copied
+ * (deleted after the listing that planned the copy), fsspec's `on_error` of `copy`:
+ * `'raise'` fails the copy, `'omit'` skips the file (fsspec's `"ignore"`), a function is
+ * called with the `NotFound` FsError (its `path` the file) and skips it, unless it throws.
+ * Any other error fails the copy, whatever `onError` says.
+ */
+export type CopyOnError = 'raise' | 'omit' | ((err: FsError) => void);
+
 /** `cp`, `put`, `get`. */
 export interface CopyOptions extends BatchOptions {
   recursive?: boolean;
   /** Depth of recursion; 1 copies only the files directly in a directory. */
   maxDepth?: number;
+  /**
+   * A source file gone between the listing and its copy ({@link CopyOnError}): by default
+   * skipped by a recursive `cp` and fatal otherwise (`put`, `get`, `cp` without
+   * `recursive`), as in fsspec. A skipped file is not counted in the progress's `files`.
+   */
+  onError?: CopyOnError;
 }
+
+/** `mv`: as `cp`, but a file gone before it is moved always fails it (fsspec's `mv` too). */
+export type MoveOptions = Omit<CopyOptions, 'onError'>;
 
 /** `rm`. */
 export interface RmOptions extends BatchOptions {
