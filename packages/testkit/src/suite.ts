@@ -13,6 +13,7 @@ import { streamTests } from './suites/streams';
 import { copyScenarioTests } from './suites/copy';
 import { copyGlobEdgeCaseTests } from './suites/copy-globs';
 import { transferControlTests } from './suites/transfer-control';
+import { goneSourceTests } from './suites/gone-sources';
 import { moveRemoveTests } from './suites/move-remove';
 import { sharedNameTests } from './suites/shared-names';
 import { dirTests } from './suites/dirs';
@@ -37,7 +38,10 @@ export const TOPICS = {
     for (const op of ['cp', 'put', 'get'] as const) copyGlobEdgeCaseTests(ctx, op);
   },
   transferControl: (ctx: SuiteContext) => {
-    for (const op of ['cp', 'put', 'get'] as const) transferControlTests(ctx, op);
+    for (const op of ['cp', 'put', 'get'] as const) {
+      transferControlTests(ctx, op);
+      goneSourceTests(ctx, op);
+    }
   },
   moveRemove: (ctx: SuiteContext) => {
     moveRemoveTests(ctx);
