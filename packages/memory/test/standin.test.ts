@@ -585,6 +585,21 @@ describe('memory stand-in', () => {
       expect(() => s3.walk('bkt/w', { onError: 'ignore' as never })).to.throw(FsError, "'raise', 'omit' or a function");
     });
 
+    it("fails a recursive cp on an error other than a source gone, whatever onError says, as fsspec's copy", async () => {
+      await s3.pipe({ 'bkt/c/a': 'a', 'bkt/c/b': 'b' });
+      const heard: string[] = [];
+      const onErrors = [undefined, 'omit', (err: FsError) => heard.push(err.kind)] as const;
+      // A refused copy, and a NotFound while the source is still there (as a bucket gone).
+      for (const kind of ['PermissionDenied', 'NotFound'] as const)
+        for (const onError of onErrors) {
+          standIn.failNext('copy', kind);
+          const copy = s3.cp('bkt/c', 'bkt/d', { recursive: true, batchSize: 1, ...(onError ? { onError } : {}) });
+          await expectFsError(copy, kind);
+        }
+      expect(heard).to.deep.equal([]);
+      expect(standIn.calls.copy).to.equal(6);
+    });
+
     it('counts and fails a recursive delete: its listing and batch deletes', async () => {
       await s3.pipe({ 'bkt/tree/a': 'a', 'bkt/tree/b/c': 'c', 'bkt/other': 'o' });
       const sent = (before: Record<string, number>): Record<string, number> =>
