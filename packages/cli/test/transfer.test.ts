@@ -4,10 +4,25 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { filesystem } from '@omnifs/core';
+import { filesystem, registerImplementation, unregisterImplementation, type FileInfo } from '@omnifs/core';
+import { MemoryFileSystem } from '@omnifs/memory';
 import { cli } from './helpers';
 
 const mem = filesystem('memory');
+
+/** The memory store, where the file `victim` is deleted right after a listing names it. */
+let victim: string | undefined;
+class VanishingFileSystem extends MemoryFileSystem {
+  static override protocols: readonly string[] = ['vanishing'];
+  protected override async _ls(path: string): Promise<FileInfo[]> {
+    const entries = await super._ls(path);
+    if (victim !== undefined && entries.some((e) => e.name === victim)) {
+      await this._rm(victim);
+      victim = undefined;
+    }
+    return entries;
+  }
+}
 
 describe('omnifs transfers on memory:// and local disk', () => {
   let root: string;
@@ -156,6 +171,47 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect((await cli(['put', `${u}/c.csv`, `${u}/x`])).code).to.equal(2);
       expect((await cli(['get', `${u}/c.csv`, `${u}/x`])).code).to.equal(2);
       expect(await mem.exists(`${root}/x`)).to.equal(false);
+    });
+  });
+
+  describe('a source file deleted after the listing', () => {
+    beforeEach(() => {
+      registerImplementation('vanishing', VanishingFileSystem);
+      victim = `${root}/src/sub/b.txt`;
+    });
+    afterEach(() => unregisterImplementation('vanishing'));
+    const v = (): string => `vanishing://${root}`;
+
+    it('cp -r and get -r skip it, name it and count the files copied (-q: silently); mv -r fails on it', async () => {
+      const note = `omnifs cp: skipping ${v()}/src/sub/b.txt: it was removed before it was copied\n`;
+      const r = await cli(['cp', '-r', `${v()}/src`, `${u}/dst`]);
+      expect(r.code, r.err).to.equal(0);
+      expect(r.err.startsWith(note), r.err).to.equal(true);
+      expect(r.err.slice(note.length)).to.match(/^copied 1 file, 5 B in /);
+      expect(await mem.find(`${root}/dst`)).to.deep.equal([`${root}/dst/a.txt`]);
+
+      await mem.pipeFile(`${root}/src/sub/b.txt`, 'beta');
+      victim = `${root}/src/sub/b.txt`;
+      const got = await cli(['get', '-r', `${v()}/src`, join(dir, 'got')]);
+      expect(got.code, got.err).to.equal(0);
+      expect(got.err).to.match(
+        /^omnifs get: skipping vanishing:\/\/.*\/src\/sub\/b\.txt: it was removed.*\ndownloaded 1 file, 5 B /,
+      );
+      expect(readdirSync(join(dir, 'got'))).to.deep.equal(['a.txt', 'sub']);
+
+      await mem.pipeFile(`${root}/src/sub/b.txt`, 'beta');
+      victim = `${root}/src/sub/b.txt`;
+      const quiet = await cli(['cp', '-r', '-q', `${v()}/src`, `${u}/quiet`]);
+      expect({ code: quiet.code, err: quiet.err }).to.deep.equal({ code: 0, err: '' });
+      expect(await mem.find(`${root}/quiet`)).to.deep.equal([`${root}/quiet/a.txt`]);
+
+      // mv fails on it, as fsspec's does, and removes no source.
+      await mem.pipeFile(`${root}/src/sub/b.txt`, 'beta');
+      victim = `${root}/src/sub/b.txt`;
+      const moved = await cli(['mv', '-r', `${v()}/src`, `${u}/moved`]);
+      expect(moved.code).to.equal(1);
+      expect(moved.err).to.match(/^omnifs mv: .*src\/sub\/b\.txt.*no such file or directory.*\[ENOENT\]\n$/);
+      expect(await mem.find(`${root}/src`)).to.deep.equal([`${root}/src/a.txt`]);
     });
   });
 

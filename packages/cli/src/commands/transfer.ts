@@ -165,9 +165,16 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   for (const [fs, group] of groups) {
     const src = sources.length === 1 ? written(group[0]!) : group.map(written);
     let last: Progress = { bytes: 0, files: 0 };
+    // With -r a file deleted after the listing is skipped, as fsspec's recursive copy does,
+    // and named; mv fails on it, as fsspec's does.
+    const gone = (err: FsError): void => {
+      if (!quiet)
+        ctx.io.err(`omnifs ${op}: skipping ${group[0]!.url(err.path ?? '')}: it was removed before it was copied`);
+    };
     const options: CopyOptions = {
       recursive,
       signal: ctx.signal,
+      ...(recursive && op !== 'mv' ? { onError: gone } : {}),
       ...(depth ? { maxDepth: depth } : {}),
       onProgress: (p) => {
         last = p;
