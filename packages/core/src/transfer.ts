@@ -3,7 +3,7 @@
  * (docs/source/copying.rst): trailing slashes, existing vs new targets, globs, lists,
  * `recursive` and `maxDepth`.
  */
-import { errors, FsError } from './errors';
+import { errors, FsError, withContext } from './errors';
 import { mapLimit, defaultBatchSize, ProgressTracker, throwIfAborted } from './batch';
 import { hasMagic } from './glob';
 import { baseName, hasTrailingSlash, isUnder, joinPath, parentPath, relativeTo } from './paths';
@@ -13,7 +13,7 @@ import { outsideSignal } from './timeouts';
 import { infoOrUndefined } from './listing';
 import { copiesInParts, copyInParts, partsBuffered } from './parts';
 import type { FileSystem } from './filesystem';
-import type { CopyOnError, CopyOptions, FileInfo, RmOptions } from './types';
+import type { CopyOptions, FileInfo, RmOptions } from './types';
 
 /** Copy options plus `move`, which removes the sources once everything is copied. */
 export interface TransferPlanOptions extends CopyOptions {
@@ -371,23 +371,49 @@ export async function copyFiles(
 }
 
 /**
- * True when `err`, which copying `step` failed with, skips the file instead: it is a
- * `NotFound`, the source file is no longer there, and `onError` takes that (a function
- * is called with `err` first, and fails the copy if it throws). A `NotFound` while the
- * source is still there (a missing bucket on the target side) is never skipped.
+ * What copying `step` failed with: `err`, or, when its source file is gone since the
+ * listing, a `NotFound` (`gone`). A read pinned to the listed version answers a deleted
+ * file with `ConditionNotMatch` on some stores (Azurite's 412); that becomes `NotFound`
+ * too. A `NotFound` while the source is still there (a missing bucket on the target side)
+ * is not the source gone.
  */
-async function skipsGone(
+async function failureOf(
   srcFs: FileSystem,
   step: Step,
   err: unknown,
-  onError: CopyOnError,
   signal: AbortSignal | undefined,
-): Promise<boolean> {
-  if (onError === 'raise' || !(err instanceof FsError) || err.kind !== 'NotFound') return false;
+): Promise<{ err: unknown; gone: boolean }> {
+  if (!(err instanceof FsError) || (err.kind !== 'NotFound' && err.kind !== 'ConditionNotMatch'))
+    return { err, gone: false };
   const there = await srcFs.isFile(step.src.name, signal ? { signal } : {}).catch(() => true);
-  if (there) return false;
-  if (typeof onError === 'function') onError(err);
-  return true;
+  if (there) return { err, gone: false };
+  if (err.kind === 'NotFound') return { err, gone: true };
+  const notFound = withContext(errors.notFound(step.src.name, err), srcFs.protocol, err.operation ?? 'read');
+  return { err: notFound, gone: true };
+}
+
+/**
+ * Copies one planned file; false when its source file is gone since the listing and
+ * `onError` skips it (a function is called with the `NotFound` first, and fails the copy
+ * if it throws).
+ */
+async function copyOrSkip(
+  srcFs: FileSystem,
+  step: Step,
+  dstFs: FileSystem,
+  options: CopyOptions,
+  progress: ProgressTracker,
+): Promise<boolean> {
+  try {
+    await copyOne(srcFs, step, dstFs, options, progress);
+    return true;
+  } catch (caught) {
+    const { err, gone } = await failureOf(srcFs, step, caught, options.signal);
+    const onError = options.onError ?? 'raise';
+    if (!gone || onError === 'raise') throw err;
+    if (typeof onError === 'function') onError(err as FsError);
+    return false;
+  }
 }
 
 /**
@@ -454,14 +480,8 @@ export async function copySteps(
     files,
     options.batchSize ?? defaultBatchSize(srcFs, dstFs),
     async (step) => {
-      try {
-        await copyOne(srcFs, step, dstFs, options, progress);
-      } catch (err) {
-        if (!(await skipsGone(srcFs, step, err, options.onError ?? 'raise', options.signal))) throw err;
-        skipped.add(step);
-        return;
-      }
-      progress.fileDone();
+      if (await copyOrSkip(srcFs, step, dstFs, options, progress)) progress.fileDone();
+      else skipped.add(step);
     },
     options.signal,
     { bytes: BATCH_MEMORY_BYTES, weigh: (step) => bufferedBy(srcFs, dstFs, step) },
