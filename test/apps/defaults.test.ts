@@ -110,6 +110,13 @@ async function listings(fs: FileSystem): Promise<void> {
 void listings;
 `;
 
+/** Prints the blob service URL of the filesystem of a URL, then of one made from options given as JSON. */
+const SERVICE_URL = `import { filesystem, urlToFs } from '@omnifs/core';
+const [url, json] = process.argv.slice(2);
+console.log(urlToFs(url).fs.service.url);
+console.log(filesystem('az', JSON.parse(json)).service.url);
+`;
+
 /** Prints the text of a file named by a URL, the filesystem made at import time. */
 const READ_URL = `import { urlToFs } from '@omnifs/core';
 const { fs, path } = urlToFs(process.argv[2]);
@@ -216,7 +223,12 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
   before(async () => {
     app = await makeApp({
       packages: ['@omnifs/core', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'],
-      files: { 'roundtrip.mjs': ROUNDTRIP, 'lifecycle.mjs': LIFECYCLE, 'readurl.mjs': READ_URL },
+      files: {
+        'roundtrip.mjs': ROUNDTRIP,
+        'lifecycle.mjs': LIFECYCLE,
+        'readurl.mjs': READ_URL,
+        'service-url.mjs': SERVICE_URL,
+      },
     });
   });
   after(() => app?.remove());
@@ -309,6 +321,21 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     });
   });
 
+  /** A connection string of Azurite's blob endpoint and an account SAS for everything: no AccountName. */
+  const sasConnectionString = (): string => {
+    const key = new StorageSharedKeyCredential(azure.info.accountName, azure.info.accountKey);
+    const sas = generateAccountSASQueryParameters(
+      {
+        expiresOn: new Date(Date.now() + 3_600_000),
+        permissions: AccountSASPermissions.parse('rwdlacup'),
+        services: 'b',
+        resourceTypes: 'sco',
+      },
+      key,
+    ).toString();
+    return `BlobEndpoint=${azure.info.blobEndpoint};SharedAccessSignature=${sas}`;
+  };
+
   it('azure: takes the account, endpoint and key from AZURE_STORAGE_CONNECTION_STRING alone', async () => {
     const out = await roundtrip('az', {}, freshName('azdef'), {
       AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString,
@@ -328,20 +355,31 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     expect(r.stdout.trim()).to.equal('hello');
   });
 
+  it('azure: keeps a connection string without AccountName (a SAS one, UseDevelopmentStorage) for its own account', async () => {
+    const container = freshName('azsasabfs');
+    await roundtrip('az', {}, container, { AZURE_STORAGE_CONNECTION_STRING: azure.info.connectionString });
+    const env = { AZURE_STORAGE_CONNECTION_STRING: sasConnectionString() };
+    const url = `abfs://${container}@${azure.info.accountName}.dfs.core.windows.net/a.txt`;
+    const r = await app.run('readurl.mjs', { env, args: [url] });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim()).to.equal('hello');
+    // Azurite's well-known string names devstoreaccount1 at 127.0.0.1:10000 without saying so.
+    const dev = await app.run('service-url.mjs', {
+      env: { AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' },
+      args: [
+        'abfs://c@devstoreaccount1.dfs.core.windows.net/a.txt',
+        JSON.stringify({ accountName: 'devstoreaccount1' }),
+      ],
+    });
+    expect(dev.code, dev.stderr).to.equal(0);
+    expect(dev.stdout.trim().split('\n')).to.deep.equal([
+      'http://127.0.0.1:10000/devstoreaccount1',
+      'http://127.0.0.1:10000/devstoreaccount1',
+    ]);
+  });
+
   it('azure: works with a SAS connection string alone (BlobEndpoint and SharedAccessSignature), rm included', async () => {
-    const key = new StorageSharedKeyCredential(azure.info.accountName, azure.info.accountKey);
-    const sas = generateAccountSASQueryParameters(
-      {
-        expiresOn: new Date(Date.now() + 3_600_000),
-        permissions: AccountSASPermissions.parse('rwdlacup'),
-        services: 'b',
-        resourceTypes: 'sco',
-      },
-      key,
-    ).toString();
-    const env = {
-      AZURE_STORAGE_CONNECTION_STRING: `BlobEndpoint=${azure.info.blobEndpoint};SharedAccessSignature=${sas}`,
-    };
+    const env = { AZURE_STORAGE_CONNECTION_STRING: sasConnectionString() };
     const r = await app.run('lifecycle.mjs', { env, args: ['az', freshName('azsas'), '{}'] });
     expect(r.code, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout) as { names: string[] };

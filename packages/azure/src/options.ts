@@ -160,6 +160,22 @@ export function parseConnectionString(cs: string): Record<string, string> {
   return out;
 }
 
+/** The account of Azurite's well-known connection string, `UseDevelopmentStorage=true`. */
+const DEVELOPMENT_ACCOUNT = 'devstoreaccount1';
+
+/**
+ * The account a connection string names: its `AccountName`; `devstoreaccount1` for
+ * `UseDevelopmentStorage=true` (Azurite's); else the account of its `BlobEndpoint` (a SAS
+ * connection string has no `AccountName`).
+ */
+export function connectionStringAccount(cs: string): string | undefined {
+  if (cs.trimStart().startsWith('UseDevelopmentStorage=true')) return DEVELOPMENT_ACCOUNT;
+  const fields = parseConnectionString(cs);
+  if (fields.AccountName) return fields.AccountName;
+  const endpoint = fields.BlobEndpoint;
+  return endpoint !== undefined && isHttpUrl(endpoint) ? accountFromUrl(endpoint) : undefined;
+}
+
 /** The account named by a blob service URL: the first DNS label, or the first path segment on an IP or localhost (Azurite). */
 export function accountFromUrl(url: string): string | undefined {
   const u = new URL(url);
@@ -177,7 +193,7 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
   if (explicit.some((k) => options[k] !== undefined && options[k] !== false)) return out;
   // A connection string names its own account: use it unless another account was asked for
   // (its own name, from an option or an abfs URL's host, is not another).
-  const own = /(?:^|;)\s*AccountName=([^;]*)/i.exec(env.AZURE_STORAGE_CONNECTION_STRING ?? '')?.[1]?.trim();
+  const own = connectionStringAccount(env.AZURE_STORAGE_CONNECTION_STRING ?? '');
   const otherName =
     options.accountName !== undefined && options.accountName.toLowerCase() !== (own ?? '').toLowerCase();
   const otherAccount = otherName || options.accountUrl !== undefined || options.endpoint !== undefined;
@@ -216,7 +232,7 @@ export function resolveSettings(options: AzureBlobOptions): ResolvedAzureSetting
     throw errors.invalid('pipelineOptions must be an object');
   }
   const cs = optionalString(options, 'connectionString');
-  const accountName = cs !== undefined ? parseConnectionString(cs).AccountName : optionalString(options, 'accountName');
+  const accountName = cs !== undefined ? connectionStringAccount(cs) : optionalString(options, 'accountName');
   const concurrency = positiveInt('concurrency', options.concurrency, DEFAULT_AZURE_CONCURRENCY, 64);
   return {
     partSize: positiveInt('partSize', options.partSize, DEFAULT_AZURE_PART_SIZE, MAX_BLOCK_SIZE),
