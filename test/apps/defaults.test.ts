@@ -110,11 +110,15 @@ async function listings(fs: FileSystem): Promise<void> {
 void listings;
 `;
 
-/** Prints the blob service URL of the filesystem of a URL, then of one made from options given as JSON. */
+/** Prints the blob service URL of the filesystem of a URL, then of one made from options given as JSON (or the error). */
 const SERVICE_URL = `import { filesystem, urlToFs } from '@omnifs/core';
 const [url, json] = process.argv.slice(2);
-console.log(urlToFs(url).fs.service.url);
-console.log(filesystem('az', JSON.parse(json)).service.url);
+try {
+  console.log(urlToFs(url).fs.service.url);
+  console.log(filesystem('az', JSON.parse(json)).service.url);
+} catch (err) {
+  console.log(JSON.stringify({ kind: err.kind, code: err.code, message: err.message }));
+}
 `;
 
 /** Prints the text of a file named by a URL, the filesystem made at import time. */
@@ -376,6 +380,46 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
       'http://127.0.0.1:10000/devstoreaccount1',
       'http://127.0.0.1:10000/devstoreaccount1',
     ]);
+  });
+
+  describe('azure: connection strings as Azure documents them', () => {
+    const serviceUrls = async (cs: string, url: string, options: object = {}): Promise<string[]> => {
+      const env = { AZURE_STORAGE_CONNECTION_STRING: cs };
+      const r = await app.run('service-url.mjs', { env, args: [url, JSON.stringify(options)] });
+      expect(r.code, r.stderr).to.equal(0);
+      return r.stdout.trim().split('\n');
+    };
+
+    it('takes AccountName and AccountKey without DefaultEndpointsProtocol or EndpointSuffix, as Python does', async () => {
+      const key = azure.info.accountKey;
+      expect(
+        await serviceUrls(`DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${key}`, 'az://c/a.txt'),
+      ).to.deep.equal(['https://acct.blob.core.windows.net/', 'https://acct.blob.core.windows.net/']);
+      expect(
+        await serviceUrls(`AccountName=acct;AccountKey=${key};`, 'abfs://c@acct.dfs.core.chinacloudapi.cn/a.txt'),
+      ).to.deep.equal(['https://acct.blob.core.chinacloudapi.cn/', 'https://acct.blob.core.windows.net/']);
+      // With a BlobEndpoint, against Azurite.
+      const cs = `AccountName=${azure.info.accountName};AccountKey=${key};BlobEndpoint=${azure.info.blobEndpoint}`;
+      const r = await app.run('lifecycle.mjs', {
+        env: { AZURE_STORAGE_CONNECTION_STRING: cs },
+        args: ['az', freshName('azcs')],
+      });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(JSON.parse(r.stdout)).to.include({ text: 'hello', gone: true });
+    });
+
+    it('names AZURE_STORAGE_CONNECTION_STRING and the forms it takes when it is none of them', async () => {
+      const [line] = await serviceUrls('AccountKey=hunter2-secret', 'az://c/a.txt');
+      const err = JSON.parse(line!) as { kind: string; code: string; message: string };
+      expect(err).to.deep.equal({
+        kind: 'InvalidArgument',
+        code: 'EINVAL',
+        message:
+          'AZURE_STORAGE_CONNECTION_STRING is not a valid Azure Storage connection string (AccountKey without AccountName): ' +
+          'give AccountName=...;AccountKey=... (with BlobEndpoint=... for another endpoint), ' +
+          'BlobEndpoint=...;SharedAccessSignature=..., or UseDevelopmentStorage=true',
+      });
+    });
   });
 
   it('azure: works with a SAS connection string alone (BlobEndpoint and SharedAccessSignature), rm included', async () => {

@@ -185,6 +185,34 @@ export function accountFromUrl(url: string): string | undefined {
   return u.hostname.split('.')[0] || undefined;
 }
 
+/** Options whose `connectionString` is `AZURE_STORAGE_CONNECTION_STRING`'s, for errors to name the variable. */
+const CONNECTION_STRING_FROM_ENV = new WeakSet<AzureBlobOptions>();
+
+/**
+ * The connection string as the SDK's parser takes it. An account-key string may leave out
+ * `DefaultEndpointsProtocol` (https) and, without a `BlobEndpoint`, `EndpointSuffix`
+ * (`endpointSuffix`, else `core.windows.net`), as Azure's documentation and its other SDKs
+ * allow; the SDK for JavaScript refuses them, so they are filled in.
+ */
+export function completeConnectionString(cs: string, endpointSuffix?: string): string {
+  const trimmed = cs.trim();
+  const fields = parseConnectionString(trimmed);
+  if (trimmed.startsWith('UseDevelopmentStorage=true') || !fields.AccountName || !fields.AccountKey) return trimmed;
+  let out = trimmed.replace(/[;\s]+$/, '');
+  if (fields.DefaultEndpointsProtocol === undefined) out = `DefaultEndpointsProtocol=https;${out}`;
+  if (fields.BlobEndpoint === undefined && fields.EndpointSuffix === undefined)
+    out = `${out};EndpointSuffix=${endpointSuffix ?? 'core.windows.net'}`;
+  return out;
+}
+
+/** What a connection string that is not `UseDevelopmentStorage=true` lacks, if a field. */
+function connectionStringFault(fields: Record<string, string>): string | undefined {
+  if (fields.AccountKey !== undefined) return fields.AccountName ? undefined : 'AccountKey without AccountName';
+  if (fields.SharedAccessSignature !== undefined)
+    return fields.BlobEndpoint ? undefined : 'SharedAccessSignature without BlobEndpoint';
+  return 'neither AccountKey nor SharedAccessSignature';
+}
+
 /** The options with the `AZURE_STORAGE_*` variables filled in where no credential option is given. */
 export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEnv = process.env): AzureBlobOptions {
   const explicit = ['connectionString', 'accountKey', 'sasToken', 'credential', 'anon'] as const;
@@ -197,8 +225,10 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
   const otherName =
     options.accountName !== undefined && options.accountName.toLowerCase() !== (own ?? '').toLowerCase();
   const otherAccount = otherName || options.accountUrl !== undefined || options.endpoint !== undefined;
-  if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
-  else if (env.AZURE_STORAGE_ACCOUNT_KEY) out.accountKey = env.AZURE_STORAGE_ACCOUNT_KEY;
+  if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) {
+    out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
+    CONNECTION_STRING_FROM_ENV.add(out);
+  } else if (env.AZURE_STORAGE_ACCOUNT_KEY) out.accountKey = env.AZURE_STORAGE_ACCOUNT_KEY;
   else if (env.AZURE_STORAGE_SAS_TOKEN) out.sasToken = env.AZURE_STORAGE_SAS_TOKEN;
   return out;
 }
@@ -331,11 +361,19 @@ export function createServiceClient(options: AzureBlobOptions): BlobServiceClien
   const pipeline = options.pipelineOptions ?? {};
   const access = serviceAccess(options);
   if (access === undefined) {
+    const cs = completeConnectionString(
+      optionalString(options, 'connectionString')!,
+      optionalString(options, 'endpointSuffix'),
+    );
     try {
-      return BlobServiceClient.fromConnectionString(optionalString(options, 'connectionString')!, pipeline);
+      return BlobServiceClient.fromConnectionString(cs, pipeline);
     } catch (err) {
+      const source = CONNECTION_STRING_FROM_ENV.has(options) ? 'AZURE_STORAGE_CONNECTION_STRING' : 'connectionString';
+      const reason = connectionStringFault(parseConnectionString(cs)) ?? (err as Error).message.split(/[.:]/)[0];
       throw errors.invalid(
-        `connectionString is not a valid Azure Storage connection string (${(err as Error).message.split(/[.:]/)[0]})`,
+        `${source} is not a valid Azure Storage connection string (${reason}): ` +
+          'give AccountName=...;AccountKey=... (with BlobEndpoint=... for another endpoint), ' +
+          'BlobEndpoint=...;SharedAccessSignature=..., or UseDevelopmentStorage=true',
       );
     }
   }
