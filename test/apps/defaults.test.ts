@@ -269,6 +269,49 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     });
   });
 
+  it('gcs: says which key file cannot be used and why, never quoting it', async () => {
+    const bucket = freshName('badkey');
+    const files = {
+      'keys/not-json.json': 'hunter2 is not JSON\n',
+      'keys/no-email.json': '{"type":"service_account","private_key":"hunter2"}',
+      'keys/not-pem.json': JSON.stringify({
+        type: 'service_account',
+        client_email: 'sa@p.iam.gserviceaccount.com',
+        private_key: '-----BEGIN PRIVATE KEY-----\nhunter2\n-----END PRIVATE KEY-----\n',
+      }),
+    };
+    for (const [file, content] of Object.entries(files)) app.write(file, content);
+    const failure = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {
+      const args = ['gs', bucket, JSON.stringify({ projectId: 'p', ...options })];
+      const r = await app.run('lifecycle.mjs', { env, args });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.not.include('hunter2');
+      return JSON.parse(r.stdout) as unknown;
+    };
+    const denied = (what: string): unknown => ({
+      error: `gs info "${bucket}": the Google Cloud credentials could not be used: ${what}`,
+      kind: 'PermissionDenied',
+      code: 'EACCES',
+    });
+    const key = (name: string): string => join(app.dir, 'keys', name);
+    expect(await failure({ GOOGLE_APPLICATION_CREDENTIALS: key('not-json.json') })).to.deep.equal(
+      denied(`key file ${key('not-json.json')} (GOOGLE_APPLICATION_CREDENTIALS) is not a JSON key file`),
+    );
+    expect(await failure({ GOOGLE_APPLICATION_CREDENTIALS: key('no-email.json') })).to.deep.equal(
+      denied(`key file ${key('no-email.json')} (GOOGLE_APPLICATION_CREDENTIALS) has no client_email field`),
+    );
+    // OpenSSL's reason follows in parentheses.
+    const notPem = (await failure({}, { keyFilename: key('not-pem.json') })) as { error: string };
+    const { error } = denied(`key file ${key('not-pem.json')} has a private_key that is not a PEM private key (`) as {
+      error: string;
+    };
+    expect(notPem).to.deep.include({ kind: 'PermissionDenied', code: 'EACCES' });
+    expect(notPem.error.startsWith(error), notPem.error).to.equal(true);
+    expect(await failure({}, { keyFilename: key('not-json.json') })).to.deep.equal(
+      denied(`key file ${key('not-json.json')} is neither a JSON key file nor a PEM private key`),
+    );
+  });
+
   const onEmulator = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {
     const bucket = freshName('gcsemu');
     const args = ['gs', bucket, JSON.stringify(options)];

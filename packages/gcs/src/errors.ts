@@ -4,6 +4,8 @@
  * `conditionNotMet`, `conflict`, ...); gaxios errors carry `response.status`; network
  * failures come as Node errors, which core's mapping covers.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FsError, type ErrorKind } from '@omnifs/core';
 import { asTimeout, toFsError } from '@omnifs/core/backend';
 
@@ -102,6 +104,66 @@ function indirect(err: unknown): { status?: number; code?: string; message: stri
 }
 
 /**
+ * Where the credentials come from, as messages name it: `keyFilename`, the inline
+ * `credentials`, else the file Application Default Credentials read
+ * (`GOOGLE_APPLICATION_CREDENTIALS`, else gcloud's `application_default_credentials.json`).
+ */
+function credentialSource(keyFilename: string | undefined, inline: boolean): { text: string; file?: string } {
+  if (keyFilename !== undefined) return { text: `key file ${keyFilename}`, file: keyFilename };
+  if (inline) return { text: 'the credentials option' };
+  const env = process.env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (env) return { text: `key file ${env} (GOOGLE_APPLICATION_CREDENTIALS)`, file: env };
+  const config =
+    process.platform === 'win32' ? process.env.APPDATA : process.env.HOME && join(process.env.HOME, '.config');
+  const file = config ? join(config, 'gcloud', 'application_default_credentials.json') : undefined;
+  const text = `${file === undefined ? 'the credentials file' : `credentials file ${file}`} of gcloud auth application-default login`;
+  return { text, file };
+}
+
+/** True when the file holds JSON (false when it does not, or cannot be read). */
+function holdsJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Credentials that were found but cannot be used, as google-auth-library and OpenSSL
+ * report them: a key file that is not JSON (its parser's message would quote the file), a
+ * key without `client_email` or `private_key`, a `private_key` that is not PEM, a
+ * `keyFilename` that is neither a JSON key nor a PEM key. PermissionDenied naming where
+ * they came from, never quoting them.
+ */
+function unusableCredentials(err: unknown, keyFilename: string | undefined, inline: boolean): FsError | undefined {
+  const e = err as { message?: unknown; code?: unknown } | null;
+  const message = String(e?.message ?? '');
+  const source = credentialSource(keyFilename, inline);
+  let what: string;
+  const missing = /^The incoming JSON object does not contain an? (\w+) field/.exec(message);
+  if (err instanceof SyntaxError) {
+    if (keyFilename !== undefined || inline || source.file === undefined || holdsJson(source.file)) return undefined;
+    // The parser's message quotes the file: it stays out of the error, its cause included.
+    return new FsError({
+      kind: 'PermissionDenied',
+      message: `the Google Cloud credentials could not be used: ${source.text} is not a JSON key file`,
+    });
+  } else if (missing) what = `has no ${missing[1]} field`;
+  else if (/^ERR_OSSL/.test(String(e?.code)) && /DECODER|PEM|ASN1/i.test(message))
+    what = `has a private_key that is not a PEM private key (${message})`;
+  else if (keyFilename !== undefined && /^key must be a string, a buffer or an object/.test(message))
+    what = 'is neither a JSON key file nor a PEM private key';
+  else return undefined;
+  return new FsError({
+    kind: 'PermissionDenied',
+    message: `the Google Cloud credentials could not be used: ${source.text} ${what}`,
+    cause: err,
+  });
+}
+
+/**
  * The SDK's verdict on an upload whose stored bytes do not hash as the bytes sent
  * (`FILE_NO_UPLOAD`: it removed the object; `FILE_NO_UPLOAD_DELETE`: it could not): a
  * temporary `EIO`, as damage on the way is, naming what is left under the name.
@@ -136,10 +198,12 @@ function uploadMismatch(err: unknown): FsError | undefined {
  * - an upload the SDK found stored with other bytes than were sent → Unexpected, `EIO`, temporary;
  * - a key file that cannot be read (`keyFilename` missing, a directory) → PermissionDenied
  *   naming it, never the object's NotFound (`exists` would say false of objects that exist);
+ *   so is a key that cannot be used (not JSON, no `client_email`, a `private_key` not PEM),
+ *   never quoted (`inlineKey`: the key came as the `credentials` option);
  * - the message is the status, GCS's reason and message, never credentials;
  * - FsErrors and errors without an HTTP status go through core's mapping.
  */
-export function mapGcsError(err: unknown, keyFilename?: string): FsError {
+export function mapGcsError(err: unknown, keyFilename?: string, inlineKey = false): FsError {
   if (err instanceof FsError) return err;
   const timeout = asTimeout(err);
   if (timeout !== undefined) return timeout;
@@ -184,6 +248,8 @@ export function mapGcsError(err: unknown, keyFilename?: string): FsError {
         cause: err,
       });
     }
+    const unusable = unusableCredentials(err, keyFilename, inlineKey);
+    if (unusable !== undefined) return unusable;
     if (via === undefined) return toFsError(err);
     const base = toFsError(Object.assign(new Error(cleanMessage(via.message)), via.code ? { code: via.code } : {}));
     return new FsError({ kind: base.kind, message: base.message, temporary: true, code: base.code, cause: err });

@@ -109,7 +109,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   }
 
   protected override mapError(err: unknown): FsError {
-    return mapGcsError(err, this.storageOptions.keyFilename as string | undefined);
+    const { keyFilename, credentials } = this.storageOptions;
+    return mapGcsError(err, keyFilename as string | undefined, credentials !== undefined);
   }
 
   // ---------------------------------------------------------------- request contexts
