@@ -11,6 +11,7 @@ import {
 } from '@azure/storage-blob';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,21 @@ try {
   console.log(filesystem('az', JSON.parse(json)).service.url);
 } catch (err) {
   console.log(JSON.stringify({ kind: err.kind, code: err.code, message: err.message }));
+}
+`;
+
+/** Writes a file, signs a URL for it and reads it there; prints what sign gave, or the error. */
+const SIGN = `import { filesystem } from '@omnifs/core';
+const fs = filesystem('gs');
+const bucket = process.argv[2];
+try {
+  await fs.makedirs(bucket, { existOk: true });
+  await fs.writeText(bucket + '/a.txt', 'hello');
+  const url = new URL(await fs.sign(bucket + '/a.txt', { expiresIn: 600 }));
+  const signer = url.searchParams.get('X-Goog-Credential').split('/')[0];
+  console.log(JSON.stringify({ sign: fs.capabilities.sign, signer, text: await (await fetch(url)).text() }));
+} catch (err) {
+  console.log(JSON.stringify({ sign: fs.capabilities.sign, kind: err.kind }));
 }
 `;
 
@@ -232,6 +248,7 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
         'lifecycle.mjs': LIFECYCLE,
         'readurl.mjs': READ_URL,
         'service-url.mjs': SERVICE_URL,
+        'sign.mjs': SIGN,
       },
     });
   });
@@ -310,6 +327,36 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     expect(await failure({}, { keyFilename: key('not-json.json') })).to.deep.equal(
       denied(`key file ${key('not-json.json')} is neither a JSON key file nor a PEM private key`),
     );
+  });
+
+  it('gcs: signs URLs with the service-account key GOOGLE_APPLICATION_CREDENTIALS names', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const email = 'signer@p.iam.gserviceaccount.com';
+    app.write(
+      'keys/sa.json',
+      JSON.stringify({
+        type: 'service_account',
+        client_email: email,
+        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      }),
+    );
+    app.write(
+      'keys/user.json',
+      JSON.stringify({ type: 'authorized_user', client_id: 'c', client_secret: 's', refresh_token: 'r' }),
+    );
+    const sign = async (key: string): Promise<unknown> => {
+      const env = {
+        STORAGE_EMULATOR_HOST: gcs.info.apiEndpoint,
+        GOOGLE_CLOUD_PROJECT: gcs.info.projectId,
+        GOOGLE_APPLICATION_CREDENTIALS: join(app.dir, 'keys', key),
+      };
+      const r = await app.run('sign.mjs', { env, args: [freshName('adcsign')] });
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as unknown;
+    };
+    expect(await sign('sa.json')).to.deep.equal({ sign: true, signer: email, text: 'hello' });
+    // gcloud's user credentials hold no private key.
+    expect(await sign('user.json')).to.deep.equal({ sign: false, kind: 'Unsupported' });
   });
 
   const onEmulator = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {

@@ -380,7 +380,8 @@ export class GCSFileSystem extends ObjectStoreFileSystem {
   protected override async _sign(path: string, options: { expiresIn: number; method: 'GET' | 'PUT' }): Promise<string> {
     if (!this.settings.canSign) {
       throw errors.unsupported(
-        'signing a URL needs a service-account private key: give credentials { client_email, private_key } or keyFilename (anonymous, token and default-credential filesystems cannot sign)',
+        'signing a URL needs a service-account private key: give credentials { client_email, private_key } or keyFilename, ' +
+          'or set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file (anonymous, token and other default-credential filesystems cannot sign)',
       );
     }
     checkV4Expiry(options.expiresIn);

@@ -1,4 +1,5 @@
 /** Options of the GCS filesystem, and how they become a Storage client. */
+import { readFileSync } from 'node:fs';
 import { Storage, type StorageOptions } from '@google-cloud/storage';
 import { OAuth2Client, PassThroughClient } from 'google-auth-library';
 import { type TimeoutOptions, type Timeouts } from '@omnifs/core';
@@ -155,6 +156,23 @@ function optionalString(name: string, value: unknown): string | undefined {
   return value;
 }
 
+/**
+ * True when `GOOGLE_APPLICATION_CREDENTIALS` names a service-account JSON key: the default
+ * credentials then hold a private key, which signs URLs as `keyFilename` would.
+ */
+export function defaultCredentialsCanSign(env: NodeJS.ProcessEnv = process.env): boolean {
+  const file = env.GOOGLE_APPLICATION_CREDENTIALS;
+  if (!file) return false;
+  try {
+    const key = JSON.parse(readFileSync(file, 'utf8')) as Partial<GCSServiceAccountKey> | null;
+    return (
+      key?.type === 'service_account' && typeof key.private_key === 'string' && typeof key.client_email === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Validates the options that do not concern the client. */
 export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
   const partSize = positiveInt('partSize', options.partSize, DEFAULT_GCS_PART_SIZE);
@@ -176,7 +194,11 @@ export function resolveSettings(options: GCSOptions): ResolvedGCSSettings {
     listPageSize,
     userProject: optionalString('userProject', options.userProject),
     anon: options.anon === true,
-    canSign: options.anon !== true && (key !== undefined || options.keyFilename !== undefined),
+    canSign:
+      options.anon !== true &&
+      (key !== undefined ||
+        options.keyFilename !== undefined ||
+        (options.token === undefined && options.storage === undefined && defaultCredentialsCanSign())),
     timeouts: resolveTimeouts(options),
   };
 }
