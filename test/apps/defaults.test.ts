@@ -528,6 +528,22 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     });
   });
 
+  it("azure: takes the Azure CLI's AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY", async () => {
+    const env = { AZURE_STORAGE_KEY: azure.info.accountKey };
+    expect(await roundtrip('az', { accountUrl: azure.info.blobEndpoint }, freshName('azclikey'), env)).to.deep.include({
+      text: 'hello',
+    });
+    const r = await app.run('service-url.mjs', {
+      env: { AZURE_STORAGE_ACCOUNT: 'cliacct', AZURE_STORAGE_KEY: azure.info.accountKey },
+      args: ['az://c/a.txt', '{}'],
+    });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal([
+      'https://cliacct.blob.core.windows.net/',
+      'https://cliacct.blob.core.windows.net/',
+    ]);
+  });
+
   it('hdfs: acts as HADOOP_USER_NAME, else as the OS user', async () => {
     const dir = `/${freshName('hdfsdef')}`;
     const env = { HADOOP_USER_NAME: 'alice', OMNIFS_HDFS_URL: hdfs.info.namenodeUrl };

@@ -79,6 +79,8 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     'AZURE_STORAGE_ACCOUNT_NAME',
     'AZURE_STORAGE_ACCOUNT_KEY',
     'AZURE_STORAGE_SAS_TOKEN',
+    'AZURE_STORAGE_ACCOUNT',
+    'AZURE_STORAGE_KEY',
   ];
 
   /**

@@ -39,7 +39,8 @@ export type AzureTokenCredential = Exclude<
  * given (`connectionString`, `accountKey`, `sasToken`, `credential`, `anon`), the
  * variables `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_ACCOUNT_KEY` and
  * `AZURE_STORAGE_SAS_TOKEN` are read, as adlfs does; `AZURE_STORAGE_ACCOUNT_NAME` fills
- * in a missing `accountName`.
+ * in a missing `accountName`. The Azure CLI's `AZURE_STORAGE_ACCOUNT` and
+ * `AZURE_STORAGE_KEY` are read where adlfs's names are not set.
  */
 export interface AzureBlobOptions extends TimeoutOptions {
   /** Storage account name; the endpoint is then `https://<accountName>.blob.<endpointSuffix>`. */
@@ -217,7 +218,10 @@ function connectionStringFault(fields: Record<string, string>): string | undefin
 export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEnv = process.env): AzureBlobOptions {
   const explicit = ['connectionString', 'accountKey', 'sasToken', 'credential', 'anon'] as const;
   const out: AzureBlobOptions = { ...options };
-  if (out.accountName === undefined && env.AZURE_STORAGE_ACCOUNT_NAME) out.accountName = env.AZURE_STORAGE_ACCOUNT_NAME;
+  // adlfs's names, then the Azure CLI's.
+  const envName = env.AZURE_STORAGE_ACCOUNT_NAME || env.AZURE_STORAGE_ACCOUNT;
+  const envKey = env.AZURE_STORAGE_ACCOUNT_KEY || env.AZURE_STORAGE_KEY;
+  if (out.accountName === undefined && envName) out.accountName = envName;
   if (explicit.some((k) => options[k] !== undefined && options[k] !== false)) return out;
   // A connection string names its own account: use it unless another account was asked for
   // (its own name, from an option or an abfs URL's host, is not another).
@@ -228,7 +232,7 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
   if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) {
     out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
     CONNECTION_STRING_FROM_ENV.add(out);
-  } else if (env.AZURE_STORAGE_ACCOUNT_KEY) out.accountKey = env.AZURE_STORAGE_ACCOUNT_KEY;
+  } else if (envKey) out.accountKey = envKey;
   else if (env.AZURE_STORAGE_SAS_TOKEN) out.sasToken = env.AZURE_STORAGE_SAS_TOKEN;
   return out;
 }

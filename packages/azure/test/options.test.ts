@@ -10,6 +10,8 @@ const AZURE_VARS = [
   'AZURE_STORAGE_ACCOUNT_NAME',
   'AZURE_STORAGE_ACCOUNT_KEY',
   'AZURE_STORAGE_SAS_TOKEN',
+  'AZURE_STORAGE_ACCOUNT',
+  'AZURE_STORAGE_KEY',
 ];
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
