@@ -137,6 +137,18 @@ try {
 }
 `;
 
+/** Makes a bucket with options given as JSON and prints the project the client used, or the error. */
+const PROJECT = `import { filesystem } from '@omnifs/core';
+const [bucket, json] = process.argv.slice(2);
+const fs = filesystem('gs', JSON.parse(json));
+try {
+  await fs.makedirs(bucket);
+  console.log(JSON.stringify({ project: await fs.storage.authClient.getProjectId() }));
+} catch (err) {
+  console.log(JSON.stringify({ kind: err.kind, message: err.message }));
+}
+`;
+
 /** Prints the text of a file named by a URL, the filesystem made at import time. */
 const READ_URL = `import { urlToFs } from '@omnifs/core';
 const { fs, path } = urlToFs(process.argv[2]);
@@ -249,6 +261,7 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
         'readurl.mjs': READ_URL,
         'service-url.mjs': SERVICE_URL,
         'sign.mjs': SIGN,
+        'project.mjs': PROJECT,
       },
     });
   });
@@ -329,17 +342,40 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     );
   });
 
-  it('gcs: signs URLs with the service-account key GOOGLE_APPLICATION_CREDENTIALS names', async () => {
+  /** A service-account key of project `keyproj` with a fresh private key, written to keys/sa.json. */
+  const writeKey = (email: string): Record<string, string> => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = {
+      type: 'service_account',
+      project_id: 'keyproj',
+      client_email: email,
+      private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+    app.write('keys/sa.json', JSON.stringify(key));
+    return key;
+  };
+
+  it("gcs: takes the project from GOOGLE_CLOUD_PROJECT, else from the key's project_id, inline too", async () => {
+    const key = writeKey('sa@keyproj.iam.gserviceaccount.com');
+    const project = async (env: Record<string, string>, options: object = {}): Promise<unknown> => {
+      const args = [freshName('project'), JSON.stringify(options)];
+      const r = await app.run('project.mjs', { env: { STORAGE_EMULATOR_HOST: gcs.info.apiEndpoint, ...env }, args });
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as unknown;
+    };
+    const keyFile = { GOOGLE_APPLICATION_CREDENTIALS: join(app.dir, 'keys', 'sa.json') };
+    expect(await project({ ...keyFile, GOOGLE_CLOUD_PROJECT: 'envproj' })).to.deep.equal({ project: 'envproj' });
+    expect(await project(keyFile)).to.deep.equal({ project: 'keyproj' });
+    expect(await project({}, { credentials: key })).to.deep.equal({ project: 'keyproj' });
+    expect(await project({ GOOGLE_CLOUD_PROJECT: 'envproj' }, { credentials: key })).to.deep.equal({
+      project: 'envproj',
+    });
+    expect(await project({}, { credentials: key, projectId: 'mine' })).to.deep.equal({ project: 'mine' });
+  });
+
+  it('gcs: signs URLs with the service-account key GOOGLE_APPLICATION_CREDENTIALS names', async () => {
     const email = 'signer@p.iam.gserviceaccount.com';
-    app.write(
-      'keys/sa.json',
-      JSON.stringify({
-        type: 'service_account',
-        client_email: email,
-        private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      }),
-    );
+    writeKey(email);
     app.write(
       'keys/user.json',
       JSON.stringify({ type: 'authorized_user', client_id: 'c', client_secret: 's', refresh_token: 'r' }),

@@ -30,7 +30,7 @@ export interface GCSServiceAccountKey {
  * explicit options win.
  */
 export interface GCSOptions extends TimeoutOptions {
-  /** Project that owns new buckets and whose buckets `ls('')` lists (default: from the credentials or `GOOGLE_CLOUD_PROJECT`). */
+  /** Project that owns new buckets and whose buckets `ls('')` lists (default: `GOOGLE_CLOUD_PROJECT`, else the key's `project_id`). */
   projectId?: string;
   /**
    * Endpoint of an emulator or a private endpoint, e.g. `http://127.0.0.1:4443` (default:
@@ -249,6 +249,17 @@ export function emulatorEndpoint(env: NodeJS.ProcessEnv = process.env): string |
 }
 
 /**
+ * The `project_id` of a key given inline, where no project variable is set: Google's client
+ * takes it from a key file (`keyFilename`, `GOOGLE_APPLICATION_CREDENTIALS`) but not from
+ * `credentials`, so a key read into the options would leave bucket calls without a project.
+ */
+function keyProject(credentials: unknown, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.GCLOUD_PROJECT || env.GOOGLE_CLOUD_PROJECT) return undefined;
+  const project = (credentials as { project_id?: unknown } | null | undefined)?.project_id;
+  return typeof project === 'string' && project !== '' ? project : undefined;
+}
+
+/**
  * Builds the Storage client for the options.
  *
  * Behaviour:
@@ -267,7 +278,7 @@ export function createStorage(options: GCSOptions): Storage {
   const token = optionalString('token', options.token);
   const keyFilename = optionalString('keyFilename', options.keyFilename);
   const apiEndpoint = optionalString('apiEndpoint', options.apiEndpoint) ?? emulatorEndpoint();
-  const projectId = optionalString('projectId', options.projectId);
+  const projectId = optionalString('projectId', options.projectId) ?? keyProject(options.credentials);
   const given = [
     options.anon === true,
     token !== undefined,
