@@ -149,10 +149,14 @@ try {
 }
 `;
 
-/** Prints the text of a file named by a URL, the filesystem made at import time. */
+/** Prints the text of a file named by a URL, the filesystem made at import time (or the error as JSON). */
 const READ_URL = `import { urlToFs } from '@omnifs/core';
 const { fs, path } = urlToFs(process.argv[2]);
-console.log(await fs.readText(path));
+try {
+  console.log(await fs.readText(path));
+} catch (err) {
+  console.log(JSON.stringify({ kind: err.kind, code: err.code, message: err.message }));
+}
 `;
 
 /** exists() of a path (written first with \`write\`) through a filesystem made at import time, from options given as JSON. */
@@ -578,6 +582,32 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
       'https://cliacct.blob.core.windows.net/',
       'https://cliacct.blob.core.windows.net/',
     ]);
+  });
+
+  it('hdfs: says when the namenode of an hdfs:// URL was assumed at the default port, and what to give', async () => {
+    const read = async (url: string, env: Record<string, string> = {}): Promise<unknown> => {
+      const r = await app.run('readurl.mjs', { env, args: [url] });
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as unknown;
+    };
+    expect(await read('hdfs://namenode.invalid:8020/a.txt')).to.deep.equal({
+      kind: 'Unexpected',
+      code: 'ENOTFOUND',
+      message:
+        'hdfs cat "/a.txt": getaddrinfo ENOTFOUND namenode.invalid (no Hadoop configuration names the namenodes of ' +
+        'hdfs://namenode.invalid:8020, so WebHDFS was sought at the default http://namenode.invalid:9870: ' +
+        'set HADOOP_CONF_DIR, or give url)',
+    });
+    app.write('hadoop/core-site.xml', '<configuration></configuration>');
+    const conf = join(app.dir, 'hadoop');
+    expect(await read('hdfs://ns1.invalid/a.txt', { HADOOP_CONF_DIR: conf })).to.deep.equal({
+      kind: 'Unexpected',
+      code: 'ENOTFOUND',
+      message:
+        `hdfs cat "/a.txt": getaddrinfo ENOTFOUND ns1.invalid (the Hadoop configuration in ${conf} does not name ` +
+        'hdfs://ns1.invalid, so WebHDFS was sought at the default http://ns1.invalid:9870: give url, or a ' +
+        'configuration that names it)',
+    });
   });
 
   it('hdfs: acts as HADOOP_USER_NAME, else as the OS user', async () => {

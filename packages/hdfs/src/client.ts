@@ -27,7 +27,7 @@ import {
   type SmallAnswer,
 } from '@omnifs/core/backend';
 import { WebHdfsError, errorFromAnswer, isIpcPortAnswer, parseRemoteException } from './errors';
-import { DEFAULT_HDFS_TIMEOUT, resolveUser, webhdfsBases, type HDFSOptions } from './options';
+import { DEFAULT_HDFS_TIMEOUT, resolveNamenodes, resolveUser, type HDFSOptions } from './options';
 
 /** One entry of GETFILESTATUS / LISTSTATUS, as WebHDFS sends it. */
 export interface HdfsFileStatus {
@@ -74,8 +74,11 @@ export class WebHdfsClient {
   /** Sent as `user.name` (see {@link resolveUser}). */
   readonly user: string | undefined;
 
+  /** Why the namenode's address was assumed, where it was (see {@link ResolvedNamenodes.assumed}). */
+  private readonly assumed: string | undefined;
+
   constructor(private readonly options: HDFSOptions) {
-    this.bases = webhdfsBases(options);
+    ({ bases: this.bases, assumed: this.assumed } = resolveNamenodes(options));
     this.user = resolveUser(options);
     this.timeouts = resolveTimeouts({ requestTimeout: options.timeout ?? DEFAULT_HDFS_TIMEOUT, ...options });
   }
@@ -118,6 +121,8 @@ export class WebHdfsClient {
         res = await send(url);
       } catch (err) {
         if (!last && connectFailed(err)) continue;
+        if (this.assumed !== undefined && connectFailed(err) && err instanceof Error)
+          err.message = `${err.message} (${this.assumed})`;
         throw withRedactedMessage(await this.rpcPortError(method, op, url, this.bases[at]!, err));
       }
       const standby = isStandby(res);

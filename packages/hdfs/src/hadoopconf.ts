@@ -126,9 +126,9 @@ export function defaultAuthority(conf: HadoopConf): string | undefined {
  * - `host:port` naming a namenode's RPC address (`dfs.namenode.rpc-address[.NS[.NN]]`):
  *   that namenode's HTTP address; `dfs.namenode.http-address` where its host is the
  *   authority's or a wildcard (`0.0.0.0`);
- * - else the authority's host at the default HTTP port (9870, 9871 for HTTPS).
+ * - else none: undefined (see {@link namenodesOf}).
  */
-export function namenodesOf(authority: string, conf: HadoopConf | undefined): string[] {
+export function configuredNamenodes(authority: string, conf: HadoopConf | undefined): string[] | undefined {
   const https = conf?.get('dfs.http.policy')?.trim().toUpperCase() === 'HTTPS_ONLY';
   const scheme = https ? 'https' : 'http';
   const key = `dfs.namenode.${scheme}-address`;
@@ -172,5 +172,19 @@ export function namenodesOf(authority: string, conf: HadoopConf | undefined): st
       if (named === host || named === '0.0.0.0' || named === '' || named === '[::]') return [base(single, host)];
     }
   }
-  return [`${scheme}://${host}:${DEFAULT_PORTS[scheme]}`];
+  return undefined;
+}
+
+/**
+ * The namenodes of {@link configuredNamenodes}, else the authority's host at the default
+ * HTTP port (9870, 9871 for HTTPS): what the configuration does not name is assumed.
+ */
+export function namenodesOf(authority: string, conf: HadoopConf | undefined): string[] {
+  return configuredNamenodes(authority, conf) ?? [assumedNamenode(authority, conf)];
+}
+
+/** The authority's host at the namenode's default HTTP(S) port. */
+export function assumedNamenode(authority: string, conf: HadoopConf | undefined): string {
+  const scheme = conf?.get('dfs.http.policy')?.trim().toUpperCase() === 'HTTPS_ONLY' ? 'https' : 'http';
+  return `${scheme}://${splitHostPort(authority).host}:${DEFAULT_PORTS[scheme]}`;
 }

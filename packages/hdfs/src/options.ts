@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { type TimeoutOptions } from '@omnifs/core';
 import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA } from '@omnifs/core/backend';
-import { defaultAuthority, hadoopConfDir, loadHadoopConf, namenodesOf } from './hadoopconf';
+import { assumedNamenode, configuredNamenodes, defaultAuthority, hadoopConfDir, loadHadoopConf } from './hadoopconf';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
@@ -138,7 +138,24 @@ export const DEFAULT_NAMENODE_HTTP_PORT = 9870;
  * None of them is `InvalidArgument` saying what to give.
  */
 export function webhdfsBases(options: HDFSOptions, env: NodeJS.ProcessEnv = process.env): string[] {
+  return resolveNamenodes(options, env).bases;
+}
+
+/** The namenodes of {@link webhdfsBases}, and what to say when the one assumed cannot be reached. */
+export interface ResolvedNamenodes {
+  bases: string[];
+  /**
+   * Where no setting names the namenode's HTTP address (an `hdfs://` authority the Hadoop
+   * configuration does not name, or none is read): why that address was taken and what to
+   * give instead, for a connection that fails.
+   */
+  assumed?: string;
+}
+
+/** {@link webhdfsBases}, saying when the address was assumed. */
+export function resolveNamenodes(options: HDFSOptions, env: NodeJS.ProcessEnv = process.env): ResolvedNamenodes {
   let bases: string[];
+  let assumed: string | undefined;
   if (options.url !== undefined && options.url !== '') {
     const urls = typeof options.url === 'string' ? options.url.split(',') : options.url;
     bases = urls
@@ -165,9 +182,17 @@ export function webhdfsBases(options: HDFSOptions, env: NodeJS.ProcessEnv = proc
               ? `or an hdfs:// URL (the Hadoop configuration in ${conf.dir} sets no fs.defaultFS)`
               : `or an hdfs:// URL (fs.defaultFS in ${conf.dir} is not one)`),
       );
-    bases = namenodesOf(authority, conf);
+    const configured = configuredNamenodes(authority, conf);
+    if (configured === undefined) {
+      const address = assumedNamenode(authority, conf);
+      assumed =
+        conf === undefined
+          ? `no Hadoop configuration names the namenodes of hdfs://${authority}, so WebHDFS was sought at the default ${address}: set HADOOP_CONF_DIR, or give url`
+          : `the Hadoop configuration in ${conf.dir} does not name hdfs://${authority}, so WebHDFS was sought at the default ${address}: give url, or a configuration that names it`;
+      bases = [address];
+    } else bases = configured;
   }
-  return bases.map((b) => (b.endsWith('/webhdfs/v1') ? b : `${b}/webhdfs/v1`));
+  return { bases: bases.map((b) => (b.endsWith('/webhdfs/v1') ? b : `${b}/webhdfs/v1`)), assumed };
 }
 
 /** The first of {@link webhdfsBases}: the namenode requests go to first. */
