@@ -151,8 +151,8 @@ try {
 
 /** Prints the text of a file named by a URL, the filesystem made at import time (or the error as JSON). */
 const READ_URL = `import { urlToFs } from '@omnifs/core';
-const { fs, path } = urlToFs(process.argv[2]);
 try {
+  const { fs, path } = urlToFs(process.argv[2]);
   console.log(await fs.readText(path));
 } catch (err) {
   console.log(JSON.stringify({ kind: err.kind, code: err.code, message: err.message }));
@@ -607,6 +607,17 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
         `hdfs cat "/a.txt": getaddrinfo ENOTFOUND ns1.invalid (the Hadoop configuration in ${conf} does not name ` +
         'hdfs://ns1.invalid, so WebHDFS was sought at the default http://ns1.invalid:9870: give url, or a ' +
         'configuration that names it)',
+    });
+  });
+
+  it('hdfs: names HADOOP_CONF_DIR when the directory it names does not exist', async () => {
+    const missing = join(app.dir, 'no-such-dir');
+    const r = await app.run('readurl.mjs', { env: { HADOOP_CONF_DIR: missing }, args: ['hdfs:///a.txt'] });
+    expect(r.code, r.stderr).to.equal(0);
+    expect(JSON.parse(r.stdout)).to.deep.equal({
+      kind: 'InvalidArgument',
+      code: 'EINVAL',
+      message: `the Hadoop configuration directory ${missing} (HADOOP_CONF_DIR) does not exist`,
     });
   });
 

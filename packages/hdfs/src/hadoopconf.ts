@@ -39,7 +39,10 @@ export function hadoopConfDir(dir: string | undefined, env: NodeJS.ProcessEnv = 
  * that does not exist, or a file that is not a Hadoop configuration, is `InvalidArgument`.
  */
 export function loadHadoopConf(dir: string, env: NodeJS.ProcessEnv = process.env): HadoopConf {
-  if (!existsSync(dir)) throw errors.invalid(`the Hadoop configuration directory ${dir} does not exist`);
+  if (!existsSync(dir)) {
+    const source = dir === env.HADOOP_CONF_DIR ? 'HADOOP_CONF_DIR' : 'hadoopConfDir';
+    throw errors.invalid(`the Hadoop configuration directory ${dir} (${source}) does not exist`);
+  }
   const props = new Map<string, string>();
   for (const file of ['core-site.xml', 'hdfs-site.xml']) {
     const path = join(dir, file);
