@@ -512,6 +512,15 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     ]);
   });
 
+  it("azure: authorises with AZURE_STORAGE_CONNECTION_STRING's key or SAS at an accountUrl of its account", async () => {
+    for (const cs of [azure.info.connectionString, sasConnectionString()]) {
+      const env = { AZURE_STORAGE_CONNECTION_STRING: cs };
+      expect(await roundtrip('az', { accountUrl: azure.info.blobEndpoint }, freshName('azurl'), env)).to.deep.include({
+        text: 'hello',
+      });
+    }
+  });
+
   describe('azure: connection strings as Azure documents them', () => {
     const serviceUrls = async (cs: string, url: string, options: object = {}): Promise<string[]> => {
       const env = { AZURE_STORAGE_CONNECTION_STRING: cs };

@@ -206,6 +206,22 @@ export function completeConnectionString(cs: string, endpointSuffix?: string): s
   return out;
 }
 
+/** The account key of Azurite's `devstoreaccount1`, which `UseDevelopmentStorage=true` stands for (published by Microsoft). */
+const DEVELOPMENT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+/** The credential of a connection string as options: its account and key, or its SAS. */
+function connectionStringCredential(
+  cs: string,
+): Pick<AzureBlobOptions, 'accountName' | 'accountKey' | 'sasToken'> | undefined {
+  if (cs.trimStart().startsWith('UseDevelopmentStorage=true'))
+    return { accountName: DEVELOPMENT_ACCOUNT, accountKey: DEVELOPMENT_KEY };
+  const fields = parseConnectionString(cs);
+  if (fields.AccountKey && fields.AccountName)
+    return { accountName: fields.AccountName, accountKey: fields.AccountKey };
+  if (fields.SharedAccessSignature) return { sasToken: fields.SharedAccessSignature };
+  return undefined;
+}
+
 /** What a connection string that is not `UseDevelopmentStorage=true` lacks, if a field. */
 function connectionStringFault(fields: Record<string, string>): string | undefined {
   if (fields.AccountKey !== undefined) return fields.AccountName ? undefined : 'AccountKey without AccountName';
@@ -224,15 +240,24 @@ export function withEnvironment(options: AzureBlobOptions, env: NodeJS.ProcessEn
   if (out.accountName === undefined && envName) out.accountName = envName;
   if (explicit.some((k) => options[k] !== undefined && options[k] !== false)) return out;
   // A connection string names its own account: use it unless another account was asked for
-  // (its own name, from an option or an abfs URL's host, is not another).
-  const own = connectionStringAccount(env.AZURE_STORAGE_CONNECTION_STRING ?? '');
-  const otherName =
-    options.accountName !== undefined && options.accountName.toLowerCase() !== (own ?? '').toLowerCase();
-  const otherAccount = otherName || options.accountUrl !== undefined || options.endpoint !== undefined;
-  if (env.AZURE_STORAGE_CONNECTION_STRING && !otherAccount) {
-    out.connectionString = env.AZURE_STORAGE_CONNECTION_STRING;
+  // (its own name, from an option or an abfs URL's host, is not another). With a service URL
+  // of its own account, its key or SAS authorises requests to that URL.
+  const cs = env.AZURE_STORAGE_CONNECTION_STRING;
+  const own = connectionStringAccount(cs ?? '')?.toLowerCase();
+  const url = optionalString(options, 'accountUrl') ?? optionalString(options, 'endpoint');
+  const urlAccount = url !== undefined && isHttpUrl(url) ? accountFromUrl(url)?.toLowerCase() : undefined;
+  const asked = options.accountName !== undefined || url !== undefined;
+  const sameAccount =
+    !asked ||
+    (own !== undefined &&
+      (options.accountName === undefined || options.accountName.toLowerCase() === own) &&
+      (url === undefined || urlAccount === own));
+  const credential = cs && sameAccount && url !== undefined ? connectionStringCredential(cs) : undefined;
+  if (cs && sameAccount && url === undefined) {
+    out.connectionString = cs;
     CONNECTION_STRING_FROM_ENV.add(out);
-  } else if (envKey) out.accountKey = envKey;
+  } else if (credential !== undefined) Object.assign(out, credential);
+  else if (envKey) out.accountKey = envKey;
   else if (env.AZURE_STORAGE_SAS_TOKEN) out.sasToken = env.AZURE_STORAGE_SAS_TOKEN;
   return out;
 }
