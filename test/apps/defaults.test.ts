@@ -521,6 +521,22 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     }
   });
 
+  it('azure: says a refused request carried no credential, and where one is given', async () => {
+    const refusal = async (options: object): Promise<{ error: string; kind: string; code: string }> => {
+      const args = ['az', freshName('azanon'), JSON.stringify({ accountUrl: azure.info.blobEndpoint, ...options })];
+      const r = await app.run('lifecycle.mjs', { args });
+      expect(r.code, r.stderr).to.equal(0);
+      return JSON.parse(r.stdout) as { error: string; kind: string; code: string };
+    };
+    const none = await refusal({});
+    expect(none).to.include({ kind: 'PermissionDenied', code: 'EACCES' });
+    expect(none.error).to.match(/^az info "azanon-[0-9a-f]+": AuthorizationFailure: /);
+    expect(none.error).to.match(
+      / \(the request carried no credential: none was given; give connectionString, accountKey, sasToken or credential, or set AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN\)$/,
+    );
+    expect((await refusal({ anon: true })).error).to.match(/ \(the request carried no credential, as anon asks\)$/);
+  });
+
   describe('azure: connection strings as Azure documents them', () => {
     const serviceUrls = async (cs: string, url: string, options: object = {}): Promise<string[]> => {
       const env = { AZURE_STORAGE_CONNECTION_STRING: cs };

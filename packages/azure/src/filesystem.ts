@@ -47,6 +47,13 @@ const AUTH_NAMES: Record<ResolvedAzureSettings['auth'], string> = {
   anonymous: 'nothing (anonymous)',
 };
 
+/** Said of a refused request that carried no credential. */
+const UNSIGNED = 'the request carried no credential';
+/** Where a credential is given, for refusals of anonymous requests. */
+const NO_CREDENTIAL =
+  'none was given; give connectionString, accountKey, sasToken or credential, or set ' +
+  'AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_ACCOUNT_KEY or AZURE_STORAGE_SAS_TOKEN';
+
 /** Most sub-requests one blob batch may carry. */
 const MAX_BATCH = 256;
 /** Connections the lean path keeps open per host. */
@@ -186,7 +193,12 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
   }
 
   protected override mapError(err: unknown): FsError {
-    return mapAzureError(err);
+    const mapped = mapAzureError(err);
+    // A refusal of requests that carried no credential: say so, and where one is given.
+    if (this.settings.auth === 'anonymous' && mapped.kind === 'PermissionDenied' && !mapped.message.includes(UNSIGNED))
+      mapped.message +=
+        this.resolved.anon === true ? ` (${UNSIGNED}, as anon asks)` : ` (${UNSIGNED}: ${NO_CREDENTIAL})`;
+    return mapped;
   }
 
   // ---------------------------------------------------------------- clients
