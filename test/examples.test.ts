@@ -126,6 +126,17 @@ describe('examples', () => {
     expect(stdout.trim().split('\n')).to.deep.equal(["[ '/model.bin' ]", "[ 'temporary' ]", '1 1']);
   });
 
+  it('docs/api.md shows examples/copy-live-dir.mjs exactly as it is, and it prints what its comments say', async () => {
+    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/copy-live-dir.mjs');
+    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/copy-live-dir.mjs'), 'utf8'));
+    const { stdout } = await run(process.execPath, [join(root, 'examples/copy-live-dir.mjs')], { cwd: root });
+    expect(stdout.trim().split('\n')).to.deep.equal([
+      "[ 'app.log', 'app.log.1' ]",
+      "[ 'NotFound app.log.2' ]",
+      'ENOENT',
+    ]);
+  });
+
   it('docs/api.md shows examples/object-store.mjs, a store on ObjectStoreFileSystem, and it prints what its comments say', async () => {
     const shown = markedExamples('docs/api.md');
     expect(shown.map((s) => s.file)).to.include('examples/object-store.mjs');

@@ -19,6 +19,7 @@ describe('an app outside the workspace', function () {
         'backend.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'backend.mjs'), 'utf8'),
         'from-fsspec.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'from-fsspec.mjs'), 'utf8'),
         'read-blocks.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'read-blocks.mjs'), 'utf8'),
+        'copy-live-dir.mjs': readFileSync(join(__dirname, '..', '..', 'examples', 'copy-live-dir.mjs'), 'utf8'),
         'backend.cjs':
           "const core = require('@omnifs/core');\n" +
           "const backend = require('@omnifs/core/backend');\n" +
@@ -70,6 +71,17 @@ describe('an app outside the workspace', function () {
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     expect(r.stdout.trim().split('\n')).to.deep.equal(['7 10000', '{"step":0,"l', '{"step":0,"loss":1}']);
+  });
+
+  it('runs the copy-live-dir example: a file removed mid-copy is skipped by cp -r, or fails it', async () => {
+    const r = await app.run('copy-live-dir.mjs');
+    expect(r.stderr).to.equal('');
+    expect(r.code).to.equal(0);
+    expect(r.stdout.trim().split('\n')).to.deep.equal([
+      "[ 'app.log', 'app.log.1' ]",
+      "[ 'NotFound app.log.2' ]",
+      'ENOENT',
+    ]);
   });
 
   it('loads with CommonJS require and reports a missing file as ENOENT', async () => {
