@@ -14,6 +14,13 @@ function markedExamples(doc: string): Array<{ file: string; code: string }> {
   return [...text.matchAll(re)].map((m) => ({ file: m[1]!, code: m[2]! }));
 }
 
+/** Checks that `doc` shows `file` exactly as it is, then runs it and gives what it printed. */
+async function shownAndRun(doc: string, file: string): Promise<string> {
+  const shown = markedExamples(doc).find((s) => s.file === file);
+  expect(shown?.code, `${doc} shows ${file}`).to.equal(readFileSync(join(root, file), 'utf8'));
+  return (await run(process.execPath, [join(root, file)], { cwd: root })).stdout;
+}
+
 describe('examples', () => {
   it('the README shows examples/quickstart.mjs exactly as it is', () => {
     const shown = markedExamples('README.md');
@@ -56,9 +63,7 @@ describe('examples', () => {
   });
 
   it('docs/migration-from-fsspec.md shows examples/fsspec-rules.mjs exactly as it is, and it prints what its comments say', async () => {
-    const shown = markedExamples('docs/migration-from-fsspec.md').find((s) => s.file === 'examples/fsspec-rules.mjs');
-    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/fsspec-rules.mjs'), 'utf8'));
-    const { stdout } = await run(process.execPath, [join(root, 'examples/fsspec-rules.mjs')], { cwd: root });
+    const stdout = await shownAndRun('docs/migration-from-fsspec.md', 'examples/fsspec-rules.mjs');
     expect(stdout.trim().split('\n')).to.deep.equal([
       "[ '/w/src/a', '/w/src/b' ]",
       "[ '/w/src/b', '/w/src/b/g', '/w/src/b/g/x' ]",
@@ -74,9 +79,7 @@ describe('examples', () => {
   });
 
   it('docs/api.md shows examples/read-blocks.mjs exactly as it is, and it prints what its comments say', async () => {
-    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/read-blocks.mjs');
-    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/read-blocks.mjs'), 'utf8'));
-    const { stdout } = await run(process.execPath, [join(root, 'examples/read-blocks.mjs')], { cwd: root });
+    const stdout = await shownAndRun('docs/api.md', 'examples/read-blocks.mjs');
     expect(stdout.trim().split('\n')).to.deep.equal(['7 10000', '{"step":0,"l', '{"step":0,"loss":1}']);
   });
 
@@ -127,9 +130,7 @@ describe('examples', () => {
   });
 
   it('docs/api.md shows examples/copy-live-dir.mjs exactly as it is, and it prints what its comments say', async () => {
-    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/copy-live-dir.mjs');
-    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/copy-live-dir.mjs'), 'utf8'));
-    const { stdout } = await run(process.execPath, [join(root, 'examples/copy-live-dir.mjs')], { cwd: root });
+    const stdout = await shownAndRun('docs/api.md', 'examples/copy-live-dir.mjs');
     expect(stdout.trim().split('\n')).to.deep.equal([
       "[ 'app.log', 'app.log.1' ]",
       "[ 'NotFound app.log.2' ]",
@@ -151,9 +152,7 @@ describe('examples', () => {
   });
 
   it('docs/api.md shows examples/http-pool.mjs exactly as it is, and it prints what its comments say', async () => {
-    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/http-pool.mjs');
-    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/http-pool.mjs'), 'utf8'));
-    const { stdout } = await run(process.execPath, [join(root, 'examples/http-pool.mjs')], { cwd: root });
+    const stdout = await shownAndRun('docs/api.md', 'examples/http-pool.mjs');
     expect(stdout.trim().split('\n')).to.deep.equal([
       '200 hello',
       '4194304',
@@ -164,9 +163,7 @@ describe('examples', () => {
   });
 
   it('docs/api.md shows examples/backend.mjs exactly as it is, and the backend does what its comments say', async () => {
-    const shown = markedExamples('docs/api.md').find((s) => s.file === 'examples/backend.mjs');
-    expect(shown?.code).to.equal(readFileSync(join(root, 'examples/backend.mjs'), 'utf8'));
-    const { stdout } = await run(process.execPath, [join(root, 'examples/backend.mjs')], { cwd: root });
+    const stdout = await shownAndRun('docs/api.md', 'examples/backend.mjs');
     expect(stdout.trim().split('\n')).to.deep.equal([
       "[ '/notes/a.txt', '/notes/b.txt' ]",
       'hello',
