@@ -44,7 +44,7 @@ import { pageReporting, reportingWarning, touchFreeMemory } from './race/pages.m
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
 import { writeDocs, writeReport } from './race/report.mjs';
-import { LIST_TIMES, ROWS, SMALL, seedKeys, sizes, WARM_ROWS } from './race/rows.mjs';
+import { LATENCY_TIMES, LIST_TIMES, ROWS, SMALL, seedKeys, sizes, WARM_ROWS } from './race/rows.mjs';
 import { startStore } from './race/stores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -315,7 +315,14 @@ async function main() {
   }
   const warm = !process.argv.includes('--cold');
   // The warm-up also lists what it wrote (the report says so for runs that did).
-  const perStore = (store) => ({ ...sizes(quick, store), ...given, warm, warmList: warm, listTimes: LIST_TIMES });
+  const perStore = (store) => ({
+    ...sizes(quick, store),
+    ...given,
+    warm,
+    warmList: warm,
+    listTimes: LIST_TIMES,
+    latencyTimes: LATENCY_TIMES,
+  });
   const s = Object.fromEntries(stores.map((store) => [store, perStore(store)]));
   const opts = { sizes: s, rows: arg('rows'), contenders: arg('contenders') };
   const write = process.argv.includes('--write') || (!quick && !opts.rows && !opts.contenders);

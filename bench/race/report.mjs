@@ -269,6 +269,9 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     `Run ${meta.date} (${(meta.seconds / 60).toFixed(0)} min), Node ${meta.node}, ${meta.cpus}; ${meta.peers}.`,
     `Sizes: ${sizesLine(meta, stores)}; median of ${sz.reps} repetition(s)${meta.quick ? ' (--quick: a smoke run, not figures to quote)' : ''}. ${warmth}` +
       (sz.listTimes > 1 ? ` A list row's time in each process is the median of ${sz.listTimes} listings.` : '') +
+      (sz.latencyTimes > 1
+        ? ` A row through the latency proxy is timed ${sz.latencyTimes} times in each process, the median kept.`
+        : '') +
       serverWarmth(meta, stores),
     '',
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
