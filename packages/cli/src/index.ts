@@ -11,9 +11,18 @@ import { ADMIN_COMMANDS } from './commands/admin';
 import { LIST_COMMANDS } from './commands/list';
 import { LOG_COMMANDS } from './commands/logs';
 import { READ_COMMANDS } from './commands/read';
+import { failureLine } from './commands/common';
 import { TRANSFER_COMMANDS } from './commands/transfer';
 import { bashCompletion, commandHelp, HELP_OPTION, overview, STORAGE_OPTIONS, zshCompletion } from './help';
-import { UsageError, type CommandSpec, type Context, type Flags, type Io, type OptionSpec } from './spec';
+import {
+  ReportedFailure,
+  UsageError,
+  type CommandSpec,
+  type Context,
+  type Flags,
+  type Io,
+  type OptionSpec,
+} from './spec';
 import { Storage } from './storage';
 
 export type { CommandSpec, Context, Flags, Io, OptionSpec } from './spec';
@@ -240,11 +249,12 @@ function report(err: unknown, spec: CommandSpec | undefined, io: Io): number {
     );
     return 2;
   }
+  if (err instanceof ReportedFailure) return 1;
   const e = toFsError(err);
   if (e.kind === 'Aborted') {
     io.err(`${who}: interrupted`);
     return 130;
   }
-  io.err(`${who}: ${e.message} [${e.code}]`);
+  io.err(failureLine(who, e));
   return e instanceof FsError && e.kind === 'InvalidArgument' && e.operation === undefined ? 2 : 1;
 }

@@ -79,6 +79,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A failure the command has already described on standard error: exit status 1, nothing more said. */
+export class ReportedFailure extends Error {
+  constructor(message = 'failed, as reported') {
+    super(message);
+    this.name = 'ReportedFailure';
+  }
+}
+
 /** The value of a string flag, or undefined. */
 export function stringFlag(flags: Flags, name: string): string | undefined {
   const v = flags[name];

@@ -125,6 +125,40 @@ describe('the omnifs executable on local disk', function () {
     expect((await spawnCli([])).code).to.equal(2);
   });
 
+  it('cp and mv name each file that lands on itself, copy the rest and exit 1, as GNU cp and mv', async () => {
+    const g = join(dir, 'same');
+    mkdirSync(join(g, 'd', 'sub'), { recursive: true });
+    writeFileSync(join(g, 'd', 'a'), 'a\n');
+    writeFileSync(join(g, 'd', 'sub', 'b'), 'b\n');
+    writeFileSync(join(g, 'c'), 'c\n');
+    const same = (cmd: string, path: string, what = 'file'): string =>
+      `omnifs ${cmd}: ${path} and ${path} are the same ${what} [EINVAL]\n`;
+    // GNU `cp -r d/* c d/`: "cp: 'd/a' and 'd/a' are the same file", the same of 'd/sub', c copied, exit 1.
+    for (const argv of [
+      ['cp', '-r', 'd/*', 'c', 'd/'],
+      ['cp', '-r', 'd/a', 'd/sub', 'c', 'd'],
+    ]) {
+      rmSync(join(g, 'd', 'c'), { force: true });
+      const r = await spawnCli(argv, { cwd: g });
+      expect({ ...r, err: r.err.replace(/ in .*\n$/, '\n') }, argv.join(' ')).to.include({
+        code: 1,
+        out: '',
+        err: `${same('cp', 'd/a')}${same('cp', 'd/sub', 'directory')}copied 1 file, 2 B\n`,
+      });
+      expect(readFileSync(join(g, 'd', 'c'), 'utf8')).to.equal('c\n');
+    }
+    // GNU `mv d/* d/`: each of them the same file, nothing moved, exit 1.
+    const mv = await spawnCli(['mv', '-r', 'd/*', 'd/'], { cwd: g });
+    expect(mv).to.include({
+      code: 1,
+      out: '',
+      err: same('mv', 'd/a') + same('mv', 'd/c') + same('mv', 'd/sub', 'directory'),
+    });
+    expect(readdirSync(join(g, 'd')).sort()).to.deep.equal(['a', 'c', 'sub']);
+    expect(readFileSync(join(g, 'd', 'a'), 'utf8')).to.equal('a\n');
+    expect(readFileSync(join(g, 'd', 'sub', 'b'), 'utf8')).to.equal('b\n');
+  });
+
   it('stops at the first Ctrl-C while a metadata call waits on a server that never answers', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -65,7 +65,6 @@ describe('omnifs transfers on memory:// and local disk', () => {
         [['cp', `${u}/c.csv`, `${u}/c.csv`], `${u}/c.csv and ${u}/c.csv are the same file`],
         [['mv', `${u}/c.csv`, `${u}/./sub/../c.csv`], `${u}/c.csv and ${u}/c.csv are the same file`],
         [['cp', `${u}/src/a.txt`, `${u}/src/`], `${u}/src/a.txt and ${u}/src/a.txt are the same file`],
-        [['cp', `${u}/c.csv`, `${u}/src/a.txt`, `${u}/src`], `${u}/src/a.txt and ${u}/src/a.txt are the same file`],
         [['cp', '-r', `${u}/src/`, `${u}/src`], `${u}/src/ and ${u}/src are the same directory`],
         [['mv', '-r', `${u}/src/sub`, `${u}/src`], `${u}/src/sub and ${u}/src/sub are the same directory`],
         [['mv', '-r', `${u}/src`, `${u}/src`], `${u}/src and ${u}/src are the same directory`],
@@ -87,6 +86,47 @@ describe('omnifs transfers on memory:// and local disk', () => {
       // A copy into the directory itself is no copy onto itself (fsspec's cp -r into an existing directory).
       expect((await cli(['cp', '-r', `${u}/src`, `${u}/src`])).code).to.equal(0);
       expect(await mem.readText(`${root}/src/src/a.txt`)).to.equal('alpha');
+    });
+    it('names each source or match that lands on itself, copies the rest and exits 1, as GNU cp', async () => {
+      const same = (url: string, what = 'file'): string =>
+        `omnifs cp: ${url} and ${url} are the same ${what} [EINVAL]\n`;
+      const before = await mem.find(root, { withDirs: true });
+      // GNU cp d/* d/ (the shell's glob): a line for each file, none for the directory it omits.
+      const flat = await cli(['cp', `${u}/src/*`, `${u}/src/`]);
+      expect(flat).to.include({
+        code: 1,
+        out: '',
+        err: same(`${u}/src/a.txt`) + `omnifs cp: skipping directory ${u}/src/sub (cp -r takes directories)\n`,
+      });
+      expect((await cli(['cp', '-q', `${u}/src/*`, `${u}/src`])).err).to.equal(same(`${u}/src/a.txt`));
+      for (const argv of [
+        ['-r', `${u}/src/*`, `${u}/src/`],
+        ['-r', `${u}/s?c/*`, `${u}/src`],
+        ['-r', '--max-depth', '2', `${u}/src/*`, `${u}/src/`],
+      ]) {
+        const r = await cli(['cp', ...argv]);
+        expect(r, argv.join(' ')).to.include({
+          code: 1,
+          out: '',
+          err: same(`${u}/src/a.txt`) + same(`${u}/src/sub`, 'directory'),
+        });
+      }
+      expect(await mem.find(root, { withDirs: true })).to.deep.equal(before);
+      // The other sources are copied, with the summary, and the command still fails.
+      for (const [argv, said] of [
+        [[`${u}/src/*.txt`, `${u}/c.csv`, `${u}/src/`], same(`${u}/src/a.txt`)],
+        [[`${u}/c.csv`, `${u}/src/a.txt`, `${u}/src`], same(`${u}/src/a.txt`)],
+        [['-r', `${u}/src/*`, `${u}/c.csv`, `${u}/src/`], same(`${u}/src/a.txt`) + same(`${u}/src/sub`, 'directory')],
+      ] as const) {
+        await mem.rm(`${root}/src/c.csv`).catch(() => undefined);
+        const r = await cli(['cp', ...argv]);
+        expect({ code: r.code, err: r.err.replace(/ in .*\n$/, '\n') }, argv.join(' ')).to.deep.equal({
+          code: 1,
+          err: `${said}copied 1 file, 4 B\n`,
+        });
+        expect(await mem.readText(`${root}/src/c.csv`)).to.equal('1,2\n');
+      }
+      expect(await mem.readText(`${root}/src/a.txt`)).to.equal('alpha');
     });
     it('takes a name with glob characters that matches nothing as a glob as itself, as a shell', async () => {
       await mem.pipe({ [`${root}/b/x[1].txt`]: 'one', [`${root}/b/st*r.txt`]: 'star' });
@@ -152,16 +192,26 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect(readFileSync(join(dir, 'down', 'sub', 'b.txt'), 'utf8')).to.equal('beta');
       expect(await mem.exists(`${root}/src`)).to.equal(false);
     });
-    it('mv of files already where a glob sends them keeps them, with --bwlimit too', async () => {
+    it('mv of files already where a glob sends them keeps them, names them and exits 1, as GNU mv', async () => {
+      const same = (url: string, what = 'file'): string =>
+        `omnifs mv: ${url} and ${url} are the same ${what} [EINVAL]\n`;
       for (const flags of [[], ['--bwlimit', '100M']]) {
         const r = await cli(['mv', ...flags, `${u}/src/*.txt`, `${u}/src/`]);
-        expect(r.code, r.err).to.equal(0);
+        expect(r, flags.join(' ')).to.include({ code: 1, out: '', err: same(`${u}/src/a.txt`) });
         expect(await mem.readText(`${root}/src/a.txt`)).to.equal('alpha');
       }
+      // The other sources are moved.
+      const some = await cli(['mv', '-r', `${u}/src/*`, `${u}/c.csv`, `${u}/src`]);
+      expect({ code: some.code, err: some.err.replace(/ in .*\n$/, '\n') }).to.deep.equal({
+        code: 1,
+        err: `${same(`${u}/src/a.txt`)}${same(`${u}/src/sub`, 'directory')}moved 1 file, 4 B\n`,
+      });
+      const moved = [`${root}/src/a.txt`, `${root}/src/c.csv`, `${root}/src/sub/b.txt`];
+      expect(await mem.find(root)).to.deep.equal(moved);
       const into = await cli(['mv', '-r', '--bwlimit', '100M', `${u}/s?c`, `${u}/src/sub`]);
       expect(into.code, into.err).to.equal(2);
       expect(into.err).to.equal('omnifs mv: cannot move a directory into itself [EINVAL]\n');
-      expect(await mem.find(`${root}/src`)).to.deep.equal([`${root}/src/a.txt`, `${root}/src/sub/b.txt`]);
+      expect(await mem.find(root)).to.deep.equal(moved);
     });
     it('put uploads local files, get downloads to local disk, each refusing the wrong side', async () => {
       expect((await cli(['put', join(dir, 'local.txt'), `${u}/up/`])).code).to.equal(0);

@@ -98,7 +98,7 @@ export {
   METHOD_OPTIONS,
   type CheckedMethod,
 } from './args';
-export { copyFiles, removePaths, type TransferPlanOptions } from './transfer';
+export { copyFiles, planCopy, removePaths, type Step, type TransferPlanOptions } from './transfer';
 export {
   defineOptions,
   validateOptions,

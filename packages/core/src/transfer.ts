@@ -275,7 +275,11 @@ function joinPlans(
   return once;
 }
 
-async function plan(
+/**
+ * The steps {@link copyFiles} takes to copy `src` to `dst` (fsspec's rules), those whose
+ * source is its own target included: the copy drops them, a caller may say so first.
+ */
+export async function planCopy(
   srcFs: FileSystem,
   src: string | string[],
   dstFs: FileSystem,
@@ -366,7 +370,7 @@ export async function copyFiles(
   checkOnError(options.onError);
   throwIfAborted(options.signal);
   const onError = options.onError ?? (options.recursive === true && options.move !== true ? 'omit' : 'raise');
-  const steps = await plan(srcFs, src, dstFs, dst, options);
+  const steps = await planCopy(srcFs, src, dstFs, dst, options);
   await copySteps(srcFs, inOneStore(srcFs, dstFs, steps, options.move === true), dstFs, { ...options, onError });
 }
 

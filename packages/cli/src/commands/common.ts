@@ -17,6 +17,11 @@ export function fail(kind: FsError['kind'], message: string): FsError {
   return new FsError({ kind, message });
 }
 
+/** How a failure is printed: `omnifs cp: message [CODE]`. */
+export function failureLine(who: string, err: FsError): string {
+  return `${who}: ${err.message} [${err.code}]`;
+}
+
 /** `NotFound` naming the URL as the user wrote it. */
 export function notFound(url: string): FsError {
   return fail('NotFound', `${url}: no such file or directory`);

@@ -1,13 +1,21 @@
 /** Commands that move bytes: cp, mv, put, get, rsync. */
 import { createHash } from 'node:crypto';
 import { FsError, rsync, type CopyOptions, type FileInfo, type FileSystem, type Progress } from '@omnifs/core';
-import { baseName, copyFiles, hasMagic, isUnder, joinPath, relativeTo } from '@omnifs/core/backend';
+import { baseName, copyFiles, globBase, hasMagic, isUnder, joinPath, planCopy, relativeTo } from '@omnifs/core/backend';
 import { elapsed, humanSize, parseSize } from '../format';
 import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
-import { intFlag, stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
+import {
+  intFlag,
+  ReportedFailure,
+  stringFlag,
+  UsageError,
+  type CommandSpec,
+  type Context,
+  type OptionSpec,
+} from '../spec';
 import type { Target } from '../storage';
 import { throttled, throttledChunks } from '../throttle';
-import { expand, fail, globOrLiteral, notFound, on, stdinOf, written } from './common';
+import { expand, fail, failureLine, globOrLiteral, notFound, on, stdinOf, written } from './common';
 
 type Op = 'cp' | 'mv' | 'put' | 'get';
 const VERBS: Record<Op, string> = { cp: 'copied', mv: 'moved', put: 'uploaded', get: 'downloaded' };
@@ -18,25 +26,24 @@ function bwlimit(ctx: Context): number | undefined {
   return v === undefined ? undefined : parseSize(v, '--bwlimit');
 }
 
-/** A source named as itself (not a glob), and what it is. */
-interface Named {
+/** A source as the command found it. */
+interface Checked {
   source: Target;
-  info: FileInfo;
+  /** False for a source named as itself, true for a glob. */
+  glob: boolean;
+  /** The entry a path names, or the matches of a glob. */
+  found: FileInfo[];
+  /** The directories a glob without `-r` leaves out (those with no matched file below them). */
+  skipped: FileInfo[];
 }
 
 /**
  * Refuses, before anything changes, a missing source and a directory without `-r`. A glob
  * without `-r` copies the files it matches, as in fsspec: it is refused only when it
- * matches no file. Returns the directories a glob skips (those with no matched file below
- * them), for a note, and the sources named as themselves.
+ * matches no file, and the directories it skips are noted.
  */
-async function checkSources(
-  op: Op,
-  sources: Target[],
-  recursive: boolean,
-): Promise<{ skipped: string[]; named: Named[] }> {
-  const skipped: string[] = [];
-  const named: Named[] = [];
+async function checkSources(op: Op, sources: Target[], recursive: boolean): Promise<Checked[]> {
+  const checked: Checked[] = [];
   for (const [i, given] of sources.entries()) {
     let s = given;
     let found: FileInfo[];
@@ -55,9 +62,7 @@ async function checkSources(
       });
       found = [info];
     }
-    if (!glob) named.push({ source: s, info: found[0]! });
-    if (recursive) continue;
-    const dirs = found.filter((f) => f.type === 'directory');
+    const dirs = recursive ? [] : found.filter((f) => f.type === 'directory');
     const files = found.filter((f) => f.type !== 'directory');
     if (dirs.length > 0 && (!glob || files.length === 0)) {
       throw fail(
@@ -65,35 +70,110 @@ async function checkSources(
         `${s.url(dirs[0]!.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`,
       );
     }
-    for (const d of dirs) if (!files.some((f) => f.name.startsWith(`${d.name}/`))) skipped.push(s.url(d.name));
+    const skipped = dirs.filter((d) => !files.some((f) => f.name.startsWith(`${d.name}/`)));
+    checked.push({ source: s, glob, found, skipped });
   }
-  return { skipped, named };
+  return checked;
+}
+
+/** An entry of a source that would land on itself, and its target (a path on the destination's filesystem). */
+interface OnItself {
+  info: FileInfo;
+  target: string;
 }
 
 /**
- * Refuses a source that would land on itself, as GNU cp and mv do (`cp f f`, `cp f ./`,
- * `mv d/sub d`, `cp -r d/ d`): the library leaves such a file as it is, so the command
- * would report nothing copied and succeed. Spellings of one path (`./f`, `d/../f`, a
- * `file://` URL) are the same path.
+ * Where a source named as itself lands on itself, as GNU cp and mv refuse it (`cp f f`,
+ * `cp f ./`, `mv d/sub d`, `cp -r d/ d`): the library leaves such a file as it is.
+ * Spellings of one path (`./f`, `d/../f`, a `file://` URL) are the same path.
  */
-async function refuseSameFile(op: Op, named: Named[], dst: Target, several: boolean): Promise<void> {
+function namedOnItself(op: Op, c: Checked, dst: Target, into: boolean): OnItself[] {
   const d = dst.fs.normalize(dst.path);
   // Where each path is held (a layer answers for the store it wraps), as the library compares them.
   const home = dst.fs.locate(d);
-  const near = named.map((n) => ({ ...n, at: n.source.fs.locate(n.info.name) })).filter((n) => n.at.fs === home.fs);
-  if (near.length === 0) return;
-  const into = several || written(dst).endsWith('/') || (await dst.fs.isDir(d));
-  for (const { source, info, at } of near) {
-    const contents = info.type === 'directory' && written(source).endsWith('/');
-    const lands = contents || !into ? d : joinPath(d, baseName(info.name));
-    // Also a move onto itself, which the library leaves where it is.
-    const same = dst.fs.locate(lands).path === at.path ? lands : op === 'mv' && home.path === at.path ? d : undefined;
-    if (same === undefined) continue;
-    throw new FsError({
-      kind: 'InvalidArgument',
-      operation: op,
-      message: `${source.raw} and ${dst.url(same)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
+  const info = c.found[0]!;
+  const at = c.source.fs.locate(info.name);
+  const contents = info.type === 'directory' && written(c.source).endsWith('/');
+  const lands = contents || !into ? d : joinPath(d, baseName(info.name));
+  // Also a move onto itself, which the library leaves where it is.
+  const same = dst.fs.locate(lands).path === at.path ? lands : op === 'mv' && home.path === at.path ? d : undefined;
+  return same === undefined ? [] : [{ info, target: same }];
+}
+
+/**
+ * The matches of a glob that land on themselves (`cp 'd/*' d/`), each as GNU cp names the
+ * arguments a shell expanded. The copy keeps the glob's paths relative to a directory at
+ * or below the glob's base, so only a destination there that holds every match can be
+ * one; the copy is then planned as the library plans it, which lands all of the glob on
+ * itself or none of it.
+ */
+async function globOnItself(op: Op, c: Checked, dst: Target, options: CopyOptions): Promise<OnItself[]> {
+  const home = dst.fs.locate(dst.fs.normalize(dst.path));
+  const src = c.source.fs;
+  const base = src.locate(globBase(c.source.path));
+  const kept = c.found.filter((f) => f.type !== 'directory' || (options.recursive && !options.maxDepth));
+  if (!isUnder(home.path, base.path) || kept.some((f) => !isUnder(src.locate(f.name).path, home.path))) return [];
+  const planned = await planCopy(src, written(c.source), dst.fs, written(dst), { ...options, move: op === 'mv' });
+  const steps = planned.filter((s) => !s.removeOnly);
+  if (steps.length === 0 || steps.some((s) => src.locate(s.src.name).path !== dst.fs.locate(s.dst).path)) return [];
+  const bySource = new Map(steps.map((s) => [s.src.name, s]));
+  return c.found.flatMap((info) => {
+    // A directory's own step, or, where a depth-limited copy makes none, one of a file below it.
+    const step = bySource.get(info.name) ?? steps.find((s) => isUnder(s.src.name, info.name));
+    if (step === undefined) return [];
+    const below = relativeTo(step.src.name, info.name);
+    return [{ info, target: below === '' ? step.dst : step.dst.slice(0, -(below.length + 1)) }];
+  });
+}
+
+/** For each source, what of it would land on itself (nothing for most). */
+async function onItself(
+  op: Op,
+  checked: Checked[],
+  dst: Target,
+  several: boolean,
+  options: CopyOptions,
+): Promise<OnItself[][]> {
+  const home = dst.fs.locate(dst.fs.normalize(dst.path)).fs;
+  let into: boolean | undefined;
+  const out: OnItself[][] = [];
+  for (const c of checked) {
+    if (c.source.fs.locate(c.found[0]!.name).fs !== home) out.push([]);
+    else if (c.glob) out.push(await globOnItself(op, c, dst, options));
+    else {
+      into ??= several || written(dst).endsWith('/') || (await dst.fs.isDir(dst.fs.normalize(dst.path)));
+      out.push(namedOnItself(op, c, dst, into));
+    }
+  }
+  return out;
+}
+
+/**
+ * Says, in the order of the sources and their matches, which would land on themselves
+ * (errors, as GNU cp reports each and goes on) and which directories a glob skips (notes,
+ * which `--quiet` silences).
+ */
+function sayLeftOut(ctx: Context, op: Op, checked: Checked[], same: OnItself[][], dst: Target): void {
+  const quiet = on(ctx.flags, 'quiet');
+  for (const [i, c] of checked.entries()) {
+    const lines = same[i]!.map(({ info, target }) => {
+      const what = info.type === 'directory' ? 'directory' : 'file';
+      const from = c.glob ? c.source.url(info.name) : c.source.raw;
+      const err = new FsError({
+        kind: 'InvalidArgument',
+        operation: op,
+        message: `${from} and ${dst.url(target)} are the same ${what}`,
+      });
+      return { name: info.name, text: failureLine(`omnifs ${op}`, err) };
     });
+    if (!quiet)
+      for (const d of c.skipped)
+        lines.push({
+          name: d.name,
+          text: `omnifs ${op}: skipping directory ${c.source.url(d.name)} (${op} -r takes directories)`,
+        });
+    lines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const l of lines) ctx.io.err(l.text);
   }
 }
 
@@ -152,18 +232,22 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
     for (const s of sources)
       if (!s.local) throw new UsageError(`put uploads local files; ${s.raw} is not local (use cp)`);
   if (op === 'get' && !dst.local) throw new UsageError(`get downloads to local disk; ${dstRaw} is not local (use cp)`);
-  const { skipped, named } = await checkSources(op, sources, recursive);
-  await refuseSameFile(op, named, dst, sources.length > 1);
-  if (!on(ctx.flags, 'quiet'))
-    for (const d of skipped) ctx.io.err(`omnifs ${op}: skipping directory ${d} (${op} -r takes directories)`);
-
   const depth = intFlag(ctx.flags, 'max-depth');
+  const checked = await checkSources(op, sources, recursive);
+  const several = sources.length > 1;
+  const same = await onItself(op, checked, dst, several, { recursive, ...(depth ? { maxDepth: depth } : {}) });
+  sayLeftOut(ctx, op, checked, same, dst);
+  // What lands on itself is left as it is, as GNU cp leaves it, and fails the command once the rest is copied.
+  const refused = same.some((s) => s.length > 0);
+  const left = checked.filter((_, i) => same[i]!.length === 0).map((c) => c.source);
+  if (left.length === 0) throw new ReportedFailure();
+
   const done: Progress = { bytes: 0, files: 0 };
   // Sources on one filesystem go in one call; several sources always land inside the destination.
   const groups = new Map<FileSystem, Target[]>();
-  for (const s of sources) groups.set(s.fs, [...(groups.get(s.fs) ?? []), s]);
+  for (const s of left) groups.set(s.fs, [...(groups.get(s.fs) ?? []), s]);
   for (const [fs, group] of groups) {
-    const src = sources.length === 1 ? written(group[0]!) : group.map(written);
+    const src = several ? group.map(written) : written(group[0]!);
     let last: Progress = { bytes: 0, files: 0 };
     // With -r a file deleted after the listing is skipped, as fsspec's recursive copy does,
     // and named; mv fails on it, as fsspec's does.
@@ -192,8 +276,9 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
     done.bytes += last.bytes;
     done.files += last.files;
   }
-  if (quiet || (op === 'mv' && done.files === 0)) return progress.clear();
-  progress.finish(VERBS[op], done.files, done.bytes);
+  if (quiet || (op === 'mv' && done.files === 0)) progress.clear();
+  else progress.finish(VERBS[op], done.files, done.bytes);
+  if (refused) throw new ReportedFailure();
 }
 
 /** Content hashes of the files present on both sides with equal sizes that differ in content. */
