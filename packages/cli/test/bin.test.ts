@@ -70,6 +70,31 @@ describe('the omnifs executable on local disk', function () {
     expect((await spawnCli(['tail', '-c', '3', `${d}/a.txt`])).out).to.equal('ha\n');
   });
 
+  it('head -n/-c -N print all but the last N lines or bytes, tail -n/-c +N from the Nth on, as GNU', async () => {
+    const g = join(dir, 'counts');
+    mkdirSync(g);
+    writeFileSync(join(g, 'nl'), 'l1\nl2\nl3\n');
+    writeFileSync(join(g, 'nonl'), 'l1\nl2\nl3\nl4');
+    // What GNU coreutils' head and tail print for each.
+    for (const [argv, out] of [
+      [['head', '-n', '-1', 'nl'], 'l1\nl2\n'],
+      [['head', '-n', '-1', 'nonl'], 'l1\nl2\nl3\n'],
+      [['head', '-n', '-0', 'nonl'], 'l1\nl2\nl3\nl4'],
+      [['head', '-n', '-5', 'nl'], ''],
+      [['head', '-n', '+2', 'nl'], 'l1\nl2\n'],
+      [['head', '-c', '-3', 'nonl'], 'l1\nl2\nl3'],
+      [['head', '-c', '-100', 'nl'], ''],
+      [['tail', '-n', '+2', 'nonl'], 'l2\nl3\nl4'],
+      [['tail', '-n', '+0', 'nl'], 'l1\nl2\nl3\n'],
+      [['tail', '-n', '+10', 'nl'], ''],
+      [['tail', '-n', '-2', 'nonl'], 'l3\nl4'],
+      [['tail', '-c', '+2', 'nl'], '1\nl2\nl3\n'],
+      [['head', '-n', '-2', 'nl', 'nonl'], '==> nl <==\nl1\n\n==> nonl <==\nl1\nl2\n'],
+      [['tail', '-n', '+3', 'nl', 'nonl'], '==> nl <==\nl3\n\n==> nonl <==\nl3\nl4'],
+    ] as const)
+      expect(await spawnCli([...argv], { cwd: g }), argv.join(' ')).to.include({ code: 0, out, err: '' });
+  });
+
   it('cp from standard input, cp -r, mv, rsync, rm, mkdir, touch, put and get change the disk', async () => {
     const w = join(dir, 'work');
     expect((await spawnCli(['mkdir', w])).code).to.equal(0);
@@ -117,11 +142,9 @@ describe('the omnifs executable on local disk', function () {
     const usage = await spawnCli(['cp', '--nope', `${d}/a.txt`, join(dir, 'y')]);
     expect(usage.code).to.equal(2);
     expect(existsSync(join(dir, 'y'))).to.equal(false);
-    const negative = await spawnCli(['head', '-n', '-1', `${d}/a.txt`]);
+    const negative = await spawnCli(['find', '--max-depth', '-1', d]);
     expect(negative).to.include({ code: 2, out: '' });
-    expect(negative.err).to.match(
-      /^omnifs head: -n \(--lines\) must be an integer >= 0, got "-1"\nusage: omnifs head /,
-    );
+    expect(negative.err).to.match(/^omnifs find: --max-depth must be an integer >= 1, got "-1"\nusage: omnifs find /);
     expect((await spawnCli([])).code).to.equal(2);
   });
 

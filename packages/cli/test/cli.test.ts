@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { filesystem, registerImplementation, unregisterImplementation, type FileInfo } from '@omnifs/core';
 import { MemoryFileSystem } from '@omnifs/memory';
+import { main, type Io } from '@omnifs/cli';
 import { cli, statFields } from './helpers';
 
 const mem = filesystem('memory');
@@ -12,6 +13,37 @@ class LongLabelsFileSystem extends MemoryFileSystem {
   static override protocols: readonly string[] = ['longlabels'];
   protected override async _info(path: string): Promise<FileInfo> {
     return { ...(await super._info(path)), replication: 3, contentType: 'text/plain', blockSize: 1048576 };
+  }
+}
+
+/** A line of the big file; its first line is {@link FIRST}. */
+const LINE = Buffer.from('abcdefghijklmnopqrstuvw\n');
+const FIRST = Buffer.from('00000000000000000000000\n');
+/** Lines repeated, from which any 64 KiB of the big file is cut. */
+const LINES = Buffer.concat(Array.from({ length: 3000 }, () => LINE));
+
+/**
+ * memory:// with a file of 256 MiB, `/big.log`, made of 24-byte lines as it is read in
+ * 64 KiB chunks (lines cross them), which counts the bytes read.
+ */
+class BigFileSystem extends MemoryFileSystem {
+  static override protocols: readonly string[] = ['bigfile'];
+  static readonly size = 256 * 1024 * 1024;
+  static served = 0;
+  protected override async _info(path: string): Promise<FileInfo> {
+    return path === '/big.log' ? { name: path, type: 'file', size: BigFileSystem.size } : super._info(path);
+  }
+  protected override async *_readStream(path: string, start: number, end?: number): AsyncGenerator<Uint8Array> {
+    if (path !== '/big.log') return yield* super._readStream(path, start, end);
+    const stop = Math.min(end ?? BigFileSystem.size, BigFileSystem.size);
+    for (let pos = start; pos < stop;) {
+      const at = pos % LINE.length;
+      const chunk = Buffer.from(LINES.subarray(at, at + Math.min(64 * 1024, stop - pos)));
+      if (pos < FIRST.length) FIRST.subarray(pos).copy(chunk);
+      BigFileSystem.served += chunk.length;
+      pos += chunk.length;
+      yield chunk;
+    }
   }
 }
 
@@ -164,6 +196,45 @@ describe('omnifs on memory://', () => {
       expect((await cli(['tail', `${u}/sub/c.txt`])).out).to.equal('l3\nl4\nl5\nl6\nl7\nl8\nl9\nl10\nl11\nl12\n');
       expect((await cli(['head', '-c', '3', `${u}/b.csv`])).out).to.equal('x,y');
       expect((await cli(['tail', '-c', '4', `${u}/b.csv`])).out).to.equal('3,4\n');
+    });
+    it('head -n/-c -N and tail -n +N print as they read, holding back only the end left out', async () => {
+      registerImplementation('bigfile', BigFileSystem);
+      try {
+        for (const [argv, starts] of [
+          [['head', '-n', '-1'], Buffer.concat([FIRST, LINE])],
+          [['head', '-n', '-100000'], Buffer.concat([FIRST, LINE])],
+          [['head', '-c', '-100'], Buffer.concat([FIRST, LINE])],
+          [['tail', '-n', '+2'], Buffer.concat([LINE, LINE])],
+          [['tail', '-c', '+25'], Buffer.concat([LINE, LINE])],
+        ] as const) {
+          BigFileSystem.served = 0;
+          // Printing stops (as a reader of a pipe that goes away) once 1 MiB is out.
+          const stop = new AbortController();
+          const printed: Buffer[] = [];
+          let bytes = 0;
+          let first: number | undefined;
+          const io: Io = {
+            out: () => undefined,
+            err: () => undefined,
+            raw: (b) => {
+              first ??= BigFileSystem.served;
+              if (bytes < 1024 * 1024) printed.push(Buffer.from(b));
+              bytes += b.length;
+              if (bytes >= 1024 * 1024) stop.abort();
+            },
+            env: {},
+          };
+          const code = await main([...argv, 'bigfile:///big.log'], io, { signal: stop.signal });
+          const label = argv.join(' ');
+          expect(code, label).to.equal(130);
+          // -100000 lines hold back 2.4 MB; otherwise a chunk or two is read before the first print.
+          expect(first, label).to.be.at.most(argv[2] === '-100000' ? 3 * 1024 * 1024 : 128 * 1024);
+          expect(BigFileSystem.served, label).to.be.below(8 * 1024 * 1024);
+          expect(Buffer.concat(printed).subarray(0, starts.length).toString(), label).to.equal(starts.toString());
+        }
+      } finally {
+        unregisterImplementation('bigfile');
+      }
     });
     it('head of several files titles each; -n with -c is a usage error', async () => {
       expect((await cli(['head', '-n', '1', `${u}/*.txt`, `${u}/b.csv`])).out).to.equal(

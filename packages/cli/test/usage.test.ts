@@ -68,20 +68,16 @@ describe('omnifs usage, help and options', () => {
     it('a value starting with a dash is the value, checked by its option: one line of ours and the usage', async () => {
       await filesystem('memory').writeText('/usage/lines.txt', 'a\nb\nc\n');
       const f = 'memory:///usage/lines.txt';
-      const head = await cli(['head', '-n', '-1', f]);
+      const head = await cli(['head', '-n', '-1.5', f]);
       expect(head).to.include({ code: 2, out: '' });
       expect(head.err).to.equal(
-        'omnifs head: -n (--lines) must be an integer >= 0, got "-1"\n' +
+        'omnifs head: -n (--lines) must be N, -N or +N for a whole number N, got "-1.5"\n' +
           "usage: omnifs head [options] URL...\nrun 'omnifs help head' for its options\n",
       );
       for (const [argv, said] of [
-        [['head', '--lines', '-1', f], '-n (--lines) must be an integer >= 0, got "-1"'],
-        [['head', '-n-1', f], '-n (--lines) must be an integer >= 0, got "-1"'],
-        [['head', '-c', '-2', f], '-c (--bytes) must be an integer >= 0, got "-2"'],
-        [['tail', '-n', '-1', f], '-n (--lines) must be an integer >= 0, got "-1"'],
-        [['tail', '-n', '+2', f], '-n (--lines) must be an integer >= 0, got "+2"'],
-        [['head', '-n', '1.5', f], '-n (--lines) must be an integer >= 0, got "1.5"'],
-        [['head', '-n', 'x', f], '-n (--lines) must be an integer >= 0, got "x"'],
+        [['head', '--lines', 'x', f], '-n (--lines) must be N, -N or +N for a whole number N, got "x"'],
+        [['head', '-n--1', f], '-n (--lines) must be N, -N or +N for a whole number N, got "--1"'],
+        [['tail', '-c', '+-2', f], '-c (--bytes) must be N, -N or +N for a whole number N, got "+-2"'],
         [['find', '--max-depth', '-1', f], '--max-depth must be an integer >= 1, got "-1"'],
         [['tree', '-L', '-1', f], '-L (--max-depth) must be an integer >= 1, got "-1"'],
         [['cp', '--bwlimit', '-5', f, `${f}.copy`], '--bwlimit takes a size such as 512K, 20M or 1G, got "-5"'],
@@ -96,7 +92,9 @@ describe('omnifs usage, help and options', () => {
         });
         expect(r.err.split('\n'), argv.join(' ')).to.have.length(4);
       }
-      expect((await cli(['head', '-n', '2', f])).out).to.equal('a\nb\n');
+      // GNU's signed counts are counts: all but the last line, from the second line on.
+      expect((await cli(['head', '-n-1', f])).out).to.equal('a\nb\n');
+      expect((await cli(['tail', '-n', '+2', f])).out).to.equal('b\nc\n');
       expect(await filesystem('memory').exists('/usage/lines.txt.copy')).to.equal(false);
     });
     it('a malformed URL, or a storage flag that no URL takes, changes nothing', async () => {

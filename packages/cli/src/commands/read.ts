@@ -1,6 +1,6 @@
 /** Commands that print file contents: cat, head, tail. */
 import type { FileSystem } from '@omnifs/core';
-import { intFlag, UsageError, type CommandSpec, type Context } from '../spec';
+import { stringFlag, UsageError, type CommandSpec, type Context, type OptionSpec } from '../spec';
 import { expandAll, fail, stdinOf, type Match } from './common';
 
 const NL = 0x0a;
@@ -60,37 +60,130 @@ async function tailLines(fs: FileSystem, path: string, size: number, lines: numb
   }
 }
 
-function counts(ctx: Context): { lines?: number; bytes?: number } {
-  const lines = intFlag(ctx.flags, 'lines', 0, '-n (--lines)');
-  const bytes = intFlag(ctx.flags, 'bytes', 0, '-c (--bytes)');
-  if (lines !== undefined && bytes !== undefined)
-    throw new UsageError('give either -n (lines) or -c (bytes), not both');
-  return bytes !== undefined ? { bytes } : { lines: lines ?? 10 };
+/**
+ * Every line of `chunks` but the last `n` (GNU's `head -n -N`; a last line without a
+ * newline counts), printed as soon as it is known not to be one of them: only the last
+ * `n` lines are held back.
+ */
+async function* allButLastLines(chunks: AsyncIterable<Uint8Array>, n: number): AsyncGenerator<Uint8Array> {
+  if (n === 0) return yield* chunks;
+  const held: Uint8Array[] = [];
+  // Offsets in the file just past each newline held back, and where what is held starts.
+  const ends: number[] = [];
+  let offset = 0;
+  let read = 0;
+  let last = NL;
+  function* release(to: number): Generator<Uint8Array> {
+    while (offset < to) {
+      const chunk = held[0]!;
+      const take = Math.min(chunk.length, to - offset);
+      yield chunk.subarray(0, take);
+      offset += take;
+      if (take === chunk.length) held.shift();
+      else held[0] = chunk.subarray(take);
+    }
+  }
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    held.push(chunk);
+    for (let i = chunk.indexOf(NL); i >= 0; i = chunk.indexOf(NL, i + 1)) ends.push(read + i + 1);
+    read += chunk.length;
+    last = chunk[chunk.length - 1]!;
+    if (ends.length > n) yield* release(ends.splice(0, ends.length - n).pop()!);
+  }
+  // A last line without a newline is one of the last n: the one before the n held goes too.
+  if (last !== NL && ends.length === n) yield* release(ends[0]!);
 }
 
-async function headOrTail(ctx: Context, which: 'head' | 'tail'): Promise<void> {
-  const { lines, bytes } = counts(ctx);
-  const matches = await files(ctx, ctx.args);
-  for (const [i, m] of matches.entries()) {
-    if (matches.length > 1) ctx.io.out(`${i > 0 ? '\n' : ''}==> ${m.url} <==`);
-    const { fs } = m.target;
-    const path = m.info.name;
-    if (bytes !== undefined) {
-      if (bytes > 0) await ctx.io.raw(which === 'head' ? await fs.head(path, bytes) : await fs.tail(path, bytes));
-    } else if (lines! > 0) {
-      const chunks =
-        which === 'head'
-          ? await headLines(fs, path, lines!, ctx.signal)
-          : [await tailLines(fs, path, m.info.size, lines!)];
-      for (const c of chunks) await ctx.io.raw(c);
+/** The lines of `chunks` from the `n`th on (GNU's `tail -n +N`; +0 is +1). */
+async function* fromLine(chunks: AsyncIterable<Uint8Array>, n: number): AsyncGenerator<Uint8Array> {
+  let skip = Math.max(0, n - 1);
+  for await (const chunk of chunks) {
+    if (skip === 0) {
+      yield chunk;
+      continue;
     }
+    let i = -1;
+    while (skip > 0 && (i = chunk.indexOf(NL, i + 1)) >= 0) skip--;
+    if (skip === 0 && i + 1 < chunk.length) yield chunk.subarray(i + 1);
   }
 }
 
-const countOptions = {
-  lines: { type: 'string', short: 'n', value: 'N', help: 'N lines (default 10)' },
-  bytes: { type: 'string', short: 'c', value: 'N', help: 'N bytes instead of lines' },
-} as const;
+/** What `-n` or `-c` asks of head or tail. */
+interface Count {
+  unit: 'lines' | 'bytes';
+  n: number;
+  /**
+   * GNU's `head -N` (all but the last N) and `tail +N` (from the Nth on): the count says
+   * what is left out. The other sign (`head +N`, `tail -N`) is the count itself, as in GNU.
+   */
+  leaveOut: boolean;
+}
+
+/** `-n` or `-c`: N, -N or +N. */
+function countFlag(ctx: Context, name: 'lines' | 'bytes'): { n: number; sign: string } | undefined {
+  const v = stringFlag(ctx.flags, name);
+  if (v === undefined) return undefined;
+  const m = /^([+-]?)(\d+)$/.exec(v.trim());
+  const n = Number(m?.[2]);
+  if (m === null || !Number.isSafeInteger(n))
+    throw new UsageError(
+      `-${name === 'lines' ? 'n' : 'c'} (--${name}) must be N, -N or +N for a whole number N, got ${JSON.stringify(v)}`,
+    );
+  return { n, sign: m[1]! };
+}
+
+function counts(ctx: Context, which: 'head' | 'tail'): Count {
+  const lines = countFlag(ctx, 'lines');
+  const bytes = countFlag(ctx, 'bytes');
+  if (lines !== undefined && bytes !== undefined)
+    throw new UsageError('give either -n (lines) or -c (bytes), not both');
+  const { n, sign } = bytes ?? lines ?? { n: 10, sign: '' };
+  return { unit: bytes === undefined ? 'lines' : 'bytes', n, leaveOut: sign === (which === 'head' ? '-' : '+') };
+}
+
+/** What head or tail prints of one file, read as it is printed where the count leaves out an end. */
+async function* selected(
+  m: Match,
+  which: 'head' | 'tail',
+  { unit, n, leaveOut }: Count,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  const { fs } = m.target;
+  const path = m.info.name;
+  const read = (range: { start?: number; end?: number }): AsyncIterable<Uint8Array> =>
+    fs.readChunks(path, { ...range, signal });
+  if (leaveOut && which === 'head') {
+    if (unit === 'lines') yield* allButLastLines(read({}), n);
+    else yield* read(n > 0 ? { end: -n } : {});
+  } else if (leaveOut) {
+    yield* unit === 'lines' ? fromLine(read({}), n) : read({ start: Math.max(0, n - 1) });
+  } else if (n === 0) {
+    return;
+  } else if (unit === 'bytes') {
+    yield which === 'head' ? await fs.head(path, n) : await fs.tail(path, n);
+  } else {
+    yield* which === 'head' ? await headLines(fs, path, n, signal) : [await tailLines(fs, path, m.info.size, n)];
+  }
+}
+
+async function headOrTail(ctx: Context, which: 'head' | 'tail'): Promise<void> {
+  const count = counts(ctx, which);
+  const matches = await files(ctx, ctx.args);
+  for (const [i, m] of matches.entries()) {
+    if (matches.length > 1) ctx.io.out(`${i > 0 ? '\n' : ''}==> ${m.url} <==`);
+    for await (const chunk of selected(m, which, count, ctx.signal)) await ctx.io.raw(chunk);
+  }
+}
+
+/** `-n` and `-c` of head or tail, and what the sign GNU gives a count means to it. */
+function countOptions(which: 'head' | 'tail'): Record<'lines' | 'bytes', OptionSpec> {
+  const [end, other] = which === 'head' ? ['first', '-N: all but the last N'] : ['last', '+N: from the Nth on'];
+  return {
+    lines: { type: 'string', short: 'n', value: 'N', help: `the ${end} N lines (default 10); ${other}` },
+    bytes: { type: 'string', short: 'c', value: 'N', help: `the ${end} N bytes instead of lines; ${other}` },
+  };
+}
 
 /** The reading commands. */
 export const READ_COMMANDS: CommandSpec[] = [
@@ -108,7 +201,7 @@ export const READ_COMMANDS: CommandSpec[] = [
     args: 'URL...',
     summary: 'the first lines (-n) or bytes (-c) of files',
     min: 1,
-    options: countOptions,
+    options: countOptions('head'),
     example: 'omnifs head -n 5 gs://bucket/data.csv',
     run: (ctx) => headOrTail(ctx, 'head'),
   },
@@ -117,7 +210,7 @@ export const READ_COMMANDS: CommandSpec[] = [
     args: 'URL...',
     summary: 'the last lines (-n) or bytes (-c) of files',
     min: 1,
-    options: countOptions,
+    options: countOptions('tail'),
     example: 'omnifs tail -n 20 s3://bucket/runs/42/training.log',
     run: (ctx) => headOrTail(ctx, 'tail'),
   },
