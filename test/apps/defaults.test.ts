@@ -609,12 +609,14 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
     ]);
   });
 
+  /** What readurl.mjs prints for a URL: the text, or the error's kind, code and message. */
+  const read = async (url: string, env: Record<string, string> = {}): Promise<unknown> => {
+    const r = await app.run('readurl.mjs', { env, args: [url] });
+    expect(r.code, r.stderr).to.equal(0);
+    return JSON.parse(r.stdout) as unknown;
+  };
+
   it('hdfs: says when the namenode of an hdfs:// URL was assumed at the default port, and what to give', async () => {
-    const read = async (url: string, env: Record<string, string> = {}): Promise<unknown> => {
-      const r = await app.run('readurl.mjs', { env, args: [url] });
-      expect(r.code, r.stderr).to.equal(0);
-      return JSON.parse(r.stdout) as unknown;
-    };
     expect(await read('hdfs://namenode.invalid:8020/a.txt')).to.deep.equal({
       kind: 'Unexpected',
       code: 'ENOTFOUND',
@@ -637,13 +639,53 @@ describe('an app meets the defaults of gcs, azure and hdfs', function () {
 
   it('hdfs: names HADOOP_CONF_DIR when the directory it names does not exist', async () => {
     const missing = join(app.dir, 'no-such-dir');
-    const r = await app.run('readurl.mjs', { env: { HADOOP_CONF_DIR: missing }, args: ['hdfs:///a.txt'] });
-    expect(r.code, r.stderr).to.equal(0);
-    expect(JSON.parse(r.stdout)).to.deep.equal({
+    expect(await read('hdfs:///a.txt', { HADOOP_CONF_DIR: missing })).to.deep.equal({
       kind: 'InvalidArgument',
       code: 'EINVAL',
       message: `the Hadoop configuration directory ${missing} (HADOOP_CONF_DIR) does not exist`,
     });
+  });
+
+  it('hdfs: refuses a Hadoop site file that is not well-formed XML, naming the file and where it breaks', async () => {
+    // A typo in an end tag: Hadoop's clients refuse the file; read leniently, fs.defaultFS went missing.
+    app.write(
+      'broken/core-site.xml',
+      [
+        '<?xml version="1.0"?>',
+        '<configuration>',
+        '  <property>',
+        '    <name>fs.defaultFS</name>',
+        '    <value>hdfs://nn.invalid:8020</value>',
+        '  </propery>',
+        '  <property><name>fs.s3a.secret.key</name><value>sEcReT-in-site</value></property>',
+        '</configuration>',
+        '',
+      ].join('\n'),
+    );
+    const conf = join(app.dir, 'broken');
+    const typo = await read('hdfs:///a.txt', { HADOOP_CONF_DIR: conf });
+    expect(typo).to.deep.equal({
+      kind: 'InvalidArgument',
+      code: 'EINVAL',
+      message:
+        `the Hadoop configuration file ${conf}/core-site.xml is not well-formed XML: line 6, column 3: ` +
+        'expected the end tag </property> of the element <property> opened on line 3',
+    });
+    // A file cut short, found through HADOOP_HOME; no value of it is quoted.
+    app.write(
+      'home/hadoop/etc/hadoop/hdfs-site.xml',
+      '<configuration>\n  <property>\n    <name>dfs.x</name>\n    <value>sEcReT',
+    );
+    const home = join(app.dir, 'home', 'hadoop');
+    const cut = await read('hdfs://ns1/a.txt', { HADOOP_HOME: home });
+    expect(cut).to.deep.equal({
+      kind: 'InvalidArgument',
+      code: 'EINVAL',
+      message:
+        `the Hadoop configuration file ${home}/etc/hadoop/hdfs-site.xml is not well-formed XML: line 4, column 18: ` +
+        'the file ends before the end tag </value> of the element <value> opened on line 4',
+    });
+    expect(JSON.stringify([typo, cut])).to.not.include('sEcReT');
   });
 
   it('hdfs: acts as HADOOP_USER_NAME, else as the OS user', async () => {

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errors } from '@omnifs/core/backend';
+import { parseXml, XmlSyntaxError, type XmlNode } from './xml';
 
 /** The namenode's HTTP and HTTPS ports in Hadoop 3, when the configuration names none. */
 const DEFAULT_PORTS = { http: 9870, https: 9871 } as const;
@@ -36,7 +37,9 @@ export function hadoopConfDir(dir: string | undefined, env: NodeJS.ProcessEnv = 
 
 /**
  * Reads `core-site.xml` then `hdfs-site.xml` of `dir` (either may be missing). A directory
- * that does not exist, or a file that is not a Hadoop configuration, is `InvalidArgument`.
+ * that does not exist, a file that is not well-formed XML (named with the line and column
+ * where it breaks, as Hadoop's clients refuse it) or not a Hadoop configuration, is
+ * `InvalidArgument`.
  */
 export function loadHadoopConf(dir: string, env: NodeJS.ProcessEnv = process.env): HadoopConf {
   if (!existsSync(dir)) {
@@ -65,33 +68,44 @@ export function loadHadoopConf(dir: string, env: NodeJS.ProcessEnv = process.env
   return { dir, get: (name) => get(name) };
 }
 
-/** `<property><name>n</name><value>v</value></property>` pairs of a configuration file. */
+/** The names of a Hadoop configuration's markup, which messages may quote (XInclude's too). */
+const MARKUP: ReadonlySet<string> = new Set(
+  ['configuration', 'property', 'name', 'value', 'final', 'source', 'description', 'tag', 'include', 'fallback']
+    .flatMap((n) => [n, `xi:${n}`])
+    .concat(['href', 'xmlns', 'xmlns:xi', 'parse', 'xpointer']),
+);
+
+/**
+ * `name`, `value` pairs of the `<property>` elements of a configuration file, in order:
+ * `<property><name>n</name><value>v</value></property>`, or Hadoop's short form
+ * `<property name="n" value="v"/>`; names and values trimmed.
+ *
+ * @throws FsError `InvalidArgument` naming `path`, with the line and column, for a file
+ *   that is not well-formed XML (Hadoop's clients refuse it too), and for one whose root
+ *   is not `<configuration>`.
+ */
 export function parseProperties(text: string, path: string): [string, string][] {
-  const body = text.replace(/<!--[\s\S]*?-->/g, '');
-  if (!/<configuration[\s>]/.test(body))
-    throw errors.invalid(`${path} is not a Hadoop configuration file (no <configuration> element)`);
+  let root: XmlNode;
+  try {
+    root = parseXml(text, { known: MARKUP });
+  } catch (err) {
+    if (!(err instanceof XmlSyntaxError)) throw err;
+    throw errors.invalid(
+      `the Hadoop configuration file ${path} is not well-formed XML: line ${err.line}, column ${err.column}: ${err.message}`,
+    );
+  }
+  if (root.name !== 'configuration')
+    throw errors.invalid(`${path} is not a Hadoop configuration file (its root element is not <configuration>)`);
   const out: [string, string][] = [];
-  for (const m of body.matchAll(/<property\b[^>]*>([\s\S]*?)<\/property>/g)) {
-    const name = element(m[1]!, 'name');
+  for (const property of root.children) {
+    if (property.name !== 'property') continue;
+    const field = (tag: string): string | undefined =>
+      (property.children.find((c) => c.name === tag)?.text ?? property.attributes.get(tag))?.trim();
+    const name = field('name');
     if (name === undefined || name === '') continue;
-    out.push([name, element(m[1]!, 'value') ?? '']);
+    out.push([name, field('value') ?? '']);
   }
   return out;
-}
-
-/** The text of the first `<tag>` in `xml`, entities and CDATA decoded, trimmed. */
-function element(xml: string, tag: string): string | undefined {
-  const m = new RegExp(`<${tag}\\s*(?:/>|>([\\s\\S]*?)</${tag}\\s*>)`).exec(xml);
-  if (!m) return undefined;
-  return (m[1] ?? '')
-    .replace(/<!\[CDATA\[([\s\S]*?)\]\]>|&(lt|gt|amp|quot|apos|#x[0-9a-f]+|#\d+);/gi, (_, cdata, ent: string) => {
-      if (cdata !== undefined) return cdata as string;
-      const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-      const lower = ent.toLowerCase();
-      if (named[lower] !== undefined) return named[lower];
-      return String.fromCodePoint(lower.startsWith('#x') ? parseInt(lower.slice(2), 16) : parseInt(lower.slice(1), 10));
-    })
-    .trim();
 }
 
 /** Comma-separated names, blanks dropped. */

@@ -106,8 +106,63 @@ describe('hdfs: namenodes from the URL and the Hadoop configuration', () => {
     );
     expect(invalid({ nameservice: 'ns' })).to.include('dfs.namenode.http-address.ns.b');
     writeFileSync(join(dir, 'hdfs-site.xml'), '{"not": "xml"}');
+    expect(invalid({ nameservice: 'ns' })).to.equal(
+      `the Hadoop configuration file ${dir}/hdfs-site.xml is not well-formed XML: line 1, column 1: text before the root element`,
+    );
+    writeFileSync(join(dir, 'hdfs-site.xml'), '<properties/>');
     expect(invalid({ nameservice: 'ns' })).to.include('is not a Hadoop configuration file');
     expect(invalid({ nameservice: 'ns' }, { HADOOP_CONF_DIR: join(dir, 'missing') })).to.include('does not exist');
+  });
+
+  it('refuses a site file that is not well-formed XML, with the line and column, quoting no value', () => {
+    const refusal = (xml: string): string => {
+      writeFileSync(join(dir, 'core-site.xml'), xml);
+      try {
+        webhdfsBases({}, env);
+      } catch (err) {
+        expect(err).to.include({ kind: 'InvalidArgument', code: 'EINVAL' });
+        const message = (err as Error).message;
+        expect(message).to.not.match(/sEcReT/);
+        const prefix = `the Hadoop configuration file ${join(dir, 'core-site.xml')} is not well-formed XML: `;
+        expect(message.startsWith(prefix), message).to.equal(true);
+        return message.slice(prefix.length);
+      }
+      throw new Error('no error');
+    };
+    const nn = '<property><name>fs.defaultFS</name><value>hdfs://nn:8020</value></property>';
+    expect(
+      refusal(`<configuration>\n  ${nn}\n  <property><name>k</name><value>a&b sEcReT</value></property>\n`),
+    ).to.equal("line 3, column 35: '&' must start a reference such as &amp;");
+    expect(
+      refusal(`<configuration>\n<property><name>k</name><value>x<sEcReT</value></property></configuration>`),
+    ).to.equal("line 2, column 40: expected whitespace, '>' or '/>' in the start tag");
+    expect(refusal(`<configuration>${nn}<property name=sEcReT/></configuration>`)).to.equal(
+      'line 1, column 106: the value of the attribute name in the start tag <property> is not quoted',
+    );
+    expect(refusal(`<configuration>${nn}<property><sEcReT></property></configuration>`)).to.equal(
+      'line 1, column 109: expected the end tag of the element opened on line 1',
+    );
+    expect(refusal(`<configuration>${nn}</configuration><configuration/>`)).to.equal(
+      'line 1, column 107: a second root element',
+    );
+    expect(refusal('')).to.equal('line 1, column 1: no root element (the file is empty or holds only comments)');
+    expect(refusal('<!-- sEcReT')).to.equal('line 1, column 1: a comment (<!--) is not closed with -->');
+    expect(refusal(`<configuration><value>&sEcReT;</value></configuration>`)).to.equal(
+      'line 1, column 23: a reference (&...;) to an entity that is not defined (write & as &amp;)',
+    );
+  });
+
+  it("reads Hadoop's short form, CDATA, references and entities a DOCTYPE declares", () => {
+    writeFileSync(
+      join(dir, 'core-site.xml'),
+      '\ufeff<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE configuration [ <!ENTITY cluster "prod"> ]>\n' +
+        '<configuration xmlns:xi="http://www.w3.org/2001/XInclude">\n' +
+        '  <property name="fs.defaultFS" value="hdfs://&cluster;" final="true"/>\n' +
+        '  <property><name>dfs.ha.namenodes.prod</name><value><![CDATA[nn1]]></value></property>\n' +
+        '  <property><name>dfs.namenode.http-address.prod.nn1</name><value>a&#46;example:9870</value></property>\n' +
+        '</configuration>\n',
+    );
+    expect(bases({})).to.deep.equal(['http://a.example:9870']);
   });
 
   it('takes several urls for HA namenodes, as an array or comma-separated (OMNIFS_HDFS_URL)', () => {
