@@ -89,6 +89,15 @@ export class AzureBlobFileSystem extends ObjectStoreFileSystem {
     'AZURE_STORAGE_ACCOUNT',
     'AZURE_STORAGE_KEY',
   ];
+  /**
+   * Shown as `***` by `omnifs config`, which shows a connection string with its
+   * `AccountKey` and `SharedAccessSignature` as `***`.
+   */
+  static override secretEnvironment: readonly string[] = [
+    'AZURE_STORAGE_ACCOUNT_KEY',
+    'AZURE_STORAGE_KEY',
+    'AZURE_STORAGE_SAS_TOKEN',
+  ];
 
   /**
    * Options a URL implies: the account of `abfs[s]://container@account.dfs.core.windows.net/path`

@@ -14,7 +14,7 @@
  * ```
  */
 export { errors, toFsError, withContext, quote, NODE_CODES } from './errors';
-export { DEFAULT_CAPABILITIES, type CapabilityFacts } from './types';
+export { DEFAULT_CAPABILITIES, type CapabilityFacts, type EnvironmentSetting } from './types';
 export { CAPABILITY_HOOKS, deriveCapabilities, isHookCapability, type HookCapability } from './capabilities';
 export * from './paths';
 export * from './glob';
@@ -34,7 +34,7 @@ export {
 } from './writer';
 export { DEFAULT_BLOCK_SIZE, type BlockSource } from './file';
 export { BufferPool, LentBuffers, partBuffers } from './buffers';
-export { isSecretKey, redact, redactUrl, scrubSecrets, hideSecrets } from './secrets';
+export { isSecretKey, redact, redactEnvValue, redactUrl, scrubSecrets, hideSecrets } from './secrets';
 export { isTemporaryName, temporarySibling } from './debris';
 export { type WriterOptions, type ReadOptions } from './filesystem';
 export { FileSystemBase } from './base';

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { createHash } from 'node:crypto';
 import { errors, FsError, toFsError, withContext } from './errors';
 import { checkPath, hasTrailingSlash, normalizePath, parentPath, stripProtocol } from './paths';
-import { redact, redactUrl } from './secrets';
+import { redact, redactEnvValue, redactUrl } from './secrets';
 import { throwIfAborted } from './batch';
 import { withSignal } from './timeouts';
 import { BufferedWriter, type RandomWriter, type ReaderInto, type Writer } from './writer';
@@ -31,7 +31,7 @@ import {
   type Debris,
 } from './debris';
 import { ownOptionSchema, validateOptions, type OptionSchema } from './options';
-import type { Capabilities, CapabilityFacts, FileInfo, FindOptions, WriteMode } from './types';
+import type { Capabilities, CapabilityFacts, EnvironmentSetting, FileInfo, FindOptions, WriteMode } from './types';
 import { deriveCapabilities } from './capabilities';
 import type { RmTreeOptions } from './hooks';
 
@@ -155,6 +155,21 @@ export abstract class FileSystemBase {
    * of `OMNIFS_*` variables.
    */
   static environment: readonly string[] = [];
+
+  /** Of {@link environment}, the variables whose values are secrets: shown as `***`. */
+  static secretEnvironment: readonly string[] = [];
+
+  /**
+   * What the environment configures for this backend, as `omnifs config` shows it: each
+   * variable of {@link environment} that is set, in that order, its value as safe to show
+   * (see `redactEnvValue`: those of {@link secretEnvironment} as `***`). A backend adds
+   * what it finds through them (HDFS: the `fs.defaultFS` of its Hadoop configuration).
+   */
+  static environmentSettings(env: NodeJS.ProcessEnv = process.env): EnvironmentSetting[] {
+    return this.environment
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => ({ name, value: redactEnvValue(env[name]!, this.secretEnvironment.includes(name)) }));
+  }
 
   readonly #options: Readonly<Record<string, unknown>>;
 

@@ -27,6 +27,7 @@ import { checkPath } from './paths';
 import { provideLocalDisk } from './localdisk';
 import { standInFor, standInHandle } from './standin';
 import { ownOptionSchema, parseEnvValue, validateOptions, type OptionSchema } from './options';
+import type { EnvironmentSetting } from './types';
 
 /** A FileSystem class as the registry builds it. */
 export interface FileSystemClass {
@@ -42,6 +43,8 @@ export interface FileSystemClass {
   readonly optionSchema?: OptionSchema | undefined;
   /** Environment variables read when an instance is made; part of the instance cache's key. */
   readonly environment?: readonly string[];
+  /** What the environment configures, secrets hidden (see `FileSystemBase.environmentSettings`). */
+  environmentSettings?(env?: NodeJS.ProcessEnv): EnvironmentSetting[];
 }
 
 /**

@@ -54,6 +54,31 @@ export function redactUrl(url: string): string {
     );
 }
 
+/**
+ * An environment variable's value as safe to show (`omnifs config`): `'***'` when `secret`;
+ * otherwise a URL's password and secret query parameters cut out, as in a query string
+ * (`sv=...&sig=...`), and in a `Key=value;Key=value` connection string the values of
+ * secret-looking keys (`AccountKey`, `SharedAccessSignature`) and any field that is not
+ * `Key=value` replaced by `***`.
+ */
+export function redactEnvValue(value: string, secret: boolean): string {
+  if (secret) return value === '' ? '' : '***';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return redactUrl(value);
+  if (/^[^=&;\s]+=[^&;=]*&/.test(value)) return redactUrl(`?${value}`).slice(1);
+  if (!/^\s*[A-Za-z][\w.-]*=/.test(value)) return value;
+  return value
+    .split(';')
+    .map((field) => {
+      const eq = field.indexOf('=');
+      if (field.trim() === '') return field;
+      if (eq <= 0) return '***';
+      const key = field.slice(0, eq);
+      const v = field.slice(eq + 1);
+      return `${key}=${isSecretKey(key) ? '***' : /^[a-z][a-z0-9+.-]*:\/\//i.test(v) ? redactUrl(v) : v}`;
+    })
+    .join(';');
+}
+
 /** Names of fields and headers whose string values are secrets wherever they appear in an error. */
 const SECRET_FIELD =
   /authorization|cookie|token|secret|password|passwd|signature|credential|^sas$|connectionstring|accountkey|privatekey|apikey|-key$/i;

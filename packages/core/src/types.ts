@@ -234,6 +234,16 @@ export interface Capabilities {
  */
 export type CapabilityFacts = Partial<Capabilities>;
 
+/** A setting a backend takes from the environment, as `omnifs config` shows it. */
+export interface EnvironmentSetting {
+  /** The variable (`AWS_REGION`), or a setting found through one (`fs.defaultFS`). */
+  readonly name: string;
+  /** Its value as safe to show: secrets as `***`, a URL's password cut out. */
+  readonly value: string;
+  /** The file a setting found through a variable was read from; undefined for a variable. */
+  readonly file?: string;
+}
+
 /** The defaults of {@link FileSystemBase}; a backend declares only what differs. */
 export const DEFAULT_CAPABILITIES: Readonly<Capabilities> = Object.freeze({
   realDirectories: true,

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { inspect } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import { FsError, isFsError } from '@omnifs/core';
-import { NODE_CODES, toFsError, withContext, errors } from '@omnifs/core/backend';
+import { FileSystemBase, NODE_CODES, toFsError, withContext, errors } from '@omnifs/core/backend';
 
 describe('core: FsError', () => {
   it('carries kind, Node code, temporary flag and cause', () => {
@@ -107,6 +107,32 @@ describe('core: FsError classification and secrets', () => {
     expect(JSON.stringify(inner)).to.not.include(token);
     expect(config.headers.Accept).to.equal('json');
     expect(config.url).to.equal('http://x/o?sig=***&alt=media');
+  });
+
+  it("shows a backend's environment with its secrets as ***: declared ones, connection-string fields, URLs", () => {
+    abstract class Env extends FileSystemBase {
+      static override environment = ['PLAIN', 'UNSET', 'KEY_VAR', 'CONN', 'BAD_CONN', 'ONE_FIELD', 'QUERY', 'URL'];
+      static override secretEnvironment = ['KEY_VAR'];
+    }
+    const env = {
+      PLAIN: 'eu-west-1',
+      UNSET: '',
+      KEY_VAR: 'sEcReT-1',
+      CONN: 'AccountName=a;AccountKey=sEcReT-2;BlobEndpoint=https://u:sEcReT-3@a.example/?sv=1&sig=sEcReT-4;',
+      BAD_CONN: 'AccountName=a;sEcReT-5',
+      ONE_FIELD: 'SharedAccessSignature=sv=1&sig=sEcReT-6',
+      QUERY: 'sv=2024&sig=sEcReT-7&sp=r',
+      URL: 'http://user:sEcReT-8@host:1/p?token=sEcReT-9',
+    };
+    expect(Env.environmentSettings(env)).to.deep.equal([
+      { name: 'PLAIN', value: 'eu-west-1' },
+      { name: 'KEY_VAR', value: '***' },
+      { name: 'CONN', value: 'AccountName=a;AccountKey=***;BlobEndpoint=https://***@a.example/?sv=***&sig=***;' },
+      { name: 'BAD_CONN', value: 'AccountName=a;***' },
+      { name: 'ONE_FIELD', value: 'SharedAccessSignature=***' },
+      { name: 'QUERY', value: 'sv=***&sig=***&sp=***' },
+      { name: 'URL', value: 'http://***@host:1/p?token=***' },
+    ]);
   });
 
   it("scrubs a fetch Headers object's credentials", () => {

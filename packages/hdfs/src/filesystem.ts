@@ -13,6 +13,7 @@ import {
   throwIfAborted,
   type BodySink,
   type CapabilityFacts,
+  type EnvironmentSetting,
   type Http1Answer,
   type ReadOptions,
   type RmTreeOptions,
@@ -20,6 +21,7 @@ import {
 } from '@omnifs/core/backend';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
+import { defaultFs, hadoopConfDir, loadHadoopConf } from './hadoopconf';
 import { createParams, DEFAULT_NAMENODE_HTTP_PORT, HDFS_OPTION_SCHEMA, type HDFSOptions } from './options';
 import { HdfsWriter, readWriteId, type HdfsWriterOptions } from './writer';
 
@@ -69,6 +71,21 @@ export class HDFSFileSystem extends FileSystem {
   static override optionSchema = HDFS_OPTION_SCHEMA;
   /** Read by the options: the cluster's configuration, the user. */
   static override environment: readonly string[] = ['HADOOP_CONF_DIR', 'HADOOP_HOME', 'HADOOP_USER_NAME'];
+
+  /**
+   * The variables that are set, then the default filesystem (`fs.defaultFS`) of the Hadoop
+   * configuration they name, with the file that sets it; a configuration that cannot be
+   * read fails as a filesystem made with it would (`InvalidArgument`).
+   */
+  static override environmentSettings(env: NodeJS.ProcessEnv = process.env): EnvironmentSetting[] {
+    const settings = super.environmentSettings(env);
+    const dir = hadoopConfDir(undefined, env);
+    const conf = dir === undefined ? undefined : loadHadoopConf(dir, env);
+    const found = conf === undefined ? undefined : defaultFs(conf);
+    if (found !== undefined)
+      settings.push({ name: found.name, value: redactUrl(found.value), file: conf!.fileOf(found.name)! });
+    return settings;
+  }
 
   override readonly rootMarker = '/' as const;
 

@@ -19,6 +19,8 @@ export interface HadoopConf {
   readonly dir: string;
   /** A property's value, `${name}` and `${env.NAME}` expanded. */
   get(name: string): string | undefined;
+  /** The file that sets a property (the last one read that does). */
+  fileOf(name: string): string | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export function loadHadoopConf(dir: string, env: NodeJS.ProcessEnv = process.env
     throw errors.invalid(`the Hadoop configuration directory ${dir} (${source}) does not exist`);
   }
   const props = new Map<string, string>();
+  const files = new Map<string, string>();
   for (const file of ['core-site.xml', 'hdfs-site.xml']) {
     const path = join(dir, file);
     if (!existsSync(path)) continue;
@@ -56,7 +59,10 @@ export function loadHadoopConf(dir: string, env: NodeJS.ProcessEnv = process.env
     } catch (err) {
       throw errors.invalid(`cannot read the Hadoop configuration ${path}: ${(err as Error).message}`);
     }
-    for (const [name, value] of parseProperties(text, path)) props.set(name, value);
+    for (const [name, value] of parseProperties(text, path)) {
+      props.set(name, value);
+      files.set(name, path);
+    }
   }
   const get = (name: string, depth = 0): string | undefined => {
     const raw = props.get(name);
@@ -65,7 +71,7 @@ export function loadHadoopConf(dir: string, env: NodeJS.ProcessEnv = process.env
       ref.startsWith('env.') ? (env[ref.slice(4)] ?? whole) : (get(ref, depth + 1) ?? whole),
     );
   };
-  return { dir, get: (name) => get(name) };
+  return { dir, get: (name) => get(name), fileOf: (name) => files.get(name) };
 }
 
 /** The names of a Hadoop configuration's markup, which messages may quote (XInclude's too). */
@@ -123,12 +129,21 @@ function splitHostPort(authority: string): { host: string; port: number | undefi
   return { host: m[1]!, port: m[2] === undefined ? undefined : Number(m[2]) };
 }
 
+/** The default filesystem's URI: `fs.defaultFS`, else the older `fs.default.name`, and its property's name. */
+export function defaultFs(conf: HadoopConf): { name: string; value: string } | undefined {
+  for (const name of ['fs.defaultFS', 'fs.default.name']) {
+    const value = conf.get(name);
+    if (value !== undefined) return { name, value };
+  }
+  return undefined;
+}
+
 /**
  * The authority of the default filesystem (`fs.defaultFS`, formerly `fs.default.name`)
  * when it is an `hdfs://` URI; undefined otherwise.
  */
 export function defaultAuthority(conf: HadoopConf): string | undefined {
-  const uri = conf.get('fs.defaultFS') ?? conf.get('fs.default.name');
+  const uri = defaultFs(conf)?.value;
   const m = uri === undefined ? null : /^hdfs:\/\/([^/]+)/i.exec(uri.trim());
   return m ? m[1] : undefined;
 }

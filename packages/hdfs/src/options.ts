@@ -2,7 +2,14 @@
 import { userInfo } from 'node:os';
 import { type TimeoutOptions } from '@omnifs/core';
 import { defineOptions, errors, TIMEOUT_OPTION_SCHEMA } from '@omnifs/core/backend';
-import { assumedNamenode, configuredNamenodes, defaultAuthority, hadoopConfDir, loadHadoopConf } from './hadoopconf';
+import {
+  assumedNamenode,
+  configuredNamenodes,
+  defaultAuthority,
+  defaultFs,
+  hadoopConfDir,
+  loadHadoopConf,
+} from './hadoopconf';
 
 /** Headers added to every namenode request: a record, or a function of the request URL. */
 export type HdfsHeaders = Record<string, string> | ((url: string) => Record<string, string>);
@@ -178,7 +185,7 @@ export function resolveNamenodes(options: HDFSOptions, env: NodeJS.ProcessEnv = 
         'hdfs needs the namenode: the url option (http://namenode:9870), or host and port, or OMNIFS_HDFS_URL, ' +
           (conf === undefined
             ? 'or an hdfs:// URL with the Hadoop configuration in HADOOP_CONF_DIR'
-            : (conf.get('fs.defaultFS') ?? conf.get('fs.default.name')) === undefined
+            : defaultFs(conf) === undefined
               ? `or an hdfs:// URL (the Hadoop configuration in ${conf.dir} sets no fs.defaultFS)`
               : `or an hdfs:// URL (fs.defaultFS in ${conf.dir} is not one)`),
       );

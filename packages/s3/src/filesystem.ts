@@ -99,6 +99,8 @@ export class S3FileSystem extends ObjectStoreFileSystem {
     'AWS_WEB_IDENTITY_TOKEN_FILE',
     'AWS_ROLE_ARN',
   ];
+  /** Shown as `***` by `omnifs config`. */
+  static override secretEnvironment: readonly string[] = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 
   /** The SDK client every request goes through. */
   readonly client: S3Client;
