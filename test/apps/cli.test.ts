@@ -1,6 +1,7 @@
-/** The omnifs command as a user installs it: packed @omnifs/cli and @omnifs/s3 in an app outside the workspace. */
+/** The omnifs command as a user installs it: packed @omnifs/cli and protocol packages in apps outside the workspace. */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { useServer } from '../servers/index';
 import { type App, makeApp } from './app';
@@ -55,5 +56,49 @@ describe('the omnifs command installed in an app', function () {
     expect(r.stderr).to.include(
       'npm install -g @omnifs/gcs beside a global omnifs, npm install @omnifs/gcs in a project',
     );
+  });
+});
+
+describe('omnifs config in an app with the gcs, azure and hdfs packages', function () {
+  this.timeout(180_000);
+  let app: App;
+
+  before(async () => {
+    app = await makeApp({ packages: ['@omnifs/cli', '@omnifs/gcs', '@omnifs/azure', '@omnifs/hdfs'] });
+  });
+  after(() => app?.remove());
+
+  it("shows the variables each service reads and the cluster's fs.defaultFS, secrets as ***", async () => {
+    app.write(
+      'hadoop/core-site.xml',
+      '<?xml version="1.0"?>\n<configuration>\n  <property>\n    <name>fs.defaultFS</name>\n' +
+        '    <value>hdfs://nameservice1</value>\n  </property>\n</configuration>\n',
+    );
+    const conf = join(app.dir, 'hadoop');
+    const env = {
+      STORAGE_EMULATOR_HOST: 'http://127.0.0.1:4443',
+      GOOGLE_CLOUD_PROJECT: 'my-project',
+      GOOGLE_APPLICATION_CREDENTIALS: join(app.home, 'sa.json'),
+      AZURE_STORAGE_CONNECTION_STRING:
+        'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0LWtleQ==;EndpointSuffix=core.windows.net',
+      AZURE_STORAGE_ACCOUNT_KEY: 'c2VjcmV0LWtleQ==',
+      HADOOP_CONF_DIR: conf,
+      HADOOP_USER_NAME: 'etl',
+    };
+    const r = await app.runBin('omnifs', { args: ['config'], env });
+    expect(r).to.include({ code: 0, stderr: '' });
+    expect(r.stdout).to.not.include('c2VjcmV0LWtleQ');
+    expect(r.stdout.split('\n').slice(2)).to.deep.equal([
+      'gs STORAGE_EMULATOR_HOST = http://127.0.0.1:4443    (env)',
+      'gs GOOGLE_CLOUD_PROJECT = my-project    (env)',
+      `gs GOOGLE_APPLICATION_CREDENTIALS = ${join(app.home, 'sa.json')}    (env)`,
+      'az AZURE_STORAGE_CONNECTION_STRING = ' +
+        'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=***;EndpointSuffix=core.windows.net    (env)',
+      'az AZURE_STORAGE_ACCOUNT_KEY = ***    (env)',
+      `hdfs HADOOP_CONF_DIR = ${conf}    (env)`,
+      'hdfs HADOOP_USER_NAME = etl    (env)',
+      `hdfs fs.defaultFS = hdfs://nameservice1    (file: ${conf}/core-site.xml)`,
+      '',
+    ]);
   });
 });

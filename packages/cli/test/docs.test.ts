@@ -30,14 +30,25 @@ function examples(): Example[] {
   return out;
 }
 
-/** Splits a command line as a shell would: words, quotes, and `|` between stages. */
+/** Splits a command line as a shell would: words (quoted parts joined to what they touch), and `|` between stages. */
 function stages(command: string): string[][] {
   const result: string[][] = [[]];
-  for (const m of command.matchAll(/'([^']*)'|"([^"]*)"|(\|)|(\S+)/g)) {
-    if (m[3] !== undefined) result.push([]);
-    else result[result.length - 1]!.push(m[1] ?? m[2] ?? m[4]!);
+  for (const m of command.matchAll(/(\|)|((?:'[^']*'|"[^"]*"|[^\s'"|])+)/g)) {
+    if (m[1] !== undefined) result.push([]);
+    else result[result.length - 1]!.push(m[2]!.replace(/'([^']*)'|"([^"]*)"/g, '$1$2'));
   }
   return result;
+}
+
+/** A stage's leading `NAME=value` words, as a shell sets them for that command alone, and the rest. */
+function assignments(words: string[]): { env: Record<string, string>; words: string[] } {
+  const env: Record<string, string> = {};
+  let i = 0;
+  for (; i < words.length && /^[A-Z_][A-Z0-9_]*=/.test(words[i]!); i++) {
+    const eq = words[i]!.indexOf('=');
+    env[words[i]!.slice(0, eq)] = words[i]!.slice(eq + 1);
+  }
+  return { env, words: words.slice(i) };
 }
 
 /** The expected lines as a pattern: `…` within a line is any text, a line of `…` any lines. */
@@ -67,6 +78,7 @@ describe('docs/cli.md', function () {
     const shown = new Set(
       examples().flatMap((e) =>
         stages(e.command)
+          .map((s) => assignments(s).words)
           .filter((s) => s[0] === 'omnifs')
           .map((s) => s[1]),
       ),
@@ -93,7 +105,8 @@ describe('docs/cli.md', function () {
       let input: string | undefined;
       let printed = '';
       const pipeline = stages(command);
-      for (const [i, words] of pipeline.entries()) {
+      for (const [i, stage] of pipeline.entries()) {
+        const { env: assigned, words } = assignments(stage);
         if (words[0] === 'echo') {
           input = `${words.slice(1).join(' ')}\n`;
           continue;
@@ -105,7 +118,7 @@ describe('docs/cli.md', function () {
         const r = await spawnCli(words.slice(1), {
           cwd: dir,
           ...(signal ? { signal } : {}),
-          env: command.includes('s3://') ? env : { HOME: dir },
+          env: { ...(command.includes('s3://') ? env : { HOME: dir }), ...assigned },
           ...(input === undefined ? {} : { stdin: input }),
         });
         // Standard output goes down the pipe; what the terminal shows is the errors and the last output.

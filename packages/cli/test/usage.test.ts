@@ -176,6 +176,87 @@ describe('omnifs usage, help and options', () => {
         },
       ]);
     });
+    it("config shows each service's own variables, secrets as ***, and the fs.defaultFS HADOOP_CONF_DIR names", async () => {
+      const hadoop = join(home, 'hadoop');
+      mkdirSync(hadoop);
+      writeFileSync(
+        join(hadoop, 'core-site.xml'),
+        '<configuration><property><name>fs.defaultFS</name><value>hdfs://prod</value></property></configuration>',
+      );
+      const env = {
+        HOME: home,
+        OMNIFS_AZ_ACCOUNT_NAME: 'fromopt',
+        AWS_REGION: 'eu-west-1',
+        AWS_SECRET_ACCESS_KEY: 'sEcReT-aws',
+        STORAGE_EMULATOR_HOST: '127.0.0.1:4443',
+        GCLOUD_PROJECT: 'proj-1',
+        GOOGLE_APPLICATION_CREDENTIALS: '/keys/sa.json',
+        AZURE_STORAGE_CONNECTION_STRING:
+          'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=sEcReT-key==;EndpointSuffix=core.windows.net',
+        AZURE_STORAGE_ACCOUNT: 'acct',
+        AZURE_STORAGE_SAS_TOKEN: 'sv=2024-01-01&sig=sEcReT-sas',
+        HADOOP_CONF_DIR: hadoop,
+        HADOOP_USER_NAME: 'etl',
+      };
+      const r = await cli(['config', 's3', 'gs', 'az', 'hdfs'], { env });
+      expect(r.code, r.err).to.equal(0);
+      expect(r.out).to.not.include('sEcReT');
+      expect(r.out.split('\n').slice(1)).to.deep.equal([
+        "precedence: flags, then OMNIFS_<PROTOCOL>_<OPTION> variables, then the config file, then the service's own variables",
+        's3 AWS_REGION = eu-west-1    (env)',
+        's3 AWS_SECRET_ACCESS_KEY = ***    (env)',
+        'gs STORAGE_EMULATOR_HOST = 127.0.0.1:4443    (env)',
+        'gs GCLOUD_PROJECT = proj-1    (env)',
+        'gs GOOGLE_APPLICATION_CREDENTIALS = /keys/sa.json    (env)',
+        'az.accountName = fromopt    (env: OMNIFS_AZ_ACCOUNT_NAME)',
+        'az AZURE_STORAGE_CONNECTION_STRING = ' +
+          'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=***;EndpointSuffix=core.windows.net    (env)',
+        'az AZURE_STORAGE_SAS_TOKEN = ***    (env)',
+        'az AZURE_STORAGE_ACCOUNT = acct    (env)',
+        `hdfs HADOOP_CONF_DIR = ${hadoop}    (env)`,
+        'hdfs HADOOP_USER_NAME = etl    (env)',
+        `hdfs fs.defaultFS = hdfs://prod    (file: ${join(hadoop, 'core-site.xml')})`,
+        '',
+      ]);
+      const json = JSON.parse((await cli(['config', '--json', 'hdfs'], { env })).out) as unknown[];
+      expect(json).to.deep.include({
+        protocol: 'hdfs',
+        setting: 'fs.defaultFS',
+        value: 'hdfs://prod',
+        source: 'file',
+        from: join(hadoop, 'core-site.xml'),
+      });
+      // Found through HADOOP_HOME; a SAS connection string shows its endpoint, not its signature.
+      const homeEnv = {
+        HOME: home,
+        HADOOP_HOME: join(home, 'hh'),
+        AZURE_STORAGE_CONNECTION_STRING:
+          'BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2024-01-01&sig=sEcReT-sig',
+      };
+      mkdirSync(join(home, 'hh', 'etc', 'hadoop'), { recursive: true });
+      writeFileSync(
+        join(home, 'hh', 'etc', 'hadoop', 'core-site.xml'),
+        '<configuration><property name="fs.default.name" value="hdfs://old:8020"/></configuration>',
+      );
+      const other = await cli(['config', 'az', 'hdfs'], { env: homeEnv });
+      expect(other.out)
+        .to.include(
+          'az AZURE_STORAGE_CONNECTION_STRING = BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=***    (env)',
+        )
+        .and.include(`hdfs HADOOP_HOME = ${join(home, 'hh')}    (env)`)
+        .and.include(
+          `hdfs fs.default.name = hdfs://old:8020    (file: ${join(home, 'hh', 'etc', 'hadoop', 'core-site.xml')})`,
+        )
+        .and.not.include('sEcReT');
+      // A configuration that cannot be read fails as the filesystem would.
+      writeFileSync(join(hadoop, 'core-site.xml'), '<configuration>\n<property>\n</propery>\n');
+      const broken = await cli(['config', 'hdfs'], { env });
+      expect(broken.code).to.equal(2);
+      expect(broken.err).to.equal(
+        `omnifs config: the Hadoop configuration file ${join(hadoop, 'core-site.xml')} is not well-formed XML: ` +
+          'line 3, column 1: expected the end tag </property> of the element <property> opened on line 2 [EINVAL]\n',
+      );
+    });
     it('config refuses a misspelt option from any source, showing none of the values', async () => {
       mkdirSync(join(home, '.config', 'omnifs'), { recursive: true });
       const file = join(home, '.config', 'omnifs', 'config.json');

@@ -98,7 +98,10 @@ async function config(ctx: Context): Promise<void> {
     .map((k) => /^OMNIFS_([A-Z0-9]+)_/.exec(k)?.[1]?.toLowerCase())
     .filter((p): p is string => p !== undefined && p !== 'config');
   const asked = ctx.args.length > 0 ? ctx.args : [...new Set([...fromFile, ...fromEnv, 's3', 'gs', 'az', 'hdfs'])];
-  const rows: Array<{ protocol: string; option: string; value: unknown; source: string; from: string }> = [];
+  const rows: Array<
+    | { protocol: string; option: string; value: unknown; source: string; from: string }
+    | { protocol: string; setting: string; value: string; source: 'env' | 'file'; from: string }
+  > = [];
   for (const protocol of ctx.args) checkProtocolKnown(protocol);
   for (const protocol of asked) {
     let canonical: string;
@@ -129,12 +132,22 @@ async function config(ctx: Context): Promise<void> {
         from: sources[option]!.detail,
       });
     }
+    // The service's own variables (AWS_REGION, AZURE_STORAGE_CONNECTION_STRING, ...), which the options override.
+    for (const s of getFileSystemClass(canonical).environmentSettings?.(storage.env) ?? []) {
+      const source = s.file === undefined ? 'env' : 'file';
+      rows.push({ protocol: canonical, setting: s.name, value: s.value, source, from: s.file ?? s.name });
+    }
   }
   storage.checkFlagsUsed();
   if (on(ctx.flags, 'json')) return printJson(ctx, rows);
   ctx.io.out(`config file: ${storage.config.path}${storage.config.found ? '' : ' (none)'}`);
-  ctx.io.out('precedence: flags, then OMNIFS_<PROTOCOL>_<OPTION> variables, then the config file');
-  for (const r of rows) ctx.io.out(`${r.protocol}.${r.option} = ${String(r.value)}    (${r.source}: ${r.from})`);
+  ctx.io.out(
+    "precedence: flags, then OMNIFS_<PROTOCOL>_<OPTION> variables, then the config file, then the service's own variables",
+  );
+  for (const r of rows) {
+    if ('option' in r) ctx.io.out(`${r.protocol}.${r.option} = ${String(r.value)}    (${r.source}: ${r.from})`);
+    else ctx.io.out(`${r.protocol} ${r.setting} = ${r.value}    (${r.source === 'env' ? 'env' : `file: ${r.from}`})`);
+  }
 }
 
 /** The commands that change or describe. */
