@@ -4,7 +4,7 @@
  * vitest, with no credentials, and an S3 endpoint that counts every connection it gets.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { type App, makeApp } from './app';
@@ -101,6 +101,22 @@ describe('an app tested with the memory stand-in', function () {
         ].join('\n'),
         'real.mjs':
           "import { saveReport } from './report.mjs';\nawait saveReport('q4', [['a', 1]]).catch((e) => console.log(e.kind));\n",
+        'local.mjs': [
+          "import { existsSync } from 'node:fs';",
+          "import { filesystem, urlToFs } from '@omnifs/core';",
+          "import { memoryStandIn } from '@omnifs/memory';",
+          "const standIn = memoryStandIn(['file']);",
+          "await urlToFs('file://rel/a.txt').fs.writeText('file://rel/a.txt', 'a');",
+          "await filesystem('local').writeText('rel/b.txt', 'b');",
+          'console.log(JSON.stringify(Object.keys(standIn.files())), existsSync("rel"));',
+          'standIn.restore();',
+          "const abs = process.cwd() + '/abs';",
+          "for (const url of ['file://rel/a.txt', `file://${abs}/c.txt`, `file://localhost${abs}/d.txt`]) {",
+          '  const { fs, path } = urlToFs(url);',
+          '  await fs.writeText(path, url);',
+          '  console.log(path);',
+          '}',
+        ].join('\n'),
       },
     });
   });
@@ -196,6 +212,21 @@ describe('an app tested with the memory stand-in', function () {
     // Restored: the second write goes to the endpoint, which hangs up.
     expect(after).to.equal('Unexpected ECONNRESET');
     expect(connections - before).to.be.greaterThan(0);
+  });
+
+  it('reads file://rel and relative paths against the working directory, stand-in or disk, as fsspec', async () => {
+    const r = await app.run('local.mjs');
+    expect(r.code, r.stderr).to.equal(0);
+    // The stand-in keeps the files where the disk would have them, and writes nothing there.
+    expect(r.stdout.trim().split('\n')).to.deep.equal([
+      `${JSON.stringify([`file://${app.dir}/rel/a.txt`, `file://${app.dir}/rel/b.txt`])} false`,
+      `${app.dir}/rel/a.txt`,
+      `${app.dir}/abs/c.txt`,
+      `${app.dir}/abs/d.txt`,
+    ]);
+    expect(readFileSync(join(app.dir, 'rel', 'a.txt'), 'utf8')).to.equal('file://rel/a.txt');
+    expect(readFileSync(join(app.dir, 'abs', 'd.txt'), 'utf8')).to.equal(`file://localhost${app.dir}/abs/d.txt`);
+    expect(existsSync('/rel/a.txt')).to.equal(false);
   });
 
   it('reaches the endpoint without the stand-in (so a silent endpoint above means no request)', async () => {

@@ -147,6 +147,7 @@ export {
   type HookName,
 } from './layers/wrapper';
 export { mapLocalError } from './local/index';
+export { localPath } from './local/paths';
 export {
   ObjectStoreFileSystem,
   dirInfo,

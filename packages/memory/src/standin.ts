@@ -7,6 +7,7 @@ import { FsError, getFileSystemClass, type ErrorKind, type FileSystem } from '@o
 import {
   installStandIn,
   KNOWN_IMPLEMENTATIONS,
+  localPath,
   NODE_CODES,
   splitProtocol,
   standInChanged,
@@ -169,6 +170,16 @@ function urlAuthorityOf(names: string[]): 'path' | 'host' {
   return 'path';
 }
 
+/**
+ * Local disk's stand-in: paths read as the local backend reads them, relative ones,
+ * `file://rel` and `file://` against the working directory, `~` as the home directory.
+ */
+class LocalDiskStandIn extends MemoryFileSystem {
+  override normalize(path: unknown): string {
+    return localPath(path);
+  }
+}
+
 function build(names: string[]): Served {
   const canonical = names[0]!;
   const rules = STORE_RULES[canonical];
@@ -183,7 +194,7 @@ function build(names: string[]): Served {
     );
     return { names, canonical, rules, fs: new cls() };
   }
-  const cls = named(class extends MemoryFileSystem {}, names);
+  const cls = named(class extends (names.includes('file') ? LocalDiskStandIn : MemoryFileSystem) {}, names);
   return { names, canonical, rules: undefined, fs: new cls({ store: 'private' }) };
 }
 
@@ -247,7 +258,8 @@ function entries(served: Served): Array<[string, Uint8Array]> {
  *   backend back to the same handles;
  * - S3, GCS and Azure stand-ins follow their store's rules (buckets must exist, no empty
  *   directories, exclusive create, ETags, the same error kinds); other protocols get a
- *   private memory filesystem with real directories;
+ *   private memory filesystem with real directories, `file` reading relative paths and
+ *   `file://rel` against the working directory as local disk does;
  * - the stores are private to the stand-in: nothing shows in `filesystem('memory')`;
  * - a protocol whose package is not installed is served too, until `restore()`.
  */

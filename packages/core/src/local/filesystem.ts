@@ -1,18 +1,17 @@
 /** The local backend: a FileSystem over node:fs, with atomic writes. */
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { homedir } from 'node:os';
+import { dirname } from 'node:path';
 import { throwIfAborted } from '../batch';
 import { currentSignal } from '../timeouts';
 import { errors, FsError, quote } from '../errors';
 import { FileSystem, type ReadOptions, type WriterOptions } from '../filesystem';
 import type { RmTreeOptions } from '../hooks';
-import { checkPath, normalizePath } from '../paths';
 import type { CapabilityFacts, FileInfo, WriteMode } from '../types';
 import type { RandomWriter, ReaderInto, Writer } from '../writer';
 import { Confinement } from './confine';
 import { danglingLinksIn, mapLocalError } from './errors';
 import { LOCAL_OPTION_SCHEMA, type LocalOptions } from './options';
+import { localPath } from './paths';
 import {
   asTarget,
   commitTemp,
@@ -55,24 +54,9 @@ export class LocalFileSystem extends FileSystem {
     this.cwd = options.cwd;
   }
 
-  /**
-   * Absolute, normalised path; `file://` URLs, `~/...` and relative paths accepted. As in
-   * fsspec, what follows `file://` or `local://` is a local path: `file:///abs` is `/abs`,
-   * `file://rel` and `file://` are relative to the working directory, `file://~/x` is in
-   * the home directory. A `file://` URL's percent-escapes are decoded (what
-   * `pathToFileURL` writes reads back), and `file://localhost/abs` is `/abs`.
-   */
+  /** Absolute, normalised path, relative ones against `cwd` (see {@link localPath}). */
   override normalize(path: unknown): string {
-    let p = checkPath(path);
-    const scheme = /^(file|local):\/\//i.exec(p);
-    if (scheme !== null) {
-      p = p.slice(scheme[0].length);
-      if (scheme[1]!.toLowerCase() === 'file') p = decodeFileUrlPath(p);
-    }
-    // `~` and `~/...` are the home directory, as in fsspec and a shell.
-    if (p === '~' || p.startsWith('~/')) p = homedir() + p.slice(1);
-    if (!p.startsWith('/')) p = resolve(this.cwd ?? process.cwd(), p);
-    return normalizePath(p, '/');
+    return localPath(path, this.cwd);
   }
 
   /** This filesystem, refusing every path whose symbolic links resolve outside `root`. */
@@ -351,19 +335,4 @@ function checkRegular(st: Stats, path: string): void {
 function checkVersion(st: Stats, etag: string | undefined): void {
   if (etag === undefined || versionOf(st) === etag) return;
   throw errors.versionChanged(etag);
-}
-
-/**
- * The local path of what follows `file://`: percent-escapes decoded (an escaped `/` or NUL
- * refused), `localhost/` read as `/`; `?` and `#` are part of the name, as fsspec reads them.
- */
-function decodeFileUrlPath(rest: string): string {
-  if (/^localhost(\/|$)/i.test(rest)) rest = rest.slice('localhost'.length) || '/';
-  const bad = /%(2f|00)/i.exec(rest);
-  if (bad !== null) throw errors.invalid(`a file URL may not escape / or NUL (${bad[0]})`, `file://${rest}`);
-  try {
-    return decodeURIComponent(rest);
-  } catch {
-    throw errors.invalid('malformed file URL: a % that starts no escape (write %25 for %)', `file://${rest}`);
-  }
 }
