@@ -256,6 +256,13 @@ describe('omnifs usage, help and options', () => {
         `omnifs config: the Hadoop configuration file ${join(hadoop, 'core-site.xml')} is not well-formed XML: ` +
           'line 3, column 1: expected the end tag </property> of the element <property> opened on line 2 [EINVAL]\n',
       );
+      // ... after showing what could be read: the other services' settings, HDFS's variables.
+      const all = await cli(['config'], { env: { ...env, AWS_REGION: 'eu-west-3' } });
+      expect(all.code).to.equal(2);
+      expect(all.out)
+        .to.include('s3 AWS_REGION = eu-west-3    (env)')
+        .and.include(`hdfs HADOOP_CONF_DIR = ${hadoop}    (env)`);
+      expect(all.err).to.equal(broken.err);
     });
     it('config refuses a misspelt option from any source, showing none of the values', async () => {
       mkdirSync(join(home, '.config', 'omnifs'), { recursive: true });

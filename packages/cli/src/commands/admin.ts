@@ -1,6 +1,13 @@
 /** Commands that change or describe: rm, mkdir, touch, sign, config. */
 import { FsError, getFileSystemClass, type FileInfo } from '@omnifs/core';
-import { COMMON_OPTIONS, hasMagic, redact, unknownOptionMessage } from '@omnifs/core/backend';
+import {
+  COMMON_OPTIONS,
+  FileSystemBase,
+  hasMagic,
+  redact,
+  unknownOptionMessage,
+  type EnvironmentSetting,
+} from '@omnifs/core/backend';
 import { parseDuration } from '../format';
 import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import { stringFlag, UsageError, type CommandSpec, type Context } from '../spec';
@@ -91,6 +98,11 @@ function show(protocol: string, key: string, value: unknown): string {
   return typeof shown === 'string' ? shown : JSON.stringify(shown);
 }
 
+/** A line of `omnifs config`: an option of omnifs's, or a setting the service's own variables make. */
+type ConfigRow =
+  | { protocol: string; option: string; value: unknown; source: string; from: string }
+  | { protocol: string; setting: string; value: string; source: 'env' | 'file'; from: string };
+
 async function config(ctx: Context): Promise<void> {
   const { storage } = ctx;
   const fromFile = Object.keys(storage.config.data);
@@ -98,10 +110,8 @@ async function config(ctx: Context): Promise<void> {
     .map((k) => /^OMNIFS_([A-Z0-9]+)_/.exec(k)?.[1]?.toLowerCase())
     .filter((p): p is string => p !== undefined && p !== 'config');
   const asked = ctx.args.length > 0 ? ctx.args : [...new Set([...fromFile, ...fromEnv, 's3', 'gs', 'az', 'hdfs'])];
-  const rows: Array<
-    | { protocol: string; option: string; value: unknown; source: string; from: string }
-    | { protocol: string; setting: string; value: string; source: 'env' | 'file'; from: string }
-  > = [];
+  const rows: ConfigRow[] = [];
+  let unreadable: unknown;
   for (const protocol of ctx.args) checkProtocolKnown(protocol);
   for (const protocol of asked) {
     let canonical: string;
@@ -133,12 +143,29 @@ async function config(ctx: Context): Promise<void> {
       });
     }
     // The service's own variables (AWS_REGION, AZURE_STORAGE_CONNECTION_STRING, ...), which the options override.
-    for (const s of getFileSystemClass(canonical).environmentSettings?.(storage.env) ?? []) {
+    // What a backend finds through them and cannot read (a broken Hadoop file) is reported
+    // once the rest is shown, the variables themselves included.
+    const cls = getFileSystemClass(canonical);
+    let settings: readonly EnvironmentSetting[];
+    try {
+      settings = cls.environmentSettings?.(storage.env) ?? [];
+    } catch (err) {
+      unreadable ??= err;
+      settings = FileSystemBase.environmentSettings.call(cls as unknown as typeof FileSystemBase, storage.env);
+    }
+    for (const s of settings) {
       const source = s.file === undefined ? 'env' : 'file';
       rows.push({ protocol: canonical, setting: s.name, value: s.value, source, from: s.file ?? s.name });
     }
   }
   storage.checkFlagsUsed();
+  printConfig(ctx, rows);
+  if (unreadable !== undefined) throw unreadable;
+}
+
+/** The rows as text, or as JSON with `--json`. */
+function printConfig(ctx: Context, rows: ConfigRow[]): void {
+  const { storage } = ctx;
   if (on(ctx.flags, 'json')) return printJson(ctx, rows);
   ctx.io.out(`config file: ${storage.config.path}${storage.config.found ? '' : ' (none)'}`);
   ctx.io.out(
