@@ -17,6 +17,7 @@ import {
   TIMEOUT_OPTION_SCHEMA,
   resolveTimeouts,
 } from '@omnifs/core/backend';
+import { SdkCrc32 } from './checksum';
 import { configuredEndpoint, leanSupports, type PathStyle } from './client';
 import { applyTransport, handlerConfig } from './transport';
 
@@ -390,7 +391,12 @@ export function createClient(options: S3Options): S3Client {
   const credentials = credentialsOf(options);
   if (credentials !== undefined) config.credentials = credentials;
   if (options.anon === true) config.credentials = { accessKeyId: 'anonymous', secretAccessKey: 'anonymous' };
-  const client = new S3Client({ ...config, ...options.clientConfig, region });
+  // The SDK's CRC32 computed natively, unless the app gives its own (see SdkCrc32).
+  const checksumAlgorithms = {
+    ...(SdkCrc32 !== undefined ? { CRC32: SdkCrc32 } : {}),
+    ...options.clientConfig?.checksumAlgorithms,
+  };
+  const client = new S3Client({ ...config, ...options.clientConfig, region, checksumAlgorithms });
   if (options.profile !== undefined && options.endpoint === undefined && options.clientConfig?.endpoint === undefined) {
     // Read by both request paths: the SDK's endpoint middleware and the lean path.
     (client.config as { serviceConfiguredEndpoint?: () => Promise<string | undefined> }).serviceConfiguredEndpoint =

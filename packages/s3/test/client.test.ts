@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
@@ -34,6 +35,20 @@ function probe(fs: S3FileSystem): { sdk: string[]; lean: string[]; stop(): void 
 }
 
 const LEAN_CHANNEL = 'omnifs:s3:lean-request';
+
+/** The `x-amz-checksum-crc32` of each PUT the proxy passes on, as the service gets it, until its rules are cleared. */
+function crc32sSent(proxy: FaultProxy): Array<string | string[] | undefined> {
+  const sent: Array<string | string[] | undefined> = [];
+  // A rule that never fires, to see each request's headers.
+  proxy.addRule({
+    fault: { kind: 'reset' },
+    match: (r) => {
+      if (r.method === 'PUT') sent.push(r.headers['x-amz-checksum-crc32']);
+      return false;
+    },
+  });
+  return sent;
+}
 
 describe('s3: lean request path', function () {
   this.timeout(60_000);
@@ -181,15 +196,7 @@ describe('s3: lean request path', function () {
   });
 
   it('sends the standard CRC32 of a body, big-endian and base64, as x-amz-checksum-crc32', async function () {
-    const sent: Array<string | string[] | undefined> = [];
-    // A rule that never fires, to see each request's headers as the service gets them.
-    proxy.addRule({
-      fault: { kind: 'reset' },
-      match: (r) => {
-        if (r.method === 'PUT') sent.push(r.headers['x-amz-checksum-crc32']);
-        return false;
-      },
-    });
+    const sent = crc32sSent(proxy);
     const via = makeFs(s3.info, { endpoint: proxy.url, leanRequests: true });
     try {
       await via.pipeFile(`${root}/crc/nine.txt`, '123456789');
@@ -200,6 +207,67 @@ describe('s3: lean request path', function () {
     }
     expect(sent).to.deep.equal([Buffer.from([0xcb, 0xf4, 0x39, 0x26]).toString('base64'), 'AAAAAA==']);
     expect(await sdk.readText(`${root}/crc/nine.txt`)).to.equal('123456789');
+  });
+
+  it('has the SDK send the standard CRC32 of each body computed natively, in one request or in parts', async function () {
+    const MiB = 1024 * 1024;
+    const sent = crc32sSent(proxy);
+    const via = makeFs(s3.info, { endpoint: proxy.url, leanRequests: false, partSize: 5 * MiB });
+    // The checksum the SDK is given; its updates are counted while the SDK hashes the bodies.
+    const Crc32 = via.client.config.checksumAlgorithms?.CRC32;
+    expect(Crc32, 'the CRC32 given to the SDK').to.be.a('function');
+    const update = Crc32!.prototype.update as (this: unknown, chunk: Uint8Array) => void;
+    let hashed = 0;
+    Crc32!.prototype.update = function (this: unknown, chunk: Uint8Array): void {
+      hashed += chunk.byteLength;
+      update.call(this, chunk);
+    };
+    const large = randomBytes(12 * MiB);
+    try {
+      await via.pipeFile(`${root}/crc-sdk/nine.txt`, '123456789');
+      await via.pipeFile(`${root}/crc-sdk/large.bin`, large);
+    } finally {
+      Crc32!.prototype.update = update;
+      proxy.clearRules();
+      via.destroy();
+    }
+    const crc = (b: Uint8Array): string => {
+      const out = Buffer.alloc(4);
+      out.writeUInt32BE(zlibCrc32(b));
+      return out.toString('base64');
+    };
+    const parts = [large.subarray(0, 5 * MiB), large.subarray(5 * MiB, 10 * MiB), large.subarray(10 * MiB)];
+    expect(sent[0]).to.equal(Buffer.from([0xcb, 0xf4, 0x39, 0x26]).toString('base64'));
+    expect([...sent.slice(1)].sort()).to.deep.equal(parts.map(crc).sort());
+    expect(hashed, 'bytes hashed by the CRC32 given').to.equal(9 + large.byteLength);
+    expect(Buffer.from(await lean.catFile(`${root}/crc-sdk/large.bin`)).equals(large)).to.equal(true);
+  });
+
+  it("keeps an app's own CRC32 for the SDK, and a client it gives as it is", async function () {
+    class AppCrc32 {
+      private value = 0;
+      update(chunk: Uint8Array): void {
+        this.value = zlibCrc32(chunk, this.value);
+      }
+      digest(): Promise<Uint8Array> {
+        const out = Buffer.alloc(4);
+        out.writeUInt32BE(this.value);
+        return Promise.resolve(out);
+      }
+      reset(): void {
+        this.value = 0;
+      }
+    }
+    const own = makeFs(s3.info, { leanRequests: false, clientConfig: { checksumAlgorithms: { CRC32: AppCrc32 } } });
+    const given = makeFs(s3.info, { client: sdk.client });
+    try {
+      expect(own.client.config.checksumAlgorithms?.CRC32).to.equal(AppCrc32);
+      await own.pipeFile(`${root}/crc-app/nine.txt`, '123456789');
+      expect(await lean.readText(`${root}/crc-app/nine.txt`)).to.equal('123456789');
+      expect(given.client).to.equal(sdk.client);
+    } finally {
+      own.destroy();
+    }
   });
 
   it('lists the same entries, sizes, times and directories as the SDK, across pages', async function () {
