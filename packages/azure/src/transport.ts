@@ -94,6 +94,9 @@ export function timedHttpClient(inner: HttpClient, timeouts: Timeouts): HttpClie
         const onAbort = (): void => {
           out.destroy(stopped());
         };
+        // The SDK's download stream stops listening once its reader lets go of it (a read
+        // stopped early): an error of `out` after that has no one left to tell.
+        out.on('error', () => undefined);
         watched.addEventListener('abort', onAbort, { once: true });
         body.on('error', (err) => out.destroy(watched.aborted ? stopped() : err));
         // A connection dropped mid-body: the SDK's download stream knows it by 'aborted'.

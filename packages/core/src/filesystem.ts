@@ -520,10 +520,21 @@ export abstract class FileSystem extends FileSystemBase {
     const range = await this.run('read', p, () => this.resolveRange(p, options.start, options.end), options.signal);
     if (range.end !== undefined && range.end <= range.start) return;
     const it = this._readStream(p, range.start, range.end, pinnedTo(read, range.pin));
-    for (;;) {
-      const next = await this.run('read', p, () => it.next(), options.signal);
-      if (next.done) return;
-      yield asBuffer(next.value);
+    let done = false;
+    try {
+      for (;;) {
+        const next = await this.run('read', p, () => it.next(), options.signal);
+        if (next.done === true) {
+          done = true;
+          return;
+        }
+        yield asBuffer(next.value);
+      }
+    } finally {
+      // Stopped early (or failed): the backend's stream is closed too, its requests in
+      // flight cancelled, rather than left to run to their end. Not awaited: a read still
+      // pending (cut by the signal) closes once it settles.
+      if (!done) it.return(undefined).catch(() => undefined);
     }
   }
 

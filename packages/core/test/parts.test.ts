@@ -245,6 +245,31 @@ describe('core: copies in parts', () => {
   });
 });
 
+describe('core: reads stopped early', () => {
+  let src: PartedFileSystem;
+  beforeEach(async () => {
+    const mem = privateMemory();
+    src = new PartedFileSystem({ fs: mem, partSize: PART, concurrency: 3 });
+    await mem.pipeFile('/big.bin', randomBytes(5 * PART));
+  });
+
+  it("close the backend's stream, stopped by a break or by destroying the stream", async () => {
+    for await (const chunk of src.readChunks('/big.bin')) {
+      expect(chunk.byteLength).to.be.greaterThan(0);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    expect(src.streamsOpen, 'after a break').to.equal(0);
+    const stream = src.createReadStream('/big.bin');
+    await new Promise((r) => stream.once('data', r));
+    stream.destroy();
+    await new Promise((r) => stream.once('close', r));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(src.streamsOpen, 'after destroy').to.equal(0);
+    expect(src.ranges.every(([s]) => s === 0)).to.equal(true);
+  });
+});
+
 describe('core: copies in parts read straight into part buffers (_readInto)', () => {
   let mem: FileSystem;
   let src: IntoFileSystem;

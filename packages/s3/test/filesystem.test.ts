@@ -4,6 +4,7 @@ import { expectFsError, layoutTests, registryTests, rejected } from '@omnifs/tes
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { filesystem, rsync } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
@@ -53,6 +54,42 @@ describe('s3: S3FileSystem', function () {
         }
       } finally {
         await proxy.close();
+      }
+    });
+
+    it('frees the connection of a read stream destroyed early: later reads do not wait for it', async function () {
+      const { root } = store;
+      // Through the SDK, on an agent of two sockets: one held by each stream left open would
+      // leave the next read waiting for a socket.
+      const fs = makeFs(store.info, {
+        partSize: 5 * 1024 * 1024,
+        concurrency: 2,
+        idleTimeout: 60_000,
+        clientConfig: { requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 2 }) } },
+      });
+      try {
+        const data = randomBytes(20 * 1024 * 1024);
+        await fs.pipeFile(`${root}/early.bin`, data);
+        const work = async (): Promise<string> => {
+          for (let i = 0; i < 3; i++) {
+            const stream = fs.createReadStream(`${root}/early.bin`);
+            stream.on('error', () => undefined); // destroyed: what it meets after is no matter
+            await new Promise((r) => stream.once('data', r));
+            stream.destroy();
+            await new Promise((r) => stream.once('close', r));
+          }
+          return Buffer.from(await fs.catFile(`${root}/early.bin`, { start: 0, end: 10 })).toString('hex');
+        };
+        // Well within the idle timeout, which would end a held body (and free its socket) at last.
+        let timer: NodeJS.Timeout | undefined;
+        const waited = new Promise<string>((r) => (timer = setTimeout(() => r('still waiting after 20 s'), 20_000)));
+        const running = work();
+        running.catch(() => undefined); // what it comes to after a failed check is no matter
+        expect(await Promise.race([running, waited]).finally(() => clearTimeout(timer))).to.equal(
+          data.subarray(0, 10).toString('hex'),
+        );
+      } finally {
+        fs.destroy();
       }
     });
 
