@@ -182,6 +182,59 @@ describe('the omnifs executable on local disk', function () {
     expect(readFileSync(join(g, 'd', 'sub', 'b'), 'utf8')).to.equal('b\n');
   });
 
+  it('cp without -r copies the files, names each directory it leaves out and exits 1, as GNU cp', async () => {
+    const g = join(dir, 'omit');
+    mkdirSync(join(g, 'd', 'sub'), { recursive: true });
+    mkdirSync(join(g, 'd', 'sub2'));
+    writeFileSync(join(g, 'd', 'a'), 'a\n');
+    writeFileSync(join(g, 'd', 'b'), 'b\n');
+    writeFileSync(join(g, 'd', 'sub', 'x'), 'x\n');
+    const omitting = (cmd: string, path: string): string =>
+      `omnifs ${cmd}: -r not specified; omitting directory ${path} [EISDIR]\n`;
+    const fresh = (): void => {
+      rmSync(join(g, 'e'), { recursive: true, force: true });
+      mkdirSync(join(g, 'e'));
+    };
+    // GNU `cp d/* e/`: "cp: -r not specified; omitting directory 'd/sub'", the same of 'd/sub2',
+    // d/a and d/b copied, exit 1; with the shell's glob and with omnifs's own.
+    for (const argv of [
+      ['cp', 'd/a', 'd/b', 'd/sub', 'd/sub2', 'e/'],
+      ['cp', 'd/*', 'e/'],
+    ]) {
+      fresh();
+      const r = await spawnCli(argv, { cwd: g });
+      expect({ ...r, err: r.err.replace(/ in .*\n$/, '\n') }, argv.join(' ')).to.include({
+        code: 1,
+        out: '',
+        err: `${omitting('cp', 'd/sub')}${omitting('cp', 'd/sub2')}copied 2 files, 4 B\n`,
+      });
+      expect(readdirSync(join(g, 'e')).sort(), argv.join(' ')).to.deep.equal(['a', 'b']);
+    }
+    // Only directories: each named, nothing copied.
+    fresh();
+    expect(await spawnCli(['cp', 'd/sub', 'd/sub2/', 'e/'], { cwd: g })).to.include({
+      code: 1,
+      out: '',
+      err: omitting('cp', 'd/sub') + omitting('cp', 'd/sub2/'),
+    });
+    expect(readdirSync(join(g, 'e'))).to.deep.equal([]);
+    // mv refuses a directory named without -r before anything moves; its glob moves the files.
+    expect(await spawnCli(['mv', 'd/a', 'd/sub', 'e/'], { cwd: g })).to.include({
+      code: 1,
+      out: '',
+      err: 'omnifs mv: d/sub is a directory: use mv -r to move it [EISDIR]\n',
+    });
+    expect(readdirSync(join(g, 'd')).sort()).to.deep.equal(['a', 'b', 'sub', 'sub2']);
+    const mv = await spawnCli(['mv', 'd/*', 'e/'], { cwd: g });
+    expect({ ...mv, err: mv.err.replace(/ in .*\n$/, '\n') }).to.include({
+      code: 1,
+      out: '',
+      err: `${omitting('mv', 'd/sub')}${omitting('mv', 'd/sub2')}moved 2 files, 4 B\n`,
+    });
+    expect(readdirSync(join(g, 'd')).sort()).to.deep.equal(['sub', 'sub2']);
+    expect(readdirSync(join(g, 'e')).sort()).to.deep.equal(['a', 'b']);
+  });
+
   it('stops at the first Ctrl-C while a metadata call waits on a server that never answers', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

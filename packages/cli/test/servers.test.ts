@@ -80,6 +80,16 @@ function scenario(label: string, setup: () => Setup): void {
     expect((await run('find', `${s.root}/copy`)).code).to.equal(1);
     expect((await run('cat', `${s.root}/moved.txt`)).out).to.equal('alpha\n');
   });
+
+  it(`${label}: cp of a glob without -r copies the files, names the directory it leaves out, exits 1`, async () => {
+    const r = await run('cp', `${s.root}/data/*`, `${s.root}/flat/`);
+    expect({ code: r.code, err: r.err.replace(/ in .*\n$/, '\n') }).to.deep.equal({
+      code: 1,
+      err: `omnifs cp: -r not specified; omitting directory ${s.root}/data/sub [EISDIR]\ncopied 1 file, 6 B\n`,
+    });
+    expect((await run('find', `${s.root}/flat`)).out).to.equal(`${s.root}/flat/a.txt\n`);
+    expect((await run('rm', '-r', `${s.root}/flat`)).code).to.equal(0);
+  });
 }
 
 describe('omnifs against the servers', function () {

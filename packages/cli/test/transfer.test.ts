@@ -47,16 +47,45 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect(r.err).to.match(/^copied 1 file, 4 B in \d+\.\d\ds, [\d.]+ [KMG]?i?B\/s\n$/);
       expect(await mem.readText(`${root}/copy.csv`)).to.equal('1,2\n');
     });
-    it('refuses a directory without -r, says so, exits 1 and changes nothing', async () => {
-      for (const cmd of ['cp', 'mv']) {
+    it('leaves out a directory without -r (mv refuses it), says so, exits 1 and changes nothing', async () => {
+      for (const [cmd, said] of [
+        ['cp', `omnifs cp: -r not specified; omitting directory ${u}/src [EISDIR]\n`],
+        ['mv', `omnifs mv: ${u}/src is a directory: use mv -r to move it [EISDIR]\n`],
+      ] as const) {
         const r = await cli([cmd, `${u}/src`, `${u}/dst`]);
-        expect(r.code, cmd).to.equal(1);
-        expect(r.err).to.equal(
-          `omnifs ${cmd}: ${u}/src is a directory: use ${cmd} -r to ${cmd === 'cp' ? 'copy' : 'move'} it [EISDIR]\n`,
-        );
+        expect(r, cmd).to.include({ code: 1, out: '', err: said });
         expect(await mem.exists(`${root}/dst`)).to.equal(false);
         expect(await mem.exists(`${root}/src/a.txt`)).to.equal(true);
       }
+    });
+    it('copies the other sources, naming each directory left out without -r, and exits 1, as GNU cp', async () => {
+      // GNU `cp d/* dst/` (the shell's glob): "cp: -r not specified; omitting directory 'd/sub'".
+      const omitting = `omnifs cp: -r not specified; omitting directory ${u}/src/sub [EISDIR]\n`;
+      const r = await cli(['cp', `${u}/src/a.txt`, `${u}/src/sub`, `${u}/c.csv`, `${u}/many/`]);
+      expect({ code: r.code, err: r.err.replace(/ in .*\n$/, '\n') }).to.deep.equal({
+        code: 1,
+        err: `${omitting}copied 2 files, 9 B\n`,
+      });
+      expect(await mem.find(`${root}/many`)).to.deep.equal([`${root}/many/a.txt`, `${root}/many/c.csv`]);
+      // An error, not a note: -q keeps it.
+      const quiet = await cli(['cp', '-q', `${u}/src/sub`, `${u}/c.csv`, `${u}/quiet/`]);
+      expect(quiet).to.include({ code: 1, out: '', err: omitting });
+      expect(await mem.find(`${root}/quiet`)).to.deep.equal([`${root}/quiet/c.csv`]);
+      // put and get too; mv refuses, as before, and moves nothing.
+      const put = await cli(['put', join(dir, 'local.txt'), dir, `${u}/up/`]);
+      expect(put.err.replace(/ in .*\n$/, '\n')).to.equal(
+        `omnifs put: -r not specified; omitting directory ${dir} [EISDIR]\nuploaded 1 file, 5 B\n`,
+      );
+      expect({ code: put.code, up: await mem.find(`${root}/up`) }).to.deep.equal({
+        code: 1,
+        up: [`${root}/up/local.txt`],
+      });
+      const mv = await cli(['mv', `${u}/src/a.txt`, `${u}/src/sub`, `${u}/moved/`]);
+      expect(mv).to.include({
+        code: 1,
+        err: `omnifs mv: ${u}/src/sub is a directory: use mv -r to move it [EISDIR]\n`,
+      });
+      expect(await mem.find(`${root}/src`)).to.deep.equal([`${root}/src/a.txt`, `${root}/src/sub/b.txt`]);
     });
     it('refuses a source that is its own destination, however spelt: one line, exit 1, nothing changed', async () => {
       const local = join(dir, 'local.txt');
@@ -96,9 +125,11 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect(flat).to.include({
         code: 1,
         out: '',
-        err: same(`${u}/src/a.txt`) + `omnifs cp: skipping directory ${u}/src/sub (cp -r takes directories)\n`,
+        err: same(`${u}/src/a.txt`) + `omnifs cp: -r not specified; omitting directory ${u}/src/sub [EISDIR]\n`,
       });
-      expect((await cli(['cp', '-q', `${u}/src/*`, `${u}/src`])).err).to.equal(same(`${u}/src/a.txt`));
+      expect((await cli(['cp', '-q', `${u}/src/*`, `${u}/src`])).err).to.equal(
+        same(`${u}/src/a.txt`) + `omnifs cp: -r not specified; omitting directory ${u}/src/sub [EISDIR]\n`,
+      );
       for (const argv of [
         ['-r', `${u}/src/*`, `${u}/src/`],
         ['-r', `${u}/s?c/*`, `${u}/src`],
@@ -140,17 +171,33 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect((await cli(['cat', `${u}/b/x[1].txt`])).out).to.equal('other');
       expect((await cli(['cat', `${u}/b/x[[]1].txt`])).out).to.equal('one');
     });
-    it('copies the files a glob matches without -r, as fsspec, noting the directories it skips', async () => {
+    it('copies the files a glob matches without -r, naming each directory it leaves out and exiting 1', async () => {
+      // A directory with matched files below it is copied with them: nothing is left out.
       const deep = await cli(['cp', `${u}/src/**`, `${u}/deep/`]);
-      expect({ code: deep.code, skipped: deep.err.includes('skipping') }).to.deep.equal({ code: 0, skipped: false });
+      expect(deep.code, deep.err).to.equal(0);
+      expect(deep.err).to.match(/^copied 2 files, 9 B in /);
       expect(await mem.find(`${root}/deep`)).to.deep.equal([`${root}/deep/a.txt`, `${root}/deep/sub/b.txt`]);
-      const flat = await cli(['cp', `${u}/src/*`, `${u}/flat/`]);
-      expect(flat.code).to.equal(0);
-      expect(flat.err).to.include(`omnifs cp: skipping directory ${u}/src/sub (cp -r takes directories)\n`);
-      expect(await mem.find(`${root}/flat`)).to.deep.equal([`${root}/flat/a.txt`]);
+      // GNU `cp d/* dst/` (the shell's glob) leaves out d/sub, copies the files and exits 1; so does mv 'd/*'.
+      for (const [cmd, verb] of [
+        ['cp', 'copied'],
+        ['mv', 'moved'],
+      ] as const) {
+        const flat = await cli([cmd, `${u}/src/*`, `${u}/${cmd}/`]);
+        expect({ code: flat.code, err: flat.err.replace(/ in .*\n$/, '\n') }, cmd).to.deep.equal({
+          code: 1,
+          err: `omnifs ${cmd}: -r not specified; omitting directory ${u}/src/sub [EISDIR]\n${verb} 1 file, 5 B\n`,
+        });
+        expect(await mem.find(`${root}/${cmd}`)).to.deep.equal([`${root}/${cmd}/a.txt`]);
+      }
+      expect(await mem.find(`${root}/src`)).to.deep.equal([`${root}/src/sub/b.txt`]);
+      // A glob matching only directories copies nothing.
       const none = await cli(['cp', `${u}/sr*`, `${u}/none/`]);
-      expect(none.code).to.equal(1);
-      expect(none.err).to.include('is a directory: use cp -r to copy it [EISDIR]');
+      expect(none).to.include({
+        code: 1,
+        out: '',
+        err: `omnifs cp: -r not specified; omitting directory ${u}/src [EISDIR]\n`,
+      });
+      expect(await mem.exists(`${root}/none`)).to.equal(false);
     });
     it('-r copies a directory into a new one; a trailing slash copies its contents; --max-depth limits', async () => {
       expect((await cli(['cp', '-r', `${u}/src`, `${u}/dst`])).code).to.equal(0);

@@ -33,14 +33,20 @@ interface Checked {
   glob: boolean;
   /** The entry a path names, or the matches of a glob. */
   found: FileInfo[];
-  /** The directories a glob without `-r` leaves out (those with no matched file below them). */
-  skipped: FileInfo[];
+  /**
+   * The directories left out for want of `-r`, as GNU cp leaves them out: a directory
+   * named as a source, or those a glob matches with no matched file below them.
+   */
+  omitted: FileInfo[];
+  /** False when nothing of the source is copied: without `-r`, it names only directories. */
+  copies: boolean;
 }
 
 /**
- * Refuses, before anything changes, a missing source and a directory without `-r`. A glob
- * without `-r` copies the files it matches, as in fsspec: it is refused only when it
- * matches no file, and the directories it skips are noted.
+ * Refuses, before anything changes, a missing source, and for mv a directory named
+ * without `-r`. Without `-r`, cp (put, get) leaves out each directory named, and a glob
+ * copies the files it matches (as in fsspec) and leaves out the directories; the others
+ * are copied and the command fails, as GNU cp does with the arguments a shell expanded.
  */
 async function checkSources(op: Op, sources: Target[], recursive: boolean): Promise<Checked[]> {
   const checked: Checked[] = [];
@@ -63,15 +69,11 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
       found = [info];
     }
     const dirs = recursive ? [] : found.filter((f) => f.type === 'directory');
+    if (dirs.length > 0 && !glob && op === 'mv')
+      throw fail('IsADirectory', `${s.url(dirs[0]!.name)} is a directory: use mv -r to move it`);
     const files = found.filter((f) => f.type !== 'directory');
-    if (dirs.length > 0 && (!glob || files.length === 0)) {
-      throw fail(
-        'IsADirectory',
-        `${s.url(dirs[0]!.name)} is a directory: use ${op} -r to ${op === 'mv' ? 'move' : 'copy'} it`,
-      );
-    }
-    const skipped = dirs.filter((d) => !files.some((f) => f.name.startsWith(`${d.name}/`)));
-    checked.push({ source: s, glob, found, skipped });
+    const omitted = dirs.filter((d) => !files.some((f) => f.name.startsWith(`${d.name}/`)));
+    checked.push({ source: s, glob, found, omitted, copies: dirs.length < found.length });
   }
   return checked;
 }
@@ -138,7 +140,7 @@ async function onItself(
   let into: boolean | undefined;
   const out: OnItself[][] = [];
   for (const c of checked) {
-    if (c.source.fs.locate(c.found[0]!.name).fs !== home) out.push([]);
+    if (!c.copies || c.source.fs.locate(c.found[0]!.name).fs !== home) out.push([]);
     else if (c.glob) out.push(await globOnItself(op, c, dst, options));
     else {
       into ??= several || written(dst).endsWith('/') || (await dst.fs.isDir(dst.fs.normalize(dst.path)));
@@ -150,28 +152,25 @@ async function onItself(
 
 /**
  * Says, in the order of the sources and their matches, which would land on themselves
- * (errors, as GNU cp reports each and goes on) and which directories a glob skips (notes,
- * which `--quiet` silences).
+ * and which directories are left out for want of `-r`: errors, as GNU cp reports each and
+ * goes on.
  */
 function sayLeftOut(ctx: Context, op: Op, checked: Checked[], same: OnItself[][], dst: Target): void {
-  const quiet = on(ctx.flags, 'quiet');
   for (const [i, c] of checked.entries()) {
-    const lines = same[i]!.map(({ info, target }) => {
-      const what = info.type === 'directory' ? 'directory' : 'file';
-      const from = c.glob ? c.source.url(info.name) : c.source.raw;
-      const err = new FsError({
-        kind: 'InvalidArgument',
-        operation: op,
-        message: `${from} and ${dst.url(target)} are the same ${what}`,
-      });
-      return { name: info.name, text: failureLine(`omnifs ${op}`, err) };
+    const named = (path: string): string => (c.glob ? c.source.url(path) : c.source.raw);
+    const line = (kind: FsError['kind'], name: string, message: string): { name: string; text: string } => ({
+      name,
+      text: failureLine(`omnifs ${op}`, new FsError({ kind, operation: op, message })),
     });
-    if (!quiet)
-      for (const d of c.skipped)
-        lines.push({
-          name: d.name,
-          text: `omnifs ${op}: skipping directory ${c.source.url(d.name)} (${op} -r takes directories)`,
-        });
+    const lines = same[i]!.map(({ info, target }) =>
+      line(
+        'InvalidArgument',
+        info.name,
+        `${named(info.name)} and ${dst.url(target)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
+      ),
+    );
+    for (const d of c.omitted)
+      lines.push(line('IsADirectory', d.name, `-r not specified; omitting directory ${named(d.name)}`));
     lines.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const l of lines) ctx.io.err(l.text);
   }
@@ -237,9 +236,10 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   const several = sources.length > 1;
   const same = await onItself(op, checked, dst, several, { recursive, ...(depth ? { maxDepth: depth } : {}) });
   sayLeftOut(ctx, op, checked, same, dst);
-  // What lands on itself is left as it is, as GNU cp leaves it, and fails the command once the rest is copied.
-  const refused = same.some((s) => s.length > 0);
-  const left = checked.filter((_, i) => same[i]!.length === 0).map((c) => c.source);
+  // What lands on itself is left as it is, as GNU cp leaves it, and so is a directory
+  // without -r: either fails the command once the rest is copied.
+  const refused = same.some((s) => s.length > 0) || checked.some((c) => c.omitted.length > 0);
+  const left = checked.filter((c, i) => c.copies && same[i]!.length === 0).map((c) => c.source);
   if (left.length === 0) throw new ReportedFailure();
 
   const done: Progress = { bytes: 0, files: 0 };
