@@ -182,6 +182,38 @@ describe('the omnifs executable on local disk', function () {
     expect(readFileSync(join(g, 'd', 'sub', 'b'), 'utf8')).to.equal('b\n');
   });
 
+  it('names the paths of what lands on itself or is left out as they were written, as GNU cp and mv', async () => {
+    const g = join(dir, 'spelt');
+    mkdirSync(join(g, 'd', 'sub'), { recursive: true });
+    writeFileSync(join(g, 'd', 'a'), 'a\n');
+    const cwd = join(g, 'd');
+    const same = (cmd: string, src: string, dst: string, what = 'file'): string =>
+      `omnifs ${cmd}: ${src} and ${dst} are the same ${what} [EINVAL]\n`;
+    // What GNU cp and mv print in d: the source as given, the destination as given joined with its name.
+    for (const [argv, err] of [
+      [['cp', 'a', '../d/'], same('cp', 'a', '../d/a')],
+      [['cp', 'a', '../d//'], same('cp', 'a', '../d/a')],
+      [['cp', 'a', '.'], same('cp', 'a', './a')],
+      [['cp', 'a', './a'], same('cp', 'a', './a')],
+      [['cp', '../d/a', '../d'], same('cp', '../d/a', '../d/a')],
+      [['cp', '-r', '../d/sub', '../d'], same('cp', '../d/sub', '../d/sub', 'directory')],
+      [['mv', 'a', './sub/../a'], same('mv', 'a', './sub/../a')],
+      [['mv', '-r', 'sub', '../d'], same('mv', 'sub', '../d/sub', 'directory')],
+      // A glob's matches as the shell spells them: GNU `cp ../d/* ../d/`.
+      [
+        ['cp', '../d/*', '../d/'],
+        `${same('cp', '../d/a', '../d/a')}omnifs cp: -r not specified; omitting directory ../d/sub [EISDIR]\n`,
+      ],
+      [
+        ['cp', '*', `${cwd}/`],
+        same('cp', 'a', `${cwd}/a`) + `omnifs cp: -r not specified; omitting directory sub [EISDIR]\n`,
+      ],
+    ] as const)
+      expect(await spawnCli([...argv], { cwd }), argv.join(' ')).to.include({ code: 1, out: '', err });
+    expect(readdirSync(cwd).sort()).to.deep.equal(['a', 'sub']);
+    expect(readFileSync(join(cwd, 'a'), 'utf8')).to.equal('a\n');
+  });
+
   it('cp without -r copies the files, names each directory it leaves out and exits 1, as GNU cp', async () => {
     const g = join(dir, 'omit');
     mkdirSync(join(g, 'd', 'sub'), { recursive: true });

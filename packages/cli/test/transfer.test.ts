@@ -92,12 +92,12 @@ describe('omnifs transfers on memory:// and local disk', () => {
       const before = await mem.find(root, { withDirs: true });
       for (const [argv, said] of [
         [['cp', `${u}/c.csv`, `${u}/c.csv`], `${u}/c.csv and ${u}/c.csv are the same file`],
-        [['mv', `${u}/c.csv`, `${u}/./sub/../c.csv`], `${u}/c.csv and ${u}/c.csv are the same file`],
+        [['mv', `${u}/c.csv`, `${u}/./sub/../c.csv`], `${u}/c.csv and ${u}/./sub/../c.csv are the same file`],
         [['cp', `${u}/src/a.txt`, `${u}/src/`], `${u}/src/a.txt and ${u}/src/a.txt are the same file`],
         [['cp', '-r', `${u}/src/`, `${u}/src`], `${u}/src/ and ${u}/src are the same directory`],
         [['mv', '-r', `${u}/src/sub`, `${u}/src`], `${u}/src/sub and ${u}/src/sub are the same directory`],
         [['mv', '-r', `${u}/src`, `${u}/src`], `${u}/src and ${u}/src are the same directory`],
-        [['cp', local, `file://${dir}/./local.txt`], `${local} and file://${local} are the same file`],
+        [['cp', local, `file://${dir}/./local.txt`], `${local} and file://${dir}/./local.txt are the same file`],
         [
           ['mv', `${dir}/../${basename(dir)}/local.txt`, dir],
           `${dir}/../${basename(dir)}/local.txt and ${local} are the same file`,

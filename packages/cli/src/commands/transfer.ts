@@ -78,6 +78,32 @@ async function checkSources(op: Op, sources: Target[], recursive: boolean): Prom
   return checked;
 }
 
+/**
+ * A path of `t` as GNU cp names it: spelt from the argument as the user wrote it, joined
+ * with the rest of the path, as GNU cp joins a destination directory and a source's name
+ * (`cd d; cp a ../d/` names `../d/a`) and as a shell spells the matches of a glob (`d/*`
+ * gives `d/a`). `path` is on `t.fs`, at or below what `t` names (for a glob, its base);
+ * elsewhere, or where the spelling cannot be told, it is the URL as printed.
+ */
+function spelt(t: Target, path: string, glob: boolean): string {
+  let raw = t.raw;
+  let base = t.fs.normalize(t.path);
+  if (glob) {
+    const at = globBase(t.path);
+    const pattern = t.path.slice(at.length).replace(/^\/+/, '');
+    const bare = raw.replace(/\/+$/, '');
+    if (!bare.endsWith(pattern)) return t.url(path);
+    raw = bare.slice(0, bare.length - pattern.length);
+    base = t.fs.normalize(at);
+  }
+  if (!isUnder(path, base)) return t.url(path);
+  const rest = relativeTo(path, base);
+  if (rest === '') return raw;
+  // `d//` and `d/` join as `d/a`; the slashes of `memory:///` stay.
+  const dir = /:\/*$/.test(raw) ? raw : raw.replace(/\/+$/, '/');
+  return dir === '' || dir.endsWith('/') ? `${dir}${rest}` : `${dir}/${rest}`;
+}
+
 /** An entry of a source that would land on itself, and its target (a path on the destination's filesystem). */
 interface OnItself {
   info: FileInfo;
@@ -153,11 +179,11 @@ async function onItself(
 /**
  * Says, in the order of the sources and their matches, which would land on themselves
  * and which directories are left out for want of `-r`: errors, as GNU cp reports each and
- * goes on.
+ * goes on, naming the paths as the user spelt them.
  */
 function sayLeftOut(ctx: Context, op: Op, checked: Checked[], same: OnItself[][], dst: Target): void {
   for (const [i, c] of checked.entries()) {
-    const named = (path: string): string => (c.glob ? c.source.url(path) : c.source.raw);
+    const named = (path: string): string => (c.glob ? spelt(c.source, path, true) : c.source.raw);
     const line = (kind: FsError['kind'], name: string, message: string): { name: string; text: string } => ({
       name,
       text: failureLine(`omnifs ${op}`, new FsError({ kind, operation: op, message })),
@@ -166,7 +192,7 @@ function sayLeftOut(ctx: Context, op: Op, checked: Checked[], same: OnItself[][]
       line(
         'InvalidArgument',
         info.name,
-        `${named(info.name)} and ${dst.url(target)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
+        `${named(info.name)} and ${spelt(dst, target, false)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
       ),
     );
     for (const d of c.omitted)
