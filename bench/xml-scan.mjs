@@ -57,9 +57,9 @@ const azureUntiered = azurePage(false);
 // The lean paths' own readers, from the built packages (not part of their public API).
 const { scanListPage } = createRequire(import.meta.url)('../packages/s3/dist/xml.js');
 const { scanBlobList } = createRequire(import.meta.url)('../packages/azure/dist/client.js');
-const scanS3 = () => scanListPage(s3Page).objects;
-const scanAzure = () => scanBlobList(azureTiered).blobs;
-const scanAzureUntiered = () => scanBlobList(azureUntiered).blobs;
+const scanS3 = () => scanListPage(s3Page).page().objects;
+const scanAzure = () => scanBlobList(azureTiered).page().blobs;
+const scanAzureUntiered = () => scanBlobList(azureUntiered).page().blobs;
 
 /** The same page through the parser the AWS SDK uses, set up as the SDK sets it up. */
 const sdkParse = (() => {

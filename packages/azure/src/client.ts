@@ -28,6 +28,7 @@ import {
   type BodySink,
   type Http1Answer,
   type Http1Options,
+  type PageAnswer,
 } from '@omnifs/core/backend';
 import { batchBody, readBatchAnswer, type BatchAnswer, type SubRequest } from './batch';
 import { BearerTokens, STORAGE_SCOPE, type TokenSource } from './bearer';
@@ -96,8 +97,6 @@ export interface LeanBlobItem {
 export interface LeanListPage {
   blobs: LeanBlobItem[];
   prefixes: string[];
-  /** The marker of the next page, if there is one. */
-  next: string | undefined;
 }
 
 /** A Get Blob's answer: its body streaming (`body`), or whole (`data`) when it came with the head. */
@@ -388,12 +387,12 @@ export class LeanAzureClient {
     return readBatchAnswer(headerText(a.headers, 'content-type'), text, blobs.length);
   }
 
-  /** One page of List Blobs, by hierarchy (`delimiter`) or flat. */
+  /** One page of List Blobs, by hierarchy (`delimiter`) or flat: its next marker, and its entries. */
   async listPage(
     container: string,
     page: { prefix: string; delimiter: boolean; marker?: string | undefined; maxResults: number },
     signal?: AbortSignal,
-  ): Promise<LeanListPage> {
+  ): Promise<PageAnswer<LeanListPage>> {
     const query: Record<string, string> = { restype: 'container', comp: 'list' };
     if (page.prefix !== '') query.prefix = page.prefix;
     if (page.delimiter) query.delimiter = '/';
@@ -500,8 +499,18 @@ export class LeanAzureClient {
 /** The properties of a listed blob omnifs reads, in the order List Blobs writes them. */
 const BLOB_FIELDS = ['Last-Modified', 'Etag', 'Content-Length', 'Content-Type', 'BlobType', 'AccessTier'];
 
-/** The blobs, prefixes and next marker of a List Blobs answer. */
-export function scanBlobList(xml: string): LeanListPage {
+/**
+ * A List Blobs answer: the next page's marker, found first (it follows the entries), and
+ * the blobs and prefixes, scanned when `page` is called.
+ */
+export function scanBlobList(xml: string): PageAnswer<LeanListPage> {
+  const tail = Math.max(xml.lastIndexOf('</Blobs>'), 0);
+  const next = xmlText(xml, 'NextMarker', tail);
+  return { next: next === undefined || next === '' ? undefined : next, page: () => scanBlobs(xml) };
+}
+
+/** The blobs and prefixes of a List Blobs answer. */
+function scanBlobs(xml: string): LeanListPage {
   const blobs: LeanBlobItem[] = [];
   for (const [start, end] of xmlBlocks(xml, 'Blob')) {
     const name = blobName(xml, start, end);
@@ -521,10 +530,7 @@ export function scanBlobList(xml: string): LeanListPage {
     const name = blobName(xml, start, end);
     if (name !== undefined) prefixes.push(name);
   }
-  // The marker follows the entries.
-  const tail = Math.max(xml.lastIndexOf('</Blobs>'), 0);
-  const next = xmlText(xml, 'NextMarker', tail);
-  return { blobs, prefixes, next: next === undefined || next === '' ? undefined : next };
+  return { blobs, prefixes };
 }
 
 /** A `<Name>` between `start` and `end`; percent-decoded when the service marked it `Encoded="true"`. */

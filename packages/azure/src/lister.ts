@@ -4,7 +4,7 @@
  */
 import type { BlobItem, BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { type FileInfo } from '@omnifs/core';
-import { dirInfo, type ListRequest } from '@omnifs/core/backend';
+import { dirInfo, pagesAhead, type ListRequest, type PageAnswer } from '@omnifs/core/backend';
 import type { LeanAzureClient, LeanBlobItem } from './client';
 import { quotedEtag } from './reader';
 
@@ -23,22 +23,24 @@ interface Page {
   prefixes: string[];
 }
 
-/** Pages of blobs under `prefix`, by hierarchy (`delimiter`) or flat; `limit` stops after the first page of that size. */
+/**
+ * Pages of blobs under `prefix`, by hierarchy (`delimiter`) or flat; `limit` stops after
+ * the first page of that size. On the lean path each next page is asked for before this
+ * one is handed on (core's `pagesAhead`).
+ */
 export async function* listPages(
   ctx: ListContext,
   container: string,
   prefix: string,
   { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
-  if (ctx.lean !== undefined) {
+  const lean = ctx.lean;
+  if (lean !== undefined) {
     const maxResults = limit ?? ctx.pageSize;
-    let marker: string | undefined;
-    do {
-      const page = await ctx.lean.listPage(container, { prefix, delimiter, marker, maxResults });
-      yield { blobs: page.blobs, prefixes: page.prefixes };
-      if (limit !== undefined) return;
-      marker = page.next;
-    } while (marker !== undefined);
+    const fetch = (marker: string | undefined, signal?: AbortSignal): Promise<PageAnswer<Page>> =>
+      lean.listPage(container, { prefix, delimiter, marker, maxResults }, signal);
+    if (limit === undefined) yield* pagesAhead(fetch);
+    else yield (await fetch(undefined)).page();
     return;
   }
   const client: ContainerClient = ctx.service.getContainerClient(container);

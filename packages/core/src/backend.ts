@@ -86,6 +86,7 @@ export {
 export { bypassesProxy, openTunnel, proxyAgents, proxyRoute, type ProxyRoute } from './proxy';
 export { sendPooled, waitOrAbort, type PooledOptions } from './pooled';
 export { escapeXml, unescapeXml, xmlBlocks, xmlElement, xmlText, xmlTexts, type XmlElement } from './xmlscan';
+export { pagesAhead, type PageAnswer } from './paging';
 export { backoffDelay, type BackoffBounds } from './backoff';
 export { WRITE_ID_KEY, newWriteId, createOnce } from './create';
 export {

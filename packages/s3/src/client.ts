@@ -14,7 +14,15 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, RetryStrateg
 import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import { type Timeouts } from '@omnifs/core';
-import { bytesBody, errors, Http1Pool, rangedSink, type BodySink, type Http1Options } from '@omnifs/core/backend';
+import {
+  bytesBody,
+  errors,
+  Http1Pool,
+  rangedSink,
+  type BodySink,
+  type Http1Options,
+  type PageAnswer,
+} from '@omnifs/core/backend';
 import { crc32Base64 } from './checksum';
 import { escapeKey, send, serviceError, withRetries, writeHeaders, type LeanRequest, type LeanResponse } from './http';
 import type { S3ReadParams, S3WriteParams, UploadParams } from './options';
@@ -372,12 +380,12 @@ export class LeanS3Client {
     await this.request('DeleteObjectCommand', bucket, { method: 'DELETE', key, headers: {} }, signal);
   }
 
-  /** One page of ListObjectsV2 (keys and prefixes as the service wrote them). */
+  /** One page of ListObjectsV2: its next token, and its keys and prefixes as the service wrote them. */
   async listPage(
     bucket: string,
     page: { prefix: string; delimiter: boolean; token?: string; maxKeys?: number },
     signal?: AbortSignal,
-  ): Promise<ListPage> {
+  ): Promise<PageAnswer<ListPage>> {
     const query: Record<string, string> = { 'list-type': '2', prefix: page.prefix };
     if (page.delimiter) query.delimiter = '/';
     if (page.token !== undefined) query['continuation-token'] = page.token;

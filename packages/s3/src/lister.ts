@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { Debris, FileInfo } from '@omnifs/core';
-import { dirInfo, type ListRequest } from '@omnifs/core/backend';
+import { dirInfo, pagesAhead, type ListRequest, type PageAnswer } from '@omnifs/core/backend';
 import type { LeanS3Client } from './client';
 
 /** What every listing request needs. */
@@ -29,7 +29,11 @@ interface Page {
   prefixes: string[];
 }
 
-/** Pages of ListObjectsV2 for a prefix, with or without a delimiter. */
+/**
+ * Pages of ListObjectsV2 for a prefix, with or without a delimiter; with `limit`, the
+ * first page alone. Each next page is asked for before this one is handed on (core's
+ * `pagesAhead`).
+ */
 export async function* listPages(
   ctx: ListContext,
   bucket: string,
@@ -37,31 +41,43 @@ export async function* listPages(
   { delimiter = false, limit: maxKeys }: ListRequest = {},
 ): AsyncGenerator<Page> {
   const lean = await ctx.lean?.forBucket(bucket);
-  let token: string | undefined;
-  if (lean !== undefined) {
-    do {
-      const page = await lean.listPage(bucket, { prefix, delimiter, token, maxKeys }, ctx.signal);
-      yield page;
-      token = page.next;
-    } while (token !== undefined && maxKeys === undefined);
+  const fetch =
+    lean !== undefined
+      ? (token: string | undefined, signal: AbortSignal): Promise<PageAnswer<Page>> =>
+          lean.listPage(bucket, { prefix, delimiter, token, maxKeys }, signal)
+      : (token: string | undefined, signal: AbortSignal): Promise<PageAnswer<Page>> =>
+          sdkPage(ctx, { bucket, prefix, delimiter, token, maxKeys }, signal);
+  if (maxKeys === undefined) {
+    yield* pagesAhead(fetch, ctx.signal);
     return;
   }
-  do {
-    const input: ListObjectsV2CommandInput = {
-      Bucket: bucket,
-      Prefix: prefix,
-      ...(delimiter ? { Delimiter: '/' } : {}),
-      ...(token !== undefined ? { ContinuationToken: token } : {}),
-      ...(maxKeys !== undefined ? { MaxKeys: maxKeys } : {}),
-      ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
-    };
-    const res = await ctx.client.send(new ListObjectsV2Command(input), ctx.signal ? { abortSignal: ctx.signal } : {});
-    yield {
+  const first = await fetch(undefined, ctx.signal ?? new AbortController().signal);
+  yield first.page();
+}
+
+/** One page of ListObjectsV2 through the SDK. */
+async function sdkPage(
+  ctx: ListContext,
+  page: { bucket: string; prefix: string; delimiter: boolean; token: string | undefined; maxKeys: number | undefined },
+  signal: AbortSignal,
+): Promise<PageAnswer<Page>> {
+  const input: ListObjectsV2CommandInput = {
+    Bucket: page.bucket,
+    Prefix: page.prefix,
+    ...(page.delimiter ? { Delimiter: '/' } : {}),
+    ...(page.token !== undefined ? { ContinuationToken: page.token } : {}),
+    ...(page.maxKeys !== undefined ? { MaxKeys: page.maxKeys } : {}),
+    ...(ctx.requesterPays ? { RequestPayer: 'requester' as const } : {}),
+  };
+  const res = await ctx.client.send(new ListObjectsV2Command(input), { abortSignal: signal });
+  const next = res.IsTruncated === true && res.NextContinuationToken ? res.NextContinuationToken : undefined;
+  return {
+    next,
+    page: () => ({
       objects: res.Contents ?? [],
       prefixes: (res.CommonPrefixes ?? []).map((p) => p.Prefix).filter((p): p is string => typeof p === 'string'),
-    };
-    token = res.IsTruncated ? res.NextContinuationToken : undefined;
-  } while (token !== undefined && maxKeys === undefined);
+    }),
+  };
 }
 
 /** FileInfo of a listed object. */

@@ -5,14 +5,12 @@
  * (keys are escaped), so an element is found by its tags; text is unescaped as XML says.
  */
 import type { _Object } from '@aws-sdk/client-s3';
-import { xmlBlocks as blocks, xmlText as textOf, xmlTexts as textsOf } from '@omnifs/core/backend';
+import { xmlBlocks as blocks, xmlText as textOf, xmlTexts as textsOf, type PageAnswer } from '@omnifs/core/backend';
 
 /** One page of ListObjectsV2. */
 export interface ListPage {
   objects: _Object[];
   prefixes: string[];
-  /** The continuation token of the next page, if there is one. */
-  next: string | undefined;
 }
 
 /** A key DeleteObjects could not delete. */
@@ -25,9 +23,28 @@ export interface DeleteFailure {
 /** The fields of a listed object omnifs reads, in the order ListObjectsV2 writes them. */
 const OBJECT_FIELDS = ['Key', 'LastModified', 'ETag', 'Size', 'StorageClass'];
 
-/** The page in a ListObjectsV2 answer; undefined when it has no `ListBucketResult`. */
-export function scanListPage(xml: string): ListPage | undefined {
+/**
+ * A ListObjectsV2 answer: the next page's continuation token, found first (the page's own
+ * fields lie outside its entries), and the page's entries, scanned when `page` is called;
+ * undefined when it has no `ListBucketResult`.
+ */
+export function scanListPage(xml: string): PageAnswer<ListPage> | undefined {
   if (!xml.includes('<ListBucketResult')) return undefined;
+  // Outside the entries: the first Contents or CommonPrefixes block ends the page's own fields.
+  const head = Math.min(
+    ...['<Contents>', '<CommonPrefixes>'].map((t) => xml.indexOf(t)).filter((i) => i >= 0),
+    xml.length,
+  );
+  const tail = Math.max(xml.lastIndexOf('</Contents>'), xml.lastIndexOf('</CommonPrefixes>'), 0);
+  const field = (tag: string): string | undefined => textOf(xml, tag, 0, head) ?? textOf(xml, tag, tail);
+  const truncated = field('IsTruncated') === 'true';
+  const token = field('NextContinuationToken');
+  const next = truncated && token !== undefined && token !== '' ? token : undefined;
+  return { next, page: () => scanEntries(xml) };
+}
+
+/** The objects and common prefixes of a ListObjectsV2 answer. */
+function scanEntries(xml: string): ListPage {
   const objects: _Object[] = [];
   for (const [start, end] of blocks(xml, 'Contents')) {
     const o: _Object = {};
@@ -44,16 +61,7 @@ export function scanListPage(xml: string): ListPage | undefined {
     const p = textOf(xml, 'Prefix', start, end);
     if (p !== undefined) prefixes.push(p);
   }
-  // Outside the entries: the first Contents or CommonPrefixes block ends the page's own fields.
-  const head = Math.min(
-    ...['<Contents>', '<CommonPrefixes>'].map((t) => xml.indexOf(t)).filter((i) => i >= 0),
-    xml.length,
-  );
-  const tail = Math.max(xml.lastIndexOf('</Contents>'), xml.lastIndexOf('</CommonPrefixes>'), 0);
-  const field = (tag: string): string | undefined => textOf(xml, tag, 0, head) ?? textOf(xml, tag, tail);
-  const truncated = field('IsTruncated') === 'true';
-  const token = field('NextContinuationToken');
-  return { objects, prefixes, next: truncated && token !== undefined && token !== '' ? token : undefined };
+  return { objects, prefixes };
 }
 
 /** The keys a quiet DeleteObjects answer reports as failed. */

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { RetryFileSystem } from '@omnifs/core';
-import { mapLimit } from '@omnifs/core/backend';
+import { mapLimit, type ObjectPage } from '@omnifs/core/backend';
 import { abandonedUploadTests, etagReadTests, partedDownloadTests, sha256 } from '@omnifs/testkit';
 import { countCommands, irregularChunks, makeFs, openUploads, useBucket } from './helpers';
 
@@ -54,6 +54,22 @@ describe('s3: at scale', function () {
       expect(found).to.have.length(N);
       expect(found).to.deep.equal(keys.map((k) => `${root}/${k}`).sort());
       expect(counts.get('ListObjectsV2Command')).to.equal(2);
+    });
+
+    it('asks for the next page while the first is read, and aborts it when the reader stops', async function () {
+      const { fs, root } = store;
+      const [bucket, ...rest] = root.split('/');
+      const prefix = `${rest.length > 0 ? `${rest.join('/')}/` : ''}many/`;
+      const lister = fs as unknown as { listPages(bucket: string, prefix: string): AsyncIterable<ObjectPage> };
+      const pages = lister.listPages(bucket!, prefix)[Symbol.asyncIterator]();
+      const first = await pages.next();
+      expect(first.done).to.equal(false);
+      expect(first.value.objects).to.have.length(1000);
+      expect(counts.get('ListObjectsV2Command')).to.equal(2);
+      await pages.return?.();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(counts.get('ListObjectsV2Command')).to.equal(2);
+      expect(await fs.find(`${root}/many`)).to.have.length(N);
     });
 
     it('deletes them recursively in DeleteObjects batches of 1,000', async function () {
