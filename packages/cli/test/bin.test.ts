@@ -148,6 +148,55 @@ describe('the omnifs executable on local disk', function () {
     expect((await spawnCli([])).code).to.equal(2);
   });
 
+  it("config hdfs shows the fs.defaultFS of the directory hadoopConfDir names, not HADOOP_CONF_DIR's", async () => {
+    const site = (name: string, fs: string): string => {
+      mkdirSync(join(dir, name), { recursive: true });
+      writeFileSync(
+        join(dir, name, 'core-site.xml'),
+        `<configuration><property><name>fs.defaultFS</name><value>${fs}</value></property></configuration>`,
+      );
+      return join(dir, name);
+    };
+    const fromEnv = site('hadoop-env', 'hdfs://from-env');
+    const named = site('hadoop-named', 'hdfs://named');
+    const env = { HOME: dir, HADOOP_CONF_DIR: fromEnv };
+    const flag = await spawnCli(['config', 'hdfs', '-o', `hadoopConfDir=${named}`], { env });
+    expect(flag).to.include({ code: 0, err: '' });
+    expect(flag.out.split('\n').slice(2)).to.deep.equal([
+      `hdfs.hadoopConfDir = ${named}    (flag: -o hadoopConfDir)`,
+      `hdfs HADOOP_CONF_DIR = ${fromEnv}    (env)`,
+      `hdfs fs.defaultFS = hdfs://named    (file: ${join(named, 'core-site.xml')})`,
+      '',
+    ]);
+    // Named by a variable of omnifs's, as JSON.
+    const variable = await spawnCli(['config', '--json', 'hdfs'], {
+      env: { ...env, OMNIFS_HDFS_HADOOP_CONF_DIR: named },
+    });
+    expect(variable).to.include({ code: 0, err: '' });
+    expect(JSON.parse(variable.out)).to.deep.include({
+      protocol: 'hdfs',
+      setting: 'fs.defaultFS',
+      value: 'hdfs://named',
+      source: 'file',
+      from: join(named, 'core-site.xml'),
+    });
+    // A directory that does not exist fails as an hdfs:// URL made with it would, after the rest is shown.
+    const gone = await spawnCli(['config', 'hdfs', '-o', `hdfs.hadoopConfDir=${join(dir, 'nope')}`], { env });
+    expect(gone).to.include({
+      code: 2,
+      err: `omnifs config: the Hadoop configuration directory ${join(dir, 'nope')} (hadoopConfDir) does not exist [EINVAL]\n`,
+    });
+    expect(gone.out).to.include(`hdfs HADOOP_CONF_DIR = ${fromEnv}    (env)`).and.not.include('from-env');
+    // ... and so does one that is not a string.
+    writeFileSync(join(dir, 'hdfs-config.json'), JSON.stringify({ hdfs: { hadoopConfDir: 5 } }));
+    const typed = await spawnCli(['config', 'hdfs'], { env: { ...env, OMNIFS_CONFIG: join(dir, 'hdfs-config.json') } });
+    expect(typed).to.include({
+      code: 2,
+      err: "omnifs config: option 'hadoopConfDir' of hdfs must be a string, got 5 [EINVAL]\n",
+    });
+    expect(typed.out).to.not.include('from-env');
+  });
+
   it('cp and mv name each file that lands on itself, copy the rest and exit 1, as GNU cp and mv', async () => {
     const g = join(dir, 'same');
     mkdirSync(join(g, 'd', 'sub'), { recursive: true });

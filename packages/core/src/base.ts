@@ -163,9 +163,14 @@ export abstract class FileSystemBase {
    * What the environment configures for this backend, as `omnifs config` shows it: each
    * variable of {@link environment} that is set, in that order, its value as safe to show
    * (see `redactEnvValue`: those of {@link secretEnvironment} as `***`). A backend adds
-   * what it finds through them (HDFS: the `fs.defaultFS` of its Hadoop configuration).
+   * what it finds through them (HDFS: the `fs.defaultFS` of its Hadoop configuration),
+   * where `options` (the storage options in force) say where to look, as an instance made
+   * with them would.
    */
-  static environmentSettings(env: NodeJS.ProcessEnv = process.env): EnvironmentSetting[] {
+  static environmentSettings(
+    env: NodeJS.ProcessEnv = process.env,
+    _options: Readonly<Record<string, unknown>> = {},
+  ): EnvironmentSetting[] {
     return this.environment
       .filter((name) => env[name] !== undefined && env[name] !== '')
       .map((name) => ({ name, value: redactEnvValue(env[name]!, this.secretEnvironment.includes(name)) }));

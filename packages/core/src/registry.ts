@@ -43,8 +43,8 @@ export interface FileSystemClass {
   readonly optionSchema?: OptionSchema | undefined;
   /** Environment variables read when an instance is made; part of the instance cache's key. */
   readonly environment?: readonly string[];
-  /** What the environment configures, secrets hidden (see `FileSystemBase.environmentSettings`). */
-  environmentSettings?(env?: NodeJS.ProcessEnv): EnvironmentSetting[];
+  /** What the environment configures, with `options` in force, secrets hidden (see `FileSystemBase.environmentSettings`). */
+  environmentSettings?(env?: NodeJS.ProcessEnv, options?: Readonly<Record<string, unknown>>): EnvironmentSetting[];
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type ReadOptions,
   type RmTreeOptions,
   type WriterOptions,
+  validateOptions,
 } from '@omnifs/core/backend';
 import { WebHdfsClient, type HdfsFileStatus, type Params } from './client';
 import { mapHdfsError } from './errors';
@@ -74,12 +75,19 @@ export class HDFSFileSystem extends FileSystem {
 
   /**
    * The variables that are set, then the default filesystem (`fs.defaultFS`) of the Hadoop
-   * configuration they name, with the file that sets it; a configuration that cannot be
-   * read fails as a filesystem made with it would (`InvalidArgument`).
+   * configuration a filesystem made with `options` reads (their `hadoopConfDir`, else the
+   * one the variables name), with the file that sets it; a configuration that cannot be
+   * read, or a `hadoopConfDir` that is not a string, fails as a filesystem made with it
+   * would (`InvalidArgument`).
    */
-  static override environmentSettings(env: NodeJS.ProcessEnv = process.env): EnvironmentSetting[] {
-    const settings = super.environmentSettings(env);
-    const dir = hadoopConfDir(undefined, env);
+  static override environmentSettings(
+    env: NodeJS.ProcessEnv = process.env,
+    options: Readonly<Record<string, unknown>> = {},
+  ): EnvironmentSetting[] {
+    const settings = super.environmentSettings(env, options);
+    const { hadoopConfDir: given } = options;
+    validateOptions({ hadoopConfDir: given }, HDFS_OPTION_SCHEMA, 'hdfs');
+    const dir = hadoopConfDir(given as string | undefined, env);
     const conf = dir === undefined ? undefined : loadHadoopConf(dir, env);
     const found = conf === undefined ? undefined : defaultFs(conf);
     if (found !== undefined)

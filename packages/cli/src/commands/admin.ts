@@ -142,13 +142,14 @@ async function config(ctx: Context): Promise<void> {
         from: sources[option]!.detail,
       });
     }
-    // The service's own variables (AWS_REGION, AZURE_STORAGE_CONNECTION_STRING, ...), which the options override.
-    // What a backend finds through them and cannot read (a broken Hadoop file) is reported
+    // The service's own variables (AWS_REGION, AZURE_STORAGE_CONNECTION_STRING, ...), which the options override,
+    // and what a backend finds through them or through the options (the Hadoop configuration
+    // `hadoopConfDir` names). What it cannot read (a broken Hadoop file) is reported
     // once the rest is shown, the variables themselves included.
     const cls = getFileSystemClass(canonical);
     let settings: readonly EnvironmentSetting[];
     try {
-      settings = cls.environmentSettings?.(storage.env) ?? [];
+      settings = cls.environmentSettings?.(storage.env, options) ?? [];
     } catch (err) {
       unreadable ??= err;
       settings = FileSystemBase.environmentSettings.call(cls as unknown as typeof FileSystemBase, storage.env);
