@@ -222,13 +222,20 @@ export function parseEnvValue(raw: string, spec: OptionSpec | undefined): unknow
 
 /**
  * The options a method takes: a name not among `allowed` (or `signal`, which every
- * operation takes) is `InvalidArgument` naming the nearest one the method does take.
+ * operation takes; with `signal: false`, a method that is no operation takes none) is
+ * `InvalidArgument` naming the nearest one the method does take.
  */
-export function checkMethodOptions(options: object, method: string, allowed: readonly string[]): void {
+export function checkMethodOptions(
+  options: object,
+  method: string,
+  allowed: readonly string[],
+  { signal = true }: { signal?: boolean } = {},
+): void {
+  const takes = signal ? [...allowed, 'signal'] : allowed;
   for (const name of Object.keys(options)) {
-    if (name === 'signal' || allowed.includes(name)) continue;
-    const near = nearestName(name, [...allowed, 'signal']);
-    const hint = near !== undefined ? `; did you mean '${near}'?` : `; it takes ${[...allowed, 'signal'].join(', ')}`;
+    if (takes.includes(name)) continue;
+    const near = nearestName(name, takes);
+    const hint = near !== undefined ? `; did you mean '${near}'?` : `; it takes ${takes.join(', ')}`;
     throw errors.invalid(`${method} does not take option '${name}'${hint}`);
   }
 }

@@ -11,7 +11,7 @@ import {
   getFileSystemClass,
   type ProtocolRegistry,
 } from '@omnifs/core';
-import { defineOptions, nearestName, validateOptions } from '@omnifs/core/backend';
+import { checkMethodOptions, defineOptions, nearestName, validateOptions } from '@omnifs/core/backend';
 import '@omnifs/memory';
 import '@omnifs/local';
 import '@omnifs/s3';
@@ -229,6 +229,19 @@ describe('method options', () => {
     const err = await rejected(fs.open('/x.gz', 'wb', { compression: 'gzip' } as never));
     expect(err.message).to.equal("open does not take option 'compression'; it takes blockSize, cacheBlocks, signal");
     expect(await fs.exists('/x.gz')).to.equal(false);
+  });
+
+  it('refuses signal where a method that is no operation says it takes none', async () => {
+    const signal = new AbortController().signal;
+    expect(() => checkMethodOptions({ times: 1, signal }, 'failNext', ['times'])).to.not.throw();
+    const err = await rejected(() =>
+      checkMethodOptions({ times: 1, signal }, 'failNext', ['times'], { signal: false }),
+    );
+    expect(err).to.include({ kind: 'InvalidArgument', code: 'EINVAL' });
+    expect(err.message).to.equal("failNext does not take option 'signal'; it takes times");
+    expect(
+      (await rejected(() => checkMethodOptions({ tims: 1 }, 'failNext', ['times'], { signal: false }))).message,
+    ).to.equal("failNext does not take option 'tims'; did you mean 'times'?");
   });
 
   it('writes text in the encoding asked for, and refuses an unknown encoding', async () => {

@@ -5,13 +5,13 @@
  */
 import { FsError, getFileSystemClass, type ErrorKind, type FileSystem } from '@omnifs/core';
 import {
+  checkMethodOptions,
   installStandIn,
   KNOWN_IMPLEMENTATIONS,
   localPath,
   NODE_CODES,
   splitProtocol,
   standInChanged,
-  unknownOptionMessage,
   type StandInView,
 } from '@omnifs/core/backend';
 import { MemoryFileSystem, resetSharedVolume } from './filesystem';
@@ -123,14 +123,11 @@ function checkProtocolName(p: string): void {
   }
 }
 
-/** Refuses option names `method` does not take. */
-function checkKeys(options: object, known: string[], method: string): void {
+/** Refuses options that are not an object, and option names `method` does not take (`signal` among them). */
+function checkKeys(options: object, known: readonly string[], method: string): void {
   if (options === null || typeof options !== 'object')
     throw new FsError({ kind: 'InvalidArgument', message: `${method}'s options must be an object` });
-  for (const name of Object.keys(options)) {
-    if (!known.includes(name))
-      throw new FsError({ kind: 'InvalidArgument', message: unknownOptionMessage(name, method, known) });
-  }
+  checkMethodOptions(options, method, known, { signal: false });
 }
 
 /** The protocol names served by one implementation: `s3` → `['s3', 's3a']`, `gcs` → `['gs', 'gcs']`. */
