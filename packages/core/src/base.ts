@@ -347,7 +347,16 @@ export abstract class FileSystemBase {
    */
   normalize(path: unknown): string {
     const raw = checkPath(path);
-    let rest = stripProtocol(raw, this.protocols);
+    return this.normalizeStripped(raw, stripProtocol(raw, this.protocols));
+  }
+
+  /**
+   * {@link normalize} of the checked path `raw` once its own `proto://` prefix is stripped
+   * (`rest`; `raw` itself when it has none), for a subclass that reads the prefix for its
+   * own checks first: the authority dropped where it is no part of the path, `.` and `..`
+   * resolved, trailing slashes dropped.
+   */
+  protected normalizeStripped(raw: string, rest: string): string {
     if (rest !== raw && (this.constructor as typeof FileSystemBase).urlAuthority === 'host') {
       const slash = rest.indexOf('/');
       rest = slash < 0 ? '' : rest.slice(slash);

@@ -15,8 +15,8 @@ import type { ReadOptions, WriterOptions } from './base';
 import type { RmTreeOptions } from './hooks';
 import type { CapabilityFacts, FileInfo, WriteMode } from './types';
 import type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
-import { checkObjectStoreUrl } from './url';
-import { stripProtocol } from './paths';
+import { checkObjectStoreAuthority } from './url';
+import { checkPath, splitProtocol } from './paths';
 import type { Writer } from './writer';
 
 export type { ListRequest, ObjectPage, PutOptions, RangeRequest, UploadOptions } from './primitives';
@@ -90,11 +90,16 @@ export abstract class ObjectStoreFileSystem extends FileSystem {
    * slashes are allowed.
    */
   override normalize(path: unknown): string {
-    if (typeof path === 'string') {
-      checkObjectStoreUrl(path, this.protocols);
-      checkKeySegments(path, stripProtocol(path, this.protocols));
+    if (typeof path !== 'string') return super.normalize(path);
+    // The `proto://` prefix is read once, for these checks and the path.
+    const split = splitProtocol(path);
+    let rest = path;
+    if (split !== undefined && this.protocols.includes(split.protocol)) {
+      checkObjectStoreAuthority(path, split);
+      rest = split.rest;
     }
-    return super.normalize(path);
+    checkKeySegments(path, rest);
+    return this.normalizeStripped(checkPath(path), rest);
   }
 
   /** Pages of keys under `prefix`; `delimiter` groups by `/`; `limit` asks for one page of at most that many keys. */

@@ -218,6 +218,11 @@ export function resolveUrl(url: string, options: UrlOptions, others: OtherOption
 export function checkObjectStoreUrl(path: string, protocols: readonly string[]): void {
   const split = splitProtocol(path);
   if (split === undefined || !protocols.includes(split.protocol)) return;
+  checkObjectStoreAuthority(path, split);
+}
+
+/** {@link checkObjectStoreUrl} of a URL already split, whose protocol is the store's. */
+export function checkObjectStoreAuthority(path: string, split: { protocol: string; rest: string }): void {
   const authority = split.rest.split('/', 1)[0]!;
   if (authority.includes('@')) {
     const url = redactUrl(path);
