@@ -103,23 +103,26 @@ export function resetMemoryStore(): void {
 }
 
 /**
+ * The protocol names `p` brings (see {@link protocolFamily}), the registry asked once.
  * Refuses what cannot name a protocol (`s3://`, `s3:`, `'S3 '`) and a name neither omnifs
  * knows nor a package registered (`aws`): the stand-in would serve nothing the app uses,
  * and the app would reach the real service.
  */
-function checkProtocolName(p: string): void {
+function familyToServe(p: string): string[] {
   const invalid = (why: string): FsError =>
     new FsError({ kind: 'InvalidArgument', message: `memoryStandIn: ${JSON.stringify(p)} ${why}` });
   if (!/^[a-z][a-z0-9+.-]*$/i.test(p)) {
     const bare = /^([a-z][a-z0-9+.-]*)(:|:\/\/)?\s*$/i.exec(p.trim());
     throw invalid(`is not a protocol name${bare ? `; write '${bare[1]}'` : ''}`);
   }
-  if (KNOWN_IMPLEMENTATIONS[p.toLowerCase()] !== undefined) return;
+  const name = p.toLowerCase();
+  const known = knownFamily(name);
+  if (known !== undefined) return known;
   try {
-    getFileSystemClass(p.toLowerCase());
+    return registeredFamily(name, getFileSystemClass(name));
   } catch {
-    const known = Object.keys(KNOWN_IMPLEMENTATIONS).sort().join(', ');
-    throw invalid(`is no protocol omnifs knows (${known}) nor one a loaded package registered`);
+    const names = Object.keys(KNOWN_IMPLEMENTATIONS).sort().join(', ');
+    throw invalid(`is no protocol omnifs knows (${names}) nor one a loaded package registered`);
   }
 }
 
@@ -133,17 +136,27 @@ function checkKeys(options: object, known: readonly string[], method: string): v
 /** The protocol names served by one implementation: `s3` → `['s3', 's3a']`, `gcs` → `['gs', 'gcs']`. */
 export function protocolFamily(protocol: string): string[] {
   const name = protocol.toLowerCase();
-  const where = KNOWN_IMPLEMENTATIONS[name];
-  if (where !== undefined) {
-    return Object.entries(KNOWN_IMPLEMENTATIONS)
-      .filter(([, w]) => w.pkg === where.pkg && w.exportName === where.exportName)
-      .map(([p]) => p);
-  }
+  const known = knownFamily(name);
+  if (known !== undefined) return known;
   try {
-    return [...new Set([name, ...getFileSystemClass(name).protocols])];
+    return registeredFamily(name, getFileSystemClass(name));
   } catch {
     return [name]; // not installed: the stand-in serves the name alone
   }
+}
+
+/** The names omnifs's table gives the implementation of `name`; undefined for a name not in it. */
+function knownFamily(name: string): string[] | undefined {
+  const where = KNOWN_IMPLEMENTATIONS[name];
+  if (where === undefined) return undefined;
+  return Object.entries(KNOWN_IMPLEMENTATIONS)
+    .filter(([, w]) => w.pkg === where.pkg && w.exportName === where.exportName)
+    .map(([p]) => p);
+}
+
+/** `name` and the names its registered class serves. */
+function registeredFamily(name: string, cls: { readonly protocols: readonly string[] }): string[] {
+  return [...new Set([name, ...cls.protocols])];
 }
 
 function named<T extends abstract new (...args: never[]) => unknown>(cls: T, names: string[]): T {
@@ -264,14 +277,13 @@ export function memoryStandIn(protocols: readonly string[], options: StandInOpti
   if (!Array.isArray(protocols) || protocols.length === 0 || protocols.some((p) => typeof p !== 'string' || p === '')) {
     throw new FsError({ kind: 'InvalidArgument', message: 'memoryStandIn needs a non-empty list of protocol names' });
   }
-  for (const p of protocols) checkProtocolName(p);
+  const families = protocols.map(familyToServe);
   checkKeys(options, ['latencyMs'], 'memoryStandIn');
   const latency = options.latencyMs ?? 0;
   if (!Number.isFinite(latency) || latency < 0)
     throw new FsError({ kind: 'InvalidArgument', message: `latencyMs must be a number >= 0, got ${String(latency)}` });
   const served: Served[] = [];
-  for (const p of protocols) {
-    const names = protocolFamily(p);
+  for (const names of families) {
     if (!served.some((s) => s.names.includes(names[0]!))) served.push(build(names));
   }
   const recorder: Recorder = {
