@@ -137,7 +137,7 @@ async function main() {
     const out = { row };
     try {
       const c = await client('direct');
-      if (RSS_ROWS.includes(row)) globalThis.gc?.();
+      if (RSS_ROWS.includes(row)) globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
       const rssReset = resetPeakRss();
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();

@@ -272,6 +272,9 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
       (sz.latencyTimes > 1
         ? ` A row through the latency proxy is timed ${sz.latencyTimes} times in each process, the median kept.`
         : '') +
+      (sz.rssCollect === 'memory-reducing'
+        ? " Before the large upload and download each process collected its garbage (Node: V8's memory-reducing full GC, which gives back the young generation the small rows grew; fsspec: `gc.collect()`), so that the peak RSS shown is the transfer's own."
+        : '') +
       serverWarmth(meta, stores),
     '',
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +

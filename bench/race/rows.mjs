@@ -26,8 +26,13 @@ export const ROWS = [
 export const WARM_ROWS = ['put1', 'get1', 'putBatch', 'get64', 'putLatency'];
 
 /**
- * Rows whose peak RSS the report shows: a Node contender's process collects its garbage
- * (a forced full GC) before these alone, so that the peak is the transfer's own. Before a
+ * Rows whose peak RSS the report shows: each contender's process collects its garbage
+ * before these alone, so that the peak is the transfer's own. A Node contender's is V8's
+ * memory-reducing full GC (`gc({ type: 'major', flavor: 'last-resort' })`), which also
+ * gives back the young generation the small rows grew: after omnifs's SDK path's small
+ * rows on S3 a plain full GC left 128 MiB of new space committed with 18 MiB of heap in
+ * use, and the 1 GiB download then peaked at 380-396 MiB where it peaks at 196 MiB in a
+ * process that did nothing else (206 MiB after the memory-reducing GC). Before a
  * small-request row a forced GC is no part of the work and costs a JIT-compiled client its
  * warm state: omnifs's 1,000 GETs at 64 in flight went from 0.77-0.84x of OpenDAL with it
  * to 1.02-1.13x without it, OpenDAL's own figure unchanged (S3, 5 repetitions, two runs each).
