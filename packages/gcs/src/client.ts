@@ -105,9 +105,10 @@ function apiUrl(ctx: ApiContext, path: string, query: Record<string, string | un
 }
 
 /** A GET of the JSON API answered with JSON, retried as a read. */
-async function getJson<T>(ctx: ApiContext, url: string): Promise<T> {
+async function getJson<T>(ctx: ApiContext, url: string, signal?: AbortSignal): Promise<T> {
   return withRetries(ctx.storage, retriesFor(ctx.storage, 'read'), async () => {
-    const res = await smallAnswer(url, { headers: await authHeaders(ctx.storage, url) }, ctx.timeouts);
+    const headers = await authHeaders(ctx.storage, url);
+    const res = await smallAnswer(url, signal === undefined ? { headers } : { headers, signal }, ctx.timeouts);
     const text = res.data.toString('utf8');
     if (res.status < 200 || res.status > 299) throw answerError(res.status, text);
     return JSON.parse(text) as T;
@@ -144,8 +145,13 @@ export async function deleteObject(ctx: ApiContext, bucket: string, key: string,
   });
 }
 
-/** One page of the objects of `bucket` (`objects.list`). */
-export function listObjectsPage(ctx: ApiContext, bucket: string, query: ListQuery): Promise<ObjectListPage> {
+/** One page of the objects of `bucket` (`objects.list`); `signal` aborts it. */
+export function listObjectsPage(
+  ctx: ApiContext,
+  bucket: string,
+  query: ListQuery,
+  signal?: AbortSignal,
+): Promise<ObjectListPage> {
   const url = apiUrl(ctx, `/b/${encodeURIComponent(bucket)}/o`, {
     prefix: query.prefix === '' ? undefined : query.prefix,
     delimiter: query.delimiter,
@@ -153,7 +159,7 @@ export function listObjectsPage(ctx: ApiContext, bucket: string, query: ListQuer
     maxResults: query.maxResults === undefined ? undefined : String(query.maxResults),
     fields: query.fields,
   });
-  return getJson<ObjectListPage>(ctx, url);
+  return getJson<ObjectListPage>(ctx, url, signal);
 }
 
 /** One page of `buckets.list`, as the service answers it. */

@@ -9,7 +9,7 @@
  */
 import type { BucketMetadata, FileMetadata } from '@google-cloud/storage';
 import type { FileInfo } from '@omnifs/core';
-import { dirInfo, type ListRequest } from '@omnifs/core/backend';
+import { dirInfo, pagesAhead, type ListRequest, type PageAnswer } from '@omnifs/core/backend';
 import { listBucketsPage, listObjectsPage, type ApiContext } from './client';
 
 /** What every listing request needs. */
@@ -28,25 +28,35 @@ interface Page {
   prefixes: string[];
 }
 
-/** Pages of objects under a prefix, with or without the `/` delimiter; `limit` stops after one page of that size. */
+/**
+ * Pages of objects under a prefix, with or without the `/` delimiter; `limit` stops after
+ * one page of that size. Each next page is asked for before this one is handed on (core's
+ * `pagesAhead`).
+ */
 export async function* listPages(
   ctx: ListContext,
   bucket: string,
   prefix: string,
   { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
-  let pageToken: string | undefined;
-  do {
-    const page = await listObjectsPage(ctx, bucket, {
-      prefix,
-      delimiter: delimiter ? '/' : undefined,
-      pageToken,
-      maxResults: limit ?? ctx.pageSize,
-      fields: LIST_FIELDS,
-    });
-    yield { objects: page.items ?? [], prefixes: page.prefixes ?? [] };
-    pageToken = page.nextPageToken;
-  } while (pageToken !== undefined && pageToken !== '' && limit === undefined);
+  const fetch = async (pageToken: string | undefined, signal?: AbortSignal): Promise<PageAnswer<Page>> => {
+    const page = await listObjectsPage(
+      ctx,
+      bucket,
+      {
+        prefix,
+        delimiter: delimiter ? '/' : undefined,
+        pageToken,
+        maxResults: limit ?? ctx.pageSize,
+        fields: LIST_FIELDS,
+      },
+      signal,
+    );
+    const next = page.nextPageToken === '' ? undefined : page.nextPageToken;
+    return { next, page: () => ({ objects: page.items ?? [], prefixes: page.prefixes ?? [] }) };
+  };
+  if (limit === undefined) yield* pagesAhead(fetch);
+  else yield (await fetch(undefined)).page();
 }
 
 /** FileInfo of an object from its metadata. */

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { expectFsError, layoutTests, registryTests, writePrefixFixture } from '@omnifs/testkit';
 import { filesystem } from '@omnifs/core';
-import { mapLimit } from '@omnifs/core/backend';
+import { mapLimit, type ObjectPage } from '@omnifs/core/backend';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { connection, count, generatedKey, makeFs, recordingProxy, useBucket } from './helpers';
 
@@ -83,6 +83,30 @@ describe('gcs: GCSFileSystem', function () {
         expect(even).to.have.length(553);
         expect(new Set(even).size).to.equal(553);
         expect(seen.filter((r) => r.url.includes('pageToken')).length).to.equal(5);
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('asks for the next page while the first is read, and aborts it when the reader stops', async function () {
+      const { root } = store;
+      const { proxy, seen } = await recordingProxy(store.info);
+      const viaProxy = makeFs(store.info, { apiEndpoint: proxy.url, listPageSize: 100 });
+      try {
+        const [bucket, ...rest] = root.split('/');
+        const prefix = `${rest.length > 0 ? `${rest.join('/')}/` : ''}many/`;
+        const lister = viaProxy as unknown as { listPages(bucket: string, prefix: string): AsyncIterable<ObjectPage> };
+        const pages = lister.listPages(bucket!, prefix)[Symbol.asyncIterator]();
+        const first = await pages.next();
+        expect(first.value.objects).to.have.length(100);
+        const lists = (): number => seen.filter((r) => /\/b\/[^/]+\/o\?/.test(r.url)).length;
+        // The second page's request is on its way before the caller asks for it.
+        for (let i = 0; i < 100 && lists() < 2; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(lists()).to.equal(2);
+        await pages.return?.();
+        await new Promise((r) => setTimeout(r, 100));
+        expect(lists()).to.equal(2);
+        expect(await viaProxy.find(`${root}/many`)).to.have.length(N);
       } finally {
         await proxy.close();
       }
