@@ -10,15 +10,16 @@ import { cli } from './helpers';
 
 const mem = filesystem('memory');
 
-/** The memory store, where the file `victim` is deleted right after a listing names it. */
+/** The memory store, where `victim`, a file or a directory, is deleted right after a listing names it. */
 let victim: string | undefined;
 class VanishingFileSystem extends MemoryFileSystem {
   static override protocols: readonly string[] = ['vanishing'];
   protected override async _ls(path: string): Promise<FileInfo[]> {
     const entries = await super._ls(path);
-    if (victim !== undefined && entries.some((e) => e.name === victim)) {
-      await this._rm(victim);
+    const named = entries.find((e) => e.name === victim);
+    if (named !== undefined) {
       victim = undefined;
+      await this.rm(named.name, { recursive: true });
     }
     return entries;
   }
@@ -309,6 +310,19 @@ describe('omnifs transfers on memory:// and local disk', () => {
       expect(moved.code).to.equal(1);
       expect(moved.err).to.match(/^omnifs mv: .*src\/sub\/b\.txt.*no such file or directory.*\[ENOENT\]\n$/);
       expect(await mem.find(`${root}/src`)).to.deep.equal([`${root}/src/a.txt`]);
+    });
+
+    it('cp -r and get -r of a directory deleted so leave no directory for it at the target', async () => {
+      victim = `${root}/src/sub`;
+      const r = await cli(['cp', '-r', `${v()}/src`, `${u}/dst`]);
+      expect({ code: r.code, out: r.out }, r.err).to.deep.equal({ code: 0, out: '' });
+      expect(await mem.find(`${root}/dst`, { withDirs: true })).to.deep.equal([`${root}/dst`, `${root}/dst/a.txt`]);
+
+      await mem.pipeFile(`${root}/src/sub/b.txt`, 'beta');
+      victim = `${root}/src/sub`;
+      const got = await cli(['get', '-r', `${v()}/src`, join(dir, 'got')]);
+      expect(got.code, got.err).to.equal(0);
+      expect(readdirSync(join(dir, 'got'))).to.deep.equal(['a.txt']);
     });
   });
 

@@ -357,7 +357,8 @@ async function copyOne(
  * and lists land in the target directory; up to `batchSize` files move at once; progress
  * counts bytes and files; `signal` aborts, leaving no partial file under a final name. A
  * source file gone by the time it is copied is skipped by default with `recursive` and
- * without `move`, and fails the copy otherwise, as fsspec's `copy` (`onError`).
+ * without `move`, and fails the copy otherwise, as fsspec's `copy` (`onError`); a source
+ * directory gone by then, its files skipped, leaves no directory at the target.
  */
 export async function copyFiles(
   srcFs: FileSystem,
@@ -455,11 +456,65 @@ function inOneStore(srcFs: FileSystem, dstFs: FileSystem, planned: readonly Step
 }
 
 /**
- * Carries out planned steps: directories first (where the target has real ones), then up
- * to `batchSize` files at once (fewer while their buffers would pass
- * {@link BATCH_MEMORY_BYTES}), with progress; with `move`, removes the sources after. A
- * source file gone by the time it is copied fails the copy unless `onError` (default
- * `'raise'`) skips it; a skipped file is not counted in the progress's `files`.
+ * The planned directories the target lacks, where it has real ones, after refusing a file
+ * where one goes (`AlreadyExists` from `makedirs`) before anything is copied. A file copied
+ * below one makes it; {@link finishDirs} sees to the others once the files are copied.
+ */
+async function missingDirs(dstFs: FileSystem, steps: readonly Step[]): Promise<Step[]> {
+  if (!dstFs.capabilities.realDirectories) return [];
+  const dirs = new Map<string, Step>();
+  for (const s of steps) if (s.src.type === 'directory' && !s.removeOnly && !dirs.has(s.dst)) dirs.set(s.dst, s);
+  const missing: Step[] = [];
+  for (const d of [...dirs.values()].sort((a, b) => (a.dst < b.dst ? -1 : 1))) {
+    const there = await infoOrUndefined(dstFs, d.dst);
+    if (there === undefined) missing.push(d);
+    else if (there.type !== 'directory') await dstFs.makedirs(d.dst, { existOk: true });
+  }
+  return missing;
+}
+
+/**
+ * The directories of `missing` into which no file was copied (an empty source directory,
+ * or one whose files were all skipped as gone), deepest first: made where the source still
+ * has the directory; where it is gone, nothing is left of it at the target, as in fsspec
+ * (what the writes of its skipped files made is removed, if still empty). The source is
+ * looked at only for these.
+ */
+async function finishDirs(
+  srcFs: FileSystem,
+  dstFs: FileSystem,
+  missing: readonly Step[],
+  copied: readonly Step[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (missing.length === 0) return;
+  const made = new Set<string>();
+  const madeUpTo = (path: string): void => {
+    for (let d = path, up = ''; d !== up && !made.has(d); up = d, d = parentPath(d, dstFs.rootMarker)) made.add(d);
+  };
+  for (const f of copied) madeUpTo(parentPath(f.dst, dstFs.rootMarker));
+  const depth = (s: Step): number => s.dst.split('/').length;
+  const gone: string[] = [];
+  for (const d of [...missing].sort((a, b) => depth(b) - depth(a))) {
+    throwIfAborted(signal);
+    if (made.has(d.dst)) continue;
+    if (!(await srcFs.isDir(d.src.name, signal ? { signal } : {}))) {
+      gone.push(d.dst);
+      continue;
+    }
+    await dstFs.makedirs(d.dst, { existOk: true, ...(signal ? { signal } : {}) });
+    madeUpTo(d.dst);
+  }
+  await removeDirs(dstFs, gone, signal, true);
+}
+
+/**
+ * Carries out planned steps: up to `batchSize` files at once (fewer while their buffers
+ * would pass {@link BATCH_MEMORY_BYTES}), with progress, then, where the target has real
+ * directories, the planned directories no file was copied into; with `move`, removes the
+ * sources after. A source file gone by the time it is copied fails the copy unless
+ * `onError` (default `'raise'`) skips it; a skipped file is not counted in the progress's
+ * `files`; a source directory gone by then is not made at the target.
  */
 export async function copySteps(
   srcFs: FileSystem,
@@ -472,13 +527,7 @@ export async function copySteps(
     totalFiles: files.length,
     totalBytes: files.reduce((n, s) => n + s.src.size, 0),
   });
-  if (dstFs.capabilities.realDirectories) {
-    const dirs = steps
-      .filter((s) => s.src.type === 'directory' && !s.removeOnly)
-      .map((s) => s.dst)
-      .sort();
-    for (const d of dirs) await dstFs.makedirs(d, { existOk: true });
-  }
+  const missing = await missingDirs(dstFs, steps);
   const skipped = new Set<Step>();
   await mapLimit(
     files,
@@ -490,11 +539,13 @@ export async function copySteps(
     options.signal,
     { bytes: BATCH_MEMORY_BYTES, weigh: (step) => bufferedBy(srcFs, dstFs, step) },
   );
+  const copied = files.filter((f) => !skipped.has(f));
+  await finishDirs(srcFs, dstFs, missing, copied, options.signal);
   if (options.move) {
     // The removal reports no progress of its own: the copy's figures are the move's.
     const { move: _move, onProgress: _progress, onError: _onError, ...removal } = options;
     await srcFs.rmFiles(
-      files.filter((f) => !skipped.has(f)).map((f) => f.src.name),
+      copied.map((f) => f.src.name),
       removal,
     );
     const movedDirs = steps.filter((s) => s.src.type === 'directory').map((s) => s.src.name);

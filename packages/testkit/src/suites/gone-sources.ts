@@ -1,11 +1,12 @@
 /**
  * cp, put and get of a source file deleted after the listing that planned the copy and
  * before its copy: fsspec's `on_error` of `copy` (skipped by a recursive `cp`, fatal for
- * `put`, `get`, `mv` and any copy without `recursive`), and `onError` to say otherwise.
+ * `put`, `get`, `mv` and any copy without `recursive`), and `onError` to say otherwise;
+ * of a source directory deleted so: nothing left of it at the target.
  */
-import { unlinkSync } from 'node:fs';
+import { rmSync, unlinkSync } from 'node:fs';
 import { expect } from '../chai';
-import { FsError, type CopyOptions, type FileInfo, type Progress } from '@omnifs/core';
+import { FsError, type CopyOptions, type FileInfo, type Progress, type RangeOptions } from '@omnifs/core';
 import { WrapperFileSystem, type HookName } from '@omnifs/core/backend';
 import type { SuiteContext } from '../context';
 import { expectFsError } from '../assertions';
@@ -35,6 +36,27 @@ class DeletedAfterListing extends WrapperFileSystem {
       await this.fs.rmFile(this.victim);
     }
     return answer;
+  }
+}
+
+/**
+ * The filesystem while another client removes part of it: `removal`, once set, runs before
+ * the next call or read goes through.
+ */
+class RemovedMidCopy extends WrapperFileSystem {
+  removal: (() => Promise<void>) | undefined;
+  private async removeNow(): Promise<void> {
+    const removal = this.removal;
+    this.removal = undefined;
+    if (removal !== undefined) await removal();
+  }
+  protected override async call<T>(_hook: HookName, fn: () => Promise<T>): Promise<T> {
+    await this.removeNow();
+    return fn();
+  }
+  override async *readChunks(path: string, options?: RangeOptions): AsyncGenerator<Buffer> {
+    await this.removeNow();
+    yield* super.readChunks(path, options);
   }
 }
 
@@ -92,6 +114,75 @@ export function goneSourceTests(ctx: SuiteContext, op: Transfer['name']): void {
     const mv = ctx.fs.mv.bind(ctx.fs) as (src: string, dst: string, options: object) => Promise<void>;
     await expectFsError(mv(S, T, { onError: 'omit' }), 'InvalidArgument', 'EINVAL');
   };
+
+  /**
+   * The recursive copy of the contents of `S`, holding `files` and the empty directories `dirs`, to `T`
+   * (holding the empty directories `before`, where it has real ones), one file at a time;
+   * once the first file is copied, the paths `removed` (below `S`) are
+   * removed from the source, as another client would. Gives what the target then holds
+   * (directories ending in `/`), the files skipped as gone, relative to `S`, and whether
+   * the target has real directories.
+   */
+  const copyWhileRemoving = async (
+    files: readonly string[],
+    dirs: readonly string[],
+    removed: readonly string[],
+    before: readonly string[] = [],
+  ): Promise<{ entries: string[]; skipped: string[]; realDirectories: boolean }> => {
+    const t = await makeTransfer(ctx, op);
+    const S = t.source.join(t.source.base, 'source');
+    const T = t.target.join(t.target.base, 'target');
+    await t.source.writeFiles(S, files);
+    for (const d of dirs) await t.source.makeDir(t.source.join(S, d));
+    if (t.target.realDirectories) for (const d of before) await t.target.makeDir(t.target.join(T, d));
+    const fs = new RemovedMidCopy({ fs: ctx.fs, skipInstanceCache: true });
+    const top = op === 'put' ? S : ctx.fs.normalize(S);
+    const skipped: string[] = [];
+    let done = false;
+    const options: CopyOptions = {
+      recursive: true,
+      batchSize: 1,
+      onError: (err) => skipped.push(err.path!.slice(top.length + 1)),
+      onProgress: (p) => {
+        if (p.files !== 1 || done) return;
+        done = true;
+        if (op === 'put') for (const r of removed) rmSync(t.source.join(S, r), { recursive: true });
+        else
+          fs.removal = async () => {
+            for (const r of removed) await ctx.fs.rm(t.source.join(S, r), { recursive: true });
+          };
+      },
+    };
+    // `S/`: the contents of S, into T whether T exists or not.
+    const src = `${S}/`;
+    await (op === 'cp' ? fs.cp(src, T, options) : op === 'put' ? fs.put(src, T, options) : fs.get(src, T, options));
+    expect(done).to.equal(true);
+    return { entries: await t.target.entries(T), skipped, realDirectories: t.target.realDirectories };
+  };
+
+  describe(`${op}: a source directory deleted during the copy`, () => {
+    it('with recursive leaves nothing of it at the target, and copies the rest (fsspec)', async () => {
+      const { entries, skipped } = await copyWhileRemoving(['a', 'sub/c', 'sub/deep/d', 'z'], [], ['sub']);
+      expect(skipped).to.deep.equal(['sub/c', 'sub/deep/d']);
+      expect(entries).to.deep.equal(['a', 'z']);
+    });
+
+    itWhere(
+      ctx,
+      (caps) => op === 'put' || caps.realDirectories,
+      'an empty one is not made at the target, one there before is kept; one whose files alone are deleted is made',
+      async () => {
+        const copy = await copyWhileRemoving(
+          ['a', 'keep/e', 'old/f', 'z'],
+          ['empty'],
+          ['empty', 'keep/e', 'old'],
+          ['old'],
+        );
+        expect(copy.skipped).to.deep.equal(['keep/e', 'old/f']);
+        expect(copy.entries).to.deep.equal(copy.realDirectories ? ['a', 'keep/', 'old/', 'z'] : ['a', 'z']);
+      },
+    );
+  });
 
   describe(`${op}: a source file deleted after the listing`, () => {
     const byDefault =
