@@ -3,7 +3,10 @@
  * A Node child (child.mjs) and a Python child (fsspec_child.py) run the same rows by id.
  */
 
-/** Rows in the order they run within one contender's process (gets read what the puts wrote). */
+/**
+ * Rows in the order the report shows them and they run within one contender's process (gets
+ * read what the puts wrote), except that the rows of {@link RSS_ROWS} run last.
+ */
 export const ROWS = [
   { id: 'put1', title: '4 KiB PUT one at a time', unit: 'ops/s' },
   { id: 'get1', title: '4 KiB GET one at a time', unit: 'ops/s' },
@@ -32,7 +35,10 @@ export const WARM_ROWS = ['put1', 'get1', 'putBatch', 'get64', 'putLatency'];
  * gives back the young generation the small rows grew: after omnifs's SDK path's small
  * rows on S3 a plain full GC left 128 MiB of new space committed with 18 MiB of heap in
  * use, and the 1 GiB download then peaked at 380-396 MiB where it peaks at 196 MiB in a
- * process that did nothing else (206 MiB after the memory-reducing GC). Before a
+ * process that did nothing else (206 MiB after the memory-reducing GC). That GC also drops
+ * compiled code, so these rows run last: run before the list and delete rows, it made
+ * omnifs's S3 listing 0.241 → 0.275 s and Azure's 0.024 → 0.046 s (race of 2026-12-06
+ * 04:55 against the one of 03:18), OpenDAL's not. Before a
  * small-request row a forced GC is no part of the work and costs a JIT-compiled client its
  * warm state: omnifs's 1,000 GETs at 64 in flight went from 0.77-0.84x of OpenDAL with it
  * to 1.02-1.13x without it, OpenDAL's own figure unchanged (S3, 5 repetitions, two runs each).
