@@ -229,11 +229,12 @@ export function checkMethodOptions(
   options: object,
   method: string,
   allowed: readonly string[],
-  { signal = true }: { signal?: boolean } = {},
+  how?: { signal?: boolean },
 ): void {
-  const takes = signal ? [...allowed, 'signal'] : allowed;
+  const signal = how?.signal !== false;
   for (const name of Object.keys(options)) {
-    if (takes.includes(name)) continue;
+    if ((signal && name === 'signal') || allowed.includes(name)) continue;
+    const takes = signal ? [...allowed, 'signal'] : allowed;
     const near = nearestName(name, takes);
     const hint = near !== undefined ? `; did you mean '${near}'?` : `; it takes ${takes.join(', ')}`;
     throw errors.invalid(`${method} does not take option '${name}'${hint}`);
