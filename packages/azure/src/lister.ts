@@ -37,10 +37,9 @@ export async function* listPages(
   const lean = ctx.lean;
   if (lean !== undefined) {
     const maxResults = limit ?? ctx.pageSize;
-    const fetch = (marker: string | undefined, signal?: AbortSignal): Promise<PageAnswer<Page>> =>
+    const fetch = (marker: string | undefined, signal: AbortSignal): Promise<PageAnswer<Page>> =>
       lean.listPage(container, { prefix, delimiter, marker, maxResults }, signal);
-    if (limit === undefined) yield* pagesAhead(fetch);
-    else yield (await fetch(undefined)).page();
+    yield* pagesAhead(fetch, { firstOnly: limit !== undefined });
     return;
   }
   const client: ContainerClient = ctx.service.getContainerClient(container);

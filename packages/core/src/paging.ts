@@ -16,11 +16,13 @@ export interface PageAnswer<P> {
  * the request already sent for the next page is then aborted and its answer dropped.
  *
  * `fetch` sends one page's request (`token` undefined for the first) with `signal`, which
- * follows the caller's `signal` and is aborted when the caller stops early.
+ * follows the caller's `signal` and is aborted when the caller stops early. With
+ * `firstOnly` (a listing asked for one page of a given size) the first page alone is
+ * fetched and handed on.
  */
 export async function* pagesAhead<P>(
   fetch: (token: string | undefined, signal: AbortSignal) => Promise<PageAnswer<P>>,
-  signal?: AbortSignal,
+  { signal, firstOnly = false }: { signal?: AbortSignal | undefined; firstOnly?: boolean } = {},
 ): AsyncGenerator<P> {
   const stop = new AbortController();
   const linked = signal === undefined ? stop.signal : AbortSignal.any([signal, stop.signal]);
@@ -29,7 +31,7 @@ export async function* pagesAhead<P>(
     while (pending !== undefined) {
       const { next, page } = await pending;
       pending = undefined;
-      if (next !== undefined) {
+      if (next !== undefined && !firstOnly) {
         pending = fetch(next, linked);
         // Awaited on the next turn; a caller that stops before then never sees its failure.
         pending.catch(() => undefined);

@@ -49,6 +49,14 @@ describe('pagesAhead', () => {
     ]);
   });
 
+  it('with firstOnly hands on the first page alone, asking for nothing more', async () => {
+    const l = listing(3);
+    const got: string[] = [];
+    for await (const p of pagesAhead(l.fetch, { firstOnly: true })) got.push(p);
+    expect(got).to.deep.equal(['p0']);
+    expect(l.sent.map((s) => s.token)).to.deep.equal([undefined]);
+  });
+
   it('aborts the request sent ahead when the caller stops, and nothing else is sent', async () => {
     const l = listing(5);
     for await (const page of pagesAhead(l.fetch)) if (page === 'p1') break;
@@ -61,7 +69,7 @@ describe('pagesAhead', () => {
   it("follows the caller's signal, and fails with a page's failure", async () => {
     const ac = new AbortController();
     const l = listing(3);
-    const it = pagesAhead(l.fetch, ac.signal)[Symbol.asyncIterator]();
+    const it = pagesAhead(l.fetch, { signal: ac.signal })[Symbol.asyncIterator]();
     expect((await it.next()).value).to.equal('p0');
     ac.abort(new Error('stopped'));
     expect(l.sent[1]!.signal.aborted).to.equal(true);

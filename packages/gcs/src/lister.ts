@@ -39,7 +39,7 @@ export async function* listPages(
   prefix: string,
   { delimiter = false, limit }: ListRequest = {},
 ): AsyncGenerator<Page> {
-  const fetch = async (pageToken: string | undefined, signal?: AbortSignal): Promise<PageAnswer<Page>> => {
+  const fetch = async (pageToken: string | undefined, signal: AbortSignal): Promise<PageAnswer<Page>> => {
     const page = await listObjectsPage(
       ctx,
       bucket,
@@ -55,8 +55,7 @@ export async function* listPages(
     const next = page.nextPageToken === '' ? undefined : page.nextPageToken;
     return { next, page: () => ({ objects: page.items ?? [], prefixes: page.prefixes ?? [] }) };
   };
-  if (limit === undefined) yield* pagesAhead(fetch);
-  else yield (await fetch(undefined)).page();
+  yield* pagesAhead(fetch, { firstOnly: limit !== undefined });
 }
 
 /** FileInfo of an object from its metadata. */

@@ -47,12 +47,7 @@ export async function* listPages(
           lean.listPage(bucket, { prefix, delimiter, token, maxKeys }, signal)
       : (token: string | undefined, signal: AbortSignal): Promise<PageAnswer<Page>> =>
           sdkPage(ctx, { bucket, prefix, delimiter, token, maxKeys }, signal);
-  if (maxKeys === undefined) {
-    yield* pagesAhead(fetch, ctx.signal);
-    return;
-  }
-  const first = await fetch(undefined, ctx.signal ?? new AbortController().signal);
-  yield first.page();
+  yield* pagesAhead(fetch, { signal: ctx.signal, firstOnly: maxKeys !== undefined });
 }
 
 /** One page of ListObjectsV2 through the SDK. */
