@@ -99,7 +99,8 @@ export {
   METHOD_OPTIONS,
   type CheckedMethod,
 } from './args';
-export { copyFiles, planCopy, removePaths, type Step, type TransferPlanOptions } from './transfer';
+export { planCopy, type Step, type TransferPlanOptions } from './copyplan';
+export { copyFiles, removePaths } from './transfer';
 export {
   defineOptions,
   validateOptions,

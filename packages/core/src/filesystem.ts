@@ -20,7 +20,8 @@ import {
   type Writer,
 } from './writer';
 import { DEFAULT_BLOCK_SIZE, RemoteFile, type RemoteFileOptions } from './file';
-import { checkOptions, copyFiles, removeDirs, removePaths, type TransferPlanOptions } from './transfer';
+import { checkOptions, type TransferPlanOptions } from './copyplan';
+import { copyFiles, removeDirs, removePaths } from './transfer';
 import { createOnce, newWriteId } from './create';
 import { localDisk } from './localdisk';
 import { expandPaths } from './listing';
