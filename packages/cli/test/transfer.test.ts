@@ -97,7 +97,12 @@ describe('omnifs transfers on memory:// and local disk', () => {
         [['cp', `${u}/src/a.txt`, `${u}/src/`], `${u}/src/a.txt and ${u}/src/a.txt are the same file`],
         [['cp', '-r', `${u}/src/`, `${u}/src`], `${u}/src/ and ${u}/src are the same directory`],
         [['mv', '-r', `${u}/src/sub`, `${u}/src`], `${u}/src/sub and ${u}/src/sub are the same directory`],
-        [['mv', '-r', `${u}/src`, `${u}/src`], `${u}/src and ${u}/src are the same directory`],
+        // GNU mv's words for a directory moved below itself (`mv d d`, `mv d d/sub`).
+        [['mv', '-r', `${u}/src`, `${u}/src`], `cannot move ${u}/src to a subdirectory of itself, ${u}/src/src`],
+        [
+          ['mv', '-r', `${u}/src`, `${u}/src/sub`],
+          `cannot move ${u}/src to a subdirectory of itself, ${u}/src/sub/src`,
+        ],
         [['cp', local, `file://${dir}/./local.txt`], `${local} and file://${dir}/./local.txt are the same file`],
         [
           ['mv', `${dir}/../${basename(dir)}/local.txt`, dir],

@@ -108,12 +108,16 @@ function spelt(t: Target, path: string, glob: boolean): string {
 interface OnItself {
   info: FileInfo;
   target: string;
+  /** A directory that `mv` would move below itself (`mv -r d d`, which lands at `d/d`). */
+  below?: true;
 }
 
 /**
  * Where a source named as itself lands on itself, as GNU cp and mv refuse it (`cp f f`,
- * `cp f ./`, `mv d/sub d`, `cp -r d/ d`): the library leaves such a file as it is.
- * Spellings of one path (`./f`, `d/../f`, a `file://` URL) are the same path.
+ * `cp f ./`, `mv d/sub d`, `cp -r d/ d`): the library leaves such a file as it is. Also
+ * a directory `mv` would move below itself (`mv -r d d`, `mv -r d d/sub`), which GNU mv
+ * refuses and the library too. Spellings of one path (`./f`, `d/../f`, a `file://` URL)
+ * are the same path.
  */
 function namedOnItself(op: Op, c: Checked, dst: Target, into: boolean): OnItself[] {
   const d = dst.fs.normalize(dst.path);
@@ -123,9 +127,12 @@ function namedOnItself(op: Op, c: Checked, dst: Target, into: boolean): OnItself
   const at = c.source.fs.locate(info.name);
   const contents = info.type === 'directory' && written(c.source).endsWith('/');
   const lands = contents || !into ? d : joinPath(d, baseName(info.name));
+  const landsAt = dst.fs.locate(lands).path;
+  if (landsAt === at.path) return [{ info, target: lands }];
+  if (op === 'mv' && info.type === 'directory' && isUnder(landsAt, at.path))
+    return [{ info, target: lands, below: true }];
   // Also a move onto itself, which the library leaves where it is.
-  const same = dst.fs.locate(lands).path === at.path ? lands : op === 'mv' && home.path === at.path ? d : undefined;
-  return same === undefined ? [] : [{ info, target: same }];
+  return op === 'mv' && home.path === at.path ? [{ info, target: d }] : [];
 }
 
 /**
@@ -188,11 +195,13 @@ function sayLeftOut(ctx: Context, op: Op, checked: Checked[], same: OnItself[][]
       name,
       text: failureLine(`omnifs ${op}`, new FsError({ kind, operation: op, message })),
     });
-    const lines = same[i]!.map(({ info, target }) =>
+    const lines = same[i]!.map(({ info, target, below }) =>
       line(
         'InvalidArgument',
         info.name,
-        `${named(info.name)} and ${spelt(dst, target, false)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
+        below
+          ? `cannot move ${named(info.name)} to a subdirectory of itself, ${spelt(dst, target, false)}`
+          : `${named(info.name)} and ${spelt(dst, target, false)} are the same ${info.type === 'directory' ? 'directory' : 'file'}`,
       ),
     );
     for (const d of c.omitted)
