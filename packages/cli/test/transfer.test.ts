@@ -262,9 +262,41 @@ describe('omnifs transfers on memory:// and local disk', () => {
       const moved = [`${root}/src/a.txt`, `${root}/src/c.csv`, `${root}/src/sub/b.txt`];
       expect(await mem.find(root)).to.deep.equal(moved);
       const into = await cli(['mv', '-r', '--bwlimit', '100M', `${u}/s?c`, `${u}/src/sub`]);
-      expect(into.code, into.err).to.equal(2);
-      expect(into.err).to.equal('omnifs mv: cannot move a directory into itself [EINVAL]\n');
+      expect(into).to.include({
+        code: 1,
+        err: `omnifs mv: cannot move ${u}/src to a subdirectory of itself, ${u}/src/sub/src [EINVAL]\n`,
+      });
       expect(await mem.find(root)).to.deep.equal(moved);
+    });
+    it('mv -r of a glob one of whose matches holds the destination moves the others, as GNU mv', async () => {
+      // GNU `mv d/* d/sub`: "cannot move 'd/sub' to a subdirectory of itself, 'd/sub/sub'", the rest moved, exit 1.
+      await mem.pipe({ [`${root}/g/a.txt`]: 'a', [`${root}/g/e/h.txt`]: 'h', [`${root}/g/sub/b.txt`]: 'b' });
+      const below = `omnifs mv: cannot move ${u}/g/sub to a subdirectory of itself, ${u}/g/sub/sub [EINVAL]\n`;
+      for (const flags of [[], ['--bwlimit', '100M']]) {
+        const r = await cli(['mv', '-r', ...flags, `${u}/g/*`, `${u}/g/sub`]);
+        expect({ code: r.code, err: r.err.replace(/ in .*\n$/, '\n') }, flags.join(' ')).to.deep.equal({
+          code: 1,
+          err: `${below}moved 2 files, 2 B\n`,
+        });
+        expect(await mem.find(`${root}/g`)).to.deep.equal([
+          `${root}/g/sub/a.txt`,
+          `${root}/g/sub/b.txt`,
+          `${root}/g/sub/e/h.txt`,
+        ]);
+        await mem.mv([`${root}/g/sub/a.txt`, `${root}/g/sub/e`], `${root}/g/`, { recursive: true });
+      }
+      // Nothing left to move but the directory itself: named, nothing moved.
+      await mem.rm([`${root}/g/a.txt`, `${root}/g/e`], { recursive: true });
+      const alone = await cli(['mv', '-r', `${u}/g/*`, `${u}/g/sub/`]);
+      expect(alone).to.include({ code: 1, out: '', err: below });
+      // A glob over deeper levels is refused whole, each match below itself named: nothing moves.
+      await mem.pipe({ [`${root}/h/a/x/f.txt`]: 'f', [`${root}/h/b/x/g.txt`]: 'g' });
+      const deep = await cli(['mv', '-r', `${u}/h/*/x`, `${u}/h/a/x`]);
+      expect(deep).to.include({
+        code: 1,
+        err: `omnifs mv: cannot move ${u}/h/a/x to a subdirectory of itself, ${u}/h/a/x/x [EINVAL]\n`,
+      });
+      expect(await mem.find(`${root}/h`)).to.deep.equal([`${root}/h/a/x/f.txt`, `${root}/h/b/x/g.txt`]);
     });
     it('put uploads local files, get downloads to local disk, each refusing the wrong side', async () => {
       expect((await cli(['put', join(dir, 'local.txt'), `${u}/up/`])).code).to.equal(0);

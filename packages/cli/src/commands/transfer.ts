@@ -1,7 +1,17 @@
 /** Commands that move bytes: cp, mv, put, get, rsync. */
 import { createHash } from 'node:crypto';
 import { FsError, rsync, type CopyOptions, type FileInfo, type FileSystem, type Progress } from '@omnifs/core';
-import { baseName, copyFiles, globBase, hasMagic, isUnder, joinPath, planCopy, relativeTo } from '@omnifs/core/backend';
+import {
+  baseName,
+  copyFiles,
+  globBase,
+  hasMagic,
+  isUnder,
+  joinPath,
+  parentPath,
+  planCopy,
+  relativeTo,
+} from '@omnifs/core/backend';
 import { elapsed, humanSize, parseSize } from '../format';
 import { PROGRESS_FLAGS, progressOn, ProgressLine } from '../progress';
 import {
@@ -143,8 +153,14 @@ function namedOnItself(op: Op, c: Checked, dst: Target, into: boolean): OnItself
  * itself or none of it.
  */
 async function globOnItself(op: Op, c: Checked, dst: Target, options: CopyOptions): Promise<OnItself[]> {
-  const home = dst.fs.locate(dst.fs.normalize(dst.path));
+  const d = dst.fs.normalize(dst.path);
+  const home = dst.fs.locate(d);
   const src = c.source.fs;
+  if (op === 'mv' && options.recursive) {
+    // A matched directory that holds the destination would move below itself (`mv 'd/*' d/sub`).
+    const below = c.found.filter((f) => f.type === 'directory' && isUnder(home.path, src.locate(f.name).path));
+    if (below.length > 0) return below.map((info) => ({ info, target: joinPath(d, baseName(info.name)), below: true }));
+  }
   const base = src.locate(globBase(c.source.path));
   const kept = c.found.filter((f) => f.type !== 'directory' || (options.recursive && !options.maxDepth));
   if (!isUnder(home.path, base.path) || kept.some((f) => !isUnder(src.locate(f.name).path, home.path))) return [];
@@ -211,6 +227,15 @@ function sayLeftOut(ctx: Context, op: Op, checked: Checked[], same: OnItself[][]
   }
 }
 
+/**
+ * True for a glob whose matches all sit in the directory the glob starts from, as the
+ * entries of `d` that `d/` followed by a star matches; not a pattern over deeper levels.
+ */
+function oneLevel(c: Checked): boolean {
+  const base = c.source.fs.normalize(globBase(c.source.path));
+  return c.found.every((f) => parentPath(f.name) === base);
+}
+
 /** `cp - URL`: standard input to a file, read at most at `--bwlimit`. */
 async function fromStdin(
   ctx: Context,
@@ -274,15 +299,33 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   // What lands on itself is left as it is, as GNU cp leaves it, and so is a directory
   // without -r: either fails the command once the rest is copied.
   const refused = same.some((s) => s.length > 0) || checked.some((c) => c.omitted.length > 0);
-  const left = checked.filter((c, i) => c.copies && same[i]!.length === 0).map((c) => c.source);
+  // What of each source goes: the source as written, or, for a one-level glob some of whose
+  // matches would move below themselves, its other matches (as GNU mv moves the rest of
+  // what a shell expanded).
+  const left: Array<{ source: Target; paths: string[] }> = [];
+  for (const [i, c] of checked.entries()) {
+    if (!c.copies) continue;
+    if (same[i]!.length === 0) left.push({ source: c.source, paths: [written(c.source)] });
+    else if (c.glob && same[i]!.every((x) => x.below) && oneLevel(c)) {
+      const out = new Set(same[i]!.map((x) => x.info.name));
+      const rest = c.found.filter((f) => !out.has(f.name) && !c.omitted.includes(f)).map((f) => f.name);
+      if (rest.length > 0) left.push({ source: c.source, paths: rest });
+    }
+  }
   if (left.length === 0) throw new ReportedFailure();
 
   const done: Progress = { bytes: 0, files: 0 };
-  // Sources on one filesystem go in one call; several sources always land inside the destination.
-  const groups = new Map<FileSystem, Target[]>();
-  for (const s of left) groups.set(s.fs, [...(groups.get(s.fs) ?? []), s]);
-  for (const [fs, group] of groups) {
-    const src = several ? group.map(written) : written(group[0]!);
+  // Sources on one filesystem go in one call; several sources, or the matches of a glob
+  // given one by one, always land inside the destination.
+  const groups = new Map<FileSystem, { targets: Target[]; paths: string[] }>();
+  for (const { source, paths } of left) {
+    const g = groups.get(source.fs) ?? { targets: [], paths: [] };
+    g.targets.push(source);
+    g.paths.push(...paths);
+    groups.set(source.fs, g);
+  }
+  for (const [fs, { targets: group, paths }] of groups) {
+    const src = several || paths.length > 1 || paths[0] !== written(group[0]!) ? paths : paths[0]!;
     let last: Progress = { bytes: 0, files: 0 };
     // With -r a file deleted after the listing is skipped, as fsspec's recursive copy does,
     // and named; mv fails on it, as fsspec's does.
