@@ -43,6 +43,12 @@ export type Fault =
   | { readonly kind: 'stall'; readonly ms: number; readonly afterBytes?: number }
   /** Forward the request and let the upstream answer, then reset the client's connection: the answer is lost. */
   | { readonly kind: 'lose-answer' }
+  /**
+   * Forward, and call `run` once the upstream's answer has come, just before it is passed on:
+   * an event at a known point after the service carried the request out (a signal aborted
+   * while the answer is on its way back).
+   */
+  | { readonly kind: 'before-answer'; readonly run: () => void }
   /** Forward the request with one bit of its body flipped (the byte at `at`, default its first): bytes damaged on the way. */
   | { readonly kind: 'corrupt-request'; readonly at?: number }
   /** Forward the request without its Range headers: a store that answers a ranged read with the whole object. */
@@ -274,6 +280,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           ures.on('end', () => req.socket.resetAndDestroy());
           return;
         }
+        if (truncate?.kind === 'before-answer') truncate.run();
         const outHeaders: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(ures.headers)) {
           if (v === undefined || HOP_BY_HOP.includes(k)) continue;

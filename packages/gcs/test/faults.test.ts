@@ -410,13 +410,15 @@ describe('gcs: faults', function () {
 
     /**
      * `cp` or `mv` of a 3 MiB object through the proxy, the signal aborted as the first
-     * rewrite call reaches the proxy (`fault` then answers it, or it is forwarded): how the
-     * call ended, how long after the abort, and the source and target as the store has them
-     * once any rewrite still running has had time to finish.
+     * rewrite call reaches the proxy (`fault` then answers it), or with `'answered'` once
+     * the service's answer to it is back at the proxy, just before it is passed on (so the
+     * answer comes within the grace however loaded the machine): how the call ended, how
+     * long after the abort, and the source and target as the store has them once any
+     * rewrite still running has had time to finish.
      */
     async function abortAtRewrite(
       op: 'cp' | 'mv',
-      fault: Fault | undefined,
+      fault: Fault | 'answered',
     ): Promise<{ error: unknown; afterAbortMs: number; src: boolean; dst: string | undefined }> {
       const { proxy } = faults;
       const { fs: direct, root } = store;
@@ -424,16 +426,21 @@ describe('gcs: faults', function () {
       await direct.pipeFile(`${root}/src.bin`, data);
       const controller = new AbortController();
       let abortAt = Infinity;
-      proxy.addRule({
-        fault: fault ?? { kind: 'delay', ms: 0 },
-        failNext: 1,
-        match: (r) => {
-          if (!isRewrite(r)) return false;
-          abortAt = Date.now();
-          controller.abort();
-          return fault !== undefined;
-        },
-      });
+      const abort = (): void => {
+        abortAt = Date.now();
+        controller.abort();
+      };
+      if (fault === 'answered')
+        proxy.addRule({ fault: { kind: 'before-answer', run: abort }, failNext: 1, match: isRewrite });
+      else
+        proxy.addRule({
+          fault,
+          failNext: 1,
+          match: (r) => {
+            if (isRewrite(r)) abort();
+            return isRewrite(r);
+          },
+        });
       const fs = viaProxy(0);
       const error = await fs[op](`${root}/src.bin`, `${root}/dst.bin`, { signal: controller.signal }).then(
         () => undefined,
@@ -452,14 +459,14 @@ describe('gcs: faults', function () {
     }
 
     it('resolves a cp whose one rewrite call the service finished within the grace: the copy is there', async function () {
-      const { error, dst } = await abortAtRewrite('cp', undefined);
+      const { error, dst } = await abortAtRewrite('cp', 'answered');
       expect(error).to.equal(undefined);
       expect(dst).to.be.a('string');
       expect(rewrites()).to.have.length(1);
     });
 
     it('keeps the source of a mv aborted once its copy was finished, and says it was aborted', async function () {
-      const { error, src, dst } = await abortAtRewrite('mv', undefined);
+      const { error, src, dst } = await abortAtRewrite('mv', 'answered');
       await expectFsError(Promise.reject(error), 'Aborted', 'ABORT_ERR');
       expect({ src, copied: dst !== undefined }).to.deep.equal({ src: true, copied: true });
     });
