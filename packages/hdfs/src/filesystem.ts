@@ -248,13 +248,14 @@ export class HDFSFileSystem extends FileSystem {
   }
 
   /**
-   * Keeps a read that names no version from joining two: a datanode looks the path up again
-   * every ten blocks of a read, and a file replaced meanwhile would go on with the new
-   * file's bytes. A read of at most {@link UNPINNED_SAFE} bytes cannot; a longer one takes
-   * the file's version when it starts (asked beside the OPEN when its length is known, else
-   * once the datanode's answer gives it, the length then checked as well), and fails with
-   * `ConditionNotMatch` if the file has another at its end. An answer of unknown length (a
-   * gateway streaming without one) is not guarded.
+   * Keeps a read that names no version from joining two: a datanode (or a gateway's client
+   * of the cluster) looks the path up again every ten blocks of a read, and a file replaced
+   * meanwhile would go on with the new file's bytes. A read of at most
+   * {@link UNPINNED_SAFE} bytes cannot; a longer one takes the file's version when it
+   * starts (asked beside the OPEN when its length is known, else once the answer comes: the
+   * answer's length then checked as well, or, for a gateway streaming without a length,
+   * where the read ended), and fails with `ConditionNotMatch` if the file has another at
+   * its end. A read of unknown length through a gateway so asks one GETFILESTATUS more.
    */
   private unpinnedGuard(
     path: string,
@@ -262,7 +263,8 @@ export class HDFSFileSystem extends FileSystem {
     length: number | undefined,
   ): { opened: (res: Http1Answer | undefined) => void; check: (read: number) => Promise<void> } {
     let asked: Promise<HdfsFileStatus | undefined> | undefined;
-    let expected: number | undefined;
+    /** Where the file ends, by the answer's length; `toEnd`: where the read ends. */
+    let expected: number | 'toEnd' | undefined;
     const ask = (): Promise<HdfsFileStatus | undefined> =>
       this.client.status(path).then(
         (st) => st,
@@ -272,8 +274,14 @@ export class HDFSFileSystem extends FileSystem {
     return {
       opened: (res) => {
         if (asked !== undefined || length !== undefined || res === undefined) return;
-        // A datanode says how long its answer is (a gateway streaming without a length is not guarded).
-        const size = Number(res.headers['content-length'] ?? Number.NaN);
+        const given = res.headers['content-length'];
+        if (given === undefined) {
+          // A gateway streaming to the end without a length: how long is known only at the end.
+          expected = 'toEnd';
+          asked = ask();
+          return;
+        }
+        const size = Number(given);
         if (!(size > UNPINNED_SAFE)) return;
         expected = start + size;
         asked = ask();
@@ -282,7 +290,8 @@ export class HDFSFileSystem extends FileSystem {
         if (asked === undefined || read <= UNPINNED_SAFE) return;
         const before = await asked;
         if (before === undefined) return;
-        if (expected !== undefined && before.length !== expected)
+        const end = expected === 'toEnd' ? start + read : expected;
+        if (end !== undefined && before.length !== end)
           throw new FsError({ kind: 'ConditionNotMatch', message: 'the file changed while it was read' });
         await this.checkVersion(path, versionOf(before));
       },
@@ -448,17 +457,17 @@ function toInfo(name: string, s: HdfsFileStatus): FileInfo {
 }
 
 /**
- * A file's version, as `info().etag`: its file id, modification time and length. HDFS
- * keeps no ETag; a rewrite gives a new file id, an append or truncate a new length and
- * modification time.
- */
-/**
  * The longest read that cannot see two versions of a file without naming one: under ten
  * blocks of the smallest block size a namenode allows (1 MiB), a datanode never looks the
  * path up again within it.
  */
 const UNPINNED_SAFE = 8 * 1024 * 1024;
 
+/**
+ * A file's version, as `info().etag`: its file id, modification time and length. HDFS
+ * keeps no ETag; a rewrite gives a new file id, an append or truncate a new length and
+ * modification time.
+ */
 function versionOf(s: HdfsFileStatus): string {
   return `${s.fileId ?? 0}-${s.modificationTime}-${s.length}`;
 }

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { conformanceSuite } from '@omnifs/testkit';
 import { HDFSFileSystem } from '@omnifs/hdfs';
 import { useHttpFs } from '../../../test/servers/index';
-import { freshDir } from './helpers';
+import { expectReadsOfOneVersion, freshDir } from './helpers';
 
 describe('hdfs: through an HttpFS gateway', function () {
   this.timeout(120_000);
@@ -54,6 +54,14 @@ describe('hdfs: through an HttpFS gateway', function () {
     await mover.mv(`${dir}/b.txt`, `${dir}/a.txt`);
     expect(await fs.readText(`${dir}/a.txt`)).to.equal('bee');
     expect(await fs.find(dir)).to.deep.equal([`${dir}/a.txt`]);
+    await fs.rm(dir, { recursive: true });
+  });
+
+  it('fails a long read that names no version when the file is replaced under it, never mixing the two', async () => {
+    // The gateway streams its answer without a length.
+    const fs = make();
+    const dir = freshDir('httpfs');
+    await expectReadsOfOneVersion(fs, dir);
     await fs.rm(dir, { recursive: true });
   });
 
