@@ -46,6 +46,12 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
     });
 
+    it('moves a directory, not a sibling whose name starts with its name', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'dir/x': '1', 'dir.txt': '2', 'dirty/y': '3', 'dir-2': '4' });
+      await ctx.fs.mv(ctx.path('dir'), ctx.path('moved'));
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('dir-2', 'dir.txt', 'dirty/y', 'moved/x'));
+    });
+
     it('moves a directory into an existing directory as a subdirectory', async () => {
       await build();
       await ctx.fs.pipeFile(ctx.path('target/keep'), 'k');
@@ -178,6 +184,12 @@ export function moveRemoveTests(ctx: SuiteContext): void {
       await ctx.fs.rm(ctx.path('d'), { recursive: true });
       expect(await ctx.fs.exists(ctx.path('d'))).to.equal(false);
       expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('a.txt', 'b.txt', 'c.bin'));
+    });
+
+    it('removes a directory with recursive, not a sibling whose name starts with its name', async () => {
+      await writeTree(ctx.fs, ctx.root, { 'dir/x': '1', 'dir.txt': '2', 'dirty/y': '3', 'dir-2': '4' });
+      await ctx.fs.rm(ctx.path('dir'), { recursive: true });
+      expect(await ctx.fs.find(ctx.root)).to.deep.equal(abs('dir-2', 'dir.txt', 'dirty/y'));
     });
 
     it('reports the files of a directory removed with recursive, and their total', async () => {
