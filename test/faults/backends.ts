@@ -8,6 +8,7 @@ import { FileSystem } from '@omnifs/core';
 import { S3FileSystem } from '@omnifs/s3';
 import { GCSFileSystem } from '@omnifs/gcs';
 import { AzureBlobFileSystem } from '@omnifs/azure';
+import { AccountSASPermissions, BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { HDFSFileSystem } from '@omnifs/hdfs';
 import { freshName, useServer, type InfoByKind, type ServerKind } from '../servers';
 import { startFaultProxy, type FaultProxy, type RequestInfo } from './proxy';
@@ -22,6 +23,11 @@ export interface FaultTarget {
   viaProxy(sdkRetries: number): FileSystem;
   /** The same, through another proxy (or any URL in front of the server). */
   via(url: string, sdkRetries: number): FileSystem;
+  /**
+   * Through the proxy with no request header signed, so the proxy may drop one: Azure by an
+   * account SAS (its Shared Key signs `If-Match`); the others as {@link viaProxy}.
+   */
+  unsignedViaProxy(): FileSystem;
   /** The server's URL, for another proxy. */
   upstream(): string;
   /** A directory (bucket, container) of the suite's own. */
@@ -145,12 +151,32 @@ export function useFaultTarget(kind: ServerKind, seed: number): FaultTarget {
     made.push(fs);
     return fs;
   };
+  const unsigned = (): FileSystem => {
+    if (kind !== 'azure') return via(proxy!.url, 0);
+    const { accountName, accountKey, blobEndpoint } = server.info as InfoByKind['azure'];
+    const service = new BlobServiceClient(blobEndpoint, new StorageSharedKeyCredential(accountName, accountKey));
+    const expires = new Date(Date.now() + 3_600_000);
+    const sasToken = new URL(service.generateAccountSasUrl(expires, AccountSASPermissions.parse('rwdlc'), 'sco'))
+      .search;
+    const fs = new AzureBlobFileSystem({
+      accountName,
+      sasToken,
+      accountUrl: `${proxy!.url}${new URL(blobEndpoint).pathname}`,
+      partSize: 4 * MiB,
+      skipInstanceCache: true,
+      ...CELL_TIMEOUTS,
+      pipelineOptions: { retryOptions: { maxTries: 1 } },
+    });
+    made.push(fs);
+    return fs;
+  };
   return {
     kind,
     proxy: () => proxy!,
     direct: () => direct!,
     viaProxy: (sdkRetries) => via(proxy!.url, sdkRetries),
     via: (url, sdkRetries) => via(url, sdkRetries),
+    unsignedViaProxy: unsigned,
     upstream: () => upstream,
     root: () => root,
     isDownload: DOWNLOAD[kind],

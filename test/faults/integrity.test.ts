@@ -95,6 +95,48 @@ for (const kind of FAULT_KINDS) {
         }
       });
 
+      // HDFS reads are checked against the file's status, never by a condition a server could ignore.
+      if (kind !== 'hdfs') {
+        it("open('rb') from a store that ignores If-Match fails with ConditionNotMatch when the file is replaced between two block reads", async function () {
+          const p = path('blocks-unconditional');
+          await t.direct().pipeFile(p, filled(1));
+          t.proxy().addRule({ fault: { kind: 'ignore-if-match' }, match: (r) => t.isDownload(r) });
+          const f = await t.unsignedViaProxy().open(p, 'rb', { blockSize: MiB, cacheBlocks: 1 });
+          expect((await f.read(MiB)).every((b) => b === 1)).to.equal(true);
+          await t.direct().pipeFile(p, filled(2));
+          await expectFsError(f.read(MiB), 'ConditionNotMatch', 'ESTALE');
+          await f.close();
+          // GCS reads name the generation itself, which no condition can drop.
+          if (kind !== 'gcs') expect(t.proxy().counters.ifMatchIgnored).to.be.at.least(2);
+        });
+
+        it('a get in parts from a store that ignores If-Match fails with ConditionNotMatch once the file was replaced, leaving no local file', async function () {
+          const p = path('get-unconditional');
+          const size = 12 * MiB;
+          await t.direct().pipeFile(p, filled(1, size));
+          let replacing: Promise<void> | undefined;
+          t.proxy().addRule({
+            fault: { kind: 'ignore-if-match' },
+            failNext: 1,
+            match: (r) => {
+              if (t.isDownload(r)) replacing ??= t.direct().pipeFile(p, filled(2, size));
+              return t.isDownload(r);
+            },
+          });
+          // The other parts are read once the replacement is done.
+          t.proxy().addRule({ fault: { kind: 'ignore-if-match', delayMs: 1500 }, match: (r) => t.isDownload(r) });
+          const dir = await mkdtemp(join(tmpdir(), 'omnifs-integrity-'));
+          try {
+            await expectFsError(t.unsignedViaProxy().get(p, join(dir, 'out.bin')), 'ConditionNotMatch', 'ESTALE');
+            await replacing;
+            expect(await readdir(dir)).to.deep.equal([]);
+            if (kind !== 'gcs') expect(t.proxy().counters.ifMatchIgnored).to.be.at.least(2);
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+        });
+      }
+
       it('a copy inside the store is pinned to the info planned: ConditionNotMatch once the file was replaced', async function () {
         const fs = t.viaProxy(0);
         const p = path('copied');

@@ -52,7 +52,12 @@ export type Fault =
   /** Forward the request with one bit of its body flipped (the byte at `at`, default its first): bytes damaged on the way. */
   | { readonly kind: 'corrupt-request'; readonly at?: number }
   /** Forward the request without its Range headers: a store that answers a ranged read with the whole object. */
-  | { readonly kind: 'ignore-range' };
+  | { readonly kind: 'ignore-range' }
+  /**
+   * Forward the request without its `If-Match` header, after `delayMs` (default 0): a store
+   * that ignores `If-Match`, answering a read pinned to a replaced object with the new one.
+   */
+  | { readonly kind: 'ignore-if-match'; readonly delayMs?: number };
 
 /** The request as a rule's `match` sees it. */
 export interface RequestInfo {
@@ -88,6 +93,8 @@ export interface ProxyCounters {
   lostAnswers: number;
   corruptions: number;
   rangesIgnored: number;
+  /** Requests forwarded without the `If-Match` they had. */
+  ifMatchIgnored: number;
   upstreamErrors: number;
 }
 
@@ -209,6 +216,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     lostAnswers: 0,
     corruptions: 0,
     rangesIgnored: 0,
+    ifMatchIgnored: 0,
     upstreamErrors: 0,
   });
   const counters = zero();
@@ -265,6 +273,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     const headers: IncomingHttpHeaders = { ...req.headers, host };
     for (const h of HOP_BY_HOP) delete headers[h];
+    if (truncate?.kind === 'ignore-if-match' && headers['if-match'] !== undefined) {
+      counters.ifMatchIgnored += 1;
+      delete headers['if-match'];
+    }
     if (truncate?.kind === 'ignore-range' && (headers.range !== undefined || headers['x-ms-range'] !== undefined)) {
       counters.rangesIgnored += 1;
       delete headers.range;
@@ -369,6 +381,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       case 'delay':
         counters.delays += 1;
         setTimeout(() => forward(req, res, undefined), fault.ms);
+        return;
+      case 'ignore-if-match':
+        setTimeout(() => forward(req, res, fault), fault.delayMs ?? 0);
         return;
       default:
         forward(req, res, fault);

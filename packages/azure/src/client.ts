@@ -15,6 +15,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { FsError, type Timeouts } from '@omnifs/core';
 import {
+  checkPinnedHeaders,
   currentSignal,
   escapeXml,
   Http1Pool,
@@ -270,6 +271,7 @@ export class LeanAzureClient {
       headers['x-ms-range'] = `bytes=${range.start}-${range.end === undefined ? '' : range.end - 1}`;
     if (range.etag !== undefined) headers['if-match'] = range.etag;
     const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, stream: true, signal });
+    checkPinnedHeaders(a, range.etag);
     return a.body !== undefined ? { headers: a.headers, body: a.body } : { headers: a.headers, data: a.data! };
   }
 
@@ -288,8 +290,9 @@ export class LeanAzureClient {
   ): Promise<LeanDownload & { status: number }> {
     const headers: Record<string, string> = { 'x-ms-range': `bytes=${start}-${start + sink.length - 1}` };
     if (etag !== undefined) headers['if-match'] = etag;
-    const sinkOf = rangedSink(sink);
+    const sinkOf = rangedSink(sink, etag);
     const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, sink: sinkOf, signal });
+    checkPinnedHeaders(a, etag);
     const { status, headers: h } = a;
     if (a.sunk !== undefined) return { status, headers: h, sunk: a.sunk };
     return a.body !== undefined ? { status, headers: h, body: a.body } : { status, headers: h, data: a.data! };

@@ -5,7 +5,15 @@
  */
 import type { BlobClient } from '@azure/storage-blob';
 import { FsError } from '@omnifs/core';
-import { abortError, bytesBody, collectBytes, fillSink, throwIfAborted, type BodySink } from '@omnifs/core/backend';
+import {
+  abortError,
+  bytesBody,
+  checkPinnedAnswer,
+  collectBytes,
+  fillSink,
+  throwIfAborted,
+  type BodySink,
+} from '@omnifs/core/backend';
 import type { LeanAzureClient } from './client';
 import { azureErrorCode, brokenOff } from './errors';
 
@@ -28,7 +36,8 @@ export function quotedEtag(etag: string | undefined): string | undefined {
  *
  * Behaviour:
  * - a start at or past the end of the blob yields nothing;
- * - with `etag`, a blob replaced since fails with ConditionNotMet (mapped by the caller);
+ * - with `etag`, a blob replaced since fails with ConditionNotMet (mapped by the caller),
+ *   or with `ConditionNotMatch` when the service ignored `If-Match` and answered with it;
  * - a body cut short fails with a temporary `Unexpected` error (code `ECONNRESET`), never ends early;
  * - stopping early (or `signal`) cancels the request.
  */
@@ -75,7 +84,14 @@ async function getBlob(
       ...(signal ? { abortSignal: signal } : {}),
       ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
     });
-    return res.readableStreamBody as Body | undefined;
+    const body = res.readableStreamBody as Body | undefined;
+    try {
+      checkPinnedAnswer(res.etag, quotedEtag(etag));
+    } catch (err) {
+      body?.destroy?.();
+      throw err;
+    }
+    return body;
   } catch (err) {
     if (azureErrorCode(err) === 'InvalidRange') return undefined; // start at or past the end
     throw readFailure(err, signal, false);

@@ -161,6 +161,7 @@ export {
   type UploadOptions,
 } from './objectstore';
 export { failedDelete } from './deletes';
+export { checkPinnedAnswer, checkPinnedHeaders, sameEtag } from './pinned';
 export {
   fillSink,
   rangedSink,

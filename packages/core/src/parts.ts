@@ -13,6 +13,7 @@ import { pinTo } from './args';
 import { collectBytes } from './data';
 import { ChunkQueue, DEFAULT_PART_SIZE } from './writer';
 import { partBuffers } from './buffers';
+import { checkPinnedAnswer, sameEtag } from './pinned';
 import type { FileSystem } from './filesystem';
 import type { FileInfo } from './types';
 
@@ -203,9 +204,10 @@ export async function* readRanges(
   options: RangeReadOptions,
 ): AsyncGenerator<Uint8Array> {
   const { signal } = options;
+  const fetch = answeringPinned(fetchRange);
   try {
     if (end !== undefined && end <= start) return;
-    yield* rangesInOrder(fetchRange, start, end, options, await firstRange(fetchRange, start, end, options));
+    yield* rangesInOrder(fetch, start, end, options, await firstRange(fetch, start, end, options));
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
@@ -223,9 +225,10 @@ export async function readRangesAll(
   options: RangeReadOptions,
 ): Promise<Uint8Array> {
   const { signal } = options;
+  const fetch = answeringPinned(fetchRange);
   try {
     if (end !== undefined && end <= start) return new Uint8Array(0);
-    const first = await firstRange(fetchRange, start, end, options);
+    const first = await firstRange(fetch, start, end, options);
     // The bytes in hand are all the read wants: the whole object, or a range reaching its stop.
     if (first?.bytes !== undefined) {
       const { bytes, whole } = first;
@@ -235,11 +238,29 @@ export async function readRangesAll(
         return whole === true ? bytes.subarray(Math.min(start, bytes.byteLength), end) : bytes;
       }
     }
-    return await collectBytes(rangesInOrder(fetchRange, start, end, options, first));
+    return await collectBytes(rangesInOrder(fetch, start, end, options, first));
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
   }
+}
+
+/**
+ * `fetchRange` whose answers are checked against the ETag each read is pinned to: one of
+ * another version (a store that ignored `If-Match`) fails with `ConditionNotMatch`, its
+ * body released.
+ */
+function answeringPinned(fetchRange: FetchRange): FetchRange {
+  return async (start, end, etag, signal) => {
+    const res = await fetchRange(start, end, etag, signal);
+    try {
+      checkPinnedAnswer(res?.etag, etag);
+    } catch (err) {
+      res?.cancel?.();
+      throw err;
+    }
+    return res;
+  };
 }
 
 /** The first range of a read (`[start, start + partSize)`, pinned to `etag` where given). */
@@ -358,10 +379,19 @@ async function* sliceWhole(
 /**
  * `Http1Options.sink` for a ranged read: the body of a ranged answer (206, or any with
  * `Content-Range`) goes to `sink`; a store that ignored the range and sent the whole object
- * is left to {@link fillSink} from the read's offset.
+ * is left to {@link fillSink} from the read's offset. With `pinned` (the ETag the read
+ * sends in `If-Match`), an answer of another version is not put into the sink: the caller
+ * fails it ({@link checkPinnedHeaders}).
  */
-export function rangedSink(sink: BodySink): (status: number, headers: IncomingHttpHeaders) => BodySink | undefined {
-  return (status, headers) => (status === 206 || headers['content-range'] !== undefined ? sink : undefined);
+export function rangedSink(
+  sink: BodySink,
+  pinned?: string,
+): (status: number, headers: IncomingHttpHeaders) => BodySink | undefined {
+  return (status, headers) =>
+    (status === 206 || headers['content-range'] !== undefined) &&
+    (pinned === undefined || typeof headers.etag !== 'string' || sameEtag(headers.etag, pinned))
+      ? sink
+      : undefined;
 }
 
 /**

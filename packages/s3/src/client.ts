@@ -16,6 +16,7 @@ import { channel } from 'node:diagnostics_channel';
 import { type Timeouts } from '@omnifs/core';
 import {
   bytesBody,
+  checkPinnedHeaders,
   errors,
   Http1Pool,
   rangedSink,
@@ -252,8 +253,9 @@ export class LeanS3Client {
     const headers = this.readHeaders();
     headers.range = `bytes=${start}-${start + sink.length - 1}`;
     if (etag !== undefined) headers['if-match'] = etag;
-    const op = { method: 'GET', key, headers, sink: rangedSink(sink) };
+    const op = { method: 'GET', key, headers, sink: rangedSink(sink, etag) };
     const res = await this.request('GetObjectCommand', bucket, op, signal);
+    checkPinnedHeaders(res, etag);
     const contentRange = res.headers['content-range'];
     const body =
       res.sunk !== undefined
