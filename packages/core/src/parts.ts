@@ -204,10 +204,11 @@ export async function* readRanges(
   options: RangeReadOptions,
 ): AsyncGenerator<Uint8Array> {
   const { signal } = options;
-  const fetch = answeringPinned(fetchRange);
   try {
     if (end !== undefined && end <= start) return;
-    yield* rangesInOrder(fetch, start, end, options, await firstRange(fetch, start, end, options));
+    const first = await firstRange(fetchRange, start, end, options);
+    checkAnswer(first, options.etag);
+    yield* rangesInOrder(fetchRange, start, end, options, first);
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
@@ -225,10 +226,10 @@ export async function readRangesAll(
   options: RangeReadOptions,
 ): Promise<Uint8Array> {
   const { signal } = options;
-  const fetch = answeringPinned(fetchRange);
   try {
     if (end !== undefined && end <= start) return new Uint8Array(0);
-    const first = await firstRange(fetch, start, end, options);
+    const first = await firstRange(fetchRange, start, end, options);
+    checkAnswer(first, options.etag);
     // The bytes in hand are all the read wants: the whole object, or a range reaching its stop.
     if (first?.bytes !== undefined) {
       const { bytes, whole } = first;
@@ -238,7 +239,7 @@ export async function readRangesAll(
         return whole === true ? bytes.subarray(Math.min(start, bytes.byteLength), end) : bytes;
       }
     }
-    return await collectBytes(rangesInOrder(fetch, start, end, options, first));
+    return await collectBytes(rangesInOrder(fetchRange, start, end, options, first));
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     throw err;
@@ -246,21 +247,16 @@ export async function readRangesAll(
 }
 
 /**
- * `fetchRange` whose answers are checked against the ETag each read is pinned to: one of
- * another version (a store that ignored `If-Match`) fails with `ConditionNotMatch`, its
- * body released.
+ * Throws `ConditionNotMatch`, the answer's body released, when a range read pinned to
+ * `etag` was answered with another version: a store that ignored `If-Match`.
  */
-function answeringPinned(fetchRange: FetchRange): FetchRange {
-  return async (start, end, etag, signal) => {
-    const res = await fetchRange(start, end, etag, signal);
-    try {
-      checkPinnedAnswer(res?.etag, etag);
-    } catch (err) {
-      res?.cancel?.();
-      throw err;
-    }
-    return res;
-  };
+function checkAnswer(res: RangeResponse | undefined, etag: string | undefined): void {
+  try {
+    checkPinnedAnswer(res?.etag, etag);
+  } catch (err) {
+    res?.cancel?.();
+    throw err;
+  }
 }
 
 /** The first range of a read (`[start, start + partSize)`, pinned to `etag` where given). */
@@ -323,6 +319,7 @@ async function* rangesInOrder(
         const p = fetchRange(from, next, pin, controller.signal).then((res) => {
           if (res === undefined)
             throw new FsError({ kind: 'ConditionNotMatch', message: 'the object shrank while read' });
+          checkAnswer(res, pin);
           return collect(res);
         });
         p.catch(() => undefined); // observed when its turn comes
