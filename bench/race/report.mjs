@@ -62,6 +62,24 @@ function cell(results, store, id, row) {
 
 /** How many times faster `a` is than `b` on the same work (b's median time over a's). */
 const faster = (a, b) => (a?.seconds && b?.seconds ? b.seconds / a.seconds : undefined);
+
+/**
+ * The lowest and highest of omnifs's ratio to `peer` taken repetition by repetition (the
+ * two ran one after the other in each): how far a median ratio near 1.0x can be trusted.
+ * Undefined with fewer than two repetitions of both.
+ */
+function repRatios(results, store, peer, row) {
+  const times = (id) =>
+    new Map(
+      results
+        .filter((r) => r.store === store && r.id === id && r.row === row && r.seconds !== undefined)
+        .map((r) => [r.rep, r.seconds]),
+    );
+  const ours = times('omnifs');
+  const theirs = times(peer);
+  const ratios = [...ours].filter(([rep]) => theirs.has(rep)).map(([rep, s]) => theirs.get(rep) / s);
+  return ratios.length < 2 ? undefined : [Math.min(...ratios), Math.max(...ratios)];
+}
 const x = (r) => (r === undefined ? '–' : `${r.toFixed(2)}x`);
 
 /** Figures of one store: per row, the cells and the ratios; the CPU and RSS lines. */
@@ -78,6 +96,8 @@ export function storeFigures(results, store, contenders) {
       best,
       vsBest: faster(cells.omnifs, cells[best]),
       vsOpendal: faster(cells.omnifs, cells.opendal),
+      repsBest: best === undefined ? undefined : repRatios(results, store, best, row.id),
+      repsOpendal: repRatios(results, store, 'opendal', row.id),
     };
   });
   const cpu = Object.fromEntries(
@@ -160,9 +180,10 @@ function targets(figs, meta) {
     for (const t of f.table) {
       if (t.row.id === 'capped') continue;
       const r = store === 's3' ? t.vsOpendal : t.vsBest;
+      const reps = store === 's3' ? t.repsOpendal : t.repsBest;
       push(
         `${STORE_TITLE[store]} ${rowTitle(t.row, sizesIn(meta, store))}: omnifs / ${store === 's3' ? 'OpenDAL' : 'best peer'} >= 1.0x`,
-        x(r),
+        `${x(r)}${reps === undefined ? '' : ` (${reps[0].toFixed(2)}-${reps[1].toFixed(2)})`}`,
         r === undefined ? undefined : r >= 1,
       );
     }
@@ -290,6 +311,8 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
   ];
   const tgt = [
     '## Targets (issue 15)',
+    '',
+    "A ratio is that of the medians; in brackets, the lowest and highest of the ratio taken repetition by repetition (the two contenders ran one after the other in each), which shows how far a ratio near 1.0x says more than the machine's noise.",
     '',
     '| target | measured | met |',
     '| --- | ---: | --- |',
