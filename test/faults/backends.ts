@@ -25,7 +25,8 @@ export interface FaultTarget {
   via(url: string, sdkRetries: number): FileSystem;
   /**
    * Through the proxy with no request header signed, so the proxy may drop one: Azure by an
-   * account SAS (its Shared Key signs `If-Match`); the others as {@link viaProxy}.
+   * account SAS (its Shared Key signs `If-Match`); the others as {@link viaProxy} (GCS and
+   * HDFS sign no header; moto does not check the SigV4 signature of S3's requests).
    */
   unsignedViaProxy(): FileSystem;
   /** The server's URL, for another proxy. */
