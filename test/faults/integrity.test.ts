@@ -124,7 +124,10 @@ for (const kind of FAULT_KINDS) {
             },
           });
           // The other parts are read once the replacement is done.
-          t.proxy().addRule({ fault: { kind: 'ignore-if-match', delayMs: 1500 }, match: (r) => t.isDownload(r) });
+          t.proxy().addRule({
+            fault: { kind: 'ignore-if-match', after: () => replacing ?? Promise.resolve() },
+            match: (r) => t.isDownload(r),
+          });
           const dir = await mkdtemp(join(tmpdir(), 'omnifs-integrity-'));
           try {
             await expectFsError(t.unsignedViaProxy().get(p, join(dir, 'out.bin')), 'ConditionNotMatch', 'ESTALE');

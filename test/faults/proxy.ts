@@ -54,10 +54,11 @@ export type Fault =
   /** Forward the request without its Range headers: a store that answers a ranged read with the whole object. */
   | { readonly kind: 'ignore-range' }
   /**
-   * Forward the request without its `If-Match` header, after `delayMs` (default 0): a store
-   * that ignores `If-Match`, answering a read pinned to a replaced object with the new one.
+   * Forward the request without its `If-Match` header, once `after()` resolved (default: at
+   * once): a store that ignores `If-Match`, answering a read pinned to a replaced object
+   * with the new one.
    */
-  | { readonly kind: 'ignore-if-match'; readonly delayMs?: number };
+  | { readonly kind: 'ignore-if-match'; readonly after?: () => Promise<unknown> };
 
 /** The request as a rule's `match` sees it. */
 export interface RequestInfo {
@@ -383,7 +384,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         setTimeout(() => forward(req, res, undefined), fault.ms);
         return;
       case 'ignore-if-match':
-        setTimeout(() => forward(req, res, fault), fault.delayMs ?? 0);
+        if (fault.after === undefined) forward(req, res, fault);
+        else
+          void fault.after().then(
+            () => forward(req, res, fault),
+            () => forward(req, res, fault),
+          );
         return;
       default:
         forward(req, res, fault);
