@@ -302,14 +302,15 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   // What of each source goes: the source as written, or, for a one-level glob some of whose
   // matches would move below themselves, its other matches (as GNU mv moves the rest of
   // what a shell expanded).
-  const left: Array<{ source: Target; paths: string[] }> = [];
+  // `matches`: the paths are a glob's matches, given one by one (they land inside the destination).
+  const left: Array<{ source: Target; paths: string[]; matches: boolean }> = [];
   for (const [i, c] of checked.entries()) {
     if (!c.copies) continue;
-    if (same[i]!.length === 0) left.push({ source: c.source, paths: [written(c.source)] });
+    if (same[i]!.length === 0) left.push({ source: c.source, paths: [written(c.source)], matches: false });
     else if (c.glob && same[i]!.every((x) => x.below) && oneLevel(c)) {
       const out = new Set(same[i]!.map((x) => x.info.name));
       const rest = c.found.filter((f) => !out.has(f.name) && !c.omitted.includes(f)).map((f) => f.name);
-      if (rest.length > 0) left.push({ source: c.source, paths: rest });
+      if (rest.length > 0) left.push({ source: c.source, paths: rest, matches: true });
     }
   }
   if (left.length === 0) throw new ReportedFailure();
@@ -317,15 +318,16 @@ async function transferWith(ctx: Context, op: Op, progress: ProgressLine): Promi
   const done: Progress = { bytes: 0, files: 0 };
   // Sources on one filesystem go in one call; several sources, or the matches of a glob
   // given one by one, always land inside the destination.
-  const groups = new Map<FileSystem, { targets: Target[]; paths: string[] }>();
-  for (const { source, paths } of left) {
-    const g = groups.get(source.fs) ?? { targets: [], paths: [] };
+  const groups = new Map<FileSystem, { targets: Target[]; paths: string[]; matches: boolean }>();
+  for (const { source, paths, matches } of left) {
+    const g = groups.get(source.fs) ?? { targets: [], paths: [], matches: false };
     g.targets.push(source);
     g.paths.push(...paths);
+    g.matches ||= matches;
     groups.set(source.fs, g);
   }
-  for (const [fs, { targets: group, paths }] of groups) {
-    const src = several || paths.length > 1 || paths[0] !== written(group[0]!) ? paths : paths[0]!;
+  for (const [fs, { targets: group, paths, matches }] of groups) {
+    const src = several || matches || paths.length > 1 ? paths : paths[0]!;
     let last: Progress = { bytes: 0, files: 0 };
     // With -r a file deleted after the listing is skipped, as fsspec's recursive copy does,
     // and named; mv fails on it, as fsspec's does.
