@@ -85,12 +85,7 @@ async function getBlob(
       ...(etag !== undefined ? { conditions: { ifMatch: quotedEtag(etag) } } : {}),
     });
     const body = res.readableStreamBody as Body | undefined;
-    try {
-      checkPinnedAnswer(res.etag, quotedEtag(etag));
-    } catch (err) {
-      body?.destroy?.();
-      throw err;
-    }
+    checkPinnedAnswer(res.etag, quotedEtag(etag), () => body?.destroy?.());
     return body;
   } catch (err) {
     if (azureErrorCode(err) === 'InvalidRange') return undefined; // start at or past the end

@@ -207,7 +207,7 @@ export async function* readRanges(
   try {
     if (end !== undefined && end <= start) return;
     const first = await firstRange(fetchRange, start, end, options);
-    checkAnswer(first, options.etag);
+    checkPinnedAnswer(first?.etag, options.etag, first?.cancel);
     yield* rangesInOrder(fetchRange, start, end, options, first);
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
@@ -229,7 +229,7 @@ export async function readRangesAll(
   try {
     if (end !== undefined && end <= start) return new Uint8Array(0);
     const first = await firstRange(fetchRange, start, end, options);
-    checkAnswer(first, options.etag);
+    checkPinnedAnswer(first?.etag, options.etag, first?.cancel);
     // The bytes in hand are all the read wants: the whole object, or a range reaching its stop.
     if (first?.bytes !== undefined) {
       const { bytes, whole } = first;
@@ -242,19 +242,6 @@ export async function readRangesAll(
     return await collectBytes(rangesInOrder(fetchRange, start, end, options, first));
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
-    throw err;
-  }
-}
-
-/**
- * Throws `ConditionNotMatch`, the answer's body released, when a range read pinned to
- * `etag` was answered with another version: a store that ignored `If-Match`.
- */
-function checkAnswer(res: RangeResponse | undefined, etag: string | undefined): void {
-  try {
-    checkPinnedAnswer(res?.etag, etag);
-  } catch (err) {
-    res?.cancel?.();
     throw err;
   }
 }
@@ -319,7 +306,7 @@ async function* rangesInOrder(
         const p = fetchRange(from, next, pin, controller.signal).then((res) => {
           if (res === undefined)
             throw new FsError({ kind: 'ConditionNotMatch', message: 'the object shrank while read' });
-          checkAnswer(res, pin);
+          checkPinnedAnswer(res.etag, pin, res.cancel);
           return collect(res);
         });
         p.catch(() => undefined); // observed when its turn comes

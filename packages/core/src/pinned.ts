@@ -20,29 +20,22 @@ export function sameEtag(a: string, b: string): boolean {
 
 /**
  * Throws `ConditionNotMatch` when a read pinned to `pinned` was answered with another
- * version (`answered`, the answer's ETag): the store ignored `If-Match`. Nothing to check
- * when either is unknown.
+ * version (`answered`, the answer's ETag): the store ignored `If-Match`. `release` (the
+ * answer's body left unread) is called first. Nothing to check when either is unknown.
  */
-export function checkPinnedAnswer(answered: unknown, pinned: string | undefined): void {
+export function checkPinnedAnswer(answered: unknown, pinned: string | undefined, release?: () => void): void {
   if (pinned === undefined || typeof answered !== 'string' || answered === '' || sameEtag(answered, pinned)) return;
+  release?.();
   throw new FsError({
     kind: 'ConditionNotMatch',
     message: `the object changed while it was read: asked for version ${pinned}, the store answered ${answered} (it ignored If-Match)`,
   });
 }
 
-/**
- * {@link checkPinnedAnswer} of an answer's `etag` header; a body streamed with the answer is
- * released when it fails.
- */
+/** {@link checkPinnedAnswer} of an answer's `etag` header, its streamed body released when it fails. */
 export function checkPinnedHeaders(
   answer: { headers: IncomingHttpHeaders; body?: { destroy(): void } | undefined },
   pinned: string | undefined,
 ): void {
-  try {
-    checkPinnedAnswer(answer.headers.etag, pinned);
-  } catch (err) {
-    answer.body?.destroy();
-    throw err;
-  }
+  checkPinnedAnswer(answer.headers.etag, pinned, () => answer.body?.destroy());
 }
