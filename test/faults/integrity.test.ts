@@ -5,6 +5,7 @@
  * persistent once retries give up; no secret in an error's `cause` chain.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,13 @@ async function drain(stream: AsyncIterable<Uint8Array>, after: number, midway: (
       await midway();
     }
   }
+  return got;
+}
+
+/** Reads a stream to its end. */
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<number> {
+  let got = 0;
+  for await (const chunk of stream) got += chunk.byteLength;
   return got;
 }
 
@@ -164,6 +172,57 @@ for (const kind of FAULT_KINDS) {
         expect((await fs.cat(`${p}-copy`)).every((b) => b === 2)).to.equal(true);
       });
     });
+
+    // HDFS reads name their offset and length in the URL, and no answer carries a range.
+    if (kind !== 'hdfs') {
+      describe('answers to another range than the one asked for', function () {
+        const data = randomBytes(12 * MiB);
+        const same = (got: Uint8Array, want: Uint8Array): boolean => Buffer.from(got).equals(want);
+        const shifted = (first: number, last: number | undefined): [number, number | undefined] => [
+          first - (first % 1000),
+          last,
+        ];
+        const capped = (first: number, last: number | undefined): [number, number | undefined] => [
+          first,
+          Math.min(last ?? Infinity, first + 256 * 1024 - 1),
+        ];
+
+        it('a read at an offset answered from another offset fails with EIO', async function () {
+          const p = path('shifted');
+          await t.direct().pipeFile(p, data);
+          t.proxy().addRule({ fault: { kind: 'answer-range', range: shifted }, match: (r) => t.isDownload(r) });
+          const fs = t.unsignedViaProxy();
+          await expectFsError(fs.catFile(p, { start: MiB + 100, end: 2 * MiB }), 'Unexpected', 'EIO');
+          const f = await fs.open(p, 'rb', { blockSize: MiB, cacheBlocks: 1 });
+          await f.seek(3 * MiB + 5);
+          await expectFsError(f.read(1000), 'Unexpected', 'EIO');
+          await f.close();
+          expect(t.proxy().counters.rangesRewritten).to.be.at.least(2);
+          // A range the store answers as asked is read as before.
+          t.proxy().clearRules();
+          expect(
+            same(await fs.catFile(p, { start: MiB + 100, end: 2 * MiB }), data.subarray(MiB + 100, 2 * MiB)),
+          ).to.equal(true);
+        });
+
+        it('a get in parts answered with shorter ranges fails with EIO and leaves no local file', async function () {
+          const p = path('capped');
+          await t.direct().pipeFile(p, data);
+          t.proxy().addRule({ fault: { kind: 'answer-range', range: capped }, match: (r) => t.isDownload(r) });
+          const fs = t.unsignedViaProxy();
+          const dir = await mkdtemp(join(tmpdir(), 'omnifs-integrity-'));
+          try {
+            await expectFsError(fs.get(p, join(dir, 'out.bin')), 'Unexpected', 'EIO');
+            expect(await readdir(dir)).to.deep.equal([]);
+          } finally {
+            await rm(dir, { recursive: true, force: true });
+          }
+          await expectFsError(fs.catFile(p, { start: 100, end: 5 * MiB }), 'Unexpected', 'EIO');
+          await expectFsError(collect(fs.createReadStream(p, { start: 10 })), 'Unexpected', 'EIO');
+          expect(t.proxy().counters.rangesRewritten).to.be.at.least(3);
+        });
+      });
+    }
 
     describe('exclusive create', function () {
       it('succeeds when its answer was lost and the retry layer sent it again, and still refuses another writer', async function () {

@@ -58,7 +58,16 @@ export type Fault =
    * once): a store that ignores `If-Match`, answering a read pinned to a replaced object
    * with the new one.
    */
-  | { readonly kind: 'ignore-if-match'; readonly after?: () => Promise<unknown> };
+  | { readonly kind: 'ignore-if-match'; readonly after?: () => Promise<unknown> }
+  /**
+   * Forward a ranged read asking for the range `range` returns instead of its own (`first`
+   * and `last` as in `bytes=first-last`, `last` undefined: to the end): a store, or a cache
+   * in between, that answers another range than the one asked for.
+   */
+  | {
+      readonly kind: 'answer-range';
+      readonly range: (first: number, last: number | undefined) => [number, number | undefined];
+    };
 
 /** The request as a rule's `match` sees it. */
 export interface RequestInfo {
@@ -94,6 +103,8 @@ export interface ProxyCounters {
   lostAnswers: number;
   corruptions: number;
   rangesIgnored: number;
+  /** Ranged reads forwarded asking for another range (`answer-range`). */
+  rangesRewritten: number;
   /** Requests forwarded without the `If-Match` they had. */
   ifMatchIgnored: number;
   upstreamErrors: number;
@@ -217,6 +228,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     lostAnswers: 0,
     corruptions: 0,
     rangesIgnored: 0,
+    rangesRewritten: 0,
     ifMatchIgnored: 0,
     upstreamErrors: 0,
   });
@@ -282,6 +294,15 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       counters.rangesIgnored += 1;
       delete headers.range;
       delete headers['x-ms-range'];
+    }
+    if (truncate?.kind === 'answer-range') {
+      for (const name of ['range', 'x-ms-range']) {
+        const asked = /^bytes=(\d+)-(\d*)$/.exec(String(headers[name] ?? ''));
+        if (asked === null) continue;
+        const [first, last] = truncate.range(Number(asked[1]), asked[2] === '' ? undefined : Number(asked[2]));
+        headers[name] = `bytes=${first}-${last ?? ''}`;
+        counters.rangesRewritten += 1;
+      }
     }
     const [hostname, port] = [new URL(`http://${host}`).hostname, new URL(`http://${host}`).port];
     const up = request(

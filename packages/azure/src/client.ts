@@ -12,10 +12,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
 import { FsError, type Timeouts } from '@omnifs/core';
 import {
   checkPinnedHeaders,
+  checkRangeHeaders,
+  cutWhole,
   currentSignal,
   escapeXml,
   Http1Pool,
@@ -103,7 +104,7 @@ export interface LeanListPage {
 /** A Get Blob's answer: its body streaming (`body`), or whole (`data`) when it came with the head. */
 export interface LeanDownload {
   headers: IncomingHttpHeaders;
-  body?: Readable;
+  body?: AsyncIterable<Uint8Array> & { destroy(): void };
   data?: Buffer;
   /** The bytes of a body a sink took, all written. */
   sunk?: number;
@@ -272,7 +273,13 @@ export class LeanAzureClient {
     if (range.etag !== undefined) headers['if-match'] = range.etag;
     const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, stream: true, signal });
     checkPinnedHeaders(a, range.etag);
-    return a.body !== undefined ? { headers: a.headers, body: a.body } : { headers: a.headers, data: a.data! };
+    const answer = a.body !== undefined ? { headers: a.headers, body: a.body } : { headers: a.headers, data: a.data! };
+    if (headers['x-ms-range'] === undefined || !checkRangeHeaders(a, range.start, range.end).whole) return answer;
+    // The whole blob came although a range was asked for: cut to the range here.
+    const cut = cutWhole(answer.body ?? answer.data, range.start, range.end);
+    return cut instanceof Uint8Array
+      ? { headers: a.headers, data: Buffer.from(cut.buffer, cut.byteOffset, cut.byteLength) }
+      : { headers: a.headers, body: cut };
   }
 
   /**
@@ -290,9 +297,10 @@ export class LeanAzureClient {
   ): Promise<LeanDownload & { status: number }> {
     const headers: Record<string, string> = { 'x-ms-range': `bytes=${start}-${start + sink.length - 1}` };
     if (etag !== undefined) headers['if-match'] = etag;
-    const sinkOf = rangedSink(sink, etag);
+    const sinkOf = rangedSink(sink, start, etag);
     const a = await this.request({ name: 'Get Blob', method: 'GET', container, blob, headers, sink: sinkOf, signal });
     checkPinnedHeaders(a, etag);
+    checkRangeHeaders(a, start, start + sink.length);
     const { status, headers: h } = a;
     if (a.sunk !== undefined) return { status, headers: h, sunk: a.sunk };
     return a.body !== undefined ? { status, headers: h, body: a.body } : { status, headers: h, data: a.data! };

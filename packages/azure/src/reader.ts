@@ -9,6 +9,8 @@ import {
   abortError,
   bytesBody,
   checkPinnedAnswer,
+  checkRangeAnswer,
+  cutWhole,
   collectBytes,
   fillSink,
   throwIfAborted,
@@ -86,7 +88,15 @@ async function getBlob(
     });
     const body = res.readableStreamBody as Body | undefined;
     checkPinnedAnswer(res.etag, quotedEtag(etag), () => body?.destroy?.());
-    return body;
+    if (body === undefined || (start === 0 && end === undefined)) return body;
+    const answer = {
+      status: res._response.status,
+      contentRange: res.contentRange,
+      contentLength: res.contentLength,
+      contentEncoding: res.contentEncoding,
+    };
+    const { whole } = checkRangeAnswer(answer, start, end, () => body.destroy?.());
+    return whole ? (cutWhole(body, start, end) as Body) : body;
   } catch (err) {
     if (azureErrorCode(err) === 'InvalidRange') return undefined; // start at or past the end
     throw readFailure(err, signal, false);

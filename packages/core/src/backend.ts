@@ -163,6 +163,15 @@ export {
 export { failedDelete } from './deletes';
 export { checkPinnedAnswer, checkPinnedHeaders, sameEtag } from './pinned';
 export {
+  checkRangeAnswer,
+  checkRangeHeaders,
+  cutWhole,
+  parseContentRange,
+  type ContentRange,
+  type RangeAnswer,
+  type RangeAnswerHead,
+} from './rangeanswer';
+export {
   fillSink,
   rangedSink,
   readRanges,

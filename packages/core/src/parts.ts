@@ -14,6 +14,7 @@ import { collectBytes } from './data';
 import { ChunkQueue, DEFAULT_PART_SIZE } from './writer';
 import { partBuffers } from './buffers';
 import { checkPinnedAnswer, sameEtag } from './pinned';
+import { isRangeAsked, sliceWhole } from './rangeanswer';
 import type { FileSystem } from './filesystem';
 import type { FileInfo } from './types';
 
@@ -342,37 +343,21 @@ async function collect(res: RangeResponse): Promise<Uint8Array[]> {
   return chunks;
 }
 
-/** Bytes `[start, end)` of a whole-object body. */
-async function* sliceWhole(
-  body: AsyncIterable<Uint8Array>,
-  start: number,
-  end: number | undefined,
-  signal: AbortSignal | undefined,
-): AsyncGenerator<Uint8Array> {
-  let pos = 0;
-  for await (const chunk of body) {
-    throwIfAborted(signal);
-    const from = Math.max(start - pos, 0);
-    const to = end === undefined ? chunk.byteLength : Math.min(chunk.byteLength, end - pos);
-    pos += chunk.byteLength;
-    if (to > from) yield chunk.subarray(from, to);
-    if (end !== undefined && pos >= end) return;
-  }
-}
-
 /**
- * `Http1Options.sink` for a ranged read: the body of a ranged answer (206, or any with
- * `Content-Range`) goes to `sink`; a store that ignored the range and sent the whole object
- * is left to {@link fillSink} from the read's offset. With `pinned` (the ETag the read
- * sends in `If-Match`), an answer of another version is not put into the sink: the caller
- * fails it ({@link checkPinnedHeaders}).
+ * `Http1Options.sink` for a ranged read of the `sink.length` bytes from `start`: the body
+ * of an answer that is that range (206, or any with `Content-Range`; cut only by the
+ * object's end) goes to `sink`; a store that ignored the range and sent the whole object
+ * is left to {@link fillSink} from the read's offset. An answer of another range, or, with
+ * `pinned` (the ETag the read sends in `If-Match`), of another version is not put into the
+ * sink: the caller fails it ({@link checkRangeHeaders}, {@link checkPinnedHeaders}).
  */
 export function rangedSink(
   sink: BodySink,
+  start: number,
   pinned?: string,
 ): (status: number, headers: IncomingHttpHeaders) => BodySink | undefined {
   return (status, headers) =>
-    (status === 206 || headers['content-range'] !== undefined) &&
+    isRangeAsked(status, headers, start, start + sink.length) &&
     (pinned === undefined || typeof headers.etag !== 'string' || sameEtag(headers.etag, pinned))
       ? sink
       : undefined;

@@ -57,11 +57,12 @@ describe('core: reads pinned to an ETag', () => {
   });
 
   it('puts no answer of another version into a ranged read sink', () => {
-    const take = rangedSink(sink, '"old"');
-    expect(take(206, { etag: '"old"' })).to.equal(sink);
-    expect(take(206, {})).to.equal(sink);
-    expect(take(206, { etag: '"new"' })).to.equal(undefined);
-    expect(rangedSink(sink)(206, { etag: '"new"' })).to.equal(sink);
+    const range = { 'content-range': 'bytes 8-11/20' };
+    const take = rangedSink(sink, 8, '"old"');
+    expect(take(206, { ...range, etag: '"old"' })).to.equal(sink);
+    expect(take(206, range)).to.equal(sink);
+    expect(take(206, { ...range, etag: '"new"' })).to.equal(undefined);
+    expect(rangedSink(sink, 8)(206, { ...range, etag: '"new"' })).to.equal(sink);
   });
 
   it('fails a read in ranges whose later range came from a newer version', async () => {

@@ -11,6 +11,7 @@
 import { FsError } from '@omnifs/core';
 import {
   abortError,
+  checkRangeHeaders,
   collectBytes,
   fillSink,
   rangedSink,
@@ -186,12 +187,14 @@ async function requestRange(ctx: ReadContext, target: ReadTarget, sink?: BodySin
       signal,
     },
     ctx.timeouts,
-    sink && rangedSink(sink),
+    sink && rangedSink(sink, start),
   );
   if (res.status === 416) return undefined;
   if (res.status === 404 && target.generation !== undefined) {
     if (await liveObjectExists(ctx, target)) throw replaced(target.generation);
   }
   if (res.status < 200 || res.status > 299) throw answerError(res.status, res.data?.toString('utf8') ?? '');
+  // The range asked for, cut by the object's end; or the whole object, which the caller cuts.
+  if (ranged) checkRangeHeaders(res, start, end);
   return res;
 }

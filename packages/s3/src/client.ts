@@ -17,6 +17,7 @@ import { type Timeouts } from '@omnifs/core';
 import {
   bytesBody,
   checkPinnedHeaders,
+  checkRangeHeaders,
   errors,
   Http1Pool,
   rangedSink,
@@ -59,6 +60,8 @@ export interface LeanGetOutput {
   /** The body, where it came whole with the head (then `Body` yields it). */
   bytes?: Buffer | undefined;
   ContentRange?: string;
+  ContentLength?: number;
+  ContentEncoding?: string;
   ETag?: string;
   $metadata: { httpStatusCode: number };
 }
@@ -231,8 +234,10 @@ export class LeanS3Client {
       bytes: res.data,
       $metadata: { httpStatusCode: res.status },
     };
-    const contentRange = res.headers['content-range'];
+    const { 'content-range': contentRange, 'content-length': length, 'content-encoding': encoding } = res.headers;
     if (typeof contentRange === 'string') out.ContentRange = contentRange;
+    if (typeof length === 'string') out.ContentLength = Number(length);
+    if (typeof encoding === 'string') out.ContentEncoding = encoding;
     if (typeof res.headers.etag === 'string') out.ETag = res.headers.etag;
     return out;
   }
@@ -253,9 +258,10 @@ export class LeanS3Client {
     const headers = this.readHeaders();
     headers.range = `bytes=${start}-${start + sink.length - 1}`;
     if (etag !== undefined) headers['if-match'] = etag;
-    const op = { method: 'GET', key, headers, sink: rangedSink(sink, etag) };
+    const op = { method: 'GET', key, headers, sink: rangedSink(sink, start, etag) };
     const res = await this.request('GetObjectCommand', bucket, op, signal);
     checkPinnedHeaders(res, etag);
+    checkRangeHeaders(res, start, start + sink.length);
     const contentRange = res.headers['content-range'];
     const body =
       res.sunk !== undefined

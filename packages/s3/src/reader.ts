@@ -4,7 +4,14 @@
  * to the first response's ETag, yielded in order. Memory stays below partSize x concurrency.
  */
 import { GetObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { fillSink, readRanges, readRangesAll, type BodySink, type FetchRange } from '@omnifs/core/backend';
+import {
+  checkRangeAnswer,
+  fillSink,
+  readRanges,
+  readRangesAll,
+  type BodySink,
+  type FetchRange,
+} from '@omnifs/core/backend';
 import { s3ErrorCode } from './errors';
 import type { LeanGetOutput, LeanS3Client } from './client';
 import type { S3ReadParams } from './options';
@@ -21,14 +28,6 @@ export interface ReadContext {
 }
 
 type Body = AsyncIterable<Uint8Array> & { destroy?: () => void };
-
-/** `bytes a-b/total` → total. */
-function totalOf(res: GetObjectCommandOutput): number | undefined {
-  const range = res.ContentRange;
-  if (range === undefined) return undefined;
-  const total = range.slice(range.lastIndexOf('/') + 1).trim();
-  return /^\d+$/.test(total) ? Number(total) : undefined;
-}
 
 /** One ranged GetObject of `bucket/key`, as core's engine takes it. */
 function getRange(ctx: ReadContext, bucket: string, key: string): FetchRange {
@@ -55,15 +54,16 @@ function getRange(ctx: ReadContext, bucket: string, key: string): FetchRange {
       throw err;
     }
     const body = res.Body as Body;
-    return {
-      body,
-      bytes: res.bytes,
-      total: totalOf(res),
-      etag: res.ETag,
-      // No Content-Range on a 200: the store ignored the Range header and sent the whole object.
-      whole: res.ContentRange === undefined && (res.$metadata.httpStatusCode ?? 200) === 200,
-      cancel: () => body.destroy?.(),
+    const cancel = (): void => body.destroy?.();
+    const answer = {
+      status: res.$metadata.httpStatusCode ?? 200,
+      contentRange: res.ContentRange,
+      contentLength: res.ContentLength,
+      contentEncoding: res.ContentEncoding,
     };
+    // The range asked for, cut by the object's end; or the whole object, when the store ignored the range.
+    const { whole, total } = checkRangeAnswer(answer, from, to, cancel);
+    return { body, bytes: res.bytes, total, etag: res.ETag, whole, cancel };
   };
 }
 

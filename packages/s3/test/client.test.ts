@@ -150,6 +150,34 @@ describe('s3: lean request path', function () {
     expect(e.kind).to.equal('ConditionNotMatch');
   });
 
+  it('fails a read answered with another range than the one asked for with the same EIO', async function () {
+    const data = randomBytes(3000);
+    await sdk.pipeFile(`${root}/shifted.bin`, data);
+    proxy.clearRules();
+    proxy.addRule({ fault: { kind: 'answer-range', range: (first, last) => [first - 1, last] } });
+    const via = {
+      lean: makeFs(s3.info, { endpoint: proxy.url, leanRequests: true }),
+      sdk: makeFs(s3.info, { endpoint: proxy.url, leanRequests: false }),
+    };
+    try {
+      const ranged = (fs: S3FileSystem): Promise<unknown> =>
+        fs.catFile(`${root}/shifted.bin`, { start: 100, end: 2000 });
+      const a = await rejectedShape(ranged(via.lean));
+      const b = await rejectedShape(ranged(via.sdk));
+      expect(a).to.deep.equal(b);
+      expect(a.kind).to.equal('Unexpected');
+      expect(a.code).to.equal('EIO');
+      expect(proxy.counters.rangesRewritten).to.equal(2);
+      proxy.clearRules();
+      for (const fs of [via.lean, via.sdk])
+        expect(Buffer.from((await ranged(fs)) as Uint8Array).equals(data.subarray(100, 2000))).to.equal(true);
+    } finally {
+      proxy.clearRules();
+      via.lean.destroy();
+      via.sdk.destroy();
+    }
+  });
+
   it('gives up on the same status errors after the same retries, temporary and persistent alike', async function () {
     const via = (leanRequests: boolean): S3FileSystem =>
       makeFs(s3.info, { endpoint: proxy.url, maxAttempts: 2, leanRequests });
