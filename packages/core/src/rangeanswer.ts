@@ -51,11 +51,12 @@ export interface RangeAnswerHead {
 }
 
 /**
- * The reason an answer to a read of bytes `[start, end)` (`end` undefined: to the
- * object's end) that sent a `Range` is not that range; undefined when it is, or when it is
- * the whole object (200 without `Content-Range`).
+ * What the answer to a read of bytes `[start, end)` (`end` undefined: to the object's end)
+ * that sent a `Range` holds: its range when it is the one asked for (cut only by the
+ * object's end), undefined when it is the whole object (200 without `Content-Range`), or
+ * else a phrase saying what it is.
  */
-function mismatch(head: RangeAnswerHead, start: number, end: number | undefined): string | undefined {
+function rangeOf(head: RangeAnswerHead, start: number, end: number | undefined): ContentRange | string | undefined {
   if (head.status === 200 && head.contentRange === undefined) return undefined;
   const range = parseContentRange(head.contentRange);
   if (range === undefined)
@@ -70,7 +71,7 @@ function mismatch(head: RangeAnswerHead, start: number, end: number | undefined)
   const length = Number(head.contentLength);
   if (head.contentEncoding === undefined && head.contentLength !== undefined && length !== last - first + 1)
     return `bytes ${first}-${last} in a body of ${String(head.contentLength)} bytes`;
-  return undefined;
+  return range;
 }
 
 /**
@@ -86,17 +87,16 @@ export function checkRangeAnswer(
   end: number | undefined,
   release?: () => void,
 ): RangeAnswer {
-  const wrong = mismatch(head, start, end);
-  if (wrong !== undefined) {
+  const range = rangeOf(head, start, end);
+  if (typeof range === 'string') {
     release?.();
     const asked = `bytes ${start}-${end === undefined ? '' : end - 1}`;
     throw new FsError({
       kind: 'Unexpected',
-      message: `the store answered another range than the one asked for: asked for ${asked}, got ${wrong}`,
+      message: `the store answered another range than the one asked for: asked for ${asked}, got ${range}`,
     });
   }
-  if (head.status === 200 && head.contentRange === undefined) return { whole: true };
-  return { whole: false, total: parseContentRange(head.contentRange)?.total };
+  return range === undefined ? { whole: true } : { whole: false, total: range.total };
 }
 
 /** The {@link RangeAnswerHead} of an answer's status and headers. */
@@ -122,7 +122,7 @@ export function checkRangeHeaders(
 export function isRangeAsked(status: number, headers: IncomingHttpHeaders, start: number, end: number): boolean {
   return (
     (status === 206 || headers['content-range'] !== undefined) &&
-    mismatch(rangeHead(status, headers), start, end) === undefined
+    typeof rangeOf(rangeHead(status, headers), start, end) === 'object'
   );
 }
 
