@@ -990,9 +990,13 @@ describe('core: Http1Pool reading a large body straight into its place', () => {
       const again = await pool.request(get(port(), '/'));
       return { first, again };
     });
+    // All of the body but what came in the head's read (into the pool's buffer, 256 KiB at
+    // most; a loaded machine lets more of the body gather behind the head) and a last piece
+    // of less than 64 KiB (read into the pool's buffer when less than that is left).
+    const landed = body.length - 256 * 1024 - 64 * 1024;
     expect(result.first.data!.equals(body)).to.equal(true);
-    expect(landedIn(reads, [result.first.data!.buffer])).to.be.above(body.length * 0.9);
+    expect(landedIn(reads, [result.first.data!.buffer])).to.be.at.least(landed);
     expect(result.again.data!.equals(body)).to.equal(true);
-    expect(landedIn(reads, [result.again.data!.buffer])).to.be.above(body.length * 0.9);
+    expect(landedIn(reads, [result.again.data!.buffer])).to.be.at.least(landed);
   });
 });
