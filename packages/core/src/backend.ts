@@ -161,6 +161,7 @@ export {
   type UploadOptions,
 } from './objectstore';
 export { failedDelete } from './deletes';
+export { formEncode, formQuery } from './query';
 export { checkPinnedAnswer, checkPinnedHeaders, sameEtag } from './pinned';
 export {
   checkRangeAnswer,

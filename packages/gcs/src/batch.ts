@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
 import type { FailedDelete, Timeouts } from '@omnifs/core';
-import { failedDelete, smallRequest } from '@omnifs/core/backend';
+import { failedDelete, formQuery, smallRequest } from '@omnifs/core/backend';
 import { gcsReason, mapGcsError } from './errors';
 import { authHeaders, responseError } from './client';
 
@@ -53,7 +53,7 @@ function parseAnswers(contentType: string, text: string): Answer[] {
  */
 export async function deleteBatch(ctx: BatchContext, bucket: string, keys: string[]): Promise<FailedDelete[]> {
   const boundary = `omnifs-${randomBytes(12).toString('hex')}`;
-  const query = ctx.userProject !== undefined ? `?${new URLSearchParams({ userProject: ctx.userProject })}` : '';
+  const query = ctx.userProject !== undefined ? `?${formQuery({ userProject: ctx.userProject })}` : '';
   const target = (key: string): string => `/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(key)}`;
   const parts = keys.map(
     (key, i) =>

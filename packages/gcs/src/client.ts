@@ -10,7 +10,7 @@
  */
 import { IdempotencyStrategy, type BucketMetadata, type FileMetadata, type Storage } from '@google-cloud/storage';
 import type { Timeouts } from '@omnifs/core';
-import { abortError, backoffDelay, currentSignal, smallAnswer } from '@omnifs/core/backend';
+import { abortError, backoffDelay, currentSignal, formQuery, smallAnswer } from '@omnifs/core/backend';
 import { isUnauthenticated } from './options';
 
 /** What every call needs. */
@@ -97,10 +97,8 @@ export function answerError(status: number, text: string, statusText = ''): Erro
 
 /** The JSON API URL of `path` (below `/storage/v1`) with `query` and the billing project. */
 function apiUrl(ctx: ApiContext, path: string, query: Record<string, string | undefined>): string {
-  const q = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) if (value !== undefined) q.set(name, value);
-  if (ctx.userProject !== undefined) q.set('userProject', ctx.userProject);
-  const search = q.size > 0 ? `?${q}` : '';
+  const q = formQuery({ ...query, userProject: ctx.userProject });
+  const search = q !== '' ? `?${q}` : '';
   return `${ctx.storage.apiEndpoint}/storage/v1${path}${search}`;
 }
 

@@ -14,6 +14,7 @@ import {
   checkRangeHeaders,
   collectBytes,
   fillSink,
+  formQuery,
   rangedSink,
   streamAnswer,
   type BodySink,
@@ -38,14 +39,10 @@ export interface ReadTarget {
 
 /** The media URL of an object. */
 function mediaUrl(ctx: ReadContext, target: ReadTarget): string {
-  const q = new URLSearchParams({ alt: 'media' });
-  if (target.generation !== undefined) {
-    // Both: GCS compares ifGenerationMatch with the live object (412 once replaced); emulators
-    // that ignore it (fake-gcs-server) answer 404 for a generation that is gone.
-    q.set('generation', target.generation);
-    q.set('ifGenerationMatch', target.generation);
-  }
-  if (ctx.userProject !== undefined) q.set('userProject', ctx.userProject);
+  const { generation } = target;
+  // Both: GCS compares ifGenerationMatch with the live object (412 once replaced); emulators
+  // that ignore it (fake-gcs-server) answer 404 for a generation that is gone.
+  const q = formQuery({ alt: 'media', generation, ifGenerationMatch: generation, userProject: ctx.userProject });
   return `${ctx.storage.apiEndpoint}/storage/v1/b/${encodeURIComponent(target.bucket)}/o/${encodeURIComponent(target.key)}?${q}`;
 }
 

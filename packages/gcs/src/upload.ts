@@ -19,7 +19,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FileMetadata } from '@google-cloud/storage';
 import { FsError } from '@omnifs/core';
-import { errors, smallAnswer, StreamedUpload } from '@omnifs/core/backend';
+import { errors, formQuery, smallAnswer, StreamedUpload } from '@omnifs/core/backend';
 import mime from 'mime';
 import { nativeCrc32c } from './checksum';
 import { answerError, authHeaders, deleteObject, retriesFor, withRetries, type ApiContext } from './client';
@@ -41,9 +41,12 @@ function typeOf(key: string): string {
 
 /** The JSON API's upload endpoint for `up`: `create` adds `ifGenerationMatch=0`. */
 function uploadUrl(up: SimpleUpload, uploadType: 'multipart' | 'resumable'): string {
-  const q = new URLSearchParams({ uploadType, name: up.key });
-  if (up.create) q.set('ifGenerationMatch', '0');
-  if (up.userProject !== undefined) q.set('userProject', up.userProject);
+  const q = formQuery({
+    uploadType,
+    name: up.key,
+    ifGenerationMatch: up.create ? '0' : undefined,
+    userProject: up.userProject,
+  });
   return `${up.storage.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(up.bucket)}/o?${q}`;
 }
 

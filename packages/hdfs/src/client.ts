@@ -15,6 +15,7 @@ import {
   baseName,
   connectFailed,
   errors,
+  formQuery,
   joinPath,
   preconnect,
   redactUrl,
@@ -90,11 +91,13 @@ export class WebHdfsClient {
 
   /** The URL of an operation on an absolute path, at the namenode calls go to first (or at `base`). */
   url(path: string, op: string, params: Params = {}, base = this.base): string {
-    const q = new URLSearchParams({ op });
-    if (this.options.delegationToken) q.set('delegation', this.options.delegationToken);
-    else if (this.user !== undefined) q.set('user.name', this.user);
-    if (this.options.doAs) q.set('doas', this.options.doAs);
-    for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+    const { delegationToken, doAs } = this.options;
+    const q = formQuery({
+      op,
+      ...(delegationToken ? { delegation: delegationToken } : { 'user.name': this.user }),
+      ...(doAs ? { doas: doAs } : {}),
+      ...params,
+    });
     const encoded = path.split('/').map(encodeURIComponent).join('/');
     return `${base}${encoded.startsWith('/') ? encoded : `/${encoded}`}?${q}`;
   }
