@@ -239,6 +239,7 @@ async function raceStore(store, opts, scratch, peers, log) {
           rows,
           warm: s.warm,
           warmRows: WARM_ROWS,
+          serverPid: st.pid,
         };
         const cfgFile = join(scratch, `cfg-${store}-${tag}.json`);
         writeFileSync(cfgFile, JSON.stringify(cfg));

@@ -3,12 +3,14 @@
  * One Node contender of the race in a process of its own: `node bench/race/child.mjs CONFIG.json`.
  * Runs the rows named in the config in order and prints one `RACE_ROW {json}` line per row:
  * wall seconds, this process's CPU seconds (user + system, all threads) and its peak RSS
- * during the row (the peak is reset before each row through /proc/self/clear_refs).
+ * during the row (the peak is reset before each row through /proc/self/clear_refs), and the
+ * CPU seconds the server's processes spent meanwhile (`cfg.serverPid` and its descendants).
  */
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { median, Unavailable } from '../lib/harness.mjs';
 import { mapLimit } from './raw.mjs';
 import { NODE_CONTENDERS } from './node-contenders.mjs';
+import { treeCpuSeconds } from './servercpu.mjs';
 import { RSS_ROWS, seedKeys, smallContent, SMALL, WARM_ROWS } from './rows.mjs';
 
 /** Resets the kernel's peak-RSS mark of this process (Linux); false where it cannot. */
@@ -142,14 +144,17 @@ async function main() {
       const c = await client('direct');
       if (RSS_ROWS.includes(row)) globalThis.gc?.({ type: 'major', execution: 'sync', flavor: 'last-resort' });
       const rssReset = resetPeakRss();
+      const server0 = treeCpuSeconds(cfg.serverPid);
       const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const { ops, bytes = ops * SMALL, after, seconds } = await work[row](c);
       out.seconds = seconds ?? Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = process.cpuUsage(c0);
+      const server1 = treeCpuSeconds(cfg.serverPid);
       const peak = peakRssMiB();
       after?.();
       Object.assign(out, { ops, bytes, cpuSeconds: (cpu.user + cpu.system) / 1e6, peakRssMiB: peak, rssReset });
+      if (server0 !== undefined && server1 !== undefined) out.serverCpuSeconds = server1 - server0;
     } catch (err) {
       if (err instanceof Unavailable) out.unavailable = err.message;
       else

@@ -4,7 +4,8 @@
 
 Runs the same rows as bench/race/child.mjs, with fsspec's own API and defaults, and prints
 one `RACE_ROW {json}` line per row: wall seconds, this process's CPU seconds (all threads)
-and its peak RSS during the row (reset before each row through /proc/self/clear_refs).
+and its peak RSS during the row (reset before each row through /proc/self/clear_refs), and
+the CPU seconds the server's processes spent meanwhile (as servercpu.mjs reads them).
 """
 import gc
 import json
@@ -41,6 +42,34 @@ def peak_rss_mib():
     with open("/proc/self/status") as f:
         m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
     return int(m.group(1)) / 1024 if m else None
+
+
+def tree_cpu_seconds(pid):
+    """CPU seconds of `pid` and its descendants so far (servercpu.mjs); None if not running."""
+    if not isinstance(pid, int):
+        return None
+    procs = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split(" ")
+        procs.append((int(entry), int(fields[1]), int(fields[11]) + int(fields[12])))
+    if not any(p == pid for p, _, _ in procs):
+        return None
+    tree = {pid}
+    grew = True
+    while grew:
+        grew = False
+        for p, parent, _ in procs:
+            if p not in tree and parent in tree:
+                tree.add(p)
+                grew = True
+    return sum(t for p, _, t in procs if p in tree) / os.sysconf("SC_CLK_TCK")
 
 
 def make_fs(store, conn):
@@ -194,11 +223,13 @@ def main():
             if row in rss_rows:
                 gc.collect()  # as the Node contenders do before the rows whose peak RSS is shown
             reset = reset_peak_rss()
+            server0 = tree_cpu_seconds(cfg.get("serverPid"))
             c0 = time.process_time()
             t0 = time.perf_counter()
             ops, nbytes, *timed = work[row]()
             seconds = timed[0] if timed else time.perf_counter() - t0
             cpu = time.process_time() - c0
+            server1 = tree_cpu_seconds(cfg.get("serverPid"))
             peak = peak_rss_mib()
             if row in ("download", "capped"):
                 check_download()
@@ -210,6 +241,8 @@ def main():
                 peakRssMiB=peak,
                 rssReset=reset,
             )
+            if server0 is not None and server1 is not None:
+                out["serverCpuSeconds"] = server1 - server0
         except ImportError as e:
             out["unavailable"] = f"not installed: {e}"
         except Exception as e:  # noqa: BLE001 - a failing row is reported, the others still run

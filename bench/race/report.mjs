@@ -54,6 +54,7 @@ function cell(results, store, id, row) {
     ops: ok[0].ops,
     bytes: ok[0].bytes,
     cpu: median(ok.map((r) => r.cpuSeconds)),
+    server: ok.every((r) => r.serverCpuSeconds !== undefined) ? median(ok.map((r) => r.serverCpuSeconds)) : undefined,
     rss: Math.max(...ok.map((r) => r.peakRssMiB ?? 0)),
     reps: ok.length,
     spread: (Math.max(...ok.map((r) => r.seconds)) - Math.min(...ok.map((r) => r.seconds))) / 2 / seconds,
@@ -103,17 +104,29 @@ export function storeFigures(results, store, contenders) {
   const cpu = Object.fromEntries(
     ids.map((id) => {
       const small = SMALL_ROWS.map((r) => cell(results, store, id, r)).filter((c) => c?.seconds);
-      const smallMs = small.length
-        ? (small.reduce((s, c) => s + c.cpu, 0) / small.reduce((s, c) => s + c.ops, 0)) * 1e3
-        : undefined;
-      const per = (r) => {
+      const perSmall = (of) =>
+        small.length && small.every((c) => of(c) !== undefined)
+          ? (small.reduce((s, c) => s + of(c), 0) / small.reduce((s, c) => s + c.ops, 0)) * 1e3
+          : undefined;
+      const perGiB = (r, of) => {
         const c = cell(results, store, id, r);
-        return c?.seconds ? (c.cpu / c.bytes) * GiB : undefined;
+        return c?.seconds && of(c) !== undefined ? (of(c) / c.bytes) * GiB : undefined;
       };
+      const per = (r) => perGiB(r, (c) => c.cpu);
+      const serverPer = (r) => perGiB(r, (c) => c.server);
       const rss = (r) => cell(results, store, id, r)?.rss;
       return [
         id,
-        { smallMs, upGiB: per('upload'), downGiB: per('download'), rssUp: rss('upload'), rssDown: rss('download') },
+        {
+          smallMs: perSmall((c) => c.cpu),
+          upGiB: per('upload'),
+          downGiB: per('download'),
+          rssUp: rss('upload'),
+          rssDown: rss('download'),
+          serverSmallMs: perSmall((c) => c.server),
+          serverUpGiB: serverPer('upload'),
+          serverDownGiB: serverPer('download'),
+        },
       ];
     }),
   );
@@ -158,6 +171,14 @@ function storeMarkdown(results, store, contenders, meta, notes, out) {
       c.upGiB === undefined && c.downGiB === undefined
         ? undefined
         : `${n(c.upGiB, 2) ?? '–'} / ${n(c.downGiB, 2) ?? '–'}`,
+    ),
+  );
+  lines.push(line('server CPU per small request (ms)', (c) => n(c.serverSmallMs, 2)));
+  lines.push(
+    line('server CPU per GiB, up / down (s)', (c) =>
+      c.serverUpGiB === undefined && c.serverDownGiB === undefined
+        ? undefined
+        : `${n(c.serverUpGiB, 2) ?? '–'} / ${n(c.serverDownGiB, 2) ?? '–'}`,
     ),
   );
   lines.push(
@@ -301,7 +322,8 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
     `**Noise.** The machine's load average (1 / 5 / 15 min) was ${la(meta.loadStart)} at the start and ${la(meta.loadEnd)} at the end; ` +
       `at the start of each contender's process its 1-minute load was ${loads.length ? `${median(loads).toFixed(2)} (median), ${Math.max(...loads).toFixed(2)} (max)` : '–'}. ` +
       `The machine has ${meta.cpus.split(' ')[0]} cores shared with other work, and the server runs on the same cores as the client: ` +
-      "absolute figures are noisy, ratios within one run less so. CPU and peak RSS are the client process's own (the server is another process)." +
+      "absolute figures are noisy, ratios within one run less so. Client CPU and peak RSS are the client process's own; server CPU is that of the server's processes during the same row (from /proc, 10 ms ticks), " +
+      "which shows whether a row was bound by the server and whether one client's requests cost the server more than another's." +
       reportingSentence(meta),
     '',
     'Values: ops/s for small requests (higher is better), MB/s (10^6 bytes/s) for large transfers, seconds for list and delete ' +

@@ -61,7 +61,7 @@ async function gcs() {
     conn,
     bucket,
     server: 'fake-gcs-server (memory backend)',
-    pid: srv.proc?.pid,
+    pid: srv.proc?.child.pid,
     stop: () => stopServer('gcs'),
   };
 }
@@ -86,7 +86,13 @@ async function azure() {
     )
     .toString();
   const conn = { accountName, accountKey, blobEndpoint, sas };
-  return { conn, bucket, server: 'Azurite 3.35.0 (in memory)', pid: srv.proc?.pid, stop: () => stopServer('azure') };
+  return {
+    conn,
+    bucket,
+    server: 'Azurite 3.35.0 (in memory)',
+    pid: srv.proc?.child.pid,
+    stop: () => stopServer('azure'),
+  };
 }
 
 async function hdfs() {
@@ -99,7 +105,7 @@ async function hdfs() {
     conn,
     bucket,
     server: 'Hadoop 3.5.0 MiniDFSCluster, 1 datanode (WebHDFS)',
-    pid: srv.proc?.pid,
+    pid: srv.proc?.child.pid,
     stop: () => stopServer('hdfs'),
   };
 }
