@@ -164,6 +164,8 @@ export function rawStore(cfg, transport) {
         get: (key, range, sink) =>
           follow('GET', u(key, 'OPEN', range ? `&offset=${range[0]}&length=${range[1] - range[0]}` : ''), { sink }),
         del: (key) => send('DELETE', u(key, 'DELETE')),
+        /** RENAME of `key` to `to` (the server's warm-up: omnifs's writes end with one). */
+        rename: (key, to) => send('PUT', u(key, 'RENAME', `&destination=${encPath(`/${bucket}/${to}`)}`)),
       };
     }
     default:

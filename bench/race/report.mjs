@@ -277,8 +277,10 @@ function serverWarmth(meta, stores) {
   const w = meta.serverWarm;
   if (w === undefined) return '';
   const restarted = stores.filter((s) => w.restartEachRun.includes(s)).map((s) => STORE_TITLE[s]);
+  const renamed = stores.filter((s) => w.renamed?.includes(s)).map((s) => STORE_TITLE[s]);
   return (
     ` After every start each server was warmed, untimed: ${w.objects.toLocaleString('en-US')} objects of 4 KiB written, read and deleted` +
+    (renamed.length ? ` (on ${renamed.join(' and ')} renamed before they were deleted)` : '') +
     rangedText(w.rangedMiB, stores) +
     (restarted.length ? `; the ${restarted.join(' and ')} server started anew before each contender's run.` : '.')
   );
