@@ -44,7 +44,7 @@ import { pageReporting, reportingWarning, touchFreeMemory } from './race/pages.m
 import { ensurePeers, PYTHON } from './race/peers.mjs';
 import { agent, mapLimit, rawStore } from './race/raw.mjs';
 import { writeDocs, writeReport } from './race/report.mjs';
-import { LATENCY_TIMES, LIST_TIMES, ROWS, SMALL, seedKeys, sizes, WARM_ROWS } from './race/rows.mjs';
+import { LATENCY_TIMES, LIST_TIMES, ROWS, SMALL, seedKeys, sizes, WARM_DELETE_KEYS, WARM_ROWS } from './race/rows.mjs';
 import { startStore } from './race/stores.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -228,6 +228,10 @@ async function raceStore(store, opts, scratch, peers, log) {
         const seedPrefix = `seed/${tag}`;
         if (rows.includes('list') || rows.includes('delete'))
           await mapLimit(seedKeys(seedPrefix, s.keys), 64, (k) => raw.put(k, Buffer.from('x')));
+        const warmDeletePrefix = `${seedPrefix}-warm`;
+        const warmDelete = s.warm && rows.includes('delete');
+        if (warmDelete)
+          await mapLimit(seedKeys(warmDeletePrefix, WARM_DELETE_KEYS), 64, (k) => raw.put(k, Buffer.from('x')));
         const cfg = {
           store,
           contender: id,
@@ -243,6 +247,7 @@ async function raceStore(store, opts, scratch, peers, log) {
           rows,
           warm: s.warm,
           warmRows: WARM_ROWS,
+          ...(warmDelete && { warmDelete: { prefix: warmDeletePrefix, keys: WARM_DELETE_KEYS } }),
           serverPid: st.pid,
         };
         const cfgFile = join(scratch, `cfg-${store}-${tag}.json`);
@@ -256,6 +261,7 @@ async function raceStore(store, opts, scratch, peers, log) {
         // each contender meets the same server.
         const written = [`${cfg.prefix}/large`, `${cfg.prefix}/warmup`];
         if (rows.includes('list') || rows.includes('delete')) written.push(...seedKeys(seedPrefix, s.keys));
+        if (warmDelete) written.push(...seedKeys(warmDeletePrefix, WARM_DELETE_KEYS));
         for (const [dir, n] of [
           ['one', s.one],
           ['batch', s.batch],
@@ -319,12 +325,14 @@ async function main() {
     given[k] = Number(v);
   }
   const warm = !process.argv.includes('--cold');
-  // The warm-up also lists what it wrote (the report says so for runs that did).
+  // The warm-up also lists what it wrote, and removes a small tree where a delete row
+  // follows (the report says so for runs that did).
   const perStore = (store) => ({
     ...sizes(quick, store),
     ...given,
     warm,
     warmList: warm,
+    warmDelete: warm,
     listTimes: LIST_TIMES,
     latencyTimes: LATENCY_TIMES,
     // Before the rows whose peak RSS is shown: V8's memory-reducing GC (the report says so for runs that did).

@@ -115,6 +115,12 @@ export function smallContent(i) {
   return b;
 }
 
+/**
+ * Keys of the small tree each contender removes during its warm-up when the race has a
+ * delete row, so that the timed delete is not the first removal of the process.
+ */
+export const WARM_DELETE_KEYS = 20;
+
 /** Keys seeded for list/delete under `prefix`: 100 directories. */
 export function seedKeys(prefix, count) {
   return Array.from({ length: count }, (_, i) => `${prefix}/d${String(i % 100).padStart(2, '0')}/k${i}`);
