@@ -155,8 +155,8 @@ const SERVER_WARM_RANGED_MIB = 256;
 /**
  * Untimed work for a server just started, before a contender meets it: 4 KiB objects
  * written, read back (on HDFS renamed) and deleted 8 at a time, and 256 MiB of the large
- * object read in 8 MiB ranges. MiniDFSCluster's JVM and Azurite's V8 compile their request paths over the
- * first thousands of requests: without this, the contender that ran first after a start met
+ * object read in 8 MiB ranges. MiniDFSCluster's JVM and Azurite's V8 compile their request
+ * paths over the first thousands of requests: without this, the contender that ran first after a start met
  * a slower server than the rest (HDFS, 200 GETs one at a time: 1.15 s first, 0.40-0.57 s
  * for the same client later; GCS, 200 PUTs: 1.25 s first, 0.34-0.47 s later).
  */

@@ -305,7 +305,7 @@ export function writeReport(results, meta, { write, stores, contenders, out = 'r
   const sz = sizesIn(meta, stores[0]);
   const warmth =
     sz.warm === true
-      ? `Each contender ran its small-request rows once, untimed, before the timed rows${sz.warmList === true ? ', then listed what they wrote' : ''}${sz.warmDelete === true ? ' and removed a tree of ' + WARM_DELETE_KEYS + ' keys the parent seeded' : ''}: a warmed process, as a long-running app meets it.`
+      ? `Each contender ran its small-request rows once, untimed, before the timed rows${sz.warmList === true ? ', then listed what they wrote' : ''}${sz.warmDelete === true && results.some((r) => r.row === 'delete') ? ` and removed a tree of ${WARM_DELETE_KEYS} keys the parent seeded` : ''}: a warmed process, as a long-running app meets it.`
       : 'No warm-up beyond one request (`--cold`, or a run from before the warm-up pass): the small-request rows include each process warming up.';
   const head = [
     '# The race: omnifs against the raw SDKs, OpenDAL and fsspec',
